@@ -1,0 +1,227 @@
+"""Benchmark: batch screening of 1,000,000 synthetic people.
+
+Generates a deterministic synthetic file (seeded), runs it through the same code path as
+``palermo screen`` (``palermo.screening.batch.screen_lines`` in-process), then once through
+the CLI in a subprocess on a smaller file, and prints rows per second (wall clock and
+CPU time: the machine may be shared) and peak memory.
+
+Target: >= 50,000 rows/s on one core, < 200 MB peak resident memory.
+
+    .venv/bin/python benchmarks/screen_1m.py                 # 1,000,000 rows, CSV and JSONL
+    .venv/bin/python benchmarks/screen_1m.py --rows 200000 --formats csv
+    .venv/bin/python benchmarks/screen_1m.py --output devnull   # skip the disk write
+
+Synthetic people are plausible but not real: ages, forms and indicators are drawn so that
+every row uses only keys valid for its age group and forms, except ~1 % of rows that are
+made invalid on purpose to exercise the rejection path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from palermo.screening.batch import screen_lines
+from palermo.screening.catalogue import (
+    PALERMO_ACTS,
+    PALERMO_MEANS,
+    PALERMO_PURPOSES,
+    RESERVED_INPUT_FIELDS,
+    AgeGroup,
+)
+from palermo.screening.loader import default_catalogue
+
+TARGET_ROWS_PER_S = 50_000
+TARGET_PEAK_MB = 200
+SEED = 20_090_901  # the ILO/EC indicators' revision month; any fixed value would do
+
+FORM_CHOICES = (["labour"] * 55) + (["sexual"] * 30) + (["domestic_servitude"] * 15)
+# How many indicators a screener ticks: mostly a handful, sometimes many.
+COUNT_CHOICES = [0] * 10 + [1] * 10 + [2] * 15 + [3] * 15 + [4] * 15 + [5] * 10 + [6] * 8 + [7] * 7 + [8, 9, 10, 11, 12] * 2
+SOURCES = ["", "", "", "", "", "", "observed", "self_reported", "document"]
+# Indicator prevalence is skewed in real screenings (a few indicators, such as excessive
+# hours or withheld wages, are ticked far more often than others). Keys are drawn with
+# Zipf-like weights 1/rank**ZIPF_S over a fixed shuffled order of each list (this also
+# decides how often the engine's per-dimension cache hits); --uniform draws every key
+# equally.
+ZIPF_S = 1.1
+
+
+def synthetic_people(rows: int, seed: int = SEED, *, uniform: bool = False) -> Iterator[dict[str, object]]:
+    catalogue = default_catalogue()
+    rng = random.Random(seed)
+    keys_for: dict[tuple[AgeGroup, tuple[str, ...]], tuple[list[str], list[float]]] = {}
+    for n in range(rows):
+        roll = rng.random()
+        person: dict[str, object] = {"ref": f"S{n:07d}"}
+        if roll < 0.05:
+            age = None
+        elif roll < 0.25:
+            age = rng.randint(8, 17)
+        else:
+            age = rng.randint(18, 65)
+        uncertain = rng.random() < 0.05
+        if age is not None:
+            person["age"] = age
+        if uncertain:
+            person["age_uncertain_may_be_child"] = True
+        group: AgeGroup = "child" if uncertain or (age is not None and age < 18) else "adult"
+        forms = {rng.choice(FORM_CHOICES)}
+        if rng.random() < 0.05:
+            forms.add(rng.choice(FORM_CHOICES))
+        form_key = tuple(sorted(forms))
+        person["forms"] = list(form_key)
+        found = keys_for.get((group, form_key))
+        if found is None:
+            pool = sorted(catalogue.select(group, form_key).keys)
+            random.Random(f"{seed}-{group}-{form_key}").shuffle(pool)
+            weights = [1.0] * len(pool) if uniform else [1 / (r + 1) ** ZIPF_S for r in range(len(pool))]
+            cumulative = list(itertools.accumulate(weights))
+            found = (pool, cumulative)
+            keys_for[(group, form_key)] = found
+        pool, cumulative = found
+        wanted = min(rng.choice(COUNT_CHOICES), len(pool))
+        picked: set[str] = set()
+        while len(picked) < wanted:
+            picked.add(rng.choices(pool, cum_weights=cumulative)[0])
+        chosen = sorted(picked)
+        rng.shuffle(chosen)
+        person["indicators"] = {k: (rng.choice(SOURCES) or "x") for k in chosen}
+        if rng.random() < 0.2:
+            person["act"] = rng.sample(PALERMO_ACTS, rng.randint(1, 2))
+            person["means"] = rng.sample(PALERMO_MEANS, rng.randint(0, 2))
+            person["purpose"] = rng.sample(PALERMO_PURPOSES, 1)
+        if rng.random() < 0.1:
+            person["self_identifies_as_victim"] = True
+        bad = rng.random()
+        if bad < 0.005:
+            person["age"] = rng.choice([-1, 130, 999])
+        elif bad < 0.01:
+            person["indicators"] = {**person["indicators"], "not_a_real_indicator": "x"}  # type: ignore[dict-item]
+        yield person
+
+
+def write_jsonl(path: Path, rows: int, uniform: bool = False) -> None:
+    with path.open("wb") as f:
+        for person in synthetic_people(rows, uniform=uniform):
+            f.write(orjson.dumps(person))
+            f.write(b"\n")
+
+
+def write_csv(path: Path, rows: int, uniform: bool = False) -> None:
+    catalogue = default_catalogue()
+    fields = ["ref", "age", "age_uncertain_may_be_child", "forms", "act", "means", "purpose", "self_identifies_as_victim"]
+    assert set(fields) <= RESERVED_INPUT_FIELDS
+    keys = list(catalogue.all_keys())
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        # The deliberately unknown key cannot be a column (an unknown column rejects the
+        # whole file), so in CSV it becomes an unknown form instead: still a row error.
+        writer.writerow(fields + keys)
+        index = {k: n for n, k in enumerate(keys)}
+        for person in synthetic_people(rows, uniform=uniform):
+            row = [""] * (len(fields) + len(keys))
+            row[0] = str(person["ref"])
+            row[1] = "" if person.get("age") is None else str(person["age"])
+            row[2] = "x" if person.get("age_uncertain_may_be_child") else ""
+            forms = list(person["forms"])  # type: ignore[call-overload]
+            indicators = dict(person["indicators"])  # type: ignore[call-overload]
+            if indicators.pop("not_a_real_indicator", None):
+                forms.append("not_a_form")
+            row[3] = ";".join(forms)
+            row[4] = ";".join(person.get("act", ()))  # type: ignore[arg-type]
+            row[5] = ";".join(person.get("means", ()))  # type: ignore[arg-type]
+            row[6] = ";".join(person.get("purpose", ()))  # type: ignore[arg-type]
+            row[7] = "yes" if person.get("self_identifies_as_victim") else ""
+            for k, v in indicators.items():
+                row[len(fields) + index[k]] = v
+            writer.writerow(row)
+
+
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run_in_process(path: Path, out_path: str) -> tuple[int, int, float, float]:
+    """The `palermo screen` path in-process; returns ok, rejected, wall s, CPU s."""
+    catalogue = default_catalogue()
+    with (
+        path.open(encoding="utf-8-sig", newline="") as source,
+        open(out_path, "wb") as out,  # noqa: PTH123 - may be os.devnull
+        open(os.devnull, "wb") as err,  # noqa: PTH123
+    ):
+        wall = time.perf_counter()
+        cpu = time.process_time()
+        summary = screen_lines(source, catalogue, out, err, name=path.name)
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+    return summary.rows_ok, summary.rows_rejected, wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--cli-rows", type=int, default=100_000)
+    parser.add_argument("--formats", default="csv,jsonl")
+    parser.add_argument("--output", choices=["file", "devnull"], default="file")
+    parser.add_argument("--uniform", action="store_true", help="draw indicators uniformly instead of Zipf-like")
+    args = parser.parse_args()
+
+    print(f"target: >= {TARGET_ROWS_PER_S:,} rows/s on one core, < {TARGET_PEAK_MB} MB peak")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    with tempfile.TemporaryDirectory(prefix="palermo-screen-bench-") as tmp:
+        tmpdir = Path(tmp)
+        for fmt in args.formats.split(","):
+            writer = write_csv if fmt == "csv" else write_jsonl
+            path = tmpdir / f"people.{fmt}"
+            t0 = time.perf_counter()
+            writer(path, args.rows, args.uniform)
+            gen = time.perf_counter() - t0
+            size_mb = path.stat().st_size / 1e6
+            print(f"\n[{fmt}] generated {args.rows:,} rows ({size_mb:,.0f} MB) in {gen:.1f} s (not timed below)")
+            out_path = str(tmpdir / "results.jsonl") if args.output == "file" else os.devnull
+            ok, rejected, wall, cpu = run_in_process(path, out_path)
+            total = ok + rejected
+            out_mb = os.path.getsize(out_path) / 1e6 if args.output == "file" else 0.0
+            print(
+                f"[{fmt}] in-process: {ok:,} ok, {rejected:,} rejected; "
+                f"wall {wall:.1f} s = {total / wall:,.0f} rows/s; CPU {cpu:.1f} s = "
+                f"{total / cpu:,.0f} rows/s (target {TARGET_ROWS_PER_S:,}); output {out_mb:,.0f} MB"
+            )
+            print(f"[{fmt}] peak RSS so far (this process): {peak_mb():.0f} MB (target < {TARGET_PEAK_MB})")
+            if args.output == "file":
+                os.remove(out_path)
+            os.remove(path)
+
+            if args.cli_rows:
+                small = tmpdir / f"small.{fmt}"
+                writer(small, args.cli_rows, args.uniform)
+                cmd = [sys.executable, "-m", "palermo.screening.cli", str(small), "-o", os.devnull, "-e", os.devnull]
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+                elapsed = time.perf_counter() - t0
+                last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "-"
+                print(
+                    f"[{fmt}] CLI subprocess `python -m palermo.screening.cli`, {args.cli_rows:,} rows: "
+                    f"{args.cli_rows / elapsed:,.0f} rows/s including interpreter start-up "
+                    f"({elapsed:.1f} s), exit {proc.returncode} (1 = some rows rejected, expected), {last}"
+                )
+                print(f"[{fmt}] CLI subprocess peak RSS: {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f} (other work on this machine slows wall time)")
+
+
+if __name__ == "__main__":
+    main()

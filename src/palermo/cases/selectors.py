@@ -1,0 +1,513 @@
+"""Authorised reads of the case file: the one door to case data.
+
+``access_case`` answers Http404 alike for a case that does not exist and one
+the actor may not see: knowing that a case exists can endanger a person.
+``case_visibility`` says which field groups (``palermo.cases.access``) the
+actor may see; views, the API and ``case_file`` show only those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from palermo.cases import access, clock
+from palermo.cases import workflow as wf
+from palermo.cases.models import (
+    BreakGlassAccess,
+    Case,
+    CaseEvent,
+    CaseExploitation,
+    CaseTeamMember,
+    Consent,
+    LegalBasis,
+    ServiceProvider,
+    ServiceReferral,
+    Task,
+)
+from palermo.core import audit
+from palermo.core.models import Organisation, User
+from palermo.core.policy import Perm, has_perm
+from palermo.core.roles import OrganisationType
+
+LAW_ENFORCEMENT_TYPES = frozenset({
+    OrganisationType.LAW_ENFORCEMENT, OrganisationType.PROSECUTION,
+    OrganisationType.FINANCIAL_INTELLIGENCE_UNIT, OrganisationType.IMMIGRATION,
+})
+# Lists count at most this many matches: an exact count of a million rows costs
+# more than it tells, and a person pages through at most 40 pages of 25; past this the UI says
+# "more than N" and asks to refine the search.
+COUNT_CAP = 1_000
+
+
+def is_law_enforcement(organisation: Organisation) -> bool:
+    return organisation.org_type in LAW_ENFORCEMENT_TYPES
+
+
+def _active_team(organisation: Organisation) -> QuerySet[CaseTeamMember]:
+    return CaseTeamMember.objects.filter(organisation=organisation, removed_at__isnull=True)
+
+
+def _open_referrals_to(organisation: Organisation, today: date) -> QuerySet[ServiceReferral]:
+    return ServiceReferral.objects.filter(
+        Q(consent__withdrawn_on__isnull=True) | Q(consent__withdrawn_on__gt=today),
+        receiving_organisation=organisation, status__in=wf.REFERRAL_OPEN, consent__given_on__lte=today,
+    )
+
+
+def _active_consents(case: Case, organisation: Organisation, today: date) -> list[Consent]:
+    return [
+        c for c in Consent.objects.filter(case=case, recipient=organisation)
+        if wf.consent_active(c.given_on, c.withdrawn_on, today)
+    ]
+
+
+def access_facts(actor: User, organisation: Organisation | None, case: Case) -> access.AccessFacts:
+    """Gather the facts the need-to-know rules decide on (a few small indexed queries)."""
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
+        return access.AccessFacts(False, False, False, False)
+    today = clock.today()
+    on_team = _active_team(organisation).filter(case=case).exists()
+    le = is_law_enforcement(organisation)
+    le_identity = le_contact = False
+    if on_team and le:
+        consents = _active_consents(case, organisation, today)
+        legal = LegalBasis.objects.filter(case=case, organisation=organisation).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        ).exists()
+        le_identity = legal or any("identity" in c.scopes for c in consents)
+        le_contact = legal or any("contact" in c.scopes for c in consents)
+    scopes: set[str] = set()
+    if not on_team:
+        for r in _open_referrals_to(organisation, today).filter(case=case).select_related("consent"):
+            scopes |= set(r.consent.scopes)
+    glass = (
+        has_perm(actor, Perm.BREAK_GLASS, organisation)
+        and BreakGlassAccess.objects.filter(case=case, user=actor, organisation=organisation,
+                                            expires_at__gt=clock.now()).exists()
+    )
+    return access.AccessFacts(
+        can_view_cases=True, on_case_team=on_team, identification_body=organisation.is_identification_body,
+        law_enforcement=le, law_enforcement_identity=le_identity, law_enforcement_contact=le_contact,
+        referral_scopes=frozenset(scopes), break_glass=glass,
+    )
+
+
+def case_visibility(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:
+    return access.visible_groups(access_facts(actor, organisation, case))
+
+
+def access_case(
+    actor: User, organisation: Organisation | None, case_ref: str, *, request: Any = None, purpose: str = "",
+    record_read: bool = True, for_update: bool = False,
+) -> Case:
+    """The case with ``case.visibility`` set, or Http404. Records the read in the audit trail."""
+    ref = wf.normalise_reference(case_ref)
+    if not wf.is_reference(ref):
+        raise Http404("not found")
+    qs = Case.objects.select_related("lead_organisation", "referring_organisation", "decision_organisation")
+    case = qs.filter(reference=ref).first()
+    if case is None:
+        raise Http404("not found")
+    visibility = case_visibility(actor, organisation, case)
+    if not visibility.visible:
+        raise Http404("not found")
+    case.visibility = visibility  # type: ignore[attr-defined]
+    if record_read:
+        audit.record(
+            action="read", actor=actor, organisation=organisation, object_type="case", object_ref=case.reference,
+            purpose=purpose, request=request,
+            details={"groups": sorted(visibility.groups), "basis": list(visibility.basis)},
+        )
+    return case
+
+
+# --- lists and search --------------------------------------------------------------------
+
+SORTS = {
+    "newest": ("-opened_at", "-id"),
+    "oldest": ("opened_at", "id"),
+    "deadline": ("next_deadline", "-opened_at", "-id"),
+    "reference": ("reference",),
+    "phase": ("phase", "-opened_at", "-id"),
+}
+DEADLINE_FILTERS = ("overdue", "due_soon", "none")
+
+
+@dataclass
+class CaseFilter:
+    q: str = ""  # a reference or its beginning
+    status: str = ""
+    phase: str = ""
+    identification_status: str = ""
+    deadline: str = ""  # overdue | due_soon | none
+    organisation: int | None = None  # on the case team
+    nationality: str = ""
+    exploitation: str = ""
+    child: bool | None = None
+    sort: str = "newest"
+
+    def as_details(self) -> dict[str, Any]:
+        # Filters are no personal data (a reference prefix, codes), so the audit can keep them.
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def cases_visible_to(actor: User, organisation: Organisation | None) -> QuerySet[Case]:
+    """Every case the actor may open (without break-glass)."""
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
+        return Case.objects.none()
+    if organisation.is_identification_body:
+        return Case.objects.all()
+    team = _active_team(organisation).filter(case=OuterRef("pk"))
+    referred = _open_referrals_to(organisation, clock.today()).filter(case=OuterRef("pk"))
+    return Case.objects.filter(Q(Exists(team)) | Q(Exists(referred)))
+
+
+def case_list(actor: User, organisation: Organisation | None, f: CaseFilter | None = None) -> QuerySet[Case]:
+    f = f or CaseFilter()
+    qs = cases_visible_to(actor, organisation).select_related("lead_organisation")
+    if f.q:
+        ref = wf.normalise_reference(f.q)
+        qs = qs.filter(reference=ref) if wf.is_reference(ref) else qs.filter(reference__startswith=ref)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.phase:
+        qs = qs.filter(phase=f.phase)
+    if f.identification_status:
+        qs = qs.filter(identification_status=f.identification_status)
+    today = clock.today()
+    if f.deadline == "overdue":
+        qs = qs.filter(next_deadline__lt=today)
+    elif f.deadline == "due_soon":
+        qs = qs.filter(next_deadline__gte=today, next_deadline__lte=today + timedelta(days=wf.DUE_SOON_DAYS))
+    elif f.deadline == "none":
+        qs = qs.filter(next_deadline__isnull=True)
+    if f.organisation:
+        qs = qs.filter(Exists(CaseTeamMember.objects.filter(
+            case=OuterRef("pk"), organisation_id=f.organisation, removed_at__isnull=True)))
+    if f.nationality:
+        qs = qs.filter(nationality=f.nationality.upper())
+    if f.exploitation:
+        qs = qs.filter(Exists(CaseExploitation.objects.filter(case=OuterRef("pk"), code=f.exploitation)))
+    if f.child is not None:
+        qs = qs.filter(is_child=f.child)
+    return qs.order_by(*SORTS.get(f.sort, SORTS["newest"]))
+
+
+def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, capped): counts at most ``cap`` + 1 rows."""
+    if isinstance(qs, list):
+        return (cap, True) if len(qs) > cap else (len(qs), False)
+    n = qs.order_by()[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
+# --- timeline, tasks, referrals --------------------------------------------------------------
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """Newest first. Callers check ``access.TIMELINE`` in ``case.visibility`` first."""
+    return CaseEvent.objects.filter(case=case).select_related("actor", "organisation").order_by("-at", "-id")
+
+
+def overdue_deadlines_for(actor: User, organisation: Organisation | None, *, today: date | None = None) -> QuerySet[Task]:
+    """Open tasks past their due date: all of them for a co-ordinator (oversight), else
+    those of the cases the organisation works on. For the dashboard and the oversight page."""
+    day = today or clock.today()
+    qs = Task.objects.filter(done_at__isnull=True, due_on__lt=day).select_related("case", "assigned_organisation")
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
+        return qs.none()
+    if not (has_perm(actor, Perm.OVERSEE_CASES, organisation) and organisation.is_identification_body):
+        qs = qs.filter(Exists(_active_team(organisation).filter(case=OuterRef("case"))))
+    return qs.order_by("due_on", "id")
+
+
+def deadlines_due_for_reminder(today: date) -> QuerySet[Task]:
+    """Open tasks whose reminder day has come and that were not reminded yet (for ``palermo cases remind``)."""
+    return Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__gte=today).select_related(
+        "case", "assigned_organisation")
+
+
+def incoming_referrals_for(actor: User, organisation: Organisation | None, *, status: str = "") -> QuerySet[ServiceReferral]:
+    """Service referrals sent to the organisation (its inbox)."""
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
+        return ServiceReferral.objects.none()
+    qs = ServiceReferral.objects.filter(receiving_organisation=organisation).select_related(
+        "case", "sending_organisation", "consent")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_at", "-id")
+
+
+def access_referral(actor: User, organisation: Organisation | None, referral_id: int) -> ServiceReferral:
+    """A referral for its receiver, or for whoever may see its case's referrals; else Http404."""
+    ref = ServiceReferral.objects.select_related(
+        "case", "consent", "provider", "receiving_organisation", "sending_organisation").filter(pk=referral_id).first()
+    if ref is None or organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
+        raise Http404("not found")
+    if ref.receiving_organisation_id == organisation.pk:
+        return ref
+    if access.REFERRALS in case_visibility(actor, organisation, ref.case):
+        return ref
+    raise Http404("not found")
+
+
+def service_directory(*, service_type: str = "", language: str = "", include_inactive: bool = False) -> QuerySet[ServiceProvider]:
+    qs = ServiceProvider.objects.select_related("organisation")
+    if not include_inactive:
+        qs = qs.filter(is_active=True, organisation__is_active=True)
+    providers = list(qs)
+    # JSON containment differs between SQLite and PostgreSQL; the directory is small.
+    ids = [p.pk for p in providers
+           if (not service_type or service_type in p.service_types) and (not language or language in p.languages)]
+    return ServiceProvider.objects.filter(pk__in=ids).select_related("organisation").order_by("organisation__name")
+
+
+def active_referral_counts() -> dict[int, int]:
+    """Open referrals per provider, to show against capacity."""
+    from django.db.models import Count
+
+    rows = ServiceReferral.objects.filter(status__in=(wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED)).values(
+        "provider_id").annotate(n=Count("id"))
+    return {r["provider_id"]: r["n"] for r in rows}
+
+
+def break_glass_flags(actor: User, organisation: Organisation | None, *, unreviewed_only: bool = True) -> QuerySet[BreakGlassAccess]:
+    if organisation is None or not has_perm(actor, Perm.OVERSEE_CASES, organisation):
+        return BreakGlassAccess.objects.none()
+    qs = BreakGlassAccess.objects.select_related("case", "user", "organisation")
+    if unreviewed_only:
+        qs = qs.filter(reviewed_at__isnull=True)
+    return qs.order_by("-started_at")
+
+
+def team_of(case: Case) -> QuerySet[CaseTeamMember]:
+    return case.team.filter(removed_at__isnull=True).select_related("organisation").order_by("added_at")
+
+
+def case_consents(case: Case) -> list[Consent]:
+    return list(case.consents.select_related("recipient").order_by("-given_on", "-id"))
+
+
+def active_consents_for(case: Case, recipient: Organisation) -> list[Consent]:
+    return _active_consents(case, recipient, clock.today())
+
+
+def active_consents_for_case(case: Case) -> list[Consent]:
+    today = clock.today()
+    return [c for c in case_consents(case) if wf.consent_active(c.given_on, c.withdrawn_on, today)]
+
+
+def consent_of(case: Case, consent_id: int) -> Consent | None:
+    return case.consents.select_related("recipient").filter(pk=consent_id).first()
+
+
+def provider(provider_id: int) -> ServiceProvider:
+    found = ServiceProvider.objects.select_related("organisation").filter(pk=provider_id).first()
+    if found is None:
+        raise Http404("not found")
+    return found
+
+
+def current_version(case: Case) -> int:
+    return int(Case.objects.filter(pk=case.pk).values_list("version", flat=True).get())
+
+
+def latest_return_assessment(case: Case) -> Any:
+    return case.return_assessments.order_by("-assessed_on", "-id").first()
+
+
+def can_edit_case(actor: User, organisation: Organisation | None, visibility: access.Visibility) -> bool:
+    """Team members and the identification body with the edit permission; not referral receivers."""
+    return (
+        organisation is not None and has_perm(actor, Perm.EDIT_CASES, organisation)
+        and ("case team" in visibility.basis or "identification body" in visibility.basis)
+    )
+
+
+# --- the case file, cut to what the actor may see ----------------------------------------------------
+
+TIMELINE_PREVIEW = 50
+
+
+def _org(o: Organisation | None) -> dict[str, Any] | None:
+    return {"id": o.pk, "name": o.name} if o is not None else None
+
+
+def case_file(case: Case, visibility: access.Visibility, *, today: date | None = None) -> dict[str, Any]:
+    """The case as plain data, one section per visible field group (others are None).
+
+    The same structure feeds the API and the case page, so the two can never
+    show different things to the same person.
+    """
+    day = today or clock.today()
+    g = visibility.groups
+    out: dict[str, Any] = {
+        "reference": case.reference,
+        "version": case.version,
+        "visible_groups": sorted(g),
+        "access_basis": list(visibility.basis),
+        "overview": {
+            "status": case.status,
+            "phase": case.phase,
+            "identification_status": case.identification_status,
+            "htcds_trafficking_status": case.htcds_trafficking_status,
+            "decision_organisation": _org(case.decision_organisation),
+            "is_child": case.is_child,
+            "nationality": case.nationality,
+            "exploitation_types": list(case.exploitation_types),
+            "source": case.source,
+            "source_ref": case.source_ref,
+            "referring_organisation": _org(case.referring_organisation),
+            "incoming_referral_date": case.incoming_referral_date,
+            "referring_country": case.referring_country,
+            "lead_organisation": _org(case.lead_organisation),
+            "cooperates_with_authorities": case.cooperates_with_authorities,
+            "opened_at": case.opened_at,
+            "closed_at": case.closed_at,
+            "closure_reason": case.closure_reason,
+            "next_deadline": case.next_deadline,
+            "team": [
+                {"organisation": _org(m.organisation), "role": m.role, "added_at": m.added_at}
+                for m in team_of(case)
+            ],
+        },
+    }
+    person = case.person if (access.IDENTITY in g or access.CONTACT in g) else None
+    out["identity"] = (
+        {f: getattr(person, f) for f in person.IDENTITY_FIELDS} if person is not None and access.IDENTITY in g else None
+    )
+    out["contact"] = (
+        {f: getattr(person, f) for f in person.CONTACT_FIELDS} if person is not None and access.CONTACT in g else None
+    )
+    if access.VICTIM_CONTEXT in g:
+        ctx = case.context
+        out["victim_context"] = {f: getattr(ctx, f) for f in ctx.FIELDS} | {"summary": case.summary}
+        out["trafficking_events"] = [
+            {"id": e.pk, "event_type": e.event_type, "date": e.date, "country": e.country, "city": e.city,
+             "description": e.description}
+            for e in case.trafficking_events.all()
+        ]
+    else:
+        out["victim_context"] = out["trafficking_events"] = None
+    out["suspects"] = [
+        {"id": s.pk, "name_or_alias": s.name_or_alias, "roles": s.roles, "organisation": s.organisation,
+         "details": s.details, "recorded_at": s.recorded_at}
+        for s in case.suspects.all()
+    ] if access.SUSPECTS in g else None
+    if access.TIMELINE in g:
+        out["decisions"] = [
+            {"id": d.pk, "outcome": d.outcome, "previous_status": d.previous_status, "reasons": d.reasons,
+             "basis": d.basis, "organisation": _org(d.organisation), "decided_at": d.decided_at}
+            for d in case.decisions.select_related("organisation")
+        ]
+        out["appeals"] = [
+            {"id": a.pk, "decision_id": a.decision_id, "lodged_on": a.lodged_on, "grounds": a.grounds,
+             "status": a.status, "outcome_on": a.outcome_on, "outcome_reasons": a.outcome_reasons}
+            for a in case.appeals.all()
+        ]
+    else:
+        out["decisions"] = out["appeals"] = None
+    out["consents"] = [
+        {"id": c.pk, "scopes": c.scopes, "recipient": _org(c.recipient), "purpose": c.purpose, "given_by": c.given_by,
+         "given_on": c.given_on, "withdrawn_on": c.withdrawn_on,
+         "active": wf.consent_active(c.given_on, c.withdrawn_on, day)}
+        for c in case_consents(case)
+    ] if access.CONSENTS in g else None
+    out["referrals"] = [
+        {"id": r.pk, "service_type": r.service_type, "receiving_organisation": _org(r.receiving_organisation),
+         "status": r.status, "consent_id": r.consent_id, "sent_at": r.sent_at, "responded_at": r.responded_at,
+         "delivered_at": r.delivered_at, "closed_at": r.closed_at, "outcome": r.outcome,
+         "decline_reason": r.decline_reason}
+        for r in case.service_referrals.select_related("receiving_organisation")
+    ] if access.REFERRALS in g else None
+    out["tasks"] = [
+        {"id": t.pk, "title": t.title, "kind": t.kind, "rule_key": t.rule_key, "rule_version": t.rule_version,
+         "starts_on": t.starts_on, "due_on": t.due_on, "done_at": t.done_at,
+         "state": wf.deadline_state(t.due_on, t.done_at is not None, day),
+         "assigned_organisation": _org(t.assigned_organisation)}
+        for t in case.tasks.select_related("assigned_organisation").order_by("done_at", "due_on", "id")
+    ] if access.TASKS in g else None
+    if access.SAFEGUARDS in g:
+        child = getattr(case, "child", None) if case.is_child else None
+        out["child"] = {
+            "guardian_name": child.guardian_name, "guardian_appointed_on": child.guardian_appointed_on,
+            "guardian_organisation": _org(child.guardian_organisation),
+            "child_protection_authority": child.child_protection_authority,
+            "child_protection_notified_on": child.child_protection_notified_on,
+        } if child is not None else None
+        out["best_interests_determinations"] = [
+            {"id": b.pk, "factors": b.factors, "durable_solution": b.durable_solution, "decided_on": b.decided_on,
+             "participants": b.participants}
+            for b in case.bids.all()
+        ]
+        out["return_assessments"] = [
+            {"id": r.pk, "country": r.country, "answers": r.answers, "conclusion": r.conclusion,
+             "suggested_conclusion": wf.suggested_return_conclusion(r.answers), "assessed_on": r.assessed_on,
+             "notes": r.notes}
+            for r in case.return_assessments.all()
+        ]
+        out["returns"] = [
+            {"id": r.pk, "country": r.country, "returned_on": r.returned_on, "assessment_id": r.assessment_id,
+             "override_reason": r.override_reason}
+            for r in case.returns.all()
+        ]
+        out["non_punishment"] = [
+            {"id": n.pk, "offence": n.offence, "compulsion": n.compulsion, "decision": n.decision,
+             "decided_by_body": n.decided_by_body, "decided_on": n.decided_on}
+            for n in case.non_punishment.all()
+        ]
+        out["compensation_claims"] = [
+            {"id": c.pk, "amount": c.amount, "currency": c.currency, "source": c.source, "status": c.status,
+             "filed_on": c.filed_on, "decided_on": c.decided_on, "amount_awarded": c.amount_awarded}
+            for c in case.compensation_claims.all()
+        ]
+    else:
+        for key in ("child", "best_interests_determinations", "return_assessments", "returns", "non_punishment",
+                    "compensation_claims"):
+            out[key] = None
+    return out
+
+
+def timeline_entries(case: Case, limit: int = TIMELINE_PREVIEW) -> list[dict[str, Any]]:
+    return [
+        {"id": e.pk, "at": e.at, "kind": e.kind, "summary": e.summary, "text": e.text,
+         "actor": e.actor.username if e.actor else "", "organisation": e.organisation.name if e.organisation else "",
+         "corrects_id": e.corrects_id}
+        for e in case_timeline(case)[:limit]
+    ]
+
+
+def referral_view(referral: ServiceReferral, organisation: Organisation) -> dict[str, Any]:
+    """What the receiving organisation of a referral sees: the referral, and the case
+    fields its consent allows, while the referral is open and the consent active."""
+    today = clock.today()
+    consent = referral.consent
+    live = referral.status in wf.REFERRAL_OPEN and wf.consent_active(consent.given_on, consent.withdrawn_on, today)
+    scopes = frozenset(consent.scopes) & access.REFERRAL_SHAREABLE if live else frozenset()
+    vis = access.Visibility(frozenset({access.OVERVIEW}) | scopes, ("referral",))
+    case = referral.case
+    data = {
+        "id": referral.pk, "service_type": referral.service_type, "status": referral.status,
+        "details": referral.details if live else "",
+        "sending_organisation": _org(referral.sending_organisation),
+        "receiving_organisation": _org(referral.receiving_organisation),
+        "sent_at": referral.sent_at, "responded_at": referral.responded_at, "delivered_at": referral.delivered_at,
+        "closed_at": referral.closed_at, "outcome": referral.outcome, "decline_reason": referral.decline_reason,
+        "consent": {"scopes": consent.scopes, "purpose": consent.purpose, "given_on": consent.given_on,
+                    "withdrawn_on": consent.withdrawn_on, "active": live},
+        "case_reference": case.reference,
+        "shared_groups": sorted(scopes),
+        "is_child": case.is_child,
+    }
+    full = case_file(case, vis) if live else None
+    data["identity"] = full["identity"] if full else None
+    data["victim_context"] = full["victim_context"] if full else None
+    data["trafficking_events"] = full["trafficking_events"] if full else None
+    data["safeguards"] = {k: full[k] for k in ("child", "best_interests_determinations", "return_assessments")} \
+        if full and access.SAFEGUARDS in scopes else None
+    return data

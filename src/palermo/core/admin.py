@@ -1,0 +1,162 @@
+"""Admin screens for organisations, users and roles, behind the same policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from palermo.core.models import AuditEntry, Membership, Organisation, PersonalAccessToken, User
+from palermo.core.policy import Perm, ViewPolicy, has_perm
+
+# Every page of the admin site is under this one policy (see PolicyMiddleware).
+ADMIN_POLICY = ViewPolicy("perm", perm=Perm.ADMINISTER)
+
+
+class PalermoAdminSite(admin.AdminSite):
+    site_header = "Palermo administration"
+    site_title = "Palermo administration"
+    index_title = "Organisations, users and roles"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        # The policy, not Django's is_staff flag, decides who administers.
+        return has_perm(request.user, Perm.ADMINISTER, getattr(request, "organisation", None))  # type: ignore[arg-type]
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        from django.contrib.auth.views import redirect_to_login
+
+        if request.user.is_authenticated:
+            from palermo.core import audit
+            from palermo.core.middleware import refused
+
+            audit.record_refusal(request, perm=Perm.ADMINISTER)
+            return refused(request, status=403)
+        return redirect_to_login(request.get_full_path())
+
+
+site = PalermoAdminSite(name="admin")
+
+
+class PolicyModelAdmin(admin.ModelAdmin):
+    """Administrators manage everything here; the site gate already checked the role."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return site.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return site.has_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return site.has_permission(request)
+
+    # Changes made here are audited like any other write.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _audit_admin(request, "update" if change else "create", obj, sorted(form.changed_data))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        _audit_admin(request, "delete", obj, [])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            _audit_admin(request, "delete", obj, [])
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            _audit_admin(request, "delete", obj, [])
+            obj.delete()
+        for obj in instances:
+            created = obj.pk is None
+            obj.save()
+            _audit_admin(request, "create" if created else "update", obj, [])
+        formset.save_m2m()
+
+
+def _audit_admin(request: HttpRequest, action: str, obj: Any, fields: list[str]) -> None:
+    from palermo.core import audit
+
+    audit.record_request(
+        request,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_ref=str(obj.pk),
+        details={"fields": fields, "via": "admin"},
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["organisation"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return site.has_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+@admin.register(Organisation, site=site)
+class OrganisationAdmin(PolicyModelAdmin):
+    list_display = ["name", "org_type", "country", "is_identification_body", "is_active"]
+    list_filter = ["org_type", "is_identification_body", "is_active", "country"]
+    search_fields = ["name"]
+
+
+@admin.register(User, site=site)
+class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
+    list_filter = ["is_active", "memberships__role", "memberships__organisation"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Membership, site=site)
+class MembershipAdmin(PolicyModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["user__username", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(PersonalAccessToken, site=site)
+class TokenAdmin(PolicyModelAdmin):
+    """Administrators can see and revoke tokens, never read or create them."""
+
+    list_display = ["name", "prefix", "user", "organisation", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "organisation", "name", "prefix", "digest", "created_at", "last_used_at", "expires_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AuditEntry, site=site)
+class AuditEntryAdmin(PolicyModelAdmin):
+    """Read-only: the trail is append-only everywhere."""
+
+    list_display = ["seq", "at", "actor_username", "action", "object_type", "object_ref", "outcome"]
+    list_filter = ["action", "outcome", "object_type"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

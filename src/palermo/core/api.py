@@ -1,0 +1,169 @@
+"""Core API: who am I, the organisation directory, my tokens, the audit trail.
+
+(No `from __future__ import annotations` here: django-ninja reads the
+annotations at import time to build the schemas.)"""
+
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import field_validator
+
+from palermo.core import audit, tokens
+from palermo.core.apiutil import PalermoPagination, with_errors
+from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.models import Organisation, PersonalAccessToken
+from palermo.core.policy import Perm, api_requires
+from palermo.core.selectors import AuditFilter, audit_entries_visible_to
+
+router = Router(tags=["core"])
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class MembershipOut(Schema):
+    organisation_id: int
+    organisation: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    acting_for: int | None
+    memberships: list[MembershipOut]
+    permissions: list[str]
+
+
+@router.get("/me", response=with_errors(MeOut), summary="The authenticated user and their permissions")
+@api_requires(None)
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    org = request.organisation  # type: ignore[attr-defined]
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "acting_for": org.pk if org else None,
+        "memberships": [
+            {"organisation_id": m.organisation_id, "organisation": m.organisation.name, "role": m.role}
+            for m in user.memberships_active()  # type: ignore[union-attr]
+        ],
+        "permissions": sorted(user.permissions_in(org)) if org else [],  # type: ignore[union-attr]
+    }
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    org_type: str
+    country: str
+    is_identification_body: bool
+
+
+@router.get("/organisations", response=with_errors(list[OrganisationOut]), summary="Directory of organisations")
+@api_requires(Perm.VIEW_ORGANISATIONS)
+@paginate(PalermoPagination)
+def organisations(request: HttpRequest, q: str = Query("", max_length=100)) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(is_active=True).order_by("name")
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    organisation_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    expires_at: dt.datetime | None = None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="The token in clear. It is shown only this once.")
+
+
+@router.get("/tokens", response=with_errors(list[TokenOut]), summary="My personal access tokens")
+@api_requires(None)
+@paginate(PalermoPagination)
+def token_list(request: HttpRequest) -> QuerySet[PersonalAccessToken]:
+    return PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at")
+
+
+@router.post("/tokens", response=with_errors({201: TokenCreatedOut}), summary="Create a personal access token")
+@api_requires(None)
+def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+    try:
+        token, clear = tokens.token_create(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=request.organisation,  # type: ignore[attr-defined]
+            name=payload.name,
+            expires_at=payload.expires_at,
+        )
+    except tokens.TokenError as exc:
+        raise InvalidInput(FieldError(exc.field, exc.message)) from exc
+    out = TokenOut.from_orm(token).dict()
+    out["token"] = clear
+    return 201, out
+
+
+@router.delete("/tokens/{token_id}", response=with_errors({204: None}), summary="Revoke one of my tokens")
+@api_requires(None)
+def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+    token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
+    tokens.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    return 204, None
+
+
+class AuditOut(Schema):
+    seq: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_username: str
+    organisation_id: int | None
+    action: str
+    object_type: str
+    object_ref: str
+    purpose: str
+    outcome: str
+    hash: str
+
+
+class AuditQuery(Schema):
+    actor: str = Field("", max_length=150, description="username")
+    action: str = Field("", max_length=20)
+    object_type: str = Field("", max_length=60)
+    object_ref: str = Field("", max_length=80)
+    outcome: str = Field("", max_length=20)
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _iso_date_only(cls, value: Any) -> Any:
+        # Pydantic would read "0" as 1970-01-01; a filter must be an ISO 8601 date.
+        if value is not None and not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+            raise ValueError("Use an ISO 8601 date, YYYY-MM-DD.")
+        return value
+
+
+@router.get("/audit", response=with_errors(list[AuditOut]), summary="The audit trail (co-ordinators, administrators)")
+@api_requires(Perm.VIEW_AUDIT)
+@paginate(PalermoPagination)
+def audit_list(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
+    f = AuditFilter(**filters.dict())
+    qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[attr-defined]
+    audit.record_request(request, action="read", object_type="audit_trail", details={"filters": f.as_details()})
+    return qs

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "palermo.core"
+    label = "core"
+    verbose_name = "Palermo core: organisations, roles, audit"
+
+    def ready(self) -> None:
+        from palermo.core import signals  # noqa: F401  (connects login auditing)

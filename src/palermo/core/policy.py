@@ -1,0 +1,202 @@
+"""Palermo's one permission policy.
+
+Every web view and every API operation is authorised here, and nowhere else:
+
+* ``ROLE_PERMISSIONS`` is the table of what each role may do. It is data, so a
+  reviewer can read the whole policy on one screen.
+* ``has_perm`` answers for a user acting for one organisation. Anything not in
+  the table is denied (deny by default).
+* ``requires`` / ``authenticated`` / ``public`` mark a view with its policy.
+  ``PolicyMiddleware`` refuses any view that carries no mark, and a test walks
+  every URL pattern and API operation to keep it that way.
+
+Object-level rules (who may see *this* case) live in each context's
+``access_*`` selectors, which call ``has_perm`` first and then scope by
+organisation and case team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from palermo.core.roles import Role
+
+if TYPE_CHECKING:
+    from palermo.core.models import Organisation, User
+
+
+class Perm:
+    """Named permissions. The string values are stable: they appear in audit records."""
+
+    # core
+    VIEW_AUDIT = "core.view_audit"  # audit entries of one's own organisation
+    VIEW_AUDIT_ALL = "core.view_audit_all"  # the whole national trail (identification body)
+    EXPORT_AUDIT = "core.export_audit"
+    ADMINISTER = "core.administer"  # organisations, users, roles
+    VIEW_ORGANISATIONS = "core.view_organisations"
+    # screening (identification)
+    SCREEN = "screening.screen"
+    VIEW_SCREENINGS = "screening.view_screenings"
+    # NRM case file
+    REFER = "cases.refer"
+    VIEW_CASES = "cases.view_cases"
+    EDIT_CASES = "cases.edit_cases"
+    DECIDE_IDENTIFICATION = "cases.decide_identification"
+    OVERSEE_CASES = "cases.oversee"  # every open case and overdue deadline
+    BREAK_GLASS = "cases.break_glass"
+    # statistics and standard data
+    VIEW_STATISTICS = "stats.view_statistics"
+    EXPORT_DATA = "stats.export_data"
+    IMPORT_DATA = "stats.import_data"
+    # follow the money
+    INVESTIGATE = "investigate.investigate"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SCREENER: frozenset({Perm.SCREEN, Perm.VIEW_SCREENINGS, Perm.REFER, Perm.VIEW_ORGANISATIONS}),
+    Role.CASE_WORKER: frozenset(
+        {
+            Perm.SCREEN,
+            Perm.VIEW_SCREENINGS,
+            Perm.REFER,
+            Perm.VIEW_CASES,
+            Perm.EDIT_CASES,
+            Perm.VIEW_ORGANISATIONS,
+        }
+    ),
+    Role.COORDINATOR: frozenset(
+        {
+            Perm.VIEW_SCREENINGS,
+            Perm.REFER,
+            Perm.VIEW_CASES,
+            Perm.EDIT_CASES,
+            Perm.DECIDE_IDENTIFICATION,
+            Perm.OVERSEE_CASES,
+            Perm.BREAK_GLASS,
+            Perm.VIEW_AUDIT,
+            Perm.VIEW_AUDIT_ALL,
+            Perm.EXPORT_AUDIT,
+            Perm.VIEW_STATISTICS,
+            Perm.EXPORT_DATA,
+            Perm.IMPORT_DATA,
+            Perm.VIEW_ORGANISATIONS,
+        }
+    ),
+    Role.INVESTIGATOR: frozenset(
+        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.VIEW_ORGANISATIONS}
+    ),
+    Role.ANALYST: frozenset({Perm.VIEW_STATISTICS, Perm.EXPORT_DATA, Perm.VIEW_ORGANISATIONS}),
+    Role.ADMINISTRATOR: frozenset(
+        {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
+    ),
+}
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(
+    v for k, v in vars(Perm).items() if k.isupper() and isinstance(v, str)
+)
+
+
+def permissions_for_roles(roles: set[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def has_perm(user: User | None, perm: str, organisation: Organisation | None) -> bool:
+    """True when ``user``, acting for ``organisation``, holds ``perm``.
+
+    Roles count only in the organisation the user is acting for: a case worker
+    at an NGO who is also an analyst at the ministry cannot mix the two.
+    """
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+    if user is None or not user.is_authenticated or not user.is_active or organisation is None:
+        return False
+    return perm in user.permissions_in(organisation)
+
+
+# --- view marks -----------------------------------------------------------------
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class ViewPolicy:
+    kind: str  # PUBLIC, AUTHENTICATED or "perm"
+    perm: str | None = None
+    reason: str = ""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _mark(view: Any, policy: ViewPolicy) -> Any:
+    view.palermo_policy = policy
+    return view
+
+
+def public(reason: str) -> Callable[[F], F]:
+    """Anyone may call this view (login, password reset). Say why."""
+
+    def deco(view: F) -> F:
+        return _mark(view, ViewPolicy(PUBLIC, reason=reason))  # type: ignore[no-any-return]
+
+    return deco
+
+
+def authenticated(view: F) -> F:
+    """Any signed-in user (their own profile, tokens, dashboard)."""
+    return _mark(view, ViewPolicy(AUTHENTICATED))  # type: ignore[no-any-return]
+
+
+def requires(perm: str) -> Callable[[F], F]:
+    """The signed-in user must hold ``perm`` in the organisation they act for."""
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+
+    def deco(view: F) -> F:
+        return _mark(view, ViewPolicy("perm", perm=perm))  # type: ignore[no-any-return]
+
+    return deco
+
+
+def policy_of(view: Any) -> ViewPolicy | None:
+    # Class-based views keep the mark on the class; as_view() copies it to view_class.
+    found = getattr(view, "palermo_policy", None)
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, "palermo_policy", None)
+    return found
+
+
+def api_requires(perm: str | None) -> Callable[[F], F]:
+    """Mark and enforce an API operation. ``None`` means any authenticated client.
+
+    The API's authentication (token or session) has already run; this adds the
+    role check, answers 403 with the standard error body, and audits the refusal.
+    """
+    if perm is not None and perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+
+    def deco(func: F) -> F:
+        @wraps(func)
+        def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+            from ninja.errors import HttpError
+
+            from palermo.core import audit
+
+            if perm is not None and not has_perm(request.user, perm, request.organisation):
+                audit.record_refusal(request, perm=perm)
+                raise HttpError(403, "You do not have permission to do this.")
+            return func(request, *args, **kwargs)
+
+        wrapper.palermo_policy = ViewPolicy(  # type: ignore[attr-defined]
+            "perm" if perm else AUTHENTICATED, perm=perm
+        )
+        return wrapper  # type: ignore[return-value]
+
+    return deco

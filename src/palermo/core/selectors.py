@@ -1,0 +1,58 @@
+"""Authorised reads of core data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.policy import Perm, has_perm
+
+
+@dataclass
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_ref: str = ""
+    outcome: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def as_details(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
+
+
+def audit_entries_visible_to(
+    user: User, organisation: Organisation | None, f: AuditFilter | None = None
+) -> QuerySet[AuditEntry]:
+    """The identification body sees the whole national trail; an administrator
+    sees the entries made for the organisations they administer."""
+    if has_perm(user, Perm.VIEW_AUDIT_ALL, organisation):
+        qs = AuditEntry.objects.all()
+    elif has_perm(user, Perm.VIEW_AUDIT, organisation):
+        assert organisation is not None
+        qs = AuditEntry.objects.filter(organisation_id=organisation.pk)
+    else:
+        return AuditEntry.objects.none()
+    f = f or AuditFilter()
+    if f.actor:
+        qs = qs.filter(actor_username=f.actor)
+    if f.action:
+        qs = qs.filter(action=f.action)
+    if f.object_type:
+        qs = qs.filter(object_type=f.object_type)
+    if f.object_ref:
+        qs = qs.filter(object_ref=f.object_ref)
+    if f.outcome:
+        qs = qs.filter(outcome=f.outcome)
+    tz = timezone.get_current_timezone()
+    if f.since:
+        qs = qs.filter(at__gte=datetime.combine(f.since, time.min, tzinfo=tz))
+    if f.until:
+        qs = qs.filter(at__lte=datetime.combine(f.until, time.max, tzinfo=tz))
+    return qs.order_by("-seq")

@@ -1,0 +1,146 @@
+"""Web views of the core context: sign-in, organisation switch, API tokens, audit trail."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from palermo.core import audit, tokens
+from palermo.core.forms import AuditFilterForm, TokenForm
+from palermo.core.middleware import SESSION_ORG_KEY
+from palermo.core.models import PersonalAccessToken
+from palermo.core.policy import Perm, authenticated, has_perm, public, requires
+from palermo.core.selectors import AuditFilter, audit_entries_visible_to
+
+# --- sign-in and passwords (Django's views, marked with their policy) ----------
+
+login = public("signing in")(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+logout = authenticated(auth_views.LogoutView.as_view())
+password_change = authenticated(auth_views.PasswordChangeView.as_view())
+password_change_done = authenticated(auth_views.PasswordChangeDoneView.as_view())
+password_reset = public("requesting a reset link")(auth_views.PasswordResetView.as_view())
+password_reset_done = public("reset link sent")(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = public("following a reset link")(auth_views.PasswordResetConfirmView.as_view())
+password_reset_complete = public("reset complete")(auth_views.PasswordResetCompleteView.as_view())
+
+
+@authenticated
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    try:
+        org_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        org_id = -1
+    orgs = {o.pk: o for o in request.user.organisations()}  # type: ignore[union-attr]
+    if org_id not in orgs:
+        messages.error(request, _("You are not a member of that organisation."))
+    else:
+        request.session[SESSION_ORG_KEY] = org_id
+        messages.success(request, _("You now act for %(org)s.") % {"org": orgs[org_id].name})
+    return redirect("dashboard")
+
+
+# --- personal access tokens -------------------------------------------------------
+
+
+@authenticated
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    created_clear = None
+    if request.method == "POST" and form.is_valid():
+        expires = form.cleaned_data.get("expires_at")
+        expires_at = (
+            datetime.combine(expires, time.max, tzinfo=timezone.get_current_timezone()) if expires else None
+        )
+        try:
+            _token, created_clear = tokens.token_create(
+                actor=request.user,  # type: ignore[arg-type]
+                organisation=request.organisation,  # type: ignore[attr-defined]
+                name=form.cleaned_data["name"],
+                expires_at=expires_at,
+            )
+            form = TokenForm()
+        except tokens.TokenError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    items = PersonalAccessToken.objects.filter(user=request.user).select_related("organisation")
+    return render(request, "core/tokens.html", {"form": form, "tokens": items, "created_clear": created_clear})
+
+
+@authenticated
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
+    if request.method == "POST":
+        tokens.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("token_list")
+    # GET shows a confirmation page: revoking breaks the client that uses it.
+    return render(request, "core/token_revoke.html", {"token": token})
+
+
+# --- audit trail -------------------------------------------------------------------
+
+
+def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter | None]:
+    form = AuditFilterForm(request.GET or None)
+    if not request.GET:
+        return form, AuditFilter()
+    if not form.is_valid():
+        return form, None
+    return form, AuditFilter(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+
+
+@requires(Perm.VIEW_AUDIT)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form, f = _audit_filter(request)
+    page = None
+    if f is not None:
+        qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        audit.record_request(request, action="read", object_type="audit_trail", details={"filters": f.as_details()})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_export": has_perm(request.user, Perm.EXPORT_AUDIT, request.organisation),  # type: ignore[arg-type, attr-defined]
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@requires(Perm.EXPORT_AUDIT)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form, f = _audit_filter(request)
+    if f is None:
+        return render(request, "core/audit_list.html", {"form": form, "page": None, "query": ""}, status=400)
+    qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+    audit.record_request(request, action="export", object_type="audit_trail", details={"filters": f.as_details()})
+    writer = csv.writer(_Echo())
+    header = ["seq", "at", "actor_username", "organisation_id", "action", "object_type", "object_ref",
+              "purpose", "outcome", "prev_hash", "hash"]
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield writer.writerow(header)
+        for e in qs.order_by("seq").iterator(chunk_size=2000):
+            yield writer.writerow([getattr(e, h) if h != "at" else e.at.isoformat() for h in header])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="palermo-audit.csv"'
+    return response

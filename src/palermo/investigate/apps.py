@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InvestigateConfig(AppConfig):
+    name = "palermo.investigate"
+    label = "investigate"

@@ -1,0 +1,154 @@
+"""``palermo investigate …``: the follow-the-money workspace from the command line.
+
+A typer sub-app; the lead engineer mounts it on the main CLI with
+``app.add_typer(investigate.cli.app, name="investigate")``. Every command works
+on a workspace file (a DuckDB database, created on first import).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from palermo.investigate.profiles import packaged_profiles
+from palermo.investigate.redflags import load_rule_pack
+from palermo.investigate.workspace import Workspace
+
+app = typer.Typer(help="Follow the money: import statements, run red flags, build evidence packs.")
+
+WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace file (DuckDB).")]
+
+
+@app.command("import")
+def import_(
+    workspace: WorkspaceArg,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Statement file.")],
+    kind: Annotated[str | None, typer.Option(help="csv, camt053 or amlsim (guessed from the suffix).")] = None,
+    profile: Annotated[str | None, typer.Option(help="CSV mapping profile: packaged id or YAML path.")] = None,
+    account: Annotated[str | None, typer.Option(help="Statement account (IBAN) when the CSV lacks it.")] = None,
+    account_name: Annotated[str | None, typer.Option(help="Holder of the statement account.")] = None,
+) -> None:
+    """Import a statement: all or nothing, idempotent, with provenance."""
+    with Workspace(workspace) as ws:
+        report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+    if report.already_imported:
+        typer.echo(f"{file.name} was imported before (sha256 {report.source_id}); nothing to do.")
+        return
+    if not report.ok:
+        for err in report.file_errors:
+            typer.echo(f"error: {err}", err=True)
+        for e in report.errors:
+            typer.echo(f"line {e.line}: {e.field}: {e.message} ({e.value!r})", err=True)
+        if report.error_count > len(report.errors):
+            typer.echo(f"… and {report.error_count - len(report.errors)} more errors", err=True)
+        typer.echo(f"{file.name}: rejected, nothing imported.", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"{file.name}: {report.rows_inserted} transactions imported, {report.rows_duplicate} already present "
+        f"(sha256 {report.source_id})."
+    )
+
+
+@app.command("run")
+def run(
+    workspace: WorkspaceArg,
+    rule: Annotated[list[str] | None, typer.Option(help="Run only these rule ids (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Run the red-flag rule pack; rules lacking data are listed as skipped."""
+    with Workspace(workspace) as ws:
+        report = ws.run_rules(only=set(rule) if rule else None)
+    if as_json:
+        out = report.as_dict()
+        out["alerts"] = [
+            {"alert_key": a.alert_key, "rule_id": a.rule_id, "subject": a.subject, "score": a.score,
+             "summary": a.summary, "tx_ids": list(a.tx_ids)}
+            for a in report.alerts
+        ]
+        typer.echo(json.dumps(out, indent=2, default=str))
+        return
+    counts: dict[str, int] = {}
+    for a in report.alerts:
+        counts[a.rule_id] = counts.get(a.rule_id, 0) + 1
+    for rid in report.ran:
+        typer.echo(f"{rid}: {counts.get(rid, 0)} alerts")
+    for s in report.skipped:
+        typer.echo(f"{s.rule_id}: skipped, missing {', '.join(s.missing_fields)}")
+    if report.suppressed:
+        typer.echo(f"{report.suppressed} alerts already decided were not raised again.")
+
+
+@app.command("report")
+def report(
+    workspace: WorkspaceArg,
+    html: Annotated[Path | None, typer.Option(help="Write the evidence pack as HTML here.")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Write the evidence pack as PDF here.")] = None,
+    title: Annotated[str, typer.Option(help="Title of the pack.")] = "Financial investigation",
+    case_ref: Annotated[str, typer.Option(help="Case reference (pseudonymous).")] = "-",
+    prepared_by: Annotated[str, typer.Option(help="Name or role of the author.")] = "-",
+    offender: Annotated[list[str] | None, typer.Option(help="Offender account key (repeatable).")] = None,
+    victim: Annotated[list[str] | None, typer.Option(help="Victim account key (repeatable).")] = None,
+    reference_wage: Annotated[str | None, typer.Option(help="Reference monthly wage for the shortfall method.")] = None,
+) -> None:
+    """Build the evidence pack (alerts, network, proceeds, source hashes)."""
+    if html is None and pdf is None:
+        raise typer.BadParameter("give --html and/or --pdf")
+    with Workspace(workspace) as ws:
+        proceeds = None
+        if offender or victim:
+            proceeds = ws.proceeds(
+                offender_accounts=offender or [], victim_accounts=victim or [],
+                reference_monthly_wage=Decimal(reference_wage) if reference_wage else None,
+            )
+        kwargs = {"title": title, "case_ref": case_ref, "prepared_by": prepared_by,
+                  "victim_accounts": victim or [], "proceeds": proceeds}
+        pack = ws.evidence_pack(**kwargs)  # type: ignore[arg-type]
+        if html:
+            from palermo.investigate.evidence import render_html
+
+            html.write_text(render_html(pack), encoding="utf-8")
+            typer.echo(f"wrote {html}")
+        if pdf:
+            from palermo.investigate.evidence import render_pdf
+
+            render_pdf(pack, pdf)
+            typer.echo(f"wrote {pdf}")
+    typer.echo(f"pack digest {pack.digest}")
+
+
+@app.command("export-ftm")
+def export_ftm(
+    workspace: WorkspaceArg,
+    out: Annotated[Path, typer.Argument(help="JSON-lines file for Aleph / OpenAleph.")],
+) -> None:
+    """Export the investigation as FollowTheMoney entities."""
+    with Workspace(workspace) as ws, out.open("w", encoding="utf-8") as fh:
+        n = ws.export_ftm(fh)
+    typer.echo(f"wrote {n} entities to {out}")
+
+
+@app.command("rules")
+def rules() -> None:
+    """List the packaged red-flag rules with their sources."""
+    for r in load_rule_pack().rules:
+        typer.echo(f"{r.id} v{r.version} [{', '.join(r.exploitation)}] {r.title}")
+        typer.echo(f"    sources: {', '.join(s.id for s in r.sources)}; needs {', '.join(r.requires)}")
+
+
+@app.command("profiles")
+def profiles() -> None:
+    """List the packaged CSV mapping profiles."""
+    for p in packaged_profiles():
+        typer.echo(f"{p.id}: {p.label}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""``palermo screen FILE``: batch identification screening from the command line.
+
+The lead CLI mounts this command (``palermo.cli``); it can also be run on its own as
+``python -m palermo.screening.cli FILE``. Exit status: 0 when every row was screened,
+1 when at least one row was rejected (the valid rows are still screened), 2 when the
+file or the indicator sets cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from palermo.screening.batch import BatchInputError, screen_lines
+from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
+
+app = typer.Typer(help="Identification screening.", no_args_is_help=True, add_completion=False)
+
+
+class FileFormat(StrEnum):
+    auto = "auto"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command("screen")
+def screen(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or JSON Lines file, one person per row ('-' reads standard input).",
+            allow_dash=True,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write results as JSON Lines [default: stdout]."),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", "-e", help="Where to write rejected rows as JSON Lines [default: stderr]."),
+    ] = None,
+    format: Annotated[  # noqa: A002 - the option is called --format for users
+        FileFormat,
+        typer.Option("--format", "-f", help="Input format; auto uses the extension, then the content."),
+    ] = FileFormat.auto,
+    indicator_sets: Annotated[
+        Path | None,
+        typer.Option(
+            "--indicator-sets",
+            help="Extra directory of indicator set files, loaded after the built-in sets "
+            "(replaces PALERMO_INDICATOR_SETS_DIR for this run).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Screen every person in FILE; write one result per line, report rejected rows."""
+    try:
+        catalogue = (
+            load_catalogue([indicator_sets], use_env=False) if indicator_sets else default_catalogue()
+        )
+    except IndicatorSetError as exc:
+        typer.echo(f"error: indicator set {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    with contextlib.ExitStack() as stack:
+        try:
+            if str(file) == "-":
+                source: IO[str] = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+                name = None
+            else:
+                # newline="" lets the csv module handle line breaks inside quoted cells.
+                source = stack.enter_context(file.open(encoding="utf-8-sig", newline=""))
+                name = file.name
+            out: IO[bytes] = (
+                stack.enter_context(output.open("wb")) if output else sys.stdout.buffer
+            )
+            err: IO[bytes] = (
+                stack.enter_context(errors.open("wb")) if errors else sys.stderr.buffer
+            )
+        except OSError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        try:
+            summary = screen_lines(
+                source, catalogue, out, err, input_format=format.value, name=name
+            )
+        except BatchInputError as exc:
+            typer.echo(f"error: {file}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        except UnicodeDecodeError as exc:
+            typer.echo(f"error: {file}: not UTF-8 text ({exc.reason})", err=True)
+            raise typer.Exit(2) from exc
+        out.flush()
+        err.flush()
+    typer.echo(summary.line(), err=True)
+    if summary.rows_rejected:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

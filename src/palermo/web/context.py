@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from palermo.web.navigation import visible_items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    org = getattr(request, "organisation", None)
+    return {
+        "nav_items": visible_items(user, org),
+        "acting_for": org,
+        "my_organisations": user.organisations(),
+        "my_roles": sorted(user.roles_in(org)) if org else [],
+    }

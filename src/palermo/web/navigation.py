@@ -1,0 +1,68 @@
+"""Navigation and dashboard tiles by role.
+
+Each entry names the permission it needs; the menu a user sees is exactly
+what the policy lets them open. Capabilities whose issue has not landed show
+a tile that says so, instead of a dead link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from palermo.core.policy import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str | None  # None: any signed-in user
+    description: str = ""
+    pending: str = ""  # set while the capability is not built yet
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Dashboard"), "dashboard", None),
+    NavItem(_("Screenings"), "screening:list", Perm.VIEW_SCREENINGS,
+            _("Screen a person against the ILO/EC indicators and the Palermo definition, with an explained result.")),
+    NavItem(_("Cases"), "cases:list", Perm.VIEW_CASES,
+            _("The NRM case file: referrals, decisions, deadlines, safeguards.")),
+    NavItem(_("Statistics"), "stats:dashboard", Perm.VIEW_STATISTICS,
+            _("Anonymised statistics and standard exports."),
+            pending=_("Arrives with the standard-data issue (#5).")),
+    NavItem(_("Investigations"), "investigate:list", Perm.INVESTIGATE,
+            _("Follow the money: statements, red flags, networks, proceeds."),
+            pending=_("Arrives with the follow-the-money issue (#6).")),
+    NavItem(_("Audit trail"), "audit_list", Perm.VIEW_AUDIT,
+            _("Who did what, when, for which organisation; filter and export.")),
+    NavItem(_("Administration"), "admin:index", Perm.ADMINISTER,
+            _("Organisations, users and roles.")),
+    NavItem(_("API tokens"), "token_list", None, _("Personal access tokens for machine clients.")),
+]
+
+
+@dataclass(frozen=True)
+class VisibleItem:
+    label: str
+    url: str | None
+    description: str
+    pending: str
+
+
+def visible_items(user: object, organisation: object) -> list[VisibleItem]:
+    from palermo.core.policy import has_perm
+
+    items: list[VisibleItem] = []
+    for item in NAV:
+        if item.perm is not None and not has_perm(user, item.perm, organisation):  # type: ignore[arg-type]
+            continue
+        try:
+            url: str | None = reverse(item.url_name)
+            pending = ""
+        except NoReverseMatch:
+            url, pending = None, str(item.pending)
+        items.append(VisibleItem(str(item.label), url, str(item.description), pending))
+    return items

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from palermo.core.policy import authenticated, public
+from palermo.web.navigation import visible_items
+
+
+@public("the front door: sends visitors to sign in or to their dashboard")
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard" if request.user.is_authenticated else "login")
+
+
+@authenticated
+def dashboard(request: HttpRequest) -> HttpResponse:
+    org = getattr(request, "organisation", None)
+    tiles = [i for i in visible_items(request.user, org) if i.url != request.path]
+    return render(request, "web/dashboard.html", {"tiles": tiles})
+
+
+@public("health check for load balancers; says nothing about data")
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

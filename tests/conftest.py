@@ -1,0 +1,52 @@
+"""Shared fixtures: named personas (STYLE.md §9) over the demo organisations."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("PALERMO_TESTING", "1")
+
+
+@pytest.fixture
+def demo_world(db):
+    """The deterministic demo organisations and users."""
+    from palermo.core.demo import load_demo
+
+    load_demo()
+
+
+@pytest.fixture
+def persona(demo_world):
+    """``persona("caseworker")`` → the demo user of that name."""
+    from palermo.core.models import User
+
+    def get(username: str):
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def login_as(client, persona):
+    """Log the test client in as a persona; returns the client."""
+
+    def do(username: str):
+        client.force_login(persona(username))
+        return client
+
+    return do
+
+
+@pytest.fixture
+def api_token(persona):
+    """A clear personal access token for a persona, acting for their first organisation."""
+    from palermo.core.tokens import token_create
+
+    def make(username: str) -> str:
+        user = persona(username)
+        _, clear = token_create(actor=user, organisation=user.organisations()[0], name="test client")
+        return clear
+
+    return make
