@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from test_screening_shell import FARM, auth
 
 from palermo.cases.models import Case
 from palermo.core.models import AuditEntry
 from palermo.screening.models import Screening, ScreeningStatus
-
-from test_screening_shell import FARM, auth
 
 CHILD = {
     "age_uncertain_may_be_child": True,

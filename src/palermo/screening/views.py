@@ -14,6 +14,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.screening import selectors, services
+from palermo.screening.display import result_for_display
 from palermo.screening.forms import (
     FORM_LABELS,
     InterviewForm,
@@ -22,7 +23,6 @@ from palermo.screening.forms import (
     human,
     referral_form_class,
 )
-from palermo.screening.display import result_for_display
 from palermo.screening.loader import default_catalogue
 from palermo.screening.models import ScreeningStatus
 
