@@ -25,7 +25,7 @@ from palermo.investigate.backtest import (
 )
 from palermo.investigate.workspace import Workspace
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference" / "amlsim-10k"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "reference" / "amlsim-10k"
 TARGET_RECALL, TARGET_PRECISION = 0.95, 0.6
 
 

@@ -20,7 +20,7 @@ def make_iban(n: int) -> str:  # same numbering as the conftest's ``iban`` fixtu
     return str(IBAN.generate("DE", bank_code="37040044", account_code=str(1_000_000 + n)).compact)
 
 
-AMLSIM = Path(__file__).resolve().parents[3] / "shared" / "reference" / "amlsim-10k"
+AMLSIM = Path(__file__).resolve().parents[2] / "reference" / "amlsim-10k"
 
 
 def _count(ws: Workspace, table: str = "tx") -> int:

@@ -4,7 +4,7 @@ Run once when the reference changes (never at run time)::
 
     .venv/bin/python src/palermo/stats/tools/build_htcds_spec.py [REFERENCE_DIR]
 
-REFERENCE_DIR defaults to ``../shared/reference/htcds`` beside the repository.
+REFERENCE_DIR defaults to ``reference/htcds`` in the repository.
 It reads, unchanged, IOM's files: the field standard table (``.ods``), the flat
 spreadsheet layout (``.xlsx``), the XLSForm and ``Field Definitions.md``, and
 writes one JSON document that the run-time loader (``palermo.stats.htcds_spec``)
@@ -31,7 +31,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 – parses IOM's own publi
 import openpyxl
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
-DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "htcds"
+DEFAULT_REFERENCE = REPO_ROOT / "reference" / "htcds"
 OUTPUT = Path(__file__).resolve().parents[1] / "data" / "htcds_2_0.json"
 
 ODS_FILE = "HTCDS Field Standards 2.0.ods"
