@@ -5,12 +5,20 @@
     palermo anonymity check release.csv --qi gender --qi ageBroad --qi citizenship --k 11
     palermo anonymity release source.csv release.csv --k 11
 
-The import/export commands of the shell (``palermo import htcds|kobo``,
-``palermo export htcds|ctdc|stats``) read and write the case tables; they call
-:func:`preview_import` and the writers in ``htcds_rows``, ``ctdc`` and
-``small_cells``.
+The import/export commands of the shell read and write the case tables
+through ``palermo.stats.services`` (Django is set up inside each command, so
+importing this module stays free of Django)::
 
-Pure: no Django imports.
+    palermo export htcds OUT.csv --as coordinator [--format xlsx]
+    palermo export ctdc OUT.csv --k 11
+    palermo export stats OUT.csv
+    palermo import htcds FILE --as coordinator [--dry-run]
+    palermo import kobo FILE --as coordinator [--dry-run]
+
+``--as`` names the user the command acts for (their first organisation): an
+HTCDS export holds what that user may see, and an import is theirs in the
+audit trail. CTDC and statistics exports are anonymised; without ``--as`` they
+are audited as made at the command line.
 """
 
 from __future__ import annotations
@@ -80,6 +88,151 @@ def preview_import(path: Path, kind: Literal["htcds", "kobo"], *, secret: bytes 
     return preview_kobo_file(path, secret=secret)
 
 
+export_app = typer.Typer(help="Export cases as HTCDS, a CTDC release or Rapporteur statistics.",
+                         no_args_is_help=True)
+import_app = typer.Typer(help="Import HTCDS files or ODK/KoboToolbox exports into cases.", no_args_is_help=True)
+
+AsUser = Annotated[str, typer.Option("--as", help="username the command acts for (their first organisation)")]
+
+
+def _django() -> None:
+    # The `palermo` command's own set-up: a configuration error is a message, not a traceback.
+    from palermo.cli import _setup
+
+    _setup()
+
+
+def _acting(username: str):  # type: ignore[no-untyped-def]
+    from palermo.core.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None or not user.organisations():
+        typer.echo(f"No active user {username!r} with an organisation.", err=True)
+        raise typer.Exit(2)
+    return user, user.organisations()[0]
+
+
+@export_app.command("htcds")
+def export_htcds_command(
+    out: Annotated[Path, typer.Argument(dir_okay=False, help="file to write")],
+    as_user: AsUser,
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",  # noqa: A002
+) -> None:
+    """Write the cases the user may open as HTCDS 2.0 records (personal data: audited)."""
+    if format not in ("csv", "xlsx"):
+        typer.echo("--format is csv or xlsx", err=True)
+        raise typer.Exit(2)
+    _django()
+    from palermo.stats import services
+
+    actor, org = _acting(as_user)
+    try:
+        if format == "xlsx":
+            with out.open("wb") as fh:
+                n = services.htcds_export(actor=actor, organisation=org, fmt="xlsx", out=fh)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                n = services.htcds_export(actor=actor, organisation=org, fmt="csv", out=fh)
+    except services.NotAllowed as exc:
+        out.unlink(missing_ok=True)
+        typer.echo(f"Refused: {exc} (HTCDS exports need the export and view-cases permissions)", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{n} case(s) written to {out}.")
+
+
+@export_app.command("ctdc")
+def export_ctdc_command(
+    out: Annotated[Path, typer.Argument(dir_okay=False, help="CSV file to write")],
+    k: Annotated[int, typer.Option(help="k of the release")] = DEFAULT_K,
+    as_user: Annotated[str, typer.Option("--as", help="username, for the audit trail")] = "",
+) -> None:
+    """Write a k-anonymous CTDC-compatible release of every case and print what it kept and lost."""
+    _django()
+    from palermo.core.errors import InvalidInput
+    from palermo.stats import services
+
+    actor, org = _acting(as_user) if as_user else (None, None)
+    try:
+        release = services.ctdc_release(actor=actor, organisation=org, k=k)
+    except services.NotAllowed as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except InvalidInput as exc:
+        typer.echo("; ".join(e.message for e in exc.errors), err=True)
+        raise typer.Exit(1) from exc
+    write_ctdc_csv(release, out)
+    m, b = release.metrics, release.baseline
+    typer.echo(f"kept {m.records_kept} of {m.records_in} ({m.share_kept:.1%}) at k = {release.k}; suppression "
+               f"alone would keep {b.records_kept} ({b.share_kept:.1%}); NCP {m.ncp:.4f}")
+
+
+@export_app.command("stats")
+def export_stats_command(
+    out: Annotated[Path, typer.Argument(dir_okay=False, help="CSV file to write")],
+    form: Annotated[str, typer.Option(help="only victims of this HTCDS form of exploitation")] = "",
+    as_user: Annotated[str, typer.Option("--as", help="username, for the audit trail")] = "",
+) -> None:
+    """Write the Rapporteur tables (small cells suppressed, written x) as long-format CSV."""
+    _django()
+    from palermo.stats import services
+
+    actor, org = _acting(as_user) if as_user else (None, None)
+    try:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            n = services.statistics_export(actor=actor, organisation=org, out=fh, form=form)
+    except services.NotAllowed as exc:
+        out.unlink(missing_ok=True)
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{n} cell(s) written to {out}.")
+
+
+def _import(kind: Literal["htcds", "kobo"], file: Path, as_user: str, dry_run: bool) -> None:
+    _django()
+    from palermo.stats import services
+
+    actor, org = _acting(as_user)
+    data = file.read_bytes()
+    try:
+        if dry_run:
+            plan = services.import_preview(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
+            typer.echo(plan.preview.report())
+            for note in plan.notes[len(plan.preview.notes):]:
+                typer.echo(f"note: {note}")
+            if plan.ok:
+                typer.echo(f"Would create {plan.creates} case(s) and update {plan.updates}. Nothing was written.")
+            raise typer.Exit(0 if plan.ok else 1)
+        result = services.import_commit(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
+    except services.NotAllowed as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(result.report())
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@import_app.command("htcds")
+def import_htcds_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="HTCDS CSV or XLSX")],
+    as_user: AsUser,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and report only")] = False,
+) -> None:
+    """Import an HTCDS 2.0 file into cases: every row or none; report every rejected row."""
+    _import("htcds", file, as_user, dry_run)
+
+
+@import_app.command("kobo")
+def import_kobo_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSON export")],
+    as_user: AsUser,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and report only")] = False,
+) -> None:
+    """Import ODK Collect / KoboToolbox submissions of IOM's HTCDS form into cases: every row or none."""
+    _import("kobo", file, as_user, dry_run)
+
+
 def register(app: typer.Typer) -> None:
     """Mount this context's commands on the `palermo` command (see palermo/cli.py)."""
+    app.add_typer(export_app, name="export")
+    app.add_typer(import_app, name="import")
     app.add_typer(anonymity_app, name="anonymity")

@@ -207,7 +207,9 @@ def read_table(source: Source, fmt: FileFormat | None = None, *, name: str = "")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+# XK (Kosovo) is user-assigned, not in ISO 3166-1, but used by the EU, IOM and CTDC; the
+# case file accepts it, so an HTCDS file must too or exported cases could not come back.
+_COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}
 
 
 def cell_text(raw: object) -> str:

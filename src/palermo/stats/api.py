@@ -1,0 +1,176 @@
+"""Statistics API: the protected Rapporteur tables, the CTDC release, HTCDS export and imports.
+
+Same services and permissions as the pages. Imports take the file in a
+multipart body; ``/imports/preview`` validates only, ``/imports`` imports every
+row or none. (No `from __future__ import annotations`: django-ninja reads the
+annotations at runtime.)
+"""
+
+import io
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from palermo.core.apiutil import ErrorOut, with_errors
+from palermo.core.errors import InvalidInput
+from palermo.core.policy import Perm, api_requires
+from palermo.stats import services
+from palermo.stats.ctdc import write_ctdc_csv
+
+router = Router(tags=["statistics"])
+
+
+class StatsCellOut(Schema):
+    table: str
+    category: str
+    year: str
+    value: int | None = Field(description="null when suppressed")
+    status: str
+
+
+class StatsTablesQuery(Schema):
+    form: str = Field("", max_length=40, description="only victims of this HTCDS vic_TypeOfExploitation value")
+
+
+@router.get("/tables", response=with_errors(list[StatsCellOut]), summary="Rapporteur tables (small cells suppressed)")
+@api_requires(Perm.VIEW_STATISTICS)
+def tables(request: HttpRequest, filters: Query[StatsTablesQuery]) -> list[dict[str, Any]]:
+    from palermo.core import audit
+
+    stats = services.rapporteur_statistics(form=filters.form)
+    audit.record_request(request, action="read", object_type="rapporteur_statistics", details={"form": filters.form})
+    return [{**r, "category": str(r["category"]), "year": str(r["year"])} for r in services.statistics_rows(stats)]
+
+
+class StatsReleaseIn(Schema):
+    k: int = Field(ge=2, le=1000, description="smallest group released; CTDC uses 11")
+
+
+class StatsReleaseOut(Schema):
+    k: int
+    records_in: int
+    records_kept: int
+    share_kept: float
+    ncp: float
+    ncp_kept: float
+    baseline_records_kept: int
+    quasi_identifiers: list[str]
+
+
+def _release(request: HttpRequest, k: int) -> Any:
+    try:
+        return services.ctdc_release(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     k=k, request=request)
+    except InvalidInput as exc:
+        raise HttpError(422, "; ".join(e.message for e in exc.errors)) from exc
+
+
+@router.post("/ctdc/report", response=with_errors(StatsReleaseOut), summary="Compute a CTDC release and report it")
+@api_requires(Perm.EXPORT_DATA)
+def ctdc_report(request: HttpRequest, payload: StatsReleaseIn) -> dict[str, Any]:
+    release = _release(request, payload.k)
+    m = release.metrics
+    return {"k": release.k, "records_in": m.records_in, "records_kept": m.records_kept, "share_kept": m.share_kept,
+            "ncp": m.ncp, "ncp_kept": m.ncp_kept, "baseline_records_kept": release.baseline.records_kept,
+            "quasi_identifiers": list(release.quasi_identifiers)}
+
+
+@router.post("/ctdc/release.csv", response=with_errors({200: None}), summary="Download a CTDC release (CSV)")
+@api_requires(Perm.EXPORT_DATA)
+def ctdc_download(request: HttpRequest, payload: StatsReleaseIn) -> HttpResponse:
+    release = _release(request, payload.k)
+    buf = io.BytesIO()
+    write_ctdc_csv(release, buf)  # type: ignore[arg-type]
+    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="palermo-ctdc-k{release.k}.csv"'
+    return response
+
+
+class StatsHtcdsExportIn(Schema):
+    format: Literal["csv", "xlsx"]
+
+
+@router.post("/htcds/export", response=with_errors({200: None}),
+             summary="The cases I may open as HTCDS 2.0 (personal data; audited)")
+@api_requires(Perm.EXPORT_DATA)
+def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpResponse:
+    out: Any = io.BytesIO() if payload.format == "xlsx" else io.StringIO()
+    try:
+        services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                              fmt=payload.format, out=out, request=request)
+    except services.NotAllowed as exc:
+        raise HttpError(403, "HTCDS exports hold personal data: you need to see cases to export them.") from exc
+    ctype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if payload.format == "xlsx"
+             else "text/csv; charset=utf-8")
+    response = HttpResponse(out.getvalue(), content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="palermo-htcds.{payload.format}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class StatsRowErrorOut(Schema):
+    row: int
+    field: str
+    value: str
+    message: str
+
+
+class StatsImportPreviewOut(Schema):
+    ok: bool
+    rows_read: int
+    valid: int
+    creates: int
+    updates: int
+    errors: list[StatsRowErrorOut]
+    notes: list[str]
+
+
+class StatsImportOut(Schema):
+    ok: bool
+    created: list[str]
+    updated: list[str]
+    unchanged: int
+    notes: list[str]
+
+
+class StatsImportRefusedOut(ErrorOut):
+    """The standard error body, plus every refused row (absent when the request itself was malformed)."""
+
+    rows: list[StatsRowErrorOut] = []
+
+
+def _upload(file: UploadedFile) -> bytes:
+    if file.size and file.size > services.MAX_UPLOAD_BYTES:
+        raise HttpError(422, "The file is larger than 20 MB: split it and import each part.")
+    return file.read()
+
+
+def _errors(errors: Any) -> list[dict[str, Any]]:
+    return [{"row": e.row, "field": e.field, "value": e.value, "message": e.message} for e in errors]
+
+
+@router.post("/imports/preview", response=with_errors(StatsImportPreviewOut), summary="Validate an import; nothing is written")
+@api_requires(Perm.IMPORT_DATA)
+def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
+    plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                   kind=kind, data=_upload(file), name=file.name or "upload.csv")
+    return {"ok": plan.ok, "rows_read": plan.preview.rows_read, "valid": len(plan.preview.records),
+            "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
+
+
+@router.post("/imports", response=with_errors({200: StatsImportOut, 422: StatsImportRefusedOut}),
+             summary="Import every row of the file or none")
+@api_requires(Perm.IMPORT_DATA)
+def import_commit(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
+    result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                    kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
+    if not result.ok:
+        rows = _errors(result.errors)
+        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
+                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]} for r in rows],
+                            "rows": rows})
+    return Status(200, {"ok": True, "created": result.created, "updated": result.updated,
+                        "unchanged": len(result.unchanged), "notes": result.notes})

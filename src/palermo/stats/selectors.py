@@ -1,0 +1,88 @@
+"""Reads of the statistics context.
+
+Personal data (the HTCDS export, matching an import to existing cases) is read
+only through the case context's door, ``cases.selectors.cases_visible_to`` and
+``case_visibility``: an export holds the cases, and the field groups of each
+case, that the actor may open. Aggregates (Rapporteur tables, the CTDC
+release) count every case of the instance: they are anonymised before anyone
+sees them, which is what ``Perm.VIEW_STATISTICS`` and ``Perm.EXPORT_DATA``
+are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from palermo.cases import selectors as case_selectors
+from palermo.cases.models import Case, IdentificationDecision, ServiceReferral
+from palermo.core.models import Organisation, User
+from palermo.stats import case_mapping
+from palermo.stats.models import ImportedRecord
+from palermo.stats.small_cells import VictimStat
+
+BATCH = 500
+
+
+def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("person", "context", "referring_organisation", "decision_organisation").prefetch_related(
+        Prefetch("imported_records", queryset=ImportedRecord.objects.order_by("id"), to_attr="stats_imports"))
+
+
+@dataclass(frozen=True)
+class ExportedCase:
+    case: Case
+    record: dict[str, str]
+
+
+def htcds_records_for(actor: User, organisation: Organisation | None) -> Iterator[ExportedCase]:
+    """The HTCDS record of every case the actor may open, each limited to the groups they see."""
+    qs = _with_related(case_selectors.cases_visible_to(actor, organisation)).order_by("opened_at", "id")
+    for case in qs.iterator(chunk_size=BATCH):
+        groups = case_selectors.case_visibility(actor, organisation, case).groups
+        if not groups:
+            continue
+        imports: list[Any] = getattr(case, "stats_imports", [])
+        referring = imports[0].referring_organisation if imports else ""
+        yield ExportedCase(case, case_mapping.case_to_htcds(case, groups=groups, referring_organisation=referring))
+
+
+def imported_record(key: str) -> ImportedRecord | None:
+    return ImportedRecord.objects.select_related("case").filter(key=key).first()
+
+
+def all_cases_with_context() -> QuerySet[Case]:
+    """Every case, for aggregates only (never shown one by one)."""
+    return Case.objects.select_related("person", "context").order_by("id")
+
+
+def victim_stats(*, year: int | None = None, form: str = "") -> list[VictimStat]:
+    """Every case as a ``VictimStat`` (no identifying value), optionally of one year or form of exploitation."""
+    qs = all_cases_with_context().prefetch_related(
+        Prefetch("service_referrals", queryset=ServiceReferral.objects.only("id", "case_id", "sent_at", "status",
+                                                                            "outcome"), to_attr="stats_referrals"),
+        Prefetch("decisions", queryset=IdentificationDecision.objects.only("id", "case_id", "decided_at"),
+                 to_attr="stats_decisions"),
+    )
+    if year is not None:
+        qs = qs.filter(incoming_referral_date__year=year)
+    if form:
+        qs = qs.filter(exploitation_rows__code=form).distinct()
+    return [case_mapping.case_to_victim_stat(c, c.stats_referrals, c.stats_decisions)  # type: ignore[attr-defined]
+            for c in qs.iterator(chunk_size=BATCH)]
+
+
+def ctdc_rows() -> list[dict[str, object]]:
+    """Every case as a CTDC source row (exact age; released only through ``ctdc.release_ctdc``)."""
+    return [case_mapping.case_to_ctdc(c) for c in all_cases_with_context().iterator(chunk_size=BATCH)]
+
+
+def registration_years() -> list[int]:
+    return sorted({d.year for d in Case.objects.dates("incoming_referral_date", "year")}, reverse=True)
+
+
+def case_count() -> int:
+    return Case.objects.count()

@@ -1,0 +1,356 @@
+"""Statistics pages: the Rapporteur dashboard, standard exports, the CTDC release, imports.
+
+Every count on these pages comes from the protected tables (``services.protected_statistics``):
+a suppressed cell is shown as suppressed, never as its number. Paths and query strings
+carry only filters (a year, an HTCDS form code) and table names; an upload waiting for
+confirmation is held in a server-side file named only in the session.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from palermo.cases import vocabulary
+from palermo.core import audit
+from palermo.core.errors import InvalidInput
+from palermo.core.middleware import refused
+from palermo.core.policy import Perm, has_perm, requires
+from palermo.stats import forms, selectors, services
+from palermo.stats.ctdc import write_ctdc_csv
+from palermo.stats.small_cells import DIMENSIONS
+
+SESSION_KEY = "stats_import"
+UPLOAD_MAX_AGE_S = 24 * 3600
+ALL_YEARS = "All years"
+TABLES = ("victims", *DIMENSIONS, services.FLOW)
+
+
+# --- building the tables shown ---------------------------------------------------------------------
+
+
+def _filters(request: HttpRequest) -> tuple[forms.FilterForm, int | None, str]:
+    form = forms.FilterForm(request.GET or None, years=selectors.registration_years())
+    if request.GET and form.is_valid():
+        return form, form.cleaned_data.get("year"), form.cleaned_data.get("form") or ""
+    return form, None, ""
+
+
+def _category_label(dim: str, value: str) -> str:
+    if dim in ("citizenship", "country_of_exploitation") and len(value) == 2:
+        return vocabulary.countries().get(value, value)
+    if dim == "form_of_exploitation":
+        return vocabulary.label("vic_TypeOfExploitation", value)
+    return value
+
+
+def _cell(cells: dict[Any, Any], key: tuple[Any, ...]) -> dict[str, Any]:
+    c = cells[key]
+    return {"value": c.value, "suppressed": c.value is None}
+
+
+def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str, Any]]:
+    """Tables for the page: rows of cells, each published (value) or suppressed (value None)."""
+    if stats.tables is None:
+        return []
+    cells = stats.tables.protection.cells
+    years = [year] if year is not None and year in stats.tables.years else list(stats.tables.years)
+    columns = [str(y) for y in years] + ([] if year is not None else [ALL_YEARS])
+    chart_column = len(columns) - 1
+    out = []
+
+    def row(label: str, keys: list[tuple[Any, ...]]) -> dict[str, Any]:
+        return {"label": label, "cells": [_cell(cells, k) for k in keys]}
+
+    total_keys = [("year", y) for y in years] + ([] if year is not None else [("total",)])
+    out.append({"slug": "victims", "title": services.TABLE_TITLES["victims"], "columns": columns,
+                "rows": [row(_("All victims"), total_keys)], "chart_column": chart_column})
+    for dim, values in stats.tables.categories.items():
+        rows = [row(_category_label(dim, v), [(dim, v, y) for y in years] + ([] if year is not None else [(dim, v)]))
+                for v in values]
+        if dim != "form_of_exploitation":
+            rows.append({**row(_("Total"), total_keys), "total": True})
+        out.append({"slug": dim, "title": services.TABLE_TITLES[dim], "columns": columns, "rows": rows,
+                    "chart_column": chart_column})
+    coes = stats.tables.categories["country_of_exploitation"]
+    cits = stats.tables.categories["citizenship"]
+    flow_rows = [row(_category_label("citizenship", c), [(services.FLOW, c, d) for d in coes]) for c in cits]
+    out.append({"slug": services.FLOW, "title": services.TABLE_TITLES[services.FLOW],
+                "columns": [_category_label("country_of_exploitation", d) for d in coes], "rows": flow_rows,
+                "chart_column": None, "flow": True})
+    for t in out:
+        if t["chart_column"] is not None:
+            t["chart"] = chart_svg(t["title"], [(r["label"], r["cells"][t["chart_column"]]["value"])
+                                                for r in t["rows"] if not r.get("total")],
+                                   caption=t["columns"][t["chart_column"]])
+    return out
+
+
+def chart_svg(title: str, bars: list[tuple[str, int | None]], *, caption: str = "") -> str:
+    """A horizontal bar chart as standalone SVG; a suppressed bar is drawn as a label, never a length."""
+    label_w, bar_w, row_h, top = 230, 300, 22, 40
+    height = top + row_h * len(bars) + 10
+    width = label_w + bar_w + 80
+    top_value = max([v for _, v in bars if v is not None] or [1]) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="8" y="18" font-family="sans-serif" font-size="14" font-weight="bold" fill="#1a1a1a">'
+        f'{escape(title)}</text>',
+        f'<text x="8" y="34" font-family="sans-serif" font-size="11" fill="#555555">{escape(caption)}'
+        f'{" · " if caption else ""}{escape(_("x = suppressed (small number)"))}</text>',
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = top + i * row_h
+        short = label if len(label) <= 32 else label[:31] + "…"
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-family="sans-serif" '
+                     f'font-size="12" fill="#1a1a1a">{escape(short)}</text>')
+        if value is None:
+            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="none" '
+                         f'stroke="#999999" stroke-dasharray="4 3"/>')
+            parts.append(f'<text x="{label_w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
+                         f'fill="#555555">x ({escape(_("suppressed"))})</text>')
+        else:
+            w = round(bar_w * value / top_value)
+            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="#1f5fa8"/>')
+            parts.append(f'<text x="{label_w + w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
+                         f'fill="#1a1a1a">{value}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(request: HttpRequest, slug: str) -> tuple[dict[str, Any], int | None, str]:
+    if slug not in TABLES:
+        raise Http404("not found")
+    _form, year, form = _filters(request)
+    stats = services.rapporteur_statistics(form=form)
+    for t in build_tables(stats, year):
+        if t["slug"] == slug:
+            return t, year, form
+    raise Http404("not found")
+
+
+def _filename(slug: str, year: int | None, form: str, ext: str) -> str:
+    parts = ["palermo", slug, str(year) if year else "all-years", form or "all-forms"]
+    return "-".join(parts) + "." + ext
+
+
+# --- dashboard ---------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_STATISTICS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filter_form, year, form = _filters(request)
+    stats = services.rapporteur_statistics(form=form)
+    tables = build_tables(stats, year)
+    audit.record_request(request, action="read", object_type="rapporteur_statistics",
+                         details={"year": year, "form": form})
+    actor, org = request.user, getattr(request, "organisation", None)
+    return render(request, "stats/dashboard.html", {
+        "filter_form": filter_form, "tables": tables, "empty": stats.empty, "threshold": stats.threshold,
+        "query": request.GET.urlencode(), "year": year, "form": form,
+        "can_export": has_perm(actor, Perm.EXPORT_DATA, org),
+        "can_export_htcds": has_perm(actor, Perm.EXPORT_DATA, org) and has_perm(actor, Perm.VIEW_CASES, org),
+        "can_import": has_perm(actor, Perm.IMPORT_DATA, org),
+    })
+
+
+@requires(Perm.VIEW_STATISTICS)
+def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+    t, year, form = _table(request, table)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([_("nationality → country of exploitation") if t.get("flow") else _("category"), *t["columns"]])
+    for r in t["rows"]:
+        writer.writerow([r["label"], *("x" if c["suppressed"] else c["value"] for c in r["cells"])])
+    audit.record_request(request, action="export", object_type="rapporteur_statistics",
+                         details={"table": table, "format": "csv", "year": year, "form": form})
+    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(table, year, form, "csv")}"'
+    return response
+
+
+@requires(Perm.VIEW_STATISTICS)
+def table_image(request: HttpRequest, table: str) -> HttpResponse:
+    t, year, form = _table(request, table)
+    if "chart" not in t:
+        raise Http404("not found")
+    audit.record_request(request, action="export", object_type="rapporteur_statistics",
+                         details={"table": table, "format": "svg", "year": year, "form": form})
+    response = HttpResponse(t["chart"], content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(table, year, form, "svg")}"'
+    return response
+
+
+@requires(Perm.EXPORT_DATA)
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    _form, _year, form = _filters(request)
+    buf = io.StringIO()
+    services.statistics_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                               out=buf, form=form, request=request)
+    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename("statistics", None, form, "csv")}"'
+    return response
+
+
+# --- HTCDS export and CTDC release ----------------------------------------------------------------------
+
+
+@requires(Perm.EXPORT_DATA)
+@require_POST
+def htcds_export(request: HttpRequest) -> HttpResponse:
+    fmt = request.POST.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        fmt = "csv"
+    try:
+        if fmt == "xlsx":
+            out: Any = io.BytesIO()
+            services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                                  fmt="xlsx", out=out, request=request)
+            body: Any = out.getvalue()
+            ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            text = io.StringIO()
+            services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                                  fmt="csv", out=text, request=request)
+            body, ctype = text.getvalue(), "text/csv; charset=utf-8"
+    except services.NotAllowed:
+        audit.record_refusal(request, perm=Perm.VIEW_CASES)
+        return refused(request)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="palermo-htcds.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Perm.EXPORT_DATA)
+def ctdc(request: HttpRequest) -> HttpResponse:
+    form = forms.CtdcForm(request.POST or None)
+    release = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            release = services.ctdc_release(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                                            k=form.cleaned_data["k"], request=request)
+        except InvalidInput as exc:
+            for e in exc.errors:
+                form.add_error("k" if e.field == "k" else None, e.message)
+        else:
+            if request.POST.get("action") == "download":
+                buf = io.BytesIO()
+                write_ctdc_csv(release, buf)  # type: ignore[arg-type]
+                response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="palermo-ctdc-k{release.k}.csv"'
+                return response
+    return render(request, "stats/ctdc.html", {
+        "form": form, "release": release, "empty": selectors.case_count() == 0,
+        "kept_percent": 100 * release.metrics.share_kept if release else None})
+
+
+# --- import: upload → preview → confirm -------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    d = Path(settings.VAR_DIR) / "stats-imports"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _sweep(directory: Path) -> None:
+    """Remove uploads never confirmed or cancelled (older than a day)."""
+    cutoff = time.time() - UPLOAD_MAX_AGE_S
+    for p in directory.glob("*.upload"):
+        try:
+            if p.stat().st_mtime < cutoff:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def _pending(request: HttpRequest) -> tuple[dict[str, str], Path] | None:
+    held = request.session.get(SESSION_KEY)
+    if not isinstance(held, dict) or not str(held.get("token", "")).isalnum():
+        return None
+    path = _upload_dir() / f"{held['token']}.upload"
+    if not path.exists():
+        return None
+    return held, path
+
+
+def _forget(request: HttpRequest) -> None:
+    pending = _pending(request)
+    if pending is not None:
+        pending[1].unlink(missing_ok=True)
+    request.session.pop(SESSION_KEY, None)
+
+
+@requires(Perm.IMPORT_DATA)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        _forget(request)
+        directory = _upload_dir()
+        _sweep(directory)
+        token = secrets.token_hex(16)
+        upload = form.cleaned_data["file"]
+        with (directory / f"{token}.upload").open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        # The file name may carry a name or a place: it stays in the session, never in a URL or the audit trail.
+        request.session[SESSION_KEY] = {"token": token, "kind": form.cleaned_data["kind"], "name": upload.name}
+        return redirect("stats:import_preview")
+    return render(request, "stats/import_upload.html", {"form": form})
+
+
+@requires(Perm.IMPORT_DATA)
+def import_preview(request: HttpRequest) -> HttpResponse:
+    pending = _pending(request)
+    if pending is None:
+        messages.info(request, _("No file is waiting to be imported: upload one."))
+        return redirect("stats:import")
+    held, path = pending
+    try:
+        plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                                       kind=held["kind"], data=path.read_bytes(), name=held["name"])  # type: ignore[arg-type]
+    except services.NotAllowed:
+        return refused(request)
+    return render(request, "stats/import_preview.html", {"plan": plan, "name": held["name"], "kind": held["kind"]})
+
+
+@requires(Perm.IMPORT_DATA)
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    pending = _pending(request)
+    if pending is None:
+        messages.info(request, _("No file is waiting to be imported: upload one."))
+        return redirect("stats:import")
+    held, path = pending
+    try:
+        result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                                        kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
+                                        request=request)
+    except services.NotAllowed:
+        return refused(request)
+    if result.ok:
+        _forget(request)
+    return render(request, "stats/import_done.html", {"result": result, "name": held["name"]})
+
+
+@requires(Perm.IMPORT_DATA)
+@require_POST
+def import_cancel(request: HttpRequest) -> HttpResponse:
+    _forget(request)
+    messages.info(request, _("The upload was discarded; nothing was imported."))
+    return redirect("stats:import")
