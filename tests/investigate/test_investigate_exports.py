@@ -102,6 +102,19 @@ def test_evidence_pack_pdf_and_digest(tmp_path, ws, pay, iban):
     assert len(pack.digest) == 64 and {a["rule_id"] for a in again.alerts} == {a["rule_id"] for a in pack.alerts}
 
 
+def test_evidence_pack_keeps_confirmed_alerts_and_leaves_dismissed_ones_out(ws, pay, iban):
+    _investigation(ws, pay, iban)
+    alerts = ws.alerts()
+    assert len(alerts) >= 2
+    confirmed, dismissed = alerts[0], alerts[1]
+    ws.decide_alert(confirmed.alert_key, "confirmed", decided_by="fiu")
+    ws.decide_alert(dismissed.alert_key, "dismissed", decided_by="fiu")
+    pack = ws.evidence_pack(title="Operation Test", case_ref="NRM-0001", prepared_by="FIU analyst")
+    keys = {a["alert_key"] for a in pack.alerts}
+    assert confirmed.alert_key in keys and dismissed.alert_key not in keys
+    assert keys == {a.alert_key for a in ws.alerts(include_decided=True)} - {dismissed.alert_key}
+
+
 def test_cli_import_run_report_export(tmp_path):
     runner = CliRunner()
     work = tmp_path / "inv.duckdb"

@@ -1252,9 +1252,21 @@ def _amount(value: Any, field: str, errors: list[FieldError]) -> Decimal | None:
     return d
 
 
+def _require_proceedings(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:
+    """Who records compensation claims: whoever edits the case, or an investigating organisation
+    (police, prosecution, FIU) on the case team, which seeks compensation in the proceedings."""
+    if has_perm(actor, Perm.EDIT_CASES, organisation):
+        return _require_edit(actor, organisation, case, access.SAFEGUARDS)
+    _require_perm(actor, organisation, Perm.RECORD_PROCEEDINGS)
+    vis = selectors.case_visibility(actor, organisation, case)
+    if "case team" not in vis.basis or access.SAFEGUARDS not in vis:
+        raise NotAllowed("Only the case team and the identification body change this case.")
+    return vis
+
+
 def compensation_claim_record(*, actor: User, organisation: Organisation, case: Case, amount: Any, currency: str,
                               source: str, filed_on: date | None = None) -> CompensationClaim:
-    _require_edit(actor, organisation, case, access.SAFEGUARDS)
+    _require_proceedings(actor, organisation, case)
     errors: list[FieldError] = []
     amt = _amount(amount, "amount", errors)
     cur = currency.strip().upper()
@@ -1279,7 +1291,7 @@ def compensation_claim_record(*, actor: User, organisation: Organisation, case: 
 
 def compensation_claim_update(*, actor: User, organisation: Organisation, case: Case, claim_id: int, status: str,
                               on: date | None = None, amount_awarded: Any = None) -> CompensationClaim:
-    _require_edit(actor, organisation, case, access.SAFEGUARDS)
+    _require_proceedings(actor, organisation, case)
     claim = case.compensation_claims.filter(pk=claim_id).first()
     if claim is None:
         raise InvalidInput(FieldError("claim", "No such claim on this case."))
@@ -1383,13 +1395,31 @@ def service_provider_save(*, actor: User, organisation: Organisation, provider_o
     return sp
 
 
+def compensation_claim_from_investigation(*, actor: User, organisation: Organisation, case: Case, amount: Any,
+                                          currency: str, source: str, investigation_ref: str,
+                                          method: str) -> CompensationClaim:
+    """A compensation claim whose amount comes from a financial investigation's proceeds estimate.
+
+    Same rules as ``compensation_claim_record``; the timeline also says which investigation the
+    amount comes from and by which method.
+    """
+    with transaction.atomic():
+        claim = compensation_claim_record(actor=actor, organisation=organisation, case=case, amount=amount,
+                                          currency=currency, source=source)
+        _event(case, "compensation", actor, organisation,
+               f"Amount of compensation claim from financial investigation {investigation_ref}", text=method)
+    return claim
+
+
 __all__ = [
     "NotAllowed", "StaleVersion", "appeal_decide", "appeal_lodge", "bid_record", "break_glass_open",
     "break_glass_review", "case_open", "case_transition", "case_update", "child_protection_notify",
-    "compensation_claim_record", "compensation_claim_update", "consent_give", "consent_withdraw", "context_update",
+    "compensation_claim_from_investigation", "compensation_claim_record", "compensation_claim_update",
+    "consent_give", "consent_withdraw", "context_update",
     "guardian_appoint", "identification_decide", "legal_basis_record", "non_punishment_decide",
     "non_punishment_record", "note_add", "person_update", "referral_receive", "reminders_send", "return_assessment_record",
     "return_record", "service_provider_save", "service_referral_accept", "service_referral_close",
     "service_referral_decline", "service_referral_deliver", "service_referral_send", "suspect_link", "task_add",
     "task_complete", "team_add", "team_remove", "trafficking_event_add",
 ]
+

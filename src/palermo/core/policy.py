@@ -47,6 +47,9 @@ class Perm:
     DECIDE_IDENTIFICATION = "cases.decide_identification"
     OVERSEE_CASES = "cases.oversee"  # every open case and overdue deadline
     BREAK_GLASS = "cases.break_glass"
+    # Compensation claims on a case where one's organisation is on the case team: prosecutors
+    # and police seek compensation for victims in criminal proceedings (OSCE 2016, 2020–21).
+    RECORD_PROCEEDINGS = "cases.record_proceedings"
     # statistics and standard data
     VIEW_STATISTICS = "stats.view_statistics"
     EXPORT_DATA = "stats.export_data"
@@ -86,7 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.INVESTIGATOR: frozenset(
-        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.VIEW_ORGANISATIONS}
+        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.RECORD_PROCEEDINGS, Perm.VIEW_ORGANISATIONS}
     ),
     Role.ANALYST: frozenset({Perm.VIEW_STATISTICS, Perm.EXPORT_DATA, Perm.VIEW_ORGANISATIONS}),
     Role.ADMINISTRATOR: frozenset(

@@ -2,7 +2,9 @@
 
 A typer sub-app; the lead engineer mounts it on the main CLI with
 ``app.add_typer(investigate.cli.app, name="investigate")``. Every command works
-on a workspace file (a DuckDB database, created on first import).
+on a workspace file (a DuckDB database, created on first import), or — with
+``--investigation REF --as USERNAME`` — on an investigation held by Palermo, through
+the same services as the web UI (need-to-know, audit trail).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,22 +23,56 @@ from palermo.investigate.workspace import Workspace
 app = typer.Typer(help="Follow the money: import statements, run red flags, build evidence packs.")
 
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace file (DuckDB).")]
+OptWorkspaceArg = Annotated[
+    Path | None, typer.Argument(help="Workspace file (DuckDB); omit with --investigation.")
+]
+InvestigationOpt = Annotated[
+    str | None, typer.Option("--investigation", help="Act on a Palermo investigation (e.g. INV-2026-0001).")
+]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Username to act as (with --investigation).")]
 
 
-@app.command("import")
-def import_(
-    workspace: WorkspaceArg,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Statement file.")],
-    kind: Annotated[str | None, typer.Option(help="csv, camt053 or amlsim (guessed from the suffix).")] = None,
-    profile: Annotated[str | None, typer.Option(help="CSV mapping profile: packaged id or YAML path.")] = None,
-    account: Annotated[str | None, typer.Option(help="Statement account (IBAN) when the CSV lacks it.")] = None,
-    account_name: Annotated[str | None, typer.Option(help="Holder of the statement account.")] = None,
-) -> None:
-    """Import a statement: all or nothing, idempotent, with provenance."""
-    with Workspace(workspace) as ws:
-        report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+def _django_context(reference: str, username: str | None) -> tuple[Any, Any, Any]:
+    """(user, organisation, investigation) for --investigation, through the audited one door."""
+    import os
+
+    if not username:
+        raise typer.BadParameter("--investigation needs --as USERNAME")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
+    import django
+
+    django.setup()
+    from django.http import Http404
+
+    from palermo.core.models import User
+    from palermo.core.policy import Perm, has_perm
+    from palermo.investigate import selectors
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        typer.echo(f"no active user {username!r}", err=True)
+        raise typer.Exit(code=2)
+    org = next((o for o in user.organisations() if has_perm(user, Perm.INVESTIGATE, o)), None)
+    if org is None:
+        typer.echo(f"{username} may not investigate.", err=True)
+        raise typer.Exit(code=2)
+    try:
+        inv = selectors.access_investigation(user, org, reference)
+    except Http404:
+        typer.echo(f"no investigation {reference} that {username} may see.", err=True)
+        raise typer.Exit(code=2) from None
+    return user, org, inv
+
+
+def _workspace_or_fail(workspace: Path | None) -> Path:
+    if workspace is None:
+        raise typer.BadParameter("give a workspace file or --investigation REF --as USERNAME")
+    return workspace
+
+
+def _print_import(report: Any, name: str) -> None:
     if report.already_imported:
-        typer.echo(f"{file.name} was imported before (sha256 {report.source_id}); nothing to do.")
+        typer.echo(f"{name} was imported before (sha256 {report.source_id}); nothing to do.")
         return
     if not report.ok:
         for err in report.file_errors:
@@ -45,23 +81,77 @@ def import_(
             typer.echo(f"line {e.line}: {e.field}: {e.message} ({e.value!r})", err=True)
         if report.error_count > len(report.errors):
             typer.echo(f"… and {report.error_count - len(report.errors)} more errors", err=True)
-        typer.echo(f"{file.name}: rejected, nothing imported.", err=True)
+        typer.echo(f"{name}: rejected, nothing imported.", err=True)
         raise typer.Exit(code=1)
     typer.echo(
-        f"{file.name}: {report.rows_inserted} transactions imported, {report.rows_duplicate} already present "
+        f"{name}: {report.rows_inserted} transactions imported, {report.rows_duplicate} already present "
         f"(sha256 {report.source_id})."
     )
 
 
+@app.command("import")
+def import_(
+    workspace: OptWorkspaceArg = None,
+    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Statement file.")] = None,
+    kind: Annotated[str | None, typer.Option(help="csv, camt053 or amlsim (guessed from the suffix).")] = None,
+    profile: Annotated[str | None, typer.Option(help="CSV mapping profile: packaged id or YAML path.")] = None,
+    account: Annotated[str | None, typer.Option(help="Statement account (IBAN) when the CSV lacks it.")] = None,
+    account_name: Annotated[str | None, typer.Option(help="Holder of the statement account.")] = None,
+    investigation: InvestigationOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Import a statement: all or nothing, idempotent, with provenance.
+
+    ``palermo investigate import WORKSPACE FILE`` or ``palermo investigate import FILE --investigation REF --as USER``.
+    """
+    if investigation:
+        # with --investigation the only positional argument is the statement file
+        stmt = file or workspace
+        if stmt is None or not stmt.is_file():
+            raise typer.BadParameter("give the statement file")
+        user, org, inv = _django_context(investigation, as_user)
+        from palermo.core.errors import InvalidInput
+        from palermo.investigate import services
+
+        kind = kind or {".xml": "camt053", ".parquet": "amlsim"}.get(stmt.suffix.lower(), "csv")
+        prof = profile if not profile or ":" in profile else f"pkg:{profile}"
+        try:
+            with stmt.open("rb") as fh:
+                report = services.statement_import(
+                    actor=user, organisation=org, investigation=inv, upload=fh, file_name=stmt.name, kind=kind,
+                    profile=prof or "", account=account or "", account_name=account_name or "")
+        except InvalidInput as exc:
+            for e in exc.errors:
+                typer.echo(f"error: {e.field}: {e.message}", err=True)
+            raise typer.Exit(code=1) from None
+        _print_import(report, stmt.name)
+        return
+    if workspace is None or file is None:
+        raise typer.BadParameter("give a workspace file and a statement file (or --investigation REF --as USER)")
+    with Workspace(workspace) as ws:
+        report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+    _print_import(report, file.name)
+
+
 @app.command("run")
 def run(
-    workspace: WorkspaceArg,
+    workspace: OptWorkspaceArg = None,
     rule: Annotated[list[str] | None, typer.Option(help="Run only these rule ids (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    investigation: InvestigationOpt = None,
+    as_user: AsOpt = None,
 ) -> None:
     """Run the red-flag rule pack; rules lacking data are listed as skipped."""
-    with Workspace(workspace) as ws:
-        report = ws.run_rules(only=set(rule) if rule else None)
+    if investigation:
+        if rule:
+            raise typer.BadParameter("--rule is for workspace files; an investigation runs the whole pack")
+        user, org, inv = _django_context(investigation, as_user)
+        from palermo.investigate import services
+
+        report = services.rules_run(actor=user, organisation=org, investigation=inv)
+    else:
+        with Workspace(_workspace_or_fail(workspace)) as ws:
+            report = ws.run_rules(only=set(rule) if rule else None)
     if as_json:
         out = report.as_dict()
         out["alerts"] = [
@@ -84,7 +174,7 @@ def run(
 
 @app.command("report")
 def report(
-    workspace: WorkspaceArg,
+    workspace: OptWorkspaceArg = None,
     html: Annotated[Path | None, typer.Option(help="Write the evidence pack as HTML here.")] = None,
     pdf: Annotated[Path | None, typer.Option(help="Write the evidence pack as PDF here.")] = None,
     title: Annotated[str, typer.Option(help="Title of the pack.")] = "Financial investigation",
@@ -93,11 +183,38 @@ def report(
     offender: Annotated[list[str] | None, typer.Option(help="Offender account key (repeatable).")] = None,
     victim: Annotated[list[str] | None, typer.Option(help="Victim account key (repeatable).")] = None,
     reference_wage: Annotated[str | None, typer.Option(help="Reference monthly wage for the shortfall method.")] = None,
+    investigation: InvestigationOpt = None,
+    as_user: AsOpt = None,
 ) -> None:
-    """Build the evidence pack (alerts, network, proceeds, source hashes)."""
+    """Build the evidence pack (alerts, network, proceeds, source hashes).
+
+    With --investigation the pack uses the proceeds choice saved in Palermo (or the one given
+    here with --offender/--victim, which is then saved) and the export is audited.
+    """
     if html is None and pdf is None:
         raise typer.BadParameter("give --html and/or --pdf")
-    with Workspace(workspace) as ws:
+    if investigation:
+        user, org, inv = _django_context(investigation, as_user)
+        from palermo.core.errors import InvalidInput
+        from palermo.investigate import services
+
+        try:
+            if offender:
+                services.proceeds_estimate(actor=user, organisation=org, investigation=inv, offenders=offender,
+                                           victims=victim or [], reference_wage=reference_wage)
+            digest = ""
+            for target, fmt in ((html, "html"), (pdf, "pdf")):
+                if target is not None:
+                    data, digest = services.evidence_pack(actor=user, organisation=org, investigation=inv, fmt=fmt)
+                    target.write_bytes(data)
+                    typer.echo(f"wrote {target}")
+        except InvalidInput as exc:
+            for e in exc.errors:
+                typer.echo(f"error: {e.field}: {e.message}", err=True)
+            raise typer.Exit(code=1) from None
+        typer.echo(f"pack digest {digest}")
+        return
+    with Workspace(_workspace_or_fail(workspace)) as ws:
         proceeds = None
         if offender or victim:
             proceeds = ws.proceeds(

@@ -535,8 +535,16 @@ class Workspace:
         victim_accounts: Sequence[str] = (),
         proceeds: ProceedsEstimate | None = None,
     ) -> EvidencePack:
-        """Assemble the evidence pack from the open alerts and the workspace."""
-        alerts = self.alerts()
+        """Assemble the evidence pack from the workspace: the open *and the confirmed* alerts.
+
+        A prosecutor needs the confirmed alerts above all; only dismissed ones are left out.
+        """
+        dismissed = {
+            r[0] for r in self.con.execute(
+                "SELECT alert_key FROM alert_decision WHERE decision = 'dismissed'"
+            ).fetchall()
+        }
+        alerts = [a for a in self.alerts(include_decided=True) if a.alert_key not in dismissed]
         tx_ids = {t for a in alerts for t in a.tx_ids}
         transactions = {t["tx_id"]: t for t in self.transactions(tx_ids)}
         subjects = list(focus) if focus else sorted({a.subject for a in alerts if not a.subject.startswith(("address:", "phone:", "email:", "device:"))})

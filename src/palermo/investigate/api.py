@@ -1,0 +1,543 @@
+"""Investigations API: list, open, read, upload statements, run red flags, alerts and their
+decisions, the evidence pack.
+
+Paths carry only the pseudonymous investigation reference. Anyone without a need to know
+gets 404, exactly as for an investigation that does not exist. (No
+`from __future__ import annotations`: django-ninja reads the annotations at runtime.)
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from pydantic import AfterValidator, StrictInt
+
+from palermo.core import audit
+from palermo.core.apiutil import ErrorOut, PalermoPagination, with_errors
+from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.models import Organisation
+from palermo.core.policy import Perm, api_requires
+from palermo.investigate import selectors, services
+from palermo.investigate.models import Investigation
+
+router = Router(tags=["investigations"])
+
+MAX_ID = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+
+
+Ref = Annotated[str, Path(max_length=20, description="Investigation reference, e.g. INV-2026-0001")]
+AlertKey = Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{1,64}$", description="Alert key")]
+
+
+def _with_errors(ok: Any) -> dict[int, Any]:
+    """The standard error answers, and 503 when another process holds the workspace file."""
+    return {**with_errors(ok), 503: ErrorOut}
+
+
+def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Service refusals in the API's terms: not allowed → 403."""
+
+    @wraps(func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(request, *args, **kwargs)
+        except services.NotAllowed as exc:
+            audit.record_refusal(request, object_type="investigation")
+            raise HttpError(403, str(exc)) from exc
+        except services.WorkspaceBusy as exc:
+            raise HttpError(503, str(exc)) from exc
+
+    return wrapper
+
+
+def _inv(request: HttpRequest, ref: str, what: str = "investigation") -> Investigation:
+    return selectors.access_investigation(request.user, request.organisation, ref, request=request,  # type: ignore[arg-type, attr-defined]
+                                          what=what)
+
+
+# --- schemas -----------------------------------------------------------------------------------------
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class InvestigationOut(Schema):
+    reference: str
+    title: str
+    status: str
+    organisation: OrgRef
+    created_at: dt.datetime
+
+
+class StatementOut(Schema):
+    name: str
+    sha256: str
+    kind: str
+    profile: str
+    rows: int
+    rows_inserted: int
+    imported_at: dt.datetime
+
+
+class InvestigationDetailOut(InvestigationOut):
+    members: list[OrgRef]
+    cases: list[str]
+    statements: list[StatementOut]
+
+
+class InvestigationIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    title: Text(200, 1)
+    members: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=20)
+    cases: list[Text(40, 1)] = Field(default_factory=list, max_length=20)
+
+
+class MemberIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    organisation: Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+class CaseLinkIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    case: Text(40, 1)
+
+
+class UploadIn(Schema):
+    kind: Literal["csv", "camt053", "amlsim"]
+    profile: Text(100) = Field("", description="CSV mapping profile: a packaged id, pkg:<id> or org:<slug>")
+    account: Text(42) = Field("", description="The statement's own account (IBAN), when the CSV lacks it")
+    account_name: Text(200) = ""
+
+
+class RowErrorOut(Schema):
+    line: int
+    field: str
+    value: str | None
+    message: str
+
+
+class ImportReportOut(Schema):
+    source_id: str
+    file_name: str
+    kind: str
+    profile: str | None
+    ok: bool
+    rows_read: int
+    rows_inserted: int
+    rows_duplicate: int
+    already_imported: bool
+    error_count: int
+    errors: list[RowErrorOut]
+    file_errors: list[str]
+
+
+class SkippedOut(Schema):
+    rule_id: str
+    missing_fields: list[str]
+
+
+class RunOut(Schema):
+    run_id: str
+    ran: list[str]
+    skipped: list[SkippedOut]
+    suppressed: int
+    alerts: int
+
+
+class TransactionOut(Schema):
+    tx_id: str
+    booked_at: dt.datetime | None
+    amount: str
+    currency: str | None
+    payer_key: str | None
+    payee_key: str | None
+    description: str | None
+    source_id: str
+    file_name: str | None
+    line_no: int | None
+
+
+class SourceOut(Schema):
+    id: str
+    indicator: str
+
+
+class AlertOut(Schema):
+    alert_key: str
+    rule_id: str
+    rule_title: str
+    rule_version: int
+    sources: list[SourceOut]
+    exploitation: list[str]
+    typology: str
+    subject: str
+    score: float
+    summary: str
+    tx_ids: list[str]
+    transactions: list[TransactionOut]
+    decision: str
+
+
+class DecisionIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    decision: Literal["confirmed", "dismissed"]
+    note: Text(2000) = ""
+
+
+class DecisionOut(Schema):
+    alert_key: str
+    rule_id: str
+    decision: str
+    decided_at: dt.datetime
+
+
+def _out(inv: Investigation) -> dict[str, Any]:
+    return {"reference": inv.reference, "title": inv.title, "status": inv.status,
+            "organisation": {"id": inv.organisation_id, "name": inv.organisation.name}, "created_at": inv.created_at}
+
+
+def _detail_out(inv: Investigation) -> dict[str, Any]:
+    return {
+        **_out(inv),
+        "members": [{"id": m.organisation_id, "name": m.organisation.name}
+                    for m in inv.members.select_related("organisation")],
+        "cases": [link.case.reference for link in inv.case_links.select_related("case")],
+        "statements": [{"name": s.name, "sha256": s.sha256, "kind": s.kind, "profile": s.profile, "rows": s.rows,
+                        "rows_inserted": s.rows_inserted, "imported_at": s.imported_at} for s in inv.statements.all()],
+    }
+
+
+def _tx_out(t: dict[str, Any]) -> dict[str, Any]:
+    return {"tx_id": t["tx_id"], "booked_at": t["booked_at"], "amount": str(t["amount"]), "currency": t["currency"],
+            "payer_key": t["payer_key"], "payee_key": t["payee_key"], "description": t["description"],
+            "source_id": t["source_id"], "file_name": t["file_name"], "line_no": t["line_no"]}
+
+
+# --- investigations ----------------------------------------------------------------------------------
+
+
+@router.get("", response=_with_errors(list[InvestigationOut]), summary="Investigations I may see")
+@api_requires(Perm.INVESTIGATE)
+@paginate(PalermoPagination)
+def investigation_list(request: HttpRequest, q: Annotated[str, Query(max_length=200)] = "") -> Any:
+    audit.record_request(request, action="read", object_type="investigation_list", details={"search": bool(q)})
+    return [_out(i) for i in selectors.investigation_list(request.user, request.organisation, _no_nul(q))]  # type: ignore[arg-type, attr-defined]
+
+
+@router.post("", response=_with_errors({201: InvestigationDetailOut}), summary="Open an investigation")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
+    members = []
+    for pk in payload.members:
+        org = Organisation.objects.filter(pk=pk, is_active=True).first()
+        if org is None:
+            raise InvalidInput([FieldError("members", f"No organisation {pk}.")])
+        members.append(org)
+    inv = services.investigation_create(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                        title=payload.title, members=members, case_refs=payload.cases)
+    return Status(201, _detail_out(inv))
+
+
+@router.get("/{ref}", response=_with_errors(InvestigationDetailOut), summary="An investigation")
+@api_requires(Perm.INVESTIGATE)
+def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
+    return _detail_out(_inv(request, ref))
+
+
+@router.post("/{ref}/members", response=_with_errors(InvestigationDetailOut),
+             summary="Give another investigating organisation access (owner only)")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
+    inv = _inv(request, ref, "member_add")
+    member = Organisation.objects.filter(pk=payload.organisation, is_active=True).first()
+    if member is None:
+        raise InvalidInput([FieldError("organisation", f"No organisation {payload.organisation}.")])
+    services.member_add(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                        member=member)
+    return _detail_out(inv)
+
+
+@router.post("/{ref}/cases", response=_with_errors(InvestigationDetailOut),
+             summary="Link an NRM case you may see")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
+    inv = _inv(request, ref, "case_link")
+    services.case_link(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                       case_ref=payload.case)
+    return _detail_out(inv)
+
+
+@router.post("/{ref}/statements", response=_with_errors({200: ImportReportOut, 422: ImportReportOut | ErrorOut}),
+             summary="Upload a statement (all or nothing, idempotent)")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def statement_upload(request: HttpRequest, ref: Ref, file: File[UploadedFile], payload: Form[UploadIn]) -> Any:
+    inv = _inv(request, ref, "statement_upload")
+    profile = payload.profile
+    if profile and ":" not in profile:
+        profile = f"pkg:{profile}"
+    report = services.statement_import(
+        actor=request.user, organisation=request.organisation, investigation=inv, upload=file,  # type: ignore[arg-type, attr-defined]
+        file_name=file.name or "statement", kind=payload.kind, profile=profile, account=payload.account,
+        account_name=payload.account_name)
+    body = {**report.as_dict(), "file_errors": list(report.file_errors)}
+    return Status(200 if report.ok else 422, body)
+
+
+@router.post("/{ref}/run", response=_with_errors(RunOut), summary="Run the red-flag rules")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def rules_run(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "rules_run")
+    report = services.rules_run(actor=request.user, organisation=request.organisation, investigation=inv)  # type: ignore[arg-type, attr-defined]
+    return {"run_id": report.run_id, "ran": list(report.ran),
+            "skipped": [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in report.skipped],
+            "suppressed": report.suppressed, "alerts": len(report.alerts)}
+
+
+@router.get("/{ref}/alerts", response=_with_errors(list[AlertOut]), summary="Alerts with their transactions")
+@api_requires(Perm.INVESTIGATE)
+@paginate(PalermoPagination)
+@_errors
+def alert_list(request: HttpRequest, ref: Ref, include_decided: bool = False) -> Any:
+    inv = _inv(request, ref, "alerts")
+    return [
+        {**{k: getattr(a, k) for k in ("alert_key", "rule_id", "rule_title", "rule_version", "sources", "typology",
+                                       "subject", "score", "summary", "decision")},
+         "exploitation": list(a.exploitation), "tx_ids": list(a.tx_ids),
+         "transactions": [_tx_out(t) for t in a.transactions]}
+        for a in services.alert_views(inv, include_decided=include_decided)
+    ]
+
+
+@router.post("/{ref}/alerts/{alert_key}/decision", response=_with_errors(DecisionOut),
+             summary="Confirm or dismiss an alert (it is not raised again)")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def alert_decide(request: HttpRequest, ref: Ref, alert_key: AlertKey, payload: DecisionIn) -> Any:
+    inv = _inv(request, ref, "alert_decide")
+    row = services.alert_decide(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                                alert_key=alert_key, decision=payload.decision, note=payload.note)
+    return {"alert_key": row.alert_key, "rule_id": row.rule_id, "decision": row.decision, "decided_at": row.decided_at}
+
+
+PACK_RESPONSES = {
+    200: {"description": "The evidence pack", "content": {
+        "text/html": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+}
+
+
+@router.get("/{ref}/evidence-pack", response=_with_errors({200: None}), openapi_extra={"responses": PACK_RESPONSES},
+            summary="Download the evidence pack (HTML or PDF); the export is audited")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def evidence_pack(request: HttpRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:  # noqa: A002
+    inv = _inv(request, ref, "evidence_pack")
+    data, digest = services.evidence_pack(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                          investigation=inv, fmt=format)
+    resp = HttpResponse(data, content_type="text/html; charset=utf-8" if format == "html" else "application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{inv.reference}-evidence-pack.{format}"'
+    resp["X-Pack-Digest"] = digest
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+
+# --- entity resolution, network, proceeds, FtM (everything the pages can do) -------------------------
+
+
+class ProposalOut(Schema):
+    pair_key: str
+    left: str
+    right: str
+    name_score: float
+    shared: list[list[str]]
+    score: float
+
+
+class JudgeIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    left: Text(300, 1)
+    right: Text(300, 1)
+    decision: Literal["same", "different"]
+    note: Text(2000) = ""
+
+
+class JudgementOut(Schema):
+    pair_key: str
+    left: str
+    right: str
+    decision: str
+    decided_by: str
+    decided_at: dt.datetime
+
+
+@router.get("/{ref}/matches", response=_with_errors(list[ProposalOut]),
+            summary="Proposed entity-resolution matches (judged pairs are never proposed again)")
+@api_requires(Perm.INVESTIGATE)
+@paginate(PalermoPagination)
+@_errors
+def match_list(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "matches")
+    return [{"pair_key": p.pair_key, "left": p.left, "right": p.right, "name_score": p.name_score,
+             "shared": [list(s) for s in p.shared], "score": p.score} for p in services.match_proposals(inv)]
+
+
+@router.post("/{ref}/matches", response=_with_errors(JudgementOut), summary="Judge a pair: same or different")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def match_judge(request: HttpRequest, ref: Ref, payload: JudgeIn) -> Any:
+    inv = _inv(request, ref, "match_judge")
+    j = services.match_judge(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                             left=payload.left, right=payload.right, decision=payload.decision, note=payload.note)
+    return {"pair_key": j.pair_key, "left": j.left, "right": j.right, "decision": j.decision,
+            "decided_by": j.decided_by, "decided_at": j.decided_at}
+
+
+class HubOut(Schema):
+    account_key: str
+    direction: str
+    counterparties: int
+    payments: int
+    total: str
+
+
+class RoleOut(Schema):
+    account_key: str
+    role: str
+    evidence: str
+
+
+class EdgeOut(Schema):
+    payer: str
+    payee: str
+    amount: str
+    payments: int
+
+
+class NetworkOut(Schema):
+    hubs: list[HubOut]
+    roles: list[RoleOut]
+    cycles: list[list[str]]
+    edges: list[EdgeOut]
+
+
+@router.get("/{ref}/network", response=_with_errors(NetworkOut), summary="Hubs, roles, cycles and the payment graph")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def network(request: HttpRequest, ref: Ref) -> Any:
+    net = services.network(_inv(request, ref, "network"))
+    return {
+        "hubs": [{"account_key": h.account_key, "direction": h.direction, "counterparties": h.counterparties,
+                  "payments": h.payments, "total": str(h.total)} for h in net.hubs],
+        "roles": [{"account_key": r.account_key, "role": r.role, "evidence": r.evidence} for r in net.roles],
+        "cycles": [list(c) for c in net.cycles],
+        "edges": [{"payer": a, "payee": b, "amount": str(amount), "payments": n} for a, b, amount, n in net.edges],
+    }
+
+
+class ProceedsIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    offenders: list[Text(200, 1)] = Field(..., min_length=1, max_length=100)
+    victims: list[Text(200, 1)] = Field(default_factory=list, max_length=500)
+    reference_wage: Annotated[str, Field(max_length=20, pattern=r"^(\d{1,9}(\.\d{1,2})?)?$")] = ""
+
+
+class ProceedsOut(Schema):
+    currency: str
+    flagged_inflow_total: str
+    confiscation_total: str
+    confiscation_method: str
+    still_held: str
+    spent_on_assets: str
+    compensation_total: str
+    compensation_method: str
+    notes: list[str]
+
+
+@router.post("/{ref}/proceeds", response=_with_errors(ProceedsOut),
+             summary="Estimate the proceeds (the choice of accounts is kept for the evidence pack)")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def proceeds(request: HttpRequest, ref: Ref, payload: ProceedsIn) -> Any:
+    inv = _inv(request, ref, "proceeds")
+    est = services.proceeds_estimate(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                                     offenders=payload.offenders, victims=payload.victims,
+                                     reference_wage=payload.reference_wage or None)
+    return {"currency": est.currency, "flagged_inflow_total": str(est.flagged_inflow_total),
+            "confiscation_total": str(est.confiscation_total), "confiscation_method": est.confiscation_method,
+            "still_held": str(est.still_held), "spent_on_assets": str(est.spent_on_assets),
+            "compensation_total": str(est.compensation_total), "compensation_method": est.compensation_method,
+            "notes": list(est.notes)}
+
+
+class AttachIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    case: Text(40, 1)
+    total: Literal["confiscation", "compensation"]
+
+
+class ClaimOut(Schema):
+    case: str
+    claim_id: int
+    amount: str
+    currency: str
+    source: str
+
+
+@router.post("/{ref}/proceeds/attach", response=_with_errors({201: ClaimOut}),
+             summary="Attach a proceeds total to a compensation claim of a linked case")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def proceeds_attach(request: HttpRequest, ref: Ref, payload: AttachIn) -> Any:
+    inv = _inv(request, ref, "proceeds_attach")
+    claim = services.proceeds_attach(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                                     case_ref=payload.case, total=payload.total)
+    return Status(201, {"case": claim.case.reference, "claim_id": claim.pk, "amount": str(claim.amount),
+                        "currency": claim.currency, "source": claim.source})
+
+
+FTM_RESPONSES = {200: {"description": "FollowTheMoney entities as JSON lines",
+                       "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/{ref}/ftm", response=_with_errors({200: None}), openapi_extra={"responses": FTM_RESPONSES},
+            summary="Export as FollowTheMoney JSON lines (for Aleph); the export is audited")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def ftm(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "ftm_export")
+    data = services.ftm_export(actor=request.user, organisation=request.organisation, investigation=inv)  # type: ignore[arg-type, attr-defined]
+    resp = HttpResponse(data, content_type="application/x-ndjson")
+    resp["Content-Disposition"] = f'attachment; filename="{inv.reference}-ftm.json"'
+    resp["Cache-Control"] = "no-store"
+    return resp

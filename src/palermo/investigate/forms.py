@@ -1,0 +1,119 @@
+"""Forms of the investigation pages (the services validate again)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from palermo.core.models import Organisation
+from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Reference or title"), required=False, max_length=200)
+
+
+class CreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("A working title; avoid names of victims."))
+    members = forms.ModelMultipleChoiceField(
+        label=_("Other organisations with access"), required=False, queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple)
+    cases = forms.CharField(label=_("Linked cases"), required=False, max_length=500,
+                            help_text=_("NRM case references, separated by spaces or commas."))
+
+    def __init__(self, *args: object, organisation: Organisation | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from palermo.investigate.models import INVESTIGATING_TYPES
+
+        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by("name")
+        if organisation is not None:
+            qs = qs.exclude(pk=organisation.pk)
+        self.fields["members"].queryset = qs  # type: ignore[attr-defined]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Statement file"))
+    kind = forms.ChoiceField(label=_("Format"), choices=list(STATEMENT_KINDS.items()))
+    profile = forms.ChoiceField(label=_("CSV mapping profile"), required=False, choices=[])
+    account = forms.CharField(label=_("Statement account (IBAN)"), required=False, max_length=42,
+                              help_text=_("For CSV exports that do not name their own account."))
+    account_name = forms.CharField(label=_("Account holder"), required=False, max_length=200)
+
+    def __init__(self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    alert_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("confirmed", _("Confirm")), ("dismissed", _("Dismiss"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class JudgeForm(forms.Form):
+    left = forms.CharField(max_length=300, widget=forms.HiddenInput)
+    right = forms.CharField(max_length=300, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("same", _("Same")), ("different", _("Different"))])
+
+
+class PartyForm(forms.Form):
+    schema = forms.ChoiceField(label=_("Kind"), choices=[("Person", _("Person")), ("Company", _("Company"))])
+    name = forms.CharField(label=_("Name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=[(r, r) for r in PARTY_ROLES])
+    iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=200)
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+
+
+class MemberForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args: object, organisation: Organisation | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from palermo.investigate.models import INVESTIGATING_TYPES
+
+        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by("name")
+        if organisation is not None:
+            qs = qs.exclude(pk=organisation.pk)
+        self.fields["organisation"].queryset = qs  # type: ignore[attr-defined]
+
+
+class CaseLinkForm(forms.Form):
+    case = forms.CharField(label=_("Case reference"), max_length=40)
+
+
+class ProceedsForm(forms.Form):
+    offenders = forms.MultipleChoiceField(label=_("Offenders' accounts"), choices=[],
+                                          widget=forms.CheckboxSelectMultiple)
+    victims = forms.MultipleChoiceField(label=_("Victims' accounts"), required=False, choices=[],
+                                        widget=forms.CheckboxSelectMultiple)
+    reference_wage = forms.DecimalField(label=_("Reference monthly wage"), required=False, min_value=0,
+                                        max_digits=12, decimal_places=2,
+                                        help_text=_("For the shortfall of wages received against it."))
+
+    def __init__(self, *args: object, accounts: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["offenders"].choices = accounts  # type: ignore[attr-defined]
+        self.fields["victims"].choices = accounts  # type: ignore[attr-defined]
+
+
+class AttachForm(forms.Form):
+    case = forms.ChoiceField(label=_("Linked case"), choices=[])
+    total = forms.ChoiceField(label=_("Total"), choices=[
+        ("confiscation", _("Confiscation total (claim source: confiscated assets)")),
+        ("compensation", _("Victims' compensation total (claim source: the offender)")),
+    ])
+
+    def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["case"].choices = [(c, c) for c in cases]  # type: ignore[attr-defined]
+
+
+class ProfileForm(forms.Form):
+    slug = forms.SlugField(label=_("Identifier"), max_length=80)
+    label = forms.CharField(label=_("Label"), max_length=200)
+    definition = forms.CharField(label=_("Mapping (YAML)"), widget=forms.Textarea(attrs={"rows": 12}),
+                                 help_text=_("Same keys as the packaged profiles: columns, date_format, "
+                                             "amount_mode, delimiter, decimal …"))

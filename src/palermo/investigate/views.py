@@ -1,0 +1,509 @@
+"""Investigation pages: list and search, open, the investigation page (statements, red flags,
+entity resolution, case records), the network, the proceeds, and the downloads.
+
+Views read through ``selectors`` (the one door, which audits the read and answers 404 to
+anyone without a need to know) and call one service per action.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from html import escape
+from typing import Any
+
+import yaml
+from django import forms as djforms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from palermo.core import audit
+from palermo.core.errors import InvalidInput
+from palermo.core.middleware import refused
+from palermo.core.models import Organisation
+from palermo.core.policy import Perm, has_perm, requires
+from palermo.investigate import forms, selectors, services
+from palermo.investigate.models import INVESTIGATING_TYPES, Investigation, MappingProfile
+
+PAGE_SIZE = 25
+
+
+def _busy(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A workspace held by another process: say so (503) instead of failing."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except services.WorkspaceBusy as exc:
+            return render(request, "investigate/busy.html", {"message": str(exc)}, status=503)
+
+    return wrapper
+
+
+def _who(request: HttpRequest) -> tuple[Any, Organisation | None]:
+    return request.user, getattr(request, "organisation", None)
+
+
+def _inv(request: HttpRequest, reference: str, what: str = "investigation") -> Investigation:
+    actor, org = _who(request)
+    return selectors.access_investigation(actor, org, reference, request=request, what=what)
+
+
+def _apply_errors(form: djforms.Form, exc: InvalidInput) -> None:
+    for e in exc.errors:
+        form.add_error(e.field if e.field in form.fields else None, e.message)
+
+
+# --- list and open -------------------------------------------------------------------------------
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def investigation_list(request: HttpRequest) -> HttpResponse:
+    actor, org = _who(request)
+    form = forms.SearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    page = Paginator(selectors.investigation_list(actor, org, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record_request(request, action="read", object_type="investigation_list", details={"search": bool(q)})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "investigate/list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_open": org is not None and org.org_type in INVESTIGATING_TYPES,
+    })
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def investigation_create(request: HttpRequest) -> HttpResponse:
+    actor, org = _who(request)
+    if org is None or org.org_type not in INVESTIGATING_TYPES:
+        audit.record_refusal(request, perm=Perm.INVESTIGATE, object_type="investigation")
+        return refused(request)
+    form = forms.CreateForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        refs = [r for r in re.split(r"[\s,;]+", d.get("cases") or "") if r]
+        try:
+            inv = services.investigation_create(actor=actor, organisation=org, title=d["title"],
+                                                members=list(d.get("members") or []), case_refs=refs)
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Investigation %(ref)s opened.") % {"ref": inv.reference})
+            return redirect("investigate:detail", reference=inv.reference)
+    return render(request, "investigate/create.html", {"form": form})
+
+
+# --- the investigation page -----------------------------------------------------------------------------
+
+
+def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms_: Any) -> HttpResponse:
+    actor, org = _who(request)
+    alerts = services.alert_views(inv)
+    decided = services.alert_views(inv, include_decided=True, with_transactions=False)
+    decided = [a for a in decided if a.decision]
+    ctx = {
+        "inv": inv,
+        "is_owner": selectors.is_owner(org, inv),
+        "members": inv.members.select_related("organisation"),
+        "cases": [link.case for link in inv.case_links.select_related("case")],
+        "statements": inv.statements.all(),
+        "alerts": alerts,
+        "decided": decided,
+        "skipped": services.last_skipped(inv),
+        "proposals": services.match_proposals(inv),
+        "judgements": services.judgements(inv),
+        "parties": inv.parties.all(),
+        "upload_form": forms_.get("upload_form") or forms.UploadForm(profiles=services.profile_choices(org)),
+        "party_form": forms_.get("party_form") or forms.PartyForm(),
+        "member_form": forms_.get("member_form") or forms.MemberForm(organisation=org),
+        "case_form": forms_.get("case_form") or forms.CaseLinkForm(),
+    }
+    return render(request, "investigate/detail.html", ctx, status=status)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def investigation_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _detail(request, _inv(request, reference))
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "statement_upload")
+    form = forms.UploadForm(request.POST, request.FILES, profiles=services.profile_choices(org))
+    if not form.is_valid():
+        return _detail(request, inv, status=422, upload_form=form)
+    d = form.cleaned_data
+    upload = d["file"]
+    try:
+        report = services.statement_import(
+            actor=actor, organisation=org, investigation=inv, upload=upload, file_name=upload.name,
+            kind=d["kind"], profile=d.get("profile") or "", account=d.get("account") or "",
+            account_name=d.get("account_name") or "")
+    except InvalidInput as exc:
+        _apply_errors(form, exc)
+        return _detail(request, inv, status=422, upload_form=form)
+    except services.NotAllowed:
+        return refused(request)
+    return render(request, "investigate/import.html", {"inv": inv, "report": report},
+                  status=200 if report.ok else 422)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def rules_run(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "rules_run")
+    try:
+        report = services.rules_run(actor=actor, organisation=org, investigation=inv)
+    except services.NotAllowed:
+        return refused(request)
+    messages.success(request, _("Red flags run: %(n)d new alerts, %(s)d rules skipped for lack of data, "
+                                "%(d)d decided alerts not raised again.")
+                     % {"n": len(report.alerts), "s": len(report.skipped), "d": report.suppressed})
+    return redirect(f"{_url(inv)}#alerts")
+
+
+def _url(inv: Investigation) -> str:
+    from django.urls import reverse
+
+    return reverse("investigate:detail", args=[inv.reference])
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "alert_decide")
+    form = forms.DecisionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.alert_decide(actor=actor, organisation=org, investigation=inv, alert_key=d["alert_key"],
+                                  decision=d["decision"], note=d.get("note") or "")
+        except InvalidInput as exc:
+            messages.error(request, "; ".join(e.message for e in exc.errors))
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Alert %(d)s.") % {"d": d["decision"]})
+    else:
+        messages.error(request, _("Choose confirm or dismiss."))
+    return redirect(f"{_url(inv)}#alerts")
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def party_add(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "party_add")
+    form = forms.PartyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.party_add(actor=actor, organisation=org, investigation=inv, **form.cleaned_data)
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Case record added."))
+            return redirect(f"{_url(inv)}#matches")
+    return _detail(request, inv, status=422, party_form=form)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "parties_from_cases")
+    try:
+        result = services.parties_from_cases(actor=actor, organisation=org, investigation=inv)
+    except services.NotAllowed:
+        return refused(request)
+    messages.success(request, _("%(n)d people added from linked cases.") % {"n": result.added})
+    if result.withheld:
+        messages.info(request, _("The person of %(refs)s is not shown to your organisation (no consent or legal "
+                                 "basis), so it was not added.") % {"refs": ", ".join(result.withheld)})
+    return redirect(f"{_url(inv)}#matches")
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "match_judge")
+    form = forms.JudgeForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.match_judge(actor=actor, organisation=org, investigation=inv, left=d["left"],
+                                 right=d["right"], decision=d["decision"])
+        except InvalidInput as exc:
+            messages.error(request, "; ".join(e.message for e in exc.errors))
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Match judged: %(d)s.") % {"d": d["decision"]})
+    else:
+        messages.error(request, _("Choose same or different."))
+    return redirect(f"{_url(inv)}#matches")
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def member_add(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "member_add")
+    form = forms.MemberForm(request.POST, organisation=org)
+    if form.is_valid():
+        try:
+            services.member_add(actor=actor, organisation=org, investigation=inv,
+                                member=form.cleaned_data["organisation"])
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Organisation given access."))
+            return redirect(_url(inv))
+    return _detail(request, inv, status=422, member_form=form)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def case_link(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "case_link")
+    form = forms.CaseLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_link(actor=actor, organisation=org, investigation=inv, case_ref=form.cleaned_data["case"])
+        except InvalidInput as exc:
+            form.add_error("case", "; ".join(e.message for e in exc.errors))
+        except services.NotAllowed:
+            return refused(request)
+        else:
+            messages.success(request, _("Case linked."))
+            return redirect(_url(inv))
+    return _detail(request, inv, status=422, case_form=form)
+
+
+# --- network ----------------------------------------------------------------------------------------
+
+
+def network_svg(edges: list[tuple[str, str, Any, int]], roles: dict[str, str],
+                index: dict[str, int], width: int = 900, height: int = 600) -> str:
+    """The money-flow graph as SVG; each node links to its row in the accounts table (no data in URLs)."""
+    from palermo.investigate.evidence import _ROLE_COLOURS, _layout
+
+    str_edges = [(a, b, str(amt), n) for a, b, amt, n in edges]
+    pos = _layout(str_edges)
+    if not pos:
+        return ""
+    pad = 50
+
+    def xy(key: str) -> tuple[float, float]:
+        x, y = pos[key]
+        return pad + (x + 1) / 2 * (width - 2 * pad), pad + (y + 1) / 2 * (height - 2 * pad)
+
+    top = max((Decimal(a) for _, _, a, _ in str_edges), default=Decimal(1)) or Decimal(1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 {width} {height}" role="group" '
+        f'aria-labelledby="net-title"><title id="net-title">{escape(_("Money flow network"))}</title>'
+        '<defs><marker id="arr" viewBox="0 0 10 10" refX="19" refY="5" markerUnits="userSpaceOnUse" '
+        'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+        'fill="#555"/></marker></defs>',
+    ]
+    for a, b, amount, n in str_edges:
+        (x1, y1), (x2, y2) = xy(a), xy(b)
+        w = 0.8 + 4 * float(Decimal(amount) / top)
+        parts.append(
+            f'<line class="edge" data-from="n{index[a]}" data-to="n{index[b]}" x1="{x1:.1f}" y1="{y1:.1f}" '
+            f'x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.2f}" marker-end="url(#arr)">'
+            f"<title>{escape(a)} → {escape(b)}: {escape(amount)} ({n})</title></line>")
+    for key in pos:
+        x, y = xy(key)
+        i = index[key]
+        colour = _ROLE_COLOURS.get(roles.get(key, ""), "#1f6fb2")
+        label = key if len(key) <= 18 else key[:8] + "…" + key[-6:]
+        role = f" — {roles[key]}" if key in roles else ""
+        parts.append(
+            f'<a href="#acct-{i}" class="node" data-node="n{i}"><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
+            f'fill="{colour}"><title>{escape(key)}{escape(role)}</title></circle>'
+            f'<text x="{x + 10:.1f}" y="{y - 10:.1f}">{escape(label)}</text></a>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def network(request: HttpRequest, reference: str) -> HttpResponse:
+    inv = _inv(request, reference, "network")
+    net = services.network(inv)
+    roles = {r.account_key: r.role for r in net.roles}
+    keys = sorted({k for a, b, _, _ in net.edges for k in (a, b)} | set(roles) | {h.account_key for h in net.hubs})
+    index = {k: i for i, k in enumerate(keys)}
+    flows: dict[str, dict[str, Any]] = defaultdict(lambda: {"out": [], "in": []})
+    for a, b, amount, n in net.edges:
+        flows[a]["out"].append((b, amount, n))
+        flows[b]["in"].append((a, amount, n))
+    holders = services.holders(inv, keys)
+    rows = [{"i": index[k], "key": k, "holder": holders.get(k, ""), "role": roles.get(k, ""),
+             "out": flows[k]["out"], "in": flows[k]["in"]} for k in keys]
+    return render(request, "investigate/network.html", {
+        "inv": inv, "net": net, "rows": rows,
+        "svg": mark_safe(network_svg(list(net.edges), roles, index)),  # noqa: S308 – every label escaped
+    })
+
+
+# --- proceeds ----------------------------------------------------------------------------------------
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "proceeds")
+    accounts = services.accounts(inv)
+    choices = [(a["key"], f"{a['key']} — {a['holder'] or '?'} ({a['payments']})") for a in accounts]
+    saved = inv.proceeds_settings or {}
+    estimate = None
+    if request.method == "POST":
+        form = forms.ProceedsForm(request.POST, accounts=choices)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                estimate = services.proceeds_estimate(
+                    actor=actor, organisation=org, investigation=inv, offenders=d["offenders"],
+                    victims=d.get("victims") or [], reference_wage=d.get("reference_wage"))
+            except InvalidInput as exc:
+                _apply_errors(form, exc)
+            except services.NotAllowed:
+                return refused(request)
+    else:
+        form = forms.ProceedsForm(accounts=choices, initial={
+            "offenders": saved.get("offenders", []), "victims": saved.get("victims", []),
+            "reference_wage": saved.get("reference_wage") or None})
+        if saved.get("offenders"):
+            estimate = services.saved_proceeds(inv)
+    cases = [link.case.reference for link in inv.case_links.select_related("case")]
+    return render(request, "investigate/proceeds.html", {
+        "inv": inv, "form": form, "estimate": estimate,
+        "attach_form": forms.AttachForm(cases=cases) if cases else None,
+    })
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "proceeds_attach")
+    cases = [link.case.reference for link in inv.case_links.select_related("case")]
+    form = forms.AttachForm(request.POST, cases=cases)
+    target = redirect("investigate:proceeds", reference=inv.reference)
+    if not form.is_valid():
+        messages.error(request, _("Choose a linked case and a total."))
+        return target
+    try:
+        claim = services.proceeds_attach(actor=actor, organisation=org, investigation=inv,
+                                         case_ref=form.cleaned_data["case"], total=form.cleaned_data["total"])
+    except InvalidInput as exc:
+        messages.error(request, "; ".join(e.message for e in exc.errors))
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Compensation claim of %(a)s %(c)s recorded on case %(ref)s.")
+                         % {"a": claim.amount, "c": claim.currency, "ref": form.cleaned_data["case"]})
+    return target
+
+
+# --- downloads ----------------------------------------------------------------------------------------
+
+
+def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def evidence_pack(request: HttpRequest, reference: str, fmt: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "evidence_pack")
+    try:
+        data, _digest = services.evidence_pack(actor=actor, organisation=org, investigation=inv, fmt=fmt)
+    except services.NotAllowed:
+        return refused(request)
+    ctype = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
+    return _download(data, ctype, f"{inv.reference}-evidence-pack.{fmt}")
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def ftm_export(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "ftm_export")
+    try:
+        data = services.ftm_export(actor=actor, organisation=org, investigation=inv)
+    except services.NotAllowed:
+        return refused(request)
+    return _download(data, "application/x-ndjson", f"{inv.reference}-ftm.json")
+
+
+# --- mapping profiles -----------------------------------------------------------------------------------
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+def profiles(request: HttpRequest) -> HttpResponse:
+    actor, org = _who(request)
+    form = forms.ProfileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            definition = yaml.safe_load(d["definition"])
+        except yaml.YAMLError:
+            form.add_error("definition", _("This is not valid YAML."))
+        else:
+            try:
+                services.mapping_profile_save(actor=actor, organisation=org, slug=d["slug"], label=d["label"],
+                                              definition=definition)
+            except InvalidInput as exc:
+                _apply_errors(form, exc)
+            except services.NotAllowed:
+                return refused(request)
+            else:
+                messages.success(request, _("Mapping profile saved."))
+                return redirect("investigate:profiles")
+    saved = MappingProfile.objects.filter(organisation=org) if org else MappingProfile.objects.none()
+    from palermo.investigate.profiles import packaged_profiles
+
+    return render(request, "investigate/profiles.html", {
+        "form": form, "saved": saved, "packaged": packaged_profiles(),
+        "can_investigate": has_perm(actor, Perm.INVESTIGATE, org)})
