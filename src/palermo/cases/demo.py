@@ -164,8 +164,32 @@ def _progress(case: Case, opened: datetime, rng: random.Random, today: object, s
         case.refresh_from_db()
         services.case_update(actor=coordinator, organisation=office, case=case, expected_version=case.version,
                              lead_organisation=org)
+        _places(case, coordinator, office)
     _move(case, opened, rng, today, stats, worker, org)
     _keep_up(case, rng, today, worker, org)
+
+
+# Where people were exploited: mostly in the deployment country, some abroad before they came.
+EXPLOITATION_COUNTRIES = ["", "", "", "", "", "DE", "IT", "TR", "AE", "PL"]
+
+
+def _places(case: Case, coordinator: User, office: Organisation) -> None:
+    """Countries of recruitment and exploitation, for the Rapporteur's flow table.
+
+    Drawn from an RNG of the case's own (seeded by its demo source reference) so that
+    adding them left every other draw of the demo, and so its spread, unchanged.
+    """
+    rng = random.Random(case.source_ref)
+    home = services.deployment_country() or "MD"
+    abroad = rng.choice(EXPLOITATION_COUNTRIES)
+    exploitation = [abroad or home]
+    if abroad and rng.random() < 0.3:
+        exploitation.append(home)
+    recruitment = [case.nationality] if case.nationality else []
+    case.refresh_from_db()
+    services.context_update(actor=coordinator, organisation=office, case=case, expected_version=case.version,
+                            changes={"countries_of_exploitation": exploitation,
+                                     "countries_of_recruitment": recruitment})
 
 
 def _keep_up(case: Case, rng: random.Random, today: object, worker: User, org: Organisation) -> None:
