@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -141,6 +141,9 @@ def _build(rng: random.Random) -> str:
                   "primary_language": LANG[nat], "gender": rng.choice(["Feminine", "Masculine", "Feminine"])}
         if rng.random() < 0.6:
             person.update({"street": f"{rng.randint(1, 99)} Fictional Lane", "city": "Demo City"})
+        born = _birthdate(f"{MARK}{i + 1:04d}", opened.date(), child)
+        if born is not None:
+            person["birthdate"] = born.isoformat()
         with clock.travel(opened):
             case = services.case_open(
                 actor=actor, organisation=org, source=source, source_ref=f"{MARK}{i + 1:04d}", person=person,
@@ -167,6 +170,18 @@ def _progress(case: Case, opened: datetime, rng: random.Random, today: object, s
         _places(case, coordinator, office)
     _move(case, opened, rng, today, stats, worker, org)
     _keep_up(case, rng, today, worker, org)
+
+
+def _birthdate(key: str, on: date, child: bool) -> date | None:
+    """A fictional birthdate fitting the child flag (one in five left unknown, as in practice).
+
+    Its own RNG, seeded by the case's demo reference, so the rest of the demo is unchanged.
+    """
+    rng = random.Random(f"{key}-born")
+    if rng.random() < 0.2:
+        return None
+    age = rng.randint(12, 17) if child else rng.choice([rng.randint(18, 24), rng.randint(18, 35), rng.randint(25, 55)])
+    return on - timedelta(days=age * 365 + rng.randint(30, 330))
 
 
 # Where people were exploited: mostly in the deployment country, some abroad before they came.
