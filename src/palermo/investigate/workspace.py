@@ -459,6 +459,20 @@ class Workspace:
             ))
         return out
 
+    def standing_alerts(self) -> list[Alert]:
+        """The open and the confirmed alerts: every alert but the dismissed ones."""
+        dismissed = {
+            r[0] for r in self.con.execute(
+                "SELECT alert_key FROM alert_decision WHERE decision = 'dismissed'"
+            ).fetchall()
+        }
+        return [a for a in self.alerts(include_decided=True) if a.alert_key not in dismissed]
+
+    def alert_accounts(self, alerts: Sequence[Alert] | None = None) -> list[str]:
+        """The accounts that standing alerts are about (shared-identifier subjects left out)."""
+        chosen = self.standing_alerts() if alerts is None else alerts
+        return sorted({a.subject for a in chosen if not a.subject.startswith(("address:", "phone:", "email:", "device:"))})
+
     # ------------------------------------------------------------------- network
 
     def network(
@@ -539,15 +553,10 @@ class Workspace:
 
         A prosecutor needs the confirmed alerts above all; only dismissed ones are left out.
         """
-        dismissed = {
-            r[0] for r in self.con.execute(
-                "SELECT alert_key FROM alert_decision WHERE decision = 'dismissed'"
-            ).fetchall()
-        }
-        alerts = [a for a in self.alerts(include_decided=True) if a.alert_key not in dismissed]
+        alerts = self.standing_alerts()
         tx_ids = {t for a in alerts for t in a.tx_ids}
         transactions = {t["tx_id"]: t for t in self.transactions(tx_ids)}
-        subjects = list(focus) if focus else sorted({a.subject for a in alerts if not a.subject.startswith(("address:", "phone:", "email:", "device:"))})
+        subjects = list(focus) if focus else self.alert_accounts(alerts)
         net = self.network(focus=subjects or None, victim_accounts=victim_accounts)
         return assemble_pack(
             title=title, case_ref=case_ref, prepared_by=prepared_by, alerts=alerts,
