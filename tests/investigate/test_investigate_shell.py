@@ -261,6 +261,10 @@ def test_network_page_draws_the_graph_without_data_in_links(login_as, client):
     page = client.get(reverse("investigate:network", args=[inv.reference])).content.decode()
     assert "<svg" in page and 'href="#acct-' in page and BOSS in page
     assert f"href=\"?{BOSS}" not in page
+    # By default the graph is the alerts' accounts; the whole network is one fixed switch away.
+    assert 'href="?scope=all"' in page
+    whole = client.get(reverse("investigate:network", args=[inv.reference]), {"scope": "all"}).content.decode()
+    assert "<svg" in whole and 'href="?"' in whole
 
 
 def _case_for_police():

@@ -177,7 +177,7 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     assert "update 2 existing case(s)" in client.get("/stats/import/preview/").content.decode()
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
-    assert AuditEntry.objects.filter(object_type="stats_import").count() == 2
+    assert AuditEntry.objects.filter(object_type="stats_import", action="create").count() == 2
 
 
 def test_malformed_file_lists_every_rejected_row_and_imports_nothing(login_as, demo_world, tmp_path):

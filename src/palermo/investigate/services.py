@@ -634,9 +634,12 @@ def holders(investigation: Investigation, keys: Sequence[str]) -> dict[str, str]
     return {r[0]: r[1] or "" for r in rows}
 
 
-def network(investigation: Investigation) -> Any:
+def network(investigation: Investigation, *, whole: bool = False) -> Any:
+    """The network around the accounts the standing alerts are about (the whole graph's
+    busiest payments when ``whole`` or when there is no alert yet)."""
     with open_workspace(investigation) as ws:
-        return ws.network(victim_accounts=investigation.proceeds_settings.get("victims", []))
+        focus = None if whole else (ws.alert_accounts() or None)
+        return ws.network(focus=focus, victim_accounts=investigation.proceeds_settings.get("victims", []))
 
 
 def _wage(value: Any, errors: list[FieldError]) -> Decimal | None:

@@ -58,6 +58,12 @@ def _inv(request: HttpRequest, reference: str, what: str = "investigation") -> I
     return selectors.access_investigation(actor, org, reference, request=request, what=what)
 
 
+def _refused(request: HttpRequest, inv: Investigation) -> HttpResponse:
+    """A service refusal after the need-to-know check (e.g. a member adding members): audited, then 403."""
+    audit.record_refusal(request, perm=Perm.INVESTIGATE, object_type="investigation", object_ref=inv.reference)
+    return refused(request)
+
+
 def _apply_errors(form: djforms.Form, exc: InvalidInput) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.message)
@@ -160,7 +166,7 @@ def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
         _apply_errors(form, exc)
         return _detail(request, inv, status=422, upload_form=form)
     except services.NotAllowed:
-        return refused(request)
+        return _refused(request, inv)
     return render(request, "investigate/import.html", {"inv": inv, "report": report},
                   status=200 if report.ok else 422)
 
@@ -174,7 +180,7 @@ def rules_run(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         report = services.rules_run(actor=actor, organisation=org, investigation=inv)
     except services.NotAllowed:
-        return refused(request)
+        return _refused(request, inv)
     messages.success(request, _("Red flags run: %(n)d new alerts, %(s)d rules skipped for lack of data, "
                                 "%(d)d decided alerts not raised again.")
                      % {"n": len(report.alerts), "s": len(report.skipped), "d": report.suppressed})
@@ -202,7 +208,7 @@ def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
         except InvalidInput as exc:
             messages.error(request, "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
-            return refused(request)
+            return _refused(request, inv)
         else:
             messages.success(request, _("Alert %(d)s.") % {"d": d["decision"]})
     else:
@@ -223,7 +229,7 @@ def party_add(request: HttpRequest, reference: str) -> HttpResponse:
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
-            return refused(request)
+            return _refused(request, inv)
         else:
             messages.success(request, _("Case record added."))
             return redirect(f"{_url(inv)}#matches")
@@ -239,7 +245,7 @@ def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         result = services.parties_from_cases(actor=actor, organisation=org, investigation=inv)
     except services.NotAllowed:
-        return refused(request)
+        return _refused(request, inv)
     messages.success(request, _("%(n)d people added from linked cases.") % {"n": result.added})
     if result.withheld:
         messages.info(request, _("The person of %(refs)s is not shown to your organisation (no consent or legal "
@@ -262,7 +268,7 @@ def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
         except InvalidInput as exc:
             messages.error(request, "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
-            return refused(request)
+            return _refused(request, inv)
         else:
             messages.success(request, _("Match judged: %(d)s.") % {"d": d["decision"]})
     else:
@@ -284,7 +290,7 @@ def member_add(request: HttpRequest, reference: str) -> HttpResponse:
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
-            return refused(request)
+            return _refused(request, inv)
         else:
             messages.success(request, _("Organisation given access."))
             return redirect(_url(inv))
@@ -304,7 +310,7 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
         except InvalidInput as exc:
             form.add_error("case", "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
-            return refused(request)
+            return _refused(request, inv)
         else:
             messages.success(request, _("Case linked."))
             return redirect(_url(inv))
@@ -315,7 +321,8 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def network_svg(edges: list[tuple[str, str, Any, int]], roles: dict[str, str],
-                index: dict[str, int], width: int = 900, height: int = 600) -> str:
+                index: dict[str, int], width: int = 900, height: int = 600,
+                labelled: set[str] | None = None) -> str:
     """The money-flow graph as SVG; each node links to its row in the accounts table (no data in URLs)."""
     from palermo.investigate.evidence import _ROLE_COLOURS, _layout
 
@@ -350,10 +357,13 @@ def network_svg(edges: list[tuple[str, str, Any, int]], roles: dict[str, str],
         colour = _ROLE_COLOURS.get(roles.get(key, ""), "#1f6fb2")
         label = key if len(key) <= 18 else key[:8] + "…" + key[-6:]
         role = f" — {roles[key]}" if key in roles else ""
+        # On a crowded graph only the accounts that matter (roles, hubs) carry a label;
+        # every node still names its account on hover and in the table below.
+        text = (f'<text x="{x + 10:.1f}" y="{y - 10:.1f}">{escape(label)}</text>'
+                if labelled is None or key in labelled else "")
         parts.append(
             f'<a href="#acct-{i}" class="node" data-node="n{i}"><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
-            f'fill="{colour}"><title>{escape(key)}{escape(role)}</title></circle>'
-            f'<text x="{x + 10:.1f}" y="{y - 10:.1f}">{escape(label)}</text></a>')
+            f'fill="{colour}"><title>{escape(key)}{escape(role)}</title></circle>{text}</a>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -362,9 +372,11 @@ def network_svg(edges: list[tuple[str, str, Any, int]], roles: dict[str, str],
 @_busy
 def network(request: HttpRequest, reference: str) -> HttpResponse:
     inv = _inv(request, reference, "network")
-    net = services.network(inv)
+    whole = request.GET.get("scope") == "all"  # a fixed word, never account data
+    net = services.network(inv, whole=whole)
     roles = {r.account_key: r.role for r in net.roles}
-    keys = sorted({k for a, b, _, _ in net.edges for k in (a, b)} | set(roles) | {h.account_key for h in net.hubs})
+    hubs = {h.account_key for h in net.hubs}
+    keys = sorted({k for a, b, _, _ in net.edges for k in (a, b)} | set(roles) | hubs)
     index = {k: i for i, k in enumerate(keys)}
     flows: dict[str, dict[str, Any]] = defaultdict(lambda: {"out": [], "in": []})
     for a, b, amount, n in net.edges:
@@ -374,8 +386,9 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
     rows = [{"i": index[k], "key": k, "holder": holders.get(k, ""), "role": roles.get(k, ""),
              "out": flows[k]["out"], "in": flows[k]["in"]} for k in keys]
     return render(request, "investigate/network.html", {
-        "inv": inv, "net": net, "rows": rows,
-        "svg": mark_safe(network_svg(list(net.edges), roles, index)),  # noqa: S308 – every label escaped
+        "inv": inv, "net": net, "rows": rows, "whole": whole,
+        "svg": mark_safe(network_svg(list(net.edges), roles, index,  # noqa: S308 – every label escaped
+                                     labelled=(set(roles) | hubs) if len(keys) > 40 else None)),
     })
 
 
@@ -402,7 +415,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
             except InvalidInput as exc:
                 _apply_errors(form, exc)
             except services.NotAllowed:
-                return refused(request)
+                return _refused(request, inv)
     else:
         form = forms.ProceedsForm(accounts=choices, initial={
             "offenders": saved.get("offenders", []), "victims": saved.get("victims", []),
@@ -459,7 +472,7 @@ def evidence_pack(request: HttpRequest, reference: str, fmt: str) -> HttpRespons
     try:
         data, _digest = services.evidence_pack(actor=actor, organisation=org, investigation=inv, fmt=fmt)
     except services.NotAllowed:
-        return refused(request)
+        return _refused(request, inv)
     ctype = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
     return _download(data, ctype, f"{inv.reference}-evidence-pack.{fmt}")
 
@@ -472,7 +485,7 @@ def ftm_export(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         data = services.ftm_export(actor=actor, organisation=org, investigation=inv)
     except services.NotAllowed:
-        return refused(request)
+        return _refused(request, inv)
     return _download(data, "application/x-ndjson", f"{inv.reference}-ftm.json")
 
 

@@ -14,8 +14,10 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from palermo.cases import vocabulary
+from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
-from palermo.core.errors import InvalidInput
+from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.policy import Perm, api_requires
 from palermo.stats import services
 from palermo.stats.ctdc import write_ctdc_csv
@@ -40,6 +42,8 @@ class StatsTablesQuery(Schema):
 def tables(request: HttpRequest, filters: Query[StatsTablesQuery]) -> list[dict[str, Any]]:
     from palermo.core import audit
 
+    if filters.form and filters.form not in vocabulary.values("vic_TypeOfExploitation"):
+        raise InvalidInput([FieldError("form", "Not an HTCDS vic_TypeOfExploitation value.")])
     stats = services.rapporteur_statistics(form=filters.form)
     audit.record_request(request, action="read", object_type="rapporteur_statistics", details={"form": filters.form})
     return [{**r, "category": str(r["category"]), "year": str(r["year"])} for r in services.statistics_rows(stats)]
@@ -102,6 +106,7 @@ def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpRespo
         services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                               fmt=payload.format, out=out, request=request)
     except services.NotAllowed as exc:
+        audit.record_refusal(request, perm=Perm.VIEW_CASES)
         raise HttpError(403, "HTCDS exports hold personal data: you need to see cases to export them.") from exc
     ctype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if payload.format == "xlsx"
              else "text/csv; charset=utf-8")
@@ -156,7 +161,7 @@ def _errors(errors: Any) -> list[dict[str, Any]]:
 @api_requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
     plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                   kind=kind, data=_upload(file), name=file.name or "upload.csv")
+                                   kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
     return {"ok": plan.ok, "rows_read": plan.preview.rows_read, "valid": len(plan.preview.records),
             "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
 

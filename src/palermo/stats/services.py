@@ -154,17 +154,28 @@ def _validate(kind: ImportKind, data: bytes, name: str) -> ImportPreview:
     return preview_htcds_file(data, name=name, secret=identity_secret())
 
 
-def _existing_keys(actor: User, organisation: Organisation | None, kind: ImportKind) -> dict[str, int]:
-    """Identity key → case id: imported records, and (HTCDS) every case the actor may open.
+def _existing_keys(actor: User, organisation: Organisation | None,
+                   kind: ImportKind) -> tuple[dict[str, int], set[str]]:
+    """Identity key → case id of the cases the actor may open (imported records, and for HTCDS
+    every such case), and the keys imported before into cases the actor may not open.
 
-    ODK/Kobo keys are instance IDs, which only imported records carry.
+    ODK/Kobo keys are instance IDs, which only imported records carry. A key of a case the
+    actor may not open is never matched (that case is not theirs to change, nor to learn of).
     """
-    keys: dict[str, int] = dict(ImportedRecord.objects.values_list("key", "case_id"))
+    open_ids = set(case_selectors.cases_visible_to(actor, organisation)
+                   .filter(imported_records__isnull=False).values_list("pk", flat=True))
+    keys: dict[str, int] = {}
+    hidden: set[str] = set()
+    for key, case_id in ImportedRecord.objects.values_list("key", "case_id"):
+        if case_id in open_ids:
+            keys[key] = case_id
+        else:
+            hidden.add(key)
     if kind == "htcds" and has_perm(actor, Perm.VIEW_CASES, organisation):
         secret = identity_secret()
         for exported in selectors.htcds_records_for(actor, organisation):
             keys.setdefault(record_identity_key(exported.record, secret=secret), exported.case.pk)
-    return keys
+    return keys, hidden
 
 
 def _unstored_note(preview: ImportPreview) -> list[str]:
@@ -179,7 +190,7 @@ def _unstored_note(preview: ImportPreview) -> list[str]:
 
 
 def import_preview(*, actor: User, organisation: Organisation | None, kind: ImportKind, data: bytes,
-                   name: str) -> ImportPlan:
+                   name: str, request: Any = None) -> ImportPlan:
     """Validate the file, then rehearse the import in a transaction that is always rolled back.
 
     The rehearsal runs every record through the case services, so a row the
@@ -190,16 +201,27 @@ def import_preview(*, actor: User, organisation: Organisation | None, kind: Impo
     _require(actor, organisation, Perm.IMPORT_DATA)
     preview = _validate(kind, data, name)
     plan = ImportPlan(kind, preview, notes=list(preview.notes))
-    if not preview.ok:
-        return plan
-    rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True)  # type: ignore[arg-type]
-    if rehearsal.errors:
-        plan.preview = replace(preview, errors=tuple(rehearsal.errors))
-        return plan
-    plan.creates = len(rehearsal.created)
-    plan.updates = len(rehearsal.updated) + len(rehearsal.unchanged)
-    plan.notes += _unstored_note(preview)
+    if preview.ok:
+        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True)  # type: ignore[arg-type]
+        if rehearsal.errors:
+            plan.preview = replace(preview, errors=tuple(rehearsal.errors))
+        else:
+            plan.creates = len(rehearsal.created)
+            plan.updates = len(rehearsal.updated) + len(rehearsal.unchanged)
+            plan.notes += _unstored_note(preview)
+    # The file's personal data was read and matched against the case file: audited (never the file name).
+    audit.record(action="read", actor=actor, organisation=organisation, object_type="stats_import",
+                 purpose=f"{kind} import preview", request=request,
+                 details={"kind": kind, "rows": preview.rows_read, "errors": len(plan.errors),
+                          "creates": plan.creates, "updates": plan.updates})
     return plan
+
+
+def _audit_rejected(actor: User, organisation: Organisation | None, kind: ImportKind, rows: int,
+                    errors: int, request: Any) -> None:
+    audit.record(action="create", actor=actor, organisation=organisation, object_type="stats_import",
+                 purpose=f"{kind} import", request=request, outcome="rejected",
+                 details={"kind": kind, "rows": rows, "errors": errors})
 
 
 class _Rollback(Exception):
@@ -293,11 +315,18 @@ def import_commit(*, actor: User, organisation: Organisation, kind: ImportKind, 
     _require(actor, organisation, Perm.IMPORT_DATA)
     preview = _validate(kind, data, name)
     if not preview.ok:
+        _audit_rejected(actor, organisation, kind, preview.rows_read, len(preview.errors), request)
         return ImportResult(errors=list(preview.errors), notes=list(preview.notes))
     result = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=False,
                   request=request)
+    if not result.ok:
+        _audit_rejected(actor, organisation, kind, preview.rows_read, len(result.errors), request)
     result.notes = list(preview.notes) + (_unstored_note(preview) if result.ok else [])
     return result
+
+
+HIDDEN_CASE = ("this record was imported before into a case your organisation may not open: it cannot be "
+               "imported again here (ask the identification body)")
 
 
 def _service_error(row: int, field_name: str, message: str) -> RowError:
@@ -310,12 +339,15 @@ def _run(*, actor: User, organisation: Organisation, kind: ImportKind, preview: 
     today = clock.today()
     try:
         with transaction.atomic():
-            keys = _existing_keys(actor, organisation, kind)
+            keys, hidden = _existing_keys(actor, organisation, kind)
             for rec in preview.records:
                 ci = case_mapping.htcds_to_case_input(rec.values, today=today)
                 if len(rec.identity_key) > KEY_MAX:
                     result.errors.append(RowError(rec.row, "meta/instanceID", rec.identity_key[:60],
                                                   f"the submission's instance ID is longer than {KEY_MAX} characters"))
+                    continue
+                if rec.identity_key in hidden:
+                    result.errors.append(RowError(rec.row, "", "", HIDDEN_CASE))
                     continue
                 try:
                     case_id = keys.get(rec.identity_key)

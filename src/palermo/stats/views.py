@@ -323,7 +323,8 @@ def import_preview(request: HttpRequest) -> HttpResponse:
     held, path = pending
     try:
         plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                       kind=held["kind"], data=path.read_bytes(), name=held["name"])  # type: ignore[arg-type]
+                                       kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
+                                       request=request)
     except services.NotAllowed:
         return refused(request)
     return render(request, "stats/import_preview.html", {"plan": plan, "name": held["name"], "kind": held["kind"]})
