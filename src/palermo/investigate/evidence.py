@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -138,8 +138,18 @@ def network_svg(
     *,
     width: int = 760,
     height: int = 520,
+    index: Mapping[str, int] | None = None,
+    labelled: Collection[str] | None = None,
 ) -> str:
-    """An SVG drawing of the money flows (escaped labels, no script)."""
+    """An SVG drawing of the money flows (escaped labels, no script).
+
+    The evidence pack draws it static. The web page passes ``index`` (account → row
+    number): each account then links to its row of the flows table (``#acct-N``, a
+    fragment, so no account number reaches the server) and lines carry
+    ``data-from``/``data-to`` for ``static/investigate/network.js``. ``labelled``
+    limits the text labels to those accounts on a crowded graph; every node still
+    names its account on hover.
+    """
     pos = _layout(edges)
     if not pos:
         return '<p>No payments to draw.</p>'
@@ -151,7 +161,7 @@ def network_svg(
 
     top = max((Decimal(a) for _, _, a, _ in edges), default=Decimal(1)) or Decimal(1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="Money flow network">',
         '<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/>'
@@ -160,8 +170,9 @@ def network_svg(
     for a, b, amount, n in edges:
         (x1, y1), (x2, y2) = xy(a), xy(b)
         w = 0.8 + 4 * float(Decimal(amount) / top)
+        hooks = f' class="edge" data-from="n{index[a]}" data-to="n{index[b]}"' if index is not None else ""
         parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#7a8793" '
+            f'<line{hooks} x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#7a8793" '
             f'stroke-width="{w:.2f}" marker-end="url(#arr)"><title>{escape(a)} to {escape(b)}: '
             f"{escape(amount)} in {n} payments</title></line>"
         )
@@ -169,11 +180,15 @@ def network_svg(
         x, y = xy(key)
         colour = _ROLE_COLOURS.get(roles.get(key, ""), "#1f6fb2")
         label = key if len(key) <= 18 else key[:8] + "…" + key[-6:]
-        parts.append(
+        node = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{colour}"><title>{escape(key)}'
             f"{' — ' + escape(roles[key]) if key in roles else ''}</title></circle>"
-            f'<text x="{x + 9:.1f}" y="{y - 9:.1f}" font-size="10" fill="#222">{escape(label)}</text>'
         )
+        if labelled is None or key in labelled:
+            node += f'<text x="{x + 9:.1f}" y="{y - 9:.1f}" font-size="10" fill="#222">{escape(label)}</text>'
+        if index is not None:
+            node = f'<a href="#acct-{index[key]}" class="node" data-node="n{index[key]}">{node}</a>'
+        parts.append(node)
     parts.append("</svg>")
     return "".join(parts)
 

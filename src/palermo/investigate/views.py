@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
-from html import escape
 from typing import Any
 
 import yaml
@@ -31,6 +29,7 @@ from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.investigate import forms, selectors, services
+from palermo.investigate.evidence import network_svg
 from palermo.investigate.models import INVESTIGATING_TYPES, Investigation, MappingProfile
 
 PAGE_SIZE = 25
@@ -320,54 +319,6 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
 # --- network ----------------------------------------------------------------------------------------
 
 
-def network_svg(edges: list[tuple[str, str, Any, int]], roles: dict[str, str],
-                index: dict[str, int], width: int = 900, height: int = 600,
-                labelled: set[str] | None = None) -> str:
-    """The money-flow graph as SVG; each node links to its row in the accounts table (no data in URLs)."""
-    from palermo.investigate.evidence import _ROLE_COLOURS, _layout
-
-    str_edges = [(a, b, str(amt), n) for a, b, amt, n in edges]
-    pos = _layout(str_edges)
-    if not pos:
-        return ""
-    pad = 50
-
-    def xy(key: str) -> tuple[float, float]:
-        x, y = pos[key]
-        return pad + (x + 1) / 2 * (width - 2 * pad), pad + (y + 1) / 2 * (height - 2 * pad)
-
-    top = max((Decimal(a) for _, _, a, _ in str_edges), default=Decimal(1)) or Decimal(1)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 {width} {height}" role="group" '
-        f'aria-labelledby="net-title"><title id="net-title">{escape(_("Money flow network"))}</title>'
-        '<defs><marker id="arr" viewBox="0 0 10 10" refX="19" refY="5" markerUnits="userSpaceOnUse" '
-        'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-        'fill="#555"/></marker></defs>',
-    ]
-    for a, b, amount, n in str_edges:
-        (x1, y1), (x2, y2) = xy(a), xy(b)
-        w = 0.8 + 4 * float(Decimal(amount) / top)
-        parts.append(
-            f'<line class="edge" data-from="n{index[a]}" data-to="n{index[b]}" x1="{x1:.1f}" y1="{y1:.1f}" '
-            f'x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.2f}" marker-end="url(#arr)">'
-            f"<title>{escape(a)} → {escape(b)}: {escape(amount)} ({n})</title></line>")
-    for key in pos:
-        x, y = xy(key)
-        i = index[key]
-        colour = _ROLE_COLOURS.get(roles.get(key, ""), "#1f6fb2")
-        label = key if len(key) <= 18 else key[:8] + "…" + key[-6:]
-        role = f" — {roles[key]}" if key in roles else ""
-        # On a crowded graph only the accounts that matter (roles, hubs) carry a label;
-        # every node still names its account on hover and in the table below.
-        text = (f'<text x="{x + 10:.1f}" y="{y - 10:.1f}">{escape(label)}</text>'
-                if labelled is None or key in labelled else "")
-        parts.append(
-            f'<a href="#acct-{i}" class="node" data-node="n{i}"><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
-            f'fill="{colour}"><title>{escape(key)}{escape(role)}</title></circle>{text}</a>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 @requires(Perm.INVESTIGATE)
 @_busy
 def network(request: HttpRequest, reference: str) -> HttpResponse:
@@ -387,8 +338,9 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
              "out": flows[k]["out"], "in": flows[k]["in"]} for k in keys]
     return render(request, "investigate/network.html", {
         "inv": inv, "net": net, "rows": rows, "whole": whole,
-        "svg": mark_safe(network_svg(list(net.edges), roles, index,  # noqa: S308 – every label escaped
-                                     labelled=(set(roles) | hubs) if len(keys) > 40 else None)),
+        "svg": mark_safe(network_svg(  # noqa: S308 – every label escaped
+            [(a, b, str(amount), n) for a, b, amount, n in net.edges], roles, width=900, height=600,
+            index=index, labelled=(set(roles) | hubs) if len(keys) > 40 else None)),
     })
 
 
