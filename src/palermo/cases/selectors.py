@@ -8,6 +8,7 @@ actor may see; views, the API and ``case_file`` show only those.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -99,6 +100,52 @@ def access_facts(actor: User, organisation: Organisation | None, case: Case) -> 
 
 def case_visibility(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:
     return access.visible_groups(access_facts(actor, organisation, case))
+
+
+def case_visibilities(actor: User, organisation: Organisation | None,
+                      cases: Sequence[Case]) -> dict[int, access.Visibility]:
+    """``case_visibility`` for many cases at once, in a fixed number of queries (exports).
+
+    The same facts as ``access_facts``, gathered per kind for the whole batch rather
+    than per case; a test checks the two agree for every persona and demo case.
+    """
+    ids = [c.pk for c in cases]
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation) or not ids:
+        none = access.visible_groups(access.AccessFacts(False, False, False, False))
+        return {pk: none for pk in ids}
+    today = clock.today()
+    on_team = set(_active_team(organisation).filter(case_id__in=ids).values_list("case_id", flat=True))
+    le = is_law_enforcement(organisation)
+    identity: set[int] = set()
+    contact: set[int] = set()
+    if le and on_team:
+        for c in Consent.objects.filter(case_id__in=on_team, recipient=organisation):
+            if wf.consent_active(c.given_on, c.withdrawn_on, today):
+                if "identity" in c.scopes:
+                    identity.add(c.case_id)
+                if "contact" in c.scopes:
+                    contact.add(c.case_id)
+        legal = set(LegalBasis.objects.filter(case_id__in=on_team, organisation=organisation).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)).values_list("case_id", flat=True))
+        identity |= legal
+        contact |= legal
+    scopes: dict[int, set[str]] = {}
+    off_team = [pk for pk in ids if pk not in on_team]
+    if off_team:
+        for r in _open_referrals_to(organisation, today).filter(case_id__in=off_team).select_related("consent"):
+            scopes.setdefault(r.case_id, set()).update(r.consent.scopes)
+    glass: set[int] = set()
+    if has_perm(actor, Perm.BREAK_GLASS, organisation):
+        glass = set(BreakGlassAccess.objects.filter(case_id__in=ids, user=actor, organisation=organisation,
+                                                    expires_at__gt=clock.now()).values_list("case_id", flat=True))
+    return {
+        pk: access.visible_groups(access.AccessFacts(
+            can_view_cases=True, on_case_team=pk in on_team, identification_body=organisation.is_identification_body,
+            law_enforcement=le, law_enforcement_identity=pk in identity, law_enforcement_contact=pk in contact,
+            referral_scopes=frozenset(scopes.get(pk, ())), break_glass=pk in glass,
+        ))
+        for pk in ids
+    }
 
 
 def access_case(

@@ -41,13 +41,27 @@ class ExportedCase:
 def htcds_records_for(actor: User, organisation: Organisation | None) -> Iterator[ExportedCase]:
     """The HTCDS record of every case the actor may open, each limited to the groups they see."""
     qs = _with_related(case_selectors.cases_visible_to(actor, organisation)).order_by("opened_at", "id")
-    for case in qs.iterator(chunk_size=BATCH):
-        groups = case_selectors.case_visibility(actor, organisation, case).groups
-        if not groups:
-            continue
-        imports: list[Any] = getattr(case, "stats_imports", [])
-        referring = imports[0].referring_organisation if imports else ""
-        yield ExportedCase(case, case_mapping.case_to_htcds(case, groups=groups, referring_organisation=referring))
+    for chunk in _chunks(qs.iterator(chunk_size=BATCH), BATCH):
+        # Need-to-know per case, gathered for the whole chunk in a fixed number of queries.
+        visibility = case_selectors.case_visibilities(actor, organisation, chunk)
+        for case in chunk:
+            groups = visibility[case.pk].groups
+            if not groups:
+                continue
+            imports: list[Any] = getattr(case, "stats_imports", [])
+            referring = imports[0].referring_organisation if imports else ""
+            yield ExportedCase(case, case_mapping.case_to_htcds(case, groups=groups, referring_organisation=referring))
+
+
+def _chunks(items: Iterator[Case], size: int) -> Iterator[list[Case]]:
+    chunk: list[Case] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def imported_record(key: str) -> ImportedRecord | None:
