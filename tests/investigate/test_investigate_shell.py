@@ -510,3 +510,45 @@ def test_references_keep_counting_past_four_digits(persona):
                                  created_at=timezone.now())
     inv = services.investigation_create(actor=police, organisation=org, title="c")
     assert inv.reference == f"INV-{year}-10001"
+
+
+def _police_case_with_legal_basis(persona):
+    from palermo.cases import services as case_services
+
+    case = _case_for_police()
+    coordinator = persona("coordinator")
+    case_services.legal_basis_record(actor=coordinator, organisation=coordinator.organisations()[0], case=case,
+                                     member=persona("police").organisations()[0], basis="Court order 12/2026")
+    return case
+
+
+def test_people_are_not_taken_over_when_a_member_organisation_may_not_see_them(login_as, client, persona):
+    from palermo.investigate.models import InvestigationParty
+
+    case = _police_case_with_legal_basis(persona)  # the police may see the victim; the FIU may not
+    fiu_org = persona("fiu").organisations()[0]
+    login_as("police")
+    inv = _create(client, cases=case.reference)
+    services.member_add(actor=persona("police"), organisation=persona("police").organisations()[0],
+                        investigation=inv, member=fiu_org)
+    resp = client.post(reverse("investigate:parties_from_cases", args=[inv.reference]), follow=True)
+    assert "or to every organisation sharing this investigation" in resp.content.decode()
+    assert not InvestigationParty.objects.filter(investigation=inv, role="victim").exists()
+
+
+def test_an_organisation_that_may_not_see_the_people_taken_over_cannot_be_given_access(
+        login_as, client, persona, api_token):
+    from palermo.investigate.models import InvestigationMember, InvestigationParty
+
+    case = _police_case_with_legal_basis(persona)
+    login_as("police")
+    inv = _create(client, cases=case.reference)
+    client.post(reverse("investigate:parties_from_cases", args=[inv.reference]))
+    assert InvestigationParty.objects.filter(investigation=inv, role="victim").exists()
+    fiu_org = persona("fiu").organisations()[0]
+    resp = client.post(f"/api/v1/investigations/{inv.reference}/members", {"organisation": fiu_org.pk},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_token('police')}")
+    assert resp.status_code == 422
+    error = resp.json()["errors"][0]
+    assert error["field"] == "organisation" and case.reference in error["message"]
+    assert not InvestigationMember.objects.filter(investigation=inv).exists()

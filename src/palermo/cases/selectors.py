@@ -8,6 +8,7 @@ actor may see; views, the API and ``case_file`` show only those.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -71,6 +72,16 @@ def access_facts(actor: User, organisation: Organisation | None, case: Case) -> 
     """Gather the facts the need-to-know rules decide on (a few small indexed queries)."""
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         return access.AccessFacts(False, False, False, False)
+    glass = (
+        has_perm(actor, Perm.BREAK_GLASS, organisation)
+        and BreakGlassAccess.objects.filter(case=case, user=actor, organisation=organisation,
+                                            expires_at__gt=clock.now()).exists()
+    )
+    return dataclasses.replace(_organisation_facts(organisation, case), break_glass=glass)
+
+
+def _organisation_facts(organisation: Organisation, case: Case) -> access.AccessFacts:
+    """The facts that hold for the organisation as a whole (everything but a user's break-glass)."""
     today = clock.today()
     on_team = _active_team(organisation).filter(case=case).exists()
     le = is_law_enforcement(organisation)
@@ -86,16 +97,21 @@ def access_facts(actor: User, organisation: Organisation | None, case: Case) -> 
     if not on_team:
         for r in _open_referrals_to(organisation, today).filter(case=case).select_related("consent"):
             scopes |= set(r.consent.scopes)
-    glass = (
-        has_perm(actor, Perm.BREAK_GLASS, organisation)
-        and BreakGlassAccess.objects.filter(case=case, user=actor, organisation=organisation,
-                                            expires_at__gt=clock.now()).exists()
-    )
     return access.AccessFacts(
         can_view_cases=True, on_case_team=on_team, identification_body=organisation.is_identification_body,
         law_enforcement=le, law_enforcement_identity=le_identity, law_enforcement_contact=le_contact,
-        referral_scopes=frozenset(scopes), break_glass=glass,
+        referral_scopes=frozenset(scopes),
     )
+
+
+def organisation_visibility(organisation: Organisation, case: Case) -> access.Visibility:
+    """What an organisation's case staff may see of a case, with nobody of it acting (no break-glass).
+
+    For sharing decisions about another organisation: before case data copied into a
+    shared workspace (an investigation) reaches its other members, each must be
+    entitled to it under the case file's own rules.
+    """
+    return access.visible_groups(_organisation_facts(organisation, case))
 
 
 def case_visibility(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:

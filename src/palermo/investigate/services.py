@@ -247,6 +247,12 @@ def member_add(*, actor: User, organisation: Organisation | None, investigation:
         raise InvalidInput(FieldError("organisation", "The owning organisation has access already."))
     if member.org_type not in INVESTIGATING_TYPES:
         raise InvalidInput(FieldError("organisation", "Only investigating organisations may be given access."))
+    hidden = _parties_hidden_from(member, investigation)
+    if hidden:
+        raise InvalidInput(FieldError(
+            "organisation",
+            f"This investigation holds people taken from case(s) {', '.join(hidden)} that this organisation may "
+            "not see in the case file (no consent or legal basis), so it cannot be given access."))
     with transaction.atomic():
         row, _ = InvestigationMember.objects.get_or_create(
             investigation=investigation, organisation=member,
@@ -523,7 +529,45 @@ def party_add(*, actor: User, organisation: Organisation | None, investigation: 
 @dataclass(frozen=True)
 class CaseImport:
     added: int
-    withheld: list[str]  # cases whose person the actor may not see
+    withheld: list[str]  # cases whose person the actor, or another organisation sharing the investigation, may not see
+
+
+def _sharing_organisations(investigation: Investigation) -> list[Organisation]:
+    return [investigation.organisation,
+            *(m.organisation for m in investigation.members.select_related("organisation"))]
+
+
+def _shared_visibility(case: Any, actor_visibility: Any, investigation: Investigation) -> Any:
+    """The actor's view of the case, cut to what every organisation sharing the investigation may see."""
+    from palermo.cases import access
+    from palermo.cases import selectors as case_selectors
+
+    groups = set(actor_visibility.groups)
+    for org in _sharing_organisations(investigation):
+        groups &= case_selectors.organisation_visibility(org, case).groups
+    return access.Visibility(frozenset(groups), actor_visibility.basis)
+
+
+def _parties_hidden_from(member: Organisation, investigation: Investigation) -> list[str]:
+    """References of cases whose people, already in the investigation, ``member`` may not see."""
+    from palermo.cases import access
+    from palermo.cases import selectors as case_selectors
+    from palermo.cases.models import Case
+
+    hidden: list[str] = []
+    parties = list(investigation.parties.exclude(record_ref=""))
+    for case in Case.objects.filter(reference__in={p.record_ref for p in parties}):
+        groups = case_selectors.organisation_visibility(member, case).groups
+        for p in parties:
+            if p.record_ref != case.reference:
+                continue
+            needs = {access.SUSPECTS} if p.role == "suspect" else {access.IDENTITY}
+            if p.phone or p.email or p.address:
+                needs.add(access.CONTACT)
+            if not needs <= groups:
+                hidden.append(case.reference)
+                break
+    return sorted(hidden)
 
 
 def parties_from_cases(*, actor: User, organisation: Organisation | None,
@@ -543,7 +587,9 @@ def parties_from_cases(*, actor: User, organisation: Organisation | None,
         except Exception:  # noqa: BLE001 – Http404: no longer visible to this actor
             withheld.append(link.case.reference)
             continue
-        file = case_selectors.case_file(case, case.visibility)  # type: ignore[attr-defined]
+        # Every organisation sharing the investigation will see what is added: take over
+        # only what each of them may see in the case file itself.
+        file = case_selectors.case_file(case, _shared_visibility(case, case.visibility, investigation))  # type: ignore[attr-defined]
         found: list[dict[str, Any]] = []
         ident = file.get("identity")
         if ident and (ident.get("given_name") or ident.get("family_name")):

@@ -247,8 +247,9 @@ def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
         return _refused(request, inv)
     messages.success(request, _("%(n)d people added from linked cases.") % {"n": result.added})
     if result.withheld:
-        messages.info(request, _("The person of %(refs)s is not shown to your organisation (no consent or legal "
-                                 "basis), so it was not added.") % {"refs": ", ".join(result.withheld)})
+        messages.info(request, _("The person of %(refs)s is not shown to your organisation, or to every "
+                                 "organisation sharing this investigation (no consent or legal basis), so it was "
+                                 "not added.") % {"refs": ", ".join(result.withheld)})
     return redirect(f"{_url(inv)}#matches")
 
 
