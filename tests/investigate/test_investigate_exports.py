@@ -115,6 +115,20 @@ def test_evidence_pack_keeps_confirmed_alerts_and_leaves_dismissed_ones_out(ws, 
     assert keys == {a.alert_key for a in ws.alerts(include_decided=True)} - {dismissed.alert_key}
 
 
+def test_confirming_alerts_keeps_the_beneficial_owner_that_they_point_to(ws, pay, iban):
+    # The network's "flagged" payments are those of standing alerts (open and confirmed):
+    # confirming the alerts behind a beneficial owner must not make the role disappear.
+    _investigation(ws, pay, iban)
+    before = {(r.account_key, r.role) for r in ws.network().roles}
+    assert any(role == "beneficial_owner" for _, role in before)
+    for a in ws.alerts():
+        ws.decide_alert(a.alert_key, "confirmed", decided_by="fiu")
+    assert {(r.account_key, r.role) for r in ws.network().roles} == before
+    for a in ws.alerts(include_decided=True):
+        ws.decide_alert(a.alert_key, "dismissed", decided_by="fiu")
+    assert not any(r.role == "beneficial_owner" for r in ws.network().roles)
+
+
 def test_cli_import_run_report_export(tmp_path):
     runner = CliRunner()
     work = tmp_path / "inv.duckdb"

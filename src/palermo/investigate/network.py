@@ -321,7 +321,7 @@ def analyse_network(
 
     ``focus`` restricts roles and the returned edge list to these accounts and
     their counterparties (an investigation's subjects); ``flagged_tx`` are the
-    transactions of open alerts, used to find beneficial owners.
+    transactions of standing (open and confirmed) alerts, used to find beneficial owners.
     """
     cfg = {**ROLE_DEFAULTS, **(settings or {})}
     hubs = _hubs(con, int(cfg["hub_min_counterparties"]), focus)

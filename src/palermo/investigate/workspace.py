@@ -460,10 +460,11 @@ class Workspace:
         return out
 
     def standing_alerts(self) -> list[Alert]:
-        """The open and the confirmed alerts: every alert but the dismissed ones."""
+        """The open and the confirmed alerts: every alert whose latest decision is not a dismissal."""
         dismissed = {
             r[0] for r in self.con.execute(
-                "SELECT alert_key FROM alert_decision WHERE decision = 'dismissed'"
+                "SELECT alert_key FROM alert_decision GROUP BY alert_key "
+                "HAVING arg_max(decision, decided_at) = 'dismissed'"
             ).fetchall()
         }
         return [a for a in self.alerts(include_decided=True) if a.alert_key not in dismissed]
@@ -483,7 +484,8 @@ class Workspace:
         settings: Mapping[str, Any] | None = None,
     ) -> NetworkReport:
         """Hubs, roles, cycles and money paths (cycles from the last rule run)."""
-        flagged = [t for a in self.alerts() for t in a.tx_ids]
+        # Open and confirmed alerts: confirming an alert must not hide the owner it points to.
+        flagged = [t for a in self.standing_alerts() for t in a.tx_ids]
         return analyse_network(
             self.con, focus=focus, flagged_tx=flagged, victim_accounts=victim_accounts, settings=settings
         )
