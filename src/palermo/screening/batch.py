@@ -31,7 +31,8 @@ from typing import IO, Any, Literal
 import orjson
 
 from palermo.screening.catalogue import RESERVED_INPUT_FIELDS, IndicatorCatalogue
-from palermo.screening.engine import ScreeningInputError, screen_mapping
+from palermo.screening.engine import ScreeningInputError
+from palermo.screening.fastpath import FastScreener
 
 InputFormat = Literal["csv", "jsonl"]
 MAX_REF_LENGTH = 100
@@ -210,6 +211,7 @@ def _screen_records(
     errors: IO[bytes],
 ) -> BatchSummary:
     summary = BatchSummary()
+    result_json = FastScreener(catalogue).result_json
     dumps = orjson.dumps
     write_out = output.write
     write_err = errors.write
@@ -221,7 +223,7 @@ def _screen_records(
         else:
             ref, bad_ref = _ref(record)
             try:
-                result = screen_mapping(record, catalogue)
+                result = result_json(record)
             except ScreeningInputError as exc:
                 problems = exc.to_list()
             else:
@@ -229,7 +231,7 @@ def _screen_records(
                     # Same bytes as orjson.dumps({"line", "ref", "result"}), spliced to
                     # skip building a dict per row.
                     write_out(
-                        b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), dumps(result))
+                        b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result)
                     )
                     summary.rows_ok += 1
                     continue

@@ -758,21 +758,30 @@ _FINAL_SENTENCE = (
 )
 
 
-def _rank_assessments(findings: Sequence[SetFinding]) -> tuple[str, ...]:
+Outcome = tuple[str | None, bool, bool]  # (outcome, outcome_positive, is a criteria set)
+
+
+def _outcome(f: SetFinding) -> Outcome:
+    return (f.outcome, f.outcome_positive, bool(f.criteria))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rank_assessments(outcomes: tuple[Outcome, ...]) -> tuple[str, ...]:
     """Positive outcomes first (graded lists, then criteria), then the partial outcomes
-    from most to least informative; "insufficient to assess" only when alone."""
-    if len(findings) == 1 and findings[0].outcome is not None:
-        return (findings[0].outcome,)
+    from most to least informative; "insufficient to assess" only when alone.
+    ``outcomes`` has one (outcome, outcome_positive, is criteria) per set, in set order."""
+    if len(outcomes) == 1 and outcomes[0][0] is not None:
+        return (outcomes[0][0],)
     ranked: dict[str, tuple[int, int]] = {}
-    for n, f in enumerate(findings):
-        if f.outcome is None:
+    for n, (outcome, positive, is_criteria) in enumerate(outcomes):
+        if outcome is None:
             continue
-        if f.outcome_positive:
-            rank = 1 if f.criteria else 0
+        if positive:
+            rank = 1 if is_criteria else 0
         else:
-            rank = _PARTIAL_RANK[f.outcome]
-        if f.outcome not in ranked or (rank, n) < ranked[f.outcome]:
-            ranked[f.outcome] = (rank, n)
+            rank = _PARTIAL_RANK[outcome]
+        if outcome not in ranked or (rank, n) < ranked[outcome]:
+            ranked[outcome] = (rank, n)
     assessments = tuple(sorted(ranked, key=ranked.__getitem__))
     if len(assessments) > 1:
         assessments = tuple(a for a in assessments if a != INSUFFICIENT_TO_ASSESS)
@@ -957,7 +966,7 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
         # Catalogue order for the sets whatever their kind, for a stable layout.
         order = {s.id: n for n, s in enumerate(sets)}
         findings.sort(key=lambda f: order[f.set_id])
-    assessments = _rank_assessments(findings)
+    assessments = _rank_assessments(tuple(_outcome(f) for f in findings))
 
     # Palermo definition: declared elements, completed by what the indicators show.
     act = _ordered(person.act, PALERMO_ACTS)

@@ -1,0 +1,169 @@
+"""The batch fast path gives, byte for byte, the reference engine's result.
+
+``FastScreener.result_json(row)`` must equal ``orjson.dumps(screen_mapping(row))`` for
+every valid row and raise the same errors for every invalid one. Rows are generated
+in every shape the batch reads: flat indicator columns with each spelling, a nested
+``indicators`` object or list, notes, lenient spellings, bad values, unknown fields,
+several forms, criteria lists, Palermo elements, and enough rows to cycle the caches.
+"""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from palermo.screening import fastpath
+from palermo.screening.catalogue import PALERMO_ACTS, PALERMO_MEANS, PALERMO_PURPOSES
+from palermo.screening.engine import ScreeningInputError, screen_mapping
+from palermo.screening.fastpath import FastScreener
+from palermo.screening.loader import default_catalogue
+
+CATALOGUE = default_catalogue()
+ALL_KEYS = CATALOGUE.all_keys()
+SPELLINGS = ["x", "1", "yes", "true", "observed", "self_reported", "document"]
+ODD_SPELLINGS = ["", "0", "no", "false", " Yes", "X", "maybe", 1, 0, True, False, None, 2.5]
+
+
+def assert_same(row: dict, screener: FastScreener | None = None) -> None:
+    screener = screener or FastScreener(CATALOGUE)
+    try:
+        expected = orjson.dumps(screen_mapping(row, CATALOGUE))
+    except ScreeningInputError as exc:
+        with pytest.raises(ScreeningInputError) as caught:
+            screener.result_json(row)
+        assert caught.value.errors == exc.errors
+        return
+    assert screener.result_json(row) == expected, row
+
+
+def _keys_for(rng: random.Random, group: str, forms: tuple[str, ...]) -> list[str]:
+    pool = sorted(CATALOGUE.select(group, tuple(sorted(set(forms)))).keys)
+    if rng.random() < 0.03:
+        pool = list(ALL_KEYS)  # may pick a key from another list: an error
+    return pool
+
+
+def random_row(rng: random.Random) -> dict:  # noqa: C901, PLR0912
+    row: dict = {"ref": f"R{rng.randrange(10**6)}"}
+    roll = rng.random()
+    age = None if roll < 0.1 else rng.randint(0, 17) if roll < 0.4 else rng.randint(18, 90)
+    if age is not None:
+        row["age"] = age if rng.random() < 0.5 else str(age)
+    if rng.random() < 0.02:
+        row["age"] = rng.choice([-3, 121, 999, "12.5", "abc", " 30 ", 17.0, True])
+    uncertain = rng.random() < 0.15
+    if uncertain or rng.random() < 0.05:
+        row["age_uncertain_may_be_child"] = rng.choice([True, "x", "yes", "1", False, "no", "maybe"])
+    group = "child" if uncertain or (age is not None and age < 18) else "adult"
+    forms = tuple(rng.sample(CATALOGUE.forms, rng.choice([1, 1, 1, 1, 2, 3])))
+    if rng.random() < 0.02:
+        forms = (*forms, "not_a_form")
+    if rng.random() < 0.97:
+        row["forms"] = list(forms) if rng.random() < 0.5 else ";".join(forms)
+    pool = _keys_for(rng, group, tuple(f for f in forms if f != "not_a_form") or ("labour",))
+    chosen = rng.sample(pool, min(len(pool), rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 12, 20])))
+    shape = rng.random()
+    values = [
+        rng.choice(ODD_SPELLINGS) if rng.random() < 0.04 else rng.choice(SPELLINGS) for _ in chosen
+    ]
+    if shape < 0.6:
+        row.update(zip(chosen, values, strict=True))
+    elif shape < 0.8:
+        row["indicators"] = dict(zip(chosen, values, strict=True))
+    elif shape < 0.9:
+        row["indicators"] = list(chosen)
+    else:
+        row["indicators"] = [
+            {"key": k, "source": rng.choice(["observed", "document", None]), "note": "seen"}
+            for k in chosen
+        ]
+    if chosen and rng.random() < 0.03:
+        row[chosen[0]] = rng.choice(["x", "observed", "document"])  # flat and nested: twice
+    if rng.random() < 0.3:
+        row["act"] = rng.sample(PALERMO_ACTS, rng.randint(0, 3))
+        row["means"] = ";".join(rng.sample(PALERMO_MEANS, rng.randint(0, 3)))
+        row["purpose"] = rng.sample(PALERMO_PURPOSES, rng.randint(0, 2))
+        if rng.random() < 0.05:
+            row["means"] = "bribery"
+    if rng.random() < 0.15:
+        row["self_identifies_as_victim"] = rng.choice([True, "yes", "x", False, "no", "perhaps"])
+    if rng.random() < 0.01:
+        row["nickname"] = "unknown field"
+    return row
+
+
+def test_many_generated_rows_match_the_reference() -> None:
+    rng = random.Random(20_091_001)
+    screener = FastScreener(CATALOGUE)
+    for _ in range(6000):
+        assert_same(random_row(rng), screener)
+
+
+def test_cache_eviction_changes_nothing(monkeypatch) -> None:
+    """Tiny caches evict all the time: results stay byte-identical."""
+    monkeypatch.setattr(fastpath._dimension_fragment, "__wrapped__", fastpath._dimension_fragment.__wrapped__)
+    rng = random.Random(7)
+    screener = FastScreener(CATALOGUE)
+    for _ in range(1500):
+        assert_same(random_row(rng), screener)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 2**32),
+    extra=st.dictionaries(
+        st.sampled_from(["age", "forms", "act", "means", "purpose", "indicators", "ref",
+                         "self_identifies_as_victim", "age_uncertain_may_be_child", *ALL_KEYS[:20]]),
+        st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=12)
+        | st.lists(st.text(max_size=10), max_size=3),
+        max_size=4,
+    ),
+)
+def test_arbitrary_field_values_match_the_reference(seed, extra) -> None:
+    row = random_row(random.Random(seed))
+    row.update(extra)
+    assert_same(row)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {},
+        {"ref": "only"},
+        {"forms": "labour"},
+        {"forms": []},
+        {"age": 17, "forms": "domestic_servitude"},
+        {"age": "0"},
+        {"age": 120, "forms": "sexual"},
+        {"age": 18, "age_uncertain_may_be_child": True, "forms": "labour"},
+        {"forms": "labour;sexual;domestic_servitude", "act": "recruitment", "purpose": "servitude"},
+        {"forms": "labour", "indicators": "a;b"},
+        {"forms": "labour", "indicators": 5},
+        {"forms": "labour", "indicators": [" padded "]},
+        {"forms": "labour", "indicators": {"x": {"source": "observed"}}},
+    ],
+)
+def test_edge_rows_match_the_reference(row) -> None:
+    assert_same(row)
+
+
+def test_every_indicator_alone_and_with_each_source() -> None:
+    """Every key of every list, on its own, with each spelling: covers every dimension."""
+    screener = FastScreener(CATALOGUE)
+    for group, age in (("adult", 30), ("child", 12)):
+        for form in CATALOGUE.forms:
+            for key in sorted(CATALOGUE.select(group, (form,)).keys):
+                for spelling in SPELLINGS:
+                    assert_same({"age": age, "forms": form, key: spelling}, screener)
+
+
+def test_cached_fragments_do_not_hold_orjson_buffers() -> None:
+    """orjson returns its whole output buffer; cached fragments must be trimmed copies."""
+    import sys
+
+    fragment = fastpath._dumps({"key": "k", "positive": True})
+    assert sys.getsizeof(fragment) < 200
