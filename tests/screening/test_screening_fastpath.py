@@ -105,11 +105,19 @@ def test_many_generated_rows_match_the_reference() -> None:
 
 def test_cache_eviction_changes_nothing(monkeypatch) -> None:
     """Tiny caches evict all the time: results stay byte-identical."""
-    monkeypatch.setattr(fastpath._dimension_fragment, "__wrapped__", fastpath._dimension_fragment.__wrapped__)
+    for name in (
+        "DIMENSION_CACHE_SIZE", "KEYSET_CACHE_SIZE", "CRITERIA_CACHE_SIZE",
+        "PALERMO_CACHE_SIZE", "VERDICT_CACHE_SIZE", "TAIL_CACHE_SIZE",
+    ):
+        monkeypatch.setattr(fastpath, name, 4)
     rng = random.Random(7)
     screener = FastScreener(CATALOGUE)
     for _ in range(1500):
         assert_same(random_row(rng), screener)
+    for cache in (screener._by_signature, screener._by_keyset, screener._palermo,
+                  screener._verdicts, screener._tails):
+        assert 0 < len(cache.new) <= 4
+        assert len(cache.old) == 4  # it did evict
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

@@ -23,10 +23,9 @@ This is an optimisation of the batch, not a second engine:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -48,6 +47,24 @@ from palermo.screening.engine import (
     screen_mapping,
 )
 
+_LIST_FIELDS = frozenset({"forms", "act", "means", "purpose"})
+_BOOL_FIELDS = frozenset({"age_uncertain_may_be_child", "self_identifies_as_victim"})
+_ACTS = frozenset(PALERMO_ACTS)
+_MEANS = frozenset(PALERMO_MEANS)
+_PURPOSES = frozenset(PALERMO_PURPOSES)
+_PRESENT = engine._PRESENT_AS_IS  # exact spellings: "x", "1", "yes", "true", a source
+_ABSENT = frozenset({"0", "no", "false", ""})
+
+# Cache sizes (entries). Each cache keeps two generations: when the current one is full
+# it becomes the old one and the one before is dropped, so memory stays bounded while
+# whatever is still in use survives (it is copied forward on its next use).
+DIMENSION_CACHE_SIZE = 32768  # a dimension's JSON, by indicators present and sources
+KEYSET_CACHE_SIZE = 8192  # a dimension's finding and sentence, by indicators present
+CRITERIA_CACHE_SIZE = 4096  # a criteria list's JSON, by the indicators it reads
+PALERMO_CACHE_SIZE = 16384  # the Palermo finding, by elements recorded and facts
+VERDICT_CACHE_SIZE = 4096  # what follows from the lists' outcomes together
+TAIL_CACHE_SIZE = 8192  # status, rules, next steps and closing sentences
+
 
 def _dumps(value: object) -> bytes:
     """JSON bytes to keep in a cache. A copy: orjson hands out its whole output buffer,
@@ -56,47 +73,114 @@ def _dumps(value: object) -> bytes:
     return bytes(memoryview(orjson.dumps(value)))
 
 
-_LIST_FIELDS = {"forms": "forms", "act": "act", "means": "means", "purpose": "purpose"}
-_BOOL_FIELDS = frozenset({"age_uncertain_may_be_child", "self_identifies_as_victim"})
-_ACTS = frozenset(PALERMO_ACTS)
-_MEANS = frozenset(PALERMO_MEANS)
-_PURPOSES = frozenset(PALERMO_PURPOSES)
-_PRESENT = engine._PRESENT_AS_IS  # exact spellings: "x", "1", "yes", "true", a source
-_ABSENT = frozenset({"0", "no", "false", ""})
-
-
 class _Unusual(Exception):
     """The row needs the reference path (it is invalid, or uses a rare spelling)."""
 
 
-# ----------------------------------------------------------------- cached fragments
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-@functools.lru_cache(maxsize=16384)
-def _dimension_fragment(
-    s: IndicatorSet, dim_index: int, present: engine.Present
-) -> tuple[bool, bytes, bytes | None]:
-    """(positive, the dimension's JSON, its explanation sentence as a JSON string)."""
-    finding, sentence = engine._dimension_finding(s, dim_index, present)
-    return finding.positive, _dumps(finding), None if sentence is None else _dumps(sentence)
+class _Cache(Generic[K, V]):
+    """A bounded cache in two generations (see the sizes above). The hot path reads
+    ``cache.new.get(key)`` itself and calls :meth:`fetch` only when that misses."""
+
+    __slots__ = ("new", "old", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.new: dict[K, V] = {}
+        self.old: dict[K, V] = {}
+
+    def fetch(self, key: K, compute: Callable[[], V]) -> V:
+        value = self.old.get(key)
+        if value is None:
+            value = compute()
+        if len(self.new) >= self.size:
+            self.old = self.new
+            self.new = {}
+        self.new[key] = value
+        return value
 
 
-@dataclass(frozen=True, slots=True)
-class _SetConclusion:
-    """One graded list's conclusion for a pattern of positive dimensions, with the JSON
-    around its dimensions: ``head`` + severe flag + ``middle`` + dimensions + ``tail``."""
+# ------------------------------------------------------------------- dimensions
+#
+# Within one dimension, the indicators present and their sources are packed into one
+# integer, the signature: indicator i of the dimension (file order) occupies bits
+# 3i..3i+2 with its source code (0 = absent). A signature and the dimension's id make
+# an int key, cheap to hash, for the cache of the dimension's JSON and sentence.
+
+SOURCE_CODE: Mapping[str | None, int] = {None: 1, "observed": 2, "self_reported": 3, "document": 4}
+_CODE_SOURCE: tuple[str | None, ...] = (None, None, "observed", "self_reported", "document")
+_BITS = 3
+_UID_BITS = 12
+
+DimensionFragment = tuple[bool, bytes, bytes | None]  # positive, JSON, sentence (JSON)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Dimension:
+    """One dimension of a graded list, as the hot path addresses it."""
+
+    uid: int  # screener-wide id, part of every cache key
+    s: IndicatorSet
+    index: int
+    keys: tuple[str, ...]  # its indicators in file order: key i is at bits 3i..3i+2
+    items: tuple[tuple[bytes, ...], ...]  # items[i][code]: JSON of key i with that source
+    severe: tuple[tuple[int, str], ...]  # (i, label) of its severe indicators, file order
+    empty: bytes  # its JSON when none of its indicators is present
+
+
+def _dimension(uid: int, s: IndicatorSet, index: int) -> _Dimension:
+    key = s.dimensions[index].key
+    indicators = [i for i in s.indicators if i.dimension == key]
+    if len(indicators) * _BITS > 60 or uid >= 1 << _UID_BITS:
+        raise ValueError(f"dimension {key} of {s.id} is too large for the batch fast path")
+    items = tuple(
+        tuple(_dumps(engine.IndicatorFinding(i.key, i.grade, source)) for source in _CODE_SOURCE)
+        for i in indicators
+    )
+    severe = tuple((n, i.label) for n, i in enumerate(indicators) if i.severe)
+    empty = _dumps(engine._dimension_finding(s, index, ())[0])
+    return _Dimension(uid, s, index, tuple(i.key for i in indicators), items, severe, empty)
+
+
+def _present_codes(sig: int) -> list[tuple[int, int]]:
+    """(position in the dimension, source code) of each indicator in a signature."""
+    out = []
+    n = 0
+    while sig:
+        code = sig & 7
+        if code:
+            out.append((n, code))
+        sig >>= _BITS
+        n += 1
+    return out
+
+
+# ------------------------------------------------------------------ set results
+#
+# Each set's result for a row is one of these objects, shared by every row with the
+# same result. They hash by identity (eq=False), so a tuple of them keys the caches of
+# what follows from the sets together at the cost of a few pointer hashes.
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _GradedResult:
+    """A graded list's conclusion for a pattern of positive dimensions, with the JSON
+    around its dimensions: ``head`` + severe flag + ``middle`` + dimensions + tail."""
 
     conclusion: Any  # engine._Conclusion
+    outcome: tuple[str | None, bool, bool]  # as engine._rank_assessments reads it
     head: bytes
     middle: bytes
     sentence: bytes | None
 
 
-_SET_TAIL = b'],"criteria":[]}'
+_GRADED_TAIL = b'],"criteria":[]}'
 
 
-@functools.lru_cache(maxsize=4096)
-def _set_conclusion(s: IndicatorSet, mask: int, any_present: bool) -> _SetConclusion:
+def _graded_result(s: IndicatorSet, mask: int, any_present: bool) -> _GradedResult:
     c = engine._set_conclusion(s, mask, any_present)
     head = _dumps(
         {
@@ -109,10 +193,113 @@ def _set_conclusion(s: IndicatorSet, mask: int, any_present: bool) -> _SetConclu
         }
     )[:-1] + b',"severe_exploitation":'
     middle = b',"stages":' + _dumps(c.stages) + b',"dimensions":['
-    return _SetConclusion(c, head, middle, None if c.sentence is None else _dumps(c.sentence))
+    return _GradedResult(
+        c, (c.outcome, not c.missing, False), head, middle,
+        None if c.sentence is None else _dumps(c.sentence),
+    )
 
 
-@functools.lru_cache(maxsize=256)
+@dataclass(frozen=True, slots=True, eq=False)
+class _CriteriaResult:
+    """A criteria list's (domestic servitude) result, computed by the engine."""
+
+    json: bytes
+    outcome: tuple[str | None, bool, bool]
+    positive_outcome: str | None
+    sentences: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Verdict:
+    """What follows from all the sets' results together."""
+
+    means_from_indicators: bool
+    purpose_from_indicators: bool
+    positive_outcomes: tuple[str, ...]
+    missing_labels: tuple[str, ...]
+    assessments: tuple[str, ...]
+
+
+def _verdict(results: tuple[_GradedResult | _CriteriaResult, ...]) -> _Verdict:
+    """As engine.evaluate combines the sets: graded lists first, then criteria lists."""
+    means_from = purpose_from = False
+    positive: list[str] = []
+    missing: list[str] = []
+    graded = [r for r in results if isinstance(r, _GradedResult)]
+    criteria = [r for r in results if isinstance(r, _CriteriaResult)]
+    for r in graded:
+        c = r.conclusion
+        means_from = means_from or c.means_positive
+        purpose_from = purpose_from or c.purpose_positive
+        if not c.missing and c.outcome not in positive:
+            positive.append(c.outcome)
+        for label in c.missing_labels:
+            if label not in missing:
+                missing.append(label)
+    for r in criteria:
+        if r.positive_outcome is not None:
+            purpose_from = True
+            if r.positive_outcome not in positive:
+                positive.append(r.positive_outcome)
+    return _Verdict(
+        means_from, purpose_from, tuple(positive), tuple(missing),
+        engine._rank_assessments(tuple(r.outcome for r in results)),
+    )
+
+
+def _palermo(
+    act: tuple[str, ...], means: tuple[str, ...], purpose: tuple[str, ...],
+    child: bool, means_from: bool, purpose_from: bool,
+) -> tuple[bool, bytes, tuple[bytes, ...]]:
+    """Whether the Palermo elements are met, the finding's JSON and its sentences."""
+    means_required = not child
+    elements_met = (
+        bool(act)
+        and (bool(means) or means_from or not means_required)
+        and (bool(purpose) or purpose_from)
+    )
+    finding = engine._palermo_finding(
+        act, means, purpose, means_required, means_from, purpose_from, elements_met
+    )
+    sentences = (
+        engine._palermo_sentences(act, means, purpose, elements_met, means_required)
+        if act or means or purpose
+        else ()
+    )
+    return elements_met, _dumps(finding), tuple(_dumps(x) for x in sentences)
+
+
+def _tail(
+    verdict: _Verdict, self_identifies: bool, severe_labels: tuple[str, ...],
+    elements_met: bool, child: bool, any_indication: bool, presumed_child: bool,
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """From ``"assessment"`` to ``"next_steps"`` included, and the closing sentences."""
+    assessments = verdict.assessments
+    status, rules_met, steps, sentences = engine._status(
+        verdict.positive_outcomes,
+        self_identifies,
+        severe_labels,
+        elements_met,
+        child,
+        any_indication,
+        presumed_child,
+        verdict.missing_labels,
+        engine.EXPLOITATION_WITHOUT_MEANS in assessments,
+        engine.MEANS_WITHOUT_EXPLOITATION in assessments,
+    )
+    middle = _dumps(
+        {
+            "assessment": assessments[0],
+            "assessments": assessments,
+            "status": status,
+            "status_rule": rules_met[0],
+            "rules_met": rules_met,
+            "next_steps": steps,
+        }
+    )
+    return b"," + middle[1:-1], tuple(_dumps(x) for x in sentences)
+
+
 def _head(
     age_group: AgeGroup, age_basis: str, adult: bool, presumed_child: bool,
     forms: tuple[str, ...], self_identifies: bool,
@@ -131,106 +318,38 @@ def _head(
     return head, _dumps(engine._PERSON_SENTENCE[(age_basis, adult)])
 
 
-@functools.lru_cache(maxsize=1024)
-def _palermo(
-    act: tuple[str, ...], means: tuple[str, ...], purpose: tuple[str, ...],
-    means_required: bool, means_from_indicators: bool, purpose_from_indicators: bool,
-    elements_met: bool,
-) -> tuple[bytes, tuple[bytes, ...]]:
-    """The Palermo finding's JSON and its sentences."""
-    finding = engine._palermo_finding(
-        act, means, purpose, means_required, means_from_indicators, purpose_from_indicators,
-        elements_met,
-    )
-    sentences = (
-        engine._palermo_sentences(act, means, purpose, elements_met, means_required)
-        if act or means or purpose
-        else ()
-    )
-    return _dumps(finding), tuple(_dumps(x) for x in sentences)
-
-
-@functools.lru_cache(maxsize=4096)
-def _tail(
-    assessments: tuple[str, ...], status_facts: tuple[Any, ...]
-) -> tuple[bytes, tuple[bytes, ...]]:
-    """From ``"assessment"`` to ``"next_steps"`` included, and the closing sentences."""
-    status, rules_met, steps, sentences = engine._status(*status_facts)
-    middle = _dumps(
-        {
-            "assessment": assessments[0],
-            "assessments": assessments,
-            "status": status,
-            "status_rule": rules_met[0],
-            "rules_met": rules_met,
-            "next_steps": steps,
-        }
-    )
-    return b"," + middle[1:-1], tuple(_dumps(x) for x in sentences)
-
-
 # --------------------------------------------------------------------------- plans
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Graded:
-    """A graded list in a plan, with what the hot path reads of it."""
+    """A graded list in a plan: its dimensions occupy slots base .. base+len(dims)-1."""
 
     s: IndicatorSet
-    empty_dimensions: tuple[bytes, ...]
-    empty: bytes  # the whole set's JSON when none of its indicators is present
-    empty_conclusion: Any  # engine._Conclusion
-    severe: Mapping[str, str]  # severe indicator key -> label
+    base: int
+    dims: tuple[_Dimension, ...]
+    empty_dims: tuple[bytes, ...]
+    empty_json: bytes  # the whole list's JSON when none of its indicators is present
+    empty_result: _GradedResult
+    results: dict[int, _GradedResult]  # by mask of positive dimensions (some present)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Plan:
     """Everything fixed for one (age group, forms): built once per combination."""
 
-    sets: tuple[IndicatorSet, ...]
     keys: frozenset[str]
     graded: tuple[_Graded, ...]
-    # indicator key -> ((graded index, dimension index, position in the file), ...)
-    where: Mapping[str, tuple[tuple[int, int, int], ...]]
+    slots: int
+    # indicator key -> ((slot, bit shift), ...) in the graded lists (criteria-only: ())
+    where: Mapping[str, tuple[tuple[int, int], ...]]
     criteria: tuple[IndicatorSet, ...]
+    # keys a criteria list reads (its own and those that also meet a criterion)
+    criteria_keys: frozenset[str]
     list_sentences: tuple[bytes, ...]
-    # Where each set's JSON goes: ("graded", n) or ("criteria", n), in catalogue order.
+    # Where each set's result goes: ("graded", n) or ("criteria", n), in catalogue order.
     layout: tuple[tuple[str, int], ...]
-
-
-def _graded(s: IndicatorSet) -> _Graded:
-    dims = tuple(_dimension_fragment(s, n, ())[1] for n in range(len(s.dimensions)))
-    c = _set_conclusion(s, 0, False)
-    empty = c.head + b"false" + c.middle + b",".join(dims) + _SET_TAIL
-    severe = {i.key: i.label for i in s.indicators if i.severe}
-    return _Graded(s, dims, empty, c.conclusion, severe)
-
-
-def _plan(catalogue: IndicatorCatalogue, age_group: AgeGroup, forms: tuple[str, ...]) -> _Plan:
-    selection = catalogue.select(age_group, forms)
-    sets = selection.sets if forms else ()
-    graded: list[_Graded] = []
-    criteria: list[IndicatorSet] = []
-    layout: list[tuple[str, int]] = []
-    where: dict[str, list[tuple[int, int, int]]] = {}
-    for s in sets:
-        if s.kind == "criteria":
-            layout.append(("criteria", len(criteria)))
-            criteria.append(s)
-            continue
-        layout.append(("graded", len(graded)))
-        for key, (dim_index, position) in s.locations.items():
-            where.setdefault(key, []).append((len(graded), dim_index, position))
-        graded.append(_graded(s))
-    return _Plan(
-        sets=sets,
-        keys=selection.keys,
-        graded=tuple(graded),
-        where={k: tuple(v) for k, v in where.items()},
-        criteria=tuple(criteria),
-        list_sentences=tuple(_dumps(x) for x in engine._list_sentences(sets)),
-        layout=tuple(layout),
-    )
+    criteria_cache: _Cache[tuple[tuple[str, str | None], ...], tuple[_CriteriaResult, ...]]
 
 
 # ------------------------------------------------------------------------ screener
@@ -241,7 +360,8 @@ class FastScreener:
 
     ``result_json(row)`` returns exactly ``orjson.dumps(screen_mapping(row, catalogue))``
     and raises the same :class:`~palermo.screening.engine.ScreeningInputError` for an
-    invalid row. One screener per catalogue; it keeps one plan per (age group, forms).
+    invalid row. One screener per catalogue; it keeps one plan per (age group, forms)
+    and bounded caches of fragments.
     """
 
     def __init__(self, catalogue: IndicatorCatalogue) -> None:
@@ -249,15 +369,107 @@ class FastScreener:
         self._known = frozenset(catalogue.all_keys())
         self._forms = frozenset(catalogue.forms)
         self._plans: dict[tuple[AgeGroup, tuple[str, ...]], _Plan] = {}
+        self._graded_parts: dict[IndicatorSet, _Graded] = {}
+        self._uids = 0
+        self._by_signature: _Cache[int, DimensionFragment] = _Cache(DIMENSION_CACHE_SIZE)
+        self._by_keyset: _Cache[int, DimensionFragment] = _Cache(KEYSET_CACHE_SIZE)
+        self._palermo: _Cache[tuple[Any, ...], tuple[bool, bytes, tuple[bytes, ...]]] = _Cache(
+            PALERMO_CACHE_SIZE
+        )
+        self._verdicts: _Cache[tuple[Any, ...], _Verdict] = _Cache(VERDICT_CACHE_SIZE)
+        self._tails: _Cache[tuple[Any, ...], tuple[bytes, tuple[bytes, ...]]] = _Cache(
+            TAIL_CACHE_SIZE
+        )
+        self._heads: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 
     def result_json(self, row: Mapping[str, Any]) -> bytes:
         try:
             return self._fast(row)
         except _Unusual:
-            return _dumps(screen_mapping(row, self.catalogue))
+            return orjson.dumps(screen_mapping(row, self.catalogue))
 
-    # The hot path. Every check below that fails sends the row to the reference path,
+    # -- plans
+
+    def _plan(self, age_group: AgeGroup, forms: tuple[str, ...]) -> _Plan:
+        selection = self.catalogue.select(age_group, forms)
+        sets = selection.sets if forms else ()
+        graded: list[_Graded] = []
+        criteria: list[IndicatorSet] = []
+        layout: list[tuple[str, int]] = []
+        where: dict[str, list[tuple[int, int]]] = {k: [] for k in selection.keys}
+        slots = 0
+        for s in sets:
+            if s.kind == "criteria":
+                layout.append(("criteria", len(criteria)))
+                criteria.append(s)
+                continue
+            layout.append(("graded", len(graded)))
+            shared = self._graded(s)
+            for dim in shared.dims:
+                for n, key in enumerate(dim.keys):
+                    where[key].append((slots + dim.index, n * _BITS))
+            graded.append(replace(shared, base=slots))
+            slots += len(shared.dims)
+        criteria_keys = frozenset(
+            key
+            for s in criteria
+            for key in (*(i.key for i in s.indicators), *(k for c in s.criteria for k in c.also_met_by))
+        )
+        return _Plan(
+            keys=selection.keys,
+            graded=tuple(graded),
+            slots=slots,
+            where={k: tuple(v) for k, v in where.items()},
+            criteria=tuple(criteria),
+            criteria_keys=criteria_keys,
+            list_sentences=tuple(_dumps(x) for x in engine._list_sentences(sets)),
+            layout=tuple(layout),
+            criteria_cache=_Cache(CRITERIA_CACHE_SIZE),
+        )
+
+    def _graded(self, s: IndicatorSet) -> _Graded:
+        """A graded list's parts, shared by every plan that uses the list."""
+        found = self._graded_parts.get(s)
+        if found is None:
+            dims = tuple(_dimension(self._uids + n, s, n) for n in range(len(s.dimensions)))
+            self._uids += len(dims)
+            empty = _graded_result(s, 0, False)
+            empty_dims = tuple(d.empty for d in dims)
+            empty_json = empty.head + b"false" + empty.middle + b",".join(empty_dims) + _GRADED_TAIL
+            found = self._graded_parts[s] = _Graded(s, 0, dims, empty_dims, empty_json, empty, {})
+        return found
+
+    # -- dimensions
+
+    def _dimension_miss(self, dim: _Dimension, sig: int) -> DimensionFragment:
+        """A dimension's fragment for a signature not in the cache. The finding and its
+        sentence depend only on which indicators are present (cached by key set); the
+        sources only change the indicators' JSON, joined here."""
+        present = _present_codes(sig)
+        keyset = 0
+        for n, _code in present:
+            keyset |= 1 << (n * _BITS)
+
+        def by_keys() -> DimensionFragment:
+            finding, sentence = engine._dimension_finding.__wrapped__(
+                dim.s, dim.index, tuple((dim.keys[n], None) for n, _ in present)
+            )
+            head = _dumps(replace(finding, indicators=()))[:-2]  # up to '"indicators":['
+            return finding.positive, head, None if sentence is None else _dumps(sentence)
+
+        key = keyset << _UID_BITS | dim.uid
+        base = self._by_keyset.new.get(key) or self._by_keyset.fetch(key, by_keys)
+        items = dim.items
+        fragment = (
+            base[0],
+            base[1] + b",".join([items[n][code] for n, code in present]) + b"]}",
+            base[2],
+        )
+        return self._by_signature.fetch(sig << _UID_BITS | dim.uid, lambda: fragment)
+
+    # -- the hot path. Every check below that fails sends the row to the reference path,
     # which finds and words the problem; this path only ever screens valid rows.
+
     def _fast(self, row: Mapping[str, Any]) -> bytes:  # noqa: C901, PLR0912, PLR0915
         age: int | None = None
         uncertain = self_identifies = False
@@ -299,7 +511,11 @@ class FastScreener:
                 else:
                     raise _Unusual
             elif name in _LIST_FIELDS:
-                items = engine._as_list(name, value, errors)
+                # One plain name ("labour") is the usual cell; the rest is the engine's.
+                if value.__class__ is str and value.isidentifier():
+                    items: tuple[str, ...] = (value,)
+                else:
+                    items = engine._as_list(name, value, errors)
                 if name == "forms":
                     forms = items
                 elif name == "act":
@@ -322,32 +538,34 @@ class FastScreener:
             raise _Unusual
         if observed and not forms:
             raise _Unusual
-        forms = engine._sorted_unique(forms)
+        if len(forms) > 1:
+            forms = engine._sorted_unique(forms)
         for f in forms:
             if f not in self._forms:
                 raise _Unusual
-        if (act and not _ACTS.issuperset(act)) or (means and not _MEANS.issuperset(means)) or (
-            purpose and not _PURPOSES.issuperset(purpose)
-        ):
-            raise _Unusual
+        if act or means or purpose:
+            if not (_ACTS.issuperset(act) and _MEANS.issuperset(means) and _PURPOSES.issuperset(purpose)):
+                raise _Unusual
+            act = engine._ordered(act, PALERMO_ACTS)
+            means = engine._ordered(means, PALERMO_MEANS)
+            purpose = engine._ordered(purpose, PALERMO_PURPOSES)
 
         child = uncertain or (age is not None and age < ADULT_AGE)
         age_group: AgeGroup = "child" if child else "adult"
         plan = self._plans.get((age_group, forms))
         if plan is None:
-            plan = self._plans[(age_group, forms)] = _plan(self.catalogue, age_group, forms)
+            plan = self._plans[(age_group, forms)] = self._plan(age_group, forms)
         if observed and not plan.keys.issuperset(observed):
             raise _Unusual
         age_basis = (
             "presumed_child" if uncertain else "age_not_recorded" if age is None else "stated_age"
         )
-        head, person_sentence = _head(
-            age_group, age_basis, age is not None and age >= ADULT_AGE, uncertain, forms,
-            self_identifies,
-        )
+        head_key = (age_basis, age is not None and age >= ADULT_AGE, uncertain, forms, self_identifies)
+        opening = self._heads.get(head_key)
+        if opening is None:
+            opening = self._heads[head_key] = _head(age_group, *head_key)
         return self._assemble(
-            plan, head, person_sentence, observed, child, uncertain, self_identifies,
-            act, means, purpose,
+            plan, opening, observed, child, uncertain, self_identifies, act, means, purpose
         )
 
     @staticmethod
@@ -374,11 +592,10 @@ class FastScreener:
                 raise _Unusual
             observed[key] = source
 
-    def _assemble(  # noqa: C901, PLR0912, PLR0913, PLR0915
+    def _assemble(  # noqa: C901, PLR0912, PLR0913
         self,
         plan: _Plan,
-        head: bytes,
-        person_sentence: bytes,
+        opening: tuple[bytes, bytes],
         observed: dict[str, str | None],
         child: bool,
         presumed_child: bool,
@@ -387,140 +604,107 @@ class FastScreener:
         means: tuple[str, ...],
         purpose: tuple[str, ...],
     ) -> bytes:
-        explanation = [person_sentence, *plan.list_sentences]
-        graded_json: list[bytes] = []
-        outcomes: list[tuple[str | None, bool, bool]] = []
-        positive_outcomes: list[str] = []
-        missing_labels: list[str] = []
-        severe_labels: list[str] = []
-        means_from = purpose_from = False
-
-        # Hits per graded list: (dimension index, file position, key, source).
-        hits_by_list: list[list[tuple[int, int, str, str | None]]] = [[] for _ in plan.graded]
+        explanation = [opening[1], *plan.list_sentences]
+        sigs = [0] * plan.slots
         where = plan.where
         for key, source in observed.items():
-            for g, dim_index, position in where.get(key, ()):
-                hits_by_list[g].append((dim_index, position, key, source))
+            code = SOURCE_CODE[source]
+            for slot, shift in where[key]:
+                sigs[slot] += code << shift
 
-        for g, graded in enumerate(plan.graded):
-            hits = hits_by_list[g]
-            if not hits:
-                c = graded.empty_conclusion
-                graded_json.append(graded.empty)
-                if c.sentence is not None:
-                    explanation.append(_dumps(c.sentence))
-            else:
-                s = graded.s
-                hits.sort()
-                dims = list(graded.empty_dimensions)
-                mask = 0
-                n_hits = len(hits)
-                i = 0
-                while i < n_hits:
-                    dim_index = hits[i][0]
-                    j = i + 1
-                    while j < n_hits and hits[j][0] == dim_index:
-                        j += 1
-                    positive, fragment, sentence = _dimension_fragment(
-                        s, dim_index, tuple([(h[2], h[3]) for h in hits[i:j]])
+        sets_json: list[bytes] = []
+        results: list[_GradedResult | _CriteriaResult] = []
+        severe_labels: list[str] = []
+        by_signature = self._by_signature
+        for graded in plan.graded:
+            base = graded.base
+            mask = 0
+            dims: list[bytes] | None = None
+            for dim in graded.dims:
+                sig = sigs[base + dim.index]
+                if sig:
+                    key = sig << _UID_BITS | dim.uid
+                    found = by_signature.new.get(key) or self._dimension_miss(dim, sig)
+                    if dims is None:
+                        dims = list(graded.empty_dims)
+                    dims[dim.index] = found[1]
+                    if found[0]:
+                        mask |= 1 << dim.index
+                    if found[2] is not None:
+                        explanation.append(found[2])
+            if dims is None:
+                sets_json.append(graded.empty_json)
+                results.append(graded.empty_result)
+                continue
+            result = graded.results.get(mask)
+            if result is None:
+                result = graded.results[mask] = _graded_result(graded.s, mask, True)
+            results.append(result)
+            if result.sentence is not None:
+                explanation.append(result.sentence)
+            severe_here = False
+            if result.conclusion.severe_stage_positive:
+                for dim in graded.dims:
+                    sig = sigs[base + dim.index]
+                    if sig:
+                        for n, label in dim.severe:
+                            if sig >> (n * _BITS) & 7:
+                                severe_here = True
+                                if label not in severe_labels:
+                                    severe_labels.append(label)
+            sets_json.append(
+                b"".join(
+                    (
+                        result.head,
+                        b"true" if severe_here else b"false",
+                        result.middle,
+                        b",".join(dims),
+                        _GRADED_TAIL,
                     )
-                    dims[dim_index] = fragment
-                    if positive:
-                        mask |= 1 << dim_index
-                    if sentence is not None:
-                        explanation.append(sentence)
-                    i = j
-                concluded = _set_conclusion(s, mask, True)
-                c = concluded.conclusion
-                if concluded.sentence is not None:
-                    explanation.append(concluded.sentence)
-                severe_here = False
-                if c.severe_stage_positive:
-                    for h in hits:
-                        label = graded.severe.get(h[2])
-                        if label is not None:
-                            severe_here = True
-                            if label not in severe_labels:
-                                severe_labels.append(label)
-                graded_json.append(
-                    concluded.head + (b"true" if severe_here else b"false") + concluded.middle
-                    + b",".join(dims) + _SET_TAIL
                 )
-            means_from = means_from or c.means_positive
-            purpose_from = purpose_from or c.purpose_positive
-            positive = not c.missing
-            outcomes.append((c.outcome, positive, False))
-            if positive and c.outcome not in positive_outcomes:
-                positive_outcomes.append(c.outcome)
-            for label in c.missing_labels:
-                if label not in missing_labels:
-                    missing_labels.append(label)
-
-        criteria_json: list[bytes] = []
-        criteria_outcomes: list[tuple[str | None, bool, bool]] = []
-        if plan.criteria:
-            # Rare enough (domestic servitude) to build the engine's objects directly.
-            as_objects = {k: ObservedIndicator(k, src) for k, src in observed.items()}
-            graded_labels: dict[str, tuple[str, Any]] = {}
-            for graded in plan.graded:
-                for key in observed:
-                    ind = graded.s.indicator(key)
-                    if ind is not None and key not in graded_labels:
-                        graded_labels[key] = (ind.label, ind.grade)
-            sentences: list[str] = []
-            for s in plan.criteria:
-                finding = engine._evaluate_criteria_set(s, as_objects, graded_labels, sentences)
-                criteria_json.append(orjson.dumps(finding))
-                criteria_outcomes.append((finding.outcome, finding.outcome_positive, bool(finding.criteria)))
-                if finding.outcome_positive and finding.outcome is not None:
-                    purpose_from = True
-                    if finding.outcome not in positive_outcomes:
-                        positive_outcomes.append(finding.outcome)
-            explanation.extend(orjson.dumps(x) for x in sentences)
-            sets_json = [
-                graded_json[n] if kind == "graded" else criteria_json[n] for kind, n in plan.layout
-            ]
-            outcomes_in_order = tuple(
-                outcomes[n] if kind == "graded" else criteria_outcomes[n] for kind, n in plan.layout
             )
-        else:
-            sets_json = graded_json
-            outcomes_in_order = tuple(outcomes)
-        assessments = engine._rank_assessments(outcomes_in_order)
 
-        act = engine._ordered(act, PALERMO_ACTS)
-        means = engine._ordered(means, PALERMO_MEANS)
-        purpose = engine._ordered(purpose, PALERMO_PURPOSES)
-        means_required = not child
-        elements_met = (
-            bool(act)
-            and (bool(means) or means_from or not means_required)
-            and (bool(purpose) or purpose_from)
+        if plan.criteria:
+            criteria = self._criteria(plan, observed)
+            for c in criteria:
+                explanation.extend(c.sentences)
+            graded_json, graded_results = sets_json, results
+            sets_json = []
+            results = []
+            for kind, n in plan.layout:
+                if kind == "graded":
+                    sets_json.append(graded_json[n])
+                    results.append(graded_results[n])
+                else:
+                    sets_json.append(criteria[n].json)
+                    results.append(criteria[n])
+        results_key = tuple(results)
+        verdict = self._verdicts.new.get(results_key) or self._verdicts.fetch(
+            results_key, lambda: _verdict(results_key)
         )
-        palermo, palermo_sentences = _palermo(
-            act, means, purpose, means_required, means_from, purpose_from, elements_met
-        )
+
+        palermo_key = (act, means, purpose, child, verdict.means_from_indicators, verdict.purpose_from_indicators)
+        elements_met, palermo, palermo_sentences = self._palermo.new.get(
+            palermo_key
+        ) or self._palermo.fetch(palermo_key, lambda: _palermo(*palermo_key))
         explanation.extend(palermo_sentences)
-        any_indication = bool(observed or act or means or purpose or self_identifies)
-        tail, closing = _tail(
-            assessments,
-            (
-                tuple(positive_outcomes),
-                self_identifies,
-                tuple(severe_labels),
-                elements_met,
-                child,
-                any_indication,
-                presumed_child,
-                tuple(missing_labels),
-                engine.EXPLOITATION_WITHOUT_MEANS in assessments,
-                engine.MEANS_WITHOUT_EXPLOITATION in assessments,
-            ),
+
+        tail_key = (
+            verdict,
+            self_identifies,
+            tuple(severe_labels),
+            elements_met,
+            child,
+            bool(observed or act or means or purpose or self_identifies),
+            presumed_child,
+        )
+        tail, closing = self._tails.new.get(tail_key) or self._tails.fetch(
+            tail_key, lambda: _tail(*tail_key)
         )
         explanation.extend(closing)
         return b"".join(
             (
-                head,
+                opening[0],
                 b",".join(sets_json),
                 b'],"palermo":',
                 palermo,
@@ -530,6 +714,41 @@ class FastScreener:
                 b"]}",
             )
         )
+
+    @staticmethod
+    def _criteria(plan: _Plan, observed: dict[str, str | None]) -> tuple[_CriteriaResult, ...]:
+        """The criteria lists' results through the engine's own function, cached by the
+        indicators (and sources) those lists read."""
+        relevant = plan.criteria_keys
+        key = tuple(sorted((k, s) for k, s in observed.items() if k in relevant))
+        cache = plan.criteria_cache
+        found = cache.new.get(key)
+        if found is not None:
+            return found
+
+        def compute() -> tuple[_CriteriaResult, ...]:
+            as_objects = {k: ObservedIndicator(k, s) for k, s in key}
+            graded_labels: dict[str, tuple[str, Any]] = {}
+            for graded in plan.graded:
+                for k in as_objects:
+                    ind = graded.s.indicator(k)
+                    if ind is not None and k not in graded_labels:
+                        graded_labels[k] = (ind.label, ind.grade)
+            out = []
+            for s in plan.criteria:
+                sentences: list[str] = []
+                finding = engine._evaluate_criteria_set(s, as_objects, graded_labels, sentences)
+                out.append(
+                    _CriteriaResult(
+                        _dumps(finding),
+                        engine._outcome(finding),
+                        finding.outcome if finding.outcome_positive else None,
+                        tuple(_dumps(x) for x in sentences),
+                    )
+                )
+            return tuple(out)
+
+        return cache.fetch(key, compute)
 
 
 __all__ = ["FastScreener"]
