@@ -10,6 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from palermo.screening import batch
 from palermo.screening.batch import (
     BatchInputError,
     detect_format,
@@ -130,16 +131,35 @@ def test_format_detection() -> None:
 
 
 def test_processing_is_streaming() -> None:
-    """Each result is written before the next record is even read: nothing accumulates."""
+    """Results are written chunk by chunk while records are still being read: at most
+    one chunk of results is ever held, and the last partial chunk is written at the end."""
+    out, err = io.BytesIO(), io.BytesIO()
+    chunk = batch.WRITE_CHUNK_ROWS
+    total = 3 * chunk + 5
+
+    def records() -> Iterator[tuple[int, dict]]:
+        for n in range(1, total + 1):
+            assert out.getvalue().count(b"\n") == (n - 1) // chunk * chunk
+            yield n, {"age": 20 + n % 80}
+
+    summary = screen_records(records(), CATALOGUE, out, err)
+    assert summary.rows_ok == total
+    assert out.getvalue().count(b"\n") == total
+
+
+def test_rows_screened_before_a_read_failure_are_written() -> None:
+    """A file that turns unreadable half-way (e.g. not UTF-8) still gets every row
+    screened before that point written out."""
     out, err = io.BytesIO(), io.BytesIO()
 
     def records() -> Iterator[tuple[int, dict]]:
-        for n in range(1, 6):
-            assert out.getvalue().count(b"\n") == n - 1
-            yield n, {"age": 20 + n}
+        yield 1, {"age": 30}
+        yield 2, {"age": 31}
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
 
-    summary = screen_records(records(), CATALOGUE, out, err)
-    assert summary.rows_ok == 5
+    with pytest.raises(UnicodeDecodeError):
+        screen_records(records(), CATALOGUE, out, err)
+    assert [orjson.loads(x)["line"] for x in out.getvalue().splitlines()] == [1, 2]
 
 
 def test_csv_records_are_lazy() -> None:

@@ -204,6 +204,11 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+# Results are written in chunks of this many rows: one write of ~200 KB instead of one
+# per row saves a system call or two per row (about 1.5 µs of the ~20 µs a row costs).
+WRITE_CHUNK_ROWS = 64
+
+
 def _screen_records(
     records: Iterable[Record],
     catalogue: IndicatorCatalogue,
@@ -213,34 +218,47 @@ def _screen_records(
     summary = BatchSummary()
     result_json = FastScreener(catalogue).result_json
     dumps = orjson.dumps
-    write_out = output.write
     write_err = errors.write
-    for line, record in records:
-        ref: str | None = None
-        problems: list[dict[str, str]]
-        if isinstance(record, RowProblem):
-            problems = [{"field": record.field, "message": record.message}]
-        else:
-            ref, bad_ref = _ref(record)
-            try:
-                result = result_json(record)
-            except ScreeningInputError as exc:
-                problems = exc.to_list()
+    pending: list[bytes] = []
+    chunk = 3 * WRITE_CHUNK_ROWS
+    try:
+        for line, record in records:
+            ref: str | None = None
+            problems: list[dict[str, str]]
+            if isinstance(record, RowProblem):
+                problems = [{"field": record.field, "message": record.message}]
             else:
-                if bad_ref is None:
-                    # Same bytes as orjson.dumps({"line", "ref", "result"}), spliced to
-                    # skip building a dict per row.
-                    write_out(
-                        b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result)
-                    )
-                    summary.rows_ok += 1
-                    continue
-                problems = []
-            if bad_ref is not None:
-                problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
-        write_err(dumps({"line": line, "ref": ref, "errors": problems}))
-        write_err(b"\n")
-        summary.rows_rejected += 1
+                ref = record.get("ref")
+                bad_ref = None
+                if ref.__class__ is not str or not 0 < len(ref) <= MAX_REF_LENGTH:
+                    ref, bad_ref = _ref(record)
+                try:
+                    result = result_json(record)
+                except ScreeningInputError as exc:
+                    problems = exc.to_list()
+                else:
+                    if bad_ref is None:
+                        # Same bytes as orjson.dumps({"line", "ref", "result"}), spliced
+                        # to skip building a dict per row.
+                        pending.append(b'{"line":%d,"ref":%b,"result":' % (line, dumps(ref)))
+                        pending.append(result)
+                        pending.append(b"}\n")
+                        summary.rows_ok += 1
+                        if len(pending) >= chunk:
+                            output.write(b"".join(pending))
+                            pending.clear()
+                        continue
+                    problems = []
+                if bad_ref is not None:
+                    problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
+            write_err(dumps({"line": line, "ref": ref, "errors": problems}))
+            write_err(b"\n")
+            summary.rows_rejected += 1
+    finally:
+        # Also when reading fails half-way (e.g. a byte that is not UTF-8): every row
+        # screened so far is written.
+        if pending:
+            output.write(b"".join(pending))
     return summary
 
 

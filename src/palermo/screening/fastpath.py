@@ -58,7 +58,7 @@ _ABSENT = frozenset({"0", "no", "false", ""})
 # Cache sizes (entries). Each cache keeps two generations: when the current one is full
 # it becomes the old one and the one before is dropped, so memory stays bounded while
 # whatever is still in use survives (it is copied forward on its next use).
-DIMENSION_CACHE_SIZE = 32768  # a dimension's JSON, by indicators present and sources
+DIMENSION_CACHE_SIZE = 131072  # a dimension's JSON, by indicators present and sources
 KEYSET_CACHE_SIZE = 8192  # a dimension's finding and sentence, by indicators present
 CRITERIA_CACHE_SIZE = 4096  # a criteria list's JSON, by the indicators it reads
 PALERMO_CACHE_SIZE = 16384  # the Palermo finding, by elements recorded and facts
@@ -205,7 +205,6 @@ class _CriteriaResult:
 
     json: bytes
     outcome: tuple[str | None, bool, bool]
-    positive_outcome: str | None
     sentences: tuple[bytes, ...]
 
 
@@ -218,32 +217,41 @@ class _Verdict:
     positive_outcomes: tuple[str, ...]
     missing_labels: tuple[str, ...]
     assessments: tuple[str, ...]
+    # The Palermo fragment when no act, means or purpose is recorded (most rows), for
+    # an adult (False) and for a child (True): it then depends on the verdict alone.
+    without_elements: dict[bool, tuple[bool, bytes, tuple[bytes, ...]]]
 
 
-def _verdict(results: tuple[_GradedResult | _CriteriaResult, ...]) -> _Verdict:
-    """As engine.evaluate combines the sets: graded lists first, then criteria lists."""
+def _verdict(results: tuple[_GradedResult | tuple[str | None, bool, bool], ...]) -> _Verdict:
+    """As engine.evaluate combines the sets: graded lists first, then criteria lists.
+    A criteria list is represented by its outcome (outcome, positive, True) alone, so
+    that rows whose criteria findings differ in detail share one verdict."""
     means_from = purpose_from = False
     positive: list[str] = []
     missing: list[str] = []
-    graded = [r for r in results if isinstance(r, _GradedResult)]
-    criteria = [r for r in results if isinstance(r, _CriteriaResult)]
-    for r in graded:
-        c = r.conclusion
-        means_from = means_from or c.means_positive
-        purpose_from = purpose_from or c.purpose_positive
-        if not c.missing and c.outcome not in positive:
-            positive.append(c.outcome)
-        for label in c.missing_labels:
-            if label not in missing:
-                missing.append(label)
-    for r in criteria:
-        if r.positive_outcome is not None:
+    outcomes: list[tuple[str | None, bool, bool]] = []
+    for r in results:
+        if isinstance(r, _GradedResult):
+            outcomes.append(r.outcome)
+            c = r.conclusion
+            means_from = means_from or c.means_positive
+            purpose_from = purpose_from or c.purpose_positive
+            if not c.missing and c.outcome not in positive:
+                positive.append(c.outcome)
+            for label in c.missing_labels:
+                if label not in missing:
+                    missing.append(label)
+        else:
+            outcomes.append(r)
+    for outcome, is_positive, _criteria in outcomes:
+        if _criteria and is_positive and outcome is not None:
             purpose_from = True
-            if r.positive_outcome not in positive:
-                positive.append(r.positive_outcome)
+            if outcome not in positive:
+                positive.append(outcome)
     return _Verdict(
         means_from, purpose_from, tuple(positive), tuple(missing),
-        engine._rank_assessments(tuple(r.outcome for r in results)),
+        engine._rank_assessments(tuple(outcomes)),
+        {child: _palermo((), (), (), child, means_from, purpose_from) for child in (False, True)},
     )
 
 
@@ -328,6 +336,7 @@ class _Graded:
     s: IndicatorSet
     base: int
     dims: tuple[_Dimension, ...]
+    refs: tuple[tuple[int, int, int], ...]  # (slot, uid, index) of each dimension
     empty_dims: tuple[bytes, ...]
     empty_json: bytes  # the whole list's JSON when none of its indicators is present
     empty_result: _GradedResult
@@ -408,7 +417,8 @@ class FastScreener:
             for dim in shared.dims:
                 for n, key in enumerate(dim.keys):
                     where[key].append((slots + dim.index, n * _BITS))
-            graded.append(replace(shared, base=slots))
+            refs = tuple((slots + d.index, d.uid, d.index) for d in shared.dims)
+            graded.append(replace(shared, base=slots, refs=refs))
             slots += len(shared.dims)
         criteria_keys = frozenset(
             key
@@ -436,7 +446,10 @@ class FastScreener:
             empty = _graded_result(s, 0, False)
             empty_dims = tuple(d.empty for d in dims)
             empty_json = empty.head + b"false" + empty.middle + b",".join(empty_dims) + _GRADED_TAIL
-            found = self._graded_parts[s] = _Graded(s, 0, dims, empty_dims, empty_json, empty, {})
+            refs = tuple((d.index, d.uid, d.index) for d in dims)
+            found = self._graded_parts[s] = _Graded(
+                s, 0, dims, refs, empty_dims, empty_json, empty, {}
+            )
         return found
 
     # -- dimensions
@@ -555,8 +568,6 @@ class FastScreener:
         plan = self._plans.get((age_group, forms))
         if plan is None:
             plan = self._plans[(age_group, forms)] = self._plan(age_group, forms)
-        if observed and not plan.keys.issuperset(observed):
-            raise _Unusual
         age_basis = (
             "presumed_child" if uncertain else "age_not_recorded" if age is None else "stated_age"
         )
@@ -607,31 +618,36 @@ class FastScreener:
         explanation = [opening[1], *plan.list_sentences]
         sigs = [0] * plan.slots
         where = plan.where
-        for key, source in observed.items():
-            code = SOURCE_CODE[source]
-            for slot, shift in where[key]:
-                sigs[slot] += code << shift
+        codes = SOURCE_CODE
+        try:
+            for key, source in observed.items():
+                code = codes[source]
+                for slot, shift in where[key]:
+                    sigs[slot] += code << shift
+        except KeyError:
+            raise _Unusual from None  # an indicator not in this person's lists
 
         sets_json: list[bytes] = []
-        results: list[_GradedResult | _CriteriaResult] = []
+        results: list[_GradedResult | tuple[str | None, bool, bool]] = []
         severe_labels: list[str] = []
-        by_signature = self._by_signature
+        cached = self._by_signature.new.get  # (a miss may start a new generation: fine)
         for graded in plan.graded:
-            base = graded.base
             mask = 0
             dims: list[bytes] | None = None
-            for dim in graded.dims:
-                sig = sigs[base + dim.index]
+            for slot, uid, d in graded.refs:
+                sig = sigs[slot]
                 if sig:
-                    key = sig << _UID_BITS | dim.uid
-                    found = by_signature.new.get(key) or self._dimension_miss(dim, sig)
+                    found = cached(sig << _UID_BITS | uid) or self._dimension_miss(
+                        graded.dims[d], sig
+                    )
+                    positive, fragment, sentence = found
                     if dims is None:
                         dims = list(graded.empty_dims)
-                    dims[dim.index] = found[1]
-                    if found[0]:
-                        mask |= 1 << dim.index
-                    if found[2] is not None:
-                        explanation.append(found[2])
+                    dims[d] = fragment
+                    if positive:
+                        mask |= 1 << d
+                    if sentence is not None:
+                        explanation.append(sentence)
             if dims is None:
                 sets_json.append(graded.empty_json)
                 results.append(graded.empty_result)
@@ -645,7 +661,7 @@ class FastScreener:
             severe_here = False
             if result.conclusion.severe_stage_positive:
                 for dim in graded.dims:
-                    sig = sigs[base + dim.index]
+                    sig = sigs[graded.base + dim.index]
                     if sig:
                         for n, label in dim.severe:
                             if sig >> (n * _BITS) & 7:
@@ -677,17 +693,23 @@ class FastScreener:
                     results.append(graded_results[n])
                 else:
                     sets_json.append(criteria[n].json)
-                    results.append(criteria[n])
+                    results.append(criteria[n].outcome)
         results_key = tuple(results)
         verdict = self._verdicts.new.get(results_key) or self._verdicts.fetch(
             results_key, lambda: _verdict(results_key)
         )
 
-        palermo_key = (act, means, purpose, child, verdict.means_from_indicators, verdict.purpose_from_indicators)
-        elements_met, palermo, palermo_sentences = self._palermo.new.get(
-            palermo_key
-        ) or self._palermo.fetch(palermo_key, lambda: _palermo(*palermo_key))
-        explanation.extend(palermo_sentences)
+        if act or means or purpose:
+            palermo_key = (
+                act, means, purpose, child,
+                verdict.means_from_indicators, verdict.purpose_from_indicators,
+            )
+            elements_met, palermo, palermo_sentences = self._palermo.new.get(
+                palermo_key
+            ) or self._palermo.fetch(palermo_key, lambda: _palermo(*palermo_key))
+            explanation.extend(palermo_sentences)
+        else:
+            elements_met, palermo, _none = verdict.without_elements[child]
 
         tail_key = (
             verdict,
@@ -742,7 +764,6 @@ class FastScreener:
                     _CriteriaResult(
                         _dumps(finding),
                         engine._outcome(finding),
-                        finding.outcome if finding.outcome_positive else None,
                         tuple(_dumps(x) for x in sentences),
                     )
                 )
