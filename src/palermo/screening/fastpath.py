@@ -54,6 +54,7 @@ _MEANS = frozenset(PALERMO_MEANS)
 _PURPOSES = frozenset(PALERMO_PURPOSES)
 _PRESENT = engine._PRESENT_AS_IS  # exact spellings: "x", "1", "yes", "true", a source
 _ABSENT = frozenset({"0", "no", "false", ""})
+_AGE_BASES = ("presumed_child", "age_not_recorded", "stated_age")
 
 # Cache sizes (entries). Each cache keeps two generations: when the current one is full
 # it becomes the old one and the one before is dropped, so memory stays bounded while
@@ -359,6 +360,7 @@ class _Plan:
     # Where each set's result goes: ("graded", n) or ("criteria", n), in catalogue order.
     layout: tuple[tuple[str, int], ...]
     criteria_cache: _Cache[tuple[tuple[str, str | None], ...], tuple[_CriteriaResult, ...]]
+    heads: dict[int, tuple[bytes, bytes]]  # opening fields and person sentence, by code
 
 
 # ------------------------------------------------------------------------ screener
@@ -377,7 +379,8 @@ class FastScreener:
         self.catalogue = catalogue
         self._known = frozenset(catalogue.all_keys())
         self._forms = frozenset(catalogue.forms)
-        self._plans: dict[tuple[AgeGroup, tuple[str, ...]], _Plan] = {}
+        # plans[child][forms]
+        self._plans: tuple[dict[tuple[str, ...], _Plan], dict[tuple[str, ...], _Plan]] = ({}, {})
         self._graded_parts: dict[IndicatorSet, _Graded] = {}
         self._uids = 0
         self._by_signature: _Cache[int, DimensionFragment] = _Cache(DIMENSION_CACHE_SIZE)
@@ -389,7 +392,6 @@ class FastScreener:
         self._tails: _Cache[tuple[Any, ...], tuple[bytes, tuple[bytes, ...]]] = _Cache(
             TAIL_CACHE_SIZE
         )
-        self._heads: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 
     def result_json(self, row: Mapping[str, Any]) -> bytes:
         try:
@@ -435,6 +437,7 @@ class FastScreener:
             list_sentences=tuple(_dumps(x) for x in engine._list_sentences(sets)),
             layout=tuple(layout),
             criteria_cache=_Cache(CRITERIA_CACHE_SIZE),
+            heads={},
         )
 
     def _graded(self, s: IndicatorSet) -> _Graded:
@@ -564,17 +567,18 @@ class FastScreener:
             purpose = engine._ordered(purpose, PALERMO_PURPOSES)
 
         child = uncertain or (age is not None and age < ADULT_AGE)
-        age_group: AgeGroup = "child" if child else "adult"
-        plan = self._plans.get((age_group, forms))
+        plan = self._plans[child].get(forms)
         if plan is None:
-            plan = self._plans[(age_group, forms)] = self._plan(age_group, forms)
-        age_basis = (
-            "presumed_child" if uncertain else "age_not_recorded" if age is None else "stated_age"
-        )
-        head_key = (age_basis, age is not None and age >= ADULT_AGE, uncertain, forms, self_identifies)
-        opening = self._heads.get(head_key)
+            plan = self._plans[child][forms] = self._plan("child" if child else "adult", forms)
+        # The opening fields, by (age basis, adult by stated age, self-identification).
+        basis = 0 if uncertain else 1 if age is None else 2
+        head_code = basis * 4 + (age is not None and age >= ADULT_AGE) * 2 + self_identifies
+        opening = plan.heads.get(head_code)
         if opening is None:
-            opening = self._heads[head_key] = _head(age_group, *head_key)
+            opening = plan.heads[head_code] = _head(
+                "child" if child else "adult", _AGE_BASES[basis], age is not None and age >= ADULT_AGE,
+                uncertain, forms, self_identifies,
+            )
         return self._assemble(
             plan, opening, observed, child, uncertain, self_identifies, act, means, purpose
         )
