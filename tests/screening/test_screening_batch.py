@@ -241,3 +241,27 @@ def test_cli_reads_standard_input(runner: CliRunner) -> None:
     result = runner.invoke(app, ["-"], input="age,forms,low_or_no_salary\n30,labour,x\n")
     assert result.exit_code == 0
     assert '"status":"potential_victim"' in result.output
+
+
+def test_progress_is_reported_per_written_chunk() -> None:
+    out, err = io.BytesIO(), io.BytesIO()
+    chunk = batch.WRITE_CHUNK_ROWS
+    seen: list[tuple[int, int]] = []
+    records = [(n, {"age": 30} if n % 10 else {"age": -1}) for n in range(1, 4 * chunk)]
+    summary = screen_records(
+        records, CATALOGUE, out, err, lambda s: seen.append((s.rows_ok, s.rows_rejected))
+    )
+    assert [ok for ok, _ in seen] == [chunk, 2 * chunk, 3 * chunk]
+    assert all(rejected > 0 for _, rejected in seen)  # rejected rows are counted as they go
+    assert summary.rows_ok > seen[-1][0]
+
+
+def test_progress_line_redraws_one_terminal_line(capsys) -> None:
+    from palermo.screening.cli import ProgressLine
+
+    line = ProgressLine(interval=0)
+    line(batch.BatchSummary(rows_ok=1234, rows_rejected=5))
+    assert capsys.readouterr().err == "\rscreened 1,239 rows (5 rejected) …"
+    quiet = ProgressLine(interval=3600)
+    quiet(batch.BatchSummary(rows_ok=1))
+    assert capsys.readouterr().err == ""

@@ -11,16 +11,34 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated
 
 import typer
 
-from palermo.screening.batch import BatchInputError, screen_lines
+from palermo.screening.batch import BatchInputError, BatchSummary, screen_lines
 from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
 
 app = typer.Typer(help="Identification screening.", no_args_is_help=True, add_completion=False)
+
+
+class ProgressLine:
+    """``screened N rows …`` on one terminal line, redrawn at most twice a second."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.next_at = time.monotonic() + interval
+
+    def __call__(self, summary: BatchSummary) -> None:
+        now = time.monotonic()
+        if now >= self.next_at:
+            self.next_at = now + self.interval
+            typer.echo(
+                f"\rscreened {summary.rows_total:,} rows ({summary.rows_rejected:,} rejected) …",
+                err=True, nl=False,
+            )
 
 
 class FileFormat(StrEnum):
@@ -87,9 +105,13 @@ def screen(
         except OSError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
+        # Progress on a terminal only, and only when rejected rows are not going to that
+        # same terminal (they would interleave with it).
+        show_progress = errors is not None and sys.stderr.isatty()
         try:
             summary = screen_lines(
-                source, catalogue, out, err, input_format=format.value, name=name
+                source, catalogue, out, err, input_format=format.value, name=name,
+                progress=ProgressLine() if show_progress else None,
             )
         except BatchInputError as exc:
             typer.echo(f"error: {file}: {exc}", err=True)
@@ -99,6 +121,8 @@ def screen(
             raise typer.Exit(2) from exc
         out.flush()
         err.flush()
+    if show_progress:
+        typer.echo("\r\033[K", err=True, nl=False)  # clear the progress line
     typer.echo(summary.line(), err=True)
     if summary.rows_rejected:
         raise typer.Exit(1)
