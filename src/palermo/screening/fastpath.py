@@ -53,7 +53,7 @@ _ACTS = frozenset(PALERMO_ACTS)
 _MEANS = frozenset(PALERMO_MEANS)
 _PURPOSES = frozenset(PALERMO_PURPOSES)
 _PRESENT = engine._PRESENT_AS_IS  # exact spellings: "x", "1", "yes", "true", a source
-_ABSENT = frozenset({"0", "no", "false", ""})
+_ABSENT = engine.FALSY  # exact spellings of "not observed": "", "0", "no", "false"
 _AGE_BASES = ("presumed_child", "age_not_recorded", "stated_age")
 
 # Cache sizes (entries). Each cache keeps two generations: when the current one is full
@@ -111,8 +111,8 @@ class _Cache(Generic[K, V]):
 # 3i..3i+2 with its source code (0 = absent). A signature and the dimension's id make
 # an int key, cheap to hash, for the cache of the dimension's JSON and sentence.
 
-SOURCE_CODE: Mapping[str | None, int] = {None: 1, "observed": 2, "self_reported": 3, "document": 4}
-_CODE_SOURCE: tuple[str | None, ...] = (None, None, "observed", "self_reported", "document")
+_CODE_SOURCE: tuple[str | None, ...] = (None, None, *engine.INDICATOR_SOURCES)  # 0: absent
+_SOURCE_CODE: Mapping[str | None, int] = {s: n for n, s in enumerate(_CODE_SOURCE) if n}
 _BITS = 3
 _UID_BITS = 12
 
@@ -348,7 +348,6 @@ class _Graded:
 class _Plan:
     """Everything fixed for one (age group, forms): built once per combination."""
 
-    keys: frozenset[str]
     graded: tuple[_Graded, ...]
     slots: int
     # indicator key -> ((slot, bit shift), ...) in the graded lists (criteria-only: ())
@@ -428,7 +427,6 @@ class FastScreener:
             for key in (*(i.key for i in s.indicators), *(k for c in s.criteria for k in c.also_met_by))
         )
         return _Plan(
-            keys=selection.keys,
             graded=tuple(graded),
             slots=slots,
             where={k: tuple(v) for k, v in where.items()},
@@ -622,7 +620,7 @@ class FastScreener:
         explanation = [opening[1], *plan.list_sentences]
         sigs = [0] * plan.slots
         where = plan.where
-        codes = SOURCE_CODE
+        codes = _SOURCE_CODE
         try:
             for key, source in observed.items():
                 code = codes[source]
