@@ -132,3 +132,24 @@ def test_category_table_refuses_bad_data(tmp_path):
     )
     with pytest.raises(ValueError, match="defined twice"):
         load_category_table(dup)
+
+
+@pytest.mark.parametrize("text", ["no 5", "No. 5", "num 5", "number 5", "nr 5", "broj 5"])
+def test_house_number_words_share_one_token(text):
+    """Regression: YAML read the bare key `no` as a boolean, so "num 5" became
+    "False 5" (and "false 5" on a second pass) instead of matching "no 5"."""
+    assert normalise_address(text) == "no 5"
+
+
+def test_address_table_refuses_tokens_that_are_not_text(monkeypatch):
+    from palermo.investigate import normalise
+
+    monkeypatch.setattr(
+        normalise, "_load_data", lambda name: {"canonical": {False: ["number", False]}}
+    )
+    normalise._address_table.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="must be text"):
+            normalise._address_table()
+    finally:
+        normalise._address_table.cache_clear()

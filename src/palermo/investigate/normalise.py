@@ -192,8 +192,15 @@ def _address_table() -> dict[str, str]:
     data = _load_data("address_abbreviations.yaml")
     table: dict[str, str] = {}
     for canonical, variants in data["canonical"].items():
+        # YAML reads a bare no/yes/on/off as a boolean: "no" (number) once became
+        # "False", and addresses with "num" stopped matching those with "no".
+        if not isinstance(canonical, str) or not all(isinstance(v, str) for v in variants):
+            raise ValueError(
+                f"address_abbreviations.yaml: {canonical!r}: every token must be text "
+                "(quote words such as \"no\" that YAML reads as true/false)"
+            )
         for variant in variants:
-            key = str(variant).replace(".", "")
+            key = variant.replace(".", "")
             if key in table and table[key] != canonical:
                 raise ValueError(f"address token {key!r} mapped twice")
             table[key] = str(canonical)
