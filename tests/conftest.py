@@ -5,8 +5,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("PALERMO_TESTING", "1")
+
+# Property tests: on CI the same examples every run, with no time limit per example, so
+# a landing never depends on luck or on the machine's load; on a developer's machine
+# each run explores new examples (that is how the address normaliser's YAML-boolean bug
+# was found). Set HYPOTHESIS_PROFILE=ci to reproduce CI's run locally.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture
