@@ -52,8 +52,15 @@ _BOOL_FIELDS = frozenset({"age_uncertain_may_be_child", "self_identifies_as_vict
 _ACTS = frozenset(PALERMO_ACTS)
 _MEANS = frozenset(PALERMO_MEANS)
 _PURPOSES = frozenset(PALERMO_PURPOSES)
-_PRESENT = engine._PRESENT_AS_IS  # exact spellings: "x", "1", "yes", "true", a source
-_ABSENT = engine.FALSY  # exact spellings of "not observed": "", "0", "no", "false"
+# Exact spellings of an indicator cell: present ("x", "1", "yes", "true" -> no source, or a
+# source name) or absent ("", "0", "no", "false" -> _SKIP). Anything else (" Yes") goes
+# to the reference path, which is lenient about case and spaces.
+_SKIP = object()
+_BAD = object()
+_SPELLINGS: Mapping[str, object] = {
+    **dict.fromkeys(engine.FALSY, _SKIP),
+    **engine._PRESENT_AS_IS,
+}
 _AGE_BASES = ("presumed_child", "age_not_recorded", "stated_age")
 
 # Cache sizes (entries). Each cache keeps two generations: when the current one is full
@@ -491,18 +498,18 @@ class FastScreener:
         act: tuple[str, ...] = ()
         means: tuple[str, ...] = ()
         purpose: tuple[str, ...] = ()
-        observed: dict[str, str | None] = {}
+        observed: dict[str, Any] = {}
+        nested: object = None
         known = self._known
-        present = _PRESENT
+        spellings = _SPELLINGS
         errors: list[FieldError] = []
         for name, value in row.items():
             if name in known:
                 if value.__class__ is str:
-                    if value in present:
-                        source = present[value]
-                    elif value in _ABSENT:
+                    source = spellings.get(value, _BAD)
+                    if source is _SKIP:
                         continue
-                    else:
+                    if source is _BAD:
                         raise _Unusual
                 elif value is True:
                     source = None
@@ -510,9 +517,7 @@ class FastScreener:
                     continue
                 else:
                     raise _Unusual
-                if name in observed and observed[name] != source:
-                    raise _Unusual
-                observed[name] = source
+                observed[name] = source  # row keys are unique: no duplicate here
             elif name == "ref":
                 continue
             elif name == "age":
@@ -545,9 +550,11 @@ class FastScreener:
                 else:
                     uncertain = flag
             elif name == "indicators":
-                self._indicators_field(value, observed)
+                nested = value  # after the flat keys, so that it can check for repeats
             else:
                 raise _Unusual
+        if nested is not None:
+            self._indicators_field(nested, observed)
         if errors or (age is not None and not 0 <= age <= MAX_AGE):
             raise _Unusual
         if observed and not forms:
@@ -595,14 +602,18 @@ class FastScreener:
                 raise _Unusual
             if v is True:
                 source = None
-            elif v.__class__ is str and v in _PRESENT:
-                source = _PRESENT[v]
-            elif v is None or v is False or (v.__class__ is str and v in _ABSENT):
+            elif v.__class__ is str:
+                source = _SPELLINGS.get(v, _BAD)
+                if source is _SKIP:
+                    continue
+                if source is _BAD:
+                    raise _Unusual
+            elif v is None or v is False:
                 continue
             else:
                 raise _Unusual
             if key in observed and observed[key] != source:
-                raise _Unusual
+                raise _Unusual  # also given flat, or twice, with another source
             observed[key] = source
 
     def _assemble(  # noqa: C901, PLR0912, PLR0913
