@@ -175,3 +175,117 @@ def test_cached_fragments_do_not_hold_orjson_buffers() -> None:
 
     fragment = fastpath._dumps({"key": "k", "positive": True})
     assert sys.getsizeof(fragment) < 200
+
+
+def _dimension_groups(group: str, forms: tuple[str, ...]) -> list[list[str]]:
+    """Keys of each dimension (graded lists) and of each criterion with its also_met_by
+    keys (criteria lists) for one selection."""
+    out: list[list[str]] = []
+    for s in CATALOGUE.select(group, forms).sets:
+        if s.kind == "indicators":
+            for d in s.dimensions:
+                out.append([i.key for i in s.indicators if i.dimension == d.key])
+        else:
+            for c in s.criteria:
+                out.append([*(i.key for i in s.indicators if i.criterion == c.key), *c.also_met_by])
+    return out
+
+
+def test_many_indicators_in_one_dimension_across_shared_lists(monkeypatch) -> None:
+    """Whole dimensions and criteria with mixed sources, for every forms combination,
+    adults, children and presumed children of 18+, keys shared by several lists (labour
+    and sexual, criteria also_met_by); one screener with tiny caches so plans sharing a
+    graded list interleave and evict each other, then the same rows again (warm)."""
+    import itertools
+
+    for name in (
+        "DIMENSION_CACHE_SIZE", "KEYSET_CACHE_SIZE", "CRITERIA_CACHE_SIZE",
+        "PALERMO_CACHE_SIZE", "VERDICT_CACHE_SIZE", "TAIL_CACHE_SIZE",
+    ):
+        monkeypatch.setattr(fastpath, name, 3)
+    rng = random.Random(41)
+    sources = ["x", "observed", "self_reported", "document", True]
+    people = [({"age": 30}, "adult"), ({"age": "9"}, "child"),
+              ({"age": 40, "age_uncertain_may_be_child": "yes"}, "child")]
+    rows = []
+    for r in (1, 2, 3):
+        for forms in itertools.combinations(CATALOGUE.forms, r):
+            for person, group in people:
+                for keys in _dimension_groups(group, forms):
+                    picked = rng.sample(keys, rng.randint(1, len(keys)))
+                    row = {**person, "forms": "|".join(reversed(forms)),
+                           **{k: rng.choice(sources) for k in picked}}
+                    if rng.random() < 0.3:
+                        row.update(act="harbouring", purpose=["servitude"])
+                    rows.append(row)
+    screener = FastScreener(CATALOGUE)
+    rng.shuffle(rows)
+    for row in rows + rows:
+        assert_same(row, screener)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        # the same indicator flat and nested, in compatible spellings: one fact
+        {"forms": "labour", "excessive_working_hours": "x", "indicators": ["excessive_working_hours"]},
+        {"forms": "labour", "excessive_working_hours": "observed",
+         "indicators": {"excessive_working_hours": "no"}},
+        {"forms": "labour", "excessive_working_hours": "", "indicators": {"excessive_working_hours": True}},
+        {"forms": "labour", "indicators": ["excessive_working_hours", "excessive_working_hours"]},
+        {"forms": "labour", "indicators": {"excessive_working_hours": "1"}, "excessive_working_hours": "true"},
+        # ... and in conflicting ones: an error
+        {"forms": "labour", "excessive_working_hours": "document", "indicators": ["excessive_working_hours"]},
+        {"forms": "labour", "indicators": {"excessive_working_hours": "observed"},
+         "excessive_working_hours": "self_reported"},
+        # absent spellings for keys outside the person's lists (or unknown, nested): no error
+        {"age": 30, "forms": "labour", "no_social_protection": "no", "ds_no_phone": ""},
+        {"forms": "sexual", "indicators": {"not_a_key": "no", "ds_no_phone": False}},
+        {"age": 10, "forms": "labour", "no_social_protection": "x"},  # adult-only key: error
+        # criteria-only keys, with and without the graded keys that also meet a criterion
+        {"age": 50, "forms": "domestic_servitude", "ds_no_wages": "x", "ds_no_rest": "document",
+         "ds_humiliation": "self_reported"},
+        {"age": "5", "forms": ["domestic_servitude", "labour"], "ds_no_wages": "x",
+         "excessive_working_hours": "observed", "coerced_violence_on_victim": "1"},
+        {"forms": "domestic_servitude;sexual", "ds_no_wages": "x", "bad_living_conditions": "x",
+         "coerced_documents_confiscated": "document", "act": "transfer", "means": "fraud"},
+    ],
+)
+def test_repeated_and_cross_list_indicators_match_the_reference(row) -> None:
+    screener = FastScreener(CATALOGUE)
+    assert_same(row, screener)
+    assert_same(row, screener)  # warm caches
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"forms": " labour | sexual ,labour;", "act": "recruitment,transfer,recruitment",
+         "means": ["fraud", " deception ", "fraud"], "purpose": "servitude"},
+        {"forms": [" domestic_servitude "], "act": [], "means": "", "purpose": None},
+        {"forms": ["labour", ""]},
+        {"forms": "labour", "act": "Recruitment"},
+        {"forms": "labour", "act": [" receipt"], "means": "bribery"},
+        {"age": "007", "forms": "labour"},
+        {"age": "120"},
+        {"age": "121"},
+        {"age": " 18 ", "forms": "labour"},
+        {"age": 17.0, "forms": "sexual"},
+        {"age": "-0"},
+        {"age": False},
+        {"age": None, "age_uncertain_may_be_child": " YES "},
+        {"age": 18, "age_uncertain_may_be_child": 1, "self_identifies_as_victim": "0"},
+        {"age": 18, "age_uncertain_may_be_child": 2},
+        {"self_identifies_as_victim": "x", "act": "harbouring"},
+        {"forms": "labour", "indicators": ""},
+        {"forms": "labour", "indicators": None, "excessive_working_hours": 1},
+        {"forms": "labour", "indicators": ("excessive_working_hours",)},
+    ],
+)
+def test_list_age_and_flag_spellings_match_the_reference(row) -> None:
+    assert_same(row)
+
+
+@pytest.mark.parametrize("row", [None, [], "age=30", 42, [("age", 30)]])
+def test_a_row_that_is_not_an_object_gets_the_reference_error(row) -> None:
+    assert_same(row)

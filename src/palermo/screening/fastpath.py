@@ -68,7 +68,7 @@ _AGE_BASES = ("presumed_child", "age_not_recorded", "stated_age")
 # whatever is still in use survives (it is copied forward on its next use).
 DIMENSION_CACHE_SIZE = 131072  # a dimension's JSON, by indicators present and sources
 KEYSET_CACHE_SIZE = 8192  # a dimension's finding and sentence, by indicators present
-CRITERIA_CACHE_SIZE = 4096  # a criteria list's JSON, by the indicators it reads
+CRITERIA_CACHE_SIZE = 4096  # a criteria list's JSON, by the indicators it reads (per plan)
 PALERMO_CACHE_SIZE = 16384  # the Palermo finding, by elements recorded and facts
 VERDICT_CACHE_SIZE = 4096  # what follows from the lists' outcomes together
 TAIL_CACHE_SIZE = 8192  # status, rules, next steps and closing sentences
@@ -401,6 +401,8 @@ class FastScreener:
 
     def result_json(self, row: Mapping[str, Any]) -> bytes:
         try:
+            if row.__class__ is not dict and not isinstance(row, Mapping):
+                raise _Unusual  # the reference path words the error
             return self._fast(row)
         except _Unusual:
             return orjson.dumps(screen_mapping(row, self.catalogue))
@@ -664,6 +666,8 @@ class FastScreener:
             if dims is None:
                 sets_json.append(graded.empty_json)
                 results.append(graded.empty_result)
+                if graded.empty_result.sentence is not None:  # (none in the built-in lists)
+                    explanation.append(graded.empty_result.sentence)
                 continue
             result = graded.results.get(mask)
             if result is None:
