@@ -241,3 +241,18 @@ def test_interface_is_translatable(client, demo_world):
     assert "Se connecter à Palermo" in html and 'lang="fr"' in html
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Sign in to Palermo" in html
+
+
+def test_audit_export_does_not_carry_spreadsheet_formulas(client, login_as):
+    """A username typed at the login form lands in the audit trail; exported, it must
+    open as text, not as a live formula (CSV injection)."""
+    import csv
+    import io
+
+    attack = '=HYPERLINK("http://example.invalid","open me")'
+    client.post("/accounts/login/", {"username": attack, "password": "wrong"})
+    export = login_as("coordinator").get(reverse("audit_export"), {"action": "login_failed"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    usernames = [r["actor_username"] for r in rows]
+    assert "'" + attack in usernames
+    assert not any(u.startswith(("=", "+", "-", "@")) for u in usernames)

@@ -20,6 +20,7 @@ from palermo.core.middleware import SESSION_ORG_KEY
 from palermo.core.models import PersonalAccessToken
 from palermo.core.policy import Perm, authenticated, has_perm, public, requires
 from palermo.core.selectors import AuditFilter, audit_entries_visible_to
+from palermo.core.spreadsheet import spreadsheet_safe
 
 # --- sign-in and passwords (Django's views, marked with their policy) ----------
 
@@ -139,7 +140,11 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(header)
         for e in qs.order_by("seq").iterator(chunk_size=2000):
-            yield writer.writerow([getattr(e, h) if h != "at" else e.at.isoformat() for h in header])
+            # Usernames tried at the login form and typed reasons are in here: no cell
+            # may run as a spreadsheet formula when a co-ordinator opens the file.
+            yield writer.writerow(
+                [spreadsheet_safe(getattr(e, h)) if h != "at" else e.at.isoformat() for h in header]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="palermo-audit.csv"'
