@@ -46,8 +46,9 @@ AlertKey = Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{1,64}$", descr
 
 
 def _with_errors(ok: Any) -> dict[int, Any]:
-    """The standard error answers, and 503 when another process holds the workspace file."""
-    return {**with_errors(ok), 503: ErrorOut}
+    """The standard error answers, 409 for a change to a closed investigation, and 503
+    when another process holds the workspace file."""
+    return {**with_errors(ok), 409: ErrorOut, 503: ErrorOut}
 
 
 def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,6 +63,8 @@ def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise HttpError(403, str(exc)) from exc
         except services.WorkspaceBusy as exc:
             raise HttpError(503, str(exc)) from exc
+        except services.InvestigationClosed as exc:
+            raise HttpError(409, str(exc)) from exc
 
     return wrapper
 
@@ -83,6 +86,8 @@ class InvestigationOut(Schema):
     reference: str
     title: str
     status: str
+    closure_reason: str  # empty while open
+    closed_at: dt.datetime | None
     organisation: OrgRef
     created_at: dt.datetime
 
@@ -115,6 +120,12 @@ class MemberIn(Schema):
     model_config = {"extra": "forbid"}
 
     organisation: Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+class CloseIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    reason: Literal["referred_to_prosecution", "no_further_action", "merged", "concluded"]
 
 
 class CaseLinkIn(Schema):
@@ -215,6 +226,7 @@ class DecisionOut(Schema):
 
 def _out(inv: Investigation) -> dict[str, Any]:
     return {"reference": inv.reference, "title": inv.title, "status": inv.status,
+            "closure_reason": inv.closure_reason, "closed_at": inv.closed_at,
             "organisation": {"id": inv.organisation_id, "name": inv.organisation.name}, "created_at": inv.created_at}
 
 
@@ -267,6 +279,28 @@ def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
 @api_requires(Perm.INVESTIGATE)
 def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
     return _detail_out(_inv(request, ref))
+
+
+@router.post("/{ref}/close", response=_with_errors(InvestigationDetailOut),
+             summary="Close the investigation (owner only): read-only until reopened")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any:
+    inv = _inv(request, ref, "close")
+    inv = services.investigation_close(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                       investigation=inv, reason=payload.reason)
+    return _detail_out(inv)
+
+
+@router.post("/{ref}/reopen", response=_with_errors(InvestigationDetailOut),
+             summary="Reopen a closed investigation (owner only)")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "reopen")
+    inv = services.investigation_reopen(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                        investigation=inv)
+    return _detail_out(inv)
 
 
 @router.post("/{ref}/members", response=_with_errors(InvestigationDetailOut),

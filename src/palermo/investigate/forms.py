@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Organisation
+from palermo.investigate.models import ClosureReason
 from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
 
 
@@ -43,6 +44,14 @@ class UploadForm(forms.Form):
     def __init__(self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices])
+    confirm = forms.BooleanField(
+        label=_("I understand that nothing in the investigation can be changed once it is closed, "
+                "until it is reopened."),
+    )
 
 
 class DecisionForm(forms.Form):

@@ -35,11 +35,26 @@ class InvestigationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ClosureReason(models.TextChoices):
+    """Why an investigation was closed: a choice, not free text, so that it can be
+    shown to every member organisation and kept in the audit trail."""
+
+    REFERRED_TO_PROSECUTION = "referred_to_prosecution", _("Referred to the prosecution")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action (insufficient evidence)")
+    MERGED = "merged", _("Merged into another investigation")
+    CONCLUDED = "concluded", _("Concluded")
+
+
 class Investigation(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # INV-2026-0001: pseudonymous
     title = models.CharField(max_length=200)
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=InvestigationStatus.choices, default=InvestigationStatus.OPEN)
+    # Set while closed (a closed investigation is read-only until its owner reopens it).
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
     workspace_file = models.CharField(max_length=200)  # relative to workspace_root()
     # offender/victim account keys and reference wage of the last proceeds estimate (used by the pack)
     proceeds_settings = models.JSONField(default=dict, blank=True)

@@ -37,10 +37,12 @@ from palermo.investigate.ingest import ImportReport
 from palermo.investigate.models import (
     INVESTIGATING_TYPES,
     AlertDecision,
+    ClosureReason,
     Investigation,
     InvestigationCase,
     InvestigationMember,
     InvestigationParty,
+    InvestigationStatus,
     MappingProfile,
     MatchJudgement,
     StatementFile,
@@ -65,6 +67,17 @@ MEMORY_LIMIT = "2GB"
 
 class NotAllowed(Exception):
     """The actor may not do this (answered 403 with the message)."""
+
+
+class InvestigationClosed(Exception):
+    """A change to a closed investigation (answered 409 with the message): it is
+    read-only until its owner reopens it."""
+
+    def __init__(self, investigation: Investigation) -> None:
+        super().__init__(
+            f"{investigation.reference} is closed, so nothing in it can be changed; "
+            "the owning organisation can reopen it."
+        )
 
 
 class WorkspaceBusy(Exception):
@@ -156,6 +169,15 @@ def _require_access(actor: User, organisation: Organisation | None, inv: Investi
     return org
 
 
+def _require_open(actor: User, organisation: Organisation | None, inv: Investigation) -> Organisation:
+    """Access, and the investigation open: every service that changes an investigation
+    starts here (reading, downloading the evidence pack and exporting stay possible)."""
+    org = _require_access(actor, organisation, inv)
+    if inv.status == InvestigationStatus.CLOSED:
+        raise InvestigationClosed(inv)
+    return org
+
+
 def _audit(inv: Investigation, actor: User | None, organisation: Organisation | None, what: str,
            action: str = "update", outcome: str = "ok", **details: Any) -> None:
     audit.record(action=action, actor=actor, organisation=organisation, object_type="investigation",
@@ -224,6 +246,42 @@ def investigation_create(*, actor: User, organisation: Organisation | None, titl
     raise InvalidInput(FieldError("", "Could not allocate a reference; try again."))
 
 
+def investigation_close(*, actor: User, organisation: Organisation | None, investigation: Investigation,
+                        reason: Any) -> Investigation:
+    """Close an investigation (its owner only): from then on it is read-only for every
+    member organisation, and the evidence pack and exports stay available."""
+    org = _require_access(actor, organisation, investigation)
+    if not selectors.is_owner(org, investigation):
+        raise NotAllowed("Only the owning organisation closes an investigation.")
+    if reason not in ClosureReason.values:
+        raise InvalidInput(FieldError("reason", "Choose why the investigation is closed."))
+    with transaction.atomic():
+        # Conditional update: two people closing at once record one closure.
+        closed = Investigation.objects.filter(pk=investigation.pk, status=InvestigationStatus.OPEN).update(
+            status=InvestigationStatus.CLOSED, closure_reason=reason, closed_at=timezone.now(), closed_by=actor)
+        if not closed:  # closed already (perhaps a moment ago, by a colleague)
+            raise InvestigationClosed(investigation)
+        _audit(investigation, actor, org, "close", reason=reason)
+    investigation.refresh_from_db()
+    return investigation
+
+
+def investigation_reopen(*, actor: User, organisation: Organisation | None,
+                         investigation: Investigation) -> Investigation:
+    """Reopen a closed investigation (its owner only)."""
+    org = _require_access(actor, organisation, investigation)
+    if not selectors.is_owner(org, investigation):
+        raise NotAllowed("Only the owning organisation reopens an investigation.")
+    with transaction.atomic():
+        reopened = Investigation.objects.filter(pk=investigation.pk, status=InvestigationStatus.CLOSED).update(
+            status=InvestigationStatus.OPEN, closure_reason="", closed_at=None, closed_by=None)
+        if not reopened:
+            raise InvalidInput(FieldError("", f"{investigation.reference} is open already."))
+        _audit(investigation, actor, org, "reopen")
+    investigation.refresh_from_db()
+    return investigation
+
+
 def _case_for_link(actor: User, organisation: Organisation, ref: Any, errors: list[FieldError],
                    field: str = "cases") -> Any:
     from django.http import Http404
@@ -240,7 +298,7 @@ def _case_for_link(actor: User, organisation: Organisation, ref: Any, errors: li
 def member_add(*, actor: User, organisation: Organisation | None, investigation: Investigation,
                member: Organisation) -> InvestigationMember:
     """Give another organisation access (the owning organisation decides)."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     if not selectors.is_owner(org, investigation):
         raise NotAllowed("Only the owning organisation adds members.")
     if member.pk == investigation.organisation_id:
@@ -264,7 +322,7 @@ def member_add(*, actor: User, organisation: Organisation | None, investigation:
 def case_link(*, actor: User, organisation: Organisation | None, investigation: Investigation,
               case_ref: Any) -> InvestigationCase:
     """Link an NRM case the actor may see."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     case = _case_for_link(actor, org, case_ref, errors, field="case")
     if errors:
@@ -342,7 +400,7 @@ def statement_import(*, actor: User, organisation: Organisation | None, investig
     ``upload`` is read in chunks to a file on disk (big statements never sit in memory).
     A rejected file changes nothing and its report lists every row error.
     """
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     if kind not in STATEMENT_KINDS:
         errors.append(FieldError("kind", "CSV, camt.053 or AMLSim."))
@@ -394,7 +452,7 @@ def statement_import(*, actor: User, organisation: Organisation | None, investig
 
 def rules_run(*, actor: User, organisation: Organisation | None, investigation: Investigation) -> RuleRunReport:
     """Run the red-flag rule pack; decided alerts are not raised again, skipped rules are reported."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     with open_workspace(investigation) as ws:
         report = ws.run_rules()
     _audit(investigation, actor, org, "rules_run", run=report.run_id, alerts=len(report.alerts),
@@ -455,7 +513,7 @@ def last_skipped(investigation: Investigation) -> list[dict[str, Any]]:
 def alert_decide(*, actor: User, organisation: Organisation | None, investigation: Investigation,
                  alert_key: str, decision: str, note: Any = "") -> AlertDecision:
     """Confirm or dismiss an alert; it is not raised again on a re-run (unless new transactions join it)."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     if decision not in {"confirmed", "dismissed"}:
         errors.append(FieldError("decision", "Confirm or dismiss."))
@@ -495,7 +553,7 @@ def party_add(*, actor: User, organisation: Organisation | None, investigation: 
               schema: str = "Person", name: Any, iban: Any = "", phone: Any = "", email: Any = "",
               address: Any = "", role: str = "other", record_ref: str = "") -> InvestigationParty:
     """Add a person or company known from case work, to be matched against the statements."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     if schema not in {"Person", "Company"}:
         errors.append(FieldError("schema", "Person or company."))
@@ -577,7 +635,7 @@ def parties_from_cases(*, actor: User, organisation: Organisation | None,
     Already added records are not added twice."""
     from palermo.cases import selectors as case_selectors
 
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     have = {(p.record_ref, p.name, p.role) for p in investigation.parties.all()}
     added = 0
     withheld: list[str] = []
@@ -625,7 +683,7 @@ def match_proposals(investigation: Investigation) -> list[MatchProposal]:
 def match_judge(*, actor: User, organisation: Organisation | None, investigation: Investigation,
                 left: str, right: str, decision: str, note: Any = "") -> Judgement:
     """Record 'same' or 'different' for a proposed pair; it is never proposed again and re-applies."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     if decision not in {"same", "different"}:
         errors.append(FieldError("decision", "Same or different."))
@@ -705,7 +763,7 @@ def proceeds_estimate(*, actor: User, organisation: Organisation | None, investi
                       offenders: Sequence[str], victims: Sequence[str] = (), reference_wage: Any = None,
                       save: bool = True) -> ProceedsEstimate:
     """The two totals (confiscation, compensation) with their methods; the choice is kept for the pack."""
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
     wage = _wage(reference_wage, errors)
     offenders = [str(o) for o in offenders]
@@ -759,7 +817,7 @@ def proceeds_attach(*, actor: User, organisation: Organisation | None, investiga
     from palermo.cases import selectors as case_selectors
     from palermo.cases import services as case_services
 
-    org = _require_access(actor, organisation, investigation)
+    org = _require_open(actor, organisation, investigation)
     if total not in {"confiscation", "compensation"}:
         raise InvalidInput(FieldError("total", "The confiscation or the compensation total."))
     link = InvestigationCase.objects.filter(

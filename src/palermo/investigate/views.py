@@ -30,13 +30,20 @@ from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.investigate import forms, selectors, services
 from palermo.investigate.evidence import network_svg
-from palermo.investigate.models import INVESTIGATING_TYPES, Investigation, MappingProfile
+from palermo.investigate.models import (
+    INVESTIGATING_TYPES,
+    Investigation,
+    InvestigationStatus,
+    MappingProfile,
+)
 
 PAGE_SIZE = 25
 
 
 def _busy(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A workspace held by another process: say so (503) instead of failing."""
+    """A workspace held by another process: say so (503) instead of failing. A change to
+    a closed investigation: back to its page with the reason (every write service
+    refuses it, so no view needs its own check)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -44,6 +51,9 @@ def _busy(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return view(request, *args, **kwargs)
         except services.WorkspaceBusy as exc:
             return render(request, "investigate/busy.html", {"message": str(exc)}, status=503)
+        except services.InvestigationClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("investigate:detail", kwargs["reference"])
 
     return wrapper
 
@@ -135,6 +145,8 @@ def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms
         "party_form": forms_.get("party_form") or forms.PartyForm(),
         "member_form": forms_.get("member_form") or forms.MemberForm(organisation=org),
         "case_form": forms_.get("case_form") or forms.CaseLinkForm(),
+        "close_form": forms_.get("close_form") or forms.CloseForm(),
+        "closed": inv.status == InvestigationStatus.CLOSED,
     }
     return render(request, "investigate/detail.html", ctx, status=status)
 
@@ -279,6 +291,44 @@ def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
+def investigation_close(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "close")
+    form = forms.CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.investigation_close(actor=actor, organisation=org, investigation=inv,
+                                         reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except services.NotAllowed:
+            return _refused(request, inv)
+        else:
+            messages.success(request, _("Investigation closed: it is now read-only."))
+            return redirect(_url(inv))
+    return _detail(request, inv, status=422, close_form=form)
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
+def investigation_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    actor, org = _who(request)
+    inv = _inv(request, reference, "reopen")
+    try:
+        services.investigation_reopen(actor=actor, organisation=org, investigation=inv)
+    except InvalidInput as exc:
+        messages.error(request, "; ".join(e.message for e in exc.errors))
+    except services.NotAllowed:
+        return _refused(request, inv)
+    else:
+        messages.success(request, _("Investigation reopened."))
+    return redirect(_url(inv))
+
+
+@requires(Perm.INVESTIGATE)
+@_busy
+@require_POST
 def member_add(request: HttpRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "member_add")
@@ -379,6 +429,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "investigate/proceeds.html", {
         "inv": inv, "form": form, "estimate": estimate,
         "attach_form": forms.AttachForm(cases=cases) if cases else None,
+        "closed": inv.status == InvestigationStatus.CLOSED,
     })
 
 
