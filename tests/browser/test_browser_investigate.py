@@ -91,3 +91,29 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(p
     path = download.value.path()
     html = open(path, encoding="utf-8").read()
     assert "THB-LAB-WAGE-KICKBACK" in html and "SHA-256" in html.upper()
+
+
+def test_owner_closes_the_investigation_it_turns_read_only_and_reopens(page, demo_users):
+    sign_in(page, "police")
+    page.get_by_role("link", name="Investigations").first.click()
+    page.get_by_role("link", name="Open an investigation").click()
+    page.get_by_label("Title").fill("Operation Closing Time")
+    page.get_by_role("button", name="Open").click()
+    expect(page.get_by_role("button", name="Run red flags")).to_be_visible()
+
+    close = page.locator("#close form")
+    close.get_by_role("button", name="Close the investigation").click()  # no reason, no confirmation
+    expect(close.get_by_text("This field is required.").first).to_be_visible()
+    page.locator("#close form").get_by_label("Reason for closing").select_option("referred_to_prosecution")
+    page.locator("#close form").get_by_label(re.compile("I understand")).check()
+    page.locator("#close form").get_by_role("button", name="Close the investigation").click()
+
+    expect(page.get_by_text("Investigation closed: it is now read-only.")).to_be_visible()
+    expect(page.get_by_text("Referred to the prosecution")).to_be_visible()
+    expect(page.get_by_role("button", name="Run red flags")).to_have_count(0)
+    expect(page.get_by_role("button", name="Import")).to_have_count(0)
+    expect(page.get_by_role("link", name="Evidence pack (HTML)")).to_be_visible()
+
+    page.get_by_role("button", name="Reopen the investigation").click()
+    expect(page.get_by_text("Investigation reopened.")).to_be_visible()
+    expect(page.get_by_role("button", name="Run red flags")).to_be_visible()
