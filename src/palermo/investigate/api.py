@@ -457,6 +457,73 @@ def match_judge(request: HttpRequest, ref: Ref, payload: JudgeIn) -> Any:
             "decided_by": j.decided_by, "decided_at": j.decided_at}
 
 
+class PartyIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    schema_: Literal["Person", "Company"] = Field("Person", alias="schema")
+    name: Text(200, 1)
+    role: Literal["victim", "suspect", "witness", "other"] = "other"
+    iban: Text(42) = ""
+    phone: Text(40) = ""
+    email: Text(200) = ""
+    address: Text(300) = ""
+
+
+class PartyOut(Schema):
+    party_id: str
+    schema_: str = Field(..., alias="schema")
+    name: str
+    role: str
+    iban: str
+    phone: str
+    email: str
+    address: str
+    record_ref: str
+
+
+class CaseImportOut(Schema):
+    added: int
+    withheld: list[str]
+
+
+def _party_out(p: Any) -> dict[str, Any]:
+    return {"party_id": p.party_id, "schema": p.schema, "name": p.name, "role": p.role, "iban": p.iban,
+            "phone": p.phone, "email": p.email, "address": p.address, "record_ref": p.record_ref}
+
+
+@router.get("/{ref}/parties", response=_with_errors(list[PartyOut]), by_alias=True,
+            summary="People and companies from case work, to match against the statements")
+@api_requires(Perm.INVESTIGATE)
+@paginate(PalermoPagination)
+@_errors
+def party_list(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "parties")  # audited read: names and contacts
+    return [_party_out(p) for p in inv.parties.all()]
+
+
+@router.post("/{ref}/parties", response=_with_errors({201: PartyOut}), by_alias=True,
+             summary="Add a person or company known from case work")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def party_add(request: HttpRequest, ref: Ref, payload: PartyIn) -> Any:
+    inv = _inv(request, ref, "party_add")
+    party = services.party_add(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
+                               schema=payload.schema_, name=payload.name, role=payload.role, iban=payload.iban,
+                               phone=payload.phone, email=payload.email, address=payload.address)
+    return Status(201, _party_out(party))
+
+
+@router.post("/{ref}/parties/from-cases", response=_with_errors(CaseImportOut),
+             summary="Add the people of the linked cases, as far as every sharing organisation may see them")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def parties_from_cases(request: HttpRequest, ref: Ref) -> Any:
+    inv = _inv(request, ref, "parties_from_cases")
+    result = services.parties_from_cases(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                         investigation=inv)
+    return {"added": result.added, "withheld": list(result.withheld)}
+
+
 class HubOut(Schema):
     account_key: str
     direction: str
