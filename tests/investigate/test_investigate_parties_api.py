@@ -91,3 +91,68 @@ def test_people_of_linked_cases_are_taken_over_through_the_api(client, api_token
     assert again.json()["added"] == 0  # idempotent
     victims = [p for p in client.get(f"{BASE}/{ref}/parties", **_h(police)).json()["items"] if p["role"] == "victim"]
     assert [(p["name"], p["record_ref"]) for p in victims] == [("Ana Example", case.reference)]
+
+
+# --- CSV mapping profiles ---------------------------------------------------------------------------
+
+DE_BANK = {
+    "encoding": "utf-8", "delimiter": ";", "header": True, "date_format": "%d.%m.%Y", "decimal": ",",
+    "thousands": ".", "amount_mode": "signed", "default_currency": "EUR",
+    "columns": {"booked_at": "Buchungstag", "amount": "Betrag", "counterparty_name": "Name",
+                "counterparty_account": "IBAN", "description": "Verwendungszweck"},
+}
+
+
+def test_profiles_list_packaged_and_saved_and_a_saved_one_imports(client, api_token):
+    police = api_token("police")
+    listed = client.get(f"{BASE}/profiles", **_h(police)).json()
+    assert "pkg:palermo-canonical" in {p["id"] for p in listed["items"]}
+    assert all(p["source"] == "packaged" and p["definition"] is None for p in listed["items"])
+    resp = _post(client, police, "profiles", {"slug": "riverside-bank", "label": "Riverside Bank export",
+                                              "definition": DE_BANK})
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["id"] == "org:riverside-bank"
+    saved = [p for p in client.get(f"{BASE}/profiles", **_h(police)).json()["items"] if p["source"] == "saved"]
+    assert [(p["id"], p["definition"]["delimiter"]) for p in saved] == [("org:riverside-bank", ";")]
+    assert AuditEntry.objects.filter(object_type="mapping_profile", object_ref="riverside-bank",
+                                     action="create").exists()
+    # another organisation does not see it
+    assert "org:riverside-bank" not in {p["id"] for p in client.get(f"{BASE}/profiles", **_h(api_token("fiu"))).json()["items"]}
+
+    # and a statement in that format imports with it
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ref = _create(client, police)
+    iban = str(IBAN.generate("DE", bank_code="37040044", account_code="1000061").compact)
+    own = str(IBAN.generate("DE", bank_code="37040044", account_code="1000062").compact)
+    data = ("Buchungstag;Betrag;Name;IBAN;Verwendungszweck\n"
+            f"01.03.2024;-600,00;Marko Horvat;{iban};Miete\n").encode()
+    upload = client.post(f"{BASE}/{ref}/statements",
+                         {"file": SimpleUploadedFile("konto.csv", data, content_type="text/csv"), "kind": "csv",
+                          "profile": "org:riverside-bank", "account": own}, **_h(police))
+    assert upload.status_code == 200, upload.content
+    assert upload.json()["rows_inserted"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"slug": "Bad Slug", "label": "x", "definition": DE_BANK}, "slug"),
+        ({"slug": "no-columns", "label": "x", "definition": {**DE_BANK, "columns": {}}}, "definition"),
+        ({"slug": "bad-mode", "label": "x", "definition": {**DE_BANK, "amount_mode": "sideways"}}, "definition"),
+        ({"slug": "x", "label": "x"}, "definition"),
+    ],
+)
+def test_a_bad_profile_is_refused_next_to_its_field_and_nothing_is_saved(client, api_token, body, field):
+    from palermo.investigate.models import MappingProfile
+
+    resp = _post(client, api_token("police"), "profiles", body)
+    assert resp.status_code == 422
+    assert field in {e["field"].split(".")[-1] for e in resp.json()["errors"]}, resp.json()
+    assert not MappingProfile.objects.exists()
+
+
+def test_profiles_need_the_investigator_role(client, api_token):
+    assert client.get(f"{BASE}/profiles", **_h(api_token("caseworker"))).status_code == 403
+    assert _post(client, api_token("caseworker"), "profiles",
+                 {"slug": "x", "label": "x", "definition": DE_BANK}).status_code == 403

@@ -275,6 +275,49 @@ def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
     return Status(201, _detail_out(inv))
 
 
+# --- CSV mapping profiles (before "/{ref}", whose pattern would otherwise take "/profiles") --------
+
+
+class ProfileOut(Schema):
+    id: str  # pkg:<id> or org:<slug>: the value the statement upload's "profile" takes
+    label: str
+    source: Literal["packaged", "saved"]
+    definition: dict[str, Any] | None  # a saved profile's mapping; packaged ones are in the code
+
+
+class ProfileIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    slug: Text(80, 1)
+    label: Text(200, 1)
+    definition: dict[str, Any]
+
+
+@router.get("/profiles", response=_with_errors(list[ProfileOut]),
+            summary="CSV mapping profiles: the packaged ones and my organisation's saved ones")
+@api_requires(Perm.INVESTIGATE)
+@paginate(PalermoPagination)
+def profile_list(request: HttpRequest) -> Any:
+    from palermo.investigate.models import MappingProfile
+    from palermo.investigate.profiles import packaged_profiles
+
+    out: list[dict[str, Any]] = [{"id": f"pkg:{p.id}", "label": p.label, "source": "packaged", "definition": None}
+                                 for p in packaged_profiles()]
+    out += [{"id": f"org:{m.slug}", "label": m.label, "source": "saved", "definition": m.definition}
+            for m in MappingProfile.objects.filter(organisation=request.organisation).order_by("slug")]  # type: ignore[attr-defined]
+    return out
+
+
+@router.post("/profiles", response=_with_errors(ProfileOut),
+             summary="Save (or replace) a CSV mapping profile for my organisation; validated first")
+@api_requires(Perm.INVESTIGATE)
+@_errors
+def profile_save(request: HttpRequest, payload: ProfileIn) -> Any:
+    m = services.mapping_profile_save(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                      slug=payload.slug, label=payload.label, definition=payload.definition)
+    return {"id": f"org:{m.slug}", "label": m.label, "source": "saved", "definition": m.definition}
+
+
 @router.get("/{ref}", response=_with_errors(InvestigationDetailOut), summary="An investigation")
 @api_requires(Perm.INVESTIGATE)
 def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
