@@ -14,6 +14,7 @@ importing this module stays free of Django)::
     palermo export stats OUT.csv
     palermo import htcds FILE --as coordinator [--dry-run]
     palermo import kobo FILE --as coordinator [--dry-run]
+    palermo import sweep [--hours 24]      # unconfirmed web uploads (cron)
 
 ``--as`` names the user the command acts for (their first organisation): an
 HTCDS export holds what that user may see, and an import is theirs in the
@@ -219,6 +220,17 @@ def import_htcds_command(
 ) -> None:
     """Import an HTCDS 2.0 file into cases: every row or none; report every rejected row."""
     _import("htcds", file, as_user, dry_run)
+
+
+@import_app.command("sweep")
+def import_sweep_command(
+    hours: Annotated[float, typer.Option("--hours", min=0, help="remove held uploads older than this")] = 24,
+) -> None:
+    """Remove import files uploaded in the web UI but never confirmed or cancelled (run daily from cron)."""
+    _django()
+    from palermo.stats import uploads
+
+    typer.echo(f"Removed {uploads.sweep(hours * 3600)} unconfirmed upload(s).")
 
 
 @import_app.command("kobo")

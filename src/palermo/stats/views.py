@@ -11,11 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,12 +26,11 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
-from palermo.stats import forms, selectors, services
+from palermo.stats import forms, selectors, services, uploads
 from palermo.stats.ctdc import write_ctdc_csv
 from palermo.stats.small_cells import DIMENSIONS
 
 SESSION_KEY = "stats_import"
-UPLOAD_MAX_AGE_S = 24 * 3600
 ALL_YEARS = "All years"
 TABLES = ("victims", *DIMENSIONS, services.FLOW)
 
@@ -262,28 +259,11 @@ def ctdc(request: HttpRequest) -> HttpResponse:
 # --- import: upload → preview → confirm -------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    d = Path(settings.VAR_DIR) / "stats-imports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def _sweep(directory: Path) -> None:
-    """Remove uploads never confirmed or cancelled (older than a day)."""
-    cutoff = time.time() - UPLOAD_MAX_AGE_S
-    for p in directory.glob("*.upload"):
-        try:
-            if p.stat().st_mtime < cutoff:
-                p.unlink()
-        except OSError:
-            pass
-
-
 def _pending(request: HttpRequest) -> tuple[dict[str, str], Path] | None:
     held = request.session.get(SESSION_KEY)
     if not isinstance(held, dict) or not str(held.get("token", "")).isalnum():
         return None
-    path = _upload_dir() / f"{held['token']}.upload"
+    path = uploads.upload_dir() / f"{held['token']}.upload"
     if not path.exists():
         return None
     return held, path
@@ -299,10 +279,10 @@ def _forget(request: HttpRequest) -> None:
 @requires(Perm.IMPORT_DATA)
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
+    uploads.sweep()  # files others never confirmed
     if request.method == "POST" and form.is_valid():
         _forget(request)
-        directory = _upload_dir()
-        _sweep(directory)
+        directory = uploads.upload_dir()
         token = secrets.token_hex(16)
         upload = form.cleaned_data["file"]
         with (directory / f"{token}.upload").open("wb") as fh:
