@@ -202,3 +202,19 @@ def test_api_close_reopen_and_409_while_closed(client, api_token, investigation)
 def test_api_reasons_are_the_models_reasons():
     literal = typing.get_type_hints(investigate_api.CloseIn)["reason"]
     assert set(typing.get_args(literal)) == set(ClosureReason.values)
+
+
+def test_lists_filter_by_status(client, api_token, investigation):
+    other = services.investigation_create(actor=investigation.created_by, organisation=investigation.organisation,
+                                          title="Operation Still Open")
+    _close(client, investigation)
+    listing = client.get(reverse("investigate:list"), {"status": "closed"}).content.decode()
+    assert investigation.reference in listing and other.reference not in listing
+    listing = client.get(reverse("investigate:list"), {"status": "open"}).content.decode()
+    assert other.reference in listing and investigation.reference not in listing
+    both = client.get(reverse("investigate:list")).content.decode()
+    assert investigation.reference in both and other.reference in both
+    police = api_token("police")
+    closed = client.get(BASE, {"status": "closed"}, **_h(police)).json()
+    assert [i["reference"] for i in closed["items"]] == [investigation.reference]
+    assert client.get(BASE, {"status": "shut"}, **_h(police)).status_code == 422

@@ -253,11 +253,12 @@ def _tx_out(t: dict[str, Any]) -> dict[str, Any]:
 @router.get("", response=_with_errors(list[InvestigationOut]), summary="Investigations I may see")
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-def investigation_list(request: HttpRequest, q: Annotated[str, Query(max_length=200)] = "") -> Any:
+def investigation_list(request: HttpRequest, q: Annotated[str, Query(max_length=200)] = "",
+                       status: Literal["", "open", "closed"] = "") -> Any:
     if "\x00" in q:  # a 422 next to the parameter, not a 500
         raise InvalidInput([FieldError("q", "Text may not contain NUL characters.")])
     audit.record_request(request, action="read", object_type="investigation_list", details={"search": bool(q)})
-    return [_out(i) for i in selectors.investigation_list(request.user, request.organisation, q)]  # type: ignore[arg-type, attr-defined]
+    return [_out(i) for i in selectors.investigation_list(request.user, request.organisation, q, status)]  # type: ignore[arg-type, attr-defined]
 
 
 @router.post("", response=_with_errors({201: InvestigationDetailOut}), summary="Open an investigation")

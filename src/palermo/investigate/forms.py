@@ -6,12 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Organisation
-from palermo.investigate.models import ClosureReason
+from palermo.investigate.models import ClosureReason, InvestigationStatus
 from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Reference or title"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Open and closed")), *InvestigationStatus.choices])
 
 
 class CreateForm(forms.Form):

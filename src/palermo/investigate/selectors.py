@@ -33,8 +33,11 @@ def investigations_visible_to(actor: User, organisation: Organisation | None) ->
     return Investigation.objects.filter(Q(organisation=organisation) | Q(Exists(member)))
 
 
-def investigation_list(actor: User, organisation: Organisation | None, q: str = "") -> QuerySet[Investigation]:
+def investigation_list(actor: User, organisation: Organisation | None, q: str = "",
+                       status: str = "") -> QuerySet[Investigation]:
     qs = investigations_visible_to(actor, organisation).select_related("organisation")
+    if status:
+        qs = qs.filter(status=status)
     q = (q or "").strip()
     if q:
         ref = normalise_reference(q)

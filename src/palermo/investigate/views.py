@@ -86,8 +86,10 @@ def _apply_errors(form: djforms.Form, exc: InvalidInput) -> None:
 def investigation_list(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.SearchForm(request.GET or None)
-    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    page = Paginator(selectors.investigation_list(actor, org, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    valid = form.is_valid()
+    q = form.cleaned_data.get("q", "") if valid else ""
+    status = form.cleaned_data.get("status", "") if valid else ""
+    page = Paginator(selectors.investigation_list(actor, org, q, status), PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record_request(request, action="read", object_type="investigation_list", details={"search": bool(q)})
     query = request.GET.copy()
     query.pop("page", None)
