@@ -8,9 +8,10 @@ import typing
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from test_investigate_shell import (
-    statement_csv,  # tests/investigate is on sys.path (rootdir-relative imports)
-)
+
+# tests/investigate is on sys.path (pytest's rootdir-relative imports): helpers of the shell tests
+from test_investigate_shell import statement_csv
+from test_investigate_shell_api import _h
 
 from palermo.core.models import AuditEntry, Organisation
 from palermo.investigate import api as investigate_api
@@ -31,10 +32,6 @@ BASE = "/api/v1/investigations"
 @pytest.fixture(autouse=True)
 def workspace_dir(settings, tmp_path):
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
-
-
-def _h(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def _upload(client, inv: Investigation, data: bytes, name: str = "statement.csv"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from schwifty import IBAN
 from test_investigate_shell import _police_case_with_legal_basis  # tests/investigate is on sys.path
+from test_investigate_shell_api import _create as create_investigation
+from test_investigate_shell_api import _h
 
 from palermo.core.models import AuditEntry
 from palermo.investigate.models import InvestigationParty
@@ -18,14 +20,8 @@ def workspace_dir(settings, tmp_path):
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
 
 
-def _h(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
 def _create(client, token: str, **body: object) -> str:
-    resp = client.post(BASE, {"title": "Operation Harbour", **body}, content_type="application/json", **_h(token))
-    assert resp.status_code == 201, resp.content
-    return resp.json()["reference"]
+    return create_investigation(client, token, **body)["reference"]
 
 
 def _post(client, token: str, path: str, body: dict | None = None):
