@@ -68,6 +68,11 @@ class Investigation(models.Model):
         return self.reference
 
     @property
+    def is_closed(self) -> bool:
+        """Closed investigations are read-only (services._require_open)."""
+        return self.status == InvestigationStatus.CLOSED
+
+    @property
     def workspace_path(self) -> Path:
         return workspace_root() / self.workspace_file
 

@@ -173,7 +173,7 @@ def _require_open(actor: User, organisation: Organisation | None, inv: Investiga
     """Access, and the investigation open: every service that changes an investigation
     starts here (reading, downloading the evidence pack and exporting stay possible)."""
     org = _require_access(actor, organisation, inv)
-    if inv.status == InvestigationStatus.CLOSED:
+    if inv.is_closed:
         raise InvestigationClosed(inv)
     return org
 

@@ -33,7 +33,6 @@ from palermo.investigate.evidence import network_svg
 from palermo.investigate.models import (
     INVESTIGATING_TYPES,
     Investigation,
-    InvestigationStatus,
     MappingProfile,
 )
 
@@ -148,7 +147,7 @@ def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms
         "member_form": forms_.get("member_form") or forms.MemberForm(organisation=org),
         "case_form": forms_.get("case_form") or forms.CaseLinkForm(),
         "close_form": forms_.get("close_form") or forms.CloseForm(),
-        "closed": inv.status == InvestigationStatus.CLOSED,
+        "closed": inv.is_closed,
     }
     return render(request, "investigate/detail.html", ctx, status=status)
 
@@ -431,7 +430,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "investigate/proceeds.html", {
         "inv": inv, "form": form, "estimate": estimate,
         "attach_form": forms.AttachForm(cases=cases) if cases else None,
-        "closed": inv.status == InvestigationStatus.CLOSED,
+        "closed": inv.is_closed,
     })
 
 
