@@ -152,6 +152,7 @@ def test_one_indicator_for_a_child_triggers_protection() -> None:
         "offer_assistance_and_reflection_period",
         "notify_child_protection",
         "request_guardian",
+        "no_detention",
     ]
 
 

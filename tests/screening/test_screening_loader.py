@@ -118,10 +118,19 @@ def test_the_four_ilo_lists_share_the_published_rule() -> None:
         "exploitation",
         "destination",
     ]
-    assert builtin("children-labour.yaml")["rule"]["trafficking_when_positive"] == [
-        "recruitment",
-        "exploitation",
-    ]
+    # Children (Palermo Art. 3(c)): exploitation, plus the act established by a declared
+    # act or a positive recruitment stage; never the means.
+    for name in ("children-labour.yaml", "children-sexual.yaml"):
+        rule = builtin(name)["rule"]
+        assert rule["trafficking_when_positive"] == ["exploitation"]
+        assert rule["child_act_rule"]["act_established_by"] == {
+            "declared_act": True,
+            "positive_stages": ["recruitment"],
+        }
+        citation = rule["child_act_rule"]["citation"]
+        assert "Art. 3(c)" in citation and "Art. 4(c)" in citation and "ILO/EC" in citation
+    for name in ("adults-labour.yaml", "adults-sexual.yaml"):
+        assert "child_act_rule" not in builtin(name)["rule"]
 
 
 def test_every_indicator_has_label_and_guidance() -> None:

@@ -78,11 +78,13 @@ def test_a_child_never_needs_means(person) -> None:
     result = screen(person, CATALOGUE)
     assert result.age_group == "child"
     assert result.palermo.means_required is False
-    # trafficking follows from recruitment and exploitation, whatever the destination
+    # trafficking follows from the act (declared, or shown by recruitment) and
+    # exploitation, whatever the destination (Palermo Art. 3(c))
     for finding in result.sets:
         if finding.stages:
             stages = {s.key: s.positive for s in finding.stages}
-            assert finding.outcome_positive == (stages["recruitment"] and stages["exploitation"])
+            act = bool(person.act) or stages["recruitment"]
+            assert finding.outcome_positive == (act and stages["exploitation"])
     # declared act and purpose suffice without any means
     declared = screen(replace(person, act=("harbouring",), means=(), purpose=("servitude",)), CATALOGUE)
     assert declared.palermo.elements_met

@@ -154,7 +154,8 @@ def test_a_child_domestic_worker_needs_no_means() -> None:
     }
     result = screen_mapping(answers, default_catalogue())
     assert result.age_group == "child"
-    assert result.assessment == "trafficking_for_labour_exploitation"
+    assert result.assessment == "trafficking_of_a_child_for_labour_exploitation"
     assert result.sets[0].set_id == "ilo-ec-2009-children-labour"
     codes = [s.code for s in result.next_steps]
     assert "notify_child_protection" in codes and "request_guardian" in codes
+    assert "no_detention" in codes and "refer_labour_rights" not in codes

@@ -126,6 +126,42 @@ class ThresholdClause:
         return all(r.count(strong, medium, weak) >= r.at_least for r in self.requires)
 
 
+# Outcome codes the engine itself produces when a graded list's combination is not met
+# (engine.py). A set's own outcome codes may not reuse them.
+EXPLOITATION_WITH_PARTIAL_MEANS = "exploitation_with_partial_means"
+EXPLOITATION_WITHOUT_MEANS = "exploitation_without_means"
+MEANS_WITHOUT_EXPLOITATION = "means_without_exploitation"
+INSUFFICIENT_TO_ASSESS = "insufficient_to_assess"
+ENGINE_OUTCOMES: frozenset[str] = frozenset(
+    {
+        EXPLOITATION_WITH_PARTIAL_MEANS,
+        EXPLOITATION_WITHOUT_MEANS,
+        MEANS_WITHOUT_EXPLOITATION,
+        INSUFFICIENT_TO_ASSESS,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildActRule:
+    """The children's combination (Palermo Protocol Art. 3(c); Council of Europe
+    Convention Art. 4(c)): for a child, the act for the purpose of exploitation is
+    trafficking, whatever the means. The act is established by a Palermo act declared in
+    the input (when ``by_declared_act``) or by any positive stage in ``act_stages`` (the
+    recruitment dimensions of the ILO/EC child lists, which are evidence of the act, not
+    a condition). Only lists that apply to children alone carry it (loader.py)."""
+
+    id: str
+    citation: str
+    by_declared_act: bool
+    act_stages: tuple[str, ...]
+    act_label: str
+    # Exploitation positive, act not established: still a child's exploitation.
+    outcome_without_act: str
+    # Act established (or means indicated), exploitation not: a risk to follow up.
+    outcome_without_exploitation: str
+
+
 @dataclass(frozen=True, slots=True)
 class IndicatorRule:
     id: str
@@ -137,6 +173,8 @@ class IndicatorRule:
     # Stage that must be positive, together with a ``severe`` indicator, for "signs of
     # severe exploitation"; None disables the rule for this set.
     severe_requires_stage: str | None
+    # The children's combination, in lists for children only; None for adults' lists.
+    child_act_rule: ChildActRule | None = None
 
 
 @dataclass(frozen=True, slots=True)

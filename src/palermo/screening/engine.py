@@ -29,6 +29,10 @@ from typing import Any, Literal, NamedTuple, cast
 import orjson
 
 from palermo.screening.catalogue import (
+    EXPLOITATION_WITH_PARTIAL_MEANS,
+    EXPLOITATION_WITHOUT_MEANS,
+    INSUFFICIENT_TO_ASSESS,
+    MEANS_WITHOUT_EXPLOITATION,
     PALERMO_ACTS,
     PALERMO_MEANS,
     PALERMO_PURPOSES,
@@ -48,17 +52,21 @@ INDICATOR_SOURCES: tuple[IndicatorSource, ...] = ("observed", "self_reported", "
 Status = Literal["presumed_victim", "potential_victim", "no_indication"]
 AgeBasis = Literal["stated_age", "age_not_recorded", "presumed_child"]
 
-# Outcome codes the engine itself produces when a list's full combination is not met.
-# The positive codes (trafficking_for_labour_exploitation, domestic_servitude, ...) come
-# from each set's rule, so a national set can name its own.
-EXPLOITATION_WITH_PARTIAL_MEANS = "exploitation_with_partial_means"
-EXPLOITATION_WITHOUT_MEANS = "exploitation_without_means"
-MEANS_WITHOUT_EXPLOITATION = "means_without_exploitation"
-INSUFFICIENT_TO_ASSESS = "insufficient_to_assess"
-_PARTIAL_RANK = {
+# Outcome codes the engine itself produces when an adults' list's full combination is
+# not met are defined in catalogue.py (EXPLOITATION_WITH_PARTIAL_MEANS, ...). The positive
+# codes (trafficking_for_labour_exploitation, domestic_servitude, ...) and the children's
+# outcomes (exploitation_of_a_child, ...) come from each set's rule, so a national set can
+# name its own. Each conclusion has a kind; the kind ranks it in the combined assessment
+# (positive outcomes rank 0, criteria 1).
+CHILD_EXPLOITATION_WITHOUT_ACT = "child_exploitation_without_act"
+CHILD_AT_RISK = "child_at_risk"
+_KIND_RANK = {
+    "met": 0,
     EXPLOITATION_WITH_PARTIAL_MEANS: 2,
+    CHILD_EXPLOITATION_WITHOUT_ACT: 2,
     EXPLOITATION_WITHOUT_MEANS: 3,
     MEANS_WITHOUT_EXPLOITATION: 4,
+    CHILD_AT_RISK: 4,
     INSUFFICIENT_TO_ASSESS: 5,
 }
 
@@ -469,6 +477,7 @@ def _dimension_finding(
 
 class _Conclusion(NamedTuple):
     outcome: str
+    kind: str  # "met" or one of the partial kinds in _KIND_RANK
     missing: tuple[str, ...]
     stages: tuple[StageFinding, ...]
     sentence: str | None
@@ -479,9 +488,13 @@ class _Conclusion(NamedTuple):
 
 
 @functools.lru_cache(maxsize=1024)
-def _set_conclusion(s: IndicatorSet, positive_mask: int, any_present: bool) -> _Conclusion:
+def _set_conclusion(
+    s: IndicatorSet, positive_mask: int, any_present: bool, act_declared: bool = False
+) -> _Conclusion:
     """Everything about one graded set that follows from which of its dimensions are
-    positive (bit n of ``positive_mask`` = dimension at index n)."""
+    positive (bit n of ``positive_mask`` = dimension at index n) and, for a list with the
+    children's rule, whether a Palermo act is declared (ignored by the adults' rule:
+    callers pass False for such lists, so their cache entries are shared)."""
     rule = s.indicator_rule
     assert rule is not None
     positive_stages = set()
@@ -498,51 +511,132 @@ def _set_conclusion(s: IndicatorSet, positive_mask: int, any_present: bool) -> _
     required = rule.trafficking_when_positive
     missing = tuple(k for k in required if k not in positive_stages)
     missing_words = _join([stage_label[k] for k in missing])
+    missing_labels: tuple[str, ...]
     sentence: str | None
-    if not missing:
-        outcome = rule.outcome
-        sentence = (
-            f"{_join([stage_label[k] for k in required]).capitalize()} are all positive: "
-            f"the combination for {_human(outcome)} is met ({s.title})."
+    if rule.child_act_rule is not None:
+        outcome, kind, missing, missing_labels, sentence = _child_conclusion(
+            s, positive_stages, missing, means_positive, any_present, act_declared
         )
-    elif purpose_positive and means_positive:
-        outcome = EXPLOITATION_WITH_PARTIAL_MEANS
-        sentence = (
-            f"Exploitation and some means are indicated, but {missing_words} is not positive, "
-            f"so the combination for {_human(rule.outcome)} is not complete."
-        )
-    elif purpose_positive:
-        outcome = EXPLOITATION_WITHOUT_MEANS
-        sentence = (
-            f"Exploitation is indicated without positive {missing_words}: this points to a "
-            "labour-rights case unless more is learned."
-        )
-    elif means_positive:
-        outcome = MEANS_WITHOUT_EXPLOITATION
-        sentence = "Means are indicated but exploitation is not: a risk of trafficking to follow up."
     else:
-        outcome = INSUFFICIENT_TO_ASSESS
-        sentence = (
-            f"No dimension of {s.title} reached its threshold: insufficient to assess."
-            if any_present
-            else None
+        if not missing:
+            outcome, kind = rule.outcome, "met"
+            sentence = (
+                f"{_join([stage_label[k] for k in required]).capitalize()} are all positive: "
+                f"the combination for {_human(outcome)} is met ({s.title})."
+            )
+        elif purpose_positive and means_positive:
+            outcome = kind = EXPLOITATION_WITH_PARTIAL_MEANS
+            sentence = (
+                f"Exploitation and some means are indicated, but {missing_words} is not "
+                f"positive, so the combination for {_human(rule.outcome)} is not complete."
+            )
+        elif purpose_positive:
+            outcome = kind = EXPLOITATION_WITHOUT_MEANS
+            sentence = (
+                f"Exploitation is indicated without positive {missing_words}: this points to a "
+                "labour-rights case unless more is learned."
+            )
+        elif means_positive:
+            outcome = kind = MEANS_WITHOUT_EXPLOITATION
+            sentence = (
+                "Means are indicated but exploitation is not: a risk of trafficking to follow up."
+            )
+        else:
+            outcome = kind = INSUFFICIENT_TO_ASSESS
+            sentence = (
+                f"No dimension of {s.title} reached its threshold: insufficient to assess."
+                if any_present
+                else None
+            )
+        # Only partial outcomes ask for more information; "insufficient" has nothing to
+        # build on yet, and a met combination needs nothing more.
+        partial = kind in (
+            EXPLOITATION_WITH_PARTIAL_MEANS,
+            EXPLOITATION_WITHOUT_MEANS,
+            MEANS_WITHOUT_EXPLOITATION,
         )
-    # Only partial outcomes ask for more information; "insufficient" has nothing to
-    # build on yet, and a met combination needs nothing more.
-    partial = outcome in (
-        EXPLOITATION_WITH_PARTIAL_MEANS,
-        EXPLOITATION_WITHOUT_MEANS,
-        MEANS_WITHOUT_EXPLOITATION,
-    )
+        missing_labels = tuple(stage_label[k] for k in missing) if partial else ()
     return _Conclusion(
         outcome=outcome,
+        kind=kind,
         missing=missing,
         stages=stages,
         sentence=sentence,
         means_positive=means_positive,
         purpose_positive=purpose_positive,
         severe_stage_positive=rule.severe_requires_stage in positive_stages,
-        missing_labels=tuple(stage_label[k] for k in missing) if partial else (),
+        missing_labels=missing_labels,
+    )
+
+
+def _child_conclusion(
+    s: IndicatorSet,
+    positive_stages: set[str],
+    missing_purpose: tuple[str, ...],
+    means_positive: bool,
+    any_present: bool,
+    act_declared: bool,
+) -> tuple[str, str, tuple[str, ...], tuple[str, ...], str | None]:
+    """The children's combination (Palermo Protocol Art. 3(c), Council of Europe
+    Convention Art. 4(c)): the act (declared, or shown by a positive recruitment stage)
+    plus exploitation is trafficking of a child; means never matter. Returns (outcome,
+    kind, missing stages, labels to ask more about, sentence)."""
+    rule = s.indicator_rule
+    assert rule is not None and rule.child_act_rule is not None
+    child = rule.child_act_rule
+    stage_label = {st.key: st.label for st in rule.stages}
+    shown_by = [k for k in child.act_stages if k in positive_stages]
+    declared = act_declared and child.by_declared_act
+    act_established = declared or bool(shown_by)
+    exploited = not missing_purpose
+    exploitation_words = _join([stage_label[k] for k in rule.trafficking_when_positive])
+    if act_established:
+        how = _join(
+            (["declared"] if declared else []) + [f"shown by {stage_label[k]}" for k in shown_by]
+        )
+        act_words = f"the act ({how})"
+    if exploited and act_established:
+        return (
+            rule.outcome,
+            "met",
+            (),
+            (),
+            f"For a child, {act_words} and {exploitation_words} are established: the "
+            f"combination for {_human(rule.outcome)} is met, and no means are required "
+            f"(Palermo Protocol, Art. 3(c); Council of Europe Convention, Art. 4(c)) ({s.title}).",
+        )
+    if exploited:
+        missing = tuple(k for k in child.act_stages if k not in positive_stages)
+        return (
+            child.outcome_without_act,
+            CHILD_EXPLOITATION_WITHOUT_ACT,
+            missing,
+            (child.act_label,),
+            f"Exploitation of a child is indicated ({exploitation_words}) but {child.act_label} "
+            f"is not established: {_human(child.outcome_without_act)}. Means are not required "
+            "for a child, and child protection applies now; if the act is established, this "
+            "is trafficking of a child.",
+        )
+    if act_established or means_positive:
+        what = act_words if act_established else "means"
+        verb = "is established" if act_established else "are indicated"
+        return (
+            child.outcome_without_exploitation,
+            CHILD_AT_RISK,
+            missing_purpose,
+            tuple(stage_label[k] for k in missing_purpose),
+            f"For a child, {what} {verb} but exploitation is not: "
+            f"{_human(child.outcome_without_exploitation)}, a risk to follow up with child "
+            "protection services.",
+        )
+    return (
+        INSUFFICIENT_TO_ASSESS,
+        INSUFFICIENT_TO_ASSESS,
+        missing_purpose,
+        (),
+        f"No dimension of {s.title} reached its threshold: insufficient to assess."
+        if any_present
+        else None,
     )
 
 
@@ -552,7 +646,10 @@ def _empty_dimensions(s: IndicatorSet) -> tuple[DimensionFinding, ...]:
 
 
 def _evaluate_indicator_set(
-    s: IndicatorSet, observed: Mapping[str, ObservedIndicator], explanation: list[str]
+    s: IndicatorSet,
+    observed: Mapping[str, ObservedIndicator],
+    explanation: list[str],
+    act_declared: bool = False,
 ) -> tuple[SetFinding, _Conclusion, list[str]]:
     """The set's finding, its conclusion, and the labels of the severe indicators
     present when the set shows signs of severe exploitation (else an empty list)."""
@@ -584,7 +681,9 @@ def _evaluate_indicator_set(
             if sentence is not None:
                 explanation.append(sentence)
             i = j
-    conclusion = _set_conclusion(s, mask, bool(hits))
+    conclusion = _set_conclusion(
+        s, mask, bool(hits), act_declared and s.indicator_rule.child_act_rule is not None  # type: ignore[union-attr]
+    )
     if conclusion.sentence is not None:
         explanation.append(conclusion.sentence)
     severe_labels: list[str] = []
@@ -598,7 +697,7 @@ def _evaluate_indicator_set(
         version=s.version,
         transcribed=s.provenance.transcribed,
         outcome=conclusion.outcome,
-        outcome_positive=not conclusion.missing,
+        outcome_positive=conclusion.kind == "met",
         missing_stages=conclusion.missing,
         severe_exploitation=bool(severe_labels),
         stages=conclusion.stages,
@@ -727,6 +826,11 @@ _NEXT_STEP_TEXT = {
         "at the slightest indication."
     ),
     "request_guardian": "Request the appointment of a temporary guardian without delay.",
+    "no_detention": (
+        "Do not detain the child: place them in safe accommodation suited to children "
+        "(detention only ever as a last resort), and do not punish them for what they were "
+        "made to do."
+    ),
     "establish_age": (
         "Treat the person as a child until their age is established; any age assessment "
         "follows child-protection safeguards."
@@ -736,6 +840,10 @@ _NEXT_STEP_TEXT = {
         "organisation of the exploitative conditions."
     ),
     "follow_up_risk": "Keep in contact and follow up: the person is at risk of exploitation.",
+    "follow_up_with_child_protection": (
+        "Follow up together with child protection services: the child is at risk of "
+        "trafficking or exploitation."
+    ),
 }
 NEXT_STEP_CODES: tuple[str, ...] = (*_NEXT_STEP_TEXT, "gather_information")
 _NEXT_STEPS = {code: NextStep(code, text) for code, text in _NEXT_STEP_TEXT.items()}
@@ -758,28 +866,36 @@ _FINAL_SENTENCE = (
 )
 
 
-Outcome = tuple[str | None, bool, bool]  # (outcome, outcome_positive, is a criteria set)
+# (outcome, outcome_positive, is a criteria set, rank of a partial outcome)
+Outcome = tuple[str | None, bool, bool, int]
 
 
 def _outcome(f: SetFinding) -> Outcome:
-    return (f.outcome, f.outcome_positive, bool(f.criteria))
+    """A criteria set's outcome as _rank_assessments reads it (a criteria set has no
+    partial outcome: its outcome is None unless all criteria are met)."""
+    return (f.outcome, f.outcome_positive, bool(f.criteria), _KIND_RANK[INSUFFICIENT_TO_ASSESS])
+
+
+def _graded_outcome(c: _Conclusion) -> Outcome:
+    return (c.outcome, c.kind == "met", False, _KIND_RANK[c.kind])
 
 
 @functools.lru_cache(maxsize=1024)
 def _rank_assessments(outcomes: tuple[Outcome, ...]) -> tuple[str, ...]:
     """Positive outcomes first (graded lists, then criteria), then the partial outcomes
     from most to least informative; "insufficient to assess" only when alone.
-    ``outcomes`` has one (outcome, outcome_positive, is criteria) per set, in set order."""
+    ``outcomes`` has one (outcome, outcome_positive, is criteria, partial rank) per set, in
+    set order."""
     if len(outcomes) == 1 and outcomes[0][0] is not None:
         return (outcomes[0][0],)
     ranked: dict[str, tuple[int, int]] = {}
-    for n, (outcome, positive, is_criteria) in enumerate(outcomes):
+    for n, (outcome, positive, is_criteria, partial_rank) in enumerate(outcomes):
         if outcome is None:
             continue
         if positive:
             rank = 1 if is_criteria else 0
         else:
-            rank = _PARTIAL_RANK[outcome]
+            rank = partial_rank
         if outcome not in ranked or (rank, n) < ranked[outcome]:
             ranked[outcome] = (rank, n)
     assessments = tuple(sorted(ranked, key=ranked.__getitem__))
@@ -845,10 +961,12 @@ def _status(
     missing_labels: tuple[str, ...],
     exploitation_without_means: bool,
     means_without_exploitation: bool,
+    child_at_risk: bool = False,
 ) -> tuple[Status, tuple[str, ...], tuple[NextStep, ...], tuple[str, ...]]:
     """Suggested status (benefit of the doubt, rules in the order of STATUS_RULES), the
     rules met, the next steps and the closing sentences. A function of a few facts
-    only, hence cached."""
+    only, hence cached. A child is never routed to a labour-rights referral: whatever
+    the lists found short of trafficking is followed up with child protection."""
     rules_met: list[str] = []
     reasons: list[str] = []
     if positive_outcomes:
@@ -897,14 +1015,19 @@ def _status(
     if child_indication:
         steps.append(_NEXT_STEPS["notify_child_protection"])
         steps.append(_NEXT_STEPS["request_guardian"])
+        steps.append(_NEXT_STEPS["no_detention"])
     if presumed_child:
         steps.append(_NEXT_STEPS["establish_age"])
     if missing_labels:
         steps.append(NextStep("gather_information", f"Ask more about {_join(missing_labels)}."))
-    if exploitation_without_means:
-        steps.append(_NEXT_STEPS["refer_labour_rights"])
-    if means_without_exploitation:
-        steps.append(_NEXT_STEPS["follow_up_risk"])
+    if child:
+        if child_at_risk or exploitation_without_means or means_without_exploitation:
+            steps.append(_NEXT_STEPS["follow_up_with_child_protection"])
+    else:
+        if exploitation_without_means:
+            steps.append(_NEXT_STEPS["refer_labour_rights"])
+        if means_without_exploitation:
+            steps.append(_NEXT_STEPS["follow_up_risk"])
     return status, tuple(rules_met), tuple(steps), tuple(sentences)
 
 
@@ -932,12 +1055,19 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
     means_from_indicators = purpose_from_indicators = False
     has_criteria = False
     graded: dict[str, tuple[str, Grade | None]] = {}
+    outcome_of: dict[str, Outcome] = {}
+    kinds: set[str] = set()
+    act_declared = bool(person.act)
     for s in sets:
         if s.kind == "criteria":
             has_criteria = True
             continue
-        finding, conclusion, severe = _evaluate_indicator_set(s, observed, explanation)
+        finding, conclusion, severe = _evaluate_indicator_set(
+            s, observed, explanation, act_declared
+        )
         findings.append(finding)
+        outcome_of[s.id] = _graded_outcome(conclusion)
+        kinds.add(conclusion.kind)
         means_from_indicators = means_from_indicators or conclusion.means_positive
         purpose_from_indicators = purpose_from_indicators or conclusion.purpose_positive
         if finding.outcome_positive and conclusion.outcome not in positive_outcomes:
@@ -966,7 +1096,9 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
         # Catalogue order for the sets whatever their kind, for a stable layout.
         order = {s.id: n for n, s in enumerate(sets)}
         findings.sort(key=lambda f: order[f.set_id])
-    assessments = _rank_assessments(tuple(_outcome(f) for f in findings))
+    assessments = _rank_assessments(
+        tuple(outcome_of.get(f.set_id) or _outcome(f) for f in findings)
+    )
 
     # Palermo definition: declared elements, completed by what the indicators show.
     act = _ordered(person.act, PALERMO_ACTS)
@@ -998,6 +1130,7 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
         tuple(missing_labels),
         EXPLOITATION_WITHOUT_MEANS in assessments,
         MEANS_WITHOUT_EXPLOITATION in assessments,
+        CHILD_AT_RISK in kinds,
     )
     explanation.extend(sentences)
 

@@ -179,7 +179,7 @@ class _GradedResult:
     around its dimensions: ``head`` + severe flag + ``middle`` + dimensions + tail."""
 
     conclusion: Any  # engine._Conclusion
-    outcome: tuple[str | None, bool, bool]  # as engine._rank_assessments reads it
+    outcome: tuple[str | None, bool, bool, int]  # as engine._rank_assessments reads it
     head: bytes
     middle: bytes
     sentence: bytes | None
@@ -188,21 +188,23 @@ class _GradedResult:
 _GRADED_TAIL = b'],"criteria":[]}'
 
 
-def _graded_result(s: IndicatorSet, mask: int, any_present: bool) -> _GradedResult:
-    c = engine._set_conclusion(s, mask, any_present)
+def _graded_result(
+    s: IndicatorSet, mask: int, any_present: bool, act_declared: bool = False
+) -> _GradedResult:
+    c = engine._set_conclusion(s, mask, any_present, act_declared)
     head = _dumps(
         {
             "set_id": s.id,
             "version": s.version,
             "transcribed": s.provenance.transcribed,
             "outcome": c.outcome,
-            "outcome_positive": not c.missing,
+            "outcome_positive": c.kind == "met",
             "missing_stages": c.missing,
         }
     )[:-1] + b',"severe_exploitation":'
     middle = b',"stages":' + _dumps(c.stages) + b',"dimensions":['
     return _GradedResult(
-        c, (c.outcome, not c.missing, False), head, middle,
+        c, engine._graded_outcome(c), head, middle,
         None if c.sentence is None else _dumps(c.sentence),
     )
 
@@ -212,7 +214,7 @@ class _CriteriaResult:
     """A criteria list's (domestic servitude) result, computed by the engine."""
 
     json: bytes
-    outcome: tuple[str | None, bool, bool]
+    outcome: tuple[str | None, bool, bool, int]
     sentences: tuple[bytes, ...]
 
 
@@ -225,33 +227,38 @@ class _Verdict:
     positive_outcomes: tuple[str, ...]
     missing_labels: tuple[str, ...]
     assessments: tuple[str, ...]
+    child_at_risk: bool  # a children's list found a risk short of exploitation
     # The Palermo fragment when no act, means or purpose is recorded (most rows), for
     # an adult (False) and for a child (True): it then depends on the verdict alone.
     without_elements: dict[bool, tuple[bool, bytes, tuple[bytes, ...]]]
 
 
-def _verdict(results: tuple[_GradedResult | tuple[str | None, bool, bool], ...]) -> _Verdict:
+def _verdict(
+    results: tuple[_GradedResult | tuple[str | None, bool, bool, int], ...],
+) -> _Verdict:
     """As engine.evaluate combines the sets: graded lists first, then criteria lists.
     A criteria list is represented by its outcome (outcome, positive, True) alone, so
     that rows whose criteria findings differ in detail share one verdict."""
     means_from = purpose_from = False
     positive: list[str] = []
     missing: list[str] = []
-    outcomes: list[tuple[str | None, bool, bool]] = []
+    outcomes: list[tuple[str | None, bool, bool, int]] = []
+    child_at_risk = False
     for r in results:
         if isinstance(r, _GradedResult):
             outcomes.append(r.outcome)
             c = r.conclusion
             means_from = means_from or c.means_positive
             purpose_from = purpose_from or c.purpose_positive
-            if not c.missing and c.outcome not in positive:
+            child_at_risk = child_at_risk or c.kind == engine.CHILD_AT_RISK
+            if c.kind == "met" and c.outcome not in positive:
                 positive.append(c.outcome)
             for label in c.missing_labels:
                 if label not in missing:
                     missing.append(label)
         else:
             outcomes.append(r)
-    for outcome, is_positive, _criteria in outcomes:
+    for outcome, is_positive, _criteria, _rank in outcomes:
         if _criteria and is_positive and outcome is not None:
             purpose_from = True
             if outcome not in positive:
@@ -259,6 +266,7 @@ def _verdict(results: tuple[_GradedResult | tuple[str | None, bool, bool], ...])
     return _Verdict(
         means_from, purpose_from, tuple(positive), tuple(missing),
         engine._rank_assessments(tuple(outcomes)),
+        child_at_risk,
         {child: _palermo((), (), (), child, means_from, purpose_from) for child in (False, True)},
     )
 
@@ -302,6 +310,7 @@ def _tail(
         verdict.missing_labels,
         engine.EXPLOITATION_WITHOUT_MEANS in assessments,
         engine.MEANS_WITHOUT_EXPLOITATION in assessments,
+        verdict.child_at_risk,
     )
     middle = _dumps(
         {
@@ -348,7 +357,10 @@ class _Graded:
     empty_dims: tuple[bytes, ...]
     empty_json: bytes  # the whole list's JSON when none of its indicators is present
     empty_result: _GradedResult
-    results: dict[int, _GradedResult]  # by mask of positive dimensions (some present)
+    # by (mask of positive dimensions) << 2 | (some present) << 1 | (act declared, for a
+    # list with the children's rule; always 0 for the others)
+    results: dict[int, _GradedResult]
+    uses_act: bool  # the list has the children's rule: a declared act changes its result
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -457,8 +469,9 @@ class FastScreener:
             empty_dims = tuple(d.empty for d in dims)
             empty_json = empty.head + b"false" + empty.middle + b",".join(empty_dims) + _GRADED_TAIL
             refs = tuple((d.index, d.uid, d.index) for d in dims)
+            uses_act = s.indicator_rule is not None and s.indicator_rule.child_act_rule is not None
             found = self._graded_parts[s] = _Graded(
-                s, 0, dims, refs, empty_dims, empty_json, empty, {}
+                s, 0, dims, refs, empty_dims, empty_json, empty, {}, uses_act
             )
         return found
 
@@ -643,9 +656,10 @@ class FastScreener:
             raise _Unusual from None  # an indicator not in this person's lists
 
         sets_json: list[bytes] = []
-        results: list[_GradedResult | tuple[str | None, bool, bool]] = []
+        results: list[_GradedResult | tuple[str | None, bool, bool, int]] = []
         severe_labels: list[str] = []
         cached = self._by_signature.new.get  # (a miss may start a new generation: fine)
+        act_flag = 1 if act else 0
         for graded in plan.graded:
             mask = 0
             dims: list[bytes] | None = None
@@ -664,14 +678,32 @@ class FastScreener:
                     if sentence is not None:
                         explanation.append(sentence)
             if dims is None:
-                sets_json.append(graded.empty_json)
-                results.append(graded.empty_result)
-                if graded.empty_result.sentence is not None:  # (none in the built-in lists)
-                    explanation.append(graded.empty_result.sentence)
+                if not (act_flag and graded.uses_act):
+                    sets_json.append(graded.empty_json)
+                    results.append(graded.empty_result)
+                    if graded.empty_result.sentence is not None:  # (none in the built-in lists)
+                        explanation.append(graded.empty_result.sentence)
+                    continue
+                # A children's list with nothing present but a declared act.
+                result = graded.results.get(1)
+                if result is None:
+                    result = graded.results[1] = _graded_result(graded.s, 0, False, True)
+                results.append(result)
+                if result.sentence is not None:
+                    explanation.append(result.sentence)
+                sets_json.append(
+                    b"".join(
+                        (result.head, b"false", result.middle, b",".join(graded.empty_dims), _GRADED_TAIL)
+                    )
+                )
                 continue
-            result = graded.results.get(mask)
+            flag = act_flag if graded.uses_act else 0
+            result_key = mask << 2 | 2 | flag
+            result = graded.results.get(result_key)
             if result is None:
-                result = graded.results[mask] = _graded_result(graded.s, mask, True)
+                result = graded.results[result_key] = _graded_result(
+                    graded.s, mask, True, bool(flag)
+                )
             results.append(result)
             if result.sentence is not None:
                 explanation.append(result.sentence)

@@ -24,8 +24,10 @@ import jsonschema
 import yaml
 
 from palermo.screening.catalogue import (
+    ENGINE_OUTCOMES,
     RESERVED_INPUT_FIELDS,
     AgeGroup,
+    ChildActRule,
     CriteriaRule,
     Criterion,
     Dimension,
@@ -130,14 +132,63 @@ def _build_indicator_rule(path: Path, raw: Mapping[str, Any]) -> IndicatorRule:
         raise IndicatorSetError(
             path, f"rule.severe_exploitation.requires_stage names unknown stage '{severe_stage}'"
         )
+    outcome = raw["outcome"]
+    if outcome in ENGINE_OUTCOMES:
+        raise IndicatorSetError(path, f"rule.outcome '{outcome}' is a code the engine reserves")
+    child_rule = _build_child_act_rule(path, raw, stage_keys)
     return IndicatorRule(
         id=raw["id"],
         citation=raw["citation"],
         clauses=tuple(clauses),
         stages=stages,
         trafficking_when_positive=tuple(raw["trafficking_when_positive"]),
-        outcome=raw["outcome"],
+        outcome=outcome,
         severe_requires_stage=severe_stage,
+        child_act_rule=child_rule,
+    )
+
+
+def _build_child_act_rule(
+    path: Path, raw: Mapping[str, Any], stage_keys: set[str]
+) -> ChildActRule | None:
+    c = raw.get("child_act_rule")
+    if c is None:
+        return None
+    by = c["act_established_by"]
+    act_stages = tuple(by["positive_stages"])
+    for key in act_stages:
+        if key not in stage_keys:
+            raise IndicatorSetError(
+                path, f"rule.child_act_rule.act_established_by names unknown stage '{key}'"
+            )
+    if not by["declared_act"] and not act_stages:
+        raise IndicatorSetError(
+            path, "rule.child_act_rule: the act must be established by a declared act or a stage"
+        )
+    overlap = sorted(set(act_stages) & set(raw["trafficking_when_positive"]))
+    if overlap:
+        # A stage that establishes the act cannot also be required: that would demand
+        # recruitment evidence again, which Art. 3(c) does not.
+        raise IndicatorSetError(
+            path,
+            f"rule.child_act_rule: stage(s) {', '.join(overlap)} establish the act and cannot "
+            "also be in trafficking_when_positive",
+        )
+    outcomes = [raw["outcome"], c["outcome_without_act"], c["outcome_without_exploitation"]]
+    _check_unique(path, "outcome code in rule and child_act_rule", outcomes)
+    reserved = sorted(set(outcomes) & ENGINE_OUTCOMES)
+    if reserved:
+        raise IndicatorSetError(
+            path, f"rule.child_act_rule uses code(s) the engine reserves: {', '.join(reserved)}"
+        )
+    return ChildActRule(
+        id=c["id"],
+        citation=c["citation"],
+        by_declared_act=by["declared_act"],
+        act_stages=act_stages,
+        act_label=c["act_label"],
+        outcome_without_act=c["outcome_without_act"],
+        outcome_without_exploitation=c["outcome_without_exploitation"],
     )
 
 
@@ -193,6 +244,21 @@ def _build_set(path: Path, data: Mapping[str, Any]) -> IndicatorSet:
                     severe=bool(i.get("severe", False)),
                     grade_basis=i.get("grade_basis"),
                 )
+            )
+        age_groups = tuple(data["applies_to"]["age_groups"])
+        if indicator_rule.child_act_rule is None and "child" in age_groups:
+            # Without it a child could be routed to "exploitation without means", i.e.
+            # a labour-rights case, which Art. 3(c) rules out for a child.
+            raise IndicatorSetError(
+                path,
+                "a graded list that applies to children needs rule.child_act_rule (Palermo "
+                "Protocol Art. 3(c)): for a child, act and exploitation suffice",
+            )
+        if indicator_rule.child_act_rule is not None and age_groups != ("child",):
+            raise IndicatorSetError(
+                path,
+                "rule.child_act_rule (act and exploitation without means) is for children "
+                "only; this list also applies to adults",
             )
         used = {i.dimension for i in indicators}
         empty = [d.key for d in dimensions if d.key not in used]
