@@ -24,6 +24,7 @@ def _set_or_none(catalogue: IndicatorCatalogue, set_id: str) -> IndicatorSet | N
 
 def result_for_display(result: Mapping[str, Any], catalogue: IndicatorCatalogue) -> dict[str, Any]:
     """A deep copy of ``result`` with, for each set: ``title``, ``kind``, ``rule_id``,
+    ``child_rule_id`` (the children's combination of a list for children, else None),
     ``set_version_loaded`` (to spot a set changed since the screening); for each
     dimension: ``number``, ``label``, ``clause_label``; for each indicator: ``label``
     and ``guidance``; for each criterion: ``number``, ``label``. A set no longer loaded
@@ -38,6 +39,9 @@ def result_for_display(result: Mapping[str, Any], catalogue: IndicatorCatalogue)
         if s is not None:
             rule_id = s.indicator_rule.id if s.indicator_rule else (s.criteria_rule.id if s.criteria_rule else None)
         finding["rule_id"] = rule_id
+        # The children's combination (Palermo Art. 3(c)) of a list for children, if any.
+        child_rule = s.indicator_rule.child_act_rule if s and s.indicator_rule else None
+        finding["child_rule_id"] = child_rule.id if child_rule else None
         dimensions = {d.key: d for d in s.dimensions} if s else {}
         clauses = {c.id: c.label for c in s.indicator_rule.clauses} if s and s.indicator_rule else {}
         criteria = {c.key: c for c in s.criteria} if s else {}
