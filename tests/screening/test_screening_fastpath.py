@@ -289,3 +289,63 @@ def test_list_age_and_flag_spellings_match_the_reference(row) -> None:
 @pytest.mark.parametrize("row", [None, [], "age=30", 42, [("age", 30)]])
 def test_a_row_that_is_not_an_object_gets_the_reference_error(row) -> None:
     assert_same(row)
+
+
+# Children (Palermo Art. 3(c)): every outcome of the children's rule, through both paths,
+# cold and warm, including a declared act with nothing present in one of two lists.
+CHILD_ROWS = {
+    "trafficking_of_a_child_for_labour_exploitation": [
+        {"age": 15, "forms": "labour", "act": "recruitment", "excessive_working_hours": "x",
+         "no_access_to_education": "observed"},
+        {"age": "14", "forms": "labour", "vulnerable_at_recruitment_economic_reasons": "x",
+         "vulnerable_at_recruitment_family_situation": "x",
+         "vulnerable_at_recruitment_emotional_dependency": "x", "excessive_working_hours": "x",
+         "hazardous_work": "document"},
+        {"age": 19, "age_uncertain_may_be_child": "yes", "forms": "labour;sexual",
+         "act": "receipt", "excessive_working_hours": "x", "low_or_no_salary": "x"},
+    ],
+    "trafficking_of_a_child_for_sexual_exploitation": [
+        {"age": 14, "forms": "sexual", "act": ["harbouring"], "excessive_working_hours": "x",
+         "low_or_no_salary": "self_reported", "means": "abuse_of_vulnerability"},
+    ],
+    "exploitation_of_a_child": [
+        {"age": 16, "forms": "labour", "excessive_working_hours": "x", "hazardous_work": "x"},
+        {"age": 16, "forms": "labour", "excessive_working_hours": "x", "hazardous_work": "x",
+         "coerced_documents_confiscated": "observed", "coerced_violence_on_victim": "x"},
+    ],
+    "child_at_risk_of_trafficking": [
+        {"age": 13, "forms": "labour", "deceived_about_job": "x", "deceived_about_education": "x"},
+        {"age": 13, "forms": ["labour", "sexual"], "act": "harbouring"},
+        {"age": 13, "forms": "labour;sexual", "act": "transfer", "deceived_about_wages": "x"},
+        {"age": 12, "forms": "labour", "coerced_debt_bondage": "x", "coerced_violence_on_victim": "x"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("assessment", "row"),
+    [(a, row) for a, rows in CHILD_ROWS.items() for row in rows],
+)
+def test_childrens_outcomes_match_the_reference(assessment, row) -> None:
+    assert screen_mapping(row, CATALOGUE).assessment == assessment
+    screener = FastScreener(CATALOGUE)
+    assert_same(row, screener)
+    assert_same(row, screener)  # warm caches
+    # the same facts without the declared act, then with it again, on the same screener
+    if "act" in row:
+        assert_same({k: v for k, v in row.items() if k != "act"}, screener)
+        assert_same(row, screener)
+
+
+def test_generated_rows_reach_every_childrens_outcome() -> None:
+    """The generated rows of the differential tests above do exercise the children's rule."""
+    rng = random.Random(20_091_001)
+    seen: set[str] = set()
+    for _ in range(6000):
+        try:
+            result = screen_mapping(random_row(rng), CATALOGUE)
+        except ScreeningInputError:
+            continue
+        seen.update(s.outcome for s in result.sets if s.outcome)
+    assert set(CHILD_ROWS) <= seen
+

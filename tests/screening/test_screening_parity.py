@@ -33,6 +33,28 @@ CASES = {
         "indicators": [{"key": "excessive_working_hours", "source": "observed"}],
     },
     "not enough to assess": {"age": 40, "forms": ["labour"], "indicators": []},
+    # Children (Palermo Art. 3(c)): a declared act plus exploitation is trafficking of a
+    # child; exploitation alone is a child's exploitation; recruitment alone a risk.
+    "child, declared act and exploitation": {
+        "age": 15, "forms": ["labour"], "act": ["recruitment"],
+        "indicators": [
+            {"key": "excessive_working_hours", "source": "observed"},
+            {"key": "no_access_to_education", "source": "self_reported"},
+        ],
+    },
+    "child, exploitation without act": {
+        "age": 16, "forms": ["labour"],
+        "indicators": [{"key": "excessive_working_hours"}, {"key": "hazardous_work"}],
+    },
+    "presumed child, recruitment without exploitation": {
+        "age": 19, "age_uncertain_may_be_child": True, "forms": ["labour"],
+        "indicators": [{"key": "deceived_about_job"}, {"key": "deceived_about_education"}],
+    },
+}
+ASSESSMENTS = {
+    "child, declared act and exploitation": "trafficking_of_a_child_for_labour_exploitation",
+    "child, exploitation without act": "exploitation_of_a_child",
+    "presumed child, recruitment without exploitation": "child_at_risk_of_trafficking",
 }
 
 
@@ -53,6 +75,8 @@ def _via_web(client, body: dict) -> dict:
     page = client.get(url).content.decode()
     data = {**start, "action": "assess",
             "version": re.search(r'name="version" value="(\d+)"', page).group(1)}
+    if body.get("act"):
+        data["act"] = body["act"]
     for item in body["indicators"]:
         data[f"ind_{item['key']}"] = "on"
         if item.get("source"):
@@ -73,3 +97,7 @@ def test_ui_api_and_cli_give_the_same_result(name, client, api_token, persona, t
     from_cli = _via_cli(tmp_path, body)
     assert from_api == from_cli
     assert from_web == from_cli
+    if name in ASSESSMENTS:
+        assert from_cli["assessment"] == ASSESSMENTS[name]
+        codes = [s["code"] for s in from_cli["next_steps"]]
+        assert "notify_child_protection" in codes and "refer_labour_rights" not in codes
