@@ -23,6 +23,7 @@ from palermo.screening.forms import (
     human,
     referral_form_class,
 )
+from palermo.screening.labels import with_labels
 from palermo.screening.loader import default_catalogue
 from palermo.screening.models import ScreeningStatus
 
@@ -114,7 +115,9 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
         and _cases_available()
     )
     return render(request, "screening/result.html", {
-        "screening": screening, "r": result_for_display(screening.result, default_catalogue()), "can_refer": can_refer,
+        "screening": screening,
+        "r": with_labels(result_for_display(screening.result, default_catalogue())),
+        "can_refer": can_refer,
         "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)  # type: ignore[arg-type, attr-defined]
         and screening.status != ScreeningStatus.REFERRED,
         "cases_pending": not _cases_available(),
