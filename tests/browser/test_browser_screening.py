@@ -70,3 +70,34 @@ def test_invalid_answer_is_shown_next_to_the_field_and_nothing_saved(page, demo_
     expect(page.locator(".field.has-error").first).to_contain_text("less than or equal to 120")
     expect(page.locator(".field.has-error").nth(1)).to_contain_text("required")
     expect(page.get_by_label("Age (years)")).to_have_value("150")
+
+
+def test_a_child_recruited_into_begging_is_trafficking_of_a_child_on_a_phone(page, demo_users):
+    """Palermo Art. 3(c) on a 390 px screen: a 15-year-old, a declared act (recruitment),
+    exploitation positive, no means: trafficking of a child, with child protection, a
+    guardian and no detention, and no labour-rights referral."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "inspector")
+    page.goto("/screening/new/")
+    page.get_by_label("Age (years)").fill("15")
+    page.get_by_label("Labour exploitation").check()
+    page.get_by_role("button", name="Start the interview").click()
+    page.locator("#section-palermo input[name=act][value=recruitment]").check()
+    for key in ("excessive_working_hours", "no_access_to_education"):
+        page.locator(f"input[name=ind_{key}]").check()
+    page.get_by_role("button", name="Assess").click()
+
+    summary = page.locator(".result-summary")
+    expect(summary).to_contain_text("Presumed victim")
+    expect(summary).to_contain_text("Trafficking of a child for labour exploitation")
+    expect(page.locator(".child-rule")).to_contain_text("Art. 3(c)")
+    steps = page.locator("ul.next-steps")
+    expect(steps.locator("[data-step=notify_child_protection]")).to_be_visible()
+    expect(steps.locator("[data-step=request_guardian]")).to_be_visible()
+    expect(steps.locator("[data-step=no_detention]")).to_contain_text("Do not detain the child")
+    expect(steps.locator("[data-step=refer_labour_rights]")).to_have_count(0)
+    expect(page.get_by_text("labour-rights case")).to_have_count(0)
+    # Nothing wider than the screen.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)""")
+    assert overflow <= 0, wide
