@@ -1412,7 +1412,13 @@ def screen_mapping(data: Mapping[str, Any], catalogue: IndicatorCatalogue) -> Sc
 
 
 __all__ = [
+    "CHILD_AT_RISK",
+    "CHILD_EXPLOITATION_WITHOUT_ACT",
     "ENGINE_VERSION",
+    "EXPLOITATION_WITHOUT_MEANS",
+    "EXPLOITATION_WITH_PARTIAL_MEANS",
+    "INSUFFICIENT_TO_ASSESS",
+    "MEANS_WITHOUT_EXPLOITATION",
     "INDICATOR_SOURCES",
     "NEXT_STEP_CODES",
     "STATUS_RULES",

@@ -9,7 +9,7 @@ back to the code made readable, and a next step falls back to the engine's text 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -85,7 +85,7 @@ def with_labels(shown: dict[str, Any]) -> dict[str, Any]:
     for finding in shown.get("sets", ()):
         finding["outcome_label"] = outcome_label(finding.get("outcome"))
     for step in shown.get("next_steps", ()):
-        if isinstance(step, Mapping):
+        if isinstance(step, MutableMapping):
             label = NEXT_STEP_LABELS.get(step.get("code", ""))
             step["label"] = str(label) if label is not None else step.get("text", "")
     return shown
