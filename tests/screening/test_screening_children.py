@@ -167,7 +167,7 @@ def test_a_16_year_old_on_a_farm_with_no_recruitment_indicator() -> None:
         "how the child was recruited, transported, transferred, harboured or received"
         in gather.text
     )
-    assert "Exploitation of a child is indicated" in text(result)
+    assert "For a child, exploitation (dimension 4) is positive but the act" in text(result)
     # Learning how he was brought there (a declared act) makes it trafficking of a child.
     told = screen_mapping(
         {

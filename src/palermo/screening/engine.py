@@ -612,10 +612,10 @@ def _child_conclusion(
             CHILD_EXPLOITATION_WITHOUT_ACT,
             missing,
             (child.act_label,),
-            f"Exploitation of a child is indicated ({exploitation_words}) but {child.act_label} "
-            f"is not established: {_human(child.outcome_without_act)}. Means are not required "
-            "for a child, and child protection applies now; if the act is established, this "
-            "is trafficking of a child.",
+            f"For a child, {exploitation_words} is positive but {child.act_label} is not "
+            f"established: {_human(child.outcome_without_act)}. Means are not required for a "
+            "child, and child protection applies now; if the act is established, this is "
+            "trafficking of a child.",
         )
     if act_established or means_positive:
         what = act_words if act_established else "means"
