@@ -49,6 +49,8 @@ def test_child_result_page_in_french(client, api_token, persona, db) -> None:
     assert "Ne pas placer l&#x27;enfant en rétention" in html
     assert "Demander sans délai la désignation d&#x27;un tuteur provisoire." in html
     assert "règle pour les enfants" in html
+    listing = client.get(reverse("screening:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Traite d&#x27;un enfant à des fins d&#x27;exploitation par le travail" in listing
     assert "For a child, the act" not in html.split("<ol")[0]  # the note itself is French
 
 
