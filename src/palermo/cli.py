@@ -6,6 +6,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -135,16 +136,23 @@ def createadmin(
 
 @audit_app.command("verify")
 def audit_verify(
-    checkpoints: Path | None = typer.Option(
-        None, "--checkpoints", help="Checkpoint log (JSON lines) to compare the trail with.",
-        dir_okay=False,
-    ),
-    public_key: list[Path] | None = typer.Option(
-        None, "--public-key",
-        help="Public key(s) that signed the checkpoints (repeat for old keys). "
-        "Default: PALERMO_AUDIT_PUBLIC_KEY, else derived from PALERMO_AUDIT_SIGNING_KEY.",
-        dir_okay=False,
-    ),
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            help="Checkpoint log (JSON lines) to compare the trail with.",
+            dir_okay=False,
+        ),
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="Public key(s) that signed the checkpoints (repeat for old keys). "
+            "Default: PALERMO_AUDIT_PUBLIC_KEY, else derived from PALERMO_AUDIT_SIGNING_KEY.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Check the hash chain; report every edited, inserted or deleted entry; print the head.
 
@@ -224,8 +232,15 @@ def _audit_public_keys(paths: list[Path]) -> list[object]:
 
 @audit_app.command("keygen")
 def audit_keygen(
-    private_key: Path = typer.Option(..., "--private-key", help="Where to write the signing key (mode 600).", dir_okay=False),
-    public_key: Path = typer.Option(..., "--public-key", help="Where to write the public key.", dir_okay=False),
+    private_key: Annotated[
+        Path,
+        typer.Option(
+            "--private-key", help="Where to write the signing key (mode 600).", dir_okay=False
+        ),
+    ],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="Where to write the public key.", dir_okay=False)
+    ],
 ) -> None:
     """Create the Ed25519 key pair that signs audit checkpoints. Never overwrites a key.
 
@@ -245,13 +260,19 @@ def audit_keygen(
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(
-    log: Path | None = typer.Option(
-        None, "--log", help="Checkpoint log to append to. Default: PALERMO_AUDIT_CHECKPOINT_LOG; "
-        "none: the line is only printed.", dir_okay=False,
-    ),
-    key: Path | None = typer.Option(
-        None, "--key", help="Signing key. Default: PALERMO_AUDIT_SIGNING_KEY.", dir_okay=False,
-    ),
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Checkpoint log to append to. Default: PALERMO_AUDIT_CHECKPOINT_LOG; "
+            "none: the line is only printed.",
+            dir_okay=False,
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Signing key. Default: PALERMO_AUDIT_SIGNING_KEY.", dir_okay=False),
+    ] = None,
 ) -> None:
     """Sign the audit trail's head and append it to the checkpoint log.
 

@@ -141,7 +141,9 @@ def private_key_read(path: Path) -> Ed25519PrivateKey:
     except OSError as exc:
         raise KeyFileError(f"cannot read {path}: {exc.strerror}") from exc
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(f"{path} is open to other users (mode {info.st_mode & 0o777:o}); chmod 600 it")
+        raise KeyFileError(
+            f"{path} is open to other users (mode {info.st_mode & 0o777:o}); chmod 600 it"
+        )
     return private_key_load(pem)
 
 
@@ -175,12 +177,21 @@ def checkpoint_sign(
     kid = key_id(private_key.public_key())
     when = canonical_at(at)
     sig = private_key.sign(signing_payload(seq=seq, hash=head_hash, at=when, key_id=kid))
-    return Checkpoint(seq=seq, hash=head_hash, at=when, key_id=kid, sig=base64.b64encode(sig).decode())
+    return Checkpoint(
+        seq=seq, hash=head_hash, at=when, key_id=kid, sig=base64.b64encode(sig).decode()
+    )
 
 
 def checkpoint_line(cp: Checkpoint) -> str:
     """One line of the checkpoint log (no newline)."""
-    body = {"format": FORMAT, "seq": cp.seq, "hash": cp.hash, "at": cp.at, "key_id": cp.key_id, "sig": cp.sig}
+    body = {
+        "format": FORMAT,
+        "seq": cp.seq,
+        "hash": cp.hash,
+        "at": cp.at,
+        "key_id": cp.key_id,
+        "sig": cp.sig,
+    }
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
@@ -213,7 +224,9 @@ def checkpoint_parse(line: str) -> Checkpoint:
         raise CheckpointFormatError("sig is not base64") from exc
     if len(raw) != 64:
         raise CheckpointFormatError("sig is not an Ed25519 signature")
-    return Checkpoint(seq=seq, hash=body["hash"], at=body["at"], key_id=body["key_id"], sig=body["sig"])
+    return Checkpoint(
+        seq=seq, hash=body["hash"], at=body["at"], key_id=body["key_id"], sig=body["sig"]
+    )
 
 
 def signature_valid(cp: Checkpoint, public_key: Ed25519PublicKey) -> bool:
@@ -254,19 +267,29 @@ def checkpoint_log_read(
         try:
             cp = checkpoint_parse(raw)
         except CheckpointFormatError as exc:
-            problems.append(AnchorProblem(number, None, "malformed", f"line {number}: not a checkpoint: {exc}"))
+            problems.append(
+                AnchorProblem(number, None, "malformed", f"line {number}: not a checkpoint: {exc}")
+            )
             continue
         key = keys.get(cp.key_id)
         if key is None:
-            problems.append(AnchorProblem(
-                number, cp.seq, "unknown_key",
-                f"line {number}: signed by key {cp.key_id}, which is not among the public keys given",
-            ))
+            problems.append(
+                AnchorProblem(
+                    number,
+                    cp.seq,
+                    "unknown_key",
+                    f"line {number}: signed by key {cp.key_id}, which is not among the public keys given",
+                )
+            )
         elif not signature_valid(cp, key):
-            problems.append(AnchorProblem(
-                number, cp.seq, "bad_signature",
-                f"line {number}: signature does not match (checkpoint forged or altered)",
-            ))
+            problems.append(
+                AnchorProblem(
+                    number,
+                    cp.seq,
+                    "bad_signature",
+                    f"line {number}: signature does not match (checkpoint forged or altered)",
+                )
+            )
         else:
             good.append((number, cp))
     if not good and not problems:
@@ -290,15 +313,21 @@ def checkpoints_compare(
         stored = found.get(cp.seq)
         if stored is None:
             if cp.seq > last_seq:
-                message = (f"line {line}: checkpoint of {cp.at} holds entry {cp.seq}, but the trail "
-                           f"ends at entry {last_seq}: entries were removed from the end")
+                message = (
+                    f"line {line}: checkpoint of {cp.at} holds entry {cp.seq}, but the trail "
+                    f"ends at entry {last_seq}: entries were removed from the end"
+                )
                 problems.append(AnchorProblem(line, cp.seq, "truncated", message))
             else:
-                message = f"line {line}: checkpoint of {cp.at} holds entry {cp.seq}, which is missing"
+                message = (
+                    f"line {line}: checkpoint of {cp.at} holds entry {cp.seq}, which is missing"
+                )
                 problems.append(AnchorProblem(line, cp.seq, "missing", message))
         elif stored != cp.hash:
-            message = (f"line {line}: entry {cp.seq} no longer has the hash signed at {cp.at}: "
-                       "the trail was rewritten")
+            message = (
+                f"line {line}: entry {cp.seq} no longer has the hash signed at {cp.at}: "
+                "the trail was rewritten"
+            )
             problems.append(AnchorProblem(line, cp.seq, "rewritten", message))
     return problems
 

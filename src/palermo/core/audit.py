@@ -152,7 +152,9 @@ _ROW_SQL = {
 
 
 def _sqlite_time(text: str) -> str:
-    """Django stores ``2026-12-02 06:00:00[.123456]`` (UTC) in SQLite; give the canonical form."""
+    """SQLite holds ``2026-12-02 06:00:00[.123456][+00:00]`` (UTC); give the canonical form."""
+    if text.endswith("+00:00"):
+        text = text[:-6]
     if len(text) == 26 and text[10] == " " and text[19] == ".":
         return f"{text[:10]}T{text[11:]}Z"
     if len(text) == 19 and text[10] == " ":
@@ -165,21 +167,78 @@ def _sqlite_time(text: str) -> str:
     return canonical_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
+def _prefetched(fetchmany: Any) -> Any:
+    """Yield ``fetchmany(_FETCH)`` batches, fetching the next one in a thread meanwhile.
+
+    The driver waits for the database without holding the GIL, so the database
+    reads and formats batch n+1 while this process hashes batch n: the walk takes
+    the longer of the two instead of their sum. Only that thread touches the cursor.
+    """
+    import queue
+    import threading
+
+    batches: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                batch = fetchmany(_FETCH)
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if not batch:
+                    return
+        except BaseException as exc:  # noqa: BLE001 – handed to the consumer, re-raised there
+            batches.put(exc)
+
+    worker = threading.Thread(target=produce, name="audit-verify-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            batch = batches.get()
+            if isinstance(batch, BaseException):
+                raise batch
+            if not batch:
+                return
+            yield batch
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _trail_rows(cursor: Any, vendor: str) -> Any:
-    """Stream the stored entries as ``chain.ROW_FIELDS`` rows, ``_FETCH`` at a time."""
+    """Stream the stored entries as ``chain.Row``s, ``_FETCH`` rows per round trip."""
     import orjson
 
     cursor.execute(_ROW_SQL[vendor])
     loads = orjson.loads
-    fix_time = _sqlite_time if vendor == "sqlite" else None
-    while True:
-        batch = cursor.fetchmany(_FETCH)
-        if not batch:
-            return
-        for r in batch:
-            at = fix_time(r[1]) if fix_time else r[1]
-            yield (r[0], at, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                   loads(r[11]) if isinstance(r[11], str | bytes) else r[11], r[12], r[13])
+    sqlite = vendor == "sqlite"
+    for batch in _prefetched(cursor.cursor.fetchmany):
+        for seq, at, actor, username, org, action, otype, oref, purpose, outcome, client, details, prev, digest in batch:
+            if isinstance(details, str | bytes):
+                try:
+                    details = loads(details)
+                except orjson.JSONDecodeError:
+                    pass  # text that is not JSON: kept as is, so the entry's hash fails
+            body = {
+                "seq": seq,
+                "at": _sqlite_time(at) if sqlite else at,
+                "actor_id": actor,
+                "actor_username": username,
+                "organisation_id": org,
+                "action": action,
+                "object_type": otype,
+                "object_ref": oref,
+                "purpose": purpose,
+                "outcome": outcome,
+                "client": client,
+                "details": details,
+            }
+            yield body, prev, digest
 
 
 def verify_trail_report(watch: frozenset[int] = frozenset()) -> tuple[Any, int, str]:
