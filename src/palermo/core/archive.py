@@ -1,0 +1,190 @@
+"""The backup archive: a tar file of named members and a manifest of their SHA-256 (pure: no Django).
+
+Layout (``palermo backup``)::
+
+    manifest.json             format, when, Palermo version, database vendor, audit head,
+                              and {member: {sha256, size}} for every other member
+    database.pgdump           PostgreSQL: pg_dump custom format   (or)
+    database.sqlite3          SQLite: a copy made with SQLite's online backup API
+    audit-checkpoints.jsonl   the audit checkpoint log, if one is configured
+    field-keys.json           references (ids) of the field-encryption keys — never key material
+
+Reading never extracts by the names inside the archive: only the member names above
+are accepted, each written under a fixed name in a directory the caller chooses, and
+hashed on the way. The manifest detects damage and mix-ups, not a forger who rewrites
+both a member and the manifest: keep backups where only the backup operator can write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMAT = "palermo-backup/1"
+MANIFEST = "manifest.json"
+DATABASE_MEMBERS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+OPTIONAL_MEMBERS = ("audit-checkpoints.jsonl", "field-keys.json")
+ALLOWED = frozenset({MANIFEST, *DATABASE_MEMBERS.values(), *OPTIONAL_MEMBERS})
+_CHUNK = 1 << 20
+_MANIFEST_LIMIT = 1 << 20
+
+
+class ArchiveError(ValueError):
+    """An archive that must not be restored (damaged, incomplete, not Palermo's)."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    sha256: str
+    size: int
+
+
+def file_digest(path: Path) -> Digest:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return Digest(h.hexdigest(), size)
+
+
+def manifest_build(
+    *,
+    vendor: str,
+    created_at: str,
+    palermo_version: str,
+    audit_head: tuple[int, str],
+    members: Mapping[str, Digest],
+) -> dict[str, Any]:
+    if vendor not in DATABASE_MEMBERS:
+        raise ValueError(f"no backup format for database {vendor!r}")
+    unknown = set(members) - ALLOWED
+    if unknown or MANIFEST in members:
+        raise ValueError(f"not archive members: {sorted(unknown | ({MANIFEST} & set(members)))}")
+    if DATABASE_MEMBERS[vendor] not in members:
+        raise ValueError("the database member is missing")
+    return {
+        "format": FORMAT,
+        "created_at": created_at,
+        "palermo_version": palermo_version,
+        "database": {"vendor": vendor, "member": DATABASE_MEMBERS[vendor]},
+        "audit_head": {"seq": audit_head[0], "hash": audit_head[1]},
+        "members": {
+            name: {"sha256": d.sha256, "size": d.size} for name, d in sorted(members.items())
+        },
+    }
+
+
+def manifest_check(manifest: Any, found: Mapping[str, Digest]) -> list[str]:
+    """Every reason not to trust the archive; empty when each member is exactly as listed."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return [f"not a Palermo backup (manifest format is not {FORMAT})"]
+    problems: list[str] = []
+    listed = manifest.get("members")
+    database = manifest.get("database")
+    head = manifest.get("audit_head")
+    if not isinstance(listed, dict) or not all(isinstance(v, dict) for v in listed.values()):
+        return ["the manifest's member list is malformed"]
+    if not isinstance(database, dict) or DATABASE_MEMBERS.get(
+        database.get("vendor")
+    ) != database.get("member"):
+        problems.append("the manifest does not name a known database vendor and its member")
+    elif database["member"] not in listed:
+        problems.append(f"the manifest does not list the database member {database['member']}")
+    if (
+        not isinstance(head, dict)
+        or not isinstance(head.get("seq"), int)
+        or not isinstance(head.get("hash"), str)
+    ):
+        problems.append("the manifest's audit head is malformed")
+    for name, want in sorted(listed.items()):
+        got = found.get(name)
+        if name not in ALLOWED or name == MANIFEST:
+            problems.append(f"{name}: not a member a Palermo backup has")
+        elif got is None:
+            problems.append(f"{name}: listed in the manifest but missing from the archive")
+        elif got.sha256 != want.get("sha256") or got.size != want.get("size"):
+            problems.append(f"{name}: content differs from the manifest (SHA-256 mismatch)")
+    for name in sorted(set(found) - set(listed) - {MANIFEST}):
+        problems.append(f"{name}: in the archive but not in the manifest")
+    return problems
+
+
+def archive_write(path: Path, manifest: Mapping[str, Any], files: Mapping[str, Path]) -> None:
+    """Write the tar file (readable by its owner only): the manifest first, then the members."""
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with (
+        os.fdopen(fd, "wb") as raw,
+        tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mode = len(data), 0o600
+        tar.addfile(info, io.BytesIO(data))
+        for name, source in sorted(files.items()):
+            if name not in ALLOWED or name == MANIFEST:
+                raise ValueError(f"not an archive member: {name}")
+            info = tar.gettarinfo(str(source), arcname=name)
+            info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+            with source.open("rb") as f:
+                tar.addfile(info, f)
+
+
+def archive_read(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Extract an archive into the directory ``into`` and check it against its manifest.
+
+    Returns (manifest, {member name: extracted path}); raises ``ArchiveError`` with every
+    problem found, before anything else is touched.
+    """
+    found: dict[str, Digest] = {}
+    paths: dict[str, Path] = {}
+    manifest: Any = None
+    try:
+        tar = tarfile.open(path, mode="r:*")
+    except (OSError, tarfile.TarError) as exc:
+        raise ArchiveError(f"cannot open {path} as a backup archive: {exc}") from exc
+    with tar:
+        try:
+            for member in tar:
+                name = member.name
+                if name not in ALLOWED or not member.isreg():
+                    raise ArchiveError(f"unexpected member {name[:80]!r} in the archive")
+                if name in found or (name == MANIFEST and manifest is not None):
+                    raise ArchiveError(f"member {name} appears twice")
+                source = tar.extractfile(member)
+                if source is None:  # pragma: no cover – isreg() members always have data
+                    raise ArchiveError(f"member {name} has no data")
+                if name == MANIFEST:
+                    if member.size > _MANIFEST_LIMIT:
+                        raise ArchiveError("the manifest is too large")
+                    try:
+                        manifest = json.loads(source.read())
+                    except ValueError as exc:
+                        raise ArchiveError("the manifest is not valid JSON") from exc
+                    continue
+                target = into / name
+                h = hashlib.sha256()
+                size = 0
+                with target.open("wb") as out:
+                    while chunk := source.read(_CHUNK):
+                        h.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+                found[name] = Digest(h.hexdigest(), size)
+                paths[name] = target
+        except (OSError, tarfile.TarError, EOFError) as exc:
+            raise ArchiveError(f"the archive is damaged: {exc}") from exc
+    if manifest is None:
+        raise ArchiveError("the archive has no manifest")
+    problems = manifest_check(manifest, found)
+    if problems:
+        raise ArchiveError("; ".join(problems))
+    return manifest, paths
