@@ -93,9 +93,12 @@ def manifest_check(manifest: Any, found: Mapping[str, Digest]) -> list[str]:
     head = manifest.get("audit_head")
     if not isinstance(listed, dict) or not all(isinstance(v, dict) for v in listed.values()):
         return ["the manifest's member list is malformed"]
-    if not isinstance(database, dict) or DATABASE_MEMBERS.get(
-        database.get("vendor")
-    ) != database.get("member"):
+    vendor = database.get("vendor") if isinstance(database, dict) else None
+    if (
+        not isinstance(database, dict)
+        or not isinstance(vendor, str)
+        or (DATABASE_MEMBERS.get(vendor) != database.get("member"))
+    ):
         problems.append("the manifest does not name a known database vendor and its member")
     elif database["member"] not in listed:
         problems.append(f"the manifest does not list the database member {database['member']}")
