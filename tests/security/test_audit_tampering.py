@@ -296,3 +296,40 @@ def test_verify_reads_entries_written_by_the_writer_exactly(db):
     for e in AuditEntry.objects.order_by("seq").values():
         assert entry_hash(e["prev_hash"], e) == e["hash"]
     assert audit.verify_trail() == []
+
+
+def test_a_database_error_while_verifying_reaches_the_caller(db, monkeypatch):
+    from palermo.core import audit as audit_module
+
+    record(3)
+    monkeypatch.setitem(audit_module._ROW_SQL, connection.vendor, "SELECT * FROM no_such_table")
+    with pytest.raises(Exception, match="no_such_table"):
+        audit.verify_trail()
+
+
+def test_the_fetch_thread_hands_over_every_batch_then_its_failure():
+    from palermo.core.audit import _prefetched
+
+    batches = [[(1,)], [(2,)], [(3,)]]
+
+    def fetchmany(n):
+        if batches:
+            return batches.pop(0)
+        raise OSError("connection lost")
+
+    got = []
+    with pytest.raises(OSError, match="connection lost"):
+        for batch in _prefetched(fetchmany):
+            got.append(batch)
+    assert got == [[(1,)], [(2,)], [(3,)]]
+
+
+def test_a_consumer_that_stops_early_does_not_leave_the_thread_behind():
+    import threading
+
+    from palermo.core.audit import _prefetched
+
+    stream = _prefetched(lambda n: [(1,)])  # endless
+    assert next(stream) == [(1,)]
+    stream.close()
+    assert not [t for t in threading.enumerate() if t.name == "audit-verify-fetch"]

@@ -180,20 +180,23 @@ def _prefetched(fetchmany: Any) -> Any:
     batches: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
+    def offer(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
     def produce() -> None:
         try:
             while not stop.is_set():
                 batch = fetchmany(_FETCH)
-                while not stop.is_set():
-                    try:
-                        batches.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                offer(batch)
                 if not batch:
                     return
         except BaseException as exc:  # noqa: BLE001 – handed to the consumer, re-raised there
-            batches.put(exc)
+            offer(exc)
 
     worker = threading.Thread(target=produce, name="audit-verify-fetch", daemon=True)
     worker.start()
