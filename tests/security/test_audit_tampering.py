@@ -333,3 +333,17 @@ def test_a_consumer_that_stops_early_does_not_leave_the_thread_behind():
     assert next(stream) == [(1,)]
     stream.close()
     assert not [t for t in threading.enumerate() if t.name == "audit-verify-fetch"]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_garbage_typed_into_sqlite_columns_is_reported_not_a_crash(anchored):
+    # SQLite keeps any text in any column: verification must report it, not stop.
+    with as_database_superuser() as cur:
+        cur.execute(
+            "UPDATE core_auditentry SET at = 'yesterday' WHERE seq = 2"
+        )
+        cur.execute("UPDATE core_auditentry SET seq = 'three' WHERE seq = 3")
+    result = verify(anchored)
+    assert result.exit_code == 1
+    assert "entry 2: edited" in result.output
+    assert "has no valid seq" in result.output

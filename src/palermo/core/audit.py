@@ -151,8 +151,10 @@ _ROW_SQL = {
 }
 
 
-def _sqlite_time(text: str) -> str:
+def _sqlite_time(text: Any) -> str:
     """SQLite holds ``2026-12-02 06:00:00[.123456][+00:00]`` (UTC); give the canonical form."""
+    if not isinstance(text, str):
+        return str(text)
     if text.endswith("+00:00"):
         text = text[:-6]
     if len(text) == 26 and text[10] == " " and text[19] == ".":
@@ -163,7 +165,10 @@ def _sqlite_time(text: str) -> str:
 
     from palermo.core.chain import canonical_time
 
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return str(text)  # not a time at all (hand-edited): the entry's hash will say so
     return canonical_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 

@@ -48,7 +48,9 @@ def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     body = {name: fields[name] for name in HASHED_FIELDS}
     if isinstance(body["at"], datetime):
         body["at"] = canonical_time(body["at"])
-    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    payload = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -116,7 +118,16 @@ def walk(
     dumps, sort, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
     for body, row_prev, row_hash in rows:
         count += 1
-        seq = int(body["seq"])
+        try:
+            seq = int(body["seq"])
+        except (TypeError, ValueError):
+            # Only a hand edit in a loosely typed database (SQLite) gets here.
+            problems.append(
+                ChainProblem(
+                    expected_seq, "edited", f"the entry after {expected_seq - 1} has no valid seq"
+                )
+            )
+            continue
         try:
             fast = sha256(row_prev.encode() + dumps(body, option=sort)).hexdigest()
         except (TypeError, orjson.JSONEncodeError, AttributeError):
@@ -160,7 +171,9 @@ def walk(
         )
     elif head_seq < last_seq:
         problems.append(
-            ChainProblem(head_seq + 1, "inserted", f"entries after {head_seq} were not written by Palermo")
+            ChainProblem(
+                head_seq + 1, "inserted", f"entries after {head_seq} were not written by Palermo"
+            )
         )
     return ChainReport(problems, count, last_seq, last_hash, found)
 
