@@ -255,7 +255,7 @@ def audit_keygen(
         typer.secho(f"No key written: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Key {kid} written: private {private_key}, public {public_key}.")
-    typer.echo(f"Set PALERMO_AUDIT_SIGNING_KEY={private_key} for `palermo audit checkpoint`.")
+    typer.echo(f"Set PALERMO_AUDIT_SIGNING_KEY={private_key.resolve()} for `palermo audit checkpoint`.")
 
 
 @audit_app.command("checkpoint")
