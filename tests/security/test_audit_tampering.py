@@ -339,9 +339,7 @@ def test_a_consumer_that_stops_early_does_not_leave_the_thread_behind():
 def test_garbage_typed_into_sqlite_columns_is_reported_not_a_crash(anchored):
     # SQLite keeps any text in any column: verification must report it, not stop.
     with as_database_superuser() as cur:
-        cur.execute(
-            "UPDATE core_auditentry SET at = 'yesterday' WHERE seq = 2"
-        )
+        cur.execute("UPDATE core_auditentry SET at = 'yesterday' WHERE seq = 2")
         cur.execute("UPDATE core_auditentry SET seq = 'three' WHERE seq = 3")
     result = verify(anchored)
     assert result.exit_code == 1
