@@ -182,11 +182,13 @@ def audit_verify(
         typer.echo(f"Audit trail intact: {report.entries} entries verified.")
     else:
         typer.secho(
-            f"Audit trail BROKEN: {len(report.problems)} problem(s) in {report.entries} entries:",
+            f"Audit trail BROKEN: {len(report.problems) + report.more} problem(s) in {report.entries} entries:",
             fg=typer.colors.RED, err=True,
         )
         for p in report.problems:
             typer.secho(f"  entry {p.seq}: {p.kind}: {p.message}", err=True)
+        if report.more:
+            typer.secho(f"  … and {report.more} more problem(s), not listed", err=True)
     if log is not None:
         newest = anchor.latest(log)
         if not anchor_problems and newest is not None:

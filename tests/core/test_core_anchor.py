@@ -275,3 +275,12 @@ def test_wrong_key_files_are_refused(tmp_path):
         anchor.public_key_read(tmp_path / "audit.key")
     with pytest.raises(anchor.KeyFileError, match="cannot read"):
         anchor.public_key_read(tmp_path / "absent.pub")
+
+
+def test_a_trail_broken_everywhere_lists_the_first_problems_and_counts_the_rest():
+    trail = make_trail(30)
+    for e in trail:
+        e["object_ref"] = "tampered"
+    report = walk(rows(trail), 30, trail[-1]["hash"], max_problems=10)
+    assert len(report.problems) == 10 and report.more == 20
+    assert [p.seq for p in report.problems] == list(range(1, 11))

@@ -334,6 +334,8 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
     chain, head_seq, head_hash = verify_trail_report(log.wanted() if log else frozenset())
     report.entries, report.head = chain.entries, (head_seq, head_hash)
     report.problems += [f"entry {p.seq}: {p.kind}: {p.message}" for p in chain.problems]
+    if chain.more:
+        report.problems.append(f"… and {chain.more} more problem(s) in the chain, not listed")
     if log is not None:
         anchored = list(log.problems) + anchor.checkpoints_compare(log, chain.found, chain.last_seq)
         report.problems += [f"checkpoint {a.kind}: {a.message}" for a in anchored]

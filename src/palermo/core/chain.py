@@ -94,6 +94,7 @@ class ChainReport:
     last_hash: str = GENESIS
     # For each watched seq that the walk met: the hash stored there.
     found: dict[int, str] = field(default_factory=dict)
+    more: int = 0  # problems found beyond those listed
 
 
 def walk(
@@ -101,12 +102,15 @@ def walk(
     head_seq: int,
     head_hash: str,
     watch: frozenset[int] = frozenset(),
+    max_problems: int = 1000,
 ) -> ChainReport:
     """Check a trail given as rows in ascending ``seq`` against the recorded head;
     note the hash stored at each watched seq.
 
     One pass, constant memory: rows may come straight from a database cursor. The
-    fast encoding of ``hash_matches`` is inlined: this loop runs 10⁷ times.
+    fast encoding of ``hash_matches`` is inlined: this loop runs 10⁷ times. Past
+    ``max_problems`` problems are only counted (``ChainReport.more``), so a trail
+    ruined from end to end still verifies in constant memory.
     """
     problems: list[ChainProblem] = []
     expected_seq = 1
@@ -115,6 +119,15 @@ def walk(
     last_hash = GENESIS
     count = 0
     found: dict[int, str] = {}
+    more = 0
+
+    def add(problem: ChainProblem) -> None:
+        nonlocal more
+        if len(problems) < max_problems:
+            problems.append(problem)
+        else:
+            more += 1
+
     dumps, sort, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
     for body, row_prev, row_hash in rows:
         count += 1
@@ -122,7 +135,7 @@ def walk(
             seq = int(body["seq"])
         except (TypeError, ValueError):
             # Only a hand edit in a loosely typed database (SQLite) gets here.
-            problems.append(
+            add(
                 ChainProblem(
                     expected_seq, "edited", f"the entry after {expected_seq - 1} has no valid seq"
                 )
@@ -133,12 +146,10 @@ def walk(
         except (TypeError, orjson.JSONEncodeError, AttributeError):
             fast = ""
         if fast != row_hash and not hash_matches(row_prev, body, row_hash):
-            problems.append(
-                ChainProblem(seq, "edited", f"entry {seq}: content does not match its hash")
-            )
+            add(ChainProblem(seq, "edited", f"entry {seq}: content does not match its hash"))
         if seq == expected_seq:
             if row_prev != prev_hash:
-                problems.append(
+                add(
                     ChainProblem(
                         seq,
                         "inserted",
@@ -147,18 +158,16 @@ def walk(
                 )
         elif seq > expected_seq:
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
-            problems.append(
-                ChainProblem(seq, "deleted", f"entries {missing} missing before entry {seq}")
-            )
+            add(ChainProblem(seq, "deleted", f"entries {missing} missing before entry {seq}"))
         else:
-            problems.append(ChainProblem(seq, "inserted", f"entry {seq} is out of sequence"))
+            add(ChainProblem(seq, "inserted", f"entry {seq} is out of sequence"))
         if seq in watch:
             found[seq] = row_hash
         expected_seq = max(expected_seq, seq + 1)
         prev_hash = row_hash
         last_seq, last_hash = seq, row_hash
     if head_seq > last_seq:
-        problems.append(
+        add(
             ChainProblem(
                 last_seq + 1,
                 "deleted",
@@ -166,16 +175,14 @@ def walk(
             )
         )
     elif head_seq == last_seq and head_seq > 0 and head_hash != last_hash:
-        problems.append(
-            ChainProblem(last_seq, "edited", f"entry {last_seq} differs from the recorded head")
-        )
+        add(ChainProblem(last_seq, "edited", f"entry {last_seq} differs from the recorded head"))
     elif head_seq < last_seq:
-        problems.append(
+        add(
             ChainProblem(
                 head_seq + 1, "inserted", f"entries after {head_seq} were not written by Palermo"
             )
         )
-    return ChainReport(problems, count, last_seq, last_hash, found)
+    return ChainReport(problems, count, last_seq, last_hash, found, more)
 
 
 def as_row(entry: Mapping[str, Any]) -> Row:
