@@ -50,6 +50,7 @@ def test_round_trip(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600  # it holds personal data
     got, files = read(tmp_path, path)
     assert got == manifest
+    assert files.pop("manifest.json").read_bytes() == archive.manifest_bytes(manifest)
     assert {n: p.read_bytes() for n, p in files.items()} == members
     assert got["audit_head"] == {"seq": 12, "hash": "a" * 64}
 
@@ -186,3 +187,33 @@ def test_manifest_build_refuses_what_restore_would_refuse(kwargs):
     }
     with pytest.raises(ValueError):
         archive.manifest_build(**args)
+
+
+def test_a_signed_manifest_vouches_for_exactly_its_bytes(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    raw = archive.manifest_bytes({"format": archive.FORMAT, "members": {}})
+    sig = archive.manifest_sign(key, raw)
+    assert archive.manifest_signature_problem(raw, sig, [key.public_key()]) is None
+    assert "does not match" in archive.manifest_signature_problem(
+        raw.replace(b"members", b"memberz"), sig, [key.public_key()]
+    )
+    assert "not by the configured public key" in archive.manifest_signature_problem(
+        raw, sig, [other.public_key()]
+    )
+    assert "malformed" in archive.manifest_signature_problem(raw, b"{}", [key.public_key()])
+
+
+def test_the_signature_member_is_not_a_listed_member(tmp_path):
+    with pytest.raises(ValueError):
+        archive.manifest_build(
+            vendor="sqlite",
+            created_at="x",
+            palermo_version="0",
+            audit_head=HEAD,
+            members={
+                "database.sqlite3": archive.Digest("0" * 64, 1),
+                "manifest.sig": archive.Digest("0" * 64, 1),
+            },
+        )

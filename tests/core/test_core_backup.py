@@ -95,6 +95,7 @@ def drill(tmp_path, checkpoints):
     assert f"Head: entry {head[0]}, hash {head[1]}" in result.output
     assert f"Audit trail intact: {head[0]} entries verified after restore." in result.output
     assert f"checkpoint log restored to {checkpoints}" in result.output
+    assert "the manifest's signature is valid" in result.output
 
     assert snapshot() == before
     assert audit.verify_trail() == []
@@ -113,7 +114,13 @@ def test_restore_drill_sqlite(world, tmp_path):
     path = drill(tmp_path, world)
     with tarfile.open(path) as tar:
         assert sorted(tar.getnames()) == sorted(
-            ["manifest.json", "database.sqlite3", "audit-checkpoints.jsonl", "field-keys.json"]
+            [
+                "manifest.json",
+                "manifest.sig",
+                "database.sqlite3",
+                "audit-checkpoints.jsonl",
+                "field-keys.json",
+            ]
         )
 
 
@@ -288,3 +295,56 @@ def test_pg_environment_carries_the_connection():
         "5433",
     )
     assert env["PGSSLMODE"] == "verify-full" and env["PGSSLROOTCERT"] == "/etc/ssl/ca.pem"
+
+
+def _forge(path, tmp_path, sign_with=None):
+    """Replace the database member and rewrite the manifest to match, as a forger would."""
+    work = tmp_path / "forge"
+    work.mkdir()
+    manifest, files = archive.archive_read(path, work)
+    db_name = manifest["database"]["member"]
+    files[db_name].write_bytes(files[db_name].read_bytes() + b"\0forged")
+    members = {
+        n: archive.file_digest(p)
+        for n, p in files.items()
+        if n not in ("manifest.json", "manifest.sig")
+    }
+    forged = archive.manifest_build(
+        vendor=manifest["database"]["vendor"],
+        created_at=manifest["created_at"],
+        palermo_version=manifest["palermo_version"],
+        audit_head=(manifest["audit_head"]["seq"], manifest["audit_head"]["hash"]),
+        members=members,
+    )
+    raw = archive.manifest_bytes(forged)
+    signature = (
+        archive.manifest_sign(sign_with, raw) if sign_with else files["manifest.sig"].read_bytes()
+    )
+    out = tmp_path / "forged.tar"
+    archive.archive_write(out, forged, {n: files[n] for n in members}, signature)
+    return out
+
+
+def test_a_forged_archive_with_a_consistent_manifest_is_refused_by_its_signature(world, tmp_path):
+    path = tmp_path / "b.tar"
+    result = runner.invoke(app, ["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(path) as tar:
+        assert "manifest.sig" in tar.getnames()
+    wipe()
+    result = runner.invoke(app, ["restore", str(_forge(path, tmp_path))])
+    assert result.exit_code == 2
+    assert "manifest signature does not match" in result.output
+    assert not backup.database_holds_data()
+
+
+def test_an_archive_signed_by_another_key_is_refused(world, tmp_path):
+    path = tmp_path / "b.tar"
+    assert runner.invoke(app, ["backup", str(path)]).exit_code == 0
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    wipe()
+    result = runner.invoke(
+        app, ["restore", str(_forge(path, tmp_path, Ed25519PrivateKey.generate()))]
+    )
+    assert result.exit_code == 2 and "not by the configured public key" in result.output

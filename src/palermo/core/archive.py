@@ -4,6 +4,8 @@ Layout (``palermo backup``)::
 
     manifest.json             format, when, Palermo version, database vendor, audit head,
                               and {member: {sha256, size}} for every other member
+    manifest.sig              Ed25519 signature of manifest.json with the audit signing key,
+                              when the deployment has one
     database.pgdump           PostgreSQL: pg_dump custom format   (or)
     database.sqlite3          SQLite: a copy made with SQLite's online backup API
     audit-checkpoints.jsonl   the audit checkpoint log, if one is configured
@@ -11,12 +13,16 @@ Layout (``palermo backup``)::
 
 Reading never extracts by the names inside the archive: only the member names above
 are accepted, each written under a fixed name in a directory the caller chooses, and
-hashed on the way. The manifest detects damage and mix-ups, not a forger who rewrites
-both a member and the manifest: keep backups where only the backup operator can write.
+hashed on the way. The manifest detects damage and mix-ups; its signature, made with the
+audit signing key kept outside the database, also detects a forger who rewrites a member
+and the manifest together (unsigned archives cannot: keep them where only the backup
+operator can write).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import json
@@ -27,11 +33,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from palermo.core.anchor import key_id
+
 FORMAT = "palermo-backup/1"
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+_SIGNED = b"palermo backup manifest v1\n"
 DATABASE_MEMBERS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 OPTIONAL_MEMBERS = ("audit-checkpoints.jsonl", "field-keys.json")
-ALLOWED = frozenset({MANIFEST, *DATABASE_MEMBERS.values(), *OPTIONAL_MEMBERS})
+ALLOWED = frozenset({MANIFEST, SIGNATURE, *DATABASE_MEMBERS.values(), *OPTIONAL_MEMBERS})
+_NOT_LISTED = frozenset({MANIFEST, SIGNATURE})
 _CHUNK = 1 << 20
 _MANIFEST_LIMIT = 1 << 20
 
@@ -67,8 +81,8 @@ def manifest_build(
     if vendor not in DATABASE_MEMBERS:
         raise ValueError(f"no backup format for database {vendor!r}")
     unknown = set(members) - ALLOWED
-    if unknown or MANIFEST in members:
-        raise ValueError(f"not archive members: {sorted(unknown | ({MANIFEST} & set(members)))}")
+    if unknown or _NOT_LISTED & set(members):
+        raise ValueError(f"not archive members: {sorted(unknown | (_NOT_LISTED & set(members)))}")
     if DATABASE_MEMBERS[vendor] not in members:
         raise ValueError("the database member is missing")
     return {
@@ -110,30 +124,70 @@ def manifest_check(manifest: Any, found: Mapping[str, Digest]) -> list[str]:
         problems.append("the manifest's audit head is malformed")
     for name, want in sorted(listed.items()):
         got = found.get(name)
-        if name not in ALLOWED or name == MANIFEST:
+        if name not in ALLOWED or name in _NOT_LISTED:
             problems.append(f"{name}: not a member a Palermo backup has")
         elif got is None:
             problems.append(f"{name}: listed in the manifest but missing from the archive")
         elif got.sha256 != want.get("sha256") or got.size != want.get("size"):
             problems.append(f"{name}: content differs from the manifest (SHA-256 mismatch)")
-    for name in sorted(set(found) - set(listed) - {MANIFEST}):
+    for name in sorted(set(found) - set(listed) - _NOT_LISTED):
         problems.append(f"{name}: in the archive but not in the manifest")
     return problems
 
 
-def archive_write(path: Path, manifest: Mapping[str, Any], files: Mapping[str, Path]) -> None:
-    """Write the tar file (readable by its owner only): the manifest first, then the members."""
-    data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    """The manifest exactly as written (and signed)."""
+    return json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+
+
+def manifest_sign(private_key: Ed25519PrivateKey, raw: bytes) -> bytes:
+    """The content of ``manifest.sig`` for the manifest bytes ``raw``."""
+    sig = private_key.sign(_SIGNED + raw)
+    body = {"key_id": key_id(private_key.public_key()), "sig": base64.b64encode(sig).decode()}
+    return json.dumps(body, sort_keys=True).encode("ascii")
+
+
+def manifest_signature_problem(
+    raw: bytes, signature: bytes, public_keys: list[Ed25519PublicKey]
+) -> str | None:
+    """Why the signature does not vouch for the manifest bytes ``raw``; None when it does."""
+    try:
+        body = json.loads(signature)
+        kid, sig = body["key_id"], base64.b64decode(body["sig"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return "the manifest signature is malformed"
+    key = {key_id(k): k for k in public_keys}.get(kid)
+    if key is None:
+        return f"the manifest is signed by key {str(kid)[:16]}, not by the configured public key"
+    try:
+        key.verify(sig, _SIGNED + raw)
+    except InvalidSignature:
+        return "the manifest signature does not match: manifest altered or forged"
+    return None
+
+
+def archive_write(
+    path: Path,
+    manifest: Mapping[str, Any],
+    files: Mapping[str, Path],
+    signature: bytes | None = None,
+) -> None:
+    """Write the tar file (readable by its owner only): the manifest (and its signature)
+    first, then the members."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with (
         os.fdopen(fd, "wb") as raw,
         tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
-        info = tarfile.TarInfo(MANIFEST)
-        info.size, info.mode = len(data), 0o600
-        tar.addfile(info, io.BytesIO(data))
+        heads = [(MANIFEST, manifest_bytes(manifest))]
+        if signature is not None:
+            heads.append((SIGNATURE, signature))
+        for name, data in heads:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o600
+            tar.addfile(info, io.BytesIO(data))
         for name, source in sorted(files.items()):
-            if name not in ALLOWED or name == MANIFEST:
+            if name not in ALLOWED or name in _NOT_LISTED:
                 raise ValueError(f"not an archive member: {name}")
             info = tar.gettarinfo(str(source), arcname=name)
             info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
@@ -144,8 +198,10 @@ def archive_write(path: Path, manifest: Mapping[str, Any], files: Mapping[str, P
 def archive_read(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path]]:
     """Extract an archive into the directory ``into`` and check it against its manifest.
 
-    Returns (manifest, {member name: extracted path}); raises ``ArchiveError`` with every
-    problem found, before anything else is touched.
+    Returns (manifest, {member name: extracted path}, including the manifest's own bytes
+    and ``manifest.sig`` if present); raises ``ArchiveError`` with every problem found,
+    before anything else is touched. Checking the signature is the caller's: it holds the
+    public keys.
     """
     found: dict[str, Digest] = {}
     paths: dict[str, Path] = {}
@@ -168,10 +224,13 @@ def archive_read(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path
                 if name == MANIFEST:
                     if member.size > _MANIFEST_LIMIT:
                         raise ArchiveError("the manifest is too large")
+                    raw_manifest = source.read()
                     try:
-                        manifest = json.loads(source.read())
+                        manifest = json.loads(raw_manifest)
                     except ValueError as exc:
                         raise ArchiveError("the manifest is not valid JSON") from exc
+                    (into / MANIFEST).write_bytes(raw_manifest)
+                    paths[MANIFEST] = into / MANIFEST
                     continue
                 target = into / name
                 h = hashlib.sha256()

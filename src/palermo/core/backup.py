@@ -265,8 +265,12 @@ def backup_create(path: Path) -> dict[str, Any]:
             audit_head=head,
             members={name: archive.file_digest(p) for name, p in files.items()},
         )
+        signer = _signing_key()
+        signature = (
+            archive.manifest_sign(signer, archive.manifest_bytes(manifest)) if signer else None
+        )
         try:
-            archive.archive_write(path, manifest, files)
+            archive.archive_write(path, manifest, files, signature)
         except OSError as exc:
             raise BackupError(f"cannot write {path}: {exc.strerror}") from exc
     return manifest
@@ -300,6 +304,18 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
                 f"this is a {manifest['database']['vendor']} backup; the configured database is {vendor}"
             )
         keys = _public_keys()  # an unusable key stops the restore before it starts
+        notes: list[str] = []
+        if archive.SIGNATURE in files and keys:
+            problem = archive.manifest_signature_problem(
+                files[archive.MANIFEST].read_bytes(), files[archive.SIGNATURE].read_bytes(), keys
+            )
+            if problem:
+                raise BackupError(f"archive refused, nothing restored: {problem}")
+            notes.append("the manifest's signature is valid")
+        elif archive.SIGNATURE in files:
+            notes.append("the manifest's signature was not checked: no public key configured")
+        elif keys:
+            notes.append("the archive is not signed (no signing key where it was made)")
         occupied = database_holds_data()
         if occupied and not force:
             raise BackupError(
@@ -313,7 +329,7 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
         else:
             _sqlite_restore(source)
 
-        report = RestoreReport(manifest=manifest)
+        report = RestoreReport(manifest=manifest, notes=notes)
         log: anchor.CheckpointLog | None = None
         if CHECKPOINTS in files:
             if keys:
@@ -345,6 +361,18 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
             f"restored audit head is entry {head_seq}, the backup recorded entry {want['seq']}"
         )
     return report
+
+
+def _signing_key() -> Any:
+    from palermo.core import anchor
+
+    configured = getattr(settings, "PALERMO_AUDIT_SIGNING_KEY", "")
+    if not configured:
+        return None
+    try:
+        return anchor.private_key_read(Path(configured))
+    except anchor.KeyFileError as exc:
+        raise BackupError(f"unusable audit signing key: {exc}") from exc
 
 
 def _public_keys() -> list[Any]:
