@@ -6,6 +6,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -134,21 +135,242 @@ def createadmin(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; report every edited, inserted or deleted entry."""
-    _setup()
-    from palermo.core.audit import verify_trail
-    from palermo.core.models import AuditEntry
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            help="Checkpoint log (JSON lines) to compare the trail with.",
+            dir_okay=False,
+        ),
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="Public key(s) that signed the checkpoints (repeat for old keys). "
+            "Default: PALERMO_AUDIT_PUBLIC_KEY, else derived from PALERMO_AUDIT_SIGNING_KEY.",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Check the hash chain; report every edited, inserted or deleted entry; print the head.
 
-    problems = verify_trail()
-    total = AuditEntry.objects.count()
-    if not problems:
-        typer.echo(f"Audit trail intact: {total} entries verified.")
-        return
-    typer.secho(f"Audit trail BROKEN: {len(problems)} problem(s) in {total} entries:", fg=typer.colors.RED, err=True)
-    for p in problems:
-        typer.secho(f"  entry {p.seq}: {p.kind}: {p.message}", err=True)
-    raise typer.Exit(1)
+    With --checkpoints, also check every checkpoint's signature and that the trail still
+    holds each signed (entry, hash): finds entries removed from the end and a rewritten head.
+    Exit status: 0 intact, 1 tampering found, 2 could not verify (file or key unusable).
+    """
+    _setup()
+    from palermo.core import anchor
+    from palermo.core.audit import verify_trail_report
+
+    log = None
+    if checkpoints is not None:
+        keys = _audit_public_keys(public_key or [])
+        try:
+            with checkpoints.open(encoding="utf-8", errors="replace") as lines:
+                log = anchor.checkpoint_log_read(lines, keys)
+        except OSError as exc:
+            typer.secho(f"Cannot read the checkpoint log {checkpoints}: {exc.strerror}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from exc
+    report, head_seq, head_hash = verify_trail_report(log.wanted() if log else frozenset())
+    anchor_problems = list(log.problems) if log else []
+    if log:
+        anchor_problems += anchor.checkpoints_compare(log, report.found, report.last_seq)
+    typer.echo(f"Head: entry {head_seq}, hash {head_hash}")
+    if not report.problems:
+        typer.echo(f"Audit trail intact: {report.entries} entries verified.")
+    else:
+        typer.secho(
+            f"Audit trail BROKEN: {len(report.problems) + report.more} problem(s) in {report.entries} entries:",
+            fg=typer.colors.RED, err=True,
+        )
+        for p in report.problems:
+            typer.secho(f"  entry {p.seq}: {p.kind}: {p.message}", err=True)
+        if report.more:
+            typer.secho(f"  … and {report.more} more problem(s), not listed", err=True)
+    if log is not None:
+        newest = anchor.latest(log)
+        if not anchor_problems and newest is not None:
+            typer.echo(
+                f"Checkpoints: {len(log.checkpoints)} verified against {checkpoints}; "
+                f"newest: entry {newest.seq} signed at {newest.at}."
+            )
+        elif anchor_problems:
+            typer.secho(
+                f"Checkpoints FAILED: {len(anchor_problems)} problem(s) in {checkpoints}:",
+                fg=typer.colors.RED, err=True,
+            )
+            for a in anchor_problems:
+                typer.secho(f"  {a.kind}: {a.message}", err=True)
+    if report.problems or anchor_problems:
+        raise typer.Exit(1)
+
+
+def _audit_public_keys(paths: list[Path]) -> list[object]:
+    """The keys to check checkpoints with: given, configured, or the signing key's own."""
+    from django.conf import settings
+
+    from palermo.core import anchor
+
+    configured = getattr(settings, "PALERMO_AUDIT_PUBLIC_KEY", "")
+    signing = getattr(settings, "PALERMO_AUDIT_SIGNING_KEY", "")
+    try:
+        if paths:
+            return [anchor.public_key_read(p) for p in paths]
+        if configured:
+            return [anchor.public_key_read(Path(configured))]
+        if signing:
+            return [anchor.private_key_read(Path(signing)).public_key()]
+    except anchor.KeyFileError as exc:
+        typer.secho(f"Unusable key: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.secho(
+        "Checking checkpoints needs a public key: --public-key FILE or PALERMO_AUDIT_PUBLIC_KEY.",
+        fg=typer.colors.RED, err=True,
+    )
+    raise typer.Exit(2)
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    private_key: Annotated[
+        Path,
+        typer.Option(
+            "--private-key", help="Where to write the signing key (mode 600).", dir_okay=False
+        ),
+    ],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="Where to write the public key.", dir_okay=False)
+    ],
+) -> None:
+    """Create the Ed25519 key pair that signs audit checkpoints. Never overwrites a key.
+
+    Keep the private key outside the database server, readable only by the account that
+    runs `palermo audit checkpoint`; give the public key to whoever verifies.
+    """
+    from palermo.core import anchor
+
+    try:
+        kid = anchor.keypair_write(private_key, public_key)
+    except (anchor.KeyFileError, OSError) as exc:
+        typer.secho(f"No key written: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Key {kid} written: private {private_key}, public {public_key}.")
+    typer.echo(f"Set PALERMO_AUDIT_SIGNING_KEY={private_key.resolve()} for `palermo audit checkpoint`.")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Checkpoint log to append to. Default: PALERMO_AUDIT_CHECKPOINT_LOG; "
+            "none: the line is only printed.",
+            dir_okay=False,
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Signing key. Default: PALERMO_AUDIT_SIGNING_KEY.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Sign the audit trail's head and append it to the checkpoint log.
+
+    The signed line is also printed on standard output (and nothing else is), so it can be
+    shipped to syslog or a write-once store: `palermo audit checkpoint | logger -t palermo-audit`.
+    """
+    _setup()
+    from django.conf import settings
+
+    from palermo.core import anchor
+    from palermo.core.audit import HeadInconsistent, checkpoint_create
+
+    key_path = key or (Path(settings.PALERMO_AUDIT_SIGNING_KEY) if getattr(settings, "PALERMO_AUDIT_SIGNING_KEY", "") else None)
+    if key_path is None:
+        typer.secho("No signing key: set PALERMO_AUDIT_SIGNING_KEY or pass --key (create one with "
+                    "`palermo audit keygen`).", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    configured_log = getattr(settings, "PALERMO_AUDIT_CHECKPOINT_LOG", "")
+    log_path = log or (Path(configured_log) if configured_log else None)
+    try:
+        private = anchor.private_key_read(key_path)
+        cp = checkpoint_create(private_key=private, log_path=log_path)
+    except anchor.KeyFileError as exc:
+        typer.secho(f"Unusable signing key: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except HeadInconsistent as exc:
+        typer.secho(f"No checkpoint signed: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        typer.secho(f"Cannot append to the checkpoint log {log_path}: {exc.strerror}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(anchor.checkpoint_line(cp))
+    where = f"appended to {log_path}" if log_path else "printed only (no checkpoint log configured)"
+    typer.echo(f"Checkpoint of entry {cp.seq} signed with key {cp.key_id}, {where}.", err=True)
+
+
+# --- Backups (docs/admin-guide.md, "Backups and restore drill") -------------------------
+
+
+@app.command("backup")
+def backup(
+    file: Annotated[Path, typer.Argument(help="The archive to write (must not exist).", dir_okay=False)],
+) -> None:
+    """Back up the database, the audit checkpoint log and the field-key references into one archive.
+
+    PostgreSQL through pg_dump (custom format), SQLite through its online backup API. The
+    archive holds personal data: keep it encrypted and where only the backup operator reads.
+    Exit status: 0 written, 2 not written.
+    """
+    _setup()
+    from palermo.core.backup import BackupError, backup_create
+
+    try:
+        manifest = backup_create(file)
+    except BackupError as exc:
+        typer.secho(f"No backup written: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    head = manifest["audit_head"]
+    typer.echo(f"Backup written to {file} ({manifest['database']['vendor']}).")
+    typer.echo(f"Audit head in the backup: entry {head['seq']}, hash {head['hash']}")
+    for name, member in manifest["members"].items():
+        typer.echo(f"  {name}: {member['size']} bytes, SHA-256 {member['sha256']}")
+
+
+@app.command("restore")
+def restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `palermo backup`.", dir_okay=False)],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds data.")
+    ] = False,
+) -> None:
+    """Restore a backup: check the archive, restore the database, verify the audit trail.
+
+    Stop Palermo first. Exit status: 0 restored and verified, 1 restored but the audit
+    trail does not verify, 2 refused or failed (nothing restored unless the tool said so).
+    """
+    _setup()
+    from palermo.core.backup import BackupError
+    from palermo.core.backup import restore as restore_archive
+
+    try:
+        report = restore_archive(file, force=force)
+    except BackupError as exc:
+        typer.secho(f"Restore refused: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Restored {file} (backup of {report.manifest['created_at']}).")
+    typer.echo(f"Head: entry {report.head[0]}, hash {report.head[1]}")
+    for note in report.notes:
+        typer.echo(f"Note: {note}")
+    if report.problems:
+        typer.secho(f"Audit verification after restore FAILED ({len(report.problems)} problem(s)):",
+                    fg=typer.colors.RED, err=True)
+        for p in report.problems:
+            typer.secho(f"  {p}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Audit trail intact: {report.entries} entries verified after restore.")
 
 
 # Each bounded context may contribute commands in ``<context>/cli.py`` (a Typer ``app``):

@@ -190,6 +190,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "palermo@localhost")
 # The audit trail can be switched off only for the benchmark that measures its cost.
 PALERMO_AUDIT_ENABLED = _env_bool("PALERMO_AUDIT_ENABLED", True)
 
+# --- Audit anchoring (docs/security.md, "Checkpoints"): key files and the checkpoint
+# log live outside the database, ideally on another machine or a write-once store.
+PALERMO_AUDIT_SIGNING_KEY = os.environ.get("PALERMO_AUDIT_SIGNING_KEY", "")  # Ed25519 PEM, mode 600
+PALERMO_AUDIT_PUBLIC_KEY = os.environ.get("PALERMO_AUDIT_PUBLIC_KEY", "")
+PALERMO_AUDIT_CHECKPOINT_LOG = os.environ.get("PALERMO_AUDIT_CHECKPOINT_LOG", "")
+# --- end audit anchoring
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -22,7 +22,7 @@ runner = CliRunner()
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "serve", "migrate", "createadmin", "audit", "version"):
+    for command in ("demo", "serve", "migrate", "createadmin", "audit", "version", "backup", "restore"):
         assert command in result.output
 
 
