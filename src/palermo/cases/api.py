@@ -459,6 +459,7 @@ class IncomingReferralOut(Schema):
 @paginate(CappedPagination)
 def referrals_incoming(request: HttpRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = "") -> Any:  # type: ignore[valid-type]
     qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)  # type: ignore[arg-type, attr-defined]
+    audit.record_request(request, action="read", object_type="referral_list", details={"status": status} if status else {})
     return qs.select_related("receiving_organisation")
 
 

@@ -543,6 +543,8 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in wf.REFERRAL_STATUSES else ""
     page = Paginator(selectors.incoming_referrals_for(actor, org, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The inbox names cases and children: a read of personal data (a status filter is no personal data).
+    audit.record_request(request, action="read", object_type="referral_list", details={"status": status} if status else {})
     return render(request, "cases/referrals.html", {
         "page": page, "status": status, "statuses": wf.REFERRAL_STATUSES, "query": f"status={status}" if status else "",
         "services": wf.SERVICE_TYPES})
