@@ -309,14 +309,22 @@ def test_investigation_parties_from_cases_show_only_what_each_member_may_see(wor
     for inv in (alone, shared):
         inv_services.parties_from_cases(actor=police, organisation=police_org, investigation=inv)
     assert alone.parties.exists(), "the police took over suspects (and identities where they may)"
+    # A member organisation that may not open a linked case does not learn from the investigation
+    # that it exists (the case file answers "not found" to it): its reference counts as hidden too.
+    references = {c.pk: c.reference for c in world.cases if c.reference in linked}
+    fiu_visible = selectors.case_visibilities(fiu, fiu_org, world.cases)
+    assert any(not fiu_visible[pk].visible for pk in references), "the FIU may not open some linked cases"
     for name in PERSONAS:
-        user, _org = world.acting(name)
+        user, org = world.acting(name)
         headers = world.bearer(name)
-        hidden = world.hidden(name)
+        vis = selectors.case_visibilities(user, org, world.cases)
+        hidden = world.hidden(name) + [(pk, access.OVERVIEW, ref) for pk, ref in references.items()
+                                       if not vis[pk].visible]
         client.force_login(user)
         for inv in (alone, shared):
             for path in (f"/investigations/{inv.reference}/", f"/investigations/{inv.reference}/ftm.json",
-                         f"/investigations/{inv.reference}/evidence-pack.html"):
+                         f"/investigations/{inv.reference}/evidence-pack.html",
+                         f"/investigations/{inv.reference}/proceeds/"):
                 r = client.get(path)
                 assert_no_second_door(r.content, hidden, f"{name}: {path}")
             for path in (f"/api/v1/investigations/{inv.reference}", f"/api/v1/investigations/{inv.reference}/parties"):
