@@ -125,8 +125,9 @@ def _build_world() -> World:
         Case.objects.filter(pk=c.pk).update(summary=f"Vcx{k}qz")
         SuspectLink.objects.create(case=c, name_or_alias=f"Sus{k}qz", recorded_at=now)
         CaseEvent.objects.create(case=c, at=now, kind="note", summary="Note added", text=f"Tln{k}qz")
-        Task.objects.create(case=c, title=f"Tsk{k}qz", starts_on=today, due_on=today + timedelta(days=20),
-                            created_at=now)
+        # Every other marked task is overdue, so that the oversight lists meet them too.
+        Task.objects.create(case=c, title=f"Tsk{k}qz", starts_on=today - timedelta(days=10),
+                            due_on=today + timedelta(days=-3 if c.pk % 2 else 20), created_at=now)
         NonPunishment.objects.create(case=c, offence=f"Npo{k}qz", compulsion="Under threat (fictional).",
                                      recorded_at=now)
         markers += [(c.pk, access.IDENTITY, f"Fam{k}qz"), (c.pk, access.IDENTITY, f"Idn{k}qz"),
@@ -252,6 +253,8 @@ def test_case_lists_and_the_htcds_export_show_only_the_visible_groups(world, cli
         assert_no_second_door(r.content, hidden, f"{name}: /cases/oversight/")
         r = client.get("/api/v1/cases/overdue?page_size=200", **headers)
         assert_no_second_door(r.content, hidden, f"{name}: /api/v1/cases/overdue")
+        if name == "police":  # the comparison is not empty: the police see their cases' overdue tasks
+            assert any(m[2] in r.content.decode() for m in world.visible_markers(name) if m[1] == access.TASKS)
         for path in ("/cases/referrals/", "/api/v1/cases/referrals/incoming?page_size=200"):
             r = client.get(path, **headers)
             assert_no_second_door(r.content, hidden, f"{name}: {path}")
@@ -288,6 +291,9 @@ def test_statistics_and_the_ctdc_release_show_no_case_data_to_anyone(world, clie
         assert_no_second_door(r.content, everything, f"{name}: /api/v1/stats/tables")
         r = client.post("/stats/export/ctdc/", {"k": "3", "action": "download"})
         assert_no_second_door(r.content, everything, f"{name}: /stats/export/ctdc/")
+        if name in ("coordinator", "analyst"):  # the readers of statistics got the real thing
+            assert r.status_code == 200 and r["Content-Type"].startswith("text/csv"), (name, r.status_code)
+            assert client.get("/stats/").status_code == 200
 
 
 # --- investigations: people taken over from cases ---------------------------------------------------------

@@ -440,7 +440,8 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
 def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "proceeds_attach")
-    cases = [c.reference for c in selectors.linked_cases_for(actor, org, inv)]
+    # Any linked case is a valid choice here: the service refuses, saying why, one the actor may not act on.
+    cases = [link.case.reference for link in inv.case_links.select_related("case")]
     form = forms.AttachForm(request.POST, cases=cases)
     target = redirect("investigate:proceeds", reference=inv.reference)
     if not form.is_valid():
