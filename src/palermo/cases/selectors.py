@@ -545,18 +545,46 @@ def timeline_entries(case: Case, limit: int = TIMELINE_PREVIEW) -> list[dict[str
     ]
 
 
-def referral_view(referral: ServiceReferral, organisation: Organisation) -> dict[str, Any]:
-    """What the receiving organisation of a referral sees: the referral, and the case
-    fields its consent allows, while the referral is open and the consent active."""
+# What a referral page can show of the case, besides the referral and its consent.
+REFERRAL_VIEW_GROUPS = frozenset({access.IDENTITY, access.VICTIM_CONTEXT, access.SAFEGUARDS})
+
+
+def _referral_live(referral: ServiceReferral, today: date) -> bool:
+    consent = referral.consent
+    return referral.status in wf.REFERRAL_OPEN and wf.consent_active(consent.given_on, consent.withdrawn_on, today)
+
+
+def referral_visibility(actor: User, organisation: Organisation | None, referral: ServiceReferral) -> access.Visibility:
+    """Which field groups of the case a referral page shows to this reader.
+
+    The receiving organisation (acting for it) gets what the referral's consent covers, while
+    the referral is open and the consent active. Everyone else gets exactly their own
+    visibility of the case, the case file's rule: a referral is never a second door to the
+    case (issue 11: a police unit on the team read the identity the shelter's consent covers).
+    Either way the answer is cut to what the same reader may see on the case itself.
+    """
+    case_vis = case_visibility(actor, organisation, referral.case)
+    if organisation is not None and referral.receiving_organisation_id == organisation.pk:
+        scopes = frozenset(referral.consent.scopes) & access.REFERRAL_SHAREABLE \
+            if _referral_live(referral, clock.today()) else frozenset()
+        return access.Visibility((frozenset({access.OVERVIEW}) | scopes) & case_vis.groups, ("referral",))
+    return case_vis
+
+
+def referral_view(referral: ServiceReferral, visibility: access.Visibility, *, receiver: bool) -> dict[str, Any]:
+    """A referral and the case fields ``visibility`` (from ``referral_visibility``) allows.
+
+    ``shared_groups`` names the groups of case data shown: what the page says the reader
+    may see, and what the audit entry records as read.
+    """
     today = clock.today()
     consent = referral.consent
-    live = referral.status in wf.REFERRAL_OPEN and wf.consent_active(consent.given_on, consent.withdrawn_on, today)
-    scopes = frozenset(consent.scopes) & access.REFERRAL_SHAREABLE if live else frozenset()
-    vis = access.Visibility(frozenset({access.OVERVIEW}) | scopes, ("referral",))
+    live = _referral_live(referral, today)
+    shown = visibility.groups & REFERRAL_VIEW_GROUPS
     case = referral.case
     data = {
         "id": referral.pk, "service_type": referral.service_type, "status": referral.status,
-        "details": referral.details if live else "",
+        "details": referral.details if (live or not receiver) else "",
         "sending_organisation": _org(referral.sending_organisation),
         "receiving_organisation": _org(referral.receiving_organisation),
         "sent_at": referral.sent_at, "responded_at": referral.responded_at, "delivered_at": referral.delivered_at,
@@ -564,13 +592,29 @@ def referral_view(referral: ServiceReferral, organisation: Organisation) -> dict
         "consent": {"scopes": consent.scopes, "purpose": consent.purpose, "given_on": consent.given_on,
                     "withdrawn_on": consent.withdrawn_on, "active": live},
         "case_reference": case.reference,
-        "shared_groups": sorted(scopes),
+        "shared_groups": sorted(shown),
         "is_child": case.is_child,
     }
-    full = case_file(case, vis) if live else None
+    full = case_file(case, access.Visibility(frozenset({access.OVERVIEW}) | shown, visibility.basis)) if shown else None
     data["identity"] = full["identity"] if full else None
     data["victim_context"] = full["victim_context"] if full else None
     data["trafficking_events"] = full["trafficking_events"] if full else None
     data["safeguards"] = {k: full[k] for k in ("child", "best_interests_determinations", "return_assessments")} \
-        if full and access.SAFEGUARDS in scopes else None
+        if full and access.SAFEGUARDS in shown else None
     return data
+
+
+def read_referral(actor: User, organisation: Organisation | None, referral_id: int, *,
+                  request: Any = None) -> tuple[ServiceReferral, dict[str, Any]]:
+    """The referral page's data for this reader (or Http404), with the read audited: the
+    case's groups this reader was shown, and on which basis."""
+    ref = access_referral(actor, organisation, referral_id)
+    receiver = organisation is not None and ref.receiving_organisation_id == organisation.pk
+    visibility = referral_visibility(actor, organisation, ref)
+    data = referral_view(ref, visibility, receiver=receiver)
+    audit.record(
+        action="read", actor=actor, organisation=organisation, object_type="case", object_ref=ref.case.reference,
+        purpose="service referral", request=request,
+        details={"referral": ref.pk, "groups": data["shared_groups"], "basis": list(visibility.basis)},
+    )
+    return ref, data

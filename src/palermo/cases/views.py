@@ -543,6 +543,8 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in wf.REFERRAL_STATUSES else ""
     page = Paginator(selectors.incoming_referrals_for(actor, org, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The inbox names cases and children: a read of personal data (a status filter is no personal data).
+    audit.record_request(request, action="read", object_type="referral_list", details={"status": status} if status else {})
     return render(request, "cases/referrals.html", {
         "page": page, "status": status, "statuses": wf.REFERRAL_STATUSES, "query": f"status={status}" if status else "",
         "services": wf.SERVICE_TYPES})
@@ -551,15 +553,12 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 @requires(Perm.VIEW_CASES)
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     actor, org = _who(request)
-    ref = selectors.access_referral(actor, org, referral_id)
+    ref, data = selectors.read_referral(actor, org, referral_id, request=request)
     assert org is not None
-    data = selectors.referral_view(ref, org)
-    audit.record_request(request, action="read", object_type="case", object_ref=ref.case.reference,
-                         purpose="service referral", details={"referral": ref.pk, "groups": data["shared_groups"]})
     is_receiver = ref.receiving_organisation_id == org.pk
     can_answer = is_receiver and has_perm(actor, Perm.EDIT_CASES, org)
     return render(request, "cases/referral.html", {
-        "ref": ref, "r": data, "can_answer": can_answer, "labels": _labels(),
+        "ref": ref, "r": data, "can_answer": can_answer, "labels": _labels(), "is_receiver": is_receiver,
         "decline_form": forms.DeclineForm(), "close_form": forms.CloseReferralForm(),
         "can_close": has_perm(actor, Perm.EDIT_CASES, org) and ref.status in (wf.REFERRAL_SENT, wf.REFERRAL_ACCEPTED,
                                                                               wf.REFERRAL_DELIVERED),
@@ -595,7 +594,8 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
         return refused(request)
     except InvalidInput as exc:
         assert org is not None
-        data = selectors.referral_view(ref, org)
+        is_receiver = ref.receiving_organisation_id == org.pk
+        data = selectors.referral_view(ref, selectors.referral_visibility(actor, org, ref), receiver=is_receiver)
         decline = form if answer == "decline" and form is not None else forms.DeclineForm()
         close = form if answer == "close" and form is not None else forms.CloseReferralForm()
         for e in exc.errors:
@@ -605,7 +605,7 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
             else:
                 messages.error(request, e.message)
         return render(request, "cases/referral.html", {
-            "ref": ref, "r": data, "can_answer": ref.receiving_organisation_id == org.pk, "labels": _labels(),
+            "ref": ref, "r": data, "can_answer": is_receiver, "labels": _labels(), "is_receiver": is_receiver,
             "decline_form": decline, "close_form": close, "can_close": True}, status=422)
     messages.success(request, _("Referral %(s)s.") % {"s": {"accept": _("accepted"), "deliver": _("marked delivered"),
                                                            "decline": _("declined"), "close": _("closed")}[answer]})

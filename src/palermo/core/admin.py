@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from palermo.core import audit
 from palermo.core.models import AuditEntry, Membership, Organisation, PersonalAccessToken, User
 from palermo.core.policy import Perm, ViewPolicy, has_perm
 
@@ -56,6 +57,22 @@ class PolicyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return site.has_permission(request)
+
+    # Lists and pages here show staff's personal data (names, e-mails, roles): audited reads,
+    # like the other lists. A search is recorded as done, never what was typed.
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 200) == 200:
+            audit.record_request(request, action="read", object_type=f"{self.model._meta.model_name}_list",
+                                 details={"via": "admin", "search": bool(request.GET.get("q"))})
+        return response
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 200) == 200:
+            audit.record_request(request, action="read", object_type=self.model._meta.model_name,
+                                 object_ref=str(object_id)[:40], details={"via": "admin"})
+        return response
 
     # Changes made here are audited like any other write.
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -124,6 +141,19 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:  # noqa: A002 – Django's name
+        """Setting someone's password is audited, and revokes their API tokens (``User.save``)."""
+        user = self.get_object(request, id)
+        before = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).count() if user else 0
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST" and response.status_code == 302:
+            from palermo.core.views import tell_tokens_revoked
+
+            _audit_admin(request, "update", user, ["password"])
+            after = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).count()
+            tell_tokens_revoked(request, before - after, own=False)
+        return response
 
 
 @admin.register(Membership, site=site)

@@ -35,6 +35,25 @@ class Organisation(models.Model):
 class User(AbstractUser):
     """A person who works with Palermo (never a victim: victims are case records)."""
 
+    # How many API tokens the last password change revoked (for the page that says so).
+    tokens_revoked = 0
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A password set on an existing user — web change, reset link, admin, Django's
+        # changepassword, a shell — revokes all their API tokens, in the same transaction.
+        # (Django sets ``_password`` in ``set_password`` only; the hash upgrade at sign-in
+        # clears it before saving, so a sign-in revokes nothing.)
+        if self._password is None or self._state.adding:
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            return
+        from django.db import transaction
+
+        from palermo.core.tokens import tokens_revoke_all
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            self.tokens_revoked = tokens_revoke_all(user=self, reason="password changed")
+
     def memberships_active(self) -> models.QuerySet[Membership]:
         return self.memberships.filter(organisation__is_active=True).select_related("organisation")
 

@@ -71,6 +71,26 @@ def token_revoke(*, actor: User, token: PersonalAccessToken) -> None:
         )
 
 
+def tokens_revoke_all(*, user: User, reason: str, actor: User | None = None) -> int:
+    """Revoke every token of ``user`` not revoked yet; each revocation audited with ``reason``.
+
+    Called on every password change or reset (``User.save``): whoever changes a password
+    expects every way in with the old credentials to stop. Returns how many were revoked.
+    """
+    with transaction.atomic():
+        live = list(PersonalAccessToken.objects.select_for_update().select_related("organisation")
+                    .filter(user=user, revoked_at__isnull=True).order_by("id"))
+        if not live:
+            return 0
+        PersonalAccessToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=timezone.now())
+        for token in live:
+            audit.record(
+                action=AuditAction.DELETE, actor=actor or user, organisation=token.organisation,
+                object_type="api_token", object_ref=str(token.pk), details={"reason": reason},
+            )
+    return len(live)
+
+
 def token_authenticate(clear: str) -> PersonalAccessToken | None:
     if not clear or not clear.startswith(TOKEN_PREFIX) or len(clear) > 200:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, time
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from palermo.core import audit, tokens
@@ -26,11 +28,42 @@ from palermo.core.spreadsheet import spreadsheet_safe
 
 login = public("signing in")(auth_views.LoginView.as_view(redirect_authenticated_user=True))
 logout = authenticated(auth_views.LogoutView.as_view())
-password_change = authenticated(auth_views.PasswordChangeView.as_view())
+
+
+def tell_tokens_revoked(request: HttpRequest, count: int, *, own: bool = True) -> None:
+    """Say on the next page that a password change revoked API tokens (``User.save`` did it)."""
+    if not count:
+        return
+    if own:
+        text = ngettext("%(n)d API token was revoked: a new password ends the old ones. Create a new "
+                        "token where you need one; it is shown once.",
+                        "%(n)d API tokens were revoked: a new password ends the old ones. Create new "
+                        "tokens where you need them; each is shown once.", count)
+    else:
+        text = ngettext("%(n)d API token of this user was revoked with the old password.",
+                        "%(n)d API tokens of this user were revoked with the old password.", count)
+    messages.warning(request, text % {"n": count})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        tell_tokens_revoked(self.request, form.user.tokens_revoked)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        tell_tokens_revoked(self.request, form.user.tokens_revoked)
+        return response
+
+
+password_change = authenticated(PasswordChangeView.as_view())
 password_change_done = authenticated(auth_views.PasswordChangeDoneView.as_view())
 password_reset = public("requesting a reset link")(auth_views.PasswordResetView.as_view())
 password_reset_done = public("reset link sent")(auth_views.PasswordResetDoneView.as_view())
-password_reset_confirm = public("following a reset link")(auth_views.PasswordResetConfirmView.as_view())
+password_reset_confirm = public("following a reset link")(PasswordResetConfirmView.as_view())
 password_reset_complete = public("reset complete")(auth_views.PasswordResetCompleteView.as_view())
 
 

@@ -230,12 +230,13 @@ def _out(inv: Investigation) -> dict[str, Any]:
             "organisation": {"id": inv.organisation_id, "name": inv.organisation.name}, "created_at": inv.created_at}
 
 
-def _detail_out(inv: Investigation) -> dict[str, Any]:
+def _detail_out(inv: Investigation, request: HttpRequest) -> dict[str, Any]:
     return {
         **_out(inv),
         "members": [{"id": m.organisation_id, "name": m.organisation.name}
                     for m in inv.members.select_related("organisation")],
-        "cases": [link.case.reference for link in inv.case_links.select_related("case")],
+        # Only the linked cases this reader may open (issue 11: no second door to a case's existence).
+        "cases": [c.reference for c in selectors.linked_cases_for(request.user, request.organisation, inv)],  # type: ignore[arg-type, attr-defined]
         "statements": [{"name": s.name, "sha256": s.sha256, "kind": s.kind, "profile": s.profile, "rows": s.rows,
                         "rows_inserted": s.rows_inserted, "imported_at": s.imported_at} for s in inv.statements.all()],
     }
@@ -273,7 +274,7 @@ def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
         members.append(org)
     inv = services.investigation_create(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                                         title=payload.title, members=members, case_refs=payload.cases)
-    return Status(201, _detail_out(inv))
+    return Status(201, _detail_out(inv, request))
 
 
 # --- CSV mapping profiles (before "/{ref}", whose pattern would otherwise take "/profiles") --------
@@ -322,7 +323,7 @@ def profile_save(request: HttpRequest, payload: ProfileIn) -> Any:
 @router.get("/{ref}", response=_with_errors(InvestigationDetailOut), summary="An investigation")
 @api_requires(Perm.INVESTIGATE)
 def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
-    return _detail_out(_inv(request, ref))
+    return _detail_out(_inv(request, ref), request)
 
 
 @router.post("/{ref}/close", response=_with_errors(InvestigationDetailOut),
@@ -333,7 +334,7 @@ def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any
     inv = _inv(request, ref, "close")
     inv = services.investigation_close(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                                        investigation=inv, reason=payload.reason)
-    return _detail_out(inv)
+    return _detail_out(inv, request)
 
 
 @router.post("/{ref}/reopen", response=_with_errors(InvestigationDetailOut),
@@ -344,7 +345,7 @@ def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "reopen")
     inv = services.investigation_reopen(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                                         investigation=inv)
-    return _detail_out(inv)
+    return _detail_out(inv, request)
 
 
 @router.post("/{ref}/members", response=_with_errors(InvestigationDetailOut),
@@ -358,7 +359,7 @@ def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
         raise InvalidInput([FieldError("organisation", f"No organisation {payload.organisation}.")])
     services.member_add(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
                         member=member)
-    return _detail_out(inv)
+    return _detail_out(inv, request)
 
 
 @router.post("/{ref}/cases", response=_with_errors(InvestigationDetailOut),
@@ -369,7 +370,7 @@ def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     inv = _inv(request, ref, "case_link")
     services.case_link(actor=request.user, organisation=request.organisation, investigation=inv,  # type: ignore[arg-type, attr-defined]
                        case_ref=payload.case)
-    return _detail_out(inv)
+    return _detail_out(inv, request)
 
 
 @router.post("/{ref}/statements", response=_with_errors({200: ImportReportOut, 422: ImportReportOut | ErrorOut}),

@@ -71,3 +71,16 @@ def access_investigation(
 
 def is_owner(organisation: Organisation | None, investigation: Investigation) -> bool:
     return organisation is not None and investigation.organisation_id == organisation.pk
+
+
+def linked_cases_for(actor: User, organisation: Organisation | None, investigation: Investigation) -> list[Any]:
+    """The investigation's linked NRM cases that this reader may open, in linking order.
+
+    A member organisation that may not open a linked case does not learn from the
+    investigation that the case exists: the case file answers it "not found" (issue 11).
+    """
+    from palermo.cases import selectors as case_selectors
+
+    cases = [link.case for link in investigation.case_links.select_related("case").order_by("id")]
+    visible = case_selectors.case_visibilities(actor, organisation, cases)
+    return [c for c in cases if visible[c.pk].visible]

@@ -851,11 +851,11 @@ def proceeds_attach(*, actor: User, organisation: Organisation | None, investiga
 # --- exports --------------------------------------------------------------------------------------
 
 
-def _pack_kwargs(investigation: Investigation, actor: User) -> dict[str, Any]:
-    link = investigation.case_links.select_related("case").first()
+def _pack_kwargs(investigation: Investigation, actor: User, organisation: Organisation | None) -> dict[str, Any]:
+    linked = selectors.linked_cases_for(actor, organisation, investigation)  # only cases this reader may open
     return {
         "title": f"{investigation.reference}: {investigation.title}",
-        "case_ref": link.case.reference if link else "-",
+        "case_ref": linked[0].reference if linked else "-",
         "prepared_by": f"{actor.get_username()} ({investigation.organisation.name})",
         "victim_accounts": (investigation.proceeds_settings or {}).get("victims", []),
         "proceeds": saved_proceeds(investigation),
@@ -870,7 +870,7 @@ def evidence_pack(*, actor: User, organisation: Organisation | None, investigati
     org = _require_access(actor, organisation, investigation)
     if fmt not in {"html", "pdf"}:
         raise InvalidInput(FieldError("format", "html or pdf"))
-    kwargs = _pack_kwargs(investigation, actor)
+    kwargs = _pack_kwargs(investigation, actor, org)
     with open_workspace(investigation) as ws:
         pack = ws.evidence_pack(**kwargs)  # open and confirmed alerts; dismissed ones left out
     if fmt == "html":

@@ -134,7 +134,7 @@ def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms
         "inv": inv,
         "is_owner": selectors.is_owner(org, inv),
         "members": inv.members.select_related("organisation"),
-        "cases": [link.case for link in inv.case_links.select_related("case")],
+        "cases": selectors.linked_cases_for(actor, org, inv),
         "statements": inv.statements.all(),
         "alerts": alerts,
         "decided": decided,
@@ -426,7 +426,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
             "reference_wage": saved.get("reference_wage") or None})
         if saved.get("offenders"):
             estimate = services.saved_proceeds(inv)
-    cases = [link.case.reference for link in inv.case_links.select_related("case")]
+    cases = [c.reference for c in selectors.linked_cases_for(actor, org, inv)]
     return render(request, "investigate/proceeds.html", {
         "inv": inv, "form": form, "estimate": estimate,
         "attach_form": forms.AttachForm(cases=cases) if cases else None,
@@ -440,6 +440,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
 def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "proceeds_attach")
+    # Any linked case is a valid choice here: the service refuses, saying why, one the actor may not act on.
     cases = [link.case.reference for link in inv.case_links.select_related("case")]
     form = forms.AttachForm(request.POST, cases=cases)
     target = redirect("investigate:proceeds", reference=inv.reference)

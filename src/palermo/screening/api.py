@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from palermo.core import audit
 from palermo.core.apiutil import PalermoPagination, with_errors
 from palermo.core.policy import Perm, api_requires
 from palermo.screening import selectors, services
@@ -81,6 +82,8 @@ def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
 @api_requires(Perm.VIEW_SCREENINGS)
 @paginate(PalermoPagination)
 def screening_list(request: HttpRequest, filters: Query[ScreeningQuery]) -> QuerySet[Screening]:
+    audit.record_request(request, action="read", object_type="screening_list",
+                         details={"filters": {k: v for k, v in filters.dict().items() if v}})
     return selectors.screening_list(
         request.user, request.organisation, q=filters.q, status=filters.status, sort=filters.sort  # type: ignore[arg-type, attr-defined]
     )

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
@@ -36,6 +37,9 @@ def screening_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "newest")
     sort = sort if sort in selectors.SORTS else "newest"
     qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)  # type: ignore[arg-type, attr-defined]
+    # A list of screenings is a read of personal data; the filters (part of a reference, codes) are not.
+    audit.record_request(request, action="read", object_type="screening_list",
+                         details={"filters": {k: v for k, v in {"q": q, "status": status, "sort": sort}.items() if v}})
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
