@@ -317,7 +317,7 @@ def test_production_refuses_to_start_without_its_key_file_and_the_demo_makes_its
     r = _python({"PALERMO_FIELD_KEYS_FILE": str(missing)}, load, tmp_path)
     assert r.returncode != 0 and "does not exist" in r.stderr
     # `palermo keys generate` works before the settings can load
-    gen = "from palermo.cli import app; app(['keys', 'generate', '--out', %r])" % str(missing)
+    gen = f"from palermo.cli import app; app(['keys', 'generate', '--out', {str(missing)!r}])"
     r = _python({}, gen, tmp_path)
     assert "written to" in r.stdout, r.stderr
     assert oct(missing.stat().st_mode & 0o777) == "0o600"
