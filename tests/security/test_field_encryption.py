@@ -362,3 +362,25 @@ def test_ids_are_reserved_before_the_insert_and_never_reused(demo_world):
     again = encryption.reserve_ids(CaseEvent, 2)
     assert min(again) > max(ids)
     assert ServiceReferral.objects.count() == 0  # nothing written by reserving
+
+
+@pytest.mark.django_db
+def test_rotation_matches_key_ids_literally(demo_world, key_file):
+    from tests.cases.cases_helpers import open_case
+
+    data = fieldcrypt.read_key_file(key_file)
+    key = next(iter(data["keys"].values()))
+    other = fieldcrypt.new_key_file()["keys"].popitem()[1]
+    # "k_1" as a LIKE pattern would also match "kx1": the rotation must not skip its values
+    data.update(keys={"kx1": key, "k_1": other}, primary="kx1")
+    fieldcrypt.write_key_file(key_file, data)
+    encryption.keyring(force=True)
+    case = open_case(person={"identity_number": "LIKE-1"})
+    pk = Person.objects.get(case=case).pk
+    assert fieldcrypt.key_id_of(_raw("cases_person", "identity_number", pk)) == "kx1"
+    data["primary"] = "k_1"
+    fieldcrypt.write_key_file(key_file, data)
+    totals = encryption.rotate(batch_size=10)
+    assert totals["cases_person.identity_number"] >= 1
+    assert fieldcrypt.key_id_of(_raw("cases_person", "identity_number", pk)) == "k_1"
+    assert Person.objects.get(pk=pk).identity_number == "LIKE-1"

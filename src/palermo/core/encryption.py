@@ -427,6 +427,10 @@ def _allow_timeline_rekey(conn: Any) -> None:
             cur.execute("SET LOCAL palermo.field_rekey = 'on'")
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("!", "!!").replace("_", "!_").replace("%", "!%")
+
+
 def rotate(*, batch_size: int = 500, on_batch: Callable[[RotationProgress], None] | None = None,
            seal_plaintext: bool = False) -> dict[str, int]:
     """Re-wrap every value not wrapped by the primary key, in batches (one transaction each).
@@ -450,7 +454,8 @@ def rotate(*, batch_size: int = 500, on_batch: Callable[[RotationProgress], None
                 _allow_timeline_rekey(conn)
                 cur.execute(
                     f"SELECT {pk}, {col} FROM {table} WHERE {pk} > %s AND {col} <> '' "  # noqa: S608
-                    f"AND {col} NOT LIKE %s ORDER BY {pk} LIMIT %s", [last, f"ev1:{primary}:%", batch_size])
+                    f"AND {col} NOT LIKE %s ESCAPE '!' ORDER BY {pk} LIMIT %s",
+                    [last, f"ev1:{_like_literal(primary)}:%", batch_size])
                 rows = cur.fetchall()
                 if not rows:
                     break
