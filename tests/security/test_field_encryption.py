@@ -384,3 +384,30 @@ def test_rotation_matches_key_ids_literally(demo_world, key_file):
     assert totals["cases_person.identity_number"] >= 1
     assert fieldcrypt.key_id_of(_raw("cases_person", "identity_number", pk)) == "k_1"
     assert Person.objects.get(pk=pk).identity_number == "LIKE-1"
+
+
+@pytest.mark.django_db
+def test_a_copied_row_cannot_carry_the_sealed_values_of_its_original(demo_world):
+    from palermo.investigate.models import Investigation
+    from tests.cases.cases_helpers import acting, open_case
+
+    open_case()
+    actor, org = acting("outreach")
+    from django.utils import timezone
+
+    inv = Investigation.objects.create(reference="INV-T-2", title="t", organisation=org, workspace_file="y.duckdb",
+                                       created_at=timezone.now())
+    from palermo.investigate.models import InvestigationParty
+
+    InvestigationParty.objects.create(investigation=inv, party_id="P1", name="Original", created_at=timezone.now())
+    copy = InvestigationParty.objects.get(party_id="P1")
+    copy.pk, copy.party_id = None, "P2"
+    copy._state.adding = True
+    with pytest.raises(fieldcrypt.FieldCryptError, match="copied row"):
+        copy.save()
+    copy = InvestigationParty.objects.get(party_id="P1")
+    name = copy.name  # opened: the plain value travels with the copy
+    copy.pk, copy.party_id = None, "P2"
+    copy._state.adding = True
+    copy.save()
+    assert InvestigationParty.objects.get(party_id="P2").name == name == "Original"

@@ -190,6 +190,11 @@ class EncryptedMixin:
 
     def pre_save(self, model_instance: Any, add: bool) -> Any:
         value = model_instance.__dict__.get(self.attname)  # type: ignore[attr-defined]
+        if add and isinstance(value, Sealed):
+            # A loaded row saved as a new one (pk cleared): its ciphertexts are bound to the old id.
+            raise fieldcrypt.FieldCryptError(
+                f"{self.model.__name__}.{self.name}: a copied row must be given its plain values, "  # type: ignore[attr-defined]
+                "not the sealed values of the row it was copied from")
         return self.seal(value, model_instance.pk)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
