@@ -411,3 +411,26 @@ def test_a_copied_row_cannot_carry_the_sealed_values_of_its_original(demo_world)
     copy._state.adding = True
     copy.save()
     assert InvestigationParty.objects.get(party_id="P2").name == name == "Original"
+
+
+@pytest.mark.django_db
+def test_bulk_create_and_bulk_update_seal_each_row(demo_world):
+    from django.utils import timezone
+
+    from palermo.cases.models import TraffickingEvent
+    from tests.cases.cases_helpers import open_case
+
+    case = open_case()
+    rows = TraffickingEvent.objects.bulk_create([
+        TraffickingEvent(case=case, event_type="Transit", description=f"Crossed at point {i}",
+                         recorded_at=timezone.now()) for i in range(3)])
+    assert all(r.pk for r in rows)
+    tokens = {_raw("cases_traffickingevent", "description", r.pk) for r in rows}
+    assert len(tokens) == 3 and all(t.startswith("ev1:") and "point" not in t for t in tokens)
+    assert sorted(e.description for e in TraffickingEvent.objects.filter(case=case)) == [
+        f"Crossed at point {i}" for i in range(3)]
+    for r in rows:
+        r.description = r.description.replace("Crossed", "Held")
+    TraffickingEvent.objects.bulk_update(rows, ["description"])
+    assert sorted(e.description for e in TraffickingEvent.objects.filter(case=case)) == [
+        f"Held at point {i}" for i in range(3)]

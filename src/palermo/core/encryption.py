@@ -364,6 +364,10 @@ class EncryptedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            for f in encrypted_fields(type(self)):
+                if isinstance(self.__dict__.get(f.attname), Sealed):
+                    f.pre_save(self, True)  # refuses, before any query, a copy carrying sealed values
         if self.pk is None and self._state.adding:
             self.pk = reserve_ids(type(self), 1)[0]
             kwargs["force_insert"] = True
