@@ -26,7 +26,9 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="palermo_bench_cases")
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
@@ -45,13 +47,17 @@ def main() -> None:
     from palermo.core.models import User
 
     with connection.cursor() as cur:
-        cur.execute("SELECT c.reference FROM cases_case c JOIN cases_caseteammember t ON t.case_id = c.id "
-                    "JOIN core_organisation o ON o.id = t.organisation_id WHERE o.name LIKE 'Eastbay%%' "
-                    "AND t.removed_at IS NULL ORDER BY c.id LIMIT 20000")
+        cur.execute(
+            "SELECT c.reference FROM cases_case c JOIN cases_caseteammember t ON t.case_id = c.id "
+            "JOIN core_organisation o ON o.id = t.organisation_id WHERE o.name LIKE 'Eastbay%%' "
+            "AND t.removed_at IS NULL ORDER BY c.id LIMIT 20000"
+        )
         refs = [r[0] for r in cur.fetchall()]
     rng = random.Random(args.seed)
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username="outreach"))  # case team: identity, contacts, notes
+    client.force_login(
+        User.objects.get(username="outreach")
+    )  # case team: identity, contacts, notes
     for ref in refs[:10]:  # warm-up
         client.get(f"/cases/{ref}/")
     cpu: list[float] = []
@@ -64,8 +70,12 @@ def main() -> None:
         wall.append((time.perf_counter() - w0) * 1000)
         assert r.status_code == 200, r.status_code
     print(f"{args.pages} case pages of {args.db} as a case-team member:")
-    print(f"  CPU  ms: p50 {_pct(cpu, 50):6.1f}  p95 {_pct(cpu, 95):6.1f}  mean {statistics.fmean(cpu):6.1f}")
-    print(f"  wall ms: p50 {_pct(wall, 50):6.1f}  p95 {_pct(wall, 95):6.1f}  mean {statistics.fmean(wall):6.1f}")
+    print(
+        f"  CPU  ms: p50 {_pct(cpu, 50):6.1f}  p95 {_pct(cpu, 95):6.1f}  mean {statistics.fmean(cpu):6.1f}"
+    )
+    print(
+        f"  wall ms: p50 {_pct(wall, 50):6.1f}  p95 {_pct(wall, 95):6.1f}  mean {statistics.fmean(wall):6.1f}"
+    )
 
 
 if __name__ == "__main__":

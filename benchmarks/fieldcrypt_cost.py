@@ -24,9 +24,16 @@ from palermo.core import fieldcrypt  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--values", type=int, default=20_000)
-    parser.add_argument("--notes-per-page", type=int, default=50, help="sealed timeline texts on a page (worst case)")
+    parser.add_argument(
+        "--notes-per-page",
+        type=int,
+        default=50,
+        help="sealed timeline texts on a page (worst case)",
+    )
     args = parser.parse_args()
     ring = fieldcrypt.ring_from_data(fieldcrypt.new_key_file())
     text = "First meeting in a safe place with an interpreter. The person is tired and worried about family."

@@ -27,8 +27,11 @@ def ring(keyfile) -> fc.LocalKeyRing:
 
 
 CTX = fc.context("cases_person", "phone", 7)
-contexts = st.tuples(st.sampled_from(["cases_person", "cases_caseevent"]), st.sampled_from(["phone", "text"]),
-                     st.integers(min_value=1, max_value=10**12))
+contexts = st.tuples(
+    st.sampled_from(["cases_person", "cases_caseevent"]),
+    st.sampled_from(["phone", "text"]),
+    st.integers(min_value=1, max_value=10**12),
+)
 
 
 @given(text=st.text(max_size=300), where=contexts)
@@ -54,7 +57,7 @@ def test_any_altered_character_is_refused(ring, text, data):
     i = data.draw(st.integers(min_value=prefix, max_value=len(token) - 1))
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     new = data.draw(st.sampled_from(alphabet).filter(lambda c: c != token[i]))
-    bad = token[:i] + new + token[i + 1:]
+    bad = token[:i] + new + token[i + 1 :]
     try:
         out = fc.decrypt(ring, bad, CTX)
     except fc.FieldCryptError:
@@ -63,11 +66,14 @@ def test_any_altered_character_is_refused(ring, text, data):
     assert out == text and i == len(token) - 1
 
 
-@pytest.mark.parametrize("other", [
-    fc.context("cases_person", "phone", 8),  # another row
-    fc.context("cases_person", "email", 7),  # another column
-    fc.context("cases_caseevent", "phone", 7),  # another table
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        fc.context("cases_person", "phone", 8),  # another row
+        fc.context("cases_person", "email", 7),  # another column
+        fc.context("cases_caseevent", "phone", 7),  # another table
+    ],
+)
 def test_a_value_moved_elsewhere_is_refused(ring, other):
     token = fc.encrypt(ring, "DEMO12345678", CTX)
     with pytest.raises(fc.DecryptionError, match="altered or moved"):
@@ -81,8 +87,18 @@ def test_body_of_one_value_under_the_data_key_of_another_is_refused(ring):
         fc.decrypt(ring, ":".join([a[0], a[1], a[2], b[3]]), CTX)
 
 
-@pytest.mark.parametrize("junk", ["", "plain text", "ev1:", "ev1:k:AAAA", "ev1:k:!!:AAAA", "ev2:k:AAAA:AAAA",
-                                  "ev1:bad id:AAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        "plain text",
+        "ev1:",
+        "ev1:k:AAAA",
+        "ev1:k:!!:AAAA",
+        "ev2:k:AAAA:AAAA",
+        "ev1:bad id:AAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
 def test_what_is_not_a_ciphertext_is_refused(ring, junk):
     with pytest.raises(fc.DecryptionError, match="not a ev1 ciphertext"):
         fc.decrypt(ring, junk, CTX)
@@ -95,7 +111,11 @@ def test_unknown_key_id_names_the_id_and_the_file(keyfile):
     with pytest.raises(fc.UnknownKeyError) as err:
         fc.decrypt(r, token, CTX)
     msg = str(err.value)
-    assert other["primary"] in msg and "/etc/palermo/field-keys.json" in msg and keyfile["primary"] in msg
+    assert (
+        other["primary"] in msg
+        and "/etc/palermo/field-keys.json" in msg
+        and keyfile["primary"] in msg
+    )
 
 
 def test_a_key_with_the_right_id_but_the_wrong_material_is_refused(keyfile):
@@ -122,7 +142,9 @@ def test_rotation_keeps_every_value_readable_and_moves_it_to_the_new_key(keyfile
     # once the old key is retired, the rotated values still open
     del data["keys"][keyfile["primary"]]
     retired = ring_from(data)
-    assert [fc.decrypt(retired, tok, fc.context("t", "c", i)) for i, tok in enumerate(rewrapped)] == texts
+    assert [
+        fc.decrypt(retired, tok, fc.context("t", "c", i)) for i, tok in enumerate(rewrapped)
+    ] == texts
     with pytest.raises(fc.UnknownKeyError):
         fc.decrypt(retired, tokens[0], fc.context("t", "c", 0))
 
@@ -139,14 +161,17 @@ def test_add_key_without_primary_keeps_the_primary(keyfile):
     assert data["primary"] == keyfile["primary"] and kid in data["keys"]
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d.update(primary="nope"), "primary key id"),
-    (lambda d: d.update(keys={}), "expected"),
-    (lambda d: d["keys"].update({"k1": "AAAA"}), "not 32 bytes"),
-    (lambda d: d["keys"].update({"bad id!": d["keys"][d["primary"]]}), "key id"),
-    (lambda d: d["keys"].update({"k1": "***"}), "base64"),
-    (lambda d: d.pop("index_key"), "index_key"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.update(primary="nope"), "primary key id"),
+        (lambda d: d.update(keys={}), "expected"),
+        (lambda d: d["keys"].update({"k1": "AAAA"}), "not 32 bytes"),
+        (lambda d: d["keys"].update({"bad id!": d["keys"][d["primary"]]}), "key id"),
+        (lambda d: d["keys"].update({"k1": "***"}), "base64"),
+        (lambda d: d.pop("index_key"), "index_key"),
+    ],
+)
 def test_malformed_key_files_are_refused_with_the_reason(keyfile, mutate, message):
     data = json.loads(json.dumps(keyfile))
     mutate(data)
@@ -183,12 +208,16 @@ def test_a_row_without_an_id_cannot_be_sealed():
         fc.context("cases_person", "phone", None)
 
 
-@given(value=st.text(alphabet="ABCDEFGHJK0123456789", min_size=3, max_size=20),
-       sep=st.sampled_from([" ", "-", ".", "/", "  "]))
+@given(
+    value=st.text(alphabet="ABCDEFGHJK0123456789", min_size=3, max_size=20),
+    sep=st.sampled_from([" ", "-", ".", "/", "  "]),
+)
 def test_blind_index_ignores_case_spacing_and_separators(ring, value, sep):
-    spaced = sep.join(value[i:i + 3] for i in range(0, len(value), 3)).lower()
+    spaced = sep.join(value[i : i + 3] for i in range(0, len(value), 3)).lower()
     purpose = "cases_person.identity_number"
-    assert fc.blind_index(ring.index_key, purpose, spaced) == fc.blind_index(ring.index_key, purpose, value)
+    assert fc.blind_index(ring.index_key, purpose, spaced) == fc.blind_index(
+        ring.index_key, purpose, value
+    )
 
 
 def test_blind_index_is_keyed_and_separated_by_purpose(ring):

@@ -39,8 +39,19 @@ def _demo_cases(monkeypatch) -> None:
 
 def _secrets() -> dict[str, set[str]]:
     """The demo's personal values, read through the application (decrypted)."""
-    out: dict[str, set[str]] = {k: set() for k in ("identity_number", "phone", "email", "street", "postal_code",
-                                                   "note", "reasons", "summary")}
+    out: dict[str, set[str]] = {
+        k: set()
+        for k in (
+            "identity_number",
+            "phone",
+            "email",
+            "street",
+            "postal_code",
+            "note",
+            "reasons",
+            "summary",
+        )
+    }
     for p in Person.objects.all():
         for f in ("identity_number", "phone", "email", "street", "postal_code"):
             if getattr(p, f):
@@ -80,8 +91,17 @@ def test_raw_rows_and_a_dump_hold_no_personal_value_but_the_app_shows_them(monke
         cols = [c[0] for c in cur.description]
         rows = cur.fetchall()
     assert rows
-    sealed = {"given_name", "family_name", "birthdate", "identity_number", "phone", "email", "street", "city",
-              "postal_code"}
+    sealed = {
+        "given_name",
+        "family_name",
+        "birthdate",
+        "identity_number",
+        "phone",
+        "email",
+        "street",
+        "city",
+        "postal_code",
+    }
     for row in rows:
         for col, value in zip(cols, row, strict=True):
             if col in sealed:
@@ -102,9 +122,13 @@ def test_raw_rows_and_a_dump_hold_no_personal_value_but_the_app_shows_them(monke
     from palermo.cases.selectors import case_visibility
     from palermo.core.models import User
 
-    reader = next(u for u in User.objects.all() for m in u.memberships.select_related("organisation")
-                  if "case team" in case_visibility(u, m.organisation, case).basis
-                  and {"identity", "contact"} <= case_visibility(u, m.organisation, case).groups)
+    reader = next(
+        u
+        for u in User.objects.all()
+        for m in u.memberships.select_related("organisation")
+        if "case team" in case_visibility(u, m.organisation, case).basis
+        and {"identity", "contact"} <= case_visibility(u, m.organisation, case).groups
+    )
     client.force_login(reader)
     page = html.unescape(client.get(f"/cases/{case.reference}/").content.decode())
     assert person.identity_number in page and person.phone in page
@@ -136,12 +160,16 @@ def test_sealed_values_cannot_be_moved_between_rows_or_replaced_by_plain_text(de
         cur.execute("SELECT identity_number FROM cases_person WHERE id = %s", [pa.pk])
         token = cur.fetchone()[0]
         cur.execute("UPDATE cases_person SET identity_number = %s WHERE id = %s", [token, pb.pk])
-        cur.execute("UPDATE cases_person SET phone = %s WHERE id = %s", [token, pa.pk])  # another column
+        cur.execute(
+            "UPDATE cases_person SET phone = %s WHERE id = %s", [token, pa.pk]
+        )  # another column
     with pytest.raises(fieldcrypt.DecryptionError, match="altered or moved"):
         _ = Person.objects.get(pk=pb.pk).identity_number
     with pytest.raises(fieldcrypt.DecryptionError):
         _ = Person.objects.get(pk=pa.pk).phone
-    assert Person.objects.get(pk=pa.pk).identity_number == "AAA111"  # the rest of the row still opens
+    assert (
+        Person.objects.get(pk=pa.pk).identity_number == "AAA111"
+    )  # the rest of the row still opens
     with connection.cursor() as cur:
         cur.execute("UPDATE cases_person SET identity_number = 'planted' WHERE id = %s", [pa.pk])
     with pytest.raises(fieldcrypt.DecryptionError, match="not a ev1 ciphertext"):
@@ -170,11 +198,16 @@ def test_writes_through_the_orm_are_sealed_per_row_and_searchable_by_keyed_hash_
     assert [p.case_id for p in found] == [cases[1].pk]
     # changing the number keeps the hash in step; clearing it clears the hash
     Person.objects.filter(case=cases[1]).update(identity_number="")
-    assert not Person.objects.filter(identity_number_index=encryption.index_value(field, "ID-001")).exists()
+    assert not Person.objects.filter(
+        identity_number_index=encryption.index_value(field, "ID-001")
+    ).exists()
     p = Person.objects.get(case=cases[2])
     p.identity_number = "NEW-9"
     p.save(update_fields=["identity_number"])
-    assert Person.objects.filter(identity_number_index=encryption.index_value(field, "new9")).get().pk == p.pk
+    assert (
+        Person.objects.filter(identity_number_index=encryption.index_value(field, "new9")).get().pk
+        == p.pk
+    )
 
 
 @pytest.mark.django_db
@@ -184,12 +217,19 @@ def test_the_data_migration_seals_plain_values_and_its_reverse_opens_them(demo_w
     case = open_case(person={"phone": "+12025550177"})
     pk = Person.objects.get(case=case).pk
     with connection.cursor() as cur:  # a row as it was before the migration
-        cur.execute("UPDATE cases_person SET identity_number = 'OLD 777', street = 'Old Street 1' WHERE id = %s", [pk])
-    encryption._seal_rows(connection, "cases_person", "identity_number", "identity_number_index", reverse=False)
+        cur.execute(
+            "UPDATE cases_person SET identity_number = 'OLD 777', street = 'Old Street 1' WHERE id = %s",
+            [pk],
+        )
+    encryption._seal_rows(
+        connection, "cases_person", "identity_number", "identity_number_index", reverse=False
+    )
     encryption._seal_rows(connection, "cases_person", "street", "", reverse=False)
     p = Person.objects.get(pk=pk)
     assert (p.identity_number, p.street, p.phone) == ("OLD 777", "Old Street 1", "+12025550177")
-    assert p.identity_number_index == encryption.index_value(Person._meta.get_field("identity_number"), "old777")
+    assert p.identity_number_index == encryption.index_value(
+        Person._meta.get_field("identity_number"), "old777"
+    )
     encryption._seal_rows(connection, "cases_person", "street", "", reverse=True)
     with connection.cursor() as cur:
         cur.execute("SELECT street, identity_number FROM cases_person WHERE id = %s", [pk])
@@ -219,10 +259,15 @@ def test_rotation_through_the_cli_keeps_everything_readable(demo_world, key_file
     from tests.cases.cases_helpers import acting, open_case
 
     first = json.loads(key_file.read_text())["primary"]
-    cases = [open_case(person={"identity_number": f"R-{i}", "email": f"r{i}@example.org"}) for i in range(3)]
+    cases = [
+        open_case(person={"identity_number": f"R-{i}", "email": f"r{i}@example.org"})
+        for i in range(3)
+    ]
     actor, org = acting("outreach")
     for c in cases:
-        services.note_add(actor=actor, organisation=org, case=c, text=f"Rotation note {c.reference}")
+        services.note_add(
+            actor=actor, organisation=org, case=c, text=f"Rotation note {c.reference}"
+        )
     r = _keys("generate", "--add", "--out", str(key_file))
     assert r.exit_code == 0, r.output
     data = json.loads(key_file.read_text())
@@ -234,7 +279,12 @@ def test_rotation_through_the_cli_keeps_everything_readable(demo_world, key_file
     encryption.keyring(force=True)
     # a value written now is sealed under the new key; the old ones still open
     late = open_case(person={"identity_number": "R-late"})
-    assert fieldcrypt.key_id_of(_raw("cases_person", "identity_number", Person.objects.get(case=late).pk)) == second
+    assert (
+        fieldcrypt.key_id_of(
+            _raw("cases_person", "identity_number", Person.objects.get(case=late).pk)
+        )
+        == second
+    )
     assert {p.identity_number for p in Person.objects.all()} >= {"R-0", "R-1", "R-2", "R-late"}
     # the old key cannot be retired while values use it
     r = _keys("retire", first)
@@ -252,13 +302,23 @@ def test_rotation_through_the_cli_keeps_everything_readable(demo_world, key_file
     r = _keys("retire", first)
     assert r.exit_code == 0, r.output
     assert set(json.loads(key_file.read_text())["keys"]) == {second}
-    assert sorted(p.identity_number for p in Person.objects.filter(case__in=cases)) == ["R-0", "R-1", "R-2"]
+    assert sorted(p.identity_number for p in Person.objects.filter(case__in=cases)) == [
+        "R-0",
+        "R-1",
+        "R-2",
+    ]
     assert {e.text for e in CaseEvent.objects.filter(kind="note", case__in=cases)} == {
-        f"Rotation note {c.reference}" for c in cases}
+        f"Rotation note {c.reference}" for c in cases
+    }
     # audited, with key ids only
     entries = list(AuditEntry.objects.filter(object_type="field_keys").order_by("seq"))
-    assert [e.details["what"] for e in entries] == ["rotation_started", "rotation_finished", "rotation_started",
-                                                    "rotation_finished", "key_retired"]
+    assert [e.details["what"] for e in entries] == [
+        "rotation_started",
+        "rotation_finished",
+        "rotation_started",
+        "rotation_finished",
+        "key_retired",
+    ]
     blob = json.dumps([e.details for e in entries])
     assert not any(secret in blob for secret in data["keys"].values())
 
@@ -293,8 +353,11 @@ def test_servers_pick_up_a_key_added_to_the_file_without_restart(demo_world, key
     fieldcrypt.write_key_file(key_file, data)
     case = open_case()
     pk = Person.objects.get(case=case).pk
-    token = fieldcrypt.encrypt(fieldcrypt.ring_from_data(data), "+12025550188",
-                               fieldcrypt.context("cases_person", "phone", pk))
+    token = fieldcrypt.encrypt(
+        fieldcrypt.ring_from_data(data),
+        "+12025550188",
+        fieldcrypt.context("cases_person", "phone", pk),
+    )
     with connection.cursor() as cur:
         cur.execute("UPDATE cases_person SET phone = %s WHERE id = %s", [token, pk])
     assert kid not in old_ring.key_ids()
@@ -302,11 +365,30 @@ def test_servers_pick_up_a_key_added_to_the_file_without_restart(demo_world, key
     assert Person.objects.get(pk=pk).phone == "+12025550188"
 
 
-def _python(env_extra: dict[str, str], code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PALERMO_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update({"PYTHONPATH": str(SRC), "SECRET_KEY": "x" * 60, "PALERMO_VAR_DIR": str(tmp_path), **env_extra})
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,  # noqa: S603
-                          cwd=tmp_path)
+def _python(
+    env_extra: dict[str, str], code: str, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PALERMO_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(SRC),
+            "SECRET_KEY": "x" * 60,
+            "PALERMO_VAR_DIR": str(tmp_path),
+            **env_extra,
+        }
+    )
+    return subprocess.run(  # noqa: S603 – our own interpreter and code
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
 
 def test_production_refuses_to_start_without_its_key_file_and_the_demo_makes_its_own(tmp_path):
@@ -324,8 +406,10 @@ def test_production_refuses_to_start_without_its_key_file_and_the_demo_makes_its
     r = _python({"PALERMO_FIELD_KEYS_FILE": str(missing)}, load, tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == str(missing)
     # the demo: a key file of its own in var/, created on first use
-    demo = ("import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'palermo.settings'; django.setup();"
-            "from palermo.core.encryption import keyring; print(keyring().primary_key_id)")
+    demo = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'palermo.settings'; django.setup();"
+        "from palermo.core.encryption import keyring; print(keyring().primary_key_id)"
+    )
     r = _python({"PALERMO_DEMO": "1"}, demo, tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "field-keys.json").is_file()
@@ -339,17 +423,35 @@ def test_screening_answers_and_investigation_parties_are_sealed(demo_world):
     from tests.cases.cases_helpers import acting
 
     actor, org = acting("outreach")
-    s = Screening.objects.create(reference="SCR-TEST-0001", organisation=org, created_by=actor,
-                                 answers={"notes": "Met near the old mill; scared of the boss"})
-    assert Screening.objects.get(pk=s.pk).answers["notes"] == "Met near the old mill; scared of the boss"
+    s = Screening.objects.create(
+        reference="SCR-TEST-0001",
+        organisation=org,
+        created_by=actor,
+        answers={"notes": "Met near the old mill; scared of the boss"},
+    )
+    assert (
+        Screening.objects.get(pk=s.pk).answers["notes"]
+        == "Met near the old mill; scared of the boss"
+    )
     assert "old mill" not in _raw("screening_screening", "answers", s.pk)
     from django.utils import timezone
 
-    inv = Investigation.objects.create(reference="INV-T-1", title="t", organisation=org, workspace_file="x.duckdb",
-                                       created_at=timezone.now())
-    party = InvestigationParty.objects.create(investigation=inv, party_id="P1", name="Ivo Example",
-                                              phone="+12025550100", email="ivo@example.org",
-                                              address="2 Hidden Road", created_at=timezone.now())
+    inv = Investigation.objects.create(
+        reference="INV-T-1",
+        title="t",
+        organisation=org,
+        workspace_file="x.duckdb",
+        created_at=timezone.now(),
+    )
+    party = InvestigationParty.objects.create(
+        investigation=inv,
+        party_id="P1",
+        name="Ivo Example",
+        phone="+12025550100",
+        email="ivo@example.org",
+        address="2 Hidden Road",
+        created_at=timezone.now(),
+    )
     for col in ("name", "phone", "email", "address"):
         assert _raw("investigate_investigationparty", col, party.pk).startswith("ev1:")
     assert InvestigationParty.objects.get(pk=party.pk).address == "2 Hidden Road"
@@ -395,11 +497,18 @@ def test_a_copied_row_cannot_carry_the_sealed_values_of_its_original(demo_world)
     actor, org = acting("outreach")
     from django.utils import timezone
 
-    inv = Investigation.objects.create(reference="INV-T-2", title="t", organisation=org, workspace_file="y.duckdb",
-                                       created_at=timezone.now())
+    inv = Investigation.objects.create(
+        reference="INV-T-2",
+        title="t",
+        organisation=org,
+        workspace_file="y.duckdb",
+        created_at=timezone.now(),
+    )
     from palermo.investigate.models import InvestigationParty
 
-    InvestigationParty.objects.create(investigation=inv, party_id="P1", name="Original", created_at=timezone.now())
+    InvestigationParty.objects.create(
+        investigation=inv, party_id="P1", name="Original", created_at=timezone.now()
+    )
     copy = InvestigationParty.objects.get(party_id="P1")
     copy.pk, copy.party_id = None, "P2"
     copy._state.adding = True
@@ -421,16 +530,26 @@ def test_bulk_create_and_bulk_update_seal_each_row(demo_world):
     from tests.cases.cases_helpers import open_case
 
     case = open_case()
-    rows = TraffickingEvent.objects.bulk_create([
-        TraffickingEvent(case=case, event_type="Transit", description=f"Crossed at point {i}",
-                         recorded_at=timezone.now()) for i in range(3)])
+    rows = TraffickingEvent.objects.bulk_create(
+        [
+            TraffickingEvent(
+                case=case,
+                event_type="Transit",
+                description=f"Crossed at point {i}",
+                recorded_at=timezone.now(),
+            )
+            for i in range(3)
+        ]
+    )
     assert all(r.pk for r in rows)
     tokens = {_raw("cases_traffickingevent", "description", r.pk) for r in rows}
     assert len(tokens) == 3 and all(t.startswith("ev1:") and "point" not in t for t in tokens)
     assert sorted(e.description for e in TraffickingEvent.objects.filter(case=case)) == [
-        f"Crossed at point {i}" for i in range(3)]
+        f"Crossed at point {i}" for i in range(3)
+    ]
     for r in rows:
         r.description = r.description.replace("Crossed", "Held")
     TraffickingEvent.objects.bulk_update(rows, ["description"])
     assert sorted(e.description for e in TraffickingEvent.objects.filter(case=case)) == [
-        f"Held at point {i}" for i in range(3)]
+        f"Held at point {i}" for i in range(3)
+    ]

@@ -48,11 +48,18 @@ RECHECK_SECONDS = 5.0
 
 def _test_ring() -> fieldcrypt.LocalKeyRing:
     """Fixed keys for the test suite only (PALERMO_TESTING and no key file named)."""
-    def k(label: str) -> bytes:
-        return hashlib.sha256(b"palermo test key ring - never for real data - " + label.encode()).digest()
 
-    return fieldcrypt.LocalKeyRing(keys={"test1": k("test1")}, primary="test1", index_key=k("index"),
-                                   source="the test key ring")
+    def k(label: str) -> bytes:
+        return hashlib.sha256(
+            b"palermo test key ring - never for real data - " + label.encode()
+        ).digest()
+
+    return fieldcrypt.LocalKeyRing(
+        keys={"test1": k("test1")},
+        primary="test1",
+        index_key=k("index"),
+        source="the test key ring",
+    )
 
 
 def keys_file() -> Path | None:
@@ -63,7 +70,11 @@ def keys_file() -> Path | None:
 def ensure_demo_key_file() -> bool:
     """Create the demo's key file if it is missing (demo and development only). True if created."""
     path = keys_file()
-    if path is None or path.exists() or not getattr(settings, "PALERMO_FIELD_KEYS_AUTOCREATE", False):
+    if (
+        path is None
+        or path.exists()
+        or not getattr(settings, "PALERMO_FIELD_KEYS_AUTOCREATE", False)
+    ):
         return False
     fieldcrypt.write_key_file(path, fieldcrypt.new_key_file())
     log.warning("created a field-encryption key file for the demo at %s", path)
@@ -90,7 +101,8 @@ def keyring(*, force: bool = False) -> fieldcrypt.LocalKeyRing:
         except OSError:
             raise fieldcrypt.KeyFileError(
                 f"the field-encryption key file {path} does not exist (PALERMO_FIELD_KEYS_FILE). "
-                "Create it with `palermo keys generate`, or restore it from the key backup.") from None
+                "Create it with `palermo keys generate`, or restore it from the key backup."
+            ) from None
         _cache["checked"] = now
         if same and not force and _cache["mtime"] == mtime:
             return _cache["ring"]
@@ -194,7 +206,8 @@ class EncryptedMixin:
             # A loaded row saved as a new one (pk cleared): its ciphertexts are bound to the old id.
             raise fieldcrypt.FieldCryptError(
                 f"{self.model.__name__}.{self.name}: a copied row must be given its plain values, "  # type: ignore[attr-defined]
-                "not the sealed values of the row it was copied from")
+                "not the sealed values of the row it was copied from"
+            )
         return self.seal(value, model_instance.pk)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -205,7 +218,8 @@ class EncryptedMixin:
             return value
         raise TypeError(
             f"{self.model.__name__}.{self.name} is encrypted: write it through the model "  # type: ignore[attr-defined]
-            "(save, create, update on its query set); it cannot be filtered by its plain value")
+            "(save, create, update on its query set); it cannot be filtered by its plain value"
+        )
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if not prepared:
@@ -237,7 +251,9 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
     def to_plaintext(self, value: Any) -> str:
         if value in (None, ""):
             return ""
-        return value.isoformat() if isinstance(value, date) else str(self.to_python(value).isoformat())
+        return (
+            value.isoformat() if isinstance(value, date) else str(self.to_python(value).isoformat())
+        )
 
     def from_plaintext(self, text: str) -> Any:
         return date.fromisoformat(text) if text else None
@@ -247,7 +263,11 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
     """A JSON document (e.g. a screener's answers with notes) sealed as one value."""
 
     def to_plaintext(self, value: Any) -> str:
-        return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
+        return (
+            ""
+            if value is None
+            else json.dumps(value, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
+        )
 
     def from_plaintext(self, text: str) -> Any:
         return json.loads(text) if text else None
@@ -266,7 +286,9 @@ def encrypted_models() -> list[type[models.Model]]:
 
 def index_value(field: Any, value: Any) -> str:
     text = field.to_plaintext(value)
-    return fieldcrypt.blind_index(keyring().index_key, f"{field.model._meta.db_table}.{field.column}", text)
+    return fieldcrypt.blind_index(
+        keyring().index_key, f"{field.model._meta.db_table}.{field.column}", text
+    )
 
 
 # --- row ids before the insert --------------------------------------------------------------------------
@@ -281,8 +303,10 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     qn = conn.ops.quote_name
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                        [table, column, n])
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
+            )
             return [int(r[0]) for r in cur.fetchall()]
         if conn.vendor == "sqlite":
             # AUTOINCREMENT tables keep their high-water mark in sqlite_sequence; SQLite never
@@ -291,8 +315,12 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
                 cur.execute(
                     f"INSERT INTO sqlite_sequence (name, seq) SELECT %s, COALESCE((SELECT MAX({qn(column)}) "  # noqa: S608
                     f"FROM {qn(table)}), 0) WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
-                    [table, table])
-                cur.execute("UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s RETURNING seq", [n, table])
+                    [table, table],
+                )
+                cur.execute(
+                    "UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s RETURNING seq",
+                    [n, table],
+                )
                 top = int(cur.fetchone()[0])
             return list(range(top - n + 1, top + 1))
     raise NotImplementedError(f"field encryption does not know how to reserve ids on {conn.vendor}")
@@ -321,8 +349,14 @@ class EncryptedQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         enc = {f.name: f for f in encrypted_fields(self.model)}
-        plain = {k: v for k, v in kwargs.items()
-                 if k in enc and v is not None and not isinstance(v, Sealed) and enc[k].to_plaintext(v) != ""}
+        plain = {
+            k: v
+            for k, v in kwargs.items()
+            if k in enc
+            and v is not None
+            and not isinstance(v, Sealed)
+            and enc[k].to_plaintext(v) != ""
+        }
         if not plain:
             for k in [k for k in kwargs if k in enc and enc[k].index and kwargs[k] in ("", None)]:
                 kwargs[enc[k].index] = ""
@@ -367,7 +401,9 @@ class EncryptedModel(models.Model):
         if self._state.adding:
             for f in encrypted_fields(type(self)):
                 if isinstance(self.__dict__.get(f.attname), Sealed):
-                    f.pre_save(self, True)  # refuses, before any query, a copy carrying sealed values
+                    f.pre_save(
+                        self, True
+                    )  # refuses, before any query, a copy carrying sealed values
         if self.pk is None and self._state.adding:
             self.pk = reserve_ids(type(self), 1)[0]
             kwargs["force_insert"] = True
@@ -411,13 +447,22 @@ def key_status() -> list[ColumnStatus]:
             kid = f"split_part({col}, ':', 2)"
         else:
             kid = f"substr({col}, 5, instr(substr({col}, 5), ':') - 1)"
-        sql = (f"SELECT CASE WHEN {col} IS NULL OR {col} = '' THEN '' WHEN {col} LIKE 'ev1:%%' THEN {kid} "  # noqa: S608
-               f"ELSE '?' END AS k, COUNT(*) FROM {table} GROUP BY k")
+        sql = (
+            f"SELECT CASE WHEN {col} IS NULL OR {col} = '' THEN '' WHEN {col} LIKE 'ev1:%%' THEN {kid} "  # noqa: S608
+            f"ELSE '?' END AS k, COUNT(*) FROM {table} GROUP BY k"
+        )
         with conn.cursor() as cur:
             cur.execute(sql)
             counts = {k: int(n) for k, n in cur.fetchall()}
-        out.append(ColumnStatus(model._meta.db_table, f.column, {k: n for k, n in counts.items() if k not in ("", "?")},
-                                counts.get("", 0), counts.get("?", 0)))
+        out.append(
+            ColumnStatus(
+                model._meta.db_table,
+                f.column,
+                {k: n for k, n in counts.items() if k not in ("", "?")},
+                counts.get("", 0),
+                counts.get("?", 0),
+            )
+        )
     return out
 
 
@@ -440,8 +485,12 @@ def _like_literal(text: str) -> str:
     return text.replace("!", "!!").replace("_", "!_").replace("%", "!%")
 
 
-def rotate(*, batch_size: int = 500, on_batch: Callable[[RotationProgress], None] | None = None,
-           seal_plaintext: bool = False) -> dict[str, int]:
+def rotate(
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[RotationProgress], None] | None = None,
+    seal_plaintext: bool = False,
+) -> dict[str, int]:
     """Re-wrap every value not wrapped by the primary key, in batches (one transaction each).
 
     Resumable: values already under the primary key are skipped, so an interrupted run
@@ -464,7 +513,8 @@ def rotate(*, batch_size: int = 500, on_batch: Callable[[RotationProgress], None
                 cur.execute(
                     f"SELECT {pk}, {col} FROM {table} WHERE {pk} > %s AND {col} <> '' "  # noqa: S608
                     f"AND {col} NOT LIKE %s ESCAPE '!' ORDER BY {pk} LIMIT %s",
-                    [last, f"ev1:{_like_literal(primary)}:%", batch_size])
+                    [last, f"ev1:{_like_literal(primary)}:%", batch_size],
+                )
                 rows = cur.fetchall()
                 if not rows:
                     break
@@ -476,9 +526,12 @@ def rotate(*, batch_size: int = 500, on_batch: Callable[[RotationProgress], None
                         new = fieldcrypt.encrypt(ring, token, ctx)
                     else:
                         raise fieldcrypt.DecryptionError(
-                            f"{model._meta.db_table}.{f.column} row {row_id} holds a value that is not a ciphertext")
-                    cur.execute(f"UPDATE {table} SET {col} = %s WHERE {pk} = %s AND {col} = %s",  # noqa: S608
-                                [new, row_id, token])
+                            f"{model._meta.db_table}.{f.column} row {row_id} holds a value that is not a ciphertext"
+                        )
+                    cur.execute(
+                        f"UPDATE {table} SET {col} = %s WHERE {pk} = %s AND {col} = %s",  # noqa: S608
+                        [new, row_id, token],
+                    )
                     done += cur.rowcount
                 last = rows[-1][0]
             if on_batch:
@@ -502,8 +555,12 @@ def reindex(*, batch_size: int = 500) -> int:
                 break
             with transaction.atomic():
                 for obj in rows:
-                    upd = {f.index: index_value(f, getattr(obj, f.attname)) if getattr(obj, f.attname) not in (None, "")
-                           else "" for f in fields}
+                    upd = {
+                        f.index: index_value(f, getattr(obj, f.attname))
+                        if getattr(obj, f.attname) not in (None, "")
+                        else ""
+                        for f in fields
+                    }
                     models.QuerySet.update(model._base_manager.filter(pk=obj.pk), **upd)
                     n += 1
             last = rows[-1].pk
@@ -513,29 +570,47 @@ def reindex(*, batch_size: int = 500) -> int:
 # --- data migrations ----------------------------------------------------------------------------------------
 
 
-def _seal_rows(conn: Any, table: str, column: str, index_column: str, *, reverse: bool, batch_size: int = 1000) -> int:
+def _seal_rows(
+    conn: Any, table: str, column: str, index_column: str, *, reverse: bool, batch_size: int = 1000
+) -> int:
     qn = conn.ops.quote_name
     ring = keyring()
     n = 0
     last = 0
-    cond = f"{qn(column)} LIKE 'ev1:%%'" if reverse else f"{qn(column)} <> '' AND {qn(column)} NOT LIKE 'ev1:%%'"
+    cond = (
+        f"{qn(column)} LIKE 'ev1:%%'"
+        if reverse
+        else f"{qn(column)} <> '' AND {qn(column)} NOT LIKE 'ev1:%%'"
+    )
     with conn.cursor() as cur:
         _allow_timeline_rekey(conn)
         while True:
-            cur.execute(f"SELECT id, {qn(column)} FROM {qn(table)} WHERE id > %s AND {qn(column)} IS NOT NULL "  # noqa: S608
-                        f"AND {cond} ORDER BY id LIMIT %s", [last, batch_size])
+            cur.execute(
+                f"SELECT id, {qn(column)} FROM {qn(table)} WHERE id > %s AND {qn(column)} IS NOT NULL "  # noqa: S608
+                f"AND {cond} ORDER BY id LIMIT %s",
+                [last, batch_size],
+            )
             rows = cur.fetchall()
             if not rows:
                 return n
             for row_id, value in rows:
                 ctx = fieldcrypt.context(table, column, row_id)
                 text = str(value)
-                new = fieldcrypt.decrypt(ring, text, ctx) if reverse else fieldcrypt.encrypt(ring, text, ctx)
+                new = (
+                    fieldcrypt.decrypt(ring, text, ctx)
+                    if reverse
+                    else fieldcrypt.encrypt(ring, text, ctx)
+                )
                 sets, params = [f"{qn(column)} = %s"], [new]
                 if index_column:
                     sets.append(f"{qn(index_column)} = %s")
-                    params.append("" if reverse else fieldcrypt.blind_index(ring.index_key, f"{table}.{column}", text))
-                cur.execute(f"UPDATE {qn(table)} SET {', '.join(sets)} WHERE id = %s", [*params, row_id])  # noqa: S608
+                    params.append(
+                        ""
+                        if reverse
+                        else fieldcrypt.blind_index(ring.index_key, f"{table}.{column}", text)
+                    )
+                sql = f"UPDATE {qn(table)} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 – quoted names
+                cur.execute(sql, [*params, row_id])
                 n += 1
             last = rows[-1][0]
 

@@ -122,7 +122,9 @@ class LocalKeyRing:
 
     def wrap(self, data_key: bytes, context: bytes) -> tuple[str, bytes]:
         nonce = os.urandom(NONCE_BYTES)
-        return self.primary, nonce + self._aead[self.primary].encrypt(nonce, data_key, _DEK_AAD + context)
+        return self.primary, nonce + self._aead[self.primary].encrypt(
+            nonce, data_key, _DEK_AAD + context
+        )
 
     def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
         aead = self._aead.get(key_id)
@@ -134,7 +136,9 @@ class LocalKeyRing:
         try:
             return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _DEK_AAD + context)
         except InvalidTag:
-            raise DecryptionError("the data key does not open: the value was altered or moved") from None
+            raise DecryptionError(
+                "the data key does not open: the value was altered or moved"
+            ) from None
 
     def _where(self) -> str:
         return f" ({self.source})" if self.source else ""
@@ -197,7 +201,11 @@ def decrypt(ring: KeyWrapper, token: str, ctx: bytes) -> str:
     key_id, wrapped, body = _parts(token)
     data_key = ring.unwrap(key_id, wrapped, ctx)
     try:
-        return AESGCM(data_key).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _VALUE_AAD + ctx).decode("utf-8")
+        return (
+            AESGCM(data_key)
+            .decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _VALUE_AAD + ctx)
+            .decode("utf-8")
+        )
     except InvalidTag:
         raise DecryptionError("the value does not open: it was altered or moved") from None
 
@@ -226,8 +234,9 @@ def blind_index(index_key: bytes, purpose: str, value: str) -> str:
     norm = normalise_identifier(value)
     if not norm:
         return ""
-    return hmac.new(index_key, _INDEX_DOMAIN + purpose.encode() + b"\x00" + norm.encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        index_key, _INDEX_DOMAIN + purpose.encode() + b"\x00" + norm.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
 # --- the key file -----------------------------------------------------------------------------------
@@ -248,7 +257,9 @@ def new_key_file(now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def add_key(data: Mapping[str, Any], *, make_primary: bool, now: datetime | None = None) -> tuple[dict[str, Any], str]:
+def add_key(
+    data: Mapping[str, Any], *, make_primary: bool, now: datetime | None = None
+) -> tuple[dict[str, Any], str]:
     """A copy of a key file's content with one new KEK (primary if asked). Old keys stay for reading."""
     out = json.loads(json.dumps(data))
     kid = new_key_id(now)
@@ -262,18 +273,31 @@ def add_key(data: Mapping[str, Any], *, make_primary: bool, now: datetime | None
 
 def ring_from_data(data: Mapping[str, Any], source: str = "") -> LocalKeyRing:
     where = f" {source}" if source else ""
-    if not isinstance(data, Mapping) or not isinstance(data.get("keys"), Mapping) or not data["keys"]:
-        raise KeyFileError(f"key file{where}: expected {{'primary': id, 'keys': {{id: base64 key}}, 'index_key': …}}")
+    if (
+        not isinstance(data, Mapping)
+        or not isinstance(data.get("keys"), Mapping)
+        or not data["keys"]
+    ):
+        raise KeyFileError(
+            f"key file{where}: expected {{'primary': id, 'keys': {{id: base64 key}}, 'index_key': …}}"
+        )
     try:
         keys = {str(k): _b64d(str(v)) for k, v in data["keys"].items()}
         idx = data.get("index_key")
         if not isinstance(idx, Mapping) or "key" not in idx:
-            raise KeyFileError(f"key file{where}: 'index_key' {{'id': …, 'key': base64}} is missing")
+            raise KeyFileError(
+                f"key file{where}: 'index_key' {{'id': …, 'key': base64}} is missing"
+            )
         index_key = _b64d(str(idx["key"]))
     except (binascii.Error, ValueError):
         raise KeyFileError(f"key file{where}: a key is not valid base64") from None
-    return LocalKeyRing(keys=keys, primary=str(data.get("primary", "")), index_key=index_key,
-                        index_key_id=str(idx.get("id", "i1")), source=source)
+    return LocalKeyRing(
+        keys=keys,
+        primary=str(data.get("primary", "")),
+        index_key=index_key,
+        index_key_id=str(idx.get("id", "i1")),
+        source=source,
+    )
 
 
 def read_key_file(path: Path | str) -> dict[str, Any]:
