@@ -228,3 +228,14 @@ def test_blind_index_is_keyed_and_separated_by_purpose(ring):
     assert a != fc.blind_index(ring.index_key, "cases_person.phone", "AB123")
     assert a != fc.blind_index(ring.index_key, "cases_person.identity_number", "AB124")
     assert fc.blind_index(ring.index_key, "x", " - ") == ""
+
+
+def test_exclusive_creation_never_replaces_a_key_file(tmp_path):
+    path = tmp_path / "field-keys.json"
+    first, second = fc.new_key_file(), fc.new_key_file()
+    assert fc.write_key_file(path, first, exclusive=True) is True
+    assert fc.write_key_file(path, second, exclusive=True) is False
+    assert fc.load_key_file(path).primary_key_id == first["primary"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "field-keys.json"
+    ]  # no temporary file left

@@ -76,7 +76,8 @@ def ensure_demo_key_file() -> bool:
         or not getattr(settings, "PALERMO_FIELD_KEYS_AUTOCREATE", False)
     ):
         return False
-    fieldcrypt.write_key_file(path, fieldcrypt.new_key_file())
+    if not fieldcrypt.write_key_file(path, fieldcrypt.new_key_file(), exclusive=True):
+        return False  # another process created it first: use theirs
     log.warning("created a field-encryption key file for the demo at %s", path)
     return True
 

@@ -317,19 +317,32 @@ def load_key_file(path: Path | str) -> LocalKeyRing:
     return ring_from_data(read_key_file(path), source=str(path))
 
 
-def write_key_file(path: Path | str, data: Mapping[str, Any]) -> None:
-    """Write atomically, readable by the owner only (0600)."""
+def write_key_file(path: Path | str, data: Mapping[str, Any], *, exclusive: bool = False) -> bool:
+    """Write atomically, readable by the owner only (0600).
+
+    ``exclusive``: only if no key file is there yet (never replace one: two processes
+    creating it at once end up with the same file). Returns False if one was there.
+    """
     ring_from_data(data, source=str(path))  # never write a file that would not load
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + f".tmp{os.getpid()}")
+    tmp = p.with_name(f"{p.name}.tmp{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, p)
+    if not exclusive:
+        os.replace(tmp, p)
+        return True
+    try:
+        os.link(tmp, p)  # atomic create-if-absent
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+    return True
 
 
 def key_file_problems(path: Path | str) -> list[str]:

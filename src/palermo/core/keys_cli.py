@@ -88,7 +88,11 @@ def generate(
                 raise typer.Exit(1)
             data = fieldcrypt.new_key_file()
             kid = data["primary"]
-        fieldcrypt.write_key_file(path, data)
+        if not fieldcrypt.write_key_file(path, data, exclusive=not add):
+            typer.secho(
+                f"{path} exists: use --add to add a key to it.", fg=typer.colors.RED, err=True
+            )
+            raise typer.Exit(1)
     except fieldcrypt.KeyFileError as exc:
         typer.secho(f"Key file error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
