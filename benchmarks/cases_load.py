@@ -89,7 +89,21 @@ def _drop_secondary_indexes(raw: object) -> list[str]:
 def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
     from django.db import connection
 
+    from palermo.core import fieldcrypt
+    from palermo.core.encryption import keyring
     from palermo.core.models import Organisation, User
+
+    # Personal fields are sealed at rest (docs/security.md): the loader seals them as the
+    # application would, bound to table, column and row id, under the key file's primary key.
+    ring = keyring()
+
+    def seal(table: str, column: str, row_id: int, text: str) -> str:
+        return fieldcrypt.encrypt(ring, text, fieldcrypt.context(table, column, row_id)) if text else ""
+
+    def reserve(table: str, n: int) -> list[int]:
+        with connection.cursor() as c:
+            c.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return [r[0] for r in c.fetchall()]
 
     orgs = {o.name.split(" ")[0]: o.pk for o in Organisation.objects.all()}
     users = {u.username: u.pk for u in User.objects.all()}
@@ -118,8 +132,8 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
                  " reason_for_incoming_referral, referring_country, summary, lead_organisation_id, case_owner_id,"
                  " cooperates_with_authorities, opened_at, updated_at, closed_at, closure_reason, closure_details,"
                  " next_deadline, version")
-    person_cols = ("case_id, given_name, family_name, birthdate, gender, citizenship, primary_language, secondary_language,"
-                   " identity_number, phone, email, street, city, postal_code, country")
+    person_cols = ("id, case_id, given_name, family_name, birthdate, gender, citizenship, primary_language, secondary_language,"
+                   " identity_number, phone, email, street, city, postal_code, country, identity_number_index")
     ctx_cols = ("case_id, methods_of_recruitment, methods_of_control, exploitation_types, forced_labour_industry,"
                 " sex_exploitation_types, relationship_to_trafficker, age_when_trafficked, countries_of_recruitment,"
                 " countries_of_transit, countries_of_exploitation")
@@ -127,11 +141,13 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
     expl_cols = "case_id, code"
     task_cols = ("case_id, title, kind, rule_key, rule_version, starts_on, due_on, assigned_organisation_id,"
                  " remind_days_before, reminded_at, done_at, done_by_id, done_note, created_at")
-    event_cols = "case_id, at, kind, actor_id, organisation_id, summary, text, corrects_id"
+    event_cols = "id, case_id, at, kind, actor_id, organisation_id, summary, text, corrects_id"
     start = 0
     while start < n_cases:
         stop = min(n_cases, start + chunk)
         rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in ("case", "person", "ctx", "team", "expl", "task", "event")}
+        person_ids = iter(reserve("cases_person", stop - start))
+        event_ids = iter(reserve("cases_caseevent", (stop - start) * events_per_case))
         for i in range(start, stop):
             cid = first_id + i
             opened = datetime.combine(today - timedelta(days=rng.randint(0, 3650)), datetime.min.time(), tzinfo=UTC) \
@@ -157,11 +173,20 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
                 cid, g.reference(), "Closed" if closed else rng.choice(["Active", "Active", "FollowUp"]), phase, ident,
                 office if ident != "potential" else None, child, nat, json.dumps(forms),
                 rng.choice(["screening", "hotline", "agency", "transnational"]), f"BENCH-{i}", referrer, opened.date(),
-                "", "", "Fictional benchmark case: no real person.", lead, None, None, opened, opened,
+                "", "", seal("cases_case", "summary", cid, "Fictional benchmark case: no real person."), lead, None, None, opened, opened,
                 opened + timedelta(days=200) if closed else None, "assistance_completed" if closed else "", "",
                 min(open_dues) if open_dues else None, 1))
-            rows["person"].append((cid, "Bench", f"Person{i}", None, rng.choice(["Feminine", "Masculine"]),
-                                   json.dumps([nat]), "ro", "", "", "", "", "1 Benchmark Street", "Demo City", "", ""))
+            pid = next(person_ids)
+
+            def p(col: str, text: str, pid: int = pid) -> str:
+                return seal("cases_person", col, pid, text)
+
+            rows["person"].append((pid, cid, p("given_name", "Bench"), p("family_name", f"Person{i}"), None,
+                                   rng.choice(["Feminine", "Masculine"]), json.dumps([nat]), "ro", "",
+                                   p("identity_number", f"BENCH{i:08d}"), p("phone", f"+1202555{i % 100 + 100:04d}"),
+                                   "", p("street", "1 Benchmark Street"), p("city", "Demo City"), "", "",
+                                   fieldcrypt.blind_index(ring.index_key, "cases_person.identity_number",
+                                                          f"BENCH{i:08d}")))
             rows["ctx"].append((cid, "[]", '["DebtBondage"]', json.dumps(forms), "", "[]", "", None, json.dumps([nat]),
                                 "[]", '["XK"]'))
             rows["team"].append((cid, referrer, "referrer", opened, None, None))
@@ -177,8 +202,10 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
             for _k in range(events_per_case):
                 at = at + timedelta(hours=rng.randint(1, 400))
                 kind = rng.choice(EVENT_KINDS)
-                rows["event"].append((cid, at, kind, users["outreach"], eastbay, f"Benchmark {kind}",
-                                      "Fictional note text." if kind == "note" else "", None))
+                eid = next(event_ids)
+                rows["event"].append((eid, cid, at, kind, users["outreach"], eastbay, f"Benchmark {kind}",
+                                      seal("cases_caseevent", "text", eid, "Fictional note text.") if kind == "note"
+                                      else "", None))
         with raw.cursor() as cur:
             for table, cols, key in (("cases_case", case_cols, "case"), ("cases_person", person_cols, "person"),
                                      ("cases_victimcontext", ctx_cols, "ctx"), ("cases_caseteammember", team_cols, "team"),

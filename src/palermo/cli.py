@@ -74,6 +74,10 @@ def demo(
 ) -> None:
     """Prepare the embedded SQLite database, load fictional demo data, serve the web UI."""
     _setup(demo=True)
+    from palermo.core.encryption import ensure_demo_key_file
+
+    if ensure_demo_key_file():
+        typer.echo("Created the demo's field-encryption key file in var/ (fictional data only).")
     typer.echo("Preparing the database …")
     _migrate()
     from palermo.core.demo import demo_logins, load_demo
@@ -381,6 +385,7 @@ for _name, _module, _top_level in [
     ("cases", "palermo.cases.cli", False),
     ("stats", "palermo.stats.cli", False),
     ("investigate", "palermo.investigate.cli", False),
+    ("keys", "palermo.core.keys_cli", False),  # field-encryption keys (docs/admin-guide.md)
 ]:
     try:
         _mod = importlib.import_module(_module)

@@ -187,6 +187,28 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "palermo@localhost")
 
+# --- Field encryption at rest (docs/security.md, "Encryption at rest") -----------------------
+# Identity documents, contacts, addresses, names, birth dates and free-text notes are sealed
+# with keys from this file, kept outside the database (and outside its backups).
+PALERMO_FIELD_KEYS_FILE = os.environ.get("PALERMO_FIELD_KEYS_FILE", "").strip() or None
+# The demo and development create their own key file in VAR_DIR; production never does.
+PALERMO_FIELD_KEYS_AUTOCREATE = bool(DEBUG or _env_bool("PALERMO_DEMO")) and not TESTING
+if PALERMO_FIELD_KEYS_FILE is None and PALERMO_FIELD_KEYS_AUTOCREATE:
+    PALERMO_FIELD_KEYS_FILE = str(VAR_DIR / "field-keys.json")
+if PALERMO_FIELD_KEYS_FILE is None and not TESTING:
+    # (Under the test suite, a fixed test key ring is used: palermo.core.encryption.)
+    raise ImproperlyConfigured(
+        "PALERMO_FIELD_KEYS_FILE is not set. Personal fields are encrypted at rest with keys kept "
+        "outside the database: create a key file with `palermo keys generate --out /etc/palermo/field-keys.json`, "
+        "set PALERMO_FIELD_KEYS_FILE to its path, and back it up apart from the database (docs/admin-guide.md)."
+    )
+if PALERMO_FIELD_KEYS_FILE and not PALERMO_FIELD_KEYS_AUTOCREATE and not Path(PALERMO_FIELD_KEYS_FILE).is_file():
+    raise ImproperlyConfigured(
+        f"The field-encryption key file {PALERMO_FIELD_KEYS_FILE} (PALERMO_FIELD_KEYS_FILE) does not exist. "
+        "Restore it from the key backup, or create a new one with `palermo keys generate` (a new key file "
+        "cannot open data sealed with another)."
+    )
+
 # The audit trail can be switched off only for the benchmark that measures its cost.
 PALERMO_AUDIT_ENABLED = _env_bool("PALERMO_AUDIT_ENABLED", True)
 

@@ -107,6 +107,15 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def test_serve_refuses_to_start_without_the_field_keys_file(tmp_path):
+    env = _env(tmp_path)
+    env["SECRET_KEY"] = "test-" + "x" * 60
+    proc = subprocess.run([sys.executable, "-m", "palermo.cli", "serve"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert "PALERMO_FIELD_KEYS_FILE is not set" in proc.stderr and "palermo keys generate" in proc.stderr
+
+
 def test_serve_refuses_to_start_without_secret_key(tmp_path):
     env = _env(tmp_path)
     env.pop("SECRET_KEY", None)
@@ -118,6 +127,11 @@ def test_serve_refuses_to_start_without_secret_key(tmp_path):
 def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
     env = _env(tmp_path)
     env["SECRET_KEY"] = "test-" + "x" * 60
+    # production needs the field-encryption key file (docs/admin-guide.md)
+    from palermo.core import fieldcrypt
+
+    fieldcrypt.write_key_file(tmp_path / "field-keys.json", fieldcrypt.new_key_file())
+    env["PALERMO_FIELD_KEYS_FILE"] = str(tmp_path / "field-keys.json")
     port = _free_port()
     proc = subprocess.Popen(  # noqa: S603 – our own interpreter and arguments
         [sys.executable, "-m", "palermo.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],

@@ -141,6 +141,7 @@ def _build(rng: random.Random) -> str:
                   "primary_language": LANG[nat], "gender": rng.choice(["Feminine", "Masculine", "Feminine"])}
         if rng.random() < 0.6:
             person.update({"street": f"{rng.randint(1, 99)} Fictional Lane", "city": "Demo City"})
+        person.update(_documents_and_contacts(i, person))
         born = _birthdate(f"{MARK}{i + 1:04d}", opened.date(), child)
         if born is not None:
             person["birthdate"] = born.isoformat()
@@ -170,6 +171,23 @@ def _progress(case: Case, opened: datetime, rng: random.Random, today: object, s
         _places(case, coordinator, office)
     _move(case, opened, rng, today, stats, worker, org)
     _keep_up(case, rng, today, worker, org)
+
+
+def _documents_and_contacts(i: int, person: dict[str, object]) -> dict[str, str]:
+    """Fictional identity numbers, phones (North America's 555-01xx range for fiction) and example.org e-mails for some persons.
+
+    Drawn from their own generator, so the rest of the demo stays as it was.
+    """
+    rng = random.Random(f"{MARK}contacts-{i}")
+    out: dict[str, str] = {}
+    if rng.random() < 0.5:
+        out["identity_number"] = f"DEMO{rng.randint(0, 99_999_999):08d}"
+    if rng.random() < 0.5:
+        out["phone"] = f"+1202555{rng.randint(100, 199):04d}"
+    if rng.random() < 0.4:
+        out["email"] = f"{str(person['given_name']).lower()}.{rng.randint(1000, 9999)}@example.org"
+        out["postal_code"] = f"DC-{rng.randint(100, 999)}"
+    return out
 
 
 def _birthdate(key: str, on: date, child: bool) -> date | None:

@@ -19,6 +19,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import workflow as wf
+from palermo.core.encryption import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 
 
 def _choices(mapping: Any) -> list[tuple[str, str]]:
@@ -50,7 +57,7 @@ class CaseStatus(models.TextChoices):  # HTCDS cas_Status
     CLOSED_REFERRED = wf.STATUS_CLOSED_REFERRED, _("Closed referred")
 
 
-class Case(models.Model):
+class Case(EncryptedModel):
     """One person's NRM case. ``reference`` is the only identifier used outside the file."""
 
     reference = models.CharField(max_length=20, unique=True)
@@ -73,7 +80,7 @@ class Case(models.Model):
     incoming_referral_date = models.DateField()  # cas_IncomingReferralDate
     reason_for_incoming_referral = models.CharField(max_length=40, blank=True)  # cas_ReasonForIncomingReferral
     referring_country = models.CharField(max_length=2, blank=True)  # transnational referrals
-    summary = models.TextField(blank=True)  # cas_IncomingReferralDetails (personal: victim context)
+    summary = EncryptedTextField(blank=True)  # cas_IncomingReferralDetails (personal: victim context)
     lead_organisation = models.ForeignKey(
         "core.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -85,7 +92,7 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=30, blank=True, choices=_choices(wf.CLOSURE_REASONS))
-    closure_details = models.TextField(blank=True)  # cas_ReasonForCaseClosure
+    closure_details = EncryptedTextField(blank=True)  # cas_ReasonForCaseClosure
     next_deadline = models.DateField(null=True, blank=True)  # earliest open task, kept by services
     version = models.PositiveIntegerField(default=1)  # optimistic lock
 
@@ -124,26 +131,28 @@ class CaseExploitation(Record):
         indexes = [models.Index(fields=["code", "case"], name="case_expl_code_idx")]
 
 
-class Person(Record):
+class Person(EncryptedModel, Record):
     """The victim or presumed victim: minimal personal data (HTCDS prs_)."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="person")
     # identity
-    given_name = models.CharField(max_length=100, blank=True)  # prs_FirstName
-    family_name = models.CharField(max_length=100, blank=True)  # prs_SecondName
-    birthdate = models.DateField(null=True, blank=True)  # prs_Birthdate
+    given_name = EncryptedCharField(max_length=100, blank=True)  # prs_FirstName
+    family_name = EncryptedCharField(max_length=100, blank=True)  # prs_SecondName
+    birthdate = EncryptedDateField(null=True, blank=True)  # prs_Birthdate
     gender = models.CharField(max_length=30, blank=True)  # prs_Gender
     citizenship = models.JSONField(default=list, blank=True)  # prs_Citizenship (ISO 3166-1 alpha-2)
     primary_language = models.CharField(max_length=3, blank=True)  # prs_PrimaryLanguage (ISO 639)
     secondary_language = models.CharField(max_length=3, blank=True)  # prs_SecondaryLanguage
-    identity_number = models.CharField(max_length=60, blank=True)  # prs_IdentityNumber
+    identity_number = EncryptedCharField(max_length=60, blank=True, index="identity_number_index")  # prs_IdentityNumber
     # current address and contacts (case team only)
-    phone = models.CharField(max_length=20, blank=True)  # prs_MobilePhone, E.164
-    email = models.EmailField(blank=True)  # prs_Email
-    street = models.CharField(max_length=200, blank=True)  # prs_MailingStreet
-    city = models.CharField(max_length=100, blank=True)  # prs_MailingCity
-    postal_code = models.CharField(max_length=20, blank=True)  # prs_MailingPostalCode
+    phone = EncryptedCharField(max_length=20, blank=True)  # prs_MobilePhone, E.164
+    email = EncryptedEmailField(blank=True)  # prs_Email
+    street = EncryptedCharField(max_length=200, blank=True)  # prs_MailingStreet
+    city = EncryptedCharField(max_length=100, blank=True)  # prs_MailingCity
+    postal_code = EncryptedCharField(max_length=20, blank=True)  # prs_MailingPostalCode
     country = models.CharField(max_length=2, blank=True)  # prs_MailingCountry
+    # keyed hash (HMAC-SHA256, index key) of the normalised identity number: exact-match search only
+    identity_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     IDENTITY_FIELDS = ("given_name", "family_name", "birthdate", "gender", "citizenship",
                        "primary_language", "secondary_language", "identity_number")
@@ -170,7 +179,7 @@ class VictimContext(Record):
               "countries_of_recruitment", "countries_of_transit", "countries_of_exploitation")
 
 
-class TraffickingEvent(Record):
+class TraffickingEvent(EncryptedModel, Record):
     """One event in the history of the trafficking (HTCDS hte_)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="trafficking_events")
@@ -178,7 +187,7 @@ class TraffickingEvent(Record):
     date = models.DateField(null=True, blank=True)  # hte_Date
     country = models.CharField(max_length=2, blank=True)  # hte_Country (ISO 3166-1 alpha-2)
     city = models.CharField(max_length=100, blank=True)  # hte_City
-    description = models.TextField(blank=True)  # hte_Description
+    description = EncryptedTextField(blank=True)  # hte_Description
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField()
 
@@ -186,14 +195,14 @@ class TraffickingEvent(Record):
         ordering = ["date", "id"]
 
 
-class SuspectLink(Record):
+class SuspectLink(EncryptedModel, Record):
     """A person linked to the case as a suspected perpetrator (HTCDS per_), for investigators."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspects")
-    name_or_alias = models.CharField(max_length=200)
+    name_or_alias = EncryptedCharField(max_length=200)
     roles = models.JSONField(default=list, blank=True)  # per_RoleInProcess
     organisation = models.CharField(max_length=200, blank=True)  # per_Organisation
-    details = models.TextField(blank=True)  # per_RoleDetails
+    details = EncryptedTextField(blank=True)  # per_RoleDetails
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField()
 
@@ -228,7 +237,7 @@ class CaseTeamMember(Record):
         indexes = [models.Index(fields=["organisation", "case"], name="team_org_case_idx")]
 
 
-class CaseEvent(Record):
+class CaseEvent(EncryptedModel, Record):
     """One entry of the case timeline. Append-only: a correction is a new entry."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -237,7 +246,7 @@ class CaseEvent(Record):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey("core.Organisation", null=True, on_delete=models.SET_NULL, related_name="+")
     summary = models.CharField(max_length=300)  # standard wording, no personal values
-    text = models.TextField(blank=True)  # a note's text (personal data)
+    text = EncryptedTextField(blank=True)  # a note's text (personal data)
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.RESTRICT, related_name="corrections")
 
     class Meta:
@@ -253,11 +262,11 @@ class CaseEvent(Record):
         raise PermissionError("timeline entries are append-only")
 
 
-class IdentificationDecision(Record):
+class IdentificationDecision(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=_choices(wf.IDENTIFICATION_LABELS))
     previous_status = models.CharField(max_length=20)
-    reasons = models.TextField()
+    reasons = EncryptedTextField()
     basis = models.CharField(max_length=20, blank=True)  # "", "appeal", "new_facts"
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
@@ -273,23 +282,23 @@ class AppealStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
-class Appeal(Record):
+class Appeal(EncryptedModel, Record):
     """An appeal against an identification decision, and its outcome."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appeals")
     decision = models.ForeignKey(IdentificationDecision, on_delete=models.RESTRICT, related_name="appeals")
     lodged_on = models.DateField()
-    grounds = models.TextField()
+    grounds = EncryptedTextField()
     status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.PENDING)
     outcome_on = models.DateField(null=True, blank=True)
-    outcome_reasons = models.TextField(blank=True)
+    outcome_reasons = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-lodged_on", "-id"]
 
 
-class Consent(Record):
+class Consent(EncryptedModel, Record):
     """What may be shared, with whom, for what purpose; given and withdrawn with dates (HTCDS con_)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
@@ -299,7 +308,7 @@ class Consent(Record):
     given_by = models.CharField(max_length=30, choices=_choices(wf.CONSENT_GIVERS))
     given_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField()
     withdrawal_recorded_by = models.ForeignKey(
@@ -343,7 +352,7 @@ class ServiceProvider(Record):
         return str(self.organisation)
 
 
-class ServiceReferral(Record):
+class ServiceReferral(EncryptedModel, Record):
     """A referral of the person to a service: sent → accepted/declined → delivered → closed."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="service_referrals")
@@ -354,15 +363,15 @@ class ServiceReferral(Record):
     consent = models.ForeignKey(Consent, on_delete=models.RESTRICT, related_name="referrals")
     status = models.CharField(max_length=12, default=wf.REFERRAL_SENT,
                               choices=[(s, s) for s in wf.REFERRAL_STATUSES])
-    details = models.TextField(blank=True)  # what the person needs (shared under the consent)
+    details = EncryptedTextField(blank=True)  # what the person needs (shared under the consent)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = EncryptedTextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=30, blank=True, choices=_choices(wf.REFERRAL_OUTCOMES))
-    outcome_details = models.TextField(blank=True)
+    outcome_details = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -426,11 +435,11 @@ class BestInterestsDetermination(Record):
         ordering = ["-decided_on", "-id"]
 
 
-class ReturnRiskAssessment(Record):
+class ReturnRiskAssessment(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="return_assessments")
     country = models.CharField(max_length=2)
     answers = models.JSONField()  # the four questions → yes/no/unknown
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     conclusion = models.CharField(max_length=20)
     assessed_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -439,26 +448,26 @@ class ReturnRiskAssessment(Record):
         ordering = ["-assessed_on", "-id"]
 
 
-class ReturnRecord(Record):
+class ReturnRecord(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="returns")
     country = models.CharField(max_length=2)
     returned_on = models.DateField()
     assessment = models.ForeignKey(ReturnRiskAssessment, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
-    override_reason = models.TextField(blank=True)
+    override_reason = EncryptedTextField(blank=True)
     overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField()
 
 
-class NonPunishment(Record):
+class NonPunishment(EncryptedModel, Record):
     """An offence committed under compulsion, and the decision on it (CoE Art. 26)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="non_punishment")
     offence = models.CharField(max_length=300)
-    compulsion = models.TextField()
+    compulsion = EncryptedTextField()
     decision = models.CharField(max_length=20, choices=_choices(wf.NON_PUNISHMENT_DECISIONS), default="pending")
     decided_by_body = models.CharField(max_length=200, blank=True)
     decided_on = models.DateField(null=True, blank=True)
@@ -481,13 +490,13 @@ class CompensationClaim(Record):
     recorded_at = models.DateTimeField()
 
 
-class BreakGlassAccess(Record):
+class BreakGlassAccess(EncryptedModel, Record):
     """Emergency access to a whole case file: reasoned, audited, flagged to co-ordinators."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = EncryptedTextField()
     started_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from palermo.core.encryption import EncryptedCharField, EncryptedModel, EncryptedTextField
 from palermo.core.roles import OrganisationType
 
 INVESTIGATING_TYPES = frozenset({
@@ -146,7 +147,7 @@ class MappingProfile(models.Model):
         return self.slug
 
 
-class AlertDecision(models.Model):
+class AlertDecision(EncryptedModel):
     """An investigator's decision on an alert (also written to the workspace, which suppresses it)."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.CASCADE, related_name="alert_decisions")
@@ -155,7 +156,7 @@ class AlertDecision(models.Model):
     subject = models.CharField(max_length=200)
     tx_count = models.PositiveIntegerField()
     decision = models.CharField(max_length=10, choices=[("confirmed", _("confirmed")), ("dismissed", _("dismissed"))])
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
 
@@ -167,7 +168,7 @@ class AlertDecision(models.Model):
         return self.alert_key
 
 
-class MatchJudgement(models.Model):
+class MatchJudgement(EncryptedModel):
     """An entity-resolution judgement (``same`` / ``different``) on a pair of records."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.CASCADE, related_name="judgements")
@@ -177,7 +178,7 @@ class MatchJudgement(models.Model):
     decision = models.CharField(max_length=10, choices=[("same", _("same")), ("different", _("different"))])
     decided_by = models.CharField(max_length=150)
     decided_at = models.DateTimeField()
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["pair_key"]
@@ -187,17 +188,18 @@ class MatchJudgement(models.Model):
         return self.pair_key
 
 
-class InvestigationParty(models.Model):
+class InvestigationParty(EncryptedModel):
     """A person or company from case work, added so statements can be matched against it."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.CASCADE, related_name="parties")
     party_id = models.CharField(max_length=20)  # P1, P2 … within the investigation
     schema = models.CharField(max_length=12, default="Person")
-    name = models.CharField(max_length=200)
-    iban = models.CharField(max_length=42, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.CharField(max_length=200, blank=True)
-    address = models.CharField(max_length=300, blank=True)
+    # copied from case work: sealed at rest like the case file's identity and contacts
+    name = EncryptedCharField(max_length=200)
+    iban = EncryptedCharField(max_length=42, blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
+    email = EncryptedCharField(max_length=200, blank=True)
+    address = EncryptedCharField(max_length=300, blank=True)
     role = models.CharField(max_length=10, default="other")
     record_ref = models.CharField(max_length=40, blank=True)  # the NRM case it came from, if any
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

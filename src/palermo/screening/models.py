@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from palermo.core.encryption import EncryptedJSONField, EncryptedModel
+
 
 class ScreeningStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
@@ -13,7 +15,7 @@ class ScreeningStatus(models.TextChoices):
     REFERRED = "referred", _("referred")
 
 
-class Screening(models.Model):
+class Screening(EncryptedModel):
     """One screening of one person. ``reference`` is pseudonymous and is the only
     identifier that appears in URLs, the API and the audit trail."""
 
@@ -23,8 +25,9 @@ class Screening(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     status = models.CharField(max_length=12, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT, db_index=True)
-    # The screener's answers, as the engine's input mapping. Notes are personal data.
-    answers = models.JSONField(default=dict)
+    # The screener's answers, as the engine's input mapping. Notes are personal data:
+    # sealed at rest as one JSON document (palermo.core.encryption).
+    answers = EncryptedJSONField(default=dict)
     # The engine's result (``ScreeningResult.to_dict()``); holds no notes.
     result = models.JSONField(null=True, blank=True)
     assessment = models.CharField(max_length=60, blank=True, db_index=True)
