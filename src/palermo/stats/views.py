@@ -284,6 +284,8 @@ def _refused_file(request: HttpRequest, held: dict[str, str], exc: InvalidInput)
     again with the reason next to the file field. Nothing was imported."""
     _forget(request)
     form = forms.ImportForm(initial={"kind": held.get("kind", "htcds")})
+    form.full_clean()  # an unbound form: no errors of its own, only the refusal below
+    form.cleaned_data = {}
     for e in exc.errors:
         form.add_error("file" if e.field == "file" else None, e.message)
     return render(request, "stats/import_upload.html", {"form": form}, status=422)
