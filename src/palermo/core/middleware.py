@@ -183,8 +183,8 @@ class InputSafetyMiddleware:
     form or JSON body field must be valid UTF-8 text without NUL characters or lone surrogates,
     and no body may be larger than the largest upload an importer accepts.
 
-    A request that fails is answered before any view runs — 400 (413 for the size) in the API's
-    one error shape under ``/api/``, a page saying what is wrong elsewhere — and changes nothing.
+    A request that fails is answered before any view runs — 422 (413 for the size) in the API's
+    one error shape under ``/api/``, a 400 page saying what is wrong elsewhere — and changes nothing.
     The offending value is never echoed (it may be personal data); only the field's name is.
     """
 
@@ -276,7 +276,8 @@ def _bad_input(request: HttpRequest, field: str, problem: str) -> HttpResponse:
     detail = _("The request was refused: a value holds characters Palermo cannot accept. Nothing was changed.")
     message = _input_message(problem)
     if request.path_info.startswith("/api/") or request.META.get("PATH_INFO", "").startswith("/api/"):
-        return JsonResponse({"detail": detail, "errors": [{"field": field, "message": message}]}, status=400)
+        # 422 like every other invalid value in the API (the one error shape, field named)
+        return JsonResponse({"detail": detail, "errors": [{"field": field, "message": message}]}, status=422)
     return render(request, "web/bad_input.html", {"status": 400, "detail": detail, "field": field,
                                                   "message": message}, status=400)
 
