@@ -160,8 +160,8 @@ def serve(
     timeout: int | None = typer.Option(
         None, min=5, help="Seconds a silent worker may take before it is restarted "
         "(default PALERMO_WORKER_TIMEOUT, 60)."),
-    control_socket: Path | None = typer.Option(
-        None, help="gunicorn's control socket (default <PALERMO_VAR_DIR>/run/gunicorn.ctl, private to this user)."),
+    control_socket: str = typer.Option(
+        "", help="gunicorn's control socket (default <PALERMO_VAR_DIR>/run/gunicorn.ctl, private to this user)."),
     no_control_socket: bool = typer.Option(False, "--no-control-socket", help="Run without a control socket."),
     dry_run: bool = typer.Option(False, "--print", help="Print gunicorn's command line and exit."),
 ) -> None:
@@ -172,7 +172,8 @@ def serve(
     version = gunicorn_version()
     socket_path: Path | None = None
     if not no_control_socket and version >= (25, 1):
-        socket_path = control_socket or control_socket_path(Path(settings.VAR_DIR), os.environ.get("XDG_RUNTIME_DIR"))
+        socket_path = (Path(control_socket) if control_socket
+                       else control_socket_path(Path(settings.VAR_DIR), os.environ.get("XDG_RUNTIME_DIR")))
         private_dir(socket_path.parent)
     argv = gunicorn_argv(bind=bind, workers=workers, timeout=timeout or settings.PALERMO_WORKER_TIMEOUT,
                          control_socket=socket_path, version=version)
