@@ -338,3 +338,11 @@ def test_profile_api_refuses_too_many_values_and_too_long_text(client, api_token
         assert resp.status_code == 422, resp.content
         error = resp.json()["errors"][0]
         assert error["field"] == "definition" and words in error["message"], error
+
+
+def test_refusals_are_translated(client, api_token, settings):
+    settings.PALERMO_IMPORT_LIMITS = SMALL
+    resp = client.post("/api/v1/stats/imports/preview", {"kind": "htcds", "file": SimpleUploadedFile(
+        "rows.csv", htcds_csv(4))}, HTTP_ACCEPT_LANGUAGE="fr", **_h(api_token("coordinator")))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["message"].startswith("Le fichier a plus de 3 lignes")
