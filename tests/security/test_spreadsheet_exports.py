@@ -11,7 +11,7 @@ import csv
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palermo.core.spreadsheet import FORMULA_STARTS, spreadsheet_safe, spreadsheet_unescape
@@ -174,3 +174,14 @@ def test_statistics_csv_exports_are_neutralised(login_as, demo_world, monkeypatc
     client = login_as("coordinator")
     cells = _cells(client.get("/stats/tables/sex.csv").content.decode())
     assert "'=cmd|' /C calc'!A0" in cells and "=cmd|' /C calc'!A0" not in cells
+
+
+@settings(deadline=None)  # the first example pays for polars' start-up
+@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(["-99", "=1", "'=1", "+3361", "0--8"])), max_size=20))
+def test_ctdc_release_uses_the_same_rule_vectorised(values):
+    import polars as pl
+
+    from palermo.stats.ctdc import _spreadsheet_safe_column
+
+    frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
+    assert frame.with_columns(_spreadsheet_safe_column("c"))["c"].to_list() == [spreadsheet_safe(v) for v in values]
