@@ -223,9 +223,15 @@ PALERMO_IMPORT_LIMITS: dict[str, dict[str, int | float]] = {
         "max_cell_chars": 1_000,
     },
 }
-# No request body may be larger than the largest upload any importer accepts (plus the form
-# around it): refused with 413 from its Content-Length, before a byte is read.
-PALERMO_REQUEST_MAX_BYTES = max(int(v.get("max_bytes", 0)) for v in PALERMO_IMPORT_LIMITS.values()) + _MB
+# No request body may be larger than the largest upload accepted at its address (plus the form
+# around it): refused with 413 from its Content-Length, before a byte is read. Statements (the
+# largest uploads) are accepted only under the investigation paths.
+PALERMO_REQUEST_MAX_BYTES = max(
+    int(v.get("max_bytes", 0)) for k, v in PALERMO_IMPORT_LIMITS.items() if k != "statement") + _MB
+PALERMO_REQUEST_MAX_BYTES_BY_PREFIX = {
+    prefix: int(PALERMO_IMPORT_LIMITS["statement"]["max_bytes"]) + _MB
+    for prefix in ("/investigations/", "/api/v1/investigations/")
+}
 # Bodies other than files (JSON, form fields) are held in memory: 2.5 MB is plenty for any form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("PALERMO_FORM_MAX_KB", 2560) * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000

@@ -144,3 +144,13 @@ def test_ordinary_text_passes(value):
 
     assert _text_problem(value) is None
     assert _bytes_problem(value.encode()) is None
+
+
+def test_only_statement_addresses_accept_statement_sized_bodies(raw_client, api_token, settings):
+    settings.PALERMO_REQUEST_MAX_BYTES = 1000
+    settings.PALERMO_REQUEST_MAX_BYTES_BY_PREFIX = {"/api/v1/investigations/": 100_000}
+    token = api_token("police")
+    body = json.dumps({"title": "x" * 5000})
+    assert raw_client.post("/api/v1/tokens", body, content_type="application/json", **_h(token)).status_code == 413
+    resp = raw_client.post("/api/v1/investigations/", body, content_type="application/json", **_h(token))
+    assert resp.status_code != 413

@@ -195,6 +195,10 @@ class InputSafetyMiddleware:
         from django.conf import settings
 
         limit = int(getattr(settings, "PALERMO_REQUEST_MAX_BYTES", 0) or 0)
+        path = request.META.get("PATH_INFO", "")
+        for prefix, prefix_limit in getattr(settings, "PALERMO_REQUEST_MAX_BYTES_BY_PREFIX", {}).items():
+            if path.startswith(prefix):
+                limit = int(prefix_limit)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
