@@ -37,7 +37,7 @@ class ImportLimits:
     """What one importer accepts. Sizes in bytes; cells in characters."""
 
     max_bytes: int = 20 * MB
-    max_unpacked_bytes: int = 50 * MB
+    max_unpacked_bytes: int = 64 * MB
     max_ratio: float = 100.0
     max_rows: int = 50_000
     max_cell_chars: int = 10_000
