@@ -194,7 +194,12 @@ def read_xlsx_table(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> Table
     unpacked size, compression ratio), then rows and cells are bounded while streaming.
     """
     check_size(len(data), limits)
-    check_zip(data, limits)
+    try:
+        check_zip(data, limits)
+    except LimitExceeded as exc:
+        if exc.code == "not_a_zip":  # an unreadable file, not one over a limit: reported as a row error
+            raise ValueError("not an XLSX workbook (not a zip archive)") from exc
+        raise
     guard = RowGuard(limits)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
