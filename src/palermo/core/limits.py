@@ -103,6 +103,8 @@ class LimitExceeded(Exception):
 
 def human_size(n: int | float) -> str:
     """``21.0 MB`` style sizes for messages (MiB, written MB as people say)."""
+    if n >= 1024 * MB:
+        return f"{n / (1024 * MB):.1f} GB"
     if n >= MB:
         return f"{n / MB:.1f} MB"
     if n >= 1024:

@@ -46,6 +46,12 @@ class UploadForm(forms.Form):
     def __init__(self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
+        from palermo.core.limits import human_size
+        from palermo.core.upload_limits import import_limits
+
+        limits = import_limits("statement")
+        self.fields["file"].help_text = _("At most %(size)s and %(rows)s transactions.") % {
+            "size": human_size(limits.max_bytes), "rows": f"{limits.max_rows:,}"}
 
 
 class CloseForm(forms.Form):
