@@ -185,3 +185,10 @@ def test_ctdc_release_uses_the_same_rule_vectorised(values):
 
     frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
     assert frame.with_columns(_spreadsheet_safe_column("c"))["c"].to_list() == [spreadsheet_safe(v) for v in values]
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "yes"])
+def test_api_exact_must_be_a_json_boolean(client, api_token, demo_world, value):
+    resp = client.post("/api/v1/stats/htcds/export", {"format": "csv", "exact": value}, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}")
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "exact"

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import StrictBool
 
 from palermo.cases import vocabulary
 from palermo.core import audit
@@ -96,7 +97,8 @@ def ctdc_download(request: HttpRequest, payload: StatsReleaseIn) -> HttpResponse
 
 class StatsHtcdsExportIn(Schema):
     format: Literal["csv", "xlsx"]
-    exact: bool = Field(False, description=(
+    # Strict: only JSON true asks for the exact file (never 1, "yes" or "true" coerced).
+    exact: StrictBool = Field(False, description=(
         "CSV only. By default a cell a spreadsheet would run as a formula (=, +, -, @) is written with a "
         "leading apostrophe, which Palermo's import removes again. true writes every value as it is, for "
         "software: never open that file in a spreadsheet."))
