@@ -94,21 +94,103 @@ def demo(
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
 
 
+# --- `palermo serve`: gunicorn's command line (issue 11) ----------------------------------------------
+
+# A Unix socket path holds at most 108 bytes (sun_path); keep a margin.
+_MAX_SOCKET_PATH = 100
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` readable by this user only (0700), or check that an existing one is ours;
+    never a shared directory that another local user could have prepared."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise typer.BadParameter(f"{path} belongs to another user: choose a private directory.")
+    if st.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def control_socket_path(var_dir: Path, runtime_dir: str | None = None) -> Path:
+    """gunicorn's control socket: ``<VAR_DIR>/run/gunicorn.ctl`` (private to the instance), or, when
+    that path is too long for a Unix socket, a per-instance folder of the user's private runtime
+    directory (``$XDG_RUNTIME_DIR``, 0700). Never a shared path such as /tmp or gunicorn's default."""
+    candidate = var_dir.resolve() / "run" / "gunicorn.ctl"
+    if len(os.fsencode(candidate)) <= _MAX_SOCKET_PATH:
+        return candidate
+    if runtime_dir:
+        import hashlib
+
+        tag = hashlib.sha256(os.fsencode(var_dir.resolve())).hexdigest()[:12]
+        return Path(runtime_dir) / f"palermo-{tag}" / "gunicorn.ctl"
+    raise typer.BadParameter(
+        f"{candidate} is too long for a Unix socket: pass --control-socket with a shorter private path "
+        "or --no-control-socket.")
+
+
+def gunicorn_version() -> tuple[int, ...]:
+    from importlib.metadata import version as dist_version
+
+    parts = []
+    for piece in dist_version("gunicorn").split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def gunicorn_argv(*, bind: str, workers: int, timeout: int, control_socket: Path | None,
+                  version: tuple[int, ...]) -> list[str]:
+    """The arguments `palermo serve` hands to gunicorn.
+
+    ``timeout``: a worker silent for longer is killed and restarted (long imports run as
+    background jobs, so no request needs minutes). The control socket (gunicorn ≥ 25.1)
+    goes to a private path with mode 0600, or is switched off; older gunicorns have none.
+    """
+    argv = ["palermo.wsgi:application", "--bind", bind, "--workers", str(workers),
+            "--timeout", str(timeout), "--graceful-timeout", str(min(timeout, 30)),
+            "--access-logfile", "-"]
+    if version >= (25, 1):
+        if control_socket is None:
+            argv.append("--no-control-socket")
+        else:
+            argv += ["--control-socket", str(control_socket), "--control-socket-mode", "0o600"]
+    return argv
+
+
 @app.command()
 def serve(
     bind: str = typer.Option("127.0.0.1:8000", help="host:port for gunicorn."),
     workers: int = typer.Option(2, min=1, help="Worker processes."),
+    timeout: int | None = typer.Option(
+        None, min=5, help="Seconds a silent worker may take before it is restarted "
+        "(default PALERMO_WORKER_TIMEOUT, 60)."),
+    control_socket: str = typer.Option(
+        "", help="gunicorn's control socket (default <PALERMO_VAR_DIR>/run/gunicorn.ctl, private to this user)."),
+    no_control_socket: bool = typer.Option(False, "--no-control-socket", help="Run without a control socket."),
+    dry_run: bool = typer.Option(False, "--print", help="Print gunicorn's command line and exit."),
 ) -> None:
     """Production server: gunicorn, static files served by WhiteNoise. Needs SECRET_KEY."""
     _setup()
+    from django.conf import settings
+
+    version = gunicorn_version()
+    socket_path: Path | None = None
+    if not no_control_socket and version >= (25, 1):
+        socket_path = (Path(control_socket) if control_socket
+                       else control_socket_path(Path(settings.VAR_DIR), os.environ.get("XDG_RUNTIME_DIR")))
+        private_dir(socket_path.parent)
+    argv = gunicorn_argv(bind=bind, workers=workers, timeout=timeout or settings.PALERMO_WORKER_TIMEOUT,
+                         control_socket=socket_path, version=version)
+    if dry_run:
+        typer.echo(" ".join(["gunicorn", *argv]))
+        return
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     _migrate()
     os.execv(  # noqa: S606 – replaces this process with gunicorn; arguments are ours
-        sys.executable,
-        [sys.executable, "-m", "gunicorn", "palermo.wsgi:application", "--bind", bind,
-         "--workers", str(workers), "--access-logfile", "-"],
+        sys.executable, [sys.executable, "-m", "gunicorn", *argv],
     )
 
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "palermo.core.middleware.ActiveOrganisationMiddleware",
+    # NUL bytes, lone surrogates, invalid UTF-8 and oversized bodies: refused before any view (issue 11).
+    "palermo.core.middleware.InputSafetyMiddleware",
     "palermo.core.middleware.PolicyMiddleware",
     "palermo.core.middleware.SecurityHeadersMiddleware",
     # Lock-out after repeated failed logins; must come last (django-axes docs).
@@ -208,6 +210,67 @@ if PALERMO_FIELD_KEYS_FILE and not PALERMO_FIELD_KEYS_AUTOCREATE and not Path(PA
         "Restore it from the key backup, or create a new one with `palermo keys generate` (a new key file "
         "cannot open data sealed with another)."
     )
+# --- Bounded input (issue 11; docs/admin-guide.md "Import limits") -----------------------------
+# Every importer reads its limits here (palermo.core.upload_limits.import_limits): a hostile or
+# mistaken file costs bounded memory and time and is refused with a clear message.
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip().replace("_", "")
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+
+
+_MB = 1024 * 1024
+PALERMO_IMPORT_LIMITS: dict[str, dict[str, int | float]] = {
+    # HTCDS files and ODK/KoboToolbox exports (CSV, XLSX, JSON).
+    "default": {
+        "max_bytes": _env_int("PALERMO_IMPORT_MAX_MB", 20) * _MB,
+        "max_unpacked_bytes": _env_int("PALERMO_IMPORT_MAX_UNPACKED_MB", 64) * _MB,
+        "max_ratio": float(_env_int("PALERMO_IMPORT_MAX_RATIO", 100)),
+        "max_rows": _env_int("PALERMO_IMPORT_MAX_ROWS", 50_000),
+        "max_cell_chars": _env_int("PALERMO_IMPORT_MAX_CELL_CHARS", 10_000),
+    },
+    # Bank statements (CSV, camt.053 XML, AMLSim): an investigation may hold millions of payments.
+    "statement": {
+        "max_bytes": _env_int("PALERMO_STATEMENT_MAX_MB", 1024) * _MB,
+        "max_rows": _env_int("PALERMO_STATEMENT_MAX_ROWS", 20_000_000),
+        "max_cell_chars": _env_int("PALERMO_STATEMENT_MAX_CELL_CHARS", 4_000),
+    },
+    # CSV mapping profiles (YAML typed or sent as JSON).
+    "profile": {
+        "max_bytes": _env_int("PALERMO_PROFILE_MAX_KB", 64) * 1024,
+        "max_rows": 500,  # columns and options of one profile
+        "max_cell_chars": 1_000,
+    },
+}
+# No request body may be larger than the largest upload accepted at its address (plus the form
+# around it): refused with 413 from its Content-Length, before a byte is read. Statements (the
+# largest uploads) are accepted only under the investigation paths.
+PALERMO_REQUEST_MAX_BYTES = max(
+    int(v.get("max_bytes", 0)) for k, v in PALERMO_IMPORT_LIMITS.items() if k != "statement") + _MB
+PALERMO_REQUEST_MAX_BYTES_BY_PREFIX = {
+    prefix: int(PALERMO_IMPORT_LIMITS["statement"]["max_bytes"]) + _MB
+    for prefix in ("/investigations/", "/api/v1/investigations/")
+}
+# Bodies other than files (JSON, form fields) are held in memory: 2.5 MB is plenty for any form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("PALERMO_FORM_MAX_KB", 2560) * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# Uploaded files above 2.5 MB are spooled to disk, in a private directory of the instance (they
+# hold personal data), never the shared system temporary directory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("PALERMO_UPLOAD_TMP_DIR", VAR_DIR / "upload-tmp")))
+try:
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
+except OSError:  # a read-only instance directory (e.g. a one-off command): the system default
+    FILE_UPLOAD_TEMP_DIR = None  # type: ignore[assignment]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# `palermo serve`: seconds a worker may stay silent before gunicorn restarts it (long imports
+# run as background jobs, so no request needs more).
+PALERMO_WORKER_TIMEOUT = _env_int("PALERMO_WORKER_TIMEOUT", 60)
+# --- end of bounded input ---------------------------------------------------------------------
 
 # The audit trail can be switched off only for the benchmark that measures its cost.
 PALERMO_AUDIT_ENABLED = _env_bool("PALERMO_AUDIT_ENABLED", True)

@@ -1,14 +1,18 @@
 """Schemathesis against the published OpenAPI schema: no 5xx, responses match the schema.
 
 Also run by `.ci/run` against PostgreSQL. Runs with a valid token (a co-ordinator, who may call most operations) so the
-fuzzer reaches the operations' own validation rather than stopping at 401.
+fuzzer reaches the operations' own validation rather than stopping at 401; then once for every role that has API
+access (screener, case worker, co-ordinator, investigator, analyst, administrator), each with its own token, over
+examples drawn from all operations at once: refusals (403/404) must be in the schema too, and no role may find a 5xx.
+The number of examples is bounded so the run stays within minutes; with ``CI`` set, hypothesis is derandomised
+(tests/conftest.py), so CI replays the same examples.
 """
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 from palermo.wsgi import application
 
@@ -27,6 +31,34 @@ def test_api_conforms_to_its_schema(case, fuzz_token):
         headers={"Authorization": f"Bearer {token}"},
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
     )
+
+
+# Demo personas holding exactly one role each (police holds screener + investigator).
+ROLE_PERSONAS = {
+    "screener": "inspector",
+    "case worker": "caseworker",
+    "co-ordinator": "coordinator",
+    "investigator": "fiu",
+    "analyst": "analyst",
+    "administrator": "admin",
+}
+EXAMPLES_PER_ROLE = 120
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERSONAS))
+def test_api_conforms_to_its_schema_for_every_role(role, api_token):
+    token = api_token(ROLE_PERSONAS[role])
+
+    @given(case=schema.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_ROLE, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True)
+    def run(case):
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {token}"},
+            excluded_checks=[schemathesis.checks.positive_data_acceptance],
+        )
+
+    run()
 
 
 @pytest.fixture

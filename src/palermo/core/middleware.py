@@ -112,3 +112,192 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+# --- Bounded, well-formed input (issue 11) ----------------------------------------------------------
+
+
+def _text_problem(value: str) -> str | None:
+    """Why a decoded text cannot be accepted: a NUL character (PostgreSQL refuses it in text, C
+    libraries truncate at it) or a lone surrogate (not Unicode; fails when written anywhere)."""
+    if "\x00" in value:
+        return "nul"
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "surrogate"
+    return None
+
+
+def _bytes_problem(raw: bytes) -> str | None:
+    if b"\x00" in raw:
+        return "nul"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "utf8"
+    return None
+
+
+def _query_problem(query: str, max_fields: int = 10_000) -> tuple[str, str] | None:
+    """(field, problem) for the first bad name or value of an URL-encoded string (query or form body)."""
+    from urllib.parse import unquote_to_bytes
+
+    for part in query.split("&")[:max_fields]:
+        if not part:
+            continue
+        name, _sep, value = part.partition("=")
+        name_b = unquote_to_bytes(name.replace("+", " "))
+        field = name_b.decode("utf-8", "replace").replace("\x00", "") or "?"
+        for raw in (name_b, unquote_to_bytes(value.replace("+", " "))):
+            problem = _bytes_problem(raw)
+            if problem:
+                return field, problem
+    return None
+
+
+def _json_problem(document: object, max_values: int = 100_000) -> tuple[str, str] | None:
+    """(field path, problem) for the first key or string of a parsed JSON body that is not clean text."""
+    stack: list[tuple[str, object]] = [("", document)]
+    seen = 0
+    while stack and seen < max_values:
+        path, value = stack.pop()
+        seen += 1
+        if isinstance(value, str):
+            problem = _text_problem(value)
+            if problem:
+                return path or "body", problem
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                key = str(k)
+                sub = f"{path}.{key}" if path else key
+                problem = _text_problem(key)
+                if problem:
+                    return (path or "body"), problem
+                stack.append((sub, v))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value))
+    return None
+
+
+class InputSafetyMiddleware:
+    """One gate before every view and API operation: the path, every query parameter and every
+    form or JSON body field must be valid UTF-8 text without NUL characters or lone surrogates,
+    and no body may be larger than the largest upload an importer accepts.
+
+    A request that fails is answered before any view runs — 422 (413 for the size) in the API's
+    one error shape under ``/api/``, a 400 page saying what is wrong elsewhere — and changes nothing.
+    The offending value is never echoed (it may be personal data); only the field's name is.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        limit = int(getattr(settings, "PALERMO_REQUEST_MAX_BYTES", 0) or 0)
+        path = request.META.get("PATH_INFO", "")
+        for prefix, prefix_limit in getattr(settings, "PALERMO_REQUEST_MAX_BYTES_BY_PREFIX", {}).items():
+            if path.startswith(prefix):
+                limit = int(prefix_limit)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit and length > limit:
+            return _too_large(request, limit)
+        found = self._problem(request)
+        if found is not None:
+            return _bad_input(request, *found)
+        return self.get_response(request)
+
+    def _problem(self, request: HttpRequest) -> tuple[str, str] | None:
+        raw_path = request.META.get("PATH_INFO", "")
+        try:
+            path_bytes = raw_path.encode("iso-8859-1")  # WSGI: the path's bytes as latin-1 text
+        except UnicodeEncodeError:
+            path_bytes = raw_path.encode("utf-8", "surrogatepass")
+        problem = _bytes_problem(path_bytes)
+        if problem:
+            return "path", problem
+        found = _query_problem(request.META.get("QUERY_STRING", ""))
+        if found:
+            return found
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        ctype = request.content_type or ""
+        if ctype == "application/json" or ctype.endswith("+json"):
+            return self._json_body(request)
+        if ctype == "application/x-www-form-urlencoded":
+            found = _query_problem(request.body.decode("iso-8859-1"))
+            if found:
+                return found
+        if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, values in request.POST.lists():
+                for text in (key, *values):
+                    problem = _text_problem(text)
+                    if problem:
+                        return key.replace("\x00", "") or "?", problem
+            for key, files in request.FILES.lists():
+                for f in files:
+                    problem = _text_problem(f.name or "")
+                    if problem:
+                        return key, problem
+        return None
+
+    def _json_body(self, request: HttpRequest) -> tuple[str, str] | None:
+        import json
+
+        body = request.body
+        if not body:
+            return None
+        problem = _bytes_problem(body)
+        if problem == "utf8":
+            return "body", problem
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return None  # malformed JSON: the operation answers 422 itself
+        except RecursionError:
+            return "body", "deep"
+        return _json_problem(document)
+
+
+def _input_message(problem: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return {
+        "nul": _("contains a NUL character, which Palermo does not accept."),
+        "surrogate": _("contains text that is not valid Unicode."),
+        "utf8": _("is not valid UTF-8 text."),
+        "deep": _("is nested too deeply."),
+    }[problem]
+
+
+def _bad_input(request: HttpRequest, field: str, problem: str) -> HttpResponse:
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    detail = _("The request was refused: a value holds characters Palermo cannot accept. Nothing was changed.")
+    message = _input_message(problem)
+    if request.path_info.startswith("/api/") or request.META.get("PATH_INFO", "").startswith("/api/"):
+        # 422 like every other invalid value in the API (the one error shape, field named)
+        return JsonResponse({"detail": detail, "errors": [{"field": field, "message": message}]}, status=422)
+    return render(request, "web/bad_input.html", {"status": 400, "detail": detail, "field": field,
+                                                  "message": message}, status=400)
+
+
+def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    from palermo.core.limits import human_size
+
+    detail = _("The request is larger than the limit of %(limit)s: nothing was read or changed.") % {
+        "limit": human_size(limit)}
+    if request.META.get("PATH_INFO", "").startswith("/api/"):
+        return JsonResponse({"detail": detail, "errors": [{"field": "body", "message": detail}]}, status=413)
+    response = render(request, "web/bad_input.html", {"status": 413, "detail": detail, "field": "", "message": ""},
+                      status=413)
+    # The body was not read: the connection cannot be reused for another request.
+    response["Connection"] = "close"
+    return response

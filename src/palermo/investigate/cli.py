@@ -128,8 +128,14 @@ def import_(
         return
     if workspace is None or file is None:
         raise typer.BadParameter("give a workspace file and a statement file (or --investigation REF --as USER)")
-    with Workspace(workspace) as ws:
-        report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+    from palermo.core.limits import LimitExceeded
+
+    try:
+        with Workspace(workspace) as ws:
+            report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+    except LimitExceeded as exc:
+        typer.echo(f"error: file: {exc.message()} Nothing was imported.", err=True)
+        raise typer.Exit(code=1) from None
     _print_import(report, file.name)
 
 

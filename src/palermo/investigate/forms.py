@@ -46,6 +46,12 @@ class UploadForm(forms.Form):
     def __init__(self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
+        from palermo.core.limits import human_size
+        from palermo.core.upload_limits import import_limits
+
+        limits = import_limits("statement")
+        self.fields["file"].help_text = _("At most %(size)s and %(rows)s transactions.") % {
+            "size": human_size(limits.max_bytes), "rows": f"{limits.max_rows:,}"}
 
 
 class CloseForm(forms.Form):
@@ -128,3 +134,15 @@ class ProfileForm(forms.Form):
     definition = forms.CharField(label=_("Mapping (YAML)"), widget=forms.Textarea(attrs={"rows": 12}),
                                  help_text=_("Same keys as the packaged profiles: columns, date_format, "
                                              "amount_mode, delimiter, decimal …"))
+
+    def clean_definition(self) -> str:
+        """The YAML text within the profile size limit, before it is parsed."""
+        from palermo.core.errors import InvalidInput
+        from palermo.core.upload_limits import check_bytes, import_limits
+
+        text: str = self.cleaned_data["definition"]
+        try:
+            check_bytes(text.encode("utf-8", "surrogatepass"), import_limits("profile"), field="definition")
+        except InvalidInput as exc:
+            raise forms.ValidationError([e.message for e in exc.errors]) from exc
+        return text

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 from lxml import etree
 
+from palermo.core.limits import MB, ImportLimits, LimitExceeded, RowGuard
 from palermo.investigate.classify import CategoryTable, load_category_table
 from palermo.investigate.normalise import (
     NormalisationError,
@@ -50,7 +51,13 @@ __all__ = [
     "stage_records",
     "commit_stage",
     "MAX_REPORTED_ERRORS",
+    "STATEMENT_LIMITS",
+    "check_stage_limits",
 ]
+
+# Statements are large by nature (an investigation may hold 10^7 payments); the shell
+# passes the instance's configured limits (settings PALERMO_IMPORT_LIMITS["statement"]).
+STATEMENT_LIMITS = ImportLimits(max_bytes=1024 * MB, max_rows=20_000_000, max_cell_chars=4_000)
 
 MAX_REPORTED_ERRORS = 1000
 _PASS_THROUGH_KEY = re.compile(r"^(amlsim|ext):[A-Za-z0-9_.:-]+$")
@@ -667,6 +674,33 @@ def stage_records(
             rows[k].append(None if v == "" else v)
     _insert_columns(con, rows)
     return n, errors, []
+
+
+# ------------------------------------------------------------------ limits (shared)
+
+
+def check_stage_limits(con: duckdb.DuckDBPyConnection, rows: int, limits: ImportLimits) -> None:
+    """Refuse a staged file over the row limit, or holding a text value longer than the cell
+    limit (one pass over the stage; nothing has been written yet). Raises ``LimitExceeded``."""
+    RowGuard(limits).count(rows)
+    staged = con.execute(
+        "SELECT count(*) FROM (SELECT view_name FROM duckdb_views() WHERE view_name = 'stage' AND temporary "
+        "UNION ALL SELECT table_name FROM duckdb_tables() WHERE table_name = 'stage' AND temporary)"
+    ).fetchone()
+    if not staged or not staged[0]:
+        return  # the file was refused while staging (malformed lines): nothing to measure
+    text_columns = [c for c, t in _STAGE_COLUMNS.items() if t == "VARCHAR"]
+    n = int(limits.max_cell_chars)
+    where = " OR ".join(f"length({c}) > {n}" for c in text_columns)
+    which = " ".join(f"WHEN length({c}) > {n} THEN '{c}'" for c in text_columns)
+    longest = " ".join(f"WHEN length({c}) > {n} THEN length({c})" for c in text_columns)
+    found = con.execute(
+        f"SELECT line_no, CASE {which} END, CASE {longest} END FROM stage WHERE {where} "  # noqa: S608 - column names are constants, n an int
+        "ORDER BY line_no LIMIT 1"
+    ).fetchone()
+    if found:
+        raise LimitExceeded("cell_too_long", row=int(found[0]), column=str(found[1]), length=f"{int(found[2]):,}",
+                            limit=f"{n:,}")
 
 
 # ------------------------------------------------------------------ commit (shared)

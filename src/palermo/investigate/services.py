@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,8 +28,10 @@ from django.utils import timezone
 
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.limits import ImportLimits, LimitExceeded, check_size, check_structure
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
+from palermo.core.upload_limits import import_limits, refusal
 from palermo.investigate import selectors
 from palermo.investigate.classify import CategoryTable, load_category_table
 from palermo.investigate.ingest import ImportReport
@@ -359,6 +360,19 @@ def resolve_profile(organisation: Organisation | None, value: str) -> CsvProfile
     raise InvalidInput(FieldError("profile", "Choose one of the mapping profiles."))
 
 
+def _profile_over_limits(definition: dict[str, Any]) -> FieldError | None:
+    """A profile definition over the ``profile`` import limits (values, nesting, length, size)."""
+    import json
+
+    limits = import_limits("profile")
+    try:
+        check_structure(definition, limits)
+        check_size(len(json.dumps(definition, default=str).encode("utf-8")), limits)
+    except LimitExceeded as exc:
+        return refusal(exc, "definition").errors[0]
+    return None
+
+
 def mapping_profile_save(*, actor: User, organisation: Organisation | None, slug: Any, label: Any,
                          definition: Any) -> MappingProfile:
     """Save (or replace) a CSV mapping profile for the organisation; it is validated first."""
@@ -370,6 +384,8 @@ def mapping_profile_save(*, actor: User, organisation: Organisation | None, slug
     label_s = _text(label, "label", errors, max_length=200, required=True)
     if not isinstance(definition, dict):
         errors.append(FieldError("definition", "A mapping (columns, date_format, amount_mode …)."))
+    elif (too_big := _profile_over_limits(definition)) is not None:
+        errors.append(too_big)
     else:
         try:
             profile_from_dict({**definition, "id": f"org-{slug_s or 'x'}", "label": label_s or "x"})
@@ -390,6 +406,17 @@ def _safe_name(name: str) -> str:
     base = Path(str(name or "statement")).name
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "statement"
     return base[:120]
+
+
+def _copy_bounded(upload: IO[bytes], path: Path, max_bytes: int) -> None:
+    """Copy an upload to disk in chunks, stopping as soon as it passes ``max_bytes``."""
+    written = 0
+    with path.open("wb") as fh:
+        for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+            written += len(chunk)
+            if written > max_bytes:  # the real size is unknown (not read further): at least this much
+                check_size(written, ImportLimits(max_bytes=max_bytes))
+            fh.write(chunk)
 
 
 def statement_import(*, actor: User, organisation: Organisation | None, investigation: Investigation,
@@ -417,18 +444,27 @@ def statement_import(*, actor: User, organisation: Organisation | None, investig
     name = _safe_name(file_name)
     if kind == "camt053" and not name.lower().endswith(".xml"):
         name += ".xml"
+    limits = import_limits("statement")
     root = workspace_root()
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix="upload-") as tmp:
         path = Path(tmp) / name
-        with path.open("wb") as fh:
-            shutil.copyfileobj(upload, fh, 1024 * 1024)
+        try:
+            check_size(getattr(upload, "size", None), limits)
+            _copy_bounded(upload, path, limits.max_bytes)
+        except LimitExceeded as exc:
+            raise refusal(exc) from exc
         if path.stat().st_size == 0:
             raise InvalidInput(FieldError("file", "The file is empty."))
         try:
             with open_workspace(investigation) as ws:
                 report = ws.ingest(path, kind=kind, profile=prof, account=account_s or None,
-                                   account_name=holder or None)
+                                   account_name=holder or None, limits=limits)
+        except LimitExceeded as exc:
+            # over the rows or cell-length limit: refused whole, nothing was written
+            _audit(investigation, actor, org, "statement_import", action="create", outcome="rejected",
+                   kind=kind, limit=exc.code)
+            raise refusal(exc) from exc
         except (NormalisationError, ProfileError, ValueError, duckdb.Error) as exc:
             # a file of the wrong kind (no Parquet footer, no AMLSim columns …): nothing was written
             first = str(exc).splitlines()[0].replace(str(path.parent) + "/", "")[:300]

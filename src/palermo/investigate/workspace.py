@@ -18,11 +18,15 @@ from typing import IO, Any
 
 import duckdb
 
+from palermo.core.limits import ImportLimits, LimitExceeded, check_size
 from palermo.investigate.classify import CategoryTable, load_category_table
 from palermo.investigate.evidence import EvidencePack, assemble_pack, render_html, render_pdf
 from palermo.investigate.ftm import write_entities
 from palermo.investigate.ingest import (
+    STATEMENT_LIMITS,
     ImportReport,
+    _drop_stage,
+    check_stage_limits,
     commit_stage,
     file_sha256,
     records_digest,
@@ -172,12 +176,15 @@ class Workspace:
         profile: CsvProfile | str | None = None,
         account: str | None = None,
         account_name: str | None = None,
+        limits: ImportLimits = STATEMENT_LIMITS,
     ) -> ImportReport:
         """Import one statement file; all-or-nothing, idempotent, with provenance.
 
         ``kind`` is ``csv`` (needs ``profile``), ``camt053`` or ``amlsim`` (the
         AMLSim ``transactions`` file; ``accounts`` beside it gives names); guessed
         from the suffix when None (``.xml`` camt053, ``.parquet`` amlsim, ``.csv`` csv).
+        A file over ``limits`` (size, rows, cell length) raises
+        :class:`~palermo.core.limits.LimitExceeded` and changes nothing.
         """
         path = Path(path)
         if kind is None:
@@ -189,6 +196,7 @@ class Workspace:
             if profile is None:
                 raise ValueError("a CSV import needs a mapping profile")
             prof = profile if isinstance(profile, CsvProfile) else load_profile(profile)
+        check_size(path.stat().st_size, limits)
         source_id = file_sha256(path)
         profile_id = prof.id if prof else None
         done = self._already(source_id, path.name, kind, profile_id)
@@ -201,6 +209,13 @@ class Workspace:
             n, early, ferr = stage_camt053(self.con, path)
         else:
             n, early, ferr = stage_amlsim(self.con, path)
+        if not ferr:
+            try:
+                check_stage_limits(self.con, n, limits)
+            except LimitExceeded:
+                _drop_stage(self.con)
+                self.con.execute("DROP TABLE IF EXISTS stage_raw")
+                raise
         report = commit_stage(
             self.con, source_id=source_id, file_name=path.name, kind=kind, profile=profile_id,
             rows_read=n, early_errors=early, file_errors=ferr, categories=self.categories,

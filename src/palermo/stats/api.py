@@ -13,12 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import StrictBool
 
 from palermo.cases import vocabulary
 from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.policy import Perm, api_requires
+from palermo.core.upload_limits import check_upload
 from palermo.stats import services
 from palermo.stats.ctdc import write_ctdc_csv
 
@@ -95,6 +97,11 @@ def ctdc_download(request: HttpRequest, payload: StatsReleaseIn) -> HttpResponse
 
 class StatsHtcdsExportIn(Schema):
     format: Literal["csv", "xlsx"]
+    # Strict: only JSON true asks for the exact file (never 1, "yes" or "true" coerced).
+    exact: StrictBool = Field(False, description=(
+        "CSV only. By default a cell a spreadsheet would run as a formula (=, +, -, @) is written with a "
+        "leading apostrophe, which Palermo's import removes again. true writes every value as it is, for "
+        "software: never open that file in a spreadsheet."))
 
 
 @router.post("/htcds/export", response=with_errors({200: None}),
@@ -104,7 +111,7 @@ def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpRespo
     out: Any = io.BytesIO() if payload.format == "xlsx" else io.StringIO()
     try:
         services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                              fmt=payload.format, out=out, request=request)
+                              fmt=payload.format, out=out, request=request, exact=payload.exact)
     except services.NotAllowed as exc:
         audit.record_refusal(request, perm=Perm.VIEW_CASES)
         raise HttpError(403, "HTCDS exports hold personal data: you need to see cases to export them.") from exc
@@ -147,9 +154,9 @@ class StatsImportRefusedOut(ErrorOut):
     rows: list[StatsRowErrorOut] = []
 
 
-def _upload(file: UploadedFile) -> bytes:
-    if file.size and file.size > services.MAX_UPLOAD_BYTES:
-        raise HttpError(422, "The file is larger than 20 MB: split it and import each part.")
+def _upload(file: UploadedFile, kind: str) -> bytes:
+    """The uploaded bytes, after the size and zip checks of the import limits (422 on ``file``)."""
+    check_upload(file, services.upload_limits(kind))
     return file.read()
 
 
@@ -161,7 +168,7 @@ def _errors(errors: Any) -> list[dict[str, Any]]:
 @api_requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
     plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                   kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
+                                   kind=kind, data=_upload(file, kind), name=file.name or "upload.csv", request=request)
     return {"ok": plan.ok, "rows_read": plan.preview.rows_read, "valid": len(plan.preview.records),
             "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
 
@@ -171,7 +178,7 @@ def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], f
 @api_requires(Perm.IMPORT_DATA)
 def import_commit(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
     result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                    kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
+                                    kind=kind, data=_upload(file, kind), name=file.name or "upload.csv", request=request)
     if not result.ok:
         rows = _errors(result.errors)
         return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",

@@ -118,10 +118,17 @@ def export_htcds_command(
     out: Annotated[Path, typer.Argument(dir_okay=False, help="file to write")],
     as_user: AsUser,
     format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",  # noqa: A002
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="CSV: write every value as it is, for software (never open it in a spreadsheet: "
+        "a value starting with = + - @ may run as a formula). Default: such cells get a leading apostrophe, "
+        "which Palermo's import removes.")] = False,
 ) -> None:
     """Write the cases the user may open as HTCDS 2.0 records (personal data: audited)."""
     if format not in ("csv", "xlsx"):
         typer.echo("--format is csv or xlsx", err=True)
+        raise typer.Exit(2)
+    if exact and format != "csv":
+        typer.echo("--exact applies to CSV only (XLSX stores every cell as text)", err=True)
         raise typer.Exit(2)
     _django()
     from palermo.stats import services
@@ -133,7 +140,9 @@ def export_htcds_command(
                 n = services.htcds_export(actor=actor, organisation=org, fmt="xlsx", out=fh)
         else:
             with out.open("w", encoding="utf-8", newline="") as fh:
-                n = services.htcds_export(actor=actor, organisation=org, fmt="csv", out=fh)
+                n = services.htcds_export(actor=actor, organisation=org, fmt="csv", out=fh, exact=exact)
+        if exact:
+            typer.echo("Warning: exact CSV, formulas not neutralised: do not open it in a spreadsheet.", err=True)
     except services.NotAllowed as exc:
         out.unlink(missing_ok=True)
         typer.echo(f"Refused: {exc} (HTCDS exports need the export and view-cases permissions)", err=True)
@@ -193,8 +202,12 @@ def _import(kind: Literal["htcds", "kobo"], file: Path, as_user: str, dry_run: b
     from palermo.stats import services
 
     actor, org = _acting(as_user)
-    data = file.read_bytes()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.upload_limits import check_size_of_path
+
     try:
+        check_size_of_path(file, services.upload_limits(kind))
+        data = file.read_bytes()
         if dry_run:
             plan = services.import_preview(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
             typer.echo(plan.preview.report())
@@ -206,6 +219,11 @@ def _import(kind: Literal["htcds", "kobo"], file: Path, as_user: str, dry_run: b
         result = services.import_commit(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
     except services.NotAllowed as exc:
         typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except InvalidInput as exc:
+        for e in exc.errors:
+            typer.echo(f"Refused: {e.message}", err=True)
+        typer.echo("Nothing was imported.", err=True)
         raise typer.Exit(1) from exc
     typer.echo(result.report())
     if not result.ok:

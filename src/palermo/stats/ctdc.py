@@ -124,9 +124,20 @@ def release_ctdc(source: pl.DataFrame, *, k: int = DEFAULT_K,
                    release.passes, release.level_records, release.check)
 
 
+def _spreadsheet_safe_column(name: str) -> pl.Expr:
+    """``core.spreadsheet.spreadsheet_safe`` as one vectorised expression over a text column."""
+    col = pl.col(name)
+    formula = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+    quoted = col.str.contains(r"^'[=+\-@\t\r']")
+    return pl.when(formula | quoted).then(pl.lit("'") + col).otherwise(col).alias(name)
+
+
 def write_ctdc_csv(release: Release, path: Path) -> None:
-    """Write the released rows as CSV, CTDC's header first."""
-    release.released.write_csv(path, null_value=missing_token())
+    """Write the released rows as CSV, CTDC's header first; text cells spreadsheet-safe
+    (CTDC's codes and ``-99`` are unchanged: plain numbers are never formulas)."""
+    frame = release.released
+    text = [c for c, t in frame.schema.items() if t == pl.Utf8]
+    frame.with_columns(_spreadsheet_safe_column(c) for c in text).write_csv(path, null_value=missing_token())
 
 
 def export_ctdc(records: Iterable[Mapping[str, object]] | pl.DataFrame, path: Path, *,

@@ -8,8 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import vocabulary
+from palermo.core.errors import InvalidInput
+from palermo.core.limits import human_size
+from palermo.core.upload_limits import check_upload
 from palermo.stats.anonymise import DEFAULT_K
-from palermo.stats.services import MAX_UPLOAD_BYTES
+from palermo.stats.services import upload_limits
 
 
 class FilterForm(forms.Form):
@@ -34,13 +37,23 @@ class ImportForm(forms.Form):
         ("htcds", _("HTCDS 2.0 file (CSV or XLSX)")),
         ("kobo", _("ODK Collect / KoboToolbox export of IOM's HTCDS form (CSV, XLSX or JSON)")),
     ], widget=forms.RadioSelect, initial="htcds")
-    file = forms.FileField(label=_("File"), help_text=_("At most 20 MB. Nothing is imported before you confirm."))
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limits = upload_limits("htcds")
+        self.fields["file"].help_text = _(
+            "At most %(size)s and %(rows)s rows. Nothing is imported before you confirm."
+        ) % {"size": human_size(limits.max_bytes), "rows": f"{limits.max_rows:,}"}
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB: split it and import each part."))
         name = f.name.lower()
         if not name.endswith((".csv", ".txt", ".xlsx", ".xlsm", ".json")):
             raise forms.ValidationError(_("Use a .csv, .xlsx or .json file."))
+        # Size and, for a workbook, its zip directory (zip bombs) before anything is stored.
+        try:
+            check_upload(f, upload_limits(self.cleaned_data.get("kind") or "htcds"))
+        except InvalidInput as exc:
+            raise forms.ValidationError([e.message for e in exc.errors]) from exc
         return f

@@ -34,6 +34,15 @@ import phonenumbers
 import pycountry
 from openpyxl.cell import WriteOnlyCell
 
+from palermo.core.limits import (
+    DEFAULT_LIMITS,
+    ImportLimits,
+    LimitExceeded,
+    RowGuard,
+    check_size,
+    check_zip,
+)
+from palermo.core.spreadsheet import spreadsheet_safe, spreadsheet_unescape
 from palermo.stats.htcds_spec import HtcdsField, HtcdsSpec, load_spec
 
 HtcdsRecord = dict[str, str]
@@ -144,8 +153,14 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def read_csv_table(data: bytes) -> Table:
-    """Rows with the physical line each starts on (quoted fields may span lines)."""
+def read_csv_table(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> Table:
+    """Rows with the physical line each starts on (quoted fields may span lines).
+
+    Raises :class:`~palermo.core.limits.LimitExceeded` past ``limits.max_rows`` data rows
+    or on a cell longer than ``limits.max_cell_chars``.
+    """
+    check_size(len(data), limits)
+    guard = RowGuard(limits)
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header: tuple[str, ...] = ()
@@ -158,19 +173,34 @@ def read_csv_table(data: bytes) -> Table:
         if not header:
             if not any(c.strip() for c in cells):
                 continue
+            guard.row(start, cells)
             header = tuple(c.strip() for c in cells)
             header_line = start
+            guard.rows = 0
             continue
         if not any(c.strip() for c in cells):
             continue
+        guard.row(start, cells, header)
         rows.append(SourceRow(start, tuple(cells)))
     if not header:
         return Table((), (), "csv")
     return Table(header, tuple(rows), "csv", header_line)
 
 
-def read_xlsx_table(data: bytes) -> Table:
-    """The first worksheet; row numbers are the sheet's own."""
+def read_xlsx_table(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> Table:
+    """The first worksheet, streamed (openpyxl read-only); row numbers are the sheet's own.
+
+    The workbook is judged on its zip directory before it is opened (``check_zip``: declared
+    unpacked size, compression ratio), then rows and cells are bounded while streaming.
+    """
+    check_size(len(data), limits)
+    try:
+        check_zip(data, limits)
+    except LimitExceeded as exc:
+        if exc.code == "not_a_zip":  # an unreadable file, not one over a limit: reported as a row error
+            raise ValueError("not an XLSX workbook (not a zip archive)") from exc
+        raise
+    guard = RowGuard(limits)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
@@ -181,24 +211,28 @@ def read_xlsx_table(data: bytes) -> Table:
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             if not header:
+                RowGuard(limits).row(number, values)
                 header = tuple("" if v is None else str(v).strip() for v in values)
                 header_line = number
                 continue
+            guard.row(number, values, header)
             rows.append(SourceRow(number, tuple(values)))
     finally:
         wb.close()
     return Table(header, tuple(rows), "xlsx", header_line)
 
 
-def read_table(source: Source, fmt: FileFormat | None = None, *, name: str = "") -> Table:
+def read_table(
+    source: Source, fmt: FileFormat | None = None, *, name: str = "", limits: ImportLimits = DEFAULT_LIMITS
+) -> Table:
     """Read a CSV or XLSX file into a :class:`Table`. ``fmt`` defaults from ``name``/path."""
     if fmt is None:
         fmt = detect_format(name or (str(source) if isinstance(source, str | Path) else ""))
     data = _read_bytes(source)
     if fmt == "csv":
-        return read_csv_table(data)
+        return read_csv_table(data, limits)
     if fmt == "xlsx":
-        return read_xlsx_table(data)
+        return read_xlsx_table(data, limits)
     raise ValueError(f"{fmt} is not a table format")
 
 
@@ -504,8 +538,9 @@ def validate_table(table: Table, *, spec: HtcdsSpec | None = None, secret: bytes
     for row in table.rows:
         if row.line in skip:
             continue
+        # A neutralised export ("'=…", see core/spreadsheet.py) reads back as what was exported.
         cells = {
-            col: row.cells[i] if i < len(row.cells) else None
+            col: spreadsheet_unescape(row.cells[i]) if i < len(row.cells) else None
             for i, col in enumerate(columns) if col is not None
         }
         if not any(cell_text(v) for v in cells.values()):
@@ -531,11 +566,17 @@ def validate_table(table: Table, *, spec: HtcdsSpec | None = None, secret: bytes
 
 def preview_htcds_file(
     source: Source, fmt: FileFormat | None = None, *, name: str = "",
-    spec: HtcdsSpec | None = None, secret: bytes | None = None,
+    spec: HtcdsSpec | None = None, secret: bytes | None = None, limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportPreview:
-    """Read and validate an HTCDS CSV or XLSX file; nothing is written anywhere."""
+    """Read and validate an HTCDS CSV or XLSX file; nothing is written anywhere.
+
+    A file over ``limits`` raises :class:`~palermo.core.limits.LimitExceeded` (the caller
+    refuses the whole file), as soon as that is known.
+    """
     try:
-        table = read_table(source, fmt, name=name)
+        table = read_table(source, fmt, name=name, limits=limits)
+    except LimitExceeded:
+        raise
     except (ValueError, UnicodeDecodeError, OSError, KeyError) as exc:
         # A file that cannot be read at all is one error on its first line.
         fmt_name: FileFormat = fmt or "csv"
@@ -560,23 +601,27 @@ def _check_records(records: Iterable[Mapping[str, str]], columns: Sequence[str])
 
 def write_htcds_csv(
     records: Iterable[Mapping[str, str]], out: Path | TextIO, *,
-    layout: Layout = "flat", spec: HtcdsSpec | None = None,
+    layout: Layout = "flat", spec: HtcdsSpec | None = None, exact: bool = False,
 ) -> int:
     """Write records with exactly the HTCDS field names as the header; returns the row count.
 
-    Values are written as they are: like any CSV, a cell starting with ``=`` may
-    be run as a formula by a spreadsheet that opens it. Prefer XLSX for people.
+    By default a text cell a spreadsheet would run as a formula (``=…``, ``@…``, ``-1+2``)
+    is written with a leading apostrophe (``core.spreadsheet.spreadsheet_safe``; plain
+    numbers such as E.164 phones are left alone). Palermo's importer takes the apostrophe
+    off again, so such a file still round-trips through Palermo. ``exact=True`` writes
+    every value as it is, for other software: never open that file in a spreadsheet.
     """
     spec = spec or load_spec()
     columns = _layout(spec, layout)
     if isinstance(out, Path):
         with out.open("w", encoding="utf-8", newline="") as fh:
-            return write_htcds_csv(records, fh, layout=layout, spec=spec)
+            return write_htcds_csv(records, fh, layout=layout, spec=spec, exact=exact)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for record in _check_records(records, columns):
-        writer.writerow([record.get(c, "") for c in columns])
+        row = [record.get(c, "") for c in columns]
+        writer.writerow(row if exact else [spreadsheet_safe(v) for v in row])
         count += 1
     return count
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from palermo.core.limits import DEFAULT_LIMITS, ImportLimits, LimitExceeded, RowGuard, check_size
 from palermo.stats.htcds_rows import (
     HEADER_LINE,
     FileFormat,
@@ -173,8 +174,15 @@ def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, object]:
     return out
 
 
-def read_json_submissions(data: bytes) -> list[tuple[int, dict[str, object]]]:
-    """Submissions with their 1-based position in the file (reported as the row)."""
+def read_json_submissions(
+    data: bytes, limits: ImportLimits = DEFAULT_LIMITS
+) -> list[tuple[int, dict[str, object]]]:
+    """Submissions with their 1-based position in the file (reported as the row).
+
+    Bounded like a table: at most ``limits.max_rows`` submissions, text values of at most
+    ``limits.max_cell_chars`` (:class:`~palermo.core.limits.LimitExceeded` otherwise).
+    """
+    check_size(len(data), limits)
     doc = json.loads(data.decode("utf-8-sig"))
     if isinstance(doc, Mapping):
         for key in ("results", "value", "data"):
@@ -186,10 +194,13 @@ def read_json_submissions(data: bytes) -> list[tuple[int, dict[str, object]]]:
     if not isinstance(doc, list):
         raise ValueError("expected a list of submissions")
     out = []
+    guard = RowGuard(limits)
     for index, item in enumerate(doc, start=1):
         if not isinstance(item, Mapping):
             raise ValueError(f"submission {index} is not an object")
-        out.append((index, _flatten(item)))
+        flat = _flatten(item)
+        guard.row(index, list(flat.values()), list(flat))
+        out.append((index, flat))
     return out
 
 
@@ -262,20 +273,26 @@ def validate_submissions(
 def preview_kobo_file(
     source: Source, fmt: FileFormat | None = None, *, name: str = "",
     spec: HtcdsSpec | None = None, secret: bytes | None = None, ignore_unknown: bool = False,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportPreview:
-    """Read and validate an ODK/KoboToolbox export (CSV, XLSX or JSON); nothing is written."""
+    """Read and validate an ODK/KoboToolbox export (CSV, XLSX or JSON); nothing is written.
+
+    A file over ``limits`` raises :class:`~palermo.core.limits.LimitExceeded`.
+    """
     try:
         if fmt is None:
             fmt = detect_format(name or (str(source) if isinstance(source, str | Path) else ""))
         if fmt == "json":
-            submissions = read_json_submissions(_read_bytes(source))
+            submissions = read_json_submissions(_read_bytes(source), limits)
             header_line = HEADER_LINE
         else:
-            table = read_table(source, fmt)
+            table = read_table(source, fmt, limits=limits)
             if not table.header:
                 return ImportPreview(fmt, (), (), (RowError(HEADER_LINE, "", "", "the file is empty"),), 0)
             submissions = _table_submissions(table)
             header_line = table.header_line
+    except LimitExceeded:
+        raise
     except Exception as exc:  # noqa: BLE001 – any unreadable file is reported, never raised to the user
         return ImportPreview(fmt or "csv", (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0)
     return validate_submissions(

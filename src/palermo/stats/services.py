@@ -29,8 +29,11 @@ from palermo.cases import workflow as wf
 from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.limits import ImportLimits, LimitExceeded
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
+from palermo.core.spreadsheet import safe_row
+from palermo.core.upload_limits import check_bytes, import_limits, refusal
 from palermo.stats import case_mapping, selectors
 from palermo.stats.anonymise import DEFAULT_K, Release
 from palermo.stats.ctdc import SOURCE_COLUMNS, release_ctdc
@@ -59,7 +62,13 @@ from palermo.stats.small_cells import (
 NotAllowed = case_services.NotAllowed
 ImportKind = Literal["htcds", "kobo"]
 ExportFormat = Literal["csv", "xlsx"]
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def upload_limits(kind: str) -> ImportLimits:
+    """The limits of an HTCDS or ODK/Kobo import (settings ``PALERMO_IMPORT_LIMITS``)."""
+    return import_limits(kind)
+
+
 KEY_MAX = 255  # ImportedRecord.key
 
 
@@ -83,11 +92,13 @@ def _require(actor: User | None, organisation: Organisation | None, perm: str) -
 
 
 def htcds_export(*, actor: User, organisation: Organisation | None, fmt: ExportFormat,
-                 out: Path | TextIO | BinaryIO, request: Any = None) -> int:
+                 out: Path | TextIO | BinaryIO, request: Any = None, exact: bool = False) -> int:
     """Write the HTCDS records of every case the actor may open; returns the number of cases.
 
     Personal data: needs EXPORT_DATA *and* the right to see cases; the export,
     with the references of the cases it holds, goes to the audit trail.
+    CSV cells that a spreadsheet would run as formulas are neutralised unless ``exact``
+    (an explicit choice, recorded in the audit entry); XLSX stores every cell as text.
     """
     _require(actor, organisation, Perm.EXPORT_DATA)
     _require(actor, organisation, Perm.VIEW_CASES)
@@ -96,10 +107,12 @@ def htcds_export(*, actor: User, organisation: Organisation | None, fmt: ExportF
     if fmt == "xlsx":
         count = write_htcds_xlsx(records, out)  # type: ignore[arg-type]
     else:
-        count = write_htcds_csv(records, out)  # type: ignore[arg-type]
+        count = write_htcds_csv(records, out, exact=exact)  # type: ignore[arg-type]
+    details: dict[str, Any] = {"format": fmt, "cases": count, "references": [e.case.reference for e in exported]}
+    if fmt == "csv":
+        details["exact"] = exact
     audit.record(action="export", actor=actor, organisation=organisation, object_type="htcds_export",
-                 purpose="HTCDS export", request=request,
-                 details={"format": fmt, "cases": count, "references": [e.case.reference for e in exported]})
+                 purpose="HTCDS export", request=request, details=details)
     return count
 
 
@@ -149,9 +162,16 @@ class ImportResult:
 
 
 def _validate(kind: ImportKind, data: bytes, name: str) -> ImportPreview:
-    if kind == "kobo":
-        return preview_kobo_file(data, name=name, secret=identity_secret(), ignore_unknown=False)
-    return preview_htcds_file(data, name=name, secret=identity_secret())
+    """Every row validated, within the import limits: a file over them raises ``InvalidInput``
+    on ``file`` (the whole file is refused; nothing is read further)."""
+    limits = upload_limits(kind)
+    check_bytes(data, limits, name=name)
+    try:
+        if kind == "kobo":
+            return preview_kobo_file(data, name=name, secret=identity_secret(), ignore_unknown=False, limits=limits)
+        return preview_htcds_file(data, name=name, secret=identity_secret(), limits=limits)
+    except LimitExceeded as exc:
+        raise refusal(exc) from exc
 
 
 def _existing_keys(actor: User, organisation: Organisation | None,
@@ -524,7 +544,8 @@ def write_statistics_csv(stats: Statistics, out: TextIO) -> int:
     writer.writerow(["table", "category", "year", "value", "status"])
     rows = statistics_rows(stats)
     for r in rows:
-        writer.writerow([r["table"], r["category"], r["year"], "x" if r["value"] is None else r["value"], r["status"]])
+        writer.writerow(safe_row([r["table"], r["category"], r["year"], "x" if r["value"] is None else r["value"],
+                                  r["status"]]))
     return len(rows)
 
 

@@ -35,6 +35,7 @@ from typing import Literal, TextIO
 import numpy as np
 from scipy.optimize import linprog
 
+from palermo.core.spreadsheet import spreadsheet_safe
 from palermo.stats.hierarchies import ctdc_age_band, m49_table
 
 DEFAULT_THRESHOLD = 11
@@ -308,8 +309,8 @@ class RapporteurTables:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["table", "category", "year", "value", "status"])
         for r in self.rows():
-            writer.writerow([r["table"], r["category"], r["year"], "x" if r["value"] is None else r["value"],
-                             r["status"]])
+            writer.writerow([spreadsheet_safe(v) for v in (r["table"], r["category"], r["year"],
+                                                           "x" if r["value"] is None else r["value"], r["status"])])
 
 
 COUNTRY_DIMENSIONS: tuple[Dimension, ...] = ("citizenship", "country_of_exploitation")

@@ -26,6 +26,7 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.spreadsheet import safe_row
 from palermo.stats import forms, selectors, services, uploads
 from palermo.stats.ctdc import write_ctdc_csv
 from palermo.stats.small_cells import DIMENSIONS
@@ -170,9 +171,10 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
     t, year, form = _table(request, table)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([_("nationality → country of exploitation") if t.get("flow") else _("category"), *t["columns"]])
+    writer.writerow(safe_row([_("nationality → country of exploitation") if t.get("flow") else _("category"),
+                              *t["columns"]]))
     for r in t["rows"]:
-        writer.writerow([r["label"], *("x" if c["suppressed"] else c["value"] for c in r["cells"])])
+        writer.writerow(safe_row([r["label"], *("x" if c["suppressed"] else c["value"] for c in r["cells"])]))
     audit.record_request(request, action="export", object_type="rapporteur_statistics",
                          details={"table": table, "format": "csv", "year": year, "form": form})
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
@@ -221,8 +223,9 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
             ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             text = io.StringIO()
+            # Formulas neutralised unless the exact file is asked for explicitly (docs/statistics.md).
             services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                  fmt="csv", out=text, request=request)
+                                  fmt="csv", out=text, request=request, exact=request.POST.get("exact") == "1")
             body, ctype = text.getvalue(), "text/csv; charset=utf-8"
     except services.NotAllowed:
         audit.record_refusal(request, perm=Perm.VIEW_CASES)
@@ -276,6 +279,18 @@ def _forget(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+def _refused_file(request: HttpRequest, held: dict[str, str], exc: InvalidInput) -> HttpResponse:
+    """A held file over the import limits (rows, cell length): discarded, and the upload form shown
+    again with the reason next to the file field. Nothing was imported."""
+    _forget(request)
+    form = forms.ImportForm(initial={"kind": held.get("kind", "htcds")})
+    form.full_clean()  # an unbound form: no errors of its own, only the refusal below
+    form.cleaned_data = {}
+    for e in exc.errors:
+        form.add_error("file" if e.field == "file" else None, e.message)
+    return render(request, "stats/import_upload.html", {"form": form}, status=422)
+
+
 @requires(Perm.IMPORT_DATA)
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
@@ -307,6 +322,8 @@ def import_preview(request: HttpRequest) -> HttpResponse:
                                        request=request)
     except services.NotAllowed:
         return refused(request)
+    except InvalidInput as exc:
+        return _refused_file(request, held, exc)
     return render(request, "stats/import_preview.html", {"plan": plan, "name": held["name"], "kind": held["kind"]})
 
 
@@ -324,6 +341,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
                                         request=request)
     except services.NotAllowed:
         return refused(request)
+    except InvalidInput as exc:
+        return _refused_file(request, held, exc)
     if result.ok:
         _forget(request)
     return render(request, "stats/import_done.html", {"result": result, "name": held["name"]})
