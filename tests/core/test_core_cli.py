@@ -88,13 +88,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, seconds: float = 30) -> bytes:
+def _wait(url: str, proc: subprocess.Popen[bytes] | None = None, seconds: float = 600) -> bytes:
+    """The page at ``url`` once the server answers.
+
+    No tight wall-clock deadline (a loaded CI machine took 77 s to start gunicorn): wait while
+    the server process is alive, and fail at once, with its output, if it died.
+    """
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 – local test server
+            with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 – local test server
                 return r.read()
         except OSError:
+            if proc is not None and proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise AssertionError(f"the server exited with {proc.returncode}:\n{out}") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
@@ -138,7 +146,7 @@ def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
-        assert _wait(f"http://127.0.0.1:{port}/healthz") == b"ok"
+        assert _wait(f"http://127.0.0.1:{port}/healthz", proc) == b"ok"
         css = _wait(f"http://127.0.0.1:{port}/static/palermo/palermo.css")
         assert b"WCAG" in css
         login = _wait(f"http://127.0.0.1:{port}/accounts/login/")
