@@ -132,7 +132,9 @@ _EVENT_ACTION = {
 }
 
 
-def audit_event(user: Any, event: str, *, request: Any = None, actor: Any = None, **details: Any) -> None:
+def audit_event(
+    user: Any, event: str, *, request: Any = None, actor: Any = None, **details: Any
+) -> None:
     audit.record(
         action=_EVENT_ACTION[event],
         actor=actor or user,
@@ -186,13 +188,18 @@ def totp_match_step(secret: str, code: str, *, now: float, last_step: int) -> in
     return None
 
 
-def totp_enrol(*, actor: Any, secret: str, code: str, request: Any = None, now: float | None = None) -> list[str]:
+def totp_enrol(
+    *, actor: Any, secret: str, code: str, request: Any = None, now: float | None = None
+) -> list[str]:
     """Confirm the app with one code; returns fresh recovery codes when the user has none."""
     if TotpDevice.objects.filter(user=actor).exists():
         raise MfaError(_("An authenticator app is already set up; remove it first."))
     step = totp_match_step(secret, code, now=time.time() if now is None else now, last_step=0)
     if step is None:
-        raise MfaError(_("That code is not right. Check the time on your phone and try the newest code."), "code")
+        raise MfaError(
+            _("That code is not right. Check the time on your phone and try the newest code."),
+            "code",
+        )
     with transaction.atomic():
         TotpDevice.objects.create(user=actor, secret=secret, last_step=step)
         audit_event(actor, "enrolled", request=request, factor="totp")
@@ -224,13 +231,19 @@ def totp_remove(*, actor: Any, request: Any = None) -> None:
             audit_event(actor, "removed", request=request, factor="totp")
 
 
-def _refuse_last_factor(user: Any, *, removing_totp: bool = False, removing_passkey: bool = False) -> None:
+def _refuse_last_factor(
+    user: Any, *, removing_totp: bool = False, removing_passkey: bool = False
+) -> None:
     if not user_requires_mfa(user):
         return
     f = factors_of(user)
     left = (0 if removing_totp else int(f.totp)) + f.passkeys - (1 if removing_passkey else 0)
     if left < 1:
-        raise MfaError(_("Your role requires two-step sign-in: set up another method before removing this one."))
+        raise MfaError(
+            _(
+                "Your role requires two-step sign-in: set up another method before removing this one."
+            )
+        )
 
 
 # --- recovery codes -----------------------------------------------------------------------
@@ -314,8 +327,14 @@ def _credential_digest(credential_id: bytes) -> str:
 
 
 def webauthn_register(
-    *, actor: Any, name: str, credential: str | dict[str, Any], challenge: bytes, rp_id: str,
-    origin: str, request: Any = None,
+    *,
+    actor: Any,
+    name: str,
+    credential: str | dict[str, Any],
+    challenge: bytes,
+    rp_id: str,
+    origin: str,
+    request: Any = None,
 ) -> tuple[WebAuthnCredential, list[str]]:
     name = (name or "").strip()[:100] or _("Passkey")
     try:
@@ -325,7 +344,13 @@ def webauthn_register(
             expected_rp_id=rp_id,
             expected_origin=origin,
         )
-    except (InvalidRegistrationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError) as exc:
+    except (
+        InvalidRegistrationResponse,
+        InvalidJSONStructure,
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as exc:
         raise MfaError(_("The passkey could not be registered. Try again.")) from exc
     digest = _credential_digest(verified.credential_id)
     with transaction.atomic():
@@ -383,7 +408,13 @@ def webauthn_authenticate(
                 credential_public_key=bytes(stored.public_key),
                 credential_current_sign_count=stored.sign_count,
             )
-        except (InvalidAuthenticationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
+        except (
+            InvalidAuthenticationResponse,
+            InvalidJSONStructure,
+            ValueError,
+            KeyError,
+            TypeError,
+        ):
             return False
         stored.sign_count = verified.new_sign_count
         stored.last_used_at = timezone.now()

@@ -49,9 +49,19 @@ _NEXT_KEY = "palermo_mfa_next"
 # Pages a session that still owes a second factor may reach.
 MFA_EXEMPT_URL_NAMES = frozenset(
     {
-        "login", "logout", "healthz", "mfa_verify", "mfa_passkey_options", "mfa_passkey_verify",
-        "mfa_setup", "mfa_totp_setup", "mfa_recovery_codes", "mfa_passkey_register_options",
-        "mfa_passkey_register", "oidc_login", "oidc_callback",
+        "login",
+        "logout",
+        "healthz",
+        "mfa_verify",
+        "mfa_passkey_options",
+        "mfa_passkey_verify",
+        "mfa_setup",
+        "mfa_totp_setup",
+        "mfa_recovery_codes",
+        "mfa_passkey_register_options",
+        "mfa_passkey_register",
+        "oidc_login",
+        "oidc_callback",
     }
 )
 
@@ -68,14 +78,23 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def after_first_factor(
-    request: HttpRequest, user: Any, *, backend: str, next_url: str, via: str,
+    request: HttpRequest,
+    user: Any,
+    *,
+    backend: str,
+    next_url: str,
+    via: str,
     second_factor: str | None = None,
 ) -> HttpResponse:
     """Finish a sign-in whose first factor (password or identity provider) succeeded."""
     request.session.pop(PENDING_KEY, None)
     if second_factor is None and mfa.is_enrolled(user):
         request.session[PENDING_KEY] = {
-            "uid": user.pk, "backend": backend, "next": next_url, "at": time.time(), "via": via,
+            "uid": user.pk,
+            "backend": backend,
+            "next": next_url,
+            "at": time.time(),
+            "via": via,
         }
         return redirect("mfa_verify")
     if second_factor is not None:
@@ -99,7 +118,11 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
         return after_first_factor(
-            self.request, user, backend=user.backend, next_url=self.get_success_url(), via="password"
+            self.request,
+            user,
+            backend=user.backend,
+            next_url=self.get_success_url(),
+            via="password",
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -151,7 +174,9 @@ class SecondFactorForm(forms.Form):
         help_text=gettext_lazy(
             "The 6-digit code from your authenticator app, or one of your recovery codes."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
     )
 
 
@@ -171,7 +196,10 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         if compact.isdigit() and len(compact) == mfa.TOTP_DIGITS:
             factor, ok = "totp", mfa.totp_verify(user=user, code=compact)
         else:
-            factor, ok = "recovery_code", mfa.recovery_code_use(user=user, code=code, request=request)
+            factor, ok = (
+                "recovery_code",
+                mfa.recovery_code_use(user=user, code=code, request=request),
+            )
         if ok:
             return redirect(_complete(request, user, data, factor))
         mfa.second_factor_failed(request, user, factor)
@@ -193,7 +221,9 @@ def _rp(request: HttpRequest) -> tuple[str, str]:
 def mfa_passkey_options(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
-        return JsonResponse({"error": _("Your sign-in has expired. Please sign in again.")}, status=400)
+        return JsonResponse(
+            {"error": _("Your sign-in has expired. Please sign in again.")}, status=400
+        )
     rp_id, _origin = _rp(request)
     options, challenge = mfa.webauthn_authentication_options(user=pending[0], rp_id=rp_id)
     request.session[_WEBAUTHN_AUTH_KEY] = bytes_to_base64url(challenge)
@@ -206,15 +236,20 @@ def mfa_passkey_verify(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     challenge = request.session.pop(_WEBAUTHN_AUTH_KEY, None)
     if pending is None or not challenge:
-        return JsonResponse({"error": _("Your sign-in has expired. Please sign in again.")}, status=400)
+        return JsonResponse(
+            {"error": _("Your sign-in has expired. Please sign in again.")}, status=400
+        )
     user, data = pending
     if _locked(request, user):
         request.session.pop(PENDING_KEY, None)
         return JsonResponse({"error": _("Too many failed sign-in attempts.")}, status=429)
     rp_id, origin = _rp(request)
     ok = mfa.webauthn_authenticate(
-        user=user, credential=request.body.decode("utf-8", "replace"),
-        challenge=base64url_to_bytes(challenge), rp_id=rp_id, origin=origin,
+        user=user,
+        credential=request.body.decode("utf-8", "replace"),
+        challenge=base64url_to_bytes(challenge),
+        rp_id=rp_id,
+        origin=origin,
     )
     if not ok:
         mfa.second_factor_failed(request, user, "webauthn")
@@ -256,7 +291,9 @@ class TotpForm(forms.Form):
 
 def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
     return render(
-        request, "core/mfa_recovery_codes.html", {"codes": codes, "continue_url": _continue_url(request)}
+        request,
+        "core/mfa_recovery_codes.html",
+        {"codes": codes, "continue_url": _continue_url(request)},
     )
 
 
@@ -273,7 +310,9 @@ def mfa_totp_setup(request: HttpRequest) -> HttpResponse:
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = mfa.totp_enrol(actor=user, secret=secret, code=form.cleaned_data["code"], request=request)
+            codes = mfa.totp_enrol(
+                actor=user, secret=secret, code=form.cleaned_data["code"], request=request
+            )
         except mfa.MfaError as exc:
             form.add_error("code", exc.message)
         else:
@@ -287,8 +326,12 @@ def mfa_totp_setup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/mfa_totp_setup.html",
-        {"form": form, "qr_svg": mfa.qr_svg(uri), "secret": secret,
-         "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))},
+        {
+            "form": form,
+            "qr_svg": mfa.qr_svg(uri),
+            "secret": secret,
+            "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
     )
 
 
@@ -334,12 +377,19 @@ def mfa_passkey_register(request: HttpRequest) -> HttpResponse:
         credential = body["credential"]
         name = str(body.get("name", ""))
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": _("The passkey could not be registered. Try again.")}, status=400)
+        return JsonResponse(
+            {"error": _("The passkey could not be registered. Try again.")}, status=400
+        )
     rp_id, origin = _rp(request)
     try:
         _cred, codes = mfa.webauthn_register(
-            actor=request.user, name=name, credential=credential,
-            challenge=base64url_to_bytes(challenge), rp_id=rp_id, origin=origin, request=request,
+            actor=request.user,
+            name=name,
+            credential=credential,
+            challenge=base64url_to_bytes(challenge),
+            rp_id=rp_id,
+            origin=origin,
+            request=request,
         )
     except mfa.MfaError as exc:
         return JsonResponse({"error": exc.message}, status=400)
@@ -409,12 +459,18 @@ class MfaMiddleware:
         if enrolled:
             auth_logout(request)
             if is_api:
-                return JsonResponse({"detail": _("Sign in again with your second factor.")}, status=401)
+                return JsonResponse(
+                    {"detail": _("Sign in again with your second factor.")}, status=401
+                )
             messages.info(request, _("Sign in again with your second factor."))
             return redirect_to_login(request.get_full_path())
         if is_api:
             return JsonResponse(
-                {"detail": _("Your role requires two-step sign-in: set it up in the web application first.")},
+                {
+                    "detail": _(
+                        "Your role requires two-step sign-in: set it up in the web application first."
+                    )
+                },
                 status=403,
             )
         return redirect("mfa_setup")

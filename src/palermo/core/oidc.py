@@ -42,7 +42,8 @@ _clients: dict[tuple[str, ...], Any] = {}
 
 def enabled() -> bool:
     return bool(
-        getattr(settings, "PALERMO_OIDC_DISCOVERY_URL", "") and getattr(settings, "PALERMO_OIDC_CLIENT_ID", "")
+        getattr(settings, "PALERMO_OIDC_DISCOVERY_URL", "")
+        and getattr(settings, "PALERMO_OIDC_CLIENT_ID", "")
     )
 
 
@@ -59,7 +60,9 @@ def discovery_url() -> str:
 
 def client() -> Any:
     key = (
-        discovery_url(), settings.PALERMO_OIDC_CLIENT_ID, settings.PALERMO_OIDC_CLIENT_SECRET,
+        discovery_url(),
+        settings.PALERMO_OIDC_CLIENT_ID,
+        settings.PALERMO_OIDC_CLIENT_SECRET,
         settings.PALERMO_OIDC_SCOPES,
     )
     if key not in _clients:
@@ -103,7 +106,11 @@ def user_for_identity(*, issuer: str, claims: Mapping[str, Any], request: Any = 
     if not subject:
         return None
     with transaction.atomic():
-        link = OidcIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+        link = (
+            OidcIdentity.objects.select_related("user")
+            .filter(issuer=issuer, subject=subject)
+            .first()
+        )
         if link is not None:
             link.last_login_at = timezone.now()
             link.save(update_fields=["last_login_at"])
@@ -111,18 +118,30 @@ def user_for_identity(*, issuer: str, claims: Mapping[str, Any], request: Any = 
         if not getattr(settings, "PALERMO_OIDC_LINK_BY_EMAIL", False):
             return None
         email = claims.get("email")
-        if claims.get("email_verified") is not True or not isinstance(email, str) or "@" not in email:
+        if (
+            claims.get("email_verified") is not True
+            or not isinstance(email, str)
+            or "@" not in email
+        ):
             return None
-        matches = list(get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)[:2])
+        matches = list(
+            get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)[:2]
+        )
         if len(matches) != 1:
             return None  # none, or ambiguous: an administrator links by hand
         user = matches[0]
         if OidcIdentity.objects.filter(user=user, issuer=issuer).exists():
             return None  # already linked to another subject: never re-link silently
-        link = OidcIdentity.objects.create(user=user, issuer=issuer, subject=subject, last_login_at=timezone.now())
+        link = OidcIdentity.objects.create(
+            user=user, issuer=issuer, subject=subject, last_login_at=timezone.now()
+        )
         audit.record(
-            action="create", actor=user, object_type="oidc_identity", object_ref=str(link.pk),
-            details={"via": "verified_email"}, request=request,
+            action="create",
+            actor=user,
+            object_type="oidc_identity",
+            object_ref=str(link.pk),
+            details={"via": "verified_email"},
+            request=request,
         )
         return user
 
@@ -132,14 +151,22 @@ def user_for_identity(*, issuer: str, claims: Mapping[str, Any], request: Any = 
 
 def _refuse(request: HttpRequest, reason: str, message: str, status: int = 403) -> HttpResponse:
     audit.record(
-        action="login_failed", outcome="failed", object_type="user", request=request,
+        action="login_failed",
+        outcome="failed",
+        object_type="user",
+        request=request,
         details={"via": "oidc", "reason": reason},
     )
     return render(
         request,
         "registration/login.html",
-        {"form": AuthenticationForm(request), "oidc_enabled": enabled(), "oidc_label": label(),
-         "oidc_error": message, "next": ""},
+        {
+            "form": AuthenticationForm(request),
+            "oidc_enabled": enabled(),
+            "oidc_label": label(),
+            "oidc_error": message,
+            "next": "",
+        },
         status=status,
     )
 
@@ -152,11 +179,16 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
 
     request.session[_NEXT_KEY] = _safe_next(request, request.GET.get("next"))
     try:
-        return client().authorize_redirect(request, request.build_absolute_uri(reverse("oidc_callback")))
+        return client().authorize_redirect(
+            request, request.build_absolute_uri(reverse("oidc_callback"))
+        )
     except (AuthlibBaseError, requests.RequestException, ValueError, KeyError) as exc:
         return _refuse(
-            request, f"provider_unreachable:{type(exc).__name__}",
-            _("The identity service cannot be reached. Try again later or sign in with your password."),
+            request,
+            f"provider_unreachable:{type(exc).__name__}",
+            _(
+                "The identity service cannot be reached. Try again later or sign in with your password."
+            ),
             status=502,
         )
 
@@ -165,15 +197,27 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not enabled():
         raise Http404
-    failed = _("Sign-in through the identity service failed. Try again, or sign in with your password.")
+    failed = _(
+        "Sign-in through the identity service failed. Try again, or sign in with your password."
+    )
     c = client()
     try:
         issuer = str(c.load_server_metadata()["issuer"])
         token = c.authorize_access_token(
             request,
-            claims_options={"iss": {"essential": True, "value": issuer}, "sub": {"essential": True}},
+            claims_options={
+                "iss": {"essential": True, "value": issuer},
+                "sub": {"essential": True},
+            },
         )
-    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError, TypeError) as exc:
+    except (
+        AuthlibBaseError,
+        JoseError,
+        requests.RequestException,
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as exc:
         return _refuse(request, f"invalid_response:{type(exc).__name__}", failed)
     claims = token.get("userinfo")
     if not claims:
@@ -181,9 +225,12 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     user = user_for_identity(issuer=issuer, claims=claims, request=request)
     if user is None:
         return _refuse(
-            request, "unknown_identity",
-            _("No Palermo account is linked to this identity. Ask your Palermo administrator to link it; "
-              "organisations and roles are granted in Palermo."),
+            request,
+            "unknown_identity",
+            _(
+                "No Palermo account is linked to this identity. Ask your Palermo administrator to link it; "
+                "organisations and roles are granted in Palermo."
+            ),
         )
     from palermo.core.mfa_views import after_first_factor
 
@@ -192,6 +239,10 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     )
     next_url = request.session.pop(_NEXT_KEY, None) or reverse(settings.LOGIN_REDIRECT_URL)
     return after_first_factor(
-        request, user, backend=_MODEL_BACKEND, next_url=next_url, via="oidc",
+        request,
+        user,
+        backend=_MODEL_BACKEND,
+        next_url=next_url,
+        via="oidc",
         second_factor="oidc" if trusted else None,
     )
