@@ -39,6 +39,7 @@ class OidcProvider:
         self.wrong_nonce = False
         self.wrong_issuer = False
         self.wrong_audience = False
+        self.foreign_audience_with_azp = False  # aud is someone else, azp names Palermo
         self.codes: dict[str, dict[str, str]] = {}
         self.token_requests = 0
         provider = self
@@ -133,6 +134,8 @@ class OidcProvider:
             "nonce": "not-the-nonce" if self.wrong_nonce else nonce,
             **self.claims,
         }
+        if self.foreign_audience_with_azp:
+            claims.update(aud=["someone-else"], azp=CLIENT_ID)
         key = self.forger_key if self.sign_with_forger_key else self.key
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key)
 

@@ -205,8 +205,11 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         issuer = str(c.load_server_metadata()["issuer"])
         token = c.authorize_access_token(
             request,
+            # Authlib's OIDC checks accept a foreign audience when `azp` names us: the
+            # audience must contain this client, as OpenID Connect Core 3.1.3.7 says.
             claims_options={
                 "iss": {"essential": True, "value": issuer},
+                "aud": {"essential": True, "values": [settings.PALERMO_OIDC_CLIENT_ID]},
                 "sub": {"essential": True},
             },
         )
