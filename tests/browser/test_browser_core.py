@@ -115,3 +115,36 @@ def test_required_role_enrols_an_authenticator_app_then_signs_in_with_it(page, d
     page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_passkey_added_then_used_to_sign_in(page, demo_users):
+    """WebAuthn end to end through mfa.js, with Chromium's virtual authenticator
+    (DevTools protocol): real key pair, real signatures, checked by the server."""
+    from palermo.core.demo import DEMO_PASSWORD
+    from palermo.core.mfa_models import WebAuthnCredential
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {"options": {"protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
+                     "hasUserVerification": True, "isUserVerified": True,
+                     "automaticPresenceSimulation": True}},
+    )
+    sign_in(page, "analyst")
+    page.get_by_role("link", name="Two-step sign-in").click()
+    page.get_by_label("Name of the new passkey").fill("virtual key")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert WebAuthnCredential.objects.get().name == "virtual key"
+    page.get_by_role("link", name="I have kept them — continue").click()
+    sign_out(page)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/$"))
+    page.get_by_role("button", name="Use a passkey or security key").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    assert WebAuthnCredential.objects.get().last_used_at is not None
