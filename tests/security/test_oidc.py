@@ -195,3 +195,29 @@ def test_idp_mfa_rule():
     )  # nothing trusted by default
     assert not oidc.idp_mfa_satisfied({"amr": {"hwk": 1}}, ["hwk"], [])  # malformed
     assert not oidc.idp_mfa_satisfied({"acr": ""}, [], [""])
+
+
+def test_sso_keeps_a_safe_next_and_drops_a_foreign_one(client, provider):
+    link("caseworker", provider)
+    start = client.get(reverse("oidc_login"), {"next": reverse("token_list")})
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    back = urlsplit(at_idp.headers["Location"])
+    assert client.get(f"{back.path}?{back.query}").url == reverse("token_list")
+    client.post(reverse("logout"))
+    start = client.get(reverse("oidc_login"), {"next": "https://evil.example/"})
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    back = urlsplit(at_idp.headers["Location"])
+    assert client.get(f"{back.path}?{back.query}").url == reverse("dashboard")
+
+
+def test_unreachable_provider_is_a_clear_message(client, settings, db):
+    settings.PALERMO_OIDC_DISCOVERY_URL = "http://127.0.0.1:9/"  # nothing listens there
+    settings.PALERMO_OIDC_CLIENT_ID = "palermo-unreachable"
+    response = client.get(reverse("oidc_login"))
+    assert response.status_code == 502
+    assert "The identity service cannot be reached" in response.content.decode()
+
+
+def test_sign_in_page_in_french(client, provider):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Se connecter avec Test State ID" in page.content.decode()
