@@ -24,9 +24,11 @@ from typing import Any
 import pyotp
 import segno
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from webauthn import (
@@ -117,9 +119,12 @@ def factors_of(user: Any) -> Factors:
 
 
 def is_enrolled(user: Any) -> bool:
+    """One query: it runs on every request of a session that has not passed a second step."""
     return (
-        TotpDevice.objects.filter(user=user).exists()
-        or WebAuthnCredential.objects.filter(user=user).exists()
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(Q(totp_device__isnull=False) | Q(webauthn_credentials__isnull=False))
+        .exists()
     )
 
 
