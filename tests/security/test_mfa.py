@@ -178,3 +178,13 @@ def test_required_user_session_reaches_no_api_until_enrolled(client, demo_world,
     assert client.get("/api/v1/organisations").status_code == 403
     assert client.post(reverse("token_list"), {"name": "x"}).status_code == 302  # no token minting
     assert not User.objects.get(username="coordinator").api_tokens.exists()
+
+
+def test_session_key_changes_at_the_password_step(client, analyst_totp):
+    session = client.session  # the test client sets this session's cookie
+    session["planted"] = True
+    session.save()
+    planted = session.session_key
+    password_login(client, "analyst")
+    assert client.session.session_key != planted
+    assert "palermo_mfa_pending" in client.session

@@ -89,6 +89,9 @@ def after_first_factor(
     """Finish a sign-in whose first factor (password or identity provider) succeeded."""
     request.session.pop(PENDING_KEY, None)
     if second_factor is None and mfa.is_enrolled(user):
+        # A new session key for the half-signed-in state: a session id planted
+        # before the password does not carry over (login() cycles it again).
+        request.session.cycle_key()
         request.session[PENDING_KEY] = {
             "uid": user.pk,
             "backend": backend,
