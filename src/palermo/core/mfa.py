@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
-import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
@@ -31,29 +30,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import (
-    InvalidAuthenticationResponse,
-    InvalidJSONStructure,
-    InvalidRegistrationResponse,
-)
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from palermo.core import audit
 from palermo.core.mfa_models import RecoveryCode, TotpDevice, WebAuthnCredential
 from palermo.core.roles import Role
+
+# segno and py_webauthn (with its X.509 stack) are imported where used: most requests
+# never draw a QR code or check a passkey, and start-up time matters on small servers.
 
 TOTP_STEP = 30  # seconds
 TOTP_DIGITS = 6
@@ -176,6 +159,8 @@ def totp_uri(user: Any, secret: str) -> str:
 
 def qr_svg(data: str) -> str:
     """An inline SVG QR code, drawn on the server (no third-party script)."""
+    import segno
+
     return segno.make(data, error="m").svg_inline(scale=4, border=2, title=None)
 
 
@@ -310,6 +295,15 @@ def _user_handle(user: Any) -> bytes:
 
 
 def webauthn_registration_options(*, user: Any, rp_id: str) -> tuple[str, bytes]:
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp_id,
         rp_name=getattr(settings, "PALERMO_MFA_ISSUER", "Palermo"),
@@ -341,6 +335,10 @@ def webauthn_register(
     origin: str,
     request: Any = None,
 ) -> tuple[WebAuthnCredential, list[str]]:
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.exceptions import InvalidJSONStructure, InvalidRegistrationResponse
+
     name = (name or "").strip()[:100] or _("Passkey")
     try:
         verified = verify_registration_response(
@@ -375,6 +373,10 @@ def webauthn_register(
 
 
 def webauthn_authentication_options(*, user: Any, rp_id: str) -> tuple[str, bytes]:
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp_id,
         allow_credentials=[
@@ -391,6 +393,10 @@ def webauthn_authenticate(
 ) -> bool:
     """Check an assertion by one of ``user``'s own passkeys (signature, challenge,
     origin, RP id, counter)."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure
+
     try:
         data = json.loads(credential) if isinstance(credential, str) else credential
         raw_id = base64url_to_bytes(str(data["rawId"]))

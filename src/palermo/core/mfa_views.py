@@ -11,6 +11,7 @@ a factor is set up.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -32,11 +33,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from palermo.core import mfa, oidc
 from palermo.core.mfa_models import WebAuthnCredential
 from palermo.core.policy import authenticated, public
+
+
+def bytes_to_base64url(value: bytes) -> str:
+    return base64.urlsafe_b64encode(value).decode().rstrip("=")
+
+
+def base64url_to_bytes(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
 
 PENDING_KEY = "palermo_mfa_pending"  # {"uid", "backend", "next", "at", "via"}
 MFA_OK_KEY = "palermo_mfa"  # how this session passed the second step

@@ -17,9 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -29,7 +26,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from joserfc.errors import JoseError
 
 from palermo.core import audit
 from palermo.core.mfa_models import OidcIdentity
@@ -66,6 +62,8 @@ def client() -> Any:
         settings.PALERMO_OIDC_SCOPES,
     )
     if key not in _clients:
+        from authlib.integrations.django_client import OAuth  # imported when SSO is used
+
         oauth = OAuth()
         oauth.register(
             "palermo_idp",
@@ -76,6 +74,15 @@ def client() -> Any:
         )
         _clients[key] = oauth.create_client("palermo_idp")
     return _clients[key]
+
+
+def _client_errors() -> tuple[type[Exception], ...]:
+    """What a misbehaving provider or network raises through Authlib."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
+    return (AuthlibBaseError, JoseError, requests.RequestException)
 
 
 # --- pure rules -------------------------------------------------------------------------------
@@ -182,7 +189,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
         return client().authorize_redirect(
             request, request.build_absolute_uri(reverse("oidc_callback"))
         )
-    except (AuthlibBaseError, requests.RequestException, ValueError, KeyError) as exc:
+    except (*_client_errors(), ValueError, KeyError) as exc:
         return _refuse(
             request,
             f"provider_unreachable:{type(exc).__name__}",
@@ -214,9 +221,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             },
         )
     except (
-        AuthlibBaseError,
-        JoseError,
-        requests.RequestException,
+        *_client_errors(),
         ValueError,
         KeyError,
         TypeError,
