@@ -87,6 +87,13 @@ def demo(
     typer.echo("\nDemo logins (all fictional):")
     for username, password, what in demo_logins():
         typer.echo(f"  {username:<12} {password}   {what}")
+    from django.conf import settings as dj_settings
+
+    if not dj_settings.PALERMO_MFA_REQUIRED_ROLES:
+        typer.echo(
+            "\nTwo-step sign-in is not required in the demo; production requires it for "
+            "co-ordinators, investigators and administrators (PALERMO_MFA_REQUIRED_ROLES)."
+        )
     if serve:
         from django.core.management import call_command
 

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "palermo.core.middleware.ActiveOrganisationMiddleware",
     # NUL bytes, lone surrogates, invalid UTF-8 and oversized bodies: refused before any view (issue 11).
     "palermo.core.middleware.InputSafetyMiddleware",
+    # Two-step sign-in: confines a session that still owes MFA to the enrolment pages.
+    "palermo.core.mfa_views.MfaMiddleware",
     "palermo.core.middleware.PolicyMiddleware",
     "palermo.core.middleware.SecurityHeadersMiddleware",
     # Lock-out after repeated failed logins; must come last (django-axes docs).
@@ -281,6 +283,40 @@ PALERMO_AUDIT_SIGNING_KEY = os.environ.get("PALERMO_AUDIT_SIGNING_KEY", "")  # E
 PALERMO_AUDIT_PUBLIC_KEY = os.environ.get("PALERMO_AUDIT_PUBLIC_KEY", "")
 PALERMO_AUDIT_CHECKPOINT_LOG = os.environ.get("PALERMO_AUDIT_CHECKPOINT_LOG", "")
 # --- end audit anchoring
+# --- Multi-factor authentication and single sign-on (docs/admin-guide.md) ----------
+# Roles whose holders (in any organisation) must use a second factor. Production
+# default: co-ordinators, investigators, administrators. The laptop demo and the
+# test suite default to none, so the fictional accounts sign in with a password only;
+# setting the variable (even in the demo) always wins.
+_mfa_default_roles = (
+    "" if (DEBUG or TESTING or _env_bool("PALERMO_DEMO")) else "coordinator,investigator,administrator"
+)
+PALERMO_MFA_REQUIRED_ROLES = [
+    r.strip()
+    for r in os.environ.get("PALERMO_MFA_REQUIRED_ROLES", _mfa_default_roles).split(",")
+    if r.strip()
+]
+# Name shown next to the account in authenticator apps.
+PALERMO_MFA_ISSUER = os.environ.get("PALERMO_MFA_ISSUER", "Palermo")
+# WebAuthn relying party: defaults to the host the browser used (checked by ALLOWED_HOSTS).
+PALERMO_WEBAUTHN_RP_ID = os.environ.get("PALERMO_WEBAUTHN_RP_ID", "")
+# OpenID Connect single sign-on; the button appears only when these two are set.
+PALERMO_OIDC_DISCOVERY_URL = os.environ.get("PALERMO_OIDC_DISCOVERY_URL", "")
+PALERMO_OIDC_CLIENT_ID = os.environ.get("PALERMO_OIDC_CLIENT_ID", "")
+PALERMO_OIDC_CLIENT_SECRET = os.environ.get("PALERMO_OIDC_CLIENT_SECRET", "")
+PALERMO_OIDC_SCOPES = os.environ.get("PALERMO_OIDC_SCOPES", "openid email profile")
+PALERMO_OIDC_LABEL = os.environ.get("PALERMO_OIDC_LABEL", "")  # e.g. "State identity service"
+# Link an unknown subject to the one active user with the same, IdP-verified e-mail.
+PALERMO_OIDC_LINK_BY_EMAIL = _env_bool("PALERMO_OIDC_LINK_BY_EMAIL", False)
+# The IdP's own MFA counts as Palermo's second factor only when its token says so
+# with one of these `amr` values or `acr` levels (default: never trusted).
+PALERMO_OIDC_TRUSTED_AMR = [
+    v.strip() for v in os.environ.get("PALERMO_OIDC_TRUSTED_AMR", "").split(",") if v.strip()
+]
+PALERMO_OIDC_TRUSTED_ACR = [
+    v.strip() for v in os.environ.get("PALERMO_OIDC_TRUSTED_ACR", "").split(",") if v.strip()
+]
+# --- end of MFA and SSO settings ----------------------------------------------------
 
 LOGGING = {
     "version": 1,

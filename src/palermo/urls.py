@@ -7,6 +7,7 @@ import importlib
 from django.urls import include, path
 
 from palermo.api import api
+from palermo.core import mfa_views, oidc
 from palermo.core import views as core_views
 from palermo.core.admin import site as admin_site
 from palermo.web import views as web_views
@@ -23,6 +24,20 @@ urlpatterns = [
     path("accounts/password/reset/done/", core_views.password_reset_done, name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", core_views.password_reset_confirm, name="password_reset_confirm"),
     path("accounts/reset/done/", core_views.password_reset_complete, name="password_reset_complete"),
+    # Two-step sign-in and single sign-on (core/mfa_views.py, core/oidc.py)
+    path("accounts/two-step/verify/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("accounts/two-step/verify/passkey/options/", mfa_views.mfa_passkey_options, name="mfa_passkey_options"),
+    path("accounts/two-step/verify/passkey/", mfa_views.mfa_passkey_verify, name="mfa_passkey_verify"),
+    path("accounts/two-step/", mfa_views.mfa_setup, name="mfa_setup"),
+    path("accounts/two-step/app/", mfa_views.mfa_totp_setup, name="mfa_totp_setup"),
+    path("accounts/two-step/app/remove/", mfa_views.mfa_totp_remove, name="mfa_totp_remove"),
+    path("accounts/two-step/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("accounts/two-step/recovery-codes/new/", mfa_views.mfa_new_codes, name="mfa_new_codes"),
+    path("accounts/two-step/passkeys/options/", mfa_views.mfa_passkey_register_options, name="mfa_passkey_register_options"),
+    path("accounts/two-step/passkeys/", mfa_views.mfa_passkey_register, name="mfa_passkey_register"),
+    path("accounts/two-step/passkeys/<int:credential_id>/remove/", mfa_views.mfa_passkey_remove, name="mfa_passkey_remove"),
+    path("accounts/sso/login/", oidc.oidc_login, name="oidc_login"),
+    path("accounts/sso/callback/", oidc.oidc_callback, name="oidc_callback"),
     path("organisation/switch/", core_views.switch_organisation, name="switch_organisation"),
     path("tokens/", core_views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", core_views.token_revoke, name="token_revoke"),

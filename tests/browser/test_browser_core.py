@@ -72,3 +72,79 @@ def test_token_created_once_and_revoked_after_confirmation(page, demo_users):
     expect(page.get_by_role("heading", name="Revoke this token?")).to_be_visible()
     page.get_by_role("button", name="Revoke token").click()
     expect(page.get_by_text("revoked", exact=True)).to_be_visible()
+
+
+def test_required_role_enrols_an_authenticator_app_then_signs_in_with_it(page, demo_users, settings):
+    """Two-step sign-in on a phone-sized screen: held on enrolment, QR code and key,
+    recovery codes shown once, then every sign-in asks for the app's code."""
+    import time
+
+    import pyotp
+
+    from palermo.core.demo import DEMO_PASSWORD
+
+    settings.PALERMO_MFA_REQUIRED_ROLES = ["coordinator"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "coordinator")
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/$"))
+    expect(page.get_by_role("alert")).to_contain_text("Your role requires two-step sign-in")
+    page.goto("/dashboard/")  # nothing else is reachable yet
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/$"))
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    expect(page.locator(".qr svg")).to_be_visible()
+    secret = page.locator("[data-totp-secret]").get_attribute("data-totp-secret")
+    page.get_by_label("Code shown by the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator("[data-recovery-codes] li")).to_have_count(10)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name="I have kept them — continue").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_out(page)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("coordinator")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/$"))
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
+    # Enrolment used the current step; the next step's code is inside the window.
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_passkey_added_then_used_to_sign_in(page, demo_users):
+    """WebAuthn end to end through mfa.js, with Chromium's virtual authenticator
+    (DevTools protocol): real key pair, real signatures, checked by the server."""
+    from palermo.core.demo import DEMO_PASSWORD
+    from palermo.core.mfa_models import WebAuthnCredential
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {"options": {"protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
+                     "hasUserVerification": True, "isUserVerified": True,
+                     "automaticPresenceSimulation": True}},
+    )
+    sign_in(page, "analyst")
+    page.get_by_role("link", name="Two-step sign-in").click()
+    page.get_by_label("Name of the new passkey").fill("virtual key")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert WebAuthnCredential.objects.get().name == "virtual key"
+    page.get_by_role("link", name="I have kept them — continue").click()
+    sign_out(page)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/$"))
+    page.get_by_role("button", name="Use a passkey or security key").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    assert WebAuthnCredential.objects.get().last_used_at is not None

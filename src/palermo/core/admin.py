@@ -8,8 +8,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from django.utils.translation import gettext_lazy, ngettext
+
 from palermo.core import audit
-from palermo.core.models import AuditEntry, Membership, Organisation, PersonalAccessToken, User
+from palermo.core.models import (
+    AuditEntry,
+    Membership,
+    OidcIdentity,
+    Organisation,
+    PersonalAccessToken,
+    User,
+)
 from palermo.core.policy import Perm, ViewPolicy, has_perm
 
 # Every page of the admin site is under this one policy (see PolicyMiddleware).
@@ -123,6 +132,40 @@ class MembershipInline(admin.TabularInline):
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
 
 
+class OidcIdentityInline(admin.TabularInline):
+    """Single sign-on links: an administrator links a provider identity (issuer and
+    subject) to the account; roles still come from memberships."""
+
+    model = OidcIdentity
+    extra = 0
+    fields = ["issuer", "subject", "created_at", "last_login_at"]
+    readonly_fields = ["created_at", "last_login_at"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return site.has_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+@admin.action(description=gettext_lazy("Reset two-step sign-in (lost phone or key)"))
+def reset_two_step(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    from palermo.core import mfa
+
+    for user in queryset:
+        mfa.mfa_reset(
+            actor=request.user, organisation=getattr(request, "organisation", None), user=user, request=request
+        )
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Two-step sign-in was reset for %(count)d user. They set it up again at their next sign-in.",
+            "Two-step sign-in was reset for %(count)d users. They set it up again at their next sign-in.",
+            queryset.count(),
+        )
+        % {"count": queryset.count()},
+    )
+
+
 @admin.register(Organisation, site=site)
 class OrganisationAdmin(PolicyModelAdmin):
     list_display = ["name", "org_type", "country", "is_identification_body", "is_active"]
@@ -132,7 +175,8 @@ class OrganisationAdmin(PolicyModelAdmin):
 
 @admin.register(User, site=site)
 class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, OidcIdentityInline]
+    actions = [reset_two_step]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", "memberships__role", "memberships__organisation"]
     fieldsets = (

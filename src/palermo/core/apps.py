@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from palermo.core import signals  # noqa: F401  (connects login auditing)
+        from palermo.core.mfa import required_roles
+
+        required_roles()  # a misspelt role in PALERMO_MFA_REQUIRED_ROLES stops start-up

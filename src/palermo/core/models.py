@@ -191,3 +191,12 @@ class PersonalAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# Second factors and single sign-on links (issue 11, item 6) live in their own module.
+from palermo.core.mfa_models import (  # noqa: E402, F401
+    OidcIdentity,
+    RecoveryCode,
+    TotpDevice,
+    WebAuthnCredential,
+)

@@ -26,10 +26,14 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     # The attempted username is kept (truncated): it is what an administrator
     # needs to spot a guessing attack. The password never reaches this signal.
+    # A wrong second factor comes through here too (palermo.core.mfa), so it is
+    # audited and counted by django-axes like a wrong password.
+    factor = credentials.get("palermo_factor")
     audit.record(
         action=AuditAction.LOGIN_FAILED,
         request=request,
         outcome="failed",
         actor_username=str(credentials.get("username", ""))[:150],
-        object_type="user",
+        object_type="mfa" if factor else "user",
+        details={"event": "verify_failed", "factor": str(factor)} if factor else None,
     )

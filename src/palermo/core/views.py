@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from palermo.core import audit, tokens
+from palermo.core import audit, mfa_views, tokens
 from palermo.core.forms import AuditFilterForm, TokenForm
 from palermo.core.middleware import SESSION_ORG_KEY
 from palermo.core.models import PersonalAccessToken
@@ -26,7 +26,8 @@ from palermo.core.spreadsheet import spreadsheet_safe
 
 # --- sign-in and passwords (Django's views, marked with their policy) ----------
 
-login = public("signing in")(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+# The login view adds the second step and single sign-on (see mfa_views.py).
+login = mfa_views.login
 logout = authenticated(auth_views.LogoutView.as_view())
 
 
