@@ -18,6 +18,7 @@ import networkx as nx
 __all__ = [
     "CycleSearchLimits",
     "materialise_cycles",
+    "materialise_layers",
     "Hub",
     "AccountRole",
     "MoneyPath",
@@ -532,3 +533,106 @@ def _edges(
             [max_edges],
         ).fetchall()
     return tuple((r[0], r[1], Decimal(r[2]), int(r[3])) for r in rows)
+
+
+# ----------------------------------------------------------------- layered sets
+
+def materialise_layers(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]) -> int:
+    """Find bipartite and stacked sets of new links; write them to ``net_layer``.
+
+    A *bipartite set* (AMLSim's bipartite typology) is a group of at least
+    ``min_side`` payers that each pay the same group of at least ``min_side``
+    payees over new links (a pair's few payments, all within ``max_span_days``),
+    with every link of the set within ``max_span_days``. A *stack* (AMLSim's
+    stack typology) is two such sets chained: the payees of the first are the
+    payers of the second (originators -> intermediaries -> beneficiaries).
+
+    SQL keeps only links whose payer has at least ``min_side`` new payees and
+    whose payee has at least ``min_side`` new payers (a biclique needs both);
+    Python groups the payees by their exact set of new payers. Returns the
+    number of sets written (both kinds).
+    """
+    span = int(params.get("max_span_days", 30))
+    max_n = int(params.get("max_link_payments", 2))
+    side = int(params.get("min_side", 2))
+    rows = con.execute(
+        """
+        WITH pair AS (
+            SELECT payer_key AS a, payee_key AS b, count(*) AS n, epoch(min(booked_at)) AS t0,
+                   epoch(max(booked_at)) AS t1, list(tx_id ORDER BY tx_id) AS txs
+            FROM tx WHERE payer_key IS NOT NULL AND payee_key IS NOT NULL AND payer_key <> payee_key
+            GROUP BY 1, 2
+        ),
+        link AS (SELECT * FROM pair WHERE n <= $max_n AND t1 - t0 <= $span * 86400),
+        pay AS (SELECT a FROM link GROUP BY a HAVING count(*) >= $side),
+        paid AS (SELECT b FROM link GROUP BY b HAVING count(*) >= $side)
+        SELECT a, b, t0, txs FROM link
+        WHERE a IN (SELECT a FROM pay) AND b IN (SELECT b FROM paid)
+        """,
+        {"max_n": max_n, "span": span, "side": side},
+    ).fetchall()
+    payers_of: dict[str, set[str]] = {}
+    link: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for a, b, t0, txs in rows:
+        payers_of.setdefault(b, set()).add(a)
+        link[(a, b)] = (float(t0), list(txs))
+    groups: dict[frozenset[str], list[str]] = {}
+    for b, payers in payers_of.items():
+        if len(payers) >= side:
+            groups.setdefault(frozenset(payers), []).append(b)
+    sets: list[tuple[frozenset[str], frozenset[str]]] = []
+    for payers, payees in groups.items():
+        if len(payees) < side:
+            continue
+        times = [link[(a, b)][0] for a in payers for b in payees]
+        if max(times) - min(times) <= span * 86400:
+            sets.append((payers, frozenset(payees)))
+    # chain sets whose payees are (mostly) another set's payers into stacks
+    by_payer: dict[str, list[int]] = {}
+    for i, (payers, _) in enumerate(sets):
+        for a in payers:
+            by_payer.setdefault(a, []).append(i)
+    out: dict[str, list[Any]] = {"gid": [], "kind": [], "acct": [], "role": [], "tx": []}
+    in_stack: set[int] = set()
+    found = 0
+
+    def emit(kind: str, layers: list[tuple[frozenset[str], frozenset[str]]]) -> None:
+        nonlocal found
+        found += 1
+        gid = f"{kind}-{found}"
+        roles: dict[str, str] = {}
+        for depth, (payers, payees) in enumerate(layers):
+            for a in payers:
+                roles.setdefault(a, "originator" if depth == 0 else "intermediary")
+            for b in payees:
+                roles[b] = "beneficiary" if depth == len(layers) - 1 else "intermediary"
+            for a in payers:
+                for b in payees:
+                    for tx_id in link[(a, b)][1]:
+                        out["gid"].append(gid)
+                        out["kind"].append(kind)
+                        out["acct"].append(a)
+                        out["role"].append(roles[a])
+                        out["tx"].append(tx_id)
+
+    for i, (payers, payees) in enumerate(sets):
+        nxt = {j for b in payees for j in by_payer.get(b, []) if j != i}
+        for j in sorted(nxt):
+            mids = payees & sets[j][0]
+            if len(mids) >= side:
+                emit("stack", [(payers, mids), (mids, sets[j][1])])
+                in_stack |= {i, j}
+    for i, layer in enumerate(sets):
+        if i not in in_stack:
+            emit("bipartite", [layer])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE net_layer (set_id VARCHAR, kind VARCHAR, account_key VARCHAR, "
+        "role VARCHAR, tx_id VARCHAR)"
+    )
+    if out["gid"]:
+        con.execute(
+            "INSERT INTO net_layer SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), "
+            "unnest($3::VARCHAR[]), unnest($4::VARCHAR[]), unnest($5::VARCHAR[])",
+            [out["gid"], out["kind"], out["acct"], out["role"], out["tx"]],
+        )
+    return found
