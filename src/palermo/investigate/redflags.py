@@ -15,7 +15,7 @@ Three promises the engine keeps:
   re-run unless new transactions join it;
 * a typology is **named once**: a rule may declare ``yields_to`` (more specific
   rules); its alert is dropped when an alert of such a rule has the same subject
-  and holds at least half of its transactions (a scatter-gather gatherer or a
+  and holds more than half of its transactions (a scatter-gather gatherer or a
   gather-scatter hub is not also reported as a fan-in). An account that plays
   two roles over different payments keeps both alerts.
 """
@@ -287,7 +287,7 @@ def load_rule_pack(folder: Path | None = None) -> RulePack:
     return RulePack(rules=tuple(rules))
 
 
-# an alert yields when a more specific alert on its subject holds this share of its transactions
+# an alert yields when a more specific alert on its subject holds more than this share of its transactions
 YIELD_MIN_OVERLAP = 0.5
 
 
@@ -302,7 +302,7 @@ def apply_precedence(alerts: list[Alert], pack: RulePack) -> list[Alert]:
         rule = rules.get(a.rule_id)
         txs = set(a.tx_ids)
         yielded = rule is not None and any(
-            len(txs & other) >= YIELD_MIN_OVERLAP * len(txs)
+            len(txs & other) > YIELD_MIN_OVERLAP * len(txs)
             for specific in rule.yields_to
             for other in by_rule_subject.get((specific, a.subject), [])
         )
