@@ -376,6 +376,7 @@ def run_rule_pack(
     skipped: list[SkippedRule] = []
     used_params: dict[str, dict[str, Any]] = {}
     suppressed = 0
+    derived_done: set[tuple[str, str]] = set()
     for rule in rules:
         missing = tuple(f for f in rule.requires if f not in present)
         if missing:
@@ -386,7 +387,11 @@ def run_rule_pack(
         if rule.derived:
             if rule.derived not in derive:
                 raise RuleError(f"{rule.id}: no derivation registered for {rule.derived!r}")
-            derive[rule.derived](con, params)
+            # rules sharing a derivation with the same parameters (bipartite, stack) build it once
+            done = (rule.derived, json.dumps(params, sort_keys=True, default=str))
+            if done not in derived_done:
+                derive[rule.derived](con, params)
+                derived_done.add(done)
         rows = con.execute(rule.query, {k: params[k] for k in rule.query_parameters}).fetchall()
         ran.append(rule.id)
         for subject, tx_ids, score, summary in rows:
