@@ -154,7 +154,8 @@ def test_scatter_gather(ws, pay, iban, run_rule):
 
 
 def test_scatter_gather_near_miss_slow_forwarding(ws, pay, run_rule):
-    recs = [pay(1, m, 1000, 0) for m in (11, 12, 13)] + [pay(m, 99, 900, 10) for m in (11, 12, 13)]
+    # passed on 40 days later: beyond the rule's 30-day period
+    recs = [pay(1, m, 1000, 0) for m in (11, 12, 13)] + [pay(m, 99, 900, 40) for m in (11, 12, 13)]
     ws.ingest_records(recs, source_name="near")
     assert run_rule(ws, "THB-NET-SCATTER-GATHER") == []
 

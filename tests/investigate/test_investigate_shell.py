@@ -155,6 +155,17 @@ def test_upload_with_bad_rows_imports_nothing_and_lists_each_row(login_as, clien
     assert _audits(object_ref=inv.reference, outcome="rejected") == 1
 
 
+def test_zero_amount_row_is_imported_with_a_warning_naming_its_line(login_as, client):
+    login_as("police")
+    inv = _create(client)
+    resp = _upload(client, inv, statement_csv([f"Z1,2024-03-20 10:00:00,0.00,EUR,{ib(5)},A,{ib(6)},B,fee reversal,,"]))
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "14 transactions added" in body
+    assert "1 transaction has an amount of zero" in body and "<td>15</td>" in body  # header is line 1
+    assert _tx_count(inv) == 14
+
+
 def test_reimport_is_idempotent(login_as, client):
     login_as("police")
     inv = _create(client)
@@ -417,7 +428,10 @@ def test_pack_holds_open_and_confirmed_alerts_not_dismissed_ones(login_as, clien
                           alert_key=alerts["THB-SEX-HOTEL"].alert_key, decision="dismissed")
     html, digest = services.evidence_pack(actor=police, organisation=org, investigation=inv, fmt="html")
     text = html.decode()
-    assert "THB-LAB-WAGE-KICKBACK" in text and "THB-NET-FANIN" in text
+    assert "THB-LAB-WAGE-KICKBACK" in text
+    # employer -> three workers -> the boss: the boss is named the gatherer of a
+    # scatter-gather, not also a funnel fed by single-use accounts
+    assert "THB-NET-SCATTER-GATHER" in text and "THB-NET-FANIN" not in text
     assert "THB-SEX-HOTEL" not in text  # dismissed
     assert len(digest) == 64
 

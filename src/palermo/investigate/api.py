@@ -161,6 +161,8 @@ class ImportReportOut(Schema):
     error_count: int
     errors: list[RowErrorOut]
     file_errors: list[str]
+    warning_count: int = 0
+    warnings: list[RowErrorOut] = []
 
 
 class SkippedOut(Schema):

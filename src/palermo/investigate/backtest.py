@@ -1,9 +1,14 @@
 """Backtesting red-flag rules against labelled data (e.g. AMLSim).
 
-Labels live in ``account_label`` (hub or member of a labelled typology) and
-``tx_label``; rules never read them (the rule loader refuses a query that
-does). Scores are at the account level: for fan-in and fan-out, the labelled
-hub is what an investigator must find; for cycles, every account on the loop.
+Labels live in ``account_label`` (each member of a labelled alert with its
+role) and ``tx_label``; rules never read them (the rule loader refuses a query
+that does). Scores are at the account level, and each typology is scored
+against the roles its rule names (``TRUTH_ROLES``): for fan-in, fan-out and
+gather-scatter the hub; for cycles, scatter-gather, bipartite and stack every
+account of the structure (source, intermediaries and gatherer; originators,
+intermediaries and beneficiaries). ``flagged_accounts`` reads an alert the same
+way: the subject of a hub alert, every account of a structure alert's
+transactions.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import networkx as nx
 from palermo.investigate.redflags import Alert
 
 __all__ = [
+    "TRUTH_ROLES",
+    "STRUCTURE_TYPOLOGIES",
     "Metrics",
     "backtest",
     "score",
@@ -26,6 +33,21 @@ __all__ = [
     "closed_cycle_members",
     "naive_counterparty_baseline",
 ]
+
+
+# the labelled roles each typology's rule is meant to name
+TRUTH_ROLES: dict[str, frozenset[str]] = {
+    "fan_in": frozenset({"hub"}),
+    "fan_out": frozenset({"hub"}),
+    "gather_scatter": frozenset({"hub"}),
+    "cycle": frozenset({"member"}),
+    "random": frozenset({"member"}),
+    "scatter_gather": frozenset({"source", "intermediary", "gatherer"}),
+    "bipartite": frozenset({"originator", "beneficiary"}),
+    "stack": frozenset({"originator", "intermediary", "beneficiary"}),
+}
+# alerts of these typologies name every account of their transactions
+STRUCTURE_TYPOLOGIES = frozenset({"cycle", "scatter_gather", "bipartite", "stack"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +74,32 @@ def flagged_accounts(
 ) -> set[str]:
     """Accounts an alert set points at for one typology.
 
-    Hub typologies point at the alert's subject; a cycle alert at every account
-    that pays in the cycle.
+    Hub typologies point at the alert's subject; a structure alert (cycle,
+    scatter-gather, bipartite, stack) at every account of its transactions.
     """
     chosen = [a for a in alerts if a.typology == typology]
-    if typology != "cycle":
+    if typology not in STRUCTURE_TYPOLOGIES:
         return {a.subject for a in chosen}
     tx_ids = [t for a in chosen for t in a.tx_ids]
     if not tx_ids:
         return set()
     rows = con.execute(
-        "SELECT DISTINCT payer_key FROM tx WHERE tx_id IN (SELECT unnest(?::VARCHAR[]))", [tx_ids]
+        "SELECT payer_key FROM tx WHERE tx_id IN (SELECT unnest($1::VARCHAR[])) "
+        "UNION SELECT payee_key FROM tx WHERE tx_id IN (SELECT unnest($1::VARCHAR[]))",
+        [tx_ids],
     ).fetchall()
-    return {r[0] for r in rows}
+    return {r[0] for r in rows if r[0] is not None}
 
 
-def labelled_accounts(con: duckdb.DuckDBPyConnection, typology: str) -> set[str]:
+def labelled_accounts(
+    con: duckdb.DuckDBPyConnection, typology: str, roles: frozenset[str] | None = None
+) -> set[str]:
+    """Labelled accounts of a typology in the roles its rule names (``TRUTH_ROLES``)."""
+    roles = roles if roles is not None else TRUTH_ROLES.get(typology, frozenset({"hub", "member"}))
     rows = con.execute(
-        "SELECT DISTINCT account_key FROM account_label WHERE typology = ?", [typology]
+        "SELECT DISTINCT account_key FROM account_label WHERE typology = ? "
+        "AND role IN (SELECT unnest(?::VARCHAR[]))",
+        [typology, sorted(roles)],
     ).fetchall()
     return {r[0] for r in rows}
 

@@ -87,6 +87,10 @@ def _print_import(report: Any, name: str) -> None:
         f"{name}: {report.rows_inserted} transactions imported, {report.rows_duplicate} already present "
         f"(sha256 {report.source_id})."
     )
+    for w in report.warnings:
+        typer.echo(f"warning: line {w.line}: {w.field}: {w.message} ({w.value!r})", err=True)
+    if report.warning_count > len(report.warnings):
+        typer.echo(f"… and {report.warning_count - len(report.warnings)} more warnings", err=True)
 
 
 @app.command("import")

@@ -111,6 +111,9 @@ class ImportReport:
     error_count: int = 0
     already_imported: bool = False
     file_errors: tuple[str, ...] = field(default=())
+    # rows kept but worth a look (amounts of 0.00): line, field, value, message
+    warnings: tuple[RowError, ...] = ()
+    warning_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -131,7 +134,12 @@ class ImportReport:
             "error_count": self.error_count,
             "errors": [_row_error_dict(e) for e in self.errors],
             "file_errors": list(self.file_errors),
+            "warning_count": self.warning_count,
+            "warnings": [_row_error_dict(e) for e in self.warnings],
         }
+
+
+ZERO_AMOUNT_WARNING = "amount of zero: kept, but it moves no money"
 
 
 def _row_error_dict(e: RowError) -> dict[str, Any]:
@@ -594,20 +602,44 @@ def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> N
     alert_tx = _amlsim_file(folder, "alert_transactions")
     if alert_tx is None:
         return
-    # hubs: the single beneficiary of a fan-in, the single originator of a fan-out;
-    # every account of a cycle is a member.
+    # Every member of an alert gets its role from the alert's own transactions:
+    # paid only (sources, originators), pays only (beneficiaries, the gatherer),
+    # or both (hubs of fan-in/out and gather-scatter, intermediaries). Members
+    # listed in alert_accounts but in no alert transaction (AMLSim does not tag
+    # every typology's payments) are plain members.
+    members = _amlsim_file(folder, "alert_accounts")
+    listed = (
+        f"UNION SELECT CAST(alert_id AS VARCHAR), alert_type, CAST(acct_id AS VARCHAR) FROM {_reader(members)}"  # noqa: S608 - escaped file path from _reader; no user SQL
+        if members else ""
+    )
     con.execute(
         f"""
         INSERT INTO account_label
-        WITH a AS (SELECT alert_id, alert_type, orig_acct, bene_acct FROM {_reader(alert_tx)})
-        SELECT DISTINCT 'amlsim:' || bene_acct, CAST(alert_id AS VARCHAR), alert_type, 'hub'
-        FROM a WHERE alert_type = 'fan_in'
-        UNION ALL
-        SELECT DISTINCT 'amlsim:' || orig_acct, CAST(alert_id AS VARCHAR), alert_type, 'hub'
-        FROM a WHERE alert_type = 'fan_out'
-        UNION ALL
-        SELECT DISTINCT 'amlsim:' || orig_acct, CAST(alert_id AS VARCHAR), alert_type, 'member'
-        FROM a WHERE alert_type NOT IN ('fan_in', 'fan_out')
+        WITH t AS (
+            SELECT CAST(alert_id AS VARCHAR) AS g, alert_type AS typ,
+                   CAST(orig_acct AS VARCHAR) AS a, CAST(bene_acct AS VARCHAR) AS b
+            FROM {_reader(alert_tx)}
+        ),
+        m AS (SELECT g, typ, a AS k FROM t UNION SELECT g, typ, b FROM t {listed}),
+        r AS (
+            SELECT m.g, m.typ, m.k,
+                   EXISTS (SELECT 1 FROM t WHERE t.g = m.g AND t.a = m.k) AS pays,
+                   EXISTS (SELECT 1 FROM t WHERE t.g = m.g AND t.b = m.k) AS paid
+            FROM m
+        )
+        SELECT 'amlsim:' || k, g, typ, CASE
+            WHEN NOT pays AND NOT paid THEN 'member'
+            WHEN typ IN ('cycle', 'random') THEN 'member'
+            WHEN typ = 'fan_in' THEN CASE WHEN paid THEN 'hub' ELSE 'source' END
+            WHEN typ = 'fan_out' THEN CASE WHEN pays AND NOT paid THEN 'hub' ELSE 'beneficiary' END
+            WHEN typ = 'gather_scatter' THEN CASE WHEN pays AND paid THEN 'hub'
+                                                  WHEN pays THEN 'source' ELSE 'beneficiary' END
+            WHEN typ = 'scatter_gather' THEN CASE WHEN pays AND paid THEN 'intermediary'
+                                                  WHEN pays THEN 'source' ELSE 'gatherer' END
+            ELSE CASE WHEN pays AND paid THEN 'intermediary'
+                      WHEN pays THEN 'originator' ELSE 'beneficiary' END
+        END
+        FROM r
         """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
     )
 
@@ -892,6 +924,13 @@ def commit_stage(
         errors.sort(key=lambda e: (e.line, e.field))
         return rejected(errors, [])
     _normalise_names(con, categories)
+    # A payment of 0.00 moves no money but is a real booking (card checks,
+    # reversed fees, simulators paying out an empty balance): it is kept, so
+    # the statement stays whole, and each one is reported as a warning.
+    zero_rows = con.execute(
+        "SELECT line_no, amount_raw FROM stage WHERE amount = 0 ORDER BY line_no"
+    ).fetchall()
+    warnings = [RowError(int(r[0]), "amount", r[1], ZERO_AMOUNT_WARNING) for r in zero_rows]
 
     con.execute(
         f"""
@@ -988,6 +1027,7 @@ def commit_stage(
     return ImportReport(
         source_id=source_id, file_name=file_name, kind=kind, profile=profile,
         rows_read=rows_read, rows_inserted=int(inserted), rows_duplicate=rows_read - int(inserted),
+        warnings=tuple(warnings[:MAX_REPORTED_ERRORS]), warning_count=len(warnings),
     )
 
 

@@ -18,6 +18,7 @@ import networkx as nx
 __all__ = [
     "CycleSearchLimits",
     "materialise_cycles",
+    "materialise_layers",
     "Hub",
     "AccountRole",
     "MoneyPath",
@@ -32,12 +33,13 @@ __all__ = [
 class CycleSearchLimits:
     """Bounds of the round-tripping search (the cycle rule's parameters)."""
 
-    max_length: int = 12
+    max_length: int = 20
     max_span_days: int = 30
     max_standing_links: int = 1
     busy_new_payees: int = 2
     max_busy_members: int = 1
     max_cycles: int = 100_000
+    walk_quiet_payments: int = 5
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CycleSearchLimits:
@@ -49,6 +51,7 @@ class CycleSearchLimits:
             busy_new_payees=int(params.get("busy_new_payees", d.busy_new_payees)),
             max_busy_members=int(params.get("max_busy_members", d.max_busy_members)),
             max_cycles=int(params.get("max_cycles", d.max_cycles)),
+            walk_quiet_payments=int(params.get("walk_quiet_payments", d.walk_quiet_payments)),
         )
 
 
@@ -158,7 +161,7 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
         """
     )
     # busyness counts every new payee, also those the peel below removes
-    con.execute("CREATE OR REPLACE TEMP TABLE cyc_new AS SELECT a, first_at FROM cyc_pair WHERE n = 1")
+    con.execute("CREATE OR REPLACE TEMP TABLE cyc_new AS SELECT a, b, first_at FROM cyc_pair WHERE n = 1")
     # Global peel in SQL first: an account on a cycle pays and is paid. Merchants
     # (paid, never paying) and their one-off customers drop out in a few passes,
     # which shrinks what each window has to fetch into Python.
@@ -174,6 +177,8 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
             break
     bounds = con.execute("SELECT min(first_at), max(first_at) FROM cyc_pair WHERE n = 1").fetchone()
     rows: dict[str, list[Any]] = {"cid": [], "acct": [], "tx": [], "len": [], "span": []}
+    spans: dict[str, list[Any]] = {"cid": [], "acct": [], "lo": [], "hi": []}
+    hop_rows: dict[str, list[Any]] = {"cid": [], "a": [], "b": []}
     found = 0
     if bounds and bounds[0] is not None:
         span = limits.max_span_days * 86400
@@ -232,6 +237,13 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
                 found += 1
                 cid = f"cycle-{found}"
                 for a, b in hops:
+                    spans["cid"].append(cid)
+                    spans["acct"].append(a)
+                    spans["lo"].append(min(times) if times else 0.0)  # type: ignore[type-var]
+                    spans["hi"].append(max(times) if times else 0.0)  # type: ignore[type-var]
+                    hop_rows["cid"].append(cid)
+                    hop_rows["a"].append(a)
+                    hop_rows["b"].append(b)
                     link = succ[a][b]
                     if link.at is None and not link.txs:  # standing link: fetch its payments now
                         link.txs = [r[0] for r in con.execute(
@@ -245,6 +257,10 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
                         rows["span"].append(days)
                 if found >= limits.max_cycles:
                     break
+    walks = _walk_loops(con, spans, hop_rows, limits) if limits.walk_quiet_payments > 0 else set()
+    if walks:
+        keep = [i for i, cid in enumerate(rows["cid"]) if cid not in walks]
+        rows = {k: [v[i] for i in keep] for k, v in rows.items()}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE net_cycle (cycle_id VARCHAR, account_key VARCHAR, "
         "tx_id VARCHAR, length INTEGER, span_days INTEGER)"
@@ -258,6 +274,73 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
     con.execute("DROP TABLE cyc_pair")
     con.execute("DROP TABLE cyc_new")
     return found
+
+
+def _walk_loops(
+    con: duckdb.DuckDBPyConnection,
+    spans: dict[str, list[Any]],
+    hops: dict[str, list[Any]],
+    limits: CycleSearchLimits,
+) -> set[str]:
+    """Cycles that are loops inside a longer chain of transfers (a random walk).
+
+    AMLSim's *random* typology walks money from account to account among a few
+    quiet accounts; when the walk comes back to an account it closes a loop
+    that looks like a cycle, but the walk also enters or leaves the loop. A
+    cycle is such a loop when one of its accounts has, around the cycle's time
+    (within the cycle's own duration before or after it, at most
+    ``max_span_days``), another new link with a quiet account (at most
+    ``walk_quiet_payments`` payments in all) that itself has at least two new
+    links at that time (it relays the money: a step of the walk, not a one-off
+    payment of a busy account). A laundering ring's accounts
+    do nothing else new with quiet accounts at the time.
+    """
+    if not spans["cid"]:
+        return set()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cyc_span AS SELECT *, least(greatest(hi - lo, 86400), $5) AS margin "
+        "FROM (SELECT unnest($1::VARCHAR[]) AS cid, unnest($2::VARCHAR[]) AS acct, "
+        "unnest($3::DOUBLE[]) AS lo, unnest($4::DOUBLE[]) AS hi)",
+        [spans["cid"], spans["acct"], spans["lo"], spans["hi"], limits.max_span_days * 86400],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cyc_hop AS SELECT unnest($1::VARCHAR[]) AS cid, "
+        "unnest($2::VARCHAR[]) AS a, unnest($3::VARCHAR[]) AS b",
+        [hops["cid"], hops["a"], hops["b"]],
+    )
+    rows = con.execute(
+        """
+        WITH near AS (
+            SELECT s.cid, n.a, n.b, n.b AS other FROM cyc_span s JOIN cyc_new n ON n.a = s.acct
+            WHERE n.first_at BETWEEN s.lo - s.margin AND s.hi + s.margin
+            UNION ALL
+            SELECT s.cid, n.a, n.b, n.a AS other FROM cyc_span s JOIN cyc_new n ON n.b = s.acct
+            WHERE n.first_at BETWEEN s.lo - s.margin AND s.hi + s.margin
+        ),
+        extra AS (
+            SELECT DISTINCT near.cid, other, s.lo, s.hi, s.margin FROM near
+            JOIN (SELECT cid, min(lo) AS lo, max(hi) AS hi, max(margin) AS margin FROM cyc_span GROUP BY cid) s
+              ON s.cid = near.cid
+            WHERE NOT EXISTS (SELECT 1 FROM cyc_hop h WHERE h.cid = near.cid AND h.a = near.a AND h.b = near.b)
+        ),
+        relay AS (  -- the other account passes money along too: a step of a walk
+            SELECT DISTINCT e.cid, e.other FROM extra e JOIN cyc_new n ON (n.a = e.other OR n.b = e.other)
+            WHERE n.first_at BETWEEN e.lo - e.margin AND e.hi + e.margin
+            GROUP BY e.cid, e.other HAVING count(*) >= 2
+        ),
+        activity AS (
+            SELECT k, count(*) AS n FROM (
+                SELECT payer_key AS k FROM tx WHERE payer_key IN (SELECT other FROM extra)
+                UNION ALL SELECT payee_key FROM tx WHERE payee_key IN (SELECT other FROM extra)
+            ) GROUP BY k
+        )
+        SELECT DISTINCT e.cid FROM relay e JOIN activity a ON a.k = e.other WHERE a.n <= $quiet
+        """,
+        {"quiet": limits.walk_quiet_payments},
+    ).fetchall()
+    con.execute("DROP TABLE cyc_span")
+    con.execute("DROP TABLE cyc_hop")
+    return {r[0] for r in rows}
 
 
 # ----------------------------------------------------------------- hubs and roles
@@ -532,3 +615,106 @@ def _edges(
             [max_edges],
         ).fetchall()
     return tuple((r[0], r[1], Decimal(r[2]), int(r[3])) for r in rows)
+
+
+# ----------------------------------------------------------------- layered sets
+
+def materialise_layers(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]) -> int:
+    """Find bipartite and stacked sets of new links; write them to ``net_layer``.
+
+    A *bipartite set* (AMLSim's bipartite typology) is a group of at least
+    ``min_side`` payers that each pay the same group of at least ``min_side``
+    payees over new links (a pair's few payments, all within ``max_span_days``),
+    with every link of the set within ``max_span_days``. A *stack* (AMLSim's
+    stack typology) is two such sets chained: the payees of the first are the
+    payers of the second (originators -> intermediaries -> beneficiaries).
+
+    SQL keeps only links whose payer has at least ``min_side`` new payees and
+    whose payee has at least ``min_side`` new payers (a biclique needs both);
+    Python groups the payees by their exact set of new payers. Returns the
+    number of sets written (both kinds).
+    """
+    span = int(params.get("max_span_days", 30))
+    max_n = int(params.get("max_link_payments", 2))
+    side = int(params.get("min_side", 2))
+    rows = con.execute(
+        """
+        WITH pair AS (
+            SELECT payer_key AS a, payee_key AS b, count(*) AS n, epoch(min(booked_at)) AS t0,
+                   epoch(max(booked_at)) AS t1, list(tx_id ORDER BY tx_id) AS txs
+            FROM tx WHERE payer_key IS NOT NULL AND payee_key IS NOT NULL AND payer_key <> payee_key
+            GROUP BY 1, 2
+        ),
+        link AS (SELECT * FROM pair WHERE n <= $max_n AND t1 - t0 <= $span * 86400),
+        pay AS (SELECT a FROM link GROUP BY a HAVING count(*) >= $side),
+        paid AS (SELECT b FROM link GROUP BY b HAVING count(*) >= $side)
+        SELECT a, b, t0, txs FROM link
+        WHERE a IN (SELECT a FROM pay) AND b IN (SELECT b FROM paid)
+        """,
+        {"max_n": max_n, "span": span, "side": side},
+    ).fetchall()
+    payers_of: dict[str, set[str]] = {}
+    link: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for a, b, t0, txs in rows:
+        payers_of.setdefault(b, set()).add(a)
+        link[(a, b)] = (float(t0), list(txs))
+    groups: dict[frozenset[str], list[str]] = {}
+    for b, payers in payers_of.items():
+        if len(payers) >= side:
+            groups.setdefault(frozenset(payers), []).append(b)
+    sets: list[tuple[frozenset[str], frozenset[str]]] = []
+    for payers, payees in groups.items():
+        if len(payees) < side:
+            continue
+        times = [link[(a, b)][0] for a in payers for b in payees]
+        if max(times) - min(times) <= span * 86400:
+            sets.append((payers, frozenset(payees)))
+    # chain sets whose payees are (mostly) another set's payers into stacks
+    by_payer: dict[str, list[int]] = {}
+    for i, (payers, _) in enumerate(sets):
+        for a in payers:
+            by_payer.setdefault(a, []).append(i)
+    out: dict[str, list[Any]] = {"gid": [], "kind": [], "acct": [], "role": [], "tx": []}
+    in_stack: set[int] = set()
+    found = 0
+
+    def emit(kind: str, layers: list[tuple[frozenset[str], frozenset[str]]]) -> None:
+        nonlocal found
+        found += 1
+        gid = f"{kind}-{found}"
+        roles: dict[str, str] = {}
+        for depth, (payers, payees) in enumerate(layers):
+            for a in payers:
+                roles.setdefault(a, "originator" if depth == 0 else "intermediary")
+            for b in payees:
+                roles[b] = "beneficiary" if depth == len(layers) - 1 else "intermediary"
+            for a in payers:
+                for b in payees:
+                    for tx_id in link[(a, b)][1]:
+                        out["gid"].append(gid)
+                        out["kind"].append(kind)
+                        out["acct"].append(a)
+                        out["role"].append(roles[a])
+                        out["tx"].append(tx_id)
+
+    for i, (payers, payees) in enumerate(sets):
+        nxt = {j for b in payees for j in by_payer.get(b, []) if j != i}
+        for j in sorted(nxt):
+            mids = payees & sets[j][0]
+            if len(mids) >= side:
+                emit("stack", [(payers, mids), (mids, sets[j][1])])
+                in_stack |= {i, j}
+    for i, layer in enumerate(sets):
+        if i not in in_stack:
+            emit("bipartite", [layer])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE net_layer (set_id VARCHAR, kind VARCHAR, account_key VARCHAR, "
+        "role VARCHAR, tx_id VARCHAR)"
+    )
+    if out["gid"]:
+        con.execute(
+            "INSERT INTO net_layer SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), "
+            "unnest($3::VARCHAR[]), unnest($4::VARCHAR[]), unnest($5::VARCHAR[])",
+            [out["gid"], out["kind"], out["acct"], out["role"], out["tx"]],
+        )
+    return found

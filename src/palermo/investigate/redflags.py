@@ -12,7 +12,12 @@ Three promises the engine keeps:
   reported** with the missing fields, never run on NULLs and silently passed;
 * every alert **names its transactions**;
 * an alert once **decided** (confirmed or dismissed) is not raised again on a
-  re-run unless new transactions join it.
+  re-run unless new transactions join it;
+* a typology is **named once**: a rule may declare ``yields_to`` (more specific
+  rules); its alert is dropped when an alert of such a rule has the same subject
+  and holds more than half of its transactions (a scatter-gather gatherer or a
+  gather-scatter hub is not also reported as a fan-in). An account that plays
+  two roles over different payments keeps both alerts.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ __all__ = [
     "available_fields",
     "run_rule_pack",
     "alert_key",
+    "apply_precedence",
 ]
 
 _PARAM_REF = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -117,6 +123,7 @@ class Rule:
     query_parameters: tuple[str, ...] = ()
     derived: str | None = None
     backtest_label: str | None = None
+    yields_to: tuple[str, ...] = ()
 
     def resolve_parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults merged with checked overrides; unknown names are an error."""
@@ -241,6 +248,7 @@ def rule_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Rule:
         query_parameters=tuple(sorted(referenced)),
         derived=data.get("derived"),
         backtest_label=(data.get("backtest") or {}).get("typology_label"),
+        yields_to=tuple(data.get("yields_to") or ()),
     )
 
 
@@ -272,7 +280,35 @@ def load_rule_pack(folder: Path | None = None) -> RulePack:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise RuleError(f"rule ids defined twice: {dupes}")
+    for r in rules:
+        unknown = sorted(set(r.yields_to) - set(ids))
+        if unknown or r.id in r.yields_to:
+            raise RuleError(f"{r.id}: yields to unknown or itself: {unknown or [r.id]}")
     return RulePack(rules=tuple(rules))
+
+
+# an alert yields when a more specific alert on its subject holds more than this share of its transactions
+YIELD_MIN_OVERLAP = 0.5
+
+
+def apply_precedence(alerts: list[Alert], pack: RulePack) -> list[Alert]:
+    """Drop alerts better explained by a more specific rule (``yields_to``)."""
+    by_rule_subject: dict[tuple[str, str], list[set[str]]] = {}
+    for a in alerts:
+        by_rule_subject.setdefault((a.rule_id, a.subject), []).append(set(a.tx_ids))
+    rules = {r.id: r for r in pack.rules}
+    kept = []
+    for a in alerts:
+        rule = rules.get(a.rule_id)
+        txs = set(a.tx_ids)
+        yielded = rule is not None and any(
+            len(txs & other) > YIELD_MIN_OVERLAP * len(txs)
+            for specific in rule.yields_to
+            for other in by_rule_subject.get((specific, a.subject), [])
+        )
+        if not yielded:
+            kept.append(a)
+    return kept
 
 
 def available_fields(con: duckdb.DuckDBPyConnection, fields: set[str]) -> set[str]:
@@ -335,11 +371,12 @@ def run_rule_pack(
     # check every override up front, also of rules the data will make us skip
     resolved = {r.id: r.resolve_parameters(overrides.get(r.id)) for r in rules}
     present = available_fields(con, {f for r in rules for f in r.requires})
-    alerts: list[Alert] = []
+    found: list[Alert] = []
     ran: list[str] = []
     skipped: list[SkippedRule] = []
     used_params: dict[str, dict[str, Any]] = {}
     suppressed = 0
+    derived_done: set[tuple[str, str]] = set()
     for rule in rules:
         missing = tuple(f for f in rule.requires if f not in present)
         if missing:
@@ -350,7 +387,11 @@ def run_rule_pack(
         if rule.derived:
             if rule.derived not in derive:
                 raise RuleError(f"{rule.id}: no derivation registered for {rule.derived!r}")
-            derive[rule.derived](con, params)
+            # rules sharing a derivation with the same parameters (bipartite, stack) build it once
+            done = (rule.derived, json.dumps(params, sort_keys=True, default=str))
+            if done not in derived_done:
+                derive[rule.derived](con, params)
+                derived_done.add(done)
         rows = con.execute(rule.query, {k: params[k] for k in rule.query_parameters}).fetchall()
         ran.append(rule.id)
         for subject, tx_ids, score, summary in rows:
@@ -368,10 +409,13 @@ def run_rule_pack(
                 exploitation=rule.exploitation,
                 typology=rule.typology,
             )
-            if _is_suppressed(alert, decisions):
-                suppressed += 1
-                continue
-            alerts.append(alert)
+            found.append(alert)
+    alerts: list[Alert] = []
+    for alert in apply_precedence(found, pack):
+        if _is_suppressed(alert, decisions):
+            suppressed += 1
+            continue
+        alerts.append(alert)
     alerts.sort(key=lambda a: (a.rule_id, -a.score, a.subject))
     return RuleRunReport(
         run_id=run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ"),

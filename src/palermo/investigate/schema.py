@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS account_label (
     account_key VARCHAR NOT NULL,
     label_group VARCHAR NOT NULL,
     typology VARCHAR NOT NULL,
-    role VARCHAR NOT NULL                -- hub | member
+    role VARCHAR NOT NULL                -- hub | member | source | intermediary | gatherer | originator | beneficiary
 );
 
 CREATE TABLE IF NOT EXISTS party (     -- people and companies from case records

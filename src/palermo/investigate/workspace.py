@@ -36,7 +36,12 @@ from palermo.investigate.ingest import (
     stage_csv,
     stage_records,
 )
-from palermo.investigate.network import NetworkReport, analyse_network, materialise_cycles
+from palermo.investigate.network import (
+    NetworkReport,
+    analyse_network,
+    materialise_cycles,
+    materialise_layers,
+)
 from palermo.investigate.normalise import (
     NormalisationError,
     normalise_address,
@@ -419,7 +424,7 @@ class Workspace:
         started = datetime.now(UTC).replace(tzinfo=None)
         report = run_rule_pack(
             self.con, self.rule_pack, overrides=overrides, decisions=self.decisions(),
-            derive={"cycles": materialise_cycles}, only=only,
+            derive={"cycles": materialise_cycles, "layers": materialise_layers}, only=only,
         )
         self.con.execute("BEGIN TRANSACTION")
         try:

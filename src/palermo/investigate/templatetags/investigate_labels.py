@@ -1,0 +1,29 @@
+"""Words, not codes, for the red-flag typologies shown on the investigation pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+TYPOLOGY_LABELS = {
+    "fan_in": _("Funnel account (fan-in)"),
+    "fan_out": _("Fan-out to new counterparties"),
+    "cycle": _("Round-tripping cycle"),
+    "scatter_gather": _("Scatter-gather"),
+    "gather_scatter": _("Gather-scatter hub"),
+    "bipartite": _("Bipartite set (many-to-many)"),
+    "stack": _("Stacked layers"),
+    "shared_identifier": _("Shared identifier"),
+}
+
+
+@register.filter
+def typology_label(code: object) -> str:
+    """The translated name of a typology; an unknown code as words."""
+    label = TYPOLOGY_LABELS.get(str(code or ""))
+    if label is not None:
+        return str(label)
+    text = str(code or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
