@@ -16,9 +16,13 @@ from ninja.files import UploadedFile
 
 from palermo.cases import vocabulary
 from palermo.core import audit
-from palermo.core.apiutil import ErrorOut, with_errors
+from palermo.core.apiutil import with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.policy import Perm, api_requires
+from palermo.jobs import services as job_services
+from palermo.jobs.api import JobOut
+from palermo.jobs.display import job_out
+from palermo.stats import jobs as stats_jobs
 from palermo.stats import services
 from palermo.stats.ctdc import write_ctdc_csv
 
@@ -133,20 +137,6 @@ class StatsImportPreviewOut(Schema):
     notes: list[str]
 
 
-class StatsImportOut(Schema):
-    ok: bool
-    created: list[str]
-    updated: list[str]
-    unchanged: int
-    notes: list[str]
-
-
-class StatsImportRefusedOut(ErrorOut):
-    """The standard error body, plus every refused row (absent when the request itself was malformed)."""
-
-    rows: list[StatsRowErrorOut] = []
-
-
 def _upload(file: UploadedFile) -> bytes:
     if file.size and file.size > services.MAX_UPLOAD_BYTES:
         raise HttpError(422, "The file is larger than 20 MB: split it and import each part.")
@@ -166,16 +156,17 @@ def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], f
             "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
 
 
-@router.post("/imports", response=with_errors({200: StatsImportOut, 422: StatsImportRefusedOut}),
-             summary="Import every row of the file or none")
+@router.post("/imports", response=with_errors({202: JobOut}),
+             summary="Import every row of the file or none, as a background job")
 @api_requires(Perm.IMPORT_DATA)
 def import_commit(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
-    result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                    kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
-    if not result.ok:
-        rows = _errors(result.errors)
-        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
-                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]} for r in rows],
-                            "rows": rows})
-    return Status(200, {"ok": True, "created": result.created, "updated": result.updated,
-                        "unchanged": len(result.unchanged), "notes": result.notes})
+    """Answers 202 with the job at once; follow ``url`` until ``status`` is ``done`` (``summary``:
+    cases created and updated) or ``failed`` (``report.errors``: every refused row; nothing imported)."""
+    path = job_services.save_upload([_upload(file)])  # the same checks as the preview
+    try:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.IMPORT, params={"kind": kind, "name": file.name or "upload.csv"},
+                                     inputs={"upload": path})
+    finally:
+        path.unlink(missing_ok=True)  # moved to the job unless starting it failed
+    return Status(202, job_out(job))

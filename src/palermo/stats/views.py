@@ -26,7 +26,9 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.jobs import services as job_services
 from palermo.stats import forms, selectors, services, uploads
+from palermo.stats import jobs as stats_jobs
 from palermo.stats.ctdc import write_ctdc_csv
 from palermo.stats.small_cells import DIMENSIONS
 
@@ -313,20 +315,22 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 @requires(Perm.IMPORT_DATA)
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Hand the checked file to a background job (the import can outlast any request) and show its progress."""
     pending = _pending(request)
     if pending is None:
         messages.info(request, _("No file is waiting to be imported: upload one."))
         return redirect("stats:import")
     held, path = pending
     try:
-        result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                        kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
-                                        request=request)
-    except services.NotAllowed:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.IMPORT, params={"kind": held["kind"], "name": held["name"]},
+                                     inputs={"upload": path})
+    except job_services.NotAllowed:
         return refused(request)
-    if result.ok:
-        _forget(request)
-    return render(request, "stats/import_done.html", {"result": result, "name": held["name"]})
+    # The file now belongs to the job (a second click finds nothing waiting: no double import).
+    request.session.pop(SESSION_KEY, None)
+    messages.info(request, _("The import is queued: this page shows its progress."))
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(Perm.IMPORT_DATA)

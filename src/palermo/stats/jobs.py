@@ -1,0 +1,50 @@
+"""The statistics context's background job: confirming an HTCDS or ODK/Kobo import.
+
+The job runs ``services.import_commit`` — the same all-or-nothing service the request
+ran before — for the user who confirmed, acting for the same organisation, on the file
+they checked. Its summary holds counts and case references; its report, the refused rows
+and notes, shown to that user as the request showed them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from palermo.core.policy import Perm
+from palermo.jobs import registry
+from palermo.jobs.services import JobOutcome, JobRun
+from palermo.stats import services
+
+IMPORT = "stats.import"
+REFUSED = gettext_noop("Nothing was imported: the case file refused the rows listed below. "
+                       "Correct them and import the file again.")
+
+
+def run_import(run: JobRun) -> JobOutcome:
+    kind = run.params["kind"]
+    data = run.input_path("upload").read_bytes()
+    try:
+        result = services.import_commit(actor=run.actor, organisation=run.organisation, kind=kind, data=data,
+                                        name=run.params.get("name", "upload"), progress=run.progress)
+    except services.NotAllowed as exc:
+        return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
+    summary = {"kind": kind, "created": result.created, "updated": result.updated,
+               "unchanged": len(result.unchanged), "refused_rows": len(result.errors)}
+    report = {"notes": result.notes,
+              "errors": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message}
+                         for e in result.errors]}
+    return JobOutcome(ok=result.ok, summary=summary, report=report, error="" if result.ok else REFUSED)
+
+
+def _back(job: Any) -> tuple[str, Any]:
+    return reverse("stats:import"), _("Import another file")
+
+
+def register() -> None:
+    registry.register(registry.JobKind(
+        name=IMPORT, label=_("Case import (HTCDS or KoboToolbox/ODK)"), perm=Perm.IMPORT_DATA,
+        handler=run_import, result_template="stats/job_import_result.html", back=_back))
