@@ -80,7 +80,7 @@ def run_rules(run: JobRun) -> JobOutcome:
 def _back(job: Any) -> tuple[str, Any] | None:
     if not job.subject_ref:
         return None
-    return reverse("investigate:detail", args=[job.subject_ref]), _("Back to the investigation")
+    return reverse("investigate:detail", args=[job.subject_ref]), job.subject_ref
 
 
 def register() -> None:

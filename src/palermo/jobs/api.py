@@ -41,7 +41,7 @@ class JobOut(Schema):
 @paginate(PalermoPagination)
 def job_list(request: HttpRequest) -> Any:
     jobs = selectors.jobs_for(request.user, request.organisation)  # type: ignore[arg-type, attr-defined]
-    return [display.job_out(j) for j in jobs[:500]]
+    return [display.job_out(j, with_report=False) for j in jobs[:500]]
 
 
 @router.get("/{job_id}", response=with_errors(JobOut), summary="One of my jobs: progress and result")

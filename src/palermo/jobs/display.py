@@ -43,13 +43,13 @@ def job_view(job: Job) -> JobView:
     )
 
 
-def job_out(job: Job) -> dict[str, Any]:
-    """The API's view of a job (``api.JobOut``)."""
+def job_out(job: Job, *, with_report: bool = True) -> dict[str, Any]:
+    """The API's view of a job (``api.JobOut``); lists leave the report out (it is read, audited, one by one)."""
     v = job_view(job)
     return {
         "id": job.pk, "kind": job.kind, "kind_label": v.kind_label, "status": job.status,
         "done": v.done, "total": v.total, "percent": v.percent, "error": v.error,
-        "subject": job.subject_ref, "summary": job.summary, "report": job.report,
+        "subject": job.subject_ref, "summary": job.summary, "report": job.report if with_report else {},
         "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
         "url": f"/api/v1/jobs/{job.pk}", "page": reverse("jobs:detail", args=[job.pk]),
     }
