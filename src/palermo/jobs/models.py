@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from palermo.jobs import progress
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = progress.QUEUED, _("queued")
-    RUNNING = progress.RUNNING, _("running")
-    DONE = progress.DONE, _("done")
-    FAILED = progress.FAILED, _("failed")
+    QUEUED = progress.QUEUED, pgettext_lazy("job status", "queued")
+    RUNNING = progress.RUNNING, pgettext_lazy("job status", "running")
+    DONE = progress.DONE, pgettext_lazy("job status", "done")
+    FAILED = progress.FAILED, pgettext_lazy("job status", "failed")
 
 
 class Job(models.Model):
