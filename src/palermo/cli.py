@@ -85,9 +85,10 @@ def demo(
     if serve:
         from django.core.management import call_command
 
-        from palermo.jobs.worker import start_thread
+        from palermo.jobs.worker import start_thread, uses_queue
 
-        start_thread()  # background jobs (imports, red-flag runs) with zero set-up: a worker thread
+        if uses_queue():
+            start_thread()  # background jobs (imports, red-flag runs) with zero set-up: a worker thread
         typer.echo(f"\nPalermo is running at http://{host}:{port}/  (Ctrl+C to stop)\n")
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
 

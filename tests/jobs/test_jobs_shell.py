@@ -267,3 +267,13 @@ def test_palermo_jobs_prune_deletes_old_finished_jobs(login_as):
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=31))
     assert "1 finished job(s) deleted" in runner.invoke(app, ["jobs", "prune", "--days", "30"]).output
     assert not Job.objects.exists()
+
+
+def test_prune_removes_uploads_a_dead_request_never_handed_to_a_job(tmp_path):
+    import os
+    import time
+
+    old, fresh = job_services.save_upload([b"a"]), job_services.save_upload([b"b"])
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    job_services.job_prune(older_than_days=30)
+    assert not old.exists() and fresh.exists()

@@ -163,9 +163,12 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     response = _upload(client, GOOD)
     assert response.status_code == 302 and response["Location"] == "/stats/import/preview/"
     assert "Zora" not in response["Location"]
-    preview = client.get("/stats/import/preview/").content.decode()
+    preview = client.get("/stats/import/preview/", follow=True).content.decode()
     assert "2 valid, 0 rejected" in preview and "open 2 new case(s)" in preview
     assert Case.objects.count() == 0  # nothing written before confirming
+    # The check is a background job, started once per upload: opening the page again shows the same job.
+    first = client.get("/stats/import/preview/")["Location"]
+    assert first.startswith("/jobs/") and client.get("/stats/import/preview/")["Location"] == first
     confirmed = client.post("/stats/import/confirm/")
     # The import runs as a background job (run at once by the tests' immediate backend): its page reports.
     assert confirmed.status_code == 302 and confirmed["Location"].startswith("/jobs/")
@@ -177,7 +180,7 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     assert identified.person.citizenship == ["AL", "IT"]
     # The same file again: no duplicates.
     _upload(client, GOOD)
-    assert "update 2 existing case(s)" in client.get("/stats/import/preview/").content.decode()
+    assert "update 2 existing case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert AuditEntry.objects.filter(object_type="stats_import", action="create").count() == 2
@@ -188,7 +191,7 @@ def test_malformed_file_lists_every_rejected_row_and_imports_nothing(login_as, d
 
     client = login_as("coordinator")
     _upload(client, BAD)
-    page = client.get("/stats/import/preview/").content.decode()
+    page = client.get("/stats/import/preview/", follow=True).content.decode()
     assert "0 valid, 3 rejected" in page
     for row, field in ((2, "prs_Gender"), (3, "prs_Citizenship"), (4, "cas_IncomingReferralDate")):
         assert re.search(rf"<tr><td>{row}</td><td>{field}</td>", page), (row, field)
@@ -220,11 +223,25 @@ def test_xlsx_and_kobo_uploads_go_through_the_same_preview(login_as, demo_world)
     write_htcds_xlsx([{"prs_FirstName": "Zora", "prs_Gender": "Feminine", "cas_IncomingReferralDate": "2025-03-02"}],
                      out)
     client.post("/stats/import/", {"kind": "htcds", "file": SimpleUploadedFile("cases.xlsx", out.getvalue())})
-    assert "1 valid, 0 rejected" in client.get("/stats/import/preview/").content.decode()
+    assert "1 valid, 0 rejected" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     kobo = b'[{"_uuid": "k-1", "prs_Gender": "Masculine", "prs_Citizenship": "UA"}]'
     client.post("/stats/import/", {"kind": "kobo", "file": SimpleUploadedFile("kobo.json", kobo)})
-    assert "open 1 new case(s)" in client.get("/stats/import/preview/").content.decode()
+    assert "open 1 new case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert set(Case.objects.values_list("source_ref", flat=True)) == {"IMPORT-HTCDS", "IMPORT-KOBO"}
+
+
+def test_confirming_the_check_of_another_file_imports_nothing(login_as, demo_world):
+    from palermo.cases.models import Case
+    from palermo.jobs.models import Job
+
+    client = login_as("coordinator")
+    _upload(client, GOOD)
+    client.get("/stats/import/preview/")
+    checked = Job.objects.get(kind="stats.import_preview").summary["upload"]
+    _upload(client, GOOD.replace("Zora", "Mila"))  # another tab: a second file replaces the first
+    response = client.post("/stats/import/confirm/", {"upload": checked})
+    assert response.status_code == 302 and response["Location"] == "/stats/import/preview/"
+    assert Case.objects.count() == 0 and not Job.objects.filter(kind="stats.import").exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -215,4 +216,13 @@ def job_prune(*, older_than_days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     old = Job.objects.filter(status__in=list(progress.FINISHED), finished_at__lt=cutoff)
     n, _ = old.delete()
+    # Uploads saved by a request that died before handing them to a job (a day is far longer
+    # than any request): they hold personal data for nobody.
+    stale = time.time() - 24 * 3600
+    for part in input_dir().glob("*.part"):
+        try:
+            if part.stat().st_mtime < stale:
+                part.unlink()
+        except OSError:  # taken by a job meanwhile
+            pass
     return n

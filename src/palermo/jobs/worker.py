@@ -13,9 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+def uses_queue() -> bool:
+    """True when jobs are queued for a worker (False: run immediately, inside the request)."""
+    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db.")
+
+
 def _require_database_queue() -> None:
-    backend = settings.TASKS["default"]["BACKEND"]
-    if not backend.startswith("django_tasks_db."):
+    if not uses_queue():
         raise ImproperlyConfigured(
             "Jobs run immediately in this configuration (PALERMO_JOBS_BACKEND=immediate): there is no queue for a "
             "worker. Unset PALERMO_JOBS_BACKEND to use the database queue.")

@@ -20,6 +20,7 @@ from palermo.jobs.services import JobOutcome, JobRun
 from palermo.stats import services
 
 IMPORT = "stats.import"
+PREVIEW = "stats.import_preview"
 REFUSED = gettext_noop("Nothing was imported: the case file refused the rows listed below. "
                        "Correct them and import the file again.")
 
@@ -40,6 +41,25 @@ def run_import(run: JobRun) -> JobOutcome:
     return JobOutcome(ok=result.ok, summary=summary, report=report, error="" if result.ok else REFUSED)
 
 
+def run_preview(run: JobRun) -> JobOutcome:
+    """Check the file and rehearse the import (rolled back): what confirming would do, row by row."""
+    kind = run.params["kind"]
+    data = run.input_path("upload").read_bytes()
+    try:
+        plan = services.import_preview(actor=run.actor, organisation=run.organisation, kind=kind, data=data,
+                                       name=run.params.get("name", "upload"), progress=run.progress)
+    except services.NotAllowed as exc:
+        return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
+    summary = {"kind": kind, "ok": plan.ok, "rows_read": plan.preview.rows_read,
+               "valid": len(plan.preview.records), "rejected": len(plan.preview.rejected_rows),
+               "creates": plan.creates, "updates": plan.updates, "upload": run.params.get("upload", "")}
+    report = {"notes": plan.notes,
+              "errors": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message}
+                         for e in plan.errors]}
+    # The check itself succeeded even when rows are refused: the page lists them and offers no confirmation.
+    return JobOutcome(ok=True, summary=summary, report=report)
+
+
 def _back(job: Any) -> tuple[str, Any]:
     return reverse("stats:import"), _("Import another file")
 
@@ -48,3 +68,6 @@ def register() -> None:
     registry.register(registry.JobKind(
         name=IMPORT, label=_("Case import (HTCDS or KoboToolbox/ODK)"), perm=Perm.IMPORT_DATA,
         handler=run_import, result_template="stats/job_import_result.html", back=_back))
+    registry.register(registry.JobKind(
+        name=PREVIEW, label=_("Check the import"), perm=Perm.IMPORT_DATA,
+        handler=run_preview, result_template="stats/job_preview_result.html", back=_back))

@@ -191,7 +191,7 @@ def _unstored_note(preview: ImportPreview) -> list[str]:
 
 
 def import_preview(*, actor: User, organisation: Organisation | None, kind: ImportKind, data: bytes,
-                   name: str, request: Any = None) -> ImportPlan:
+                   name: str, request: Any = None, progress: Progress | None = None) -> ImportPlan:
     """Validate the file, then rehearse the import in a transaction that is always rolled back.
 
     The rehearsal runs every record through the case services, so a row the
@@ -203,7 +203,8 @@ def import_preview(*, actor: User, organisation: Organisation | None, kind: Impo
     preview = _validate(kind, data, name)
     plan = ImportPlan(kind, preview, notes=list(preview.notes))
     if preview.ok:
-        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True)  # type: ignore[arg-type]
+        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True,  # type: ignore[arg-type]
+                         progress=progress)
         if rehearsal.errors:
             plan.preview = replace(preview, errors=tuple(rehearsal.errors))
         else:

@@ -26,6 +26,7 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.jobs import selectors as selectors_jobs
 from palermo.jobs import services as job_services
 from palermo.stats import forms, selectors, services, uploads
 from palermo.stats import jobs as stats_jobs
@@ -298,18 +299,29 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest) -> HttpResponse:
+    """The check of the held file runs as a background job (it rehearses the whole import, as long as
+    the import itself): start it once per upload, then show its page, which offers the confirmation."""
     pending = _pending(request)
     if pending is None:
         messages.info(request, _("No file is waiting to be imported: upload one."))
         return redirect("stats:import")
     held, path = pending
+    job_id = held.get("preview_job")
+    if job_id and selectors_jobs.jobs_for(request.user, request.organisation).filter(pk=job_id).exists():  # type: ignore[arg-type, attr-defined]
+        return redirect("jobs:detail", job_id=job_id)
+    # The job reads a copy: the held file waits for the confirmation.
+    copy = job_services.save_upload([path.read_bytes()])
     try:
-        plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                       kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
-                                       request=request)
-    except services.NotAllowed:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.PREVIEW,
+                                     params={"kind": held["kind"], "name": held["name"], "upload": held["token"]},
+                                     inputs={"upload": copy})
+    except job_services.NotAllowed:
         return refused(request)
-    return render(request, "stats/import_preview.html", {"plan": plan, "name": held["name"], "kind": held["kind"]})
+    finally:
+        copy.unlink(missing_ok=True)
+    request.session[SESSION_KEY] = {**held, "preview_job": job.pk}
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(Perm.IMPORT_DATA)
@@ -321,6 +333,10 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("No file is waiting to be imported: upload one."))
         return redirect("stats:import")
     held, path = pending
+    checked = request.POST.get("upload")
+    if checked and checked != held["token"]:  # confirmed from the check of another file (another tab)
+        messages.error(request, _("The file waiting to be imported is not the one you checked: check it first."))
+        return redirect("stats:import_preview")
     try:
         job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                                      kind=stats_jobs.IMPORT, params={"kind": held["kind"], "name": held["name"]},
