@@ -64,8 +64,9 @@ def test_import_over_the_api_is_all_or_nothing(call, demo_world, client, api_tok
 
     bad = SimpleUploadedFile("bad.csv", b"prs_Gender,prs_Citizenship\nFemale,MD\nFeminine,ZZ\n")
     preview = call("post", "/imports/preview", "coordinator", data={"kind": "htcds", "file": bad})
-    assert preview.status_code == 200 and not preview.json()["ok"]
-    assert [e["row"] for e in preview.json()["errors"]] == [2, 3]
+    assert preview.status_code == 202 and preview.json()["status"] == "done"  # the check ran
+    assert not preview.json()["summary"]["ok"] and preview.json()["summary"]["rejected"] == 2
+    assert [e["row"] for e in preview.json()["report"]["errors"]] == [2, 3]
     bad.seek(0)
     # A background job: 202 at once; the tests' immediate backend has run it by the time it answers.
     refused = call("post", "/imports", "coordinator", data={"kind": "htcds", "file": bad})

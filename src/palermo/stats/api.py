@@ -2,7 +2,7 @@
 
 Same services and permissions as the pages. Imports take the file in a
 multipart body; ``/imports/preview`` validates only, ``/imports`` imports every
-row or none. (No `from __future__ import annotations`: django-ninja reads the
+row or none; both are background jobs (202 with the job, followed at ``/api/v1/jobs/{id}``). (No `from __future__ import annotations`: django-ninja reads the
 annotations at runtime.)
 """
 
@@ -120,40 +120,27 @@ def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpRespo
     return response
 
 
-class StatsRowErrorOut(Schema):
-    row: int
-    field: str
-    value: str
-    message: str
-
-
-class StatsImportPreviewOut(Schema):
-    ok: bool
-    rows_read: int
-    valid: int
-    creates: int
-    updates: int
-    errors: list[StatsRowErrorOut]
-    notes: list[str]
-
-
 def _upload(file: UploadedFile) -> bytes:
     if file.size and file.size > services.MAX_UPLOAD_BYTES:
         raise HttpError(422, "The file is larger than 20 MB: split it and import each part.")
     return file.read()
 
 
-def _errors(errors: Any) -> list[dict[str, Any]]:
-    return [{"row": e.row, "field": e.field, "value": e.value, "message": e.message} for e in errors]
-
-
-@router.post("/imports/preview", response=with_errors(StatsImportPreviewOut), summary="Validate an import; nothing is written")
+@router.post("/imports/preview", response=with_errors({202: JobOut}),
+             summary="Check an import, as a background job; nothing is written")
 @api_requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
-    plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                   kind=kind, data=_upload(file), name=file.name or "upload.csv", request=request)
-    return {"ok": plan.ok, "rows_read": plan.preview.rows_read, "valid": len(plan.preview.records),
-            "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
+    """Answers 202 with the job (the check rehearses the whole import, as long as the import); when
+    ``done``, ``summary`` holds ``ok``, ``rows_read``, ``valid``, ``rejected``, ``creates``, ``updates``
+    and ``report.errors`` every rejected row."""
+    path = job_services.save_upload([_upload(file)])
+    try:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.PREVIEW, params={"kind": kind, "name": file.name or "upload.csv"},
+                                     inputs={"upload": path})
+    finally:
+        path.unlink(missing_ok=True)  # moved to the job unless starting it failed
+    return Status(202, job_out(job))
 
 
 @router.post("/imports", response=with_errors({202: JobOut}),
