@@ -208,6 +208,7 @@ def test_a_running_job_shows_live_progress_and_polls(login_as, persona):
 # --- the database queue and the worker ------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_with_the_database_queue_the_request_only_enqueues_and_the_worker_imports(login_as):
     from palermo.jobs import worker
@@ -225,6 +226,7 @@ def test_with_the_database_queue_the_request_only_enqueues_and_the_worker_import
     assert _cases() == 3
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_a_user_who_lost_the_right_before_the_job_ran_gets_nothing_done(login_as, persona):
     from palermo.jobs import worker
@@ -236,6 +238,7 @@ def test_a_user_who_lost_the_right_before_the_job_ran_gets_nothing_done(login_as
     assert job.status == "failed" and job.error == job_services.NO_LONGER_ALLOWED and _cases() == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_palermo_worker_batch_runs_the_queue(login_as):
     from palermo.cli import app
