@@ -124,7 +124,8 @@ def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
-        assert _wait(f"http://127.0.0.1:{port}/healthz") == b"ok"
+        # A fresh database: `serve` applies every migration first (the job queue's own among them).
+        assert _wait(f"http://127.0.0.1:{port}/healthz", seconds=90) == b"ok"
         css = _wait(f"http://127.0.0.1:{port}/static/palermo/palermo.css")
         assert b"WCAG" in css
         login = _wait(f"http://127.0.0.1:{port}/accounts/login/")
