@@ -17,8 +17,15 @@ def _running_job():
     from palermo.jobs.models import Job
 
     user = User.objects.get(username="coordinator")
-    return Job.objects.create(kind="stats.import", actor=user, organisation=user.organisations()[0],
-                              status="running", total=0, created_at=timezone.now(), started_at=timezone.now())
+    return Job.objects.create(
+        kind="stats.import",
+        actor=user,
+        organisation=user.organisations()[0],
+        status="running",
+        total=0,
+        created_at=timezone.now(),
+        started_at=timezone.now(),
+    )
 
 
 def test_a_running_job_page_follows_the_job_to_its_result_at_phone_width(page, demo_users):
@@ -28,14 +35,23 @@ def test_a_running_job_page_follows_the_job_to_its_result_at_phone_width(page, d
     sign_in(page, "coordinator")
     job = _running_job()
     page.goto(f"/jobs/{job.pk}/")
-    expect(page.get_by_role("heading", name="Case import (HTCDS or KoboToolbox/ODK)")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Case import (HTCDS or KoboToolbox/ODK)")
+    ).to_be_visible()
     expect(page.get_by_text("Working…")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # The worker finishes: the page polls, sees it, and reloads itself to show the result.
-    Job.objects.filter(pk=job.pk).update(status="done", done=2, total=2, finished_at=job.started_at,
-                                         summary={"kind": "htcds", "created": [], "updated": [], "unchanged": 2,
-                                                  "refused_rows": 0}, report={"notes": [], "errors": []})
-    expect(page.get_by_text("0 case(s) opened, 0 updated, 2 unchanged.")).to_be_visible(timeout=10_000)
+    Job.objects.filter(pk=job.pk).update(
+        status="done",
+        done=2,
+        total=2,
+        finished_at=job.started_at,
+        summary={"kind": "htcds", "created": [], "updated": [], "unchanged": 2, "refused_rows": 0},
+        report={"notes": [], "errors": []},
+    )
+    expect(page.get_by_text("0 case(s) opened, 0 updated, 2 unchanged.")).to_be_visible(
+        timeout=10_000
+    )
 
     page.get_by_role("link", name="Jobs").first.click()
     expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from palermo.jobs import progress
 from palermo.jobs.progress import Progress, can_move, progress_steps
 
-ints = st.integers(min_value=-10**9, max_value=10**9)
+ints = st.integers(min_value=-(10**9), max_value=10**9)
 
 
 @given(ints, ints)

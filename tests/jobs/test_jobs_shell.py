@@ -32,7 +32,9 @@ def _var_in_tmp(settings, tmp_path):
 
 
 def _confirm_import(client, text: str = GOOD):
-    client.post("/stats/import/", {"kind": "htcds", "file": SimpleUploadedFile("cases.csv", text.encode())})
+    client.post(
+        "/stats/import/", {"kind": "htcds", "file": SimpleUploadedFile("cases.csv", text.encode())}
+    )
     return client.post("/stats/import/confirm/")
 
 
@@ -56,12 +58,20 @@ def test_an_import_job_reports_its_result_and_audits_start_and_finish(login_as, 
     assert resp.status_code == 302 and resp["Location"] == f"/jobs/{job.pk}/"
     assert job.status == "done" and job.kind == "stats.import" and (job.done, job.total) == (3, 3)
     assert len(job.summary["created"]) == 3 and _cases() == 3
-    assert job.params == {} and not list((tmp_path / "jobs").glob("*"))  # inputs deleted, parameters emptied
+    assert job.params == {} and not list(
+        (tmp_path / "jobs").glob("*")
+    )  # inputs deleted, parameters emptied
     page = client.get(resp["Location"]).content.decode()
     assert "3 case(s) opened" in page and job.summary["created"][0] in page
-    trail = list(AuditEntry.objects.filter(object_type="job", object_ref=str(job.pk)).order_by("seq"))
-    assert [(e.action, e.outcome) for e in trail] == [("create", "ok"), ("update", "ok"), ("update", "ok"),
-                                                      ("read", "ok")]
+    trail = list(
+        AuditEntry.objects.filter(object_type="job", object_ref=str(job.pk)).order_by("seq")
+    )
+    assert [(e.action, e.outcome) for e in trail] == [
+        ("create", "ok"),
+        ("update", "ok"),
+        ("update", "ok"),
+        ("read", "ok"),
+    ]
     assert trail[2].details["summary"]["created"] == job.summary["created"]
     # No personal data in the summary or the audit trail: the names of the file stay out.
     for text in (str(job.summary), *(str(e.details) for e in trail)):
@@ -81,7 +91,9 @@ def test_the_jobs_list_shows_my_jobs_with_their_status(login_as):
 # --- failure paths ------------------------------------------------------------------------------------------
 
 
-def test_a_job_that_raises_fails_with_a_message_and_imports_nothing(login_as, monkeypatch, caplog, tmp_path):
+def test_a_job_that_raises_fails_with_a_message_and_imports_nothing(
+    login_as, monkeypatch, caplog, tmp_path
+):
     from palermo.cases import services as case_services
 
     real_open = case_services.case_open
@@ -89,7 +101,9 @@ def test_a_job_that_raises_fails_with_a_message_and_imports_nothing(login_as, mo
 
     def open_then_break(**kwargs):
         if opened:
-            raise RuntimeError("disk on fire while writing Ilir Sample")  # the message quotes personal data
+            raise RuntimeError(
+                "disk on fire while writing Ilir Sample"
+            )  # the message quotes personal data
         opened.append(1)
         return real_open(**kwargs)
 
@@ -103,8 +117,12 @@ def test_a_job_that_raises_fails_with_a_message_and_imports_nothing(login_as, mo
     assert not list((tmp_path / "jobs").glob("*"))
     page = client.get(resp["Location"]).content.decode()
     assert "stopped on an unexpected error" in page and "disk on fire" not in page
-    assert "RuntimeError" in caplog.text and "Ilir" not in caplog.text  # type only: no data in the log
-    finish = AuditEntry.objects.filter(object_type="job", object_ref=str(job.pk), outcome="failed").get()
+    assert (
+        "RuntimeError" in caplog.text and "Ilir" not in caplog.text
+    )  # type only: no data in the log
+    finish = AuditEntry.objects.filter(
+        object_type="job", object_ref=str(job.pk), outcome="failed"
+    ).get()
     assert finish.details["summary"] == {"exception": "RuntimeError"}
 
 
@@ -135,11 +153,17 @@ def test_nobody_else_sees_my_job(login_as, client, persona, api_token):
     org = persona("coordinator").organisations()[0]
     colleague = User.objects.create_user(username="colleague", password="x" * 16)
     Membership.objects.create(user=colleague, organisation=org, role=Role.COORDINATOR)
-    for other in ("police", "analyst"):  # another organisation; a colleague without the import right
+    for other in (
+        "police",
+        "analyst",
+    ):  # another organisation; a colleague without the import right
         login_as(other)
         assert client.get(f"/jobs/{job.pk}/").status_code == 404
-        assert str(job.pk) not in client.get("/jobs/").content.decode().split("<main", 1)[1].split("</main>")[0] \
+        assert (
+            str(job.pk)
+            not in client.get("/jobs/").content.decode().split("<main", 1)[1].split("</main>")[0]
             or f"/jobs/{job.pk}/" not in client.get("/jobs/").content.decode()
+        )
         resp = client.get(f"/api/v1/jobs/{job.pk}", **_h(api_token(other)))
         assert resp.status_code == 404 and resp.json() == {"detail": "Not found.", "errors": []}
         assert client.get("/api/v1/jobs", **_h(api_token(other))).json()["count"] == 0
@@ -155,7 +179,9 @@ def test_a_job_is_not_seen_when_acting_for_another_organisation(login_as, person
     _confirm_import(client)
     job = Job.objects.get()
     other = Organisation.objects.exclude(pk=job.organisation_id).first()
-    Membership.objects.create(user=persona("coordinator"), organisation=other, role=Role.COORDINATOR)
+    Membership.objects.create(
+        user=persona("coordinator"), organisation=other, role=Role.COORDINATOR
+    )
     client.post("/organisation/switch/", {"organisation": other.pk})
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
 
@@ -163,8 +189,12 @@ def test_a_job_is_not_seen_when_acting_for_another_organisation(login_as, person
 def test_starting_a_job_needs_its_permission(persona):
     analyst = persona("analyst")
     with pytest.raises(job_services.NotAllowed):
-        job_services.job_start(actor=analyst, organisation=analyst.organisations()[0], kind="stats.import",
-                               params={"kind": "htcds", "name": "x.csv"})
+        job_services.job_start(
+            actor=analyst,
+            organisation=analyst.organisations()[0],
+            kind="stats.import",
+            params={"kind": "htcds", "name": "x.csv"},
+        )
     assert not Job.objects.exists()
 
 
@@ -177,10 +207,18 @@ def test_api_lists_and_reads_my_jobs(login_as, client, api_token):
     listed = client.get("/api/v1/jobs", **_h(token)).json()
     assert listed["count"] == 1
     item = listed["items"][0]
-    assert item["status"] == "done" and item["report"] == {}  # reports only on the job itself (audited)
+    assert (
+        item["status"] == "done" and item["report"] == {}
+    )  # reports only on the job itself (audited)
     one = client.get(item["url"], **_h(token)).json()
-    assert one["percent"] == 100 and len(one["summary"]["created"]) == 3 and one["page"] == f"/jobs/{one['id']}/"
-    assert AuditEntry.objects.filter(object_type="job", action="read", object_ref=str(one["id"])).exists()
+    assert (
+        one["percent"] == 100
+        and len(one["summary"]["created"]) == 3
+        and one["page"] == f"/jobs/{one['id']}/"
+    )
+    assert AuditEntry.objects.filter(
+        object_type="job", action="read", object_ref=str(one["id"])
+    ).exists()
 
 
 # --- progress while running ---------------------------------------------------------------------------------
@@ -190,8 +228,14 @@ def test_a_running_job_shows_live_progress_and_polls(login_as, persona):
     from django.utils import timezone
 
     coordinator = persona("coordinator")
-    job = Job.objects.create(kind="stats.import", actor=coordinator, organisation=coordinator.organisations()[0],
-                             status="running", created_at=timezone.now(), started_at=timezone.now())
+    job = Job.objects.create(
+        kind="stats.import",
+        actor=coordinator,
+        organisation=coordinator.organisations()[0],
+        status="running",
+        created_at=timezone.now(),
+        started_at=timezone.now(),
+    )
     run = job_services.JobRun(job=job, actor=coordinator, organisation=job.organisation, params={})
     run.progress(40, 160)
     client = login_as("coordinator")
@@ -202,13 +246,17 @@ def test_a_running_job_shows_live_progress_and_polls(login_as, persona):
     assert fragment.startswith('<div class="job-status"') and "40 of 160" in fragment
     Job.objects.filter(pk=job.pk).update(status="done")
     done = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
-    assert done.status_code == 204 and done["HX-Refresh"] == "true"  # finished: reload the whole page
+    assert (
+        done.status_code == 204 and done["HX-Refresh"] == "true"
+    )  # finished: reload the whole page
 
 
 # --- the database queue and the worker ------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
+@pytest.mark.django_db(
+    transaction=True
+)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_with_the_database_queue_the_request_only_enqueues_and_the_worker_imports(login_as):
     from palermo.jobs import worker
@@ -226,7 +274,9 @@ def test_with_the_database_queue_the_request_only_enqueues_and_the_worker_import
     assert _cases() == 3
 
 
-@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
+@pytest.mark.django_db(
+    transaction=True
+)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_a_user_who_lost_the_right_before_the_job_ran_gets_nothing_done(login_as, persona):
     from palermo.jobs import worker
@@ -238,7 +288,9 @@ def test_a_user_who_lost_the_right_before_the_job_ran_gets_nothing_done(login_as
     assert job.status == "failed" and job.error == job_services.NO_LONGER_ALLOWED and _cases() == 0
 
 
-@pytest.mark.django_db(transaction=True)  # the worker commits and checks its connection, as in production
+@pytest.mark.django_db(
+    transaction=True
+)  # the worker commits and checks its connection, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_palermo_worker_batch_runs_the_queue(login_as):
     from palermo.cli import app
@@ -266,9 +318,13 @@ def test_palermo_jobs_prune_deletes_old_finished_jobs(login_as):
     _confirm_import(login_as("coordinator"))
     job = Job.objects.get()
     runner = CliRunner()
-    assert "0 finished job(s) deleted" in runner.invoke(app, ["jobs", "prune", "--days", "30"]).output
+    assert (
+        "0 finished job(s) deleted" in runner.invoke(app, ["jobs", "prune", "--days", "30"]).output
+    )
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=31))
-    assert "1 finished job(s) deleted" in runner.invoke(app, ["jobs", "prune", "--days", "30"]).output
+    assert (
+        "1 finished job(s) deleted" in runner.invoke(app, ["jobs", "prune", "--days", "30"]).output
+    )
     assert not Job.objects.exists()
 
 

@@ -48,33 +48,59 @@ def run_statement_import(run: JobRun) -> JobOutcome:
     try:
         with run.input_path("statement").open("rb") as fh:
             report = services.statement_import(
-                actor=run.actor, organisation=run.organisation, investigation=inv, upload=fh,
-                file_name=p.get("file_name", "statement"), kind=p["kind"], profile=p.get("profile", ""),
-                account=p.get("account", ""), account_name=p.get("account_name", ""))
+                actor=run.actor,
+                organisation=run.organisation,
+                investigation=inv,
+                upload=fh,
+                file_name=p.get("file_name", "statement"),
+                kind=p["kind"],
+                profile=p.get("profile", ""),
+                account=p.get("account", ""),
+                account_name=p.get("account_name", ""),
+            )
     except Exception as exc:
         message = _refusal(exc)
         if message is None:
             raise
         return JobOutcome(ok=False, error=message, summary={"investigation": inv.reference})
-    summary = {"investigation": inv.reference, "rows_read": report.rows_read, "rows_inserted": report.rows_inserted,
-               "rows_duplicate": report.rows_duplicate, "already_imported": report.already_imported,
-               "error_count": report.error_count}
-    return JobOutcome(ok=report.ok, summary=summary, report=report.as_dict(), error="" if report.ok else REJECTED)
+    summary = {
+        "investigation": inv.reference,
+        "rows_read": report.rows_read,
+        "rows_inserted": report.rows_inserted,
+        "rows_duplicate": report.rows_duplicate,
+        "already_imported": report.already_imported,
+        "error_count": report.error_count,
+    }
+    return JobOutcome(
+        ok=report.ok, summary=summary, report=report.as_dict(), error="" if report.ok else REJECTED
+    )
 
 
 def run_rules(run: JobRun) -> JobOutcome:
     inv = _investigation(run)
     try:
-        report = services.rules_run(actor=run.actor, organisation=run.organisation, investigation=inv)
+        report = services.rules_run(
+            actor=run.actor, organisation=run.organisation, investigation=inv
+        )
     except Exception as exc:
         message = _refusal(exc)
         if message is None:
             raise
         return JobOutcome(ok=False, error=message, summary={"investigation": inv.reference})
-    return JobOutcome(ok=True, summary={
-        "investigation": inv.reference, "run_id": report.run_id, "ran": list(report.ran),
-        "skipped": [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in report.skipped],
-        "suppressed": report.suppressed, "alerts": len(report.alerts)})
+    return JobOutcome(
+        ok=True,
+        summary={
+            "investigation": inv.reference,
+            "run_id": report.run_id,
+            "ran": list(report.ran),
+            "skipped": [
+                {"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)}
+                for s in report.skipped
+            ],
+            "suppressed": report.suppressed,
+            "alerts": len(report.alerts),
+        },
+    )
 
 
 def _back(job: Any) -> tuple[str, Any] | None:
@@ -84,9 +110,23 @@ def _back(job: Any) -> tuple[str, Any] | None:
 
 
 def register() -> None:
-    registry.register(registry.JobKind(
-        name=STATEMENT_IMPORT, label=_("Bank statement import"), perm=Perm.INVESTIGATE,
-        handler=run_statement_import, result_template="investigate/job_statement_result.html", back=_back))
-    registry.register(registry.JobKind(
-        name=RULES_RUN, label=_("Red-flag run"), perm=Perm.INVESTIGATE,
-        handler=run_rules, result_template="investigate/job_rules_result.html", back=_back))
+    registry.register(
+        registry.JobKind(
+            name=STATEMENT_IMPORT,
+            label=_("Bank statement import"),
+            perm=Perm.INVESTIGATE,
+            handler=run_statement_import,
+            result_template="investigate/job_statement_result.html",
+            back=_back,
+        )
+    )
+    registry.register(
+        registry.JobKind(
+            name=RULES_RUN,
+            label=_("Red-flag run"),
+            perm=Perm.INVESTIGATE,
+            handler=run_rules,
+            result_template="investigate/job_rules_result.html",
+            back=_back,
+        )
+    )

@@ -27,8 +27,12 @@ class JobOut(Schema):
     percent: int | None
     error: str = Field(description="why the job failed, for the user; empty otherwise")
     subject: str = Field(description="the pseudonymous reference the job worked on, if any")
-    summary: dict[str, Any] = Field(description="counts and pseudonymous references (no personal data)")
-    report: dict[str, Any] = Field(description="details for the user who started it, e.g. rejected rows")
+    summary: dict[str, Any] = Field(
+        description="counts and pseudonymous references (no personal data)"
+    )
+    report: dict[str, Any] = Field(
+        description="details for the user who started it, e.g. rejected rows"
+    )
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
@@ -44,13 +48,20 @@ def job_list(request: HttpRequest) -> Any:
     return [display.job_out(j, with_report=False) for j in jobs[:500]]
 
 
-@router.get("/{job_id}", response=with_errors(JobOut), summary="One of my jobs: progress and result")
+@router.get(
+    "/{job_id}", response=with_errors(JobOut), summary="One of my jobs: progress and result"
+)
 @api_requires(None)
 def job_detail(request: HttpRequest, job_id: int) -> Any:
     from palermo.core import audit
 
     job = selectors.access_job(request.user, request.organisation, job_id)  # type: ignore[arg-type, attr-defined]
     if job.finished:
-        audit.record_request(request, action="read", object_type="job", object_ref=str(job.pk),
-                             details={"kind": job.kind, "status": job.status})
+        audit.record_request(
+            request,
+            action="read",
+            object_type="job",
+            object_ref=str(job.pk),
+            details={"kind": job.kind, "status": job.status},
+        )
     return display.job_out(job)

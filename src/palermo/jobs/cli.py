@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Background jobs: imports and red-flag runs started from the web or the API.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Background jobs: imports and red-flag runs started from the web or the API.",
+    no_args_is_help=True,
+)
 
 
 @app.command("prune")
-def prune(days: int = typer.Option(None, min=1, help="Keep finished jobs this many days "
-                                                      "(default: PALERMO_JOBS_RETENTION_DAYS, 30).")) -> None:
+def prune(
+    days: int = typer.Option(
+        None,
+        min=1,
+        help="Keep finished jobs this many days (default: PALERMO_JOBS_RETENTION_DAYS, 30).",
+    ),
+) -> None:
     """Delete finished jobs older than the retention period, with their reports (daily cron)."""
     from palermo.cli import _setup
 

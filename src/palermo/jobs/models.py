@@ -31,7 +31,9 @@ class JobStatus(models.TextChoices):
 class Job(models.Model):
     kind = models.CharField(max_length=40)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
     # The pseudonymous object the job works on (an investigation reference), for links: never personal data.
     subject_ref = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -40,7 +42,9 @@ class Job(models.Model):
     params = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=500, blank=True)  # for the user, in English: translated when shown
+    error = models.CharField(
+        max_length=500, blank=True
+    )  # for the user, in English: translated when shown
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
@@ -48,7 +52,9 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["actor", "organisation", "-created_at"], name="jobs_mine_idx")]
+        indexes = [
+            models.Index(fields=["actor", "organisation", "-created_at"], name="jobs_mine_idx")
+        ]
 
     def __str__(self) -> str:
         return f"job {self.pk} ({self.kind}, {self.status})"

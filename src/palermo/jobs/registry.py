@@ -24,7 +24,9 @@ class JobKind:
     perm: str  # needed to start the job and, later, to see it
     handler: Callable[[JobRun], JobOutcome]
     result_template: str  # rendered on the job's page with ``job``, ``summary`` and ``report``
-    back: Callable[[Job], tuple[str, Any] | None] = field(default=lambda job: None)  # (url, label) to go back to
+    back: Callable[[Job], tuple[str, Any] | None] = field(
+        default=lambda job: None
+    )  # (url, label) to go back to
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -27,7 +27,9 @@ def jobs_for(actor: User, organisation: Organisation | None) -> QuerySet[Job]:
     """The jobs the actor started for the organisation they act for, newest first."""
     if organisation is None or not getattr(actor, "is_authenticated", False):
         return Job.objects.none()
-    return Job.objects.filter(actor=actor, organisation=organisation, kind__in=_visible_kinds(actor, organisation))
+    return Job.objects.filter(
+        actor=actor, organisation=organisation, kind__in=_visible_kinds(actor, organisation)
+    )
 
 
 def access_job(actor: User, organisation: Organisation | None, job_id: Any) -> Job:

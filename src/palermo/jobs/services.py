@@ -40,9 +40,13 @@ from palermo.jobs.models import Job, JobStatus
 logger = logging.getLogger("palermo.jobs")
 
 # Stored in English and translated when shown (the strings are in the catalogue).
-UNEXPECTED = gettext_noop("The job stopped on an unexpected error and nothing of it was kept. "
-                          "Try again; if it happens again, tell your administrator.")
-NO_LONGER_ALLOWED = gettext_noop("You no longer have the permission this job needs, so it was not run.")
+UNEXPECTED = gettext_noop(
+    "The job stopped on an unexpected error and nothing of it was kept. "
+    "Try again; if it happens again, tell your administrator."
+)
+NO_LONGER_ALLOWED = gettext_noop(
+    "You no longer have the permission this job needs, so it was not run."
+)
 UNKNOWN_KIND = gettext_noop("This kind of job is no longer known to Palermo, so it was not run.")
 
 PROGRESS_CACHE = "jobs"
@@ -125,8 +129,15 @@ def _remove_inputs(params: Mapping[str, Any]) -> None:
             (input_dir() / f"{token}.input").unlink(missing_ok=True)
 
 
-def job_start(*, actor: User, organisation: Organisation | None, kind: str, params: dict[str, Any] | None = None,
-              inputs: Mapping[str, Path] | None = None, subject_ref: str = "") -> Job:
+def job_start(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    inputs: Mapping[str, Path] | None = None,
+    subject_ref: str = "",
+) -> Job:
     """Record and enqueue a job; the files in ``inputs`` now belong to it (moved, deleted when it ends)."""
     found = registry.get(kind)
     if found is None:
@@ -138,11 +149,23 @@ def job_start(*, actor: User, organisation: Organisation | None, kind: str, para
 
     try:
         with transaction.atomic():
-            job = Job.objects.create(kind=kind, actor=actor, organisation=organisation, subject_ref=subject_ref[:80],
-                                     params={**(params or {}), "inputs": taken}, created_at=timezone.now())
-            audit.record(action="create", actor=actor, organisation=organisation, object_type="job",
-                         object_ref=str(job.pk), purpose="background job",
-                         details={"kind": kind, "subject": job.subject_ref})
+            job = Job.objects.create(
+                kind=kind,
+                actor=actor,
+                organisation=organisation,
+                subject_ref=subject_ref[:80],
+                params={**(params or {}), "inputs": taken},
+                created_at=timezone.now(),
+            )
+            audit.record(
+                action="create",
+                actor=actor,
+                organisation=organisation,
+                object_type="job",
+                object_ref=str(job.pk),
+                purpose="background job",
+                details={"kind": kind, "subject": job.subject_ref},
+            )
             # Enqueued in the same transaction: the worker never sees a task whose job is missing
             # (the database backend's task row commits with it). The immediate backend (tests) runs it here.
             result = run_job.enqueue(job.pk)
@@ -157,12 +180,20 @@ def job_start(*, actor: User, organisation: Organisation | None, kind: str, para
 def _claim(job_id: int) -> Job | None:
     with transaction.atomic():
         claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=timezone.now())
+            status=JobStatus.RUNNING, started_at=timezone.now()
+        )
         if not claimed:  # run already (a task delivered twice), or failed by an operator
             return None
         job = Job.objects.select_related("actor", "organisation").get(pk=job_id)
-        audit.record(action="update", actor=job.actor, organisation=job.organisation, object_type="job",
-                     object_ref=str(job.pk), purpose="background job", details={"kind": job.kind, "status": "running"})
+        audit.record(
+            action="update",
+            actor=job.actor,
+            organisation=job.organisation,
+            object_type="job",
+            object_ref=str(job.pk),
+            purpose="background job",
+            details={"kind": job.kind, "status": "running"},
+        )
     return job
 
 
@@ -174,11 +205,25 @@ def _finish(job: Job, outcome: JobOutcome) -> Job:
     done, total = (last.total, last.total) if outcome.ok and last.total else (last.done, last.total)
     with transaction.atomic():
         Job.objects.filter(pk=job.pk).update(
-            status=status, done=done, total=total, summary=outcome.summary, report=outcome.report,
-            error=outcome.error[:500], params={}, finished_at=timezone.now())
-        audit.record(action="update", actor=job.actor, organisation=job.organisation, object_type="job",
-                     object_ref=str(job.pk), purpose="background job", outcome="ok" if outcome.ok else "failed",
-                     details={"kind": job.kind, "status": str(status), "summary": outcome.summary})
+            status=status,
+            done=done,
+            total=total,
+            summary=outcome.summary,
+            report=outcome.report,
+            error=outcome.error[:500],
+            params={},
+            finished_at=timezone.now(),
+        )
+        audit.record(
+            action="update",
+            actor=job.actor,
+            organisation=job.organisation,
+            object_type="job",
+            object_ref=str(job.pk),
+            purpose="background job",
+            outcome="ok" if outcome.ok else "failed",
+            details={"kind": job.kind, "status": str(status), "summary": outcome.summary},
+        )
     caches[PROGRESS_CACHE].delete(_progress_key(job.pk))
     job.refresh_from_db()
     return job
@@ -201,7 +246,9 @@ def job_run(job_id: int) -> str:
         elif not job.actor.is_active or not has_perm(job.actor, kind.perm, job.organisation):
             outcome = JobOutcome(ok=False, error=NO_LONGER_ALLOWED)
         else:
-            outcome = kind.handler(JobRun(job=job, actor=job.actor, organisation=job.organisation, params=params))
+            outcome = kind.handler(
+                JobRun(job=job, actor=job.actor, organisation=job.organisation, params=params)
+            )
     except Exception as exc:  # noqa: BLE001 – any failure of the work fails the job, with a message for the user
         # The exception's message may quote the file's data: only its type goes to the log and the trail.
         logger.error("job %s (%s) stopped on %s", job.pk, job.kind, type(exc).__name__)

@@ -22,7 +22,9 @@ PAGE_SIZE = 25
 @authenticated
 def job_list(request: HttpRequest) -> HttpResponse:
     org = getattr(request, "organisation", None)
-    page = Paginator(selectors.jobs_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(selectors.jobs_for(request.user, org), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )  # type: ignore[arg-type]
     views = [display.job_view(j) for j in page]
     running = any(not v.finished for v in views)
     template = "jobs/_list_rows.html" if request.htmx else "jobs/list.html"  # type: ignore[attr-defined]
@@ -35,8 +37,13 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     view = display.job_view(job)
     if job.finished and not request.htmx:  # type: ignore[attr-defined]
         # The report may quote the user's file (rejected rows): reading it is audited.
-        audit.record_request(request, action="read", object_type="job", object_ref=str(job.pk),
-                             details={"kind": job.kind, "status": job.status})
+        audit.record_request(
+            request,
+            action="read",
+            object_type="job",
+            object_ref=str(job.pk),
+            details={"kind": job.kind, "status": job.status},
+        )
     if request.htmx and not job.finished:  # type: ignore[attr-defined]
         return render(request, "jobs/_status.html", {"v": view})
     if request.htmx:  # type: ignore[attr-defined]
@@ -44,5 +51,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "jobs/detail.html", {"v": view, "summary": job.summary, "report": job.report,
-                                                "job": job})
+    return render(
+        request,
+        "jobs/detail.html",
+        {"v": view, "summary": job.summary, "report": job.report, "job": job},
+    )

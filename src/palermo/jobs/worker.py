@@ -22,17 +22,26 @@ def _require_database_queue() -> None:
     if not uses_queue():
         raise ImproperlyConfigured(
             "Jobs run immediately in this configuration (PALERMO_JOBS_BACKEND=immediate): there is no queue for a "
-            "worker. Unset PALERMO_JOBS_BACKEND to use the database queue.")
+            "worker. Unset PALERMO_JOBS_BACKEND to use the database queue."
+        )
 
 
-def run(*, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None, verbosity: int = 1) -> None:
+def run(
+    *, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None, verbosity: int = 1
+) -> None:
     """Run the worker in this process until stopped (SIGTERM/SIGINT finish the running job first),
     or with ``batch`` until the queue is empty."""
     from django.core.management import call_command
 
     _require_database_queue()
-    options: dict[str, object] = {"queue_name": "default", "interval": interval, "batch": batch, "reload": False,
-                                  "verbosity": verbosity, "startup_delay": False}
+    options: dict[str, object] = {
+        "queue_name": "default",
+        "interval": interval,
+        "batch": batch,
+        "reload": False,
+        "verbosity": verbosity,
+        "startup_delay": False,
+    }
     if max_tasks:
         options["max_tasks"] = max_tasks
     call_command("db_worker", **options)
@@ -46,9 +55,16 @@ def start_thread(*, interval: float = 1.0) -> threading.Thread:
     from django_tasks_db.management.commands.db_worker import Worker
 
     _require_database_queue()
-    worker = Worker(queue_names=["default"], interval=interval, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id=f"demo-{get_random_string(12)}",
-                    excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"demo-{get_random_string(12)}",
+        excluded_queue_names=[],
+    )
     thread = threading.Thread(target=worker.run, name="palermo-demo-worker", daemon=True)
     thread.start()
     return thread

@@ -21,24 +21,43 @@ from palermo.stats import services
 
 IMPORT = "stats.import"
 PREVIEW = "stats.import_preview"
-REFUSED = gettext_noop("Nothing was imported: the case file refused the rows listed below. "
-                       "Correct them and import the file again.")
+REFUSED = gettext_noop(
+    "Nothing was imported: the case file refused the rows listed below. "
+    "Correct them and import the file again."
+)
 
 
 def run_import(run: JobRun) -> JobOutcome:
     kind = run.params["kind"]
     data = run.input_path("upload").read_bytes()
     try:
-        result = services.import_commit(actor=run.actor, organisation=run.organisation, kind=kind, data=data,
-                                        name=run.params.get("name", "upload"), progress=run.progress)
+        result = services.import_commit(
+            actor=run.actor,
+            organisation=run.organisation,
+            kind=kind,
+            data=data,
+            name=run.params.get("name", "upload"),
+            progress=run.progress,
+        )
     except services.NotAllowed as exc:
         return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
-    summary = {"kind": kind, "created": result.created, "updated": result.updated,
-               "unchanged": len(result.unchanged), "refused_rows": len(result.errors)}
-    report = {"notes": result.notes,
-              "errors": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message}
-                         for e in result.errors]}
-    return JobOutcome(ok=result.ok, summary=summary, report=report, error="" if result.ok else REFUSED)
+    summary = {
+        "kind": kind,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": len(result.unchanged),
+        "refused_rows": len(result.errors),
+    }
+    report = {
+        "notes": result.notes,
+        "errors": [
+            {"row": e.row, "field": e.field, "value": e.value, "message": e.message}
+            for e in result.errors
+        ],
+    }
+    return JobOutcome(
+        ok=result.ok, summary=summary, report=report, error="" if result.ok else REFUSED
+    )
 
 
 def run_preview(run: JobRun) -> JobOutcome:
@@ -46,16 +65,33 @@ def run_preview(run: JobRun) -> JobOutcome:
     kind = run.params["kind"]
     data = run.input_path("upload").read_bytes()
     try:
-        plan = services.import_preview(actor=run.actor, organisation=run.organisation, kind=kind, data=data,
-                                       name=run.params.get("name", "upload"), progress=run.progress)
+        plan = services.import_preview(
+            actor=run.actor,
+            organisation=run.organisation,
+            kind=kind,
+            data=data,
+            name=run.params.get("name", "upload"),
+            progress=run.progress,
+        )
     except services.NotAllowed as exc:
         return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
-    summary = {"kind": kind, "ok": plan.ok, "rows_read": plan.preview.rows_read,
-               "valid": len(plan.preview.records), "rejected": len(plan.preview.rejected_rows),
-               "creates": plan.creates, "updates": plan.updates, "upload": run.params.get("upload", "")}
-    report = {"notes": plan.notes,
-              "errors": [{"row": e.row, "field": e.field, "value": e.value, "message": e.message}
-                         for e in plan.errors]}
+    summary = {
+        "kind": kind,
+        "ok": plan.ok,
+        "rows_read": plan.preview.rows_read,
+        "valid": len(plan.preview.records),
+        "rejected": len(plan.preview.rejected_rows),
+        "creates": plan.creates,
+        "updates": plan.updates,
+        "upload": run.params.get("upload", ""),
+    }
+    report = {
+        "notes": plan.notes,
+        "errors": [
+            {"row": e.row, "field": e.field, "value": e.value, "message": e.message}
+            for e in plan.errors
+        ],
+    }
     # The check itself succeeded even when rows are refused: the page lists them and offers no confirmation.
     return JobOutcome(ok=True, summary=summary, report=report)
 
@@ -65,9 +101,23 @@ def _back(job: Any) -> tuple[str, Any]:
 
 
 def register() -> None:
-    registry.register(registry.JobKind(
-        name=IMPORT, label=_("Case import (HTCDS or KoboToolbox/ODK)"), perm=Perm.IMPORT_DATA,
-        handler=run_import, result_template="stats/job_import_result.html", back=_back))
-    registry.register(registry.JobKind(
-        name=PREVIEW, label=_("Check the import"), perm=Perm.IMPORT_DATA,
-        handler=run_preview, result_template="stats/job_preview_result.html", back=_back))
+    registry.register(
+        registry.JobKind(
+            name=IMPORT,
+            label=_("Case import (HTCDS or KoboToolbox/ODK)"),
+            perm=Perm.IMPORT_DATA,
+            handler=run_import,
+            result_template="stats/job_import_result.html",
+            back=_back,
+        )
+    )
+    registry.register(
+        registry.JobKind(
+            name=PREVIEW,
+            label=_("Check the import"),
+            perm=Perm.IMPORT_DATA,
+            handler=run_preview,
+            result_template="stats/job_preview_result.html",
+            back=_back,
+        )
+    )
