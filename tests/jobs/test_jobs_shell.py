@@ -336,3 +336,24 @@ def test_prune_removes_uploads_a_dead_request_never_handed_to_a_job(tmp_path):
     os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
     job_services.job_prune(older_than_days=30)
     assert not old.exists() and fresh.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_palermo_jobs_prune_also_empties_the_queue_of_old_tasks(login_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from palermo.cli import app
+    from palermo.jobs import worker
+
+    _confirm_import(login_as("coordinator"))
+    worker.run(batch=True, verbosity=0)
+    assert DBTaskResult.objects.count() == 1
+    old = timezone.now() - timedelta(days=31)
+    Job.objects.update(finished_at=old)
+    DBTaskResult.objects.update(finished_at=old)
+    assert "1 finished job(s) deleted" in CliRunner().invoke(app, ["jobs", "prune", "--days", "30"]).output
+    assert not DBTaskResult.objects.exists() and not Job.objects.exists()

@@ -26,5 +26,12 @@ def prune(
 
     from palermo.jobs.services import job_prune
 
-    n = job_prune(older_than_days=days or settings.PALERMO_JOBS_RETENTION_DAYS)
+    keep = days or settings.PALERMO_JOBS_RETENTION_DAYS
+    n = job_prune(older_than_days=keep)
+    from palermo.jobs.worker import uses_queue
+
+    if uses_queue():  # the queue's own finished task rows (they hold only a job's number)
+        from django.core.management import call_command
+
+        call_command("prune_db_task_results", "--min-age-days", str(keep), verbosity=0)
     typer.echo(f"{n} finished job(s) deleted.")
