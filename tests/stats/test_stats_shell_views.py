@@ -135,18 +135,28 @@ def test_coordinator_exports_htcds_csv_and_xlsx_audited(login_as, demo_cases):
     assert client.get("/stats/export/htcds/").status_code == 405
 
 
-def test_ctdc_release_report_and_download_pass_the_k_check(login_as, demo_cases):
+def test_ctdc_release_report_and_download_pass_the_k_check(login_as, demo_cases, client):
+    from palermo.jobs.models import Job
+
     client = login_as("analyst")
-    page = client.post("/stats/export/ctdc/", {"k": "11", "action": "report"}).content.decode()
-    assert "Records kept" in page and "Information loss" in page
-    response = client.post("/stats/export/ctdc/", {"k": "11", "action": "download"})
-    assert response.status_code == 200
-    frame = pl.read_csv(io.BytesIO(response.content), infer_schema_length=0)
+    # A background job: the page of the job shows the report and offers the file.
+    made = client.post("/stats/export/ctdc/", {"k": "11"})
+    job = Job.objects.get(kind="stats.ctdc_release")
+    assert made.status_code == 302 and made["Location"] == f"/jobs/{job.pk}/" and job.status == "done"
+    page = client.get(made["Location"]).content.decode()
+    assert "Records kept" in page and "Information loss" in page and f"/jobs/{job.pk}/result" in page
+    response = client.get(f"/jobs/{job.pk}/result")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('"palermo-ctdc-k11.csv"')
+    frame = pl.read_csv(io.BytesIO(b"".join(response.streaming_content)), infer_schema_length=0)
     assert frame.height > 0
     assert k_anonymity_check(frame, QIS, k=11).ok
-    assert AuditEntry.objects.filter(action="export", object_type="ctdc_release").count() == 2
-    bad = client.post("/stats/export/ctdc/", {"k": "1", "action": "report"})
-    assert bad.status_code == 200 and "Records kept" not in bad.content.decode()
+    assert AuditEntry.objects.filter(action="export", object_type="ctdc_release").count() == 1
+    assert AuditEntry.objects.filter(action="export", object_type="job", object_ref=str(job.pk)).count() == 1
+    login_as("coordinator")  # another user, even with the right: not theirs
+    assert client.get(f"/jobs/{job.pk}/result").status_code == 404
+    login_as("analyst")
+    bad = client.post("/stats/export/ctdc/", {"k": "1"})
+    assert bad.status_code == 200 and Job.objects.count() == 1  # refused next to the field; nothing queued
 
 
 # --- import ----------------------------------------------------------------------------------------------------

@@ -65,6 +65,10 @@ class JobOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    # A file the job made for its user to download (e.g. a release): kept with the job, served
+    # by ``views.job_result`` to the same user only, deleted with the job.
+    result_file: Path | None = None
+    result_name: str = ""
 
 
 @dataclass
@@ -121,6 +125,27 @@ def save_upload(chunks: Any) -> Path:
         for chunk in chunks:
             fh.write(chunk)
     return path
+
+
+def result_path(job: Job) -> Path | None:
+    """The job's downloadable result, if it made one and it is still there."""
+    token = str((job.report or {}).get("result", {}).get("token", ""))
+    if not token.isalnum():
+        return None
+    path = input_dir() / "results" / f"{token}.result"
+    return path if path.exists() else None
+
+
+def _keep_result(outcome: JobOutcome) -> None:
+    if outcome.result_file is None:
+        return
+    if not outcome.ok:
+        outcome.result_file.unlink(missing_ok=True)
+        return
+    (input_dir() / "results").mkdir(exist_ok=True)
+    token = secrets.token_hex(16)
+    shutil.move(str(outcome.result_file), input_dir() / "results" / f"{token}.result")
+    outcome.report = {**outcome.report, "result": {"token": token, "name": outcome.result_name}}
 
 
 def _remove_inputs(params: Mapping[str, Any]) -> None:
@@ -255,6 +280,7 @@ def job_run(job_id: int) -> str:
         outcome = JobOutcome(ok=False, error=UNEXPECTED, summary={"exception": type(exc).__name__})
     finally:
         _remove_inputs(params)
+    _keep_result(outcome)
     return str(_finish(job, outcome).status)
 
 
@@ -262,6 +288,10 @@ def job_prune(*, older_than_days: int = 30) -> int:
     """Delete finished jobs (and their reports) older than the retention period; returns how many."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     old = Job.objects.filter(status__in=list(progress.FINISHED), finished_at__lt=cutoff)
+    for job in old:
+        found = result_path(job)
+        if found is not None:
+            found.unlink(missing_ok=True)
     n, _ = old.delete()
     # Uploads saved by a request that died before handing them to a job (a day is far longer
     # than any request): they hold personal data for nobody.

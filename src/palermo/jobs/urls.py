@@ -6,4 +6,5 @@ from palermo.jobs import views
 urlpatterns = [
     path("", views.job_list, name="list"),
     path("<int:job_id>/", views.job_detail, name="detail"),
+    path("<int:job_id>/result", views.job_result, name="result"),
 ]

@@ -9,12 +9,12 @@ and without JavaScript a ``<meta http-equiv="refresh">`` reloads the page.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from palermo.core import audit
 from palermo.core.policy import authenticated
-from palermo.jobs import display, selectors
+from palermo.jobs import display, selectors, services
 
 PAGE_SIZE = 25
 
@@ -56,3 +56,18 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "jobs/detail.html",
         {"v": view, "summary": job.summary, "report": job.report, "job": job},
     )
+
+
+@authenticated
+def job_result(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The file a finished job made (a release …), to the user who started it; an audited export."""
+    job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)  # type: ignore[arg-type]
+    path = services.result_path(job)
+    if path is None:
+        raise Http404("not found")
+    audit.record_request(request, action="export", object_type="job", object_ref=str(job.pk),
+                         details={"kind": job.kind})
+    name = str(job.report["result"].get("name") or "result")
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store"
+    return response

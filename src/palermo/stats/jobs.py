@@ -21,6 +21,7 @@ from palermo.stats import services
 
 IMPORT = "stats.import"
 PREVIEW = "stats.import_preview"
+CTDC = "stats.ctdc_release"
 REFUSED = gettext_noop(
     "Nothing was imported: the case file refused the rows listed below. "
     "Correct them and import the file again."
@@ -96,6 +97,33 @@ def run_preview(run: JobRun) -> JobOutcome:
     return JobOutcome(ok=True, summary=summary, report=report)
 
 
+def run_ctdc(run: JobRun) -> JobOutcome:
+    """A k-anonymous CTDC release of every case (``services.ctdc_release``, audited as an export), written
+    to a file the user downloads from the job's page; the summary holds its figures (aggregates only)."""
+    from palermo.core.errors import InvalidInput
+    from palermo.jobs.services import save_upload
+    from palermo.stats.ctdc import write_ctdc_csv
+
+    k = int(run.params["k"])
+    try:
+        release = services.ctdc_release(actor=run.actor, organisation=run.organisation, k=k)
+    except InvalidInput as exc:
+        return JobOutcome(ok=False, error="; ".join(e.message for e in exc.errors), summary={"k": k})
+    path = save_upload([])
+    with path.open("wb") as fh:
+        write_ctdc_csv(release, fh)  # type: ignore[arg-type]
+    m = release.metrics
+    summary = {
+        "k": release.k, "records_in": m.records_in, "records_kept": m.records_kept,
+        "kept_percent": round(100 * m.share_kept, 1), "ncp": round(m.ncp, 4), "ncp_kept": round(m.ncp_kept, 4),
+        "baseline_kept": release.baseline.records_kept, "baseline_in": release.baseline.records_in,
+        "quasi_identifiers": list(release.quasi_identifiers),
+        "passes": [{"levels": "; ".join(f"{c}: {lv}" for c, lv in p.node.items()), "records_kept": p.records_kept,
+                    "groups": p.groups} for p in release.passes],
+    }
+    return JobOutcome(ok=True, summary=summary, result_file=path, result_name=f"palermo-ctdc-k{release.k}.csv")
+
+
 def _back(job: Any) -> tuple[str, Any]:
     return reverse("stats:import"), _("Import another file")
 
@@ -119,5 +147,15 @@ def register() -> None:
             handler=run_preview,
             result_template="stats/job_preview_result.html",
             back=_back,
+        )
+    )
+    registry.register(
+        registry.JobKind(
+            name=CTDC,
+            label=_("CTDC release"),
+            perm=Perm.EXPORT_DATA,
+            handler=run_ctdc,
+            result_template="stats/job_ctdc_result.html",
+            back=lambda job: (reverse("stats:ctdc"), _("Another release")),
         )
     )

@@ -23,14 +23,12 @@ from django.views.decorators.http import require_POST
 
 from palermo.cases import vocabulary
 from palermo.core import audit
-from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.jobs import selectors as selectors_jobs
 from palermo.jobs import services as job_services
 from palermo.stats import forms, selectors, services, uploads
 from palermo.stats import jobs as stats_jobs
-from palermo.stats.ctdc import write_ctdc_csv
 from palermo.stats.small_cells import DIMENSIONS
 
 SESSION_KEY = "stats_import"
@@ -238,25 +236,17 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.EXPORT_DATA)
 def ctdc(request: HttpRequest) -> HttpResponse:
+    """The release is made by a background job (over every case it can take long); its page shows the
+    report and offers the file."""
     form = forms.CtdcForm(request.POST or None)
-    release = None
     if request.method == "POST" and form.is_valid():
         try:
-            release = services.ctdc_release(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                            k=form.cleaned_data["k"], request=request)
-        except InvalidInput as exc:
-            for e in exc.errors:
-                form.add_error("k" if e.field == "k" else None, e.message)
-        else:
-            if request.POST.get("action") == "download":
-                buf = io.BytesIO()
-                write_ctdc_csv(release, buf)  # type: ignore[arg-type]
-                response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-                response["Content-Disposition"] = f'attachment; filename="palermo-ctdc-k{release.k}.csv"'
-                return response
-    return render(request, "stats/ctdc.html", {
-        "form": form, "release": release, "empty": selectors.case_count() == 0,
-        "kept_percent": 100 * release.metrics.share_kept if release else None})
+            job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                         kind=stats_jobs.CTDC, params={"k": form.cleaned_data["k"]})
+        except job_services.NotAllowed:
+            return refused(request)
+        return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "stats/ctdc.html", {"form": form, "empty": selectors.case_count() == 0})
 
 
 # --- import: upload → preview → confirm -------------------------------------------------------------------
