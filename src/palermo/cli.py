@@ -97,6 +97,10 @@ def demo(
     if serve:
         from django.core.management import call_command
 
+        from palermo.jobs.worker import start_thread, uses_queue
+
+        if uses_queue():
+            start_thread()  # background jobs (imports, red-flag runs) with zero set-up: a worker thread
         typer.echo(f"\nPalermo is running at http://{host}:{port}/  (Ctrl+C to stop)\n")
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
 
@@ -199,6 +203,26 @@ def serve(
     os.execv(  # noqa: S606 – replaces this process with gunicorn; arguments are ours
         sys.executable, [sys.executable, "-m", "gunicorn", *argv],
     )
+
+
+@app.command()
+def worker(
+    batch: bool = typer.Option(False, "--batch", help="Run every queued job, then exit (cron, or a one-off)."),
+    interval: float = typer.Option(1.0, min=0.1, help="Seconds between looks at an empty queue."),
+    max_jobs: int = typer.Option(0, min=0, help="Exit after this many jobs (0: no limit); the service restarts it."),
+) -> None:
+    """Run background jobs (imports, red-flag runs) from the database queue. Run it as a service
+    beside `palermo serve` (see the admin guide); SIGTERM lets the running job finish first."""
+    _setup()
+    from django.core.exceptions import ImproperlyConfigured
+
+    from palermo.jobs.worker import run
+
+    try:
+        run(batch=batch, interval=interval, max_tasks=max_jobs or None)
+    except ImproperlyConfigured as exc:
+        typer.secho(f"Configuration error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -475,6 +499,7 @@ for _name, _module, _top_level in [
     ("stats", "palermo.stats.cli", False),
     ("investigate", "palermo.investigate.cli", False),
     ("keys", "palermo.core.keys_cli", False),  # field-encryption keys (docs/admin-guide.md)
+    ("jobs", "palermo.jobs.cli", False),
 ]:
     try:
         _mod = importlib.import_module(_module)

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "palermo.cases",
     "palermo.stats",
     "palermo.investigate",
+    # --- background jobs (see "Background jobs" below) ---
+    "django_tasks",
+    "django_tasks_db",
+    "palermo.jobs",
 ]
 
 MIDDLEWARE = [
@@ -325,3 +329,34 @@ LOGGING = {
     # Request paths carry only pseudonymous ids, so the request log is safe to keep.
     "root": {"handlers": ["console"], "level": os.environ.get("PALERMO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Background jobs ----------------------------------------------------------------------------
+# Long work (imports, red-flag runs) runs as jobs on django-tasks, queued in the database
+# (django-tasks-db: SQLite or PostgreSQL, no broker) and run by `palermo worker`; `palermo demo`
+# runs a worker thread beside its server. PALERMO_JOBS_BACKEND=immediate runs each job inside
+# the request that starts it (the tests; never in production: that is what jobs are for).
+_jobs_backend = os.environ.get("PALERMO_JOBS_BACKEND", "immediate" if TESTING else "database")
+if _jobs_backend not in {"database", "immediate"}:
+    raise ImproperlyConfigured("PALERMO_JOBS_BACKEND is 'database' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if _jobs_backend == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Live progress of running jobs, shared by web server and worker through VAR_DIR (which they
+# already share for uploads and investigation workspaces). Tests keep it in memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "palermo-jobs"}
+    if TESTING
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PALERMO_JOBS_PROGRESS_DIR", str(VAR_DIR / "cache" / "jobs")),
+    },
+}
+# Finished jobs (their reports may quote rejected rows of a user's file) are deleted after this
+# many days by `palermo jobs prune` (daily cron, see the admin guide).
+PALERMO_JOBS_RETENTION_DAYS = int(os.environ.get("PALERMO_JOBS_RETENTION_DAYS", "30"))

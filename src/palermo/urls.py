@@ -53,6 +53,7 @@ for _prefix, _module, _namespace in [
     ("cases/", "palermo.cases.urls", "cases"),
     ("stats/", "palermo.stats.urls", "stats"),
     ("investigations/", "palermo.investigate.urls", "investigate"),
+    ("jobs/", "palermo.jobs.urls", "jobs"),
 ]:
     try:
         importlib.import_module(_module)

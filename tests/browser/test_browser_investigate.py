@@ -54,7 +54,9 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(p
 
     # red flags: the alerts name their rule, source and transactions
     page.get_by_role("button", name="Run red flags").click()
+    # The run is a background job: its page reports, then leads to the alerts.
     expect(page.get_by_text(re.compile(r"Red flags run: \d+ new alerts"))).to_be_visible()
+    page.get_by_role("link", name="See the alerts").click()
     card = page.locator("article.alert-card", has_text="THB-LAB-WAGE-KICKBACK")
     expect(card).to_be_visible()
     card.get_by_text(re.compile(r"\d+ transactions")).click()

@@ -146,6 +146,7 @@ def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
+        # A fresh database: `serve` applies every migration first (the job queue\'s own among them).
         assert _wait(f"http://127.0.0.1:{port}/healthz", proc) == b"ok"
         css = _wait(f"http://127.0.0.1:{port}/static/palermo/palermo.css")
         assert b"WCAG" in css

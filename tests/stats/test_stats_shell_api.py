@@ -54,19 +54,30 @@ def test_htcds_export_over_the_api(call, demo_cases):
                 content_type="application/json").status_code == 403
 
 
-def test_import_over_the_api_is_all_or_nothing(call, demo_world):
+def test_import_over_the_api_is_all_or_nothing(call, demo_world, client, api_token):
     from palermo.cases.models import Case
+
+    token = api_token("coordinator")
+
+    def client_get(url: str):
+        return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
 
     bad = SimpleUploadedFile("bad.csv", b"prs_Gender,prs_Citizenship\nFemale,MD\nFeminine,ZZ\n")
     preview = call("post", "/imports/preview", "coordinator", data={"kind": "htcds", "file": bad})
-    assert preview.status_code == 200 and not preview.json()["ok"]
-    assert [e["row"] for e in preview.json()["errors"]] == [2, 3]
+    assert preview.status_code == 202 and preview.json()["status"] == "done"  # the check ran
+    assert not preview.json()["summary"]["ok"] and preview.json()["summary"]["rejected"] == 2
+    assert [e["row"] for e in preview.json()["report"]["errors"]] == [2, 3]
     bad.seek(0)
+    # A background job: 202 at once; the tests' immediate backend has run it by the time it answers.
     refused = call("post", "/imports", "coordinator", data={"kind": "htcds", "file": bad})
-    assert refused.status_code == 422 and Case.objects.count() == 0
-    assert [r["row"] for r in refused.json()["rows"]] == [2, 3] and refused.json()["errors"]
+    assert refused.status_code == 202 and Case.objects.count() == 0
+    job = refused.json()
+    assert job["status"] == "failed" and job["error"].startswith("Nothing was imported")
+    assert [r["row"] for r in job["report"]["errors"]] == [2, 3]
+    assert client_get(job["url"]).json()["status"] == "failed"
     good = SimpleUploadedFile("good.csv", b"prs_FirstName,prs_Gender\nZora,Feminine\n")
     done = call("post", "/imports", "coordinator", data={"kind": "htcds", "file": good})
-    assert done.status_code == 200 and len(done.json()["created"]) == 1
+    assert done.status_code == 202 and done.json()["status"] == "done"
+    assert len(done.json()["summary"]["created"]) == 1 and Case.objects.count() == 1
     good.seek(0)
     assert call("post", "/imports", "analyst", data={"kind": "htcds", "file": good}).status_code == 403

@@ -135,18 +135,28 @@ def test_coordinator_exports_htcds_csv_and_xlsx_audited(login_as, demo_cases):
     assert client.get("/stats/export/htcds/").status_code == 405
 
 
-def test_ctdc_release_report_and_download_pass_the_k_check(login_as, demo_cases):
+def test_ctdc_release_report_and_download_pass_the_k_check(login_as, demo_cases, client):
+    from palermo.jobs.models import Job
+
     client = login_as("analyst")
-    page = client.post("/stats/export/ctdc/", {"k": "11", "action": "report"}).content.decode()
-    assert "Records kept" in page and "Information loss" in page
-    response = client.post("/stats/export/ctdc/", {"k": "11", "action": "download"})
-    assert response.status_code == 200
-    frame = pl.read_csv(io.BytesIO(response.content), infer_schema_length=0)
+    # A background job: the page of the job shows the report and offers the file.
+    made = client.post("/stats/export/ctdc/", {"k": "11"})
+    job = Job.objects.get(kind="stats.ctdc_release")
+    assert made.status_code == 302 and made["Location"] == f"/jobs/{job.pk}/" and job.status == "done"
+    page = client.get(made["Location"]).content.decode()
+    assert "Records kept" in page and "Information loss" in page and f"/jobs/{job.pk}/result" in page
+    response = client.get(f"/jobs/{job.pk}/result")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('"palermo-ctdc-k11.csv"')
+    frame = pl.read_csv(io.BytesIO(b"".join(response.streaming_content)), infer_schema_length=0)
     assert frame.height > 0
     assert k_anonymity_check(frame, QIS, k=11).ok
-    assert AuditEntry.objects.filter(action="export", object_type="ctdc_release").count() == 2
-    bad = client.post("/stats/export/ctdc/", {"k": "1", "action": "report"})
-    assert bad.status_code == 200 and "Records kept" not in bad.content.decode()
+    assert AuditEntry.objects.filter(action="export", object_type="ctdc_release").count() == 1
+    assert AuditEntry.objects.filter(action="export", object_type="job", object_ref=str(job.pk)).count() == 1
+    login_as("coordinator")  # another user, even with the right: not theirs
+    assert client.get(f"/jobs/{job.pk}/result").status_code == 404
+    login_as("analyst")
+    bad = client.post("/stats/export/ctdc/", {"k": "1"})
+    assert bad.status_code == 200 and Job.objects.count() == 1  # refused next to the field; nothing queued
 
 
 # --- import ----------------------------------------------------------------------------------------------------
@@ -163,10 +173,16 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     response = _upload(client, GOOD)
     assert response.status_code == 302 and response["Location"] == "/stats/import/preview/"
     assert "Zora" not in response["Location"]
-    preview = client.get("/stats/import/preview/").content.decode()
+    preview = client.get("/stats/import/preview/", follow=True).content.decode()
     assert "2 valid, 0 rejected" in preview and "open 2 new case(s)" in preview
     assert Case.objects.count() == 0  # nothing written before confirming
-    done = client.post("/stats/import/confirm/").content.decode()
+    # The check is a background job, started once per upload: opening the page again shows the same job.
+    first = client.get("/stats/import/preview/")["Location"]
+    assert first.startswith("/jobs/") and client.get("/stats/import/preview/")["Location"] == first
+    confirmed = client.post("/stats/import/confirm/")
+    # The import runs as a background job (run at once by the tests' immediate backend): its page reports.
+    assert confirmed.status_code == 302 and confirmed["Location"].startswith("/jobs/")
+    done = client.get(confirmed["Location"]).content.decode()
     assert "2 case(s) opened" in done
     assert Case.objects.count() == 2
     identified = Case.objects.get(person__given_name="Ilir")
@@ -174,7 +190,7 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     assert identified.person.citizenship == ["AL", "IT"]
     # The same file again: no duplicates.
     _upload(client, GOOD)
-    assert "update 2 existing case(s)" in client.get("/stats/import/preview/").content.decode()
+    assert "update 2 existing case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert AuditEntry.objects.filter(object_type="stats_import", action="create").count() == 2
@@ -185,18 +201,21 @@ def test_malformed_file_lists_every_rejected_row_and_imports_nothing(login_as, d
 
     client = login_as("coordinator")
     _upload(client, BAD)
-    page = client.get("/stats/import/preview/").content.decode()
+    page = client.get("/stats/import/preview/", follow=True).content.decode()
     assert "0 valid, 3 rejected" in page
     for row, field in ((2, "prs_Gender"), (3, "prs_Citizenship"), (4, "cas_IncomingReferralDate")):
         assert re.search(rf"<tr><td>{row}</td><td>{field}</td>", page), (row, field)
     assert "Confirm the import" not in page
-    done = client.post("/stats/import/confirm/").content.decode()
-    assert "Nothing was imported" in done
-    assert Case.objects.count() == 0
     assert list((tmp_path / "stats-imports").glob("*.upload"))  # held until confirmed or discarded
-    client.post("/stats/import/cancel/")
-    assert client.get("/stats/import/preview/").status_code == 302
+    done = client.post("/stats/import/confirm/", follow=True).content.decode()
+    assert "Nothing was imported" in done
+    for row, field in ((2, "prs_Gender"), (3, "prs_Citizenship"), (4, "cas_IncomingReferralDate")):
+        assert re.search(rf"<tr><td>{row}</td><td>{field}</td>", done), (row, field)
+    assert Case.objects.count() == 0
+    # The job took the file and deleted it when it ended: nothing waits, no copy is left anywhere.
     assert not list((tmp_path / "stats-imports").glob("*.upload"))
+    assert not list((tmp_path / "jobs").glob("*"))
+    assert client.get("/stats/import/preview/").status_code == 302
 
 
 def test_upload_refuses_wrong_file_types(login_as, demo_world):
@@ -214,11 +233,25 @@ def test_xlsx_and_kobo_uploads_go_through_the_same_preview(login_as, demo_world)
     write_htcds_xlsx([{"prs_FirstName": "Zora", "prs_Gender": "Feminine", "cas_IncomingReferralDate": "2025-03-02"}],
                      out)
     client.post("/stats/import/", {"kind": "htcds", "file": SimpleUploadedFile("cases.xlsx", out.getvalue())})
-    assert "1 valid, 0 rejected" in client.get("/stats/import/preview/").content.decode()
+    assert "1 valid, 0 rejected" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     kobo = b'[{"_uuid": "k-1", "prs_Gender": "Masculine", "prs_Citizenship": "UA"}]'
     client.post("/stats/import/", {"kind": "kobo", "file": SimpleUploadedFile("kobo.json", kobo)})
-    assert "open 1 new case(s)" in client.get("/stats/import/preview/").content.decode()
+    assert "open 1 new case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert set(Case.objects.values_list("source_ref", flat=True)) == {"IMPORT-HTCDS", "IMPORT-KOBO"}
+
+
+def test_confirming_the_check_of_another_file_imports_nothing(login_as, demo_world):
+    from palermo.cases.models import Case
+    from palermo.jobs.models import Job
+
+    client = login_as("coordinator")
+    _upload(client, GOOD)
+    client.get("/stats/import/preview/")
+    checked = Job.objects.get(kind="stats.import_preview").summary["upload"]
+    _upload(client, GOOD.replace("Zora", "Mila"))  # another tab: a second file replaces the first
+    response = client.post("/stats/import/confirm/", {"upload": checked})
+    assert response.status_code == 302 and response["Location"] == "/stats/import/preview/"
+    assert Case.objects.count() == 0 and not Job.objects.filter(kind="stats.import").exists()

@@ -23,8 +23,12 @@ from palermo.core.apiutil import ErrorOut, PalermoPagination, with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, api_requires
+from palermo.investigate import jobs as inv_jobs
 from palermo.investigate import selectors, services
 from palermo.investigate.models import Investigation
+from palermo.jobs import services as job_services
+from palermo.jobs.api import JobOut
+from palermo.jobs.display import job_out
 
 router = Router(tags=["investigations"])
 
@@ -139,43 +143,6 @@ class UploadIn(Schema):
     profile: Text(100) = Field("", description="CSV mapping profile: a packaged id, pkg:<id> or org:<slug>")
     account: Text(42) = Field("", description="The statement's own account (IBAN), when the CSV lacks it")
     account_name: Text(200) = ""
-
-
-class RowErrorOut(Schema):
-    line: int
-    field: str
-    value: str | None
-    message: str
-
-
-class ImportReportOut(Schema):
-    source_id: str
-    file_name: str
-    kind: str
-    profile: str | None
-    ok: bool
-    rows_read: int
-    rows_inserted: int
-    rows_duplicate: int
-    already_imported: bool
-    error_count: int
-    errors: list[RowErrorOut]
-    file_errors: list[str]
-    warning_count: int = 0
-    warnings: list[RowErrorOut] = []
-
-
-class SkippedOut(Schema):
-    rule_id: str
-    missing_fields: list[str]
-
-
-class RunOut(Schema):
-    run_id: str
-    ran: list[str]
-    skipped: list[SkippedOut]
-    suppressed: int
-    alerts: int
 
 
 class TransactionOut(Schema):
@@ -375,32 +342,43 @@ def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     return _detail_out(inv, request)
 
 
-@router.post("/{ref}/statements", response=_with_errors({200: ImportReportOut, 422: ImportReportOut | ErrorOut}),
-             summary="Upload a statement (all or nothing, idempotent)")
+@router.post("/{ref}/statements", response=_with_errors({202: JobOut}),
+             summary="Upload a statement (all or nothing, idempotent), imported by a background job")
 @api_requires(Perm.INVESTIGATE)
 @_errors
 def statement_upload(request: HttpRequest, ref: Ref, file: File[UploadedFile], payload: Form[UploadIn]) -> Any:
+    """Answers 202 with the job once the parameters are checked; follow ``url``: when ``status`` is
+    ``done``, ``report`` is the import report; when ``failed``, ``report.errors`` lists the rejected rows."""
     inv = _inv(request, ref, "statement_upload")
     profile = payload.profile
     if profile and ":" not in profile:
         profile = f"pkg:{profile}"
-    report = services.statement_import(
-        actor=request.user, organisation=request.organisation, investigation=inv, upload=file,  # type: ignore[arg-type, attr-defined]
-        file_name=file.name or "statement", kind=payload.kind, profile=profile, account=payload.account,
-        account_name=payload.account_name)
-    body = {**report.as_dict(), "file_errors": list(report.file_errors)}
-    return Status(200 if report.ok else 422, body)
+    params = {"kind": payload.kind, "profile": profile, "account": payload.account,
+              "account_name": payload.account_name}
+    services.statement_import_check(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                    investigation=inv, size=file.size, **params)
+    path = job_services.save_upload(file.chunks())
+    try:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=inv_jobs.STATEMENT_IMPORT, subject_ref=inv.reference,
+                                     params={**params, "file_name": file.name or "statement", "investigation": inv.pk},
+                                     inputs={"statement": path})
+    finally:
+        path.unlink(missing_ok=True)  # moved to the job unless starting it failed
+    return Status(202, job_out(job))
 
 
-@router.post("/{ref}/run", response=_with_errors(RunOut), summary="Run the red-flag rules")
+@router.post("/{ref}/run", response=_with_errors({202: JobOut}), summary="Run the red-flag rules (a background job)")
 @api_requires(Perm.INVESTIGATE)
 @_errors
 def rules_run(request: HttpRequest, ref: Ref) -> Any:
+    """Answers 202 with the job; when ``status`` is ``done``, ``summary`` holds ``run_id``, ``ran``,
+    ``skipped``, ``suppressed`` and ``alerts`` (the number of new alerts)."""
     inv = _inv(request, ref, "rules_run")
-    report = services.rules_run(actor=request.user, organisation=request.organisation, investigation=inv)  # type: ignore[arg-type, attr-defined]
-    return {"run_id": report.run_id, "ran": list(report.ran),
-            "skipped": [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in report.skipped],
-            "suppressed": report.suppressed, "alerts": len(report.alerts)}
+    services.rules_run_check(actor=request.user, organisation=request.organisation, investigation=inv)  # type: ignore[arg-type, attr-defined]
+    job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                 kind=inv_jobs.RULES_RUN, subject_ref=inv.reference, params={"investigation": inv.pk})
+    return Status(202, job_out(job))
 
 
 @router.get("/{ref}/alerts", response=_with_errors(list[AlertOut]), summary="Alerts with their transactions")

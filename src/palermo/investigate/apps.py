@@ -6,6 +6,9 @@ class InvestigateConfig(AppConfig):
     label = "investigate"
 
     def ready(self) -> None:
+        from palermo.investigate import jobs
+
+        jobs.register()  # statement imports and red-flag runs run as background jobs
         # `palermo demo` also builds one fictional investigation (after the demo cases,
         # which the cases app registers first: INSTALLED_APPS order).
         from palermo.core.demo import DEMO_STEPS

@@ -419,15 +419,8 @@ def _copy_bounded(upload: IO[bytes], path: Path, max_bytes: int) -> None:
             fh.write(chunk)
 
 
-def statement_import(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                     upload: IO[bytes], file_name: str, kind: str, profile: str = "",
-                     account: str = "", account_name: str = "") -> ImportReport:
-    """Import one statement file: all or nothing, idempotent, with provenance.
-
-    ``upload`` is read in chunks to a file on disk (big statements never sit in memory).
-    A rejected file changes nothing and its report lists every row error.
-    """
-    org = _require_open(actor, organisation, investigation)
+def _statement_params(org: Organisation, kind: str, profile: str, account: Any,
+                      account_name: Any) -> tuple[CsvProfile | None, str, str]:
     errors: list[FieldError] = []
     if kind not in STATEMENT_KINDS:
         errors.append(FieldError("kind", "CSV, camt.053 or AMLSim."))
@@ -441,6 +434,39 @@ def statement_import(*, actor: User, organisation: Organisation | None, investig
             errors.extend(exc.errors)
     if errors:
         raise InvalidInput(errors)
+    return prof, account_s, holder
+
+
+def statement_import_check(*, actor: User, organisation: Organisation | None, investigation: Investigation,
+                           kind: str, profile: str = "", account: str = "", account_name: str = "",
+                           size: int | None = None) -> None:
+    """What ``statement_import`` refuses at once, checked in the request before the import is
+    handed to a background job (NotAllowed, InvestigationClosed, InvalidInput); reads no file."""
+    org = _require_open(actor, organisation, investigation)
+    _statement_params(org, kind, profile, account, account_name)
+    if size == 0:
+        raise InvalidInput(FieldError("file", "The file is empty."))
+    try:  # an upload over the size limit is refused in the request, before a job is queued
+        check_size(size, import_limits("statement"))
+    except LimitExceeded as exc:
+        raise refusal(exc) from exc
+
+
+def rules_run_check(*, actor: User, organisation: Organisation | None, investigation: Investigation) -> None:
+    """What ``rules_run`` refuses at once, checked in the request before the run is handed to a job."""
+    _require_open(actor, organisation, investigation)
+
+
+def statement_import(*, actor: User, organisation: Organisation | None, investigation: Investigation,
+                     upload: IO[bytes], file_name: str, kind: str, profile: str = "",
+                     account: str = "", account_name: str = "") -> ImportReport:
+    """Import one statement file: all or nothing, idempotent, with provenance.
+
+    ``upload`` is read in chunks to a file on disk (big statements never sit in memory).
+    A rejected file changes nothing and its report lists every row error.
+    """
+    org = _require_open(actor, organisation, investigation)
+    prof, account_s, holder = _statement_params(org, kind, profile, account, account_name)
     name = _safe_name(file_name)
     if kind == "camt053" and not name.lower().endswith(".xml"):
         name += ".xml"

@@ -29,12 +29,14 @@ from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.investigate import forms, selectors, services
+from palermo.investigate import jobs as inv_jobs
 from palermo.investigate.evidence import network_svg
 from palermo.investigate.models import (
     INVESTIGATING_TYPES,
     Investigation,
     MappingProfile,
 )
+from palermo.jobs import services as job_services
 
 PAGE_SIZE = 25
 
@@ -162,6 +164,7 @@ def investigation_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @_busy
 @require_POST
 def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    """Check the upload at once, then hand the import to a background job and show its progress."""
     actor, org = _who(request)
     inv = _inv(request, reference, "statement_upload")
     form = forms.UploadForm(request.POST, request.FILES, profiles=services.profile_choices(org))
@@ -169,34 +172,51 @@ def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
         return _detail(request, inv, status=422, upload_form=form)
     d = form.cleaned_data
     upload = d["file"]
+    params = {"kind": d["kind"], "profile": d.get("profile") or "", "account": d.get("account") or "",
+              "account_name": d.get("account_name") or ""}
     try:
-        report = services.statement_import(
-            actor=actor, organisation=org, investigation=inv, upload=upload, file_name=upload.name,
-            kind=d["kind"], profile=d.get("profile") or "", account=d.get("account") or "",
-            account_name=d.get("account_name") or "")
+        services.statement_import_check(actor=actor, organisation=org, investigation=inv, size=upload.size, **params)
     except InvalidInput as exc:
         _apply_errors(form, exc)
         return _detail(request, inv, status=422, upload_form=form)
     except services.NotAllowed:
         return _refused(request, inv)
-    return render(request, "investigate/import.html", {"inv": inv, "report": report},
-                  status=200 if report.ok else 422)
+    job = _start(actor, org, inv, inv_jobs.STATEMENT_IMPORT, {**params, "file_name": upload.name},
+                 inputs={"statement": job_services.save_upload(upload.chunks())})
+    if job is None:
+        return _refused(request, inv)
+    messages.info(request, _("The statement import is queued: this page shows its progress."))
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+def _start(actor: Any, org: Organisation | None, inv: Investigation, kind: str, params: dict[str, Any],
+           inputs: dict[str, Any] | None = None) -> Any:
+    try:
+        return job_services.job_start(actor=actor, organisation=org, kind=kind, subject_ref=inv.reference,
+                                      params={**params, "investigation": inv.pk}, inputs=inputs)
+    except job_services.NotAllowed:
+        return None
+    finally:
+        for path in (inputs or {}).values():
+            path.unlink(missing_ok=True)  # moved to the job unless starting it failed
 
 
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
 def rules_run(request: HttpRequest, reference: str) -> HttpResponse:
+    """Hand the red-flag run to a background job and show its progress."""
     actor, org = _who(request)
     inv = _inv(request, reference, "rules_run")
     try:
-        report = services.rules_run(actor=actor, organisation=org, investigation=inv)
+        services.rules_run_check(actor=actor, organisation=org, investigation=inv)
     except services.NotAllowed:
         return _refused(request, inv)
-    messages.success(request, _("Red flags run: %(n)d new alerts, %(s)d rules skipped for lack of data, "
-                                "%(d)d decided alerts not raised again.")
-                     % {"n": len(report.alerts), "s": len(report.skipped), "d": report.suppressed})
-    return redirect(f"{_url(inv)}#alerts")
+    job = _start(actor, org, inv, inv_jobs.RULES_RUN, {})
+    if job is None:
+        return _refused(request, inv)
+    messages.info(request, _("The red-flag run is queued: this page shows its progress."))
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 def _url(inv: Investigation) -> str:

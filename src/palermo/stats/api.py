@@ -2,7 +2,7 @@
 
 Same services and permissions as the pages. Imports take the file in a
 multipart body; ``/imports/preview`` validates only, ``/imports`` imports every
-row or none. (No `from __future__ import annotations`: django-ninja reads the
+row or none; both are background jobs (202 with the job, followed at ``/api/v1/jobs/{id}``). (No `from __future__ import annotations`: django-ninja reads the
 annotations at runtime.)
 """
 
@@ -17,10 +17,14 @@ from pydantic import StrictBool
 
 from palermo.cases import vocabulary
 from palermo.core import audit
-from palermo.core.apiutil import ErrorOut, with_errors
+from palermo.core.apiutil import with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.policy import Perm, api_requires
 from palermo.core.upload_limits import check_upload
+from palermo.jobs import services as job_services
+from palermo.jobs.api import JobOut
+from palermo.jobs.display import job_out
+from palermo.stats import jobs as stats_jobs
 from palermo.stats import services
 from palermo.stats.ctdc import write_ctdc_csv
 
@@ -123,66 +127,40 @@ def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpRespo
     return response
 
 
-class StatsRowErrorOut(Schema):
-    row: int
-    field: str
-    value: str
-    message: str
-
-
-class StatsImportPreviewOut(Schema):
-    ok: bool
-    rows_read: int
-    valid: int
-    creates: int
-    updates: int
-    errors: list[StatsRowErrorOut]
-    notes: list[str]
-
-
-class StatsImportOut(Schema):
-    ok: bool
-    created: list[str]
-    updated: list[str]
-    unchanged: int
-    notes: list[str]
-
-
-class StatsImportRefusedOut(ErrorOut):
-    """The standard error body, plus every refused row (absent when the request itself was malformed)."""
-
-    rows: list[StatsRowErrorOut] = []
-
-
 def _upload(file: UploadedFile, kind: str) -> bytes:
     """The uploaded bytes, after the size and zip checks of the import limits (422 on ``file``)."""
     check_upload(file, services.upload_limits(kind))
     return file.read()
 
 
-def _errors(errors: Any) -> list[dict[str, Any]]:
-    return [{"row": e.row, "field": e.field, "value": e.value, "message": e.message} for e in errors]
-
-
-@router.post("/imports/preview", response=with_errors(StatsImportPreviewOut), summary="Validate an import; nothing is written")
+@router.post("/imports/preview", response=with_errors({202: JobOut}),
+             summary="Check an import, as a background job; nothing is written")
 @api_requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
-    plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                   kind=kind, data=_upload(file, kind), name=file.name or "upload.csv", request=request)
-    return {"ok": plan.ok, "rows_read": plan.preview.rows_read, "valid": len(plan.preview.records),
-            "creates": plan.creates, "updates": plan.updates, "errors": _errors(plan.errors), "notes": plan.notes}
+    """Answers 202 with the job (the check rehearses the whole import, as long as the import); when
+    ``done``, ``summary`` holds ``ok``, ``rows_read``, ``valid``, ``rejected``, ``creates``, ``updates``
+    and ``report.errors`` every rejected row."""
+    path = job_services.save_upload([_upload(file, kind)])
+    try:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.PREVIEW, params={"kind": kind, "name": file.name or "upload.csv"},
+                                     inputs={"upload": path})
+    finally:
+        path.unlink(missing_ok=True)  # moved to the job unless starting it failed
+    return Status(202, job_out(job))
 
 
-@router.post("/imports", response=with_errors({200: StatsImportOut, 422: StatsImportRefusedOut}),
-             summary="Import every row of the file or none")
+@router.post("/imports", response=with_errors({202: JobOut}),
+             summary="Import every row of the file or none, as a background job")
 @api_requires(Perm.IMPORT_DATA)
 def import_commit(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
-    result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                    kind=kind, data=_upload(file, kind), name=file.name or "upload.csv", request=request)
-    if not result.ok:
-        rows = _errors(result.errors)
-        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
-                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]} for r in rows],
-                            "rows": rows})
-    return Status(200, {"ok": True, "created": result.created, "updated": result.updated,
-                        "unchanged": len(result.unchanged), "notes": result.notes})
+    """Answers 202 with the job at once; follow ``url`` until ``status`` is ``done`` (``summary``:
+    cases created and updated) or ``failed`` (``report.errors``: every refused row; nothing imported)."""
+    path = job_services.save_upload([_upload(file, kind)])  # the same checks as the preview
+    try:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.IMPORT, params={"kind": kind, "name": file.name or "upload.csv"},
+                                     inputs={"upload": path})
+    finally:
+        path.unlink(missing_ok=True)  # moved to the job unless starting it failed
+    return Status(202, job_out(job))

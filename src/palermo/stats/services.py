@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
@@ -60,6 +60,7 @@ from palermo.stats.small_cells import (
 )
 
 NotAllowed = case_services.NotAllowed
+Progress = Callable[[int, int], None]  # (records done, records in all)
 ImportKind = Literal["htcds", "kobo"]
 ExportFormat = Literal["csv", "xlsx"]
 
@@ -210,7 +211,7 @@ def _unstored_note(preview: ImportPreview) -> list[str]:
 
 
 def import_preview(*, actor: User, organisation: Organisation | None, kind: ImportKind, data: bytes,
-                   name: str, request: Any = None) -> ImportPlan:
+                   name: str, request: Any = None, progress: Progress | None = None) -> ImportPlan:
     """Validate the file, then rehearse the import in a transaction that is always rolled back.
 
     The rehearsal runs every record through the case services, so a row the
@@ -222,7 +223,8 @@ def import_preview(*, actor: User, organisation: Organisation | None, kind: Impo
     preview = _validate(kind, data, name)
     plan = ImportPlan(kind, preview, notes=list(preview.notes))
     if preview.ok:
-        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True)  # type: ignore[arg-type]
+        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True,  # type: ignore[arg-type]
+                         progress=progress)
         if rehearsal.errors:
             plan.preview = replace(preview, errors=tuple(rehearsal.errors))
         else:
@@ -325,12 +327,13 @@ def _update(case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation
 
 
 def import_commit(*, actor: User, organisation: Organisation, kind: ImportKind, data: bytes, name: str,
-                  request: Any = None) -> ImportResult:
+                  request: Any = None, progress: Progress | None = None) -> ImportResult:
     """Import every record of the file, or none: one transaction; any refused row rolls all back.
 
     A record whose identity key matches a case (imported before, or an existing
     case the actor may open with the same person and referral) updates it;
-    others open a case through ``cases.services.case_open``.
+    others open a case through ``cases.services.case_open``. ``progress(done, total)``
+    is told how many records are through (the background job shows it).
     """
     _require(actor, organisation, Perm.IMPORT_DATA)
     preview = _validate(kind, data, name)
@@ -338,7 +341,7 @@ def import_commit(*, actor: User, organisation: Organisation, kind: ImportKind, 
         _audit_rejected(actor, organisation, kind, preview.rows_read, len(preview.errors), request)
         return ImportResult(errors=list(preview.errors), notes=list(preview.notes))
     result = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=False,
-                  request=request)
+                  request=request, progress=progress)
     if not result.ok:
         _audit_rejected(actor, organisation, kind, preview.rows_read, len(result.errors), request)
     result.notes = list(preview.notes) + (_unstored_note(preview) if result.ok else [])
@@ -354,13 +357,17 @@ def _service_error(row: int, field_name: str, message: str) -> RowError:
 
 
 def _run(*, actor: User, organisation: Organisation, kind: ImportKind, preview: ImportPreview, rehearse: bool,
-         request: Any = None) -> ImportResult:
+         request: Any = None, progress: Progress | None = None) -> ImportResult:
     result = ImportResult()
     today = clock.today()
+    total = len(preview.records)
+    step = max(1, total // 50)  # about fifty progress reports per import, whatever its size
     try:
         with transaction.atomic():
             keys, hidden = _existing_keys(actor, organisation, kind)
-            for rec in preview.records:
+            for i, rec in enumerate(preview.records):
+                if progress is not None and i % step == 0:
+                    progress(i, total)
                 ci = case_mapping.htcds_to_case_input(rec.values, today=today)
                 if len(rec.identity_key) > KEY_MAX:
                     result.errors.append(RowError(rec.row, "meta/instanceID", rec.identity_key[:60],

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_POST
 
 from palermo.cases import vocabulary
 from palermo.core import audit
-from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.spreadsheet import safe_row
+from palermo.jobs import selectors as selectors_jobs
+from palermo.jobs import services as job_services
 from palermo.stats import forms, selectors, services, uploads
-from palermo.stats.ctdc import write_ctdc_csv
+from palermo.stats import jobs as stats_jobs
 from palermo.stats.small_cells import DIMENSIONS
 
 SESSION_KEY = "stats_import"
@@ -238,25 +239,17 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.EXPORT_DATA)
 def ctdc(request: HttpRequest) -> HttpResponse:
+    """The release is made by a background job (over every case it can take long); its page shows the
+    report and offers the file."""
     form = forms.CtdcForm(request.POST or None)
-    release = None
     if request.method == "POST" and form.is_valid():
         try:
-            release = services.ctdc_release(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                            k=form.cleaned_data["k"], request=request)
-        except InvalidInput as exc:
-            for e in exc.errors:
-                form.add_error("k" if e.field == "k" else None, e.message)
-        else:
-            if request.POST.get("action") == "download":
-                buf = io.BytesIO()
-                write_ctdc_csv(release, buf)  # type: ignore[arg-type]
-                response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-                response["Content-Disposition"] = f'attachment; filename="palermo-ctdc-k{release.k}.csv"'
-                return response
-    return render(request, "stats/ctdc.html", {
-        "form": form, "release": release, "empty": selectors.case_count() == 0,
-        "kept_percent": 100 * release.metrics.share_kept if release else None})
+            job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                         kind=stats_jobs.CTDC, params={"k": form.cleaned_data["k"]})
+        except job_services.NotAllowed:
+            return refused(request)
+        return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "stats/ctdc.html", {"form": form, "empty": selectors.case_count() == 0})
 
 
 # --- import: upload → preview → confirm -------------------------------------------------------------------
@@ -311,41 +304,54 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.IMPORT_DATA)
 def import_preview(request: HttpRequest) -> HttpResponse:
+    """The check of the held file runs as a background job (it rehearses the whole import, as long as
+    the import itself): start it once per upload, then show its page, which offers the confirmation."""
     pending = _pending(request)
     if pending is None:
         messages.info(request, _("No file is waiting to be imported: upload one."))
         return redirect("stats:import")
     held, path = pending
+    job_id = held.get("preview_job")
+    if job_id and selectors_jobs.jobs_for(request.user, request.organisation).filter(pk=job_id).exists():  # type: ignore[arg-type, attr-defined]
+        return redirect("jobs:detail", job_id=job_id)
+    # The job reads a copy: the held file waits for the confirmation.
+    copy = job_services.save_upload([path.read_bytes()])
     try:
-        plan = services.import_preview(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                       kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
-                                       request=request)
-    except services.NotAllowed:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.PREVIEW,
+                                     params={"kind": held["kind"], "name": held["name"], "upload": held["token"]},
+                                     inputs={"upload": copy})
+    except job_services.NotAllowed:
         return refused(request)
-    except InvalidInput as exc:
-        return _refused_file(request, held, exc)
-    return render(request, "stats/import_preview.html", {"plan": plan, "name": held["name"], "kind": held["kind"]})
+    finally:
+        copy.unlink(missing_ok=True)
+    request.session[SESSION_KEY] = {**held, "preview_job": job.pk}
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(Perm.IMPORT_DATA)
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Hand the checked file to a background job (the import can outlast any request) and show its progress."""
     pending = _pending(request)
     if pending is None:
         messages.info(request, _("No file is waiting to be imported: upload one."))
         return redirect("stats:import")
     held, path = pending
+    checked = request.POST.get("upload")
+    if checked and checked != held["token"]:  # confirmed from the check of another file (another tab)
+        messages.error(request, _("The file waiting to be imported is not the one you checked: check it first."))
+        return redirect("stats:import_preview")
     try:
-        result = services.import_commit(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                        kind=held["kind"], data=path.read_bytes(), name=held["name"],  # type: ignore[arg-type]
-                                        request=request)
-    except services.NotAllowed:
+        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                     kind=stats_jobs.IMPORT, params={"kind": held["kind"], "name": held["name"]},
+                                     inputs={"upload": path})
+    except job_services.NotAllowed:
         return refused(request)
-    except InvalidInput as exc:
-        return _refused_file(request, held, exc)
-    if result.ok:
-        _forget(request)
-    return render(request, "stats/import_done.html", {"result": result, "name": held["name"]})
+    # The file now belongs to the job (a second click finds nothing waiting: no double import).
+    request.session.pop(SESSION_KEY, None)
+    messages.info(request, _("The import is queued: this page shows its progress."))
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(Perm.IMPORT_DATA)

@@ -39,6 +39,7 @@ NAV: list[NavItem] = [
     NavItem(_("Administration"), "admin:index", Perm.ADMINISTER,
             _("Organisations, users and roles.")),
     NavItem(_("API tokens"), "token_list", None, _("Personal access tokens for machine clients.")),
+    NavItem(_("Jobs"), "jobs:list", None, _("Imports and red-flag runs you started, with their progress and results.")),
 ]
 
 
