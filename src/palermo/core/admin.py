@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
-
 from django.utils.translation import gettext_lazy, ngettext
 
 from palermo.core import audit

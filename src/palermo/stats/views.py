@@ -272,18 +272,6 @@ def _forget(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
-def _refused_file(request: HttpRequest, held: dict[str, str], exc: InvalidInput) -> HttpResponse:
-    """A held file over the import limits (rows, cell length): discarded, and the upload form shown
-    again with the reason next to the file field. Nothing was imported."""
-    _forget(request)
-    form = forms.ImportForm(initial={"kind": held.get("kind", "htcds")})
-    form.full_clean()  # an unbound form: no errors of its own, only the refusal below
-    form.cleaned_data = {}
-    for e in exc.errors:
-        form.add_error("file" if e.field == "file" else None, e.message)
-    return render(request, "stats/import_upload.html", {"form": form}, status=422)
-
-
 @requires(Perm.IMPORT_DATA)
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
