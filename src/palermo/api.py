@@ -105,6 +105,7 @@ CONTEXT_ROUTERS = [
     ("/cases", "palermo.cases.api"),
     ("/stats", "palermo.stats.api"),
     ("/investigations", "palermo.investigate.api"),
+    ("/monitor", "palermo.monitor.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

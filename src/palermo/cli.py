@@ -159,6 +159,7 @@ for _name, _module, _top_level in [
     ("cases", "palermo.cases.cli", False),
     ("stats", "palermo.stats.cli", False),
     ("investigate", "palermo.investigate.cli", False),
+    ("monitor", "palermo.monitor.cli", False),
 ]:
     try:
         _mod = importlib.import_module(_module)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "palermo.cases",
     "palermo.stats",
     "palermo.investigate",
+    "palermo.monitor",
 ]
 
 MIDDLEWARE = [

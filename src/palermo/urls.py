@@ -38,6 +38,7 @@ for _prefix, _module, _namespace in [
     ("cases/", "palermo.cases.urls", "cases"),
     ("stats/", "palermo.stats.urls", "stats"),
     ("investigations/", "palermo.investigate.urls", "investigate"),
+    ("monitor/", "palermo.monitor.urls", "monitor"),
 ]:
     try:
         importlib.import_module(_module)

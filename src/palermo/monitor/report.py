@@ -1,0 +1,149 @@
+"""The national rapporteur's annual report skeleton: protected indicator tables, the status of
+recommendations by monitor and by area, and the action plan's progress — as HTML and PDF.
+
+Every figure comes through ``selectors`` (indicators already protected); nothing here reads a
+case. The PDF is drawn with reportlab (platypus tables).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from palermo.core import audit
+from palermo.core.models import Organisation, User
+from palermo.core.policy import Perm, has_perm
+from palermo.monitor import selectors
+from palermo.monitor.models import MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
+
+
+class NotAllowed(Exception):
+    pass
+
+
+@dataclass
+class ReportData:
+    year: int | None
+    generated_at: Any
+    indicators: list[dict[str, Any]]
+    by_monitor: list[dict[str, Any]]
+    by_area: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+
+
+def _figure_text(value: int | None) -> str:
+    return "x" if value is None else str(value)
+
+
+def report_data(actor: User | None, organisation: Organisation | None, *, year: int | None) -> ReportData:
+    if actor is not None and not has_perm(actor, Perm.MONITOR_REPORT, organisation):
+        raise NotAllowed("You do not have permission to do this.")
+    inds = []
+    for r in selectors.indicator_results(actor, organisation, year=year):
+        rows = []
+        for f in r.figures:
+            share = f"{f.share:.0%}" if f.share is not None else ("x" if r.definition.is_share else "")
+            rows.append({"label": _("Total") if f.label == "Total" else f.label, "value": _figure_text(f.value),
+                         "denominator": _figure_text(f.denominator) if r.definition.is_share else "",
+                         "share": share})
+        inds.append({"id": r.definition.id, "title": r.definition.title, "definition": r.definition.definition,
+                     "citation": r.definition.citation, "is_share": r.definition.is_share, "rows": rows})
+    statuses = RecommendationStatus.values
+
+    def summary(by: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+        return [{"label": labels.get(row["key"], row["key"]), "cells": [row[s] for s in statuses],
+                 "overdue": row["overdue"], "total": row["total"]}
+                for row in selectors.status_summary(actor, organisation, by)]
+
+    plans = []
+    for plan in selectors.plans(actor, organisation):
+        measures = []
+        for obj in plan.objectives.all():
+            for m in obj.measures.all():
+                measures.append({"code": f"{obj.code}.{m.code}", "title": m.title,
+                                 "status": MeasureStatus(m.status).label, "deadline": m.deadline,
+                                 "responsible": ", ".join(o.name for o in m.responsible.all())})
+        done = sum(1 for m in measures if m["status"] == MeasureStatus.COMPLETED.label)
+        plans.append({"title": plan.title, "starts_on": plan.starts_on, "ends_on": plan.ends_on,
+                      "measures": measures, "completed": done, "total": len(measures)})
+    return ReportData(year, timezone.now(), inds, summary("source_body", dict(SourceBody.choices)),
+                      summary("area", dict(ThematicArea.choices)), plans)
+
+
+def status_labels() -> list[str]:
+    return [str(label) for label in RecommendationStatus.labels]
+
+
+def render_html(data: ReportData) -> str:
+    return render_to_string("monitor/report.html", {"report": data, "status_labels": status_labels()})
+
+
+def render_pdf(data: ReportData) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from xml.sax.saxutils import escape
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+
+    def p(text: str, style: str = "BodyText") -> None:
+        story.append(Paragraph(escape(str(text)), styles[style]))
+
+    def table(rows: list[list[Any]]) -> None:
+        t = Table([[Paragraph(escape(str(c)), styles["BodyText"]) for c in r] for r in rows], repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(t)
+        story.append(Spacer(1, 4 * mm))
+
+    p(_("Annual report of the National Rapporteur — skeleton"), "Title")
+    p(_("Reporting year: %(year)s") % {"year": data.year or _("all years")})
+    p(_("Counts between 1 and 10, and any count from which one could be worked out, are suppressed and shown as x."))
+    p(_("Indicators"), "Heading1")
+    for ind in data.indicators:
+        p(ind["title"], "Heading2")
+        p(ind["definition"])
+        p(_("Source: %(citation)s") % {"citation": ind["citation"]}, "Italic")
+        if ind["is_share"]:
+            table([[_("Category"), _("Cases"), _("Out of"), _("Share")]]
+                  + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]])
+        else:
+            table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
+    for title, rows in ((_("Recommendations by monitoring body"), data.by_monitor),
+                        (_("Recommendations by thematic area"), data.by_area)):
+        p(title, "Heading1")
+        if rows:
+            table([["", *status_labels(), _("Overdue"), _("Total")]]
+                  + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows])
+        else:
+            p(_("No recommendations registered."))
+    p(_("Action plan progress"), "Heading1")
+    for plan in data.plans:
+        p(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", "Heading2")
+        p(_("%(done)s of %(total)s measures completed.") % {"done": plan["completed"], "total": plan["total"]})
+        table([[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
+              + [[m["code"], m["title"], m["responsible"], m["deadline"], m["status"]] for m in plan["measures"]])
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, title="Annual report (skeleton)", leftMargin=15 * mm,
+                      rightMargin=15 * mm).build(story)
+    return buf.getvalue()
+
+
+def annual_report(*, actor: User | None, organisation: Organisation | None, year: int | None, fmt: str,
+                  request: Any = None) -> bytes:
+    """The report as ``html`` or ``pdf`` bytes; audited as an export (aggregates only)."""
+    data = report_data(actor, organisation, year=year)
+    out = render_pdf(data) if fmt == "pdf" else render_html(data).encode("utf-8")
+    audit.record(action="export", actor=actor, organisation=organisation, object_type="monitor.report",
+                 object_ref=str(year or "all"), request=request, details={"format": fmt},
+                 actor_username=None if actor is not None else "command line")
+    return out
