@@ -36,23 +36,10 @@ class ReportData:
     plans: list[dict[str, Any]]
 
 
-def _figure_text(value: int | None) -> str:
-    return "x" if value is None else str(value)
-
-
 def report_data(actor: User | None, organisation: Organisation | None, *, year: int | None) -> ReportData:
     if actor is not None and not has_perm(actor, Perm.MONITOR_REPORT, organisation):
         raise NotAllowed("You do not have permission to do this.")
-    inds = []
-    for r in selectors.indicator_results(actor, organisation, year=year):
-        rows = []
-        for f in r.figures:
-            share = f"{f.share:.0%}" if f.share is not None else ("x" if r.definition.is_share else "")
-            rows.append({"label": _("Total") if f.label == "Total" else f.label, "value": _figure_text(f.value),
-                         "denominator": _figure_text(f.denominator) if r.definition.is_share else "",
-                         "share": share})
-        inds.append({"id": r.definition.id, "title": r.definition.title, "definition": r.definition.definition,
-                     "citation": r.definition.citation, "is_share": r.definition.is_share, "rows": rows})
+    inds = selectors.indicator_tables(selectors.indicator_results(actor, organisation, year=year))
     statuses = RecommendationStatus.values
 
     def summary(by: str, labels: dict[str, str]) -> list[dict[str, Any]]:

@@ -153,6 +153,42 @@ def indicator_results(actor: User | None, organisation: Organisation | None, *,
     return indicators.compute_all(case_selectors.monitoring_facts(year=year))
 
 
+def figure_label(label: str) -> str:
+    """A word for each row of an indicator: never a raw code."""
+    from django.utils.translation import gettext as _
+
+    from palermo.cases import vocabulary
+
+    if label == indicators.TOTAL:
+        return _("Total")
+    if label == "Unknown":
+        return _("Not recorded")
+    return vocabulary.label("vic_TypeOfExploitation", label)
+
+
+def share_text(figure: indicators.Figure, is_share: bool) -> str:
+    """"" for a count; "x" when suppressed; "—" when nothing to divide by; else a rounded percentage."""
+    if not is_share:
+        return ""
+    if figure.value is None or figure.denominator is None:
+        return "x"
+    if figure.denominator == 0:
+        return "—"
+    return f"{round(100 * figure.value / figure.denominator)} %"
+
+
+def indicator_tables(results: list[indicators.IndicatorResult]) -> list[dict[str, Any]]:
+    """The protected results as rows of words and figures, for the page and the report."""
+    return [{
+        "id": r.definition.id, "title": r.definition.title, "definition": r.definition.definition,
+        "source": r.definition.source, "citation": r.definition.citation, "is_share": r.definition.is_share,
+        "rows": [{"label": figure_label(f.label), "value": "x" if f.value is None else str(f.value),
+                  "suppressed": f.value is None,
+                  "denominator": ("x" if f.denominator is None else str(f.denominator)) if r.definition.is_share else "",
+                  "share": share_text(f, r.definition.is_share)} for f in r.figures],
+    } for r in results]
+
+
 def indicator_cases(actor: User, organisation: Organisation | None, indicator_id: str, *, year: int | None,
                     request: Any = None) -> list[str]:
     """The references of the numerator's cases that the reader may open with every group the

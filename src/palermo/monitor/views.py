@@ -226,7 +226,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     year, year_form = _year(request)
     return render(request, "monitor/indicators.html", {
-        "results": selectors.indicator_results(actor, org, year=year), "year": year, "year_form": year_form,
+        "results": selectors.indicator_tables(selectors.indicator_results(actor, org, year=year)), "year": year, "year_form": year_form,
         "can_drill": has_perm(actor, Perm.VIEW_CASES, org)})
 
 
