@@ -217,6 +217,24 @@ def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) 
     return [_rec_out(r) for r in selectors.recommendations(request.user, request.organisation, f)]  # type: ignore[arg-type, attr-defined]
 
 
+# Before /recommendations/{rec_id}: the first matching path wins.
+@router.post("/recommendations/import", response=with_errors({200: ImportOut, 422: ImportRefusedOut}),
+             summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)")
+@api_requires(Perm.MONITOR_MANAGE)
+@_refusals
+def recommendation_import(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False) -> Any:
+    if file.size and file.size > MAX_IMPORT_BYTES:
+        raise HttpError(422, "The file is larger than 2 MB: split it and import each part.")
+    preview = services.recommendations_import(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                                              data=file.read(), name=file.name or "upload.csv", commit=not dry_run)
+    rows = [{"row": e.row, "field": e.field, "message": e.message} for e in preview.errors]
+    if not preview.ok:
+        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
+                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]}
+                                       for r in rows], "rows": rows})
+    return {"ok": True, "rows": preview.total_rows, "imported": 0 if dry_run else len(preview.rows), "errors": []}
+
+
 @router.get("/recommendations/{rec_id}", response=with_errors(RecommendationOut), summary="One recommendation")
 @api_requires(Perm.MONITOR_VIEW)
 def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
@@ -246,23 +264,6 @@ def recommendation_link(request: HttpRequest, rec_id: Annotated[int, Field(ge=1,
     services.recommendation_link_measure(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
                                          recommendation=rec, measure=Measure.objects.get(pk=measure.pk))
     return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
-
-
-@router.post("/recommendations/import", response=with_errors({200: ImportOut, 422: ImportRefusedOut}),
-             summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)")
-@api_requires(Perm.MONITOR_MANAGE)
-@_refusals
-def recommendation_import(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False) -> Any:
-    if file.size and file.size > MAX_IMPORT_BYTES:
-        raise HttpError(422, "The file is larger than 2 MB: split it and import each part.")
-    preview = services.recommendations_import(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                              data=file.read(), name=file.name or "upload.csv", commit=not dry_run)
-    rows = [{"row": e.row, "field": e.field, "message": e.message} for e in preview.errors]
-    if not preview.ok:
-        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
-                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]}
-                                       for r in rows], "rows": rows})
-    return {"ok": True, "rows": preview.total_rows, "imported": 0 if dry_run else len(preview.rows), "errors": []}
 
 
 @router.get("/indicators", response=with_errors(list[IndicatorOut]), summary="Indicators, small-cell protected")
