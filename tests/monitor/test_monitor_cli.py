@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from tests.monitor.monitor_helpers import GOOD_ROWS, csv_file
 from typer.testing import CliRunner
 
 from palermo.monitor.cli import app
 from palermo.monitor.models import Recommendation
-from tests.monitor.monitor_helpers import GOOD_ROWS, csv_file
 
 runner = CliRunner()
 

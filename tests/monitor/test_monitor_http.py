@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.monitor.monitor_helpers import GOOD_ROWS, acting, csv_file
 
 from palermo.core.models import AuditEntry
 from palermo.monitor import indicators
 from palermo.monitor.models import Measure, Recommendation
-from tests.monitor.monitor_helpers import GOOD_ROWS, acting, csv_file
 
 PAGES = ["/monitor/", "/monitor/recommendations/", "/monitor/indicators/"]
 
@@ -174,7 +174,7 @@ def test_api_register_import_status_link(monitor_demo, login_as):
     mid = plans[0]["objectives"][0]["measures"][0]["id"]
     r = c.post(f"/api/v1/monitor/recommendations/{rid}/measures", {"measure": mid}, content_type="application/json")
     assert r.status_code == 200 and r.json()["measures"] == [mid]
-    assert c.post("/api/v1/monitor/recommendations/{}/measures".format(rid), {"measure": 999999},
+    assert c.post(f"/api/v1/monitor/recommendations/{rid}/measures", {"measure": 999999},
                   content_type="application/json").status_code == 404
 
 
@@ -203,3 +203,11 @@ def test_api_indicators_are_protected(demo_cases, monitor_demo, login_as):
         for f in d["figures"]:
             for v in (f["value"], f["denominator"]):
                 assert v is None or v == 0 or v >= 11
+
+
+def test_pages_speak_french(monitor_demo, login_as):
+    c = login_as("coordinator")
+    html = c.get("/monitor/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Suivi des engagements" in html and "GRETA du Conseil de l'Europe" in html.replace("&#x27;", "'")
+    html = c.get("/monitor/recommendations/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Registre des recommandations" in html and "Traite des enfants" in html

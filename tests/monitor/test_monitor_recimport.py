@@ -6,10 +6,9 @@ import io
 from datetime import date
 
 import openpyxl
+from tests.monitor.monitor_helpers import GOOD_ROWS, csv_file
 
 from palermo.monitor.recimport import preview
-
-from tests.monitor.monitor_helpers import GOOD_ROWS, csv_file
 
 
 def test_a_good_csv_gives_every_row():

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from tests.monitor.monitor_helpers import GOOD_ROWS, acting, csv_file
 
 from palermo.core.errors import InvalidInput
 from palermo.core.models import AuditEntry
 from palermo.monitor import selectors, services
 from palermo.monitor.models import Evidence, FollowUp, Measure, Recommendation
-from tests.monitor.monitor_helpers import GOOD_ROWS, acting, csv_file
 
 
 def test_demo_holds_a_plan_and_two_monitors_sharing_one_response(monitor_demo):

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from palermo.monitor.models import EvidenceKind, MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
+from palermo.monitor.models import (
+    EvidenceKind,
+    MeasureStatus,
+    RecommendationStatus,
+    SourceBody,
+    ThematicArea,
+)
 
 
 class ProgressNoteForm(forms.Form):

@@ -57,6 +57,9 @@ class ActionPlan(models.Model):
     class Meta:
         ordering = ["-starts_on", "id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Objective(models.Model):
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="objectives")
@@ -67,6 +70,9 @@ class Objective(models.Model):
     class Meta:
         ordering = ["plan", "code"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="monitor_objective_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
 
 
 class Measure(models.Model):
@@ -85,6 +91,9 @@ class Measure(models.Model):
         ordering = ["objective", "code"]
         constraints = [models.UniqueConstraint(fields=["objective", "code"], name="monitor_measure_code_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
 
 class PlanIndicator(models.Model):
     """A target the plan sets for a measure, with its baseline; optionally tied to a computed indicator."""
@@ -94,6 +103,9 @@ class PlanIndicator(models.Model):
     baseline = models.CharField(max_length=60)
     target = models.CharField(max_length=60)
     computed = models.CharField(max_length=60, blank=True)  # an id of data/indicators.yaml
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class ProgressNote(models.Model):
@@ -107,6 +119,9 @@ class ProgressNote(models.Model):
 
     class Meta:
         ordering = ["-noted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.noted_on} {self.status}"
 
 
 class EvidenceKind(models.TextChoices):
@@ -137,6 +152,9 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["-added_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class NationalResponse(models.Model):
     """One answer of the State to one or more recommendations (from one or several monitors)."""
@@ -144,6 +162,9 @@ class NationalResponse(models.Model):
     key = models.CharField(max_length=60, unique=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Recommendation(models.Model):
@@ -169,6 +190,9 @@ class Recommendation(models.Model):
         constraints = [models.UniqueConstraint(fields=["source_body", "report", "paragraph"],
                                                name="monitor_recommendation_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.source_body} {self.report} § {self.paragraph}"
+
 
 class FollowUp(models.Model):
     """The recommendation's history, for a follow-up visit to review: who changed what, when, why."""
@@ -183,3 +207,6 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.status_after}"
