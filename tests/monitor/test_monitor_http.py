@@ -211,3 +211,49 @@ def test_pages_speak_french(monitor_demo, login_as):
     assert "Suivi des engagements" in html and "GRETA du Conseil de l'Europe" in html.replace("&#x27;", "'")
     html = c.get("/monitor/recommendations/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Registre des recommandations" in html and "Traite des enfants" in html
+
+
+def test_api_builds_a_plan_and_takes_evidence(demo_world, login_as):
+    from palermo.core.models import Organisation
+
+    c = login_as("coordinator")
+    r = c.post("/api/v1/monitor/plans", {"title": "Plan", "starts_on": "2026-01-01", "ends_on": "2025-01-01"},
+               content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ends_on"
+    plan = c.post("/api/v1/monitor/plans", {"title": "Plan 2026–2028 (fictional)", "starts_on": "2026-01-01",
+                                            "ends_on": "2028-12-31"}, content_type="application/json").json()["id"]
+    obj = c.post(f"/api/v1/monitor/plans/{plan}/objectives", {"code": "1", "title": "Identify",
+                                                              "area": "victim_identification"},
+                 content_type="application/json").json()["id"]
+    dup = c.post(f"/api/v1/monitor/plans/{plan}/objectives", {"code": "1", "title": "Again"},
+                 content_type="application/json")
+    assert dup.status_code == 422 and dup.json()["errors"][0]["field"] == "code"
+    ngo = Organisation.objects.get(name__startswith="Safe Harbour")
+    r = c.post(f"/api/v1/monitor/objectives/{obj}/measures", {"code": "1", "title": "Train", "responsible": [999999],
+                                                             "deadline": "2026-06-30"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "responsible"
+    r = c.post(f"/api/v1/monitor/objectives/{obj}/measures",
+               {"code": "1", "title": "Train", "responsible": [ngo.pk], "deadline": "2026-06-30",
+                "budget_amount": "5000", "budget_currency": ""}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "budget_currency"
+    m = c.post(f"/api/v1/monitor/objectives/{obj}/measures",
+               {"code": "1", "title": "Train", "responsible": [ngo.pk], "deadline": "2026-06-30",
+                "budget_line": "Justice 1.2", "budget_amount": "5000.50", "budget_currency": "eur"},
+               content_type="application/json").json()["id"]
+    assert Measure.objects.get(pk=m).budget_currency == "EUR"
+    r = c.post(f"/api/v1/monitor/measures/{m}/indicators", {"title": "Trained", "baseline": "0", "target": "200",
+                                                           "computed": "nope"}, content_type="application/json")
+    assert r.status_code == 422
+    assert c.post(f"/api/v1/monitor/measures/{m}/indicators", {"title": "Trained", "baseline": "0", "target": "200"},
+                  content_type="application/json").status_code == 201
+    # The shelter NGO is responsible: it adds a file; the police unit is not.
+    worker = login_as("caseworker")
+    r = worker.post(f"/api/v1/monitor/measures/{m}/evidence",
+                    {"kind": "file", "title": "Attendance", "file": SimpleUploadedFile("a.csv", b"name\nA\n")})
+    assert r.status_code == 201 and len(r.json()["sha256"]) == 64, r.json()
+    r = login_as("police").post(f"/api/v1/monitor/measures/{m}/evidence", {"kind": "statistics", "title": "S",
+                                                                           "target": "2025"})
+    assert r.status_code == 403
+    assert login_as("analyst").post("/api/v1/monitor/plans", {"title": "x", "starts_on": "2026-01-01",
+                                                              "ends_on": "2026-02-01"},
+                                    content_type="application/json").status_code == 403

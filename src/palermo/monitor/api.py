@@ -199,6 +199,130 @@ def plan_list(request: HttpRequest) -> Any:
     return out
 
 
+class PlanIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    title: Text(200, 1)
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ObjectiveIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    code: Text(20, 1)
+    title: Text(300, 1)
+    area: Literal["", "labour_exploitation", "child_trafficking", "organ_removal", "victim_identification",
+                  "victim_support", "criminal_justice_support", "traffickers_assets",
+                  "financial_investigations"] = ""
+
+
+class MeasureIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    code: Text(20, 1)
+    title: Text(300, 1)
+    responsible: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=20)
+    deadline: dt.date
+    budget_line: Text(120) = ""
+    budget_amount: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+(\.[0-9]{1,2})?$")] | None = None
+    budget_currency: Text(3) = ""
+
+
+class PlanIndicatorIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    title: Text(300, 1)
+    baseline: Text(60, 1)
+    target: Text(60, 1)
+    computed: Text(60) = ""
+
+
+class EvidenceIn(Schema):
+    kind: Literal["file", "case", "indicator", "statistics"]
+    title: Text(200, 1)
+    target: Text(80) = ""
+
+
+class CreatedOut(Schema):
+    id: int
+
+
+class EvidenceOut(Schema):
+    id: int
+    kind: str
+    title: str
+    sha256: str
+    size: int
+    target: str
+
+
+@router.post("/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan")
+@api_requires(Perm.MONITOR_MANAGE)
+@_refusals
+def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+    plan = services.plan_create(actor=request.user, organisation=request.organisation, **payload.dict())  # type: ignore[arg-type, attr-defined]
+    return Status(201, {"id": plan.pk})
+
+
+@router.post("/plans/{plan_id}/objectives", response=with_errors({201: CreatedOut}), summary="Add an objective")
+@api_requires(Perm.MONITOR_MANAGE)
+@_refusals
+def objective_add(request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn) -> Any:
+    plan = selectors.access_plan(request.user, request.organisation, plan_id)  # type: ignore[arg-type, attr-defined]
+    obj = services.objective_add(actor=request.user, organisation=request.organisation, plan=plan,  # type: ignore[arg-type, attr-defined]
+                                 **payload.dict())
+    return Status(201, {"id": obj.pk})
+
+
+@router.post("/objectives/{objective_id}/measures", response=with_errors({201: CreatedOut}),
+             summary="Add a measure with its responsible organisations, deadline and budget line")
+@api_requires(Perm.MONITOR_MANAGE)
+@_refusals
+def measure_add(request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+                payload: MeasureIn) -> Any:
+    from palermo.core.errors import FieldError, InvalidInput
+
+    objective = selectors.access_objective(request.user, request.organisation, objective_id)  # type: ignore[arg-type, attr-defined]
+    orgs = selectors.organisations(payload.responsible)
+    if len(orgs) != len(set(payload.responsible)):
+        raise InvalidInput(FieldError("responsible", "No active organisation has one of these ids."))
+    data = payload.dict()
+    data["responsible"] = orgs
+    m = services.measure_add(actor=request.user, organisation=request.organisation, objective=objective, **data)  # type: ignore[arg-type, attr-defined]
+    return Status(201, {"id": m.pk})
+
+
+@router.post("/measures/{measure_id}/indicators", response=with_errors({201: CreatedOut}),
+             summary="Add an indicator with baseline and target to a measure")
+@api_requires(Perm.MONITOR_MANAGE)
+@_refusals
+def plan_indicator_add(request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+                       payload: PlanIndicatorIn) -> Any:
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    pi = services.plan_indicator_add(actor=request.user, organisation=request.organisation, measure=measure,  # type: ignore[arg-type, attr-defined]
+                                     **payload.dict())
+    return Status(201, {"id": pi.pk})
+
+
+@router.post("/measures/{measure_id}/evidence", response=with_errors({201: EvidenceOut}),
+             summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)")
+@api_requires(Perm.MONITOR_PROGRESS)
+@_refusals
+def evidence_add(request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+                 payload: Form[EvidenceIn], file: UploadedFile | None = File(None)) -> Any:
+    kind, title, target = payload.kind, payload.title, payload.target
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    if file is not None and file.size and file.size > services.MAX_EVIDENCE_BYTES:
+        raise HttpError(422, "The file is larger than 10 MB.")
+    ev = services.evidence_add(actor=request.user, organisation=request.organisation, measure=measure, kind=kind,  # type: ignore[arg-type, attr-defined]
+                               title=title, data=file.read() if file is not None else None,
+                               file_name=(file.name or "") if file is not None else "",
+                               content_type=(file.content_type or "") if file is not None else "", target=target)
+    return Status(201, {"id": ev.pk, "kind": ev.kind, "title": ev.title, "sha256": ev.sha256, "size": ev.size,
+                        "target": ev.target})
+
+
 @router.post("/measures/{measure_id}/notes", response=with_errors({201: NoteOut}), summary="Record progress on a measure")
 @api_requires(Perm.MONITOR_PROGRESS)
 @_refusals

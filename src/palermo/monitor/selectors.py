@@ -28,6 +28,7 @@ from palermo.monitor.models import (
     Evidence,
     EvidenceKind,
     Measure,
+    Objective,
     Recommendation,
     RecommendationStatus,
 )
@@ -51,6 +52,20 @@ def access_plan(actor: User | None, organisation: Organisation | None, plan_id: 
     if plan is None:
         raise Http404("not found")
     return plan
+
+
+def access_objective(actor: User | None, organisation: Organisation | None, objective_id: int) -> Objective:
+    if not _can_view(actor, organisation):
+        raise Http404("not found")
+    obj = Objective.objects.select_related("plan").filter(pk=objective_id).first()
+    if obj is None:
+        raise Http404("not found")
+    return obj
+
+
+def organisations(ids: list[int]) -> list[Organisation]:
+    """Active organisations with these ids (responsible organisations of a measure)."""
+    return list(Organisation.objects.filter(pk__in=set(ids), is_active=True))
 
 
 def access_measure(actor: User | None, organisation: Organisation | None, measure_id: int) -> Measure:
