@@ -257,3 +257,33 @@ def test_api_builds_a_plan_and_takes_evidence(demo_world, login_as):
     assert login_as("analyst").post("/api/v1/monitor/plans", {"title": "x", "starts_on": "2026-01-01",
                                                               "ends_on": "2026-02-01"},
                                     content_type="application/json").status_code == 403
+
+
+def test_web_builds_a_plan_objective_and_measure(demo_world, login_as):
+    from palermo.core.models import Organisation
+    from palermo.monitor.models import ActionPlan
+
+    c = login_as("coordinator")
+    r = c.post("/monitor/plans/new/", {"title": "Plan", "starts_on": "2027-01-01", "ends_on": "2026-01-01"})
+    assert r.status_code == 400 and "The plan cannot end before it starts." in r.content.decode()
+    r = c.post("/monitor/plans/new/", {"title": "Plan (fictional)", "starts_on": "2026-01-01", "ends_on": "2027-12-31"})
+    plan = ActionPlan.objects.get(title="Plan (fictional)")
+    assert r.status_code == 302
+    assert c.post(f"/monitor/plans/{plan.pk}/", {"obj-code": "1", "obj-title": "Protect", "obj-area": ""}).status_code == 302
+    obj = plan.objectives.get()
+    police = Organisation.objects.get(name__startswith="Riverside")
+    r = c.post(f"/monitor/plans/{plan.pk}/", {"ms-objective": obj.pk, "ms-code": "1", "ms-title": "Patrols",
+                                              "ms-deadline": "2026-05-01"})
+    assert r.status_code == 400  # no responsible organisation
+    r = c.post(f"/monitor/plans/{plan.pk}/", {"ms-objective": obj.pk, "ms-code": "1", "ms-title": "Patrols",
+                                              "ms-responsible": [police.pk], "ms-deadline": "2026-05-01",
+                                              "ms-budget_amount": "100"})
+    assert r.status_code == 400 and "ISO 4217" in r.content.decode()
+    r = c.post(f"/monitor/plans/{plan.pk}/", {"ms-objective": obj.pk, "ms-code": "1", "ms-title": "Patrols",
+                                              "ms-responsible": [police.pk], "ms-deadline": "2026-05-01"})
+    assert r.status_code == 302 and list(obj.measures.get().responsible.all()) == [police]
+    for name in ("analyst", "police"):
+        w = login_as(name)
+        assert w.get("/monitor/plans/new/").status_code == 403
+        assert w.post(f"/monitor/plans/{plan.pk}/", {"obj-code": "2", "obj-title": "x"}).status_code == 403
+    assert plan.objectives.count() == 1

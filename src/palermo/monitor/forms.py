@@ -64,3 +64,34 @@ class YearForm(forms.Form):
     def __init__(self, *args: object, years: list[int], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["year"].choices = [("", _("All years"))] + [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+
+
+class PlanForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ObjectiveForm(forms.Form):
+    code = forms.CharField(label=_("Number"), max_length=20)
+    title = forms.CharField(label=_("Objective"), max_length=300)
+    area = forms.ChoiceField(label=_("Thematic area"), required=False, choices=[("", "—")] + ThematicArea.choices)
+
+
+class MeasureForm(forms.Form):
+    objective = forms.TypedChoiceField(label=_("Objective"), coerce=int, choices=())
+    code = forms.CharField(label=_("Number"), max_length=20)
+    title = forms.CharField(label=_("Measure"), max_length=300)
+    responsible = forms.TypedMultipleChoiceField(label=_("Responsible organisations"), coerce=int, choices=(),
+                                                 widget=forms.CheckboxSelectMultiple)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    budget_line = forms.CharField(label=_("Budget line"), max_length=120, required=False)
+    budget_amount = forms.DecimalField(label=_("Budget amount"), required=False, min_value=0, max_digits=14,
+                                       decimal_places=2)
+    budget_currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, required=False)
+
+    def __init__(self, *args: object, objectives: list[tuple[int, str]], organisations: list[tuple[int, str]],
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["objective"].choices = objectives  # type: ignore[attr-defined]
+        self.fields["responsible"].choices = organisations  # type: ignore[attr-defined]

@@ -68,6 +68,10 @@ def organisations(ids: list[int]) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=set(ids), is_active=True))
 
 
+def active_organisations() -> list[tuple[int, str]]:
+    return list(Organisation.objects.filter(is_active=True).order_by("name").values_list("pk", "name"))
+
+
 def access_measure(actor: User | None, organisation: Organisation | None, measure_id: int) -> Measure:
     if not _can_view(actor, organisation):
         raise Http404("not found")

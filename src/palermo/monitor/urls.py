@@ -5,6 +5,7 @@ from palermo.monitor import views
 # Paths carry numeric ids of plans, measures and recommendations, and indicator ids: no personal data.
 urlpatterns = [
     path("", views.home, name="home"),
+    path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
     path("measures/<int:measure_id>/", views.measure_detail, name="measure"),
     path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),

@@ -64,10 +64,55 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+@requires(Perm.MONITOR_MANAGE)
+def plan_create(request: HttpRequest) -> HttpResponse:
+    actor, org = _who(request)
+    form = forms.PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(actor=actor, organisation=org, **form.cleaned_data)
+            messages.success(request, _("Action plan created."))
+            return redirect("monitor:plan", plan.pk)
+        except InvalidInput as exc:
+            _errors_to(form, exc)
+    return render(request, "monitor/plan_create.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
 @requires(Perm.MONITOR_VIEW)
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     actor, org = _who(request)
-    return render(request, "monitor/plan.html", {"plan": selectors.access_plan(actor, org, plan_id)})
+    plan = selectors.access_plan(actor, org, plan_id)
+    can_manage = has_perm(actor, Perm.MONITOR_MANAGE, org)
+    objectives = [(o.pk, f"{o.code}. {o.title}") for o in plan.objectives.all()]
+    organisations = selectors.active_organisations()
+    objective_form = forms.ObjectiveForm(prefix="obj")
+    measure_form = forms.MeasureForm(prefix="ms", objectives=objectives, organisations=organisations)
+    if request.method == "POST":
+        if not can_manage:
+            return _refuse(request, Perm.MONITOR_MANAGE)
+        try:
+            if "obj-code" in request.POST:
+                objective_form = forms.ObjectiveForm(request.POST, prefix="obj")
+                if objective_form.is_valid():
+                    services.objective_add(actor=actor, organisation=org, plan=plan, **objective_form.cleaned_data)
+                    messages.success(request, _("Objective added."))
+                    return redirect("monitor:plan", plan.pk)
+            else:
+                measure_form = forms.MeasureForm(request.POST, prefix="ms", objectives=objectives,
+                                                 organisations=organisations)
+                if measure_form.is_valid():
+                    cd = dict(measure_form.cleaned_data)
+                    objective = plan.objectives.get(pk=cd.pop("objective"))
+                    cd["responsible"] = selectors.organisations(cd["responsible"])
+                    services.measure_add(actor=actor, organisation=org, objective=objective, **cd)
+                    messages.success(request, _("Measure added."))
+                    return redirect("monitor:plan", plan.pk)
+        except InvalidInput as exc:
+            _errors_to(objective_form if "obj-code" in request.POST else measure_form, exc)
+    return render(request, "monitor/plan.html", {
+        "plan": plan, "can_manage": can_manage, "objective_form": objective_form, "measure_form": measure_form,
+    }, status=400 if request.method == "POST" else 200)
 
 
 @requires(Perm.MONITOR_VIEW)
