@@ -6,6 +6,7 @@ drill-down, and the annual report.
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import AfterValidator, StrictInt
+from pydantic import AfterValidator, BeforeValidator, StrictInt
 
 from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
@@ -35,6 +36,19 @@ def _no_nul(value: str) -> str:
 
 def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # Lax parsing would read 0 as 1970-01-01; a date in a body is an ISO 8601 string.
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("Use an ISO 8601 date, YYYY-MM-DD.")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def _refusals(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,7 +99,7 @@ class PlanOut(Schema):
 class NoteIn(Schema):
     model_config = {"extra": "forbid"}
 
-    noted_on: dt.date
+    noted_on: Day
     status: Literal["planned", "in_progress", "completed", "delayed", "dropped"]
     text: Text(5000, 1)
 
@@ -203,8 +217,8 @@ class PlanIn(Schema):
     model_config = {"extra": "forbid"}
 
     title: Text(200, 1)
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
 
 
 class ObjectiveIn(Schema):
@@ -223,7 +237,7 @@ class MeasureIn(Schema):
     code: Text(20, 1)
     title: Text(300, 1)
     responsible: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=20)
-    deadline: dt.date
+    deadline: Day
     budget_line: Text(120) = ""
     budget_amount: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+(\.[0-9]{1,2})?$")] | None = None
     budget_currency: Text(3) = ""
