@@ -101,7 +101,15 @@ def test_report_downloads(monitor_demo, login_as):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     html = c.get("/monitor/report.html").content.decode()
     assert "Recommendations by monitoring body" in html and "Council of Europe GRETA" in html
-    assert AuditEntry.objects.filter(object_type="monitor.report", action="export").count() == 2
+    docx = c.get("/monitor/report.docx")
+    assert docx.status_code == 200 and docx.content.startswith(b"PK")
+    import io
+
+    import docx as python_docx
+
+    text = "\n".join(p.text for p in python_docx.Document(io.BytesIO(docx.content)).paragraphs)
+    assert "Action plan progress" in text and "Recommendations by thematic area" in text
+    assert AuditEntry.objects.filter(object_type="monitor.report", action="export").count() == 3
     assert login_as("caseworker").get("/monitor/report.pdf").status_code == 403
 
 

@@ -423,14 +423,13 @@ def indicator_cases(request: HttpRequest, indicator_id: Annotated[str, Field(max
     return {"indicator": indicator_id, "cases": refs}
 
 
-@router.get("/report", response=with_errors({200: None}), summary="The annual report skeleton (HTML or PDF)")
+@router.get("/report", response=with_errors({200: None}), summary="The annual report skeleton (HTML, PDF or DOCX)")
 @api_requires(Perm.MONITOR_REPORT)
 @_refusals
-def annual_report(request: HttpRequest, fmt: Literal["html", "pdf"] = "pdf",
+def annual_report(request: HttpRequest, fmt: Literal["html", "pdf", "docx"] = "pdf",
                   year: Annotated[int | None, Field(ge=1990, le=2100)] = None) -> HttpResponse:
     body = report.annual_report(actor=request.user, organisation=request.organisation, year=year, fmt=fmt,  # type: ignore[arg-type, attr-defined]
                                 request=request)
-    ctype = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
-    response = HttpResponse(body, content_type=ctype)
+    response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="annual-report-{year or "all"}.{fmt}"'
     return response

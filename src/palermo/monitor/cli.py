@@ -91,9 +91,9 @@ def indicators(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option("--out", help="File to write (.pdf or .html).")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.pdf, .docx or .html).")],
     year: Annotated[int | None, typer.Option(help="Reporting year (default: all years).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="pdf or html (default: from --out).")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="pdf, docx or html (default: from --out).")] = "",
     as_user: AsOpt = None,
 ) -> None:
     """Write the national rapporteur's annual report skeleton."""
@@ -101,9 +101,10 @@ def report(
     from palermo.core.policy import Perm
     from palermo.monitor import report as report_mod
 
-    kind = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "pdf")
-    if kind not in ("pdf", "html"):
-        raise typer.BadParameter("--format is pdf or html")
+    suffix = out.suffix.lower()
+    kind = fmt or ("html" if suffix in (".html", ".htm") else "docx" if suffix == ".docx" else "pdf")
+    if kind not in ("pdf", "html", "docx"):
+        raise typer.BadParameter("--format is pdf, docx or html")
     user, org = _actor(as_user, Perm.MONITOR_REPORT, required=False)
     out.write_bytes(report_mod.annual_report(actor=user, organisation=org, year=year, fmt=kind))
     typer.echo(f"Report written to {out}.")

@@ -126,11 +126,68 @@ def render_pdf(data: ReportData) -> bytes:
     return buf.getvalue()
 
 
+def render_docx(data: ReportData) -> bytes:
+    """The same skeleton as an editable Word document (python-docx): the rapporteur writes the
+    narrative around the tables."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_heading(_("Annual report of the National Rapporteur — skeleton"), level=0)
+    doc.add_paragraph(_("Reporting year: %(year)s") % {"year": data.year or _("all years")})
+    doc.add_paragraph(_("Counts between 1 and 10, and any count from which one could be worked out, are suppressed "
+                        "and shown as x."))
+
+    def table(rows: list[list[Any]]) -> None:
+        t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+        t.style = "Table Grid"
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                t.cell(i, j).text = str(value)
+        doc.add_paragraph()
+
+    doc.add_heading(_("Indicators"), level=1)
+    for ind in data.indicators:
+        doc.add_heading(ind["title"], level=2)
+        doc.add_paragraph(ind["definition"])
+        doc.add_paragraph(_("Source: %(citation)s") % {"citation": ind["citation"]})
+        if ind["is_share"]:
+            table([[_("Category"), _("Cases"), _("Out of"), _("Share")]]
+                  + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]])
+        else:
+            table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
+    for title, rows in ((_("Recommendations by monitoring body"), data.by_monitor),
+                        (_("Recommendations by thematic area"), data.by_area)):
+        doc.add_heading(title, level=1)
+        if rows:
+            table([["", *status_labels(), _("Overdue"), _("Total")]]
+                  + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows])
+        else:
+            doc.add_paragraph(_("No recommendations registered."))
+    doc.add_heading(_("Action plan progress"), level=1)
+    for plan in data.plans:
+        doc.add_heading(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", level=2)
+        doc.add_paragraph(_("%(done)s of %(total)s measures completed.") % {"done": plan["completed"],
+                                                                           "total": plan["total"]})
+        if plan["measures"]:
+            table([[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
+                  + [[m["code"], m["title"], m["responsible"], m["deadline"], m["status"]] for m in plan["measures"]])
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+RENDERERS = {"html": lambda d: render_html(d).encode("utf-8"), "pdf": render_pdf, "docx": render_docx}
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
 def annual_report(*, actor: User | None, organisation: Organisation | None, year: int | None, fmt: str,
                   request: Any = None) -> bytes:
-    """The report as ``html`` or ``pdf`` bytes; audited as an export (aggregates only)."""
+    """The report as ``html``, ``pdf`` or ``docx`` bytes; audited as an export (aggregates only)."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown report format {fmt!r}")
     data = report_data(actor, organisation, year=year)
-    out = render_pdf(data) if fmt == "pdf" else render_html(data).encode("utf-8")
+    out = RENDERERS[fmt](data)
     audit.record(action="export", actor=actor, organisation=organisation, object_type="monitor.report",
                  object_ref=str(year or "all"), request=request, details={"format": fmt},
                  actor_username=None if actor is not None else "command line")

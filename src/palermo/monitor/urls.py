@@ -17,4 +17,5 @@ urlpatterns = [
     path("indicators/<slug:indicator_id>/cases/", views.indicator_cases, name="indicator_cases"),
     path("report.html", views.annual_report, {"fmt": "html"}, name="report_html"),
     path("report.pdf", views.annual_report, {"fmt": "pdf"}, name="report_pdf"),
+    path("report.docx", views.annual_report, {"fmt": "docx"}, name="report_docx"),
 ]

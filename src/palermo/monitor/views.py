@@ -291,9 +291,8 @@ def annual_report(request: HttpRequest, fmt: str) -> HttpResponse:
     actor, org = _who(request)
     year, _form = _year(request)
     body = report.annual_report(actor=actor, organisation=org, year=year, fmt=fmt, request=request)
-    if fmt == "pdf":
-        response = HttpResponse(body, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="annual-report-{year or "all"}.pdf"'
-        return response
-    return HttpResponse(body, content_type="text/html; charset=utf-8")
+    response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])
+    if fmt != "html":
+        response["Content-Disposition"] = f'attachment; filename="annual-report-{year or "all"}.{fmt}"'
+    return response
 
