@@ -67,3 +67,16 @@ def test_xlsx_with_date_cells_reads_like_csv():
     p = preview(buf.getvalue(), "recs.xlsx")
     assert p.ok, p.errors
     assert p.rows[0].issued_on == date(2025, 6, 2) and p.rows[0].paragraph == "7"
+
+
+def test_an_xlsx_date_with_a_time_of_day_is_refused():
+    from datetime import datetime
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["source_body", "report", "paragraph", "issued_on", "thematic_area", "addressee", "text"])
+    ws.append(["osce", "Visit", "1", datetime(2025, 6, 2, 14, 30), "victim_support", "Gov", "Text."])
+    buf = io.BytesIO()
+    wb.save(buf)
+    p = preview(buf.getvalue(), "recs.xlsx")
+    assert [(e.row, e.field) for e in p.errors] == [(2, "issued_on")]

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from palermo.stats.small_cells import DEFAULT_THRESHOLD, Constraint, protect
+from palermo.stats.small_cells import DEFAULT_THRESHOLD, CellKey, Constraint, protect
 
 DATA = Path(__file__).parent / "data" / "indicators.yaml"
 
@@ -220,13 +220,13 @@ def compute(defn: IndicatorDefinition, facts: Iterable[Any], *, threshold: int =
         den = len(_select(defn.denominator, rows))
         # A definition whose numerator is not inside its denominator would make "rest" negative.
         num = len(_select(defn.denominator, num_rows))
-        values = {("den",): den, ("num",): num, ("rest",): den - num}
-        p = protect(values, [Constraint(("den",), (("num",), ("rest",)))], threshold=threshold)
+        share_cells: dict[CellKey, int] = {("den",): den, ("num",): num, ("rest",): den - num}
+        p = protect(share_cells, [Constraint(("den",), (("num",), ("rest",)))], threshold=threshold)
         pub = p.published()
         n, d = pub.get(("num",)), pub.get(("den",))
         figure = Figure(TOTAL, n if d is not None else None, d if n is not None else None)
         return IndicatorResult(defn, (figure,), threshold)
-    values = {("total",): len(num_rows)}
+    values: dict[CellKey, int] = {("total",): len(num_rows)}
     labels: list[str] = []
     if defn.breakdown == "form":
         per: dict[str, int] = {}

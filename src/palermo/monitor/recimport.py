@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from palermo.monitor.vocabulary import SOURCE_BODIES, THEMATIC_AREAS
@@ -72,8 +72,11 @@ class Preview:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        # XLSX date cells come as datetimes at midnight; a time of day is kept, and refused as a date.
+        return value.date().isoformat() if not (value.hour or value.minute or value.second) else value.isoformat()
     if isinstance(value, date):
-        return value.isoformat()[:10] if not hasattr(value, "hour") or not (value.hour or value.minute) else str(value)
+        return value.isoformat()
     return str(value).strip()
 
 
@@ -95,7 +98,9 @@ def _date(value: str, row: int, name: str, errors: list[RowError], *, required: 
             errors.append(RowError(row, name, "A date is required (YYYY-MM-DD)."))
         return None
     try:
-        return date.fromisoformat(value[:10]) if len(value) in (10, 19) else date.fromisoformat(value)
+        if len(value) != 10:  # a date and nothing else: no time of day, no week or ordinal forms
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         errors.append(RowError(row, name, f"Not a date in the form YYYY-MM-DD: {value[:20]!r}."))
         return None
