@@ -62,6 +62,9 @@ def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(page, 
     _fits(page)
     assert Evidence.objects.filter(kind="statistics", target="2025").exists()
 
+    for url in ("/monitor/plans/", "/monitor/indicators/", "/monitor/recommendations/?overdue=on"):
+        page.goto(url.replace("/plans/", f"/plans/{Evidence.objects.first().measure.objective.plan_id}/"))
+        _fits(page)
     page.goto("/monitor/")
     with page.expect_download() as info:
         page.get_by_role("link", name="Annual report (PDF)").click()
