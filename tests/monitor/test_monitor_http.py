@@ -295,3 +295,10 @@ def test_web_builds_a_plan_objective_and_measure(demo_world, login_as):
         assert w.get("/monitor/plans/new/").status_code == 403
         assert w.post(f"/monitor/plans/{plan.pk}/", {"obj-code": "2", "obj-title": "x"}).status_code == 403
     assert plan.objectives.count() == 1
+
+
+def test_import_errors_read_in_french(monitor_demo, login_as):
+    c = login_as("coordinator")
+    bad = SimpleUploadedFile("r.csv", csv_file('osce,R,1,2025-01-01,sweets,Gov,"t",,'))
+    html = c.post("/monitor/recommendations/import/", {"file": bad}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Domaine thématique inconnu ; utilisez l" in html and "victim_support" in html

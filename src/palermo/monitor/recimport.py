@@ -28,9 +28,21 @@ MAX_ROWS = 5000
 
 @dataclass(frozen=True)
 class RowError:
+    """``template % params`` is the message: the shell translates the template (gettext) and
+    then fills it in, so a message reads in the user's language without Django here."""
+
     row: int  # file line (CSV) or sheet row (XLSX); 1 is the header
     field: str
-    message: str
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return self.template % dict(self.params) if self.params else self.template
+
+
+def _p(**kw: object) -> tuple[tuple[str, str], ...]:
+    return tuple((k, str(v)) for k, v in kw.items())
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def _date(value: str, row: int, name: str, errors: list[RowError], *, required: 
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(RowError(row, name, f"Not a date in the form YYYY-MM-DD: {value[:20]!r}."))
+        errors.append(RowError(row, name, "Not a date in the form YYYY-MM-DD: %(value)s.", _p(value=repr(value[:20]))))
         return None
 
 
@@ -115,7 +127,7 @@ def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = fro
         out.errors.append(RowError(1, "", "The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX."))
         return out
     except Exception as exc:  # noqa: BLE001 – a damaged spreadsheet must become a message, not a crash
-        out.errors.append(RowError(1, "", f"The file cannot be read as a spreadsheet ({type(exc).__name__})."))
+        out.errors.append(RowError(1, "", "The file cannot be read as a spreadsheet (%(error)s).", _p(error=type(exc).__name__)))
         return out
     table = [(n, r) for n, r in table if any(c.strip() for c in r)]
     if not table:
@@ -132,7 +144,7 @@ def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = fro
     if missing:
         return out
     if len(table) - 1 > MAX_ROWS:
-        out.errors.append(RowError(header_line, "", f"At most {MAX_ROWS} rows per file."))
+        out.errors.append(RowError(header_line, "", "At most %(n)s rows per file.", _p(n=MAX_ROWS)))
         return out
     index = {n: i for i, n in enumerate(names)}
     seen: dict[tuple[str, str, str], int] = {}
@@ -150,13 +162,13 @@ def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = fro
                 errs.append(RowError(line, c, "Required."))
         for c, limit in LIMITS.items():
             if len(values[c]) > limit:
-                errs.append(RowError(line, c, f"At most {limit} characters."))
+                errs.append(RowError(line, c, "At most %(n)s characters.", _p(n=limit)))
         body = values["source_body"].lower()
         if values["source_body"] and body not in SOURCE_BODIES:
-            errs.append(RowError(line, "source_body", f"Unknown monitoring body; use one of: {', '.join(SOURCE_BODIES)}."))
+            errs.append(RowError(line, "source_body", "Unknown monitoring body; use one of: %(values)s.", _p(values=", ".join(SOURCE_BODIES))))
         area = values["thematic_area"].lower()
         if values["thematic_area"] and area not in THEMATIC_AREAS:
-            errs.append(RowError(line, "thematic_area", f"Unknown thematic area; use one of: {', '.join(THEMATIC_AREAS)}."))
+            errs.append(RowError(line, "thematic_area", "Unknown thematic area; use one of: %(values)s.", _p(values=", ".join(THEMATIC_AREAS))))
         issued = _date(values["issued_on"], line, "issued_on", errs, required=True)
         due = _date(values["due_on"], line, "due_on", errs, required=False)
         if issued and due and due < issued:
@@ -167,7 +179,7 @@ def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = fro
             if rec.key in existing:
                 errs.append(RowError(line, "paragraph", "This recommendation (body, report, paragraph) is already in the register."))
             elif rec.key in seen:
-                errs.append(RowError(line, "paragraph", f"The same recommendation as row {seen[rec.key]}."))
+                errs.append(RowError(line, "paragraph", "The same recommendation as row %(row)s.", _p(row=seen[rec.key])))
             else:
                 seen[rec.key] = line
                 out.rows.append(rec)

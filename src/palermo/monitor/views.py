@@ -219,11 +219,17 @@ def recommendation_detail(request: HttpRequest, rec_id: int) -> HttpResponse:
         "link_form": link_form}, status=status)
 
 
+def _row_message(e: Any) -> str:
+    return _(e.template) % dict(e.params) if e.params else _(e.template)
+
+
 def _preview_context(preview: Any) -> dict[str, Any]:
     areas, bodies = dict(ThematicArea.choices), dict(SourceBody.choices)
     rows = [{"row": r.row, "body": bodies[r.source_body], "report": r.report, "paragraph": r.paragraph,
              "area": areas[r.thematic_area], "response": r.response} for r in preview.rows]
-    return {"preview": preview, "rows": rows, "errors_by_row": sorted(preview.errors_by_row().items())}
+    errors = [(row, [{"field": e.field, "message": _row_message(e)} for e in errs])
+              for row, errs in sorted(preview.errors_by_row().items())]
+    return {"preview": preview, "rows": rows, "errors_by_row": errors}
 
 
 @requires(Perm.MONITOR_MANAGE)
