@@ -83,8 +83,7 @@ def indicators(
             value = "x" if f.value is None else str(f.value)
             if r.definition.is_share:
                 den = "x" if f.denominator is None else str(f.denominator)
-                share = "x" if f.share is None else f"{f.share:.0%}"
-                typer.echo(f"  {f.label}: {value} / {den} ({share})")
+                typer.echo(f"  {f.label}: {value} / {den} ({selectors.share_text(f, True)})")
             else:
                 typer.echo(f"  {f.label}: {value}")
 
