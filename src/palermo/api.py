@@ -106,6 +106,7 @@ CONTEXT_ROUTERS = [
     ("/stats", "palermo.stats.api"),
     ("/investigations", "palermo.investigate.api"),
     ("/jobs", "palermo.jobs.api"),
+    ("/monitor", "palermo.monitor.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

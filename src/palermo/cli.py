@@ -500,6 +500,7 @@ for _name, _module, _top_level in [
     ("investigate", "palermo.investigate.cli", False),
     ("keys", "palermo.core.keys_cli", False),  # field-encryption keys (docs/admin-guide.md)
     ("jobs", "palermo.jobs.cli", False),
+    ("monitor", "palermo.monitor.cli", False),
 ]:
     try:
         _mod = importlib.import_module(_module)

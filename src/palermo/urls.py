@@ -54,6 +54,7 @@ for _prefix, _module, _namespace in [
     ("stats/", "palermo.stats.urls", "stats"),
     ("investigations/", "palermo.investigate.urls", "investigate"),
     ("jobs/", "palermo.jobs.urls", "jobs"),
+    ("monitor/", "palermo.monitor.urls", "monitor"),
 ]:
     try:
         importlib.import_module(_module)

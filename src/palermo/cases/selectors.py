@@ -618,3 +618,91 @@ def read_referral(actor: User, organisation: Organisation | None, referral_id: i
         details={"referral": ref.pk, "groups": data["shared_groups"], "basis": list(visibility.basis)},
     )
     return ref, data
+# --- monitoring facts (palermo.monitor's indicators) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitoringFact:
+    """What the monitoring indicators count of one case: codes, dates and yes/no only — no name,
+    no free text. ``case_id`` is kept for the drill-down, which re-checks need-to-know per case."""
+
+    case_id: int
+    reference: str
+    year: int  # of the incoming referral
+    identification_status: str
+    is_child: bool
+    forms: tuple[str, ...]
+    guardian_due_on: date | None
+    guardian_appointed_on: date | None
+    reflection_period_granted: bool
+    referrals_sent: int
+    referrals_accepted: int  # accepted, delivered, or closed after being accepted
+    compensation_claimed: int
+    compensation_awarded: int
+
+
+def monitoring_facts(*, year: int | None = None) -> list[MonitoringFact]:
+    """Every case as a ``MonitoringFact``, for protected aggregates only (a fixed number of queries).
+
+    Like ``stats.selectors.victim_stats``, it counts every case of the instance: figures
+    leave only through small-cell protection; a drill-down to cases goes through
+    ``case_visibilities`` for the reader.
+    """
+    from django.db.models import Count
+
+    from palermo.cases.models import ChildSafeguard, CompensationClaim
+
+    qs = Case.objects.all()
+    if year is not None:
+        qs = qs.filter(incoming_referral_date__year=year)
+    rows = list(qs.values_list("id", "reference", "incoming_referral_date", "identification_status", "is_child",
+                               "exploitation_types").order_by("id"))
+    ids = [r[0] for r in rows]
+    if not ids:
+        return []
+    guardian_due: dict[int, date] = {}
+    reflection: set[int] = set()
+    for case_id, rule_key, due_on in Task.objects.filter(
+            case_id__in=ids, rule_key__in=("guardian_appointment", "reflection_recovery_period")).values_list(
+            "case_id", "rule_key", "due_on"):
+        if rule_key == "guardian_appointment":
+            guardian_due[case_id] = min(due_on, guardian_due.get(case_id, due_on))
+        else:
+            reflection.add(case_id)
+    appointed = dict(ChildSafeguard.objects.filter(case_id__in=ids, guardian_appointed_on__isnull=False).values_list(
+        "case_id", "guardian_appointed_on"))
+    sent: dict[int, int] = {}
+    accepted: dict[int, int] = {}
+    for r in ServiceReferral.objects.filter(case_id__in=ids).values("case_id", "status", "responded_at").annotate(
+            n=Count("id")):
+        sent[r["case_id"]] = sent.get(r["case_id"], 0) + r["n"]
+        if r["status"] in (wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED) or (
+                r["status"] == wf.REFERRAL_CLOSED and r["responded_at"] is not None):
+            accepted[r["case_id"]] = accepted.get(r["case_id"], 0) + r["n"]
+    claimed: dict[int, int] = {}
+    awarded: dict[int, int] = {}
+    for case_id, status in CompensationClaim.objects.filter(case_id__in=ids).values_list("case_id", "status"):
+        if status != "planned":
+            claimed[case_id] = claimed.get(case_id, 0) + 1
+        if status in ("awarded", "paid"):
+            awarded[case_id] = awarded.get(case_id, 0) + 1
+    return [
+        MonitoringFact(
+            case_id=pk, reference=ref, year=received.year, identification_status=status, is_child=child,
+            forms=tuple(forms or ()), guardian_due_on=guardian_due.get(pk), guardian_appointed_on=appointed.get(pk),
+            reflection_period_granted=pk in reflection, referrals_sent=sent.get(pk, 0),
+            referrals_accepted=accepted.get(pk, 0), compensation_claimed=claimed.get(pk, 0),
+            compensation_awarded=awarded.get(pk, 0),
+        )
+        for pk, ref, received, status, child, forms in rows
+    ]
+
+
+def visible_case_ids(actor: User, organisation: Organisation | None, case_ids: Sequence[int],
+                     groups: frozenset[str]) -> set[int]:
+    """Of ``case_ids``, those whose every field group in ``groups`` the actor may see (drill-downs)."""
+    if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation) or not case_ids:
+        return set()
+    cases = list(cases_visible_to(actor, organisation).filter(pk__in=list(case_ids)).only("id"))
+    seen = case_visibilities(actor, organisation, cases)
+    return {pk for pk, vis in seen.items() if groups <= vis.groups}

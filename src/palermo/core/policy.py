@@ -56,6 +56,11 @@ class Perm:
     IMPORT_DATA = "stats.import_data"
     # follow the money
     INVESTIGATE = "investigate.investigate"
+    # monitoring commitments (palermo.monitor): action plan, recommendations, indicators, reports
+    MONITOR_VIEW = "monitor.view"  # read the action plan, the register and the protected indicators
+    MONITOR_MANAGE = "monitor.manage"  # edit the plan and the register, import recommendations
+    MONITOR_PROGRESS = "monitor.progress"  # progress notes and evidence on measures one's organisation carries
+    MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -68,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_CASES,
             Perm.EDIT_CASES,
             Perm.VIEW_ORGANISATIONS,
+            Perm.MONITOR_VIEW,  # monitor: a respondent organisation's staff
+            Perm.MONITOR_PROGRESS,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -86,12 +93,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.EXPORT_DATA,
             Perm.IMPORT_DATA,
             Perm.VIEW_ORGANISATIONS,
+            # monitor: the national co-ordinator keeps the plan and the register
+            Perm.MONITOR_VIEW,
+            Perm.MONITOR_MANAGE,
+            Perm.MONITOR_PROGRESS,
+            Perm.MONITOR_REPORT,
         }
     ),
     Role.INVESTIGATOR: frozenset(
-        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.RECORD_PROCEEDINGS, Perm.VIEW_ORGANISATIONS}
+        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.RECORD_PROCEEDINGS, Perm.VIEW_ORGANISATIONS,
+         Perm.MONITOR_VIEW, Perm.MONITOR_PROGRESS}  # monitor: a respondent organisation's staff
     ),
-    Role.ANALYST: frozenset({Perm.VIEW_STATISTICS, Perm.EXPORT_DATA, Perm.VIEW_ORGANISATIONS}),
+    # The analyst role is the national rapporteur's office: statistics and the monitoring report.
+    Role.ANALYST: frozenset({Perm.VIEW_STATISTICS, Perm.EXPORT_DATA, Perm.VIEW_ORGANISATIONS,
+                             Perm.MONITOR_VIEW, Perm.MONITOR_REPORT}),
     Role.ADMINISTRATOR: frozenset(
         {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
     ),

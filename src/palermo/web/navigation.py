@@ -34,6 +34,8 @@ NAV: list[NavItem] = [
             _("Anonymised statistics and standard exports.")),
     NavItem(_("Investigations"), "investigate:list", Perm.INVESTIGATE,
             _("Follow the money: statements, red flags, networks, proceeds.")),
+    NavItem(_("Monitoring"), "monitor:home", Perm.MONITOR_VIEW,
+            _("National action plan, recommendations from monitoring bodies, indicators and the annual report.")),
     NavItem(_("Audit trail"), "audit_list", Perm.VIEW_AUDIT,
             _("Who did what, when, for which organisation; filter and export.")),
     NavItem(_("Administration"), "admin:index", Perm.ADMINISTER,

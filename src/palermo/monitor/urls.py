@@ -1,0 +1,21 @@
+from django.urls import path
+
+from palermo.monitor import views
+
+# Paths carry numeric ids of plans, measures and recommendations, and indicator ids: no personal data.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("measures/<int:measure_id>/", views.measure_detail, name="measure"),
+    path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
+    path("recommendations/", views.recommendation_list, name="recommendations"),
+    path("recommendations/import/", views.recommendation_import, name="import"),
+    path("recommendations/import/confirm/", views.recommendation_import_confirm, name="import_confirm"),
+    path("recommendations/<int:rec_id>/", views.recommendation_detail, name="recommendation"),
+    path("indicators/", views.indicator_list, name="indicators"),
+    path("indicators/<slug:indicator_id>/cases/", views.indicator_cases, name="indicator_cases"),
+    path("report.html", views.annual_report, {"fmt": "html"}, name="report_html"),
+    path("report.pdf", views.annual_report, {"fmt": "pdf"}, name="report_pdf"),
+    path("report.docx", views.annual_report, {"fmt": "docx"}, name="report_docx"),
+]
