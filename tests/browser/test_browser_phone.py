@@ -21,8 +21,15 @@ WIDTH = 390
 
 # Pages reached from the main navigation that each role also opens (besides the menu).
 EXTRA = {
-    "coordinator": ["/cases/referrals/", "/cases/services/", "/cases/oversight/", "/stats/export/ctdc/",
-                    "/tokens/", "/accounts/password/change/", "/no-such-page/"],
+    "coordinator": [
+        "/cases/referrals/",
+        "/cases/services/",
+        "/cases/oversight/",
+        "/stats/export/ctdc/",
+        "/tokens/",
+        "/accounts/password/change/",
+        "/no-such-page/",
+    ],
     "analyst": ["/stats/export/ctdc/"],
     "police": ["/cases/new/", "/investigate/new/", "/screening/new/"],
     "caseworker": ["/cases/referrals/"],

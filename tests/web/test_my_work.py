@@ -15,8 +15,10 @@ import pytest
 from palermo.core.demo import DEMO_USERS
 
 PERSONAS = [u for u, _o, _r in DEMO_USERS]
-ITEM = re.compile(r'<li class="work-item[^"]*" data-work="(?P<key>[a-z_]+)" data-count="(?P<count>\d+)">(?P<body>.*?)</li>',
-                  re.S)
+ITEM = re.compile(
+    r'<li class="work-item[^"]*" data-work="(?P<key>[a-z_]+)" data-count="(?P<count>\d+)">(?P<body>.*?)</li>',
+    re.S,
+)
 
 
 @pytest.fixture
@@ -35,8 +37,14 @@ def _items(client) -> list[dict[str, str]]:
     out = []
     for m in ITEM.finditer(html):
         link = re.search(r'<a href="([^"]+)"', m.group("body"))
-        out.append({"key": m.group("key"), "count": int(m.group("count")), "url": unescape(link.group(1)) if link else "",
-                    "text": re.sub(r"<[^>]+>", " ", m.group("body"))})
+        out.append(
+            {
+                "key": m.group("key"),
+                "count": int(m.group("count")),
+                "url": unescape(link.group(1)) if link else "",
+                "text": re.sub(r"<[^>]+>", " ", m.group("body")),
+            }
+        )
     return out
 
 
@@ -51,7 +59,7 @@ def _rows_shown(client, url: str) -> int:
         alerts = re.search(r"(\d+) open alerts?", html)
         if "#alerts" in url:
             return int(alerts.group(1)) if alerts else 0
-        main = html.split('<main', 1)[1]
+        main = html.split("<main", 1)[1]
         table = re.search(r"<tbody>(.*?)</tbody>", main, re.S)
         total += len(re.findall(r"<tr\b", table.group(1))) if table else 0
         nxt = re.search(r'<a href="([^"]+)" rel="next"', main)
@@ -60,7 +68,9 @@ def _rows_shown(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("username", PERSONAS)
-def test_each_count_on_my_work_equals_the_rows_its_list_shows_that_person(client, demo_country, username):
+def test_each_count_on_my_work_equals_the_rows_its_list_shows_that_person(
+    client, demo_country, username
+):
     from palermo.core.models import User
 
     client.force_login(User.objects.get(username=username))
@@ -75,11 +85,26 @@ def test_each_role_sees_the_work_of_its_role_and_only_that(client, demo_country)
     from palermo.core.models import User
 
     expected = {
-        "coordinator": {"awaiting_decision", "deadlines_overdue", "deadlines_due_soon", "tasks_overdue"},
-        "caseworker": {"referrals_received", "deadlines_overdue", "deadlines_due_soon", "screenings_draft"},
+        "coordinator": {
+            "awaiting_decision",
+            "deadlines_overdue",
+            "deadlines_due_soon",
+            "tasks_overdue",
+        },
+        "caseworker": {
+            "referrals_received",
+            "deadlines_overdue",
+            "deadlines_due_soon",
+            "screenings_draft",
+        },
         "outreach": {"deadlines_overdue", "deadlines_due_soon", "screenings_draft"},
         "inspector": {"screenings_draft"},
-        "police": {"screenings_draft", "alerts_undecided", "deadlines_overdue", "deadlines_due_soon"},
+        "police": {
+            "screenings_draft",
+            "alerts_undecided",
+            "deadlines_overdue",
+            "deadlines_due_soon",
+        },
         "fiu": {"alerts_undecided", "deadlines_overdue", "deadlines_due_soon"},
         "analyst": set(),
         "admin": set(),
@@ -120,9 +145,15 @@ def test_a_new_referral_shows_up_for_the_coordinator_and_a_decided_one_leaves(cl
     assert "No referral awaits an identification decision." in items["awaiting_decision"]["text"]
 
     police = User.objects.get(username="police")
-    case = services.case_open(actor=police, organisation=police.organisations()[0], source="agency",
-                              source_ref="POL-1", person={"given_name": "Test"}, exploitation_forms=["ForcedLabour"],
-                              is_child_or_presumed_child=False)
+    case = services.case_open(
+        actor=police,
+        organisation=police.organisations()[0],
+        source="agency",
+        source_ref="POL-1",
+        person={"given_name": "Test"},
+        exploitation_forms=["ForcedLabour"],
+        is_child_or_presumed_child=False,
+    )
     items = {i["key"]: i for i in _items(client)}
     assert items["awaiting_decision"]["count"] == 1
 
@@ -132,12 +163,17 @@ def test_a_new_referral_shows_up_for_the_coordinator_and_a_decided_one_leaves(cl
     assert case.reference not in client.get("/dashboard/").content.decode()
 
 
-def test_nav_hides_the_inbox_from_organisations_that_receive_no_service_referrals(client, demo_world):
+def test_nav_hides_the_inbox_from_organisations_that_receive_no_service_referrals(
+    client, demo_world
+):
     from palermo.core.models import User
 
     client.force_login(User.objects.get(username="caseworker"))  # no directory entry in this world
     html = client.get("/dashboard/").content.decode()
-    assert 'href="/cases/referrals/"' not in html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    assert (
+        'href="/cases/referrals/"'
+        not in html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    )
     assert "referrals_received" not in html
 
 
@@ -150,7 +186,9 @@ def test_roles_are_named_in_words_on_the_home_page(client, demo_world):
     assert "Case worker" in html
 
 
-def test_investigators_see_the_undecided_alerts_of_the_investigations_they_may_open(client, demo_country, monkeypatch):
+def test_investigators_see_the_undecided_alerts_of_the_investigations_they_may_open(
+    client, demo_country, monkeypatch
+):
     from palermo.core.demo import load_demo
     from palermo.core.models import User
 
@@ -166,4 +204,6 @@ def test_investigators_see_the_undecided_alerts_of_the_investigations_they_may_o
             assert _rows_shown(client, alerts[0]["url"]) == alerts[0]["count"]
     assert counts["police"] > 0
     assert counts["fiu"] == counts["police"]
-    assert counts["prosecutor"] == 0, "an investigation not shared with the prosecutor is not counted for it"
+    assert counts["prosecutor"] == 0, (
+        "an investigation not shared with the prosecutor is not counted for it"
+    )

@@ -36,14 +36,17 @@ class _WrapNode(template.Node):
 def _table_wrap(inner: str, label: object = "") -> str:
     return format_html(
         '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">{}</div>',
-        label or _("Table (scrolls sideways on small screens)"), inner,
+        label or _("Table (scrolls sideways on small screens)"),
+        inner,
     )
 
 
 def _filter_wrap(inner: str, active: object = False) -> str:
     return format_html(
         '<details class="filter-panel"{}><summary>{}</summary>{}</details>',
-        " open" if active else "", _("Filters"), inner,
+        " open" if active else "",
+        _("Filters"),
+        inner,
     )
 
 
