@@ -62,3 +62,79 @@ def _wrap_tag(end: str, render_wrap):  # type: ignore[no-untyped-def]
 
 register.tag("tablescroll", _wrap_tag("endtablescroll", _table_wrap))
 register.tag("filterpanel", _wrap_tag("endfilterpanel", _filter_wrap))
+
+
+# --- plain words for codes (issue 15, item 3): see palermo.web.display -------------------------
+
+
+@register.filter
+def country(code: object) -> str:
+    from palermo.web.display import country_name
+
+    return country_name(code)
+
+
+@register.filter
+def countries(codes: object) -> str:
+    from palermo.web.display import country_name
+
+    return ", ".join(country_name(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+@register.filter
+def language(code: object) -> str:
+    from palermo.web.display import language_name
+
+    return language_name(code)
+
+
+@register.filter
+def role(code: object) -> str:
+    from palermo.web.display import role_name
+
+    return role_name(code)
+
+
+@register.filter
+def words(code: object) -> str:
+    from palermo.web.display import words as _words
+
+    return _words(code)
+
+
+@register.filter
+def status_rule(code: object) -> str:
+    from palermo.web.display import status_rule_name
+
+    return status_rule_name(code)
+
+
+@register.filter
+def lookup(mapping: object, key: object) -> object:
+    """``names|lookup:entry.organisation_id`` — a dictionary lookup by a variable key."""
+    try:
+        return mapping.get(key, key)  # type: ignore[union-attr]
+    except AttributeError:
+        return key
+
+
+@register.simple_tag
+def organisation_names() -> dict[int, str]:
+    """Organisation id → name, for pages that list ids (the audit viewer)."""
+    from palermo.core.models import Organisation
+
+    return dict(Organisation.objects.values_list("pk", "name"))
+
+
+@register.filter
+def languages(codes: object) -> str:
+    from palermo.web.display import language_name
+
+    return ", ".join(language_name(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+@register.filter
+def wordlist(codes: object) -> str:
+    from palermo.web.display import words as _words
+
+    return ", ".join(_words(c) for c in (codes or []))  # type: ignore[union-attr]
