@@ -84,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "palermo.urls"
+# A refused form says why in words (issue 15, item 9).
+CSRF_FAILURE_VIEW = "palermo.web.errors.csrf_failure"
 WSGI_APPLICATION = "palermo.wsgi.application"
 
 TEMPLATES = [

@@ -129,3 +129,18 @@ def test_a_form_with_errors_opens_with_a_summary_linking_to_each_field(client, d
     assert html.index("error-summary") < html.index("<form") or html.index(
         "error-summary"
     ) < html.index('class="field')
+
+
+@override_settings(DEBUG=True)
+def test_an_expired_form_says_so_in_words_not_the_role_nor_the_technical_page(demo_world):
+    from django.test import Client
+
+    from palermo.core.models import User
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="coordinator"))
+    resp = client.post("/organisation/switch/", {"organisation": "1"})
+    html = resp.content.decode()
+    assert resp.status_code == 403
+    assert "open for too long" in html
+    assert "Your role" not in html and "CSRF verification failed" not in html

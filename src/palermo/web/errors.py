@@ -74,3 +74,15 @@ class FriendlyErrorsMiddleware:
         if response.status_code == 403:
             return forbidden(request)
         return server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check: say so in words, not "your role" (and not Django's page)."""
+    from django.utils.translation import gettext as _
+
+    text = _(
+        "This form could not be accepted: it was open for too long, or your session ended in the "
+        "meantime, or it was sent from another site. Nothing was changed. Go back, reload the page "
+        "and try again."
+    )
+    return _friendly(render(request, "web/refused.html", {"status": 403, "reason": text}, status=403))
