@@ -32,6 +32,7 @@ class WorkItem:
     empty: str  # said instead when nothing waits
     capped: bool = False
     urgent: bool = False
+    link_when_empty: bool = False  # the empty state still offers its link
 
 
 def _url(
@@ -226,6 +227,7 @@ def _investigations(actor: Any, org: Any) -> list[WorkItem]:
                 _url("investigate:list"),
                 _("Your investigations"),
                 _("No red-flag alert waits for a decision."),
+                link_when_empty=True,
             )
         )
     return items
