@@ -31,7 +31,7 @@ EXTRA = {
         "/no-such-page/",
     ],
     "analyst": ["/stats/export/ctdc/"],
-    "police": ["/cases/new/", "/investigate/new/", "/screening/new/"],
+    "police": ["/cases/new/", "/investigations/new/", "/investigations/profiles/", "/screening/new/"],
     "caseworker": ["/cases/referrals/"],
     "inspector": ["/screening/new/"],
     "fiu": [],
@@ -56,8 +56,10 @@ def _width(page) -> int:
 
 
 def _check(page, path: str, too_wide: list[str], who: str) -> None:
-    page.goto(path)
+    response = page.goto(path)
     page.wait_for_load_state()
+    if path != "/no-such-page/":
+        assert response is not None and response.status < 400, f"{who} {path}: {response and response.status}"
     width = _width(page)
     if width > WIDTH:
         too_wide.append(f"{who} {path}: {width}px")
@@ -100,10 +102,12 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
         paths = [p for p in paths if p and not p.startswith("/admin/")] + EXTRA.get(username, [])
         if "/cases/" in paths:
             case = _first_link(page, "/cases/", r"/cases/NRM-[^/]+/")
+            assert case or username in ("fiu", "prosecutor"), f"{username} finds a demo case"
             if case:
                 paths.append(case)
-        if "/investigate/" in paths:
-            inv = _first_link(page, "/investigate/", r"/investigate/[^/]+/")
+        if "/investigations/" in paths:
+            inv = _first_link(page, "/investigations/", r"/investigations/[^/]+/")
+            assert inv or username == "prosecutor", f"{username} finds the demo investigation"
             if inv:
                 paths += [inv, inv + "network/", inv + "proceeds/"]
         if username == "inspector":
