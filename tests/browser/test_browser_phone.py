@@ -117,6 +117,7 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
             checked += 1
         page.context.clear_cookies()
 
+    print(f"phone widths checked on {checked} pages")
     assert checked >= 40, f"only {checked} pages checked"
     assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
 
