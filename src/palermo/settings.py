@@ -22,6 +22,9 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = _env_bool("PALERMO_DEBUG", False)
 TESTING = _env_bool("PALERMO_TESTING", False)
+# Django's technical error pages (URL patterns, settings, local variables): only for a developer
+# who asks for them, and only with DEBUG on. The demo runs with DEBUG but shows Palermo's pages.
+PALERMO_DEBUG_PAGES = DEBUG and _env_bool("PALERMO_DEBUG_PAGES", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -82,11 +85,16 @@ MIDDLEWARE = [
     "palermo.core.mfa_views.MfaMiddleware",
     "palermo.core.middleware.PolicyMiddleware",
     "palermo.core.middleware.SecurityHeadersMiddleware",
+    # Palermo's error pages instead of Django's technical ones, in the demo too (issue 15, item 9);
+    # inside the headers middleware so its pages get the same headers.
+    "palermo.web.errors.FriendlyErrorsMiddleware",
     # Lock-out after repeated failed logins; must come last (django-axes docs).
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "palermo.urls"
+# A refused form says why in words (issue 15, item 9).
+CSRF_FAILURE_VIEW = "palermo.web.errors.csrf_failure"
 WSGI_APPLICATION = "palermo.wsgi.application"
 
 TEMPLATES = [

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_newcomer_signs_in_sees_role_dashboard_and_signs_out(page, demo_users):
     sign_in(page, "coordinator")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
     expect(page.get_by_text("National Referral Coordination Office (fictional)").first).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Audit trail")).to_be_visible()

@@ -477,7 +477,7 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
         vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
         if not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis)) and spec.in_menu:
             audit.record_refusal(request, perm=spec.perm, object_type="case", object_ref=case.reference)
-            return refused(request)
+            return refused(request, reason=_refusal_reason(spec, actor, org, case, vis))
         kwargs = spec.form_kwargs(case)
         if request.method == "POST":
             form = spec.form(request.POST, **kwargs)
@@ -514,6 +514,30 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
 
 
 ACTION_VIEWS = {a.slug: _make_action_view(a) for a in ACTIONS}
+
+
+def _refusal_reason(spec: Action, actor: Any, org: Organisation | None, case: Case, vis: access.Visibility) -> str:
+    """Why a case action is refused, in words, when the role allows it (issue 15, item 9).
+
+    Says nothing the person could not already see: they can open the case."""
+    if not has_perm(actor, spec.perm, org):
+        return ""  # the role: the page's default text says so
+    if not spec.when(case):
+        if spec.slug == "decide" and case.identification_status == wf.IDENTIFIED:
+            return str(_("The person has already been identified as a victim of trafficking: that decision is final "
+                         "and cannot be taken again here. The decision and its reasons are on the case page."))
+        if not case.is_open:
+            return str(_("The case is closed, so “%(action)s” is not available. Reopen the case first if the "
+                         "work must continue.") % {"action": spec.title})
+        return str(_("“%(action)s” does not apply to this case as it stands (phase: %(phase)s; identification: "
+                     "%(status)s).") % {"action": spec.title, "phase": _(wf.PHASE_LABELS.get(case.phase, case.phase)),
+                                        "status": _(wf.IDENTIFICATION_LABELS.get(case.identification_status,
+                                                                                 case.identification_status))})
+    if spec.edit and not selectors.can_edit_case(actor, org, vis):
+        return str(_("Only the organisations on the case team (and the identification body) may change this case, "
+                     "and yours is not on its team. Ask the lead organisation or the co-ordinator to add it."))
+    return str(_("This needs parts of the case file that your organisation may not see (they are shared only "
+                 "with the case team or under the person's consent)."))
 
 
 @requires(Perm.BREAK_GLASS)

@@ -83,8 +83,9 @@ class PolicyMiddleware:
         return None
 
 
-def refused(request: HttpRequest, status: int = 403) -> HttpResponse:
-    return render(request, "web/refused.html", {"status": status}, status=status)
+def refused(request: HttpRequest, status: int = 403, reason: str = "") -> HttpResponse:
+    """The refusal page; ``reason`` says in words why, when it is not the role (issue 15, item 9)."""
+    return render(request, "web/refused.html", {"status": status, "reason": reason}, status=status)
 
 
 class SecurityHeadersMiddleware:

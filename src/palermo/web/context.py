@@ -17,4 +17,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "acting_for": org,
         "my_organisations": user.organisations(),
         "my_roles": sorted(user.roles_in(org)) if org else [],
+        "my_role_names": _role_names(user.roles_in(org)) if org else [],
     }
+
+
+def _role_names(roles: object) -> list[str]:
+    """Roles in words ("Case worker"), not codes ("case_worker")."""
+    from palermo.core.roles import Role
+
+    names = []
+    for r in sorted(roles):  # type: ignore[call-overload]
+        try:
+            names.append(str(Role(r).label))
+        except ValueError:
+            names.append(str(r))
+    return names

@@ -7,7 +7,9 @@ a tile that says so, instead of a dead link.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,14 +24,26 @@ class NavItem:
     perm: str | None  # None: any signed-in user
     description: str = ""
     pending: str = ""  # set while the capability is not built yet
+    # Shown only when this also holds for the organisation (e.g. it receives service referrals).
+    when: Callable[[Any], bool] | None = None
+
+
+def _receives_service_referrals(organisation: Any) -> bool:
+    from palermo.web.mywork import receives_service_referrals
+
+    return receives_service_referrals(organisation)
 
 
 NAV: list[NavItem] = [
-    NavItem(_("Dashboard"), "dashboard", None),
+    NavItem(_("My work"), "dashboard", None),
     NavItem(_("Screenings"), "screening:list", Perm.VIEW_SCREENINGS,
             _("Screen a person against the ILO/EC indicators and the Palermo definition, with an explained result.")),
     NavItem(_("Cases"), "cases:list", Perm.VIEW_CASES,
             _("The NRM case file: referrals, decisions, deadlines, safeguards.")),
+    # The inbox of an organisation that provides services (a shelter): issue 15, item 1.
+    NavItem(_("Referrals received"), "cases:referrals", Perm.VIEW_CASES,
+            _("Service referrals sent to your organisation: accept or decline them."),
+            when=_receives_service_referrals),
     NavItem(_("Statistics"), "stats:dashboard", Perm.VIEW_STATISTICS,
             _("Anonymised statistics and standard exports.")),
     NavItem(_("Investigations"), "investigate:list", Perm.INVESTIGATE,
@@ -59,6 +73,8 @@ def visible_items(user: object, organisation: object) -> list[VisibleItem]:
     items: list[VisibleItem] = []
     for item in NAV:
         if item.perm is not None and not has_perm(user, item.perm, organisation):  # type: ignore[arg-type]
+            continue
+        if item.when is not None and not item.when(organisation):
             continue
         try:
             url: str | None = reverse(item.url_name)

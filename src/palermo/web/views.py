@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from palermo.core.policy import authenticated, public
+from palermo.web.mywork import my_work
 from palermo.web.navigation import visible_items
 
 
@@ -16,7 +17,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = getattr(request, "organisation", None)
     tiles = [i for i in visible_items(request.user, org) if i.url != request.path]
-    return render(request, "web/dashboard.html", {"tiles": tiles})
+    work = my_work(request.user, org)
+    return render(request, "web/dashboard.html", {
+        "tiles": tiles, "work": work, "nothing_waits": not any(w.count for w in work)})
 
 
 @public("health check for load balancers; says nothing about data")

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -8,3 +10,131 @@ def human(code: object) -> str:
     """`presumed_victim` → `Presumed victim`: codes stay codes in data, words on screen."""
     text = str(code or "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+# --- responsive building blocks (issue 15, item 4) ----------------------------------------
+#
+# {% tablescroll %}<table>…</table>{% endtablescroll %}
+#     A wide table scrolls inside its own box on a phone instead of widening the page. The box
+#     is a labelled, focusable region so keyboard users can scroll it too (axe:
+#     scrollable-region-focusable).
+#
+# {% filterpanel active %}<form class="filters">…</form>{% endfilterpanel %}
+#     Filters behind a "Filters" button on small screens (a <details>: works without
+#     JavaScript); always shown on wide screens (CSS); open when a filter is in use.
+
+
+class _WrapNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, render_wrap, args: list) -> None:  # type: ignore[no-untyped-def]
+        self.nodelist, self.render_wrap, self.args = nodelist, render_wrap, args
+
+    def render(self, context: template.Context) -> str:
+        values = [a.resolve(context) for a in self.args]
+        return self.render_wrap(self.nodelist.render(context), *values)
+
+
+def _table_wrap(inner: str, label: object = "") -> str:
+    return format_html(
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">{}</div>',
+        label or _("Table (scrolls sideways on small screens)"),
+        inner,
+    )
+
+
+def _filter_wrap(inner: str, active: object = False) -> str:
+    return format_html(
+        '<details class="filter-panel"{}><summary>{}</summary>{}</details>',
+        " open" if active else "",
+        _("Filters"),
+        inner,
+    )
+
+
+def _wrap_tag(end: str, render_wrap):  # type: ignore[no-untyped-def]
+    def compile_tag(parser: template.base.Parser, token: template.base.Token) -> _WrapNode:
+        bits = token.split_contents()[1:]
+        nodelist = parser.parse((end,))
+        parser.delete_first_token()
+        return _WrapNode(nodelist, render_wrap, [parser.compile_filter(b) for b in bits])
+
+    return compile_tag
+
+
+register.tag("tablescroll", _wrap_tag("endtablescroll", _table_wrap))
+register.tag("filterpanel", _wrap_tag("endfilterpanel", _filter_wrap))
+
+
+# --- plain words for codes (issue 15, item 3): see palermo.web.display -------------------------
+
+
+@register.filter
+def country(code: object) -> str:
+    from palermo.web.display import country_name
+
+    return country_name(code)
+
+
+@register.filter
+def countries(codes: object) -> str:
+    from palermo.web.display import country_name
+
+    return ", ".join(country_name(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+@register.filter
+def language(code: object) -> str:
+    from palermo.web.display import language_name
+
+    return language_name(code)
+
+
+@register.filter
+def role(code: object) -> str:
+    from palermo.web.display import role_name
+
+    return role_name(code)
+
+
+@register.filter
+def words(code: object) -> str:
+    from palermo.web.display import words as _words
+
+    return _words(code)
+
+
+@register.filter
+def status_rule(code: object) -> str:
+    from palermo.web.display import status_rule_name
+
+    return status_rule_name(code)
+
+
+@register.filter
+def lookup(mapping: object, key: object) -> object:
+    """``names|lookup:entry.organisation_id`` — a dictionary lookup by a variable key."""
+    try:
+        return mapping.get(key, key)  # type: ignore[union-attr]
+    except AttributeError:
+        return key
+
+
+@register.simple_tag
+def organisation_names() -> dict[int, str]:
+    """Organisation id → name, for pages that list ids (the audit viewer)."""
+    from palermo.core.models import Organisation
+
+    return dict(Organisation.objects.values_list("pk", "name"))
+
+
+@register.filter
+def languages(codes: object) -> str:
+    from palermo.web.display import language_name
+
+    return ", ".join(language_name(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+@register.filter
+def wordlist(codes: object) -> str:
+    from palermo.web.display import words as _words
+
+    return ", ".join(_words(c) for c in (codes or []))  # type: ignore[union-attr]

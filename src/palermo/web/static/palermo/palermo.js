@@ -10,3 +10,9 @@ document.addEventListener("click", function (event) {
   var target = event.target.closest && event.target.closest("[data-print]");
   if (target) { window.print(); }
 });
+// Error summary (GOV.UK pattern): take the focus, so a screen reader reads the problems and
+// a keyboard user is one Tab away from the first field to correct.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+});

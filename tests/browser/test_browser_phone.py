@@ -1,0 +1,138 @@
+"""Phones (issue 15, item 4): at 390 px no main page is wider than the viewport.
+
+Every demo role signs in on a 390 px wide screen and opens every page its main navigation
+offers, plus the pages reached from them that a frontline worker uses on the go: a case
+file, a screening result, an investigation and its network, the audit viewer and the
+statistics. A page wider than the screen makes the person scroll sideways to read a row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 390
+
+# Pages reached from the main navigation that each role also opens (besides the menu).
+EXTRA = {
+    "coordinator": [
+        "/cases/referrals/",
+        "/cases/services/",
+        "/cases/oversight/",
+        "/stats/export/ctdc/",
+        "/tokens/",
+        "/accounts/password/change/",
+        "/no-such-page/",
+    ],
+    "analyst": ["/stats/export/ctdc/"],
+    "police": ["/cases/new/", "/investigations/new/", "/investigations/profiles/", "/screening/new/"],
+    "caseworker": ["/cases/referrals/"],
+    "inspector": ["/screening/new/"],
+    "fiu": [],
+    "prosecutor": [],
+    "outreach": ["/cases/referrals/", "/cases/services/"],
+    "admin": [],
+}
+
+
+@pytest.fixture
+def full_demo(transactional_db, monkeypatch):
+    """The whole fictional country: demo cases and the demo investigation too."""
+    from palermo.core.demo import load_demo
+
+    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
+    monkeypatch.setenv("PALERMO_DEMO_INVESTIGATION", "1")
+    load_demo()
+
+
+def _width(page) -> int:
+    return page.evaluate("document.scrollingElement.scrollWidth")
+
+
+def _check(page, path: str, too_wide: list[str], who: str) -> None:
+    response = page.goto(path)
+    page.wait_for_load_state()
+    if path != "/no-such-page/":
+        assert response is not None and response.status < 400, f"{who} {path}: {response and response.status}"
+    width = _width(page)
+    if width > WIDTH:
+        too_wide.append(f"{who} {path}: {width}px")
+
+
+def _first_link(page, list_path: str, pattern: str) -> str | None:
+    page.goto(list_path)
+    links = page.locator("main table a[href]")
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href") or ""
+        if re.fullmatch(pattern, href):
+            return href
+    return None
+
+
+def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
+    from palermo.core.demo import DEMO_USERS
+
+    page.set_viewport_size({"width": WIDTH, "height": 800})
+    too_wide: list[str] = []
+    checked = 0
+
+    # A screening result to look at: the inspector screens someone (no indicator ticked).
+    sign_in(page, "inspector")
+    page.goto("/screening/new/")
+    page.get_by_label("Age (years)").fill("34")
+    page.get_by_label("Labour exploitation").check()
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_role("button", name="Assess").click()
+    expect(page.get_by_role("heading", name=re.compile("Screening result"))).to_be_visible()
+    screening_result = page.url
+    page.context.clear_cookies()
+
+    for username, _org, _roles in DEMO_USERS:
+        sign_in(page, username)
+        # The header itself fits, and the main navigation is there.
+        assert _width(page) <= WIDTH, f"{username}: dashboard is {_width(page)}px wide"
+        paths = [a.get_attribute("href") for a in page.locator("header nav a").all()]
+        assert paths, f"{username} sees no main navigation"
+        paths = [p for p in paths if p and not p.startswith("/admin/")] + EXTRA.get(username, [])
+        if "/cases/" in paths:
+            case = _first_link(page, "/cases/", r"/cases/NRM-[^/]+/")
+            assert case or username in ("fiu", "prosecutor"), f"{username} finds a demo case"
+            if case:
+                paths.append(case)
+        if "/investigations/" in paths:
+            inv = _first_link(page, "/investigations/", r"/investigations/[^/]+/")
+            assert inv or username == "prosecutor", f"{username} finds the demo investigation"
+            if inv:
+                paths += [inv, inv + "network/", inv + "proceeds/"]
+        if username == "inspector":
+            paths.append(screening_result)
+        for path in dict.fromkeys(paths):
+            _check(page, path, too_wide, username)
+            checked += 1
+        page.context.clear_cookies()
+
+    print(f"phone widths checked on {checked} pages")
+    assert checked >= 40, f"only {checked} pages checked"
+    assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+
+
+def test_filters_fold_behind_a_button_on_a_phone_and_stay_open_on_a_desktop(page, demo_users):
+    sign_in(page, "coordinator")
+    page.set_viewport_size({"width": WIDTH, "height": 800})
+    page.goto("/audit/")
+    filters = page.locator("details.filter-panel")
+    expect(filters.locator("summary")).to_be_visible()
+    expect(filters.locator("form.filters button[type=submit]")).to_be_hidden()
+    filters.locator("summary").click()
+    expect(filters.locator("form.filters button[type=submit]")).to_be_visible()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/audit/")
+    expect(page.locator("details.filter-panel summary")).to_be_hidden()
+    expect(page.locator("details.filter-panel form.filters button[type=submit]")).to_be_visible()
