@@ -32,6 +32,14 @@ def _h(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
+def _refused_by_job(resp, words: str) -> None:
+    """Rows and cell lengths are known only once the file is read, which a background job does
+    (the request answers 202 at once): the job ends failed, with the limit's message for the user."""
+    assert resp.status_code == 202, resp.content
+    job = resp.json()
+    assert job["status"] == "failed" and words in job["error"], job
+
+
 # --- the zip bomb: a 1.4 MB workbook that unpacks to about 80 MB --------------------------------------
 
 _CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -176,9 +184,12 @@ def test_api_refuses_files_over_each_limit_and_imports_nothing(client, api_token
     cases_before = Case.objects.count()
     for url in ("/api/v1/stats/imports/preview", "/api/v1/stats/imports"):
         resp = client.post(url, {"kind": kind, "file": SimpleUploadedFile(name, data)}, **_h(token))
-        assert resp.status_code == 422, resp.content
-        error = resp.json()["errors"][0]
-        assert error["field"] == "file" and words in error["message"], error
+        if why == "size":  # refused in the request, before a job is queued
+            assert resp.status_code == 422, resp.content
+            error = resp.json()["errors"][0]
+            assert error["field"] == "file" and words in error["message"], error
+        else:
+            _refused_by_job(resp, words)
         assert "Ana" not in resp.content.decode()  # the offending content is never echoed
     assert Case.objects.count() == cases_before
 
@@ -192,10 +203,14 @@ def test_web_upload_shows_the_refusal_next_to_the_file_field(login_as, settings,
     if why == "size":  # refused by the form itself, before the file is stored
         assert any(words in e for e in resp.context["form"].errors["file"])
         return
-    # rows and cells are known once the held file is read: the upload form comes back, with the reason
-    assert resp.status_code == 422
-    assert any(words in e for e in resp.context["form"].errors["file"])
-    assert "stats_import" not in client.session  # the held file was discarded
+    # rows and cells are known once the held file is read, by the check's background job: its page
+    # says why, and offers no confirmation
+    from palermo.cases.models import Case
+
+    assert resp.status_code == 200 and resp.redirect_chain[-1][0].startswith("/jobs/")
+    page = resp.content.decode()
+    assert words in page and "import_confirm" not in page
+    assert Case.objects.count() == 0
 
 
 def test_cli_import_refuses_an_oversized_file_on_stderr(persona, settings, tmp_path):
@@ -217,7 +232,8 @@ def test_files_within_the_limits_still_import(client, api_token, settings):
     resp = client.post("/api/v1/stats/imports/preview",
                        {"kind": "htcds", "file": SimpleUploadedFile("ok.csv", htcds_csv(3))},
                        **_h(api_token("coordinator")))
-    assert resp.status_code == 200 and resp.json()["rows_read"] == 3
+    assert resp.status_code == 202, resp.content
+    assert resp.json()["status"] == "done" and resp.json()["summary"]["rows_read"] == 3
 
 
 # --- bank statements ----------------------------------------------------------------------------------
@@ -261,9 +277,12 @@ def test_statement_api_refuses_files_over_each_limit(client, api_token, settings
     resp = client.post(f"/api/v1/investigations/{investigation.reference}/statements",
                        {"file": SimpleUploadedFile("s.csv", data), "kind": "csv", "profile": "palermo-canonical"},
                        **_h(api_token("police")))
-    assert resp.status_code == 422, resp.content
-    error = resp.json()["errors"][0]
-    assert error["field"] == "file" and words in error["message"], error
+    if why == "size":  # refused in the request, before a job is queued
+        assert resp.status_code == 422, resp.content
+        error = resp.json()["errors"][0]
+        assert error["field"] == "file" and words in error["message"], error
+    else:
+        _refused_by_job(resp, words)
     assert not StatementFile.objects.filter(investigation=investigation).exists()
 
 
@@ -273,9 +292,14 @@ def test_statement_web_upload_shows_the_refusal_next_to_the_file_field(login_as,
     data, words = STATEMENTS[why]
     client = login_as("police")
     resp = client.post(f"/investigations/{investigation.reference}/statements/",
-                       {"file": SimpleUploadedFile("s.csv", data), "kind": "csv", "profile": "pkg:palermo-canonical"})
-    assert resp.status_code == 422
-    assert any(words in e for e in resp.context["upload_form"].errors["file"])
+                       {"file": SimpleUploadedFile("s.csv", data), "kind": "csv", "profile": "pkg:palermo-canonical"},
+                       follow=True)
+    if why == "size":  # refused in the request, next to the field
+        assert resp.status_code == 422
+        assert any(words in e for e in resp.context["upload_form"].errors["file"])
+    else:  # known once the job reads the file: the job's page says why
+        assert resp.redirect_chain[-1][0].startswith("/jobs/")
+        assert words in resp.content.decode()
 
 
 def test_statement_within_the_limits_imports(client, api_token, settings, investigation):
@@ -283,7 +307,7 @@ def test_statement_within_the_limits_imports(client, api_token, settings, invest
     resp = client.post(f"/api/v1/investigations/{investigation.reference}/statements",
                        {"file": SimpleUploadedFile("s.csv", statement_csv(3)), "kind": "csv",
                         "profile": "palermo-canonical"}, **_h(api_token("police")))
-    assert resp.status_code == 200, resp.content
+    assert resp.status_code == 202 and resp.json()["status"] == "done", resp.content
 
 
 def test_camt053_statement_with_too_many_entries_is_refused(client, api_token, settings, investigation):
@@ -295,7 +319,7 @@ def test_camt053_statement_with_too_many_entries_is_refused(client, api_token, s
            + entry * 4 + "</Stmt></BkToCstmrStmt></Document>").encode()
     resp = client.post(f"/api/v1/investigations/{investigation.reference}/statements",
                        {"file": SimpleUploadedFile("s.xml", xml), "kind": "camt053"}, **_h(api_token("police")))
-    assert resp.status_code == 422 and "more than 3 rows" in resp.json()["errors"][0]["message"]
+    _refused_by_job(resp, "more than 3 rows")
 
 
 # --- CSV mapping profiles --------------------------------------------------------------------------------
@@ -345,6 +369,6 @@ def test_profile_api_refuses_too_many_values_and_too_long_text(client, api_token
 def test_refusals_are_translated(client, api_token, settings):
     settings.PALERMO_IMPORT_LIMITS = SMALL
     resp = client.post("/api/v1/stats/imports/preview", {"kind": "htcds", "file": SimpleUploadedFile(
-        "rows.csv", htcds_csv(4))}, HTTP_ACCEPT_LANGUAGE="fr", **_h(api_token("coordinator")))
+        "big.csv", htcds_csv(400))}, HTTP_ACCEPT_LANGUAGE="fr", **_h(api_token("coordinator")))
     assert resp.status_code == 422
-    assert resp.json()["errors"][0]["message"].startswith("Le fichier a plus de 3 lignes")
+    assert resp.json()["errors"][0]["message"].startswith("Le fichier fait")
