@@ -109,12 +109,14 @@ def test_required_role_enrols_an_authenticator_app_then_signs_in_with_it(page, d
     expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/$"))
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    # The reason next to the field, and in the error summary at the top, which links to it.
+    expect(page.locator("#id_code_error")).to_contain_text("That code is not right")
+    expect(page.get_by_role("link", name=re.compile("That code is not right"))).to_be_visible()
     # Enrolment used the current step; the next step's code is inside the window.
     page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
 
 def test_passkey_added_then_used_to_sign_in(page, demo_users):
