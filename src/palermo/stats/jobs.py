@@ -29,15 +29,15 @@ REFUSED = gettext_noop(
 )
 
 
-def run_import(run: JobRun) -> JobOutcome:
+def _call(service: Any, run: JobRun) -> Any:
+    """Run the import service on the job's upload; a refusal becomes a failed job with its reason."""
     kind = run.params["kind"]
-    data = run.input_path("upload").read_bytes()
     try:
-        result = services.import_commit(
+        return service(
             actor=run.actor,
             organisation=run.organisation,
             kind=kind,
-            data=data,
+            data=run.input_path("upload").read_bytes(),
             name=run.params.get("name", "upload"),
             progress=run.progress,
         )
@@ -45,6 +45,14 @@ def run_import(run: JobRun) -> JobOutcome:
         return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
     except InvalidInput as exc:  # over an import limit (rows, cell length): refused whole, with the reason
         return JobOutcome(ok=False, error=" ".join(e.message for e in exc.errors), summary={"kind": kind})
+
+
+def run_import(run: JobRun) -> JobOutcome:
+    kind = run.params["kind"]
+    outcome = _call(services.import_commit, run)
+    if isinstance(outcome, JobOutcome):
+        return outcome
+    result = outcome
     summary = {
         "kind": kind,
         "created": result.created,
@@ -67,20 +75,10 @@ def run_import(run: JobRun) -> JobOutcome:
 def run_preview(run: JobRun) -> JobOutcome:
     """Check the file and rehearse the import (rolled back): what confirming would do, row by row."""
     kind = run.params["kind"]
-    data = run.input_path("upload").read_bytes()
-    try:
-        plan = services.import_preview(
-            actor=run.actor,
-            organisation=run.organisation,
-            kind=kind,
-            data=data,
-            name=run.params.get("name", "upload"),
-            progress=run.progress,
-        )
-    except services.NotAllowed as exc:
-        return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
-    except InvalidInput as exc:  # over an import limit (rows, cell length): refused whole, with the reason
-        return JobOutcome(ok=False, error=" ".join(e.message for e in exc.errors), summary={"kind": kind})
+    outcome = _call(services.import_preview, run)
+    if isinstance(outcome, JobOutcome):
+        return outcome
+    plan = outcome
     summary = {
         "kind": kind,
         "ok": plan.ok,
