@@ -87,6 +87,18 @@ def test_session_without_second_factor_is_signed_out(client, analyst_totp):
     assert "_auth_user_id" not in client.session
 
 
+def test_totp_secret_is_sealed_at_rest_and_still_verifies(client, analyst_totp):
+    """A database dump alone cannot mint codes: the shared secret is encrypted like personal fields."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT secret FROM core_totpdevice")
+        (stored,) = cur.fetchone()
+    assert analyst_totp not in stored and stored.startswith("ev1:")
+    assert TotpDevice.objects.get().secret == analyst_totp  # opened by the application
+    password_login(client, "analyst")
+    resp = client.post(reverse("mfa_verify"), {"code": pyotp.TOTP(analyst_totp).now()})
+    assert resp.status_code == 302 and client.get("/dashboard/").status_code == 200
+
+
 def test_recovery_codes_are_never_stored_in_clear(client, demo_world):
     user = User.objects.get(username="analyst")
     TotpDevice.objects.create(user=user, secret=pyotp.random_base32(32))

@@ -10,14 +10,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from palermo.core.encryption import EncryptedCharField, EncryptedModel
 
-class TotpDevice(models.Model):
-    """An authenticator app (RFC 6238, 30-second steps, 6 digits). One per user."""
+
+class TotpDevice(EncryptedModel):
+    """An authenticator app (RFC 6238, 30-second steps, 6 digits). One per user.
+
+    The shared secret is sealed at rest like personal fields (docs/security.md, "Encryption at
+    rest"): a database dump alone cannot mint codes."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
     )
-    secret = models.CharField(max_length=64)  # base32, as the authenticator app holds it
+    secret = EncryptedCharField(max_length=64)  # base32, as the authenticator app holds it
     # The last time step accepted: a code is never accepted twice (replay).
     last_step = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

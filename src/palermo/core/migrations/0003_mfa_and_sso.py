@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import palermo.core.encryption
+
 
 class Migration(migrations.Migration):
 
@@ -29,7 +31,7 @@ class Migration(migrations.Migration):
             name='TotpDevice',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', models.CharField(max_length=64)),
+                ('secret', palermo.core.encryption.EncryptedCharField(max_length=64)),
                 ('last_step', models.BigIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('last_used_at', models.DateTimeField(blank=True, null=True)),
