@@ -207,3 +207,22 @@ def test_investigators_see_the_undecided_alerts_of_the_investigations_they_may_o
     assert counts["prosecutor"] == 0, (
         "an investigation not shared with the prosecutor is not counted for it"
     )
+
+
+@pytest.mark.django_db
+def test_jobs_page_is_in_the_menu_only_for_those_who_may_start_a_job(persona):
+    """A screener can start no background job (no import, export or investigation), so the
+    Jobs page would always be empty for them: it is not in their menu."""
+    from palermo.core.policy import has_perm
+    from palermo.jobs import registry
+    from palermo.web.navigation import visible_items
+
+    seen = {}
+    for username, _org_index, _roles in DEMO_USERS:
+        user = persona(username)
+        org = user.organisations()[0]
+        may = any(has_perm(user, k.perm, org) for k in registry.kinds())
+        seen[username] = may
+        labels = [i.label for i in visible_items(user, org)]
+        assert ("Jobs" in labels) == may, (username, labels)
+    assert not seen["inspector"] and seen["coordinator"] and seen["police"]

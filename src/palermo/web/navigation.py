@@ -24,14 +24,23 @@ class NavItem:
     perm: str | None  # None: any signed-in user
     description: str = ""
     pending: str = ""  # set while the capability is not built yet
-    # Shown only when this also holds for the organisation (e.g. it receives service referrals).
-    when: Callable[[Any], bool] | None = None
+    # Shown only when this also holds for the user and organisation (e.g. it receives service
+    # referrals).
+    when: Callable[[Any, Any], bool] | None = None
 
 
-def _receives_service_referrals(organisation: Any) -> bool:
+def _receives_service_referrals(user: Any, organisation: Any) -> bool:
     from palermo.web.mywork import receives_service_referrals
 
     return receives_service_referrals(organisation)
+
+
+def _may_start_jobs(user: Any, organisation: Any) -> bool:
+    """Only those who may start some kind of job (and so see it) get the Jobs page in the menu."""
+    from palermo.core.policy import has_perm
+    from palermo.jobs import registry
+
+    return any(has_perm(user, k.perm, organisation) for k in registry.kinds())
 
 
 NAV: list[NavItem] = [
@@ -55,7 +64,8 @@ NAV: list[NavItem] = [
     NavItem(_("Administration"), "admin:index", Perm.ADMINISTER,
             _("Organisations, users and roles.")),
     NavItem(_("API tokens"), "token_list", None, _("Personal access tokens for machine clients.")),
-    NavItem(_("Jobs"), "jobs:list", None, _("Imports and red-flag runs you started, with their progress and results.")),
+    NavItem(_("Jobs"), "jobs:list", None, _("Imports and red-flag runs you started, with their progress and results."),
+            when=_may_start_jobs),
 ]
 
 
@@ -74,7 +84,7 @@ def visible_items(user: object, organisation: object) -> list[VisibleItem]:
     for item in NAV:
         if item.perm is not None and not has_perm(user, item.perm, organisation):  # type: ignore[arg-type]
             continue
-        if item.when is not None and not item.when(organisation):
+        if item.when is not None and not item.when(user, organisation):
             continue
         try:
             url: str | None = reverse(item.url_name)
