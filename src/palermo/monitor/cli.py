@@ -58,8 +58,15 @@ def import_recommendations(
     from palermo.monitor import services
 
     user, org = _actor(as_user, Perm.MONITOR_MANAGE, required=True)
-    preview = services.recommendations_import(actor=user, organisation=org, data=file.read_bytes(), name=file.name,
-                                              commit=not dry_run)
+    from palermo.core.errors import InvalidInput
+
+    try:
+        preview = services.recommendations_import(actor=user, organisation=org, data=file.read_bytes(),
+                                                  name=file.name, commit=not dry_run)
+    except InvalidInput as exc:  # over the import limits: nothing read, nothing imported
+        for e in exc.errors:
+            typer.secho(e.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
     if not preview.ok:
         typer.secho(f"Nothing imported: {len(preview.errors)} error(s).", fg=typer.colors.RED, err=True)
         for e in preview.errors:

@@ -21,6 +21,7 @@ from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
+from palermo.core.upload_limits import check_bytes, import_limits
 from palermo.monitor import indicators, recimport
 from palermo.monitor.models import (
     ActionPlan,
@@ -276,6 +277,9 @@ def recommendations_import(*, actor: User | None, organisation: Organisation, da
                            commit: bool = True) -> recimport.Preview:
     """Check every row; with ``commit`` and no error, register every row, else none."""
     _require(actor, organisation, Perm.MONITOR_MANAGE)
+    # The shared import limits (core/limits): size, and an XLSX judged by its zip directory before
+    # openpyxl opens it — a zip bomb is refused here (InvalidInput on ``file``), whatever the door.
+    check_bytes(data, import_limits("default"), name=name)
     preview = recimport.preview(data, name, existing=existing_keys())
     if not commit or not preview.ok:
         if commit:

@@ -244,8 +244,12 @@ def recommendation_import(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", _("A file of at most 2 MB."))
             else:
                 data = upload.read()
-                preview = services.recommendations_import(actor=actor, organisation=org, data=data,
-                                                          name=upload.name, commit=False)
+                try:
+                    preview = services.recommendations_import(actor=actor, organisation=org, data=data,
+                                                              name=upload.name, commit=False)
+                except InvalidInput as exc:  # over the import limits: the reason next to the file field
+                    _errors_to(form, exc)
+                    return render(request, "monitor/import.html", {"form": form}, status=400)
                 if preview.ok:
                     request.session[SESSION_KEY] = {"name": upload.name[-100:],
                                                     "data": base64.b64encode(data).decode("ascii"),
