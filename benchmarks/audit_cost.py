@@ -68,13 +68,19 @@ def main() -> None:
     med_on, med_off = statistics.median(on), statistics.median(off)
     added = med_on - med_off
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"database: {engine}; requests: {args.requests} with the trail on, {args.requests} off (interleaved)")
+    print(
+        f"database: {engine}; requests: {args.requests} with the trail on, {args.requests} off (interleaved)"
+    )
     print(f"audit entries written while on: {written}")
     print(f"{'':<18}{'trail on':>10}{'trail off':>11}")
     print(f"{'median (ms)':<18}{med_on:>10.2f}{med_off:>11.2f}")
-    print(f"{'p95 (ms)':<18}{statistics.quantiles(on, n=20)[18]:>10.2f}{statistics.quantiles(off, n=20)[18]:>11.2f}")
-    print(f"added per request (median): {added:.2f} ms   target: < {TARGET_MS} ms   "
-          f"{'MET' if added < TARGET_MS else 'NOT MET'}")
+    print(
+        f"{'p95 (ms)':<18}{statistics.quantiles(on, n=20)[18]:>10.2f}{statistics.quantiles(off, n=20)[18]:>11.2f}"
+    )
+    print(
+        f"added per request (median): {added:.2f} ms   target: < {TARGET_MS} ms   "
+        f"{'MET' if added < TARGET_MS else 'NOT MET'}"
+    )
     from palermo.core.audit import verify_trail
 
     print(f"trail verifies after the run: {'yes' if not verify_trail() else 'NO'}")

@@ -47,29 +47,63 @@ def _sample_references(db: str) -> dict[str, list[str]]:
     import psycopg
 
     with psycopg.connect(f"dbname={db} host=/var/run/postgresql") as conn:
-        everyone = [r[0] for r in conn.execute(
-            "SELECT reference FROM cases_case TABLESAMPLE SYSTEM (1) LIMIT 5000").fetchall()]
-        eastbay = conn.execute("SELECT id FROM core_organisation WHERE name LIKE 'Eastbay%%'").fetchone()[0]
-        team = [r[0] for r in conn.execute(
-            "SELECT c.reference FROM cases_case c TABLESAMPLE SYSTEM (1) JOIN cases_caseteammember t ON t.case_id = c.id"
-            " WHERE t.organisation_id = %s AND t.removed_at IS NULL LIMIT 5000", [eastbay]).fetchall()]
+        everyone = [
+            r[0]
+            for r in conn.execute(
+                "SELECT reference FROM cases_case TABLESAMPLE SYSTEM (1) LIMIT 5000"
+            ).fetchall()
+        ]
+        eastbay = conn.execute(
+            "SELECT id FROM core_organisation WHERE name LIKE 'Eastbay%%'"
+        ).fetchone()[0]
+        team = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.reference FROM cases_case c TABLESAMPLE SYSTEM (1) JOIN cases_caseteammember t ON t.case_id = c.id"
+                " WHERE t.organisation_id = %s AND t.removed_at IS NULL LIMIT 5000",
+                [eastbay],
+            ).fetchall()
+        ]
         count = conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        events = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'cases_caseevent'").fetchone()[0]
+        events = conn.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'cases_caseevent'"
+        ).fetchone()[0]
     print(f"database {db}: {count:,} cases, about {events:,} timeline events")
     return {"coordinator": everyone, "outreach": team}
 
 
 def _start_server(db: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres:///{db}?host=/var/run/postgresql", "PALERMO_DEMO": "1",
-        "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "palermo.settings", "PALERMO_LOG_LEVEL": "ERROR",
-        "PYTHONPATH": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"),
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"postgres:///{db}?host=/var/run/postgresql",
+            "PALERMO_DEMO": "1",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SETTINGS_MODULE": "palermo.settings",
+            "PALERMO_LOG_LEVEL": "ERROR",
+            "PYTHONPATH": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"),
+        }
+    )
     proc = subprocess.Popen(  # noqa: S603 – our own interpreter and arguments
-        [sys.executable, "-m", "gunicorn", "palermo.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning"],
-        env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "palermo.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -85,9 +119,12 @@ def _sign_in(base: str, username: str) -> requests.Session:
     r = s.get(f"{base}/accounts/login/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text)
     assert token, "no CSRF token on the login page"
-    r = s.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": token.group(1), "username": username,
-                                                 "password": PASSWORD}, headers={"Referer": f"{base}/accounts/login/"},
-               timeout=10)
+    r = s.post(
+        f"{base}/accounts/login/",
+        data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+    )
     if "/accounts/login/" in r.url:
         raise SystemExit(f"could not sign in as {username}")
     return s
@@ -96,21 +133,38 @@ def _sign_in(base: str, username: str) -> requests.Session:
 SEARCHES = [
     lambda rng, refs: {"q": rng.choice(refs)[:6]},
     lambda rng, refs: {"q": rng.choice(refs)},
-    lambda rng, refs: {"nationality": rng.choice(["RO", "MD", "UA", "NG"]), "exploitation": "ForcedLabour"},
+    lambda rng, refs: {
+        "nationality": rng.choice(["RO", "MD", "UA", "NG"]),
+        "exploitation": "ForcedLabour",
+    },
     lambda rng, refs: {"phase": rng.choice(["first_line", "proceedings"]), "deadline": "overdue"},
     lambda rng, refs: {"status": "Active", "child": "yes", "sort": "deadline"},
     lambda rng, refs: {"exploitation": "SexualExploitation", "sort": "oldest"},
 ]
 
 
-def _user_loop(base: str, username: str, refs: list[str], stop_at: float, warm_until: float, think: float,
-               seed: int, out: dict[str, list[float]], errors: dict[str, int], lock: threading.Lock) -> None:
+def _user_loop(
+    base: str,
+    username: str,
+    refs: list[str],
+    stop_at: float,
+    warm_until: float,
+    think: float,
+    seed: int,
+    out: dict[str, list[float]],
+    errors: dict[str, int],
+    lock: threading.Lock,
+) -> None:
     rng = random.Random(seed)
     session = _sign_in(base, username)
     while time.time() < stop_at:
         roll = rng.random()
         if roll < 0.3:
-            kind, url, params = "list", f"{base}/cases/", ({"page": rng.randint(2, 20)} if rng.random() < 0.3 else {})
+            kind, url, params = (
+                "list",
+                f"{base}/cases/",
+                ({"page": rng.randint(2, 20)} if rng.random() < 0.3 else {}),
+            )
         elif roll < 0.6:
             kind, url, params = "search", f"{base}/cases/", rng.choice(SEARCHES)(rng, refs)
         else:
@@ -133,12 +187,16 @@ def _user_loop(base: str, username: str, refs: list[str], stop_at: float, warm_u
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="palermo_bench_cases")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of measurement")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds between a user's requests"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8197)
@@ -157,8 +215,10 @@ def main() -> None:
         threads = []
         for i in range(args.users):
             who = "coordinator" if i % 2 == 0 else "outreach"
-            t = threading.Thread(target=_user_loop, args=(base, who, refs[who], stop_at, warm_until, args.think, i,
-                                                          out, errors, lock))
+            t = threading.Thread(
+                target=_user_loop,
+                args=(base, who, refs[who], stop_at, warm_until, args.think, i, out, errors, lock),
+            )
             t.start()
             threads.append(t)
         for t in threads:
@@ -168,15 +228,21 @@ def main() -> None:
         proc.wait(timeout=30)
 
     total = sum(len(v) for v in out.values())
-    print(f"\n{args.users} users, {args.duration:.0f} s, think time {args.think} s, gunicorn {args.workers}x{args.threads}: "
-          f"{total:,} requests ({total / args.duration:.1f}/s), "
-          f"{sum(errors.values())} errors")
-    print(f"{'request':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'mean ms':>10}   target p95")
+    print(
+        f"\n{args.users} users, {args.duration:.0f} s, think time {args.think} s, gunicorn {args.workers}x{args.threads}: "
+        f"{total:,} requests ({total / args.duration:.1f}/s), "
+        f"{sum(errors.values())} errors"
+    )
+    print(
+        f"{'request':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'mean ms':>10}   target p95"
+    )
     for kind in ("list", "search", "case page"):
         v = out[kind]
         mark = "ok" if v and _percentile(v, 95) <= TARGET_MS[kind] else "MISSED"
-        print(f"{kind:<12}{len(v):>8}{_percentile(v, 50):>10.1f}{_percentile(v, 95):>10.1f}{_percentile(v, 99):>10.1f}"
-              f"{(statistics.fmean(v) if v else float('nan')):>10.1f}   < {TARGET_MS[kind]:.0f} ms  {mark}")
+        print(
+            f"{kind:<12}{len(v):>8}{_percentile(v, 50):>10.1f}{_percentile(v, 95):>10.1f}{_percentile(v, 99):>10.1f}"
+            f"{(statistics.fmean(v) if v else float('nan')):>10.1f}   < {TARGET_MS[kind]:.0f} ms  {mark}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,9 +26,40 @@ from datetime import UTC, date, datetime, timedelta
 TARGET_CASES = 1_000_000
 TARGET_EVENTS_PER_CASE = 10
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-NATIONALITIES = ["RO", "MD", "UA", "NG", "VN", "AL", "BG", "PH", "IN", "BR", "XK", "TR", "RS", "MK", "PK", "CN"]
-FORMS = ["ForcedLabour", "SexualExploitation", "Servitude", "ForcedBegging", "ForcedMarriage", "ChildLabour"]
-PHASES = ["identification", "first_line", "medium_long_term", "return_inclusion", "proceedings", "closed"]
+NATIONALITIES = [
+    "RO",
+    "MD",
+    "UA",
+    "NG",
+    "VN",
+    "AL",
+    "BG",
+    "PH",
+    "IN",
+    "BR",
+    "XK",
+    "TR",
+    "RS",
+    "MK",
+    "PK",
+    "CN",
+]
+FORMS = [
+    "ForcedLabour",
+    "SexualExploitation",
+    "Servitude",
+    "ForcedBegging",
+    "ForcedMarriage",
+    "ChildLabour",
+]
+PHASES = [
+    "identification",
+    "first_line",
+    "medium_long_term",
+    "return_inclusion",
+    "proceedings",
+    "closed",
+]
 EVENT_KINDS = ["note", "task", "referral", "consent", "decision", "transition", "person_updated"]
 
 
@@ -71,15 +102,24 @@ class Gen:
                 return ref
 
 
-BIG_TABLES = ("cases_case", "cases_person", "cases_victimcontext", "cases_caseteammember", "cases_caseexploitation",
-              "cases_task", "cases_caseevent")
+BIG_TABLES = (
+    "cases_case",
+    "cases_person",
+    "cases_victimcontext",
+    "cases_caseteammember",
+    "cases_caseexploitation",
+    "cases_task",
+    "cases_caseevent",
+)
 
 
 def _drop_secondary_indexes(raw: object) -> list[str]:
     """Drop the indexes that back no constraint; return their definitions to rebuild them."""
     rows = raw.execute(  # type: ignore[attr-defined]
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
-        " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", [list(BIG_TABLES)]).fetchall()
+        " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        [list(BIG_TABLES)],
+    ).fetchall()
     for name, _ in rows:
         raw.execute(f'DROP INDEX "{name}"')  # type: ignore[attr-defined]
     raw.commit()  # type: ignore[attr-defined]
@@ -98,23 +138,37 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
     ring = keyring()
 
     def seal(table: str, column: str, row_id: int, text: str) -> str:
-        return fieldcrypt.encrypt(ring, text, fieldcrypt.context(table, column, row_id)) if text else ""
+        return (
+            fieldcrypt.encrypt(ring, text, fieldcrypt.context(table, column, row_id))
+            if text
+            else ""
+        )
 
     def reserve(table: str, n: int) -> list[int]:
         with connection.cursor() as c:
-            c.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            c.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
             return [r[0] for r in c.fetchall()]
 
     orgs = {o.name.split(" ")[0]: o.pk for o in Organisation.objects.all()}
     users = {u.username: u.pk for u in User.objects.all()}
-    office, police, harbour, inspect, eastbay = (orgs["National"], orgs["Riverside"], orgs["Safe"], orgs["Labour"],
-                                                 orgs["Eastbay"])
+    office, police, harbour, inspect, eastbay = (
+        orgs["National"],
+        orgs["Riverside"],
+        orgs["Safe"],
+        orgs["Labour"],
+        orgs["Eastbay"],
+    )
     referrers = [police, inspect, eastbay, eastbay, harbour, office]
     leads = [eastbay, harbour, eastbay]
     today = date.today()
     g = Gen(seed, orgs, users, today)
     rng = g.rng
-    counts = dict.fromkeys(("cases", "persons", "contexts", "team", "exploitation", "tasks", "events"), 0)
+    counts = dict.fromkeys(
+        ("cases", "persons", "contexts", "team", "exploitation", "tasks", "events"), 0
+    )
     with connection.cursor() as cur:
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
         first_id = cur.fetchone()[0] + 1
@@ -127,34 +181,48 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
     raw.execute("SET session_replication_role = replica")
     indexes = _drop_secondary_indexes(raw)
     chunk = 50_000
-    case_cols = ("id, reference, status, phase, identification_status, decision_organisation_id, is_child, nationality,"
-                 " exploitation_types, source, source_ref, referring_organisation_id, incoming_referral_date,"
-                 " reason_for_incoming_referral, referring_country, summary, lead_organisation_id, case_owner_id,"
-                 " cooperates_with_authorities, opened_at, updated_at, closed_at, closure_reason, closure_details,"
-                 " next_deadline, version")
-    person_cols = ("id, case_id, given_name, family_name, birthdate, gender, citizenship, primary_language, secondary_language,"
-                   " identity_number, phone, email, street, city, postal_code, country, identity_number_index")
-    ctx_cols = ("case_id, methods_of_recruitment, methods_of_control, exploitation_types, forced_labour_industry,"
-                " sex_exploitation_types, relationship_to_trafficker, age_when_trafficked, countries_of_recruitment,"
-                " countries_of_transit, countries_of_exploitation")
+    case_cols = (
+        "id, reference, status, phase, identification_status, decision_organisation_id, is_child, nationality,"
+        " exploitation_types, source, source_ref, referring_organisation_id, incoming_referral_date,"
+        " reason_for_incoming_referral, referring_country, summary, lead_organisation_id, case_owner_id,"
+        " cooperates_with_authorities, opened_at, updated_at, closed_at, closure_reason, closure_details,"
+        " next_deadline, version"
+    )
+    person_cols = (
+        "id, case_id, given_name, family_name, birthdate, gender, citizenship, primary_language, secondary_language,"
+        " identity_number, phone, email, street, city, postal_code, country, identity_number_index"
+    )
+    ctx_cols = (
+        "case_id, methods_of_recruitment, methods_of_control, exploitation_types, forced_labour_industry,"
+        " sex_exploitation_types, relationship_to_trafficker, age_when_trafficked, countries_of_recruitment,"
+        " countries_of_transit, countries_of_exploitation"
+    )
     team_cols = "case_id, organisation_id, role, added_at, added_by_id, removed_at"
     expl_cols = "case_id, code"
-    task_cols = ("case_id, title, kind, rule_key, rule_version, starts_on, due_on, assigned_organisation_id,"
-                 " remind_days_before, reminded_at, done_at, done_by_id, done_note, created_at")
+    task_cols = (
+        "case_id, title, kind, rule_key, rule_version, starts_on, due_on, assigned_organisation_id,"
+        " remind_days_before, reminded_at, done_at, done_by_id, done_note, created_at"
+    )
     event_cols = "id, case_id, at, kind, actor_id, organisation_id, summary, text, corrects_id"
     start = 0
     while start < n_cases:
         stop = min(n_cases, start + chunk)
-        rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in ("case", "person", "ctx", "team", "expl", "task", "event")}
+        rows: dict[str, list[tuple[object, ...]]] = {
+            k: [] for k in ("case", "person", "ctx", "team", "expl", "task", "event")
+        }
         person_ids = iter(reserve("cases_person", stop - start))
         event_ids = iter(reserve("cases_caseevent", (stop - start) * events_per_case))
         for i in range(start, stop):
             cid = first_id + i
-            opened = datetime.combine(today - timedelta(days=rng.randint(0, 3650)), datetime.min.time(), tzinfo=UTC) \
-                + timedelta(minutes=rng.randint(480, 1080))
+            opened = datetime.combine(
+                today - timedelta(days=rng.randint(0, 3650)), datetime.min.time(), tzinfo=UTC
+            ) + timedelta(minutes=rng.randint(480, 1080))
             phase = rng.choice(PHASES)
-            ident = "potential" if phase == "identification" and rng.random() < 0.8 else rng.choice(
-                ["presumed", "identified", "identified", "not_identified"])
+            ident = (
+                "potential"
+                if phase == "identification" and rng.random() < 0.8
+                else rng.choice(["presumed", "identified", "identified", "not_identified"])
+            )
             nat = rng.choice(NATIONALITIES)
             forms = [rng.choice(FORMS)] + ([rng.choice(FORMS)] if rng.random() < 0.2 else [])
             forms = list(dict.fromkeys(forms))
@@ -169,26 +237,79 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
                 done = closed or due < today - timedelta(days=30) or rng.random() < 0.6
                 tasks.append((starts, due, done))
             open_dues = [d for _, d, done in tasks if not done]
-            rows["case"].append((
-                cid, g.reference(), "Closed" if closed else rng.choice(["Active", "Active", "FollowUp"]), phase, ident,
-                office if ident != "potential" else None, child, nat, json.dumps(forms),
-                rng.choice(["screening", "hotline", "agency", "transnational"]), f"BENCH-{i}", referrer, opened.date(),
-                "", "", seal("cases_case", "summary", cid, "Fictional benchmark case: no real person."), lead, None, None, opened, opened,
-                opened + timedelta(days=200) if closed else None, "assistance_completed" if closed else "", "",
-                min(open_dues) if open_dues else None, 1))
+            rows["case"].append(
+                (
+                    cid,
+                    g.reference(),
+                    "Closed" if closed else rng.choice(["Active", "Active", "FollowUp"]),
+                    phase,
+                    ident,
+                    office if ident != "potential" else None,
+                    child,
+                    nat,
+                    json.dumps(forms),
+                    rng.choice(["screening", "hotline", "agency", "transnational"]),
+                    f"BENCH-{i}",
+                    referrer,
+                    opened.date(),
+                    "",
+                    "",
+                    seal("cases_case", "summary", cid, "Fictional benchmark case: no real person."),
+                    lead,
+                    None,
+                    None,
+                    opened,
+                    opened,
+                    opened + timedelta(days=200) if closed else None,
+                    "assistance_completed" if closed else "",
+                    "",
+                    min(open_dues) if open_dues else None,
+                    1,
+                )
+            )
             pid = next(person_ids)
 
             def p(col: str, text: str, pid: int = pid) -> str:
                 return seal("cases_person", col, pid, text)
 
-            rows["person"].append((pid, cid, p("given_name", "Bench"), p("family_name", f"Person{i}"), None,
-                                   rng.choice(["Feminine", "Masculine"]), json.dumps([nat]), "ro", "",
-                                   p("identity_number", f"BENCH{i:08d}"), p("phone", f"+1202555{i % 100 + 100:04d}"),
-                                   "", p("street", "1 Benchmark Street"), p("city", "Demo City"), "", "",
-                                   fieldcrypt.blind_index(ring.index_key, "cases_person.identity_number",
-                                                          f"BENCH{i:08d}")))
-            rows["ctx"].append((cid, "[]", '["DebtBondage"]', json.dumps(forms), "", "[]", "", None, json.dumps([nat]),
-                                "[]", '["XK"]'))
+            rows["person"].append(
+                (
+                    pid,
+                    cid,
+                    p("given_name", "Bench"),
+                    p("family_name", f"Person{i}"),
+                    None,
+                    rng.choice(["Feminine", "Masculine"]),
+                    json.dumps([nat]),
+                    "ro",
+                    "",
+                    p("identity_number", f"BENCH{i:08d}"),
+                    p("phone", f"+1202555{i % 100 + 100:04d}"),
+                    "",
+                    p("street", "1 Benchmark Street"),
+                    p("city", "Demo City"),
+                    "",
+                    "",
+                    fieldcrypt.blind_index(
+                        ring.index_key, "cases_person.identity_number", f"BENCH{i:08d}"
+                    ),
+                )
+            )
+            rows["ctx"].append(
+                (
+                    cid,
+                    "[]",
+                    '["DebtBondage"]',
+                    json.dumps(forms),
+                    "",
+                    "[]",
+                    "",
+                    None,
+                    json.dumps([nat]),
+                    "[]",
+                    '["XK"]',
+                )
+            )
             rows["team"].append((cid, referrer, "referrer", opened, None, None))
             if lead != referrer:
                 rows["team"].append((cid, lead, "lead", opened, None, None))
@@ -196,21 +317,54 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
                 rows["expl"].append((cid, f))
             for starts, due, done in tasks:
                 done_at = datetime.combine(due, datetime.min.time(), tzinfo=UTC) if done else None
-                rows["task"].append((cid, "Benchmark deadline", "deadline", "rights_information", "1.0.0", starts, due,
-                                     lead, 2, None, done_at, None, "", opened))
+                rows["task"].append(
+                    (
+                        cid,
+                        "Benchmark deadline",
+                        "deadline",
+                        "rights_information",
+                        "1.0.0",
+                        starts,
+                        due,
+                        lead,
+                        2,
+                        None,
+                        done_at,
+                        None,
+                        "",
+                        opened,
+                    )
+                )
             at = opened
             for _k in range(events_per_case):
                 at = at + timedelta(hours=rng.randint(1, 400))
                 kind = rng.choice(EVENT_KINDS)
                 eid = next(event_ids)
-                rows["event"].append((eid, cid, at, kind, users["outreach"], eastbay, f"Benchmark {kind}",
-                                      seal("cases_caseevent", "text", eid, "Fictional note text.") if kind == "note"
-                                      else "", None))
+                rows["event"].append(
+                    (
+                        eid,
+                        cid,
+                        at,
+                        kind,
+                        users["outreach"],
+                        eastbay,
+                        f"Benchmark {kind}",
+                        seal("cases_caseevent", "text", eid, "Fictional note text.")
+                        if kind == "note"
+                        else "",
+                        None,
+                    )
+                )
         with raw.cursor() as cur:
-            for table, cols, key in (("cases_case", case_cols, "case"), ("cases_person", person_cols, "person"),
-                                     ("cases_victimcontext", ctx_cols, "ctx"), ("cases_caseteammember", team_cols, "team"),
-                                     ("cases_caseexploitation", expl_cols, "expl"), ("cases_task", task_cols, "task"),
-                                     ("cases_caseevent", event_cols, "event")):
+            for table, cols, key in (
+                ("cases_case", case_cols, "case"),
+                ("cases_person", person_cols, "person"),
+                ("cases_victimcontext", ctx_cols, "ctx"),
+                ("cases_caseteammember", team_cols, "team"),
+                ("cases_caseexploitation", expl_cols, "expl"),
+                ("cases_task", task_cols, "task"),
+                ("cases_caseevent", event_cols, "event"),
+            ):
                 with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                     for row in rows[key]:
                         copy.write_row(row)
@@ -231,18 +385,24 @@ def load(n_cases: int, events_per_case: int, seed: int) -> dict[str, int]:
     raw.execute("SET session_replication_role = origin")
     raw.commit()
     # The ids were written explicitly: move the sequence past them.
-    raw.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT MAX(id) FROM cases_case))")
+    raw.execute(
+        "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT MAX(id) FROM cases_case))"
+    )
     raw.commit()
     return counts
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=TARGET_CASES)
     parser.add_argument("--events-per-case", type=int, default=TARGET_EVENTS_PER_CASE)
     parser.add_argument("--db", default="palermo_bench_cases")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--reset", action="store_true", help="drop and re-create the database first")
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and re-create the database first"
+    )
     args = parser.parse_args()
 
     _ensure_database(args.db, args.reset)
@@ -261,15 +421,24 @@ def main() -> None:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     load_demo()
-    print(f"database {args.db}: migrated, demo organisations and users ready ({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"database {args.db}: migrated, demo organisations and users ready ({time.perf_counter() - t0:.1f} s)"
+    )
     t1 = time.perf_counter()
     counts = load(args.cases, args.events_per_case, args.seed)
     t2 = time.perf_counter()
     print("VACUUM ANALYZE …", flush=True)
     raw = connection.connection
     raw.autocommit = True
-    for table in ("cases_case", "cases_person", "cases_victimcontext", "cases_caseteammember", "cases_caseexploitation",
-                  "cases_task", "cases_caseevent"):
+    for table in (
+        "cases_case",
+        "cases_person",
+        "cases_victimcontext",
+        "cases_caseteammember",
+        "cases_caseexploitation",
+        "cases_task",
+        "cases_caseevent",
+    ):
         raw.execute(f"VACUUM (ANALYZE) {table}")
     t3 = time.perf_counter()
     total_rows = sum(counts.values())
@@ -277,9 +446,13 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
     print(f"cases loaded          {counts['cases']:>12,}   (target {TARGET_CASES:,})")
-    print(f"timeline events       {counts['events']:>12,}   (target {TARGET_CASES * TARGET_EVENTS_PER_CASE:,})")
-    print(f"other rows            {total_rows - counts['cases'] - counts['events']:>12,}   "
-          "(persons, contexts, team, exploitation, tasks)")
+    print(
+        f"timeline events       {counts['events']:>12,}   (target {TARGET_CASES * TARGET_EVENTS_PER_CASE:,})"
+    )
+    print(
+        f"other rows            {total_rows - counts['cases'] - counts['events']:>12,}   "
+        "(persons, contexts, team, exploitation, tasks)"
+    )
     print(f"load time             {t2 - t1:>12.1f} s   ({total_rows / (t2 - t1):,.0f} rows/s)")
     print(f"vacuum analyze        {t3 - t2:>12.1f} s")
     print(f"database size         {size:>12}")

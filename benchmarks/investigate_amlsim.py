@@ -48,9 +48,11 @@ def main() -> None:
     baseline = naive_counterparty_baseline(ws.con)
     t_base = time.perf_counter() - t0
 
-    print(f"AMLSim 10K: {report.rows_inserted:,} transactions imported in {t_ingest:.1f} s; "
-          f"rule pack ({len(run.ran)} ran, {len(run.skipped)} skipped for missing fields) "
-          f"in {t_rules:.1f} s; baseline in {t_base:.1f} s")
+    print(
+        f"AMLSim 10K: {report.rows_inserted:,} transactions imported in {t_ingest:.1f} s; "
+        f"rule pack ({len(run.ran)} ran, {len(run.skipped)} skipped for missing fields) "
+        f"in {t_rules:.1f} s; baseline in {t_base:.1f} s"
+    )
     for s in run.skipped:
         print(f"  skipped {s.rule_id}: missing {', '.join(s.missing_fields)}")
     print()
@@ -68,23 +70,35 @@ def main() -> None:
         naive = score(baseline[typ], truth)
         ok = ours.recall >= TARGET_RECALL and ours.precision >= TARGET_PRECISION
         verdicts.append(ok)
-        for name, m, mark in (("Palermo rule pack", ours, "met" if ok else "NOT met"),
-                              ("naive >=4 counterparties/20 days", naive, "")):
-            print(f"{label:<26}{name:<34}{m.flagged:>8}{m.truth:>7}{m.true_positives:>6}"
-                  f"{m.recall:>8.3f}{m.precision:>11.3f}  {mark}")
+        for name, m, mark in (
+            ("Palermo rule pack", ours, "met" if ok else "NOT met"),
+            ("naive >=4 counterparties/20 days", naive, ""),
+        ):
+            print(
+                f"{label:<26}{name:<34}{m.flagged:>8}{m.truth:>7}{m.true_positives:>6}"
+                f"{m.recall:>8.3f}{m.precision:>11.3f}  {mark}"
+            )
     all_cycle = labelled_accounts(ws.con, "cycle")
     ours_all = score(flagged_accounts(ws.con, run.alerts, "cycle"), all_cycle)
     naive_all = score(baseline["cycle"], all_cycle)
-    print(f"{'cycle members (all)':<26}{'Palermo rule pack':<34}{ours_all.flagged:>8}{ours_all.truth:>7}"
-          f"{ours_all.true_positives:>6}{ours_all.recall:>8.3f}{ours_all.precision:>11.3f}  (incl. open chains)")
-    print(f"{'':<26}{'naive >=4 counterparties/20 days':<34}{naive_all.flagged:>8}{naive_all.truth:>7}"
-          f"{naive_all.true_positives:>6}{naive_all.recall:>8.3f}{naive_all.precision:>11.3f}")
+    print(
+        f"{'cycle members (all)':<26}{'Palermo rule pack':<34}{ours_all.flagged:>8}{ours_all.truth:>7}"
+        f"{ours_all.true_positives:>6}{ours_all.recall:>8.3f}{ours_all.precision:>11.3f}  (incl. open chains)"
+    )
+    print(
+        f"{'':<26}{'naive >=4 counterparties/20 days':<34}{naive_all.flagged:>8}{naive_all.truth:>7}"
+        f"{naive_all.true_positives:>6}{naive_all.recall:>8.3f}{naive_all.precision:>11.3f}"
+    )
     print()
-    print(f"target: recall >= {TARGET_RECALL} at precision >= {TARGET_PRECISION} per typology: "
-          f"{'met' if all(verdicts) else 'NOT met'}")
-    print("closed: labelled cycles whose labelled payments form a loop "
-          f"({len(truths['cycle'][1])} of {len(all_cycle)} labelled members; AMLSim dropped a "
-          "payment in the others)")
+    print(
+        f"target: recall >= {TARGET_RECALL} at precision >= {TARGET_PRECISION} per typology: "
+        f"{'met' if all(verdicts) else 'NOT met'}"
+    )
+    print(
+        "closed: labelled cycles whose labelled payments form a loop "
+        f"({len(truths['cycle'][1])} of {len(all_cycle)} labelled members; AMLSim dropped a "
+        "payment in the others)"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:.0f} MB")
 

@@ -36,15 +36,36 @@ from palermo.investigate.workspace import Workspace
 
 PARAM_SETS = {
     # heavy normal traffic, mid-size patterns, one-year horizon
-    "A": dict(accounts=20_000, days=365, normal_transactions=150_000, alerts_per_typology=25,
-              size=(6, 12), period=(10, 30), amount=(200.0, 2_000.0), normal_amount=(10.0, 3_000.0),
-              normal_intervals=(7, 14, 28, 10, 30)),
+    "A": dict(
+        accounts=20_000,
+        days=365,
+        normal_transactions=150_000,
+        alerts_per_typology=25,
+        size=(6, 12),
+        period=(10, 30),
+        amount=(200.0, 2_000.0),
+        normal_amount=(10.0, 3_000.0),
+        normal_intervals=(7, 14, 28, 10, 30),
+    ),
     # larger population, small and large patterns, short periods, other rhythms and amounts
-    "B": dict(accounts=40_000, days=540, normal_transactions=250_000, alerts_per_typology=20,
-              size=(5, 16), period=(5, 20), amount=(50.0, 9_000.0), normal_amount=(1.0, 800.0),
-              normal_intervals=(5, 7, 9, 15, 21), hub_share=0.01, payer_share=0.3, zero_amount_rows=4),
+    "B": dict(
+        accounts=40_000,
+        days=540,
+        normal_transactions=250_000,
+        alerts_per_typology=20,
+        size=(5, 16),
+        period=(5, 20),
+        amount=(50.0, 9_000.0),
+        normal_amount=(1.0, 800.0),
+        normal_intervals=(5, 7, 9, 15, 21),
+        hub_share=0.01,
+        payer_share=0.3,
+        zero_amount_rows=4,
+    ),
 }
-TARGETS = {t: (0.95, 0.80) for t in ("fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter")}
+TARGETS = {
+    t: (0.95, 0.80) for t in ("fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter")
+}
 TARGETS |= {"bipartite": (0.80, 0.60), "stack": (0.80, 0.60)}
 
 
@@ -66,8 +87,10 @@ def run_one(name: str, seed: int, work: Path) -> dict[str, tuple]:
         ours = score(flagged_accounts(ws.con, run.alerts, typ), truth)
         naive = score(base.get(typ, base["cycle"]), truth)
         out[typ] = (ours, naive)
-    print(f"set {name} seed {seed}: {report.rows_inserted:,} transactions "
-          f"({report.warning_count} zero-amount warnings), rule pack {t_rules:.1f} s")
+    print(
+        f"set {name} seed {seed}: {report.rows_inserted:,} transactions "
+        f"({report.warning_count} zero-amount warnings), rule pack {t_rules:.1f} s"
+    )
     ws.close()
     return out
 
@@ -89,8 +112,10 @@ def main() -> None:
     for typ in TRUTH_ROLES:
         for (name, seed), res in results.items():
             ours, naive = res[typ]
-            print(f"{typ:<16}{name:>4}{seed:>6}{ours.truth:>7}{ours.flagged:>8}{ours.recall:>8.3f}"
-                  f"{ours.precision:>7.3f}   {naive.recall:>8.3f}{naive.precision:>8.3f}")
+            print(
+                f"{typ:<16}{name:>4}{seed:>6}{ours.truth:>7}{ours.flagged:>8}{ours.recall:>8.3f}"
+                f"{ours.precision:>7.3f}   {naive.recall:>8.3f}{naive.precision:>8.3f}"
+            )
     print()
     print(f"{'typology':<16}{'min R':>7}{'spread R':>10}{'min P':>7}{'spread P':>10}   target")
     met_all = True
@@ -104,8 +129,12 @@ def main() -> None:
             mark = f"R>={target[0]} P>={target[1]}: {'met' if ok else 'NOT met'}"
         else:
             mark = "no rule (documented decision)"
-        print(f"{typ:<16}{min(rs):>7.3f}{max(rs) - min(rs):>10.3f}{min(ps):>7.3f}{max(ps) - min(ps):>10.3f}   {mark}")
-    print(f"\nall targets (minimum over {len(results)} set x seed runs): {'met' if met_all else 'NOT met'}")
+        print(
+            f"{typ:<16}{min(rs):>7.3f}{max(rs) - min(rs):>10.3f}{min(ps):>7.3f}{max(ps) - min(ps):>10.3f}   {mark}"
+        )
+    print(
+        f"\nall targets (minimum over {len(results)} set x seed runs): {'met' if met_all else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

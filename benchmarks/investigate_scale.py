@@ -34,7 +34,9 @@ def _peak_gb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--dir", type=Path, default=None, help="working folder (default: a temp dir)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="working folder (default: a temp dir)"
+    )
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit")
     parser.add_argument("--keep", action="store_true", help="keep the CSV and workspace")
     args = parser.parse_args()
@@ -49,8 +51,10 @@ def main() -> None:
     info = write_synthetic_csv(csv_path, rows=args.rows)
     t_gen = time.perf_counter() - t0
     size_mb = csv_path.stat().st_size / 1e6
-    print(f"generated {info['rows']:,} transactions ({size_mb:,.0f} MB CSV, {info['accounts']:,} accounts) "
-          f"in {t_gen:.1f} s  [not part of the targets]")
+    print(
+        f"generated {info['rows']:,} transactions ({size_mb:,.0f} MB CSV, {info['accounts']:,} accounts) "
+        f"in {t_gen:.1f} s  [not part of the targets]"
+    )
 
     ws = Workspace(db_path, memory_limit=args.memory_limit)
     t0 = time.perf_counter()
@@ -59,20 +63,26 @@ def main() -> None:
     if not report.ok:
         raise SystemExit(f"import failed: {report.file_errors or report.errors[:5]}")
     mem_after_import = _peak_gb()
-    print(f"import and normalise: {report.rows_inserted:,} rows in {t_import:.1f} s "
-          f"({report.rows_inserted / t_import:,.0f} rows/s)   target <= {TARGET_IMPORT_S} s: "
-          f"{'met' if t_import <= TARGET_IMPORT_S else 'NOT met'}")
+    print(
+        f"import and normalise: {report.rows_inserted:,} rows in {t_import:.1f} s "
+        f"({report.rows_inserted / t_import:,.0f} rows/s)   target <= {TARGET_IMPORT_S} s: "
+        f"{'met' if t_import <= TARGET_IMPORT_S else 'NOT met'}"
+    )
 
     t0 = time.perf_counter()
     run = ws.run_rules()
     t_rules = time.perf_counter() - t0
-    print(f"rule pack: {len(run.ran)} rules ran, {len(run.skipped)} skipped, {len(run.alerts):,} alerts "
-          f"in {t_rules:.1f} s   target <= {TARGET_RULES_S} s: {'met' if t_rules <= TARGET_RULES_S else 'NOT met'}")
+    print(
+        f"rule pack: {len(run.ran)} rules ran, {len(run.skipped)} skipped, {len(run.alerts):,} alerts "
+        f"in {t_rules:.1f} s   target <= {TARGET_RULES_S} s: {'met' if t_rules <= TARGET_RULES_S else 'NOT met'}"
+    )
     for s in run.skipped:
         print(f"  skipped {s.rule_id}: missing {', '.join(s.missing_fields)}")
     peak = _peak_gb()
-    print(f"peak memory (RSS): {peak:.2f} GB (after import {mem_after_import:.2f} GB)   "
-          f"target <= {TARGET_MEM_GB} GB: {'met' if peak <= TARGET_MEM_GB else 'NOT met'}")
+    print(
+        f"peak memory (RSS): {peak:.2f} GB (after import {mem_after_import:.2f} GB)   "
+        f"target <= {TARGET_MEM_GB} GB: {'met' if peak <= TARGET_MEM_GB else 'NOT met'}"
+    )
     ws.close()
     if not args.keep and args.dir is None:
         shutil.rmtree(work, ignore_errors=True)

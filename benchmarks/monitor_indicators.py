@@ -19,7 +19,14 @@ from datetime import date, timedelta
 
 from palermo.monitor import indicators
 
-FORMS = ("ForcedLabour", "SexualExploitation", "ForcedBegging", "ForcedMarriage", "OrganRemoval", "Servitude")
+FORMS = (
+    "ForcedLabour",
+    "SexualExploitation",
+    "ForcedBegging",
+    "ForcedMarriage",
+    "OrganRemoval",
+    "Servitude",
+)
 STATUSES = ("potential", "presumed", "identified", "not_identified")
 
 
@@ -47,12 +54,28 @@ def synthetic(n: int, seed: int = 2026) -> list[Fact]:
     for i in range(n):
         child = rng.random() < 0.2
         due = base + timedelta(days=rng.randrange(365)) if child else None
-        appointed = due + timedelta(days=rng.randrange(-2, 5)) if due and rng.random() < 0.8 else None
+        appointed = (
+            due + timedelta(days=rng.randrange(-2, 5)) if due and rng.random() < 0.8 else None
+        )
         sent = rng.randrange(3)
         claimed = 1 if rng.random() < 0.1 else 0
-        out.append(Fact(i, f"NRM-{i}", 2025, rng.choice(STATUSES), child,
-                        tuple(rng.sample(FORMS, rng.randrange(1, 3))), due, appointed, rng.random() < 0.7, sent,
-                        min(sent, rng.randrange(3)), claimed, claimed if rng.random() < 0.4 else 0))
+        out.append(
+            Fact(
+                i,
+                f"NRM-{i}",
+                2025,
+                rng.choice(STATUSES),
+                child,
+                tuple(rng.sample(FORMS, rng.randrange(1, 3))),
+                due,
+                appointed,
+                rng.random() < 0.7,
+                sent,
+                min(sent, rng.randrange(3)),
+                claimed,
+                claimed if rng.random() < 0.4 else 0,
+            )
+        )
     return out
 
 
@@ -64,12 +87,19 @@ def main() -> None:
     results = indicators.compute_all(facts)
     t2 = time.perf_counter()
     print(f"{n:,} synthetic case facts built in {t1 - t0:.1f} s")
-    print(f"{len(results)} indicators computed and protected in {t2 - t1:.2f} s "
-          f"({n / (t2 - t1):,.0f} cases/s); peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"{len(results)} indicators computed and protected in {t2 - t1:.2f} s "
+        f"({n / (t2 - t1):,.0f} cases/s); peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     for r in results:
-        print(f"  {r.definition.id}: " + ", ".join(
-            f"{f.label}={'x' if f.value is None else f.value}" + (f"/{f.denominator}" if r.definition.is_share else "")
-            for f in r.figures))
+        print(
+            f"  {r.definition.id}: "
+            + ", ".join(
+                f"{f.label}={'x' if f.value is None else f.value}"
+                + (f"/{f.denominator}" if r.definition.is_share else "")
+                for f in r.figures
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,17 @@ SEED = 20_090_901  # the ILO/EC indicators' revision month; any fixed value woul
 
 FORM_CHOICES = (["labour"] * 55) + (["sexual"] * 30) + (["domestic_servitude"] * 15)
 # How many indicators a screener ticks: mostly a handful, sometimes many.
-COUNT_CHOICES = [0] * 10 + [1] * 10 + [2] * 15 + [3] * 15 + [4] * 15 + [5] * 10 + [6] * 8 + [7] * 7 + [8, 9, 10, 11, 12] * 2
+COUNT_CHOICES = (
+    [0] * 10
+    + [1] * 10
+    + [2] * 15
+    + [3] * 15
+    + [4] * 15
+    + [5] * 10
+    + [6] * 8
+    + [7] * 7
+    + [8, 9, 10, 11, 12] * 2
+)
 SOURCES = ["", "", "", "", "", "", "observed", "self_reported", "document"]
 # Indicator prevalence is skewed in real screenings (a few indicators, such as excessive
 # hours or withheld wages, are ticked far more often than others). Keys are drawn with
@@ -59,7 +69,9 @@ SOURCES = ["", "", "", "", "", "", "observed", "self_reported", "document"]
 ZIPF_S = 1.1
 
 
-def synthetic_people(rows: int, seed: int = SEED, *, uniform: bool = False) -> Iterator[dict[str, object]]:
+def synthetic_people(
+    rows: int, seed: int = SEED, *, uniform: bool = False
+) -> Iterator[dict[str, object]]:
     catalogue = default_catalogue()
     rng = random.Random(seed)
     keys_for: dict[tuple[AgeGroup, tuple[str, ...]], tuple[list[str], list[float]]] = {}
@@ -87,7 +99,9 @@ def synthetic_people(rows: int, seed: int = SEED, *, uniform: bool = False) -> I
         if found is None:
             pool = sorted(catalogue.select(group, form_key).keys)
             random.Random(f"{seed}-{group}-{form_key}").shuffle(pool)
-            weights = [1.0] * len(pool) if uniform else [1 / (r + 1) ** ZIPF_S for r in range(len(pool))]
+            weights = (
+                [1.0] * len(pool) if uniform else [1 / (r + 1) ** ZIPF_S for r in range(len(pool))]
+            )
             cumulative = list(itertools.accumulate(weights))
             found = (pool, cumulative)
             keys_for[(group, form_key)] = found
@@ -122,7 +136,16 @@ def write_jsonl(path: Path, rows: int, uniform: bool = False) -> None:
 
 def write_csv(path: Path, rows: int, uniform: bool = False) -> None:
     catalogue = default_catalogue()
-    fields = ["ref", "age", "age_uncertain_may_be_child", "forms", "act", "means", "purpose", "self_identifies_as_victim"]
+    fields = [
+        "ref",
+        "age",
+        "age_uncertain_may_be_child",
+        "forms",
+        "act",
+        "means",
+        "purpose",
+        "self_identifies_as_victim",
+    ]
     assert set(fields) <= RESERVED_INPUT_FIELDS
     keys = list(catalogue.all_keys())
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -175,12 +198,16 @@ def run_in_process(path: Path, out_path: str) -> tuple[int, int, float, float, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cli-rows", type=int, default=100_000)
     parser.add_argument("--formats", default="csv,jsonl")
     parser.add_argument("--output", choices=["file", "devnull"], default="file")
-    parser.add_argument("--uniform", action="store_true", help="draw indicators uniformly instead of Zipf-like")
+    parser.add_argument(
+        "--uniform", action="store_true", help="draw indicators uniformly instead of Zipf-like"
+    )
     args = parser.parse_args()
 
     print(f"target: >= {TARGET_ROWS_PER_S:,} rows/s on one core, < {TARGET_PEAK_MB} MB peak")
@@ -194,7 +221,9 @@ def main() -> None:
             writer(path, args.rows, args.uniform)
             gen = time.perf_counter() - t0
             size_mb = path.stat().st_size / 1e6
-            print(f"\n[{fmt}] generated {args.rows:,} rows ({size_mb:,.0f} MB) in {gen:.1f} s (not timed below)")
+            print(
+                f"\n[{fmt}] generated {args.rows:,} rows ({size_mb:,.0f} MB) in {gen:.1f} s (not timed below)"
+            )
             out_path = str(tmpdir / "results.jsonl") if args.output == "file" else os.devnull
             ok, rejected, wall, cpu, system = run_in_process(path, out_path)
             total = ok + rejected
@@ -208,7 +237,9 @@ def main() -> None:
                 f"[{fmt}] of which system time {system:.1f} s (the kernel taking in the output); "
                 f"screening alone (user time) {total / max(cpu - system, 1e-9):,.0f} rows/s"
             )
-            print(f"[{fmt}] peak RSS so far (this process): {peak_mb():.0f} MB (target < {TARGET_PEAK_MB})")
+            print(
+                f"[{fmt}] peak RSS so far (this process): {peak_mb():.0f} MB (target < {TARGET_PEAK_MB})"
+            )
             if args.output == "file":
                 os.remove(out_path)
             os.remove(path)
@@ -216,7 +247,16 @@ def main() -> None:
             if args.cli_rows:
                 small = tmpdir / f"small.{fmt}"
                 writer(small, args.cli_rows, args.uniform)
-                cmd = [sys.executable, "-m", "palermo.screening.cli", str(small), "-o", os.devnull, "-e", os.devnull]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "palermo.screening.cli",
+                    str(small),
+                    "-o",
+                    os.devnull,
+                    "-e",
+                    os.devnull,
+                ]
                 t0 = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
                 elapsed = time.perf_counter() - t0
@@ -226,8 +266,12 @@ def main() -> None:
                     f"{args.cli_rows / elapsed:,.0f} rows/s including interpreter start-up "
                     f"({elapsed:.1f} s), exit {proc.returncode} (1 = some rows rejected, expected), {last}"
                 )
-                print(f"[{fmt}] CLI subprocess peak RSS: {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
-    print(f"\nload average at end: {os.getloadavg()[0]:.1f} (other work on this machine slows wall time)")
+                print(
+                    f"[{fmt}] CLI subprocess peak RSS: {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+                )
+    print(
+        f"\nload average at end: {os.getloadavg()[0]:.1f} (other work on this machine slows wall time)"
+    )
 
 
 if __name__ == "__main__":

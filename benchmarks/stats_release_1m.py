@@ -44,8 +44,12 @@ def main() -> None:
     peak = peak_rss_mb()
 
     m, b = release.metrics, release.baseline
-    print(f"records: {n:,} synthetic, CTDC-shaped; k = {k}; quasi-identifiers: {', '.join(DEFAULT_QUASI_IDENTIFIERS)}")
-    print(f"generation: {t_gen:.1f} s (not part of the release); peak RSS after generation {rss_after_gen:,.0f} MB")
+    print(
+        f"records: {n:,} synthetic, CTDC-shaped; k = {k}; quasi-identifiers: {', '.join(DEFAULT_QUASI_IDENTIFIERS)}"
+    )
+    print(
+        f"generation: {t_gen:.1f} s (not part of the release); peak RSS after generation {rss_after_gen:,.0f} MB"
+    )
     print(f"release (anonymise + write {size_mb:,.0f} MB CSV): {t_release:.1f} s   target < 60 s")
     print(f"peak memory (whole process, RSS): {peak:,.0f} MB   target < 2,048 MB")
     print()

@@ -15,7 +15,9 @@ os.environ.setdefault("PALERMO_TESTING", "1")
 # was found). Set HYPOTHESIS_PROFILE=ci to reproduce CI's run locally.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture
@@ -55,7 +57,9 @@ def api_token(persona):
 
     def make(username: str) -> str:
         user = persona(username)
-        _, clear = token_create(actor=user, organisation=user.organisations()[0], name="test client")
+        _, clear = token_create(
+            actor=user, organisation=user.organisations()[0], name="test client"
+        )
         return clear
 
     return make

@@ -72,7 +72,10 @@ def _field_name(loc: Any) -> str:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_name(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in exc.errors]
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+        for e in exc.errors
+    ]
     return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
 
 
@@ -83,13 +86,17 @@ def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc.message), "errors": []}, status=exc.status_code)
+    return api.create_response(
+        request, {"detail": str(exc.message), "errors": []}, status=exc.status_code
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "Authentication required: send a valid personal access token.", "errors": []}, status=401
+        request,
+        {"detail": "Authentication required: send a valid personal access token.", "errors": []},
+        status=401,
     )
 
 
@@ -130,4 +137,6 @@ def iter_operations() -> Iterator[tuple[str, str, Any]]:
 
 _unmarked = [f"{m} {p}" for p, m, fn in iter_operations() if policy_of(fn) is None]
 if _unmarked:
-    raise ImproperlyConfigured(f"API operations without a permission policy: {', '.join(_unmarked)}")
+    raise ImproperlyConfigured(
+        f"API operations without a permission policy: {', '.join(_unmarked)}"
+    )

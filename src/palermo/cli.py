@@ -67,9 +67,13 @@ def migrate() -> None:
 
 @app.command()
 def demo(
-    host: str = typer.Option("127.0.0.1", help="Address to serve on (the demo stays on this machine)."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Address to serve on (the demo stays on this machine)."
+    ),
     port: int = typer.Option(8000, help="Port to serve on."),
-    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web server after loading."),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Start the web server after loading."
+    ),
     seed: int = typer.Option(2026, help="Seed of the deterministic demo data."),
 ) -> None:
     """Prepare the embedded SQLite database, load fictional demo data, serve the web UI."""
@@ -137,7 +141,8 @@ def control_socket_path(var_dir: Path, runtime_dir: str | None = None) -> Path:
         return Path(runtime_dir) / f"palermo-{tag}" / "gunicorn.ctl"
     raise typer.BadParameter(
         f"{candidate} is too long for a Unix socket: pass --control-socket with a shorter private path "
-        "or --no-control-socket.")
+        "or --no-control-socket."
+    )
 
 
 def gunicorn_version() -> tuple[int, ...]:
@@ -150,17 +155,28 @@ def gunicorn_version() -> tuple[int, ...]:
     return tuple(parts)
 
 
-def gunicorn_argv(*, bind: str, workers: int, timeout: int, control_socket: Path | None,
-                  version: tuple[int, ...]) -> list[str]:
+def gunicorn_argv(
+    *, bind: str, workers: int, timeout: int, control_socket: Path | None, version: tuple[int, ...]
+) -> list[str]:
     """The arguments `palermo serve` hands to gunicorn.
 
     ``timeout``: a worker silent for longer is killed and restarted (long imports run as
     background jobs, so no request needs minutes). The control socket (gunicorn ≥ 25.1)
     goes to a private path with mode 0600, or is switched off; older gunicorns have none.
     """
-    argv = ["palermo.wsgi:application", "--bind", bind, "--workers", str(workers),
-            "--timeout", str(timeout), "--graceful-timeout", str(min(timeout, 30)),
-            "--access-logfile", "-"]
+    argv = [
+        "palermo.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        str(min(timeout, 30)),
+        "--access-logfile",
+        "-",
+    ]
     if version >= (25, 1):
         if control_socket is None:
             argv.append("--no-control-socket")
@@ -174,11 +190,18 @@ def serve(
     bind: str = typer.Option("127.0.0.1:8000", help="host:port for gunicorn."),
     workers: int = typer.Option(2, min=1, help="Worker processes."),
     timeout: int | None = typer.Option(
-        None, min=5, help="Seconds a silent worker may take before it is restarted "
-        "(default PALERMO_WORKER_TIMEOUT, 60)."),
+        None,
+        min=5,
+        help="Seconds a silent worker may take before it is restarted "
+        "(default PALERMO_WORKER_TIMEOUT, 60).",
+    ),
     control_socket: str = typer.Option(
-        "", help="gunicorn's control socket (default <PALERMO_VAR_DIR>/run/gunicorn.ctl, private to this user)."),
-    no_control_socket: bool = typer.Option(False, "--no-control-socket", help="Run without a control socket."),
+        "",
+        help="gunicorn's control socket (default <PALERMO_VAR_DIR>/run/gunicorn.ctl, private to this user).",
+    ),
+    no_control_socket: bool = typer.Option(
+        False, "--no-control-socket", help="Run without a control socket."
+    ),
     dry_run: bool = typer.Option(False, "--print", help="Print gunicorn's command line and exit."),
 ) -> None:
     """Production server: gunicorn, static files served by WhiteNoise. Needs SECRET_KEY."""
@@ -188,11 +211,19 @@ def serve(
     version = gunicorn_version()
     socket_path: Path | None = None
     if not no_control_socket and version >= (25, 1):
-        socket_path = (Path(control_socket) if control_socket
-                       else control_socket_path(Path(settings.VAR_DIR), os.environ.get("XDG_RUNTIME_DIR")))
+        socket_path = (
+            Path(control_socket)
+            if control_socket
+            else control_socket_path(Path(settings.VAR_DIR), os.environ.get("XDG_RUNTIME_DIR"))
+        )
         private_dir(socket_path.parent)
-    argv = gunicorn_argv(bind=bind, workers=workers, timeout=timeout or settings.PALERMO_WORKER_TIMEOUT,
-                         control_socket=socket_path, version=version)
+    argv = gunicorn_argv(
+        bind=bind,
+        workers=workers,
+        timeout=timeout or settings.PALERMO_WORKER_TIMEOUT,
+        control_socket=socket_path,
+        version=version,
+    )
     if dry_run:
         typer.echo(" ".join(["gunicorn", *argv]))
         return
@@ -201,15 +232,20 @@ def serve(
     call_command("collectstatic", interactive=False, verbosity=0)
     _migrate()
     os.execv(  # noqa: S606 – replaces this process with gunicorn; arguments are ours
-        sys.executable, [sys.executable, "-m", "gunicorn", *argv],
+        sys.executable,
+        [sys.executable, "-m", "gunicorn", *argv],
     )
 
 
 @app.command()
 def worker(
-    batch: bool = typer.Option(False, "--batch", help="Run every queued job, then exit (cron, or a one-off)."),
+    batch: bool = typer.Option(
+        False, "--batch", help="Run every queued job, then exit (cron, or a one-off)."
+    ),
     interval: float = typer.Option(1.0, min=0.1, help="Seconds between looks at an empty queue."),
-    max_jobs: int = typer.Option(0, min=0, help="Exit after this many jobs (0: no limit); the service restarts it."),
+    max_jobs: int = typer.Option(
+        0, min=0, help="Exit after this many jobs (0: no limit); the service restarts it."
+    ),
 ) -> None:
     """Run background jobs (imports, red-flag runs) from the database queue. Run it as a service
     beside `palermo serve` (see the admin guide); SIGTERM lets the running job finish first."""
@@ -230,8 +266,12 @@ def createadmin(
     username: str = typer.Option(..., prompt=True, help="Login name."),
     email: str = typer.Option("", prompt=True, help="E-mail for password resets."),
     organisation: str = typer.Option(..., prompt=True, help="Organisation name (created if new)."),
-    org_type: str = typer.Option("central_government", help="Organisation type key if it is created."),
-    country: str = typer.Option(..., prompt=True, help="ISO 3166-1 alpha-2 country of the organisation."),
+    org_type: str = typer.Option(
+        "central_government", help="Organisation type key if it is created."
+    ),
+    country: str = typer.Option(
+        ..., prompt=True, help="ISO 3166-1 alpha-2 country of the organisation."
+    ),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create an administrator (and their organisation if it does not exist)."""
@@ -241,8 +281,12 @@ def createadmin(
 
     try:
         user = administrator_create(
-            username=username, email=email, organisation_name=organisation,
-            org_type=org_type, country=country, password=password,
+            username=username,
+            email=email,
+            organisation_name=organisation,
+            org_type=org_type,
+            country=country,
+            password=password,
         )
     except InvalidInput as exc:
         for e in exc.errors:
@@ -288,7 +332,11 @@ def audit_verify(
             with checkpoints.open(encoding="utf-8", errors="replace") as lines:
                 log = anchor.checkpoint_log_read(lines, keys)
         except OSError as exc:
-            typer.secho(f"Cannot read the checkpoint log {checkpoints}: {exc.strerror}", fg=typer.colors.RED, err=True)
+            typer.secho(
+                f"Cannot read the checkpoint log {checkpoints}: {exc.strerror}",
+                fg=typer.colors.RED,
+                err=True,
+            )
             raise typer.Exit(2) from exc
     report, head_seq, head_hash = verify_trail_report(log.wanted() if log else frozenset())
     anchor_problems = list(log.problems) if log else []
@@ -300,7 +348,8 @@ def audit_verify(
     else:
         typer.secho(
             f"Audit trail BROKEN: {len(report.problems) + report.more} problem(s) in {report.entries} entries:",
-            fg=typer.colors.RED, err=True,
+            fg=typer.colors.RED,
+            err=True,
         )
         for p in report.problems:
             typer.secho(f"  entry {p.seq}: {p.kind}: {p.message}", err=True)
@@ -316,7 +365,8 @@ def audit_verify(
         elif anchor_problems:
             typer.secho(
                 f"Checkpoints FAILED: {len(anchor_problems)} problem(s) in {checkpoints}:",
-                fg=typer.colors.RED, err=True,
+                fg=typer.colors.RED,
+                err=True,
             )
             for a in anchor_problems:
                 typer.secho(f"  {a.kind}: {a.message}", err=True)
@@ -344,7 +394,8 @@ def _audit_public_keys(paths: list[Path]) -> list[object]:
         raise typer.Exit(2) from exc
     typer.secho(
         "Checking checkpoints needs a public key: --public-key FILE or PALERMO_AUDIT_PUBLIC_KEY.",
-        fg=typer.colors.RED, err=True,
+        fg=typer.colors.RED,
+        err=True,
     )
     raise typer.Exit(2)
 
@@ -374,7 +425,9 @@ def audit_keygen(
         typer.secho(f"No key written: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Key {kid} written: private {private_key}, public {public_key}.")
-    typer.echo(f"Set PALERMO_AUDIT_SIGNING_KEY={private_key.resolve()} for `palermo audit checkpoint`.")
+    typer.echo(
+        f"Set PALERMO_AUDIT_SIGNING_KEY={private_key.resolve()} for `palermo audit checkpoint`."
+    )
 
 
 @audit_app.command("checkpoint")
@@ -390,7 +443,9 @@ def audit_checkpoint(
     ] = None,
     key: Annotated[
         Path | None,
-        typer.Option("--key", help="Signing key. Default: PALERMO_AUDIT_SIGNING_KEY.", dir_okay=False),
+        typer.Option(
+            "--key", help="Signing key. Default: PALERMO_AUDIT_SIGNING_KEY.", dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Sign the audit trail's head and append it to the checkpoint log.
@@ -404,10 +459,18 @@ def audit_checkpoint(
     from palermo.core import anchor
     from palermo.core.audit import HeadInconsistent, checkpoint_create
 
-    key_path = key or (Path(settings.PALERMO_AUDIT_SIGNING_KEY) if getattr(settings, "PALERMO_AUDIT_SIGNING_KEY", "") else None)
+    key_path = key or (
+        Path(settings.PALERMO_AUDIT_SIGNING_KEY)
+        if getattr(settings, "PALERMO_AUDIT_SIGNING_KEY", "")
+        else None
+    )
     if key_path is None:
-        typer.secho("No signing key: set PALERMO_AUDIT_SIGNING_KEY or pass --key (create one with "
-                    "`palermo audit keygen`).", fg=typer.colors.RED, err=True)
+        typer.secho(
+            "No signing key: set PALERMO_AUDIT_SIGNING_KEY or pass --key (create one with "
+            "`palermo audit keygen`).",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(2)
     configured_log = getattr(settings, "PALERMO_AUDIT_CHECKPOINT_LOG", "")
     log_path = log or (Path(configured_log) if configured_log else None)
@@ -421,7 +484,11 @@ def audit_checkpoint(
         typer.secho(f"No checkpoint signed: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     except OSError as exc:
-        typer.secho(f"Cannot append to the checkpoint log {log_path}: {exc.strerror}", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"Cannot append to the checkpoint log {log_path}: {exc.strerror}",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(2) from exc
     typer.echo(anchor.checkpoint_line(cp))
     where = f"appended to {log_path}" if log_path else "printed only (no checkpoint log configured)"
@@ -433,7 +500,9 @@ def audit_checkpoint(
 
 @app.command("backup")
 def backup(
-    file: Annotated[Path, typer.Argument(help="The archive to write (must not exist).", dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="The archive to write (must not exist).", dir_okay=False)
+    ],
 ) -> None:
     """Back up the database, the audit checkpoint log and the field-key references into one archive.
 
@@ -458,7 +527,9 @@ def backup(
 
 @app.command("restore")
 def restore(
-    file: Annotated[Path, typer.Argument(help="An archive written by `palermo backup`.", dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="An archive written by `palermo backup`.", dir_okay=False)
+    ],
     force: Annotated[
         bool, typer.Option("--force", help="Replace a database that already holds data.")
     ] = False,
@@ -482,8 +553,11 @@ def restore(
     for note in report.notes:
         typer.echo(f"Note: {note}")
     if report.problems:
-        typer.secho(f"Audit verification after restore FAILED ({len(report.problems)} problem(s)):",
-                    fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"Audit verification after restore FAILED ({len(report.problems)} problem(s)):",
+            fg=typer.colors.RED,
+            err=True,
+        )
         for p in report.problems:
             typer.secho(f"  {p}", err=True)
         raise typer.Exit(1)

@@ -38,7 +38,9 @@ if not SECRET_KEY:
         )
 
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -124,7 +126,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the demo serve reads while a write is in progress.
-    DATABASES["default"]["OPTIONS"].update({"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20})
+    DATABASES["default"]["OPTIONS"].update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 AUTH_USER_MODEL = "core.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,7 +146,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -200,7 +207,9 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if (DEBUG or TESTING) else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if (DEBUG or TESTING)
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "palermo@localhost")
 
@@ -219,12 +228,18 @@ if PALERMO_FIELD_KEYS_FILE is None and not TESTING:
         "outside the database: create a key file with `palermo keys generate --out /etc/palermo/field-keys.json`, "
         "set PALERMO_FIELD_KEYS_FILE to its path, and back it up apart from the database (docs/admin-guide.md)."
     )
-if PALERMO_FIELD_KEYS_FILE and not PALERMO_FIELD_KEYS_AUTOCREATE and not Path(PALERMO_FIELD_KEYS_FILE).is_file():
+if (
+    PALERMO_FIELD_KEYS_FILE
+    and not PALERMO_FIELD_KEYS_AUTOCREATE
+    and not Path(PALERMO_FIELD_KEYS_FILE).is_file()
+):
     raise ImproperlyConfigured(
         f"The field-encryption key file {PALERMO_FIELD_KEYS_FILE} (PALERMO_FIELD_KEYS_FILE) does not exist. "
         "Restore it from the key backup, or create a new one with `palermo keys generate` (a new key file "
         "cannot open data sealed with another)."
     )
+
+
 # --- Bounded input (issue 11; docs/admin-guide.md "Import limits") -----------------------------
 # Every importer reads its limits here (palermo.core.upload_limits.import_limits): a hostile or
 # mistaken file costs bounded memory and time and is refused with a clear message.
@@ -262,8 +277,10 @@ PALERMO_IMPORT_LIMITS: dict[str, dict[str, int | float]] = {
 # No request body may be larger than the largest upload accepted at its address (plus the form
 # around it): refused with 413 from its Content-Length, before a byte is read. Statements (the
 # largest uploads) are accepted only under the investigation paths.
-PALERMO_REQUEST_MAX_BYTES = max(
-    int(v.get("max_bytes", 0)) for k, v in PALERMO_IMPORT_LIMITS.items() if k != "statement") + _MB
+PALERMO_REQUEST_MAX_BYTES = (
+    max(int(v.get("max_bytes", 0)) for k, v in PALERMO_IMPORT_LIMITS.items() if k != "statement")
+    + _MB
+)
 PALERMO_REQUEST_MAX_BYTES_BY_PREFIX = {
     prefix: int(PALERMO_IMPORT_LIMITS["statement"]["max_bytes"]) + _MB
     for prefix in ("/investigations/", "/api/v1/investigations/")
@@ -302,7 +319,9 @@ PALERMO_AUDIT_CHECKPOINT_LOG = os.environ.get("PALERMO_AUDIT_CHECKPOINT_LOG", ""
 # test suite default to none, so the fictional accounts sign in with a password only;
 # setting the variable (even in the demo) always wins.
 _mfa_default_roles = (
-    "" if (DEBUG or TESTING or _env_bool("PALERMO_DEMO")) else "coordinator,investigator,administrator"
+    ""
+    if (DEBUG or TESTING or _env_bool("PALERMO_DEMO"))
+    else "coordinator,investigator,administrator"
 )
 PALERMO_MFA_REQUIRED_ROLES = [
     r.strip()

@@ -19,23 +19,53 @@ urlpatterns = [
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", core_views.logout, name="logout"),
     path("accounts/password/change/", core_views.password_change, name="password_change"),
-    path("accounts/password/change/done/", core_views.password_change_done, name="password_change_done"),
+    path(
+        "accounts/password/change/done/",
+        core_views.password_change_done,
+        name="password_change_done",
+    ),
     path("accounts/password/reset/", core_views.password_reset, name="password_reset"),
-    path("accounts/password/reset/done/", core_views.password_reset_done, name="password_reset_done"),
-    path("accounts/reset/<uidb64>/<token>/", core_views.password_reset_confirm, name="password_reset_confirm"),
-    path("accounts/reset/done/", core_views.password_reset_complete, name="password_reset_complete"),
+    path(
+        "accounts/password/reset/done/", core_views.password_reset_done, name="password_reset_done"
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        core_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/", core_views.password_reset_complete, name="password_reset_complete"
+    ),
     # Two-step sign-in and single sign-on (core/mfa_views.py, core/oidc.py)
     path("accounts/two-step/verify/", mfa_views.mfa_verify, name="mfa_verify"),
-    path("accounts/two-step/verify/passkey/options/", mfa_views.mfa_passkey_options, name="mfa_passkey_options"),
-    path("accounts/two-step/verify/passkey/", mfa_views.mfa_passkey_verify, name="mfa_passkey_verify"),
+    path(
+        "accounts/two-step/verify/passkey/options/",
+        mfa_views.mfa_passkey_options,
+        name="mfa_passkey_options",
+    ),
+    path(
+        "accounts/two-step/verify/passkey/", mfa_views.mfa_passkey_verify, name="mfa_passkey_verify"
+    ),
     path("accounts/two-step/", mfa_views.mfa_setup, name="mfa_setup"),
     path("accounts/two-step/app/", mfa_views.mfa_totp_setup, name="mfa_totp_setup"),
     path("accounts/two-step/app/remove/", mfa_views.mfa_totp_remove, name="mfa_totp_remove"),
-    path("accounts/two-step/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path(
+        "accounts/two-step/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"
+    ),
     path("accounts/two-step/recovery-codes/new/", mfa_views.mfa_new_codes, name="mfa_new_codes"),
-    path("accounts/two-step/passkeys/options/", mfa_views.mfa_passkey_register_options, name="mfa_passkey_register_options"),
-    path("accounts/two-step/passkeys/", mfa_views.mfa_passkey_register, name="mfa_passkey_register"),
-    path("accounts/two-step/passkeys/<int:credential_id>/remove/", mfa_views.mfa_passkey_remove, name="mfa_passkey_remove"),
+    path(
+        "accounts/two-step/passkeys/options/",
+        mfa_views.mfa_passkey_register_options,
+        name="mfa_passkey_register_options",
+    ),
+    path(
+        "accounts/two-step/passkeys/", mfa_views.mfa_passkey_register, name="mfa_passkey_register"
+    ),
+    path(
+        "accounts/two-step/passkeys/<int:credential_id>/remove/",
+        mfa_views.mfa_passkey_remove,
+        name="mfa_passkey_remove",
+    ),
     path("accounts/sso/login/", oidc.oidc_login, name="oidc_login"),
     path("accounts/sso/callback/", oidc.oidc_callback, name="oidc_callback"),
     path("organisation/switch/", core_views.switch_organisation, name="switch_organisation"),

@@ -19,9 +19,13 @@ def shelter_in_directory(demo_users):
     from palermo.cases.models import ServiceProvider
     from palermo.core.models import Organisation
 
-    ServiceProvider.objects.create(organisation=Organisation.objects.get(name__startswith="Safe Harbour"),
-                                   service_types=["shelter", "psychological"], capacity=10, languages=["en", "ro"],
-                                   area_served="Northern District")
+    ServiceProvider.objects.create(
+        organisation=Organisation.objects.get(name__startswith="Safe Harbour"),
+        service_types=["shelter", "psychological"],
+        capacity=10,
+        languages=["en", "ro"],
+        area_served="Northern District",
+    )
 
 
 def _open_case(page, *, child: bool = False) -> str:
@@ -43,7 +47,9 @@ def _open_case(page, *, child: bool = False) -> str:
     return match.group(0)
 
 
-def test_refer_decide_refer_to_shelter_with_consent_shelter_sees_only_what_consent_allows(page, shelter_in_directory):
+def test_refer_decide_refer_to_shelter_with_consent_shelter_sees_only_what_consent_allows(
+    page, shelter_in_directory
+):
     # 1. A labour inspector (a screener) refers the person they screened.
     sign_in(page, "inspector")
     ref = _open_case(page)
@@ -58,7 +64,9 @@ def test_refer_decide_refer_to_shelter_with_consent_shelter_sees_only_what_conse
     expect(page.get_by_text("7 Hidden Lane")).to_have_count(0)  # contacts: case team only
     page.get_by_role("link", name="Identification decision").click()
     page.get_by_label("Decision").select_option("presumed")
-    page.get_by_label("Reasons").fill("Reasonable grounds: withheld passport, debt to the recruiter, no pay.")
+    page.get_by_label("Reasons").fill(
+        "Reasonable grounds: withheld passport, debt to the recruiter, no pay."
+    )
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     expect(page.locator(".case-state")).to_contain_text("Presumed victim")
@@ -83,7 +91,9 @@ def test_refer_decide_refer_to_shelter_with_consent_shelter_sees_only_what_conse
     expect(page.get_by_text("Consent recorded.")).to_be_visible()
     page.get_by_role("link", name="Refer to a service").click()
     page.locator("#id_service_type").select_option("shelter")
-    page.get_by_label("Service provider").select_option(label="Safe Harbour Shelter NGO (fictional)")
+    page.get_by_label("Service provider").select_option(
+        label="Safe Harbour Shelter NGO (fictional)"
+    )
     page.get_by_label("Consent that covers this referral").select_option(index=1)
     page.get_by_label("What the person needs").fill("A safe place to stay from tonight.")
     page.get_by_role("button", name="Save").click()
@@ -133,6 +143,8 @@ def test_child_case_shows_the_guardian_deadline_and_it_becomes_overdue(page, dem
         sign_out(page)
         sign_in(page, "coordinator")
         page.goto("/cases/oversight/")
-        row = page.locator("table.overdue tbody tr", has_text=ref).filter(has_text="Appoint a guardian")
+        row = page.locator("table.overdue tbody tr", has_text=ref).filter(
+            has_text="Appoint a guardian"
+        )
         expect(row).to_have_count(1)
         expect(row).to_contain_text(due)

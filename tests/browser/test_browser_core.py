@@ -16,7 +16,9 @@ def test_newcomer_signs_in_sees_role_dashboard_and_signs_out(page, demo_users):
     sign_in(page, "coordinator")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
-    expect(page.get_by_text("National Referral Coordination Office (fictional)").first).to_be_visible()
+    expect(
+        page.get_by_text("National Referral Coordination Office (fictional)").first
+    ).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Audit trail")).to_be_visible()
     expect(nav.get_by_role("link", name="Administration")).to_have_count(0)
@@ -74,7 +76,9 @@ def test_token_created_once_and_revoked_after_confirmation(page, demo_users):
     expect(page.get_by_text("revoked", exact=True)).to_be_visible()
 
 
-def test_required_role_enrols_an_authenticator_app_then_signs_in_with_it(page, demo_users, settings):
+def test_required_role_enrols_an_authenticator_app_then_signs_in_with_it(
+    page, demo_users, settings
+):
     """Two-step sign-in on a phone-sized screen: held on enrolment, QR code and key,
     recovery codes shown once, then every sign-in asks for the app's code."""
     import time
@@ -129,9 +133,16 @@ def test_passkey_added_then_used_to_sign_in(page, demo_users):
     cdp.send("WebAuthn.enable")
     cdp.send(
         "WebAuthn.addVirtualAuthenticator",
-        {"options": {"protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
-                     "hasUserVerification": True, "isUserVerified": True,
-                     "automaticPresenceSimulation": True}},
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": False,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
     )
     sign_in(page, "analyst")
     page.get_by_role("link", name="Two-step sign-in").click()

@@ -19,13 +19,21 @@ def ib(n: int) -> str:
 
 
 def statement_csv() -> bytes:
-    rows = ["tx_ref,booked_at,amount,currency,payer_iban,payer_name,payee_iban,payee_name,description,mcc,channel"]
+    rows = [
+        "tx_ref,booked_at,amount,currency,payer_iban,payer_name,payee_iban,payee_name,description,mcc,channel"
+    ]
     for i in (1, 2, 3):
-        rows.append(f"S{i},2024-03-01 10:00:00,1000.00,EUR,{ib(50)},Adria Cleaning doo,{ib(i)},Worker Number{i},"
-                    "salary March,,")
-        rows.append(f"K{i},2024-03-02 10:00:00,600.00,EUR,{ib(i)},Worker Number{i},{ib(60)},Marko Horvat,rent,,")
+        rows.append(
+            f"S{i},2024-03-01 10:00:00,1000.00,EUR,{ib(50)},Adria Cleaning doo,{ib(i)},Worker Number{i},"
+            "salary March,,"
+        )
+        rows.append(
+            f"K{i},2024-03-02 10:00:00,600.00,EUR,{ib(i)},Worker Number{i},{ib(60)},Marko Horvat,rent,,"
+        )
     for d in range(3, 10):
-        rows.append(f"H{d},2024-03-{d:02d} 22:00:00,80.00,EUR,{ib(60)},Marko Horvat,{ib(70)},Hotel Adria,room,7011,")
+        rows.append(
+            f"H{d},2024-03-{d:02d} 22:00:00,80.00,EUR,{ib(60)},Marko Horvat,{ib(70)},Hotel Adria,room,7011,"
+        )
     return ("\n".join(rows) + "\n").encode()
 
 
@@ -34,7 +42,9 @@ def workspace_dir(settings, tmp_path):
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
 
 
-def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(page, demo_users, tmp_path):
+def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(
+    page, demo_users, tmp_path
+):
     sign_in(page, "fiu")
     page.get_by_role("link", name="Investigations").first.click()
     page.get_by_role("link", name="Open an investigation").click()
@@ -104,9 +114,13 @@ def test_owner_closes_the_investigation_it_turns_read_only_and_reopens(page, dem
     expect(page.get_by_role("button", name="Run red flags")).to_be_visible()
 
     close = page.locator("#close form")
-    close.get_by_role("button", name="Close the investigation").click()  # no reason, no confirmation
+    close.get_by_role(
+        "button", name="Close the investigation"
+    ).click()  # no reason, no confirmation
     expect(close.get_by_text("This field is required.").first).to_be_visible()
-    page.locator("#close form").get_by_label("Reason for closing").select_option("referred_to_prosecution")
+    page.locator("#close form").get_by_label("Reason for closing").select_option(
+        "referred_to_prosecution"
+    )
     page.locator("#close form").get_by_label(re.compile("I understand")).check()
     page.locator("#close form").get_by_role("button", name="Close the investigation").click()
 

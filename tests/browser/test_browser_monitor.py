@@ -28,7 +28,9 @@ def _fits(page) -> None:
     assert width <= 390, f"the page is {width} px wide at a 390 px viewport"
 
 
-def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(page, with_monitor_demo, tmp_path):
+def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(
+    page, with_monitor_demo, tmp_path
+):
     from palermo.monitor.models import Evidence, Recommendation
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -47,12 +49,18 @@ def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(page, 
     _fits(page)
     assert Recommendation.objects.filter(source_body="us_tip").count() == 1
 
-    page.get_by_role("link", name="TIP Report 2025 (fictional), § Prioritised recommendation 3").click()
-    page.get_by_label("Measure that answers it").select_option(label="1.1 Guardian on call within 72 hours for every presumed child victim")
+    page.get_by_role(
+        "link", name="TIP Report 2025 (fictional), § Prioritised recommendation 3"
+    ).click()
+    page.get_by_label("Measure that answers it").select_option(
+        label="1.1 Guardian on call within 72 hours for every presumed child victim"
+    )
     page.get_by_role("button", name="Link the measure").click()
     expect(page.get_by_text("Linked to the measure.")).to_be_visible()
     _fits(page)
-    page.get_by_role("link", name="1.1 Guardian on call within 72 hours for every presumed child victim").click()
+    page.get_by_role(
+        "link", name="1.1 Guardian on call within 72 hours for every presumed child victim"
+    ).click()
     page.get_by_label("Kind of evidence").select_option(label="Published statistics")
     page.get_by_label("Title").fill("Victims registered in 2025")
     page.get_by_label("Case reference, indicator id or year (for a link)").fill("2025")
@@ -63,7 +71,9 @@ def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(page, 
     assert Evidence.objects.filter(kind="statistics", target="2025").exists()
 
     for url in ("/monitor/plans/", "/monitor/indicators/", "/monitor/recommendations/?overdue=on"):
-        page.goto(url.replace("/plans/", f"/plans/{Evidence.objects.first().measure.objective.plan_id}/"))
+        page.goto(
+            url.replace("/plans/", f"/plans/{Evidence.objects.first().measure.objective.plan_id}/")
+        )
         _fits(page)
     page.goto("/monitor/")
     with page.expect_download() as info:

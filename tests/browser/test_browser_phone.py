@@ -31,7 +31,12 @@ EXTRA = {
         "/no-such-page/",
     ],
     "analyst": ["/stats/export/ctdc/"],
-    "police": ["/cases/new/", "/investigations/new/", "/investigations/profiles/", "/screening/new/"],
+    "police": [
+        "/cases/new/",
+        "/investigations/new/",
+        "/investigations/profiles/",
+        "/screening/new/",
+    ],
     "caseworker": ["/cases/referrals/"],
     "inspector": ["/screening/new/"],
     "fiu": [],
@@ -59,7 +64,9 @@ def _check(page, path: str, too_wide: list[str], who: str) -> None:
     response = page.goto(path)
     page.wait_for_load_state()
     if path != "/no-such-page/":
-        assert response is not None and response.status < 400, f"{who} {path}: {response and response.status}"
+        assert response is not None and response.status < 400, (
+            f"{who} {path}: {response and response.status}"
+        )
     width = _width(page)
     if width > WIDTH:
         too_wide.append(f"{who} {path}: {width}px")

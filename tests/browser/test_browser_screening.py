@@ -11,6 +11,7 @@ from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
+
 def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users):
     sign_in(page, "inspector")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Screenings").click()
@@ -34,7 +35,12 @@ def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users
     expect(page.locator("input[name=ind_deceived_about_wages]")).to_be_checked()
 
     # Dimensions 4 and 5: exploitation and coercion at destination.
-    for key in ("excessive_working_hours", "wage_manipulation", "coerced_documents_confiscated", "coerced_wages_withheld"):
+    for key in (
+        "excessive_working_hours",
+        "wage_manipulation",
+        "coerced_documents_confiscated",
+        "coerced_wages_withheld",
+    ):
         page.locator(f"input[name=ind_{key}]").check()
     page.get_by_role("button", name="Assess").click()
 
@@ -53,7 +59,9 @@ def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users
     page.get_by_label("The person agrees to be referred").check()
     page.get_by_role("button", name="Refer and open the case").click()
     expect(page.get_by_text(re.compile(r"Referred: case \S+ opened"))).to_be_visible()
-    expect(page.get_by_text(re.compile("Referred: case"))).to_have_count(2)  # message + result page note
+    expect(page.get_by_text(re.compile("Referred: case"))).to_have_count(
+        2
+    )  # message + result page note
     expect(page.get_by_role("link", name="Refer to the NRM")).to_have_count(0)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Screenings").click()
@@ -99,5 +107,7 @@ def test_a_child_recruited_into_begging_is_trafficking_of_a_child_on_a_phone(pag
     expect(page.get_by_text("labour-rights case")).to_have_count(0)
     # Nothing wider than the screen.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)""")
+    wide = page.evaluate(
+        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"""
+    )
     assert overflow <= 0, wide

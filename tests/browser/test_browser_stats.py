@@ -19,11 +19,11 @@ HTCDS = (
 )
 
 
-
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     """Uploads waiting for confirmation go under VAR_DIR: keep the tests' in a temporary directory."""
     settings.VAR_DIR = tmp_path
+
 
 @pytest.fixture
 def with_demo_cases(demo_users, monkeypatch):
@@ -36,7 +36,9 @@ def with_demo_cases(demo_users, monkeypatch):
 def test_analyst_opens_the_dashboard_and_downloads_a_table(page, with_demo_cases):
     sign_in(page, "analyst")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Statistics").click()
-    expect(page.get_by_role("heading", name="Statistics for the National Rapporteur")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Statistics for the National Rapporteur")
+    ).to_be_visible()
     expect(page.get_by_role("heading", name="Victims by sex")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("link", name="Download “Victims by sex” as CSV").click()
@@ -59,7 +61,8 @@ def test_coordinator_imports_an_htcds_file_with_preview_and_confirm(page, demo_u
     page.get_by_role("link", name="Import HTCDS or KoboToolbox data").click()
     page.get_by_label("HTCDS 2.0 file (CSV or XLSX)").check()
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "cases.csv", "mimeType": "text/csv", "buffer": HTCDS.encode()}])
+        files=[{"name": "cases.csv", "mimeType": "text/csv", "buffer": HTCDS.encode()}]
+    )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
     expect(page.get_by_text("2 row(s) read: 2 valid, 0 rejected.")).to_be_visible()

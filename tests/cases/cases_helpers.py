@@ -27,13 +27,28 @@ def open_case(by: str = "outreach", *, child: bool = False, **kw: Any):
     from palermo.cases import services
 
     actor, organisation = acting(by)
-    person = kw.pop("person", {"given_name": "Ana", "family_name": "Example", "citizenship": ["RO"],
-                               "phone": "+40 21 123 4567", "street": "1 Fictional Street", "city": "Nowhere",
-                               "primary_language": "ro"})
+    person = kw.pop(
+        "person",
+        {
+            "given_name": "Ana",
+            "family_name": "Example",
+            "citizenship": ["RO"],
+            "phone": "+40 21 123 4567",
+            "street": "1 Fictional Street",
+            "city": "Nowhere",
+            "primary_language": "ro",
+        },
+    )
     return services.referral_receive(
-        actor=actor, organisation=organisation, source=kw.pop("source", "screening"),
-        source_ref=kw.pop("source_ref", "SCR-TEST-0001"), person=person,
-        exploitation_forms=kw.pop("exploitation_forms", ["labour"]), is_child_or_presumed_child=child, **kw)
+        actor=actor,
+        organisation=organisation,
+        source=kw.pop("source", "screening"),
+        source_ref=kw.pop("source_ref", "SCR-TEST-0001"),
+        person=person,
+        exploitation_forms=kw.pop("exploitation_forms", ["labour"]),
+        is_child_or_presumed_child=child,
+        **kw,
+    )
 
 
 def decide(case, outcome: str = "presumed"):
@@ -41,27 +56,51 @@ def decide(case, outcome: str = "presumed"):
 
     actor, organisation = acting("coordinator")
     case.refresh_from_db()
-    return services.identification_decide(actor=actor, organisation=organisation, case=case,
-                                          expected_version=case.version, outcome=outcome, reasons=REASONS)
+    return services.identification_decide(
+        actor=actor,
+        organisation=organisation,
+        case=case,
+        expected_version=case.version,
+        outcome=outcome,
+        reasons=REASONS,
+    )
 
 
 def shelter_provider(name: str = "Safe Harbour", **kw: Any):
     from palermo.cases.models import ServiceProvider
 
-    defaults = {"service_types": ["shelter", "psychological"], "capacity": 12, "languages": ["en", "ro"],
-                "area_served": "Northern District", "accepts_children": False}
+    defaults = {
+        "service_types": ["shelter", "psychological"],
+        "capacity": 12,
+        "languages": ["en", "ro"],
+        "area_served": "Northern District",
+        "accepts_children": False,
+    }
     defaults.update(kw)
     return ServiceProvider.objects.update_or_create(organisation=org(name), defaults=defaults)[0]
 
 
-def consent_for(case, recipient_prefix: str = "Safe Harbour", scopes=("identity",), purpose: str = "shelter",
-                by: str = "outreach", given_by: str = "person"):
+def consent_for(
+    case,
+    recipient_prefix: str = "Safe Harbour",
+    scopes=("identity",),
+    purpose: str = "shelter",
+    by: str = "outreach",
+    given_by: str = "person",
+):
     from palermo.cases import services
 
     actor, organisation = acting(by)
-    return services.consent_give(actor=actor, organisation=organisation, case=case, scopes=list(scopes),
-                                 recipient=org(recipient_prefix), purpose=purpose, given_by=given_by,
-                                 given_on=date.today())
+    return services.consent_give(
+        actor=actor,
+        organisation=organisation,
+        case=case,
+        scopes=list(scopes),
+        recipient=org(recipient_prefix),
+        purpose=purpose,
+        given_by=given_by,
+        given_on=date.today(),
+    )
 
 
 def refer_to_shelter(case, scopes=("identity",)):
@@ -70,5 +109,12 @@ def refer_to_shelter(case, scopes=("identity",)):
     provider = shelter_provider()
     consent = consent_for(case, scopes=scopes)
     actor, organisation = acting("outreach")
-    return services.service_referral_send(actor=actor, organisation=organisation, case=case, provider=provider,
-                                          service_type="shelter", consent=consent, details="Needs a safe place.")
+    return services.service_referral_send(
+        actor=actor,
+        organisation=organisation,
+        case=case,
+        provider=provider,
+        service_type="shelter",
+        consent=consent,
+        details="Needs a safe place.",
+    )

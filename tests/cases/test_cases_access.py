@@ -11,9 +11,15 @@ from palermo.cases.access import AccessFacts, visible_groups
 DET = settings(derandomize=True, max_examples=500, deadline=None)
 SCOPES = st.frozensets(st.sampled_from(["identity", "victim_context", "safeguards", "contact"]))
 FACTS = st.builds(
-    AccessFacts, can_view_cases=st.booleans(), on_case_team=st.booleans(), identification_body=st.booleans(),
-    law_enforcement=st.booleans(), law_enforcement_identity=st.booleans(), law_enforcement_contact=st.booleans(),
-    referral_scopes=SCOPES, break_glass=st.booleans(),
+    AccessFacts,
+    can_view_cases=st.booleans(),
+    on_case_team=st.booleans(),
+    identification_body=st.booleans(),
+    law_enforcement=st.booleans(),
+    law_enforcement_identity=st.booleans(),
+    law_enforcement_contact=st.booleans(),
+    referral_scopes=SCOPES,
+    break_glass=st.booleans(),
 )
 
 
@@ -37,8 +43,12 @@ def test_contact_only_for_the_case_team_or_break_glass(f):
 @given(FACTS)
 def test_law_enforcement_sees_identity_only_with_consent_or_legal_basis(f):
     vis = visible_groups(f)
-    if f.law_enforcement and not (f.identification_body or f.break_glass or "identity" in f.referral_scopes):
-        assert (access.IDENTITY in vis.groups) == (f.can_view_cases and f.on_case_team and f.law_enforcement_identity)
+    if f.law_enforcement and not (
+        f.identification_body or f.break_glass or "identity" in f.referral_scopes
+    ):
+        assert (access.IDENTITY in vis.groups) == (
+            f.can_view_cases and f.on_case_team and f.law_enforcement_identity
+        )
 
 
 @DET
@@ -51,8 +61,18 @@ def test_referral_receiver_sees_at_most_overview_and_consented_groups(f):
 
 
 @DET
-@given(FACTS, st.sampled_from(["on_case_team", "identification_body", "break_glass", "law_enforcement_identity",
-                               "law_enforcement_contact"]))
+@given(
+    FACTS,
+    st.sampled_from(
+        [
+            "on_case_team",
+            "identification_body",
+            "break_glass",
+            "law_enforcement_identity",
+            "law_enforcement_contact",
+        ]
+    ),
+)
 def test_more_grounds_never_hide_anything(f, grant):
     more = AccessFacts(**{**f.__dict__, grant: True})
     assert visible_groups(f).groups <= visible_groups(more).groups

@@ -13,10 +13,22 @@ from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["coordinator", "analyst", "admin", "police", "caseworker", "inspector", "fiu", "prosecutor", "outreach"]
+PERSONAS = [
+    "coordinator",
+    "analyst",
+    "admin",
+    "police",
+    "caseworker",
+    "inspector",
+    "fiu",
+    "prosecutor",
+    "outreach",
+]
 
 
-def test_case_visibilities_equal_case_visibility_for_every_persona_and_demo_case(demo_world, monkeypatch):
+def test_case_visibilities_equal_case_visibility_for_every_persona_and_demo_case(
+    demo_world, monkeypatch
+):
     from palermo.cases import services
     from palermo.cases.demo import CHILDREN_HOME_USER, demo_cases
 
@@ -27,13 +39,26 @@ def test_case_visibilities_equal_case_visibility_for_every_persona_and_demo_case
     police = User.objects.get(username="police")
     coordinator = User.objects.get(username="coordinator")
     office = coordinator.organisations()[0]
-    on_team = [c for c in cases if c.team.filter(organisation=police.organisations()[0], removed_at__isnull=True)]
+    on_team = [
+        c
+        for c in cases
+        if c.team.filter(organisation=police.organisations()[0], removed_at__isnull=True)
+    ]
     assert on_team, "the demo has cases the police unit works on"
-    services.legal_basis_record(actor=coordinator, organisation=office, case=on_team[0],
-                                member=police.organisations()[0], basis="Court order (fictional)",
-                                valid_until=on_team[0].opened_at.date() + timedelta(days=3650))
-    services.break_glass_open(actor=coordinator, organisation=office, case_ref=cases[-1].reference,
-                              reason="Emergency placement at night (test)")
+    services.legal_basis_record(
+        actor=coordinator,
+        organisation=office,
+        case=on_team[0],
+        member=police.organisations()[0],
+        basis="Court order (fictional)",
+        valid_until=on_team[0].opened_at.date() + timedelta(days=3650),
+    )
+    services.break_glass_open(
+        actor=coordinator,
+        organisation=office,
+        case_ref=cases[-1].reference,
+        reason="Emergency placement at night (test)",
+    )
     seen_kinds = set()
     for name in [*PERSONAS, CHILDREN_HOME_USER]:
         user = User.objects.get(username=name)

@@ -23,7 +23,12 @@ pytestmark = pytest.mark.django_db
 OPEN = {
     "source": "hotline",
     "source_ref": "HOT-2026-0042",
-    "person": {"given_name": "Bojan", "citizenship": ["MD"], "phone": "+373 22 123456", "primary_language": "ro"},
+    "person": {
+        "given_name": "Bojan",
+        "citizenship": ["MD"],
+        "phone": "+373 22 123456",
+        "primary_language": "ro",
+    },
     "exploitation_forms": ["ForcedLabour"],
     "is_child_or_presumed_child": False,
     "summary": "Caller reports withheld passports at a construction site.",
@@ -51,10 +56,17 @@ def test_open_read_decide_move_through_the_api(call):
     assert r.status_code == 201, r.content
     ref = r.json()["reference"]
     assert wf.is_reference(ref)
-    r = call("coordinator", "post", f"/{ref}/decisions", {"version": 1, "outcome": "presumed", "reasons": REASONS})
+    r = call(
+        "coordinator",
+        "post",
+        f"/{ref}/decisions",
+        {"version": 1, "outcome": "presumed", "reasons": REASONS},
+    )
     assert r.status_code == 200 and r.json()["identification_status"] == "presumed"
     version = r.json()["version"]
-    r = call("outreach", "post", f"/{ref}/transitions", {"version": version, "target": "first_line"})
+    r = call(
+        "outreach", "post", f"/{ref}/transitions", {"version": version, "target": "first_line"}
+    )
     assert r.status_code == 200 and r.json()["phase"] == "first_line"
     r = call("outreach", "get", f"/{ref}")
     body = r.json()
@@ -77,11 +89,18 @@ def test_invalid_transition_is_refused_with_the_reason(call):
 
 def test_stale_version_is_409_and_nothing_changes(call):
     ref = call("outreach", "post", "", OPEN).json()["reference"]
-    ok = call("outreach", "patch", f"/{ref}/person", {"version": 1, "changes": {"given_name": "First"}})
+    ok = call(
+        "outreach", "patch", f"/{ref}/person", {"version": 1, "changes": {"given_name": "First"}}
+    )
     assert ok.status_code == 200 and ok.json()["version"] == 2
-    late = call("outreach", "patch", f"/{ref}/person", {"version": 1, "changes": {"given_name": "Second"}})
+    late = call(
+        "outreach", "patch", f"/{ref}/person", {"version": 1, "changes": {"given_name": "Second"}}
+    )
     assert late.status_code == 409
-    assert late.json()["detail"] == "Conflict." and "Someone else changed" in late.json()["errors"][0]["message"]
+    assert (
+        late.json()["detail"] == "Conflict."
+        and "Someone else changed" in late.json()["errors"][0]["message"]
+    )
     assert call("outreach", "get", f"/{ref}").json()["identity"]["given_name"] == "First"
 
 
@@ -105,15 +124,24 @@ def test_unknown_and_invisible_cases_are_both_404(call):
 
 def test_roles_without_the_permission_get_403(call):
     assert call("analyst", "get", "").status_code == 403
-    assert call("caseworker", "post", "/NRM-AAAA-AAAA/decisions",
-                {"version": 1, "outcome": "presumed", "reasons": REASONS}).status_code == 403
+    assert (
+        call(
+            "caseworker",
+            "post",
+            "/NRM-AAAA-AAAA/decisions",
+            {"version": 1, "outcome": "presumed", "reasons": REASONS},
+        ).status_code
+        == 403
+    )
 
 
 def test_law_enforcement_on_the_team_sees_no_identity_without_consent(call):
     r = call("police", "post", "", OPEN)
     ref = r.json()["reference"]
     body = call("police", "get", f"/{ref}").json()
-    assert body["identity"] is None and body["contact"] is None and body["victim_context"] is not None
+    assert (
+        body["identity"] is None and body["contact"] is None and body["victim_context"] is not None
+    )
     assert "identity" not in body["visible_groups"]
 
 
@@ -132,27 +160,56 @@ def test_shelter_sees_only_what_the_consent_allows(call, demo_world):
     assert file["visible_groups"] == ["identity", "overview"]
     assert file["contact"] is None and file["tasks"] is None and file["consents"] is None
     # … and cannot change the case
-    assert call("caseworker", "post", f"/{case.reference}/notes", {"text": "hello"}).status_code == 403
+    assert (
+        call("caseworker", "post", f"/{case.reference}/notes", {"text": "hello"}).status_code == 403
+    )
 
 
 def test_consent_and_referral_through_the_api(call, demo_world):
     provider = shelter_provider()
     ref = call("outreach", "post", "", OPEN).json()["reference"]
-    consent = call("outreach", "post", f"/{ref}/consents", {
-        "scopes": ["identity", "victim_context"], "recipient_id": provider.organisation_id, "purpose": "shelter",
-        "given_by": "person", "given_on": date.today().isoformat()})
+    consent = call(
+        "outreach",
+        "post",
+        f"/{ref}/consents",
+        {
+            "scopes": ["identity", "victim_context"],
+            "recipient_id": provider.organisation_id,
+            "purpose": "shelter",
+            "given_by": "person",
+            "given_on": date.today().isoformat(),
+        },
+    )
     assert consent.status_code == 201, consent.content
-    r = call("outreach", "post", f"/{ref}/referrals", {"provider_id": provider.pk, "service_type": "shelter",
-                                                        "consent_id": consent.json()["id"]})
+    r = call(
+        "outreach",
+        "post",
+        f"/{ref}/referrals",
+        {"provider_id": provider.pk, "service_type": "shelter", "consent_id": consent.json()["id"]},
+    )
     assert r.status_code == 201 and r.json()["status"] == "sent"
     rid = r.json()["id"]
-    assert call("caseworker", "post", f"/referrals/{rid}/decline", {"reason": ""}).status_code == 422
-    assert call("caseworker", "post", f"/referrals/{rid}/decline", {"reason": "No places left."}).json()["status"] == "declined"
+    assert (
+        call("caseworker", "post", f"/referrals/{rid}/decline", {"reason": ""}).status_code == 422
+    )
+    assert (
+        call(
+            "caseworker", "post", f"/referrals/{rid}/decline", {"reason": "No places left."}
+        ).json()["status"]
+        == "declined"
+    )
 
 
-def test_case_list_filters_sorts_and_stays_within_a_query_budget(call, demo_world, django_assert_max_num_queries):
-    cases = [open_case(exploitation_forms=["sexual"] if i % 2 else ["labour"],
-                       person={"citizenship": ["RO" if i % 3 else "MD"]}) for i in range(12)]
+def test_case_list_filters_sorts_and_stays_within_a_query_budget(
+    call, demo_world, django_assert_max_num_queries
+):
+    cases = [
+        open_case(
+            exploitation_forms=["sexual"] if i % 2 else ["labour"],
+            person={"citizenship": ["RO" if i % 3 else "MD"]},
+        )
+        for i in range(12)
+    ]
     decide(cases[0])
     call("coordinator", "get", "")  # token creation and first-use queries happen outside the budget
     with django_assert_max_num_queries(12):
@@ -182,7 +239,7 @@ def test_overdue_list_for_the_coordinator(call, demo_world):
     from unittest import mock
 
     open_case(child=True)
-    later = (date.today() + timedelta(days=5))
+    later = date.today() + timedelta(days=5)
     with mock.patch("palermo.cases.clock.today", return_value=later):
         r = call("coordinator", "get", "/overdue")
     assert r.status_code == 200
@@ -194,7 +251,12 @@ def test_timeline_and_notes_append_only(call):
     ref = call("outreach", "post", "", OPEN).json()["reference"]
     n = call("outreach", "post", f"/{ref}/notes", {"text": "First contact."})
     assert n.status_code == 201
-    c = call("outreach", "post", f"/{ref}/notes", {"text": "First contact at the station.", "corrects_id": n.json()["id"]})
+    c = call(
+        "outreach",
+        "post",
+        f"/{ref}/notes",
+        {"text": "First contact at the station.", "corrects_id": n.json()["id"]},
+    )
     assert c.json()["kind"] == "correction"
     items = call("outreach", "get", f"/{ref}/timeline").json()["items"]
     assert [i["kind"] for i in items][:3] == ["correction", "note", "opened"]

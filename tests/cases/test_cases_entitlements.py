@@ -20,7 +20,9 @@ RULES = ent.default_rules()
 def _doc() -> dict:
     from importlib import resources
 
-    return yaml.safe_load(resources.files("palermo.cases").joinpath("data", "nrm_rules.yaml").read_text())
+    return yaml.safe_load(
+        resources.files("palermo.cases").joinpath("data", "nrm_rules.yaml").read_text()
+    )
 
 
 def test_shipped_rules_load_and_every_rule_cites_a_source():
@@ -35,14 +37,24 @@ def test_reflection_period_defaults_to_30_days_and_starts_on_presumed():
     assert rule.trigger == "identification.presumed" and rule.when_cooperating is None
     values = ent.setting_values(RULES)
     assert values[ent.REFLECTION_SETTING] == 30
-    [planned] = [p for p in ent.plan("identification.presumed", date(2026, 3, 1), ent.CaseFacts(False, False), RULES, values)
-                 if p.rule_key == ent.REFLECTION_RULE]
+    [planned] = [
+        p
+        for p in ent.plan(
+            "identification.presumed", date(2026, 3, 1), ent.CaseFacts(False, False), RULES, values
+        )
+        if p.rule_key == ent.REFLECTION_RULE
+    ]
     assert planned.due_on == date(2026, 3, 31) and planned.kind == "entitlement"
     assert any("Article 13" in c for c in planned.citations)
 
 
 def test_deployment_sets_a_longer_reflection_period_but_never_a_shorter_one():
-    assert ent.settings_from_environment(RULES, {"PALERMO_REFLECTION_DAYS": "90"})[ent.REFLECTION_SETTING] == 90
+    assert (
+        ent.settings_from_environment(RULES, {"PALERMO_REFLECTION_DAYS": "90"})[
+            ent.REFLECTION_SETTING
+        ]
+        == 90
+    )
     with pytest.raises(ent.RulesError, match="below the minimum"):
         ent.settings_from_environment(RULES, {"PALERMO_REFLECTION_DAYS": "29"})
     with pytest.raises(ent.RulesError, match="whole number"):
@@ -50,14 +62,25 @@ def test_deployment_sets_a_longer_reflection_period_but_never_a_shorter_one():
 
 
 @DET
-@given(st.booleans(), st.booleans(), st.sampled_from([None, True, False]), st.integers(30, 365),
-       st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+@given(
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([None, True, False]),
+    st.integers(30, 365),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
 def test_reflection_period_never_depends_on_cooperation(child, foreign, cooperates, days, on):
     settings_ = {ent.REFLECTION_SETTING: days}
 
     def reflection(coop):
-        facts = ent.CaseFacts(is_child=child, is_foreign_national=foreign, cooperates_with_authorities=coop)
-        return [p for p in ent.plan("identification.presumed", on, facts, RULES, settings_) if p.rule_key == ent.REFLECTION_RULE]
+        facts = ent.CaseFacts(
+            is_child=child, is_foreign_national=foreign, cooperates_with_authorities=coop
+        )
+        return [
+            p
+            for p in ent.plan("identification.presumed", on, facts, RULES, settings_)
+            if p.rule_key == ent.REFLECTION_RULE
+        ]
 
     got = reflection(cooperates)
     assert len(got) == 1 and got[0].due_on == due_date(on, days)
@@ -65,10 +88,17 @@ def test_reflection_period_never_depends_on_cooperation(child, foreign, cooperat
 
 
 @DET
-@given(st.sampled_from(sorted(ent.TRIGGERS)), st.booleans(), st.booleans(), st.sampled_from([None, True, False]),
-       st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+@given(
+    st.sampled_from(sorted(ent.TRIGGERS)),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([None, True, False]),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
 def test_every_planned_deadline_ends_on_or_after_its_start(trigger, child, foreign, coop, on):
-    planned = ent.plan(trigger, on, ent.CaseFacts(child, foreign, coop), RULES, ent.setting_values(RULES))
+    planned = ent.plan(
+        trigger, on, ent.CaseFacts(child, foreign, coop), RULES, ent.setting_values(RULES)
+    )
     for p in planned:
         assert p.starts_on == on <= p.due_on and p.rule_version == RULES.version
     keys = [p.rule_key for p in planned]
@@ -80,33 +110,63 @@ def test_every_planned_deadline_ends_on_or_after_its_start(trigger, child, forei
 
 
 def test_child_case_gets_guardian_notification_and_bid_deadlines():
-    keys = {p.rule_key for p in ent.plan("case.opened", date(2026, 1, 10), ent.CaseFacts(True, True), RULES,
-                                         ent.setting_values(RULES))}
-    assert {"guardian_appointment", "child_protection_notification", "best_interests_determination"} <= keys
+    keys = {
+        p.rule_key
+        for p in ent.plan(
+            "case.opened",
+            date(2026, 1, 10),
+            ent.CaseFacts(True, True),
+            RULES,
+            ent.setting_values(RULES),
+        )
+    }
+    assert {
+        "guardian_appointment",
+        "child_protection_notification",
+        "best_interests_determination",
+    } <= keys
 
 
 def test_residence_permit_for_cooperation_only_when_cooperating():
     def keys(coop):
-        return {p.rule_key for p in ent.plan("identification.identified", date(2026, 1, 1), ent.CaseFacts(False, True, coop),
-                                             RULES, ent.setting_values(RULES))}
+        return {
+            p.rule_key
+            for p in ent.plan(
+                "identification.identified",
+                date(2026, 1, 1),
+                ent.CaseFacts(False, True, coop),
+                RULES,
+                ent.setting_values(RULES),
+            )
+        }
+
     assert "residence_permit_cooperation" in keys(True)
     assert "residence_permit_cooperation" not in keys(False) | keys(None)
     assert "residence_permit_personal_situation" in keys(False) & keys(None) & keys(True)
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["rules"][5].__setitem__("when_cooperating", True), "may not depend on co-operation"),
-    (lambda d: d["settings"]["reflection_period_days"].__setitem__("minimum", 20), "below 30"),
-    (lambda d: d["settings"]["reflection_period_days"].__setitem__("default", 10), "below the minimum"),
-    (lambda d: d["rules"][5].__setitem__("days", 30), "must come from the setting"),
-    (lambda d: d["rules"][5].__setitem__("applies_to", "adult"), "every presumed victim"),
-    (lambda d: d["rules"][0].__setitem__("sources", []), "cite at least one source"),
-    (lambda d: d["rules"][0].__setitem__("sources", ["nowhere"]), "unknown sources"),
-    (lambda d: d["rules"][0].__setitem__("trigger", "moon.full"), "unknown trigger"),
-    (lambda d: d["rules"][0].__setitem__("days", -1), "cannot be negative"),
-    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])), "defined twice"),
-    (lambda d: d["rules"][0].pop("task"), "'task' is missing"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda d: d["rules"][5].__setitem__("when_cooperating", True),
+            "may not depend on co-operation",
+        ),
+        (lambda d: d["settings"]["reflection_period_days"].__setitem__("minimum", 20), "below 30"),
+        (
+            lambda d: d["settings"]["reflection_period_days"].__setitem__("default", 10),
+            "below the minimum",
+        ),
+        (lambda d: d["rules"][5].__setitem__("days", 30), "must come from the setting"),
+        (lambda d: d["rules"][5].__setitem__("applies_to", "adult"), "every presumed victim"),
+        (lambda d: d["rules"][0].__setitem__("sources", []), "cite at least one source"),
+        (lambda d: d["rules"][0].__setitem__("sources", ["nowhere"]), "unknown sources"),
+        (lambda d: d["rules"][0].__setitem__("trigger", "moon.full"), "unknown trigger"),
+        (lambda d: d["rules"][0].__setitem__("days", -1), "cannot be negative"),
+        (lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])), "defined twice"),
+        (lambda d: d["rules"][0].pop("task"), "'task' is missing"),
+    ],
+)
 def test_loader_refuses_broken_rule_files(mutate, message):
     doc = _doc()
     assert doc["rules"][5]["key"] == ent.REFLECTION_RULE

@@ -26,7 +26,10 @@ NO_PERSONAL = ALL - {access.IDENTITY, access.CONTACT}
 EXPECTED = {
     "case team (NGO)": ("Eastbay Outreach", ALL),
     "case team (police, no consent)": ("Riverside Police", NO_PERSONAL),
-    "case team (police, consent to identity)": ("Riverside Police", NO_PERSONAL | {access.IDENTITY}),
+    "case team (police, consent to identity)": (
+        "Riverside Police",
+        NO_PERSONAL | {access.IDENTITY},
+    ),
     "case team (police, legal basis)": ("Riverside Police", ALL),
     "identification body": ("National Referral", ALL - {access.CONTACT}),
     "referral receiver (consent: identity)": ("Safe Harbour", {access.OVERVIEW, access.IDENTITY}),
@@ -35,10 +38,15 @@ EXPECTED = {
 }
 VIEWING_ROLES = {Role.CASE_WORKER, Role.COORDINATOR, Role.INVESTIGATOR}
 SECTIONS = {
-    access.IDENTITY: ["identity"], access.CONTACT: ["contact"],
-    access.VICTIM_CONTEXT: ["victim_context", "trafficking_events"], access.SUSPECTS: ["suspects"],
-    access.TIMELINE: ["decisions", "appeals"], access.CONSENTS: ["consents"], access.REFERRALS: ["referrals"],
-    access.TASKS: ["tasks"], access.SAFEGUARDS: ["child", "return_assessments", "compensation_claims"],
+    access.IDENTITY: ["identity"],
+    access.CONTACT: ["contact"],
+    access.VICTIM_CONTEXT: ["victim_context", "trafficking_events"],
+    access.SUSPECTS: ["suspects"],
+    access.TIMELINE: ["decisions", "appeals"],
+    access.CONSENTS: ["consents"],
+    access.REFERRALS: ["referrals"],
+    access.TASKS: ["tasks"],
+    access.SAFEGUARDS: ["child", "return_assessments", "compensation_claims"],
 }
 
 
@@ -48,19 +56,30 @@ def _case_for(relation: str):
     police = org("Riverside Police")
     coord, coord_org = acting("coordinator")
     if relation.startswith("case team (police"):
-        CaseTeamMember.objects.create(case=case, organisation=police, role=TeamRole.LAW_ENFORCEMENT,
-                                      added_at=case.opened_at)
+        CaseTeamMember.objects.create(
+            case=case, organisation=police, role=TeamRole.LAW_ENFORCEMENT, added_at=case.opened_at
+        )
     if relation == "case team (police, consent to identity)":
         consent_for(case, recipient_prefix="Riverside Police", purpose="investigation")
     if relation == "case team (police, legal basis)":
-        services.legal_basis_record(actor=coord, organisation=coord_org, case=case, member=police,
-                                    basis="Court order 17/2026 of the fictional district court")
+        services.legal_basis_record(
+            actor=coord,
+            organisation=coord_org,
+            case=case,
+            member=police,
+            basis="Court order 17/2026 of the fictional district court",
+        )
     if relation.startswith("referral receiver"):
         ref = refer_to_shelter(case, scopes=("identity",))
         if "withdrawn" in relation:
             worker, ngo = acting("outreach")
-            services.consent_withdraw(actor=worker, organisation=ngo, case=case, consent_id=ref.consent_id,
-                                      withdrawn_on=date.today())
+            services.consent_withdraw(
+                actor=worker,
+                organisation=ngo,
+                case=case,
+                consent_id=ref.consent_id,
+                withdrawn_on=date.today(),
+            )
     case.refresh_from_db()
     return case
 
@@ -101,8 +120,13 @@ def test_edit_rights_follow_the_team_not_the_referral(demo_world):
     with pytest.raises(services.NotAllowed):
         services.note_add(actor=worker, organisation=shelter, case=case, text="Arrived safely.")
     with pytest.raises(services.NotAllowed):
-        services.person_update(actor=worker, organisation=shelter, case=case, expected_version=case.version,
-                               changes={"given_name": "Z"})
+        services.person_update(
+            actor=worker,
+            organisation=shelter,
+            case=case,
+            expected_version=case.version,
+            changes={"given_name": "Z"},
+        )
 
 
 def test_police_on_the_team_cannot_edit_what_they_cannot_see(demo_world):
@@ -111,8 +135,13 @@ def test_police_on_the_team_cannot_edit_what_they_cannot_see(demo_world):
     officer = User.objects.create_user("officer-cw", password="Probe-password-2026")
     Membership.objects.create(user=officer, organisation=police, role=Role.CASE_WORKER)
     with pytest.raises(services.NotAllowed):
-        services.person_update(actor=officer, organisation=police, case=case, expected_version=case.version,
-                               changes={"phone": "+40 21 123 4568"})
+        services.person_update(
+            actor=officer,
+            organisation=police,
+            case=case,
+            expected_version=case.version,
+            changes={"phone": "+40 21 123 4568"},
+        )
     # … but may work the parts they see.
     services.note_add(actor=officer, organisation=police, case=case, text="Statement taken.")
 

@@ -34,8 +34,10 @@ def test_coordinator_page_hides_contacts_and_offers_the_decision(login_as):
     html = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Ana Example" in html and "1 Fictional Street" not in html
     assert "shown to the case team only" in html and f"/cases/{case.reference}/decide/" in html
-    r = client.post(f"/cases/{case.reference}/decide/", {"version": case.version, "outcome": "presumed",
-                                                        "reasons": REASONS})
+    r = client.post(
+        f"/cases/{case.reference}/decide/",
+        {"version": case.version, "outcome": "presumed", "reasons": REASONS},
+    )
     assert r.status_code == 302
     assert Case.objects.get(pk=case.pk).identification_status == "presumed"
 
@@ -43,8 +45,15 @@ def test_coordinator_page_hides_contacts_and_offers_the_decision(login_as):
 def test_invalid_transition_is_shown_next_to_the_field_with_input_kept(login_as):
     case = open_case()
     client = login_as("outreach")
-    r = client.post(f"/cases/{case.reference}/transition/", {"version": case.version, "target": "closed",
-                                                            "closure_reason": "other", "closure_details": ""})
+    r = client.post(
+        f"/cases/{case.reference}/transition/",
+        {
+            "version": case.version,
+            "target": "closed",
+            "closure_reason": "other",
+            "closure_details": "",
+        },
+    )
     html = r.content.decode()
     assert r.status_code == 200 and "Explain the reason for closure." in html
     assert 'value="other" selected' in html
@@ -57,7 +66,10 @@ def test_stale_edit_is_refused_with_a_clear_message_and_the_input_kept(login_as)
     assert b'name="version" value="1"' in form.content
     # Someone else saves first …
     Case.objects.filter(pk=case.pk).update(version=2)
-    r = client.post(f"/cases/{case.reference}/person/", {"version": 1, "given_name": "Mine", "family_name": "Example"})
+    r = client.post(
+        f"/cases/{case.reference}/person/",
+        {"version": 1, "given_name": "Mine", "family_name": "Example"},
+    )
     html = r.content.decode()
     assert "Someone else changed this case" in html and 'value="Mine"' in html
     assert Person.objects.get(case=case).given_name == "Ana"
@@ -81,18 +93,32 @@ def test_invisible_case_is_404_and_unknown_too(login_as):
 
 def test_screener_refers_and_gets_the_reference_only(login_as):
     client = login_as("inspector")
-    r = client.post("/cases/new/", {"source": "screening", "source_ref": "SCR-ABCD-EFGH", "given_name": "Elif",
-                                    "exploitation_forms": ["ForcedLabour"], "citizenship": "TR"})
+    r = client.post(
+        "/cases/new/",
+        {
+            "source": "screening",
+            "source_ref": "SCR-ABCD-EFGH",
+            "given_name": "Elif",
+            "exploitation_forms": ["ForcedLabour"],
+            "citizenship": "TR",
+        },
+    )
     assert r.status_code == 200
     case = Case.objects.get()
     assert case.reference.encode() in r.content and b"Elif" not in r.content
-    assert client.get(f"/cases/{case.reference}/").status_code == 403  # no permission to see cases at all
+    assert (
+        client.get(f"/cases/{case.reference}/").status_code == 403
+    )  # no permission to see cases at all
 
 
 def test_open_form_keeps_input_on_error(login_as):
     client = login_as("outreach")
     r = client.post("/cases/new/", {"source": "transnational", "given_name": "Keep me"})
-    assert r.status_code == 200 and b"names the country" in r.content and b'value="Keep me"' in r.content
+    assert (
+        r.status_code == 200
+        and b"names the country" in r.content
+        and b'value="Keep me"' in r.content
+    )
     assert Case.objects.count() == 0
 
 
@@ -103,7 +129,11 @@ def test_shelter_inbox_accept_and_limited_view(login_as):
     client = login_as("caseworker")
     assert case.reference.encode() in client.get("/cases/referrals/").content
     page = client.get(f"/cases/referrals/{ref.pk}/").content.decode()
-    assert "Ana Example" in page and "Victim context: not covered" in page and "1 Fictional Street" not in page
+    assert (
+        "Ana Example" in page
+        and "Victim context: not covered" in page
+        and "1 Fictional Street" not in page
+    )
     r = client.post(f"/cases/referrals/{ref.pk}/accept/")
     assert r.status_code == 302
     ref.refresh_from_db()
@@ -116,16 +146,27 @@ def test_referral_form_and_consent_form(login_as):
     case = open_case()
     provider = shelter_provider()
     client = login_as("outreach")
-    r = client.post(f"/cases/{case.reference}/consent/", {"scopes": ["identity"], "recipient": provider.organisation_id,
-                                                         "purpose": "shelter", "given_by": "person",
-                                                         "given_on": date.today().isoformat()})
+    r = client.post(
+        f"/cases/{case.reference}/consent/",
+        {
+            "scopes": ["identity"],
+            "recipient": provider.organisation_id,
+            "purpose": "shelter",
+            "given_by": "person",
+            "given_on": date.today().isoformat(),
+        },
+    )
     assert r.status_code == 302
     consent = case.consents.get()
-    r = client.post(f"/cases/{case.reference}/refer/", {"service_type": "legal_aid", "provider": provider.pk,
-                                                       "consent": consent.pk})
+    r = client.post(
+        f"/cases/{case.reference}/refer/",
+        {"service_type": "legal_aid", "provider": provider.pk, "consent": consent.pk},
+    )
     assert r.status_code == 200 and b"does not offer that service" in r.content
-    r = client.post(f"/cases/{case.reference}/refer/", {"service_type": "shelter", "provider": provider.pk,
-                                                       "consent": consent.pk})
+    r = client.post(
+        f"/cases/{case.reference}/refer/",
+        {"service_type": "shelter", "provider": provider.pk, "consent": consent.pk},
+    )
     assert r.status_code == 302 and case.service_referrals.count() == 1
 
 
@@ -175,12 +216,18 @@ def test_views_and_api_read_case_data_only_through_selectors():
     import palermo.cases as pkg
 
     root = Path(pkg.__file__).parent
-    pattern = re.compile(r"\b(Case|Person|VictimContext|CaseEvent|Consent|ServiceReferral|ServiceProvider|Task|"
-                         r"CaseTeamMember|SuspectLink|TraffickingEvent)\.objects\b|\.(consents|events|tasks|team|"
-                         r"service_referrals)\.(filter|all|get)\(")
+    pattern = re.compile(
+        r"\b(Case|Person|VictimContext|CaseEvent|Consent|ServiceReferral|ServiceProvider|Task|"
+        r"CaseTeamMember|SuspectLink|TraffickingEvent)\.objects\b|\.(consents|events|tasks|team|"
+        r"service_referrals)\.(filter|all|get)\("
+    )
     for name in ("views.py", "api.py", "forms.py"):
-        offending = [line for line in (root / name).read_text().splitlines() if pattern.search(line)]
-        if name == "forms.py":  # choice lists of the directory (no personal data) are allowed in forms
+        offending = [
+            line for line in (root / name).read_text().splitlines() if pattern.search(line)
+        ]
+        if (
+            name == "forms.py"
+        ):  # choice lists of the directory (no personal data) are allowed in forms
             offending = [line for line in offending if "ServiceProvider.objects" not in line]
         assert offending == [], f"{name} queries case tables directly: {offending}"
 
@@ -202,17 +249,32 @@ def test_team_removal_and_non_punishment_decision_from_the_page(login_as):
 
     case = open_case()
     actor, ngo = acting("outreach")
-    services.team_add(actor=actor, organisation=ngo, case=case, member=org("Safe Harbour"), role="assistance")
-    np = services.non_punishment_record(actor=actor, organisation=ngo, case=case, offence="False document",
-                                        compulsion="Forced by the trafficker to carry it.")
+    services.team_add(
+        actor=actor, organisation=ngo, case=case, member=org("Safe Harbour"), role="assistance"
+    )
+    np = services.non_punishment_record(
+        actor=actor,
+        organisation=ngo,
+        case=case,
+        offence="False document",
+        compulsion="Forced by the trafficker to carry it.",
+    )
     client = login_as("outreach")
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert f"/cases/{case.reference}/team-remove/{org('Safe Harbour').pk}/" in page
-    r = client.post(f"/cases/{case.reference}/team-remove/{org('Safe Harbour').pk}/", {"confirm": "on"})
+    r = client.post(
+        f"/cases/{case.reference}/team-remove/{org('Safe Harbour').pk}/", {"confirm": "on"}
+    )
     assert r.status_code == 302
     assert not case.team.filter(organisation=org("Safe Harbour"), removed_at__isnull=True).exists()
-    r = client.post(f"/cases/{case.reference}/non-punishment-decide/{np.pk}/",
-                    {"decision": "not_prosecuted", "decided_by_body": "Prosecutor", "decided_on": date.today().isoformat()})
+    r = client.post(
+        f"/cases/{case.reference}/non-punishment-decide/{np.pk}/",
+        {
+            "decision": "not_prosecuted",
+            "decided_by_body": "Prosecutor",
+            "decided_on": date.today().isoformat(),
+        },
+    )
     assert r.status_code == 302
     np.refresh_from_db()
     assert np.decision == "not_prosecuted"

@@ -19,14 +19,24 @@ PHASES = st.sampled_from(wf.PHASES)
 
 # The transition table, written out by hand so a change to it is a deliberate change to this test.
 EXPECTED = {
-    ("identification", "first_line"), ("identification", "closed"),
-    ("first_line", "medium_long_term"), ("first_line", "return_inclusion"), ("first_line", "proceedings"),
+    ("identification", "first_line"),
+    ("identification", "closed"),
+    ("first_line", "medium_long_term"),
+    ("first_line", "return_inclusion"),
+    ("first_line", "proceedings"),
     ("first_line", "closed"),
-    ("medium_long_term", "first_line"), ("medium_long_term", "return_inclusion"),
-    ("medium_long_term", "proceedings"), ("medium_long_term", "closed"),
-    ("return_inclusion", "medium_long_term"), ("return_inclusion", "proceedings"), ("return_inclusion", "closed"),
-    ("proceedings", "medium_long_term"), ("proceedings", "return_inclusion"), ("proceedings", "closed"),
-    ("closed", "identification"), ("closed", "first_line"),
+    ("medium_long_term", "first_line"),
+    ("medium_long_term", "return_inclusion"),
+    ("medium_long_term", "proceedings"),
+    ("medium_long_term", "closed"),
+    ("return_inclusion", "medium_long_term"),
+    ("return_inclusion", "proceedings"),
+    ("return_inclusion", "closed"),
+    ("proceedings", "medium_long_term"),
+    ("proceedings", "return_inclusion"),
+    ("proceedings", "closed"),
+    ("closed", "identification"),
+    ("closed", "first_line"),
 }
 
 
@@ -39,7 +49,9 @@ def _facts(phase: str, status: str = wf.PRESUMED, **kw) -> wf.TransitionFacts:
 def test_transition_table_exhaustively(source, target):
     # With facts that satisfy every guard, exactly the table's pairs are allowed.
     status = wf.NOT_IDENTIFIED if (source, target) == ("closed", "identification") else wf.PRESUMED
-    facts = _facts(source, status, closure_reason="assistance_completed", has_best_interests_determination=True)
+    facts = _facts(
+        source, status, closure_reason="assistance_completed", has_best_interests_determination=True
+    )
     problems = wf.transition_problems(facts, target)
     assert (problems == []) == ((source, target) in EXPECTED), (source, target, problems)
     if (source, target) not in EXPECTED:
@@ -59,33 +71,71 @@ def test_assistance_needs_a_presumed_or_identified_decision():
 
 
 def test_closing_needs_a_reason_and_other_needs_details():
-    assert wf.transition_problems(_facts("first_line"), "closed") == ["Give the reason for closing the case."]
-    assert wf.transition_problems(_facts("first_line", closure_reason="other"), "closed") == ["Explain the reason for closure."]
-    assert wf.transition_problems(_facts("first_line", closure_reason="other", closure_details="moved abroad"), "closed") == []
+    assert wf.transition_problems(_facts("first_line"), "closed") == [
+        "Give the reason for closing the case."
+    ]
+    assert wf.transition_problems(_facts("first_line", closure_reason="other"), "closed") == [
+        "Explain the reason for closure."
+    ]
+    assert (
+        wf.transition_problems(
+            _facts("first_line", closure_reason="other", closure_details="moved abroad"), "closed"
+        )
+        == []
+    )
 
 
 def test_closing_as_not_identified_needs_that_decision_and_no_pending_appeal():
-    assert wf.transition_problems(_facts("identification", wf.POTENTIAL, closure_reason="not_identified"), "closed")
+    assert wf.transition_problems(
+        _facts("identification", wf.POTENTIAL, closure_reason="not_identified"), "closed"
+    )
     ok = _facts("identification", wf.NOT_IDENTIFIED, closure_reason="not_identified")
     assert wf.transition_problems(ok, "closed") == []
-    pending = _facts("identification", wf.NOT_IDENTIFIED, closure_reason="not_identified", appeal_pending=True)
+    pending = _facts(
+        "identification", wf.NOT_IDENTIFIED, closure_reason="not_identified", appeal_pending=True
+    )
     assert any("appeal" in p for p in wf.transition_problems(pending, "closed"))
 
 
 def test_child_case_closes_only_after_a_best_interests_determination():
     child = _facts("first_line", is_child=True, closure_reason="assistance_completed")
     assert any("best-interests" in p for p in wf.transition_problems(child, "closed"))
-    done = _facts("first_line", is_child=True, closure_reason="assistance_completed", has_best_interests_determination=True)
+    done = _facts(
+        "first_line",
+        is_child=True,
+        closure_reason="assistance_completed",
+        has_best_interests_determination=True,
+    )
     assert wf.transition_problems(done, "closed") == []
     # A child who disappears cannot wait for a BID to close the file.
-    assert wf.transition_problems(_facts("first_line", is_child=True, closure_reason="lost_contact"), "closed") == []
+    assert (
+        wf.transition_problems(
+            _facts("first_line", is_child=True, closure_reason="lost_contact"), "closed"
+        )
+        == []
+    )
 
 
 @DET
-@given(PHASES, PHASES, STATUSES, st.booleans(), st.booleans(), st.sampled_from(["", *wf.CLOSURE_REASONS]))
-def test_no_transition_outside_the_table_whatever_the_facts(source, target, status, child, bid, reason):
-    facts = _facts(source, status, is_child=child, has_best_interests_determination=bid, closure_reason=reason,
-                   closure_details="details")
+@given(
+    PHASES,
+    PHASES,
+    STATUSES,
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["", *wf.CLOSURE_REASONS]),
+)
+def test_no_transition_outside_the_table_whatever_the_facts(
+    source, target, status, child, bid, reason
+):
+    facts = _facts(
+        source,
+        status,
+        is_child=child,
+        has_best_interests_determination=bid,
+        closure_reason=reason,
+        closure_details="details",
+    )
     if wf.transition_problems(facts, target) == []:
         assert target in wf.TRANSITIONS[source]
 
@@ -116,20 +166,36 @@ def test_identified_is_final_and_not_identified_changes_only_on_appeal_or_new_fa
     reasons = "Credible account and indicators of forced labour."
     assert "final" in wf.decision_problems(wf.IDENTIFIED, wf.NOT_IDENTIFIED, reasons)[0]
     assert wf.decision_problems(wf.NOT_IDENTIFIED, wf.PRESUMED, reasons)
-    assert wf.decision_problems(wf.NOT_IDENTIFIED, wf.PRESUMED, reasons, on_appeal_or_new_facts=True) == []
+    assert (
+        wf.decision_problems(wf.NOT_IDENTIFIED, wf.PRESUMED, reasons, on_appeal_or_new_facts=True)
+        == []
+    )
 
 
 def test_decision_needs_reasons():
-    assert wf.decision_problems(wf.POTENTIAL, wf.PRESUMED, "  ok ") == ["Give the reasons for the decision (at least a sentence)."]
+    assert wf.decision_problems(wf.POTENTIAL, wf.PRESUMED, "  ok ") == [
+        "Give the reasons for the decision (at least a sentence)."
+    ]
     assert wf.decision_problems(wf.POTENTIAL, "maybe", "long enough reasons") != []
 
 
 @pytest.mark.parametrize("current", wf.REFERRAL_STATUSES)
 @pytest.mark.parametrize("target", wf.REFERRAL_STATUSES)
 def test_referral_transition_table(current, target):
-    ok = wf.referral_transition_problems(current, target, outcome="service_completed", reason="no places") == []
-    expected = {("sent", "accepted"), ("sent", "declined"), ("sent", "closed"), ("accepted", "delivered"),
-                ("accepted", "closed"), ("delivered", "closed")}
+    ok = (
+        wf.referral_transition_problems(
+            current, target, outcome="service_completed", reason="no places"
+        )
+        == []
+    )
+    expected = {
+        ("sent", "accepted"),
+        ("sent", "declined"),
+        ("sent", "closed"),
+        ("accepted", "delivered"),
+        ("accepted", "closed"),
+        ("delivered", "closed"),
+    }
     assert ok == ((current, target) in expected)
 
 
@@ -137,12 +203,22 @@ def test_referral_decline_needs_reason_and_close_needs_outcome():
     assert wf.referral_transition_problems("sent", "declined")
     assert wf.referral_transition_problems("delivered", "closed", outcome="")
     assert wf.referral_transition_problems("delivered", "closed", outcome="other")
-    assert wf.referral_transition_problems("delivered", "closed", outcome="other", reason="moved") == []
+    assert (
+        wf.referral_transition_problems("delivered", "closed", outcome="other", reason="moved")
+        == []
+    )
 
 
 def test_service_referral_rules():
-    base = dict(service_type="shelter", provider_services=["shelter"], provider_closed_facility=False, is_child=False,
-                consent_purpose="shelter", consent_recipient_matches=True, consent_is_active=True)
+    base = dict(
+        service_type="shelter",
+        provider_services=["shelter"],
+        provider_closed_facility=False,
+        is_child=False,
+        consent_purpose="shelter",
+        consent_recipient_matches=True,
+        consent_is_active=True,
+    )
     assert wf.service_referral_problems(**base) == []
     assert wf.service_referral_problems(**{**base, "provider_services": ["legal_aid"]})
     assert wf.service_referral_problems(**{**base, "consent_purpose": None})
@@ -156,24 +232,44 @@ def test_service_referral_rules():
 @given(st.booleans(), st.sampled_from(list(wf.SERVICE_TYPES)))
 def test_no_child_is_ever_referred_to_a_closed_facility(_any, service):
     problems = wf.service_referral_problems(
-        service_type=service, provider_services=[service], provider_closed_facility=True, is_child=True,
-        consent_purpose="assistance", consent_recipient_matches=True, consent_is_active=True)
+        service_type=service,
+        provider_services=[service],
+        provider_closed_facility=True,
+        is_child=True,
+        consent_purpose="assistance",
+        consent_recipient_matches=True,
+        consent_is_active=True,
+    )
     assert any("closed facility" in p for p in problems)
 
 
 def test_consent_rules():
     today = date(2026, 5, 1)
-    kw = dict(scopes=["identity"], purpose="shelter", given_on=today, today=today, given_by="person", is_child=False)
+    kw = dict(
+        scopes=["identity"],
+        purpose="shelter",
+        given_on=today,
+        today=today,
+        given_by="person",
+        is_child=False,
+    )
     assert wf.consent_problems(**kw) == []
     assert wf.consent_problems(**{**kw, "scopes": []})
     assert wf.consent_problems(**{**kw, "scopes": ["everything"]})
     assert wf.consent_problems(**{**kw, "given_on": today + timedelta(days=1)})
-    assert wf.consent_problems(**{**kw, "is_child": True})  # a child's consent comes from a guardian
+    assert wf.consent_problems(
+        **{**kw, "is_child": True}
+    )  # a child's consent comes from a guardian
     assert wf.consent_problems(**{**kw, "is_child": True, "given_by": "guardian"}) == []
 
 
 @DET
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9000, 1, 1)), st.integers(0, 400), st.integers(0, 400), st.integers(-5, 5))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(9000, 1, 1)),
+    st.integers(0, 400),
+    st.integers(0, 400),
+    st.integers(-5, 5),
+)
 def test_consent_active_only_between_given_and_withdrawn(given_on, d1, d2, probe):
     withdrawn = given_on + timedelta(days=d1) if d1 % 3 else None
     on = given_on + timedelta(days=d2 * (1 if probe >= 0 else -1))
@@ -211,7 +307,9 @@ def test_return_assessment_needs_all_four_answers():
 
 
 @DET
-@given(st.dates(max_value=date(9000, 1, 1)), st.integers(0, 3650), st.dates(max_value=date(9000, 1, 1)))
+@given(
+    st.dates(max_value=date(9000, 1, 1)), st.integers(0, 3650), st.dates(max_value=date(9000, 1, 1))
+)
 def test_deadline_arithmetic(start, days, today):
     due = wf.due_date(start, days)
     assert (due - start).days == days

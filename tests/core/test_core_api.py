@@ -54,7 +54,9 @@ def test_revoked_and_expired_tokens_stop_working(client, api_token):
     record.save()
     assert client.get("/api/v1/me", **auth(token)).status_code == 401
     token2 = api_token("analyst")
-    PersonalAccessToken.objects.filter(revoked_at__isnull=True).update(expires_at=timezone.now() - timedelta(seconds=1))
+    PersonalAccessToken.objects.filter(revoked_at__isnull=True).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert client.get("/api/v1/me", **auth(token2)).status_code == 401
 
 
@@ -67,7 +69,9 @@ def test_token_is_stored_hashed(api_token):
 
 def test_token_lifecycle_through_api(client, api_token):
     token = api_token("police")
-    created = client.post("/api/v1/tokens", {"name": "second"}, content_type="application/json", **auth(token))
+    created = client.post(
+        "/api/v1/tokens", {"name": "second"}, content_type="application/json", **auth(token)
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["token"].startswith("plm_")
@@ -80,12 +84,16 @@ def test_token_lifecycle_through_api(client, api_token):
 
 def test_validation_error_shape_names_the_field(client, api_token):
     token = api_token("police")
-    response = client.post("/api/v1/tokens", {"name": ""}, content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/tokens", {"name": ""}, content_type="application/json", **auth(token)
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["detail"] == "Invalid input."
     assert body["errors"][0]["field"] == "name"
-    response = client.post("/api/v1/tokens", "{not json", content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/tokens", "{not json", content_type="application/json", **auth(token)
+    )
     assert response.status_code in (400, 422)
     assert PersonalAccessToken.objects.count() == 1
 
@@ -93,10 +101,15 @@ def test_validation_error_shape_names_the_field(client, api_token):
 def test_service_errors_use_the_same_shape(client, api_token):
     token = api_token("police")
     response = client.post(
-        "/api/v1/tokens", {"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, content_type="application/json", **auth(token)
+        "/api/v1/tokens",
+        {"name": "x", "expires_at": "2001-01-01T00:00:00Z"},
+        content_type="application/json",
+        **auth(token),
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "expires_at", "message": "The expiry date must be in the future."}]
+    assert response.json()["errors"] == [
+        {"field": "expires_at", "message": "The expiry date must be in the future."}
+    ]
 
 
 def test_cannot_revoke_others_token_via_api(client, api_token):
@@ -109,7 +122,9 @@ def test_cannot_revoke_others_token_via_api(client, api_token):
 def test_pagination(client, api_token):
     token = api_token("coordinator")
     body = client.get("/api/v1/organisations?page_size=3&page=2", **auth(token)).json()
-    assert body["page"] == 2 and body["page_size"] == 3 and body["count"] == 7 and body["pages"] == 3
+    assert (
+        body["page"] == 2 and body["page_size"] == 3 and body["count"] == 7 and body["pages"] == 3
+    )
     assert len(body["items"]) == 3
     assert client.get("/api/v1/organisations?page_size=500", **auth(token)).status_code == 422
     assert client.get("/api/v1/organisations?page=0", **auth(token)).status_code == 422
@@ -121,7 +136,10 @@ def test_permission_refusal_is_403_and_audited(client, api_token):
     assert response.status_code == 403
     assert response.json()["detail"]
     refusal = AuditEntry.objects.filter(action="refused").latest("seq")
-    assert refusal.actor_username == "caseworker" and refusal.details["permission"] == "core.view_audit"
+    assert (
+        refusal.actor_username == "caseworker"
+        and refusal.details["permission"] == "core.view_audit"
+    )
 
 
 def test_audit_api_scoped_and_audited(client, api_token):
@@ -129,7 +147,9 @@ def test_audit_api_scoped_and_audited(client, api_token):
     body = client.get("/api/v1/audit?action=create", **auth(token)).json()
     assert body["count"] >= 1
     assert all(item["organisation_id"] is not None for item in body["items"])
-    assert AuditEntry.objects.filter(action="read", object_type="audit_trail", actor_username="admin").exists()
+    assert AuditEntry.objects.filter(
+        action="read", object_type="audit_trail", actor_username="admin"
+    ).exists()
 
 
 @pytest.mark.parametrize("query", ["since=notadate", "until=2026-13-01", "action=" + "x" * 30])

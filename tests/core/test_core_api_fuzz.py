@@ -50,8 +50,12 @@ def test_api_conforms_to_its_schema_for_every_role(role, api_token):
     token = api_token(ROLE_PERSONAS[role])
 
     @given(case=schema.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_ROLE, deadline=None, suppress_health_check=list(HealthCheck),
-              derandomize=True)
+    @settings(
+        max_examples=EXAMPLES_PER_ROLE,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
     def run(case):
         case.call_and_validate(
             headers={"Authorization": f"Bearer {token}"},

@@ -16,9 +16,18 @@ def make_trail(n: int) -> list[dict]:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     for seq in range(1, n + 1):
         e = {
-            "seq": seq, "at": t0 + timedelta(seconds=seq), "actor_id": seq % 3, "actor_username": f"u{seq % 3}",
-            "organisation_id": 1, "action": "read", "object_type": "case", "object_ref": f"C-{seq}",
-            "purpose": "", "outcome": "ok", "client": "", "details": {"n": seq},
+            "seq": seq,
+            "at": t0 + timedelta(seconds=seq),
+            "actor_id": seq % 3,
+            "actor_username": f"u{seq % 3}",
+            "organisation_id": 1,
+            "action": "read",
+            "object_type": "case",
+            "object_ref": f"C-{seq}",
+            "purpose": "",
+            "outcome": "ok",
+            "client": "",
+            "details": {"n": seq},
         }
         e["prev_hash"] = prev
         e["hash"] = entry_hash(prev, e)
@@ -49,10 +58,15 @@ def test_timestamp_form_does_not_matter():
 def test_any_edit_is_found_at_its_entry(n, data):
     trail = make_trail(n)
     i = data.draw(st.integers(0, n - 1))
-    field = data.draw(st.sampled_from(["actor_username", "action", "object_ref", "details", "at", "purpose"]))
+    field = data.draw(
+        st.sampled_from(["actor_username", "action", "object_ref", "details", "at", "purpose"])
+    )
     edited = dict(trail[i])
-    edited[field] = {"x": 1} if field == "details" else (
-        edited["at"] + timedelta(seconds=1) if field == "at" else "tampered")
+    edited[field] = (
+        {"x": 1}
+        if field == "details"
+        else (edited["at"] + timedelta(seconds=1) if field == "at" else "tampered")
+    )
     trail[i] = edited
     problems = verify(trail, n, trail[-1]["hash"])
     assert any(p.seq == i + 1 and p.kind == "edited" for p in problems)

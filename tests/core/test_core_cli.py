@@ -22,7 +22,16 @@ runner = CliRunner()
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "serve", "migrate", "createadmin", "audit", "version", "backup", "restore"):
+    for command in (
+        "demo",
+        "serve",
+        "migrate",
+        "createadmin",
+        "audit",
+        "version",
+        "backup",
+        "restore",
+    ):
         assert command in result.output
 
 
@@ -34,8 +43,19 @@ def test_version():
 def test_createadmin_creates_user_org_and_role(db):
     result = runner.invoke(
         app,
-        ["createadmin", "--username", "root-admin", "--email", "a@example.org", "--organisation", "Ministry X",
-         "--country", "rs", "--password", "A-long-enough-passphrase-42"],
+        [
+            "createadmin",
+            "--username",
+            "root-admin",
+            "--email",
+            "a@example.org",
+            "--organisation",
+            "Ministry X",
+            "--country",
+            "rs",
+            "--password",
+            "A-long-enough-passphrase-42",
+        ],
     )
     assert result.exit_code == 0, result.output
     user = User.objects.get(username="root-admin")
@@ -52,8 +72,13 @@ def test_createadmin_creates_user_org_and_role(db):
     ],
 )
 def test_createadmin_rejects_bad_input_and_creates_nothing(db, args, message):
-    base = {"--username": "x-admin", "--email": "", "--organisation": "Ministry Y", "--country": "RS",
-            "--password": "A-long-enough-passphrase-42"}
+    base = {
+        "--username": "x-admin",
+        "--email": "",
+        "--organisation": "Ministry Y",
+        "--country": "RS",
+        "--password": "A-long-enough-passphrase-42",
+    }
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     argv = ["createadmin"] + [item for pair in base.items() for item in pair]
@@ -66,8 +91,19 @@ def test_createadmin_rejects_bad_input_and_creates_nothing(db, args, message):
 def test_createadmin_refuses_taken_username(persona):
     result = runner.invoke(
         app,
-        ["createadmin", "--username", "analyst", "--email", "", "--organisation", "Z", "--country", "RS",
-         "--password", "A-long-enough-passphrase-42"],
+        [
+            "createadmin",
+            "--username",
+            "analyst",
+            "--email",
+            "",
+            "--organisation",
+            "Z",
+            "--country",
+            "RS",
+            "--password",
+            "A-long-enough-passphrase-42",
+        ],
     )
     assert result.exit_code == 1 and "taken" in result.output
 
@@ -118,16 +154,30 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_serve_refuses_to_start_without_the_field_keys_file(tmp_path):
     env = _env(tmp_path)
     env["SECRET_KEY"] = "test-" + "x" * 60
-    proc = subprocess.run([sys.executable, "-m", "palermo.cli", "serve"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "palermo.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert "PALERMO_FIELD_KEYS_FILE is not set" in proc.stderr and "palermo keys generate" in proc.stderr
+    assert (
+        "PALERMO_FIELD_KEYS_FILE is not set" in proc.stderr
+        and "palermo keys generate" in proc.stderr
+    )
 
 
 def test_serve_refuses_to_start_without_secret_key(tmp_path):
     env = _env(tmp_path)
     env.pop("SECRET_KEY", None)
-    proc = subprocess.run([sys.executable, "-m", "palermo.cli", "serve"], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "palermo.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "SECRET_KEY is not set" in proc.stderr
 
@@ -142,8 +192,19 @@ def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
     env["PALERMO_FIELD_KEYS_FILE"] = str(tmp_path / "field-keys.json")
     port = _free_port()
     proc = subprocess.Popen(  # noqa: S603 – our own interpreter and arguments
-        [sys.executable, "-m", "palermo.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "palermo.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         # A fresh database: `serve` applies every migration first (the job queue\'s own among them).

@@ -58,7 +58,11 @@ def test_logout_requires_post_and_ends_session(login_as):
 @pytest.mark.parametrize(
     "username, sees, does_not_see",
     [
-        ("coordinator", ["Audit trail", "Cases", "Statistics"], ["Administration", "Investigations"]),
+        (
+            "coordinator",
+            ["Audit trail", "Cases", "Statistics"],
+            ["Administration", "Investigations"],
+        ),
         ("admin", ["Administration", "Audit trail"], ["Cases", "Statistics"]),
         ("analyst", ["Statistics"], ["Audit trail", "Cases", "Administration"]),
         ("police", ["Screenings", "Investigations"], ["Audit trail", "Statistics"]),
@@ -96,7 +100,12 @@ def test_admin_changes_are_audited(login_as, persona):
     org = persona("caseworker").organisations()[0]
     response = client.post(
         f"/admin/core/organisation/{org.pk}/change/",
-        {"name": org.name + " (renamed)", "org_type": org.org_type, "country": org.country, "is_active": "on"},
+        {
+            "name": org.name + " (renamed)",
+            "org_type": org.org_type,
+            "country": org.country,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.filter(object_type="organisation", action="update").latest("seq")
@@ -229,10 +238,20 @@ def test_administrator_sees_only_own_organisation_entries(login_as, persona):
     from palermo.core import audit
 
     police = persona("police")
-    audit.record(action="read", actor=police, organisation=police.organisations()[0], object_type="case", object_ref="C-POLICE")
+    audit.record(
+        action="read",
+        actor=police,
+        organisation=police.organisations()[0],
+        object_type="case",
+        object_ref="C-POLICE",
+    )
     html = login_as("admin").get(reverse("audit_list"), {"object_ref": "C-POLICE"}).content.decode()
     assert "No entries match" in html
-    html = login_as("coordinator").get(reverse("audit_list"), {"object_ref": "C-POLICE"}).content.decode()
+    html = (
+        login_as("coordinator")
+        .get(reverse("audit_list"), {"object_ref": "C-POLICE"})
+        .content.decode()
+    )
     assert "C-POLICE" in html
 
 

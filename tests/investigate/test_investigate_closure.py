@@ -36,8 +36,11 @@ def workspace_dir(settings, tmp_path):
 
 def _upload(client, inv: Investigation, data: bytes, name: str = "statement.csv"):
     f = SimpleUploadedFile(name, data, content_type="text/csv")
-    return client.post(reverse("investigate:upload", args=[inv.reference]),
-                       {"file": f, "kind": "csv", "profile": "pkg:palermo-canonical"}, follow=True)
+    return client.post(
+        reverse("investigate:upload", args=[inv.reference]),
+        {"file": f, "kind": "csv", "profile": "pkg:palermo-canonical"},
+        follow=True,
+    )
 
 
 @pytest.fixture
@@ -55,8 +58,11 @@ def investigation(login_as, client) -> Investigation:
 
 
 def _close(client, inv: Investigation, follow: bool = False, **data: str):
-    return client.post(reverse("investigate:close", args=[inv.reference]),
-                       {"reason": "referred_to_prosecution", "confirm": "on", **data}, follow=follow)
+    return client.post(
+        reverse("investigate:close", args=[inv.reference]),
+        {"reason": "referred_to_prosecution", "confirm": "on", **data},
+        follow=follow,
+    )
 
 
 def test_owner_closes_with_a_reason_and_the_page_becomes_read_only(client, investigation):
@@ -68,12 +74,23 @@ def test_owner_closes_with_a_reason_and_the_page_becomes_read_only(client, inves
     inv.refresh_from_db()
     assert inv.status == "closed" and inv.closure_reason == "referred_to_prosecution"
     assert inv.closed_at is not None and inv.closed_by.username == "police"
-    assert AuditEntry.objects.filter(object_ref=inv.reference, details__what="close",
-                                     details__reason="referred_to_prosecution").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            object_ref=inv.reference,
+            details__what="close",
+            details__reason="referred_to_prosecution",
+        ).count()
+        == 1
+    )
     page = client.get(reverse("investigate:detail", args=[inv.reference])).content.decode()
     assert "Referred to the prosecution" in page and "Reopen the investigation" in page
-    for gone in ("Run red flags", "Import a statement", "Give access", "Close the investigation",
-                 reverse("investigate:decide", args=[inv.reference])):
+    for gone in (
+        "Run red flags",
+        "Import a statement",
+        "Give access",
+        "Close the investigation",
+        reverse("investigate:decide", args=[inv.reference]),
+    ):
         assert gone not in page, gone
     # reading and downloading stay possible
     assert client.get(reverse("investigate:network", args=[inv.reference])).status_code == 200
@@ -96,21 +113,35 @@ def test_closing_needs_a_reason_and_a_confirmation(client, investigation, data, 
     assert investigation.status == "open"
 
 
-def test_every_change_to_a_closed_investigation_is_refused_and_changes_nothing(client, investigation):
+def test_every_change_to_a_closed_investigation_is_refused_and_changes_nothing(
+    client, investigation
+):
     inv = investigation
     alert = services.alert_views(inv)[0]
     _close(client, inv)
     statements = StatementFile.objects.filter(investigation=inv).count()
     audits = AuditEntry.objects.filter(object_ref=inv.reference, action="update").count()
     posts = {
-        "upload": {"file": SimpleUploadedFile("other.csv", statement_csv(["X1,2024-03-20 10:00:00,5.00,EUR,,,,,,,"]),
-                                              content_type="text/csv"),
-                   "kind": "csv", "profile": "pkg:palermo-canonical"},
+        "upload": {
+            "file": SimpleUploadedFile(
+                "other.csv",
+                statement_csv(["X1,2024-03-20 10:00:00,5.00,EUR,,,,,,,"]),
+                content_type="text/csv",
+            ),
+            "kind": "csv",
+            "profile": "pkg:palermo-canonical",
+        },
         "run": {},
         "decide": {"alert_key": alert.alert_key, "decision": "confirmed"},
         "party_add": {"schema": "Person", "name": "Marko Horvat", "role": "suspect"},
-        "member_add": {"organisation": Organisation.objects.filter(org_type__in=INVESTIGATING_TYPES).exclude(
-            pk__in=[inv.organisation_id, *inv.members.values_list("organisation_id", flat=True)]).first().pk},
+        "member_add": {
+            "organisation": Organisation.objects.filter(org_type__in=INVESTIGATING_TYPES)
+            .exclude(
+                pk__in=[inv.organisation_id, *inv.members.values_list("organisation_id", flat=True)]
+            )
+            .first()
+            .pk
+        },
         "case_link": {"case": "C-2026-0001"},
         "judge": {"left": "a", "right": "b", "decision": "same"},
         "proceeds": {"offenders": [alert.subject]},
@@ -151,10 +182,22 @@ def test_reopening_makes_it_writable_again(client, investigation):
     resp = client.post(reverse("investigate:reopen", args=[inv.reference]))
     assert resp.status_code == 302
     inv.refresh_from_db()
-    assert (inv.status, inv.closure_reason, inv.closed_at, inv.closed_by) == ("open", "", None, None)
-    assert AuditEntry.objects.filter(object_ref=inv.reference, action="update", details__what="reopen").count() == 1
-    resp = client.post(reverse("investigate:party_add", args=[inv.reference]),
-                       {"schema": "Person", "name": "Marko Horvat", "role": "suspect"})
+    assert (inv.status, inv.closure_reason, inv.closed_at, inv.closed_by) == (
+        "open",
+        "",
+        None,
+        None,
+    )
+    assert (
+        AuditEntry.objects.filter(
+            object_ref=inv.reference, action="update", details__what="reopen"
+        ).count()
+        == 1
+    )
+    resp = client.post(
+        reverse("investigate:party_add", args=[inv.reference]),
+        {"schema": "Person", "name": "Marko Horvat", "role": "suspect"},
+    )
     assert resp.status_code == 302
     assert InvestigationParty.objects.filter(investigation=inv).count() == 1
     # reopening an open investigation is answered with a message, nothing else
@@ -173,19 +216,39 @@ def test_closing_twice_is_refused_with_a_message(client, investigation):
 def test_api_close_reopen_and_409_while_closed(client, api_token, investigation):
     police, fiu = api_token("police"), api_token("fiu")
     ref = investigation.reference
-    assert client.post(f"{BASE}/{ref}/close", {"reason": "concluded"}, content_type="application/json",
-                       **_h(fiu)).status_code == 403
-    bad = client.post(f"{BASE}/{ref}/close", {"reason": "whatever"}, content_type="application/json", **_h(police))
+    assert (
+        client.post(
+            f"{BASE}/{ref}/close",
+            {"reason": "concluded"},
+            content_type="application/json",
+            **_h(fiu),
+        ).status_code
+        == 403
+    )
+    bad = client.post(
+        f"{BASE}/{ref}/close", {"reason": "whatever"}, content_type="application/json", **_h(police)
+    )
     assert bad.status_code == 422
-    resp = client.post(f"{BASE}/{ref}/close", {"reason": "concluded"}, content_type="application/json", **_h(police))
+    resp = client.post(
+        f"{BASE}/{ref}/close",
+        {"reason": "concluded"},
+        content_type="application/json",
+        **_h(police),
+    )
     assert resp.status_code == 200
     body = resp.json()
-    assert body["status"] == "closed" and body["closure_reason"] == "concluded" and body["closed_at"]
+    assert (
+        body["status"] == "closed" and body["closure_reason"] == "concluded" and body["closed_at"]
+    )
     run = client.post(f"{BASE}/{ref}/run", **_h(police))
     assert run.status_code == 409 and "is closed" in run.json()["detail"]
     alert = services.alert_views(investigation)[0]
-    decision = client.post(f"{BASE}/{ref}/alerts/{alert.alert_key}/decision", {"decision": "confirmed"},
-                           content_type="application/json", **_h(fiu))
+    decision = client.post(
+        f"{BASE}/{ref}/alerts/{alert.alert_key}/decision",
+        {"decision": "confirmed"},
+        content_type="application/json",
+        **_h(fiu),
+    )
     assert decision.status_code == 409  # a member organisation, too
     assert not AlertDecision.objects.filter(investigation=investigation).exists()
     assert client.get(f"{BASE}/{ref}", **_h(fiu)).json()["status"] == "closed"
@@ -202,8 +265,11 @@ def test_api_reasons_are_the_models_reasons():
 
 
 def test_lists_filter_by_status(client, api_token, investigation):
-    other = services.investigation_create(actor=investigation.created_by, organisation=investigation.organisation,
-                                          title="Operation Still Open")
+    other = services.investigation_create(
+        actor=investigation.created_by,
+        organisation=investigation.organisation,
+        title="Operation Still Open",
+    )
     _close(client, investigation)
     listing = client.get(reverse("investigate:list"), {"status": "closed"}).content.decode()
     assert investigation.reference in listing and other.reference not in listing

@@ -12,7 +12,9 @@ def workspace_dir(settings, tmp_path):
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
 
 
-def test_demo_investigation_is_built_once_shared_with_the_fiu_and_has_alerts(demo_world, monkeypatch, persona):
+def test_demo_investigation_is_built_once_shared_with_the_fiu_and_has_alerts(
+    demo_world, monkeypatch, persona
+):
     from palermo.core.models import AuditEntry
     from palermo.investigate import demo
     from palermo.investigate.models import Investigation
@@ -27,7 +29,10 @@ def test_demo_investigation_is_built_once_shared_with_the_fiu_and_has_alerts(dem
     assert [m.organisation for m in inv.members.all()] == [persona("fiu").organisations()[0]]
     assert inv.statements.count() == 1 and inv.workspace_path.exists()
     assert AuditEntry.objects.filter(object_ref=inv.reference, action="create").exists()
-    assert demo.demo_investigation(random.Random(1)) == "investigation: demo investigation already there"
+    assert (
+        demo.demo_investigation(random.Random(1))
+        == "investigation: demo investigation already there"
+    )
     assert Investigation.objects.count() == 1
 
 

@@ -24,12 +24,26 @@ def _records(pay):
 
 def _investigation(ws, pay, iban, recs=None):
     ws.ingest_records(recs or _records(pay), source_name="bank-export.csv")
-    ws.add_parties([
-        {"party_id": "v7", "schema": "Person", "name": "Holder Number7", "iban": iban(7),
-         "birth_date": "1999-05-01", "address": "Ulica Kralja Petra 5, Sarajevo", "role": "victim"},
-        {"party_id": "s1", "schema": "Person", "name": "Boss Man", "role": "suspect"},
-    ])
-    ws.add_relation("Debt", "party:v7", "party:s1", {"amount": "3000", "currency": "EUR", "summary": "travel debt"})
+    ws.add_parties(
+        [
+            {
+                "party_id": "v7",
+                "schema": "Person",
+                "name": "Holder Number7",
+                "iban": iban(7),
+                "birth_date": "1999-05-01",
+                "address": "Ulica Kralja Petra 5, Sarajevo",
+                "role": "victim",
+            },
+            {"party_id": "s1", "schema": "Person", "name": "Boss Man", "role": "suspect"},
+        ]
+    )
+    ws.add_relation(
+        "Debt",
+        "party:v7",
+        "party:s1",
+        {"amount": "3000", "currency": "EUR", "summary": "travel debt"},
+    )
     ws.judge_match(f"account:{iban(7)}", "party:v7", "same", decided_by="inv1")
     ws.run_rules()
 
@@ -52,12 +66,31 @@ def test_ftm_export_uses_published_schemata_with_required_properties(ws, pay, ib
         spec = schemata[e["schema"]]
         assert set(e["properties"]) <= set(spec["properties"]), e
         assert set(spec["required"]) <= set(e["properties"]), e
-        for prop in ("payer", "beneficiary", "payerAccount", "beneficiaryAccount", "owner", "asset",
-                     "employer", "employee", "debtor", "creditor", "addressEntity"):
+        for prop in (
+            "payer",
+            "beneficiary",
+            "payerAccount",
+            "beneficiaryAccount",
+            "owner",
+            "asset",
+            "employer",
+            "employee",
+            "debtor",
+            "creditor",
+            "addressEntity",
+        ):
             for ref in e["properties"].get(prop, []):
                 assert ref in ids, (prop, e)
     kinds = {e["schema"] for e in entities}
-    assert {"Payment", "BankAccount", "Ownership", "Person", "Employment", "Debt", "Address"} <= kinds
+    assert {
+        "Payment",
+        "BankAccount",
+        "Ownership",
+        "Person",
+        "Employment",
+        "Debt",
+        "Address",
+    } <= kinds
     payment = next(e for e in entities if e["schema"] == "Payment")
     assert "bank-export.csv" in payment["properties"]["summary"][0]
 
@@ -73,19 +106,39 @@ def test_ftm_ids_are_deterministic_and_judged_matches_share_one_entity(pay, iban
     with Workspace(":memory:", memory_limit=None) as ws:
         _investigation(ws, pay, iban)
         entities = _export(ws)
-    victim = [e for e in entities if e["schema"] == "Person" and "1999-05-01" in e["properties"].get("birthDate", [])]
+    victim = [
+        e
+        for e in entities
+        if e["schema"] == "Person" and "1999-05-01" in e["properties"].get("birthDate", [])
+    ]
     assert len(victim) == 1
-    own = [e for e in entities if e["schema"] == "Ownership" and e["properties"]["asset"] == [make_id("BankAccount", iban(7))]]
-    assert own[0]["properties"]["owner"] == [victim[0]["id"]]  # the account holder is the case-file person
+    own = [
+        e
+        for e in entities
+        if e["schema"] == "Ownership"
+        and e["properties"]["asset"] == [make_id("BankAccount", iban(7))]
+    ]
+    assert own[0]["properties"]["owner"] == [
+        victim[0]["id"]
+    ]  # the account holder is the case-file person
 
 
 def test_evidence_pack_html_lists_alerts_transactions_and_source_hashes(ws, pay, iban):
     _investigation(ws, pay, iban)
     est = ws.proceeds(offender_accounts=[iban(100)])
-    html = ws.evidence_pack_html(title="Operation Test", case_ref="NRM-0001", prepared_by="FIU analyst",
-                                 proceeds=est)
-    for needle in ("THB-NET-FANIN", "THB-SEX-LATENIGHT", "FIN-2020-A008", "bank-export.csv, line 1",
-                   ws.sources()[0]["source_id"], "Confiscation method", "pro-rata", "<svg"):
+    html = ws.evidence_pack_html(
+        title="Operation Test", case_ref="NRM-0001", prepared_by="FIU analyst", proceeds=est
+    )
+    for needle in (
+        "THB-NET-FANIN",
+        "THB-SEX-LATENIGHT",
+        "FIN-2020-A008",
+        "bank-export.csv, line 1",
+        ws.sources()[0]["source_id"],
+        "Confiscation method",
+        "pro-rata",
+        "<svg",
+    ):
         assert needle in html, needle
     i = html.find("<script>")
     assert i < 0, html[i - 300 : i + 60]
@@ -94,12 +147,18 @@ def test_evidence_pack_html_lists_alerts_transactions_and_source_hashes(ws, pay,
 
 def test_evidence_pack_pdf_and_digest(tmp_path, ws, pay, iban):
     _investigation(ws, pay, iban)
-    pack = ws.evidence_pack_pdf(tmp_path / "pack.pdf", title="Operation Test", case_ref="NRM-0001",
-                                prepared_by="FIU analyst")
+    pack = ws.evidence_pack_pdf(
+        tmp_path / "pack.pdf",
+        title="Operation Test",
+        case_ref="NRM-0001",
+        prepared_by="FIU analyst",
+    )
     data = (tmp_path / "pack.pdf").read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 2000
     again = ws.evidence_pack(title="Operation Test", case_ref="NRM-0001", prepared_by="FIU analyst")
-    assert len(pack.digest) == 64 and {a["rule_id"] for a in again.alerts} == {a["rule_id"] for a in pack.alerts}
+    assert len(pack.digest) == 64 and {a["rule_id"] for a in again.alerts} == {
+        a["rule_id"] for a in pack.alerts
+    }
 
 
 def test_evidence_pack_keeps_confirmed_alerts_and_leaves_dismissed_ones_out(ws, pay, iban):
@@ -135,10 +194,20 @@ def test_cli_import_run_report_export(tmp_path):
     csv = tmp_path / "d.csv"
     csv.write_text(
         "date,amount,dc,currency,counterparty,counterparty_account,details,reference\n"
-        + "".join(f"2024-03-{d:02d},19.99,D,EUR,Locanto Classifieds,,advert,R{d}\n" for d in (1, 4, 8))
+        + "".join(
+            f"2024-03-{d:02d},19.99,D,EUR,Locanto Classifieds,,advert,R{d}\n" for d in (1, 4, 8)
+        )
     )
     account = "DE89370400440532013000"
-    args = ["import", str(work), str(csv), "--profile", "generic-direction-column", "--account", account]
+    args = [
+        "import",
+        str(work),
+        str(csv),
+        "--profile",
+        "generic-direction-column",
+        "--account",
+        account,
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "3 transactions imported" in result.output
@@ -148,7 +217,9 @@ def test_cli_import_run_report_export(tmp_path):
     out = runner.invoke(app, ["run", str(work), "--json", "--rule", "THB-SEX-ADS"]).output
     assert json.loads(out)["suppressed"] == 0
     html, pdf = tmp_path / "p.html", tmp_path / "p.pdf"
-    result = runner.invoke(app, ["report", str(work), "--html", str(html), "--pdf", str(pdf), "--offender", account])
+    result = runner.invoke(
+        app, ["report", str(work), "--html", str(html), "--pdf", str(pdf), "--offender", account]
+    )
     assert result.exit_code == 0, result.output
     assert "THB-SEX-ADS" in html.read_text() and pdf.read_bytes().startswith(b"%PDF")
     result = runner.invoke(app, ["export-ftm", str(work), str(tmp_path / "e.jsonl")])
@@ -165,8 +236,18 @@ def test_cli_rejected_import_exits_non_zero_and_imports_nothing(tmp_path):
         "date,amount,dc,currency,counterparty,counterparty_account,details,reference\n"
         "2024-13-01,19.99,D,EUR,X,,advert,R1\n"
     )
-    result = runner.invoke(app, ["import", str(work), str(csv), "--profile", "generic-direction-column",
-                                 "--account", "DE89370400440532013000"])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(work),
+            str(csv),
+            "--profile",
+            "generic-direction-column",
+            "--account",
+            "DE89370400440532013000",
+        ],
+    )
     assert result.exit_code == 1 and "line 2: booked_at" in result.output
     with Workspace(work, memory_limit=None) as ws:
         assert ws.con.execute("SELECT count(*) FROM tx").fetchone()[0] == 0

@@ -28,7 +28,9 @@ def _count(ws: Workspace, table: str = "tx") -> int:
 
 
 def _de_csv(path: Path, rows: list[str]) -> Path:
-    header = "Buchungstag;Betrag;Waehrung;Beguenstigter/Zahlungspflichtiger;IBAN;BIC;Verwendungszweck"
+    header = (
+        "Buchungstag;Betrag;Waehrung;Beguenstigter/Zahlungspflichtiger;IBAN;BIC;Verwendungszweck"
+    )
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
 
@@ -37,12 +39,17 @@ STATEMENT = make_iban(1)
 
 
 def test_signed_csv_with_decimal_comma_imports_with_provenance(ws, tmp_path):
-    f = _de_csv(tmp_path / "konto.csv", [
-        f"01.03.2024;-1.234,56;EUR;Hotel Adria;{make_iban(2)};;Zimmer 12",
-        f"02.03.2024;2.000,00;EUR;Marko Horvat;{make_iban(3)};;Lohn Februar",
-        "03.03.2024;-19,99;;Locanto Classifieds;;;Anzeige",
-    ])
-    report = ws.ingest(f, profile="generic-de-semicolon", account=STATEMENT, account_name="Ana Kovac")
+    f = _de_csv(
+        tmp_path / "konto.csv",
+        [
+            f"01.03.2024;-1.234,56;EUR;Hotel Adria;{make_iban(2)};;Zimmer 12",
+            f"02.03.2024;2.000,00;EUR;Marko Horvat;{make_iban(3)};;Lohn Februar",
+            "03.03.2024;-19,99;;Locanto Classifieds;;;Anzeige",
+        ],
+    )
+    report = ws.ingest(
+        f, profile="generic-de-semicolon", account=STATEMENT, account_name="Ana Kovac"
+    )
     assert report.ok and report.rows_inserted == 3 and report.rows_duplicate == 0
     assert report.source_id == hashlib.sha256(f.read_bytes()).hexdigest()
     rows = ws.con.execute(
@@ -56,18 +63,23 @@ def test_signed_csv_with_decimal_comma_imports_with_provenance(ws, tmp_path):
     assert rows[2][3] == "name:locanto classifieds" and rows[2][4] == "online_advertising"
     assert rows[2][6] == "EUR"  # the profile's default currency
     assert {r[5] for r in rows} == {report.source_id}
-    holder = ws.con.execute("SELECT holder_name FROM account WHERE account_key = ?", [STATEMENT]).fetchone()
+    holder = ws.con.execute(
+        "SELECT holder_name FROM account WHERE account_key = ?", [STATEMENT]
+    ).fetchone()
     assert holder == ("Ana Kovac",)
 
 
 def test_a_single_bad_row_rejects_the_whole_file_and_names_every_error(ws, tmp_path):
-    f = _de_csv(tmp_path / "bad.csv", [
-        f"01.03.2024;-10,00;EUR;Hotel Adria;{make_iban(2)};;ok",
-        "31.02.2024;-10,00;EUR;Hotel Adria;;;impossible date",
-        "01.03.2024;zehn;EUR;Hotel Adria;;;not a number",
-        "01.03.2024;-10,00;EUR;Someone;DE00370400441234567890;;bad IBAN checksum",
-        "01.03.2024;-10,00;EURO;Someone;;;bad currency",
-    ])
+    f = _de_csv(
+        tmp_path / "bad.csv",
+        [
+            f"01.03.2024;-10,00;EUR;Hotel Adria;{make_iban(2)};;ok",
+            "31.02.2024;-10,00;EUR;Hotel Adria;;;impossible date",
+            "01.03.2024;zehn;EUR;Hotel Adria;;;not a number",
+            "01.03.2024;-10,00;EUR;Someone;DE00370400441234567890;;bad IBAN checksum",
+            "01.03.2024;-10,00;EURO;Someone;;;bad currency",
+        ],
+    )
     report = ws.ingest(f, profile="generic-de-semicolon", account=STATEMENT)
     assert not report.ok and report.rows_inserted == 0
     found = {(e.line, e.field) for e in report.errors}
@@ -90,16 +102,21 @@ def test_missing_statement_account_and_missing_columns_are_reported(ws, tmp_path
 
 
 def test_malformed_csv_lines_are_row_errors(ws, tmp_path):
-    f = _de_csv(tmp_path / "k.csv", [
-        f"01.03.2024;-10,00;EUR;Hotel Adria;{make_iban(2)};;x",
-        "01.03.2024;-10,00",
-    ])
+    f = _de_csv(
+        tmp_path / "k.csv",
+        [
+            f"01.03.2024;-10,00;EUR;Hotel Adria;{make_iban(2)};;x",
+            "01.03.2024;-10,00",
+        ],
+    )
     report = ws.ingest(f, profile="generic-de-semicolon", account=STATEMENT)
     assert not report.ok and [e.line for e in report.errors] == [3] and _count(ws) == 0
 
 
 def test_reimport_and_overlapping_statements_create_no_duplicates(ws, tmp_path):
-    march = [f"0{d}.03.2024;-{d}0,00;EUR;Hotel Adria;{make_iban(2)};;night {d}" for d in range(1, 6)]
+    march = [
+        f"0{d}.03.2024;-{d}0,00;EUR;Hotel Adria;{make_iban(2)};;night {d}" for d in range(1, 6)
+    ]
     a = _de_csv(tmp_path / "a.csv", march[:4])
     b = _de_csv(tmp_path / "b.csv", march[2:])  # overlaps a on two lines
     first = ws.ingest(a, profile="generic-de-semicolon", account=STATEMENT)
@@ -120,7 +137,7 @@ def test_split_columns_with_times(ws, tmp_path):
     f = tmp_path / "uk.csv"
     f.write_text(
         "Account,Date,Time,Paid out,Paid in,Payee,Reference,MCC,Type\n"
-        f"{STATEMENT},04/03/2024,23:40,\"1,200.00\",,Motel Central,room,7011,card\n"
+        f'{STATEMENT},04/03/2024,23:40,"1,200.00",,Motel Central,room,7011,card\n'
         f"{STATEMENT},05/03/2024,,,50.00,J Novak,refund,,transfer\n"
         f"{STATEMENT},06/03/2024,09:00,10.00,10.00,Both,bad,,transfer\n"
     )
@@ -129,8 +146,14 @@ def test_split_columns_with_times(ws, tmp_path):
     f.write_text("\n".join(f.read_text().splitlines()[:3]) + "\n")
     report = ws.ingest(f, profile="generic-uk-paid-in-out")
     assert report.ok
-    rows = ws.con.execute("SELECT booked_at, has_time, amount, payee_category, currency FROM tx ORDER BY booked_at").fetchall()
-    assert rows[0][0] == datetime(2024, 3, 4, 23, 40) and rows[0][1] is True and str(rows[0][2]) == "1200.00"
+    rows = ws.con.execute(
+        "SELECT booked_at, has_time, amount, payee_category, currency FROM tx ORDER BY booked_at"
+    ).fetchall()
+    assert (
+        rows[0][0] == datetime(2024, 3, 4, 23, 40)
+        and rows[0][1] is True
+        and str(rows[0][2]) == "1200.00"
+    )
     assert rows[0][3] == "hotel" and rows[0][4] == "GBP"
     assert rows[1][1] is False
 
@@ -189,14 +212,25 @@ CAMT = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.mark.parametrize(("version", "cdtr"), [
-    ("02", "<Cdtr><Nm>Hotel Adria</Nm></Cdtr>"),
-    ("08", "<Cdtr><Pty><Nm>Hotel Adria</Nm></Pty></Cdtr>"),
-])
+@pytest.mark.parametrize(
+    ("version", "cdtr"),
+    [
+        ("02", "<Cdtr><Nm>Hotel Adria</Nm></Cdtr>"),
+        ("08", "<Cdtr><Pty><Nm>Hotel Adria</Nm></Pty></Cdtr>"),
+    ],
+)
 def test_camt053_entries_and_batches(ws, tmp_path, version, cdtr):
     f = tmp_path / "stmt.xml"
-    f.write_text(CAMT.format(version=version, cdtr=cdtr, own=STATEMENT, hotel=make_iban(2),
-                             p1=make_iban(3), p2=make_iban(4)))
+    f.write_text(
+        CAMT.format(
+            version=version,
+            cdtr=cdtr,
+            own=STATEMENT,
+            hotel=make_iban(2),
+            p1=make_iban(3),
+            p2=make_iban(4),
+        )
+    )
     report = ws.ingest(f)
     assert report.ok and report.kind == "camt053" and report.rows_inserted == 3
     rows = ws.con.execute(
@@ -206,9 +240,13 @@ def test_camt053_entries_and_batches(ws, tmp_path, version, cdtr):
     debit = rows[0]
     assert debit[0] == STATEMENT and debit[1] == make_iban(2) and debit[3] is True
     assert debit[4] == "hotel" and debit[5] == "REF-1"
-    assert {r[0] for r in rows[1:]} == {make_iban(3), make_iban(4)} and {r[1] for r in rows[1:]} == {STATEMENT}
+    assert {r[0] for r in rows[1:]} == {make_iban(3), make_iban(4)} and {
+        r[1] for r in rows[1:]
+    } == {STATEMENT}
     assert all(r[6] > 1 for r in rows)  # XML line of each transaction
-    addr = ws.con.execute("SELECT address, address_norm FROM account WHERE account_key = ?", [make_iban(3)]).fetchone()
+    addr = ws.con.execute(
+        "SELECT address, address_norm FROM account WHERE account_key = ?", [make_iban(3)]
+    ).fetchone()
     assert addr == ("Main Street, 1, Sarajevo, BA", "main st 1 sarajevo ba")
     assert ws.ingest(f).already_imported
 
@@ -218,8 +256,16 @@ def test_camt053_rejects_bad_xml_and_bad_indicators(ws, tmp_path):
     f.write_text("<Document><BkToCstmrStmt><Stmt>")
     assert not ws.ingest(f).ok
     g = tmp_path / "bad2.xml"
-    g.write_text(CAMT.format(version="02", cdtr="", own=STATEMENT, hotel=make_iban(2), p1=make_iban(3),
-                             p2=make_iban(4)).replace("<CdtDbtInd>DBIT</CdtDbtInd>", "<CdtDbtInd>XXXX</CdtDbtInd>"))
+    g.write_text(
+        CAMT.format(
+            version="02",
+            cdtr="",
+            own=STATEMENT,
+            hotel=make_iban(2),
+            p1=make_iban(3),
+            p2=make_iban(4),
+        ).replace("<CdtDbtInd>DBIT</CdtDbtInd>", "<CdtDbtInd>XXXX</CdtDbtInd>")
+    )
     report = ws.ingest(g)
     assert not report.ok and report.errors[0].field == "CdtDbtInd" and _count(ws) == 0
 
@@ -228,8 +274,14 @@ def test_camt053_parser_resolves_no_entities(ws, tmp_path):
     f = tmp_path / "xxe.xml"
     f.write_text(
         '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        + CAMT.split("?>", 1)[1].format(version="02", cdtr="<Cdtr><Nm>&x;</Nm></Cdtr>", own=STATEMENT,
-                                        hotel=make_iban(2), p1=make_iban(3), p2=make_iban(4))
+        + CAMT.split("?>", 1)[1].format(
+            version="02",
+            cdtr="<Cdtr><Nm>&x;</Nm></Cdtr>",
+            own=STATEMENT,
+            hotel=make_iban(2),
+            p1=make_iban(3),
+            p2=make_iban(4),
+        )
     )
     ws.ingest(f)
     names = [r[0] for r in ws.con.execute("SELECT holder_name FROM account").fetchall()]
@@ -241,13 +293,17 @@ def test_amlsim_layout_with_labels(ws, tmp_path):
     for name in ("transactions", "accounts", "alert_transactions"):
         src = AMLSIM / f"{name}.parquet"
         where = "WHERE tran_id <= 3000 OR is_sar" if name == "transactions" else ""
-        con.execute(f"COPY (SELECT * FROM '{src}' {where}) TO '{tmp_path / (name + '.parquet')}' (FORMAT PARQUET)")  # noqa: S608 - test-made table names and temp paths
+        con.execute(
+            f"COPY (SELECT * FROM '{src}' {where}) TO '{tmp_path / (name + '.parquet')}' (FORMAT PARQUET)"
+        )  # noqa: S608 - test-made table names and temp paths
     report = ws.ingest(tmp_path / "transactions.parquet")
     assert report.ok and report.kind == "amlsim"
     n = con.execute(f"SELECT count(*) FROM '{tmp_path / 'transactions.parquet'}'").fetchone()[0]  # noqa: S608 - test-made table names and temp paths
     assert report.rows_inserted == n
     assert ws.con.execute("SELECT count(*) FROM tx_label").fetchone()[0] == 671
-    assert ws.con.execute("SELECT count(DISTINCT label_group) FROM account_label").fetchone()[0] == 100
+    assert (
+        ws.con.execute("SELECT count(DISTINCT label_group) FROM account_label").fetchone()[0] == 100
+    )
     person = ws.con.execute(
         "SELECT holder_name, holder_kind, address_norm FROM account WHERE account_key = 'amlsim:0'"
     ).fetchone()
@@ -258,7 +314,11 @@ def test_records_import_is_idempotent_and_validated(ws, pay):
     recs = [pay(1, 2, 10, 0), pay(1, 3, 20, 1)]
     assert ws.ingest_records(recs, source_name="case-file").rows_inserted == 2
     assert ws.ingest_records(recs, source_name="case-file").already_imported
-    bad = [pay(1, 2, 10, 0), {**pay(1, 2), "amount": "ten"}, {**pay(1, 2), "payee_account": None, "payee_name": None}]
+    bad = [
+        pay(1, 2, 10, 0),
+        {**pay(1, 2), "amount": "ten"},
+        {**pay(1, 2), "payee_account": None, "payee_name": None},
+    ]
     report = ws.ingest_records(bad, source_name="x")
     assert {(e.line, e.field) for e in report.errors} == {(2, "amount"), (3, "payee")}
     assert _count(ws) == 2
@@ -266,21 +326,31 @@ def test_records_import_is_idempotent_and_validated(ws, pay):
 
 def test_packaged_profiles_validate_and_bad_profiles_are_refused():
     ids = {p.id for p in packaged_profiles()}
-    assert {"palermo-canonical", "generic-de-semicolon", "generic-uk-paid-in-out", "generic-direction-column"} <= ids
+    assert {
+        "palermo-canonical",
+        "generic-de-semicolon",
+        "generic-uk-paid-in-out",
+        "generic-direction-column",
+    } <= ids
     base = {"id": "x", "label": "X", "date_format": "%Y-%m-%d", "columns": {"amount": "a"}}
     with pytest.raises(ProfileError, match="debit"):
         profile_from_dict({**base, "amount_mode": "split"})
     with pytest.raises(ProfileError):
-        profile_from_dict({**base, "amount_mode": "signed", "columns": {"amount": "a", "colour": "c"}})
+        profile_from_dict(
+            {**base, "amount_mode": "signed", "columns": {"amount": "a", "colour": "c"}}
+        )
     with pytest.raises(ProfileError, match="differ"):
         profile_from_dict({**base, "amount_mode": "signed", "decimal": ",", "thousands": ","})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     payments=st.lists(
         st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 500), st.integers(0, 40)),
-        min_size=1, max_size=25,
+        min_size=1,
+        max_size=25,
     ),
     split=st.integers(0, 25),
 )
@@ -289,11 +359,19 @@ def test_any_two_overlapping_imports_hold_each_payment_once(payments, split):
     payments = [p for p in payments if p[0] != p[1]] or [(1, 2, 5, 0)]
     base = datetime(2024, 1, 1)
     recs = [
-        {"booked_at": base + timedelta(days=d), "amount": a, "currency": "EUR",
-         "payer_account": make_iban(x), "payee_account": make_iban(y), "description": "p"}
+        {
+            "booked_at": base + timedelta(days=d),
+            "amount": a,
+            "currency": "EUR",
+            "payer_account": make_iban(x),
+            "payee_account": make_iban(y),
+            "description": "p",
+        }
         for x, y, a, d in payments
     ]
     with Workspace(":memory:", memory_limit=None) as w:
-        w.ingest_records(recs[: split % (len(recs) + 1)], source_name="part") if split % (len(recs) + 1) else None
+        w.ingest_records(recs[: split % (len(recs) + 1)], source_name="part") if split % (
+            len(recs) + 1
+        ) else None
         w.ingest_records(recs, source_name="all")
         assert _count(w) == len(recs)

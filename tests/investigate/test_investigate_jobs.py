@@ -29,8 +29,12 @@ def _investigation(client) -> Investigation:
 
 
 def _post_statement(client, inv: Investigation, **fields: str):
-    payload = {"file": SimpleUploadedFile("s.csv", statement_csv(), content_type="text/csv"), "kind": "csv",
-               "profile": "pkg:palermo-canonical", **fields}
+    payload = {
+        "file": SimpleUploadedFile("s.csv", statement_csv(), content_type="text/csv"),
+        "kind": "csv",
+        "profile": "pkg:palermo-canonical",
+        **fields,
+    }
     return client.post(reverse("investigate:upload", args=[inv.reference]), payload)
 
 
@@ -42,13 +46,19 @@ def test_a_bad_parameter_is_refused_at_once_and_queues_nothing(login_as, client)
     assert not Job.objects.exists()
 
 
-def test_a_red_flag_run_job_reports_and_leads_to_the_alerts_and_only_its_starter_sees_it(login_as, client):
+def test_a_red_flag_run_job_reports_and_leads_to_the_alerts_and_only_its_starter_sees_it(
+    login_as, client
+):
     login_as("police")
     inv = _investigation(client)
     _post_statement(client, inv)
     resp = client.post(reverse("investigate:run", args=[inv.reference]))
     job = Job.objects.get(kind="investigate.rules_run")
-    assert resp["Location"] == f"/jobs/{job.pk}/" and job.status == "done" and job.subject_ref == inv.reference
+    assert (
+        resp["Location"] == f"/jobs/{job.pk}/"
+        and job.status == "done"
+        and job.subject_ref == inv.reference
+    )
     page = client.get(resp["Location"]).content.decode()
     assert f"Red flags run: {job.summary['alerts']} new alerts" in page
     assert f'href="/investigations/{inv.reference}/#alerts"' in page
@@ -58,7 +68,9 @@ def test_a_red_flag_run_job_reports_and_leads_to_the_alerts_and_only_its_starter
 
 @pytest.mark.django_db(transaction=True)  # the worker commits, as in production
 @override_settings(TASKS=DATABASE_QUEUE)
-def test_an_import_queued_before_the_investigation_closed_imports_nothing(login_as, client, persona, tmp_path):
+def test_an_import_queued_before_the_investigation_closed_imports_nothing(
+    login_as, client, persona, tmp_path
+):
     from palermo.jobs import worker
 
     login_as("police")
@@ -68,7 +80,9 @@ def test_an_import_queued_before_the_investigation_closed_imports_nothing(login_
     assert resp.status_code == 302 and job.status == "queued"
     assert "Waiting for a worker" in client.get(resp["Location"]).content.decode()
     police = persona("police")
-    services.investigation_close(actor=police, organisation=inv.organisation, investigation=inv, reason="concluded")
+    services.investigation_close(
+        actor=police, organisation=inv.organisation, investigation=inv, reason="concluded"
+    )
     worker.run(batch=True, verbosity=0)
     job.refresh_from_db()
     assert job.status == "failed" and "is closed" in job.error

@@ -41,10 +41,10 @@ def test_cycle_may_use_one_standing_link_only(ws, pay, iban):
 
 
 def test_hubs_and_roles(ws, pay, iban):
-    recs = [pay(i, 10, 500, i) for i in range(1, 6)]           # 10 collects from five payers
-    recs += [pay(10, 20, 400, 7)]                               # and keeps most of it
-    recs += [pay(30, 31, 1000, 0), pay(31, 32, 950, 1)]         # 31 passes money through in a day
-    recs += [pay(40, HOTEL, 300, 2), pay(40, 41, 100, 3)]        # 40 mostly pays lodging
+    recs = [pay(i, 10, 500, i) for i in range(1, 6)]  # 10 collects from five payers
+    recs += [pay(10, 20, 400, 7)]  # and keeps most of it
+    recs += [pay(30, 31, 1000, 0), pay(31, 32, 950, 1)]  # 31 passes money through in a day
+    recs += [pay(40, HOTEL, 300, 2), pay(40, 41, 100, 3)]  # 40 mostly pays lodging
     ws.ingest_records(recs, source_name="roles")
     net = ws.network()
     hubs = {(h.account_key, h.direction) for h in net.hubs}
@@ -57,7 +57,12 @@ def test_hubs_and_roles(ws, pay, iban):
 
 
 def test_money_paths_from_victims_to_assets(ws, pay, iban):
-    recs = [pay(1, 10, 800, 0), pay(2, 10, 800, 1), pay(10, 20, 1500, 3), pay(20, DEALER, 1400, 5, mcc="5511")]
+    recs = [
+        pay(1, 10, 800, 0),
+        pay(2, 10, 800, 1),
+        pay(10, 20, 1500, 3),
+        pay(20, DEALER, 1400, 5, mcc="5511"),
+    ]
     ws.ingest_records(recs, source_name="paths")
     net = ws.network(victim_accounts=[iban(1)])
     asset_paths = [p for p in net.paths if p.ends_in == "asset"]
@@ -69,7 +74,7 @@ def test_money_paths_from_victims_to_assets(ws, pay, iban):
 
 
 def test_naive_baseline_counts_distinct_counterparties_in_a_window(ws, pay, iban):
-    recs = [pay(i, 10, 100, 3 * i) for i in range(1, 5)]         # 4 payers within 12 days
+    recs = [pay(i, 10, 100, 3 * i) for i in range(1, 5)]  # 4 payers within 12 days
     recs += [pay(20 + i, 11, 100, 10 * i) for i in range(1, 5)]  # 4 payers over 40 days
     ws.ingest_records(recs, source_name="base")
     flagged = naive_counterparty_baseline(ws.con)
@@ -79,7 +84,7 @@ def test_naive_baseline_counts_distinct_counterparties_in_a_window(ws, pay, iban
 
 
 def test_backtest_scores_rules_and_baseline_against_labels(ws, pay, iban):
-    recs = [pay(i, 100, 300, i) for i in (1, 2, 3, 4)]           # a funnel the rule finds
+    recs = [pay(i, 100, 300, i) for i in (1, 2, 3, 4)]  # a funnel the rule finds
     recs += [pay(20 + i, 101, 100, 30 + i) for i in range(1, 5)]  # a busy shop the baseline flags
     recs += [pay(20 + i, 50 + i, 10, 60 + i) for i in range(1, 5)]
     ws.ingest_records(recs, source_name="bt")

@@ -29,7 +29,9 @@ def test_iban_is_compacted_and_checked():
 
 def test_account_reference_prefers_iban_and_qualifies_domestic_numbers():
     ref = normalise_account("DE89 3704 0044 0532 0130 00")
-    assert ref is not None and ref.key == ref.iban == "DE89370400440532013000" and ref.country == "DE"
+    assert (
+        ref is not None and ref.key == ref.iban == "DE89370400440532013000" and ref.country == "DE"
+    )
     a = normalise_account("160-0000123456-78", bank="AIK Banka")
     b = normalise_account("160000012345678", bank="Other Bank")
     assert a is not None and b is not None
@@ -89,8 +91,11 @@ def test_address_normalisation_is_idempotent(text):
     assert once is None or normalise_address(once) == once
 
 
-@given(st.sampled_from(["DE89370400440532013000", "GB29NWBK60161331926819", "BA391290079401028494"]),
-       st.lists(st.sampled_from([" ", "-", ""]), min_size=0, max_size=6), st.booleans())
+@given(
+    st.sampled_from(["DE89370400440532013000", "GB29NWBK60161331926819", "BA391290079401028494"]),
+    st.lists(st.sampled_from([" ", "-", ""]), min_size=0, max_size=6),
+    st.booleans(),
+)
 def test_iban_key_ignores_spacing_and_case(compact, seps, lower):
     text = compact
     for i, sep in enumerate(seps):
@@ -121,7 +126,9 @@ def test_counterparties_are_classified_from_the_table(name, mcc, description, ex
 
 def test_category_table_refuses_bad_data(tmp_path):
     bad = tmp_path / "cats.yaml"
-    bad.write_text("version: 1\ncategories:\n  - {id: hotel, label: H, mcc: ['70x1'], names: [hotel]}\n")
+    bad.write_text(
+        "version: 1\ncategories:\n  - {id: hotel, label: H, mcc: ['70x1'], names: [hotel]}\n"
+    )
     with pytest.raises(Exception, match="does not match"):
         load_category_table(bad)
     dup = tmp_path / "dup.yaml"

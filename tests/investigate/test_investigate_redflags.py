@@ -42,9 +42,18 @@ def _rule(name: str = "sex_online_ads.yaml") -> dict:
         (lambda r: r["sources"][0].__setitem__("id", "MY-BLOG"), "is not one of"),
         (lambda r: r.__setitem__("exploitation", ["organ_removal_typo"]), "is not one of"),
         (lambda r: r["parameters"].pop("window_days"), "parameters declared"),
-        (lambda r: r.__setitem__("query", r["query"] + " AND $undeclared > 0"), "parameters declared"),
-        (lambda r: r.__setitem__("query", "SELECT * FROM tx_label WHERE $categories IS NOT NULL "
-                                 "AND $min_payments > 0 AND $window_days > 0"), "labels"),
+        (
+            lambda r: r.__setitem__("query", r["query"] + " AND $undeclared > 0"),
+            "parameters declared",
+        ),
+        (
+            lambda r: r.__setitem__(
+                "query",
+                "SELECT * FROM tx_label WHERE $categories IS NOT NULL "
+                "AND $min_payments > 0 AND $window_days > 0",
+            ),
+            "labels",
+        ),
         (lambda r: r["parameters"]["min_payments"].__setitem__("default", "three"), "integer"),
         (lambda r: r.__setitem__("requires", ["tx.amount", "bank.secret"]), "does not match"),
     ],
@@ -135,13 +144,19 @@ def test_cycle_of_new_links(ws, pay, iban, run_rule):
 
 
 def test_cycle_near_miss_too_slow(ws, pay, run_rule):
-    ws.ingest_records([pay(1, 2, 900, 0), pay(2, 3, 880, 20), pay(3, 1, 860, 40)], source_name="near")
+    ws.ingest_records(
+        [pay(1, 2, 900, 0), pay(2, 3, 880, 20), pay(3, 1, 860, 40)], source_name="near"
+    )
     assert run_rule(ws, "THB-NET-CYCLE") == []
 
 
 def test_cycle_near_miss_standing_relationships(ws, pay, run_rule):
     # the same three people paying each other every month: a standing arrangement
-    recs = [pay(a, b, 100, 30 * m + i) for m in range(3) for i, (a, b) in enumerate([(1, 2), (2, 3), (3, 1)])]
+    recs = [
+        pay(a, b, 100, 30 * m + i)
+        for m in range(3)
+        for i, (a, b) in enumerate([(1, 2), (2, 3), (3, 1)])
+    ]
     ws.ingest_records(recs, source_name="near")
     assert run_rule(ws, "THB-NET-CYCLE") == []
 
@@ -180,13 +195,19 @@ AGENCY = (905, "Balkan Staffing Recruitment")
 )
 def test_category_frequency_rules(rule_id, merchant, hits, near_hits, spacing, pay, iban, run_rule):
     with Workspace(":memory:", memory_limit=None) as w:
-        w.ingest_records([pay(1, merchant, 20, spacing * k) for k in range(hits)], source_name="pos")
+        w.ingest_records(
+            [pay(1, merchant, 20, spacing * k) for k in range(hits)], source_name="pos"
+        )
         alerts = run_rule(w, rule_id)
         assert _subjects(alerts) == {iban(1)} and len(alerts[0].tx_ids) == hits
     with Workspace(":memory:", memory_limit=None) as w:  # one payment fewer in the window
-        w.ingest_records([pay(1, merchant, 20, spacing * k) for k in range(near_hits)], source_name="near")
+        w.ingest_records(
+            [pay(1, merchant, 20, spacing * k) for k in range(near_hits)], source_name="near"
+        )
         assert run_rule(w, rule_id) == []
-    with Workspace(":memory:", memory_limit=None) as w:  # as many payments, spread beyond the window
+    with Workspace(
+        ":memory:", memory_limit=None
+    ) as w:  # as many payments, spread beyond the window
         w.ingest_records([pay(1, merchant, 20, 40 * k) for k in range(hits)], source_name="spread")
         assert run_rule(w, rule_id) == []
 
@@ -235,7 +256,10 @@ def test_wage_kickback_near_miss_small_transfers(ws, pay, run_rule):
 
 def _company_statement(tmp_path: Path, iban, with_payroll: bool) -> Path:
     lines = ["date,amount,dc,currency,counterparty,counterparty_account,details,reference"]
-    lines += [f"2024-03-{d:02d},5000.00,C,EUR,Client {d},{iban(20 + d)},invoice {d},I{d}" for d in range(1, 6)]
+    lines += [
+        f"2024-03-{d:02d},5000.00,C,EUR,Client {d},{iban(20 + d)},invoice {d},I{d}"
+        for d in range(1, 6)
+    ]
     if with_payroll:
         lines.append(f"2024-03-28,1500.00,D,EUR,Marko Horvat,{iban(40)},salary March,S1")
     f = tmp_path / f"company-{with_payroll}.csv"
@@ -245,26 +269,41 @@ def _company_statement(tmp_path: Path, iban, with_payroll: bool) -> Path:
 
 def test_business_without_payroll(ws, tmp_path, iban, run_rule):
     f = _company_statement(tmp_path, iban, with_payroll=False)
-    assert ws.ingest(f, profile="generic-direction-column", account=iban(10),
-                     account_name="Adria Cleaning d.o.o.").ok
+    assert ws.ingest(
+        f,
+        profile="generic-direction-column",
+        account=iban(10),
+        account_name="Adria Cleaning d.o.o.",
+    ).ok
     alerts = run_rule(ws, "THB-LAB-NO-PAYROLL")
     assert _subjects(alerts) == {iban(10)} and len(alerts[0].tx_ids) == 5
 
 
 def test_business_without_payroll_near_miss(ws, tmp_path, iban, run_rule):
     f = _company_statement(tmp_path, iban, with_payroll=True)
-    assert ws.ingest(f, profile="generic-direction-column", account=iban(10),
-                     account_name="Adria Cleaning d.o.o.").ok
+    assert ws.ingest(
+        f,
+        profile="generic-direction-column",
+        account=iban(10),
+        account_name="Adria Cleaning d.o.o.",
+    ).ok
     assert run_rule(ws, "THB-LAB-NO-PAYROLL") == []
 
 
 def _shared_phone(ws, pay, names):
     ws.ingest_records([pay((i + 1, n), 99, 50, i) for i, n in enumerate(names)], source_name="acc")
-    ws.add_parties([
-        {"party_id": f"p{i}", "schema": "Person", "name": n, "phone": "+387 61 123 456",
-         "iban": pay((i + 1, n), 99)["payer_account"]}
-        for i, n in enumerate(names)
-    ])
+    ws.add_parties(
+        [
+            {
+                "party_id": f"p{i}",
+                "schema": "Person",
+                "name": n,
+                "phone": "+387 61 123 456",
+                "iban": pay((i + 1, n), 99)["payer_account"],
+            }
+            for i, n in enumerate(names)
+        ]
+    )
 
 
 def test_shared_phone_across_unrelated_holders(ws, pay, run_rule):
@@ -314,7 +353,11 @@ def test_decisions_are_checked(ws, pay):
 
 
 def test_every_alert_names_existing_transactions(ws, pay):
-    recs = [pay(i, 100, 300, i) for i in (1, 2, 3)] + [pay(1, 2, 900, 0), pay(2, 3, 880, 3), pay(3, 1, 860, 8)]
+    recs = [pay(i, 100, 300, i) for i in (1, 2, 3)] + [
+        pay(1, 2, 900, 0),
+        pay(2, 3, 880, 3),
+        pay(3, 1, 860, 8),
+    ]
     recs += [pay(7, HOTEL, 80, 2 * k, hour=23) for k in range(8)]
     ws.ingest_records(recs, source_name="mix")
     report = ws.run_rules()

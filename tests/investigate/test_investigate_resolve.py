@@ -27,7 +27,9 @@ def test_pairs_are_blocked_on_identifiers_and_scored_on_names():
         rec("account:A", "petrovic ivana", iban="DE1"),
         rec("party:1", "ivana petrovic", iban="DE1", phone="+38761"),
         rec("party:2", "marko horvat", address="main st 1"),
-        rec("party:3", "olena shevchenko", address="main st 1"),  # a shared hostel, different people
+        rec(
+            "party:3", "olena shevchenko", address="main st 1"
+        ),  # a shared hostel, different people
         rec("party:4", "ivana petrovic"),  # same name, nothing shared: never compared
     ]
     proposals = propose_matches(records, InMemoryJudgementStore())
@@ -45,8 +47,11 @@ def test_a_strong_identifier_lowers_the_name_bar_but_not_to_zero():
 
 def test_judged_pairs_are_not_proposed_again_and_clusters_follow_same_judgements():
     store = InMemoryJudgementStore()
-    records = [rec("a", "ana kovac", email="a@x.org"), rec("b", "ana kovac", email="a@x.org"),
-               rec("c", "ana kovac", email="a@x.org")]
+    records = [
+        rec("a", "ana kovac", email="a@x.org"),
+        rec("b", "ana kovac", email="a@x.org"),
+        rec("c", "ana kovac", email="a@x.org"),
+    ]
     assert len(propose_matches(records, store)) == 3
     record_judgement(store, "b", "a", "same", decided_by="inv1")
     record_judgement(store, "b", "c", "different", decided_by="inv1")
@@ -77,8 +82,19 @@ def test_judgements_persist_in_the_workspace_file_and_reapply(tmp_path, pay, iba
     path = tmp_path / "inv.duckdb"
     with Workspace(path, memory_limit=None) as ws:
         ws.ingest_records([pay((1, "Ivana Petrovic"), 2, 100, 0)], source_name="s")
-        ws.add_parties([{"party_id": "v1", "schema": "Person", "name": "PETROVIĆ Ivana",
-                         "iban": iban(1), "phone": "061 123 456", "role": "victim"}], default_region="BA")
+        ws.add_parties(
+            [
+                {
+                    "party_id": "v1",
+                    "schema": "Person",
+                    "name": "PETROVIĆ Ivana",
+                    "iban": iban(1),
+                    "phone": "061 123 456",
+                    "role": "victim",
+                }
+            ],
+            default_region="BA",
+        )
         (proposal,) = ws.propose_matches()
         assert {proposal.left, proposal.right} == {f"account:{iban(1)}", "party:v1"}
         ws.judge_match(proposal.left, proposal.right, "same", decided_by="inv1")
@@ -86,7 +102,9 @@ def test_judgements_persist_in_the_workspace_file_and_reapply(tmp_path, pay, iba
         assert ws.propose_matches() == []
         clusters = ws.clusters()
         assert clusters[f"account:{iban(1)}"] == clusters["party:v1"]
-        phone = ws.con.execute("SELECT phone FROM account WHERE account_key = ?", [iban(1)]).fetchone()
+        phone = ws.con.execute(
+            "SELECT phone FROM account WHERE account_key = ?", [iban(1)]
+        ).fetchone()
         assert phone == ("+38761123456",)
 
 
@@ -95,7 +113,9 @@ def test_a_shell_store_is_used_instead_of_the_file(pay, iban):
     for _ in range(2):  # two workspaces over the same judgements, as the Django shell does
         with Workspace(":memory:", memory_limit=None, judgements=store) as ws:
             ws.ingest_records([pay((1, "Ivana Petrovic"), 2, 100, 0)], source_name="s")
-            ws.add_parties([{"party_id": "v1", "schema": "Person", "name": "Ivana Petrovic", "iban": iban(1)}])
+            ws.add_parties(
+                [{"party_id": "v1", "schema": "Person", "name": "Ivana Petrovic", "iban": iban(1)}]
+            )
             for p in ws.propose_matches():
                 ws.judge_match(p.left, p.right, "same", decided_by="inv1")
     assert len(list(store.all())) == 1

@@ -22,24 +22,39 @@ def test_a_member_may_not_add_members_and_the_refusal_is_audited(login_as, clien
     assert client.post(reverse("investigate:create"), {"title": "Review"}).status_code == 302
     inv = Investigation.objects.get(title="Review")
     fiu = Organisation.objects.get(name__startswith="Financial Intelligence")
-    assert client.post(reverse("investigate:member_add", args=[inv.reference]), {"organisation": fiu.pk}).status_code == 302
+    assert (
+        client.post(
+            reverse("investigate:member_add", args=[inv.reference]), {"organisation": fiu.pk}
+        ).status_code
+        == 302
+    )
     prosecution = Organisation.objects.get(org_type="prosecution")
 
     login_as("fiu")
-    response = client.post(reverse("investigate:member_add", args=[inv.reference]),
-                           {"organisation": prosecution.pk})
+    response = client.post(
+        reverse("investigate:member_add", args=[inv.reference]), {"organisation": prosecution.pk}
+    )
     assert response.status_code == 403
-    assert not InvestigationMember.objects.filter(investigation=inv, organisation=prosecution).exists()
-    assert AuditEntry.objects.filter(action="refused", actor_username="fiu", object_type="investigation",
-                                     object_ref=inv.reference).exists()
+    assert not InvestigationMember.objects.filter(
+        investigation=inv, organisation=prosecution
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action="refused",
+        actor_username="fiu",
+        object_type="investigation",
+        object_ref=inv.reference,
+    ).exists()
 
 
 def test_api_search_with_a_nul_character_is_a_422_not_a_500(api_token):
     from django.test import Client
 
     client = Client(raise_request_exception=False)
-    response = client.get("/api/v1/investigations", {"q": "INV\x00"},
-                          HTTP_AUTHORIZATION=f"Bearer {api_token('police')}")
+    response = client.get(
+        "/api/v1/investigations",
+        {"q": "INV\x00"},
+        HTTP_AUTHORIZATION=f"Bearer {api_token('police')}",
+    )
     assert response.status_code == 422
     assert "NUL" in response.json()["errors"][0]["message"]
 

@@ -25,8 +25,13 @@ def make_iban(n: int) -> str:
 
 
 NETWORK_RULES = {
-    "THB-NET-FANIN", "THB-NET-FANOUT", "THB-NET-CYCLE", "THB-NET-SCATTER-GATHER",
-    "THB-NET-GATHER-SCATTER", "THB-NET-BIPARTITE", "THB-NET-STACK",
+    "THB-NET-FANIN",
+    "THB-NET-FANOUT",
+    "THB-NET-CYCLE",
+    "THB-NET-SCATTER-GATHER",
+    "THB-NET-GATHER-SCATTER",
+    "THB-NET-BIPARTITE",
+    "THB-NET-STACK",
 }
 
 
@@ -52,7 +57,9 @@ def _gather_scatter(pay, sources=(21, 22, 23), hub=50, benes=(31, 32, 33), day=0
 
 
 def _bipartite(pay, origs=(41, 42), benes=(43, 44, 45), day=0):
-    return [pay(o, b, 300, day + i) for i, (o, b) in enumerate((o, b) for o in origs for b in benes)]
+    return [
+        pay(o, b, 300, day + i) for i, (o, b) in enumerate((o, b) for o in origs for b in benes)
+    ]
 
 
 def _stack(pay, origs=(61, 62), mids=(63, 64), benes=(65, 66), day=0):
@@ -155,14 +162,24 @@ def test_normal_traffic_raises_no_network_alert(ws, pay):
 
 
 def _alert(rule_id: str, typology: str, subject: str, txs: tuple[str, ...]) -> Alert:
-    return Alert(alert_key=rule_id + subject + "".join(txs), rule_id=rule_id, rule_version=1,
-                 subject=subject, tx_ids=txs, score=1.0, summary="", exploitation=("labour",),
-                 typology=typology)
+    return Alert(
+        alert_key=rule_id + subject + "".join(txs),
+        rule_id=rule_id,
+        rule_version=1,
+        subject=subject,
+        tx_ids=txs,
+        score=1.0,
+        summary="",
+        exploitation=("labour",),
+        typology=typology,
+    )
 
 
 def test_precedence_drops_only_alerts_whose_payments_the_specific_rule_explains():
     pack = load_rule_pack()
-    sg = _alert("THB-NET-SCATTER-GATHER", "scatter_gather", "g", ("t1", "t2", "t3", "s1", "s2", "s3"))
+    sg = _alert(
+        "THB-NET-SCATTER-GATHER", "scatter_gather", "g", ("t1", "t2", "t3", "s1", "s2", "s3")
+    )
     covered = _alert("THB-NET-FANIN", "fan_in", "g", ("t1", "t2", "t3"))
     other_payments = _alert("THB-NET-FANIN", "fan_in", "g", ("u1", "u2", "u3", "t1"))
     other_subject = _alert("THB-NET-FANIN", "fan_in", "h", ("t1", "t2", "t3"))
@@ -187,7 +204,9 @@ def _findings(ws: Workspace, relabel=lambda n: n) -> set[tuple[str, frozenset[st
 _SCENE = [(_scatter_gather, {}), (_gather_scatter, {}), (_bipartite, {}), (_stack, {})]
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(shift=st.integers(min_value=1, max_value=400), flip=st.booleans())
 def test_relabelling_accounts_does_not_change_findings(pay, shift, flip):
     def relabel(n: int) -> int:  # a bijection on 1..999 that also changes key order
@@ -195,13 +214,25 @@ def test_relabelling_accounts_does_not_change_findings(pay, shift, flip):
         return 1000 - m if flip else m
 
     def remap(recs):
-        return [{**r, "payer_account": make_iban(relabel(_num(r["payer_account"]))),
-                 "payee_account": make_iban(relabel(_num(r["payee_account"]))),
-                 "payer_name": None, "payee_name": None} for r in recs]
+        return [
+            {
+                **r,
+                "payer_account": make_iban(relabel(_num(r["payer_account"]))),
+                "payee_account": make_iban(relabel(_num(r["payee_account"]))),
+                "payer_name": None,
+                "payee_name": None,
+            }
+            for r in recs
+        ]
 
     recs = [r for fn, _ in _SCENE for r in fn(pay)]
-    with Workspace(":memory:", memory_limit=None) as a, Workspace(":memory:", memory_limit=None) as b:
-        a.ingest_records([{**r, "payer_name": None, "payee_name": None} for r in recs], source_name="a")
+    with (
+        Workspace(":memory:", memory_limit=None) as a,
+        Workspace(":memory:", memory_limit=None) as b,
+    ):
+        a.ingest_records(
+            [{**r, "payer_name": None, "payee_name": None} for r in recs], source_name="a"
+        )
         b.ingest_records(remap(recs), source_name="b")
         assert _findings(a) == _findings(b, relabel)
 
@@ -213,12 +244,22 @@ def _num(iban_text: str) -> int:
     return _NUM[iban_text]
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(noise=st.lists(st.tuples(st.integers(300, 320), st.integers(300, 320), st.integers(0, 200)),
-                      min_size=1, max_size=25))
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    noise=st.lists(
+        st.tuples(st.integers(300, 320), st.integers(300, 320), st.integers(0, 200)),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_unrelated_normal_payments_do_not_remove_a_flag(pay, noise):
     recs = [r for fn, _ in _SCENE for r in fn(pay)]
-    with Workspace(":memory:", memory_limit=None) as clean, Workspace(":memory:", memory_limit=None) as noisy:
+    with (
+        Workspace(":memory:", memory_limit=None) as clean,
+        Workspace(":memory:", memory_limit=None) as noisy,
+    ):
         clean.ingest_records(recs, source_name="clean")
         extra = [pay(a, b, 5, d) for a, b, d in noise if a != b]
         # the same small payments between unrelated accounts, repeated monthly (standing links)
@@ -235,8 +276,16 @@ def _edges_by_alert(gen):
 
 
 def test_generator_plants_each_typologys_defining_structure():
-    gen = generate(GeneratorParams(seed=5, accounts=3_000, days=200, normal_transactions=8_000,
-                                   alerts_per_typology=3, size=(6, 9)))
+    gen = generate(
+        GeneratorParams(
+            seed=5,
+            accounts=3_000,
+            days=200,
+            normal_transactions=8_000,
+            alerts_per_typology=3,
+            size=(6, 9),
+        )
+    )
     assert {a.typology for a in gen.alerts} == set(TYPOLOGIES)
     for alert in gen.alerts:
         edges = [(a, b) for a, b, _ in alert.edges]
@@ -292,25 +341,47 @@ def test_generator_plants_each_typologys_defining_structure():
 
 
 def test_generated_set_imports_with_roles_and_scores(tmp_path):
-    gen = generate(GeneratorParams(seed=9, accounts=3_000, days=200, normal_transactions=6_000,
-                                   alerts_per_typology=2, size=(6, 8), zero_amount_rows=2))
+    gen = generate(
+        GeneratorParams(
+            seed=9,
+            accounts=3_000,
+            days=200,
+            normal_transactions=6_000,
+            alerts_per_typology=2,
+            size=(6, 8),
+            zero_amount_rows=2,
+        )
+    )
     path = write_amlsim(gen, tmp_path / "set")
     ws = Workspace(":memory:", memory_limit=None)
     report = ws.ingest(path)
     assert report.ok and report.warning_count == 2
-    hubs = {f"amlsim:{acct}" for a in gen.alerts if a.typology == "gather_scatter"
-            for acct, role in a.roles.items() if role == "hub"}
+    hubs = {
+        f"amlsim:{acct}"
+        for a in gen.alerts
+        if a.typology == "gather_scatter"
+        for acct, role in a.roles.items()
+        if role == "hub"
+    }
     assert labelled_accounts(ws.con, "gather_scatter") == hubs
-    sg = {f"amlsim:{acct}" for a in gen.alerts if a.typology == "scatter_gather" for acct in a.roles}
+    sg = {
+        f"amlsim:{acct}" for a in gen.alerts if a.typology == "scatter_gather" for acct in a.roles
+    }
     assert labelled_accounts(ws.con, "scatter_gather") == sg
     ws.close()
 
 
 def test_generator_is_deterministic_and_refuses_unknown_typologies():
-    p = GeneratorParams(seed=3, accounts=1_000, days=120, normal_transactions=2_000, alerts_per_typology=1)
+    p = GeneratorParams(
+        seed=3, accounts=1_000, days=120, normal_transactions=2_000, alerts_per_typology=1
+    )
     assert generate(p).transactions == generate(p).transactions
     with pytest.raises(ValueError, match="unknown typologies"):
-        generate(GeneratorParams(seed=3, accounts=1_000, normal_transactions=10, typologies=("smurfing",)))
+        generate(
+            GeneratorParams(
+                seed=3, accounts=1_000, normal_transactions=10, typologies=("smurfing",)
+            )
+        )
 
 
 # ------------------------------------------------------------ zero amounts
@@ -322,7 +393,9 @@ def test_zero_amount_rows_are_kept_and_reported_as_warnings(ws, pay):
     assert report.ok and report.rows_inserted == 4
     assert report.warning_count == 2
     assert [(w.line, w.field, w.message) for w in report.warnings] == [
-        (2, "amount", ZERO_AMOUNT_WARNING), (3, "amount", ZERO_AMOUNT_WARNING)]
+        (2, "amount", ZERO_AMOUNT_WARNING),
+        (3, "amount", ZERO_AMOUNT_WARNING),
+    ]
     assert report.as_dict()["warning_count"] == 2
 
 

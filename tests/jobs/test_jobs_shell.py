@@ -355,7 +355,10 @@ def test_palermo_jobs_prune_also_empties_the_queue_of_old_tasks(login_as):
     old = timezone.now() - timedelta(days=31)
     Job.objects.update(finished_at=old)
     DBTaskResult.objects.update(finished_at=old)
-    assert "1 finished job(s) deleted" in CliRunner().invoke(app, ["jobs", "prune", "--days", "30"]).output
+    assert (
+        "1 finished job(s) deleted"
+        in CliRunner().invoke(app, ["jobs", "prune", "--days", "30"]).output
+    )
     assert not DBTaskResult.objects.exists() and not Job.objects.exists()
 
 
@@ -370,29 +373,48 @@ def echo_kind():
 
     def handler(run):
         path = job_services.save_upload([run.params["text"].encode()])
-        return job_services.JobOutcome(ok=run.params["ok"], result_file=path, result_name="echo.txt",
-                                       error="" if run.params["ok"] else "refused")
+        return job_services.JobOutcome(
+            ok=run.params["ok"],
+            result_file=path,
+            result_name="echo.txt",
+            error="" if run.params["ok"] else "refused",
+        )
 
-    registry.register(registry.JobKind(name="tests.echo", label="Echo", perm=Perm.IMPORT_DATA, handler=handler,
-                                       result_template=""))
+    registry.register(
+        registry.JobKind(
+            name="tests.echo",
+            label="Echo",
+            perm=Perm.IMPORT_DATA,
+            handler=handler,
+            result_template="",
+        )
+    )
     yield "tests.echo"
     registry._KINDS.pop("tests.echo", None)
 
 
-def test_a_result_file_is_served_to_its_starter_only_and_pruned_with_the_job(login_as, persona, echo_kind, tmp_path):
+def test_a_result_file_is_served_to_its_starter_only_and_pruned_with_the_job(
+    login_as, persona, echo_kind, tmp_path
+):
     from datetime import timedelta
 
     from django.utils import timezone
 
     coordinator = persona("coordinator")
     org = coordinator.organisations()[0]
-    job = job_services.job_start(actor=coordinator, organisation=org, kind=echo_kind,
-                                 params={"text": "hello", "ok": True})
+    job = job_services.job_start(
+        actor=coordinator, organisation=org, kind=echo_kind, params={"text": "hello", "ok": True}
+    )
     client = login_as("coordinator")
     response = client.get(f"/jobs/{job.pk}/result")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"hello"
-    assert response["Content-Disposition"].endswith('"echo.txt"') and response["Cache-Control"] == "no-store"
-    assert AuditEntry.objects.filter(action="export", object_type="job", object_ref=str(job.pk)).exists()
+    assert (
+        response["Content-Disposition"].endswith('"echo.txt"')
+        and response["Cache-Control"] == "no-store"
+    )
+    assert AuditEntry.objects.filter(
+        action="export", object_type="job", object_ref=str(job.pk)
+    ).exists()
     login_as("police")
     assert client.get(f"/jobs/{job.pk}/result").status_code == 404
     path = job_services.result_path(Job.objects.get(pk=job.pk))
@@ -403,8 +425,14 @@ def test_a_result_file_is_served_to_its_starter_only_and_pruned_with_the_job(log
 
 def test_a_failed_job_keeps_no_result_file(login_as, persona, echo_kind, tmp_path):
     coordinator = persona("coordinator")
-    job = job_services.job_start(actor=coordinator, organisation=coordinator.organisations()[0], kind=echo_kind,
-                                 params={"text": "hello", "ok": False})
+    job = job_services.job_start(
+        actor=coordinator,
+        organisation=coordinator.organisations()[0],
+        kind=echo_kind,
+        params={"text": "hello", "ok": False},
+    )
     assert job.status == "failed" and "result" not in job.report
-    assert not list((tmp_path / "jobs").rglob("*.result")) and not list((tmp_path / "jobs").glob("*.part"))
+    assert not list((tmp_path / "jobs").rglob("*.result")) and not list(
+        (tmp_path / "jobs").glob("*.part")
+    )
     assert login_as("coordinator").get(f"/jobs/{job.pk}/result").status_code == 404

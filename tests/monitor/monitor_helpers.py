@@ -18,10 +18,10 @@ def csv_file(*rows: str) -> bytes:
 
 
 GOOD_ROWS = (
-    'un_treaty_body,CEDAW concluding observations (fictional),31,2025-02-10,victim_support,Government,'
+    "un_treaty_body,CEDAW concluding observations (fictional),31,2025-02-10,victim_support,Government,"
     '"Provide shelters for all victims, including men.",2026-12-31,shelters',
-    'us_tip,TIP Report 2025 (fictional),Prioritised recommendation 3,2025-06-24,victim_support,Government,'
+    "us_tip,TIP Report 2025 (fictional),Prioritised recommendation 3,2025-06-24,victim_support,Government,"
     '"Increase shelter capacity for adult male victims.",2026-06-30,shelters',
-    'greta,Third round (fictional),140,2025-06-02,labour_exploitation,Labour Inspectorate,'
+    "greta,Third round (fictional),140,2025-06-02,labour_exploitation,Labour Inspectorate,"
     '"Give labour inspectors a mandate to identify victims.",,',
 )

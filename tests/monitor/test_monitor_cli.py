@@ -20,8 +20,12 @@ def test_import_recommendations_all_or_nothing(monitor_demo, tmp_path):
     assert Recommendation.objects.count() == before
     good = tmp_path / "good.csv"
     good.write_bytes(csv_file(*GOOD_ROWS))
-    r = runner.invoke(app, ["import-recommendations", str(good), "--as", "coordinator", "--dry-run"])
-    assert r.exit_code == 0 and "would import" in r.output and Recommendation.objects.count() == before
+    r = runner.invoke(
+        app, ["import-recommendations", str(good), "--as", "coordinator", "--dry-run"]
+    )
+    assert (
+        r.exit_code == 0 and "would import" in r.output and Recommendation.objects.count() == before
+    )
     r = runner.invoke(app, ["import-recommendations", str(good), "--as", "coordinator"])
     assert r.exit_code == 0 and Recommendation.objects.count() == before + 3
 

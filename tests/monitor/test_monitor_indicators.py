@@ -36,17 +36,24 @@ def many(n: int, **kw) -> list[Fact]:
 
 def test_shipped_definitions_load_and_each_has_a_citation_and_groups():
     defs = indicators.definitions()
-    assert {d.id for d in defs} >= {"victims_by_form", "children_guardian_in_time", "reflection_period",
-                                    "referrals_accepted", "compensation_awarded"}
+    assert {d.id for d in defs} >= {
+        "victims_by_form",
+        "children_guardian_in_time",
+        "reflection_period",
+        "referrals_accepted",
+        "compensation_awarded",
+    }
     for d in defs:
         assert d.citation and d.source and d.definition and "overview" in d.groups
 
 
 def test_victims_by_form_counts_presumed_and_identified_per_form():
-    facts = (many(12, identification_status="identified", forms=("ForcedLabour", "SexualExploitation"))
-             + many(11, identification_status="presumed", forms=("SexualExploitation",))
-             + many(30, identification_status="potential")  # not yet decided: not counted
-             + many(3, identification_status="identified", forms=("OrganRemoval",)))
+    facts = (
+        many(12, identification_status="identified", forms=("ForcedLabour", "SexualExploitation"))
+        + many(11, identification_status="presumed", forms=("SexualExploitation",))
+        + many(30, identification_status="potential")  # not yet decided: not counted
+        + many(3, identification_status="identified", forms=("OrganRemoval",))
+    )
     r = compute(definition("victims_by_form"), facts)
     by = {f.label: f.value for f in r.figures}
     assert by["Total"] == 26
@@ -57,9 +64,11 @@ def test_victims_by_form_counts_presumed_and_identified_per_form():
 
 def test_guardian_in_time_is_on_or_before_the_due_date():
     due = date(2025, 3, 4)
-    facts = (many(15, is_child=True, guardian_due_on=due, guardian_appointed_on=due)
-             + many(12, is_child=True, guardian_due_on=due, guardian_appointed_on=date(2025, 3, 5))
-             + many(20, is_child=False))
+    facts = (
+        many(15, is_child=True, guardian_due_on=due, guardian_appointed_on=due)
+        + many(12, is_child=True, guardian_due_on=due, guardian_appointed_on=date(2025, 3, 5))
+        + many(20, is_child=False)
+    )
     total = compute(definition("children_guardian_in_time"), facts).total
     assert (total.value, total.denominator) == (15, 27)
 
@@ -67,16 +76,26 @@ def test_guardian_in_time_is_on_or_before_the_due_date():
 def test_a_share_whose_complement_is_small_is_suppressed():
     # 20 children, 19 with a guardian in time: publishing 19/20 would tell that one child had none.
     due = date(2025, 3, 4)
-    facts = many(19, is_child=True, guardian_due_on=due, guardian_appointed_on=due) + many(1, is_child=True)
+    facts = many(19, is_child=True, guardian_due_on=due, guardian_appointed_on=due) + many(
+        1, is_child=True
+    )
     total = compute(definition("children_guardian_in_time"), facts).total
     assert total.value is None and total.denominator is None and total.share is None
 
 
 def test_reflection_referrals_and_compensation():
-    facts = (many(11, reflection_period_granted=True, referrals_sent=2, referrals_accepted=1,
-                  compensation_claimed=1, compensation_awarded=1)
-             + many(11, referrals_sent=1, compensation_claimed=1)
-             + many(11, identification_status="not_identified", reflection_period_granted=False))
+    facts = (
+        many(
+            11,
+            reflection_period_granted=True,
+            referrals_sent=2,
+            referrals_accepted=1,
+            compensation_claimed=1,
+            compensation_awarded=1,
+        )
+        + many(11, referrals_sent=1, compensation_claimed=1)
+        + many(11, identification_status="not_identified", reflection_period_granted=False)
+    )
     assert compute(definition("reflection_period"), facts).total.value == 11
     assert compute(definition("reflection_period"), facts).total.denominator == 22
     ref = compute(definition("referrals_accepted"), facts).total
@@ -85,17 +104,75 @@ def test_reflection_referrals_and_compensation():
     assert comp.share == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("doc, message", [
-    ({"indicators": [{"id": "a", "title": "t", "definition": "d", "source": "s", "citation": "c",
-                      "groups": ["overview"], "numerator": [{"fact": "name", "is": True}]}]}, "unknown fact"),
-    ({"indicators": [{"id": "a", "title": "t", "definition": "d", "source": "s", "citation": "c",
-                      "groups": ["overview"], "numerator": [{"fact": "is_child", "at_least": 1}]}]}, "does not fit"),
-    ({"indicators": [{"id": "a", "title": "t", "definition": "d", "source": "s",
-                      "groups": ["overview"], "numerator": [{"fact": "is_child", "is": True}]}]}, "'citation'"),
-    ({"indicators": [{"id": "a", "title": "t", "definition": "d", "source": "s", "citation": "c",
-                      "groups": ["passwords"], "numerator": [{"fact": "is_child", "is": True}]}]}, "groups"),
-    ({"indicators": "nope"}, "list under"),
-])
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        (
+            {
+                "indicators": [
+                    {
+                        "id": "a",
+                        "title": "t",
+                        "definition": "d",
+                        "source": "s",
+                        "citation": "c",
+                        "groups": ["overview"],
+                        "numerator": [{"fact": "name", "is": True}],
+                    }
+                ]
+            },
+            "unknown fact",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "id": "a",
+                        "title": "t",
+                        "definition": "d",
+                        "source": "s",
+                        "citation": "c",
+                        "groups": ["overview"],
+                        "numerator": [{"fact": "is_child", "at_least": 1}],
+                    }
+                ]
+            },
+            "does not fit",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "id": "a",
+                        "title": "t",
+                        "definition": "d",
+                        "source": "s",
+                        "groups": ["overview"],
+                        "numerator": [{"fact": "is_child", "is": True}],
+                    }
+                ]
+            },
+            "'citation'",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "id": "a",
+                        "title": "t",
+                        "definition": "d",
+                        "source": "s",
+                        "citation": "c",
+                        "groups": ["passwords"],
+                        "numerator": [{"fact": "is_child", "is": True}],
+                    }
+                ]
+            },
+            "groups",
+        ),
+        ({"indicators": "nope"}, "list under"),
+    ],
+)
 def test_bad_definitions_are_refused_with_the_reason(doc, message):
     with pytest.raises(DefinitionError, match=message):
         parse_definitions(doc)
@@ -103,20 +180,31 @@ def test_bad_definitions_are_refused_with_the_reason(doc, message):
 
 # --- protection always applies -----------------------------------------------------------------------
 
-facts_strategy = st.lists(st.builds(
-    Fact,
-    identification_status=st.sampled_from(["potential", "presumed", "identified", "not_identified"]),
-    is_child=st.booleans(),
-    forms=st.lists(st.sampled_from(["ForcedLabour", "SexualExploitation", "ForcedBegging"]), max_size=2).map(tuple),
-    guardian_due_on=st.sampled_from([None, date(2025, 1, 10)]),
-    guardian_appointed_on=st.sampled_from([None, date(2025, 1, 9), date(2025, 1, 11)]),
-    reflection_period_granted=st.booleans(),
-    referrals_sent=st.integers(0, 2), referrals_accepted=st.integers(0, 2),
-    compensation_claimed=st.integers(0, 1), compensation_awarded=st.integers(0, 1),
-), max_size=80)
+facts_strategy = st.lists(
+    st.builds(
+        Fact,
+        identification_status=st.sampled_from(
+            ["potential", "presumed", "identified", "not_identified"]
+        ),
+        is_child=st.booleans(),
+        forms=st.lists(
+            st.sampled_from(["ForcedLabour", "SexualExploitation", "ForcedBegging"]), max_size=2
+        ).map(tuple),
+        guardian_due_on=st.sampled_from([None, date(2025, 1, 10)]),
+        guardian_appointed_on=st.sampled_from([None, date(2025, 1, 9), date(2025, 1, 11)]),
+        reflection_period_granted=st.booleans(),
+        referrals_sent=st.integers(0, 2),
+        referrals_accepted=st.integers(0, 2),
+        compensation_claimed=st.integers(0, 1),
+        compensation_awarded=st.integers(0, 1),
+    ),
+    max_size=80,
+)
 
 
-@settings(deadline=None, max_examples=60)  # each example runs linear programs: no timing in a unit test
+@settings(
+    deadline=None, max_examples=60
+)  # each example runs linear programs: no timing in a unit test
 @given(facts=facts_strategy, threshold=st.integers(2, 15))
 def test_no_published_figure_is_a_small_cell(facts, threshold):
     for r in indicators.compute_all(facts, threshold=threshold):
@@ -138,7 +226,11 @@ def test_published_figures_are_the_true_counts(facts):
     rows = [indicators.fact_row(f) for f in facts]
     for r in indicators.compute_all(facts):
         d = r.definition
-        true_num = sum(1 for x in rows if indicators.matches(d.numerator, x)
-                       and (not d.is_share or indicators.matches(d.denominator, x)))
+        true_num = sum(
+            1
+            for x in rows
+            if indicators.matches(d.numerator, x)
+            and (not d.is_share or indicators.matches(d.denominator, x))
+        )
         if r.total.value is not None:
             assert r.total.value == true_num

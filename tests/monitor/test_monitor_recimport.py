@@ -15,24 +15,35 @@ def test_a_good_csv_gives_every_row():
     p = preview(csv_file(*GOOD_ROWS), "recs.csv")
     assert p.ok and len(p.rows) == 3 and not p.errors
     first = p.rows[0]
-    assert (first.source_body, first.paragraph, first.issued_on, first.thematic_area, first.response) == (
-        "un_treaty_body", "31", date(2025, 2, 10), "victim_support", "shelters")
+    assert (
+        first.source_body,
+        first.paragraph,
+        first.issued_on,
+        first.thematic_area,
+        first.response,
+    ) == ("un_treaty_body", "31", date(2025, 2, 10), "victim_support", "shelters")
     assert p.rows[2].due_on is None and p.rows[2].response == ""
 
 
 def test_every_row_is_checked_and_each_error_names_row_and_column():
     data = csv_file(
         GOOD_ROWS[0],
-        'gretaa,R,1,2025-01-01,victim_support,Gov,"text",,',           # line 3: unknown body
-        'osce,R,2,01/02/2025,sweets,Gov,"text",,',                       # line 4: bad date, unknown area
-        'osce,R,3,2025-05-01,victim_support,,"text",2025-01-01,',      # line 5: no addressee; due before issued
-        GOOD_ROWS[0],                                                    # line 6: same as line 2
+        'gretaa,R,1,2025-01-01,victim_support,Gov,"text",,',  # line 3: unknown body
+        'osce,R,2,01/02/2025,sweets,Gov,"text",,',  # line 4: bad date, unknown area
+        'osce,R,3,2025-05-01,victim_support,,"text",2025-01-01,',  # line 5: no addressee; due before issued
+        GOOD_ROWS[0],  # line 6: same as line 2
     )
     p = preview(data, "recs.csv")
     assert not p.ok
     got = {(e.row, e.field) for e in p.errors}
-    assert got == {(3, "source_body"), (4, "issued_on"), (4, "thematic_area"), (5, "addressee"),
-                   (5, "due_on"), (6, "paragraph")}
+    assert got == {
+        (3, "source_body"),
+        (4, "issued_on"),
+        (4, "thematic_area"),
+        (5, "addressee"),
+        (5, "due_on"),
+        (6, "paragraph"),
+    }
     assert "row 2" in next(e.message for e in p.errors if e.row == 6)
 
 
@@ -59,9 +70,30 @@ def test_empty_non_utf8_and_damaged_files_are_messages_not_crashes():
 def test_xlsx_with_date_cells_reads_like_csv():
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["Source_Body", "report", "paragraph", "issued_on", "thematic_area", "addressee", "text", "due_on"])
-    ws.append(["greta", "Round 3", 7, date(2025, 6, 2), "organ_removal", "Ministry of Health", "Train doctors.",
-               date(2026, 1, 1)])
+    ws.append(
+        [
+            "Source_Body",
+            "report",
+            "paragraph",
+            "issued_on",
+            "thematic_area",
+            "addressee",
+            "text",
+            "due_on",
+        ]
+    )
+    ws.append(
+        [
+            "greta",
+            "Round 3",
+            7,
+            date(2025, 6, 2),
+            "organ_removal",
+            "Ministry of Health",
+            "Train doctors.",
+            date(2026, 1, 1),
+        ]
+    )
     buf = io.BytesIO()
     wb.save(buf)
     p = preview(buf.getvalue(), "recs.xlsx")
@@ -74,8 +106,12 @@ def test_an_xlsx_date_with_a_time_of_day_is_refused():
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["source_body", "report", "paragraph", "issued_on", "thematic_area", "addressee", "text"])
-    ws.append(["osce", "Visit", "1", datetime(2025, 6, 2, 14, 30), "victim_support", "Gov", "Text."])
+    ws.append(
+        ["source_body", "report", "paragraph", "issued_on", "thematic_area", "addressee", "text"]
+    )
+    ws.append(
+        ["osce", "Visit", "1", datetime(2025, 6, 2, 14, 30), "victim_support", "Gov", "Text."]
+    )
     buf = io.BytesIO()
     wb.save(buf)
     p = preview(buf.getvalue(), "recs.xlsx")

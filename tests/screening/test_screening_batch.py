@@ -60,7 +60,9 @@ def test_csv_reports_invalid_rows_with_line_numbers_and_screens_the_rest() -> No
     assert [(r["line"], r["ref"]) for r in results] == [(2, "A1"), (7, "A4"), (10, "A7")]
     assert [(e["line"], e["ref"]) for e in errors] == [(3, "A2"), (5, "A3"), (8, "A5"), (9, None)]
     by_line = {e["line"]: e["errors"] for e in errors}
-    assert by_line[3] == [{"field": "age", "message": "impossible age -3: must be between 0 and 120"}]
+    assert by_line[3] == [
+        {"field": "age", "message": "impossible age -3: must be between 0 and 120"}
+    ]
     assert by_line[5][0]["field"] == "indicators.no_social_protection"
     assert "maybe" in by_line[8][0]["message"]
     assert "cells" in by_line[9][0]["message"]
@@ -71,7 +73,13 @@ def test_csv_reports_invalid_rows_with_line_numbers_and_screens_the_rest() -> No
 def test_batch_result_is_the_engine_result() -> None:
     results, _, _ = run(CSV_TEXT, name="people.csv")
     first = screen_mapping(
-        {"age": "35", "forms": "labour", "excessive_working_hours": "x", "low_or_no_salary": "1", "coerced_violence_on_victim": "observed"},
+        {
+            "age": "35",
+            "forms": "labour",
+            "excessive_working_hours": "x",
+            "low_or_no_salary": "1",
+            "coerced_violence_on_victim": "observed",
+        },
         CATALOGUE,
     )
     assert results[0]["result"] == first.to_dict()
@@ -228,7 +236,9 @@ def test_cli_indicator_sets_option_adapts_a_list(tmp_path: Path, runner: CliRunn
     sets = tmp_path / "sets"
     sets.mkdir()
     text = (BUILTIN_DIR / "adults-labour.yaml").read_text()
-    (sets / "adults-labour.yaml").write_text(text.replace("version: 1.0.0", "version: 9.9.9-national", 1))
+    (sets / "adults-labour.yaml").write_text(
+        text.replace("version: 1.0.0", "version: 9.9.9-national", 1)
+    )
     source = tmp_path / "p.jsonl"
     source.write_text('{"age": 30, "forms": "labour", "low_or_no_salary": "x"}\n')
     out = tmp_path / "o.jsonl"
@@ -278,7 +288,9 @@ def test_results_written_to_a_file_are_released_from_the_page_cache(tmp_path, mo
     real = os.posix_fadvise
     monkeypatch.setattr(os, "posix_fadvise", lambda *a: (calls.append(a), real(*a))[1])
     monkeypatch.setattr(batch, "RELEASE_EVERY_BYTES", 100_000)
-    records = [(n, {"age": 20 + n % 60, "forms": "labour"}) for n in range(1, 6 * batch.WRITE_CHUNK_ROWS)]
+    records = [
+        (n, {"age": 20 + n % 60, "forms": "labour"}) for n in range(1, 6 * batch.WRITE_CHUNK_ROWS)
+    ]
     path = tmp_path / "results.jsonl"
     with path.open("wb") as out:
         summary = screen_records(records, CATALOGUE, out, io.BytesIO())

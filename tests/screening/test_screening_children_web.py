@@ -59,11 +59,16 @@ def test_labels_say_in_english_what_the_engine_says() -> None:
         for code, text in _NEXT_STEP_TEXT.items():
             assert str(NEXT_STEP_LABELS[code]) == text, code
         assert set(NEXT_STEP_LABELS) == set(NEXT_STEP_CODES) - {"gather_information"}
-        assert outcome_label("exploitation_of_a_child") == str(OUTCOME_LABELS["exploitation_of_a_child"])
+        assert outcome_label("exploitation_of_a_child") == str(
+            OUTCOME_LABELS["exploitation_of_a_child"]
+        )
         assert outcome_label("a_national_outcome") == "A national outcome"
         assert outcome_label(None) == "—"
     with translation.override("fr"):
-        for code in ("exploitation_of_a_child", "child_at_risk_of_trafficking",
-                     "trafficking_of_a_child_for_sexual_exploitation"):
+        for code in (
+            "exploitation_of_a_child",
+            "child_at_risk_of_trafficking",
+            "trafficking_of_a_child_for_sexual_exploitation",
+        ):
             assert str(OUTCOME_LABELS[code]) != outcome_label(None)
             assert "enfant" in str(OUTCOME_LABELS[code]).lower()

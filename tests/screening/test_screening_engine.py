@@ -64,12 +64,17 @@ def test_adult_only_indicator_for_a_child_is_rejected() -> None:
 
 
 def test_domestic_servitude_item_needs_that_form() -> None:
-    message = errors_of({"age": 30, "forms": "labour", "ds_no_phone": "x"})["indicators.ds_no_phone"]
+    message = errors_of({"age": 30, "forms": "labour", "ds_no_phone": "x"})[
+        "indicators.ds_no_phone"
+    ]
     assert "osce-2010-domestic-servitude" in message
 
 
 def test_indicators_without_a_form_are_rejected() -> None:
-    assert "form of exploitation" in errors_of({"age": 30, "indicators": ["low_or_no_salary"]})["forms"]
+    assert (
+        "form of exploitation"
+        in errors_of({"age": 30, "indicators": ["low_or_no_salary"]})["forms"]
+    )
 
 
 def test_unknown_form_source_and_palermo_item_are_rejected() -> None:
@@ -91,24 +96,39 @@ def test_conflicting_duplicates_are_rejected_identical_ones_merged() -> None:
         {
             "age": 30,
             "forms": "labour",
-            "indicators": [{"key": "low_or_no_salary", "source": "observed"}, {"key": "low_or_no_salary", "source": "document"}],
+            "indicators": [
+                {"key": "low_or_no_salary", "source": "observed"},
+                {"key": "low_or_no_salary", "source": "document"},
+            ],
         }
     )
     assert "more than once" in errors["indicators.low_or_no_salary"]
     person = screening_input_from_mapping(
-        {"age": 30, "forms": "labour", "low_or_no_salary": "x", "indicators": ["low_or_no_salary"]}, CATALOGUE
+        {"age": 30, "forms": "labour", "low_or_no_salary": "x", "indicators": ["low_or_no_salary"]},
+        CATALOGUE,
     )
     assert person.indicators == (ObservedIndicator("low_or_no_salary"),)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    errors = errors_of({"age": -5, "forms": "labour", "foo": 1, "indicators": ["nope"], "self_identifies_as_victim": "perhaps"})
+    errors = errors_of(
+        {
+            "age": -5,
+            "forms": "labour",
+            "foo": 1,
+            "indicators": ["nope"],
+            "self_identifies_as_victim": "perhaps",
+        }
+    )
     assert set(errors) == {"age", "foo", "indicators.nope", "self_identifies_as_victim"}
 
 
 def test_screen_validates_dataclass_input_too() -> None:
     with pytest.raises(ScreeningInputError) as caught:
-        screen(ScreeningInput(age=200, forms=("labour",), indicators=(ObservedIndicator("x_y"),)), CATALOGUE)
+        screen(
+            ScreeningInput(age=200, forms=("labour",), indicators=(ObservedIndicator("x_y"),)),
+            CATALOGUE,
+        )
     fields = [e.field for e in caught.value.errors]
     assert fields == ["age", "indicators.x_y"]
 
@@ -116,7 +136,12 @@ def test_screen_validates_dataclass_input_too() -> None:
 def test_stated_adult_age_with_uncertainty_is_a_presumed_child_not_an_error() -> None:
     """Documented decision: the flag means the stated age is what is uncertain."""
     result = screen_mapping(
-        {"age": 19, "age_uncertain_may_be_child": "yes", "forms": "labour", "deceived_about_education": "x"},
+        {
+            "age": 19,
+            "age_uncertain_may_be_child": "yes",
+            "forms": "labour",
+            "deceived_about_education": "x",
+        },
         CATALOGUE,
     )
     assert result.age_group == "child" and result.age_basis == "presumed_child"
@@ -164,7 +189,13 @@ def test_self_identification_alone_gives_the_benefit_of_the_doubt() -> None:
 def test_severe_signs_without_exploitation_do_not_count_as_severe_exploitation() -> None:
     """A severe indicator alone is coercion, not yet severe exploitation."""
     result = screen_mapping(
-        {"age": 30, "forms": "labour", "coerced_violence_on_victim": "x", "coerced_wages_withheld": "x"}, CATALOGUE
+        {
+            "age": 30,
+            "forms": "labour",
+            "coerced_violence_on_victim": "x",
+            "coerced_wages_withheld": "x",
+        },
+        CATALOGUE,
     )
     assert result.assessment == "means_without_exploitation"
     assert result.status == "potential_victim"
@@ -173,7 +204,8 @@ def test_severe_signs_without_exploitation_do_not_count_as_severe_exploitation()
 
 def test_exploitation_without_means_points_to_labour_rights() -> None:
     result = screen_mapping(
-        {"age": 30, "forms": "labour", "excessive_working_hours": "x", "low_or_no_salary": "x"}, CATALOGUE
+        {"age": 30, "forms": "labour", "excessive_working_hours": "x", "low_or_no_salary": "x"},
+        CATALOGUE,
     )
     assert result.assessment == "exploitation_without_means"
     assert result.status == "potential_victim"
@@ -182,12 +214,22 @@ def test_exploitation_without_means_points_to_labour_rights() -> None:
 
 def test_palermo_elements_declared_by_the_screener() -> None:
     adult = screen_mapping(
-        {"age": 30, "act": "recruitment", "means": "deception", "purpose": "forced_labour_or_services"}, CATALOGUE
+        {
+            "age": 30,
+            "act": "recruitment",
+            "means": "deception",
+            "purpose": "forced_labour_or_services",
+        },
+        CATALOGUE,
     )
     assert adult.palermo.elements_met and adult.status_rule == "palermo_elements_met"
-    no_means = screen_mapping({"age": 30, "act": "recruitment", "purpose": "forced_labour_or_services"}, CATALOGUE)
+    no_means = screen_mapping(
+        {"age": 30, "act": "recruitment", "purpose": "forced_labour_or_services"}, CATALOGUE
+    )
     assert not no_means.palermo.elements_met and no_means.status == "potential_victim"
-    child = screen_mapping({"age": 12, "act": "recruitment", "purpose": "forced_labour_or_services"}, CATALOGUE)
+    child = screen_mapping(
+        {"age": 12, "act": "recruitment", "purpose": "forced_labour_or_services"}, CATALOGUE
+    )
     assert child.palermo.elements_met and not child.palermo.means_required
 
 
@@ -224,8 +266,14 @@ def test_two_forms_are_screened_against_both_lists() -> None:
         CATALOGUE,
     )
     assert result.forms == ("labour", "sexual")
-    assert [s.set_id for s in result.sets] == ["ilo-ec-2009-adults-labour", "ilo-ec-2009-adults-sexual"]
-    assert result.assessments == ("trafficking_for_labour_exploitation", "trafficking_for_sexual_exploitation")
+    assert [s.set_id for s in result.sets] == [
+        "ilo-ec-2009-adults-labour",
+        "ilo-ec-2009-adults-sexual",
+    ]
+    assert result.assessments == (
+        "trafficking_for_labour_exploitation",
+        "trafficking_for_sexual_exploitation",
+    )
 
 
 # ---------------------------------------------------------------- parser and output
@@ -248,12 +296,22 @@ def test_mapping_accepts_every_documented_shape() -> None:
         {
             "age": 41,
             "forms": ["labour"],
-            "indicators": ["excessive_working_hours", {"key": "low_or_no_salary", "source": "document", "note": "payslip"}],
+            "indicators": [
+                "excessive_working_hours",
+                {"key": "low_or_no_salary", "source": "document", "note": "payslip"},
+            ],
         },
         CATALOGUE,
     )
     mapped = screening_input_from_mapping(
-        {"age": 41.0, "forms": ["labour"], "indicators": {"excessive_working_hours": True, "low_or_no_salary": {"source": "document"}}},
+        {
+            "age": 41.0,
+            "forms": ["labour"],
+            "indicators": {
+                "excessive_working_hours": True,
+                "low_or_no_salary": {"source": "document"},
+            },
+        },
         CATALOGUE,
     )
     assert flat.age == listed.age == mapped.age == 41
@@ -262,12 +320,20 @@ def test_mapping_accepts_every_documented_shape() -> None:
             ("excessive_working_hours", None),
             ("low_or_no_salary", "document"),
         }
-    assert screen_mapping({"age": 41, "forms": "labour", "indicators": "excessive_working_hours;low_or_no_salary"}, CATALOGUE)
+    assert screen_mapping(
+        {"age": 41, "forms": "labour", "indicators": "excessive_working_hours;low_or_no_salary"},
+        CATALOGUE,
+    )
 
 
 def test_notes_never_enter_the_result() -> None:
     result = screen_mapping(
-        {"age": 30, "forms": "labour", "indicators": [{"key": "low_or_no_salary", "note": "Name: Jane Doe"}]}, CATALOGUE
+        {
+            "age": 30,
+            "forms": "labour",
+            "indicators": [{"key": "low_or_no_salary", "note": "Name: Jane Doe"}],
+        },
+        CATALOGUE,
     )
     assert b"Jane" not in result.to_json()
 
@@ -295,7 +361,13 @@ def test_result_for_display_adds_labels_from_the_sets() -> None:
     from palermo.screening.display import result_for_display
 
     stored = screen_mapping(
-        {"age": 30, "forms": "domestic_servitude", "excessive_working_hours": "x", "ds_no_phone": "x"}, CATALOGUE
+        {
+            "age": 30,
+            "forms": "domestic_servitude",
+            "excessive_working_hours": "x",
+            "ds_no_phone": "x",
+        },
+        CATALOGUE,
     ).to_dict()
     shown = result_for_display(stored, CATALOGUE)
     labour, servitude = shown["sets"]

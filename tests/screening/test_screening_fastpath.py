@@ -57,7 +57,9 @@ def random_row(rng: random.Random) -> dict:  # noqa: C901, PLR0912
         row["age"] = rng.choice([-3, 121, 999, "12.5", "abc", " 30 ", 17.0, True])
     uncertain = rng.random() < 0.15
     if uncertain or rng.random() < 0.05:
-        row["age_uncertain_may_be_child"] = rng.choice([True, "x", "yes", "1", False, "no", "maybe"])
+        row["age_uncertain_may_be_child"] = rng.choice(
+            [True, "x", "yes", "1", False, "no", "maybe"]
+        )
     group = "child" if uncertain or (age is not None and age < 18) else "adult"
     forms = tuple(rng.sample(CATALOGUE.forms, rng.choice([1, 1, 1, 1, 2, 3])))
     if rng.random() < 0.02:
@@ -106,16 +108,25 @@ def test_many_generated_rows_match_the_reference() -> None:
 def test_cache_eviction_changes_nothing(monkeypatch) -> None:
     """Tiny caches evict all the time: results stay byte-identical."""
     for name in (
-        "DIMENSION_CACHE_SIZE", "KEYSET_CACHE_SIZE", "CRITERIA_CACHE_SIZE",
-        "PALERMO_CACHE_SIZE", "VERDICT_CACHE_SIZE", "TAIL_CACHE_SIZE",
+        "DIMENSION_CACHE_SIZE",
+        "KEYSET_CACHE_SIZE",
+        "CRITERIA_CACHE_SIZE",
+        "PALERMO_CACHE_SIZE",
+        "VERDICT_CACHE_SIZE",
+        "TAIL_CACHE_SIZE",
     ):
         monkeypatch.setattr(fastpath, name, 4)
     rng = random.Random(7)
     screener = FastScreener(CATALOGUE)
     for _ in range(1500):
         assert_same(random_row(rng), screener)
-    for cache in (screener._by_signature, screener._by_keyset, screener._palermo,
-                  screener._verdicts, screener._tails):
+    for cache in (
+        screener._by_signature,
+        screener._by_keyset,
+        screener._palermo,
+        screener._verdicts,
+        screener._tails,
+    ):
         assert 0 < len(cache.new) <= 4
         assert len(cache.old) == 4  # it did evict
 
@@ -124,9 +135,24 @@ def test_cache_eviction_changes_nothing(monkeypatch) -> None:
 @given(
     seed=st.integers(0, 2**32),
     extra=st.dictionaries(
-        st.sampled_from(["age", "forms", "act", "means", "purpose", "indicators", "ref",
-                         "self_identifies_as_victim", "age_uncertain_may_be_child", *ALL_KEYS[:20]]),
-        st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=12)
+        st.sampled_from(
+            [
+                "age",
+                "forms",
+                "act",
+                "means",
+                "purpose",
+                "indicators",
+                "ref",
+                "self_identifies_as_victim",
+                "age_uncertain_may_be_child",
+                *ALL_KEYS[:20],
+            ]
+        ),
+        st.none()
+        | st.booleans()
+        | st.integers(-5, 200)
+        | st.text(max_size=12)
         | st.lists(st.text(max_size=10), max_size=3),
         max_size=4,
     ),
@@ -199,22 +225,32 @@ def test_many_indicators_in_one_dimension_across_shared_lists(monkeypatch) -> No
     import itertools
 
     for name in (
-        "DIMENSION_CACHE_SIZE", "KEYSET_CACHE_SIZE", "CRITERIA_CACHE_SIZE",
-        "PALERMO_CACHE_SIZE", "VERDICT_CACHE_SIZE", "TAIL_CACHE_SIZE",
+        "DIMENSION_CACHE_SIZE",
+        "KEYSET_CACHE_SIZE",
+        "CRITERIA_CACHE_SIZE",
+        "PALERMO_CACHE_SIZE",
+        "VERDICT_CACHE_SIZE",
+        "TAIL_CACHE_SIZE",
     ):
         monkeypatch.setattr(fastpath, name, 3)
     rng = random.Random(41)
     sources = ["x", "observed", "self_reported", "document", True]
-    people = [({"age": 30}, "adult"), ({"age": "9"}, "child"),
-              ({"age": 40, "age_uncertain_may_be_child": "yes"}, "child")]
+    people = [
+        ({"age": 30}, "adult"),
+        ({"age": "9"}, "child"),
+        ({"age": 40, "age_uncertain_may_be_child": "yes"}, "child"),
+    ]
     rows = []
     for r in (1, 2, 3):
         for forms in itertools.combinations(CATALOGUE.forms, r):
             for person, group in people:
                 for keys in _dimension_groups(group, forms):
                     picked = rng.sample(keys, rng.randint(1, len(keys)))
-                    row = {**person, "forms": "|".join(reversed(forms)),
-                           **{k: rng.choice(sources) for k in picked}}
+                    row = {
+                        **person,
+                        "forms": "|".join(reversed(forms)),
+                        **{k: rng.choice(sources) for k in picked},
+                    }
                     if rng.random() < 0.3:
                         row.update(act="harbouring", purpose=["servitude"])
                     rows.append(row)
@@ -228,27 +264,65 @@ def test_many_indicators_in_one_dimension_across_shared_lists(monkeypatch) -> No
     "row",
     [
         # the same indicator flat and nested, in compatible spellings: one fact
-        {"forms": "labour", "excessive_working_hours": "x", "indicators": ["excessive_working_hours"]},
-        {"forms": "labour", "excessive_working_hours": "observed",
-         "indicators": {"excessive_working_hours": "no"}},
-        {"forms": "labour", "excessive_working_hours": "", "indicators": {"excessive_working_hours": True}},
+        {
+            "forms": "labour",
+            "excessive_working_hours": "x",
+            "indicators": ["excessive_working_hours"],
+        },
+        {
+            "forms": "labour",
+            "excessive_working_hours": "observed",
+            "indicators": {"excessive_working_hours": "no"},
+        },
+        {
+            "forms": "labour",
+            "excessive_working_hours": "",
+            "indicators": {"excessive_working_hours": True},
+        },
         {"forms": "labour", "indicators": ["excessive_working_hours", "excessive_working_hours"]},
-        {"forms": "labour", "indicators": {"excessive_working_hours": "1"}, "excessive_working_hours": "true"},
+        {
+            "forms": "labour",
+            "indicators": {"excessive_working_hours": "1"},
+            "excessive_working_hours": "true",
+        },
         # ... and in conflicting ones: an error
-        {"forms": "labour", "excessive_working_hours": "document", "indicators": ["excessive_working_hours"]},
-        {"forms": "labour", "indicators": {"excessive_working_hours": "observed"},
-         "excessive_working_hours": "self_reported"},
+        {
+            "forms": "labour",
+            "excessive_working_hours": "document",
+            "indicators": ["excessive_working_hours"],
+        },
+        {
+            "forms": "labour",
+            "indicators": {"excessive_working_hours": "observed"},
+            "excessive_working_hours": "self_reported",
+        },
         # absent spellings for keys outside the person's lists (or unknown, nested): no error
         {"age": 30, "forms": "labour", "no_social_protection": "no", "ds_no_phone": ""},
         {"forms": "sexual", "indicators": {"not_a_key": "no", "ds_no_phone": False}},
         {"age": 10, "forms": "labour", "no_social_protection": "x"},  # adult-only key: error
         # criteria-only keys, with and without the graded keys that also meet a criterion
-        {"age": 50, "forms": "domestic_servitude", "ds_no_wages": "x", "ds_no_rest": "document",
-         "ds_humiliation": "self_reported"},
-        {"age": "5", "forms": ["domestic_servitude", "labour"], "ds_no_wages": "x",
-         "excessive_working_hours": "observed", "coerced_violence_on_victim": "1"},
-        {"forms": "domestic_servitude;sexual", "ds_no_wages": "x", "bad_living_conditions": "x",
-         "coerced_documents_confiscated": "document", "act": "transfer", "means": "fraud"},
+        {
+            "age": 50,
+            "forms": "domestic_servitude",
+            "ds_no_wages": "x",
+            "ds_no_rest": "document",
+            "ds_humiliation": "self_reported",
+        },
+        {
+            "age": "5",
+            "forms": ["domestic_servitude", "labour"],
+            "ds_no_wages": "x",
+            "excessive_working_hours": "observed",
+            "coerced_violence_on_victim": "1",
+        },
+        {
+            "forms": "domestic_servitude;sexual",
+            "ds_no_wages": "x",
+            "bad_living_conditions": "x",
+            "coerced_documents_confiscated": "document",
+            "act": "transfer",
+            "means": "fraud",
+        },
     ],
 )
 def test_repeated_and_cross_list_indicators_match_the_reference(row) -> None:
@@ -260,8 +334,12 @@ def test_repeated_and_cross_list_indicators_match_the_reference(row) -> None:
 @pytest.mark.parametrize(
     "row",
     [
-        {"forms": " labour | sexual ,labour;", "act": "recruitment,transfer,recruitment",
-         "means": ["fraud", " deception ", "fraud"], "purpose": "servitude"},
+        {
+            "forms": " labour | sexual ,labour;",
+            "act": "recruitment,transfer,recruitment",
+            "means": ["fraud", " deception ", "fraud"],
+            "purpose": "servitude",
+        },
         {"forms": [" domestic_servitude "], "act": [], "means": "", "purpose": None},
         {"forms": ["labour", ""]},
         {"forms": "labour", "act": "Recruitment"},
@@ -295,29 +373,62 @@ def test_a_row_that_is_not_an_object_gets_the_reference_error(row) -> None:
 # cold and warm, including a declared act with nothing present in one of two lists.
 CHILD_ROWS = {
     "trafficking_of_a_child_for_labour_exploitation": [
-        {"age": 15, "forms": "labour", "act": "recruitment", "excessive_working_hours": "x",
-         "no_access_to_education": "observed"},
-        {"age": "14", "forms": "labour", "vulnerable_at_recruitment_economic_reasons": "x",
-         "vulnerable_at_recruitment_family_situation": "x",
-         "vulnerable_at_recruitment_emotional_dependency": "x", "excessive_working_hours": "x",
-         "hazardous_work": "document"},
-        {"age": 19, "age_uncertain_may_be_child": "yes", "forms": "labour;sexual",
-         "act": "receipt", "excessive_working_hours": "x", "low_or_no_salary": "x"},
+        {
+            "age": 15,
+            "forms": "labour",
+            "act": "recruitment",
+            "excessive_working_hours": "x",
+            "no_access_to_education": "observed",
+        },
+        {
+            "age": "14",
+            "forms": "labour",
+            "vulnerable_at_recruitment_economic_reasons": "x",
+            "vulnerable_at_recruitment_family_situation": "x",
+            "vulnerable_at_recruitment_emotional_dependency": "x",
+            "excessive_working_hours": "x",
+            "hazardous_work": "document",
+        },
+        {
+            "age": 19,
+            "age_uncertain_may_be_child": "yes",
+            "forms": "labour;sexual",
+            "act": "receipt",
+            "excessive_working_hours": "x",
+            "low_or_no_salary": "x",
+        },
     ],
     "trafficking_of_a_child_for_sexual_exploitation": [
-        {"age": 14, "forms": "sexual", "act": ["harbouring"], "excessive_working_hours": "x",
-         "low_or_no_salary": "self_reported", "means": "abuse_of_vulnerability"},
+        {
+            "age": 14,
+            "forms": "sexual",
+            "act": ["harbouring"],
+            "excessive_working_hours": "x",
+            "low_or_no_salary": "self_reported",
+            "means": "abuse_of_vulnerability",
+        },
     ],
     "exploitation_of_a_child": [
         {"age": 16, "forms": "labour", "excessive_working_hours": "x", "hazardous_work": "x"},
-        {"age": 16, "forms": "labour", "excessive_working_hours": "x", "hazardous_work": "x",
-         "coerced_documents_confiscated": "observed", "coerced_violence_on_victim": "x"},
+        {
+            "age": 16,
+            "forms": "labour",
+            "excessive_working_hours": "x",
+            "hazardous_work": "x",
+            "coerced_documents_confiscated": "observed",
+            "coerced_violence_on_victim": "x",
+        },
     ],
     "child_at_risk_of_trafficking": [
         {"age": 13, "forms": "labour", "deceived_about_job": "x", "deceived_about_education": "x"},
         {"age": 13, "forms": ["labour", "sexual"], "act": "harbouring"},
         {"age": 13, "forms": "labour;sexual", "act": "transfer", "deceived_about_wages": "x"},
-        {"age": 12, "forms": "labour", "coerced_debt_bondage": "x", "coerced_violence_on_victim": "x"},
+        {
+            "age": 12,
+            "forms": "labour",
+            "coerced_debt_bondage": "x",
+            "coerced_violence_on_victim": "x",
+        },
     ],
 }
 
@@ -348,4 +459,3 @@ def test_generated_rows_reach_every_childrens_outcome() -> None:
             continue
         seen.update(s.outcome for s in result.sets if s.outcome)
     assert set(CHILD_ROWS) <= seen
-

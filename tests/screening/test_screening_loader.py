@@ -110,7 +110,12 @@ def test_sexual_lists_say_they_are_not_transcribed() -> None:
 def test_the_four_ilo_lists_share_the_published_rule() -> None:
     rules = [
         builtin(name)["rule"]["dimension_positive_when_any"]
-        for name in ("adults-labour.yaml", "adults-sexual.yaml", "children-labour.yaml", "children-sexual.yaml")
+        for name in (
+            "adults-labour.yaml",
+            "adults-sexual.yaml",
+            "children-labour.yaml",
+            "children-sexual.yaml",
+        )
     ]
     assert all(r == rules[0] for r in rules)
     assert builtin("adults-labour.yaml")["rule"]["trafficking_when_positive"] == [
@@ -218,7 +223,9 @@ def test_rejects_unknown_stage(tmp_path: Path) -> None:
 
 def test_rejects_dimension_without_indicators(tmp_path: Path) -> None:
     def mutate(d: dict[str, Any]) -> None:
-        d["indicators"] = [i for i in d["indicators"] if i["dimension"] != "exploitative_conditions"]
+        d["indicators"] = [
+            i for i in d["indicators"] if i["dimension"] != "exploitative_conditions"
+        ]
 
     path = broken(tmp_path, mutate)
     expect_rejected(path, "without indicators", "exploitative_conditions")
@@ -277,7 +284,9 @@ def test_load_indicator_set_names_the_file(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- national sets
 
 
-def test_env_directory_replaces_a_set_by_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_directory_replaces_a_set_by_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A national authority grades 'excessive working hours' weak: the same answers
     then no longer make the exploitation dimension positive."""
     data = builtin("adults-labour.yaml")
@@ -287,7 +296,12 @@ def test_env_directory_replaces_a_set_by_id(tmp_path: Path, monkeypatch: pytest.
         if indicator["key"] == "excessive_working_hours":
             indicator["grade"] = "weak"
     write(tmp_path, "adults-labour-national.yaml", data)
-    answers = {"age": 40, "forms": "labour", "excessive_working_hours": "x", "low_or_no_salary": "x"}
+    answers = {
+        "age": 40,
+        "forms": "labour",
+        "excessive_working_hours": "x",
+        "low_or_no_salary": "x",
+    }
 
     before = screen_mapping(answers, default_catalogue())
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
@@ -330,7 +344,9 @@ def test_env_directory_adds_a_form(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert result.assessment == "trafficking_for_forced_begging"
 
 
-def test_broken_env_directory_stops_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_env_directory_stops_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path, "bad.yaml", "id: x\n")
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     with pytest.raises(IndicatorSetError) as caught:

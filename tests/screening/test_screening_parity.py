@@ -20,7 +20,8 @@ from palermo.screening.models import Screening
 
 CASES = {
     "farm workers (adult, labour)": {
-        "age": 34, "forms": ["labour"],
+        "age": 34,
+        "forms": ["labour"],
         "indicators": [
             {"key": "deceived_about_wages", "source": "self_reported"},
             {"key": "excessive_working_hours", "source": "observed"},
@@ -29,25 +30,32 @@ CASES = {
         ],
     },
     "uncertain age, may be a child": {
-        "age": 19, "age_uncertain_may_be_child": True, "forms": ["labour"],
+        "age": 19,
+        "age_uncertain_may_be_child": True,
+        "forms": ["labour"],
         "indicators": [{"key": "excessive_working_hours", "source": "observed"}],
     },
     "not enough to assess": {"age": 40, "forms": ["labour"], "indicators": []},
     # Children (Palermo Art. 3(c)): a declared act plus exploitation is trafficking of a
     # child; exploitation alone is a child's exploitation; recruitment alone a risk.
     "child, declared act and exploitation": {
-        "age": 15, "forms": ["labour"], "act": ["recruitment"],
+        "age": 15,
+        "forms": ["labour"],
+        "act": ["recruitment"],
         "indicators": [
             {"key": "excessive_working_hours", "source": "observed"},
             {"key": "no_access_to_education", "source": "self_reported"},
         ],
     },
     "child, exploitation without act": {
-        "age": 16, "forms": ["labour"],
+        "age": 16,
+        "forms": ["labour"],
         "indicators": [{"key": "excessive_working_hours"}, {"key": "hazardous_work"}],
     },
     "presumed child, recruitment without exploitation": {
-        "age": 19, "age_uncertain_may_be_child": True, "forms": ["labour"],
+        "age": 19,
+        "age_uncertain_may_be_child": True,
+        "forms": ["labour"],
         "indicators": [{"key": "deceived_about_job"}, {"key": "deceived_about_education"}],
     },
 }
@@ -73,8 +81,11 @@ def _via_web(client, body: dict) -> dict:
         start["age_uncertain_may_be_child"] = "on"
     url = client.post(reverse("screening:start"), start).url
     page = client.get(url).content.decode()
-    data = {**start, "action": "assess",
-            "version": re.search(r'name="version" value="(\d+)"', page).group(1)}
+    data = {
+        **start,
+        "action": "assess",
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+    }
     if body.get("act"):
         data["act"] = body["act"]
     for item in body["indicators"]:
@@ -89,7 +100,9 @@ def _via_web(client, body: dict) -> dict:
 @pytest.mark.parametrize("name", list(CASES))
 def test_ui_api_and_cli_give_the_same_result(name, client, api_token, persona, tmp_path):
     body = CASES[name]
-    api = client.post("/api/v1/screenings", body, content_type="application/json", **auth(api_token("police")))
+    api = client.post(
+        "/api/v1/screenings", body, content_type="application/json", **auth(api_token("police"))
+    )
     assert api.status_code == 201
     from_api = api.json()["result"]
     client.force_login(persona("police"))

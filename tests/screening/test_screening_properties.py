@@ -31,7 +31,9 @@ def people(draw: st.DrawFn, *, child: bool | None = None) -> ScreeningInput:
         age = draw(st.integers(0, 17))
     else:
         age = draw(st.none() | st.integers(18, 120))
-    forms = tuple(draw(st.lists(st.sampled_from(CATALOGUE.forms), min_size=1, max_size=3, unique=True)))
+    forms = tuple(
+        draw(st.lists(st.sampled_from(CATALOGUE.forms), min_size=1, max_size=3, unique=True))
+    )
     group = "child" if is_child else "adult"
     keys = sorted(CATALOGUE.select(group, tuple(sorted(forms))).keys)
     chosen = draw(st.lists(st.sampled_from(keys), max_size=14, unique=True))
@@ -57,12 +59,18 @@ def positive_dimensions(result) -> set[tuple[str, str]]:
 @SETTINGS
 @given(person=people(), data=st.data())
 def test_adding_an_indicator_never_turns_a_positive_dimension_negative(person, data) -> None:
-    group = "child" if person.age_uncertain_may_be_child or (person.age is not None and person.age < 18) else "adult"
+    group = (
+        "child"
+        if person.age_uncertain_may_be_child or (person.age is not None and person.age < 18)
+        else "adult"
+    )
     present = {o.key for o in person.indicators}
     candidates = sorted(CATALOGUE.select(group, tuple(sorted(person.forms))).keys - present)
     extra = data.draw(st.sampled_from(candidates))
     before = screen(person, CATALOGUE)
-    after = screen(replace(person, indicators=(*person.indicators, ObservedIndicator(extra))), CATALOGUE)
+    after = screen(
+        replace(person, indicators=(*person.indicators, ObservedIndicator(extra))), CATALOGUE
+    )
     assert positive_dimensions(before) <= positive_dimensions(after)
     # and nothing met before is lost: positive outcomes and presumed status persist
     assert {s.outcome for s in before.sets if s.outcome_positive} <= {
@@ -86,10 +94,18 @@ def test_a_child_never_needs_means(person) -> None:
             act = bool(person.act) or stages["recruitment"]
             assert finding.outcome_positive == (act and stages["exploitation"])
     # declared act and purpose suffice without any means
-    declared = screen(replace(person, act=("harbouring",), means=(), purpose=("servitude",)), CATALOGUE)
+    declared = screen(
+        replace(person, act=("harbouring",), means=(), purpose=("servitude",)), CATALOGUE
+    )
     assert declared.palermo.elements_met
     # any indication at all puts every child protection duty in motion
-    if person.indicators or person.act or person.means or person.purpose or person.self_identifies_as_victim:
+    if (
+        person.indicators
+        or person.act
+        or person.means
+        or person.purpose
+        or person.self_identifies_as_victim
+    ):
         assert result.status == "presumed_victim"
         codes = [s.code for s in result.next_steps]
         assert "notify_child_protection" in codes and "request_guardian" in codes

@@ -54,7 +54,9 @@ def test_the_two_formulations_agree() -> None:
         assert positive_as_stated(s, m, w) is not negative_as_enumerated(s, m, w), (s, m, w)
 
 
-@pytest.mark.parametrize("set_id", [s.id for s in default_catalogue().sets if s.kind == "indicators"])
+@pytest.mark.parametrize(
+    "set_id", [s.id for s in default_catalogue().sets if s.kind == "indicators"]
+)
 def test_builtin_rule_table_matches_every_combination(set_id: str) -> None:
     indicator_set = default_catalogue().get(set_id)
     for s, m, w in ALL_COMBINATIONS:
@@ -88,7 +90,13 @@ def graded_test_set(tmp_path_factory: pytest.TempPathFactory):
         "source": {"citation": "test"},
         "provenance": {"transcribed": False, "note": "test"},
         "dimensions": [
-            {"key": "exploit", "number": 1, "label": "Exploitation", "palermo_element": "purpose", "stage": "exploitation"},
+            {
+                "key": "exploit",
+                "number": 1,
+                "label": "Exploitation",
+                "palermo_element": "purpose",
+                "stage": "exploitation",
+            },
         ],
         "rule": {
             "id": "test-rule",
@@ -99,7 +107,13 @@ def graded_test_set(tmp_path_factory: pytest.TempPathFactory):
             "outcome": "test_outcome",
         },
         "indicators": [
-            {"key": f"t_{g}{n}", "dimension": "exploit", "grade": grade, "label": f"{grade} {n}", "guidance": "ask"}
+            {
+                "key": f"t_{g}{n}",
+                "dimension": "exploit",
+                "grade": grade,
+                "label": f"{grade} {n}",
+                "guidance": "ask",
+            }
             for grade, g in grades.items()
             for n in range(4)
         ],
@@ -110,7 +124,11 @@ def graded_test_set(tmp_path_factory: pytest.TempPathFactory):
 
 def test_engine_dimension_verdict_for_every_combination(graded_test_set) -> None:
     for s, m, w in ALL_COMBINATIONS:
-        keys = [f"t_s{n}" for n in range(s)] + [f"t_m{n}" for n in range(m)] + [f"t_w{n}" for n in range(w)]
+        keys = (
+            [f"t_s{n}" for n in range(s)]
+            + [f"t_m{n}" for n in range(m)]
+            + [f"t_w{n}" for n in range(w)]
+        )
         person = ScreeningInput(
             age=30, forms=("test_form",), indicators=tuple(ObservedIndicator(k) for k in keys)
         )
@@ -118,5 +136,9 @@ def test_engine_dimension_verdict_for_every_combination(graded_test_set) -> None
         (dimension,) = result.sets[0].dimensions
         assert dimension.positive is positive_as_stated(s, m, w), (s, m, w)
         assert dimension.clause == expected_clause(s, m, w), (s, m, w)
-        assert (dimension.counts.strong, dimension.counts.medium, dimension.counts.weak) == (s, m, w)
+        assert (dimension.counts.strong, dimension.counts.medium, dimension.counts.weak) == (
+            s,
+            m,
+            w,
+        )
         assert result.sets[0].outcome_positive is positive_as_stated(s, m, w)

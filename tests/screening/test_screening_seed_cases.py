@@ -96,7 +96,11 @@ def test_domestic_servitude_criteria_also_met_by_labour_indicators_alone() -> No
         {
             "age": 40,
             "forms": "domestic_servitude",
-            "indicators": ["excessive_working_hours", "low_or_no_salary", "coerced_documents_confiscated"],
+            "indicators": [
+                "excessive_working_hours",
+                "low_or_no_salary",
+                "coerced_documents_confiscated",
+            ],
         },
         default_catalogue(),
     )
@@ -150,7 +154,12 @@ def test_a_child_domestic_worker_needs_no_means() -> None:
     answers = {
         "age": 15,
         "forms": ["domestic_servitude"],
-        "indicators": ["deceived_about_education", "deceived_about_wages", "excessive_working_hours", "no_access_to_education"],
+        "indicators": [
+            "deceived_about_education",
+            "deceived_about_wages",
+            "excessive_working_hours",
+            "no_access_to_education",
+        ],
     }
     result = screen_mapping(answers, default_catalogue())
     assert result.age_group == "child"

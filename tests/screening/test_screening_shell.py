@@ -44,7 +44,9 @@ def farm(db):
 
 
 def test_api_submit_returns_explained_result_and_audits(client, api_token, farm):
-    response = client.post("/api/v1/screenings", farm, content_type="application/json", **auth(api_token("police")))
+    response = client.post(
+        "/api/v1/screenings", farm, content_type="application/json", **auth(api_token("police"))
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["reference"].startswith("SCR-")
@@ -58,28 +60,43 @@ def test_api_submit_returns_explained_result_and_audits(client, api_token, farm)
 def test_api_rejects_bad_input_and_saves_nothing(client, api_token, farm):
     token = api_token("police")
     bad = {**farm, "indicators": [{"key": "no_such_indicator"}]}
-    response = client.post("/api/v1/screenings", bad, content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/screenings", bad, content_type="application/json", **auth(token)
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "indicators.no_such_indicator"
-    response = client.post("/api/v1/screenings", {**farm, "age": 130}, content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/screenings", {**farm, "age": 130}, content_type="application/json", **auth(token)
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "age"
-    response = client.post("/api/v1/screenings", {**farm, "colour": "red"}, content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/screenings",
+        {**farm, "colour": "red"},
+        content_type="application/json",
+        **auth(token),
+    )
     assert response.status_code == 422
     # An indicator that only the adult list has, for a 15-year-old, is a contradiction.
     child = {"age": 15, "forms": ["labour"], "indicators": [{"key": "no_social_protection"}]}
-    response = client.post("/api/v1/screenings", child, content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/screenings", child, content_type="application/json", **auth(token)
+    )
     assert response.status_code == 422
     assert Screening.objects.count() == 0
 
 
 def test_api_list_and_read_are_scoped_to_the_organisation(client, api_token, farm):
     police = api_token("police")
-    ref = client.post("/api/v1/screenings", farm, content_type="application/json", **auth(police)).json()["reference"]
+    ref = client.post(
+        "/api/v1/screenings", farm, content_type="application/json", **auth(police)
+    ).json()["reference"]
     listing = client.get("/api/v1/screenings", **auth(police)).json()
     assert listing["count"] == 1 and listing["items"][0]["reference"] == ref
     detail = client.get(f"/api/v1/screenings/{ref}", **auth(police))
     assert detail.status_code == 200 and detail.json()["answers"]["forms"] == ["labour"]
-    assert AuditEntry.objects.filter(action="read", object_type="screening", object_ref=ref).exists()
+    assert AuditEntry.objects.filter(
+        action="read", object_type="screening", object_ref=ref
+    ).exists()
     # Another organisation's screener: "not found", exactly like a reference that does not exist.
     other = api_token("inspector")
     assert client.get(f"/api/v1/screenings/{ref}", **auth(other)).status_code == 404
@@ -88,7 +105,9 @@ def test_api_list_and_read_are_scoped_to_the_organisation(client, api_token, far
 
 
 def test_analyst_may_not_screen(client, api_token, farm):
-    response = client.post("/api/v1/screenings", farm, content_type="application/json", **auth(api_token("analyst")))
+    response = client.post(
+        "/api/v1/screenings", farm, content_type="application/json", **auth(api_token("analyst"))
+    )
     assert response.status_code == 403
 
 
@@ -110,18 +129,32 @@ def test_web_journey_start_draft_assess(login_as, farm):
     assert "Deceptive recruitment" in page and "Guidance, source and note" in page
     keys = [i["key"] for i in farm["indicators"]]
     # Save a draft with a note.
-    data = _interview_data(page, keys[:2], age="34", forms=["labour"], action="draft",
-                           note_deceived_about_wages="promised EUR 50 a day")
+    data = _interview_data(
+        page,
+        keys[:2],
+        age="34",
+        forms=["labour"],
+        action="draft",
+        note_deceived_about_wages="promised EUR 50 a day",
+    )
     assert client.post(response.url, data).status_code == 302
     screening.refresh_from_db()
     assert screening.status == ScreeningStatus.DRAFT and len(screening.answers["indicators"]) == 2
     page = client.get(response.url).content.decode()
     assert "promised EUR 50 a day" in page
     # Assess.
-    data = _interview_data(page, keys, age="34", forms=["labour"], action="assess",
-                           note_deceived_about_wages="promised EUR 50 a day")
+    data = _interview_data(
+        page,
+        keys,
+        age="34",
+        forms=["labour"],
+        action="assess",
+        note_deceived_about_wages="promised EUR 50 a day",
+    )
     result = client.post(response.url, data)
-    assert result.status_code == 302 and result.url == reverse("screening:result", args=[screening.reference])
+    assert result.status_code == 302 and result.url == reverse(
+        "screening:result", args=[screening.reference]
+    )
     html = client.get(result.url).content.decode()
     assert "Presumed victim" in html and "Trafficking for labour exploitation" in html
     assert "promised EUR 50" not in html  # notes stay in the file, not in the result
@@ -131,8 +164,14 @@ def test_note_without_tick_is_not_silently_dropped(login_as):
     client = login_as("inspector")
     url = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
     page = client.get(url).content.decode()
-    data = _interview_data(page, [], age="34", forms=["labour"], action="draft",
-                           note_deceived_about_wages="something the person said")
+    data = _interview_data(
+        page,
+        [],
+        age="34",
+        forms=["labour"],
+        action="draft",
+        note_deceived_about_wages="something the person said",
+    )
     response = client.post(url, data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -159,8 +198,14 @@ def test_second_save_with_stale_version_is_refused_and_input_kept(login_as):
     url = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
     page = client.get(url).content.decode()
     first = _interview_data(page, ["low_or_no_salary"], age="34", forms=["labour"], action="draft")
-    second = _interview_data(page, ["hazardous_work"], age="34", forms=["labour"], action="draft",
-                             note_hazardous_work="pesticides without protection")
+    second = _interview_data(
+        page,
+        ["hazardous_work"],
+        age="34",
+        forms=["labour"],
+        action="draft",
+        note_hazardous_work="pesticides without protection",
+    )
     assert client.post(url, first).status_code == 302
     response = client.post(url, second)
     assert response.status_code == 200
@@ -178,7 +223,9 @@ def test_start_form_validation(login_as):
 
 
 def test_other_organisation_cannot_open_and_refusal_is_audited(login_as, client, farm, api_token):
-    ref = client.post("/api/v1/screenings", farm, content_type="application/json", **auth(api_token("police"))).json()["reference"]
+    ref = client.post(
+        "/api/v1/screenings", farm, content_type="application/json", **auth(api_token("police"))
+    ).json()["reference"]
     other = login_as("inspector")
     assert other.get(reverse("screening:result", args=[ref])).status_code == 404
     assert other.get(reverse("screening:interview", args=[ref])).status_code == 404
@@ -191,12 +238,24 @@ def test_list_search_sort_and_empty_state(login_as, client, api_token, farm):
     web = login_as("police")
     assert "no screenings yet" in web.get(reverse("screening:list")).content.decode()
     token = api_token("police")
-    refs = [client.post("/api/v1/screenings", farm, content_type="application/json", **auth(token)).json()["reference"]
-            for _ in range(3)]
-    html = web.get(reverse("screening:list"), {"q": refs[1][4:8], "sort": "oldest"}).content.decode()
+    refs = [
+        client.post(
+            "/api/v1/screenings", farm, content_type="application/json", **auth(token)
+        ).json()["reference"]
+        for _ in range(3)
+    ]
+    html = web.get(
+        reverse("screening:list"), {"q": refs[1][4:8], "sort": "oldest"}
+    ).content.decode()
     assert refs[1] in html
-    assert "No screenings match" in web.get(reverse("screening:list"), {"q": "ZZZZZZ"}).content.decode()
-    assert web.get(reverse("screening:list"), {"sort": "'; drop table", "status": "weird"}).status_code == 200
+    assert (
+        "No screenings match"
+        in web.get(reverse("screening:list"), {"q": "ZZZZZZ"}).content.decode()
+    )
+    assert (
+        web.get(reverse("screening:list"), {"sort": "'; drop table", "status": "weird"}).status_code
+        == 200
+    )
 
 
 def test_list_has_no_n_plus_one(login_as, client, api_token, farm, django_assert_max_num_queries):

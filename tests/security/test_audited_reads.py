@@ -19,18 +19,25 @@ pytestmark = pytest.mark.django_db
 
 
 def _reads(object_type: str, username: str) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(action="read", object_type=object_type, actor_username=username,
-                                          outcome="ok").order_by("seq"))
+    return list(
+        AuditEntry.objects.filter(
+            action="read", object_type=object_type, actor_username=username, outcome="ok"
+        ).order_by("seq")
+    )
 
 
 def _bearer(persona, username: str) -> dict[str, str]:
     user = persona(username)
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=user, organisation=user.organisations()[0], name='t')[1]}"}
+    return {
+        "HTTP_AUTHORIZATION": f"Bearer {token_create(actor=user, organisation=user.organisations()[0], name='t')[1]}"
+    }
 
 
 @pytest.fixture
 def referral(demo_world):
-    case = open_case(person={"given_name": "Quilla", "family_name": "Inboxperson", "citizenship": ["RO"]})
+    case = open_case(
+        person={"given_name": "Quilla", "family_name": "Inboxperson", "citizenship": ["RO"]}
+    )
     decide(case)
     return refer_to_shelter(case)
 

@@ -27,11 +27,16 @@ def raw_client() -> Client:
     return Client(raise_request_exception=False)
 
 
-@pytest.mark.parametrize(("url", "field"), [
-    ("/api/v1/organisations?q=%00", "q"),
-    ("/api/v1/audit?object_type=%00", "object_type"),
-])
-def test_nul_in_the_query_that_gave_500_is_refused_in_the_error_shape(raw_client, api_token, url, field):
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/organisations?q=%00", "q"),
+        ("/api/v1/audit?object_type=%00", "object_type"),
+    ],
+)
+def test_nul_in_the_query_that_gave_500_is_refused_in_the_error_shape(
+    raw_client, api_token, url, field
+):
     resp = raw_client.get(url, **_h(api_token("coordinator")))
     assert resp.status_code == 422
     body = resp.json()
@@ -103,14 +108,22 @@ def test_json_body_with_nul_or_a_lone_surrogate_changes_nothing(raw_client, api_
 
 def test_nested_json_fields_are_named_by_their_path(raw_client, api_token):
     body = {"person": {"given_name": "A\x00B"}, "exploitation_forms": ["ForcedLabour"]}
-    resp = raw_client.post("/api/v1/cases", json.dumps(body), content_type="application/json",
-                           **_h(api_token("outreach")))
+    resp = raw_client.post(
+        "/api/v1/cases",
+        json.dumps(body),
+        content_type="application/json",
+        **_h(api_token("outreach")),
+    )
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "person.given_name"
 
 
 def test_body_that_is_not_utf8_is_refused(raw_client, api_token):
-    resp = raw_client.post("/api/v1/tokens", b'{"name": "\xff"}', content_type="application/json",
-                           **_h(api_token("coordinator")))
+    resp = raw_client.post(
+        "/api/v1/tokens",
+        b'{"name": "\xff"}',
+        content_type="application/json",
+        **_h(api_token("coordinator")),
+    )
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "body"
 
 
@@ -131,10 +144,16 @@ def test_web_query_and_path_with_nul_get_the_page(login_as):
     assert resp.status_code == 400 and "path" in resp.content.decode()
 
 
-def test_a_body_larger_than_any_upload_limit_is_refused_before_it_is_read(raw_client, api_token, settings):
+def test_a_body_larger_than_any_upload_limit_is_refused_before_it_is_read(
+    raw_client, api_token, settings
+):
     settings.PALERMO_REQUEST_MAX_BYTES = 1000
-    resp = raw_client.post("/api/v1/tokens", json.dumps({"name": "x" * 2000}), content_type="application/json",
-                           **_h(api_token("coordinator")))
+    resp = raw_client.post(
+        "/api/v1/tokens",
+        json.dumps({"name": "x" * 2000}),
+        content_type="application/json",
+        **_h(api_token("coordinator")),
+    )
     assert resp.status_code == 413 and set(resp.json()) == {"detail", "errors"}
 
 
@@ -151,6 +170,13 @@ def test_only_statement_addresses_accept_statement_sized_bodies(raw_client, api_
     settings.PALERMO_REQUEST_MAX_BYTES_BY_PREFIX = {"/api/v1/investigations/": 100_000}
     token = api_token("police")
     body = json.dumps({"title": "x" * 5000})
-    assert raw_client.post("/api/v1/tokens", body, content_type="application/json", **_h(token)).status_code == 413
-    resp = raw_client.post("/api/v1/investigations/", body, content_type="application/json", **_h(token))
+    assert (
+        raw_client.post(
+            "/api/v1/tokens", body, content_type="application/json", **_h(token)
+        ).status_code
+        == 413
+    )
+    resp = raw_client.post(
+        "/api/v1/investigations/", body, content_type="application/json", **_h(token)
+    )
     assert resp.status_code != 413

@@ -76,7 +76,7 @@ def test_declared_sizes_bound_what_zipfile_returns():
     info = z.infolist()[0]
     # patch the declared size (central directory and local header) down to 100 bytes
     cd = data.rfind(b"PK\x01\x02")
-    data[cd + 24:cd + 28] = (100).to_bytes(4, "little")
+    data[cd + 24 : cd + 28] = (100).to_bytes(4, "little")
     data[22:26] = (100).to_bytes(4, "little")
     lied = zipfile.ZipFile(io.BytesIO(bytes(data)))
     assert lied.infolist()[0].file_size == 100 < info.file_size
@@ -109,7 +109,12 @@ def test_structure_stops_an_alias_bomb_early():
     assert exc.value.code == "too_many_values"
 
 
-@given(st.recursive(st.text(max_size=5) | st.integers(), lambda c: st.lists(c, max_size=3)
-                    | st.dictionaries(st.text(max_size=3), c, max_size=3), max_leaves=30))
+@given(
+    st.recursive(
+        st.text(max_size=5) | st.integers(),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+        max_leaves=30,
+    )
+)
 def test_small_documents_pass(document):
     check_structure(document, ImportLimits(max_rows=10_000, max_cell_chars=10))

@@ -34,12 +34,25 @@ def test_a_cited_case_reference_is_not_shown_to_a_reader_who_may_not_open_it(wor
 
     worker, shelter = _acting("caseworker")
     police, unit = _acting("police")
-    police_refs = set(case_selectors.cases_visible_to(police, unit).values_list("reference", flat=True))
-    ref = next(r for r in case_selectors.cases_visible_to(worker, shelter).values_list("reference", flat=True)
-               if r not in police_refs)
+    police_refs = set(
+        case_selectors.cases_visible_to(police, unit).values_list("reference", flat=True)
+    )
+    ref = next(
+        r
+        for r in case_selectors.cases_visible_to(worker, shelter).values_list(
+            "reference", flat=True
+        )
+        if r not in police_refs
+    )
     m = Measure.objects.get(objective__code="1")
-    services.evidence_add(actor=worker, organisation=shelter, measure=m, kind="case", title="Guardian in time",
-                          target=ref)
+    services.evidence_add(
+        actor=worker,
+        organisation=shelter,
+        measure=m,
+        kind="case",
+        title="Guardian in time",
+        target=ref,
+    )
     assert ref in login_as("caseworker").get(f"/monitor/measures/{m.pk}/").content.decode()
     page = login_as("police").get(f"/monitor/measures/{m.pk}/").content.decode()
     assert ref not in page and "a case record you may not open" in page
@@ -53,12 +66,19 @@ def test_citing_a_case_one_may_not_open_does_not_tell_whether_it_exists(world):
     police, unit = _acting("police")
     coordinator, office = _acting("coordinator")
     theirs = set(case_selectors.cases_visible_to(police, unit).values_list("reference", flat=True))
-    existing = next(r for r in case_selectors.cases_visible_to(coordinator, office).values_list("reference", flat=True)
-                    if r not in theirs)
+    existing = next(
+        r
+        for r in case_selectors.cases_visible_to(coordinator, office).values_list(
+            "reference", flat=True
+        )
+        if r not in theirs
+    )
     m = Measure.objects.get(objective__code="2")
     messages = []
     for target in (existing, "NRM-2099-ZZZZ"):
         with pytest.raises(InvalidInput) as exc:
-            services.evidence_add(actor=police, organisation=unit, measure=m, kind="case", title="x", target=target)
+            services.evidence_add(
+                actor=police, organisation=unit, measure=m, kind="case", title="x", target=target
+            )
         messages.append(exc.value.errors[0].message)
     assert messages[0] == messages[1]

@@ -20,9 +20,11 @@ def _count() -> int:
 
 def test_api_refuses_a_zip_bomb_before_opening_it(client, api_token, bomb, never_opened):  # noqa: F811
     before = _count()
-    resp = client.post("/api/v1/monitor/recommendations/import",
-                       {"file": SimpleUploadedFile("recs.xlsx", bomb)},
-                       HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}")
+    resp = client.post(
+        "/api/v1/monitor/recommendations/import",
+        {"file": SimpleUploadedFile("recs.xlsx", bomb)},
+        HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}",
+    )
     assert resp.status_code == 422, resp.content
     error = resp.json()["errors"][0]
     assert error["field"] == "file" and "unpack" in error["message"], error
@@ -31,8 +33,9 @@ def test_api_refuses_a_zip_bomb_before_opening_it(client, api_token, bomb, never
 
 def test_web_shows_the_refusal_next_to_the_file_field(login_as, bomb, never_opened):  # noqa: F811
     before = _count()
-    resp = login_as("coordinator").post("/monitor/recommendations/import/",
-                                        {"file": SimpleUploadedFile("recs.xlsx", bomb)})
+    resp = login_as("coordinator").post(
+        "/monitor/recommendations/import/", {"file": SimpleUploadedFile("recs.xlsx", bomb)}
+    )
     assert resp.status_code == 400
     assert any("unpack" in e for e in resp.context["form"].errors["file"])
     assert _count() == before
@@ -46,6 +49,8 @@ def test_cli_refuses_it_on_stderr(persona, bomb, never_opened, tmp_path):  # noq
     persona("coordinator")
     path = tmp_path / "recs.xlsx"
     path.write_bytes(bomb)
-    result = CliRunner().invoke(app, ["monitor", "import-recommendations", str(path), "--as", "coordinator"])
+    result = CliRunner().invoke(
+        app, ["monitor", "import-recommendations", str(path), "--as", "coordinator"]
+    )
     assert result.exit_code == 1 and "unpack" in result.stderr
     assert _count() == 0

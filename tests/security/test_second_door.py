@@ -38,11 +38,25 @@ from palermo.core.tokens import token_create
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["coordinator", "analyst", "admin", "police", "caseworker", "inspector", "fiu", "prosecutor", "outreach",
-            "childhome"]
+PERSONAS = [
+    "coordinator",
+    "analyst",
+    "admin",
+    "police",
+    "caseworker",
+    "inspector",
+    "fiu",
+    "prosecutor",
+    "outreach",
+    "childhome",
+]
 # Sections of the referral view → the field group they belong to.
-REFERRAL_SECTIONS = {"identity": access.IDENTITY, "victim_context": access.VICTIM_CONTEXT,
-                     "trafficking_events": access.VICTIM_CONTEXT, "safeguards": access.SAFEGUARDS}
+REFERRAL_SECTIONS = {
+    "identity": access.IDENTITY,
+    "victim_context": access.VICTIM_CONTEXT,
+    "trafficking_events": access.VICTIM_CONTEXT,
+    "safeguards": access.SAFEGUARDS,
+}
 
 
 class World:
@@ -74,10 +88,14 @@ class World:
         return [m for m in self.markers if m not in hidden]
 
 
-def assert_no_second_door(body: bytes | str, hidden: list[tuple[int, str, str]], where: str) -> None:
+def assert_no_second_door(
+    body: bytes | str, hidden: list[tuple[int, str, str]], where: str
+) -> None:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     found = [(m[1], m[2]) for m in hidden if m[2] in text]
-    assert not found, f"{where} shows field groups the reader cannot see on the case itself: {found[:6]}"
+    assert not found, (
+        f"{where} shows field groups the reader cannot see on the case itself: {found[:6]}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,35 +138,75 @@ def _build_world() -> World:
     markers: list[tuple[int, str, str]] = []
     for c in cases:
         k = f"{c.pk:05d}"
-        Person.objects.filter(case=c).update(family_name=f"Fam{k}qz", identity_number=f"Idn{k}qz",
-                                             email=f"ct{k}qz@example.org", street=f"{k} Streetmark{k}qz")
+        Person.objects.filter(case=c).update(
+            family_name=f"Fam{k}qz",
+            identity_number=f"Idn{k}qz",
+            email=f"ct{k}qz@example.org",
+            street=f"{k} Streetmark{k}qz",
+        )
         Case.objects.filter(pk=c.pk).update(summary=f"Vcx{k}qz")
         SuspectLink.objects.create(case=c, name_or_alias=f"Sus{k}qz", recorded_at=now)
-        CaseEvent.objects.create(case=c, at=now, kind="note", summary="Note added", text=f"Tln{k}qz")
+        CaseEvent.objects.create(
+            case=c, at=now, kind="note", summary="Note added", text=f"Tln{k}qz"
+        )
         # Every other marked task is overdue, so that the oversight lists meet them too.
-        Task.objects.create(case=c, title=f"Tsk{k}qz", starts_on=today - timedelta(days=10),
-                            due_on=today + timedelta(days=-3 if c.pk % 2 else 20), created_at=now)
-        NonPunishment.objects.create(case=c, offence=f"Npo{k}qz", compulsion="Under threat (fictional).",
-                                     recorded_at=now)
-        markers += [(c.pk, access.IDENTITY, f"Fam{k}qz"), (c.pk, access.IDENTITY, f"Idn{k}qz"),
-                    (c.pk, access.CONTACT, f"ct{k}qz"), (c.pk, access.CONTACT, f"Streetmark{k}qz"),
-                    (c.pk, access.VICTIM_CONTEXT, f"Vcx{k}qz"), (c.pk, access.SUSPECTS, f"Sus{k}qz"),
-                    (c.pk, access.TIMELINE, f"Tln{k}qz"), (c.pk, access.TASKS, f"Tsk{k}qz"),
-                    (c.pk, access.SAFEGUARDS, f"Npo{k}qz")]
+        Task.objects.create(
+            case=c,
+            title=f"Tsk{k}qz",
+            starts_on=today - timedelta(days=10),
+            due_on=today + timedelta(days=-3 if c.pk % 2 else 20),
+            created_at=now,
+        )
+        NonPunishment.objects.create(
+            case=c, offence=f"Npo{k}qz", compulsion="Under threat (fictional).", recorded_at=now
+        )
+        markers += [
+            (c.pk, access.IDENTITY, f"Fam{k}qz"),
+            (c.pk, access.IDENTITY, f"Idn{k}qz"),
+            (c.pk, access.CONTACT, f"ct{k}qz"),
+            (c.pk, access.CONTACT, f"Streetmark{k}qz"),
+            (c.pk, access.VICTIM_CONTEXT, f"Vcx{k}qz"),
+            (c.pk, access.SUSPECTS, f"Sus{k}qz"),
+            (c.pk, access.TIMELINE, f"Tln{k}qz"),
+            (c.pk, access.TASKS, f"Tsk{k}qz"),
+            (c.pk, access.SAFEGUARDS, f"Npo{k}qz"),
+        ]
     # The rarer ways of seeing a case: law enforcement with a legal basis, law enforcement with
     # consent to identity, and a co-ordinator's break-glass access.
     police_org = Organisation.objects.get(name__startswith="Riverside Police")
-    police_cases = [c for c in cases if CaseTeamMember.objects.filter(case=c, organisation=police_org,
-                                                                       removed_at__isnull=True).exists()]
+    police_cases = [
+        c
+        for c in cases
+        if CaseTeamMember.objects.filter(
+            case=c, organisation=police_org, removed_at__isnull=True
+        ).exists()
+    ]
     assert len(police_cases) >= 3, "the demo has cases the police unit works on"
     coordinator = User.objects.get(username="coordinator")
     office = coordinator.organisations()[0]
-    services.legal_basis_record(actor=coordinator, organisation=office, case=police_cases[0], member=police_org,
-                                basis="Court order 17/2026 of the fictional district court")
-    services.consent_give(actor=coordinator, organisation=office, case=police_cases[1], scopes=["identity"],
-                          recipient=police_org, purpose="investigation", given_by="person", given_on=today)
-    services.break_glass_open(actor=coordinator, organisation=office, case_ref=cases[-1].reference,
-                              reason="Emergency placement at night (test)")
+    services.legal_basis_record(
+        actor=coordinator,
+        organisation=office,
+        case=police_cases[0],
+        member=police_org,
+        basis="Court order 17/2026 of the fictional district court",
+    )
+    services.consent_give(
+        actor=coordinator,
+        organisation=office,
+        case=police_cases[1],
+        scopes=["identity"],
+        recipient=police_org,
+        purpose="investigation",
+        given_by="person",
+        given_on=today,
+    )
+    services.break_glass_open(
+        actor=coordinator,
+        organisation=office,
+        case_ref=cases[-1].reference,
+        reason="Emergency placement at night (test)",
+    )
     return World(list(Case.objects.order_by("id")), markers)
 
 
@@ -176,15 +234,23 @@ def test_referral_view_never_shows_a_group_the_reader_cannot_see_on_the_case(wor
             opened += 1
             if r.case_id not in case_groups:
                 c = client.get(f"/api/v1/cases/{r.case.reference}", **headers)
-                case_groups[r.case_id] = set(c.json()["visible_groups"]) if c.status_code == 200 else set()
+                case_groups[r.case_id] = (
+                    set(c.json()["visible_groups"]) if c.status_code == 200 else set()
+                )
             body = api.json()
-            shown = set(body["shared_groups"]) | {g for key, g in REFERRAL_SECTIONS.items() if body[key]}
+            shown = set(body["shared_groups"]) | {
+                g for key, g in REFERRAL_SECTIONS.items() if body[key]
+            }
             assert shown <= case_groups[r.case_id], (name, r.pk, shown - case_groups[r.case_id])
-            assert_no_second_door(api.content, hidden, f"{name}: GET /api/v1/cases/referrals/{r.pk}")
+            assert_no_second_door(
+                api.content, hidden, f"{name}: GET /api/v1/cases/referrals/{r.pk}"
+            )
             assert_no_second_door(web.content, hidden, f"{name}: /cases/referrals/{r.pk}/")
             leaks_checked.add(name)
     # The comparison met receivers, senders, the police on the team and the co-ordinator.
-    assert {"caseworker", "outreach", "childhome", "police", "coordinator"} <= leaks_checked, leaks_checked
+    assert {"caseworker", "outreach", "childhome", "police", "coordinator"} <= leaks_checked, (
+        leaks_checked
+    )
     assert opened > len(referrals)
 
 
@@ -203,11 +269,16 @@ def test_case_page_api_and_timeline_show_only_the_visible_groups(world, client):
             if not visible[case.pk].visible:
                 continue
             checked += 1
-            for path in (f"/api/v1/cases/{case.reference}", f"/api/v1/cases/{case.reference}/timeline?page_size=200"):
+            for path in (
+                f"/api/v1/cases/{case.reference}",
+                f"/api/v1/cases/{case.reference}/timeline?page_size=200",
+            ):
                 r = client.get(path, **headers)
                 assert r.status_code in (200, 403), (name, path, r.status_code)
                 assert_no_second_door(r.content, hidden, f"{name}: {path}")
-            if checked % 4 == 0:  # the page renders the same case_file as the API: a sample suffices
+            if (
+                checked % 4 == 0
+            ):  # the page renders the same case_file as the API: a sample suffices
                 page = client.get(f"/cases/{case.reference}/")
                 assert page.status_code == 200
                 assert_no_second_door(page.content, hidden, f"{name}: /cases/{case.reference}/")
@@ -253,26 +324,45 @@ def test_case_lists_and_the_htcds_export_show_only_the_visible_groups(world, cli
         assert_no_second_door(r.content, hidden, f"{name}: /cases/oversight/")
         r = client.get("/api/v1/cases/overdue?page_size=200", **headers)
         assert_no_second_door(r.content, hidden, f"{name}: /api/v1/cases/overdue")
-        if name == "police":  # the comparison is not empty: the police see their cases' overdue tasks
-            assert any(m[2] in r.content.decode() for m in world.visible_markers(name) if m[1] == access.TASKS)
+        if (
+            name == "police"
+        ):  # the comparison is not empty: the police see their cases' overdue tasks
+            assert any(
+                m[2] in r.content.decode()
+                for m in world.visible_markers(name)
+                if m[1] == access.TASKS
+            )
         for path in ("/cases/referrals/", "/api/v1/cases/referrals/incoming?page_size=200"):
             r = client.get(path, **headers)
             assert_no_second_door(r.content, hidden, f"{name}: {path}")
         csv = client.post("/stats/export/htcds/", {"format": "csv"})
-        api_csv = client.post("/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json",
-                              **headers)
+        api_csv = client.post(
+            "/api/v1/stats/htcds/export",
+            {"format": "csv"},
+            content_type="application/json",
+            **headers,
+        )
         for resp, where in ((csv, "/stats/export/htcds/"), (api_csv, "/api/v1/stats/htcds/export")):
             assert resp.status_code in (200, 403), (name, where, resp.status_code)
             if resp.status_code == 200:
                 exported += 1
                 assert_no_second_door(resp.content, hidden, f"{name}: {where}")
-    assert exported >= 4, "the co-ordinator and the police (with an export right) exported, page and API"
+    assert exported >= 4, (
+        "the co-ordinator and the police (with an export right) exported, page and API"
+    )
     # The export is not empty for the police: they see their cases' context, not their identity.
     user, org = world.acting("police")
     visible = [m for m in world.visible_markers("police") if m[1] == access.VICTIM_CONTEXT]
-    assert visible and visible[0][2] in client.post(
-        "/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json",
-        **world.bearer("police")).content.decode()
+    assert (
+        visible
+        and visible[0][2]
+        in client.post(
+            "/api/v1/stats/htcds/export",
+            {"format": "csv"},
+            content_type="application/json",
+            **world.bearer("police"),
+        ).content.decode()
+    )
 
 
 # --- statistics: aggregates never carry a case's data ---------------------------------------------------
@@ -297,16 +387,24 @@ def test_statistics_and_the_ctdc_release_show_no_case_data_to_anyone(world, clie
             job_page = r.redirect_chain[-1][0]
             assert job_page.startswith("/jobs/"), (name, r.redirect_chain)
             f = client.get(job_page + "result")
-            assert f.status_code == 200 and f["Content-Type"].startswith("text/csv"), (name, f.status_code)
-            assert_no_second_door(b"".join(f.streaming_content) if f.streaming else f.content, everything,
-                                  f"{name}: CTDC release file")
+            assert f.status_code == 200 and f["Content-Type"].startswith("text/csv"), (
+                name,
+                f.status_code,
+            )
+            assert_no_second_door(
+                b"".join(f.streaming_content) if f.streaming else f.content,
+                everything,
+                f"{name}: CTDC release file",
+            )
             assert client.get("/stats/").status_code == 200
 
 
 # --- investigations: people taken over from cases ---------------------------------------------------------
 
 
-def test_investigation_parties_from_cases_show_only_what_each_member_may_see(world, client, settings, tmp_path):
+def test_investigation_parties_from_cases_show_only_what_each_member_may_see(
+    world, client, settings, tmp_path
+):
     from palermo.investigate import services as inv_services
 
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
@@ -315,10 +413,16 @@ def test_investigation_parties_from_cases_show_only_what_each_member_may_see(wor
     visible = selectors.case_visibilities(police, police_org, world.cases)
     linked = [c.reference for c in world.cases if visible[c.pk].visible][:20]
     # One investigation of the police alone, one shared with the FIU from the start.
-    alone = inv_services.investigation_create(actor=police, organisation=police_org, title="Parties (police)",
-                                              case_refs=linked)
-    shared = inv_services.investigation_create(actor=police, organisation=police_org, title="Parties (shared)",
-                                               members=[fiu_org], case_refs=linked)
+    alone = inv_services.investigation_create(
+        actor=police, organisation=police_org, title="Parties (police)", case_refs=linked
+    )
+    shared = inv_services.investigation_create(
+        actor=police,
+        organisation=police_org,
+        title="Parties (shared)",
+        members=[fiu_org],
+        case_refs=linked,
+    )
     for inv in (alone, shared):
         inv_services.parties_from_cases(actor=police, organisation=police_org, investigation=inv)
     assert alone.parties.exists(), "the police took over suspects (and identities where they may)"
@@ -326,21 +430,30 @@ def test_investigation_parties_from_cases_show_only_what_each_member_may_see(wor
     # that it exists (the case file answers "not found" to it): its reference counts as hidden too.
     references = {c.pk: c.reference for c in world.cases if c.reference in linked}
     fiu_visible = selectors.case_visibilities(fiu, fiu_org, world.cases)
-    assert any(not fiu_visible[pk].visible for pk in references), "the FIU may not open some linked cases"
+    assert any(not fiu_visible[pk].visible for pk in references), (
+        "the FIU may not open some linked cases"
+    )
     for name in PERSONAS:
         user, org = world.acting(name)
         headers = world.bearer(name)
         vis = selectors.case_visibilities(user, org, world.cases)
-        hidden = world.hidden(name) + [(pk, access.OVERVIEW, ref) for pk, ref in references.items()
-                                       if not vis[pk].visible]
+        hidden = world.hidden(name) + [
+            (pk, access.OVERVIEW, ref) for pk, ref in references.items() if not vis[pk].visible
+        ]
         client.force_login(user)
         for inv in (alone, shared):
-            for path in (f"/investigations/{inv.reference}/", f"/investigations/{inv.reference}/ftm.json",
-                         f"/investigations/{inv.reference}/evidence-pack.html",
-                         f"/investigations/{inv.reference}/proceeds/"):
+            for path in (
+                f"/investigations/{inv.reference}/",
+                f"/investigations/{inv.reference}/ftm.json",
+                f"/investigations/{inv.reference}/evidence-pack.html",
+                f"/investigations/{inv.reference}/proceeds/",
+            ):
                 r = client.get(path)
                 assert_no_second_door(r.content, hidden, f"{name}: {path}")
-            for path in (f"/api/v1/investigations/{inv.reference}", f"/api/v1/investigations/{inv.reference}/parties"):
+            for path in (
+                f"/api/v1/investigations/{inv.reference}",
+                f"/api/v1/investigations/{inv.reference}/parties",
+            ):
                 r = client.get(path, **headers)
                 assert_no_second_door(r.content, hidden, f"{name}: {path}")
     # Where the police may see a person, the name did reach their own investigation.
@@ -356,15 +469,24 @@ def test_screenings_referred_to_a_case_show_its_reference_only(world, client):
 
     outreach, eastbay = world.acting("outreach")
     for i, case in enumerate(world.cases[:5]):
-        Screening.objects.create(reference=f"SCR-TEST-{i:04d}", organisation=eastbay, created_by=outreach,
-                                 status=ScreeningStatus.REFERRED, answers={}, result={"status": "presumed"},
-                                 case_reference=case.reference)
+        Screening.objects.create(
+            reference=f"SCR-TEST-{i:04d}",
+            organisation=eastbay,
+            created_by=outreach,
+            status=ScreeningStatus.REFERRED,
+            answers={},
+            result={"status": "presumed"},
+            case_reference=case.reference,
+        )
     for name in PERSONAS:
         user, _org = world.acting(name)
         headers = world.bearer(name)
         client.force_login(user)
         everything = world.markers  # a screening holds no case data, whoever reads it
-        for path in ("/screening/", "/api/v1/screenings?page_size=100",
-                     *(f"/api/v1/screenings/SCR-TEST-{i:04d}" for i in range(5))):
+        for path in (
+            "/screening/",
+            "/api/v1/screenings?page_size=100",
+            *(f"/api/v1/screenings/SCR-TEST-{i:04d}" for i in range(5)),
+        ):
             r = client.get(path, **headers)
             assert_no_second_door(r.content, everything, f"{name}: {path}")

@@ -27,21 +27,38 @@ def _parsed(argv: list[str]):
 
 def test_command_line_sets_timeout_and_a_private_control_socket(tmp_path):
     sock = control_socket_path(tmp_path / "var")
-    argv = gunicorn_argv(bind="127.0.0.1:8000", workers=3, timeout=45, control_socket=sock,
-                         version=gunicorn_version())
+    argv = gunicorn_argv(
+        bind="127.0.0.1:8000",
+        workers=3,
+        timeout=45,
+        control_socket=sock,
+        version=gunicorn_version(),
+    )
     cfg = _parsed(argv)
     assert cfg.timeout == 45 and cfg.workers == 3 and cfg.graceful_timeout == 30
     if gunicorn_version() >= (25, 1):
-        assert Path(cfg.control_socket) == sock == (tmp_path / "var").resolve() / "run" / "gunicorn.ctl"
+        assert (
+            Path(cfg.control_socket)
+            == sock
+            == (tmp_path / "var").resolve() / "run" / "gunicorn.ctl"
+        )
         assert cfg.control_socket_mode == 0o600
-        assert not str(cfg.control_socket).startswith(os.path.expanduser("~/.gunicorn"))  # gunicorn's default
+        assert not str(cfg.control_socket).startswith(
+            os.path.expanduser("~/.gunicorn")
+        )  # gunicorn's default
 
 
 def test_no_control_socket_and_old_gunicorns():
-    argv = gunicorn_argv(bind="127.0.0.1:8000", workers=1, timeout=60, control_socket=None, version=(25, 1, 0))
+    argv = gunicorn_argv(
+        bind="127.0.0.1:8000", workers=1, timeout=60, control_socket=None, version=(25, 1, 0)
+    )
     assert "--no-control-socket" in argv
-    old = gunicorn_argv(bind="127.0.0.1:8000", workers=1, timeout=60, control_socket=Path("/x"), version=(23, 0))
-    assert not [a for a in old if "control-socket" in a]  # gunicorn < 25.1 has no such option (nor socket)
+    old = gunicorn_argv(
+        bind="127.0.0.1:8000", workers=1, timeout=60, control_socket=Path("/x"), version=(23, 0)
+    )
+    assert not [
+        a for a in old if "control-socket" in a
+    ]  # gunicorn < 25.1 has no such option (nor socket)
 
 
 def test_the_socket_directory_is_private(tmp_path):
@@ -62,7 +79,9 @@ def test_a_path_too_long_for_a_unix_socket_moves_to_the_private_runtime_dir(tmp_
         control_socket_path(deep, runtime_dir=None)
 
 
-def test_serve_print_shows_the_command_and_creates_the_private_directory(tmp_path, monkeypatch, settings):
+def test_serve_print_shows_the_command_and_creates_the_private_directory(
+    tmp_path, monkeypatch, settings
+):
     from typer.testing import CliRunner
 
     from palermo.cli import app

@@ -102,8 +102,13 @@ def formula_case(demo_world, persona):
     coordinator = persona("coordinator")
     data = io.StringIO()
     write_htcds_csv([RECORD], data, exact=True)
-    result = services.import_commit(actor=coordinator, organisation=coordinator.organisations()[0], kind="htcds",
-                                    data=data.getvalue().encode(), name="in.csv")
+    result = services.import_commit(
+        actor=coordinator,
+        organisation=coordinator.organisations()[0],
+        kind="htcds",
+        data=data.getvalue().encode(),
+        name="in.csv",
+    )
     assert result.ok, result.report()
     return result.created[0]
 
@@ -118,16 +123,27 @@ def test_web_htcds_csv_is_neutralised_and_exact_only_when_asked(login_as, formul
     assert "never open it in a spreadsheet" in page
 
 
-def test_api_htcds_csv_is_neutralised_by_default_and_the_choice_is_audited(client, api_token, formula_case):
+def test_api_htcds_csv_is_neutralised_by_default_and_the_choice_is_audited(
+    client, api_token, formula_case
+):
     from palermo.core.models import AuditEntry
 
     auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token('coordinator')}"}
-    default = client.post("/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json", **auth)
+    default = client.post(
+        "/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json", **auth
+    )
     assert "'" + FORMULA in _cells(default.content.decode())
-    exact = client.post("/api/v1/stats/htcds/export", {"format": "csv", "exact": True},
-                        content_type="application/json", **auth)
+    exact = client.post(
+        "/api/v1/stats/htcds/export",
+        {"format": "csv", "exact": True},
+        content_type="application/json",
+        **auth,
+    )
     assert FORMULA in _cells(exact.content.decode())
-    flags = [e.details.get("exact") for e in AuditEntry.objects.filter(object_type="htcds_export").order_by("seq")]
+    flags = [
+        e.details.get("exact")
+        for e in AuditEntry.objects.filter(object_type="htcds_export").order_by("seq")
+    ]
     assert flags[-2:] == [False, True]
 
 
@@ -135,15 +151,24 @@ def test_a_neutralised_export_reimports_without_changing_the_case(client, api_to
     from palermo.cases.models import Case
 
     auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token('coordinator')}"}
-    exported = client.post("/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json", **auth)
+    exported = client.post(
+        "/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json", **auth
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     before = Case.objects.count()
-    resp = client.post("/api/v1/stats/imports", {"kind": "htcds",
-                                                 "file": SimpleUploadedFile("back.csv", exported.content)}, **auth)
-    assert resp.status_code == 202 and resp.json()["status"] == "done", resp.content  # a background job
+    resp = client.post(
+        "/api/v1/stats/imports",
+        {"kind": "htcds", "file": SimpleUploadedFile("back.csv", exported.content)},
+        **auth,
+    )
+    assert resp.status_code == 202 and resp.json()["status"] == "done", (
+        resp.content
+    )  # a background job
     assert Case.objects.count() == before
-    assert resp.json()["summary"]["unchanged"] == 1  # every value came back as it was: nothing to change
+    assert (
+        resp.json()["summary"]["unchanged"] == 1
+    )  # every value came back as it was: nothing to change
 
 
 def test_cli_export_exact_warns_on_stderr(formula_case, tmp_path):
@@ -177,18 +202,29 @@ def test_statistics_csv_exports_are_neutralised(login_as, demo_world, monkeypatc
 
 
 @settings(deadline=None)  # the first example pays for polars' start-up
-@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(["-99", "=1", "'=1", "+3361", "0--8"])), max_size=20))
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(), st.sampled_from(["-99", "=1", "'=1", "+3361", "0--8"])),
+        max_size=20,
+    )
+)
 def test_ctdc_release_uses_the_same_rule_vectorised(values):
     import polars as pl
 
     from palermo.stats.ctdc import _spreadsheet_safe_column
 
     frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
-    assert frame.with_columns(_spreadsheet_safe_column("c"))["c"].to_list() == [spreadsheet_safe(v) for v in values]
+    assert frame.with_columns(_spreadsheet_safe_column("c"))["c"].to_list() == [
+        spreadsheet_safe(v) for v in values
+    ]
 
 
 @pytest.mark.parametrize("value", [1, 0, "true", "yes"])
 def test_api_exact_must_be_a_json_boolean(client, api_token, demo_world, value):
-    resp = client.post("/api/v1/stats/htcds/export", {"format": "csv", "exact": value}, content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}")
+    resp = client.post(
+        "/api/v1/stats/htcds/export",
+        {"format": "csv", "exact": value},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}",
+    )
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "exact"

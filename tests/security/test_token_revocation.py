@@ -31,7 +31,9 @@ def tokens_of(persona):
     def make(username: str) -> list[str]:
         user = persona(username)
         org = user.organisations()[0]
-        clear = [token_create(actor=user, organisation=org, name=f"client {i}")[1] for i in range(2)]
+        clear = [
+            token_create(actor=user, organisation=org, name=f"client {i}")[1] for i in range(2)
+        ]
         old, _ = token_create(actor=user, organisation=org, name="old client")
         PersonalAccessToken.objects.filter(pk=old.pk).update(revoked_at=old.created_at)
         return clear
@@ -45,9 +47,17 @@ def _api_ok(_client, token: str) -> bool:
 
 
 def _revocations(user: User) -> list[AuditEntry]:
-    ids = [str(pk) for pk in PersonalAccessToken.objects.filter(user=user).values_list("pk", flat=True)]
-    return list(AuditEntry.objects.filter(action="delete", object_type="api_token", object_ref__in=ids,
-                                          details__reason="password changed"))
+    ids = [
+        str(pk) for pk in PersonalAccessToken.objects.filter(user=user).values_list("pk", flat=True)
+    ]
+    return list(
+        AuditEntry.objects.filter(
+            action="delete",
+            object_type="api_token",
+            object_ref__in=ids,
+            details__reason="password changed",
+        )
+    )
 
 
 def test_web_password_change_revokes_every_token_and_says_so(client, persona, tokens_of):
@@ -55,8 +65,15 @@ def test_web_password_change_revokes_every_token_and_says_so(client, persona, to
     assert all(_api_ok(client, t) for t in clear)
     user = persona("caseworker")
     client.force_login(user)
-    r = client.post(reverse("password_change"), {"old_password": "Palermo-demo-2026", "new_password1": NEW_PASSWORD,
-                                                  "new_password2": NEW_PASSWORD}, follow=True)
+    r = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "Palermo-demo-2026",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        follow=True,
+    )
     assert r.status_code == 200
     page = r.content.decode()
     assert "2 API tokens were revoked" in page, page[-3000:]
@@ -71,19 +88,29 @@ def test_web_password_change_revokes_every_token_and_says_so(client, persona, to
 def test_a_refused_password_change_revokes_nothing(client, persona, tokens_of):
     clear = tokens_of("caseworker")
     client.force_login(persona("caseworker"))
-    r = client.post(reverse("password_change"), {"old_password": "wrong-password-0000", "new_password1": NEW_PASSWORD,
-                                                  "new_password2": NEW_PASSWORD})
+    r = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "wrong-password-0000",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
     assert r.status_code == 200  # the form again, with the error
     assert all(_api_ok(client, t) for t in clear)
 
 
-def test_password_reset_by_link_revokes_every_token_and_says_so(client, persona, tokens_of, mailoutbox):
+def test_password_reset_by_link_revokes_every_token_and_says_so(
+    client, persona, tokens_of, mailoutbox
+):
     clear = tokens_of("analyst")
     client.post(reverse("password_reset"), {"email": "analyst@example.org"})
     assert len(mailoutbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
-    r = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    r = client.post(
+        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
     assert r.status_code == 200
     assert "2 API tokens were revoked" in r.content.decode()
     assert not any(_api_ok(client, t) for t in clear)
@@ -95,21 +122,32 @@ def test_admin_setting_a_password_revokes_the_users_tokens_and_says_so(client, p
     police = persona("police")
     admin = persona("admin")
     client.force_login(admin)
-    r = client.post(f"/admin/core/user/{police.pk}/password/",
-                    {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}, follow=True)
+    r = client.post(
+        f"/admin/core/user/{police.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+        follow=True,
+    )
     assert r.status_code == 200, r.content[:2000]
     assert "2 API tokens of this user were revoked" in r.content.decode()
     assert not any(_api_ok(client, t) for t in clear)
     # The change itself is in the audit trail, under the administrator's name.
-    assert AuditEntry.objects.filter(action="update", object_type="user", object_ref=str(police.pk),
-                                     actor_username="admin", details__fields=["password"]).exists()
+    assert AuditEntry.objects.filter(
+        action="update",
+        object_type="user",
+        object_ref=str(police.pk),
+        actor_username="admin",
+        details__fields=["password"],
+    ).exists()
 
 
 def test_changepassword_command_and_shell_revoke_tokens_too(persona, tokens_of, monkeypatch):
     clear = tokens_of("fiu")
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: NEW_PASSWORD)
     call_command("changepassword", "fiu")
-    assert PersonalAccessToken.objects.filter(user__username="fiu", revoked_at__isnull=True).count() == 0
+    assert (
+        PersonalAccessToken.objects.filter(user__username="fiu", revoked_at__isnull=True).count()
+        == 0
+    )
     assert len(clear) == 2
     user = persona("prosecutor")
     tokens_of("prosecutor")
@@ -121,7 +159,12 @@ def test_changepassword_command_and_shell_revoke_tokens_too(persona, tokens_of, 
 
 def test_signing_in_or_editing_a_user_keeps_their_tokens(client, persona, tokens_of):
     clear = tokens_of("outreach")
-    assert client.post(reverse("login"), {"username": "outreach", "password": "Palermo-demo-2026"}).status_code == 302
+    assert (
+        client.post(
+            reverse("login"), {"username": "outreach", "password": "Palermo-demo-2026"}
+        ).status_code
+        == 302
+    )
     user = persona("outreach")
     user.email = "outreach-new@example.org"
     user.save()

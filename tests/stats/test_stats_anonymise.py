@@ -31,18 +31,41 @@ from palermo.stats.synthetic import synthetic_ctdc_frame
 
 def test_ctdc_age_bands():
     assert [ctdc_age_band(a) for a in (0, 8, 9, 17, 18, 20, 30, 47, 48, 99)] == [
-        "0--8", "0--8", "9--17", "9--17", "18--20", "18--20", "30--38", "39--47", "48+", "48+"]
+        "0--8",
+        "0--8",
+        "9--17",
+        "9--17",
+        "18--20",
+        "18--20",
+        "30--38",
+        "39--47",
+        "48+",
+        "48+",
+    ]
 
 
 def test_hierarchies_must_nest():
     with pytest.raises(HierarchyError, match="splits"):
-        build_hierarchy("x", ["a", "b", "-99"], [["a", "a", "-99"], ["A", "B", "-99"]], ["l0", "l1"], missing="-99")
+        build_hierarchy(
+            "x",
+            ["a", "b", "-99"],
+            [["a", "a", "-99"], ["A", "B", "-99"]],
+            ["l0", "l1"],
+            missing="-99",
+        )
     with pytest.raises(HierarchyError, match="divide"):
         year_hierarchy([2019, 2020], widths=[1, 2, 5])
 
 
-@pytest.mark.parametrize("h", [age_hierarchy(), year_hierarchy(range(2002, 2024)),
-                               country_hierarchy("citizenship", ["XK"]), categorical_hierarchy("g", ["F", "M"])])
+@pytest.mark.parametrize(
+    "h",
+    [
+        age_hierarchy(),
+        year_hierarchy(range(2002, 2024)),
+        country_hierarchy("citizenship", ["XK"]),
+        categorical_hierarchy("g", ["F", "M"]),
+    ],
+)
 def test_ncp_is_zero_at_the_bottom_one_at_the_top_and_grows(h):
     known = [i for i in range(len(h.leaves)) if i != h.missing_leaf]
     assert np.all(h.ncp[0, known] == 0)
@@ -81,8 +104,14 @@ def test_ctdc_release_is_k_anonymous_in_ctdc_columns(release_20k):
     source, release = release_20k
     out = release.released
     assert tuple(out.columns) == CTDC_COLUMNS
-    assert set(release.quasi_identifiers) == {"yearOfRegistration", "gender", "ageBroad", "majorityStatus",
-                                              "citizenship", "CountryOfExploitation"}
+    assert set(release.quasi_identifiers) == {
+        "yearOfRegistration",
+        "gender",
+        "ageBroad",
+        "majorityStatus",
+        "citizenship",
+        "CountryOfExploitation",
+    }
     assert _independent_k(out, list(release.quasi_identifiers)) >= 11
     assert release.metrics.records_kept == out.height
     assert release.metrics.records_kept >= release.baseline.records_kept
@@ -137,18 +166,31 @@ def test_values_outside_the_hierarchy_are_refused():
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     rows=st.lists(
-        st.tuples(st.integers(0, 60) | st.none(), st.sampled_from([2015, 2016, 2017, 2020]),
-                  st.sampled_from(["UA", "MD", "RO", "NG", "GH", "PH", None])),
-        min_size=0, max_size=120),
+        st.tuples(
+            st.integers(0, 60) | st.none(),
+            st.sampled_from([2015, 2016, 2017, 2020]),
+            st.sampled_from(["UA", "MD", "RO", "NG", "GH", "PH", None]),
+        ),
+        min_size=0,
+        max_size=120,
+    ),
     k=st.integers(2, 6),
 )
 def test_any_release_is_k_anonymous_and_accounts_for_every_record(rows, k):
-    frame = pl.DataFrame({"age": [r[0] for r in rows], "year": [r[1] for r in rows],
-                          "cit": [r[2] for r in rows], "id": list(range(len(rows)))},
-                         schema={"age": pl.Int64, "year": pl.Int64, "cit": pl.Utf8, "id": pl.Int64})
-    qis = [QuasiIdentifier("age", age_hierarchy(exact_level=True)),
-           QuasiIdentifier("year", year_hierarchy([2015, 2016, 2017, 2020])),
-           QuasiIdentifier("cit", country_hierarchy("cit"))]
+    frame = pl.DataFrame(
+        {
+            "age": [r[0] for r in rows],
+            "year": [r[1] for r in rows],
+            "cit": [r[2] for r in rows],
+            "id": list(range(len(rows))),
+        },
+        schema={"age": pl.Int64, "year": pl.Int64, "cit": pl.Utf8, "id": pl.Int64},
+    )
+    qis = [
+        QuasiIdentifier("age", age_hierarchy(exact_level=True)),
+        QuasiIdentifier("year", year_hierarchy([2015, 2016, 2017, 2020])),
+        QuasiIdentifier("cit", country_hierarchy("cit")),
+    ]
     release = anonymise(frame, qis, k=k)
     out = release.released
     if out.height:
@@ -163,4 +205,10 @@ def test_any_release_is_k_anonymous_and_accounts_for_every_record(rows, k):
 
 
 def test_default_quasi_identifiers_are_the_documented_ones():
-    assert DEFAULT_QUASI_IDENTIFIERS == ("yearOfRegistration", "gender", "age", "citizenship", "CountryOfExploitation")
+    assert DEFAULT_QUASI_IDENTIFIERS == (
+        "yearOfRegistration",
+        "gender",
+        "age",
+        "citizenship",
+        "CountryOfExploitation",
+    )

@@ -7,7 +7,14 @@ from typer.testing import CliRunner
 from palermo.stats.cli import anonymity_app, preview_import
 from palermo.stats.synthetic import synthetic_ctdc_frame
 
-QIS = ["yearOfRegistration", "gender", "ageBroad", "majorityStatus", "citizenship", "CountryOfExploitation"]
+QIS = [
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "majorityStatus",
+    "citizenship",
+    "CountryOfExploitation",
+]
 
 
 def test_release_then_check_passes_and_raw_data_fails(tmp_path):
@@ -21,7 +28,9 @@ def test_release_then_check_passes_and_raw_data_fails(tmp_path):
     args = ["check", str(released)] + [a for q in QIS for a in ("--qi", q)]
     ok = runner.invoke(anonymity_app, args)
     assert ok.exit_code == 0 and "OK" in ok.output
-    raw = runner.invoke(anonymity_app, ["check", str(source), "--qi", "age", "--qi", "citizenship", "--k", "11"])
+    raw = runner.invoke(
+        anonymity_app, ["check", str(source), "--qi", "age", "--qi", "citizenship", "--k", "11"]
+    )
     assert raw.exit_code == 1 and "FAIL" in raw.output
 
 

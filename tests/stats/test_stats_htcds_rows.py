@@ -21,8 +21,11 @@ from palermo.stats.htcds_spec import load_spec
 
 SPEC = load_spec()
 PHONES = ["+14155552671", "+33612345678", "+380501234567", "+4915123456789"]
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).map(
-    lambda s: unicodedata.normalize("NFC", " ".join(s.split()))).filter(bool)
+TEXT = (
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+    .map(lambda s: unicodedata.normalize("NFC", " ".join(s.split())))
+    .filter(bool)
+)
 
 
 def _value(name: str) -> st.SearchStrategy[str]:
@@ -39,13 +42,19 @@ def _value(name: str) -> st.SearchStrategy[str]:
         return st.integers(0, 99).map(str)
     if f.value_source == "iso3166_alpha2":
         codes = st.sampled_from(["RO", "MD", "UA", "NG", "PH", "GB"])
-        return st.lists(codes, min_size=1, max_size=3, unique=True).map(";".join) if f.multiple else codes
+        return (
+            st.lists(codes, min_size=1, max_size=3, unique=True).map(";".join)
+            if f.multiple
+            else codes
+        )
     if f.value_source == "iso639":
         return st.sampled_from(["eng", "ron", "ukr", "fra"])
     if f.value_source == "picklist":
         names = sorted(f.value_names)
         if f.multiple:
-            return st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True).map(";".join)
+            return st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True).map(
+                ";".join
+            )
         return st.sampled_from(names)
     if f.base_name == "Email":
         return st.sampled_from(["a@example.org", "case.worker@ngo.example"])
@@ -54,7 +63,8 @@ def _value(name: str) -> st.SearchStrategy[str]:
 
 RECORDS = st.lists(
     st.fixed_dictionaries({}, optional={n: _value(n) for n in SPEC.flat_layout}).filter(bool),
-    min_size=1, max_size=5,
+    min_size=1,
+    max_size=5,
 )
 
 
@@ -106,7 +116,7 @@ def test_export_header_is_exactly_the_htcds_field_names():
 
 
 def test_xlsx_never_turns_text_into_formulas():
-    data = _xlsx([{"prs_FirstName": "=HYPERLINK(\"http://x\")", "prs_MobilePhone": "+14155552671"}])
+    data = _xlsx([{"prs_FirstName": '=HYPERLINK("http://x")', "prs_MobilePhone": "+14155552671"}])
     ws = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     cells = {c.value: c.data_type for c in ws[2] if c.value}
     assert set(cells.values()) == {"s"}
@@ -122,11 +132,21 @@ def test_malformed_rows_are_all_reported_with_their_file_line_and_nothing_is_val
     preview = preview_htcds_file(data, "csv")
     assert not preview.ok
     assert preview.rows_read == 3
-    assert preview.rejected_rows == (3, 5)  # the quoted field spans lines 3-4, so the next row is line 5
+    assert preview.rejected_rows == (
+        3,
+        5,
+    )  # the quoted field spans lines 3-4, so the next row is line 5
     by_row = {(e.row, e.field) for e in preview.errors}
-    assert {(3, "prs_Gender"), (3, "prs_Birthdate"), (3, "prs_Citizenship"), (3, "prs_MobilePhone"),
-            (3, "con_Consent"), (3, "vic_TypeOfExploitation"), (5, "prs_Birthdate"),
-            (5, "vic_TypeOfExploitation")} == by_row
+    assert {
+        (3, "prs_Gender"),
+        (3, "prs_Birthdate"),
+        (3, "prs_Citizenship"),
+        (3, "prs_MobilePhone"),
+        (3, "con_Consent"),
+        (3, "vic_TypeOfExploitation"),
+        (5, "prs_Birthdate"),
+        (5, "vic_TypeOfExploitation"),
+    } == by_row
     hints = " ".join(e.message for e in preview.errors)
     assert "upper case: RO" in hints and "did you mean 'ForcedLabour'" in hints
     assert "Nothing was imported" in preview.report()
@@ -146,17 +166,29 @@ def test_iom_template_is_accepted_as_published(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append([None, "cas_CaseOwner", "vic_TraffickinStatusDecisionMakingOrg", None, "prs_Gender"])
-    ws.append([None, "Case Owner", "Trafficking Status Decision Making Organization",
-               "Reason for Outgoing Referral", "Gender"])
+    ws.append(
+        [
+            None,
+            "Case Owner",
+            "Trafficking Status Decision Making Organization",
+            "Reason for Outgoing Referral",
+            "Gender",
+        ]
+    )
     ws.append([1, "Maria", "Police", "Other", "Feminine"])
     ws.append([2, None, None, None, None])
     buf = io.BytesIO()
     wb.save(buf)
     preview = preview_htcds_file(buf.getvalue(), "xlsx")
     assert preview.ok, preview.report()
-    assert [r.values for r in preview.records] == [{
-        "cas_CaseOwner": "Maria", "vic_TraffickingStatusDecisionMakingOrg": "Police",
-        "cas_ReasonForOutgoingReferral": "Other", "prs_Gender": "Feminine"}]
+    assert [r.values for r in preview.records] == [
+        {
+            "cas_CaseOwner": "Maria",
+            "vic_TraffickingStatusDecisionMakingOrg": "Police",
+            "cas_ReasonForOutgoingReferral": "Other",
+            "prs_Gender": "Feminine",
+        }
+    ]
     assert preview.notes
 
 
@@ -169,7 +201,8 @@ def test_xlsx_native_cells_are_read_as_htcds_text():
     wb.save(buf)
     preview = preview_htcds_file(buf.getvalue(), "xlsx")
     assert [(e.field, e.message) for e in preview.errors] == [
-        ("cas_IncomingReferralDate", "a date without a time of day is expected")]
+        ("cas_IncomingReferralDate", "a date without a time of day is expected")
+    ]
 
 
 def test_unreadable_files_are_an_error_not_an_exception():
@@ -187,8 +220,13 @@ def test_duplicate_rows_in_one_file_are_rejected():
 
 
 def test_identity_key_is_stable_and_tolerates_spelling_of_case_and_space():
-    a = {"prs_FirstName": "Ana", "prs_SecondName": "Pop", "prs_Birthdate": "1999-02-03",
-         "prs_Citizenship": "RO;MD", "prs_Title": "Cook"}
+    a = {
+        "prs_FirstName": "Ana",
+        "prs_SecondName": "Pop",
+        "prs_Birthdate": "1999-02-03",
+        "prs_Citizenship": "RO;MD",
+        "prs_Title": "Cook",
+    }
     same = {**a, "prs_FirstName": " ana ", "prs_Citizenship": "MD;RO", "prs_Title": "Baker"}
     other = {**a, "prs_Birthdate": "1999-02-04"}
     assert record_identity_key(a) == record_identity_key(same)
@@ -198,7 +236,11 @@ def test_identity_key_is_stable_and_tolerates_spelling_of_case_and_space():
 
 
 def test_anonymous_records_are_keyed_on_all_their_fields():
-    a = {"prs_Gender": "Feminine", "cas_IncomingReferralDate": "2023-01-01", "vic_TypeOfExploitation": "ForcedLabour"}
+    a = {
+        "prs_Gender": "Feminine",
+        "cas_IncomingReferralDate": "2023-01-01",
+        "vic_TypeOfExploitation": "ForcedLabour",
+    }
     b = {**a, "vic_TypeOfExploitation": "SexualExploitation"}
     assert record_identity_key(a) != record_identity_key(b)
 

@@ -17,7 +17,9 @@ REFERENCE = REPO / "reference" / "htcds"
 
 
 def _doc() -> dict:
-    return json.loads(resources.files("palermo.stats").joinpath("data", "htcds_2_0.json").read_text("utf-8"))
+    return json.loads(
+        resources.files("palermo.stats").joinpath("data", "htcds_2_0.json").read_text("utf-8")
+    )
 
 
 def test_spec_carries_attribution_and_licence():
@@ -51,7 +53,9 @@ def test_picklists_and_types_are_typed():
     assert spec.field("prs_MobilePhone").is_phone
     assert spec.field("prs_Birthdate").is_date
     assert spec.field("con_Consent").is_checkbox
-    assert spec.field("vic_MethodsOfControl").values[3].definition  # DebtBondage, from Field Definitions.md
+    assert (
+        spec.field("vic_MethodsOfControl").values[3].definition
+    )  # DebtBondage, from Field Definitions.md
 
 
 def test_xlsform_questions_map_to_fields():
@@ -62,13 +66,18 @@ def test_xlsform_questions_map_to_fields():
     # The form's choice names agree with the standard's value names.
     for q in spec.xlsform.questions:
         if q.list_name and q.field and spec.field(q.field).value_source == "picklist":
-            assert {c.name for c in spec.xlsform.choices[q.list_name]} == spec.field(q.field).value_names
+            assert {c.name for c in spec.xlsform.choices[q.list_name]} == spec.field(
+                q.field
+            ).value_names
 
 
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda d: d["fields"][0]["values"].extend([{"name": "X", "label": "X"}] * 2) or d, "duplicate"),
+        (
+            lambda d: d["fields"][0]["values"].extend([{"name": "X", "label": "X"}] * 2) or d,
+            "duplicate",
+        ),
         (lambda d: d["flat_layout"].append("prs_Nope") or d, "not a field"),
         (lambda d: d["fields"][0].update(prefix="zzz_") or d, "unknown table prefix"),
         (lambda d: d["xlsform"]["questions"][2].update(field="prs_Nope") or d, "unknown field"),
@@ -86,4 +95,5 @@ def test_committed_spec_is_what_the_build_script_produces():
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     assert module.render(module.build(REFERENCE)) == resources.files("palermo.stats").joinpath(
-        "data", "htcds_2_0.json").read_text("utf-8")
+        "data", "htcds_2_0.json"
+    ).read_text("utf-8")

@@ -26,12 +26,20 @@ def test_kobo_csv_maps_questions_to_htcds_fields():
     preview = preview_kobo_file(KOBO_CSV, "csv")
     assert preview.ok, preview.report()
     assert [r.values for r in preview.records] == [
-        {"con_Consent": "true", "prs_FirstName": "Ana", "prs_Gender": "Feminine", "prs_Citizenship": "RO",
-         "vic_MethodsOfControl": "DebtBondage;TakesEarnings", "vic_ForcedLabourIndustry": "C_Manufacturing",
-         "cas_IncomingReferralDate": "2024-01-01"},
+        {
+            "con_Consent": "true",
+            "prs_FirstName": "Ana",
+            "prs_Gender": "Feminine",
+            "prs_Citizenship": "RO",
+            "vic_MethodsOfControl": "DebtBondage;TakesEarnings",
+            "vic_ForcedLabourIndustry": "C_Manufacturing",
+            "cas_IncomingReferralDate": "2024-01-01",
+        },
         {"con_Consent": "false", "prs_Gender": "Masculine"},
     ]
-    assert preview.records[0].identity_key == "odk-instance:uuid:11111111-1111-1111-1111-111111111111"
+    assert (
+        preview.records[0].identity_key == "odk-instance:uuid:11111111-1111-1111-1111-111111111111"
+    )
 
 
 def test_reimporting_an_export_gives_the_same_keys():
@@ -53,37 +61,69 @@ def test_kobo_xlsx_export():
 
 
 def test_kobo_api_json_and_odk_central_odata():
-    kobo = {"count": 1, "results": [{"_id": 5, "_uuid": "abc", "meta/instanceID": "uuid:abc",
-                                      "grp/prs_Gender": "Feminine", "vic_TypeOfExploitation": "ForcedLabour Other",
-                                      "_attachments": [], "_geolocation": [None, None]}]}
-    odata = {"value": [{"__id": "uuid:def", "__system": {"submitterId": "7"},
-                        "grp": {"prs_Gender": "Masculine", "prs_Birthdate": "1990-05-06"}}]}
+    kobo = {
+        "count": 1,
+        "results": [
+            {
+                "_id": 5,
+                "_uuid": "abc",
+                "meta/instanceID": "uuid:abc",
+                "grp/prs_Gender": "Feminine",
+                "vic_TypeOfExploitation": "ForcedLabour Other",
+                "_attachments": [],
+                "_geolocation": [None, None],
+            }
+        ],
+    }
+    odata = {
+        "value": [
+            {
+                "__id": "uuid:def",
+                "__system": {"submitterId": "7"},
+                "grp": {"prs_Gender": "Masculine", "prs_Birthdate": "1990-05-06"},
+            }
+        ]
+    }
     a = preview_kobo_file(json.dumps(kobo).encode(), "json")
     b = preview_kobo_file(json.dumps(odata).encode(), "json")
     assert a.ok and b.ok, a.report() + b.report()
-    assert a.records[0].values == {"prs_Gender": "Feminine", "vic_TypeOfExploitation": "ForcedLabour;Other"}
+    assert a.records[0].values == {
+        "prs_Gender": "Feminine",
+        "vic_TypeOfExploitation": "ForcedLabour;Other",
+    }
     assert a.records[0].identity_key == "odk-instance:uuid:abc"
     assert b.records[0].values == {"prs_Gender": "Masculine", "prs_Birthdate": "1990-05-06"}
 
 
 def test_separate_columns_for_multiple_select():
-    data = (b"vic_TypeOfExploitation/ForcedLabour,vic_TypeOfExploitation/SexualExploitation,_uuid\n"
-            b"1,0,a\nFalse,True,b\n")
+    data = (
+        b"vic_TypeOfExploitation/ForcedLabour,vic_TypeOfExploitation/SexualExploitation,_uuid\n"
+        b"1,0,a\nFalse,True,b\n"
+    )
     preview = preview_kobo_file(data, "csv")
     assert preview.ok, preview.report()
     assert [r.values for r in preview.records] == [
-        {"vic_TypeOfExploitation": "ForcedLabour"}, {"vic_TypeOfExploitation": "SexualExploitation"}]
+        {"vic_TypeOfExploitation": "ForcedLabour"},
+        {"vic_TypeOfExploitation": "SexualExploitation"},
+    ]
 
 
 def test_bad_submissions_are_reported_per_row_and_nothing_is_valid():
-    data = (b"prs_Gender,prs_Birthdate,vic_ForcedLabourIndustry,prs_Citizenship,custom_question,_uuid\n"
-            b"Female,1990-01-01,,,,a\n"
-            b"Feminine,1990-13-01,C_Manufacturing F_Construction,Romania,x,b\n")
+    data = (
+        b"prs_Gender,prs_Birthdate,vic_ForcedLabourIndustry,prs_Citizenship,custom_question,_uuid\n"
+        b"Female,1990-01-01,,,,a\n"
+        b"Feminine,1990-13-01,C_Manufacturing F_Construction,Romania,x,b\n"
+    )
     preview = preview_kobo_file(data, "csv")
     assert not preview.ok
     found = {(e.row, e.field) for e in preview.errors}
-    assert found == {(2, "prs_Gender"), (3, "prs_Birthdate"), (3, "vic_ForcedLabourIndustry"),
-                     (3, "prs_Citizenship"), (3, "custom_question")}
+    assert found == {
+        (2, "prs_Gender"),
+        (3, "prs_Birthdate"),
+        (3, "vic_ForcedLabourIndustry"),
+        (3, "prs_Citizenship"),
+        (3, "custom_question"),
+    }
     lenient = preview_kobo_file(data, "csv", ignore_unknown=True)
     assert (3, "custom_question") not in {(e.row, e.field) for e in lenient.errors}
     assert lenient.notes

@@ -14,7 +14,14 @@ from palermo.stats.anonymise import k_anonymity_check
 pytestmark = pytest.mark.django_db
 demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
-QIS = ["yearOfRegistration", "gender", "ageBroad", "majorityStatus", "citizenship", "CountryOfExploitation"]
+QIS = [
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "majorityStatus",
+    "citizenship",
+    "CountryOfExploitation",
+]
 
 
 @pytest.fixture
@@ -24,7 +31,9 @@ def call(client, api_token):
     def do(method: str, path: str, username: str, **kw):
         if username not in tokens:
             tokens[username] = api_token(username)
-        return getattr(client, method)(f"/api/v1/stats{path}", HTTP_AUTHORIZATION=f"Bearer {tokens[username]}", **kw)
+        return getattr(client, method)(
+            f"/api/v1/stats{path}", HTTP_AUTHORIZATION=f"Bearer {tokens[username]}", **kw
+        )
 
     return do
 
@@ -39,19 +48,42 @@ def test_tables_have_no_small_cell_and_need_the_statistics_permission(call, demo
 
 
 def test_ctdc_release_over_the_api(call, demo_cases):
-    report = call("post", "/ctdc/report", "analyst", data={"k": 11}, content_type="application/json")
+    report = call(
+        "post", "/ctdc/report", "analyst", data={"k": 11}, content_type="application/json"
+    )
     assert report.status_code == 200 and report.json()["records_in"] == 80
-    csv = call("post", "/ctdc/release.csv", "analyst", data={"k": 11}, content_type="application/json")
+    csv = call(
+        "post", "/ctdc/release.csv", "analyst", data={"k": 11}, content_type="application/json"
+    )
     frame = pl.read_csv(io.BytesIO(csv.content), infer_schema_length=0)
     assert k_anonymity_check(frame, QIS, k=11).ok
-    assert call("post", "/ctdc/report", "analyst", data={"k": 1}, content_type="application/json").status_code == 422
+    assert (
+        call(
+            "post", "/ctdc/report", "analyst", data={"k": 1}, content_type="application/json"
+        ).status_code
+        == 422
+    )
 
 
 def test_htcds_export_over_the_api(call, demo_cases):
-    ok = call("post", "/htcds/export", "coordinator", data={"format": "csv"}, content_type="application/json")
+    ok = call(
+        "post",
+        "/htcds/export",
+        "coordinator",
+        data={"format": "csv"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.content.startswith(b"cas_CaseOwner,")
-    assert call("post", "/htcds/export", "analyst", data={"format": "csv"},
-                content_type="application/json").status_code == 403
+    assert (
+        call(
+            "post",
+            "/htcds/export",
+            "analyst",
+            data={"format": "csv"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
 
 
 def test_import_over_the_api_is_all_or_nothing(call, demo_world, client, api_token):
@@ -80,4 +112,6 @@ def test_import_over_the_api_is_all_or_nothing(call, demo_world, client, api_tok
     assert done.status_code == 202 and done.json()["status"] == "done"
     assert len(done.json()["summary"]["created"]) == 1 and Case.objects.count() == 1
     good.seek(0)
-    assert call("post", "/imports", "analyst", data={"kind": "htcds", "file": good}).status_code == 403
+    assert (
+        call("post", "/imports", "analyst", data={"kind": "htcds", "file": good}).status_code == 403
+    )

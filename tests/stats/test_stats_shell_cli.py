@@ -16,8 +16,18 @@ pytestmark = pytest.mark.django_db
 demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
 runner = CliRunner()
-QI_ARGS = [a for q in ("yearOfRegistration", "gender", "ageBroad", "majorityStatus", "citizenship",
-                       "CountryOfExploitation") for a in ("--qi", q)]
+QI_ARGS = [
+    a
+    for q in (
+        "yearOfRegistration",
+        "gender",
+        "ageBroad",
+        "majorityStatus",
+        "citizenship",
+        "CountryOfExploitation",
+    )
+    for a in ("--qi", q)
+]
 
 
 def test_export_htcds_csv_and_xlsx(tmp_path, demo_cases):
@@ -27,7 +37,12 @@ def test_export_htcds_csv_and_xlsx(tmp_path, demo_cases):
     assert "80 case(s) written" in result.output
     assert preview_htcds_file(out).rows_read == 80
     xlsx = tmp_path / "cases.xlsx"
-    assert runner.invoke(app, ["export", "htcds", str(xlsx), "--format", "xlsx", "--as", "coordinator"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["export", "htcds", str(xlsx), "--format", "xlsx", "--as", "coordinator"]
+        ).exit_code
+        == 0
+    )
     assert preview_htcds_file(xlsx).rows_read == 80
     assert AuditEntry.objects.filter(action="export", object_type="htcds_export").count() == 2
 
@@ -46,7 +61,9 @@ def test_export_ctdc_then_anonymity_check_passes(tmp_path, demo_cases):
     assert "kept" in result.output and "suppression alone" in result.output
     check = runner.invoke(app, ["anonymity", "check", str(out), *QI_ARGS, "--k", "11"])
     assert check.exit_code == 0 and "OK" in check.output
-    assert AuditEntry.objects.filter(object_type="ctdc_release", actor_username="command line").exists()
+    assert AuditEntry.objects.filter(
+        object_type="ctdc_release", actor_username="command line"
+    ).exists()
 
 
 def test_export_stats_has_no_small_cell(tmp_path, demo_cases):
@@ -64,8 +81,10 @@ def test_import_htcds_dry_run_then_import_then_reimport(tmp_path, demo_world):
     from palermo.cases.models import Case
 
     f = tmp_path / "in.csv"
-    f.write_text("prs_FirstName,prs_Gender,prs_Citizenship,cas_IncomingReferralDate,vic_TypeOfExploitation\n"
-                 "Zora,Feminine,MD,2025-03-02,ForcedLabour\nIlir,Masculine,AL,2025-04-11,Servitude\n")
+    f.write_text(
+        "prs_FirstName,prs_Gender,prs_Citizenship,cas_IncomingReferralDate,vic_TypeOfExploitation\n"
+        "Zora,Feminine,MD,2025-03-02,ForcedLabour\nIlir,Masculine,AL,2025-04-11,Servitude\n"
+    )
     dry = runner.invoke(app, ["import", "htcds", str(f), "--as", "coordinator", "--dry-run"])
     assert dry.exit_code == 0 and "Would create 2 case(s)" in dry.output
     assert Case.objects.count() == 0
@@ -99,9 +118,20 @@ def test_import_kobo_json(tmp_path, demo_world):
     from palermo.cases.models import Case
 
     f = tmp_path / "kobo.json"
-    f.write_text(json.dumps({"results": [
-        {"_uuid": "a1", "prs_Gender": "Feminine", "prs_Citizenship": "UA", "vic_TypeOfExploitation": "ForcedLabour"},
-    ]}))
+    f.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "_uuid": "a1",
+                        "prs_Gender": "Feminine",
+                        "prs_Citizenship": "UA",
+                        "vic_TypeOfExploitation": "ForcedLabour",
+                    },
+                ]
+            }
+        )
+    )
     result = runner.invoke(app, ["import", "kobo", str(f), "--as", "coordinator"])
     assert result.exit_code == 0, result.output
     assert Case.objects.count() == 1

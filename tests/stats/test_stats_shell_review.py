@@ -32,7 +32,9 @@ def test_a_record_imported_into_a_case_the_importer_may_not_open_is_refused_not_
     from palermo.stats.models import ImportedRecord
 
     actor, org = acting("coordinator")
-    first = services.import_commit(actor=actor, organisation=org, kind="htcds", data=GOOD, name="a.csv")
+    first = services.import_commit(
+        actor=actor, organisation=org, kind="htcds", data=GOOD, name="a.csv"
+    )
     assert first.ok and len(first.created) == 1
     record = ImportedRecord.objects.get()
     before = (record.imported_by_id, record.updated_at, record.case_id)
@@ -40,11 +42,16 @@ def test_a_record_imported_into_a_case_the_importer_may_not_open_is_refused_not_
     user, ngo = _ngo_importer(persona)
     case = Case.objects.get(reference=first.created[0])
     from palermo.cases import selectors as case_selectors
+
     assert not case_selectors.cases_visible_to(user, ngo).filter(pk=case.pk).exists()
 
-    plan = services.import_preview(actor=user, organisation=ngo, kind="htcds", data=GOOD, name="a.csv")
+    plan = services.import_preview(
+        actor=user, organisation=ngo, kind="htcds", data=GOOD, name="a.csv"
+    )
     assert not plan.ok and plan.updates == 0
-    result = services.import_commit(actor=user, organisation=ngo, kind="htcds", data=GOOD, name="a.csv")
+    result = services.import_commit(
+        actor=user, organisation=ngo, kind="htcds", data=GOOD, name="a.csv"
+    )
     assert not result.ok
     assert not result.updated and not result.unchanged and not result.created
     assert case.reference not in result.report()
@@ -56,7 +63,9 @@ def test_a_record_imported_into_a_case_the_importer_may_not_open_is_refused_not_
 
 def test_an_import_preview_is_audited_without_the_file_name(demo_world):
     actor, org = acting("coordinator")
-    services.import_preview(actor=actor, organisation=org, kind="htcds", data=GOOD, name="zora-fictive.csv")
+    services.import_preview(
+        actor=actor, organisation=org, kind="htcds", data=GOOD, name="zora-fictive.csv"
+    )
     entry = AuditEntry.objects.get(object_type="stats_import", action="read")
     assert entry.actor_username == "coordinator"
     assert entry.details["rows"] == 1 and entry.details["kind"] == "htcds"
@@ -66,7 +75,9 @@ def test_an_import_preview_is_audited_without_the_file_name(demo_world):
 def test_a_refused_import_is_audited(demo_world):
     actor, org = acting("coordinator")
     bad = b"prs_FirstName,prs_Gender\nZora,Female\n"
-    result = services.import_commit(actor=actor, organisation=org, kind="htcds", data=bad, name="b.csv")
+    result = services.import_commit(
+        actor=actor, organisation=org, kind="htcds", data=bad, name="b.csv"
+    )
     assert not result.ok
     entry = AuditEntry.objects.get(object_type="stats_import")
     assert entry.outcome == "rejected" and entry.details["errors"] >= 1
@@ -75,8 +86,12 @@ def test_a_refused_import_is_audited(demo_world):
 def test_api_htcds_export_refusal_is_audited(api_token):
     from django.test import Client
 
-    response = Client().post("/api/v1/stats/htcds/export", {"format": "csv"}, content_type="application/json",
-                             HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}")
+    response = Client().post(
+        "/api/v1/stats/htcds/export",
+        {"format": "csv"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}",
+    )
     assert response.status_code == 403
     assert AuditEntry.objects.filter(action="refused", actor_username="analyst").exists()
     assert not AuditEntry.objects.filter(object_type="htcds_export", action="export").exists()
@@ -87,7 +102,8 @@ def test_api_tables_refuses_a_form_that_is_not_an_htcds_value(api_token, form):
     from django.test import Client
 
     response = Client(raise_request_exception=False).get(
-        "/api/v1/stats/tables", {"form": form}, HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}")
+        "/api/v1/stats/tables", {"form": form}, HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}"
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "form"
 
@@ -97,6 +113,11 @@ def test_stats_posts_without_a_csrf_token_are_refused(persona):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(persona("coordinator"))
-    for url in ("/stats/export/htcds/", "/stats/import/confirm/", "/stats/import/cancel/", "/stats/export/ctdc/"):
+    for url in (
+        "/stats/export/htcds/",
+        "/stats/import/confirm/",
+        "/stats/import/cancel/",
+        "/stats/export/ctdc/",
+    ):
         assert client.post(url, {"format": "csv", "k": 11}).status_code == 403, url
     assert not AuditEntry.objects.filter(action="export").exists()

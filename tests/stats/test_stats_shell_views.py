@@ -19,7 +19,14 @@ from palermo.stats.htcds_rows import preview_htcds_file
 pytestmark = pytest.mark.django_db
 demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
-QIS = ["yearOfRegistration", "gender", "ageBroad", "majorityStatus", "citizenship", "CountryOfExploitation"]
+QIS = [
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "majorityStatus",
+    "citizenship",
+    "CountryOfExploitation",
+]
 GOOD = (
     "prs_FirstName,prs_SecondName,prs_Gender,prs_Citizenship,cas_IncomingReferralDate,vic_TypeOfExploitation,"
     "cas_ReferringOrganisation,vic_TraffickingStatus,cas_Status\n"
@@ -35,11 +42,11 @@ BAD = (
 )
 
 
-
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     """Uploads waiting for confirmation go under VAR_DIR: keep the tests' in a temporary directory."""
     settings.VAR_DIR = tmp_path
+
 
 def _numbers_in_cells(html: str) -> list[int]:
     return [int(v) for v in re.findall(r'data-value="(\d+)"', html)]
@@ -94,15 +101,27 @@ def test_dashboard_filters_and_empty_state(login_as, demo_cases):
     by_year = client.get("/stats/", {"year": year}).content.decode()
     assert "All years" not in re.sub(r"<select.*?</select>", "", by_year, flags=re.S)
     assert client.get("/stats/", {"year": "not-a-year"}).status_code == 200
-    assert "No case has this form of exploitation" in client.get("/stats/", {"form": "OrganRemoval"}).content.decode()
+    assert (
+        "No case has this form of exploitation"
+        in client.get("/stats/", {"form": "OrganRemoval"}).content.decode()
+    )
     Case.objects.all().delete()
     assert "No cases to count yet" in client.get("/stats/").content.decode()
 
 
 def test_each_table_downloads_as_csv_and_image_without_small_cells(login_as, demo_cases):
     client = login_as("analyst")
-    for table in ("victims", "sex", "age_group", "citizenship", "country_of_exploitation", "form_of_exploitation",
-                  "referral_outcome", "days_referral_to_decision", "flow"):
+    for table in (
+        "victims",
+        "sex",
+        "age_group",
+        "citizenship",
+        "country_of_exploitation",
+        "form_of_exploitation",
+        "referral_outcome",
+        "days_referral_to_decision",
+        "flow",
+    ):
         response = client.get(f"/stats/tables/{table}.csv")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         body = response.content.decode()
@@ -130,7 +149,9 @@ def test_coordinator_exports_htcds_csv_and_xlsx_audited(login_as, demo_cases):
     xlsx = client.post("/stats/export/htcds/", {"format": "xlsx"})
     wb = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert wb.sheetnames == ["HTCDS", "About"]
-    entries = AuditEntry.objects.filter(action="export", object_type="htcds_export", actor_username="coordinator")
+    entries = AuditEntry.objects.filter(
+        action="export", object_type="htcds_export", actor_username="coordinator"
+    )
     assert entries.count() == 2 and len(entries.first().details["references"]) == 80
     assert client.get("/stats/export/htcds/").status_code == 405
 
@@ -142,28 +163,44 @@ def test_ctdc_release_report_and_download_pass_the_k_check(login_as, demo_cases,
     # A background job: the page of the job shows the report and offers the file.
     made = client.post("/stats/export/ctdc/", {"k": "11"})
     job = Job.objects.get(kind="stats.ctdc_release")
-    assert made.status_code == 302 and made["Location"] == f"/jobs/{job.pk}/" and job.status == "done"
+    assert (
+        made.status_code == 302 and made["Location"] == f"/jobs/{job.pk}/" and job.status == "done"
+    )
     page = client.get(made["Location"]).content.decode()
-    assert "Records kept" in page and "Information loss" in page and f"/jobs/{job.pk}/result" in page
+    assert (
+        "Records kept" in page and "Information loss" in page and f"/jobs/{job.pk}/result" in page
+    )
     response = client.get(f"/jobs/{job.pk}/result")
-    assert response.status_code == 200 and response["Content-Disposition"].endswith('"palermo-ctdc-k11.csv"')
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(
+        '"palermo-ctdc-k11.csv"'
+    )
     frame = pl.read_csv(io.BytesIO(b"".join(response.streaming_content)), infer_schema_length=0)
     assert frame.height > 0
     assert k_anonymity_check(frame, QIS, k=11).ok
     assert AuditEntry.objects.filter(action="export", object_type="ctdc_release").count() == 1
-    assert AuditEntry.objects.filter(action="export", object_type="job", object_ref=str(job.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="export", object_type="job", object_ref=str(job.pk)
+        ).count()
+        == 1
+    )
     login_as("coordinator")  # another user, even with the right: not theirs
     assert client.get(f"/jobs/{job.pk}/result").status_code == 404
     login_as("analyst")
     bad = client.post("/stats/export/ctdc/", {"k": "1"})
-    assert bad.status_code == 200 and Job.objects.count() == 1  # refused next to the field; nothing queued
+    assert (
+        bad.status_code == 200 and Job.objects.count() == 1
+    )  # refused next to the field; nothing queued
 
 
 # --- import ----------------------------------------------------------------------------------------------------
 
 
 def _upload(client, text: str, name: str = "cases.csv", kind: str = "htcds"):
-    return client.post("/stats/import/", {"kind": kind, "file": SimpleUploadedFile(name, text.encode(), "text/csv")})
+    return client.post(
+        "/stats/import/",
+        {"kind": kind, "file": SimpleUploadedFile(name, text.encode(), "text/csv")},
+    )
 
 
 def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_as, demo_world):
@@ -186,18 +223,25 @@ def test_import_preview_then_confirm_creates_cases_and_reimport_adds_none(login_
     assert "2 case(s) opened" in done
     assert Case.objects.count() == 2
     # names are encrypted at rest: found by reading them, not by a database filter
-    identified = next(c for c in Case.objects.select_related("person") if c.person.given_name == "Ilir")
+    identified = next(
+        c for c in Case.objects.select_related("person") if c.person.given_name == "Ilir"
+    )
     assert identified.identification_status == "identified" and identified.status == "FollowUp"
     assert identified.person.citizenship == ["AL", "IT"]
     # The same file again: no duplicates.
     _upload(client, GOOD)
-    assert "update 2 existing case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
+    assert (
+        "update 2 existing case(s)"
+        in client.get("/stats/import/preview/", follow=True).content.decode()
+    )
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert AuditEntry.objects.filter(object_type="stats_import", action="create").count() == 2
 
 
-def test_malformed_file_lists_every_rejected_row_and_imports_nothing(login_as, demo_world, tmp_path):
+def test_malformed_file_lists_every_rejected_row_and_imports_nothing(
+    login_as, demo_world, tmp_path
+):
     from palermo.cases.models import Case
 
     client = login_as("coordinator")
@@ -222,7 +266,10 @@ def test_malformed_file_lists_every_rejected_row_and_imports_nothing(login_as, d
 def test_upload_refuses_wrong_file_types(login_as, demo_world):
     client = login_as("coordinator")
     response = _upload(client, "hello", name="cases.pdf")
-    assert response.status_code == 200 and "Use a .csv, .xlsx or .json file." in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Use a .csv, .xlsx or .json file." in response.content.decode()
+    )
 
 
 def test_xlsx_and_kobo_uploads_go_through_the_same_preview(login_as, demo_world):
@@ -231,14 +278,29 @@ def test_xlsx_and_kobo_uploads_go_through_the_same_preview(login_as, demo_world)
 
     client = login_as("coordinator")
     out = io.BytesIO()
-    write_htcds_xlsx([{"prs_FirstName": "Zora", "prs_Gender": "Feminine", "cas_IncomingReferralDate": "2025-03-02"}],
-                     out)
-    client.post("/stats/import/", {"kind": "htcds", "file": SimpleUploadedFile("cases.xlsx", out.getvalue())})
-    assert "1 valid, 0 rejected" in client.get("/stats/import/preview/", follow=True).content.decode()
+    write_htcds_xlsx(
+        [
+            {
+                "prs_FirstName": "Zora",
+                "prs_Gender": "Feminine",
+                "cas_IncomingReferralDate": "2025-03-02",
+            }
+        ],
+        out,
+    )
+    client.post(
+        "/stats/import/",
+        {"kind": "htcds", "file": SimpleUploadedFile("cases.xlsx", out.getvalue())},
+    )
+    assert (
+        "1 valid, 0 rejected" in client.get("/stats/import/preview/", follow=True).content.decode()
+    )
     client.post("/stats/import/confirm/")
     kobo = b'[{"_uuid": "k-1", "prs_Gender": "Masculine", "prs_Citizenship": "UA"}]'
     client.post("/stats/import/", {"kind": "kobo", "file": SimpleUploadedFile("kobo.json", kobo)})
-    assert "open 1 new case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
+    assert (
+        "open 1 new case(s)" in client.get("/stats/import/preview/", follow=True).content.decode()
+    )
     client.post("/stats/import/confirm/")
     assert Case.objects.count() == 2
     assert set(Case.objects.values_list("source_ref", flat=True)) == {"IMPORT-HTCDS", "IMPORT-KOBO"}

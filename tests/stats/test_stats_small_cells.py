@@ -80,8 +80,13 @@ COUNTS = st.sampled_from([0, 0, 1, 2, 3, 4, 6, 9, 12, 15, 25])
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
-@given(st.integers(2, 3).flatmap(lambda r: st.integers(2, 3).flatmap(
-    lambda c: st.lists(st.lists(COUNTS, min_size=c, max_size=c), min_size=r, max_size=r))))
+@given(
+    st.integers(2, 3).flatmap(
+        lambda r: st.integers(2, 3).flatmap(
+            lambda c: st.lists(st.lists(COUNTS, min_size=c, max_size=c), min_size=r, max_size=r)
+        )
+    )
+)
 def test_no_small_cell_is_published_or_derivable_from_the_margins(table):
     assume(len(table) * len(table[0]) <= 6)
     values, constraints = two_way(table)
@@ -99,7 +104,11 @@ def test_no_small_cell_is_published_or_derivable_from_the_margins(table):
     for key, cell in result.cells.items():
         if cell.status == "primary":
             assert values[key] in feasible[key]
-            assert max(feasible[key]) - min(feasible[key]) >= width, (key, table, sorted(suppressed))
+            assert max(feasible[key]) - min(feasible[key]) >= width, (
+                key,
+                table,
+                sorted(suppressed),
+            )
 
 
 def test_a_lone_small_cell_gets_a_partner_in_its_row_and_column():
@@ -130,25 +139,42 @@ def _victims():
     out = []
     for i in range(400):
         year = 2020 + i % 3
-        out.append(VictimStat(
-            year=year, sex="Female" if i % 4 else "Male", age=(i * 7) % 60,
-            citizenship=["UA", "MD", "RO", "NG", "VN"][i % 5] if i % 17 else "GH",
-            country_of_exploitation=["PL", "DE"][i % 2] if i % 23 else None,
-            forms_of_exploitation=("SexualExploitation",) if i % 3 else ("ForcedLabour", "ForcedBegging"),
-            referral_outcome=["Accepted", "Declined"][i % 2] if i % 5 else None,
-            referral_date=date(year, 1, 1), decision_date=date(year, 1, 1 + i % 28) if i % 6 else None,
-        ))
+        out.append(
+            VictimStat(
+                year=year,
+                sex="Female" if i % 4 else "Male",
+                age=(i * 7) % 60,
+                citizenship=["UA", "MD", "RO", "NG", "VN"][i % 5] if i % 17 else "GH",
+                country_of_exploitation=["PL", "DE"][i % 2] if i % 23 else None,
+                forms_of_exploitation=("SexualExploitation",)
+                if i % 3
+                else ("ForcedLabour", "ForcedBegging"),
+                referral_outcome=["Accepted", "Declined"][i % 2] if i % 5 else None,
+                referral_date=date(year, 1, 1),
+                decision_date=date(year, 1, 1 + i % 28) if i % 6 else None,
+            )
+        )
     return out
 
 
 def test_rapporteur_tables_publish_no_small_cell_and_share_margins():
     tables = rapporteur_tables(_victims(), threshold=11)
     rows = tables.rows()
-    assert {r["table"] for r in rows} >= {"victims", "sex", "age_group", "citizenship",
-                                          "country_of_exploitation", "form_of_exploitation",
-                                          "referral_outcome", "days_referral_to_decision"}
+    assert {r["table"] for r in rows} >= {
+        "victims",
+        "sex",
+        "age_group",
+        "citizenship",
+        "country_of_exploitation",
+        "form_of_exploitation",
+        "referral_outcome",
+        "days_referral_to_decision",
+    }
     assert all(r["value"] is None or r["value"] == 0 or r["value"] >= 11 for r in rows)
-    assert all(hi - lo >= tables.protection.protection_width for lo, hi in tables.protection.intervals.values())
+    assert all(
+        hi - lo >= tables.protection.protection_width
+        for lo, hi in tables.protection.intervals.values()
+    )
     # Year totals are one set of cells shared by every table.
     year_cells = [r for r in rows if r["table"] == "victims" and r["year"] != "All years"]
     assert len(year_cells) == 3
@@ -164,6 +190,14 @@ def test_rapporteur_csv_marks_suppressed_cells(tmp_path):
 
 
 def test_decision_before_referral_is_refused():
-    bad = VictimStat(2020, "Female", 30, "UA", "PL", referral_date=date(2020, 5, 1), decision_date=date(2020, 4, 1))
+    bad = VictimStat(
+        2020,
+        "Female",
+        30,
+        "UA",
+        "PL",
+        referral_date=date(2020, 5, 1),
+        decision_date=date(2020, 4, 1),
+    )
     with pytest.raises(ValueError):
         rapporteur_tables([bad])

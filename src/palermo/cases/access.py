@@ -13,10 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-OVERVIEW: Final = "overview"  # reference, phase, status, identification status, child, nationality, forms
-IDENTITY: Final = "identity"  # names, date of birth, gender, citizenship, languages, identity number
+OVERVIEW: Final = (
+    "overview"  # reference, phase, status, identification status, child, nationality, forms
+)
+IDENTITY: Final = (
+    "identity"  # names, date of birth, gender, citizenship, languages, identity number
+)
 CONTACT: Final = "contact"  # current address, phone, e-mail
-VICTIM_CONTEXT: Final = "victim_context"  # recruitment, control, exploitation, locations, trafficking events
+VICTIM_CONTEXT: Final = (
+    "victim_context"  # recruitment, control, exploitation, locations, trafficking events
+)
 SUSPECTS: Final = "suspects"  # persons linked as suspected perpetrators
 TIMELINE: Final = "timeline"  # events, decisions, notes
 SAFEGUARDS: Final = "safeguards"  # children, return, proceedings
@@ -25,7 +31,18 @@ REFERRALS: Final = "referrals"
 TASKS: Final = "tasks"
 
 ALL_GROUPS: Final = frozenset(
-    {OVERVIEW, IDENTITY, CONTACT, VICTIM_CONTEXT, SUSPECTS, TIMELINE, SAFEGUARDS, CONSENTS, REFERRALS, TASKS}
+    {
+        OVERVIEW,
+        IDENTITY,
+        CONTACT,
+        VICTIM_CONTEXT,
+        SUSPECTS,
+        TIMELINE,
+        SAFEGUARDS,
+        CONSENTS,
+        REFERRALS,
+        TASKS,
+    }
 )
 GROUP_LABELS: Final = {
     OVERVIEW: "Overview",
@@ -51,9 +68,15 @@ class AccessFacts:
     on_case_team: bool  # the organisation is assigned to the case
     identification_body: bool  # the organisation is the competent identification body
     law_enforcement: bool  # police, prosecution, financial intelligence, immigration
-    law_enforcement_identity: bool = False  # consent (identity) or a recorded legal basis for this organisation
-    law_enforcement_contact: bool = False  # consent (contact) or a recorded legal basis for this organisation
-    referral_scopes: frozenset[str] = frozenset()  # consented scopes of open referrals to this organisation
+    law_enforcement_identity: bool = (
+        False  # consent (identity) or a recorded legal basis for this organisation
+    )
+    law_enforcement_contact: bool = (
+        False  # consent (contact) or a recorded legal basis for this organisation
+    )
+    referral_scopes: frozenset[str] = (
+        frozenset()
+    )  # consented scopes of open referrals to this organisation
     break_glass: bool = False  # an active, audited break-glass access
 
 

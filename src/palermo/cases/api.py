@@ -43,12 +43,16 @@ def _no_nul(value: str) -> str:
 
 
 def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
+    ]
 
 
 # Bodies are strict: "yes" is not a boolean and "5" is not a number (lax parsing would
 # accept input the schema documents as invalid).
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
 def _iso_date(value: Any) -> Any:
     # Lax parsing would read 0 as 1970-01-01; a date in a body is an ISO 8601 string.
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
@@ -78,8 +82,13 @@ def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _case(request: HttpRequest, case_ref: str, *, record_read: bool = False) -> Case:
-    return selectors.access_case(request.user, request.organisation, case_ref, request=request,  # type: ignore[arg-type, attr-defined]
-                                 record_read=record_read)
+    return selectors.access_case(
+        request.user,
+        request.organisation,
+        case_ref,
+        request=request,  # type: ignore[arg-type, attr-defined]
+        record_read=record_read,
+    )
 
 
 def _org(org_id: int) -> Organisation:
@@ -140,19 +149,34 @@ class CappedPagination(PaginationBase):
     def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
         count, capped = selectors.capped_count(queryset)
         start = (pagination.page - 1) * pagination.page_size
-        items = list(queryset[start: start + pagination.page_size])
-        return {"items": items, "count": count, "count_capped": capped, "page": pagination.page,
-                "page_size": pagination.page_size, "pages": max(1, -(-count // pagination.page_size))}
+        items = list(queryset[start : start + pagination.page_size])
+        return {
+            "items": items,
+            "count": count,
+            "count_capped": capped,
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "pages": max(1, -(-count // pagination.page_size)),
+        }
 
 
 class CaseQuery(Schema):
     q: Text(40) = Field("", description="a case reference or its beginning")
     status: Literal["", "Active", "FollowUp", "Closed", "ClosedReferred"] = ""
-    phase: Literal["", "identification", "first_line", "medium_long_term", "return_inclusion", "proceedings",
-                   "closed"] = ""
+    phase: Literal[
+        "",
+        "identification",
+        "first_line",
+        "medium_long_term",
+        "return_inclusion",
+        "proceedings",
+        "closed",
+    ] = ""
     identification_status: Literal["", "potential", "presumed", "identified", "not_identified"] = ""
     deadline: Literal["", "overdue", "due_soon", "none"] = ""
-    organisation: int | None = Field(None, ge=1, le=MAX_ID, description="an organisation on the case team")
+    organisation: int | None = Field(
+        None, ge=1, le=MAX_ID, description="an organisation on the case team"
+    )
     nationality: Text(2) = ""
     exploitation: Code = Field("", description="HTCDS vic_TypeOfExploitation value")
     child: bool | None = None
@@ -344,33 +368,49 @@ class TimelineEntryOut(Schema):
 # --- list, open, read -----------------------------------------------------------------------------------
 
 
-@router.get("", response=with_errors(list[CaseListItemOut]), summary="Cases I may see: list and search")
+@router.get(
+    "", response=with_errors(list[CaseListItemOut]), summary="Cases I may see: list and search"
+)
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> QuerySet[Case]:
     f = selectors.CaseFilter(**filters.dict())
-    audit.record_request(request, action="read", object_type="case_list", details={"filters": f.as_details()})
+    audit.record_request(
+        request, action="read", object_type="case_list", details={"filters": f.as_details()}
+    )
     return selectors.case_list(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
 
 
-@router.post("", response=with_errors({201: CaseSummaryOut}), summary="Open a case from an incoming referral")
+@router.post(
+    "", response=with_errors({201: CaseSummaryOut}), summary="Open a case from an incoming referral"
+)
 @api_requires(Perm.REFER)
 @_errors
 def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     case = services.case_open(
-        actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-        source=payload.source, source_ref=payload.source_ref,
-        person=payload.person.dict(exclude_none=True), exploitation_forms=payload.exploitation_forms,
-        is_child_or_presumed_child=payload.is_child_or_presumed_child, summary=payload.summary,
-        referral_date=payload.referral_date, reason_for_referral=payload.reason_for_referral,
-        referring_country=payload.referring_country, cooperates_with_authorities=payload.cooperates_with_authorities,
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        source=payload.source,
+        source_ref=payload.source_ref,
+        person=payload.person.dict(exclude_none=True),
+        exploitation_forms=payload.exploitation_forms,
+        is_child_or_presumed_child=payload.is_child_or_presumed_child,
+        summary=payload.summary,
+        referral_date=payload.referral_date,
+        reason_for_referral=payload.reason_for_referral,
+        referring_country=payload.referring_country,
+        cooperates_with_authorities=payload.cooperates_with_authorities,
         lead_organisation=lead,
     )
     return Status(201, case)
 
 
-@router.get("/overdue", response=with_errors(list[TaskOut]), summary="Overdue deadlines (all of them for co-ordinators)")
+@router.get(
+    "/overdue",
+    response=with_errors(list[TaskOut]),
+    summary="Overdue deadlines (all of them for co-ordinators)",
+)
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def overdue(request: HttpRequest) -> list[dict[str, Any]]:
@@ -391,11 +431,23 @@ class _TaskRows:
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
         return [
-            {"id": t.pk, "title": f"{t.case.reference}: {t.title}", "kind": t.kind, "rule_key": t.rule_key,
-             "rule_version": t.rule_version, "starts_on": t.starts_on, "due_on": t.due_on, "done_at": t.done_at,
-             "state": wf.deadline_state(t.due_on, t.done_at is not None, self.today),
-             "assigned_organisation": {"id": t.assigned_organisation.pk, "name": t.assigned_organisation.name}
-             if t.assigned_organisation else None}
+            {
+                "id": t.pk,
+                "title": f"{t.case.reference}: {t.title}",
+                "kind": t.kind,
+                "rule_key": t.rule_key,
+                "rule_version": t.rule_version,
+                "starts_on": t.starts_on,
+                "due_on": t.due_on,
+                "done_at": t.done_at,
+                "state": wf.deadline_state(t.due_on, t.done_at is not None, self.today),
+                "assigned_organisation": {
+                    "id": t.assigned_organisation.pk,
+                    "name": t.assigned_organisation.name,
+                }
+                if t.assigned_organisation
+                else None,
+            }
             for t in self.qs[item]
         ]
 
@@ -417,17 +469,28 @@ class DirectoryQuery(Schema):
     language: Text(3) = ""
 
 
-@router.get("/services", response=with_errors(list[ServiceProviderOut]), summary="The service directory")
+@router.get(
+    "/services", response=with_errors(list[ServiceProviderOut]), summary="The service directory"
+)
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def directory(request: HttpRequest, filters: Query[DirectoryQuery]) -> list[dict[str, Any]]:
     counts = selectors.active_referral_counts()
     return [
-        {"id": p.pk, "organisation": {"id": p.organisation.pk, "name": p.organisation.name},
-         "service_types": p.service_types, "capacity": p.capacity, "in_use": counts.get(p.pk, 0),
-         "languages": p.languages, "area_served": p.area_served, "is_closed_facility": p.is_closed_facility,
-         "accepts_children": p.accepts_children}
-        for p in selectors.service_directory(service_type=filters.service_type, language=filters.language)
+        {
+            "id": p.pk,
+            "organisation": {"id": p.organisation.pk, "name": p.organisation.name},
+            "service_types": p.service_types,
+            "capacity": p.capacity,
+            "in_use": counts.get(p.pk, 0),
+            "languages": p.languages,
+            "area_served": p.area_served,
+            "is_closed_facility": p.is_closed_facility,
+            "accepts_children": p.accepts_children,
+        }
+        for p in selectors.service_directory(
+            service_type=filters.service_type, language=filters.language
+        )
     ]
 
 
@@ -454,21 +517,39 @@ class IncomingReferralOut(Schema):
     safeguards: dict[str, Any] | None
 
 
-@router.get("/referrals/incoming", response=with_errors(list[ReferralOut]), summary="Referrals sent to my organisation")
+@router.get(
+    "/referrals/incoming",
+    response=with_errors(list[ReferralOut]),
+    summary="Referrals sent to my organisation",
+)
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def referrals_incoming(request: HttpRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = "") -> Any:  # type: ignore[valid-type]
+def referrals_incoming(
+    request: HttpRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = ""
+) -> Any:  # type: ignore[valid-type]
     qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)  # type: ignore[arg-type, attr-defined]
-    audit.record_request(request, action="read", object_type="referral_list", details={"status": status} if status else {})
+    audit.record_request(
+        request,
+        action="read",
+        object_type="referral_list",
+        details={"status": status} if status else {},
+    )
     return qs.select_related("receiving_organisation")
 
 
-@router.get("/referrals/{referral_id}", response=with_errors(IncomingReferralOut),
-            summary="One referral, with the case fields this reader may see (the receiver: what its consent allows)")
+@router.get(
+    "/referrals/{referral_id}",
+    response=with_errors(IncomingReferralOut),
+    summary="One referral, with the case fields this reader may see (the receiver: what its consent allows)",
+)
 @api_requires(Perm.VIEW_CASES)
-def referral_detail(request: HttpRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
+def referral_detail(
+    request: HttpRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     # The receiver sees what the consent covers; anyone else their own case visibility (issue 11).
-    _ref, data = selectors.read_referral(request.user, request.organisation, referral_id, request=request)  # type: ignore[arg-type, attr-defined]
+    _ref, data = selectors.read_referral(
+        request.user, request.organisation, referral_id, request=request
+    )  # type: ignore[arg-type, attr-defined]
     return data
 
 
@@ -482,11 +563,22 @@ class CloseReferralIn(Schema):
 
 
 def _referral_out(ref: Any) -> dict[str, Any]:
-    return {"id": ref.pk, "service_type": ref.service_type,
-            "receiving_organisation": {"id": ref.receiving_organisation.pk, "name": ref.receiving_organisation.name},
-            "status": ref.status, "consent_id": ref.consent_id, "sent_at": ref.sent_at, "responded_at": ref.responded_at,
-            "delivered_at": ref.delivered_at, "closed_at": ref.closed_at, "outcome": ref.outcome,
-            "decline_reason": ref.decline_reason}
+    return {
+        "id": ref.pk,
+        "service_type": ref.service_type,
+        "receiving_organisation": {
+            "id": ref.receiving_organisation.pk,
+            "name": ref.receiving_organisation.name,
+        },
+        "status": ref.status,
+        "consent_id": ref.consent_id,
+        "sent_at": ref.sent_at,
+        "responded_at": ref.responded_at,
+        "delivered_at": ref.delivered_at,
+        "closed_at": ref.closed_at,
+        "outcome": ref.outcome,
+        "decline_reason": ref.decline_reason,
+    }
 
 
 RefId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -497,41 +589,72 @@ def _referral(request: HttpRequest, referral_id: int) -> Any:
     return selectors.access_referral(request.user, request.organisation, referral_id)  # type: ignore[arg-type, attr-defined]
 
 
-@router.post("/referrals/{referral_id}/accept", response=REFERRAL_WRITE, summary="Accept a referral (receiver)")
+@router.post(
+    "/referrals/{referral_id}/accept",
+    response=REFERRAL_WRITE,
+    summary="Accept a referral (receiver)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
-    ref = services.service_referral_accept(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                           referral=_referral(request, referral_id))
+    ref = services.service_referral_accept(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        referral=_referral(request, referral_id),
+    )
     return _referral_out(ref)
 
 
-@router.post("/referrals/{referral_id}/decline", response=REFERRAL_WRITE, summary="Decline a referral, saying why (receiver)")
+@router.post(
+    "/referrals/{referral_id}/decline",
+    response=REFERRAL_WRITE,
+    summary="Decline a referral, saying why (receiver)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn) -> dict[str, Any]:
-    ref = services.service_referral_decline(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                            referral=_referral(request, referral_id), reason=payload.reason)
+    ref = services.service_referral_decline(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        referral=_referral(request, referral_id),
+        reason=payload.reason,
+    )
     return _referral_out(ref)
 
 
-@router.post("/referrals/{referral_id}/deliver", response=REFERRAL_WRITE, summary="Record that the service is delivered (receiver)")
+@router.post(
+    "/referrals/{referral_id}/deliver",
+    response=REFERRAL_WRITE,
+    summary="Record that the service is delivered (receiver)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
-    ref = services.service_referral_deliver(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                            referral=_referral(request, referral_id))
+    ref = services.service_referral_deliver(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        referral=_referral(request, referral_id),
+    )
     return _referral_out(ref)
 
 
-@router.post("/referrals/{referral_id}/close", response=REFERRAL_WRITE,
-             summary="Close a referral with its outcome (receiver or case team)")
+@router.post(
+    "/referrals/{referral_id}/close",
+    response=REFERRAL_WRITE,
+    summary="Close a referral with its outcome (receiver or case team)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def referral_close(request: HttpRequest, referral_id: RefId, payload: CloseReferralIn) -> dict[str, Any]:
-    ref = services.service_referral_close(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                          referral=_referral(request, referral_id), outcome=payload.outcome,
-                                          details=payload.details)
+def referral_close(
+    request: HttpRequest, referral_id: RefId, payload: CloseReferralIn
+) -> dict[str, Any]:
+    ref = services.service_referral_close(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        referral=_referral(request, referral_id),
+        outcome=payload.outcome,
+        details=payload.details,
+    )
     return _referral_out(ref)
 
 
@@ -546,25 +669,45 @@ class BreakGlassOut(Schema):
     expires_at: dt.datetime
 
 
-@router.post("/{case_ref}/break-glass", response=with_errors({201: BreakGlassOut}),
-             summary="Emergency access to the whole case file (audited, flagged to co-ordinators)")
+@router.post(
+    "/{case_ref}/break-glass",
+    response=with_errors({201: BreakGlassOut}),
+    summary="Emergency access to the whole case file (audited, flagged to co-ordinators)",
+)
 @api_requires(Perm.BREAK_GLASS)
 @_errors
 def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
-    row = services.break_glass_open(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                    case_ref=case_ref, reason=payload.reason)
-    return Status(201, {"id": row.pk, "case_reference": row.case.reference, "started_at": row.started_at,
-                        "expires_at": row.expires_at})
+    row = services.break_glass_open(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        case_ref=case_ref,
+        reason=payload.reason,
+    )
+    return Status(
+        201,
+        {
+            "id": row.pk,
+            "case_reference": row.case.reference,
+            "started_at": row.started_at,
+            "expires_at": row.expires_at,
+        },
+    )
 
 
-@router.get("/{case_ref}", response=with_errors(CaseFileOut), summary="A case file (the parts I may see)")
+@router.get(
+    "/{case_ref}", response=with_errors(CaseFileOut), summary="A case file (the parts I may see)"
+)
 @api_requires(Perm.VIEW_CASES)
 def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
     case = _case(request, case_ref, record_read=True)
     return selectors.case_file(case, case.visibility)  # type: ignore[attr-defined]
 
 
-@router.get("/{case_ref}/timeline", response=with_errors(list[TimelineEntryOut]), summary="The case timeline, newest first")
+@router.get(
+    "/{case_ref}/timeline",
+    response=with_errors(list[TimelineEntryOut]),
+    summary="The case timeline, newest first",
+)
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def timeline(request: HttpRequest, case_ref: Ref) -> Any:
@@ -580,9 +723,16 @@ class _TimelineRows(_TaskRows):
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
         return [
-            {"id": e.pk, "at": e.at, "kind": e.kind, "summary": e.summary, "text": e.text,
-             "actor": e.actor.username if e.actor else "", "organisation": e.organisation.name if e.organisation else "",
-             "corrects_id": e.corrects_id}
+            {
+                "id": e.pk,
+                "at": e.at,
+                "kind": e.kind,
+                "summary": e.summary,
+                "text": e.text,
+                "actor": e.actor.username if e.actor else "",
+                "organisation": e.organisation.name if e.organisation else "",
+                "corrects_id": e.corrects_id,
+            }
             for e in self.qs[item]
         ]
 
@@ -591,7 +741,9 @@ class _TimelineRows(_TaskRows):
 
 
 class VersionIn(Schema):
-    version: Annotated[StrictInt, Field(ge=1, le=2**31 - 1, description="The version the change is based on")]
+    version: Annotated[
+        StrictInt, Field(ge=1, le=2**31 - 1, description="The version the change is based on")
+    ]
 
 
 class PersonChangeIn(VersionIn):
@@ -605,8 +757,13 @@ class PersonChangeIn(VersionIn):
 @_errors
 def person_update(request: HttpRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
     case = _case(request, case_ref)
-    return services.person_update(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                  expected_version=payload.version, changes=payload.changes.dict(exclude_unset=True))
+    return services.person_update(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        changes=payload.changes.dict(exclude_unset=True),
+    )
 
 
 class ContextIn(Schema):
@@ -630,13 +787,20 @@ class ContextChangeIn(VersionIn):
     changes: ContextIn
 
 
-@router.patch("/{case_ref}/context", response=WRITE, summary="Change the victim context (HTCDS vic_ fields)")
+@router.patch(
+    "/{case_ref}/context", response=WRITE, summary="Change the victim context (HTCDS vic_ fields)"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def context_update(request: HttpRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
     case = _case(request, case_ref)
-    return services.context_update(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                   expected_version=payload.version, changes=payload.changes.dict(exclude_unset=True))
+    return services.context_update(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        changes=payload.changes.dict(exclude_unset=True),
+    )
 
 
 class CaseChangeIn(VersionIn):
@@ -647,16 +811,27 @@ class CaseChangeIn(VersionIn):
     summary: Text(10_000) | None = None
 
 
-@router.patch("/{case_ref}", response=WRITE, summary="Change case facts: child, co-operation, status, lead, summary")
+@router.patch(
+    "/{case_ref}",
+    response=WRITE,
+    summary="Change case facts: child, co-operation, status, lead, summary",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def case_update(request: HttpRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
     case = _case(request, case_ref)
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
-    return services.case_update(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                expected_version=payload.version, is_child=payload.is_child,
-                                cooperates_with_authorities=payload.cooperates_with_authorities,
-                                status=payload.status, lead_organisation=lead, summary=payload.summary)
+    return services.case_update(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        is_child=payload.is_child,
+        cooperates_with_authorities=payload.cooperates_with_authorities,
+        status=payload.status,
+        lead_organisation=lead,
+        summary=payload.summary,
+    )
 
 
 class DecisionIn(VersionIn):
@@ -665,14 +840,22 @@ class DecisionIn(VersionIn):
     basis: Literal["", "appeal", "new_facts"] = ""
 
 
-@router.post("/{case_ref}/decisions", response=WRITE, summary="Identification decision (identification body)")
+@router.post(
+    "/{case_ref}/decisions", response=WRITE, summary="Identification decision (identification body)"
+)
 @api_requires(Perm.DECIDE_IDENTIFICATION)
 @_errors
 def decide(request: HttpRequest, case_ref: Ref, payload: DecisionIn) -> Case:
     case = _case(request, case_ref)
-    services.identification_decide(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                   expected_version=payload.version, outcome=payload.outcome,
-                                   reasons=payload.reasons, basis=payload.basis)
+    services.identification_decide(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        outcome=payload.outcome,
+        reasons=payload.reasons,
+        basis=payload.basis,
+    )
     return case
 
 
@@ -681,13 +864,20 @@ class AppealIn(Schema):
     lodged_on: Day
 
 
-@router.post("/{case_ref}/appeals", response=WRITE, summary="Record an appeal against the latest decision")
+@router.post(
+    "/{case_ref}/appeals", response=WRITE, summary="Record an appeal against the latest decision"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def appeal_lodge(request: HttpRequest, case_ref: Ref, payload: AppealIn) -> Case:
     case = _case(request, case_ref)
-    services.appeal_lodge(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                          grounds=payload.grounds, lodged_on=payload.lodged_on)
+    services.appeal_lodge(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        grounds=payload.grounds,
+        lodged_on=payload.lodged_on,
+    )
     return case
 
 
@@ -697,15 +887,30 @@ class AppealOutcomeIn(VersionIn):
     new_outcome: Literal["", "presumed", "identified", "not_identified"] = ""
 
 
-@router.post("/{case_ref}/appeals/{appeal_id}/outcome", response=WRITE, summary="Record the outcome of an appeal")
+@router.post(
+    "/{case_ref}/appeals/{appeal_id}/outcome",
+    response=WRITE,
+    summary="Record the outcome of an appeal",
+)
 @api_requires(Perm.DECIDE_IDENTIFICATION)
 @_errors
-def appeal_decide(request: HttpRequest, case_ref: Ref, appeal_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-                  payload: AppealOutcomeIn) -> Case:
+def appeal_decide(
+    request: HttpRequest,
+    case_ref: Ref,
+    appeal_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: AppealOutcomeIn,
+) -> Case:
     case = _case(request, case_ref)
-    services.appeal_decide(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                           expected_version=payload.version, appeal_id=appeal_id, upheld=payload.upheld,
-                           reasons=payload.reasons, new_outcome=payload.new_outcome)
+    services.appeal_decide(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        appeal_id=appeal_id,
+        upheld=payload.upheld,
+        reasons=payload.reasons,
+        new_outcome=payload.new_outcome,
+    )
     return case
 
 
@@ -715,14 +920,22 @@ class TransitionIn(VersionIn):
     closure_details: Text(10_000) = ""
 
 
-@router.post("/{case_ref}/transitions", response=WRITE, summary="Move the case to another NRM phase")
+@router.post(
+    "/{case_ref}/transitions", response=WRITE, summary="Move the case to another NRM phase"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def transition(request: HttpRequest, case_ref: Ref, payload: TransitionIn) -> Case:
     case = _case(request, case_ref)
-    return services.case_transition(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                    expected_version=payload.version, target=payload.target,
-                                    closure_reason=payload.closure_reason, closure_details=payload.closure_details)
+    return services.case_transition(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        expected_version=payload.version,
+        target=payload.target,
+        closure_reason=payload.closure_reason,
+        closure_details=payload.closure_details,
+    )
 
 
 class NoteIn(Schema):
@@ -730,17 +943,35 @@ class NoteIn(Schema):
     corrects_id: Id | None = None
 
 
-@router.post("/{case_ref}/notes", response=with_errors({201: TimelineEntryOut}),
-             summary="Append a note (or a correction of one); notes are never edited")
+@router.post(
+    "/{case_ref}/notes",
+    response=with_errors({201: TimelineEntryOut}),
+    summary="Append a note (or a correction of one); notes are never edited",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
     case = _case(request, case_ref)
-    e = services.note_add(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                          text=payload.text, corrects_id=payload.corrects_id)
-    return Status(201, {"id": e.pk, "at": e.at, "kind": e.kind, "summary": e.summary, "text": e.text,
-                        "actor": request.user.get_username(), "organisation": request.organisation.name,  # type: ignore[attr-defined]
-                        "corrects_id": e.corrects_id})
+    e = services.note_add(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        text=payload.text,
+        corrects_id=payload.corrects_id,
+    )
+    return Status(
+        201,
+        {
+            "id": e.pk,
+            "at": e.at,
+            "kind": e.kind,
+            "summary": e.summary,
+            "text": e.text,
+            "actor": request.user.get_username(),
+            "organisation": request.organisation.name,  # type: ignore[attr-defined]
+            "corrects_id": e.corrects_id,
+        },
+    )
 
 
 class TeamIn(Schema):
@@ -753,18 +984,33 @@ class TeamIn(Schema):
 @_errors
 def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
     case = _case(request, case_ref)
-    services.team_add(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                      member=_org(payload.organisation_id), role=payload.role)
+    services.team_add(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        member=_org(payload.organisation_id),
+        role=payload.role,
+    )
     return case
 
 
-@router.delete("/{case_ref}/team/{organisation_id}", response=WRITE, summary="Remove an organisation from the case team")
+@router.delete(
+    "/{case_ref}/team/{organisation_id}",
+    response=WRITE,
+    summary="Remove an organisation from the case team",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def team_remove(request: HttpRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Case:
+def team_remove(
+    request: HttpRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Case:
     case = _case(request, case_ref)
-    services.team_remove(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                         member=_org(organisation_id))
+    services.team_remove(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        member=_org(organisation_id),
+    )
     return case
 
 
@@ -777,36 +1023,67 @@ class ConsentIn(Schema):
     notes: Text(2000) = ""
 
 
-@router.post("/{case_ref}/consents", response=with_errors({201: ConsentOut}), summary="Record consent to share")
+@router.post(
+    "/{case_ref}/consents",
+    response=with_errors({201: ConsentOut}),
+    summary="Record consent to share",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def consent_give(request: HttpRequest, case_ref: Ref, payload: ConsentIn) -> Any:
     case = _case(request, case_ref)
-    c = services.consent_give(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                              scopes=list(payload.scopes), recipient=_org(payload.recipient_id), purpose=payload.purpose,
-                              given_by=payload.given_by, given_on=payload.given_on, notes=payload.notes)
+    c = services.consent_give(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        scopes=list(payload.scopes),
+        recipient=_org(payload.recipient_id),
+        purpose=payload.purpose,
+        given_by=payload.given_by,
+        given_on=payload.given_on,
+        notes=payload.notes,
+    )
     return Status(201, _consent_out(c))
 
 
 def _consent_out(c: Any) -> dict[str, Any]:
-    return {"id": c.pk, "scopes": c.scopes, "recipient": {"id": c.recipient.pk, "name": c.recipient.name},
-            "purpose": c.purpose, "given_by": c.given_by, "given_on": c.given_on, "withdrawn_on": c.withdrawn_on,
-            "active": wf.consent_active(c.given_on, c.withdrawn_on, selectors.clock.today())}
+    return {
+        "id": c.pk,
+        "scopes": c.scopes,
+        "recipient": {"id": c.recipient.pk, "name": c.recipient.name},
+        "purpose": c.purpose,
+        "given_by": c.given_by,
+        "given_on": c.given_on,
+        "withdrawn_on": c.withdrawn_on,
+        "active": wf.consent_active(c.given_on, c.withdrawn_on, selectors.clock.today()),
+    }
 
 
 class WithdrawIn(Schema):
     withdrawn_on: Day | None = None
 
 
-@router.post("/{case_ref}/consents/{consent_id}/withdraw", response=with_errors({200: ConsentOut}),
-             summary="Withdraw a consent (referrals relying on it stop sharing at once)")
+@router.post(
+    "/{case_ref}/consents/{consent_id}/withdraw",
+    response=with_errors({200: ConsentOut}),
+    summary="Withdraw a consent (referrals relying on it stop sharing at once)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def consent_withdraw(request: HttpRequest, case_ref: Ref, consent_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-                     payload: WithdrawIn) -> Any:
+def consent_withdraw(
+    request: HttpRequest,
+    case_ref: Ref,
+    consent_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: WithdrawIn,
+) -> Any:
     case = _case(request, case_ref)
-    c = services.consent_withdraw(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                  consent_id=consent_id, withdrawn_on=payload.withdrawn_on)
+    c = services.consent_withdraw(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        consent_id=consent_id,
+        withdrawn_on=payload.withdrawn_on,
+    )
     return _consent_out(c)
 
 
@@ -816,14 +1093,23 @@ class LegalBasisIn(Schema):
     valid_until: Day | None = None
 
 
-@router.post("/{case_ref}/legal-bases", response=WRITE,
-             summary="Record a legal basis for law enforcement to see the person's identity")
+@router.post(
+    "/{case_ref}/legal-bases",
+    response=WRITE,
+    summary="Record a legal basis for law enforcement to see the person's identity",
+)
 @api_requires(Perm.OVERSEE_CASES)
 @_errors
 def legal_basis(request: HttpRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
     case = _case(request, case_ref)
-    services.legal_basis_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                member=_org(payload.organisation_id), basis=payload.basis, valid_until=payload.valid_until)
+    services.legal_basis_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        member=_org(payload.organisation_id),
+        basis=payload.basis,
+        valid_until=payload.valid_until,
+    )
     return case
 
 
@@ -834,7 +1120,11 @@ class ReferralIn(Schema):
     details: Text(5000) = ""
 
 
-@router.post("/{case_ref}/referrals", response=with_errors({201: ReferralOut}), summary="Refer the person to a service")
+@router.post(
+    "/{case_ref}/referrals",
+    response=with_errors({201: ReferralOut}),
+    summary="Refer the person to a service",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> Any:
@@ -845,9 +1135,15 @@ def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> A
         from palermo.core.errors import FieldError, InvalidInput
 
         raise InvalidInput(FieldError("consent_id", "No such consent on this case."))
-    r = services.service_referral_send(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                       provider=provider, service_type=payload.service_type, consent=consent,
-                                       details=payload.details)
+    r = services.service_referral_send(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        provider=provider,
+        service_type=payload.service_type,
+        consent=consent,
+        details=payload.details,
+    )
     return Status(201, _referral_out(r))
 
 
@@ -864,8 +1160,15 @@ class TaskIn(Schema):
 def task_add(request: HttpRequest, case_ref: Ref, payload: TaskIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.assigned_organisation_id) if payload.assigned_organisation_id else None
-    services.task_add(actor=request.user, organisation=request.organisation, case=case, title=payload.title,  # type: ignore[arg-type, attr-defined]
-                      due_on=payload.due_on, assigned_organisation=org, remind_days_before=payload.remind_days_before)
+    services.task_add(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,
+        title=payload.title,  # type: ignore[arg-type, attr-defined]
+        due_on=payload.due_on,
+        assigned_organisation=org,
+        remind_days_before=payload.remind_days_before,
+    )
     return case
 
 
@@ -876,10 +1179,20 @@ class TaskDoneIn(Schema):
 @router.post("/{case_ref}/tasks/{task_id}/done", response=WRITE, summary="Mark a task done")
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def task_done(request: HttpRequest, case_ref: Ref, task_id: Annotated[int, Path(ge=1, le=MAX_ID)], payload: TaskDoneIn) -> Case:
+def task_done(
+    request: HttpRequest,
+    case_ref: Ref,
+    task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: TaskDoneIn,
+) -> Case:
     case = _case(request, case_ref)
-    services.task_complete(actor=request.user, organisation=request.organisation, case=case, task_id=task_id,  # type: ignore[arg-type, attr-defined]
-                           note=payload.note)
+    services.task_complete(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,
+        task_id=task_id,  # type: ignore[arg-type, attr-defined]
+        note=payload.note,
+    )
     return case
 
 
@@ -891,14 +1204,25 @@ class TraffickingEventIn(Schema):
     description: Text(5000) = ""
 
 
-@router.post("/{case_ref}/trafficking-events", response=WRITE, summary="Add an event to the history of trafficking")
+@router.post(
+    "/{case_ref}/trafficking-events",
+    response=WRITE,
+    summary="Add an event to the history of trafficking",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def trafficking_event(request: HttpRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
     case = _case(request, case_ref)
-    services.trafficking_event_add(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                   event_type=payload.event_type, date_=payload.date, country=payload.country,
-                                   city=payload.city, description=payload.description)
+    services.trafficking_event_add(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        event_type=payload.event_type,
+        date_=payload.date,
+        country=payload.country,
+        city=payload.city,
+        description=payload.description,
+    )
     return case
 
 
@@ -914,9 +1238,15 @@ class SuspectIn(Schema):
 @_errors
 def suspect(request: HttpRequest, case_ref: Ref, payload: SuspectIn) -> Case:
     case = _case(request, case_ref)
-    services.suspect_link(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                          name_or_alias=payload.name_or_alias, roles=payload.roles,
-                          organisation_name=payload.organisation, details=payload.details)
+    services.suspect_link(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        name_or_alias=payload.name_or_alias,
+        roles=payload.roles,
+        organisation_name=payload.organisation,
+        details=payload.details,
+    )
     return case
 
 
@@ -926,15 +1256,22 @@ class GuardianIn(Schema):
     guardian_organisation_id: Id | None = None
 
 
-@router.post("/{case_ref}/guardian", response=WRITE, summary="Record the appointment of a child's guardian")
+@router.post(
+    "/{case_ref}/guardian", response=WRITE, summary="Record the appointment of a child's guardian"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def guardian(request: HttpRequest, case_ref: Ref, payload: GuardianIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.guardian_organisation_id) if payload.guardian_organisation_id else None
-    services.guardian_appoint(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                              guardian_name=payload.guardian_name, appointed_on=payload.appointed_on,
-                              guardian_organisation=org)
+    services.guardian_appoint(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        guardian_name=payload.guardian_name,
+        appointed_on=payload.appointed_on,
+        guardian_organisation=org,
+    )
     return case
 
 
@@ -943,13 +1280,22 @@ class ChildProtectionIn(Schema):
     notified_on: Day
 
 
-@router.post("/{case_ref}/child-protection", response=WRITE, summary="Record the notification of child protection")
+@router.post(
+    "/{case_ref}/child-protection",
+    response=WRITE,
+    summary="Record the notification of child protection",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def child_protection(request: HttpRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
     case = _case(request, case_ref)
-    services.child_protection_notify(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                     authority=payload.authority, notified_on=payload.notified_on)
+    services.child_protection_notify(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        authority=payload.authority,
+        notified_on=payload.notified_on,
+    )
     return case
 
 
@@ -960,14 +1306,22 @@ class BidIn(Schema):
     participants: Text(300) = ""
 
 
-@router.post("/{case_ref}/best-interests", response=WRITE, summary="Record a best-interests determination")
+@router.post(
+    "/{case_ref}/best-interests", response=WRITE, summary="Record a best-interests determination"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def bid(request: HttpRequest, case_ref: Ref, payload: BidIn) -> Case:
     case = _case(request, case_ref)
-    services.bid_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                        factors=dict(payload.factors), durable_solution=payload.durable_solution,
-                        decided_on=payload.decided_on, participants=payload.participants)
+    services.bid_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        factors=dict(payload.factors),
+        durable_solution=payload.durable_solution,
+        decided_on=payload.decided_on,
+        participants=payload.participants,
+    )
     return case
 
 
@@ -985,15 +1339,26 @@ class ReturnAssessmentIn(Schema):
     notes: Text(5000) = ""
 
 
-@router.post("/{case_ref}/return-assessments", response=WRITE, summary="Record a return risk assessment (four questions)")
+@router.post(
+    "/{case_ref}/return-assessments",
+    response=WRITE,
+    summary="Record a return risk assessment (four questions)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def return_assessment(request: HttpRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
     case = _case(request, case_ref)
     answers = {q: getattr(payload, q) for q in wf.RETURN_QUESTIONS}
-    services.return_assessment_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                      country=payload.country, answers=answers, conclusion=payload.conclusion,
-                                      assessed_on=payload.assessed_on, notes=payload.notes)
+    services.return_assessment_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        country=payload.country,
+        answers=answers,
+        conclusion=payload.conclusion,
+        assessed_on=payload.assessed_on,
+        notes=payload.notes,
+    )
     return case
 
 
@@ -1004,15 +1369,24 @@ class ReturnIn(Schema):
     notes: Text(5000) = ""
 
 
-@router.post("/{case_ref}/returns", response=WRITE,
-             summary="Record a return (needs an acceptable risk assessment or a co-ordinator's override)")
+@router.post(
+    "/{case_ref}/returns",
+    response=WRITE,
+    summary="Record a return (needs an acceptable risk assessment or a co-ordinator's override)",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def return_(request: HttpRequest, case_ref: Ref, payload: ReturnIn) -> Case:
     case = _case(request, case_ref)
-    services.return_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                           country=payload.country, returned_on=payload.returned_on,
-                           override_reason=payload.override_reason, notes=payload.notes)
+    services.return_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        country=payload.country,
+        returned_on=payload.returned_on,
+        override_reason=payload.override_reason,
+        notes=payload.notes,
+    )
     return case
 
 
@@ -1024,14 +1398,25 @@ class NonPunishmentIn(Schema):
     decided_on: Day | None = None
 
 
-@router.post("/{case_ref}/non-punishment", response=WRITE, summary="Record an offence committed under compulsion")
+@router.post(
+    "/{case_ref}/non-punishment",
+    response=WRITE,
+    summary="Record an offence committed under compulsion",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def non_punishment(request: HttpRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
     case = _case(request, case_ref)
-    services.non_punishment_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                   offence=payload.offence, compulsion=payload.compulsion, decision=payload.decision,
-                                   decided_by_body=payload.decided_by_body, decided_on=payload.decided_on)
+    services.non_punishment_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        offence=payload.offence,
+        compulsion=payload.compulsion,
+        decision=payload.decision,
+        decided_by_body=payload.decided_by_body,
+        decided_on=payload.decided_on,
+    )
     return case
 
 
@@ -1041,16 +1426,29 @@ class NonPunishmentDecisionIn(Schema):
     decided_on: Day
 
 
-@router.post("/{case_ref}/non-punishment/{record_id}/decision", response=WRITE,
-             summary="Record the decision on an offence committed under compulsion")
+@router.post(
+    "/{case_ref}/non-punishment/{record_id}/decision",
+    response=WRITE,
+    summary="Record the decision on an offence committed under compulsion",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def non_punishment_decide(request: HttpRequest, case_ref: Ref, record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-                          payload: NonPunishmentDecisionIn) -> Case:
+def non_punishment_decide(
+    request: HttpRequest,
+    case_ref: Ref,
+    record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: NonPunishmentDecisionIn,
+) -> Case:
     case = _case(request, case_ref)
-    services.non_punishment_decide(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                   record_id=record_id, decision=payload.decision,
-                                   decided_by_body=payload.decided_by_body, decided_on=payload.decided_on)
+    services.non_punishment_decide(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        record_id=record_id,
+        decision=payload.decision,
+        decided_by_body=payload.decided_by_body,
+        decided_on=payload.decided_on,
+    )
     return case
 
 
@@ -1061,14 +1459,22 @@ class CompensationIn(Schema):
     filed_on: Day | None = None
 
 
-@router.post("/{case_ref}/compensation-claims", response=WRITE, summary="Record a compensation claim")
+@router.post(
+    "/{case_ref}/compensation-claims", response=WRITE, summary="Record a compensation claim"
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
 def compensation(request: HttpRequest, case_ref: Ref, payload: CompensationIn) -> Case:
     case = _case(request, case_ref)
-    services.compensation_claim_record(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                       amount=payload.amount, currency=payload.currency, source=payload.source,
-                                       filed_on=payload.filed_on)
+    services.compensation_claim_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        amount=payload.amount,
+        currency=payload.currency,
+        source=payload.source,
+        filed_on=payload.filed_on,
+    )
     return case
 
 
@@ -1078,15 +1484,27 @@ class CompensationStatusIn(Schema):
     amount_awarded: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
 
 
-@router.post("/{case_ref}/compensation-claims/{claim_id}/status", response=WRITE,
-             summary="Move a compensation claim on: filed, awarded, rejected, paid")
+@router.post(
+    "/{case_ref}/compensation-claims/{claim_id}/status",
+    response=WRITE,
+    summary="Move a compensation claim on: filed, awarded, rejected, paid",
+)
 @api_requires(Perm.EDIT_CASES)
 @_errors
-def compensation_status(request: HttpRequest, case_ref: Ref, claim_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-                        payload: CompensationStatusIn) -> Case:
+def compensation_status(
+    request: HttpRequest,
+    case_ref: Ref,
+    claim_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: CompensationStatusIn,
+) -> Case:
     case = _case(request, case_ref)
-    services.compensation_claim_update(actor=request.user, organisation=request.organisation, case=case,  # type: ignore[arg-type, attr-defined]
-                                       claim_id=claim_id, status=payload.status, on=payload.on,
-                                       amount_awarded=payload.amount_awarded)
+    services.compensation_claim_update(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,  # type: ignore[arg-type, attr-defined]
+        claim_id=claim_id,
+        status=payload.status,
+        on=payload.on,
+        amount_awarded=payload.amount_awarded,
+    )
     return case
-

@@ -23,7 +23,9 @@ def _django() -> None:
 
 @app.command("remind")
 def remind(
-    on: Annotated[str, typer.Option(help="The day to remind for (YYYY-MM-DD); default today.")] = "",
+    on: Annotated[
+        str, typer.Option(help="The day to remind for (YYYY-MM-DD); default today.")
+    ] = "",
 ) -> None:
     """E-mail the organisations whose deadlines' reminder day has come (reference and date only)."""
     _django()

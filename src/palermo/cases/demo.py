@@ -34,24 +34,107 @@ EXTRA_ORGS = [
 ]
 # (organisation name prefix, services, capacity, languages, area, closed facility, children)
 PROVIDERS = [
-    ("Safe Harbour Shelter NGO", ["shelter", "psychological", "interpretation"], 14, ["en", "ro", "uk", "ru"],
-     "Northern and Central Districts", False, False),
-    ("Eastbay Outreach NGO", ["social_inclusion", "interpretation", "hotline_follow_up"], 0, ["en", "sq", "vi"],
-     "Eastbay", False, False),
+    (
+        "Safe Harbour Shelter NGO",
+        ["shelter", "psychological", "interpretation"],
+        14,
+        ["en", "ro", "uk", "ru"],
+        "Northern and Central Districts",
+        False,
+        False,
+    ),
+    (
+        "Eastbay Outreach NGO",
+        ["social_inclusion", "interpretation", "hotline_follow_up"],
+        0,
+        ["en", "sq", "vi"],
+        "Eastbay",
+        False,
+        False,
+    ),
     ("Northside Legal Aid Clinic", ["legal_aid"], 40, ["en", "fr", "ro"], "National", False, True),
-    ("Children's Emergency Home", ["shelter", "guardian", "child_protection", "psychological"], 8, ["en", "ro", "sq"],
-     "National", False, True),
-    ("Return and Reintegration Centre", ["return_assistance", "social_inclusion"], 0, ["en", "fr", "ro", "uk"],
-     "International", False, False),
+    (
+        "Children's Emergency Home",
+        ["shelter", "guardian", "child_protection", "psychological"],
+        8,
+        ["en", "ro", "sq"],
+        "National",
+        False,
+        True,
+    ),
+    (
+        "Return and Reintegration Centre",
+        ["return_assistance", "social_inclusion"],
+        0,
+        ["en", "fr", "ro", "uk"],
+        "International",
+        False,
+        False,
+    ),
 ]
-NATIONALITIES = ["RO", "RO", "MD", "MD", "UA", "UA", "NG", "VN", "AL", "BG", "PH", "IN", "BR", "XK", "XK", "TR"]
-FORMS = [["ForcedLabour"]] * 9 + [["SexualExploitation"]] * 7 + [["Servitude"]] * 2 + [["ForcedBegging"]] + [
-    ["ForcedMarriage"]] + [["ForcedLabour", "SexualExploitation"]]
-GIVEN = ["Ana", "Bojan", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hana", "Ivo", "Jana", "Kemal", "Lina", "Mira",
-         "Nikola", "Olga", "Petra", "Quyen", "Rosa", "Sami", "Tudor"]
+NATIONALITIES = [
+    "RO",
+    "RO",
+    "MD",
+    "MD",
+    "UA",
+    "UA",
+    "NG",
+    "VN",
+    "AL",
+    "BG",
+    "PH",
+    "IN",
+    "BR",
+    "XK",
+    "XK",
+    "TR",
+]
+FORMS = (
+    [["ForcedLabour"]] * 9
+    + [["SexualExploitation"]] * 7
+    + [["Servitude"]] * 2
+    + [["ForcedBegging"]]
+    + [["ForcedMarriage"]]
+    + [["ForcedLabour", "SexualExploitation"]]
+)
+GIVEN = [
+    "Ana",
+    "Bojan",
+    "Chiara",
+    "Dmitri",
+    "Elif",
+    "Farid",
+    "Greta",
+    "Hana",
+    "Ivo",
+    "Jana",
+    "Kemal",
+    "Lina",
+    "Mira",
+    "Nikola",
+    "Olga",
+    "Petra",
+    "Quyen",
+    "Rosa",
+    "Sami",
+    "Tudor",
+]
 FAMILY = ["Example", "Sample", "Fictive", "Placeholder", "Demo", "Testperson", "Nomen"]
-LANG = {"RO": "ro", "MD": "ro", "UA": "uk", "NG": "en", "VN": "vi", "AL": "sq", "BG": "bg", "PH": "tl", "IN": "hi",
-        "BR": "pt", "XK": "sq", "TR": "tr"}
+LANG = {
+    "RO": "ro",
+    "MD": "ro",
+    "UA": "uk",
+    "NG": "en",
+    "VN": "vi",
+    "AL": "sq",
+    "BG": "bg",
+    "PH": "tl",
+    "IN": "hi",
+    "BR": "pt",
+    "XK": "sq",
+    "TR": "tr",
+}
 SUMMARIES = [
     "Recruited through an online job advert for farm work abroad; passport taken on arrival; wages withheld.",
     "Met at a bus station by outreach workers; describes debt to a recruiter that keeps growing.",
@@ -73,7 +156,10 @@ REASONS = {
     wf.IDENTIFIED: "Identified after the full assessment: the act, means and purpose of trafficking are established.",
     wf.NOT_IDENTIFIED: "No indicators of means or exploitation after two interviews; referred to general migrant support.",
 }
-BID = {k: "Assessed with the child, the guardian and the social worker (fictional demo text)." for k in wf.BID_FACTORS}
+BID = {
+    k: "Assessed with the child, the guardian and the social worker (fictional demo text)."
+    for k in wf.BID_FACTORS
+}
 
 
 def _org(prefix: str) -> Organisation:
@@ -92,23 +178,38 @@ def _at(day: datetime, rng: random.Random) -> datetime:
 def _setup_directory(coordinator: User, office: Organisation) -> None:
     country = office.country
     for name, org_type in EXTRA_ORGS:
-        Organisation.objects.get_or_create(name=name, defaults={"org_type": org_type, "country": country})
+        Organisation.objects.get_or_create(
+            name=name, defaults={"org_type": org_type, "country": country}
+        )
     for prefix, service_types, capacity, languages, area, closed, children in PROVIDERS:
         if not ServiceProvider.objects.filter(organisation__name__startswith=prefix).exists():
             services.service_provider_save(
-                actor=coordinator, organisation=office, provider_organisation=_org(prefix), service_types=service_types,
-                capacity=capacity, languages=languages, area_served=area, is_closed_facility=closed,
-                accepts_children=children)
+                actor=coordinator,
+                organisation=office,
+                provider_organisation=_org(prefix),
+                service_types=service_types,
+                capacity=capacity,
+                languages=languages,
+                area_served=area,
+                is_closed_facility=closed,
+                accepts_children=children,
+            )
     # A case worker of the children's home answers its referrals (same demo password as the others).
     from palermo.core.demo import DEMO_PASSWORD
 
     kids = User.objects.filter(username=CHILDREN_HOME_USER).first()
     if kids is None:
-        kids = User(username=CHILDREN_HOME_USER, first_name="Demo", last_name="Placeholder",
-                    email=f"{CHILDREN_HOME_USER}@example.org")
+        kids = User(
+            username=CHILDREN_HOME_USER,
+            first_name="Demo",
+            last_name="Placeholder",
+            email=f"{CHILDREN_HOME_USER}@example.org",
+        )
         kids.set_password(DEMO_PASSWORD)
         kids.save()
-    Membership.objects.get_or_create(user=kids, organisation=_org("Children's Emergency Home"), role=Role.CASE_WORKER)
+    Membership.objects.get_or_create(
+        user=kids, organisation=_org("Children's Emergency Home"), role=Role.CASE_WORKER
+    )
 
 
 def demo_cases(rng: random.Random) -> str:
@@ -124,21 +225,44 @@ def demo_cases(rng: random.Random) -> str:
 def _build(rng: random.Random) -> str:
     coordinator, office = _user("coordinator")
     _setup_directory(coordinator, office)
-    referrers = ["police", "inspector", "outreach", "outreach", "police", "caseworker", "coordinator"]
-    sources = {"police": "agency", "inspector": "screening", "outreach": "screening", "caseworker": "agency",
-               "coordinator": "transnational"}
+    referrers = [
+        "police",
+        "inspector",
+        "outreach",
+        "outreach",
+        "police",
+        "caseworker",
+        "coordinator",
+    ]
+    sources = {
+        "police": "agency",
+        "inspector": "screening",
+        "outreach": "screening",
+        "caseworker": "agency",
+        "coordinator": "transnational",
+    }
     today = timezone.localdate()
     stats = {"cases": 0, "children": 0, "referrals": 0, "overdue": 0}
     for i in range(DEMO_CASES):
         by = rng.choice(referrers)
         actor, org = _user(by)
         days_ago = rng.randint(1, 240)
-        opened = _at(datetime.combine(today - timedelta(days=days_ago), time(), tzinfo=timezone.get_current_timezone()), rng)
+        opened = _at(
+            datetime.combine(
+                today - timedelta(days=days_ago), time(), tzinfo=timezone.get_current_timezone()
+            ),
+            rng,
+        )
         child = rng.random() < 0.15
         nat = rng.choice(NATIONALITIES)
         source = "hotline" if (by == "outreach" and rng.random() < 0.3) else sources[by]
-        person = {"given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY), "citizenship": [nat],
-                  "primary_language": LANG[nat], "gender": rng.choice(["Feminine", "Masculine", "Feminine"])}
+        person = {
+            "given_name": rng.choice(GIVEN),
+            "family_name": rng.choice(FAMILY),
+            "citizenship": [nat],
+            "primary_language": LANG[nat],
+            "gender": rng.choice(["Feminine", "Masculine", "Feminine"]),
+        }
         if rng.random() < 0.6:
             person.update({"street": f"{rng.randint(1, 99)} Fictional Lane", "city": "Demo City"})
         person.update(_documents_and_contacts(i, person))
@@ -147,27 +271,45 @@ def _build(rng: random.Random) -> str:
             person["birthdate"] = born.isoformat()
         with clock.travel(opened):
             case = services.case_open(
-                actor=actor, organisation=org, source=source, source_ref=f"{MARK}{i + 1:04d}", person=person,
-                exploitation_forms=list(rng.choice(FORMS)), is_child_or_presumed_child=child,
-                summary=rng.choice(SUMMARIES), referring_country="MD" if source == "transnational" else "",
+                actor=actor,
+                organisation=org,
+                source=source,
+                source_ref=f"{MARK}{i + 1:04d}",
+                person=person,
+                exploitation_forms=list(rng.choice(FORMS)),
+                is_child_or_presumed_child=child,
+                summary=rng.choice(SUMMARIES),
+                referring_country="MD" if source == "transnational" else "",
                 cooperates_with_authorities=rng.choice([None, None, True, False]),
-                reference=wf.new_reference(rng))
+                reference=wf.new_reference(rng),
+            )
         stats["cases"] += 1
         stats["children"] += child
         _progress(case, opened, rng, today, stats)
-    stats["overdue"] = Case.objects.filter(next_deadline__lt=today, source_ref__startswith=MARK).count()
-    return (f"{stats['cases']} demo cases ({stats['children']} children, {stats['referrals']} service referrals, "
-            f"{stats['overdue']} with an overdue deadline)")
+    stats["overdue"] = Case.objects.filter(
+        next_deadline__lt=today, source_ref__startswith=MARK
+    ).count()
+    return (
+        f"{stats['cases']} demo cases ({stats['children']} children, {stats['referrals']} service referrals, "
+        f"{stats['overdue']} with an overdue deadline)"
+    )
 
 
-def _progress(case: Case, opened: datetime, rng: random.Random, today: object, stats: dict[str, int]) -> None:
+def _progress(
+    case: Case, opened: datetime, rng: random.Random, today: object, stats: dict[str, int]
+) -> None:
     coordinator, office = _user("coordinator")
     # The lead case-work organisation: Eastbay Outreach or Safe Harbour.
     worker, org = _user("outreach") if rng.random() < 0.6 else _user("caseworker")
     with clock.travel(opened + timedelta(hours=2)):
         case.refresh_from_db()
-        services.case_update(actor=coordinator, organisation=office, case=case, expected_version=case.version,
-                             lead_organisation=org)
+        services.case_update(
+            actor=coordinator,
+            organisation=office,
+            case=case,
+            expected_version=case.version,
+            lead_organisation=org,
+        )
         _places(case, coordinator, office)
     _move(case, opened, rng, today, stats, worker, org)
     _keep_up(case, rng, today, worker, org)
@@ -198,7 +340,11 @@ def _birthdate(key: str, on: date, child: bool) -> date | None:
     rng = random.Random(f"{key}-born")
     if rng.random() < 0.2:
         return None
-    age = rng.randint(12, 17) if child else rng.choice([rng.randint(18, 24), rng.randint(18, 35), rng.randint(25, 55)])
+    age = (
+        rng.randint(12, 17)
+        if child
+        else rng.choice([rng.randint(18, 24), rng.randint(18, 35), rng.randint(25, 55)])
+    )
     return on - timedelta(days=age * 365 + rng.randint(30, 330))
 
 
@@ -220,12 +366,21 @@ def _places(case: Case, coordinator: User, office: Organisation) -> None:
         exploitation.append(home)
     recruitment = [case.nationality] if case.nationality else []
     case.refresh_from_db()
-    services.context_update(actor=coordinator, organisation=office, case=case, expected_version=case.version,
-                            changes={"countries_of_exploitation": exploitation,
-                                     "countries_of_recruitment": recruitment})
+    services.context_update(
+        actor=coordinator,
+        organisation=office,
+        case=case,
+        expected_version=case.version,
+        changes={
+            "countries_of_exploitation": exploitation,
+            "countries_of_recruitment": recruitment,
+        },
+    )
 
 
-def _keep_up(case: Case, rng: random.Random, today: object, worker: User, org: Organisation) -> None:
+def _keep_up(
+    case: Case, rng: random.Random, today: object, worker: User, org: Organisation
+) -> None:
     """Most deadlines are met: complete nine in ten past-due tasks on or before their day."""
     for task in case.tasks.filter(done_at__isnull=True).order_by("due_on"):
         if task.due_on >= today or rng.random() < 0.1:  # type: ignore[operator]
@@ -234,11 +389,20 @@ def _keep_up(case: Case, rng: random.Random, today: object, worker: User, org: O
         day = task.starts_on + timedelta(days=rng.randint(0, span))
         at = _at(datetime.combine(day, time(), tzinfo=timezone.get_current_timezone()), rng)
         with clock.travel(at):
-            services.task_complete(actor=worker, organisation=org, case=case, task_id=task.pk, note="Done (demo).")
+            services.task_complete(
+                actor=worker, organisation=org, case=case, task_id=task.pk, note="Done (demo)."
+            )
 
 
-def _move(case: Case, opened: datetime, rng: random.Random, today: object, stats: dict[str, int],
-          outreach: User, eastbay: Organisation) -> None:
+def _move(
+    case: Case,
+    opened: datetime,
+    rng: random.Random,
+    today: object,
+    stats: dict[str, int],
+    outreach: User,
+    eastbay: Organisation,
+) -> None:
     """Move one case along at plausible intervals, stopping before today (``outreach``/``eastbay``: the lead)."""
     coordinator, office = _user("coordinator")
     when = opened
@@ -250,98 +414,200 @@ def _move(case: Case, opened: datetime, rng: random.Random, today: object, stats
 
     if rng.random() < 0.5 and step(1):
         with clock.travel(when):
-            services.note_add(actor=outreach, organisation=eastbay, case=case, text=rng.choice(NOTES))
+            services.note_add(
+                actor=outreach, organisation=eastbay, case=case, text=rng.choice(NOTES)
+            )
     if case.is_child and step(rng.randint(0, 5)):
         with clock.travel(when):
-            services.child_protection_notify(actor=outreach, organisation=eastbay, case=case,
-                                             authority="Regional Child Protection Office (fictional)",
-                                             notified_on=when.date())
+            services.child_protection_notify(
+                actor=outreach,
+                organisation=eastbay,
+                case=case,
+                authority="Regional Child Protection Office (fictional)",
+                notified_on=when.date(),
+            )
             if rng.random() < 0.7:
-                services.guardian_appoint(actor=outreach, organisation=eastbay, case=case,
-                                          guardian_name="Guardian (fictional)", appointed_on=when.date())
+                services.guardian_appoint(
+                    actor=outreach,
+                    organisation=eastbay,
+                    case=case,
+                    guardian_name="Guardian (fictional)",
+                    appointed_on=when.date(),
+                )
     roll = rng.random()
     if roll < 0.25 or not step(rng.randint(3, 40)):
         return  # still awaiting a decision
     outcome = wf.NOT_IDENTIFIED if roll < 0.32 else wf.PRESUMED
     with clock.travel(when):
         case.refresh_from_db()
-        services.identification_decide(actor=coordinator, organisation=office, case=case, expected_version=case.version,
-                                       outcome=outcome, reasons=REASONS[outcome])
+        services.identification_decide(
+            actor=coordinator,
+            organisation=office,
+            case=case,
+            expected_version=case.version,
+            outcome=outcome,
+            reasons=REASONS[outcome],
+        )
     if outcome == wf.NOT_IDENTIFIED:
         if step(rng.randint(5, 30)):
             with clock.travel(when):
                 case.refresh_from_db()
-                services.case_transition(actor=outreach, organisation=eastbay, case=case, expected_version=case.version,
-                                         target=wf.CLOSED, closure_reason="not_identified")
+                services.case_transition(
+                    actor=outreach,
+                    organisation=eastbay,
+                    case=case,
+                    expected_version=case.version,
+                    target=wf.CLOSED,
+                    closure_reason="not_identified",
+                )
         return
     if not step(rng.randint(1, 5)):
         return
     with clock.travel(when):
         case.refresh_from_db()
-        services.case_transition(actor=outreach, organisation=eastbay, case=case, expected_version=case.version,
-                                 target=wf.FIRST_LINE)
+        services.case_transition(
+            actor=outreach,
+            organisation=eastbay,
+            case=case,
+            expected_version=case.version,
+            target=wf.FIRST_LINE,
+        )
         if rng.random() < 0.7:
             _refer(case, when, rng, stats, outreach, eastbay)
     if case.is_child and rng.random() < 0.6 and step(rng.randint(10, 40)):
         with clock.travel(when):
-            services.bid_record(actor=outreach, organisation=eastbay, case=case, factors=BID,
-                                durable_solution=rng.choice(list(wf.DURABLE_SOLUTIONS)), decided_on=when.date())
+            services.bid_record(
+                actor=outreach,
+                organisation=eastbay,
+                case=case,
+                factors=BID,
+                durable_solution=rng.choice(list(wf.DURABLE_SOLUTIONS)),
+                decided_on=when.date(),
+            )
     if rng.random() < 0.5 or not step(rng.randint(20, 60)):
         return
     with clock.travel(when):
         case.refresh_from_db()
-        services.identification_decide(actor=coordinator, organisation=office, case=case, expected_version=case.version,
-                                       outcome=wf.IDENTIFIED, reasons=REASONS[wf.IDENTIFIED])
+        services.identification_decide(
+            actor=coordinator,
+            organisation=office,
+            case=case,
+            expected_version=case.version,
+            outcome=wf.IDENTIFIED,
+            reasons=REASONS[wf.IDENTIFIED],
+        )
         target = rng.choice([wf.MEDIUM_LONG_TERM, wf.PROCEEDINGS, wf.RETURN_INCLUSION])
         case.refresh_from_db()
-        services.case_transition(actor=outreach, organisation=eastbay, case=case, expected_version=case.version,
-                                 target=target)
+        services.case_transition(
+            actor=outreach,
+            organisation=eastbay,
+            case=case,
+            expected_version=case.version,
+            target=target,
+        )
         if target == wf.PROCEEDINGS:
-            services.compensation_claim_record(actor=outreach, organisation=eastbay, case=case,
-                                               amount=rng.choice(["1500.00", "4200.00", "12000.00"]), currency="EUR",
-                                               source=rng.choice(list(wf.COMPENSATION_SOURCES)))
+            services.compensation_claim_record(
+                actor=outreach,
+                organisation=eastbay,
+                case=case,
+                amount=rng.choice(["1500.00", "4200.00", "12000.00"]),
+                currency="EUR",
+                source=rng.choice(list(wf.COMPENSATION_SOURCES)),
+            )
         if target == wf.RETURN_INCLUSION:
-            answers = dict(wf.SAFE_ANSWER) if rng.random() < 0.6 else {**wf.SAFE_ANSWER, "risk_of_harm": "unknown"}
+            answers = (
+                dict(wf.SAFE_ANSWER)
+                if rng.random() < 0.6
+                else {**wf.SAFE_ANSWER, "risk_of_harm": "unknown"}
+            )
             services.return_assessment_record(
-                actor=outreach, organisation=eastbay, case=case, country=case.nationality or "MD", answers=answers,
-                conclusion=wf.suggested_return_conclusion(answers), assessed_on=when.date())
+                actor=outreach,
+                organisation=eastbay,
+                case=case,
+                country=case.nationality or "MD",
+                answers=answers,
+                conclusion=wf.suggested_return_conclusion(answers),
+                assessed_on=when.date(),
+            )
     if rng.random() < 0.5 and step(rng.randint(30, 90)):
         with clock.travel(when):
             case.refresh_from_db()
             if case.is_child and not case.bids.exists():
                 return
-            services.case_transition(actor=outreach, organisation=eastbay, case=case, expected_version=case.version,
-                                     target=wf.CLOSED, closure_reason=rng.choice(
-                                         ["assistance_completed", "person_declined", "lost_contact"]))
+            services.case_transition(
+                actor=outreach,
+                organisation=eastbay,
+                case=case,
+                expected_version=case.version,
+                target=wf.CLOSED,
+                closure_reason=rng.choice(
+                    ["assistance_completed", "person_declined", "lost_contact"]
+                ),
+            )
 
 
-def _refer(case: Case, when: datetime, rng: random.Random, stats: dict[str, int], outreach: User,
-           eastbay: Organisation) -> None:
+def _refer(
+    case: Case,
+    when: datetime,
+    rng: random.Random,
+    stats: dict[str, int],
+    outreach: User,
+    eastbay: Organisation,
+) -> None:
     if case.is_child:
-        answerer, prefix, service, details = (CHILDREN_HOME_USER, "Children's Emergency Home", "shelter",
-                                              "Needs a safe place to stay with staff trained for children.")
+        answerer, prefix, service, details = (
+            CHILDREN_HOME_USER,
+            "Children's Emergency Home",
+            "shelter",
+            "Needs a safe place to stay with staff trained for children.",
+        )
     elif eastbay.name.startswith("Safe Harbour"):
-        answerer, prefix, service, details = ("outreach", "Eastbay Outreach NGO", "social_inclusion",
-                                              "Wants language classes and help finding lawful work.")
+        answerer, prefix, service, details = (
+            "outreach",
+            "Eastbay Outreach NGO",
+            "social_inclusion",
+            "Wants language classes and help finding lawful work.",
+        )
     else:
-        answerer, prefix, service, details = ("caseworker", "Safe Harbour Shelter NGO", "shelter",
-                                              "Needs safe accommodation and a first medical check-up.")
+        answerer, prefix, service, details = (
+            "caseworker",
+            "Safe Harbour Shelter NGO",
+            "shelter",
+            "Needs safe accommodation and a first medical check-up.",
+        )
     shelter_worker, _ = _user(answerer)
     provider = ServiceProvider.objects.get(organisation__name__startswith=prefix)
     consent = services.consent_give(
-        actor=outreach, organisation=eastbay, case=case, scopes=rng.choice([["identity"], ["identity", "victim_context"]]),
-        recipient=provider.organisation, purpose=wf.SERVICE_PURPOSE[service],
-        given_by="guardian" if case.is_child else "person", given_on=when.date())
-    ref = services.service_referral_send(actor=outreach, organisation=eastbay, case=case, provider=provider,
-                                         service_type=service, consent=consent, details=details)
+        actor=outreach,
+        organisation=eastbay,
+        case=case,
+        scopes=rng.choice([["identity"], ["identity", "victim_context"]]),
+        recipient=provider.organisation,
+        purpose=wf.SERVICE_PURPOSE[service],
+        given_by="guardian" if case.is_child else "person",
+        given_on=when.date(),
+    )
+    ref = services.service_referral_send(
+        actor=outreach,
+        organisation=eastbay,
+        case=case,
+        provider=provider,
+        service_type=service,
+        consent=consent,
+        details=details,
+    )
     stats["referrals"] += 1
     answer = rng.random()
     if answer < 0.2:
         return  # still waiting for an answer
     receiver = provider.organisation
     if answer < 0.3:
-        services.service_referral_decline(actor=shelter_worker, organisation=receiver, referral=ref,
-                                          reason="No place free this week; please try the other shelter.")
+        services.service_referral_decline(
+            actor=shelter_worker,
+            organisation=receiver,
+            referral=ref,
+            reason="No place free this week; please try the other shelter.",
+        )
         return
     services.service_referral_accept(actor=shelter_worker, organisation=receiver, referral=ref)
     if answer > 0.5:

@@ -27,7 +27,8 @@ from palermo.cases.workflow import PHASES, due_date
 REFLECTION_RULE = "reflection_recovery_period"
 REFLECTION_SETTING = "reflection_period_days"
 TRIGGERS = frozenset(
-    {"case.opened", "identification.presumed", "identification.identified"} | {f"phase.{p}" for p in PHASES}
+    {"case.opened", "identification.presumed", "identification.identified"}
+    | {f"phase.{p}" for p in PHASES}
 )
 APPLIES_TO = frozenset({"all", "child", "adult", "foreign_national"})
 KINDS = frozenset({"entitlement", "deadline"})
@@ -116,13 +117,21 @@ def parse_rules(doc: Mapping[str, Any]) -> RuleSet:
     }
     settings: dict[str, Setting] = {}
     for name, raw in dict(doc.get("settings") or {}).items():
-        s = Setting(name, int(_require(raw, "default", f"setting {name}")), int(raw.get("minimum", 0)),
-                    str(raw.get("environment", "")))
+        s = Setting(
+            name,
+            int(_require(raw, "default", f"setting {name}")),
+            int(raw.get("minimum", 0)),
+            str(raw.get("environment", "")),
+        )
         if s.default < s.minimum:
-            raise RulesError(f"setting {name}: default {s.default} is below the minimum {s.minimum}")
+            raise RulesError(
+                f"setting {name}: default {s.default} is below the minimum {s.minimum}"
+            )
         settings[name] = s
     if REFLECTION_SETTING in settings and settings[REFLECTION_SETTING].minimum < 30:
-        raise RulesError("setting reflection_period_days: the minimum may not be below 30 days (CoE Convention, Art. 13)")
+        raise RulesError(
+            "setting reflection_period_days: the minimum may not be below 30 days (CoE Convention, Art. 13)"
+        )
     rules: list[Rule] = []
     seen: set[str] = set()
     for raw in list(_require(doc, "rules", "rules file")):
@@ -163,19 +172,35 @@ def parse_rules(doc: Mapping[str, Any]) -> RuleSet:
             raise RulesError(f"{where}: unknown sources {missing}")
         if key == REFLECTION_RULE:
             if cooperating is not None:
-                raise RulesError(f"{where}: the reflection period may not depend on co-operation with the authorities (CoE Convention, Art. 13)")
+                raise RulesError(
+                    f"{where}: the reflection period may not depend on co-operation with the authorities (CoE Convention, Art. 13)"
+                )
             if setting != REFLECTION_SETTING:
-                raise RulesError(f"{where}: its length must come from the setting {REFLECTION_SETTING}")
+                raise RulesError(
+                    f"{where}: its length must come from the setting {REFLECTION_SETTING}"
+                )
             if applies != "all":
                 raise RulesError(f"{where}: the reflection period applies to every presumed victim")
-        rules.append(Rule(
-            key=key, kind=kind, label=str(_require(raw, "label", where)), trigger=trigger, applies_to=applies,
-            days=days, days_setting=setting, task=str(_require(raw, "task", where)),
-            sources=tuple(sources[r] for r in refs), when_cooperating=cooperating,
-        ))
+        rules.append(
+            Rule(
+                key=key,
+                kind=kind,
+                label=str(_require(raw, "label", where)),
+                trigger=trigger,
+                applies_to=applies,
+                days=days,
+                days_setting=setting,
+                task=str(_require(raw, "task", where)),
+                sources=tuple(sources[r] for r in refs),
+                when_cooperating=cooperating,
+            )
+        )
     return RuleSet(
-        id=str(_require(doc, "id", "rules file")), version=str(_require(doc, "version", "rules file")),
-        title=str(doc.get("title", "")), settings=settings, rules=tuple(rules),
+        id=str(_require(doc, "id", "rules file")),
+        version=str(_require(doc, "version", "rules file")),
+        title=str(doc.get("title", "")),
+        settings=settings,
+        rules=tuple(rules),
     )
 
 
@@ -190,7 +215,9 @@ def setting_values(rules: RuleSet, overrides: Mapping[str, int] | None = None) -
     return values
 
 
-def settings_from_environment(rules: RuleSet, environ: Mapping[str, str] | None = None) -> dict[str, int]:
+def settings_from_environment(
+    rules: RuleSet, environ: Mapping[str, str] | None = None
+) -> dict[str, int]:
     env = os.environ if environ is None else environ
     found: dict[str, int] = {}
     for name, s in rules.settings.items():
@@ -209,12 +236,17 @@ def _applies(rule: Rule, facts: CaseFacts) -> bool:
         return False
     if rule.applies_to == "foreign_national" and not facts.is_foreign_national:
         return False
-    if rule.when_cooperating is not None and facts.cooperates_with_authorities is not rule.when_cooperating:
+    if (
+        rule.when_cooperating is not None
+        and facts.cooperates_with_authorities is not rule.when_cooperating
+    ):
         return False
     return True
 
 
-def plan(trigger: str, on: date, facts: CaseFacts, rules: RuleSet, settings: Mapping[str, int]) -> list[PlannedDeadline]:
+def plan(
+    trigger: str, on: date, facts: CaseFacts, rules: RuleSet, settings: Mapping[str, int]
+) -> list[PlannedDeadline]:
     """The entitlements and deadlines that ``trigger`` on day ``on`` starts for a case."""
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {trigger!r}")
@@ -223,10 +255,19 @@ def plan(trigger: str, on: date, facts: CaseFacts, rules: RuleSet, settings: Map
         if rule.trigger != trigger or not _applies(rule, facts):
             continue
         days = rule.days if rule.days is not None else int(settings[rule.days_setting])
-        out.append(PlannedDeadline(
-            rule_key=rule.key, rule_version=rules.version, kind=rule.kind, label=rule.label, task=rule.task,
-            starts_on=on, due_on=due_date(on, days), days=days, citations=tuple(s.citation for s in rule.sources),
-        ))
+        out.append(
+            PlannedDeadline(
+                rule_key=rule.key,
+                rule_version=rules.version,
+                kind=rule.kind,
+                label=rule.label,
+                task=rule.task,
+                starts_on=on,
+                due_on=due_date(on, days),
+                days=days,
+                citations=tuple(s.citation for s in rule.sources),
+            )
+        )
     return out
 
 
@@ -236,7 +277,11 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     if chosen:
         text = Path(chosen).read_text(encoding="utf-8")
     else:
-        text = resources.files("palermo.cases").joinpath("data", "nrm_rules.yaml").read_text(encoding="utf-8")
+        text = (
+            resources.files("palermo.cases")
+            .joinpath("data", "nrm_rules.yaml")
+            .read_text(encoding="utf-8")
+        )
     return parse_rules(yaml.safe_load(text))
 
 

@@ -39,14 +39,26 @@ class VersionForm(forms.Form):
 
 class OpenCaseForm(forms.Form):
     source = forms.ChoiceField(label=_("Referral from"), choices=CaseSource.choices)
-    source_ref = forms.CharField(label=_("Their reference"), max_length=80, required=False,
-                                 help_text=_("e.g. the screening or hotline reference. Never a name."))
+    source_ref = forms.CharField(
+        label=_("Their reference"),
+        max_length=80,
+        required=False,
+        help_text=_("e.g. the screening or hotline reference. Never a name."),
+    )
     referral_date = forms.DateField(label=_("Referral received on"), required=False, widget=DATE)
-    referring_country = forms.ChoiceField(label=_("Referring country (transnational referral)"), required=False)
-    is_child = forms.BooleanField(label=_("A child or presumed child"), required=False,
-                                  help_text=_("If the age is uncertain and there are reasons to believe the person is a child, tick this."))
-    exploitation_forms = forms.MultipleChoiceField(label=_("Forms of exploitation"), required=False,
-                                                   widget=forms.CheckboxSelectMultiple)
+    referring_country = forms.ChoiceField(
+        label=_("Referring country (transnational referral)"), required=False
+    )
+    is_child = forms.BooleanField(
+        label=_("A child or presumed child"),
+        required=False,
+        help_text=_(
+            "If the age is uncertain and there are reasons to believe the person is a child, tick this."
+        ),
+    )
+    exploitation_forms = forms.MultipleChoiceField(
+        label=_("Forms of exploitation"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
     citizenship = forms.ChoiceField(label=_("Citizenship"), required=False)
@@ -54,8 +66,12 @@ class OpenCaseForm(forms.Form):
     phone = forms.CharField(label=_("Phone (international format)"), max_length=30, required=False)
     street = forms.CharField(label=_("Current address: street"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    summary = forms.CharField(label=_("What the referral says"), widget=forms.Textarea(attrs={"rows": 4}),
-                              required=False, max_length=10_000)
+    summary = forms.CharField(
+        label=_("What the referral says"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=10_000,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,25 +82,43 @@ class OpenCaseForm(forms.Form):
 
 
 class DecisionForm(VersionForm):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=[
-        (wf.PRESUMED, wf.IDENTIFICATION_LABELS[wf.PRESUMED]),
-        (wf.IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.IDENTIFIED]),
-        (wf.NOT_IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.NOT_IDENTIFIED])])
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000)
-    basis = forms.ChoiceField(label=_("Changing a 'not identified' status: on what grounds"), required=False, choices=[
-        ("", "—"), ("appeal", _("on appeal")), ("new_facts", _("on new facts"))])
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (wf.PRESUMED, wf.IDENTIFICATION_LABELS[wf.PRESUMED]),
+            (wf.IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.IDENTIFIED]),
+            (wf.NOT_IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.NOT_IDENTIFIED]),
+        ],
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
+    )
+    basis = forms.ChoiceField(
+        label=_("Changing a 'not identified' status: on what grounds"),
+        required=False,
+        choices=[("", "—"), ("appeal", _("on appeal")), ("new_facts", _("on new facts"))],
+    )
 
 
 class TransitionForm(VersionForm):
     target = forms.ChoiceField(label=_("Move to phase"), choices=list(wf.PHASE_LABELS.items()))
-    closure_reason = forms.ChoiceField(label=_("Reason for closure (when closing)"), required=False,
-                                       choices=_blank(wf.CLOSURE_REASONS.items()))
-    closure_details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                      max_length=10_000)
+    closure_reason = forms.ChoiceField(
+        label=_("Reason for closure (when closing)"),
+        required=False,
+        choices=_blank(wf.CLOSURE_REASONS.items()),
+    )
+    closure_details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+    )
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000)
+    text = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
+    )
     corrects_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
@@ -95,11 +129,14 @@ class PersonForm(VersionForm):
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
     birthdate = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
     gender = forms.ChoiceField(label=_("Gender"), required=False)
-    citizenship = forms.MultipleChoiceField(label=_("Citizenship"), required=False,
-                                            widget=forms.SelectMultiple(attrs={"size": 6}))
+    citizenship = forms.MultipleChoiceField(
+        label=_("Citizenship"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
     primary_language = forms.ChoiceField(label=_("Primary language"), required=False)
     secondary_language = forms.ChoiceField(label=_("Second language"), required=False)
-    identity_number = forms.CharField(label=_("Identity document number"), max_length=60, required=False)
+    identity_number = forms.CharField(
+        label=_("Identity document number"), max_length=60, required=False
+    )
     phone = forms.CharField(label=_("Phone (international format)"), max_length=30, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     street = forms.CharField(label=_("Current address: street"), max_length=200, required=False)
@@ -117,45 +154,80 @@ class PersonForm(VersionForm):
 
 
 class ContextForm(VersionForm):
-    methods_of_recruitment = forms.MultipleChoiceField(label=_("Methods of recruitment"), required=False,
-                                                       widget=forms.CheckboxSelectMultiple)
-    methods_of_control = forms.MultipleChoiceField(label=_("Methods of control"), required=False,
-                                                   widget=forms.CheckboxSelectMultiple)
-    exploitation_types = forms.MultipleChoiceField(label=_("Types of exploitation"), required=False,
-                                                   widget=forms.CheckboxSelectMultiple)
-    forced_labour_industry = forms.ChoiceField(label=_("Forced-labour industry (ISIC)"), required=False)
-    sex_exploitation_types = forms.MultipleChoiceField(label=_("Type of sexual exploitation"), required=False,
-                                                       widget=forms.CheckboxSelectMultiple)
-    relationship_to_trafficker = forms.ChoiceField(label=_("Relationship to trafficker"), required=False)
-    age_when_trafficked = forms.IntegerField(label=_("Age when trafficked"), required=False, min_value=0, max_value=120)
-    countries_of_recruitment = forms.MultipleChoiceField(label=_("Countries of recruitment"), required=False,
-                                                         widget=forms.SelectMultiple(attrs={"size": 5}))
-    countries_of_transit = forms.MultipleChoiceField(label=_("Countries of transit"), required=False,
-                                                     widget=forms.SelectMultiple(attrs={"size": 5}))
-    countries_of_exploitation = forms.MultipleChoiceField(label=_("Countries of exploitation"), required=False,
-                                                          widget=forms.SelectMultiple(attrs={"size": 5}))
+    methods_of_recruitment = forms.MultipleChoiceField(
+        label=_("Methods of recruitment"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    methods_of_control = forms.MultipleChoiceField(
+        label=_("Methods of control"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    exploitation_types = forms.MultipleChoiceField(
+        label=_("Types of exploitation"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    forced_labour_industry = forms.ChoiceField(
+        label=_("Forced-labour industry (ISIC)"), required=False
+    )
+    sex_exploitation_types = forms.MultipleChoiceField(
+        label=_("Type of sexual exploitation"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    relationship_to_trafficker = forms.ChoiceField(
+        label=_("Relationship to trafficker"), required=False
+    )
+    age_when_trafficked = forms.IntegerField(
+        label=_("Age when trafficked"), required=False, min_value=0, max_value=120
+    )
+    countries_of_recruitment = forms.MultipleChoiceField(
+        label=_("Countries of recruitment"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    countries_of_transit = forms.MultipleChoiceField(
+        label=_("Countries of transit"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    countries_of_exploitation = forms.MultipleChoiceField(
+        label=_("Countries of exploitation"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["methods_of_recruitment"].choices = vocabulary.choices("vic_MethodOfRecruitment")
+        self.fields["methods_of_recruitment"].choices = vocabulary.choices(
+            "vic_MethodOfRecruitment"
+        )
         self.fields["methods_of_control"].choices = vocabulary.choices("vic_MethodsOfControl")
         self.fields["exploitation_types"].choices = vocabulary.choices("vic_TypeOfExploitation")
-        self.fields["forced_labour_industry"].choices = _blank(vocabulary.choices("vic_ForcedLabourIndustry"))
-        self.fields["sex_exploitation_types"].choices = vocabulary.choices("vic_TypeOfSexExploitation")
-        self.fields["relationship_to_trafficker"].choices = _blank(vocabulary.choices("vic_RelationshipToTrafficker"))
+        self.fields["forced_labour_industry"].choices = _blank(
+            vocabulary.choices("vic_ForcedLabourIndustry")
+        )
+        self.fields["sex_exploitation_types"].choices = vocabulary.choices(
+            "vic_TypeOfSexExploitation"
+        )
+        self.fields["relationship_to_trafficker"].choices = _blank(
+            vocabulary.choices("vic_RelationshipToTrafficker")
+        )
         for f in ("countries_of_recruitment", "countries_of_transit", "countries_of_exploitation"):
             self.fields[f].choices = _countries()
 
 
 class CaseDetailsForm(VersionForm):
-    status = forms.ChoiceField(label=_("Status"), choices=[(wf.STATUS_ACTIVE, _("Active")),
-                                                             (wf.STATUS_FOLLOW_UP, _("Follow up"))])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(wf.STATUS_ACTIVE, _("Active")), (wf.STATUS_FOLLOW_UP, _("Follow up"))],
+    )
     is_child = forms.BooleanField(label=_("A child or presumed child"), required=False)
-    cooperates = forms.ChoiceField(label=_("Co-operates with the authorities"), required=False, choices=[
-        ("", _("not known / not asked")), ("yes", _("yes")), ("no", _("no"))],
-        help_text=_("Recorded for residence permits on co-operation only. No right in Palermo depends on it."))
-    lead_organisation = forms.ModelChoiceField(label=_("Lead organisation"), queryset=Organisation.objects.none(),
-                                               required=False)
+    cooperates = forms.ChoiceField(
+        label=_("Co-operates with the authorities"),
+        required=False,
+        choices=[("", _("not known / not asked")), ("yes", _("yes")), ("no", _("no"))],
+        help_text=_(
+            "Recorded for residence permits on co-operation only. No right in Palermo depends on it."
+        ),
+    )
+    lead_organisation = forms.ModelChoiceField(
+        label=_("Lead organisation"), queryset=Organisation.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,13 +235,20 @@ class CaseDetailsForm(VersionForm):
 
 
 class ConsentForm(forms.Form):
-    scopes = forms.MultipleChoiceField(label=_("What may be shared"), choices=list(wf.CONSENT_SCOPES.items()),
-                                       widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        label=_("What may be shared"),
+        choices=list(wf.CONSENT_SCOPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
     recipient = forms.ModelChoiceField(label=_("With whom"), queryset=Organisation.objects.none())
-    purpose = forms.ChoiceField(label=_("For what purpose"), choices=_blank(wf.CONSENT_PURPOSES.items()))
+    purpose = forms.ChoiceField(
+        label=_("For what purpose"), choices=_blank(wf.CONSENT_PURPOSES.items())
+    )
     given_by = forms.ChoiceField(label=_("Given by"), choices=list(wf.CONSENT_GIVERS.items()))
     given_on = forms.DateField(label=_("Given on"), widget=DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -182,32 +261,54 @@ class WithdrawForm(forms.Form):
 
 class ReferralForm(forms.Form):
     service_type = forms.ChoiceField(label=_("Service"), choices=_blank(wf.SERVICE_TYPES.items()))
-    provider = forms.ModelChoiceField(label=_("Service provider"), queryset=ServiceProvider.objects.none())
+    provider = forms.ModelChoiceField(
+        label=_("Service provider"), queryset=ServiceProvider.objects.none()
+    )
     consent = forms.ChoiceField(label=_("Consent that covers this referral"))
-    details = forms.CharField(label=_("What the person needs"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              max_length=5000, help_text=_("Shared with the receiving organisation."))
+    details = forms.CharField(
+        label=_("What the person needs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Shared with the receiving organisation."),
+    )
 
     def __init__(self, *args: Any, consents: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = ServiceProvider.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, organisation__is_active=True).select_related("organisation")
+            is_active=True, organisation__is_active=True
+        ).select_related("organisation")
         self.fields["consent"].choices = _blank(
-            (str(c.pk), f"{c.recipient.name}: {', '.join(c.scopes)} — {wf.CONSENT_PURPOSES[c.purpose]} ({c.given_on})")
-            for c in consents)
+            (
+                str(c.pk),
+                f"{c.recipient.name}: {', '.join(c.scopes)} — {wf.CONSENT_PURPOSES[c.purpose]} ({c.given_on})",
+            )
+            for c in consents
+        )
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("Why the referral is declined"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    reason = forms.CharField(
+        label=_("Why the referral is declined"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
 
 class CloseReferralForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=_blank(wf.REFERRAL_OUTCOMES.items()))
-    details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
 
 class TeamForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
     role = forms.ChoiceField(label=_("Role in the case"), choices=TeamRole.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -218,7 +319,9 @@ class TeamForm(forms.Form):
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("What must be done"), max_length=300)
     due_on = forms.DateField(label=_("Due on"), widget=DATE)
-    remind_days_before = forms.IntegerField(label=_("Remind this many days before"), initial=2, min_value=0, max_value=60)
+    remind_days_before = forms.IntegerField(
+        label=_("Remind this many days before"), initial=2, min_value=0, max_value=60
+    )
 
 
 class TaskDoneForm(forms.Form):
@@ -230,8 +333,12 @@ class TraffickingEventForm(forms.Form):
     date = forms.DateField(label=_("Date"), required=False, widget=DATE)
     country = forms.ChoiceField(label=_("Country"), required=False)
     city = forms.CharField(label=_("City"), required=False, max_length=100)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                  max_length=5000)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -241,10 +348,20 @@ class TraffickingEventForm(forms.Form):
 
 class SuspectForm(forms.Form):
     name_or_alias = forms.CharField(label=_("Name or alias"), max_length=200)
-    roles = forms.MultipleChoiceField(label=_("Role in the trafficking process"), required=False,
-                                      widget=forms.CheckboxSelectMultiple)
-    organisation = forms.CharField(label=_("Organisation or business"), required=False, max_length=200)
-    details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    roles = forms.MultipleChoiceField(
+        label=_("Role in the trafficking process"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    organisation = forms.CharField(
+        label=_("Organisation or business"), required=False, max_length=200
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -262,15 +379,21 @@ class ChildProtectionForm(forms.Form):
 
 
 class BidForm(forms.Form):
-    durable_solution = forms.ChoiceField(label=_("Durable solution"), choices=_blank(wf.DURABLE_SOLUTIONS.items()))
+    durable_solution = forms.ChoiceField(
+        label=_("Durable solution"), choices=_blank(wf.DURABLE_SOLUTIONS.items())
+    )
     decided_on = forms.DateField(label=_("Determined on"), widget=DATE)
     participants = forms.CharField(label=_("Participants (roles)"), required=False, max_length=300)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key, label in wf.BID_FACTORS.items():
-            self.fields[f"factor_{key}"] = forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}),
-                                                           max_length=5000, required=False)
+            self.fields[f"factor_{key}"] = forms.CharField(
+                label=label,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=5000,
+                required=False,
+            )
 
 
 ANSWER_CHOICES = [("", "—"), ("yes", _("yes")), ("no", _("no")), ("unknown", _("unknown"))]
@@ -278,18 +401,33 @@ ANSWER_CHOICES = [("", "—"), ("yes", _("yes")), ("no", _("no")), ("unknown", _
 
 class ReturnAssessmentForm(forms.Form):
     country = forms.ChoiceField(label=_("Country of return"))
-    risk_of_harm = forms.ChoiceField(label=wf.RETURN_QUESTIONS["risk_of_harm"], choices=ANSWER_CHOICES, required=False)
-    authorities_can_protect = forms.ChoiceField(label=wf.RETURN_QUESTIONS["authorities_can_protect"],
-                                                choices=ANSWER_CHOICES, required=False)
-    risk_of_prosecution = forms.ChoiceField(label=wf.RETURN_QUESTIONS["risk_of_prosecution"], choices=ANSWER_CHOICES,
-                                            required=False)
-    services_support_inclusion = forms.ChoiceField(label=wf.RETURN_QUESTIONS["services_support_inclusion"],
-                                                   choices=ANSWER_CHOICES, required=False)
-    conclusion = forms.ChoiceField(label=_("Conclusion"), choices=[
-        ("", "—"), (wf.ACCEPTABLE, _("The risk is acceptable")), (wf.NOT_ACCEPTABLE, _("The risk is not acceptable"))],
-        required=False)
+    risk_of_harm = forms.ChoiceField(
+        label=wf.RETURN_QUESTIONS["risk_of_harm"], choices=ANSWER_CHOICES, required=False
+    )
+    authorities_can_protect = forms.ChoiceField(
+        label=wf.RETURN_QUESTIONS["authorities_can_protect"], choices=ANSWER_CHOICES, required=False
+    )
+    risk_of_prosecution = forms.ChoiceField(
+        label=wf.RETURN_QUESTIONS["risk_of_prosecution"], choices=ANSWER_CHOICES, required=False
+    )
+    services_support_inclusion = forms.ChoiceField(
+        label=wf.RETURN_QUESTIONS["services_support_inclusion"],
+        choices=ANSWER_CHOICES,
+        required=False,
+    )
+    conclusion = forms.ChoiceField(
+        label=_("Conclusion"),
+        choices=[
+            ("", "—"),
+            (wf.ACCEPTABLE, _("The risk is acceptable")),
+            (wf.NOT_ACCEPTABLE, _("The risk is not acceptable")),
+        ],
+        required=False,
+    )
     assessed_on = forms.DateField(label=_("Assessed on"), widget=DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -299,10 +437,16 @@ class ReturnAssessmentForm(forms.Form):
 class ReturnForm(forms.Form):
     country = forms.ChoiceField(label=_("Country of return"))
     returned_on = forms.DateField(label=_("Date of return"), widget=DATE)
-    override_reason = forms.CharField(label=_("Co-ordinator's override: reason"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
-                                      help_text=_("Only when no assessment concludes the risk is acceptable."))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    override_reason = forms.CharField(
+        label=_("Co-ordinator's override: reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Only when no assessment concludes the risk is acceptable."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,53 +455,84 @@ class ReturnForm(forms.Form):
 
 class NonPunishmentForm(forms.Form):
     offence = forms.CharField(label=_("Offence"), max_length=300)
-    compulsion = forms.CharField(label=_("How it stemmed from the trafficking"), widget=forms.Textarea(attrs={"rows": 3}),
-                                 max_length=5000)
-    decision = forms.ChoiceField(label=_("Decision"), choices=list(wf.NON_PUNISHMENT_DECISIONS.items()))
+    compulsion = forms.CharField(
+        label=_("How it stemmed from the trafficking"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=list(wf.NON_PUNISHMENT_DECISIONS.items())
+    )
     decided_by_body = forms.CharField(label=_("Decided by"), required=False, max_length=200)
     decided_on = forms.DateField(label=_("Decided on"), required=False, widget=DATE)
 
 
 class NonPunishmentDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[
-        (k, v) for k, v in wf.NON_PUNISHMENT_DECISIONS.items() if k != "pending"])
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(k, v) for k, v in wf.NON_PUNISHMENT_DECISIONS.items() if k != "pending"],
+    )
     decided_by_body = forms.CharField(label=_("Decided by"), max_length=200)
     decided_on = forms.DateField(label=_("Decided on"), widget=DATE)
 
 
 class TeamRemoveForm(forms.Form):
-    confirm = forms.BooleanField(label=_("Remove this organisation from the case team"), required=True)
+    confirm = forms.BooleanField(
+        label=_("Remove this organisation from the case team"), required=True
+    )
 
 
 class CompensationForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount claimed"), max_digits=14, decimal_places=2, min_value=0)
+    amount = forms.DecimalField(
+        label=_("Amount claimed"), max_digits=14, decimal_places=2, min_value=0
+    )
     currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, initial="EUR")
     source = forms.ChoiceField(label=_("Paid by"), choices=_blank(wf.COMPENSATION_SOURCES.items()))
     filed_on = forms.DateField(label=_("Filed on (if filed)"), required=False, widget=DATE)
 
 
 class CompensationStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("New status"), choices=[(s, s) for s in ("filed", "awarded", "rejected", "paid")])
+    status = forms.ChoiceField(
+        label=_("New status"), choices=[(s, s) for s in ("filed", "awarded", "rejected", "paid")]
+    )
     on = forms.DateField(label=_("On"), required=False, widget=DATE)
-    amount_awarded = forms.DecimalField(label=_("Amount awarded"), required=False, max_digits=14, decimal_places=2)
+    amount_awarded = forms.DecimalField(
+        label=_("Amount awarded"), required=False, max_digits=14, decimal_places=2
+    )
 
 
 class AppealForm(forms.Form):
-    grounds = forms.CharField(label=_("Grounds of appeal"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000)
+    grounds = forms.CharField(
+        label=_("Grounds of appeal"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
     lodged_on = forms.DateField(label=_("Lodged on"), widget=DATE)
 
 
 class AppealOutcomeForm(VersionForm):
-    upheld = forms.ChoiceField(label=_("Outcome"), choices=[("yes", _("Upheld")), ("no", _("Dismissed"))])
-    new_outcome = forms.ChoiceField(label=_("New decision (when upheld)"), required=False, choices=[
-        ("", "—"), (wf.PRESUMED, wf.IDENTIFICATION_LABELS[wf.PRESUMED]),
-        (wf.IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.IDENTIFIED])])
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000)
+    upheld = forms.ChoiceField(
+        label=_("Outcome"), choices=[("yes", _("Upheld")), ("no", _("Dismissed"))]
+    )
+    new_outcome = forms.ChoiceField(
+        label=_("New decision (when upheld)"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (wf.PRESUMED, wf.IDENTIFICATION_LABELS[wf.PRESUMED]),
+            (wf.IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.IDENTIFIED]),
+        ],
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
 
 
 class LegalBasisForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Law-enforcement organisation"), queryset=Organisation.objects.none())
-    basis = forms.CharField(label=_("Legal basis"), max_length=300, help_text=_("e.g. the court order and its number"))
+    organisation = forms.ModelChoiceField(
+        label=_("Law-enforcement organisation"), queryset=Organisation.objects.none()
+    )
+    basis = forms.CharField(
+        label=_("Legal basis"), max_length=300, help_text=_("e.g. the court order and its number")
+    )
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -368,28 +543,63 @@ class LegalBasisForm(forms.Form):
 
 
 class BreakGlassForm(forms.Form):
-    reason = forms.CharField(label=_("The emergency"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
-                             help_text=_("Recorded, audited and shown to the co-ordinators."))
+    reason = forms.CharField(
+        label=_("The emergency"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("Recorded, audited and shown to the co-ordinators."),
+    )
 
 
 class CaseSearchForm(forms.Form):
     q = forms.CharField(label=_("Reference"), max_length=40, required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank([
-        (wf.STATUS_ACTIVE, _("Active")), (wf.STATUS_FOLLOW_UP, _("Follow up")), (wf.STATUS_CLOSED, _("Closed")),
-        (wf.STATUS_CLOSED_REFERRED, _("Closed referred"))]))
-    phase = forms.ChoiceField(label=_("Phase"), required=False, choices=_blank(wf.PHASE_LABELS.items()))
-    identification_status = forms.ChoiceField(label=_("Identification"), required=False,
-                                              choices=_blank(wf.IDENTIFICATION_LABELS.items()))
-    deadline = forms.ChoiceField(label=_("Deadline"), required=False, choices=[
-        ("", "—"), ("overdue", _("overdue")), ("due_soon", _("due within 7 days")), ("none", _("none open"))])
-    organisation = forms.ModelChoiceField(label=_("Organisation on the team"), required=False,
-                                          queryset=Organisation.objects.none())
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=_blank(
+            [
+                (wf.STATUS_ACTIVE, _("Active")),
+                (wf.STATUS_FOLLOW_UP, _("Follow up")),
+                (wf.STATUS_CLOSED, _("Closed")),
+                (wf.STATUS_CLOSED_REFERRED, _("Closed referred")),
+            ]
+        ),
+    )
+    phase = forms.ChoiceField(
+        label=_("Phase"), required=False, choices=_blank(wf.PHASE_LABELS.items())
+    )
+    identification_status = forms.ChoiceField(
+        label=_("Identification"), required=False, choices=_blank(wf.IDENTIFICATION_LABELS.items())
+    )
+    deadline = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("overdue", _("overdue")),
+            ("due_soon", _("due within 7 days")),
+            ("none", _("none open")),
+        ],
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation on the team"), required=False, queryset=Organisation.objects.none()
+    )
     nationality = forms.ChoiceField(label=_("Nationality"), required=False)
     exploitation = forms.ChoiceField(label=_("Form of exploitation"), required=False)
-    child = forms.ChoiceField(label=_("Child"), required=False, choices=[("", "—"), ("yes", _("yes")), ("no", _("no"))])
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("newest", _("newest")), ("oldest", _("oldest")), ("deadline", _("next deadline")),
-        ("reference", _("reference")), ("phase", _("phase"))])
+    child = forms.ChoiceField(
+        label=_("Child"), required=False, choices=[("", "—"), ("yes", _("yes")), ("no", _("no"))]
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("newest", _("newest")),
+            ("oldest", _("oldest")),
+            ("deadline", _("next deadline")),
+            ("reference", _("reference")),
+            ("phase", _("phase")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -399,14 +609,22 @@ class CaseSearchForm(forms.Form):
 
 
 class ServiceProviderForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
-    service_types = forms.MultipleChoiceField(label=_("Services"), choices=list(wf.SERVICE_TYPES.items()),
-                                              widget=forms.CheckboxSelectMultiple)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    service_types = forms.MultipleChoiceField(
+        label=_("Services"),
+        choices=list(wf.SERVICE_TYPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
     capacity = forms.IntegerField(label=_("Capacity (0 = not limited)"), min_value=0, initial=0)
-    languages = forms.MultipleChoiceField(label=_("Languages"), required=False,
-                                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
     area_served = forms.CharField(label=_("Area served"), required=False, max_length=200)
-    is_closed_facility = forms.BooleanField(label=_("Closed facility (residents may not leave freely)"), required=False)
+    is_closed_facility = forms.BooleanField(
+        label=_("Closed facility (residents may not leave freely)"), required=False
+    )
     accepts_children = forms.BooleanField(label=_("Takes children"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -61,8 +61,12 @@ class Case(EncryptedModel):
     """One person's NRM case. ``reference`` is the only identifier used outside the file."""
 
     reference = models.CharField(max_length=20, unique=True)
-    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)  # cas_Status
-    phase = models.CharField(max_length=20, choices=_choices(wf.PHASE_LABELS), default=wf.IDENTIFICATION)
+    status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, default=CaseStatus.ACTIVE
+    )  # cas_Status
+    phase = models.CharField(
+        max_length=20, choices=_choices(wf.PHASE_LABELS), default=wf.IDENTIFICATION
+    )
     identification_status = models.CharField(  # → vic_TraffickingStatus
         max_length=20, choices=_choices(wf.IDENTIFICATION_LABELS), default=wf.POTENTIAL
     )
@@ -78,9 +82,13 @@ class Case(EncryptedModel):
         "core.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     incoming_referral_date = models.DateField()  # cas_IncomingReferralDate
-    reason_for_incoming_referral = models.CharField(max_length=40, blank=True)  # cas_ReasonForIncomingReferral
+    reason_for_incoming_referral = models.CharField(
+        max_length=40, blank=True
+    )  # cas_ReasonForIncomingReferral
     referring_country = models.CharField(max_length=2, blank=True)  # transnational referrals
-    summary = EncryptedTextField(blank=True)  # cas_IncomingReferralDetails (personal: victim context)
+    summary = EncryptedTextField(
+        blank=True
+    )  # cas_IncomingReferralDetails (personal: victim context)
     lead_organisation = models.ForeignKey(
         "core.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -91,7 +99,9 @@ class Case(EncryptedModel):
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closure_reason = models.CharField(max_length=30, blank=True, choices=_choices(wf.CLOSURE_REASONS))
+    closure_reason = models.CharField(
+        max_length=30, blank=True, choices=_choices(wf.CLOSURE_REASONS)
+    )
     closure_details = EncryptedTextField(blank=True)  # cas_ReasonForCaseClosure
     next_deadline = models.DateField(null=True, blank=True)  # earliest open task, kept by services
     version = models.PositiveIntegerField(default=1)  # optimistic lock
@@ -105,7 +115,9 @@ class Case(EncryptedModel):
             models.Index(fields=["nationality", "-opened_at"], name="case_nat_idx"),
             models.Index(fields=["next_deadline"], name="case_deadline_idx"),
             # LIKE 'NRM-7K%' on PostgreSQL needs the pattern operator class.
-            models.Index(fields=["reference"], name="case_ref_like_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["reference"], name="case_ref_like_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +139,9 @@ class CaseExploitation(Record):
     code = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "code"], name="uniq_case_exploitation")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "code"], name="uniq_case_exploitation")
+        ]
         indexes = [models.Index(fields=["code", "case"], name="case_expl_code_idx")]
 
 
@@ -143,7 +157,9 @@ class Person(EncryptedModel, Record):
     citizenship = models.JSONField(default=list, blank=True)  # prs_Citizenship (ISO 3166-1 alpha-2)
     primary_language = models.CharField(max_length=3, blank=True)  # prs_PrimaryLanguage (ISO 639)
     secondary_language = models.CharField(max_length=3, blank=True)  # prs_SecondaryLanguage
-    identity_number = EncryptedCharField(max_length=60, blank=True, index="identity_number_index")  # prs_IdentityNumber
+    identity_number = EncryptedCharField(
+        max_length=60, blank=True, index="identity_number_index"
+    )  # prs_IdentityNumber
     # current address and contacts (case team only)
     phone = EncryptedCharField(max_length=20, blank=True)  # prs_MobilePhone, E.164
     email = EncryptedEmailField(blank=True)  # prs_Email
@@ -152,10 +168,20 @@ class Person(EncryptedModel, Record):
     postal_code = EncryptedCharField(max_length=20, blank=True)  # prs_MailingPostalCode
     country = models.CharField(max_length=2, blank=True)  # prs_MailingCountry
     # keyed hash (HMAC-SHA256, index key) of the normalised identity number: exact-match search only
-    identity_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    identity_number_index = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True
+    )
 
-    IDENTITY_FIELDS = ("given_name", "family_name", "birthdate", "gender", "citizenship",
-                       "primary_language", "secondary_language", "identity_number")
+    IDENTITY_FIELDS = (
+        "given_name",
+        "family_name",
+        "birthdate",
+        "gender",
+        "citizenship",
+        "primary_language",
+        "secondary_language",
+        "identity_number",
+    )
     CONTACT_FIELDS = ("phone", "email", "street", "city", "postal_code", "country")
 
 
@@ -168,15 +194,28 @@ class VictimContext(Record):
     exploitation_types = models.JSONField(default=list, blank=True)  # vic_TypeOfExploitation
     forced_labour_industry = models.CharField(max_length=60, blank=True)  # vic_ForcedLabourIndustry
     sex_exploitation_types = models.JSONField(default=list, blank=True)  # vic_TypeOfSexExploitation
-    relationship_to_trafficker = models.CharField(max_length=20, blank=True)  # vic_RelationshipToTrafficker
-    age_when_trafficked = models.PositiveSmallIntegerField(null=True, blank=True)  # vic_AgeWhenTrafficked
+    relationship_to_trafficker = models.CharField(
+        max_length=20, blank=True
+    )  # vic_RelationshipToTrafficker
+    age_when_trafficked = models.PositiveSmallIntegerField(
+        null=True, blank=True
+    )  # vic_AgeWhenTrafficked
     countries_of_recruitment = models.JSONField(default=list, blank=True)  # ISO 3166-1 alpha-2
     countries_of_transit = models.JSONField(default=list, blank=True)
     countries_of_exploitation = models.JSONField(default=list, blank=True)
 
-    FIELDS = ("methods_of_recruitment", "methods_of_control", "exploitation_types", "forced_labour_industry",
-              "sex_exploitation_types", "relationship_to_trafficker", "age_when_trafficked",
-              "countries_of_recruitment", "countries_of_transit", "countries_of_exploitation")
+    FIELDS = (
+        "methods_of_recruitment",
+        "methods_of_control",
+        "exploitation_types",
+        "forced_labour_industry",
+        "sex_exploitation_types",
+        "relationship_to_trafficker",
+        "age_when_trafficked",
+        "countries_of_recruitment",
+        "countries_of_transit",
+        "countries_of_exploitation",
+    )
 
 
 class TraffickingEvent(EncryptedModel, Record):
@@ -188,7 +227,9 @@ class TraffickingEvent(EncryptedModel, Record):
     country = models.CharField(max_length=2, blank=True)  # hte_Country (ISO 3166-1 alpha-2)
     city = models.CharField(max_length=100, blank=True)  # hte_City
     description = EncryptedTextField(blank=True)  # hte_Description
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -203,7 +244,9 @@ class SuspectLink(EncryptedModel, Record):
     roles = models.JSONField(default=list, blank=True)  # per_RoleInProcess
     organisation = models.CharField(max_length=200, blank=True)  # per_Organisation
     details = EncryptedTextField(blank=True)  # per_RoleDetails
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -222,16 +265,22 @@ class CaseTeamMember(Record):
     """An organisation assigned to a case. Removal is recorded, never deleted."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team")
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     role = models.CharField(max_length=20, choices=TeamRole.choices)
     added_at = models.DateTimeField()
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "organisation"], condition=Q(removed_at__isnull=True), name="uniq_active_team_member"
+                fields=["case", "organisation"],
+                condition=Q(removed_at__isnull=True),
+                name="uniq_active_team_member",
             )
         ]
         indexes = [models.Index(fields=["organisation", "case"], name="team_org_case_idx")]
@@ -243,11 +292,17 @@ class CaseEvent(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     kind = models.CharField(max_length=30)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey("core.Organisation", null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     summary = models.CharField(max_length=300)  # standard wording, no personal values
     text = EncryptedTextField(blank=True)  # a note's text (personal data)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.RESTRICT, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="corrections"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -268,8 +323,12 @@ class IdentificationDecision(EncryptedModel, Record):
     previous_status = models.CharField(max_length=20)
     reasons = EncryptedTextField()
     basis = models.CharField(max_length=20, blank=True)  # "", "appeal", "new_facts"
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField()
 
     class Meta:
@@ -286,13 +345,19 @@ class Appeal(EncryptedModel, Record):
     """An appeal against an identification decision, and its outcome."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appeals")
-    decision = models.ForeignKey(IdentificationDecision, on_delete=models.RESTRICT, related_name="appeals")
+    decision = models.ForeignKey(
+        IdentificationDecision, on_delete=models.RESTRICT, related_name="appeals"
+    )
     lodged_on = models.DateField()
     grounds = EncryptedTextField()
-    status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    status = models.CharField(
+        max_length=12, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
     outcome_on = models.DateField(null=True, blank=True)
     outcome_reasons = EncryptedTextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-lodged_on", "-id"]
@@ -302,14 +367,18 @@ class Consent(EncryptedModel, Record):
     """What may be shared, with whom, for what purpose; given and withdrawn with dates (HTCDS con_)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
-    scopes = models.JSONField(default=list)  # field groups: identity, victim_context, safeguards, contact
+    scopes = models.JSONField(
+        default=list
+    )  # field groups: identity, victim_context, safeguards, contact
     recipient = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(max_length=30, choices=_choices(wf.CONSENT_PURPOSES))
     given_by = models.CharField(max_length=30, choices=_choices(wf.CONSENT_GIVERS))
     given_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
     notes = EncryptedTextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
     withdrawal_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -324,19 +393,27 @@ class LegalBasis(Record):
     """A recorded legal basis (e.g. a court order) for law enforcement to see the person's identity."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_bases")
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     basis = models.CharField(max_length=300)
     valid_until = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
 
 class ServiceProvider(Record):
     """An entry of the service directory."""
 
-    organisation = models.OneToOneField("core.Organisation", on_delete=models.CASCADE, related_name="service_provider")
+    organisation = models.OneToOneField(
+        "core.Organisation", on_delete=models.CASCADE, related_name="service_provider"
+    )
     service_types = models.JSONField(default=list)
-    capacity = models.PositiveIntegerField(default=0, help_text=_("Places or clients at a time; 0 if not limited."))
+    capacity = models.PositiveIntegerField(
+        default=0, help_text=_("Places or clients at a time; 0 if not limited.")
+    )
     languages = models.JSONField(default=list, blank=True)  # ISO 639-1
     area_served = models.CharField(max_length=200, blank=True)
     is_closed_facility = models.BooleanField(
@@ -357,14 +434,23 @@ class ServiceReferral(EncryptedModel, Record):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="service_referrals")
     service_type = models.CharField(max_length=30, choices=_choices(wf.SERVICE_TYPES))
-    provider = models.ForeignKey(ServiceProvider, on_delete=models.PROTECT, related_name="referrals")
-    receiving_organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    sending_organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(
+        ServiceProvider, on_delete=models.PROTECT, related_name="referrals"
+    )
+    receiving_organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    sending_organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     consent = models.ForeignKey(Consent, on_delete=models.RESTRICT, related_name="referrals")
-    status = models.CharField(max_length=12, default=wf.REFERRAL_SENT,
-                              choices=[(s, s) for s in wf.REFERRAL_STATUSES])
+    status = models.CharField(
+        max_length=12, default=wf.REFERRAL_SENT, choices=[(s, s) for s in wf.REFERRAL_STATUSES]
+    )
     details = EncryptedTextField(blank=True)  # what the person needs (shared under the consent)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sent_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = EncryptedTextField(blank=True)
@@ -375,7 +461,9 @@ class ServiceReferral(EncryptedModel, Record):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["receiving_organisation", "status"], name="referral_recv_idx")]
+        indexes = [
+            models.Index(fields=["receiving_organisation", "status"], name="referral_recv_idx")
+        ]
 
 
 class Task(Record):
@@ -394,14 +482,18 @@ class Task(Record):
     remind_days_before = models.PositiveSmallIntegerField(default=2)
     reminded_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     done_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
-            models.Index(fields=["due_on"], condition=Q(done_at__isnull=True), name="task_open_due_idx"),
+            models.Index(
+                fields=["due_on"], condition=Q(done_at__isnull=True), name="task_open_due_idx"
+            ),
             models.Index(fields=["case", "due_on"], name="task_case_due_idx"),
         ]
 
@@ -429,7 +521,9 @@ class BestInterestsDetermination(Record):
     durable_solution = models.CharField(max_length=30, choices=_choices(wf.DURABLE_SOLUTIONS))
     participants = models.CharField(max_length=300, blank=True)
     decided_on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-decided_on", "-id"]
@@ -442,7 +536,9 @@ class ReturnRiskAssessment(EncryptedModel, Record):
     notes = EncryptedTextField(blank=True)
     conclusion = models.CharField(max_length=20)
     assessed_on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
@@ -452,13 +548,17 @@ class ReturnRecord(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="returns")
     country = models.CharField(max_length=2)
     returned_on = models.DateField()
-    assessment = models.ForeignKey(ReturnRiskAssessment, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
+    assessment = models.ForeignKey(
+        ReturnRiskAssessment, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
     override_reason = EncryptedTextField(blank=True)
     overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = EncryptedTextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
 
@@ -468,10 +568,14 @@ class NonPunishment(EncryptedModel, Record):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="non_punishment")
     offence = models.CharField(max_length=300)
     compulsion = EncryptedTextField()
-    decision = models.CharField(max_length=20, choices=_choices(wf.NON_PUNISHMENT_DECISIONS), default="pending")
+    decision = models.CharField(
+        max_length=20, choices=_choices(wf.NON_PUNISHMENT_DECISIONS), default="pending"
+    )
     decided_by_body = models.CharField(max_length=200, blank=True)
     decided_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
 
@@ -482,11 +586,15 @@ class CompensationClaim(Record):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     source = models.CharField(max_length=30, choices=_choices(wf.COMPENSATION_SOURCES))
-    status = models.CharField(max_length=12, default="planned", choices=[(s, s) for s in wf.COMPENSATION_STATUSES])
+    status = models.CharField(
+        max_length=12, default="planned", choices=[(s, s) for s in wf.COMPENSATION_STATUSES]
+    )
     filed_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     amount_awarded = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
 
@@ -495,7 +603,9 @@ class BreakGlassAccess(EncryptedModel, Record):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     reason = EncryptedTextField()
     started_at = models.DateTimeField()
     expires_at = models.DateTimeField()

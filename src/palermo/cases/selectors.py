@@ -36,10 +36,14 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.roles import OrganisationType
 
-LAW_ENFORCEMENT_TYPES = frozenset({
-    OrganisationType.LAW_ENFORCEMENT, OrganisationType.PROSECUTION,
-    OrganisationType.FINANCIAL_INTELLIGENCE_UNIT, OrganisationType.IMMIGRATION,
-})
+LAW_ENFORCEMENT_TYPES = frozenset(
+    {
+        OrganisationType.LAW_ENFORCEMENT,
+        OrganisationType.PROSECUTION,
+        OrganisationType.FINANCIAL_INTELLIGENCE_UNIT,
+        OrganisationType.IMMIGRATION,
+    }
+)
 # Lists count at most this many matches: an exact count of a million rows costs
 # more than it tells, and a person pages through at most 40 pages of 25; past this the UI says
 # "more than N" and asks to refine the search.
@@ -57,13 +61,16 @@ def _active_team(organisation: Organisation) -> QuerySet[CaseTeamMember]:
 def _open_referrals_to(organisation: Organisation, today: date) -> QuerySet[ServiceReferral]:
     return ServiceReferral.objects.filter(
         Q(consent__withdrawn_on__isnull=True) | Q(consent__withdrawn_on__gt=today),
-        receiving_organisation=organisation, status__in=wf.REFERRAL_OPEN, consent__given_on__lte=today,
+        receiving_organisation=organisation,
+        status__in=wf.REFERRAL_OPEN,
+        consent__given_on__lte=today,
     )
 
 
 def _active_consents(case: Case, organisation: Organisation, today: date) -> list[Consent]:
     return [
-        c for c in Consent.objects.filter(case=case, recipient=organisation)
+        c
+        for c in Consent.objects.filter(case=case, recipient=organisation)
         if wf.consent_active(c.given_on, c.withdrawn_on, today)
     ]
 
@@ -74,8 +81,9 @@ def access_facts(actor: User, organisation: Organisation | None, case: Case) -> 
         return access.AccessFacts(False, False, False, False)
     glass = (
         has_perm(actor, Perm.BREAK_GLASS, organisation)
-        and BreakGlassAccess.objects.filter(case=case, user=actor, organisation=organisation,
-                                            expires_at__gt=clock.now()).exists()
+        and BreakGlassAccess.objects.filter(
+            case=case, user=actor, organisation=organisation, expires_at__gt=clock.now()
+        ).exists()
     )
     return dataclasses.replace(_organisation_facts(organisation, case), break_glass=glass)
 
@@ -88,18 +96,26 @@ def _organisation_facts(organisation: Organisation, case: Case) -> access.Access
     le_identity = le_contact = False
     if on_team and le:
         consents = _active_consents(case, organisation, today)
-        legal = LegalBasis.objects.filter(case=case, organisation=organisation).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-        ).exists()
+        legal = (
+            LegalBasis.objects.filter(case=case, organisation=organisation)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .exists()
+        )
         le_identity = legal or any("identity" in c.scopes for c in consents)
         le_contact = legal or any("contact" in c.scopes for c in consents)
     scopes: set[str] = set()
     if not on_team:
-        for r in _open_referrals_to(organisation, today).filter(case=case).select_related("consent"):
+        for r in (
+            _open_referrals_to(organisation, today).filter(case=case).select_related("consent")
+        ):
             scopes |= set(r.consent.scopes)
     return access.AccessFacts(
-        can_view_cases=True, on_case_team=on_team, identification_body=organisation.is_identification_body,
-        law_enforcement=le, law_enforcement_identity=le_identity, law_enforcement_contact=le_contact,
+        can_view_cases=True,
+        on_case_team=on_team,
+        identification_body=organisation.is_identification_body,
+        law_enforcement=le,
+        law_enforcement_identity=le_identity,
+        law_enforcement_contact=le_contact,
         referral_scopes=frozenset(scopes),
     )
 
@@ -114,12 +130,15 @@ def organisation_visibility(organisation: Organisation, case: Case) -> access.Vi
     return access.visible_groups(_organisation_facts(organisation, case))
 
 
-def case_visibility(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:
+def case_visibility(
+    actor: User, organisation: Organisation | None, case: Case
+) -> access.Visibility:
     return access.visible_groups(access_facts(actor, organisation, case))
 
 
-def case_visibilities(actor: User, organisation: Organisation | None,
-                      cases: Sequence[Case]) -> dict[int, access.Visibility]:
+def case_visibilities(
+    actor: User, organisation: Organisation | None, cases: Sequence[Case]
+) -> dict[int, access.Visibility]:
     """``case_visibility`` for many cases at once, in a fixed number of queries (exports).
 
     The same facts as ``access_facts``, gathered per kind for the whole batch rather
@@ -130,7 +149,9 @@ def case_visibilities(actor: User, organisation: Organisation | None,
         none = access.visible_groups(access.AccessFacts(False, False, False, False))
         return {pk: none for pk in ids}
     today = clock.today()
-    on_team = set(_active_team(organisation).filter(case_id__in=ids).values_list("case_id", flat=True))
+    on_team = set(
+        _active_team(organisation).filter(case_id__in=ids).values_list("case_id", flat=True)
+    )
     le = is_law_enforcement(organisation)
     identity: set[int] = set()
     contact: set[int] = set()
@@ -141,38 +162,63 @@ def case_visibilities(actor: User, organisation: Organisation | None,
                     identity.add(c.case_id)
                 if "contact" in c.scopes:
                     contact.add(c.case_id)
-        legal = set(LegalBasis.objects.filter(case_id__in=on_team, organisation=organisation).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)).values_list("case_id", flat=True))
+        legal = set(
+            LegalBasis.objects.filter(case_id__in=on_team, organisation=organisation)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .values_list("case_id", flat=True)
+        )
         identity |= legal
         contact |= legal
     scopes: dict[int, set[str]] = {}
     off_team = [pk for pk in ids if pk not in on_team]
     if off_team:
-        for r in _open_referrals_to(organisation, today).filter(case_id__in=off_team).select_related("consent"):
+        for r in (
+            _open_referrals_to(organisation, today)
+            .filter(case_id__in=off_team)
+            .select_related("consent")
+        ):
             scopes.setdefault(r.case_id, set()).update(r.consent.scopes)
     glass: set[int] = set()
     if has_perm(actor, Perm.BREAK_GLASS, organisation):
-        glass = set(BreakGlassAccess.objects.filter(case_id__in=ids, user=actor, organisation=organisation,
-                                                    expires_at__gt=clock.now()).values_list("case_id", flat=True))
+        glass = set(
+            BreakGlassAccess.objects.filter(
+                case_id__in=ids, user=actor, organisation=organisation, expires_at__gt=clock.now()
+            ).values_list("case_id", flat=True)
+        )
     return {
-        pk: access.visible_groups(access.AccessFacts(
-            can_view_cases=True, on_case_team=pk in on_team, identification_body=organisation.is_identification_body,
-            law_enforcement=le, law_enforcement_identity=pk in identity, law_enforcement_contact=pk in contact,
-            referral_scopes=frozenset(scopes.get(pk, ())), break_glass=pk in glass,
-        ))
+        pk: access.visible_groups(
+            access.AccessFacts(
+                can_view_cases=True,
+                on_case_team=pk in on_team,
+                identification_body=organisation.is_identification_body,
+                law_enforcement=le,
+                law_enforcement_identity=pk in identity,
+                law_enforcement_contact=pk in contact,
+                referral_scopes=frozenset(scopes.get(pk, ())),
+                break_glass=pk in glass,
+            )
+        )
         for pk in ids
     }
 
 
 def access_case(
-    actor: User, organisation: Organisation | None, case_ref: str, *, request: Any = None, purpose: str = "",
-    record_read: bool = True, for_update: bool = False,
+    actor: User,
+    organisation: Organisation | None,
+    case_ref: str,
+    *,
+    request: Any = None,
+    purpose: str = "",
+    record_read: bool = True,
+    for_update: bool = False,
 ) -> Case:
     """The case with ``case.visibility`` set, or Http404. Records the read in the audit trail."""
     ref = wf.normalise_reference(case_ref)
     if not wf.is_reference(ref):
         raise Http404("not found")
-    qs = Case.objects.select_related("lead_organisation", "referring_organisation", "decision_organisation")
+    qs = Case.objects.select_related(
+        "lead_organisation", "referring_organisation", "decision_organisation"
+    )
     case = qs.filter(reference=ref).first()
     if case is None:
         raise Http404("not found")
@@ -182,8 +228,13 @@ def access_case(
     case.visibility = visibility  # type: ignore[attr-defined]
     if record_read:
         audit.record(
-            action="read", actor=actor, organisation=organisation, object_type="case", object_ref=case.reference,
-            purpose=purpose, request=request,
+            action="read",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=case.reference,
+            purpose=purpose,
+            request=request,
             details={"groups": sorted(visibility.groups), "basis": list(visibility.basis)},
         )
     return case
@@ -230,12 +281,18 @@ def cases_visible_to(actor: User, organisation: Organisation | None) -> QuerySet
     return Case.objects.filter(Q(Exists(team)) | Q(Exists(referred)))
 
 
-def case_list(actor: User, organisation: Organisation | None, f: CaseFilter | None = None) -> QuerySet[Case]:
+def case_list(
+    actor: User, organisation: Organisation | None, f: CaseFilter | None = None
+) -> QuerySet[Case]:
     f = f or CaseFilter()
     qs = cases_visible_to(actor, organisation).select_related("lead_organisation")
     if f.q:
         ref = wf.normalise_reference(f.q)
-        qs = qs.filter(reference=ref) if wf.is_reference(ref) else qs.filter(reference__startswith=ref)
+        qs = (
+            qs.filter(reference=ref)
+            if wf.is_reference(ref)
+            else qs.filter(reference__startswith=ref)
+        )
     if f.status:
         qs = qs.filter(status=f.status)
     if f.phase:
@@ -246,16 +303,25 @@ def case_list(actor: User, organisation: Organisation | None, f: CaseFilter | No
     if f.deadline == "overdue":
         qs = qs.filter(next_deadline__lt=today)
     elif f.deadline == "due_soon":
-        qs = qs.filter(next_deadline__gte=today, next_deadline__lte=today + timedelta(days=wf.DUE_SOON_DAYS))
+        qs = qs.filter(
+            next_deadline__gte=today, next_deadline__lte=today + timedelta(days=wf.DUE_SOON_DAYS)
+        )
     elif f.deadline == "none":
         qs = qs.filter(next_deadline__isnull=True)
     if f.organisation:
-        qs = qs.filter(Exists(CaseTeamMember.objects.filter(
-            case=OuterRef("pk"), organisation_id=f.organisation, removed_at__isnull=True)))
+        qs = qs.filter(
+            Exists(
+                CaseTeamMember.objects.filter(
+                    case=OuterRef("pk"), organisation_id=f.organisation, removed_at__isnull=True
+                )
+            )
+        )
     if f.nationality:
         qs = qs.filter(nationality=f.nationality.upper())
     if f.exploitation:
-        qs = qs.filter(Exists(CaseExploitation.objects.filter(case=OuterRef("pk"), code=f.exploitation)))
+        qs = qs.filter(
+            Exists(CaseExploitation.objects.filter(case=OuterRef("pk"), code=f.exploitation))
+        )
     if f.child is not None:
         qs = qs.filter(is_child=f.child)
     return qs.order_by(*SORTS.get(f.sort, SORTS["newest"]))
@@ -274,42 +340,63 @@ def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     """Newest first. Callers check ``access.TIMELINE`` in ``case.visibility`` first."""
-    return CaseEvent.objects.filter(case=case).select_related("actor", "organisation").order_by("-at", "-id")
+    return (
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor", "organisation")
+        .order_by("-at", "-id")
+    )
 
 
-def overdue_deadlines_for(actor: User, organisation: Organisation | None, *, today: date | None = None) -> QuerySet[Task]:
+def overdue_deadlines_for(
+    actor: User, organisation: Organisation | None, *, today: date | None = None
+) -> QuerySet[Task]:
     """Open tasks past their due date: all of them for a co-ordinator (oversight), else
     those of the cases the organisation works on. For the dashboard and the oversight page."""
     day = today or clock.today()
-    qs = Task.objects.filter(done_at__isnull=True, due_on__lt=day).select_related("case", "assigned_organisation")
+    qs = Task.objects.filter(done_at__isnull=True, due_on__lt=day).select_related(
+        "case", "assigned_organisation"
+    )
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         return qs.none()
-    if not (has_perm(actor, Perm.OVERSEE_CASES, organisation) and organisation.is_identification_body):
+    if not (
+        has_perm(actor, Perm.OVERSEE_CASES, organisation) and organisation.is_identification_body
+    ):
         qs = qs.filter(Exists(_active_team(organisation).filter(case=OuterRef("case"))))
     return qs.order_by("due_on", "id")
 
 
 def deadlines_due_for_reminder(today: date) -> QuerySet[Task]:
     """Open tasks whose reminder day has come and that were not reminded yet (for ``palermo cases remind``)."""
-    return Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__gte=today).select_related(
-        "case", "assigned_organisation")
+    return Task.objects.filter(
+        done_at__isnull=True, reminded_at__isnull=True, due_on__gte=today
+    ).select_related("case", "assigned_organisation")
 
 
-def incoming_referrals_for(actor: User, organisation: Organisation | None, *, status: str = "") -> QuerySet[ServiceReferral]:
+def incoming_referrals_for(
+    actor: User, organisation: Organisation | None, *, status: str = ""
+) -> QuerySet[ServiceReferral]:
     """Service referrals sent to the organisation (its inbox)."""
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         return ServiceReferral.objects.none()
     qs = ServiceReferral.objects.filter(receiving_organisation=organisation).select_related(
-        "case", "sending_organisation", "consent")
+        "case", "sending_organisation", "consent"
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-sent_at", "-id")
 
 
-def access_referral(actor: User, organisation: Organisation | None, referral_id: int) -> ServiceReferral:
+def access_referral(
+    actor: User, organisation: Organisation | None, referral_id: int
+) -> ServiceReferral:
     """A referral for its receiver, or for whoever may see its case's referrals; else Http404."""
-    ref = ServiceReferral.objects.select_related(
-        "case", "consent", "provider", "receiving_organisation", "sending_organisation").filter(pk=referral_id).first()
+    ref = (
+        ServiceReferral.objects.select_related(
+            "case", "consent", "provider", "receiving_organisation", "sending_organisation"
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
     if ref is None or organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         raise Http404("not found")
     if ref.receiving_organisation_id == organisation.pk:
@@ -319,27 +406,42 @@ def access_referral(actor: User, organisation: Organisation | None, referral_id:
     raise Http404("not found")
 
 
-def service_directory(*, service_type: str = "", language: str = "", include_inactive: bool = False) -> QuerySet[ServiceProvider]:
+def service_directory(
+    *, service_type: str = "", language: str = "", include_inactive: bool = False
+) -> QuerySet[ServiceProvider]:
     qs = ServiceProvider.objects.select_related("organisation")
     if not include_inactive:
         qs = qs.filter(is_active=True, organisation__is_active=True)
     providers = list(qs)
     # JSON containment differs between SQLite and PostgreSQL; the directory is small.
-    ids = [p.pk for p in providers
-           if (not service_type or service_type in p.service_types) and (not language or language in p.languages)]
-    return ServiceProvider.objects.filter(pk__in=ids).select_related("organisation").order_by("organisation__name")
+    ids = [
+        p.pk
+        for p in providers
+        if (not service_type or service_type in p.service_types)
+        and (not language or language in p.languages)
+    ]
+    return (
+        ServiceProvider.objects.filter(pk__in=ids)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
 
 
 def active_referral_counts() -> dict[int, int]:
     """Open referrals per provider, to show against capacity."""
     from django.db.models import Count
 
-    rows = ServiceReferral.objects.filter(status__in=(wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED)).values(
-        "provider_id").annotate(n=Count("id"))
+    rows = (
+        ServiceReferral.objects.filter(status__in=(wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED))
+        .values("provider_id")
+        .annotate(n=Count("id"))
+    )
     return {r["provider_id"]: r["n"] for r in rows}
 
 
-def break_glass_flags(actor: User, organisation: Organisation | None, *, unreviewed_only: bool = True) -> QuerySet[BreakGlassAccess]:
+def break_glass_flags(
+    actor: User, organisation: Organisation | None, *, unreviewed_only: bool = True
+) -> QuerySet[BreakGlassAccess]:
     if organisation is None or not has_perm(actor, Perm.OVERSEE_CASES, organisation):
         return BreakGlassAccess.objects.none()
     qs = BreakGlassAccess.objects.select_related("case", "user", "organisation")
@@ -349,7 +451,11 @@ def break_glass_flags(actor: User, organisation: Organisation | None, *, unrevie
 
 
 def team_of(case: Case) -> QuerySet[CaseTeamMember]:
-    return case.team.filter(removed_at__isnull=True).select_related("organisation").order_by("added_at")
+    return (
+        case.team.filter(removed_at__isnull=True)
+        .select_related("organisation")
+        .order_by("added_at")
+    )
 
 
 def case_consents(case: Case) -> list[Consent]:
@@ -384,10 +490,13 @@ def latest_return_assessment(case: Case) -> Any:
     return case.return_assessments.order_by("-assessed_on", "-id").first()
 
 
-def can_edit_case(actor: User, organisation: Organisation | None, visibility: access.Visibility) -> bool:
+def can_edit_case(
+    actor: User, organisation: Organisation | None, visibility: access.Visibility
+) -> bool:
     """Team members and the identification body with the edit permission; not referral receivers."""
     return (
-        organisation is not None and has_perm(actor, Perm.EDIT_CASES, organisation)
+        organisation is not None
+        and has_perm(actor, Perm.EDIT_CASES, organisation)
         and ("case team" in visibility.basis or "identification body" in visibility.basis)
     )
 
@@ -401,7 +510,9 @@ def _org(o: Organisation | None) -> dict[str, Any] | None:
     return {"id": o.pk, "name": o.name} if o is not None else None
 
 
-def case_file(case: Case, visibility: access.Visibility, *, today: date | None = None) -> dict[str, Any]:
+def case_file(
+    case: Case, visibility: access.Visibility, *, today: date | None = None
+) -> dict[str, Any]:
     """The case as plain data, one section per visible field group (others are None).
 
     The same structure feeds the API and the case page, so the two can never
@@ -442,105 +553,225 @@ def case_file(case: Case, visibility: access.Visibility, *, today: date | None =
     }
     person = case.person if (access.IDENTITY in g or access.CONTACT in g) else None
     out["identity"] = (
-        {f: getattr(person, f) for f in person.IDENTITY_FIELDS} if person is not None and access.IDENTITY in g else None
+        {f: getattr(person, f) for f in person.IDENTITY_FIELDS}
+        if person is not None and access.IDENTITY in g
+        else None
     )
     out["contact"] = (
-        {f: getattr(person, f) for f in person.CONTACT_FIELDS} if person is not None and access.CONTACT in g else None
+        {f: getattr(person, f) for f in person.CONTACT_FIELDS}
+        if person is not None and access.CONTACT in g
+        else None
     )
     if access.VICTIM_CONTEXT in g:
         ctx = case.context
         out["victim_context"] = {f: getattr(ctx, f) for f in ctx.FIELDS} | {"summary": case.summary}
         out["trafficking_events"] = [
-            {"id": e.pk, "event_type": e.event_type, "date": e.date, "country": e.country, "city": e.city,
-             "description": e.description}
+            {
+                "id": e.pk,
+                "event_type": e.event_type,
+                "date": e.date,
+                "country": e.country,
+                "city": e.city,
+                "description": e.description,
+            }
             for e in case.trafficking_events.all()
         ]
     else:
         out["victim_context"] = out["trafficking_events"] = None
-    out["suspects"] = [
-        {"id": s.pk, "name_or_alias": s.name_or_alias, "roles": s.roles, "organisation": s.organisation,
-         "details": s.details, "recorded_at": s.recorded_at}
-        for s in case.suspects.all()
-    ] if access.SUSPECTS in g else None
+    out["suspects"] = (
+        [
+            {
+                "id": s.pk,
+                "name_or_alias": s.name_or_alias,
+                "roles": s.roles,
+                "organisation": s.organisation,
+                "details": s.details,
+                "recorded_at": s.recorded_at,
+            }
+            for s in case.suspects.all()
+        ]
+        if access.SUSPECTS in g
+        else None
+    )
     if access.TIMELINE in g:
         out["decisions"] = [
-            {"id": d.pk, "outcome": d.outcome, "previous_status": d.previous_status, "reasons": d.reasons,
-             "basis": d.basis, "organisation": _org(d.organisation), "decided_at": d.decided_at}
+            {
+                "id": d.pk,
+                "outcome": d.outcome,
+                "previous_status": d.previous_status,
+                "reasons": d.reasons,
+                "basis": d.basis,
+                "organisation": _org(d.organisation),
+                "decided_at": d.decided_at,
+            }
             for d in case.decisions.select_related("organisation")
         ]
         out["appeals"] = [
-            {"id": a.pk, "decision_id": a.decision_id, "lodged_on": a.lodged_on, "grounds": a.grounds,
-             "status": a.status, "outcome_on": a.outcome_on, "outcome_reasons": a.outcome_reasons}
+            {
+                "id": a.pk,
+                "decision_id": a.decision_id,
+                "lodged_on": a.lodged_on,
+                "grounds": a.grounds,
+                "status": a.status,
+                "outcome_on": a.outcome_on,
+                "outcome_reasons": a.outcome_reasons,
+            }
             for a in case.appeals.all()
         ]
     else:
         out["decisions"] = out["appeals"] = None
-    out["consents"] = [
-        {"id": c.pk, "scopes": c.scopes, "recipient": _org(c.recipient), "purpose": c.purpose, "given_by": c.given_by,
-         "given_on": c.given_on, "withdrawn_on": c.withdrawn_on,
-         "active": wf.consent_active(c.given_on, c.withdrawn_on, day)}
-        for c in case_consents(case)
-    ] if access.CONSENTS in g else None
-    out["referrals"] = [
-        {"id": r.pk, "service_type": r.service_type, "receiving_organisation": _org(r.receiving_organisation),
-         "status": r.status, "consent_id": r.consent_id, "sent_at": r.sent_at, "responded_at": r.responded_at,
-         "delivered_at": r.delivered_at, "closed_at": r.closed_at, "outcome": r.outcome,
-         "decline_reason": r.decline_reason}
-        for r in case.service_referrals.select_related("receiving_organisation")
-    ] if access.REFERRALS in g else None
-    out["tasks"] = [
-        {"id": t.pk, "title": t.title, "kind": t.kind, "rule_key": t.rule_key, "rule_version": t.rule_version,
-         "starts_on": t.starts_on, "due_on": t.due_on, "done_at": t.done_at,
-         "state": wf.deadline_state(t.due_on, t.done_at is not None, day),
-         "assigned_organisation": _org(t.assigned_organisation)}
-        for t in case.tasks.select_related("assigned_organisation").order_by("done_at", "due_on", "id")
-    ] if access.TASKS in g else None
+    out["consents"] = (
+        [
+            {
+                "id": c.pk,
+                "scopes": c.scopes,
+                "recipient": _org(c.recipient),
+                "purpose": c.purpose,
+                "given_by": c.given_by,
+                "given_on": c.given_on,
+                "withdrawn_on": c.withdrawn_on,
+                "active": wf.consent_active(c.given_on, c.withdrawn_on, day),
+            }
+            for c in case_consents(case)
+        ]
+        if access.CONSENTS in g
+        else None
+    )
+    out["referrals"] = (
+        [
+            {
+                "id": r.pk,
+                "service_type": r.service_type,
+                "receiving_organisation": _org(r.receiving_organisation),
+                "status": r.status,
+                "consent_id": r.consent_id,
+                "sent_at": r.sent_at,
+                "responded_at": r.responded_at,
+                "delivered_at": r.delivered_at,
+                "closed_at": r.closed_at,
+                "outcome": r.outcome,
+                "decline_reason": r.decline_reason,
+            }
+            for r in case.service_referrals.select_related("receiving_organisation")
+        ]
+        if access.REFERRALS in g
+        else None
+    )
+    out["tasks"] = (
+        [
+            {
+                "id": t.pk,
+                "title": t.title,
+                "kind": t.kind,
+                "rule_key": t.rule_key,
+                "rule_version": t.rule_version,
+                "starts_on": t.starts_on,
+                "due_on": t.due_on,
+                "done_at": t.done_at,
+                "state": wf.deadline_state(t.due_on, t.done_at is not None, day),
+                "assigned_organisation": _org(t.assigned_organisation),
+            }
+            for t in case.tasks.select_related("assigned_organisation").order_by(
+                "done_at", "due_on", "id"
+            )
+        ]
+        if access.TASKS in g
+        else None
+    )
     if access.SAFEGUARDS in g:
         child = getattr(case, "child", None) if case.is_child else None
-        out["child"] = {
-            "guardian_name": child.guardian_name, "guardian_appointed_on": child.guardian_appointed_on,
-            "guardian_organisation": _org(child.guardian_organisation),
-            "child_protection_authority": child.child_protection_authority,
-            "child_protection_notified_on": child.child_protection_notified_on,
-        } if child is not None else None
+        out["child"] = (
+            {
+                "guardian_name": child.guardian_name,
+                "guardian_appointed_on": child.guardian_appointed_on,
+                "guardian_organisation": _org(child.guardian_organisation),
+                "child_protection_authority": child.child_protection_authority,
+                "child_protection_notified_on": child.child_protection_notified_on,
+            }
+            if child is not None
+            else None
+        )
         out["best_interests_determinations"] = [
-            {"id": b.pk, "factors": b.factors, "durable_solution": b.durable_solution, "decided_on": b.decided_on,
-             "participants": b.participants}
+            {
+                "id": b.pk,
+                "factors": b.factors,
+                "durable_solution": b.durable_solution,
+                "decided_on": b.decided_on,
+                "participants": b.participants,
+            }
             for b in case.bids.all()
         ]
         out["return_assessments"] = [
-            {"id": r.pk, "country": r.country, "answers": r.answers, "conclusion": r.conclusion,
-             "suggested_conclusion": wf.suggested_return_conclusion(r.answers), "assessed_on": r.assessed_on,
-             "notes": r.notes}
+            {
+                "id": r.pk,
+                "country": r.country,
+                "answers": r.answers,
+                "conclusion": r.conclusion,
+                "suggested_conclusion": wf.suggested_return_conclusion(r.answers),
+                "assessed_on": r.assessed_on,
+                "notes": r.notes,
+            }
             for r in case.return_assessments.all()
         ]
         out["returns"] = [
-            {"id": r.pk, "country": r.country, "returned_on": r.returned_on, "assessment_id": r.assessment_id,
-             "override_reason": r.override_reason}
+            {
+                "id": r.pk,
+                "country": r.country,
+                "returned_on": r.returned_on,
+                "assessment_id": r.assessment_id,
+                "override_reason": r.override_reason,
+            }
             for r in case.returns.all()
         ]
         out["non_punishment"] = [
-            {"id": n.pk, "offence": n.offence, "compulsion": n.compulsion, "decision": n.decision,
-             "decided_by_body": n.decided_by_body, "decided_on": n.decided_on}
+            {
+                "id": n.pk,
+                "offence": n.offence,
+                "compulsion": n.compulsion,
+                "decision": n.decision,
+                "decided_by_body": n.decided_by_body,
+                "decided_on": n.decided_on,
+            }
             for n in case.non_punishment.all()
         ]
         out["compensation_claims"] = [
-            {"id": c.pk, "amount": c.amount, "currency": c.currency, "source": c.source, "status": c.status,
-             "filed_on": c.filed_on, "decided_on": c.decided_on, "amount_awarded": c.amount_awarded}
+            {
+                "id": c.pk,
+                "amount": c.amount,
+                "currency": c.currency,
+                "source": c.source,
+                "status": c.status,
+                "filed_on": c.filed_on,
+                "decided_on": c.decided_on,
+                "amount_awarded": c.amount_awarded,
+            }
             for c in case.compensation_claims.all()
         ]
     else:
-        for key in ("child", "best_interests_determinations", "return_assessments", "returns", "non_punishment",
-                    "compensation_claims"):
+        for key in (
+            "child",
+            "best_interests_determinations",
+            "return_assessments",
+            "returns",
+            "non_punishment",
+            "compensation_claims",
+        ):
             out[key] = None
     return out
 
 
 def timeline_entries(case: Case, limit: int = TIMELINE_PREVIEW) -> list[dict[str, Any]]:
     return [
-        {"id": e.pk, "at": e.at, "kind": e.kind, "summary": e.summary, "text": e.text,
-         "actor": e.actor.username if e.actor else "", "organisation": e.organisation.name if e.organisation else "",
-         "corrects_id": e.corrects_id}
+        {
+            "id": e.pk,
+            "at": e.at,
+            "kind": e.kind,
+            "summary": e.summary,
+            "text": e.text,
+            "actor": e.actor.username if e.actor else "",
+            "organisation": e.organisation.name if e.organisation else "",
+            "corrects_id": e.corrects_id,
+        }
         for e in case_timeline(case)[:limit]
     ]
 
@@ -551,10 +782,14 @@ REFERRAL_VIEW_GROUPS = frozenset({access.IDENTITY, access.VICTIM_CONTEXT, access
 
 def _referral_live(referral: ServiceReferral, today: date) -> bool:
     consent = referral.consent
-    return referral.status in wf.REFERRAL_OPEN and wf.consent_active(consent.given_on, consent.withdrawn_on, today)
+    return referral.status in wf.REFERRAL_OPEN and wf.consent_active(
+        consent.given_on, consent.withdrawn_on, today
+    )
 
 
-def referral_visibility(actor: User, organisation: Organisation | None, referral: ServiceReferral) -> access.Visibility:
+def referral_visibility(
+    actor: User, organisation: Organisation | None, referral: ServiceReferral
+) -> access.Visibility:
     """Which field groups of the case a referral page shows to this reader.
 
     The receiving organisation (acting for it) gets what the referral's consent covers, while
@@ -565,13 +800,20 @@ def referral_visibility(actor: User, organisation: Organisation | None, referral
     """
     case_vis = case_visibility(actor, organisation, referral.case)
     if organisation is not None and referral.receiving_organisation_id == organisation.pk:
-        scopes = frozenset(referral.consent.scopes) & access.REFERRAL_SHAREABLE \
-            if _referral_live(referral, clock.today()) else frozenset()
-        return access.Visibility((frozenset({access.OVERVIEW}) | scopes) & case_vis.groups, ("referral",))
+        scopes = (
+            frozenset(referral.consent.scopes) & access.REFERRAL_SHAREABLE
+            if _referral_live(referral, clock.today())
+            else frozenset()
+        )
+        return access.Visibility(
+            (frozenset({access.OVERVIEW}) | scopes) & case_vis.groups, ("referral",)
+        )
     return case_vis
 
 
-def referral_view(referral: ServiceReferral, visibility: access.Visibility, *, receiver: bool) -> dict[str, Any]:
+def referral_view(
+    referral: ServiceReferral, visibility: access.Visibility, *, receiver: bool
+) -> dict[str, Any]:
     """A referral and the case fields ``visibility`` (from ``referral_visibility``) allows.
 
     ``shared_groups`` names the groups of case data shown: what the page says the reader
@@ -583,29 +825,48 @@ def referral_view(referral: ServiceReferral, visibility: access.Visibility, *, r
     shown = visibility.groups & REFERRAL_VIEW_GROUPS
     case = referral.case
     data = {
-        "id": referral.pk, "service_type": referral.service_type, "status": referral.status,
+        "id": referral.pk,
+        "service_type": referral.service_type,
+        "status": referral.status,
         "details": referral.details if (live or not receiver) else "",
         "sending_organisation": _org(referral.sending_organisation),
         "receiving_organisation": _org(referral.receiving_organisation),
-        "sent_at": referral.sent_at, "responded_at": referral.responded_at, "delivered_at": referral.delivered_at,
-        "closed_at": referral.closed_at, "outcome": referral.outcome, "decline_reason": referral.decline_reason,
-        "consent": {"scopes": consent.scopes, "purpose": consent.purpose, "given_on": consent.given_on,
-                    "withdrawn_on": consent.withdrawn_on, "active": live},
+        "sent_at": referral.sent_at,
+        "responded_at": referral.responded_at,
+        "delivered_at": referral.delivered_at,
+        "closed_at": referral.closed_at,
+        "outcome": referral.outcome,
+        "decline_reason": referral.decline_reason,
+        "consent": {
+            "scopes": consent.scopes,
+            "purpose": consent.purpose,
+            "given_on": consent.given_on,
+            "withdrawn_on": consent.withdrawn_on,
+            "active": live,
+        },
         "case_reference": case.reference,
         "shared_groups": sorted(shown),
         "is_child": case.is_child,
     }
-    full = case_file(case, access.Visibility(frozenset({access.OVERVIEW}) | shown, visibility.basis)) if shown else None
+    full = (
+        case_file(case, access.Visibility(frozenset({access.OVERVIEW}) | shown, visibility.basis))
+        if shown
+        else None
+    )
     data["identity"] = full["identity"] if full else None
     data["victim_context"] = full["victim_context"] if full else None
     data["trafficking_events"] = full["trafficking_events"] if full else None
-    data["safeguards"] = {k: full[k] for k in ("child", "best_interests_determinations", "return_assessments")} \
-        if full and access.SAFEGUARDS in shown else None
+    data["safeguards"] = (
+        {k: full[k] for k in ("child", "best_interests_determinations", "return_assessments")}
+        if full and access.SAFEGUARDS in shown
+        else None
+    )
     return data
 
 
-def read_referral(actor: User, organisation: Organisation | None, referral_id: int, *,
-                  request: Any = None) -> tuple[ServiceReferral, dict[str, Any]]:
+def read_referral(
+    actor: User, organisation: Organisation | None, referral_id: int, *, request: Any = None
+) -> tuple[ServiceReferral, dict[str, Any]]:
     """The referral page's data for this reader (or Http404), with the read audited: the
     case's groups this reader was shown, and on which basis."""
     ref = access_referral(actor, organisation, referral_id)
@@ -613,11 +874,22 @@ def read_referral(actor: User, organisation: Organisation | None, referral_id: i
     visibility = referral_visibility(actor, organisation, ref)
     data = referral_view(ref, visibility, receiver=receiver)
     audit.record(
-        action="read", actor=actor, organisation=organisation, object_type="case", object_ref=ref.case.reference,
-        purpose="service referral", request=request,
-        details={"referral": ref.pk, "groups": data["shared_groups"], "basis": list(visibility.basis)},
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="case",
+        object_ref=ref.case.reference,
+        purpose="service referral",
+        request=request,
+        details={
+            "referral": ref.pk,
+            "groups": data["shared_groups"],
+            "basis": list(visibility.basis),
+        },
     )
     return ref, data
+
+
 # --- monitoring facts (palermo.monitor's indicators) ---------------------------------------------------
 
 
@@ -655,51 +927,77 @@ def monitoring_facts(*, year: int | None = None) -> list[MonitoringFact]:
     qs = Case.objects.all()
     if year is not None:
         qs = qs.filter(incoming_referral_date__year=year)
-    rows = list(qs.values_list("id", "reference", "incoming_referral_date", "identification_status", "is_child",
-                               "exploitation_types").order_by("id"))
+    rows = list(
+        qs.values_list(
+            "id",
+            "reference",
+            "incoming_referral_date",
+            "identification_status",
+            "is_child",
+            "exploitation_types",
+        ).order_by("id")
+    )
     ids = [r[0] for r in rows]
     if not ids:
         return []
     guardian_due: dict[int, date] = {}
     reflection: set[int] = set()
     for case_id, rule_key, due_on in Task.objects.filter(
-            case_id__in=ids, rule_key__in=("guardian_appointment", "reflection_recovery_period")).values_list(
-            "case_id", "rule_key", "due_on"):
+        case_id__in=ids, rule_key__in=("guardian_appointment", "reflection_recovery_period")
+    ).values_list("case_id", "rule_key", "due_on"):
         if rule_key == "guardian_appointment":
             guardian_due[case_id] = min(due_on, guardian_due.get(case_id, due_on))
         else:
             reflection.add(case_id)
-    appointed = dict(ChildSafeguard.objects.filter(case_id__in=ids, guardian_appointed_on__isnull=False).values_list(
-        "case_id", "guardian_appointed_on"))
+    appointed = dict(
+        ChildSafeguard.objects.filter(
+            case_id__in=ids, guardian_appointed_on__isnull=False
+        ).values_list("case_id", "guardian_appointed_on")
+    )
     sent: dict[int, int] = {}
     accepted: dict[int, int] = {}
-    for r in ServiceReferral.objects.filter(case_id__in=ids).values("case_id", "status", "responded_at").annotate(
-            n=Count("id")):
+    for r in (
+        ServiceReferral.objects.filter(case_id__in=ids)
+        .values("case_id", "status", "responded_at")
+        .annotate(n=Count("id"))
+    ):
         sent[r["case_id"]] = sent.get(r["case_id"], 0) + r["n"]
         if r["status"] in (wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED) or (
-                r["status"] == wf.REFERRAL_CLOSED and r["responded_at"] is not None):
+            r["status"] == wf.REFERRAL_CLOSED and r["responded_at"] is not None
+        ):
             accepted[r["case_id"]] = accepted.get(r["case_id"], 0) + r["n"]
     claimed: dict[int, int] = {}
     awarded: dict[int, int] = {}
-    for case_id, status in CompensationClaim.objects.filter(case_id__in=ids).values_list("case_id", "status"):
+    for case_id, status in CompensationClaim.objects.filter(case_id__in=ids).values_list(
+        "case_id", "status"
+    ):
         if status != "planned":
             claimed[case_id] = claimed.get(case_id, 0) + 1
         if status in ("awarded", "paid"):
             awarded[case_id] = awarded.get(case_id, 0) + 1
     return [
         MonitoringFact(
-            case_id=pk, reference=ref, year=received.year, identification_status=status, is_child=child,
-            forms=tuple(forms or ()), guardian_due_on=guardian_due.get(pk), guardian_appointed_on=appointed.get(pk),
-            reflection_period_granted=pk in reflection, referrals_sent=sent.get(pk, 0),
-            referrals_accepted=accepted.get(pk, 0), compensation_claimed=claimed.get(pk, 0),
+            case_id=pk,
+            reference=ref,
+            year=received.year,
+            identification_status=status,
+            is_child=child,
+            forms=tuple(forms or ()),
+            guardian_due_on=guardian_due.get(pk),
+            guardian_appointed_on=appointed.get(pk),
+            reflection_period_granted=pk in reflection,
+            referrals_sent=sent.get(pk, 0),
+            referrals_accepted=accepted.get(pk, 0),
+            compensation_claimed=claimed.get(pk, 0),
             compensation_awarded=awarded.get(pk, 0),
         )
         for pk, ref, received, status, child, forms in rows
     ]
 
 
-def visible_case_ids(actor: User, organisation: Organisation | None, case_ids: Sequence[int],
-                     groups: frozenset[str]) -> set[int]:
+def visible_case_ids(
+    actor: User, organisation: Organisation | None, case_ids: Sequence[int], groups: frozenset[str]
+) -> set[int]:
     """Of ``case_ids``, those whose every field group in ``groups`` the actor may see (drill-downs)."""
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation) or not case_ids:
         return set()

@@ -72,8 +72,11 @@ class StaleVersion(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__(
-            FieldError("", "Someone else changed this case while you were editing it. Nothing was saved; "
-                           "your input is kept below. Check the case again and save once more."),
+            FieldError(
+                "",
+                "Someone else changed this case while you were editing it. Nothing was saved; "
+                "your input is kept below. Check the case again and save once more.",
+            ),
             detail="Conflict.",
         )
 
@@ -96,16 +99,25 @@ def deployment_country() -> str:
     env = os.environ.get("PALERMO_COUNTRY", "").strip().upper()
     if env:
         return env
-    body = Organisation.objects.filter(is_identification_body=True, is_active=True).order_by("pk").first()
+    body = (
+        Organisation.objects.filter(is_identification_body=True, is_active=True)
+        .order_by("pk")
+        .first()
+    )
     return body.country.upper() if body else ""
 
 
 def _facts(case: Case) -> entitlements.CaseFacts:
     home = deployment_country()
-    citizenship = list(getattr(getattr(case, "person", None), "citizenship", []) or ([case.nationality] if case.nationality else []))
+    citizenship = list(
+        getattr(getattr(case, "person", None), "citizenship", [])
+        or ([case.nationality] if case.nationality else [])
+    )
     foreign = bool(citizenship) and bool(home) and home not in citizenship
     return entitlements.CaseFacts(
-        is_child=case.is_child, is_foreign_national=foreign, cooperates_with_authorities=case.cooperates_with_authorities,
+        is_child=case.is_child,
+        is_foreign_national=foreign,
+        cooperates_with_authorities=case.cooperates_with_authorities,
     )
 
 
@@ -114,7 +126,9 @@ def _require_perm(actor: User, organisation: Organisation | None, perm: str) -> 
         raise NotAllowed("You do not have permission to do this.")
 
 
-def _require_edit(actor: User, organisation: Organisation | None, case: Case, *groups: str) -> access.Visibility:
+def _require_edit(
+    actor: User, organisation: Organisation | None, case: Case, *groups: str
+) -> access.Visibility:
     """The actor edits this case (team or identification body, edit permission) and sees ``groups``."""
     _require_perm(actor, organisation, Perm.EDIT_CASES)
     vis = selectors.case_visibility(actor, organisation, case)
@@ -129,36 +143,75 @@ def _require_edit(actor: User, organisation: Organisation | None, case: Case, *g
 def _bump(case: Case, expected_version: int) -> None:
     """Take the next version or refuse: the optimistic lock."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=clock.now())
+        version=F("version") + 1, updated_at=clock.now()
+    )
     if not updated:
         raise StaleVersion()
     case.version = expected_version + 1
 
 
-def _event(case: Case, kind: str, actor: User | None, organisation: Organisation | None, summary: str,
-           text: str = "", corrects: CaseEvent | None = None, at: datetime | None = None) -> CaseEvent:
+def _event(
+    case: Case,
+    kind: str,
+    actor: User | None,
+    organisation: Organisation | None,
+    summary: str,
+    text: str = "",
+    corrects: CaseEvent | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, at=at or clock.now(), kind=kind, actor=actor, organisation=organisation,
-        summary=summary[:300], text=text, corrects=corrects,
+        case=case,
+        at=at or clock.now(),
+        kind=kind,
+        actor=actor,
+        organisation=organisation,
+        summary=summary[:300],
+        text=text,
+        corrects=corrects,
     )
 
 
-def _audit(case: Case, actor: User | None, organisation: Organisation | None, what: str, action: str = "update",
-           **details: Any) -> None:
-    audit.record(action=action, actor=actor, organisation=organisation, object_type="case",
-                 object_ref=case.reference, details={"what": what, **details})
+def _audit(
+    case: Case,
+    actor: User | None,
+    organisation: Organisation | None,
+    what: str,
+    action: str = "update",
+    **details: Any,
+) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        object_type="case",
+        object_ref=case.reference,
+        details={"what": what, **details},
+    )
 
 
 def _plan(case: Case, trigger: str, on: date) -> list[Task]:
     """Create the tasks the rules attach to ``trigger``; returns them."""
     planned = entitlements.plan(trigger, on, _facts(case), _rules(), rule_settings())
-    existing = set(case.tasks.filter(rule_key__in=[p.rule_key for p in planned], done_at__isnull=True)
-                   .values_list("rule_key", flat=True))
+    existing = set(
+        case.tasks.filter(
+            rule_key__in=[p.rule_key for p in planned], done_at__isnull=True
+        ).values_list("rule_key", flat=True)
+    )
     tasks = [
-        Task(case=case, title=p.task, kind=p.kind, rule_key=p.rule_key, rule_version=p.rule_version,
-             starts_on=p.starts_on, due_on=p.due_on, assigned_organisation=case.lead_organisation,
-             created_at=clock.now())
-        for p in planned if p.rule_key not in existing
+        Task(
+            case=case,
+            title=p.task,
+            kind=p.kind,
+            rule_key=p.rule_key,
+            rule_version=p.rule_version,
+            starts_on=p.starts_on,
+            due_on=p.due_on,
+            assigned_organisation=case.lead_organisation,
+            created_at=clock.now(),
+        )
+        for p in planned
+        if p.rule_key not in existing
     ]
     Task.objects.bulk_create(tasks)
     return tasks
@@ -173,10 +226,13 @@ def _refresh_next_deadline(case: Case) -> None:
 
 def _complete_rule_task(case: Case, rule_key: str, actor: User, note: str) -> None:
     case.tasks.filter(rule_key=rule_key, done_at__isnull=True).update(
-        done_at=clock.now(), done_by=actor, done_note=note[:300])
+        done_at=clock.now(), done_by=actor, done_note=note[:300]
+    )
 
 
-def _as_date(value: Any, field: str, errors: list[FieldError], *, allow_future: bool = False) -> date | None:
+def _as_date(
+    value: Any, field: str, errors: list[FieldError], *, allow_future: bool = False
+) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -192,7 +248,9 @@ def _as_date(value: Any, field: str, errors: list[FieldError], *, allow_future: 
     return value
 
 
-def _check_codes(field: str, picklist: str, given: Iterable[str], errors: list[FieldError]) -> list[str]:
+def _check_codes(
+    field: str, picklist: str, given: Iterable[str], errors: list[FieldError]
+) -> list[str]:
     given = list(given)
     bad = vocabulary.unknown_values(picklist, given)
     if bad:
@@ -211,7 +269,9 @@ def _check_countries(field: str, given: Iterable[str], errors: list[FieldError])
 PERSON_FIELDS = frozenset(Person.IDENTITY_FIELDS + Person.CONTACT_FIELDS)
 
 
-def clean_person(data: Mapping[str, Any], errors: list[FieldError], prefix: str = "person.") -> dict[str, Any]:
+def clean_person(
+    data: Mapping[str, Any], errors: list[FieldError], prefix: str = "person."
+) -> dict[str, Any]:
     """Validate person fields (any subset). Unknown keys are refused rather than dropped."""
     out: dict[str, Any] = {}
     for key in data:
@@ -233,7 +293,9 @@ def clean_person(data: Mapping[str, Any], errors: list[FieldError], prefix: str 
         out["gender"] = g
     if "citizenship" in data:
         raw = data["citizenship"] or []
-        out["citizenship"] = _check_countries(prefix + "citizenship", [raw] if isinstance(raw, str) else raw, errors)
+        out["citizenship"] = _check_countries(
+            prefix + "citizenship", [raw] if isinstance(raw, str) else raw, errors
+        )
     for key in ("primary_language", "secondary_language"):
         if key in data:
             lang = str(data[key] or "").strip().lower()
@@ -249,7 +311,11 @@ def clean_person(data: Mapping[str, Any], errors: list[FieldError], prefix: str 
                     raise phonenumbers.NumberParseException(0, "invalid")
                 phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
             except phonenumbers.NumberParseException:
-                errors.append(FieldError(prefix + "phone", "Use an international number, e.g. +381 11 123 4567."))
+                errors.append(
+                    FieldError(
+                        prefix + "phone", "Use an international number, e.g. +381 11 123 4567."
+                    )
+                )
         out["phone"] = phone
     if "email" in data:
         email = str(data["email"] or "").strip()
@@ -273,7 +339,11 @@ CONTEXT_LISTS = {
     "exploitation_types": "vic_TypeOfExploitation",
     "sex_exploitation_types": "vic_TypeOfSexExploitation",
 }
-CONTEXT_COUNTRIES = ("countries_of_recruitment", "countries_of_transit", "countries_of_exploitation")
+CONTEXT_COUNTRIES = (
+    "countries_of_recruitment",
+    "countries_of_transit",
+    "countries_of_exploitation",
+)
 
 
 def clean_context(data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, Any]:
@@ -290,12 +360,16 @@ def clean_context(data: Mapping[str, Any], errors: list[FieldError]) -> dict[str
     if "forced_labour_industry" in data:
         v = str(data["forced_labour_industry"] or "")
         if v and v not in vocabulary.values("vic_ForcedLabourIndustry"):
-            errors.append(FieldError("forced_labour_industry", "Choose an ISIC section of the HTCDS list."))
+            errors.append(
+                FieldError("forced_labour_industry", "Choose an ISIC section of the HTCDS list.")
+            )
         out["forced_labour_industry"] = v
     if "relationship_to_trafficker" in data:
         v = str(data["relationship_to_trafficker"] or "")
         if v and v not in vocabulary.values("vic_RelationshipToTrafficker"):
-            errors.append(FieldError("relationship_to_trafficker", "Choose a value of the HTCDS list."))
+            errors.append(
+                FieldError("relationship_to_trafficker", "Choose a value of the HTCDS list.")
+            )
         out["relationship_to_trafficker"] = v
     if "age_when_trafficked" in data:
         v = data["age_when_trafficked"]
@@ -317,7 +391,9 @@ def _set_exploitation(case: Case, codes: list[str]) -> None:
     Case.objects.filter(pk=case.pk).update(exploitation_types=codes)
     CaseExploitation.objects.filter(case=case).exclude(code__in=codes).delete()
     have = set(CaseExploitation.objects.filter(case=case).values_list("code", flat=True))
-    CaseExploitation.objects.bulk_create([CaseExploitation(case=case, code=c) for c in codes if c not in have])
+    CaseExploitation.objects.bulk_create(
+        [CaseExploitation(case=case, code=c) for c in codes if c not in have]
+    )
 
 
 # --- opening a case ------------------------------------------------------------------------
@@ -356,15 +432,25 @@ def case_open(
     person_data = clean_person(person, errors)
     codes, unknown = vocabulary.exploitation_codes(exploitation_forms)
     if unknown:
-        errors.append(FieldError("exploitation_forms", f"Unknown forms of exploitation: {', '.join(unknown)}."))
+        errors.append(
+            FieldError(
+                "exploitation_forms", f"Unknown forms of exploitation: {', '.join(unknown)}."
+            )
+        )
     received = _as_date(referral_date, "referral_date", errors) or clock.today()
-    if reason_for_referral and reason_for_referral not in vocabulary.values("cas_ReasonForIncomingReferral"):
+    if reason_for_referral and reason_for_referral not in vocabulary.values(
+        "cas_ReasonForIncomingReferral"
+    ):
         errors.append(FieldError("reason_for_referral", "Choose a value of the HTCDS list."))
     country = referring_country.strip().upper()
     if country and not vocabulary.is_country(country):
         errors.append(FieldError("referring_country", "Use an ISO 3166-1 alpha-2 code."))
     if source == CaseSource.TRANSNATIONAL and not country:
-        errors.append(FieldError("referring_country", "A transnational referral names the country it comes from."))
+        errors.append(
+            FieldError(
+                "referring_country", "A transnational referral names the country it comes from."
+            )
+        )
     if lead_organisation is not None and not lead_organisation.is_active:
         errors.append(FieldError("lead_organisation", "That organisation is not active."))
     if reference is not None and not wf.is_reference(reference):
@@ -380,34 +466,72 @@ def case_open(
         try:
             with transaction.atomic():
                 case = Case.objects.create(
-                    reference=ref, source=source, source_ref=source_ref.strip(), referring_organisation=organisation,
-                    incoming_referral_date=received, reason_for_incoming_referral=reason_for_referral,
-                    referring_country=country, summary=summary.strip(), is_child=is_child_or_presumed_child,
-                    nationality=citizenship[0] if citizenship else "", exploitation_types=codes,
-                    lead_organisation=lead_organisation, cooperates_with_authorities=cooperates_with_authorities,
+                    reference=ref,
+                    source=source,
+                    source_ref=source_ref.strip(),
+                    referring_organisation=organisation,
+                    incoming_referral_date=received,
+                    reason_for_incoming_referral=reason_for_referral,
+                    referring_country=country,
+                    summary=summary.strip(),
+                    is_child=is_child_or_presumed_child,
+                    nationality=citizenship[0] if citizenship else "",
+                    exploitation_types=codes,
+                    lead_organisation=lead_organisation,
+                    cooperates_with_authorities=cooperates_with_authorities,
                     opened_at=now,
                 )
                 Person.objects.create(case=case, **person_data)
                 VictimContext.objects.create(case=case, exploitation_types=codes)
-                CaseExploitation.objects.bulk_create([CaseExploitation(case=case, code=c) for c in codes])
-                role = TeamRole.LAW_ENFORCEMENT if selectors.is_law_enforcement(organisation) else TeamRole.REFERRER
-                CaseTeamMember.objects.create(case=case, organisation=organisation, role=role, added_at=now, added_by=actor)
+                CaseExploitation.objects.bulk_create(
+                    [CaseExploitation(case=case, code=c) for c in codes]
+                )
+                role = (
+                    TeamRole.LAW_ENFORCEMENT
+                    if selectors.is_law_enforcement(organisation)
+                    else TeamRole.REFERRER
+                )
+                CaseTeamMember.objects.create(
+                    case=case, organisation=organisation, role=role, added_at=now, added_by=actor
+                )
                 if lead_organisation is not None and lead_organisation != organisation:
-                    CaseTeamMember.objects.create(case=case, organisation=lead_organisation, role=TeamRole.LEAD,
-                                                  added_at=now, added_by=actor)
+                    CaseTeamMember.objects.create(
+                        case=case,
+                        organisation=lead_organisation,
+                        role=TeamRole.LEAD,
+                        added_at=now,
+                        added_by=actor,
+                    )
                 if case.is_child:
                     ChildSafeguard.objects.create(case=case)
                 tasks = _plan(case, "case.opened", received)
                 _refresh_next_deadline(case)
-                _event(case, "opened", actor, organisation,
-                       f"Case opened from an incoming referral ({CaseSource(source).label})"
-                       + (" — a child: child protection applies" if case.is_child else ""), at=now)
-                _audit(case, actor, organisation, "case_open", action="create", source=source,
-                       source_ref=source_ref, child=case.is_child, tasks=[t.rule_key for t in tasks])
+                _event(
+                    case,
+                    "opened",
+                    actor,
+                    organisation,
+                    f"Case opened from an incoming referral ({CaseSource(source).label})"
+                    + (" — a child: child protection applies" if case.is_child else ""),
+                    at=now,
+                )
+                _audit(
+                    case,
+                    actor,
+                    organisation,
+                    "case_open",
+                    action="create",
+                    source=source,
+                    source_ref=source_ref,
+                    child=case.is_child,
+                    tasks=[t.rule_key for t in tasks],
+                )
             return case
         except IntegrityError:
             if reference is not None:
-                raise InvalidInput(FieldError("reference", "A case with this reference exists.")) from None
+                raise InvalidInput(
+                    FieldError("reference", "A case with this reference exists.")
+                ) from None
             continue  # a reference collision: draw again
     raise RuntimeError("could not draw a free case reference")
 
@@ -435,18 +559,32 @@ def referral_receive(
     Raises ``InvalidInput`` (nothing written) or ``NotAllowed`` (no REFER permission).
     """
     return case_open(
-        actor=actor, organisation=organisation, source=source, source_ref=source_ref, person=person,
-        exploitation_forms=exploitation_forms, is_child_or_presumed_child=is_child_or_presumed_child,
-        summary=summary, referral_date=referral_date, reason_for_referral=reason_for_referral,
-        referring_country=referring_country, cooperates_with_authorities=cooperates_with_authorities,
+        actor=actor,
+        organisation=organisation,
+        source=source,
+        source_ref=source_ref,
+        person=person,
+        exploitation_forms=exploitation_forms,
+        is_child_or_presumed_child=is_child_or_presumed_child,
+        summary=summary,
+        referral_date=referral_date,
+        reason_for_referral=reason_for_referral,
+        referring_country=referring_country,
+        cooperates_with_authorities=cooperates_with_authorities,
     )
 
 
 # --- editing the case, the person, the victim context -----------------------------------------
 
 
-def person_update(*, actor: User, organisation: Organisation, case: Case, expected_version: int,
-                  changes: Mapping[str, Any]) -> Case:
+def person_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    changes: Mapping[str, Any],
+) -> Case:
     """Change identity and/or contact fields. Each group needs its own right to see it."""
     groups = set()
     if set(changes) & set(Person.IDENTITY_FIELDS):
@@ -465,13 +603,25 @@ def person_update(*, actor: User, organisation: Organisation, case: Case, expect
             nat = data["citizenship"][0] if data["citizenship"] else ""
             Case.objects.filter(pk=case.pk).update(nationality=nat)
             case.nationality = nat
-        _event(case, "person_updated", actor, organisation, "Personal details changed: " + ", ".join(sorted(groups)))
+        _event(
+            case,
+            "person_updated",
+            actor,
+            organisation,
+            "Personal details changed: " + ", ".join(sorted(groups)),
+        )
         _audit(case, actor, organisation, "person_update", fields=sorted(data))
     return case
 
 
-def context_update(*, actor: User, organisation: Organisation, case: Case, expected_version: int,
-                   changes: Mapping[str, Any]) -> Case:
+def context_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    changes: Mapping[str, Any],
+) -> Case:
     _require_edit(actor, organisation, case, access.VICTIM_CONTEXT)
     errors: list[FieldError] = []
     data = clean_context(changes, errors)
@@ -487,18 +637,41 @@ def context_update(*, actor: User, organisation: Organisation, case: Case, expec
     return case
 
 
-def case_update(*, actor: User, organisation: Organisation, case: Case, expected_version: int,
-                is_child: bool | None = None, cooperates_with_authorities: bool | None = None,
-                clear_cooperation: bool = False, status: str | None = None,
-                lead_organisation: Organisation | None = None, summary: str | None = None) -> Case:
+def case_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    is_child: bool | None = None,
+    cooperates_with_authorities: bool | None = None,
+    clear_cooperation: bool = False,
+    status: str | None = None,
+    lead_organisation: Organisation | None = None,
+    summary: str | None = None,
+) -> Case:
     """Case-level facts: child, co-operation, status (Active/FollowUp), lead organisation, summary."""
-    _require_edit(actor, organisation, case, access.OVERVIEW, *([access.VICTIM_CONTEXT] if summary is not None else []))
+    _require_edit(
+        actor,
+        organisation,
+        case,
+        access.OVERVIEW,
+        *([access.VICTIM_CONTEXT] if summary is not None else []),
+    )
     errors: list[FieldError] = []
     if status is not None:
         if not case.is_open:
-            errors.append(FieldError("status", "Reopen the case (change its phase) before changing its status."))
+            errors.append(
+                FieldError(
+                    "status", "Reopen the case (change its phase) before changing its status."
+                )
+            )
         elif status not in wf.OPEN_STATUSES:
-            errors.append(FieldError("status", "An open case is Active or FollowUp; close it by changing its phase."))
+            errors.append(
+                FieldError(
+                    "status", "An open case is Active or FollowUp; close it by changing its phase."
+                )
+            )
     if lead_organisation is not None and not lead_organisation.is_active:
         errors.append(FieldError("lead_organisation", "That organisation is not active."))
     if summary is not None and len(summary) > 10_000:
@@ -532,7 +705,13 @@ def case_update(*, actor: User, organisation: Organisation, case: Case, expected
             changed.append("summary")
         case.save(update_fields=[*changed, "updated_at"] if changed else ["updated_at"])
         _refresh_next_deadline(case)
-        _event(case, "case_updated", actor, organisation, "Case details changed: " + (", ".join(changed) or "nothing"))
+        _event(
+            case,
+            "case_updated",
+            actor,
+            organisation,
+            "Case details changed: " + (", ".join(changed) or "nothing"),
+        )
         _audit(case, actor, organisation, "case_update", fields=changed)
     return case
 
@@ -540,28 +719,60 @@ def case_update(*, actor: User, organisation: Organisation, case: Case, expected
 # --- identification --------------------------------------------------------------------------
 
 
-def _decide(case: Case, *, actor: User, organisation: Organisation, outcome: str, reasons: str, basis: str) -> IdentificationDecision:
+def _decide(
+    case: Case, *, actor: User, organisation: Organisation, outcome: str, reasons: str, basis: str
+) -> IdentificationDecision:
     previous = case.identification_status
     decision = IdentificationDecision.objects.create(
-        case=case, outcome=outcome, previous_status=previous, reasons=reasons.strip(), basis=basis,
-        decided_by=actor, organisation=organisation, decided_at=clock.now(),
+        case=case,
+        outcome=outcome,
+        previous_status=previous,
+        reasons=reasons.strip(),
+        basis=basis,
+        decided_by=actor,
+        organisation=organisation,
+        decided_at=clock.now(),
     )
-    Case.objects.filter(pk=case.pk).update(identification_status=outcome, decision_organisation=organisation)
+    Case.objects.filter(pk=case.pk).update(
+        identification_status=outcome, decision_organisation=organisation
+    )
     case.identification_status = outcome
     case.decision_organisation = organisation
     _complete_rule_task(case, "identification_decision", actor, f"Decided: {outcome}")
     if outcome in (wf.PRESUMED, wf.IDENTIFIED):
         _plan(case, f"identification.{outcome}", clock.today())
     _refresh_next_deadline(case)
-    _event(case, "decision", actor, organisation,
-           f"Identification decision: {wf.IDENTIFICATION_LABELS[outcome]}" + (f" ({basis.replace('_', ' ')})" if basis else ""),
-           text=reasons.strip())
-    _audit(case, actor, organisation, "identification_decide", outcome=outcome, previous=previous, basis=basis)
+    _event(
+        case,
+        "decision",
+        actor,
+        organisation,
+        f"Identification decision: {wf.IDENTIFICATION_LABELS[outcome]}"
+        + (f" ({basis.replace('_', ' ')})" if basis else ""),
+        text=reasons.strip(),
+    )
+    _audit(
+        case,
+        actor,
+        organisation,
+        "identification_decide",
+        outcome=outcome,
+        previous=previous,
+        basis=basis,
+    )
     return decision
 
 
-def identification_decide(*, actor: User, organisation: Organisation, case: Case, expected_version: int,
-                          outcome: str, reasons: str, basis: str = "") -> IdentificationDecision:
+def identification_decide(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    outcome: str,
+    reasons: str,
+    basis: str = "",
+) -> IdentificationDecision:
     """The competent body decides: presumed, identified or not identified, with reasons.
 
     ``basis`` is "appeal" or "new_facts" when a "not identified" decision is changed.
@@ -570,19 +781,34 @@ def identification_decide(*, actor: User, organisation: Organisation, case: Case
     _require_perm(actor, organisation, Perm.DECIDE_IDENTIFICATION)
     if not organisation.is_identification_body:
         raise NotAllowed("Only the competent identification body takes identification decisions.")
-    errors = [FieldError("reasons" if "reasons" in p else "outcome", p)
-              for p in wf.decision_problems(case.identification_status, outcome, reasons,
-                                            on_appeal_or_new_facts=basis in ("appeal", "new_facts"))]
+    errors = [
+        FieldError("reasons" if "reasons" in p else "outcome", p)
+        for p in wf.decision_problems(
+            case.identification_status,
+            outcome,
+            reasons,
+            on_appeal_or_new_facts=basis in ("appeal", "new_facts"),
+        )
+    ]
     if basis not in ("", "appeal", "new_facts"):
         errors.append(FieldError("basis", "Use appeal or new_facts, or leave empty."))
     if errors:
         raise InvalidInput(errors, detail="The decision cannot be recorded.")
     with transaction.atomic():
         _bump(case, expected_version)
-        return _decide(case, actor=actor, organisation=organisation, outcome=outcome, reasons=reasons, basis=basis)
+        return _decide(
+            case,
+            actor=actor,
+            organisation=organisation,
+            outcome=outcome,
+            reasons=reasons,
+            basis=basis,
+        )
 
 
-def appeal_lodge(*, actor: User, organisation: Organisation, case: Case, grounds: str, lodged_on: date) -> Appeal:
+def appeal_lodge(
+    *, actor: User, organisation: Organisation, case: Case, grounds: str, lodged_on: date
+) -> Appeal:
     _require_edit(actor, organisation, case, access.TIMELINE)
     decision = case.decisions.order_by("-decided_at", "-id").first()
     errors: list[FieldError] = []
@@ -599,16 +825,36 @@ def appeal_lodge(*, actor: User, organisation: Organisation, case: Case, grounds
         raise InvalidInput(errors)
     assert decision is not None
     with transaction.atomic():
-        appeal = Appeal.objects.create(case=case, decision=decision, lodged_on=lodged_on, grounds=grounds.strip(),
-                                       recorded_by=actor)
-        _event(case, "appeal", actor, organisation,
-               f"Appeal lodged against the decision '{wf.IDENTIFICATION_LABELS[decision.outcome]}'", text=grounds.strip())
+        appeal = Appeal.objects.create(
+            case=case,
+            decision=decision,
+            lodged_on=lodged_on,
+            grounds=grounds.strip(),
+            recorded_by=actor,
+        )
+        _event(
+            case,
+            "appeal",
+            actor,
+            organisation,
+            f"Appeal lodged against the decision '{wf.IDENTIFICATION_LABELS[decision.outcome]}'",
+            text=grounds.strip(),
+        )
         _audit(case, actor, organisation, "appeal_lodge", decision=decision.pk)
     return appeal
 
 
-def appeal_decide(*, actor: User, organisation: Organisation, case: Case, expected_version: int, appeal_id: int,
-                  upheld: bool, reasons: str, new_outcome: str = "") -> Appeal:
+def appeal_decide(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    appeal_id: int,
+    upheld: bool,
+    reasons: str,
+    new_outcome: str = "",
+) -> Appeal:
     """Record the outcome of an appeal; an upheld appeal records the new decision too."""
     _require_perm(actor, organisation, Perm.DECIDE_IDENTIFICATION)
     if not organisation.is_identification_body:
@@ -622,41 +868,76 @@ def appeal_decide(*, actor: User, organisation: Organisation, case: Case, expect
     if len(reasons.strip()) < 10:
         errors.append(FieldError("reasons", "Give the reasons for the outcome."))
     if upheld:
-        errors += [FieldError("new_outcome", p) for p in
-                   wf.decision_problems(case.identification_status, new_outcome, reasons, on_appeal_or_new_facts=True)
-                   if "reasons" not in p]
+        errors += [
+            FieldError("new_outcome", p)
+            for p in wf.decision_problems(
+                case.identification_status, new_outcome, reasons, on_appeal_or_new_facts=True
+            )
+            if "reasons" not in p
+        ]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         _bump(case, expected_version)
         updated = Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.PENDING).update(
-            status=AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED, outcome_on=clock.today(),
-            outcome_reasons=reasons.strip())
+            status=AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED,
+            outcome_on=clock.today(),
+            outcome_reasons=reasons.strip(),
+        )
         if not updated:
             raise StaleVersion()
         appeal.refresh_from_db()
-        _event(case, "appeal", actor, organisation, f"Appeal {'upheld' if upheld else 'dismissed'}", text=reasons.strip())
+        _event(
+            case,
+            "appeal",
+            actor,
+            organisation,
+            f"Appeal {'upheld' if upheld else 'dismissed'}",
+            text=reasons.strip(),
+        )
         _audit(case, actor, organisation, "appeal_decide", appeal=appeal.pk, upheld=upheld)
         if upheld:
-            _decide(case, actor=actor, organisation=organisation, outcome=new_outcome, reasons=reasons, basis="appeal")
+            _decide(
+                case,
+                actor=actor,
+                organisation=organisation,
+                outcome=new_outcome,
+                reasons=reasons,
+                basis="appeal",
+            )
     return appeal
 
 
 # --- phases ------------------------------------------------------------------------------------
 
 
-def case_transition(*, actor: User, organisation: Organisation, case: Case, expected_version: int, target: str,
-                    closure_reason: str = "", closure_details: str = "") -> Case:
+def case_transition(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    expected_version: int,
+    target: str,
+    closure_reason: str = "",
+    closure_details: str = "",
+) -> Case:
     """Move the case to another NRM phase, or refuse with the reason."""
     _require_edit(actor, organisation, case, access.OVERVIEW)
     facts = wf.TransitionFacts(
-        phase=case.phase, identification_status=case.identification_status, is_child=case.is_child,
-        has_best_interests_determination=case.bids.exists(), closure_reason=closure_reason,
-        closure_details=closure_details, appeal_pending=case.appeals.filter(status=AppealStatus.PENDING).exists(),
+        phase=case.phase,
+        identification_status=case.identification_status,
+        is_child=case.is_child,
+        has_best_interests_determination=case.bids.exists(),
+        closure_reason=closure_reason,
+        closure_details=closure_details,
+        appeal_pending=case.appeals.filter(status=AppealStatus.PENDING).exists(),
     )
     problems = wf.transition_problems(facts, target)
     if problems:
-        raise InvalidInput([FieldError("target", p) for p in problems], detail="This change of phase is not allowed.")
+        raise InvalidInput(
+            [FieldError("target", p) for p in problems],
+            detail="This change of phase is not allowed.",
+        )
     previous = case.phase
     with transaction.atomic():
         _bump(case, expected_version)
@@ -668,23 +949,51 @@ def case_transition(*, actor: User, organisation: Organisation, case: Case, expe
             case.closure_details = closure_details.strip()
         elif previous == wf.CLOSED:
             case.closed_at = None
-        case.save(update_fields=["phase", "status", "closed_at", "closure_reason", "closure_details", "updated_at"])
+        case.save(
+            update_fields=[
+                "phase",
+                "status",
+                "closed_at",
+                "closure_reason",
+                "closure_details",
+                "updated_at",
+            ]
+        )
         if target != wf.CLOSED:
             _plan(case, f"phase.{target}", clock.today())
         _refresh_next_deadline(case)
-        _event(case, "transition", actor, organisation,
-               f"Phase: {wf.PHASE_LABELS[previous]} → {wf.PHASE_LABELS[target]}"
-               + (f" ({wf.CLOSURE_REASONS[closure_reason]})" if target == wf.CLOSED else ""),
-               text=closure_details.strip())
-        _audit(case, actor, organisation, "case_transition", previous=previous, target=target,
-               closure_reason=closure_reason)
+        _event(
+            case,
+            "transition",
+            actor,
+            organisation,
+            f"Phase: {wf.PHASE_LABELS[previous]} → {wf.PHASE_LABELS[target]}"
+            + (f" ({wf.CLOSURE_REASONS[closure_reason]})" if target == wf.CLOSED else ""),
+            text=closure_details.strip(),
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "case_transition",
+            previous=previous,
+            target=target,
+            closure_reason=closure_reason,
+        )
     return case
 
 
 # --- timeline notes ------------------------------------------------------------------------------
 
 
-def note_add(*, actor: User, organisation: Organisation, case: Case, text: str, corrects_id: int | None = None) -> CaseEvent:
+def note_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    text: str,
+    corrects_id: int | None = None,
+) -> CaseEvent:
     """Append a note. Notes are never edited: a correction is a new entry pointing at the old one."""
     _require_edit(actor, organisation, case, access.TIMELINE)
     errors: list[FieldError] = []
@@ -695,16 +1004,32 @@ def note_add(*, actor: User, organisation: Organisation, case: Case, text: str, 
         errors.append(FieldError("text", "At most 10,000 characters."))
     corrected = None
     if corrects_id is not None:
-        corrected = CaseEvent.objects.filter(case=case, pk=corrects_id, kind__in=("note", "correction")).first()
+        corrected = CaseEvent.objects.filter(
+            case=case, pk=corrects_id, kind__in=("note", "correction")
+        ).first()
         if corrected is None:
             errors.append(FieldError("corrects_id", "Only a note of this case can be corrected."))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        event = _event(case, "correction" if corrected else "note", actor, organisation,
-                       "Correction of an earlier note" if corrected else "Note", text=text, corrects=corrected)
-        _audit(case, actor, organisation, "note_add", action="create", event=event.pk,
-               corrects=corrected.pk if corrected else None)
+        event = _event(
+            case,
+            "correction" if corrected else "note",
+            actor,
+            organisation,
+            "Correction of an earlier note" if corrected else "Note",
+            text=text,
+            corrects=corrected,
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "note_add",
+            action="create",
+            event=event.pk,
+            corrects=corrected.pk if corrected else None,
+        )
     return event
 
 
@@ -712,37 +1037,57 @@ def note_add(*, actor: User, organisation: Organisation, case: Case, text: str, 
 
 
 def _team_add(case: Case, member: Organisation, role: str, actor: User) -> bool:
-    if CaseTeamMember.objects.filter(case=case, organisation=member, removed_at__isnull=True).exists():
+    if CaseTeamMember.objects.filter(
+        case=case, organisation=member, removed_at__isnull=True
+    ).exists():
         return False
-    CaseTeamMember.objects.create(case=case, organisation=member, role=role, added_at=clock.now(), added_by=actor)
+    CaseTeamMember.objects.create(
+        case=case, organisation=member, role=role, added_at=clock.now(), added_by=actor
+    )
     return True
 
 
-def team_add(*, actor: User, organisation: Organisation, case: Case, member: Organisation, role: str) -> CaseTeamMember:
+def team_add(
+    *, actor: User, organisation: Organisation, case: Case, member: Organisation, role: str
+) -> CaseTeamMember:
     _require_edit(actor, organisation, case, access.OVERVIEW)
     errors: list[FieldError] = []
     if role not in TeamRole.values:
         errors.append(FieldError("role", f"Choose one of: {', '.join(TeamRole.values)}."))
     if not member.is_active:
         errors.append(FieldError("organisation", "That organisation is not active."))
-    if CaseTeamMember.objects.filter(case=case, organisation=member, removed_at__isnull=True).exists():
+    if CaseTeamMember.objects.filter(
+        case=case, organisation=member, removed_at__isnull=True
+    ).exists():
         errors.append(FieldError("organisation", "That organisation is already on the case team."))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         _team_add(case, member, role, actor)
-        _event(case, "team", actor, organisation, f"{member.name} joined the case team ({TeamRole(role).label})")
+        _event(
+            case,
+            "team",
+            actor,
+            organisation,
+            f"{member.name} joined the case team ({TeamRole(role).label})",
+        )
         _audit(case, actor, organisation, "team_add", member=member.pk, role=role)
     return CaseTeamMember.objects.get(case=case, organisation=member, removed_at__isnull=True)
 
 
-def team_remove(*, actor: User, organisation: Organisation, case: Case, member: Organisation) -> None:
+def team_remove(
+    *, actor: User, organisation: Organisation, case: Case, member: Organisation
+) -> None:
     _require_edit(actor, organisation, case, access.OVERVIEW)
-    row = CaseTeamMember.objects.filter(case=case, organisation=member, removed_at__isnull=True).first()
+    row = CaseTeamMember.objects.filter(
+        case=case, organisation=member, removed_at__isnull=True
+    ).first()
     if row is None:
         raise InvalidInput(FieldError("organisation", "That organisation is not on the case team."))
     if CaseTeamMember.objects.filter(case=case, removed_at__isnull=True).count() == 1:
-        raise InvalidInput(FieldError("organisation", "A case keeps at least one organisation on its team."))
+        raise InvalidInput(
+            FieldError("organisation", "A case keeps at least one organisation on its team.")
+        )
     with transaction.atomic():
         CaseTeamMember.objects.filter(pk=row.pk).update(removed_at=clock.now())
         _event(case, "team", actor, organisation, f"{member.name} left the case team")
@@ -752,18 +1097,44 @@ def team_remove(*, actor: User, organisation: Organisation, case: Case, member: 
 # --- consent --------------------------------------------------------------------------------------
 
 
-def consent_give(*, actor: User, organisation: Organisation, case: Case, scopes: list[str], recipient: Organisation,
-                 purpose: str, given_by: str, given_on: date, notes: str = "") -> Consent:
+def consent_give(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    scopes: list[str],
+    recipient: Organisation,
+    purpose: str,
+    given_by: str,
+    given_on: date,
+    notes: str = "",
+) -> Consent:
     """Record consent: what may be shared (scopes), with whom (recipient), for what purpose."""
     _require_edit(actor, organisation, case, access.CONSENTS)
-    errors = [FieldError("", p) for p in wf.consent_problems(
-        scopes=scopes, purpose=purpose, given_on=given_on, today=clock.today(), given_by=given_by, is_child=case.is_child)]
+    errors = [
+        FieldError("", p)
+        for p in wf.consent_problems(
+            scopes=scopes,
+            purpose=purpose,
+            given_on=given_on,
+            today=clock.today(),
+            given_by=given_by,
+            is_child=case.is_child,
+        )
+    ]
     # Attach each message to its field for the form.
     fixed: list[FieldError] = []
     for e in errors:
         m = e.message
-        field = ("scopes" if "information" in m or "shared" in m else "purpose" if "purpose" in m
-                 else "given_on" if "date" in m else "given_by")
+        field = (
+            "scopes"
+            if "information" in m or "shared" in m
+            else "purpose"
+            if "purpose" in m
+            else "given_on"
+            if "date" in m
+            else "given_by"
+        )
         fixed.append(FieldError(field, m))
     if not recipient.is_active:
         fixed.append(FieldError("recipient", "That organisation is not active."))
@@ -771,19 +1142,46 @@ def consent_give(*, actor: User, organisation: Organisation, case: Case, scopes:
         raise InvalidInput(fixed)
     with transaction.atomic():
         consent = Consent.objects.create(
-            case=case, scopes=list(dict.fromkeys(scopes)), recipient=recipient, purpose=purpose, given_by=given_by,
-            given_on=given_on, notes=notes.strip(), recorded_by=actor, recorded_at=clock.now(),
+            case=case,
+            scopes=list(dict.fromkeys(scopes)),
+            recipient=recipient,
+            purpose=purpose,
+            given_by=given_by,
+            given_on=given_on,
+            notes=notes.strip(),
+            recorded_by=actor,
+            recorded_at=clock.now(),
         )
-        _event(case, "consent", actor, organisation,
-               f"Consent given ({wf.CONSENT_GIVERS[given_by]}): {', '.join(consent.scopes)} → {recipient.name}, "
-               f"for {wf.CONSENT_PURPOSES[purpose].lower()}")
-        _audit(case, actor, organisation, "consent_give", action="create", consent=consent.pk, scopes=consent.scopes,
-               recipient=recipient.pk, purpose=purpose)
+        _event(
+            case,
+            "consent",
+            actor,
+            organisation,
+            f"Consent given ({wf.CONSENT_GIVERS[given_by]}): {', '.join(consent.scopes)} → {recipient.name}, "
+            f"for {wf.CONSENT_PURPOSES[purpose].lower()}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "consent_give",
+            action="create",
+            consent=consent.pk,
+            scopes=consent.scopes,
+            recipient=recipient.pk,
+            purpose=purpose,
+        )
     return consent
 
 
-def consent_withdraw(*, actor: User, organisation: Organisation, case: Case, consent_id: int,
-                     withdrawn_on: date | None = None) -> Consent:
+def consent_withdraw(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    consent_id: int,
+    withdrawn_on: date | None = None,
+) -> Consent:
     """Withdrawal takes effect at once for every referral that relied on the consent."""
     _require_edit(actor, organisation, case, access.CONSENTS)
     consent = case.consents.filter(pk=consent_id).first()
@@ -800,30 +1198,58 @@ def consent_withdraw(*, actor: User, organisation: Organisation, case: Case, con
     with transaction.atomic():
         Consent.objects.filter(pk=consent.pk).update(withdrawn_on=day, withdrawal_recorded_by=actor)
         consent.refresh_from_db()
-        _event(case, "consent", actor, organisation, f"Consent withdrawn ({consent.recipient.name})")
+        _event(
+            case, "consent", actor, organisation, f"Consent withdrawn ({consent.recipient.name})"
+        )
         _audit(case, actor, organisation, "consent_withdraw", consent=consent.pk)
     return consent
 
 
-def legal_basis_record(*, actor: User, organisation: Organisation, case: Case, member: Organisation, basis: str,
-                       valid_until: date | None = None) -> LegalBasis:
+def legal_basis_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    member: Organisation,
+    basis: str,
+    valid_until: date | None = None,
+) -> LegalBasis:
     """A legal basis (court order, statutory power) for a law-enforcement team member to see the identity."""
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
     if not organisation.is_identification_body:
         raise NotAllowed("The identification body records a legal basis.")
     errors: list[FieldError] = []
     if len(basis.strip()) < 5:
-        errors.append(FieldError("basis", "Cite the legal basis (e.g. the court order and its number)."))
+        errors.append(
+            FieldError("basis", "Cite the legal basis (e.g. the court order and its number).")
+        )
     if not selectors.is_law_enforcement(member):
-        errors.append(FieldError("organisation", "A legal basis is recorded for a law-enforcement organisation."))
+        errors.append(
+            FieldError(
+                "organisation", "A legal basis is recorded for a law-enforcement organisation."
+            )
+        )
     if valid_until is not None and valid_until < clock.today():
         errors.append(FieldError("valid_until", "This date has passed."))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        row = LegalBasis.objects.create(case=case, organisation=member, basis=basis.strip()[:300],
-                                        valid_until=valid_until, recorded_by=actor, recorded_at=clock.now())
-        _event(case, "legal_basis", actor, organisation, f"Legal basis recorded for {member.name}", text=basis.strip())
+        row = LegalBasis.objects.create(
+            case=case,
+            organisation=member,
+            basis=basis.strip()[:300],
+            valid_until=valid_until,
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        _event(
+            case,
+            "legal_basis",
+            actor,
+            organisation,
+            f"Legal basis recorded for {member.name}",
+            text=basis.strip(),
+        )
         _audit(case, actor, organisation, "legal_basis_record", action="create", member=member.pk)
     return row
 
@@ -831,21 +1257,41 @@ def legal_basis_record(*, actor: User, organisation: Organisation, case: Case, m
 # --- service referrals ------------------------------------------------------------------------------
 
 
-def service_referral_send(*, actor: User, organisation: Organisation, case: Case, provider: ServiceProvider,
-                          service_type: str, consent: Consent, details: str = "") -> ServiceReferral:
+def service_referral_send(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    provider: ServiceProvider,
+    service_type: str,
+    consent: Consent,
+    details: str = "",
+) -> ServiceReferral:
     """Refer the person to a service. The consent must name the provider and cover the purpose."""
     _require_edit(actor, organisation, case, access.REFERRALS)
     today = clock.today()
     belongs = consent.case_id == case.pk
     problems = wf.service_referral_problems(
-        service_type=service_type, provider_services=provider.service_types,
-        provider_closed_facility=provider.is_closed_facility, is_child=case.is_child,
+        service_type=service_type,
+        provider_services=provider.service_types,
+        provider_closed_facility=provider.is_closed_facility,
+        is_child=case.is_child,
         consent_purpose=consent.purpose if belongs else None,
         consent_recipient_matches=belongs and consent.recipient_id == provider.organisation_id,
-        consent_is_active=belongs and wf.consent_active(consent.given_on, consent.withdrawn_on, today),
+        consent_is_active=belongs
+        and wf.consent_active(consent.given_on, consent.withdrawn_on, today),
     )
-    errors = [FieldError("consent" if "consent" in p.lower() else "provider" if "organisation" in p or "child" in p
-                         else "service_type", p) for p in problems]
+    errors = [
+        FieldError(
+            "consent"
+            if "consent" in p.lower()
+            else "provider"
+            if "organisation" in p or "child" in p
+            else "service_type",
+            p,
+        )
+        for p in problems
+    ]
     if not provider.is_active or not provider.organisation.is_active:
         errors.append(FieldError("provider", "This service provider is not active."))
     if case.is_child and not provider.accepts_children and service_type in ("shelter",):
@@ -856,74 +1302,175 @@ def service_referral_send(*, actor: User, organisation: Organisation, case: Case
         raise InvalidInput(errors, detail="The referral cannot be sent.")
     with transaction.atomic():
         ref = ServiceReferral.objects.create(
-            case=case, service_type=service_type, provider=provider, receiving_organisation=provider.organisation,
-            sending_organisation=organisation, consent=consent, details=details.strip(), sent_by=actor,
+            case=case,
+            service_type=service_type,
+            provider=provider,
+            receiving_organisation=provider.organisation,
+            sending_organisation=organisation,
+            consent=consent,
+            details=details.strip(),
+            sent_by=actor,
             sent_at=clock.now(),
         )
-        _event(case, "referral", actor, organisation,
-               f"Referred to {provider.organisation.name} for {wf.SERVICE_TYPES[service_type].lower()}")
-        _audit(case, actor, organisation, "service_referral_send", action="create", referral=ref.pk,
-               receiver=provider.organisation_id, service_type=service_type, consent=consent.pk)
+        _event(
+            case,
+            "referral",
+            actor,
+            organisation,
+            f"Referred to {provider.organisation.name} for {wf.SERVICE_TYPES[service_type].lower()}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "service_referral_send",
+            action="create",
+            referral=ref.pk,
+            receiver=provider.organisation_id,
+            service_type=service_type,
+            consent=consent.pk,
+        )
     return ref
 
 
-def _referral_move(referral: ServiceReferral, *, actor: User, organisation: Organisation, target: str,
-                   receiver_only: bool, outcome: str = "", reason: str = "", **fields: Any) -> ServiceReferral:
+def _referral_move(
+    referral: ServiceReferral,
+    *,
+    actor: User,
+    organisation: Organisation,
+    target: str,
+    receiver_only: bool,
+    outcome: str = "",
+    reason: str = "",
+    **fields: Any,
+) -> ServiceReferral:
     _require_perm(actor, organisation, Perm.EDIT_CASES)
     is_receiver = referral.receiving_organisation_id == organisation.pk
     if receiver_only and not is_receiver:
         raise NotAllowed("Only the receiving organisation answers a referral.")
     if not is_receiver:
         _require_edit(actor, organisation, referral.case, access.REFERRALS)
-    problems = wf.referral_transition_problems(referral.status, target, outcome=outcome, reason=reason)
+    problems = wf.referral_transition_problems(
+        referral.status, target, outcome=outcome, reason=reason
+    )
     if problems:
-        field = "reason" if "why" in problems[0].lower() or "describe" in problems[0].lower() else (
-            "outcome" if "outcome" in problems[0].lower() else "status")
-        raise InvalidInput([FieldError(field, p) for p in problems], detail="The referral cannot change this way.")
+        field = (
+            "reason"
+            if "why" in problems[0].lower() or "describe" in problems[0].lower()
+            else ("outcome" if "outcome" in problems[0].lower() else "status")
+        )
+        raise InvalidInput(
+            [FieldError(field, p) for p in problems], detail="The referral cannot change this way."
+        )
     previous = referral.status
     with transaction.atomic():
         # Guarded on the status read above: of two answers at once, the second is refused.
-        updated = ServiceReferral.objects.filter(pk=referral.pk, status=previous).update(status=target, **fields)
+        updated = ServiceReferral.objects.filter(pk=referral.pk, status=previous).update(
+            status=target, **fields
+        )
         if not updated:
-            raise InvalidInput(FieldError("status", "Someone else answered this referral meanwhile; reload it."),
-                               detail="Conflict.")
+            raise InvalidInput(
+                FieldError("status", "Someone else answered this referral meanwhile; reload it."),
+                detail="Conflict.",
+            )
         referral.refresh_from_db()
-        _event(referral.case, "referral", actor, organisation,
-               f"Referral to {referral.receiving_organisation.name} {target}"
-               + (f" ({wf.REFERRAL_OUTCOMES[outcome]})" if outcome else ""), text=reason.strip())
-        _audit(referral.case, actor, organisation, f"service_referral_{target}", referral=referral.pk,
-               previous=previous, outcome=outcome)
+        _event(
+            referral.case,
+            "referral",
+            actor,
+            organisation,
+            f"Referral to {referral.receiving_organisation.name} {target}"
+            + (f" ({wf.REFERRAL_OUTCOMES[outcome]})" if outcome else ""),
+            text=reason.strip(),
+        )
+        _audit(
+            referral.case,
+            actor,
+            organisation,
+            f"service_referral_{target}",
+            referral=referral.pk,
+            previous=previous,
+            outcome=outcome,
+        )
     return referral
 
 
-def service_referral_accept(*, actor: User, organisation: Organisation, referral: ServiceReferral) -> ServiceReferral:
-    return _referral_move(referral, actor=actor, organisation=organisation, target=wf.REFERRAL_ACCEPTED,
-                          receiver_only=True, responded_at=clock.now())
+def service_referral_accept(
+    *, actor: User, organisation: Organisation, referral: ServiceReferral
+) -> ServiceReferral:
+    return _referral_move(
+        referral,
+        actor=actor,
+        organisation=organisation,
+        target=wf.REFERRAL_ACCEPTED,
+        receiver_only=True,
+        responded_at=clock.now(),
+    )
 
 
-def service_referral_decline(*, actor: User, organisation: Organisation, referral: ServiceReferral, reason: str) -> ServiceReferral:
-    return _referral_move(referral, actor=actor, organisation=organisation, target=wf.REFERRAL_DECLINED,
-                          receiver_only=True, reason=reason, responded_at=clock.now(), decline_reason=reason.strip())
+def service_referral_decline(
+    *, actor: User, organisation: Organisation, referral: ServiceReferral, reason: str
+) -> ServiceReferral:
+    return _referral_move(
+        referral,
+        actor=actor,
+        organisation=organisation,
+        target=wf.REFERRAL_DECLINED,
+        receiver_only=True,
+        reason=reason,
+        responded_at=clock.now(),
+        decline_reason=reason.strip(),
+    )
 
 
-def service_referral_deliver(*, actor: User, organisation: Organisation, referral: ServiceReferral) -> ServiceReferral:
-    return _referral_move(referral, actor=actor, organisation=organisation, target=wf.REFERRAL_DELIVERED,
-                          receiver_only=True, delivered_at=clock.now())
+def service_referral_deliver(
+    *, actor: User, organisation: Organisation, referral: ServiceReferral
+) -> ServiceReferral:
+    return _referral_move(
+        referral,
+        actor=actor,
+        organisation=organisation,
+        target=wf.REFERRAL_DELIVERED,
+        receiver_only=True,
+        delivered_at=clock.now(),
+    )
 
 
-def service_referral_close(*, actor: User, organisation: Organisation, referral: ServiceReferral, outcome: str,
-                           details: str = "") -> ServiceReferral:
+def service_referral_close(
+    *,
+    actor: User,
+    organisation: Organisation,
+    referral: ServiceReferral,
+    outcome: str,
+    details: str = "",
+) -> ServiceReferral:
     """Close with an outcome: by the receiver, or by the case team (e.g. withdrawn)."""
-    return _referral_move(referral, actor=actor, organisation=organisation, target=wf.REFERRAL_CLOSED,
-                          receiver_only=False, outcome=outcome, reason=details, closed_at=clock.now(),
-                          outcome_details=details.strip())
+    return _referral_move(
+        referral,
+        actor=actor,
+        organisation=organisation,
+        target=wf.REFERRAL_CLOSED,
+        receiver_only=False,
+        outcome=outcome,
+        reason=details,
+        closed_at=clock.now(),
+        outcome_details=details.strip(),
+    )
 
 
 # --- tasks and deadlines --------------------------------------------------------------------------------
 
 
-def task_add(*, actor: User, organisation: Organisation, case: Case, title: str, due_on: date,
-             assigned_organisation: Organisation | None = None, remind_days_before: int = 2) -> Task:
+def task_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    title: str,
+    due_on: date,
+    assigned_organisation: Organisation | None = None,
+    remind_days_before: int = 2,
+) -> Task:
     _require_edit(actor, organisation, case, access.TASKS)
     errors: list[FieldError] = []
     if not title.strip():
@@ -937,16 +1484,25 @@ def task_add(*, actor: User, organisation: Organisation, case: Case, title: str,
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        task = Task.objects.create(case=case, title=title.strip(), kind="task", starts_on=clock.today(), due_on=due_on,
-                                   assigned_organisation=assigned_organisation or case.lead_organisation or organisation,
-                                   remind_days_before=remind_days_before, created_at=clock.now())
+        task = Task.objects.create(
+            case=case,
+            title=title.strip(),
+            kind="task",
+            starts_on=clock.today(),
+            due_on=due_on,
+            assigned_organisation=assigned_organisation or case.lead_organisation or organisation,
+            remind_days_before=remind_days_before,
+            created_at=clock.now(),
+        )
         _refresh_next_deadline(case)
         _event(case, "task", actor, organisation, f"Task added, due {due_on.isoformat()}")
         _audit(case, actor, organisation, "task_add", action="create", task=task.pk)
     return task
 
 
-def task_complete(*, actor: User, organisation: Organisation, case: Case, task_id: int, note: str = "") -> Task:
+def task_complete(
+    *, actor: User, organisation: Organisation, case: Case, task_id: int, note: str = ""
+) -> Task:
     _require_edit(actor, organisation, case, access.TASKS)
     task = case.tasks.filter(pk=task_id).first()
     if task is None:
@@ -954,11 +1510,14 @@ def task_complete(*, actor: User, organisation: Organisation, case: Case, task_i
     if task.done_at is not None:
         raise InvalidInput(FieldError("task", "This task is already done."))
     with transaction.atomic():
-        Task.objects.filter(pk=task.pk, done_at__isnull=True).update(done_at=clock.now(), done_by=actor,
-                                                                      done_note=note.strip()[:300])
+        Task.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=clock.now(), done_by=actor, done_note=note.strip()[:300]
+        )
         task.refresh_from_db()
         _refresh_next_deadline(case)
-        _event(case, "task", actor, organisation, f"Task done: {task.title[:200]}", text=note.strip())
+        _event(
+            case, "task", actor, organisation, f"Task done: {task.title[:200]}", text=note.strip()
+        )
         _audit(case, actor, organisation, "task_complete", task=task.pk, rule=task.rule_key)
     return task
 
@@ -978,29 +1537,57 @@ def reminders_send(*, today: date | None = None) -> int:
     for task in selectors.deadlines_due_for_reminder(day).iterator():
         if wf.reminder_on(task.due_on, task.remind_days_before) > day:
             continue
-        org_id = task.assigned_organisation_id or task.case.lead_organisation_id or task.case.referring_organisation_id
-        emails = sorted(set(Membership.objects.filter(
-            organisation_id=org_id, role__in=("case_worker", "coordinator"), user__is_active=True,
-        ).exclude(user__email="").values_list("user__email", flat=True)))
+        org_id = (
+            task.assigned_organisation_id
+            or task.case.lead_organisation_id
+            or task.case.referring_organisation_id
+        )
+        emails = sorted(
+            set(
+                Membership.objects.filter(
+                    organisation_id=org_id,
+                    role__in=("case_worker", "coordinator"),
+                    user__is_active=True,
+                )
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+        )
         if emails:
             send_mail(
                 subject=f"[Palermo] Deadline {task.due_on.isoformat()} – case {task.case.reference}",
-                message=(f"A deadline of case {task.case.reference} is due on {task.due_on.isoformat()}.\n"
-                         "Open the case in Palermo to see what is due."),
-                from_email=None, recipient_list=emails,
+                message=(
+                    f"A deadline of case {task.case.reference} is due on {task.due_on.isoformat()}.\n"
+                    "Open the case in Palermo to see what is due."
+                ),
+                from_email=None,
+                recipient_list=emails,
             )
             sent += 1
         Task.objects.filter(pk=task.pk).update(reminded_at=clock.now())
-        audit.record(action="update", object_type="case", object_ref=task.case.reference,
-                     details={"what": "reminder_sent", "task": task.pk, "recipients": len(emails)})
+        audit.record(
+            action="update",
+            object_type="case",
+            object_ref=task.case.reference,
+            details={"what": "reminder_sent", "task": task.pk, "recipients": len(emails)},
+        )
     return sent
 
 
 # --- history of trafficking, suspects ---------------------------------------------------------------------
 
 
-def trafficking_event_add(*, actor: User, organisation: Organisation, case: Case, event_type: str,
-                          date_: date | None = None, country: str = "", city: str = "", description: str = "") -> TraffickingEvent:
+def trafficking_event_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    event_type: str,
+    date_: date | None = None,
+    country: str = "",
+    city: str = "",
+    description: str = "",
+) -> TraffickingEvent:
     _require_edit(actor, organisation, case, access.VICTIM_CONTEXT)
     errors: list[FieldError] = []
     if event_type not in vocabulary.values("hte_Type"):
@@ -1014,15 +1601,37 @@ def trafficking_event_add(*, actor: User, organisation: Organisation, case: Case
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        ev = TraffickingEvent.objects.create(case=case, event_type=event_type, date=day, country=c, city=city.strip(),
-                                             description=description.strip(), recorded_by=actor, recorded_at=clock.now())
-        _event(case, "trafficking_event", actor, organisation, f"Trafficking event recorded: {event_type}")
+        ev = TraffickingEvent.objects.create(
+            case=case,
+            event_type=event_type,
+            date=day,
+            country=c,
+            city=city.strip(),
+            description=description.strip(),
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        _event(
+            case,
+            "trafficking_event",
+            actor,
+            organisation,
+            f"Trafficking event recorded: {event_type}",
+        )
         _audit(case, actor, organisation, "trafficking_event_add", action="create", event=ev.pk)
     return ev
 
 
-def suspect_link(*, actor: User, organisation: Organisation, case: Case, name_or_alias: str, roles: list[str],
-                 organisation_name: str = "", details: str = "") -> SuspectLink:
+def suspect_link(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    name_or_alias: str,
+    roles: list[str],
+    organisation_name: str = "",
+    details: str = "",
+) -> SuspectLink:
     """Link a suspected perpetrator to the case, for later investigation."""
     _require_edit(actor, organisation, case, access.SUSPECTS)
     errors: list[FieldError] = []
@@ -1034,11 +1643,19 @@ def suspect_link(*, actor: User, organisation: Organisation, case: Case, name_or
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        s = SuspectLink.objects.create(case=case, name_or_alias=name_or_alias.strip(), roles=roles,
-                                       organisation=organisation_name.strip()[:200], details=details.strip(),
-                                       recorded_by=actor, recorded_at=clock.now())
+        s = SuspectLink.objects.create(
+            case=case,
+            name_or_alias=name_or_alias.strip(),
+            roles=roles,
+            organisation=organisation_name.strip()[:200],
+            details=details.strip(),
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
         _event(case, "suspect", actor, organisation, "Suspected perpetrator linked")
-        _audit(case, actor, organisation, "suspect_link", action="create", suspect=s.pk, roles=roles)
+        _audit(
+            case, actor, organisation, "suspect_link", action="create", suspect=s.pk, roles=roles
+        )
     return s
 
 
@@ -1051,8 +1668,15 @@ def _child(case: Case) -> ChildSafeguard:
     return ChildSafeguard.objects.get_or_create(case=case)[0]
 
 
-def guardian_appoint(*, actor: User, organisation: Organisation, case: Case, guardian_name: str, appointed_on: date,
-                     guardian_organisation: Organisation | None = None) -> ChildSafeguard:
+def guardian_appoint(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    guardian_name: str,
+    appointed_on: date,
+    guardian_organisation: Organisation | None = None,
+) -> ChildSafeguard:
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     child = _child(case)
     errors: list[FieldError] = []
@@ -1068,13 +1692,20 @@ def guardian_appoint(*, actor: User, organisation: Organisation, case: Case, gua
         child.save()
         _complete_rule_task(case, "guardian_appointment", actor, "Guardian appointed")
         _refresh_next_deadline(case)
-        _event(case, "guardian", actor, organisation, f"Guardian appointed on {appointed_on.isoformat()}")
+        _event(
+            case,
+            "guardian",
+            actor,
+            organisation,
+            f"Guardian appointed on {appointed_on.isoformat()}",
+        )
         _audit(case, actor, organisation, "guardian_appoint")
     return child
 
 
-def child_protection_notify(*, actor: User, organisation: Organisation, case: Case, authority: str,
-                            notified_on: date) -> ChildSafeguard:
+def child_protection_notify(
+    *, actor: User, organisation: Organisation, case: Case, authority: str, notified_on: date
+) -> ChildSafeguard:
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     child = _child(case)
     errors: list[FieldError] = []
@@ -1087,15 +1718,31 @@ def child_protection_notify(*, actor: User, organisation: Organisation, case: Ca
         child.child_protection_authority = authority.strip()[:200]
         child.child_protection_notified_on = notified_on
         child.save()
-        _complete_rule_task(case, "child_protection_notification", actor, "Child protection notified")
+        _complete_rule_task(
+            case, "child_protection_notification", actor, "Child protection notified"
+        )
         _refresh_next_deadline(case)
-        _event(case, "child_protection", actor, organisation, f"Child protection notified on {notified_on.isoformat()}")
+        _event(
+            case,
+            "child_protection",
+            actor,
+            organisation,
+            f"Child protection notified on {notified_on.isoformat()}",
+        )
         _audit(case, actor, organisation, "child_protection_notify")
     return child
 
 
-def bid_record(*, actor: User, organisation: Organisation, case: Case, factors: Mapping[str, str],
-               durable_solution: str, decided_on: date, participants: str = "") -> BestInterestsDetermination:
+def bid_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    factors: Mapping[str, str],
+    durable_solution: str,
+    decided_on: date,
+    participants: str = "",
+) -> BestInterestsDetermination:
     """A best-interests determination: all seven factors weighed, one of three durable solutions."""
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     _child(case)
@@ -1105,27 +1752,57 @@ def bid_record(*, actor: User, organisation: Organisation, case: Case, factors: 
         raise InvalidInput(errors)
     with transaction.atomic():
         bid = BestInterestsDetermination.objects.create(
-            case=case, factors={k: str(factors[k]).strip() for k in wf.BID_FACTORS}, durable_solution=durable_solution,
-            participants=participants.strip()[:300], decided_on=decided_on, recorded_by=actor)
-        _complete_rule_task(case, "best_interests_determination", actor, "Best-interests determination recorded")
+            case=case,
+            factors={k: str(factors[k]).strip() for k in wf.BID_FACTORS},
+            durable_solution=durable_solution,
+            participants=participants.strip()[:300],
+            decided_on=decided_on,
+            recorded_by=actor,
+        )
+        _complete_rule_task(
+            case, "best_interests_determination", actor, "Best-interests determination recorded"
+        )
         _refresh_next_deadline(case)
-        _event(case, "bid", actor, organisation,
-               f"Best-interests determination: {wf.DURABLE_SOLUTIONS[durable_solution]}")
-        _audit(case, actor, organisation, "bid_record", action="create", bid=bid.pk, durable_solution=durable_solution)
+        _event(
+            case,
+            "bid",
+            actor,
+            organisation,
+            f"Best-interests determination: {wf.DURABLE_SOLUTIONS[durable_solution]}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "bid_record",
+            action="create",
+            bid=bid.pk,
+            durable_solution=durable_solution,
+        )
     return bid
 
 
 # --- return --------------------------------------------------------------------------------------------------
 
 
-def return_assessment_record(*, actor: User, organisation: Organisation, case: Case, country: str,
-                             answers: Mapping[str, str], conclusion: str, assessed_on: date,
-                             notes: str = "") -> ReturnRiskAssessment:
+def return_assessment_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    country: str,
+    answers: Mapping[str, str],
+    conclusion: str,
+    assessed_on: date,
+    notes: str = "",
+) -> ReturnRiskAssessment:
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     errors = [FieldError(f, m) for f, m in wf.return_assessment_problems(answers, conclusion)]
     c = country.strip().upper()
     if not vocabulary.is_country(c):
-        errors.append(FieldError("country", "The country of return, as an ISO 3166-1 alpha-2 code."))
+        errors.append(
+            FieldError("country", "The country of return, as an ISO 3166-1 alpha-2 code.")
+        )
     extra = sorted(set(answers) - set(wf.RETURN_QUESTIONS))
     if extra:
         errors.append(FieldError("answers", f"Unknown questions: {', '.join(extra)}."))
@@ -1134,19 +1811,45 @@ def return_assessment_record(*, actor: User, organisation: Organisation, case: C
         raise InvalidInput(errors)
     with transaction.atomic():
         ra = ReturnRiskAssessment.objects.create(
-            case=case, country=c, answers={q: answers[q] for q in wf.RETURN_QUESTIONS}, notes=notes.strip(),
-            conclusion=conclusion, assessed_on=assessed_on, recorded_by=actor)
+            case=case,
+            country=c,
+            answers={q: answers[q] for q in wf.RETURN_QUESTIONS},
+            notes=notes.strip(),
+            conclusion=conclusion,
+            assessed_on=assessed_on,
+            recorded_by=actor,
+        )
         _complete_rule_task(case, "return_risk_assessment", actor, "Risk assessment recorded")
         _refresh_next_deadline(case)
-        _event(case, "return_assessment", actor, organisation,
-               f"Return risk assessment ({c}): {'acceptable' if conclusion == wf.ACCEPTABLE else 'not acceptable'}")
-        _audit(case, actor, organisation, "return_assessment_record", action="create", assessment=ra.pk,
-               conclusion=conclusion)
+        _event(
+            case,
+            "return_assessment",
+            actor,
+            organisation,
+            f"Return risk assessment ({c}): {'acceptable' if conclusion == wf.ACCEPTABLE else 'not acceptable'}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "return_assessment_record",
+            action="create",
+            assessment=ra.pk,
+            conclusion=conclusion,
+        )
     return ra
 
 
-def return_record(*, actor: User, organisation: Organisation, case: Case, country: str, returned_on: date,
-                  override_reason: str = "", notes: str = "") -> ReturnRecord:
+def return_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    country: str,
+    returned_on: date,
+    override_reason: str = "",
+    notes: str = "",
+) -> ReturnRecord:
     """Record a return. Refused unless the latest assessment for that country concludes the risk is
     acceptable, or a co-ordinator overrides with a recorded reason. A child returns only when the
     best-interests determination chose return to the country of origin."""
@@ -1161,10 +1864,19 @@ def return_record(*, actor: User, organisation: Organisation, case: Case, countr
     override = override_reason.strip()
     if not acceptable:
         if not override:
-            errors.append(FieldError("", "A return is recorded only after a risk assessment for this country concludes "
-                                         "that the risk is acceptable, or with a co-ordinator's override and reason."))
+            errors.append(
+                FieldError(
+                    "",
+                    "A return is recorded only after a risk assessment for this country concludes "
+                    "that the risk is acceptable, or with a co-ordinator's override and reason.",
+                )
+            )
         elif not has_perm(actor, Perm.OVERSEE_CASES, organisation):
-            errors.append(FieldError("override_reason", "Only a co-ordinator can override the risk assessment."))
+            errors.append(
+                FieldError(
+                    "override_reason", "Only a co-ordinator can override the risk assessment."
+                )
+            )
         elif len(override) < 10:
             errors.append(FieldError("override_reason", "Explain the override."))
     elif override:
@@ -1172,34 +1884,71 @@ def return_record(*, actor: User, organisation: Organisation, case: Case, countr
     if case.is_child:
         bid = case.bids.order_by("-decided_on", "-id").first()
         if bid is None or bid.durable_solution != "return_to_origin":
-            errors.append(FieldError("", "A child returns only when the best-interests determination chose return "
-                                         "to the country of origin."))
+            errors.append(
+                FieldError(
+                    "",
+                    "A child returns only when the best-interests determination chose return "
+                    "to the country of origin.",
+                )
+            )
     if errors:
         raise InvalidInput(errors, detail="The return cannot be recorded.")
     with transaction.atomic():
         rec = ReturnRecord.objects.create(
-            case=case, country=c, returned_on=returned_on, assessment=latest if acceptable else None,
-            override_reason=override, overridden_by=actor if override else None, notes=notes.strip(),
-            recorded_by=actor, recorded_at=clock.now())
-        _event(case, "return", actor, organisation,
-               f"Return to {c} recorded for {returned_on.isoformat()}" + (" (co-ordinator override)" if override else ""),
-               text=override)
-        _audit(case, actor, organisation, "return_record", action="create", record=rec.pk, override=bool(override))
+            case=case,
+            country=c,
+            returned_on=returned_on,
+            assessment=latest if acceptable else None,
+            override_reason=override,
+            overridden_by=actor if override else None,
+            notes=notes.strip(),
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        _event(
+            case,
+            "return",
+            actor,
+            organisation,
+            f"Return to {c} recorded for {returned_on.isoformat()}"
+            + (" (co-ordinator override)" if override else ""),
+            text=override,
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "return_record",
+            action="create",
+            record=rec.pk,
+            override=bool(override),
+        )
     return rec
 
 
 # --- proceedings --------------------------------------------------------------------------------------------
 
 
-def non_punishment_record(*, actor: User, organisation: Organisation, case: Case, offence: str, compulsion: str,
-                          decision: str = "pending", decided_by_body: str = "", decided_on: date | None = None) -> NonPunishment:
+def non_punishment_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    offence: str,
+    compulsion: str,
+    decision: str = "pending",
+    decided_by_body: str = "",
+    decided_on: date | None = None,
+) -> NonPunishment:
     """An offence the person was compelled to commit, and the decision on it (CoE Art. 26)."""
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     errors: list[FieldError] = []
     if not offence.strip():
         errors.append(FieldError("offence", "Name the offence."))
     if len(compulsion.strip()) < 10:
-        errors.append(FieldError("compulsion", "Describe how the offence stemmed from the trafficking."))
+        errors.append(
+            FieldError("compulsion", "Describe how the offence stemmed from the trafficking.")
+        )
     if decision not in wf.NON_PUNISHMENT_DECISIONS:
         errors.append(FieldError("decision", "Choose a decision."))
     day = _as_date(decided_on, "decided_on", errors)
@@ -1208,17 +1957,45 @@ def non_punishment_record(*, actor: User, organisation: Organisation, case: Case
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        np = NonPunishment.objects.create(case=case, offence=offence.strip()[:300], compulsion=compulsion.strip(),
-                                          decision=decision, decided_by_body=decided_by_body.strip()[:200],
-                                          decided_on=day, recorded_by=actor, recorded_at=clock.now())
-        _event(case, "non_punishment", actor, organisation,
-               f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}")
-        _audit(case, actor, organisation, "non_punishment_record", action="create", record=np.pk, decision=decision)
+        np = NonPunishment.objects.create(
+            case=case,
+            offence=offence.strip()[:300],
+            compulsion=compulsion.strip(),
+            decision=decision,
+            decided_by_body=decided_by_body.strip()[:200],
+            decided_on=day,
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        _event(
+            case,
+            "non_punishment",
+            actor,
+            organisation,
+            f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "non_punishment_record",
+            action="create",
+            record=np.pk,
+            decision=decision,
+        )
     return np
 
 
-def non_punishment_decide(*, actor: User, organisation: Organisation, case: Case, record_id: int, decision: str,
-                          decided_by_body: str, decided_on: date) -> NonPunishment:
+def non_punishment_decide(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    record_id: int,
+    decision: str,
+    decided_by_body: str,
+    decided_on: date,
+) -> NonPunishment:
     _require_edit(actor, organisation, case, access.SAFEGUARDS)
     np = case.non_punishment.filter(pk=record_id).first()
     if np is None:
@@ -1232,10 +2009,17 @@ def non_punishment_decide(*, actor: User, organisation: Organisation, case: Case
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        NonPunishment.objects.filter(pk=np.pk).update(decision=decision, decided_by_body=decided_by_body.strip()[:200],
-                                                      decided_on=decided_on)
+        NonPunishment.objects.filter(pk=np.pk).update(
+            decision=decision, decided_by_body=decided_by_body.strip()[:200], decided_on=decided_on
+        )
         np.refresh_from_db()
-        _event(case, "non_punishment", actor, organisation, f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}")
+        _event(
+            case,
+            "non_punishment",
+            actor,
+            organisation,
+            f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}",
+        )
         _audit(case, actor, organisation, "non_punishment_decide", record=np.pk, decision=decision)
     return np
 
@@ -1252,7 +2036,9 @@ def _amount(value: Any, field: str, errors: list[FieldError]) -> Decimal | None:
     return d
 
 
-def _require_proceedings(actor: User, organisation: Organisation | None, case: Case) -> access.Visibility:
+def _require_proceedings(
+    actor: User, organisation: Organisation | None, case: Case
+) -> access.Visibility:
     """Who records compensation claims: whoever edits the case, or an investigating organisation
     (police, prosecution, FIU) on the case team, which seeks compensation in the proceedings."""
     if has_perm(actor, Perm.EDIT_CASES, organisation):
@@ -1264,8 +2050,16 @@ def _require_proceedings(actor: User, organisation: Organisation | None, case: C
     return vis
 
 
-def compensation_claim_record(*, actor: User, organisation: Organisation, case: Case, amount: Any, currency: str,
-                              source: str, filed_on: date | None = None) -> CompensationClaim:
+def compensation_claim_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    amount: Any,
+    currency: str,
+    source: str,
+    filed_on: date | None = None,
+) -> CompensationClaim:
     _require_proceedings(actor, organisation, case)
     errors: list[FieldError] = []
     amt = _amount(amount, "amount", errors)
@@ -1280,24 +2074,54 @@ def compensation_claim_record(*, actor: User, organisation: Organisation, case: 
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        claim = CompensationClaim.objects.create(case=case, amount=amt, currency=cur, source=source,
-                                                 status="filed" if filed else "planned", filed_on=filed,
-                                                 recorded_by=actor, recorded_at=clock.now())
-        _event(case, "compensation", actor, organisation,
-               f"Compensation claim ({wf.COMPENSATION_SOURCES[source].lower()}): {claim.status}")
-        _audit(case, actor, organisation, "compensation_claim_record", action="create", claim=claim.pk, source=source)
+        claim = CompensationClaim.objects.create(
+            case=case,
+            amount=amt,
+            currency=cur,
+            source=source,
+            status="filed" if filed else "planned",
+            filed_on=filed,
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        _event(
+            case,
+            "compensation",
+            actor,
+            organisation,
+            f"Compensation claim ({wf.COMPENSATION_SOURCES[source].lower()}): {claim.status}",
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "compensation_claim_record",
+            action="create",
+            claim=claim.pk,
+            source=source,
+        )
     return claim
 
 
-def compensation_claim_update(*, actor: User, organisation: Organisation, case: Case, claim_id: int, status: str,
-                              on: date | None = None, amount_awarded: Any = None) -> CompensationClaim:
+def compensation_claim_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    claim_id: int,
+    status: str,
+    on: date | None = None,
+    amount_awarded: Any = None,
+) -> CompensationClaim:
     _require_proceedings(actor, organisation, case)
     claim = case.compensation_claims.filter(pk=claim_id).first()
     if claim is None:
         raise InvalidInput(FieldError("claim", "No such claim on this case."))
     errors: list[FieldError] = []
     if status not in wf.COMPENSATION_TRANSITIONS.get(claim.status, frozenset()):
-        errors.append(FieldError("status", f"A claim that is '{claim.status}' cannot become '{status}'."))
+        errors.append(
+            FieldError("status", f"A claim that is '{claim.status}' cannot become '{status}'.")
+        )
     day = _as_date(on, "on", errors) or clock.today()
     awarded = None
     if status == "awarded":
@@ -1313,17 +2137,24 @@ def compensation_claim_update(*, actor: User, organisation: Organisation, case: 
         fields["amount_awarded"] = awarded
     with transaction.atomic():
         if not CompensationClaim.objects.filter(pk=claim.pk, status=claim.status).update(**fields):
-            raise InvalidInput(FieldError("status", "Someone else changed this claim meanwhile; reload it."), detail="Conflict.")
+            raise InvalidInput(
+                FieldError("status", "Someone else changed this claim meanwhile; reload it."),
+                detail="Conflict.",
+            )
         claim.refresh_from_db()
         _event(case, "compensation", actor, organisation, f"Compensation claim: {status}")
-        _audit(case, actor, organisation, "compensation_claim_update", claim=claim.pk, status=status)
+        _audit(
+            case, actor, organisation, "compensation_claim_update", claim=claim.pk, status=status
+        )
     return claim
 
 
 # --- break-glass -----------------------------------------------------------------------------------------------
 
 
-def break_glass_open(*, actor: User, organisation: Organisation, case_ref: str, reason: str) -> BreakGlassAccess:
+def break_glass_open(
+    *, actor: User, organisation: Organisation, case_ref: str, reason: str
+) -> BreakGlassAccess:
     """Emergency access to the whole file for a few hours: needs a reason, is audited and flagged."""
     from django.http import Http404
 
@@ -1335,39 +2166,79 @@ def break_glass_open(*, actor: User, organisation: Organisation, case_ref: str, 
         raise InvalidInput(FieldError("reason", "Explain the emergency (at least a sentence)."))
     now = clock.now()
     with transaction.atomic():
-        row = BreakGlassAccess.objects.create(case=case, user=actor, organisation=organisation, reason=reason.strip(),
-                                              started_at=now, expires_at=now + timedelta(hours=BREAK_GLASS_HOURS))
-        _event(case, "break_glass", actor, organisation, "Break-glass access to the whole case file", text=reason.strip())
-        audit.record(action="break_glass", actor=actor, organisation=organisation, object_type="case",
-                     object_ref=case.reference, purpose="break-glass",
-                     details={"access": row.pk, "hours": BREAK_GLASS_HOURS})
+        row = BreakGlassAccess.objects.create(
+            case=case,
+            user=actor,
+            organisation=organisation,
+            reason=reason.strip(),
+            started_at=now,
+            expires_at=now + timedelta(hours=BREAK_GLASS_HOURS),
+        )
+        _event(
+            case,
+            "break_glass",
+            actor,
+            organisation,
+            "Break-glass access to the whole case file",
+            text=reason.strip(),
+        )
+        audit.record(
+            action="break_glass",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=case.reference,
+            purpose="break-glass",
+            details={"access": row.pk, "hours": BREAK_GLASS_HOURS},
+        )
     return row
 
 
-def break_glass_review(*, actor: User, organisation: Organisation, access_id: int) -> BreakGlassAccess:
+def break_glass_review(
+    *, actor: User, organisation: Organisation, access_id: int
+) -> BreakGlassAccess:
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
     row = BreakGlassAccess.objects.select_related("case").filter(pk=access_id).first()
     if row is None:
         raise InvalidInput(FieldError("access", "No such break-glass access."))
     if row.user_id == actor.pk:
-        raise InvalidInput(FieldError("access", "Another co-ordinator reviews your own break-glass access."))
+        raise InvalidInput(
+            FieldError("access", "Another co-ordinator reviews your own break-glass access.")
+        )
     if row.reviewed_at is not None:
         raise InvalidInput(FieldError("access", "Already reviewed."))
     with transaction.atomic():
-        BreakGlassAccess.objects.filter(pk=row.pk).update(reviewed_by=actor, reviewed_at=clock.now())
+        BreakGlassAccess.objects.filter(pk=row.pk).update(
+            reviewed_by=actor, reviewed_at=clock.now()
+        )
         row.refresh_from_db()
-        audit.record(action="update", actor=actor, organisation=organisation, object_type="case",
-                     object_ref=row.case.reference, details={"what": "break_glass_review", "access": row.pk})
+        audit.record(
+            action="update",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=row.case.reference,
+            details={"what": "break_glass_review", "access": row.pk},
+        )
     return row
 
 
 # --- service directory ---------------------------------------------------------------------------------------------
 
 
-def service_provider_save(*, actor: User, organisation: Organisation, provider_organisation: Organisation,
-                          service_types: list[str], capacity: int, languages: list[str], area_served: str,
-                          is_closed_facility: bool = False, accepts_children: bool = False,
-                          is_active: bool = True) -> ServiceProvider:
+def service_provider_save(
+    *,
+    actor: User,
+    organisation: Organisation,
+    provider_organisation: Organisation,
+    service_types: list[str],
+    capacity: int,
+    languages: list[str],
+    area_served: str,
+    is_closed_facility: bool = False,
+    accepts_children: bool = False,
+    is_active: bool = True,
+) -> ServiceProvider:
     """Add or change a directory entry (co-ordinators keep the national directory)."""
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
     errors: list[FieldError] = []
@@ -1386,40 +2257,102 @@ def service_provider_save(*, actor: User, organisation: Organisation, provider_o
     with transaction.atomic():
         sp, created = ServiceProvider.objects.update_or_create(
             organisation=provider_organisation,
-            defaults={"service_types": list(dict.fromkeys(service_types)), "capacity": capacity,
-                      "languages": list(dict.fromkeys(languages)), "area_served": area_served.strip()[:200],
-                      "is_closed_facility": is_closed_facility, "accepts_children": accepts_children,
-                      "is_active": is_active})
-        audit.record(action="create" if created else "update", actor=actor, organisation=organisation,
-                     object_type="service_provider", object_ref=str(sp.pk), details={"services": sp.service_types})
+            defaults={
+                "service_types": list(dict.fromkeys(service_types)),
+                "capacity": capacity,
+                "languages": list(dict.fromkeys(languages)),
+                "area_served": area_served.strip()[:200],
+                "is_closed_facility": is_closed_facility,
+                "accepts_children": accepts_children,
+                "is_active": is_active,
+            },
+        )
+        audit.record(
+            action="create" if created else "update",
+            actor=actor,
+            organisation=organisation,
+            object_type="service_provider",
+            object_ref=str(sp.pk),
+            details={"services": sp.service_types},
+        )
     return sp
 
 
-def compensation_claim_from_investigation(*, actor: User, organisation: Organisation, case: Case, amount: Any,
-                                          currency: str, source: str, investigation_ref: str,
-                                          method: str) -> CompensationClaim:
+def compensation_claim_from_investigation(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    amount: Any,
+    currency: str,
+    source: str,
+    investigation_ref: str,
+    method: str,
+) -> CompensationClaim:
     """A compensation claim whose amount comes from a financial investigation's proceeds estimate.
 
     Same rules as ``compensation_claim_record``; the timeline also says which investigation the
     amount comes from and by which method.
     """
     with transaction.atomic():
-        claim = compensation_claim_record(actor=actor, organisation=organisation, case=case, amount=amount,
-                                          currency=currency, source=source)
-        _event(case, "compensation", actor, organisation,
-               f"Amount of compensation claim from financial investigation {investigation_ref}", text=method)
+        claim = compensation_claim_record(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            amount=amount,
+            currency=currency,
+            source=source,
+        )
+        _event(
+            case,
+            "compensation",
+            actor,
+            organisation,
+            f"Amount of compensation claim from financial investigation {investigation_ref}",
+            text=method,
+        )
     return claim
 
 
 __all__ = [
-    "NotAllowed", "StaleVersion", "appeal_decide", "appeal_lodge", "bid_record", "break_glass_open",
-    "break_glass_review", "case_open", "case_transition", "case_update", "child_protection_notify",
-    "compensation_claim_from_investigation", "compensation_claim_record", "compensation_claim_update",
-    "consent_give", "consent_withdraw", "context_update",
-    "guardian_appoint", "identification_decide", "legal_basis_record", "non_punishment_decide",
-    "non_punishment_record", "note_add", "person_update", "referral_receive", "reminders_send", "return_assessment_record",
-    "return_record", "service_provider_save", "service_referral_accept", "service_referral_close",
-    "service_referral_decline", "service_referral_deliver", "service_referral_send", "suspect_link", "task_add",
-    "task_complete", "team_add", "team_remove", "trafficking_event_add",
+    "NotAllowed",
+    "StaleVersion",
+    "appeal_decide",
+    "appeal_lodge",
+    "bid_record",
+    "break_glass_open",
+    "break_glass_review",
+    "case_open",
+    "case_transition",
+    "case_update",
+    "child_protection_notify",
+    "compensation_claim_from_investigation",
+    "compensation_claim_record",
+    "compensation_claim_update",
+    "consent_give",
+    "consent_withdraw",
+    "context_update",
+    "guardian_appoint",
+    "identification_decide",
+    "legal_basis_record",
+    "non_punishment_decide",
+    "non_punishment_record",
+    "note_add",
+    "person_update",
+    "referral_receive",
+    "reminders_send",
+    "return_assessment_record",
+    "return_record",
+    "service_provider_save",
+    "service_referral_accept",
+    "service_referral_close",
+    "service_referral_decline",
+    "service_referral_deliver",
+    "service_referral_send",
+    "suspect_link",
+    "task_add",
+    "task_complete",
+    "team_add",
+    "team_remove",
+    "trafficking_event_add",
 ]
-

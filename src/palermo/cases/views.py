@@ -51,12 +51,22 @@ def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
     of the list page's time (benchmarks/cases_latency.py)."""
     out = []
     for bf in form:
-        if isinstance(bf.field.widget, djforms.Select) and not isinstance(bf.field.widget, djforms.SelectMultiple):
+        if isinstance(bf.field.widget, djforms.Select) and not isinstance(
+            bf.field.widget, djforms.SelectMultiple
+        ):
             current = "" if bf.value() is None else str(bf.value())
             options = "".join(
                 f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>{escape(str(label))}</option>'
-                for v, label in bf.field.choices)
-            out.append((bf, mark_safe(f'<select name="{bf.html_name}" id="{bf.id_for_label}">{options}</select>')))  # noqa: S308 – every value escaped above
+                for v, label in bf.field.choices
+            )
+            out.append(
+                (
+                    bf,
+                    mark_safe(
+                        f'<select name="{bf.html_name}" id="{bf.id_for_label}">{options}</select>'
+                    ),
+                )
+            )  # noqa: S308 – every value escaped above
         else:
             out.append((bf, str(bf)))
     return out
@@ -66,11 +76,13 @@ def _who(request: HttpRequest) -> tuple[Any, Organisation | None]:
     return request.user, getattr(request, "organisation", None)
 
 
-def _apply_errors(form: djforms.Form, exc: InvalidInput, field_map: dict[str, str] | None = None) -> None:
+def _apply_errors(
+    form: djforms.Form, exc: InvalidInput, field_map: dict[str, str] | None = None
+) -> None:
     for e in exc.errors:
         name = (field_map or {}).get(e.field, e.field)
         if name.startswith("person."):
-            name = name[len("person."):]
+            name = name[len("person.") :]
         form.add_error(name if name in form.fields else None, e.message)
 
 
@@ -87,22 +99,40 @@ def case_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if request.GET else {}
         child = {"yes": True, "no": False}.get(data.get("child") or "")
         f = selectors.CaseFilter(
-            q=data.get("q", ""), status=data.get("status", ""), phase=data.get("phase", ""),
-            identification_status=data.get("identification_status", ""), deadline=data.get("deadline", ""),
+            q=data.get("q", ""),
+            status=data.get("status", ""),
+            phase=data.get("phase", ""),
+            identification_status=data.get("identification_status", ""),
+            deadline=data.get("deadline", ""),
             organisation=data["organisation"].pk if data.get("organisation") else None,
-            nationality=data.get("nationality", ""), exploitation=data.get("exploitation", ""), child=child,
-            sort=data.get("sort") or "newest")
+            nationality=data.get("nationality", ""),
+            exploitation=data.get("exploitation", ""),
+            child=child,
+            sort=data.get("sort") or "newest",
+        )
         paginator = CappedPaginator(selectors.case_list(actor, org, f), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         capped = paginator.capped
-        audit.record_request(request, action="read", object_type="case_list", details={"filters": f.as_details()})
+        audit.record_request(
+            request, action="read", object_type="case_list", details={"filters": f.as_details()}
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/list.html", {
-        "form": form, "fields": _fast_fields(form), "page": page, "query": query.urlencode(), "capped": capped, "cap": selectors.COUNT_CAP,
-        "today": clock.today(), "can_open": has_perm(actor, Perm.REFER, org),
-        "can_oversee": has_perm(actor, Perm.OVERSEE_CASES, org),
-    })
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "fields": _fast_fields(form),
+            "page": page,
+            "query": query.urlencode(),
+            "capped": capped,
+            "cap": selectors.COUNT_CAP,
+            "today": clock.today(),
+            "can_open": has_perm(actor, Perm.REFER, org),
+            "can_oversee": has_perm(actor, Perm.OVERSEE_CASES, org),
+        },
+    )
 
 
 @requires(Perm.REFER)
@@ -111,17 +141,30 @@ def case_open(request: HttpRequest) -> HttpResponse:
     form = forms.OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        person = {k: d[k] for k in ("given_name", "family_name", "primary_language", "phone", "street", "city")
-                  if d.get(k)}
+        person = {
+            k: d[k]
+            for k in ("given_name", "family_name", "primary_language", "phone", "street", "city")
+            if d.get(k)
+        }
         if d.get("citizenship"):
             person["citizenship"] = [d["citizenship"]]
         try:
             case = services.case_open(
-                actor=actor, organisation=org, source=d["source"], source_ref=d["source_ref"], person=person,
-                exploitation_forms=d["exploitation_forms"], is_child_or_presumed_child=d["is_child"],
-                summary=d["summary"], referral_date=d["referral_date"], referring_country=d["referring_country"])
+                actor=actor,
+                organisation=org,
+                source=d["source"],
+                source_ref=d["source_ref"],
+                person=person,
+                exploitation_forms=d["exploitation_forms"],
+                is_child_or_presumed_child=d["is_child"],
+                summary=d["summary"],
+                referral_date=d["referral_date"],
+                referring_country=d["referring_country"],
+            )
         except InvalidInput as exc:
-            _apply_errors(form, exc, {"person.citizenship": "citizenship", "referral_date": "referral_date"})
+            _apply_errors(
+                form, exc, {"person.citizenship": "citizenship", "referral_date": "referral_date"}
+            )
         except services.NotAllowed:
             return refused(request)
         else:
@@ -145,23 +188,43 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if access.TIMELINE in vis:
         timeline = Paginator(selectors.case_timeline(case), 50).get_page(request.GET.get("page"))
     can_edit = selectors.can_edit_case(actor, org, vis)
-    return render(request, "cases/detail.html", {
-        "case": case, "file": file, "vis": vis.groups, "basis": vis.basis, "timeline": timeline,
-        "actions": [a for a in ACTIONS if a.shown(actor, org, case, vis, can_edit)],
-        "can_edit": can_edit, "today": clock.today(), "labels": _labels(),
-        "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
-        "consent_ids": {c["id"] for c in file["consents"] or [] if c["active"]},
-    })
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "file": file,
+            "vis": vis.groups,
+            "basis": vis.basis,
+            "timeline": timeline,
+            "actions": [a for a in ACTIONS if a.shown(actor, org, case, vis, can_edit)],
+            "can_edit": can_edit,
+            "today": clock.today(),
+            "labels": _labels(),
+            "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
+            "consent_ids": {c["id"] for c in file["consents"] or [] if c["active"]},
+        },
+    )
 
 
 def _labels() -> dict[str, Any]:
     return {
-        "phase": wf.PHASE_LABELS, "identification": wf.IDENTIFICATION_LABELS, "closure": wf.CLOSURE_REASONS,
-        "service": wf.SERVICE_TYPES, "purpose": wf.CONSENT_PURPOSES, "giver": wf.CONSENT_GIVERS,
-        "scope": wf.CONSENT_SCOPES, "bid": wf.BID_FACTORS, "solution": wf.DURABLE_SOLUTIONS,
-        "question": wf.RETURN_QUESTIONS, "compensation": wf.COMPENSATION_SOURCES,
-        "non_punishment": wf.NON_PUNISHMENT_DECISIONS, "outcome": wf.REFERRAL_OUTCOMES, "groups": access.GROUP_LABELS,
-        "countries": vocabulary.countries(), "exploitation": dict(vocabulary.choices("vic_TypeOfExploitation")),
+        "phase": wf.PHASE_LABELS,
+        "identification": wf.IDENTIFICATION_LABELS,
+        "closure": wf.CLOSURE_REASONS,
+        "service": wf.SERVICE_TYPES,
+        "purpose": wf.CONSENT_PURPOSES,
+        "giver": wf.CONSENT_GIVERS,
+        "scope": wf.CONSENT_SCOPES,
+        "bid": wf.BID_FACTORS,
+        "solution": wf.DURABLE_SOLUTIONS,
+        "question": wf.RETURN_QUESTIONS,
+        "compensation": wf.COMPENSATION_SOURCES,
+        "non_punishment": wf.NON_PUNISHMENT_DECISIONS,
+        "outcome": wf.REFERRAL_OUTCOMES,
+        "groups": access.GROUP_LABELS,
+        "countries": vocabulary.countries(),
+        "exploitation": dict(vocabulary.choices("vic_TypeOfExploitation")),
     }
 
 
@@ -187,7 +250,14 @@ class Action:
     intro: str = ""
     in_menu: bool = True
 
-    def shown(self, actor: Any, org: Organisation | None, case: Case, vis: access.Visibility, can_edit: bool) -> bool:
+    def shown(
+        self,
+        actor: Any,
+        org: Organisation | None,
+        case: Case,
+        vis: access.Visibility,
+        can_edit: bool,
+    ) -> bool:
         if not self.in_menu or not has_perm(actor, self.perm, org) or not self.when(case):
             return False
         if self.edit and not can_edit:
@@ -199,35 +269,76 @@ def _version(case: Case) -> dict[str, Any]:
     return {"version": case.version}
 
 
-def _run_decide(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.identification_decide(actor=actor, organisation=org, case=case, expected_version=d["version"],
-                                   outcome=d["outcome"], reasons=d["reasons"], basis=d["basis"])
+def _run_decide(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.identification_decide(
+        actor=actor,
+        organisation=org,
+        case=case,
+        expected_version=d["version"],
+        outcome=d["outcome"],
+        reasons=d["reasons"],
+        basis=d["basis"],
+    )
     return _("Decision recorded.")
 
 
-def _run_transition(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.case_transition(actor=actor, organisation=org, case=case, expected_version=d["version"],
-                             target=d["target"], closure_reason=d["closure_reason"],
-                             closure_details=d["closure_details"])
+def _run_transition(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.case_transition(
+        actor=actor,
+        organisation=org,
+        case=case,
+        expected_version=d["version"],
+        target=d["target"],
+        closure_reason=d["closure_reason"],
+        closure_details=d["closure_details"],
+    )
     return _("The case is now in the phase: %(p)s.") % {"p": wf.PHASE_LABELS[d["target"]]}
 
 
-def _run_note(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.note_add(actor=actor, organisation=org, case=case, text=d["text"], corrects_id=item or d.get("corrects_id"))
+def _run_note(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.note_add(
+        actor=actor,
+        organisation=org,
+        case=case,
+        text=d["text"],
+        corrects_id=item or d.get("corrects_id"),
+    )
     return _("Note added.")
 
 
-PERSON_STR = ("given_name", "family_name", "identity_number", "phone", "email", "street", "city", "postal_code")
+PERSON_STR = (
+    "given_name",
+    "family_name",
+    "identity_number",
+    "phone",
+    "email",
+    "street",
+    "city",
+    "postal_code",
+)
 
 
 def _person_initial(case: Case) -> dict[str, Any]:
     p = case.person
-    return {"version": case.version, **{f: getattr(p, f) for f in p.IDENTITY_FIELDS + p.CONTACT_FIELDS}}
+    return {
+        "version": case.version,
+        **{f: getattr(p, f) for f in p.IDENTITY_FIELDS + p.CONTACT_FIELDS},
+    }
 
 
-def _run_person(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_person(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     changes = {k: v for k, v in d.items() if k != "version"}
-    services.person_update(actor=actor, organisation=org, case=case, expected_version=d["version"], changes=changes)
+    services.person_update(
+        actor=actor, organisation=org, case=case, expected_version=d["version"], changes=changes
+    )
     return _("Personal details saved.")
 
 
@@ -236,35 +347,72 @@ def _context_initial(case: Case) -> dict[str, Any]:
     return {"version": case.version, **{f: getattr(c, f) for f in c.FIELDS}}
 
 
-def _run_context(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_context(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     changes = {k: v for k, v in d.items() if k != "version"}
-    services.context_update(actor=actor, organisation=org, case=case, expected_version=d["version"], changes=changes)
+    services.context_update(
+        actor=actor, organisation=org, case=case, expected_version=d["version"], changes=changes
+    )
     return _("Victim context saved.")
 
 
 def _details_initial(case: Case) -> dict[str, Any]:
     coop = {True: "yes", False: "no", None: ""}[case.cooperates_with_authorities]
-    return {"version": case.version, "status": case.status, "is_child": case.is_child, "cooperates": coop,
-            "lead_organisation": case.lead_organisation_id}
+    return {
+        "version": case.version,
+        "status": case.status,
+        "is_child": case.is_child,
+        "cooperates": coop,
+        "lead_organisation": case.lead_organisation_id,
+    }
 
 
-def _run_details(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_details(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     coop = {"yes": True, "no": False}.get(d["cooperates"])
-    services.case_update(actor=actor, organisation=org, case=case, expected_version=d["version"],
-                         is_child=d["is_child"], cooperates_with_authorities=coop, clear_cooperation=coop is None,
-                         status=d["status"] if case.is_open else None, lead_organisation=d["lead_organisation"])
+    services.case_update(
+        actor=actor,
+        organisation=org,
+        case=case,
+        expected_version=d["version"],
+        is_child=d["is_child"],
+        cooperates_with_authorities=coop,
+        clear_cooperation=coop is None,
+        status=d["status"] if case.is_open else None,
+        lead_organisation=d["lead_organisation"],
+    )
     return _("Case details saved.")
 
 
-def _run_consent(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.consent_give(actor=actor, organisation=org, case=case, scopes=d["scopes"], recipient=d["recipient"],
-                          purpose=d["purpose"], given_by=d["given_by"], given_on=d["given_on"], notes=d["notes"])
+def _run_consent(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.consent_give(
+        actor=actor,
+        organisation=org,
+        case=case,
+        scopes=d["scopes"],
+        recipient=d["recipient"],
+        purpose=d["purpose"],
+        given_by=d["given_by"],
+        given_on=d["given_on"],
+        notes=d["notes"],
+    )
     return _("Consent recorded.")
 
 
-def _run_withdraw(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.consent_withdraw(actor=actor, organisation=org, case=case, consent_id=item or 0,
-                              withdrawn_on=d["withdrawn_on"])
+def _run_withdraw(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.consent_withdraw(
+        actor=actor,
+        organisation=org,
+        case=case,
+        consent_id=item or 0,
+        withdrawn_on=d["withdrawn_on"],
+    )
     return _("Consent withdrawn: sharing under it stops now.")
 
 
@@ -272,93 +420,199 @@ def _referral_kwargs(case: Case) -> dict[str, Any]:
     return {"consents": selectors.active_consents_for_case(case)}
 
 
-def _run_refer(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_refer(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     consent = selectors.consent_of(case, int(d["consent"] or 0))
     if consent is None:
         from palermo.core.errors import FieldError
 
-        raise InvalidInput(FieldError("consent", _("Choose the consent that covers this referral.")))
-    services.service_referral_send(actor=actor, organisation=org, case=case, provider=d["provider"],
-                                   service_type=d["service_type"], consent=consent, details=d["details"])
+        raise InvalidInput(
+            FieldError("consent", _("Choose the consent that covers this referral."))
+        )
+    services.service_referral_send(
+        actor=actor,
+        organisation=org,
+        case=case,
+        provider=d["provider"],
+        service_type=d["service_type"],
+        consent=consent,
+        details=d["details"],
+    )
     return _("Referral sent.")
 
 
-def _run_team(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.team_add(actor=actor, organisation=org, case=case, member=d["organisation"], role=d["role"])
+def _run_team(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.team_add(
+        actor=actor, organisation=org, case=case, member=d["organisation"], role=d["role"]
+    )
     return _("Organisation added to the case team.")
 
 
-def _run_task(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.task_add(actor=actor, organisation=org, case=case, title=d["title"], due_on=d["due_on"],
-                      remind_days_before=d["remind_days_before"])
+def _run_task(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.task_add(
+        actor=actor,
+        organisation=org,
+        case=case,
+        title=d["title"],
+        due_on=d["due_on"],
+        remind_days_before=d["remind_days_before"],
+    )
     return _("Task added.")
 
 
-def _run_task_done(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.task_complete(actor=actor, organisation=org, case=case, task_id=item or 0, note=d["note"])
+def _run_task_done(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.task_complete(
+        actor=actor, organisation=org, case=case, task_id=item or 0, note=d["note"]
+    )
     return _("Task done.")
 
 
-def _run_event(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.trafficking_event_add(actor=actor, organisation=org, case=case, event_type=d["event_type"],
-                                   date_=d["date"], country=d["country"], city=d["city"], description=d["description"])
+def _run_event(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.trafficking_event_add(
+        actor=actor,
+        organisation=org,
+        case=case,
+        event_type=d["event_type"],
+        date_=d["date"],
+        country=d["country"],
+        city=d["city"],
+        description=d["description"],
+    )
     return _("Event recorded.")
 
 
-def _run_suspect(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.suspect_link(actor=actor, organisation=org, case=case, name_or_alias=d["name_or_alias"], roles=d["roles"],
-                          organisation_name=d["organisation"], details=d["details"])
+def _run_suspect(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.suspect_link(
+        actor=actor,
+        organisation=org,
+        case=case,
+        name_or_alias=d["name_or_alias"],
+        roles=d["roles"],
+        organisation_name=d["organisation"],
+        details=d["details"],
+    )
     return _("Suspect linked.")
 
 
-def _run_guardian(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.guardian_appoint(actor=actor, organisation=org, case=case, guardian_name=d["guardian_name"],
-                              appointed_on=d["appointed_on"])
+def _run_guardian(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.guardian_appoint(
+        actor=actor,
+        organisation=org,
+        case=case,
+        guardian_name=d["guardian_name"],
+        appointed_on=d["appointed_on"],
+    )
     return _("Guardian appointment recorded.")
 
 
-def _run_child_protection(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.child_protection_notify(actor=actor, organisation=org, case=case, authority=d["authority"],
-                                     notified_on=d["notified_on"])
+def _run_child_protection(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.child_protection_notify(
+        actor=actor,
+        organisation=org,
+        case=case,
+        authority=d["authority"],
+        notified_on=d["notified_on"],
+    )
     return _("Notification recorded.")
 
 
-def _run_bid(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_bid(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     factors = {k: d.get(f"factor_{k}", "") for k in wf.BID_FACTORS}
-    services.bid_record(actor=actor, organisation=org, case=case, factors=factors,
-                        durable_solution=d["durable_solution"], decided_on=d["decided_on"],
-                        participants=d["participants"])
+    services.bid_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        factors=factors,
+        durable_solution=d["durable_solution"],
+        decided_on=d["decided_on"],
+        participants=d["participants"],
+    )
     return _("Best-interests determination recorded.")
 
 
-def _run_return_assessment(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
+def _run_return_assessment(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
     answers = {q: d[q] for q in wf.RETURN_QUESTIONS}
-    services.return_assessment_record(actor=actor, organisation=org, case=case, country=d["country"], answers=answers,
-                                      conclusion=d["conclusion"], assessed_on=d["assessed_on"], notes=d["notes"])
+    services.return_assessment_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        country=d["country"],
+        answers=answers,
+        conclusion=d["conclusion"],
+        assessed_on=d["assessed_on"],
+        notes=d["notes"],
+    )
     return _("Risk assessment recorded.")
 
 
-def _run_return(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.return_record(actor=actor, organisation=org, case=case, country=d["country"],
-                           returned_on=d["returned_on"], override_reason=d["override_reason"], notes=d["notes"])
+def _run_return(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.return_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        country=d["country"],
+        returned_on=d["returned_on"],
+        override_reason=d["override_reason"],
+        notes=d["notes"],
+    )
     return _("Return recorded.")
 
 
-def _run_non_punishment(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.non_punishment_record(actor=actor, organisation=org, case=case, offence=d["offence"],
-                                   compulsion=d["compulsion"], decision=d["decision"],
-                                   decided_by_body=d["decided_by_body"], decided_on=d["decided_on"])
+def _run_non_punishment(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.non_punishment_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        offence=d["offence"],
+        compulsion=d["compulsion"],
+        decision=d["decision"],
+        decided_by_body=d["decided_by_body"],
+        decided_on=d["decided_on"],
+    )
     return _("Recorded.")
 
 
-def _run_non_punishment_decide(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.non_punishment_decide(actor=actor, organisation=org, case=case, record_id=item or 0,
-                                   decision=d["decision"], decided_by_body=d["decided_by_body"],
-                                   decided_on=d["decided_on"])
+def _run_non_punishment_decide(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.non_punishment_decide(
+        actor=actor,
+        organisation=org,
+        case=case,
+        record_id=item or 0,
+        decision=d["decision"],
+        decided_by_body=d["decided_by_body"],
+        decided_on=d["decided_on"],
+    )
     return _("Decision recorded.")
 
 
-def _run_team_remove(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
+def _run_team_remove(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
     member = selectors.team_of(case).filter(organisation_id=item or 0).first()
     if member is None:
         from palermo.core.errors import FieldError
@@ -368,100 +622,331 @@ def _run_team_remove(actor: Any, org: Organisation, case: Case, d: dict[str, Any
     return _("Organisation removed from the case team.")
 
 
-def _run_compensation(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.compensation_claim_record(actor=actor, organisation=org, case=case, amount=d["amount"],
-                                       currency=d["currency"], source=d["source"], filed_on=d["filed_on"])
+def _run_compensation(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.compensation_claim_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        amount=d["amount"],
+        currency=d["currency"],
+        source=d["source"],
+        filed_on=d["filed_on"],
+    )
     return _("Compensation claim recorded.")
 
 
-def _run_compensation_status(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.compensation_claim_update(actor=actor, organisation=org, case=case, claim_id=item or 0,
-                                       status=d["status"], on=d["on"], amount_awarded=d["amount_awarded"])
+def _run_compensation_status(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.compensation_claim_update(
+        actor=actor,
+        organisation=org,
+        case=case,
+        claim_id=item or 0,
+        status=d["status"],
+        on=d["on"],
+        amount_awarded=d["amount_awarded"],
+    )
     return _("Claim updated.")
 
 
-def _run_appeal(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.appeal_lodge(actor=actor, organisation=org, case=case, grounds=d["grounds"], lodged_on=d["lodged_on"])
+def _run_appeal(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.appeal_lodge(
+        actor=actor, organisation=org, case=case, grounds=d["grounds"], lodged_on=d["lodged_on"]
+    )
     return _("Appeal recorded.")
 
 
-def _run_appeal_outcome(actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None) -> str:
-    services.appeal_decide(actor=actor, organisation=org, case=case, expected_version=d["version"],
-                           appeal_id=item or 0, upheld=d["upheld"] == "yes", reasons=d["reasons"],
-                           new_outcome=d["new_outcome"])
+def _run_appeal_outcome(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.appeal_decide(
+        actor=actor,
+        organisation=org,
+        case=case,
+        expected_version=d["version"],
+        appeal_id=item or 0,
+        upheld=d["upheld"] == "yes",
+        reasons=d["reasons"],
+        new_outcome=d["new_outcome"],
+    )
     return _("Appeal outcome recorded.")
 
 
-def _run_legal_basis(actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None) -> str:
-    services.legal_basis_record(actor=actor, organisation=org, case=case, member=d["organisation"], basis=d["basis"],
-                                valid_until=d["valid_until"])
+def _run_legal_basis(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.legal_basis_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        member=d["organisation"],
+        basis=d["basis"],
+        valid_until=d["valid_until"],
+    )
     return _("Legal basis recorded.")
 
 
 def _today(case: Case) -> dict[str, Any]:
-    return {"given_on": clock.today(), "appointed_on": clock.today(), "notified_on": clock.today(),
-            "decided_on": clock.today(), "assessed_on": clock.today(), "lodged_on": clock.today(),
-            "withdrawn_on": clock.today()}
+    return {
+        "given_on": clock.today(),
+        "appointed_on": clock.today(),
+        "notified_on": clock.today(),
+        "decided_on": clock.today(),
+        "assessed_on": clock.today(),
+        "lodged_on": clock.today(),
+        "withdrawn_on": clock.today(),
+    }
 
 
 E = Perm.EDIT_CASES
 ACTIONS: list[Action] = [
-    Action("decide", _("Identification decision"), Perm.DECIDE_IDENTIFICATION, forms.DecisionForm, _run_decide,
-           edit=False, initial=_version, when=lambda c: c.identification_status != wf.IDENTIFIED,
-           intro=_("The competent body decides, with reasons. A presumed or identified decision starts the "
-                   "reflection and recovery period, which never depends on co-operation with the authorities.")),
-    Action("transition", _("Change phase"), E, forms.TransitionForm, _run_transition, initial=_version),
-    Action("details", _("Case details"), E, forms.CaseDetailsForm, _run_details, (access.OVERVIEW,),
-           initial=_details_initial),
-    Action("person", _("Personal details"), E, forms.PersonForm, _run_person, (access.IDENTITY,),
-           initial=_person_initial),
-    Action("context", _("Victim context"), E, forms.ContextForm, _run_context, (access.VICTIM_CONTEXT,),
-           initial=_context_initial),
-    Action("note", _("Add a note"), E, forms.NoteForm, _run_note, (access.TIMELINE,),
-           intro=_("Notes are never edited or deleted. To correct one, add a correction.")),
-    Action("correct", _("Correct a note"), E, forms.NoteForm, _run_note, (access.TIMELINE,), with_item=True,
-           in_menu=False, intro=_("The correction is added to the timeline; the original stays as it was.")),
-    Action("consent", _("Record consent"), E, forms.ConsentForm, _run_consent, (access.CONSENTS,), initial=_today,
-           intro=_("Say what may be shared, with whom and for what. A referral names the consent that covers it.")),
-    Action("withdraw", _("Withdraw consent"), E, forms.WithdrawForm, _run_withdraw, (access.CONSENTS,),
-           with_item=True, in_menu=False, initial=_today),
-    Action("refer", _("Refer to a service"), E, forms.ReferralForm, _run_refer, (access.REFERRALS,),
-           form_kwargs=_referral_kwargs, when=lambda c: c.is_open),
+    Action(
+        "decide",
+        _("Identification decision"),
+        Perm.DECIDE_IDENTIFICATION,
+        forms.DecisionForm,
+        _run_decide,
+        edit=False,
+        initial=_version,
+        when=lambda c: c.identification_status != wf.IDENTIFIED,
+        intro=_(
+            "The competent body decides, with reasons. A presumed or identified decision starts the "
+            "reflection and recovery period, which never depends on co-operation with the authorities."
+        ),
+    ),
+    Action(
+        "transition", _("Change phase"), E, forms.TransitionForm, _run_transition, initial=_version
+    ),
+    Action(
+        "details",
+        _("Case details"),
+        E,
+        forms.CaseDetailsForm,
+        _run_details,
+        (access.OVERVIEW,),
+        initial=_details_initial,
+    ),
+    Action(
+        "person",
+        _("Personal details"),
+        E,
+        forms.PersonForm,
+        _run_person,
+        (access.IDENTITY,),
+        initial=_person_initial,
+    ),
+    Action(
+        "context",
+        _("Victim context"),
+        E,
+        forms.ContextForm,
+        _run_context,
+        (access.VICTIM_CONTEXT,),
+        initial=_context_initial,
+    ),
+    Action(
+        "note",
+        _("Add a note"),
+        E,
+        forms.NoteForm,
+        _run_note,
+        (access.TIMELINE,),
+        intro=_("Notes are never edited or deleted. To correct one, add a correction."),
+    ),
+    Action(
+        "correct",
+        _("Correct a note"),
+        E,
+        forms.NoteForm,
+        _run_note,
+        (access.TIMELINE,),
+        with_item=True,
+        in_menu=False,
+        intro=_("The correction is added to the timeline; the original stays as it was."),
+    ),
+    Action(
+        "consent",
+        _("Record consent"),
+        E,
+        forms.ConsentForm,
+        _run_consent,
+        (access.CONSENTS,),
+        initial=_today,
+        intro=_(
+            "Say what may be shared, with whom and for what. A referral names the consent that covers it."
+        ),
+    ),
+    Action(
+        "withdraw",
+        _("Withdraw consent"),
+        E,
+        forms.WithdrawForm,
+        _run_withdraw,
+        (access.CONSENTS,),
+        with_item=True,
+        in_menu=False,
+        initial=_today,
+    ),
+    Action(
+        "refer",
+        _("Refer to a service"),
+        E,
+        forms.ReferralForm,
+        _run_refer,
+        (access.REFERRALS,),
+        form_kwargs=_referral_kwargs,
+        when=lambda c: c.is_open,
+    ),
     Action("team", _("Add to the case team"), E, forms.TeamForm, _run_team, (access.OVERVIEW,)),
     Action("task", _("Add a task"), E, forms.TaskForm, _run_task, (access.TASKS,)),
-    Action("task-done", _("Mark a task done"), E, forms.TaskDoneForm, _run_task_done, (access.TASKS,),
-           with_item=True, in_menu=False),
-    Action("event", _("Trafficking event"), E, forms.TraffickingEventForm, _run_event, (access.VICTIM_CONTEXT,)),
+    Action(
+        "task-done",
+        _("Mark a task done"),
+        E,
+        forms.TaskDoneForm,
+        _run_task_done,
+        (access.TASKS,),
+        with_item=True,
+        in_menu=False,
+    ),
+    Action(
+        "event",
+        _("Trafficking event"),
+        E,
+        forms.TraffickingEventForm,
+        _run_event,
+        (access.VICTIM_CONTEXT,),
+    ),
     Action("suspect", _("Link a suspect"), E, forms.SuspectForm, _run_suspect, (access.SUSPECTS,)),
-    Action("guardian", _("Guardian appointed"), E, forms.GuardianForm, _run_guardian, (access.SAFEGUARDS,),
-           when=lambda c: c.is_child, initial=_today),
-    Action("child-protection", _("Child protection notified"), E, forms.ChildProtectionForm, _run_child_protection,
-           (access.SAFEGUARDS,), when=lambda c: c.is_child, initial=_today),
-    Action("bid", _("Best-interests determination"), E, forms.BidForm, _run_bid, (access.SAFEGUARDS,),
-           when=lambda c: c.is_child, initial=_today,
-           field_map={k: f"factor_{k}" for k in wf.BID_FACTORS},
-           intro=_("Weigh all seven factors with the child and the guardian, then choose one durable solution.")),
-    Action("return-assessment", _("Return risk assessment"), E, forms.ReturnAssessmentForm, _run_return_assessment,
-           (access.SAFEGUARDS,), initial=_today,
-           intro=_("Not simply whether there are organisations in the country of origin: answer all four questions. "
-                   "'Acceptable' needs every answer to speak for a safe return.")),
+    Action(
+        "guardian",
+        _("Guardian appointed"),
+        E,
+        forms.GuardianForm,
+        _run_guardian,
+        (access.SAFEGUARDS,),
+        when=lambda c: c.is_child,
+        initial=_today,
+    ),
+    Action(
+        "child-protection",
+        _("Child protection notified"),
+        E,
+        forms.ChildProtectionForm,
+        _run_child_protection,
+        (access.SAFEGUARDS,),
+        when=lambda c: c.is_child,
+        initial=_today,
+    ),
+    Action(
+        "bid",
+        _("Best-interests determination"),
+        E,
+        forms.BidForm,
+        _run_bid,
+        (access.SAFEGUARDS,),
+        when=lambda c: c.is_child,
+        initial=_today,
+        field_map={k: f"factor_{k}" for k in wf.BID_FACTORS},
+        intro=_(
+            "Weigh all seven factors with the child and the guardian, then choose one durable solution."
+        ),
+    ),
+    Action(
+        "return-assessment",
+        _("Return risk assessment"),
+        E,
+        forms.ReturnAssessmentForm,
+        _run_return_assessment,
+        (access.SAFEGUARDS,),
+        initial=_today,
+        intro=_(
+            "Not simply whether there are organisations in the country of origin: answer all four questions. "
+            "'Acceptable' needs every answer to speak for a safe return."
+        ),
+    ),
     Action("return", _("Record a return"), E, forms.ReturnForm, _run_return, (access.SAFEGUARDS,)),
-    Action("non-punishment", _("Non-punishment"), E, forms.NonPunishmentForm, _run_non_punishment,
-           (access.SAFEGUARDS,)),
-    Action("non-punishment-decide", _("Non-punishment decision"), E, forms.NonPunishmentDecisionForm,
-           _run_non_punishment_decide, (access.SAFEGUARDS,), with_item=True, in_menu=False, initial=_today),
-    Action("team-remove", _("Remove from the case team"), E, forms.TeamRemoveForm, _run_team_remove,
-           (access.OVERVIEW,), with_item=True, in_menu=False),
-    Action("compensation", _("Compensation claim"), E, forms.CompensationForm, _run_compensation,
-           (access.SAFEGUARDS,)),
-    Action("compensation-status", _("Update a compensation claim"), E, forms.CompensationStatusForm,
-           _run_compensation_status, (access.SAFEGUARDS,), with_item=True, in_menu=False),
-    Action("appeal", _("Record an appeal"), E, forms.AppealForm, _run_appeal, (access.TIMELINE,), initial=_today,
-           when=lambda c: c.identification_status != wf.POTENTIAL),
-    Action("appeal-outcome", _("Appeal outcome"), Perm.DECIDE_IDENTIFICATION, forms.AppealOutcomeForm,
-           _run_appeal_outcome, edit=False, with_item=True, in_menu=False, initial=_version),
-    Action("legal-basis", _("Legal basis for law enforcement"), Perm.OVERSEE_CASES, forms.LegalBasisForm,
-           _run_legal_basis, edit=False),
+    Action(
+        "non-punishment",
+        _("Non-punishment"),
+        E,
+        forms.NonPunishmentForm,
+        _run_non_punishment,
+        (access.SAFEGUARDS,),
+    ),
+    Action(
+        "non-punishment-decide",
+        _("Non-punishment decision"),
+        E,
+        forms.NonPunishmentDecisionForm,
+        _run_non_punishment_decide,
+        (access.SAFEGUARDS,),
+        with_item=True,
+        in_menu=False,
+        initial=_today,
+    ),
+    Action(
+        "team-remove",
+        _("Remove from the case team"),
+        E,
+        forms.TeamRemoveForm,
+        _run_team_remove,
+        (access.OVERVIEW,),
+        with_item=True,
+        in_menu=False,
+    ),
+    Action(
+        "compensation",
+        _("Compensation claim"),
+        E,
+        forms.CompensationForm,
+        _run_compensation,
+        (access.SAFEGUARDS,),
+    ),
+    Action(
+        "compensation-status",
+        _("Update a compensation claim"),
+        E,
+        forms.CompensationStatusForm,
+        _run_compensation_status,
+        (access.SAFEGUARDS,),
+        with_item=True,
+        in_menu=False,
+    ),
+    Action(
+        "appeal",
+        _("Record an appeal"),
+        E,
+        forms.AppealForm,
+        _run_appeal,
+        (access.TIMELINE,),
+        initial=_today,
+        when=lambda c: c.identification_status != wf.POTENTIAL,
+    ),
+    Action(
+        "appeal-outcome",
+        _("Appeal outcome"),
+        Perm.DECIDE_IDENTIFICATION,
+        forms.AppealOutcomeForm,
+        _run_appeal_outcome,
+        edit=False,
+        with_item=True,
+        in_menu=False,
+        initial=_version,
+    ),
+    Action(
+        "legal-basis",
+        _("Legal basis for law enforcement"),
+        Perm.OVERSEE_CASES,
+        forms.LegalBasisForm,
+        _run_legal_basis,
+        edit=False,
+    ),
 ]
 ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
@@ -472,11 +957,22 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
         actor, org = _who(request)
         # Edit forms that show personal data (pre-filled) are reads of the case file too.
         shows_data = request.method == "GET" and spec.slug in ("person", "context")
-        case = selectors.access_case(actor, org, reference, request=request, record_read=shows_data,
-                                     purpose="edit form" if shows_data else "")
+        case = selectors.access_case(
+            actor,
+            org,
+            reference,
+            request=request,
+            record_read=shows_data,
+            purpose="edit form" if shows_data else "",
+        )
         vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
-        if not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis)) and spec.in_menu:
-            audit.record_refusal(request, perm=spec.perm, object_type="case", object_ref=case.reference)
+        if (
+            not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis))
+            and spec.in_menu
+        ):
+            audit.record_refusal(
+                request, perm=spec.perm, object_type="case", object_ref=case.reference
+            )
             return refused(request, reason=_refusal_reason(spec, actor, org, case, vis))
         kwargs = spec.form_kwargs(case)
         if request.method == "POST":
@@ -495,7 +991,9 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
                 except InvalidInput as exc:
                     _apply_errors(form, exc, spec.field_map)
                 except services.NotAllowed:
-                    audit.record_refusal(request, perm=spec.perm, object_type="case", object_ref=case.reference)
+                    audit.record_refusal(
+                        request, perm=spec.perm, object_type="case", object_ref=case.reference
+                    )
                     return refused(request)
                 else:
                     messages.success(request, msg)
@@ -505,9 +1003,14 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
         if spec.slug == "person":
             for name in list(form.fields):
                 if (name in case.person.IDENTITY_FIELDS and access.IDENTITY not in vis) or (
-                        name in case.person.CONTACT_FIELDS and access.CONTACT not in vis):
+                    name in case.person.CONTACT_FIELDS and access.CONTACT not in vis
+                ):
                     del form.fields[name]
-        return render(request, "cases/action.html", {"case": case, "form": form, "action": spec, "item_id": item_id})
+        return render(
+            request,
+            "cases/action.html",
+            {"case": case, "form": form, "action": spec, "item_id": item_id},
+        )
 
     view.__name__ = f"action_{spec.slug.replace('-', '_')}"
     return view
@@ -516,7 +1019,9 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
 ACTION_VIEWS = {a.slug: _make_action_view(a) for a in ACTIONS}
 
 
-def _refusal_reason(spec: Action, actor: Any, org: Organisation | None, case: Case, vis: access.Visibility) -> str:
+def _refusal_reason(
+    spec: Action, actor: Any, org: Organisation | None, case: Case, vis: access.Visibility
+) -> str:
     """Why a case action is refused, in words, when the role allows it (issue 15, item 9).
 
     Says nothing the person could not already see: they can open the case."""
@@ -524,20 +1029,48 @@ def _refusal_reason(spec: Action, actor: Any, org: Organisation | None, case: Ca
         return ""  # the role: the page's default text says so
     if not spec.when(case):
         if spec.slug == "decide" and case.identification_status == wf.IDENTIFIED:
-            return str(_("The person has already been identified as a victim of trafficking: that decision is final "
-                         "and cannot be taken again here. The decision and its reasons are on the case page."))
+            return str(
+                _(
+                    "The person has already been identified as a victim of trafficking: that decision is final "
+                    "and cannot be taken again here. The decision and its reasons are on the case page."
+                )
+            )
         if not case.is_open:
-            return str(_("The case is closed, so “%(action)s” is not available. Reopen the case first if the "
-                         "work must continue.") % {"action": spec.title})
-        return str(_("“%(action)s” does not apply to this case as it stands (phase: %(phase)s; identification: "
-                     "%(status)s).") % {"action": spec.title, "phase": _(wf.PHASE_LABELS.get(case.phase, case.phase)),
-                                        "status": _(wf.IDENTIFICATION_LABELS.get(case.identification_status,
-                                                                                 case.identification_status))})
+            return str(
+                _(
+                    "The case is closed, so “%(action)s” is not available. Reopen the case first if the "
+                    "work must continue."
+                )
+                % {"action": spec.title}
+            )
+        return str(
+            _(
+                "“%(action)s” does not apply to this case as it stands (phase: %(phase)s; identification: "
+                "%(status)s)."
+            )
+            % {
+                "action": spec.title,
+                "phase": _(wf.PHASE_LABELS.get(case.phase, case.phase)),
+                "status": _(
+                    wf.IDENTIFICATION_LABELS.get(
+                        case.identification_status, case.identification_status
+                    )
+                ),
+            }
+        )
     if spec.edit and not selectors.can_edit_case(actor, org, vis):
-        return str(_("Only the organisations on the case team (and the identification body) may change this case, "
-                     "and yours is not on its team. Ask the lead organisation or the co-ordinator to add it."))
-    return str(_("This needs parts of the case file that your organisation may not see (they are shared only "
-                 "with the case team or under the person's consent)."))
+        return str(
+            _(
+                "Only the organisations on the case team (and the identification body) may change this case, "
+                "and yours is not on its team. Ask the lead organisation or the co-ordinator to add it."
+            )
+        )
+    return str(
+        _(
+            "This needs parts of the case file that your organisation may not see (they are shared only "
+            "with the case team or under the person's consent)."
+        )
+    )
 
 
 @requires(Perm.BREAK_GLASS)
@@ -546,16 +1079,31 @@ def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.break_glass_open(actor=actor, organisation=org, case_ref=reference, reason=form.cleaned_data["reason"])
+            services.break_glass_open(
+                actor=actor,
+                organisation=org,
+                case_ref=reference,
+                reason=form.cleaned_data["reason"],
+            )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
             return refused(request)
         else:
-            messages.warning(request, _("Break-glass access opened for %(h)s hours. It is audited and shown to the "
-                                        "co-ordinators.") % {"h": services.BREAK_GLASS_HOURS})
+            messages.warning(
+                request,
+                _(
+                    "Break-glass access opened for %(h)s hours. It is audited and shown to the "
+                    "co-ordinators."
+                )
+                % {"h": services.BREAK_GLASS_HOURS},
+            )
             return redirect("cases:detail", reference=wf.normalise_reference(reference))
-    return render(request, "cases/break_glass.html", {"form": form, "reference": wf.normalise_reference(reference)[:20]})
+    return render(
+        request,
+        "cases/break_glass.html",
+        {"form": form, "reference": wf.normalise_reference(reference)[:20]},
+    )
 
 
 # --- referrals: the receiving organisation's inbox ---------------------------------------------------------
@@ -566,12 +1114,27 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     status = request.GET.get("status", "")
     status = status if status in wf.REFERRAL_STATUSES else ""
-    page = Paginator(selectors.incoming_referrals_for(actor, org, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.incoming_referrals_for(actor, org, status=status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     # The inbox names cases and children: a read of personal data (a status filter is no personal data).
-    audit.record_request(request, action="read", object_type="referral_list", details={"status": status} if status else {})
-    return render(request, "cases/referrals.html", {
-        "page": page, "status": status, "statuses": wf.REFERRAL_STATUSES, "query": f"status={status}" if status else "",
-        "services": wf.SERVICE_TYPES})
+    audit.record_request(
+        request,
+        action="read",
+        object_type="referral_list",
+        details={"status": status} if status else {},
+    )
+    return render(
+        request,
+        "cases/referrals.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": wf.REFERRAL_STATUSES,
+            "query": f"status={status}" if status else "",
+            "services": wf.SERVICE_TYPES,
+        },
+    )
 
 
 @requires(Perm.VIEW_CASES)
@@ -581,12 +1144,21 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     assert org is not None
     is_receiver = ref.receiving_organisation_id == org.pk
     can_answer = is_receiver and has_perm(actor, Perm.EDIT_CASES, org)
-    return render(request, "cases/referral.html", {
-        "ref": ref, "r": data, "can_answer": can_answer, "labels": _labels(), "is_receiver": is_receiver,
-        "decline_form": forms.DeclineForm(), "close_form": forms.CloseReferralForm(),
-        "can_close": has_perm(actor, Perm.EDIT_CASES, org) and ref.status in (wf.REFERRAL_SENT, wf.REFERRAL_ACCEPTED,
-                                                                              wf.REFERRAL_DELIVERED),
-    })
+    return render(
+        request,
+        "cases/referral.html",
+        {
+            "ref": ref,
+            "r": data,
+            "can_answer": can_answer,
+            "labels": _labels(),
+            "is_receiver": is_receiver,
+            "decline_form": forms.DeclineForm(),
+            "close_form": forms.CloseReferralForm(),
+            "can_close": has_perm(actor, Perm.EDIT_CASES, org)
+            and ref.status in (wf.REFERRAL_SENT, wf.REFERRAL_ACCEPTED, wf.REFERRAL_DELIVERED),
+        },
+    )
 
 
 @requires(Perm.EDIT_CASES)
@@ -604,22 +1176,33 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
             form = forms.DeclineForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput([])
-            services.service_referral_decline(actor=actor, organisation=org, referral=ref, reason=form.cleaned_data["reason"])
+            services.service_referral_decline(
+                actor=actor, organisation=org, referral=ref, reason=form.cleaned_data["reason"]
+            )
         elif answer == "close":
             form = forms.CloseReferralForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput([])
-            services.service_referral_close(actor=actor, organisation=org, referral=ref,
-                                            outcome=form.cleaned_data["outcome"], details=form.cleaned_data["details"])
+            services.service_referral_close(
+                actor=actor,
+                organisation=org,
+                referral=ref,
+                outcome=form.cleaned_data["outcome"],
+                details=form.cleaned_data["details"],
+            )
         else:
             raise Http404("not found")
     except services.NotAllowed:
-        audit.record_refusal(request, perm=Perm.EDIT_CASES, object_type="case", object_ref=ref.case.reference)
+        audit.record_refusal(
+            request, perm=Perm.EDIT_CASES, object_type="case", object_ref=ref.case.reference
+        )
         return refused(request)
     except InvalidInput as exc:
         assert org is not None
         is_receiver = ref.receiving_organisation_id == org.pk
-        data = selectors.referral_view(ref, selectors.referral_visibility(actor, org, ref), receiver=is_receiver)
+        data = selectors.referral_view(
+            ref, selectors.referral_visibility(actor, org, ref), receiver=is_receiver
+        )
         decline = form if answer == "decline" and form is not None else forms.DeclineForm()
         close = form if answer == "close" and form is not None else forms.CloseReferralForm()
         for e in exc.errors:
@@ -628,11 +1211,33 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
                 target.add_error(e.field if e.field in target.fields else None, e.message)
             else:
                 messages.error(request, e.message)
-        return render(request, "cases/referral.html", {
-            "ref": ref, "r": data, "can_answer": is_receiver, "labels": _labels(), "is_receiver": is_receiver,
-            "decline_form": decline, "close_form": close, "can_close": True}, status=422)
-    messages.success(request, _("Referral %(s)s.") % {"s": {"accept": _("accepted"), "deliver": _("marked delivered"),
-                                                           "decline": _("declined"), "close": _("closed")}[answer]})
+        return render(
+            request,
+            "cases/referral.html",
+            {
+                "ref": ref,
+                "r": data,
+                "can_answer": is_receiver,
+                "labels": _labels(),
+                "is_receiver": is_receiver,
+                "decline_form": decline,
+                "close_form": close,
+                "can_close": True,
+            },
+            status=422,
+        )
+    messages.success(
+        request,
+        _("Referral %(s)s.")
+        % {
+            "s": {
+                "accept": _("accepted"),
+                "deliver": _("marked delivered"),
+                "decline": _("declined"),
+                "close": _("closed"),
+            }[answer]
+        },
+    )
     return redirect("cases:referral", referral_id=ref.pk)
 
 
@@ -643,10 +1248,14 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
 def oversight(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     today = clock.today()
-    page = CappedPaginator(selectors.overdue_deadlines_for(actor, org, today=today), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.overdue_deadlines_for(actor, org, today=today), 50).get_page(
+        request.GET.get("page")
+    )
     audit.record_request(request, action="read", object_type="overdue_deadlines")
     flags = selectors.break_glass_flags(actor, org)[:50]
-    return render(request, "cases/oversight.html", {"page": page, "today": today, "flags": flags, "query": ""})
+    return render(
+        request, "cases/oversight.html", {"page": page, "today": today, "flags": flags, "query": ""}
+    )
 
 
 @requires(Perm.OVERSEE_CASES)
@@ -677,10 +1286,16 @@ def directory(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 services.service_provider_save(
-                    actor=actor, organisation=org, provider_organisation=d["organisation"],
-                    service_types=d["service_types"], capacity=d["capacity"], languages=d["languages"],
-                    area_served=d["area_served"], is_closed_facility=d["is_closed_facility"],
-                    accepts_children=d["accepts_children"])
+                    actor=actor,
+                    organisation=org,
+                    provider_organisation=d["organisation"],
+                    service_types=d["service_types"],
+                    capacity=d["capacity"],
+                    languages=d["languages"],
+                    area_served=d["area_served"],
+                    is_closed_facility=d["is_closed_facility"],
+                    accepts_children=d["accepts_children"],
+                )
             except InvalidInput as exc:
                 _apply_errors(form, exc)
             else:
@@ -690,7 +1305,14 @@ def directory(request: HttpRequest) -> HttpResponse:
     providers = list(selectors.service_directory(service_type=service_type))
     for p in providers:
         p.in_use = counts.get(p.pk, 0)  # type: ignore[attr-defined]
-    return render(request, "cases/directory.html", {
-        "providers": providers, "service_type": service_type,
-        "services": wf.SERVICE_TYPES, "form": form, "languages": vocabulary.languages()})
-
+    return render(
+        request,
+        "cases/directory.html",
+        {
+            "providers": providers,
+            "service_type": service_type,
+            "services": wf.SERVICE_TYPES,
+            "form": form,
+            "languages": vocabulary.languages(),
+        },
+    )

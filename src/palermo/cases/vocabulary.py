@@ -24,7 +24,11 @@ SCREENING_FORMS = {
 
 @cache
 def picklists() -> dict[str, dict[str, object]]:
-    text = resources.files("palermo.cases").joinpath("data", "htcds_picklists.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("palermo.cases")
+        .joinpath("data", "htcds_picklists.json")
+        .read_text(encoding="utf-8")
+    )
     return dict(json.loads(text)["picklists"])
 
 

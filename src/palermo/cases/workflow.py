@@ -26,7 +26,12 @@ PROCEEDINGS: Final = "proceedings"
 CLOSED: Final = "closed"
 
 PHASES: Final[tuple[str, ...]] = (
-    IDENTIFICATION, FIRST_LINE, MEDIUM_LONG_TERM, RETURN_INCLUSION, PROCEEDINGS, CLOSED,
+    IDENTIFICATION,
+    FIRST_LINE,
+    MEDIUM_LONG_TERM,
+    RETURN_INCLUSION,
+    PROCEEDINGS,
+    CLOSED,
 )
 PHASE_LABELS: Final[Mapping[str, str]] = {
     IDENTIFICATION: "Identification",
@@ -128,24 +133,45 @@ def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
             f"'{PHASE_LABELS[target]}'. Allowed next phases: {nexts}."
         ]
     problems: list[str] = []
-    if facts.phase == IDENTIFICATION and target == FIRST_LINE and facts.identification_status not in (PRESUMED, IDENTIFIED):
+    if (
+        facts.phase == IDENTIFICATION
+        and target == FIRST_LINE
+        and facts.identification_status not in (PRESUMED, IDENTIFIED)
+    ):
         problems.append(
             "Assistance starts once the identification body has decided that the person is a presumed "
             "or identified victim."
         )
-    if facts.phase == CLOSED and target == FIRST_LINE and facts.identification_status not in (PRESUMED, IDENTIFIED):
-        problems.append("Reopen into identification: the person has not been found a presumed or identified victim.")
-    if facts.phase == CLOSED and target == IDENTIFICATION and facts.identification_status in (PRESUMED, IDENTIFIED):
-        problems.append("The person is already a presumed or identified victim: reopen into first-line assistance.")
+    if (
+        facts.phase == CLOSED
+        and target == FIRST_LINE
+        and facts.identification_status not in (PRESUMED, IDENTIFIED)
+    ):
+        problems.append(
+            "Reopen into identification: the person has not been found a presumed or identified victim."
+        )
+    if (
+        facts.phase == CLOSED
+        and target == IDENTIFICATION
+        and facts.identification_status in (PRESUMED, IDENTIFIED)
+    ):
+        problems.append(
+            "The person is already a presumed or identified victim: reopen into first-line assistance."
+        )
     if target == CLOSED:
         if facts.closure_reason not in CLOSURE_REASONS:
             problems.append("Give the reason for closing the case.")
         elif facts.closure_reason == "other" and not facts.closure_details.strip():
             problems.append("Explain the reason for closure.")
-        if facts.closure_reason == "not_identified" and facts.identification_status != NOT_IDENTIFIED:
+        if (
+            facts.closure_reason == "not_identified"
+            and facts.identification_status != NOT_IDENTIFIED
+        ):
             problems.append("The identification body has not decided 'not identified'.")
         if facts.appeal_pending and facts.closure_reason == "not_identified":
-            problems.append("An appeal against the identification decision is pending: wait for its outcome.")
+            problems.append(
+                "An appeal against the identification decision is pending: wait for its outcome."
+            )
         # OSCE: a best-interests determination is required for every child victim.
         if (
             facts.is_child
@@ -166,7 +192,9 @@ def status_after_transition(target: str, closure_reason: str, current_status: st
     return STATUS_ACTIVE
 
 
-def decision_problems(current: str, outcome: str, reasons: str, *, on_appeal_or_new_facts: bool = False) -> list[str]:
+def decision_problems(
+    current: str, outcome: str, reasons: str, *, on_appeal_or_new_facts: bool = False
+) -> list[str]:
     """Why the identification body may not decide ``outcome`` now ([] = it may)."""
     if outcome not in (PRESUMED, IDENTIFIED, NOT_IDENTIFIED):
         return [f"Unknown decision '{outcome}'; decide presumed, identified or not_identified."]
@@ -181,7 +209,9 @@ def decision_problems(current: str, outcome: str, reasons: str, *, on_appeal_or_
                 f"'{IDENTIFICATION_LABELS[outcome]}'."
             )
     elif current == NOT_IDENTIFIED and not on_appeal_or_new_facts:
-        problems.append("A 'not identified' decision is changed only on appeal or on new facts: say which.")
+        problems.append(
+            "A 'not identified' decision is changed only on appeal or on new facts: say which."
+        )
     if len(reasons.strip()) < 10:
         problems.append("Give the reasons for the decision (at least a sentence).")
     return problems
@@ -195,7 +225,11 @@ REFERRAL_DECLINED: Final = "declined"
 REFERRAL_DELIVERED: Final = "delivered"
 REFERRAL_CLOSED: Final = "closed"
 REFERRAL_STATUSES: Final[tuple[str, ...]] = (
-    REFERRAL_SENT, REFERRAL_ACCEPTED, REFERRAL_DECLINED, REFERRAL_DELIVERED, REFERRAL_CLOSED,
+    REFERRAL_SENT,
+    REFERRAL_ACCEPTED,
+    REFERRAL_DECLINED,
+    REFERRAL_DELIVERED,
+    REFERRAL_CLOSED,
 )
 REFERRAL_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
     REFERRAL_SENT: frozenset({REFERRAL_ACCEPTED, REFERRAL_DECLINED, REFERRAL_CLOSED}),
@@ -216,7 +250,9 @@ REFERRAL_OUTCOMES: Final[Mapping[str, str]] = {
 }
 
 
-def referral_transition_problems(current: str, target: str, *, outcome: str = "", reason: str = "") -> list[str]:
+def referral_transition_problems(
+    current: str, target: str, *, outcome: str = "", reason: str = ""
+) -> list[str]:
     if target not in REFERRAL_TRANSITIONS.get(current, frozenset()):
         return [f"A referral that is '{current}' cannot become '{target}'."]
     if target == REFERRAL_DECLINED and not reason.strip():
@@ -263,7 +299,13 @@ def consent_active(given_on: date, withdrawn_on: date | None, on: date) -> bool:
 
 
 def consent_problems(
-    *, scopes: Iterable[str], purpose: str, given_on: date, today: date, given_by: str, is_child: bool
+    *,
+    scopes: Iterable[str],
+    purpose: str,
+    given_on: date,
+    today: date,
+    given_by: str,
+    is_child: bool,
 ) -> list[str]:
     problems: list[str] = []
     scopes = list(scopes)
@@ -275,11 +317,15 @@ def consent_problems(
     if purpose not in CONSENT_PURPOSES:
         problems.append("Choose the purpose the information may be used for.")
     if given_on > today:
-        problems.append("Consent cannot be recorded before it is given (the date is in the future).")
+        problems.append(
+            "Consent cannot be recorded before it is given (the date is in the future)."
+        )
     if given_by not in CONSENT_GIVERS:
         problems.append("Say who gave the consent.")
     elif is_child and given_by == "person":
-        problems.append("For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note).")
+        problems.append(
+            "For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note)."
+        )
     return problems
 
 
@@ -313,15 +359,23 @@ SERVICE_PURPOSE: Final[Mapping[str, str]] = {
 
 
 def service_referral_problems(
-    *, service_type: str, provider_services: Iterable[str], provider_closed_facility: bool, is_child: bool,
-    consent_purpose: str | None, consent_recipient_matches: bool, consent_is_active: bool,
+    *,
+    service_type: str,
+    provider_services: Iterable[str],
+    provider_closed_facility: bool,
+    is_child: bool,
+    consent_purpose: str | None,
+    consent_recipient_matches: bool,
+    consent_is_active: bool,
 ) -> list[str]:
     problems: list[str] = []
     if service_type not in SERVICE_TYPES:
         problems.append("Choose a service type.")
         return problems
     if service_type not in set(provider_services):
-        problems.append("This organisation does not offer that service (see the service directory).")
+        problems.append(
+            "This organisation does not offer that service (see the service directory)."
+        )
     if provider_closed_facility and is_child:
         # No-detention safeguard: closed facilities deprive a child of liberty.
         problems.append("A child is never placed in a closed facility: choose an open service.")
@@ -393,10 +447,16 @@ NOT_ACCEPTABLE: Final = "not_acceptable"
 
 def suggested_return_conclusion(answers: Mapping[str, str]) -> str:
     """Acceptable only if every one of the four answers speaks for a safe return."""
-    return ACCEPTABLE if all(answers.get(q) == safe for q, safe in SAFE_ANSWER.items()) else NOT_ACCEPTABLE
+    return (
+        ACCEPTABLE
+        if all(answers.get(q) == safe for q, safe in SAFE_ANSWER.items())
+        else NOT_ACCEPTABLE
+    )
 
 
-def return_assessment_problems(answers: Mapping[str, str], conclusion: str) -> list[tuple[str, str]]:
+def return_assessment_problems(
+    answers: Mapping[str, str], conclusion: str
+) -> list[tuple[str, str]]:
     problems = [
         (q, "Answer yes, no or unknown.") for q in RETURN_QUESTIONS if answers.get(q) not in ANSWERS
     ]
@@ -407,7 +467,9 @@ def return_assessment_problems(answers: Mapping[str, str], conclusion: str) -> l
         # non-refoulement puts the burden on showing the return is safe.
         unsafe = [q for q, safe in SAFE_ANSWER.items() if answers.get(q) != safe]
         for q in unsafe:
-            problems.append((q, "This answer does not support a conclusion that the risk is acceptable."))
+            problems.append(
+                (q, "This answer does not support a conclusion that the risk is acceptable.")
+            )
     return problems
 
 

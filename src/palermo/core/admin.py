@@ -71,15 +71,26 @@ class PolicyModelAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         response = super().changelist_view(request, extra_context)
         if request.method == "GET" and getattr(response, "status_code", 200) == 200:
-            audit.record_request(request, action="read", object_type=f"{self.model._meta.model_name}_list",
-                                 details={"via": "admin", "search": bool(request.GET.get("q"))})
+            audit.record_request(
+                request,
+                action="read",
+                object_type=f"{self.model._meta.model_name}_list",
+                details={"via": "admin", "search": bool(request.GET.get("q"))},
+            )
         return response
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and getattr(response, "status_code", 200) == 200:
-            audit.record_request(request, action="read", object_type=self.model._meta.model_name,
-                                 object_ref=str(object_id)[:40], details={"via": "admin"})
+            audit.record_request(
+                request,
+                action="read",
+                object_type=self.model._meta.model_name,
+                object_ref=str(object_id)[:40],
+                details={"via": "admin"},
+            )
         return response
 
     # Changes made here are audited like any other write.
@@ -152,7 +163,10 @@ def reset_two_step(modeladmin: Any, request: HttpRequest, queryset: Any) -> None
 
     for user in queryset:
         mfa.mfa_reset(
-            actor=request.user, organisation=getattr(request, "organisation", None), user=user, request=request
+            actor=request.user,
+            organisation=getattr(request, "organisation", None),
+            user=user,
+            request=request,
         )
     modeladmin.message_user(
         request,
@@ -188,7 +202,11 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:  # noqa: A002 – Django's name
         """Setting someone's password is audited, and revokes their API tokens (``User.save``)."""
         user = self.get_object(request, id)
-        before = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).count() if user else 0
+        before = (
+            PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).count()
+            if user
+            else 0
+        )
         response = super().user_change_password(request, id, form_url)
         if user is not None and request.method == "POST" and response.status_code == 302:
             from palermo.core.views import tell_tokens_revoked
@@ -211,8 +229,25 @@ class MembershipAdmin(PolicyModelAdmin):
 class TokenAdmin(PolicyModelAdmin):
     """Administrators can see and revoke tokens, never read or create them."""
 
-    list_display = ["name", "prefix", "user", "organisation", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["user", "organisation", "name", "prefix", "digest", "created_at", "last_used_at", "expires_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "organisation",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "user",
+        "organisation",
+        "name",
+        "prefix",
+        "digest",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,7 +3,6 @@
 (No `from __future__ import annotations` here: django-ninja reads the
 annotations at import time to build the schemas.)"""
 
-
 import datetime as dt
 import re
 from typing import Any
@@ -40,7 +39,9 @@ class MeOut(Schema):
     permissions: list[str]
 
 
-@router.get("/me", response=with_errors(MeOut), summary="The authenticated user and their permissions")
+@router.get(
+    "/me", response=with_errors(MeOut), summary="The authenticated user and their permissions"
+)
 @api_requires(None)
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
@@ -50,7 +51,11 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "username": user.get_username(),
         "acting_for": org.pk if org else None,
         "memberships": [
-            {"organisation_id": m.organisation_id, "organisation": m.organisation.name, "role": m.role}
+            {
+                "organisation_id": m.organisation_id,
+                "organisation": m.organisation.name,
+                "role": m.role,
+            }
             for m in user.memberships_active()  # type: ignore[union-attr]
         ],
         "permissions": sorted(user.permissions_in(org)) if org else [],  # type: ignore[union-attr]
@@ -65,10 +70,16 @@ class OrganisationOut(Schema):
     is_identification_body: bool
 
 
-@router.get("/organisations", response=with_errors(list[OrganisationOut]), summary="Directory of organisations")
+@router.get(
+    "/organisations",
+    response=with_errors(list[OrganisationOut]),
+    summary="Directory of organisations",
+)
 @api_requires(Perm.VIEW_ORGANISATIONS)
 @paginate(PalermoPagination)
-def organisations(request: HttpRequest, q: str = Query("", max_length=100)) -> QuerySet[Organisation]:
+def organisations(
+    request: HttpRequest, q: str = Query("", max_length=100)
+) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(is_active=True).order_by("name")
     if q:
         qs = qs.filter(name__icontains=q)
@@ -102,7 +113,11 @@ def token_list(request: HttpRequest) -> QuerySet[PersonalAccessToken]:
     return PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at")
 
 
-@router.post("/tokens", response=with_errors({201: TokenCreatedOut}), summary="Create a personal access token")
+@router.post(
+    "/tokens",
+    response=with_errors({201: TokenCreatedOut}),
+    summary="Create a personal access token",
+)
 @api_requires(None)
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
     try:
@@ -119,7 +134,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     return 201, out
 
 
-@router.delete("/tokens/{token_id}", response=with_errors({204: None}), summary="Revoke one of my tokens")
+@router.delete(
+    "/tokens/{token_id}", response=with_errors({204: None}), summary="Revoke one of my tokens"
+)
 @api_requires(None)
 def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
     token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
@@ -159,11 +176,17 @@ class AuditQuery(Schema):
         return value
 
 
-@router.get("/audit", response=with_errors(list[AuditOut]), summary="The audit trail (co-ordinators, administrators)")
+@router.get(
+    "/audit",
+    response=with_errors(list[AuditOut]),
+    summary="The audit trail (co-ordinators, administrators)",
+)
 @api_requires(Perm.VIEW_AUDIT)
 @paginate(PalermoPagination)
 def audit_list(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
     f = AuditFilter(**filters.dict())
     qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[attr-defined]
-    audit.record_request(request, action="read", object_type="audit_trail", details={"filters": f.as_details()})
+    audit.record_request(
+        request, action="read", object_type="audit_trail", details={"filters": f.as_details()}
+    )
     return qs

@@ -36,12 +36,21 @@ class PalermoPagination(PaginationBase):
     items_attribute = "items"
 
     def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
-        count = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
+        count = (
+            queryset.count()
+            if hasattr(queryset, "count") and not isinstance(queryset, list)
+            else len(queryset)
+        )
         start = (pagination.page - 1) * pagination.page_size
         items = list(queryset[start : start + pagination.page_size])
         pages = max(1, -(-count // pagination.page_size))
-        return {"items": items, "count": count, "page": pagination.page, "page_size": pagination.page_size, "pages": pages}
-
+        return {
+            "items": items,
+            "count": count,
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "pages": pages,
+        }
 
 
 # Every operation documents the error answers it can give, in the one shape.

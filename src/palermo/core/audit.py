@@ -50,8 +50,16 @@ def record(
         return None
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
-    username = actor_username if actor_username is not None else (getattr(actor, "username", "") if actor_id else "")
+    actor_id = (
+        getattr(actor, "pk", None)
+        if actor is not None and getattr(actor, "is_authenticated", False)
+        else None
+    )
+    username = (
+        actor_username
+        if actor_username is not None
+        else (getattr(actor, "username", "") if actor_id else "")
+    )
     fields: dict[str, Any] = {
         "at": timezone.now(),
         "actor_id": actor_id,
@@ -72,16 +80,31 @@ def record(
         cur.execute(_ADVANCE_HEAD)
         row = cur.fetchone()
         if row is None:  # the very first entry of a new installation
-            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS})
+            AuditChainHead.objects.get_or_create(
+                pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
+            )
             cur.execute(_ADVANCE_HEAD)
             row = cur.fetchone()
         fields["seq"], prev = row
         digest = entry_hash(prev, fields)
         cur.execute(
             _INSERT_ENTRY,
-            [fields["seq"], fields["at"], fields["actor_id"], fields["actor_username"], fields["organisation_id"],
-             fields["action"], fields["object_type"], fields["object_ref"], fields["purpose"], fields["outcome"],
-             fields["client"], json.dumps(fields["details"]), prev, digest],
+            [
+                fields["seq"],
+                fields["at"],
+                fields["actor_id"],
+                fields["actor_username"],
+                fields["organisation_id"],
+                fields["action"],
+                fields["object_type"],
+                fields["object_ref"],
+                fields["purpose"],
+                fields["outcome"],
+                fields["client"],
+                json.dumps(fields["details"]),
+                prev,
+                digest,
+            ],
         )
         cur.execute(_SET_HEAD_HASH, [digest])
     return int(fields["seq"])
@@ -119,7 +142,9 @@ def record_request(
     )
 
 
-def record_refusal(request: Any, *, perm: str | None = None, object_type: str = "", object_ref: str = "") -> None:
+def record_refusal(
+    request: Any, *, perm: str | None = None, object_type: str = "", object_ref: str = ""
+) -> None:
     # The path is recorded because it holds only pseudonymous ids (a rule of the URL design).
     record_request(
         request,
@@ -226,7 +251,22 @@ def _trail_rows(cursor: Any, vendor: str) -> Any:
     loads = orjson.loads
     sqlite = vendor == "sqlite"
     for batch in _prefetched(cursor.cursor.fetchmany):
-        for seq, at, actor, username, org, action, otype, oref, purpose, outcome, client, details, prev, digest in batch:
+        for (
+            seq,
+            at,
+            actor,
+            username,
+            org,
+            action,
+            otype,
+            oref,
+            purpose,
+            outcome,
+            client,
+            details,
+            prev,
+            digest,
+        ) in batch:
             if isinstance(details, str | bytes):
                 try:
                     details = loads(details)
@@ -310,7 +350,11 @@ def checkpoint_create(*, private_key: Any, log_path: Any = None) -> Any:
         head_seq, head_hash = audit_head()
         if head_seq:
             last = AuditEntry.objects.filter(seq=head_seq).values().first()
-            if last is None or last["hash"] != head_hash or entry_hash(last["prev_hash"], last) != head_hash:
+            if (
+                last is None
+                or last["hash"] != head_hash
+                or entry_hash(last["prev_hash"], last) != head_hash
+            ):
                 raise HeadInconsistent(
                     f"the head row (entry {head_seq}) does not match the stored entry; "
                     "run `palermo audit verify` before signing anything"

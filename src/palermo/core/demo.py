@@ -16,7 +16,9 @@ from palermo.core.models import Membership, Organisation, User
 from palermo.core.roles import OrganisationType, Role
 
 DEMO_PASSWORD = "Palermo-demo-2026"  # noqa: S105 – printed on purpose: fictional demo accounts only
-DEMO_COUNTRY = "XK"  # a user-assigned ISO 3166 code would be clearer; XK is widely used for fictional demos
+DEMO_COUNTRY = (
+    "XK"  # a user-assigned ISO 3166 code would be clearer; XK is widely used for fictional demos
+)
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,19 @@ class DemoOrg:
 
 
 DEMO_ORGS = [
-    DemoOrg("National Referral Coordination Office (fictional)", OrganisationType.CENTRAL_GOVERNMENT, True),
+    DemoOrg(
+        "National Referral Coordination Office (fictional)",
+        OrganisationType.CENTRAL_GOVERNMENT,
+        True,
+    ),
     DemoOrg("Riverside Police Anti-Trafficking Unit (fictional)", OrganisationType.LAW_ENFORCEMENT),
     DemoOrg("Safe Harbour Shelter NGO (fictional)", OrganisationType.NGO),
-    DemoOrg("Labour Inspectorate, Northern District (fictional)", OrganisationType.LABOUR_INSPECTORATE),
-    DemoOrg("Financial Intelligence Unit (fictional)", OrganisationType.FINANCIAL_INTELLIGENCE_UNIT),
+    DemoOrg(
+        "Labour Inspectorate, Northern District (fictional)", OrganisationType.LABOUR_INSPECTORATE
+    ),
+    DemoOrg(
+        "Financial Intelligence Unit (fictional)", OrganisationType.FINANCIAL_INTELLIGENCE_UNIT
+    ),
     DemoOrg("Office of the Prosecutor (fictional)", OrganisationType.PROSECUTION),
     DemoOrg("Eastbay Outreach NGO (fictional)", OrganisationType.NGO),
 ]
@@ -73,7 +83,11 @@ def load_demo(seed: int = 2026) -> list[str]:
     for spec in DEMO_ORGS:
         org, _ = Organisation.objects.get_or_create(
             name=spec.name,
-            defaults={"org_type": spec.org_type, "country": DEMO_COUNTRY, "is_identification_body": spec.identification_body},
+            defaults={
+                "org_type": spec.org_type,
+                "country": DEMO_COUNTRY,
+                "is_identification_body": spec.identification_body,
+            },
         )
         orgs.append(org)
     for username, org_index, roles in DEMO_USERS:

@@ -14,10 +14,15 @@ class FieldError:
 class InvalidInput(Exception):
     """Raised by a service before it changes anything."""
 
-    def __init__(self, errors: list[FieldError] | FieldError, detail: str = "Invalid input.") -> None:
+    def __init__(
+        self, errors: list[FieldError] | FieldError, detail: str = "Invalid input."
+    ) -> None:
         self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
         self.detail = detail
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
 
     def as_dict(self) -> dict[str, object]:
-        return {"detail": self.detail, "errors": [{"field": e.field, "message": e.message} for e in self.errors]}
+        return {
+            "detail": self.detail,
+            "errors": [{"field": e.field, "message": e.message} for e in self.errors],
+        }

@@ -62,7 +62,9 @@ def _(text: str) -> str:
 
 
 MESSAGES: dict[str, str] = {
-    "file_too_large": _("The file is {size}, more than the limit of {limit}: split it and import each part."),
+    "file_too_large": _(
+        "The file is {size}, more than the limit of {limit}: split it and import each part."
+    ),
     "unpacked_too_large": _(
         "The file would unpack to {size}, more than the limit of {limit}; it was refused before it was opened."
     ),
@@ -73,7 +75,9 @@ MESSAGES: dict[str, str] = {
     "too_many_members": _("The file holds {count} parts, more than the limit of {limit}."),
     "too_many_rows": _("The file has more than {limit} rows: split it and import each part."),
     "too_many_columns": _("Row {row} has {count} columns, more than the limit of {limit}."),
-    "cell_too_long": _("Row {row}, column {column}: a cell holds {length} characters, more than the limit of {limit}."),
+    "cell_too_long": _(
+        "Row {row}, column {column}: a cell holds {length} characters, more than the limit of {limit}."
+    ),
     "too_many_values": _("The document holds more than {limit} values."),
     "too_deep": _("The document is nested more than {limit} levels deep."),
     "value_too_long": _("A value holds {length} characters, more than the limit of {limit}."),
@@ -115,7 +119,9 @@ def human_size(n: int | float) -> str:
 def check_size(size: int | None, limits: ImportLimits = DEFAULT_LIMITS) -> None:
     """Refuse an upload larger than ``limits.max_bytes``."""
     if size is not None and size > limits.max_bytes:
-        raise LimitExceeded("file_too_large", size=human_size(size), limit=human_size(limits.max_bytes))
+        raise LimitExceeded(
+            "file_too_large", size=human_size(size), limit=human_size(limits.max_bytes)
+        )
 
 
 ZipSource = bytes | Path | str | BinaryIO
@@ -141,12 +147,17 @@ def check_zip(source: ZipSource, limits: ImportLimits = DEFAULT_LIMITS) -> None:
             for info in infos:
                 total += info.file_size
                 if total > limits.max_unpacked_bytes:
-                    raise LimitExceeded("unpacked_too_large", size=human_size(_declared_total(infos)),
-                                        limit=human_size(limits.max_unpacked_bytes))
+                    raise LimitExceeded(
+                        "unpacked_too_large",
+                        size=human_size(_declared_total(infos)),
+                        limit=human_size(limits.max_unpacked_bytes),
+                    )
                 if info.file_size >= limits.ratio_floor_bytes:
                     ratio = info.file_size / max(info.compress_size, 1)
                     if ratio > limits.max_ratio:
-                        raise LimitExceeded("member_ratio", ratio=f"{ratio:.0f}", limit=f"{limits.max_ratio:.0f}")
+                        raise LimitExceeded(
+                            "member_ratio", ratio=f"{ratio:.0f}", limit=f"{limits.max_ratio:.0f}"
+                        )
     finally:
         if position is not None and hasattr(fh, "seek"):
             fh.seek(position)  # type: ignore[union-attr]
@@ -156,7 +167,9 @@ def _declared_total(infos: list[zipfile.ZipInfo]) -> int:
     return sum(i.file_size for i in infos)
 
 
-def check_structure(document: object, limits: ImportLimits = DEFAULT_LIMITS, *, max_depth: int = 20) -> None:
+def check_structure(
+    document: object, limits: ImportLimits = DEFAULT_LIMITS, *, max_depth: int = 20
+) -> None:
     """A parsed document (YAML, JSON): at most ``limits.max_rows`` values (keys and items
     counted), text of at most ``limits.max_cell_chars``, nesting of at most ``max_depth``.
 
@@ -175,7 +188,9 @@ def check_structure(document: object, limits: ImportLimits = DEFAULT_LIMITS, *, 
             raise LimitExceeded("too_deep", limit=max_depth)
         if isinstance(value, str):
             if len(value) > limits.max_cell_chars:
-                raise LimitExceeded("value_too_long", length=f"{len(value):,}", limit=f"{limits.max_cell_chars:,}")
+                raise LimitExceeded(
+                    "value_too_long", length=f"{len(value):,}", limit=f"{limits.max_cell_chars:,}"
+                )
         elif isinstance(value, dict):
             for k, v in value.items():
                 stack.append((k, depth + 1))
@@ -201,21 +216,38 @@ class RowGuard:
             raise LimitExceeded("too_many_rows", limit=f"{self.limits.max_rows:,}")
         cells = cells if isinstance(cells, list | tuple) else list(cells)
         if len(cells) > self.limits.max_columns:
-            raise LimitExceeded("too_many_columns", row=line, count=f"{len(cells):,}",
-                                limit=f"{self.limits.max_columns:,}")
+            raise LimitExceeded(
+                "too_many_columns",
+                row=line,
+                count=f"{len(cells):,}",
+                limit=f"{self.limits.max_columns:,}",
+            )
         names_list = list(names) if names is not None else None
         for index, value in enumerate(cells):
             if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
-                column = names_list[index] if names_list and index < len(names_list) and names_list[index] else (
-                    str(index + 1))
-                raise LimitExceeded("cell_too_long", row=line, column=column, length=f"{len(value):,}",
-                                    limit=f"{self.limits.max_cell_chars:,}")
+                column = (
+                    names_list[index]
+                    if names_list and index < len(names_list) and names_list[index]
+                    else (str(index + 1))
+                )
+                raise LimitExceeded(
+                    "cell_too_long",
+                    row=line,
+                    column=column,
+                    length=f"{len(value):,}",
+                    limit=f"{self.limits.max_cell_chars:,}",
+                )
 
     def cell(self, line: int, column: str, value: object) -> None:
         """One text value outside a table (a JSON field, an XML element's text)."""
         if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
-            raise LimitExceeded("cell_too_long", row=line, column=column, length=f"{len(value):,}",
-                                limit=f"{self.limits.max_cell_chars:,}")
+            raise LimitExceeded(
+                "cell_too_long",
+                row=line,
+                column=column,
+                length=f"{len(value):,}",
+                limit=f"{self.limits.max_cell_chars:,}",
+            )
 
     def count(self, n: int = 1) -> None:
         """Rows counted without their cells (e.g. by a database engine)."""
@@ -225,7 +257,14 @@ class RowGuard:
 
 
 __all__ = [
-    "DEFAULT_LIMITS", "MB", "MESSAGES", "ImportLimits", "LimitExceeded", "RowGuard", "check_size",
-    "check_structure", "check_zip",
+    "DEFAULT_LIMITS",
+    "MB",
+    "MESSAGES",
+    "ImportLimits",
+    "LimitExceeded",
+    "RowGuard",
+    "check_size",
+    "check_structure",
+    "check_zip",
     "human_size",
 ]

@@ -197,7 +197,9 @@ class InputSafetyMiddleware:
 
         limit = int(getattr(settings, "PALERMO_REQUEST_MAX_BYTES", 0) or 0)
         path = request.META.get("PATH_INFO", "")
-        for prefix, prefix_limit in getattr(settings, "PALERMO_REQUEST_MAX_BYTES_BY_PREFIX", {}).items():
+        for prefix, prefix_limit in getattr(
+            settings, "PALERMO_REQUEST_MAX_BYTES_BY_PREFIX", {}
+        ).items():
             if path.startswith(prefix):
                 limit = int(prefix_limit)
         try:
@@ -278,13 +280,23 @@ def _bad_input(request: HttpRequest, field: str, problem: str) -> HttpResponse:
     from django.http import JsonResponse
     from django.utils.translation import gettext as _
 
-    detail = _("The request was refused: a value holds characters Palermo cannot accept. Nothing was changed.")
+    detail = _(
+        "The request was refused: a value holds characters Palermo cannot accept. Nothing was changed."
+    )
     message = _input_message(problem)
-    if request.path_info.startswith("/api/") or request.META.get("PATH_INFO", "").startswith("/api/"):
+    if request.path_info.startswith("/api/") or request.META.get("PATH_INFO", "").startswith(
+        "/api/"
+    ):
         # 422 like every other invalid value in the API (the one error shape, field named)
-        return JsonResponse({"detail": detail, "errors": [{"field": field, "message": message}]}, status=422)
-    return render(request, "web/bad_input.html", {"status": 400, "detail": detail, "field": field,
-                                                  "message": message}, status=400)
+        return JsonResponse(
+            {"detail": detail, "errors": [{"field": field, "message": message}]}, status=422
+        )
+    return render(
+        request,
+        "web/bad_input.html",
+        {"status": 400, "detail": detail, "field": field, "message": message},
+        status=400,
+    )
 
 
 def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
@@ -293,12 +305,19 @@ def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
 
     from palermo.core.limits import human_size
 
-    detail = _("The request is larger than the limit of %(limit)s: nothing was read or changed.") % {
-        "limit": human_size(limit)}
+    detail = _(
+        "The request is larger than the limit of %(limit)s: nothing was read or changed."
+    ) % {"limit": human_size(limit)}
     if request.META.get("PATH_INFO", "").startswith("/api/"):
-        return JsonResponse({"detail": detail, "errors": [{"field": "body", "message": detail}]}, status=413)
-    response = render(request, "web/bad_input.html", {"status": 413, "detail": detail, "field": "", "message": ""},
-                      status=413)
+        return JsonResponse(
+            {"detail": detail, "errors": [{"field": "body", "message": detail}]}, status=413
+        )
+    response = render(
+        request,
+        "web/bad_input.html",
+        {"status": 413, "detail": detail, "field": "", "message": ""},
+        status=413,
+    )
     # The body was not read: the connection cannot be reused for another request.
     response["Connection"] = "close"
     return response

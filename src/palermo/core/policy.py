@@ -59,12 +59,16 @@ class Perm:
     # monitoring commitments (palermo.monitor): action plan, recommendations, indicators, reports
     MONITOR_VIEW = "monitor.view"  # read the action plan, the register and the protected indicators
     MONITOR_MANAGE = "monitor.manage"  # edit the plan and the register, import recommendations
-    MONITOR_PROGRESS = "monitor.progress"  # progress notes and evidence on measures one's organisation carries
+    MONITOR_PROGRESS = (
+        "monitor.progress"  # progress notes and evidence on measures one's organisation carries
+    )
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SCREENER: frozenset({Perm.SCREEN, Perm.VIEW_SCREENINGS, Perm.REFER, Perm.VIEW_ORGANISATIONS}),
+    Role.SCREENER: frozenset(
+        {Perm.SCREEN, Perm.VIEW_SCREENINGS, Perm.REFER, Perm.VIEW_ORGANISATIONS}
+    ),
     Role.CASE_WORKER: frozenset(
         {
             Perm.SCREEN,
@@ -101,12 +105,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.INVESTIGATOR: frozenset(
-        {Perm.INVESTIGATE, Perm.VIEW_CASES, Perm.REFER, Perm.RECORD_PROCEEDINGS, Perm.VIEW_ORGANISATIONS,
-         Perm.MONITOR_VIEW, Perm.MONITOR_PROGRESS}  # monitor: a respondent organisation's staff
+        {
+            Perm.INVESTIGATE,
+            Perm.VIEW_CASES,
+            Perm.REFER,
+            Perm.RECORD_PROCEEDINGS,
+            Perm.VIEW_ORGANISATIONS,
+            Perm.MONITOR_VIEW,
+            Perm.MONITOR_PROGRESS,
+        }  # monitor: a respondent organisation's staff
     ),
     # The analyst role is the national rapporteur's office: statistics and the monitoring report.
-    Role.ANALYST: frozenset({Perm.VIEW_STATISTICS, Perm.EXPORT_DATA, Perm.VIEW_ORGANISATIONS,
-                             Perm.MONITOR_VIEW, Perm.MONITOR_REPORT}),
+    Role.ANALYST: frozenset(
+        {
+            Perm.VIEW_STATISTICS,
+            Perm.EXPORT_DATA,
+            Perm.VIEW_ORGANISATIONS,
+            Perm.MONITOR_VIEW,
+            Perm.MONITOR_REPORT,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(
         {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
     ),

@@ -24,7 +24,9 @@ class AuditFilter:
     until: date | None = None
 
     def as_details(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v
+        }
 
 
 def audit_entries_visible_to(

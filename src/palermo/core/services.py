@@ -22,7 +22,12 @@ def administrator_create(
     elif User.objects.filter(username=username).exists():
         errors.append(FieldError("username", "This login name is taken."))
     if org_type not in OrganisationType.values:
-        errors.append(FieldError("org_type", f"Unknown organisation type; use one of {', '.join(OrganisationType.values)}."))
+        errors.append(
+            FieldError(
+                "org_type",
+                f"Unknown organisation type; use one of {', '.join(OrganisationType.values)}.",
+            )
+        )
     country = country.strip().upper()
     if len(country) != 2 or not country.isalpha():
         errors.append(FieldError("country", "Use an ISO 3166-1 alpha-2 code, e.g. RS."))
@@ -40,6 +45,11 @@ def administrator_create(
         )
         user = User.objects.create_user(username=username, email=email, password=password)
         Membership.objects.create(user=user, organisation=org, role=Role.ADMINISTRATOR)
-        audit.record(action="create", organisation=org, object_type="user", object_ref=str(user.pk),
-                     details={"via": "cli", "role": Role.ADMINISTRATOR})
+        audit.record(
+            action="create",
+            organisation=org,
+            object_type="user",
+            object_ref=str(user.pk),
+            details={"via": "cli", "role": Role.ADMINISTRATOR},
+        )
     return user

@@ -13,17 +13,31 @@ from palermo.core.models import AuditAction
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit.record(action=AuditAction.LOGIN, actor=user, request=request, object_type="user", object_ref=str(user.pk))
+    audit.record(
+        action=AuditAction.LOGIN,
+        actor=user,
+        request=request,
+        object_type="user",
+        object_ref=str(user.pk),
+    )
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit.record(action=AuditAction.LOGOUT, actor=user, request=request, object_type="user", object_ref=str(user.pk))
+        audit.record(
+            action=AuditAction.LOGOUT,
+            actor=user,
+            request=request,
+            object_type="user",
+            object_ref=str(user.pk),
+        )
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # The attempted username is kept (truncated): it is what an administrator
     # needs to spot a guessing attack. The password never reaches this signal.
     # A wrong second factor comes through here too (palermo.core.mfa), so it is

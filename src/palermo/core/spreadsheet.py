@@ -50,7 +50,12 @@ def spreadsheet_safe(value: object) -> object:
 
 def spreadsheet_unescape(value: object) -> object:
     """Undo :func:`spreadsheet_safe`: ``spreadsheet_unescape(spreadsheet_safe(v)) == v``."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] != "" and value[1:2] in _ESCAPED_STARTS:
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value[1:2] != ""
+        and value[1:2] in _ESCAPED_STARTS
+    ):
         return value[1:]
     return value
 

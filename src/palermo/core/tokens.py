@@ -51,8 +51,11 @@ def token_create(
             expires_at=expires_at,
         )
         audit.record(
-            action=AuditAction.CREATE, actor=actor, organisation=organisation,
-            object_type="api_token", object_ref=str(token.pk),
+            action=AuditAction.CREATE,
+            actor=actor,
+            organisation=organisation,
+            object_type="api_token",
+            object_ref=str(token.pk),
         )
     return token, clear
 
@@ -66,8 +69,11 @@ def token_revoke(*, actor: User, token: PersonalAccessToken) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit.record(
-            action=AuditAction.DELETE, actor=actor, organisation=token.organisation,
-            object_type="api_token", object_ref=str(token.pk),
+            action=AuditAction.DELETE,
+            actor=actor,
+            organisation=token.organisation,
+            object_type="api_token",
+            object_ref=str(token.pk),
         )
 
 
@@ -78,15 +84,25 @@ def tokens_revoke_all(*, user: User, reason: str, actor: User | None = None) -> 
     expects every way in with the old credentials to stop. Returns how many were revoked.
     """
     with transaction.atomic():
-        live = list(PersonalAccessToken.objects.select_for_update().select_related("organisation")
-                    .filter(user=user, revoked_at__isnull=True).order_by("id"))
+        live = list(
+            PersonalAccessToken.objects.select_for_update()
+            .select_related("organisation")
+            .filter(user=user, revoked_at__isnull=True)
+            .order_by("id")
+        )
         if not live:
             return 0
-        PersonalAccessToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=timezone.now())
+        PersonalAccessToken.objects.filter(pk__in=[t.pk for t in live]).update(
+            revoked_at=timezone.now()
+        )
         for token in live:
             audit.record(
-                action=AuditAction.DELETE, actor=actor or user, organisation=token.organisation,
-                object_type="api_token", object_ref=str(token.pk), details={"reason": reason},
+                action=AuditAction.DELETE,
+                actor=actor or user,
+                organisation=token.organisation,
+                object_type="api_token",
+                object_ref=str(token.pk),
+                details={"reason": reason},
             )
     return len(live)
 

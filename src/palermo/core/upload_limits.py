@@ -38,10 +38,15 @@ def message(exc: LimitExceeded) -> str:
 
 
 def refusal(exc: LimitExceeded, field: str = "file") -> InvalidInput:
-    return InvalidInput(FieldError(field, message(exc)), detail=gettext("The file was refused; nothing was imported."))
+    return InvalidInput(
+        FieldError(field, message(exc)),
+        detail=gettext("The file was refused; nothing was imported."),
+    )
 
 
-def check_upload(upload: Any, limits: ImportLimits, *, name: str | None = None, field: str = "file") -> None:
+def check_upload(
+    upload: Any, limits: ImportLimits, *, name: str | None = None, field: str = "file"
+) -> None:
     """Size and, for a workbook, the zip structure of an uploaded file, before any parsing.
 
     ``upload`` is a Django ``UploadedFile`` (or anything with ``size`` and ``read``/``seek``).
@@ -77,4 +82,11 @@ def check_size_of_path(path: Any, limits: ImportLimits, *, field: str = "file") 
         raise refusal(exc, field) from exc
 
 
-__all__ = ["check_bytes", "check_size_of_path", "check_upload", "import_limits", "message", "refusal"]
+__all__ = [
+    "check_bytes",
+    "check_size_of_path",
+    "check_upload",
+    "import_limits",
+    "message",
+    "refusal",
+]

@@ -36,13 +36,19 @@ def tell_tokens_revoked(request: HttpRequest, count: int, *, own: bool = True) -
     if not count:
         return
     if own:
-        text = ngettext("%(n)d API token was revoked: a new password ends the old ones. Create a new "
-                        "token where you need one; it is shown once.",
-                        "%(n)d API tokens were revoked: a new password ends the old ones. Create new "
-                        "tokens where you need them; each is shown once.", count)
+        text = ngettext(
+            "%(n)d API token was revoked: a new password ends the old ones. Create a new "
+            "token where you need one; it is shown once.",
+            "%(n)d API tokens were revoked: a new password ends the old ones. Create new "
+            "tokens where you need them; each is shown once.",
+            count,
+        )
     else:
-        text = ngettext("%(n)d API token of this user was revoked with the old password.",
-                        "%(n)d API tokens of this user were revoked with the old password.", count)
+        text = ngettext(
+            "%(n)d API token of this user was revoked with the old password.",
+            "%(n)d API tokens of this user were revoked with the old password.",
+            count,
+        )
     messages.warning(request, text % {"n": count})
 
 
@@ -94,7 +100,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         expires = form.cleaned_data.get("expires_at")
         expires_at = (
-            datetime.combine(expires, time.max, tzinfo=timezone.get_current_timezone()) if expires else None
+            datetime.combine(expires, time.max, tzinfo=timezone.get_current_timezone())
+            if expires
+            else None
         )
         try:
             _token, created_clear = tokens.token_create(
@@ -107,7 +115,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except tokens.TokenError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     items = PersonalAccessToken.objects.filter(user=request.user).select_related("organisation")
-    return render(request, "core/tokens.html", {"form": form, "tokens": items, "created_clear": created_clear})
+    return render(
+        request, "core/tokens.html", {"form": form, "tokens": items, "created_clear": created_clear}
+    )
 
 
 @authenticated
@@ -140,7 +150,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if f is not None:
         qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        audit.record_request(request, action="read", object_type="audit_trail", details={"filters": f.as_details()})
+        audit.record_request(
+            request, action="read", object_type="audit_trail", details={"filters": f.as_details()}
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -164,12 +176,27 @@ class _Echo:
 def audit_export(request: HttpRequest) -> HttpResponse:
     form, f = _audit_filter(request)
     if f is None:
-        return render(request, "core/audit_list.html", {"form": form, "page": None, "query": ""}, status=400)
+        return render(
+            request, "core/audit_list.html", {"form": form, "page": None, "query": ""}, status=400
+        )
     qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
-    audit.record_request(request, action="export", object_type="audit_trail", details={"filters": f.as_details()})
+    audit.record_request(
+        request, action="export", object_type="audit_trail", details={"filters": f.as_details()}
+    )
     writer = csv.writer(_Echo())
-    header = ["seq", "at", "actor_username", "organisation_id", "action", "object_type", "object_ref",
-              "purpose", "outcome", "prev_hash", "hash"]
+    header = [
+        "seq",
+        "at",
+        "actor_username",
+        "organisation_id",
+        "action",
+        "object_type",
+        "object_ref",
+        "purpose",
+        "outcome",
+        "prev_hash",
+        "hash",
+    ]
 
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(header)

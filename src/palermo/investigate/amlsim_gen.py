@@ -45,15 +45,35 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["TYPOLOGIES", "GeneratorParams", "GeneratedSet", "PlantedAlert", "generate", "write_amlsim"]
+__all__ = [
+    "TYPOLOGIES",
+    "GeneratorParams",
+    "GeneratedSet",
+    "PlantedAlert",
+    "generate",
+    "write_amlsim",
+]
 
 TYPOLOGIES = (
-    "fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter", "bipartite", "stack", "random",
+    "fan_in",
+    "fan_out",
+    "cycle",
+    "scatter_gather",
+    "gather_scatter",
+    "bipartite",
+    "stack",
+    "random",
 )
 # the smallest pattern each definition needs to have its shape
 _MIN_SIZE = {
-    "fan_in": 3, "fan_out": 3, "cycle": 3, "scatter_gather": 4, "gather_scatter": 5,
-    "bipartite": 4, "stack": 6, "random": 3,
+    "fan_in": 3,
+    "fan_out": 3,
+    "cycle": 3,
+    "scatter_gather": 4,
+    "gather_scatter": 5,
+    "bipartite": 4,
+    "stack": 6,
+    "random": 3,
 }
 _NORMAL_MODELS = ("single", "periodical", "fan_in", "fan_out", "forward", "mutual")
 
@@ -280,7 +300,7 @@ class _Builder:
         rng.shuffle(accts)
         n_hubs = max(int(p.accounts * p.hub_share), 10)
         n_payers = max(int(p.accounts * p.payer_share), 20)
-        hubs, payers = accts[:n_hubs], accts[n_hubs:n_hubs + n_payers]
+        hubs, payers = accts[:n_hubs], accts[n_hubs : n_hubs + n_payers]
         self.normal(hubs, payers)
         self.used: set[int] = set()
         pool = accts[n_hubs:]
@@ -311,24 +331,71 @@ def write_amlsim(generated: GeneratedSet, folder: Path) -> Path:
 
     files = {
         "transactions": (
-            ["tran_id", "orig_acct", "bene_acct", "tx_type", "base_amt", "tran_timestamp", "is_sar", "alert_id"],
-            [(t, a, b, "TRANSFER", f"{amt:.2f}", stamp(d), str(al >= 0).lower(), al)
-             for t, a, b, d, amt, al in generated.transactions],
+            [
+                "tran_id",
+                "orig_acct",
+                "bene_acct",
+                "tx_type",
+                "base_amt",
+                "tran_timestamp",
+                "is_sar",
+                "alert_id",
+            ],
+            [
+                (t, a, b, "TRANSFER", f"{amt:.2f}", stamp(d), str(al >= 0).lower(), al)
+                for t, a, b, d, amt, al in generated.transactions
+            ],
         ),
         "alert_transactions": (
-            ["alert_id", "alert_type", "is_sar", "tran_id", "orig_acct", "bene_acct", "tx_type", "base_amt",
-             "tran_timestamp"],
-            [(al, typ_of[al], "true", t, a, b, "TRANSFER", f"{amt:.2f}", stamp(d))
-             for t, a, b, d, amt, al in generated.transactions if al >= 0],
+            [
+                "alert_id",
+                "alert_type",
+                "is_sar",
+                "tran_id",
+                "orig_acct",
+                "bene_acct",
+                "tx_type",
+                "base_amt",
+                "tran_timestamp",
+            ],
+            [
+                (al, typ_of[al], "true", t, a, b, "TRANSFER", f"{amt:.2f}", stamp(d))
+                for t, a, b, d, amt, al in generated.transactions
+                if al >= 0
+            ],
         ),
         "alert_accounts": (
             ["alert_id", "alert_type", "acct_id", "is_sar"],
-            [(a.alert_id, a.typology, acct, "true") for a in generated.alerts for acct in sorted(a.roles)],
+            [
+                (a.alert_id, a.typology, acct, "true")
+                for a in generated.alerts
+                for acct in sorted(a.roles)
+            ],
         ),
         "accounts": (
-            ["acct_id", "first_name", "last_name", "street_addr", "city", "state", "zip", "country"],
-            [(i, f"Holder{i}", f"Synthetic{i % 977}", f"{i % 400} Test Street", "Testville", "TS",
-              f"{10000 + i % 89999}", "US") for i in range(p.accounts)],
+            [
+                "acct_id",
+                "first_name",
+                "last_name",
+                "street_addr",
+                "city",
+                "state",
+                "zip",
+                "country",
+            ],
+            [
+                (
+                    i,
+                    f"Holder{i}",
+                    f"Synthetic{i % 977}",
+                    f"{i % 400} Test Street",
+                    "Testville",
+                    "TS",
+                    f"{10000 + i % 89999}",
+                    "US",
+                )
+                for i in range(p.accounts)
+            ],
         ),
     }
     for stem, (header, rows) in files.items():
@@ -340,7 +407,9 @@ def write_amlsim(generated: GeneratedSet, folder: Path) -> Path:
         target = folder / f"{stem}.parquet"
         src, dst = str(tmp).replace("'", "''"), str(target).replace("'", "''")
         con = duckdb.connect()
-        con.execute(f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' (FORMAT parquet)")  # noqa: S608 - paths from code, quotes escaped
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' (FORMAT parquet)"
+        )  # noqa: S608 - paths from code, quotes escaped
         con.close()
         tmp.unlink()
     return folder / "transactions.parquet"

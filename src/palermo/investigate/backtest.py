@@ -158,7 +158,10 @@ def naive_counterparty_baseline(
         ),
     }
     return {
-        typ: {r[0] for r in con.execute(sql.format(edges=e), [window_days, min_counterparties]).fetchall()}
+        typ: {
+            r[0]
+            for r in con.execute(sql.format(edges=e), [window_days, min_counterparties]).fetchall()
+        }
         for typ, e in edges.items()
     }
 
@@ -171,11 +174,16 @@ def backtest(
     Cycle truth is restricted to labelled cycles that actually close a loop.
     """
     alerts = list(alerts)
-    typologies = [r[0] for r in con.execute(
-        "SELECT DISTINCT typology FROM account_label ORDER BY 1").fetchall()]
+    typologies = [
+        r[0]
+        for r in con.execute("SELECT DISTINCT typology FROM account_label ORDER BY 1").fetchall()
+    ]
     baseline = naive_counterparty_baseline(con)
     out: dict[str, tuple[Metrics, Metrics]] = {}
     for typ in typologies:
         truth = closed_cycle_members(con) if typ == "cycle" else labelled_accounts(con, typ)
-        out[typ] = (score(flagged_accounts(con, alerts, typ), truth), score(baseline.get(typ, set()), truth))
+        out[typ] = (
+            score(flagged_accounts(con, alerts, typ), truth),
+            score(baseline.get(typ, set()), truth),
+        )
     return out

@@ -27,9 +27,12 @@ OptWorkspaceArg = Annotated[
     Path | None, typer.Argument(help="Workspace file (DuckDB); omit with --investigation.")
 ]
 InvestigationOpt = Annotated[
-    str | None, typer.Option("--investigation", help="Act on a Palermo investigation (e.g. INV-2026-0001).")
+    str | None,
+    typer.Option("--investigation", help="Act on a Palermo investigation (e.g. INV-2026-0001)."),
 ]
-AsOpt = Annotated[str | None, typer.Option("--as", help="Username to act as (with --investigation).")]
+AsOpt = Annotated[
+    str | None, typer.Option("--as", help="Username to act as (with --investigation).")
+]
 
 
 def _django_context(reference: str, username: str | None) -> tuple[Any, Any, Any]:
@@ -96,11 +99,21 @@ def _print_import(report: Any, name: str) -> None:
 @app.command("import")
 def import_(
     workspace: OptWorkspaceArg = None,
-    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Statement file.")] = None,
-    kind: Annotated[str | None, typer.Option(help="csv, camt053 or amlsim (guessed from the suffix).")] = None,
-    profile: Annotated[str | None, typer.Option(help="CSV mapping profile: packaged id or YAML path.")] = None,
-    account: Annotated[str | None, typer.Option(help="Statement account (IBAN) when the CSV lacks it.")] = None,
-    account_name: Annotated[str | None, typer.Option(help="Holder of the statement account.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(exists=True, dir_okay=False, help="Statement file.")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="csv, camt053 or amlsim (guessed from the suffix).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="CSV mapping profile: packaged id or YAML path.")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Statement account (IBAN) when the CSV lacks it.")
+    ] = None,
+    account_name: Annotated[
+        str | None, typer.Option(help="Holder of the statement account.")
+    ] = None,
     investigation: InvestigationOpt = None,
     as_user: AsOpt = None,
 ) -> None:
@@ -122,8 +135,16 @@ def import_(
         try:
             with stmt.open("rb") as fh:
                 report = services.statement_import(
-                    actor=user, organisation=org, investigation=inv, upload=fh, file_name=stmt.name, kind=kind,
-                    profile=prof or "", account=account or "", account_name=account_name or "")
+                    actor=user,
+                    organisation=org,
+                    investigation=inv,
+                    upload=fh,
+                    file_name=stmt.name,
+                    kind=kind,
+                    profile=prof or "",
+                    account=account or "",
+                    account_name=account_name or "",
+                )
         except InvalidInput as exc:
             for e in exc.errors:
                 typer.echo(f"error: {e.field}: {e.message}", err=True)
@@ -131,12 +152,16 @@ def import_(
         _print_import(report, stmt.name)
         return
     if workspace is None or file is None:
-        raise typer.BadParameter("give a workspace file and a statement file (or --investigation REF --as USER)")
+        raise typer.BadParameter(
+            "give a workspace file and a statement file (or --investigation REF --as USER)"
+        )
     from palermo.core.limits import LimitExceeded
 
     try:
         with Workspace(workspace) as ws:
-            report = ws.ingest(file, kind=kind, profile=profile, account=account, account_name=account_name)
+            report = ws.ingest(
+                file, kind=kind, profile=profile, account=account, account_name=account_name
+            )
     except LimitExceeded as exc:
         typer.echo(f"error: file: {exc.message()} Nothing was imported.", err=True)
         raise typer.Exit(code=1) from None
@@ -146,7 +171,9 @@ def import_(
 @app.command("run")
 def run(
     workspace: OptWorkspaceArg = None,
-    rule: Annotated[list[str] | None, typer.Option(help="Run only these rule ids (repeatable).")] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option(help="Run only these rule ids (repeatable).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
     investigation: InvestigationOpt = None,
     as_user: AsOpt = None,
@@ -154,7 +181,9 @@ def run(
     """Run the red-flag rule pack; rules lacking data are listed as skipped."""
     if investigation:
         if rule:
-            raise typer.BadParameter("--rule is for workspace files; an investigation runs the whole pack")
+            raise typer.BadParameter(
+                "--rule is for workspace files; an investigation runs the whole pack"
+            )
         user, org, inv = _django_context(investigation, as_user)
         from palermo.investigate import services
 
@@ -165,8 +194,14 @@ def run(
     if as_json:
         out = report.as_dict()
         out["alerts"] = [
-            {"alert_key": a.alert_key, "rule_id": a.rule_id, "subject": a.subject, "score": a.score,
-             "summary": a.summary, "tx_ids": list(a.tx_ids)}
+            {
+                "alert_key": a.alert_key,
+                "rule_id": a.rule_id,
+                "subject": a.subject,
+                "score": a.score,
+                "summary": a.summary,
+                "tx_ids": list(a.tx_ids),
+            }
             for a in report.alerts
         ]
         typer.echo(json.dumps(out, indent=2, default=str))
@@ -190,9 +225,15 @@ def report(
     title: Annotated[str, typer.Option(help="Title of the pack.")] = "Financial investigation",
     case_ref: Annotated[str, typer.Option(help="Case reference (pseudonymous).")] = "-",
     prepared_by: Annotated[str, typer.Option(help="Name or role of the author.")] = "-",
-    offender: Annotated[list[str] | None, typer.Option(help="Offender account key (repeatable).")] = None,
-    victim: Annotated[list[str] | None, typer.Option(help="Victim account key (repeatable).")] = None,
-    reference_wage: Annotated[str | None, typer.Option(help="Reference monthly wage for the shortfall method.")] = None,
+    offender: Annotated[
+        list[str] | None, typer.Option(help="Offender account key (repeatable).")
+    ] = None,
+    victim: Annotated[
+        list[str] | None, typer.Option(help="Victim account key (repeatable).")
+    ] = None,
+    reference_wage: Annotated[
+        str | None, typer.Option(help="Reference monthly wage for the shortfall method.")
+    ] = None,
     investigation: InvestigationOpt = None,
     as_user: AsOpt = None,
 ) -> None:
@@ -210,12 +251,20 @@ def report(
 
         try:
             if offender:
-                services.proceeds_estimate(actor=user, organisation=org, investigation=inv, offenders=offender,
-                                           victims=victim or [], reference_wage=reference_wage)
+                services.proceeds_estimate(
+                    actor=user,
+                    organisation=org,
+                    investigation=inv,
+                    offenders=offender,
+                    victims=victim or [],
+                    reference_wage=reference_wage,
+                )
             digest = ""
             for target, fmt in ((html, "html"), (pdf, "pdf")):
                 if target is not None:
-                    data, digest = services.evidence_pack(actor=user, organisation=org, investigation=inv, fmt=fmt)
+                    data, digest = services.evidence_pack(
+                        actor=user, organisation=org, investigation=inv, fmt=fmt
+                    )
                     target.write_bytes(data)
                     typer.echo(f"wrote {target}")
         except InvalidInput as exc:
@@ -228,11 +277,17 @@ def report(
         proceeds = None
         if offender or victim:
             proceeds = ws.proceeds(
-                offender_accounts=offender or [], victim_accounts=victim or [],
+                offender_accounts=offender or [],
+                victim_accounts=victim or [],
                 reference_monthly_wage=Decimal(reference_wage) if reference_wage else None,
             )
-        kwargs = {"title": title, "case_ref": case_ref, "prepared_by": prepared_by,
-                  "victim_accounts": victim or [], "proceeds": proceeds}
+        kwargs = {
+            "title": title,
+            "case_ref": case_ref,
+            "prepared_by": prepared_by,
+            "victim_accounts": victim or [],
+            "proceeds": proceeds,
+        }
         pack = ws.evidence_pack(**kwargs)  # type: ignore[arg-type]
         if html:
             from palermo.investigate.evidence import render_html
@@ -263,7 +318,9 @@ def rules() -> None:
     """List the packaged red-flag rules with their sources."""
     for r in load_rule_pack().rules:
         typer.echo(f"{r.id} v{r.version} [{', '.join(r.exploitation)}] {r.title}")
-        typer.echo(f"    sources: {', '.join(s.id for s in r.sources)}; needs {', '.join(r.requires)}")
+        typer.echo(
+            f"    sources: {', '.join(s.id for s in r.sources)}; needs {', '.join(r.requires)}"
+        )
 
 
 @app.command("profiles")

@@ -40,20 +40,34 @@ def demo_investigation(rng: random.Random) -> str:  # noqa: ARG001 - the stateme
     unit = police.organisations()[0]
     fiu = User.objects.get(username="fiu").organisations()[0]
     # A labour case the police unit works on (it referred it), if the demo cases exist.
-    case = (Case.objects.filter(team__organisation=unit, team__removed_at__isnull=True,
-                                exploitation_rows__code="ForcedLabour").order_by("reference").first())
+    case = (
+        Case.objects.filter(
+            team__organisation=unit,
+            team__removed_at__isnull=True,
+            exploitation_rows__code="ForcedLabour",
+        )
+        .order_by("reference")
+        .first()
+    )
     # One transaction: a failed import leaves no half-made investigation (and no workspace file).
     with transaction.atomic():
-        inv = services.investigation_create(actor=police, organisation=unit, title=TITLE, members=[fiu],
-                                            case_refs=[case.reference] if case else [])
+        inv = services.investigation_create(
+            actor=police,
+            organisation=unit,
+            title=TITLE,
+            members=[fiu],
+            case_refs=[case.reference] if case else [],
+        )
         try:
             report = _import_statement(inv, police, unit)
             run = services.rules_run(actor=police, organisation=unit, investigation=inv)
         except BaseException:
             inv.workspace_path.unlink(missing_ok=True)
             raise
-    return (f"investigation {inv.reference}: {report.rows_inserted:,} transactions, "
-            f"{len(run.alerts)} alerts, shared with the FIU")
+    return (
+        f"investigation {inv.reference}: {report.rows_inserted:,} transactions, "
+        f"{len(run.alerts)} alerts, shared with the FIU"
+    )
 
 
 def _import_statement(inv: Investigation, police: User, unit: Organisation) -> ImportReport:
@@ -61,8 +75,15 @@ def _import_statement(inv: Investigation, police: User, unit: Organisation) -> I
         statement = Path(tmp) / "harbour-bank-export.csv"
         write_synthetic_csv(statement, rows=ROWS, seed=2026)
         with statement.open("rb") as f:
-            report = services.statement_import(actor=police, organisation=unit, investigation=inv, upload=f, file_name=statement.name, kind="csv",
-                                               profile="pkg:palermo-canonical")
+            report = services.statement_import(
+                actor=police,
+                organisation=unit,
+                investigation=inv,
+                upload=f,
+                file_name=statement.name,
+                kind="csv",
+                profile="pkg:palermo-canonical",
+            )
     if not report.ok:
         raise RuntimeError(f"demo statement rejected: {report.errors[:3]}")
     return report

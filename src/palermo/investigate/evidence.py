@@ -98,22 +98,35 @@ def assemble_pack(
         rule = rules.get(a.rule_id)
         txs = [dict(transactions[t]) for t in a.tx_ids if t in transactions]
         txs.sort(key=lambda t: (str(t.get("booked_at")), t.get("tx_id")))
-        alert_rows.append({
-            "alert_key": a.alert_key, "rule_id": a.rule_id, "rule_version": a.rule_version,
-            "title": rule.title if rule else a.rule_id, "subject": a.subject, "summary": a.summary,
-            "score": a.score, "exploitation": list(a.exploitation),
-            "sources": [asdict(s) for s in rule.sources] if rule else [],
-            "transactions": _plain(txs[:max_tx_per_alert]),
-            "omitted": max(0, len(a.tx_ids) - max_tx_per_alert),
-        })
+        alert_rows.append(
+            {
+                "alert_key": a.alert_key,
+                "rule_id": a.rule_id,
+                "rule_version": a.rule_version,
+                "title": rule.title if rule else a.rule_id,
+                "subject": a.subject,
+                "summary": a.summary,
+                "score": a.score,
+                "exploitation": list(a.exploitation),
+                "sources": [asdict(s) for s in rule.sources] if rule else [],
+                "transactions": _plain(txs[:max_tx_per_alert]),
+                "omitted": max(0, len(a.tx_ids) - max_tx_per_alert),
+            }
+        )
     edges = [(a, b, str(amount), n) for a, b, amount, n in network.edges]
     content: dict[str, Any] = {
-        "title": title, "case_ref": case_ref, "prepared_by": prepared_by,
+        "title": title,
+        "case_ref": case_ref,
+        "prepared_by": prepared_by,
         "generated_at": (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         "alerts": alert_rows,
-        "skipped": [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in skipped],
-        "hubs": _plain(list(network.hubs)), "roles": _plain(list(network.roles)),
-        "paths": _plain(list(network.paths)), "edges": edges,
+        "skipped": [
+            {"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in skipped
+        ],
+        "hubs": _plain(list(network.hubs)),
+        "roles": _plain(list(network.roles)),
+        "paths": _plain(list(network.paths)),
+        "edges": edges,
         "proceeds": _plain(proceeds) if proceeds else None,
         "sources": _plain([dict(s) for s in sources]),
     }
@@ -152,7 +165,7 @@ def network_svg(
     """
     pos = _layout(edges)
     if not pos:
-        return '<p>No payments to draw.</p>'
+        return "<p>No payments to draw.</p>"
     pad = 60
 
     def xy(key: str) -> tuple[float, float]:
@@ -170,7 +183,11 @@ def network_svg(
     for a, b, amount, n in edges:
         (x1, y1), (x2, y2) = xy(a), xy(b)
         w = 0.8 + 4 * float(Decimal(amount) / top)
-        hooks = f' class="edge" data-from="n{index[a]}" data-to="n{index[b]}"' if index is not None else ""
+        hooks = (
+            f' class="edge" data-from="n{index[a]}" data-to="n{index[b]}"'
+            if index is not None
+            else ""
+        )
         parts.append(
             f'<line{hooks} x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#7a8793" '
             f'stroke-width="{w:.2f}" marker-end="url(#arr)"><title>{escape(a)} to {escape(b)}: '
@@ -196,7 +213,11 @@ def network_svg(
 def render_html(pack: EvidencePack) -> str:
     """The pack as a self-contained HTML page."""
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    source = resources.files("palermo.investigate").joinpath("data", "evidence_pack.html").read_text("utf-8")
+    source = (
+        resources.files("palermo.investigate")
+        .joinpath("data", "evidence_pack.html")
+        .read_text("utf-8")
+    )
     return env.from_string(source).render(pack=pack)
 
 
@@ -225,41 +246,78 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
 
     def table(rows: list[list[Any]], widths: list[float]) -> Table:
         t = Table([[p(c) for c in r] for r in rows], colWidths=widths, repeatRows=1)
-        t.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf2")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf2")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         return t
 
     story: list[Any] = [
         Paragraph(escape(pack.title), styles["Title"]),
-        p(f"Case reference {pack.case_ref} · prepared by {pack.prepared_by} · generated "
-          f"{pack.generated_at}", body),
+        p(
+            f"Case reference {pack.case_ref} · prepared by {pack.prepared_by} · generated "
+            f"{pack.generated_at}",
+            body,
+        ),
         p(f"Pack digest (SHA-256): {pack.digest}"),
         Spacer(1, 4 * mm),
-        Paragraph(f"1. Alerts and the transactions behind them ({len(pack.alerts)})", styles["Heading2"]),
+        Paragraph(
+            f"1. Alerts and the transactions behind them ({len(pack.alerts)})", styles["Heading2"]
+        ),
     ]
     for a in pack.alerts:
         head = [
-            Paragraph(escape(f"{a['rule_id']} v{a['rule_version']} — {a['title']}"), styles["Heading4"]),
-            p(f"Subject {a['subject']} · {a['summary']} · exploitation: {', '.join(a['exploitation'])}"),
-            p("Sources: " + "; ".join(f"{s['id']} ({s['publisher']} {s['year']}): {s['indicator']}" for s in a["sources"])),
+            Paragraph(
+                escape(f"{a['rule_id']} v{a['rule_version']} — {a['title']}"), styles["Heading4"]
+            ),
+            p(
+                f"Subject {a['subject']} · {a['summary']} · exploitation: {', '.join(a['exploitation'])}"
+            ),
+            p(
+                "Sources: "
+                + "; ".join(
+                    f"{s['id']} ({s['publisher']} {s['year']}): {s['indicator']}"
+                    for s in a["sources"]
+                )
+            ),
         ]
         rows = [["Date", "Payer", "Payee", "Amount", "Description", "Source file, line"]]
         rows += [
-            [t["booked_at"], f"{t.get('payer_name') or ''} {t['payer_key']}".strip(),
-             f"{t.get('payee_name') or ''} {t['payee_key']}".strip(), f"{t['amount']} {t['currency']}",
-             t.get("description") or "", f"{t['file_name']}, line {t['line_no']}"]
+            [
+                t["booked_at"],
+                f"{t.get('payer_name') or ''} {t['payer_key']}".strip(),
+                f"{t.get('payee_name') or ''} {t['payee_key']}".strip(),
+                f"{t['amount']} {t['currency']}",
+                t.get("description") or "",
+                f"{t['file_name']}, line {t['line_no']}",
+            ]
             for t in a["transactions"]
         ]
-        story.append(KeepTogether([*head, table(rows, [22 * mm, 32 * mm, 32 * mm, 22 * mm, 40 * mm, 32 * mm])]))
+        story.append(
+            KeepTogether(
+                [*head, table(rows, [22 * mm, 32 * mm, 32 * mm, 22 * mm, 40 * mm, 32 * mm])]
+            )
+        )
         if a["omitted"]:
-            story.append(p(f"{a['omitted']} further transactions are listed in the workspace export."))
+            story.append(
+                p(f"{a['omitted']} further transactions are listed in the workspace export.")
+            )
         story.append(Spacer(1, 3 * mm))
     if pack.skipped:
-        story.append(p("Rules not run for lack of data: " + "; ".join(
-            f"{s['rule_id']} (missing {', '.join(s['missing_fields'])})" for s in pack.skipped)))
+        story.append(
+            p(
+                "Rules not run for lack of data: "
+                + "; ".join(
+                    f"{s['rule_id']} (missing {', '.join(s['missing_fields'])})"
+                    for s in pack.skipped
+                )
+            )
+        )
 
     story.append(Paragraph("2. Network", styles["Heading2"]))
     pos = _layout(pack.edges)
@@ -274,34 +332,63 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
 
         for a_key, b_key, _amount, _n in pack.edges:
             (x1, y1), (x2, y2) = xy(a_key), xy(b_key)
-            drawing.add(Line(x1, y1, x2, y2, strokeColor=colors.HexColor("#7a8793"), strokeWidth=0.6))
+            drawing.add(
+                Line(x1, y1, x2, y2, strokeColor=colors.HexColor("#7a8793"), strokeWidth=0.6)
+            )
         for key in pos:
             x, y = xy(key)
             colour = colors.HexColor(_ROLE_COLOURS.get(roles.get(key, ""), "#1f6fb2"))
             drawing.add(Circle(x, y, 2.2 * mm, fillColor=colour, strokeColor=colour))
-            drawing.add(String(x + 3 * mm, y + 1 * mm, key if len(key) <= 18 else key[:8] + "..." + key[-6:], fontSize=6))
+            drawing.add(
+                String(
+                    x + 3 * mm,
+                    y + 1 * mm,
+                    key if len(key) <= 18 else key[:8] + "..." + key[-6:],
+                    fontSize=6,
+                )
+            )
         story.append(drawing)
     if pack.roles:
-        story.append(table([["Account", "Role", "Evidence"]] + [[r["account_key"], r["role"], r["evidence"]] for r in pack.roles],
-                           [50 * mm, 30 * mm, 100 * mm]))
+        story.append(
+            table(
+                [["Account", "Role", "Evidence"]]
+                + [[r["account_key"], r["role"], r["evidence"]] for r in pack.roles],
+                [50 * mm, 30 * mm, 100 * mm],
+            )
+        )
     if pack.paths:
         story.append(Spacer(1, 2 * mm))
-        story.append(table([["Path", "Flow per hop", "Ends in"]] + [
-            [" -> ".join(x["accounts"]), " -> ".join(x["amounts"]), x["ends_in"]] for x in pack.paths
-        ], [90 * mm, 65 * mm, 25 * mm]))
+        story.append(
+            table(
+                [["Path", "Flow per hop", "Ends in"]]
+                + [
+                    [" -> ".join(x["accounts"]), " -> ".join(x["amounts"]), x["ends_in"]]
+                    for x in pack.paths
+                ],
+                [90 * mm, 65 * mm, 25 * mm],
+            )
+        )
 
     story.append(Paragraph("3. Proceeds", styles["Heading2"]))
     pr = pack.proceeds
     if pr:
         cur = pr["currency"]
-        story.append(table([
-            ["Measure", "Amount"],
-            ["Flagged inflows", f"{pr['flagged_inflow_total']} {cur}"],
-            ["Confiscation: offenders' benefit", f"{pr['confiscation_total']} {cur}"],
-            ["of which still held in traced accounts", f"{pr['still_held']} {cur}"],
-            ["spent on assets", f"{pr['spent_on_assets']} {cur}"],
-            ["Victims' compensation: withheld or deducted wages", f"{pr['compensation_total']} {cur}"],
-        ], [110 * mm, 60 * mm]))
+        story.append(
+            table(
+                [
+                    ["Measure", "Amount"],
+                    ["Flagged inflows", f"{pr['flagged_inflow_total']} {cur}"],
+                    ["Confiscation: offenders' benefit", f"{pr['confiscation_total']} {cur}"],
+                    ["of which still held in traced accounts", f"{pr['still_held']} {cur}"],
+                    ["spent on assets", f"{pr['spent_on_assets']} {cur}"],
+                    [
+                        "Victims' compensation: withheld or deducted wages",
+                        f"{pr['compensation_total']} {cur}",
+                    ],
+                ],
+                [110 * mm, 60 * mm],
+            )
+        )
         story.append(p("Confiscation method. " + pr["confiscation_method"], body))
         story.append(p("Compensation method. " + pr["compensation_method"], body))
         for note in pr["notes"]:
@@ -310,8 +397,18 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
         story.append(p("No proceeds estimate was requested.", body))
 
     story.append(Paragraph("4. Source files and their SHA-256", styles["Heading2"]))
-    story.append(table([["File", "Kind", "Rows", "SHA-256"]] + [
-        [s["file_name"], s["kind"], s["rows_read"], s["source_id"]] for s in pack.sources
-    ], [45 * mm, 20 * mm, 15 * mm, 100 * mm]))
-    SimpleDocTemplate(str(path), pagesize=A4, title=pack.title, author=pack.prepared_by,
-                      leftMargin=14 * mm, rightMargin=14 * mm).build(story)
+    story.append(
+        table(
+            [["File", "Kind", "Rows", "SHA-256"]]
+            + [[s["file_name"], s["kind"], s["rows_read"], s["source_id"]] for s in pack.sources],
+            [45 * mm, 20 * mm, 15 * mm, 100 * mm],
+        )
+    )
+    SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        title=pack.title,
+        author=pack.prepared_by,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+    ).build(story)

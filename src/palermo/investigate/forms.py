@@ -12,24 +12,39 @@ from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Reference or title"), required=False, max_length=200)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Open and closed")), *InvestigationStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Open and closed")), *InvestigationStatus.choices],
+    )
 
 
 class CreateForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200,
-                            help_text=_("A working title; avoid names of victims."))
+    title = forms.CharField(
+        label=_("Title"), max_length=200, help_text=_("A working title; avoid names of victims.")
+    )
     members = forms.ModelMultipleChoiceField(
-        label=_("Other organisations with access"), required=False, queryset=Organisation.objects.none(),
-        widget=forms.CheckboxSelectMultiple)
-    cases = forms.CharField(label=_("Linked cases"), required=False, max_length=500,
-                            help_text=_("NRM case references, separated by spaces or commas."))
+        label=_("Other organisations with access"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cases = forms.CharField(
+        label=_("Linked cases"),
+        required=False,
+        max_length=500,
+        help_text=_("NRM case references, separated by spaces or commas."),
+    )
 
-    def __init__(self, *args: object, organisation: Organisation | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, organisation: Organisation | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         from palermo.investigate.models import INVESTIGATING_TYPES
 
-        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by("name")
+        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by(
+            "name"
+        )
         if organisation is not None:
             qs = qs.exclude(pk=organisation.pk)
         self.fields["members"].queryset = qs  # type: ignore[attr-defined]
@@ -39,11 +54,17 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("Statement file"))
     kind = forms.ChoiceField(label=_("Format"), choices=list(STATEMENT_KINDS.items()))
     profile = forms.ChoiceField(label=_("CSV mapping profile"), required=False, choices=[])
-    account = forms.CharField(label=_("Statement account (IBAN)"), required=False, max_length=42,
-                              help_text=_("For CSV exports that do not name their own account."))
+    account = forms.CharField(
+        label=_("Statement account (IBAN)"),
+        required=False,
+        max_length=42,
+        help_text=_("For CSV exports that do not name their own account."),
+    )
     account_name = forms.CharField(label=_("Account holder"), required=False, max_length=200)
 
-    def __init__(self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(
+        self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object
+    ) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
         from palermo.core.limits import human_size
@@ -51,14 +72,20 @@ class UploadForm(forms.Form):
 
         limits = import_limits("statement")
         self.fields["file"].help_text = _("At most %(size)s and %(rows)s transactions.") % {
-            "size": human_size(limits.max_bytes), "rows": f"{limits.max_rows:,}"}
+            "size": human_size(limits.max_bytes),
+            "rows": f"{limits.max_rows:,}",
+        }
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices])
+    reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices]
+    )
     confirm = forms.BooleanField(
-        label=_("I understand that nothing in the investigation can be changed once it is closed, "
-                "until it is reopened."),
+        label=_(
+            "I understand that nothing in the investigation can be changed once it is closed, "
+            "until it is reopened."
+        ),
     )
 
 
@@ -75,7 +102,9 @@ class JudgeForm(forms.Form):
 
 
 class PartyForm(forms.Form):
-    schema = forms.ChoiceField(label=_("Kind"), choices=[("Person", _("Person")), ("Company", _("Company"))])
+    schema = forms.ChoiceField(
+        label=_("Kind"), choices=[("Person", _("Person")), ("Company", _("Company"))]
+    )
     name = forms.CharField(label=_("Name"), max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=[(r, r) for r in PARTY_ROLES])
     iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
@@ -85,13 +114,19 @@ class PartyForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
 
-    def __init__(self, *args: object, organisation: Organisation | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, organisation: Organisation | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         from palermo.investigate.models import INVESTIGATING_TYPES
 
-        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by("name")
+        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by(
+            "name"
+        )
         if organisation is not None:
             qs = qs.exclude(pk=organisation.pk)
         self.fields["organisation"].queryset = qs  # type: ignore[attr-defined]
@@ -102,15 +137,27 @@ class CaseLinkForm(forms.Form):
 
 
 class ProceedsForm(forms.Form):
-    offenders = forms.MultipleChoiceField(label=_("Offenders' accounts"), choices=[],
-                                          widget=forms.CheckboxSelectMultiple)
-    victims = forms.MultipleChoiceField(label=_("Victims' accounts"), required=False, choices=[],
-                                        widget=forms.CheckboxSelectMultiple)
-    reference_wage = forms.DecimalField(label=_("Reference monthly wage"), required=False, min_value=0,
-                                        max_digits=12, decimal_places=2,
-                                        help_text=_("For the shortfall of wages received against it."))
+    offenders = forms.MultipleChoiceField(
+        label=_("Offenders' accounts"), choices=[], widget=forms.CheckboxSelectMultiple
+    )
+    victims = forms.MultipleChoiceField(
+        label=_("Victims' accounts"),
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reference_wage = forms.DecimalField(
+        label=_("Reference monthly wage"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("For the shortfall of wages received against it."),
+    )
 
-    def __init__(self, *args: object, accounts: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(
+        self, *args: object, accounts: list[tuple[str, str]] = (), **kwargs: object
+    ) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["offenders"].choices = accounts  # type: ignore[attr-defined]
         self.fields["victims"].choices = accounts  # type: ignore[attr-defined]
@@ -118,10 +165,13 @@ class ProceedsForm(forms.Form):
 
 class AttachForm(forms.Form):
     case = forms.ChoiceField(label=_("Linked case"), choices=[])
-    total = forms.ChoiceField(label=_("Total"), choices=[
-        ("confiscation", _("Confiscation total (claim source: confiscated assets)")),
-        ("compensation", _("Victims' compensation total (claim source: the offender)")),
-    ])
+    total = forms.ChoiceField(
+        label=_("Total"),
+        choices=[
+            ("confiscation", _("Confiscation total (claim source: confiscated assets)")),
+            ("compensation", _("Victims' compensation total (claim source: the offender)")),
+        ],
+    )
 
     def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -131,9 +181,14 @@ class AttachForm(forms.Form):
 class ProfileForm(forms.Form):
     slug = forms.SlugField(label=_("Identifier"), max_length=80)
     label = forms.CharField(label=_("Label"), max_length=200)
-    definition = forms.CharField(label=_("Mapping (YAML)"), widget=forms.Textarea(attrs={"rows": 12}),
-                                 help_text=_("Same keys as the packaged profiles: columns, date_format, "
-                                             "amount_mode, delimiter, decimal …"))
+    definition = forms.CharField(
+        label=_("Mapping (YAML)"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_(
+            "Same keys as the packaged profiles: columns, date_format, "
+            "amount_mode, delimiter, decimal …"
+        ),
+    )
 
     def clean_definition(self) -> str:
         """The YAML text within the profile size limit, before it is parsed."""
@@ -142,7 +197,9 @@ class ProfileForm(forms.Form):
 
         text: str = self.cleaned_data["definition"]
         try:
-            check_bytes(text.encode("utf-8", "surrogatepass"), import_limits("profile"), field="definition")
+            check_bytes(
+                text.encode("utf-8", "surrogatepass"), import_limits("profile"), field="definition"
+            )
         except InvalidInput as exc:
             raise forms.ValidationError([e.message for e in exc.errors]) from exc
         return text

@@ -53,7 +53,11 @@ def make_id(*parts: str) -> str:
 @cache
 def ftm_schemata() -> Mapping[str, Mapping[str, list[str]]]:
     """Allowed and required properties per FtM schema (from data/ftm_schema.yaml)."""
-    text = resources.files("palermo.investigate").joinpath("data", "ftm_schema.yaml").read_text("utf-8")
+    text = (
+        resources.files("palermo.investigate")
+        .joinpath("data", "ftm_schema.yaml")
+        .read_text("utf-8")
+    )
     loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded["schemata"]  # type: ignore[no-any-return]
 
@@ -93,9 +97,15 @@ def iter_entities(
             continue
         emitted_holders.add(hid)
         props: dict[str, Any] = {
-            "name": name or pid, "phone": phone, "email": email, "address": address,
-            "addressEntity": addr_id, "notes": f"case record {ref}" if ref else None,
-            "topics": "role.victim" if role == "victim" else ("crime" if role == "suspect" else None),
+            "name": name or pid,
+            "phone": phone,
+            "email": email,
+            "address": address,
+            "addressEntity": addr_id,
+            "notes": f"case record {ref}" if ref else None,
+            "topics": "role.victim"
+            if role == "victim"
+            else ("crime" if role == "suspect" else None),
         }
         if schema == "Person" and birth:
             props["birthDate"] = birth.isoformat()
@@ -106,8 +116,13 @@ def iter_entities(
     ).fetchall():
         acct_id = make_id("BankAccount", key)
         yield _entity(
-            "BankAccount", acct_id, name=iban or number or key, iban=iban, accountNumber=number,
-            bic=bic, country=country.lower() if country else None,
+            "BankAccount",
+            acct_id,
+            name=iban or number or key,
+            iban=iban,
+            accountNumber=number,
+            bic=bic,
+            country=country.lower() if country else None,
         )
         hid = holder_id(f"account:{key}")
         if hid not in emitted_holders:
@@ -117,11 +132,19 @@ def iter_entities(
             if addr_id:
                 yield _entity("Address", addr_id, name=address, full=address)
             yield _entity(
-                schema, hid, name=name or iban or key, phone=phone, email=email, address=address,
+                schema,
+                hid,
+                name=name or iban or key,
+                phone=phone,
+                email=email,
+                address=address,
                 addressEntity=addr_id,
             )
         yield _entity(
-            "Ownership", make_id("Ownership", hid, acct_id), owner=hid, asset=acct_id,
+            "Ownership",
+            make_id("Ownership", hid, acct_id),
+            owner=hid,
+            asset=acct_id,
             role="account holder",
         )
     employment: set[tuple[str, str]] = set()
@@ -139,19 +162,29 @@ def iter_entities(
         for tx_id, payer, payee, amount, cur, at, desc, ref, fname, sid, line, payee_kind in batch:
             payer_h, payee_h = holder_id(f"account:{payer}"), holder_id(f"account:{payee}")
             yield _entity(
-                "Payment", make_id("Payment", tx_id),
-                payer=payer_h, beneficiary=payee_h,
-                payerAccount=make_id("BankAccount", payer), beneficiaryAccount=make_id("BankAccount", payee),
-                amount=f"{amount}", currency=cur, date=at.date().isoformat() if at else None,
-                purpose=desc, transactionNumber=ref, recordId=tx_id,
+                "Payment",
+                make_id("Payment", tx_id),
+                payer=payer_h,
+                beneficiary=payee_h,
+                payerAccount=make_id("BankAccount", payer),
+                beneficiaryAccount=make_id("BankAccount", payee),
+                amount=f"{amount}",
+                currency=cur,
+                date=at.date().isoformat() if at else None,
+                purpose=desc,
+                transactionNumber=ref,
+                recordId=tx_id,
                 summary=f"{fname} (sha256 {sid}) line {line}",
             )
             if desc and payee_kind != "company" and _WAGE.search(desc.lower()):
                 employment.add((payer_h, payee_h))
     for employer, employee in sorted(employment):
         yield _entity(
-            "Employment", make_id("Employment", employer, employee), employer=employer,
-            employee=employee, summary="wage payments in the statements",
+            "Employment",
+            make_id("Employment", employer, employee),
+            employer=employer,
+            employee=employee,
+            summary="wage payments in the statements",
         )
     for rid, schema, from_id, to_id, props_json in con.execute(
         "SELECT relation_id, schema, from_id, to_id, properties FROM relation ORDER BY relation_id"
@@ -161,7 +194,9 @@ def iter_entities(
         allowed = set(ftm_schemata()[schema]["properties"])
         ends = {src_end: _ref(from_id, holder_id), dst_end: _ref(to_id, holder_id)}
         yield _entity(
-            schema, make_id(schema, rid), **ends,
+            schema,
+            make_id(schema, rid),
+            **ends,
             **{k: v for k, v in extra.items() if k in allowed and k not in ends},
         )
 
@@ -175,9 +210,7 @@ def _ref(value: str, holder_id: Any) -> str:
     raise ValueError(f"relation end {value!r} must start with party:, account: or bankaccount:")
 
 
-def write_entities(
-    con: duckdb.DuckDBPyConnection, judgements: JudgementStore, out: IO[str]
-) -> int:
+def write_entities(con: duckdb.DuckDBPyConnection, judgements: JudgementStore, out: IO[str]) -> int:
     """Write the entities as JSON lines to ``out``; returns how many were written."""
     n = 0
     for entity in iter_entities(con, judgements):

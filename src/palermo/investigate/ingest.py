@@ -222,8 +222,12 @@ def stage_csv(
             "header=?, skip=?, encoding=?, all_varchar=true, auto_detect=true, "
             "store_rejects=true, rejects_table='csv_rejects', rejects_scan='csv_reject_scans')",
             [
-                str(path), profile.delimiter, profile.quote or '"', profile.header,
-                profile.skip_rows, profile.encoding,
+                str(path),
+                profile.delimiter,
+                profile.quote or '"',
+                profile.header,
+                profile.skip_rows,
+                profile.encoding,
             ],
         )
     except duckdb.Error as exc:
@@ -329,16 +333,16 @@ def stage_csv(
             -- only derived columns leave this level: raw CSV headers may reuse
             -- canonical names ("amount", "booked_at") and must not shadow them
             SELECT rowid + 1 + {header_lines} AS line_no,
-                   {col('counterparty_account')} AS cp_acct, {col('counterparty_name')} AS cp_name,
-                   {col('counterparty_bic')} AS cp_bic,
-                   {col('payer_account')} AS pa_acct, {col('payer_name')} AS pa_name,
-                   {col('payee_account')} AS pb_acct, {col('payee_name')} AS pb_name,
-                   {col('booked_at')} AS booked_raw, {booked} AS booked_at,
+                   {col("counterparty_account")} AS cp_acct, {col("counterparty_name")} AS cp_name,
+                   {col("counterparty_bic")} AS cp_bic,
+                   {col("payer_account")} AS pa_acct, {col("payer_name")} AS pa_name,
+                   {col("payee_account")} AS pb_acct, {col("payee_name")} AS pb_name,
+                   {col("booked_at")} AS booked_raw, {booked} AS booked_at,
                    {has_time} AS has_time, {amount_raw} AS amount_raw, {amount} AS amount,
                    {direction} AS dir, {currency} AS currency, {statement} AS st,
-                   {holder} AS holder, {col('mcc')} AS mcc, {col('channel')} AS channel,
-                   {col('description')} AS description, {col('bank_ref')} AS bank_ref,
-                   {col('location')} AS location
+                   {holder} AS holder, {col("mcc")} AS mcc, {col("channel")} AS channel,
+                   {col("description")} AS description, {col("bank_ref")} AS bank_ref,
+                   {col("location")} AS location
             FROM stage_raw
         )
         """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
@@ -392,7 +396,9 @@ def _party_address(tx: etree._Element | None, role: str) -> str | None:
     parts = [
         c.text.strip()
         for c in adr
-        if isinstance(c.tag, str) and c.text and c.text.strip()
+        if isinstance(c.tag, str)
+        and c.text
+        and c.text.strip()
         and _local(c) in {"StrtNm", "BldgNb", "PstCd", "TwnNm", "Ctry", "AdrLine"}
     ]
     return ", ".join(parts) or None
@@ -408,7 +414,9 @@ def _party_bic(tx: etree._Element | None, role: str) -> str | None:
     return _text(agent, "BICFI") or _text(agent, "BIC")
 
 
-def stage_camt053(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, list[RowError], list[str]]:
+def stage_camt053(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> tuple[int, list[RowError], list[str]]:
     """Read an ISO 20022 camt.053 (bank-to-customer statement) into the staging table.
 
     An entry with several transaction details (a batch) becomes one row per
@@ -439,7 +447,8 @@ def stage_camt053(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, list
             # lxml elements without children are falsy: compare with None, never use `or`
             ntry_dtls = _child(entry, "NtryDtls")
             details: list[etree._Element | None] = [
-                d for d in (ntry_dtls if ntry_dtls is not None else [])
+                d
+                for d in (ntry_dtls if ntry_dtls is not None else [])
                 if isinstance(d.tag, str) and _local(d) == "TxDtls"
             ] or [None]
             indicator = _text(entry, "CdtDbtInd")
@@ -472,28 +481,43 @@ def stage_camt053(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, list
                 ref = (
                     _text(det, "Refs", "AcctSvcrRef")
                     or _text(det, "Refs", "TxId")
-                    or _text(det, "Refs", "EndToEndId") if det is not None else None
+                    or _text(det, "Refs", "EndToEndId")
+                    if det is not None
+                    else None
                 )
                 if ref in {None, "NOTPROVIDED"}:
                     ref = _text(entry, "AcctSvcrRef") if det is None or len(details) == 1 else None
-                remit = " ".join(
-                    t.strip() for t in det.xpath(".//*[local-name()='Ustrd']/text()")
-                ) if det is not None else ""
+                remit = (
+                    " ".join(t.strip() for t in det.xpath(".//*[local-name()='Ustrd']/text()"))
+                    if det is not None
+                    else ""
+                )
                 description = remit or _text(det, "AddtlTxInf") or _text(entry, "AddtlNtryInf")
                 if direction is None:
                     errors.append(RowError(line, "CdtDbtInd", indicator, "must be CRDT or DBIT"))
                 values = {
-                    "line_no": line, "booked_raw": booked_raw, "booked_at": booked_at,
-                    "has_time": has_time, "amount_raw": amount_raw,
+                    "line_no": line,
+                    "booked_raw": booked_raw,
+                    "booked_at": booked_at,
+                    "has_time": has_time,
+                    "amount_raw": amount_raw,
                     "amount": None if amount is None else f"{amount:.2f}",
-                    "direction": direction, "currency": (currency or "").upper() or None,
+                    "direction": direction,
+                    "currency": (currency or "").upper() or None,
                     "statement_raw": st_account,
-                    "payer_raw": payer[0], "payer_bic": payer[1], "payer_name": payer[2],
+                    "payer_raw": payer[0],
+                    "payer_bic": payer[1],
+                    "payer_name": payer[2],
                     "payer_address": payer[3],
-                    "payee_raw": payee[0], "payee_bic": payee[1], "payee_name": payee[2],
+                    "payee_raw": payee[0],
+                    "payee_bic": payee[1],
+                    "payee_name": payee[2],
                     "payee_address": payee[3],
-                    "mcc": None, "channel": _text(entry, "BkTxCd", "Prtry", "Cd"),
-                    "description": description, "bank_ref": ref, "location": None,
+                    "mcc": None,
+                    "channel": _text(entry, "BkTxCd", "Prtry", "Cd"),
+                    "description": description,
+                    "bank_ref": ref,
+                    "location": None,
                 }
                 for k, v in values.items():
                     rows[k].append(v)
@@ -521,9 +545,7 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, rows: dict[str, list[Any]]) 
     if not rows["line_no"]:
         return
     names = list(_STAGE_COLUMNS)
-    selects = ", ".join(
-        f"unnest(${i + 1}::{_STAGE_COLUMNS[n]}[])" for i, n in enumerate(names)
-    )
+    selects = ", ".join(f"unnest(${i + 1}::{_STAGE_COLUMNS[n]}[])" for i, n in enumerate(names))
     con.execute(f"INSERT INTO stage SELECT {selects}", [rows[n] for n in names])
 
 
@@ -561,10 +583,14 @@ def stage_amlsim(
         f"FROM {_reader(transactions)}"
     )
     names = (
-        f"LEFT JOIN (SELECT acct_id, trim(first_name || ' ' || last_name) AS nm, "  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
-        f"concat_ws(', ', street_addr, city, state, zip, country) AS adr FROM {_reader(accounts)}) "
-        "{alias} ON {alias}.acct_id = t.{col}"
-    ) if accounts else ""
+        (
+            f"LEFT JOIN (SELECT acct_id, trim(first_name || ' ' || last_name) AS nm, "  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+            f"concat_ws(', ', street_addr, city, state, zip, country) AS adr FROM {_reader(accounts)}) "
+            "{alias} ON {alias}.acct_id = t.{col}"
+        )
+        if accounts
+        else ""
+    )
     payer_join = names.format(alias="pa", col="orig_acct") if accounts else ""
     payee_join = names.format(alias="pb", col="bene_acct") if accounts else ""
     pa_name, pa_adr = ("pa.nm", "pa.adr") if accounts else ("NULL", "NULL")
@@ -610,7 +636,8 @@ def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> N
     members = _amlsim_file(folder, "alert_accounts")
     listed = (
         f"UNION SELECT CAST(alert_id AS VARCHAR), alert_type, CAST(acct_id AS VARCHAR) FROM {_reader(members)}"  # noqa: S608 - escaped file path from _reader; no user SQL
-        if members else ""
+        if members
+        else ""
     )
     con.execute(
         f"""
@@ -647,9 +674,22 @@ def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> N
 # ------------------------------------------------------------------------- records
 
 _RECORD_FIELDS = (
-    "booked_at", "amount", "currency", "payer_account", "payer_bic", "payer_name",
-    "payer_address", "payee_account", "payee_bic", "payee_name", "payee_address",
-    "mcc", "channel", "description", "bank_ref", "location",
+    "booked_at",
+    "amount",
+    "currency",
+    "payer_account",
+    "payer_bic",
+    "payer_name",
+    "payer_address",
+    "payee_account",
+    "payee_bic",
+    "payee_name",
+    "payee_address",
+    "mcc",
+    "channel",
+    "description",
+    "bank_ref",
+    "location",
 )
 
 
@@ -689,17 +729,27 @@ def stage_records(
         except (TypeError, ValueError):
             amount = None
         values = {
-            "line_no": i, "booked_raw": None if raw_when is None else str(raw_when),
-            "booked_at": booked, "has_time": has_time,
-            "amount_raw": None if raw_amount is None else str(raw_amount), "amount": amount,
-            "direction": "graph", "currency": (rec.get("currency") or "").upper() or None,
+            "line_no": i,
+            "booked_raw": None if raw_when is None else str(raw_when),
+            "booked_at": booked,
+            "has_time": has_time,
+            "amount_raw": None if raw_amount is None else str(raw_amount),
+            "amount": amount,
+            "direction": "graph",
+            "currency": (rec.get("currency") or "").upper() or None,
             "statement_raw": None,
-            "payer_raw": rec.get("payer_account"), "payer_bic": rec.get("payer_bic"),
-            "payer_name": rec.get("payer_name"), "payer_address": rec.get("payer_address"),
-            "payee_raw": rec.get("payee_account"), "payee_bic": rec.get("payee_bic"),
-            "payee_name": rec.get("payee_name"), "payee_address": rec.get("payee_address"),
-            "mcc": rec.get("mcc"), "channel": rec.get("channel"),
-            "description": rec.get("description"), "bank_ref": rec.get("bank_ref"),
+            "payer_raw": rec.get("payer_account"),
+            "payer_bic": rec.get("payer_bic"),
+            "payer_name": rec.get("payer_name"),
+            "payer_address": rec.get("payer_address"),
+            "payee_raw": rec.get("payee_account"),
+            "payee_bic": rec.get("payee_bic"),
+            "payee_name": rec.get("payee_name"),
+            "payee_address": rec.get("payee_address"),
+            "mcc": rec.get("mcc"),
+            "channel": rec.get("channel"),
+            "description": rec.get("description"),
+            "bank_ref": rec.get("bank_ref"),
             "location": rec.get("location"),
         }
         for k, v in values.items():
@@ -731,8 +781,13 @@ def check_stage_limits(con: duckdb.DuckDBPyConnection, rows: int, limits: Import
         "ORDER BY line_no LIMIT 1"
     ).fetchone()
     if found:
-        raise LimitExceeded("cell_too_long", row=int(found[0]), column=str(found[1]), length=f"{int(found[2]):,}",
-                            limit=f"{n:,}")
+        raise LimitExceeded(
+            "cell_too_long",
+            row=int(found[0]),
+            column=str(found[1]),
+            length=f"{int(found[2]):,}",
+            limit=f"{n:,}",
+        )
 
 
 # ------------------------------------------------------------------ commit (shared)
@@ -802,7 +857,14 @@ def _normalise_accounts(con: duckdb.DuckDBPyConnection) -> list[RowError]:
         ) WHERE raw IS NOT NULL
         """
     ).fetchall()
-    cols: dict[str, list[Any]] = {"raw": [], "bic": [], "key": [], "iban": [], "num": [], "ctry": []}
+    cols: dict[str, list[Any]] = {
+        "raw": [],
+        "bic": [],
+        "key": [],
+        "iban": [],
+        "num": [],
+        "ctry": [],
+    }
     bad: dict[str, str] = {}
     for raw, bic in distinct:
         if _PASS_THROUGH_KEY.match(raw):
@@ -909,9 +971,15 @@ def commit_stage(
         _drop_stage(con)
         con.execute("DROP TABLE IF EXISTS stage_raw")
         return ImportReport(
-            source_id=source_id, file_name=file_name, kind=kind, profile=profile,
-            rows_read=rows_read, rows_inserted=0, rows_duplicate=0,
-            errors=tuple(errors[:MAX_REPORTED_ERRORS]), error_count=len(errors),
+            source_id=source_id,
+            file_name=file_name,
+            kind=kind,
+            profile=profile,
+            rows_read=rows_read,
+            rows_inserted=0,
+            rows_duplicate=0,
+            errors=tuple(errors[:MAX_REPORTED_ERRORS]),
+            error_count=len(errors),
             file_errors=tuple(ferrs),
         )
 
@@ -1011,8 +1079,14 @@ def commit_stage(
         con.execute(
             "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                source_id, file_name, kind, profile, datetime.now(UTC).replace(tzinfo=None),
-                rows_read, inserted, rows_read - inserted,
+                source_id,
+                file_name,
+                kind,
+                profile,
+                datetime.now(UTC).replace(tzinfo=None),
+                rows_read,
+                inserted,
+                rows_read - inserted,
             ],
         )
         con.execute("COMMIT")
@@ -1025,9 +1099,15 @@ def commit_stage(
             con.execute(f"DROP TABLE IF EXISTS {t}")
     _fill_address_norm(con)
     return ImportReport(
-        source_id=source_id, file_name=file_name, kind=kind, profile=profile,
-        rows_read=rows_read, rows_inserted=int(inserted), rows_duplicate=rows_read - int(inserted),
-        warnings=tuple(warnings[:MAX_REPORTED_ERRORS]), warning_count=len(warnings),
+        source_id=source_id,
+        file_name=file_name,
+        kind=kind,
+        profile=profile,
+        rows_read=rows_read,
+        rows_inserted=int(inserted),
+        rows_duplicate=rows_read - int(inserted),
+        warnings=tuple(warnings[:MAX_REPORTED_ERRORS]),
+        warning_count=len(warnings),
     )
 
 

@@ -161,7 +161,9 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
         """
     )
     # busyness counts every new payee, also those the peel below removes
-    con.execute("CREATE OR REPLACE TEMP TABLE cyc_new AS SELECT a, b, first_at FROM cyc_pair WHERE n = 1")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cyc_new AS SELECT a, b, first_at FROM cyc_pair WHERE n = 1"
+    )
     # Global peel in SQL first: an account on a cycle pays and is paid. Merchants
     # (paid, never paying) and their one-off customers drop out in a few passes,
     # which shrinks what each window has to fetch into Python.
@@ -246,9 +248,12 @@ def materialise_cycles(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
                     hop_rows["b"].append(b)
                     link = succ[a][b]
                     if link.at is None and not link.txs:  # standing link: fetch its payments now
-                        link.txs = [r[0] for r in con.execute(
-                            "SELECT unnest(txs) FROM cyc_pair WHERE a = ? AND b = ?", [a, b]
-                        ).fetchall()]
+                        link.txs = [
+                            r[0]
+                            for r in con.execute(
+                                "SELECT unnest(txs) FROM cyc_pair WHERE a = ? AND b = ?", [a, b]
+                            ).fetchall()
+                        ]
                     for tx_id in link.txs:
                         rows["cid"].append(cid)
                         rows["acct"].append(a)
@@ -487,15 +492,23 @@ def _roles(
         FROM acc WHERE true {clause}
         """,  # noqa: S608 - fixed fragments; values are bound parameters
         [
-            list(flagged_tx), list(cfg["facilitator_categories"]), list(cfg["asset_categories"]),
+            list(flagged_tx),
+            list(cfg["facilitator_categories"]),
+            list(cfg["asset_categories"]),
             *params,
         ],
     ).fetchall()
     roles: list[AccountRole] = []
     for k, payers, amt_in, flagged_in, _payees, amt_out, facil, assets, days in rows:
         amt_in, amt_out = float(amt_in), float(amt_out)
-        if payers >= cfg["collector_min_payers"] and amt_out <= cfg["collector_max_outflow_share"] * max(amt_in, 1e-9):
-            roles.append(AccountRole(k, "collector", f"{payers} payers, {amt_out / max(amt_in, 1e-9):.0%} paid on"))
+        if payers >= cfg["collector_min_payers"] and amt_out <= cfg[
+            "collector_max_outflow_share"
+        ] * max(amt_in, 1e-9):
+            roles.append(
+                AccountRole(
+                    k, "collector", f"{payers} payers, {amt_out / max(amt_in, 1e-9):.0%} paid on"
+                )
+            )
         if (
             amt_in > float(cfg["pass_through_min_inflow"])
             and amt_out >= cfg["pass_through_min_ratio"] * amt_in
@@ -503,13 +516,33 @@ def _roles(
             and days is not None
             and days <= cfg["pass_through_max_days"]
         ):
-            roles.append(AccountRole(k, "pass_through", f"{amt_out / amt_in:.0%} paid on within a median {days:g} days"))
+            roles.append(
+                AccountRole(
+                    k,
+                    "pass_through",
+                    f"{amt_out / amt_in:.0%} paid on within a median {days:g} days",
+                )
+            )
         if amt_out > 0 and float(facil) >= cfg["facilitator_min_share"] * amt_out:
-            roles.append(AccountRole(k, "facilitator", f"{float(facil) / amt_out:.0%} of outflows to lodging, travel, adverts or recruiters"))
-        if amt_in > 0 and float(flagged_in) >= cfg["beneficial_owner_min_share_from_flagged"] * amt_in and (
-            float(assets) > 0 or amt_out < 0.5 * amt_in
+            roles.append(
+                AccountRole(
+                    k,
+                    "facilitator",
+                    f"{float(facil) / amt_out:.0%} of outflows to lodging, travel, adverts or recruiters",
+                )
+            )
+        if (
+            amt_in > 0
+            and float(flagged_in) >= cfg["beneficial_owner_min_share_from_flagged"] * amt_in
+            and (float(assets) > 0 or amt_out < 0.5 * amt_in)
         ):
-            roles.append(AccountRole(k, "beneficial_owner", f"{float(flagged_in) / amt_in:.0%} of inflows flagged; keeps or invests them"))
+            roles.append(
+                AccountRole(
+                    k,
+                    "beneficial_owner",
+                    f"{float(flagged_in) / amt_in:.0%} of inflows flagged; keeps or invests them",
+                )
+            )
     roles.sort(key=lambda r: (r.role, r.account_key))
     return tuple(roles)
 
@@ -585,7 +618,9 @@ def money_paths(
             else:
                 continue
             for path in nx.all_simple_paths(graph, victim, target, cutoff=max_depth):
-                amounts = tuple(graph.edges[a, b]["amount"] for a, b in zip(path, path[1:], strict=False))
+                amounts = tuple(
+                    graph.edges[a, b]["amount"] for a, b in zip(path, path[1:], strict=False)
+                )
                 paths.append(MoneyPath(tuple(path), amounts, ends))
                 if len(paths) >= max_paths:
                     return tuple(paths)
@@ -618,6 +653,7 @@ def _edges(
 
 
 # ----------------------------------------------------------------- layered sets
+
 
 def materialise_layers(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]) -> int:
     """Find bipartite and stacked sets of new links; write them to ``net_layer``.

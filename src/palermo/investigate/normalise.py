@@ -88,9 +88,7 @@ def _looks_like_iban(compact: str) -> bool:
     return len(compact) >= 15 and compact[:2].isalpha() and compact[2:4].isdigit()
 
 
-def normalise_account(
-    value: str | None, *, bank: str | None = None
-) -> AccountRef | None:
+def normalise_account(value: str | None, *, bank: str | None = None) -> AccountRef | None:
     """Canonical account reference from an IBAN or a domestic account number.
 
     A value shaped like an IBAN must validate as one; anything else is kept as a
@@ -197,7 +195,7 @@ def _address_table() -> dict[str, str]:
         if not isinstance(canonical, str) or not all(isinstance(v, str) for v in variants):
             raise ValueError(
                 f"address_abbreviations.yaml: {canonical!r}: every token must be text "
-                "(quote words such as \"no\" that YAML reads as true/false)"
+                '(quote words such as "no" that YAML reads as true/false)'
             )
         for variant in variants:
             key = variant.replace(".", "")

@@ -115,14 +115,17 @@ def estimate_proceeds(
     """Confiscation and compensation totals for an investigation."""
     notes: list[str] = []
     currencies = {
-        r[0] for r in con.execute(
+        r[0]
+        for r in con.execute(
             "SELECT DISTINCT currency FROM tx WHERE tx_id IN (SELECT unnest(?::VARCHAR[])) "
             "OR payee_key IN (SELECT unnest(?::VARCHAR[]))",
             [list(flagged_tx), list(victim_accounts)],
         ).fetchall()
     }
     if len(currencies) > 1:
-        raise ValueError(f"proceeds span several currencies {sorted(currencies)}: trace each separately")
+        raise ValueError(
+            f"proceeds span several currencies {sorted(currencies)}: trace each separately"
+        )
     currency = next(iter(currencies), "EUR")
     offenders = set(offender_accounts)
 
@@ -132,13 +135,16 @@ def estimate_proceeds(
     if truncated:
         notes.append(f"tracing stopped at {max_accounts} accounts; totals are lower bounds")
     sellers = {
-        r[0] for r in con.execute(
+        r[0]
+        for r in con.execute(
             "SELECT account_key FROM account WHERE list_contains(?::VARCHAR[], category)",
             [list(asset_categories)],
         ).fetchall()
     }
     # money paid to a car dealer or notary has become an asset, not a balance
-    still_held = sum((h.tainted_balance for h in holdings if h.account_key not in sellers), Decimal(0))
+    still_held = sum(
+        (h.tainted_balance for h in holdings if h.account_key not in sellers), Decimal(0)
+    )
     on_assets = sum((h.tainted_spent_on_assets for h in holdings), Decimal(0))
 
     claims = _claims(
@@ -236,8 +242,11 @@ def _trace(
                 benefit += carried
     holdings = [
         TracedHolding(
-            account_key=k, tainted_received=_q(received[k]), tainted_balance=_q(taint[k]),
-            tainted_spent_on_assets=_q(on_assets[k]), is_offender=k in offenders,
+            account_key=k,
+            tainted_received=_q(received[k]),
+            tainted_balance=_q(taint[k]),
+            tainted_spent_on_assets=_q(on_assets[k]),
+            is_offender=k in offenders,
         )
         for k in keys
         if received[k] > 0 or on_assets[k] > 0
@@ -257,7 +266,8 @@ def _claims(
         return []
     regex = re.compile(wage_pattern)
     wages = [
-        r for r in con.execute(
+        r
+        for r in con.execute(
             "SELECT tx_id, payee_key, payer_key, booked_at, amount, description FROM tx "
             "WHERE payee_key IN (SELECT unnest(?::VARCHAR[])) ORDER BY booked_at, tx_id",
             [list(victims)],

@@ -28,11 +28,27 @@ __all__ = [
 # (the bank customer); ``counterparty_*`` the other side. Graph-shaped exports
 # (one row = payer -> payee) map ``payer_*`` and ``payee_*`` instead.
 CANONICAL_COLUMNS = (
-    "booked_at", "time", "amount", "debit", "credit", "direction", "currency",
-    "account", "account_name",
-    "counterparty_name", "counterparty_account", "counterparty_bic",
-    "payer_account", "payer_name", "payee_account", "payee_name",
-    "description", "bank_ref", "mcc", "channel", "location",
+    "booked_at",
+    "time",
+    "amount",
+    "debit",
+    "credit",
+    "direction",
+    "currency",
+    "account",
+    "account_name",
+    "counterparty_name",
+    "counterparty_account",
+    "counterparty_bic",
+    "payer_account",
+    "payer_name",
+    "payee_account",
+    "payee_name",
+    "description",
+    "bank_ref",
+    "mcc",
+    "channel",
+    "location",
 )
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -88,7 +104,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
         {
             "if": {"properties": {"amount_mode": {"const": "graph"}}},
             "then": {
-                "properties": {"columns": {"required": ["amount", "payer_account", "payee_account"]}}
+                "properties": {
+                    "columns": {"required": ["amount", "payer_account", "payee_account"]}
+                }
             },
         },
     ],

@@ -195,7 +195,10 @@ class RuleRunReport:
         return {
             "run_id": self.run_id,
             "ran": list(self.ran),
-            "skipped": [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in self.skipped],
+            "skipped": [
+                {"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)}
+                for s in self.skipped
+            ],
             "suppressed": self.suppressed,
             "alerts": len(self.alerts),
             "parameters": {k: dict(v) for k, v in self.parameters.items()},
@@ -203,7 +206,11 @@ class RuleRunReport:
 
 
 def _schema() -> dict[str, Any]:
-    text = resources.files("palermo.investigate").joinpath("rules", "rule.schema.json").read_text("utf-8")
+    text = (
+        resources.files("palermo.investigate")
+        .joinpath("rules", "rule.schema.json")
+        .read_text("utf-8")
+    )
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -228,8 +235,12 @@ def rule_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Rule:
     params = {}
     for name, spec in data["parameters"].items():
         param = RuleParameter(
-            name=name, type=spec["type"], default=spec["default"], description=spec["description"],
-            minimum=spec.get("minimum"), maximum=spec.get("maximum"),
+            name=name,
+            type=spec["type"],
+            default=spec["default"],
+            description=spec["description"],
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
         )
         param.coerce(param.default)
         params[name] = param
@@ -352,7 +363,8 @@ def run_rule_pack(
     *,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     decisions: list[Decision] | None = None,
-    derive: Mapping[str, Callable[[duckdb.DuckDBPyConnection, Mapping[str, Any]], object]] | None = None,
+    derive: Mapping[str, Callable[[duckdb.DuckDBPyConnection, Mapping[str, Any]], object]]
+    | None = None,
     only: set[str] | None = None,
     run_id: str | None = None,
 ) -> RuleRunReport:

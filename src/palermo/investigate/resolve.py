@@ -156,8 +156,12 @@ def propose_matches(
         weight = min(1.0, sum(IDENTIFIER_WEIGHTS.get(k, 0.1) for k in kinds))
         proposals.append(
             MatchProposal(
-                pair_key=key, left=left, right=right, name_score=round(name, 3),
-                shared=tuple(sorted(ids)), score=round(0.5 * name + 0.5 * weight, 3),
+                pair_key=key,
+                left=left,
+                right=right,
+                name_score=round(name, 3),
+                shared=tuple(sorted(ids)),
+                score=round(0.5 * name + 0.5 * weight, 3),
             )
         )
     proposals.sort(key=lambda p: (-p.score, p.pair_key))
@@ -180,8 +184,13 @@ def record_judgement(
     key = pair_key(left, right)
     a, b = key.split("|", 1)
     judgement = Judgement(
-        pair_key=key, left=a, right=b, decision=decision, decided_by=decided_by,
-        decided_at=decided_at or datetime.now(UTC), note=note,
+        pair_key=key,
+        left=a,
+        right=b,
+        decision=decision,
+        decided_by=decided_by,
+        decided_at=decided_at or datetime.now(UTC),
+        note=note,
     )
     store.put(judgement)
     return judgement

@@ -151,23 +151,48 @@ CREATE TABLE IF NOT EXISTS rule_run (
 # Fields a rule may declare in ``requires``: table.column pairs whose presence is
 # checked against the data before the rule runs.
 TX_FIELDS = (
-    "tx_id", "booked_at", "has_time", "amount", "currency", "payer_key", "payee_key",
-    "statement_key", "payer_category", "payee_category", "mcc", "channel", "description",
-    "bank_ref", "location",
+    "tx_id",
+    "booked_at",
+    "has_time",
+    "amount",
+    "currency",
+    "payer_key",
+    "payee_key",
+    "statement_key",
+    "payer_category",
+    "payee_category",
+    "mcc",
+    "channel",
+    "description",
+    "bank_ref",
+    "location",
 )
 ACCOUNT_FIELDS = (
-    "account_key", "iban", "holder_name", "holder_name_norm", "holder_kind", "category",
-    "phone", "email", "address_norm", "device_id",
+    "account_key",
+    "iban",
+    "holder_name",
+    "holder_name_norm",
+    "holder_kind",
+    "category",
+    "phone",
+    "email",
+    "address_norm",
+    "device_id",
 )
 PARTY_FIELDS = (
-    "party_id", "name_norm", "birth_date", "phone", "email", "address_norm", "device_id",
-    "iban", "role",
+    "party_id",
+    "name_norm",
+    "birth_date",
+    "phone",
+    "email",
+    "address_norm",
+    "device_id",
+    "iban",
+    "role",
 )
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the workspace tables if absent and record the schema version."""
     con.execute(_DDL)
-    con.execute(
-        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-    )
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

@@ -26,15 +26,20 @@ def normalise_reference(value: str) -> str:
     return (value or "").strip().upper()
 
 
-def investigations_visible_to(actor: User, organisation: Organisation | None) -> QuerySet[Investigation]:
+def investigations_visible_to(
+    actor: User, organisation: Organisation | None
+) -> QuerySet[Investigation]:
     if organisation is None or not has_perm(actor, Perm.INVESTIGATE, organisation):
         return Investigation.objects.none()
-    member = InvestigationMember.objects.filter(investigation=OuterRef("pk"), organisation=organisation)
+    member = InvestigationMember.objects.filter(
+        investigation=OuterRef("pk"), organisation=organisation
+    )
     return Investigation.objects.filter(Q(organisation=organisation) | Q(Exists(member)))
 
 
-def investigation_list(actor: User, organisation: Organisation | None, q: str = "",
-                       status: str = "") -> QuerySet[Investigation]:
+def investigation_list(
+    actor: User, organisation: Organisation | None, q: str = "", status: str = ""
+) -> QuerySet[Investigation]:
     qs = investigations_visible_to(actor, organisation).select_related("organisation")
     if status:
         qs = qs.filter(status=status)
@@ -50,22 +55,46 @@ def can_see(actor: User, organisation: Organisation | None, investigation: Inves
 
 
 def access_investigation(
-    actor: User, organisation: Organisation | None, reference: str, *, request: Any = None,
-    record_read: bool = True, what: str = "investigation",
+    actor: User,
+    organisation: Organisation | None,
+    reference: str,
+    *,
+    request: Any = None,
+    record_read: bool = True,
+    what: str = "investigation",
 ) -> Investigation:
     """The investigation, or Http404 (the refusal is audited). Records the read."""
     ref = normalise_reference(reference)
     inv = None
     if REFERENCE.fullmatch(ref):
-        inv = investigations_visible_to(actor, organisation).select_related("organisation").filter(reference=ref).first()
+        inv = (
+            investigations_visible_to(actor, organisation)
+            .select_related("organisation")
+            .filter(reference=ref)
+            .first()
+        )
     if inv is None:
-        audit.record(action="refused", actor=actor, organisation=organisation, object_type="investigation",
-                     object_ref=ref if REFERENCE.fullmatch(ref) else "", outcome="refused", request=request,
-                     details={"reason": "not found or no need to know"})
+        audit.record(
+            action="refused",
+            actor=actor,
+            organisation=organisation,
+            object_type="investigation",
+            object_ref=ref if REFERENCE.fullmatch(ref) else "",
+            outcome="refused",
+            request=request,
+            details={"reason": "not found or no need to know"},
+        )
         raise Http404("not found")
     if record_read:
-        audit.record(action="read", actor=actor, organisation=organisation, object_type="investigation",
-                     object_ref=inv.reference, request=request, details={"what": what})
+        audit.record(
+            action="read",
+            actor=actor,
+            organisation=organisation,
+            object_type="investigation",
+            object_ref=inv.reference,
+            request=request,
+            details={"what": what},
+        )
     return inv
 
 
@@ -73,7 +102,9 @@ def is_owner(organisation: Organisation | None, investigation: Investigation) ->
     return organisation is not None and investigation.organisation_id == organisation.pk
 
 
-def linked_cases_for(actor: User, organisation: Organisation | None, investigation: Investigation) -> list[Any]:
+def linked_cases_for(
+    actor: User, organisation: Organisation | None, investigation: Investigation
+) -> list[Any]:
     """The investigation's linked NRM cases that this reader may open, in linking order.
 
     A member organisation that may not open a linked case does not learn from the

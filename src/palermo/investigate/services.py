@@ -62,7 +62,11 @@ from palermo.investigate.redflags import RulePack, RuleRunReport, load_rule_pack
 from palermo.investigate.resolve import Judgement, MatchProposal
 from palermo.investigate.workspace import PartyError, Workspace
 
-STATEMENT_KINDS = {"csv": "CSV (mapping profile)", "camt053": "ISO 20022 camt.053 XML", "amlsim": "AMLSim transactions"}
+STATEMENT_KINDS = {
+    "csv": "CSV (mapping profile)",
+    "camt053": "ISO 20022 camt.053 XML",
+    "amlsim": "AMLSim transactions",
+}
 MEMORY_LIMIT = "2GB"
 
 
@@ -85,7 +89,9 @@ class WorkspaceBusy(Exception):
     """Another process holds the investigation's workspace file (answered 503: try again)."""
 
     def __init__(self) -> None:
-        super().__init__("The investigation's workspace is in use by another process; try again in a moment.")
+        super().__init__(
+            "The investigation's workspace is in use by another process; try again in a moment."
+        )
 
 
 # --- the workspace ---------------------------------------------------------------------------
@@ -109,23 +115,46 @@ class DjangoJudgementStore:
 
     @staticmethod
     def _judgement(m: MatchJudgement) -> Judgement:
-        return Judgement(pair_key=m.pair_key, left=m.left, right=m.right, decision=m.decision,
-                         decided_by=m.decided_by, decided_at=m.decided_at, note=m.note or None)
+        return Judgement(
+            pair_key=m.pair_key,
+            left=m.left,
+            right=m.right,
+            decision=m.decision,
+            decided_by=m.decided_by,
+            decided_at=m.decided_at,
+            note=m.note or None,
+        )
 
     def get(self, pair_key: str) -> Judgement | None:
-        m = MatchJudgement.objects.filter(investigation=self.investigation, pair_key=pair_key).first()
+        m = MatchJudgement.objects.filter(
+            investigation=self.investigation, pair_key=pair_key
+        ).first()
         return self._judgement(m) if m else None
 
     def put(self, judgement: Judgement) -> None:
-        at = judgement.decided_at if judgement.decided_at.tzinfo else judgement.decided_at.replace(tzinfo=UTC)
+        at = (
+            judgement.decided_at
+            if judgement.decided_at.tzinfo
+            else judgement.decided_at.replace(tzinfo=UTC)
+        )
         MatchJudgement.objects.update_or_create(
-            investigation=self.investigation, pair_key=judgement.pair_key,
-            defaults={"left": judgement.left, "right": judgement.right, "decision": judgement.decision,
-                      "decided_by": judgement.decided_by[:150], "decided_at": at, "note": judgement.note or ""},
+            investigation=self.investigation,
+            pair_key=judgement.pair_key,
+            defaults={
+                "left": judgement.left,
+                "right": judgement.right,
+                "decision": judgement.decision,
+                "decided_by": judgement.decided_by[:150],
+                "decided_at": at,
+                "note": judgement.note or "",
+            },
         )
 
     def all(self) -> list[Judgement]:
-        return [self._judgement(m) for m in MatchJudgement.objects.filter(investigation=self.investigation)]
+        return [
+            self._judgement(m)
+            for m in MatchJudgement.objects.filter(investigation=self.investigation)
+        ]
 
 
 _locks: dict[str, threading.Lock] = {}
@@ -144,9 +173,16 @@ def open_workspace(investigation: Investigation) -> Iterator[Workspace]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock(path):
         try:
-            ws = Workspace(path, memory_limit=MEMORY_LIMIT, judgements=DjangoJudgementStore(investigation),
-                           rule_pack=_rule_pack(), categories=_categories())
-        except duckdb.IOException as exc:  # DuckDB lets one process at a time open a file for writing
+            ws = Workspace(
+                path,
+                memory_limit=MEMORY_LIMIT,
+                judgements=DjangoJudgementStore(investigation),
+                rule_pack=_rule_pack(),
+                categories=_categories(),
+            )
+        except (
+            duckdb.IOException
+        ) as exc:  # DuckDB lets one process at a time open a file for writing
             raise WorkspaceBusy() from exc
         try:
             yield ws
@@ -163,14 +199,18 @@ def _require(actor: User, organisation: Organisation | None) -> Organisation:
     return organisation
 
 
-def _require_access(actor: User, organisation: Organisation | None, inv: Investigation) -> Organisation:
+def _require_access(
+    actor: User, organisation: Organisation | None, inv: Investigation
+) -> Organisation:
     org = _require(actor, organisation)
     if not selectors.can_see(actor, org, inv):
         raise NotAllowed("You may not work on this investigation.")
     return org
 
 
-def _require_open(actor: User, organisation: Organisation | None, inv: Investigation) -> Organisation:
+def _require_open(
+    actor: User, organisation: Organisation | None, inv: Investigation
+) -> Organisation:
     """Access, and the investigation open: every service that changes an investigation
     starts here (reading, downloading the evidence pack and exporting stay possible)."""
     org = _require_access(actor, organisation, inv)
@@ -179,13 +219,29 @@ def _require_open(actor: User, organisation: Organisation | None, inv: Investiga
     return org
 
 
-def _audit(inv: Investigation, actor: User | None, organisation: Organisation | None, what: str,
-           action: str = "update", outcome: str = "ok", **details: Any) -> None:
-    audit.record(action=action, actor=actor, organisation=organisation, object_type="investigation",
-                 object_ref=inv.reference, outcome=outcome, details={"what": what, **details})
+def _audit(
+    inv: Investigation,
+    actor: User | None,
+    organisation: Organisation | None,
+    what: str,
+    action: str = "update",
+    outcome: str = "ok",
+    **details: Any,
+) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        object_type="investigation",
+        object_ref=inv.reference,
+        outcome=outcome,
+        details={"what": what, **details},
+    )
 
 
-def _text(value: Any, field: str, errors: list[FieldError], *, max_length: int, required: bool = False) -> str:
+def _text(
+    value: Any, field: str, errors: list[FieldError], *, max_length: int, required: bool = False
+) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
         errors.append(FieldError(field, "Text may not contain NUL characters."))
@@ -199,9 +255,12 @@ def _text(value: Any, field: str, errors: list[FieldError], *, max_length: int, 
 
 def _next_reference(year: int) -> str:
     prefix = f"INV-{year}-"
-    last = (Investigation.objects.filter(reference__startswith=prefix)
-            .order_by(Length("reference").desc(), "-reference")  # INV-2026-10000 after INV-2026-9999
-            .values_list("reference", flat=True).first())
+    last = (
+        Investigation.objects.filter(reference__startswith=prefix)
+        .order_by(Length("reference").desc(), "-reference")  # INV-2026-10000 after INV-2026-9999
+        .values_list("reference", flat=True)
+        .first()
+    )
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:04d}"
 
@@ -209,18 +268,31 @@ def _next_reference(year: int) -> str:
 # --- investigations ------------------------------------------------------------------------------
 
 
-def investigation_create(*, actor: User, organisation: Organisation | None, title: Any,
-                         members: Sequence[Organisation] = (), case_refs: Sequence[str] = ()) -> Investigation:
+def investigation_create(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    title: Any,
+    members: Sequence[Organisation] = (),
+    case_refs: Sequence[str] = (),
+) -> Investigation:
     """Open an investigation owned by the actor's (investigating) organisation."""
     org = _require(actor, organisation)
     if org.org_type not in INVESTIGATING_TYPES:
-        raise NotAllowed("Only police, financial intelligence units, prosecution services and labour "
-                         "inspectorates own investigations.")
+        raise NotAllowed(
+            "Only police, financial intelligence units, prosecution services and labour "
+            "inspectorates own investigations."
+        )
     errors: list[FieldError] = []
     title_s = _text(title, "title", errors, max_length=200, required=True)
     if any(m.org_type not in INVESTIGATING_TYPES for m in members):
-        errors.append(FieldError("members", "Only investigating organisations (police, FIU, prosecution, labour "
-                                            "inspectorate) may be given access."))
+        errors.append(
+            FieldError(
+                "members",
+                "Only investigating organisations (police, FIU, prosecution, labour "
+                "inspectorate) may be given access.",
+            )
+        )
     cases = [_case_for_link(actor, org, ref, errors) for ref in case_refs if str(ref).strip()]
     if errors:
         raise InvalidInput(errors)
@@ -229,26 +301,46 @@ def investigation_create(*, actor: User, organisation: Organisation | None, titl
             with transaction.atomic():
                 now = timezone.now()
                 ref = _next_reference(now.year)
-                inv = Investigation.objects.create(reference=ref, title=title_s, organisation=org,
-                                                   workspace_file=f"{ref}.duckdb", created_by=actor, created_at=now)
+                inv = Investigation.objects.create(
+                    reference=ref,
+                    title=title_s,
+                    organisation=org,
+                    workspace_file=f"{ref}.duckdb",
+                    created_by=actor,
+                    created_at=now,
+                )
                 for m in members:
                     if m.pk != org.pk:
                         InvestigationMember.objects.get_or_create(
-                            investigation=inv, organisation=m, defaults={"added_by": actor, "added_at": now})
+                            investigation=inv,
+                            organisation=m,
+                            defaults={"added_by": actor, "added_at": now},
+                        )
                 for case in cases:
                     if case is not None:
                         InvestigationCase.objects.get_or_create(
-                            investigation=inv, case=case, defaults={"linked_by": actor, "linked_at": now})
-                _audit(inv, actor, org, "investigation_create", action="create",
-                       members=[m.pk for m in members], cases=[c.reference for c in cases if c is not None])
+                            investigation=inv,
+                            case=case,
+                            defaults={"linked_by": actor, "linked_at": now},
+                        )
+                _audit(
+                    inv,
+                    actor,
+                    org,
+                    "investigation_create",
+                    action="create",
+                    members=[m.pk for m in members],
+                    cases=[c.reference for c in cases if c is not None],
+                )
             return inv
         except IntegrityError:  # two investigations took the same number: take the next one
             continue
     raise InvalidInput(FieldError("", "Could not allocate a reference; try again."))
 
 
-def investigation_close(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                        reason: Any) -> Investigation:
+def investigation_close(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation, reason: Any
+) -> Investigation:
     """Close an investigation (its owner only): from then on it is read-only for every
     member organisation, and the evidence pack and exports stay available."""
     org = _require_access(actor, organisation, investigation)
@@ -258,8 +350,14 @@ def investigation_close(*, actor: User, organisation: Organisation | None, inves
         raise InvalidInput(FieldError("reason", "Choose why the investigation is closed."))
     with transaction.atomic():
         # Conditional update: two people closing at once record one closure.
-        closed = Investigation.objects.filter(pk=investigation.pk, status=InvestigationStatus.OPEN).update(
-            status=InvestigationStatus.CLOSED, closure_reason=reason, closed_at=timezone.now(), closed_by=actor)
+        closed = Investigation.objects.filter(
+            pk=investigation.pk, status=InvestigationStatus.OPEN
+        ).update(
+            status=InvestigationStatus.CLOSED,
+            closure_reason=reason,
+            closed_at=timezone.now(),
+            closed_by=actor,
+        )
         if not closed:  # closed already (perhaps a moment ago, by a colleague)
             raise InvestigationClosed(investigation)
         _audit(investigation, actor, org, "close", reason=reason)
@@ -267,15 +365,17 @@ def investigation_close(*, actor: User, organisation: Organisation | None, inves
     return investigation
 
 
-def investigation_reopen(*, actor: User, organisation: Organisation | None,
-                         investigation: Investigation) -> Investigation:
+def investigation_reopen(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation
+) -> Investigation:
     """Reopen a closed investigation (its owner only)."""
     org = _require_access(actor, organisation, investigation)
     if not selectors.is_owner(org, investigation):
         raise NotAllowed("Only the owning organisation reopens an investigation.")
     with transaction.atomic():
-        reopened = Investigation.objects.filter(pk=investigation.pk, status=InvestigationStatus.CLOSED).update(
-            status=InvestigationStatus.OPEN, closure_reason="", closed_at=None, closed_by=None)
+        reopened = Investigation.objects.filter(
+            pk=investigation.pk, status=InvestigationStatus.CLOSED
+        ).update(status=InvestigationStatus.OPEN, closure_reason="", closed_at=None, closed_by=None)
         if not reopened:
             raise InvalidInput(FieldError("", f"{investigation.reference} is open already."))
         _audit(investigation, actor, org, "reopen")
@@ -283,8 +383,13 @@ def investigation_reopen(*, actor: User, organisation: Organisation | None,
     return investigation
 
 
-def _case_for_link(actor: User, organisation: Organisation, ref: Any, errors: list[FieldError],
-                   field: str = "cases") -> Any:
+def _case_for_link(
+    actor: User,
+    organisation: Organisation,
+    ref: Any,
+    errors: list[FieldError],
+    field: str = "cases",
+) -> Any:
     from django.http import Http404
 
     from palermo.cases import selectors as case_selectors
@@ -296,32 +401,47 @@ def _case_for_link(actor: User, organisation: Organisation, ref: Any, errors: li
         return None
 
 
-def member_add(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-               member: Organisation) -> InvestigationMember:
+def member_add(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    member: Organisation,
+) -> InvestigationMember:
     """Give another organisation access (the owning organisation decides)."""
     org = _require_open(actor, organisation, investigation)
     if not selectors.is_owner(org, investigation):
         raise NotAllowed("Only the owning organisation adds members.")
     if member.pk == investigation.organisation_id:
-        raise InvalidInput(FieldError("organisation", "The owning organisation has access already."))
+        raise InvalidInput(
+            FieldError("organisation", "The owning organisation has access already.")
+        )
     if member.org_type not in INVESTIGATING_TYPES:
-        raise InvalidInput(FieldError("organisation", "Only investigating organisations may be given access."))
+        raise InvalidInput(
+            FieldError("organisation", "Only investigating organisations may be given access.")
+        )
     hidden = _parties_hidden_from(member, investigation)
     if hidden:
-        raise InvalidInput(FieldError(
-            "organisation",
-            f"This investigation holds people taken from case(s) {', '.join(hidden)} that this organisation may "
-            "not see in the case file (no consent or legal basis), so it cannot be given access."))
+        raise InvalidInput(
+            FieldError(
+                "organisation",
+                f"This investigation holds people taken from case(s) {', '.join(hidden)} that this organisation may "
+                "not see in the case file (no consent or legal basis), so it cannot be given access.",
+            )
+        )
     with transaction.atomic():
         row, _ = InvestigationMember.objects.get_or_create(
-            investigation=investigation, organisation=member,
-            defaults={"added_by": actor, "added_at": timezone.now()})
+            investigation=investigation,
+            organisation=member,
+            defaults={"added_by": actor, "added_at": timezone.now()},
+        )
         _audit(investigation, actor, org, "member_add", member=member.pk)
     return row
 
 
-def case_link(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-              case_ref: Any) -> InvestigationCase:
+def case_link(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation, case_ref: Any
+) -> InvestigationCase:
     """Link an NRM case the actor may see."""
     org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
@@ -330,7 +450,10 @@ def case_link(*, actor: User, organisation: Organisation | None, investigation: 
         raise InvalidInput(errors)
     with transaction.atomic():
         row, _ = InvestigationCase.objects.get_or_create(
-            investigation=investigation, case=case, defaults={"linked_by": actor, "linked_at": timezone.now()})
+            investigation=investigation,
+            case=case,
+            defaults={"linked_by": actor, "linked_at": timezone.now()},
+        )
         _audit(investigation, actor, org, "case_link", case=case.reference)
     return row
 
@@ -342,7 +465,10 @@ def profile_choices(organisation: Organisation | None) -> list[tuple[str, str]]:
     """Packaged profiles (``pkg:<id>``) and the organisation's saved ones (``org:<slug>``)."""
     out = [(f"pkg:{p.id}", p.label) for p in packaged_profiles()]
     if organisation is not None:
-        out += [(f"org:{m.slug}", f"{m.label} (saved)") for m in MappingProfile.objects.filter(organisation=organisation)]
+        out += [
+            (f"org:{m.slug}", f"{m.label} (saved)")
+            for m in MappingProfile.objects.filter(organisation=organisation)
+        ]
     return out
 
 
@@ -373,8 +499,9 @@ def _profile_over_limits(definition: dict[str, Any]) -> FieldError | None:
     return None
 
 
-def mapping_profile_save(*, actor: User, organisation: Organisation | None, slug: Any, label: Any,
-                         definition: Any) -> MappingProfile:
+def mapping_profile_save(
+    *, actor: User, organisation: Organisation | None, slug: Any, label: Any, definition: Any
+) -> MappingProfile:
     """Save (or replace) a CSV mapping profile for the organisation; it is validated first."""
     org = _require(actor, organisation)
     errors: list[FieldError] = []
@@ -395,10 +522,22 @@ def mapping_profile_save(*, actor: User, organisation: Organisation | None, slug
         raise InvalidInput(errors)
     with transaction.atomic():
         row, created = MappingProfile.objects.update_or_create(
-            organisation=org, slug=slug_s,
-            defaults={"label": label_s, "definition": definition, "created_by": actor, "created_at": timezone.now()})
-        audit.record(action="create" if created else "update", actor=actor, organisation=org,
-                     object_type="mapping_profile", object_ref=slug_s)
+            organisation=org,
+            slug=slug_s,
+            defaults={
+                "label": label_s,
+                "definition": definition,
+                "created_by": actor,
+                "created_at": timezone.now(),
+            },
+        )
+        audit.record(
+            action="create" if created else "update",
+            actor=actor,
+            organisation=org,
+            object_type="mapping_profile",
+            object_ref=slug_s,
+        )
     return row
 
 
@@ -414,13 +553,16 @@ def _copy_bounded(upload: IO[bytes], path: Path, max_bytes: int) -> None:
     with path.open("wb") as fh:
         for chunk in iter(lambda: upload.read(1024 * 1024), b""):
             written += len(chunk)
-            if written > max_bytes:  # the real size is unknown (not read further): at least this much
+            if (
+                written > max_bytes
+            ):  # the real size is unknown (not read further): at least this much
                 check_size(written, ImportLimits(max_bytes=max_bytes))
             fh.write(chunk)
 
 
-def _statement_params(org: Organisation, kind: str, profile: str, account: Any,
-                      account_name: Any) -> tuple[CsvProfile | None, str, str]:
+def _statement_params(
+    org: Organisation, kind: str, profile: str, account: Any, account_name: Any
+) -> tuple[CsvProfile | None, str, str]:
     errors: list[FieldError] = []
     if kind not in STATEMENT_KINDS:
         errors.append(FieldError("kind", "CSV, camt.053 or AMLSim."))
@@ -437,9 +579,17 @@ def _statement_params(org: Organisation, kind: str, profile: str, account: Any,
     return prof, account_s, holder
 
 
-def statement_import_check(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                           kind: str, profile: str = "", account: str = "", account_name: str = "",
-                           size: int | None = None) -> None:
+def statement_import_check(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    kind: str,
+    profile: str = "",
+    account: str = "",
+    account_name: str = "",
+    size: int | None = None,
+) -> None:
     """What ``statement_import`` refuses at once, checked in the request before the import is
     handed to a background job (NotAllowed, InvestigationClosed, InvalidInput); reads no file."""
     org = _require_open(actor, organisation, investigation)
@@ -452,14 +602,25 @@ def statement_import_check(*, actor: User, organisation: Organisation | None, in
         raise refusal(exc) from exc
 
 
-def rules_run_check(*, actor: User, organisation: Organisation | None, investigation: Investigation) -> None:
+def rules_run_check(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation
+) -> None:
     """What ``rules_run`` refuses at once, checked in the request before the run is handed to a job."""
     _require_open(actor, organisation, investigation)
 
 
-def statement_import(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                     upload: IO[bytes], file_name: str, kind: str, profile: str = "",
-                     account: str = "", account_name: str = "") -> ImportReport:
+def statement_import(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    upload: IO[bytes],
+    file_name: str,
+    kind: str,
+    profile: str = "",
+    account: str = "",
+    account_name: str = "",
+) -> ImportReport:
     """Import one statement file: all or nothing, idempotent, with provenance.
 
     ``upload`` is read in chunks to a file on disk (big statements never sit in memory).
@@ -484,41 +645,85 @@ def statement_import(*, actor: User, organisation: Organisation | None, investig
             raise InvalidInput(FieldError("file", "The file is empty."))
         try:
             with open_workspace(investigation) as ws:
-                report = ws.ingest(path, kind=kind, profile=prof, account=account_s or None,
-                                   account_name=holder or None, limits=limits)
+                report = ws.ingest(
+                    path,
+                    kind=kind,
+                    profile=prof,
+                    account=account_s or None,
+                    account_name=holder or None,
+                    limits=limits,
+                )
         except LimitExceeded as exc:
             # over the rows or cell-length limit: refused whole, nothing was written
-            _audit(investigation, actor, org, "statement_import", action="create", outcome="rejected",
-                   kind=kind, limit=exc.code)
+            _audit(
+                investigation,
+                actor,
+                org,
+                "statement_import",
+                action="create",
+                outcome="rejected",
+                kind=kind,
+                limit=exc.code,
+            )
             raise refusal(exc) from exc
         except (NormalisationError, ProfileError, ValueError, duckdb.Error) as exc:
             # a file of the wrong kind (no Parquet footer, no AMLSim columns …): nothing was written
             first = str(exc).splitlines()[0].replace(str(path.parent) + "/", "")[:300]
-            raise InvalidInput(FieldError("file", f"The file could not be read as {kind}: {first}")) from exc
+            raise InvalidInput(
+                FieldError("file", f"The file could not be read as {kind}: {first}")
+            ) from exc
     with transaction.atomic():
         if report.ok and not report.already_imported:
             StatementFile.objects.get_or_create(
-                investigation=investigation, sha256=report.source_id,
-                defaults={"name": report.file_name, "kind": kind, "profile": prof.id if prof else "",
-                          "rows": report.rows_read, "rows_inserted": report.rows_inserted,
-                          "imported_by": actor, "imported_at": timezone.now()})
-        _audit(investigation, actor, org, "statement_import", action="create",
-               outcome="ok" if report.ok else "rejected", sha256=report.source_id, kind=kind,
-               rows_read=report.rows_read, rows_inserted=report.rows_inserted,
-               already_imported=report.already_imported, errors=report.error_count)
+                investigation=investigation,
+                sha256=report.source_id,
+                defaults={
+                    "name": report.file_name,
+                    "kind": kind,
+                    "profile": prof.id if prof else "",
+                    "rows": report.rows_read,
+                    "rows_inserted": report.rows_inserted,
+                    "imported_by": actor,
+                    "imported_at": timezone.now(),
+                },
+            )
+        _audit(
+            investigation,
+            actor,
+            org,
+            "statement_import",
+            action="create",
+            outcome="ok" if report.ok else "rejected",
+            sha256=report.source_id,
+            kind=kind,
+            rows_read=report.rows_read,
+            rows_inserted=report.rows_inserted,
+            already_imported=report.already_imported,
+            errors=report.error_count,
+        )
     return report
 
 
 # --- red flags ---------------------------------------------------------------------------------
 
 
-def rules_run(*, actor: User, organisation: Organisation | None, investigation: Investigation) -> RuleRunReport:
+def rules_run(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation
+) -> RuleRunReport:
     """Run the red-flag rule pack; decided alerts are not raised again, skipped rules are reported."""
     org = _require_open(actor, organisation, investigation)
     with open_workspace(investigation) as ws:
         report = ws.run_rules()
-    _audit(investigation, actor, org, "rules_run", run=report.run_id, alerts=len(report.alerts),
-           skipped=[s.rule_id for s in report.skipped], suppressed=report.suppressed)
+    _audit(
+        investigation,
+        actor,
+        org,
+        "rules_run",
+        run=report.run_id,
+        alerts=len(report.alerts),
+        skipped=[s.rule_id for s in report.skipped],
+        suppressed=report.suppressed,
+    )
     return report
 
 
@@ -540,8 +745,13 @@ class AlertView:
     note: str = ""
 
 
-def alert_views(investigation: Investigation, *, include_decided: bool = False,
-                with_transactions: bool = True, max_tx: int = 200) -> list[AlertView]:
+def alert_views(
+    investigation: Investigation,
+    *,
+    include_decided: bool = False,
+    with_transactions: bool = True,
+    max_tx: int = 200,
+) -> list[AlertView]:
     """Alerts with their rule, source and transactions (callers audit the read)."""
     rules = {r.id: r for r in _rule_pack().rules}
     decided = {d.alert_key: d for d in AlertDecision.objects.filter(investigation=investigation)}
@@ -555,25 +765,47 @@ def alert_views(investigation: Investigation, *, include_decided: bool = False,
     for a in alerts:
         rule = rules.get(a.rule_id)
         d = decided.get(a.alert_key)
-        out.append(AlertView(
-            alert_key=a.alert_key, rule_id=a.rule_id, rule_title=rule.title if rule else a.rule_id,
-            rule_version=a.rule_version,
-            sources=[{"id": s.id, "indicator": getattr(s, "indicator", "")} for s in (rule.sources if rule else ())],
-            exploitation=a.exploitation, typology=a.typology, subject=a.subject, score=a.score,
-            summary=a.summary, tx_ids=a.tx_ids,
-            transactions=[txs[t] for t in a.tx_ids[:max_tx] if t in txs],
-            decision=d.decision if d else "", note=d.note if d else "",
-        ))
+        out.append(
+            AlertView(
+                alert_key=a.alert_key,
+                rule_id=a.rule_id,
+                rule_title=rule.title if rule else a.rule_id,
+                rule_version=a.rule_version,
+                sources=[
+                    {"id": s.id, "indicator": getattr(s, "indicator", "")}
+                    for s in (rule.sources if rule else ())
+                ],
+                exploitation=a.exploitation,
+                typology=a.typology,
+                subject=a.subject,
+                score=a.score,
+                summary=a.summary,
+                tx_ids=a.tx_ids,
+                transactions=[txs[t] for t in a.tx_ids[:max_tx] if t in txs],
+                decision=d.decision if d else "",
+                note=d.note if d else "",
+            )
+        )
     return out
 
 
 def last_skipped(investigation: Investigation) -> list[dict[str, Any]]:
     with open_workspace(investigation) as ws:
-        return [{"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)} for s in ws.last_skipped()]
+        return [
+            {"rule_id": s.rule_id, "missing_fields": list(s.missing_fields)}
+            for s in ws.last_skipped()
+        ]
 
 
-def alert_decide(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                 alert_key: str, decision: str, note: Any = "") -> AlertDecision:
+def alert_decide(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    alert_key: str,
+    decision: str,
+    note: Any = "",
+) -> AlertDecision:
     """Confirm or dismiss an alert; it is not raised again on a re-run (unless new transactions join it)."""
     org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
@@ -590,12 +822,28 @@ def alert_decide(*, actor: User, organisation: Organisation | None, investigatio
             raise InvalidInput(FieldError("alert_key", "No such alert in this investigation."))
         with transaction.atomic():
             row = AlertDecision.objects.create(
-                investigation=investigation, alert_key=alert.alert_key, rule_id=alert.rule_id,
-                subject=alert.subject[:200], tx_count=len(alert.tx_ids), decision=decision, note=note_s,
-                decided_by=actor, decided_at=timezone.now())
-            _audit(investigation, actor, org, "alert_decide", alert=alert.alert_key, rule=alert.rule_id,
-                   decision=decision)
-            ws.decide_alert(alert.alert_key, decision, decided_by=actor.get_username(), note=note_s or None)
+                investigation=investigation,
+                alert_key=alert.alert_key,
+                rule_id=alert.rule_id,
+                subject=alert.subject[:200],
+                tx_count=len(alert.tx_ids),
+                decision=decision,
+                note=note_s,
+                decided_by=actor,
+                decided_at=timezone.now(),
+            )
+            _audit(
+                investigation,
+                actor,
+                org,
+                "alert_decide",
+                alert=alert.alert_key,
+                rule=alert.rule_id,
+                decision=decision,
+            )
+            ws.decide_alert(
+                alert.alert_key, decision, decided_by=actor.get_username(), note=note_s or None
+            )
     return row
 
 
@@ -606,14 +854,33 @@ PARTY_ROLES = ("victim", "suspect", "witness", "other")
 
 
 def _party_dict(p: InvestigationParty) -> dict[str, Any]:
-    return {"party_id": p.party_id, "schema": p.schema, "name": p.name, "iban": p.iban or None,
-            "phone": p.phone or None, "email": p.email or None, "address": p.address or None, "role": p.role,
-            "record_ref": p.record_ref or None}
+    return {
+        "party_id": p.party_id,
+        "schema": p.schema,
+        "name": p.name,
+        "iban": p.iban or None,
+        "phone": p.phone or None,
+        "email": p.email or None,
+        "address": p.address or None,
+        "role": p.role,
+        "record_ref": p.record_ref or None,
+    }
 
 
-def party_add(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-              schema: str = "Person", name: Any, iban: Any = "", phone: Any = "", email: Any = "",
-              address: Any = "", role: str = "other", record_ref: str = "") -> InvestigationParty:
+def party_add(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    schema: str = "Person",
+    name: Any,
+    iban: Any = "",
+    phone: Any = "",
+    email: Any = "",
+    address: Any = "",
+    role: str = "other",
+    record_ref: str = "",
+) -> InvestigationParty:
     """Add a person or company known from case work, to be matched against the statements."""
     org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
@@ -632,8 +899,16 @@ def party_add(*, actor: User, organisation: Organisation | None, investigation: 
         raise InvalidInput(errors)
     with transaction.atomic():
         n = InvestigationParty.objects.filter(investigation=investigation).count() + 1
-        party = InvestigationParty(investigation=investigation, party_id=f"P{n}", schema=schema, role=role,
-                                   record_ref=record_ref[:40], created_by=actor, created_at=timezone.now(), **fields)
+        party = InvestigationParty(
+            investigation=investigation,
+            party_id=f"P{n}",
+            schema=schema,
+            role=role,
+            record_ref=record_ref[:40],
+            created_by=actor,
+            created_at=timezone.now(),
+            **fields,
+        )
         with open_workspace(investigation) as ws:
             try:
                 ws.add_parties([_party_dict(party)])
@@ -642,19 +917,25 @@ def party_add(*, actor: User, organisation: Organisation | None, investigation: 
                 field = next((f for f in ("iban", "phone", "email") if f in msg.lower()), "")
                 raise InvalidInput(FieldError(field, msg)) from exc
         party.save()
-        _audit(investigation, actor, org, "party_add", action="create", party=party.party_id, role=role)
+        _audit(
+            investigation, actor, org, "party_add", action="create", party=party.party_id, role=role
+        )
     return party
 
 
 @dataclass(frozen=True)
 class CaseImport:
     added: int
-    withheld: list[str]  # cases whose person the actor, or another organisation sharing the investigation, may not see
+    withheld: list[
+        str
+    ]  # cases whose person the actor, or another organisation sharing the investigation, may not see
 
 
 def _sharing_organisations(investigation: Investigation) -> list[Organisation]:
-    return [investigation.organisation,
-            *(m.organisation for m in investigation.members.select_related("organisation"))]
+    return [
+        investigation.organisation,
+        *(m.organisation for m in investigation.members.select_related("organisation")),
+    ]
 
 
 def _shared_visibility(case: Any, actor_visibility: Any, investigation: Investigation) -> Any:
@@ -690,8 +971,9 @@ def _parties_hidden_from(member: Organisation, investigation: Investigation) -> 
     return sorted(hidden)
 
 
-def parties_from_cases(*, actor: User, organisation: Organisation | None,
-                       investigation: Investigation) -> CaseImport:
+def parties_from_cases(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation
+) -> CaseImport:
     """Add the person of each linked case (as victim) and its recorded suspects, as far as the
     actor may see them in the case file (need-to-know of the case file applies; reads are audited).
     Already added records are not added twice."""
@@ -703,21 +985,31 @@ def parties_from_cases(*, actor: User, organisation: Organisation | None,
     withheld: list[str] = []
     for link in investigation.case_links.select_related("case"):
         try:
-            case = case_selectors.access_case(actor, org, link.case.reference, purpose="financial investigation")
+            case = case_selectors.access_case(
+                actor, org, link.case.reference, purpose="financial investigation"
+            )
         except Exception:  # noqa: BLE001 – Http404: no longer visible to this actor
             withheld.append(link.case.reference)
             continue
         # Every organisation sharing the investigation will see what is added: take over
         # only what each of them may see in the case file itself.
-        file = case_selectors.case_file(case, _shared_visibility(case, case.visibility, investigation))  # type: ignore[attr-defined]
+        file = case_selectors.case_file(
+            case, _shared_visibility(case, case.visibility, investigation)
+        )  # type: ignore[attr-defined]
         found: list[dict[str, Any]] = []
         ident = file.get("identity")
         if ident and (ident.get("given_name") or ident.get("family_name")):
             contact = file.get("contact") or {}
             address = ", ".join(x for x in (contact.get("street"), contact.get("city")) if x)
-            found.append({"name": f"{ident.get('given_name', '')} {ident.get('family_name', '')}".strip(),
-                          "role": "victim", "phone": contact.get("phone", ""), "email": contact.get("email", ""),
-                          "address": address})
+            found.append(
+                {
+                    "name": f"{ident.get('given_name', '')} {ident.get('family_name', '')}".strip(),
+                    "role": "victim",
+                    "phone": contact.get("phone", ""),
+                    "email": contact.get("email", ""),
+                    "address": address,
+                }
+            )
         else:
             withheld.append(case.reference)
         for s in file.get("suspects") or []:
@@ -727,11 +1019,23 @@ def parties_from_cases(*, actor: User, organisation: Organisation | None,
             if (case.reference, f["name"], f["role"]) in have:
                 continue
             try:
-                party_add(actor=actor, organisation=org, investigation=investigation, record_ref=case.reference, **f)
+                party_add(
+                    actor=actor,
+                    organisation=org,
+                    investigation=investigation,
+                    record_ref=case.reference,
+                    **f,
+                )
             except InvalidInput:
                 # a malformed phone or e-mail in the case file: keep the name only
-                party_add(actor=actor, organisation=org, investigation=investigation, record_ref=case.reference,
-                          name=f["name"], role=f["role"])
+                party_add(
+                    actor=actor,
+                    organisation=org,
+                    investigation=investigation,
+                    record_ref=case.reference,
+                    name=f["name"],
+                    role=f["role"],
+                )
             have.add((case.reference, f["name"], f["role"]))
             added += 1
     return CaseImport(added=added, withheld=withheld)
@@ -742,8 +1046,16 @@ def match_proposals(investigation: Investigation) -> list[MatchProposal]:
         return ws.propose_matches()
 
 
-def match_judge(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                left: str, right: str, decision: str, note: Any = "") -> Judgement:
+def match_judge(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    left: str,
+    right: str,
+    decision: str,
+    note: Any = "",
+) -> Judgement:
     """Record 'same' or 'different' for a proposed pair; it is never proposed again and re-applies."""
     org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
@@ -761,7 +1073,9 @@ def match_judge(*, actor: User, organisation: Organisation | None, investigation
         if left_s not in known or right_s not in known:
             raise InvalidInput(FieldError("", "No such records in this investigation."))
         with transaction.atomic():
-            j = ws.judge_match(left_s, right_s, decision, decided_by=actor.get_username(), note=note_s or None)
+            j = ws.judge_match(
+                left_s, right_s, decision, decided_by=actor.get_username(), note=note_s or None
+            )
             _audit(investigation, actor, org, "match_judge", decision=decision)
     return j
 
@@ -787,7 +1101,9 @@ def accounts(investigation: Investigation, limit: int = 500) -> list[dict[str, A
             """,
             [limit],
         ).fetchall()
-    return [{"key": r[0], "holder": r[1] or "", "kind": r[2] or "", "payments": int(r[3])} for r in rows]
+    return [
+        {"key": r[0], "holder": r[1] or "", "kind": r[2] or "", "payments": int(r[3])} for r in rows
+    ]
 
 
 def holders(investigation: Investigation, keys: Sequence[str]) -> dict[str, str]:
@@ -805,7 +1121,9 @@ def network(investigation: Investigation, *, whole: bool = False) -> Any:
     busiest payments when ``whole`` or when there is no alert yet)."""
     with open_workspace(investigation) as ws:
         focus = None if whole else (ws.alert_accounts() or None)
-        return ws.network(focus=focus, victim_accounts=investigation.proceeds_settings.get("victims", []))
+        return ws.network(
+            focus=focus, victim_accounts=investigation.proceeds_settings.get("victims", [])
+        )
 
 
 def _wage(value: Any, errors: list[FieldError]) -> Decimal | None:
@@ -821,9 +1139,16 @@ def _wage(value: Any, errors: list[FieldError]) -> Decimal | None:
     return d
 
 
-def proceeds_estimate(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                      offenders: Sequence[str], victims: Sequence[str] = (), reference_wage: Any = None,
-                      save: bool = True) -> ProceedsEstimate:
+def proceeds_estimate(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    offenders: Sequence[str],
+    victims: Sequence[str] = (),
+    reference_wage: Any = None,
+    save: bool = True,
+) -> ProceedsEstimate:
     """The two totals (confiscation, compensation) with their methods; the choice is kept for the pack."""
     org = _require_open(actor, organisation, investigation)
     errors: list[FieldError] = []
@@ -841,15 +1166,27 @@ def proceeds_estimate(*, actor: User, organisation: Organisation | None, investi
         raise InvalidInput(errors)
     try:
         with open_workspace(investigation) as ws:
-            est = ws.proceeds(offender_accounts=offenders, victim_accounts=victims, reference_monthly_wage=wage)
+            est = ws.proceeds(
+                offender_accounts=offenders, victim_accounts=victims, reference_monthly_wage=wage
+            )
     except ValueError as exc:
         raise InvalidInput(FieldError("", str(exc))) from exc
     if save:
-        investigation.proceeds_settings = {"offenders": offenders, "victims": victims,
-                                           "reference_wage": str(wage) if wage else ""}
+        investigation.proceeds_settings = {
+            "offenders": offenders,
+            "victims": victims,
+            "reference_wage": str(wage) if wage else "",
+        }
         investigation.save(update_fields=["proceeds_settings"])
-    _audit(investigation, actor, org, "proceeds_estimate", action="read",
-           confiscation=str(est.confiscation_total), compensation=str(est.compensation_total))
+    _audit(
+        investigation,
+        actor,
+        org,
+        "proceeds_estimate",
+        action="read",
+        confiscation=str(est.confiscation_total),
+        compensation=str(est.compensation_total),
+    )
     return est
 
 
@@ -861,14 +1198,23 @@ def saved_proceeds(investigation: Investigation) -> ProceedsEstimate | None:
     wage = Decimal(s["reference_wage"]) if s.get("reference_wage") else None
     try:
         with open_workspace(investigation) as ws:
-            return ws.proceeds(offender_accounts=s["offenders"], victim_accounts=s.get("victims", []),
-                               reference_monthly_wage=wage)
+            return ws.proceeds(
+                offender_accounts=s["offenders"],
+                victim_accounts=s.get("victims", []),
+                reference_monthly_wage=wage,
+            )
     except ValueError:
         return None
 
 
-def proceeds_attach(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                    case_ref: Any, total: str) -> Any:
+def proceeds_attach(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    investigation: Investigation,
+    case_ref: Any,
+    total: str,
+) -> Any:
     """Attach a proceeds total to a compensation claim of a linked case (via the case file's services).
 
     ``total`` is ``confiscation`` (source: confiscated assets) or ``compensation`` (source: the offender).
@@ -882,8 +1228,13 @@ def proceeds_attach(*, actor: User, organisation: Organisation | None, investiga
     org = _require_open(actor, organisation, investigation)
     if total not in {"confiscation", "compensation"}:
         raise InvalidInput(FieldError("total", "The confiscation or the compensation total."))
-    link = InvestigationCase.objects.filter(
-        investigation=investigation, case__reference=str(case_ref or "").strip().upper()).select_related("case").first()
+    link = (
+        InvestigationCase.objects.filter(
+            investigation=investigation, case__reference=str(case_ref or "").strip().upper()
+        )
+        .select_related("case")
+        .first()
+    )
     if link is None:
         raise InvalidInput(FieldError("case", "Choose a case linked to this investigation."))
     try:
@@ -892,29 +1243,58 @@ def proceeds_attach(*, actor: User, organisation: Organisation | None, investiga
         raise NotAllowed("You may not act on this case.") from exc
     est = saved_proceeds(investigation)
     if est is None:
-        raise InvalidInput(FieldError("total", "Estimate the proceeds first (choose the offenders' accounts)."))
+        raise InvalidInput(
+            FieldError("total", "Estimate the proceeds first (choose the offenders' accounts).")
+        )
     amount = est.confiscation_total if total == "confiscation" else est.compensation_total
     source = "confiscated_assets" if total == "confiscation" else "offender"
     if amount <= 0:
         raise InvalidInput(FieldError("total", "This total is zero: there is nothing to attach."))
     try:
         claim = case_services.compensation_claim_from_investigation(
-            actor=actor, organisation=org, case=case, amount=amount, currency=est.currency, source=source,
+            actor=actor,
+            organisation=org,
+            case=case,
+            amount=amount,
+            currency=est.currency,
+            source=source,
             investigation_ref=investigation.reference,
-            method=est.confiscation_method if total == "confiscation" else est.compensation_method)
+            method=est.confiscation_method if total == "confiscation" else est.compensation_method,
+        )
     except case_services.NotAllowed as exc:
-        audit.record(action="refused", actor=actor, organisation=org, object_type="case",
-                     object_ref=case.reference, outcome="refused", details={"what": "proceeds_attach"})
-        raise NotAllowed(f"You may not record a compensation claim on case {case.reference}: {exc}") from exc
-    _audit(investigation, actor, org, "proceeds_attach", case=case.reference, total=total, claim=claim.pk)
+        audit.record(
+            action="refused",
+            actor=actor,
+            organisation=org,
+            object_type="case",
+            object_ref=case.reference,
+            outcome="refused",
+            details={"what": "proceeds_attach"},
+        )
+        raise NotAllowed(
+            f"You may not record a compensation claim on case {case.reference}: {exc}"
+        ) from exc
+    _audit(
+        investigation,
+        actor,
+        org,
+        "proceeds_attach",
+        case=case.reference,
+        total=total,
+        claim=claim.pk,
+    )
     return claim
 
 
 # --- exports --------------------------------------------------------------------------------------
 
 
-def _pack_kwargs(investigation: Investigation, actor: User, organisation: Organisation | None) -> dict[str, Any]:
-    linked = selectors.linked_cases_for(actor, organisation, investigation)  # only cases this reader may open
+def _pack_kwargs(
+    investigation: Investigation, actor: User, organisation: Organisation | None
+) -> dict[str, Any]:
+    linked = selectors.linked_cases_for(
+        actor, organisation, investigation
+    )  # only cases this reader may open
     return {
         "title": f"{investigation.reference}: {investigation.title}",
         "case_ref": linked[0].reference if linked else "-",
@@ -924,8 +1304,9 @@ def _pack_kwargs(investigation: Investigation, actor: User, organisation: Organi
     }
 
 
-def evidence_pack(*, actor: User, organisation: Organisation | None, investigation: Investigation,
-                  fmt: str) -> tuple[bytes, str]:
+def evidence_pack(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation, fmt: str
+) -> tuple[bytes, str]:
     """The evidence pack as HTML or PDF bytes and its digest; the export is audited."""
     from palermo.investigate.evidence import render_html, render_pdf
 
@@ -944,11 +1325,15 @@ def evidence_pack(*, actor: User, organisation: Organisation | None, investigati
             target = Path(tmp) / "pack.pdf"
             render_pdf(pack, target)
             data = target.read_bytes()
-    _audit(investigation, actor, org, "evidence_pack", action="export", format=fmt, digest=pack.digest)
+    _audit(
+        investigation, actor, org, "evidence_pack", action="export", format=fmt, digest=pack.digest
+    )
     return data, pack.digest
 
 
-def ftm_export(*, actor: User, organisation: Organisation | None, investigation: Investigation) -> bytes:
+def ftm_export(
+    *, actor: User, organisation: Organisation | None, investigation: Investigation
+) -> bytes:
     """FollowTheMoney JSON lines (for Aleph / OpenAleph); the export is audited."""
     org = _require_access(actor, organisation, investigation)
     buf = io.StringIO()
@@ -959,7 +1344,18 @@ def ftm_export(*, actor: User, organisation: Organisation | None, investigation:
 
 
 __all__ = [
-    "NotAllowed", "alert_decide", "case_link", "evidence_pack", "ftm_export", "investigation_create",
-    "mapping_profile_save", "match_judge", "member_add", "party_add", "proceeds_attach", "proceeds_estimate",
-    "rules_run", "statement_import",
+    "NotAllowed",
+    "alert_decide",
+    "case_link",
+    "evidence_pack",
+    "ftm_export",
+    "investigation_create",
+    "mapping_profile_save",
+    "match_judge",
+    "member_add",
+    "party_add",
+    "proceeds_attach",
+    "proceeds_estimate",
+    "rules_run",
+    "statement_import",
 ]

@@ -12,7 +12,9 @@ urlpatterns = [
     path("<str:reference>/run/", views.rules_run, name="run"),
     path("<str:reference>/alerts/decide/", views.alert_decide, name="decide"),
     path("<str:reference>/parties/", views.party_add, name="party_add"),
-    path("<str:reference>/parties/from-cases/", views.parties_from_cases, name="parties_from_cases"),
+    path(
+        "<str:reference>/parties/from-cases/", views.parties_from_cases, name="parties_from_cases"
+    ),
     path("<str:reference>/matches/judge/", views.match_judge, name="judge"),
     path("<str:reference>/close/", views.investigation_close, name="close"),
     path("<str:reference>/reopen/", views.investigation_reopen, name="reopen"),
@@ -21,7 +23,9 @@ urlpatterns = [
     path("<str:reference>/network/", views.network, name="network"),
     path("<str:reference>/proceeds/", views.proceeds, name="proceeds"),
     path("<str:reference>/proceeds/attach/", views.proceeds_attach, name="attach"),
-    path("<str:reference>/evidence-pack.html", views.evidence_pack, {"fmt": "html"}, name="pack_html"),
+    path(
+        "<str:reference>/evidence-pack.html", views.evidence_pack, {"fmt": "html"}, name="pack_html"
+    ),
     path("<str:reference>/evidence-pack.pdf", views.evidence_pack, {"fmt": "pdf"}, name="pack_pdf"),
     path("<str:reference>/ftm.json", views.ftm_export, name="ftm"),
 ]

@@ -70,7 +70,9 @@ def _inv(request: HttpRequest, reference: str, what: str = "investigation") -> I
 
 def _refused(request: HttpRequest, inv: Investigation) -> HttpResponse:
     """A service refusal after the need-to-know check (e.g. a member adding members): audited, then 403."""
-    audit.record_refusal(request, perm=Perm.INVESTIGATE, object_type="investigation", object_ref=inv.reference)
+    audit.record_refusal(
+        request, perm=Perm.INVESTIGATE, object_type="investigation", object_ref=inv.reference
+    )
     return refused(request)
 
 
@@ -90,14 +92,24 @@ def investigation_list(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     q = form.cleaned_data.get("q", "") if valid else ""
     status = form.cleaned_data.get("status", "") if valid else ""
-    page = Paginator(selectors.investigation_list(actor, org, q, status), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_request(request, action="read", object_type="investigation_list", details={"search": bool(q)})
+    page = Paginator(selectors.investigation_list(actor, org, q, status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit.record_request(
+        request, action="read", object_type="investigation_list", details={"search": bool(q)}
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "investigate/list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        "can_open": org is not None and org.org_type in INVESTIGATING_TYPES,
-    })
+    return render(
+        request,
+        "investigate/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_open": org is not None and org.org_type in INVESTIGATING_TYPES,
+        },
+    )
 
 
 @requires(Perm.INVESTIGATE)
@@ -112,8 +124,13 @@ def investigation_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         refs = [r for r in re.split(r"[\s,;]+", d.get("cases") or "") if r]
         try:
-            inv = services.investigation_create(actor=actor, organisation=org, title=d["title"],
-                                                members=list(d.get("members") or []), case_refs=refs)
+            inv = services.investigation_create(
+                actor=actor,
+                organisation=org,
+                title=d["title"],
+                members=list(d.get("members") or []),
+                case_refs=refs,
+            )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
@@ -127,7 +144,9 @@ def investigation_create(request: HttpRequest) -> HttpResponse:
 # --- the investigation page -----------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms_: Any) -> HttpResponse:
+def _detail(
+    request: HttpRequest, inv: Investigation, status: int = 200, **forms_: Any
+) -> HttpResponse:
     actor, org = _who(request)
     alerts = services.alert_views(inv)
     decided = services.alert_views(inv, include_decided=True, with_transactions=False)
@@ -144,7 +163,8 @@ def _detail(request: HttpRequest, inv: Investigation, status: int = 200, **forms
         "proposals": services.match_proposals(inv),
         "judgements": services.judgements(inv),
         "parties": inv.parties.all(),
-        "upload_form": forms_.get("upload_form") or forms.UploadForm(profiles=services.profile_choices(org)),
+        "upload_form": forms_.get("upload_form")
+        or forms.UploadForm(profiles=services.profile_choices(org)),
         "party_form": forms_.get("party_form") or forms.PartyForm(),
         "member_form": forms_.get("member_form") or forms.MemberForm(organisation=org),
         "case_form": forms_.get("case_form") or forms.CaseLinkForm(),
@@ -172,28 +192,52 @@ def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
         return _detail(request, inv, status=422, upload_form=form)
     d = form.cleaned_data
     upload = d["file"]
-    params = {"kind": d["kind"], "profile": d.get("profile") or "", "account": d.get("account") or "",
-              "account_name": d.get("account_name") or ""}
+    params = {
+        "kind": d["kind"],
+        "profile": d.get("profile") or "",
+        "account": d.get("account") or "",
+        "account_name": d.get("account_name") or "",
+    }
     try:
-        services.statement_import_check(actor=actor, organisation=org, investigation=inv, size=upload.size, **params)
+        services.statement_import_check(
+            actor=actor, organisation=org, investigation=inv, size=upload.size, **params
+        )
     except InvalidInput as exc:
         _apply_errors(form, exc)
         return _detail(request, inv, status=422, upload_form=form)
     except services.NotAllowed:
         return _refused(request, inv)
-    job = _start(actor, org, inv, inv_jobs.STATEMENT_IMPORT, {**params, "file_name": upload.name},
-                 inputs={"statement": job_services.save_upload(upload.chunks())})
+    job = _start(
+        actor,
+        org,
+        inv,
+        inv_jobs.STATEMENT_IMPORT,
+        {**params, "file_name": upload.name},
+        inputs={"statement": job_services.save_upload(upload.chunks())},
+    )
     if job is None:
         return _refused(request, inv)
     messages.info(request, _("The statement import is queued: this page shows its progress."))
     return redirect("jobs:detail", job_id=job.pk)
 
 
-def _start(actor: Any, org: Organisation | None, inv: Investigation, kind: str, params: dict[str, Any],
-           inputs: dict[str, Any] | None = None) -> Any:
+def _start(
+    actor: Any,
+    org: Organisation | None,
+    inv: Investigation,
+    kind: str,
+    params: dict[str, Any],
+    inputs: dict[str, Any] | None = None,
+) -> Any:
     try:
-        return job_services.job_start(actor=actor, organisation=org, kind=kind, subject_ref=inv.reference,
-                                      params={**params, "investigation": inv.pk}, inputs=inputs)
+        return job_services.job_start(
+            actor=actor,
+            organisation=org,
+            kind=kind,
+            subject_ref=inv.reference,
+            params={**params, "investigation": inv.pk},
+            inputs=inputs,
+        )
     except job_services.NotAllowed:
         return None
     finally:
@@ -235,8 +279,14 @@ def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.alert_decide(actor=actor, organisation=org, investigation=inv, alert_key=d["alert_key"],
-                                  decision=d["decision"], note=d.get("note") or "")
+            services.alert_decide(
+                actor=actor,
+                organisation=org,
+                investigation=inv,
+                alert_key=d["alert_key"],
+                decision=d["decision"],
+                note=d.get("note") or "",
+            )
         except InvalidInput as exc:
             messages.error(request, "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
@@ -257,7 +307,9 @@ def party_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.PartyForm(request.POST)
     if form.is_valid():
         try:
-            services.party_add(actor=actor, organisation=org, investigation=inv, **form.cleaned_data)
+            services.party_add(
+                actor=actor, organisation=org, investigation=inv, **form.cleaned_data
+            )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
@@ -280,9 +332,15 @@ def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
         return _refused(request, inv)
     messages.success(request, _("%(n)d people added from linked cases.") % {"n": result.added})
     if result.withheld:
-        messages.info(request, _("The person of %(refs)s is not shown to your organisation, or to every "
-                                 "organisation sharing this investigation (no consent or legal basis), so it was "
-                                 "not added.") % {"refs": ", ".join(result.withheld)})
+        messages.info(
+            request,
+            _(
+                "The person of %(refs)s is not shown to your organisation, or to every "
+                "organisation sharing this investigation (no consent or legal basis), so it was "
+                "not added."
+            )
+            % {"refs": ", ".join(result.withheld)},
+        )
     return redirect(f"{_url(inv)}#matches")
 
 
@@ -296,8 +354,14 @@ def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.match_judge(actor=actor, organisation=org, investigation=inv, left=d["left"],
-                                 right=d["right"], decision=d["decision"])
+            services.match_judge(
+                actor=actor,
+                organisation=org,
+                investigation=inv,
+                left=d["left"],
+                right=d["right"],
+                decision=d["decision"],
+            )
         except InvalidInput as exc:
             messages.error(request, "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
@@ -318,8 +382,9 @@ def investigation_close(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.CloseForm(request.POST)
     if form.is_valid():
         try:
-            services.investigation_close(actor=actor, organisation=org, investigation=inv,
-                                         reason=form.cleaned_data["reason"])
+            services.investigation_close(
+                actor=actor, organisation=org, investigation=inv, reason=form.cleaned_data["reason"]
+            )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
@@ -356,8 +421,12 @@ def member_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.MemberForm(request.POST, organisation=org)
     if form.is_valid():
         try:
-            services.member_add(actor=actor, organisation=org, investigation=inv,
-                                member=form.cleaned_data["organisation"])
+            services.member_add(
+                actor=actor,
+                organisation=org,
+                investigation=inv,
+                member=form.cleaned_data["organisation"],
+            )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         except services.NotAllowed:
@@ -377,7 +446,9 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.CaseLinkForm(request.POST)
     if form.is_valid():
         try:
-            services.case_link(actor=actor, organisation=org, investigation=inv, case_ref=form.cleaned_data["case"])
+            services.case_link(
+                actor=actor, organisation=org, investigation=inv, case_ref=form.cleaned_data["case"]
+            )
         except InvalidInput as exc:
             form.add_error("case", "; ".join(e.message for e in exc.errors))
         except services.NotAllowed:
@@ -406,14 +477,37 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
         flows[a]["out"].append((b, amount, n))
         flows[b]["in"].append((a, amount, n))
     holders = services.holders(inv, keys)
-    rows = [{"i": index[k], "key": k, "holder": holders.get(k, ""), "role": roles.get(k, ""),
-             "out": flows[k]["out"], "in": flows[k]["in"]} for k in keys]
-    return render(request, "investigate/network.html", {
-        "inv": inv, "net": net, "rows": rows, "whole": whole,
-        "svg": mark_safe(network_svg(  # noqa: S308 – every label escaped
-            [(a, b, str(amount), n) for a, b, amount, n in net.edges], roles, width=900, height=600,
-            index=index, labelled=(set(roles) | hubs) if len(keys) > 40 else None)),
-    })
+    rows = [
+        {
+            "i": index[k],
+            "key": k,
+            "holder": holders.get(k, ""),
+            "role": roles.get(k, ""),
+            "out": flows[k]["out"],
+            "in": flows[k]["in"],
+        }
+        for k in keys
+    ]
+    return render(
+        request,
+        "investigate/network.html",
+        {
+            "inv": inv,
+            "net": net,
+            "rows": rows,
+            "whole": whole,
+            "svg": mark_safe(
+                network_svg(  # noqa: S308 – every label escaped
+                    [(a, b, str(amount), n) for a, b, amount, n in net.edges],
+                    roles,
+                    width=900,
+                    height=600,
+                    index=index,
+                    labelled=(set(roles) | hubs) if len(keys) > 40 else None,
+                )
+            ),
+        },
+    )
 
 
 # --- proceeds ----------------------------------------------------------------------------------------
@@ -434,24 +528,40 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
             d = form.cleaned_data
             try:
                 estimate = services.proceeds_estimate(
-                    actor=actor, organisation=org, investigation=inv, offenders=d["offenders"],
-                    victims=d.get("victims") or [], reference_wage=d.get("reference_wage"))
+                    actor=actor,
+                    organisation=org,
+                    investigation=inv,
+                    offenders=d["offenders"],
+                    victims=d.get("victims") or [],
+                    reference_wage=d.get("reference_wage"),
+                )
             except InvalidInput as exc:
                 _apply_errors(form, exc)
             except services.NotAllowed:
                 return _refused(request, inv)
     else:
-        form = forms.ProceedsForm(accounts=choices, initial={
-            "offenders": saved.get("offenders", []), "victims": saved.get("victims", []),
-            "reference_wage": saved.get("reference_wage") or None})
+        form = forms.ProceedsForm(
+            accounts=choices,
+            initial={
+                "offenders": saved.get("offenders", []),
+                "victims": saved.get("victims", []),
+                "reference_wage": saved.get("reference_wage") or None,
+            },
+        )
         if saved.get("offenders"):
             estimate = services.saved_proceeds(inv)
     cases = [c.reference for c in selectors.linked_cases_for(actor, org, inv)]
-    return render(request, "investigate/proceeds.html", {
-        "inv": inv, "form": form, "estimate": estimate,
-        "attach_form": forms.AttachForm(cases=cases) if cases else None,
-        "closed": inv.is_closed,
-    })
+    return render(
+        request,
+        "investigate/proceeds.html",
+        {
+            "inv": inv,
+            "form": form,
+            "estimate": estimate,
+            "attach_form": forms.AttachForm(cases=cases) if cases else None,
+            "closed": inv.is_closed,
+        },
+    )
 
 
 @requires(Perm.INVESTIGATE)
@@ -468,15 +578,23 @@ def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Choose a linked case and a total."))
         return target
     try:
-        claim = services.proceeds_attach(actor=actor, organisation=org, investigation=inv,
-                                         case_ref=form.cleaned_data["case"], total=form.cleaned_data["total"])
+        claim = services.proceeds_attach(
+            actor=actor,
+            organisation=org,
+            investigation=inv,
+            case_ref=form.cleaned_data["case"],
+            total=form.cleaned_data["total"],
+        )
     except InvalidInput as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors))
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Compensation claim of %(a)s %(c)s recorded on case %(ref)s.")
-                         % {"a": claim.amount, "c": claim.currency, "ref": form.cleaned_data["case"]})
+        messages.success(
+            request,
+            _("Compensation claim of %(a)s %(c)s recorded on case %(ref)s.")
+            % {"a": claim.amount, "c": claim.currency, "ref": form.cleaned_data["case"]},
+        )
     return target
 
 
@@ -496,7 +614,9 @@ def evidence_pack(request: HttpRequest, reference: str, fmt: str) -> HttpRespons
     actor, org = _who(request)
     inv = _inv(request, reference, "evidence_pack")
     try:
-        data, _digest = services.evidence_pack(actor=actor, organisation=org, investigation=inv, fmt=fmt)
+        data, _digest = services.evidence_pack(
+            actor=actor, organisation=org, investigation=inv, fmt=fmt
+        )
     except services.NotAllowed:
         return _refused(request, inv)
     ctype = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
@@ -531,8 +651,13 @@ def profiles(request: HttpRequest) -> HttpResponse:
             form.add_error("definition", _("This is not valid YAML."))
         else:
             try:
-                services.mapping_profile_save(actor=actor, organisation=org, slug=d["slug"], label=d["label"],
-                                              definition=definition)
+                services.mapping_profile_save(
+                    actor=actor,
+                    organisation=org,
+                    slug=d["slug"],
+                    label=d["label"],
+                    definition=definition,
+                )
             except InvalidInput as exc:
                 _apply_errors(form, exc)
             except services.NotAllowed:
@@ -540,9 +665,18 @@ def profiles(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Mapping profile saved."))
                 return redirect("investigate:profiles")
-    saved = MappingProfile.objects.filter(organisation=org) if org else MappingProfile.objects.none()
+    saved = (
+        MappingProfile.objects.filter(organisation=org) if org else MappingProfile.objects.none()
+    )
     from palermo.investigate.profiles import packaged_profiles
 
-    return render(request, "investigate/profiles.html", {
-        "form": form, "saved": saved, "packaged": packaged_profiles(),
-        "can_investigate": has_perm(actor, Perm.INVESTIGATE, org)})
+    return render(
+        request,
+        "investigate/profiles.html",
+        {
+            "form": form,
+            "saved": saved,
+            "packaged": packaged_profiles(),
+            "can_investigate": has_perm(actor, Perm.INVESTIGATE, org),
+        },
+    )

@@ -76,10 +76,11 @@ from palermo.investigate.schema import create_schema
 __all__ = ["Workspace", "PartyError", "WorkspaceJudgementStore"]
 
 
-def _ids(iban: str | None, phone: str | None, email: str | None, addr: str | None, device: str | None) -> dict[str, frozenset[str]]:
+def _ids(
+    iban: str | None, phone: str | None, email: str | None, addr: str | None, device: str | None
+) -> dict[str, frozenset[str]]:
     pairs = {"iban": iban, "phone": phone, "email": email, "address": addr, "device": device}
     return {k: frozenset([v]) for k, v in pairs.items() if v}
-
 
 
 class WorkspaceJudgementStore:
@@ -93,22 +94,41 @@ class WorkspaceJudgementStore:
 
     @staticmethod
     def _row(r: Sequence[Any]) -> Judgement:
-        return Judgement(pair_key=r[0], left=r[1], right=r[2], decision=r[3], decided_by=r[4],
-                         decided_at=r[5], note=r[6])
+        return Judgement(
+            pair_key=r[0],
+            left=r[1],
+            right=r[2],
+            decision=r[3],
+            decided_by=r[4],
+            decided_at=r[5],
+            note=r[6],
+        )
 
     def get(self, pair_key: str) -> Judgement | None:
-        row = self.con.execute("SELECT * FROM er_judgement WHERE pair_key = ?", [pair_key]).fetchone()
+        row = self.con.execute(
+            "SELECT * FROM er_judgement WHERE pair_key = ?", [pair_key]
+        ).fetchone()
         return self._row(row) if row else None
 
     def put(self, judgement: Judgement) -> None:
         self.con.execute(
             "INSERT OR REPLACE INTO er_judgement VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [judgement.pair_key, judgement.left, judgement.right, judgement.decision,
-             judgement.decided_by, judgement.decided_at.replace(tzinfo=None), judgement.note],
+            [
+                judgement.pair_key,
+                judgement.left,
+                judgement.right,
+                judgement.decision,
+                judgement.decided_by,
+                judgement.decided_at.replace(tzinfo=None),
+                judgement.note,
+            ],
         )
 
     def all(self) -> Iterable[Judgement]:
-        return [self._row(r) for r in self.con.execute("SELECT * FROM er_judgement ORDER BY pair_key").fetchall()]
+        return [
+            self._row(r)
+            for r in self.con.execute("SELECT * FROM er_judgement ORDER BY pair_key").fetchall()
+        ]
 
 
 class PartyError(ValueError):
@@ -161,15 +181,22 @@ class Workspace:
 
     # --------------------------------------------------------------------- ingest
 
-    def _already(self, source_id: str, name: str, kind: str, profile: str | None) -> ImportReport | None:
+    def _already(
+        self, source_id: str, name: str, kind: str, profile: str | None
+    ) -> ImportReport | None:
         row = self.con.execute(
             "SELECT rows_read FROM source WHERE source_id = ?", [source_id]
         ).fetchone()
         if row is None:
             return None
         return ImportReport(
-            source_id=source_id, file_name=name, kind=kind, profile=profile,
-            rows_read=int(row[0]), rows_inserted=0, rows_duplicate=int(row[0]),
+            source_id=source_id,
+            file_name=name,
+            kind=kind,
+            profile=profile,
+            rows_read=int(row[0]),
+            rows_inserted=0,
+            rows_duplicate=int(row[0]),
             already_imported=True,
         )
 
@@ -209,7 +236,9 @@ class Workspace:
             return done
         if kind == "csv":
             assert prof is not None
-            n, early, ferr = stage_csv(self.con, path, prof, account=account, account_name=account_name)
+            n, early, ferr = stage_csv(
+                self.con, path, prof, account=account, account_name=account_name
+            )
         elif kind == "camt053":
             n, early, ferr = stage_camt053(self.con, path)
         else:
@@ -222,8 +251,15 @@ class Workspace:
                 self.con.execute("DROP TABLE IF EXISTS stage_raw")
                 raise
         report = commit_stage(
-            self.con, source_id=source_id, file_name=path.name, kind=kind, profile=profile_id,
-            rows_read=n, early_errors=early, file_errors=ferr, categories=self.categories,
+            self.con,
+            source_id=source_id,
+            file_name=path.name,
+            kind=kind,
+            profile=profile_id,
+            rows_read=n,
+            early_errors=early,
+            file_errors=ferr,
+            categories=self.categories,
             holder_kind="person" if kind == "amlsim" else None,
         )
         if report.ok and kind == "amlsim":
@@ -249,7 +285,9 @@ class Workspace:
             [keys, norm],
         )
 
-    def ingest_records(self, records: Sequence[Mapping[str, Any]], *, source_name: str) -> ImportReport:
+    def ingest_records(
+        self, records: Sequence[Mapping[str, Any]], *, source_name: str
+    ) -> ImportReport:
         """Import payer -> payee records handed over in memory (by the shell or tests).
 
         Provenance is the sha256 of the records' canonical JSON form.
@@ -260,22 +298,51 @@ class Workspace:
             return done
         n, early, ferr = stage_records(self.con, records)
         return commit_stage(
-            self.con, source_id=source_id, file_name=source_name, kind="records", profile=None,
-            rows_read=n, early_errors=early, file_errors=ferr, categories=self.categories,
+            self.con,
+            source_id=source_id,
+            file_name=source_name,
+            kind="records",
+            profile=None,
+            rows_read=n,
+            early_errors=early,
+            file_errors=ferr,
+            categories=self.categories,
         )
 
     def sources(self) -> list[dict[str, Any]]:
         """Every imported file with its sha256, for the evidence pack."""
-        cols = ["source_id", "file_name", "kind", "profile", "imported_at", "rows_read", "rows_inserted", "rows_duplicate"]
-        rows = self.con.execute(f"SELECT {', '.join(cols)} FROM source ORDER BY imported_at").fetchall()  # noqa: S608 - constant fragments and an escaped file path; values are bound
+        cols = [
+            "source_id",
+            "file_name",
+            "kind",
+            "profile",
+            "imported_at",
+            "rows_read",
+            "rows_inserted",
+            "rows_duplicate",
+        ]
+        rows = self.con.execute(
+            f"SELECT {', '.join(cols)} FROM source ORDER BY imported_at"
+        ).fetchall()  # noqa: S608 - constant fragments and an escaped file path; values are bound
         return [dict(zip(cols, r, strict=True)) for r in rows]
 
     def transactions(self, tx_ids: Iterable[str]) -> list[dict[str, Any]]:
         """Transactions by id with their provenance (source file, hash, line)."""
         cols = [
-            "tx_id", "booked_at", "amount", "currency", "payer_key", "payee_key",
-            "payer_category", "payee_category", "description", "source_id", "file_name", "line_no",
-            "payer_name", "payee_name",
+            "tx_id",
+            "booked_at",
+            "amount",
+            "currency",
+            "payer_key",
+            "payee_key",
+            "payer_category",
+            "payee_category",
+            "description",
+            "source_id",
+            "file_name",
+            "line_no",
+            "payer_name",
+            "payee_name",
         ]
         rows = self.con.execute(
             """
@@ -294,7 +361,9 @@ class Workspace:
 
     # --------------------------------------------------------------- case records
 
-    def add_parties(self, parties: Iterable[Mapping[str, Any]], *, default_region: str | None = None) -> int:
+    def add_parties(
+        self, parties: Iterable[Mapping[str, Any]], *, default_region: str | None = None
+    ) -> int:
         """Add people and companies from case records; returns how many were added.
 
         Each mapping has ``party_id`` and ``schema`` (Person, Company, LegalEntity)
@@ -320,16 +389,30 @@ class Workspace:
                 raise PartyError(f"{pid}: {exc}") from exc
             name = p.get("name")
             norm = normalise_org_name(name) if schema == "Company" else normalise_name(name)
-            rows.append([
-                str(pid), schema, name, norm, p.get("birth_date"), phone, email, p.get("address"),
-                normalise_address(p.get("address")), p.get("device_id"), iban, p.get("role"),
-                p.get("record_ref"),
-            ])
+            rows.append(
+                [
+                    str(pid),
+                    schema,
+                    name,
+                    norm,
+                    p.get("birth_date"),
+                    phone,
+                    email,
+                    p.get("address"),
+                    normalise_address(p.get("address")),
+                    p.get("device_id"),
+                    iban,
+                    p.get("role"),
+                    p.get("record_ref"),
+                ]
+            )
         self.con.execute("BEGIN TRANSACTION")
         try:
             for row in rows:
                 self.con.execute("DELETE FROM party WHERE party_id = ?", [row[0]])
-                self.con.execute("INSERT INTO party VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                self.con.execute(
+                    "INSERT INTO party VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
             self.con.execute(
                 """
                 UPDATE account SET
@@ -361,7 +444,8 @@ class Workspace:
         payload = json.dumps(dict(properties or {}), sort_keys=True, default=str)
         rid = hashlib.sha256(f"{schema}|{from_id}|{to_id}|{payload}".encode()).hexdigest()[:32]
         self.con.execute(
-            "INSERT OR REPLACE INTO relation VALUES (?, ?, ?, ?, ?)", [rid, schema, from_id, to_id, payload]
+            "INSERT OR REPLACE INTO relation VALUES (?, ?, ?, ?, ?)",
+            [rid, schema, from_id, to_id, payload],
         )
         return rid
 
@@ -384,9 +468,13 @@ class Workspace:
         """Pairs for the investigator to judge; judged pairs never come back."""
         return propose_matches(self.er_records(), self.judgements, **settings)
 
-    def judge_match(self, left: str, right: str, decision: str, *, decided_by: str, note: str | None = None) -> Judgement:
+    def judge_match(
+        self, left: str, right: str, decision: str, *, decided_by: str, note: str | None = None
+    ) -> Judgement:
         """Record 'same' or 'different' for a pair of records."""
-        return record_judgement(self.judgements, left, right, decision, decided_by=decided_by, note=note)
+        return record_judgement(
+            self.judgements, left, right, decision, decided_by=decided_by, note=note
+        )
 
     def clusters(self) -> dict[str, str]:
         """Record id -> resolved entity id, after applying every stored judgement."""
@@ -396,7 +484,9 @@ class Workspace:
         pairs = [
             (j.left.removeprefix("account:"), j.right.removeprefix("account:"))
             for j in self.judgements.all()
-            if j.decision == "same" and j.left.startswith("account:") and j.right.startswith("account:")
+            if j.decision == "same"
+            and j.left.startswith("account:")
+            and j.right.startswith("account:")
         ]
         self.con.execute("CREATE OR REPLACE TEMP TABLE er_same (a VARCHAR, b VARCHAR)")
         if pairs:
@@ -423,20 +513,38 @@ class Workspace:
         self._refresh_er_same()
         started = datetime.now(UTC).replace(tzinfo=None)
         report = run_rule_pack(
-            self.con, self.rule_pack, overrides=overrides, decisions=self.decisions(),
-            derive={"cycles": materialise_cycles, "layers": materialise_layers}, only=only,
+            self.con,
+            self.rule_pack,
+            overrides=overrides,
+            decisions=self.decisions(),
+            derive={"cycles": materialise_cycles, "layers": materialise_layers},
+            only=only,
         )
         self.con.execute("BEGIN TRANSACTION")
         try:
             for a in report.alerts:
                 self.con.execute(
                     "INSERT OR REPLACE INTO alert VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [a.alert_key, report.run_id, a.rule_id, a.rule_version, a.subject, list(a.tx_ids),
-                     a.score, a.summary, started],
+                    [
+                        a.alert_key,
+                        report.run_id,
+                        a.rule_id,
+                        a.rule_version,
+                        a.subject,
+                        list(a.tx_ids),
+                        a.score,
+                        a.summary,
+                        started,
+                    ],
                 )
             self.con.execute(
                 "INSERT INTO rule_run VALUES (?, ?, ?, ?)",
-                [report.run_id, started, datetime.now(UTC).replace(tzinfo=None), json.dumps(report.as_dict())],
+                [
+                    report.run_id,
+                    started,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    json.dumps(report.as_dict()),
+                ],
             )
             self.con.execute("COMMIT")
         except Exception:
@@ -444,7 +552,9 @@ class Workspace:
             raise
         return report
 
-    def decide_alert(self, alert_key: str, decision: str, *, decided_by: str, note: str | None = None) -> None:
+    def decide_alert(
+        self, alert_key: str, decision: str, *, decided_by: str, note: str | None = None
+    ) -> None:
         """Confirm or dismiss an alert; it will not be raised again for the same transactions."""
         if decision not in {"confirmed", "dismissed"}:
             raise ValueError("decision must be 'confirmed' or 'dismissed'")
@@ -455,7 +565,16 @@ class Workspace:
             raise KeyError(alert_key)
         self.con.execute(
             "INSERT INTO alert_decision VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [alert_key, row[0], row[1], row[2], decision, note, decided_by, datetime.now(UTC).replace(tzinfo=None)],
+            [
+                alert_key,
+                row[0],
+                row[1],
+                row[2],
+                decision,
+                note,
+                decided_by,
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
         )
 
     def alerts(self, *, include_decided: bool = False) -> list[Alert]:
@@ -472,17 +591,26 @@ class Workspace:
         out = []
         for key, rid, ver, subject, txs, score, summary in rows:
             rule = rules.get(rid)
-            out.append(Alert(
-                alert_key=key, rule_id=rid, rule_version=ver, subject=subject, tx_ids=tuple(txs),
-                score=float(score or 0), summary=summary or "",
-                exploitation=rule.exploitation if rule else (), typology=rule.typology if rule else "",
-            ))
+            out.append(
+                Alert(
+                    alert_key=key,
+                    rule_id=rid,
+                    rule_version=ver,
+                    subject=subject,
+                    tx_ids=tuple(txs),
+                    score=float(score or 0),
+                    summary=summary or "",
+                    exploitation=rule.exploitation if rule else (),
+                    typology=rule.typology if rule else "",
+                )
+            )
         return out
 
     def standing_alerts(self) -> list[Alert]:
         """The open and the confirmed alerts: every alert whose latest decision is not a dismissal."""
         dismissed = {
-            r[0] for r in self.con.execute(
+            r[0]
+            for r in self.con.execute(
                 "SELECT alert_key FROM alert_decision GROUP BY alert_key "
                 "HAVING arg_max(decision, decided_at) = 'dismissed'"
             ).fetchall()
@@ -492,7 +620,13 @@ class Workspace:
     def alert_accounts(self, alerts: Sequence[Alert] | None = None) -> list[str]:
         """The accounts that standing alerts are about (shared-identifier subjects left out)."""
         chosen = self.standing_alerts() if alerts is None else alerts
-        return sorted({a.subject for a in chosen if not a.subject.startswith(("address:", "phone:", "email:", "device:"))})
+        return sorted(
+            {
+                a.subject
+                for a in chosen
+                if not a.subject.startswith(("address:", "phone:", "email:", "device:"))
+            }
+        )
 
     # ------------------------------------------------------------------- network
 
@@ -507,9 +641,12 @@ class Workspace:
         # Open and confirmed alerts: confirming an alert must not hide the owner it points to.
         flagged = [t for a in self.standing_alerts() for t in a.tx_ids]
         return analyse_network(
-            self.con, focus=focus, flagged_tx=flagged, victim_accounts=victim_accounts, settings=settings
+            self.con,
+            focus=focus,
+            flagged_tx=flagged,
+            victim_accounts=victim_accounts,
+            settings=settings,
         )
-
 
     # ------------------------------------------------------------------ proceeds
 
@@ -533,8 +670,12 @@ class Workspace:
             ).fetchall()
             flagged_tx = [r[0] for r in confirmed] or [t for a in self.alerts() for t in a.tx_ids]
         return estimate_proceeds(
-            self.con, flagged_tx=flagged_tx, offender_accounts=offender_accounts,
-            victim_accounts=victim_accounts, reference_monthly_wage=reference_monthly_wage, **settings,
+            self.con,
+            flagged_tx=flagged_tx,
+            offender_accounts=offender_accounts,
+            victim_accounts=victim_accounts,
+            reference_monthly_wage=reference_monthly_wage,
+            **settings,
         )
 
     # ------------------------------------------------------------------- exports
@@ -549,17 +690,23 @@ class Workspace:
         out = []
         for table in ("source", "account", "tx", "party", "relation", "alert", "alert_decision"):
             target = folder / f"{table}.parquet"
-            self.con.execute(f"COPY {table} TO '{str(target).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)")
+            self.con.execute(
+                f"COPY {table} TO '{str(target).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)"
+            )
             out.append(target)
         return out
 
     def last_skipped(self) -> list[SkippedRule]:
         """Rules the last run skipped, with their missing fields."""
-        row = self.con.execute("SELECT report FROM rule_run ORDER BY started_at DESC LIMIT 1").fetchone()
+        row = self.con.execute(
+            "SELECT report FROM rule_run ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
         if row is None:
             return []
         report = json.loads(row[0])
-        return [SkippedRule(s["rule_id"], tuple(s["missing_fields"])) for s in report.get("skipped", [])]
+        return [
+            SkippedRule(s["rule_id"], tuple(s["missing_fields"])) for s in report.get("skipped", [])
+        ]
 
     def evidence_pack(
         self,
@@ -581,9 +728,16 @@ class Workspace:
         subjects = list(focus) if focus else self.alert_accounts(alerts)
         net = self.network(focus=subjects or None, victim_accounts=victim_accounts)
         return assemble_pack(
-            title=title, case_ref=case_ref, prepared_by=prepared_by, alerts=alerts,
-            rules={r.id: r for r in self.rule_pack.rules}, transactions=transactions,
-            skipped=self.last_skipped(), network=net, proceeds=proceeds, sources=self.sources(),
+            title=title,
+            case_ref=case_ref,
+            prepared_by=prepared_by,
+            alerts=alerts,
+            rules={r.id: r for r in self.rule_pack.rules},
+            transactions=transactions,
+            skipped=self.last_skipped(),
+            network=net,
+            proceeds=proceeds,
+            sources=self.sources(),
         )
 
     def evidence_pack_html(self, **kwargs: Any) -> str:

@@ -65,8 +65,13 @@ def job_result(request: HttpRequest, job_id: int) -> HttpResponse:
     path = services.result_path(job)
     if path is None:
         raise Http404("not found")
-    audit.record_request(request, action="export", object_type="job", object_ref=str(job.pk),
-                         details={"kind": job.kind})
+    audit.record_request(
+        request,
+        action="export",
+        object_type="job",
+        object_ref=str(job.pk),
+        details={"kind": job.kind},
+    )
     name = str(job.report["result"].get("name") or "result")
     response = FileResponse(path.open("rb"), as_attachment=True, filename=name)
     response["Cache-Control"] = "no-store"

@@ -35,7 +35,9 @@ def _no_nul(value: str) -> str:
 
 
 def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
+    ]
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -190,26 +192,67 @@ class RegisterFilterIn(Schema):
 
 
 def _rec_out(r: Any) -> dict[str, Any]:
-    return {"id": r.pk, "source_body": r.source_body, "report": r.report, "paragraph": r.paragraph,
-            "issued_on": r.issued_on, "area": r.area, "addressee": r.addressee, "text": r.text, "due_on": r.due_on,
-            "status": r.status, "reason": r.reason, "overdue": selectors.is_overdue(r),
-            "response": r.response.key if r.response else None, "measures": [m.pk for m in r.measures.all()],
-            "version": r.version}
+    return {
+        "id": r.pk,
+        "source_body": r.source_body,
+        "report": r.report,
+        "paragraph": r.paragraph,
+        "issued_on": r.issued_on,
+        "area": r.area,
+        "addressee": r.addressee,
+        "text": r.text,
+        "due_on": r.due_on,
+        "status": r.status,
+        "reason": r.reason,
+        "overdue": selectors.is_overdue(r),
+        "response": r.response.key if r.response else None,
+        "measures": [m.pk for m in r.measures.all()],
+        "version": r.version,
+    }
 
 
 # --- operations ---------------------------------------------------------------------------------------
 
 
-@router.get("/plans", response=with_errors(list[PlanOut]), summary="National action plans with objectives and measures")
+@router.get(
+    "/plans",
+    response=with_errors(list[PlanOut]),
+    summary="National action plans with objectives and measures",
+)
 @api_requires(Perm.MONITOR_VIEW)
 def plan_list(request: HttpRequest) -> Any:
     out = []
     for p in selectors.plans(request.user, request.organisation):  # type: ignore[arg-type, attr-defined]
-        out.append({"id": p.pk, "title": p.title, "starts_on": p.starts_on, "ends_on": p.ends_on, "objectives": [
-            {"code": o.code, "title": o.title, "area": o.area, "measures": [
-                {"id": m.pk, "code": m.code, "title": m.title, "status": m.status, "deadline": m.deadline,
-                 "budget_line": m.budget_line, "responsible": [{"id": x.pk, "name": x.name} for x in m.responsible.all()]}
-                for m in o.measures.all()]} for o in p.objectives.all()]})
+        out.append(
+            {
+                "id": p.pk,
+                "title": p.title,
+                "starts_on": p.starts_on,
+                "ends_on": p.ends_on,
+                "objectives": [
+                    {
+                        "code": o.code,
+                        "title": o.title,
+                        "area": o.area,
+                        "measures": [
+                            {
+                                "id": m.pk,
+                                "code": m.code,
+                                "title": m.title,
+                                "status": m.status,
+                                "deadline": m.deadline,
+                                "budget_line": m.budget_line,
+                                "responsible": [
+                                    {"id": x.pk, "name": x.name} for x in m.responsible.all()
+                                ],
+                            }
+                            for m in o.measures.all()
+                        ],
+                    }
+                    for o in p.objectives.all()
+                ],
+            }
+        )
     return out
 
 
@@ -226,9 +269,17 @@ class ObjectiveIn(Schema):
 
     code: Text(20, 1)
     title: Text(300, 1)
-    area: Literal["", "labour_exploitation", "child_trafficking", "organ_removal", "victim_identification",
-                  "victim_support", "criminal_justice_support", "traffickers_assets",
-                  "financial_investigations"] = ""
+    area: Literal[
+        "",
+        "labour_exploitation",
+        "child_trafficking",
+        "organ_removal",
+        "victim_identification",
+        "victim_support",
+        "criminal_justice_support",
+        "traffickers_assets",
+        "financial_investigations",
+    ] = ""
 
 
 class MeasureIn(Schema):
@@ -236,10 +287,14 @@ class MeasureIn(Schema):
 
     code: Text(20, 1)
     title: Text(300, 1)
-    responsible: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=20)
+    responsible: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=20
+    )
     deadline: Day
     budget_line: Text(120) = ""
-    budget_amount: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+(\.[0-9]{1,2})?$")] | None = None
+    budget_amount: (
+        Annotated[str, Field(max_length=20, pattern=r"^[0-9]+(\.[0-9]{1,2})?$")] | None
+    ) = None
     budget_currency: Text(3) = ""
 
 
@@ -271,84 +326,154 @@ class EvidenceOut(Schema):
     target: str
 
 
-@router.post("/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan")
+@router.post(
+    "/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan"
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
 def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
-    plan = services.plan_create(actor=request.user, organisation=request.organisation, **payload.dict())  # type: ignore[arg-type, attr-defined]
+    plan = services.plan_create(
+        actor=request.user, organisation=request.organisation, **payload.dict()
+    )  # type: ignore[arg-type, attr-defined]
     return Status(201, {"id": plan.pk})
 
 
-@router.post("/plans/{plan_id}/objectives", response=with_errors({201: CreatedOut}), summary="Add an objective")
+@router.post(
+    "/plans/{plan_id}/objectives",
+    response=with_errors({201: CreatedOut}),
+    summary="Add an objective",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def objective_add(request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn) -> Any:
+def objective_add(
+    request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
+) -> Any:
     plan = selectors.access_plan(request.user, request.organisation, plan_id)  # type: ignore[arg-type, attr-defined]
-    obj = services.objective_add(actor=request.user, organisation=request.organisation, plan=plan,  # type: ignore[arg-type, attr-defined]
-                                 **payload.dict())
+    obj = services.objective_add(
+        actor=request.user,
+        organisation=request.organisation,
+        plan=plan,  # type: ignore[arg-type, attr-defined]
+        **payload.dict(),
+    )
     return Status(201, {"id": obj.pk})
 
 
-@router.post("/objectives/{objective_id}/measures", response=with_errors({201: CreatedOut}),
-             summary="Add a measure with its responsible organisations, deadline and budget line")
+@router.post(
+    "/objectives/{objective_id}/measures",
+    response=with_errors({201: CreatedOut}),
+    summary="Add a measure with its responsible organisations, deadline and budget line",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def measure_add(request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-                payload: MeasureIn) -> Any:
+def measure_add(
+    request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
+) -> Any:
     from palermo.core.errors import FieldError, InvalidInput
 
     objective = selectors.access_objective(request.user, request.organisation, objective_id)  # type: ignore[arg-type, attr-defined]
     orgs = selectors.organisations(payload.responsible)
     if len(orgs) != len(set(payload.responsible)):
-        raise InvalidInput(FieldError("responsible", "No active organisation has one of these ids."))
+        raise InvalidInput(
+            FieldError("responsible", "No active organisation has one of these ids.")
+        )
     data = payload.dict()
     data["responsible"] = orgs
-    m = services.measure_add(actor=request.user, organisation=request.organisation, objective=objective, **data)  # type: ignore[arg-type, attr-defined]
+    m = services.measure_add(
+        actor=request.user, organisation=request.organisation, objective=objective, **data
+    )  # type: ignore[arg-type, attr-defined]
     return Status(201, {"id": m.pk})
 
 
-@router.post("/measures/{measure_id}/indicators", response=with_errors({201: CreatedOut}),
-             summary="Add an indicator with baseline and target to a measure")
+@router.post(
+    "/measures/{measure_id}/indicators",
+    response=with_errors({201: CreatedOut}),
+    summary="Add an indicator with baseline and target to a measure",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def plan_indicator_add(request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-                       payload: PlanIndicatorIn) -> Any:
+def plan_indicator_add(
+    request: HttpRequest,
+    measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    payload: PlanIndicatorIn,
+) -> Any:
     measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
-    pi = services.plan_indicator_add(actor=request.user, organisation=request.organisation, measure=measure,  # type: ignore[arg-type, attr-defined]
-                                     **payload.dict())
+    pi = services.plan_indicator_add(
+        actor=request.user,
+        organisation=request.organisation,
+        measure=measure,  # type: ignore[arg-type, attr-defined]
+        **payload.dict(),
+    )
     return Status(201, {"id": pi.pk})
 
 
-@router.post("/measures/{measure_id}/evidence", response=with_errors({201: EvidenceOut}),
-             summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)")
+@router.post(
+    "/measures/{measure_id}/evidence",
+    response=with_errors({201: EvidenceOut}),
+    summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)",
+)
 @api_requires(Perm.MONITOR_PROGRESS)
 @_refusals
-def evidence_add(request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-                 payload: Form[EvidenceIn], file: UploadedFile | None = File(None)) -> Any:  # noqa: B008 - ninja marks an optional file so
+def evidence_add(
+    request: HttpRequest,
+    measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    payload: Form[EvidenceIn],
+    file: UploadedFile | None = File(None),
+) -> Any:  # noqa: B008 - ninja marks an optional file so
     kind, title, target = payload.kind, payload.title, payload.target
     measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
     if file is not None and file.size and file.size > services.MAX_EVIDENCE_BYTES:
         raise HttpError(422, "The file is larger than 10 MB.")
-    ev = services.evidence_add(actor=request.user, organisation=request.organisation, measure=measure, kind=kind,  # type: ignore[arg-type, attr-defined]
-                               title=title, data=file.read() if file is not None else None,
-                               file_name=(file.name or "") if file is not None else "",
-                               content_type=(file.content_type or "") if file is not None else "", target=target)
-    return Status(201, {"id": ev.pk, "kind": ev.kind, "title": ev.title, "sha256": ev.sha256, "size": ev.size,
-                        "target": ev.target})
+    ev = services.evidence_add(
+        actor=request.user,
+        organisation=request.organisation,
+        measure=measure,
+        kind=kind,  # type: ignore[arg-type, attr-defined]
+        title=title,
+        data=file.read() if file is not None else None,
+        file_name=(file.name or "") if file is not None else "",
+        content_type=(file.content_type or "") if file is not None else "",
+        target=target,
+    )
+    return Status(
+        201,
+        {
+            "id": ev.pk,
+            "kind": ev.kind,
+            "title": ev.title,
+            "sha256": ev.sha256,
+            "size": ev.size,
+            "target": ev.target,
+        },
+    )
 
 
-@router.post("/measures/{measure_id}/notes", response=with_errors({201: NoteOut}), summary="Record progress on a measure")
+@router.post(
+    "/measures/{measure_id}/notes",
+    response=with_errors({201: NoteOut}),
+    summary="Record progress on a measure",
+)
 @api_requires(Perm.MONITOR_PROGRESS)
 @_refusals
-def note_add(request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn) -> Any:
+def note_add(
+    request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
+) -> Any:
     measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
-    note = services.progress_note_add(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                      measure=measure, noted_on=payload.noted_on, status=payload.status,
-                                      text=payload.text)
+    note = services.progress_note_add(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        measure=measure,
+        noted_on=payload.noted_on,
+        status=payload.status,
+        text=payload.text,
+    )
     return Status(201, {"id": note.pk, "noted_on": note.noted_on, "status": note.status})
 
 
-@router.get("/recommendations", response=with_errors(list[RecommendationOut]), summary="The recommendations register")
+@router.get(
+    "/recommendations",
+    response=with_errors(list[RecommendationOut]),
+    summary="The recommendations register",
+)
 @api_requires(Perm.MONITOR_VIEW)
 def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) -> Any:
     f = selectors.RegisterFilter(**filters.dict())
@@ -356,80 +481,162 @@ def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) 
 
 
 # Before /recommendations/{rec_id}: the first matching path wins.
-@router.post("/recommendations/import", response=with_errors({200: ImportOut, 422: ImportRefusedOut}),
-             summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)")
+@router.post(
+    "/recommendations/import",
+    response=with_errors({200: ImportOut, 422: ImportRefusedOut}),
+    summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def recommendation_import(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False) -> Any:
+def recommendation_import(
+    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> Any:
     if file.size and file.size > MAX_IMPORT_BYTES:
         raise HttpError(422, "The file is larger than 2 MB: split it and import each part.")
-    preview = services.recommendations_import(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                              data=file.read(), name=file.name or "upload.csv", commit=not dry_run)
+    preview = services.recommendations_import(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        data=file.read(),
+        name=file.name or "upload.csv",
+        commit=not dry_run,
+    )
     rows = [{"row": e.row, "field": e.field, "message": e.message} for e in preview.errors]
     if not preview.ok:
-        return Status(422, {"detail": "Nothing was imported: correct every row listed and send the file again.",
-                            "errors": [{"field": f"row {r['row']}: {r['field']}", "message": r["message"]}
-                                       for r in rows], "rows": rows})
-    return {"ok": True, "rows": preview.total_rows, "imported": 0 if dry_run else len(preview.rows), "errors": []}
+        return Status(
+            422,
+            {
+                "detail": "Nothing was imported: correct every row listed and send the file again.",
+                "errors": [
+                    {"field": f"row {r['row']}: {r['field']}", "message": r["message"]}
+                    for r in rows
+                ],
+                "rows": rows,
+            },
+        )
+    return {
+        "ok": True,
+        "rows": preview.total_rows,
+        "imported": 0 if dry_run else len(preview.rows),
+        "errors": [],
+    }
 
 
-@router.get("/recommendations/{rec_id}", response=with_errors(RecommendationOut), summary="One recommendation")
+@router.get(
+    "/recommendations/{rec_id}",
+    response=with_errors(RecommendationOut),
+    summary="One recommendation",
+)
 @api_requires(Perm.MONITOR_VIEW)
 def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
     return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
 
 
-@router.post("/recommendations/{rec_id}/status", response=with_errors(RecommendationOut),
-             summary="Change the status (a reason is required for 'not accepted')")
+@router.post(
+    "/recommendations/{rec_id}/status",
+    response=with_errors(RecommendationOut),
+    summary="Change the status (a reason is required for 'not accepted')",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def recommendation_status(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-                          payload: StatusIn) -> Any:
+def recommendation_status(
+    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
+) -> Any:
     rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
-    services.recommendation_set_status(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                       recommendation=rec, status=payload.status, reason=payload.reason,
-                                       note=payload.note, expected_version=payload.version)
+    services.recommendation_set_status(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        recommendation=rec,
+        status=payload.status,
+        reason=payload.reason,
+        note=payload.note,
+        expected_version=payload.version,
+    )
     return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
 
 
-@router.post("/recommendations/{rec_id}/measures", response=with_errors(RecommendationOut),
-             summary="Link the recommendation to a measure that answers it")
+@router.post(
+    "/recommendations/{rec_id}/measures",
+    response=with_errors(RecommendationOut),
+    summary="Link the recommendation to a measure that answers it",
+)
 @api_requires(Perm.MONITOR_MANAGE)
 @_refusals
-def recommendation_link(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn) -> Any:
+def recommendation_link(
+    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
+) -> Any:
     rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
     measure = selectors.access_measure(request.user, request.organisation, payload.measure)  # type: ignore[arg-type, attr-defined]
-    services.recommendation_link_measure(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                         recommendation=rec, measure=Measure.objects.get(pk=measure.pk))
+    services.recommendation_link_measure(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        recommendation=rec,
+        measure=Measure.objects.get(pk=measure.pk),
+    )
     return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
 
 
-@router.get("/indicators", response=with_errors(list[IndicatorOut]), summary="Indicators, small-cell protected")
+@router.get(
+    "/indicators",
+    response=with_errors(list[IndicatorOut]),
+    summary="Indicators, small-cell protected",
+)
 @api_requires(Perm.MONITOR_VIEW)
-def indicator_list(request: HttpRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None) -> Any:
-    return [{"id": r.definition.id, "title": r.definition.title, "definition": r.definition.definition,
-             "source": r.definition.source, "citation": r.definition.citation, "is_share": r.definition.is_share,
-             "figures": [{"label": f.label, "value": f.value, "denominator": f.denominator, "share": f.share}
-                         for f in r.figures]}
-            for r in selectors.indicator_results(request.user, request.organisation, year=year)]  # type: ignore[arg-type, attr-defined]
+def indicator_list(
+    request: HttpRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None
+) -> Any:
+    return [
+        {
+            "id": r.definition.id,
+            "title": r.definition.title,
+            "definition": r.definition.definition,
+            "source": r.definition.source,
+            "citation": r.definition.citation,
+            "is_share": r.definition.is_share,
+            "figures": [
+                {"label": f.label, "value": f.value, "denominator": f.denominator, "share": f.share}
+                for f in r.figures
+            ],
+        }
+        for r in selectors.indicator_results(request.user, request.organisation, year=year)
+    ]  # type: ignore[arg-type, attr-defined]
 
 
-@router.get("/indicators/{indicator_id}/cases", response=with_errors(CasesOut),
-            summary="The counted cases the caller may open (drill-down)")
+@router.get(
+    "/indicators/{indicator_id}/cases",
+    response=with_errors(CasesOut),
+    summary="The counted cases the caller may open (drill-down)",
+)
 @api_requires(Perm.VIEW_CASES)
-def indicator_cases(request: HttpRequest, indicator_id: Annotated[str, Field(max_length=60, pattern=r"^[a-z0-9_]+$")],
-                    year: Annotated[int | None, Field(ge=1990, le=2100)] = None) -> Any:
-    refs = selectors.indicator_cases(request.user, request.organisation, indicator_id, year=year, request=request)  # type: ignore[arg-type, attr-defined]
+def indicator_cases(
+    request: HttpRequest,
+    indicator_id: Annotated[str, Field(max_length=60, pattern=r"^[a-z0-9_]+$")],
+    year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
+) -> Any:
+    refs = selectors.indicator_cases(
+        request.user, request.organisation, indicator_id, year=year, request=request
+    )  # type: ignore[arg-type, attr-defined]
     return {"indicator": indicator_id, "cases": refs}
 
 
-@router.get("/report", response=with_errors({200: None}), summary="The annual report skeleton (HTML, PDF or DOCX)")
+@router.get(
+    "/report",
+    response=with_errors({200: None}),
+    summary="The annual report skeleton (HTML, PDF or DOCX)",
+)
 @api_requires(Perm.MONITOR_REPORT)
 @_refusals
-def annual_report(request: HttpRequest, fmt: Literal["html", "pdf", "docx"] = "pdf",
-                  year: Annotated[int | None, Field(ge=1990, le=2100)] = None) -> HttpResponse:
-    body = report.annual_report(actor=request.user, organisation=request.organisation, year=year, fmt=fmt,  # type: ignore[arg-type, attr-defined]
-                                request=request)
+def annual_report(
+    request: HttpRequest,
+    fmt: Literal["html", "pdf", "docx"] = "pdf",
+    year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
+) -> HttpResponse:
+    body = report.annual_report(
+        actor=request.user,
+        organisation=request.organisation,
+        year=year,
+        fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        request=request,
+    )
     response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="annual-report-{year or "all"}.{fmt}"'
     return response

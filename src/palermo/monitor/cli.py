@@ -13,10 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Monitoring commitments: recommendations register, indicators, annual report.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Monitoring commitments: recommendations register, indicators, annual report.",
+    no_args_is_help=True,
+)
 
-AsOpt = Annotated[str | None, typer.Option("--as", help="Username to act as (their first organisation that may).")]
+AsOpt = Annotated[
+    str | None, typer.Option("--as", help="Username to act as (their first organisation that may).")
+]
 
 
 def _setup() -> None:
@@ -48,9 +52,13 @@ def _actor(username: str | None, perm: str, *, required: bool) -> tuple[Any, Any
 
 @app.command("import-recommendations")
 def import_recommendations(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8) or XLSX file.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8) or XLSX file.")
+    ],
     as_user: AsOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; import nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row; import nothing.")
+    ] = False,
 ) -> None:
     """Check every row of FILE and import all of them, or none if any row has an error."""
     _setup()
@@ -61,14 +69,17 @@ def import_recommendations(
     from palermo.core.errors import InvalidInput
 
     try:
-        preview = services.recommendations_import(actor=user, organisation=org, data=file.read_bytes(),
-                                                  name=file.name, commit=not dry_run)
+        preview = services.recommendations_import(
+            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
+        )
     except InvalidInput as exc:  # over the import limits: nothing read, nothing imported
         for e in exc.errors:
             typer.secho(e.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     if not preview.ok:
-        typer.secho(f"Nothing imported: {len(preview.errors)} error(s).", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"Nothing imported: {len(preview.errors)} error(s).", fg=typer.colors.RED, err=True
+        )
         for e in preview.errors:
             typer.echo(f"  row {e.row}{' ' + e.field if e.field else ''}: {e.message}", err=True)
         raise typer.Exit(1)
@@ -99,7 +110,9 @@ def indicators(
 def report(
     out: Annotated[Path, typer.Option("--out", help="File to write (.pdf, .docx or .html).")],
     year: Annotated[int | None, typer.Option(help="Reporting year (default: all years).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="pdf, docx or html (default: from --out).")] = "",
+    fmt: Annotated[
+        str, typer.Option("--format", help="pdf, docx or html (default: from --out).")
+    ] = "",
     as_user: AsOpt = None,
 ) -> None:
     """Write the national rapporteur's annual report skeleton."""
@@ -108,7 +121,9 @@ def report(
     from palermo.monitor import report as report_mod
 
     suffix = out.suffix.lower()
-    kind = fmt or ("html" if suffix in (".html", ".htm") else "docx" if suffix == ".docx" else "pdf")
+    kind = fmt or (
+        "html" if suffix in (".html", ".htm") else "docx" if suffix == ".docx" else "pdf"
+    )
     if kind not in ("pdf", "html", "docx"):
         raise typer.BadParameter("--format is pdf, docx or html")
     user, org = _actor(as_user, Perm.MONITOR_REPORT, required=False)

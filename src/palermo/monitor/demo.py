@@ -21,21 +21,50 @@ from palermo.monitor.recimport import RecommendationRow
 TITLE = "National Action Plan against Trafficking in Human Beings 2025–2027 (fictional)"
 
 RECOMMENDATIONS = [
-    ("osce", "Country visit report (fictional), 2025", "12", date(2025, 3, 14), "child_trafficking",
-     "Ministry of Social Affairs (fictional)",
-     "Appoint a guardian for every unaccompanied child presumed to be a victim without delay.", date(2026, 3, 31),
-     "guardianship"),
-    ("greta", "Third evaluation round report (fictional), 2025", "87", date(2025, 6, 2), "child_trafficking",
-     "Government (fictional)",
-     "Ensure that a legal guardian is appointed promptly for every child victim of trafficking.", date(2026, 6, 30),
-     "guardianship"),
-    ("osce", "Country visit report (fictional), 2025", "19", date(2025, 3, 14), "financial_investigations",
-     "Financial Intelligence Unit (fictional)",
-     "Open a parallel financial investigation alongside every trafficking investigation.", date(2025, 12, 31), ""),
-    ("greta", "Third evaluation round report (fictional), 2025", "112", date(2025, 6, 2), "victim_support",
-     "Ministry of Justice (fictional)",
-     "Guarantee effective access to compensation for victims, including through a state fund.", date(2027, 6, 30),
-     ""),
+    (
+        "osce",
+        "Country visit report (fictional), 2025",
+        "12",
+        date(2025, 3, 14),
+        "child_trafficking",
+        "Ministry of Social Affairs (fictional)",
+        "Appoint a guardian for every unaccompanied child presumed to be a victim without delay.",
+        date(2026, 3, 31),
+        "guardianship",
+    ),
+    (
+        "greta",
+        "Third evaluation round report (fictional), 2025",
+        "87",
+        date(2025, 6, 2),
+        "child_trafficking",
+        "Government (fictional)",
+        "Ensure that a legal guardian is appointed promptly for every child victim of trafficking.",
+        date(2026, 6, 30),
+        "guardianship",
+    ),
+    (
+        "osce",
+        "Country visit report (fictional), 2025",
+        "19",
+        date(2025, 3, 14),
+        "financial_investigations",
+        "Financial Intelligence Unit (fictional)",
+        "Open a parallel financial investigation alongside every trafficking investigation.",
+        date(2025, 12, 31),
+        "",
+    ),
+    (
+        "greta",
+        "Third evaluation round report (fictional), 2025",
+        "112",
+        date(2025, 6, 2),
+        "victim_support",
+        "Ministry of Justice (fictional)",
+        "Guarantee effective access to compensation for victims, including through a state fund.",
+        date(2027, 6, 30),
+        "",
+    ),
 ]
 
 
@@ -50,40 +79,104 @@ def demo_monitor(rng: random.Random) -> str:  # noqa: ARG001 – deterministic w
     shelter = User.objects.get(username="caseworker").organisations()[0]
     fiu = User.objects.get(username="fiu").organisations()[0]
     with transaction.atomic():
-        plan = services.plan_create(actor=coordinator, organisation=office, title=TITLE, starts_on=date(2025, 1, 1),
-                                    ends_on=date(2027, 12, 31))
-        o1 = services.objective_add(actor=coordinator, organisation=office, plan=plan, code="1",
-                                    title="Protect child victims", area="child_trafficking")
-        o2 = services.objective_add(actor=coordinator, organisation=office, plan=plan, code="2",
-                                    title="Follow the money", area="financial_investigations")
-        m1 = services.measure_add(actor=coordinator, organisation=office, objective=o1, code="1",
-                                  title="Guardian on call within 72 hours for every presumed child victim",
-                                  responsible=[shelter, office], deadline=date(2026, 6, 30),
-                                  budget_line="Social affairs 4.2.1", budget_amount="120000", budget_currency="EUR")
-        services.plan_indicator_add(actor=coordinator, organisation=office, measure=m1,
-                                    title="Children with a guardian within the deadline", baseline="40 %",
-                                    target="95 %", computed="children_guardian_in_time")
-        m2 = services.measure_add(actor=coordinator, organisation=office, objective=o2, code="1",
-                                  title="Parallel financial investigation in every trafficking case",
-                                  responsible=[police, fiu], deadline=date(2025, 12, 31),
-                                  budget_line="Interior 7.1")
-        services.progress_note_add(actor=coordinator, organisation=office, measure=m1, noted_on=date(2025, 9, 30),
-                                   status="in_progress", text="Guardianship roster agreed with two NGOs.")
-        services.evidence_add(actor=coordinator, organisation=office, measure=m1, kind="indicator",
-                              title="Indicator: guardians appointed in time", target="children_guardian_in_time")
+        plan = services.plan_create(
+            actor=coordinator,
+            organisation=office,
+            title=TITLE,
+            starts_on=date(2025, 1, 1),
+            ends_on=date(2027, 12, 31),
+        )
+        o1 = services.objective_add(
+            actor=coordinator,
+            organisation=office,
+            plan=plan,
+            code="1",
+            title="Protect child victims",
+            area="child_trafficking",
+        )
+        o2 = services.objective_add(
+            actor=coordinator,
+            organisation=office,
+            plan=plan,
+            code="2",
+            title="Follow the money",
+            area="financial_investigations",
+        )
+        m1 = services.measure_add(
+            actor=coordinator,
+            organisation=office,
+            objective=o1,
+            code="1",
+            title="Guardian on call within 72 hours for every presumed child victim",
+            responsible=[shelter, office],
+            deadline=date(2026, 6, 30),
+            budget_line="Social affairs 4.2.1",
+            budget_amount="120000",
+            budget_currency="EUR",
+        )
+        services.plan_indicator_add(
+            actor=coordinator,
+            organisation=office,
+            measure=m1,
+            title="Children with a guardian within the deadline",
+            baseline="40 %",
+            target="95 %",
+            computed="children_guardian_in_time",
+        )
+        m2 = services.measure_add(
+            actor=coordinator,
+            organisation=office,
+            objective=o2,
+            code="1",
+            title="Parallel financial investigation in every trafficking case",
+            responsible=[police, fiu],
+            deadline=date(2025, 12, 31),
+            budget_line="Interior 7.1",
+        )
+        services.progress_note_add(
+            actor=coordinator,
+            organisation=office,
+            measure=m1,
+            noted_on=date(2025, 9, 30),
+            status="in_progress",
+            text="Guardianship roster agreed with two NGOs.",
+        )
+        services.evidence_add(
+            actor=coordinator,
+            organisation=office,
+            measure=m1,
+            kind="indicator",
+            title="Indicator: guardians appointed in time",
+            target="children_guardian_in_time",
+        )
         recs = []
         for body, rep, para, issued, area, addressee, text, due, response in RECOMMENDATIONS:
-            row = RecommendationRow(0, body, rep, para, issued, area, addressee, text, due, response)
-            recs.append(services.recommendation_create(actor=coordinator, organisation=office, row=row))
+            row = RecommendationRow(
+                0, body, rep, para, issued, area, addressee, text, due, response
+            )
+            recs.append(
+                services.recommendation_create(actor=coordinator, organisation=office, row=row)
+            )
         services.recommendations_share_response(
-            actor=coordinator, organisation=office, recommendations=recs[:2], key="guardianship",
-            summary="One national response to OSCE § 12 and GRETA § 87: the guardianship roster (measure 1.1).")
+            actor=coordinator,
+            organisation=office,
+            recommendations=recs[:2],
+            key="guardianship",
+            summary="One national response to OSCE § 12 and GRETA § 87: the guardianship roster (measure 1.1).",
+        )
         for rec in recs[:2]:
-            services.recommendation_link_measure(actor=coordinator, organisation=office, recommendation=rec,
-                                                 measure=m1)
-            services.recommendation_set_status(actor=coordinator, organisation=office, recommendation=rec,
-                                               status="in_progress", note="Roster in place in two regions.")
-        services.recommendation_link_measure(actor=coordinator, organisation=office, recommendation=recs[2],
-                                             measure=m2)
+            services.recommendation_link_measure(
+                actor=coordinator, organisation=office, recommendation=rec, measure=m1
+            )
+            services.recommendation_set_status(
+                actor=coordinator,
+                organisation=office,
+                recommendation=rec,
+                status="in_progress",
+                note="Roster in place in two regions.",
+            )
+        services.recommendation_link_measure(
+            actor=coordinator, organisation=office, recommendation=recs[2], measure=m2
+        )
     n = Recommendation.objects.count()
     return f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors (one shared response)"

@@ -43,8 +43,20 @@ FACTS: dict[str, str] = {
     "compensation_awarded": "count",
 }
 BREAKDOWNS = ("form",)
-CASE_GROUPS = frozenset({"overview", "identity", "contact", "victim_context", "suspects", "timeline", "safeguards",
-                         "consents", "referrals", "tasks"})
+CASE_GROUPS = frozenset(
+    {
+        "overview",
+        "identity",
+        "contact",
+        "victim_context",
+        "suspects",
+        "timeline",
+        "safeguards",
+        "consents",
+        "referrals",
+        "tasks",
+    }
+)
 
 
 class DefinitionError(ValueError):
@@ -102,7 +114,12 @@ def _condition(raw: Any, where: str) -> Condition:
         return Condition(fact, values=tuple(str(v) for v in raw["in"]))
     if op == "is" and kind == "bool" and isinstance(raw["is"], bool):
         return Condition(fact, is_=raw["is"])
-    if op == "at_least" and kind == "count" and isinstance(raw["at_least"], int) and raw["at_least"] >= 0:
+    if (
+        op == "at_least"
+        and kind == "count"
+        and isinstance(raw["at_least"], int)
+        and raw["at_least"] >= 0
+    ):
         return Condition(fact, at_least=raw["at_least"])
     raise DefinitionError(f"{where}: {op!r} does not fit the {kind} fact {fact!r}")
 
@@ -132,12 +149,22 @@ def parse_definitions(doc: Any) -> tuple[IndicatorDefinition, ...]:
             raise DefinitionError(f"{where}: a breakdown is for counts, not shares")
         groups = frozenset(str(g) for g in raw["groups"])
         if not groups <= CASE_GROUPS:
-            raise DefinitionError(f"{where}: unknown case-file groups {sorted(groups - CASE_GROUPS)}")
-        out.append(IndicatorDefinition(
-            id=ident, title=str(raw["title"]), definition=" ".join(str(raw["definition"]).split()),
-            numerator=tuple(_condition(c, where) for c in raw["numerator"]), denominator=denominator,
-            breakdown=breakdown, groups=groups, source=str(raw["source"]), citation=str(raw["citation"]),
-        ))
+            raise DefinitionError(
+                f"{where}: unknown case-file groups {sorted(groups - CASE_GROUPS)}"
+            )
+        out.append(
+            IndicatorDefinition(
+                id=ident,
+                title=str(raw["title"]),
+                definition=" ".join(str(raw["definition"]).split()),
+                numerator=tuple(_condition(c, where) for c in raw["numerator"]),
+                denominator=denominator,
+                breakdown=breakdown,
+                groups=groups,
+                source=str(raw["source"]),
+                citation=str(raw["citation"]),
+            )
+        )
     return tuple(out)
 
 
@@ -212,7 +239,9 @@ class IndicatorResult:
 TOTAL = "Total"
 
 
-def compute(defn: IndicatorDefinition, facts: Iterable[Any], *, threshold: int = DEFAULT_THRESHOLD) -> IndicatorResult:
+def compute(
+    defn: IndicatorDefinition, facts: Iterable[Any], *, threshold: int = DEFAULT_THRESHOLD
+) -> IndicatorResult:
     """Count, then protect. ``facts``: ``MonitoringFact``-like objects (or rows from ``fact_row``)."""
     rows = [f if isinstance(f, dict) else fact_row(f) for f in facts]
     num_rows = _select(defn.numerator, rows)
@@ -244,7 +273,9 @@ def compute(defn: IndicatorDefinition, facts: Iterable[Any], *, threshold: int =
     return IndicatorResult(defn, tuple(figures), threshold)
 
 
-def compute_all(facts: Iterable[Any], *, threshold: int = DEFAULT_THRESHOLD) -> list[IndicatorResult]:
+def compute_all(
+    facts: Iterable[Any], *, threshold: int = DEFAULT_THRESHOLD
+) -> list[IndicatorResult]:
     rows = [f if isinstance(f, dict) else fact_row(f) for f in facts]
     return [compute(d, rows, threshold=threshold) for d in definitions()]
 

@@ -69,7 +69,9 @@ class Objective(models.Model):
 
     class Meta:
         ordering = ["plan", "code"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="monitor_objective_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="monitor_objective_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title}"
@@ -84,12 +86,18 @@ class Measure(models.Model):
     budget_line = models.CharField(max_length=120, blank=True)
     budget_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     budget_currency = models.CharField(max_length=3, blank=True)
-    status = models.CharField(max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
+    status = models.CharField(
+        max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["objective", "code"]
-        constraints = [models.UniqueConstraint(fields=["objective", "code"], name="monitor_measure_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective", "code"], name="monitor_measure_code_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -113,8 +121,12 @@ class ProgressNote(models.Model):
     noted_on = models.DateField()
     status = models.CharField(max_length=20, choices=MeasureStatus.choices)
     text = models.TextField()
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -136,7 +148,9 @@ class Evidence(models.Model):
     Palermo record (a case reference, an indicator id, the statistics of a year)."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evidence")
-    note = models.ForeignKey(ProgressNote, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    note = models.ForeignKey(
+        ProgressNote, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
     kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
     title = models.CharField(max_length=200)
     file_name = models.CharField(max_length=200, blank=True)
@@ -145,8 +159,12 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(default=0)
     target = models.CharField(max_length=80, blank=True)  # case reference, indicator id, or year
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     added_at = models.DateTimeField()
 
     class Meta:
@@ -176,19 +194,30 @@ class Recommendation(models.Model):
     addressee = models.CharField(max_length=200)
     text = models.TextField()
     due_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=RecommendationStatus.choices,
-                              default=RecommendationStatus.NOT_STARTED)
+    status = models.CharField(
+        max_length=20,
+        choices=RecommendationStatus.choices,
+        default=RecommendationStatus.NOT_STARTED,
+    )
     reason = models.TextField(blank=True)  # why it was not accepted
-    response = models.ForeignKey(NationalResponse, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="recommendations")
+    response = models.ForeignKey(
+        NationalResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
     measures = models.ManyToManyField(Measure, blank=True, related_name="recommendations")
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["source_body", "report", "paragraph"]
-        constraints = [models.UniqueConstraint(fields=["source_body", "report", "paragraph"],
-                                               name="monitor_recommendation_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_body", "report", "paragraph"], name="monitor_recommendation_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_body} {self.report} § {self.paragraph}"
@@ -197,13 +226,19 @@ class Recommendation(models.Model):
 class FollowUp(models.Model):
     """The recommendation's history, for a follow-up visit to review: who changed what, when, why."""
 
-    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="follow_ups")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="follow_ups"
+    )
     at = models.DateTimeField()
     status_before = models.CharField(max_length=20, blank=True)
     status_after = models.CharField(max_length=20)
     note = models.TextField(blank=True)
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -21,8 +21,15 @@ from palermo.monitor.vocabulary import SOURCE_BODIES, THEMATIC_AREAS
 
 REQUIRED = ("source_body", "report", "paragraph", "issued_on", "thematic_area", "addressee", "text")
 OPTIONAL = ("due_on", "response")
-LIMITS = {"report": 200, "paragraph": 40, "addressee": 200, "text": 5000, "response": 60, "source_body": 40,
-          "thematic_area": 40}
+LIMITS = {
+    "report": 200,
+    "paragraph": 40,
+    "addressee": 200,
+    "text": 5000,
+    "response": 60,
+    "source_body": 40,
+    "thematic_area": 40,
+}
 MAX_ROWS = 5000
 
 
@@ -86,7 +93,11 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         # XLSX date cells come as datetimes at midnight; a time of day is kept, and refused as a date.
-        return value.date().isoformat() if not (value.hour or value.minute or value.second) else value.isoformat()
+        return (
+            value.date().isoformat()
+            if not (value.hour or value.minute or value.second)
+            else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -98,13 +109,18 @@ def _table(data: bytes, name: str) -> list[tuple[int, list[str]]]:
 
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
-        return [(i, [_cell(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+        return [
+            (i, [_cell(v) for v in row])
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
+        ]
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
     return [(reader.line_num, row) for row in reader]
 
 
-def _date(value: str, row: int, name: str, errors: list[RowError], *, required: bool) -> date | None:
+def _date(
+    value: str, row: int, name: str, errors: list[RowError], *, required: bool
+) -> date | None:
     if not value:
         if required:
             errors.append(RowError(row, name, "A date is required (YYYY-MM-DD)."))
@@ -114,20 +130,38 @@ def _date(value: str, row: int, name: str, errors: list[RowError], *, required: 
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(RowError(row, name, "Not a date in the form YYYY-MM-DD: %(value)s.", _p(value=repr(value[:20]))))
+        errors.append(
+            RowError(
+                row,
+                name,
+                "Not a date in the form YYYY-MM-DD: %(value)s.",
+                _p(value=repr(value[:20])),
+            )
+        )
         return None
 
 
-def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = frozenset()) -> Preview:  # type: ignore[assignment]
+def preview(
+    data: bytes, name: str, *, existing: set[tuple[str, str, str]] = frozenset()
+) -> Preview:  # type: ignore[assignment]
     """Check every row. ``existing``: keys already in the register (refused as duplicates)."""
     out = Preview()
     try:
         table = _table(data, name)
     except UnicodeDecodeError:
-        out.errors.append(RowError(1, "", "The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX."))
+        out.errors.append(
+            RowError(1, "", "The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX.")
+        )
         return out
     except Exception as exc:  # noqa: BLE001 – a damaged spreadsheet must become a message, not a crash
-        out.errors.append(RowError(1, "", "The file cannot be read as a spreadsheet (%(error)s).", _p(error=type(exc).__name__)))
+        out.errors.append(
+            RowError(
+                1,
+                "",
+                "The file cannot be read as a spreadsheet (%(error)s).",
+                _p(error=type(exc).__name__),
+            )
+        )
         return out
     table = [(n, r) for n, r in table if any(c.strip() for c in r)]
     if not table:
@@ -165,25 +199,68 @@ def preview(data: bytes, name: str, *, existing: set[tuple[str, str, str]] = fro
                 errs.append(RowError(line, c, "At most %(n)s characters.", _p(n=limit)))
         body = values["source_body"].lower()
         if values["source_body"] and body not in SOURCE_BODIES:
-            errs.append(RowError(line, "source_body", "Unknown monitoring body; use one of: %(values)s.", _p(values=", ".join(SOURCE_BODIES))))
+            errs.append(
+                RowError(
+                    line,
+                    "source_body",
+                    "Unknown monitoring body; use one of: %(values)s.",
+                    _p(values=", ".join(SOURCE_BODIES)),
+                )
+            )
         area = values["thematic_area"].lower()
         if values["thematic_area"] and area not in THEMATIC_AREAS:
-            errs.append(RowError(line, "thematic_area", "Unknown thematic area; use one of: %(values)s.", _p(values=", ".join(THEMATIC_AREAS))))
+            errs.append(
+                RowError(
+                    line,
+                    "thematic_area",
+                    "Unknown thematic area; use one of: %(values)s.",
+                    _p(values=", ".join(THEMATIC_AREAS)),
+                )
+            )
         issued = _date(values["issued_on"], line, "issued_on", errs, required=True)
         due = _date(values["due_on"], line, "due_on", errs, required=False)
         if issued and due and due < issued:
-            errs.append(RowError(line, "due_on", "The due date is before the date the recommendation was issued."))
+            errs.append(
+                RowError(
+                    line, "due_on", "The due date is before the date the recommendation was issued."
+                )
+            )
         if not errs and issued is not None:
-            rec = RecommendationRow(line, body, values["report"], values["paragraph"], issued, area,
-                                    values["addressee"], values["text"], due, values["response"])
+            rec = RecommendationRow(
+                line,
+                body,
+                values["report"],
+                values["paragraph"],
+                issued,
+                area,
+                values["addressee"],
+                values["text"],
+                due,
+                values["response"],
+            )
             if rec.key in existing:
-                errs.append(RowError(line, "paragraph", "This recommendation (body, report, paragraph) is already in the register."))
+                errs.append(
+                    RowError(
+                        line,
+                        "paragraph",
+                        "This recommendation (body, report, paragraph) is already in the register.",
+                    )
+                )
             elif rec.key in seen:
-                errs.append(RowError(line, "paragraph", "The same recommendation as row %(row)s.", _p(row=seen[rec.key])))
+                errs.append(
+                    RowError(
+                        line,
+                        "paragraph",
+                        "The same recommendation as row %(row)s.",
+                        _p(row=seen[rec.key]),
+                    )
+                )
             else:
                 seen[rec.key] = line
                 out.rows.append(rec)
         out.errors.extend(errs)
     if out.total_rows == 0:
-        out.errors.append(RowError(header_line, "", "The file has a header but no recommendations."))
+        out.errors.append(
+            RowError(header_line, "", "The file has a header but no recommendations.")
+        )
     return out

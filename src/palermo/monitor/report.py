@@ -36,30 +36,58 @@ class ReportData:
     plans: list[dict[str, Any]]
 
 
-def report_data(actor: User | None, organisation: Organisation | None, *, year: int | None) -> ReportData:
+def report_data(
+    actor: User | None, organisation: Organisation | None, *, year: int | None
+) -> ReportData:
     if actor is not None and not has_perm(actor, Perm.MONITOR_REPORT, organisation):
         raise NotAllowed("You do not have permission to do this.")
     inds = selectors.indicator_tables(selectors.indicator_results(actor, organisation, year=year))
     statuses = RecommendationStatus.values
 
     def summary(by: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-        return [{"label": labels.get(row["key"], row["key"]), "cells": [row[s] for s in statuses],
-                 "overdue": row["overdue"], "total": row["total"]}
-                for row in selectors.status_summary(actor, organisation, by)]
+        return [
+            {
+                "label": labels.get(row["key"], row["key"]),
+                "cells": [row[s] for s in statuses],
+                "overdue": row["overdue"],
+                "total": row["total"],
+            }
+            for row in selectors.status_summary(actor, organisation, by)
+        ]
 
     plans = []
     for plan in selectors.plans(actor, organisation):
         measures = []
         for obj in plan.objectives.all():
             for m in obj.measures.all():
-                measures.append({"code": f"{obj.code}.{m.code}", "title": m.title,
-                                 "status": MeasureStatus(m.status).label, "deadline": m.deadline,
-                                 "responsible": ", ".join(o.name for o in m.responsible.all())})
+                measures.append(
+                    {
+                        "code": f"{obj.code}.{m.code}",
+                        "title": m.title,
+                        "status": MeasureStatus(m.status).label,
+                        "deadline": m.deadline,
+                        "responsible": ", ".join(o.name for o in m.responsible.all()),
+                    }
+                )
         done = sum(1 for m in measures if m["status"] == MeasureStatus.COMPLETED.label)
-        plans.append({"title": plan.title, "starts_on": plan.starts_on, "ends_on": plan.ends_on,
-                      "measures": measures, "completed": done, "total": len(measures)})
-    return ReportData(year, timezone.now(), inds, summary("source_body", dict(SourceBody.choices)),
-                      summary("area", dict(ThematicArea.choices)), plans)
+        plans.append(
+            {
+                "title": plan.title,
+                "starts_on": plan.starts_on,
+                "ends_on": plan.ends_on,
+                "measures": measures,
+                "completed": done,
+                "total": len(measures),
+            }
+        )
+    return ReportData(
+        year,
+        timezone.now(),
+        inds,
+        summary("source_body", dict(SourceBody.choices)),
+        summary("area", dict(ThematicArea.choices)),
+        plans,
+    )
 
 
 def status_labels() -> list[str]:
@@ -67,7 +95,9 @@ def status_labels() -> list[str]:
 
 
 def render_html(data: ReportData) -> str:
-    return render_to_string("monitor/report.html", {"report": data, "status_labels": status_labels()})
+    return render_to_string(
+        "monitor/report.html", {"report": data, "status_labels": status_labels()}
+    )
 
 
 def render_pdf(data: ReportData) -> bytes:
@@ -86,43 +116,70 @@ def render_pdf(data: ReportData) -> bytes:
         story.append(Paragraph(escape(str(text)), styles[style]))
 
     def table(rows: list[list[Any]]) -> None:
-        t = Table([[Paragraph(escape(str(c)), styles["BodyText"]) for c in r] for r in rows], repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        t = Table(
+            [[Paragraph(escape(str(c)), styles["BodyText"]) for c in r] for r in rows], repeatRows=1
+        )
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         story.append(t)
         story.append(Spacer(1, 4 * mm))
 
     p(_("Annual report of the National Rapporteur — skeleton"), "Title")
     p(_("Reporting year: %(year)s") % {"year": data.year or _("all years")})
-    p(_("Counts between 1 and 10, and any count from which one could be worked out, are suppressed and shown as x."))
+    p(
+        _(
+            "Counts between 1 and 10, and any count from which one could be worked out, are suppressed and shown as x."
+        )
+    )
     p(_("Indicators"), "Heading1")
     for ind in data.indicators:
         p(ind["title"], "Heading2")
         p(ind["definition"])
         p(_("Source: %(citation)s") % {"citation": ind["citation"]}, "Italic")
         if ind["is_share"]:
-            table([[_("Category"), _("Cases"), _("Out of"), _("Share")]]
-                  + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]])
+            table(
+                [[_("Category"), _("Cases"), _("Out of"), _("Share")]]
+                + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]]
+            )
         else:
             table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
-    for title, rows in ((_("Recommendations by monitoring body"), data.by_monitor),
-                        (_("Recommendations by thematic area"), data.by_area)):
+    for title, rows in (
+        (_("Recommendations by monitoring body"), data.by_monitor),
+        (_("Recommendations by thematic area"), data.by_area),
+    ):
         p(title, "Heading1")
         if rows:
-            table([["", *status_labels(), _("Overdue"), _("Total")]]
-                  + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows])
+            table(
+                [["", *status_labels(), _("Overdue"), _("Total")]]
+                + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows]
+            )
         else:
             p(_("No recommendations registered."))
     p(_("Action plan progress"), "Heading1")
     for plan in data.plans:
         p(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", "Heading2")
-        p(_("%(done)s of %(total)s measures completed.") % {"done": plan["completed"], "total": plan["total"]})
-        table([[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
-              + [[m["code"], m["title"], m["responsible"], m["deadline"], m["status"]] for m in plan["measures"]])
+        p(
+            _("%(done)s of %(total)s measures completed.")
+            % {"done": plan["completed"], "total": plan["total"]}
+        )
+        table(
+            [[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
+            + [
+                [m["code"], m["title"], m["responsible"], m["deadline"], m["status"]]
+                for m in plan["measures"]
+            ]
+        )
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title="Annual report (skeleton)", leftMargin=15 * mm,
-                      rightMargin=15 * mm).build(story)
+    SimpleDocTemplate(
+        buf, pagesize=A4, title="Annual report (skeleton)", leftMargin=15 * mm, rightMargin=15 * mm
+    ).build(story)
     return buf.getvalue()
 
 
@@ -134,8 +191,12 @@ def render_docx(data: ReportData) -> bytes:
     doc = docx.Document()
     doc.add_heading(_("Annual report of the National Rapporteur — skeleton"), level=0)
     doc.add_paragraph(_("Reporting year: %(year)s") % {"year": data.year or _("all years")})
-    doc.add_paragraph(_("Counts between 1 and 10, and any count from which one could be worked out, are suppressed "
-                        "and shown as x."))
+    doc.add_paragraph(
+        _(
+            "Counts between 1 and 10, and any count from which one could be worked out, are suppressed "
+            "and shown as x."
+        )
+    )
 
     def table(rows: list[list[Any]]) -> None:
         t = doc.add_table(rows=len(rows), cols=len(rows[0]))
@@ -151,44 +212,77 @@ def render_docx(data: ReportData) -> bytes:
         doc.add_paragraph(ind["definition"])
         doc.add_paragraph(_("Source: %(citation)s") % {"citation": ind["citation"]})
         if ind["is_share"]:
-            table([[_("Category"), _("Cases"), _("Out of"), _("Share")]]
-                  + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]])
+            table(
+                [[_("Category"), _("Cases"), _("Out of"), _("Share")]]
+                + [[r["label"], r["value"], r["denominator"], r["share"]] for r in ind["rows"]]
+            )
         else:
             table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
-    for title, rows in ((_("Recommendations by monitoring body"), data.by_monitor),
-                        (_("Recommendations by thematic area"), data.by_area)):
+    for title, rows in (
+        (_("Recommendations by monitoring body"), data.by_monitor),
+        (_("Recommendations by thematic area"), data.by_area),
+    ):
         doc.add_heading(title, level=1)
         if rows:
-            table([["", *status_labels(), _("Overdue"), _("Total")]]
-                  + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows])
+            table(
+                [["", *status_labels(), _("Overdue"), _("Total")]]
+                + [[r["label"], *r["cells"], r["overdue"], r["total"]] for r in rows]
+            )
         else:
             doc.add_paragraph(_("No recommendations registered."))
     doc.add_heading(_("Action plan progress"), level=1)
     for plan in data.plans:
         doc.add_heading(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", level=2)
-        doc.add_paragraph(_("%(done)s of %(total)s measures completed.") % {"done": plan["completed"],
-                                                                           "total": plan["total"]})
+        doc.add_paragraph(
+            _("%(done)s of %(total)s measures completed.")
+            % {"done": plan["completed"], "total": plan["total"]}
+        )
         if plan["measures"]:
-            table([[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
-                  + [[m["code"], m["title"], m["responsible"], m["deadline"], m["status"]] for m in plan["measures"]])
+            table(
+                [[_("Measure"), _("Title"), _("Responsible"), _("Deadline"), _("Status")]]
+                + [
+                    [m["code"], m["title"], m["responsible"], m["deadline"], m["status"]]
+                    for m in plan["measures"]
+                ]
+            )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
-RENDERERS = {"html": lambda d: render_html(d).encode("utf-8"), "pdf": render_pdf, "docx": render_docx}
-CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
-                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+RENDERERS = {
+    "html": lambda d: render_html(d).encode("utf-8"),
+    "pdf": render_pdf,
+    "docx": render_docx,
+}
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
-def annual_report(*, actor: User | None, organisation: Organisation | None, year: int | None, fmt: str,
-                  request: Any = None) -> bytes:
+def annual_report(
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    year: int | None,
+    fmt: str,
+    request: Any = None,
+) -> bytes:
     """The report as ``html``, ``pdf`` or ``docx`` bytes; audited as an export (aggregates only)."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}")
     data = report_data(actor, organisation, year=year)
     out = RENDERERS[fmt](data)
-    audit.record(action="export", actor=actor, organisation=organisation, object_type="monitor.report",
-                 object_ref=str(year or "all"), request=request, details={"format": fmt},
-                 actor_username=None if actor is not None else "command line")
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=organisation,
+        object_type="monitor.report",
+        object_ref=str(year or "all"),
+        request=request,
+        details={"format": fmt},
+        actor_username=None if actor is not None else "command line",
+    )
     return out

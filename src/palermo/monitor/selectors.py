@@ -44,7 +44,8 @@ def plans(actor: User | None, organisation: Organisation | None) -> QuerySet[Act
     if not _can_view(actor, organisation):
         return ActionPlan.objects.none()
     return ActionPlan.objects.select_related("owner").prefetch_related(
-        "objectives__measures__responsible", "objectives__measures__indicators")
+        "objectives__measures__responsible", "objectives__measures__indicators"
+    )
 
 
 def access_plan(actor: User | None, organisation: Organisation | None, plan_id: int) -> ActionPlan:
@@ -54,7 +55,9 @@ def access_plan(actor: User | None, organisation: Organisation | None, plan_id: 
     return plan
 
 
-def access_objective(actor: User | None, organisation: Organisation | None, objective_id: int) -> Objective:
+def access_objective(
+    actor: User | None, organisation: Organisation | None, objective_id: int
+) -> Objective:
     if not _can_view(actor, organisation):
         raise Http404("not found")
     obj = Objective.objects.select_related("plan").filter(pk=objective_id).first()
@@ -69,42 +72,64 @@ def organisations(ids: list[int]) -> list[Organisation]:
 
 
 def active_organisations() -> list[tuple[int, str]]:
-    return list(Organisation.objects.filter(is_active=True).order_by("name").values_list("pk", "name"))
+    return list(
+        Organisation.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+    )
 
 
-def access_measure(actor: User | None, organisation: Organisation | None, measure_id: int) -> Measure:
+def access_measure(
+    actor: User | None, organisation: Organisation | None, measure_id: int
+) -> Measure:
     if not _can_view(actor, organisation):
         raise Http404("not found")
-    m = Measure.objects.select_related("objective__plan").prefetch_related(
-        "responsible", "indicators", "notes__organisation", "notes__author", "recommendations").filter(
-        pk=measure_id).first()
+    m = (
+        Measure.objects.select_related("objective__plan")
+        .prefetch_related(
+            "responsible", "indicators", "notes__organisation", "notes__author", "recommendations"
+        )
+        .filter(pk=measure_id)
+        .first()
+    )
     if m is None:
         raise Http404("not found")
     return m
 
 
-def measure_evidence(actor: User | None, organisation: Organisation | None, measure: Measure) -> list[Evidence]:
+def measure_evidence(
+    actor: User | None, organisation: Organisation | None, measure: Measure
+) -> list[Evidence]:
     """The measure's evidence; a link to a case only for a reader who may open that case."""
     items = list(measure.evidence.defer("content").select_related("organisation"))
     case_refs = {e.target for e in items if e.kind == EvidenceKind.CASE}
     visible: set[str] = set()
     if case_refs and actor is not None:
-        visible = set(case_selectors.cases_visible_to(actor, organisation).filter(
-            reference__in=case_refs).values_list("reference", flat=True))
+        visible = set(
+            case_selectors.cases_visible_to(actor, organisation)
+            .filter(reference__in=case_refs)
+            .values_list("reference", flat=True)
+        )
     for e in items:
         e.hidden = e.kind == EvidenceKind.CASE and e.target not in visible  # type: ignore[attr-defined]
     return items
 
 
-def access_evidence_file(actor: User, organisation: Organisation | None, evidence_id: int, *,
-                         request: Any = None) -> Evidence:
+def access_evidence_file(
+    actor: User, organisation: Organisation | None, evidence_id: int, *, request: Any = None
+) -> Evidence:
     if not _can_view(actor, organisation):
         raise Http404("not found")
     ev = Evidence.objects.filter(pk=evidence_id, kind=EvidenceKind.FILE).first()
     if ev is None:
         raise Http404("not found")
-    audit.record(action="read", actor=actor, organisation=organisation, object_type="monitor.evidence",
-                 object_ref=str(ev.pk), request=request, details={"sha256": ev.sha256})
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="monitor.evidence",
+        object_ref=str(ev.pk),
+        request=request,
+        details={"sha256": ev.sha256},
+    )
     return ev
 
 
@@ -121,13 +146,15 @@ class RegisterFilter:
     overdue: bool = False
 
 
-def recommendations(actor: User | None, organisation: Organisation | None,
-                    f: RegisterFilter | None = None) -> QuerySet[Recommendation]:
+def recommendations(
+    actor: User | None, organisation: Organisation | None, f: RegisterFilter | None = None
+) -> QuerySet[Recommendation]:
     if not _can_view(actor, organisation):
         return Recommendation.objects.none()
     f = f or RegisterFilter()
     qs = Recommendation.objects.select_related("response").prefetch_related(
-        Prefetch("measures", queryset=Measure.objects.select_related("objective")))
+        Prefetch("measures", queryset=Measure.objects.select_related("objective"))
+    )
     if f.source_body:
         qs = qs.filter(source_body=f.source_body)
     if f.area:
@@ -139,15 +166,25 @@ def recommendations(actor: User | None, organisation: Organisation | None,
     return qs.order_by("source_body", "report", "paragraph", "id")
 
 
-def access_recommendation(actor: User | None, organisation: Organisation | None, rec_id: int) -> Recommendation:
-    rec = recommendations(actor, organisation).prefetch_related("follow_ups__organisation", "follow_ups__actor",
-                                                                "response__recommendations").filter(pk=rec_id).first()
+def access_recommendation(
+    actor: User | None, organisation: Organisation | None, rec_id: int
+) -> Recommendation:
+    rec = (
+        recommendations(actor, organisation)
+        .prefetch_related(
+            "follow_ups__organisation", "follow_ups__actor", "response__recommendations"
+        )
+        .filter(pk=rec_id)
+        .first()
+    )
     if rec is None:
         raise Http404("not found")
     return rec
 
 
-def status_summary(actor: User | None, organisation: Organisation | None, by: str) -> list[dict[str, Any]]:
+def status_summary(
+    actor: User | None, organisation: Organisation | None, by: str
+) -> list[dict[str, Any]]:
     """Recommendations per ``source_body`` or ``area`` × status, with the overdue count."""
     rows: dict[str, Counter[str]] = {}
     for rec in recommendations(actor, organisation):
@@ -157,15 +194,18 @@ def status_summary(actor: User | None, organisation: Organisation | None, by: st
         c["total"] += 1
         if is_overdue(rec):
             c["overdue"] += 1
-    return [{"key": k, **{s: c[s] for s in [*RecommendationStatus.values, "overdue", "total"]}}
-            for k, c in sorted(rows.items())]
+    return [
+        {"key": k, **{s: c[s] for s in [*RecommendationStatus.values, "overdue", "total"]}}
+        for k, c in sorted(rows.items())
+    ]
 
 
 # --- indicators ---------------------------------------------------------------------------------------
 
 
-def indicator_results(actor: User | None, organisation: Organisation | None, *,
-                      year: int | None) -> list[indicators.IndicatorResult]:
+def indicator_results(
+    actor: User | None, organisation: Organisation | None, *, year: int | None
+) -> list[indicators.IndicatorResult]:
     """Every indicator of the year, protected. Aggregates only: no case leaves here."""
     if not _can_view(actor, organisation):
         return []
@@ -186,7 +226,7 @@ def figure_label(label: str) -> str:
 
 
 def share_text(figure: indicators.Figure, is_share: bool) -> str:
-    """"" for a count; "x" when suppressed; "—" when nothing to divide by; else a rounded percentage."""
+    """ "" for a count; "x" when suppressed; "—" when nothing to divide by; else a rounded percentage."""
     if not is_share:
         return ""
     if figure.value is None or figure.denominator is None:
@@ -198,18 +238,39 @@ def share_text(figure: indicators.Figure, is_share: bool) -> str:
 
 def indicator_tables(results: list[indicators.IndicatorResult]) -> list[dict[str, Any]]:
     """The protected results as rows of words and figures, for the page and the report."""
-    return [{
-        "id": r.definition.id, "title": r.definition.title, "definition": r.definition.definition,
-        "source": r.definition.source, "citation": r.definition.citation, "is_share": r.definition.is_share,
-        "rows": [{"label": figure_label(f.label), "value": "x" if f.value is None else str(f.value),
-                  "suppressed": f.value is None,
-                  "denominator": ("x" if f.denominator is None else str(f.denominator)) if r.definition.is_share else "",
-                  "share": share_text(f, r.definition.is_share)} for f in r.figures],
-    } for r in results]
+    return [
+        {
+            "id": r.definition.id,
+            "title": r.definition.title,
+            "definition": r.definition.definition,
+            "source": r.definition.source,
+            "citation": r.definition.citation,
+            "is_share": r.definition.is_share,
+            "rows": [
+                {
+                    "label": figure_label(f.label),
+                    "value": "x" if f.value is None else str(f.value),
+                    "suppressed": f.value is None,
+                    "denominator": ("x" if f.denominator is None else str(f.denominator))
+                    if r.definition.is_share
+                    else "",
+                    "share": share_text(f, r.definition.is_share),
+                }
+                for f in r.figures
+            ],
+        }
+        for r in results
+    ]
 
 
-def indicator_cases(actor: User, organisation: Organisation | None, indicator_id: str, *, year: int | None,
-                    request: Any = None) -> list[str]:
+def indicator_cases(
+    actor: User,
+    organisation: Organisation | None,
+    indicator_id: str,
+    *,
+    year: int | None,
+    request: Any = None,
+) -> list[str]:
     """The references of the numerator's cases that the reader may open with every group the
     indicator draws on. Audited as a read of case data (references only)."""
     defn = indicators.definition(indicator_id)
@@ -219,8 +280,15 @@ def indicator_cases(actor: User, organisation: Organisation | None, indicator_id
     ids = indicators.numerator_case_ids(defn, facts)
     allowed = case_selectors.visible_case_ids(actor, organisation, ids, defn.groups)
     refs = sorted(f.reference for f in facts if f.case_id in allowed)
-    audit.record(action="read", actor=actor, organisation=organisation, object_type="monitor.indicator",
-                 object_ref=indicator_id, request=request, details={"year": year, "cases": len(refs)})
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="monitor.indicator",
+        object_ref=indicator_id,
+        request=request,
+        details={"year": year, "cases": len(refs)},
+    )
     return refs
 
 

@@ -54,14 +54,28 @@ def _require(actor: User | None, organisation: Organisation | None, perm: str) -
         raise NotAllowed("You do not have permission to do this.")
 
 
-def _audit(action: str, actor: User | None, organisation: Organisation | None, object_type: str, ref: Any,
-           **details: Any) -> None:
-    audit.record(action=action, actor=actor, organisation=organisation, object_type=object_type,
-                 object_ref=str(ref), details=details,
-                 actor_username=None if actor is not None else CLI_ACTOR)
+def _audit(
+    action: str,
+    actor: User | None,
+    organisation: Organisation | None,
+    object_type: str,
+    ref: Any,
+    **details: Any,
+) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        object_type=object_type,
+        object_ref=str(ref),
+        details=details,
+        actor_username=None if actor is not None else CLI_ACTOR,
+    )
 
 
-def _text(value: str, name: str, limit: int, errors: list[FieldError], *, required: bool = True) -> str:
+def _text(
+    value: str, name: str, limit: int, errors: list[FieldError], *, required: bool = True
+) -> str:
     value = (value or "").strip()
     if required and not value:
         errors.append(FieldError(name, "Required."))
@@ -75,8 +89,9 @@ def _text(value: str, name: str, limit: int, errors: list[FieldError], *, requir
 # --- action plan --------------------------------------------------------------------------------
 
 
-def plan_create(*, actor: User | None, organisation: Organisation, title: str, starts_on: date,
-                ends_on: date) -> ActionPlan:
+def plan_create(
+    *, actor: User | None, organisation: Organisation, title: str, starts_on: date, ends_on: date
+) -> ActionPlan:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     title = _text(title, "title", 200, errors)
@@ -85,14 +100,26 @@ def plan_create(*, actor: User | None, organisation: Organisation, title: str, s
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        plan = ActionPlan.objects.create(title=title, starts_on=starts_on, ends_on=ends_on, owner=organisation,
-                                         created_at=timezone.now())
+        plan = ActionPlan.objects.create(
+            title=title,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            owner=organisation,
+            created_at=timezone.now(),
+        )
         _audit("create", actor, organisation, "monitor.plan", plan.pk)
     return plan
 
 
-def objective_add(*, actor: User | None, organisation: Organisation, plan: ActionPlan, code: str, title: str,
-                  area: str = "") -> Objective:
+def objective_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    plan: ActionPlan,
+    code: str,
+    title: str,
+    area: str = "",
+) -> Objective:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     code = _text(code, "code", 20, errors)
@@ -109,9 +136,19 @@ def objective_add(*, actor: User | None, organisation: Organisation, plan: Actio
     return obj
 
 
-def measure_add(*, actor: User | None, organisation: Organisation, objective: Objective, code: str, title: str,
-                responsible: Sequence[Organisation], deadline: date, budget_line: str = "",
-                budget_amount: str | Decimal | None = None, budget_currency: str = "") -> Measure:
+def measure_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    objective: Objective,
+    code: str,
+    title: str,
+    responsible: Sequence[Organisation],
+    deadline: date,
+    budget_line: str = "",
+    budget_amount: str | Decimal | None = None,
+    budget_currency: str = "",
+) -> Measure:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     code = _text(code, "code", 20, errors)
@@ -136,16 +173,30 @@ def measure_add(*, actor: User | None, organisation: Organisation, objective: Ob
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        m = Measure.objects.create(objective=objective, code=code, title=title, deadline=deadline,
-                                   budget_line=budget_line, budget_amount=amount,
-                                   budget_currency=budget_currency if amount is not None else "")
+        m = Measure.objects.create(
+            objective=objective,
+            code=code,
+            title=title,
+            deadline=deadline,
+            budget_line=budget_line,
+            budget_amount=amount,
+            budget_currency=budget_currency if amount is not None else "",
+        )
         m.responsible.set(responsible)
         _audit("create", actor, organisation, "monitor.measure", m.pk, objective=objective.pk)
     return m
 
 
-def plan_indicator_add(*, actor: User | None, organisation: Organisation, measure: Measure, title: str,
-                       baseline: str, target: str, computed: str = "") -> PlanIndicator:
+def plan_indicator_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    measure: Measure,
+    title: str,
+    baseline: str,
+    target: str,
+    computed: str = "",
+) -> PlanIndicator:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     title = _text(title, "title", 300, errors)
@@ -156,26 +207,41 @@ def plan_indicator_add(*, actor: User | None, organisation: Organisation, measur
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        pi = PlanIndicator.objects.create(measure=measure, title=title, baseline=baseline, target=target,
-                                          computed=computed)
+        pi = PlanIndicator.objects.create(
+            measure=measure, title=title, baseline=baseline, target=target, computed=computed
+        )
         _audit("create", actor, organisation, "monitor.plan_indicator", pi.pk, measure=measure.pk)
     return pi
 
 
-def can_report_progress(actor: User | None, organisation: Organisation | None, measure: Measure) -> bool:
+def can_report_progress(
+    actor: User | None, organisation: Organisation | None, measure: Measure
+) -> bool:
     """The co-ordinator on any measure; a respondent organisation on the measures it carries."""
     if actor is None:
         return True
     if has_perm(actor, Perm.MONITOR_MANAGE, organisation):
         return True
-    return (organisation is not None and has_perm(actor, Perm.MONITOR_PROGRESS, organisation)
-            and measure.responsible.filter(pk=organisation.pk).exists())
+    return (
+        organisation is not None
+        and has_perm(actor, Perm.MONITOR_PROGRESS, organisation)
+        and measure.responsible.filter(pk=organisation.pk).exists()
+    )
 
 
-def progress_note_add(*, actor: User | None, organisation: Organisation, measure: Measure, noted_on: date,
-                      status: str, text: str) -> ProgressNote:
+def progress_note_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    measure: Measure,
+    noted_on: date,
+    status: str,
+    text: str,
+) -> ProgressNote:
     if not can_report_progress(actor, organisation, measure):
-        raise NotAllowed("Only the co-ordinator and the organisations responsible for this measure report on it.")
+        raise NotAllowed(
+            "Only the co-ordinator and the organisations responsible for this measure report on it."
+        )
     errors: list[FieldError] = []
     text = _text(text, "text", 5000, errors)
     if status not in MeasureStatus.values:
@@ -185,22 +251,49 @@ def progress_note_add(*, actor: User | None, organisation: Organisation, measure
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        note = ProgressNote.objects.create(measure=measure, noted_on=noted_on, status=status, text=text,
-                                           organisation=organisation, author=actor, recorded_at=timezone.now())
+        note = ProgressNote.objects.create(
+            measure=measure,
+            noted_on=noted_on,
+            status=status,
+            text=text,
+            organisation=organisation,
+            author=actor,
+            recorded_at=timezone.now(),
+        )
         before = measure.status
         Measure.objects.filter(pk=measure.pk).update(status=status, version=measure.version + 1)
         measure.status, measure.version = status, measure.version + 1
-        _audit("update", actor, organisation, "monitor.measure", measure.pk, note=note.pk, status_before=before,
-               status_after=status)
+        _audit(
+            "update",
+            actor,
+            organisation,
+            "monitor.measure",
+            measure.pk,
+            note=note.pk,
+            status_before=before,
+            status_after=status,
+        )
     return note
 
 
-def evidence_add(*, actor: User | None, organisation: Organisation, measure: Measure, kind: str, title: str,
-                 data: bytes | None = None, file_name: str = "", content_type: str = "", target: str = "",
-                 note: ProgressNote | None = None) -> Evidence:
+def evidence_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    measure: Measure,
+    kind: str,
+    title: str,
+    data: bytes | None = None,
+    file_name: str = "",
+    content_type: str = "",
+    target: str = "",
+    note: ProgressNote | None = None,
+) -> Evidence:
     """A file (kept with its SHA-256) or a link: a case the actor may open, an indicator, a year's statistics."""
     if not can_report_progress(actor, organisation, measure):
-        raise NotAllowed("Only the co-ordinator and the organisations responsible for this measure add evidence.")
+        raise NotAllowed(
+            "Only the co-ordinator and the organisations responsible for this measure add evidence."
+        )
     errors: list[FieldError] = []
     title = _text(title, "title", 200, errors)
     target = (target or "").strip()
@@ -216,8 +309,13 @@ def evidence_add(*, actor: User | None, organisation: Organisation, measure: Mea
         target = ""
     elif kind == EvidenceKind.CASE:
         # Only a case the actor may open can be cited: a link must not reveal that a case exists.
-        exists = actor is not None and bool(target) and case_selectors.cases_visible_to(
-            actor, organisation).filter(reference=target.upper()).exists()
+        exists = (
+            actor is not None
+            and bool(target)
+            and case_selectors.cases_visible_to(actor, organisation)
+            .filter(reference=target.upper())
+            .exists()
+        )
         if not exists:
             errors.append(FieldError("target", "No case you may open has this reference."))
         target = target.upper()
@@ -235,12 +333,30 @@ def evidence_add(*, actor: User | None, organisation: Organisation, measure: Mea
         raise InvalidInput(errors)
     with transaction.atomic():
         ev = Evidence.objects.create(
-            measure=measure, note=note, kind=kind, title=title, file_name=file_name if digest else "",
+            measure=measure,
+            note=note,
+            kind=kind,
+            title=title,
+            file_name=file_name if digest else "",
             content_type=(content_type or "application/octet-stream")[:100] if digest else "",
-            content=data if digest else None, sha256=digest, size=size, target=target, organisation=organisation,
-            added_by=actor, added_at=timezone.now())
-        _audit("create", actor, organisation, "monitor.evidence", ev.pk, measure=measure.pk, kind=kind,
-               sha256=digest)
+            content=data if digest else None,
+            sha256=digest,
+            size=size,
+            target=target,
+            organisation=organisation,
+            added_by=actor,
+            added_at=timezone.now(),
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "monitor.evidence",
+            ev.pk,
+            measure=measure.pk,
+            kind=kind,
+            sha256=digest,
+        )
     return ev
 
 
@@ -250,31 +366,54 @@ def evidence_add(*, actor: User | None, organisation: Organisation, measure: Mea
 def _response(key: str) -> NationalResponse | None:
     if not key:
         return None
-    found, _ = NationalResponse.objects.get_or_create(key=key, defaults={"created_at": timezone.now()})
+    found, _ = NationalResponse.objects.get_or_create(
+        key=key, defaults={"created_at": timezone.now()}
+    )
     return found
 
 
-def recommendation_create(*, actor: User | None, organisation: Organisation, row: recimport.RecommendationRow,
-                          ) -> Recommendation:
+def recommendation_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    row: recimport.RecommendationRow,
+) -> Recommendation:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     with transaction.atomic():
         rec = Recommendation.objects.create(
-            source_body=row.source_body, report=row.report, paragraph=row.paragraph, issued_on=row.issued_on,
-            area=row.thematic_area, addressee=row.addressee, text=row.text, due_on=row.due_on,
-            response=_response(row.response), created_at=timezone.now())
-        FollowUp.objects.create(recommendation=rec, at=rec.created_at, status_after=rec.status,
-                                note="Registered.", organisation=organisation, actor=actor)
+            source_body=row.source_body,
+            report=row.report,
+            paragraph=row.paragraph,
+            issued_on=row.issued_on,
+            area=row.thematic_area,
+            addressee=row.addressee,
+            text=row.text,
+            due_on=row.due_on,
+            response=_response(row.response),
+            created_at=timezone.now(),
+        )
+        FollowUp.objects.create(
+            recommendation=rec,
+            at=rec.created_at,
+            status_after=rec.status,
+            note="Registered.",
+            organisation=organisation,
+            actor=actor,
+        )
         _audit("create", actor, organisation, "monitor.recommendation", rec.pk)
     return rec
 
 
 def existing_keys() -> set[tuple[str, str, str]]:
-    return {(b, r.casefold(), p.casefold()) for b, r, p in
-            Recommendation.objects.values_list("source_body", "report", "paragraph")}
+    return {
+        (b, r.casefold(), p.casefold())
+        for b, r, p in Recommendation.objects.values_list("source_body", "report", "paragraph")
+    }
 
 
-def recommendations_import(*, actor: User | None, organisation: Organisation, data: bytes, name: str,
-                           commit: bool = True) -> recimport.Preview:
+def recommendations_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> recimport.Preview:
     """Check every row; with ``commit`` and no error, register every row, else none."""
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     # The shared import limits (core/limits): size, and an XLSX judged by its zip directory before
@@ -283,60 +422,129 @@ def recommendations_import(*, actor: User | None, organisation: Organisation, da
     preview = recimport.preview(data, name, existing=existing_keys())
     if not commit or not preview.ok:
         if commit:
-            _audit("create", actor, organisation, "monitor.recommendation_import", "rejected",
-                   rows=preview.total_rows, errors=len(preview.errors))
+            _audit(
+                "create",
+                actor,
+                organisation,
+                "monitor.recommendation_import",
+                "rejected",
+                rows=preview.total_rows,
+                errors=len(preview.errors),
+            )
         return preview
     with transaction.atomic():
         for row in preview.rows:
             recommendation_create(actor=actor, organisation=organisation, row=row)
-        _audit("create", actor, organisation, "monitor.recommendation_import", "ok", rows=len(preview.rows),
-               sha256=hashlib.sha256(data).hexdigest())
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "monitor.recommendation_import",
+            "ok",
+            rows=len(preview.rows),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
     return preview
 
 
-def recommendation_set_status(*, actor: User | None, organisation: Organisation, recommendation: Recommendation,
-                              status: str, reason: str = "", note: str = "",
-                              expected_version: int | None = None) -> Recommendation:
+def recommendation_set_status(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    recommendation: Recommendation,
+    status: str,
+    reason: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Recommendation:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     if status not in RecommendationStatus.values:
         errors.append(FieldError("status", "Unknown status."))
-    reason = _text(reason, "reason", 5000, errors, required=status == RecommendationStatus.NOT_ACCEPTED)
+    reason = _text(
+        reason, "reason", 5000, errors, required=status == RecommendationStatus.NOT_ACCEPTED
+    )
     note = _text(note, "note", 5000, errors, required=False)
     if expected_version is not None and expected_version != recommendation.version:
-        errors.append(FieldError("", "Someone changed this recommendation meanwhile: reload and try again."))
+        errors.append(
+            FieldError("", "Someone changed this recommendation meanwhile: reload and try again.")
+        )
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         before = recommendation.status
-        updated = Recommendation.objects.filter(pk=recommendation.pk, version=recommendation.version).update(
-            status=status, reason=reason if status == RecommendationStatus.NOT_ACCEPTED else "",
-            version=recommendation.version + 1)
+        updated = Recommendation.objects.filter(
+            pk=recommendation.pk, version=recommendation.version
+        ).update(
+            status=status,
+            reason=reason if status == RecommendationStatus.NOT_ACCEPTED else "",
+            version=recommendation.version + 1,
+        )
         if not updated:
-            raise InvalidInput(FieldError("", "Someone changed this recommendation meanwhile: reload and try again."))
+            raise InvalidInput(
+                FieldError(
+                    "", "Someone changed this recommendation meanwhile: reload and try again."
+                )
+            )
         recommendation.refresh_from_db()
-        FollowUp.objects.create(recommendation=recommendation, at=timezone.now(), status_before=before,
-                                status_after=status, note=note or reason, organisation=organisation, actor=actor)
-        _audit("update", actor, organisation, "monitor.recommendation", recommendation.pk, status_before=before,
-               status_after=status)
+        FollowUp.objects.create(
+            recommendation=recommendation,
+            at=timezone.now(),
+            status_before=before,
+            status_after=status,
+            note=note or reason,
+            organisation=organisation,
+            actor=actor,
+        )
+        _audit(
+            "update",
+            actor,
+            organisation,
+            "monitor.recommendation",
+            recommendation.pk,
+            status_before=before,
+            status_after=status,
+        )
     return recommendation
 
 
-def recommendation_link_measure(*, actor: User | None, organisation: Organisation, recommendation: Recommendation,
-                                measure: Measure) -> None:
+def recommendation_link_measure(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    recommendation: Recommendation,
+    measure: Measure,
+) -> None:
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     with transaction.atomic():
         recommendation.measures.add(measure)
-        FollowUp.objects.create(recommendation=recommendation, at=timezone.now(), status_before=recommendation.status,
-                                status_after=recommendation.status,
-                                note=f"Linked to measure {measure.objective.code}.{measure.code}.",
-                                organisation=organisation, actor=actor)
-        _audit("update", actor, organisation, "monitor.recommendation", recommendation.pk, linked_measure=measure.pk)
+        FollowUp.objects.create(
+            recommendation=recommendation,
+            at=timezone.now(),
+            status_before=recommendation.status,
+            status_after=recommendation.status,
+            note=f"Linked to measure {measure.objective.code}.{measure.code}.",
+            organisation=organisation,
+            actor=actor,
+        )
+        _audit(
+            "update",
+            actor,
+            organisation,
+            "monitor.recommendation",
+            recommendation.pk,
+            linked_measure=measure.pk,
+        )
 
 
-def recommendations_share_response(*, actor: User | None, organisation: Organisation,
-                                   recommendations: Sequence[Recommendation], key: str,
-                                   summary: str = "") -> NationalResponse:
+def recommendations_share_response(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    recommendations: Sequence[Recommendation],
+    key: str,
+    summary: str = "",
+) -> NationalResponse:
     """One national response for several recommendations (typically from different monitors)."""
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
@@ -352,7 +560,15 @@ def recommendations_share_response(*, actor: User | None, organisation: Organisa
         if summary:
             response.summary = summary
             response.save(update_fields=["summary"])
-        Recommendation.objects.filter(pk__in=[r.pk for r in recommendations]).update(response=response)
-        _audit("update", actor, organisation, "monitor.response", response.pk,
-               recommendations=[r.pk for r in recommendations])
+        Recommendation.objects.filter(pk__in=[r.pk for r in recommendations]).update(
+            response=response
+        )
+        _audit(
+            "update",
+            actor,
+            organisation,
+            "monitor.response",
+            response.pk,
+            recommendations=[r.pk for r in recommendations],
+        )
     return response

@@ -11,7 +11,11 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
     path("recommendations/", views.recommendation_list, name="recommendations"),
     path("recommendations/import/", views.recommendation_import, name="import"),
-    path("recommendations/import/confirm/", views.recommendation_import_confirm, name="import_confirm"),
+    path(
+        "recommendations/import/confirm/",
+        views.recommendation_import_confirm,
+        name="import_confirm",
+    ),
     path("recommendations/<int:rec_id>/", views.recommendation_detail, name="recommendation"),
     path("indicators/", views.indicator_list, name="indicators"),
     path("indicators/<slug:indicator_id>/cases/", views.indicator_cases, name="indicator_cases"),

@@ -54,14 +54,26 @@ def home(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     labels = dict(SourceBody.choices)
     area_labels = dict(ThematicArea.choices)
-    by_monitor = [{**r, "label": labels.get(r["key"], r["key"])}
-                  for r in selectors.status_summary(actor, org, "source_body")]
-    by_area = [{**r, "label": area_labels.get(r["key"], r["key"])} for r in selectors.status_summary(actor, org, "area")]
-    return render(request, "monitor/home.html", {
-        "plans": selectors.plans(actor, org), "by_monitor": by_monitor, "by_area": by_area,
-        "statuses": RecommendationStatus.choices, "can_manage": has_perm(actor, Perm.MONITOR_MANAGE, org),
-        "can_report": has_perm(actor, Perm.MONITOR_REPORT, org),
-    })
+    by_monitor = [
+        {**r, "label": labels.get(r["key"], r["key"])}
+        for r in selectors.status_summary(actor, org, "source_body")
+    ]
+    by_area = [
+        {**r, "label": area_labels.get(r["key"], r["key"])}
+        for r in selectors.status_summary(actor, org, "area")
+    ]
+    return render(
+        request,
+        "monitor/home.html",
+        {
+            "plans": selectors.plans(actor, org),
+            "by_monitor": by_monitor,
+            "by_area": by_area,
+            "statuses": RecommendationStatus.choices,
+            "can_manage": has_perm(actor, Perm.MONITOR_MANAGE, org),
+            "can_report": has_perm(actor, Perm.MONITOR_REPORT, org),
+        },
+    )
 
 
 @requires(Perm.MONITOR_MANAGE)
@@ -75,8 +87,12 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             return redirect("monitor:plan", plan.pk)
         except InvalidInput as exc:
             _errors_to(form, exc)
-    return render(request, "monitor/plan_create.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "monitor/plan_create.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires(Perm.MONITOR_VIEW)
@@ -87,7 +103,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     objectives = [(o.pk, f"{o.code}. {o.title}") for o in plan.objectives.all()]
     organisations = selectors.active_organisations()
     objective_form = forms.ObjectiveForm(prefix="obj")
-    measure_form = forms.MeasureForm(prefix="ms", objectives=objectives, organisations=organisations)
+    measure_form = forms.MeasureForm(
+        prefix="ms", objectives=objectives, organisations=organisations
+    )
     if request.method == "POST":
         if not can_manage:
             return _refuse(request, Perm.MONITOR_MANAGE)
@@ -95,12 +113,15 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             if "obj-code" in request.POST:
                 objective_form = forms.ObjectiveForm(request.POST, prefix="obj")
                 if objective_form.is_valid():
-                    services.objective_add(actor=actor, organisation=org, plan=plan, **objective_form.cleaned_data)
+                    services.objective_add(
+                        actor=actor, organisation=org, plan=plan, **objective_form.cleaned_data
+                    )
                     messages.success(request, _("Objective added."))
                     return redirect("monitor:plan", plan.pk)
             else:
-                measure_form = forms.MeasureForm(request.POST, prefix="ms", objectives=objectives,
-                                                 organisations=organisations)
+                measure_form = forms.MeasureForm(
+                    request.POST, prefix="ms", objectives=objectives, organisations=organisations
+                )
                 if measure_form.is_valid():
                     cd = dict(measure_form.cleaned_data)
                     objective = plan.objectives.get(pk=cd.pop("objective"))
@@ -110,9 +131,17 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
                     return redirect("monitor:plan", plan.pk)
         except InvalidInput as exc:
             _errors_to(objective_form if "obj-code" in request.POST else measure_form, exc)
-    return render(request, "monitor/plan.html", {
-        "plan": plan, "can_manage": can_manage, "objective_form": objective_form, "measure_form": measure_form,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "monitor/plan.html",
+        {
+            "plan": plan,
+            "can_manage": can_manage,
+            "objective_form": objective_form,
+            "measure_form": measure_form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires(Perm.MONITOR_VIEW)
@@ -129,7 +158,9 @@ def measure_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
             if "note-text" in request.POST:
                 note_form = forms.ProgressNoteForm(request.POST, prefix="note")
                 if note_form.is_valid():
-                    services.progress_note_add(actor=actor, organisation=org, measure=measure, **note_form.cleaned_data)
+                    services.progress_note_add(
+                        actor=actor, organisation=org, measure=measure, **note_form.cleaned_data
+                    )
                     messages.success(request, _("Progress recorded."))
                     return redirect("monitor:measure", measure.pk)
             else:
@@ -141,20 +172,34 @@ def measure_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
                         evidence_form.add_error("file", _("A file of at most 10 MB."))
                     else:
                         services.evidence_add(
-                            actor=actor, organisation=org, measure=measure, kind=cd["kind"], title=cd["title"],
+                            actor=actor,
+                            organisation=org,
+                            measure=measure,
+                            kind=cd["kind"],
+                            title=cd["title"],
                             data=upload.read() if upload is not None else None,
                             file_name=upload.name if upload is not None else "",
-                            content_type=getattr(upload, "content_type", "") or "", target=cd.get("target") or "")
+                            content_type=getattr(upload, "content_type", "") or "",
+                            target=cd.get("target") or "",
+                        )
                         messages.success(request, _("Evidence added."))
                         return redirect("monitor:measure", measure.pk)
         except InvalidInput as exc:
             _errors_to(note_form if "note-text" in request.POST else evidence_form, exc)
         except services.NotAllowed:
             return _refuse(request, Perm.MONITOR_PROGRESS)
-    return render(request, "monitor/measure.html", {
-        "measure": measure, "evidence": selectors.measure_evidence(actor, org, measure), "can_report": can_report,
-        "note_form": note_form, "evidence_form": evidence_form,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "monitor/measure.html",
+        {
+            "measure": measure,
+            "evidence": selectors.measure_evidence(actor, org, measure),
+            "can_report": can_report,
+            "note_form": note_form,
+            "evidence_form": evidence_form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires(Perm.MONITOR_VIEW)
@@ -171,12 +216,23 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.RegisterFilterForm(request.GET or None)
-    f = selectors.RegisterFilter(**form.cleaned_data) if form.is_valid() else selectors.RegisterFilter()
+    f = (
+        selectors.RegisterFilter(**form.cleaned_data)
+        if form.is_valid()
+        else selectors.RegisterFilter()
+    )
     recs = list(selectors.recommendations(actor, org, f)[:500])
     for r in recs:
         r.overdue = selectors.is_overdue(r)  # type: ignore[attr-defined]
-    return render(request, "monitor/recommendations.html", {
-        "recs": recs, "filter_form": form, "can_manage": has_perm(actor, Perm.MONITOR_MANAGE, org)})
+    return render(
+        request,
+        "monitor/recommendations.html",
+        {
+            "recs": recs,
+            "filter_form": form,
+            "can_manage": has_perm(actor, Perm.MONITOR_MANAGE, org),
+        },
+    )
 
 
 @requires(Perm.MONITOR_VIEW)
@@ -184,10 +240,15 @@ def recommendation_detail(request: HttpRequest, rec_id: int) -> HttpResponse:
     actor, org = _who(request)
     rec = selectors.access_recommendation(actor, org, rec_id)
     can_manage = has_perm(actor, Perm.MONITOR_MANAGE, org)
-    measures = [(m.pk, f"{m.objective.code}.{m.code} {m.title}")
-                for p in selectors.plans(actor, org) for o in p.objectives.all() for m in o.measures.all()]
-    status_form = forms.RecommendationStatusForm(initial={"status": rec.status, "version": rec.version},
-                                                 prefix="st")
+    measures = [
+        (m.pk, f"{m.objective.code}.{m.code} {m.title}")
+        for p in selectors.plans(actor, org)
+        for o in p.objectives.all()
+        for m in o.measures.all()
+    ]
+    status_form = forms.RecommendationStatusForm(
+        initial={"status": rec.status, "version": rec.version}, prefix="st"
+    )
     link_form = forms.LinkMeasureForm(measures=measures, prefix="ln")
     status = 200
     if request.method == "POST":
@@ -198,25 +259,41 @@ def recommendation_detail(request: HttpRequest, rec_id: int) -> HttpResponse:
                 status_form = forms.RecommendationStatusForm(request.POST, prefix="st")
                 if status_form.is_valid():
                     cd = status_form.cleaned_data
-                    services.recommendation_set_status(actor=actor, organisation=org, recommendation=rec,
-                                                       status=cd["status"], reason=cd["reason"], note=cd["note"],
-                                                       expected_version=cd["version"])
+                    services.recommendation_set_status(
+                        actor=actor,
+                        organisation=org,
+                        recommendation=rec,
+                        status=cd["status"],
+                        reason=cd["reason"],
+                        note=cd["note"],
+                        expected_version=cd["version"],
+                    )
                     messages.success(request, _("Status recorded."))
                     return redirect("monitor:recommendation", rec.pk)
             else:
                 link_form = forms.LinkMeasureForm(request.POST, measures=measures, prefix="ln")
                 if link_form.is_valid():
                     measure = Measure.objects.get(pk=link_form.cleaned_data["measure"])
-                    services.recommendation_link_measure(actor=actor, organisation=org, recommendation=rec,
-                                                         measure=measure)
+                    services.recommendation_link_measure(
+                        actor=actor, organisation=org, recommendation=rec, measure=measure
+                    )
                     messages.success(request, _("Linked to the measure."))
                     return redirect("monitor:recommendation", rec.pk)
         except InvalidInput as exc:
             _errors_to(status_form, exc)
         status = 400
-    return render(request, "monitor/recommendation.html", {
-        "rec": rec, "overdue": selectors.is_overdue(rec), "can_manage": can_manage, "status_form": status_form,
-        "link_form": link_form}, status=status)
+    return render(
+        request,
+        "monitor/recommendation.html",
+        {
+            "rec": rec,
+            "overdue": selectors.is_overdue(rec),
+            "can_manage": can_manage,
+            "status_form": status_form,
+            "link_form": link_form,
+        },
+        status=status,
+    )
 
 
 def _row_message(e: Any) -> str:
@@ -225,10 +302,21 @@ def _row_message(e: Any) -> str:
 
 def _preview_context(preview: Any) -> dict[str, Any]:
     areas, bodies = dict(ThematicArea.choices), dict(SourceBody.choices)
-    rows = [{"row": r.row, "body": bodies[r.source_body], "report": r.report, "paragraph": r.paragraph,
-             "area": areas[r.thematic_area], "response": r.response} for r in preview.rows]
-    errors = [(row, [{"field": e.field, "message": _row_message(e)} for e in errs])
-              for row, errs in sorted(preview.errors_by_row().items())]
+    rows = [
+        {
+            "row": r.row,
+            "body": bodies[r.source_body],
+            "report": r.report,
+            "paragraph": r.paragraph,
+            "area": areas[r.thematic_area],
+            "response": r.response,
+        }
+        for r in preview.rows
+    ]
+    errors = [
+        (row, [{"field": e.field, "message": _row_message(e)} for e in errs])
+        for row, errs in sorted(preview.errors_by_row().items())
+    ]
     return {"preview": preview, "rows": rows, "errors_by_row": errors}
 
 
@@ -245,17 +333,26 @@ def recommendation_import(request: HttpRequest) -> HttpResponse:
             else:
                 data = upload.read()
                 try:
-                    preview = services.recommendations_import(actor=actor, organisation=org, data=data,
-                                                              name=upload.name, commit=False)
-                except InvalidInput as exc:  # over the import limits: the reason next to the file field
+                    preview = services.recommendations_import(
+                        actor=actor, organisation=org, data=data, name=upload.name, commit=False
+                    )
+                except (
+                    InvalidInput
+                ) as exc:  # over the import limits: the reason next to the file field
                     _errors_to(form, exc)
                     return render(request, "monitor/import.html", {"form": form}, status=400)
                 if preview.ok:
-                    request.session[SESSION_KEY] = {"name": upload.name[-100:],
-                                                    "data": base64.b64encode(data).decode("ascii"),
-                                                    "sha256": hashlib.sha256(data).hexdigest()}
-                return render(request, "monitor/import_preview.html", _preview_context(preview),
-                              status=200 if preview.ok else 400)
+                    request.session[SESSION_KEY] = {
+                        "name": upload.name[-100:],
+                        "data": base64.b64encode(data).decode("ascii"),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                    }
+                return render(
+                    request,
+                    "monitor/import_preview.html",
+                    _preview_context(preview),
+                    status=200 if preview.ok else 400,
+                )
         return render(request, "monitor/import.html", {"form": form}, status=400)
     return render(request, "monitor/import.html", {"form": form})
 
@@ -268,8 +365,9 @@ def recommendation_import_confirm(request: HttpRequest) -> HttpResponse:
     if not held:
         messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("monitor:import")
-    preview = services.recommendations_import(actor=actor, organisation=org, data=base64.b64decode(held["data"]),
-                                              name=held["name"])
+    preview = services.recommendations_import(
+        actor=actor, organisation=org, data=base64.b64decode(held["data"]), name=held["name"]
+    )
     if not preview.ok:  # the register changed since the preview (e.g. the same file imported twice)
         return render(request, "monitor/import_preview.html", _preview_context(preview), status=400)
     messages.success(request, _("%(n)s recommendations imported.") % {"n": len(preview.rows)})
@@ -280,9 +378,18 @@ def recommendation_import_confirm(request: HttpRequest) -> HttpResponse:
 def indicator_list(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     year, year_form = _year(request)
-    return render(request, "monitor/indicators.html", {
-        "results": selectors.indicator_tables(selectors.indicator_results(actor, org, year=year)), "year": year, "year_form": year_form,
-        "can_drill": has_perm(actor, Perm.VIEW_CASES, org)})
+    return render(
+        request,
+        "monitor/indicators.html",
+        {
+            "results": selectors.indicator_tables(
+                selectors.indicator_results(actor, org, year=year)
+            ),
+            "year": year,
+            "year_form": year_form,
+            "can_drill": has_perm(actor, Perm.VIEW_CASES, org),
+        },
+    )
 
 
 @requires(Perm.MONITOR_VIEW)
@@ -292,8 +399,11 @@ def indicator_cases(request: HttpRequest, indicator_id: str) -> HttpResponse:
         return _refuse(request, Perm.VIEW_CASES)
     year, _form = _year(request)
     refs = selectors.indicator_cases(actor, org, indicator_id, year=year, request=request)
-    return render(request, "monitor/indicator_cases.html", {
-        "definition": indicators.definition(indicator_id), "refs": refs, "year": year})
+    return render(
+        request,
+        "monitor/indicator_cases.html",
+        {"definition": indicators.definition(indicator_id), "refs": refs, "year": year},
+    )
 
 
 @requires(Perm.MONITOR_REPORT)
@@ -303,6 +413,7 @@ def annual_report(request: HttpRequest, fmt: str) -> HttpResponse:
     body = report.annual_report(actor=actor, organisation=org, year=year, fmt=fmt, request=request)
     response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])
     if fmt != "html":
-        response["Content-Disposition"] = f'attachment; filename="annual-report-{year or "all"}.{fmt}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="annual-report-{year or "all"}.{fmt}"'
+        )
     return response
-

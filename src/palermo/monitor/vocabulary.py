@@ -19,6 +19,24 @@ THEMATIC_AREAS: Final[tuple[str, ...]] = (
     "traffickers_assets",
     "financial_investigations",
 )
-SOURCE_BODIES: Final[tuple[str, ...]] = ("osce", "greta", "un_treaty_body", "us_tip", "national", "other")
-RECOMMENDATION_STATUSES: Final[tuple[str, ...]] = ("not_started", "in_progress", "implemented", "not_accepted")
-MEASURE_STATUSES: Final[tuple[str, ...]] = ("planned", "in_progress", "completed", "delayed", "dropped")
+SOURCE_BODIES: Final[tuple[str, ...]] = (
+    "osce",
+    "greta",
+    "un_treaty_body",
+    "us_tip",
+    "national",
+    "other",
+)
+RECOMMENDATION_STATUSES: Final[tuple[str, ...]] = (
+    "not_started",
+    "in_progress",
+    "implemented",
+    "not_accepted",
+)
+MEASURE_STATUSES: Final[tuple[str, ...]] = (
+    "planned",
+    "in_progress",
+    "completed",
+    "delayed",
+    "dropped",
+)

@@ -64,7 +64,11 @@ class ScreeningQuery(Schema):
     sort: Literal["newest", "oldest", "status", "assessment", "reference"] = "newest"
 
 
-@router.post("", response=with_errors({201: ScreeningDetailOut}), summary="Submit a screening; get the explained result")
+@router.post(
+    "",
+    response=with_errors({201: ScreeningDetailOut}),
+    summary="Submit a screening; get the explained result",
+)
 @api_requires(Perm.SCREEN)
 def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
     answers = payload.dict(exclude={"draft"}, exclude_none=True)
@@ -72,8 +76,10 @@ def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
         {k: v for k, v in item.items() if v is not None} for item in answers.get("indicators", [])
     ]
     screening = services.screening_create(
-        actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-        answers=answers, assess=not payload.draft,
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        answers=answers,
+        assess=not payload.draft,
     )
     return Status(201, screening)
 
@@ -82,14 +88,28 @@ def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
 @api_requires(Perm.VIEW_SCREENINGS)
 @paginate(PalermoPagination)
 def screening_list(request: HttpRequest, filters: Query[ScreeningQuery]) -> QuerySet[Screening]:
-    audit.record_request(request, action="read", object_type="screening_list",
-                         details={"filters": {k: v for k, v in filters.dict().items() if v}})
+    audit.record_request(
+        request,
+        action="read",
+        object_type="screening_list",
+        details={"filters": {k: v for k, v in filters.dict().items() if v}},
+    )
     return selectors.screening_list(
-        request.user, request.organisation, q=filters.q, status=filters.status, sort=filters.sort  # type: ignore[arg-type, attr-defined]
+        request.user,
+        request.organisation,
+        q=filters.q,
+        status=filters.status,
+        sort=filters.sort,  # type: ignore[arg-type, attr-defined]
     )
 
 
-@router.get("/{reference}", response=with_errors(ScreeningDetailOut), summary="One screening with its answers and result")
+@router.get(
+    "/{reference}",
+    response=with_errors(ScreeningDetailOut),
+    summary="One screening with its answers and result",
+)
 @api_requires(Perm.VIEW_SCREENINGS)
 def screening_detail(request: HttpRequest, reference: str) -> Screening:
-    return selectors.access_screening(request.user, request.organisation, reference[:40], request=request)  # type: ignore[arg-type, attr-defined]
+    return selectors.access_screening(
+        request.user, request.organisation, reference[:40], request=request
+    )  # type: ignore[arg-type, attr-defined]

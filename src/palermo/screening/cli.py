@@ -37,7 +37,8 @@ class ProgressLine:
             self.next_at = now + self.interval
             typer.echo(
                 f"\rscreened {summary.rows_total:,} rows ({summary.rows_rejected:,} rejected) …",
-                err=True, nl=False,
+                err=True,
+                nl=False,
             )
 
 
@@ -58,15 +59,21 @@ def screen(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Where to write results as JSON Lines [default: stdout]."),
+        typer.Option(
+            "--output", "-o", help="Where to write results as JSON Lines [default: stdout]."
+        ),
     ] = None,
     errors: Annotated[
         Path | None,
-        typer.Option("--errors", "-e", help="Where to write rejected rows as JSON Lines [default: stderr]."),
+        typer.Option(
+            "--errors", "-e", help="Where to write rejected rows as JSON Lines [default: stderr]."
+        ),
     ] = None,
     format: Annotated[  # noqa: A002 - the option is called --format for users
         FileFormat,
-        typer.Option("--format", "-f", help="Input format; auto uses the extension, then the content."),
+        typer.Option(
+            "--format", "-f", help="Input format; auto uses the extension, then the content."
+        ),
     ] = FileFormat.auto,
     indicator_sets: Annotated[
         Path | None,
@@ -81,7 +88,9 @@ def screen(
     """Screen every person in FILE; write one result per line, report rejected rows."""
     try:
         catalogue = (
-            load_catalogue([indicator_sets], use_env=False) if indicator_sets else default_catalogue()
+            load_catalogue([indicator_sets], use_env=False)
+            if indicator_sets
+            else default_catalogue()
         )
     except IndicatorSetError as exc:
         typer.echo(f"error: indicator set {exc}", err=True)
@@ -90,18 +99,16 @@ def screen(
     with contextlib.ExitStack() as stack:
         try:
             if str(file) == "-":
-                source: IO[str] = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+                source: IO[str] = io.TextIOWrapper(
+                    sys.stdin.buffer, encoding="utf-8-sig", newline=""
+                )
                 name = None
             else:
                 # newline="" lets the csv module handle line breaks inside quoted cells.
                 source = stack.enter_context(file.open(encoding="utf-8-sig", newline=""))
                 name = file.name
-            out: IO[bytes] = (
-                stack.enter_context(output.open("wb")) if output else sys.stdout.buffer
-            )
-            err: IO[bytes] = (
-                stack.enter_context(errors.open("wb")) if errors else sys.stderr.buffer
-            )
+            out: IO[bytes] = stack.enter_context(output.open("wb")) if output else sys.stdout.buffer
+            err: IO[bytes] = stack.enter_context(errors.open("wb")) if errors else sys.stderr.buffer
         except OSError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -110,7 +117,12 @@ def screen(
         show_progress = errors is not None and sys.stderr.isatty()
         try:
             summary = screen_lines(
-                source, catalogue, out, err, input_format=format.value, name=name,
+                source,
+                catalogue,
+                out,
+                err,
+                input_format=format.value,
+                name=name,
                 progress=ProgressLine() if show_progress else None,
             )
         except BatchInputError as exc:

@@ -37,13 +37,19 @@ def result_for_display(result: Mapping[str, Any], catalogue: IndicatorCatalogue)
         finding["set_version_loaded"] = s.version if s else None
         rule_id = None
         if s is not None:
-            rule_id = s.indicator_rule.id if s.indicator_rule else (s.criteria_rule.id if s.criteria_rule else None)
+            rule_id = (
+                s.indicator_rule.id
+                if s.indicator_rule
+                else (s.criteria_rule.id if s.criteria_rule else None)
+            )
         finding["rule_id"] = rule_id
         # The children's combination (Palermo Art. 3(c)) of a list for children, if any.
         child_rule = s.indicator_rule.child_act_rule if s and s.indicator_rule else None
         finding["child_rule_id"] = child_rule.id if child_rule else None
         dimensions = {d.key: d for d in s.dimensions} if s else {}
-        clauses = {c.id: c.label for c in s.indicator_rule.clauses} if s and s.indicator_rule else {}
+        clauses = (
+            {c.id: c.label for c in s.indicator_rule.clauses} if s and s.indicator_rule else {}
+        )
         criteria = {c.key: c for c in s.criteria} if s else {}
         for d in finding.get("dimensions", ()):
             dim = dimensions.get(d.get("key", ""))
@@ -59,9 +65,7 @@ def result_for_display(result: Mapping[str, Any], catalogue: IndicatorCatalogue)
     return shown
 
 
-def _label_indicators(
-    items: Any, s: IndicatorSet | None, catalogue: IndicatorCatalogue
-) -> None:
+def _label_indicators(items: Any, s: IndicatorSet | None, catalogue: IndicatorCatalogue) -> None:
     for item in items:
         key = item.get("key", "")
         # Criteria may be met by indicators of the graded list screened alongside.

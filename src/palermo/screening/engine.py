@@ -359,7 +359,8 @@ def validate_screening_input(
         ):
             errors.append(
                 FieldError(
-                    f"indicators.{key}", f"note must be text of at most {MAX_NOTE_LENGTH} characters"
+                    f"indicators.{key}",
+                    f"note must be text of at most {MAX_NOTE_LENGTH} characters",
                 )
             )
         twin = seen.get(key)
@@ -471,7 +472,9 @@ def _dimension_finding(
                 f"'{clause.label}'."
             )
         else:
-            sentence = f"{d.label} (dimension {d.number}) is not positive: {what} reach no threshold."
+            sentence = (
+                f"{d.label} (dimension {d.number}) is not positive: {what} reach no threshold."
+            )
     return finding, sentence
 
 
@@ -682,7 +685,10 @@ def _evaluate_indicator_set(
                 explanation.append(sentence)
             i = j
     conclusion = _set_conclusion(
-        s, mask, bool(hits), act_declared and s.indicator_rule.child_act_rule is not None  # type: ignore[union-attr]
+        s,
+        mask,
+        bool(hits),
+        act_declared and s.indicator_rule.child_act_rule is not None,  # type: ignore[union-attr]
     )
     if conclusion.sentence is not None:
         explanation.append(conclusion.sentence)
@@ -1000,9 +1006,7 @@ def _status(
     last_rule = "indicators_noticed" if any_indication else "no_indication"
     rules_met.append(last_rule)
     reasons.append(_STATUS_REASON[last_rule])
-    sentences = [
-        f"Suggested status: {_human(status)}, because {reasons[0]} (rule {rules_met[0]})."
-    ]
+    sentences = [f"Suggested status: {_human(status)}, because {reasons[0]} (rule {rules_met[0]})."]
     if len(rules_met) > 2:
         sentences.append(f"Also: {'; '.join(reasons[1:-1])}.")
     sentences.append(_FINAL_SENTENCE)
@@ -1038,9 +1042,7 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
     age_group = _age_group(person)
     age_basis = _age_basis(person)
     explanation: list[str] = [
-        _PERSON_SENTENCE[
-            (age_basis, person.age is not None and person.age >= ADULT_AGE)
-        ]
+        _PERSON_SENTENCE[(age_basis, person.age is not None and person.age >= ADULT_AGE)]
     ]
 
     forms = _sorted_unique(person.forms)
@@ -1111,14 +1113,18 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
         and (bool(purpose) or purpose_from_indicators)
     )
     palermo = _palermo_finding(
-        act, means, purpose, means_required, means_from_indicators, purpose_from_indicators, elements_met
+        act,
+        means,
+        purpose,
+        means_required,
+        means_from_indicators,
+        purpose_from_indicators,
+        elements_met,
     )
     if act or means or purpose:
         explanation.extend(_palermo_sentences(act, means, purpose, elements_met, means_required))
 
-    any_indication = bool(
-        observed or act or means or purpose or person.self_identifies_as_victim
-    )
+    any_indication = bool(observed or act or means or purpose or person.self_identifies_as_victim)
     status, rules_met, steps, sentences = _status(
         tuple(positive_outcomes),
         person.self_identifies_as_victim,
@@ -1226,8 +1232,6 @@ def _as_age(value: object, errors: list[FieldError]) -> int | None:
             return int(v)
     errors.append(FieldError("age", f"age must be a whole number of years, got {value!r}"))
     return None
-
-
 
 
 def _indicator_from_value(

@@ -192,19 +192,25 @@ def _graded_result(
     s: IndicatorSet, mask: int, any_present: bool, act_declared: bool = False
 ) -> _GradedResult:
     c = engine._set_conclusion(s, mask, any_present, act_declared)
-    head = _dumps(
-        {
-            "set_id": s.id,
-            "version": s.version,
-            "transcribed": s.provenance.transcribed,
-            "outcome": c.outcome,
-            "outcome_positive": c.kind == "met",
-            "missing_stages": c.missing,
-        }
-    )[:-1] + b',"severe_exploitation":'
+    head = (
+        _dumps(
+            {
+                "set_id": s.id,
+                "version": s.version,
+                "transcribed": s.provenance.transcribed,
+                "outcome": c.outcome,
+                "outcome_positive": c.kind == "met",
+                "missing_stages": c.missing,
+            }
+        )[:-1]
+        + b',"severe_exploitation":'
+    )
     middle = b',"stages":' + _dumps(c.stages) + b',"dimensions":['
     return _GradedResult(
-        c, engine._graded_outcome(c), head, middle,
+        c,
+        engine._graded_outcome(c),
+        head,
+        middle,
         None if c.sentence is None else _dumps(c.sentence),
     )
 
@@ -264,7 +270,10 @@ def _verdict(
             if outcome not in positive:
                 positive.append(outcome)
     return _Verdict(
-        means_from, purpose_from, tuple(positive), tuple(missing),
+        means_from,
+        purpose_from,
+        tuple(positive),
+        tuple(missing),
         engine._rank_assessments(tuple(outcomes)),
         child_at_risk,
         {child: _palermo((), (), (), child, means_from, purpose_from) for child in (False, True)},
@@ -272,8 +281,12 @@ def _verdict(
 
 
 def _palermo(
-    act: tuple[str, ...], means: tuple[str, ...], purpose: tuple[str, ...],
-    child: bool, means_from: bool, purpose_from: bool,
+    act: tuple[str, ...],
+    means: tuple[str, ...],
+    purpose: tuple[str, ...],
+    child: bool,
+    means_from: bool,
+    purpose_from: bool,
 ) -> tuple[bool, bytes, tuple[bytes, ...]]:
     """Whether the Palermo elements are met, the finding's JSON and its sentences."""
     means_required = not child
@@ -294,8 +307,13 @@ def _palermo(
 
 
 def _tail(
-    verdict: _Verdict, self_identifies: bool, severe_labels: tuple[str, ...],
-    elements_met: bool, child: bool, any_indication: bool, presumed_child: bool,
+    verdict: _Verdict,
+    self_identifies: bool,
+    severe_labels: tuple[str, ...],
+    elements_met: bool,
+    child: bool,
+    any_indication: bool,
+    presumed_child: bool,
 ) -> tuple[bytes, tuple[bytes, ...]]:
     """From ``"assessment"`` to ``"next_steps"`` included, and the closing sentences."""
     assessments = verdict.assessments
@@ -326,20 +344,27 @@ def _tail(
 
 
 def _head(
-    age_group: AgeGroup, age_basis: str, adult: bool, presumed_child: bool,
-    forms: tuple[str, ...], self_identifies: bool,
+    age_group: AgeGroup,
+    age_basis: str,
+    adult: bool,
+    presumed_child: bool,
+    forms: tuple[str, ...],
+    self_identifies: bool,
 ) -> tuple[bytes, bytes]:
     """The result's opening fields up to ``"sets":[``, and the person sentence."""
-    head = _dumps(
-        {
-            "engine_version": ENGINE_VERSION,
-            "age_group": age_group,
-            "age_basis": age_basis,
-            "presumed_child": presumed_child,
-            "forms": forms,
-            "self_identifies_as_victim": self_identifies,
-        }
-    )[:-1] + b',"sets":['
+    head = (
+        _dumps(
+            {
+                "engine_version": ENGINE_VERSION,
+                "age_group": age_group,
+                "age_basis": age_basis,
+                "presumed_child": presumed_child,
+                "forms": forms,
+                "self_identifies_as_victim": self_identifies,
+            }
+        )[:-1]
+        + b',"sets":['
+    )
     return head, _dumps(engine._PERSON_SENTENCE[(age_basis, adult)])
 
 
@@ -445,7 +470,10 @@ class FastScreener:
         criteria_keys = frozenset(
             key
             for s in criteria
-            for key in (*(i.key for i in s.indicators), *(k for c in s.criteria for k in c.also_met_by))
+            for key in (
+                *(i.key for i in s.indicators),
+                *(k for c in s.criteria for k in c.also_met_by),
+            )
         )
         return _Plan(
             graded=tuple(graded),
@@ -540,7 +568,12 @@ class FastScreener:
                     continue
                 if value.__class__ is int:
                     age = value
-                elif value.__class__ is str and value.isascii() and value.isdigit() and len(value) <= 4:
+                elif (
+                    value.__class__ is str
+                    and value.isascii()
+                    and value.isdigit()
+                    and len(value) <= 4
+                ):
                     age = int(value)
                 else:
                     raise _Unusual
@@ -580,7 +613,9 @@ class FastScreener:
             if f not in self._forms:
                 raise _Unusual
         if act or means or purpose:
-            if not (_ACTS.issuperset(act) and _MEANS.issuperset(means) and _PURPOSES.issuperset(purpose)):
+            if not (
+                _ACTS.issuperset(act) and _MEANS.issuperset(means) and _PURPOSES.issuperset(purpose)
+            ):
                 raise _Unusual
             act = engine._ordered(act, PALERMO_ACTS)
             means = engine._ordered(means, PALERMO_MEANS)
@@ -596,8 +631,12 @@ class FastScreener:
         opening = plan.heads.get(head_code)
         if opening is None:
             opening = plan.heads[head_code] = _head(
-                "child" if child else "adult", _AGE_BASES[basis], age is not None and age >= ADULT_AGE,
-                uncertain, forms, self_identifies,
+                "child" if child else "adult",
+                _AGE_BASES[basis],
+                age is not None and age >= ADULT_AGE,
+                uncertain,
+                forms,
+                self_identifies,
             )
         return self._assemble(
             plan, opening, observed, child, uncertain, self_identifies, act, means, purpose
@@ -693,7 +732,13 @@ class FastScreener:
                     explanation.append(result.sentence)
                 sets_json.append(
                     b"".join(
-                        (result.head, b"false", result.middle, b",".join(graded.empty_dims), _GRADED_TAIL)
+                        (
+                            result.head,
+                            b"false",
+                            result.middle,
+                            b",".join(graded.empty_dims),
+                            _GRADED_TAIL,
+                        )
                     )
                 )
                 continue
@@ -750,8 +795,12 @@ class FastScreener:
 
         if act or means or purpose:
             palermo_key = (
-                act, means, purpose, child,
-                verdict.means_from_indicators, verdict.purpose_from_indicators,
+                act,
+                means,
+                purpose,
+                child,
+                verdict.means_from_indicators,
+                verdict.purpose_from_indicators,
             )
             elements_met, palermo, palermo_sentences = self._palermo.new.get(
                 palermo_key

@@ -37,15 +37,20 @@ SOURCE_CHOICES = [("", _("— source —")), *[(s, human(s)) for s in INDICATOR_
 
 class StartForm(forms.Form):
     age = forms.IntegerField(
-        label=_("Age (years)"), required=False, min_value=0, max_value=MAX_AGE,
+        label=_("Age (years)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_AGE,
         help_text=_("Leave empty if unknown."),
     )
     age_uncertain_may_be_child = forms.BooleanField(
-        label=_("Age uncertain and the person may be a child"), required=False,
+        label=_("Age uncertain and the person may be a child"),
+        required=False,
         help_text=_("The person is then presumed a child and every child safeguard applies."),
     )
     forms = forms.MultipleChoiceField(
-        label=_("Suspected form(s) of exploitation"), widget=forms.CheckboxSelectMultiple,
+        label=_("Suspected form(s) of exploitation"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose every form that may apply; each selects its list of indicators."),
     )
 
@@ -88,26 +93,39 @@ class InterviewForm(StartForm):
     """The start fields plus one tick, source and note per indicator of the lists in use."""
 
     act = forms.MultipleChoiceField(
-        label=_("Act"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Act"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(a, human(a)) for a in PALERMO_ACTS],
     )
     means = forms.MultipleChoiceField(
-        label=_("Means"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Means"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(m, human(m)) for m in PALERMO_MEANS],
         help_text=_("Not required for a child."),
     )
     purpose = forms.MultipleChoiceField(
-        label=_("Purpose"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Purpose"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(p, human(p)) for p in PALERMO_PURPOSES],
     )
     self_identifies_as_victim = forms.BooleanField(
-        label=_("The person says they are a victim of trafficking or exploitation"), required=False,
+        label=_("The person says they are a victim of trafficking or exploitation"),
+        required=False,
         help_text=_("Benefit of the doubt: this alone makes them a presumed victim."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, catalogue: IndicatorCatalogue, selected_forms: list[str],
-                 group: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        catalogue: IndicatorCatalogue,
+        selected_forms: list[str],
+        group: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, catalogue=catalogue, **kwargs)
         selection = catalogue.select(group, tuple(sorted(set(selected_forms))))  # type: ignore[arg-type]
         self.sets: tuple[IndicatorSet, ...] = selection.sets
@@ -116,16 +134,22 @@ class InterviewForm(StartForm):
         for s in self.sets:
             for ind in s.indicators:
                 if ind.grade:
-                    grades.setdefault(ind.key, []).append(f"{ind.grade} ({s.title.split(':')[-1].strip()})")
+                    grades.setdefault(ind.key, []).append(
+                        f"{ind.grade} ({s.title.split(':')[-1].strip()})"
+                    )
                 if ind.key in self.indicator_keys:
                     continue
                 self.indicator_keys.append(ind.key)
                 self.fields[f"ind_{ind.key}"] = forms.BooleanField(label=ind.label, required=False)
                 self.fields[f"src_{ind.key}"] = forms.ChoiceField(
-                    label=_("Source"), required=False, choices=SOURCE_CHOICES)
+                    label=_("Source"), required=False, choices=SOURCE_CHOICES
+                )
                 self.fields[f"note_{ind.key}"] = forms.CharField(
-                    label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH,
-                    widget=forms.Textarea(attrs={"rows": 2}))
+                    label=_("Note"),
+                    required=False,
+                    max_length=MAX_NOTE_LENGTH,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
         self._grades = grades
 
     def sections(self) -> list[Section]:
@@ -136,7 +160,10 @@ class InterviewForm(StartForm):
                 groups = [(f"{c.number}. {c.label}", c.description, c.key) for c in s.criteria]
                 member = {i.key: i.criterion for i in s.indicators}
             else:
-                groups = [(f"{d.number}. {d.label}", human(d.palermo_element), d.key) for d in s.dimensions]
+                groups = [
+                    (f"{d.number}. {d.label}", human(d.palermo_element), d.key)
+                    for d in s.dimensions
+                ]
                 member = {i.key: i.dimension for i in s.indicators}
             for title, subtitle, group_key in groups:
                 section = Section(title=title, subtitle=f"{s.title} — {subtitle}")
@@ -144,11 +171,17 @@ class InterviewForm(StartForm):
                     if member.get(ind.key) != group_key or ind.key in shown:
                         continue
                     shown.add(ind.key)
-                    section.rows.append(IndicatorRow(
-                        key=ind.key, label=ind.label, guidance=ind.guidance,
-                        grades=self._grades.get(ind.key, []),
-                        tick=self[f"ind_{ind.key}"], source=self[f"src_{ind.key}"], note=self[f"note_{ind.key}"],
-                    ))
+                    section.rows.append(
+                        IndicatorRow(
+                            key=ind.key,
+                            label=ind.label,
+                            guidance=ind.guidance,
+                            grades=self._grades.get(ind.key, []),
+                            tick=self[f"ind_{ind.key}"],
+                            source=self[f"src_{ind.key}"],
+                            note=self[f"note_{ind.key}"],
+                        )
+                    )
                 if section.rows:
                     out.append(section)
         return out
@@ -159,8 +192,13 @@ class InterviewForm(StartForm):
             typed = data.get(f"note_{key}") or data.get(f"src_{key}")
             if typed and not data.get(f"ind_{key}"):
                 # Never drop what the screener typed: ask instead.
-                self.add_error(f"note_{key}", _("You gave a source or note but did not tick this indicator. "
-                                                "Tick it, or clear the note and source."))
+                self.add_error(
+                    f"note_{key}",
+                    _(
+                        "You gave a source or note but did not tick this indicator. "
+                        "Tick it, or clear the note and source."
+                    ),
+                )
         return data
 
     def answers(self) -> dict[str, Any]:
@@ -221,9 +259,12 @@ def referral_form_class() -> type[forms.Form]:
 
     class ReferralForm(OpenCaseForm):
         consent = forms.BooleanField(
-            label=_("The person agrees to be referred"), required=False,
-            help_text=_("Referral to the identification body does not depend on consent; "
-                        "record here whether the person was asked and agreed."),
+            label=_("The person agrees to be referred"),
+            required=False,
+            help_text=_(
+                "Referral to the identification body does not depend on consent; "
+                "record here whether the person was asked and agreed."
+            ),
         )
 
         def __init__(self, *args: Any, child_locked: bool = False, **kwargs: Any) -> None:

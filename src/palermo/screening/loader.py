@@ -125,7 +125,9 @@ def _build_indicator_rule(path: Path, raw: Mapping[str, Any]) -> IndicatorRule:
     stage_keys = {s.key for s in stages}
     for key in raw["trafficking_when_positive"]:
         if key not in stage_keys:
-            raise IndicatorSetError(path, f"rule.trafficking_when_positive names unknown stage '{key}'")
+            raise IndicatorSetError(
+                path, f"rule.trafficking_when_positive names unknown stage '{key}'"
+            )
     severe = raw.get("severe_exploitation")
     severe_stage = severe["requires_stage"] if severe else None
     if severe_stage is not None and severe_stage not in stage_keys:
@@ -227,7 +229,9 @@ def _build_set(path: Path, data: Mapping[str, Any]) -> IndicatorSet:
         stage_keys = {s.key for s in indicator_rule.stages}
         for d in dimensions:
             if d.stage not in stage_keys:
-                raise IndicatorSetError(path, f"dimension '{d.key}' names unknown stage '{d.stage}'")
+                raise IndicatorSetError(
+                    path, f"dimension '{d.key}' names unknown stage '{d.stage}'"
+                )
         dim_keys = {d.key for d in dimensions}
         for i in indicators_raw:
             if i["dimension"] not in dim_keys:
@@ -352,7 +356,9 @@ def _check_catalogue(sets: Sequence[IndicatorSet]) -> None:
     meaning: dict[str, tuple[str, IndicatorSet]] = {}
     for s in sets:
         for i in s.indicators:
-            what = f"dimension {i.dimension}" if s.kind == "indicators" else f"criterion {i.criterion}"
+            what = (
+                f"dimension {i.dimension}" if s.kind == "indicators" else f"criterion {i.criterion}"
+            )
             earlier = meaning.get(i.key)
             if earlier is None:
                 meaning[i.key] = (what, s)
@@ -414,7 +420,8 @@ def load_catalogue(
             twin = in_this_dir.get(loaded.id)
             if twin is not None:
                 raise IndicatorSetError(
-                    path, f"set id '{loaded.id}' is also used by {twin.origin} in the same directory"
+                    path,
+                    f"set id '{loaded.id}' is also used by {twin.origin} in the same directory",
                 )
             in_this_dir[loaded.id] = loaded
         # dict order keeps a replaced set at its original position, so results stay in the

@@ -20,11 +20,17 @@ class Screening(EncryptedModel):
     identifier that appears in URLs, the API and the audit trail."""
 
     reference = models.CharField(max_length=20, unique=True)
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    status = models.CharField(max_length=12, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT, db_index=True
+    )
     # The screener's answers, as the engine's input mapping. Notes are personal data:
     # sealed at rest as one JSON document (palermo.core.encryption).
     answers = EncryptedJSONField(default=dict)

@@ -31,7 +31,12 @@ def screenings_visible_to(actor: User, organisation: Organisation | None) -> Que
 
 
 def screening_list(
-    actor: User, organisation: Organisation | None, *, q: str = "", status: str = "", sort: str = "newest"
+    actor: User,
+    organisation: Organisation | None,
+    *,
+    q: str = "",
+    status: str = "",
+    sort: str = "newest",
 ) -> QuerySet[Screening]:
     qs = screenings_visible_to(actor, organisation).select_related("created_by")
     if q:
@@ -42,14 +47,24 @@ def screening_list(
 
 
 def access_screening(
-    actor: User, organisation: Organisation | None, reference: str, *, request: object = None, purpose: str = ""
+    actor: User,
+    organisation: Organisation | None,
+    reference: str,
+    *,
+    request: object = None,
+    purpose: str = "",
 ) -> Screening:
     """The screening, or Http404; records the read in the audit trail."""
     screening = screenings_visible_to(actor, organisation).filter(reference=reference).first()
     if screening is None:
         raise Http404("not found")
     audit.record(
-        action="read", actor=actor, organisation=organisation, object_type="screening",
-        object_ref=screening.reference, purpose=purpose, request=request,
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="screening",
+        object_ref=screening.reference,
+        purpose=purpose,
+        request=request,
     )
     return screening

@@ -58,15 +58,24 @@ def screening_create(
             _apply_result(screening, person)
         screening.save()
         audit.record(
-            action="create", actor=actor, organisation=organisation, object_type="screening",
-            object_ref=screening.reference, details={"status": screening.status},
+            action="create",
+            actor=actor,
+            organisation=organisation,
+            object_type="screening",
+            object_ref=screening.reference,
+            details={"status": screening.status},
         )
     return screening
 
 
 def screening_save(
-    *, actor: User, organisation: Organisation, screening: Screening, answers: dict[str, Any],
-    assess: bool, based_on_version: int,
+    *,
+    actor: User,
+    organisation: Organisation,
+    screening: Screening,
+    answers: dict[str, Any],
+    assess: bool,
+    based_on_version: int,
 ) -> Screening:
     """Save answers to an existing screening; ``assess`` also computes the result.
 
@@ -74,14 +83,21 @@ def screening_save(
     when the screening has already been referred.
     """
     if screening.status == ScreeningStatus.REFERRED:
-        raise InvalidInput(FieldError("", "This screening has been referred; start a new one to record more."))
+        raise InvalidInput(
+            FieldError("", "This screening has been referred; start a new one to record more.")
+        )
     person = _validated(answers)
     with transaction.atomic():
-        updated = Screening.objects.filter(pk=screening.pk, version=based_on_version).update(version=based_on_version + 1)
+        updated = Screening.objects.filter(pk=screening.pk, version=based_on_version).update(
+            version=based_on_version + 1
+        )
         if not updated:
             raise InvalidInput(
-                FieldError("", "Someone else saved this screening while you were editing it. "
-                               "Your answers are still in the form: check them against the saved version and save again."),
+                FieldError(
+                    "",
+                    "Someone else saved this screening while you were editing it. "
+                    "Your answers are still in the form: check them against the saved version and save again.",
+                ),
                 detail="Conflict.",
             )
         screening.version = based_on_version + 1
@@ -94,19 +110,31 @@ def screening_save(
             screening.assessment = screening.suggested_status = ""
         screening.save()
         audit.record(
-            action="update", actor=actor, organisation=organisation, object_type="screening",
-            object_ref=screening.reference, details={"status": screening.status},
+            action="update",
+            actor=actor,
+            organisation=organisation,
+            object_type="screening",
+            object_ref=screening.reference,
+            details={"status": screening.status},
         )
     return screening
 
 
-def screening_mark_referred(*, actor: User, organisation: Organisation, screening: Screening, case_reference: str) -> None:
+def screening_mark_referred(
+    *, actor: User, organisation: Organisation, screening: Screening, case_reference: str
+) -> None:
     with transaction.atomic():
         Screening.objects.filter(pk=screening.pk).update(
-            status=ScreeningStatus.REFERRED, case_reference=case_reference, version=screening.version + 1
+            status=ScreeningStatus.REFERRED,
+            case_reference=case_reference,
+            version=screening.version + 1,
         )
         audit.record(
-            action="update", actor=actor, organisation=organisation, object_type="screening",
-            object_ref=screening.reference, details={"referred_to_case": case_reference},
+            action="update",
+            actor=actor,
+            organisation=organisation,
+            object_type="screening",
+            object_ref=screening.reference,
+            details={"referred_to_case": case_reference},
         )
     screening.refresh_from_db()

@@ -38,16 +38,31 @@ def screening_list(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in selectors.SORTS else "newest"
     qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)  # type: ignore[arg-type, attr-defined]
     # A list of screenings is a read of personal data; the filters (part of a reference, codes) are not.
-    audit.record_request(request, action="read", object_type="screening_list",
-                         details={"filters": {k: v for k, v in {"q": q, "status": status, "sort": sort}.items() if v}})
+    audit.record_request(
+        request,
+        action="read",
+        object_type="screening_list",
+        details={
+            "filters": {k: v for k, v in {"q": q, "status": status, "sort": sort}.items() if v}
+        },
+    )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "screening/list.html", {
-        "page": page, "query": query.urlencode(), "q": q, "status": status, "sort": sort,
-        "statuses": ScreeningStatus.choices, "sorts": list(selectors.SORTS),
-        "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),  # type: ignore[arg-type, attr-defined]
-    })
+    return render(
+        request,
+        "screening/list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "q": q,
+            "status": status,
+            "sort": sort,
+            "statuses": ScreeningStatus.choices,
+            "sorts": list(selectors.SORTS),
+            "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),  # type: ignore[arg-type, attr-defined]
+        },
+    )
 
 
 @requires(Perm.SCREEN)
@@ -57,8 +72,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             screening = services.screening_create(
-                actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                answers=form.answers(), assess=False,
+                actor=request.user,
+                organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                answers=form.answers(),
+                assess=False,
             )
         except InvalidInput as exc:
             for e in exc.errors:
@@ -81,7 +98,9 @@ def _interview_form(screening: Any, data: Any = None) -> InterviewForm:
 
 @requires(Perm.SCREEN)
 def interview(request: HttpRequest, reference: str) -> HttpResponse:
-    screening = selectors.access_screening(request.user, request.organisation, reference, request=request)  # type: ignore[arg-type, attr-defined]
+    screening = selectors.access_screening(
+        request.user, request.organisation, reference, request=request
+    )  # type: ignore[arg-type, attr-defined]
     if screening.status == ScreeningStatus.REFERRED:
         messages.info(request, _("This screening has been referred and can no longer be changed."))
         return redirect("screening:result", reference=reference)
@@ -90,8 +109,11 @@ def interview(request: HttpRequest, reference: str) -> HttpResponse:
         assess = request.POST.get("action") == "assess"
         try:
             services.screening_save(
-                actor=request.user, organisation=request.organisation, screening=screening,  # type: ignore[arg-type, attr-defined]
-                answers=form.answers(), assess=assess,
+                actor=request.user,
+                organisation=request.organisation,
+                screening=screening,  # type: ignore[arg-type, attr-defined]
+                answers=form.answers(),
+                assess=assess,
                 based_on_version=form.cleaned_data.get("version") or 0,
             )
         except InvalidInput as exc:
@@ -101,31 +123,48 @@ def interview(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("screening:result", reference=reference)
             messages.success(request, _("Draft saved."))
             return redirect("screening:interview", reference=reference)
-    return render(request, "screening/interview.html", {
-        "screening": screening, "form": form, "sections": form.sections(), "sets": form.sets,
-        "form_labels": [FORM_LABELS.get(f, human(f)) for f in screening.answers.get("forms", [])],
-    })
+    return render(
+        request,
+        "screening/interview.html",
+        {
+            "screening": screening,
+            "form": form,
+            "sections": form.sections(),
+            "sets": form.sets,
+            "form_labels": [
+                FORM_LABELS.get(f, human(f)) for f in screening.answers.get("forms", [])
+            ],
+        },
+    )
 
 
 @requires(Perm.VIEW_SCREENINGS)
 def result(request: HttpRequest, reference: str) -> HttpResponse:
-    screening = selectors.access_screening(request.user, request.organisation, reference, request=request)  # type: ignore[arg-type, attr-defined]
+    screening = selectors.access_screening(
+        request.user, request.organisation, reference, request=request
+    )  # type: ignore[arg-type, attr-defined]
     if screening.result is None:
-        messages.info(request, _("This screening is a draft: finish the interview to see a result."))
+        messages.info(
+            request, _("This screening is a draft: finish the interview to see a result.")
+        )
         return redirect("screening:interview", reference=reference)
     can_refer = (
         has_perm(request.user, Perm.REFER, request.organisation)  # type: ignore[arg-type, attr-defined]
         and screening.status != ScreeningStatus.REFERRED
         and _cases_available()
     )
-    return render(request, "screening/result.html", {
-        "screening": screening,
-        "r": with_labels(result_for_display(screening.result, default_catalogue())),
-        "can_refer": can_refer,
-        "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)  # type: ignore[arg-type, attr-defined]
-        and screening.status != ScreeningStatus.REFERRED,
-        "cases_pending": not _cases_available(),
-    })
+    return render(
+        request,
+        "screening/result.html",
+        {
+            "screening": screening,
+            "r": with_labels(result_for_display(screening.result, default_catalogue())),
+            "can_refer": can_refer,
+            "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)  # type: ignore[arg-type, attr-defined]
+            and screening.status != ScreeningStatus.REFERRED,
+            "cases_pending": not _cases_available(),
+        },
+    )
 
 
 @requires(Perm.REFER)
@@ -146,19 +185,28 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
         messages.info(request, _("Finish the interview before referring the person."))
         return redirect("screening:interview", reference=reference)
     if screening.status == ScreeningStatus.REFERRED:
-        messages.info(request, _("This screening has already been referred: case %(ref)s.")
-                      % {"ref": screening.case_reference})
+        messages.info(
+            request,
+            _("This screening has already been referred: case %(ref)s.")
+            % {"ref": screening.case_reference},
+        )
         return redirect("screening:result", reference=reference)
     presumed_child = bool(screening.result.get("presumed_child"))
-    forms_screened = [SCREENING_FORMS[f] for f in screening.answers.get("forms", []) if f in SCREENING_FORMS]
+    forms_screened = [
+        SCREENING_FORMS[f] for f in screening.answers.get("forms", []) if f in SCREENING_FORMS
+    ]
     form = referral_form_class()(
-        request.POST or None, child_locked=presumed_child,
+        request.POST or None,
+        child_locked=presumed_child,
         initial={"exploitation_forms": forms_screened, "is_child": presumed_child},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        person = {k: d[k] for k in ("given_name", "family_name", "primary_language", "phone", "street", "city")
-                  if d.get(k)}
+        person = {
+            k: d[k]
+            for k in ("given_name", "family_name", "primary_language", "phone", "street", "city")
+            if d.get(k)
+        }
         if d.get("citizenship"):
             person["citizenship"] = [d["citizenship"]]
         summary = d["summary"]
@@ -166,9 +214,14 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
             summary = (summary + "\n\n" if summary else "") + _("The person agreed to be referred.")
         try:
             case = case_services.referral_receive(
-                actor=actor, organisation=org, source="screening", source_ref=screening.reference,
-                person=person, exploitation_forms=d["exploitation_forms"],
-                is_child_or_presumed_child=presumed_child or bool(d["is_child"]), summary=summary,
+                actor=actor,
+                organisation=org,
+                source="screening",
+                source_ref=screening.reference,
+                person=person,
+                exploitation_forms=d["exploitation_forms"],
+                is_child_or_presumed_child=presumed_child or bool(d["is_child"]),
+                summary=summary,
             )
         except InvalidInput as exc:
             for e in exc.errors:
@@ -187,10 +240,16 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("cases:detail", reference=case.reference)
             # A screener hands the person over; the case file itself is for the case team.
             return redirect("screening:result", reference=reference)
-    return render(request, "screening/refer.html", {
-        "screening": screening, "form": form, "presumed_child": presumed_child,
-        "status": screening.result.get("status"),
-    })
+    return render(
+        request,
+        "screening/refer.html",
+        {
+            "screening": screening,
+            "form": form,
+            "presumed_child": presumed_child,
+            "status": screening.result.get("status"),
+        },
+    )
 
 
 def _cases_available() -> bool:

@@ -100,33 +100,47 @@ class Release:
     metrics: ReleaseMetrics
     baseline: ReleaseMetrics  # suppression alone, at the finest levels
     passes: tuple[PassReport, ...]
-    level_records: dict[str, dict[str, int]] = field(default_factory=dict)  # column → level → records
+    level_records: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # column → level → records
     check: KCheck | None = None
 
 
 # --------------------------------------------------------------------------- k check
 
 
-def k_anonymity_check(rows: pl.DataFrame | Iterable[Mapping[str, object]],
-                      quasi_identifiers: Sequence[str], *, k: int = DEFAULT_K) -> KCheck:
+def k_anonymity_check(
+    rows: pl.DataFrame | Iterable[Mapping[str, object]],
+    quasi_identifiers: Sequence[str],
+    *,
+    k: int = DEFAULT_K,
+) -> KCheck:
     """The smallest group over ``quasi_identifiers`` and how many groups are under ``k``.
 
     Empty and null values are values like any other: a reader sees them as such.
     """
-    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows), infer_schema_length=None)
+    frame = (
+        rows
+        if isinstance(rows, pl.DataFrame)
+        else pl.DataFrame(list(rows), infer_schema_length=None)
+    )
     missing = [q for q in quasi_identifiers if q not in frame.columns]
     if missing:
         raise KeyError(f"no such column(s): {', '.join(missing)}")
     if frame.height == 0:
         return KCheck(0, 0, 0, 0, k)
     if not quasi_identifiers:
-        return KCheck(frame.height, 1, int(frame.height < k), frame.height if frame.height < k else 0, k)
+        return KCheck(
+            frame.height, 1, int(frame.height < k), frame.height if frame.height < k else 0, k
+        )
     sizes = frame.group_by(list(quasi_identifiers)).len()["len"]
     small = sizes.filter(sizes < k)
     return KCheck(int(sizes.min()), sizes.len(), small.len(), int(small.sum()), k)  # type: ignore[arg-type]
 
 
-def k_anonymity_check_file(path: Path, quasi_identifiers: Sequence[str], *, k: int = DEFAULT_K) -> KCheck:
+def k_anonymity_check_file(
+    path: Path, quasi_identifiers: Sequence[str], *, k: int = DEFAULT_K
+) -> KCheck:
     """:func:`k_anonymity_check` over a CSV (any delimiter among , ; tab) or XLSX file."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
@@ -135,13 +149,20 @@ def k_anonymity_check_file(path: Path, quasi_identifiers: Sequence[str], *, k: i
         rows = list(wb.worksheets[0].iter_rows(values_only=True))
         wb.close()
         header = ["" if h is None else str(h) for h in rows[0]] if rows else []
-        data = {h: ["" if r[i] is None else str(r[i]) for r in rows[1:]] for i, h in enumerate(header)}
+        data = {
+            h: ["" if r[i] is None else str(r[i]) for r in rows[1:]] for i, h in enumerate(header)
+        }
         return k_anonymity_check(pl.DataFrame(data), quasi_identifiers, k=k)
     first = path.open(encoding="utf-8-sig").readline()
     sep = max((",", ";", "\t"), key=first.count)
     # Only the quasi-identifier columns are read: a release can be large.
-    frame = pl.read_csv(path, separator=sep, infer_schema=False, encoding="utf8-lossy",
-                        columns=list(quasi_identifiers))
+    frame = pl.read_csv(
+        path,
+        separator=sep,
+        infer_schema=False,
+        encoding="utf8-lossy",
+        columns=list(quasi_identifiers),
+    )
     return k_anonymity_check(frame, quasi_identifiers, k=k)
 
 
@@ -205,9 +226,14 @@ class _Evaluation:
     groups: int
 
 
-def _evaluate(node: tuple[int, ...], labels: list[list[npt.NDArray[np.int64]]],
-              costs: list[list[npt.NDArray[np.float64]]], vocab: list[int],
-              counts: npt.NDArray[np.float64], k: int) -> _Evaluation:
+def _evaluate(
+    node: tuple[int, ...],
+    labels: list[list[npt.NDArray[np.int64]]],
+    costs: list[list[npt.NDArray[np.float64]]],
+    vocab: list[int],
+    counts: npt.NDArray[np.float64],
+    k: int,
+) -> _Evaluation:
     key = labels[0][node[0]].copy()
     for q in range(1, len(node)):
         key *= vocab[q]
@@ -219,8 +245,13 @@ def _evaluate(node: tuple[int, ...], labels: list[list[npt.NDArray[np.int64]]],
     for q in range(1, len(node)):
         cost += costs[q][node[q]]
     cost /= len(node)
-    return _Evaluation(node, kept, float(counts[kept].sum()), float((counts * cost)[kept].sum()),
-                       int((sizes >= k).sum()))
+    return _Evaluation(
+        node,
+        kept,
+        float(counts[kept].sum()),
+        float((counts * cost)[kept].sum()),
+        int((sizes >= k).sum()),
+    )
 
 
 def _choose(evaluations: Sequence[_Evaluation], total: float, penalty: float) -> _Evaluation | None:
@@ -229,14 +260,24 @@ def _choose(evaluations: Sequence[_Evaluation], total: float, penalty: float) ->
     for ev in evaluations:
         if ev.kept_records == 0:
             continue
-        rank = (ev.kept_cost + penalty * (total - ev.kept_records), -ev.kept_records, sum(ev.node), ev.node)
+        rank = (
+            ev.kept_cost + penalty * (total - ev.kept_records),
+            -ev.kept_records,
+            sum(ev.node),
+            ev.node,
+        )
         if best is None or rank < best:
             best, chosen = rank, ev
     return chosen
 
 
-def _search(combos: _Combos, active: npt.NDArray[np.bool_], qis: Sequence[QuasiIdentifier],
-            nodes: Sequence[tuple[int, ...]], k: int) -> _Evaluation | None:
+def _search(
+    combos: _Combos,
+    active: npt.NDArray[np.bool_],
+    qis: Sequence[QuasiIdentifier],
+    nodes: Sequence[tuple[int, ...]],
+    k: int,
+) -> _Evaluation | None:
     """One pass: the lattice node to apply to the active combinations, with a look-ahead.
 
     Records a node would suppress are not lost yet: the next pass will try
@@ -249,15 +290,24 @@ def _search(combos: _Combos, active: npt.NDArray[np.bool_], qis: Sequence[QuasiI
     idx = np.flatnonzero(active)
     counts = combos.counts[idx]
     total = float(counts.sum())
-    labels = [[q.hierarchy.label_ids[level][c[idx]].astype(np.int64) for level in range(q.hierarchy.levels)]
-              for q, c in zip(qis, combos.codes, strict=True)]
-    costs = [[q.hierarchy.ncp[level][c[idx]] for level in range(q.hierarchy.levels)]
-             for q, c in zip(qis, combos.codes, strict=True)]
+    labels = [
+        [
+            q.hierarchy.label_ids[level][c[idx]].astype(np.int64)
+            for level in range(q.hierarchy.levels)
+        ]
+        for q, c in zip(qis, combos.codes, strict=True)
+    ]
+    costs = [
+        [q.hierarchy.ncp[level][c[idx]] for level in range(q.hierarchy.levels)]
+        for q, c in zip(qis, combos.codes, strict=True)
+    ]
     vocab = [len(q.hierarchy.vocab) for q in qis]
     evaluations = []
     for node in nodes:
         ev = _evaluate(node, labels, costs, vocab, counts, k)
-        ev.kept = np.empty(0, dtype=bool)  # masks are rebuilt for the chosen node only, to save memory
+        ev.kept = np.empty(
+            0, dtype=bool
+        )  # masks are rebuilt for the chosen node only, to save memory
         evaluations.append(ev)
     fallback = _choose(evaluations, total, 1.0)
     if fallback is None:
@@ -272,8 +322,12 @@ def _search(combos: _Combos, active: npt.NDArray[np.bool_], qis: Sequence[QuasiI
     return chosen
 
 
-def _metrics(combos: _Combos, qis: Sequence[QuasiIdentifier], level_of_combo: npt.NDArray[np.int64],
-             labels_of_combo: npt.NDArray[np.int64]) -> ReleaseMetrics:
+def _metrics(
+    combos: _Combos,
+    qis: Sequence[QuasiIdentifier],
+    level_of_combo: npt.NDArray[np.int64],
+    labels_of_combo: npt.NDArray[np.int64],
+) -> ReleaseMetrics:
     """Metrics of a release given, per combination, its levels (−1: suppressed) and label key."""
     counts = combos.counts
     total = float(counts.sum())
@@ -296,8 +350,9 @@ def _metrics(combos: _Combos, qis: Sequence[QuasiIdentifier], level_of_combo: np
     return ReleaseMetrics(int(total), int(kept_records), ncp, ncp_kept, disc)
 
 
-def _label_key(combos: _Combos, qis: Sequence[QuasiIdentifier],
-               level_of_combo: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _label_key(
+    combos: _Combos, qis: Sequence[QuasiIdentifier], level_of_combo: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     key = np.zeros(len(combos.counts), dtype=np.int64)
     for q, (qi, c) in enumerate(zip(qis, combos.codes, strict=True)):
         levels = np.maximum(level_of_combo[:, q], 0)
@@ -305,8 +360,14 @@ def _label_key(combos: _Combos, qis: Sequence[QuasiIdentifier],
     return key
 
 
-def anonymise(frame: pl.DataFrame, quasi_identifiers: Sequence[QuasiIdentifier], *, k: int = DEFAULT_K,
-              max_passes: int = 16, allow_all_suppressed: bool = False) -> Release:
+def anonymise(
+    frame: pl.DataFrame,
+    quasi_identifiers: Sequence[QuasiIdentifier],
+    *,
+    k: int = DEFAULT_K,
+    max_passes: int = 16,
+    allow_all_suppressed: bool = False,
+) -> Release:
     """Release ``frame`` k-anonymous over ``quasi_identifiers``; see the module docstring.
 
     ``allow_all_suppressed`` lets a pass release records with every
@@ -321,7 +382,9 @@ def anonymise(frame: pl.DataFrame, quasi_identifiers: Sequence[QuasiIdentifier],
         raise ValueError("at least one quasi-identifier is needed")
     for q in qis:
         if not 0 <= q.min_level <= q.top <= q.hierarchy.top:
-            raise ValueError(f"{q.column}: levels {q.min_level}..{q.top} outside 0..{q.hierarchy.top}")
+            raise ValueError(
+                f"{q.column}: levels {q.min_level}..{q.top} outside 0..{q.hierarchy.top}"
+            )
     combos = _distinct(frame, qis)
     n = len(combos.counts)
     level_of_combo = np.full((n, len(qis)), -1, dtype=np.int64)
@@ -336,10 +399,16 @@ def anonymise(frame: pl.DataFrame, quasi_identifiers: Sequence[QuasiIdentifier],
             break
         level_of_combo[best.kept] = np.array(best.node, dtype=np.int64)
         active &= ~best.kept
-        passes.append(PassReport(
-            {q.column: q.hierarchy.level_names[level] for q, level in zip(qis, best.node, strict=True)},
-            int(best.kept_records), best.groups,
-        ))
+        passes.append(
+            PassReport(
+                {
+                    q.column: q.hierarchy.level_names[level]
+                    for q, level in zip(qis, best.node, strict=True)
+                },
+                int(best.kept_records),
+                best.groups,
+            )
+        )
     metrics = _metrics(combos, qis, level_of_combo, _label_key(combos, qis, level_of_combo))
     base_levels = np.tile(np.array([q.min_level for q in qis], dtype=np.int64), (n, 1))
     base_key = _label_key(combos, qis, base_levels)
@@ -362,8 +431,12 @@ def anonymise(frame: pl.DataFrame, quasi_identifiers: Sequence[QuasiIdentifier],
     return Release(released, k, columns, metrics, baseline, tuple(passes), level_records, check)
 
 
-def _render(frame: pl.DataFrame, qis: Sequence[QuasiIdentifier], combos: _Combos,
-            level_of_combo: npt.NDArray[np.int64]) -> tuple[pl.DataFrame, tuple[str, ...]]:
+def _render(
+    frame: pl.DataFrame,
+    qis: Sequence[QuasiIdentifier],
+    combos: _Combos,
+    level_of_combo: npt.NDArray[np.int64],
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Kept rows with each quasi-identifier column replaced by its released label column(s)."""
     kept_combo = level_of_combo[:, 0] >= 0
     row_kept = kept_combo[combos.row_combo]
@@ -385,7 +458,9 @@ def _render(frame: pl.DataFrame, qis: Sequence[QuasiIdentifier], combos: _Combos
                 replacements[name] = parts[f"field_{i}"].alias(name)
         out_columns.extend(h.columns)
     source_columns = [qi.column for qi in qis]
-    kept_columns = [col for col in rows.columns if col not in source_columns and col not in replacements]
+    kept_columns = [
+        col for col in rows.columns if col not in source_columns and col not in replacements
+    ]
     ordered: list[pl.Series] = []
     for col in rows.columns:
         if col in source_columns:

@@ -40,10 +40,16 @@ class StatsCellOut(Schema):
 
 
 class StatsTablesQuery(Schema):
-    form: str = Field("", max_length=40, description="only victims of this HTCDS vic_TypeOfExploitation value")
+    form: str = Field(
+        "", max_length=40, description="only victims of this HTCDS vic_TypeOfExploitation value"
+    )
 
 
-@router.get("/tables", response=with_errors(list[StatsCellOut]), summary="Rapporteur tables (small cells suppressed)")
+@router.get(
+    "/tables",
+    response=with_errors(list[StatsCellOut]),
+    summary="Rapporteur tables (small cells suppressed)",
+)
 @api_requires(Perm.VIEW_STATISTICS)
 def tables(request: HttpRequest, filters: Query[StatsTablesQuery]) -> list[dict[str, Any]]:
     from palermo.core import audit
@@ -51,8 +57,13 @@ def tables(request: HttpRequest, filters: Query[StatsTablesQuery]) -> list[dict[
     if filters.form and filters.form not in vocabulary.values("vic_TypeOfExploitation"):
         raise InvalidInput([FieldError("form", "Not an HTCDS vic_TypeOfExploitation value.")])
     stats = services.rapporteur_statistics(form=filters.form)
-    audit.record_request(request, action="read", object_type="rapporteur_statistics", details={"form": filters.form})
-    return [{**r, "category": str(r["category"]), "year": str(r["year"])} for r in services.statistics_rows(stats)]
+    audit.record_request(
+        request, action="read", object_type="rapporteur_statistics", details={"form": filters.form}
+    )
+    return [
+        {**r, "category": str(r["category"]), "year": str(r["year"])}
+        for r in services.statistics_rows(stats)
+    ]
 
 
 class StatsReleaseIn(Schema):
@@ -72,23 +83,40 @@ class StatsReleaseOut(Schema):
 
 def _release(request: HttpRequest, k: int) -> Any:
     try:
-        return services.ctdc_release(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                     k=k, request=request)
+        return services.ctdc_release(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            k=k,
+            request=request,
+        )
     except InvalidInput as exc:
         raise HttpError(422, "; ".join(e.message for e in exc.errors)) from exc
 
 
-@router.post("/ctdc/report", response=with_errors(StatsReleaseOut), summary="Compute a CTDC release and report it")
+@router.post(
+    "/ctdc/report",
+    response=with_errors(StatsReleaseOut),
+    summary="Compute a CTDC release and report it",
+)
 @api_requires(Perm.EXPORT_DATA)
 def ctdc_report(request: HttpRequest, payload: StatsReleaseIn) -> dict[str, Any]:
     release = _release(request, payload.k)
     m = release.metrics
-    return {"k": release.k, "records_in": m.records_in, "records_kept": m.records_kept, "share_kept": m.share_kept,
-            "ncp": m.ncp, "ncp_kept": m.ncp_kept, "baseline_records_kept": release.baseline.records_kept,
-            "quasi_identifiers": list(release.quasi_identifiers)}
+    return {
+        "k": release.k,
+        "records_in": m.records_in,
+        "records_kept": m.records_kept,
+        "share_kept": m.share_kept,
+        "ncp": m.ncp,
+        "ncp_kept": m.ncp_kept,
+        "baseline_records_kept": release.baseline.records_kept,
+        "quasi_identifiers": list(release.quasi_identifiers),
+    }
 
 
-@router.post("/ctdc/release.csv", response=with_errors({200: None}), summary="Download a CTDC release (CSV)")
+@router.post(
+    "/ctdc/release.csv", response=with_errors({200: None}), summary="Download a CTDC release (CSV)"
+)
 @api_requires(Perm.EXPORT_DATA)
 def ctdc_download(request: HttpRequest, payload: StatsReleaseIn) -> HttpResponse:
     release = _release(request, payload.k)
@@ -102,25 +130,43 @@ def ctdc_download(request: HttpRequest, payload: StatsReleaseIn) -> HttpResponse
 class StatsHtcdsExportIn(Schema):
     format: Literal["csv", "xlsx"]
     # Strict: only JSON true asks for the exact file (never 1, "yes" or "true" coerced).
-    exact: StrictBool = Field(False, description=(
-        "CSV only. By default a cell a spreadsheet would run as a formula (=, +, -, @) is written with a "
-        "leading apostrophe, which Palermo's import removes again. true writes every value as it is, for "
-        "software: never open that file in a spreadsheet."))
+    exact: StrictBool = Field(
+        False,
+        description=(
+            "CSV only. By default a cell a spreadsheet would run as a formula (=, +, -, @) is written with a "
+            "leading apostrophe, which Palermo's import removes again. true writes every value as it is, for "
+            "software: never open that file in a spreadsheet."
+        ),
+    )
 
 
-@router.post("/htcds/export", response=with_errors({200: None}),
-             summary="The cases I may open as HTCDS 2.0 (personal data; audited)")
+@router.post(
+    "/htcds/export",
+    response=with_errors({200: None}),
+    summary="The cases I may open as HTCDS 2.0 (personal data; audited)",
+)
 @api_requires(Perm.EXPORT_DATA)
 def htcds_export(request: HttpRequest, payload: StatsHtcdsExportIn) -> HttpResponse:
     out: Any = io.BytesIO() if payload.format == "xlsx" else io.StringIO()
     try:
-        services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                              fmt=payload.format, out=out, request=request, exact=payload.exact)
+        services.htcds_export(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            fmt=payload.format,
+            out=out,
+            request=request,
+            exact=payload.exact,
+        )
     except services.NotAllowed as exc:
         audit.record_refusal(request, perm=Perm.VIEW_CASES)
-        raise HttpError(403, "HTCDS exports hold personal data: you need to see cases to export them.") from exc
-    ctype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if payload.format == "xlsx"
-             else "text/csv; charset=utf-8")
+        raise HttpError(
+            403, "HTCDS exports hold personal data: you need to see cases to export them."
+        ) from exc
+    ctype = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if payload.format == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
     response = HttpResponse(out.getvalue(), content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="palermo-htcds.{payload.format}"'
     response["Cache-Control"] = "no-store"
@@ -133,34 +179,52 @@ def _upload(file: UploadedFile, kind: str) -> bytes:
     return file.read()
 
 
-@router.post("/imports/preview", response=with_errors({202: JobOut}),
-             summary="Check an import, as a background job; nothing is written")
+@router.post(
+    "/imports/preview",
+    response=with_errors({202: JobOut}),
+    summary="Check an import, as a background job; nothing is written",
+)
 @api_requires(Perm.IMPORT_DATA)
-def import_preview(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
+def import_preview(
+    request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]
+) -> Any:
     """Answers 202 with the job (the check rehearses the whole import, as long as the import); when
     ``done``, ``summary`` holds ``ok``, ``rows_read``, ``valid``, ``rejected``, ``creates``, ``updates``
     and ``report.errors`` every rejected row."""
     path = job_services.save_upload([_upload(file, kind)])
     try:
-        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                     kind=stats_jobs.PREVIEW, params={"kind": kind, "name": file.name or "upload.csv"},
-                                     inputs={"upload": path})
+        job = job_services.job_start(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            kind=stats_jobs.PREVIEW,
+            params={"kind": kind, "name": file.name or "upload.csv"},
+            inputs={"upload": path},
+        )
     finally:
         path.unlink(missing_ok=True)  # moved to the job unless starting it failed
     return Status(202, job_out(job))
 
 
-@router.post("/imports", response=with_errors({202: JobOut}),
-             summary="Import every row of the file or none, as a background job")
+@router.post(
+    "/imports",
+    response=with_errors({202: JobOut}),
+    summary="Import every row of the file or none, as a background job",
+)
 @api_requires(Perm.IMPORT_DATA)
-def import_commit(request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]) -> Any:
+def import_commit(
+    request: HttpRequest, kind: Form[Literal["htcds", "kobo"]], file: File[UploadedFile]
+) -> Any:
     """Answers 202 with the job at once; follow ``url`` until ``status`` is ``done`` (``summary``:
     cases created and updated) or ``failed`` (``report.errors``: every refused row; nothing imported)."""
     path = job_services.save_upload([_upload(file, kind)])  # the same checks as the preview
     try:
-        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                     kind=stats_jobs.IMPORT, params={"kind": kind, "name": file.name or "upload.csv"},
-                                     inputs={"upload": path})
+        job = job_services.job_start(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            kind=stats_jobs.IMPORT,
+            params={"kind": kind, "name": file.name or "upload.csv"},
+            inputs={"upload": path},
+        )
     finally:
         path.unlink(missing_ok=True)  # moved to the job unless starting it failed
     return Status(202, job_out(job))

@@ -55,10 +55,17 @@ CONTEXT_MAP: tuple[tuple[str, str], ...] = (
 )
 # HTCDS fields of the flat layout that the case file has no place for: an import names them in its notes.
 STORED_FIELDS = frozenset(
-    [h for _, h, _ in PERSON_MAP] + [h for _, h in CONTEXT_MAP] + [
-        "vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg", "cas_Status",
-        "cas_ReferringOrganisation", "cas_IncomingReferralDate", "cas_ReasonForIncomingReferral",
-        "cas_IncomingReferralDetails", "cas_ReasonForCaseClosure",
+    [h for _, h, _ in PERSON_MAP]
+    + [h for _, h in CONTEXT_MAP]
+    + [
+        "vic_TraffickingStatus",
+        "vic_TraffickingStatusDecisionMakingOrg",
+        "cas_Status",
+        "cas_ReferringOrganisation",
+        "cas_IncomingReferralDate",
+        "cas_ReasonForIncomingReferral",
+        "cas_IncomingReferralDetails",
+        "cas_ReasonForCaseClosure",
     ]
 )
 
@@ -78,10 +85,15 @@ SERVICE_FIELD_TO_HTCDS: dict[str, str] = {
 
 # Organisation type of the deciding body → HTCDS vic_TraffickingStatusDecisionMakingOrg.
 DECISION_ORG = {
-    "law_enforcement": "Police", "immigration": "NonPoliceGovernmentalOrganization", "ngo": "NGO",
-    "prosecution": "CourtOrProsecution", "central_government": "NonPoliceGovernmentalOrganization",
-    "local_government": "NonPoliceGovernmentalOrganization", "labour_inspectorate": "NonPoliceGovernmentalOrganization",
-    "fiu": "NonPoliceGovernmentalOrganization", "health_service": "NonPoliceGovernmentalOrganization",
+    "law_enforcement": "Police",
+    "immigration": "NonPoliceGovernmentalOrganization",
+    "ngo": "NGO",
+    "prosecution": "CourtOrProsecution",
+    "central_government": "NonPoliceGovernmentalOrganization",
+    "local_government": "NonPoliceGovernmentalOrganization",
+    "labour_inspectorate": "NonPoliceGovernmentalOrganization",
+    "fiu": "NonPoliceGovernmentalOrganization",
+    "health_service": "NonPoliceGovernmentalOrganization",
 }
 # HTCDS vic_TraffickingStatus → Palermo's identification outcome (Possible: no decision recorded).
 TRAFFICKING_STATUS_OUTCOME = {
@@ -101,8 +113,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def case_to_htcds(case: Any, *, groups: frozenset[str] | set[str],
-                  referring_organisation: str = "") -> dict[str, str]:
+def case_to_htcds(
+    case: Any, *, groups: frozenset[str] | set[str], referring_organisation: str = ""
+) -> dict[str, str]:
     """One case as an HTCDS flat record, limited to the ``groups`` its reader may see.
 
     ``referring_organisation`` overrides the case's referring organisation's
@@ -123,16 +136,24 @@ def case_to_htcds(case: Any, *, groups: frozenset[str] | set[str],
     if access.OVERVIEW in groups:
         put("vic_TypeOfExploitation", case.exploitation_types)
         put("vic_TraffickingStatus", case.htcds_trafficking_status)
-        if case.decision_organisation_id and case.identification_status in (wf.IDENTIFIED, wf.NOT_IDENTIFIED):
-            put("vic_TraffickingStatusDecisionMakingOrg",
-                DECISION_ORG.get(case.decision_organisation.org_type, "Other"))
+        if case.decision_organisation_id and case.identification_status in (
+            wf.IDENTIFIED,
+            wf.NOT_IDENTIFIED,
+        ):
+            put(
+                "vic_TraffickingStatusDecisionMakingOrg",
+                DECISION_ORG.get(case.decision_organisation.org_type, "Other"),
+            )
         put("cas_Status", case.status)
         put("cas_ReferringOrganisation", referring_organisation or case.referring_organisation.name)
         put("cas_IncomingReferralDate", case.incoming_referral_date)
         put("cas_ReasonForIncomingReferral", case.reason_for_incoming_referral)
         if case.status in (wf.STATUS_CLOSED, wf.STATUS_CLOSED_REFERRED):
-            put("cas_ReasonForCaseClosure",
-                case.closure_details or wf.CLOSURE_REASONS.get(case.closure_reason, case.closure_reason))
+            put(
+                "cas_ReasonForCaseClosure",
+                case.closure_details
+                or wf.CLOSURE_REASONS.get(case.closure_reason, case.closure_reason),
+            )
     context = getattr(case, "context", None)
     if access.VICTIM_CONTEXT in groups:
         put("cas_IncomingReferralDetails", case.summary)
@@ -212,24 +233,49 @@ def htcds_to_case_input(record: Mapping[str, str], *, today: date) -> CaseInput:
 # --- CTDC ------------------------------------------------------------------------------------------
 
 CTDC_GENDER = {
-    "Feminine": "Female", "Masculine": "Male", "TransgenderFeminine": "Transgender/NonConforming",
-    "TransgenderMasculine": "Transgender/NonConforming", "NonConforming": "Transgender/NonConforming",
+    "Feminine": "Female",
+    "Masculine": "Male",
+    "TransgenderFeminine": "Transgender/NonConforming",
+    "TransgenderMasculine": "Transgender/NonConforming",
+    "NonConforming": "Transgender/NonConforming",
 }
 # HTCDS vic_MethodsOfControl → CTDC meansOfControl… column suffix.
 CTDC_CONTROL = {
-    "PhysicalThreats": "Threats", "ThreatsLawEnforcement": "ThreatOfLawEnforcement",
-    "ThreatensChildrenFamily": "Threats", "DebtBondage": "DebtBondage", "FalsePromises": "FalsePromises",
-    "PhysicalAbuse": "PhysicalAbuse", "SexualAbuse": "SexualAbuse", "TakesEarnings": "TakesEarnings",
-    "RestrictsFinancialAccess": "RestrictsFinancialAccess", "RestrictsMedicalCare": "RestrictsMedicalCare",
-    "WithholdsNecessities": "WithholdsNecessities", "PsychologicalAbuse": "PsychologicalAbuse",
-    "PsychoactiveSubstance": "PsychoactiveSubstances", "ExcessiveWorkingHours": "ExcessiveWorkingHours",
-    "WithholdsDocuments": "WithholdsDocuments", "Other": "Other",
+    "PhysicalThreats": "Threats",
+    "ThreatsLawEnforcement": "ThreatOfLawEnforcement",
+    "ThreatensChildrenFamily": "Threats",
+    "DebtBondage": "DebtBondage",
+    "FalsePromises": "FalsePromises",
+    "PhysicalAbuse": "PhysicalAbuse",
+    "SexualAbuse": "SexualAbuse",
+    "TakesEarnings": "TakesEarnings",
+    "RestrictsFinancialAccess": "RestrictsFinancialAccess",
+    "RestrictsMedicalCare": "RestrictsMedicalCare",
+    "WithholdsNecessities": "WithholdsNecessities",
+    "PsychologicalAbuse": "PsychologicalAbuse",
+    "PsychoactiveSubstance": "PsychoactiveSubstances",
+    "ExcessiveWorkingHours": "ExcessiveWorkingHours",
+    "WithholdsDocuments": "WithholdsDocuments",
+    "Other": "Other",
 }
 CONTROL_COLUMNS = (
-    "DebtBondage", "TakesEarnings", "RestrictsFinancialAccess", "Threats", "PsychologicalAbuse", "PhysicalAbuse",
-    "SexualAbuse", "FalsePromises", "PsychoactiveSubstances", "RestrictsMovement", "RestrictsMedicalCare",
-    "ExcessiveWorkingHours", "UsesChildren", "ThreatOfLawEnforcement", "WithholdsNecessities",
-    "WithholdsDocuments", "Other",
+    "DebtBondage",
+    "TakesEarnings",
+    "RestrictsFinancialAccess",
+    "Threats",
+    "PsychologicalAbuse",
+    "PhysicalAbuse",
+    "SexualAbuse",
+    "FalsePromises",
+    "PsychoactiveSubstances",
+    "RestrictsMovement",
+    "RestrictsMedicalCare",
+    "ExcessiveWorkingHours",
+    "UsesChildren",
+    "ThreatOfLawEnforcement",
+    "WithholdsNecessities",
+    "WithholdsDocuments",
+    "Other",
 )
 # HTCDS vic_TypeOfExploitation → CTDC is… flag and the label CTDC concatenates.
 CTDC_EXPLOITATION = {
@@ -241,17 +287,47 @@ CTDC_EXPLOITATION = {
     "OrganRemoval": ("isOrganRemoval", "Organ removal"),
     "Servitude": ("isSlaveryAndPractices", "Slavery and similar practices"),
 }
-EXPLOIT_FLAGS = ("isForcedLabour", "isSexualExploit", "isOtherExploit", "isSexAndLabour", "isForcedMarriage",
-                 "isForcedMilitary", "isOrganRemoval", "isSlaveryAndPractices")
+EXPLOIT_FLAGS = (
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+    "isSexAndLabour",
+    "isForcedMarriage",
+    "isForcedMilitary",
+    "isOrganRemoval",
+    "isSlaveryAndPractices",
+)
 # ISIC section of vic_ForcedLabourIndustry → CTDC typeOfLabour… suffix.
-CTDC_LABOUR = {"A": "Agriculture", "B": "MiningOrDrilling", "C": "Manufacturing", "F": "Construction",
-               "H": "Transportation", "I": "Hospitality", "T": "DomesticWork"}
-LABOUR_COLUMNS = ("Agriculture", "Aquafarming", "Begging", "Construction", "DomesticWork", "Hospitality",
-                  "IllicitActivities", "Manufacturing", "MiningOrDrilling", "Peddling", "Transportation", "Other",
-                  "NotSpecified")
+CTDC_LABOUR = {
+    "A": "Agriculture",
+    "B": "MiningOrDrilling",
+    "C": "Manufacturing",
+    "F": "Construction",
+    "H": "Transportation",
+    "I": "Hospitality",
+    "T": "DomesticWork",
+}
+LABOUR_COLUMNS = (
+    "Agriculture",
+    "Aquafarming",
+    "Begging",
+    "Construction",
+    "DomesticWork",
+    "Hospitality",
+    "IllicitActivities",
+    "Manufacturing",
+    "MiningOrDrilling",
+    "Peddling",
+    "Transportation",
+    "Other",
+    "NotSpecified",
+)
 SEX_COLUMNS = ("Prostitution", "Pornography", "RemoteInteractiveServices", "PrivateSexualServices")
-RECRUITER = {"Familial": ("Family", "Family/Relative"), "Acquainted": ("Friend", "Friend/Acquaintance"),
-             "Unaquainted": ("Other", "Other")}
+RECRUITER = {
+    "Familial": ("Family", "Family/Relative"),
+    "Acquainted": ("Friend", "Friend/Acquaintance"),
+    "Unaquainted": ("Other", "Other"),
+}
 
 
 def _age_at_registration(case: Any) -> int | None:
@@ -274,10 +350,15 @@ def case_to_ctdc(case: Any) -> dict[str, object]:
         "Datasource": "Case Management",
         "gender": CTDC_GENDER.get(person.gender if person else "", None),
         "age": _age_at_registration(case),
-        "citizenship": (person.citizenship[0] if person and person.citizenship else case.nationality) or None,
+        "citizenship": (
+            person.citizenship[0] if person and person.citizenship else case.nationality
+        )
+        or None,
     }
     age_then = context.age_when_trafficked if context is not None else None
-    row["majorityStatusAtExploit"] = None if age_then is None else ("Minor" if age_then < 18 else "Adult")
+    row["majorityStatusAtExploit"] = (
+        None if age_then is None else ("Minor" if age_then < 18 else "Adult")
+    )
     row["majorityEntry"] = None
     controls = list(context.methods_of_control) if context is not None else []
     names = [CTDC_CONTROL[c] for c in controls if c in CTDC_CONTROL]
@@ -327,8 +408,13 @@ def case_to_ctdc(case: Any) -> dict[str, object]:
 
 # --- Rapporteur statistics -------------------------------------------------------------------------
 
-SEX = {"Feminine": "Female", "Masculine": "Male", "TransgenderFeminine": "Transgender or non-conforming",
-       "TransgenderMasculine": "Transgender or non-conforming", "NonConforming": "Transgender or non-conforming"}
+SEX = {
+    "Feminine": "Female",
+    "Masculine": "Male",
+    "TransgenderFeminine": "Transgender or non-conforming",
+    "TransgenderMasculine": "Transgender or non-conforming",
+    "NonConforming": "Transgender or non-conforming",
+}
 
 
 def referral_outcome(referrals: Sequence[Any]) -> str | None:
@@ -341,7 +427,9 @@ def referral_outcome(referrals: Sequence[Any]) -> str | None:
     return f"Referral {latest.status}"
 
 
-def case_to_victim_stat(case: Any, referrals: Sequence[Any] = (), decisions: Iterable[Any] = ()) -> VictimStat:
+def case_to_victim_stat(
+    case: Any, referrals: Sequence[Any] = (), decisions: Iterable[Any] = ()
+) -> VictimStat:
     """One case as the Rapporteur tables count it: year of registration, no identifying value.
 
     The decision date is that of the first identification decision; one dated
@@ -358,7 +446,10 @@ def case_to_victim_stat(case: Any, referrals: Sequence[Any] = (), decisions: Ite
         year=case.incoming_referral_date.year,
         sex=SEX.get(person.gender) if person is not None and person.gender else None,
         age=_age_at_registration(case),
-        citizenship=(person.citizenship[0] if person is not None and person.citizenship else case.nationality) or None,
+        citizenship=(
+            person.citizenship[0] if person is not None and person.citizenship else case.nationality
+        )
+        or None,
         country_of_exploitation=countries[0] if countries else None,
         forms_of_exploitation=tuple(case.exploitation_types or ()),
         referral_outcome=referral_outcome(referrals),

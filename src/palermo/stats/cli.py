@@ -55,22 +55,31 @@ def check_command(
     if result.ok:
         typer.echo(f"OK: every group has at least {k} records.")
         return
-    typer.echo(f"FAIL: {result.offending_groups} group(s) with fewer than {k} records "
-               f"({result.offending_records} records).")
+    typer.echo(
+        f"FAIL: {result.offending_groups} group(s) with fewer than {k} records "
+        f"({result.offending_records} records)."
+    )
     raise typer.Exit(1)
 
 
 @anonymity_app.command("release")
 def release_command(
-    source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CTDC-shaped CSV with exact 'age'")],
+    source: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CTDC-shaped CSV with exact 'age'")
+    ],
     out: Annotated[Path, typer.Argument(dir_okay=False, help="where to write the CTDC release")],
     k: Annotated[int, typer.Option(help="k of the release")] = DEFAULT_K,
-    qi: Annotated[list[str] | None, typer.Option("--qi", help="quasi-identifier (repeat); default CTDC's")] = None,
+    qi: Annotated[
+        list[str] | None, typer.Option("--qi", help="quasi-identifier (repeat); default CTDC's")
+    ] = None,
 ) -> None:
     """Write a k-anonymous CTDC release of SOURCE and print what it kept and lost."""
     frame = pl.read_csv(source, infer_schema_length=10000, null_values=["-99", ""])
-    frame = frame.with_columns(pl.col(c).cast(pl.Utf8) for c in ("citizenship", "CountryOfExploitation", "gender")
-                               if c in frame.columns)
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.Utf8)
+        for c in ("citizenship", "CountryOfExploitation", "gender")
+        if c in frame.columns
+    )
     missing = [c for c in SOURCE_COLUMNS if c not in frame.columns]
     if missing:
         typer.echo(f"{source} lacks columns: {', '.join(missing)}", err=True)
@@ -78,22 +87,31 @@ def release_command(
     release = release_ctdc(frame, k=k, quasi_identifiers=tuple(qi or DEFAULT_QUASI_IDENTIFIERS))
     write_ctdc_csv(release, out)
     m, b = release.metrics, release.baseline
-    typer.echo(f"kept {m.records_kept} of {m.records_in} ({m.share_kept:.1%}); suppression alone would keep "
-               f"{b.records_kept} ({b.share_kept:.1%}); NCP {m.ncp:.4f}")
+    typer.echo(
+        f"kept {m.records_kept} of {m.records_in} ({m.share_kept:.1%}); suppression alone would keep "
+        f"{b.records_kept} ({b.share_kept:.1%}); NCP {m.ncp:.4f}"
+    )
 
 
-def preview_import(path: Path, kind: Literal["htcds", "kobo"], *, secret: bytes | None = None) -> ImportPreview:
+def preview_import(
+    path: Path, kind: Literal["htcds", "kobo"], *, secret: bytes | None = None
+) -> ImportPreview:
     """Validate an HTCDS file or an ODK/KoboToolbox export; the shell imports only if ``.ok``."""
     if kind == "htcds":
         return preview_htcds_file(path, secret=secret)
     return preview_kobo_file(path, secret=secret)
 
 
-export_app = typer.Typer(help="Export cases as HTCDS, a CTDC release or Rapporteur statistics.",
-                         no_args_is_help=True)
-import_app = typer.Typer(help="Import HTCDS files or ODK/KoboToolbox exports into cases.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export cases as HTCDS, a CTDC release or Rapporteur statistics.", no_args_is_help=True
+)
+import_app = typer.Typer(
+    help="Import HTCDS files or ODK/KoboToolbox exports into cases.", no_args_is_help=True
+)
 
-AsUser = Annotated[str, typer.Option("--as", help="username the command acts for (their first organisation)")]
+AsUser = Annotated[
+    str, typer.Option("--as", help="username the command acts for (their first organisation)")
+]
 
 
 def _django() -> None:
@@ -118,10 +136,15 @@ def export_htcds_command(
     out: Annotated[Path, typer.Argument(dir_okay=False, help="file to write")],
     as_user: AsUser,
     format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",  # noqa: A002
-    exact: Annotated[bool, typer.Option(
-        "--exact", help="CSV: write every value as it is, for software (never open it in a spreadsheet: "
-        "a value starting with = + - @ may run as a formula). Default: such cells get a leading apostrophe, "
-        "which Palermo's import removes.")] = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="CSV: write every value as it is, for software (never open it in a spreadsheet: "
+            "a value starting with = + - @ may run as a formula). Default: such cells get a leading apostrophe, "
+            "which Palermo's import removes.",
+        ),
+    ] = False,
 ) -> None:
     """Write the cases the user may open as HTCDS 2.0 records (personal data: audited)."""
     if format not in ("csv", "xlsx"):
@@ -140,12 +163,19 @@ def export_htcds_command(
                 n = services.htcds_export(actor=actor, organisation=org, fmt="xlsx", out=fh)
         else:
             with out.open("w", encoding="utf-8", newline="") as fh:
-                n = services.htcds_export(actor=actor, organisation=org, fmt="csv", out=fh, exact=exact)
+                n = services.htcds_export(
+                    actor=actor, organisation=org, fmt="csv", out=fh, exact=exact
+                )
         if exact:
-            typer.echo("Warning: exact CSV, formulas not neutralised: do not open it in a spreadsheet.", err=True)
+            typer.echo(
+                "Warning: exact CSV, formulas not neutralised: do not open it in a spreadsheet.",
+                err=True,
+            )
     except services.NotAllowed as exc:
         out.unlink(missing_ok=True)
-        typer.echo(f"Refused: {exc} (HTCDS exports need the export and view-cases permissions)", err=True)
+        typer.echo(
+            f"Refused: {exc} (HTCDS exports need the export and view-cases permissions)", err=True
+        )
         raise typer.Exit(1) from exc
     typer.echo(f"{n} case(s) written to {out}.")
 
@@ -172,8 +202,10 @@ def export_ctdc_command(
         raise typer.Exit(1) from exc
     write_ctdc_csv(release, out)
     m, b = release.metrics, release.baseline
-    typer.echo(f"kept {m.records_kept} of {m.records_in} ({m.share_kept:.1%}) at k = {release.k}; suppression "
-               f"alone would keep {b.records_kept} ({b.share_kept:.1%}); NCP {m.ncp:.4f}")
+    typer.echo(
+        f"kept {m.records_kept} of {m.records_in} ({m.share_kept:.1%}) at k = {release.k}; suppression "
+        f"alone would keep {b.records_kept} ({b.share_kept:.1%}); NCP {m.ncp:.4f}"
+    )
 
 
 @export_app.command("stats")
@@ -209,14 +241,20 @@ def _import(kind: Literal["htcds", "kobo"], file: Path, as_user: str, dry_run: b
         check_size_of_path(file, services.upload_limits(kind))
         data = file.read_bytes()
         if dry_run:
-            plan = services.import_preview(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
+            plan = services.import_preview(
+                actor=actor, organisation=org, kind=kind, data=data, name=file.name
+            )
             typer.echo(plan.preview.report())
-            for note in plan.notes[len(plan.preview.notes):]:
+            for note in plan.notes[len(plan.preview.notes) :]:
                 typer.echo(f"note: {note}")
             if plan.ok:
-                typer.echo(f"Would create {plan.creates} case(s) and update {plan.updates}. Nothing was written.")
+                typer.echo(
+                    f"Would create {plan.creates} case(s) and update {plan.updates}. Nothing was written."
+                )
             raise typer.Exit(0 if plan.ok else 1)
-        result = services.import_commit(actor=actor, organisation=org, kind=kind, data=data, name=file.name)
+        result = services.import_commit(
+            actor=actor, organisation=org, kind=kind, data=data, name=file.name
+        )
     except services.NotAllowed as exc:
         typer.echo(f"Refused: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -242,7 +280,9 @@ def import_htcds_command(
 
 @import_app.command("sweep")
 def import_sweep_command(
-    hours: Annotated[float, typer.Option("--hours", min=0, help="remove held uploads older than this")] = 24,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0, help="remove held uploads older than this")
+    ] = 24,
 ) -> None:
     """Remove import files uploaded in the web UI but never confirmed or cancelled (run daily from cron)."""
     _django()
@@ -253,7 +293,9 @@ def import_sweep_command(
 
 @import_app.command("kobo")
 def import_kobo_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSON export")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSON export")
+    ],
     as_user: AsUser,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and report only")] = False,
 ) -> None:

@@ -37,35 +37,80 @@ from palermo.stats.hierarchies import (
 )
 
 CTDC_COLUMNS: tuple[str, ...] = (
-    "yearOfRegistration", "Datasource", "gender", "ageBroad", "majorityStatus",
-    "majorityStatusAtExploit", "majorityEntry", "citizenship",
-    "meansOfControlDebtBondage", "meansOfControlTakesEarnings", "meansOfControlRestrictsFinancialAccess",
-    "meansOfControlThreats", "meansOfControlPsychologicalAbuse", "meansOfControlPhysicalAbuse",
-    "meansOfControlSexualAbuse", "meansOfControlFalsePromises", "meansOfControlPsychoactiveSubstances",
-    "meansOfControlRestrictsMovement", "meansOfControlRestrictsMedicalCare",
-    "meansOfControlExcessiveWorkingHours", "meansOfControlUsesChildren",
-    "meansOfControlThreatOfLawEnforcement", "meansOfControlWithholdsNecessities",
-    "meansOfControlWithholdsDocuments", "meansOfControlOther", "meansOfControlNotSpecified",
+    "yearOfRegistration",
+    "Datasource",
+    "gender",
+    "ageBroad",
+    "majorityStatus",
+    "majorityStatusAtExploit",
+    "majorityEntry",
+    "citizenship",
+    "meansOfControlDebtBondage",
+    "meansOfControlTakesEarnings",
+    "meansOfControlRestrictsFinancialAccess",
+    "meansOfControlThreats",
+    "meansOfControlPsychologicalAbuse",
+    "meansOfControlPhysicalAbuse",
+    "meansOfControlSexualAbuse",
+    "meansOfControlFalsePromises",
+    "meansOfControlPsychoactiveSubstances",
+    "meansOfControlRestrictsMovement",
+    "meansOfControlRestrictsMedicalCare",
+    "meansOfControlExcessiveWorkingHours",
+    "meansOfControlUsesChildren",
+    "meansOfControlThreatOfLawEnforcement",
+    "meansOfControlWithholdsNecessities",
+    "meansOfControlWithholdsDocuments",
+    "meansOfControlOther",
+    "meansOfControlNotSpecified",
     "meansOfControlConcatenated",
-    "isForcedLabour", "isSexualExploit", "isOtherExploit", "isSexAndLabour", "isForcedMarriage",
-    "isForcedMilitary", "isOrganRemoval", "isSlaveryAndPractices", "typeOfExploitConcatenated",
-    "typeOfLabourAgriculture", "typeOfLabourAquafarming", "typeOfLabourBegging",
-    "typeOfLabourConstruction", "typeOfLabourDomesticWork", "typeOfLabourHospitality",
-    "typeOfLabourIllicitActivities", "typeOfLabourManufacturing", "typeOfLabourMiningOrDrilling",
-    "typeOfLabourPeddling", "typeOfLabourTransportation", "typeOfLabourOther",
-    "typeOfLabourNotSpecified", "typeOfLabourConcatenated",
-    "typeOfSexProstitution", "typeOfSexPornography", "typeOfSexRemoteInteractiveServices",
-    "typeOfSexPrivateSexualServices", "typeOfSexConcatenated",
-    "isAbduction", "RecruiterRelationship", "CountryOfExploitation",
-    "recruiterRelationIntimatePartner", "recruiterRelationFriend", "recruiterRelationFamily",
-    "recruiterRelationOther", "recruiterRelationUnknown",
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+    "isSexAndLabour",
+    "isForcedMarriage",
+    "isForcedMilitary",
+    "isOrganRemoval",
+    "isSlaveryAndPractices",
+    "typeOfExploitConcatenated",
+    "typeOfLabourAgriculture",
+    "typeOfLabourAquafarming",
+    "typeOfLabourBegging",
+    "typeOfLabourConstruction",
+    "typeOfLabourDomesticWork",
+    "typeOfLabourHospitality",
+    "typeOfLabourIllicitActivities",
+    "typeOfLabourManufacturing",
+    "typeOfLabourMiningOrDrilling",
+    "typeOfLabourPeddling",
+    "typeOfLabourTransportation",
+    "typeOfLabourOther",
+    "typeOfLabourNotSpecified",
+    "typeOfLabourConcatenated",
+    "typeOfSexProstitution",
+    "typeOfSexPornography",
+    "typeOfSexRemoteInteractiveServices",
+    "typeOfSexPrivateSexualServices",
+    "typeOfSexConcatenated",
+    "isAbduction",
+    "RecruiterRelationship",
+    "CountryOfExploitation",
+    "recruiterRelationIntimatePartner",
+    "recruiterRelationFriend",
+    "recruiterRelationFamily",
+    "recruiterRelationOther",
+    "recruiterRelationUnknown",
 )
 
 # The columns that, combined, can single a person out: when and where they
 # were registered, who they are (sex, age, citizenship) and where they were
 # exploited. The rest describe what happened and are released as they are.
 DEFAULT_QUASI_IDENTIFIERS: tuple[str, ...] = (
-    "yearOfRegistration", "gender", "age", "citizenship", "CountryOfExploitation",
+    "yearOfRegistration",
+    "gender",
+    "age",
+    "citizenship",
+    "CountryOfExploitation",
 )
 
 SOURCE_COLUMNS: tuple[str, ...] = tuple(
@@ -77,15 +122,21 @@ def missing_token() -> str:
     return str(generalisation_config()["missing"])
 
 
-def ctdc_quasi_identifiers(frame: pl.DataFrame, names: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
-                           ) -> list[QuasiIdentifier]:
+def ctdc_quasi_identifiers(
+    frame: pl.DataFrame,
+    names: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
+) -> list[QuasiIdentifier]:
     """Quasi-identifiers with hierarchies fitted to the values present in ``frame``."""
     missing = missing_token()
     out = []
     for name in names:
         if name not in frame.columns:
             raise KeyError(f"the input has no {name!r} column")
-        values = [str(v) for v in frame[name].cast(pl.Utf8).drop_nulls().unique().to_list() if str(v) != missing]
+        values = [
+            str(v)
+            for v in frame[name].cast(pl.Utf8).drop_nulls().unique().to_list()
+            if str(v) != missing
+        ]
         if name == "age":
             out.append(QuasiIdentifier("age", age_hierarchy()))
         elif name == "yearOfRegistration":
@@ -104,9 +155,13 @@ def frame_from_records(records: Iterable[Mapping[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(data, infer_schema_length=None)
 
 
-def release_ctdc(source: pl.DataFrame, *, k: int = DEFAULT_K,
-                 quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
-                 max_passes: int = 16) -> Release:
+def release_ctdc(
+    source: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
+    max_passes: int = 16,
+) -> Release:
     """A k-anonymous release in CTDC's columns and order; a null is an unknown value."""
     absent = [c for c in SOURCE_COLUMNS if c not in source.columns]
     if absent:
@@ -120,14 +175,24 @@ def release_ctdc(source: pl.DataFrame, *, k: int = DEFAULT_K,
     # Columns keep their types (nulls are unknown values); -99 is written on output.
     released = release.released.select(CTDC_COLUMNS)
     columns = tuple(c for c in release.quasi_identifiers if c in released.columns)
-    return Release(released, release.k, columns, release.metrics, release.baseline,
-                   release.passes, release.level_records, release.check)
+    return Release(
+        released,
+        release.k,
+        columns,
+        release.metrics,
+        release.baseline,
+        release.passes,
+        release.level_records,
+        release.check,
+    )
 
 
 def _spreadsheet_safe_column(name: str) -> pl.Expr:
     """``core.spreadsheet.spreadsheet_safe`` as one vectorised expression over a text column."""
     col = pl.col(name)
-    formula = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+    formula = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(
+        r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+    )
     quoted = col.str.contains(r"^'[=+\-@\t\r']")
     return pl.when(formula | quoted).then(pl.lit("'") + col).otherwise(col).alias(name)
 
@@ -137,11 +202,18 @@ def write_ctdc_csv(release: Release, path: Path) -> None:
     (CTDC's codes and ``-99`` are unchanged: plain numbers are never formulas)."""
     frame = release.released
     text = [c for c, t in frame.schema.items() if t == pl.Utf8]
-    frame.with_columns(_spreadsheet_safe_column(c) for c in text).write_csv(path, null_value=missing_token())
+    frame.with_columns(_spreadsheet_safe_column(c) for c in text).write_csv(
+        path, null_value=missing_token()
+    )
 
 
-def export_ctdc(records: Iterable[Mapping[str, object]] | pl.DataFrame, path: Path, *,
-                k: int = DEFAULT_K, quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS) -> Release:
+def export_ctdc(
+    records: Iterable[Mapping[str, object]] | pl.DataFrame,
+    path: Path,
+    *,
+    k: int = DEFAULT_K,
+    quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
+) -> Release:
     """Release ``records`` k-anonymously to a CTDC CSV at ``path``; returns the release and its figures."""
     frame = records if isinstance(records, pl.DataFrame) else frame_from_records(records)
     release = release_ctdc(frame, k=k, quasi_identifiers=quasi_identifiers)

@@ -16,27 +16,43 @@ from palermo.stats.services import upload_limits
 
 
 class FilterForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year of registration"), required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(
+        label=_("Year of registration"), required=False, coerce=int, empty_value=None
+    )
     form = forms.ChoiceField(label=_("Form of exploitation"), required=False)
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("All years"))] + [(y, str(y)) for y in years]
-        self.fields["form"].choices = [("", _("All forms"))] + vocabulary.choices("vic_TypeOfExploitation")
+        self.fields["form"].choices = [("", _("All forms"))] + vocabulary.choices(
+            "vic_TypeOfExploitation"
+        )
 
 
 class CtdcForm(forms.Form):
-    k = forms.IntegerField(label=_("k (smallest group released)"), min_value=2, max_value=1000, initial=DEFAULT_K,
-                           help_text=_("CTDC publishes with k = 11. Every group of released records that share "
-                                       "year, sex, age band, citizenship and country of exploitation has at least "
-                                       "k records."))
+    k = forms.IntegerField(
+        label=_("k (smallest group released)"),
+        min_value=2,
+        max_value=1000,
+        initial=DEFAULT_K,
+        help_text=_(
+            "CTDC publishes with k = 11. Every group of released records that share "
+            "year, sex, age band, citizenship and country of exploitation has at least "
+            "k records."
+        ),
+    )
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("File type"), choices=[
-        ("htcds", _("HTCDS 2.0 file (CSV or XLSX)")),
-        ("kobo", _("ODK Collect / KoboToolbox export of IOM's HTCDS form (CSV, XLSX or JSON)")),
-    ], widget=forms.RadioSelect, initial="htcds")
+    kind = forms.ChoiceField(
+        label=_("File type"),
+        choices=[
+            ("htcds", _("HTCDS 2.0 file (CSV or XLSX)")),
+            ("kobo", _("ODK Collect / KoboToolbox export of IOM's HTCDS form (CSV, XLSX or JSON)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="htcds",
+    )
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -104,7 +104,9 @@ def build_hierarchy(
         parent: dict[str, str] = {}
         for a, b in zip(lower, upper, strict=True):
             if parent.setdefault(a, b) != b:
-                raise HierarchyError(f"{name}: label {a!r} splits into {parent[a]!r} and {b!r} one level up")
+                raise HierarchyError(
+                    f"{name}: label {a!r} splits into {parent[a]!r} and {b!r} one level up"
+                )
     vocab: dict[str, int] = {}
     ids = np.empty((len(rows), len(leaves)), dtype=np.int32)
     for li, level in enumerate(rows):
@@ -126,8 +128,14 @@ def build_hierarchy(
     ncp[-1, :] = 1.0
     ncp[:-1, mi] = 0.0
     return Hierarchy(
-        name=name, leaves=tuple(leaves), missing_leaf=mi, level_names=names,
-        vocab=tuple(vocab), label_ids=ids, ncp=ncp, columns=cols,
+        name=name,
+        leaves=tuple(leaves),
+        missing_leaf=mi,
+        level_names=names,
+        vocab=tuple(vocab),
+        label_ids=ids,
+        ncp=ncp,
+        columns=cols,
     )
 
 
@@ -136,7 +144,11 @@ def build_hierarchy(
 
 @cache
 def generalisation_config() -> dict[str, Any]:
-    text = resources.files("palermo.stats").joinpath("data", "generalisation.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("palermo.stats")
+        .joinpath("data", "generalisation.json")
+        .read_text(encoding="utf-8")
+    )
     return dict(json.loads(text))
 
 
@@ -152,7 +164,11 @@ class M49Row:
 @cache
 def m49_table() -> dict[str, M49Row]:
     """ISO 3166-1 alpha-2 → UN M49 regions (``data/m49_regions.csv``)."""
-    text = resources.files("palermo.stats").joinpath("data", "m49_regions.csv").read_text(encoding="utf-8")
+    text = (
+        resources.files("palermo.stats")
+        .joinpath("data", "m49_regions.csv")
+        .read_text(encoding="utf-8")
+    )
     out = {}
     for row in csv.DictReader(text.splitlines()):
         out[row["alpha2"]] = M49Row(
@@ -197,11 +213,18 @@ def age_hierarchy(*, exact_level: bool = False, name: str = "age") -> Hierarchy:
     if exact_level:
         levels.insert(0, [f"{a}{sep}{majority_status(a)}" for a in ages] + [missing])
         names.insert(0, "exact")
-    return build_hierarchy(name, leaves, levels, names, missing=missing, columns=("ageBroad", "majorityStatus"))
+    return build_hierarchy(
+        name, leaves, levels, names, missing=missing, columns=("ageBroad", "majorityStatus")
+    )
 
 
-def year_hierarchy(years: Iterable[int], *, name: str = "yearOfRegistration",
-                   widths: Sequence[int] | None = None, origin: int | None = None) -> Hierarchy:
+def year_hierarchy(
+    years: Iterable[int],
+    *,
+    name: str = "yearOfRegistration",
+    widths: Sequence[int] | None = None,
+    origin: int | None = None,
+) -> Hierarchy:
     """Year → aligned ranges of growing width (``2018--2019``) → suppressed."""
     cfg = generalisation_config()
     missing = cfg["missing"]
@@ -248,7 +271,11 @@ def country_hierarchy(name: str, extra_codes: Iterable[str] = ()) -> Hierarchy:
         region.append(row.region)
     levels = [codes + [missing], inter + [missing], sub + [missing], region + [missing]]
     return build_hierarchy(
-        name, leaves, levels, ["country", "intermediate_region", "sub_region", "region"], missing=missing
+        name,
+        leaves,
+        levels,
+        ["country", "intermediate_region", "sub_region", "region"],
+        missing=missing,
     )
 
 

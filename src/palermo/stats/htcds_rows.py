@@ -197,7 +197,9 @@ def read_xlsx_table(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> Table
     try:
         check_zip(data, limits)
     except LimitExceeded as exc:
-        if exc.code == "not_a_zip":  # an unreadable file, not one over a limit: reported as a row error
+        if (
+            exc.code == "not_a_zip"
+        ):  # an unreadable file, not one over a limit: reported as a row error
             raise ValueError("not an XLSX workbook (not a zip archive)") from exc
         raise
     guard = RowGuard(limits)
@@ -223,7 +225,11 @@ def read_xlsx_table(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> Table
 
 
 def read_table(
-    source: Source, fmt: FileFormat | None = None, *, name: str = "", limits: ImportLimits = DEFAULT_LIMITS
+    source: Source,
+    fmt: FileFormat | None = None,
+    *,
+    name: str = "",
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> Table:
     """Read a CSV or XLSX file into a :class:`Table`. ``fmt`` defaults from ``name``/path."""
     if fmt is None:
@@ -417,8 +423,12 @@ def validate_record(
 # Fields that identify the person and the referral. Two rows agreeing on all of
 # them are the same case, even if other fields were corrected in between.
 IDENTITY_FIELDS = (
-    "prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_Citizenship",
-    "cas_ReferringOrganisation", "cas_IncomingReferralDate",
+    "prs_FirstName",
+    "prs_SecondName",
+    "prs_Birthdate",
+    "prs_Citizenship",
+    "cas_ReferringOrganisation",
+    "cas_IncomingReferralDate",
 )
 _PERSON_FIELDS = ("prs_FirstName", "prs_SecondName", "prs_Birthdate")
 
@@ -447,7 +457,9 @@ def record_identity_key(record: Mapping[str, str], *, secret: bytes | None = Non
         basis = "record"
     payload = json.dumps(
         {"basis": basis, "fields": {k: _canonical(v) for k, v in sorted(keyed.items())}},
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
     ).encode("utf-8")
     if secret is not None:
         return "hmac-sha256:" + hmac.new(secret, payload, hashlib.sha256).hexdigest()
@@ -491,7 +503,11 @@ def _resolve_header(
                 columns.append(None)  # checked below: must hold no data but row numbers
                 continue
         if name in seen:
-            errors.append(RowError(table.header_line, name, name, f"column repeated (also column {seen[name] + 1})"))
+            errors.append(
+                RowError(
+                    table.header_line, name, name, f"column repeated (also column {seen[name] + 1})"
+                )
+            )
             columns.append(None)
             continue
         seen[name] = index
@@ -501,7 +517,12 @@ def _resolve_header(
             columns.append(None)
         elif name not in flat:
             errors.append(
-                RowError(table.header_line, name, name, f"{f.table} field: not part of the one-row-per-case layout")
+                RowError(
+                    table.header_line,
+                    name,
+                    name,
+                    f"{f.table} field: not part of the one-row-per-case layout",
+                )
             )
             columns.append(None)
         else:
@@ -509,27 +530,38 @@ def _resolve_header(
     return columns, errors, skip_lines, notes
 
 
-def _unnamed_column_errors(table: Table, columns: Sequence[str | None], skip: set[int]) -> list[RowError]:
+def _unnamed_column_errors(
+    table: Table, columns: Sequence[str | None], skip: set[int]
+) -> list[RowError]:
     errors = []
     for index, (name, col) in enumerate(zip(table.header, columns, strict=False)):
         if name or col is not None:
             continue
         values = [
             cell_text(r.cells[index]) if index < len(r.cells) else ""
-            for r in table.rows if r.line not in skip
+            for r in table.rows
+            if r.line not in skip
         ]
         filled = [v for v in values if v]
         if not filled or all(v.isdigit() for v in filled):
             continue  # an empty column, or the template's row numbers
-        errors.append(RowError(table.header_line, f"column {index + 1}", "", "column with data but no field name"))
+        errors.append(
+            RowError(
+                table.header_line, f"column {index + 1}", "", "column with data but no field name"
+            )
+        )
     return errors
 
 
-def validate_table(table: Table, *, spec: HtcdsSpec | None = None, secret: bytes | None = None) -> ImportPreview:
+def validate_table(
+    table: Table, *, spec: HtcdsSpec | None = None, secret: bytes | None = None
+) -> ImportPreview:
     """Validate every row of an HTCDS table; rows with no value at all are skipped."""
     spec = spec or load_spec()
     if not table.header:
-        return ImportPreview(table.format, (), (), (RowError(HEADER_LINE, "", "", "the file is empty"),), 0)
+        return ImportPreview(
+            table.format, (), (), (RowError(HEADER_LINE, "", "", "the file is empty"),), 0
+        )
     columns, errors, skip, notes = _resolve_header(table, spec)
     errors += _unnamed_column_errors(table, columns, skip)
     records: list[ValidatedRecord] = []
@@ -541,12 +573,15 @@ def validate_table(table: Table, *, spec: HtcdsSpec | None = None, secret: bytes
         # A neutralised export ("'=…", see core/spreadsheet.py) reads back as what was exported.
         cells = {
             col: spreadsheet_unescape(row.cells[i]) if i < len(row.cells) else None
-            for i, col in enumerate(columns) if col is not None
+            for i, col in enumerate(columns)
+            if col is not None
         }
         if not any(cell_text(v) for v in cells.values()):
             continue  # the template's pre-numbered empty rows
         rows_read += 1
-        if len(row.cells) > len(table.header) and any(cell_text(c) for c in row.cells[len(table.header):]):
+        if len(row.cells) > len(table.header) and any(
+            cell_text(c) for c in row.cells[len(table.header) :]
+        ):
             errors.append(RowError(row.line, "", "", "more cells than header columns"))
         record, row_errors = validate_record(row.line, cells, spec)
         errors += row_errors
@@ -555,18 +590,27 @@ def validate_table(table: Table, *, spec: HtcdsSpec | None = None, secret: bytes
         key = record_identity_key(record, secret=secret)
         if key in first_row_of_key:
             errors.append(
-                RowError(row.line, "", "", f"same person and referral as row {first_row_of_key[key]}")
+                RowError(
+                    row.line, "", "", f"same person and referral as row {first_row_of_key[key]}"
+                )
             )
             continue
         first_row_of_key[key] = row.line
         records.append(ValidatedRecord(row.line, record, key))
     present = tuple(c for c in columns if c is not None)
-    return ImportPreview(table.format, present, tuple(records), tuple(errors), rows_read, tuple(notes))
+    return ImportPreview(
+        table.format, present, tuple(records), tuple(errors), rows_read, tuple(notes)
+    )
 
 
 def preview_htcds_file(
-    source: Source, fmt: FileFormat | None = None, *, name: str = "",
-    spec: HtcdsSpec | None = None, secret: bytes | None = None, limits: ImportLimits = DEFAULT_LIMITS,
+    source: Source,
+    fmt: FileFormat | None = None,
+    *,
+    name: str = "",
+    spec: HtcdsSpec | None = None,
+    secret: bytes | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportPreview:
     """Read and validate an HTCDS CSV or XLSX file; nothing is written anywhere.
 
@@ -580,9 +624,17 @@ def preview_htcds_file(
     except (ValueError, UnicodeDecodeError, OSError, KeyError) as exc:
         # A file that cannot be read at all is one error on its first line.
         fmt_name: FileFormat = fmt or "csv"
-        return ImportPreview(fmt_name, (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0)
+        return ImportPreview(
+            fmt_name, (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0
+        )
     except Exception as exc:  # noqa: BLE001 – openpyxl raises many types for a corrupt workbook
-        return ImportPreview(fmt or "xlsx", (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0)
+        return ImportPreview(
+            fmt or "xlsx",
+            (),
+            (),
+            (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),),
+            0,
+        )
     return validate_table(table, spec=spec, secret=secret)
 
 
@@ -590,7 +642,9 @@ def _layout(spec: HtcdsSpec, layout: Layout) -> tuple[str, ...]:
     return spec.flat_layout if layout == "flat" else spec.spreadsheet_layout
 
 
-def _check_records(records: Iterable[Mapping[str, str]], columns: Sequence[str]) -> Iterator[Mapping[str, str]]:
+def _check_records(
+    records: Iterable[Mapping[str, str]], columns: Sequence[str]
+) -> Iterator[Mapping[str, str]]:
     allowed = set(columns)
     for record in records:
         extra = set(record) - allowed
@@ -600,8 +654,12 @@ def _check_records(records: Iterable[Mapping[str, str]], columns: Sequence[str])
 
 
 def write_htcds_csv(
-    records: Iterable[Mapping[str, str]], out: Path | TextIO, *,
-    layout: Layout = "flat", spec: HtcdsSpec | None = None, exact: bool = False,
+    records: Iterable[Mapping[str, str]],
+    out: Path | TextIO,
+    *,
+    layout: Layout = "flat",
+    spec: HtcdsSpec | None = None,
+    exact: bool = False,
 ) -> int:
     """Write records with exactly the HTCDS field names as the header; returns the row count.
 
@@ -627,8 +685,11 @@ def write_htcds_csv(
 
 
 def write_htcds_xlsx(
-    records: Iterable[Mapping[str, str]], out: Path | BinaryIO, *,
-    layout: Layout = "flat", spec: HtcdsSpec | None = None,
+    records: Iterable[Mapping[str, str]],
+    out: Path | BinaryIO,
+    *,
+    layout: Layout = "flat",
+    spec: HtcdsSpec | None = None,
 ) -> int:
     """Write an XLSX workbook (one sheet, names in row 1); every cell is stored as text.
 

@@ -137,17 +137,30 @@ def parse_spec(doc: dict[str, Any]) -> HtcdsSpec:
             raise SpecError(f"{raw['name']}: duplicate picklist value names")
         fields.append(
             HtcdsField(
-                name=raw["name"], base_name=raw["base_name"], prefix=raw["prefix"],
-                table=tables[raw["prefix"]], section=raw["section"], label=raw["label"],
-                type=raw["type"], status=raw["status"], core=bool(raw["core"]),
-                multiple=bool(raw["multiple"]), value_source=raw["value_source"],
-                values=_values(raw["values"]), description=raw["description"], notes=raw["notes"],
+                name=raw["name"],
+                base_name=raw["base_name"],
+                prefix=raw["prefix"],
+                table=tables[raw["prefix"]],
+                section=raw["section"],
+                label=raw["label"],
+                type=raw["type"],
+                status=raw["status"],
+                core=bool(raw["core"]),
+                multiple=bool(raw["multiple"]),
+                value_source=raw["value_source"],
+                values=_values(raw["values"]),
+                description=raw["description"],
+                notes=raw["notes"],
             )
         )
     field_names = {f.name for f in fields}
     if len(field_names) != len(fields):
         raise SpecError("duplicate field names")
-    for col in (*doc["flat_layout"], *doc["spreadsheet_layout"], *doc["spreadsheet_aliases"].values()):
+    for col in (
+        *doc["flat_layout"],
+        *doc["spreadsheet_layout"],
+        *doc["spreadsheet_aliases"].values(),
+    ):
         if col not in field_names:
             raise SpecError(f"layout column {col!r} is not a field")
     if len(set(doc["flat_layout"])) != len(doc["flat_layout"]):
@@ -167,16 +180,22 @@ def parse_spec(doc: dict[str, Any]) -> HtcdsSpec:
         version=xf["settings"].get("version", ""),
     )
     return HtcdsSpec(
-        version=doc["version"], attribution=doc["attribution"], license=doc["license"],
-        fields=tuple(fields), flat_layout=tuple(doc["flat_layout"]),
+        version=doc["version"],
+        attribution=doc["attribution"],
+        license=doc["license"],
+        fields=tuple(fields),
+        flat_layout=tuple(doc["flat_layout"]),
         spreadsheet_layout=tuple(doc["spreadsheet_layout"]),
         aliases=dict(doc["spreadsheet_aliases"]),
-        multiselect_separator=doc["multiselect_separator"], xlsform=xlsform,
+        multiselect_separator=doc["multiselect_separator"],
+        xlsform=xlsform,
     )
 
 
 @cache
 def load_spec() -> HtcdsSpec:
     """The HTCDS 2.0 specification shipped with Palermo (parsed once per process)."""
-    text = resources.files("palermo.stats").joinpath("data", SPEC_RESOURCE).read_text(encoding="utf-8")
+    text = (
+        resources.files("palermo.stats").joinpath("data", SPEC_RESOURCE).read_text(encoding="utf-8")
+    )
     return parse_spec(json.loads(text))

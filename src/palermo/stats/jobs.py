@@ -43,8 +43,12 @@ def _call(service: Any, run: JobRun) -> Any:
         )
     except services.NotAllowed as exc:
         return JobOutcome(ok=False, error=str(exc), summary={"kind": kind})
-    except InvalidInput as exc:  # over an import limit (rows, cell length): refused whole, with the reason
-        return JobOutcome(ok=False, error=" ".join(e.message for e in exc.errors), summary={"kind": kind})
+    except (
+        InvalidInput
+    ) as exc:  # over an import limit (rows, cell length): refused whole, with the reason
+        return JobOutcome(
+            ok=False, error=" ".join(e.message for e in exc.errors), summary={"kind": kind}
+        )
 
 
 def run_import(run: JobRun) -> JobOutcome:
@@ -110,20 +114,35 @@ def run_ctdc(run: JobRun) -> JobOutcome:
     try:
         release = services.ctdc_release(actor=run.actor, organisation=run.organisation, k=k)
     except InvalidInput as exc:
-        return JobOutcome(ok=False, error="; ".join(e.message for e in exc.errors), summary={"k": k})
+        return JobOutcome(
+            ok=False, error="; ".join(e.message for e in exc.errors), summary={"k": k}
+        )
     path = save_upload([])
     with path.open("wb") as fh:
         write_ctdc_csv(release, fh)  # type: ignore[arg-type]
     m = release.metrics
     summary = {
-        "k": release.k, "records_in": m.records_in, "records_kept": m.records_kept,
-        "kept_percent": round(100 * m.share_kept, 1), "ncp": round(m.ncp, 4), "ncp_kept": round(m.ncp_kept, 4),
-        "baseline_kept": release.baseline.records_kept, "baseline_in": release.baseline.records_in,
+        "k": release.k,
+        "records_in": m.records_in,
+        "records_kept": m.records_kept,
+        "kept_percent": round(100 * m.share_kept, 1),
+        "ncp": round(m.ncp, 4),
+        "ncp_kept": round(m.ncp_kept, 4),
+        "baseline_kept": release.baseline.records_kept,
+        "baseline_in": release.baseline.records_in,
         "quasi_identifiers": list(release.quasi_identifiers),
-        "passes": [{"levels": "; ".join(f"{c}: {lv}" for c, lv in p.node.items()), "records_kept": p.records_kept,
-                    "groups": p.groups} for p in release.passes],
+        "passes": [
+            {
+                "levels": "; ".join(f"{c}: {lv}" for c, lv in p.node.items()),
+                "records_kept": p.records_kept,
+                "groups": p.groups,
+            }
+            for p in release.passes
+        ],
     }
-    return JobOutcome(ok=True, summary=summary, result_file=path, result_name=f"palermo-ctdc-k{release.k}.csv")
+    return JobOutcome(
+        ok=True, summary=summary, result_file=path, result_name=f"palermo-ctdc-k{release.k}.csv"
+    )
 
 
 def _back(job: Any) -> tuple[str, Any]:

@@ -46,10 +46,31 @@ from palermo.stats.htcds_spec import HtcdsSpec, XlsFormQuestion, load_spec
 # Columns ODK and KoboToolbox add around the answers. They carry no HTCDS data.
 META_COLUMNS = frozenset(
     {
-        "start", "end", "today", "deviceid", "phonenumber", "username", "simserial", "subscriberid",
-        "audit", "instanceID", "instanceName", "deprecatedID", "uuid", "version",
-        "KEY", "SubmissionDate", "SubmitterID", "SubmitterName", "AttachmentsPresent",
-        "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion",
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "phonenumber",
+        "username",
+        "simserial",
+        "subscriberid",
+        "audit",
+        "instanceID",
+        "instanceName",
+        "deprecatedID",
+        "uuid",
+        "version",
+        "KEY",
+        "SubmissionDate",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
     }
 )
 META_PREFIXES = ("_", "meta/", "meta-", "formhub/", "formhub-", "__system")
@@ -118,7 +139,8 @@ def submission_to_record(
     choices: dict[str, list[str]] = {}
     errors: list[RowError] = []
     labels_of: dict[str, dict[str, str]] = {
-        name: {v.label.casefold(): v.name for v in vals} for name, vals in spec.xlsform.choices.items()
+        name: {v.label.casefold(): v.name for v in vals}
+        for name, vals in spec.xlsform.choices.items()
     }
     for column, raw in cells.items():
         role = classify_column(column, spec)
@@ -126,7 +148,9 @@ def submission_to_record(
             continue
         if role.kind == "unknown":
             if not ignore_unknown and cell_text(raw):
-                errors.append(RowError(line, column, cell_text(raw), "not a question of the HTCDS XLSForm"))
+                errors.append(
+                    RowError(line, column, cell_text(raw), "not a question of the HTCDS XLSForm")
+                )
             continue
         q = role.question
         assert q is not None and q.field is not None
@@ -148,7 +172,12 @@ def submission_to_record(
             names = {v.name for v in spec.xlsform.choices[q.list_name]}
             if text not in names and text.casefold() in labels_of[q.list_name]:
                 errors.append(
-                    RowError(line, column, text, "a choice label, not its name: export with XML values and headers")
+                    RowError(
+                        line,
+                        column,
+                        text,
+                        "a choice label, not its name: export with XML values and headers",
+                    )
                 )
                 continue
             values[q.field] = text
@@ -166,8 +195,13 @@ def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, object]:
         path = f"{prefix}/{key}" if prefix else str(key)
         if isinstance(value, Mapping):
             out.update(_flatten(value, path))
-        elif isinstance(value, list) and key not in ("_attachments", "_geolocation", "_tags", "_notes",
-                                                    "_validation_status"):
+        elif isinstance(value, list) and key not in (
+            "_attachments",
+            "_geolocation",
+            "_tags",
+            "_notes",
+            "_validation_status",
+        ):
             out[path] = " ".join(str(v) for v in value)  # a multiple select given as a list
         else:
             out[path] = value
@@ -190,7 +224,9 @@ def read_json_submissions(
                 doc = doc[key]
                 break
         else:
-            raise ValueError("expected a list of submissions, or an object with 'results' or 'value'")
+            raise ValueError(
+                "expected a list of submissions, or an object with 'results' or 'value'"
+            )
     if not isinstance(doc, list):
         raise ValueError("expected a list of submissions")
     out = []
@@ -207,7 +243,15 @@ def read_json_submissions(
 def _table_submissions(table: Table) -> list[tuple[int, dict[str, object]]]:
     out = []
     for row in table.rows:
-        out.append((row.line, {h: (row.cells[i] if i < len(row.cells) else None) for i, h in enumerate(table.header)}))
+        out.append(
+            (
+                row.line,
+                {
+                    h: (row.cells[i] if i < len(row.cells) else None)
+                    for i, h in enumerate(table.header)
+                },
+            )
+        )
     return out
 
 
@@ -219,14 +263,20 @@ def _header_errors(columns: list[str], spec: HtcdsSpec, line: int) -> list[RowEr
         if role.kind == "answer" and role.question and role.question.field:
             other = fields_seen.get(role.question.field)
             if other is not None:
-                errors.append(RowError(line, column, column, f"answers the same question as column {other!r}"))
+                errors.append(
+                    RowError(line, column, column, f"answers the same question as column {other!r}")
+                )
             fields_seen[role.question.field] = column
     return errors
 
 
 def validate_submissions(
-    submissions: list[tuple[int, dict[str, object]]], fmt: FileFormat, *,
-    spec: HtcdsSpec | None = None, secret: bytes | None = None, ignore_unknown: bool = False,
+    submissions: list[tuple[int, dict[str, object]]],
+    fmt: FileFormat,
+    *,
+    spec: HtcdsSpec | None = None,
+    secret: bytes | None = None,
+    ignore_unknown: bool = False,
     header_line: int = HEADER_LINE,
 ) -> ImportPreview:
     spec = spec or load_spec()
@@ -257,22 +307,34 @@ def validate_submissions(
             continue
         key = f"odk-instance:{instance}" if instance else record_identity_key(record, secret=secret)
         if key in first_row_of_key:
-            errors.append(RowError(line, "", instance, f"same submission as row {first_row_of_key[key]}"))
+            errors.append(
+                RowError(line, "", instance, f"same submission as row {first_row_of_key[key]}")
+            )
             continue
         first_row_of_key[key] = line
         records.append(ValidatedRecord(line, record, key))
     mapped_columns = tuple(
         dict.fromkeys(
-            r.question.field for c in columns
-            if (r := classify_column(c, spec)).kind in ("answer", "choice") and r.question and r.question.field
+            r.question.field
+            for c in columns
+            if (r := classify_column(c, spec)).kind in ("answer", "choice")
+            and r.question
+            and r.question.field
         )
     )
-    return ImportPreview(fmt, mapped_columns, tuple(records), tuple(errors), rows_read, tuple(notes))
+    return ImportPreview(
+        fmt, mapped_columns, tuple(records), tuple(errors), rows_read, tuple(notes)
+    )
 
 
 def preview_kobo_file(
-    source: Source, fmt: FileFormat | None = None, *, name: str = "",
-    spec: HtcdsSpec | None = None, secret: bytes | None = None, ignore_unknown: bool = False,
+    source: Source,
+    fmt: FileFormat | None = None,
+    *,
+    name: str = "",
+    spec: HtcdsSpec | None = None,
+    secret: bytes | None = None,
+    ignore_unknown: bool = False,
     limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportPreview:
     """Read and validate an ODK/KoboToolbox export (CSV, XLSX or JSON); nothing is written.
@@ -288,19 +350,36 @@ def preview_kobo_file(
         else:
             table = read_table(source, fmt, limits=limits)
             if not table.header:
-                return ImportPreview(fmt, (), (), (RowError(HEADER_LINE, "", "", "the file is empty"),), 0)
+                return ImportPreview(
+                    fmt, (), (), (RowError(HEADER_LINE, "", "", "the file is empty"),), 0
+                )
             submissions = _table_submissions(table)
             header_line = table.header_line
     except LimitExceeded:
         raise
     except Exception as exc:  # noqa: BLE001 – any unreadable file is reported, never raised to the user
-        return ImportPreview(fmt or "csv", (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0)
+        return ImportPreview(
+            fmt or "csv",
+            (),
+            (),
+            (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),),
+            0,
+        )
     return validate_submissions(
-        submissions, fmt, spec=spec, secret=secret, ignore_unknown=ignore_unknown, header_line=header_line
+        submissions,
+        fmt,
+        spec=spec,
+        secret=secret,
+        ignore_unknown=ignore_unknown,
+        header_line=header_line,
     )
 
 
 __all__ = [
-    "ColumnRole", "classify_column", "preview_kobo_file", "read_json_submissions",
-    "submission_to_record", "validate_submissions",
+    "ColumnRole",
+    "classify_column",
+    "preview_kobo_file",
+    "read_json_submissions",
+    "submission_to_record",
+    "validate_submissions",
 ]

@@ -15,14 +15,18 @@ from django.db import models
 
 
 class ImportedRecord(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="imported_records")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="imported_records"
+    )
     key = models.CharField(max_length=255, unique=True)
     source = models.CharField(max_length=10)  # "htcds" or "kobo"
     # HTCDS cas_ReferringOrganisation as the file wrote it (an organisation name, no personal data):
     # the case's referring organisation in Palermo is the organisation that imported it.
     referring_organisation = models.CharField(max_length=200, blank=True)
     imported_at = models.DateTimeField()
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -28,8 +28,15 @@ BATCH = 500
 
 
 def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("person", "context", "referring_organisation", "decision_organisation").prefetch_related(
-        Prefetch("imported_records", queryset=ImportedRecord.objects.order_by("id"), to_attr="stats_imports"))
+    return qs.select_related(
+        "person", "context", "referring_organisation", "decision_organisation"
+    ).prefetch_related(
+        Prefetch(
+            "imported_records",
+            queryset=ImportedRecord.objects.order_by("id"),
+            to_attr="stats_imports",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,9 @@ class ExportedCase:
 
 def htcds_records_for(actor: User, organisation: Organisation | None) -> Iterator[ExportedCase]:
     """The HTCDS record of every case the actor may open, each limited to the groups they see."""
-    qs = _with_related(case_selectors.cases_visible_to(actor, organisation)).order_by("opened_at", "id")
+    qs = _with_related(case_selectors.cases_visible_to(actor, organisation)).order_by(
+        "opened_at", "id"
+    )
     for chunk in _chunks(qs.iterator(chunk_size=BATCH), BATCH):
         # Need-to-know per case, gathered for the whole chunk in a fixed number of queries.
         visibility = case_selectors.case_visibilities(actor, organisation, chunk)
@@ -50,7 +59,10 @@ def htcds_records_for(actor: User, organisation: Organisation | None) -> Iterato
                 continue
             imports: list[Any] = getattr(case, "stats_imports", [])
             referring = imports[0].referring_organisation if imports else ""
-            yield ExportedCase(case, case_mapping.case_to_htcds(case, groups=groups, referring_organisation=referring))
+            yield ExportedCase(
+                case,
+                case_mapping.case_to_htcds(case, groups=groups, referring_organisation=referring),
+            )
 
 
 def _chunks(items: Iterator[Case], size: int) -> Iterator[list[Case]]:
@@ -76,26 +88,38 @@ def all_cases_with_context() -> QuerySet[Case]:
 def victim_stats(*, year: int | None = None, form: str = "") -> list[VictimStat]:
     """Every case as a ``VictimStat`` (no identifying value), optionally of one year or form of exploitation."""
     qs = all_cases_with_context().prefetch_related(
-        Prefetch("service_referrals", queryset=ServiceReferral.objects.only("id", "case_id", "sent_at", "status",
-                                                                            "outcome"), to_attr="stats_referrals"),
-        Prefetch("decisions", queryset=IdentificationDecision.objects.only("id", "case_id", "decided_at"),
-                 to_attr="stats_decisions"),
+        Prefetch(
+            "service_referrals",
+            queryset=ServiceReferral.objects.only("id", "case_id", "sent_at", "status", "outcome"),
+            to_attr="stats_referrals",
+        ),
+        Prefetch(
+            "decisions",
+            queryset=IdentificationDecision.objects.only("id", "case_id", "decided_at"),
+            to_attr="stats_decisions",
+        ),
     )
     if year is not None:
         qs = qs.filter(incoming_referral_date__year=year)
     if form:
         qs = qs.filter(exploitation_rows__code=form).distinct()
-    return [case_mapping.case_to_victim_stat(c, c.stats_referrals, c.stats_decisions)  # type: ignore[attr-defined]
-            for c in qs.iterator(chunk_size=BATCH)]
+    return [
+        case_mapping.case_to_victim_stat(c, c.stats_referrals, c.stats_decisions)  # type: ignore[attr-defined]
+        for c in qs.iterator(chunk_size=BATCH)
+    ]
 
 
 def ctdc_rows() -> list[dict[str, object]]:
     """Every case as a CTDC source row (exact age; released only through ``ctdc.release_ctdc``)."""
-    return [case_mapping.case_to_ctdc(c) for c in all_cases_with_context().iterator(chunk_size=BATCH)]
+    return [
+        case_mapping.case_to_ctdc(c) for c in all_cases_with_context().iterator(chunk_size=BATCH)
+    ]
 
 
 def registration_years() -> list[int]:
-    return sorted({d.year for d in Case.objects.dates("incoming_referral_date", "year")}, reverse=True)
+    return sorted(
+        {d.year for d in Case.objects.dates("incoming_referral_date", "year")}, reverse=True
+    )
 
 
 def case_count() -> int:

@@ -75,7 +75,9 @@ KEY_MAX = 255  # ImportedRecord.key
 
 def identity_secret() -> bytes:
     """The instance's key for record identity hashes (derived from SECRET_KEY: keep it stable)."""
-    return hashlib.sha256(b"palermo.stats.record-identity\0" + settings.SECRET_KEY.encode("utf-8")).digest()
+    return hashlib.sha256(
+        b"palermo.stats.record-identity\0" + settings.SECRET_KEY.encode("utf-8")
+    ).digest()
 
 
 CLI_ACTOR = "command line"
@@ -92,8 +94,15 @@ def _require(actor: User | None, organisation: Organisation | None, perm: str) -
 # --- HTCDS export ----------------------------------------------------------------------------------
 
 
-def htcds_export(*, actor: User, organisation: Organisation | None, fmt: ExportFormat,
-                 out: Path | TextIO | BinaryIO, request: Any = None, exact: bool = False) -> int:
+def htcds_export(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    fmt: ExportFormat,
+    out: Path | TextIO | BinaryIO,
+    request: Any = None,
+    exact: bool = False,
+) -> int:
     """Write the HTCDS records of every case the actor may open; returns the number of cases.
 
     Personal data: needs EXPORT_DATA *and* the right to see cases; the export,
@@ -109,11 +118,22 @@ def htcds_export(*, actor: User, organisation: Organisation | None, fmt: ExportF
         count = write_htcds_xlsx(records, out)  # type: ignore[arg-type]
     else:
         count = write_htcds_csv(records, out, exact=exact)  # type: ignore[arg-type]
-    details: dict[str, Any] = {"format": fmt, "cases": count, "references": [e.case.reference for e in exported]}
+    details: dict[str, Any] = {
+        "format": fmt,
+        "cases": count,
+        "references": [e.case.reference for e in exported],
+    }
     if fmt == "csv":
         details["exact"] = exact
-    audit.record(action="export", actor=actor, organisation=organisation, object_type="htcds_export",
-                 purpose="HTCDS export", request=request, details=details)
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=organisation,
+        object_type="htcds_export",
+        purpose="HTCDS export",
+        request=request,
+        details=details,
+    )
     return count
 
 
@@ -152,8 +172,10 @@ class ImportResult:
         return not self.errors
 
     def report(self) -> str:
-        lines = [f"{len(self.created)} case(s) created, {len(self.updated)} updated, "
-                 f"{len(self.unchanged)} unchanged."]
+        lines = [
+            f"{len(self.created)} case(s) created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged."
+        ]
         lines += [f"note: {n}" for n in self.notes]
         for e in self.errors:
             lines.append(f"row {e.row}: {e.field}: {e.value!r}: {e.message}")
@@ -169,22 +191,28 @@ def _validate(kind: ImportKind, data: bytes, name: str) -> ImportPreview:
     check_bytes(data, limits, name=name)
     try:
         if kind == "kobo":
-            return preview_kobo_file(data, name=name, secret=identity_secret(), ignore_unknown=False, limits=limits)
+            return preview_kobo_file(
+                data, name=name, secret=identity_secret(), ignore_unknown=False, limits=limits
+            )
         return preview_htcds_file(data, name=name, secret=identity_secret(), limits=limits)
     except LimitExceeded as exc:
         raise refusal(exc) from exc
 
 
-def _existing_keys(actor: User, organisation: Organisation | None,
-                   kind: ImportKind) -> tuple[dict[str, int], set[str]]:
+def _existing_keys(
+    actor: User, organisation: Organisation | None, kind: ImportKind
+) -> tuple[dict[str, int], set[str]]:
     """Identity key → case id of the cases the actor may open (imported records, and for HTCDS
     every such case), and the keys imported before into cases the actor may not open.
 
     ODK/Kobo keys are instance IDs, which only imported records carry. A key of a case the
     actor may not open is never matched (that case is not theirs to change, nor to learn of).
     """
-    open_ids = set(case_selectors.cases_visible_to(actor, organisation)
-                   .filter(imported_records__isnull=False).values_list("pk", flat=True))
+    open_ids = set(
+        case_selectors.cases_visible_to(actor, organisation)
+        .filter(imported_records__isnull=False)
+        .values_list("pk", flat=True)
+    )
     keys: dict[str, int] = {}
     hidden: set[str] = set()
     for key, case_id in ImportedRecord.objects.values_list("key", "case_id"):
@@ -210,8 +238,16 @@ def _unstored_note(preview: ImportPreview) -> list[str]:
     return [f"the case file has no place for these fields, which are not imported: {listed}"]
 
 
-def import_preview(*, actor: User, organisation: Organisation | None, kind: ImportKind, data: bytes,
-                   name: str, request: Any = None, progress: Progress | None = None) -> ImportPlan:
+def import_preview(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    kind: ImportKind,
+    data: bytes,
+    name: str,
+    request: Any = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
     """Validate the file, then rehearse the import in a transaction that is always rolled back.
 
     The rehearsal runs every record through the case services, so a row the
@@ -223,8 +259,14 @@ def import_preview(*, actor: User, organisation: Organisation | None, kind: Impo
     preview = _validate(kind, data, name)
     plan = ImportPlan(kind, preview, notes=list(preview.notes))
     if preview.ok:
-        rehearsal = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=True,  # type: ignore[arg-type]
-                         progress=progress)
+        rehearsal = _run(
+            actor=actor,
+            organisation=organisation,
+            kind=kind,
+            preview=preview,
+            rehearse=True,  # type: ignore[arg-type]
+            progress=progress,
+        )
         if rehearsal.errors:
             plan.preview = replace(preview, errors=tuple(rehearsal.errors))
         else:
@@ -232,18 +274,42 @@ def import_preview(*, actor: User, organisation: Organisation | None, kind: Impo
             plan.updates = len(rehearsal.updated) + len(rehearsal.unchanged)
             plan.notes += _unstored_note(preview)
     # The file's personal data was read and matched against the case file: audited (never the file name).
-    audit.record(action="read", actor=actor, organisation=organisation, object_type="stats_import",
-                 purpose=f"{kind} import preview", request=request,
-                 details={"kind": kind, "rows": preview.rows_read, "errors": len(plan.errors),
-                          "creates": plan.creates, "updates": plan.updates})
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="stats_import",
+        purpose=f"{kind} import preview",
+        request=request,
+        details={
+            "kind": kind,
+            "rows": preview.rows_read,
+            "errors": len(plan.errors),
+            "creates": plan.creates,
+            "updates": plan.updates,
+        },
+    )
     return plan
 
 
-def _audit_rejected(actor: User, organisation: Organisation | None, kind: ImportKind, rows: int,
-                    errors: int, request: Any) -> None:
-    audit.record(action="create", actor=actor, organisation=organisation, object_type="stats_import",
-                 purpose=f"{kind} import", request=request, outcome="rejected",
-                 details={"kind": kind, "rows": rows, "errors": errors})
+def _audit_rejected(
+    actor: User,
+    organisation: Organisation | None,
+    kind: ImportKind,
+    rows: int,
+    errors: int,
+    request: Any,
+) -> None:
+    audit.record(
+        action="create",
+        actor=actor,
+        organisation=organisation,
+        object_type="stats_import",
+        purpose=f"{kind} import",
+        request=request,
+        outcome="rejected",
+        details={"kind": kind, "rows": rows, "errors": errors},
+    )
 
 
 class _Rollback(Exception):
@@ -251,7 +317,11 @@ class _Rollback(Exception):
 
 
 def _decision_reasons(kind: str, ci: case_mapping.CaseInput) -> str:
-    by = f" by a decision-making organisation of type {ci.decision_org_type}" if ci.decision_org_type else ""
+    by = (
+        f" by a decision-making organisation of type {ci.decision_org_type}"
+        if ci.decision_org_type
+        else ""
+    )
     return f"Recorded from an imported {kind.upper()} record: the status was decided{by} before the case came to Palermo."
 
 
@@ -259,41 +329,75 @@ def _version(case: Case) -> int:
     return case_selectors.current_version(case)
 
 
-def _apply_status(case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation,
-                  kind: str) -> bool:
+def _apply_status(
+    case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str
+) -> bool:
     changed = False
     if ci.outcome and ci.outcome != case.identification_status:
-        case_services.identification_decide(actor=actor, organisation=organisation, case=case,
-                                            expected_version=_version(case), outcome=ci.outcome,
-                                            reasons=_decision_reasons(kind, ci))
+        case_services.identification_decide(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            expected_version=_version(case),
+            outcome=ci.outcome,
+            reasons=_decision_reasons(kind, ci),
+        )
         changed = True
     if ci.status in (wf.STATUS_CLOSED, wf.STATUS_CLOSED_REFERRED) and case.is_open:
         referred = ci.status == wf.STATUS_CLOSED_REFERRED
         case_services.case_transition(
-            actor=actor, organisation=organisation, case=case, expected_version=_version(case), target=wf.CLOSED,
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            expected_version=_version(case),
+            target=wf.CLOSED,
             closure_reason="referred_elsewhere" if referred else "other",
-            closure_details=ci.closure_details or f"Closed before the record was imported ({kind.upper()}).")
+            closure_details=ci.closure_details
+            or f"Closed before the record was imported ({kind.upper()}).",
+        )
         changed = True
     elif ci.status in wf.OPEN_STATUSES and case.is_open and ci.status != case.status:
-        case_services.case_update(actor=actor, organisation=organisation, case=case,
-                                  expected_version=_version(case), status=ci.status)
+        case_services.case_update(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            expected_version=_version(case),
+            status=ci.status,
+        )
         changed = True
     return changed
 
 
-def _create(ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str) -> Case:
+def _create(
+    ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str
+) -> Case:
     case = case_services.case_open(
-        actor=actor, organisation=organisation, source="agency", source_ref=f"IMPORT-{kind.upper()}",
-        person=ci.person, exploitation_forms=ci.exploitation_forms, is_child_or_presumed_child=ci.is_child,
-        summary=ci.summary, referral_date=ci.referral_date, reason_for_referral=ci.reason_for_referral)
+        actor=actor,
+        organisation=organisation,
+        source="agency",
+        source_ref=f"IMPORT-{kind.upper()}",
+        person=ci.person,
+        exploitation_forms=ci.exploitation_forms,
+        is_child_or_presumed_child=ci.is_child,
+        summary=ci.summary,
+        referral_date=ci.referral_date,
+        reason_for_referral=ci.reason_for_referral,
+    )
     if ci.context:
-        case_services.context_update(actor=actor, organisation=organisation, case=case,
-                                     expected_version=_version(case), changes=ci.context)
+        case_services.context_update(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            expected_version=_version(case),
+            changes=ci.context,
+        )
     _apply_status(case, ci, actor=actor, organisation=organisation, kind=kind)
     return case
 
 
-def _update(case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str) -> bool:
+def _update(
+    case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str
+) -> bool:
     """Set the values the file gives that differ; an empty value never erases one. Hidden groups are left alone."""
     vis = case_selectors.case_visibility(actor, organisation, case)
     changed = False
@@ -306,28 +410,54 @@ def _update(case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation
             if current != ci.person[attr]:
                 changes[attr] = ci.person[attr]
     if changes:
-        case_services.person_update(actor=actor, organisation=organisation, case=case,
-                                    expected_version=_version(case), changes=changes)
+        case_services.person_update(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            expected_version=_version(case),
+            changes=changes,
+        )
         changed = True
     if access.VICTIM_CONTEXT in vis:
         context = getattr(case, "context", None)
-        ctx = {k: v for k, v in ci.context.items() if v not in (None, "", [])
-               and (context is None or getattr(context, k) != v)}
+        ctx = {
+            k: v
+            for k, v in ci.context.items()
+            if v not in (None, "", []) and (context is None or getattr(context, k) != v)
+        }
         if ci.exploitation_forms and list(case.exploitation_types) != ci.exploitation_forms:
             ctx["exploitation_types"] = ci.exploitation_forms
         if ctx:
-            case_services.context_update(actor=actor, organisation=organisation, case=case,
-                                         expected_version=_version(case), changes=ctx)
+            case_services.context_update(
+                actor=actor,
+                organisation=organisation,
+                case=case,
+                expected_version=_version(case),
+                changes=ctx,
+            )
             changed = True
         if ci.summary and ci.summary != case.summary:
-            case_services.case_update(actor=actor, organisation=organisation, case=case,
-                                      expected_version=_version(case), summary=ci.summary)
+            case_services.case_update(
+                actor=actor,
+                organisation=organisation,
+                case=case,
+                expected_version=_version(case),
+                summary=ci.summary,
+            )
             changed = True
     return _apply_status(case, ci, actor=actor, organisation=organisation, kind=kind) or changed
 
 
-def import_commit(*, actor: User, organisation: Organisation, kind: ImportKind, data: bytes, name: str,
-                  request: Any = None, progress: Progress | None = None) -> ImportResult:
+def import_commit(
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: ImportKind,
+    data: bytes,
+    name: str,
+    request: Any = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import every record of the file, or none: one transaction; any refused row rolls all back.
 
     A record whose identity key matches a case (imported before, or an existing
@@ -340,24 +470,43 @@ def import_commit(*, actor: User, organisation: Organisation, kind: ImportKind, 
     if not preview.ok:
         _audit_rejected(actor, organisation, kind, preview.rows_read, len(preview.errors), request)
         return ImportResult(errors=list(preview.errors), notes=list(preview.notes))
-    result = _run(actor=actor, organisation=organisation, kind=kind, preview=preview, rehearse=False,
-                  request=request, progress=progress)
+    result = _run(
+        actor=actor,
+        organisation=organisation,
+        kind=kind,
+        preview=preview,
+        rehearse=False,
+        request=request,
+        progress=progress,
+    )
     if not result.ok:
         _audit_rejected(actor, organisation, kind, preview.rows_read, len(result.errors), request)
     result.notes = list(preview.notes) + (_unstored_note(preview) if result.ok else [])
     return result
 
 
-HIDDEN_CASE = ("this record was imported before into a case your organisation may not open: it cannot be "
-               "imported again here (ask the identification body)")
+HIDDEN_CASE = (
+    "this record was imported before into a case your organisation may not open: it cannot be "
+    "imported again here (ask the identification body)"
+)
 
 
 def _service_error(row: int, field_name: str, message: str) -> RowError:
-    return RowError(row, case_mapping.SERVICE_FIELD_TO_HTCDS.get(field_name, field_name), "", message)
+    return RowError(
+        row, case_mapping.SERVICE_FIELD_TO_HTCDS.get(field_name, field_name), "", message
+    )
 
 
-def _run(*, actor: User, organisation: Organisation, kind: ImportKind, preview: ImportPreview, rehearse: bool,
-         request: Any = None, progress: Progress | None = None) -> ImportResult:
+def _run(
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: ImportKind,
+    preview: ImportPreview,
+    rehearse: bool,
+    request: Any = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     result = ImportResult()
     today = clock.today()
     total = len(preview.records)
@@ -370,8 +519,14 @@ def _run(*, actor: User, organisation: Organisation, kind: ImportKind, preview: 
                     progress(i, total)
                 ci = case_mapping.htcds_to_case_input(rec.values, today=today)
                 if len(rec.identity_key) > KEY_MAX:
-                    result.errors.append(RowError(rec.row, "meta/instanceID", rec.identity_key[:60],
-                                                  f"the submission's instance ID is longer than {KEY_MAX} characters"))
+                    result.errors.append(
+                        RowError(
+                            rec.row,
+                            "meta/instanceID",
+                            rec.identity_key[:60],
+                            f"the submission's instance ID is longer than {KEY_MAX} characters",
+                        )
+                    )
                     continue
                 if rec.identity_key in hidden:
                     result.errors.append(RowError(rec.row, "", "", HIDDEN_CASE))
@@ -388,26 +543,54 @@ def _run(*, actor: User, organisation: Organisation, kind: ImportKind, preview: 
                         else:
                             result.unchanged.append(case.reference)
                     keys[rec.identity_key] = case.pk
-                    values = {"case": case, "source": kind, "imported_by": actor,
-                              "referring_organisation": ci.referring_organisation[:200] if kind == "htcds" else ""}
+                    values = {
+                        "case": case,
+                        "source": kind,
+                        "imported_by": actor,
+                        "referring_organisation": ci.referring_organisation[:200]
+                        if kind == "htcds"
+                        else "",
+                    }
                     ImportedRecord.objects.update_or_create(
-                        key=rec.identity_key, defaults={**values, "updated_at": clock.now()},
-                        create_defaults={**values, "imported_at": clock.now()})
+                        key=rec.identity_key,
+                        defaults={**values, "updated_at": clock.now()},
+                        create_defaults={**values, "imported_at": clock.now()},
+                    )
                 except InvalidInput as exc:
-                    result.errors += [_service_error(rec.row, e.field, e.message) for e in exc.errors]
+                    result.errors += [
+                        _service_error(rec.row, e.field, e.message) for e in exc.errors
+                    ]
                 except NotAllowed as exc:
                     result.errors.append(RowError(rec.row, "", "", str(exc)))
                 except DatabaseError:
                     # A value the database cannot hold (e.g. longer than its column) that validation let
                     # through: the service's own savepoint is rolled back, so the import can go on and report.
-                    result.errors.append(RowError(rec.row, "", "", "the case file cannot store this row "
-                                                  "(a value is too long or malformed)"))
+                    result.errors.append(
+                        RowError(
+                            rec.row,
+                            "",
+                            "",
+                            "the case file cannot store this row "
+                            "(a value is too long or malformed)",
+                        )
+                    )
             if result.errors or rehearse:
                 raise _Rollback
-            audit.record(action="create", actor=actor, organisation=organisation, object_type="stats_import",
-                         purpose=f"{kind} import", request=request,
-                         details={"kind": kind, "rows": preview.rows_read, "created": result.created,
-                                  "updated": result.updated, "unchanged": len(result.unchanged)})
+            audit.record(
+                action="create",
+                actor=actor,
+                organisation=organisation,
+                object_type="stats_import",
+                purpose=f"{kind} import",
+                request=request,
+                details={
+                    "kind": kind,
+                    "rows": preview.rows_read,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": len(result.unchanged),
+                },
+            )
     except _Rollback:
         if result.errors:
             result.created, result.updated, result.unchanged = [], [], []
@@ -425,8 +608,14 @@ def _ctdc_schema() -> dict[str, Any]:
         if c in _INT16:
             schema[c] = pl.Int16
         elif c.endswith("Concatenated") or c in (
-                "Datasource", "gender", "majorityStatusAtExploit", "majorityEntry", "citizenship",
-                "RecruiterRelationship", "CountryOfExploitation"):
+            "Datasource",
+            "gender",
+            "majorityStatusAtExploit",
+            "majorityEntry",
+            "citizenship",
+            "RecruiterRelationship",
+            "CountryOfExploitation",
+        ):
             schema[c] = pl.Utf8
         else:
             schema[c] = pl.Int8
@@ -438,8 +627,13 @@ def ctdc_frame(rows: Sequence[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame({c: [r.get(c) for r in rows] for c in SOURCE_COLUMNS}, schema=schema)
 
 
-def ctdc_release(*, actor: User | None, organisation: Organisation | None, k: int = DEFAULT_K,
-                 request: Any = None) -> Release:
+def ctdc_release(
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    k: int = DEFAULT_K,
+    request: Any = None,
+) -> Release:
     """A k-anonymous CTDC release of every case (``ctdc.release_ctdc``); audited as an export."""
     _require(actor, organisation, Perm.EXPORT_DATA)
     if k < 2 or k > 1000:
@@ -449,9 +643,21 @@ def ctdc_release(*, actor: User | None, organisation: Organisation | None, k: in
         raise InvalidInput(FieldError("", "There are no cases to release."))
     release = release_ctdc(ctdc_frame(rows), k=k)
     m = release.metrics
-    audit.record(action="export", actor=actor, organisation=organisation, object_type="ctdc_release",
-                 purpose="CTDC anonymised release", request=request, actor_username=None if actor else CLI_ACTOR,
-                 details={"k": k, "records_in": m.records_in, "records_kept": m.records_kept, "ncp": round(m.ncp, 4)})
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=organisation,
+        object_type="ctdc_release",
+        purpose="CTDC anonymised release",
+        request=request,
+        actor_username=None if actor else CLI_ACTOR,
+        details={
+            "k": k,
+            "records_in": m.records_in,
+            "records_kept": m.records_kept,
+            "ncp": round(m.ncp, 4),
+        },
+    )
     return release
 
 
@@ -474,7 +680,9 @@ TABLE_TITLES = {
 @dataclass
 class Statistics:
     tables: RapporteurTables | None
-    flows: list[tuple[str, str]]  # (citizenship group, country-of-exploitation group) cells, all published keys
+    flows: list[
+        tuple[str, str]
+    ]  # (citizenship group, country-of-exploitation group) cells, all published keys
     victims: int  # how many cases were counted (never shown when it is a small number)
     threshold: int
 
@@ -483,7 +691,9 @@ class Statistics:
         return self.tables is None
 
 
-def protected_statistics(victims: Sequence[VictimStat], *, threshold: int = DEFAULT_THRESHOLD) -> Statistics:
+def protected_statistics(
+    victims: Sequence[VictimStat], *, threshold: int = DEFAULT_THRESHOLD
+) -> Statistics:
     """The Rapporteur tables plus the flow table, protected jointly (one suppression pattern).
 
     The flow table's rows add up to the nationality table and its columns to
@@ -515,14 +725,17 @@ def protected_statistics(victims: Sequence[VictimStat], *, threshold: int = DEFA
     for c in cits:
         constraints.append(Constraint(("citizenship", c), tuple((FLOW, c, d) for d in coes)))
     for d in coes:
-        constraints.append(Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits)))
+        constraints.append(
+            Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits))
+        )
     protection = protect(values, constraints, threshold=threshold)  # type: ignore[arg-type]
     tables = RapporteurTables(protection, base.years, base.categories)
     return Statistics(tables, [(c, d) for c in cits for d in coes], len(victims), threshold)
 
 
-def rapporteur_statistics(*, year: int | None = None, form: str = "",
-                          threshold: int = DEFAULT_THRESHOLD) -> Statistics:
+def rapporteur_statistics(
+    *, year: int | None = None, form: str = "", threshold: int = DEFAULT_THRESHOLD
+) -> Statistics:
     """Statistics over every case, optionally only cases with one form of exploitation.
 
     ``year`` selects the column shown by the caller; the tables are always built
@@ -540,8 +753,15 @@ def statistics_rows(stats: Statistics) -> list[dict[str, object]]:
     cells = stats.tables.protection.cells
     for c, d in stats.flows:
         cell = cells[(FLOW, c, d)]
-        rows.append({"table": "flow_citizenship_to_country_of_exploitation", "category": f"{c} → {d}",
-                     "year": "All years", "value": cell.value, "status": cell.status})
+        rows.append(
+            {
+                "table": "flow_citizenship_to_country_of_exploitation",
+                "category": f"{c} → {d}",
+                "year": "All years",
+                "value": cell.value,
+                "status": cell.status,
+            }
+        )
     return rows
 
 
@@ -551,19 +771,42 @@ def write_statistics_csv(stats: Statistics, out: TextIO) -> int:
     writer.writerow(["table", "category", "year", "value", "status"])
     rows = statistics_rows(stats)
     for r in rows:
-        writer.writerow(safe_row([r["table"], r["category"], r["year"], "x" if r["value"] is None else r["value"],
-                                  r["status"]]))
+        writer.writerow(
+            safe_row(
+                [
+                    r["table"],
+                    r["category"],
+                    r["year"],
+                    "x" if r["value"] is None else r["value"],
+                    r["status"],
+                ]
+            )
+        )
     return len(rows)
 
 
-def statistics_export(*, actor: User | None, organisation: Organisation | None, out: TextIO, form: str = "",
-                      request: Any = None) -> int:
+def statistics_export(
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    out: TextIO,
+    form: str = "",
+    request: Any = None,
+) -> int:
     """Write the protected tables as CSV (aggregates only); audited as an export."""
     _require(actor, organisation, Perm.EXPORT_DATA)
     stats = rapporteur_statistics(form=form)
     n = write_statistics_csv(stats, out)
-    audit.record(action="export", actor=actor, organisation=organisation, object_type="rapporteur_statistics",
-                 purpose="Rapporteur statistics", request=request, actor_username=None if actor else CLI_ACTOR, details={"rows": n, "form": form})
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=organisation,
+        object_type="rapporteur_statistics",
+        purpose="Rapporteur statistics",
+        request=request,
+        actor_username=None if actor else CLI_ACTOR,
+        details={"rows": n, "form": form},
+    )
     return n
 
 

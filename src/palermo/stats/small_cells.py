@@ -63,7 +63,9 @@ class Protection:
     constraints: tuple[Constraint, ...]
     threshold: int
     protection_width: int
-    intervals: dict[CellKey, tuple[float, float]] = field(default_factory=dict)  # primary cell → attacker's range
+    intervals: dict[CellKey, tuple[float, float]] = field(
+        default_factory=dict
+    )  # primary cell → attacker's range
 
     def published(self) -> dict[CellKey, int]:
         return {k: c.value for k, c in self.cells.items() if c.value is not None}
@@ -78,8 +80,12 @@ def _check_additive(values: Mapping[CellKey, int], constraints: Sequence[Constra
             raise ValueError(f"cell {c.total} is not the sum of its parts")
 
 
-def attacker_intervals(values: Mapping[CellKey, int], suppressed: set[CellKey],
-                       constraints: Sequence[Constraint], targets: Iterable[CellKey]) -> dict[CellKey, tuple[float, float]]:
+def attacker_intervals(
+    values: Mapping[CellKey, int],
+    suppressed: set[CellKey],
+    constraints: Sequence[Constraint],
+    targets: Iterable[CellKey],
+) -> dict[CellKey, tuple[float, float]]:
     """For each target cell, the least and greatest value consistent with what is published."""
     variables = sorted(suppressed, key=repr)
     index = {k: i for i, k in enumerate(variables)}
@@ -113,9 +119,13 @@ def attacker_intervals(values: Mapping[CellKey, int], suppressed: set[CellKey],
     return out
 
 
-def _component_intervals(values: Mapping[CellKey, int], suppressed: set[CellKey],
-                         constraints: Sequence[Constraint], by_cell: Mapping[CellKey, list[Constraint]],
-                         targets: set[CellKey]) -> dict[CellKey, tuple[float, float]]:
+def _component_intervals(
+    values: Mapping[CellKey, int],
+    suppressed: set[CellKey],
+    constraints: Sequence[Constraint],
+    by_cell: Mapping[CellKey, list[Constraint]],
+    targets: set[CellKey],
+) -> dict[CellKey, tuple[float, float]]:
     """:func:`attacker_intervals`, solved separately on each connected group of suppressed cells.
 
     Suppressed cells interact only through constraints they share; solving each
@@ -137,12 +147,19 @@ def _component_intervals(values: Mapping[CellKey, int], suppressed: set[CellKey]
                         stack.append(k)
         seen |= component
         local = [c for c in constraints if any(k in component for k in (c.total, *c.parts))]
-        out.update(attacker_intervals(values, component, local, sorted(component & targets, key=repr)))
+        out.update(
+            attacker_intervals(values, component, local, sorted(component & targets, key=repr))
+        )
     return out
 
 
-def protect(values: Mapping[CellKey, int], constraints: Sequence[Constraint], *,
-            threshold: int = DEFAULT_THRESHOLD, protection_width: int | None = None) -> Protection:
+def protect(
+    values: Mapping[CellKey, int],
+    constraints: Sequence[Constraint],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    protection_width: int | None = None,
+) -> Protection:
     """Suppress primary and secondary cells; see the module docstring for the rule."""
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
@@ -195,7 +212,9 @@ def protect(values: Mapping[CellKey, int], constraints: Sequence[Constraint], *,
             neighbours = [k for c in by_cell.get(cell, []) for k in (c.total, *c.parts)]
             pick = cheapest(neighbours)
             if pick is None:  # its own constraints are all suppressed: widen through their cells
-                second = [k for n in neighbours for c in by_cell.get(n, []) for k in (c.total, *c.parts)]
+                second = [
+                    k for n in neighbours for c in by_cell.get(n, []) for k in (c.total, *c.parts)
+                ]
                 pick = cheapest(second)
             if pick is not None:
                 suppressed.add(pick)
@@ -207,8 +226,11 @@ def protect(values: Mapping[CellKey, int], constraints: Sequence[Constraint], *,
                 break  # everything is suppressed
             suppressed.add(pick)
     cells = {
-        k: ProtectedCell(k, None if k in suppressed else v,
-                         "primary" if k in primary else "secondary" if k in suppressed else "published")
+        k: ProtectedCell(
+            k,
+            None if k in suppressed else v,
+            "primary" if k in primary else "secondary" if k in suppressed else "published",
+        )
         for k, v in values.items()
     }
     return Protection(cells, tuple(constraints), threshold, width, intervals)
@@ -234,16 +256,33 @@ class VictimStat:
 
 UNKNOWN = "Unknown"
 NO_DECISION = "No decision"
-DECISION_BANDS = ((0, 30, "0-30 days"), (31, 90, "31-90 days"), (91, 180, "91-180 days"),
-                  (181, 365, "181-365 days"), (366, None, "over 365 days"))
+DECISION_BANDS = (
+    (0, 30, "0-30 days"),
+    (31, 90, "31-90 days"),
+    (91, 180, "91-180 days"),
+    (181, 365, "181-365 days"),
+    (366, None, "over 365 days"),
+)
 
 # Dimensions: name → (how to read a victim, additive?). Forms of exploitation
 # are not additive: one victim may suffer several.
-Dimension = Literal["sex", "age_group", "citizenship", "country_of_exploitation", "form_of_exploitation",
-                    "referral_outcome", "days_referral_to_decision"]
+Dimension = Literal[
+    "sex",
+    "age_group",
+    "citizenship",
+    "country_of_exploitation",
+    "form_of_exploitation",
+    "referral_outcome",
+    "days_referral_to_decision",
+]
 DIMENSIONS: tuple[Dimension, ...] = (
-    "sex", "age_group", "citizenship", "country_of_exploitation", "form_of_exploitation",
-    "referral_outcome", "days_referral_to_decision",
+    "sex",
+    "age_group",
+    "citizenship",
+    "country_of_exploitation",
+    "form_of_exploitation",
+    "referral_outcome",
+    "days_referral_to_decision",
 )
 
 
@@ -288,7 +327,15 @@ class RapporteurTables:
 
         def emit(table: str, category: str, year: str, key: CellKey) -> None:
             c = cells[key]
-            out.append({"table": table, "category": category, "year": year, "value": c.value, "status": c.status})
+            out.append(
+                {
+                    "table": table,
+                    "category": category,
+                    "year": year,
+                    "value": c.value,
+                    "status": c.status,
+                }
+            )
 
         emit("victims", "Total", "All years", ("total",))
         for y in self.years:
@@ -309,8 +356,18 @@ class RapporteurTables:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["table", "category", "year", "value", "status"])
         for r in self.rows():
-            writer.writerow([spreadsheet_safe(v) for v in (r["table"], r["category"], r["year"],
-                                                           "x" if r["value"] is None else r["value"], r["status"])])
+            writer.writerow(
+                [
+                    spreadsheet_safe(v)
+                    for v in (
+                        r["table"],
+                        r["category"],
+                        r["year"],
+                        "x" if r["value"] is None else r["value"],
+                        r["status"],
+                    )
+                ]
+            )
 
 
 COUNTRY_DIMENSIONS: tuple[Dimension, ...] = ("citizenship", "country_of_exploitation")
@@ -342,10 +399,14 @@ def _country_groups(totals: Mapping[str, int], minimum: int) -> dict[str, str]:
     return group
 
 
-def rapporteur_tables(victims: Iterable[VictimStat], *, threshold: int = DEFAULT_THRESHOLD,
-                      protection_width: int | None = None,
-                      dimensions: Sequence[Dimension] = DIMENSIONS,
-                      country_minimum: int | None = None) -> RapporteurTables:
+def rapporteur_tables(
+    victims: Iterable[VictimStat],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    protection_width: int | None = None,
+    dimensions: Sequence[Dimension] = DIMENSIONS,
+    country_minimum: int | None = None,
+) -> RapporteurTables:
     """Victims by year × each dimension, with margins, protected jointly.
 
     Countries (citizenship, country of exploitation) with fewer than
@@ -376,8 +437,18 @@ def rapporteur_tables(victims: Iterable[VictimStat], *, threshold: int = DEFAULT
                 counts[(dim, value)] = counts.get((dim, value), 0) + 1
                 counts[(dim, value, v.year)] = counts.get((dim, value, v.year), 0) + 1
     ys = tuple(sorted(years))
-    cats = {d: tuple(sorted(vals, key=lambda s: (s in (UNKNOWN, NO_DECISION, "No referral") or s.startswith("Other"), s)))
-            for d, vals in categories.items()}
+    cats = {
+        d: tuple(
+            sorted(
+                vals,
+                key=lambda s: (
+                    s in (UNKNOWN, NO_DECISION, "No referral") or s.startswith("Other"),
+                    s,
+                ),
+            )
+        )
+        for d, vals in categories.items()
+    }
     constraints = [Constraint(("total",), tuple(("year", y) for y in ys))] if ys else []
     for name, values in cats.items():
         for value in values:
@@ -388,5 +459,7 @@ def rapporteur_tables(victims: Iterable[VictimStat], *, threshold: int = DEFAULT
             constraints.append(Constraint(("total",), tuple((name, v) for v in values)))
             for y in ys:
                 constraints.append(Constraint(("year", y), tuple((name, v, y) for v in values)))
-    protection = protect(counts, constraints, threshold=threshold, protection_width=protection_width)
+    protection = protect(
+        counts, constraints, threshold=threshold, protection_width=protection_width
+    )
     return RapporteurTables(protection, ys, cats)

@@ -74,26 +74,60 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
         return {"label": label, "cells": [_cell(cells, k) for k in keys]}
 
     total_keys = [("year", y) for y in years] + ([] if year is not None else [("total",)])
-    out.append({"slug": "victims", "title": services.TABLE_TITLES["victims"], "columns": columns,
-                "rows": [row(_("All victims"), total_keys)], "chart_column": chart_column})
+    out.append(
+        {
+            "slug": "victims",
+            "title": services.TABLE_TITLES["victims"],
+            "columns": columns,
+            "rows": [row(_("All victims"), total_keys)],
+            "chart_column": chart_column,
+        }
+    )
     for dim, values in stats.tables.categories.items():
-        rows = [row(_category_label(dim, v), [(dim, v, y) for y in years] + ([] if year is not None else [(dim, v)]))
-                for v in values]
+        rows = [
+            row(
+                _category_label(dim, v),
+                [(dim, v, y) for y in years] + ([] if year is not None else [(dim, v)]),
+            )
+            for v in values
+        ]
         if dim != "form_of_exploitation":
             rows.append({**row(_("Total"), total_keys), "total": True})
-        out.append({"slug": dim, "title": services.TABLE_TITLES[dim], "columns": columns, "rows": rows,
-                    "chart_column": chart_column})
+        out.append(
+            {
+                "slug": dim,
+                "title": services.TABLE_TITLES[dim],
+                "columns": columns,
+                "rows": rows,
+                "chart_column": chart_column,
+            }
+        )
     coes = stats.tables.categories["country_of_exploitation"]
     cits = stats.tables.categories["citizenship"]
-    flow_rows = [row(_category_label("citizenship", c), [(services.FLOW, c, d) for d in coes]) for c in cits]
-    out.append({"slug": services.FLOW, "title": services.TABLE_TITLES[services.FLOW],
-                "columns": [_category_label("country_of_exploitation", d) for d in coes], "rows": flow_rows,
-                "chart_column": None, "flow": True})
+    flow_rows = [
+        row(_category_label("citizenship", c), [(services.FLOW, c, d) for d in coes]) for c in cits
+    ]
+    out.append(
+        {
+            "slug": services.FLOW,
+            "title": services.TABLE_TITLES[services.FLOW],
+            "columns": [_category_label("country_of_exploitation", d) for d in coes],
+            "rows": flow_rows,
+            "chart_column": None,
+            "flow": True,
+        }
+    )
     for t in out:
         if t["chart_column"] is not None:
-            t["chart"] = chart_svg(t["title"], [(r["label"], r["cells"][t["chart_column"]]["value"])
-                                                for r in t["rows"] if not r.get("total")],
-                                   caption=t["columns"][t["chart_column"]])
+            t["chart"] = chart_svg(
+                t["title"],
+                [
+                    (r["label"], r["cells"][t["chart_column"]]["value"])
+                    for r in t["rows"]
+                    if not r.get("total")
+                ],
+                caption=t["columns"][t["chart_column"]],
+            )
     return out
 
 
@@ -108,25 +142,35 @@ def chart_svg(title: str, bars: list[tuple[str, int | None]], *, caption: str = 
         f'role="img" aria-label="{escape(title)}">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="8" y="18" font-family="sans-serif" font-size="14" font-weight="bold" fill="#1a1a1a">'
-        f'{escape(title)}</text>',
+        f"{escape(title)}</text>",
         f'<text x="8" y="34" font-family="sans-serif" font-size="11" fill="#555555">{escape(caption)}'
-        f'{" · " if caption else ""}{escape(_("x = suppressed (small number)"))}</text>',
+        f"{' · ' if caption else ''}{escape(_('x = suppressed (small number)'))}</text>",
     ]
     for i, (label, value) in enumerate(bars):
         y = top + i * row_h
         short = label if len(label) <= 32 else label[:31] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-family="sans-serif" '
-                     f'font-size="12" fill="#1a1a1a">{escape(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-family="sans-serif" '
+            f'font-size="12" fill="#1a1a1a">{escape(short)}</text>'
+        )
         if value is None:
-            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="none" '
-                         f'stroke="#999999" stroke-dasharray="4 3"/>')
-            parts.append(f'<text x="{label_w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
-                         f'fill="#555555">x ({escape(_("suppressed"))})</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="none" '
+                f'stroke="#999999" stroke-dasharray="4 3"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
+                f'fill="#555555">x ({escape(_("suppressed"))})</text>'
+            )
         else:
             w = round(bar_w * value / top_value)
-            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="#1f5fa8"/>')
-            parts.append(f'<text x="{label_w + w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
-                         f'fill="#1a1a1a">{value}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="#1f5fa8"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
+                f'fill="#1a1a1a">{value}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -155,16 +199,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filter_form, year, form = _filters(request)
     stats = services.rapporteur_statistics(form=form)
     tables = build_tables(stats, year)
-    audit.record_request(request, action="read", object_type="rapporteur_statistics",
-                         details={"year": year, "form": form})
+    audit.record_request(
+        request,
+        action="read",
+        object_type="rapporteur_statistics",
+        details={"year": year, "form": form},
+    )
     actor, org = request.user, getattr(request, "organisation", None)
-    return render(request, "stats/dashboard.html", {
-        "filter_form": filter_form, "tables": tables, "empty": stats.empty, "threshold": stats.threshold,
-        "query": request.GET.urlencode(), "year": year, "form": form,
-        "can_export": has_perm(actor, Perm.EXPORT_DATA, org),
-        "can_export_htcds": has_perm(actor, Perm.EXPORT_DATA, org) and has_perm(actor, Perm.VIEW_CASES, org),
-        "can_import": has_perm(actor, Perm.IMPORT_DATA, org),
-    })
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "filter_form": filter_form,
+            "tables": tables,
+            "empty": stats.empty,
+            "threshold": stats.threshold,
+            "query": request.GET.urlencode(),
+            "year": year,
+            "form": form,
+            "can_export": has_perm(actor, Perm.EXPORT_DATA, org),
+            "can_export_htcds": has_perm(actor, Perm.EXPORT_DATA, org)
+            and has_perm(actor, Perm.VIEW_CASES, org),
+            "can_import": has_perm(actor, Perm.IMPORT_DATA, org),
+        },
+    )
 
 
 @requires(Perm.VIEW_STATISTICS)
@@ -172,14 +230,28 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
     t, year, form = _table(request, table)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(safe_row([_("nationality → country of exploitation") if t.get("flow") else _("category"),
-                              *t["columns"]]))
+    writer.writerow(
+        safe_row(
+            [
+                _("nationality → country of exploitation") if t.get("flow") else _("category"),
+                *t["columns"],
+            ]
+        )
+    )
     for r in t["rows"]:
-        writer.writerow(safe_row([r["label"], *("x" if c["suppressed"] else c["value"] for c in r["cells"])]))
-    audit.record_request(request, action="export", object_type="rapporteur_statistics",
-                         details={"table": table, "format": "csv", "year": year, "form": form})
+        writer.writerow(
+            safe_row([r["label"], *("x" if c["suppressed"] else c["value"] for c in r["cells"])])
+        )
+    audit.record_request(
+        request,
+        action="export",
+        object_type="rapporteur_statistics",
+        details={"table": table, "format": "csv", "year": year, "form": form},
+    )
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, year, form, "csv")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(table, year, form, "csv")}"'
+    )
     return response
 
 
@@ -188,10 +260,16 @@ def table_image(request: HttpRequest, table: str) -> HttpResponse:
     t, year, form = _table(request, table)
     if "chart" not in t:
         raise Http404("not found")
-    audit.record_request(request, action="export", object_type="rapporteur_statistics",
-                         details={"table": table, "format": "svg", "year": year, "form": form})
+    audit.record_request(
+        request,
+        action="export",
+        object_type="rapporteur_statistics",
+        details={"table": table, "format": "svg", "year": year, "form": form},
+    )
     response = HttpResponse(t["chart"], content_type="image/svg+xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, year, form, "svg")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(table, year, form, "svg")}"'
+    )
     return response
 
 
@@ -199,10 +277,17 @@ def table_image(request: HttpRequest, table: str) -> HttpResponse:
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     _form, _year, form = _filters(request)
     buf = io.StringIO()
-    services.statistics_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                               out=buf, form=form, request=request)
+    services.statistics_export(
+        actor=request.user,
+        organisation=request.organisation,  # type: ignore[attr-defined]
+        out=buf,
+        form=form,
+        request=request,
+    )
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("statistics", None, form, "csv")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename("statistics", None, form, "csv")}"'
+    )
     return response
 
 
@@ -218,15 +303,26 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
     try:
         if fmt == "xlsx":
             out: Any = io.BytesIO()
-            services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                  fmt="xlsx", out=out, request=request)
+            services.htcds_export(
+                actor=request.user,
+                organisation=request.organisation,  # type: ignore[attr-defined]
+                fmt="xlsx",
+                out=out,
+                request=request,
+            )
             body: Any = out.getvalue()
             ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             text = io.StringIO()
             # Formulas neutralised unless the exact file is asked for explicitly (docs/statistics.md).
-            services.htcds_export(actor=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
-                                  fmt="csv", out=text, request=request, exact=request.POST.get("exact") == "1")
+            services.htcds_export(
+                actor=request.user,
+                organisation=request.organisation,  # type: ignore[attr-defined]
+                fmt="csv",
+                out=text,
+                request=request,
+                exact=request.POST.get("exact") == "1",
+            )
             body, ctype = text.getvalue(), "text/csv; charset=utf-8"
     except services.NotAllowed:
         audit.record_refusal(request, perm=Perm.VIEW_CASES)
@@ -244,8 +340,12 @@ def ctdc(request: HttpRequest) -> HttpResponse:
     form = forms.CtdcForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                         kind=stats_jobs.CTDC, params={"k": form.cleaned_data["k"]})
+            job = job_services.job_start(
+                actor=request.user,
+                organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                kind=stats_jobs.CTDC,
+                params={"k": form.cleaned_data["k"]},
+            )
         except job_services.NotAllowed:
             return refused(request)
         return redirect("jobs:detail", job_id=job.pk)
@@ -285,7 +385,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             for chunk in upload.chunks():
                 fh.write(chunk)
         # The file name may carry a name or a place: it stays in the session, never in a URL or the audit trail.
-        request.session[SESSION_KEY] = {"token": token, "kind": form.cleaned_data["kind"], "name": upload.name}
+        request.session[SESSION_KEY] = {
+            "token": token,
+            "kind": form.cleaned_data["kind"],
+            "name": upload.name,
+        }
         return redirect("stats:import_preview")
     return render(request, "stats/import_upload.html", {"form": form})
 
@@ -300,15 +404,21 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         return redirect("stats:import")
     held, path = pending
     job_id = held.get("preview_job")
-    if job_id and selectors_jobs.jobs_for(request.user, request.organisation).filter(pk=job_id).exists():  # type: ignore[arg-type, attr-defined]
+    if (
+        job_id
+        and selectors_jobs.jobs_for(request.user, request.organisation).filter(pk=job_id).exists()
+    ):  # type: ignore[arg-type, attr-defined]
         return redirect("jobs:detail", job_id=job_id)
     # The job reads a copy: the held file waits for the confirmation.
     copy = job_services.save_upload([path.read_bytes()])
     try:
-        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                     kind=stats_jobs.PREVIEW,
-                                     params={"kind": held["kind"], "name": held["name"], "upload": held["token"]},
-                                     inputs={"upload": copy})
+        job = job_services.job_start(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            kind=stats_jobs.PREVIEW,
+            params={"kind": held["kind"], "name": held["name"], "upload": held["token"]},
+            inputs={"upload": copy},
+        )
     except job_services.NotAllowed:
         return refused(request)
     finally:
@@ -327,13 +437,22 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("stats:import")
     held, path = pending
     checked = request.POST.get("upload")
-    if checked and checked != held["token"]:  # confirmed from the check of another file (another tab)
-        messages.error(request, _("The file waiting to be imported is not the one you checked: check it first."))
+    if (
+        checked and checked != held["token"]
+    ):  # confirmed from the check of another file (another tab)
+        messages.error(
+            request,
+            _("The file waiting to be imported is not the one you checked: check it first."),
+        )
         return redirect("stats:import_preview")
     try:
-        job = job_services.job_start(actor=request.user, organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
-                                     kind=stats_jobs.IMPORT, params={"kind": held["kind"], "name": held["name"]},
-                                     inputs={"upload": path})
+        job = job_services.job_start(
+            actor=request.user,
+            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            kind=stats_jobs.IMPORT,
+            params={"kind": held["kind"], "name": held["name"]},
+            inputs={"upload": path},
+        )
     except job_services.NotAllowed:
         return refused(request)
     # The file now belongs to the job (a second click finds nothing waiting: no double import).

@@ -85,4 +85,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "meantime, or it was sent from another site. Nothing was changed. Go back, reload the page "
         "and try again."
     )
-    return _friendly(render(request, "web/refused.html", {"status": 403, "reason": text}, status=403))
+    return _friendly(
+        render(request, "web/refused.html", {"status": 403, "reason": text}, status=403)
+    )

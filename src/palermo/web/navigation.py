@@ -45,27 +45,65 @@ def _may_start_jobs(user: Any, organisation: Any) -> bool:
 
 NAV: list[NavItem] = [
     NavItem(_("My work"), "dashboard", None),
-    NavItem(_("Screenings"), "screening:list", Perm.VIEW_SCREENINGS,
-            _("Screen a person against the ILO/EC indicators and the Palermo definition, with an explained result.")),
-    NavItem(_("Cases"), "cases:list", Perm.VIEW_CASES,
-            _("The NRM case file: referrals, decisions, deadlines, safeguards.")),
+    NavItem(
+        _("Screenings"),
+        "screening:list",
+        Perm.VIEW_SCREENINGS,
+        _(
+            "Screen a person against the ILO/EC indicators and the Palermo definition, with an explained result."
+        ),
+    ),
+    NavItem(
+        _("Cases"),
+        "cases:list",
+        Perm.VIEW_CASES,
+        _("The NRM case file: referrals, decisions, deadlines, safeguards."),
+    ),
     # The inbox of an organisation that provides services (a shelter): issue 15, item 1.
-    NavItem(_("Referrals received"), "cases:referrals", Perm.VIEW_CASES,
-            _("Service referrals sent to your organisation: accept or decline them."),
-            when=_receives_service_referrals),
-    NavItem(_("Statistics"), "stats:dashboard", Perm.VIEW_STATISTICS,
-            _("Anonymised statistics and standard exports.")),
-    NavItem(_("Investigations"), "investigate:list", Perm.INVESTIGATE,
-            _("Follow the money: statements, red flags, networks, proceeds.")),
-    NavItem(_("Monitoring"), "monitor:home", Perm.MONITOR_VIEW,
-            _("National action plan, recommendations from monitoring bodies, indicators and the annual report.")),
-    NavItem(_("Audit trail"), "audit_list", Perm.VIEW_AUDIT,
-            _("Who did what, when, for which organisation; filter and export.")),
-    NavItem(_("Administration"), "admin:index", Perm.ADMINISTER,
-            _("Organisations, users and roles.")),
+    NavItem(
+        _("Referrals received"),
+        "cases:referrals",
+        Perm.VIEW_CASES,
+        _("Service referrals sent to your organisation: accept or decline them."),
+        when=_receives_service_referrals,
+    ),
+    NavItem(
+        _("Statistics"),
+        "stats:dashboard",
+        Perm.VIEW_STATISTICS,
+        _("Anonymised statistics and standard exports."),
+    ),
+    NavItem(
+        _("Investigations"),
+        "investigate:list",
+        Perm.INVESTIGATE,
+        _("Follow the money: statements, red flags, networks, proceeds."),
+    ),
+    NavItem(
+        _("Monitoring"),
+        "monitor:home",
+        Perm.MONITOR_VIEW,
+        _(
+            "National action plan, recommendations from monitoring bodies, indicators and the annual report."
+        ),
+    ),
+    NavItem(
+        _("Audit trail"),
+        "audit_list",
+        Perm.VIEW_AUDIT,
+        _("Who did what, when, for which organisation; filter and export."),
+    ),
+    NavItem(
+        _("Administration"), "admin:index", Perm.ADMINISTER, _("Organisations, users and roles.")
+    ),
     NavItem(_("API tokens"), "token_list", None, _("Personal access tokens for machine clients.")),
-    NavItem(_("Jobs"), "jobs:list", None, _("Imports and red-flag runs you started, with their progress and results."),
-            when=_may_start_jobs),
+    NavItem(
+        _("Jobs"),
+        "jobs:list",
+        None,
+        _("Imports and red-flag runs you started, with their progress and results."),
+        when=_may_start_jobs,
+    ),
 ]
 
 

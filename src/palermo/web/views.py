@@ -18,8 +18,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     org = getattr(request, "organisation", None)
     tiles = [i for i in visible_items(request.user, org) if i.url != request.path]
     work = my_work(request.user, org)
-    return render(request, "web/dashboard.html", {
-        "tiles": tiles, "work": work, "nothing_waits": not any(w.count for w in work)})
+    return render(
+        request,
+        "web/dashboard.html",
+        {"tiles": tiles, "work": work, "nothing_waits": not any(w.count for w in work)},
+    )
 
 
 @public("health check for load balancers; says nothing about data")

@@ -6,476 +6,1288 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('Active', 'Active'), ('FollowUp', 'Follow up'), ('Closed', 'Closed'), ('ClosedReferred', 'Closed referred')], default='Active', max_length=20)),
-                ('phase', models.CharField(choices=[('identification', 'Identification'), ('first_line', 'First-line assistance and protection'), ('medium_long_term', 'Medium- and long-term assistance'), ('return_inclusion', 'Return and social inclusion'), ('proceedings', 'Criminal and civil proceedings'), ('closed', 'Closed')], default='identification', max_length=20)),
-                ('identification_status', models.CharField(choices=[('potential', 'Potential victim (referred, not yet decided)'), ('presumed', 'Presumed victim (reasonable grounds)'), ('identified', 'Identified victim'), ('not_identified', 'Not identified as a victim')], default='potential', max_length=20)),
-                ('is_child', models.BooleanField(default=False)),
-                ('nationality', models.CharField(blank=True, max_length=2)),
-                ('exploitation_types', models.JSONField(blank=True, default=list)),
-                ('source', models.CharField(choices=[('screening', 'Screening'), ('hotline', 'Hotline call'), ('agency', 'Another agency'), ('transnational', 'Another country (transnational referral)'), ('self_referral', 'Self-referral')], max_length=20)),
-                ('source_ref', models.CharField(blank=True, max_length=80)),
-                ('incoming_referral_date', models.DateField()),
-                ('reason_for_incoming_referral', models.CharField(blank=True, max_length=40)),
-                ('referring_country', models.CharField(blank=True, max_length=2)),
-                ('summary', models.TextField(blank=True)),
-                ('cooperates_with_authorities', models.BooleanField(blank=True, null=True)),
-                ('opened_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_reason', models.CharField(blank=True, choices=[('assistance_completed', 'Assistance completed: the person is socially included'), ('returned', 'Returned to the country of origin and handed over'), ('referred_elsewhere', 'Referred to another NRM or agency (transnational referral)'), ('not_identified', 'Not identified as a victim'), ('person_declined', 'The person declined further assistance'), ('lost_contact', 'Contact lost'), ('deceased', 'Deceased'), ('other', 'Other (explain)')], max_length=30)),
-                ('closure_details', models.TextField(blank=True)),
-                ('next_deadline', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('case_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('lead_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('referring_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("Active", "Active"),
+                            ("FollowUp", "Follow up"),
+                            ("Closed", "Closed"),
+                            ("ClosedReferred", "Closed referred"),
+                        ],
+                        default="Active",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("identification", "Identification"),
+                            ("first_line", "First-line assistance and protection"),
+                            ("medium_long_term", "Medium- and long-term assistance"),
+                            ("return_inclusion", "Return and social inclusion"),
+                            ("proceedings", "Criminal and civil proceedings"),
+                            ("closed", "Closed"),
+                        ],
+                        default="identification",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "identification_status",
+                    models.CharField(
+                        choices=[
+                            ("potential", "Potential victim (referred, not yet decided)"),
+                            ("presumed", "Presumed victim (reasonable grounds)"),
+                            ("identified", "Identified victim"),
+                            ("not_identified", "Not identified as a victim"),
+                        ],
+                        default="potential",
+                        max_length=20,
+                    ),
+                ),
+                ("is_child", models.BooleanField(default=False)),
+                ("nationality", models.CharField(blank=True, max_length=2)),
+                ("exploitation_types", models.JSONField(blank=True, default=list)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("screening", "Screening"),
+                            ("hotline", "Hotline call"),
+                            ("agency", "Another agency"),
+                            ("transnational", "Another country (transnational referral)"),
+                            ("self_referral", "Self-referral"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, max_length=80)),
+                ("incoming_referral_date", models.DateField()),
+                ("reason_for_incoming_referral", models.CharField(blank=True, max_length=40)),
+                ("referring_country", models.CharField(blank=True, max_length=2)),
+                ("summary", models.TextField(blank=True)),
+                ("cooperates_with_authorities", models.BooleanField(blank=True, null=True)),
+                ("opened_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "assistance_completed",
+                                "Assistance completed: the person is socially included",
+                            ),
+                            ("returned", "Returned to the country of origin and handed over"),
+                            (
+                                "referred_elsewhere",
+                                "Referred to another NRM or agency (transnational referral)",
+                            ),
+                            ("not_identified", "Not identified as a victim"),
+                            ("person_declined", "The person declined further assistance"),
+                            ("lost_contact", "Contact lost"),
+                            ("deceased", "Deceased"),
+                            ("other", "Other (explain)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("closure_details", models.TextField(blank=True)),
+                ("next_deadline", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "case_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "referring_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BreakGlassAccess',
+            name="BreakGlassAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('started_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='break_glass', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("started_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="break_glass",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='BestInterestsDetermination',
+            name="BestInterestsDetermination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('factors', models.JSONField()),
-                ('durable_solution', models.CharField(choices=[('return_to_origin', 'Return to the country of origin'), ('third_country', 'Transfer to a third country (e.g. family reunification)'), ('integration', 'Integration in the host country')], max_length=30)),
-                ('participants', models.CharField(blank=True, max_length=300)),
-                ('decided_on', models.DateField()),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bids', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("factors", models.JSONField()),
+                (
+                    "durable_solution",
+                    models.CharField(
+                        choices=[
+                            ("return_to_origin", "Return to the country of origin"),
+                            (
+                                "third_country",
+                                "Transfer to a third country (e.g. family reunification)",
+                            ),
+                            ("integration", "Integration in the host country"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("participants", models.CharField(blank=True, max_length=300)),
+                ("decided_on", models.DateField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bids",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_on', '-id'],
+                "ordering": ["-decided_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('kind', models.CharField(max_length=30)),
-                ('summary', models.CharField(max_length=300)),
-                ('text', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
-                ('corrects', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='corrections', to='cases.caseevent')),
-                ('organisation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("kind", models.CharField(max_length=30)),
+                ("summary", models.CharField(max_length=300)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "corrects",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="corrections",
+                        to="cases.caseevent",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseExploitation',
+            name="CaseExploitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exploitation_rows', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exploitation_rows",
+                        to="cases.case",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseTeamMember',
+            name="CaseTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'Lead case work'), ('referrer', 'Referring organisation'), ('assistance', 'Assistance and protection'), ('law_enforcement', 'Law enforcement'), ('other', 'Other')], max_length=20)),
-                ('added_at', models.DateTimeField()),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team', to='cases.case')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead case work"),
+                            ("referrer", "Referring organisation"),
+                            ("assistance", "Assistance and protection"),
+                            ("law_enforcement", "Law enforcement"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("added_at", models.DateTimeField()),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ChildSafeguard',
+            name="ChildSafeguard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guardian_name', models.CharField(blank=True, max_length=200)),
-                ('guardian_appointed_on', models.DateField(blank=True, null=True)),
-                ('child_protection_authority', models.CharField(blank=True, max_length=200)),
-                ('child_protection_notified_on', models.DateField(blank=True, null=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='child', to='cases.case')),
-                ('guardian_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("guardian_name", models.CharField(blank=True, max_length=200)),
+                ("guardian_appointed_on", models.DateField(blank=True, null=True)),
+                ("child_protection_authority", models.CharField(blank=True, max_length=200)),
+                ("child_protection_notified_on", models.DateField(blank=True, null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="child",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "guardian_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CompensationClaim',
+            name="CompensationClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('source', models.CharField(choices=[('offender', 'The offender'), ('state_fund', 'State compensation fund'), ('confiscated_assets', 'Confiscated assets')], max_length=30)),
-                ('status', models.CharField(choices=[('planned', 'planned'), ('filed', 'filed'), ('awarded', 'awarded'), ('rejected', 'rejected'), ('paid', 'paid')], default='planned', max_length=12)),
-                ('filed_on', models.DateField(blank=True, null=True)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('amount_awarded', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='compensation_claims', to='cases.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("offender", "The offender"),
+                            ("state_fund", "State compensation fund"),
+                            ("confiscated_assets", "Confiscated assets"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "planned"),
+                            ("filed", "filed"),
+                            ("awarded", "awarded"),
+                            ("rejected", "rejected"),
+                            ("paid", "paid"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                    ),
+                ),
+                ("filed_on", models.DateField(blank=True, null=True)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "amount_awarded",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="compensation_claims",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scopes', models.JSONField(default=list)),
-                ('purpose', models.CharField(choices=[('assistance', 'Assistance and protection'), ('shelter', 'Safe accommodation'), ('health', 'Medical and psychological care'), ('legal', 'Legal counselling and representation'), ('interpretation', 'Interpretation'), ('social_inclusion', 'Education, work and social inclusion'), ('return', 'Assisted voluntary return'), ('investigation', 'Criminal investigation'), ('prosecution', 'Criminal proceedings'), ('compensation', 'Compensation claim')], max_length=30)),
-                ('given_by', models.CharField(choices=[('person', 'The person'), ('guardian', "The child's guardian"), ('legal_representative', 'A legal representative')], max_length=30)),
-                ('given_on', models.DateField()),
-                ('withdrawn_on', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.case')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawal_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scopes", models.JSONField(default=list)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("assistance", "Assistance and protection"),
+                            ("shelter", "Safe accommodation"),
+                            ("health", "Medical and psychological care"),
+                            ("legal", "Legal counselling and representation"),
+                            ("interpretation", "Interpretation"),
+                            ("social_inclusion", "Education, work and social inclusion"),
+                            ("return", "Assisted voluntary return"),
+                            ("investigation", "Criminal investigation"),
+                            ("prosecution", "Criminal proceedings"),
+                            ("compensation", "Compensation claim"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.CharField(
+                        choices=[
+                            ("person", "The person"),
+                            ("guardian", "The child's guardian"),
+                            ("legal_representative", "A legal representative"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("given_on", models.DateField()),
+                ("withdrawn_on", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawal_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-given_on', '-id'],
+                "ordering": ["-given_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IdentificationDecision',
+            name="IdentificationDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('potential', 'Potential victim (referred, not yet decided)'), ('presumed', 'Presumed victim (reasonable grounds)'), ('identified', 'Identified victim'), ('not_identified', 'Not identified as a victim')], max_length=20)),
-                ('previous_status', models.CharField(max_length=20)),
-                ('reasons', models.TextField()),
-                ('basis', models.CharField(blank=True, max_length=20)),
-                ('decided_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='cases.case')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("potential", "Potential victim (referred, not yet decided)"),
+                            ("presumed", "Presumed victim (reasonable grounds)"),
+                            ("identified", "Identified victim"),
+                            ("not_identified", "Not identified as a victim"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("previous_status", models.CharField(max_length=20)),
+                ("reasons", models.TextField()),
+                ("basis", models.CharField(blank=True, max_length=20)),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-id'],
+                "ordering": ["-decided_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lodged_on', models.DateField()),
-                ('grounds', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('upheld', 'Upheld'), ('dismissed', 'Dismissed')], default='pending', max_length=12)),
-                ('outcome_on', models.DateField(blank=True, null=True)),
-                ('outcome_reasons', models.TextField(blank=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appeals', to='cases.case')),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='appeals', to='cases.identificationdecision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("lodged_on", models.DateField()),
+                ("grounds", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("upheld", "Upheld"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("outcome_on", models.DateField(blank=True, null=True)),
+                ("outcome_reasons", models.TextField(blank=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appeals",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="appeals",
+                        to="cases.identificationdecision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-lodged_on', '-id'],
+                "ordering": ["-lodged_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LegalBasis',
+            name="LegalBasis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('basis', models.CharField(max_length=300)),
-                ('valid_until', models.DateField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legal_bases', to='cases.case')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("basis", models.CharField(max_length=300)),
+                ("valid_until", models.DateField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="legal_bases",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='NonPunishment',
+            name="NonPunishment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offence', models.CharField(max_length=300)),
-                ('compulsion', models.TextField()),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('not_prosecuted', 'Not prosecuted (non-punishment applied)'), ('not_penalised', 'Prosecuted, no penalty imposed'), ('penalised', 'Penalised')], default='pending', max_length=20)),
-                ('decided_by_body', models.CharField(blank=True, max_length=200)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='non_punishment', to='cases.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offence", models.CharField(max_length=300)),
+                ("compulsion", models.TextField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("not_prosecuted", "Not prosecuted (non-punishment applied)"),
+                            ("not_penalised", "Prosecuted, no penalty imposed"),
+                            ("penalised", "Penalised"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("decided_by_body", models.CharField(blank=True, max_length=200)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="non_punishment",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(blank=True, max_length=100)),
-                ('family_name', models.CharField(blank=True, max_length=100)),
-                ('birthdate', models.DateField(blank=True, null=True)),
-                ('gender', models.CharField(blank=True, max_length=30)),
-                ('citizenship', models.JSONField(blank=True, default=list)),
-                ('primary_language', models.CharField(blank=True, max_length=3)),
-                ('secondary_language', models.CharField(blank=True, max_length=3)),
-                ('identity_number', models.CharField(blank=True, max_length=60)),
-                ('phone', models.CharField(blank=True, max_length=20)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('street', models.CharField(blank=True, max_length=200)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='person', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_name", models.CharField(blank=True, max_length=100)),
+                ("family_name", models.CharField(blank=True, max_length=100)),
+                ("birthdate", models.DateField(blank=True, null=True)),
+                ("gender", models.CharField(blank=True, max_length=30)),
+                ("citizenship", models.JSONField(blank=True, default=list)),
+                ("primary_language", models.CharField(blank=True, max_length=3)),
+                ("secondary_language", models.CharField(blank=True, max_length=3)),
+                ("identity_number", models.CharField(blank=True, max_length=60)),
+                ("phone", models.CharField(blank=True, max_length=20)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("street", models.CharField(blank=True, max_length=200)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="person",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ReturnRiskAssessment',
+            name="ReturnRiskAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(max_length=2)),
-                ('answers', models.JSONField()),
-                ('notes', models.TextField(blank=True)),
-                ('conclusion', models.CharField(max_length=20)),
-                ('assessed_on', models.DateField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='return_assessments', to='cases.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country", models.CharField(max_length=2)),
+                ("answers", models.JSONField()),
+                ("notes", models.TextField(blank=True)),
+                ("conclusion", models.CharField(max_length=20)),
+                ("assessed_on", models.DateField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="return_assessments",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_on', '-id'],
+                "ordering": ["-assessed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnRecord',
+            name="ReturnRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(max_length=2)),
-                ('returned_on', models.DateField()),
-                ('override_reason', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='returns', to='cases.case')),
-                ('overridden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='cases.returnriskassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country", models.CharField(max_length=2)),
+                ("returned_on", models.DateField()),
+                ("override_reason", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="returns",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "overridden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="+",
+                        to="cases.returnriskassessment",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ServiceProvider',
+            name="ServiceProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_types', models.JSONField(default=list)),
-                ('capacity', models.PositiveIntegerField(default=0, help_text='Places or clients at a time; 0 if not limited.')),
-                ('languages', models.JSONField(blank=True, default=list)),
-                ('area_served', models.CharField(blank=True, max_length=200)),
-                ('is_closed_facility', models.BooleanField(default=False, help_text='Residents may not leave freely. Never used for children.')),
-                ('accepts_children', models.BooleanField(default=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='service_provider', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service_types", models.JSONField(default=list)),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Places or clients at a time; 0 if not limited."
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list)),
+                ("area_served", models.CharField(blank=True, max_length=200)),
+                (
+                    "is_closed_facility",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Residents may not leave freely. Never used for children.",
+                    ),
+                ),
+                ("accepts_children", models.BooleanField(default=False)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_provider",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name'],
+                "ordering": ["organisation__name"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceReferral',
+            name="ServiceReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_type', models.CharField(choices=[('shelter', 'Safe accommodation (shelter)'), ('medical', 'Medical care'), ('psychological', 'Psychological care'), ('legal_aid', 'Legal aid'), ('interpretation', 'Interpretation'), ('guardian', 'Guardianship'), ('social_inclusion', 'Education, work and social inclusion'), ('return_assistance', 'Assisted voluntary return'), ('hotline_follow_up', 'Hotline follow-up'), ('child_protection', 'Child protection')], max_length=30)),
-                ('status', models.CharField(choices=[('sent', 'sent'), ('accepted', 'accepted'), ('declined', 'declined'), ('delivered', 'delivered'), ('closed', 'closed')], default='sent', max_length=12)),
-                ('details', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField()),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_reason', models.TextField(blank=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('service_completed', 'Service delivered and completed'), ('partially_delivered', 'Partly delivered'), ('person_declined', 'The person declined the service'), ('person_left', 'The person left or could not be reached'), ('withdrawn', 'Withdrawn by the referring organisation'), ('other', 'Other (explain)')], max_length=30)),
-                ('outcome_details', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_referrals', to='cases.case')),
-                ('consent', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='referrals', to='cases.consent')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.serviceprovider')),
-                ('receiving_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('sending_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            ("shelter", "Safe accommodation (shelter)"),
+                            ("medical", "Medical care"),
+                            ("psychological", "Psychological care"),
+                            ("legal_aid", "Legal aid"),
+                            ("interpretation", "Interpretation"),
+                            ("guardian", "Guardianship"),
+                            ("social_inclusion", "Education, work and social inclusion"),
+                            ("return_assistance", "Assisted voluntary return"),
+                            ("hotline_follow_up", "Hotline follow-up"),
+                            ("child_protection", "Child protection"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "sent"),
+                            ("accepted", "accepted"),
+                            ("declined", "declined"),
+                            ("delivered", "delivered"),
+                            ("closed", "closed"),
+                        ],
+                        default="sent",
+                        max_length=12,
+                    ),
+                ),
+                ("details", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField()),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("decline_reason", models.TextField(blank=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("service_completed", "Service delivered and completed"),
+                            ("partially_delivered", "Partly delivered"),
+                            ("person_declined", "The person declined the service"),
+                            ("person_left", "The person left or could not be reached"),
+                            ("withdrawn", "Withdrawn by the referring organisation"),
+                            ("other", "Other (explain)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("outcome_details", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_referrals",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="referrals",
+                        to="cases.consent",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="cases.serviceprovider",
+                    ),
+                ),
+                (
+                    "receiving_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "sending_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-id'],
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SuspectLink',
+            name="SuspectLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_or_alias', models.CharField(max_length=200)),
-                ('roles', models.JSONField(blank=True, default=list)),
-                ('organisation', models.CharField(blank=True, max_length=200)),
-                ('details', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suspects', to='cases.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_or_alias", models.CharField(max_length=200)),
+                ("roles", models.JSONField(blank=True, default=list)),
+                ("organisation", models.CharField(blank=True, max_length=200)),
+                ("details", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suspects",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(default='deadline', max_length=20)),
-                ('rule_key', models.CharField(blank=True, max_length=60)),
-                ('rule_version', models.CharField(blank=True, max_length=20)),
-                ('starts_on', models.DateField()),
-                ('due_on', models.DateField()),
-                ('remind_days_before', models.PositiveSmallIntegerField(default=2)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('assigned_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='cases.case')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("kind", models.CharField(default="deadline", max_length=20)),
+                ("rule_key", models.CharField(blank=True, max_length=60)),
+                ("rule_version", models.CharField(blank=True, max_length=20)),
+                ("starts_on", models.DateField()),
+                ("due_on", models.DateField()),
+                ("remind_days_before", models.PositiveSmallIntegerField(default=2)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("done_note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "assigned_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'id'],
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TraffickingEvent',
+            name="TraffickingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=20)),
-                ('date', models.DateField(blank=True, null=True)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trafficking_events', to='cases.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=20)),
+                ("date", models.DateField(blank=True, null=True)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("description", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trafficking_events",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
+                "ordering": ["date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='VictimContext',
+            name="VictimContext",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('methods_of_recruitment', models.JSONField(blank=True, default=list)),
-                ('methods_of_control', models.JSONField(blank=True, default=list)),
-                ('exploitation_types', models.JSONField(blank=True, default=list)),
-                ('forced_labour_industry', models.CharField(blank=True, max_length=60)),
-                ('sex_exploitation_types', models.JSONField(blank=True, default=list)),
-                ('relationship_to_trafficker', models.CharField(blank=True, max_length=20)),
-                ('age_when_trafficked', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('countries_of_recruitment', models.JSONField(blank=True, default=list)),
-                ('countries_of_transit', models.JSONField(blank=True, default=list)),
-                ('countries_of_exploitation', models.JSONField(blank=True, default=list)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='context', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("methods_of_recruitment", models.JSONField(blank=True, default=list)),
+                ("methods_of_control", models.JSONField(blank=True, default=list)),
+                ("exploitation_types", models.JSONField(blank=True, default=list)),
+                ("forced_labour_industry", models.CharField(blank=True, max_length=60)),
+                ("sex_exploitation_types", models.JSONField(blank=True, default=list)),
+                ("relationship_to_trafficker", models.CharField(blank=True, max_length=20)),
+                ("age_when_trafficked", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("countries_of_recruitment", models.JSONField(blank=True, default=list)),
+                ("countries_of_transit", models.JSONField(blank=True, default=list)),
+                ("countries_of_exploitation", models.JSONField(blank=True, default=list)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="context",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-opened_at', '-id'], name='case_opened_idx'),
+            model_name="case",
+            index=models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', '-opened_at'], name='case_status_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "-opened_at"], name="case_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['phase', '-opened_at'], name='case_phase_idx'),
+            model_name="case",
+            index=models.Index(fields=["phase", "-opened_at"], name="case_phase_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['nationality', '-opened_at'], name='case_nat_idx'),
+            model_name="case",
+            index=models.Index(fields=["nationality", "-opened_at"], name="case_nat_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['next_deadline'], name='case_deadline_idx'),
+            model_name="case",
+            index=models.Index(fields=["next_deadline"], name="case_deadline_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['reference'], name='case_ref_like_idx', opclasses=['varchar_pattern_ops']),
+            model_name="case",
+            index=models.Index(
+                fields=["reference"], name="case_ref_like_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='breakglassaccess',
-            index=models.Index(fields=['case', 'user', 'expires_at'], name='breakglass_idx'),
+            model_name="breakglassaccess",
+            index=models.Index(fields=["case", "user", "expires_at"], name="breakglass_idx"),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', '-at', '-id'], name='event_case_at_idx'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "-at", "-id"], name="event_case_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='caseexploitation',
-            index=models.Index(fields=['code', 'case'], name='case_expl_code_idx'),
+            model_name="caseexploitation",
+            index=models.Index(fields=["code", "case"], name="case_expl_code_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseexploitation',
-            constraint=models.UniqueConstraint(fields=('case', 'code'), name='uniq_case_exploitation'),
+            model_name="caseexploitation",
+            constraint=models.UniqueConstraint(
+                fields=("case", "code"), name="uniq_case_exploitation"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseteammember',
-            index=models.Index(fields=['organisation', 'case'], name='team_org_case_idx'),
+            model_name="caseteammember",
+            index=models.Index(fields=["organisation", "case"], name="team_org_case_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseteammember',
-            constraint=models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('case', 'organisation'), name='uniq_active_team_member'),
+            model_name="caseteammember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("removed_at__isnull", True)),
+                fields=("case", "organisation"),
+                name="uniq_active_team_member",
+            ),
         ),
         migrations.AddIndex(
-            model_name='consent',
-            index=models.Index(fields=['case', 'recipient'], name='consent_case_recipient_idx'),
+            model_name="consent",
+            index=models.Index(fields=["case", "recipient"], name="consent_case_recipient_idx"),
         ),
         migrations.AddIndex(
-            model_name='servicereferral',
-            index=models.Index(fields=['receiving_organisation', 'status'], name='referral_recv_idx'),
+            model_name="servicereferral",
+            index=models.Index(
+                fields=["receiving_organisation", "status"], name="referral_recv_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['due_on'], name='task_open_due_idx'),
+            model_name="task",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)),
+                fields=["due_on"],
+                name="task_open_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['case', 'due_on'], name='task_case_due_idx'),
+            model_name="task",
+            index=models.Index(fields=["case", "due_on"], name="task_case_due_idx"),
         ),
     ]

@@ -21,4 +21,6 @@ def get(mapping: Any, key: Any) -> Any:
 @register.filter
 def codes(values: Any, mapping: Any) -> str:
     """A list of codes as their labels, comma-separated."""
-    return ", ".join(str(mapping.get(v, v)) if hasattr(mapping, "get") else str(v) for v in (values or []))
+    return ", ".join(
+        str(mapping.get(v, v)) if hasattr(mapping, "get") else str(v) for v in (values or [])
+    )

@@ -49,7 +49,9 @@ def main() -> None:
             name: {
                 "label": by_name[name]["label"],
                 "multiple": by_name[name]["multiple"],
-                "values": [{"name": v["name"], "label": v["label"]} for v in by_name[name]["values"]],
+                "values": [
+                    {"name": v["name"], "label": v["label"]} for v in by_name[name]["values"]
+                ],
             }
             for name in FIELDS
         },

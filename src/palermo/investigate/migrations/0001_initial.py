@@ -6,151 +6,362 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0002_timeline_append_only'),
-        ('core', '0002_audit_append_only'),
+        ("cases", "0002_timeline_append_only"),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Investigation',
+            name="Investigation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('workspace_file', models.CharField(max_length=200)),
-                ('proceeds_settings', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("workspace_file", models.CharField(max_length=200)),
+                ("proceeds_settings", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AlertDecision',
+            name="AlertDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alert_key', models.CharField(max_length=64)),
-                ('rule_id', models.CharField(max_length=60)),
-                ('subject', models.CharField(max_length=200)),
-                ('tx_count', models.PositiveIntegerField()),
-                ('decision', models.CharField(choices=[('confirmed', 'confirmed'), ('dismissed', 'dismissed')], max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_decisions', to='investigate.investigation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("alert_key", models.CharField(max_length=64)),
+                ("rule_id", models.CharField(max_length=60)),
+                ("subject", models.CharField(max_length=200)),
+                ("tx_count", models.PositiveIntegerField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("confirmed", "confirmed"), ("dismissed", "dismissed")],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_decisions",
+                        to="investigate.investigation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'alert_key'), name='inv_alert_decision_unique')],
+                "ordering": ["-decided_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "alert_key"), name="inv_alert_decision_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvestigationCase',
+            name="InvestigationCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('linked_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='case_links', to='investigate.investigation')),
-                ('linked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("linked_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="case_links",
+                        to="investigate.investigation",
+                    ),
+                ),
+                (
+                    "linked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'case'), name='inv_case_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "case"), name="inv_case_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvestigationMember',
+            name="InvestigationMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField()),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='investigate.investigation')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_at", models.DateTimeField()),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="investigate.investigation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'organisation'), name='inv_member_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "organisation"), name="inv_member_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvestigationParty',
+            name="InvestigationParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('party_id', models.CharField(max_length=20)),
-                ('schema', models.CharField(default='Person', max_length=12)),
-                ('name', models.CharField(max_length=200)),
-                ('iban', models.CharField(blank=True, max_length=42)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email', models.CharField(blank=True, max_length=200)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('role', models.CharField(default='other', max_length=10)),
-                ('record_ref', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='investigate.investigation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("party_id", models.CharField(max_length=20)),
+                ("schema", models.CharField(default="Person", max_length=12)),
+                ("name", models.CharField(max_length=200)),
+                ("iban", models.CharField(blank=True, max_length=42)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("email", models.CharField(blank=True, max_length=200)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("role", models.CharField(default="other", max_length=10)),
+                ("record_ref", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="investigate.investigation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'party_id'), name='inv_party_unique')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "party_id"), name="inv_party_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MappingProfile',
+            name="MappingProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80)),
-                ('label', models.CharField(max_length=200)),
-                ('definition', models.JSONField()),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80)),
+                ("label", models.CharField(max_length=200)),
+                ("definition", models.JSONField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'slug'), name='inv_profile_unique')],
+                "ordering": ["slug"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "slug"), name="inv_profile_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MatchJudgement',
+            name="MatchJudgement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pair_key', models.CharField(max_length=600)),
-                ('left', models.CharField(max_length=300)),
-                ('right', models.CharField(max_length=300)),
-                ('decision', models.CharField(choices=[('same', 'same'), ('different', 'different')], max_length=10)),
-                ('decided_by', models.CharField(max_length=150)),
-                ('decided_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgements', to='investigate.investigation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pair_key", models.CharField(max_length=600)),
+                ("left", models.CharField(max_length=300)),
+                ("right", models.CharField(max_length=300)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("same", "same"), ("different", "different")], max_length=10
+                    ),
+                ),
+                ("decided_by", models.CharField(max_length=150)),
+                ("decided_at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="judgements",
+                        to="investigate.investigation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pair_key'],
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'pair_key'), name='inv_judgement_unique')],
+                "ordering": ["pair_key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "pair_key"), name="inv_judgement_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StatementFile',
+            name="StatementFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('kind', models.CharField(max_length=10)),
-                ('profile', models.CharField(blank=True, max_length=100)),
-                ('rows', models.PositiveIntegerField()),
-                ('rows_inserted', models.PositiveIntegerField()),
-                ('imported_at', models.DateTimeField()),
-                ('imported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('investigation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='investigate.investigation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("kind", models.CharField(max_length=10)),
+                ("profile", models.CharField(blank=True, max_length=100)),
+                ("rows", models.PositiveIntegerField()),
+                ("rows_inserted", models.PositiveIntegerField()),
+                ("imported_at", models.DateTimeField()),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "investigation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="investigate.investigation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['imported_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('investigation', 'sha256'), name='inv_statement_unique')],
+                "ordering": ["imported_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("investigation", "sha256"), name="inv_statement_unique"
+                    )
+                ],
             },
         ),
     ]

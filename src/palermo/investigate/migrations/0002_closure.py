@@ -6,26 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('investigate', '0001_initial'),
+        ("investigate", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='investigation',
-            name='closed_at',
+            model_name="investigation",
+            name="closed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='investigation',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="investigation",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='investigation',
-            name='closure_reason',
-            field=models.CharField(blank=True, choices=[('referred_to_prosecution', 'Referred to the prosecution'), ('no_further_action', 'No further action (insufficient evidence)'), ('merged', 'Merged into another investigation'), ('concluded', 'Concluded')], max_length=30),
+            model_name="investigation",
+            name="closure_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("referred_to_prosecution", "Referred to the prosecution"),
+                    ("no_further_action", "No further action (insufficient evidence)"),
+                    ("merged", "Merged into another investigation"),
+                    ("concluded", "Concluded"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -10,56 +10,55 @@ import palermo.core.encryption
 from palermo.core.encryption import seal_existing_values
 
 SEALED = [
-    ('investigate_alertdecision', 'note', ''),
-    ('investigate_investigationparty', 'address', ''),
-    ('investigate_investigationparty', 'email', ''),
-    ('investigate_investigationparty', 'iban', ''),
-    ('investigate_investigationparty', 'name', ''),
-    ('investigate_investigationparty', 'phone', ''),
-    ('investigate_matchjudgement', 'note', ''),
+    ("investigate_alertdecision", "note", ""),
+    ("investigate_investigationparty", "address", ""),
+    ("investigate_investigationparty", "email", ""),
+    ("investigate_investigationparty", "iban", ""),
+    ("investigate_investigationparty", "name", ""),
+    ("investigate_investigationparty", "phone", ""),
+    ("investigate_matchjudgement", "note", ""),
 ]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('investigate', '0002_closure'),
+        ("investigate", "0002_closure"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alertdecision',
-            name='note',
+            model_name="alertdecision",
+            name="note",
             field=palermo.core.encryption.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='investigationparty',
-            name='address',
+            model_name="investigationparty",
+            name="address",
             field=palermo.core.encryption.EncryptedCharField(blank=True, max_length=300),
         ),
         migrations.AlterField(
-            model_name='investigationparty',
-            name='email',
+            model_name="investigationparty",
+            name="email",
             field=palermo.core.encryption.EncryptedCharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name='investigationparty',
-            name='iban',
+            model_name="investigationparty",
+            name="iban",
             field=palermo.core.encryption.EncryptedCharField(blank=True, max_length=42),
         ),
         migrations.AlterField(
-            model_name='investigationparty',
-            name='name',
+            model_name="investigationparty",
+            name="name",
             field=palermo.core.encryption.EncryptedCharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='investigationparty',
-            name='phone',
+            model_name="investigationparty",
+            name="phone",
             field=palermo.core.encryption.EncryptedCharField(blank=True, max_length=40),
         ),
         migrations.AlterField(
-            model_name='matchjudgement',
-            name='note',
+            model_name="matchjudgement",
+            name="note",
             field=palermo.core.encryption.EncryptedTextField(blank=True),
         ),
         seal_existing_values(SEALED),

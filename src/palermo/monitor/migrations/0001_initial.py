@@ -6,168 +6,430 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NationalResponse',
+            name="NationalResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=60, unique=True)),
-                ('summary', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=60, unique=True)),
+                ("summary", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='ActionPlan',
+            name="ActionPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('created_at', models.DateTimeField()),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on', 'id'],
+                "ordering": ["-starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Objective',
+            name="Objective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('area', models.CharField(blank=True, choices=[('labour_exploitation', 'Labour exploitation'), ('child_trafficking', 'Child trafficking'), ('organ_removal', 'Trafficking for organ removal'), ('victim_identification', 'Victim identification'), ('victim_support', 'Victim support'), ('criminal_justice_support', 'Support in criminal justice'), ('traffickers_assets', "Targeting traffickers' assets"), ('financial_investigations', 'Financial investigations')], max_length=40)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='monitor.actionplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("labour_exploitation", "Labour exploitation"),
+                            ("child_trafficking", "Child trafficking"),
+                            ("organ_removal", "Trafficking for organ removal"),
+                            ("victim_identification", "Victim identification"),
+                            ("victim_support", "Victim support"),
+                            ("criminal_justice_support", "Support in criminal justice"),
+                            ("traffickers_assets", "Targeting traffickers' assets"),
+                            ("financial_investigations", "Financial investigations"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objectives",
+                        to="monitor.actionplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'code'],
+                "ordering": ["plan", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('deadline', models.DateField()),
-                ('budget_line', models.CharField(blank=True, max_length=120)),
-                ('budget_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('budget_currency', models.CharField(blank=True, max_length=3)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('delayed', 'Delayed'), ('dropped', 'Dropped')], default='planned', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('responsible', models.ManyToManyField(related_name='+', to='core.organisation')),
-                ('objective', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='monitor.objective')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("title", models.CharField(max_length=300)),
+                ("deadline", models.DateField()),
+                ("budget_line", models.CharField(blank=True, max_length=120)),
+                (
+                    "budget_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("budget_currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("delayed", "Delayed"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("responsible", models.ManyToManyField(related_name="+", to="core.organisation")),
+                (
+                    "objective",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="monitor.objective",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['objective', 'code'],
+                "ordering": ["objective", "code"],
             },
         ),
         migrations.CreateModel(
-            name='PlanIndicator',
+            name="PlanIndicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('baseline', models.CharField(max_length=60)),
-                ('target', models.CharField(max_length=60)),
-                ('computed', models.CharField(blank=True, max_length=60)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='monitor.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("baseline", models.CharField(max_length=60)),
+                ("target", models.CharField(max_length=60)),
+                ("computed", models.CharField(blank=True, max_length=60)),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="monitor.measure",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProgressNote',
+            name="ProgressNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('noted_on', models.DateField()),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('delayed', 'Delayed'), ('dropped', 'Dropped')], max_length=20)),
-                ('text', models.TextField()),
-                ('recorded_at', models.DateTimeField()),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='monitor.measure')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("noted_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("delayed", "Delayed"),
+                            ("dropped", "Dropped"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="monitor.measure",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-noted_on', '-id'],
+                "ordering": ["-noted_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('file', 'File'), ('case', 'Case record'), ('indicator', 'Indicator'), ('statistics', 'Published statistics')], max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('content', models.BinaryField(blank=True, null=True)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('target', models.CharField(blank=True, max_length=80)),
-                ('added_at', models.DateTimeField()),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='monitor.measure')),
-                ('note', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evidence', to='monitor.progressnote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("file", "File"),
+                            ("case", "Case record"),
+                            ("indicator", "Indicator"),
+                            ("statistics", "Published statistics"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("content", models.BinaryField(blank=True, null=True)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("target", models.CharField(blank=True, max_length=80)),
+                ("added_at", models.DateTimeField()),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="monitor.measure",
+                    ),
+                ),
+                (
+                    "note",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="evidence",
+                        to="monitor.progressnote",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-added_at', '-id'],
+                "ordering": ["-added_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_body', models.CharField(choices=[('osce', 'OSCE Special Representative'), ('greta', 'Council of Europe GRETA'), ('un_treaty_body', 'UN treaty body'), ('us_tip', 'US Trafficking in Persons Report'), ('national', 'National rapporteur'), ('other', 'Other monitoring body')], max_length=40)),
-                ('report', models.CharField(max_length=200)),
-                ('paragraph', models.CharField(max_length=40)),
-                ('issued_on', models.DateField()),
-                ('area', models.CharField(choices=[('labour_exploitation', 'Labour exploitation'), ('child_trafficking', 'Child trafficking'), ('organ_removal', 'Trafficking for organ removal'), ('victim_identification', 'Victim identification'), ('victim_support', 'Victim support'), ('criminal_justice_support', 'Support in criminal justice'), ('traffickers_assets', "Targeting traffickers' assets"), ('financial_investigations', 'Financial investigations')], max_length=40)),
-                ('addressee', models.CharField(max_length=200)),
-                ('text', models.TextField()),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('not_accepted', 'Not accepted')], default='not_started', max_length=20)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('measures', models.ManyToManyField(blank=True, related_name='recommendations', to='monitor.measure')),
-                ('response', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recommendations', to='monitor.nationalresponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_body",
+                    models.CharField(
+                        choices=[
+                            ("osce", "OSCE Special Representative"),
+                            ("greta", "Council of Europe GRETA"),
+                            ("un_treaty_body", "UN treaty body"),
+                            ("us_tip", "US Trafficking in Persons Report"),
+                            ("national", "National rapporteur"),
+                            ("other", "Other monitoring body"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("report", models.CharField(max_length=200)),
+                ("paragraph", models.CharField(max_length=40)),
+                ("issued_on", models.DateField()),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[
+                            ("labour_exploitation", "Labour exploitation"),
+                            ("child_trafficking", "Child trafficking"),
+                            ("organ_removal", "Trafficking for organ removal"),
+                            ("victim_identification", "Victim identification"),
+                            ("victim_support", "Victim support"),
+                            ("criminal_justice_support", "Support in criminal justice"),
+                            ("traffickers_assets", "Targeting traffickers' assets"),
+                            ("financial_investigations", "Financial investigations"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("addressee", models.CharField(max_length=200)),
+                ("text", models.TextField()),
+                ("due_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("implemented", "Implemented"),
+                            ("not_accepted", "Not accepted"),
+                        ],
+                        default="not_started",
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "measures",
+                    models.ManyToManyField(
+                        blank=True, related_name="recommendations", to="monitor.measure"
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="recommendations",
+                        to="monitor.nationalresponse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source_body', 'report', 'paragraph'],
+                "ordering": ["source_body", "report", "paragraph"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('status_before', models.CharField(blank=True, max_length=20)),
-                ('status_after', models.CharField(max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='monitor.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("status_before", models.CharField(blank=True, max_length=20)),
+                ("status_after", models.CharField(max_length=20)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="monitor.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='objective',
-            constraint=models.UniqueConstraint(fields=('plan', 'code'), name='monitor_objective_code_unique'),
+            model_name="objective",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "code"), name="monitor_objective_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.UniqueConstraint(fields=('objective', 'code'), name='monitor_measure_code_unique'),
+            model_name="measure",
+            constraint=models.UniqueConstraint(
+                fields=("objective", "code"), name="monitor_measure_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.UniqueConstraint(fields=('source_body', 'report', 'paragraph'), name='monitor_recommendation_unique'),
+            model_name="recommendation",
+            constraint=models.UniqueConstraint(
+                fields=("source_body", "report", "paragraph"), name="monitor_recommendation_unique"
+            ),
         ),
     ]

@@ -6,37 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Screening',
+            name="Screening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('completed', 'assessed'), ('referred', 'referred')], db_index=True, default='draft', max_length=12)),
-                ('answers', models.JSONField(default=dict)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('assessment', models.CharField(blank=True, db_index=True, max_length=60)),
-                ('suggested_status', models.CharField(blank=True, max_length=30)),
-                ('presumed_child', models.BooleanField(default=False)),
-                ('engine_version', models.CharField(blank=True, max_length=20)),
-                ('case_reference', models.CharField(blank=True, max_length=40)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("completed", "assessed"),
+                            ("referred", "referred"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("assessment", models.CharField(blank=True, db_index=True, max_length=60)),
+                ("suggested_status", models.CharField(blank=True, max_length=30)),
+                ("presumed_child", models.BooleanField(default=False)),
+                ("engine_version", models.CharField(blank=True, max_length=20)),
+                ("case_reference", models.CharField(blank=True, max_length=40)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['organisation', '-created_at'], name='screening_s_organis_b4df92_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "-created_at"],
+                        name="screening_s_organis_b4df92_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -10,20 +10,19 @@ import palermo.core.encryption
 from palermo.core.encryption import seal_existing_values
 
 SEALED = [
-    ('screening_screening', 'answers', ''),
+    ("screening_screening", "answers", ""),
 ]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('screening', '0001_initial'),
+        ("screening", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='screening',
-            name='answers',
+            model_name="screening",
+            name="answers",
             field=palermo.core.encryption.EncryptedJSONField(default=dict),
         ),
         seal_existing_values(SEALED),

@@ -50,7 +50,9 @@ FLAT_PREFIXES = ("prs_", "vic_", "cas_", "con_")
 
 # The published flat spreadsheet misspells one column and leaves one header
 # empty; the field standard is authoritative, these are accepted on import.
-SPREADSHEET_ALIASES = {"vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg"}
+SPREADSHEET_ALIASES = {
+    "vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg"
+}
 
 
 def _ods_walk(node: ET.Element, parts: list[str]) -> None:
@@ -122,9 +124,19 @@ def parse_field_standard(path: Path) -> list[dict[str, Any]]:
     rows = read_ods_rows(path)
     header = [_clean(h) for h in rows[0]]
     expected = [
-        "Section", "Status", "Core", "Field Name Prefix", "Field Name", "Field Label",
-        "Field Name including Prefix", "Field Type", "Salesforce Standard or Custom",
-        "Value Names (if picklist)", "Value Labels (if picklist)", "Description", "Notes",
+        "Section",
+        "Status",
+        "Core",
+        "Field Name Prefix",
+        "Field Name",
+        "Field Label",
+        "Field Name including Prefix",
+        "Field Type",
+        "Salesforce Standard or Custom",
+        "Value Names (if picklist)",
+        "Value Labels (if picklist)",
+        "Description",
+        "Notes",
     ]
     if header != expected:
         raise SystemExit(f"unexpected field standard header: {header}")
@@ -141,7 +153,10 @@ def parse_field_standard(path: Path) -> list[dict[str, Any]]:
             continue  # section headings and example questions
         full = _clean(get["Field Name including Prefix"]) or prefix + name
         field_type = _clean(get["Field Type"])
-        names_cell, labels_cell = get["Value Names (if picklist)"], get["Value Labels (if picklist)"]
+        names_cell, labels_cell = (
+            get["Value Names (if picklist)"],
+            get["Value Labels (if picklist)"],
+        )
         source = _value_source(field_type, names_cell, labels_cell)
         values: list[dict[str, str]] = []
         if source == "picklist":
@@ -186,7 +201,11 @@ def parse_spreadsheet_layout(path: Path, fields: list[dict[str, Any]]) -> list[s
         if name is None and label is None:
             continue  # the row-number column
         if name is None:
-            match = [f["name"] for f in fields if f["label"] == str(label) and f["prefix"] in FLAT_PREFIXES]
+            match = [
+                f["name"]
+                for f in fields
+                if f["label"] == str(label) and f["prefix"] in FLAT_PREFIXES
+            ]
             if len(match) != 1:
                 raise SystemExit(f"cannot resolve unnamed spreadsheet column labelled {label!r}")
             columns.append(match[0])
@@ -228,9 +247,17 @@ def parse_xlsform(path: Path) -> dict[str, Any]:
             {"name": _clean(str(rec["name"])), "label": _clean(str(rec["label"] or ""))}
         )
     settings = list(wb["settings"].iter_rows(values_only=True))
-    form_settings = dict(zip([str(h) for h in settings[0]], settings[1], strict=False)) if len(settings) > 1 else {}
+    form_settings = (
+        dict(zip([str(h) for h in settings[0]], settings[1], strict=False))
+        if len(settings) > 1
+        else {}
+    )
     wb.close()
-    return {"questions": questions, "choices": choices, "settings": {k: str(v) for k, v in form_settings.items()}}
+    return {
+        "questions": questions,
+        "choices": choices,
+        "settings": {k: str(v) for k, v in form_settings.items()},
+    }
 
 
 def _norm(name: str) -> str:
@@ -274,7 +301,9 @@ def parse_definitions(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def attach_value_definitions(fields: list[dict[str, Any]], definitions: list[dict[str, Any]]) -> None:
+def attach_value_definitions(
+    fields: list[dict[str, Any]], definitions: list[dict[str, Any]]
+) -> None:
     """Give picklist values the definition IOM wrote for them, where one exists."""
     by_key = {d["key"]: d["definition"] for d in definitions if d["definition"]}
     for f in fields:
@@ -316,9 +345,15 @@ def build(reference: Path) -> dict[str, Any]:
             for name in (ODS_FILE, XLSX_FILE, XLSFORM_FILE, DEFINITIONS_FILE)
         ],
         "tables": {
-            "org_": "Organisation", "prs_": "Person", "vic_": "Person - Victim Context",
-            "per_": "Person - Perpetrator Context", "cas_": "Case", "cco_": "Case Comment",
-            "hte_": "Historic Trafficking Events", "spl_": "Support Plan", "con_": "Consent",
+            "org_": "Organisation",
+            "prs_": "Person",
+            "vic_": "Person - Victim Context",
+            "per_": "Person - Perpetrator Context",
+            "cas_": "Case",
+            "cco_": "Case Comment",
+            "hte_": "Historic Trafficking Events",
+            "spl_": "Support Plan",
+            "con_": "Consent",
         },
         "multiselect_separator": ";",
         "fields": fields,

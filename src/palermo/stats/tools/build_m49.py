@@ -27,8 +27,15 @@ import pycountry
 
 OUTPUT = Path(__file__).resolve().parents[1] / "data" / "m49_regions.csv"
 COLUMNS = [
-    "alpha2", "name", "m49", "region_code", "region", "sub_region_code", "sub_region",
-    "intermediate_region_code", "intermediate_region",
+    "alpha2",
+    "name",
+    "m49",
+    "region_code",
+    "region",
+    "sub_region_code",
+    "sub_region",
+    "intermediate_region_code",
+    "intermediate_region",
 ]
 
 
