@@ -294,8 +294,8 @@ def test_amlsim_layout_with_labels(ws, tmp_path):
         src = AMLSIM / f"{name}.parquet"
         where = "WHERE tran_id <= 3000 OR is_sar" if name == "transactions" else ""
         con.execute(
-            f"COPY (SELECT * FROM '{src}' {where}) TO '{tmp_path / (name + '.parquet')}' (FORMAT PARQUET)"
-        )  # noqa: S608 - test-made table names and temp paths
+            f"COPY (SELECT * FROM '{src}' {where}) TO '{tmp_path / (name + '.parquet')}' (FORMAT PARQUET)"  # noqa: S608 - test-made names
+        )
     report = ws.ingest(tmp_path / "transactions.parquet")
     assert report.ok and report.kind == "amlsim"
     n = con.execute(f"SELECT count(*) FROM '{tmp_path / 'transactions.parquet'}'").fetchone()[0]  # noqa: S608 - test-made table names and temp paths

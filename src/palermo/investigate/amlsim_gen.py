@@ -408,8 +408,8 @@ def write_amlsim(generated: GeneratedSet, folder: Path) -> Path:
         src, dst = str(tmp).replace("'", "''"), str(target).replace("'", "''")
         con = duckdb.connect()
         con.execute(
-            f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' (FORMAT parquet)"
-        )  # noqa: S608 - paths from code, quotes escaped
+            f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' (FORMAT parquet)"  # noqa: S608 - paths from code
+        )
         con.close()
         tmp.unlink()
     return folder / "transactions.parquet"

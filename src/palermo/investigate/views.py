@@ -496,8 +496,8 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
             "net": net,
             "rows": rows,
             "whole": whole,
-            "svg": mark_safe(
-                network_svg(  # noqa: S308 – every label escaped
+            "svg": mark_safe(  # noqa: S308 – every label escaped
+                network_svg(
                     [(a, b, str(amount), n) for a, b, amount, n in net.edges],
                     roles,
                     width=900,

@@ -322,8 +322,8 @@ class Workspace:
             "rows_duplicate",
         ]
         rows = self.con.execute(
-            f"SELECT {', '.join(cols)} FROM source ORDER BY imported_at"
-        ).fetchall()  # noqa: S608 - constant fragments and an escaped file path; values are bound
+            f"SELECT {', '.join(cols)} FROM source ORDER BY imported_at"  # noqa: S608 - constant fragments
+        ).fetchall()
         return [dict(zip(cols, r, strict=True)) for r in rows]
 
     def transactions(self, tx_ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -417,8 +417,8 @@ def evidence_add(
     request: HttpRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     payload: Form[EvidenceIn],
-    file: UploadedFile | None = File(None),
-) -> Any:  # noqa: B008 - ninja marks an optional file so
+    file: UploadedFile | None = File(None),  # noqa: B008 - ninja marks an optional file so
+) -> Any:
     kind, title, target = payload.kind, payload.title, payload.target
     measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
     if file is not None and file.size and file.size > services.MAX_EVIDENCE_BYTES:
