@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from tests.cases.cases_helpers import REASONS, decide, open_case, refer_to_shelter, shelter_provider
+from tests.web.once_helpers import token_for, token_in
 
 from palermo.cases.models import Case, Person
 from palermo.core.models import AuditEntry
@@ -34,9 +35,16 @@ def test_coordinator_page_hides_contacts_and_offers_the_decision(login_as):
     html = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Ana Example" in html and "1 Fictional Street" not in html
     assert "shown to the case team only" in html and f"/cases/{case.reference}/decide/" in html
+    answers = {"version": case.version, "outcome": "presumed", "reasons": REASONS}
+    review = client.post(f"/cases/{case.reference}/decide/", answers)
+    assert (
+        review.status_code == 200
+        and "Check the decision before you save it" in review.content.decode()
+    )
+    assert Case.objects.get(pk=case.pk).identification_status == "potential"  # nothing saved yet
     r = client.post(
         f"/cases/{case.reference}/decide/",
-        {"version": case.version, "outcome": "presumed", "reasons": REASONS},
+        {**answers, "step": "confirm", "form_token": token_in(review.content)},
     )
     assert r.status_code == 302
     assert Case.objects.get(pk=case.pk).identification_status == "presumed"
@@ -96,6 +104,7 @@ def test_screener_refers_and_gets_the_reference_only(login_as):
     r = client.post(
         "/cases/new/",
         {
+            "form_token": token_for(client, "/cases/new/"),
             "source": "screening",
             "source_ref": "SCR-ABCD-EFGH",
             "given_name": "Elif",
@@ -113,7 +122,15 @@ def test_screener_refers_and_gets_the_reference_only(login_as):
 
 def test_open_form_keeps_input_on_error(login_as):
     client = login_as("outreach")
-    r = client.post("/cases/new/", {"source": "transnational", "given_name": "Keep me"})
+    r = client.post(
+        "/cases/new/",
+        {
+            "form_token": token_for(client, "/cases/new/"),
+            "source": "transnational",
+            "given_name": "Keep me",
+            "exploitation_forms": ["ForcedLabour"],
+        },
+    )
     assert (
         r.status_code == 200
         and b"names the country" in r.content
@@ -158,14 +175,25 @@ def test_referral_form_and_consent_form(login_as):
     )
     assert r.status_code == 302
     consent = case.consents.get()
+    token = token_for(client, f"/cases/{case.reference}/refer/")
     r = client.post(
         f"/cases/{case.reference}/refer/",
-        {"service_type": "legal_aid", "provider": provider.pk, "consent": consent.pk},
+        {
+            "service_type": "legal_aid",
+            "provider": provider.pk,
+            "consent": consent.pk,
+            "form_token": token,
+        },
     )
     assert r.status_code == 200 and b"does not offer that service" in r.content
     r = client.post(
         f"/cases/{case.reference}/refer/",
-        {"service_type": "shelter", "provider": provider.pk, "consent": consent.pk},
+        {
+            "service_type": "shelter",
+            "provider": provider.pk,
+            "consent": consent.pk,
+            "form_token": token,
+        },
     )
     assert r.status_code == 302 and case.service_referrals.count() == 1
 

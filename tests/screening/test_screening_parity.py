@@ -7,12 +7,12 @@ reshaping the input (a dropped source, a misread age) before it reaches it.
 from __future__ import annotations
 
 import json
-import re
 
 import orjson
 import pytest
 from django.urls import reverse
 from test_screening_shell import auth
+from tests.screening.interview_helpers import assess, palermo_step, tick
 from typer.testing import CliRunner
 
 from palermo.cli import app
@@ -79,22 +79,19 @@ def _via_web(client, body: dict) -> dict:
     start = {"forms": body["forms"], "age": str(body.get("age", ""))}
     if body.get("age_uncertain_may_be_child"):
         start["age_uncertain_may_be_child"] = "on"
-    url = client.post(reverse("screening:start"), start).url
-    page = client.get(url).content.decode()
-    data = {
-        **start,
-        "action": "assess",
-        "version": re.search(r'name="version" value="(\d+)"', page).group(1),
-    }
+    client.post(reverse("screening:start"), start)
+    ref = Screening.objects.latest("created_at").reference
+    tick(
+        client,
+        ref,
+        [i["key"] for i in body["indicators"]],
+        sources={i["key"]: i["source"] for i in body["indicators"] if i.get("source")},
+    )
     if body.get("act"):
-        data["act"] = body["act"]
-    for item in body["indicators"]:
-        data[f"ind_{item['key']}"] = "on"
-        if item.get("source"):
-            data[f"src_{item['key']}"] = item["source"]
-    response = client.post(url, data)
+        assert palermo_step(client, ref, {"act": body["act"]}).status_code == 302
+    response = assess(client, ref)
     assert response.status_code == 302, response.content.decode()[:2000]
-    return Screening.objects.latest("created_at").result
+    return Screening.objects.get(reference=ref).result
 
 
 @pytest.mark.parametrize("name", list(CASES))

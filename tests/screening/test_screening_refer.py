@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from test_screening_shell import FARM, auth
+from tests.screening.interview_helpers import assess, tick
+from tests.web.once_helpers import token_for
 
 from palermo.cases.models import Case
 from palermo.core.models import AuditEntry
@@ -15,6 +17,13 @@ CHILD = {
     "forms": ["labour"],
     "indicators": [{"key": "excessive_working_hours", "source": "observed"}],
 }
+
+
+def _token(client, ref: str) -> str:
+    page = client.get(reverse("screening:refer", args=[ref]))
+    if page.status_code != 200:  # refused or sent elsewhere: no form, no token
+        return "none"
+    return token_for(client, reverse("screening:refer", args=[ref]))
 
 
 @pytest.fixture
@@ -39,6 +48,7 @@ def test_refer_opens_case_with_minimal_data_and_links_screening(login_as, submit
     response = web.post(
         reverse("screening:refer", args=[ref]),
         {
+            "form_token": _token(web, ref),
             "given_name": "Ana",
             "citizenship": "RO",
             "exploitation_forms": ["ForcedLabour"],
@@ -59,7 +69,8 @@ def test_refer_opens_case_with_minimal_data_and_links_screening(login_as, submit
     assert AuditEntry.objects.filter(object_ref=ref, action="update").exists()
     # A second referral of the same screening is refused: no duplicate case.
     again = web.post(
-        reverse("screening:refer", args=[ref]), {"exploitation_forms": ["ForcedLabour"]}
+        reverse("screening:refer", args=[ref]),
+        {"exploitation_forms": ["ForcedLabour"], "form_token": _token(web, ref)},
     )
     assert again.status_code == 302 and Case.objects.count() == 1
 
@@ -69,7 +80,8 @@ def test_presumed_child_cannot_be_referred_as_an_adult(login_as, submit):
     web = login_as("police")
     # The tick box is locked; posting "not a child" anyway changes nothing.
     response = web.post(
-        reverse("screening:refer", args=[ref]), {"exploitation_forms": ["ForcedLabour"]}
+        reverse("screening:refer", args=[ref]),
+        {"exploitation_forms": ["ForcedLabour"], "form_token": _token(web, ref)},
     )
     assert response.status_code == 302
     assert Case.objects.get().is_child is True
@@ -81,6 +93,7 @@ def test_invalid_referral_keeps_input_and_saves_nothing(login_as, submit):
     response = web.post(
         reverse("screening:refer", args=[ref]),
         {
+            "form_token": _token(web, ref),
             "given_name": "Ana",
             "phone": "not a phone",
             "exploitation_forms": ["ForcedLabour"],
@@ -98,7 +111,8 @@ def test_draft_cannot_be_referred(login_as):
     url = web.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
     ref = Screening.objects.get().reference
     response = web.post(
-        reverse("screening:refer", args=[ref]), {"exploitation_forms": ["ForcedLabour"]}
+        reverse("screening:refer", args=[ref]),
+        {"exploitation_forms": ["ForcedLabour"], "form_token": _token(web, ref)},
     )
     assert response.status_code == 302 and response.url == url
     assert Case.objects.count() == 0
@@ -110,7 +124,8 @@ def test_refer_needs_permission_and_the_screening_s_organisation(login_as, submi
     other = login_as("inspector")  # a screener of another organisation
     assert (
         other.post(
-            reverse("screening:refer", args=[ref]), {"exploitation_forms": ["ForcedLabour"]}
+            reverse("screening:refer", args=[ref]),
+            {"exploitation_forms": ["ForcedLabour"], "form_token": _token(other, ref)},
         ).status_code
         == 404
     )
@@ -119,26 +134,13 @@ def test_refer_needs_permission_and_the_screening_s_organisation(login_as, submi
 
 def test_screener_without_case_access_is_told_the_reference(login_as):
     web = login_as("inspector")
-    url = web.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
+    web.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]})
     ref = Screening.objects.get().reference
-    page = web.get(url).content.decode()
-    import re
-
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
-    web.post(
-        url,
-        {
-            "version": version,
-            "age": "34",
-            "forms": ["labour"],
-            "action": "assess",
-            "ind_excessive_working_hours": "on",
-            "ind_coerced_documents_confiscated": "on",
-        },
-    )
+    tick(web, ref, ["excessive_working_hours", "coerced_documents_confiscated"])
+    assert assess(web, ref).status_code == 302
     response = web.post(
         reverse("screening:refer", args=[ref]),
-        {"exploitation_forms": ["ForcedLabour"]},
+        {"exploitation_forms": ["ForcedLabour"], "form_token": _token(web, ref)},
         follow=True,
     )
     case = Case.objects.get()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
+from tests.screening.interview_helpers import (
+    assess,
+    send_step,
+    step_url,
+    step_with,
+    tick,
+    version_in,
+)
 
 from palermo.core.models import AuditEntry
 from palermo.screening.models import Screening, ScreeningStatus
@@ -111,50 +117,28 @@ def test_analyst_may_not_screen(client, api_token, farm):
     assert response.status_code == 403
 
 
-def _interview_data(html: str, ticks: list[str], **extra):
-    version = re.search(r'name="version" value="(\d+)"', html).group(1)
-    data = {"version": version, **extra}
-    for key in ticks:
-        data[f"ind_{key}"] = "on"
-    return data
-
-
 def test_web_journey_start_draft_assess(login_as, farm):
     client = login_as("inspector")
     response = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]})
     assert response.status_code == 302
     screening = Screening.objects.get()
     assert screening.status == ScreeningStatus.DRAFT
+    ref = screening.reference
     page = client.get(response.url).content.decode()
+    assert "Step 1 of" in page and "The person" in page
+    n, page = step_with(client, ref, "ind_deceived_about_wages")
     assert "Deceptive recruitment" in page and "Guidance, source and note" in page
     keys = [i["key"] for i in farm["indicators"]]
-    # Save a draft with a note.
-    data = _interview_data(
-        page,
-        keys[:2],
-        age="34",
-        forms=["labour"],
-        action="draft",
-        note_deceived_about_wages="promised EUR 50 a day",
-    )
-    assert client.post(response.url, data).status_code == 302
+    # Each step is saved as it is sent (a draft), with its note.
+    tick(client, ref, keys[:2], notes={"deceived_about_wages": "promised EUR 50 a day"})
     screening.refresh_from_db()
     assert screening.status == ScreeningStatus.DRAFT and len(screening.answers["indicators"]) == 2
-    page = client.get(response.url).content.decode()
-    assert "promised EUR 50 a day" in page
-    # Assess.
-    data = _interview_data(
-        page,
-        keys,
-        age="34",
-        forms=["labour"],
-        action="assess",
-        note_deceived_about_wages="promised EUR 50 a day",
-    )
-    result = client.post(response.url, data)
-    assert result.status_code == 302 and result.url == reverse(
-        "screening:result", args=[screening.reference]
-    )
+    assert "promised EUR 50 a day" in client.get(step_url(ref, n)).content.decode()
+    tick(client, ref, keys[2:])
+    summary = client.get(reverse("screening:interview_summary", args=[ref])).content.decode()
+    assert f"{len(keys)} indicators marked" in summary and "note recorded" in summary
+    result = assess(client, ref)
+    assert result.status_code == 302 and result.url == reverse("screening:result", args=[ref])
     html = client.get(result.url).content.decode()
     assert "Presumed victim" in html and "Trafficking for labour exploitation" in html
     assert "promised EUR 50" not in html  # notes stay in the file, not in the result
@@ -162,32 +146,26 @@ def test_web_journey_start_draft_assess(login_as, farm):
 
 def test_note_without_tick_is_not_silently_dropped(login_as):
     client = login_as("inspector")
-    url = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
-    page = client.get(url).content.decode()
-    data = _interview_data(
-        page,
-        [],
-        age="34",
-        forms=["labour"],
-        action="draft",
-        note_deceived_about_wages="something the person said",
-    )
-    response = client.post(url, data)
-    assert response.status_code == 200
+    client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]})
+    ref = Screening.objects.get().reference
+    n, _page = step_with(client, ref, "note_deceived_about_wages")
+    response = send_step(client, ref, n, {"note_deceived_about_wages": "something the person said"})
+    assert response.status_code == 422
     html = response.content.decode()
     assert "did not tick this indicator" in html and "something the person said" in html
+    assert "This step was not saved" in html
     assert Screening.objects.get().answers.get("indicators") is None
 
 
 def test_changing_form_keeps_answers_and_explains(login_as):
     client = login_as("inspector")
-    url = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
-    page = client.get(url).content.decode()
-    data = _interview_data(page, ["low_or_no_salary"], age="15", forms=["labour"], action="draft")
-    response = client.post(url, data)
+    client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]})
+    ref = Screening.objects.get().reference
+    tick(client, ref, ["low_or_no_salary"])
+    response = send_step(client, ref, 1, {"age": "15", "forms": ["labour"]})
     # The adult list's indicator does not exist in the child list: say so, save nothing.
-    if response.status_code == 200:
-        assert "Nothing was saved" in response.content.decode()
+    if response.status_code == 422:
+        assert "This step was not saved" in response.content.decode()
         assert Screening.objects.get().answers["age"] == 34
     else:  # the key exists in both lists: saved, and the person is now a child
         assert Screening.objects.get().answers["age"] == 15
@@ -195,20 +173,27 @@ def test_changing_form_keeps_answers_and_explains(login_as):
 
 def test_second_save_with_stale_version_is_refused_and_input_kept(login_as):
     client = login_as("inspector")
-    url = client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]}).url
-    page = client.get(url).content.decode()
-    first = _interview_data(page, ["low_or_no_salary"], age="34", forms=["labour"], action="draft")
-    second = _interview_data(
-        page,
-        ["hazardous_work"],
-        age="34",
-        forms=["labour"],
-        action="draft",
-        note_hazardous_work="pesticides without protection",
+    client.post(reverse("screening:start"), {"age": "34", "forms": ["labour"]})
+    ref = Screening.objects.get().reference
+    n, page = step_with(client, ref, "ind_low_or_no_salary")
+    m, other = step_with(client, ref, "ind_hazardous_work")
+    assert (
+        client.post(
+            step_url(ref, n),
+            {"version": version_in(page), "go": "next", "ind_low_or_no_salary": "on"},
+        ).status_code
+        == 302
     )
-    assert client.post(url, first).status_code == 302
-    response = client.post(url, second)
-    assert response.status_code == 200
+    response = client.post(
+        step_url(ref, m),
+        {
+            "version": version_in(other),  # read before the first save
+            "go": "next",
+            "ind_hazardous_work": "on",
+            "note_hazardous_work": "pesticides without protection",
+        },
+    )
+    assert response.status_code == 422
     html = response.content.decode()
     assert "Someone else saved this screening" in html and "pesticides without protection" in html
     assert [i["key"] for i in Screening.objects.get().answers["indicators"]] == ["low_or_no_salary"]

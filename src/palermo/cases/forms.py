@@ -37,8 +37,26 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+REFERRAL_MINIMUM = {
+    wf.REFERRAL_SUBJECT: (
+        "exploitation_forms",
+        _(
+            "Say what the referral is about: choose a form of exploitation, or describe what happened."
+        ),
+    ),
+    wf.REFERRAL_PERSON: (
+        "given_name",
+        _(
+            "Give a way to find the person again: their reference with the referring organisation, "
+            "a name or a phone number."
+        ),
+    ),
+}
+
+
 class OpenCaseForm(forms.Form):
-    source = forms.ChoiceField(label=_("Referral from"), choices=CaseSource.choices)
+    # No preselected source: who referred the person is a fact to record, not a default.
+    source = forms.ChoiceField(label=_("Referral from"), choices=_blank(CaseSource.choices))
     source_ref = forms.CharField(
         label=_("Their reference"),
         max_length=80,
@@ -80,10 +98,33 @@ class OpenCaseForm(forms.Form):
         self.fields["primary_language"].choices = _blank(_languages())
         self.fields["exploitation_forms"].choices = vocabulary.choices("vic_TypeOfExploitation")
 
+    # The screening's referral form knows who the person is from the screening's reference.
+    reference_known = False
+
+    def clean(self) -> dict[str, Any]:
+        """A referral's minimum (issue 15, item 6): what it is about, and a way to find the
+        person again. An empty form opens no case; each message sits beside its field."""
+        data = super().clean() or {}
+        for problem in wf.referral_minimum_problems(
+            exploitation_forms=data.get("exploitation_forms") or [],
+            summary=data.get("summary") or "",
+            person_known=self.reference_known
+            or any(
+                (data.get(k) or "").strip()
+                for k in ("source_ref", "given_name", "family_name", "phone")
+            ),
+        ):
+            field_name, message = REFERRAL_MINIMUM[problem]
+            if field_name in self.fields and field_name not in self.errors:
+                self.add_error(field_name, message)
+        return data
+
 
 class DecisionForm(VersionForm):
+    # Radio buttons, none chosen: a decision about a person is never a default (issue 15, item 6).
     outcome = forms.ChoiceField(
         label=_("Decision"),
+        widget=forms.RadioSelect,
         choices=[
             (wf.PRESUMED, wf.IDENTIFICATION_LABELS[wf.PRESUMED]),
             (wf.IDENTIFIED, wf.IDENTIFICATION_LABELS[wf.IDENTIFIED]),

@@ -763,6 +763,16 @@ def _decide(
     return decision
 
 
+def identification_decision_plan(case: Case, outcome: str) -> list[entitlements.PlannedDeadline]:
+    """What deciding ``outcome`` today would start: the entitlements and deadlines the rules
+    attach to it (the review page restates them before the decision is saved). Writes nothing."""
+    if outcome not in (wf.PRESUMED, wf.IDENTIFIED):
+        return []
+    return entitlements.plan(
+        f"identification.{outcome}", clock.today(), _facts(case), _rules(), rule_settings()
+    )
+
+
 def identification_decide(
     *,
     actor: User,

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -30,6 +31,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.web import once
 
 PAGE_SIZE = 25
 
@@ -149,26 +151,34 @@ def case_open(request: HttpRequest) -> HttpResponse:
         if d.get("citizenship"):
             person["citizenship"] = [d["citizenship"]]
         try:
-            case = services.case_open(
-                actor=actor,
-                organisation=org,
-                source=d["source"],
-                source_ref=d["source_ref"],
-                person=person,
-                exploitation_forms=d["exploitation_forms"],
-                is_child_or_presumed_child=d["is_child"],
-                summary=d["summary"],
-                referral_date=d["referral_date"],
-                referring_country=d["referring_country"],
-            )
+            # One case per referral form, however often it is sent (issue 15, item 6).
+            with once.claim(request, "case_open") as claim:
+                case = services.case_open(
+                    actor=actor,
+                    organisation=org,
+                    source=d["source"],
+                    source_ref=d["source_ref"],
+                    person=person,
+                    exploitation_forms=d["exploitation_forms"],
+                    is_child_or_presumed_child=d["is_child"],
+                    summary=d["summary"],
+                    referral_date=d["referral_date"],
+                    referring_country=d["referring_country"],
+                )
+                visible = selectors.case_visibility(actor, org, case).visible
+                claim.done(reverse("cases:detail", args=[case.reference]) if visible else "")
+        except once.Duplicate as dup:
+            return once.duplicate_response(request, dup, fallback=reverse("dashboard"))
+        except once.TokenProblem as problem:
+            form.add_error(None, problem.message)
         except InvalidInput as exc:
             _apply_errors(
                 form, exc, {"person.citizenship": "citizenship", "referral_date": "referral_date"}
             )
-        except services.NotAllowed:
-            return refused(request)
+        except services.NotAllowed as exc:
+            return refused(request, reason=_(str(exc)))
         else:
-            if selectors.case_visibility(actor, org, case).visible:
+            if visible:
                 messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
                 return redirect("cases:detail", reference=case.reference)
             return render(request, "cases/opened.html", {"case": case})
@@ -249,6 +259,10 @@ class Action:
     field_map: dict[str, str] = field(default_factory=dict)
     intro: str = ""
     in_menu: bool = True
+    # A one-time token guards the form (``palermo.web.once``): sent twice, it acts once.
+    once: str = ""
+    # A review step before saving: what the page restates (``cases/confirm.html``).
+    review: Callable[[Case, dict[str, Any]], dict[str, Any]] | None = None
 
     def shown(
         self,
@@ -282,6 +296,56 @@ def _run_decide(
         basis=d["basis"],
     )
     return _("Decision recorded.")
+
+
+def _decision_review(case: Case, d: dict[str, Any]) -> dict[str, Any]:
+    """The review page of an identification decision: the decision restated, and what it does."""
+    outcome = d["outcome"]
+    consequences = {
+        wf.PRESUMED: [
+            _(
+                "The person is treated as a presumed victim from today: assistance and the reflection and "
+                "recovery period start now, whether or not they co-operate with the authorities."
+            ),
+            _("A final decision (identified or not identified) is still to be taken."),
+        ],
+        wf.IDENTIFIED: [
+            _(
+                "The person is identified as a victim of trafficking. This decision is final: no other "
+                "identification decision can be recorded on this case afterwards."
+            ),
+        ],
+        wf.NOT_IDENTIFIED: [
+            _(
+                "The person is not identified as a victim of trafficking. The decision can be changed "
+                "later only on appeal or on new facts."
+            ),
+            _("The person must be told of the decision, its reasons and how to appeal."),
+        ],
+    }[outcome]
+    consequences.append(
+        _(
+            "The decision and its reasons go into the case timeline, are seen by the case team and are "
+            "recorded in the audit trail. It cannot be deleted."
+        )
+    )
+    basis = dict(forms.DecisionForm.base_fields["basis"].choices).get(d.get("basis") or "", "")  # type: ignore[attr-defined]
+    return {
+        "heading": _("Check the decision before you save it"),
+        "facts": [
+            (_("Case"), case.reference),
+            (
+                _("Identification status now"),
+                _(wf.IDENTIFICATION_LABELS.get(case.identification_status, "")),
+            ),
+            (_("Decision"), _(wf.IDENTIFICATION_LABELS[outcome])),
+            *([(_("On what grounds"), basis)] if d.get("basis") else []),
+            (_("Reasons"), d["reasons"]),
+        ],
+        "consequences": consequences,
+        "starts": services.identification_decision_plan(case, outcome),
+        "confirm": _("Confirm and record the decision"),
+    }
 
 
 def _run_transition(
@@ -714,6 +778,8 @@ ACTIONS: list[Action] = [
         edit=False,
         initial=_version,
         when=lambda c: c.identification_status != wf.IDENTIFIED,
+        once="identification_decision",
+        review=_decision_review,
         intro=_(
             "The competent body decides, with reasons. A presumed or identified decision starts the "
             "reflection and recovery period, which never depends on co-operation with the authorities."
@@ -801,6 +867,7 @@ ACTIONS: list[Action] = [
         (access.REFERRALS,),
         form_kwargs=_referral_kwargs,
         when=lambda c: c.is_open,
+        once="service_referral",
     ),
     Action("team", _("Add to the case team"), E, forms.TeamForm, _run_team, (access.OVERVIEW,)),
     Action("task", _("Add a task"), E, forms.TaskForm, _run_task, (access.TASKS,)),
@@ -951,6 +1018,48 @@ ACTIONS: list[Action] = [
 ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
 
+def _save_action(
+    request: HttpRequest,
+    spec: Action,
+    case: Case,
+    form: djforms.Form,
+    item_id: int | None,
+    kwargs: dict[str, Any],
+) -> HttpResponse | djforms.Form:
+    """Run the action's service on a valid form: the answer, or the form with the refusal beside
+    its fields (to show again, input kept)."""
+    actor, org = _who(request)
+    detail_url = reverse("cases:detail", args=[case.reference])
+    try:
+        if spec.once:
+            with once.claim(request, spec.once) as claim:
+                msg = spec.run(actor, org, case, form.cleaned_data, item_id)  # type: ignore[arg-type]
+                claim.done(detail_url)
+        else:
+            msg = spec.run(actor, org, case, form.cleaned_data, item_id)  # type: ignore[arg-type]
+    except once.Duplicate as dup:
+        return once.duplicate_response(request, dup, fallback=detail_url)
+    except once.TokenProblem as problem:
+        form.add_error(None, problem.message)
+    except services.StaleVersion as exc:
+        # Keep what they typed; point the hidden version at the saved case so that
+        # saving again (after checking) is a deliberate second decision.
+        data = request.POST.copy()
+        data["version"] = str(selectors.current_version(case))
+        form = spec.form(data, **kwargs)
+        form.is_valid()
+        _apply_errors(form, exc)
+    except InvalidInput as exc:
+        _apply_errors(form, exc, spec.field_map)
+    except services.NotAllowed as exc:
+        audit.record_refusal(request, perm=spec.perm, object_type="case", object_ref=case.reference)
+        return refused(request, reason=_(str(exc)))
+    else:
+        messages.success(request, msg)
+        return redirect(detail_url)
+    return form
+
+
 def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
     @requires(spec.perm)
     def view(request: HttpRequest, reference: str, item_id: int | None = None) -> HttpResponse:
@@ -978,26 +1087,25 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
         if request.method == "POST":
             form = spec.form(request.POST, **kwargs)
             if form.is_valid():
-                try:
-                    msg = spec.run(actor, org, case, form.cleaned_data, item_id)
-                except services.StaleVersion as exc:
-                    # Keep what they typed; point the hidden version at the saved case so that
-                    # saving again (after checking) is a deliberate second decision.
-                    data = request.POST.copy()
-                    data["version"] = str(selectors.current_version(case))
-                    form = spec.form(data, **kwargs)
-                    form.is_valid()
-                    _apply_errors(form, exc)
-                except InvalidInput as exc:
-                    _apply_errors(form, exc, spec.field_map)
-                except services.NotAllowed:
-                    audit.record_refusal(
-                        request, perm=spec.perm, object_type="case", object_ref=case.reference
+                reviewing = spec.review is not None and request.POST.get("step") != "confirm"
+                if reviewing and request.POST.get("step") != "change":
+                    # Review before saving (issue 15, item 6): nothing is written yet.
+                    return render(
+                        request,
+                        "cases/confirm.html",
+                        {
+                            "case": case,
+                            "form": form,
+                            "action": spec,
+                            "item_id": item_id,
+                            "review": spec.review(case, form.cleaned_data),  # type: ignore[misc]
+                        },
                     )
-                    return refused(request)
-                else:
-                    messages.success(request, msg)
-                    return redirect("cases:detail", reference=case.reference)
+                if not reviewing:
+                    saved = _save_action(request, spec, case, form, item_id, kwargs)
+                    if isinstance(saved, HttpResponse):
+                        return saved
+                    form = saved
         else:
             form = spec.form(initial=spec.initial(case), **kwargs)
         if spec.slug == "person":

@@ -217,6 +217,26 @@ def decision_problems(
     return problems
 
 
+# --- incoming referrals: the minimum ---------------------------------------------------
+
+REFERRAL_SUBJECT: Final = "subject"  # what the referral is about
+REFERRAL_PERSON: Final = "person"  # a way to find the person again
+
+
+def referral_minimum_problems(
+    *, exploitation_forms: Iterable[str], summary: str, person_known: bool
+) -> list[str]:
+    """What a referral lacks before it may open a case ([] = enough): ``REFERRAL_SUBJECT``
+    without a form of exploitation or a description, ``REFERRAL_PERSON`` without any way
+    to find the person again (their reference with the referrer, a name, a phone)."""
+    problems: list[str] = []
+    if not list(exploitation_forms) and not summary.strip():
+        problems.append(REFERRAL_SUBJECT)
+    if not person_known:
+        problems.append(REFERRAL_PERSON)
+    return problems
+
+
 # --- service referrals ----------------------------------------------------------------
 
 REFERRAL_SENT: Final = "sent"

@@ -258,6 +258,7 @@ def referral_form_class() -> type[forms.Form]:
     from palermo.cases.forms import OpenCaseForm
 
     class ReferralForm(OpenCaseForm):
+        reference_known = True  # the screening's reference finds the person again
         consent = forms.BooleanField(
             label=_("The person agrees to be referred"),
             required=False,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from palermo.core import audit
@@ -19,6 +21,7 @@ from palermo.screening.display import result_for_display
 from palermo.screening.forms import (
     FORM_LABELS,
     InterviewForm,
+    Section,
     StartForm,
     age_group,
     human,
@@ -96,46 +99,288 @@ def _interview_form(screening: Any, data: Any = None) -> InterviewForm:
     )
 
 
-@requires(Perm.SCREEN)
-def interview(request: HttpRequest, reference: str) -> HttpResponse:
+# --- the stepped interview (issue 15, item 2) ---------------------------------------------------------
+#
+# One step per indicator dimension, between "the person" and the Palermo elements, then a summary to
+# review before assessing. Each step is a plain form: sending it saves the step into the draft
+# (save as you go) and moves back, forward or to any step, so no input is lost and nothing needs
+# JavaScript. The whole interview form is validated each time, the other steps' answers coming from
+# the saved draft, so the engine checks the answers together exactly as the API does.
+
+PERSON_FIELDS = ("age", "age_uncertain_may_be_child", "forms", "self_identifies_as_victim")
+PALERMO_FIELDS = ("act", "means", "purpose")
+
+
+@dataclass
+class Step:
+    number: int  # 1-based, as in the address
+    title: str
+    fields: tuple[str, ...]
+    section: Section | None = None
+    marked: int = 0  # what the saved draft has marked in this step (the running tally)
+
+
+def _steps(form: InterviewForm, answers: dict[str, Any]) -> list[Step]:
+    ticked = {i["key"] if isinstance(i, dict) else i for i in answers.get("indicators", [])}
+    steps = [
+        Step(
+            1,
+            _("The person"),
+            PERSON_FIELDS,
+            marked=int(bool(answers.get("self_identifies_as_victim"))),
+        )
+    ]
+    for section in form.sections():
+        keys = [row.key for row in section.rows]
+        steps.append(
+            Step(
+                len(steps) + 1,
+                section.title,
+                tuple(f"{p}_{k}" for k in keys for p in ("ind", "src", "note")),
+                section,
+                marked=sum(k in ticked for k in keys),
+            )
+        )
+    steps.append(
+        Step(
+            len(steps) + 1,
+            _("Palermo elements"),
+            PALERMO_FIELDS,
+            marked=sum(len(answers.get(f) or []) for f in PALERMO_FIELDS),
+        )
+    )
+    return steps
+
+
+def _merged(screening: Any, post: Any, step: Step) -> QueryDict:
+    """The whole interview's data: this step from the request, every other step from the draft."""
+    data = QueryDict(mutable=True)
+    for name, value in InterviewForm.initial_from(screening.answers, screening.version).items():
+        if name in step.fields or name == "version" or value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        else:
+            data[name] = str(value)
+    for name in step.fields:
+        values = post.getlist(name)
+        if values:
+            data.setlist(name, values)
+    data["version"] = post.get("version", "")
+    return data
+
+
+def _target(go: str, step: Step, steps: list[Step]) -> int | str:
+    """Where a step's button leads: ``back``, ``next``, ``summary`` or a step number."""
+    if go == "back":
+        return max(1, step.number - 1)
+    if go == "summary" or (go == "next" and step.number == len(steps)):
+        return "summary"
+    if go.isdigit() and 1 <= int(go) <= len(steps):
+        return int(go)
+    return min(len(steps), step.number + 1)
+
+
+def _redirect_to(reference: str, target: int | str) -> HttpResponse:
+    if target == "summary":
+        return redirect("screening:interview_summary", reference=reference)
+    return redirect("screening:interview_step", reference=reference, step=target)
+
+
+def _editable(request: HttpRequest, reference: str) -> Any:
     screening = selectors.access_screening(
         request.user, request.organisation, reference, request=request
     )  # type: ignore[arg-type, attr-defined]
     if screening.status == ScreeningStatus.REFERRED:
+        return None
+    return screening
+
+
+@requires(Perm.SCREEN)
+def interview(request: HttpRequest, reference: str, step: int = 1) -> HttpResponse:
+    """One step of the interview; sending it saves the draft and goes where its button says."""
+    screening = _editable(request, reference)
+    if screening is None:
         messages.info(request, _("This screening has been referred and can no longer be changed."))
         return redirect("screening:result", reference=reference)
-    form = _interview_form(screening, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        assess = request.POST.get("action") == "assess"
-        try:
-            services.screening_save(
-                actor=request.user,
-                organisation=request.organisation,
-                screening=screening,  # type: ignore[arg-type, attr-defined]
-                answers=form.answers(),
-                assess=assess,
-                based_on_version=form.cleaned_data.get("version") or 0,
-            )
-        except InvalidInput as exc:
-            form.add_engine_errors(exc.errors)
-        else:
-            if assess:
-                return redirect("screening:result", reference=reference)
-            messages.success(request, _("Draft saved."))
-            return redirect("screening:interview", reference=reference)
+    steps = _steps(_interview_form(screening), screening.answers)
+    if not 1 <= step <= len(steps):
+        raise Http404("no such step")
+    current = steps[step - 1]
+    if request.method == "POST":
+        form = _interview_form(screening, _merged(screening, request.POST, current))
+        if form.is_valid():
+            try:
+                services.screening_save(
+                    actor=request.user,
+                    organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                    screening=screening,
+                    answers=form.answers(),
+                    assess=False,
+                    based_on_version=form.cleaned_data.get("version") or 0,
+                )
+            except InvalidInput as exc:
+                form.add_engine_errors(exc.errors)
+            else:
+                target = _target(request.POST.get("go", "next"), current, steps)
+                if current.fields == PERSON_FIELDS:
+                    # Age and forms choose the lists: the steps after this one may have changed.
+                    steps = _steps(_interview_form(screening), screening.answers)
+                    if isinstance(target, int):
+                        target = min(target, len(steps))
+                return _redirect_to(reference, target)
+    else:
+        form = _interview_form(screening)
+    section = None
+    if current.section is not None:
+        section = next(
+            (s for s in form.sections() if s.title == current.section.title), current.section
+        )
+    shown = set(current.fields)
     return render(
         request,
         "screening/interview.html",
         {
             "screening": screening,
             "form": form,
-            "sections": form.sections(),
+            "steps": steps,
+            "step": current,
+            "section": section,
+            "fields": [form[name] for name in current.fields if name in form.fields],
+            "is_person": current.fields == PERSON_FIELDS,
+            "is_palermo": current.fields == PALERMO_FIELDS,
+            "other_errors": [
+                (form[name].label, e)
+                for name, errors in form.errors.items()
+                if name != "__all__" and name not in shown
+                for e in errors
+            ],
+            "percent": round(100 * (step - 1) / len(steps)),
+            "tally": sum(s.marked for s in steps),
             "sets": form.sets,
             "form_labels": [
                 FORM_LABELS.get(f, human(f)) for f in screening.answers.get("forms", [])
             ],
         },
+        status=422 if form.is_bound and form.errors else 200,
     )
+
+
+@requires(Perm.SCREEN)
+def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    """Everything marked, step by step, to review before assessing; assessing is sent once."""
+    screening = _editable(request, reference)
+    if screening is None:
+        messages.info(request, _("This screening has been referred and can no longer be changed."))
+        return redirect("screening:result", reference=reference)
+    form = _interview_form(screening)
+    steps = _steps(form, screening.answers)
+    problems: list[str] = []
+    if request.method == "POST":
+        from palermo.web import once
+
+        try:
+            with once.claim(request, "screening_assess") as claim:
+                services.screening_save(
+                    actor=request.user,
+                    organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                    screening=screening,
+                    answers=screening.answers,
+                    assess=True,
+                    based_on_version=_int(request.POST.get("version")),
+                )
+                claim.done(reverse("screening:result", args=[reference]))
+        except once.Duplicate as dup:
+            return once.duplicate_response(
+                request, dup, fallback=reverse("screening:result", args=[reference])
+            )
+        except once.TokenProblem as problem:
+            problems.append(problem.message)
+        except InvalidInput as exc:
+            problems += [_(e.message) for e in exc.errors]
+        else:
+            return redirect("screening:result", reference=reference)
+        screening.refresh_from_db()
+    answers = screening.answers
+    ticked = {(i["key"] if isinstance(i, dict) else i): i for i in answers.get("indicators", [])}
+    review = []
+    for step in steps:
+        if step.section is not None:
+            lines = [
+                {
+                    "label": row.label,
+                    "source": human(ticked[row.key].get("source", ""))
+                    if isinstance(ticked[row.key], dict)
+                    else "",
+                    "note": bool(isinstance(ticked[row.key], dict) and ticked[row.key].get("note")),
+                }
+                for row in step.section.rows
+                if row.key in ticked
+            ]
+        elif step.fields == PERSON_FIELDS:
+            lines = [
+                {
+                    "label": _("Age (years)"),
+                    "source": answers.get("age")
+                    if answers.get("age") is not None
+                    else _("unknown"),
+                },
+                *(
+                    [{"label": _("Age uncertain and the person may be a child")}]
+                    if answers.get("age_uncertain_may_be_child")
+                    else []
+                ),
+                {
+                    "label": _("Suspected form(s) of exploitation"),
+                    "source": ", ".join(
+                        str(FORM_LABELS.get(f, human(f))) for f in answers.get("forms", [])
+                    ),
+                },
+                *(
+                    [
+                        {
+                            "label": _(
+                                "The person says they are a victim of trafficking or exploitation"
+                            )
+                        }
+                    ]
+                    if answers.get("self_identifies_as_victim")
+                    else []
+                ),
+            ]
+        else:
+            lines = [
+                {
+                    "label": str(form.fields[name].label),
+                    "source": ", ".join(human(v) for v in answers.get(name) or []),
+                }
+                for name in PALERMO_FIELDS
+                if answers.get(name)
+            ]
+        review.append({"step": step, "lines": lines})
+    return render(
+        request,
+        "screening/interview_summary.html",
+        {
+            "screening": screening,
+            "steps": steps,
+            "review": review,
+            "tally": sum(s.marked for s in steps),
+            "indicators": len(ticked),
+            "problems": problems,
+        },
+        status=422 if problems else 200,
+    )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 @requires(Perm.VIEW_SCREENINGS)
@@ -212,31 +457,52 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
         summary = d["summary"]
         if d.get("consent"):
             summary = (summary + "\n\n" if summary else "") + _("The person agreed to be referred.")
+        from palermo.cases.selectors import case_visibility
+        from palermo.web import once
+
         try:
-            case = case_services.referral_receive(
-                actor=actor,
-                organisation=org,
-                source="screening",
-                source_ref=screening.reference,
-                person=person,
-                exploitation_forms=d["exploitation_forms"],
-                is_child_or_presumed_child=presumed_child or bool(d["is_child"]),
-                summary=summary,
+            # One case per referral, however often the form is sent (issue 15, item 6).
+            with once.claim(request, "screening_refer") as claim:
+                case = case_services.referral_receive(
+                    actor=actor,
+                    organisation=org,
+                    source="screening",
+                    source_ref=screening.reference,
+                    person=person,
+                    exploitation_forms=d["exploitation_forms"],
+                    is_child_or_presumed_child=presumed_child or bool(d["is_child"]),
+                    summary=summary,
+                )
+                services.screening_mark_referred(
+                    actor=actor,
+                    organisation=org,
+                    screening=screening,
+                    case_reference=case.reference,
+                )
+                shown = (
+                    has_perm(actor, Perm.VIEW_CASES, org)
+                    and case_visibility(actor, org, case).visible
+                )
+                claim.done(
+                    reverse("cases:detail", args=[case.reference])
+                    if shown
+                    else reverse("screening:result", args=[reference])
+                )
+        except once.Duplicate as dup:
+            return once.duplicate_response(
+                request, dup, fallback=reverse("screening:result", args=[reference])
             )
+        except once.TokenProblem as problem:
+            form.add_error(None, problem.message)
         except InvalidInput as exc:
             for e in exc.errors:
                 name = e.field.removeprefix("person.")
                 form.add_error(name if name in form.fields else None, e.message)
-        except case_services.NotAllowed:
-            return refused(request)
+        except case_services.NotAllowed as exc:
+            return refused(request, reason=_(str(exc)))
         else:
-            services.screening_mark_referred(
-                actor=actor, organisation=org, screening=screening, case_reference=case.reference
-            )
             messages.success(request, _("Referred: case %(ref)s opened.") % {"ref": case.reference})
-            from palermo.cases.selectors import case_visibility
-
-            if has_perm(actor, Perm.VIEW_CASES, org) and case_visibility(actor, org, case).visible:
+            if shown:
                 return redirect("cases:detail", reference=case.reference)
             # A screener hands the person over; the case file itself is for the case team.
             return redirect("screening:result", reference=reference)

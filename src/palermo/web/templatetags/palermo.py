@@ -138,3 +138,21 @@ def wordlist(codes: object) -> str:
     from palermo.web.display import words as _words
 
     return ", ".join(_words(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+# --- one-time form tokens (issue 15, item 6) ----------------------------------------------
+#
+# {% form_token "purpose" %}
+#     The hidden one-time token of a form whose double submit must not create anything twice
+#     (palermo.web.once). The view claims it with ``once.claim(request, "purpose")``.
+
+
+@register.simple_tag(takes_context=True)
+def form_token(context: template.Context, purpose: str) -> str:
+    from palermo.web import once
+
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">',
+        once.FIELD,
+        once.issue(context["request"], purpose),
+    )
