@@ -1075,6 +1075,12 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             purpose="edit form" if shows_data else "",
         )
         vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
+        if spec.once and (dup := once.previous(request, spec.once)) is not None:
+            # The same form sent again: the first submit was acted on (and may have changed what
+            # is allowed now, e.g. a decision exists). Lead to it rather than refuse.
+            return once.duplicate_response(
+                request, dup, fallback=reverse("cases:detail", args=[case.reference])
+            )
         if (
             not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis))
             and spec.in_menu

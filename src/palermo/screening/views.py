@@ -429,6 +429,12 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
     if screening.result is None:
         messages.info(request, _("Finish the interview before referring the person."))
         return redirect("screening:interview", reference=reference)
+    from palermo.web import once
+
+    if (dup := once.previous(request, "screening_refer")) is not None:
+        return once.duplicate_response(
+            request, dup, fallback=reverse("screening:result", args=[reference])
+        )
     if screening.status == ScreeningStatus.REFERRED:
         messages.info(
             request,
@@ -458,7 +464,6 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
         if d.get("consent"):
             summary = (summary + "\n\n" if summary else "") + _("The person agreed to be referred.")
         from palermo.cases.selectors import case_visibility
-        from palermo.web import once
 
         try:
             # One case per referral, however often the form is sent (issue 15, item 6).

@@ -119,6 +119,21 @@ def _nonce(request: HttpRequest, purpose: str) -> str:
     return data["n"]
 
 
+def previous(request: HttpRequest, purpose: str) -> Duplicate | None:
+    """When the request carries a token for ``purpose`` that was already used: its ``Duplicate``.
+
+    For views that would otherwise refuse the repeat for another reason (the first submit
+    changed what is allowed, e.g. a decision now exists) before claiming the token."""
+    if request.method != "POST" or not request.POST.get(FIELD):
+        return None
+    try:
+        nonce = _nonce(request, purpose)
+    except TokenProblem:
+        return None
+    prior = FormSubmission.objects.filter(nonce=nonce, user=request.user).first()
+    return Duplicate(prior.result_url) if prior else None
+
+
 @contextmanager
 def claim(request: HttpRequest, purpose: str) -> Iterator[Claim]:
     """Claim the request's token for ``purpose``, then run the block in the same transaction.
