@@ -99,6 +99,8 @@ def run_preview(run: JobRun) -> JobOutcome:
             {"row": e.row, "field": e.field, "value": e.value, "message": e.message}
             for e in plan.errors
         ],
+        # What confirming would do, record by record (field names and case references only).
+        "records": plan.records,
     }
     # The check itself succeeded even when rows are refused: the page lists them and offers no confirmation.
     return JobOutcome(ok=True, summary=summary, report=report)

@@ -149,6 +149,8 @@ class ImportPlan:
     creates: int = 0
     updates: int = 0
     notes: list[str] = field(default_factory=list)
+    # What confirming would do, record by record (``ImportResult.records``).
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -166,6 +168,10 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # One entry per record, in file order: {"row", "action": create | update | unchanged, "case"
+    # (the reference of an existing case, else ""), "fields" (names of the fields set or changed,
+    # never their values), "forms", "child"}. No personal data: the preview keeps it in a job's report.
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -272,6 +278,7 @@ def import_preview(
         else:
             plan.creates = len(rehearsal.created)
             plan.updates = len(rehearsal.updated) + len(rehearsal.unchanged)
+            plan.records = rehearsal.records
             plan.notes += _unstored_note(preview)
     # The file's personal data was read and matched against the case file: audited (never the file name).
     audit.record(
@@ -395,10 +402,27 @@ def _create(
     return case
 
 
+def _given(ci: case_mapping.CaseInput) -> list[str]:
+    """The names of the fields a new case would be opened with (never their values)."""
+    names = [attr for attr, _name, _group in case_mapping.PERSON_MAP if ci.person.get(attr)]
+    names += [k for k, v in ci.context.items() if v not in (None, "", [])]
+    names += [n for n, v in (("summary", ci.summary), ("status", ci.status)) if v]
+    return names
+
+
 def _update(
-    case: Case, ci: case_mapping.CaseInput, *, actor: User, organisation: Organisation, kind: str
+    case: Case,
+    ci: case_mapping.CaseInput,
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: str,
+    changed_fields: list[str] | None = None,
 ) -> bool:
-    """Set the values the file gives that differ; an empty value never erases one. Hidden groups are left alone."""
+    """Set the values the file gives that differ; an empty value never erases one. Hidden groups are left alone.
+
+    ``changed_fields`` (when given) receives the names of the fields changed, for the preview."""
+    names = changed_fields if changed_fields is not None else []
     vis = case_selectors.case_visibility(actor, organisation, case)
     changed = False
     person = getattr(case, "person", None)
@@ -409,6 +433,7 @@ def _update(
             current = current.isoformat() if hasattr(current, "isoformat") else current
             if current != ci.person[attr]:
                 changes[attr] = ci.person[attr]
+    names += list(changes)
     if changes:
         case_services.person_update(
             actor=actor,
@@ -427,6 +452,7 @@ def _update(
         }
         if ci.exploitation_forms and list(case.exploitation_types) != ci.exploitation_forms:
             ctx["exploitation_types"] = ci.exploitation_forms
+        names += list(ctx)
         if ctx:
             case_services.context_update(
                 actor=actor,
@@ -437,6 +463,7 @@ def _update(
             )
             changed = True
         if ci.summary and ci.summary != case.summary:
+            names.append("summary")
             case_services.case_update(
                 actor=actor,
                 organisation=organisation,
@@ -445,7 +472,10 @@ def _update(
                 summary=ci.summary,
             )
             changed = True
-    return _apply_status(case, ci, actor=actor, organisation=organisation, kind=kind) or changed
+    if _apply_status(case, ci, actor=actor, organisation=organisation, kind=kind):
+        names.append("status")
+        return True
+    return changed
 
 
 def import_commit(
@@ -533,15 +563,33 @@ def _run(
                     continue
                 try:
                     case_id = keys.get(rec.identity_key)
+                    entry: dict[str, Any] = {
+                        "row": rec.row,
+                        "forms": list(ci.exploitation_forms),
+                        "child": bool(ci.is_child),
+                    }
                     if case_id is None:
                         case = _create(ci, actor=actor, organisation=organisation, kind=kind)
                         result.created.append(case.reference)
+                        # A new case's reference is drawn when it is really opened: none to show yet.
+                        entry |= {"action": "create", "case": "", "fields": _given(ci)}
                     else:
                         case = Case.objects.select_related("person", "context").get(pk=case_id)
-                        if _update(case, ci, actor=actor, organisation=organisation, kind=kind):
+                        changed: list[str] = []
+                        if _update(
+                            case,
+                            ci,
+                            actor=actor,
+                            organisation=organisation,
+                            kind=kind,
+                            changed_fields=changed,
+                        ):
                             result.updated.append(case.reference)
+                            entry |= {"action": "update", "case": case.reference, "fields": changed}
                         else:
                             result.unchanged.append(case.reference)
+                            entry |= {"action": "unchanged", "case": case.reference, "fields": []}
+                    result.records.append(entry)
                     keys[rec.identity_key] = case.pk
                     values = {
                         "case": case,
@@ -594,6 +642,7 @@ def _run(
     except _Rollback:
         if result.errors:
             result.created, result.updated, result.unchanged = [], [], []
+            result.records = []
     return result
 
 

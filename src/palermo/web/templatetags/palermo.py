@@ -156,3 +156,14 @@ def form_token(context: template.Context, purpose: str) -> str:
         once.FIELD,
         once.issue(context["request"], purpose),
     )
+
+
+@register.simple_tag(takes_context=True)
+def page_of(context: template.Context, items: object, per_page: int = 50) -> object:
+    """{% page_of items 50 as page %}: one page of a list, chosen by ``?page=`` (use with
+    ``web/pager.html``)."""
+    from django.core.paginator import Paginator
+
+    request = context.get("request")
+    number = request.GET.get("page") if request is not None else None
+    return Paginator(list(items or []), per_page).get_page(number)  # type: ignore[call-overload]
