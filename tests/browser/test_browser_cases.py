@@ -63,11 +63,12 @@ def test_refer_decide_refer_to_shelter_with_consent_shelter_sees_only_what_conse
     expect(page.get_by_text("Potential victim (referred, not yet decided)")).to_be_visible()
     expect(page.get_by_text("7 Hidden Lane")).to_have_count(0)  # contacts: case team only
     page.get_by_role("link", name="Identification decision").click()
-    page.get_by_label("Decision").select_option("presumed")
+    page.get_by_label("Presumed victim (reasonable grounds)").check()
     page.get_by_label("Reasons").fill(
         "Reasonable grounds: withheld passport, debt to the recruiter, no pay."
     )
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Continue: check before saving").click()
+    page.get_by_role("button", name="Confirm and record the decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     expect(page.locator(".case-state")).to_contain_text("Presumed victim")
     expect(page.locator("tr[data-rule=reflection_recovery_period]")).to_be_visible()

@@ -95,6 +95,7 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
     page.get_by_label("Age (years)").fill("34")
     page.get_by_label("Labour exploitation").check()
     page.get_by_role("button", name="Start the interview").click()
+    page.get_by_role("button", name="Save and review the answers").click()
     page.get_by_role("button", name="Assess").click()
     expect(page.get_by_role("heading", name=re.compile("Screening result"))).to_be_visible()
     screening_result = page.url
@@ -118,7 +119,13 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
             if inv:
                 paths += [inv, inv + "network/", inv + "proceeds/"]
         if username == "inspector":
-            paths.append(screening_result)
+            # The result, and the stepped interview's steps and summary (issue 15, item 2).
+            paths += [
+                screening_result,
+                screening_result + "interview/",
+                screening_result + "interview/step/2/",
+                screening_result + "interview/summary/",
+            ]
         for path in dict.fromkeys(paths):
             _check(page, path, too_wide, username)
             checked += 1

@@ -12,6 +12,23 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 
+def answer_steps(page, keys: list[str], *, act: str = "") -> None:
+    """Go through the remaining steps of the interview, ticking ``keys`` where they are asked
+    (and the act on the Palermo step), then open the summary."""
+    while True:
+        for key in keys:
+            box = page.locator(f"input[name=ind_{key}]")
+            if box.count():
+                box.check()
+        if act and page.locator(f"input[name=act][value={act}]").count():
+            page.locator(f"input[name=act][value={act}]").check()
+        if page.get_by_role("button", name="Save and continue").count():
+            page.get_by_role("button", name="Save and continue").click()
+        else:
+            page.get_by_role("button", name="Save and review the answers").click()
+            return
+
+
 def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users):
     sign_in(page, "inspector")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Screenings").click()
@@ -22,6 +39,9 @@ def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users
     page.get_by_role("button", name="Start the interview").click()
     expect(page.get_by_role("heading", name=re.compile("Screening interview"))).to_be_visible()
 
+    expect(page.get_by_text(re.compile(r"Step 1 of \d+"))).to_be_visible()
+    page.get_by_role("button", name="Save and continue").click()
+
     # Dimension 1: deceptive recruitment – tick three, add a note to one.
     page.locator("input[name=ind_deceived_about_wages]").check()
     page.locator("input[name=ind_deceived_about_conditions]").check()
@@ -30,18 +50,21 @@ def test_screener_screens_a_person_and_gets_an_explained_result(page, demo_users
     row.get_by_text("Guidance, source and note").click()
     row.get_by_label("Source").select_option("self_reported")
     row.get_by_label(re.compile("^Note")).fill("promised EUR 50 a day")
-    page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("Draft saved.")).to_be_visible()
-    expect(page.locator("input[name=ind_deceived_about_wages]")).to_be_checked()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".tally")).to_contain_text("3 answers marked so far")
 
-    # Dimensions 4 and 5: exploitation and coercion at destination.
-    for key in (
-        "excessive_working_hours",
-        "wage_manipulation",
-        "coerced_documents_confiscated",
-        "coerced_wages_withheld",
-    ):
-        page.locator(f"input[name=ind_{key}]").check()
+    # Dimensions 4 and 5: exploitation and coercion at destination, in their own steps.
+    answer_steps(
+        page,
+        [
+            "excessive_working_hours",
+            "wage_manipulation",
+            "coerced_documents_confiscated",
+            "coerced_wages_withheld",
+        ],
+    )
+    expect(page.get_by_role("heading", name=re.compile("Review the answers"))).to_be_visible()
+    expect(page.get_by_text("7 indicators marked")).to_be_visible()
     page.get_by_role("button", name="Assess").click()
 
     expect(page.get_by_role("heading", name=re.compile("Screening result"))).to_be_visible()
@@ -90,9 +113,7 @@ def test_a_child_recruited_into_begging_is_trafficking_of_a_child_on_a_phone(pag
     page.get_by_label("Age (years)").fill("15")
     page.get_by_label("Labour exploitation").check()
     page.get_by_role("button", name="Start the interview").click()
-    page.locator("#section-palermo input[name=act][value=recruitment]").check()
-    for key in ("excessive_working_hours", "no_access_to_education"):
-        page.locator(f"input[name=ind_{key}]").check()
+    answer_steps(page, ["excessive_working_hours", "no_access_to_education"], act="recruitment")
     page.get_by_role("button", name="Assess").click()
 
     summary = page.locator(".result-summary")

@@ -25,6 +25,7 @@ def test_the_decision_form_preselects_no_outcome(login_as):
     radios = re.findall(r'<input type="radio" name="outcome"[^>]*>', html)
     assert len(radios) == 3
     assert not any("checked" in r for r in radios)
+    assert "Continue: check before saving" in html and 'name="form_token"' not in html
     assert "<select" not in html.split('name="outcome"')[0][-200:]
 
 

@@ -264,6 +264,11 @@ class Action:
     # A review step before saving: what the page restates (``cases/confirm.html``).
     review: Callable[[Case, dict[str, Any]], dict[str, Any]] | None = None
 
+    @property
+    def reviewed(self) -> bool:
+        """For templates (which would call ``review`` itself)."""
+        return self.review is not None
+
     def shown(
         self,
         actor: Any,
