@@ -270,3 +270,29 @@ def test_a_service_referral_sent_twice_is_created_once(login_as):
     data["form_token"] = token_for(client, f"/cases/{case.reference}/refer/")
     assert client.post(f"/cases/{case.reference}/refer/", data).status_code == 302
     assert ServiceReferral.objects.filter(case=case).count() == 2
+
+
+def test_a_refusal_by_the_service_gives_its_reason_not_the_role(login_as):
+    """Item 9: when the service refuses (here made to, as it would for an organisation that is not
+    the identification body), the page gives the service's reason, not the role."""
+    from unittest import mock
+
+    from palermo.cases import services
+
+    case = open_case()
+    client = login_as("coordinator")
+    answers = {"version": case.version, "outcome": "presumed", "reasons": REASONS}
+    review = client.post(f"/cases/{case.reference}/decide/", answers)
+    reason = "Only the competent identification body takes identification decisions."
+    with mock.patch.object(
+        services, "identification_decide", side_effect=services.NotAllowed(reason)
+    ):
+        r = client.post(
+            f"/cases/{case.reference}/decide/",
+            {**answers, "step": "confirm", "form_token": token_in(review.content)},
+        )
+    html = r.content.decode()
+    assert r.status_code == 403
+    assert reason in html and "Your role in the organisation" not in html
+    assert not IdentificationDecision.objects.exists()
+    assert AuditEntry.objects.filter(action="refused", object_ref=case.reference).exists()

@@ -1206,8 +1206,8 @@ def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except InvalidInput as exc:
             _apply_errors(form, exc)
-        except services.NotAllowed:
-            return refused(request)
+        except services.NotAllowed as exc:
+            return refused(request, reason=_(str(exc)))
         else:
             messages.warning(
                 request,
@@ -1311,11 +1311,11 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
             )
         else:
             raise Http404("not found")
-    except services.NotAllowed:
+    except services.NotAllowed as exc:
         audit.record_refusal(
             request, perm=Perm.EDIT_CASES, object_type="case", object_ref=ref.case.reference
         )
-        return refused(request)
+        return refused(request, reason=_(str(exc)))  # the real reason (issue 15, item 9)
     except InvalidInput as exc:
         assert org is not None
         is_receiver = ref.receiving_organisation_id == org.pk
