@@ -296,3 +296,28 @@ def test_a_refusal_by_the_service_gives_its_reason_not_the_role(login_as):
     assert reason in html and "Your role in the organisation" not in html
     assert not IdentificationDecision.objects.exists()
     assert AuditEntry.objects.filter(action="refused", object_ref=case.reference).exists()
+
+
+# --- the pure rule ----------------------------------------------------------------------------------
+
+
+def test_referral_minimum_rule():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from palermo.cases import workflow as wf
+
+    @given(
+        forms=st.lists(st.sampled_from(["ForcedLabour", "SexualExploitation"]), max_size=2),
+        summary=st.text(max_size=20),
+        person_known=st.booleans(),
+    )
+    def check(forms: list[str], summary: str, person_known: bool) -> None:
+        problems = wf.referral_minimum_problems(
+            exploitation_forms=forms, summary=summary, person_known=person_known
+        )
+        assert (wf.REFERRAL_SUBJECT in problems) == (not forms and not summary.strip())
+        assert (wf.REFERRAL_PERSON in problems) == (not person_known)
+        assert len(problems) == len(set(problems))
+
+    check()
