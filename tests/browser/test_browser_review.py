@@ -27,7 +27,9 @@ def test_the_stepped_interview_keeps_input_across_steps_back_and_forward_on_a_ph
     page.get_by_label("Age (years)").fill("34")
     page.get_by_label("Labour exploitation").check()
     page.get_by_role("button", name="Start the interview").click()
-    total = int(re.search(r"Step 1 of (\d+)", page.content()).group(1))
+    first = page.locator("#step-progress")
+    expect(first).to_contain_text(re.compile(r"Step 1 of \d+"))  # wait for the page
+    total = int(re.search(r"Step 1 of (\d+)", first.inner_text()).group(1))
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text(f"Step 2 of {total}")).to_be_visible()
 
