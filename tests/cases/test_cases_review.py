@@ -321,3 +321,40 @@ def test_referral_minimum_rule():
         assert len(problems) == len(set(problems))
 
     check()
+
+
+def test_an_appeal_outcome_is_not_preselected_and_is_recorded_once(login_as):
+    from tests.cases.cases_helpers import acting
+
+    from palermo.cases import services
+    from palermo.cases.models import Appeal
+
+    case = open_case()
+    decide(case, "not_identified")
+    actor, organisation = acting("outreach")
+    case.refresh_from_db()
+    appeal = services.appeal_lodge(
+        actor=actor,
+        organisation=organisation,
+        case=case,
+        grounds="The interview was held without an interpreter.",
+        lodged_on=date.today(),
+    )
+    client = login_as("coordinator")
+    url = f"/cases/{case.reference}/appeal-outcome/{appeal.pk}/"
+    html = client.get(url).content.decode()
+    radios = re.findall(r'<input type="radio" name="upheld"[^>]*>', html)
+    assert len(radios) == 2 and not any("checked" in r for r in radios)
+    case.refresh_from_db()
+    data = {
+        "version": case.version,
+        "upheld": "yes",
+        "new_outcome": "presumed",
+        "reasons": REASONS,
+        "form_token": token_in(html),
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 302 and again.url == f"/cases/{case.reference}/"
+    assert Appeal.objects.get(pk=appeal.pk).status != "pending"
+    assert IdentificationDecision.objects.filter(case=case, outcome="presumed").count() == 1

@@ -550,8 +550,11 @@ class AppealForm(forms.Form):
 
 
 class AppealOutcomeForm(VersionForm):
+    # Radio buttons, none chosen: the outcome of an appeal is never a default (issue 15, item 6).
     upheld = forms.ChoiceField(
-        label=_("Outcome"), choices=[("yes", _("Upheld")), ("no", _("Dismissed"))]
+        label=_("Outcome"),
+        widget=forms.RadioSelect,
+        choices=[("yes", _("Upheld")), ("no", _("Dismissed"))],
     )
     new_outcome = forms.ChoiceField(
         label=_("New decision (when upheld)"),

@@ -1010,6 +1010,7 @@ ACTIONS: list[Action] = [
         with_item=True,
         in_menu=False,
         initial=_version,
+        once="appeal_outcome",
     ),
     Action(
         "legal-basis",
