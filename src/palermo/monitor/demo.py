@@ -178,5 +178,61 @@ def demo_monitor(rng: random.Random) -> str:  # noqa: ARG001 – deterministic w
         services.recommendation_link_measure(
             actor=coordinator, organisation=office, recommendation=recs[2], measure=m2
         )
+        _demo_survey(coordinator, office, [shelter, police])
     n = Recommendation.objects.count()
-    return f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors (one shared response)"
+    return (
+        f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors "
+        "(one shared response), a survey answered by 2 organisations"
+    )
+
+
+def _demo_survey(coordinator: User, office: object, respondents: list) -> None:
+    """The 2016 template sent to two organisations, both of which have answered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from palermo.monitor import survey_services
+
+    item = survey_services.survey_create(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        title="Implementation of the national action plan 2025 (fictional)",
+        from_template=True,
+    )
+    item = survey_services.survey_open(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        item=item,
+        organisations=respondents,
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    no_areas = {f"{p}_works": "no" for p in ("le", "ch", "or", "id", "vs", "cj", "as", "fi")}
+    answers = [
+        {
+            **no_areas,
+            "ch_works": "yes",
+            "ch_guardian_deadline": 72,
+            "ch_bia": "yes",
+            "vs_works": "yes",
+            "vs_reflection_days": 90,
+            "vs_unconditional": "yes",
+            "vs_male_shelters": "no",
+        },
+        {
+            **no_areas,
+            "id_works": "yes",
+            "id_avenues": ["police", "ngo"],
+            "id_detention_access": "no",
+            "id_identified": 31,
+            "fi_works": "yes",
+            "fi_parallel": 4,
+            "fi_fiu": "yes",
+            "fi_notes": "Earlier access to bank records.",
+        },
+    ]
+    for organisation, given in zip(respondents, answers, strict=True):
+        assignment = item.assignments.get(organisation=organisation)
+        survey_services.answers_save(
+            actor=None, organisation=organisation, assignment=assignment, answers=given, submit=True
+        )

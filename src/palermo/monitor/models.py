@@ -245,3 +245,95 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.status_after}"
+
+
+# --- the implementation survey ------------------------------------------------------------------
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for answers")
+    CLOSED = "closed", _("Closed")
+
+
+class Survey(models.Model):
+    """A questionnaire sent to organisations; its questions are data (``survey.parse_definition``)
+    and are frozen once it is open, so every answer refers to the questions it was given."""
+
+    title = models.CharField(max_length=200)
+    definition = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
+    )
+    owner = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyAssignment(models.Model):
+    """One organisation asked to answer, as an organisation, by a date."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="assignments")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["survey", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "organisation"], name="monitor_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} → {self.organisation_id}"
+
+
+class SurveyResponse(models.Model):
+    assignment = models.OneToOneField(
+        SurveyAssignment, on_delete=models.CASCADE, related_name="response"
+    )
+    answers = models.JSONField(default=dict)
+    submitted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"response {self.pk}"
+
+
+class SurveyAttachment(models.Model):
+    """A file answering a ``file`` question, kept with its SHA-256."""
+
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="attachments"
+    )
+    question = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["question", "-added_at"]
+
+    def __str__(self) -> str:
+        return self.file_name

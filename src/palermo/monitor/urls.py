@@ -23,3 +23,28 @@ urlpatterns = [
     path("report.pdf", views.annual_report, {"fmt": "pdf"}, name="report_pdf"),
     path("report.docx", views.annual_report, {"fmt": "docx"}, name="report_docx"),
 ]
+
+from palermo.monitor import survey_views  # noqa: E402 - the survey's pages, beside the rest
+
+urlpatterns += [
+    path("surveys/", survey_views.survey_list, name="surveys"),
+    path("surveys/<int:survey_id>/", survey_views.survey_detail, name="survey"),
+    path("surveys/<int:survey_id>/answer/", survey_views.survey_answer, name="survey_answer"),
+    path(
+        "surveys/<int:survey_id>/consolidated/",
+        survey_views.survey_consolidated,
+        name="survey_consolidated",
+    ),
+    path("surveys/<int:survey_id>/xlsform.xlsx", survey_views.survey_export, name="survey_export"),
+    path(
+        "surveys/<int:survey_id>/questions/remove/",
+        survey_views.survey_question_remove,
+        name="survey_question_remove",
+    ),
+    path("surveys/<int:survey_id>/close/", survey_views.survey_close, name="survey_close"),
+    path(
+        "surveys/attachments/<int:attachment_id>/download/",
+        survey_views.survey_attachment,
+        name="survey_attachment",
+    ),
+]
