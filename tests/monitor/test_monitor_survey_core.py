@@ -120,7 +120,7 @@ def test_every_problem_of_a_definition_is_reported_at_once():
         {"name": "d", "type": "text", "label": "D", "relevant": "${nowhere} = 'x'"},
         {"name": "e", "type": "select_one", "label": "E", "choices": YESNO},
         {"name": "f", "type": "text", "label": "F", "relevant": "selected(${e}, 'maybe')"},
-        {"name": "d", "type": "text", "label": "D again"},
+        {"name": "c", "type": "text", "label": "C again"},
     )
     with pytest.raises(survey.SurveyError) as info:
         survey.parse_definition(data)
@@ -132,7 +132,7 @@ def test_every_problem_of_a_definition_is_reported_at_once():
     assert "c: A choice question needs at least one choice." in messages
     assert "“nowhere”, which is not a question" in text
     assert "“maybe” is not a choice of “e”" in text
-    assert "d: This name is used twice." in messages
+    assert "c: This name is used twice." in messages
 
 
 @pytest.mark.parametrize(
