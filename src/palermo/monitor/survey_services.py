@@ -213,11 +213,12 @@ def survey_open(
             locked.opened_at = timezone.now()
             locked.save(update_fields=["status", "opened_at"])
         _audit(
-            "open",
+            "update",
             actor,
             organisation,
             "monitor.survey",
             locked.pk,
+            event="sent",
             organisations=sorted(t.pk for t in targets),
             due_on=due_on.isoformat(),
         )
@@ -232,7 +233,7 @@ def survey_close(*, actor: User | None, organisation: Organisation, item: Survey
         Survey.objects.filter(pk=item.pk).update(
             status=SurveyStatus.CLOSED, closed_at=timezone.now()
         )
-        _audit("close", actor, organisation, "monitor.survey", item.pk)
+        _audit("update", actor, organisation, "monitor.survey", item.pk, event="closed")
     item.refresh_from_db()
     return item
 
@@ -304,13 +305,14 @@ def answers_save(
             response.submitted_at = response.updated_at
         response.save()
         _audit(
-            "submit" if submit else "update",
+            "update",
             actor,
             organisation,
             "monitor.survey_response",
             response.pk,
             survey=assignment.survey_id,
             questions=len(clean),
+            event="submitted" if submit else "saved",
         )
     return response
 
@@ -403,12 +405,13 @@ def remind(
                     )
                 )
             _audit(
-                "remind",
+                "update",
                 actor,
                 organisation,
                 "monitor.survey_assignment",
                 assignment.pk,
                 recipients=len(recipients),
+                event="reminded",
             )
             count += 1
     return count

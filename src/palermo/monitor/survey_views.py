@@ -47,6 +47,17 @@ def _errors_to(form: forms.Form, exc: InvalidInput) -> None:
         form.add_error(e.field if e.field in form.fields else None, e.message)
 
 
+def _report(request: HttpRequest, form: forms.Form, exc: InvalidInput) -> None:
+    """Field errors beside their fields; what concerns the whole survey, and the outcome
+    ("nothing was imported"), at the top of the page — the form may not be on it."""
+    messages.error(request, exc.detail)
+    for e in exc.errors:
+        if e.field in form.fields:
+            form.add_error(e.field, e.message)
+        else:
+            messages.error(request, f"{e.field}: {e.message}" if e.field else e.message)
+
+
 def _refuse(request: HttpRequest, perm: str) -> HttpResponse:
     audit.record_refusal(request, perm=perm)
     return refused(request)
@@ -351,7 +362,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
                 raise Http404("unknown action")
         except InvalidInput as exc:
             target = {"add": question_form, "import": import_form, "open": open_form}[action]
-            _errors_to(target, exc)
+            _report(request, target, exc)
     assignment = survey_selectors.my_assignment(actor, org, item)
     return render(
         request,
