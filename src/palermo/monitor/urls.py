@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palermo.monitor import views
+from palermo.monitor import survey_views, views, visit_views
 
 # Paths carry numeric ids of plans, measures and recommendations, and indicator ids: no personal data.
 urlpatterns = [
@@ -24,7 +24,6 @@ urlpatterns = [
     path("report.docx", views.annual_report, {"fmt": "docx"}, name="report_docx"),
 ]
 
-from palermo.monitor import survey_views  # noqa: E402 - the survey's pages, beside the rest
 
 urlpatterns += [
     path("surveys/", survey_views.survey_list, name="surveys"),
@@ -47,4 +46,11 @@ urlpatterns += [
         survey_views.survey_attachment,
         name="survey_attachment",
     ),
+]
+
+urlpatterns += [
+    path("visits/", visit_views.visit_list, name="visits"),
+    path("visits/<int:visit_id>/", visit_views.visit_detail, name="visit"),
+    path("visits/<int:visit_id>/compare/", visit_views.visit_compare, name="visit_compare"),
+    path("visits/reports/<int:report_id>/", visit_views.report_detail, name="visit_report"),
 ]
