@@ -327,3 +327,19 @@ def test_bad_xlsforms_are_refused_whole_with_where(rows, choices, fragment):
 def test_a_file_that_is_not_a_workbook_is_refused():
     with pytest.raises(survey.SurveyError, match="not an XLSForm"):
         xlsform.import_definition(b"type,name,label\ntext,a,A\n")
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def test_charts_draw_suppressed_cells_as_x_never_as_a_number():
+    from palermo.monitor import charts
+
+    chart = charts.bars("Victims", [("Labour", 25), ("Sexual", None)])
+    svg = charts.render(chart, "svg").decode()
+    assert "<svg" in svg
+    png = charts.render(chart, "png")
+    assert png[:4] == b"\x89PNG"
+    assert chart.values == ((25,), (None,))
+    with pytest.raises(ValueError):
+        charts.render(chart, "gif")
