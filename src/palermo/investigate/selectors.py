@@ -115,3 +115,20 @@ def linked_cases_for(
     cases = [link.case for link in investigation.case_links.select_related("case").order_by("id")]
     visible = case_selectors.case_visibilities(actor, organisation, cases)
     return [c for c in cases if visible[c.pk].visible]
+
+
+def investigations_per_case(case_ids: list[int]) -> dict[int, int]:
+    """How many financial investigations are linked to each of these NRM cases (aggregates
+    for the protected monitoring indicators; no investigation or case detail leaves here)."""
+    from django.db.models import Count
+
+    from palermo.investigate.models import InvestigationCase
+
+    if not case_ids:
+        return {}
+    return dict(
+        InvestigationCase.objects.filter(case_id__in=case_ids)
+        .values("case_id")
+        .annotate(n=Count("investigation_id", distinct=True))
+        .values_list("case_id", "n")
+    )

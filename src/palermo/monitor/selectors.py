@@ -209,7 +209,21 @@ def indicator_results(
     """Every indicator of the year, protected. Aggregates only: no case leaves here."""
     if not _can_view(actor, organisation):
         return []
-    return indicators.compute_all(case_selectors.monitoring_facts(year=year))
+    return indicators.compute_all(_facts(year))
+
+
+def _facts(year: int | None) -> list[Any]:
+    """The case facts of the year with the number of financial investigations linked to each
+    (from the investigate context, through its selector: aggregates only)."""
+    from types import SimpleNamespace
+
+    from palermo.investigate import selectors as investigate_selectors
+
+    facts = case_selectors.monitoring_facts(year=year)
+    linked = investigate_selectors.investigations_per_case([f.case_id for f in facts])
+    return [
+        SimpleNamespace(**vars(f), financial_investigations=linked.get(f.case_id, 0)) for f in facts
+    ]
 
 
 def figure_label(label: str) -> str:
@@ -276,7 +290,7 @@ def indicator_cases(
     defn = indicators.definition(indicator_id)
     if defn is None or not _can_view(actor, organisation):
         raise Http404("not found")
-    facts = case_selectors.monitoring_facts(year=year)
+    facts = _facts(year)
     ids = indicators.numerator_case_ids(defn, facts)
     allowed = case_selectors.visible_case_ids(actor, organisation, ids, defn.groups)
     refs = sorted(f.reference for f in facts if f.case_id in allowed)
