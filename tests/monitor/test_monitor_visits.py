@@ -136,7 +136,7 @@ def visit(monitor_demo):
     return visit_services.visit_create(
         actor=actor,
         organisation=org,
-        title="OSCE country visit 2026 (fictional)",
+        title="OSCE country visit 2026, second mission (fictional)",
         source_body="osce",
         starts_on=date(2026, 3, 2),
         ends_on=date(2026, 3, 5),
@@ -298,6 +298,7 @@ def test_a_follow_up_cannot_come_before_the_visit_it_follows(visit):
 @pytest.mark.parametrize("name", ["caseworker", "analyst", "police"])
 def test_only_the_office_plans_visits(visit, login_as, name):
     c = login_as(name)
+    before = CountryVisit.objects.count()
     assert c.get("/monitor/visits/").status_code == 200
     r = c.post(
         "/monitor/visits/",
@@ -305,7 +306,7 @@ def test_only_the_office_plans_visits(visit, login_as, name):
     )
     assert r.status_code == 403
     assert c.post(f"/monitor/visits/{visit.pk}/", {"action": "draft"}).status_code == 403
-    assert CountryVisit.objects.count() == 1
+    assert CountryVisit.objects.count() == before
 
 
 @pytest.mark.parametrize("name", ["inspector", "admin"])
@@ -317,3 +318,11 @@ def test_a_missing_visit_or_report_is_404(monitor_demo, login_as):
     c = login_as("coordinator")
     assert c.get("/monitor/visits/999999/").status_code == 404
     assert c.get("/monitor/visits/reports/999999/").status_code == 404
+
+
+def test_the_demo_visit_is_with_the_state_for_comments(monitor_demo, login_as):
+    demo = CountryVisit.objects.get(title="OSCE country visit 2026 (fictional)")
+    report = demo.reports.get()
+    assert report.status == ReportStatus.IN_REVIEW and report.comments.count() == 1
+    body = login_as("coordinator").get(f"/monitor/visits/reports/{report.pk}/").content.decode()
+    assert "Give labour inspectors a mandate" in body and "A pilot mandate" in body

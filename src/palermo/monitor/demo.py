@@ -179,10 +179,11 @@ def demo_monitor(rng: random.Random) -> str:  # noqa: ARG001 – deterministic w
             actor=coordinator, organisation=office, recommendation=recs[2], measure=m2
         )
         _demo_survey(coordinator, office, [shelter, police])
+        _demo_visit(coordinator, office, shelter)
     n = Recommendation.objects.count()
     return (
         f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors "
-        "(one shared response), a survey answered by 2 organisations"
+        "(one shared response), a survey answered by 2 organisations, a country visit"
     )
 
 
@@ -236,3 +237,62 @@ def _demo_survey(coordinator: User, office: object, respondents: list) -> None:
         survey_services.answers_save(
             actor=None, organisation=organisation, assignment=assignment, answers=given, submit=True
         )
+
+
+def _demo_visit(coordinator: User, office: object, shelter: object) -> None:
+    """An OSCE country visit held, its draft report with the State for comments."""
+    from palermo.monitor import visit_services
+
+    visit = visit_services.visit_create(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        title="OSCE country visit 2026 (fictional)",
+        source_body="osce",
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 4),
+        purpose="Identification of victims of labour exploitation; guardianship of children.",
+    )
+    for day, counterpart, notes in (
+        (2, "Labour Inspectorate (fictional)", "Inspectors have no mandate to identify victims."),
+        (3, "Safe Harbour Shelter NGO (fictional)", "Guardians available in two regions only."),
+    ):
+        meeting = visit_services.meeting_add(
+            actor=coordinator,
+            organisation=office,  # type: ignore[arg-type]
+            visit=visit,
+            held_on=date(2026, 3, day),
+            counterpart=counterpart,
+        )
+        visit_services.meeting_notes(
+            actor=coordinator,
+            organisation=office,
+            meeting=meeting,
+            notes=notes,  # type: ignore[arg-type]
+        )
+    report = visit_services.report_draft(actor=coordinator, organisation=office, visit=visit)  # type: ignore[arg-type]
+    report = visit_services.report_update(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        report=report,
+        findings="Identification through labour inspections remains rare.",
+    )
+    report = visit_services.report_propose(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        report=report,
+        proposal={
+            "paragraph": "4",
+            "area": "labour_exploitation",
+            "addressee": "Labour Inspectorate (fictional)",
+            "text": "Give labour inspectors a mandate and training to identify presumed victims.",
+            "due_on": "2027-06-30",
+        },
+    )
+    report = visit_services.report_send(actor=coordinator, organisation=office, report=report)  # type: ignore[arg-type]
+    visit_services.comment_add(
+        actor=None,
+        organisation=shelter,  # type: ignore[arg-type]
+        report=report,
+        section="Findings",
+        text="A pilot mandate starts in one region in 2026.",
+    )
