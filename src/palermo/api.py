@@ -115,6 +115,7 @@ CONTEXT_ROUTERS = [
     ("/jobs", "palermo.jobs.api"),
     ("/monitor", "palermo.monitor.api"),
     ("/monitor/surveys", "palermo.monitor.survey_api"),
+    ("/monitor/visits", "palermo.monitor.visit_api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

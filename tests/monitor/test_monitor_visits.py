@@ -326,3 +326,32 @@ def test_the_demo_visit_is_with_the_state_for_comments(monitor_demo, login_as):
     assert report.status == ReportStatus.IN_REVIEW and report.comments.count() == 1
     body = login_as("coordinator").get(f"/monitor/visits/reports/{report.pk}/").content.decode()
     assert "Give labour inspectors a mandate" in body and "A pilot mandate" in body
+
+
+def test_api_reads_visits_and_takes_the_states_comments(monitor_demo, login_as):
+    demo = CountryVisit.objects.get(title="OSCE country visit 2026 (fictional)")
+    report = demo.reports.get()
+    c = login_as("caseworker")
+    r = c.get("/api/v1/monitor/visits")
+    assert r.status_code == 200 and any(v["id"] == demo.pk for v in r.json())
+    r = c.get(f"/api/v1/monitor/visits/reports/{report.pk}")
+    assert r.status_code == 200 and r.json()["status"] == "in_review"
+    r = c.post(
+        f"/api/v1/monitor/visits/reports/{report.pk}/comments",
+        {"text": "Correction of a date.", "section": "Findings"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and report.comments.count() == 2
+    r = login_as("analyst").post(
+        f"/api/v1/monitor/visits/reports/{report.pk}/comments",
+        {"text": "x"},
+        content_type="application/json",
+    )
+    assert r.status_code == 403 and report.comments.count() == 2
+    r = c.post(
+        f"/api/v1/monitor/visits/reports/{report.pk}/comments",
+        {"text": ""},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert login_as("inspector").get("/api/v1/monitor/visits").status_code == 403
