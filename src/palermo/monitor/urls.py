@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palermo.monitor import survey_views, views, visit_views
+from palermo.monitor import register_views, survey_views, views, visit_views
 
 # Paths carry numeric ids of plans, measures and recommendations, and indicator ids: no personal data.
 urlpatterns = [
@@ -53,4 +53,14 @@ urlpatterns += [
     path("visits/<int:visit_id>/", visit_views.visit_detail, name="visit"),
     path("visits/<int:visit_id>/compare/", visit_views.visit_compare, name="visit_compare"),
     path("visits/reports/<int:report_id>/", visit_views.report_detail, name="visit_report"),
+]
+
+urlpatterns += [
+    path("recommendations/new/", register_views.recommendation_new, name="recommendation_new"),
+    path(
+        "recommendations/<int:rec_id>/edit/",
+        register_views.recommendation_edit,
+        name="recommendation_edit",
+    ),
+    path("measures/<int:measure_id>/edit/", register_views.measure_edit, name="measure_edit"),
 ]
