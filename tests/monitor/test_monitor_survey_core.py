@@ -343,3 +343,18 @@ def test_charts_draw_suppressed_cells_as_x_never_as_a_number():
     assert chart.values == ((25,), (None,))
     with pytest.raises(ValueError):
         charts.render(chart, "gif")
+
+
+def test_a_label_that_looks_like_a_formula_is_exported_as_text():
+    d = survey.parse_definition(
+        _def({"name": "a", "type": "text", "label": '=HYPERLINK("http://evil","x")'})
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(xlsform.export(d)))
+    cells = [
+        c
+        for row in wb["survey"].iter_rows()
+        for c in row
+        if c.value and str(c.value).startswith("=")
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert xlsform.import_definition(xlsform.export(d)).question("a").label.startswith("=HYPERLINK")

@@ -50,9 +50,20 @@ def export(definition: Definition, *, version: str = "1") -> bytes:
     settings = wb.create_sheet("settings")
     settings.append(["form_title", "form_id", "version"])
     settings.append([definition.title, definition.form_id, version])
+    for ws in wb.worksheets:
+        _no_formulas(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _no_formulas(ws: Any) -> None:
+    """A label typed as "=HYPERLINK(…)" stays text: openpyxl would store it as a formula that a
+    spreadsheet program runs when the workbook is opened (formula injection)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.data_type = "s"
 
 
 def _text(value: Any) -> str:
