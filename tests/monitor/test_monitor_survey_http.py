@@ -388,3 +388,16 @@ def test_api_refuses_an_organisation_that_was_not_asked(fresh, login_as):
         content_type="application/json",
     )
     assert r.status_code == 404
+
+
+def test_the_annual_report_has_its_charts_in_every_format(demo_survey, login_as):
+    import zipfile
+
+    c = login_as("analyst")
+    html = c.get("/monitor/report.html").content.decode()
+    assert html.count('<img class="chart" src="data:image/svg+xml;base64,') >= 7
+    docx = c.get("/monitor/report.docx").content
+    names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
+    assert sum(1 for n in names if n.startswith("word/media/")) >= 7
+    pdf = c.get("/monitor/report.pdf").content
+    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Subtype /Image") >= 7

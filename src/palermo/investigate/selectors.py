@@ -117,18 +117,19 @@ def linked_cases_for(
     return [c for c in cases if visible[c.pk].visible]
 
 
-def investigations_per_case(case_ids: list[int]) -> dict[int, int]:
-    """How many financial investigations are linked to each of these NRM cases (aggregates
-    for the protected monitoring indicators; no investigation or case detail leaves here)."""
+def investigations_per_case(*, year: int | None = None) -> dict[int, int]:
+    """How many financial investigations are linked to each NRM case (of the cases whose
+    incoming referral falls in ``year``, or every case): aggregates for the protected
+    monitoring indicators; no investigation or case detail leaves here."""
     from django.db.models import Count
 
     from palermo.investigate.models import InvestigationCase
 
-    if not case_ids:
-        return {}
+    links = InvestigationCase.objects.all()
+    if year is not None:
+        links = links.filter(case__incoming_referral_date__year=year)
     return dict(
-        InvestigationCase.objects.filter(case_id__in=case_ids)
-        .values("case_id")
+        links.values("case_id")
         .annotate(n=Count("investigation_id", distinct=True))
         .values_list("case_id", "n")
     )

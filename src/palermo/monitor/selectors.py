@@ -209,18 +209,29 @@ def indicator_results(
     """Every indicator of the year, protected. Aggregates only: no case leaves here."""
     if not _can_view(actor, organisation):
         return []
-    return indicators.compute_all(_facts(year))
+    facts = case_selectors.monitoring_facts(year=year)
+    linked = _investigations(year)
+    return indicators.compute_all(
+        [
+            {**indicators.fact_row(f), "financial_investigations": linked.get(f.case_id, 0)}
+            for f in facts
+        ]
+    )
+
+
+def _investigations(year: int | None) -> dict[int, int]:
+    """Financial investigations per case, from the investigate context (aggregates only)."""
+    from palermo.investigate import selectors as investigate_selectors
+
+    return investigate_selectors.investigations_per_case(year=year)
 
 
 def _facts(year: int | None) -> list[Any]:
-    """The case facts of the year with the number of financial investigations linked to each
-    (from the investigate context, through its selector: aggregates only)."""
+    """The case facts of the year with the number of financial investigations linked to each."""
     from types import SimpleNamespace
 
-    from palermo.investigate import selectors as investigate_selectors
-
     facts = case_selectors.monitoring_facts(year=year)
-    linked = investigate_selectors.investigations_per_case([f.case_id for f in facts])
+    linked = _investigations(year)
     return [
         SimpleNamespace(**vars(f), financial_investigations=linked.get(f.case_id, 0)) for f in facts
     ]
