@@ -114,6 +114,8 @@ CONTEXT_ROUTERS = [
     ("/investigations", "palermo.investigate.api"),
     ("/jobs", "palermo.jobs.api"),
     ("/monitor", "palermo.monitor.api"),
+    ("/monitor/surveys", "palermo.monitor.survey_api"),
+    ("/monitor/visits", "palermo.monitor.visit_api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

@@ -388,3 +388,6 @@ CACHES = {
 # Finished jobs (their reports may quote rejected rows of a user's file) are deleted after this
 # many days by `palermo jobs prune` (daily cron, see the admin guide).
 PALERMO_JOBS_RETENTION_DAYS = int(os.environ.get("PALERMO_JOBS_RETENTION_DAYS", "30"))
+# A running job whose worker has not shown a sign of life for this many minutes is failed as
+# "stopped" (`palermo jobs reap`; also when `palermo worker` starts and in `jobs prune`).
+PALERMO_JOBS_STALE_MINUTES = int(os.environ.get("PALERMO_JOBS_STALE_MINUTES", "60"))

@@ -81,3 +81,58 @@ def test_coordinator_imports_links_adds_evidence_and_downloads_the_report(
     path = info.value.path()
     with open(path, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
+
+
+def test_a_survey_is_sent_answered_step_by_step_and_read_across_respondents(
+    page, with_monitor_demo
+):
+    from palermo.monitor.models import SurveyResponse
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "coordinator")
+    page.goto("/monitor/surveys/")
+    page.get_by_label("Title").fill("Survey 2026 (fictional)")
+    page.get_by_role("button", name="Create the draft").click()
+    expect(page.get_by_text("Survey created as a draft.")).to_be_visible()
+    _fits(page)
+    page.get_by_label("Safe Harbour Shelter NGO (fictional)").check()
+    page.get_by_label("Answers due by").fill("2030-01-31")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_text("The survey was sent.")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, "caseworker")
+    page.goto("/monitor/surveys/")
+    expect(page.get_by_role("heading", name="Waiting for your organisation's answers")).to_be_visible()
+    page.get_by_role("link", name="Survey 2026 (fictional)").first.click()  # straight to answering
+    expect(page.get_by_text("Step 1 of 9")).to_be_visible()
+    page.get_by_label("Yes").first.check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Step 2 of 9")).to_be_visible()
+    page.get_by_role("button", name="Save and go back").click()
+    # the answer given in step 1 is still there, and the follow-up question is asked
+    expect(page.get_by_label("Yes").first).to_be_checked()
+    page.get_by_label("No").first.check()
+    page.get_by_role("button", name="Save and continue").click()
+    for step in range(2, 9):
+        expect(page.get_by_text(f"Step {step} of 9")).to_be_visible()
+        _fits(page)
+        page.get_by_label("No").first.check()
+        page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+    _fits(page)
+    page.get_by_role("button", name="Submit the answers").click()
+    expect(
+        page.get_by_text("Your organisation's answers were submitted. Thank you.")
+    ).to_be_visible()
+    assert SurveyResponse.objects.filter(
+        assignment__survey__title="Survey 2026 (fictional)", submitted=True
+    ).exists()
+
+    page.context.clear_cookies()
+    sign_in(page, "analyst")
+    page.goto("/monitor/surveys/")
+    page.get_by_role("link", name="Survey 2026 (fictional)").first.click()
+    page.get_by_role("link", name="Answers across respondents").click()
+    expect(page.get_by_text("1 of 1 respondents answered").first).to_be_visible()
+    _fits(page)

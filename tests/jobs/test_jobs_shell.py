@@ -436,3 +436,57 @@ def test_a_failed_job_keeps_no_result_file(login_as, persona, echo_kind, tmp_pat
         (tmp_path / "jobs").glob("*.part")
     )
     assert login_as("coordinator").get(f"/jobs/{job.pk}/result").status_code == 404
+
+
+# --- a worker that dies ------------------------------------------------------------------------
+
+
+def _running(persona, *, silent_minutes: int) -> Job:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    coordinator = persona("coordinator")
+    then = timezone.now() - timedelta(minutes=silent_minutes)
+    return Job.objects.create(
+        kind="stats.import",
+        actor=coordinator,
+        organisation=coordinator.organisations()[0],
+        status="running",
+        created_at=then,
+        started_at=then,
+        heartbeat_at=then,
+    )
+
+
+def test_a_job_whose_worker_died_is_failed_as_stopped_and_audited(persona, login_as):
+    dead = _running(persona, silent_minutes=90)
+    alive = _running(persona, silent_minutes=5)
+    assert job_services.job_reap(stale_after_minutes=60) == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "failed" and dead.error == job_services.STOPPED and dead.finished_at
+    assert alive.status == "running"
+    assert AuditEntry.objects.filter(
+        object_type="job", object_ref=str(dead.pk), outcome="failed"
+    ).exists()
+    page = login_as("coordinator").get(f"/jobs/{dead.pk}/").content.decode()
+    assert "Start it again" in page
+    assert job_services.job_reap(stale_after_minutes=60) == 0  # finished jobs stay as they are
+
+
+def test_progress_is_a_heartbeat(persona):
+    job = _running(persona, silent_minutes=90)
+    run = job_services.JobRun(job=job, actor=job.actor, organisation=job.organisation, params={})
+    run.progress(1, 10)
+    assert job_services.job_reap(stale_after_minutes=60) == 0
+    job.refresh_from_db()
+    assert job.status == "running"
+
+
+def test_palermo_jobs_reap_from_the_command_line(persona):
+    from palermo.cli import app
+
+    _running(persona, silent_minutes=200)
+    result = CliRunner().invoke(app, ["jobs", "reap"])
+    assert result.exit_code == 0 and "1 stopped job(s) marked as failed." in result.output

@@ -234,3 +234,53 @@ def test_published_figures_are_the_true_counts(facts):
         )
         if r.total.value is not None:
             assert r.total.value == true_num
+
+
+@dataclass(frozen=True)
+class FiFact(Fact):
+    financial_investigations: int = 0
+
+
+def test_financial_investigations_alongside_cases():
+    facts = (
+        [FiFact(financial_investigations=1) for _ in range(12)]
+        + [FiFact(financial_investigations=2, identification_status="identified") for _ in range(3)]
+        + [FiFact() for _ in range(20)]
+        + [FiFact(identification_status="potential", financial_investigations=1) for _ in range(5)]
+    )
+    total = compute(definition("financial_investigations"), facts).total
+    assert (total.value, total.denominator) == (15, 35)
+    # a fact object without the link counts as no investigation (the investigate context adds it)
+    assert compute(definition("financial_investigations"), many(12)).total.value == 0
+
+
+@pytest.mark.django_db
+def test_financial_investigations_are_read_through_the_investigate_selector(demo_cases):
+    from django.utils import timezone
+
+    from palermo.cases.models import Case
+    from palermo.core.models import Organisation
+    from palermo.investigate.models import Investigation, InvestigationCase
+    from palermo.monitor import selectors
+
+    org = Organisation.objects.first()
+    inv = Investigation.objects.create(
+        reference="INV-T-1",
+        title="t",
+        organisation=org,
+        workspace_file="t.duckdb",
+        created_at=timezone.now(),
+    )
+    chosen = list(
+        Case.objects.filter(identification_status__in=["presumed", "identified"]).order_by("id")[
+            :12
+        ]
+    )
+    for case in chosen:
+        InvestigationCase.objects.create(investigation=inv, case=case, linked_at=timezone.now())
+    (result,) = [
+        r
+        for r in selectors.indicator_results(None, None, year=None)
+        if r.definition.id == "financial_investigations"
+    ]
+    assert result.total.value == 12

@@ -937,27 +937,29 @@ def monitoring_facts(*, year: int | None = None) -> list[MonitoringFact]:
             "exploitation_types",
         ).order_by("id")
     )
-    ids = [r[0] for r in rows]
-    if not ids:
+    if not rows:
         return []
+    # The other tables are read for the same cases through a subquery (or whole, for every
+    # year), never through a list of a million ids sent back to the database.
+    scope = Q() if year is None else Q(case_id__in=qs.values("id"))
     guardian_due: dict[int, date] = {}
     reflection: set[int] = set()
     for case_id, rule_key, due_on in Task.objects.filter(
-        case_id__in=ids, rule_key__in=("guardian_appointment", "reflection_recovery_period")
+        scope, rule_key__in=("guardian_appointment", "reflection_recovery_period")
     ).values_list("case_id", "rule_key", "due_on"):
         if rule_key == "guardian_appointment":
             guardian_due[case_id] = min(due_on, guardian_due.get(case_id, due_on))
         else:
             reflection.add(case_id)
     appointed = dict(
-        ChildSafeguard.objects.filter(
-            case_id__in=ids, guardian_appointed_on__isnull=False
-        ).values_list("case_id", "guardian_appointed_on")
+        ChildSafeguard.objects.filter(scope, guardian_appointed_on__isnull=False).values_list(
+            "case_id", "guardian_appointed_on"
+        )
     )
     sent: dict[int, int] = {}
     accepted: dict[int, int] = {}
     for r in (
-        ServiceReferral.objects.filter(case_id__in=ids)
+        ServiceReferral.objects.filter(scope)
         .values("case_id", "status", "responded_at")
         .annotate(n=Count("id"))
     ):
@@ -968,9 +970,7 @@ def monitoring_facts(*, year: int | None = None) -> list[MonitoringFact]:
             accepted[r["case_id"]] = accepted.get(r["case_id"], 0) + r["n"]
     claimed: dict[int, int] = {}
     awarded: dict[int, int] = {}
-    for case_id, status in CompensationClaim.objects.filter(case_id__in=ids).values_list(
-        "case_id", "status"
-    ):
+    for case_id, status in CompensationClaim.objects.filter(scope).values_list("case_id", "status"):
         if status != "planned":
             claimed[case_id] = claimed.get(case_id, 0) + 1
         if status in ("awarded", "paid"):

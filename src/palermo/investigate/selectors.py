@@ -115,3 +115,21 @@ def linked_cases_for(
     cases = [link.case for link in investigation.case_links.select_related("case").order_by("id")]
     visible = case_selectors.case_visibilities(actor, organisation, cases)
     return [c for c in cases if visible[c.pk].visible]
+
+
+def investigations_per_case(*, year: int | None = None) -> dict[int, int]:
+    """How many financial investigations are linked to each NRM case (of the cases whose
+    incoming referral falls in ``year``, or every case): aggregates for the protected
+    monitoring indicators; no investigation or case detail leaves here."""
+    from django.db.models import Count
+
+    from palermo.investigate.models import InvestigationCase
+
+    links = InvestigationCase.objects.all()
+    if year is not None:
+        links = links.filter(case__incoming_referral_date__year=year)
+    return dict(
+        links.values("case_id")
+        .annotate(n=Count("investigation_id", distinct=True))
+        .values_list("case_id", "n")
+    )

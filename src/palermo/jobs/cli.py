@@ -24,9 +24,12 @@ def prune(
     _setup()
     from django.conf import settings
 
-    from palermo.jobs.services import job_prune
+    from palermo.jobs.services import job_prune, job_reap
 
     keep = days or settings.PALERMO_JOBS_RETENTION_DAYS
+    reaped = job_reap()
+    if reaped:
+        typer.echo(f"{reaped} stopped job(s) marked as failed.")
     n = job_prune(older_than_days=keep)
     from palermo.jobs.worker import uses_queue
 
@@ -35,3 +38,22 @@ def prune(
 
         call_command("prune_db_task_results", "--min-age-days", str(keep), verbosity=0)
     typer.echo(f"{n} finished job(s) deleted.")
+
+
+@app.command("reap")
+def reap(
+    minutes: int = typer.Option(
+        None,
+        min=1,
+        help="A running job silent this many minutes is failed (default: PALERMO_JOBS_STALE_MINUTES, 60).",
+    ),
+) -> None:
+    """Fail running jobs whose worker stopped (killed or restarted), so their users can start
+    them again; `palermo worker` does this when it starts, and so does `jobs prune`."""
+    from palermo.cli import _setup
+
+    _setup()
+    from palermo.jobs.services import job_reap
+
+    n = job_reap(stale_after_minutes=minutes)
+    typer.echo(f"{n} stopped job(s) marked as failed.")

@@ -48,6 +48,9 @@ class Job(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the worker running it (at most every HEARTBEAT_EVERY_S): a running
+    # job whose worker was killed stops beating and is failed by ``services.job_reap``.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -51,6 +51,11 @@ UNKNOWN_KIND = gettext_noop("This kind of job is no longer known to Palermo, so 
 
 PROGRESS_CACHE = "jobs"
 PROGRESS_TTL_S = 2 * 24 * 3600
+HEARTBEAT_EVERY_S = 30.0
+STOPPED = gettext_noop(
+    "The job stopped before it finished: the worker running it ended (restarted or killed). "
+    "Start it again."
+)
 
 
 class NotAllowed(Exception):
@@ -90,6 +95,18 @@ class JobRun:
         """Report how far the job is (cheap: call it every few items, see ``progress.progress_steps``)."""
         p = progress.Progress.of(done, total)
         caches[PROGRESS_CACHE].set(_progress_key(self.job.pk), (p.done, p.total), PROGRESS_TTL_S)
+        self.beat()
+
+    def beat(self) -> None:
+        """Tell that the worker is alive (a database write at most every HEARTBEAT_EVERY_S)."""
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_EVERY_S:
+            self._last_beat = now
+            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+                heartbeat_at=timezone.now()
+            )
+
+    _last_beat: float = field(default=float("-inf"), init=False, repr=False)
 
 
 def _progress_key(job_id: int) -> str:
@@ -204,8 +221,9 @@ def job_start(
 
 def _claim(job_id: int) -> Job | None:
     with transaction.atomic():
+        now = timezone.now()
         claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=timezone.now()
+            status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
         )
         if not claimed:  # run already (a task delivered twice), or failed by an operator
             return None
@@ -282,6 +300,28 @@ def job_run(job_id: int) -> str:
         _remove_inputs(params)
     _keep_result(outcome)
     return str(_finish(job, outcome).status)
+
+
+def job_reap(*, stale_after_minutes: int | None = None) -> int:
+    """Fail the running jobs whose worker stopped beating (killed, or its machine restarted)
+    for longer than ``stale_after_minutes`` (``settings.PALERMO_JOBS_STALE_MINUTES``), so no
+    job says "running" forever and its user can start it again. Returns how many."""
+    minutes = (
+        stale_after_minutes
+        if stale_after_minutes is not None
+        else int(getattr(settings, "PALERMO_JOBS_STALE_MINUTES", 60))
+    )
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = Job.objects.select_related("actor", "organisation").filter(
+        status=JobStatus.RUNNING, heartbeat_at__lt=cutoff
+    )
+    count = 0
+    for job in stale:
+        logger.warning("job %s (%s) stopped beating; failed as stopped", job.pk, job.kind)
+        _remove_inputs(job.params)
+        _finish(job, JobOutcome(ok=False, error=STOPPED, summary={"stopped": True}))
+        count += 1
+    return count
 
 
 def job_prune(*, older_than_days: int = 30) -> int:

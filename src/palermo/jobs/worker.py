@@ -34,6 +34,9 @@ def run(
     from django.core.management import call_command
 
     _require_database_queue()
+    from palermo.jobs.services import job_reap
+
+    job_reap()  # jobs left "running" by a worker that was killed
     options: dict[str, object] = {
         "queue_name": "default",
         "interval": interval,

@@ -129,3 +129,68 @@ def report(
     user, org = _actor(as_user, Perm.MONITOR_REPORT, required=False)
     out.write_bytes(report_mod.annual_report(actor=user, organisation=org, year=year, fmt=kind))
     typer.echo(f"Report written to {out}.")
+
+
+survey_app = typer.Typer(
+    help="The implementation survey: XLSForm export and import, reminders.",
+    no_args_is_help=True,
+)
+app.add_typer(survey_app, name="survey")
+
+
+@survey_app.command("export-xlsform")
+def survey_export_xlsform(
+    survey_id: Annotated[int, typer.Argument(help="The survey's number (see the Surveys page).")],
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")],
+) -> None:
+    """Write a survey as an XLSForm workbook that KoboToolbox and ODK accept."""
+    _setup()
+    from palermo.monitor import survey_selectors, xlsform
+
+    item = survey_selectors.surveys(None, None).filter(pk=survey_id).first()
+    if item is None:
+        typer.secho(f"No survey {survey_id}.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    data = xlsform.export(survey_selectors.definition(item), version=str(item.version))
+    xlsform.xform(data)  # the check KoboToolbox/ODK apply: refuse to write what they would refuse
+    out.write_bytes(data)
+    typer.echo(f"Survey {survey_id} written to {out}.")
+
+
+@survey_app.command("import-xlsform")
+def survey_import_xlsform(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="XLSForm (.xlsx).")],
+    title: Annotated[str, typer.Option("--title", help="Title of the new draft survey.")],
+    as_user: AsOpt = None,
+) -> None:
+    """Create a draft survey from an XLSForm workbook (checked whole; nothing on an error)."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.monitor import survey_services
+
+    user, org = _actor(as_user, Perm.MONITOR_MANAGE, required=True)
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            item = survey_services.survey_create(actor=user, organisation=org, title=title)
+            survey_services.definition_import(
+                actor=user, organisation=org, item=item, data=file.read_bytes(), name=file.name
+            )
+    except InvalidInput as exc:
+        typer.secho("Nothing imported.", fg=typer.colors.RED, err=True)
+        for e in exc.errors:
+            typer.echo(f"  {e.field + ': ' if e.field else ''}{e.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Draft survey {item.pk} created with the workbook's questions.")
+
+
+@survey_app.command("remind")
+def survey_remind() -> None:
+    """Remind organisations whose answers are due within a week or overdue (once a day)."""
+    _setup()
+    from palermo.monitor import survey_services
+
+    count = survey_services.remind(actor=None, organisation=None)
+    typer.echo(f"{count} organisation(s) reminded.")

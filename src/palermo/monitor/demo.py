@@ -178,5 +178,121 @@ def demo_monitor(rng: random.Random) -> str:  # noqa: ARG001 – deterministic w
         services.recommendation_link_measure(
             actor=coordinator, organisation=office, recommendation=recs[2], measure=m2
         )
+        _demo_survey(coordinator, office, [shelter, police])
+        _demo_visit(coordinator, office, shelter)
     n = Recommendation.objects.count()
-    return f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors (one shared response)"
+    return (
+        f"monitor: action plan with 2 measures, {n} recommendations from 2 monitors "
+        "(one shared response), a survey answered by 2 organisations, a country visit"
+    )
+
+
+def _demo_survey(coordinator: User, office: object, respondents: list) -> None:
+    """The 2016 template sent to two organisations, both of which have answered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from palermo.monitor import survey_services
+
+    item = survey_services.survey_create(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        title="Implementation of the national action plan 2025 (fictional)",
+        from_template=True,
+    )
+    item = survey_services.survey_open(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        item=item,
+        organisations=respondents,
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    no_areas = {f"{p}_works": "no" for p in ("le", "ch", "or", "id", "vs", "cj", "as", "fi")}
+    answers = [
+        {
+            **no_areas,
+            "ch_works": "yes",
+            "ch_guardian_deadline": 72,
+            "ch_bia": "yes",
+            "vs_works": "yes",
+            "vs_reflection_days": 90,
+            "vs_unconditional": "yes",
+            "vs_male_shelters": "no",
+        },
+        {
+            **no_areas,
+            "id_works": "yes",
+            "id_avenues": ["police", "ngo"],
+            "id_detention_access": "no",
+            "id_identified": 31,
+            "fi_works": "yes",
+            "fi_parallel": 4,
+            "fi_fiu": "yes",
+            "fi_notes": "Earlier access to bank records.",
+        },
+    ]
+    for organisation, given in zip(respondents, answers, strict=True):
+        assignment = item.assignments.get(organisation=organisation)
+        survey_services.answers_save(
+            actor=None, organisation=organisation, assignment=assignment, answers=given, submit=True
+        )
+
+
+def _demo_visit(coordinator: User, office: object, shelter: object) -> None:
+    """An OSCE country visit held, its draft report with the State for comments."""
+    from palermo.monitor import visit_services
+
+    visit = visit_services.visit_create(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        title="OSCE country visit 2026 (fictional)",
+        source_body="osce",
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 4),
+        purpose="Identification of victims of labour exploitation; guardianship of children.",
+    )
+    for day, counterpart, notes in (
+        (2, "Labour Inspectorate (fictional)", "Inspectors have no mandate to identify victims."),
+        (3, "Safe Harbour Shelter NGO (fictional)", "Guardians available in two regions only."),
+    ):
+        meeting = visit_services.meeting_add(
+            actor=coordinator,
+            organisation=office,  # type: ignore[arg-type]
+            visit=visit,
+            held_on=date(2026, 3, day),
+            counterpart=counterpart,
+        )
+        visit_services.meeting_notes(
+            actor=coordinator,
+            organisation=office,
+            meeting=meeting,
+            notes=notes,  # type: ignore[arg-type]
+        )
+    report = visit_services.report_draft(actor=coordinator, organisation=office, visit=visit)  # type: ignore[arg-type]
+    report = visit_services.report_update(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        report=report,
+        findings="Identification through labour inspections remains rare.",
+    )
+    report = visit_services.report_propose(
+        actor=coordinator,
+        organisation=office,  # type: ignore[arg-type]
+        report=report,
+        proposal={
+            "paragraph": "4",
+            "area": "labour_exploitation",
+            "addressee": "Labour Inspectorate (fictional)",
+            "text": "Give labour inspectors a mandate and training to identify presumed victims.",
+            "due_on": "2027-06-30",
+        },
+    )
+    report = visit_services.report_send(actor=coordinator, organisation=office, report=report)  # type: ignore[arg-type]
+    visit_services.comment_add(
+        actor=None,
+        organisation=shelter,  # type: ignore[arg-type]
+        report=report,
+        section="Findings",
+        text="A pilot mandate starts in one region in 2026.",
+    )

@@ -41,6 +41,7 @@ FACTS: dict[str, str] = {
     "referrals_accepted": "count",
     "compensation_claimed": "count",
     "compensation_awarded": "count",
+    "financial_investigations": "count",
 }
 BREAKDOWNS = ("form",)
 CASE_GROUPS = frozenset(
@@ -193,6 +194,8 @@ def fact_row(fact: Any) -> dict[str, Any]:
         "referrals_accepted": int(fact.referrals_accepted),
         "compensation_claimed": int(fact.compensation_claimed),
         "compensation_awarded": int(fact.compensation_awarded),
+        # linked by the investigate context (monitor.selectors adds it to the case facts)
+        "financial_investigations": int(getattr(fact, "financial_investigations", 0)),
         "forms": tuple(dict.fromkeys(fact.forms)),
     }
 

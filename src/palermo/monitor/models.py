@@ -7,6 +7,8 @@ is shown to nobody who may not open that case.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -245,3 +247,216 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.status_after}"
+
+
+# --- the implementation survey ------------------------------------------------------------------
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for answers")
+    CLOSED = "closed", _("Closed")
+
+
+class Survey(models.Model):
+    """A questionnaire sent to organisations; its questions are data (``survey.parse_definition``)
+    and are frozen once it is open, so every answer refers to the questions it was given."""
+
+    title = models.CharField(max_length=200)
+    definition = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
+    )
+    owner = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyAssignment(models.Model):
+    """One organisation asked to answer, as an organisation, by a date."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="assignments")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["survey", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "organisation"], name="monitor_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} → {self.organisation_id}"
+
+
+class SurveyResponse(models.Model):
+    assignment = models.OneToOneField(
+        SurveyAssignment, on_delete=models.CASCADE, related_name="response"
+    )
+    answers = models.JSONField(default=dict)
+    submitted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"response {self.pk}"
+
+
+class SurveyAttachment(models.Model):
+    """A file answering a ``file`` question, kept with its SHA-256."""
+
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="attachments"
+    )
+    question = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["question", "-added_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+# --- country visits -----------------------------------------------------------------------------
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    REPORTED = "reported", _("Report published")
+
+
+class CountryVisit(models.Model):
+    """A monitoring body's visit to the State: plan, meetings, report; a follow-up visit
+    names the visit it follows so the two can be compared."""
+
+    title = models.CharField(max_length=200)
+    source_body = models.CharField(max_length=40, choices=SourceBody.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    purpose = models.TextField(blank=True)
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up_visits"
+    )
+    status = models.CharField(
+        max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED
+    )
+    owner = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VisitMeeting(models.Model):
+    """A meeting of the visit's agenda, with an authority or an NGO, and its notes."""
+
+    visit = models.ForeignKey(CountryVisit, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField()
+    counterpart = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agenda = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.counterpart}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("With the State for comments")
+    PUBLISHED = "published", _("Published")
+
+
+class VisitReport(models.Model):
+    """One version of a visit's report. ``snapshot`` holds what the draft was assembled from
+    (register, indicators, survey) as it stood; a published version never changes — a
+    correction is a new version that names the one it corrects."""
+
+    visit = models.ForeignKey(CountryVisit, on_delete=models.CASCADE, related_name="reports")
+    version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    findings = models.TextField(blank=True)
+    snapshot = models.JSONField(default=dict)
+    proposed = models.JSONField(default=list)  # recommendations to issue on publication
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    issued = models.ManyToManyField(Recommendation, blank=True, related_name="visit_reports")
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)  # of the published content
+    lock_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["visit", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "version"], name="monitor_report_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last line of defence: whatever path a change takes, a published version stays
+        # as it was published (its SHA-256 is in the audit trail).
+        if self.pk is not None:
+            stored = VisitReport.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == ReportStatus.PUBLISHED:
+                raise ValueError("A published report never changes; make a correction instead.")
+        super().save(*args, **kwargs)
+
+
+class ReportComment(models.Model):
+    """A comment of the visited State's authorities on a report under review."""
+
+    report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="comments")
+    section = models.CharField(max_length=80, blank=True)
+    text = models.TextField()
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk}"

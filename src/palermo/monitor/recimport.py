@@ -184,83 +184,100 @@ def preview(
     seen: dict[tuple[str, str, str], int] = {}
     for line, raw in table[1:]:
         out.total_rows += 1
-        errs: list[RowError] = []
 
         def get(col: str, raw: list[str] = raw) -> str:
             i = index.get(col)
             return raw[i].strip() if i is not None and i < len(raw) else ""
 
         values = {c: get(c) for c in REQUIRED + OPTIONAL}
-        for c in REQUIRED:
-            if not values[c] and c not in ("issued_on",):
-                errs.append(RowError(line, c, "Required."))
-        for c, limit in LIMITS.items():
-            if len(values[c]) > limit:
-                errs.append(RowError(line, c, "At most %(n)s characters.", _p(n=limit)))
-        body = values["source_body"].lower()
-        if values["source_body"] and body not in SOURCE_BODIES:
-            errs.append(
-                RowError(
-                    line,
-                    "source_body",
-                    "Unknown monitoring body; use one of: %(values)s.",
-                    _p(values=", ".join(SOURCE_BODIES)),
-                )
-            )
-        area = values["thematic_area"].lower()
-        if values["thematic_area"] and area not in THEMATIC_AREAS:
-            errs.append(
-                RowError(
-                    line,
-                    "thematic_area",
-                    "Unknown thematic area; use one of: %(values)s.",
-                    _p(values=", ".join(THEMATIC_AREAS)),
-                )
-            )
-        issued = _date(values["issued_on"], line, "issued_on", errs, required=True)
-        due = _date(values["due_on"], line, "due_on", errs, required=False)
-        if issued and due and due < issued:
-            errs.append(
-                RowError(
-                    line, "due_on", "The due date is before the date the recommendation was issued."
-                )
-            )
-        if not errs and issued is not None:
-            rec = RecommendationRow(
-                line,
-                body,
-                values["report"],
-                values["paragraph"],
-                issued,
-                area,
-                values["addressee"],
-                values["text"],
-                due,
-                values["response"],
-            )
-            if rec.key in existing:
-                errs.append(
-                    RowError(
-                        line,
-                        "paragraph",
-                        "This recommendation (body, report, paragraph) is already in the register.",
-                    )
-                )
-            elif rec.key in seen:
-                errs.append(
-                    RowError(
-                        line,
-                        "paragraph",
-                        "The same recommendation as row %(row)s.",
-                        _p(row=seen[rec.key]),
-                    )
-                )
-            else:
-                seen[rec.key] = line
-                out.rows.append(rec)
+        rec, errs = check_values(values, line, existing=existing, seen=seen)
+        if rec is not None:
+            out.rows.append(rec)
         out.errors.extend(errs)
     if out.total_rows == 0:
         out.errors.append(
             RowError(header_line, "", "The file has a header but no recommendations.")
         )
     return out
+
+
+def check_values(
+    values: dict[str, str],
+    line: int,
+    *,
+    existing: set[tuple[str, str, str]] | frozenset[tuple[str, str, str]] = frozenset(),
+    seen: dict[tuple[str, str, str], int] | None = None,
+) -> tuple[RecommendationRow | None, list[RowError]]:
+    """One recommendation's values (a file row, or a form typed on the web) checked whole:
+    the row, or None and every error."""
+    seen = {} if seen is None else seen
+    values = {c: (values.get(c) or "").strip() for c in REQUIRED + OPTIONAL}
+    errs: list[RowError] = []
+    for c in REQUIRED:
+        if not values[c] and c not in ("issued_on",):
+            errs.append(RowError(line, c, "Required."))
+    for c, limit in LIMITS.items():
+        if len(values[c]) > limit:
+            errs.append(RowError(line, c, "At most %(n)s characters.", _p(n=limit)))
+    body = values["source_body"].lower()
+    if values["source_body"] and body not in SOURCE_BODIES:
+        errs.append(
+            RowError(
+                line,
+                "source_body",
+                "Unknown monitoring body; use one of: %(values)s.",
+                _p(values=", ".join(SOURCE_BODIES)),
+            )
+        )
+    area = values["thematic_area"].lower()
+    if values["thematic_area"] and area not in THEMATIC_AREAS:
+        errs.append(
+            RowError(
+                line,
+                "thematic_area",
+                "Unknown thematic area; use one of: %(values)s.",
+                _p(values=", ".join(THEMATIC_AREAS)),
+            )
+        )
+    issued = _date(values["issued_on"], line, "issued_on", errs, required=True)
+    due = _date(values["due_on"], line, "due_on", errs, required=False)
+    if issued and due and due < issued:
+        errs.append(
+            RowError(
+                line, "due_on", "The due date is before the date the recommendation was issued."
+            )
+        )
+    if not errs and issued is not None:
+        rec = RecommendationRow(
+            line,
+            body,
+            values["report"],
+            values["paragraph"],
+            issued,
+            area,
+            values["addressee"],
+            values["text"],
+            due,
+            values["response"],
+        )
+        if rec.key in existing:
+            errs.append(
+                RowError(
+                    line,
+                    "paragraph",
+                    "This recommendation (body, report, paragraph) is already in the register.",
+                )
+            )
+        elif rec.key in seen:
+            errs.append(
+                RowError(
+                    line,
+                    "paragraph",
+                    "The same recommendation as row %(row)s.",
+                    _p(row=seen[rec.key]),
+                )
+            )
+        else:
+            seen[rec.key] = line
+            return rec, errs
+    return None, errs

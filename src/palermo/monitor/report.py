@@ -8,7 +8,7 @@ case. The PDF is drawn with reportlab (platypus tables).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from palermo.core import audit
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
-from palermo.monitor import selectors
+from palermo.monitor import charts, selectors
 from palermo.monitor.models import MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
 
 
@@ -34,6 +34,9 @@ class ReportData:
     by_monitor: list[dict[str, Any]]
     by_area: list[dict[str, Any]]
     plans: list[dict[str, Any]]
+    charts: dict[str, charts.Chart] = field(
+        default_factory=dict
+    )  # by indicator id, "monitors", "plans"
 
 
 def report_data(
@@ -41,7 +44,8 @@ def report_data(
 ) -> ReportData:
     if actor is not None and not has_perm(actor, Perm.MONITOR_REPORT, organisation):
         raise NotAllowed("You do not have permission to do this.")
-    inds = selectors.indicator_tables(selectors.indicator_results(actor, organisation, year=year))
+    results = selectors.indicator_results(actor, organisation, year=year)
+    inds = selectors.indicator_tables(results)
     statuses = RecommendationStatus.values
 
     def summary(by: str, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -80,23 +84,77 @@ def report_data(
                 "total": len(measures),
             }
         )
+    by_monitor = summary("source_body", dict(SourceBody.choices))
     return ReportData(
         year,
         timezone.now(),
         inds,
-        summary("source_body", dict(SourceBody.choices)),
+        by_monitor,
         summary("area", dict(ThematicArea.choices)),
         plans,
+        _charts(results, by_monitor, plans),
     )
+
+
+def _charts(
+    results: list[Any], by_monitor: list[dict[str, Any]], plans: list[dict[str, Any]]
+) -> dict[str, charts.Chart]:
+    """One chart per indicator (its breakdown, or its total), recommendations by status per
+    monitoring body, and measures by status per plan. Suppressed cells stay suppressed."""
+    out: dict[str, charts.Chart] = {}
+    for r in results:
+        figures = r.figures[1:] if len(r.figures) > 1 else r.figures
+        if r.definition.is_share:
+            rows = [
+                (selectors.figure_label(f.label), None if f.share is None else 100 * f.share)
+                for f in figures
+            ]
+        else:
+            rows = [(selectors.figure_label(f.label), f.value) for f in figures]
+        out[r.definition.id] = charts.bars(r.definition.title, rows, percent=r.definition.is_share)
+    if by_monitor:
+        out["monitors"] = charts.stacked(
+            _("Recommendations by monitoring body"),
+            [(row["label"], row["cells"]) for row in by_monitor],
+            status_labels(),
+        )
+    if plans:
+        statuses = [str(label) for label in MeasureStatus.labels]
+        out["plans"] = charts.stacked(
+            _("Measures by status"),
+            [
+                (
+                    plan["title"][:60],
+                    [sum(1 for m in plan["measures"] if m["status"] == s) for s in statuses],
+                )
+                for plan in plans
+            ],
+            statuses,
+        )
+    return out
 
 
 def status_labels() -> list[str]:
     return [str(label) for label in RecommendationStatus.labels]
 
 
+def _data_uri(chart: charts.Chart) -> str:
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(charts.render(chart, "svg")).decode()
+
+
 def render_html(data: ReportData) -> str:
+    images = {key: _data_uri(chart) for key, chart in data.charts.items()}
     return render_to_string(
-        "monitor/report.html", {"report": data, "status_labels": status_labels()}
+        "monitor/report.html",
+        {
+            "report": data,
+            "status_labels": status_labels(),
+            "indicators": [{**ind, "chart": images.get(ind["id"], "")} for ind in data.indicators],
+            "monitors_chart": images.get("monitors", ""),
+            "plans_chart": images.get("plans", ""),
+        },
     )
 
 
@@ -107,7 +165,7 @@ def render_pdf(data: ReportData) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     story: list[Any] = []
@@ -131,6 +189,19 @@ def render_pdf(data: ReportData) -> bytes:
         story.append(t)
         story.append(Spacer(1, 4 * mm))
 
+    def chart(key: str) -> None:
+        c = data.charts.get(key)
+        if c is not None:
+            width = 170 * mm
+            story.append(
+                Image(
+                    io.BytesIO(charts.render(c, "png")),
+                    width=width,
+                    height=width * c.height_inches / 7.0,
+                )
+            )
+            story.append(Spacer(1, 4 * mm))
+
     p(_("Annual report of the National Rapporteur — skeleton"), "Title")
     p(_("Reporting year: %(year)s") % {"year": data.year or _("all years")})
     p(
@@ -150,11 +221,14 @@ def render_pdf(data: ReportData) -> bytes:
             )
         else:
             table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
+        chart(ind["id"])
     for title, rows in (
         (_("Recommendations by monitoring body"), data.by_monitor),
         (_("Recommendations by thematic area"), data.by_area),
     ):
         p(title, "Heading1")
+        if rows is data.by_monitor:
+            chart("monitors")
         if rows:
             table(
                 [["", *status_labels(), _("Overdue"), _("Total")]]
@@ -163,6 +237,7 @@ def render_pdf(data: ReportData) -> bytes:
         else:
             p(_("No recommendations registered."))
     p(_("Action plan progress"), "Heading1")
+    chart("plans")
     for plan in data.plans:
         p(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", "Heading2")
         p(
@@ -198,6 +273,13 @@ def render_docx(data: ReportData) -> bytes:
         )
     )
 
+    def chart(key: str) -> None:
+        from docx.shared import Inches
+
+        c = data.charts.get(key)
+        if c is not None:
+            doc.add_picture(io.BytesIO(charts.render(c, "png")), width=Inches(6.3))
+
     def table(rows: list[list[Any]]) -> None:
         t = doc.add_table(rows=len(rows), cols=len(rows[0]))
         t.style = "Table Grid"
@@ -218,11 +300,14 @@ def render_docx(data: ReportData) -> bytes:
             )
         else:
             table([[_("Category"), _("Cases")]] + [[r["label"], r["value"]] for r in ind["rows"]])
+        chart(ind["id"])
     for title, rows in (
         (_("Recommendations by monitoring body"), data.by_monitor),
         (_("Recommendations by thematic area"), data.by_area),
     ):
         doc.add_heading(title, level=1)
+        if rows is data.by_monitor:
+            chart("monitors")
         if rows:
             table(
                 [["", *status_labels(), _("Overdue"), _("Total")]]
@@ -231,6 +316,7 @@ def render_docx(data: ReportData) -> bytes:
         else:
             doc.add_paragraph(_("No recommendations registered."))
     doc.add_heading(_("Action plan progress"), level=1)
+    chart("plans")
     for plan in data.plans:
         doc.add_heading(f"{plan['title']} ({plan['starts_on']} – {plan['ends_on']})", level=2)
         doc.add_paragraph(

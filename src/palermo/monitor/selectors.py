@@ -209,7 +209,32 @@ def indicator_results(
     """Every indicator of the year, protected. Aggregates only: no case leaves here."""
     if not _can_view(actor, organisation):
         return []
-    return indicators.compute_all(case_selectors.monitoring_facts(year=year))
+    facts = case_selectors.monitoring_facts(year=year)
+    linked = _investigations(year)
+    return indicators.compute_all(
+        [
+            {**indicators.fact_row(f), "financial_investigations": linked.get(f.case_id, 0)}
+            for f in facts
+        ]
+    )
+
+
+def _investigations(year: int | None) -> dict[int, int]:
+    """Financial investigations per case, from the investigate context (aggregates only)."""
+    from palermo.investigate import selectors as investigate_selectors
+
+    return investigate_selectors.investigations_per_case(year=year)
+
+
+def _facts(year: int | None) -> list[Any]:
+    """The case facts of the year with the number of financial investigations linked to each."""
+    from types import SimpleNamespace
+
+    facts = case_selectors.monitoring_facts(year=year)
+    linked = _investigations(year)
+    return [
+        SimpleNamespace(**vars(f), financial_investigations=linked.get(f.case_id, 0)) for f in facts
+    ]
 
 
 def figure_label(label: str) -> str:
@@ -276,7 +301,7 @@ def indicator_cases(
     defn = indicators.definition(indicator_id)
     if defn is None or not _can_view(actor, organisation):
         raise Http404("not found")
-    facts = case_selectors.monitoring_facts(year=year)
+    facts = _facts(year)
     ids = indicators.numerator_case_ids(defn, facts)
     allowed = case_selectors.visible_case_ids(actor, organisation, ids, defn.groups)
     refs = sorted(f.reference for f in facts if f.case_id in allowed)

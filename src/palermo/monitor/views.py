@@ -195,6 +195,7 @@ def measure_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
             "measure": measure,
             "evidence": selectors.measure_evidence(actor, org, measure),
             "can_report": can_report,
+            "can_manage": has_perm(actor, Perm.MONITOR_MANAGE, org),
             "note_form": note_form,
             "evidence_form": evidence_form,
         },
