@@ -53,6 +53,7 @@ def full_demo(transactional_db, monkeypatch):
 
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     monkeypatch.setenv("PALERMO_DEMO_INVESTIGATION", "1")
+    monkeypatch.setenv("PALERMO_DEMO_MONITOR", "1")
     load_demo()
 
 
@@ -118,6 +119,30 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
             assert inv or username == "prosecutor", f"{username} finds the demo investigation"
             if inv:
                 paths += [inv, inv + "network/", inv + "proceeds/"]
+        if "/monitor/" in paths:
+            # Monitoring: the survey (designer or answer steps), the country visit and its report.
+            from palermo.monitor.models import Survey, VisitReport
+
+            survey = Survey.objects.first()
+            report = VisitReport.objects.first()
+            paths += ["/monitor/surveys/", "/monitor/visits/", "/monitor/recommendations/"]
+            # (a survey is seen by the office, the rapporteur and the organisations asked)
+            if survey is not None and username in (
+                "coordinator",
+                "analyst",
+                "caseworker",
+                "police",
+            ):
+                paths.append(f"/monitor/surveys/{survey.pk}/")
+                if username in ("coordinator", "analyst"):
+                    paths.append(f"/monitor/surveys/{survey.pk}/consolidated/")
+                if username in ("caseworker", "police"):
+                    paths += [f"/monitor/surveys/{survey.pk}/answer/?step={n}" for n in (0, 8)]
+            if report is not None:
+                paths += [
+                    f"/monitor/visits/{report.visit_id}/",
+                    f"/monitor/visits/reports/{report.pk}/",
+                ]
         if username == "inspector":
             # The result, and the stepped interview's steps and summary (issue 15, item 2).
             paths += [
