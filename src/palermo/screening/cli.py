@@ -14,12 +14,12 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from palermo.screening.batch import BatchInputError, BatchSummary, screen_lines
-from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
+if TYPE_CHECKING:
+    from palermo.screening.batch import BatchSummary
 
 app = typer.Typer(help="Identification screening.", no_args_is_help=True, add_completion=False)
 
@@ -86,6 +86,9 @@ def screen(
     ] = None,
 ) -> None:
     """Screen every person in FILE; write one result per line, report rejected rows."""
+    from palermo.screening.batch import BatchInputError, screen_lines
+    from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
+
     try:
         catalogue = (
             load_catalogue([indicator_sets], use_env=False)
