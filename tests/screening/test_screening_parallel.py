@@ -173,3 +173,24 @@ def test_cli_workers_and_compact(tmp_path):
     assert outputs[("-j", "1")] == outputs[("-j", "2")]
     compact = [orjson.loads(x)["result"] for x in outputs[("--compact",)].splitlines()]
     assert set(compact[0]) == {"assessment", "status", "positive_dimensions", "rules_met"}
+
+
+@pytest.mark.parametrize("fail_after", [10, 11, 40])
+def test_csv_rows_read_before_a_failure_are_written(small_chunks, fail_after):
+    # Line 12 opens a quoted cell that the failure cuts short: never half a record.
+    header = "ref,age,forms\n"
+    lines = [header] + [f"P-{i},30,labour\n" for i in range(10)]
+    lines += ['"Q-1\n', 'still Q-1",30,labour\n'] + [f"R-{i},40,labour\n" for i in range(40)]
+    taken = lines[:fail_after]
+
+    def failing():
+        yield from taken
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    def run(fn, **kwargs):
+        out, err = io.BytesIO(), io.BytesIO()
+        with pytest.raises(UnicodeDecodeError):
+            fn(failing(), CATALOGUE, out, err, input_format="csv", **kwargs)
+        return out.getvalue(), err.getvalue()
+
+    assert run(screen_lines_parallel, workers=2) == run(screen_lines)

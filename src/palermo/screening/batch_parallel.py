@@ -94,15 +94,27 @@ def _records_of(chunk: tuple[str, Any]) -> Iterator[tuple[int, Any]]:
     if kind == "jsonl":
         yield from iter_jsonl_records_numbered(payload)
         return
-    header, rows = payload
+    header, first_line, text = payload
     width = len(header)
-    for start, row in rows:
-        if isinstance(row, RowProblem):
-            yield start, row
-        elif len(row) != width:
+    reader = csv.reader(text)
+    last_line = 0
+    while True:
+        start = first_line + last_line
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            last_line = reader.line_num
+            yield start, RowProblem("", f"unreadable CSV row: {exc}")
+            continue
+        last_line = reader.line_num
+        if not row:
+            continue  # blank line
+        if len(row) != width:
             yield start, RowProblem("", f"row has {len(row)} cells but the header has {width}")
-        else:
-            yield start, dict(zip(compress(header, row), compress(row, row), strict=True))
+            continue
+        yield start, dict(zip(compress(header, row), compress(row, row), strict=True))
 
 
 def iter_jsonl_records_numbered(lines: list[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
@@ -155,34 +167,56 @@ def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes
 # --- cutting the input into chunks -------------------------------------------------------
 
 
+class _Tee:
+    """Lines for the csv reader, kept until the chunk they belong to is cut."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = iter(lines)
+        self.kept: list[str] = []
+
+    def __iter__(self) -> _Tee:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.kept.append(line)
+        return line
+
+
 def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator[tuple[str, Any]]:
-    reader = csv.reader(lines)
+    """Chunks of raw CSV text, cut between records (the parent's csv reader finds where a
+    record ends, so a quoted cell over several lines stays whole); each chunk carries the
+    header and the physical number of its first line. Text pickles far cheaper than
+    parsed rows of mostly empty cells, and the worker parses it again at C speed."""
+    tee = _Tee(lines)
+    reader = csv.reader(tee)
     header = csv_header(reader, catalogue)
     if header is None:
         return
-    last_line = reader.line_num
-    rows: list[tuple[int, Any]] = []
+    first_line = reader.line_num + 1
+    tee.kept = []
+    rows = 0
     failure: BaseException | None = None
     while True:
-        start = last_line + 1
         try:
-            row: Any = next(reader)
+            next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            row = RowProblem("", f"unreadable CSV row: {exc}")
+        except csv.Error:
+            pass  # the worker's reader meets the same error on the same text
         except Exception as exc:  # noqa: BLE001 – reading failed: screen what was read, then raise
             failure = exc
+            # Only whole records: the single-process reader never yields a record cut short.
+            del tee.kept[reader.line_num - first_line + 1 :]
             break
-        last_line = reader.line_num
-        if not row:
-            continue  # blank line
-        rows.append((start, row))
-        if len(rows) >= CHUNK_ROWS:
-            yield "csv", (header, rows)
-            rows = []
-    if rows:
-        yield "csv", (header, rows)
+        rows += 1
+        if rows >= CHUNK_ROWS:
+            yield "csv", (header, first_line, tee.kept)
+            first_line = reader.line_num + 1
+            tee.kept = []
+            rows = 0
+    if tee.kept:
+        yield "csv", (header, first_line, tee.kept)
     if failure is not None:
         raise failure
 
@@ -242,10 +276,16 @@ def screen_lines_parallel(
         first_chunk = next(chunks, None)
         if first_chunk is None:
             return summary
-        second_chunk = next(chunks, None)
+        try:
+            second_chunk = next(chunks, None)
+        except Exception:
+            _init_worker(catalogue)  # reading failed: what was read is screened first
+            _write(screen_chunk(first_chunk, compact), output, errors, summary, progress)
+            raise
         if second_chunk is None or workers == 1:
             _init_worker(catalogue)
-            for chunk in (first_chunk, second_chunk, *chunks) if second_chunk else (first_chunk,):
+            rest = _chain(first_chunk, second_chunk, chunks) if second_chunk else [first_chunk]
+            for chunk in rest:  # one chunk at a time: memory stays flat
                 _write(screen_chunk(chunk, compact), output, errors, summary, progress)
             return summary
         _run_pool(
