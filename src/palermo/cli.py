@@ -483,7 +483,7 @@ def audit_checkpoint(
     from django.conf import settings
 
     from palermo.core import anchor
-    from palermo.core.audit import HeadInconsistent, checkpoint_create
+    from palermo.core.audit import HeadInconsistent, SealRefused, checkpoint_create
 
     key_path = key or (
         Path(settings.PALERMO_AUDIT_SIGNING_KEY)
@@ -506,7 +506,7 @@ def audit_checkpoint(
     except anchor.KeyFileError as exc:
         typer.secho(f"Unusable signing key: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
-    except HeadInconsistent as exc:
+    except (HeadInconsistent, SealRefused) as exc:
         typer.secho(f"No checkpoint signed: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     except OSError as exc:

@@ -144,7 +144,7 @@ def test_any_interleaving_of_writes_and_seals_gives_one_valid_chain(db, rounds):
 # --- tampering with unsealed entries -------------------------------------------------
 
 
-def test_edited_unsealed_entry_is_reported_and_never_sealed(db):
+def test_edited_unsealed_entry_is_reported_and_never_sealed(db, tmp_path):
     record(2)
     audit.seal()
     ids = record(3, start=3)
@@ -161,6 +161,11 @@ def test_edited_unsealed_entry_is_reported_and_never_sealed(db):
     assert AuditEntry.objects.filter(seq__isnull=True).count() == 2
     result = runner.invoke(app, ["audit", "seal"])
     assert result.exit_code == 1 and "Sealing stopped" in result.output
+    # Nor is a checkpoint signed over it.
+    private = tmp_path / "a.key"
+    anchor.keypair_write(private, tmp_path / "a.pub")
+    result = runner.invoke(app, ["audit", "checkpoint", "--key", str(private)])
+    assert result.exit_code == 1 and "No checkpoint signed" in result.output
 
 
 def test_inserted_unsealed_entry_without_its_hash_is_reported(db):
