@@ -34,7 +34,13 @@ def main() -> None:
         default=50,
         help="sealed timeline texts on a page (worst case)",
     )
+    parser.add_argument("--quick", action="store_true", help="2,000 values")
     args = parser.parse_args()
+    if args.quick:
+        args.values = 2_000
+    from benchenv import begin, result
+
+    begin("fieldcrypt_cost", quick=args.quick)
     ring = fieldcrypt.ring_from_data(fieldcrypt.new_key_file())
     text = "First meeting in a safe place with an interpreter. The person is tired and worried about family."
     ctxs = [fieldcrypt.context("cases_caseevent", "text", i) for i in range(args.values)]
@@ -51,6 +57,12 @@ def main() -> None:
     print(f"  seal  {seal_us:8.1f} µs CPU per value")
     print(f"  open  {open_us:8.1f} µs CPU per value")
     print(f"  case page opening {per_page} sealed values: {per_page * open_us / 1000:.2f} ms CPU")
+    result("field encryption: seal, µs CPU per value", round(seal_us, 1))
+    result("field encryption: open, µs CPU per value", round(open_us, 1))
+    result(
+        f"field encryption: a case page opening {per_page} sealed values, ms CPU",
+        round(per_page * open_us / 1000, 2),
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,11 @@ TARGET_RECALL, TARGET_PRECISION = 0.95, 0.6
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--quick", action="store_true", help="the same (the sample is small)")
     args = parser.parse_args()
+    from benchenv import begin, result
+
+    begin("investigate_amlsim", quick=args.quick)
     transactions = args.data / "transactions.parquet"
 
     ws = Workspace(":memory:")
@@ -70,6 +74,12 @@ def main() -> None:
         naive = score(baseline[typ], truth)
         ok = ours.recall >= TARGET_RECALL and ours.precision >= TARGET_PRECISION
         verdicts.append(ok)
+        result(
+            f"AMLSim 10K {label}: recall / precision",
+            f"{ours.recall:.3f} / {ours.precision:.3f}",
+            target=f"≥ {TARGET_RECALL} / ≥ {TARGET_PRECISION}",
+            met=ok,
+        )
         for name, m, mark in (
             ("Palermo rule pack", ours, "met" if ok else "NOT met"),
             ("naive >=4 counterparties/20 days", naive, ""),

@@ -99,7 +99,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--sets", nargs="+", default=sorted(PARAM_SETS))
+    parser.add_argument("--quick", action="store_true", help="one seed")
     args = parser.parse_args()
+    if args.quick:
+        args.seeds = args.seeds[:1]
+    from benchenv import begin, result
+
+    begin("investigate_amlsim_general", quick=args.quick)
     results: dict[tuple[str, int], dict[str, tuple]] = {}
     with tempfile.TemporaryDirectory(prefix="palermo-amlsim-gen-") as tmp:
         for name in args.sets:
@@ -126,6 +132,12 @@ def main() -> None:
         if target:
             ok = min(rs) >= target[0] and min(ps) >= target[1]
             met_all &= ok
+            result(
+                f"generated AMLSim {typ}: minimum recall / precision over {len(results)} runs",
+                f"{min(rs):.3f} / {min(ps):.3f}",
+                target=f"≥ {target[0]} / ≥ {target[1]}",
+                met=ok,
+            )
             mark = f"R>={target[0]} P>={target[1]}: {'met' if ok else 'NOT met'}"
         else:
             mark = "no rule (documented decision)"

@@ -39,7 +39,14 @@ def main() -> None:
     )
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit")
     parser.add_argument("--keep", action="store_true", help="keep the CSV and workspace")
+    parser.add_argument("--quick", action="store_true", help="200,000 transactions")
     args = parser.parse_args()
+    if args.quick:
+        args.rows = 200_000
+    from benchenv import begin, result
+
+    begin("investigate_scale", quick=args.quick)
+    full = args.rows >= 10_000_000
     work = args.dir or Path(tempfile.mkdtemp(prefix="palermo-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     csv_path = work / f"synthetic-{args.rows}.csv"
@@ -79,6 +86,24 @@ def main() -> None:
     for s in run.skipped:
         print(f"  skipped {s.rule_id}: missing {', '.join(s.missing_fields)}")
     peak = _peak_gb()
+    result(
+        f"{args.rows:,} transactions: import and normalise, s",
+        round(t_import, 1),
+        target=f"≤ {TARGET_IMPORT_S} (10M)",
+        met=t_import <= TARGET_IMPORT_S if full else None,
+    )
+    result(
+        f"{args.rows:,} transactions: rule pack, s",
+        round(t_rules, 1),
+        target=f"≤ {TARGET_RULES_S} (10M)",
+        met=t_rules <= TARGET_RULES_S if full else None,
+    )
+    result(
+        f"{args.rows:,} transactions: peak memory, GB",
+        round(peak, 2),
+        target=f"≤ {TARGET_MEM_GB}",
+        met=peak <= TARGET_MEM_GB,
+    )
     print(
         f"peak memory (RSS): {peak:.2f} GB (after import {mem_after_import:.2f} GB)   "
         f"target <= {TARGET_MEM_GB} GB: {'met' if peak <= TARGET_MEM_GB else 'NOT met'}"

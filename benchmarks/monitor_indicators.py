@@ -80,7 +80,12 @@ def synthetic(n: int, seed: int = 2026) -> list[Fact]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    from benchenv import begin, result
+
+    quick = "--quick" in sys.argv
+    argv = [a for a in sys.argv[1:] if a != "--quick"]
+    n = int(argv[0]) if argv else (100_000 if quick else 1_000_000)
+    begin("monitor_indicators", quick=quick)
     t0 = time.perf_counter()
     facts = synthetic(n)
     t1 = time.perf_counter()
@@ -91,6 +96,7 @@ def main() -> None:
         f"{len(results)} indicators computed and protected in {t2 - t1:.2f} s "
         f"({n / (t2 - t1):,.0f} cases/s); peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
+    result(f"monitoring indicators over {n:,} cases, cases/s", round(n / (t2 - t1)))
     for r in results:
         print(
             f"  {r.definition.id}: "

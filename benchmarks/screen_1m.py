@@ -5,7 +5,9 @@ Generates a deterministic synthetic file (seeded), runs it through the same code
 the CLI in a subprocess on a smaller file, and prints rows per second (wall clock and
 CPU time: the machine may be shared) and peak memory.
 
-Target: >= 50,000 rows/s on one core, < 200 MB peak resident memory.
+Targets (issue 13): >= 50,000 rows/s wall with the full result and >= 150,000 with the
+compact one (``--compact``), using every core; < 200 MB per process. Also times
+`palermo --help` and `palermo screen` on 15 rows (target < 0.5 s wall each).
 
     .venv/bin/python benchmarks/screen_1m.py                 # 1,000,000 rows, CSV and JSONL
     .venv/bin/python benchmarks/screen_1m.py --rows 200000 --formats csv
@@ -33,7 +35,10 @@ from pathlib import Path
 
 import orjson
 
-from palermo.screening.batch import screen_lines
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchenv import begin, result  # noqa: E402
+
+from palermo.screening.batch_parallel import default_workers, screen_lines_parallel
 from palermo.screening.catalogue import (
     PALERMO_ACTS,
     PALERMO_MEANS,
@@ -44,6 +49,7 @@ from palermo.screening.catalogue import (
 from palermo.screening.loader import default_catalogue
 
 TARGET_ROWS_PER_S = 50_000
+TARGET_COMPACT_ROWS_PER_S = 150_000
 TARGET_PEAK_MB = 200
 SEED = 20_090_901  # the ILO/EC indicators' revision month; any fixed value would do
 
@@ -178,22 +184,29 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def run_in_process(path: Path, out_path: str) -> tuple[int, int, float, float, float]:
-    """The `palermo screen` path in-process; returns ok, rejected, wall s, CPU s, and the
-    part of the CPU time spent in the kernel (system time: mostly writing the output)."""
+def run_in_process(
+    path: Path, out_path: str, workers: int, compact: bool
+) -> tuple[int, int, float, float, float]:
+    """The `palermo screen` path in-process (with its worker processes); returns ok,
+    rejected, wall s, CPU s of this process and its workers, and the kernel's part."""
     catalogue = default_catalogue()
     with (
         path.open(encoding="utf-8-sig", newline="") as source,
         open(out_path, "wb") as out,  # noqa: PTH123 - may be os.devnull
         open(os.devnull, "wb") as err,  # noqa: PTH123
     ):
+        before = os.times()
         wall = time.perf_counter()
-        cpu = time.process_time()
-        system = os.times().system
-        summary = screen_lines(source, catalogue, out, err, name=path.name)
-        system = os.times().system - system
-        cpu = time.process_time() - cpu
+        summary = screen_lines_parallel(
+            source, catalogue, out, err, name=path.name, workers=workers, compact=compact
+        )
         wall = time.perf_counter() - wall
+        after = os.times()
+    cpu = sum(
+        getattr(after, f) - getattr(before, f)
+        for f in ("user", "system", "children_user", "children_system")
+    )
+    system = (after.system - before.system) + (after.children_system - before.children_system)
     return summary.rows_ok, summary.rows_rejected, wall, cpu, system
 
 
@@ -206,12 +219,22 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,jsonl")
     parser.add_argument("--output", choices=["file", "devnull"], default="file")
     parser.add_argument(
+        "--modes",
+        default="full:1,full:0,compact:0",
+        help="result:workers pairs (0 workers: one per core)",
+    )
+    parser.add_argument(
         "--uniform", action="store_true", help="draw indicators uniformly instead of Zipf-like"
     )
+    parser.add_argument("--quick", action="store_true", help="100,000 rows, CSV, no CLI run")
     args = parser.parse_args()
-
-    print(f"target: >= {TARGET_ROWS_PER_S:,} rows/s on one core, < {TARGET_PEAK_MB} MB peak")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    if args.quick:
+        args.rows, args.cli_rows, args.formats = 100_000, 0, "csv"
+    begin("screen_1m", quick=args.quick)
+    print(
+        f"targets: full result >= {TARGET_ROWS_PER_S:,} rows/s, compact >= {TARGET_COMPACT_ROWS_PER_S:,} "
+        f"rows/s (wall, every core), < {TARGET_PEAK_MB} MB per process; {default_workers()} core(s)"
+    )
     with tempfile.TemporaryDirectory(prefix="palermo-screen-bench-") as tmp:
         tmpdir = Path(tmp)
         for fmt in args.formats.split(","):
@@ -224,24 +247,35 @@ def main() -> None:
             print(
                 f"\n[{fmt}] generated {args.rows:,} rows ({size_mb:,.0f} MB) in {gen:.1f} s (not timed below)"
             )
-            out_path = str(tmpdir / "results.jsonl") if args.output == "file" else os.devnull
-            ok, rejected, wall, cpu, system = run_in_process(path, out_path)
-            total = ok + rejected
-            out_mb = os.path.getsize(out_path) / 1e6 if args.output == "file" else 0.0
-            print(
-                f"[{fmt}] in-process: {ok:,} ok, {rejected:,} rejected; "
-                f"wall {wall:.1f} s = {total / wall:,.0f} rows/s; CPU {cpu:.1f} s = "
-                f"{total / cpu:,.0f} rows/s (target {TARGET_ROWS_PER_S:,}); output {out_mb:,.0f} MB"
+            for mode in args.modes.split(","):
+                kind, _, n = mode.partition(":")
+                workers = int(n or 0) or default_workers()
+                compact = kind == "compact"
+                out_path = str(tmpdir / "results.jsonl") if args.output == "file" else os.devnull
+                ok, rejected, wall, cpu, system = run_in_process(path, out_path, workers, compact)
+                total = ok + rejected
+                out_mb = os.path.getsize(out_path) / 1e6 if args.output == "file" else 0.0
+                print(
+                    f"[{fmt} {kind} ×{workers}] {ok:,} ok, {rejected:,} rejected; wall {wall:.1f} s; "
+                    f"CPU {cpu:.1f} s (kernel {system:.1f} s) = {total / cpu:,.0f} rows per CPU-second; "
+                    f"output {out_mb:,.0f} MB"
+                )
+                target = TARGET_COMPACT_ROWS_PER_S if compact else TARGET_ROWS_PER_S
+                result(
+                    f"screening {args.rows:,} rows, {fmt}, {kind} result, {workers} process(es), rows/s wall",
+                    round(total / wall),
+                    target=f"≥ {target:,} (every core)" if workers == default_workers() else "",
+                    met=(total / wall >= target) if workers == default_workers() else None,
+                )
+                if args.output == "file":
+                    os.remove(out_path)
+            peak = max(peak_mb(), peak_mb(resource.RUSAGE_CHILDREN))
+            result(
+                f"screening, {fmt}: peak RSS of any one process, MB",
+                round(peak),
+                target=f"< {TARGET_PEAK_MB}",
+                met=peak < TARGET_PEAK_MB,
             )
-            print(
-                f"[{fmt}] of which system time {system:.1f} s (the kernel taking in the output); "
-                f"screening alone (user time) {total / max(cpu - system, 1e-9):,.0f} rows/s"
-            )
-            print(
-                f"[{fmt}] peak RSS so far (this process): {peak_mb():.0f} MB (target < {TARGET_PEAK_MB})"
-            )
-            if args.output == "file":
-                os.remove(out_path)
             os.remove(path)
 
             if args.cli_rows:
@@ -266,9 +300,27 @@ def main() -> None:
                     f"{args.cli_rows / elapsed:,.0f} rows/s including interpreter start-up "
                     f"({elapsed:.1f} s), exit {proc.returncode} (1 = some rows rejected, expected), {last}"
                 )
-                print(
-                    f"[{fmt}] CLI subprocess peak RSS: {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        # `palermo screen` on 15 rows and `palermo --help`: the start-up a person waits for.
+        tiny = tmpdir / "fifteen.csv"
+        write_csv(tiny, 15)
+        for label, cli_args in (
+            ("palermo --help", ["--help"]),
+            (
+                "palermo screen on 15 rows",
+                ["screen", str(tiny), "-o", os.devnull, "-e", os.devnull],
+            ),
+        ):
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                subprocess.run(  # noqa: S603
+                    [sys.executable, "-m", "palermo.cli", *cli_args],
+                    capture_output=True,
+                    check=False,
                 )
+                times.append(time.perf_counter() - t0)
+            best = min(times)
+            result(f"{label}, s wall (best of 3)", round(best, 3), target="< 0.5", met=best < 0.5)
     print(
         f"\nload average at end: {os.getloadavg()[0]:.1f} (other work on this machine slows wall time)"
     )

@@ -26,8 +26,13 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    k = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+    from benchenv import begin, result
+
+    quick = "--quick" in sys.argv
+    argv = [a for a in sys.argv[1:] if a != "--quick"]
+    n = int(argv[0]) if argv else (100_000 if quick else 1_000_000)
+    k = int(argv[1]) if len(argv) > 1 else 11
+    begin("stats_release_1m", quick=quick)
     t0 = time.perf_counter()
     frame = synthetic_ctdc_frame(n)
     t_gen = time.perf_counter() - t0
@@ -52,6 +57,22 @@ def main() -> None:
     )
     print(f"release (anonymise + write {size_mb:,.0f} MB CSV): {t_release:.1f} s   target < 60 s")
     print(f"peak memory (whole process, RSS): {peak:,.0f} MB   target < 2,048 MB")
+    full = n >= 1_000_000
+    result(
+        f"CTDC release of {n:,} records, k = {k}: s",
+        round(t_release, 1),
+        target="< 60 (1M)",
+        met=t_release < 60 if full else None,
+    )
+    result(
+        f"CTDC release of {n:,} records: peak MB", round(peak), target="< 2,048", met=peak < 2048
+    )
+    result(
+        f"CTDC release of {n:,} records: share kept",
+        f"{release.metrics.share_kept:.4%}",
+        target="≥ 90 %",
+        met=release.metrics.share_kept >= 0.9,
+    )
     print()
     print(f"{'':34}{'Palermo':>16}{'suppression only':>20}")
     print(f"{'records kept':34}{m.records_kept:>16,}{b.records_kept:>20,}")

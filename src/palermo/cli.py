@@ -344,15 +344,21 @@ def audit_verify(
         anchor_problems += anchor.checkpoints_compare(log, report.found, report.last_seq)
     typer.echo(f"Head: entry {head_seq}, hash {head_hash}")
     if not report.problems:
-        typer.echo(f"Audit trail intact: {report.entries} entries verified.")
+        typer.echo(f"Audit trail intact: {report.entries + report.unsealed} entries verified.")
+        if report.unsealed:
+            typer.echo(
+                f"{report.unsealed} of them not sealed yet (the worker seals them within a "
+                "second; `palermo audit seal` does it now)."
+            )
     else:
         typer.secho(
-            f"Audit trail BROKEN: {len(report.problems) + report.more} problem(s) in {report.entries} entries:",
+            f"Audit trail BROKEN: {len(report.problems) + report.more} problem(s) in "
+            f"{report.entries + report.unsealed} entries:",
             fg=typer.colors.RED,
             err=True,
         )
         for p in report.problems:
-            typer.secho(f"  entry {p.seq}: {p.kind}: {p.message}", err=True)
+            typer.secho(f"  {p.where}: {p.kind}: {p.message}", err=True)
         if report.more:
             typer.secho(f"  … and {report.more} more problem(s), not listed", err=True)
     if log is not None:
@@ -372,6 +378,26 @@ def audit_verify(
                 typer.secho(f"  {a.kind}: {a.message}", err=True)
     if report.problems or anchor_problems:
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Chain every audit entry written so far into the hash chain, oldest first.
+
+    The worker (`palermo worker`) does this every half second; run it by hand after a
+    bulk job without a worker, or before a backup. Exit status: 0 sealed, 1 an unsealed
+    entry was changed after it was written (nothing after it is sealed).
+    """
+    _setup()
+    from palermo.core.audit import SealRefused, audit_head, seal
+
+    try:
+        done = seal()
+    except SealRefused as exc:
+        typer.secho(f"Sealing stopped: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    head_seq, head_hash = audit_head()
+    typer.echo(f"Sealed {done} entries. Head: entry {head_seq}, hash {head_hash}")
 
 
 def _audit_public_keys(paths: list[Path]) -> list[object]:
@@ -457,7 +483,7 @@ def audit_checkpoint(
     from django.conf import settings
 
     from palermo.core import anchor
-    from palermo.core.audit import HeadInconsistent, checkpoint_create
+    from palermo.core.audit import HeadInconsistent, SealRefused, checkpoint_create
 
     key_path = key or (
         Path(settings.PALERMO_AUDIT_SIGNING_KEY)
@@ -480,7 +506,7 @@ def audit_checkpoint(
     except anchor.KeyFileError as exc:
         typer.secho(f"Unusable signing key: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
-    except HeadInconsistent as exc:
+    except (HeadInconsistent, SealRefused) as exc:
         typer.secho(f"No checkpoint signed: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     except OSError as exc:

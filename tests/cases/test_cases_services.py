@@ -666,14 +666,31 @@ def test_not_found_alike_for_missing_and_invisible_cases(demo_world):
         selectors.access_case(worker, shelter, "../../etc")
 
 
-def test_reminders_mail_reference_and_date_only_once(demo_world, mailoutbox):
+def test_reminders_mail_reference_and_date_only_once(
+    demo_world, mailoutbox, django_capture_on_commit_callbacks
+):
     case = open_case()
     due_day = case.tasks.get(rule_key="rights_information").due_on
-    sent = services.reminders_send(today=due_day)
-    assert sent >= 1
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sent = services.reminders_send(today=due_day)
+    assert sent >= 1 and len(callbacks) == sent  # mailed on commit only
     body = mailoutbox[0].subject + mailoutbox[0].body
     assert case.reference in body and "Ana" not in body
     assert services.reminders_send(today=due_day) == 0
+
+
+def test_reminder_rolled_back_sends_no_mail(demo_world, mailoutbox, monkeypatch):
+    case = open_case()
+    due_day = case.tasks.get(rule_key="rights_information").due_on
+
+    def fail(**kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(services.audit, "record", fail)
+    with pytest.raises(RuntimeError):
+        services.reminders_send(today=due_day)
+    assert mailoutbox == []
+    assert case.tasks.filter(reminded_at__isnull=False).count() == 0
 
 
 def test_database_refuses_to_rewrite_a_timeline_entry_on_postgresql(demo_world):

@@ -135,7 +135,7 @@ def test_permission_refusal_is_403_and_audited(client, api_token):
     response = client.get("/api/v1/audit", **auth(token))
     assert response.status_code == 403
     assert response.json()["detail"]
-    refusal = AuditEntry.objects.filter(action="refused").latest("seq")
+    refusal = AuditEntry.objects.filter(action="refused").latest("id")
     assert (
         refusal.actor_username == "caseworker"
         and refusal.details["permission"] == "core.view_audit"

@@ -35,7 +35,8 @@ def bypassing_guards():
 def trail(db):
     for i in range(1, 8):
         audit.record(action="read", object_type="case", object_ref=f"C-{i:04d}", details={"i": i})
-    return list(AuditEntry.objects.order_by("seq"))
+    assert audit.seal() == 7
+    return list(AuditEntry.objects.order_by("id"))
 
 
 def verify_cli():

@@ -81,6 +81,7 @@ def wipe() -> None:
 
 
 def drill(tmp_path, checkpoints):
+    audit.seal()
     before = snapshot()
     head = audit.audit_head()
     path = tmp_path / "palermo.backup"

@@ -17,7 +17,7 @@ def login(client: Client, username: str, password: str = DEMO_PASSWORD):
 def test_login_success_is_audited_and_lands_on_dashboard(client, demo_world):
     response = login(client, "caseworker")
     assert response.status_code == 302 and response.url == reverse("dashboard")
-    entry = AuditEntry.objects.filter(action="login").latest("seq")
+    entry = AuditEntry.objects.filter(action="login").latest("id")
     assert entry.actor_username == "caseworker"
     page = client.get(reverse("dashboard"))
     assert page.status_code == 200
@@ -28,7 +28,7 @@ def test_failed_login_is_audited_without_the_password(client, demo_world):
     response = login(client, "caseworker", "wrong-password-123")
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
-    entry = AuditEntry.objects.filter(action="login_failed").latest("seq")
+    entry = AuditEntry.objects.filter(action="login_failed").latest("id")
     assert entry.actor_username == "caseworker" and entry.outcome == "failed"
     assert "wrong-password" not in str(entry.details)
 
@@ -82,7 +82,7 @@ def test_refusal_is_shown_and_audited(login_as):
     response = client.get(reverse("audit_list"))
     assert response.status_code == 403
     assert "recorded in the audit trail" in response.content.decode()
-    entry = AuditEntry.objects.filter(action="refused").latest("seq")
+    entry = AuditEntry.objects.filter(action="refused").latest("id")
     assert entry.actor_username == "caseworker"
     assert entry.details["permission"] == "core.view_audit"
 
@@ -108,7 +108,7 @@ def test_admin_changes_are_audited(login_as, persona):
         },
     )
     assert response.status_code == 302
-    entry = AuditEntry.objects.filter(object_type="organisation", action="update").latest("seq")
+    entry = AuditEntry.objects.filter(object_type="organisation", action="update").latest("id")
     assert entry.object_ref == str(org.pk) and "name" in entry.details["fields"]
 
 

@@ -162,7 +162,7 @@ def test_login_asks_for_the_second_factor_and_accepts_the_app_code(client, enrol
     response = client.post(reverse("mfa_verify"), {"code": next_code(secret)})
     assert response.status_code == 302 and response.url == reverse("dashboard")
     assert client.get(reverse("dashboard")).status_code == 200
-    verified = AuditEntry.objects.filter(object_type="mfa", action="login").latest("seq")
+    verified = AuditEntry.objects.filter(object_type="mfa", action="login").latest("id")
     assert verified.details == {"event": "verified", "factor": "totp", "via": "password"}
 
 
@@ -172,7 +172,7 @@ def test_wrong_code_is_refused_audited_and_not_signed_in(client, enrolled):
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    failed = AuditEntry.objects.filter(action="login_failed").latest("seq")
+    failed = AuditEntry.objects.filter(action="login_failed").latest("id")
     assert failed.actor_username == "analyst" and failed.object_type == "mfa"
     assert failed.details == {"event": "verify_failed", "factor": "totp"}
 
@@ -182,7 +182,7 @@ def test_recovery_code_works_once(client, enrolled):
     password_login(client, "analyst")
     response = client.post(reverse("mfa_verify"), {"code": codes[0].upper()})
     assert response.status_code == 302 and response.url == reverse("dashboard")
-    used = AuditEntry.objects.filter(object_type="mfa", action="login").order_by("seq")
+    used = AuditEntry.objects.filter(object_type="mfa", action="login").order_by("id")
     assert [e.details["event"] for e in used] == ["recovery_code_used", "verified"]
     assert used[0].details["remaining"] == mfa.RECOVERY_CODE_COUNT - 1
     client.post(reverse("logout"))
@@ -270,7 +270,7 @@ def test_admin_resets_a_users_two_step_sign_in(client, demo_world, settings, log
         not mfa.factors_of(coordinator).enrolled
         and not RecoveryCode.objects.filter(user=coordinator).exists()
     )
-    entry = AuditEntry.objects.filter(object_type="mfa", action="delete").latest("seq")
+    entry = AuditEntry.objects.filter(object_type="mfa", action="delete").latest("id")
     assert entry.actor_username == "admin" and entry.object_ref == str(coordinator.pk)
     assert entry.details["event"] == "reset" and entry.details["totp"] == 1
     # The coordinator enrols again at the next sign-in.
@@ -341,7 +341,7 @@ def test_passkey_signed_by_another_key_is_refused(client, demo_world):
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
     assert (
-        AuditEntry.objects.filter(action="login_failed").latest("seq").details["factor"]
+        AuditEntry.objects.filter(action="login_failed").latest("id").details["factor"]
         == "webauthn"
     )
 

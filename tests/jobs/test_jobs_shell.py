@@ -64,7 +64,7 @@ def test_an_import_job_reports_its_result_and_audits_start_and_finish(login_as, 
     page = client.get(resp["Location"]).content.decode()
     assert "3 case(s) opened" in page and job.summary["created"][0] in page
     trail = list(
-        AuditEntry.objects.filter(object_type="job", object_ref=str(job.pk)).order_by("seq")
+        AuditEntry.objects.filter(object_type="job", object_ref=str(job.pk)).order_by("id")
     )
     assert [(e.action, e.outcome) for e in trail] == [
         ("create", "ok"),

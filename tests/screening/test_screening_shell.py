@@ -59,7 +59,7 @@ def test_api_submit_returns_explained_result_and_audits(client, api_token, farm)
     assert body["result"]["assessment"] == "trafficking_for_labour_exploitation"
     assert body["suggested_status"] == "presumed_victim"
     assert body["result"]["explanation"]
-    entry = AuditEntry.objects.filter(object_type="screening", action="create").latest("seq")
+    entry = AuditEntry.objects.filter(object_type="screening", action="create").latest("id")
     assert entry.object_ref == body["reference"] and entry.actor_username == "police"
 
 

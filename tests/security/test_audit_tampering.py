@@ -92,9 +92,16 @@ def test_an_untouched_trail_agrees_with_its_checkpoints(anchored):
 
 def test_new_entries_after_the_last_checkpoint_are_fine(anchored):
     record(4, start=9)
+    result = verify(anchored)  # not sealed yet: checked one by one
+    assert result.exit_code == 0, result.output
+    assert "Head: entry 8" in result.output
+    assert (
+        "intact: 12 entries verified" in result.output and "4 of them not sealed" in result.output
+    )
+    assert runner.invoke(app, ["audit", "seal"]).exit_code == 0
     result = verify(anchored)
     assert result.exit_code == 0, result.output
-    assert "Head: entry 12" in result.output
+    assert "Head: entry 12" in result.output and "not sealed" not in result.output
 
 
 # --- the four tamperings -------------------------------------------------------------
@@ -156,6 +163,7 @@ def test_4b_deleted_tail_rewritten_and_refilled_is_detected(anchored):
         cur.execute("DELETE FROM core_auditentry WHERE seq >= 6")
         rewrite_head(cur, 5)
     record(3, start=106)  # Palermo's own writer, so every hash is "right"
+    audit.seal()
     assert audit.verify_trail() == []
     result = verify(anchored)
     assert result.exit_code == 1
@@ -258,6 +266,7 @@ def test_checkpoint_refuses_a_missing_or_open_key(db, keys, settings):
 
 def test_checkpoint_refuses_to_sign_a_head_its_entry_contradicts(db, keys, tmp_path):
     record(3)
+    audit.seal()
     with as_database_superuser() as cur:
         cur.execute("UPDATE core_auditchainhead SET last_hash = %s WHERE id = 1", ["e" * 64])
     result = runner.invoke(app, ["audit", "checkpoint"])
@@ -293,7 +302,7 @@ def test_verify_reads_entries_written_by_the_writer_exactly(db):
         },
     )
     audit.record(action="read", details={})
-    for e in AuditEntry.objects.order_by("seq").values():
+    for e in AuditEntry.objects.order_by("id").values():
         assert entry_hash(e["prev_hash"], e) == e["hash"]
     assert audit.verify_trail() == []
 

@@ -22,7 +22,7 @@ def _reads(object_type: str, username: str) -> list[AuditEntry]:
     return list(
         AuditEntry.objects.filter(
             action="read", object_type=object_type, actor_username=username, outcome="ok"
-        ).order_by("seq")
+        ).order_by("id")
     )
 
 

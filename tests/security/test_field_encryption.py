@@ -311,7 +311,7 @@ def test_rotation_through_the_cli_keeps_everything_readable(demo_world, key_file
         f"Rotation note {c.reference}" for c in cases
     }
     # audited, with key ids only
-    entries = list(AuditEntry.objects.filter(object_type="field_keys").order_by("seq"))
+    entries = list(AuditEntry.objects.filter(object_type="field_keys").order_by("id"))
     assert [e.details["what"] for e in entries] == [
         "rotation_started",
         "rotation_finished",

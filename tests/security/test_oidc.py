@@ -63,7 +63,7 @@ def test_linked_identity_signs_in(client, provider):
     assert response.status_code == 302 and response.url == reverse("dashboard")
     page = client.get(reverse("dashboard"))
     assert page.status_code == 200 and "Safe Harbour Shelter NGO" in page.content.decode()
-    login = AuditEntry.objects.filter(action="login").latest("seq")
+    login = AuditEntry.objects.filter(action="login").latest("id")
     assert login.actor_username == "caseworker"
     assert OidcIdentity.objects.get().last_login_at is not None
 
@@ -75,7 +75,7 @@ def test_unknown_identity_is_refused_and_nothing_is_created(client, provider):
     assert "No Palermo account is linked to this identity" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert (User.objects.count(), Membership.objects.count()) == (users, memberships)
-    entry = AuditEntry.objects.filter(action="login_failed").latest("seq")
+    entry = AuditEntry.objects.filter(action="login_failed").latest("id")
     assert entry.details == {"via": "oidc", "reason": "unknown_identity"}
 
 
@@ -131,7 +131,7 @@ def test_forged_or_misdirected_tokens_are_refused(client, provider, misbehaviour
     assert response.status_code == 403
     assert "Sign-in through the identity service failed" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    entry = AuditEntry.objects.filter(action="login_failed").latest("seq")
+    entry = AuditEntry.objects.filter(action="login_failed").latest("id")
     assert entry.details == {"via": "oidc", "reason": f"invalid_response:{error}"}
 
 
@@ -172,7 +172,7 @@ def test_trusted_idp_mfa_satisfies_the_requirement(client, provider, settings):
     response = sso(client, provider)
     assert response.status_code == 302 and response.url == reverse("dashboard")
     assert client.get(reverse("audit_list")).status_code == 200
-    verified = AuditEntry.objects.filter(object_type="mfa", action="login").latest("seq")
+    verified = AuditEntry.objects.filter(object_type="mfa", action="login").latest("id")
     assert verified.details == {"event": "verified", "factor": "oidc", "via": "oidc"}
 
 

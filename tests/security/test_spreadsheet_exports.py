@@ -142,7 +142,7 @@ def test_api_htcds_csv_is_neutralised_by_default_and_the_choice_is_audited(
     assert FORMULA in _cells(exact.content.decode())
     flags = [
         e.details.get("exact")
-        for e in AuditEntry.objects.filter(object_type="htcds_export").order_by("seq")
+        for e in AuditEntry.objects.filter(object_type="htcds_export").order_by("id")
     ]
     assert flags[-2:] == [False, True]
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import phonenumbers
@@ -1563,24 +1563,29 @@ def reminders_send(*, today: date | None = None) -> int:
                 .values_list("user__email", flat=True)
             )
         )
-        if emails:
-            send_mail(
-                subject=f"[Palermo] Deadline {task.due_on.isoformat()} – case {task.case.reference}",
-                message=(
-                    f"A deadline of case {task.case.reference} is due on {task.due_on.isoformat()}.\n"
-                    "Open the case in Palermo to see what is due."
-                ),
-                from_email=None,
-                recipient_list=emails,
+        with transaction.atomic():
+            Task.objects.filter(pk=task.pk).update(reminded_at=clock.now())
+            audit.record(
+                action="update",
+                object_type="case",
+                object_ref=task.case.reference,
+                details={"what": "reminder_sent", "task": task.pk, "recipients": len(emails)},
             )
-            sent += 1
-        Task.objects.filter(pk=task.pk).update(reminded_at=clock.now())
-        audit.record(
-            action="update",
-            object_type="case",
-            object_ref=task.case.reference,
-            details={"what": "reminder_sent", "task": task.pk, "recipients": len(emails)},
-        )
+            if emails:
+                # Mailed once the reminder and its audit entry are committed, never before.
+                transaction.on_commit(
+                    partial(
+                        send_mail,
+                        subject=f"[Palermo] Deadline {task.due_on.isoformat()} – case {task.case.reference}",
+                        message=(
+                            f"A deadline of case {task.case.reference} is due on {task.due_on.isoformat()}.\n"
+                            "Open the case in Palermo to see what is due."
+                        ),
+                        from_email=None,
+                        recipient_list=emails,
+                    )
+                )
+                sent += 1
     return sent
 
 

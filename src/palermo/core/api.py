@@ -145,7 +145,10 @@ def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
 
 
 class AuditOut(Schema):
-    seq: int
+    id: int = Field(description="insertion number: the order entries were written in")
+    seq: int | None = Field(
+        description="position in the hash chain; empty until the entry is sealed (within a second)"
+    )
     at: dt.datetime
     actor_id: int | None
     actor_username: str

@@ -4,6 +4,15 @@ Call ``record`` inside the same transaction as the change it describes, so a
 rolled-back change leaves no entry and a committed one always has one. Reads
 and refusals are recorded in their own short transaction.
 
+Writing and chaining are two steps (issue 13). ``record`` is one INSERT: the
+entry gets the next insertion number (its ``id``), no chain position (``seq``
+is empty) and a hash of its own content (``prev_hash`` empty), so writers never
+wait for one another. ``seal`` — run every half second by the worker
+(`palermo worker`, the demo's worker thread), by `palermo audit seal`, and
+inline before a checkpoint — takes the committed unsealed entries in insertion
+order, checks each one's own hash, and chains them: ``seq``, ``prev_hash`` and
+``hash`` exactly as before. Only the sealer touches the chain-head row.
+
 Never put personal data in ``object_ref`` or ``details``: use pseudonymous
 references (case reference, numeric id) and field names, not values.
 """
@@ -11,6 +20,7 @@ references (case reference, numeric id) and field names, not values.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any
 
@@ -18,12 +28,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from palermo.core.chain import GENESIS, entry_hash
+from palermo.core.chain import GENESIS, UNSEALED, entry_hash
 from palermo.core.models import AuditAction, AuditChainHead, AuditEntry
 
-# SQLite has no row locks; this keeps concurrent threads of one process in order.
-# PostgreSQL serialises processes through SELECT … FOR UPDATE on the head row.
-_process_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+# One sealer at a time per process; across processes the head row's lock (PostgreSQL)
+# or SQLite's single writer orders them.
+_seal_lock = threading.Lock()
+SEAL_BATCH = 5000
 
 
 def _client_address(request: Any) -> str:
@@ -45,7 +58,8 @@ def record(
     request: Any = None,
     actor_username: str | None = None,
 ) -> int | None:
-    """Append one entry. Returns its ``seq``, or None when auditing is switched off (benchmarks only)."""
+    """Append one entry, not yet sealed. Returns its insertion number (``id``), or None
+    when auditing is switched off (benchmarks only)."""
     if not getattr(settings, "PALERMO_AUDIT_ENABLED", True):
         return None
     if action not in AuditAction.values:
@@ -61,6 +75,7 @@ def record(
         else (getattr(actor, "username", "") if actor_id else "")
     )
     fields: dict[str, Any] = {
+        "seq": None,
         "at": timezone.now(),
         "actor_id": actor_id,
         "actor_username": username[:150],
@@ -71,26 +86,15 @@ def record(
         "purpose": purpose[:200],
         "outcome": outcome[:20],
         "client": _client_address(request),
-        "details": details or {},
+        # As the database will hand it back to the sealer (tuples become lists, keys text).
+        "details": json.loads(json.dumps(details or {})),
     }
-    with _process_lock, transaction.atomic(), connection.cursor() as cur:
-        # Raw SQL on the hot path: three short statements, no ORM overhead
-        # (measured in benchmarks/audit_cost.py). The UPDATE … RETURNING takes
-        # the head row's lock, which orders writers across processes.
-        cur.execute(_ADVANCE_HEAD)
-        row = cur.fetchone()
-        if row is None:  # the very first entry of a new installation
-            AuditChainHead.objects.get_or_create(
-                pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
-            )
-            cur.execute(_ADVANCE_HEAD)
-            row = cur.fetchone()
-        fields["seq"], prev = row
-        digest = entry_hash(prev, fields)
+    # One statement, no lock, no savepoint: inside the caller's transaction when there is
+    # one (the entry commits or rolls back with the change), else committed at once.
+    with connection.cursor() as cur:
         cur.execute(
             _INSERT_ENTRY,
             [
-                fields["seq"],
                 fields["at"],
                 fields["actor_id"],
                 fields["actor_username"],
@@ -102,21 +106,19 @@ def record(
                 fields["outcome"],
                 fields["client"],
                 json.dumps(fields["details"]),
-                prev,
-                digest,
+                UNSEALED,
+                entry_hash(UNSEALED, fields),
             ],
         )
-        cur.execute(_SET_HEAD_HASH, [digest])
-    return int(fields["seq"])
+        row = cur.fetchone()
+    return int(row[0])
 
 
-_ADVANCE_HEAD = "UPDATE core_auditchainhead SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
 _INSERT_ENTRY = (
     "INSERT INTO core_auditentry (seq, at, actor_id, actor_username, organisation_id, action, object_type,"
     " object_ref, purpose, outcome, client, details, prev_hash, hash)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " VALUES (NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
-_SET_HEAD_HASH = "UPDATE core_auditchainhead SET last_hash = %s WHERE id = 1"
 
 
 def record_request(
@@ -156,6 +158,128 @@ def record_refusal(
     )
 
 
+# --- sealing: chaining the committed entries, in insertion order ------------------
+
+
+class SealRefused(Exception):
+    """An unsealed entry no longer matches its own hash: it was changed after it was written."""
+
+
+_LOCK_HEAD = (
+    "UPDATE core_auditchainhead SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
+)
+_SET_HEAD = "UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1"
+_SEAL_PG = (
+    "UPDATE core_auditentry AS e SET seq = v.seq, prev_hash = v.prev, hash = v.hash"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev, hash)"
+    " WHERE e.id = v.id"
+)
+_SEAL_ROW = "UPDATE core_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
+_BODY = (
+    "at",
+    "actor_id",
+    "actor_username",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_ref",
+    "purpose",
+    "outcome",
+    "client",
+    "details",
+)
+
+
+def _seal_batch(limit: int) -> tuple[int, str]:
+    """Seal up to ``limit`` entries in one transaction; returns (number sealed, refusal or "")."""
+    with transaction.atomic(), connection.cursor() as cur:
+        # Locks the head row (PostgreSQL) or takes SQLite's write lock: one sealer at a time.
+        cur.execute(_LOCK_HEAD)
+        row = cur.fetchone()
+        if row is None:  # the very first seal of a new installation
+            AuditChainHead.objects.get_or_create(
+                pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
+            )
+            cur.execute(_LOCK_HEAD)
+            row = cur.fetchone()
+        seq, prev = int(row[0]), str(row[1])
+        # Read after the lock: every entry committed by now, in insertion order. An entry
+        # whose transaction commits later is sealed by a later round, after these.
+        pending = (
+            AuditEntry.objects.filter(seq__isnull=True)
+            .order_by("id")
+            .values_list("id", *_BODY, "prev_hash", "hash")[:limit]
+        )
+        ids: list[int] = []
+        seqs: list[int] = []
+        prevs: list[str] = []
+        hashes: list[str] = []
+        refusal = ""
+        for entry_id, *values, own_prev, own_hash in pending:
+            body = dict(zip(_BODY, values, strict=True))
+            body["seq"] = None
+            if own_prev != UNSEALED or entry_hash(UNSEALED, body) != own_hash:
+                refusal = (
+                    f"unsealed entry {entry_id} does not match its own hash: changed after it "
+                    "was written. Nothing after it is sealed; run `palermo audit verify`."
+                )
+                break
+            seq += 1
+            body["seq"] = seq
+            digest = entry_hash(prev, body)
+            ids.append(entry_id)
+            seqs.append(seq)
+            prevs.append(prev)
+            hashes.append(digest)
+            prev = digest
+        if ids:
+            if connection.vendor == "postgresql":
+                cur.execute(_SEAL_PG, [ids, seqs, prevs, hashes])
+            else:
+                cur.executemany(_SEAL_ROW, list(zip(seqs, prevs, hashes, ids, strict=True)))
+            cur.execute(_SET_HEAD, [seq, prev])
+    return len(ids), refusal
+
+
+def seal(*, batch: int = SEAL_BATCH) -> int:
+    """Chain every entry committed so far, oldest first; returns how many were sealed.
+
+    Safe to call from anywhere at any time (several processes at once wait for one
+    another). Raises ``SealRefused`` when an unsealed entry was changed after it was
+    written; the entries before it are sealed, none after it.
+    """
+    total = 0
+    with _seal_lock:
+        while True:
+            done, refusal = _seal_batch(batch)
+            total += done
+            if refusal:
+                raise SealRefused(refusal)
+            if done < batch:
+                return total
+
+
+def sealer_thread(*, interval: float = 0.5) -> threading.Thread:
+    """Seal every ``interval`` seconds in a daemon thread (the worker and the demo run one)."""
+    from django.db import close_old_connections
+
+    def loop() -> None:
+        stop = threading.Event()
+        while not stop.wait(interval):
+            try:
+                seal()
+            except SealRefused as exc:
+                log.error("audit sealer stopped: %s", exc)
+                return
+            except Exception:  # noqa: BLE001 – a database hiccup: try again next round
+                log.exception("audit sealer: round failed")
+                close_old_connections()
+
+    thread = threading.Thread(target=loop, name="palermo-audit-sealer", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- verification ----------------------------------------------------------------
 
 _FETCH = 10_000
@@ -165,13 +289,12 @@ _ROW_SQL = {
     "postgresql": (
         "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
         " actor_id, actor_username, organisation_id, action, object_type, object_ref, purpose,"
-        " outcome, client, details::text, prev_hash, hash FROM core_auditentry ORDER BY seq"
+        " outcome, client, details::text, prev_hash, hash FROM core_auditentry"
     ),
     # ``at || ''`` has no declared type, so the driver returns the stored text as is.
     "sqlite": (
         "SELECT seq, at || '', actor_id, actor_username, organisation_id, action, object_type,"
         " object_ref, purpose, outcome, client, details, prev_hash, hash FROM core_auditentry"
-        " ORDER BY seq"
     ),
 }
 
@@ -243,11 +366,19 @@ def _prefetched(fetchmany: Any) -> Any:
         worker.join()
 
 
-def _trail_rows(cursor: Any, vendor: str) -> Any:
+_SEALED = " WHERE seq IS NOT NULL ORDER BY seq"
+# The first column is then the insertion number, not a chain position.
+_UNSEALED_SQL = " WHERE seq IS NULL ORDER BY id"
+
+
+def _trail_rows(cursor: Any, vendor: str, where: str = _SEALED) -> Any:
     """Stream the stored entries as ``chain.Row``s, ``_FETCH`` rows per round trip."""
     import orjson
 
-    cursor.execute(_ROW_SQL[vendor])
+    sql = _ROW_SQL[vendor]
+    if where is _UNSEALED_SQL:
+        sql = sql.replace("SELECT seq,", "SELECT id,", 1)
+    cursor.execute(sql + where)
     loads = orjson.loads
     sqlite = vendor == "sqlite"
     for batch in _prefetched(cursor.cursor.fetchmany):
@@ -295,7 +426,7 @@ def verify_trail_report(watch: frozenset[int] = frozenset()) -> tuple[Any, int, 
     The head row and the entries are read in one snapshot, so entries written
     while verification runs are neither missed nor reported.
     """
-    from palermo.core.chain import walk
+    from palermo.core.chain import unsealed_check, walk
 
     vendor = connection.vendor
     if vendor not in _ROW_SQL:
@@ -312,6 +443,9 @@ def verify_trail_report(watch: frozenset[int] = frozenset()) -> tuple[Any, int, 
         # A server-side cursor on PostgreSQL: memory stays flat for 10⁷ entries.
         with connection.chunked_cursor() as cur:
             report = walk(_trail_rows(cur, vendor), head_seq, head_hash, watch)
+        # Entries not sealed yet: each must still match the hash it was written with.
+        with connection.chunked_cursor() as cur:
+            unsealed_check(_trail_rows(cur, vendor, _UNSEALED_SQL), report)
     return report, head_seq, head_hash
 
 
@@ -334,7 +468,7 @@ class HeadInconsistent(Exception):
 
 
 def checkpoint_create(*, private_key: Any, log_path: Any = None) -> Any:
-    """Sign the current head and append the checkpoint line to ``log_path`` (if given).
+    """Seal, sign the current head and append the checkpoint line to ``log_path`` (if given).
 
     Refuses to sign a head that its own entry contradicts (a quick check; the
     full walk is ``audit verify``). The line is written with one ``write`` to a
@@ -346,6 +480,7 @@ def checkpoint_create(*, private_key: Any, log_path: Any = None) -> Any:
     from palermo.core.anchor import checkpoint_line, checkpoint_sign
     from palermo.core.chain import entry_hash
 
+    seal()  # the checkpoint covers everything written until now (SealRefused stops it)
     with transaction.atomic():
         head_seq, head_hash = audit_head()
         if head_seq:

@@ -348,8 +348,8 @@ def restore(path: Path, *, force: bool = False) -> RestoreReport:
                 report.notes.append(f"{live} exists and was left as is (it is append-only)")
 
     chain, head_seq, head_hash = verify_trail_report(log.wanted() if log else frozenset())
-    report.entries, report.head = chain.entries, (head_seq, head_hash)
-    report.problems += [f"entry {p.seq}: {p.kind}: {p.message}" for p in chain.problems]
+    report.entries, report.head = chain.entries + chain.unsealed, (head_seq, head_hash)
+    report.problems += [f"{p.where}: {p.kind}: {p.message}" for p in chain.problems]
     if chain.more:
         report.problems.append(f"… and {chain.more} more problem(s) in the chain, not listed")
     if log is not None:

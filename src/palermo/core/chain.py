@@ -8,6 +8,10 @@ JSON encoding of the entry's own fields. Verification walks the entries in
 * ``deleted``  – a gap in ``seq``, or the chain ends before the recorded head;
 * ``inserted`` – an entry whose ``prev_hash`` does not match its predecessor
   without a gap (or a ``seq`` out of place).
+
+An entry not sealed yet (issue 13: ``seq`` empty, ``prev_hash`` = ``UNSEALED``)
+carries the hash of its own content with ``seq`` null; ``unsealed_check`` checks
+those, and the sealer checks each again before it chains it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import orjson
 
 GENESIS = "0" * 64
+UNSEALED = ""  # the prev_hash of an entry written but not chained yet
 HASHED_FIELDS = (
     "seq",
     "at",
@@ -79,6 +84,11 @@ class ChainProblem:
     seq: int
     kind: str  # edited | deleted | inserted
     message: str
+    entry_id: int | None = None  # set for an entry not sealed yet (it has no seq)
+
+    @property
+    def where(self) -> str:
+        return f"entry {self.seq}" if self.entry_id is None else f"unsealed entry {self.entry_id}"
 
 
 # A stored entry as the walk reads it: (body, prev_hash, hash), where body maps each
@@ -95,6 +105,7 @@ class ChainReport:
     # For each watched seq that the walk met: the hash stored there.
     found: dict[int, str] = field(default_factory=dict)
     more: int = 0  # problems found beyond those listed
+    unsealed: int = 0  # entries written but not chained yet (checked on their own)
 
 
 def walk(
@@ -198,3 +209,23 @@ def verify(
 ) -> list[ChainProblem]:
     """Check a trail given in ascending ``seq`` order against the recorded head."""
     return walk((as_row(e) for e in entries), head_seq, head_hash).problems
+
+
+def unsealed_check(rows: Iterable[Row], report: ChainReport, max_problems: int = 1000) -> None:
+    """Check entries not sealed yet, given as rows whose ``seq`` holds the insertion number:
+    each must still carry the hash of its own content. Adds to ``report`` in place."""
+    for body, row_prev, row_hash in rows:
+        report.unsealed += 1
+        entry_id = int(body["seq"])
+        body["seq"] = None
+        if row_prev != UNSEALED or not hash_matches(UNSEALED, body, row_hash):
+            problem = ChainProblem(
+                0,
+                "edited",
+                f"unsealed entry {entry_id}: content does not match its hash",
+                entry_id=entry_id,
+            )
+            if len(report.problems) < max_problems:
+                report.problems.append(problem)
+            else:
+                report.more += 1

@@ -18,8 +18,6 @@ from typing import Annotated, Any
 
 import typer
 
-from palermo.core import fieldcrypt
-
 app = typer.Typer(
     help="Field-encryption keys: generate, status, rotate, retire.",
     no_args_is_help=True,
@@ -74,6 +72,8 @@ def generate(
     ] = True,
 ) -> None:
     """Create a key file, or add a new key to one (then run `palermo keys rotate`)."""
+    from palermo.core import fieldcrypt
+
     path = _path(out)
     try:
         if add:
@@ -120,6 +120,8 @@ def generate(
 @app.command("status")
 def status() -> None:
     """The key file's ids and primary, and per encrypted column how many values each key wraps."""
+    from palermo.core import fieldcrypt
+
     _django()
     from palermo.core import encryption
 
@@ -177,6 +179,8 @@ def rotate(
     ] = False,
 ) -> None:
     """Re-wrap every value under the primary key, batch by batch (resumable; the site stays up)."""
+    from palermo.core import fieldcrypt
+
     _django()
     from palermo.core import encryption
 
@@ -240,6 +244,8 @@ def retire(
     key_id: Annotated[str, typer.Argument(help="The key id to remove from the key file.")],
 ) -> None:
     """Remove a key from the key file, refused while any value still uses it."""
+    from palermo.core import fieldcrypt
+
     _django()
     from palermo.core import encryption
 

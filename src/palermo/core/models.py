@@ -116,13 +116,15 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """One line of the append-only, hash-chained audit trail.
 
-    ``seq`` numbers entries without gaps; ``hash`` covers this entry's content
+    ``seq`` numbers sealed entries without gaps; ``hash`` covers this entry's content
     and the previous entry's hash, so editing, inserting or deleting any entry
     breaks the chain at that point (see ``palermo.core.chain``). Object ids are
     pseudonymous references, never names.
     """
 
-    seq = models.BigIntegerField(unique=True)
+    # Empty until the sealer chains the entry (``palermo.core.audit.seal``); ``id`` is
+    # the insertion order.
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
     at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_username = models.CharField(max_length=150, blank=True)
@@ -138,7 +140,13 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
+        indexes = [
+            # What the sealer looks for, every half second: stays as small as the backlog.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsealed"
+            )
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
@@ -157,8 +165,8 @@ class AuditEntry(models.Model):
 class AuditChainHead(models.Model):
     """The single row that holds the end of the chain.
 
-    Writers lock it, so entries get consecutive ``seq`` numbers even with many
-    processes; verification compares it with the last entry, so deleting the
+    Only the sealer locks it (writers never touch it), so entries get consecutive
+    ``seq`` numbers with any number of writers; verification compares it with the last entry, so deleting the
     newest entries is detected too.
     """
 

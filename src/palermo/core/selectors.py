@@ -57,4 +57,4 @@ def audit_entries_visible_to(
         qs = qs.filter(at__gte=datetime.combine(f.since, time.min, tzinfo=tz))
     if f.until:
         qs = qs.filter(at__lte=datetime.combine(f.until, time.max, tzinfo=tz))
-    return qs.order_by("-seq")
+    return qs.order_by("-id")

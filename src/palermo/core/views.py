@@ -200,7 +200,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(header)
-        for e in qs.order_by("seq").iterator(chunk_size=2000):
+        for e in qs.order_by("id").iterator(chunk_size=2000):
             # Usernames tried at the login form and typed reasons are in here: no cell
             # may run as a spreadsheet formula when a co-ordinator opens the file.
             yield writer.writerow(

@@ -16,9 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from palermo.investigate.profiles import packaged_profiles
-from palermo.investigate.redflags import load_rule_pack
-from palermo.investigate.workspace import Workspace
+# DuckDB, networkx and the rule pack load inside the commands that use them (issue 13).
 
 app = typer.Typer(help="Follow the money: import statements, run red flags, build evidence packs.")
 
@@ -121,6 +119,8 @@ def import_(
 
     ``palermo investigate import WORKSPACE FILE`` or ``palermo investigate import FILE --investigation REF --as USER``.
     """
+    from palermo.investigate.workspace import Workspace
+
     if investigation:
         # with --investigation the only positional argument is the statement file
         stmt = file or workspace
@@ -179,6 +179,8 @@ def run(
     as_user: AsOpt = None,
 ) -> None:
     """Run the red-flag rule pack; rules lacking data are listed as skipped."""
+    from palermo.investigate.workspace import Workspace
+
     if investigation:
         if rule:
             raise typer.BadParameter(
@@ -242,6 +244,8 @@ def report(
     With --investigation the pack uses the proceeds choice saved in Palermo (or the one given
     here with --offender/--victim, which is then saved) and the export is audited.
     """
+    from palermo.investigate.workspace import Workspace
+
     if html is None and pdf is None:
         raise typer.BadParameter("give --html and/or --pdf")
     if investigation:
@@ -308,6 +312,8 @@ def export_ftm(
     out: Annotated[Path, typer.Argument(help="JSON-lines file for Aleph / OpenAleph.")],
 ) -> None:
     """Export the investigation as FollowTheMoney entities."""
+    from palermo.investigate.workspace import Workspace
+
     with Workspace(workspace) as ws, out.open("w", encoding="utf-8") as fh:
         n = ws.export_ftm(fh)
     typer.echo(f"wrote {n} entities to {out}")
@@ -316,6 +322,8 @@ def export_ftm(
 @app.command("rules")
 def rules() -> None:
     """List the packaged red-flag rules with their sources."""
+    from palermo.investigate.redflags import load_rule_pack
+
     for r in load_rule_pack().rules:
         typer.echo(f"{r.id} v{r.version} [{', '.join(r.exploitation)}] {r.title}")
         typer.echo(
@@ -326,6 +334,8 @@ def rules() -> None:
 @app.command("profiles")
 def profiles() -> None:
     """List the packaged CSV mapping profiles."""
+    from palermo.investigate.profiles import packaged_profiles
+
     for p in packaged_profiles():
         typer.echo(f"{p.id}: {p.label}")
 

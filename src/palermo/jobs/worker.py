@@ -47,7 +47,15 @@ def run(
     }
     if max_tasks:
         options["max_tasks"] = max_tasks
+    from palermo.core.audit import seal, sealer_thread
+
+    if batch:
+        seal()
+    else:
+        sealer_thread()  # chains the audit entries written since, every half second
     call_command("db_worker", **options)
+    if batch:
+        seal()
 
 
 def start_thread(*, interval: float = 1.0) -> threading.Thread:
@@ -70,4 +78,7 @@ def start_thread(*, interval: float = 1.0) -> threading.Thread:
     )
     thread = threading.Thread(target=worker.run, name="palermo-demo-worker", daemon=True)
     thread.start()
+    from palermo.core.audit import sealer_thread
+
+    sealer_thread()
     return thread

@@ -105,25 +105,9 @@ def iter_csv_records(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Ite
     exactly as an absent field does, and skipping them keeps the hot path short.
     """
     reader = csv.reader(lines)
-    header: list[str] = []
-    try:
-        while not header:  # blank lines before the header
-            header = next(reader)
-    except StopIteration:
+    header = csv_header(reader, catalogue)
+    if header is None:
         return
-    except csv.Error as exc:
-        raise BatchInputError(reader.line_num, f"unreadable CSV header: {exc}") from exc
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
-    if duplicated:
-        raise BatchInputError(reader.line_num, f"duplicated column(s): {', '.join(duplicated)}")
-    unknown = [h for h in header if h not in RESERVED_INPUT_FIELDS and not catalogue.is_known(h)]
-    if unknown:
-        raise BatchInputError(
-            reader.line_num,
-            f"unknown column(s): {', '.join(unknown)}; columns are screening fields "
-            f"({', '.join(sorted(RESERVED_INPUT_FIELDS))}) or indicator keys",
-        )
     width = len(header)
     last_line = reader.line_num
     while True:
@@ -144,6 +128,33 @@ def iter_csv_records(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Ite
             continue
         # compress() keeps the non-empty cells at C speed: rows are mostly empty cells.
         yield start, dict(zip(compress(header, row), compress(row, row), strict=True))
+
+
+def csv_header(reader: Any, catalogue: IndicatorCatalogue) -> list[str] | None:
+    """Read and check the header row (None: the file holds no row at all).
+
+    Raises ``BatchInputError`` for a duplicated or unknown column.
+    """
+    header: list[str] = []
+    try:
+        while not header:  # blank lines before the header
+            header = next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        raise BatchInputError(reader.line_num, f"unreadable CSV header: {exc}") from exc
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
+    if duplicated:
+        raise BatchInputError(reader.line_num, f"duplicated column(s): {', '.join(duplicated)}")
+    unknown = [h for h in header if h not in RESERVED_INPUT_FIELDS and not catalogue.is_known(h)]
+    if unknown:
+        raise BatchInputError(
+            reader.line_num,
+            f"unknown column(s): {', '.join(unknown)}; columns are screening fields "
+            f"({', '.join(sorted(RESERVED_INPUT_FIELDS))}) or indicator keys",
+        )
+    return header
 
 
 def iter_jsonl_records(lines: Iterable[str]) -> Iterator[Record]:

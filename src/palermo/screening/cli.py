@@ -14,12 +14,12 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from palermo.screening.batch import BatchInputError, BatchSummary, screen_lines
-from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
+if TYPE_CHECKING:
+    from palermo.screening.batch import BatchSummary
 
 app = typer.Typer(help="Identification screening.", no_args_is_help=True, add_completion=False)
 
@@ -84,8 +84,29 @@ def screen(
             file_okay=False,
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=0,
+            help="Processes that screen side by side; 0: one per core. Results keep the input order.",
+        ),
+    ] = 0,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact",
+            help="Write only the assessment, status, positive dimensions and rules met of each "
+            "person (for bulk use); without it, the full result with its explanation.",
+        ),
+    ] = False,
 ) -> None:
     """Screen every person in FILE; write one result per line, report rejected rows."""
+    from palermo.screening.batch import BatchInputError
+    from palermo.screening.batch_parallel import screen_lines_parallel
+    from palermo.screening.loader import IndicatorSetError, default_catalogue, load_catalogue
+
     try:
         catalogue = (
             load_catalogue([indicator_sets], use_env=False)
@@ -116,7 +137,7 @@ def screen(
         # same terminal (they would interleave with it).
         show_progress = errors is not None and sys.stderr.isatty()
         try:
-            summary = screen_lines(
+            summary = screen_lines_parallel(
                 source,
                 catalogue,
                 out,
@@ -124,6 +145,8 @@ def screen(
                 input_format=format.value,
                 name=name,
                 progress=ProgressLine() if show_progress else None,
+                workers=workers,
+                compact=compact,
             )
         except BatchInputError as exc:
             typer.echo(f"error: {file}: {exc}", err=True)

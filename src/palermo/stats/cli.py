@@ -25,20 +25,17 @@ are audited as made at the command line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import polars as pl
 import typer
 
-from palermo.stats.anonymise import DEFAULT_K, k_anonymity_check_file
-from palermo.stats.ctdc import (
-    DEFAULT_QUASI_IDENTIFIERS,
-    SOURCE_COLUMNS,
-    release_ctdc,
-    write_ctdc_csv,
-)
-from palermo.stats.htcds_rows import ImportPreview, preview_htcds_file
-from palermo.stats.kobo import preview_kobo_file
+if TYPE_CHECKING:
+    from palermo.stats.htcds_rows import ImportPreview
+
+# polars, numpy and the import readers load inside the commands that use them, so that
+# `palermo --help` and every other command start at once (issue 13). Equal to
+# palermo.stats.anonymise.DEFAULT_K (tests/core/test_core_cli_lazy.py keeps them so).
+DEFAULT_K = 11
 
 anonymity_app = typer.Typer(help="Check and produce k-anonymous releases.", no_args_is_help=True)
 
@@ -50,6 +47,8 @@ def check_command(
     k: Annotated[int, typer.Option(help="the k the file must reach")] = DEFAULT_K,
 ) -> None:
     """Report the smallest group over the given columns; exit 1 if any group is smaller than k."""
+    from palermo.stats.anonymise import k_anonymity_check_file
+
     result = k_anonymity_check_file(file, qi, k=k)
     typer.echo(f"k = {result.k} over {', '.join(qi)} ({result.groups} groups)")
     if result.ok:
@@ -74,6 +73,15 @@ def release_command(
     ] = None,
 ) -> None:
     """Write a k-anonymous CTDC release of SOURCE and print what it kept and lost."""
+    import polars as pl
+
+    from palermo.stats.ctdc import (
+        DEFAULT_QUASI_IDENTIFIERS,
+        SOURCE_COLUMNS,
+        release_ctdc,
+        write_ctdc_csv,
+    )
+
     frame = pl.read_csv(source, infer_schema_length=10000, null_values=["-99", ""])
     frame = frame.with_columns(
         pl.col(c).cast(pl.Utf8)
@@ -97,6 +105,9 @@ def preview_import(
     path: Path, kind: Literal["htcds", "kobo"], *, secret: bytes | None = None
 ) -> ImportPreview:
     """Validate an HTCDS file or an ODK/KoboToolbox export; the shell imports only if ``.ok``."""
+    from palermo.stats.htcds_rows import preview_htcds_file
+    from palermo.stats.kobo import preview_kobo_file
+
     if kind == "htcds":
         return preview_htcds_file(path, secret=secret)
     return preview_kobo_file(path, secret=secret)
@@ -190,6 +201,7 @@ def export_ctdc_command(
     _django()
     from palermo.core.errors import InvalidInput
     from palermo.stats import services
+    from palermo.stats.ctdc import write_ctdc_csv
 
     actor, org = _acting(as_user) if as_user else (None, None)
     try:

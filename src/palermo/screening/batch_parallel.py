@@ -1,0 +1,367 @@
+"""Batch screening on every core, and the compact result (issue 13, item 3).
+
+The parent process reads the input and cuts it into chunks of ``CHUNK_ROWS`` rows —
+CSV rows as lists of cells (the C ``csv`` reader, so a quoted cell may span lines),
+JSON Lines as text — and hands them to worker processes, each with its own
+:class:`~palermo.screening.fastpath.FastScreener`. Results come back per chunk and are
+written in input order, so the output is byte for byte what the single-process path
+writes. At most ``2 × workers`` chunks are in flight: memory stays flat whatever the
+file size.
+
+The compact result (``--compact``) keeps, per person, what a bulk user sorts on: the
+assessment, the status, the positive dimensions of each indicator set and the rules
+met. :func:`compact_result` derives it from the full result, so it says nothing the
+full result does not; the full explanation is one run without ``--compact`` away.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import compress
+from typing import IO, Any
+
+import orjson
+
+from palermo.screening.batch import (
+    MAX_REF_LENGTH,
+    BatchInputError,
+    BatchSummary,
+    InputFormat,
+    Progress,
+    RowProblem,
+    _fewer_gc_passes,
+    _ref,
+    csv_header,
+    detect_format,
+    iter_jsonl_records,
+    peek_lines,
+    screen_records,
+)
+from palermo.screening.catalogue import IndicatorCatalogue
+from palermo.screening.engine import ScreeningInputError
+from palermo.screening.fastpath import FastScreener
+
+CHUNK_ROWS = 2000
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --- the compact result ----------------------------------------------------------------
+
+
+def compact_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The compact form of a full screening result (the reference definition)."""
+    positive: dict[str, list[str]] = {}
+    for s in result["sets"]:
+        keys = [d["key"] for d in s["dimensions"] if d["positive"]]
+        if keys:
+            positive[s["set_id"]] = keys
+    return {
+        "assessment": result["assessment"],
+        "status": result["status"],
+        "positive_dimensions": positive,
+        "rules_met": result["rules_met"],
+    }
+
+
+def compact_json(full: bytes) -> bytes:
+    """The compact result as JSON, from the full result's JSON."""
+    return orjson.dumps(compact_result(orjson.loads(full)))
+
+
+# --- one chunk, in a worker (or in this process) ------------------------------------------
+
+_screener: FastScreener | None = None
+
+
+def _init_worker(catalogue: IndicatorCatalogue) -> None:
+    global _screener  # noqa: PLW0603 – one screener per worker process, built once
+    _screener = FastScreener(catalogue)
+
+
+def _records_of(chunk: tuple[str, Any]) -> Iterator[tuple[int, Any]]:
+    kind, payload = chunk
+    if kind == "jsonl":
+        yield from iter_jsonl_records_numbered(payload)
+        return
+    header, first_line, text = payload
+    width = len(header)
+    reader = csv.reader(text)
+    last_line = 0
+    while True:
+        start = first_line + last_line
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            last_line = reader.line_num
+            yield start, RowProblem("", f"unreadable CSV row: {exc}")
+            continue
+        last_line = reader.line_num
+        if not row:
+            continue  # blank line
+        if len(row) != width:
+            yield start, RowProblem("", f"row has {len(row)} cells but the header has {width}")
+            continue
+        yield start, dict(zip(compress(header, row), compress(row, row), strict=True))
+
+
+def iter_jsonl_records_numbered(lines: list[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
+    """``iter_jsonl_records`` over lines that carry their own numbers."""
+    for number, line in lines:
+        for _, record in iter_jsonl_records([line]):
+            yield number, record
+
+
+def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes, bytes]:
+    """Screen one chunk; returns (rows ok, rows rejected, result lines, error lines).
+
+    The lines are exactly those ``batch.screen_records`` writes for the same rows.
+    """
+    screener = _screener
+    assert screener is not None  # noqa: S101 – set by _init_worker
+    result_json = screener.result_json
+    dumps = orjson.dumps
+    out: list[bytes] = []
+    err: list[bytes] = []
+    ok = rejected = 0
+    for line, record in _records_of(chunk):
+        ref: str | None = None
+        if isinstance(record, RowProblem):
+            problems = [{"field": record.field, "message": record.message}]
+        else:
+            ref = record.get("ref")
+            bad_ref = None
+            if ref.__class__ is not str or not 0 < len(ref) <= MAX_REF_LENGTH:
+                ref, bad_ref = _ref(record)
+            try:
+                result = result_json(record)
+            except ScreeningInputError as exc:
+                problems = exc.to_list()
+            else:
+                if bad_ref is None:
+                    if compact:
+                        result = compact_json(result)
+                    out.append(b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result))
+                    ok += 1
+                    continue
+                problems = []
+            if bad_ref is not None:
+                problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
+        err.append(dumps({"line": line, "ref": ref, "errors": problems}) + b"\n")
+        rejected += 1
+    return ok, rejected, b"".join(out), b"".join(err)
+
+
+# --- cutting the input into chunks -------------------------------------------------------
+
+
+class _Tee:
+    """Lines for the csv reader, kept until the chunk they belong to is cut."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = iter(lines)
+        self.kept: list[str] = []
+
+    def __iter__(self) -> _Tee:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.kept.append(line)
+        return line
+
+
+def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator[tuple[str, Any]]:
+    """Chunks of raw CSV text, cut between records (the parent's csv reader finds where a
+    record ends, so a quoted cell over several lines stays whole); each chunk carries the
+    header and the physical number of its first line. Text pickles far cheaper than
+    parsed rows of mostly empty cells, and the worker parses it again at C speed."""
+    tee = _Tee(lines)
+    reader = csv.reader(tee)
+    header = csv_header(reader, catalogue)
+    if header is None:
+        return
+    first_line = reader.line_num + 1
+    tee.kept = []
+    rows = 0
+    failure: BaseException | None = None
+    while True:
+        try:
+            next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            pass  # the worker's reader meets the same error on the same text
+        except Exception as exc:  # noqa: BLE001 – reading failed: screen what was read, then raise
+            failure = exc
+            # Only whole records: the single-process reader never yields a record cut short.
+            del tee.kept[reader.line_num - first_line + 1 :]
+            break
+        rows += 1
+        if rows >= CHUNK_ROWS:
+            yield "csv", (header, first_line, tee.kept)
+            first_line = reader.line_num + 1
+            tee.kept = []
+            rows = 0
+    if tee.kept:
+        yield "csv", (header, first_line, tee.kept)
+    if failure is not None:
+        raise failure
+
+
+def _jsonl_chunks(lines: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    chunk: list[tuple[int, str]] = []
+    numbered = enumerate(lines, start=1)
+    failure: BaseException | None = None
+    while True:
+        try:
+            number, line = next(numbered)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 – reading failed: screen what was read, then raise
+            failure = exc
+            break
+        if line.strip():
+            chunk.append((number, line))
+            if len(chunk) >= CHUNK_ROWS:
+                yield "jsonl", chunk
+                chunk = []
+    if chunk:
+        yield "jsonl", chunk
+    if failure is not None:
+        raise failure
+
+
+def screen_lines_parallel(
+    lines: Iterable[str],
+    catalogue: IndicatorCatalogue,
+    output: IO[bytes],
+    errors: IO[bytes],
+    *,
+    input_format: InputFormat | str = "auto",
+    name: str | None = None,
+    progress: Progress | None = None,
+    workers: int = 0,
+    compact: bool = False,
+) -> BatchSummary:
+    """Screen a CSV or JSON Lines stream with ``workers`` processes (0: one per core).
+
+    Writes the same lines, in the same order, as :func:`palermo.screening.batch.screen_lines`
+    (with ``compact``, each ``result`` is :func:`compact_result` of the full one). A file of
+    one chunk or less is screened in this process: starting workers would cost more.
+    """
+    workers = workers or default_workers()
+    first, lines = peek_lines(lines)
+    fmt = detect_format(name, first) if input_format == "auto" else input_format
+    if workers == 1 and not compact:
+        from palermo.screening.batch import iter_csv_records
+
+        records = iter_csv_records(lines, catalogue) if fmt == "csv" else iter_jsonl_records(lines)
+        return screen_records(records, catalogue, output, errors, progress)
+    chunks = _csv_chunks(lines, catalogue) if fmt == "csv" else _jsonl_chunks(lines)
+    summary = BatchSummary()
+    with _fewer_gc_passes():
+        first_chunk = next(chunks, None)
+        if first_chunk is None:
+            return summary
+        try:
+            second_chunk = next(chunks, None)
+        except Exception:
+            _init_worker(catalogue)  # reading failed: what was read is screened first
+            _write(screen_chunk(first_chunk, compact), output, errors, summary, progress)
+            raise
+        if second_chunk is None or workers == 1:
+            _init_worker(catalogue)
+            rest = _chain(first_chunk, second_chunk, chunks) if second_chunk else [first_chunk]
+            for chunk in rest:  # one chunk at a time: memory stays flat
+                _write(screen_chunk(chunk, compact), output, errors, summary, progress)
+            return summary
+        _run_pool(
+            (first_chunk, second_chunk, chunks),
+            catalogue,
+            output,
+            errors,
+            summary,
+            progress,
+            workers,
+            compact,
+        )
+    return summary
+
+
+def _write(
+    done: tuple[int, int, bytes, bytes],
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+) -> None:
+    ok, rejected, out, err = done
+    if out:
+        output.write(out)
+    if err:
+        errors.write(err)
+    summary.rows_ok += ok
+    summary.rows_rejected += rejected
+    if progress is not None:
+        progress(summary)
+
+
+def _run_pool(
+    parts: tuple[Any, Any, Iterator[Any]],
+    catalogue: IndicatorCatalogue,
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+    workers: int,
+    compact: bool,
+) -> None:
+    import multiprocessing
+
+    first, second, rest = parts
+    # fork where there is one: the catalogue is inherited, not pickled per worker.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    in_flight: deque[Future[tuple[int, int, bytes, bytes]]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(catalogue,)
+    ) as pool:
+        try:
+            for chunk in _chain(first, second, rest):
+                in_flight.append(pool.submit(screen_chunk, chunk, compact))
+                if len(in_flight) >= 2 * workers:
+                    _write(in_flight.popleft().result(), output, errors, summary, progress)
+        finally:
+            # Also when reading fails half-way (a byte that is not UTF-8): every row read
+            # before is screened and written, as the single-process path does.
+            while in_flight:
+                _write(in_flight.popleft().result(), output, errors, summary, progress)
+
+
+def _chain(first: Any, second: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield second
+    yield from rest
+
+
+__all__ = [
+    "BatchInputError",
+    "compact_json",
+    "compact_result",
+    "default_workers",
+    "screen_chunk",
+    "screen_lines_parallel",
+]
