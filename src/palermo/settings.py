@@ -90,6 +90,8 @@ MIDDLEWARE = [
     # Palermo's error pages instead of Django's technical ones, in the demo too (issue 15, item 9);
     # inside the headers middleware so its pages get the same headers.
     "palermo.web.errors.FriendlyErrorsMiddleware",
+    # A service refusal no view caught: its status and the one error shape, audited ("Errors").
+    "palermo.core.middleware.ErrorMiddleware",
     # Lock-out after repeated failed logins; must come last (django-axes docs).
     "axes.middleware.AxesMiddleware",
 ]

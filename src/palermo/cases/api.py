@@ -8,16 +8,13 @@ annotations at runtime.)
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import PaginationBase, paginate
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
 
@@ -63,22 +60,6 @@ def _iso_date(value: Any) -> Any:
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 Ref = Annotated[str, Path(max_length=40, description="Case reference, e.g. NRM-7K2Q-9F3D")]
 Code = Text(60)
-
-
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Service refusals in the API's terms: not allowed → 403, stale version → 409."""
-
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except services.StaleVersion as exc:
-            return Status(409, exc.as_dict())
-        except services.NotAllowed as exc:
-            audit.record_refusal(request, object_type="case")
-            raise HttpError(403, str(exc)) from exc
-
-    return wrapper
 
 
 def _case(request: HttpRequest, case_ref: str, *, record_read: bool = False) -> Case:
@@ -385,7 +366,6 @@ def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> QuerySet[Case]
     "", response=with_errors({201: CaseSummaryOut}), summary="Open a case from an incoming referral"
 )
 @api_requires(Perm.REFER)
-@_errors
 def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     case = services.case_open(
@@ -595,7 +575,6 @@ def _referral(request: HttpRequest, referral_id: int) -> Any:
     summary="Accept a referral (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_accept(
         actor=request.user,
@@ -611,7 +590,6 @@ def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
     summary="Decline a referral, saying why (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn) -> dict[str, Any]:
     ref = services.service_referral_decline(
         actor=request.user,
@@ -628,7 +606,6 @@ def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn
     summary="Record that the service is delivered (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_deliver(
         actor=request.user,
@@ -644,7 +621,6 @@ def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]
     summary="Close a referral with its outcome (receiver or case team)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_close(
     request: HttpRequest, referral_id: RefId, payload: CloseReferralIn
 ) -> dict[str, Any]:
@@ -675,7 +651,6 @@ class BreakGlassOut(Schema):
     summary="Emergency access to the whole case file (audited, flagged to co-ordinators)",
 )
 @api_requires(Perm.BREAK_GLASS)
-@_errors
 def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
     row = services.break_glass_open(
         actor=request.user,
@@ -713,7 +688,7 @@ def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
 def timeline(request: HttpRequest, case_ref: Ref) -> Any:
     case = _case(request, case_ref, record_read=True)
     if access.TIMELINE not in case.visibility:  # type: ignore[attr-defined]
-        raise HttpError(403, "You may not see this case's timeline.")
+        raise services.NotAllowed("You may not see this case's timeline.")
     return _TimelineRows(selectors.case_timeline(case))
 
 
@@ -754,7 +729,6 @@ class PersonChangeIn(VersionIn):
 
 @router.patch("/{case_ref}/person", response=WRITE, summary="Change identity or contact fields")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def person_update(request: HttpRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.person_update(
@@ -791,7 +765,6 @@ class ContextChangeIn(VersionIn):
     "/{case_ref}/context", response=WRITE, summary="Change the victim context (HTCDS vic_ fields)"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def context_update(request: HttpRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.context_update(
@@ -817,7 +790,6 @@ class CaseChangeIn(VersionIn):
     summary="Change case facts: child, co-operation, status, lead, summary",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def case_update(request: HttpRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
     case = _case(request, case_ref)
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
@@ -844,7 +816,6 @@ class DecisionIn(VersionIn):
     "/{case_ref}/decisions", response=WRITE, summary="Identification decision (identification body)"
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
-@_errors
 def decide(request: HttpRequest, case_ref: Ref, payload: DecisionIn) -> Case:
     case = _case(request, case_ref)
     services.identification_decide(
@@ -868,7 +839,6 @@ class AppealIn(Schema):
     "/{case_ref}/appeals", response=WRITE, summary="Record an appeal against the latest decision"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def appeal_lodge(request: HttpRequest, case_ref: Ref, payload: AppealIn) -> Case:
     case = _case(request, case_ref)
     services.appeal_lodge(
@@ -893,7 +863,6 @@ class AppealOutcomeIn(VersionIn):
     summary="Record the outcome of an appeal",
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
-@_errors
 def appeal_decide(
     request: HttpRequest,
     case_ref: Ref,
@@ -924,7 +893,6 @@ class TransitionIn(VersionIn):
     "/{case_ref}/transitions", response=WRITE, summary="Move the case to another NRM phase"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def transition(request: HttpRequest, case_ref: Ref, payload: TransitionIn) -> Case:
     case = _case(request, case_ref)
     return services.case_transition(
@@ -949,7 +917,6 @@ class NoteIn(Schema):
     summary="Append a note (or a correction of one); notes are never edited",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
     case = _case(request, case_ref)
     e = services.note_add(
@@ -981,7 +948,6 @@ class TeamIn(Schema):
 
 @router.post("/{case_ref}/team", response=WRITE, summary="Assign an organisation to the case team")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
     case = _case(request, case_ref)
     services.team_add(
@@ -1000,7 +966,6 @@ def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
     summary="Remove an organisation from the case team",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def team_remove(
     request: HttpRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Case:
@@ -1029,7 +994,6 @@ class ConsentIn(Schema):
     summary="Record consent to share",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def consent_give(request: HttpRequest, case_ref: Ref, payload: ConsentIn) -> Any:
     case = _case(request, case_ref)
     c = services.consent_give(
@@ -1069,7 +1033,6 @@ class WithdrawIn(Schema):
     summary="Withdraw a consent (referrals relying on it stop sharing at once)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def consent_withdraw(
     request: HttpRequest,
     case_ref: Ref,
@@ -1099,7 +1062,6 @@ class LegalBasisIn(Schema):
     summary="Record a legal basis for law enforcement to see the person's identity",
 )
 @api_requires(Perm.OVERSEE_CASES)
-@_errors
 def legal_basis(request: HttpRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
     case = _case(request, case_ref)
     services.legal_basis_record(
@@ -1126,7 +1088,6 @@ class ReferralIn(Schema):
     summary="Refer the person to a service",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> Any:
     case = _case(request, case_ref)
     provider = selectors.provider(payload.provider_id)
@@ -1156,7 +1117,6 @@ class TaskIn(Schema):
 
 @router.post("/{case_ref}/tasks", response=WRITE, summary="Add a task with a deadline")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def task_add(request: HttpRequest, case_ref: Ref, payload: TaskIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.assigned_organisation_id) if payload.assigned_organisation_id else None
@@ -1178,7 +1138,6 @@ class TaskDoneIn(Schema):
 
 @router.post("/{case_ref}/tasks/{task_id}/done", response=WRITE, summary="Mark a task done")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def task_done(
     request: HttpRequest,
     case_ref: Ref,
@@ -1210,7 +1169,6 @@ class TraffickingEventIn(Schema):
     summary="Add an event to the history of trafficking",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def trafficking_event(request: HttpRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
     case = _case(request, case_ref)
     services.trafficking_event_add(
@@ -1235,7 +1193,6 @@ class SuspectIn(Schema):
 
 @router.post("/{case_ref}/suspects", response=WRITE, summary="Link a suspected perpetrator")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def suspect(request: HttpRequest, case_ref: Ref, payload: SuspectIn) -> Case:
     case = _case(request, case_ref)
     services.suspect_link(
@@ -1260,7 +1217,6 @@ class GuardianIn(Schema):
     "/{case_ref}/guardian", response=WRITE, summary="Record the appointment of a child's guardian"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def guardian(request: HttpRequest, case_ref: Ref, payload: GuardianIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.guardian_organisation_id) if payload.guardian_organisation_id else None
@@ -1286,7 +1242,6 @@ class ChildProtectionIn(Schema):
     summary="Record the notification of child protection",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def child_protection(request: HttpRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
     case = _case(request, case_ref)
     services.child_protection_notify(
@@ -1310,7 +1265,6 @@ class BidIn(Schema):
     "/{case_ref}/best-interests", response=WRITE, summary="Record a best-interests determination"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def bid(request: HttpRequest, case_ref: Ref, payload: BidIn) -> Case:
     case = _case(request, case_ref)
     services.bid_record(
@@ -1345,7 +1299,6 @@ class ReturnAssessmentIn(Schema):
     summary="Record a return risk assessment (four questions)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def return_assessment(request: HttpRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
     case = _case(request, case_ref)
     answers = {q: getattr(payload, q) for q in wf.RETURN_QUESTIONS}
@@ -1375,7 +1328,6 @@ class ReturnIn(Schema):
     summary="Record a return (needs an acceptable risk assessment or a co-ordinator's override)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def return_(request: HttpRequest, case_ref: Ref, payload: ReturnIn) -> Case:
     case = _case(request, case_ref)
     services.return_record(
@@ -1404,7 +1356,6 @@ class NonPunishmentIn(Schema):
     summary="Record an offence committed under compulsion",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def non_punishment(request: HttpRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
     case = _case(request, case_ref)
     services.non_punishment_record(
@@ -1432,7 +1383,6 @@ class NonPunishmentDecisionIn(Schema):
     summary="Record the decision on an offence committed under compulsion",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def non_punishment_decide(
     request: HttpRequest,
     case_ref: Ref,
@@ -1463,7 +1413,6 @@ class CompensationIn(Schema):
     "/{case_ref}/compensation-claims", response=WRITE, summary="Record a compensation claim"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def compensation(request: HttpRequest, case_ref: Ref, payload: CompensationIn) -> Case:
     case = _case(request, case_ref)
     services.compensation_claim_record(
@@ -1490,7 +1439,6 @@ class CompensationStatusIn(Schema):
     summary="Move a compensation claim on: filed, awarded, rejected, paid",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def compensation_status(
     request: HttpRequest,
     case_ref: Ref,

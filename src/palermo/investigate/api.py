@@ -7,13 +7,10 @@ gets 404, exactly as for an investigation that does not exist. (No
 """
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator, StrictInt
@@ -55,24 +52,6 @@ def _with_errors(ok: Any) -> dict[int, Any]:
     """The standard error answers, 409 for a change to a closed investigation, and 503
     when another process holds the workspace file."""
     return {**with_errors(ok), 409: ErrorOut, 503: ErrorOut}
-
-
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Service refusals in the API's terms: not allowed → 403."""
-
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except services.NotAllowed as exc:
-            audit.record_refusal(request, object_type="investigation")
-            raise HttpError(403, str(exc)) from exc
-        except services.WorkspaceBusy as exc:
-            raise HttpError(503, str(exc)) from exc
-        except services.InvestigationClosed as exc:
-            raise HttpError(409, str(exc)) from exc
-
-    return wrapper
 
 
 def _inv(request: HttpRequest, ref: str, what: str = "investigation") -> Investigation:
@@ -284,7 +263,6 @@ def investigation_list(
     "", response=_with_errors({201: InvestigationDetailOut}), summary="Open an investigation"
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
     members = []
     for pk in payload.members:
@@ -348,7 +326,6 @@ def profile_list(request: HttpRequest) -> Any:
     summary="Save (or replace) a CSV mapping profile for my organisation; validated first",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def profile_save(request: HttpRequest, payload: ProfileIn) -> Any:
     m = services.mapping_profile_save(
         actor=request.user,
@@ -372,7 +349,6 @@ def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
     summary="Close the investigation (owner only): read-only until reopened",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any:
     inv = _inv(request, ref, "close")
     inv = services.investigation_close(
@@ -390,7 +366,6 @@ def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any
     summary="Reopen a closed investigation (owner only)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "reopen")
     inv = services.investigation_reopen(
@@ -407,7 +382,6 @@ def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
     summary="Give another investigating organisation access (owner only)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
     inv = _inv(request, ref, "member_add")
     member = Organisation.objects.filter(pk=payload.organisation, is_active=True).first()
@@ -428,7 +402,6 @@ def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
     summary="Link an NRM case you may see",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     inv = _inv(request, ref, "case_link")
     services.case_link(
@@ -446,7 +419,6 @@ def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     summary="Upload a statement (all or nothing, idempotent), imported by a background job",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def statement_upload(
     request: HttpRequest, ref: Ref, file: File[UploadedFile], payload: Form[UploadIn]
 ) -> Any:
@@ -490,7 +462,6 @@ def statement_upload(
     summary="Run the red-flag rules (a background job)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def rules_run(request: HttpRequest, ref: Ref) -> Any:
     """Answers 202 with the job; when ``status`` is ``done``, ``summary`` holds ``run_id``, ``ran``,
     ``skipped``, ``suppressed`` and ``alerts`` (the number of new alerts)."""
@@ -513,7 +484,6 @@ def rules_run(request: HttpRequest, ref: Ref) -> Any:
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
 def alert_list(request: HttpRequest, ref: Ref, include_decided: bool = False) -> Any:
     inv = _inv(request, ref, "alerts")
     return [
@@ -547,7 +517,6 @@ def alert_list(request: HttpRequest, ref: Ref, include_decided: bool = False) ->
     summary="Confirm or dismiss an alert (it is not raised again)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def alert_decide(request: HttpRequest, ref: Ref, alert_key: AlertKey, payload: DecisionIn) -> Any:
     inv = _inv(request, ref, "alert_decide")
     row = services.alert_decide(
@@ -584,7 +553,6 @@ PACK_RESPONSES = {
     summary="Download the evidence pack (HTML or PDF); the export is audited",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def evidence_pack(request: HttpRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:  # noqa: A002
     inv = _inv(request, ref, "evidence_pack")
     data, digest = services.evidence_pack(
@@ -639,7 +607,6 @@ class JudgementOut(Schema):
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
 def match_list(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "matches")
     return [
@@ -659,7 +626,6 @@ def match_list(request: HttpRequest, ref: Ref) -> Any:
     "/{ref}/matches", response=_with_errors(JudgementOut), summary="Judge a pair: same or different"
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def match_judge(request: HttpRequest, ref: Ref, payload: JudgeIn) -> Any:
     inv = _inv(request, ref, "match_judge")
     j = services.match_judge(
@@ -732,7 +698,6 @@ def _party_out(p: Any) -> dict[str, Any]:
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
 def party_list(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "parties")  # audited read: names and contacts
     return [_party_out(p) for p in inv.parties.all()]
@@ -745,7 +710,6 @@ def party_list(request: HttpRequest, ref: Ref) -> Any:
     summary="Add a person or company known from case work",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def party_add(request: HttpRequest, ref: Ref, payload: PartyIn) -> Any:
     inv = _inv(request, ref, "party_add")
     party = services.party_add(
@@ -769,7 +733,6 @@ def party_add(request: HttpRequest, ref: Ref, payload: PartyIn) -> Any:
     summary="Add the people of the linked cases, as far as every sharing organisation may see them",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def parties_from_cases(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "parties_from_cases")
     result = services.parties_from_cases(
@@ -814,7 +777,6 @@ class NetworkOut(Schema):
     summary="Hubs, roles, cycles and the payment graph",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def network(request: HttpRequest, ref: Ref) -> Any:
     net = services.network(_inv(request, ref, "network"))
     return {
@@ -866,7 +828,6 @@ class ProceedsOut(Schema):
     summary="Estimate the proceeds (the choice of accounts is kept for the evidence pack)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def proceeds(request: HttpRequest, ref: Ref, payload: ProceedsIn) -> Any:
     inv = _inv(request, ref, "proceeds")
     est = services.proceeds_estimate(
@@ -911,7 +872,6 @@ class ClaimOut(Schema):
     summary="Attach a proceeds total to a compensation claim of a linked case",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def proceeds_attach(request: HttpRequest, ref: Ref, payload: AttachIn) -> Any:
     inv = _inv(request, ref, "proceeds_attach")
     claim = services.proceeds_attach(
@@ -948,7 +908,6 @@ FTM_RESPONSES = {
     summary="Export as FollowTheMoney JSON lines (for Aleph); the export is audited",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def ftm(request: HttpRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "ftm_export")
     data = services.ftm_export(

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.limits import ImportLimits, LimitExceeded, check_size, check_structure
 from palermo.core.models import Organisation, User
@@ -70,11 +70,10 @@ STATEMENT_KINDS = {
 MEMORY_LIMIT = "2GB"
 
 
-class NotAllowed(Exception):
-    """The actor may not do this (answered 403 with the message)."""
+NotAllowed = errors.NotAllowed  # the actor may not do this (403 with the message)
 
 
-class InvestigationClosed(Exception):
+class InvestigationClosed(errors.Conflict):
     """A change to a closed investigation (answered 409 with the message): it is
     read-only until its owner reopens it."""
 
@@ -85,7 +84,7 @@ class InvestigationClosed(Exception):
         )
 
 
-class WorkspaceBusy(Exception):
+class WorkspaceBusy(errors.Busy):
     """Another process holds the investigation's workspace file (answered 503: try again)."""
 
     def __init__(self) -> None:

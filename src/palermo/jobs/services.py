@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.models import Organisation, User
 from palermo.core.policy import has_perm
 from palermo.jobs import progress, registry
@@ -53,8 +53,7 @@ PROGRESS_CACHE = "jobs"
 PROGRESS_TTL_S = 2 * 24 * 3600
 
 
-class NotAllowed(Exception):
-    """The actor may not start this kind of job (answered 403)."""
+NotAllowed = errors.NotAllowed  # the actor may not start this kind of job (403)
 
 
 @dataclass

@@ -7,8 +7,6 @@ drill-down, and the annual report.
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +15,6 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, BeforeValidator, StrictInt
 
-from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.policy import Perm, api_requires
 from palermo.monitor import report, selectors, services
@@ -51,18 +48,6 @@ def _iso_date(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-def _refusals(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except (services.NotAllowed, report.NotAllowed) as exc:
-            audit.record_refusal(request, object_type="monitor")
-            raise HttpError(403, str(exc)) from exc
-
-    return wrapper
 
 
 # --- schemas ----------------------------------------------------------------------------------------
@@ -330,7 +315,6 @@ class EvidenceOut(Schema):
     "/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan"
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
     plan = services.plan_create(
         actor=request.user, organisation=request.organisation, **payload.dict()
@@ -344,7 +328,6 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
     summary="Add an objective",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def objective_add(
     request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
 ) -> Any:
@@ -364,7 +347,6 @@ def objective_add(
     summary="Add a measure with its responsible organisations, deadline and budget line",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def measure_add(
     request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
 ) -> Any:
@@ -390,7 +372,6 @@ def measure_add(
     summary="Add an indicator with baseline and target to a measure",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def plan_indicator_add(
     request: HttpRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
@@ -412,7 +393,6 @@ def plan_indicator_add(
     summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)",
 )
 @api_requires(Perm.MONITOR_PROGRESS)
-@_refusals
 def evidence_add(
     request: HttpRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
@@ -453,7 +433,6 @@ def evidence_add(
     summary="Record progress on a measure",
 )
 @api_requires(Perm.MONITOR_PROGRESS)
-@_refusals
 def note_add(
     request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
 ) -> Any:
@@ -487,7 +466,6 @@ def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) 
     summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_import(
     request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> Any:
@@ -537,7 +515,6 @@ def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, 
     summary="Change the status (a reason is required for 'not accepted')",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_status(
     request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
 ) -> Any:
@@ -560,7 +537,6 @@ def recommendation_status(
     summary="Link the recommendation to a measure that answers it",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_link(
     request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
 ) -> Any:
@@ -624,7 +600,6 @@ def indicator_cases(
     summary="The annual report skeleton (HTML, PDF or DOCX)",
 )
 @api_requires(Perm.MONITOR_REPORT)
-@_refusals
 def annual_report(
     request: HttpRequest,
     fmt: Literal["html", "pdf", "docx"] = "pdf",
