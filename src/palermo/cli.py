@@ -30,7 +30,7 @@ def _setup(demo: bool = False) -> None:
 
     try:
         django.setup()
-    except Exception as exc:  # noqa: BLE001 – a configuration error must reach the user, not a traceback
+    except Exception as exc:
         from django.core.exceptions import ImproperlyConfigured
 
         if isinstance(exc, ImproperlyConfigured):

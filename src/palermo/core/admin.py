@@ -199,7 +199,7 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:  # noqa: A002 – Django's name
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """Setting someone's password is audited, and revokes their API tokens (``User.save``)."""
         user = self.get_object(request, id)
         before = (

@@ -10,6 +10,7 @@ references (case reference, numeric id) and field names, not values.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from typing import Any
@@ -225,7 +226,7 @@ def _prefetched(fetchmany: Any) -> Any:
                 offer(batch)
                 if not batch:
                     return
-        except BaseException as exc:  # noqa: BLE001 – handed to the consumer, re-raised there
+        except BaseException as exc:
             offer(exc)
 
     worker = threading.Thread(target=produce, name="audit-verify-fetch", daemon=True)
@@ -268,10 +269,9 @@ def _trail_rows(cursor: Any, vendor: str) -> Any:
             digest,
         ) in batch:
             if isinstance(details, str | bytes):
-                try:
+                # text that is not JSON: kept as is, so the entry's hash fails
+                with contextlib.suppress(orjson.JSONDecodeError):
                     details = loads(details)
-                except orjson.JSONDecodeError:
-                    pass  # text that is not JSON: kept as is, so the entry's hash fails
             body = {
                 "seq": seq,
                 "at": _sqlite_time(at) if sqlite else at,

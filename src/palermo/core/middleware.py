@@ -12,9 +12,9 @@ from django.shortcuts import render
 
 from palermo.core import audit
 from palermo.core.errors import InvalidInput, NotAllowed, NotFound, PalermoError
+from palermo.core.policy import AUTHENTICATED, PUBLIC, has_perm, policy_of
 
 log = logging.getLogger("palermo.request")
-from palermo.core.policy import AUTHENTICATED, PUBLIC, has_perm, policy_of
 
 SESSION_ORG_KEY = "palermo_organisation_id"
 

@@ -38,7 +38,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
+def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
     ]
@@ -553,7 +553,7 @@ PACK_RESPONSES = {
     summary="Download the evidence pack (HTML or PDF); the export is audited",
 )
 @api_requires(Perm.INVESTIGATE)
-def evidence_pack(request: HttpRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:  # noqa: A002
+def evidence_pack(request: HttpRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:
     inv = _inv(request, ref, "evidence_pack")
     data, digest = services.evidence_pack(
         actor=request.user,

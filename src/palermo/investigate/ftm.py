@@ -65,7 +65,7 @@ def ftm_schemata() -> Mapping[str, Mapping[str, list[str]]]:
 def _entity(schema: str, entity_id: str, **props: Any) -> FtMEntity:
     properties: dict[str, list[str]] = {}
     for name, value in props.items():
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             continue
         values = value if isinstance(value, list) else [value]
         properties[name] = [str(v) for v in values if v is not None and str(v) != ""]

@@ -952,11 +952,10 @@ def _parties_hidden_from(member: Organisation, investigation: Investigation) -> 
     """References of cases whose people, already in the investigation, ``member`` may not see."""
     from palermo.cases import access
     from palermo.cases import selectors as case_selectors
-    from palermo.cases.models import Case
 
     hidden: list[str] = []
     parties = list(investigation.parties.exclude(record_ref=""))
-    for case in Case.objects.filter(reference__in={p.record_ref for p in parties}):
+    for case in case_selectors.cases_by_reference(p.record_ref for p in parties):
         groups = case_selectors.organisation_visibility(member, case).groups
         for p in parties:
             if p.record_ref != case.reference:
@@ -987,7 +986,7 @@ def parties_from_cases(
             case = case_selectors.access_case(
                 actor, org, link.case.reference, purpose="financial investigation"
             )
-        except Exception:  # noqa: BLE001 – Http404: no longer visible to this actor
+        except Exception:
             withheld.append(link.case.reference)
             continue
         # Every organisation sharing the investigation will see what is added: take over

@@ -68,7 +68,7 @@ RECOMMENDATIONS = [
 ]
 
 
-def demo_monitor(rng: random.Random) -> str:  # noqa: ARG001 – deterministic without randomness
+def demo_monitor(rng: random.Random) -> str:
     if getattr(settings, "TESTING", False) and os.environ.get("PALERMO_DEMO_MONITOR") != "1":
         return "monitor: skipped under tests"
     if ActionPlan.objects.filter(title=TITLE).exists():

@@ -21,7 +21,6 @@ from palermo.core.policy import Perm, has_perm
 from palermo.monitor import selectors
 from palermo.monitor.models import MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
 
-
 NotAllowed = errors.NotAllowed
 
 

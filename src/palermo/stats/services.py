@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
 import polars as pl
 from django.conf import settings
@@ -26,7 +26,6 @@ from palermo.cases import access, clock
 from palermo.cases import selectors as case_selectors
 from palermo.cases import services as case_services
 from palermo.cases import workflow as wf
-from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.limits import ImportLimits, LimitExceeded
@@ -58,6 +57,9 @@ from palermo.stats.small_cells import (
     protect,
     rapporteur_tables,
 )
+
+if TYPE_CHECKING:  # a type only: cases are read through ``cases.selectors``
+    from palermo.cases.models import Case
 
 NotAllowed = case_services.NotAllowed
 Progress = Callable[[int, int], None]  # (records done, records in all)
@@ -537,7 +539,7 @@ def _run(
                         case = _create(ci, actor=actor, organisation=organisation, kind=kind)
                         result.created.append(case.reference)
                     else:
-                        case = Case.objects.select_related("person", "context").get(pk=case_id)
+                        case = case_selectors.case_for_import(case_id)
                         if _update(case, ci, actor=actor, organisation=organisation, kind=kind):
                             result.updated.append(case.reference)
                         else:
