@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PaginationBase, paginate
@@ -25,6 +24,7 @@ from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 
 router = Router(tags=["cases"])
 
@@ -62,12 +62,12 @@ Ref = Annotated[str, Path(max_length=40, description="Case reference, e.g. NRM-7
 Code = Text(60)
 
 
-def _case(request: HttpRequest, case_ref: str, *, record_read: bool = False) -> Case:
+def _case(request: AuthedRequest, case_ref: str, *, record_read: bool = False) -> Case:
     return selectors.access_case(
         request.user,
         request.organisation,
         case_ref,
-        request=request,  # type: ignore[arg-type, attr-defined]
+        request=request,
         record_read=record_read,
     )
 
@@ -354,23 +354,23 @@ class TimelineEntryOut(Schema):
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> QuerySet[Case]:
+def case_list(request: AuthedRequest, filters: Query[CaseQuery]) -> QuerySet[Case]:
     f = selectors.CaseFilter(**filters.dict())
     audit.record_request(
         request, action="read", object_type="case_list", details={"filters": f.as_details()}
     )
-    return selectors.case_list(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+    return selectors.case_list(request.user, request.organisation, f)
 
 
 @router.post(
     "", response=with_errors({201: CaseSummaryOut}), summary="Open a case from an incoming referral"
 )
 @api_requires(Perm.REFER)
-def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
+def case_open(request: AuthedRequest, payload: CaseOpenIn) -> Any:
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     case = services.case_open(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         source=payload.source,
         source_ref=payload.source_ref,
         person=payload.person.dict(exclude_none=True),
@@ -393,9 +393,9 @@ def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def overdue(request: HttpRequest) -> list[dict[str, Any]]:
+def overdue(request: AuthedRequest) -> list[dict[str, Any]]:
     audit.record_request(request, action="read", object_type="overdue_deadlines")
-    qs = selectors.overdue_deadlines_for(request.user, request.organisation)  # type: ignore[arg-type, attr-defined]
+    qs = selectors.overdue_deadlines_for(request.user, request.organisation)
     today = selectors.clock.today()
     return _TaskRows(qs, today)  # type: ignore[return-value]
 
@@ -454,7 +454,7 @@ class DirectoryQuery(Schema):
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def directory(request: HttpRequest, filters: Query[DirectoryQuery]) -> list[dict[str, Any]]:
+def directory(request: AuthedRequest, filters: Query[DirectoryQuery]) -> list[dict[str, Any]]:
     counts = selectors.active_referral_counts()
     return [
         {
@@ -505,9 +505,9 @@ class IncomingReferralOut(Schema):
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def referrals_incoming(
-    request: HttpRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = ""
-) -> Any:  # type: ignore[valid-type]
-    qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)  # type: ignore[arg-type, attr-defined]
+    request: AuthedRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = ""
+) -> Any:
+    qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)
     audit.record_request(
         request,
         action="read",
@@ -524,12 +524,12 @@ def referrals_incoming(
 )
 @api_requires(Perm.VIEW_CASES)
 def referral_detail(
-    request: HttpRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: AuthedRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
     # The receiver sees what the consent covers; anyone else their own case visibility (issue 11).
     _ref, data = selectors.read_referral(
         request.user, request.organisation, referral_id, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return data
 
 
@@ -565,8 +565,8 @@ RefId = Annotated[int, Path(ge=1, le=MAX_ID)]
 REFERRAL_WRITE = with_errors({200: ReferralOut})
 
 
-def _referral(request: HttpRequest, referral_id: int) -> Any:
-    return selectors.access_referral(request.user, request.organisation, referral_id)  # type: ignore[arg-type, attr-defined]
+def _referral(request: AuthedRequest, referral_id: int) -> Any:
+    return selectors.access_referral(request.user, request.organisation, referral_id)
 
 
 @router.post(
@@ -575,10 +575,10 @@ def _referral(request: HttpRequest, referral_id: int) -> Any:
     summary="Accept a referral (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
+def referral_accept(request: AuthedRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_accept(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
     )
     return _referral_out(ref)
@@ -590,10 +590,12 @@ def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
     summary="Decline a referral, saying why (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn) -> dict[str, Any]:
+def referral_decline(
+    request: AuthedRequest, referral_id: RefId, payload: ReasonIn
+) -> dict[str, Any]:
     ref = services.service_referral_decline(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
         reason=payload.reason,
     )
@@ -606,10 +608,10 @@ def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn
     summary="Record that the service is delivered (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
+def referral_deliver(request: AuthedRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_deliver(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
     )
     return _referral_out(ref)
@@ -622,11 +624,11 @@ def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]
 )
 @api_requires(Perm.EDIT_CASES)
 def referral_close(
-    request: HttpRequest, referral_id: RefId, payload: CloseReferralIn
+    request: AuthedRequest, referral_id: RefId, payload: CloseReferralIn
 ) -> dict[str, Any]:
     ref = services.service_referral_close(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
         outcome=payload.outcome,
         details=payload.details,
@@ -651,10 +653,10 @@ class BreakGlassOut(Schema):
     summary="Emergency access to the whole case file (audited, flagged to co-ordinators)",
 )
 @api_requires(Perm.BREAK_GLASS)
-def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
+def break_glass(request: AuthedRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
     row = services.break_glass_open(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         case_ref=case_ref,
         reason=payload.reason,
     )
@@ -673,7 +675,7 @@ def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> A
     "/{case_ref}", response=with_errors(CaseFileOut), summary="A case file (the parts I may see)"
 )
 @api_requires(Perm.VIEW_CASES)
-def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_ref: Ref) -> dict[str, Any]:
     case = _case(request, case_ref, record_read=True)
     return selectors.case_file(case, case.visibility)  # type: ignore[attr-defined]
 
@@ -685,7 +687,7 @@ def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def timeline(request: HttpRequest, case_ref: Ref) -> Any:
+def timeline(request: AuthedRequest, case_ref: Ref) -> Any:
     case = _case(request, case_ref, record_read=True)
     if access.TIMELINE not in case.visibility:  # type: ignore[attr-defined]
         raise services.NotAllowed("You may not see this case's timeline.")
@@ -729,12 +731,12 @@ class PersonChangeIn(VersionIn):
 
 @router.patch("/{case_ref}/person", response=WRITE, summary="Change identity or contact fields")
 @api_requires(Perm.EDIT_CASES)
-def person_update(request: HttpRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
+def person_update(request: AuthedRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.person_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         changes=payload.changes.dict(exclude_unset=True),
     )
@@ -765,12 +767,12 @@ class ContextChangeIn(VersionIn):
     "/{case_ref}/context", response=WRITE, summary="Change the victim context (HTCDS vic_ fields)"
 )
 @api_requires(Perm.EDIT_CASES)
-def context_update(request: HttpRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
+def context_update(request: AuthedRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.context_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         changes=payload.changes.dict(exclude_unset=True),
     )
@@ -790,13 +792,13 @@ class CaseChangeIn(VersionIn):
     summary="Change case facts: child, co-operation, status, lead, summary",
 )
 @api_requires(Perm.EDIT_CASES)
-def case_update(request: HttpRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
+def case_update(request: AuthedRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
     case = _case(request, case_ref)
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     return services.case_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         is_child=payload.is_child,
         cooperates_with_authorities=payload.cooperates_with_authorities,
@@ -816,12 +818,12 @@ class DecisionIn(VersionIn):
     "/{case_ref}/decisions", response=WRITE, summary="Identification decision (identification body)"
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
-def decide(request: HttpRequest, case_ref: Ref, payload: DecisionIn) -> Case:
+def decide(request: AuthedRequest, case_ref: Ref, payload: DecisionIn) -> Case:
     case = _case(request, case_ref)
     services.identification_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         outcome=payload.outcome,
         reasons=payload.reasons,
@@ -839,12 +841,12 @@ class AppealIn(Schema):
     "/{case_ref}/appeals", response=WRITE, summary="Record an appeal against the latest decision"
 )
 @api_requires(Perm.EDIT_CASES)
-def appeal_lodge(request: HttpRequest, case_ref: Ref, payload: AppealIn) -> Case:
+def appeal_lodge(request: AuthedRequest, case_ref: Ref, payload: AppealIn) -> Case:
     case = _case(request, case_ref)
     services.appeal_lodge(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         grounds=payload.grounds,
         lodged_on=payload.lodged_on,
     )
@@ -864,7 +866,7 @@ class AppealOutcomeIn(VersionIn):
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
 def appeal_decide(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     appeal_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: AppealOutcomeIn,
@@ -873,7 +875,7 @@ def appeal_decide(
     services.appeal_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         appeal_id=appeal_id,
         upheld=payload.upheld,
@@ -893,12 +895,12 @@ class TransitionIn(VersionIn):
     "/{case_ref}/transitions", response=WRITE, summary="Move the case to another NRM phase"
 )
 @api_requires(Perm.EDIT_CASES)
-def transition(request: HttpRequest, case_ref: Ref, payload: TransitionIn) -> Case:
+def transition(request: AuthedRequest, case_ref: Ref, payload: TransitionIn) -> Case:
     case = _case(request, case_ref)
     return services.case_transition(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         target=payload.target,
         closure_reason=payload.closure_reason,
@@ -917,12 +919,12 @@ class NoteIn(Schema):
     summary="Append a note (or a correction of one); notes are never edited",
 )
 @api_requires(Perm.EDIT_CASES)
-def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
+def note_add(request: AuthedRequest, case_ref: Ref, payload: NoteIn) -> Any:
     case = _case(request, case_ref)
     e = services.note_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         text=payload.text,
         corrects_id=payload.corrects_id,
     )
@@ -935,7 +937,7 @@ def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
             "summary": e.summary,
             "text": e.text,
             "actor": request.user.get_username(),
-            "organisation": request.organisation.name,  # type: ignore[attr-defined]
+            "organisation": request.organisation.name,
             "corrects_id": e.corrects_id,
         },
     )
@@ -948,12 +950,12 @@ class TeamIn(Schema):
 
 @router.post("/{case_ref}/team", response=WRITE, summary="Assign an organisation to the case team")
 @api_requires(Perm.EDIT_CASES)
-def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
+def team_add(request: AuthedRequest, case_ref: Ref, payload: TeamIn) -> Case:
     case = _case(request, case_ref)
     services.team_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(payload.organisation_id),
         role=payload.role,
     )
@@ -967,13 +969,13 @@ def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
 )
 @api_requires(Perm.EDIT_CASES)
 def team_remove(
-    request: HttpRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: AuthedRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Case:
     case = _case(request, case_ref)
     services.team_remove(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(organisation_id),
     )
     return case
@@ -994,12 +996,12 @@ class ConsentIn(Schema):
     summary="Record consent to share",
 )
 @api_requires(Perm.EDIT_CASES)
-def consent_give(request: HttpRequest, case_ref: Ref, payload: ConsentIn) -> Any:
+def consent_give(request: AuthedRequest, case_ref: Ref, payload: ConsentIn) -> Any:
     case = _case(request, case_ref)
     c = services.consent_give(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         scopes=list(payload.scopes),
         recipient=_org(payload.recipient_id),
         purpose=payload.purpose,
@@ -1034,7 +1036,7 @@ class WithdrawIn(Schema):
 )
 @api_requires(Perm.EDIT_CASES)
 def consent_withdraw(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     consent_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: WithdrawIn,
@@ -1043,7 +1045,7 @@ def consent_withdraw(
     c = services.consent_withdraw(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         consent_id=consent_id,
         withdrawn_on=payload.withdrawn_on,
     )
@@ -1062,12 +1064,12 @@ class LegalBasisIn(Schema):
     summary="Record a legal basis for law enforcement to see the person's identity",
 )
 @api_requires(Perm.OVERSEE_CASES)
-def legal_basis(request: HttpRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
+def legal_basis(request: AuthedRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
     case = _case(request, case_ref)
     services.legal_basis_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(payload.organisation_id),
         basis=payload.basis,
         valid_until=payload.valid_until,
@@ -1088,7 +1090,7 @@ class ReferralIn(Schema):
     summary="Refer the person to a service",
 )
 @api_requires(Perm.EDIT_CASES)
-def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> Any:
+def referral_send(request: AuthedRequest, case_ref: Ref, payload: ReferralIn) -> Any:
     case = _case(request, case_ref)
     provider = selectors.provider(payload.provider_id)
     consent = selectors.consent_of(case, payload.consent_id)
@@ -1099,7 +1101,7 @@ def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> A
     r = services.service_referral_send(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         provider=provider,
         service_type=payload.service_type,
         consent=consent,
@@ -1117,14 +1119,14 @@ class TaskIn(Schema):
 
 @router.post("/{case_ref}/tasks", response=WRITE, summary="Add a task with a deadline")
 @api_requires(Perm.EDIT_CASES)
-def task_add(request: HttpRequest, case_ref: Ref, payload: TaskIn) -> Case:
+def task_add(request: AuthedRequest, case_ref: Ref, payload: TaskIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.assigned_organisation_id) if payload.assigned_organisation_id else None
     services.task_add(
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        title=payload.title,  # type: ignore[arg-type, attr-defined]
+        title=payload.title,
         due_on=payload.due_on,
         assigned_organisation=org,
         remind_days_before=payload.remind_days_before,
@@ -1139,7 +1141,7 @@ class TaskDoneIn(Schema):
 @router.post("/{case_ref}/tasks/{task_id}/done", response=WRITE, summary="Mark a task done")
 @api_requires(Perm.EDIT_CASES)
 def task_done(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: TaskDoneIn,
@@ -1149,7 +1151,7 @@ def task_done(
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        task_id=task_id,  # type: ignore[arg-type, attr-defined]
+        task_id=task_id,
         note=payload.note,
     )
     return case
@@ -1169,12 +1171,12 @@ class TraffickingEventIn(Schema):
     summary="Add an event to the history of trafficking",
 )
 @api_requires(Perm.EDIT_CASES)
-def trafficking_event(request: HttpRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
+def trafficking_event(request: AuthedRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
     case = _case(request, case_ref)
     services.trafficking_event_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         event_type=payload.event_type,
         date_=payload.date,
         country=payload.country,
@@ -1193,12 +1195,12 @@ class SuspectIn(Schema):
 
 @router.post("/{case_ref}/suspects", response=WRITE, summary="Link a suspected perpetrator")
 @api_requires(Perm.EDIT_CASES)
-def suspect(request: HttpRequest, case_ref: Ref, payload: SuspectIn) -> Case:
+def suspect(request: AuthedRequest, case_ref: Ref, payload: SuspectIn) -> Case:
     case = _case(request, case_ref)
     services.suspect_link(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         name_or_alias=payload.name_or_alias,
         roles=payload.roles,
         organisation_name=payload.organisation,
@@ -1217,13 +1219,13 @@ class GuardianIn(Schema):
     "/{case_ref}/guardian", response=WRITE, summary="Record the appointment of a child's guardian"
 )
 @api_requires(Perm.EDIT_CASES)
-def guardian(request: HttpRequest, case_ref: Ref, payload: GuardianIn) -> Case:
+def guardian(request: AuthedRequest, case_ref: Ref, payload: GuardianIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.guardian_organisation_id) if payload.guardian_organisation_id else None
     services.guardian_appoint(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         guardian_name=payload.guardian_name,
         appointed_on=payload.appointed_on,
         guardian_organisation=org,
@@ -1242,12 +1244,12 @@ class ChildProtectionIn(Schema):
     summary="Record the notification of child protection",
 )
 @api_requires(Perm.EDIT_CASES)
-def child_protection(request: HttpRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
+def child_protection(request: AuthedRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
     case = _case(request, case_ref)
     services.child_protection_notify(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         authority=payload.authority,
         notified_on=payload.notified_on,
     )
@@ -1265,12 +1267,12 @@ class BidIn(Schema):
     "/{case_ref}/best-interests", response=WRITE, summary="Record a best-interests determination"
 )
 @api_requires(Perm.EDIT_CASES)
-def bid(request: HttpRequest, case_ref: Ref, payload: BidIn) -> Case:
+def bid(request: AuthedRequest, case_ref: Ref, payload: BidIn) -> Case:
     case = _case(request, case_ref)
     services.bid_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         factors=dict(payload.factors),
         durable_solution=payload.durable_solution,
         decided_on=payload.decided_on,
@@ -1299,13 +1301,13 @@ class ReturnAssessmentIn(Schema):
     summary="Record a return risk assessment (four questions)",
 )
 @api_requires(Perm.EDIT_CASES)
-def return_assessment(request: HttpRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
+def return_assessment(request: AuthedRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
     case = _case(request, case_ref)
     answers = {q: getattr(payload, q) for q in wf.RETURN_QUESTIONS}
     services.return_assessment_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         country=payload.country,
         answers=answers,
         conclusion=payload.conclusion,
@@ -1328,12 +1330,12 @@ class ReturnIn(Schema):
     summary="Record a return (needs an acceptable risk assessment or a co-ordinator's override)",
 )
 @api_requires(Perm.EDIT_CASES)
-def return_(request: HttpRequest, case_ref: Ref, payload: ReturnIn) -> Case:
+def return_(request: AuthedRequest, case_ref: Ref, payload: ReturnIn) -> Case:
     case = _case(request, case_ref)
     services.return_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         country=payload.country,
         returned_on=payload.returned_on,
         override_reason=payload.override_reason,
@@ -1356,12 +1358,12 @@ class NonPunishmentIn(Schema):
     summary="Record an offence committed under compulsion",
 )
 @api_requires(Perm.EDIT_CASES)
-def non_punishment(request: HttpRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
+def non_punishment(request: AuthedRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
     case = _case(request, case_ref)
     services.non_punishment_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         offence=payload.offence,
         compulsion=payload.compulsion,
         decision=payload.decision,
@@ -1384,7 +1386,7 @@ class NonPunishmentDecisionIn(Schema):
 )
 @api_requires(Perm.EDIT_CASES)
 def non_punishment_decide(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: NonPunishmentDecisionIn,
@@ -1393,7 +1395,7 @@ def non_punishment_decide(
     services.non_punishment_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         record_id=record_id,
         decision=payload.decision,
         decided_by_body=payload.decided_by_body,
@@ -1413,12 +1415,12 @@ class CompensationIn(Schema):
     "/{case_ref}/compensation-claims", response=WRITE, summary="Record a compensation claim"
 )
 @api_requires(Perm.EDIT_CASES)
-def compensation(request: HttpRequest, case_ref: Ref, payload: CompensationIn) -> Case:
+def compensation(request: AuthedRequest, case_ref: Ref, payload: CompensationIn) -> Case:
     case = _case(request, case_ref)
     services.compensation_claim_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         amount=payload.amount,
         currency=payload.currency,
         source=payload.source,
@@ -1440,7 +1442,7 @@ class CompensationStatusIn(Schema):
 )
 @api_requires(Perm.EDIT_CASES)
 def compensation_status(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     claim_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: CompensationStatusIn,
@@ -1449,7 +1451,7 @@ def compensation_status(
     services.compensation_claim_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         claim_id=claim_id,
         status=payload.status,
         on=payload.on,

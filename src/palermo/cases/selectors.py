@@ -226,7 +226,7 @@ def access_case(
     visibility = case_visibility(actor, organisation, case)
     if not visibility.visible:
         raise Http404("not found")
-    case.visibility = visibility  # type: ignore[attr-defined]
+    case.visibility = visibility
     if record_read:
         audit.record(
             action="read",

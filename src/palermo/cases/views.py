@@ -30,6 +30,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 
 PAGE_SIZE = 25
 
@@ -40,7 +41,7 @@ class CappedPaginator(Paginator):
     capped = False
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         n, self.capped = selectors.capped_count(self.object_list)
         return n
 
@@ -90,7 +91,7 @@ def _apply_errors(
 
 
 @requires(Perm.VIEW_CASES)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.CaseSearchForm(request.GET or None)
     page = None
@@ -136,7 +137,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.REFER)
-def case_open(request: HttpRequest) -> HttpResponse:
+def case_open(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +180,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     case = selectors.access_case(actor, org, reference, request=request)
     vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
@@ -953,7 +954,7 @@ ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
 def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
     @requires(spec.perm)
-    def view(request: HttpRequest, reference: str, item_id: int | None = None) -> HttpResponse:
+    def view(request: AuthedRequest, reference: str, item_id: int | None = None) -> HttpResponse:
         actor, org = _who(request)
         # Edit forms that show personal data (pre-filled) are reads of the case file too.
         shows_data = request.method == "GET" and spec.slug in ("person", "context")
@@ -1074,7 +1075,7 @@ def _refusal_reason(
 
 
 @requires(Perm.BREAK_GLASS)
-def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
+def break_glass(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     form = forms.BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -1110,7 +1111,7 @@ def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def referral_inbox(request: HttpRequest) -> HttpResponse:
+def referral_inbox(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     status = request.GET.get("status", "")
     status = status if status in wf.REFERRAL_STATUSES else ""
@@ -1138,7 +1139,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     actor, org = _who(request)
     ref, data = selectors.read_referral(actor, org, referral_id, request=request)
     assert org is not None
@@ -1163,7 +1164,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @requires(Perm.EDIT_CASES)
 @require_POST
-def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> HttpResponse:
+def referral_answer(request: AuthedRequest, referral_id: int, answer: str) -> HttpResponse:
     actor, org = _who(request)
     ref = selectors.access_referral(actor, org, referral_id)
     form: djforms.Form | None = None
@@ -1245,7 +1246,7 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
 
 
 @requires(Perm.OVERSEE_CASES)
-def oversight(request: HttpRequest) -> HttpResponse:
+def oversight(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     today = clock.today()
     page = CappedPaginator(selectors.overdue_deadlines_for(actor, org, today=today), 50).get_page(
@@ -1260,7 +1261,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.OVERSEE_CASES)
 @require_POST
-def break_glass_review(request: HttpRequest, access_id: int) -> HttpResponse:
+def break_glass_review(request: AuthedRequest, access_id: int) -> HttpResponse:
     actor, org = _who(request)
     try:
         services.break_glass_review(actor=actor, organisation=org, access_id=access_id)
@@ -1273,7 +1274,7 @@ def break_glass_review(request: HttpRequest, access_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     service_type = request.GET.get("service_type", "")
     service_type = service_type if service_type in wf.SERVICE_TYPES else ""

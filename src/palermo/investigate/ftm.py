@@ -59,7 +59,7 @@ def ftm_schemata() -> Mapping[str, Mapping[str, list[str]]]:
         .read_text("utf-8")
     )
     loaded: dict[str, Any] = yaml.safe_load(text)
-    return loaded["schemata"]  # type: ignore[no-any-return]
+    return loaded["schemata"]
 
 
 def _entity(schema: str, entity_id: str, **props: Any) -> FtMEntity:

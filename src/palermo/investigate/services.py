@@ -993,7 +993,7 @@ def parties_from_cases(
         # only what each of them may see in the case file itself.
         file = case_selectors.case_file(
             case, _shared_visibility(case, case.visibility, investigation)
-        )  # type: ignore[attr-defined]
+        )
         found: list[dict[str, Any]] = []
         ident = file.get("identity")
         if ident and (ident.get("given_name") or ident.get("family_name")):

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, StrictInt
 
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 from palermo.monitor import report, selectors, services
 from palermo.monitor.models import Measure
 
@@ -205,9 +206,9 @@ def _rec_out(r: Any) -> dict[str, Any]:
     summary="National action plans with objectives and measures",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def plan_list(request: HttpRequest) -> Any:
+def plan_list(request: AuthedRequest) -> Any:
     out = []
-    for p in selectors.plans(request.user, request.organisation):  # type: ignore[arg-type, attr-defined]
+    for p in selectors.plans(request.user, request.organisation):
         out.append(
             {
                 "id": p.pk,
@@ -315,10 +316,10 @@ class EvidenceOut(Schema):
     "/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan"
 )
 @api_requires(Perm.MONITOR_MANAGE)
-def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+def plan_create(request: AuthedRequest, payload: PlanIn) -> Any:
     plan = services.plan_create(
         actor=request.user, organisation=request.organisation, **payload.dict()
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return Status(201, {"id": plan.pk})
 
 
@@ -329,13 +330,13 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def objective_add(
-    request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
+    request: AuthedRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
 ) -> Any:
-    plan = selectors.access_plan(request.user, request.organisation, plan_id)  # type: ignore[arg-type, attr-defined]
+    plan = selectors.access_plan(request.user, request.organisation, plan_id)
     obj = services.objective_add(
         actor=request.user,
         organisation=request.organisation,
-        plan=plan,  # type: ignore[arg-type, attr-defined]
+        plan=plan,
         **payload.dict(),
     )
     return Status(201, {"id": obj.pk})
@@ -348,11 +349,11 @@ def objective_add(
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def measure_add(
-    request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
+    request: AuthedRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
 ) -> Any:
     from palermo.core.errors import FieldError, InvalidInput
 
-    objective = selectors.access_objective(request.user, request.organisation, objective_id)  # type: ignore[arg-type, attr-defined]
+    objective = selectors.access_objective(request.user, request.organisation, objective_id)
     orgs = selectors.organisations(payload.responsible)
     if len(orgs) != len(set(payload.responsible)):
         raise InvalidInput(
@@ -362,7 +363,7 @@ def measure_add(
     data["responsible"] = orgs
     m = services.measure_add(
         actor=request.user, organisation=request.organisation, objective=objective, **data
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return Status(201, {"id": m.pk})
 
 
@@ -373,15 +374,15 @@ def measure_add(
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def plan_indicator_add(
-    request: HttpRequest,
+    request: AuthedRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     payload: PlanIndicatorIn,
 ) -> Any:
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     pi = services.plan_indicator_add(
         actor=request.user,
         organisation=request.organisation,
-        measure=measure,  # type: ignore[arg-type, attr-defined]
+        measure=measure,
         **payload.dict(),
     )
     return Status(201, {"id": pi.pk})
@@ -394,20 +395,20 @@ def plan_indicator_add(
 )
 @api_requires(Perm.MONITOR_PROGRESS)
 def evidence_add(
-    request: HttpRequest,
+    request: AuthedRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     payload: Form[EvidenceIn],
     file: UploadedFile | None = File(None),  # noqa: B008 - ninja marks an optional file so
 ) -> Any:
     kind, title, target = payload.kind, payload.title, payload.target
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     if file is not None and file.size and file.size > services.MAX_EVIDENCE_BYTES:
         raise HttpError(422, "The file is larger than 10 MB.")
     ev = services.evidence_add(
         actor=request.user,
         organisation=request.organisation,
         measure=measure,
-        kind=kind,  # type: ignore[arg-type, attr-defined]
+        kind=kind,
         title=title,
         data=file.read() if file is not None else None,
         file_name=(file.name or "") if file is not None else "",
@@ -434,12 +435,12 @@ def evidence_add(
 )
 @api_requires(Perm.MONITOR_PROGRESS)
 def note_add(
-    request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
+    request: AuthedRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
 ) -> Any:
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     note = services.progress_note_add(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         measure=measure,
         noted_on=payload.noted_on,
         status=payload.status,
@@ -454,9 +455,9 @@ def note_add(
     summary="The recommendations register",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) -> Any:
+def recommendation_list(request: AuthedRequest, filters: Query[RegisterFilterIn]) -> Any:
     f = selectors.RegisterFilter(**filters.dict())
-    return [_rec_out(r) for r in selectors.recommendations(request.user, request.organisation, f)]  # type: ignore[arg-type, attr-defined]
+    return [_rec_out(r) for r in selectors.recommendations(request.user, request.organisation, f)]
 
 
 # Before /recommendations/{rec_id}: the first matching path wins.
@@ -467,13 +468,13 @@ def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) 
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def recommendation_import(
-    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+    request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> Any:
     if file.size and file.size > MAX_IMPORT_BYTES:
         raise HttpError(422, "The file is larger than 2 MB: split it and import each part.")
     preview = services.recommendations_import(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         data=file.read(),
         name=file.name or "upload.csv",
         commit=not dry_run,
@@ -505,8 +506,10 @@ def recommendation_import(
     summary="One recommendation",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+def recommendation_get(
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> Any:
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.post(
@@ -516,19 +519,19 @@ def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, 
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def recommendation_status(
-    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
 ) -> Any:
-    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
+    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)
     services.recommendation_set_status(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         recommendation=rec,
         status=payload.status,
         reason=payload.reason,
         note=payload.note,
         expected_version=payload.version,
     )
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.post(
@@ -538,17 +541,17 @@ def recommendation_status(
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def recommendation_link(
-    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
 ) -> Any:
-    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
-    measure = selectors.access_measure(request.user, request.organisation, payload.measure)  # type: ignore[arg-type, attr-defined]
+    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)
+    measure = selectors.access_measure(request.user, request.organisation, payload.measure)
     services.recommendation_link_measure(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         recommendation=rec,
         measure=Measure.objects.get(pk=measure.pk),
     )
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.get(
@@ -558,7 +561,7 @@ def recommendation_link(
 )
 @api_requires(Perm.MONITOR_VIEW)
 def indicator_list(
-    request: HttpRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None
+    request: AuthedRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None
 ) -> Any:
     return [
         {
@@ -574,7 +577,7 @@ def indicator_list(
             ],
         }
         for r in selectors.indicator_results(request.user, request.organisation, year=year)
-    ]  # type: ignore[arg-type, attr-defined]
+    ]
 
 
 @router.get(
@@ -584,13 +587,13 @@ def indicator_list(
 )
 @api_requires(Perm.VIEW_CASES)
 def indicator_cases(
-    request: HttpRequest,
+    request: AuthedRequest,
     indicator_id: Annotated[str, Field(max_length=60, pattern=r"^[a-z0-9_]+$")],
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
 ) -> Any:
     refs = selectors.indicator_cases(
         request.user, request.organisation, indicator_id, year=year, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return {"indicator": indicator_id, "cases": refs}
 
 
@@ -601,7 +604,7 @@ def indicator_cases(
 )
 @api_requires(Perm.MONITOR_REPORT)
 def annual_report(
-    request: HttpRequest,
+    request: AuthedRequest,
     fmt: Literal["html", "pdf", "docx"] = "pdf",
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
 ) -> HttpResponse:
@@ -609,7 +612,7 @@ def annual_report(
         actor=request.user,
         organisation=request.organisation,
         year=year,
-        fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        fmt=fmt,
         request=request,
     )
     response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])

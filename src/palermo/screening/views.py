@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.screening import selectors, services
 from palermo.screening.display import result_for_display
 from palermo.screening.forms import (
@@ -30,13 +31,13 @@ from palermo.screening.models import ScreeningStatus
 
 
 @requires(Perm.VIEW_SCREENINGS)
-def screening_list(request: HttpRequest) -> HttpResponse:
+def screening_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:40]
     status = request.GET.get("status", "")
     status = status if status in ScreeningStatus.values else ""
     sort = request.GET.get("sort", "newest")
     sort = sort if sort in selectors.SORTS else "newest"
-    qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)  # type: ignore[arg-type, attr-defined]
+    qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)
     # A list of screenings is a read of personal data; the filters (part of a reference, codes) are not.
     audit.record_request(
         request,
@@ -60,20 +61,20 @@ def screening_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "statuses": ScreeningStatus.choices,
             "sorts": list(selectors.SORTS),
-            "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),  # type: ignore[arg-type, attr-defined]
+            "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),
         },
     )
 
 
 @requires(Perm.SCREEN)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     catalogue = default_catalogue()
     form = StartForm(request.POST or None, catalogue=catalogue)
     if request.method == "POST" and form.is_valid():
         try:
             screening = services.screening_create(
                 actor=request.user,
-                organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                organisation=request.organisation,
                 answers=form.answers(),
                 assess=False,
             )
@@ -97,10 +98,10 @@ def _interview_form(screening: Any, data: Any = None) -> InterviewForm:
 
 
 @requires(Perm.SCREEN)
-def interview(request: HttpRequest, reference: str) -> HttpResponse:
+def interview(request: AuthedRequest, reference: str) -> HttpResponse:
     screening = selectors.access_screening(
         request.user, request.organisation, reference, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     if screening.status == ScreeningStatus.REFERRED:
         messages.info(request, _("This screening has been referred and can no longer be changed."))
         return redirect("screening:result", reference=reference)
@@ -111,7 +112,7 @@ def interview(request: HttpRequest, reference: str) -> HttpResponse:
             services.screening_save(
                 actor=request.user,
                 organisation=request.organisation,
-                screening=screening,  # type: ignore[arg-type, attr-defined]
+                screening=screening,
                 answers=form.answers(),
                 assess=assess,
                 based_on_version=form.cleaned_data.get("version") or 0,
@@ -139,17 +140,17 @@ def interview(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_SCREENINGS)
-def result(request: HttpRequest, reference: str) -> HttpResponse:
+def result(request: AuthedRequest, reference: str) -> HttpResponse:
     screening = selectors.access_screening(
         request.user, request.organisation, reference, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     if screening.result is None:
         messages.info(
             request, _("This screening is a draft: finish the interview to see a result.")
         )
         return redirect("screening:interview", reference=reference)
     can_refer = (
-        has_perm(request.user, Perm.REFER, request.organisation)  # type: ignore[arg-type, attr-defined]
+        has_perm(request.user, Perm.REFER, request.organisation)
         and screening.status != ScreeningStatus.REFERRED
         and _cases_available()
     )
@@ -160,7 +161,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
             "screening": screening,
             "r": with_labels(result_for_display(screening.result, default_catalogue())),
             "can_refer": can_refer,
-            "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)  # type: ignore[arg-type, attr-defined]
+            "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)
             and screening.status != ScreeningStatus.REFERRED,
             "cases_pending": not _cases_available(),
         },
@@ -168,7 +169,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(Perm.REFER)
-def refer(request: HttpRequest, reference: str) -> HttpResponse:
+def refer(request: AuthedRequest, reference: str) -> HttpResponse:
     """Refer the screened person to the NRM: opens a case in the case file at once.
 
     Only now is anything identifying asked for, and only the minimum; the case keeps
@@ -179,7 +180,7 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
     from palermo.cases import services as case_services
     from palermo.cases.vocabulary import SCREENING_FORMS
 
-    actor, org = request.user, request.organisation  # type: ignore[attr-defined]
+    actor, org = request.user, request.organisation
     screening = selectors.access_screening(actor, org, reference, request=request)
     if screening.result is None:
         messages.info(request, _("Finish the interview before referring the person."))

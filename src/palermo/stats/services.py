@@ -266,7 +266,7 @@ def import_preview(
             organisation=organisation,
             kind=kind,
             preview=preview,
-            rehearse=True,  # type: ignore[arg-type]
+            rehearse=True,
             progress=progress,
         )
         if rehearsal.errors:
