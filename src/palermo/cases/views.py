@@ -14,7 +14,7 @@ from typing import Any
 from django import forms as djforms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -28,7 +28,7 @@ from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
-from palermo.core.models import Organisation
+from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
 
@@ -73,8 +73,9 @@ def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
     return out
 
 
-def _who(request: HttpRequest) -> tuple[Any, Organisation | None]:
-    return request.user, getattr(request, "organisation", None)
+def _who(request: AuthedRequest) -> tuple[User, Organisation]:
+    """Who acts, for which organisation (every caller is behind ``@requires``)."""
+    return request.user, request.organisation
 
 
 def _apply_errors(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.utils import timezone
 
 from palermo.core.chain import GENESIS, entry_hash
 from palermo.core.models import AuditAction, AuditChainHead, AuditEntry
+
+log = logging.getLogger("palermo.audit")
 
 # SQLite has no row locks; this keeps concurrent threads of one process in order.
 # PostgreSQL serialises processes through SELECT … FOR UPDATE on the head row.
@@ -147,6 +150,10 @@ def record_refusal(
     request: Any, *, perm: str | None = None, object_type: str = "", object_ref: str = ""
 ) -> None:
     # The path is recorded because it holds only pseudonymous ids (a rule of the URL design).
+    log.info(
+        "refused",
+        extra={"event": "refused", "permission": perm or "", "object_type": object_type},
+    )
     record_request(
         request,
         action=AuditAction.REFUSED,

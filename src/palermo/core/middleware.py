@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from palermo.core import audit
 from palermo.core.errors import InvalidInput, NotAllowed, NotFound, PalermoError
-from palermo.core.policy import AUTHENTICATED, PUBLIC, has_perm, policy_of
+from palermo.core.policy import AUTHENTICATED, PUBLIC, ViewPolicy, has_perm, policy_of
 
 log = logging.getLogger("palermo.request")
 
@@ -66,7 +66,7 @@ class PolicyMiddleware:
         if match is not None and match.namespace == "admin":
             from palermo.core.admin import ADMIN_POLICY
 
-            policy = ADMIN_POLICY
+            policy: ViewPolicy | None = ADMIN_POLICY
         else:
             policy = policy_of(view_func)
         if getattr(view_func, "__module__", "").startswith("django.views.static"):
@@ -105,11 +105,11 @@ def note_refusal(request: HttpRequest, exc: PalermoError) -> None:
     if getattr(request, "_palermo_refusal_noted", False):
         return
     request._palermo_refusal_noted = True  # type: ignore[attr-defined]
-    log.info(
-        "refused",
-        extra={"event": "refused", "error": type(exc).__name__, "status": exc.status},
-    )
-    if not isinstance(exc, NotAllowed):
+    if not isinstance(exc, NotAllowed):  # (a refusal is logged by the audit trail's record)
+        log.info(
+            "refused",
+            extra={"event": "refused", "error": type(exc).__name__, "status": exc.status},
+        )
         return
     object_type = exc.object_type
     if not object_type:

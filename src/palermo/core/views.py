@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,7 +175,7 @@ class _Echo:
 
 
 @requires(Perm.EXPORT_AUDIT)
-def audit_export(request: AuthedRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponseBase:
     form, f = _audit_filter(request)
     if f is None:
         return render(

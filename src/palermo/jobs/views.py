@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from palermo.core import audit
@@ -60,7 +61,7 @@ def job_detail(request: SignedInRequest, job_id: int) -> HttpResponse:
 
 
 @authenticated
-def job_result(request: SignedInRequest, job_id: int) -> HttpResponse:
+def job_result(request: SignedInRequest, job_id: int) -> HttpResponseBase:
     """The file a finished job made (a release …), to the user who started it; an audited export."""
     job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)
     path = services.result_path(job)
