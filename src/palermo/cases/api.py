@@ -445,7 +445,7 @@ class ServiceProviderOut(Schema):
 
 
 class DirectoryQuery(Schema):
-    service_type: Literal[("", *wf.SERVICE_TYPES)] = ""  # type: ignore[valid-type]
+    service_type: Literal[("", *wf.SERVICE_TYPES)] = ""
     language: Text(3) = ""
 
 
@@ -538,7 +538,7 @@ class ReasonIn(Schema):
 
 
 class CloseReferralIn(Schema):
-    outcome: Literal[tuple(wf.REFERRAL_OUTCOMES)]  # type: ignore[valid-type]
+    outcome: Literal[tuple(wf.REFERRAL_OUTCOMES)]
     details: Text(2000) = ""
 
 
@@ -886,8 +886,8 @@ def appeal_decide(
 
 
 class TransitionIn(VersionIn):
-    target: Literal[tuple(wf.PHASES)]  # type: ignore[valid-type]
-    closure_reason: Literal[("", *wf.CLOSURE_REASONS)] = ""  # type: ignore[valid-type]
+    target: Literal[tuple(wf.PHASES)]
+    closure_reason: Literal[("", *wf.CLOSURE_REASONS)] = ""
     closure_details: Text(10_000) = ""
 
 
@@ -945,7 +945,7 @@ def note_add(request: AuthedRequest, case_ref: Ref, payload: NoteIn) -> Any:
 
 class TeamIn(Schema):
     organisation_id: Id
-    role: Literal[tuple(TeamRole.values)]  # type: ignore[valid-type]
+    role: Literal[tuple(TeamRole.values)]
 
 
 @router.post("/{case_ref}/team", response=WRITE, summary="Assign an organisation to the case team")
@@ -982,10 +982,10 @@ def team_remove(
 
 
 class ConsentIn(Schema):
-    scopes: list[Literal[tuple(wf.CONSENT_SCOPES)]] = Field(..., max_length=4)  # type: ignore[valid-type]
+    scopes: list[Literal[tuple(wf.CONSENT_SCOPES)]] = Field(..., max_length=4)
     recipient_id: Id
-    purpose: Literal[tuple(wf.CONSENT_PURPOSES)]  # type: ignore[valid-type]
-    given_by: Literal[tuple(wf.CONSENT_GIVERS)]  # type: ignore[valid-type]
+    purpose: Literal[tuple(wf.CONSENT_PURPOSES)]
+    given_by: Literal[tuple(wf.CONSENT_GIVERS)]
     given_on: Day
     notes: Text(2000) = ""
 
@@ -1079,7 +1079,7 @@ def legal_basis(request: AuthedRequest, case_ref: Ref, payload: LegalBasisIn) ->
 
 class ReferralIn(Schema):
     provider_id: Id
-    service_type: Literal[tuple(wf.SERVICE_TYPES)]  # type: ignore[valid-type]
+    service_type: Literal[tuple(wf.SERVICE_TYPES)]
     consent_id: Id
     details: Text(5000) = ""
 
@@ -1257,8 +1257,8 @@ def child_protection(request: AuthedRequest, case_ref: Ref, payload: ChildProtec
 
 
 class BidIn(Schema):
-    factors: dict[Literal[tuple(wf.BID_FACTORS)], Text(5000)]  # type: ignore[valid-type]
-    durable_solution: Literal[tuple(wf.DURABLE_SOLUTIONS)]  # type: ignore[valid-type]
+    factors: dict[Literal[tuple(wf.BID_FACTORS)], Text(5000)]
+    durable_solution: Literal[tuple(wf.DURABLE_SOLUTIONS)]
     decided_on: Day
     participants: Text(300) = ""
 
@@ -1347,7 +1347,7 @@ def return_(request: AuthedRequest, case_ref: Ref, payload: ReturnIn) -> Case:
 class NonPunishmentIn(Schema):
     offence: Text(300, 1)
     compulsion: Text(5000)
-    decision: Literal[tuple(wf.NON_PUNISHMENT_DECISIONS)] = "pending"  # type: ignore[valid-type]
+    decision: Literal[tuple(wf.NON_PUNISHMENT_DECISIONS)] = "pending"
     decided_by_body: Text(200) = ""
     decided_on: Day | None = None
 
@@ -1407,7 +1407,7 @@ def non_punishment_decide(
 class CompensationIn(Schema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     currency: Text(3)
-    source: Literal[tuple(wf.COMPENSATION_SOURCES)]  # type: ignore[valid-type]
+    source: Literal[tuple(wf.COMPENSATION_SOURCES)]
     filed_on: Day | None = None
 
 

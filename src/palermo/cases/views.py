@@ -184,7 +184,7 @@ def case_open(request: AuthedRequest) -> HttpResponse:
 def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     case = selectors.access_case(actor, org, reference, request=request)
-    vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
+    vis: access.Visibility = case.visibility
     file = selectors.case_file(case, vis)
     timeline = None
     if access.TIMELINE in vis:
@@ -967,7 +967,7 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             record_read=shows_data,
             purpose="edit form" if shows_data else "",
         )
-        vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
+        vis: access.Visibility = case.visibility
         if (
             not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis))
             and spec.in_menu
@@ -1306,7 +1306,7 @@ def directory(request: AuthedRequest) -> HttpResponse:
     counts = selectors.active_referral_counts()
     providers = list(selectors.service_directory(service_type=service_type))
     for p in providers:
-        p.in_use = counts.get(p.pk, 0)  # type: ignore[attr-defined]
+        p.in_use = counts.get(p.pk, 0)
     return render(
         request,
         "cases/directory.html",

@@ -173,7 +173,7 @@ class AttachForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["case"].choices = [(c, c) for c in cases]  # type: ignore[attr-defined]
 

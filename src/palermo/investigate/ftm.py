@@ -58,8 +58,8 @@ def ftm_schemata() -> Mapping[str, Mapping[str, list[str]]]:
         .joinpath("data", "ftm_schema.yaml")
         .read_text("utf-8")
     )
-    loaded: dict[str, Any] = yaml.safe_load(text)
-    return loaded["schemata"]
+    loaded: Mapping[str, Mapping[str, list[str]]] = yaml.safe_load(text)["schemata"]
+    return loaded
 
 
 def _entity(schema: str, entity_id: str, **props: Any) -> FtMEntity:

@@ -117,9 +117,9 @@ def htcds_export(
     exported = list(selectors.htcds_records_for(actor, organisation))
     records = [e.record for e in exported]
     if fmt == "xlsx":
-        count = write_htcds_xlsx(records, out)  # type: ignore[arg-type]
+        count = write_htcds_xlsx(records, out)
     else:
-        count = write_htcds_csv(records, out, exact=exact)  # type: ignore[arg-type]
+        count = write_htcds_csv(records, out, exact=exact)
     details: dict[str, Any] = {
         "format": fmt,
         "cases": count,
@@ -723,14 +723,14 @@ def protected_statistics(
         c = groups["citizenship"][_values_of(v, "citizenship")[0]]
         d = groups["country_of_exploitation"][_values_of(v, "country_of_exploitation")[0]]
         flows[(FLOW, c, d)] += 1
-    values.update(flows)  # type: ignore[arg-type]
+    values.update(flows)
     for c in cits:
         constraints.append(Constraint(("citizenship", c), tuple((FLOW, c, d) for d in coes)))
     for d in coes:
         constraints.append(
             Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits))
         )
-    protection = protect(values, constraints, threshold=threshold)  # type: ignore[arg-type]
+    protection = protect(values, constraints, threshold=threshold)
     tables = RapporteurTables(protection, base.years, base.categories)
     return Statistics(tables, [(c, d) for c in cits for d in coes], len(victims), threshold)
 

@@ -120,7 +120,7 @@ def visible_items(user: object, organisation: object) -> list[VisibleItem]:
 
     items: list[VisibleItem] = []
     for item in NAV:
-        if item.perm is not None and not has_perm(user, item.perm, organisation):  # type: ignore[arg-type]
+        if item.perm is not None and not has_perm(user, item.perm, organisation):
             continue
         if item.when is not None and not item.when(user, organisation):
             continue
