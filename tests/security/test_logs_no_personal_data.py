@@ -125,9 +125,12 @@ def _journeys(client, persona, api_token) -> None:
                 content_type="application/json",
                 **auth,
             )
-        # a refusal and a page that is not there
-        client.get("/audit/")
-        client.get("/cases/NRM-0000-0000/")
+        # a refusal and pages that are not there, each with a name in the query string (Django
+        # logs 4xx answers with the request attached: its text would quote the query)
+        client.get("/audit/", {"q": someone.family_name})
+        client.get("/cases/NRM-0000-0000/", {"q": someone.family_name})
+        client.get("/api/v1/cases/NRM-0000-0000", {"q": someone.family_name})
+        client.get("/no-such-page/", {"name": someone.given_name})
         client.post(
             reverse("cases:open"),
             {"given_name": someone.given_name, "family_name": someone.family_name},

@@ -55,9 +55,9 @@ def _organisation_id(request: HttpRequest) -> str:
     return str(pk) if pk is not None else "-"
 
 
-def context() -> dict[str, str]:
-    """The ids of the request being handled (``-`` for each outside a request)."""
-    request = _current.get()
+def context(request: HttpRequest | None = None) -> dict[str, str]:
+    """The ids of ``request``, or of the request being handled (``-`` outside a request)."""
+    request = request if request is not None else _current.get()
     if request is None:
         return {"request_id": "-", "user_id": "-", "organisation_id": "-"}
     return {
@@ -71,7 +71,14 @@ class ContextFilter(logging.Filter):
     """Adds ``request_id``, ``user_id`` and ``organisation_id`` to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in context().items():
+        # Django logs a 4xx/5xx answer with the request attached, after the middleware has
+        # finished: take the ids from it, and never let its text (the path *with the query
+        # string*) reach a line — keep only the URL pattern.
+        attached = record.__dict__.get("request")
+        request = attached if hasattr(attached, "META") else None
+        if request is not None:
+            record.request = _route(request)
+        for key, value in context(request).items():
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True
@@ -134,6 +141,8 @@ class TextFormatter(logging.Formatter):
         super().__init__(text_format())
 
     def format(self, record: logging.LogRecord) -> str:
+        # A copy: other handlers see the record as it was.
+        record = logging.makeLogRecord(record.__dict__)
         extra = {k: v for k, v in record.__dict__.items() if k not in self._STANDARD}
         record.fields = "".join(f" {k}={v}" for k, v in extra.items())
         for key in ("request_id", "user_id", "organisation_id"):
@@ -172,5 +181,8 @@ def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
             # development server's lines quote the query string, which may hold a searched
             # name: ours replaces them.
             "django.server": {"level": "ERROR"},
+            # Django's own console handler (DEBUG only) would print its records a second time,
+            # unfiltered: they go to ours alone.
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
         },
     }

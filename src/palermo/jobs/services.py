@@ -280,7 +280,20 @@ def job_run(job_id: int) -> str:
     finally:
         _remove_inputs(params)
     _keep_result(outcome)
-    return str(_finish(job, outcome).status)
+    status = str(_finish(job, outcome).status)
+    # Outside a request: the job's own user and organisation ids stand in for the request's.
+    logger.info(
+        "job finished",
+        extra={
+            "event": "job",
+            "job_id": job.pk,
+            "kind": job.kind,
+            "status": status,
+            "user_id": job.actor_id,
+            "organisation_id": job.organisation_id,
+        },
+    )
+    return status
 
 
 def job_prune(*, older_than_days: int = 30) -> int:
