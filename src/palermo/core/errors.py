@@ -15,10 +15,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldError:
+    """A message about one field of the input (the screening engine's too)."""
+
     field: str  # "" for an error about the whole input
     message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
 
 
 class PalermoError(Exception):
