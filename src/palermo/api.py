@@ -18,7 +18,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from palermo.core.apiutil import ErrorOut, PalermoPagination  # noqa: F401  (re-exported)
-from palermo.core.errors import InvalidInput
+from palermo.core.errors import PalermoError
+from palermo.core.middleware import note_refusal
 from palermo.core.policy import policy_of
 from palermo.core.tokens import token_authenticate
 
@@ -79,9 +80,12 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
 
 
-@api.exception_handler(InvalidInput)
-def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=422)
+@api.exception_handler(PalermoError)
+def _palermo_error(request: HttpRequest, exc: PalermoError) -> HttpResponse:
+    """Every service refusal, whichever operation raised it: its status, the one error shape,
+    and an audit entry for a refusal (docs/architecture.md, "Errors")."""
+    note_refusal(request, exc)
+    return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
 @api.exception_handler(HttpError)

@@ -30,7 +30,7 @@ def _setup(demo: bool = False) -> None:
 
     try:
         django.setup()
-    except Exception as exc:  # noqa: BLE001 – a configuration error must reach the user, not a traceback
+    except Exception as exc:
         from django.core.exceptions import ImproperlyConfigured
 
         if isinstance(exc, ImproperlyConfigured):
@@ -174,9 +174,9 @@ def gunicorn_argv(
         str(timeout),
         "--graceful-timeout",
         str(min(timeout, 30)),
-        "--access-logfile",
-        "-",
     ]
+    # No gunicorn access log: its request line quotes the query string, which may hold a
+    # searched name; Palermo writes its own ``request`` line (core/logs.py).
     if version >= (25, 1):
         if control_socket is None:
             argv.append("--no-control-socket")

@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from palermo.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 # Where the embedded database and other runtime files live by default.
 VAR_DIR = Path(os.environ.get("PALERMO_VAR_DIR", Path.cwd() / "var"))
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id and the log context, first so that every later line carries them.
+    "palermo.core.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     # Palermo's error pages instead of Django's technical ones, in the demo too (issue 15, item 9);
     # inside the headers middleware so its pages get the same headers.
     "palermo.web.errors.FriendlyErrorsMiddleware",
+    # A service refusal no view caught: its status and the one error shape, audited ("Errors").
+    "palermo.core.middleware.ErrorMiddleware",
     # Lock-out after repeated failed logins; must come last (django-axes docs).
     "axes.middleware.AxesMiddleware",
 ]
@@ -350,13 +356,18 @@ PALERMO_OIDC_TRUSTED_ACR = [
 ]
 # --- end of MFA and SSO settings ----------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # Request paths carry only pseudonymous ids, so the request log is safe to keep.
-    "root": {"handlers": ["console"], "level": os.environ.get("PALERMO_LOG_LEVEL", "WARNING")},
-}
+# Structured logs with the request id, user id and organisation id, never personal data
+# (core/logs.py, docs/architecture.md "Logging"): JSON lines in production, readable text in the
+# demo and with DEBUG. PALERMO_LOG_FORMAT=json|text overrides; PALERMO_LOG_LEVEL (default INFO)
+# sets Palermo's own level (third-party libraries log warnings and above).
+_log_format = os.environ.get("PALERMO_LOG_FORMAT") or (
+    "text" if DEBUG or TESTING or _env_bool("PALERMO_DEMO") else "json"
+)
+if _log_format not in {"json", "text"}:
+    raise ImproperlyConfigured("PALERMO_LOG_FORMAT is 'json' or 'text'.")
+LOGGING = logging_config(
+    json_lines=_log_format == "json", level=os.environ.get("PALERMO_LOG_LEVEL", "INFO")
+)
 
 # --- Background jobs ----------------------------------------------------------------------------
 # Long work (imports, red-flag runs) runs as jobs on django-tasks, queued in the database

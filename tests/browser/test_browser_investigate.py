@@ -4,6 +4,7 @@ statement, reviews the alerts, confirms a match, opens the network and downloads
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -101,7 +102,7 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(
     with page.expect_download() as download:
         page.get_by_role("link", name="Evidence pack (HTML)").click()
     path = download.value.path()
-    html = open(path, encoding="utf-8").read()
+    html = Path(path).read_text(encoding="utf-8")
     assert "THB-LAB-WAGE-KICKBACK" in html and "SHA-256" in html.upper()
 
 

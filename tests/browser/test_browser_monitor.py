@@ -103,7 +103,9 @@ def test_a_survey_is_sent_answered_step_by_step_and_read_across_respondents(
     page.context.clear_cookies()
     sign_in(page, "caseworker")
     page.goto("/monitor/surveys/")
-    expect(page.get_by_role("heading", name="Waiting for your organisation's answers")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Waiting for your organisation's answers")
+    ).to_be_visible()
     page.get_by_role("link", name="Survey 2026 (fictional)").first.click()  # straight to answering
     expect(page.get_by_text("Step 1 of 9")).to_be_visible()
     page.get_by_label("Yes").first.check()

@@ -4,6 +4,7 @@ a co-ordinator imports a small HTCDS file through preview and confirmation."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -44,7 +45,7 @@ def test_analyst_opens_the_dashboard_and_downloads_a_table(page, with_demo_cases
         page.get_by_role("link", name="Download “Victims by sex” as CSV").click()
     download = info.value
     assert download.suggested_filename.endswith(".csv")
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     assert text.startswith("category,")
     cells = [c for line in text.splitlines()[1:] for c in line.split(",")[1:]]
     assert cells and all(c == "x" or int(c) == 0 or int(c) >= 11 for c in cells)

@@ -246,7 +246,7 @@ def test_concurrent_writers_and_sealers_keep_each_writers_order():
                     audit.record(
                         action="read", object_type="bench", object_ref=f"W{w}", details={"i": i}
                     )
-        except BaseException as exc:  # noqa: BLE001 – reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -258,7 +258,7 @@ def test_concurrent_writers_and_sealers_keep_each_writers_order():
             start.wait()
             while not done.is_set():
                 audit.seal(batch=7)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -274,7 +274,7 @@ def test_api_refusals_per_role(monitor_demo, login_as):
     inspector = login_as("inspector")
     assert inspector.get("/api/v1/monitor/recommendations").status_code == 403
     rec.refresh_from_db()
-    assert rec.status == "not_started" or rec.status == "in_progress"
+    assert rec.status in {"not_started", "in_progress"}
 
 
 def test_api_indicators_are_protected(demo_cases, monitor_demo, login_as):

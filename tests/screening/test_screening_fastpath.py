@@ -47,7 +47,7 @@ def _keys_for(rng: random.Random, group: str, forms: tuple[str, ...]) -> list[st
     return pool
 
 
-def random_row(rng: random.Random) -> dict:  # noqa: C901, PLR0912
+def random_row(rng: random.Random) -> dict:
     row: dict = {"ref": f"R{rng.randrange(10**6)}"}
     roll = rng.random()
     age = None if roll < 0.1 else rng.randint(0, 17) if roll < 0.4 else rng.randint(18, 90)

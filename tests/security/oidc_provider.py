@@ -56,7 +56,7 @@ class OidcProvider:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 if url.path == "/.well-known/openid-configuration":
                     self._json(provider.metadata())
@@ -81,7 +81,7 @@ class OidcProvider:
                 else:
                     self._json({"error": "not_found"}, 404)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 if urlsplit(self.path).path != "/token":
                     self._json({"error": "not_found"}, 404)
                     return

@@ -21,7 +21,7 @@ from palermo.core.tokens import token_create
 
 pytestmark = pytest.mark.django_db
 
-NEW_PASSWORD = "Another-long-passphrase-2026"  # noqa: S105 – a test password
+NEW_PASSWORD = "Another-long-passphrase-2026"
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ annotations at runtime.)
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import PaginationBase, paginate
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
 
@@ -28,6 +24,7 @@ from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 
 router = Router(tags=["cases"])
 
@@ -42,7 +39,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
+def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
     ]
@@ -65,28 +62,12 @@ Ref = Annotated[str, Path(max_length=40, description="Case reference, e.g. NRM-7
 Code = Text(60)
 
 
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Service refusals in the API's terms: not allowed → 403, stale version → 409."""
-
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except services.StaleVersion as exc:
-            return Status(409, exc.as_dict())
-        except services.NotAllowed as exc:
-            audit.record_refusal(request, object_type="case")
-            raise HttpError(403, str(exc)) from exc
-
-    return wrapper
-
-
-def _case(request: HttpRequest, case_ref: str, *, record_read: bool = False) -> Case:
+def _case(request: AuthedRequest, case_ref: str, *, record_read: bool = False) -> Case:
     return selectors.access_case(
         request.user,
         request.organisation,
         case_ref,
-        request=request,  # type: ignore[arg-type, attr-defined]
+        request=request,
         record_read=record_read,
     )
 
@@ -373,24 +354,23 @@ class TimelineEntryOut(Schema):
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> QuerySet[Case]:
+def case_list(request: AuthedRequest, filters: Query[CaseQuery]) -> QuerySet[Case]:
     f = selectors.CaseFilter(**filters.dict())
     audit.record_request(
         request, action="read", object_type="case_list", details={"filters": f.as_details()}
     )
-    return selectors.case_list(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+    return selectors.case_list(request.user, request.organisation, f)
 
 
 @router.post(
     "", response=with_errors({201: CaseSummaryOut}), summary="Open a case from an incoming referral"
 )
 @api_requires(Perm.REFER)
-@_errors
-def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
+def case_open(request: AuthedRequest, payload: CaseOpenIn) -> Any:
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     case = services.case_open(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         source=payload.source,
         source_ref=payload.source_ref,
         person=payload.person.dict(exclude_none=True),
@@ -413,9 +393,9 @@ def case_open(request: HttpRequest, payload: CaseOpenIn) -> Any:
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def overdue(request: HttpRequest) -> list[dict[str, Any]]:
+def overdue(request: AuthedRequest) -> list[dict[str, Any]]:
     audit.record_request(request, action="read", object_type="overdue_deadlines")
-    qs = selectors.overdue_deadlines_for(request.user, request.organisation)  # type: ignore[arg-type, attr-defined]
+    qs = selectors.overdue_deadlines_for(request.user, request.organisation)
     today = selectors.clock.today()
     return _TaskRows(qs, today)  # type: ignore[return-value]
 
@@ -465,7 +445,7 @@ class ServiceProviderOut(Schema):
 
 
 class DirectoryQuery(Schema):
-    service_type: Literal[("", *wf.SERVICE_TYPES)] = ""  # type: ignore[valid-type]
+    service_type: Literal[("", *wf.SERVICE_TYPES)] = ""
     language: Text(3) = ""
 
 
@@ -474,7 +454,7 @@ class DirectoryQuery(Schema):
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def directory(request: HttpRequest, filters: Query[DirectoryQuery]) -> list[dict[str, Any]]:
+def directory(request: AuthedRequest, filters: Query[DirectoryQuery]) -> list[dict[str, Any]]:
     counts = selectors.active_referral_counts()
     return [
         {
@@ -525,9 +505,9 @@ class IncomingReferralOut(Schema):
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
 def referrals_incoming(
-    request: HttpRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = ""
-) -> Any:  # type: ignore[valid-type]
-    qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)  # type: ignore[arg-type, attr-defined]
+    request: AuthedRequest, status: Literal[("", *wf.REFERRAL_STATUSES)] = ""
+) -> Any:
+    qs = selectors.incoming_referrals_for(request.user, request.organisation, status=status)
     audit.record_request(
         request,
         action="read",
@@ -544,12 +524,12 @@ def referrals_incoming(
 )
 @api_requires(Perm.VIEW_CASES)
 def referral_detail(
-    request: HttpRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: AuthedRequest, referral_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
     # The receiver sees what the consent covers; anyone else their own case visibility (issue 11).
     _ref, data = selectors.read_referral(
         request.user, request.organisation, referral_id, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return data
 
 
@@ -558,7 +538,7 @@ class ReasonIn(Schema):
 
 
 class CloseReferralIn(Schema):
-    outcome: Literal[tuple(wf.REFERRAL_OUTCOMES)]  # type: ignore[valid-type]
+    outcome: Literal[tuple(wf.REFERRAL_OUTCOMES)]
     details: Text(2000) = ""
 
 
@@ -585,8 +565,8 @@ RefId = Annotated[int, Path(ge=1, le=MAX_ID)]
 REFERRAL_WRITE = with_errors({200: ReferralOut})
 
 
-def _referral(request: HttpRequest, referral_id: int) -> Any:
-    return selectors.access_referral(request.user, request.organisation, referral_id)  # type: ignore[arg-type, attr-defined]
+def _referral(request: AuthedRequest, referral_id: int) -> Any:
+    return selectors.access_referral(request.user, request.organisation, referral_id)
 
 
 @router.post(
@@ -595,11 +575,10 @@ def _referral(request: HttpRequest, referral_id: int) -> Any:
     summary="Accept a referral (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
+def referral_accept(request: AuthedRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_accept(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
     )
     return _referral_out(ref)
@@ -611,11 +590,12 @@ def referral_accept(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
     summary="Decline a referral, saying why (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn) -> dict[str, Any]:
+def referral_decline(
+    request: AuthedRequest, referral_id: RefId, payload: ReasonIn
+) -> dict[str, Any]:
     ref = services.service_referral_decline(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
         reason=payload.reason,
     )
@@ -628,11 +608,10 @@ def referral_decline(request: HttpRequest, referral_id: RefId, payload: ReasonIn
     summary="Record that the service is delivered (receiver)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]:
+def referral_deliver(request: AuthedRequest, referral_id: RefId) -> dict[str, Any]:
     ref = services.service_referral_deliver(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
     )
     return _referral_out(ref)
@@ -644,13 +623,12 @@ def referral_deliver(request: HttpRequest, referral_id: RefId) -> dict[str, Any]
     summary="Close a referral with its outcome (receiver or case team)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def referral_close(
-    request: HttpRequest, referral_id: RefId, payload: CloseReferralIn
+    request: AuthedRequest, referral_id: RefId, payload: CloseReferralIn
 ) -> dict[str, Any]:
     ref = services.service_referral_close(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         referral=_referral(request, referral_id),
         outcome=payload.outcome,
         details=payload.details,
@@ -675,11 +653,10 @@ class BreakGlassOut(Schema):
     summary="Emergency access to the whole case file (audited, flagged to co-ordinators)",
 )
 @api_requires(Perm.BREAK_GLASS)
-@_errors
-def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
+def break_glass(request: AuthedRequest, case_ref: Ref, payload: BreakGlassIn) -> Any:
     row = services.break_glass_open(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         case_ref=case_ref,
         reason=payload.reason,
     )
@@ -698,7 +675,7 @@ def break_glass(request: HttpRequest, case_ref: Ref, payload: BreakGlassIn) -> A
     "/{case_ref}", response=with_errors(CaseFileOut), summary="A case file (the parts I may see)"
 )
 @api_requires(Perm.VIEW_CASES)
-def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_ref: Ref) -> dict[str, Any]:
     case = _case(request, case_ref, record_read=True)
     return selectors.case_file(case, case.visibility)  # type: ignore[attr-defined]
 
@@ -710,10 +687,10 @@ def case_detail(request: HttpRequest, case_ref: Ref) -> dict[str, Any]:
 )
 @api_requires(Perm.VIEW_CASES)
 @paginate(CappedPagination)
-def timeline(request: HttpRequest, case_ref: Ref) -> Any:
+def timeline(request: AuthedRequest, case_ref: Ref) -> Any:
     case = _case(request, case_ref, record_read=True)
     if access.TIMELINE not in case.visibility:  # type: ignore[attr-defined]
-        raise HttpError(403, "You may not see this case's timeline.")
+        raise services.NotAllowed("You may not see this case's timeline.")
     return _TimelineRows(selectors.case_timeline(case))
 
 
@@ -754,13 +731,12 @@ class PersonChangeIn(VersionIn):
 
 @router.patch("/{case_ref}/person", response=WRITE, summary="Change identity or contact fields")
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def person_update(request: HttpRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
+def person_update(request: AuthedRequest, case_ref: Ref, payload: PersonChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.person_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         changes=payload.changes.dict(exclude_unset=True),
     )
@@ -791,13 +767,12 @@ class ContextChangeIn(VersionIn):
     "/{case_ref}/context", response=WRITE, summary="Change the victim context (HTCDS vic_ fields)"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def context_update(request: HttpRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
+def context_update(request: AuthedRequest, case_ref: Ref, payload: ContextChangeIn) -> Case:
     case = _case(request, case_ref)
     return services.context_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         changes=payload.changes.dict(exclude_unset=True),
     )
@@ -817,14 +792,13 @@ class CaseChangeIn(VersionIn):
     summary="Change case facts: child, co-operation, status, lead, summary",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def case_update(request: HttpRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
+def case_update(request: AuthedRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
     case = _case(request, case_ref)
     lead = _org(payload.lead_organisation_id) if payload.lead_organisation_id else None
     return services.case_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         is_child=payload.is_child,
         cooperates_with_authorities=payload.cooperates_with_authorities,
@@ -844,13 +818,12 @@ class DecisionIn(VersionIn):
     "/{case_ref}/decisions", response=WRITE, summary="Identification decision (identification body)"
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
-@_errors
-def decide(request: HttpRequest, case_ref: Ref, payload: DecisionIn) -> Case:
+def decide(request: AuthedRequest, case_ref: Ref, payload: DecisionIn) -> Case:
     case = _case(request, case_ref)
     services.identification_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         outcome=payload.outcome,
         reasons=payload.reasons,
@@ -868,13 +841,12 @@ class AppealIn(Schema):
     "/{case_ref}/appeals", response=WRITE, summary="Record an appeal against the latest decision"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def appeal_lodge(request: HttpRequest, case_ref: Ref, payload: AppealIn) -> Case:
+def appeal_lodge(request: AuthedRequest, case_ref: Ref, payload: AppealIn) -> Case:
     case = _case(request, case_ref)
     services.appeal_lodge(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         grounds=payload.grounds,
         lodged_on=payload.lodged_on,
     )
@@ -893,9 +865,8 @@ class AppealOutcomeIn(VersionIn):
     summary="Record the outcome of an appeal",
 )
 @api_requires(Perm.DECIDE_IDENTIFICATION)
-@_errors
 def appeal_decide(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     appeal_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: AppealOutcomeIn,
@@ -904,7 +875,7 @@ def appeal_decide(
     services.appeal_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         appeal_id=appeal_id,
         upheld=payload.upheld,
@@ -915,8 +886,8 @@ def appeal_decide(
 
 
 class TransitionIn(VersionIn):
-    target: Literal[tuple(wf.PHASES)]  # type: ignore[valid-type]
-    closure_reason: Literal[("", *wf.CLOSURE_REASONS)] = ""  # type: ignore[valid-type]
+    target: Literal[tuple(wf.PHASES)]
+    closure_reason: Literal[("", *wf.CLOSURE_REASONS)] = ""
     closure_details: Text(10_000) = ""
 
 
@@ -924,13 +895,12 @@ class TransitionIn(VersionIn):
     "/{case_ref}/transitions", response=WRITE, summary="Move the case to another NRM phase"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def transition(request: HttpRequest, case_ref: Ref, payload: TransitionIn) -> Case:
+def transition(request: AuthedRequest, case_ref: Ref, payload: TransitionIn) -> Case:
     case = _case(request, case_ref)
     return services.case_transition(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         expected_version=payload.version,
         target=payload.target,
         closure_reason=payload.closure_reason,
@@ -949,13 +919,12 @@ class NoteIn(Schema):
     summary="Append a note (or a correction of one); notes are never edited",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
+def note_add(request: AuthedRequest, case_ref: Ref, payload: NoteIn) -> Any:
     case = _case(request, case_ref)
     e = services.note_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         text=payload.text,
         corrects_id=payload.corrects_id,
     )
@@ -968,7 +937,7 @@ def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
             "summary": e.summary,
             "text": e.text,
             "actor": request.user.get_username(),
-            "organisation": request.organisation.name,  # type: ignore[attr-defined]
+            "organisation": request.organisation.name,
             "corrects_id": e.corrects_id,
         },
     )
@@ -976,18 +945,17 @@ def note_add(request: HttpRequest, case_ref: Ref, payload: NoteIn) -> Any:
 
 class TeamIn(Schema):
     organisation_id: Id
-    role: Literal[tuple(TeamRole.values)]  # type: ignore[valid-type]
+    role: Literal[tuple(TeamRole.values)]
 
 
 @router.post("/{case_ref}/team", response=WRITE, summary="Assign an organisation to the case team")
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
+def team_add(request: AuthedRequest, case_ref: Ref, payload: TeamIn) -> Case:
     case = _case(request, case_ref)
     services.team_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(payload.organisation_id),
         role=payload.role,
     )
@@ -1000,25 +968,24 @@ def team_add(request: HttpRequest, case_ref: Ref, payload: TeamIn) -> Case:
     summary="Remove an organisation from the case team",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def team_remove(
-    request: HttpRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: AuthedRequest, case_ref: Ref, organisation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Case:
     case = _case(request, case_ref)
     services.team_remove(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(organisation_id),
     )
     return case
 
 
 class ConsentIn(Schema):
-    scopes: list[Literal[tuple(wf.CONSENT_SCOPES)]] = Field(..., max_length=4)  # type: ignore[valid-type]
+    scopes: list[Literal[tuple(wf.CONSENT_SCOPES)]] = Field(..., max_length=4)
     recipient_id: Id
-    purpose: Literal[tuple(wf.CONSENT_PURPOSES)]  # type: ignore[valid-type]
-    given_by: Literal[tuple(wf.CONSENT_GIVERS)]  # type: ignore[valid-type]
+    purpose: Literal[tuple(wf.CONSENT_PURPOSES)]
+    given_by: Literal[tuple(wf.CONSENT_GIVERS)]
     given_on: Day
     notes: Text(2000) = ""
 
@@ -1029,13 +996,12 @@ class ConsentIn(Schema):
     summary="Record consent to share",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def consent_give(request: HttpRequest, case_ref: Ref, payload: ConsentIn) -> Any:
+def consent_give(request: AuthedRequest, case_ref: Ref, payload: ConsentIn) -> Any:
     case = _case(request, case_ref)
     c = services.consent_give(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         scopes=list(payload.scopes),
         recipient=_org(payload.recipient_id),
         purpose=payload.purpose,
@@ -1069,9 +1035,8 @@ class WithdrawIn(Schema):
     summary="Withdraw a consent (referrals relying on it stop sharing at once)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def consent_withdraw(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     consent_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: WithdrawIn,
@@ -1080,7 +1045,7 @@ def consent_withdraw(
     c = services.consent_withdraw(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         consent_id=consent_id,
         withdrawn_on=payload.withdrawn_on,
     )
@@ -1099,13 +1064,12 @@ class LegalBasisIn(Schema):
     summary="Record a legal basis for law enforcement to see the person's identity",
 )
 @api_requires(Perm.OVERSEE_CASES)
-@_errors
-def legal_basis(request: HttpRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
+def legal_basis(request: AuthedRequest, case_ref: Ref, payload: LegalBasisIn) -> Case:
     case = _case(request, case_ref)
     services.legal_basis_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         member=_org(payload.organisation_id),
         basis=payload.basis,
         valid_until=payload.valid_until,
@@ -1115,7 +1079,7 @@ def legal_basis(request: HttpRequest, case_ref: Ref, payload: LegalBasisIn) -> C
 
 class ReferralIn(Schema):
     provider_id: Id
-    service_type: Literal[tuple(wf.SERVICE_TYPES)]  # type: ignore[valid-type]
+    service_type: Literal[tuple(wf.SERVICE_TYPES)]
     consent_id: Id
     details: Text(5000) = ""
 
@@ -1126,8 +1090,7 @@ class ReferralIn(Schema):
     summary="Refer the person to a service",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> Any:
+def referral_send(request: AuthedRequest, case_ref: Ref, payload: ReferralIn) -> Any:
     case = _case(request, case_ref)
     provider = selectors.provider(payload.provider_id)
     consent = selectors.consent_of(case, payload.consent_id)
@@ -1138,7 +1101,7 @@ def referral_send(request: HttpRequest, case_ref: Ref, payload: ReferralIn) -> A
     r = services.service_referral_send(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         provider=provider,
         service_type=payload.service_type,
         consent=consent,
@@ -1156,15 +1119,14 @@ class TaskIn(Schema):
 
 @router.post("/{case_ref}/tasks", response=WRITE, summary="Add a task with a deadline")
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def task_add(request: HttpRequest, case_ref: Ref, payload: TaskIn) -> Case:
+def task_add(request: AuthedRequest, case_ref: Ref, payload: TaskIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.assigned_organisation_id) if payload.assigned_organisation_id else None
     services.task_add(
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        title=payload.title,  # type: ignore[arg-type, attr-defined]
+        title=payload.title,
         due_on=payload.due_on,
         assigned_organisation=org,
         remind_days_before=payload.remind_days_before,
@@ -1178,9 +1140,8 @@ class TaskDoneIn(Schema):
 
 @router.post("/{case_ref}/tasks/{task_id}/done", response=WRITE, summary="Mark a task done")
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def task_done(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: TaskDoneIn,
@@ -1190,7 +1151,7 @@ def task_done(
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        task_id=task_id,  # type: ignore[arg-type, attr-defined]
+        task_id=task_id,
         note=payload.note,
     )
     return case
@@ -1210,13 +1171,12 @@ class TraffickingEventIn(Schema):
     summary="Add an event to the history of trafficking",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def trafficking_event(request: HttpRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
+def trafficking_event(request: AuthedRequest, case_ref: Ref, payload: TraffickingEventIn) -> Case:
     case = _case(request, case_ref)
     services.trafficking_event_add(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         event_type=payload.event_type,
         date_=payload.date,
         country=payload.country,
@@ -1235,13 +1195,12 @@ class SuspectIn(Schema):
 
 @router.post("/{case_ref}/suspects", response=WRITE, summary="Link a suspected perpetrator")
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def suspect(request: HttpRequest, case_ref: Ref, payload: SuspectIn) -> Case:
+def suspect(request: AuthedRequest, case_ref: Ref, payload: SuspectIn) -> Case:
     case = _case(request, case_ref)
     services.suspect_link(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         name_or_alias=payload.name_or_alias,
         roles=payload.roles,
         organisation_name=payload.organisation,
@@ -1260,14 +1219,13 @@ class GuardianIn(Schema):
     "/{case_ref}/guardian", response=WRITE, summary="Record the appointment of a child's guardian"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def guardian(request: HttpRequest, case_ref: Ref, payload: GuardianIn) -> Case:
+def guardian(request: AuthedRequest, case_ref: Ref, payload: GuardianIn) -> Case:
     case = _case(request, case_ref)
     org = _org(payload.guardian_organisation_id) if payload.guardian_organisation_id else None
     services.guardian_appoint(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         guardian_name=payload.guardian_name,
         appointed_on=payload.appointed_on,
         guardian_organisation=org,
@@ -1286,13 +1244,12 @@ class ChildProtectionIn(Schema):
     summary="Record the notification of child protection",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def child_protection(request: HttpRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
+def child_protection(request: AuthedRequest, case_ref: Ref, payload: ChildProtectionIn) -> Case:
     case = _case(request, case_ref)
     services.child_protection_notify(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         authority=payload.authority,
         notified_on=payload.notified_on,
     )
@@ -1300,8 +1257,8 @@ def child_protection(request: HttpRequest, case_ref: Ref, payload: ChildProtecti
 
 
 class BidIn(Schema):
-    factors: dict[Literal[tuple(wf.BID_FACTORS)], Text(5000)]  # type: ignore[valid-type]
-    durable_solution: Literal[tuple(wf.DURABLE_SOLUTIONS)]  # type: ignore[valid-type]
+    factors: dict[Literal[tuple(wf.BID_FACTORS)], Text(5000)]
+    durable_solution: Literal[tuple(wf.DURABLE_SOLUTIONS)]
     decided_on: Day
     participants: Text(300) = ""
 
@@ -1310,13 +1267,12 @@ class BidIn(Schema):
     "/{case_ref}/best-interests", response=WRITE, summary="Record a best-interests determination"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def bid(request: HttpRequest, case_ref: Ref, payload: BidIn) -> Case:
+def bid(request: AuthedRequest, case_ref: Ref, payload: BidIn) -> Case:
     case = _case(request, case_ref)
     services.bid_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         factors=dict(payload.factors),
         durable_solution=payload.durable_solution,
         decided_on=payload.decided_on,
@@ -1345,14 +1301,13 @@ class ReturnAssessmentIn(Schema):
     summary="Record a return risk assessment (four questions)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def return_assessment(request: HttpRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
+def return_assessment(request: AuthedRequest, case_ref: Ref, payload: ReturnAssessmentIn) -> Case:
     case = _case(request, case_ref)
     answers = {q: getattr(payload, q) for q in wf.RETURN_QUESTIONS}
     services.return_assessment_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         country=payload.country,
         answers=answers,
         conclusion=payload.conclusion,
@@ -1375,13 +1330,12 @@ class ReturnIn(Schema):
     summary="Record a return (needs an acceptable risk assessment or a co-ordinator's override)",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def return_(request: HttpRequest, case_ref: Ref, payload: ReturnIn) -> Case:
+def return_(request: AuthedRequest, case_ref: Ref, payload: ReturnIn) -> Case:
     case = _case(request, case_ref)
     services.return_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         country=payload.country,
         returned_on=payload.returned_on,
         override_reason=payload.override_reason,
@@ -1393,7 +1347,7 @@ def return_(request: HttpRequest, case_ref: Ref, payload: ReturnIn) -> Case:
 class NonPunishmentIn(Schema):
     offence: Text(300, 1)
     compulsion: Text(5000)
-    decision: Literal[tuple(wf.NON_PUNISHMENT_DECISIONS)] = "pending"  # type: ignore[valid-type]
+    decision: Literal[tuple(wf.NON_PUNISHMENT_DECISIONS)] = "pending"
     decided_by_body: Text(200) = ""
     decided_on: Day | None = None
 
@@ -1404,13 +1358,12 @@ class NonPunishmentIn(Schema):
     summary="Record an offence committed under compulsion",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def non_punishment(request: HttpRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
+def non_punishment(request: AuthedRequest, case_ref: Ref, payload: NonPunishmentIn) -> Case:
     case = _case(request, case_ref)
     services.non_punishment_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         offence=payload.offence,
         compulsion=payload.compulsion,
         decision=payload.decision,
@@ -1432,9 +1385,8 @@ class NonPunishmentDecisionIn(Schema):
     summary="Record the decision on an offence committed under compulsion",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def non_punishment_decide(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: NonPunishmentDecisionIn,
@@ -1443,7 +1395,7 @@ def non_punishment_decide(
     services.non_punishment_decide(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         record_id=record_id,
         decision=payload.decision,
         decided_by_body=payload.decided_by_body,
@@ -1455,7 +1407,7 @@ def non_punishment_decide(
 class CompensationIn(Schema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     currency: Text(3)
-    source: Literal[tuple(wf.COMPENSATION_SOURCES)]  # type: ignore[valid-type]
+    source: Literal[tuple(wf.COMPENSATION_SOURCES)]
     filed_on: Day | None = None
 
 
@@ -1463,13 +1415,12 @@ class CompensationIn(Schema):
     "/{case_ref}/compensation-claims", response=WRITE, summary="Record a compensation claim"
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
-def compensation(request: HttpRequest, case_ref: Ref, payload: CompensationIn) -> Case:
+def compensation(request: AuthedRequest, case_ref: Ref, payload: CompensationIn) -> Case:
     case = _case(request, case_ref)
     services.compensation_claim_record(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         amount=payload.amount,
         currency=payload.currency,
         source=payload.source,
@@ -1490,9 +1441,8 @@ class CompensationStatusIn(Schema):
     summary="Move a compensation claim on: filed, awarded, rejected, paid",
 )
 @api_requires(Perm.EDIT_CASES)
-@_errors
 def compensation_status(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_ref: Ref,
     claim_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     payload: CompensationStatusIn,
@@ -1501,7 +1451,7 @@ def compensation_status(
     services.compensation_claim_update(
         actor=request.user,
         organisation=request.organisation,
-        case=case,  # type: ignore[arg-type, attr-defined]
+        case=case,
         claim_id=claim_id,
         status=payload.status,
         on=payload.on,

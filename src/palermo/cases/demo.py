@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -315,7 +316,7 @@ def _progress(
     _keep_up(case, rng, today, worker, org)
 
 
-def _documents_and_contacts(i: int, person: dict[str, object]) -> dict[str, str]:
+def _documents_and_contacts(i: int, person: Mapping[str, object]) -> dict[str, str]:
     """Fictional identity numbers, phones (North America's 555-01xx range for fiction) and example.org e-mails for some persons.
 
     Drawn from their own generator, so the rest of the demo stays as it was.

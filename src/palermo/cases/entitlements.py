@@ -236,12 +236,9 @@ def _applies(rule: Rule, facts: CaseFacts) -> bool:
         return False
     if rule.applies_to == "foreign_national" and not facts.is_foreign_national:
         return False
-    if (
-        rule.when_cooperating is not None
-        and facts.cooperates_with_authorities is not rule.when_cooperating
-    ):
-        return False
-    return True
+    return (
+        rule.when_cooperating is None or facts.cooperates_with_authorities is rule.when_cooperating
+    )
 
 
 def plan(

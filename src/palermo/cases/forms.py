@@ -272,7 +272,7 @@ class CaseDetailsForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = _orgs()  # type: ignore[attr-defined]
+        self.fields["lead_organisation"].queryset = _orgs()
 
 
 class ConsentForm(forms.Form):
@@ -293,7 +293,7 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = _orgs()  # type: ignore[attr-defined]
+        self.fields["recipient"].queryset = _orgs()
 
 
 class WithdrawForm(forms.Form):
@@ -316,7 +316,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: Any, consents: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = ServiceProvider.objects.filter(  # type: ignore[attr-defined]
+        self.fields["provider"].queryset = ServiceProvider.objects.filter(
             is_active=True, organisation__is_active=True
         ).select_related("organisation")
         self.fields["consent"].choices = _blank(
@@ -354,7 +354,7 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = _orgs()
 
 
 class TaskForm(forms.Form):
@@ -583,7 +583,7 @@ class LegalBasisForm(forms.Form):
         super().__init__(*args, **kwargs)
         from palermo.cases.selectors import LAW_ENFORCEMENT_TYPES
 
-        self.fields["organisation"].queryset = _orgs().filter(org_type__in=LAW_ENFORCEMENT_TYPES)  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = _orgs().filter(org_type__in=LAW_ENFORCEMENT_TYPES)
 
 
 class BreakGlassForm(forms.Form):
@@ -647,7 +647,7 @@ class CaseSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = _orgs()
         self.fields["nationality"].choices = _blank(_countries())
         self.fields["exploitation"].choices = _blank(vocabulary.choices("vic_TypeOfExploitation"))
 
@@ -673,5 +673,5 @@ class ServiceProviderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = _orgs()
         self.fields["languages"].choices = _languages()

@@ -9,12 +9,12 @@ actor may see; views, the API and ``case_file`` show only those.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from palermo.cases import access, clock
@@ -26,6 +26,7 @@ from palermo.cases.models import (
     CaseExploitation,
     CaseTeamMember,
     Consent,
+    IdentificationDecision,
     LegalBasis,
     ServiceProvider,
     ServiceReferral,
@@ -225,7 +226,7 @@ def access_case(
     visibility = case_visibility(actor, organisation, case)
     if not visibility.visible:
         raise Http404("not found")
-    case.visibility = visibility  # type: ignore[attr-defined]
+    case.visibility = visibility
     if record_read:
         audit.record(
             action="read",
@@ -1004,3 +1005,81 @@ def visible_case_ids(
     cases = list(cases_visible_to(actor, organisation).filter(pk__in=list(case_ids)).only("id"))
     seen = case_visibilities(actor, organisation, cases)
     return {pk for pk, vis in seen.items() if groups <= vis.groups}
+
+
+# --- Reads for other contexts (issue 14, item 4) ---------------------------------------------------
+# Statistics, investigations and the dashboards read the case file only through these functions
+# (an import-linter contract forbids them the models of ``cases``; docs/architecture.md).
+
+
+def cases_for_aggregates() -> QuerySet[Case]:
+    """Every case with its person and context, for aggregates only (never shown one by one)."""
+    return Case.objects.select_related("person", "context").order_by("id")
+
+
+def cases_for_victim_statistics(*, year: int | None = None, form: str = "") -> QuerySet[Case]:
+    """``cases_for_aggregates`` with each case's referrals (``stats_referrals``) and identification
+    decisions (``stats_decisions``) prefetched, optionally of one year or form of exploitation."""
+    qs = cases_for_aggregates().prefetch_related(
+        Prefetch(
+            "service_referrals",
+            queryset=ServiceReferral.objects.only("id", "case_id", "sent_at", "status", "outcome"),
+            to_attr="stats_referrals",
+        ),
+        Prefetch(
+            "decisions",
+            queryset=IdentificationDecision.objects.only("id", "case_id", "decided_at"),
+            to_attr="stats_decisions",
+        ),
+    )
+    if year is not None:
+        qs = qs.filter(incoming_referral_date__year=year)
+    if form:
+        qs = qs.filter(exploitation_rows__code=form).distinct()
+    return qs
+
+
+def registration_years() -> list[int]:
+    """The years in which cases were registered, newest first (no case is identified)."""
+    return sorted(
+        {d.year for d in Case.objects.dates("incoming_referral_date", "year")}, reverse=True
+    )
+
+
+def case_count() -> int:
+    return Case.objects.count()
+
+
+def case_for_import(case_id: int) -> Case:
+    """A case an import matched by its own key, with person and context, to update it (the
+    importer's need-to-know is checked by the caller with ``case_visibility``)."""
+    return Case.objects.select_related("person", "context").get(pk=case_id)
+
+
+def cases_by_reference(references: Iterable[str]) -> QuerySet[Case]:
+    """The cases of these references (for a caller that checks visibility case by case)."""
+    return Case.objects.filter(reference__in=set(references))
+
+
+def first_case_on_team(organisation: Organisation, *, form: str) -> Case | None:
+    """The first case (by reference) with ``organisation`` on its team and this form of
+    exploitation; the demo's investigation links one."""
+    return (
+        Case.objects.filter(
+            team__organisation=organisation,
+            team__removed_at__isnull=True,
+            exploitation_rows__code=form,
+        )
+        .order_by("reference")
+        .first()
+    )
+
+
+def receives_service_referrals(organisation: Organisation | None) -> bool:
+    """Organisations in the service directory, or that were ever sent a service referral."""
+    if organisation is None:
+        return False
+    return (
+        ServiceProvider.objects.filter(organisation=organisation).exists()
+        or ServiceReferral.objects.filter(receiving_organisation=organisation).exists()
+    )

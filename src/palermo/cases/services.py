@@ -55,7 +55,7 @@ from palermo.cases.models import (
     TraffickingEvent,
     VictimContext,
 )
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -63,21 +63,16 @@ from palermo.core.policy import Perm, has_perm
 BREAK_GLASS_HOURS = 4
 
 
-class NotAllowed(Exception):
-    """The actor may not do this to this case (answered 403, or 404 when the case is not visible)."""
+NotAllowed = errors.NotAllowed  # the actor may not do this to this case (403; 404 when hidden)
 
 
-class StaleVersion(InvalidInput):
-    """Someone else saved the case since the version the edit was based on."""
+class StaleVersion(errors.StaleVersion):
+    """Someone else saved the case since the version the edit was based on (409)."""
 
     def __init__(self) -> None:
         super().__init__(
-            FieldError(
-                "",
-                "Someone else changed this case while you were editing it. Nothing was saved; "
-                "your input is kept below. Check the case again and save once more.",
-            ),
-            detail="Conflict.",
+            "Someone else changed this case while you were editing it. Nothing was saved; "
+            "your input is kept below. Check the case again and save once more."
         )
 
 

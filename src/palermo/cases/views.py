@@ -14,7 +14,7 @@ from typing import Any
 from django import forms as djforms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -29,8 +29,9 @@ from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
-from palermo.core.models import Organisation
+from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.web import once
 
 PAGE_SIZE = 25
@@ -42,7 +43,7 @@ class CappedPaginator(Paginator):
     capped = False
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         n, self.capped = selectors.capped_count(self.object_list)
         return n
 
@@ -74,8 +75,9 @@ def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
     return out
 
 
-def _who(request: HttpRequest) -> tuple[Any, Organisation | None]:
-    return request.user, getattr(request, "organisation", None)
+def _who(request: AuthedRequest) -> tuple[User, Organisation]:
+    """Who acts, for which organisation (every caller is behind ``@requires``)."""
+    return request.user, request.organisation
 
 
 def _apply_errors(
@@ -92,7 +94,7 @@ def _apply_errors(
 
 
 @requires(Perm.VIEW_CASES)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.CaseSearchForm(request.GET or None)
     page = None
@@ -138,7 +140,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.REFER)
-def case_open(request: HttpRequest) -> HttpResponse:
+def case_open(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -189,10 +191,10 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     case = selectors.access_case(actor, org, reference, request=request)
-    vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
+    vis: access.Visibility = case.visibility
     file = selectors.case_file(case, vis)
     timeline = None
     if access.TIMELINE in vis:
@@ -334,7 +336,7 @@ def _decision_review(case: Case, d: dict[str, Any]) -> dict[str, Any]:
             "recorded in the audit trail. It cannot be deleted."
         )
     )
-    basis = dict(forms.DecisionForm.base_fields["basis"].choices).get(d.get("basis") or "", "")  # type: ignore[attr-defined]
+    basis = dict(forms.DecisionForm.base_fields["basis"].choices).get(d.get("basis") or "", "")
     return {
         "heading": _("Check the decision before you save it"),
         "facts": [
@@ -1025,7 +1027,7 @@ ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
 
 def _save_action(
-    request: HttpRequest,
+    request: AuthedRequest,
     spec: Action,
     case: Case,
     form: djforms.Form,
@@ -1039,10 +1041,10 @@ def _save_action(
     try:
         if spec.once:
             with once.claim(request, spec.once) as claim:
-                msg = spec.run(actor, org, case, form.cleaned_data, item_id)  # type: ignore[arg-type]
+                msg = spec.run(actor, org, case, form.cleaned_data, item_id)
                 claim.done(detail_url)
         else:
-            msg = spec.run(actor, org, case, form.cleaned_data, item_id)  # type: ignore[arg-type]
+            msg = spec.run(actor, org, case, form.cleaned_data, item_id)
     except once.Duplicate as dup:
         return once.duplicate_response(request, dup, fallback=detail_url)
     except once.TokenProblem as problem:
@@ -1068,7 +1070,7 @@ def _save_action(
 
 def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
     @requires(spec.perm)
-    def view(request: HttpRequest, reference: str, item_id: int | None = None) -> HttpResponse:
+    def view(request: AuthedRequest, reference: str, item_id: int | None = None) -> HttpResponse:
         actor, org = _who(request)
         # Edit forms that show personal data (pre-filled) are reads of the case file too.
         shows_data = request.method == "GET" and spec.slug in ("person", "context")
@@ -1080,7 +1082,7 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             record_read=shows_data,
             purpose="edit form" if shows_data else "",
         )
-        vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
+        vis: access.Visibility = case.visibility
         if spec.once and (dup := once.previous(request, spec.once)) is not None:
             # The same form sent again: the first submit was acted on (and may have changed what
             # is allowed now, e.g. a decision exists). Lead to it rather than refuse.
@@ -1194,7 +1196,7 @@ def _refusal_reason(
 
 
 @requires(Perm.BREAK_GLASS)
-def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
+def break_glass(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     form = forms.BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -1230,7 +1232,7 @@ def break_glass(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def referral_inbox(request: HttpRequest) -> HttpResponse:
+def referral_inbox(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     status = request.GET.get("status", "")
     status = status if status in wf.REFERRAL_STATUSES else ""
@@ -1258,7 +1260,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     actor, org = _who(request)
     ref, data = selectors.read_referral(actor, org, referral_id, request=request)
     assert org is not None
@@ -1283,7 +1285,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @requires(Perm.EDIT_CASES)
 @require_POST
-def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> HttpResponse:
+def referral_answer(request: AuthedRequest, referral_id: int, answer: str) -> HttpResponse:
     actor, org = _who(request)
     ref = selectors.access_referral(actor, org, referral_id)
     form: djforms.Form | None = None
@@ -1365,7 +1367,7 @@ def referral_answer(request: HttpRequest, referral_id: int, answer: str) -> Http
 
 
 @requires(Perm.OVERSEE_CASES)
-def oversight(request: HttpRequest) -> HttpResponse:
+def oversight(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     today = clock.today()
     page = CappedPaginator(selectors.overdue_deadlines_for(actor, org, today=today), 50).get_page(
@@ -1380,7 +1382,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.OVERSEE_CASES)
 @require_POST
-def break_glass_review(request: HttpRequest, access_id: int) -> HttpResponse:
+def break_glass_review(request: AuthedRequest, access_id: int) -> HttpResponse:
     actor, org = _who(request)
     try:
         services.break_glass_review(actor=actor, organisation=org, access_id=access_id)
@@ -1393,7 +1395,7 @@ def break_glass_review(request: HttpRequest, access_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CASES)
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     service_type = request.GET.get("service_type", "")
     service_type = service_type if service_type in wf.SERVICE_TYPES else ""
@@ -1424,7 +1426,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     counts = selectors.active_referral_counts()
     providers = list(selectors.service_directory(service_type=service_type))
     for p in providers:
-        p.in_use = counts.get(p.pk, 0)  # type: ignore[attr-defined]
+        p.in_use = counts.get(p.pk, 0)
     return render(
         request,
         "cases/directory.html",

@@ -139,7 +139,7 @@ class MembershipInline(admin.TabularInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return site.has_permission(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
 class OidcIdentityInline(admin.TabularInline):
@@ -154,7 +154,7 @@ class OidcIdentityInline(admin.TabularInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return site.has_permission(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
 @admin.action(description=gettext_lazy("Reset two-step sign-in (lost phone or key)"))
@@ -199,7 +199,7 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:  # noqa: A002 – Django's name
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """Setting someone's password is audited, and revokes their API tokens (``User.save``)."""
         user = self.get_object(request, id)
         before = (

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -19,6 +18,7 @@ from palermo.core.apiutil import PalermoPagination, with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, PersonalAccessToken
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 from palermo.core.selectors import AuditFilter, audit_entries_visible_to
 
 router = Router(tags=["core"])
@@ -43,9 +43,9 @@ class MeOut(Schema):
     "/me", response=with_errors(MeOut), summary="The authenticated user and their permissions"
 )
 @api_requires(None)
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: AuthedRequest) -> dict[str, Any]:
     user = request.user
-    org = request.organisation  # type: ignore[attr-defined]
+    org = request.organisation
     return {
         "id": user.pk,
         "username": user.get_username(),
@@ -56,9 +56,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
                 "organisation": m.organisation.name,
                 "role": m.role,
             }
-            for m in user.memberships_active()  # type: ignore[union-attr]
+            for m in user.memberships_active()
         ],
-        "permissions": sorted(user.permissions_in(org)) if org else [],  # type: ignore[union-attr]
+        "permissions": sorted(user.permissions_in(org)) if org else [],
     }
 
 
@@ -78,7 +78,7 @@ class OrganisationOut(Schema):
 @api_requires(Perm.VIEW_ORGANISATIONS)
 @paginate(PalermoPagination)
 def organisations(
-    request: HttpRequest, q: str = Query("", max_length=100)
+    request: AuthedRequest, q: str = Query("", max_length=100)
 ) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(is_active=True).order_by("name")
     if q:
@@ -109,7 +109,7 @@ class TokenCreatedOut(TokenOut):
 @router.get("/tokens", response=with_errors(list[TokenOut]), summary="My personal access tokens")
 @api_requires(None)
 @paginate(PalermoPagination)
-def token_list(request: HttpRequest) -> QuerySet[PersonalAccessToken]:
+def token_list(request: AuthedRequest) -> QuerySet[PersonalAccessToken]:
     return PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at")
 
 
@@ -119,11 +119,11 @@ def token_list(request: HttpRequest) -> QuerySet[PersonalAccessToken]:
     summary="Create a personal access token",
 )
 @api_requires(None)
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_create(request: AuthedRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
     try:
         token, clear = tokens.token_create(
-            actor=request.user,  # type: ignore[arg-type]
-            organisation=request.organisation,  # type: ignore[attr-defined]
+            actor=request.user,
+            organisation=request.organisation,
             name=payload.name,
             expires_at=payload.expires_at,
         )
@@ -138,9 +138,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     "/tokens/{token_id}", response=with_errors({204: None}), summary="Revoke one of my tokens"
 )
 @api_requires(None)
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: AuthedRequest, token_id: int) -> tuple[int, None]:
     token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
-    tokens.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    tokens.token_revoke(actor=request.user, token=token)
     return 204, None
 
 
@@ -186,9 +186,9 @@ class AuditQuery(Schema):
 )
 @api_requires(Perm.VIEW_AUDIT)
 @paginate(PalermoPagination)
-def audit_list(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
+def audit_list(request: AuthedRequest, filters: Query[AuditQuery]) -> Any:
     f = AuditFilter(**filters.dict())
-    qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[attr-defined]
+    qs = audit_entries_visible_to(request.user, request.organisation, f)
     audit.record_request(
         request, action="read", object_type="audit_trail", details={"filters": f.as_details()}
     )

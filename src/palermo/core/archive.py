@@ -207,7 +207,7 @@ def archive_read(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path
     paths: dict[str, Path] = {}
     manifest: Any = None
     try:
-        tar = tarfile.open(path, mode="r:*")
+        tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 (closed by the `with tar` below)
     except (OSError, tarfile.TarError) as exc:
         raise ArchiveError(f"cannot open {path} as a backup archive: {exc}") from exc
     with tar:

@@ -19,6 +19,7 @@ references (case reference, numeric id) and field names, not values.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -31,7 +32,7 @@ from django.utils import timezone
 from palermo.core.chain import GENESIS, UNSEALED, entry_hash
 from palermo.core.models import AuditAction, AuditChainHead, AuditEntry
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("palermo.audit")
 
 # One sealer at a time per process; across processes the head row's lock (PostgreSQL)
 # or SQLite's single writer orders them.
@@ -148,6 +149,10 @@ def record_refusal(
     request: Any, *, perm: str | None = None, object_type: str = "", object_ref: str = ""
 ) -> None:
     # The path is recorded because it holds only pseudonymous ids (a rule of the URL design).
+    log.info(
+        "refused",
+        extra={"event": "refused", "permission": perm or "", "object_type": object_type},
+    )
     record_request(
         request,
         action=AuditAction.REFUSED,
@@ -271,7 +276,7 @@ def sealer_thread(*, interval: float = 0.5) -> threading.Thread:
             except SealRefused as exc:
                 log.error("audit sealer stopped: %s", exc)
                 return
-            except Exception:  # noqa: BLE001 – a database hiccup: try again next round
+            except Exception:
                 log.exception("audit sealer: round failed")
                 close_old_connections()
 
@@ -348,7 +353,7 @@ def _prefetched(fetchmany: Any) -> Any:
                 offer(batch)
                 if not batch:
                     return
-        except BaseException as exc:  # noqa: BLE001 – handed to the consumer, re-raised there
+        except BaseException as exc:
             offer(exc)
 
     worker = threading.Thread(target=produce, name="audit-verify-fetch", daemon=True)
@@ -399,10 +404,9 @@ def _trail_rows(cursor: Any, vendor: str, where: str = _SEALED) -> Any:
             digest,
         ) in batch:
             if isinstance(details, str | bytes):
-                try:
+                # text that is not JSON: kept as is, so the entry's hash fails
+                with contextlib.suppress(orjson.JSONDecodeError):
                     details = loads(details)
-                except orjson.JSONDecodeError:
-                    pass  # text that is not JSON: kept as is, so the entry's hash fails
             body = {
                 "seq": seq,
                 "at": _sqlite_time(at) if sqlite else at,

@@ -190,7 +190,7 @@ class EncryptedMixin:
         return text
 
     def crypt_context(self, row_id: object) -> bytes:
-        return fieldcrypt.context(self.model._meta.db_table, self.column, row_id)  # type: ignore[attr-defined]
+        return fieldcrypt.context(self.model._meta.db_table, self.column, row_id)
 
     def seal(self, value: Any, row_id: object) -> Any:
         """The column value for a plain value of row ``row_id`` ("" and None stay as they are)."""
@@ -202,11 +202,11 @@ class EncryptedMixin:
         return Sealed(fieldcrypt.encrypt(keyring(), text, self.crypt_context(row_id)))
 
     def pre_save(self, model_instance: Any, add: bool) -> Any:
-        value = model_instance.__dict__.get(self.attname)  # type: ignore[attr-defined]
+        value = model_instance.__dict__.get(self.attname)
         if add and isinstance(value, Sealed):
             # A loaded row saved as a new one (pk cleared): its ciphertexts are bound to the old id.
             raise fieldcrypt.FieldCryptError(
-                f"{self.model.__name__}.{self.name}: a copied row must be given its plain values, "  # type: ignore[attr-defined]
+                f"{self.model.__name__}.{self.name}: a copied row must be given its plain values, "
                 "not the sealed values of the row it was copied from"
             )
         return self.seal(value, model_instance.pk)
@@ -218,7 +218,7 @@ class EncryptedMixin:
         if value is None or isinstance(value, Sealed) or value == "":
             return value
         raise TypeError(
-            f"{self.model.__name__}.{self.name} is encrypted: write it through the model "  # type: ignore[attr-defined]
+            f"{self.model.__name__}.{self.name} is encrypted: write it through the model "
             "(save, create, update on its query set); it cannot be filtered by its plain value"
         )
 
@@ -228,7 +228,7 @@ class EncryptedMixin:
         return value.token if isinstance(value, Sealed) else value
 
     def value_to_string(self, obj: Any) -> str:
-        return self.to_plaintext(self.value_from_object(obj))  # type: ignore[attr-defined]
+        return self.to_plaintext(self.value_from_object(obj))
 
     def get_internal_type(self) -> str:
         return "TextField"

@@ -111,7 +111,7 @@ def generate(
         try:
             _django()
             _audit("key_added", primary=data["primary"], key=kid, keys=sorted(data["keys"]))
-        except (Exception, SystemExit):  # noqa: BLE001 – the key file is written; say the audit failed
+        except (Exception, SystemExit):
             typer.secho(
                 "(The audit entry could not be written: is the database reachable?)", err=True
             )

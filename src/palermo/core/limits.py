@@ -160,7 +160,7 @@ def check_zip(source: ZipSource, limits: ImportLimits = DEFAULT_LIMITS) -> None:
                         )
     finally:
         if position is not None and hasattr(fh, "seek"):
-            fh.seek(position)  # type: ignore[union-attr]
+            fh.seek(position)
 
 
 def _declared_total(infos: list[zipfile.ZipInfo]) -> int:

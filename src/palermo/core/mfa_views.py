@@ -37,6 +37,7 @@ from django.views.decorators.http import require_POST
 from palermo.core import mfa, oidc
 from palermo.core.mfa_models import WebAuthnCredential
 from palermo.core.policy import authenticated, public
+from palermo.core.request import PalermoRequest, SignedInRequest
 
 
 def bytes_to_base64url(value: bytes) -> str:
@@ -193,7 +194,7 @@ class SecondFactorForm(forms.Form):
 
 
 @public("second sign-in step: the password was right, the second factor is asked here")
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: PalermoRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         messages.error(request, _("Your sign-in has expired. Please sign in again."))
@@ -230,7 +231,7 @@ def _rp(request: HttpRequest) -> tuple[str, str]:
 
 @public("second sign-in step: passkey challenge for the pending sign-in")
 @require_POST
-def mfa_passkey_options(request: HttpRequest) -> HttpResponse:
+def mfa_passkey_options(request: PalermoRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return JsonResponse(
@@ -244,7 +245,7 @@ def mfa_passkey_options(request: HttpRequest) -> HttpResponse:
 
 @public("second sign-in step: passkey answer for the pending sign-in")
 @require_POST
-def mfa_passkey_verify(request: HttpRequest) -> HttpResponse:
+def mfa_passkey_verify(request: PalermoRequest) -> HttpResponse:
     pending = _pending(request)
     challenge = request.session.pop(_WEBAUTHN_AUTH_KEY, None)
     if pending is None or not challenge:
@@ -279,7 +280,7 @@ def _continue_url(request: HttpRequest) -> str:
 
 
 @authenticated
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: SignedInRequest) -> HttpResponse:
     factors = mfa.factors_of(request.user)
     return render(
         request,
@@ -310,7 +311,7 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse
 
 
 @authenticated
-def mfa_totp_setup(request: HttpRequest) -> HttpResponse:
+def mfa_totp_setup(request: SignedInRequest) -> HttpResponse:
     user = request.user
     if mfa.factors_of(user).totp:
         messages.info(request, _("An authenticator app is already set up."))
@@ -349,7 +350,7 @@ def mfa_totp_setup(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def mfa_totp_remove(request: HttpRequest) -> HttpResponse:
+def mfa_totp_remove(request: SignedInRequest) -> HttpResponse:
     try:
         mfa.totp_remove(actor=request.user, request=request)
     except mfa.MfaError as exc:
@@ -361,7 +362,7 @@ def mfa_totp_remove(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
+def mfa_recovery_codes(request: SignedInRequest) -> HttpResponse:
     if not mfa.is_enrolled(request.user):
         messages.error(request, _("Set up an authenticator app or a passkey first."))
         return redirect("mfa_setup")
@@ -371,7 +372,7 @@ def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def mfa_passkey_register_options(request: HttpRequest) -> HttpResponse:
+def mfa_passkey_register_options(request: SignedInRequest) -> HttpResponse:
     rp_id, _origin = _rp(request)
     options, challenge = mfa.webauthn_registration_options(user=request.user, rp_id=rp_id)
     request.session[_WEBAUTHN_REG_KEY] = bytes_to_base64url(challenge)
@@ -380,7 +381,7 @@ def mfa_passkey_register_options(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def mfa_passkey_register(request: HttpRequest) -> HttpResponse:
+def mfa_passkey_register(request: SignedInRequest) -> HttpResponse:
     challenge = request.session.pop(_WEBAUTHN_REG_KEY, None)
     if not challenge:
         return JsonResponse({"error": _("The request has expired. Try again.")}, status=400)
@@ -415,7 +416,7 @@ def mfa_passkey_register(request: HttpRequest) -> HttpResponse:
 
 
 @authenticated
-def mfa_new_codes(request: HttpRequest) -> HttpResponse:
+def mfa_new_codes(request: SignedInRequest) -> HttpResponse:
     codes = request.session.pop("palermo_show_codes", None)
     if not codes:
         return redirect("mfa_setup")
@@ -424,7 +425,7 @@ def mfa_new_codes(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def mfa_passkey_remove(request: HttpRequest, credential_id: int) -> HttpResponse:
+def mfa_passkey_remove(request: SignedInRequest, credential_id: int) -> HttpResponse:
     try:
         mfa.webauthn_remove(actor=request.user, credential_id=credential_id, request=request)
     except mfa.MfaError as exc:

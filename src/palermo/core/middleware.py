@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from palermo.core import audit
-from palermo.core.policy import AUTHENTICATED, PUBLIC, has_perm, policy_of
+from palermo.core.errors import InvalidInput, NotAllowed, NotFound, PalermoError
+from palermo.core.policy import AUTHENTICATED, PUBLIC, ViewPolicy, has_perm, policy_of
+
+log = logging.getLogger("palermo.request")
 
 SESSION_ORG_KEY = "palermo_organisation_id"
 
@@ -62,7 +66,7 @@ class PolicyMiddleware:
         if match is not None and match.namespace == "admin":
             from palermo.core.admin import ADMIN_POLICY
 
-            policy = ADMIN_POLICY
+            policy: ViewPolicy | None = ADMIN_POLICY
         else:
             policy = policy_of(view_func)
         if getattr(view_func, "__module__", "").startswith("django.views.static"):
@@ -81,6 +85,64 @@ class PolicyMiddleware:
             audit.record_refusal(request, perm=policy.perm)
             return refused(request, status=403)
         return None
+
+
+# --- One error path (docs/architecture.md, "Errors") ---------------------------------------------
+
+# The audit trail's object type for a refusal raised under an API prefix.
+_API_OBJECT_TYPES = {
+    "cases": "case",
+    "investigations": "investigation",
+    "screenings": "screening",
+    "jobs": "job",
+    "monitor": "monitor",
+    "stats": "stats",
+}
+
+
+def note_refusal(request: HttpRequest, exc: PalermoError) -> None:
+    """Audit a ``NotAllowed`` (once per request) and log every refusal without personal data."""
+    if getattr(request, "_palermo_refusal_noted", False):
+        return
+    request._palermo_refusal_noted = True  # type: ignore[attr-defined]
+    if not isinstance(exc, NotAllowed):  # (a refusal is logged by the audit trail's record)
+        log.info(
+            "refused",
+            extra={"event": "refused", "error": type(exc).__name__, "status": exc.status},
+        )
+        return
+    object_type = exc.object_type
+    if not object_type:
+        parts = request.path.split("/")
+        # /api/v1/<prefix>/… → the prefix's object type; /<context>/… for a page
+        segment = parts[3] if request.path.startswith("/api/") and len(parts) > 3 else parts[1]
+        object_type = _API_OBJECT_TYPES.get(segment, segment)[:40]
+    audit.record_refusal(request, perm=exc.perm or None, object_type=object_type)
+
+
+class ErrorMiddleware:
+    """A ``PalermoError`` no view caught becomes its status and the one error shape: JSON under
+    ``/api/``, the refusal page elsewhere. A refusal (``NotAllowed``) is audited, so a view or
+    endpoint that forgets to catch one answers 403, never 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, PalermoError):
+            return None
+        note_refusal(request, exception)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse(exception.as_dict(), status=exception.status)
+        reason = "" if isinstance(exception, NotAllowed | NotFound) else exception.detail
+        if isinstance(exception, InvalidInput):
+            reason = " ".join(e.message for e in exception.errors) or exception.detail
+        return refused(request, status=exception.status, reason=reason)
 
 
 def refused(request: HttpRequest, status: int = 403, reason: str = "") -> HttpResponse:

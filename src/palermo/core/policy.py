@@ -180,14 +180,14 @@ def public(reason: str) -> Callable[[F], F]:
     """Anyone may call this view (login, password reset). Say why."""
 
     def deco(view: F) -> F:
-        return _mark(view, ViewPolicy(PUBLIC, reason=reason))  # type: ignore[no-any-return]
+        return _mark(view, ViewPolicy(PUBLIC, reason=reason))
 
     return deco
 
 
 def authenticated(view: F) -> F:
     """Any signed-in user (their own profile, tokens, dashboard)."""
-    return _mark(view, ViewPolicy(AUTHENTICATED))  # type: ignore[no-any-return]
+    return _mark(view, ViewPolicy(AUTHENTICATED))
 
 
 def requires(perm: str) -> Callable[[F], F]:
@@ -196,7 +196,7 @@ def requires(perm: str) -> Callable[[F], F]:
         raise ValueError(f"unknown permission {perm!r}")
 
     def deco(view: F) -> F:
-        return _mark(view, ViewPolicy("perm", perm=perm))  # type: ignore[no-any-return]
+        return _mark(view, ViewPolicy("perm", perm=perm))
 
     return deco
 

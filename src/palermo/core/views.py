@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from palermo.core.forms import AuditFilterForm, TokenForm
 from palermo.core.middleware import SESSION_ORG_KEY
 from palermo.core.models import PersonalAccessToken
 from palermo.core.policy import Perm, authenticated, has_perm, public, requires
+from palermo.core.request import AuthedRequest, SignedInRequest
 from palermo.core.selectors import AuditFilter, audit_entries_visible_to
 from palermo.core.spreadsheet import spreadsheet_safe
 
@@ -76,12 +78,12 @@ password_reset_complete = public("reset complete")(auth_views.PasswordResetCompl
 
 @authenticated
 @require_POST
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: SignedInRequest) -> HttpResponse:
     try:
         org_id = int(request.POST.get("organisation", ""))
     except ValueError:
         org_id = -1
-    orgs = {o.pk: o for o in request.user.organisations()}  # type: ignore[union-attr]
+    orgs = {o.pk: o for o in request.user.organisations()}
     if org_id not in orgs:
         messages.error(request, _("You are not a member of that organisation."))
     else:
@@ -94,7 +96,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
 
 
 @authenticated
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: SignedInRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     created_clear = None
     if request.method == "POST" and form.is_valid():
@@ -106,8 +108,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
         )
         try:
             _token, created_clear = tokens.token_create(
-                actor=request.user,  # type: ignore[arg-type]
-                organisation=request.organisation,  # type: ignore[attr-defined]
+                actor=request.user,
+                organisation=request.organisation,
                 name=form.cleaned_data["name"],
                 expires_at=expires_at,
             )
@@ -121,10 +123,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @authenticated
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: SignedInRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
     if request.method == "POST":
-        tokens.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+        tokens.token_revoke(actor=request.user, token=token)
         messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
         return redirect("token_list")
     # GET shows a confirmation page: revoking breaks the client that uses it.
@@ -144,11 +146,11 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter | 
 
 
 @requires(Perm.VIEW_AUDIT)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     form, f = _audit_filter(request)
     page = None
     if f is not None:
-        qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+        qs = audit_entries_visible_to(request.user, request.organisation, f)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         audit.record_request(
             request, action="read", object_type="audit_trail", details={"filters": f.as_details()}
@@ -162,7 +164,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_export": has_perm(request.user, Perm.EXPORT_AUDIT, request.organisation),  # type: ignore[arg-type, attr-defined]
+            "can_export": has_perm(request.user, Perm.EXPORT_AUDIT, request.organisation),
         },
     )
 
@@ -173,13 +175,13 @@ class _Echo:
 
 
 @requires(Perm.EXPORT_AUDIT)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponseBase:
     form, f = _audit_filter(request)
     if f is None:
         return render(
             request, "core/audit_list.html", {"form": form, "page": None, "query": ""}, status=400
         )
-    qs = audit_entries_visible_to(request.user, request.organisation, f)  # type: ignore[arg-type, attr-defined]
+    qs = audit_entries_visible_to(request.user, request.organisation, f)
     audit.record_request(
         request, action="export", object_type="audit_trail", details={"filters": f.as_details()}
     )

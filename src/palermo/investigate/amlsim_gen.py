@@ -109,11 +109,11 @@ class PlantedAlert:
 @dataclass
 class GeneratedSet:
     params: GeneratorParams
-    transactions: list[tuple[int, int, int, float, int, int]] = field(default_factory=list)
+    transactions: list[tuple[int, int, int, int, float, int]] = field(default_factory=list)
     # (tran_id, orig, bene, day, amount, alert_id) with alert_id -1 for normal traffic
     alerts: list[PlantedAlert] = field(default_factory=list)
 
-    def alert_tx(self, alert_id: int) -> list[tuple[int, int, int, float, int, int]]:
+    def alert_tx(self, alert_id: int) -> list[tuple[int, int, int, int, float, int]]:
         return [t for t in self.transactions if t[5] == alert_id]
 
 
@@ -329,7 +329,7 @@ def write_amlsim(generated: GeneratedSet, folder: Path) -> Path:
     def stamp(day: int) -> str:
         return (p.start + timedelta(days=day)).strftime("%Y-%m-%d %H:%M:%S")
 
-    files = {
+    files: dict[str, tuple[list[str], list[tuple[object, ...]]]] = {
         "transactions": (
             [
                 "tran_id",

@@ -7,13 +7,10 @@ gets 404, exactly as for an investigation that does not exist. (No
 """
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator, StrictInt
@@ -23,6 +20,7 @@ from palermo.core.apiutil import ErrorOut, PalermoPagination, with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 from palermo.investigate import jobs as inv_jobs
 from palermo.investigate import selectors, services
 from palermo.investigate.models import Investigation
@@ -41,7 +39,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
+def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
     ]
@@ -57,30 +55,12 @@ def _with_errors(ok: Any) -> dict[int, Any]:
     return {**with_errors(ok), 409: ErrorOut, 503: ErrorOut}
 
 
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Service refusals in the API's terms: not allowed → 403."""
-
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except services.NotAllowed as exc:
-            audit.record_refusal(request, object_type="investigation")
-            raise HttpError(403, str(exc)) from exc
-        except services.WorkspaceBusy as exc:
-            raise HttpError(503, str(exc)) from exc
-        except services.InvestigationClosed as exc:
-            raise HttpError(409, str(exc)) from exc
-
-    return wrapper
-
-
-def _inv(request: HttpRequest, ref: str, what: str = "investigation") -> Investigation:
+def _inv(request: AuthedRequest, ref: str, what: str = "investigation") -> Investigation:
     return selectors.access_investigation(
         request.user,
         request.organisation,
         ref,
-        request=request,  # type: ignore[arg-type, attr-defined]
+        request=request,
         what=what,
     )
 
@@ -228,7 +208,7 @@ def _detail_out(inv: Investigation, request: HttpRequest) -> dict[str, Any]:
         # Only the linked cases this reader may open (issue 11: no second door to a case's existence).
         "cases": [
             c.reference for c in selectors.linked_cases_for(request.user, request.organisation, inv)
-        ],  # type: ignore[arg-type, attr-defined]
+        ],
         "statements": [
             {
                 "name": s.name,
@@ -266,7 +246,7 @@ def _tx_out(t: dict[str, Any]) -> dict[str, Any]:
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
 def investigation_list(
-    request: HttpRequest,
+    request: AuthedRequest,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Literal["", "open", "closed"] = "",
 ) -> Any:
@@ -277,15 +257,14 @@ def investigation_list(
     )
     return [
         _out(i) for i in selectors.investigation_list(request.user, request.organisation, q, status)
-    ]  # type: ignore[arg-type, attr-defined]
+    ]
 
 
 @router.post(
     "", response=_with_errors({201: InvestigationDetailOut}), summary="Open an investigation"
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
+def investigation_create(request: AuthedRequest, payload: InvestigationIn) -> Any:
     members = []
     for pk in payload.members:
         org = Organisation.objects.filter(pk=pk, is_active=True).first()
@@ -294,7 +273,7 @@ def investigation_create(request: HttpRequest, payload: InvestigationIn) -> Any:
         members.append(org)
     inv = services.investigation_create(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         title=payload.title,
         members=members,
         case_refs=payload.cases,
@@ -327,7 +306,7 @@ class ProfileIn(Schema):
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-def profile_list(request: HttpRequest) -> Any:
+def profile_list(request: AuthedRequest) -> Any:
     from palermo.investigate.models import MappingProfile
     from palermo.investigate.profiles import packaged_profiles
 
@@ -338,7 +317,7 @@ def profile_list(request: HttpRequest) -> Any:
     out += [
         {"id": f"org:{m.slug}", "label": m.label, "source": "saved", "definition": m.definition}
         for m in MappingProfile.objects.filter(organisation=request.organisation).order_by("slug")
-    ]  # type: ignore[attr-defined]
+    ]
     return out
 
 
@@ -348,11 +327,10 @@ def profile_list(request: HttpRequest) -> Any:
     summary="Save (or replace) a CSV mapping profile for my organisation; validated first",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def profile_save(request: HttpRequest, payload: ProfileIn) -> Any:
+def profile_save(request: AuthedRequest, payload: ProfileIn) -> Any:
     m = services.mapping_profile_save(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         slug=payload.slug,
         label=payload.label,
         definition=payload.definition,
@@ -362,7 +340,7 @@ def profile_save(request: HttpRequest, payload: ProfileIn) -> Any:
 
 @router.get("/{ref}", response=_with_errors(InvestigationDetailOut), summary="An investigation")
 @api_requires(Perm.INVESTIGATE)
-def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
+def investigation_detail(request: AuthedRequest, ref: Ref) -> Any:
     return _detail_out(_inv(request, ref), request)
 
 
@@ -372,12 +350,11 @@ def investigation_detail(request: HttpRequest, ref: Ref) -> Any:
     summary="Close the investigation (owner only): read-only until reopened",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any:
+def investigation_close(request: AuthedRequest, ref: Ref, payload: CloseIn) -> Any:
     inv = _inv(request, ref, "close")
     inv = services.investigation_close(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         investigation=inv,
         reason=payload.reason,
     )
@@ -390,12 +367,11 @@ def investigation_close(request: HttpRequest, ref: Ref, payload: CloseIn) -> Any
     summary="Reopen a closed investigation (owner only)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
+def investigation_reopen(request: AuthedRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "reopen")
     inv = services.investigation_reopen(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         investigation=inv,
     )
     return _detail_out(inv, request)
@@ -407,8 +383,7 @@ def investigation_reopen(request: HttpRequest, ref: Ref) -> Any:
     summary="Give another investigating organisation access (owner only)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
+def member_add(request: AuthedRequest, ref: Ref, payload: MemberIn) -> Any:
     inv = _inv(request, ref, "member_add")
     member = Organisation.objects.filter(pk=payload.organisation, is_active=True).first()
     if member is None:
@@ -416,7 +391,7 @@ def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
     services.member_add(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         member=member,
     )
     return _detail_out(inv, request)
@@ -428,13 +403,12 @@ def member_add(request: HttpRequest, ref: Ref, payload: MemberIn) -> Any:
     summary="Link an NRM case you may see",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
+def case_link(request: AuthedRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     inv = _inv(request, ref, "case_link")
     services.case_link(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         case_ref=payload.case,
     )
     return _detail_out(inv, request)
@@ -446,9 +420,8 @@ def case_link(request: HttpRequest, ref: Ref, payload: CaseLinkIn) -> Any:
     summary="Upload a statement (all or nothing, idempotent), imported by a background job",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
 def statement_upload(
-    request: HttpRequest, ref: Ref, file: File[UploadedFile], payload: Form[UploadIn]
+    request: AuthedRequest, ref: Ref, file: File[UploadedFile], payload: Form[UploadIn]
 ) -> Any:
     """Answers 202 with the job once the parameters are checked; follow ``url``: when ``status`` is
     ``done``, ``report`` is the import report; when ``failed``, ``report.errors`` lists the rejected rows."""
@@ -464,7 +437,7 @@ def statement_upload(
     }
     services.statement_import_check(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         investigation=inv,
         size=file.size,
         **params,
@@ -473,7 +446,7 @@ def statement_upload(
     try:
         job = job_services.job_start(
             actor=request.user,
-            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            organisation=request.organisation,
             kind=inv_jobs.STATEMENT_IMPORT,
             subject_ref=inv.reference,
             params={**params, "file_name": file.name or "statement", "investigation": inv.pk},
@@ -490,17 +463,16 @@ def statement_upload(
     summary="Run the red-flag rules (a background job)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def rules_run(request: HttpRequest, ref: Ref) -> Any:
+def rules_run(request: AuthedRequest, ref: Ref) -> Any:
     """Answers 202 with the job; when ``status`` is ``done``, ``summary`` holds ``run_id``, ``ran``,
     ``skipped``, ``suppressed`` and ``alerts`` (the number of new alerts)."""
     inv = _inv(request, ref, "rules_run")
     services.rules_run_check(
         actor=request.user, organisation=request.organisation, investigation=inv
-    )  # type: ignore[arg-type, attr-defined]
+    )
     job = job_services.job_start(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         kind=inv_jobs.RULES_RUN,
         subject_ref=inv.reference,
         params={"investigation": inv.pk},
@@ -513,8 +485,7 @@ def rules_run(request: HttpRequest, ref: Ref) -> Any:
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
-def alert_list(request: HttpRequest, ref: Ref, include_decided: bool = False) -> Any:
+def alert_list(request: AuthedRequest, ref: Ref, include_decided: bool = False) -> Any:
     inv = _inv(request, ref, "alerts")
     return [
         {
@@ -547,13 +518,12 @@ def alert_list(request: HttpRequest, ref: Ref, include_decided: bool = False) ->
     summary="Confirm or dismiss an alert (it is not raised again)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def alert_decide(request: HttpRequest, ref: Ref, alert_key: AlertKey, payload: DecisionIn) -> Any:
+def alert_decide(request: AuthedRequest, ref: Ref, alert_key: AlertKey, payload: DecisionIn) -> Any:
     inv = _inv(request, ref, "alert_decide")
     row = services.alert_decide(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         alert_key=alert_key,
         decision=payload.decision,
         note=payload.note,
@@ -584,12 +554,11 @@ PACK_RESPONSES = {
     summary="Download the evidence pack (HTML or PDF); the export is audited",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def evidence_pack(request: HttpRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:  # noqa: A002
+def evidence_pack(request: AuthedRequest, ref: Ref, format: Literal["html", "pdf"] = "html") -> Any:
     inv = _inv(request, ref, "evidence_pack")
     data, digest = services.evidence_pack(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         investigation=inv,
         fmt=format,
     )
@@ -639,8 +608,7 @@ class JudgementOut(Schema):
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
-def match_list(request: HttpRequest, ref: Ref) -> Any:
+def match_list(request: AuthedRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "matches")
     return [
         {
@@ -659,13 +627,12 @@ def match_list(request: HttpRequest, ref: Ref) -> Any:
     "/{ref}/matches", response=_with_errors(JudgementOut), summary="Judge a pair: same or different"
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def match_judge(request: HttpRequest, ref: Ref, payload: JudgeIn) -> Any:
+def match_judge(request: AuthedRequest, ref: Ref, payload: JudgeIn) -> Any:
     inv = _inv(request, ref, "match_judge")
     j = services.match_judge(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         left=payload.left,
         right=payload.right,
         decision=payload.decision,
@@ -732,8 +699,7 @@ def _party_out(p: Any) -> dict[str, Any]:
 )
 @api_requires(Perm.INVESTIGATE)
 @paginate(PalermoPagination)
-@_errors
-def party_list(request: HttpRequest, ref: Ref) -> Any:
+def party_list(request: AuthedRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "parties")  # audited read: names and contacts
     return [_party_out(p) for p in inv.parties.all()]
 
@@ -745,13 +711,12 @@ def party_list(request: HttpRequest, ref: Ref) -> Any:
     summary="Add a person or company known from case work",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def party_add(request: HttpRequest, ref: Ref, payload: PartyIn) -> Any:
+def party_add(request: AuthedRequest, ref: Ref, payload: PartyIn) -> Any:
     inv = _inv(request, ref, "party_add")
     party = services.party_add(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         schema=payload.schema_,
         name=payload.name,
         role=payload.role,
@@ -769,12 +734,11 @@ def party_add(request: HttpRequest, ref: Ref, payload: PartyIn) -> Any:
     summary="Add the people of the linked cases, as far as every sharing organisation may see them",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def parties_from_cases(request: HttpRequest, ref: Ref) -> Any:
+def parties_from_cases(request: AuthedRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "parties_from_cases")
     result = services.parties_from_cases(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         investigation=inv,
     )
     return {"added": result.added, "withheld": list(result.withheld)}
@@ -814,8 +778,7 @@ class NetworkOut(Schema):
     summary="Hubs, roles, cycles and the payment graph",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def network(request: HttpRequest, ref: Ref) -> Any:
+def network(request: AuthedRequest, ref: Ref) -> Any:
     net = services.network(_inv(request, ref, "network"))
     return {
         "hubs": [
@@ -866,13 +829,12 @@ class ProceedsOut(Schema):
     summary="Estimate the proceeds (the choice of accounts is kept for the evidence pack)",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def proceeds(request: HttpRequest, ref: Ref, payload: ProceedsIn) -> Any:
+def proceeds(request: AuthedRequest, ref: Ref, payload: ProceedsIn) -> Any:
     inv = _inv(request, ref, "proceeds")
     est = services.proceeds_estimate(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         offenders=payload.offenders,
         victims=payload.victims,
         reference_wage=payload.reference_wage or None,
@@ -911,13 +873,12 @@ class ClaimOut(Schema):
     summary="Attach a proceeds total to a compensation claim of a linked case",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def proceeds_attach(request: HttpRequest, ref: Ref, payload: AttachIn) -> Any:
+def proceeds_attach(request: AuthedRequest, ref: Ref, payload: AttachIn) -> Any:
     inv = _inv(request, ref, "proceeds_attach")
     claim = services.proceeds_attach(
         actor=request.user,
         organisation=request.organisation,
-        investigation=inv,  # type: ignore[arg-type, attr-defined]
+        investigation=inv,
         case_ref=payload.case,
         total=payload.total,
     )
@@ -948,12 +909,11 @@ FTM_RESPONSES = {
     summary="Export as FollowTheMoney JSON lines (for Aleph); the export is audited",
 )
 @api_requires(Perm.INVESTIGATE)
-@_errors
-def ftm(request: HttpRequest, ref: Ref) -> Any:
+def ftm(request: AuthedRequest, ref: Ref) -> Any:
     inv = _inv(request, ref, "ftm_export")
     data = services.ftm_export(
         actor=request.user, organisation=request.organisation, investigation=inv
-    )  # type: ignore[arg-type, attr-defined]
+    )
     resp = HttpResponse(data, content_type="application/x-ndjson")
     resp["Content-Disposition"] = f'attachment; filename="{inv.reference}-ftm.json"'
     resp["Cache-Control"] = "no-store"

@@ -29,26 +29,18 @@ TITLE = "Operation Harbour (fictional)"
 ROWS = 20_000  # enough for every rule to have work, small enough to import in seconds
 
 
-def demo_investigation(rng: random.Random) -> str:  # noqa: ARG001 - the statement has its own seed
+def demo_investigation(rng: random.Random) -> str:
     if getattr(settings, "TESTING", False) and os.environ.get("PALERMO_DEMO_INVESTIGATION") != "1":
         return "investigation: skipped under tests"
     if Investigation.objects.filter(title=TITLE).exists():
         return "investigation: demo investigation already there"
-    from palermo.cases.models import Case
+    from palermo.cases import selectors as case_selectors
 
     police = User.objects.get(username="police")
     unit = police.organisations()[0]
     fiu = User.objects.get(username="fiu").organisations()[0]
     # A labour case the police unit works on (it referred it), if the demo cases exist.
-    case = (
-        Case.objects.filter(
-            team__organisation=unit,
-            team__removed_at__isnull=True,
-            exploitation_rows__code="ForcedLabour",
-        )
-        .order_by("reference")
-        .first()
-    )
+    case = case_selectors.first_case_on_team(unit, form="ForcedLabour")
     # One transaction: a failed import leaves no half-made investigation (and no workspace file).
     with transaction.atomic():
         inv = services.investigation_create(

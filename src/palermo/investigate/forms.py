@@ -64,7 +64,7 @@ class UploadForm(forms.Form):
 
     def __init__(
         self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object
-    ) -> None:  # type: ignore[assignment]
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
         from palermo.core.limits import human_size
@@ -157,7 +157,7 @@ class ProceedsForm(forms.Form):
 
     def __init__(
         self, *args: object, accounts: list[tuple[str, str]] = (), **kwargs: object
-    ) -> None:  # type: ignore[assignment]
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["offenders"].choices = accounts  # type: ignore[attr-defined]
         self.fields["victims"].choices = accounts  # type: ignore[attr-defined]
@@ -173,7 +173,7 @@ class AttachForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: object, cases: list[str] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["case"].choices = [(c, c) for c in cases]  # type: ignore[attr-defined]
 

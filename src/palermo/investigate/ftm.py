@@ -58,14 +58,14 @@ def ftm_schemata() -> Mapping[str, Mapping[str, list[str]]]:
         .joinpath("data", "ftm_schema.yaml")
         .read_text("utf-8")
     )
-    loaded: dict[str, Any] = yaml.safe_load(text)
-    return loaded["schemata"]  # type: ignore[no-any-return]
+    loaded: Mapping[str, Mapping[str, list[str]]] = yaml.safe_load(text)["schemata"]
+    return loaded
 
 
 def _entity(schema: str, entity_id: str, **props: Any) -> FtMEntity:
     properties: dict[str, list[str]] = {}
     for name, value in props.items():
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             continue
         values = value if isinstance(value, list) else [value]
         properties[name] = [str(v) for v in values if v is not None and str(v) != ""]

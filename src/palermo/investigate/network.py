@@ -699,16 +699,16 @@ def materialise_layers(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
         if len(payers) >= side:
             groups.setdefault(frozenset(payers), []).append(b)
     sets: list[tuple[frozenset[str], frozenset[str]]] = []
-    for payers, payees in groups.items():
-        if len(payees) < side:
+    for group, group_payees in groups.items():
+        if len(group_payees) < side:
             continue
-        times = [link[(a, b)][0] for a in payers for b in payees]
+        times = [link[(a, b)][0] for a in group for b in group_payees]
         if max(times) - min(times) <= span * 86400:
-            sets.append((payers, frozenset(payees)))
+            sets.append((group, frozenset(group_payees)))
     # chain sets whose payees are (mostly) another set's payers into stacks
     by_payer: dict[str, list[int]] = {}
-    for i, (payers, _) in enumerate(sets):
-        for a in payers:
+    for i, (set_payers, _) in enumerate(sets):
+        for a in set_payers:
             by_payer.setdefault(a, []).append(i)
     out: dict[str, list[Any]] = {"gid": [], "kind": [], "acct": [], "role": [], "tx": []}
     in_stack: set[int] = set()
@@ -733,12 +733,12 @@ def materialise_layers(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
                         out["role"].append(roles[a])
                         out["tx"].append(tx_id)
 
-    for i, (payers, payees) in enumerate(sets):
-        nxt = {j for b in payees for j in by_payer.get(b, []) if j != i}
+    for i, (first, second) in enumerate(sets):
+        nxt = {j for b in second for j in by_payer.get(b, []) if j != i}
         for j in sorted(nxt):
-            mids = payees & sets[j][0]
+            mids = second & sets[j][0]
             if len(mids) >= side:
-                emit("stack", [(payers, mids), (mids, sets[j][1])])
+                emit("stack", [(first, mids), (mids, sets[j][1])])
                 in_stack |= {i, j}
     for i, layer in enumerate(sets):
         if i not in in_stack:

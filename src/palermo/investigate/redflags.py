@@ -97,9 +97,10 @@ class RuleParameter:
         elif self.type == "string":
             if not isinstance(value, str):
                 raise RuleError(f"{self.name}: expected a string, got {value!r}")
-        elif self.type == "string_list":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise RuleError(f"{self.name}: expected a list of strings, got {value!r}")
+        elif self.type == "string_list" and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            raise RuleError(f"{self.name}: expected a list of strings, got {value!r}")
         if self.minimum is not None and isinstance(value, int | float) and value < self.minimum:
             raise RuleError(f"{self.name}: {value} is below the minimum {self.minimum}")
         if self.maximum is not None and isinstance(value, int | float) and value > self.maximum:

@@ -18,6 +18,7 @@ from palermo.core import audit
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.investigate.models import Investigation, InvestigationMember
+from palermo.investigate.models import InvestigationStatus as InvestigationStatus  # for others
 
 REFERENCE = re.compile(r"INV-\d{4}-\d{4,6}")
 

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.limits import ImportLimits, LimitExceeded, check_size, check_structure
 from palermo.core.models import Organisation, User
@@ -70,11 +70,10 @@ STATEMENT_KINDS = {
 MEMORY_LIMIT = "2GB"
 
 
-class NotAllowed(Exception):
-    """The actor may not do this (answered 403 with the message)."""
+NotAllowed = errors.NotAllowed  # the actor may not do this (403 with the message)
 
 
-class InvestigationClosed(Exception):
+class InvestigationClosed(errors.Conflict):
     """A change to a closed investigation (answered 409 with the message): it is
     read-only until its owner reopens it."""
 
@@ -85,7 +84,7 @@ class InvestigationClosed(Exception):
         )
 
 
-class WorkspaceBusy(Exception):
+class WorkspaceBusy(errors.Busy):
     """Another process holds the investigation's workspace file (answered 503: try again)."""
 
     def __init__(self) -> None:
@@ -953,11 +952,10 @@ def _parties_hidden_from(member: Organisation, investigation: Investigation) -> 
     """References of cases whose people, already in the investigation, ``member`` may not see."""
     from palermo.cases import access
     from palermo.cases import selectors as case_selectors
-    from palermo.cases.models import Case
 
     hidden: list[str] = []
     parties = list(investigation.parties.exclude(record_ref=""))
-    for case in Case.objects.filter(reference__in={p.record_ref for p in parties}):
+    for case in case_selectors.cases_by_reference(p.record_ref for p in parties):
         groups = case_selectors.organisation_visibility(member, case).groups
         for p in parties:
             if p.record_ref != case.reference:
@@ -988,14 +986,14 @@ def parties_from_cases(
             case = case_selectors.access_case(
                 actor, org, link.case.reference, purpose="financial investigation"
             )
-        except Exception:  # noqa: BLE001 – Http404: no longer visible to this actor
+        except Exception:
             withheld.append(link.case.reference)
             continue
         # Every organisation sharing the investigation will see what is added: take over
         # only what each of them may see in the case file itself.
         file = case_selectors.case_file(
             case, _shared_visibility(case, case.visibility, investigation)
-        )  # type: ignore[attr-defined]
+        )
         found: list[dict[str, Any]] = []
         ident = file.get("identity")
         if ident and (ident.get("given_name") or ident.get("family_name")):

@@ -28,6 +28,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.investigate import forms, selectors, services
 from palermo.investigate import jobs as inv_jobs
 from palermo.investigate.evidence import network_svg
@@ -86,7 +87,7 @@ def _apply_errors(form: djforms.Form, exc: InvalidInput) -> None:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def investigation_list(request: HttpRequest) -> HttpResponse:
+def investigation_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.SearchForm(request.GET or None)
     valid = form.is_valid()
@@ -114,7 +115,7 @@ def investigation_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def investigation_create(request: HttpRequest) -> HttpResponse:
+def investigation_create(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     if org is None or org.org_type not in INVESTIGATING_TYPES:
         audit.record_refusal(request, perm=Perm.INVESTIGATE, object_type="investigation")
@@ -176,14 +177,14 @@ def _detail(
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def investigation_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def investigation_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     return _detail(request, _inv(request, reference))
 
 
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def statement_upload(request: HttpRequest, reference: str) -> HttpResponse:
+def statement_upload(request: AuthedRequest, reference: str) -> HttpResponse:
     """Check the upload at once, then hand the import to a background job and show its progress."""
     actor, org = _who(request)
     inv = _inv(request, reference, "statement_upload")
@@ -248,7 +249,7 @@ def _start(
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def rules_run(request: HttpRequest, reference: str) -> HttpResponse:
+def rules_run(request: AuthedRequest, reference: str) -> HttpResponse:
     """Hand the red-flag run to a background job and show its progress."""
     actor, org = _who(request)
     inv = _inv(request, reference, "rules_run")
@@ -272,7 +273,7 @@ def _url(inv: Investigation) -> str:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
+def alert_decide(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "alert_decide")
     form = forms.DecisionForm(request.POST)
@@ -301,7 +302,7 @@ def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def party_add(request: HttpRequest, reference: str) -> HttpResponse:
+def party_add(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "party_add")
     form = forms.PartyForm(request.POST)
@@ -323,7 +324,7 @@ def party_add(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
+def parties_from_cases(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "parties_from_cases")
     try:
@@ -347,7 +348,7 @@ def parties_from_cases(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
+def match_judge(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "match_judge")
     form = forms.JudgeForm(request.POST)
@@ -376,7 +377,7 @@ def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def investigation_close(request: HttpRequest, reference: str) -> HttpResponse:
+def investigation_close(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "close")
     form = forms.CloseForm(request.POST)
@@ -398,7 +399,7 @@ def investigation_close(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def investigation_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+def investigation_reopen(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "reopen")
     try:
@@ -415,7 +416,7 @@ def investigation_reopen(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def member_add(request: HttpRequest, reference: str) -> HttpResponse:
+def member_add(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "member_add")
     form = forms.MemberForm(request.POST, organisation=org)
@@ -440,7 +441,7 @@ def member_add(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def case_link(request: HttpRequest, reference: str) -> HttpResponse:
+def case_link(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "case_link")
     form = forms.CaseLinkForm(request.POST)
@@ -464,7 +465,7 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def network(request: HttpRequest, reference: str) -> HttpResponse:
+def network(request: AuthedRequest, reference: str) -> HttpResponse:
     inv = _inv(request, reference, "network")
     whole = request.GET.get("scope") == "all"  # a fixed word, never account data
     net = services.network(inv, whole=whole)
@@ -515,7 +516,7 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
+def proceeds(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "proceeds")
     accounts = services.accounts(inv)
@@ -567,7 +568,7 @@ def proceeds(request: HttpRequest, reference: str) -> HttpResponse:
 @requires(Perm.INVESTIGATE)
 @_busy
 @require_POST
-def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
+def proceeds_attach(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "proceeds_attach")
     # Any linked case is a valid choice here: the service refuses, saying why, one the actor may not act on.
@@ -610,7 +611,7 @@ def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def evidence_pack(request: HttpRequest, reference: str, fmt: str) -> HttpResponse:
+def evidence_pack(request: AuthedRequest, reference: str, fmt: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "evidence_pack")
     try:
@@ -625,7 +626,7 @@ def evidence_pack(request: HttpRequest, reference: str, fmt: str) -> HttpRespons
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def ftm_export(request: HttpRequest, reference: str) -> HttpResponse:
+def ftm_export(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "ftm_export")
     try:
@@ -640,7 +641,7 @@ def ftm_export(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires(Perm.INVESTIGATE)
 @_busy
-def profiles(request: HttpRequest) -> HttpResponse:
+def profiles(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.ProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

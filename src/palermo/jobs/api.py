@@ -6,12 +6,12 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from palermo.core.apiutil import PalermoPagination, with_errors
 from palermo.core.policy import api_requires
+from palermo.core.request import AuthedRequest
 from palermo.jobs import display, selectors
 
 router = Router(tags=["jobs"])
@@ -43,8 +43,8 @@ class JobOut(Schema):
 @router.get("", response=with_errors(list[JobOut]), summary="My background jobs (newest first)")
 @api_requires(None)
 @paginate(PalermoPagination)
-def job_list(request: HttpRequest) -> Any:
-    jobs = selectors.jobs_for(request.user, request.organisation)  # type: ignore[arg-type, attr-defined]
+def job_list(request: AuthedRequest) -> Any:
+    jobs = selectors.jobs_for(request.user, request.organisation)
     return [display.job_out(j, with_report=False) for j in jobs[:500]]
 
 
@@ -52,10 +52,10 @@ def job_list(request: HttpRequest) -> Any:
     "/{job_id}", response=with_errors(JobOut), summary="One of my jobs: progress and result"
 )
 @api_requires(None)
-def job_detail(request: HttpRequest, job_id: int) -> Any:
+def job_detail(request: AuthedRequest, job_id: int) -> Any:
     from palermo.core import audit
 
-    job = selectors.access_job(request.user, request.organisation, job_id)  # type: ignore[arg-type, attr-defined]
+    job = selectors.access_job(request.user, request.organisation, job_id)
     if job.finished:
         audit.record_request(
             request,

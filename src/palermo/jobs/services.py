@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.models import Organisation, User
 from palermo.core.policy import has_perm
 from palermo.jobs import progress, registry
@@ -58,8 +58,7 @@ STOPPED = gettext_noop(
 )
 
 
-class NotAllowed(Exception):
-    """The actor may not start this kind of job (answered 403)."""
+NotAllowed = errors.NotAllowed  # the actor may not start this kind of job (403)
 
 
 @dataclass
@@ -292,14 +291,27 @@ def job_run(job_id: int) -> str:
             outcome = kind.handler(
                 JobRun(job=job, actor=job.actor, organisation=job.organisation, params=params)
             )
-    except Exception as exc:  # noqa: BLE001 – any failure of the work fails the job, with a message for the user
+    except Exception as exc:
         # The exception's message may quote the file's data: only its type goes to the log and the trail.
         logger.error("job %s (%s) stopped on %s", job.pk, job.kind, type(exc).__name__)
         outcome = JobOutcome(ok=False, error=UNEXPECTED, summary={"exception": type(exc).__name__})
     finally:
         _remove_inputs(params)
     _keep_result(outcome)
-    return str(_finish(job, outcome).status)
+    status = str(_finish(job, outcome).status)
+    # Outside a request: the job's own user and organisation ids stand in for the request's.
+    logger.info(
+        "job finished",
+        extra={
+            "event": "job",
+            "job_id": job.pk,
+            "kind": job.kind,
+            "status": status,
+            "user_id": job.actor_id,
+            "organisation_id": job.organisation_id,
+        },
+    )
+    return status
 
 
 def job_reap(*, stale_after_minutes: int | None = None) -> int:

@@ -9,33 +9,35 @@ and without JavaScript a ``<meta http-equiv="refresh">`` reloads the page.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from palermo.core import audit
 from palermo.core.policy import authenticated
+from palermo.core.request import SignedInRequest
 from palermo.jobs import display, selectors, services
 
 PAGE_SIZE = 25
 
 
 @authenticated
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: SignedInRequest) -> HttpResponse:
     org = getattr(request, "organisation", None)
     page = Paginator(selectors.jobs_for(request.user, org), PAGE_SIZE).get_page(
         request.GET.get("page")
-    )  # type: ignore[arg-type]
+    )
     views = [display.job_view(j) for j in page]
     running = any(not v.finished for v in views)
-    template = "jobs/_list_rows.html" if request.htmx else "jobs/list.html"  # type: ignore[attr-defined]
+    template = "jobs/_list_rows.html" if request.htmx else "jobs/list.html"
     return render(request, template, {"page": page, "jobs": views, "running": running})
 
 
 @authenticated
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)  # type: ignore[arg-type]
+def job_detail(request: SignedInRequest, job_id: int) -> HttpResponse:
+    job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)
     view = display.job_view(job)
-    if job.finished and not request.htmx:  # type: ignore[attr-defined]
+    if job.finished and not request.htmx:
         # The report may quote the user's file (rejected rows): reading it is audited.
         audit.record_request(
             request,
@@ -44,9 +46,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             object_ref=str(job.pk),
             details={"kind": job.kind, "status": job.status},
         )
-    if request.htmx and not job.finished:  # type: ignore[attr-defined]
+    if request.htmx and not job.finished:
         return render(request, "jobs/_status.html", {"v": view})
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # Finished while polled: reload the whole page, which shows the result (and audits the read).
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -59,9 +61,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @authenticated
-def job_result(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_result(request: SignedInRequest, job_id: int) -> HttpResponseBase:
     """The file a finished job made (a release …), to the user who started it; an audited export."""
-    job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)  # type: ignore[arg-type]
+    job = selectors.access_job(request.user, getattr(request, "organisation", None), job_id)
     path = services.result_path(job)
     if path is None:
         raise Http404("not found")

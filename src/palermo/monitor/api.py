@@ -7,19 +7,17 @@ drill-down, and the annual report.
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from functools import wraps
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, BeforeValidator, StrictInt
 
-from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 from palermo.monitor import report, selectors, services
 from palermo.monitor.models import Measure
 
@@ -34,7 +32,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
+def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
     ]
@@ -51,18 +49,6 @@ def _iso_date(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-def _refusals(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except (services.NotAllowed, report.NotAllowed) as exc:
-            audit.record_refusal(request, object_type="monitor")
-            raise HttpError(403, str(exc)) from exc
-
-    return wrapper
 
 
 # --- schemas ----------------------------------------------------------------------------------------
@@ -220,9 +206,9 @@ def _rec_out(r: Any) -> dict[str, Any]:
     summary="National action plans with objectives and measures",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def plan_list(request: HttpRequest) -> Any:
+def plan_list(request: AuthedRequest) -> Any:
     out = []
-    for p in selectors.plans(request.user, request.organisation):  # type: ignore[arg-type, attr-defined]
+    for p in selectors.plans(request.user, request.organisation):
         out.append(
             {
                 "id": p.pk,
@@ -330,11 +316,10 @@ class EvidenceOut(Schema):
     "/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan"
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
-def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+def plan_create(request: AuthedRequest, payload: PlanIn) -> Any:
     plan = services.plan_create(
         actor=request.user, organisation=request.organisation, **payload.dict()
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return Status(201, {"id": plan.pk})
 
 
@@ -344,15 +329,14 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
     summary="Add an objective",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def objective_add(
-    request: HttpRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
+    request: AuthedRequest, plan_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: ObjectiveIn
 ) -> Any:
-    plan = selectors.access_plan(request.user, request.organisation, plan_id)  # type: ignore[arg-type, attr-defined]
+    plan = selectors.access_plan(request.user, request.organisation, plan_id)
     obj = services.objective_add(
         actor=request.user,
         organisation=request.organisation,
-        plan=plan,  # type: ignore[arg-type, attr-defined]
+        plan=plan,
         **payload.dict(),
     )
     return Status(201, {"id": obj.pk})
@@ -364,13 +348,12 @@ def objective_add(
     summary="Add a measure with its responsible organisations, deadline and budget line",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def measure_add(
-    request: HttpRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
+    request: AuthedRequest, objective_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MeasureIn
 ) -> Any:
     from palermo.core.errors import FieldError, InvalidInput
 
-    objective = selectors.access_objective(request.user, request.organisation, objective_id)  # type: ignore[arg-type, attr-defined]
+    objective = selectors.access_objective(request.user, request.organisation, objective_id)
     orgs = selectors.organisations(payload.responsible)
     if len(orgs) != len(set(payload.responsible)):
         raise InvalidInput(
@@ -380,7 +363,7 @@ def measure_add(
     data["responsible"] = orgs
     m = services.measure_add(
         actor=request.user, organisation=request.organisation, objective=objective, **data
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return Status(201, {"id": m.pk})
 
 
@@ -390,17 +373,16 @@ def measure_add(
     summary="Add an indicator with baseline and target to a measure",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def plan_indicator_add(
-    request: HttpRequest,
+    request: AuthedRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     payload: PlanIndicatorIn,
 ) -> Any:
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     pi = services.plan_indicator_add(
         actor=request.user,
         organisation=request.organisation,
-        measure=measure,  # type: ignore[arg-type, attr-defined]
+        measure=measure,
         **payload.dict(),
     )
     return Status(201, {"id": pi.pk})
@@ -412,22 +394,21 @@ def plan_indicator_add(
     summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)",
 )
 @api_requires(Perm.MONITOR_PROGRESS)
-@_refusals
 def evidence_add(
-    request: HttpRequest,
+    request: AuthedRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     payload: Form[EvidenceIn],
     file: UploadedFile | None = File(None),  # noqa: B008 - ninja marks an optional file so
 ) -> Any:
     kind, title, target = payload.kind, payload.title, payload.target
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     if file is not None and file.size and file.size > services.MAX_EVIDENCE_BYTES:
         raise HttpError(422, "The file is larger than 10 MB.")
     ev = services.evidence_add(
         actor=request.user,
         organisation=request.organisation,
         measure=measure,
-        kind=kind,  # type: ignore[arg-type, attr-defined]
+        kind=kind,
         title=title,
         data=file.read() if file is not None else None,
         file_name=(file.name or "") if file is not None else "",
@@ -453,14 +434,13 @@ def evidence_add(
     summary="Record progress on a measure",
 )
 @api_requires(Perm.MONITOR_PROGRESS)
-@_refusals
 def note_add(
-    request: HttpRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
+    request: AuthedRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
 ) -> Any:
-    measure = selectors.access_measure(request.user, request.organisation, measure_id)  # type: ignore[arg-type, attr-defined]
+    measure = selectors.access_measure(request.user, request.organisation, measure_id)
     note = services.progress_note_add(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         measure=measure,
         noted_on=payload.noted_on,
         status=payload.status,
@@ -475,9 +455,9 @@ def note_add(
     summary="The recommendations register",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) -> Any:
+def recommendation_list(request: AuthedRequest, filters: Query[RegisterFilterIn]) -> Any:
     f = selectors.RegisterFilter(**filters.dict())
-    return [_rec_out(r) for r in selectors.recommendations(request.user, request.organisation, f)]  # type: ignore[arg-type, attr-defined]
+    return [_rec_out(r) for r in selectors.recommendations(request.user, request.organisation, f)]
 
 
 # Before /recommendations/{rec_id}: the first matching path wins.
@@ -487,15 +467,14 @@ def recommendation_list(request: HttpRequest, filters: Query[RegisterFilterIn]) 
     summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_import(
-    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+    request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> Any:
     if file.size and file.size > MAX_IMPORT_BYTES:
         raise HttpError(422, "The file is larger than 2 MB: split it and import each part.")
     preview = services.recommendations_import(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         data=file.read(),
         name=file.name or "upload.csv",
         commit=not dry_run,
@@ -527,8 +506,10 @@ def recommendation_import(
     summary="One recommendation",
 )
 @api_requires(Perm.MONITOR_VIEW)
-def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+def recommendation_get(
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> Any:
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.post(
@@ -537,21 +518,20 @@ def recommendation_get(request: HttpRequest, rec_id: Annotated[int, Field(ge=1, 
     summary="Change the status (a reason is required for 'not accepted')",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_status(
-    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
 ) -> Any:
-    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
+    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)
     services.recommendation_set_status(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         recommendation=rec,
         status=payload.status,
         reason=payload.reason,
         note=payload.note,
         expected_version=payload.version,
     )
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.post(
@@ -560,19 +540,18 @@ def recommendation_status(
     summary="Link the recommendation to a measure that answers it",
 )
 @api_requires(Perm.MONITOR_MANAGE)
-@_refusals
 def recommendation_link(
-    request: HttpRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: LinkIn
 ) -> Any:
-    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)  # type: ignore[arg-type, attr-defined]
-    measure = selectors.access_measure(request.user, request.organisation, payload.measure)  # type: ignore[arg-type, attr-defined]
+    rec = selectors.access_recommendation(request.user, request.organisation, rec_id)
+    measure = selectors.access_measure(request.user, request.organisation, payload.measure)
     services.recommendation_link_measure(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         recommendation=rec,
         measure=Measure.objects.get(pk=measure.pk),
     )
-    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))  # type: ignore[arg-type, attr-defined]
+    return _rec_out(selectors.access_recommendation(request.user, request.organisation, rec_id))
 
 
 @router.get(
@@ -582,7 +561,7 @@ def recommendation_link(
 )
 @api_requires(Perm.MONITOR_VIEW)
 def indicator_list(
-    request: HttpRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None
+    request: AuthedRequest, year: Annotated[int | None, Field(ge=1990, le=2100)] = None
 ) -> Any:
     return [
         {
@@ -598,7 +577,7 @@ def indicator_list(
             ],
         }
         for r in selectors.indicator_results(request.user, request.organisation, year=year)
-    ]  # type: ignore[arg-type, attr-defined]
+    ]
 
 
 @router.get(
@@ -608,13 +587,13 @@ def indicator_list(
 )
 @api_requires(Perm.VIEW_CASES)
 def indicator_cases(
-    request: HttpRequest,
+    request: AuthedRequest,
     indicator_id: Annotated[str, Field(max_length=60, pattern=r"^[a-z0-9_]+$")],
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
 ) -> Any:
     refs = selectors.indicator_cases(
         request.user, request.organisation, indicator_id, year=year, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     return {"indicator": indicator_id, "cases": refs}
 
 
@@ -624,9 +603,8 @@ def indicator_cases(
     summary="The annual report skeleton (HTML, PDF or DOCX)",
 )
 @api_requires(Perm.MONITOR_REPORT)
-@_refusals
 def annual_report(
-    request: HttpRequest,
+    request: AuthedRequest,
     fmt: Literal["html", "pdf", "docx"] = "pdf",
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
 ) -> HttpResponse:
@@ -634,7 +612,7 @@ def annual_report(
         actor=request.user,
         organisation=request.organisation,
         year=year,
-        fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        fmt=fmt,
         request=request,
     )
     response = HttpResponse(body, content_type=report.CONTENT_TYPES[fmt])

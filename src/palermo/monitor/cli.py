@@ -80,8 +80,9 @@ def import_recommendations(
         typer.secho(
             f"Nothing imported: {len(preview.errors)} error(s).", fg=typer.colors.RED, err=True
         )
-        for e in preview.errors:
-            typer.echo(f"  row {e.row}{' ' + e.field if e.field else ''}: {e.message}", err=True)
+        for row_error in preview.errors:
+            where = f" {row_error.field}" if row_error.field else ""
+            typer.echo(f"  row {row_error.row}{where}: {row_error.message}", err=True)
         raise typer.Exit(1)
     verb = "would import" if dry_run else "imported"
     typer.echo(f"{len(preview.rows)} recommendations {verb}.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -142,8 +143,8 @@ def _date(
 
 
 def preview(
-    data: bytes, name: str, *, existing: set[tuple[str, str, str]] = frozenset()
-) -> Preview:  # type: ignore[assignment]
+    data: bytes, name: str, *, existing: AbstractSet[tuple[str, str, str]] = frozenset()
+) -> Preview:
     """Check every row. ``existing``: keys already in the register (refused as duplicates)."""
     out = Preview()
     try:
@@ -153,7 +154,7 @@ def preview(
             RowError(1, "", "The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX.")
         )
         return out
-    except Exception as exc:  # noqa: BLE001 – a damaged spreadsheet must become a message, not a crash
+    except Exception as exc:
         out.errors.append(
             RowError(
                 1,
@@ -205,7 +206,7 @@ def check_values(
     values: dict[str, str],
     line: int,
     *,
-    existing: set[tuple[str, str, str]] | frozenset[tuple[str, str, str]] = frozenset(),
+    existing: AbstractSet[tuple[str, str, str]] = frozenset(),
     seen: dict[tuple[str, str, str], int] | None = None,
 ) -> tuple[RecommendationRow | None, list[RowError]]:
     """One recommendation's values (a file row, or a form typed on the web) checked whole:

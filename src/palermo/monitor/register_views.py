@@ -6,7 +6,7 @@ with a message and changes nothing. Only ``monitor.manage`` may use them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -79,7 +79,7 @@ class MeasureEditForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].choices = organisations
+        cast(forms.ChoiceField, self.fields["responsible"]).choices = organisations
 
 
 def _who(request: HttpRequest) -> tuple[Any, Any]:

@@ -15,15 +15,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.monitor import charts, selectors
 from palermo.monitor.models import MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
 
-
-class NotAllowed(Exception):
-    pass
+NotAllowed = errors.NotAllowed
 
 
 @dataclass

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from palermo.cases import selectors as case_selectors
-from palermo.core import audit
+from palermo.core import audit, errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -43,8 +43,7 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 CLI_ACTOR = "command line"
 
 
-class NotAllowed(Exception):
-    """The actor may not make this change (the caller answers 403 and audits the refusal)."""
+NotAllowed = errors.NotAllowed  # the actor may not make this change (403, audited)
 
 
 def _require(actor: User | None, organisation: Organisation | None, perm: str) -> None:

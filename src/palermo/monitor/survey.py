@@ -481,21 +481,8 @@ def _cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
     return None
 
 
-def parse_definition(raw: Any) -> Definition:
-    """Check a whole survey definition and return it; SurveyError lists every problem."""
-    problems: list[Problem] = []
-    if not isinstance(raw, Mapping):
-        raise SurveyError([Problem("survey", _("A survey must be an object."))])
-    title = _str(raw, "title", "survey", problems)
-    if not title:
-        problems.append(Problem("survey", _("A survey needs a title.")))
-    form_id = _str(raw, "form_id", "survey", problems) or "palermo_survey"
-    if not NAME_RE.match(form_id):
-        problems.append(Problem("survey", _("The form id must be letters, digits or _.")))
-    sections_raw = raw.get("sections")
-    if not isinstance(sections_raw, list) or not sections_raw:
-        problems.append(Problem("survey", _("A survey needs at least one section.")))
-        sections_raw = []
+def _sections(sections_raw: list[Any], problems: list[Problem]) -> tuple[list[Section], int]:
+    """The sections and their questions, with every problem of names and shapes."""
     sections: list[Section] = []
     names: set[str] = set()
     count = 0
@@ -533,9 +520,11 @@ def parse_definition(raw: Any) -> Definition:
                 questions=tuple(questions),
             )
         )
-    if count > MAX_QUESTIONS:
-        problems.append(Problem("survey", _("At most %(a0)s questions."), a0=MAX_QUESTIONS))
-    definition = Definition(title=title, form_id=form_id, sections=tuple(sections))
+    return sections, count
+
+
+def _check_conditions(definition: Definition, problems: list[Problem]) -> dict[str, set[str]]:
+    """Each condition's references and choices; returns the dependency graph (for cycles)."""
     by_name = {q.name: q for q in definition.questions()}
     graph: dict[str, set[str]] = {}
     for q in by_name.values():
@@ -575,6 +564,29 @@ def parse_definition(raw: Any) -> Definition:
                         q.name, _("“%(a0)s” is not a choice of “%(a1)s”."), a0=node[2], a1=node[1]
                     )
                 )
+    return graph
+
+
+def parse_definition(raw: Any) -> Definition:
+    """Check a whole survey definition and return it; SurveyError lists every problem."""
+    problems: list[Problem] = []
+    if not isinstance(raw, Mapping):
+        raise SurveyError([Problem("survey", _("A survey must be an object."))])
+    title = _str(raw, "title", "survey", problems)
+    if not title:
+        problems.append(Problem("survey", _("A survey needs a title.")))
+    form_id = _str(raw, "form_id", "survey", problems) or "palermo_survey"
+    if not NAME_RE.match(form_id):
+        problems.append(Problem("survey", _("The form id must be letters, digits or _.")))
+    sections_raw = raw.get("sections")
+    if not isinstance(sections_raw, list) or not sections_raw:
+        problems.append(Problem("survey", _("A survey needs at least one section.")))
+        sections_raw = []
+    sections, count = _sections(sections_raw, problems)
+    if count > MAX_QUESTIONS:
+        problems.append(Problem("survey", _("At most %(a0)s questions."), a0=MAX_QUESTIONS))
+    definition = Definition(title=title, form_id=form_id, sections=tuple(sections))
+    graph = _check_conditions(definition, problems)
     cycle = _cycle(graph)
     if cycle:
         problems.append(
@@ -666,49 +678,75 @@ def check_answers(
     return clean, problems
 
 
-def _clean(q: Question, value: Any, problems: list[Problem]) -> Any:
-    if q.type in ("text", "file"):
-        if not isinstance(value, str):
-            problems.append(Problem(q.name, _("Give text.")))
-            return None
-        value = value.strip()
-        if len(value) > MAX_TEXT_ANSWER:
-            problems.append(Problem(q.name, _("At most %(a0)s characters."), a0=MAX_TEXT_ANSWER))
-            return None
-        if "\x00" in value:
-            problems.append(Problem(q.name, _("Text may not contain NUL characters.")))
-            return None
-        return value or None
-    if q.type == "integer":
-        number = _number(value)
-        if number is None or number != number.to_integral_value() or abs(number) > 10**12:
-            problems.append(Problem(q.name, _("Give a whole number.")))
-            return None
-        return int(number)
-    if q.type == "decimal":
-        number = _number(value)
-        if number is None or not number.is_finite() or abs(number) > 10**12:
-            problems.append(Problem(q.name, _("Give a number.")))
-            return None
-        return str(number)
-    if q.type == "date":
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            problems.append(Problem(q.name, _("Give a date as YYYY-MM-DD.")))
-            return None
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _clean_text(q: Question, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise _Refused(Problem(q.name, _("Give text.")))
+    value = value.strip()
+    if len(value) > MAX_TEXT_ANSWER:
+        raise _Refused(Problem(q.name, _("At most %(a0)s characters."), a0=MAX_TEXT_ANSWER))
+    if "\x00" in value:
+        raise _Refused(Problem(q.name, _("Text may not contain NUL characters.")))
+    return value or None
+
+
+def _clean_integer(q: Question, value: Any) -> Any:
+    number = _number(value)
+    if number is None or number != number.to_integral_value() or abs(number) > 10**12:
+        raise _Refused(Problem(q.name, _("Give a whole number.")))
+    return int(number)
+
+
+def _clean_decimal(q: Question, value: Any) -> Any:
+    number = _number(value)
+    if number is None or not number.is_finite() or abs(number) > 10**12:
+        raise _Refused(Problem(q.name, _("Give a number.")))
+    return str(number)
+
+
+def _clean_date(q: Question, value: Any) -> Any:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise _Refused(Problem(q.name, _("Give a date as YYYY-MM-DD."))) from None
+
+
+def _clean_one(q: Question, value: Any) -> Any:
+    if value not in q.choice_names():
+        raise _Refused(Problem(q.name, _("Choose one of the offered answers.")))
+    return value
+
+
+def _clean_many(q: Question, value: Any) -> Any:
     allowed = q.choice_names()
-    if q.type == "select_one":
-        if value not in allowed:
-            problems.append(Problem(q.name, _("Choose one of the offered answers.")))
-            return None
-        return value
     picked = value if isinstance(value, list) else str(value).split()
-    bad = [v for v in picked if v not in allowed]
-    if bad:
-        problems.append(Problem(q.name, _("Choose only among the offered answers.")))
-        return None
+    if any(v not in allowed for v in picked):
+        raise _Refused(Problem(q.name, _("Choose only among the offered answers.")))
     return [c for c in allowed if c in picked]  # the survey's order, no duplicates
+
+
+_CLEANERS = {
+    "text": _clean_text,
+    "file": _clean_text,
+    "integer": _clean_integer,
+    "decimal": _clean_decimal,
+    "date": _clean_date,
+    "select_one": _clean_one,
+    "select_multiple": _clean_many,
+}
+
+
+def _clean(q: Question, value: Any, problems: list[Problem]) -> Any:
+    try:
+        return _CLEANERS[q.type](q, value)
+    except _Refused as refused:
+        problems.append(refused.problem)
+        return None
 
 
 def consolidate(

@@ -37,7 +37,11 @@ def sees_all(actor: User | None, organisation: Organisation | None) -> bool:
 def surveys(actor: User | None, organisation: Organisation | None) -> QuerySet[Survey]:
     if sees_all(actor, organisation):
         return Survey.objects.select_related("owner")
-    if organisation is None or not has_perm(actor, Perm.MONITOR_VIEW, organisation):  # type: ignore[arg-type]
+    if (
+        organisation is None
+        or actor is None
+        or not has_perm(actor, Perm.MONITOR_VIEW, organisation)
+    ):
         return Survey.objects.none()
     return (
         Survey.objects.select_related("owner")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -399,11 +400,7 @@ def remind(
                     "Your organisation is asked to answer “%(title)s” by %(due)s. "
                     "Sign in to Palermo and open Monitoring → Surveys."
                 ) % {"title": assignment.survey.title, "due": assignment.due_on.isoformat()}
-                transaction.on_commit(
-                    lambda s=subject, b=body, r=recipients: send_mail(
-                        s, b, settings.DEFAULT_FROM_EMAIL, r, fail_silently=True
-                    )
-                )
+                transaction.on_commit(partial(_mail, subject, body, recipients))
             _audit(
                 "update",
                 actor,
@@ -415,6 +412,10 @@ def remind(
             )
             count += 1
     return count
+
+
+def _mail(subject: str, body: str, recipients: list[str]) -> None:
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
 
 
 def _recipients(organisation: Organisation) -> list[str]:

@@ -7,7 +7,7 @@ Paths carry numeric ids only. Every change goes through ``survey_services``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -160,7 +160,7 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args: Any, sections: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].choices = sections
+        cast(forms.ChoiceField, self.fields["section"]).choices = sections
 
     def question(self) -> dict[str, Any]:
         cd = self.cleaned_data
@@ -194,7 +194,7 @@ class OpenForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].choices = organisations
+        cast(forms.ChoiceField, self.fields["organisations"]).choices = organisations
 
 
 class ImportForm(forms.Form):
@@ -594,7 +594,7 @@ def _shown(q: survey.Question, value: Any) -> str:
         return ""
     labels = {c.name: c.label for c in q.choices}
     if isinstance(value, list):
-        return ", ".join(labels.get(v, v) for v in value)
+        return ", ".join(str(labels.get(v, v)) for v in value)
     return str(labels.get(value, value))
 
 

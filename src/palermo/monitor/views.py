@@ -22,6 +22,7 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.monitor import forms, indicators, report, selectors, services
 from palermo.monitor.models import Measure, RecommendationStatus, SourceBody, ThematicArea
 
@@ -50,7 +51,7 @@ def _year(request: HttpRequest) -> tuple[int | None, forms.YearForm]:
 
 
 @requires(Perm.MONITOR_VIEW)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     labels = dict(SourceBody.choices)
     area_labels = dict(ThematicArea.choices)
@@ -77,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_MANAGE)
-def plan_create(request: HttpRequest) -> HttpResponse:
+def plan_create(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -96,7 +97,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
     actor, org = _who(request)
     plan = selectors.access_plan(actor, org, plan_id)
     can_manage = has_perm(actor, Perm.MONITOR_MANAGE, org)
@@ -145,7 +146,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def measure_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
+def measure_detail(request: AuthedRequest, measure_id: int) -> HttpResponse:
     actor, org = _who(request)
     measure = selectors.access_measure(actor, org, measure_id)
     can_report = services.can_report_progress(actor, org, measure)
@@ -204,7 +205,7 @@ def measure_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_download(request: AuthedRequest, evidence_id: int) -> HttpResponse:
     actor, org = _who(request)
     ev = selectors.access_evidence_file(actor, org, evidence_id, request=request)
     response = HttpResponse(bytes(ev.content or b""), content_type="application/octet-stream")
@@ -214,7 +215,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def recommendation_list(request: HttpRequest) -> HttpResponse:
+def recommendation_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.RegisterFilterForm(request.GET or None)
     f = (
@@ -237,7 +238,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def recommendation_detail(request: HttpRequest, rec_id: int) -> HttpResponse:
+def recommendation_detail(request: AuthedRequest, rec_id: int) -> HttpResponse:
     actor, org = _who(request)
     rec = selectors.access_recommendation(actor, org, rec_id)
     can_manage = has_perm(actor, Perm.MONITOR_MANAGE, org)
@@ -322,7 +323,7 @@ def _preview_context(preview: Any) -> dict[str, Any]:
 
 
 @requires(Perm.MONITOR_MANAGE)
-def recommendation_import(request: HttpRequest) -> HttpResponse:
+def recommendation_import(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = forms.ImportForm()
     if request.method == "POST":
@@ -360,7 +361,7 @@ def recommendation_import(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.MONITOR_MANAGE)
 @require_POST
-def recommendation_import_confirm(request: HttpRequest) -> HttpResponse:
+def recommendation_import_confirm(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     held = request.session.pop(SESSION_KEY, None)
     if not held:
@@ -376,7 +377,7 @@ def recommendation_import_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def indicator_list(request: HttpRequest) -> HttpResponse:
+def indicator_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     year, year_form = _year(request)
     return render(
@@ -394,7 +395,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_VIEW)
-def indicator_cases(request: HttpRequest, indicator_id: str) -> HttpResponse:
+def indicator_cases(request: AuthedRequest, indicator_id: str) -> HttpResponse:
     actor, org = _who(request)
     if not has_perm(actor, Perm.VIEW_CASES, org):
         return _refuse(request, Perm.VIEW_CASES)
@@ -408,7 +409,7 @@ def indicator_cases(request: HttpRequest, indicator_id: str) -> HttpResponse:
 
 
 @requires(Perm.MONITOR_REPORT)
-def annual_report(request: HttpRequest, fmt: str) -> HttpResponse:
+def annual_report(request: AuthedRequest, fmt: str) -> HttpResponse:
     actor, org = _who(request)
     year, _form = _year(request)
     body = report.annual_report(actor=actor, organisation=org, year=year, fmt=fmt, request=request)

@@ -167,7 +167,7 @@ def comment_add(request: HttpRequest, report_id: Id, payload: CommentIn) -> Any:
     try:
         comment = visit_services.comment_add(
             actor=request.user,  # type: ignore[arg-type]
-            organisation=organisation,
+            organisation=organisation,  # type: ignore[arg-type]
             report=report,
             text=payload.text,
             section=payload.section,

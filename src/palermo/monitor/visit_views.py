@@ -7,7 +7,8 @@ Paths carry numeric ids only. Every change goes through ``visit_services``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -52,7 +53,10 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args: Any, visits: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["follows"].choices = [("", _("— not a follow-up visit —")), *visits]
+        cast(forms.ChoiceField, self.fields["follows"]).choices = [
+            ("", _("— not a follow-up visit —")),
+            *visits,
+        ]
 
 
 class MeetingForm(forms.Form):
@@ -216,6 +220,105 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     )
 
 
+def _with_form(
+    request: HttpRequest, form: forms.Form, run: Callable[[dict[str, Any]], HttpResponse]
+) -> HttpResponse | forms.Form:
+    """Run a change with a valid form; otherwise (or when refused) the form with its errors."""
+    if not form.is_valid():
+        return form
+    try:
+        return run(form.cleaned_data)
+    except InvalidInput as exc:
+        _report(request, form, exc)
+        return form
+
+
+def _done(request: HttpRequest, message: str, report_id: int) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("monitor:visit_report", report_id)
+
+
+def _findings(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    def run(cd: dict[str, Any]) -> HttpResponse:
+        visit_services.report_update(
+            actor=actor,
+            organisation=org,
+            report=report,
+            findings=cd["findings"],
+            lock_version=cd["lock_version"],
+        )
+        return _done(request, _("Findings saved."), report.pk)
+
+    return _with_form(request, FindingsForm(request.POST, prefix="f"), run)
+
+
+def _propose(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    def run(cd: dict[str, Any]) -> HttpResponse:
+        visit_services.report_propose(actor=actor, organisation=org, report=report, proposal=cd)
+        return _done(request, _("Recommendation added to the report."), report.pk)
+
+    return _with_form(request, ProposalForm(request.POST, prefix="p"), run)
+
+
+def _comment(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    def run(cd: dict[str, Any]) -> HttpResponse:
+        visit_services.comment_add(actor=actor, organisation=org, report=report, **cd)
+        return _done(request, _("Comment recorded."), report.pk)
+
+    return _with_form(request, CommentForm(request.POST, prefix="c"), run)
+
+
+def _without_form(request: HttpRequest, run: Callable[[], HttpResponse]) -> HttpResponse | None:
+    try:
+        return run()
+    except InvalidInput as exc:
+        _report(request, None, exc)
+        return None
+
+
+def _send(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    def run() -> HttpResponse:
+        visit_services.report_send(actor=actor, organisation=org, report=report)
+        return _done(
+            request, _("The draft was sent to the State's authorities for comments."), report.pk
+        )
+
+    return _without_form(request, run)
+
+
+def _publish(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    if request.POST.get("confirm") != "yes":
+        return render(request, "monitor/visit_publish_confirm.html", {"report": report})
+
+    def run() -> HttpResponse:
+        visit_services.report_publish(actor=actor, organisation=org, report=report)
+        return _done(
+            request,
+            _("The report is published; its recommendations are in the register."),
+            report.pk,
+        )
+
+    return _without_form(request, run)
+
+
+def _correct(request: HttpRequest, report: VisitReport, actor: Any, org: Any) -> Any:
+    def run() -> HttpResponse:
+        correction = visit_services.report_correct(actor=actor, organisation=org, report=report)
+        return _done(request, _("A correction was opened as a new version."), correction.pk)
+
+    return _without_form(request, run)
+
+
+_REPORT_ACTIONS: dict[str, Callable[..., Any]] = {
+    "findings": _findings,
+    "propose": _propose,
+    "send": _send,
+    "comment": _comment,
+    "publish": _publish,
+    "correct": _correct,
+}
+
+
 @requires(Perm.MONITOR_VIEW)
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     actor, org = _who(request)
@@ -235,66 +338,23 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         needed = Perm.MONITOR_PROGRESS if action == "comment" else Perm.MONITOR_MANAGE
         if not (can_comment if action == "comment" else can_manage):
             return _refuse(request, needed)
-        status = 422
-        form: forms.Form | None = None
+        handler = _REPORT_ACTIONS.get(action)
+        if handler is None:
+            raise Http404("unknown action")
         try:
-            if action == "findings":
-                form = findings_form = FindingsForm(request.POST, prefix="f")
-                if findings_form.is_valid():
-                    visit_services.report_update(
-                        actor=actor,
-                        organisation=org,
-                        report=report,
-                        findings=findings_form.cleaned_data["findings"],
-                        lock_version=findings_form.cleaned_data["lock_version"],
-                    )
-                    messages.success(request, _("Findings saved."))
-                    return redirect("monitor:visit_report", report.pk)
-            elif action == "propose":
-                form = proposal_form = ProposalForm(request.POST, prefix="p")
-                if proposal_form.is_valid():
-                    visit_services.report_propose(
-                        actor=actor,
-                        organisation=org,
-                        report=report,
-                        proposal=proposal_form.cleaned_data,
-                    )
-                    messages.success(request, _("Recommendation added to the report."))
-                    return redirect("monitor:visit_report", report.pk)
-            elif action == "send":
-                visit_services.report_send(actor=actor, organisation=org, report=report)
-                messages.success(
-                    request, _("The draft was sent to the State's authorities for comments.")
-                )
-                return redirect("monitor:visit_report", report.pk)
-            elif action == "comment":
-                form = comment_form = CommentForm(request.POST, prefix="c")
-                if comment_form.is_valid():
-                    visit_services.comment_add(
-                        actor=actor, organisation=org, report=report, **comment_form.cleaned_data
-                    )
-                    messages.success(request, _("Comment recorded."))
-                    return redirect("monitor:visit_report", report.pk)
-            elif action == "publish":
-                if request.POST.get("confirm") != "yes":
-                    return render(request, "monitor/visit_publish_confirm.html", {"report": report})
-                visit_services.report_publish(actor=actor, organisation=org, report=report)
-                messages.success(
-                    request, _("The report is published; its recommendations are in the register.")
-                )
-                return redirect("monitor:visit_report", report.pk)
-            elif action == "correct":
-                correction = visit_services.report_correct(
-                    actor=actor, organisation=org, report=report
-                )
-                messages.success(request, _("A correction was opened as a new version."))
-                return redirect("monitor:visit_report", correction.pk)
-            else:
-                raise Http404("unknown action")
-        except InvalidInput as exc:
-            _report(request, form, exc)
+            outcome = handler(request, report, actor, org)
         except visit_services.NotAllowed:
             return _refuse(request, needed)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        status = 422
+        # the form, shown again with the refusal beside its fields
+        if isinstance(outcome, FindingsForm):
+            findings_form = outcome
+        elif isinstance(outcome, ProposalForm):
+            proposal_form = outcome
+        elif isinstance(outcome, CommentForm):
+            comment_form = outcome
     audit.record(
         action="read",
         actor=actor,

@@ -114,10 +114,10 @@ def compare_indicators(then: Mapping[str, Any], now: Mapping[str, Any]) -> list[
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
         change = ""
-        if b and a and b.get("value") is not None and a.get("value") is not None:
-            if b.get("denominator") is None and a.get("denominator") is None:
-                delta = int(a["value"]) - int(b["value"])
-                change = f"{delta:+d}"
+        if b and a and b.get("denominator") is None and a.get("denominator") is None:
+            before_value, after_value = b.get("value"), a.get("value")
+            if before_value is not None and after_value is not None:
+                change = f"{int(after_value) - int(before_value):+d}"
         rows.append(
             {
                 "indicator": key[0],

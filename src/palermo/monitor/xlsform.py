@@ -86,6 +86,52 @@ def _rows(ws: Any) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
+def _choice_lists(sheets: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    lists: dict[str, list[dict[str, str]]] = {}
+    if "choices" in sheets:
+        for _number, row in _rows(sheets["choices"]):
+            lists.setdefault(row.get("list_name", ""), []).append(
+                {"name": row.get("name", ""), "label": row.get("label", "")}
+            )
+    return lists
+
+
+def _settings(sheets: dict[str, Any]) -> tuple[str, str]:
+    rows = _rows(sheets["settings"]) if "settings" in sheets else []
+    if not rows:
+        return "", ""
+    return rows[0][1].get("form_title", ""), rows[0][1].get("form_id", "")
+
+
+def _question(
+    row: dict[str, str],
+    kind: str,
+    list_name: str,
+    lists: dict[str, list[dict[str, str]]],
+    where: str,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    question: dict[str, Any] = {
+        "name": row.get("name", ""),
+        "type": kind,
+        "label": row.get("label", ""),
+        "hint": row.get("hint", ""),
+        "required": row.get("required", "").lower() in ("yes", "true", "true()", "1"),
+        "relevant": row.get("relevant", ""),
+    }
+    if kind in SELECT_TYPES:
+        if list_name not in lists:
+            problems.append(
+                Problem(
+                    where,
+                    _("The choice list “%(a0)s” is not on the choices sheet."),
+                    a0=list_name,
+                )
+            )
+        question["choices"] = lists.get(list_name, [])
+    return question
+
+
 def read(data: bytes) -> dict[str, Any]:
     """The definition dict of an XLSForm workbook; SurveyError lists every problem."""
     import openpyxl
@@ -98,18 +144,8 @@ def read(data: bytes) -> dict[str, Any]:
     if "survey" not in sheets:
         raise SurveyError([Problem("file", _("The workbook has no “survey” sheet."))])
     problems: list[Problem] = []
-    lists: dict[str, list[dict[str, str]]] = {}
-    if "choices" in sheets:
-        for _number, row in _rows(sheets["choices"]):
-            lists.setdefault(row.get("list_name", ""), []).append(
-                {"name": row.get("name", ""), "label": row.get("label", "")}
-            )
-    title, form_id = "", ""
-    if "settings" in sheets:
-        rows = _rows(sheets["settings"])
-        if rows:
-            title = rows[0][1].get("form_title", "")
-            form_id = rows[0][1].get("form_id", "")
+    lists = _choice_lists(sheets)
+    title, form_id = _settings(sheets)
     sections: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     loose: dict[str, Any] = {"name": "general", "label": "General", "guidance": "", "questions": []}
@@ -134,24 +170,7 @@ def read(data: bytes) -> dict[str, Any]:
                 sections.append(current)
                 current = None
             continue
-        question: dict[str, Any] = {
-            "name": row.get("name", ""),
-            "type": kind,
-            "label": row.get("label", ""),
-            "hint": row.get("hint", ""),
-            "required": row.get("required", "").lower() in ("yes", "true", "true()", "1"),
-            "relevant": row.get("relevant", ""),
-        }
-        if kind in SELECT_TYPES:
-            if list_name not in lists:
-                problems.append(
-                    Problem(
-                        where,
-                        _("The choice list “%(a0)s” is not on the choices sheet."),
-                        a0=list_name,
-                    )
-                )
-            question["choices"] = lists.get(list_name, [])
+        question = _question(row, kind, list_name, lists, where, problems)
         (current or loose)["questions"].append(question)
     if current is not None:
         problems.append(
@@ -178,7 +197,7 @@ def xform(data: bytes) -> str:
     from pyxform.xls2xform import convert
 
     try:
-        return convert(xlsform=io.BytesIO(data), file_type=".xlsx").xform
+        return str(convert(xlsform=io.BytesIO(data), file_type=".xlsx").xform)
     except PyXFormError as exc:
         raise SurveyError(
             [Problem("file", _("KoboToolbox/ODK would refuse this form: %(a0)s"), a0=exc)]

@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from palermo.core import audit
 from palermo.core.apiutil import PalermoPagination, with_errors
 from palermo.core.policy import Perm, api_requires
+from palermo.core.request import AuthedRequest
 from palermo.screening import selectors, services
 from palermo.screening.models import Screening
 
@@ -70,14 +70,14 @@ class ScreeningQuery(Schema):
     summary="Submit a screening; get the explained result",
 )
 @api_requires(Perm.SCREEN)
-def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
+def screening_submit(request: AuthedRequest, payload: ScreeningIn) -> Status:
     answers = payload.dict(exclude={"draft"}, exclude_none=True)
     answers["indicators"] = [
         {k: v for k, v in item.items() if v is not None} for item in answers.get("indicators", [])
     ]
     screening = services.screening_create(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+        organisation=request.organisation,
         answers=answers,
         assess=not payload.draft,
     )
@@ -87,7 +87,7 @@ def screening_submit(request: HttpRequest, payload: ScreeningIn) -> Status:
 @router.get("", response=with_errors(list[ScreeningOut]), summary="Screenings of my organisation")
 @api_requires(Perm.VIEW_SCREENINGS)
 @paginate(PalermoPagination)
-def screening_list(request: HttpRequest, filters: Query[ScreeningQuery]) -> QuerySet[Screening]:
+def screening_list(request: AuthedRequest, filters: Query[ScreeningQuery]) -> QuerySet[Screening]:
     audit.record_request(
         request,
         action="read",
@@ -99,7 +99,7 @@ def screening_list(request: HttpRequest, filters: Query[ScreeningQuery]) -> Quer
         request.organisation,
         q=filters.q,
         status=filters.status,
-        sort=filters.sort,  # type: ignore[arg-type, attr-defined]
+        sort=filters.sort,
     )
 
 
@@ -109,7 +109,7 @@ def screening_list(request: HttpRequest, filters: Query[ScreeningQuery]) -> Quer
     summary="One screening with its answers and result",
 )
 @api_requires(Perm.VIEW_SCREENINGS)
-def screening_detail(request: HttpRequest, reference: str) -> Screening:
+def screening_detail(request: AuthedRequest, reference: str) -> Screening:
     return selectors.access_screening(
         request.user, request.organisation, reference[:40], request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )

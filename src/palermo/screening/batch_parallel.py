@@ -85,7 +85,7 @@ _screener: FastScreener | None = None
 
 
 def _init_worker(catalogue: IndicatorCatalogue) -> None:
-    global _screener  # noqa: PLW0603 – one screener per worker process, built once
+    global _screener
     _screener = FastScreener(catalogue)
 
 
@@ -130,7 +130,7 @@ def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes
     The lines are exactly those ``batch.screen_records`` writes for the same rows.
     """
     screener = _screener
-    assert screener is not None  # noqa: S101 – set by _init_worker
+    assert screener is not None
     result_json = screener.result_json
     dumps = orjson.dumps
     out: list[bytes] = []
@@ -204,7 +204,7 @@ def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator
             break
         except csv.Error:
             pass  # the worker's reader meets the same error on the same text
-        except Exception as exc:  # noqa: BLE001 – reading failed: screen what was read, then raise
+        except Exception as exc:
             failure = exc
             # Only whole records: the single-process reader never yields a record cut short.
             del tee.kept[reader.line_num - first_line + 1 :]
@@ -230,7 +230,7 @@ def _jsonl_chunks(lines: Iterable[str]) -> Iterator[tuple[str, Any]]:
             number, line = next(numbered)
         except StopIteration:
             break
-        except Exception as exc:  # noqa: BLE001 – reading failed: screen what was read, then raise
+        except Exception as exc:
             failure = exc
             break
         if line.strip():

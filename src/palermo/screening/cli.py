@@ -69,7 +69,7 @@ def screen(
             "--errors", "-e", help="Where to write rejected rows as JSON Lines [default: stderr]."
         ),
     ] = None,
-    format: Annotated[  # noqa: A002 - the option is called --format for users
+    format: Annotated[
         FileFormat,
         typer.Option(
             "--format", "-f", help="Input format; auto uses the extension, then the content."

@@ -28,6 +28,7 @@ from typing import Any, Literal, NamedTuple, cast
 
 import orjson
 
+from palermo.core.errors import FieldError  # one field-message type for the whole project
 from palermo.screening.catalogue import (
     EXPLOITATION_WITH_PARTIAL_MEANS,
     EXPLOITATION_WITHOUT_MEANS,
@@ -88,15 +89,6 @@ STATUS_RULES: tuple[str, ...] = (
 
 
 # --------------------------------------------------------------------------- input
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
 
 
 class ScreeningInputError(ValueError):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 
@@ -118,7 +118,11 @@ class _Cache(Generic[K, V]):
 # 3i..3i+2 with its source code (0 = absent). A signature and the dimension's id make
 # an int key, cheap to hash, for the cache of the dimension's JSON and sentence.
 
-_CODE_SOURCE: tuple[str | None, ...] = (None, None, *engine.INDICATOR_SOURCES)  # 0: absent
+_CODE_SOURCE: tuple[engine.IndicatorSource | None, ...] = (
+    None,
+    None,
+    *engine.INDICATOR_SOURCES,
+)  # 0: absent
 _SOURCE_CODE: Mapping[str | None, int] = {s: n for n, s in enumerate(_CODE_SOURCE) if n}
 _BITS = 3
 _UID_BITS = 12
@@ -534,7 +538,7 @@ class FastScreener:
     # -- the hot path. Every check below that fails sends the row to the reference path,
     # which finds and words the problem; this path only ever screens valid rows.
 
-    def _fast(self, row: Mapping[str, Any]) -> bytes:  # noqa: C901, PLR0912, PLR0915
+    def _fast(self, row: Mapping[str, Any]) -> bytes:  # noqa: C901, PLR0912
         age: int | None = None
         uncertain = self_identifies = False
         forms: tuple[str, ...] = ()
@@ -643,7 +647,9 @@ class FastScreener:
         )
 
     @staticmethod
-    def _indicators_field(value: object, observed: dict[str, str | None]) -> None:
+    def _indicators_field(
+        value: object, observed: dict[str, engine.IndicatorSource | None]
+    ) -> None:
         """The nested ``indicators`` field, in its common shapes only."""
         if isinstance(value, Mapping):
             pairs: Any = value.items()
@@ -668,13 +674,13 @@ class FastScreener:
                 raise _Unusual
             if key in observed and observed[key] != source:
                 raise _Unusual  # also given flat, or twice, with another source
-            observed[key] = source
+            observed[key] = cast("engine.IndicatorSource | None", source)  # a _SPELLINGS value
 
-    def _assemble(  # noqa: C901, PLR0912, PLR0913
+    def _assemble(  # noqa: C901, PLR0912
         self,
         plan: _Plan,
         opening: tuple[bytes, bytes],
-        observed: dict[str, str | None],
+        observed: dict[str, engine.IndicatorSource | None],
         child: bool,
         presumed_child: bool,
         self_identifies: bool,
@@ -836,7 +842,9 @@ class FastScreener:
         )
 
     @staticmethod
-    def _criteria(plan: _Plan, observed: dict[str, str | None]) -> tuple[_CriteriaResult, ...]:
+    def _criteria(
+        plan: _Plan, observed: dict[str, engine.IndicatorSource | None]
+    ) -> tuple[_CriteriaResult, ...]:
         """The criteria lists' results through the engine's own function, cached by the
         indicators (and sources) those lists read."""
         relevant = plan.criteria_keys

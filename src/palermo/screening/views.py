@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.screening import selectors, services
 from palermo.screening.display import result_for_display
 from palermo.screening.forms import (
@@ -33,13 +34,13 @@ from palermo.screening.models import ScreeningStatus
 
 
 @requires(Perm.VIEW_SCREENINGS)
-def screening_list(request: HttpRequest) -> HttpResponse:
+def screening_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:40]
     status = request.GET.get("status", "")
     status = status if status in ScreeningStatus.values else ""
     sort = request.GET.get("sort", "newest")
     sort = sort if sort in selectors.SORTS else "newest"
-    qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)  # type: ignore[arg-type, attr-defined]
+    qs = selectors.screening_list(request.user, request.organisation, q=q, status=status, sort=sort)
     # A list of screenings is a read of personal data; the filters (part of a reference, codes) are not.
     audit.record_request(
         request,
@@ -63,20 +64,20 @@ def screening_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "statuses": ScreeningStatus.choices,
             "sorts": list(selectors.SORTS),
-            "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),  # type: ignore[arg-type, attr-defined]
+            "can_screen": has_perm(request.user, Perm.SCREEN, request.organisation),
         },
     )
 
 
 @requires(Perm.SCREEN)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     catalogue = default_catalogue()
     form = StartForm(request.POST or None, catalogue=catalogue)
     if request.method == "POST" and form.is_valid():
         try:
             screening = services.screening_create(
                 actor=request.user,
-                organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                organisation=request.organisation,
                 answers=form.answers(),
                 assess=False,
             )
@@ -190,17 +191,21 @@ def _redirect_to(reference: str, target: int | str) -> HttpResponse:
     return redirect("screening:interview_step", reference=reference, step=target)
 
 
-def _editable(request: HttpRequest, reference: str) -> Any:
+def _if(condition: object, line: dict[str, object]) -> list[dict[str, object]]:
+    return [line] if condition else []
+
+
+def _editable(request: AuthedRequest, reference: str) -> Any:
     screening = selectors.access_screening(
         request.user, request.organisation, reference, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     if screening.status == ScreeningStatus.REFERRED:
         return None
     return screening
 
 
 @requires(Perm.SCREEN)
-def interview(request: HttpRequest, reference: str, step: int = 1) -> HttpResponse:
+def interview(request: AuthedRequest, reference: str, step: int = 1) -> HttpResponse:
     """One step of the interview; sending it saves the draft and goes where its button says."""
     screening = _editable(request, reference)
     if screening is None:
@@ -216,7 +221,7 @@ def interview(request: HttpRequest, reference: str, step: int = 1) -> HttpRespon
             try:
                 services.screening_save(
                     actor=request.user,
-                    organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                    organisation=request.organisation,
                     screening=screening,
                     answers=form.answers(),
                     assess=False,
@@ -270,7 +275,7 @@ def interview(request: HttpRequest, reference: str, step: int = 1) -> HttpRespon
 
 
 @requires(Perm.SCREEN)
-def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
+def interview_summary(request: AuthedRequest, reference: str) -> HttpResponse:
     """Everything marked, step by step, to review before assessing; assessing is sent once."""
     screening = _editable(request, reference)
     if screening is None:
@@ -286,7 +291,7 @@ def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
             with once.claim(request, "screening_assess") as claim:
                 services.screening_save(
                     actor=request.user,
-                    organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                    organisation=request.organisation,
                     screening=screening,
                     answers=screening.answers,
                     assess=True,
@@ -308,6 +313,7 @@ def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
     ticked = {(i["key"] if isinstance(i, dict) else i): i for i in answers.get("indicators", [])}
     review = []
     for step in steps:
+        lines: list[dict[str, object]]
         if step.section is not None:
             lines = [
                 {
@@ -328,10 +334,9 @@ def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
                     if answers.get("age") is not None
                     else _("unknown"),
                 },
-                *(
-                    [{"label": _("Age uncertain and the person may be a child")}]
-                    if answers.get("age_uncertain_may_be_child")
-                    else []
+                *_if(
+                    answers.get("age_uncertain_may_be_child"),
+                    {"label": _("Age uncertain and the person may be a child")},
                 ),
                 {
                     "label": _("Suspected form(s) of exploitation"),
@@ -339,16 +344,13 @@ def interview_summary(request: HttpRequest, reference: str) -> HttpResponse:
                         str(FORM_LABELS.get(f, human(f))) for f in answers.get("forms", [])
                     ),
                 },
-                *(
-                    [
-                        {
-                            "label": _(
-                                "The person says they are a victim of trafficking or exploitation"
-                            )
-                        }
-                    ]
-                    if answers.get("self_identifies_as_victim")
-                    else []
+                *_if(
+                    answers.get("self_identifies_as_victim"),
+                    {
+                        "label": _(
+                            "The person says they are a victim of trafficking or exploitation"
+                        )
+                    },
                 ),
             ]
         else:
@@ -384,17 +386,17 @@ def _int(value: Any) -> int:
 
 
 @requires(Perm.VIEW_SCREENINGS)
-def result(request: HttpRequest, reference: str) -> HttpResponse:
+def result(request: AuthedRequest, reference: str) -> HttpResponse:
     screening = selectors.access_screening(
         request.user, request.organisation, reference, request=request
-    )  # type: ignore[arg-type, attr-defined]
+    )
     if screening.result is None:
         messages.info(
             request, _("This screening is a draft: finish the interview to see a result.")
         )
         return redirect("screening:interview", reference=reference)
     can_refer = (
-        has_perm(request.user, Perm.REFER, request.organisation)  # type: ignore[arg-type, attr-defined]
+        has_perm(request.user, Perm.REFER, request.organisation)
         and screening.status != ScreeningStatus.REFERRED
         and _cases_available()
     )
@@ -405,7 +407,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
             "screening": screening,
             "r": with_labels(result_for_display(screening.result, default_catalogue())),
             "can_refer": can_refer,
-            "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)  # type: ignore[arg-type, attr-defined]
+            "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)
             and screening.status != ScreeningStatus.REFERRED,
             "cases_pending": not _cases_available(),
         },
@@ -413,7 +415,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(Perm.REFER)
-def refer(request: HttpRequest, reference: str) -> HttpResponse:
+def refer(request: AuthedRequest, reference: str) -> HttpResponse:
     """Refer the screened person to the NRM: opens a case in the case file at once.
 
     Only now is anything identifying asked for, and only the minimum; the case keeps
@@ -424,7 +426,7 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
     from palermo.cases import services as case_services
     from palermo.cases.vocabulary import SCREENING_FORMS
 
-    actor, org = request.user, request.organisation  # type: ignore[attr-defined]
+    actor, org = request.user, request.organisation
     screening = selectors.access_screening(actor, org, reference, request=request)
     if screening.result is None:
         messages.info(request, _("Finish the interview before referring the person."))
@@ -493,9 +495,9 @@ def refer(request: HttpRequest, reference: str) -> HttpResponse:
                     if shown
                     else reverse("screening:result", args=[reference])
                 )
-        except once.Duplicate as dup:
+        except once.Duplicate as repeat:
             return once.duplicate_response(
-                request, dup, fallback=reverse("screening:result", args=[reference])
+                request, repeat, fallback=reverse("screening:result", args=[reference])
             )
         except once.TokenProblem as problem:
             form.add_error(None, problem.message)

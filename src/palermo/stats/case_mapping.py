@@ -348,7 +348,7 @@ def case_to_ctdc(case: Any) -> dict[str, object]:
     row: dict[str, object] = {
         "yearOfRegistration": case.incoming_referral_date.year,
         "Datasource": "Case Management",
-        "gender": CTDC_GENDER.get(person.gender if person else "", None),
+        "gender": CTDC_GENDER.get(person.gender if person else ""),
         "age": _age_at_registration(case),
         "citizenship": (
             person.citizenship[0] if person and person.citizenship else case.nationality
@@ -397,8 +397,8 @@ def case_to_ctdc(case: Any) -> dict[str, object]:
     row["typeOfSexConcatenated"] = ";".join(s for s in sex if s in SEX_COLUMNS) or None
     row["isAbduction"] = None
     relation = context.relationship_to_trafficker if context is not None else ""
-    which, label = RECRUITER.get(relation, ("Unknown", None))  # type: ignore[arg-type]
-    row["RecruiterRelationship"] = label
+    which, label = RECRUITER.get(relation) or ("Unknown", "")
+    row["RecruiterRelationship"] = label or None
     for col in ("IntimatePartner", "Friend", "Family", "Other", "Unknown"):
         row[f"recruiterRelation{col}"] = 1 if col == which else 0
     exploitation_countries = list(context.countries_of_exploitation) if context is not None else []
@@ -423,7 +423,7 @@ def referral_outcome(referrals: Sequence[Any]) -> str | None:
         return None
     latest = max(referrals, key=lambda r: (r.sent_at, r.pk))
     if latest.outcome:
-        return wf.REFERRAL_OUTCOMES.get(latest.outcome, latest.outcome)
+        return str(wf.REFERRAL_OUTCOMES.get(latest.outcome, latest.outcome))
     return f"Referral {latest.status}"
 
 

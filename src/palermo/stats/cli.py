@@ -146,7 +146,7 @@ def _acting(username: str):  # type: ignore[no-untyped-def]
 def export_htcds_command(
     out: Annotated[Path, typer.Argument(dir_okay=False, help="file to write")],
     as_user: AsUser,
-    format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",  # noqa: A002
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
     exact: Annotated[
         bool,
         typer.Option(

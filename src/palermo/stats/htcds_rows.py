@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import io
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -380,7 +381,7 @@ def _normalise_number(f: HtcdsField, text: str) -> tuple[str, list[str]]:
         number = float(text)
     except ValueError:
         return text, ["not a number"]
-    if number != number or number in (float("inf"), float("-inf")):
+    if math.isnan(number) or number in (float("inf"), float("-inf")):
         return text, ["not a number"]
     if f.base_name.endswith("Latitude"):
         if not -90 <= number <= 90:
@@ -627,7 +628,7 @@ def preview_htcds_file(
         return ImportPreview(
             fmt_name, (), (), (RowError(HEADER_LINE, "", "", f"cannot read the file: {exc}"),), 0
         )
-    except Exception as exc:  # noqa: BLE001 – openpyxl raises many types for a corrupt workbook
+    except Exception as exc:
         return ImportPreview(
             fmt or "xlsx",
             (),

@@ -103,10 +103,10 @@ class HtcdsSpec:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
 
     def field(self, name: str) -> HtcdsField:
-        return self._by_name[name]  # type: ignore[attr-defined,no-any-return]
+        return self._by_name[name]  # type: ignore[attr-defined, no-any-return]
 
     def get(self, name: str) -> HtcdsField | None:
-        return self._by_name.get(name)  # type: ignore[attr-defined,no-any-return]
+        return self._by_name.get(name)  # type: ignore[attr-defined, no-any-return]
 
     @property
     def flat_fields(self) -> tuple[HtcdsField, ...]:

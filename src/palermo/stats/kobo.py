@@ -357,7 +357,7 @@ def preview_kobo_file(
             header_line = table.header_line
     except LimitExceeded:
         raise
-    except Exception as exc:  # noqa: BLE001 – any unreadable file is reported, never raised to the user
+    except Exception as exc:
         return ImportPreview(
             fmt or "csv",
             (),

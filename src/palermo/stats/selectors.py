@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
 from palermo.cases import selectors as case_selectors
-from palermo.cases.models import Case, IdentificationDecision, ServiceReferral
 from palermo.core.models import Organisation, User
 from palermo.stats import case_mapping
 from palermo.stats.models import ImportedRecord
 from palermo.stats.small_cells import VictimStat
+
+if TYPE_CHECKING:  # a type only: cases are read through ``cases.selectors``
+    from palermo.cases.models import Case
 
 BATCH = 500
 
@@ -82,27 +84,12 @@ def imported_record(key: str) -> ImportedRecord | None:
 
 def all_cases_with_context() -> QuerySet[Case]:
     """Every case, for aggregates only (never shown one by one)."""
-    return Case.objects.select_related("person", "context").order_by("id")
+    return case_selectors.cases_for_aggregates()
 
 
 def victim_stats(*, year: int | None = None, form: str = "") -> list[VictimStat]:
     """Every case as a ``VictimStat`` (no identifying value), optionally of one year or form of exploitation."""
-    qs = all_cases_with_context().prefetch_related(
-        Prefetch(
-            "service_referrals",
-            queryset=ServiceReferral.objects.only("id", "case_id", "sent_at", "status", "outcome"),
-            to_attr="stats_referrals",
-        ),
-        Prefetch(
-            "decisions",
-            queryset=IdentificationDecision.objects.only("id", "case_id", "decided_at"),
-            to_attr="stats_decisions",
-        ),
-    )
-    if year is not None:
-        qs = qs.filter(incoming_referral_date__year=year)
-    if form:
-        qs = qs.filter(exploitation_rows__code=form).distinct()
+    qs = case_selectors.cases_for_victim_statistics(year=year, form=form)
     return [
         case_mapping.case_to_victim_stat(c, c.stats_referrals, c.stats_decisions)  # type: ignore[attr-defined]
         for c in qs.iterator(chunk_size=BATCH)
@@ -117,10 +104,8 @@ def ctdc_rows() -> list[dict[str, object]]:
 
 
 def registration_years() -> list[int]:
-    return sorted(
-        {d.year for d in Case.objects.dates("incoming_referral_date", "year")}, reverse=True
-    )
+    return case_selectors.registration_years()
 
 
 def case_count() -> int:
-    return Case.objects.count()
+    return case_selectors.case_count()

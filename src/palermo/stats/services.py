@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
 import polars as pl
 from django.conf import settings
@@ -26,7 +26,6 @@ from palermo.cases import access, clock
 from palermo.cases import selectors as case_selectors
 from palermo.cases import services as case_services
 from palermo.cases import workflow as wf
-from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.limits import ImportLimits, LimitExceeded
@@ -58,6 +57,9 @@ from palermo.stats.small_cells import (
     protect,
     rapporteur_tables,
 )
+
+if TYPE_CHECKING:  # a type only: cases are read through ``cases.selectors``
+    from palermo.cases.models import Case
 
 NotAllowed = case_services.NotAllowed
 Progress = Callable[[int, int], None]  # (records done, records in all)
@@ -115,9 +117,9 @@ def htcds_export(
     exported = list(selectors.htcds_records_for(actor, organisation))
     records = [e.record for e in exported]
     if fmt == "xlsx":
-        count = write_htcds_xlsx(records, out)  # type: ignore[arg-type]
+        count = write_htcds_xlsx(records, out)
     else:
-        count = write_htcds_csv(records, out, exact=exact)  # type: ignore[arg-type]
+        count = write_htcds_csv(records, out, exact=exact)
     details: dict[str, Any] = {
         "format": fmt,
         "cases": count,
@@ -270,7 +272,7 @@ def import_preview(
             organisation=organisation,
             kind=kind,
             preview=preview,
-            rehearse=True,  # type: ignore[arg-type]
+            rehearse=True,
             progress=progress,
         )
         if rehearsal.errors:
@@ -574,7 +576,7 @@ def _run(
                         # A new case's reference is drawn when it is really opened: none to show yet.
                         entry |= {"action": "create", "case": "", "fields": _given(ci)}
                     else:
-                        case = Case.objects.select_related("person", "context").get(pk=case_id)
+                        case = case_selectors.case_for_import(case_id)
                         changed: list[str] = []
                         if _update(
                             case,
@@ -770,14 +772,14 @@ def protected_statistics(
         c = groups["citizenship"][_values_of(v, "citizenship")[0]]
         d = groups["country_of_exploitation"][_values_of(v, "country_of_exploitation")[0]]
         flows[(FLOW, c, d)] += 1
-    values.update(flows)  # type: ignore[arg-type]
+    values.update(flows)
     for c in cits:
         constraints.append(Constraint(("citizenship", c), tuple((FLOW, c, d) for d in coes)))
     for d in coes:
         constraints.append(
             Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits))
         )
-    protection = protect(values, constraints, threshold=threshold)  # type: ignore[arg-type]
+    protection = protect(values, constraints, threshold=threshold)
     tables = RapporteurTables(protection, base.years, base.categories)
     return Statistics(tables, [(c, d) for c in cits for d in coes], len(victims), threshold)
 

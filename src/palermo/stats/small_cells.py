@@ -387,7 +387,7 @@ def _country_groups(totals: Mapping[str, int], minimum: int) -> dict[str, str]:
         for c, g in group.items():
             sums[g] = sums.get(g, 0) + totals[c]
         for c, g in list(group.items()):
-            if sums[g] >= minimum or g == UNKNOWN or c == UNKNOWN:
+            if sums[g] >= minimum or UNKNOWN in (g, c):
                 continue
             row = table.get(c)
             if row is None or not row.region:

@@ -25,6 +25,7 @@ from palermo.cases import vocabulary
 from palermo.core import audit
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.request import AuthedRequest
 from palermo.core.spreadsheet import safe_row
 from palermo.jobs import selectors as selectors_jobs
 from palermo.jobs import services as job_services
@@ -195,7 +196,7 @@ def _filename(slug: str, year: int | None, form: str, ext: str) -> str:
 
 
 @requires(Perm.VIEW_STATISTICS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     filter_form, year, form = _filters(request)
     stats = services.rapporteur_statistics(form=form)
     tables = build_tables(stats, year)
@@ -226,7 +227,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_STATISTICS)
-def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+def table_csv(request: AuthedRequest, table: str) -> HttpResponse:
     t, year, form = _table(request, table)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -256,7 +257,7 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_STATISTICS)
-def table_image(request: HttpRequest, table: str) -> HttpResponse:
+def table_image(request: AuthedRequest, table: str) -> HttpResponse:
     t, year, form = _table(request, table)
     if "chart" not in t:
         raise Http404("not found")
@@ -274,12 +275,12 @@ def table_image(request: HttpRequest, table: str) -> HttpResponse:
 
 
 @requires(Perm.EXPORT_DATA)
-def statistics_csv(request: HttpRequest) -> HttpResponse:
+def statistics_csv(request: AuthedRequest) -> HttpResponse:
     _form, _year, form = _filters(request)
     buf = io.StringIO()
     services.statistics_export(
         actor=request.user,
-        organisation=request.organisation,  # type: ignore[attr-defined]
+        organisation=request.organisation,
         out=buf,
         form=form,
         request=request,
@@ -296,7 +297,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.EXPORT_DATA)
 @require_POST
-def htcds_export(request: HttpRequest) -> HttpResponse:
+def htcds_export(request: AuthedRequest) -> HttpResponse:
     fmt = request.POST.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
@@ -305,7 +306,7 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
             out: Any = io.BytesIO()
             services.htcds_export(
                 actor=request.user,
-                organisation=request.organisation,  # type: ignore[attr-defined]
+                organisation=request.organisation,
                 fmt="xlsx",
                 out=out,
                 request=request,
@@ -317,7 +318,7 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
             # Formulas neutralised unless the exact file is asked for explicitly (docs/statistics.md).
             services.htcds_export(
                 actor=request.user,
-                organisation=request.organisation,  # type: ignore[attr-defined]
+                organisation=request.organisation,
                 fmt="csv",
                 out=text,
                 request=request,
@@ -334,7 +335,7 @@ def htcds_export(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.EXPORT_DATA)
-def ctdc(request: HttpRequest) -> HttpResponse:
+def ctdc(request: AuthedRequest) -> HttpResponse:
     """The release is made by a background job (over every case it can take long); its page shows the
     report and offers the file."""
     form = forms.CtdcForm(request.POST or None)
@@ -342,7 +343,7 @@ def ctdc(request: HttpRequest) -> HttpResponse:
         try:
             job = job_services.job_start(
                 actor=request.user,
-                organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+                organisation=request.organisation,
                 kind=stats_jobs.CTDC,
                 params={"k": form.cleaned_data["k"]},
             )
@@ -373,7 +374,7 @@ def _forget(request: HttpRequest) -> None:
 
 
 @requires(Perm.IMPORT_DATA)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     uploads.sweep()  # files others never confirmed
     if request.method == "POST" and form.is_valid():
@@ -395,7 +396,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_DATA)
-def import_preview(request: HttpRequest) -> HttpResponse:
+def import_preview(request: AuthedRequest) -> HttpResponse:
     """The check of the held file runs as a background job (it rehearses the whole import, as long as
     the import itself): start it once per upload, then show its page, which offers the confirmation."""
     pending = _pending(request)
@@ -407,14 +408,14 @@ def import_preview(request: HttpRequest) -> HttpResponse:
     if (
         job_id
         and selectors_jobs.jobs_for(request.user, request.organisation).filter(pk=job_id).exists()
-    ):  # type: ignore[arg-type, attr-defined]
+    ):
         return redirect("jobs:detail", job_id=job_id)
     # The job reads a copy: the held file waits for the confirmation.
     copy = job_services.save_upload([path.read_bytes()])
     try:
         job = job_services.job_start(
             actor=request.user,
-            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            organisation=request.organisation,
             kind=stats_jobs.PREVIEW,
             params={"kind": held["kind"], "name": held["name"], "upload": held["token"]},
             inputs={"upload": copy},
@@ -429,7 +430,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.IMPORT_DATA)
 @require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
+def import_confirm(request: AuthedRequest) -> HttpResponse:
     """Hand the checked file to a background job (the import can outlast any request) and show its progress."""
     pending = _pending(request)
     if pending is None:
@@ -448,7 +449,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     try:
         job = job_services.job_start(
             actor=request.user,
-            organisation=request.organisation,  # type: ignore[arg-type, attr-defined]
+            organisation=request.organisation,
             kind=stats_jobs.IMPORT,
             params={"kind": held["kind"], "name": held["name"]},
             inputs={"upload": path},
@@ -463,7 +464,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.IMPORT_DATA)
 @require_POST
-def import_cancel(request: HttpRequest) -> HttpResponse:
+def import_cancel(request: AuthedRequest) -> HttpResponse:
     _forget(request)
     messages.info(request, _("The upload was discarded; nothing was imported."))
     return redirect("stats:import")

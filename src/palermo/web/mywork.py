@@ -46,14 +46,9 @@ def _url(
 
 def receives_service_referrals(organisation: Any) -> bool:
     """Organisations in the service directory, or that were ever sent a service referral."""
-    if organisation is None:
-        return False
-    from palermo.cases.models import ServiceProvider, ServiceReferral
+    from palermo.cases import selectors
 
-    return (
-        ServiceProvider.objects.filter(organisation=organisation).exists()
-        or ServiceReferral.objects.filter(receiving_organisation=organisation).exists()
-    )
+    return selectors.receives_service_referrals(organisation)
 
 
 def _cases(actor: Any, org: Any) -> list[WorkItem]:
@@ -169,7 +164,7 @@ def _screenings(actor: Any, org: Any) -> list[WorkItem]:
     if not (has_perm(actor, Perm.SCREEN, org) and has_perm(actor, Perm.VIEW_SCREENINGS, org)):
         return []
     from palermo.screening import selectors
-    from palermo.screening.models import ScreeningStatus
+    from palermo.screening.selectors import ScreeningStatus
 
     n, capped = _capped(selectors.screening_list(actor, org, status=ScreeningStatus.DRAFT))
     return [
@@ -190,7 +185,7 @@ def _investigations(actor: Any, org: Any) -> list[WorkItem]:
     if not has_perm(actor, Perm.INVESTIGATE, org):
         return []
     from palermo.investigate import selectors, services
-    from palermo.investigate.models import InvestigationStatus
+    from palermo.investigate.selectors import InvestigationStatus
 
     items: list[WorkItem] = []
     for inv in selectors.investigation_list(actor, org, status=InvestigationStatus.OPEN)[

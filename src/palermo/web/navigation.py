@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.policy import Perm
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from palermo.core.models import Organisation, User
+
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise
     url_name: str
     perm: str | None  # None: any signed-in user
-    description: str = ""
+    description: StrOrPromise = ""
     pending: str = ""  # set while the capability is not built yet
     # Shown only when this also holds for the user and organisation (e.g. it receives service
     # referrals).
@@ -115,12 +120,12 @@ class VisibleItem:
     pending: str
 
 
-def visible_items(user: object, organisation: object) -> list[VisibleItem]:
+def visible_items(user: User | None, organisation: Organisation | None) -> list[VisibleItem]:
     from palermo.core.policy import has_perm
 
     items: list[VisibleItem] = []
     for item in NAV:
-        if item.perm is not None and not has_perm(user, item.perm, organisation):  # type: ignore[arg-type]
+        if item.perm is not None and not has_perm(user, item.perm, organisation):
             continue
         if item.when is not None and not item.when(user, organisation):
             continue

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import messages
 from django.core import signing
@@ -130,7 +131,7 @@ def previous(request: HttpRequest, purpose: str) -> Duplicate | None:
         nonce = _nonce(request, purpose)
     except TokenProblem:
         return None
-    prior = FormSubmission.objects.filter(nonce=nonce, user=request.user).first()
+    prior = FormSubmission.objects.filter(nonce=nonce, user_id=cast(int, request.user.pk)).first()
     return Duplicate(prior.result_url) if prior else None
 
 
@@ -144,7 +145,9 @@ def claim(request: HttpRequest, purpose: str) -> Iterator[Claim]:
     with transaction.atomic():
         try:
             with transaction.atomic():  # a savepoint: the failed insert leaves the rest usable
-                row = FormSubmission.objects.create(nonce=nonce, user=request.user, purpose=purpose)
+                row = FormSubmission.objects.create(
+                    nonce=nonce, user_id=cast(int, request.user.pk), purpose=purpose
+                )
         except IntegrityError:
             # On PostgreSQL the insert waited for the first submit's transaction to end; it is
             # committed now, and so is where it led.

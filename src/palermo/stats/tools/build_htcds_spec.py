@@ -26,7 +26,7 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET  # noqa: S405 – parses IOM's own published file, not user input
+from xml.etree import ElementTree as ET
 
 import openpyxl
 

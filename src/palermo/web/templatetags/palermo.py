@@ -78,7 +78,7 @@ def country(code: object) -> str:
 def countries(codes: object) -> str:
     from palermo.web.display import country_name
 
-    return ", ".join(country_name(c) for c in (codes or []))  # type: ignore[union-attr]
+    return ", ".join(country_name(c) for c in (codes or []))
 
 
 @register.filter
@@ -113,7 +113,7 @@ def status_rule(code: object) -> str:
 def lookup(mapping: object, key: object) -> object:
     """``names|lookup:entry.organisation_id`` — a dictionary lookup by a variable key."""
     try:
-        return mapping.get(key, key)  # type: ignore[union-attr]
+        return mapping.get(key, key)
     except AttributeError:
         return key
 
@@ -130,14 +130,14 @@ def organisation_names() -> dict[int, str]:
 def languages(codes: object) -> str:
     from palermo.web.display import language_name
 
-    return ", ".join(language_name(c) for c in (codes or []))  # type: ignore[union-attr]
+    return ", ".join(language_name(c) for c in (codes or []))
 
 
 @register.filter
 def wordlist(codes: object) -> str:
     from palermo.web.display import words as _words
 
-    return ", ".join(_words(c) for c in (codes or []))  # type: ignore[union-attr]
+    return ", ".join(_words(c) for c in (codes or []))
 
 
 # --- one-time form tokens (issue 15, item 6) ----------------------------------------------
