@@ -84,7 +84,7 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(
     proposals = page.locator("table.proposals")
     expect(proposals).to_contain_text("party:P1")
     proposals.get_by_role("button", name="Same").click()
-    expect(page.get_by_text("Match judged: same.")).to_be_visible()
+    expect(page.get_by_text("Match judged: the same person or company.")).to_be_visible()
     expect(page.locator("table.judgements")).to_contain_text("same")
 
     # the network: an interactive graph with clickable accounts

@@ -203,3 +203,50 @@ class ProfileForm(forms.Form):
         except InvalidInput as exc:
             raise forms.ValidationError([e.message for e in exc.errors]) from exc
         return text
+
+
+class AlertFilterForm(forms.Form):
+    """Filters and order of the red-flag alerts (GET; an account is chosen by position, not number)."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("open", _("Open (to decide)")),
+            ("confirmed", _("Confirmed")),
+            ("dismissed", _("Dismissed")),
+            ("all", _("All")),
+        ],
+    )
+    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[])
+    typology = forms.ChoiceField(label=_("Typology"), required=False, choices=[])
+    account = forms.TypedChoiceField(
+        label=_("Account"), required=False, choices=[], coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("score", _("Highest score first")),
+            ("-score", _("Lowest score first")),
+            ("size", _("Most transactions first")),
+            ("rule", _("By rule")),
+            ("subject", _("By account")),
+        ],
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        rules: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        typologies: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        subjects: list[str] = (),  # type: ignore[assignment]
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["rule"].choices = [("", _("Every rule")), *rules]  # type: ignore[attr-defined]
+        self.fields["typology"].choices = [("", _("Every typology")), *typologies]  # type: ignore[attr-defined]
+        self.fields["account"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every account")),
+            *((str(i), s) for i, s in enumerate(subjects)),
+        ]

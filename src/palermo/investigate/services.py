@@ -14,7 +14,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -787,6 +787,18 @@ def alert_views(
             )
         )
     return out
+
+
+def alert_transactions(
+    investigation: Investigation, views: Sequence[AlertView], *, max_tx: int = 200
+) -> list[AlertView]:
+    """The given alerts with their transactions (the page's alerts only, not every alert)."""
+    wanted = {t for a in views for t in a.tx_ids[:max_tx]}
+    if not wanted:
+        return list(views)
+    with open_workspace(investigation) as ws:
+        txs = {t["tx_id"]: t for t in ws.transactions(wanted)}
+    return [replace(a, transactions=[txs[t] for t in a.tx_ids[:max_tx] if t in txs]) for a in views]
 
 
 def last_skipped(investigation: Investigation) -> list[dict[str, Any]]:

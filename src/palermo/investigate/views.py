@@ -28,7 +28,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
-from palermo.investigate import forms, selectors, services
+from palermo.investigate import alertlist, forms, selectors, services
 from palermo.investigate import jobs as inv_jobs
 from palermo.investigate.evidence import network_svg
 from palermo.investigate.models import (
@@ -148,17 +148,13 @@ def _detail(
     request: HttpRequest, inv: Investigation, status: int = 200, **forms_: Any
 ) -> HttpResponse:
     actor, org = _who(request)
-    alerts = services.alert_views(inv)
-    decided = services.alert_views(inv, include_decided=True, with_transactions=False)
-    decided = [a for a in decided if a.decision]
     ctx = {
+        **_alert_list(request, inv),
         "inv": inv,
         "is_owner": selectors.is_owner(org, inv),
         "members": inv.members.select_related("organisation"),
         "cases": selectors.linked_cases_for(actor, org, inv),
         "statements": inv.statements.all(),
-        "alerts": alerts,
-        "decided": decided,
         "skipped": services.last_skipped(inv),
         "proposals": services.match_proposals(inv),
         "judgements": services.judgements(inv),
@@ -172,6 +168,52 @@ def _detail(
         "closed": inv.is_closed,
     }
     return render(request, "investigate/detail.html", ctx, status=status)
+
+
+ALERT_PAGE_SIZE = 20
+
+
+def _alert_list(request: HttpRequest, inv: Investigation) -> dict[str, Any]:
+    """The red-flag alerts the page lists: filtered, sorted and paged on the server (GET form,
+    so it works without JavaScript); only the page's alerts load their transactions."""
+    from palermo.investigate.templatetags.investigate_labels import typology_label
+
+    every = services.alert_views(inv, include_decided=True, with_transactions=False)
+    subjects = alertlist.subjects(every)
+    rules = sorted({(a.rule_id, a.rule_title) for a in every})
+    typologies = sorted({a.typology for a in every if a.typology})
+    form = forms.AlertFilterForm(
+        request.GET or None,
+        rules=[(rid, f"{rid} — {title}") for rid, title in rules],
+        typologies=[(t, typology_label(t)) for t in typologies],
+        subjects=subjects,
+        auto_id="alerts-%s",
+    )
+    chosen = alertlist.AlertFilter()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        chosen = alertlist.AlertFilter(
+            rule=d.get("rule") or "",
+            typology=d.get("typology") or "",
+            status=d.get("status") or "open",
+            account=d.get("account"),
+            sort=d.get("sort") or "score",
+        )
+    shown = alertlist.apply(every, chosen)
+    page = Paginator(shown, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = services.alert_transactions(inv, list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = alertlist.counts(every)
+    return {
+        "alert_form": form,
+        "alert_page": page,
+        "alert_query": query.urlencode(),
+        "alert_counts": counts,
+        "alerts_shown": len(shown),
+        "alert_filtered": chosen != alertlist.AlertFilter(),
+        "alert_status": chosen.status,
+    }
 
 
 @requires(Perm.INVESTIGATE)
@@ -292,10 +334,29 @@ def alert_decide(request: HttpRequest, reference: str) -> HttpResponse:
         except services.NotAllowed:
             return _refused(request, inv)
         else:
-            messages.success(request, _("Alert %(d)s.") % {"d": d["decision"]})
+            messages.success(
+                request,
+                _("Alert confirmed.") if d["decision"] == "confirmed" else _("Alert dismissed."),
+            )
     else:
         messages.error(request, _("Choose confirm or dismiss."))
-    return redirect(f"{_url(inv)}#alerts")
+    return redirect(f"{_url(inv)}{_back(request)}#alerts")
+
+
+_LIST_KEYS = ("status", "rule", "typology", "account", "sort", "page")
+
+
+def _back(request: HttpRequest) -> str:
+    """The alert list's filters to return to (known keys only; they hold no account number)."""
+    from django.http import QueryDict
+
+    back = QueryDict(str(request.POST.get("back", ""))[:500])
+    kept = QueryDict(mutable=True)
+    for key in _LIST_KEYS:
+        value = back.get(key, "")
+        if value and re.fullmatch(r"[-\w.:]{1,80}", value):
+            kept[key] = value
+    return f"?{kept.urlencode()}" if kept else ""
 
 
 @requires(Perm.INVESTIGATE)
@@ -367,7 +428,12 @@ def match_judge(request: HttpRequest, reference: str) -> HttpResponse:
         except services.NotAllowed:
             return _refused(request, inv)
         else:
-            messages.success(request, _("Match judged: %(d)s.") % {"d": d["decision"]})
+            messages.success(
+                request,
+                _("Match judged: the same person or company.")
+                if d["decision"] == "same"
+                else _("Match judged: different people or companies."),
+            )
     else:
         messages.error(request, _("Choose same or different."))
     return redirect(f"{_url(inv)}#matches")
