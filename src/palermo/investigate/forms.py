@@ -250,3 +250,29 @@ class AlertFilterForm(forms.Form):
             ("", _("Every account")),
             *((str(i), s) for i, s in enumerate(subjects)),
         ]
+
+
+class NetworkFilterForm(forms.Form):
+    """What the network shows (GET; fixed words only, never account data)."""
+
+    scope = forms.ChoiceField(
+        label=_("Accounts"),
+        required=False,
+        choices=[
+            ("", _("Those the alerts are about, and their counterparties")),
+            ("all", _("The busiest payments of the whole statement set")),
+        ],
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[])
+    typology = forms.ChoiceField(label=_("Typology of the alerts"), required=False, choices=[])
+
+    def __init__(
+        self,
+        *args: object,
+        roles: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        typologies: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = [("", _("Every role")), *roles]  # type: ignore[attr-defined]
+        self.fields["typology"].choices = [("", _("Every typology")), *typologies]  # type: ignore[attr-defined]

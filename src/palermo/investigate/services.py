@@ -1128,14 +1128,29 @@ def holders(investigation: Investigation, keys: Sequence[str]) -> dict[str, str]
     return {r[0]: r[1] or "" for r in rows}
 
 
-def network(investigation: Investigation, *, whole: bool = False) -> Any:
+def network(investigation: Investigation, *, whole: bool = False, typology: str = "") -> Any:
     """The network around the accounts the standing alerts are about (the whole graph's
-    busiest payments when ``whole`` or when there is no alert yet)."""
+    busiest payments when ``whole`` or when there is no alert yet). ``typology`` keeps the
+    accounts of the standing alerts of that typology only (none: an empty network)."""
+    from palermo.investigate.network import NetworkReport
+
     with open_workspace(investigation) as ws:
-        focus = None if whole else (ws.alert_accounts() or None)
+        if typology:
+            chosen = [a for a in ws.standing_alerts() if a.typology == typology]
+            focus = ws.alert_accounts(chosen)
+            if not focus:
+                return NetworkReport(hubs=(), roles=(), cycles=(), paths=())
+        else:
+            focus = None if whole else (ws.alert_accounts() or None)
         return ws.network(
             focus=focus, victim_accounts=investigation.proceeds_settings.get("victims", [])
         )
+
+
+def alert_typologies(investigation: Investigation) -> list[str]:
+    """The typologies of the standing (open or confirmed) alerts: the network's filter choices."""
+    with open_workspace(investigation) as ws:
+        return sorted({a.typology for a in ws.standing_alerts() if a.typology})
 
 
 def _wage(value: Any, errors: list[FieldError]) -> Decimal | None:

@@ -528,18 +528,75 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
 # --- network ----------------------------------------------------------------------------------------
 
 
+ROLES = ("collector", "pass_through", "facilitator", "beneficial_owner")
+
+
+def network_graph_data(
+    edges: list[tuple[str, str, Any, int]],
+    roles: dict[str, str],
+    hubs: set[str],
+    index: dict[str, int],
+    holders: dict[str, str],
+) -> dict[str, Any]:
+    """Nodes and links for the interactive graph (Cytoscape.js reads them from the page as JSON;
+    ids are row numbers, so a selected node leads to its row of the accounts table)."""
+    top = max((float(amount) for _, _, amount, _ in edges), default=1.0) or 1.0
+    keys = sorted({k for a, b, _, _ in edges for k in (a, b)} | set(roles) | hubs)
+    nodes = [
+        {
+            "id": f"n{index[k]}",
+            "label": k if len(k) <= 18 else k[:8] + "…" + k[-6:],
+            "title": k + (f" — {holders[k]}" if holders.get(k) else ""),
+            "role": roles.get(k, ""),
+            "hub": k in hubs,
+        }
+        for k in keys
+    ]
+    links = [
+        {
+            "id": f"e{i}",
+            "source": f"n{index[a]}",
+            "target": f"n{index[b]}",
+            "amount": str(amount),
+            "payments": n,
+            "width": round(1 + 5 * float(amount) / top, 2),
+        }
+        for i, (a, b, amount, n) in enumerate(edges)
+    ]
+    return {"nodes": nodes, "edges": links}
+
+
 @requires(Perm.INVESTIGATE)
 @_busy
 def network(request: HttpRequest, reference: str) -> HttpResponse:
+    from palermo.investigate.templatetags.investigate_labels import role_label, typology_label
+
     inv = _inv(request, reference, "network")
-    whole = request.GET.get("scope") == "all"  # a fixed word, never account data
-    net = services.network(inv, whole=whole)
+    form = forms.NetworkFilterForm(
+        request.GET or None,
+        roles=[(r, role_label(r)) for r in ROLES],
+        typologies=[(t, typology_label(t)) for t in services.alert_typologies(inv)],
+    )
+    d = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    whole = d.get("scope") == "all"  # fixed words, never account data
+    typology = d.get("typology") or ""
+    role = d.get("role") or ""
+    net = services.network(inv, whole=whole, typology=typology)
     roles = {r.account_key: r.role for r in net.roles}
     hubs = {h.account_key for h in net.hubs}
-    keys = sorted({k for a, b, _, _ in net.edges for k in (a, b)} | set(roles) | hubs)
+    edges = list(net.edges)
+    if role:
+        # The accounts of that role and the payments that touch them.
+        edges = [e for e in edges if roles.get(e[0]) == role or roles.get(e[1]) == role]
+        keep = {k for a, b, _, _ in edges for k in (a, b)} | {
+            k for k, r in roles.items() if r == role
+        }
+        roles = {k: r for k, r in roles.items() if k in keep}
+        hubs &= keep
+    keys = sorted({k for a, b, _, _ in edges for k in (a, b)} | set(roles) | hubs)
     index = {k: i for i, k in enumerate(keys)}
     flows: dict[str, dict[str, Any]] = defaultdict(lambda: {"out": [], "in": []})
-    for a, b, amount, n in net.edges:
+    for a, b, amount, n in edges:
         flows[a]["out"].append((b, amount, n))
         flows[b]["in"].append((a, amount, n))
     holders = services.holders(inv, keys)
@@ -560,18 +617,26 @@ def network(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "inv": inv,
             "net": net,
+            "form": form,
+            "filtered": bool(role or typology),
             "rows": rows,
             "whole": whole,
+            "role": role,
+            "hub_rows": [h for h in net.hubs if h.account_key in hubs],
+            "role_rows": [r for r in net.roles if r.account_key in roles],
+            "graph": network_graph_data(edges, roles, hubs, index, holders) if edges else None,
             "svg": mark_safe(  # noqa: S308 – every label escaped
                 network_svg(
-                    [(a, b, str(amount), n) for a, b, amount, n in net.edges],
+                    [(a, b, str(amount), n) for a, b, amount, n in edges],
                     roles,
                     width=900,
                     height=600,
                     index=index,
                     labelled=(set(roles) | hubs) if len(keys) > 40 else None,
                 )
-            ),
+            )
+            if edges
+            else "",
         },
     )
 
