@@ -108,8 +108,12 @@ def test_no_serious_or_critical_axe_violation_on_any_main_page_for_any_role(page
         if username == "inspector":
             paths.append(screening_result)
         for path in paths:
-            page.goto(path)
+            response = page.goto(path)
             page.wait_for_load_state("networkidle")
+            if path != "/no-such-page/":
+                assert response is not None and response.status < 400, (
+                    f"{username} {path}: {response and response.status}"
+                )
             for v in axe_violations(page):
                 if v["impact"] in BLOCKING:
                     found.append(_describe(username, path, v))

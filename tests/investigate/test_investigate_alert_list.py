@@ -198,6 +198,8 @@ def test_a_decision_returns_to_the_same_filtered_list_and_shows_under_its_status
     page = client.get(resp["Location"])
     html = page.content.decode()
     assert "Alert confirmed." in html and 'class="success"' in html
+    # the message list is a real list inside a status region (axe: a list's role kept)
+    assert re.search(r'<div class="messages" role="status"[^>]*><ul><li class="success">', html)
     assert target.alert_key not in _cards(html)
     confirmed = client.get(
         reverse("investigate:detail", args=[demo_inv.reference]), {"status": "confirmed"}
