@@ -139,3 +139,20 @@ def test_the_axe_check_does_find_a_violation(page, demo_users):
     )
     ids = {v["id"] for v in axe_violations(page) if v["impact"] in BLOCKING}
     assert {"nested-interactive", "label"} <= ids, ids
+
+    # and the console check sees what the policy refuses: an inline style, as htmx's
+    # indicator styles were before they moved to the stylesheet
+    with page.expect_console_message(
+        lambda m: m.type == "error" and "Content Security Policy" in m.text
+    ):
+        page.evaluate(
+            """() => { const s = document.createElement('style');
+                       s.textContent = '.x { color: red }'; document.head.appendChild(s); }"""
+        )
+
+
+def test_htmx_adds_no_inline_style(page, demo_users):
+    """htmx is told not to inject its indicator styles (they are in palermo.css)."""
+    sign_in(page, "coordinator")
+    assert page.evaluate("window.htmx.config.includeIndicatorStyles") is False
+    assert page.locator("head style").count() == 0
