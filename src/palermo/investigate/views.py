@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -724,7 +725,11 @@ def proceeds_attach(request: HttpRequest, reference: str) -> HttpResponse:
         messages.success(
             request,
             _("Compensation claim of %(a)s %(c)s recorded on case %(ref)s.")
-            % {"a": claim.amount, "c": claim.currency, "ref": form.cleaned_data["case"]},
+            % {
+                "a": formats.number_format(claim.amount, 2, force_grouping=True),
+                "c": claim.currency,
+                "ref": form.cleaned_data["case"],
+            },
         )
     return target
 
