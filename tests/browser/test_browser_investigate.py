@@ -74,7 +74,15 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(
     expect(card.get_by_text("rent").first).to_be_visible()
     card.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Alert confirmed.")).to_be_visible()
-    expect(page.locator("table.decided")).to_contain_text("THB-LAB-WAGE-KICKBACK")
+    # the page opens at the alerts, and the success message is in view there, in green
+    done = page.locator(".messages li.success", has_text="Alert confirmed.")
+    expect(done).to_be_in_viewport()
+    assert done.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(230, 244, 234)"
+    # decided alerts are listed under their status
+    alert_filters = page.locator("form.alert-filters")
+    alert_filters.get_by_label("Status").select_option("confirmed")
+    alert_filters.get_by_role("button", name="Show").click()
+    expect(page.locator("article.alert-card.confirmed")).to_contain_text("THB-LAB-WAGE-KICKBACK")
 
     # a person from case work, matched to an account by the investigator
     form = page.locator("form", has=page.get_by_role("button", name="Add to the investigation"))
@@ -85,16 +93,24 @@ def test_investigator_imports_reviews_alerts_confirms_match_and_downloads_pack(
     proposals = page.locator("table.proposals")
     expect(proposals).to_contain_text("party:P1")
     proposals.get_by_role("button", name="Same").click()
-    expect(page.get_by_text("Match judged: same.")).to_be_visible()
+    expect(page.get_by_text("Match judged: the same person or company.")).to_be_visible()
     expect(page.locator("table.judgements")).to_contain_text("same")
 
     # the network: an interactive graph with clickable accounts
     page.get_by_role("link", name="Network").click()
     expect(page.get_by_role("heading", name="Network")).to_be_visible()
-    node = page.locator("svg.network a.node circle").first
-    expect(node).to_be_visible()
-    node.click()
+    # drawn by Cytoscape.js (the server's SVG is the no-JS fallback), zoomable and keyboard-driven
+    canvas = page.locator("#network-canvas")
+    expect(canvas.locator("canvas").first).to_be_visible()
+    expect(page.locator("#network-fallback")).to_be_hidden()
+    zoom = canvas.evaluate("el => el.getBoundingClientRect().width")
+    assert zoom > 0
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Show all").click()
+    canvas.focus()
+    page.keyboard.press("n")
     expect(page.locator("table.accounts tr.selected")).to_have_count(1)
+    expect(page.locator("#network-selected")).to_contain_text("See its flows")
     expect(page.locator("table.roles")).to_be_visible()
 
     # the evidence pack

@@ -360,7 +360,7 @@ def test_proceeds_attach_refused_once_the_organisation_left_the_case_team(
         == 302
     )
     page = _estimate(client, inv)
-    assert "1800.00 EUR" in page and "pro-rata" in page
+    assert "1,800.00 EUR" in page and "pro-rata" in page  # grouped as a number
     coordinator = persona("coordinator")
     team_add(
         actor=coordinator,
@@ -435,7 +435,7 @@ def test_proceeds_attach_creates_a_claim_with_timeline_and_audit(login_as, clien
         {"case": case.reference, "total": "confiscation"},
         follow=True,
     )
-    assert "Compensation claim of 1800.00 EUR recorded" in resp.content.decode()
+    assert "Compensation claim of 1,800.00 EUR recorded" in resp.content.decode()
     claim = case.compensation_claims.get()
     assert claim.source == "confiscated_assets" and str(claim.amount) == "1800.00"
     assert CaseEvent.objects.filter(case=case, summary__contains=inv.reference).exists()

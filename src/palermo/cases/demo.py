@@ -25,6 +25,9 @@ from palermo.core.roles import OrganisationType, Role
 
 DEMO_CASES = 80
 CHILDREN_HOME_USER = "childhome"
+# Whole years back from the recent months for case number i (i % 5): two in five cases are
+# recent, one in five each one, two and three years older.
+YEARS_BACK = (0, 1, 0, 2, 3)
 MARK = "DEMO-"  # source_ref prefix of demo cases: how the step knows it already ran
 
 EXTRA_ORGS = [
@@ -247,6 +250,9 @@ def _build(rng: random.Random) -> str:
     for i in range(DEMO_CASES):
         by = rng.choice(referrers)
         actor, org = _user(by)
+        # Spread over four years of registration (issue 15, item 11: "Victims by year" needs more
+        # than one bar). The shift is by the case's number, not a random draw, so the seed
+        # produces the same sequence of people, references and forms as before.
         days_ago = rng.randint(1, 240)
         opened = _at(
             datetime.combine(
@@ -255,6 +261,10 @@ def _build(rng: random.Random) -> str:
             rng,
         )
         child = rng.random() < 0.15
+        if not child:
+            # Children's cases stay recent: an old one would have run to its end, and a child's
+            # case closes only after a best-interests determination, which the demo does not make.
+            opened -= timedelta(days=365 * YEARS_BACK[i % len(YEARS_BACK)])
         nat = rng.choice(NATIONALITIES)
         source = "hotline" if (by == "outreach" and rng.random() < 0.3) else sources[by]
         person = {

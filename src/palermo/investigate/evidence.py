@@ -175,7 +175,11 @@ def network_svg(
     top = max((Decimal(a) for _, _, a, _ in edges), default=Decimal(1)) or Decimal(1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Money flow network">',
+        # With links to the accounts (the web page) the drawing is a group of links, not an
+        # image: an image's content is presentational, so links inside it would be nested
+        # interactive controls (axe "nested-interactive").
+        f'viewBox="0 0 {width} {height}" role="{"group" if index is not None else "img"}" '
+        'aria-label="Money flow network">',
         '<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/>'
         "</marker></defs>",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -203,3 +205,76 @@ class ProfileForm(forms.Form):
         except InvalidInput as exc:
             raise forms.ValidationError([e.message for e in exc.errors]) from exc
         return text
+
+
+class AlertFilterForm(forms.Form):
+    """Filters and order of the red-flag alerts (GET; an account is chosen by position, not number)."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("open", _("Open (to decide)")),
+            ("confirmed", _("Confirmed")),
+            ("dismissed", _("Dismissed")),
+            ("all", _("All")),
+        ],
+    )
+    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[])
+    typology = forms.ChoiceField(label=_("Typology"), required=False, choices=[])
+    account = forms.TypedChoiceField(
+        label=_("Account"), required=False, choices=[], coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("score", _("Highest score first")),
+            ("-score", _("Lowest score first")),
+            ("size", _("Most transactions first")),
+            ("rule", _("By rule")),
+            ("subject", _("By account")),
+        ],
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        rules: Sequence[tuple[str, str]] = (),
+        typologies: Sequence[tuple[str, str]] = (),
+        subjects: Sequence[str] = (),
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["rule"].choices = [("", _("Every rule")), *rules]  # type: ignore[attr-defined]
+        self.fields["typology"].choices = [("", _("Every typology")), *typologies]  # type: ignore[attr-defined]
+        self.fields["account"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every account")),
+            *((str(i), s) for i, s in enumerate(subjects)),
+        ]
+
+
+class NetworkFilterForm(forms.Form):
+    """What the network shows (GET; fixed words only, never account data)."""
+
+    scope = forms.ChoiceField(
+        label=_("Accounts"),
+        required=False,
+        choices=[
+            ("", _("Those the alerts are about, and their counterparties")),
+            ("all", _("The busiest payments of the whole statement set")),
+        ],
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[])
+    typology = forms.ChoiceField(label=_("Typology of the alerts"), required=False, choices=[])
+
+    def __init__(
+        self,
+        *args: object,
+        roles: Sequence[tuple[str, str]] = (),
+        typologies: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = [("", _("Every role")), *roles]  # type: ignore[attr-defined]
+        self.fields["typology"].choices = [("", _("Every typology")), *typologies]  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -788,6 +788,18 @@ def alert_views(
     return out
 
 
+def alert_transactions(
+    investigation: Investigation, views: Sequence[AlertView], *, max_tx: int = 200
+) -> list[AlertView]:
+    """The given alerts with their transactions (the page's alerts only, not every alert)."""
+    wanted = {t for a in views for t in a.tx_ids[:max_tx]}
+    if not wanted:
+        return list(views)
+    with open_workspace(investigation) as ws:
+        txs = {t["tx_id"]: t for t in ws.transactions(wanted)}
+    return [replace(a, transactions=[txs[t] for t in a.tx_ids[:max_tx] if t in txs]) for a in views]
+
+
 def last_skipped(investigation: Investigation) -> list[dict[str, Any]]:
     with open_workspace(investigation) as ws:
         return [
@@ -1114,14 +1126,29 @@ def holders(investigation: Investigation, keys: Sequence[str]) -> dict[str, str]
     return {r[0]: r[1] or "" for r in rows}
 
 
-def network(investigation: Investigation, *, whole: bool = False) -> Any:
+def network(investigation: Investigation, *, whole: bool = False, typology: str = "") -> Any:
     """The network around the accounts the standing alerts are about (the whole graph's
-    busiest payments when ``whole`` or when there is no alert yet)."""
+    busiest payments when ``whole`` or when there is no alert yet). ``typology`` keeps the
+    accounts of the standing alerts of that typology only (none: an empty network)."""
+    from palermo.investigate.network import NetworkReport
+
     with open_workspace(investigation) as ws:
-        focus = None if whole else (ws.alert_accounts() or None)
+        if typology:
+            chosen = [a for a in ws.standing_alerts() if a.typology == typology]
+            focus: list[str] | None = ws.alert_accounts(chosen)
+            if not focus:
+                return NetworkReport(hubs=(), roles=(), cycles=(), paths=())
+        else:
+            focus = None if whole else (ws.alert_accounts() or None)
         return ws.network(
             focus=focus, victim_accounts=investigation.proceeds_settings.get("victims", [])
         )
+
+
+def alert_typologies(investigation: Investigation) -> list[str]:
+    """The typologies of the standing (open or confirmed) alerts: the network's filter choices."""
+    with open_workspace(investigation) as ws:
+        return sorted({a.typology for a in ws.standing_alerts() if a.typology})
 
 
 def _wage(value: Any, errors: list[FieldError]) -> Decimal | None:

@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,7 +30,7 @@ from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
-from palermo.investigate import forms, selectors, services
+from palermo.investigate import alertlist, forms, selectors, services
 from palermo.investigate import jobs as inv_jobs
 from palermo.investigate.evidence import network_svg
 from palermo.investigate.models import (
@@ -146,20 +147,16 @@ def investigation_create(request: AuthedRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, inv: Investigation, status: int = 200, **forms_: Any
+    request: AuthedRequest, inv: Investigation, status: int = 200, **forms_: Any
 ) -> HttpResponse:
     actor, org = _who(request)
-    alerts = services.alert_views(inv)
-    decided = services.alert_views(inv, include_decided=True, with_transactions=False)
-    decided = [a for a in decided if a.decision]
     ctx = {
+        **_alert_list(request, inv),
         "inv": inv,
         "is_owner": selectors.is_owner(org, inv),
         "members": inv.members.select_related("organisation"),
         "cases": selectors.linked_cases_for(actor, org, inv),
         "statements": inv.statements.all(),
-        "alerts": alerts,
-        "decided": decided,
         "skipped": services.last_skipped(inv),
         "proposals": services.match_proposals(inv),
         "judgements": services.judgements(inv),
@@ -173,6 +170,52 @@ def _detail(
         "closed": inv.is_closed,
     }
     return render(request, "investigate/detail.html", ctx, status=status)
+
+
+ALERT_PAGE_SIZE = 20
+
+
+def _alert_list(request: AuthedRequest, inv: Investigation) -> dict[str, Any]:
+    """The red-flag alerts the page lists: filtered, sorted and paged on the server (GET form,
+    so it works without JavaScript); only the page's alerts load their transactions."""
+    from palermo.investigate.templatetags.investigate_labels import typology_label
+
+    every = services.alert_views(inv, include_decided=True, with_transactions=False)
+    subjects = alertlist.subjects(every)
+    rules = sorted({(a.rule_id, a.rule_title) for a in every})
+    typologies = sorted({a.typology for a in every if a.typology})
+    form = forms.AlertFilterForm(
+        request.GET or None,
+        rules=[(rid, f"{rid} — {title}") for rid, title in rules],
+        typologies=[(t, typology_label(t)) for t in typologies],
+        subjects=subjects,
+        auto_id="alerts-%s",
+    )
+    chosen = alertlist.AlertFilter()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        chosen = alertlist.AlertFilter(
+            rule=d.get("rule") or "",
+            typology=d.get("typology") or "",
+            status=d.get("status") or "open",
+            account=d.get("account"),
+            sort=d.get("sort") or "score",
+        )
+    shown = alertlist.apply(every, chosen)
+    page = Paginator(shown, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = services.alert_transactions(inv, list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = alertlist.counts(every)
+    return {
+        "alert_form": form,
+        "alert_page": page,
+        "alert_query": query.urlencode(),
+        "alert_counts": counts,
+        "alerts_shown": len(shown),
+        "alert_filtered": chosen != alertlist.AlertFilter(),
+        "alert_status": chosen.status,
+    }
 
 
 @requires(Perm.INVESTIGATE)
@@ -293,10 +336,29 @@ def alert_decide(request: AuthedRequest, reference: str) -> HttpResponse:
         except services.NotAllowed:
             return _refused(request, inv)
         else:
-            messages.success(request, _("Alert %(d)s.") % {"d": d["decision"]})
+            messages.success(
+                request,
+                _("Alert confirmed.") if d["decision"] == "confirmed" else _("Alert dismissed."),
+            )
     else:
         messages.error(request, _("Choose confirm or dismiss."))
-    return redirect(f"{_url(inv)}#alerts")
+    return redirect(f"{_url(inv)}{_back(request)}#alerts")
+
+
+_LIST_KEYS = ("status", "rule", "typology", "account", "sort", "page")
+
+
+def _back(request: HttpRequest) -> str:
+    """The alert list's filters to return to (known keys only; they hold no account number)."""
+    from django.http import QueryDict
+
+    back = QueryDict(str(request.POST.get("back", ""))[:500])
+    kept = QueryDict(mutable=True)
+    for key in _LIST_KEYS:
+        value = back.get(key, "")
+        if value and re.fullmatch(r"[-\w.:]{1,80}", value):
+            kept[key] = value
+    return f"?{kept.urlencode()}" if kept else ""
 
 
 @requires(Perm.INVESTIGATE)
@@ -368,7 +430,12 @@ def match_judge(request: AuthedRequest, reference: str) -> HttpResponse:
         except services.NotAllowed:
             return _refused(request, inv)
         else:
-            messages.success(request, _("Match judged: %(d)s.") % {"d": d["decision"]})
+            messages.success(
+                request,
+                _("Match judged: the same person or company.")
+                if d["decision"] == "same"
+                else _("Match judged: different people or companies."),
+            )
     else:
         messages.error(request, _("Choose same or different."))
     return redirect(f"{_url(inv)}#matches")
@@ -463,18 +530,75 @@ def case_link(request: AuthedRequest, reference: str) -> HttpResponse:
 # --- network ----------------------------------------------------------------------------------------
 
 
+ROLES = ("collector", "pass_through", "facilitator", "beneficial_owner")
+
+
+def network_graph_data(
+    edges: list[tuple[str, str, Any, int]],
+    roles: dict[str, str],
+    hubs: set[str],
+    index: dict[str, int],
+    holders: dict[str, str],
+) -> dict[str, Any]:
+    """Nodes and links for the interactive graph (Cytoscape.js reads them from the page as JSON;
+    ids are row numbers, so a selected node leads to its row of the accounts table)."""
+    top = max((float(amount) for _, _, amount, _ in edges), default=1.0) or 1.0
+    keys = sorted({k for a, b, _, _ in edges for k in (a, b)} | set(roles) | hubs)
+    nodes = [
+        {
+            "id": f"n{index[k]}",
+            "label": k if len(k) <= 18 else k[:8] + "…" + k[-6:],
+            "title": k + (f" — {holders[k]}" if holders.get(k) else ""),
+            "role": roles.get(k, ""),
+            "hub": k in hubs,
+        }
+        for k in keys
+    ]
+    links = [
+        {
+            "id": f"e{i}",
+            "source": f"n{index[a]}",
+            "target": f"n{index[b]}",
+            "amount": str(amount),
+            "payments": n,
+            "width": round(1 + 5 * float(amount) / top, 2),
+        }
+        for i, (a, b, amount, n) in enumerate(edges)
+    ]
+    return {"nodes": nodes, "edges": links}
+
+
 @requires(Perm.INVESTIGATE)
 @_busy
 def network(request: AuthedRequest, reference: str) -> HttpResponse:
+    from palermo.investigate.templatetags.investigate_labels import role_label, typology_label
+
     inv = _inv(request, reference, "network")
-    whole = request.GET.get("scope") == "all"  # a fixed word, never account data
-    net = services.network(inv, whole=whole)
+    form = forms.NetworkFilterForm(
+        request.GET or None,
+        roles=[(r, role_label(r)) for r in ROLES],
+        typologies=[(t, typology_label(t)) for t in services.alert_typologies(inv)],
+    )
+    d = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    whole = d.get("scope") == "all"  # fixed words, never account data
+    typology = d.get("typology") or ""
+    role = d.get("role") or ""
+    net = services.network(inv, whole=whole, typology=typology)
     roles = {r.account_key: r.role for r in net.roles}
     hubs = {h.account_key for h in net.hubs}
-    keys = sorted({k for a, b, _, _ in net.edges for k in (a, b)} | set(roles) | hubs)
+    edges = list(net.edges)
+    if role:
+        # The accounts of that role and the payments that touch them.
+        edges = [e for e in edges if roles.get(e[0]) == role or roles.get(e[1]) == role]
+        keep = {k for a, b, _, _ in edges for k in (a, b)} | {
+            k for k, r in roles.items() if r == role
+        }
+        roles = {k: r for k, r in roles.items() if k in keep}
+        hubs &= keep
+    keys = sorted({k for a, b, _, _ in edges for k in (a, b)} | set(roles) | hubs)
     index = {k: i for i, k in enumerate(keys)}
     flows: dict[str, dict[str, Any]] = defaultdict(lambda: {"out": [], "in": []})
-    for a, b, amount, n in net.edges:
+    for a, b, amount, n in edges:
         flows[a]["out"].append((b, amount, n))
         flows[b]["in"].append((a, amount, n))
     holders = services.holders(inv, keys)
@@ -495,18 +619,26 @@ def network(request: AuthedRequest, reference: str) -> HttpResponse:
         {
             "inv": inv,
             "net": net,
+            "form": form,
+            "filtered": bool(role or typology),
             "rows": rows,
             "whole": whole,
+            "role": role,
+            "hub_rows": [h for h in net.hubs if h.account_key in hubs],
+            "role_rows": [r for r in net.roles if r.account_key in roles],
+            "graph": network_graph_data(edges, roles, hubs, index, holders) if edges else None,
             "svg": mark_safe(  # noqa: S308 – every label escaped
                 network_svg(
-                    [(a, b, str(amount), n) for a, b, amount, n in net.edges],
+                    [(a, b, str(amount), n) for a, b, amount, n in edges],
                     roles,
                     width=900,
                     height=600,
                     index=index,
                     labelled=(set(roles) | hubs) if len(keys) > 40 else None,
                 )
-            ),
+            )
+            if edges
+            else "",
         },
     )
 
@@ -594,7 +726,11 @@ def proceeds_attach(request: AuthedRequest, reference: str) -> HttpResponse:
         messages.success(
             request,
             _("Compensation claim of %(a)s %(c)s recorded on case %(ref)s.")
-            % {"a": claim.amount, "c": claim.currency, "ref": form.cleaned_data["case"]},
+            % {
+                "a": formats.number_format(claim.amount, 2, force_grouping=True),
+                "c": claim.currency,
+                "ref": form.cleaned_data["case"],
+            },
         )
     return target
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -462,4 +463,15 @@ def rapporteur_tables(
     protection = protect(
         counts, constraints, threshold=threshold, protection_width=protection_width
     )
-    return RapporteurTables(protection, ys, cats)
+    # Shown in reading order (age bands by age: "0--8", "9--17", … "48+"); the protection above
+    # was worked out on the alphabetical order, which it keeps.
+    shown = {d: tuple(sorted(vals, key=display_order)) for d, vals in cats.items()}
+    return RapporteurTables(protection, ys, shown)
+
+
+def display_order(value: str) -> tuple[bool, float, str]:
+    """Sort key of a category as people read it: a label that starts with a number ("9--17",
+    "0-30 days", "48+") by that number, others alphabetically; unknown and "other" last."""
+    tail = value in (UNKNOWN, NO_DECISION, "No referral") or value.startswith("Other")
+    m = re.match(r"\d+", value)
+    return (tail, float(m.group()) if m else float("inf"), value)

@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -132,45 +133,74 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
     return out
 
 
+def _wrap(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters (at spaces; at most two lines)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+        if len(lines[1]) > limit:
+            lines[1] = lines[1][: limit - 1] + "…"
+    return lines or [""]
+
+
 def chart_svg(title: str, bars: list[tuple[str, int | None]], *, caption: str = "") -> str:
-    """A horizontal bar chart as standalone SVG; a suppressed bar is drawn as a label, never a length."""
-    label_w, bar_w, row_h, top = 230, 300, 22, 40
-    height = top + row_h * len(bars) + 10
+    """A horizontal bar chart as standalone SVG; a suppressed bar is drawn as a label, never a length.
+
+    Sized to be read (issue 15, item 11): 15 px labels and values, a 17 px title, on a
+    440-unit-wide drawing that the page shows at up to 1.3 × and a phone at about 0.8 ×
+    (never below 11 px), the title wrapped rather than cut.
+    """
+    label_w, bar_w, row_h = 170, 190, 28
     width = label_w + bar_w + 80
+    title_lines = _wrap(title, 44)
+    top = 24 + 22 * len(title_lines) + 10
+    height = top + row_h * len(bars) + 10
     top_value = max([v for _, v in bars if v is not None] or [1]) or 1
+    font = 'font-family="system-ui, sans-serif"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(title)}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="8" y="18" font-family="sans-serif" font-size="14" font-weight="bold" fill="#1a1a1a">'
-        f"{escape(title)}</text>",
-        f'<text x="8" y="34" font-family="sans-serif" font-size="11" fill="#555555">{escape(caption)}'
-        f"{' · ' if caption else ''}{escape(_('x = suppressed (small number)'))}</text>",
     ]
+    for i, line in enumerate(title_lines):
+        parts.append(
+            f'<text x="8" y="{20 + 22 * i}" {font} font-size="17" font-weight="bold" '
+            f'fill="#1a1a1a">{escape(line)}</text>'
+        )
+    parts.append(
+        f'<text x="8" y="{top - 8}" {font} font-size="13" fill="#4a4a4a">{escape(caption)}'
+        f"{' · ' if caption else ''}{escape(_('x = suppressed (small number)'))}</text>"
+    )
     for i, (label, value) in enumerate(bars):
         y = top + i * row_h
-        short = label if len(label) <= 32 else label[:31] + "…"
+        short = label if len(label) <= 20 else label[:19] + "…"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-family="sans-serif" '
-            f'font-size="12" fill="#1a1a1a">{escape(short)}</text>'
+            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" {font} '
+            f'font-size="15" fill="#1a1a1a">{"<title>" + escape(label) + "</title>" if short != label else ""}'
+            f"{escape(short)}</text>"
         )
         if value is None:
             parts.append(
-                f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="none" '
-                f'stroke="#999999" stroke-dasharray="4 3"/>'
+                f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="{row_h - 8}" fill="none" '
+                f'stroke="#767676" stroke-dasharray="4 3"/>'
             )
             parts.append(
-                f'<text x="{label_w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
-                f'fill="#555555">x ({escape(_("suppressed"))})</text>'
+                f'<text x="{label_w + 6}" y="{y + 19}" {font} font-size="14" '
+                f'fill="#4a4a4a">x ({escape(_("suppressed"))})</text>'
             )
         else:
             w = round(bar_w * value / top_value)
             parts.append(
-                f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="#1f5fa8"/>'
+                f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" fill="#1f5fa8"/>'
             )
             parts.append(
-                f'<text x="{label_w + w + 6}" y="{y + 15}" font-family="sans-serif" font-size="12" '
-                f'fill="#1a1a1a">{value}</text>'
+                f'<text x="{label_w + w + 6}" y="{y + 19}" {font} font-size="15" '
+                f'fill="#1a1a1a">{formats.number_format(value, force_grouping=True)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -27,3 +27,21 @@ def typology_label(code: object) -> str:
         return str(label)
     text = str(code or "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+ROLE_LABELS = {
+    "collector": _("Collector"),
+    "pass_through": _("Pass-through"),
+    "facilitator": _("Facilitator"),
+    "beneficial_owner": _("Beneficial owner"),
+}
+
+
+@register.filter
+def role_label(code: object) -> str:
+    """The translated name of an account's role in the network; an unknown code as words."""
+    label = ROLE_LABELS.get(str(code or ""))
+    if label is not None:
+        return str(label)
+    text = str(code or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
