@@ -11,6 +11,7 @@ from palermo.cases import vocabulary
 from palermo.cases import workflow as wf
 from palermo.cases.models import CaseSource, ServiceProvider, TeamRole
 from palermo.core.models import Organisation
+from palermo.web.display import htcds_choices
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -78,7 +79,7 @@ class OpenCaseForm(forms.Form):
         self.fields["referring_country"].choices = _blank(_countries())
         self.fields["citizenship"].choices = _blank(_countries())
         self.fields["primary_language"].choices = _blank(_languages())
-        self.fields["exploitation_forms"].choices = vocabulary.choices("vic_TypeOfExploitation")
+        self.fields["exploitation_forms"].choices = htcds_choices("vic_TypeOfExploitation")
 
 
 class DecisionForm(VersionForm):
@@ -146,7 +147,7 @@ class PersonForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gender"].choices = _blank(vocabulary.choices("prs_Gender"))
+        self.fields["gender"].choices = _blank(htcds_choices("prs_Gender"))
         self.fields["citizenship"].choices = _countries()
         self.fields["primary_language"].choices = _blank(_languages())
         self.fields["secondary_language"].choices = _blank(_languages())
@@ -193,19 +194,15 @@ class ContextForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["methods_of_recruitment"].choices = vocabulary.choices(
-            "vic_MethodOfRecruitment"
-        )
-        self.fields["methods_of_control"].choices = vocabulary.choices("vic_MethodsOfControl")
-        self.fields["exploitation_types"].choices = vocabulary.choices("vic_TypeOfExploitation")
+        self.fields["methods_of_recruitment"].choices = htcds_choices("vic_MethodOfRecruitment")
+        self.fields["methods_of_control"].choices = htcds_choices("vic_MethodsOfControl")
+        self.fields["exploitation_types"].choices = htcds_choices("vic_TypeOfExploitation")
         self.fields["forced_labour_industry"].choices = _blank(
-            vocabulary.choices("vic_ForcedLabourIndustry")
+            htcds_choices("vic_ForcedLabourIndustry")
         )
-        self.fields["sex_exploitation_types"].choices = vocabulary.choices(
-            "vic_TypeOfSexExploitation"
-        )
+        self.fields["sex_exploitation_types"].choices = htcds_choices("vic_TypeOfSexExploitation")
         self.fields["relationship_to_trafficker"].choices = _blank(
-            vocabulary.choices("vic_RelationshipToTrafficker")
+            htcds_choices("vic_RelationshipToTrafficker")
         )
         for f in ("countries_of_recruitment", "countries_of_transit", "countries_of_exploitation"):
             self.fields[f].choices = _countries()
@@ -342,7 +339,7 @@ class TraffickingEventForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = vocabulary.choices("hte_Type")
+        self.fields["event_type"].choices = htcds_choices("hte_Type")
         self.fields["country"].choices = _blank(_countries())
 
 
@@ -365,7 +362,7 @@ class SuspectForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = vocabulary.choices("per_RoleInProcess")
+        self.fields["roles"].choices = htcds_choices("per_RoleInProcess")
 
 
 class GuardianForm(forms.Form):
@@ -605,7 +602,7 @@ class CaseSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = _orgs()  # type: ignore[attr-defined]
         self.fields["nationality"].choices = _blank(_countries())
-        self.fields["exploitation"].choices = _blank(vocabulary.choices("vic_TypeOfExploitation"))
+        self.fields["exploitation"].choices = _blank(htcds_choices("vic_TypeOfExploitation"))
 
 
 class ServiceProviderForm(forms.Form):

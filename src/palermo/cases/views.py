@@ -30,6 +30,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation
 from palermo.core.policy import Perm, has_perm, requires
+from palermo.web.display import htcds_choices
 
 PAGE_SIZE = 25
 
@@ -224,7 +225,7 @@ def _labels() -> dict[str, Any]:
         "outcome": wf.REFERRAL_OUTCOMES,
         "groups": access.GROUP_LABELS,
         "countries": vocabulary.countries(),
-        "exploitation": dict(vocabulary.choices("vic_TypeOfExploitation")),
+        "exploitation": dict(htcds_choices("vic_TypeOfExploitation")),
     }
 
 

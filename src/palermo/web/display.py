@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The screening engine's status rules (screening/engine.py) in words.
@@ -31,14 +32,110 @@ STATUS_RULES = {
     "no_indication": _("No indicator, element of the definition or claim recorded"),
 }
 
+# Other codes pages show through |human or |words, in words (issue 15, item 3).
+CODE_WORDS = {
+    # screening statuses and indicator vocabulary
+    "presumed_victim": _("Presumed victim"),
+    "potential_victim": _("Potential victim"),
+    "no_indication": _("No indication"),
+    "strong": _("strong"),
+    "medium": _("medium"),
+    "weak": _("weak"),
+    "observed": _("Observed"),
+    "self_reported": _("Self-reported"),
+    "document": _("Document"),
+    "means": _("Means"),
+    "purpose": _("Purpose"),
+    "act": _("Act"),
+    # deadlines and tasks
+    "done": _("Done"),
+    "overdue": _("Overdue"),
+    "due_today": _("Due today"),
+    "due_soon": _("Due soon"),
+    "upcoming": _("Upcoming"),
+    # appeals, decisions, return risk
+    "pending": _("Pending"),
+    "upheld": _("Upheld"),
+    "dismissed": _("Dismissed"),
+    "appeal": _("after an appeal"),
+    "new_facts": _("on new facts"),
+    "acceptable": _("The risk is acceptable"),
+    "not_acceptable": _("The risk is not acceptable"),
+    # money-flow network
+    "fan_in": _("Many payers into one account"),
+    "fan_out": _("One account paying many"),
+    "collector": _("Collector"),
+    "pass_through": _("Pass-through"),
+    "facilitator": _("Facilitator"),
+    "beneficial_owner": _("Beneficial owner"),
+    # audit outcomes
+    "ok": _("Done"),
+    "denied": _("Refused"),
+    "refused": _("Refused"),
+    "error": _("Error"),
+    "failed": _("Failed"),
+}
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+def data_text(text: object) -> str:
+    """English text from a data file (an indicator's label or guidance, a rule's
+    explanation, an HTCDS label) in the reader's language. The msgids are generated from
+    the data files (``palermo i18n data-msgids``) with whitespace normalised as here."""
+    value = " ".join(str(text or "").split())
+    return gettext(value) if value else ""
+
+
+@lru_cache(maxsize=1)
+def _htcds_labels() -> dict[str, str]:
+    """HTCDS picklist value → the standard's English label (first picklist wins)."""
+    from palermo.cases.vocabulary import picklists
+
+    out: dict[str, str] = {}
+    for spec in picklists().values():
+        for v in spec.get("values") or ():  # type: ignore[attr-defined]
+            out.setdefault(str(v["name"]), str(v["label"]))
+    return out
+
+
+def htcds_choices(field: str) -> list[tuple[str, str]]:
+    """(value, label) pairs of an HTCDS picklist, labels in the reader's language (lazy)."""
+    from django.utils.functional import lazy
+
+    from palermo.cases.vocabulary import choices
+
+    lazy_text = lazy(data_text, str)
+    return [(value, lazy_text(label)) for value, label in choices(field)]  # type: ignore[misc]
+
+
+def number(value: object, digits: int | None = None) -> str:
+    """A count or amount written as the reader's language writes numbers (197 905 in
+    French and Ukrainian, 197,905 in English); anything else unchanged."""
+    from django.utils.formats import number_format
+
+    if isinstance(value, bool) or value is None or value == "":
+        return "" if value in (None, "") else str(value)
+    try:
+        if digits is None and isinstance(value, float) and not value.is_integer():
+            digits = 2
+        return number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def words(code: object) -> str:
-    """``PossibleVictimOfTrafficking`` / ``palermo_elements_met`` → a readable phrase."""
+    """``PossibleVictimOfTrafficking`` / ``palermo_elements_met`` → a readable phrase: the
+    HTCDS standard's own label (translated) when the code is a picklist value."""
     text = str(code or "").strip()
     if not text:
         return ""
+    known = CODE_WORDS.get(text)
+    if known is not None:
+        return str(known)
+    htcds = _htcds_labels().get(text)
+    if htcds is not None:
+        return data_text(htcds)
     if " " not in text:
         text = _CAMEL.sub(" ", text.replace("_", " ").replace("-", " "))
         parts = text.split()
@@ -107,3 +204,13 @@ def role_name(code: object) -> str:
 def status_rule_name(code: object) -> str:
     label = STATUS_RULES.get(str(code or ""))
     return str(label) if label is not None else words(code)
+
+
+def nrm_rule_name(key: object) -> str:
+    """An NRM rule key (``identification_decision``) by its label, in the reader's language."""
+    from palermo.cases.entitlements import default_rules
+
+    for rule in default_rules().rules:
+        if rule.key == str(key or ""):
+            return data_text(rule.label)
+    return words(key)

@@ -7,7 +7,13 @@ register = template.Library()
 
 @register.filter
 def human(code: object) -> str:
-    """`presumed_victim` → `Presumed victim`: codes stay codes in data, words on screen."""
+    """`presumed_victim` → `Presumed victim`: codes stay codes in data, words on screen
+    (in the reader's language for the codes palermo.web.display knows)."""
+    from palermo.web.display import CODE_WORDS
+
+    known = CODE_WORDS.get(str(code or ""))
+    if known is not None:
+        return str(known)
     text = str(code or "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
@@ -138,3 +144,27 @@ def wordlist(codes: object) -> str:
     from palermo.web.display import words as _words
 
     return ", ".join(_words(c) for c in (codes or []))  # type: ignore[union-attr]
+
+
+@register.filter
+def number(value: object, digits: object = None) -> str:
+    """``{{ total|number }}`` — grouped as the reader's language writes numbers."""
+    from palermo.web.display import number as _number
+
+    return _number(value, int(digits) if digits not in (None, "") else None)  # type: ignore[call-overload]
+
+
+@register.filter
+def data_text(text: object) -> str:
+    """``{{ rule.title|data_text }}`` — text from a data file, in the reader's language."""
+    from palermo.web.display import data_text as _data_text
+
+    return _data_text(text)
+
+
+@register.filter
+def nrm_rule(key: object) -> str:
+    """``{{ t.rule_key|nrm_rule }}`` — the NRM rule's label, in the reader's language."""
+    from palermo.web.display import nrm_rule_name
+
+    return nrm_rule_name(key)
