@@ -203,6 +203,9 @@ _LANGUAGE_NAMES = {
 PALERMO_WANTED_LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _WANTED]
 LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _shipped()]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as the reader's language writes them (templates use SHORT_DATE_FORMAT etc.); English
+# day-month-year rather than Django's American default (palermo/formats/en).
+FORMAT_MODULE_PATH = ["palermo.formats"]
 # Not USE_THOUSAND_SEPARATOR: it would also group ids and years in templates ("2,026").
 # Counts and amounts go through the |number filter (palermo.web.display.number) instead.
 USE_I18N = True

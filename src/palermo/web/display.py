@@ -124,18 +124,24 @@ def number(value: object, digits: int | None = None) -> str:
         return str(value)
 
 
-def words(code: object) -> str:
-    """``PossibleVictimOfTrafficking`` / ``palermo_elements_met`` → a readable phrase: the
-    HTCDS standard's own label (translated) when the code is a picklist value."""
+def code_words(code: object) -> str:
+    """A code in words, in the reader's language: a code Palermo knows (``CODE_WORDS``),
+    an HTCDS picklist value by the standard's own label, else :func:`words`."""
     text = str(code or "").strip()
-    if not text:
-        return ""
     known = CODE_WORDS.get(text)
     if known is not None:
         return str(known)
     htcds = _htcds_labels().get(text)
     if htcds is not None:
         return data_text(htcds)
+    return words(text)
+
+
+def words(code: object) -> str:
+    """``PossibleVictimOfTrafficking`` / ``palermo_elements_met`` → a readable phrase."""
+    text = str(code or "").strip()
+    if not text:
+        return ""
     if " " not in text:
         text = _CAMEL.sub(" ", text.replace("_", " ").replace("-", " "))
         parts = text.split()
@@ -214,3 +220,79 @@ def nrm_rule_name(key: object) -> str:
         if rule.key == str(key or ""):
             return data_text(rule.label)
     return words(key)
+
+
+# --- the audit viewer in sentences (issue 15, item 3) --------------------------------------
+
+# What an audit entry's object_type is, in words; a list or page has no reference.
+OBJECT_WORDS = {
+    "case": _("case"),
+    "case_list": _("the list of cases"),
+    "referral_list": _("the list of referrals"),
+    "overdue_deadlines": _("the overdue deadlines"),
+    "screening": _("screening"),
+    "screening_list": _("the list of screenings"),
+    "investigation": _("investigation"),
+    "investigation_list": _("the list of investigations"),
+    "job": _("background job"),
+    "user": _("user account"),
+    "organisation": _("organisation"),
+    "membership": _("membership"),
+    "mfa": _("two-step sign-in"),
+    "api_token": _("API token"),
+    "personalaccesstoken": _("API token"),
+    "oidc_identity": _("single sign-on identity"),
+    "audit_trail": _("the audit trail"),
+    "rapporteur_statistics": _("the statistics for the National Rapporteur"),
+    "stats_import": _("a case import"),
+    "htcds_export": _("an HTCDS export"),
+    "ctdc_release": _("an anonymised CTDC release"),
+    "service_provider": _("the service directory"),
+    "mapping_profile": _("a CSV mapping profile"),
+    "monitor": _("the monitoring commitments"),
+    "monitor.evidence": _("evidence of a measure"),
+    "monitor.indicator": _("a monitoring indicator"),
+    "monitor.report": _("the annual report"),
+    "field_keys": _("the field-encryption keys"),
+}
+
+# One sentence per action; %(object)s is the object in words and its reference.
+ACTION_SENTENCES = {
+    "create": _("%(who)s, for %(org)s, created %(object)s."),
+    "read": _("%(who)s, for %(org)s, opened %(object)s."),
+    "update": _("%(who)s, for %(org)s, changed %(object)s."),
+    "delete": _("%(who)s, for %(org)s, deleted %(object)s."),
+    "export": _("%(who)s, for %(org)s, exported %(object)s."),
+    "login": _("%(who)s signed in."),
+    "logout": _("%(who)s signed out."),
+    "login_failed": _("A sign-in as %(who)s failed."),
+    "refused": _("%(who)s, for %(org)s, was refused %(object)s."),
+    "break_glass": _("%(who)s, for %(org)s, opened %(object)s with break-glass access."),
+}
+
+
+def object_words(object_type: object, object_ref: object = "") -> str:
+    """``case`` + ``C-2026-0001`` → "case C-2026-0001"; ``case_list`` → "the list of cases"."""
+    kind = str(object_type or "")
+    thing = OBJECT_WORDS.get(kind)
+    text = str(thing) if thing is not None else words(kind).lower()
+    ref = str(object_ref or "").strip()
+    return f"{text} {ref}".strip() if ref else (text or str(_("something")))
+
+
+def audit_sentence(
+    entry: object, organisation_names: dict[int, str], people: dict[str, str] | None = None
+) -> str:
+    """What an audit entry records, as a sentence naming the person, the organisation
+    and the object: "Anna Petrova, for Police unit, opened case C-2026-0001"."""
+    username = str(getattr(entry, "actor_username", "") or "")
+    who = (people or {}).get(username) or username or str(_("Someone"))
+    org_id = getattr(entry, "organisation_id", None)
+    org = organisation_names.get(org_id, "") if org_id is not None else ""  # type: ignore[arg-type]
+    org = org or str(_("no organisation"))
+    action = str(getattr(entry, "action", "") or "")
+    template = ACTION_SENTENCES.get(action)
+    obj = object_words(getattr(entry, "object_type", ""), getattr(entry, "object_ref", ""))
+    if template is None:
+        return f"{who} ({org}): {words(action).lower()} {obj}".strip()
+    return str(template) % {"who": who, "org": org, "object": obj}
