@@ -4,6 +4,8 @@ The English text of Palermo's data files (indicator sets, red-flag rules, NRM ru
 monitoring indicators, HTCDS picklists) as msgids, so that makemessages puts them in
 django.po. Pages translate them with palermo.web.display.data_text.
 """
+# ruff: noqa
+# fmt: off
 
 from django.utils.translation import gettext_noop as _
 
@@ -39,9 +41,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_job; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_job; screening/indicator_sets/children-labour.yaml indicator deceived_about_job (+1)
     _("Deceived about the nature of the job, the location or the employer"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_job guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_job guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_job guidance (+1)
-    _(
-        "Ask what job, place of work and employer were promised, and compare with what the person actually found."
-    ),
+    _("Ask what job, place of work and employer were promised, and compare with what the person actually found."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_wages; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_wages; screening/indicator_sets/children-labour.yaml indicator deceived_about_wages (+1)
     _("Deceived about wages or earnings"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_wages guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_wages guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_wages guidance (+1)
@@ -53,9 +53,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_contract; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_contract; screening/indicator_sets/children-labour.yaml indicator deceived_about_contract (+1)
     _("Deceived about the content or legality of the work contract"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_contract guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_contract guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_contract guidance (+1)
-    _(
-        "Ask whether a contract was signed or promised, what it said, and whether it was respected or was valid."
-    ),
+    _("Ask whether a contract was signed or promised, what it said, and whether it was respected or was valid."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_housing; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_housing; screening/indicator_sets/children-labour.yaml indicator deceived_about_housing (+1)
     _("Deceived about housing and living conditions"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_housing guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_housing guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_housing guidance (+1)
@@ -63,9 +61,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_legal_status; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_legal_status; screening/indicator_sets/children-labour.yaml indicator deceived_about_legal_status (+1)
     _("Deceived about legal documentation or obtaining legal migration status"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_legal_status guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_legal_status guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_legal_status guidance (+1)
-    _(
-        "Ask whether a visa, residence or work permit was promised, and whether it was ever obtained."
-    ),
+    _("Ask whether a visa, residence or work permit was promised, and whether it was ever obtained."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_travel; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_travel; screening/indicator_sets/children-labour.yaml indicator deceived_about_travel (+1)
     _("Deceived about travel and recruitment conditions"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_travel guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_travel guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_travel guidance (+1)
@@ -77,9 +73,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_marriage_or_adoption; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_marriage_or_adoption; screening/indicator_sets/children-labour.yaml indicator deceived_about_marriage_or_adoption (+1)
     _("Deceived through promises of marriage or adoption"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_marriage_or_adoption guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_marriage_or_adoption guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_marriage_or_adoption guidance (+1)
-    _(
-        "Ask whether a marriage, relationship or adoption was promised by the person who recruited them."
-    ),
+    _("Ask whether a marriage, relationship or adoption was promised by the person who recruited them."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_education; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_education; screening/indicator_sets/children-labour.yaml indicator deceived_about_education (+1)
     _("Deceived about access to education opportunities"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator deceived_about_education guidance; screening/indicator_sets/adults-sexual.yaml indicator deceived_about_education guidance; screening/indicator_sets/children-labour.yaml indicator deceived_about_education guidance (+1)
@@ -87,9 +81,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_with_violence; screening/indicator_sets/adults-sexual.yaml indicator recruited_with_violence; screening/indicator_sets/children-labour.yaml indicator recruited_with_violence (+1)
     _("Violence on the victim during recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_with_violence guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_with_violence guidance; screening/indicator_sets/children-labour.yaml indicator recruited_with_violence guidance (+1)
-    _(
-        "Ask whether the person was hit, hurt or sexually abused while being recruited or transported."
-    ),
+    _("Ask whether the person was hit, hurt or sexually abused while being recruited or transported."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_with_threats_of_violence; screening/indicator_sets/adults-sexual.yaml indicator recruited_with_threats_of_violence; screening/indicator_sets/children-labour.yaml indicator recruited_with_threats_of_violence (+1)
     _("Threats of violence against the victim during recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_with_threats_of_violence guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_with_threats_of_violence guidance; screening/indicator_sets/children-labour.yaml indicator recruited_with_threats_of_violence guidance (+1)
@@ -97,15 +89,11 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_by_abduction_forced_marriage_or_sale; screening/indicator_sets/adults-sexual.yaml indicator recruited_by_abduction_forced_marriage_or_sale; screening/indicator_sets/children-labour.yaml indicator recruited_by_abduction_forced_marriage_or_sale (+1)
     _("Abduction, forced marriage, forced adoption or sale of the victim"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_by_abduction_forced_marriage_or_sale guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_by_abduction_forced_marriage_or_sale guidance; screening/indicator_sets/children-labour.yaml indicator recruited_by_abduction_forced_marriage_or_sale guidance (+1)
-    _(
-        "Ask whether the person was taken against their will, married or adopted against their will, or sold."
-    ),
+    _("Ask whether the person was taken against their will, married or adopted against their will, or sold."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_into_debt_bondage; screening/indicator_sets/adults-sexual.yaml indicator recruited_into_debt_bondage; screening/indicator_sets/children-labour.yaml indicator recruited_into_debt_bondage (+1)
     _("Debt bondage from recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_into_debt_bondage guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_into_debt_bondage guidance; screening/indicator_sets/children-labour.yaml indicator recruited_into_debt_bondage guidance (+1)
-    _(
-        "Ask whether the person owed money for the job, the journey or documents before starting work, and how the debt is repaid."
-    ),
+    _("Ask whether the person owed money for the job, the journey or documents before starting work, and how the debt is repaid."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_documents_confiscated; screening/indicator_sets/adults-sexual.yaml indicator recruited_documents_confiscated; screening/indicator_sets/children-labour.yaml indicator recruited_documents_confiscated (+1)
     _("Confiscation of documents during recruitment or travel"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_documents_confiscated guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_documents_confiscated guidance; screening/indicator_sets/children-labour.yaml indicator recruited_documents_confiscated guidance (+1)
@@ -113,21 +101,15 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_isolated_confined_or_watched; screening/indicator_sets/adults-sexual.yaml indicator recruited_isolated_confined_or_watched; screening/indicator_sets/children-labour.yaml indicator recruited_isolated_confined_or_watched (+1)
     _("Isolation, confinement or surveillance during recruitment or travel"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_isolated_confined_or_watched guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_isolated_confined_or_watched guidance; screening/indicator_sets/children-labour.yaml indicator recruited_isolated_confined_or_watched guidance (+1)
-    _(
-        "Ask whether the person could move, speak to others or contact family freely during recruitment and travel."
-    ),
+    _("Ask whether the person could move, speak to others or contact family freely during recruitment and travel."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_threat_of_denunciation; screening/indicator_sets/adults-sexual.yaml indicator recruited_threat_of_denunciation; screening/indicator_sets/children-labour.yaml indicator recruited_threat_of_denunciation (+1)
     _("Threat of denunciation to the authorities during recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_threat_of_denunciation guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_threat_of_denunciation guidance; screening/indicator_sets/children-labour.yaml indicator recruited_threat_of_denunciation guidance (+1)
-    _(
-        "Ask whether the person was told they would be reported to the police or immigration if they did not comply."
-    ),
+    _("Ask whether the person was told they would be reported to the police or immigration if they did not comply."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_threat_to_inform_family; screening/indicator_sets/adults-sexual.yaml indicator recruited_threat_to_inform_family; screening/indicator_sets/children-labour.yaml indicator recruited_threat_to_inform_family (+1)
     _("Threat to inform family, community or public during recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_threat_to_inform_family guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_threat_to_inform_family guidance; screening/indicator_sets/children-labour.yaml indicator recruited_threat_to_inform_family guidance (+1)
-    _(
-        "Ask whether the person was threatened with shame, for example that their family or community would be told."
-    ),
+    _("Ask whether the person was threatened with shame, for example that their family or community would be told."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_violence_on_family; screening/indicator_sets/adults-sexual.yaml indicator recruited_violence_on_family; screening/indicator_sets/children-labour.yaml indicator recruited_violence_on_family (+1)
     _("Violence on family during recruitment (threatened or actual)"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_violence_on_family guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_violence_on_family guidance; screening/indicator_sets/children-labour.yaml indicator recruited_violence_on_family guidance (+1)
@@ -135,15 +117,11 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_money_withheld; screening/indicator_sets/adults-sexual.yaml indicator recruited_money_withheld; screening/indicator_sets/children-labour.yaml indicator recruited_money_withheld (+1)
     _("Withholding of money during recruitment"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator recruited_money_withheld guidance; screening/indicator_sets/adults-sexual.yaml indicator recruited_money_withheld guidance; screening/indicator_sets/children-labour.yaml indicator recruited_money_withheld guidance (+1)
-    _(
-        "Ask whether money owed to the person, or their savings, was kept back to make them go along."
-    ),
+    _("Ask whether money owed to the person, or their savings, was kept back to make them go along."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficult_family_situation; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficult_family_situation; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_difficult_family_situation (+1)
     _("Abuse of a difficult family situation"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficult_family_situation guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficult_family_situation guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_difficult_family_situation guidance (+1)
-    _(
-        "Ask about the family situation when the person was recruited (illness, debt, violence, loss of a parent)."
-    ),
+    _("Ask about the family situation when the person was recruited (illness, debt, violence, loss of a parent)."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_illegal_status; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_illegal_status; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_illegal_status (+1)
     _("Abuse of illegal status"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_illegal_status guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_illegal_status guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_illegal_status guidance (+1)
@@ -151,9 +129,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_lack_of_education; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_lack_of_education; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_lack_of_education (+1)
     _("Abuse of lack of education or language"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_lack_of_education guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_lack_of_education guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_lack_of_education guidance (+1)
-    _(
-        "Note whether the person could read the documents and understand the language used by the recruiter."
-    ),
+    _("Note whether the person could read the documents and understand the language used by the recruiter."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_lack_of_information; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_lack_of_information; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_lack_of_information (+1)
     _("Abuse of lack of information"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_lack_of_information guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_lack_of_information guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_lack_of_information guidance (+1)
@@ -161,9 +137,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_control_by_exploiters; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_control_by_exploiters; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_control_by_exploiters (+1)
     _("Control by the exploiters"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_control_by_exploiters guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_control_by_exploiters guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_control_by_exploiters guidance (+1)
-    _(
-        "Ask whether the recruiter or the people around them already controlled the person's life or money."
-    ),
+    _("Ask whether the recruiter or the people around them already controlled the person's life or money."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_economic_reasons; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_economic_reasons; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_economic_reasons (+1)
     _("Economic reasons (poverty, lack of work)"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_economic_reasons guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_economic_reasons guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_economic_reasons guidance (+1)
@@ -179,15 +153,11 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_personal_situation; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_personal_situation; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_personal_situation (+1)
     _("Personal situation (e.g. gender identity, disability, pregnancy)"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_personal_situation guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_personal_situation guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_personal_situation guidance (+1)
-    _(
-        "Note personal circumstances the recruiter could exploit; ask only what the person wishes to share."
-    ),
+    _("Note personal circumstances the recruiter could exploit; ask only what the person wishes to share."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_emotional_dependency; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_emotional_dependency; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_emotional_dependency (+1)
     _("Psychological or emotional dependency"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_emotional_dependency guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_emotional_dependency guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_emotional_dependency guidance (+1)
-    _(
-        "Ask whether the recruiter was a partner, relative or someone the person depended on emotionally."
-    ),
+    _("Ask whether the recruiter was a partner, relative or someone the person depended on emotionally."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_relationship_with_authorities; screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_relationship_with_authorities; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_relationship_with_authorities (+5)
     _("Relationship with authorities or legal status"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_relationship_with_authorities guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_relationship_with_authorities guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_relationship_with_authorities guidance (+1)
@@ -195,9 +165,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficulties_in_the_past; screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_difficulties_in_the_past; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficulties_in_the_past (+5)
     _("Difficulties in the past"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficulties_in_the_past guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficulties_in_the_past guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_difficulties_in_the_past guidance (+1)
-    _(
-        "Note earlier experiences (violence, institutional care, earlier exploitation) the recruiter could use."
-    ),
+    _("Note earlier experiences (violence, institutional care, earlier exploitation) the recruiter could use."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel (+1)
     _("Difficulty to organise the travel"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_difficulty_organising_travel guidance (+1)
@@ -225,27 +193,19 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator wage_manipulation; screening/indicator_sets/adults-sexual.yaml indicator wage_manipulation; screening/indicator_sets/children-labour.yaml indicator wage_manipulation (+1)
     _("Wage manipulation (fines, deductions, payment through a middleman)"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator wage_manipulation guidance; screening/indicator_sets/adults-sexual.yaml indicator wage_manipulation guidance; screening/indicator_sets/children-labour.yaml indicator wage_manipulation guidance (+1)
-    _(
-        "Ask whether fines or deductions (for housing, food, transport) are taken, and who receives the pay."
-    ),
+    _("Ask whether fines or deductions (for housing, food, transport) are taken, and who receives the pay."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator bad_living_conditions; screening/indicator_sets/adults-sexual.yaml indicator bad_living_conditions; screening/indicator_sets/children-labour.yaml indicator bad_living_conditions (+1)
     _("Bad living conditions"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator bad_living_conditions guidance; screening/indicator_sets/adults-sexual.yaml indicator bad_living_conditions guidance; screening/indicator_sets/children-labour.yaml indicator bad_living_conditions guidance (+1)
-    _(
-        "Ask where the person sleeps, with how many others, and whether there is water, heating and enough food."
-    ),
+    _("Ask where the person sleeps, with how many others, and whether there is water, heating and enough food."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator very_bad_working_conditions; screening/indicator_sets/adults-sexual.yaml indicator very_bad_working_conditions; screening/indicator_sets/children-labour.yaml indicator very_bad_working_conditions (+1)
     _("Very bad working conditions"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator very_bad_working_conditions guidance; screening/indicator_sets/adults-sexual.yaml indicator very_bad_working_conditions guidance; screening/indicator_sets/children-labour.yaml indicator very_bad_working_conditions guidance (+1)
-    _(
-        "Ask about breaks, protective equipment, treatment at work and the physical conditions of the workplace."
-    ),
+    _("Ask about breaks, protective equipment, treatment at work and the physical conditions of the workplace."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator hazardous_work; screening/indicator_sets/adults-sexual.yaml indicator hazardous_work; screening/indicator_sets/children-labour.yaml indicator hazardous_work (+1)
     _("Hazardous work"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator hazardous_work guidance; screening/indicator_sets/adults-sexual.yaml indicator hazardous_work guidance; screening/indicator_sets/children-labour.yaml indicator hazardous_work guidance (+1)
-    _(
-        "Ask whether the work is dangerous (chemicals, heights, machinery, night work for a child) and about injuries."
-    ),
+    _("Ask whether the work is dangerous (chemicals, heights, machinery, night work for a child) and about injuries."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator labour_law_not_respected; screening/indicator_sets/adults-sexual.yaml indicator labour_law_not_respected; screening/indicator_sets/children-labour.yaml indicator labour_law_not_respected (+1)
     _("No respect of labour law or of the contract signed"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator labour_law_not_respected guidance; screening/indicator_sets/adults-sexual.yaml indicator labour_law_not_respected guidance; screening/indicator_sets/children-labour.yaml indicator labour_law_not_respected guidance (+1)
@@ -261,21 +221,15 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_documents_confiscated; screening/indicator_sets/adults-sexual.yaml indicator coerced_documents_confiscated; screening/indicator_sets/children-labour.yaml indicator coerced_documents_confiscated (+1)
     _("Confiscation of documents"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_documents_confiscated guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_documents_confiscated guidance; screening/indicator_sets/children-labour.yaml indicator coerced_documents_confiscated guidance (+1)
-    _(
-        "Ask who holds the person's passport or identity papers, and whether they can get them back on request."
-    ),
+    _("Ask who holds the person's passport or identity papers, and whether they can get them back on request."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_debt_bondage; screening/indicator_sets/adults-sexual.yaml indicator coerced_debt_bondage; screening/indicator_sets/children-labour.yaml indicator coerced_debt_bondage (+2)
     _("Debt bondage"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_debt_bondage guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_debt_bondage guidance; screening/indicator_sets/children-labour.yaml indicator coerced_debt_bondage guidance (+1)
-    _(
-        "Ask whether the person owes money to the employer or a third party, how it grows and how it is repaid."
-    ),
+    _("Ask whether the person owes money to the employer or a third party, how it grows and how it is repaid."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_isolated_confined_or_watched; screening/indicator_sets/adults-sexual.yaml indicator coerced_isolated_confined_or_watched; screening/indicator_sets/children-labour.yaml indicator coerced_isolated_confined_or_watched (+1)
     _("Isolation, confinement or surveillance"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_isolated_confined_or_watched guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_isolated_confined_or_watched guidance; screening/indicator_sets/children-labour.yaml indicator coerced_isolated_confined_or_watched guidance (+1)
-    _(
-        "Ask whether the person can leave the workplace or home alone, use a phone, and speak to people freely."
-    ),
+    _("Ask whether the person can leave the workplace or home alone, use a phone, and speak to people freely."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_violence_on_victim; screening/indicator_sets/adults-sexual.yaml indicator coerced_violence_on_victim; screening/indicator_sets/children-labour.yaml indicator coerced_violence_on_victim (+1)
     _("Violence on the victim"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_violence_on_victim guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_violence_on_victim guidance; screening/indicator_sets/children-labour.yaml indicator coerced_violence_on_victim guidance (+1)
@@ -283,15 +237,11 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_threats_of_violence; screening/indicator_sets/adults-sexual.yaml indicator coerced_threats_of_violence; screening/indicator_sets/children-labour.yaml indicator coerced_threats_of_violence (+1)
     _("Threats of violence against the victim"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_threats_of_violence guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_threats_of_violence guidance; screening/indicator_sets/children-labour.yaml indicator coerced_threats_of_violence guidance (+1)
-    _(
-        "Ask whether anyone has threatened to hurt or kill the person if they disobey or try to leave."
-    ),
+    _("Ask whether anyone has threatened to hurt or kill the person if they disobey or try to leave."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_into_illicit_activities; screening/indicator_sets/adults-sexual.yaml indicator coerced_into_illicit_activities; screening/indicator_sets/children-labour.yaml indicator coerced_into_illicit_activities (+1)
     _("Forced into illicit or criminal activities"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_into_illicit_activities guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_into_illicit_activities guidance; screening/indicator_sets/children-labour.yaml indicator coerced_into_illicit_activities guidance (+1)
-    _(
-        "Ask whether the person has been made to commit offences (theft, drug dealing, using false papers). Remember non-punishment."
-    ),
+    _("Ask whether the person has been made to commit offences (theft, drug dealing, using false papers). Remember non-punishment."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_tasks_or_clients; screening/indicator_sets/adults-sexual.yaml indicator coerced_tasks_or_clients; screening/indicator_sets/children-labour.yaml indicator coerced_tasks_or_clients (+1)
     _("Forced tasks or clients"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_tasks_or_clients guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_tasks_or_clients guidance; screening/indicator_sets/children-labour.yaml indicator coerced_tasks_or_clients guidance (+1)
@@ -299,9 +249,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_under_strong_influence; screening/indicator_sets/adults-sexual.yaml indicator coerced_under_strong_influence; screening/indicator_sets/children-labour.yaml indicator coerced_under_strong_influence (+1)
     _("Under strong influence"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_under_strong_influence guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_under_strong_influence guidance; screening/indicator_sets/children-labour.yaml indicator coerced_under_strong_influence guidance (+1)
-    _(
-        "Note whether the person appears to be controlled by someone (answers scripted, a minder present, fear of a named person)."
-    ),
+    _("Note whether the person appears to be controlled by someone (answers scripted, a minder present, fear of a named person)."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_to_act_against_peers; screening/indicator_sets/adults-sexual.yaml indicator coerced_to_act_against_peers; screening/indicator_sets/children-labour.yaml indicator coerced_to_act_against_peers (+1)
     _("Forced to act against peers"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_to_act_against_peers guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_to_act_against_peers guidance; screening/indicator_sets/children-labour.yaml indicator coerced_to_act_against_peers guidance (+1)
@@ -325,27 +273,19 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_wages_withheld; screening/indicator_sets/adults-sexual.yaml indicator coerced_wages_withheld; screening/indicator_sets/children-labour.yaml indicator coerced_wages_withheld (+1)
     _("Withholding of wages"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_wages_withheld guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_wages_withheld guidance; screening/indicator_sets/children-labour.yaml indicator coerced_wages_withheld guidance (+1)
-    _(
-        "Ask whether pay is held back, for example 'until the end of the season' or until a debt is repaid."
-    ),
+    _("Ask whether pay is held back, for example 'until the end of the season' or until a debt is repaid."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_threat_to_inform_family; screening/indicator_sets/adults-sexual.yaml indicator coerced_threat_to_inform_family; screening/indicator_sets/children-labour.yaml indicator coerced_threat_to_inform_family (+1)
     _("Threat to inform family, community or public"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator coerced_threat_to_inform_family guidance; screening/indicator_sets/adults-sexual.yaml indicator coerced_threat_to_inform_family guidance; screening/indicator_sets/children-labour.yaml indicator coerced_threat_to_inform_family guidance (+1)
-    _(
-        "Ask whether the person was threatened that their family or community would be told about their work or situation."
-    ),
+    _("Ask whether the person was threatened that their family or community would be told about their work or situation."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_dependency_on_exploiters; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_dependency_on_exploiters; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_dependency_on_exploiters (+1)
     _("Dependency on the exploiters"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_dependency_on_exploiters guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_dependency_on_exploiters guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_dependency_on_exploiters guidance (+1)
-    _(
-        "Ask whether the person depends on the employer for housing, food, transport or legal status."
-    ),
+    _("Ask whether the person depends on the employer for housing, food, transport or legal status."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_unknown_area; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_unknown_area; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_unknown_area (+1)
     _("Difficulty to live in an unknown area"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_unknown_area guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_unknown_area guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_unknown_area guidance (+1)
-    _(
-        "Ask whether the person knows where they are, speaks the language, and knows where to get help."
-    ),
+    _("Ask whether the person knows where they are, speaks the language, and knows where to get help."),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_economic_reasons; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_economic_reasons; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_economic_reasons (+1)
     _("Economic reasons"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_economic_reasons guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_economic_reasons guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_economic_reasons guidance (+1)
@@ -361,39 +301,27 @@ MSGIDS = [
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_personal_characteristics guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_destination_personal_characteristics guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_destination_personal_characteristics guidance (+1)
     _("Note characteristics the exploiters could abuse (age, disability, addiction, pregnancy)."),
     # Translators: screening/indicator_sets/adults-sexual.yaml title
-    _(
-        "Operational indicators: adult victims of trafficking for sexual exploitation (not transcribed)"
-    ),
+    _("Operational indicators: adult victims of trafficking for sexual exploitation (not transcribed)"),
     # Translators: screening/indicator_sets/children-labour.yaml title
     _("Operational indicators: child victims of trafficking for labour exploitation"),
     # Translators: screening/indicator_sets/children-labour.yaml child act; screening/indicator_sets/children-sexual.yaml child act
-    _(
-        "the act (how the child was recruited, transported, transferred, harboured or received; dimension 1, 2 or 3, or a declared act)"
-    ),
+    _("the act (how the child was recruited, transported, transferred, harboured or received; dimension 1, 2 or 3, or a declared act)"),
     # Translators: screening/indicator_sets/children-sexual.yaml title
-    _(
-        "Operational indicators: child victims of trafficking for sexual exploitation (not transcribed)"
-    ),
+    _("Operational indicators: child victims of trafficking for sexual exploitation (not transcribed)"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml title
     _("Domestic servitude: three criteria"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion poor_living_and_working_conditions
     _("Poor living and working conditions"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion poor_living_and_working_conditions description
-    _(
-        "Extremely long hours (beyond 12 and up to 18 a day), lack of sleep or night work without rest, living at the employer's with no private space, scarce or poor food."
-    ),
+    _("Extremely long hours (beyond 12 and up to 18 a day), lack of sleep or night work without rest, living at the employer's with no private space, scarce or poor food."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion low_or_no_wages
     _("Low or no wages"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion low_or_no_wages description
-    _(
-        "No pay, or pay not in proportion to the hours that does not go beyond mere subsistence or lets the person send home what the family needs."
-    ),
+    _("No pay, or pay not in proportion to the hours that does not go beyond mere subsistence or lets the person send home what the family needs."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion violation_of_dignity_and_autonomy
     _("Violation of human dignity and autonomy"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml criterion violation_of_dignity_and_autonomy description
-    _(
-        "Psychological or sexual abuse, violent punishment, humiliation or discrimination, no privacy; constant control by the employer, no free time, not allowed out alone, no friends outside the household, no schooling or training."
-    ),
+    _("Psychological or sexual abuse, violent punishment, humiliation or discrimination, no privacy; constant control by the employer, no free time, not allowed out alone, no friends outside the household, no schooling or training."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml question passport_taken
     _("Has your passport or identity document been taken away?"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml question constantly_watched
@@ -407,15 +335,11 @@ MSGIDS = [
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_rest
     _("Not enough sleep, or night work without rest during the day"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_rest guidance
-    _(
-        "Ask whether the person must get up at night (children, elderly, guests) and when they rest."
-    ),
+    _("Ask whether the person must get up at night (children, elderly, guests) and when they rest."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_private_space
     _("Lives at the employer's with no private space"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_private_space guidance
-    _(
-        "Ask where the person sleeps (for example the kitchen floor) and whether they have a room that locks."
-    ),
+    _("Ask where the person sleeps (for example the kitchen floor) and whether they have a room that locks."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_scarce_food
     _("Scarce or poor food"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_scarce_food guidance
@@ -431,9 +355,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_abuse_or_punishment
     _("Psychological or sexual abuse, or violent punishment"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_abuse_or_punishment guidance
-    _(
-        "Ask whether the person has been hurt, punished, or touched against their will; let them choose what to tell."
-    ),
+    _("Ask whether the person has been hurt, punished, or touched against their will; let them choose what to tell."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_humiliation
     _("Constant verbal abuse, humiliation or discrimination"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_humiliation guidance
@@ -461,9 +383,7 @@ MSGIDS = [
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_documents_confiscated
     _("Identity documents held by the employer"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_documents_confiscated guidance
-    _(
-        "Ask who holds the person's passport or identity card and whether they can get it on request."
-    ),
+    _("Ask who holds the person's passport or identity card and whether they can get it on request."),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_phone
     _("No phone, or phone taken away or controlled"),
     # Translators: screening/indicator_sets/domestic-servitude.yaml indicator ds_no_phone guidance
@@ -471,9 +391,7 @@ MSGIDS = [
     # Translators: investigate/rules/crypto_prepaid.yaml title
     _("Frequent purchases of virtual assets or prepaid cards"),
     # Translators: investigate/rules/crypto_prepaid.yaml description
-    _(
-        "Repeated purchases of cryptocurrency or prepaid cards: alternative payment methods used to pay for advertising and to move proceeds outside the banking system."
-    ),
+    _("Repeated purchases of cryptocurrency or prepaid cards: alternative payment methods used to pay for advertising and to move proceeds outside the banking system."),
     # Translators: investigate/rules/crypto_prepaid.yaml parameter categories; investigate/rules/money_transfer.yaml parameter categories; investigate/rules/sex_hotels.yaml parameter categories (+2)
     _("Counterparty categories (data/counterparty_categories.yaml) that count."),
     # Translators: investigate/rules/crypto_prepaid.yaml parameter min_payments; investigate/rules/money_transfer.yaml parameter min_payments; investigate/rules/sex_hotels.yaml parameter min_payments (+2)
@@ -483,9 +401,7 @@ MSGIDS = [
     # Translators: investigate/rules/lab_no_payroll.yaml title
     _("Business with substantial turnover and no payroll"),
     # Translators: investigate/rules/lab_no_payroll.yaml description
-    _(
-        "A company account whose statement is loaded takes in substantial sums but pays no wages, taxes or social-security contributions: workers are paid in cash, off the books, or not at all. The alert names the inflows."
-    ),
+    _("A company account whose statement is loaded takes in substantial sums but pays no wages, taxes or social-security contributions: workers are paid in cash, off the books, or not at all. The alert names the inflows."),
     # Translators: investigate/rules/lab_no_payroll.yaml parameter min_inflow
     _("Total inflow over the statement period above which payroll is expected."),
     # Translators: investigate/rules/lab_no_payroll.yaml parameter wage_pattern; investigate/rules/lab_wage_kickback.yaml parameter wage_pattern
@@ -493,17 +409,13 @@ MSGIDS = [
     # Translators: investigate/rules/lab_recruitment_fees.yaml title
     _("Recruitment agency collecting fees from many individuals"),
     # Translators: investigate/rules/lab_recruitment_fees.yaml description
-    _(
-        "A recruitment or employment agency receives payments from many different individuals within a few months: recruitment fees charged to workers, the start of debt bondage in labour exploitation."
-    ),
+    _("A recruitment or employment agency receives payments from many different individuals within a few months: recruitment fees charged to workers, the start of debt bondage in labour exploitation."),
     # Translators: investigate/rules/lab_recruitment_fees.yaml parameter min_payers
     _("Distinct individuals paying the agency within the window."),
     # Translators: investigate/rules/lab_wage_kickback.yaml title
     _("Wages paid and promptly handed back to a collector"),
     # Translators: investigate/rules/lab_wage_kickback.yaml description
-    _(
-        "Several workers receive wages and, within days, each pays most of it on to the same account: the employer itself or a controller. Wage retention and kickbacks are the financial trace of labour exploitation, and the amounts handed back are the basis of the victims' compensation claim."
-    ),
+    _("Several workers receive wages and, within days, each pays most of it on to the same account: the employer itself or a controller. Wage retention and kickbacks are the financial trace of labour exploitation, and the amounts handed back are the basis of the victims' compensation claim."),
     # Translators: investigate/rules/lab_wage_kickback.yaml parameter max_days
     _("Days after the wage within which the money is handed back."),
     # Translators: investigate/rules/lab_wage_kickback.yaml parameter min_share
@@ -513,15 +425,11 @@ MSGIDS = [
     # Translators: investigate/rules/money_transfer.yaml title
     _("Frequent use of money transfer services"),
     # Translators: investigate/rules/money_transfer.yaml description
-    _(
-        "Repeated payments to money transfer and remittance services, a channel for moving proceeds to countries of origin or for paying recruiters abroad."
-    ),
+    _("Repeated payments to money transfer and remittance services, a channel for moving proceeds to countries of origin or for paying recruiters abroad."),
     # Translators: investigate/rules/net_bipartite.yaml title
     _("Bipartite set: several accounts each pay the same several accounts"),
     # Translators: investigate/rules/net_bipartite.yaml description
-    _(
-        "Several accounts each make new payments (a pair's few payments) to every one of the same several other accounts within a short period: many-to-many transfers that blur which payer funds which recipient. The alert names every account of the set (originators and beneficiaries); its subject is the first originator in key order. Shape as defined by IBM AMLSim's bipartite typology. Sets chained into two layers are named by the stack rule instead."
-    ),
+    _("Several accounts each make new payments (a pair's few payments) to every one of the same several other accounts within a short period: many-to-many transfers that blur which payer funds which recipient. The alert names every account of the set (originators and beneficiaries); its subject is the first originator in key order. Shape as defined by IBM AMLSim's bipartite typology. Sets chained into two layers are named by the stack rule instead."),
     # Translators: investigate/rules/net_bipartite.yaml parameter min_side; investigate/rules/net_stack.yaml parameter min_side
     _("Accounts needed on each side of a layer."),
     # Translators: investigate/rules/net_bipartite.yaml parameter max_span_days; investigate/rules/net_stack.yaml parameter max_span_days
@@ -531,9 +439,7 @@ MSGIDS = [
     # Translators: investigate/rules/net_cycle.yaml title
     _("Round-tripping through a cycle of one-off payments"),
     # Translators: investigate/rules/net_cycle.yaml description
-    _(
-        "Money leaves an account and comes back to it through a chain of at least three accounts within a short period, over new links (a pair's only payment) and through accounts that do little else at the time: layering meant to give proceeds a history. One alert per cycle; its subject is the cycle's first account in key order and its transactions are every link. A loop inside a longer chain of transfers (one of its accounts also has a new link with another quiet account within the cycle's own duration before or after it) is a random walk of money, as AMLSim's random typology makes, not a ring, and is not reported. Version 2 also searches longer cycles (up to 20 accounts)."
-    ),
+    _("Money leaves an account and comes back to it through a chain of at least three accounts within a short period, over new links (a pair's only payment) and through accounts that do little else at the time: layering meant to give proceeds a history. One alert per cycle; its subject is the cycle's first account in key order and its transactions are every link. A loop inside a longer chain of transfers (one of its accounts also has a new link with another quiet account within the cycle's own duration before or after it) is a random walk of money, as AMLSim's random typology makes, not a ring, and is not reported. Version 2 also searches longer cycles (up to 20 accounts)."),
     # Translators: investigate/rules/net_cycle.yaml parameter max_cycle_length
     _("Longest cycle searched (accounts in the loop)."),
     # Translators: investigate/rules/net_cycle.yaml parameter max_span_days
@@ -545,17 +451,13 @@ MSGIDS = [
     # Translators: investigate/rules/net_cycle.yaml parameter max_busy_members
     _("Busy accounts a cycle may pass through."),
     # Translators: investigate/rules/net_cycle.yaml parameter walk_quiet_payments
-    _(
-        "A new link of a cycle account with an account of at most this many payments in all, around the cycle's time, marks a random walk (0 turns the check off)."
-    ),
+    _("A new link of a cycle account with an account of at most this many payments in all, around the cycle's time, marks a random walk (0 turns the check off)."),
     # Translators: investigate/rules/net_cycle.yaml parameter max_cycles
     _("Safety bound on the number of cycles enumerated."),
     # Translators: investigate/rules/net_fan_in_funnel.yaml title
     _("Funnel account fed by single-use accounts (fan-in)"),
     # Translators: investigate/rules/net_fan_in_funnel.yaml description
-    _(
-        "An account receives payments from several accounts that pay no one else and make at most a couple of payments in all: accounts opened in victims' names, or mules, whose only purpose is to move earnings to a controller. Only payers whose own activity is visible in the workspace (their statement is loaded, or the source lists every payment) count, so a suspect's statement alone cannot make its one-off clients look like single-use accounts. Yields to the scatter-gather and gather-scatter rules: a gatherer whose payers were all fed by one source, or a hub that scatters what it gathered, is named by those rules, not as a funnel (AMLSim typology definitions, IBM AMLSim)."
-    ),
+    _("An account receives payments from several accounts that pay no one else and make at most a couple of payments in all: accounts opened in victims' names, or mules, whose only purpose is to move earnings to a controller. Only payers whose own activity is visible in the workspace (their statement is loaded, or the source lists every payment) count, so a suspect's statement alone cannot make its one-off clients look like single-use accounts. Yields to the scatter-gather and gather-scatter rules: a gatherer whose payers were all fed by one source, or a hub that scatters what it gathered, is named by those rules, not as a funnel (AMLSim typology definitions, IBM AMLSim)."),
     # Translators: investigate/rules/net_fan_in_funnel.yaml parameter min_payers
     _("Distinct single-use payers needed to raise the alert."),
     # Translators: investigate/rules/net_fan_in_funnel.yaml parameter max_payer_payments
@@ -563,9 +465,7 @@ MSGIDS = [
     # Translators: investigate/rules/net_fan_out.yaml title
     _("One account pays several new counterparties, in a burst or off its rhythm (fan-out)"),
     # Translators: investigate/rules/net_fan_out.yaml description
-    _(
-        "Within a short period an account makes one-off payments (a pair's only payment) to several counterparties that nobody else pays that way around the same time and that keep the money (they do not pass it on within the period): distribution of proceeds to mules, or of wages through intermediaries. Payees that forward the money belong to a scatter-gather (named by that rule); payees that several payers pay belong to a bipartite or stacked set (named by those rules); a hub that first gathered the money is a gather-scatter hub, to which this rule yields. The payments must break the account's own pattern. An account with a weekly rhythm (min_history payments, its two busiest weekdays carrying at least min_rhythm_share of them) breaks it by one-off payments on weekdays that carry less than max_slot_share of its payments (version 1's test; it finds fan-outs spread over months, as AMLSim's 10K preset plants them, and ignores a routine of paying someone new every week); as payments spread over months are weaker evidence than a burst, only payees that receive almost nothing else (mule-like accounts) count there. Any other account breaks it by a burst: the payments fall within max_span_days and outnumber its usual rate (below). A busy account that pays new counterparties all the time is judged against its own rate: the period must hold at least min_payees plus burst_ratio times the one-off payments it makes in an ordinary period of that length."
-    ),
+    _("Within a short period an account makes one-off payments (a pair's only payment) to several counterparties that nobody else pays that way around the same time and that keep the money (they do not pass it on within the period): distribution of proceeds to mules, or of wages through intermediaries. Payees that forward the money belong to a scatter-gather (named by that rule); payees that several payers pay belong to a bipartite or stacked set (named by those rules); a hub that first gathered the money is a gather-scatter hub, to which this rule yields. The payments must break the account's own pattern. An account with a weekly rhythm (min_history payments, its two busiest weekdays carrying at least min_rhythm_share of them) breaks it by one-off payments on weekdays that carry less than max_slot_share of its payments (version 1's test; it finds fan-outs spread over months, as AMLSim's 10K preset plants them, and ignores a routine of paying someone new every week); as payments spread over months are weaker evidence than a burst, only payees that receive almost nothing else (mule-like accounts) count there. Any other account breaks it by a burst: the payments fall within max_span_days and outnumber its usual rate (below). A busy account that pays new counterparties all the time is judged against its own rate: the period must hold at least min_payees plus burst_ratio times the one-off payments it makes in an ordinary period of that length."),
     # Translators: investigate/rules/net_fan_out.yaml parameter min_payees
     _("Distinct new counterparties paid within the period needed to raise the alert."),
     # Translators: investigate/rules/net_fan_out.yaml parameter max_span_days
@@ -575,13 +475,9 @@ MSGIDS = [
     # Translators: investigate/rules/net_fan_out.yaml parameter max_slot_share
     _("A weekday carrying less than this share of the account's payments is off its rhythm."),
     # Translators: investigate/rules/net_fan_out.yaml parameter min_rhythm_share
-    _(
-        "Share of the account's payments its two busiest weekdays must carry for it to have a rhythm."
-    ),
+    _("Share of the account's payments its two busiest weekdays must carry for it to have a rhythm."),
     # Translators: investigate/rules/net_fan_out.yaml parameter max_offpattern_payee_receipts
-    _(
-        "Off-rhythm payees count only if they receive at most this many payments in all (mule-like accounts)."
-    ),
+    _("Off-rhythm payees count only if they receive at most this many payments in all (mule-like accounts)."),
     # Translators: investigate/rules/net_fan_out.yaml parameter min_offpattern_payees
     _("Distinct new counterparties paid off the rhythm needed to raise the alert."),
     # Translators: investigate/rules/net_fan_out.yaml parameter burst_ratio
@@ -589,9 +485,7 @@ MSGIDS = [
     # Translators: investigate/rules/net_gather_scatter.yaml title
     _("Gather-scatter hub (collects from several accounts, then pays several others)"),
     # Translators: investigate/rules/net_gather_scatter.yaml description
-    _(
-        "A hub receives new payments from several accounts that pay no one else that way, then within the period pays new counterparties that no one else pays that way: proceeds are pooled and redistributed so that no payer is linked to a final recipient. The alert's subject is the hub; its transactions name the payers and the recipients. Payers that were themselves just paid, and recipients that pass the money on, are steps of a chain (a random walk of money), not the ends of a gather-scatter. A hub named here is not also reported as a funnel (fan-in) or a fan-out for the same payments. The hub pays out after it has gathered: payments out that alternate with payments in are a busy account's routine. Shape as defined by IBM AMLSim's gather_scatter typology, which pays on to as many accounts as paid in: a funnel that also makes a couple of new payments (many in, few out) is a funnel, so neither side may outnumber the other more than max_side_ratio times."
-    ),
+    _("A hub receives new payments from several accounts that pay no one else that way, then within the period pays new counterparties that no one else pays that way: proceeds are pooled and redistributed so that no payer is linked to a final recipient. The alert's subject is the hub; its transactions name the payers and the recipients. Payers that were themselves just paid, and recipients that pass the money on, are steps of a chain (a random walk of money), not the ends of a gather-scatter. A hub named here is not also reported as a funnel (fan-in) or a fan-out for the same payments. The hub pays out after it has gathered: payments out that alternate with payments in are a busy account's routine. Shape as defined by IBM AMLSim's gather_scatter typology, which pays on to as many accounts as paid in: a funnel that also makes a couple of new payments (many in, few out) is a funnel, so neither side may outnumber the other more than max_side_ratio times."),
     # Translators: investigate/rules/net_gather_scatter.yaml parameter min_sources
     _("Distinct accounts paying the hub needed to raise the alert."),
     # Translators: investigate/rules/net_gather_scatter.yaml parameter min_recipients
@@ -603,9 +497,7 @@ MSGIDS = [
     # Translators: investigate/rules/net_scatter_gather.yaml title
     _("Scatter-gather through pass-through intermediaries"),
     # Translators: investigate/rules/net_scatter_gather.yaml description
-    _(
-        "A source pays several intermediaries, each of which passes the money on, within the period, to one and the same gatherer and to no one else: the intermediaries (often victims' or mules' accounts) hide the link between the source and the gatherer. The alert's subject is the gatherer; its summary names the source, and its transactions name every intermediary (roles: source, intermediaries, gatherer). Links are new relationships (a pair's few payments, all within the period). Intermediaries that pay several onward accounts belong to a stacked set (named by the stack rule). Shape as defined by IBM AMLSim's scatter_gather typology."
-    ),
+    _("A source pays several intermediaries, each of which passes the money on, within the period, to one and the same gatherer and to no one else: the intermediaries (often victims' or mules' accounts) hide the link between the source and the gatherer. The alert's subject is the gatherer; its summary names the source, and its transactions name every intermediary (roles: source, intermediaries, gatherer). Links are new relationships (a pair's few payments, all within the period). Intermediaries that pay several onward accounts belong to a stacked set (named by the stack rule). Shape as defined by IBM AMLSim's scatter_gather typology."),
     # Translators: investigate/rules/net_scatter_gather.yaml parameter min_intermediaries
     _("Distinct intermediaries between the same source and gatherer."),
     # Translators: investigate/rules/net_scatter_gather.yaml parameter max_span_days
@@ -613,9 +505,7 @@ MSGIDS = [
     # Translators: investigate/rules/net_shared_identifier.yaml title
     _("Unrelated account holders sharing an address, phone, e-mail or device"),
     # Translators: investigate/rules/net_shared_identifier.yaml description
-    _(
-        "Several accounts whose holders have unrelated names give the same address, phone number, e-mail address or device: accounts opened for victims by one controller, or victims housed together. Holder pairs the investigator has confirmed as the same person (entity resolution) do not count as unrelated."
-    ),
+    _("Several accounts whose holders have unrelated names give the same address, phone number, e-mail address or device: accounts opened for victims by one controller, or victims housed together. Holder pairs the investigator has confirmed as the same person (entity resolution) do not count as unrelated."),
     # Translators: investigate/rules/net_shared_identifier.yaml parameter min_holders
     _("Distinct accounts sharing the identifier."),
     # Translators: investigate/rules/net_shared_identifier.yaml parameter max_name_similarity
@@ -623,21 +513,15 @@ MSGIDS = [
     # Translators: investigate/rules/net_stack.yaml title
     _("Stacked layers: originators pay intermediaries who pay beneficiaries (stack)"),
     # Translators: investigate/rules/net_stack.yaml description
-    _(
-        "Two bipartite layers chained within a short period: several originators each pay every one of several intermediaries over new links, and those intermediaries each pay every one of several beneficiaries (layered fan-out then fan-in). The alert names every account of the three layers; its subject is the first originator in key order. Shape as defined by IBM AMLSim's stack typology; a layer of a single account (a pattern of five accounts or fewer) is not found."
-    ),
+    _("Two bipartite layers chained within a short period: several originators each pay every one of several intermediaries over new links, and those intermediaries each pay every one of several beneficiaries (layered fan-out then fan-in). The alert names every account of the three layers; its subject is the first originator in key order. Shape as defined by IBM AMLSim's stack typology; a layer of a single account (a pattern of five accounts or fewer) is not found."),
     # Translators: investigate/rules/sex_hotels.yaml title
     _("Frequent hotel and short-stay lodging payments"),
     # Translators: investigate/rules/sex_hotels.yaml description
-    _(
-        "Many payments to hotels, motels or short-term rentals within weeks, typical of moving victims between places and of short stays used for exploitation."
-    ),
+    _("Many payments to hotels, motels or short-term rentals within weeks, typical of moving victims between places and of short stays used for exploitation."),
     # Translators: investigate/rules/sex_late_night.yaml title
     _("Repeated late-night transactions"),
     # Translators: investigate/rules/sex_late_night.yaml description
-    _(
-        "Many transactions between late evening and early morning within weeks: cash deposits, hotel and taxi payments at the hours when commercial sexual exploitation takes place. Needs statements that carry the time of day; a source with dates only leaves the rule skipped, not silent."
-    ),
+    _("Many transactions between late evening and early morning within weeks: cash deposits, hotel and taxi payments at the hours when commercial sexual exploitation takes place. Needs statements that carry the time of day; a source with dates only leaves the rule skipped, not silent."),
     # Translators: investigate/rules/sex_late_night.yaml parameter night_starts
     _("First hour (0-23) counted as night."),
     # Translators: investigate/rules/sex_late_night.yaml parameter night_ends
@@ -647,15 +531,11 @@ MSGIDS = [
     # Translators: investigate/rules/sex_online_ads.yaml title
     _("Frequent payments to online classified and adult advertising sites"),
     # Translators: investigate/rules/sex_online_ads.yaml description
-    _(
-        "Repeated small payments to online classified or escort advertising platforms: the cost of advertising victims for commercial sex, named in every public indicator list on sexual exploitation."
-    ),
+    _("Repeated small payments to online classified or escort advertising platforms: the cost of advertising victims for commercial sex, named in every public indicator list on sexual exploitation."),
     # Translators: investigate/rules/travel_tickets.yaml title
     _("Repeated purchases of transport tickets"),
     # Translators: investigate/rules/travel_tickets.yaml description
-    _(
-        "Several airline, coach or rail purchases in a short period, consistent with paying for the travel of third parties (recruitment and transport of victims)."
-    ),
+    _("Several airline, coach or rail purchases in a short period, consistent with paying for the travel of third parties (recruitment and transport of victims)."),
     # Translators: investigate/data/counterparty_categories.yaml online_advertising
     _("Online classified and adult advertising sites"),
     # Translators: investigate/data/counterparty_categories.yaml hotel
@@ -689,9 +569,7 @@ MSGIDS = [
     # Translators: cases/data/nrm_rules.yaml rights_information
     _("Information on rights and services"),
     # Translators: cases/data/nrm_rules.yaml rights_information task
-    _(
-        "Inform the person of their rights and of the services available, in a language they understand"
-    ),
+    _("Inform the person of their rights and of the services available, in a language they understand"),
     # Translators: cases/data/nrm_rules.yaml guardian_appointment
     _("Guardian appointment"),
     # Translators: cases/data/nrm_rules.yaml guardian_appointment task
@@ -711,9 +589,7 @@ MSGIDS = [
     # Translators: cases/data/nrm_rules.yaml residence_permit_information
     _("Residence permit - information"),
     # Translators: cases/data/nrm_rules.yaml residence_permit_information task
-    _(
-        "Inform the person of the right to a residence permit and help with the application if they wish"
-    ),
+    _("Inform the person of the right to a residence permit and help with the application if they wish"),
     # Translators: cases/data/nrm_rules.yaml residence_permit_personal_situation
     _("Residence permit - personal situation"),
     # Translators: cases/data/nrm_rules.yaml residence_permit_personal_situation task
@@ -733,33 +609,23 @@ MSGIDS = [
     # Translators: monitor/data/indicators.yaml victims_by_form
     _("Presumed and identified victims, by form of exploitation"),
     # Translators: monitor/data/indicators.yaml victims_by_form definition
-    _(
-        "Number of cases registered in the year whose person was presumed (reasonable grounds) or identified as a victim of trafficking, in total and per form of exploitation recorded on the case."
-    ),
+    _("Number of cases registered in the year whose person was presumed (reasonable grounds) or identified as a victim of trafficking, in total and per form of exploitation recorded on the case."),
     # Translators: monitor/data/indicators.yaml children_guardian_in_time
     _("Children with a guardian appointed within the deadline"),
     # Translators: monitor/data/indicators.yaml children_guardian_in_time definition
-    _(
-        "Share of presumed or identified child victims registered in the year whose guardian was appointed on or before the due date of the guardian-appointment deadline (nrm_rules.yaml, guardian_appointment)."
-    ),
+    _("Share of presumed or identified child victims registered in the year whose guardian was appointed on or before the due date of the guardian-appointment deadline (nrm_rules.yaml, guardian_appointment)."),
     # Translators: monitor/data/indicators.yaml reflection_period
     _("Victims who received the recovery and reflection period"),
     # Translators: monitor/data/indicators.yaml reflection_period definition
-    _(
-        "Share of presumed or identified victims registered in the year for whom the recovery and reflection period was started (a reflection_recovery_period deadline exists on the case)."
-    ),
+    _("Share of presumed or identified victims registered in the year for whom the recovery and reflection period was started (a reflection_recovery_period deadline exists on the case)."),
     # Translators: monitor/data/indicators.yaml referrals_accepted
     _("Victims whose referral to a service was accepted"),
     # Translators: monitor/data/indicators.yaml referrals_accepted definition
-    _(
-        "Share of cases registered in the year with at least one service referral sent that have at least one referral accepted by the receiving service."
-    ),
+    _("Share of cases registered in the year with at least one service referral sent that have at least one referral accepted by the receiving service."),
     # Translators: monitor/data/indicators.yaml compensation_awarded
     _("Compensation claimed and awarded"),
     # Translators: monitor/data/indicators.yaml compensation_awarded definition
-    _(
-        "Share of cases registered in the year with a compensation claim filed that have at least one claim awarded or paid."
-    ),
+    _("Share of cases registered in the year with a compensation claim filed that have at least one claim awarded or paid."),
     # Translators: HTCDS picklist prs_Gender
     _("Gender"),
     # Translators: HTCDS picklist prs_Gender value Feminine
@@ -915,9 +781,7 @@ MSGIDS = [
     # Translators: HTCDS picklist vic_ForcedLabourIndustry value S_OtherServiceActivities
     _("Other service activities"),
     # Translators: HTCDS picklist vic_ForcedLabourIndustry value T_ActivitiesOfHouseholdsAsEmployers
-    _(
-        "Activities of households as employers; undifferentiated goods- and services- producing activities of households for own use"
-    ),
+    _("Activities of households as employers; undifferentiated goods- and services- producing activities of households for own use"),
     # Translators: HTCDS picklist vic_ForcedLabourIndustry value U_ActivitiesOfExtraterritorialOrganizations
     _("Activities of extraterritorial organizations and bodies"),
     # Translators: HTCDS picklist vic_TypeOfSexExploitation

@@ -116,13 +116,16 @@ def template_keys(template: Path = TEMPLATE) -> frozenset[str]:
     return frozenset(e.key for e in read_po(template) if not e.obsolete and e.msgid)
 
 
-def _compiled(language: str, locale_dir: Path) -> dict[str, object] | None:
-    mo = locale_dir / language / "LC_MESSAGES" / "django.mo"
-    if not mo.exists():
-        return None
+def _compiled_file(mo: Path) -> dict[object, object]:
+    """The messages of a compiled catalogue (msgid → msgstr; (msgid, n) for plurals)."""
     with mo.open("rb") as fh:
         catalogue = _gettext.GNUTranslations(fh)
-    return catalogue._catalog  # type: ignore[attr-defined,no-any-return]
+    return dict(catalogue._catalog)  # type: ignore[attr-defined]
+
+
+def _compiled(language: str, locale_dir: Path) -> dict[object, object] | None:
+    mo = locale_dir / language / "LC_MESSAGES" / "django.mo"
+    return _compiled_file(mo) if mo.exists() else None
 
 
 def missing_msgids(
@@ -251,6 +254,8 @@ def render_data_msgids() -> str:
         "monitoring indicators, HTCDS picklists) as msgids, so that makemessages puts them in",
         "django.po. Pages translate them with palermo.web.display.data_text.",
         '"""',
+        "# ruff: noqa",
+        "# fmt: off",
         "",
         "from django.utils.translation import gettext_noop as _",
         "",
