@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import vocabulary
-from palermo.cases import workflow as wf
+from palermo.cases import wf_words as wf
 from palermo.cases.models import CaseSource, ServiceProvider, TeamRole
 from palermo.core.models import Organisation
 from palermo.web.display import htcds_choices

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from palermo.cases import access, clock, forms, selectors, services, vocabulary
-from palermo.cases import workflow as wf
+from palermo.cases import wf_words as wf
 from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
@@ -223,7 +223,7 @@ def _labels() -> dict[str, Any]:
         "compensation": wf.COMPENSATION_SOURCES,
         "non_punishment": wf.NON_PUNISHMENT_DECISIONS,
         "outcome": wf.REFERRAL_OUTCOMES,
-        "groups": access.GROUP_LABELS,
+        "groups": wf.translated(access.GROUP_LABELS),
         "countries": vocabulary.countries(),
         "exploitation": dict(htcds_choices("vic_TypeOfExploitation")),
     }
@@ -1051,8 +1051,8 @@ def _refusal_reason(
             )
             % {
                 "action": spec.title,
-                "phase": _(wf.PHASE_LABELS.get(case.phase, case.phase)),
-                "status": _(
+                "phase": str(wf.PHASE_LABELS.get(case.phase, case.phase)),
+                "status": str(
                     wf.IDENTIFICATION_LABELS.get(
                         case.identification_status, case.identification_status
                     )

@@ -146,7 +146,7 @@ MSGIDS = [
     _("False information about successful migration"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_false_information_about_migration guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_false_information_about_migration guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_false_information_about_migration guidance (+1)
     _("Ask what the person had been told about how others fared abroad."),
-    # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_family_situation; screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_family_situation; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_family_situation (+5)
+    # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_family_situation; screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_destination_family_situation; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_family_situation (+6)
     _("Family situation"),
     # Translators: screening/indicator_sets/adults-labour.yaml indicator vulnerable_at_recruitment_family_situation guidance; screening/indicator_sets/adults-sexual.yaml indicator vulnerable_at_recruitment_family_situation guidance; screening/indicator_sets/children-labour.yaml indicator vulnerable_at_recruitment_family_situation guidance (+1)
     _("Ask whether the person was responsible for others or under family pressure to earn."),
@@ -830,7 +830,7 @@ MSGIDS = [
     _("Active"),
     # Translators: HTCDS picklist cas_Status value FollowUp
     _("Follow Up"),
-    # Translators: HTCDS picklist cas_Status value Closed
+    # Translators: HTCDS picklist cas_Status value Closed; cases/workflow.py PHASE_LABELS closed
     _("Closed"),
     # Translators: HTCDS picklist cas_Status value ClosedReferred
     _("Closed Referred"),
@@ -864,4 +864,202 @@ MSGIDS = [
     _("Sexual Exploitation Rehabilitation"),
     # Translators: HTCDS picklist spl_Type value SocialCare
     _("Social Care"),
+    # Translators: cases/workflow.py PHASE_LABELS identification
+    _("Identification"),
+    # Translators: cases/workflow.py PHASE_LABELS first_line
+    _("First-line assistance and protection"),
+    # Translators: cases/workflow.py PHASE_LABELS medium_long_term
+    _("Medium- and long-term assistance"),
+    # Translators: cases/workflow.py PHASE_LABELS return_inclusion
+    _("Return and social inclusion"),
+    # Translators: cases/workflow.py PHASE_LABELS proceedings
+    _("Criminal and civil proceedings"),
+    # Translators: cases/workflow.py IDENTIFICATION_LABELS potential
+    _("Potential victim (referred, not yet decided)"),
+    # Translators: cases/workflow.py IDENTIFICATION_LABELS presumed
+    _("Presumed victim (reasonable grounds)"),
+    # Translators: cases/workflow.py IDENTIFICATION_LABELS identified
+    _("Identified victim"),
+    # Translators: cases/workflow.py IDENTIFICATION_LABELS not_identified; cases/workflow.py CLOSURE_REASONS not_identified
+    _("Not identified as a victim"),
+    # Translators: cases/workflow.py CLOSURE_REASONS assistance_completed
+    _("Assistance completed: the person is socially included"),
+    # Translators: cases/workflow.py CLOSURE_REASONS returned
+    _("Returned to the country of origin and handed over"),
+    # Translators: cases/workflow.py CLOSURE_REASONS referred_elsewhere
+    _("Referred to another NRM or agency (transnational referral)"),
+    # Translators: cases/workflow.py CLOSURE_REASONS person_declined
+    _("The person declined further assistance"),
+    # Translators: cases/workflow.py CLOSURE_REASONS lost_contact
+    _("Contact lost"),
+    # Translators: cases/workflow.py CLOSURE_REASONS deceased
+    _("Deceased"),
+    # Translators: cases/workflow.py CLOSURE_REASONS other; cases/workflow.py REFERRAL_OUTCOMES other
+    _("Other (explain)"),
+    # Translators: cases/workflow.py REFERRAL_OUTCOMES service_completed
+    _("Service delivered and completed"),
+    # Translators: cases/workflow.py REFERRAL_OUTCOMES partially_delivered
+    _("Partly delivered"),
+    # Translators: cases/workflow.py REFERRAL_OUTCOMES person_declined
+    _("The person declined the service"),
+    # Translators: cases/workflow.py REFERRAL_OUTCOMES person_left
+    _("The person left or could not be reached"),
+    # Translators: cases/workflow.py REFERRAL_OUTCOMES withdrawn
+    _("Withdrawn by the referring organisation"),
+    # Translators: cases/workflow.py CONSENT_SCOPES identity
+    _("Identity: name, date of birth, gender, citizenship, languages"),
+    # Translators: cases/workflow.py CONSENT_SCOPES victim_context
+    _("What happened: recruitment, control, exploitation, places, events"),
+    # Translators: cases/workflow.py CONSENT_SCOPES safeguards
+    _("Protection: guardian, best interests, return, proceedings"),
+    # Translators: cases/workflow.py CONSENT_SCOPES contact
+    _("Current address and contacts (case team law enforcement only)"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES assistance
+    _("Assistance and protection"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES shelter
+    _("Safe accommodation"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES health
+    _("Medical and psychological care"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES legal
+    _("Legal counselling and representation"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES interpretation; cases/workflow.py SERVICE_TYPES interpretation
+    _("Interpretation"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES social_inclusion; cases/workflow.py SERVICE_TYPES social_inclusion
+    _("Education, work and social inclusion"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES return; cases/workflow.py SERVICE_TYPES return_assistance
+    _("Assisted voluntary return"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES investigation
+    _("Criminal investigation"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES prosecution
+    _("Criminal proceedings"),
+    # Translators: cases/workflow.py CONSENT_PURPOSES compensation
+    _("Compensation claim"),
+    # Translators: cases/workflow.py CONSENT_GIVERS person
+    _("The person"),
+    # Translators: cases/workflow.py CONSENT_GIVERS guardian
+    _("The child's guardian"),
+    # Translators: cases/workflow.py CONSENT_GIVERS legal_representative
+    _("A legal representative"),
+    # Translators: cases/workflow.py SERVICE_TYPES shelter
+    _("Safe accommodation (shelter)"),
+    # Translators: cases/workflow.py SERVICE_TYPES medical
+    _("Medical care"),
+    # Translators: cases/workflow.py SERVICE_TYPES psychological
+    _("Psychological care"),
+    # Translators: cases/workflow.py SERVICE_TYPES legal_aid
+    _("Legal aid"),
+    # Translators: cases/workflow.py SERVICE_TYPES guardian
+    _("Guardianship"),
+    # Translators: cases/workflow.py SERVICE_TYPES hotline_follow_up
+    _("Hotline follow-up"),
+    # Translators: cases/workflow.py SERVICE_TYPES child_protection
+    _("Child protection"),
+    # Translators: cases/workflow.py BID_FACTORS country_of_origin
+    _("Situation in the country of origin"),
+    # Translators: cases/workflow.py BID_FACTORS safety_and_risks
+    _("Safety and risks"),
+    # Translators: cases/workflow.py BID_FACTORS integration; cases/workflow.py DURABLE_SOLUTIONS integration
+    _("Integration in the host country"),
+    # Translators: cases/workflow.py BID_FACTORS health
+    _("Mental and physical health"),
+    # Translators: cases/workflow.py BID_FACTORS development
+    _("Possibilities for development"),
+    # Translators: cases/workflow.py BID_FACTORS care_arrangements
+    _("Adequacy of concrete care arrangements"),
+    # Translators: cases/workflow.py DURABLE_SOLUTIONS return_to_origin
+    _("Return to the country of origin"),
+    # Translators: cases/workflow.py DURABLE_SOLUTIONS third_country
+    _("Transfer to a third country (e.g. family reunification)"),
+    # Translators: cases/workflow.py RETURN_QUESTIONS risk_of_harm
+    _("Is there a real risk of harm on return, including reprisal by traffickers?"),
+    # Translators: cases/workflow.py RETURN_QUESTIONS authorities_can_protect
+    _("Can the local authorities protect the person?"),
+    # Translators: cases/workflow.py RETURN_QUESTIONS risk_of_prosecution
+    _("May the person be prosecuted there for acts stemming from the trafficking?"),
+    # Translators: cases/workflow.py RETURN_QUESTIONS services_support_inclusion
+    _("Can local services support social inclusion, given stigma?"),
+    # Translators: cases/workflow.py COMPENSATION_SOURCES offender
+    _("The offender"),
+    # Translators: cases/workflow.py COMPENSATION_SOURCES state_fund
+    _("State compensation fund"),
+    # Translators: cases/workflow.py COMPENSATION_SOURCES confiscated_assets
+    _("Confiscated assets"),
+    # Translators: cases/workflow.py NON_PUNISHMENT_DECISIONS pending
+    _("Pending"),
+    # Translators: cases/workflow.py NON_PUNISHMENT_DECISIONS not_prosecuted
+    _("Not prosecuted (non-punishment applied)"),
+    # Translators: cases/workflow.py NON_PUNISHMENT_DECISIONS not_penalised
+    _("Prosecuted, no penalty imposed"),
+    # Translators: cases/workflow.py NON_PUNISHMENT_DECISIONS penalised
+    _("Penalised"),
+    # Translators: cases/access.py GROUP_LABELS overview
+    _("Overview"),
+    # Translators: cases/access.py GROUP_LABELS identity
+    _("Identity"),
+    # Translators: cases/access.py GROUP_LABELS contact
+    _("Current address and contacts"),
+    # Translators: cases/access.py GROUP_LABELS victim_context
+    _("Victim context and trafficking events"),
+    # Translators: cases/access.py GROUP_LABELS suspects
+    _("Suspected perpetrators"),
+    # Translators: cases/access.py GROUP_LABELS timeline
+    _("Timeline and notes"),
+    # Translators: cases/access.py GROUP_LABELS safeguards
+    _("Safeguards: children, return, proceedings"),
+    # Translators: cases/access.py GROUP_LABELS consents
+    _("Consents"),
+    # Translators: cases/access.py GROUP_LABELS referrals
+    _("Referrals to services"),
+    # Translators: cases/access.py GROUP_LABELS tasks
+    _("Tasks and deadlines"),
+    # Translators: stats/case_mapping.py referral sent
+    _("Referral sent"),
+    # Translators: stats/case_mapping.py referral accepted
+    _("Referral accepted"),
+    # Translators: stats/case_mapping.py referral declined
+    _("Referral declined"),
+    # Translators: stats/case_mapping.py referral delivered
+    _("Referral delivered"),
+    # Translators: stats/case_mapping.py referral closed
+    _("Referral closed"),
+    # Translators: stats/services.py TABLE_TITLES victims
+    _("Victims by year"),
+    # Translators: stats/services.py TABLE_TITLES sex
+    _("Victims by sex"),
+    # Translators: stats/services.py TABLE_TITLES age_group
+    _("Victims by age group (CTDC bands)"),
+    # Translators: stats/services.py TABLE_TITLES citizenship
+    _("Victims by nationality"),
+    # Translators: stats/services.py TABLE_TITLES country_of_exploitation
+    _("Victims by country of exploitation"),
+    # Translators: stats/services.py TABLE_TITLES form_of_exploitation
+    _("Victims by form of exploitation (a victim may suffer several)"),
+    # Translators: stats/services.py TABLE_TITLES referral_outcome
+    _("Outcome of the latest referral to a service"),
+    # Translators: stats/services.py TABLE_TITLES days_referral_to_decision
+    _("Days from referral to identification decision"),
+    # Translators: stats/services.py TABLE_TITLES flow
+    _("Flows: nationality → country of exploitation (all years)"),
+    # Translators: stats/case_mapping.py SEX
+    _("Female"),
+    # Translators: stats/case_mapping.py SEX
+    _("Male"),
+    # Translators: stats/case_mapping.py SEX
+    _("Transgender or non-conforming"),
+    # Translators: stats/small_cells.py UNKNOWN
+    _("Unknown"),
+    # Translators: stats/small_cells.py NO_DECISION
+    _("No decision"),
+    # Translators: stats/small_cells.py referral_outcome
+    _("No referral"),
+    # Translators: stats/small_cells.py DECISION_BANDS
+    _("0-30 days"),
+    # Translators: stats/small_cells.py DECISION_BANDS
+    _("31-90 days"),
+    # Translators: stats/small_cells.py DECISION_BANDS
+    _("91-180 days"),
+    # Translators: stats/small_cells.py DECISION_BANDS
+    _("181-365 days"),
+    # Translators: stats/small_cells.py DECISION_BANDS
+    _("over 365 days"),
 ]

@@ -61,6 +61,18 @@ CODE_WORDS = {
     "new_facts": _("on new facts"),
     "acceptable": _("The risk is acceptable"),
     "not_acceptable": _("The risk is not acceptable"),
+    # service referrals
+    "sent": _("Sent"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "delivered": _("Delivered"),
+    "closed": _("Closed"),
+    # sort orders
+    "newest": _("newest"),
+    "oldest": _("oldest"),
+    "reference": _("reference"),
+    "assessment": _("assessment"),
+    "status": _("status"),
     # money-flow network
     "fan_in": _("Many payers into one account"),
     "fan_out": _("One account paying many"),

@@ -235,11 +235,38 @@ def _data_sources() -> Iterator[tuple[str, str]]:
             yield f"HTCDS picklist {field} value {v.get('name')}", v.get("label")
 
 
+def _code_tables() -> Iterator[tuple[str, str]]:
+    """Label tables of the pure core that pages show (the shell translates them)."""
+    from palermo.cases import access, workflow
+    from palermo.cases.wf_words import LABEL_TABLES
+
+    for name in LABEL_TABLES:
+        for key, label in getattr(workflow, name).items():
+            yield f"cases/workflow.py {name} {key}", label
+    for key, label in access.GROUP_LABELS.items():
+        yield f"cases/access.py GROUP_LABELS {key}", label
+    for status in workflow.REFERRAL_STATUSES:
+        # stats/case_mapping.referral_outcome: a referral without an outcome yet
+        yield f"stats/case_mapping.py referral {status}", f"Referral {status}"
+    from palermo.stats import case_mapping, small_cells
+    from palermo.stats.services import TABLE_TITLES  # the stats shell: Django set up
+
+    for key, title in TABLE_TITLES.items():
+        yield f"stats/services.py TABLE_TITLES {key}", title
+    for label in dict.fromkeys(case_mapping.SEX.values()):
+        yield "stats/case_mapping.py SEX", label
+    yield "stats/small_cells.py UNKNOWN", small_cells.UNKNOWN
+    yield "stats/small_cells.py NO_DECISION", small_cells.NO_DECISION
+    yield "stats/small_cells.py referral_outcome", "No referral"
+    for _low, _high, label in small_cells.DECISION_BANDS:
+        yield "stats/small_cells.py DECISION_BANDS", label
+
+
 def data_strings() -> dict[str, list[str]]:
     """msgid → where it comes from (first occurrences first), whitespace normalised as the
     loaders and ``data_text`` do."""
     out: dict[str, list[str]] = {}
-    for where, value in _data_sources():
+    for where, value in [*_data_sources(), *_code_tables()]:
         text = _s(value)
         if text:
             out.setdefault(text, []).append(where)
@@ -270,7 +297,8 @@ def render_data_msgids() -> str:
 
 
 def write_data_msgids(path: Path = DATA_MSGIDS) -> bool:
-    """Write the module; True if it changed."""
+    """Write the module; True if it changed. Needs Django set up (the stats shell's
+    titles are read from it)."""
     text = render_data_msgids()
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False

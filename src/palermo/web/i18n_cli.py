@@ -11,9 +11,20 @@ app = typer.Typer(
 )
 
 
+def _django() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
+    os.environ.setdefault("PALERMO_TESTING", "1")  # no secret key or database is needed
+    django.setup()
+
+
 @app.command("data-msgids")
 def data_msgids() -> None:
     """Regenerate web/data_msgids.py from the data files (indicator sets, rules, picklists)."""
+    _django()
     from palermo.web import i18n
 
     changed = i18n.write_data_msgids()
@@ -28,6 +39,7 @@ def extract(
     ] = None,
 ) -> None:
     """Data msgids, makemessages for every catalogue (django.pot kept), msgfmt --check."""
+    _django()
     from palermo.web import i18n
 
     errors = i18n.extract(language or [])
