@@ -47,6 +47,11 @@ CODE_WORDS = {
     "means": _("Means"),
     "purpose": _("Purpose"),
     "act": _("Act"),
+    # identification status of a case
+    "potential": _("Potential victim"),
+    "presumed": _("Presumed victim"),
+    "identified": _("Identified victim"),
+    "not_identified": _("Not identified as a victim"),
     # deadlines and tasks
     "done": _("Done"),
     "overdue": _("Overdue"),
