@@ -21,11 +21,19 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
 
 
 def _countries() -> list[tuple[str, str]]:
-    return [(c, f"{n} ({c})") for c, n in vocabulary.countries().items()]
+    """ISO 3166 countries by name in the reader's language, in that language's order."""
+    from palermo.web.display import country_name
+
+    named = [(c, country_name(c)) for c in vocabulary.countries()]
+    return [(c, f"{n} ({c})") for c, n in sorted(named, key=lambda x: x[1].casefold())]
 
 
 def _languages() -> list[tuple[str, str]]:
-    return [(c, f"{n} ({c})") for c, n in vocabulary.languages().items()]
+    """ISO 639 languages by name in the reader's language, in that language's order."""
+    from palermo.web.display import language_name
+
+    named = [(c, language_name(c)) for c in vocabulary.languages()]
+    return [(c, f"{n} ({c})") for c, n in sorted(named, key=lambda x: x[1].casefold())]
 
 
 def _orgs() -> Any:

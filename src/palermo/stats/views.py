@@ -55,6 +55,8 @@ def _category_label(dim: str, value: str) -> str:
         return country_name(value)
     if dim == "form_of_exploitation":
         return data_text(vocabulary.label("vic_TypeOfExploitation", value))
+    if value.startswith("Other – "):  # a group of small countries (small_cells.py)
+        return _("Other – %(region)s") % {"region": data_text(value.removeprefix("Other – "))}
     return data_text(value)
 
 

@@ -1062,4 +1062,64 @@ MSGIDS = [
     _("181-365 days"),
     # Translators: stats/small_cells.py DECISION_BANDS
     _("over 365 days"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+48)
+    _("Europe"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+13)
+    _("Southern Europe"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+48)
+    _("Asia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+15)
+    _("Western Asia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+6)
+    _("Southern Asia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+54)
+    _("Americas"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+49)
+    _("Latin America and the Caribbean"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+25)
+    _("Caribbean"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+57)
+    _("Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+50)
+    _("Sub-Saharan Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+6)
+    _("Middle Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+13)
+    _("South America"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+26)
+    _("Oceania"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+7)
+    _("Polynesia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+6)
+    _("Western Europe"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+3)
+    _("Australia and New Zealand"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+13)
+    _("Northern Europe"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+14)
+    _("Western Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+7)
+    _("Eastern Europe"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+19)
+    _("Eastern Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
+    _("Northern America"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+8)
+    _("South-eastern Asia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
+    _("Southern Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+5)
+    _("Central America"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+5)
+    _("Eastern Asia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+4)
+    _("Northern Africa"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
+    _("Melanesia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+5)
+    _("Micronesia"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv
+    _("Channel Islands"),
+    # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
+    _("Central Asia"),
 ]

@@ -260,6 +260,12 @@ def _code_tables() -> Iterator[tuple[str, str]]:
     yield "stats/small_cells.py referral_outcome", "No referral"
     for _low, _high, label in small_cells.DECISION_BANDS:
         yield "stats/small_cells.py DECISION_BANDS", label
+    from palermo.stats.hierarchies import m49_table
+
+    for row in m49_table().values():  # "Other – Western Africa" on the statistics pages
+        for region in (row.region, row.sub_region, row.intermediate_region):
+            if region:
+                yield "stats/data/m49_regions.csv", region
 
 
 def data_strings() -> dict[str, list[str]]:
