@@ -89,7 +89,7 @@ def _pages(page) -> list[str]:
     )
     extra = []
     page.goto("/cases/")
-    first_case = page.locator("main table a[href^='/cases/C-']").first
+    first_case = page.locator("main table a[href^='/cases/NRM-']").first
     if first_case.count():
         extra.append(first_case.get_attribute("href"))
     return list(dict.fromkeys([h for h in hrefs if h and h.startswith("/")] + extra))

@@ -536,6 +536,14 @@ MSGIDS = [
     _("Repeated purchases of transport tickets"),
     # Translators: investigate/rules/travel_tickets.yaml description
     _("Several airline, coach or rail purchases in a short period, consistent with paying for the travel of third parties (recruitment and transport of victims)."),
+    # Translators: investigate/profiles/generic-de-semicolon.yaml label
+    _("Generic DE/AT bank export (semicolon, decimal comma, signed amount)"),
+    # Translators: investigate/profiles/generic-direction-column.yaml label
+    _("Generic export with a debit/credit indicator column"),
+    # Translators: investigate/profiles/generic-uk-paid-in-out.yaml label
+    _("Generic UK bank export (paid in / paid out columns)"),
+    # Translators: investigate/profiles/palermo-canonical.yaml label
+    _("Palermo canonical payments (payer -> payee)"),
     # Translators: investigate/data/counterparty_categories.yaml online_advertising
     _("Online classified and adult advertising sites"),
     # Translators: investigate/data/counterparty_categories.yaml hotel
@@ -1022,6 +1030,12 @@ MSGIDS = [
     _("Referral delivered"),
     # Translators: stats/case_mapping.py referral closed
     _("Referral closed"),
+    # Translators: investigate/services.py STATEMENT_KINDS csv
+    _("CSV (mapping profile)"),
+    # Translators: investigate/services.py STATEMENT_KINDS camt053
+    _("ISO 20022 camt.053 XML"),
+    # Translators: investigate/services.py STATEMENT_KINDS amlsim
+    _("AMLSim transactions"),
     # Translators: stats/services.py TABLE_TITLES victims
     _("Victims by year"),
     # Translators: stats/services.py TABLE_TITLES sex

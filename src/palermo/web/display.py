@@ -66,6 +66,16 @@ CODE_WORDS = {
     "new_facts": _("on new facts"),
     "acceptable": _("The risk is acceptable"),
     "not_acceptable": _("The risk is not acceptable"),
+    # forms of exploitation a red-flag rule points to
+    "sexual": _("Sexual exploitation"),
+    "labour": _("Labour exploitation"),
+    # parties of an investigation (FollowTheMoney schema, role)
+    "Person": _("Person"),
+    "Company": _("Company"),
+    "victim": _("Victim"),
+    "suspect": _("Suspect"),
+    "witness": _("Witness"),
+    "other": _("Other"),
     # service referrals
     "sent": _("Sent"),
     "accepted": _("Accepted"),

@@ -213,6 +213,10 @@ def _data_sources() -> Iterator[tuple[str, str]]:
         yield from _indicator_set_strings(path)
     for path in sorted((PACKAGE_DIR / "investigate" / "rules").glob("*.yaml")):
         yield from _red_flag_rule_strings(path)
+    for path in sorted((PACKAGE_DIR / "investigate" / "profiles").glob("*.yaml")):
+        profile = _yaml(path)
+        if isinstance(profile, dict):
+            yield f"investigate/profiles/{path.name} label", profile.get("label")
     cats = _yaml(PACKAGE_DIR / "investigate" / "data" / "counterparty_categories.yaml")
     for c in (cats or {}).get("categories") or ():  # type: ignore[union-attr]
         yield f"investigate/data/counterparty_categories.yaml {c.get('id')}", c.get("label")
@@ -248,6 +252,10 @@ def _code_tables() -> Iterator[tuple[str, str]]:
     for status in workflow.REFERRAL_STATUSES:
         # stats/case_mapping.referral_outcome: a referral without an outcome yet
         yield f"stats/case_mapping.py referral {status}", f"Referral {status}"
+    from palermo.investigate.services import STATEMENT_KINDS
+
+    for key, label in STATEMENT_KINDS.items():
+        yield f"investigate/services.py STATEMENT_KINDS {key}", label
     from palermo.stats import case_mapping, small_cells
     from palermo.stats.services import TABLE_TITLES  # the stats shell: Django set up
 
