@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_mfa_and_sso'),
+        ("core", "0003_mfa_and_sso"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=10, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=10, verbose_name="language"),
         ),
     ]
