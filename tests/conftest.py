@@ -9,6 +9,22 @@ from hypothesis import settings
 
 os.environ.setdefault("PALERMO_TESTING", "1")
 
+
+def language_shown(code: str) -> bool:
+    """True when pages may be shown in ``code``: its catalogue translates every msgid of the
+    template (palermo.web.i18n). An incomplete language falls back to English."""
+    from palermo.web.i18n import shipped_languages
+
+    return code in {c for c, _ in shipped_languages()}
+
+
+# Tests that read pages in French: they run once the French catalogue is complete (the
+# translation pass of issue 15); until then French is not shown and they are skipped.
+needs_french = pytest.mark.skipif(
+    not language_shown("fr"),
+    reason="the French catalogue is incomplete in this tree, so pages fall back to English",
+)
+
 # Property tests: on CI the same examples every run, with no time limit per example, so
 # a landing never depends on luck or on the machine's load; on a developer's machine
 # each run explores new examples (that is how the address normaliser's YAML-boolean bug

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "palermo.web.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "palermo.web.context.navigation",
+                "palermo.web.context.languages",
             ],
         },
     },
@@ -190,8 +192,28 @@ SECURE_HSTS_SECONDS = 31536000 if _secure else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ru", _("Russian"))]
+# The languages Palermo is translated into; only those whose catalogue translates every
+# msgid of locale/django.pot are offered and put on a page (palermo.web.i18n). A reader who
+# asks for another gets English and a notice saying so (docs/translating.md).
+from palermo.web.i18n import WANTED_LANGUAGES as _WANTED  # noqa: E402
+from palermo.web.i18n import shipped_languages as _shipped  # noqa: E402
+
+_LANGUAGE_NAMES = {
+    "en": _("English"),
+    "uk": _("Ukrainian"),
+    "ru": _("Russian"),
+    "fr": _("French"),
+    "sq": _("Albanian"),
+    "sr": _("Serbian"),
+}
+PALERMO_WANTED_LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _WANTED]
+LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _shipped()]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as the reader's language writes them (templates use SHORT_DATE_FORMAT etc.); English
+# day-month-year rather than Django's American default (palermo/formats/en).
+FORMAT_MODULE_PATH = ["palermo.formats"]
+# Not USE_THOUSAND_SEPARATOR: it would also group ids and years in templates ("2,026").
+# Counts and amounts go through the |number filter (palermo.web.display.number) instead.
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

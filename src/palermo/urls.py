@@ -10,12 +10,14 @@ from palermo.api import api
 from palermo.core import mfa_views, oidc
 from palermo.core import views as core_views
 from palermo.core.admin import site as admin_site
+from palermo.web import languages
 from palermo.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("dashboard/", web_views.dashboard, name="dashboard"),
+    path("language/", languages.set_language, name="set_language"),
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", core_views.logout, name="logout"),
     path("accounts/password/change/", core_views.password_change, name="password_change"),

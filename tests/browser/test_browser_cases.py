@@ -132,7 +132,12 @@ def test_child_case_shows_the_guardian_deadline_and_it_becomes_overdue(page, dem
     expect(page).to_have_url(re.compile(rf"/cases/{ref}/$"))
     expect(page.get_by_text("Child protection applies.")).to_be_visible()
     guardian = page.locator("tr[data-rule=guardian_appointment]")
-    due = (clock.today() + timedelta(days=3)).isoformat()
+    # Dates as the reader's language writes them (English: day month year, "5 Dec 2026").
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("en"):
+        due = date_format(clock.today() + timedelta(days=3), "SHORT_DATE_FORMAT")
     expect(guardian).to_contain_text("Appoint a guardian for the child")
     expect(guardian).to_contain_text(due)
     expect(guardian).to_contain_text("Due soon")

@@ -360,7 +360,7 @@ def test_proceeds_attach_refused_once_the_organisation_left_the_case_team(
         == 302
     )
     page = _estimate(client, inv)
-    assert "1,800.00 EUR" in page and "pro-rata" in page  # grouped as a number
+    assert "1,800.00 EUR" in page and "pro-rata" in page  # amounts grouped as English writes them
     coordinator = persona("coordinator")
     team_add(
         actor=coordinator,

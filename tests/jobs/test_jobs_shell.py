@@ -14,6 +14,7 @@ from palermo.core.models import AuditEntry, Membership, User
 from palermo.core.roles import Role
 from palermo.jobs import services as job_services
 from palermo.jobs.models import Job
+from tests.conftest import needs_french
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,7 @@ def test_refused_rows_fail_the_job_and_are_listed_for_the_user(login_as):
     assert "Nothing was imported" in page and "prs_Gender" in page
 
 
+@needs_french
 def test_in_french_the_job_page_speaks_french(login_as):
     client = login_as("coordinator")
     resp = _confirm_import(client, "prs_FirstName,prs_Gender\nZora,Female\n")

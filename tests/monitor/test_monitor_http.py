@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.conftest import needs_french
 from tests.monitor.monitor_helpers import GOOD_ROWS, acting, csv_file
 
 from palermo.core.models import AuditEntry
@@ -286,6 +287,7 @@ def test_api_indicators_are_protected(demo_cases, monitor_demo, login_as):
                 assert v is None or v == 0 or v >= 11
 
 
+@needs_french
 def test_pages_speak_french(monitor_demo, login_as):
     c = login_as("coordinator")
     html = c.get("/monitor/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
@@ -460,6 +462,7 @@ def test_web_builds_a_plan_objective_and_measure(demo_world, login_as):
     assert plan.objectives.count() == 1
 
 
+@needs_french
 def test_import_errors_read_in_french(monitor_demo, login_as):
     c = login_as("coordinator")
     bad = SimpleUploadedFile("r.csv", csv_file('osce,R,1,2025-01-01,sweets,Gov,"t",,'))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import translation
 from test_screening_shell import auth
+from tests.conftest import needs_french
 
 from palermo.screening.engine import _NEXT_STEP_TEXT, NEXT_STEP_CODES
 from palermo.screening.labels import NEXT_STEP_LABELS, OUTCOME_LABELS, outcome_label
@@ -42,6 +43,7 @@ def test_child_result_page_in_english(client, api_token, persona, db) -> None:
     assert "trafficking_of_a_child_for_labour_exploitation" not in html  # no raw code
 
 
+@needs_french
 def test_child_result_page_in_french(client, api_token, persona, db) -> None:
     html = _result_page(client, api_token, persona, "fr")
     assert "Traite d&#x27;un enfant à des fins d&#x27;exploitation par le travail" in html

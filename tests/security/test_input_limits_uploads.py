@@ -18,6 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from palermo.core.models import AuditEntry
+from tests.conftest import needs_french
 
 pytestmark = pytest.mark.django_db
 
@@ -463,6 +464,7 @@ def test_profile_api_refuses_too_many_values_and_too_long_text(client, api_token
         assert error["field"] == "definition" and words in error["message"], error
 
 
+@needs_french
 def test_refusals_are_translated(client, api_token, settings):
     settings.PALERMO_IMPORT_LIMITS = SMALL
     resp = client.post(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from palermo.core import oidc
 from palermo.core.mfa_models import OidcIdentity, TotpDevice
 from palermo.core.models import AuditEntry, Membership, User
+from tests.conftest import needs_french
 from tests.security.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 
@@ -218,6 +219,7 @@ def test_unreachable_provider_is_a_clear_message(client, settings, db):
     assert "The identity service cannot be reached" in response.content.decode()
 
 
+@needs_french
 def test_sign_in_page_in_french(client, provider):
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Se connecter avec Test State ID" in page.content.decode()

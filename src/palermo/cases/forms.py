@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import vocabulary
-from palermo.cases import workflow as wf
+from palermo.cases import wf_words as wf
 from palermo.cases.models import CaseSource, ServiceProvider, TeamRole
 from palermo.core.models import Organisation
+from palermo.web.display import htcds_choices
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -20,11 +21,19 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
 
 
 def _countries() -> list[tuple[str, str]]:
-    return [(c, f"{n} ({c})") for c, n in vocabulary.countries().items()]
+    """ISO 3166 countries by name in the reader's language, in that language's order."""
+    from palermo.web.display import country_name
+
+    named = [(c, country_name(c)) for c in vocabulary.countries()]
+    return [(c, f"{n} ({c})") for c, n in sorted(named, key=lambda x: x[1].casefold())]
 
 
 def _languages() -> list[tuple[str, str]]:
-    return [(c, f"{n} ({c})") for c, n in vocabulary.languages().items()]
+    """ISO 639 languages by name in the reader's language, in that language's order."""
+    from palermo.web.display import language_name
+
+    named = [(c, language_name(c)) for c in vocabulary.languages()]
+    return [(c, f"{n} ({c})") for c, n in sorted(named, key=lambda x: x[1].casefold())]
 
 
 def _orgs() -> Any:
@@ -96,7 +105,7 @@ class OpenCaseForm(forms.Form):
         self.fields["referring_country"].choices = _blank(_countries())
         self.fields["citizenship"].choices = _blank(_countries())
         self.fields["primary_language"].choices = _blank(_languages())
-        self.fields["exploitation_forms"].choices = vocabulary.choices("vic_TypeOfExploitation")
+        self.fields["exploitation_forms"].choices = htcds_choices("vic_TypeOfExploitation")
 
     # The screening's referral form knows who the person is from the screening's reference.
     reference_known = False
@@ -187,7 +196,7 @@ class PersonForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gender"].choices = _blank(vocabulary.choices("prs_Gender"))
+        self.fields["gender"].choices = _blank(htcds_choices("prs_Gender"))
         self.fields["citizenship"].choices = _countries()
         self.fields["primary_language"].choices = _blank(_languages())
         self.fields["secondary_language"].choices = _blank(_languages())
@@ -234,19 +243,15 @@ class ContextForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["methods_of_recruitment"].choices = vocabulary.choices(
-            "vic_MethodOfRecruitment"
-        )
-        self.fields["methods_of_control"].choices = vocabulary.choices("vic_MethodsOfControl")
-        self.fields["exploitation_types"].choices = vocabulary.choices("vic_TypeOfExploitation")
+        self.fields["methods_of_recruitment"].choices = htcds_choices("vic_MethodOfRecruitment")
+        self.fields["methods_of_control"].choices = htcds_choices("vic_MethodsOfControl")
+        self.fields["exploitation_types"].choices = htcds_choices("vic_TypeOfExploitation")
         self.fields["forced_labour_industry"].choices = _blank(
-            vocabulary.choices("vic_ForcedLabourIndustry")
+            htcds_choices("vic_ForcedLabourIndustry")
         )
-        self.fields["sex_exploitation_types"].choices = vocabulary.choices(
-            "vic_TypeOfSexExploitation"
-        )
+        self.fields["sex_exploitation_types"].choices = htcds_choices("vic_TypeOfSexExploitation")
         self.fields["relationship_to_trafficker"].choices = _blank(
-            vocabulary.choices("vic_RelationshipToTrafficker")
+            htcds_choices("vic_RelationshipToTrafficker")
         )
         for f in ("countries_of_recruitment", "countries_of_transit", "countries_of_exploitation"):
             self.fields[f].choices = _countries()
@@ -383,7 +388,7 @@ class TraffickingEventForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = vocabulary.choices("hte_Type")
+        self.fields["event_type"].choices = htcds_choices("hte_Type")
         self.fields["country"].choices = _blank(_countries())
 
 
@@ -406,7 +411,7 @@ class SuspectForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = vocabulary.choices("per_RoleInProcess")
+        self.fields["roles"].choices = htcds_choices("per_RoleInProcess")
 
 
 class GuardianForm(forms.Form):
@@ -649,7 +654,7 @@ class CaseSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = _orgs()
         self.fields["nationality"].choices = _blank(_countries())
-        self.fields["exploitation"].choices = _blank(vocabulary.choices("vic_TypeOfExploitation"))
+        self.fields["exploitation"].choices = _blank(htcds_choices("vic_TypeOfExploitation"))
 
 
 class ServiceProviderForm(forms.Form):

@@ -29,7 +29,11 @@ from palermo.core.encryption import (
 
 
 def _choices(mapping: Any) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in mapping.items()]
+    """A workflow label table as model choices, labels in the reader's language (lazy)."""
+    from palermo.cases.wf_words import translated
+
+    words = translated(mapping)
+    return [(k, words[k]) for k in mapping]
 
 
 class Record(models.Model):

@@ -21,10 +21,11 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from palermo.cases import access, clock, forms, selectors, services, vocabulary
-from palermo.cases import workflow as wf
+from palermo.cases import wf_words as wf
 from palermo.cases.models import Case
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
@@ -33,6 +34,7 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
 from palermo.web import once
+from palermo.web.display import htcds_choices
 
 PAGE_SIZE = 25
 
@@ -234,9 +236,9 @@ def _labels() -> dict[str, Any]:
         "compensation": wf.COMPENSATION_SOURCES,
         "non_punishment": wf.NON_PUNISHMENT_DECISIONS,
         "outcome": wf.REFERRAL_OUTCOMES,
-        "groups": access.GROUP_LABELS,
+        "groups": wf.translated(access.GROUP_LABELS),
         "countries": vocabulary.countries(),
-        "exploitation": dict(vocabulary.choices("vic_TypeOfExploitation")),
+        "exploitation": dict(htcds_choices("vic_TypeOfExploitation")),
     }
 
 
@@ -778,7 +780,7 @@ E = Perm.EDIT_CASES
 ACTIONS: list[Action] = [
     Action(
         "decide",
-        _("Identification decision"),
+        gettext_lazy("Identification decision"),
         Perm.DECIDE_IDENTIFICATION,
         forms.DecisionForm,
         _run_decide,
@@ -787,17 +789,22 @@ ACTIONS: list[Action] = [
         when=lambda c: c.identification_status != wf.IDENTIFIED,
         once="identification_decision",
         review=_decision_review,
-        intro=_(
+        intro=gettext_lazy(
             "The competent body decides, with reasons. A presumed or identified decision starts the "
             "reflection and recovery period, which never depends on co-operation with the authorities."
         ),
     ),
     Action(
-        "transition", _("Change phase"), E, forms.TransitionForm, _run_transition, initial=_version
+        "transition",
+        gettext_lazy("Change phase"),
+        E,
+        forms.TransitionForm,
+        _run_transition,
+        initial=_version,
     ),
     Action(
         "details",
-        _("Case details"),
+        gettext_lazy("Case details"),
         E,
         forms.CaseDetailsForm,
         _run_details,
@@ -806,7 +813,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "person",
-        _("Personal details"),
+        gettext_lazy("Personal details"),
         E,
         forms.PersonForm,
         _run_person,
@@ -815,7 +822,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "context",
-        _("Victim context"),
+        gettext_lazy("Victim context"),
         E,
         forms.ContextForm,
         _run_context,
@@ -824,39 +831,41 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "note",
-        _("Add a note"),
+        gettext_lazy("Add a note"),
         E,
         forms.NoteForm,
         _run_note,
         (access.TIMELINE,),
-        intro=_("Notes are never edited or deleted. To correct one, add a correction."),
+        intro=gettext_lazy("Notes are never edited or deleted. To correct one, add a correction."),
     ),
     Action(
         "correct",
-        _("Correct a note"),
+        gettext_lazy("Correct a note"),
         E,
         forms.NoteForm,
         _run_note,
         (access.TIMELINE,),
         with_item=True,
         in_menu=False,
-        intro=_("The correction is added to the timeline; the original stays as it was."),
+        intro=gettext_lazy(
+            "The correction is added to the timeline; the original stays as it was."
+        ),
     ),
     Action(
         "consent",
-        _("Record consent"),
+        gettext_lazy("Record consent"),
         E,
         forms.ConsentForm,
         _run_consent,
         (access.CONSENTS,),
         initial=_today,
-        intro=_(
+        intro=gettext_lazy(
             "Say what may be shared, with whom and for what. A referral names the consent that covers it."
         ),
     ),
     Action(
         "withdraw",
-        _("Withdraw consent"),
+        gettext_lazy("Withdraw consent"),
         E,
         forms.WithdrawForm,
         _run_withdraw,
@@ -867,7 +876,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "refer",
-        _("Refer to a service"),
+        gettext_lazy("Refer to a service"),
         E,
         forms.ReferralForm,
         _run_refer,
@@ -876,11 +885,18 @@ ACTIONS: list[Action] = [
         when=lambda c: c.is_open,
         once="service_referral",
     ),
-    Action("team", _("Add to the case team"), E, forms.TeamForm, _run_team, (access.OVERVIEW,)),
-    Action("task", _("Add a task"), E, forms.TaskForm, _run_task, (access.TASKS,)),
+    Action(
+        "team",
+        gettext_lazy("Add to the case team"),
+        E,
+        forms.TeamForm,
+        _run_team,
+        (access.OVERVIEW,),
+    ),
+    Action("task", gettext_lazy("Add a task"), E, forms.TaskForm, _run_task, (access.TASKS,)),
     Action(
         "task-done",
-        _("Mark a task done"),
+        gettext_lazy("Mark a task done"),
         E,
         forms.TaskDoneForm,
         _run_task_done,
@@ -890,16 +906,23 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "event",
-        _("Trafficking event"),
+        gettext_lazy("Trafficking event"),
         E,
         forms.TraffickingEventForm,
         _run_event,
         (access.VICTIM_CONTEXT,),
     ),
-    Action("suspect", _("Link a suspect"), E, forms.SuspectForm, _run_suspect, (access.SUSPECTS,)),
+    Action(
+        "suspect",
+        gettext_lazy("Link a suspect"),
+        E,
+        forms.SuspectForm,
+        _run_suspect,
+        (access.SUSPECTS,),
+    ),
     Action(
         "guardian",
-        _("Guardian appointed"),
+        gettext_lazy("Guardian appointed"),
         E,
         forms.GuardianForm,
         _run_guardian,
@@ -909,7 +932,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "child-protection",
-        _("Child protection notified"),
+        gettext_lazy("Child protection notified"),
         E,
         forms.ChildProtectionForm,
         _run_child_protection,
@@ -919,7 +942,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "bid",
-        _("Best-interests determination"),
+        gettext_lazy("Best-interests determination"),
         E,
         forms.BidForm,
         _run_bid,
@@ -927,27 +950,34 @@ ACTIONS: list[Action] = [
         when=lambda c: c.is_child,
         initial=_today,
         field_map={k: f"factor_{k}" for k in wf.BID_FACTORS},
-        intro=_(
+        intro=gettext_lazy(
             "Weigh all seven factors with the child and the guardian, then choose one durable solution."
         ),
     ),
     Action(
         "return-assessment",
-        _("Return risk assessment"),
+        gettext_lazy("Return risk assessment"),
         E,
         forms.ReturnAssessmentForm,
         _run_return_assessment,
         (access.SAFEGUARDS,),
         initial=_today,
-        intro=_(
+        intro=gettext_lazy(
             "Not simply whether there are organisations in the country of origin: answer all four questions. "
             "'Acceptable' needs every answer to speak for a safe return."
         ),
     ),
-    Action("return", _("Record a return"), E, forms.ReturnForm, _run_return, (access.SAFEGUARDS,)),
+    Action(
+        "return",
+        gettext_lazy("Record a return"),
+        E,
+        forms.ReturnForm,
+        _run_return,
+        (access.SAFEGUARDS,),
+    ),
     Action(
         "non-punishment",
-        _("Non-punishment"),
+        gettext_lazy("Non-punishment"),
         E,
         forms.NonPunishmentForm,
         _run_non_punishment,
@@ -955,7 +985,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "non-punishment-decide",
-        _("Non-punishment decision"),
+        gettext_lazy("Non-punishment decision"),
         E,
         forms.NonPunishmentDecisionForm,
         _run_non_punishment_decide,
@@ -966,7 +996,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "team-remove",
-        _("Remove from the case team"),
+        gettext_lazy("Remove from the case team"),
         E,
         forms.TeamRemoveForm,
         _run_team_remove,
@@ -976,7 +1006,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "compensation",
-        _("Compensation claim"),
+        gettext_lazy("Compensation claim"),
         E,
         forms.CompensationForm,
         _run_compensation,
@@ -984,7 +1014,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "compensation-status",
-        _("Update a compensation claim"),
+        gettext_lazy("Update a compensation claim"),
         E,
         forms.CompensationStatusForm,
         _run_compensation_status,
@@ -994,7 +1024,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "appeal",
-        _("Record an appeal"),
+        gettext_lazy("Record an appeal"),
         E,
         forms.AppealForm,
         _run_appeal,
@@ -1004,7 +1034,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "appeal-outcome",
-        _("Appeal outcome"),
+        gettext_lazy("Appeal outcome"),
         Perm.DECIDE_IDENTIFICATION,
         forms.AppealOutcomeForm,
         _run_appeal_outcome,
@@ -1016,7 +1046,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "legal-basis",
-        _("Legal basis for law enforcement"),
+        gettext_lazy("Legal basis for law enforcement"),
         Perm.OVERSEE_CASES,
         forms.LegalBasisForm,
         _run_legal_basis,
@@ -1172,8 +1202,8 @@ def _refusal_reason(
             )
             % {
                 "action": spec.title,
-                "phase": _(wf.PHASE_LABELS.get(case.phase, case.phase)),
-                "status": _(
+                "phase": str(wf.PHASE_LABELS.get(case.phase, case.phase)),
+                "status": str(
                     wf.IDENTIFICATION_LABELS.get(
                         case.identification_status, case.identification_status
                     )

@@ -37,6 +37,9 @@ class User(AbstractUser):
 
     # How many API tokens the last password change revoked (for the page that says so).
     tokens_revoked = 0
+    # The language chosen with the switcher (a code of settings.LANGUAGES); empty: the
+    # browser's. Kept on the profile so the choice follows the user to another device.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     def save(self, *args: object, **kwargs: object) -> None:
         # A password set on an existing user — web change, reset link, admin, Django's

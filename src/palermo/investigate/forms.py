@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Organisation
 from palermo.investigate.models import ClosureReason, InvestigationStatus
 from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
+from palermo.web.display import code_words, data_text
+
+_data_text_lazy = lazy(data_text, str)
+_code_words_lazy = lazy(code_words, str)
 
 
 class SearchForm(forms.Form):
@@ -54,7 +59,9 @@ class CreateForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Statement file"))
-    kind = forms.ChoiceField(label=_("Format"), choices=list(STATEMENT_KINDS.items()))
+    kind = forms.ChoiceField(
+        label=_("Format"), choices=[(k, _data_text_lazy(v)) for k, v in STATEMENT_KINDS.items()]
+    )
     profile = forms.ChoiceField(label=_("CSV mapping profile"), required=False, choices=[])
     account = forms.CharField(
         label=_("Statement account (IBAN)"),
@@ -68,7 +75,10 @@ class UploadForm(forms.Form):
         self, *args: object, profiles: list[tuple[str, str]] = (), **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
+        self.fields["profile"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[(key, data_text(label)) for key, label in profiles],
+        ]
         from palermo.core.limits import human_size
         from palermo.core.upload_limits import import_limits
 
@@ -108,7 +118,9 @@ class PartyForm(forms.Form):
         label=_("Kind"), choices=[("Person", _("Person")), ("Company", _("Company"))]
     )
     name = forms.CharField(label=_("Name"), max_length=200)
-    role = forms.ChoiceField(label=_("Role"), choices=[(r, r) for r in PARTY_ROLES])
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[(r, _code_words_lazy(r)) for r in PARTY_ROLES]
+    )
     iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     email = forms.CharField(label=_("E-mail"), required=False, max_length=200)

@@ -21,10 +21,15 @@ from palermo.screening.catalogue import (
     IndicatorSet,
 )
 from palermo.screening.engine import ADULT_AGE, INDICATOR_SOURCES, MAX_AGE, MAX_NOTE_LENGTH
+from palermo.web.display import CODE_WORDS, data_text
 
 
 def human(code: str) -> str:
-    return code.replace("_", " ").capitalize()
+    known = CODE_WORDS.get(code)
+    return known if known is not None else code.replace("_", " ").capitalize()  # type: ignore[return-value]
+
+
+_GRADES = CODE_WORDS
 
 
 FORM_LABELS = {
@@ -135,12 +140,15 @@ class InterviewForm(StartForm):
             for ind in s.indicators:
                 if ind.grade:
                     grades.setdefault(ind.key, []).append(
-                        f"{ind.grade} ({s.title.split(':')[-1].strip()})"
+                        f"{_GRADES.get(ind.grade, ind.grade)} "
+                        f"({data_text(s.title).split(':')[-1].strip()})"
                     )
                 if ind.key in self.indicator_keys:
                     continue
                 self.indicator_keys.append(ind.key)
-                self.fields[f"ind_{ind.key}"] = forms.BooleanField(label=ind.label, required=False)
+                self.fields[f"ind_{ind.key}"] = forms.BooleanField(
+                    label=data_text(ind.label), required=False
+                )
                 self.fields[f"src_{ind.key}"] = forms.ChoiceField(
                     label=_("Source"), required=False, choices=SOURCE_CHOICES
                 )
@@ -157,16 +165,19 @@ class InterviewForm(StartForm):
         out: list[Section] = []
         for s in self.sets:
             if s.kind == "criteria":
-                groups = [(f"{c.number}. {c.label}", c.description, c.key) for c in s.criteria]
+                groups = [
+                    (f"{c.number}. {data_text(c.label)}", data_text(c.description), c.key)
+                    for c in s.criteria
+                ]
                 member = {i.key: i.criterion for i in s.indicators}
             else:
                 groups = [
-                    (f"{d.number}. {d.label}", human(d.palermo_element), d.key)
+                    (f"{d.number}. {data_text(d.label)}", human(d.palermo_element), d.key)
                     for d in s.dimensions
                 ]
                 member = {i.key: i.dimension for i in s.indicators}
             for title, subtitle, group_key in groups:
-                section = Section(title=title, subtitle=f"{s.title} — {subtitle}")
+                section = Section(title=title, subtitle=f"{data_text(s.title)} — {subtitle}")
                 for ind in s.indicators:
                     if member.get(ind.key) != group_key or ind.key in shown:
                         continue
@@ -174,8 +185,8 @@ class InterviewForm(StartForm):
                     section.rows.append(
                         IndicatorRow(
                             key=ind.key,
-                            label=ind.label,
-                            guidance=ind.guidance,
+                            label=data_text(ind.label),
+                            guidance=data_text(ind.guidance),
                             grades=self._grades.get(ind.key, []),
                             tick=self[f"ind_{ind.key}"],
                             source=self[f"src_{ind.key}"],

@@ -81,9 +81,21 @@ def outcome_label(code: str | None) -> str:
 def with_labels(shown: dict[str, Any]) -> dict[str, Any]:
     """Add ``assessment_label``, each set's ``outcome_label`` and each next step's
     ``label`` to a result prepared by :func:`display.result_for_display` (in place)."""
+    from palermo.web.display import data_text
+
     shown["assessment_label"] = outcome_label(shown.get("assessment"))
     for finding in shown.get("sets", ()):
         finding["outcome_label"] = outcome_label(finding.get("outcome"))
+        # The sets' English text (titles, labels, guidance) in the reader's language.
+        finding["title"] = data_text(finding.get("title"))
+        for group in (*finding.get("dimensions", ()), *finding.get("criteria", ())):
+            group["label"] = data_text(group.get("label"))
+            if group.get("clause_label"):
+                group["clause_label"] = data_text(group["clause_label"])
+            for item in group.get("indicators", ()):
+                item["label"] = data_text(item.get("label"))
+                if item.get("guidance"):
+                    item["guidance"] = data_text(item["guidance"])
     for step in shown.get("next_steps", ()):
         if isinstance(step, MutableMapping):
             label = NEXT_STEP_LABELS.get(step.get("code", ""))

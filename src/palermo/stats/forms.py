@@ -7,12 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from palermo.cases import vocabulary
 from palermo.core.errors import InvalidInput
 from palermo.core.limits import human_size
 from palermo.core.upload_limits import check_upload
 from palermo.stats.anonymise import DEFAULT_K
 from palermo.stats.services import upload_limits
+from palermo.web.display import htcds_choices
 
 
 class FilterForm(forms.Form):
@@ -24,7 +24,7 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("All years"))] + [(y, str(y)) for y in years]
-        self.fields["form"].choices = [("", _("All forms"))] + vocabulary.choices(
+        self.fields["form"].choices = [("", _("All forms"))] + htcds_choices(
             "vic_TypeOfExploitation"
         )
 

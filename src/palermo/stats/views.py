@@ -50,11 +50,22 @@ def _filters(request: HttpRequest) -> tuple[forms.FilterForm, int | None, str]:
 
 
 def _category_label(dim: str, value: str) -> str:
+    """A category in words, in the reader's language (issue 15, item 3)."""
+    from palermo.web.display import country_name, data_text
+
     if dim in ("citizenship", "country_of_exploitation") and len(value) == 2:
-        return vocabulary.countries().get(value, value)
+        return country_name(value)
     if dim == "form_of_exploitation":
-        return vocabulary.label("vic_TypeOfExploitation", value)
-    return value
+        return data_text(vocabulary.label("vic_TypeOfExploitation", value))
+    if value.startswith("Other – "):  # a group of small countries (small_cells.py)
+        return _("Other – %(region)s") % {"region": data_text(value.removeprefix("Other – "))}
+    return data_text(value)
+
+
+def _title(slug: str) -> str:
+    from palermo.web.display import data_text
+
+    return data_text(services.TABLE_TITLES[slug])
 
 
 def _cell(cells: dict[Any, Any], key: tuple[Any, ...]) -> dict[str, Any]:
@@ -68,7 +79,7 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
         return []
     cells = stats.tables.protection.cells
     years = [year] if year is not None and year in stats.tables.years else list(stats.tables.years)
-    columns = [str(y) for y in years] + ([] if year is not None else [ALL_YEARS])
+    columns = [str(y) for y in years] + ([] if year is not None else [str(_(ALL_YEARS))])
     chart_column = len(columns) - 1
     out = []
 
@@ -79,7 +90,7 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
     out.append(
         {
             "slug": "victims",
-            "title": services.TABLE_TITLES["victims"],
+            "title": _title("victims"),
             "columns": columns,
             "rows": [row(_("All victims"), total_keys)],
             "chart_column": chart_column,
@@ -98,7 +109,7 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
         out.append(
             {
                 "slug": dim,
-                "title": services.TABLE_TITLES[dim],
+                "title": _title(dim),
                 "columns": columns,
                 "rows": rows,
                 "chart_column": chart_column,
@@ -112,7 +123,7 @@ def build_tables(stats: services.Statistics, year: int | None) -> list[dict[str,
     out.append(
         {
             "slug": services.FLOW,
-            "title": services.TABLE_TITLES[services.FLOW],
+            "title": _title(services.FLOW),
             "columns": [_category_label("country_of_exploitation", d) for d in coes],
             "rows": flow_rows,
             "chart_column": None,

@@ -32,3 +32,22 @@ def _role_names(roles: object) -> list[str]:
         except ValueError:
             names.append(str(r))
     return names
+
+
+def languages(request: HttpRequest) -> dict[str, Any]:
+    """The switcher's choices (shipped languages, each named in itself) and, when the reader
+    asked for a language whose translation is not complete, its name for the notice."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from palermo.web.languages import fallback_language
+
+    choices = []
+    for code, _name in settings.LANGUAGES:
+        info = translation.get_language_info(code)
+        choices.append({"code": code, "name": info["name_local"]})
+    missing = fallback_language(request)
+    missing_name = None
+    if missing:
+        missing_name = str(dict(settings.PALERMO_WANTED_LANGUAGES).get(missing, missing))
+    return {"language_choices": choices, "language_fallback": missing_name}

@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The screening engine's status rules (screening/engine.py) in words.
@@ -31,7 +32,141 @@ STATUS_RULES = {
     "no_indication": _("No indicator, element of the definition or claim recorded"),
 }
 
+# Other codes pages show through |human or |words, in words (issue 15, item 3).
+CODE_WORDS = {
+    # screening statuses and indicator vocabulary
+    "presumed_victim": _("Presumed victim"),
+    "potential_victim": _("Potential victim"),
+    "no_indication": _("No indication"),
+    "strong": _("strong"),
+    "medium": _("medium"),
+    "weak": _("weak"),
+    "observed": _("Observed"),
+    "self_reported": _("Self-reported"),
+    "document": _("Document"),
+    "means": _("Means"),
+    "purpose": _("Purpose"),
+    "act": _("Act"),
+    # identification status of a case
+    "potential": _("Potential victim"),
+    "presumed": _("Presumed victim"),
+    "identified": _("Identified victim"),
+    "not_identified": _("Not identified as a victim"),
+    # deadlines and tasks
+    "done": _("Done"),
+    "overdue": _("Overdue"),
+    "due_today": _("Due today"),
+    "due_soon": _("Due soon"),
+    "upcoming": _("Upcoming"),
+    # appeals, decisions, return risk
+    "pending": _("Pending"),
+    "upheld": _("Upheld"),
+    "dismissed": _("Dismissed"),
+    "appeal": _("after an appeal"),
+    "new_facts": _("on new facts"),
+    "acceptable": _("The risk is acceptable"),
+    "not_acceptable": _("The risk is not acceptable"),
+    # forms of exploitation a red-flag rule points to
+    "sexual": _("Sexual exploitation"),
+    "labour": _("Labour exploitation"),
+    # parties of an investigation (FollowTheMoney schema, role)
+    "Person": _("Person"),
+    "Company": _("Company"),
+    "victim": _("Victim"),
+    "suspect": _("Suspect"),
+    "witness": _("Witness"),
+    "other": _("Other"),
+    # service referrals
+    "sent": _("Sent"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "delivered": _("Delivered"),
+    "closed": _("Closed"),
+    # sort orders
+    "newest": _("newest"),
+    "oldest": _("oldest"),
+    "reference": _("reference"),
+    "assessment": _("assessment"),
+    "status": _("status"),
+    # money-flow network
+    "fan_in": _("Many payers into one account"),
+    "fan_out": _("One account paying many"),
+    "collector": _("Collector"),
+    "pass_through": _("Pass-through"),
+    "facilitator": _("Facilitator"),
+    "beneficial_owner": _("Beneficial owner"),
+    # audit outcomes
+    "ok": _("Done"),
+    "denied": _("Refused"),
+    "refused": _("Refused"),
+    "error": _("Error"),
+    "failed": _("Failed"),
+}
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def data_text(text: object) -> str:
+    """English text from a data file (an indicator's label or guidance, a rule's
+    explanation, an HTCDS label) in the reader's language. The msgids are generated from
+    the data files (``palermo i18n data-msgids``) with whitespace normalised as here."""
+    value = " ".join(str(text or "").split())
+    return gettext(value) if value else ""
+
+
+@lru_cache(maxsize=1)
+def _htcds_labels() -> dict[str, str]:
+    """HTCDS picklist value → the standard's English label (first picklist wins)."""
+    from palermo.cases.vocabulary import picklists
+
+    out: dict[str, str] = {}
+    for spec in picklists().values():
+        for v in spec.get("values") or ():  # type: ignore[attr-defined]
+            out.setdefault(str(v["name"]), str(v["label"]))
+    return out
+
+
+def htcds_choices(field: str) -> list[tuple[str, str]]:
+    """(value, label) pairs of an HTCDS picklist, labels in the reader's language (lazy)."""
+    from django.utils.functional import lazy
+
+    from palermo.cases.vocabulary import choices
+
+    lazy_text = lazy(data_text, str)
+    return [(value, lazy_text(label)) for value, label in choices(field)]
+
+
+def number(value: object, digits: int | None = None) -> str:
+    """A count or amount written as the reader's language writes numbers (197 905 in
+    French and Ukrainian, 197,905 in English); anything else unchanged."""
+    from django.utils.formats import number_format
+
+    if isinstance(value, bool) or value is None or value == "":
+        return "" if value in (None, "") else str(value)
+    try:
+        if digits is None and isinstance(value, float) and not value.is_integer():
+            digits = 2
+        return number_format(
+            value,  # type: ignore[arg-type]
+            decimal_pos=digits,
+            use_l10n=True,
+            force_grouping=True,
+        )
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def code_words(code: object) -> str:
+    """A code in words, in the reader's language: a code Palermo knows (``CODE_WORDS``),
+    an HTCDS picklist value by the standard's own label, else :func:`words`."""
+    text = str(code or "").strip()
+    known = CODE_WORDS.get(text)
+    if known is not None:
+        return str(known)
+    htcds = _htcds_labels().get(text)
+    if htcds is not None:
+        return data_text(htcds)
+    return words(text)
 
 
 def words(code: object) -> str:
@@ -107,3 +242,89 @@ def role_name(code: object) -> str:
 def status_rule_name(code: object) -> str:
     label = STATUS_RULES.get(str(code or ""))
     return str(label) if label is not None else words(code)
+
+
+def nrm_rule_name(key: object) -> str:
+    """An NRM rule key (``identification_decision``) by its label, in the reader's language."""
+    from palermo.cases.entitlements import default_rules
+
+    for rule in default_rules().rules:
+        if rule.key == str(key or ""):
+            return data_text(rule.label)
+    return words(key)
+
+
+# --- the audit viewer in sentences (issue 15, item 3) --------------------------------------
+
+# What an audit entry's object_type is, in words; a list or page has no reference.
+OBJECT_WORDS = {
+    "case": _("case"),
+    "case_list": _("the list of cases"),
+    "referral_list": _("the list of referrals"),
+    "overdue_deadlines": _("the overdue deadlines"),
+    "screening": _("screening"),
+    "screening_list": _("the list of screenings"),
+    "investigation": _("investigation"),
+    "investigation_list": _("the list of investigations"),
+    "job": _("background job"),
+    "user": _("user account"),
+    "organisation": _("organisation"),
+    "membership": _("membership"),
+    "mfa": _("two-step sign-in"),
+    "api_token": _("API token"),
+    "personalaccesstoken": _("API token"),
+    "oidc_identity": _("single sign-on identity"),
+    "audit_trail": _("the audit trail"),
+    "rapporteur_statistics": _("the statistics for the National Rapporteur"),
+    "stats_import": _("a case import"),
+    "htcds_export": _("an HTCDS export"),
+    "ctdc_release": _("an anonymised CTDC release"),
+    "service_provider": _("the service directory"),
+    "mapping_profile": _("a CSV mapping profile"),
+    "monitor": _("the monitoring commitments"),
+    "monitor.evidence": _("evidence of a measure"),
+    "monitor.indicator": _("a monitoring indicator"),
+    "monitor.report": _("the annual report"),
+    "field_keys": _("the field-encryption keys"),
+}
+
+# One sentence per action; %(object)s is the object in words and its reference.
+ACTION_SENTENCES = {
+    "create": _("%(who)s, for %(org)s, created %(object)s."),
+    "read": _("%(who)s, for %(org)s, opened %(object)s."),
+    "update": _("%(who)s, for %(org)s, changed %(object)s."),
+    "delete": _("%(who)s, for %(org)s, deleted %(object)s."),
+    "export": _("%(who)s, for %(org)s, exported %(object)s."),
+    "login": _("%(who)s signed in."),
+    "logout": _("%(who)s signed out."),
+    "login_failed": _("A sign-in as %(who)s failed."),
+    "refused": _("%(who)s, for %(org)s, was refused %(object)s."),
+    "break_glass": _("%(who)s, for %(org)s, opened %(object)s with break-glass access."),
+}
+
+
+def object_words(object_type: object, object_ref: object = "") -> str:
+    """``case`` + ``C-2026-0001`` → "case C-2026-0001"; ``case_list`` → "the list of cases"."""
+    kind = str(object_type or "")
+    thing = OBJECT_WORDS.get(kind)
+    text = str(thing) if thing is not None else words(kind).lower()
+    ref = str(object_ref or "").strip()
+    return f"{text} {ref}".strip() if ref else (text or str(_("something")))
+
+
+def audit_sentence(
+    entry: object, organisation_names: dict[int, str], people: dict[str, str] | None = None
+) -> str:
+    """What an audit entry records, as a sentence naming the person, the organisation
+    and the object: "Anna Petrova, for Police unit, opened case C-2026-0001"."""
+    username = str(getattr(entry, "actor_username", "") or "")
+    who = (people or {}).get(username) or username or str(_("Someone"))
+    org_id = getattr(entry, "organisation_id", None)
+    org = organisation_names.get(org_id, "") if org_id is not None else ""
+    org = org or str(_("no organisation"))
+    action = str(getattr(entry, "action", "") or "")
+    template = ACTION_SENTENCES.get(action)
+    obj = object_words(getattr(entry, "object_type", ""), getattr(entry, "object_ref", ""))
+    if template is None:
+        return f"{who} ({org}): {words(action).lower()} {obj}".strip()
+    return str(template) % {"who": who, "org": org, "object": obj}

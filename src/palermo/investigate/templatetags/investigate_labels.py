@@ -16,6 +16,15 @@ TYPOLOGY_LABELS = {
     "bipartite": _("Bipartite set (many-to-many)"),
     "stack": _("Stacked layers"),
     "shared_identifier": _("Shared identifier"),
+    "alternative_payments": _("Virtual assets and prepaid cards"),
+    "late_night": _("Late-night transactions"),
+    "lodging": _("Hotels and short-stay lodging"),
+    "no_payroll": _("Turnover without payroll"),
+    "online_advertising": _("Online advertising"),
+    "recruitment_fees": _("Recruitment fees"),
+    "remittance": _("Money transfers"),
+    "transport": _("Transport tickets"),
+    "wage_kickback": _("Wages handed back"),
 }
 
 

@@ -7,7 +7,16 @@ register = template.Library()
 
 @register.filter
 def human(code: object) -> str:
-    """`presumed_victim` → `Presumed victim`: codes stay codes in data, words on screen."""
+    """`presumed_victim` → `Presumed victim`: codes stay codes in data, words on screen
+    (in the reader's language for the codes palermo.web.display knows)."""
+    from palermo.web.display import CODE_WORDS, _htcds_labels, data_text
+
+    known = CODE_WORDS.get(str(code or ""))
+    if known is not None:
+        return str(known)
+    htcds = _htcds_labels().get(str(code or ""))
+    if htcds is not None:
+        return data_text(htcds)
     text = str(code or "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
@@ -97,9 +106,9 @@ def role(code: object) -> str:
 
 @register.filter
 def words(code: object) -> str:
-    from palermo.web.display import words as _words
+    from palermo.web.display import code_words
 
-    return _words(code)
+    return code_words(code)
 
 
 @register.filter
@@ -135,9 +144,56 @@ def languages(codes: object) -> str:
 
 @register.filter
 def wordlist(codes: object) -> str:
-    from palermo.web.display import words as _words
+    from palermo.web.display import code_words
 
-    return ", ".join(_words(c) for c in (codes or []))
+    return ", ".join(code_words(c) for c in (codes or []))
+
+
+@register.filter
+def number(value: object, digits: object = None) -> str:
+    """``{{ total|number }}`` — grouped as the reader's language writes numbers."""
+    from palermo.web.display import number as _number
+
+    return _number(value, int(digits) if digits not in (None, "") else None)  # type: ignore[call-overload]
+
+
+@register.filter
+def data_text(text: object) -> str:
+    """``{{ rule.title|data_text }}`` — text from a data file, in the reader's language."""
+    from palermo.web.display import data_text as _data_text
+
+    return _data_text(text)
+
+
+@register.filter
+def nrm_rule(key: object) -> str:
+    """``{{ t.rule_key|nrm_rule }}`` — the NRM rule's label, in the reader's language."""
+    from palermo.web.display import nrm_rule_name
+
+    return nrm_rule_name(key)
+
+
+@register.simple_tag
+def people_names(entries: object) -> dict[str, str]:
+    """Username → full name (else the username) for the people the entries name."""
+    from palermo.core.models import User
+
+    usernames = {getattr(e, "actor_username", "") for e in (entries or [])}
+    usernames.discard("")
+    out: dict[str, str] = {}
+    for u in User.objects.filter(username__in=usernames).only(
+        "username", "first_name", "last_name"
+    ):
+        out[u.username] = u.get_full_name() or u.username
+    return out
+
+
+@register.simple_tag
+def audit_sentence(entry: object, org_names: dict[int, str], people: dict[str, str]) -> str:
+    """``{% audit_sentence e org_names people %}`` — the entry as a sentence."""
+    from palermo.web.display import audit_sentence as _sentence
+
+    return _sentence(entry, org_names, people)
 
 
 # --- one-time form tokens (issue 15, item 6) ----------------------------------------------

@@ -1,0 +1,428 @@
+"""Languages: the message template, data msgids, catalogue completeness (issue 15, item 5).
+
+* ``WANTED_LANGUAGES``: the languages Palermo is translated into (English is the source).
+* ``shipped_languages()``: those whose compiled catalogue translates **every** msgid of the
+  committed template ``locale/django.pot``. Only these are offered and put on a page
+  (``settings.LANGUAGES``); a reader who asks for another is served English and told so.
+* ``data_strings()`` / ``write_data_msgids()``: the English text of the YAML/JSON data
+  (indicator sets, red-flag rules, NRM rules, monitoring indicators, HTCDS picklists) as
+  msgids, written to ``data_msgids.py`` so that ``makemessages`` puts them in django.po.
+* ``extract()``: the whole extraction (data msgids, makemessages, msgfmt --check).
+* ``catalogue_status()``: per language, translated / fuzzy / untranslated / missing.
+
+No Django settings are needed for the completeness check, so settings.py can call it.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/palermo
+LOCALE_DIR = PACKAGE_DIR / "locale"
+TEMPLATE = LOCALE_DIR / "django.pot"
+DATA_MSGIDS = Path(__file__).resolve().parent / "data_msgids.py"
+
+# (code, English name) — names are marked for translation in settings.py.
+WANTED_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"),
+    ("uk", "Ukrainian"),
+    ("ru", "Russian"),
+    ("fr", "French"),
+    ("sq", "Albanian"),
+    ("sr", "Serbian"),
+)
+SOURCE_LANGUAGE = "en"
+# The languages this release promises complete, one code a line (a file, so that each
+# translation team adds its own line and merges never conflict). The test suite and
+# `palermo i18n check` fail when one of them misses a msgid of the template.
+RELEASED_FILE = LOCALE_DIR / "RELEASED"
+
+
+def released_languages(path: Path = RELEASED_FILE) -> list[str]:
+    if not path.exists():
+        return []
+    codes = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [c for c in dict.fromkeys(codes) if c]
+
+
+# --- the message template ----------------------------------------------------------------
+
+
+def _unquote(line: str) -> str:
+    return json.loads(line) if line.startswith('"') else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PoEntry:
+    msgctxt: str | None
+    msgid: str
+    msgid_plural: str | None
+    msgstr: tuple[str, ...]
+    fuzzy: bool
+    obsolete: bool
+
+    @property
+    def key(self) -> str:
+        """The key a compiled catalogue uses (``ctxt\\x04msgid``)."""
+        return f"{self.msgctxt}\x04{self.msgid}" if self.msgctxt is not None else self.msgid
+
+    @property
+    def translated(self) -> bool:
+        return all(s for s in self.msgstr) and bool(self.msgstr) and not self.fuzzy
+
+
+def read_po(path: Path) -> list[PoEntry]:
+    """The entries of a .po/.pot file (header left out). GNU PO syntax as written by
+    xgettext/msgmerge; parsed with polib, the maintained reader made for the job."""
+    import polib
+
+    po = polib.pofile(str(path), wrapwidth=0)
+    out = [_entry(e, obsolete=False) for e in po]
+    out += [_entry(e, obsolete=True) for e in po.obsolete_entries()]
+    return out
+
+
+def _entry(e: object, *, obsolete: bool) -> PoEntry:
+    plural = e.msgid_plural or None  # type: ignore[attr-defined]
+    if plural:
+        forms = e.msgstr_plural  # type: ignore[attr-defined]
+        msgstr = tuple(forms[i] for i in sorted(forms))
+    else:
+        msgstr = (e.msgstr,)  # type: ignore[attr-defined]
+    return PoEntry(
+        msgctxt=e.msgctxt,  # type: ignore[attr-defined]
+        msgid=e.msgid,  # type: ignore[attr-defined]
+        msgid_plural=plural,
+        msgstr=msgstr,
+        fuzzy="fuzzy" in e.flags,  # type: ignore[attr-defined]
+        obsolete=obsolete,
+    )
+
+
+@lru_cache(maxsize=4)
+def template_keys(template: Path = TEMPLATE) -> frozenset[str]:
+    """Every msgid (with its context) of the committed template."""
+    if not template.exists():
+        return frozenset()
+    return frozenset(e.key for e in read_po(template) if not e.obsolete and e.msgid)
+
+
+def _compiled_file(mo: Path) -> dict[object, object]:
+    """The messages of a compiled catalogue (msgid → msgstr; (msgid, n) for plurals)."""
+    with mo.open("rb") as fh:
+        catalogue = _gettext.GNUTranslations(fh)
+    return dict(catalogue._catalog)  # type: ignore[attr-defined]
+
+
+def _compiled(language: str, locale_dir: Path) -> dict[object, object] | None:
+    mo = locale_dir / language / "LC_MESSAGES" / "django.mo"
+    return _compiled_file(mo) if mo.exists() else None
+
+
+def missing_msgids(
+    language: str, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> list[str]:
+    """The template's msgids the compiled catalogue of ``language`` does not translate
+    (a plural msgid counts once). Every msgid when there is no compiled catalogue."""
+    keys = template_keys(template)
+    compiled = _compiled(language, locale_dir)
+    if compiled is None:
+        return sorted(keys)
+    have = set()
+    for k, v in compiled.items():
+        if isinstance(k, tuple):
+            if v:
+                have.add(k[0])
+        elif k and v:
+            have.add(k)
+    return sorted(keys - have)
+
+
+def shipped_languages(
+    locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> list[tuple[str, str]]:
+    """The wanted languages whose catalogue is complete (English always)."""
+    if not template.exists():
+        return [WANTED_LANGUAGES[0]]
+    return [
+        (code, name)
+        for code, name in WANTED_LANGUAGES
+        if code == SOURCE_LANGUAGE or not missing_msgids(code, locale_dir, template)
+    ]
+
+
+# --- data text as msgids -----------------------------------------------------------------
+
+
+def _yaml(path: Path) -> object:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _s(value: object) -> str | None:
+    return " ".join(str(value).split()) if isinstance(value, str) and value.strip() else None
+
+
+def _indicator_set_strings(path: Path) -> Iterator[tuple[str, str | None]]:
+    data = _yaml(path)
+    assert isinstance(data, dict)
+    name = f"screening/indicator_sets/{path.name}"
+    yield f"{name} title", data.get("title")
+    for d in data.get("dimensions") or ():
+        yield f"{name} dimension {d.get('key')}", d.get("label")
+    rule = data.get("rule") or {}
+    for c in rule.get("dimension_positive_when_any") or ():
+        yield f"{name} threshold {c.get('id')}", c.get("label")
+    for st in rule.get("stages") or ():
+        yield f"{name} stage {st.get('key')}", st.get("label")
+    child = rule.get("child_act_rule") or {}
+    yield f"{name} child act", child.get("act_label")
+    for c in data.get("criteria") or ():
+        yield f"{name} criterion {c.get('key')}", c.get("label")
+        yield f"{name} criterion {c.get('key')} description", c.get("description")
+    for q in data.get("screening_questions") or ():
+        yield f"{name} question {q.get('key')}", q.get("text")
+    for i in data.get("indicators") or ():
+        yield f"{name} indicator {i.get('key')}", i.get("label")
+        yield f"{name} indicator {i.get('key')} guidance", i.get("guidance")
+
+
+def _red_flag_rule_strings(path: Path) -> Iterator[tuple[str, str | None]]:
+    data = _yaml(path)
+    assert isinstance(data, dict)
+    name = f"investigate/rules/{path.name}"
+    yield f"{name} title", data.get("title")
+    yield f"{name} description", data.get("description")
+    for key, p in (data.get("parameters") or {}).items():
+        if isinstance(p, dict):
+            yield f"{name} parameter {key}", p.get("description")
+
+
+def _data_sources() -> Iterator[tuple[str, str | None]]:
+    for path in sorted((PACKAGE_DIR / "screening" / "indicator_sets").glob("*.yaml")):
+        yield from _indicator_set_strings(path)
+    for path in sorted((PACKAGE_DIR / "investigate" / "rules").glob("*.yaml")):
+        yield from _red_flag_rule_strings(path)
+    for path in sorted((PACKAGE_DIR / "investigate" / "profiles").glob("*.yaml")):
+        profile = _yaml(path)
+        if isinstance(profile, dict):
+            yield f"investigate/profiles/{path.name} label", profile.get("label")
+    cats = _yaml(PACKAGE_DIR / "investigate" / "data" / "counterparty_categories.yaml")
+    for c in (cats if isinstance(cats, dict) else {}).get("categories") or ():
+        yield f"investigate/data/counterparty_categories.yaml {c.get('id')}", c.get("label")
+    nrm = _yaml(PACKAGE_DIR / "cases" / "data" / "nrm_rules.yaml")
+    assert isinstance(nrm, dict)
+    yield "cases/data/nrm_rules.yaml title", nrm.get("title")
+    for r in nrm.get("rules") or ():
+        yield f"cases/data/nrm_rules.yaml {r.get('key')}", r.get("label")
+        yield f"cases/data/nrm_rules.yaml {r.get('key')} task", r.get("task")
+    mon = _yaml(PACKAGE_DIR / "monitor" / "data" / "indicators.yaml")
+    for i in (mon if isinstance(mon, dict) else {}).get("indicators") or ():
+        yield f"monitor/data/indicators.yaml {i.get('id')}", i.get("title")
+        yield f"monitor/data/indicators.yaml {i.get('id')} definition", i.get("definition")
+    picklists = json.loads(
+        (PACKAGE_DIR / "cases" / "data" / "htcds_picklists.json").read_text(encoding="utf-8")
+    )["picklists"]
+    for field, spec in picklists.items():
+        yield f"HTCDS picklist {field}", spec.get("label")
+        for v in spec.get("values") or ():
+            yield f"HTCDS picklist {field} value {v.get('name')}", v.get("label")
+
+
+def _code_tables() -> Iterator[tuple[str, str | None]]:
+    """Label tables of the pure core that pages show (the shell translates them)."""
+    from palermo.cases import access, workflow
+    from palermo.cases.wf_words import LABEL_TABLES
+
+    for name in LABEL_TABLES:
+        for key, label in getattr(workflow, name).items():
+            yield f"cases/workflow.py {name} {key}", label
+    for key, label in access.GROUP_LABELS.items():
+        yield f"cases/access.py GROUP_LABELS {key}", label
+    for status in workflow.REFERRAL_STATUSES:
+        # stats/case_mapping.referral_outcome: a referral without an outcome yet
+        yield f"stats/case_mapping.py referral {status}", f"Referral {status}"
+    from palermo.investigate.services import STATEMENT_KINDS
+
+    for key, label in STATEMENT_KINDS.items():
+        yield f"investigate/services.py STATEMENT_KINDS {key}", label
+    from palermo.stats import case_mapping, small_cells
+    from palermo.stats.services import TABLE_TITLES  # the stats shell: Django set up
+
+    for key, title in TABLE_TITLES.items():
+        yield f"stats/services.py TABLE_TITLES {key}", title
+    for label in dict.fromkeys(case_mapping.SEX.values()):
+        yield "stats/case_mapping.py SEX", label
+    yield "stats/small_cells.py UNKNOWN", small_cells.UNKNOWN
+    yield "stats/small_cells.py NO_DECISION", small_cells.NO_DECISION
+    yield "stats/small_cells.py referral_outcome", "No referral"
+    for _low, _high, label in small_cells.DECISION_BANDS:
+        yield "stats/small_cells.py DECISION_BANDS", label
+    from palermo.stats.hierarchies import m49_table
+
+    for row in m49_table().values():  # "Other – Western Africa" on the statistics pages
+        for region in (row.region, row.sub_region, row.intermediate_region):
+            if region:
+                yield "stats/data/m49_regions.csv", region
+
+
+def data_strings() -> dict[str, list[str]]:
+    """msgid → where it comes from (first occurrences first), whitespace normalised as the
+    loaders and ``data_text`` do."""
+    out: dict[str, list[str]] = {}
+    for where, value in [*_data_sources(), *_code_tables()]:
+        text = _s(value)
+        if text:
+            out.setdefault(text, []).append(where)
+    return out
+
+
+def render_data_msgids() -> str:
+    lines = [
+        '"""GENERATED by `palermo i18n data-msgids` — do not edit.',
+        "",
+        "The English text of Palermo's data files (indicator sets, red-flag rules, NRM rules,",
+        "monitoring indicators, HTCDS picklists) as msgids, so that makemessages puts them in",
+        "django.po. Pages translate them with palermo.web.display.data_text.",
+        '"""',
+        "# ruff: noqa",
+        "# fmt: off",
+        "",
+        "from django.utils.translation import gettext_noop as _",
+        "",
+        "MSGIDS = [",
+    ]
+    for text, where in data_strings().items():
+        shown = "; ".join(where[:3]) + (f" (+{len(where) - 3})" if len(where) > 3 else "")
+        lines.append(f"    # Translators: {shown}")
+        lines.append(f"    _({json.dumps(text, ensure_ascii=False)}),")
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def write_data_msgids(path: Path = DATA_MSGIDS) -> bool:
+    """Write the module; True if it changed. Needs Django set up (the stats shell's
+    titles are read from it)."""
+    text = render_data_msgids()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+# --- extraction --------------------------------------------------------------------------
+
+MAKEMESSAGES_ARGS = [
+    "--domain",
+    "django",
+    "--keep-pot",
+    "--no-obsolete",
+    "--add-location",
+    "file",
+    "--ignore",
+    "tests/*",
+    "--ignore",
+    "static/*",
+]
+
+
+def run_makemessages(package_dir: Path, languages: list[str]) -> None:
+    """``django-admin makemessages`` inside ``package_dir`` (the app whose locale/ we fill),
+    in a child process so the current process's cwd and settings stay as they are."""
+    argv = [sys.executable, "-m", "django", "makemessages", *MAKEMESSAGES_ARGS]
+    for code in languages:
+        argv += ["-l", code]
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
+    env.setdefault("PALERMO_TESTING", "1")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(package_dir.parent), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    subprocess.run(  # noqa: S603 – fixed argv: this interpreter, django, our options
+        argv, cwd=package_dir, env=env, check=True, capture_output=True, text=True
+    )
+
+
+def fresh_template(workdir: Path) -> Path:
+    """Extract the template from the current source into ``workdir`` (a copy of the package
+    tree, so nothing in the source tree changes) and return the .pot path."""
+    copy = workdir / "palermo"
+    shutil.copytree(
+        PACKAGE_DIR,
+        copy,
+        ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc", "node_modules"),
+    )
+    (copy / "locale").mkdir()
+    write_data_msgids(copy / "web" / "data_msgids.py")
+    run_makemessages(copy, [SOURCE_LANGUAGE])
+    return copy / "locale" / "django.pot"
+
+
+def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """``msgfmt --check`` every catalogue into its .mo; the error lines (empty if fine)."""
+    errors: list[str] = []
+    for po in sorted(locale_dir.glob("*/LC_MESSAGES/django.po")):
+        done = subprocess.run(  # noqa: S603 – fixed argv, GNU gettext from PATH
+            ["msgfmt", "--check", "-o", str(po.with_suffix(".mo")), str(po)],  # noqa: S607
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            errors.append(done.stderr.strip())
+    return errors
+
+
+def extract(languages: list[str] | None = None) -> list[str]:
+    """Data msgids, makemessages for ``languages`` (default: every catalogue there is, so
+    one team's run does not create another's), msgfmt --check; the errors."""
+    write_data_msgids()
+    existing = [p.name for p in sorted(LOCALE_DIR.glob("*")) if (p / "LC_MESSAGES").is_dir()]
+    run_makemessages(PACKAGE_DIR, sorted(set(languages or []) | set(existing)))
+    template_keys.cache_clear()
+    return compile_catalogues()
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueStatus:
+    language: str
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    missing: int  # msgids of the template the .po does not even list
+    compiled_missing: int  # msgids the compiled .mo does not translate
+
+    @property
+    def complete(self) -> bool:
+        return self.compiled_missing == 0
+
+
+def catalogue_status(
+    language: str, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> CatalogueStatus:
+    keys = template_keys(template)
+    po = locale_dir / language / "LC_MESSAGES" / "django.po"
+    entries = {e.key: e for e in read_po(po) if not e.obsolete} if po.exists() else {}
+    listed = [entries[k] for k in keys if k in entries]
+    return CatalogueStatus(
+        language=language,
+        total=len(keys),
+        translated=sum(1 for e in listed if e.translated),
+        fuzzy=sum(1 for e in listed if e.fuzzy),
+        untranslated=sum(1 for e in listed if not e.translated and not e.fuzzy),
+        missing=len(keys) - len(listed),
+        compiled_missing=len(missing_msgids(language, locale_dir, template)),
+    )
