@@ -187,6 +187,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     timeline = None
     if access.TIMELINE in vis:
         timeline = Paginator(selectors.case_timeline(case), 50).get_page(request.GET.get("page"))
+        # Plain entries: the template reads values, it never follows a relation (no query).
+        timeline.object_list = [selectors.timeline_entry(e) for e in timeline.object_list]
     can_edit = selectors.can_edit_case(actor, org, vis)
     return render(
         request,
@@ -202,7 +204,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "today": clock.today(),
             "labels": _labels(),
             "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
-            "consent_ids": {c["id"] for c in file["consents"] or [] if c["active"]},
+            "consent_ids": {c.id for c in file.consents or [] if c.active},
         },
     )
 

@@ -58,10 +58,15 @@ class User(AbstractUser):
         return self.memberships.filter(organisation__is_active=True).select_related("organisation")
 
     def organisations(self) -> list[Organisation]:
-        seen: dict[int, Organisation] = {}
-        for m in self.memberships_active():
-            seen.setdefault(m.organisation_id, m.organisation)
-        return list(seen.values())
+        # Kept on the instance like roles_in: a request's user object lives for one request,
+        # and the middleware, the menu and the views all ask (issue 13: one query, not three).
+        cached = self.__dict__.get("_palermo_organisations")
+        if cached is None:
+            seen: dict[int, Organisation] = {}
+            for m in self.memberships_active():
+                seen.setdefault(m.organisation_id, m.organisation)
+            cached = self.__dict__["_palermo_organisations"] = list(seen.values())
+        return list(cached)
 
     def roles_in(self, organisation: Organisation) -> set[str]:
         cache = self.__dict__.setdefault("_palermo_roles", {})
