@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from palermo.cases import access, clock, forms, selectors, services, vocabulary
@@ -199,7 +200,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "vis": vis.groups,
             "basis": vis.basis,
             "timeline": timeline,
-            "actions": [a for a in ACTIONS if a.shown(actor, org, case, vis, can_edit)],
+            **_action_menu(actor, org, case, vis, file, can_edit),
             "can_edit": can_edit,
             "today": clock.today(),
             "labels": _labels(),
@@ -207,6 +208,96 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "consent_ids": {c.id for c in file.consents or [] if c.active},
         },
     )
+
+
+GROUP_TITLES = {
+    "identification": _lazy("Identification"),
+    "support": _lazy("Support and protection"),
+    "return": _lazy("Return and inclusion"),
+    "proceedings": _lazy("Proceedings and compensation"),
+    "record": _lazy("Case record"),
+    "team": _lazy("Case team and phase"),
+}
+NEXT_STEP_REASONS = {
+    "decide": _lazy("The case awaits the identification decision."),
+    "lead": _lazy(
+        "The decision is taken: name the lead organisation that will work with the person."
+    ),
+    "guardian": _lazy("A child's case: a guardian must be appointed."),
+    "overdue": _lazy("A deadline has passed: %(title)s."),
+    "consent": _lazy(
+        "No active consent: record what the person agrees to share, and with whom, before any referral."
+    ),
+    "refer": _lazy("Consent is recorded: refer the person to the services they need."),
+    "reopen": _lazy("The case is closed. Reopen it if the work must continue."),
+    "note": _lazy("Keep the case record up to date."),
+    "compensation": _lazy("Record a compensation claim sought in the proceedings."),
+}
+
+
+def _action_menu(
+    actor: Any,
+    org: Organisation | None,
+    case: Case,
+    vis: access.Visibility,
+    file: Any,
+    can_edit: bool,
+) -> dict[str, Any]:
+    """The case page's actions grouped by phase, the one next step, and for an organisation on
+    the team that may change nothing (a referring police unit) what it may do (issue 15, item 8)."""
+    from palermo.cases import nextstep
+
+    by_slug = {a.slug: a for a in ACTIONS if a.in_menu and a.shown(actor, org, case, vis, can_edit)}
+    today = clock.today()
+    tasks = file.tasks
+    facts = nextstep.Facts(
+        phase=case.phase,
+        identification_status=case.identification_status,
+        is_open=case.is_open,
+        is_child=case.is_child,
+        has_lead=file.overview.lead_organisation is not None,
+        guardian_appointed=(
+            None
+            if access.SAFEGUARDS not in vis
+            else bool(file.child and file.child.guardian_appointed_on)
+        ),
+        overdue_task_id=nextstep.first_overdue(
+            None if tasks is None else [(t.id, t.due_on, t.done_at is not None) for t in tasks],
+            today,
+        ),
+        active_consent=None if file.consents is None else any(c.active for c in file.consents),
+        referrals=None if file.referrals is None else len(file.referrals),
+    )
+    step = nextstep.next_step(facts, set(by_slug), can_mark_tasks=can_edit and tasks is not None)
+    primary = None
+    if step is not None:
+        if step.slug == "task-done":
+            task = next(t for t in tasks if t.id == step.item_id)
+            title, reason = (
+                _("Mark the task done"),
+                NEXT_STEP_REASONS["overdue"] % {"title": task.title},
+            )
+        else:
+            title, reason = by_slug[step.slug].title, str(NEXT_STEP_REASONS[step.reason])
+        primary = {"slug": step.slug, "item_id": step.item_id, "title": title, "reason": reason}
+    groups = [
+        {
+            "key": key,
+            "title": GROUP_TITLES[key],
+            "current": i == 0,
+            "actions": [by_slug[s] for s in slugs if not primary or s != primary["slug"]],
+        }
+        for i, (key, slugs) in enumerate(nextstep.grouped(list(by_slug), case.phase))
+    ]
+    mine = [m for m in file.overview.team if org is not None and m.organisation.id == org.pk]
+    return {
+        "actions": list(by_slug.values()),
+        "action_groups": [g for g in groups if g["actions"]],
+        "primary": primary,
+        "referred_it": org is not None and file.overview.referring_organisation.id == org.pk,
+        "read_only_member": bool(mine) and not can_edit,
+        "can_refer": has_perm(actor, Perm.REFER, org),
+    }
 
 
 def _labels() -> dict[str, Any]:
@@ -251,6 +342,14 @@ class Action:
     field_map: dict[str, str] = field(default_factory=dict)
     intro: str = ""
     in_menu: bool = True
+    # Also for an investigating organisation on the case team (police, prosecution): it seeks
+    # compensation in the proceedings (services._require_proceedings; issue 15, item 8).
+    proceedings: bool = False
+
+    @property
+    def gate(self) -> str:
+        """The permission the URL is gated on (the policy middleware); ``shown`` decides the rest."""
+        return Perm.VIEW_CASES if self.proceedings else self.perm
 
     def shown(
         self,
@@ -260,7 +359,16 @@ class Action:
         vis: access.Visibility,
         can_edit: bool,
     ) -> bool:
-        if not self.in_menu or not has_perm(actor, self.perm, org) or not self.when(case):
+        if not self.when(case):
+            return False
+        if (
+            self.proceedings
+            and not can_edit
+            and has_perm(actor, Perm.RECORD_PROCEEDINGS, org)
+            and "case team" in vis.basis
+        ):
+            return all(g in vis for g in self.groups)
+        if not has_perm(actor, self.perm, org):
             return False
         if self.edit and not can_edit:
             return False
@@ -909,6 +1017,7 @@ ACTIONS: list[Action] = [
         forms.CompensationForm,
         _run_compensation,
         (access.SAFEGUARDS,),
+        proceedings=True,
     ),
     Action(
         "compensation-status",
@@ -919,6 +1028,7 @@ ACTIONS: list[Action] = [
         (access.SAFEGUARDS,),
         with_item=True,
         in_menu=False,
+        proceedings=True,
     ),
     Action(
         "appeal",
@@ -954,7 +1064,7 @@ ACTIONS_BY_SLUG = {a.slug: a for a in ACTIONS}
 
 
 def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
-    @requires(spec.perm)
+    @requires(spec.gate)
     def view(request: HttpRequest, reference: str, item_id: int | None = None) -> HttpResponse:
         actor, org = _who(request)
         # Edit forms that show personal data (pre-filled) are reads of the case file too.
@@ -968,9 +1078,8 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             purpose="edit form" if shows_data else "",
         )
         vis: access.Visibility = case.visibility  # type: ignore[attr-defined]
-        if (
-            not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis))
-            and spec.in_menu
+        if spec.in_menu and not spec.shown(
+            actor, org, case, vis, selectors.can_edit_case(actor, org, vis)
         ):
             audit.record_refusal(
                 request, perm=spec.perm, object_type="case", object_ref=case.reference

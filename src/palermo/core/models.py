@@ -63,9 +63,13 @@ class User(AbstractUser):
         cached = self.__dict__.get("_palermo_organisations")
         if cached is None:
             seen: dict[int, Organisation] = {}
+            roles: dict[int, set[str]] = {}
             for m in self.memberships_active():
                 seen.setdefault(m.organisation_id, m.organisation)
+                roles.setdefault(m.organisation_id, set()).add(m.role)
             cached = self.__dict__["_palermo_organisations"] = list(seen.values())
+            # The same rows answer roles_in for each of these organisations (the policy check).
+            self.__dict__.setdefault("_palermo_roles", {}).update(roles)
         return list(cached)
 
     def roles_in(self, organisation: Organisation) -> set[str]:
