@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -46,6 +47,27 @@ class CappedPaginator(Paginator):
         return n
 
 
+# Escaped <option> lists of the filter selects whose choices depend on the language only
+# (countries, forms of exploitation, phases…): built once per language, not per request.
+# Choices read from the database (organisations) are never kept here.
+_OPTIONS_CACHE: dict[tuple[str, str, str], str] = {}
+
+
+def _options_html(form: djforms.Form, bf: Any) -> str:
+    def build() -> str:
+        return "".join(
+            f'<option value="{escape(str(v))}">{escape(str(label))}</option>'
+            for v, label in bf.field.choices
+        )
+
+    if isinstance(bf.field, djforms.ModelChoiceField):
+        return build()
+    key = (type(form).__qualname__, bf.name, get_language() or "")
+    if key not in _OPTIONS_CACHE:
+        _OPTIONS_CACHE[key] = build()
+    return _OPTIONS_CACHE[key]
+
+
 def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
     """(bound field, widget HTML) for a filter form. Selects are written here in one pass:
     Django renders each <option> through a template, which for the country list took most
@@ -56,9 +78,10 @@ def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
             bf.field.widget, djforms.SelectMultiple
         ):
             current = "" if bf.value() is None else str(bf.value())
-            options = "".join(
-                f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>{escape(str(label))}</option>'
-                for v, label in bf.field.choices
+            mark = f'<option value="{escape(current)}">'
+            # Values are unique: mark the chosen one (its escaped form, as written above).
+            options = _options_html(form, bf).replace(
+                mark, f'<option value="{escape(current)}" selected>', 1
             )
             out.append(
                 (
