@@ -85,7 +85,11 @@ class User(AbstractUser):
     def permissions_in(self, organisation: Organisation) -> frozenset[str]:
         from palermo.core.policy import permissions_for_roles
 
-        return permissions_for_roles(self.roles_in(organisation))
+        # Asked dozens of times per page (menu, actions): kept like the roles it comes from.
+        cache = self.__dict__.setdefault("_palermo_permissions", {})
+        if organisation.pk not in cache:
+            cache[organisation.pk] = permissions_for_roles(self.roles_in(organisation))
+        return cache[organisation.pk]
 
 
 class Membership(models.Model):
