@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -155,6 +156,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "today": clock.today(),
             "can_open": has_perm(actor, Perm.REFER, org),
             "can_oversee": has_perm(actor, Perm.OVERSEE_CASES, org),
+            # One reverse for the page, not one per row: a case's URL is this and its reference.
+            "cases_url": reverse("cases:list"),
         },
     )
 
