@@ -135,14 +135,14 @@ def _start_server(url: str, port: int, workers: int, threads: int) -> subprocess
 
 def _sign_in(base: str, username: str) -> requests.Session:
     s = requests.Session()
-    r = s.get(f"{base}/accounts/login/", timeout=10)
+    r = s.get(f"{base}/accounts/login/", timeout=60)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text)
     assert token, "no CSRF token on the login page"
     r = s.post(
         f"{base}/accounts/login/",
         data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD},
         headers={"Referer": f"{base}/accounts/login/"},
-        timeout=10,
+        timeout=60,
     )
     if "/accounts/login/" in r.url:
         raise SystemExit(f"could not sign in as {username}")
@@ -163,8 +163,8 @@ SEARCHES = [
 
 
 def _user_loop(
+    session: requests.Session,
     base: str,
-    username: str,
     refs: list[str],
     stop_at: float,
     warm_until: float,
@@ -175,7 +175,6 @@ def _user_loop(
     lock: threading.Lock,
 ) -> None:
     rng = random.Random(seed)
-    session = _sign_in(base, username)
     while time.time() < stop_at:
         roll = rng.random()
         if roll < 0.3:
@@ -233,15 +232,29 @@ def main() -> None:
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
     try:
+        # Sign everyone in first, one after another: a password check is deliberately slow
+        # (PBKDF2), and twenty at once on two cores would time out before any page is read.
+        who = ["coordinator" if i % 2 == 0 else "outreach" for i in range(args.users)]
+        sessions = [_sign_in(base, w) for w in who]
         start = time.time()
         warm_until = start + args.warmup
         stop_at = warm_until + args.duration
         threads = []
         for i in range(args.users):
-            who = "coordinator" if i % 2 == 0 else "outreach"
             t = threading.Thread(
                 target=_user_loop,
-                args=(base, who, refs[who], stop_at, warm_until, args.think, i, out, errors, lock),
+                args=(
+                    sessions[i],
+                    base,
+                    refs[who[i]],
+                    stop_at,
+                    warm_until,
+                    args.think,
+                    i,
+                    out,
+                    errors,
+                    lock,
+                ),
             )
             t.start()
             threads.append(t)
