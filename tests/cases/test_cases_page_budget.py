@@ -278,3 +278,20 @@ def test_after_the_decision_the_lead_organisation_is_on_the_team(demo_world):
         case=case, organisation=shelter, role=TeamRole.LEAD, removed_at__isnull=True
     ).exists()
     assert REASONS  # the helper's reasons were used
+
+
+def test_serve_runs_threaded_workers_as_measured():
+    from tests.security.test_serve_command import _parsed
+
+    from palermo.cli import gunicorn_argv, gunicorn_version
+
+    argv = gunicorn_argv(
+        bind="127.0.0.1:8000",
+        workers=2,
+        threads=4,
+        timeout=60,
+        control_socket=None,
+        version=gunicorn_version(),
+    )
+    cfg = _parsed(argv)
+    assert cfg.workers == 2 and cfg.threads == 4
