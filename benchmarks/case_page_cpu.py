@@ -1,13 +1,15 @@
-"""CPU time of the audited case page, in process (no HTTP server, no load generator).
+"""CPU time of the audited case page, the case list and a search, in process.
 
 For a shared or busy machine, where wall-clock percentiles from
-benchmarks/cases_latency.py mostly measure the neighbours: this renders the case
-page (the same view, middleware and audit entry as in production) through
-Django's test client against the database benchmarks/cases_load.py filled, and
-reports the CPU time of this process per page (p50/p95) and the wall time.
-Compare two code versions on their own databases to see what a change costs.
+benchmarks/cases_latency.py mostly measure the neighbours: this renders the pages
+(the same views, middleware and audit entries as in production) through Django's
+test client against the database benchmarks/cases_load.py filled, and reports the
+CPU time of this process per page (p50/p95), the wall time and the queries per page.
+Targets (issue 13): case page <= 25 ms, list and search <= 20 ms of server CPU at
+1,000,000 cases, on a machine whose 10**7-step Python loop takes about 1 s.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/case_page_cpu.py [--db palermo_bench_cases] [--pages 300]
+    DATABASE_URL=postgres:///palermo_bench_cases?host=/var/run/postgresql \\
+        PYTHONPATH=src .venv/bin/python benchmarks/case_page_cpu.py [--pages 300]
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases_load import DEFAULT_URL, _db_url, calibration  # noqa: E402
+
+TARGET_MS = {"case page": 25.0, "list": 20.0, "search": 20.0}
+
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -29,11 +36,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", default="palermo_bench_cases")
+    parser.add_argument(
+        "--db", default=None, help="database name (default: the one in DATABASE_URL)"
+    )
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"postgres:///{args.db}?host=/var/run/postgresql"
+    os.environ["DATABASE_URL"] = _db_url(os.environ.get("DATABASE_URL") or DEFAULT_URL, args.db)
     os.environ.setdefault("PALERMO_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
     os.environ.setdefault("PALERMO_LOG_LEVEL", "ERROR")
@@ -43,10 +52,14 @@ def main() -> None:
     django.setup()
     from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from palermo.core.models import User
 
+    print(calibration(), flush=True)
     with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cases_case")
+        n_cases = cur.fetchone()[0]
         cur.execute(
             "SELECT c.reference FROM cases_case c JOIN cases_caseteammember t ON t.case_id = c.id "
             "JOIN core_organisation o ON o.id = t.organisation_id WHERE o.name LIKE 'Eastbay%%' "
@@ -55,27 +68,47 @@ def main() -> None:
         refs = [r[0] for r in cur.fetchall()]
     rng = random.Random(args.seed)
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(
-        User.objects.get(username="outreach")
-    )  # case team: identity, contacts, notes
-    for ref in refs[:10]:  # warm-up
-        client.get(f"/cases/{ref}/")
-    cpu: list[float] = []
-    wall: list[float] = []
-    for _ in range(args.pages):
-        ref = rng.choice(refs)
-        c0, w0 = time.process_time(), time.perf_counter()
-        r = client.get(f"/cases/{ref}/")
-        cpu.append((time.process_time() - c0) * 1000)
-        wall.append((time.perf_counter() - w0) * 1000)
-        assert r.status_code == 200, r.status_code
-    print(f"{args.pages} case pages of {args.db} as a case-team member:")
+    # A case-team member (identity, contacts, notes): the heaviest case page.
+    client.force_login(User.objects.get(username="outreach"))
+    searches = [
+        lambda: {"q": rng.choice(refs)[:6]},
+        lambda: {"nationality": "RO", "exploitation": "ForcedLabour"},
+        lambda: {"phase": "first_line", "deadline": "overdue"},
+        lambda: {"status": "Active", "child": "yes", "sort": "deadline"},
+    ]
+    kinds = {
+        "case page": lambda: (f"/cases/{rng.choice(refs)}/", {}),
+        "list": lambda: ("/cases/", {"page": rng.randint(1, 20)} if rng.random() < 0.3 else {}),
+        "search": lambda: ("/cases/", rng.choice(searches)()),
+    }
+    print(f"{n_cases:,} cases; {args.pages} pages of each kind as a case-team member (outreach)")
     print(
-        f"  CPU  ms: p50 {_pct(cpu, 50):6.1f}  p95 {_pct(cpu, 95):6.1f}  mean {statistics.fmean(cpu):6.1f}"
+        f"{'page':<11}{'queries':>8}{'CPU p50':>9}{'CPU p95':>9}{'CPU mean':>10}{'wall p50':>10}{'wall p95':>10}   target CPU"
     )
-    print(
-        f"  wall ms: p50 {_pct(wall, 50):6.1f}  p95 {_pct(wall, 95):6.1f}  mean {statistics.fmean(wall):6.1f}"
-    )
+    for kind, make in kinds.items():
+        for _ in range(10):  # warm-up
+            url, params = make()
+            client.get(url, params)
+        url, params = make()
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url, params)
+        n_queries = len(ctx.captured_queries)
+        cpu: list[float] = []
+        wall: list[float] = []
+        for _ in range(args.pages):
+            url, params = make()
+            c0, w0 = time.process_time(), time.perf_counter()
+            r = client.get(url, params)
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - w0) * 1000)
+            assert r.status_code == 200, (url, r.status_code)
+        print(
+            f"{kind:<11}{n_queries:>8}{_pct(cpu, 50):>9.1f}{_pct(cpu, 95):>9.1f}"
+            f"{statistics.fmean(cpu):>10.1f}{_pct(wall, 50):>10.1f}{_pct(wall, 95):>10.1f}"
+            f"   <= {TARGET_MS[kind]:.0f} ms (p50)"
+        )
+    print(calibration())
 
 
 if __name__ == "__main__":

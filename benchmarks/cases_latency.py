@@ -9,7 +9,13 @@ average between requests like a person reading the page (a locust-style
 closed loop; --think 0 hammers the server). Every case page read is audited,
 as in production. Prints p50/p95/p99 per kind of request and the targets.
 
-    .venv/bin/python benchmarks/cases_latency.py [--db palermo_bench_cases] [--users 20] [--duration 60]
+    DATABASE_URL=postgres:///palermo_bench_cases?host=/var/run/postgresql \
+        .venv/bin/python benchmarks/cases_latency.py [--users 20] [--duration 60] [--workers 4 --threads 2]
+
+The connection comes from DATABASE_URL (as for benchmarks/cases_load.py; --db overrides the
+database name only); the server listens on a free loopback port unless --port is given.
+Prints the machine's plain-Python calibration (a 10**7-step loop) and the load average
+before and after, beside the figures: on a shared machine they say what the figures mean.
 
 The load generator runs on the same machine as the server and the database,
 so on a small machine it takes a share of the CPU the server would have.
@@ -31,6 +37,9 @@ from collections import defaultdict
 
 import requests
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases_load import DEFAULT_URL, _conninfo, _db_url, calibration  # noqa: E402
+
 TARGET_MS = {"list": 200.0, "search": 200.0, "case page": 150.0}
 PASSWORD = "Palermo-demo-2026"  # noqa: S105 – the fictional demo accounts of the benchmark database
 
@@ -43,10 +52,20 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def _sample_references(db: str) -> dict[str, list[str]]:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _sample_references(url: str) -> dict[str, list[str]]:
+    import dj_database_url
     import psycopg
 
-    with psycopg.connect(f"dbname={db} host=/var/run/postgresql") as conn:
+    db = dj_database_url.parse(url)["NAME"]
+    with psycopg.connect(_conninfo(url, db)) as conn:
         everyone = [
             r[0]
             for r in conn.execute(
@@ -72,11 +91,11 @@ def _sample_references(db: str) -> dict[str, list[str]]:
     return {"coordinator": everyone, "outreach": team}
 
 
-def _start_server(db: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": f"postgres:///{db}?host=/var/run/postgresql",
+            "DATABASE_URL": url,
             "PALERMO_DEMO": "1",
             "ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SETTINGS_MODULE": "palermo.settings",
@@ -116,14 +135,14 @@ def _start_server(db: str, port: int, workers: int, threads: int) -> subprocess.
 
 def _sign_in(base: str, username: str) -> requests.Session:
     s = requests.Session()
-    r = s.get(f"{base}/accounts/login/", timeout=10)
+    r = s.get(f"{base}/accounts/login/", timeout=60)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text)
     assert token, "no CSRF token on the login page"
     r = s.post(
         f"{base}/accounts/login/",
         data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD},
         headers={"Referer": f"{base}/accounts/login/"},
-        timeout=10,
+        timeout=60,
     )
     if "/accounts/login/" in r.url:
         raise SystemExit(f"could not sign in as {username}")
@@ -144,8 +163,8 @@ SEARCHES = [
 
 
 def _user_loop(
+    session: requests.Session,
     base: str,
-    username: str,
     refs: list[str],
     stop_at: float,
     warm_until: float,
@@ -156,7 +175,6 @@ def _user_loop(
     lock: threading.Lock,
 ) -> None:
     rng = random.Random(seed)
-    session = _sign_in(base, username)
     while time.time() < stop_at:
         roll = rng.random()
         if roll < 0.3:
@@ -190,7 +208,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", default="palermo_bench_cases")
+    parser.add_argument(
+        "--db", default=None, help="database name (default: the one in DATABASE_URL)"
+    )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of measurement")
     parser.add_argument("--warmup", type=float, default=5.0)
@@ -199,25 +219,42 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8197)
+    parser.add_argument("--port", type=int, default=0, help="0: a free loopback port")
     args = parser.parse_args()
 
-    refs = _sample_references(args.db)
-    proc = _start_server(args.db, args.port, args.workers, args.threads)
-    base = f"http://127.0.0.1:{args.port}"
+    url = _db_url(os.environ.get("DATABASE_URL") or DEFAULT_URL, args.db)
+    print(calibration(), flush=True)
+    refs = _sample_references(url)
+    port = args.port or _free_port()
+    proc = _start_server(url, port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{port}"
     out: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
     try:
+        # Sign everyone in first, one after another: a password check is deliberately slow
+        # (PBKDF2), and twenty at once on two cores would time out before any page is read.
+        who = ["coordinator" if i % 2 == 0 else "outreach" for i in range(args.users)]
+        sessions = [_sign_in(base, w) for w in who]
         start = time.time()
         warm_until = start + args.warmup
         stop_at = warm_until + args.duration
         threads = []
         for i in range(args.users):
-            who = "coordinator" if i % 2 == 0 else "outreach"
             t = threading.Thread(
                 target=_user_loop,
-                args=(base, who, refs[who], stop_at, warm_until, args.think, i, out, errors, lock),
+                args=(
+                    sessions[i],
+                    base,
+                    refs[who[i]],
+                    stop_at,
+                    warm_until,
+                    args.think,
+                    i,
+                    out,
+                    errors,
+                    lock,
+                ),
             )
             t.start()
             threads.append(t)
@@ -238,11 +275,14 @@ def main() -> None:
     )
     for kind in ("list", "search", "case page"):
         v = out[kind]
-        mark = "ok" if v and _percentile(v, 95) <= TARGET_MS[kind] else "MISSED"
+        # 20 users: the targets above; 50 users (issue 13): p95 < 400 ms for every kind.
+        target = TARGET_MS[kind] if args.users <= 20 else 400.0
+        mark = "ok" if v and _percentile(v, 95) <= target else "MISSED"
         print(
             f"{kind:<12}{len(v):>8}{_percentile(v, 50):>10.1f}{_percentile(v, 95):>10.1f}{_percentile(v, 99):>10.1f}"
-            f"{(statistics.fmean(v) if v else float('nan')):>10.1f}   < {TARGET_MS[kind]:.0f} ms  {mark}"
+            f"{(statistics.fmean(v) if v else float('nan')):>10.1f}   < {target:.0f} ms  {mark}"
         )
+    print(calibration())
 
 
 if __name__ == "__main__":

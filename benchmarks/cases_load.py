@@ -6,10 +6,15 @@ teams, forms of exploitation, tasks and timeline events with COPY (psycopg),
 and VACUUM ANALYZEs the tables. Prints rows, time, throughput and peak memory.
 Target: 1,000,000 cases and 10,000,000 timeline events.
 
-    .venv/bin/python benchmarks/cases_load.py [--cases 1000000] [--events-per-case 10] [--db palermo_bench_cases]
+    DATABASE_URL=postgres:///palermo_bench_cases?host=/var/run/postgresql \
+        .venv/bin/python benchmarks/cases_load.py [--cases 1000000] [--events-per-case 10]
 
+The connection comes from DATABASE_URL (any form dj-database-url reads: socket or
+TCP host, user, password); --db overrides only the database name in it. Without
+DATABASE_URL it uses the local socket and the database palermo_bench_cases.
 Run on demand, never in the test suite. The database is dropped and re-created
 with --reset. Then run benchmarks/cases_latency.py against the same database.
+Prints the machine's plain-Python calibration (a 10**7-step loop) and load.
 """
 
 from __future__ import annotations
@@ -63,20 +68,56 @@ PHASES = [
 EVENT_KINDS = ["note", "task", "referral", "consent", "decision", "transition", "person_updated"]
 
 
-def _db_url(name: str) -> str:
-    return f"postgres:///{name}?host=/var/run/postgresql"
+DEFAULT_URL = "postgres:///palermo_bench_cases?host=/var/run/postgresql"
 
 
-def _ensure_database(name: str, reset: bool) -> None:
+def _db_url(url: str, name: str | None) -> str:
+    """DATABASE_URL with its database name replaced by `name` (when given)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not name:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _conninfo(url: str, dbname: str) -> str:
+    """A libpq connection string for `url`, pointed at database `dbname`."""
+    import dj_database_url
+    from psycopg.conninfo import make_conninfo
+
+    cfg = dj_database_url.parse(url)
+    keys = {"HOST": "host", "PORT": "port", "USER": "user", "PASSWORD": "password"}
+    return make_conninfo(dbname=dbname, **{k: str(cfg[d]) for d, k in keys.items() if cfg.get(d)})
+
+
+def calibration() -> str:
+    """The machine's plain-Python speed and load, printed beside every figure."""
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(10_000_000):
+        x += i
+    loop = time.perf_counter() - t0
+    load1, load5, load15 = os.getloadavg()
+    return (
+        f"calibration: 10^7-step Python loop {loop:.2f} s; "
+        f"load average {load1:.2f} {load5:.2f} {load15:.2f} on {os.cpu_count()} CPUs"
+    )
+
+
+def _ensure_database(url: str, reset: bool) -> str:
+    import dj_database_url
     import psycopg
 
-    with psycopg.connect("dbname=postgres host=/var/run/postgresql", autocommit=True) as conn:
+    name = dj_database_url.parse(url)["NAME"]
+    with psycopg.connect(_conninfo(url, "postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and reset:
             conn.execute(f'DROP DATABASE "{name}"')
             exists = None
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+    return name
 
 
 def _ts(d: datetime) -> str:
@@ -398,15 +439,19 @@ def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=TARGET_CASES)
     parser.add_argument("--events-per-case", type=int, default=TARGET_EVENTS_PER_CASE)
-    parser.add_argument("--db", default="palermo_bench_cases")
+    parser.add_argument(
+        "--db", default=None, help="database name (default: the one in DATABASE_URL)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--reset", action="store_true", help="drop and re-create the database first"
     )
     args = parser.parse_args()
 
-    _ensure_database(args.db, args.reset)
-    os.environ["DATABASE_URL"] = _db_url(args.db)
+    url = _db_url(os.environ.get("DATABASE_URL") or DEFAULT_URL, args.db)
+    print(calibration(), flush=True)
+    db_name = _ensure_database(url, args.reset)
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("PALERMO_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -422,7 +467,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     load_demo()
     print(
-        f"database {args.db}: migrated, demo organisations and users ready ({time.perf_counter() - t0:.1f} s)"
+        f"database {db_name}: migrated, demo organisations and users ready ({time.perf_counter() - t0:.1f} s)"
     )
     t1 = time.perf_counter()
     counts = load(args.cases, args.events_per_case, args.seed)
@@ -457,6 +502,7 @@ def main() -> None:
     print(f"vacuum analyze        {t3 - t2:>12.1f} s")
     print(f"database size         {size:>12}")
     print(f"peak memory (loader)  {peak_mb:>12.0f} MB")
+    print(calibration())
 
 
 if __name__ == "__main__":

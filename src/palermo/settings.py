@@ -76,7 +76,8 @@ MIDDLEWARE = [
     "palermo.core.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session middleware that pushes the idle expiry without a write per request.
+    "palermo.core.sessions.IdleTimeoutSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,8 +175,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # Sessions end after 30 idle minutes: shared office computers are the norm in the field.
+# The expiry is pushed by palermo.core.sessions at most once a minute, not by a session
+# write on every request (SESSION_SAVE_EVERY_REQUEST), which cost every page a write.
 SESSION_COOKIE_AGE = int(os.environ.get("PALERMO_SESSION_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -101,17 +101,19 @@ def test_permission_matrix(demo_world, role, relation):
             selectors.access_case(user, organisation, case.reference)
         return
     served = selectors.case_file(selectors.access_case(user, organisation, case.reference), vis)
-    assert served["overview"]["phase"] == case.phase
+    assert served.overview.phase == case.phase
     for group, keys in SECTIONS.items():
         for key in keys:
             if key == "child":  # an adult's case has no child section, whoever looks
-                assert served[key] is None
+                assert getattr(served, key) is None
                 continue
-            assert (served[key] is not None) == (group in expected), f"{role} @ {relation}: {key}"
+            assert (getattr(served, key) is not None) == (group in expected), (
+                f"{role} @ {relation}: {key}"
+            )
     if access.IDENTITY in expected:
-        assert served["identity"]["given_name"] == "Ana"
+        assert served.identity.given_name == "Ana"
     if access.CONTACT in expected:
-        assert served["contact"]["street"] == "1 Fictional Street"
+        assert served.contact.street == "1 Fictional Street"
 
 
 def test_edit_rights_follow_the_team_not_the_referral(demo_world):

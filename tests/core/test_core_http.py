@@ -139,7 +139,9 @@ def test_csrf_is_enforced(demo_world):
 
 def test_session_cookie_settings(settings):
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
-    assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_HTTPONLY
+    # The idle timeout is kept by palermo.core.sessions (tests/cases/test_cases_page_budget.py).
+    assert "palermo.core.sessions.IdleTimeoutSessionMiddleware" in settings.MIDDLEWARE
 
 
 def test_password_change_rejects_weak_password_and_keeps_old(login_as, persona):

@@ -17,7 +17,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PaginationBase, paginate
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
 
-from palermo.cases import access, selectors, services
+from palermo.cases import access, casefile, selectors, services
 from palermo.cases import workflow as wf
 from palermo.cases.models import Case, TeamRole
 from palermo.core import audit
@@ -199,140 +199,18 @@ class CaseOpenIn(Schema):
     lead_organisation_id: Id | None = None
 
 
-class IdentityOut(Schema):
-    given_name: str
-    family_name: str
-    birthdate: dt.date | None
-    gender: str
-    citizenship: list[str]
-    primary_language: str
-    secondary_language: str
-    identity_number: str
-
-
-class ContactOut(Schema):
-    phone: str
-    email: str
-    street: str
-    city: str
-    postal_code: str
-    country: str
-
-
-class TeamMemberOut(Schema):
-    organisation: OrgRef
-    role: str
-    added_at: dt.datetime
-
-
-class OverviewOut(Schema):
-    status: str
-    phase: str
-    identification_status: str
-    htcds_trafficking_status: str
-    decision_organisation: OrgRef | None
-    is_child: bool
-    nationality: str
-    exploitation_types: list[str]
-    source: str
-    source_ref: str
-    referring_organisation: OrgRef
-    incoming_referral_date: dt.date
-    referring_country: str
-    lead_organisation: OrgRef | None
-    cooperates_with_authorities: bool | None
-    opened_at: dt.datetime
-    closed_at: dt.datetime | None
-    closure_reason: str
-    next_deadline: dt.date | None
-    team: list[TeamMemberOut]
-
-
-class VictimContextOut(Schema):
-    methods_of_recruitment: list[str]
-    methods_of_control: list[str]
-    exploitation_types: list[str]
-    forced_labour_industry: str
-    sex_exploitation_types: list[str]
-    relationship_to_trafficker: str
-    age_when_trafficked: int | None
-    countries_of_recruitment: list[str]
-    countries_of_transit: list[str]
-    countries_of_exploitation: list[str]
-    summary: str
-
-
-class TraffickingEventOut(Schema):
-    id: int
-    event_type: str
-    date: dt.date | None
-    country: str
-    city: str
-    description: str
-
-
-class TaskOut(Schema):
-    id: int
-    title: str
-    kind: str
-    rule_key: str
-    rule_version: str
-    starts_on: dt.date
-    due_on: dt.date
-    done_at: dt.datetime | None
-    state: str
-    assigned_organisation: OrgRef | None
-
-
-class ConsentOut(Schema):
-    id: int
-    scopes: list[str]
-    recipient: OrgRef
-    purpose: str
-    given_by: str
-    given_on: dt.date
-    withdrawn_on: dt.date | None
-    active: bool
-
-
-class ReferralOut(Schema):
-    id: int
-    service_type: str
-    receiving_organisation: OrgRef
-    status: str
-    consent_id: int
-    sent_at: dt.datetime
-    responded_at: dt.datetime | None
-    delivered_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    outcome: str
-    decline_reason: str
-
-
-class CaseFileOut(Schema):
-    """Sections the caller may not see are null (need to know)."""
-
-    reference: str
-    version: int
-    visible_groups: list[str]
-    access_basis: list[str]
-    overview: OverviewOut
-    identity: IdentityOut | None
-    contact: ContactOut | None
-    victim_context: VictimContextOut | None
-    trafficking_events: list[TraffickingEventOut] | None
-    suspects: list[dict[str, Any]] | None
-    decisions: list[dict[str, Any]] | None
-    appeals: list[dict[str, Any]] | None
-    consents: list[ConsentOut] | None
-    referrals: list[ReferralOut] | None
-    tasks: list[TaskOut] | None
-    child: dict[str, Any] | None
-    best_interests_determinations: list[dict[str, Any]] | None
-    return_assessments: list[dict[str, Any]] | None
-    returns: list[dict[str, Any]] | None
-    non_punishment: list[dict[str, Any]] | None
-    compensation_claims: list[dict[str, Any]] | None
+# The case file's sections are the typed read model the case page and investigate use too
+# (palermo.cases.casefile, issue 14 item 5): one definition, so the API cannot drift from them.
+IdentityOut = casefile.Identity
+ContactOut = casefile.Contact
+TeamMemberOut = casefile.TeamMember
+OverviewOut = casefile.Overview
+VictimContextOut = casefile.VictimContext
+TraffickingEventOut = casefile.TraffickingEvent
+TaskOut = casefile.TaskEntry
+ConsentOut = casefile.ConsentEntry
+ReferralOut = casefile.ReferralEntry
+CaseFileOut = casefile.CaseFile
 
 
 class TimelineEntryOut(Schema):
@@ -514,7 +392,17 @@ def referrals_incoming(
         object_type="referral_list",
         details={"status": status} if status else {},
     )
-    return qs.select_related("receiving_organisation")
+    return _ReferralRows(qs.select_related("receiving_organisation"))
+
+
+class _ReferralRows(_TaskRows):
+    """Lazily turns a referral queryset into ReferralOut rows (the case file's typed entries)."""
+
+    def __init__(self, qs: QuerySet[Any]) -> None:
+        self.qs = qs
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        return [_referral_out(r) for r in self.qs[item]]
 
 
 @router.get(
@@ -675,7 +563,7 @@ def break_glass(request: AuthedRequest, case_ref: Ref, payload: BreakGlassIn) ->
     "/{case_ref}", response=with_errors(CaseFileOut), summary="A case file (the parts I may see)"
 )
 @api_requires(Perm.VIEW_CASES)
-def case_detail(request: AuthedRequest, case_ref: Ref) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_ref: Ref) -> casefile.CaseFile:
     case = _case(request, case_ref, record_read=True)
     return selectors.case_file(case, case.visibility)  # type: ignore[attr-defined]
 

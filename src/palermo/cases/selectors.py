@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from palermo.cases import access, clock
+from palermo.cases import casefile as cf
 from palermo.cases import workflow as wf
 from palermo.cases.models import (
     BreakGlassAccess,
@@ -507,274 +508,364 @@ def can_edit_case(
 TIMELINE_PREVIEW = 50
 
 
-def _org(o: Organisation | None) -> dict[str, Any] | None:
-    return {"id": o.pk, "name": o.name} if o is not None else None
+def _org(o: Organisation | None) -> cf.OrgRef | None:
+    return cf.OrgRef(id=o.pk, name=o.name) if o is not None else None
+
+
+# Rows the case file shows besides the case itself: name → (field group, model). One query
+# asks which of them exist (EXISTS per section, on their case_id indexes); only those are
+# then read. Most cases have few of them, so a page makes a few queries rather than one per
+# section (issue 13: 14 section queries per page, most of them empty).
+def _section_models() -> dict[str, tuple[str, Any]]:
+    from palermo.cases import models as m
+
+    return {
+        "trafficking_events": (access.VICTIM_CONTEXT, m.TraffickingEvent),
+        "suspects": (access.SUSPECTS, m.SuspectLink),
+        "decisions": (access.TIMELINE, m.IdentificationDecision),
+        "appeals": (access.TIMELINE, m.Appeal),
+        "consents": (access.CONSENTS, m.Consent),
+        "referrals": (access.REFERRALS, m.ServiceReferral),
+        "tasks": (access.TASKS, m.Task),
+        "bids": (access.SAFEGUARDS, m.BestInterestsDetermination),
+        "return_assessments": (access.SAFEGUARDS, m.ReturnRiskAssessment),
+        "returns": (access.SAFEGUARDS, m.ReturnRecord),
+        "non_punishment": (access.SAFEGUARDS, m.NonPunishment),
+        "compensation_claims": (access.SAFEGUARDS, m.CompensationClaim),
+    }
+
+
+def _case_rows(case: Case, g: frozenset[str]) -> tuple[Case, set[str]]:
+    """The case again with its one-to-one parts the reader may see (person, context, child) and
+    the names of the visible sections that have rows — all in one query."""
+    related = []
+    if access.IDENTITY in g or access.CONTACT in g:
+        related.append("person")
+    if access.VICTIM_CONTEXT in g:
+        related.append("context")
+    if access.SAFEGUARDS in g and case.is_child:
+        related += ["child", "child__guardian_organisation"]
+    flags = {
+        f"has_{name}": Exists(model.objects.filter(case_id=OuterRef("pk")))
+        for name, (group, model) in _section_models().items()
+        if group in g
+    }
+    row = Case.objects.filter(pk=case.pk).select_related(*related).annotate(**flags).first()
+    if row is None:  # deleted between the access check and now
+        raise Http404("not found")
+    present = {name for name in _section_models() if getattr(row, f"has_{name}", False)}
+    return row, present
+
+
+def _overview(case: Case) -> cf.Overview:
+    referring = _org(case.referring_organisation)
+    assert referring is not None
+    return cf.Overview(
+        status=case.status,
+        phase=case.phase,
+        identification_status=case.identification_status,
+        htcds_trafficking_status=case.htcds_trafficking_status,
+        decision_organisation=_org(case.decision_organisation),
+        is_child=case.is_child,
+        nationality=case.nationality,
+        exploitation_types=list(case.exploitation_types),
+        source=case.source,
+        source_ref=case.source_ref,
+        referring_organisation=referring,
+        incoming_referral_date=case.incoming_referral_date,
+        referring_country=case.referring_country,
+        lead_organisation=_org(case.lead_organisation),
+        cooperates_with_authorities=case.cooperates_with_authorities,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        closure_reason=case.closure_reason,
+        next_deadline=case.next_deadline,
+        team=[
+            cf.TeamMember(
+                organisation=_org(m.organisation),  # type: ignore[arg-type]
+                role=m.role,
+                added_at=m.added_at,
+            )
+            for m in team_of(case)
+        ],
+    )
 
 
 def case_file(
     case: Case, visibility: access.Visibility, *, today: date | None = None
-) -> dict[str, Any]:
-    """The case as plain data, one section per visible field group (others are None).
+) -> cf.CaseFile:
+    """The case as typed plain data (``palermo.cases.casefile``), one section per visible field
+    group (others are None).
 
-    The same structure feeds the API and the case page, so the two can never
-    show different things to the same person.
+    The same structure feeds the API, the case page and investigate, so they can never
+    show different things to the same person. A fixed, small number of queries: the case
+    with its one-to-one parts and which sections have rows (one), the team (one), and one
+    per section that has rows.
     """
     day = today or clock.today()
     g = visibility.groups
-    out: dict[str, Any] = {
-        "reference": case.reference,
-        "version": case.version,
-        "visible_groups": sorted(g),
-        "access_basis": list(visibility.basis),
-        "overview": {
-            "status": case.status,
-            "phase": case.phase,
-            "identification_status": case.identification_status,
-            "htcds_trafficking_status": case.htcds_trafficking_status,
-            "decision_organisation": _org(case.decision_organisation),
-            "is_child": case.is_child,
-            "nationality": case.nationality,
-            "exploitation_types": list(case.exploitation_types),
-            "source": case.source,
-            "source_ref": case.source_ref,
-            "referring_organisation": _org(case.referring_organisation),
-            "incoming_referral_date": case.incoming_referral_date,
-            "referring_country": case.referring_country,
-            "lead_organisation": _org(case.lead_organisation),
-            "cooperates_with_authorities": case.cooperates_with_authorities,
-            "opened_at": case.opened_at,
-            "closed_at": case.closed_at,
-            "closure_reason": case.closure_reason,
-            "next_deadline": case.next_deadline,
-            "team": [
-                {"organisation": _org(m.organisation), "role": m.role, "added_at": m.added_at}
-                for m in team_of(case)
-            ],
-        },
-    }
-    person = case.person if (access.IDENTITY in g or access.CONTACT in g) else None
-    out["identity"] = (
-        {f: getattr(person, f) for f in person.IDENTITY_FIELDS}
+    row, present = _case_rows(case, g)
+    person = getattr(row, "person", None) if (access.IDENTITY in g or access.CONTACT in g) else None
+    identity = (
+        cf.Identity(**{f: getattr(person, f) for f in person.IDENTITY_FIELDS})
         if person is not None and access.IDENTITY in g
         else None
     )
-    out["contact"] = (
-        {f: getattr(person, f) for f in person.CONTACT_FIELDS}
+    contact = (
+        cf.Contact(**{f: getattr(person, f) for f in person.CONTACT_FIELDS})
         if person is not None and access.CONTACT in g
         else None
     )
+
+    def rows(name: str, qs: Any) -> list[Any]:
+        return list(qs) if name in present else []
+
+    victim_context = trafficking_events = None
     if access.VICTIM_CONTEXT in g:
-        ctx = case.context
-        out["victim_context"] = {f: getattr(ctx, f) for f in ctx.FIELDS} | {"summary": case.summary}
-        out["trafficking_events"] = [
-            {
-                "id": e.pk,
-                "event_type": e.event_type,
-                "date": e.date,
-                "country": e.country,
-                "city": e.city,
-                "description": e.description,
-            }
-            for e in case.trafficking_events.all()
+        ctx = getattr(row, "context", None)
+        victim_context = cf.VictimContext(
+            **{f: getattr(ctx, f) for f in ctx.FIELDS} if ctx is not None else _EMPTY_CONTEXT,
+            summary=row.summary,
+        )
+        trafficking_events = [
+            cf.TraffickingEvent(
+                id=e.pk,
+                event_type=e.event_type,
+                date=e.date,
+                country=e.country,
+                city=e.city,
+                description=e.description,
+            )
+            for e in rows("trafficking_events", case.trafficking_events.all())
         ]
-    else:
-        out["victim_context"] = out["trafficking_events"] = None
-    out["suspects"] = (
+    suspects = (
         [
-            {
-                "id": s.pk,
-                "name_or_alias": s.name_or_alias,
-                "roles": s.roles,
-                "organisation": s.organisation,
-                "details": s.details,
-                "recorded_at": s.recorded_at,
-            }
-            for s in case.suspects.all()
+            cf.Suspect(
+                id=s.pk,
+                name_or_alias=s.name_or_alias,
+                roles=list(s.roles),
+                organisation=s.organisation,
+                details=s.details,
+                recorded_at=s.recorded_at,
+            )
+            for s in rows("suspects", case.suspects.all())
         ]
         if access.SUSPECTS in g
         else None
     )
+    decisions = appeals = None
     if access.TIMELINE in g:
-        out["decisions"] = [
-            {
-                "id": d.pk,
-                "outcome": d.outcome,
-                "previous_status": d.previous_status,
-                "reasons": d.reasons,
-                "basis": d.basis,
-                "organisation": _org(d.organisation),
-                "decided_at": d.decided_at,
-            }
-            for d in case.decisions.select_related("organisation")
+        decisions = [
+            cf.Decision(
+                id=d.pk,
+                outcome=d.outcome,
+                previous_status=d.previous_status,
+                reasons=d.reasons,
+                basis=d.basis,
+                organisation=_org(d.organisation),  # type: ignore[arg-type]
+                decided_at=d.decided_at,
+            )
+            for d in rows("decisions", case.decisions.select_related("organisation"))
         ]
-        out["appeals"] = [
-            {
-                "id": a.pk,
-                "decision_id": a.decision_id,
-                "lodged_on": a.lodged_on,
-                "grounds": a.grounds,
-                "status": a.status,
-                "outcome_on": a.outcome_on,
-                "outcome_reasons": a.outcome_reasons,
-            }
-            for a in case.appeals.all()
+        appeals = [
+            cf.Appeal(
+                id=a.pk,
+                decision_id=a.decision_id,
+                lodged_on=a.lodged_on,
+                grounds=a.grounds,
+                status=a.status,
+                outcome_on=a.outcome_on,
+                outcome_reasons=a.outcome_reasons,
+            )
+            for a in rows("appeals", case.appeals.all())
         ]
-    else:
-        out["decisions"] = out["appeals"] = None
-    out["consents"] = (
+    consents = (
         [
-            {
-                "id": c.pk,
-                "scopes": c.scopes,
-                "recipient": _org(c.recipient),
-                "purpose": c.purpose,
-                "given_by": c.given_by,
-                "given_on": c.given_on,
-                "withdrawn_on": c.withdrawn_on,
-                "active": wf.consent_active(c.given_on, c.withdrawn_on, day),
-            }
-            for c in case_consents(case)
+            cf.ConsentEntry(
+                id=c.pk,
+                scopes=list(c.scopes),
+                recipient=_org(c.recipient),  # type: ignore[arg-type]
+                purpose=c.purpose,
+                given_by=c.given_by,
+                given_on=c.given_on,
+                withdrawn_on=c.withdrawn_on,
+                active=wf.consent_active(c.given_on, c.withdrawn_on, day),
+            )
+            for c in (case_consents(case) if "consents" in present else [])
         ]
         if access.CONSENTS in g
         else None
     )
-    out["referrals"] = (
+    referrals = (
         [
-            {
-                "id": r.pk,
-                "service_type": r.service_type,
-                "receiving_organisation": _org(r.receiving_organisation),
-                "status": r.status,
-                "consent_id": r.consent_id,
-                "sent_at": r.sent_at,
-                "responded_at": r.responded_at,
-                "delivered_at": r.delivered_at,
-                "closed_at": r.closed_at,
-                "outcome": r.outcome,
-                "decline_reason": r.decline_reason,
-            }
-            for r in case.service_referrals.select_related("receiving_organisation")
+            cf.ReferralEntry(
+                id=r.pk,
+                service_type=r.service_type,
+                receiving_organisation=_org(r.receiving_organisation),  # type: ignore[arg-type]
+                status=r.status,
+                consent_id=r.consent_id,
+                sent_at=r.sent_at,
+                responded_at=r.responded_at,
+                delivered_at=r.delivered_at,
+                closed_at=r.closed_at,
+                outcome=r.outcome,
+                decline_reason=r.decline_reason,
+            )
+            for r in rows(
+                "referrals", case.service_referrals.select_related("receiving_organisation")
+            )
         ]
         if access.REFERRALS in g
         else None
     )
-    out["tasks"] = (
+    tasks = (
         [
-            {
-                "id": t.pk,
-                "title": t.title,
-                "kind": t.kind,
-                "rule_key": t.rule_key,
-                "rule_version": t.rule_version,
-                "starts_on": t.starts_on,
-                "due_on": t.due_on,
-                "done_at": t.done_at,
-                "state": wf.deadline_state(t.due_on, t.done_at is not None, day),
-                "assigned_organisation": _org(t.assigned_organisation),
-            }
-            for t in case.tasks.select_related("assigned_organisation").order_by(
-                "done_at", "due_on", "id"
+            cf.TaskEntry(
+                id=t.pk,
+                title=t.title,
+                kind=t.kind,
+                rule_key=t.rule_key,
+                rule_version=t.rule_version,
+                starts_on=t.starts_on,
+                due_on=t.due_on,
+                done_at=t.done_at,
+                state=wf.deadline_state(t.due_on, t.done_at is not None, day),
+                assigned_organisation=_org(t.assigned_organisation),
+            )
+            for t in rows(
+                "tasks",
+                case.tasks.select_related("assigned_organisation").order_by(
+                    "done_at", "due_on", "id"
+                ),
             )
         ]
         if access.TASKS in g
         else None
     )
+    child = bids = assessments = returns = non_punishment = claims = None
     if access.SAFEGUARDS in g:
-        child = getattr(case, "child", None) if case.is_child else None
-        out["child"] = (
-            {
-                "guardian_name": child.guardian_name,
-                "guardian_appointed_on": child.guardian_appointed_on,
-                "guardian_organisation": _org(child.guardian_organisation),
-                "child_protection_authority": child.child_protection_authority,
-                "child_protection_notified_on": child.child_protection_notified_on,
-            }
-            if child is not None
+        c = getattr(row, "child", None) if case.is_child else None
+        child = (
+            cf.ChildSafeguards(
+                guardian_name=c.guardian_name,
+                guardian_appointed_on=c.guardian_appointed_on,
+                guardian_organisation=_org(c.guardian_organisation),
+                child_protection_authority=c.child_protection_authority,
+                child_protection_notified_on=c.child_protection_notified_on,
+            )
+            if c is not None
             else None
         )
-        out["best_interests_determinations"] = [
-            {
-                "id": b.pk,
-                "factors": b.factors,
-                "durable_solution": b.durable_solution,
-                "decided_on": b.decided_on,
-                "participants": b.participants,
-            }
-            for b in case.bids.all()
+        bids = [
+            cf.BestInterests(
+                id=b.pk,
+                factors=b.factors,
+                durable_solution=b.durable_solution,
+                decided_on=b.decided_on,
+                participants=b.participants,
+            )
+            for b in rows("bids", case.bids.all())
         ]
-        out["return_assessments"] = [
-            {
-                "id": r.pk,
-                "country": r.country,
-                "answers": r.answers,
-                "conclusion": r.conclusion,
-                "suggested_conclusion": wf.suggested_return_conclusion(r.answers),
-                "assessed_on": r.assessed_on,
-                "notes": r.notes,
-            }
-            for r in case.return_assessments.all()
+        assessments = [
+            cf.ReturnAssessment(
+                id=r.pk,
+                country=r.country,
+                answers=r.answers,
+                conclusion=r.conclusion,
+                suggested_conclusion=wf.suggested_return_conclusion(r.answers),
+                assessed_on=r.assessed_on,
+                notes=r.notes,
+            )
+            for r in rows("return_assessments", case.return_assessments.all())
         ]
-        out["returns"] = [
-            {
-                "id": r.pk,
-                "country": r.country,
-                "returned_on": r.returned_on,
-                "assessment_id": r.assessment_id,
-                "override_reason": r.override_reason,
-            }
-            for r in case.returns.all()
+        returns = [
+            cf.ReturnEntry(
+                id=r.pk,
+                country=r.country,
+                returned_on=r.returned_on,
+                assessment_id=r.assessment_id,
+                override_reason=r.override_reason,
+            )
+            for r in rows("returns", case.returns.all())
         ]
-        out["non_punishment"] = [
-            {
-                "id": n.pk,
-                "offence": n.offence,
-                "compulsion": n.compulsion,
-                "decision": n.decision,
-                "decided_by_body": n.decided_by_body,
-                "decided_on": n.decided_on,
-            }
-            for n in case.non_punishment.all()
+        non_punishment = [
+            cf.NonPunishmentEntry(
+                id=n.pk,
+                offence=n.offence,
+                compulsion=n.compulsion,
+                decision=n.decision,
+                decided_by_body=n.decided_by_body,
+                decided_on=n.decided_on,
+            )
+            for n in rows("non_punishment", case.non_punishment.all())
         ]
-        out["compensation_claims"] = [
-            {
-                "id": c.pk,
-                "amount": c.amount,
-                "currency": c.currency,
-                "source": c.source,
-                "status": c.status,
-                "filed_on": c.filed_on,
-                "decided_on": c.decided_on,
-                "amount_awarded": c.amount_awarded,
-            }
-            for c in case.compensation_claims.all()
+        claims = [
+            cf.CompensationEntry(
+                id=c.pk,
+                amount=c.amount,
+                currency=c.currency,
+                source=c.source,
+                status=c.status,
+                filed_on=c.filed_on,
+                decided_on=c.decided_on,
+                amount_awarded=c.amount_awarded,
+            )
+            for c in rows("compensation_claims", case.compensation_claims.all())
         ]
-    else:
-        for key in (
-            "child",
-            "best_interests_determinations",
-            "return_assessments",
-            "returns",
-            "non_punishment",
-            "compensation_claims",
-        ):
-            out[key] = None
-    return out
+    return cf.CaseFile(
+        reference=case.reference,
+        version=case.version,
+        visible_groups=sorted(g),
+        access_basis=list(visibility.basis),
+        overview=_overview(case),
+        identity=identity,
+        contact=contact,
+        victim_context=victim_context,
+        trafficking_events=trafficking_events,
+        suspects=suspects,
+        decisions=decisions,
+        appeals=appeals,
+        consents=consents,
+        referrals=referrals,
+        tasks=tasks,
+        child=child,
+        best_interests_determinations=bids,
+        return_assessments=assessments,
+        returns=returns,
+        non_punishment=non_punishment,
+        compensation_claims=claims,
+    )
 
 
-def timeline_entries(case: Case, limit: int = TIMELINE_PREVIEW) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": e.pk,
-            "at": e.at,
-            "kind": e.kind,
-            "summary": e.summary,
-            "text": e.text,
-            "actor": e.actor.username if e.actor else "",
-            "organisation": e.organisation.name if e.organisation else "",
-            "corrects_id": e.corrects_id,
-        }
-        for e in case_timeline(case)[:limit]
-    ]
+_EMPTY_CONTEXT: dict[str, Any] = {
+    "methods_of_recruitment": [],
+    "methods_of_control": [],
+    "exploitation_types": [],
+    "forced_labour_industry": "",
+    "sex_exploitation_types": [],
+    "relationship_to_trafficker": "",
+    "age_when_trafficked": None,
+    "countries_of_recruitment": [],
+    "countries_of_transit": [],
+    "countries_of_exploitation": [],
+}
+
+
+def timeline_entry(e: CaseEvent) -> cf.TimelineEntry:
+    return cf.TimelineEntry(
+        id=e.pk,
+        at=e.at,
+        kind=e.kind,
+        summary=e.summary,
+        text=e.text,
+        actor=e.actor.username if e.actor else "",
+        organisation=e.organisation.name if e.organisation else "",
+        corrects_id=e.corrects_id,
+    )
+
+
+def timeline_entries(case: Case, limit: int = TIMELINE_PREVIEW) -> list[cf.TimelineEntry]:
+    return [timeline_entry(e) for e in case_timeline(case)[:limit]]
 
 
 # What a referral page can show of the case, besides the referral and its consent.
@@ -854,11 +945,17 @@ def referral_view(
         if shown
         else None
     )
-    data["identity"] = full["identity"] if full else None
-    data["victim_context"] = full["victim_context"] if full else None
-    data["trafficking_events"] = full["trafficking_events"] if full else None
+    data["identity"] = full.identity if full else None
+    data["victim_context"] = full.victim_context if full else None
+    data["trafficking_events"] = full.trafficking_events if full else None
     data["safeguards"] = (
-        {k: full[k] for k in ("child", "best_interests_determinations", "return_assessments")}
+        {
+            "child": dataclasses.asdict(full.child) if full.child else None,
+            "best_interests_determinations": [
+                dataclasses.asdict(b) for b in full.best_interests_determinations or []
+            ],
+            "return_assessments": [dataclasses.asdict(r) for r in full.return_assessments or []],
+        }
         if full and access.SAFEGUARDS in shown
         else None
     )

@@ -736,6 +736,7 @@ def _decide(
     _complete_rule_task(case, "identification_decision", actor, f"Decided: {outcome}")
     if outcome in (wf.PRESUMED, wf.IDENTIFIED):
         _plan(case, f"identification.{outcome}", clock.today())
+        _lead_on_team(case, actor)
     _refresh_next_deadline(case)
     _event(
         case,
@@ -1052,6 +1053,34 @@ def _team_add(case: Case, member: Organisation, role: str, actor: User) -> bool:
     return True
 
 
+def _lead_becomes(case: Case, member: Organisation | None, actor: User) -> None:
+    """Keep the lead organisation and the team's lead role one and the same (issue 15, item 8).
+
+    ``member`` (on the team) becomes the lead; a former lead stays on the team to assist.
+    ``None``: the case has no lead any more (the lead left the team)."""
+    CaseTeamMember.objects.filter(case=case, role=TeamRole.LEAD, removed_at__isnull=True).exclude(
+        organisation=member
+    ).update(role=TeamRole.ASSISTANCE)
+    if member is not None:
+        CaseTeamMember.objects.filter(
+            case=case, organisation=member, removed_at__isnull=True
+        ).update(role=TeamRole.LEAD)
+    Case.objects.filter(pk=case.pk).update(lead_organisation=member)
+    case.lead_organisation = member
+
+
+def _lead_on_team(case: Case, actor: User) -> None:
+    """After a decision: the lead organisation is on the team as the lead (it may have been
+    named when the case was opened and never joined, or left)."""
+    lead = case.lead_organisation
+    if lead is None or not lead.is_active:
+        return
+    if not _team_add(case, lead, TeamRole.LEAD, actor):
+        CaseTeamMember.objects.filter(
+            case=case, organisation=lead, removed_at__isnull=True
+        ).exclude(role=TeamRole.LEAD).exclude(role=TeamRole.REFERRER).update(role=TeamRole.LEAD)
+
+
 def team_add(
     *, actor: User, organisation: Organisation, case: Case, member: Organisation, role: str
 ) -> CaseTeamMember:
@@ -1069,6 +1098,8 @@ def team_add(
         raise InvalidInput(errors)
     with transaction.atomic():
         _team_add(case, member, role, actor)
+        if role == TeamRole.LEAD:
+            _lead_becomes(case, member, actor)
         _event(
             case,
             "team",
@@ -1095,6 +1126,8 @@ def team_remove(
         )
     with transaction.atomic():
         CaseTeamMember.objects.filter(pk=row.pk).update(removed_at=clock.now())
+        if case.lead_organisation_id == member.pk:
+            _lead_becomes(case, None, actor)
         _event(case, "team", actor, organisation, f"{member.name} left the case team")
         _audit(case, actor, organisation, "team_remove", member=member.pk)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms as djforms
 from django.contrib import messages
@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from palermo.cases import access, clock, forms, selectors, services, vocabulary
@@ -50,6 +50,27 @@ class CappedPaginator(Paginator):
         return n
 
 
+# Escaped <option> lists of the filter selects whose choices depend on the language only
+# (countries, forms of exploitation, phases…): built once per language, not per request.
+# Choices read from the database (organisations) are never kept here.
+_OPTIONS_CACHE: dict[tuple[str, str, str], str] = {}
+
+
+def _options_html(form: djforms.Form, bf: Any) -> str:
+    def build() -> str:
+        return "".join(
+            f'<option value="{escape(str(v))}">{escape(str(label))}</option>'
+            for v, label in bf.field.choices
+        )
+
+    if isinstance(bf.field, djforms.ModelChoiceField):
+        return build()
+    key = (type(form).__qualname__, bf.name, get_language() or "")
+    if key not in _OPTIONS_CACHE:
+        _OPTIONS_CACHE[key] = build()
+    return _OPTIONS_CACHE[key]
+
+
 def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
     """(bound field, widget HTML) for a filter form. Selects are written here in one pass:
     Django renders each <option> through a template, which for the country list took most
@@ -60,9 +81,10 @@ def _fast_fields(form: djforms.Form) -> list[tuple[Any, str]]:
             bf.field.widget, djforms.SelectMultiple
         ):
             current = "" if bf.value() is None else str(bf.value())
-            options = "".join(
-                f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>{escape(str(label))}</option>'
-                for v, label in bf.field.choices
+            mark = f'<option value="{escape(current)}">'
+            # Values are unique: mark the chosen one (its escaped form, as written above).
+            options = _options_html(form, bf).replace(
+                mark, f'<option value="{escape(current)}" selected>', 1
             )
             out.append(
                 (
@@ -137,6 +159,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "today": clock.today(),
             "can_open": has_perm(actor, Perm.REFER, org),
             "can_oversee": has_perm(actor, Perm.OVERSEE_CASES, org),
+            # One reverse for the page, not one per row: a case's URL is this and its reference.
+            "cases_url": reverse("cases:list"),
         },
     )
 
@@ -201,6 +225,10 @@ def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     timeline = None
     if access.TIMELINE in vis:
         timeline = Paginator(selectors.case_timeline(case), 50).get_page(request.GET.get("page"))
+        # Plain entries: the template reads values, it never follows a relation (no query).
+        timeline.object_list = cast(
+            Any, [selectors.timeline_entry(e) for e in timeline.object_list]
+        )
     can_edit = selectors.can_edit_case(actor, org, vis)
     return render(
         request,
@@ -211,14 +239,104 @@ def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
             "vis": vis.groups,
             "basis": vis.basis,
             "timeline": timeline,
-            "actions": [a for a in ACTIONS if a.shown(actor, org, case, vis, can_edit)],
+            **_action_menu(actor, org, case, vis, file, can_edit),
             "can_edit": can_edit,
             "today": clock.today(),
             "labels": _labels(),
             "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
-            "consent_ids": {c["id"] for c in file["consents"] or [] if c["active"]},
+            "consent_ids": {c.id for c in file.consents or [] if c.active},
         },
     )
+
+
+GROUP_TITLES = {
+    "identification": gettext_lazy("Identification"),
+    "support": gettext_lazy("Support and protection"),
+    "return": gettext_lazy("Return and inclusion"),
+    "proceedings": gettext_lazy("Proceedings and compensation"),
+    "record": gettext_lazy("Case record"),
+    "team": gettext_lazy("Case team and phase"),
+}
+NEXT_STEP_REASONS = {
+    "decide": gettext_lazy("The case awaits the identification decision."),
+    "lead": gettext_lazy(
+        "The decision is taken: name the lead organisation that will work with the person."
+    ),
+    "guardian": gettext_lazy("A child's case: a guardian must be appointed."),
+    "overdue": gettext_lazy("A deadline has passed: %(title)s."),
+    "consent": gettext_lazy(
+        "No active consent: record what the person agrees to share, and with whom, before any referral."
+    ),
+    "refer": gettext_lazy("Consent is recorded: refer the person to the services they need."),
+    "reopen": gettext_lazy("The case is closed. Reopen it if the work must continue."),
+    "note": gettext_lazy("Keep the case record up to date."),
+    "compensation": gettext_lazy("Record a compensation claim sought in the proceedings."),
+}
+
+
+def _action_menu(
+    actor: Any,
+    org: Organisation | None,
+    case: Case,
+    vis: access.Visibility,
+    file: Any,
+    can_edit: bool,
+) -> dict[str, Any]:
+    """The case page's actions grouped by phase, the one next step, and for an organisation on
+    the team that may change nothing (a referring police unit) what it may do (issue 15, item 8)."""
+    from palermo.cases import nextstep
+
+    by_slug = {a.slug: a for a in ACTIONS if a.in_menu and a.shown(actor, org, case, vis, can_edit)}
+    today = clock.today()
+    tasks = file.tasks
+    facts = nextstep.Facts(
+        phase=case.phase,
+        identification_status=case.identification_status,
+        is_open=case.is_open,
+        is_child=case.is_child,
+        has_lead=file.overview.lead_organisation is not None,
+        guardian_appointed=(
+            None
+            if access.SAFEGUARDS not in vis
+            else bool(file.child and file.child.guardian_appointed_on)
+        ),
+        overdue_task_id=nextstep.first_overdue(
+            None if tasks is None else [(t.id, t.due_on, t.done_at is not None) for t in tasks],
+            today,
+        ),
+        active_consent=None if file.consents is None else any(c.active for c in file.consents),
+        referrals=None if file.referrals is None else len(file.referrals),
+    )
+    step = nextstep.next_step(facts, set(by_slug), can_mark_tasks=can_edit and tasks is not None)
+    primary = None
+    if step is not None:
+        if step.slug == "task-done":
+            task = next(t for t in tasks if t.id == step.item_id)
+            title, reason = (
+                _("Mark the task done"),
+                NEXT_STEP_REASONS["overdue"] % {"title": task.title},
+            )
+        else:
+            title, reason = by_slug[step.slug].title, str(NEXT_STEP_REASONS[step.reason])
+        primary = {"slug": step.slug, "item_id": step.item_id, "title": title, "reason": reason}
+    groups = [
+        {
+            "key": key,
+            "title": GROUP_TITLES[key],
+            "current": i == 0,
+            "actions": [by_slug[s] for s in slugs if not primary or s != primary["slug"]],
+        }
+        for i, (key, slugs) in enumerate(nextstep.grouped(list(by_slug), case.phase))
+    ]
+    mine = [m for m in file.overview.team if org is not None and m.organisation.id == org.pk]
+    return {
+        "actions": list(by_slug.values()),
+        "action_groups": [g for g in groups if g["actions"]],
+        "primary": primary,
+        "referred_it": org is not None and file.overview.referring_organisation.id == org.pk,
+        "read_only_member": bool(mine) and not can_edit,
+        "can_refer": has_perm(actor, Perm.REFER, org),
+    }
 
 
 def _labels() -> dict[str, Any]:
@@ -273,6 +391,15 @@ class Action:
         """For templates (which would call ``review`` itself)."""
         return self.review is not None
 
+    # Also for an investigating organisation on the case team (police, prosecution): it seeks
+    # compensation in the proceedings (services._require_proceedings; issue 15, item 8).
+    proceedings: bool = False
+
+    @property
+    def gate(self) -> str:
+        """The permission the URL is gated on (the policy middleware); ``shown`` decides the rest."""
+        return Perm.VIEW_CASES if self.proceedings else self.perm
+
     def shown(
         self,
         actor: Any,
@@ -281,7 +408,16 @@ class Action:
         vis: access.Visibility,
         can_edit: bool,
     ) -> bool:
-        if not self.in_menu or not has_perm(actor, self.perm, org) or not self.when(case):
+        if not self.when(case):
+            return False
+        if (
+            self.proceedings
+            and not can_edit
+            and has_perm(actor, Perm.RECORD_PROCEEDINGS, org)
+            and "case team" in vis.basis
+        ):
+            return all(g in vis for g in self.groups)
+        if not has_perm(actor, self.perm, org):
             return False
         if self.edit and not can_edit:
             return False
@@ -1011,6 +1147,7 @@ ACTIONS: list[Action] = [
         forms.CompensationForm,
         _run_compensation,
         (access.SAFEGUARDS,),
+        proceedings=True,
     ),
     Action(
         "compensation-status",
@@ -1021,6 +1158,7 @@ ACTIONS: list[Action] = [
         (access.SAFEGUARDS,),
         with_item=True,
         in_menu=False,
+        proceedings=True,
     ),
     Action(
         "appeal",
@@ -1099,7 +1237,7 @@ def _save_action(
 
 
 def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
-    @requires(spec.perm)
+    @requires(spec.gate)
     def view(request: AuthedRequest, reference: str, item_id: int | None = None) -> HttpResponse:
         actor, org = _who(request)
         # Edit forms that show personal data (pre-filled) are reads of the case file too.
@@ -1119,9 +1257,8 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             return once.duplicate_response(
                 request, dup, fallback=reverse("cases:detail", args=[case.reference])
             )
-        if (
-            not spec.shown(actor, org, case, vis, selectors.can_edit_case(actor, org, vis))
-            and spec.in_menu
+        if spec.in_menu and not spec.shown(
+            actor, org, case, vis, selectors.can_edit_case(actor, org, vis)
         ):
             audit.record_refusal(
                 request, perm=spec.perm, object_type="case", object_ref=case.reference

@@ -61,10 +61,19 @@ class User(AbstractUser):
         return self.memberships.filter(organisation__is_active=True).select_related("organisation")
 
     def organisations(self) -> list[Organisation]:
-        seen: dict[int, Organisation] = {}
-        for m in self.memberships_active():
-            seen.setdefault(m.organisation_id, m.organisation)
-        return list(seen.values())
+        # Kept on the instance like roles_in: a request's user object lives for one request,
+        # and the middleware, the menu and the views all ask (issue 13: one query, not three).
+        cached = self.__dict__.get("_palermo_organisations")
+        if cached is None:
+            seen: dict[int, Organisation] = {}
+            roles: dict[int, set[str]] = {}
+            for m in self.memberships_active():
+                seen.setdefault(m.organisation_id, m.organisation)
+                roles.setdefault(m.organisation_id, set()).add(m.role)
+            cached = self.__dict__["_palermo_organisations"] = list(seen.values())
+            # The same rows answer roles_in for each of these organisations (the policy check).
+            self.__dict__.setdefault("_palermo_roles", {}).update(roles)
+        return list(cached)
 
     def roles_in(self, organisation: Organisation) -> set[str]:
         cache = self.__dict__.setdefault("_palermo_roles", {})
@@ -79,7 +88,11 @@ class User(AbstractUser):
     def permissions_in(self, organisation: Organisation) -> frozenset[str]:
         from palermo.core.policy import permissions_for_roles
 
-        return permissions_for_roles(self.roles_in(organisation))
+        # Asked dozens of times per page (menu, actions): kept like the roles it comes from.
+        cache = self.__dict__.setdefault("_palermo_permissions", {})
+        if organisation.pk not in cache:
+            cache[organisation.pk] = permissions_for_roles(self.roles_in(organisation))
+        return cache[organisation.pk]
 
 
 class Membership(models.Model):

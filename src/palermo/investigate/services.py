@@ -1007,24 +1007,24 @@ def parties_from_cases(
             case, _shared_visibility(case, case.visibility, investigation)
         )
         found: list[dict[str, Any]] = []
-        ident = file.get("identity")
-        if ident and (ident.get("given_name") or ident.get("family_name")):
-            contact = file.get("contact") or {}
-            address = ", ".join(x for x in (contact.get("street"), contact.get("city")) if x)
+        ident = file.identity
+        if ident and (ident.given_name or ident.family_name):
+            contact = file.contact
+            address = ", ".join(x for x in (contact.street, contact.city) if x) if contact else ""
             found.append(
                 {
-                    "name": f"{ident.get('given_name', '')} {ident.get('family_name', '')}".strip(),
+                    "name": f"{ident.given_name} {ident.family_name}".strip(),
                     "role": "victim",
-                    "phone": contact.get("phone", ""),
-                    "email": contact.get("email", ""),
+                    "phone": contact.phone if contact else "",
+                    "email": contact.email if contact else "",
                     "address": address,
                 }
             )
         else:
             withheld.append(case.reference)
-        for s in file.get("suspects") or []:
-            if s.get("name_or_alias"):
-                found.append({"name": s["name_or_alias"], "role": "suspect"})
+        for s in file.suspects or []:
+            if s.name_or_alias:
+                found.append({"name": s.name_or_alias, "role": "suspect"})
         for f in found:
             if (case.reference, f["name"], f["role"]) in have:
                 continue
