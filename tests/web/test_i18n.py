@@ -164,13 +164,14 @@ def test_page_in_ukrainian_is_marked_uk_and_translated(client, demo_world):
     assert "Sign in to Palermo" not in html
 
 
-def test_incomplete_language_falls_back_to_english_and_says_so(client, demo_world, monkeypatch):
-    """Albanian is wanted but (in this tree) not complete: English, lang="en", a notice."""
+def test_incomplete_language_falls_back_to_english_and_says_so(client, demo_world, settings):
+    """A wanted language whose catalogue is not complete: English, lang="en", a notice."""
     shown = [c for c, _ in settings.LANGUAGES]
     wanted_not_shown = [c for c, _ in settings.PALERMO_WANTED_LANGUAGES if c not in shown]
     if not wanted_not_shown:
-        # Every language is complete: pretend one is not, as a deployment's partial one.
-        monkeypatch.setattr(settings, "LANGUAGES", [x for x in settings.LANGUAGES if x[0] != "ru"])
+        # Every language is complete: pretend one is not, as a deployment's partial one
+        # (the settings fixture also clears Django's cached language checks).
+        settings.LANGUAGES = [x for x in settings.LANGUAGES if x[0] != "ru"]
         wanted_not_shown = ["ru"]
     code = wanted_not_shown[0]
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=code).content.decode()

@@ -634,6 +634,10 @@ MSGIDS = [
     _("Compensation claimed and awarded"),
     # Translators: monitor/data/indicators.yaml compensation_awarded definition
     _("Share of cases registered in the year with a compensation claim filed that have at least one claim awarded or paid."),
+    # Translators: monitor/data/indicators.yaml financial_investigations
+    _("Financial investigations opened alongside trafficking cases"),
+    # Translators: monitor/data/indicators.yaml financial_investigations definition
+    _("Share of presumed or identified victims registered in the year whose case is linked to at least one financial investigation (an investigation in Palermo's \"follow the money\" workspace)."),
     # Translators: HTCDS picklist prs_Gender
     _("Gender"),
     # Translators: HTCDS picklist prs_Gender value Feminine
