@@ -103,13 +103,15 @@ class Snapshots:
 
     def __init__(self) -> None:
         self._tables: list[_Table] | None = None
-        self._recordings: dict[tuple[str, str], _Recording] = {}
+        self._recordings: dict[tuple[str, str], _Recording] = {}  # by (name, digest before)
         self.built: dict[str, int] = {}
         self.replayed: dict[str, int] = {}
 
     def apply(self, name: str, build: Callable[[], Any]) -> None:
-        if self._tables is None:
-            self._tables = _tables()
+        with connection.cursor() as cur:
+            names = sorted(connection.introspection.table_names(cur))
+        if self._tables is None or [t.name for t in self._tables] != names:
+            self._tables = _tables()  # first use, or a test migrated the schema since
         tables = self._tables
         before_rows = _dump(tables)
         before = _digest(before_rows)
