@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 from hypothesis import settings
@@ -36,12 +37,58 @@ settings.load_profile(
 )
 
 
+# Slow tests (a real gunicorn, a browser journey over the whole demo …) run on CI, where
+# `.ci/run` sets CI=true; a developer's `./dev test` skips them unless CI=true is set too.
+RUN_SLOW = bool(os.environ.get("CI"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if RUN_SLOW:
+        return
+    skip = pytest.mark.skip(reason="slow: runs on CI (set CI=true to run it here)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_var_dir(tmp_path_factory):
+    """Files the code keeps under VAR_DIR (job results, waiting uploads, investigation
+    workspaces named by their id) go to this test process's own directory, not the
+    checkout's var/: parallel workers, each with its own database, would otherwise
+    share (and overwrite) one another's files."""
+    from django.conf import settings as django_settings
+
+    before = django_settings.VAR_DIR
+    django_settings.VAR_DIR = tmp_path_factory.mktemp("var")
+    yield
+    django_settings.VAR_DIR = before
+
+
+@pytest.fixture(scope="session")
+def snapshots():
+    """Data sets built once per session and replayed into each test (tests/dbsnapshot.py)."""
+    from tests.dbsnapshot import SNAPSHOTS
+
+    return SNAPSHOTS
+
+
 @pytest.fixture
-def demo_world(db):
+def demo_world(db, snapshots):
     """The deterministic demo organisations and users."""
     from palermo.core.demo import load_demo
 
-    load_demo()
+    snapshots.apply("demo world", load_demo)
+
+
+@pytest.fixture
+def demo_cases(demo_world, snapshots, monkeypatch):
+    """The 80 deterministic demo cases of `palermo demo`, built through the case services
+    once per session and replayed row for row into each test that asks for them."""
+    from palermo.cases.demo import demo_cases as build
+
+    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
+    snapshots.apply("demo cases", lambda: build(random.Random(2026)))
 
 
 @pytest.fixture
@@ -79,3 +126,14 @@ def api_token(persona):
         return clear
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How often each shared data set was built and how often it was replayed."""
+    from tests.dbsnapshot import SNAPSHOTS
+
+    for name in sorted(set(SNAPSHOTS.built) | set(SNAPSHOTS.replayed)):
+        terminalreporter.write_line(
+            f"data set {name!r}: built {SNAPSHOTS.built.get(name, 0)}, "
+            f"replayed {SNAPSHOTS.replayed.get(name, 0)}"
+        )

@@ -12,6 +12,8 @@ import shutil
 
 import pytest
 
+from tests.waits import WAIT_MS
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls that
 # tests make between page actions are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,8 +32,10 @@ ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait for the page as long as actions do (Playwright's own default is 5 s).
+    expect.set_options(timeout=WAIT_MS)
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is not installed: run ./dev test, which installs it")
     with sync_playwright() as pw:
@@ -43,7 +47,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
     p = context.new_page()
     yield p
     context.close()

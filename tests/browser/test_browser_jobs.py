@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.waits import WAIT_MS
 
 
 def _running_job():
@@ -50,7 +51,7 @@ def test_a_running_job_page_follows_the_job_to_its_result_at_phone_width(page, d
         report={"notes": [], "errors": []},
     )
     expect(page.get_by_text("0 case(s) opened, 0 updated, 2 unchanged.")).to_be_visible(
-        timeout=10_000
+        timeout=WAIT_MS
     )
 
     page.get_by_role("link", name="Jobs").first.click()

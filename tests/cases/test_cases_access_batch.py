@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
@@ -26,14 +25,10 @@ PERSONAS = [
 ]
 
 
-def test_case_visibilities_equal_case_visibility_for_every_persona_and_demo_case(
-    demo_world, monkeypatch
-):
+def test_case_visibilities_equal_case_visibility_for_every_persona_and_demo_case(demo_cases):
     from palermo.cases import services
-    from palermo.cases.demo import CHILDREN_HOME_USER, demo_cases
+    from palermo.cases.demo import CHILDREN_HOME_USER
 
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    demo_cases(random.Random(2026))
     cases = list(Case.objects.order_by("id"))
     # Cover the rarer branches too: a legal basis for law enforcement, and a break-glass access.
     police = User.objects.get(username="police")

@@ -19,6 +19,7 @@ def test_demo_cases_are_skipped_under_tests_unless_asked(demo_world):
     assert Case.objects.count() == 0
 
 
+@pytest.mark.slow  # builds the 80-case demo twice through the services
 def test_demo_builds_a_spread_once_and_deterministically(demo_world, monkeypatch):
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     report = demo_cases(random.Random(2026))

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.waits import WAIT_SECONDS
 from typer.testing import CliRunner
 
 from palermo.cli import app
@@ -124,7 +125,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes] | None = None, seconds: float = 600) -> bytes:
+def _wait(
+    url: str, proc: subprocess.Popen[bytes] | None = None, seconds: float = WAIT_SECONDS
+) -> bytes:
     """The page at ``url`` once the server answers.
 
     No tight wall-clock deadline (a loaded CI machine took 77 s to start gunicorn): wait while
@@ -159,7 +162,7 @@ def test_serve_refuses_to_start_without_the_field_keys_file(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT_SECONDS,
     )
     assert proc.returncode == 2
     assert (
@@ -176,12 +179,13 @@ def test_serve_refuses_to_start_without_secret_key(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT_SECONDS,
     )
     assert proc.returncode == 2
     assert "SECRET_KEY is not set" in proc.stderr
 
 
+@pytest.mark.slow  # starts a real gunicorn on a fresh database: about a minute
 def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
     env = _env(tmp_path)
     env["SECRET_KEY"] = "test-" + "x" * 60
@@ -215,4 +219,4 @@ def test_serve_runs_gunicorn_and_serves_static_files(tmp_path):
         assert b"Sign in to Palermo" in login
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=WAIT_SECONDS)

@@ -14,12 +14,3 @@ def monitor_demo(demo_world, monkeypatch):
 
     monkeypatch.setenv("PALERMO_DEMO_MONITOR", "1")
     return demo_monitor(random.Random(2026))
-
-
-@pytest.fixture
-def demo_cases(demo_world, monkeypatch):
-    """The deterministic demo cases (built through the case services)."""
-    from palermo.cases.demo import demo_cases as build
-
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    build(random.Random(2026))

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from palermo.cases.models import Case, CaseEvent, IdentificationDecision, Person, ServiceReferral
 from palermo.core import encryption, fieldcrypt
 from palermo.core.models import AuditEntry
+from tests.waits import WAIT_SECONDS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -74,7 +75,9 @@ def _dump() -> str:
         args += ["-h", s["HOST"]]
     if s.get("USER"):
         args += ["-U", s["USER"]]
-    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout  # noqa: S603
+    return subprocess.run(  # noqa: S603 – our own pg_dump and arguments
+        args, capture_output=True, text=True, check=True, timeout=WAIT_SECONDS
+    ).stdout
 
 
 @pytest.mark.django_db(transaction=True)
@@ -386,7 +389,7 @@ def _python(
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=WAIT_SECONDS,
         cwd=tmp_path,
     )
 

@@ -18,6 +18,7 @@ from palermo.core.mfa_models import OidcIdentity, TotpDevice
 from palermo.core.models import AuditEntry, Membership, User
 from tests.conftest import needs_french
 from tests.security.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.waits import WAIT_SECONDS
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def sso(client: Client, provider: OidcProvider):
     assert start.status_code == 302 and start.url.startswith(provider.url + "/authorize")
     query = parse_qs(urlsplit(start.url).query)
     assert query["scope"] == ["openid email profile"] and query["nonce"] and query["state"]
-    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=WAIT_SECONDS)
     back = urlsplit(at_idp.headers["Location"])
     assert back.path == reverse("oidc_callback")
     return client.get(f"{back.path}?{back.query}")
@@ -140,7 +141,7 @@ def test_callback_with_a_foreign_state_is_refused(client, provider):
     link("caseworker", provider)
     victim = Client()
     start = victim.get(reverse("oidc_login"))
-    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=WAIT_SECONDS)
     back = urlsplit(at_idp.headers["Location"])
     # An attacker makes the victim's browser land on *their* code (login CSRF): the
     # state is not in this browser's session, so nothing happens.
@@ -201,12 +202,12 @@ def test_idp_mfa_rule():
 def test_sso_keeps_a_safe_next_and_drops_a_foreign_one(client, provider):
     link("caseworker", provider)
     start = client.get(reverse("oidc_login"), {"next": reverse("token_list")})
-    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=WAIT_SECONDS)
     back = urlsplit(at_idp.headers["Location"])
     assert client.get(f"{back.path}?{back.query}").url == reverse("token_list")
     client.post(reverse("logout"))
     start = client.get(reverse("oidc_login"), {"next": "https://evil.example/"})
-    at_idp = requests.get(start.url, allow_redirects=False, timeout=10)
+    at_idp = requests.get(start.url, allow_redirects=False, timeout=WAIT_SECONDS)
     back = urlsplit(at_idp.headers["Location"])
     assert client.get(f"{back.path}?{back.query}").url == reverse("dashboard")
 

@@ -2,19 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
-import pytest
-
-
-@pytest.fixture
-def demo_cases(demo_world, monkeypatch):
-    """The 80 deterministic demo cases (built through the case services)."""
-    from palermo.cases.demo import demo_cases as build
-
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    build(random.Random(2026))
-
 
 def acting(name: str):
     from palermo.core.models import User

@@ -7,12 +7,10 @@ import io
 import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.stats import stats_shell_helpers
 
 from palermo.stats.anonymise import k_anonymity_check
 
 pytestmark = pytest.mark.django_db
-demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
 QIS = [
     "yearOfRegistration",

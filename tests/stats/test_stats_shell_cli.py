@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.stats import stats_shell_helpers
 from typer.testing import CliRunner
 
 from palermo.cli import app
@@ -13,7 +12,6 @@ from palermo.core.models import AuditEntry
 from palermo.stats.htcds_rows import preview_htcds_file
 
 pytestmark = pytest.mark.django_db
-demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
 runner = CliRunner()
 QI_ARGS = [

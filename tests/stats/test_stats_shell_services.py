@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from tests.stats import stats_shell_helpers
 from tests.stats.stats_shell_helpers import acting
 
 from palermo.stats import services
@@ -13,7 +12,6 @@ from palermo.stats.anonymise import k_anonymity_check
 from palermo.stats.htcds_rows import preview_htcds_file
 
 pytestmark = pytest.mark.django_db
-demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
 
 def _export(fmt="csv") -> bytes:

@@ -10,14 +10,12 @@ import openpyxl
 import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.stats import stats_shell_helpers
 
 from palermo.core.models import AuditEntry
 from palermo.stats.anonymise import k_anonymity_check
 from palermo.stats.htcds_rows import preview_htcds_file
 
 pytestmark = pytest.mark.django_db
-demo_cases = stats_shell_helpers.demo_cases  # the fixture, for this module
 
 QIS = [
     "yearOfRegistration",

@@ -22,12 +22,12 @@ ITEM = re.compile(
 
 
 @pytest.fixture
-def demo_country(db, monkeypatch):
+def demo_country(db, monkeypatch, snapshots):
     """Demo organisations, users and the demo cases (referrals, deadlines, a shelter's inbox)."""
     from palermo.core.demo import load_demo
 
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    load_demo()
+    snapshots.apply("demo country", load_demo)
 
 
 def _items(client) -> list[dict[str, str]]:
