@@ -95,6 +95,7 @@ def test_no_serious_or_critical_axe_violation_on_any_main_page_for_any_role(page
     page.get_by_label("Age (years)").fill("34")
     page.get_by_label("Labour exploitation").check()
     page.get_by_role("button", name="Start the interview").click()
+    page.get_by_role("button", name="Save and review the answers").click()
     page.get_by_role("button", name="Assess").click()
     expect(page.get_by_role("heading", name=re.compile("Screening result"))).to_be_visible()
     screening_result = page.url

@@ -16,16 +16,22 @@ def answer_steps(page, keys: list[str], *, act: str = "") -> None:
     """Go through the remaining steps of the interview, ticking ``keys`` where they are asked
     (and the act on the Palermo step), then open the summary."""
     while True:
+        # Every step has this button: once it is there, the step's page has loaded.
+        page.get_by_role("button", name="Save and review the answers").wait_for()
         for key in keys:
             box = page.locator(f"input[name=ind_{key}]")
             if box.count():
                 box.check()
         if act and page.locator(f"input[name=act][value={act}]").count():
             page.locator(f"input[name=act][value={act}]").check()
+        # Wait for the next step's page before looking for its boxes: without it the loop
+        # can read the step it just left while the browser is still navigating.
         if page.get_by_role("button", name="Save and continue").count():
-            page.get_by_role("button", name="Save and continue").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save and continue").click()
         else:
-            page.get_by_role("button", name="Save and review the answers").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save and review the answers").click()
             return
 
 
