@@ -138,3 +138,9 @@ def test_a_survey_is_sent_answered_step_by_step_and_read_across_respondents(
     page.get_by_role("link", name="Answers across respondents").click()
     expect(page.get_by_text("1 of 1 respondents answered").first).to_be_visible()
     _fits(page)
+    # The rapporteur downloads the annual report, charts included.
+    page.goto("/monitor/")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Annual report (DOCX, editable)").click()
+    with open(info.value.path(), "rb") as fh:
+        assert fh.read(2) == b"PK"  # a Word document (a zip)
