@@ -137,3 +137,15 @@ def pytest_terminal_summary(terminalreporter):
             f"data set {name!r}: built {SNAPSHOTS.built.get(name, 0)}, "
             f"replayed {SNAPSHOTS.replayed.get(name, 0)}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """Every test starts in the default language: a test (or a request through the test client)
+    that activates a language leaves it on the worker's thread, and the next test would read
+    its numbers and words in that language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -8,7 +8,6 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.stats.stats_shell_helpers import demo_cases  # noqa: F401 – fixture
 
 from palermo.stats.hierarchies import ctdc_age_band, generalisation_config
 from palermo.stats.small_cells import UNKNOWN, display_order
@@ -55,7 +54,7 @@ def test_a_chart_has_readable_text_and_a_whole_title():
 
 def test_the_demo_registers_victims_over_several_years_and_the_page_lists_bands_in_order(
     login_as,
-    demo_cases,  # noqa: F811
+    demo_cases,
 ):
     from palermo.cases.models import Case
 
@@ -76,6 +75,9 @@ def test_the_demo_registers_victims_over_several_years_and_the_page_lists_bands_
 @pytest.mark.parametrize("value,shown", [(197905, "197,905"), (80, "80")])
 def test_counts_are_grouped_in_the_tables(value, shown):
     from django.template import Context, Template
+    from django.utils import translation
 
-    out = Template('{{ v|floatformat:"0g" }}').render(Context({"v": value}))
+    # In English (another test in the same worker may have left a language active).
+    with translation.override("en"):
+        out = Template('{{ v|floatformat:"0g" }}').render(Context({"v": value}))
     assert out == shown

@@ -34,6 +34,11 @@ LIMITS = {
 MAX_ROWS = 5000
 
 
+def _(text: str) -> str:
+    """Marks a row message for translation (the shell translates the template: ``gettext``)."""
+    return text
+
+
 @dataclass(frozen=True)
 class RowError:
     """``template % params`` is the message: the shell translates the template (gettext) and
@@ -124,7 +129,7 @@ def _date(
 ) -> date | None:
     if not value:
         if required:
-            errors.append(RowError(row, name, "A date is required (YYYY-MM-DD)."))
+            errors.append(RowError(row, name, _("A date is required (YYYY-MM-DD).")))
         return None
     try:
         if len(value) != 10:  # a date and nothing else: no time of day, no week or ordinal forms
@@ -135,7 +140,7 @@ def _date(
             RowError(
                 row,
                 name,
-                "Not a date in the form YYYY-MM-DD: %(value)s.",
+                _("Not a date in the form YYYY-MM-DD: %(value)s."),
                 _p(value=repr(value[:20])),
             )
         )
@@ -151,7 +156,7 @@ def preview(
         table = _table(data, name)
     except UnicodeDecodeError:
         out.errors.append(
-            RowError(1, "", "The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX.")
+            RowError(1, "", _("The file is not UTF-8 text: save it as CSV UTF-8 or as XLSX."))
         )
         return out
     except Exception as exc:
@@ -159,27 +164,29 @@ def preview(
             RowError(
                 1,
                 "",
-                "The file cannot be read as a spreadsheet (%(error)s).",
+                _("The file cannot be read as a spreadsheet (%(error)s)."),
                 _p(error=type(exc).__name__),
             )
         )
         return out
     table = [(n, r) for n, r in table if any(c.strip() for c in r)]
     if not table:
-        out.errors.append(RowError(1, "", "The file is empty."))
+        out.errors.append(RowError(1, "", _("The file is empty.")))
         return out
     header_line, header = table[0]
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     for c in missing:
-        out.errors.append(RowError(header_line, c, "This column is missing."))
+        out.errors.append(RowError(header_line, c, _("This column is missing.")))
     unknown = [h for h in names if h and h not in REQUIRED + OPTIONAL]
     for h in unknown:
-        out.errors.append(RowError(header_line, h, "Unknown column."))
+        out.errors.append(RowError(header_line, h, _("Unknown column.")))
     if missing:
         return out
     if len(table) - 1 > MAX_ROWS:
-        out.errors.append(RowError(header_line, "", "At most %(n)s rows per file.", _p(n=MAX_ROWS)))
+        out.errors.append(
+            RowError(header_line, "", _("At most %(n)s rows per file."), _p(n=MAX_ROWS))
+        )
         return out
     index = {n: i for i, n in enumerate(names)}
     seen: dict[tuple[str, str, str], int] = {}
@@ -197,7 +204,7 @@ def preview(
         out.errors.extend(errs)
     if out.total_rows == 0:
         out.errors.append(
-            RowError(header_line, "", "The file has a header but no recommendations.")
+            RowError(header_line, "", _("The file has a header but no recommendations."))
         )
     return out
 
@@ -216,17 +223,17 @@ def check_values(
     errs: list[RowError] = []
     for c in REQUIRED:
         if not values[c] and c not in ("issued_on",):
-            errs.append(RowError(line, c, "Required."))
+            errs.append(RowError(line, c, _("Required.")))
     for c, limit in LIMITS.items():
         if len(values[c]) > limit:
-            errs.append(RowError(line, c, "At most %(n)s characters.", _p(n=limit)))
+            errs.append(RowError(line, c, _("At most %(n)s characters."), _p(n=limit)))
     body = values["source_body"].lower()
     if values["source_body"] and body not in SOURCE_BODIES:
         errs.append(
             RowError(
                 line,
                 "source_body",
-                "Unknown monitoring body; use one of: %(values)s.",
+                _("Unknown monitoring body; use one of: %(values)s."),
                 _p(values=", ".join(SOURCE_BODIES)),
             )
         )
@@ -236,7 +243,7 @@ def check_values(
             RowError(
                 line,
                 "thematic_area",
-                "Unknown thematic area; use one of: %(values)s.",
+                _("Unknown thematic area; use one of: %(values)s."),
                 _p(values=", ".join(THEMATIC_AREAS)),
             )
         )
@@ -245,7 +252,7 @@ def check_values(
     if issued and due and due < issued:
         errs.append(
             RowError(
-                line, "due_on", "The due date is before the date the recommendation was issued."
+                line, "due_on", _("The due date is before the date the recommendation was issued.")
             )
         )
     if not errs and issued is not None:
@@ -266,7 +273,7 @@ def check_values(
                 RowError(
                     line,
                     "paragraph",
-                    "This recommendation (body, report, paragraph) is already in the register.",
+                    _("This recommendation (body, report, paragraph) is already in the register."),
                 )
             )
         elif rec.key in seen:
@@ -274,7 +281,7 @@ def check_values(
                 RowError(
                     line,
                     "paragraph",
-                    "The same recommendation as row %(row)s.",
+                    _("The same recommendation as row %(row)s."),
                     _p(row=seen[rec.key]),
                 )
             )
