@@ -19,6 +19,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.policy import Perm, requires
 from palermo.monitor import register_edit, selectors
 from palermo.monitor.models import SourceBody, ThematicArea
+from palermo.monitor.views import _who
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -80,10 +81,6 @@ class MeasureEditForm(forms.Form):
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["responsible"]).choices = organisations
-
-
-def _who(request: HttpRequest) -> tuple[Any, Any]:
-    return request.user, getattr(request, "organisation", None)
 
 
 def _errors(request: HttpRequest, form: forms.Form, exc: InvalidInput) -> None:

@@ -65,10 +65,15 @@ def definition(item: Survey) -> survey.Definition:
 def assignments(item: Survey) -> list[dict[str, Any]]:
     """Each organisation asked, whether it has answered, and when it was reminded."""
     rows = []
-    for a in item.assignments.select_related("organisation").order_by("organisation__name"):
-        response = (
-            SurveyResponse.objects.filter(assignment=a).only("submitted", "updated_at").first()
+    # One query for every response of the survey, not one per organisation.
+    responses = {
+        r.assignment_id: r
+        for r in SurveyResponse.objects.filter(assignment__survey=item).only(
+            "assignment_id", "submitted", "updated_at"
         )
+    }
+    for a in item.assignments.select_related("organisation").order_by("organisation__name"):
+        response = responses.get(a.pk)
         rows.append(
             {
                 "assignment": a,

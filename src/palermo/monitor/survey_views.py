@@ -20,11 +20,11 @@ from django.views.decorators.http import require_POST
 
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
-from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.monitor import selectors, survey, survey_selectors, survey_services
 from palermo.monitor.models import SurveyStatus
 from palermo.monitor.services import NotAllowed
+from palermo.monitor.views import _refuse, _who
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPE_LABELS = {
@@ -36,10 +36,6 @@ TYPE_LABELS = {
     "select_multiple": gettext_lazy("Several choices"),
     "file": gettext_lazy("File"),
 }
-
-
-def _who(request: HttpRequest) -> tuple[Any, Any]:
-    return request.user, getattr(request, "organisation", None)
 
 
 def _errors_to(form: forms.Form, exc: InvalidInput) -> None:
@@ -56,11 +52,6 @@ def _report(request: HttpRequest, form: forms.Form, exc: InvalidInput) -> None:
             form.add_error(e.field, e.message)
         else:
             messages.error(request, f"{e.field}: {e.message}" if e.field else e.message)
-
-
-def _refuse(request: HttpRequest, perm: str) -> HttpResponse:
-    audit.record_refusal(request, perm=perm)
-    return refused(request)
 
 
 # --- conditions in words ------------------------------------------------------------------------

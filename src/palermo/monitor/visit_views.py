@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
-from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.monitor import selectors, visit_services
 from palermo.monitor.models import (
@@ -31,6 +30,7 @@ from palermo.monitor.models import (
     VisitMeeting,
     VisitReport,
 )
+from palermo.monitor.views import _refuse, _who
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -99,21 +99,12 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-def _who(request: HttpRequest) -> tuple[Any, Any]:
-    return request.user, getattr(request, "organisation", None)
-
-
 def _report(request: HttpRequest, form: forms.Form | None, exc: InvalidInput) -> None:
     for e in exc.errors:
         if form is not None and e.field in form.fields:
             form.add_error(e.field, e.message)
         else:
             messages.error(request, e.message)
-
-
-def _refuse(request: HttpRequest, perm: str) -> HttpResponse:
-    audit.record_refusal(request, perm=perm)
-    return refused(request)
 
 
 def _visit(visit_id: int) -> CountryVisit:
