@@ -131,6 +131,10 @@ def test_the_decision_is_restated_before_it_is_saved_and_a_double_submit_records
     expect(page.get_by_label("Presumed victim (reasonable grounds)")).to_be_checked()
     expect(page.get_by_label("Reasons")).to_have_value(REASONS)
     page.get_by_role("button", name="Continue: check before saving").click()
+    # The review page must have loaded before the script reads its form.
+    expect(
+        page.get_by_role("heading", name="Check the decision before you save it")
+    ).to_be_visible()
 
     # The confirmation sent twice (a double click, a retry): one decision.
     statuses = page.evaluate(
