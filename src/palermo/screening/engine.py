@@ -44,6 +44,7 @@ from palermo.screening.catalogue import (
     IndicatorSet,
     Selection,
 )
+from palermo.screening.phrases import Code, Count, Data, Join, Msg, Part, _
 
 ENGINE_VERSION = "1.0"
 
@@ -398,30 +399,31 @@ def _sorted_unique(values: tuple[str, ...]) -> tuple[str, ...]:
     return values if len(values) < 2 else tuple(sorted(set(values)))
 
 
-def _human(code: str) -> str:
-    return code.replace("_", " ")
+# The explanation's sentences are phrases.Msg objects: their text is the English
+# reference wording (stored, served by the API and the CLI), and they keep their template
+# and parts so the web pages can say them in the reader's language (screening/labels.py).
 
 
-def _lower_first(label: str) -> str:
-    # "Debt bondage" reads "debt bondage" mid-sentence; leave acronyms ("ILO ...") alone.
-    if len(label) > 1 and label[1].isupper():
-        return label
-    return label[:1].lower() + label[1:]
+def _outcome_words(codes: Sequence[str]) -> Join:
+    return Join([Code("outcome", c) for c in codes])
 
 
-def _join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+def _labels(labels: Sequence[str], *, lower: bool = False) -> Join:
+    return Join([Data(str(x), lower=lower) for x in labels])
 
 
-def _counts_phrase(counts: GradeCounts) -> str:
-    parts = [
-        f"{n} {g}"
-        for g, n in (("strong", counts.strong), ("medium", counts.medium), ("weak", counts.weak))
-        if n
-    ]
-    return _join(parts)
+def _counts_phrase(counts: GradeCounts) -> Join:
+    return Join(
+        [
+            Count(n, g)
+            for g, n in (
+                ("strong", counts.strong),
+                ("medium", counts.medium),
+                ("weak", counts.weak),
+            )
+            if n
+        ]
+    )
 
 
 Present = tuple[tuple[str, IndicatorSource | None], ...]
@@ -439,13 +441,13 @@ def _dimension_finding(
     d = s.dimensions[dim_index]
     tally = {"strong": 0, "medium": 0, "weak": 0}
     findings = []
-    labels = []
+    labels: list[Part] = []
     for key, source in present:
         ind = s.indicator(key)
         assert ind is not None and ind.grade is not None  # guaranteed by validation
         tally[ind.grade] += 1
         findings.append(IndicatorFinding(key, ind.grade, source))
-        labels.append(_lower_first(ind.label))
+        labels.append(Data(ind.label, lower=True))
     counts = GradeCounts(tally["strong"], tally["medium"], tally["weak"])
     clause = s.first_clause_met(counts.strong, counts.medium, counts.weak)
     finding = DimensionFinding(
@@ -457,15 +459,25 @@ def _dimension_finding(
     )
     sentence = None
     if findings:
-        what = f"{_counts_phrase(counts)} ({_join(labels)})"
+        what = Msg(
+            _("{counts} ({indicators})"), counts=_counts_phrase(counts), indicators=Join(labels)
+        )
         if clause is not None:
-            sentence = (
-                f"{d.label} (dimension {d.number}) is positive: {what} meet the threshold "
-                f"'{clause.label}'."
+            sentence = Msg(
+                _(
+                    "{dimension} (dimension {number}) is positive: {what} meet the threshold '{clause}'."
+                ),
+                dimension=Data(d.label),
+                number=str(d.number),
+                what=what,
+                clause=Data(clause.label),
             )
         else:
-            sentence = (
-                f"{d.label} (dimension {d.number}) is not positive: {what} reach no threshold."
+            sentence = Msg(
+                _("{dimension} (dimension {number}) is not positive: {what} reach no threshold."),
+                dimension=Data(d.label),
+                number=str(d.number),
+                what=what,
             )
     return finding, sentence
 
@@ -505,7 +517,7 @@ def _set_conclusion(
     stage_label = {st.key: st.label for st in rule.stages}
     required = rule.trafficking_when_positive
     missing = tuple(k for k in required if k not in positive_stages)
-    missing_words = _join([stage_label[k] for k in missing])
+    missing_words = _labels([stage_label[k] for k in missing])
     missing_labels: tuple[str, ...]
     sentence: str | None
     if rule.child_act_rule is not None:
@@ -515,34 +527,41 @@ def _set_conclusion(
     else:
         if not missing:
             outcome, kind = rule.outcome, "met"
-            sentence = (
-                f"{_join([stage_label[k] for k in required]).capitalize()} are all positive: "
-                f"the combination for {_human(outcome)} is met ({s.title})."
+            sentence = Msg(
+                _("{stages} are all positive: the combination for {outcome} is met ({title})."),
+                stages=Join([Data(stage_label[k], lower=True) for k in required], capitalise=True),
+                outcome=Code("outcome", outcome),
+                title=Data(s.title),
             )
         elif purpose_positive and means_positive:
             outcome = kind = EXPLOITATION_WITH_PARTIAL_MEANS
-            sentence = (
-                f"Exploitation and some means are indicated, but {missing_words} is not "
-                f"positive, so the combination for {_human(rule.outcome)} is not complete."
+            sentence = Msg(
+                _(
+                    "Exploitation and some means are indicated, but {missing} is not positive,"
+                    " so the combination for {outcome} is not complete."
+                ),
+                missing=missing_words,
+                outcome=Code("outcome", rule.outcome),
             )
         elif purpose_positive:
             outcome = kind = EXPLOITATION_WITHOUT_MEANS
-            sentence = (
-                f"Exploitation is indicated without positive {missing_words}: this points to a "
-                "labour-rights case unless more is learned."
+            sentence = Msg(
+                _(
+                    "Exploitation is indicated without positive {missing}: this points to a"
+                    " labour-rights case unless more is learned."
+                ),
+                missing=missing_words,
             )
         elif means_positive:
             outcome = kind = MEANS_WITHOUT_EXPLOITATION
-            sentence = (
-                "Means are indicated but exploitation is not: a risk of trafficking to follow up."
+            sentence = Msg(
+                _(
+                    "Means are indicated but exploitation is not: a risk of trafficking to follow up."
+                )
             )
         else:
             outcome = kind = INSUFFICIENT_TO_ASSESS
-            sentence = (
-                f"No dimension of {s.title} reached its threshold: insufficient to assess."
-                if any_present
-                else None
-            )
+            sentence = _insufficient(s) if any_present else None
         # Only partial outcomes ask for more information; "insufficient" has nothing to
         # build on yet, and a met combination needs nothing more.
         partial = kind in (
@@ -550,7 +569,7 @@ def _set_conclusion(
             EXPLOITATION_WITHOUT_MEANS,
             MEANS_WITHOUT_EXPLOITATION,
         )
-        missing_labels = tuple(stage_label[k] for k in missing) if partial else ()
+        missing_labels = tuple(Data(stage_label[k]) for k in missing) if partial else ()
     return _Conclusion(
         outcome=outcome,
         kind=kind,
@@ -584,21 +603,31 @@ def _child_conclusion(
     declared = act_declared and child.by_declared_act
     act_established = declared or bool(shown_by)
     exploited = not missing_purpose
-    exploitation_words = _join([stage_label[k] for k in rule.trafficking_when_positive])
+    exploitation_words = _labels([stage_label[k] for k in rule.trafficking_when_positive])
+    act_words: Msg | None = None
     if act_established:
-        how = _join(
-            (["declared"] if declared else []) + [f"shown by {stage_label[k]}" for k in shown_by]
+        how = Join(
+            ([Msg(_("declared"))] if declared else [])
+            + [Msg(_("shown by {stage}"), stage=Data(stage_label[k])) for k in shown_by]
         )
-        act_words = f"the act ({how})"
-    if exploited and act_established:
+        act_words = Msg(_("the act ({how})"), how=how)
+    if exploited and act_words is not None:
         return (
             rule.outcome,
             "met",
             (),
             (),
-            f"For a child, {act_words} and {exploitation_words} are established: the "
-            f"combination for {_human(rule.outcome)} is met, and no means are required "
-            f"(Palermo Protocol, Art. 3(c); Council of Europe Convention, Art. 4(c)) ({s.title}).",
+            Msg(
+                _(
+                    "For a child, {act} and {exploitation} are established: the combination for"
+                    " {outcome} is met, and no means are required (Palermo Protocol, Art. 3(c);"
+                    " Council of Europe Convention, Art. 4(c)) ({title})."
+                ),
+                act=act_words,
+                exploitation=exploitation_words,
+                outcome=Code("outcome", rule.outcome),
+                title=Data(s.title),
+            ),
         )
     if exploited:
         missing = tuple(k for k in child.act_stages if k not in positive_stages)
@@ -606,32 +635,58 @@ def _child_conclusion(
             child.outcome_without_act,
             CHILD_EXPLOITATION_WITHOUT_ACT,
             missing,
-            (child.act_label,),
-            f"For a child, {exploitation_words} is positive but {child.act_label} is not "
-            f"established: {_human(child.outcome_without_act)}. Means are not required for a "
-            "child, and child protection applies now; if the act is established, this is "
-            "trafficking of a child.",
+            (Data(child.act_label),),
+            Msg(
+                _(
+                    "For a child, {exploitation} is positive but {act} is not established:"
+                    " {outcome}. Means are not required for a child, and child protection"
+                    " applies now; if the act is established, this is trafficking of a child."
+                ),
+                exploitation=exploitation_words,
+                act=Data(child.act_label),
+                outcome=Code("outcome", child.outcome_without_act),
+            ),
         )
-    if act_established or means_positive:
-        what = act_words if act_established else "means"
-        verb = "is established" if act_established else "are indicated"
+    if act_words is not None or means_positive:
+        outcome_words = Code("outcome", child.outcome_without_exploitation)
+        sentence = (
+            Msg(
+                _(
+                    "For a child, {act} is established but exploitation is not: {outcome}, a"
+                    " risk to follow up with child protection services."
+                ),
+                act=act_words,
+                outcome=outcome_words,
+            )
+            if act_words is not None
+            else Msg(
+                _(
+                    "For a child, means are indicated but exploitation is not: {outcome}, a risk"
+                    " to follow up with child protection services."
+                ),
+                outcome=outcome_words,
+            )
+        )
         return (
             child.outcome_without_exploitation,
             CHILD_AT_RISK,
             missing_purpose,
-            tuple(stage_label[k] for k in missing_purpose),
-            f"For a child, {what} {verb} but exploitation is not: "
-            f"{_human(child.outcome_without_exploitation)}, a risk to follow up with child "
-            "protection services.",
+            tuple(Data(stage_label[k]) for k in missing_purpose),
+            sentence,
         )
     return (
         INSUFFICIENT_TO_ASSESS,
         INSUFFICIENT_TO_ASSESS,
         missing_purpose,
         (),
-        f"No dimension of {s.title} reached its threshold: insufficient to assess."
-        if any_present
-        else None,
+        _insufficient(s) if any_present else None,
+    )
+
+
+def _insufficient(s: IndicatorSet) -> Msg:
+    return Msg(
+        _("No dimension of {title} reached its threshold: insufficient to assess."),
+        title=Data(s.title),
     )
 
 
@@ -689,7 +744,7 @@ def _evaluate_indicator_set(
         for h in hits:
             ind = s.indicator(h[2])
             if ind is not None and ind.severe:
-                severe_labels.append(ind.label)
+                severe_labels.append(Data(ind.label))
     finding_set = SetFinding(
         set_id=s.id,
         version=s.version,
@@ -718,34 +773,52 @@ def _evaluate_criteria_set(
     criteria = []
     for c in s.criteria:
         items: list[IndicatorFinding] = []
-        labels: list[str] = []
+        labels: list[Part] = []
         for ind in s.indicators:
             if ind.criterion == c.key:
                 o = observed.get(ind.key)
                 if o is not None:
                     items.append(IndicatorFinding(ind.key, None, o.source))
-                    labels.append(_lower_first(ind.label))
+                    labels.append(Data(ind.label, lower=True))
         for key in c.also_met_by:
             o = observed.get(key)
             if o is not None and key in graded:
                 label, grade = graded[key]
                 items.append(IndicatorFinding(key, grade, o.source))
-                labels.append(_lower_first(label))
+                labels.append(Data(label, lower=True))
         met = len(items) >= rule.criterion_met_when_at_least
         criteria.append(CriterionFinding(c.key, met, tuple(items)))
         if items:
-            verb = "is met" if met else "is not met"
             explanation.append(
-                f"Criterion {c.number}, {_lower_first(c.label)}, {verb} ({_join(labels)})."
+                Msg(
+                    _("Criterion {number}, {criterion}, is met ({indicators}).")
+                    if met
+                    else _("Criterion {number}, {criterion}, is not met ({indicators})."),
+                    number=str(c.number),
+                    criterion=Data(c.label, lower=True),
+                    indicators=Join(labels),
+                )
             )
     n_met = sum(1 for c in criteria if c.met)
     all_met = n_met == len(criteria)
     if all_met:
         explanation.append(
-            f"All {len(criteria)} criteria of {s.title} are met: {_human(rule.outcome)}."
+            Msg(
+                _("All {n} criteria of {title} are met: {outcome}."),
+                n=str(len(criteria)),
+                title=Data(s.title),
+                outcome=Code("outcome", rule.outcome),
+            )
         )
     elif n_met:
-        explanation.append(f"{n_met} of {len(criteria)} criteria of {s.title} are met.")
+        explanation.append(
+            Msg(
+                _("{met} of {n} criteria of {title} are met."),
+                met=str(n_met),
+                n=str(len(criteria)),
+                title=Data(s.title),
+            )
+        )
     return SetFinding(
         set_id=s.id,
         version=s.version,
@@ -774,93 +847,128 @@ def _age_basis(person: ScreeningInput) -> AgeBasis:
 
 
 _PERSON_SENTENCE = {
-    ("presumed_child", False): (
-        "The person's age is uncertain and there are reasons to believe they may be a "
-        "child, so they are presumed a child (Council of Europe Convention, Art. 10(3))."
+    ("presumed_child", False): Msg(
+        _(
+            "The person's age is uncertain and there are reasons to believe they may be a"
+            " child, so they are presumed a child (Council of Europe Convention, Art. 10(3))."
+        )
     ),
-    ("presumed_child", True): (
-        "The person's age is uncertain and there are reasons to believe they may be a "
-        "child, so they are presumed a child (Council of Europe Convention, Art. 10(3)). "
-        "A stated age of 18 or more does not lift the presumption until the age is established."
+    ("presumed_child", True): Msg(
+        _(
+            "The person's age is uncertain and there are reasons to believe they may be a"
+            " child, so they are presumed a child (Council of Europe Convention, Art. 10(3))."
+            " A stated age of 18 or more does not lift the presumption until the age is"
+            " established."
+        )
     ),
-    ("age_not_recorded", False): (
-        "Age not recorded and no reason given to believe the person is a child: the adult "
-        "lists are used."
+    ("age_not_recorded", False): Msg(
+        _(
+            "Age not recorded and no reason given to believe the person is a child: the adult"
+            " lists are used."
+        )
     ),
-    ("stated_age", False): (
-        "The person is under 18, a child: means are not required (Palermo Protocol, "
-        "Art. 3(c)) and any indication triggers child protection."
+    ("stated_age", False): Msg(
+        _(
+            "The person is under 18, a child: means are not required (Palermo Protocol,"
+            " Art. 3(c)) and any indication triggers child protection."
+        )
     ),
-    ("stated_age", True): "The person is 18 or older, an adult.",
+    ("stated_age", True): Msg(_("The person is 18 or older, an adult.")),
 }
 
 
 @functools.lru_cache(maxsize=64)
 def _list_sentences(sets: tuple[IndicatorSet, ...]) -> tuple[str, ...]:
     if not sets:
-        return ("No form of exploitation was recorded, so no indicator list was used.",)
+        return (Msg(_("No form of exploitation was recorded, so no indicator list was used.")),)
     out = []
     for s in sets:
-        caution = (
-            ""
-            if s.provenance.transcribed
-            else " This list is not transcribed from the publication: treat its grades with caution."
+        out.append(
+            Msg(
+                _("Indicators were read against: {title} (version {version}).")
+                if s.provenance.transcribed
+                else _(
+                    "Indicators were read against: {title} (version {version}). This list is not"
+                    " transcribed from the publication: treat its grades with caution."
+                ),
+                title=Data(s.title),
+                version=s.version,
+            )
         )
-        out.append(f"Indicators were read against: {s.title} (version {s.version}).{caution}")
     return tuple(out)
 
 
 _NEXT_STEP_TEXT = {
-    "refer_to_identification_body": (
-        "Refer the person, with their informed consent, to the competent identification "
-        "body; identification must not depend on their willingness to testify."
+    "refer_to_identification_body": Msg(
+        _(
+            "Refer the person, with their informed consent, to the competent identification"
+            " body; identification must not depend on their willingness to testify."
+        )
     ),
-    "offer_assistance_and_reflection_period": (
-        "As a presumed victim the person is entitled at once to assistance and to the "
-        "reflection and recovery period."
+    "offer_assistance_and_reflection_period": Msg(
+        _(
+            "As a presumed victim the person is entitled at once to assistance and to the"
+            " reflection and recovery period."
+        )
     ),
-    "notify_child_protection": (
-        "Notify child protection services now: for a child every protection duty applies "
-        "at the slightest indication."
+    "notify_child_protection": Msg(
+        _(
+            "Notify child protection services now: for a child every protection duty applies"
+            " at the slightest indication."
+        )
     ),
-    "request_guardian": "Request the appointment of a temporary guardian without delay.",
-    "no_detention": (
-        "Do not detain the child: place them in safe accommodation suited to children "
-        "(detention only ever as a last resort), and do not punish them for what they were "
-        "made to do."
+    "request_guardian": Msg(_("Request the appointment of a temporary guardian without delay.")),
+    "no_detention": Msg(
+        _(
+            "Do not detain the child: place them in safe accommodation suited to children"
+            " (detention only ever as a last resort), and do not punish them for what they were"
+            " made to do."
+        )
     ),
-    "establish_age": (
-        "Treat the person as a child until their age is established; any age assessment "
-        "follows child-protection safeguards."
+    "establish_age": Msg(
+        _(
+            "Treat the person as a child until their age is established; any age assessment"
+            " follows child-protection safeguards."
+        )
     ),
-    "refer_labour_rights": (
-        "With the person's consent, inform the labour inspectorate or a support "
-        "organisation of the exploitative conditions."
+    "refer_labour_rights": Msg(
+        _(
+            "With the person's consent, inform the labour inspectorate or a support"
+            " organisation of the exploitative conditions."
+        )
     ),
-    "follow_up_risk": "Keep in contact and follow up: the person is at risk of exploitation.",
-    "follow_up_with_child_protection": (
-        "Follow up together with child protection services: the child is at risk of "
-        "trafficking or exploitation."
+    "follow_up_risk": Msg(
+        _("Keep in contact and follow up: the person is at risk of exploitation.")
+    ),
+    "follow_up_with_child_protection": Msg(
+        _(
+            "Follow up together with child protection services: the child is at risk of"
+            " trafficking or exploitation."
+        )
     ),
 }
 NEXT_STEP_CODES: tuple[str, ...] = (*_NEXT_STEP_TEXT, "gather_information")
 _NEXT_STEPS = {code: NextStep(code, text) for code, text in _NEXT_STEP_TEXT.items()}
 
 _STATUS_REASON = {
-    "self_identification": (
-        "the person says they are a victim, and a person claiming to be a victim is given "
-        "the benefit of the doubt"
+    "self_identification": Msg(
+        _(
+            "the person says they are a victim, and a person claiming to be a victim is given"
+            " the benefit of the doubt"
+        )
     ),
-    "palermo_elements_met": "the elements of the Palermo definition are recorded",
-    "child_any_indication": (
-        "the person is, or is presumed to be, a child and there is at least one indication "
-        "of trafficking"
+    "palermo_elements_met": Msg(_("the elements of the Palermo definition are recorded")),
+    "child_any_indication": Msg(
+        _(
+            "the person is, or is presumed to be, a child and there is at least one indication"
+            " of trafficking"
+        )
     ),
-    "indicators_noticed": "indications were noticed but do not yet give reasonable grounds",
-    "no_indication": "no indicator, element of the definition or claim was recorded",
+    "indicators_noticed": Msg(_("indications were noticed but do not yet give reasonable grounds")),
+    "no_indication": Msg(_("no indicator, element of the definition or claim was recorded")),
 }
-_FINAL_SENTENCE = (
-    "This is a suggestion to support the identification body; the decision is a human one."
+_FINAL_SENTENCE = Msg(
+    _("This is a suggestion to support the identification body; the decision is a human one.")
 )
 
 
@@ -931,18 +1039,27 @@ def _palermo_sentences(
     elements_met: bool,
     means_required: bool,
 ) -> tuple[str, ...]:
-    parts = [
-        f"{name} ({_join([_human(v) for v in values])})"
+    element_words = {"act": _("act"), "means": _("means"), "purpose": _("purpose")}
+    parts: list[Part] = [
+        Msg(
+            _("{element} ({values})"),
+            element=Msg(element_words[name]),
+            values=Join([Code(name, v) for v in values]),
+        )
         for name, values in (("act", act), ("means", means), ("purpose", purpose))
         if values
     ]
-    out = [f"Palermo elements recorded: {_join(parts)}."]
+    out = [Msg(_("Palermo elements recorded: {elements}."), elements=Join(parts))]
     if elements_met:
         out.append(
-            "Act, means and purpose of the Palermo definition are all present."
+            Msg(_("Act, means and purpose of the Palermo definition are all present."))
             if means_required
-            else "Act and purpose of the Palermo definition are present; for a child the "
-            "means are not required."
+            else Msg(
+                _(
+                    "Act and purpose of the Palermo definition are present; for a child the"
+                    " means are not required."
+                )
+            )
         )
     return tuple(out)
 
@@ -966,11 +1083,14 @@ def _status(
     only, hence cached. A child is never routed to a labour-rights referral: whatever
     the lists found short of trafficking is followed up with child protection."""
     rules_met: list[str] = []
-    reasons: list[str] = []
+    reasons: list[Part] = []
     if positive_outcomes:
         rules_met.append("combination_met")
         reasons.append(
-            f"the combination for {_join([_human(o) for o in positive_outcomes])} is met"
+            Msg(
+                _("the combination for {outcomes} is met"),
+                outcomes=_outcome_words(positive_outcomes),
+            )
         )
     if self_identifies:
         rules_met.append("self_identification")
@@ -978,8 +1098,10 @@ def _status(
     if severe_labels:
         rules_met.append("severe_exploitation")
         reasons.append(
-            "there are signs of severe exploitation "
-            f"({_join([_lower_first(x) for x in severe_labels])})"
+            Msg(
+                _("there are signs of severe exploitation ({signs})"),
+                signs=_labels(severe_labels, lower=True),
+            )
         )
     if elements_met:
         rules_met.append("palermo_elements_met")
@@ -998,9 +1120,18 @@ def _status(
     last_rule = "indicators_noticed" if any_indication else "no_indication"
     rules_met.append(last_rule)
     reasons.append(_STATUS_REASON[last_rule])
-    sentences = [f"Suggested status: {_human(status)}, because {reasons[0]} (rule {rules_met[0]})."]
+    sentences: list[str] = [
+        Msg(
+            _("Suggested status: {status}, because {reason} (rule {rule})."),
+            status=Code("status", status),
+            reason=reasons[0],
+            rule=Code("status_rule", rules_met[0], spaced=False),
+        )
+    ]
     if len(rules_met) > 2:
-        sentences.append(f"Also: {'; '.join(reasons[1:-1])}.")
+        sentences.append(
+            Msg(_("Also: {reasons}."), reasons=Join(reasons[1:-1], sep="; ", last="; "))
+        )
     sentences.append(_FINAL_SENTENCE)
 
     steps: list[NextStep] = []
@@ -1015,7 +1146,12 @@ def _status(
     if presumed_child:
         steps.append(_NEXT_STEPS["establish_age"])
     if missing_labels:
-        steps.append(NextStep("gather_information", f"Ask more about {_join(missing_labels)}."))
+        steps.append(
+            NextStep(
+                "gather_information",
+                Msg(_("Ask more about {what}."), what=_labels(missing_labels)),
+            )
+        )
     if child:
         if child_at_risk or exploitation_without_means or means_without_exploitation:
             steps.append(_NEXT_STEPS["follow_up_with_child_protection"])

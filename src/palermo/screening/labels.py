@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from palermo.screening.phrases import Code, Count, Data, Join, Msg, lower_first
 
 OUTCOME_LABELS = {
     "trafficking_for_labour_exploitation": _("Trafficking for labour exploitation"),
@@ -101,3 +104,84 @@ def with_labels(shown: dict[str, Any]) -> dict[str, Any]:
             label = NEXT_STEP_LABELS.get(step.get("code", ""))
             step["label"] = str(label) if label is not None else step.get("text", "")
     return shown
+
+
+# --- the engine's reasons in the reader's language --------------------------------------
+
+_GRADE_COUNT = {
+    # Translators: a number of indicators of one grade, e.g. "2 strong" (indicators).
+    "strong": lambda n: ngettext("{n} strong", "{n} strong", n),
+    "medium": lambda n: ngettext("{n} medium", "{n} medium", n),
+    "weak": lambda n: ngettext("{n} weak", "{n} weak", n),
+}
+
+
+def _code_words(part: Code) -> str:
+    from palermo.web.display import CODE_WORDS, status_rule_name
+
+    if part.kind == "outcome":
+        return lower_first(outcome_label(part.code))
+    if part.kind == "status_rule":
+        # English quotes the rule by its name in the engine (the reference wording, as
+        # stored); other languages name it in words.
+        english = (get_language() or "en").split("-")[0] == "en"
+        return str(part) if english else lower_first(status_rule_name(part.code))
+    known = CODE_WORDS.get(part.code)
+    return lower_first(str(known)) if known is not None else str(part)
+
+
+def say(part: object) -> str:
+    """One of the engine's phrases (palermo.screening.phrases) in the active language. A
+    translation whose fields do not match its template falls back to the English one."""
+    from palermo.web.display import data_text
+
+    if isinstance(part, Msg):
+        params = {k: say(v) for k, v in part.params.items()}
+        try:
+            return gettext(part.template).format(**params)
+        except (KeyError, IndexError, ValueError):
+            return part.template.format(**params)
+    if isinstance(part, Data):
+        text = data_text(part.text)
+        return lower_first(text) if part.mid_sentence else text
+    if isinstance(part, Code):
+        return _code_words(part)
+    if isinstance(part, Count):
+        counted = _GRADE_COUNT.get(part.grade)
+        return counted(part.n).format(n=part.n) if counted else str(part)
+    if isinstance(part, Join):
+        words = [say(p) for p in part.parts]
+        if len(words) <= 1:
+            text = "".join(words)
+        elif part.last == " and ":
+            # Translators: a list's last item joined to the others, as in "a, b and c".
+            text = gettext("{items} and {last}").format(
+                items=part.sep.join(words[:-1]), last=words[-1]
+            )
+        else:
+            text = part.sep.join(words[:-1]) + part.last + words[-1]
+        return text[:1].upper() + text[1:] if part.capitalise else text
+    return str(part)
+
+
+def reasons_for_reader(
+    answers: Any, stored: Any, catalogue: Any
+) -> tuple[list[str], dict[str, str], bool]:
+    """The stored result's explanation (and the wording of its person-specific next step)
+    in the reader's language: the engine is run again on the saved answers, and its
+    sentences are said in translation only when their English is exactly the stored one
+    (same engine, same lists); otherwise the stored English is returned, with ``False``."""
+    lines = [str(x) for x in stored.get("explanation") or ()]
+    language = (get_language() or "en").split("-")[0]
+    if language == "en" or not lines:
+        return lines, {}, language == "en"
+    from palermo.screening.engine import ScreeningInputError, screen_mapping
+
+    try:
+        again = screen_mapping(answers, catalogue)
+    except (ScreeningInputError, ValueError, TypeError, KeyError):
+        return lines, {}, False
+    if [str(x) for x in again.explanation] != lines:
+        return lines, {}, False
+    steps = {step.code: say(step.text) for step in again.next_steps if isinstance(step.text, Msg)}
+    return [say(x) for x in again.explanation], steps, True

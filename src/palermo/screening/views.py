@@ -28,7 +28,7 @@ from palermo.screening.forms import (
     human,
     referral_form_class,
 )
-from palermo.screening.labels import with_labels
+from palermo.screening.labels import reasons_for_reader, with_labels
 from palermo.screening.loader import default_catalogue
 from palermo.screening.models import ScreeningStatus
 
@@ -400,12 +400,23 @@ def result(request: AuthedRequest, reference: str) -> HttpResponse:
         and screening.status != ScreeningStatus.REFERRED
         and _cases_available()
     )
+    shown = with_labels(result_for_display(screening.result, default_catalogue()))
+    # The engine's reasons in the reader's language when the saved answers still give
+    # exactly the stored reasons; otherwise the stored English, marked as such.
+    lines, step_words, translated = reasons_for_reader(
+        screening.answers, screening.result, default_catalogue()
+    )
+    shown["explanation"] = lines
+    for step in shown.get("next_steps", ()):
+        if step.get("code") in step_words:
+            step["label"] = step_words[step["code"]]
     return render(
         request,
         "screening/result.html",
         {
             "screening": screening,
-            "r": with_labels(result_for_display(screening.result, default_catalogue())),
+            "r": shown,
+            "reasons_translated": translated,
             "can_refer": can_refer,
             "can_edit": has_perm(request.user, Perm.SCREEN, request.organisation)
             and screening.status != ScreeningStatus.REFERRED,

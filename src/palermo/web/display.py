@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 # The screening engine's status rules (screening/engine.py) in words.
 STATUS_RULES = {
+    "combination_met": _("An indicator list's combination for trafficking is met"),
+    "severe_exploitation": _("Signs of severe exploitation"),
     "self_identification": _("The person says they are a victim (benefit of the doubt)"),
     "palermo_elements_met": _("The elements of the Palermo definition are recorded"),
     "child_any_indication": _("A child with at least one indication of trafficking"),
@@ -47,6 +49,27 @@ CODE_WORDS = {
     "means": _("Means"),
     "purpose": _("Purpose"),
     "act": _("Act"),
+    # The Palermo Protocol's elements (screening/catalogue.py), Art. 3(a).
+    "recruitment": _("Recruitment"),
+    "transportation": _("Transportation"),
+    "transfer": _("Transfer"),
+    "harbouring": _("Harbouring"),
+    "receipt": _("Receipt"),
+    "threat_or_use_of_force": _("Threat or use of force"),
+    "other_coercion": _("Other coercion"),
+    "abduction": _("Abduction"),
+    "fraud": _("Fraud"),
+    "deception": _("Deception"),
+    "abuse_of_power": _("Abuse of power"),
+    "abuse_of_vulnerability": _("Abuse of vulnerability"),
+    "payments_to_person_in_control": _("Payments to person in control"),
+    "sexual_exploitation": _("Sexual exploitation"),
+    "forced_labour_or_services": _("Forced labour or services"),
+    "slavery_or_similar_practices": _("Slavery or similar practices"),
+    "servitude": _("Servitude"),
+    "removal_of_organs": _("Removal of organs"),
+    "forced_begging": _("Forced begging"),
+    "forced_criminal_activities": _("Forced criminal activities"),
     # identification status of a case
     "potential": _("Potential victim"),
     "presumed": _("Presumed victim"),
