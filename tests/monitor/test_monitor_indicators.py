@@ -284,3 +284,22 @@ def test_financial_investigations_are_read_through_the_investigate_selector(demo
         if r.definition.id == "financial_investigations"
     ]
     assert result.total.value == 12
+
+
+def test_indicator_titles_and_definitions_are_in_the_readers_language() -> None:
+    """The indicators page and report show each indicator's title and definition through
+    the data-file msgids, never the raw English data in another language (issue 15)."""
+    from django.utils import translation
+
+    from palermo.monitor import indicators as ind
+    from palermo.monitor.selectors import indicator_tables
+
+    results = [ind.IndicatorResult(d, (), 10) for d in ind.definitions()]
+    with translation.override("fr"):
+        shown = indicator_tables(results)
+    english = [d.title for d in ind.definitions()]
+    assert len(shown) == len(english)
+    translated = [row["title"] for row in shown if row["title"] not in english]
+    assert len(translated) == len(english), set(english) & {r["title"] for r in shown}
+    with translation.override("en"):
+        assert [r["title"] for r in indicator_tables(results)] == english

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from palermo.cases import selectors as case_selectors
 from palermo.core import audit
@@ -261,13 +262,20 @@ def share_text(figure: indicators.Figure, is_share: bool) -> str:
     return f"{round(100 * figure.value / figure.denominator)} %"
 
 
+def _data_words(text: str) -> str:
+    """An indicator's English title or definition (monitor/data/indicators.yaml) in the
+    reader's language: its msgid is generated from the data file, whitespace normalised."""
+    words = " ".join(text.split())
+    return gettext(words) if words else ""
+
+
 def indicator_tables(results: list[indicators.IndicatorResult]) -> list[dict[str, Any]]:
     """The protected results as rows of words and figures, for the page and the report."""
     return [
         {
             "id": r.definition.id,
-            "title": r.definition.title,
-            "definition": r.definition.definition,
+            "title": _data_words(r.definition.title),
+            "definition": _data_words(r.definition.definition),
             "source": r.definition.source,
             "citation": r.definition.citation,
             "is_share": r.definition.is_share,
