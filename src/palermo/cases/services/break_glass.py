@@ -1,0 +1,90 @@
+"""Writes of the NRM case file: break-glass."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from palermo.cases import clock
+from palermo.cases import workflow as wf
+from palermo.cases.models import (
+    BreakGlassAccess,
+    Case,
+)
+from palermo.cases.services._common import BREAK_GLASS_HOURS, _event, _require_perm
+from palermo.core import audit
+from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.models import Organisation, User
+from palermo.core.policy import Perm
+
+
+def break_glass_open(
+    *, actor: User, organisation: Organisation, case_ref: str, reason: str
+) -> BreakGlassAccess:
+    """Emergency access to the whole file for a few hours: needs a reason, is audited and flagged."""
+    from django.http import Http404
+
+    _require_perm(actor, organisation, Perm.BREAK_GLASS)
+    case = Case.objects.filter(reference=wf.normalise_reference(case_ref)).first()
+    if case is None:
+        raise Http404("not found")
+    if len(reason.strip()) < 15:
+        raise InvalidInput(FieldError("reason", "Explain the emergency (at least a sentence)."))
+    now = clock.now()
+    with transaction.atomic():
+        row = BreakGlassAccess.objects.create(
+            case=case,
+            user=actor,
+            organisation=organisation,
+            reason=reason.strip(),
+            started_at=now,
+            expires_at=now + timedelta(hours=BREAK_GLASS_HOURS),
+        )
+        _event(
+            case,
+            "break_glass",
+            actor,
+            organisation,
+            "Break-glass access to the whole case file",
+            text=reason.strip(),
+        )
+        audit.record(
+            action="break_glass",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=case.reference,
+            purpose="break-glass",
+            details={"access": row.pk, "hours": BREAK_GLASS_HOURS},
+        )
+    return row
+
+
+def break_glass_review(
+    *, actor: User, organisation: Organisation, access_id: int
+) -> BreakGlassAccess:
+    _require_perm(actor, organisation, Perm.OVERSEE_CASES)
+    row = BreakGlassAccess.objects.select_related("case").filter(pk=access_id).first()
+    if row is None:
+        raise InvalidInput(FieldError("access", "No such break-glass access."))
+    if row.user_id == actor.pk:
+        raise InvalidInput(
+            FieldError("access", "Another co-ordinator reviews your own break-glass access.")
+        )
+    if row.reviewed_at is not None:
+        raise InvalidInput(FieldError("access", "Already reviewed."))
+    with transaction.atomic():
+        BreakGlassAccess.objects.filter(pk=row.pk).update(
+            reviewed_by=actor, reviewed_at=clock.now()
+        )
+        row.refresh_from_db()
+        audit.record(
+            action="update",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=row.case.reference,
+            details={"what": "break_glass_review", "access": row.pk},
+        )
+    return row

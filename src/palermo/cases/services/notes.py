@@ -1,0 +1,61 @@
+"""Writes of the NRM case file: timeline notes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from palermo.cases import access
+from palermo.cases.models import (
+    Case,
+    CaseEvent,
+)
+from palermo.cases.services._common import _audit, _event, _require_edit
+from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.models import Organisation, User
+
+
+def note_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    text: str,
+    corrects_id: int | None = None,
+) -> CaseEvent:
+    """Append a note. Notes are never edited: a correction is a new entry pointing at the old one."""
+    _require_edit(actor, organisation, case, access.TIMELINE)
+    errors: list[FieldError] = []
+    text = text.strip()
+    if not text:
+        errors.append(FieldError("text", "Write the note."))
+    elif len(text) > 10_000:
+        errors.append(FieldError("text", "At most 10,000 characters."))
+    corrected = None
+    if corrects_id is not None:
+        corrected = CaseEvent.objects.filter(
+            case=case, pk=corrects_id, kind__in=("note", "correction")
+        ).first()
+        if corrected is None:
+            errors.append(FieldError("corrects_id", "Only a note of this case can be corrected."))
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        event = _event(
+            case,
+            "correction" if corrected else "note",
+            actor,
+            organisation,
+            "Correction of an earlier note" if corrected else "Note",
+            text=text,
+            corrects=corrected,
+        )
+        _audit(
+            case,
+            actor,
+            organisation,
+            "note_add",
+            action="create",
+            event=event.pk,
+            corrects=corrected.pk if corrected else None,
+        )
+    return event
