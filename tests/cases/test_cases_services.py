@@ -686,7 +686,9 @@ def test_reminder_rolled_back_sends_no_mail(demo_world, mailoutbox, monkeypatch)
     def fail(**kwargs):
         raise RuntimeError("the audit trail is unavailable")
 
-    monkeypatch.setattr(services.audit, "record", fail)
+    from palermo.core import audit
+
+    monkeypatch.setattr(audit, "record", fail)
     with pytest.raises(RuntimeError):
         services.reminders_send(today=due_day)
     assert mailoutbox == []
