@@ -109,10 +109,8 @@ def test_osh_round_trip_loses_no_field():
 
 def test_matching_finds_typos_and_abbreviations_but_not_other_sites():
     known = [
-        sites.KnownSite(
-            1, site_id(), "AD", sites.key_text("Alpha Garment Manufacturing 1 Main Road")
-        ),
-        sites.KnownSite(2, "", "AD", sites.key_text("Omega Bricks 77 Hill Street")),
+        sites.KnownSite.of(1, site_id(), "AD", "Alpha Garment Manufacturing", "1 Main Road"),
+        sites.KnownSite.of(2, "", "AD", "Omega Bricks Ltd", "77 Hill Street"),
     ]
     assert sites.match(site_id(), "AD", "x", "y", known).status == sites.MATCHED
     assert sites.match("", "AD", "Alpha Garment Mfg", "1 Main Rd", known).site_id == 1
@@ -121,6 +119,11 @@ def test_matching_finds_typos_and_abbreviations_but_not_other_sites():
         sites.POTENTIAL,
     )
     assert sites.match("", "AD", "Zeta Tannery", "9 River Lane", known).status == sites.NEW
+    # A similar address alone is not the same site; a name typo at another address is queued.
+    assert sites.match("", "AD", "Zeta Tannery", "1 Main Road", known).status == sites.NEW
+    assert (
+        sites.match("", "AD", "Omega Brick", "12 Harbour Street", known).status == sites.POTENTIAL
+    )
     assert sites.match("", "AG", "Omega Bricks", "77 Hill Street", known).status == sites.NEW
 
 

@@ -273,9 +273,7 @@ def export_csv(rows: Iterable[Mapping[str, object]]) -> bytes:
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         values = dict(row)
-        code = str(values.get("country_code") or "")
-        known = pycountry.countries.get(alpha_2=code) if code else None
-        values["country_name"] = known.name if known else ""
+        values["country_name"] = tables.country_name(str(values.get("country_code") or ""))
         writer.writerow(
             safe_row("" if values.get(c) is None else values[c] for c in EXPORT_COLUMNS)
         )
@@ -327,13 +325,19 @@ _ABBREVIATIONS: Final[dict[str, str]] = {
     "ind": "industrial",
     "no": "number",
 }
+# Words that say what kind of thing a site is, not which one: left out of the name's key.
+_GENERIC: Final[frozenset[str]] = frozenset(
+    {"limited", "company", "corporation", "incorporated", "plant", "factory", "fictional", "the"}
+)
 
 
-def key_text(value: str) -> str:
-    """Lower case, no accents or punctuation, common abbreviations spelt out."""
+def key_text(value: str, *, generic: bool = True) -> str:
+    """Lower case, no accents or punctuation, common abbreviations spelt out (and, for a
+    name, generic words such as "limited" or "factory" left out)."""
     folded = unicodedata.normalize("NFKD", value.casefold())
     plain = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
-    return " ".join(_ABBREVIATIONS.get(w, w) for w in plain.split())
+    words = (_ABBREVIATIONS.get(w, w) for w in plain.split())
+    return " ".join(w for w in words if generic or w not in _GENERIC)
 
 
 @dataclass(frozen=True)
@@ -341,7 +345,12 @@ class KnownSite:
     id: int
     os_id: str
     country_code: str
-    key: str  # key_text(name + " " + address)
+    name_key: str  # key_text(name, generic=False)
+    address_key: str  # key_text(address)
+
+    @classmethod
+    def of(cls, id: int, os_id: str, country_code: str, name: str, address: str) -> KnownSite:
+        return cls(id, os_id, country_code, key_text(name, generic=False), key_text(address))
 
 
 @dataclass(frozen=True)
@@ -351,8 +360,18 @@ class Match:
     score: float
 
 
-MATCH_AT: Final = 90.0
-POTENTIAL_AT: Final = 75.0
+MATCH_AT: Final = 92.0
+POTENTIAL_AT: Final = 80.0
+NAME_AT_LEAST: Final = 70.0  # a similar address alone never makes a match
+
+
+def similarity(name_key: str, address_key: str, known: KnownSite) -> float:
+    """0–100: the name counts for 60 %, the address for 40 %; 0 when the names differ."""
+    name_score = fuzz.token_sort_ratio(name_key, known.name_key)
+    if name_score < NAME_AT_LEAST:
+        return 0.0
+    address_score = fuzz.token_sort_ratio(address_key, known.address_key)
+    return 0.6 * name_score + 0.4 * address_score
 
 
 def match(
@@ -364,13 +383,13 @@ def match(
         for k in known:
             if k.os_id == os_id:
                 return Match(MATCHED, k.id, 100.0)
-    key = key_text(f"{name} {address}")
+    name_key, address_key = key_text(name, generic=False), key_text(address)
     best: KnownSite | None = None
     best_score = 0.0
     for k in known:
-        if k.country_code != country_code:
+        if k.country_code != country_code or (os_id and k.os_id and k.os_id != os_id):
             continue
-        score = fuzz.token_set_ratio(key, k.key)
+        score = similarity(name_key, address_key, k)
         if score > best_score:
             best, best_score = k, score
     if best is not None and best_score >= MATCH_AT:
