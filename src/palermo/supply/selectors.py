@@ -53,7 +53,7 @@ def all_sites() -> QuerySet[Site]:
 def site_export_rows(organisation: Organisation) -> list[dict[str, object]]:
     from palermo.supply.sites import workers_text
 
-    out = []
+    out: list[dict[str, object]] = []
     for s in sites(organisation).prefetch_related("sources"):
         first = min(s.sources.all(), key=lambda x: x.pk, default=None)
         out.append(

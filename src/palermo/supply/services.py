@@ -219,8 +219,8 @@ def sites_import(
         batch = _batch(ImportBatch.Kind.SITES, actor, organisation, data, name, len(preview.rows))
         created: dict[int, int] = {}  # -(row index + 1) → the new site's pk
 
-        def real(site_id: int | None) -> int | None:
-            return created.get(site_id, site_id) if site_id is not None else None
+        def real(site_id: int) -> int:
+            return created.get(site_id, site_id)
 
         for i, (row, m) in enumerate(zip(preview.rows, result.matches, strict=True)):
             values = sites.row_values(row)
@@ -252,9 +252,11 @@ def sites_import(
                         if m.status == sites.POTENTIAL
                         else Site.MatchStatus.NEW
                     ),
-                    possible_duplicate_of_id=real(m.site_id)
-                    if m.status == sites.POTENTIAL
-                    else None,
+                    possible_duplicate_of_id=(
+                        real(m.site_id)
+                        if m.status == sites.POTENTIAL and m.site_id is not None
+                        else None
+                    ),
                     created_at=now,
                 )
                 created[-(i + 1)] = site.pk
@@ -348,7 +350,7 @@ def risk_import(
     if fmt not in riskdata.FORMATS:
         raise InvalidInput(FieldError("format", "Unknown kind of risk list."))
     errs = _edition_errors(info)
-    if errs:
+    if errs or info.retrieved_on is None:
         raise InvalidInput(errs)
     check_bytes(data, import_limits("default"), name=name)
     preview = riskdata.FORMATS[fmt].preview(data, name)
@@ -728,7 +730,7 @@ def corrective_action_create(
     owner = _text(owner, "owner", 200, errs, required=True)
     if due_on is None:
         errs.append(FieldError("due_on", "A deadline is required."))
-    if errs:
+    if errs or due_on is None:
         raise InvalidInput(errs)
     with transaction.atomic():
         action = CorrectiveAction.objects.create(
@@ -809,7 +811,7 @@ def inspection_record(
     if workers_interviewed < 0:
         errs.append(FieldError("workers_interviewed", "Cannot be negative."))
     summary = _text(summary, "summary", 4000, errs, required=False)
-    if errs:
+    if errs or visited_on is None:
         raise InvalidInput(errs)
     with transaction.atomic():
         inspection = Inspection.objects.create(
