@@ -108,6 +108,11 @@ class RiskIndex:
     label: str
     by_country_good: dict[tuple[str, str], RiskRow] = field(default_factory=dict)
     forced_goods: dict[str, list[str]] = field(default_factory=dict)
+    # Results by everything but the amounts: lines that share their facts share their level,
+    # score and reasons (the rule is pure), so each distinct combination is worked out once.
+    cache: dict[tuple[object, ...], tuple[str, int, tuple[Reason, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, label: str, rows: Iterable[RiskRow]) -> RiskIndex:
@@ -143,6 +148,26 @@ def _level(score: int, *, floor: str = "low", excluded: bool = False) -> str:
 
 
 def screen(facts: LineFacts, index: RiskIndex) -> Result:
+    share = min(max(facts.share, Decimal(0)), Decimal(1))
+    exposure = (facts.value * share).quantize(Decimal("0.01"))
+    key = (
+        facts.country_code,
+        facts.good,
+        facts.characteristics,
+        facts.evidence,
+        facts.excluded,
+        facts.value >= LARGE_SPEND,
+    )
+    found = index.cache.get(key)
+    if found is None:
+        found = _assess(facts, index)
+        if len(index.cache) < 100_000:
+            index.cache[key] = found
+    level, score, reasons = found
+    return Result(level=level, score=score, reasons=reasons, exposure=exposure)
+
+
+def _assess(facts: LineFacts, index: RiskIndex) -> tuple[str, int, tuple[Reason, ...]]:
     reasons: list[Reason] = []
     floor = "low"
     if facts.excluded:
@@ -223,13 +248,7 @@ def screen(facts: LineFacts, index: RiskIndex) -> Result:
                 )
             )
     score = sum(r.points for r in reasons)
-    share = min(max(facts.share, Decimal(0)), Decimal(1))
-    return Result(
-        level=_level(score, floor=floor, excluded=facts.excluded),
-        score=score,
-        reasons=tuple(reasons),
-        exposure=(facts.value * share).quantize(Decimal("0.01")),
-    )
+    return _level(score, floor=floor, excluded=facts.excluded), score, tuple(reasons)
 
 
 def _kinds(kinds: set[str]) -> str:
