@@ -329,3 +329,47 @@ def test_progress_and_evidence_rule():
     }
     full = {c: S(c, "met", True) for c in "abcdefg"}
     assert diligence.progress("medium", full).complete
+
+
+# --- remediation --------------------------------------------------------------------------
+
+
+def test_findings_file_names_every_bad_row():
+    from palermo.supply import remediation
+
+    header = "supplier_company_id,os_id,indicator,finding,workers_affected,description,owner,due_on"
+    good_id = site_id()
+    data = "\n".join(
+        (
+            header,
+            f"S1,{good_id},debt_bondage,non_compliance,12,Fees charged,HR,2026-06-30",
+            "S1,,magic,non_compliance,1,x,HR,2026-06-30",
+            "S2,,debt_bondage,praise,-1,x,HR,30/06/2026",
+            f"S1,{site_id(day=101)},isolation,observation,,x,HR,2026-06-30",
+        )
+    ).encode()
+    preview = remediation.preview_findings(data, "f.csv", suppliers={"S1"}, sites={good_id})
+    assert {(e.row, e.field) for e in preview.errors} == {
+        (3, "indicator"),
+        (4, "finding"),
+        (4, "workers_affected"),
+        (4, "due_on"),
+        (5, "os_id"),
+    }
+    assert [r.row for r in preview.rows] == [2]
+
+
+def test_fee_ledger_rules_and_totals():
+    from palermo.supply import remediation
+
+    assert remediation.check_fee(3, Decimal(100), Decimal(40)) == []
+    assert {f for f, _m in remediation.check_fee(0, Decimal(-1), Decimal(0))} == {
+        "workers_affected",
+        "amount_owed",
+    }
+    assert ("amount_repaid", "More repaid than owed: record the amount owed first.") in (
+        remediation.check_fee(2, Decimal(10), Decimal(11))
+    )
+    t = remediation.totals([(3, Decimal(100), Decimal(40)), (2, Decimal(50), Decimal(50))])
+    assert (t.workers, t.owed, t.repaid, t.outstanding) == (5, 150, 90, 60)
+    assert t.share_repaid == pytest.approx(0.6)

@@ -218,3 +218,39 @@ def test_api_screen_and_roles(supply_demo, client, api_token):
         **auth,
     )
     assert r.status_code == 422 and "row 2" in r.json()["errors"][0]["field"]
+
+
+def test_findings_import_and_fee_ledger(supply_demo, login_as):
+    from palermo.supply.models import CorrectiveAction, FeeRepayment, Supplier
+
+    c = login_as("procurement")
+    before = CorrectiveAction.objects.count()
+    header = b"supplier_company_id,indicator,finding,description,owner,due_on\n"
+    bad = (
+        header
+        + b"DEMO-0001,debt_bondage,non_compliance,Fees,HR,2026-06-30\nNOPE,isolation,observation,x,HR,2026-06-30\n"
+    )
+    r = c.post("/supply/actions/findings/", {"file": SimpleUploadedFile("f.csv", bad)})
+    assert r.status_code == 400 and "No supplier with this company id" in r.content.decode()
+    assert CorrectiveAction.objects.count() == before
+    good = header + b"DEMO-0001,debt_bondage,non_compliance,Fees,HR,2026-06-30\n"
+    r = c.post("/supply/actions/findings/", {"file": SimpleUploadedFile("f.csv", good)})
+    assert r.status_code == 302 and CorrectiveAction.objects.count() == before + 1
+    supplier = Supplier.objects.get(company_id="DEMO-0001")
+    form = {
+        "supplier": supplier.pk,
+        "workers_affected": 12,
+        "amount_owed": "3600.00",
+        "amount_repaid": "4000.00",
+        "currency": "EUR",
+    }
+    r = c.post("/supply/actions/fees/", form)
+    assert r.status_code == 400 and "More repaid than owed" in r.content.decode()
+    assert not FeeRepayment.objects.exists()
+    r = c.post("/supply/actions/fees/", {**form, "amount_repaid": "1200.00"})
+    assert r.status_code == 302 and FeeRepayment.objects.count() == 1
+    body = c.get("/supply/actions/").content.decode()
+    assert "1,200.00 repaid of 3,600.00 owed to 12 workers" in body
+    assert AuditEntry.objects.filter(object_type="supply.fee_repayment").exists()
+    d = login_as("diligence")
+    assert d.post("/supply/actions/fees/", form).status_code == 403

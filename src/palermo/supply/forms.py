@@ -150,3 +150,24 @@ class ConsentForm(forms.Form):
         label=_("The worker was told what a screening is and who will see it, and agreed to it."),
         required=False,
     )
+
+
+class FeeForm(forms.Form):
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Supplier.objects.none())
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
+    workers_affected = forms.IntegerField(label=_("Workers affected"), min_value=1)
+    amount_owed = forms.DecimalField(
+        label=_("Amount owed"), min_value=0, decimal_places=2, max_digits=15
+    )
+    amount_repaid = forms.DecimalField(
+        label=_("Amount repaid"), min_value=0, decimal_places=2, max_digits=15
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+    note = forms.CharField(
+        label=_("Note"), max_length=500, required=False, help_text=_("Write no worker's name.")
+    )
+
+    def __init__(self, *args: Any, organisation: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = Supplier.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ class ImportBatch(models.Model):
         RISK = "risk", _("Risk list")
         EXCLUSIONS = "exclusions", _("Exclusion list")
         ORDERS = "orders", _("Purchase orders")
+        FINDINGS = "findings", _("Social-audit findings")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     organisation = models.ForeignKey(
@@ -342,6 +343,30 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_id}:{self.indicator}"
+
+
+class FeeRepayment(models.Model):
+    """Recruitment fees workers paid, owed back to them and repaid (employer pays)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="fees")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="fees"
+    )
+    workers_affected = models.PositiveIntegerField(_("workers affected"))
+    amount_owed = models.DecimalField(_("amount owed"), max_digits=15, decimal_places=2)
+    amount_repaid = models.DecimalField(_("amount repaid"), max_digits=15, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}:{self.amount_owed}"
 
 
 class Inspection(models.Model):

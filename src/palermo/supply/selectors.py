@@ -12,11 +12,12 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from palermo.core.models import Organisation
-from palermo.supply import diligence, riskdata, vocabulary
+from palermo.supply import diligence, remediation, riskdata, vocabulary
 from palermo.supply.models import (
     Contract,
     CorrectiveAction,
     Crosswalk,
+    FeeRepayment,
     ImportBatch,
     Inspection,
     InspectionReferral,
@@ -253,3 +254,19 @@ def referrals_of(inspection: Inspection) -> QuerySet[InspectionReferral]:
 
 def batches(organisation: Organisation) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.filter(organisation=organisation)
+
+
+def fees(organisation: Organisation) -> QuerySet[FeeRepayment]:
+    return FeeRepayment.objects.filter(supplier__organisation=organisation).select_related(
+        "supplier", "site"
+    )
+
+
+def fee_totals(organisation: Organisation) -> dict[str, remediation.LedgerTotals]:
+    """Ledger totals per currency (amounts in different currencies are never added)."""
+    by_currency: dict[str, list[tuple[int, Decimal, Decimal]]] = {}
+    for f in fees(organisation):
+        by_currency.setdefault(f.currency, []).append(
+            (f.workers_affected, f.amount_owed, f.amount_repaid)
+        )
+    return {c: remediation.totals(v) for c, v in sorted(by_currency.items())}

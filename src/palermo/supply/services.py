@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -24,12 +25,13 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.roles import OrganisationType
 from palermo.core.upload_limits import check_bytes, import_limits
-from palermo.supply import diligence, orders, riskdata, sites, tables, vocabulary
+from palermo.supply import diligence, orders, remediation, riskdata, sites, tables, vocabulary
 from palermo.supply.models import (
     Contract,
     CorrectiveAction,
     Crosswalk,
     ExclusionEntry,
+    FeeRepayment,
     ImportBatch,
     Inspection,
     InspectionReferral,
@@ -765,6 +767,97 @@ def corrective_action_close(
     action.save(update_fields=["closed_on"])
     _audit("update", actor, organisation, "supply.corrective_action", action.pk, closed=True)
     return action
+
+
+def findings_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> Preview[remediation.FindingRow]:
+    """Social-audit findings from a file, each a corrective action: every row or none."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    check_bytes(data, import_limits("default"), name=name)
+    suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
+    site_by_id = {
+        s.os_id: s for s in Site.objects.filter(organisation=organisation).exclude(os_id="")
+    }
+    preview = remediation.preview_findings(data, name, suppliers=suppliers, sites=site_by_id)
+    if not commit or not preview.ok:
+        return preview
+    now = timezone.now()
+    with transaction.atomic():
+        batch = _batch(
+            ImportBatch.Kind.FINDINGS, actor, organisation, data, name, len(preview.rows)
+        )
+        CorrectiveAction.objects.bulk_create(
+            [
+                CorrectiveAction(
+                    supplier=suppliers[r.supplier_company_id],
+                    site=site_by_id.get(r.os_id),
+                    indicator=r.indicator,
+                    finding=r.finding,
+                    workers_affected=r.workers_affected,
+                    description=r.description,
+                    owner=r.owner,
+                    due_on=r.due_on,
+                    created_by=actor,
+                    created_at=now,
+                )
+                for r in preview.rows
+            ]
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.findings_import",
+            batch.pk,
+            rows=len(preview.rows),
+            sha256=batch.sha256,
+        )
+    return preview
+
+
+def fee_record(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    supplier: Supplier,
+    site: Site | None,
+    workers_affected: int,
+    amount_owed: Decimal | None,
+    amount_repaid: Decimal | None,
+    currency: str,
+    note: str = "",
+) -> FeeRepayment:
+    """One line of the recruitment-fee ledger (employer pays): no worker named."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    errs = [
+        FieldError(f, m)
+        for f, m in remediation.check_fee(workers_affected, amount_owed, amount_repaid)
+    ]
+    if supplier.organisation_id != organisation.pk:
+        errs.append(FieldError("supplier", "Not a supplier of your organisation."))
+    if site is not None and site.organisation_id != organisation.pk:
+        errs.append(FieldError("site", "Not a site of your organisation."))
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        errs.append(FieldError("currency", "A three-letter ISO 4217 code, such as EUR."))
+    note = _text(note, "note", 500, errs, required=False)
+    if errs or amount_owed is None or amount_repaid is None:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        entry = FeeRepayment.objects.create(
+            supplier=supplier,
+            site=site,
+            workers_affected=workers_affected,
+            amount_owed=amount_owed,
+            amount_repaid=amount_repaid,
+            currency=code,
+            note=note,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        _audit("create", actor, organisation, "supply.fee_repayment", entry.pk)
+    return entry
 
 
 def overdue_actions(today: date | None = None) -> list[CorrectiveAction]:

@@ -34,6 +34,8 @@ urlpatterns = [
     path("contracts/<int:contract_id>/evidence-pack/", views.evidence_pack, name="evidence_pack"),
     path("actions/", views.action_list, name="actions"),
     path("actions/<int:action_id>/close/", views.action_close, name="action_close"),
+    path("actions/findings/", views.findings_import, name="findings_import"),
+    path("actions/fees/", views.fee_record, name="fee_record"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
 ]

@@ -32,6 +32,7 @@ from palermo.supply.forms import (
     ConsentForm,
     ContractForm,
     CrosswalkForm,
+    FeeForm,
     FileForm,
     InspectionForm,
     MeasureForm,
@@ -638,8 +639,6 @@ def evidence_pack(request: AuthedRequest, contract_id: int) -> HttpResponse:
 
 @requires(Perm.SUPPLY_VIEW)
 def action_list(request: AuthedRequest) -> HttpResponse:
-    from django.utils import timezone
-
     actor, org = _who(request)
     can_manage = has_perm(actor, Perm.SUPPLY_MANAGE, org)
     form = ActionForm(request.POST or None, organisation=org)
@@ -656,7 +655,24 @@ def action_list(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Corrective action added."))
                 return redirect("supply:actions")
+    return _actions_page(request, org, form=form, can_manage=can_manage)
+
+
+def _actions_page(
+    request: HttpRequest,
+    org: Any,
+    *,
+    can_manage: bool,
+    form: Any = None,
+    fee_form: Any = None,
+    findings: Any = None,
+) -> HttpResponse:
+    from django.utils import timezone
+
     indicators = {k: _(v) for k, v in vocabulary.ILO_INDICATORS.items()}
+    form = form if form is not None else ActionForm(organisation=org)
+    fee_form = fee_form if fee_form is not None else FeeForm(organisation=org)
+    bad = bool(form.errors or fee_form.errors or (findings and not findings["preview"].ok))
     return render(
         request,
         "supply/actions.html",
@@ -665,11 +681,60 @@ def action_list(request: AuthedRequest) -> HttpResponse:
                 (a, indicators.get(a.indicator, a.indicator)) for a in selectors.actions(org)
             ],
             "form": form,
+            "fee_form": fee_form,
+            "findings_form": FileForm(),
+            "findings": findings,
+            "fees": selectors.fees(org),
+            "fee_totals": selectors.fee_totals(org),
             "can_manage": can_manage,
             "today": timezone.localdate(),
         },
-        status=400 if form.errors else 200,
+        status=400 if bad else 200,
     )
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def fee_record(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    fee_form = FeeForm(request.POST, organisation=org)
+    if fee_form.is_valid():
+        try:
+            services.fee_record(actor=actor, organisation=org, **fee_form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to(fee_form, exc)
+        else:
+            messages.success(request, _("Recorded in the fee ledger."))
+            return redirect(reverse("supply:actions") + "#fees")
+    return _actions_page(request, org, can_manage=True, fee_form=fee_form)
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def findings_import(request: AuthedRequest) -> HttpResponse:
+    """Social-audit findings: checked whole; every row becomes a corrective action, or none."""
+    actor, org = _who(request)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid() or not (got := _upload(form)):
+        messages.error(request, _("Choose a file of at most 5 MB."))
+        return redirect("supply:actions")
+    data, name = got
+    try:
+        preview = services.findings_import(actor=actor, organisation=org, data=data, name=name)
+    except InvalidInput as exc:
+        messages.error(request, _(exc.errors[0].message if exc.errors else exc.detail))
+        return redirect("supply:actions")
+    if not preview.ok:
+        return _actions_page(
+            request,
+            org,
+            can_manage=True,
+            findings={"preview": preview, "errors": _row_errors(preview.errors)},
+        )
+    messages.success(
+        request, _("%(n)s findings imported as corrective actions.") % {"n": len(preview.rows)}
+    )
+    return redirect("supply:actions")
 
 
 @requires(Perm.SUPPLY_MANAGE)
