@@ -363,9 +363,10 @@ def test_fee_ledger_rules_and_totals():
     from palermo.supply import remediation
 
     assert remediation.check_fee(3, Decimal(100), Decimal(40)) == []
-    assert {f for f, _m in remediation.check_fee(0, Decimal(-1), Decimal(0))} == {
+    assert {f for f, _m in remediation.check_fee(0, Decimal(-1), Decimal(-2))} == {
         "workers_affected",
         "amount_owed",
+        "amount_repaid",
     }
     assert ("amount_repaid", "More repaid than owed: record the amount owed first.") in (
         remediation.check_fee(2, Decimal(10), Decimal(11))
