@@ -374,3 +374,29 @@ def test_fee_ledger_rules_and_totals():
     t = remediation.totals([(3, Decimal(100), Decimal(40)), (2, Decimal(50), Decimal(50))])
     assert (t.workers, t.owed, t.repaid, t.outstanding) == (5, 150, 90, 60)
     assert t.share_repaid == pytest.approx(0.6)
+
+
+def test_sites_from_xlsx_like_csv():
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "address", "country_code", "number_of_workers", "lat", "lng"])
+    ws.append(["Alpha Mill", "1 Road", "AD", "100-500", 42.5, 1.5])
+    ws.append(["Beta Mill", "2 Road", "ad", 250, None, None])
+    ws.append(["Gamma Mill", "3 Road", "AD", "lots", None, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    preview = sites.preview(buf.getvalue(), "sites.xlsx")
+    assert [(e.row, e.field) for e in preview.errors] == [(4, "number_of_workers")]
+    assert [(r.name, r.country_code, r.workers_min, r.workers_max) for r in preview.rows] == [
+        ("Alpha Mill", "AD", 100, 500),
+        ("Beta Mill", "AD", 250, 250),
+    ]
+    assert (
+        sites.preview(b"not a zip", "sites.xlsx")
+        .errors[0]
+        .message.startswith("The file cannot be read")
+    )
