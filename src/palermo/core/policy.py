@@ -63,11 +63,23 @@ class Perm:
         "monitor.progress"  # progress notes and evidence on measures one's organisation carries
     )
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
+    # supply chains (palermo.supply): procurement due diligence; never a worker's personal data
+    SUPPLY_VIEW = "supply.view"  # suppliers, sites, screened orders, contracts, dashboard
+    SUPPLY_MANAGE = "supply.manage"  # import sites, risk lists and orders; record measures (a)–(g)
+    SUPPLY_INSPECT = "supply.inspect"  # record a labour inspection (labour inspectorates only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SCREENER: frozenset(
-        {Perm.SCREEN, Perm.VIEW_SCREENINGS, Perm.REFER, Perm.VIEW_ORGANISATIONS}
+        {
+            Perm.SCREEN,
+            Perm.VIEW_SCREENINGS,
+            Perm.REFER,
+            Perm.VIEW_ORGANISATIONS,
+            # supply: a screener at a labour inspectorate is a labour inspector (the service
+            # refuses inspections from any other kind of organisation)
+            Perm.SUPPLY_INSPECT,
+        }
     ),
     Role.CASE_WORKER: frozenset(
         {
@@ -128,6 +140,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
     ),
+    # supply chains: a contracting authority's procurement office (no case, screening or audit)
+    Role.PROCUREMENT_OFFICER: frozenset(
+        {Perm.SUPPLY_VIEW, Perm.SUPPLY_MANAGE, Perm.VIEW_ORGANISATIONS}
+    ),
+    Role.DILIGENCE_ANALYST: frozenset({Perm.SUPPLY_VIEW, Perm.VIEW_ORGANISATIONS}),
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(

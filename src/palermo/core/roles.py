@@ -34,3 +34,6 @@ class Role(models.TextChoices):
     INVESTIGATOR = "investigator", _("Investigator")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # supply chains (palermo.supply): a contracting authority's staff
+    PROCUREMENT_OFFICER = "procurement_officer", _("Procurement officer")
+    DILIGENCE_ANALYST = "diligence_analyst", _("Due-diligence analyst")

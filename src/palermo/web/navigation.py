@@ -48,6 +48,10 @@ def _may_start_jobs(user: Any, organisation: Any) -> bool:
     return any(has_perm(user, k.perm, organisation) for k in registry.kinds())
 
 
+def _labour_inspectorate(user: Any, organisation: Any) -> bool:
+    return getattr(organisation, "org_type", "") == "labour_inspectorate"
+
+
 NAV: list[NavItem] = [
     NavItem(_("My work"), "dashboard", None),
     NavItem(
@@ -91,6 +95,19 @@ NAV: list[NavItem] = [
         _(
             "National action plan, recommendations from monitoring bodies, indicators and the annual report."
         ),
+    ),
+    NavItem(
+        _("Supply chains"),
+        "supply:home",
+        Perm.SUPPLY_VIEW,
+        _("Suppliers and sites, risk lists, purchase-order screening, due diligence (a)–(g)."),
+    ),
+    NavItem(
+        _("Labour inspections"),
+        "supply:inspections",
+        Perm.SUPPLY_INSPECT,
+        _("Site visits on the 11 ILO indicators; with consent, screen a worker."),
+        when=_labour_inspectorate,
     ),
     NavItem(
         _("Audit trail"),

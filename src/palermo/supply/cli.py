@@ -1,0 +1,195 @@
+"""``palermo supply …``: import sites and risk lists, screen purchase orders, report, remind.
+
+Commands act as a named user (``--as USERNAME``) through the same services and policy as
+the web UI. ``screen`` without ``--keep`` only prints (nothing is written).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="Supply chains: sites, risk lists, purchase-order screening, due diligence.",
+    no_args_is_help=True,
+)
+
+AsOpt = Annotated[
+    str | None, typer.Option("--as", help="Username to act as (their first organisation that may).")
+]
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8) or XLSX.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row; import nothing.")]
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
+    import django
+
+    django.setup()
+
+
+def _actor(username: str | None, perm: str) -> tuple[Any, Any]:
+    from palermo.core.models import User
+    from palermo.core.policy import has_perm
+
+    if not username:
+        typer.secho("Name the user to act as: --as USERNAME", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        typer.secho(f"No active user {username!r}.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    org = next((o for o in user.organisations() if has_perm(user, perm, o)), None)
+    if org is None:
+        typer.secho(f"{username} may not do this.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    return user, org
+
+
+def _fail_rows(errors: list[Any]) -> None:
+    typer.secho(f"Nothing imported: {len(errors)} error(s).", fg=typer.colors.RED, err=True)
+    for e in errors:
+        where = f" {e.field}" if e.field else ""
+        typer.echo(f"  row {e.row}{where}: {e.message}", err=True)
+    raise typer.Exit(1)
+
+
+def _invalid(exc: Any) -> None:
+    for e in exc.errors:
+        typer.secho(
+            f"{e.field}: {e.message}" if e.field else e.message, fg=typer.colors.RED, err=True
+        )
+    raise typer.Exit(1)
+
+
+@app.command("import-sites")
+def import_sites(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
+    """Import sites in Open Supply Hub's columns: every row, or none if any row has an error."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.supply import services, sites
+
+    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    try:
+        result = services.sites_import(
+            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
+        )
+    except InvalidInput as exc:
+        _invalid(exc)
+        return
+    if not result.preview.ok:
+        _fail_rows(result.preview.errors)
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"{len(result.preview.rows)} rows {verb}: {result.count(sites.NEW)} new, "
+        f"{result.count(sites.MATCHED)} matched, {result.count(sites.POTENTIAL)} to review."
+    )
+
+
+@app.command("import-risk")
+def import_risk(
+    file: FileArg,
+    source: Annotated[str, typer.Option(help="Who published the list.")],
+    edition: Annotated[str, typer.Option(help="Its edition, e.g. 2024.")],
+    licence: Annotated[str, typer.Option(help="Its licence, as the publisher states it.")],
+    retrieved_on: Annotated[str, typer.Option("--retrieved-on", help="Download date, YYYY-MM-DD.")],
+    url: Annotated[str, typer.Option(help="Where it was downloaded from.")] = "",
+    as_user: AsOpt = None,
+    dry_run: DryRun = False,
+) -> None:
+    """Import an edition of the US DOL list of goods (Better Trade Tool columns)."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.supply import services
+
+    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    try:
+        day = date.fromisoformat(retrieved_on)
+    except ValueError:
+        typer.secho("--retrieved-on: use YYYY-MM-DD.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    info = services.EditionInfo(source, edition, licence, day, url)
+    try:
+        preview = services.risk_import(
+            actor=user,
+            organisation=org,
+            data=file.read_bytes(),
+            name=file.name,
+            info=info,
+            commit=not dry_run,
+        )
+    except InvalidInput as exc:
+        _invalid(exc)
+        return
+    if not preview.ok:
+        _fail_rows(preview.errors)
+    typer.echo(f"{len(preview.rows)} rows {'would be imported' if dry_run else 'imported'}.")
+
+
+@app.command()
+def screen(
+    file: FileArg,
+    as_user: AsOpt = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the screened lines.")] = False,
+) -> None:
+    """Screen purchase-order lines; print each line's level and reasons, most severe first."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.supply import services
+    from palermo.supply.risk import prioritise
+
+    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    try:
+        result = services.orders_import(
+            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=keep
+        )
+    except InvalidInput as exc:
+        _invalid(exc)
+        return
+    if not result.preview.ok:
+        _fail_rows(result.preview.errors)
+    for ref, res in prioritise([(line.ref, res) for line, res in result.results]):
+        typer.echo(f"{ref}\t{res.level}\t{res.score}\t{res.exposure}")
+        for r in res.reasons:
+            source = f" [{r.source}]" if r.source else ""
+            typer.echo(f"    {r.points:+d} {r.message}{source}")
+    typer.echo(f"{len(result.results)} lines screened{' and kept' if keep else ''}.")
+
+
+@app.command()
+def report(as_user: AsOpt = None) -> None:
+    """Print the procurement office's dashboard: spend by risk, measures, corrective actions."""
+    _setup()
+    from palermo.core.policy import Perm
+    from palermo.supply import selectors
+
+    _user, org = _actor(as_user, Perm.SUPPLY_VIEW)
+    d = selectors.dashboard(org)
+    for s in d.spend:
+        typer.echo(f"{s['level']}: {s['lines']} lines, {s['value']:.2f}")
+    typer.echo(f"contracts: {d.contracts_complete} of {d.contracts} complete")
+    for m in d.coverage:
+        typer.echo(f"  measure ({m['code']}): {m['done']} of {m['required']}")
+    typer.echo(f"corrective actions: {d.open_actions} open, {d.overdue_actions} overdue")
+    typer.echo(f"inspections at own sites: {d.inspections}")
+    referrals = "fewer than 5" if d.referrals is None else str(d.referrals)
+    typer.echo(f"workers screened after an inspection: {referrals}")
+
+
+@app.command()
+def remind() -> None:
+    """List overdue corrective actions (for a daily cron job, like `palermo cases remind`)."""
+    _setup()
+    from palermo.supply import services
+
+    overdue = services.overdue_actions()
+    for a in overdue:
+        typer.echo(f"{a.due_on}\t{a.supplier.name}\t{a.indicator}\t{a.owner}")
+    typer.echo(f"{len(overdue)} overdue corrective action(s).")

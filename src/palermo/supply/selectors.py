@@ -1,0 +1,272 @@
+"""Reads of the supply-chain context. Procurement roles get aggregates of inspections only:
+counts of referrals below ``MIN_CELL`` are not shown, and no screening reference ever is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from palermo.core.models import Organisation
+from palermo.supply import diligence, remediation, riskdata, vocabulary
+from palermo.supply.models import (
+    Contract,
+    CorrectiveAction,
+    Crosswalk,
+    FeeRepayment,
+    ImportBatch,
+    Inspection,
+    InspectionReferral,
+    MeasureRecord,
+    OrderLine,
+    RiskEdition,
+    Site,
+    Supplier,
+)
+
+MIN_CELL = 5  # aggregates of referrals shown to procurement: fewer than this is "fewer than 5"
+
+
+def suppliers(organisation: Organisation) -> QuerySet[Supplier]:
+    return Supplier.objects.filter(organisation=organisation).annotate(
+        n_sites=Count("sites", distinct=True)
+    )
+
+
+def sites(organisation: Organisation, *, review: bool = False) -> QuerySet[Site]:
+    qs = Site.objects.filter(organisation=organisation).select_related(
+        "supplier", "possible_duplicate_of"
+    )
+    if review:
+        qs = qs.filter(match_status=Site.MatchStatus.POTENTIAL)
+    return qs
+
+
+def all_sites() -> QuerySet[Site]:
+    """Every site of every contracting authority, for the inspectorate to choose from."""
+    return Site.objects.all().order_by("country", "name", "id")
+
+
+def site_export_rows(organisation: Organisation) -> list[dict[str, object]]:
+    from palermo.supply.sites import workers_text
+
+    out: list[dict[str, object]] = []
+    for s in sites(organisation).prefetch_related("sources"):
+        first = min(s.sources.all(), key=lambda x: x.pk, default=None)
+        out.append(
+            {
+                "os_id": s.os_id,
+                "contribution_date": (
+                    first.contribution_date.isoformat() if first and first.contribution_date else ""
+                ),
+                "name": s.name,
+                "address": s.address,
+                "country_code": s.country,
+                "lat": "" if s.lat is None else repr(s.lat),
+                "lng": "" if s.lng is None else repr(s.lng),
+                "sector": s.sector,
+                "contributor": first.contributor if first else "",
+                "number_of_workers": workers_text(s.workers_min, s.workers_max),
+                "parent_company": s.parent_company,
+                "facility_type": s.facility_type,
+                "processing_type": s.processing_type,
+                "product_type": s.product_type,
+                "is_closed": "true" if s.is_closed else "false",
+                "supplier_company_id": s.supplier.company_id if s.supplier else "",
+            }
+        )
+    return out
+
+
+def editions() -> QuerySet[RiskEdition]:
+    return RiskEdition.objects.select_related("batch").annotate(n=Count("entries"))
+
+
+def edition_rows(edition: RiskEdition) -> list[riskdata.RiskRow]:
+    return [
+        riskdata.RiskRow(
+            e.row,
+            e.country_code,
+            e.country,
+            e.region,
+            e.sector,
+            e.good,
+            tuple(
+                (k, riskdata.Listing(v[0], v[1]))
+                for k, v in sorted(e.listings.items(), key=lambda kv: riskdata.KINDS.index(kv[0]))
+            ),
+        )
+        for e in edition.entries.all()
+    ]
+
+
+def edition_diff(old: RiskEdition, new: RiskEdition) -> riskdata.Diff:
+    return riskdata.diff(edition_rows(old), edition_rows(new))
+
+
+def crosswalk(organisation: Organisation) -> QuerySet[Crosswalk]:
+    return Crosswalk.objects.filter(organisation=organisation)
+
+
+def order_lines(organisation: Organisation, *, level: str = "") -> QuerySet[OrderLine]:
+    qs = OrderLine.objects.filter(organisation=organisation).select_related(
+        "edition", "contract", "supplier"
+    )
+    if level in vocabulary.LEVELS:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def contracts(organisation: Organisation) -> QuerySet[Contract]:
+    return Contract.objects.filter(organisation=organisation).select_related("supplier")
+
+
+def progress(contract: Contract) -> diligence.Progress:
+    steps = {
+        m.code: diligence.StepState(m.code, m.outcome, bool(m.evidence_sha256))
+        for m in contract.measures.all()
+    }
+    return diligence.progress(contract.risk_level, steps)
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    code: str
+    label: str
+    stage: str
+    required: bool
+    record: MeasureRecord | None
+
+
+def measure_rows(contract: Contract) -> list[MeasureRow]:
+    records = {m.code: m for m in contract.measures.select_related("recorded_by")}
+    required = diligence.required_measures(contract.risk_level)
+    return [
+        MeasureRow(
+            code,
+            label,
+            vocabulary.STAGES[vocabulary.MEASURE_STAGE[code]],
+            code in required,
+            records.get(code),
+        )
+        for code, label in vocabulary.MEASURES.items()
+    ]
+
+
+def suggested_level(supplier: Supplier | None) -> str:
+    """The highest level among the supplier's screened order lines (low when none)."""
+    if supplier is None:
+        return "low"
+    levels = set(OrderLine.objects.filter(supplier=supplier).values_list("level", flat=True))
+    for level in reversed(vocabulary.LEVELS):
+        if level in levels:
+            return level
+    return "low"
+
+
+def actions(organisation: Organisation, *, open_only: bool = False) -> QuerySet[CorrectiveAction]:
+    qs = CorrectiveAction.objects.filter(supplier__organisation=organisation).select_related(
+        "supplier", "site"
+    )
+    return qs.filter(closed_on__isnull=True) if open_only else qs
+
+
+def suppressed(n: int) -> int | None:
+    """A count of referrals for procurement eyes: None (shown "fewer than 5") when small."""
+    return n if n == 0 or n >= MIN_CELL else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    spend: list[dict[str, Any]]  # per level: lines, value
+    total_value: Decimal
+    open_actions: int
+    overdue_actions: int
+    contracts: int
+    contracts_complete: int
+    coverage: list[dict[str, Any]]  # per measure: required on, done on
+    inspections: int
+    inspections_with_indicators: int
+    referrals: int | None  # small-cell protected
+    edition: RiskEdition | None
+    to_review: int
+
+
+def dashboard(organisation: Organisation, today: date | None = None) -> Dashboard:
+    day = today or timezone.localdate()
+    by_level = {
+        r["level"]: r
+        for r in OrderLine.objects.filter(organisation=organisation)
+        .values("level")
+        .annotate(lines=Count("id"), value=Sum("value"))
+    }
+    spend = [
+        {
+            "level": level,
+            "label": vocabulary.LEVEL_LABELS[level],
+            "lines": by_level.get(level, {}).get("lines", 0),
+            "value": by_level.get(level, {}).get("value") or Decimal(0),
+        }
+        for level in reversed(vocabulary.LEVELS)
+    ]
+    acts = actions(organisation, open_only=True)
+    all_contracts = list(contracts(organisation).prefetch_related("measures"))
+    progresses = [progress(c) for c in all_contracts]
+    coverage = []
+    for code, label in vocabulary.MEASURES.items():
+        required = sum(1 for pr in progresses if code in pr.required)
+        done = sum(1 for pr in progresses if code in pr.done)
+        coverage.append({"code": code, "label": label, "required": required, "done": done})
+    inspections = Inspection.objects.filter(site__organisation=organisation)
+    referrals = InspectionReferral.objects.filter(inspection__site__organisation=organisation)
+    return Dashboard(
+        spend=spend,
+        total_value=sum((s["value"] for s in spend), Decimal(0)),
+        open_actions=acts.count(),
+        overdue_actions=acts.filter(due_on__lt=day).count(),
+        contracts=len(all_contracts),
+        contracts_complete=sum(1 for pr in progresses if pr.complete),
+        coverage=coverage,
+        inspections=inspections.count(),
+        inspections_with_indicators=sum(1 for i in inspections.only("indicators") if i.indicators),
+        referrals=suppressed(referrals.count()),
+        edition=RiskEdition.objects.filter(is_current=True).order_by("-id").first(),
+        to_review=sites(organisation, review=True).count(),
+    )
+
+
+def inspections_of(organisation: Organisation) -> QuerySet[Inspection]:
+    """The inspectorate's own inspections."""
+    return (
+        Inspection.objects.filter(organisation=organisation)
+        .select_related("site")
+        .annotate(n_referrals=Count("referrals"))
+    )
+
+
+def referrals_of(inspection: Inspection) -> QuerySet[InspectionReferral]:
+    return inspection.referrals.order_by("created_at")
+
+
+def batches(organisation: Organisation) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(organisation=organisation)
+
+
+def fees(organisation: Organisation) -> QuerySet[FeeRepayment]:
+    return FeeRepayment.objects.filter(supplier__organisation=organisation).select_related(
+        "supplier", "site"
+    )
+
+
+def fee_totals(organisation: Organisation) -> dict[str, remediation.LedgerTotals]:
+    """Ledger totals per currency (amounts in different currencies are never added)."""
+    by_currency: dict[str, list[tuple[int, Decimal, Decimal]]] = {}
+    for f in fees(organisation):
+        by_currency.setdefault(f.currency, []).append(
+            (f.workers_affected, f.amount_owed, f.amount_repaid)
+        )
+    return {c: remediation.totals(v) for c, v in sorted(by_currency.items())}

@@ -1,0 +1,970 @@
+"""Writes of the supply-chain context: imports (all rows or none), screening, the
+due-diligence workflow, corrective actions and labour inspections.
+
+Each function checks the permission (an ``actor`` of None is the operator at the command
+line, who has database access already), validates whole, changes nothing on an error and
+leaves an audit record. Another context is reached only through its services (a worker's
+screening: ``palermo.screening.services``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from palermo.core import audit, errors
+from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.models import Organisation, User
+from palermo.core.policy import Perm, has_perm
+from palermo.core.roles import OrganisationType
+from palermo.core.upload_limits import check_bytes, import_limits
+from palermo.supply import diligence, orders, remediation, riskdata, sites, tables, vocabulary
+from palermo.supply.models import (
+    Contract,
+    CorrectiveAction,
+    Crosswalk,
+    ExclusionEntry,
+    FeeRepayment,
+    ImportBatch,
+    Inspection,
+    InspectionReferral,
+    MeasureRecord,
+    OrderLine,
+    RiskEdition,
+    RiskEntry,
+    Site,
+    SiteSource,
+    Supplier,
+)
+from palermo.supply.risk import LineFacts, RiskIndex, resolve_good, screen
+from palermo.supply.tables import Preview, RowError
+
+CLI_ACTOR = "command line"
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+NotAllowed = errors.NotAllowed
+
+# The screening catalogue's indicator for each ILO indicator found at an inspection: the
+# worker's screening starts with these ticked, for the inspector to confirm with the worker.
+ILO_TO_SCREENING: dict[str, str] = {
+    "abuse_of_vulnerability": "vulnerable_at_destination_dependency_on_exploiters",
+    "deception": "deceived_about_conditions",
+    "restriction_of_movement": "coerced_isolated_confined_or_watched",
+    "isolation": "coerced_isolated_confined_or_watched",
+    "violence": "coerced_violence_on_victim",
+    "intimidation": "coerced_threats_of_violence",
+    "retention_of_documents": "coerced_documents_confiscated",
+    "withholding_of_wages": "coerced_wages_withheld",
+    "debt_bondage": "coerced_debt_bondage",
+    "abusive_conditions": "very_bad_working_conditions",
+    "excessive_overtime": "excessive_working_hours",
+}
+
+
+def _require(actor: User | None, organisation: Organisation | None, perm: str) -> None:
+    if actor is None:
+        return
+    if not has_perm(actor, perm, organisation):
+        raise NotAllowed("You do not have permission to do this.", perm=perm)
+
+
+def _audit(
+    action: str,
+    actor: User | None,
+    organisation: Organisation | None,
+    object_type: str,
+    ref: Any,
+    **details: Any,
+) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        object_type=object_type,
+        object_ref=str(ref),
+        details=details,
+        actor_username=None if actor is not None else CLI_ACTOR,
+    )
+
+
+def _batch(
+    kind: str, actor: User | None, organisation: Organisation, data: bytes, name: str, rows: int
+) -> ImportBatch:
+    return ImportBatch.objects.create(
+        kind=kind,
+        organisation=organisation,
+        name=name[-200:],
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows=rows,
+        created_by=actor,
+        created_at=timezone.now(),
+    )
+
+
+def _text(value: str, name: str, limit: int, errs: list[FieldError], *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errs.append(FieldError(name, "Required."))
+    if len(value) > limit:
+        errs.append(FieldError(name, f"At most {limit} characters."))
+    return value
+
+
+# --- suppliers ------------------------------------------------------------------------------
+
+
+def supplier_save(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    data: dict[str, Any],
+    supplier: Supplier | None = None,
+) -> Supplier:
+    """Create a supplier (or update ``supplier``): name, company id, country required."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    errs: list[FieldError] = []
+    name = _text(data.get("name", ""), "name", 200, errs, required=True)
+    company_id = _text(data.get("company_id", ""), "company_id", 40, errs, required=True)
+    lei = _text(data.get("lei", ""), "lei", 20, errs, required=False).upper()
+    if lei and (len(lei) != 20 or not lei.isalnum()):
+        errs.append(FieldError("lei", "An LEI has 20 letters and digits."))
+    parent = _text(data.get("parent", ""), "parent", 200, errs, required=False)
+    country = str(data.get("country", "")).strip().upper()
+    if country not in tables.countries():
+        errs.append(FieldError("country", "Use a two-letter ISO 3166-1 country code."))
+    clash = Supplier.objects.filter(organisation=organisation, company_id=company_id)
+    if supplier is not None:
+        clash = clash.exclude(pk=supplier.pk)
+    if company_id and clash.exists():
+        errs.append(FieldError("company_id", "A supplier with this company id is registered."))
+    if errs:
+        raise InvalidInput(errs)
+    created = supplier is None
+    target = supplier or Supplier(organisation=organisation, created_at=timezone.now())
+    target.name, target.company_id, target.lei, target.parent, target.country = (
+        name,
+        company_id,
+        lei,
+        parent,
+        country,
+    )
+    for flag in ("has_policy", "audit_access", "sites_disclosed", "is_recruiter"):
+        setattr(target, flag, bool(data.get(flag, False)))
+    with transaction.atomic():
+        target.save()
+        _audit("create" if created else "update", actor, organisation, "supply.supplier", target.pk)
+    return target
+
+
+# --- sites ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SiteImport:
+    preview: Preview[sites.SiteRow]
+    matches: list[sites.Match] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for m in self.matches if m.status == status)
+
+
+def _known_sites(organisation: Organisation) -> list[sites.KnownSite]:
+    return [
+        sites.KnownSite.of(pk, os_id, country, name, address)
+        for pk, os_id, country, name, address in Site.objects.filter(
+            organisation=organisation
+        ).values_list("pk", "os_id", "country", "name", "address")
+    ]
+
+
+def sites_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> SiteImport:
+    """Check every row and match it to known sites; with ``commit`` and no error, import every
+    row (a match adds a source to the known site, a potential match is queued for review,
+    a new site is created), else none."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    check_bytes(data, import_limits("default"), name=name)
+    suppliers = dict(
+        Supplier.objects.filter(organisation=organisation).values_list("company_id", "pk")
+    )
+    preview = sites.preview(data, name, known_suppliers=suppliers)
+    known = _known_sites(organisation)
+    result = SiteImport(preview)
+    # Rows are matched against the known sites and the file's earlier rows (ids -1, -2, …):
+    # a file that reports one plant twice queues the second for review too.
+    for i, r in enumerate(preview.rows):
+        m = sites.match(r.os_id, r.country_code, r.name, r.address, known)
+        result.matches.append(m)
+        if m.status != sites.MATCHED:
+            known.append(sites.KnownSite.of(-(i + 1), r.os_id, r.country_code, r.name, r.address))
+    if not commit or not preview.ok:
+        if commit:
+            _audit(
+                "create",
+                actor,
+                organisation,
+                "supply.site_import",
+                "rejected",
+                rows=preview.total_rows,
+                errors=len(preview.errors),
+            )
+        return result
+    now = timezone.now()
+    with transaction.atomic():
+        batch = _batch(ImportBatch.Kind.SITES, actor, organisation, data, name, len(preview.rows))
+        created: dict[int, int] = {}  # -(row index + 1) → the new site's pk
+
+        def real(site_id: int) -> int:
+            return created.get(site_id, site_id)
+
+        for i, (row, m) in enumerate(zip(preview.rows, result.matches, strict=True)):
+            values = sites.row_values(row)
+            if m.status == sites.MATCHED and m.site_id is not None:
+                site = Site.objects.get(pk=real(m.site_id))
+                if row.os_id and not site.os_id:
+                    site.os_id = row.os_id
+                    site.save(update_fields=["os_id"])
+            else:
+                site = Site.objects.create(
+                    organisation=organisation,
+                    os_id=row.os_id,
+                    name=row.name,
+                    address=row.address,
+                    country=row.country_code,
+                    lat=row.lat,
+                    lng=row.lng,
+                    workers_min=row.workers_min,
+                    workers_max=row.workers_max,
+                    sector=row.sector,
+                    product_type=row.product_type,
+                    processing_type=row.processing_type,
+                    facility_type=row.facility_type,
+                    parent_company=row.parent_company,
+                    is_closed=row.is_closed,
+                    supplier_id=suppliers.get(row.supplier_company_id),
+                    match_status=(
+                        Site.MatchStatus.POTENTIAL
+                        if m.status == sites.POTENTIAL
+                        else Site.MatchStatus.NEW
+                    ),
+                    possible_duplicate_of_id=(
+                        real(m.site_id)
+                        if m.status == sites.POTENTIAL and m.site_id is not None
+                        else None
+                    ),
+                    created_at=now,
+                )
+                created[-(i + 1)] = site.pk
+            SiteSource.objects.create(
+                site=site,
+                batch=batch,
+                row=row.row,
+                contributor=row.contributor,
+                contribution_date=row.contribution_date,
+                values=values,
+                match=m.status,
+            )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.site_import",
+            batch.pk,
+            rows=len(preview.rows),
+            matched=result.count(sites.MATCHED),
+            potential=result.count(sites.POTENTIAL),
+            new=result.count(sites.NEW),
+            sha256=batch.sha256,
+        )
+    return result
+
+
+def site_review(*, actor: User | None, organisation: Organisation, site: Site, same: bool) -> Site:
+    """Settle a potential duplicate: the same site (its sources move to the known site and
+    this record goes) or a different one (kept, marked reviewed)."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    if site.organisation_id != organisation.pk or site.match_status != Site.MatchStatus.POTENTIAL:
+        raise InvalidInput(FieldError("", "This site is not waiting for a review."))
+    with transaction.atomic():
+        target = site.possible_duplicate_of
+        if same and target is not None:
+            SiteSource.objects.filter(site=site).update(site=target)
+            Inspection.objects.filter(site=site).update(site=target)
+            CorrectiveAction.objects.filter(site=site).update(site=target)
+            for c in site.contracts.all():
+                c.sites.add(target)
+            _audit("delete", actor, organisation, "supply.site", site.pk, merged_into=target.pk)
+            site.delete()
+            return target
+        site.match_status = Site.MatchStatus.CONFIRMED
+        site.possible_duplicate_of = None
+        site.save(update_fields=["match_status", "possible_duplicate_of"])
+        _audit("update", actor, organisation, "supply.site", site.pk, reviewed="different")
+    return site
+
+
+# --- risk data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    source: str
+    edition: str
+    licence: str
+    retrieved_on: date | None
+    url: str = ""
+
+
+def _edition_errors(info: EditionInfo) -> list[FieldError]:
+    errs: list[FieldError] = []
+    _text(info.source, "source", 300, errs, required=True)
+    _text(info.edition, "edition", 60, errs, required=True)
+    _text(info.licence, "licence", 200, errs, required=True)
+    if info.retrieved_on is None:
+        errs.append(FieldError("retrieved_on", "Say when the file was downloaded."))
+    elif info.retrieved_on > timezone.localdate():
+        errs.append(FieldError("retrieved_on", "This date is in the future."))
+    if len(info.url) > 200:
+        errs.append(FieldError("url", "At most 200 characters."))
+    return errs
+
+
+def risk_import(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    data: bytes,
+    name: str,
+    info: EditionInfo,
+    fmt: str = "us_dol",
+    commit: bool = True,
+) -> Preview[riskdata.RiskRow]:
+    """A new edition of a risk list: every row or none. Older editions stay (old screenings
+    keep pointing at them) but no longer screen new orders."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    if fmt not in riskdata.FORMATS:
+        raise InvalidInput(FieldError("format", "Unknown kind of risk list."))
+    errs = _edition_errors(info)
+    if errs or info.retrieved_on is None:
+        raise InvalidInput(errs)
+    check_bytes(data, import_limits("default"), name=name)
+    preview = riskdata.FORMATS[fmt].preview(data, name)
+    if not commit or not preview.ok:
+        return preview
+    with transaction.atomic():
+        batch = _batch(ImportBatch.Kind.RISK, actor, organisation, data, name, len(preview.rows))
+        RiskEdition.objects.filter(format=fmt, is_current=True).update(is_current=False)
+        edition = RiskEdition.objects.create(
+            format=fmt,
+            source=info.source.strip(),
+            edition=info.edition.strip(),
+            licence=info.licence.strip(),
+            retrieved_on=info.retrieved_on,
+            url=info.url.strip(),
+            batch=batch,
+        )
+        RiskEntry.objects.bulk_create(
+            [
+                RiskEntry(
+                    edition=edition,
+                    row=r.row,
+                    country_code=r.country_code,
+                    country=r.country,
+                    region=r.region,
+                    sector=r.sector,
+                    good=r.good,
+                    listings={k: [v.added, v.removed] for k, v in r.listings},
+                )
+                for r in preview.rows
+            ]
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.risk_edition",
+            edition.pk,
+            rows=len(preview.rows),
+            sha256=batch.sha256,
+        )
+    return preview
+
+
+def exclusions_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> Preview[riskdata.ExclusionRow]:
+    """A national exclusion list replaces the previous one: every row or none."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    check_bytes(data, import_limits("default"), name=name)
+    preview = riskdata.preview_exclusions(data, name)
+    if not commit or not preview.ok:
+        return preview
+    with transaction.atomic():
+        batch = _batch(
+            ImportBatch.Kind.EXCLUSIONS, actor, organisation, data, name, len(preview.rows)
+        )
+        ExclusionEntry.objects.all().delete()
+        ExclusionEntry.objects.bulk_create(
+            [
+                ExclusionEntry(
+                    batch=batch,
+                    row=r.row,
+                    company_id=r.company_id,
+                    name=r.name,
+                    country_code=r.country_code,
+                    reason=r.reason,
+                    listed_on=r.listed_on,
+                    until=r.until,
+                )
+                for r in preview.rows
+            ]
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.exclusion_list",
+            batch.pk,
+            rows=len(preview.rows),
+            sha256=batch.sha256,
+        )
+    return preview
+
+
+def crosswalk_set(
+    *, actor: User | None, organisation: Organisation, code: str, good: str
+) -> Crosswalk:
+    """Map a product-code prefix (``hs:6109``, ``cpv:18``, ``unspsc:53``) to a good of the list."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    row_errors: list[RowError] = []
+    normalised = orders.product_code(code, 0, row_errors)
+    errs = [FieldError("code", e.message) for e in row_errors]
+    if not normalised and not errs:
+        errs.append(FieldError("code", "Required."))
+    good = _text(good, "good", 200, errs, required=True)
+    if errs:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        item, _created = Crosswalk.objects.update_or_create(
+            organisation=organisation, code=normalised, defaults={"good": good}
+        )
+        _audit("update", actor, organisation, "supply.crosswalk", item.pk, code=normalised)
+    return item
+
+
+# --- screening purchase orders --------------------------------------------------------------
+
+
+def edition_index(edition: RiskEdition | None) -> RiskIndex:
+    """A risk-list edition as the pure rule's index (empty without an edition)."""
+    if edition is None:
+        return RiskIndex("")
+    rows = [
+        riskdata.RiskRow(
+            e.row,
+            e.country_code,
+            e.country,
+            e.region,
+            e.sector,
+            e.good,
+            tuple(
+                (k, riskdata.Listing(v[0], v[1]))
+                for k, v in sorted(e.listings.items(), key=lambda kv: riskdata.KINDS.index(kv[0]))
+            ),
+        )
+        for e in edition.entries.all()
+    ]
+    return RiskIndex.build(f"{edition.source}, {edition.edition}", rows)
+
+
+def current_edition() -> RiskEdition | None:
+    return RiskEdition.objects.filter(is_current=True).order_by("-id").first()
+
+
+def excluded_company_ids(on: date | None = None) -> set[str]:
+    day = on or timezone.localdate()
+    return {
+        cid
+        for cid, until in ExclusionEntry.objects.filter(listed_on__lte=day).values_list(
+            "company_id", "until"
+        )
+        if until is None or until >= day
+    }
+
+
+@dataclass
+class OrderImport:
+    preview: Preview[orders.OrderLine]
+    results: list[tuple[orders.OrderLine, Any]] = field(default_factory=list)
+
+
+def screen_lines(
+    lines: Sequence[orders.OrderLine],
+    *,
+    index: RiskIndex,
+    crosswalk: dict[str, str],
+    evidence: dict[str, frozenset[str]],
+    excluded: set[str],
+) -> list[tuple[orders.OrderLine, Any]]:
+    """Screen lines with one edition's index: (line, result) in the file's order."""
+    out = []
+    for line in lines:
+        good = resolve_good(line.good, line.product_code, crosswalk)
+        facts = LineFacts(
+            country_code=line.origin_country,
+            good=good,
+            value=line.value,
+            share=line.share,
+            characteristics=line.characteristics,
+            evidence=evidence.get(line.supplier_company_id, frozenset()),
+            excluded=bool(line.supplier_company_id) and line.supplier_company_id in excluded,
+        )
+        out.append((line, screen(facts, index)))
+    return out
+
+
+def orders_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> OrderImport:
+    """Check every line, screen it against the current risk-list edition; with ``commit`` and
+    no error keep every screened line (with the edition used), else none."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    check_bytes(data, import_limits("default"), name=name)
+    preview = orders.preview(data, name)
+    contracts = dict(
+        Contract.objects.filter(organisation=organisation).values_list("reference", "pk")
+    )
+    for r in preview.rows:
+        if r.contract_ref and r.contract_ref not in contracts:
+            preview.errors.append(
+                RowError(r.row, "contract_ref", tables._("No contract with this reference."))
+            )
+    if preview.errors:
+        bad = {e.row for e in preview.errors}
+        preview.rows = [r for r in preview.rows if r.row not in bad]
+        preview.errors.sort(key=lambda e: (e.row, e.field))
+    suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
+    edition = current_edition()
+    crosswalk = dict(
+        Crosswalk.objects.filter(organisation=organisation).values_list("code", "good")
+    )
+    result = OrderImport(
+        preview,
+        screen_lines(
+            preview.rows,
+            index=edition_index(edition),
+            crosswalk=crosswalk,
+            evidence={cid: s.evidence() for cid, s in suppliers.items()},
+            excluded=excluded_company_ids(),
+        ),
+    )
+    if not commit or not preview.ok:
+        return result
+    now = timezone.now()
+    with transaction.atomic():
+        batch = _batch(ImportBatch.Kind.ORDERS, actor, organisation, data, name, len(preview.rows))
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    organisation=organisation,
+                    batch=batch,
+                    ref=line.ref,
+                    supplier_name=line.supplier_name,
+                    supplier=suppliers.get(line.supplier_company_id),
+                    contract_id=contracts.get(line.contract_ref),
+                    origin_country=line.origin_country,
+                    good=resolve_good(line.good, line.product_code, crosswalk)[:200],
+                    product_code=line.product_code,
+                    value=line.value,
+                    share=line.share,
+                    characteristics=sorted(line.characteristics),
+                    edition=edition,
+                    level=res.level,
+                    score=res.score,
+                    exposure=res.exposure,
+                    result=res.to_dict(),
+                    screened_at=now,
+                )
+                for line, res in result.results
+            ],
+            batch_size=1000,
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.order_import",
+            batch.pk,
+            rows=len(preview.rows),
+            edition=edition.pk if edition else None,
+            sha256=batch.sha256,
+        )
+    return result
+
+
+# --- contracts and measures (a)–(g) -----------------------------------------------------------
+
+
+def contract_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    reference: str,
+    title: str,
+    risk_level: str,
+    supplier: Supplier | None = None,
+) -> Contract:
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    errs: list[FieldError] = []
+    reference = _text(reference, "reference", 60, errs, required=True)
+    title = _text(title, "title", 200, errs, required=True)
+    if risk_level not in vocabulary.LEVELS:
+        errs.append(FieldError("risk_level", "Choose low, medium or high."))
+    if supplier is not None and supplier.organisation_id != organisation.pk:
+        errs.append(FieldError("supplier", "Not a supplier of your organisation."))
+    if (
+        reference
+        and Contract.objects.filter(organisation=organisation, reference=reference).exists()
+    ):
+        errs.append(FieldError("reference", "A contract with this reference exists."))
+    if errs:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        contract = Contract.objects.create(
+            organisation=organisation,
+            reference=reference,
+            title=title,
+            supplier=supplier,
+            risk_level=risk_level,
+            created_at=timezone.now(),
+        )
+        _audit("create", actor, organisation, "supply.contract", contract.pk, level=risk_level)
+    return contract
+
+
+def measure_record(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    contract: Contract,
+    code: str,
+    outcome: str,
+    note: str,
+    evidence_name: str = "",
+    evidence: bytes | None = None,
+) -> MeasureRecord:
+    """Record measure ``code`` of a contract (replacing an earlier record): a note always, a
+    file where the measure needs one; the file is kept with its SHA-256."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    if contract.organisation_id != organisation.pk:
+        raise NotAllowed("This contract belongs to another organisation.")
+    problems = diligence.check_step(code, outcome, note, bool(evidence))
+    errs = [FieldError(f, m) for f, m in problems]
+    if code in vocabulary.MEASURES and code not in diligence.required_measures(contract.risk_level):
+        errs.append(FieldError("measure", "This measure is not on this contract's track."))
+    if evidence is not None and len(evidence) > MAX_EVIDENCE_BYTES:
+        errs.append(FieldError("evidence", "A file of at most 10 MB."))
+    if errs:
+        raise InvalidInput(errs)
+    digest = hashlib.sha256(evidence).hexdigest() if evidence else ""
+    with transaction.atomic():
+        record, created = MeasureRecord.objects.update_or_create(
+            contract=contract,
+            code=code,
+            defaults={
+                "outcome": outcome,
+                "note": note.strip(),
+                "evidence_name": evidence_name[-200:] if evidence else "",
+                "evidence_sha256": digest,
+                "evidence": evidence or None,
+                "recorded_by": actor,
+                "recorded_at": timezone.now(),
+            },
+        )
+        _audit(
+            "create" if created else "update",
+            actor,
+            organisation,
+            "supply.measure",
+            f"{contract.pk}:{code}",
+            outcome=outcome,
+            sha256=digest,
+        )
+    return record
+
+
+# --- remediation ------------------------------------------------------------------------------
+
+
+def corrective_action_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    supplier: Supplier,
+    site: Site | None,
+    indicator: str,
+    finding: str,
+    workers_affected: int,
+    description: str,
+    owner: str,
+    due_on: date | None,
+) -> CorrectiveAction:
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    errs: list[FieldError] = []
+    if supplier.organisation_id != organisation.pk:
+        errs.append(FieldError("supplier", "Not a supplier of your organisation."))
+    if site is not None and site.organisation_id != organisation.pk:
+        errs.append(FieldError("site", "Not a site of your organisation."))
+    if indicator not in vocabulary.ILO_INDICATORS:
+        errs.append(FieldError("indicator", "Choose one of the 11 ILO indicators."))
+    if finding not in CorrectiveAction.Finding.values:
+        errs.append(FieldError("finding", "Choose non-compliance or observation."))
+    if workers_affected < 0:
+        errs.append(FieldError("workers_affected", "Cannot be negative."))
+    description = _text(description, "description", 4000, errs, required=True)
+    owner = _text(owner, "owner", 200, errs, required=True)
+    if due_on is None:
+        errs.append(FieldError("due_on", "A deadline is required."))
+    if errs or due_on is None:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        action = CorrectiveAction.objects.create(
+            supplier=supplier,
+            site=site,
+            indicator=indicator,
+            finding=finding,
+            workers_affected=workers_affected,
+            description=description,
+            owner=owner,
+            due_on=due_on,
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        _audit("create", actor, organisation, "supply.corrective_action", action.pk)
+    return action
+
+
+def corrective_action_close(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    action: CorrectiveAction,
+    on: date | None = None,
+) -> CorrectiveAction:
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    if action.supplier.organisation_id != organisation.pk:
+        raise NotAllowed("This action belongs to another organisation.")
+    if action.closed_on is not None:
+        raise InvalidInput(FieldError("", "This action is already closed."))
+    action.closed_on = on or timezone.localdate()
+    action.save(update_fields=["closed_on"])
+    _audit("update", actor, organisation, "supply.corrective_action", action.pk, closed=True)
+    return action
+
+
+def findings_import(
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
+) -> Preview[remediation.FindingRow]:
+    """Social-audit findings from a file, each a corrective action: every row or none."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    check_bytes(data, import_limits("default"), name=name)
+    suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
+    site_by_id = {
+        s.os_id: s for s in Site.objects.filter(organisation=organisation).exclude(os_id="")
+    }
+    preview = remediation.preview_findings(data, name, suppliers=suppliers, sites=site_by_id)
+    if not commit or not preview.ok:
+        return preview
+    now = timezone.now()
+    with transaction.atomic():
+        batch = _batch(
+            ImportBatch.Kind.FINDINGS, actor, organisation, data, name, len(preview.rows)
+        )
+        CorrectiveAction.objects.bulk_create(
+            [
+                CorrectiveAction(
+                    supplier=suppliers[r.supplier_company_id],
+                    site=site_by_id.get(r.os_id),
+                    indicator=r.indicator,
+                    finding=r.finding,
+                    workers_affected=r.workers_affected,
+                    description=r.description,
+                    owner=r.owner,
+                    due_on=r.due_on,
+                    created_by=actor,
+                    created_at=now,
+                )
+                for r in preview.rows
+            ]
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.findings_import",
+            batch.pk,
+            rows=len(preview.rows),
+            sha256=batch.sha256,
+        )
+    return preview
+
+
+def fee_record(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    supplier: Supplier,
+    site: Site | None,
+    workers_affected: int,
+    amount_owed: Decimal | None,
+    amount_repaid: Decimal | None,
+    currency: str,
+    note: str = "",
+) -> FeeRepayment:
+    """One line of the recruitment-fee ledger (employer pays): no worker named."""
+    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    errs = [
+        FieldError(f, m)
+        for f, m in remediation.check_fee(workers_affected, amount_owed, amount_repaid)
+    ]
+    if supplier.organisation_id != organisation.pk:
+        errs.append(FieldError("supplier", "Not a supplier of your organisation."))
+    if site is not None and site.organisation_id != organisation.pk:
+        errs.append(FieldError("site", "Not a site of your organisation."))
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        errs.append(FieldError("currency", "A three-letter ISO 4217 code, such as EUR."))
+    note = _text(note, "note", 500, errs, required=False)
+    if errs or amount_owed is None or amount_repaid is None:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        entry = FeeRepayment.objects.create(
+            supplier=supplier,
+            site=site,
+            workers_affected=workers_affected,
+            amount_owed=amount_owed,
+            amount_repaid=amount_repaid,
+            currency=code,
+            note=note,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        _audit("create", actor, organisation, "supply.fee_repayment", entry.pk)
+    return entry
+
+
+def overdue_actions(today: date | None = None) -> list[CorrectiveAction]:
+    day = today or timezone.localdate()
+    return list(
+        CorrectiveAction.objects.filter(closed_on__isnull=True, due_on__lt=day).select_related(
+            "supplier", "site"
+        )
+    )
+
+
+# --- labour inspections and the route to the NRM ----------------------------------------------
+
+
+def _require_inspectorate(actor: User | None, organisation: Organisation) -> None:
+    _require(actor, organisation, Perm.SUPPLY_INSPECT)
+    if organisation.org_type != OrganisationType.LABOUR_INSPECTORATE:
+        raise NotAllowed(
+            "Only a labour inspectorate records inspections.", perm=Perm.SUPPLY_INSPECT
+        )
+
+
+def inspection_record(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    site: Site,
+    visited_on: date | None,
+    indicators: Iterable[str],
+    workers_interviewed: int,
+    summary: str = "",
+) -> Inspection:
+    """A labour inspector's visit: the ILO indicators found at the site (no worker named)."""
+    _require_inspectorate(actor, organisation)
+    errs: list[FieldError] = []
+    found = sorted(set(indicators))
+    unknown = [i for i in found if i not in vocabulary.ILO_INDICATORS]
+    if unknown:
+        errs.append(FieldError("indicators", "Unknown indicator."))
+    if visited_on is None:
+        errs.append(FieldError("visited_on", "The date of the visit is required."))
+    elif visited_on > timezone.localdate():
+        errs.append(FieldError("visited_on", "This date is in the future."))
+    if workers_interviewed < 0:
+        errs.append(FieldError("workers_interviewed", "Cannot be negative."))
+    summary = _text(summary, "summary", 4000, errs, required=False)
+    if errs or visited_on is None:
+        raise InvalidInput(errs)
+    with transaction.atomic():
+        inspection = Inspection.objects.create(
+            organisation=organisation,
+            site=site,
+            visited_on=visited_on,
+            indicators=found,
+            workers_interviewed=workers_interviewed,
+            summary=summary,
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        _audit("create", actor, organisation, "supply.inspection", inspection.pk, indicators=found)
+    return inspection
+
+
+def inspection_screen_worker(
+    *, actor: User, organisation: Organisation, inspection: Inspection, consent: bool
+) -> str:
+    """With the worker's informed consent, open a screening pre-filled with the indicators
+    found at the site (labour exploitation), for the inspector to go through with the worker;
+    from its result the screening context refers the person to the NRM. Returns the
+    screening's reference; the case will record it as its source."""
+    from palermo.screening import services as screening_services
+
+    _require_inspectorate(actor, organisation)
+    if inspection.organisation_id != organisation.pk:
+        raise NotAllowed("This inspection belongs to another inspectorate.")
+    if not has_perm(actor, Perm.SCREEN, organisation):
+        raise NotAllowed("You may not screen.", perm=Perm.SCREEN)
+    if not consent:
+        raise InvalidInput(
+            FieldError(
+                "consent",
+                "Screen a worker only with their informed consent. Without it, give them "
+                "information on their rights and on where to get help.",
+            )
+        )
+    answers: dict[str, Any] = {"forms": ["labour"]}
+    for code in inspection.indicators:
+        key = ILO_TO_SCREENING.get(code)
+        if key:
+            answers[key] = "x"
+    with transaction.atomic():
+        screening = screening_services.screening_create(
+            actor=actor, organisation=organisation, answers=answers, assess=False
+        )
+        InspectionReferral.objects.create(
+            inspection=inspection,
+            screening_reference=screening.reference,
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        _audit(
+            "create",
+            actor,
+            organisation,
+            "supply.inspection_referral",
+            inspection.pk,
+            screening=screening.reference,
+            consent=True,
+        )
+    return str(screening.reference)

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from palermo.supply import views
+
+# Paths carry numeric ids and measure letters only: no personal data.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("suppliers/", views.supplier_list, name="suppliers"),
+    path("sites/", views.site_list, name="sites"),
+    path("sites/export.csv", views.site_export, name="site_export"),
+    path("sites/import/", views.site_import, name="site_import"),
+    path("sites/import/confirm/", views.site_import_confirm, name="site_import_confirm"),
+    path("sites/<int:site_id>/review/", views.site_review, name="site_review"),
+    path("risk/", views.risk_list, name="risk"),
+    path("risk/import/", views.risk_import, name="risk_import"),
+    path("risk/import/confirm/", views.risk_import_confirm, name="risk_import_confirm"),
+    path("risk/<int:edition_id>/", views.edition_detail, name="edition"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/import/", views.order_import, name="order_import"),
+    path("orders/import/confirm/", views.order_import_confirm, name="order_import_confirm"),
+    path("orders/<int:line_id>/", views.order_detail, name="order"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:contract_id>/", views.contract_detail, name="contract"),
+    path(
+        "contracts/<int:contract_id>/measures/<str:code>/",
+        views.measure_record,
+        name="measure_record",
+    ),
+    path(
+        "contracts/<int:contract_id>/evidence/<str:code>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path("contracts/<int:contract_id>/evidence-pack/", views.evidence_pack, name="evidence_pack"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<int:action_id>/close/", views.action_close, name="action_close"),
+    path("actions/findings/", views.findings_import, name="findings_import"),
+    path("actions/fees/", views.fee_record, name="fee_record"),
+    path("inspections/", views.inspection_list, name="inspections"),
+    path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
+]

@@ -1,0 +1,98 @@
+"""Vocabularies of the supply-chain context, as stable codes with readable labels.
+
+Pure: no Django imports. Labels go through the local ``_`` marker and are translated by
+the shell (``gettext``) when shown.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+
+def _(text: str) -> str:
+    """Marks a label for translation (the shell translates it with ``gettext``)."""
+    return text
+
+
+# The 11 ILO indicators of forced labour (ILO Special Action Programme to Combat Forced
+# Labour, "ILO Indicators of Forced Labour", 2012).
+ILO_INDICATORS: Final[dict[str, str]] = {
+    "abuse_of_vulnerability": _("Abuse of vulnerability"),
+    "deception": _("Deception"),
+    "restriction_of_movement": _("Restriction of movement"),
+    "isolation": _("Isolation"),
+    "violence": _("Physical and sexual violence"),
+    "intimidation": _("Intimidation and threats"),
+    "retention_of_documents": _("Retention of identity documents"),
+    "withholding_of_wages": _("Withholding of wages"),
+    "debt_bondage": _("Debt bondage"),
+    "abusive_conditions": _("Abusive working and living conditions"),
+    "excessive_overtime": _("Excessive overtime"),
+}
+
+# The procurement measures (a)–(g) recommended to governments in the OSCE Special
+# Representative's 2016–17 report ("Recommendations for Governments on identifying and
+# addressing THB/LE", seeds 000:2539–2571).
+MEASURES: Final[dict[str, str]] = {
+    "a": _("(a) Review blacklists (exclusion lists) of potential suppliers"),
+    "b": _("(b) Require access to audit reports"),
+    "c": _("(c) Require the names and addresses of the factories in the supply chain"),
+    "d": _(
+        "(d) Award criteria requiring human-rights standards, especially the ILO core conventions"
+    ),
+    "e": _("(e) Contractor's due diligence and risk-mitigation policy"),
+    "f": _("(f) A preventive policy against trafficking adopted by the contractor"),
+    "g": _("(g) A mechanism to monitor compliance"),
+}
+
+# The procurement lifecycle (OSCE procurement training; UK PPN 009).
+STAGES: Final[dict[str, str]] = {
+    "need": _("Need"),
+    "specification": _("Specification"),
+    "selection": _("Selection"),
+    "award": _("Award"),
+    "contract": _("Contract"),
+    "management": _("Contract management"),
+    "termination": _("Termination"),
+}
+
+# The stage at which each measure is taken.
+MEASURE_STAGE: Final[dict[str, str]] = {
+    "a": "selection",
+    "b": "selection",
+    "c": "selection",
+    "d": "award",
+    "e": "contract",
+    "f": "contract",
+    "g": "management",
+}
+
+# The six risk characteristics of public-procurement guidance (UK PPN 009 risk table).
+CHARACTERISTICS: Final[dict[str, str]] = {
+    "industry": _("High-risk industry"),
+    "workforce": _("Vulnerable or low-skilled workforce (migrant, agency, seasonal)"),
+    "location": _("High-risk location"),
+    "operating_context": _("High-risk operating context (conflict, weak rule of law)"),
+    "commodity": _("High-risk commodity or raw material"),
+    "business_model": _("Business model with many tiers, subcontracting or short lead times"),
+}
+
+# Supplier evidence that mitigates risk.
+EVIDENCE: Final[dict[str, str]] = {
+    "policy": _("Anti-trafficking policy in place"),
+    "audit": _("Audit reports made available"),
+    "sites": _("Sites in the supply chain disclosed"),
+}
+
+LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high")
+LEVEL_LABELS: Final[dict[str, str]] = {
+    "low": _("Low"),
+    "medium": _("Medium"),
+    "high": _("High"),
+}
+
+EXPLOITATION_KINDS: Final[dict[str, str]] = {
+    "cl": _("child labour"),
+    "fl": _("forced labour"),
+    "fcl": _("forced child labour"),
+}
