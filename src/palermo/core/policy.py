@@ -63,6 +63,12 @@ class Perm:
         "monitor.progress"  # progress notes and evidence on measures one's organisation carries
     )
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
+    # simulation exercises (palermo.exercise): only ever granted inside an exercise instance
+    EXERCISE_DIRECT = "exercise.direct"  # the clock, end of day, after-action report
+    EXERCISE_CONTROL = "exercise.control"  # the dashboard, injects, ad-hoc injects, hot wash
+    EXERCISE_ROLEPLAY = "exercise.roleplay"  # cue cards
+    EXERCISE_OBSERVE = "exercise.observe"  # antennas' observations and ratings
+    EXERCISE_TRAIN = "exercise.train"  # a trainee's inbox of injects
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -128,6 +134,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
     ),
+    # Exercise roles exist only in an exercise instance's database (palermo.exercise).
+    Role.CHIEF_CONTROLLER: frozenset(
+        {Perm.EXERCISE_DIRECT, Perm.EXERCISE_CONTROL, Perm.EXERCISE_OBSERVE}
+    ),
+    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL}),
+    Role.ROLE_PLAYER: frozenset({Perm.EXERCISE_ROLEPLAY}),
+    Role.ANTENNA: frozenset({Perm.EXERCISE_OBSERVE}),
+    Role.TRAINEE: frozenset({Perm.EXERCISE_TRAIN}),
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(

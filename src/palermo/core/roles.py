@@ -34,3 +34,9 @@ class Role(models.TextChoices):
     INVESTIGATOR = "investigator", _("Investigator")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Exercise instances only (palermo.exercise): the simulation's direction, actors and trainees.
+    CHIEF_CONTROLLER = "chief_controller", _("Chief controller (exercise)")
+    CONTROLLER = "controller", _("Controller (exercise)")
+    ROLE_PLAYER = "role_player", _("Role-player (exercise)")
+    ANTENNA = "antenna", _("Antenna, observer (exercise)")
+    TRAINEE = "trainee", _("Trainee (exercise)")
