@@ -87,6 +87,7 @@ for _prefix, _module, _namespace in [
     ("investigations/", "palermo.investigate.urls", "investigate"),
     ("jobs/", "palermo.jobs.urls", "jobs"),
     ("monitor/", "palermo.monitor.urls", "monitor"),
+    ("exercise/", "palermo.exercise.urls", "exercise"),
 ]:
     try:
         importlib.import_module(_module)
