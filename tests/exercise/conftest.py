@@ -18,7 +18,10 @@ def loaded(exercise_instance):
     from palermo.exercise.scenario import SHIPPED, load_package
 
     ex, logins = services.load_scenario(
-        load_package(SHIPPED / "harbour_crossing"), antennas=2, controllers=1, password="Exercise-test-1"
+        load_package(SHIPPED / "harbour_crossing"),
+        antennas=2,
+        controllers=1,
+        password="Exercise-test-1",
     )
     return ex
 

@@ -10,7 +10,12 @@ SC = load_package(SHIPPED / "harbour_crossing")
 
 def test_scheduled_injects_due_once_per_team_in_time_order():
     due = engine.due_scheduled(SC.injects, 3600, set(), ["a", "b"])
-    assert [(i.id, t) for i, t in due] == [("SOC-01", "a"), ("SOC-01", "b"), ("SOC-02", "a"), ("SOC-02", "b")]
+    assert [(i.id, t) for i, t in due] == [
+        ("SOC-01", "a"),
+        ("SOC-01", "b"),
+        ("SOC-02", "a"),
+        ("SOC-02", "b"),
+    ]
     again = engine.due_scheduled(SC.injects, 3600, {("SOC-01", "a"), ("SOC-02", "a")}, ["a", "b"])
     assert [(i.id, t) for i, t in again] == [("SOC-01", "b"), ("SOC-02", "b")]
     assert engine.due_scheduled(SC.injects, 0, set(), ["a"]) == []
@@ -65,4 +70,9 @@ def test_orderings():
     assert evidence.ordering("consent_before_referral", ok, 0).held is True
     assert evidence.ordering("consent_before_referral", late, 0).held is False
     assert evidence.ordering("consent_before_referral", ok[:1], 0).held is None
-    assert evidence.ordering("guardian_before_identification", [F(3, 5, "identification_decide")], 0).held is False
+    assert (
+        evidence.ordering(
+            "guardian_before_identification", [F(3, 5, "identification_decide")], 0
+        ).held
+        is False
+    )

@@ -54,7 +54,9 @@ def test_scripted_hour(loaded, as_user):
     page = ngo.get("/exercise/inbox/")
     assert b"A young woman at the NGO drop-in centre" in page.content
     assert b"Routine inspection" not in page.content  # sent to inspectors only
-    receipt = Receipt.objects.get(participant__user__username="a-ngo_worker-1", delivery__inject__key="SOC-02")
+    receipt = Receipt.objects.get(
+        participant__user__username="a-ngo_worker-1", delivery__inject__key="SOC-02"
+    )
     assert ngo.post(f"/exercise/inbox/{receipt.pk}/acknowledge/").status_code == 302
     receipt.refresh_from_db()
     assert receipt.acknowledged_at is not None
@@ -62,13 +64,22 @@ def test_scripted_hour(loaded, as_user):
     other = Receipt.objects.filter(participant__user__username="b-ngo_worker-1").first()
     assert ngo.post(f"/exercise/inbox/{other.pk}/acknowledge/").status_code == 404
     # the role-player's cue card
-    assert b"nervous, answers only in Kelvan" in as_user("actor_mira").get("/exercise/cues/").content
+    assert (
+        b"nervous, answers only in Kelvan" in as_user("actor_mira").get("/exercise/cues/").content
+    )
 
     # an antenna rates and flags a deviation; the resend is stored once
     ant = as_user("antenna-1")
     cid = str(uuid.uuid4())
-    obs = {"client_id": cid, "team": "a", "criterion": "victim_centred", "expected_action": "SOC-02.1",
-           "rating": "major_challenges", "note": "Interviewed in the corridor, no interpreter.", "deviation": "1"}
+    obs = {
+        "client_id": cid,
+        "team": "a",
+        "criterion": "victim_centred",
+        "expected_action": "SOC-02.1",
+        "rating": "major_challenges",
+        "note": "Interviewed in the corridor, no interpreter.",
+        "deviation": "1",
+    }
     assert ant.post("/exercise/antenna/", obs).status_code == 302
     assert ant.post("/exercise/antenna/", obs).status_code == 302
     assert Observation.objects.filter(client_id=cid).count() == 1
@@ -88,10 +99,22 @@ def test_scripted_hour(loaded, as_user):
     from palermo.exercise.models import Inject
 
     news = Inject.objects.get(key="NEWS-01")
-    assert ctl.post(f"/exercise/direction/injects/{news.pk}/fire/", {"teams": ["a"]}).status_code == 302
+    assert (
+        ctl.post(f"/exercise/direction/injects/{news.pk}/fire/", {"teams": ["a"]}).status_code
+        == 302
+    )
     assert Delivery.objects.filter(inject=news).count() == 1
-    ctl.post("/exercise/direction/adhoc/", {"title": "Mira's phone rings", "content": "The driver calls.",
-             "channel": "phone_call", "path": "social", "receivers": ["ngo_worker"], "teams": ["b"]})
+    ctl.post(
+        "/exercise/direction/adhoc/",
+        {
+            "title": "Mira's phone rings",
+            "content": "The driver calls.",
+            "channel": "phone_call",
+            "path": "social",
+            "receivers": ["ngo_worker"],
+            "teams": ["b"],
+        },
+    )
     assert Delivery.objects.filter(inject__kind="adhoc", team__key="b").count() == 1
     assert b"Mira&#x27;s phone rings" in as_user("b-ngo_worker-1").get("/exercise/inbox/").content
 
@@ -101,14 +124,30 @@ def test_scripted_hour(loaded, as_user):
     assert r.status_code == 302 and r["Location"].endswith("/exercise/hotwash/1/")
     hw = chief.get("/exercise/hotwash/1/")
     assert b"Interviewed in the corridor" in hw.content and b"overdue" in hw.content
-    assert chief.post("/exercise/direction/end-day/").status_code == 302  # second time: refused, message
-    assert chief.post("/exercise/aar/", {"criterion": "victim_centred", "issue": "No interpreter",
-                      "corrective_action": "Interpreter roster at the drop-in", "owner": "Harbour Light",
-                      "due_date": "2027-03-31"}).status_code == 302
+    assert (
+        chief.post("/exercise/direction/end-day/").status_code == 302
+    )  # second time: refused, message
+    assert (
+        chief.post(
+            "/exercise/aar/",
+            {
+                "criterion": "victim_centred",
+                "issue": "No interpreter",
+                "corrective_action": "Interpreter roster at the drop-in",
+                "owner": "Harbour Light",
+                "due_date": "2027-03-31",
+            },
+        ).status_code
+        == 302
+    )
     csv_body = chief.get("/exercise/aar/improvement-plan.csv").content.decode()
     assert "Interpreter roster at the drop-in" in csv_body and "Victim-centred approach" in csv_body
-    assert AuditEntry.objects.filter(object_type="exercise_improvement_plan", action="export").exists()
-    assert AuditEntry.objects.filter(object_type="exercise_observation", action="create").count() == 1
+    assert AuditEntry.objects.filter(
+        object_type="exercise_improvement_plan", action="export"
+    ).exists()
+    assert (
+        AuditEntry.objects.filter(object_type="exercise_observation", action="create").count() == 1
+    )
 
 
 def test_bad_input_changes_nothing(loaded, as_user):
@@ -118,7 +157,11 @@ def test_bad_input_changes_nothing(loaded, as_user):
     for bad in (
         {"client_id": "not-a-uuid", "criterion": "sop", "note": "x"},
         {"client_id": str(uuid.uuid4()), "criterion": "kindness", "note": "x"},
-        {"client_id": str(uuid.uuid4()), "criterion": "sop", "rating": "performed"},  # rating without action
+        {
+            "client_id": str(uuid.uuid4()),
+            "criterion": "sop",
+            "rating": "performed",
+        },  # rating without action
         {"client_id": str(uuid.uuid4()), "criterion": "sop"},  # nothing observed
         {"client_id": str(uuid.uuid4()), "criterion": "sop", "note": "x", "team": "zz"},
     ):
@@ -126,24 +169,45 @@ def test_bad_input_changes_nothing(loaded, as_user):
         assert r.status_code == 400, bad
         assert b"field-error" in r.content
     assert Observation.objects.count() == 0
-    r = chief.post("/exercise/aar/", {"criterion": "sop", "issue": "", "corrective_action": "x", "owner": "y", "due_date": "soon"})
+    r = chief.post(
+        "/exercise/aar/",
+        {
+            "criterion": "sop",
+            "issue": "",
+            "corrective_action": "x",
+            "owner": "y",
+            "due_date": "soon",
+        },
+    )
     assert r.status_code == 400 and ImprovementItem.objects.count() == 0
-    for act, value in (("speed", "fast"), ("speed", "0"), ("jump", "D9 09:00"), ("jump", "tomorrow"), ("start", "")):
+    for act, value in (
+        ("speed", "fast"),
+        ("speed", "0"),
+        ("jump", "D9 09:00"),
+        ("jump", "tomorrow"),
+        ("start", ""),
+    ):
         chief.post("/exercise/direction/clock/", {"act": act, "value": value})
     from palermo.exercise.models import Exercise
 
     ex = Exercise.objects.get()
     assert ex.clock_speed == 1.0 and ex.clock_started
     ctl = as_user("controller-1")
-    ctl.post("/exercise/direction/adhoc/", {"title": "", "channel": "pigeon", "receivers": ["chief"]})
+    ctl.post(
+        "/exercise/direction/adhoc/", {"title": "", "channel": "pigeon", "receivers": ["chief"]}
+    )
     assert not Delivery.objects.filter(inject__kind="adhoc").exists()
 
 
 def test_resend_from_another_antenna_is_refused(loaded, as_user):
     _start(as_user("chief"))
     cid = str(uuid.uuid4())
-    as_user("antenna-1").post("/exercise/antenna/", {"client_id": cid, "criterion": "sop", "note": "ok"})
-    r = as_user("antenna-2").post("/exercise/antenna/", {"client_id": cid, "criterion": "sop", "note": "mine"})
+    as_user("antenna-1").post(
+        "/exercise/antenna/", {"client_id": cid, "criterion": "sop", "note": "ok"}
+    )
+    r = as_user("antenna-2").post(
+        "/exercise/antenna/", {"client_id": cid, "criterion": "sop", "note": "mine"}
+    )
     assert r.status_code == 409
     assert Observation.objects.get(client_id=cid).note == "ok"
 
@@ -162,7 +226,9 @@ def test_evidence_from_the_audit_trail(loaded, as_user):
     user = User.objects.get(username="a-ngo_worker-1")
     entry = audit.record(action="create", actor=user, object_type="screening", object_ref="S-1")
     ex = services.current()
-    rows = [r for r in selectors.action_rows(ex, services.sim_now(ex)) if r.action.key == "SOC-02.1"]
+    rows = [
+        r for r in selectors.action_rows(ex, services.sim_now(ex)) if r.action.key == "SOC-02.1"
+    ]
     by_team = {r.team.key: r for r in rows}
     assert by_team["a"].done and by_team["a"].finding.entry_ids == (entry,)
     assert not by_team["b"].done

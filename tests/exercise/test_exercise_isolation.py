@@ -53,7 +53,9 @@ def test_every_writing_service_refuses_outside_an_exercise(db, persona):
         "adhoc": lambda: services.adhoc(actor=user, organisation=org, data={}),
         "acknowledge": lambda: services.acknowledge(actor=user, organisation=org, receipt_id=1),
         "observe": lambda: services.observe(actor=user, organisation=org, data={}),
-        "deviation_seen": lambda: services.deviation_seen(actor=user, organisation=org, observation_id=1),
+        "deviation_seen": lambda: services.deviation_seen(
+            actor=user, organisation=org, observation_id=1
+        ),
         "end_day": lambda: services.end_day(actor=user, organisation=org),
         "improvement_add": lambda: services.improvement_add(actor=user, organisation=org, data={}),
     }
@@ -62,9 +64,17 @@ def test_every_writing_service_refuses_outside_an_exercise(db, persona):
         for n, f in inspect.getmembers(services, inspect.isfunction)
         if f.__module__ == services.__name__ and not n.startswith("_")
     }
-    reads = {"current", "clock_of", "wall_now", "sim_now", "sim_label", "wall_label", "models_q_receivers"}
+    reads = {
+        "current",
+        "clock_of",
+        "wall_now",
+        "sim_now",
+        "sim_label",
+        "wall_label",
+        "models_q_receivers",
+    }
     assert public - reads == set(calls), "a new service must be added to this isolation test"
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises(NotAnExerciseInstance):
             call()
 
@@ -110,9 +120,18 @@ def test_settings_force_the_training_backend_in_an_exercise_instance(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "PALERMO_EXERCISE": "x", "PALERMO_TESTING": "1", "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+    env = {
+        **os.environ,
+        "PALERMO_EXERCISE": "x",
+        "PALERMO_TESTING": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
     out = subprocess.run(
         [sys.executable, "-c", "import palermo.settings as s; print(s.EMAIL_BACKEND)"],
-        env=env, capture_output=True, text=True, check=True, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     assert out.stdout.strip() == "palermo.exercise.outbound.TrainingEmailBackend"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from palermo.exercise.scenario import SHIPPED, FILES, PackageError, load_package, parse_package
+from palermo.exercise.scenario import FILES, SHIPPED, PackageError, load_package, parse_package
 
 
 def _texts():
@@ -71,8 +71,10 @@ def test_bad_yaml_duplicate_keys_and_missing_files():
 
 def test_contingency_needs_a_known_trigger_and_time_inside_the_days():
     t = _texts()
-    t["msel.yaml"] = t["msel.yaml"].replace("after_inject: SOC-03", "after_inject: XYZ-99").replace(
-        'at: "D3 09:30"', 'at: "D9 09:30"'
+    t["msel.yaml"] = (
+        t["msel.yaml"]
+        .replace("after_inject: SOC-03", "after_inject: XYZ-99")
+        .replace('at: "D3 09:30"', 'at: "D9 09:30"')
     )
     msgs = [p.message for p in _problems(t)]
     assert any("unknown inject 'XYZ-99'" in m for m in msgs)

@@ -69,4 +69,15 @@ def audit_facts_of_actors(actor_ids: list[int], since: datetime) -> list[dict[st
         .order_by("id")
         .values("id", "at", "actor_id", "action", "object_type", "object_ref", "details__what")
     )
-    return [{**r, "what": r.pop("details__what") or ""} for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "at": r["at"],
+            "actor_id": r["actor_id"],
+            "action": r["action"],
+            "object_type": r["object_type"],
+            "object_ref": r["object_ref"],
+            "what": r["details__what"] or "",
+        }
+        for r in rows
+    ]

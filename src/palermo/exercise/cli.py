@@ -56,7 +56,7 @@ def _enter(name: str, database: str) -> None:
     django.setup()
     from django.conf import settings
 
-    if settings.PALERMO_EXERCISE != name:
+    if name != settings.PALERMO_EXERCISE:
         typer.secho("Django was already set up for another database.", fg="red", err=True)
         raise typer.Exit(2)
 
@@ -96,7 +96,9 @@ def _build(name: str, scenario: str, database: str, antennas: int, controllers: 
 
 @app.command()
 def create(
-    scenario: Annotated[str, typer.Argument(help="A shipped scenario's name or a package directory.")],
+    scenario: Annotated[
+        str, typer.Argument(help="A shipped scenario's name or a package directory.")
+    ],
     name: Annotated[str, typer.Option(help="The exercise's name.")] = "",
     database: Annotated[
         str, typer.Option(help="Database URL (default: a new SQLite file under var/exercises/).")
@@ -114,7 +116,9 @@ def create(
     database = database or f"sqlite:///{d / 'exercise.sqlite3'}"
     prod = os.environ.get("DATABASE_URL", "")
     if prod and database == prod and not os.environ.get("PALERMO_EXERCISE"):
-        typer.secho("That is this instance's own database: an exercise needs its own.", fg="red", err=True)
+        typer.secho(
+            "That is this instance's own database: an exercise needs its own.", fg="red", err=True
+        )
         raise typer.Exit(2)
     _build(name, scenario, database, antennas, controllers)
     (d / "exercise.json").write_text(
@@ -188,7 +192,9 @@ def reset(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> Non
         from palermo.exercise import scenario, services
 
         sc = scenario.load_package(scenario.resolve_package(reg["scenario"]))
-        services.load_scenario(sc, antennas=int(reg["antennas"]), controllers=int(reg["controllers"]))
+        services.load_scenario(
+            sc, antennas=int(reg["antennas"]), controllers=int(reg["controllers"])
+        )
     typer.echo(f"Exercise {name!r} reset.")
 
 
@@ -205,7 +211,9 @@ def archive(name: str) -> None:
         tar.add(d, arcname=name)
     out.chmod(0o600)
     if not reg["database"].startswith("sqlite:///"):
-        typer.echo("The exercise's PostgreSQL database is not in the archive: dump it with pg_dump.")
+        typer.echo(
+            "The exercise's PostgreSQL database is not in the archive: dump it with pg_dump."
+        )
     typer.echo(f"Archived to {out}")
 
 

@@ -99,12 +99,19 @@ def find(rule: str, facts: Iterable[Fact], since: float) -> Finding:
     if rule not in RULES:
         raise KeyError(rule)
     match = RULES[rule][1]
-    hits = sorted((f for f in facts if f.at >= since and match(f)), key=lambda f: (f.at, f.entry_id))
+    hits = sorted(
+        (f for f in facts if f.at >= since and match(f)), key=lambda f: (f.at, f.entry_id)
+    )
     if not hits:
         return Finding(rule, False, None, None, 0, ())
     first = hits[0].at
     return Finding(
-        rule, True, first, round((first - since) / 60, 1), len(hits), tuple(f.entry_id for f in hits)
+        rule,
+        True,
+        first,
+        round((first - since) / 60, 1),
+        len(hits),
+        tuple(f.entry_id for f in hits),
     )
 
 

@@ -5,6 +5,8 @@ An exercise instance's database holds exactly one ``Exercise`` (its scenario, cl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +15,12 @@ from palermo.exercise.isolation import GuardedModel
 from palermo.exercise.vocabulary import CHANNELS, CRITERIA, INJECT_KINDS, PATHS, RATINGS, ROLE_KINDS
 
 
-def _choices(d: dict[str, str]) -> list[tuple[str, str]]:
-    return [(k, _(v)) for k, v in d.items()]  # noqa: INT001 – labels marked in vocabulary
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+
+def _choices(d: dict[str, str]) -> list[tuple[str, Any]]:
+    return [(k, _(v)) for k, v in d.items()]
 
 
 class Exercise(GuardedModel):
@@ -37,6 +43,14 @@ class Exercise(GuardedModel):
     clock_anchor_sim = models.FloatField(default=0.0)
     clock_speed = models.FloatField(default=1.0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        teams: RelatedManager[Team]
+        injects: RelatedManager[Inject]
+        participants: RelatedManager[Participant]
+        observations: RelatedManager[Observation]
+        day_ends: RelatedManager[DayEnd]
+        improvements: RelatedManager[ImprovementItem]
 
     class Meta:
         verbose_name = _("exercise")
@@ -91,6 +105,9 @@ class Inject(GuardedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
 
+    if TYPE_CHECKING:
+        expected_actions: RelatedManager[ExpectedAction]
+
     class Meta:
         ordering = ["at_seconds", "key"]
         constraints = [models.UniqueConstraint(fields=["exercise", "key"], name="uniq_ex_inject")]
@@ -129,9 +146,7 @@ class Delivery(GuardedModel):
 
     class Meta:
         ordering = ["delivered_sim", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["inject", "team"], name="uniq_ex_delivery")
-        ]
+        constraints = [models.UniqueConstraint(fields=["inject", "team"], name="uniq_ex_delivery")]
 
 
 class Receipt(GuardedModel):

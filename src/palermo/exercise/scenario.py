@@ -472,7 +472,9 @@ def _dupes(items: list[dict[str, Any]], key: str) -> list[tuple[int, str]]:
     return out
 
 
-def _cross_check(data: dict[str, Any], lines: dict[str, dict[Path_, int]]) -> list[Problem]:
+def _cross_check(  # noqa: C901, PLR0912 – one branch per rule of the package format
+    data: dict[str, Any], lines: dict[str, dict[Path_, int]]
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(name: str, path: Path_, msg: str) -> None:
@@ -624,7 +626,9 @@ SHIPPED = Path(__file__).resolve().parent / "scenarios"
 
 
 def shipped_packages() -> list[str]:
-    return sorted(p.name for p in SHIPPED.iterdir() if p.is_dir() and (p / "scenario.yaml").is_file())
+    return sorted(
+        p.name for p in SHIPPED.iterdir() if p.is_dir() and (p / "scenario.yaml").is_file()
+    )
 
 
 def resolve_package(name_or_path: str) -> Path:

@@ -99,7 +99,9 @@ def action_rows(ex: Exercise, now_sim: float, day: int | None = None) -> list[Ac
             r = ratings.get((ea.pk, d.team_id), [])
             done_ = bool(finding and finding.met) or "performed" in r or "some_challenges" in r
             due = d.delivered_sim + ea.deadline_minutes * 60
-            rows.append(ActionRow(ea, d.team, d, due, done_, (not done_) and now_sim > due, finding, r))
+            rows.append(
+                ActionRow(ea, d.team, d, due, done_, (not done_) and now_sim > due, finding, r)
+            )
     return rows
 
 
@@ -239,7 +241,11 @@ def report(ex: Exercise, day: int | None = None) -> Report:
         orderings=orderings,
         improvements=list(ex.improvements.all()),
         strengths=[o for o in observations if o.rating == "performed" and o.note],
-        areas=[o for o in observations if o.deviation or o.rating in ("major_challenges", "not_performed")],
+        areas=[
+            o
+            for o in observations
+            if o.deviation or o.rating in ("major_challenges", "not_performed")
+        ],
     )
 
 

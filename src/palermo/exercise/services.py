@@ -73,7 +73,7 @@ def _org_name(name: str, team: str | None) -> str:
 
 
 @transaction.atomic
-def load_scenario(
+def load_scenario(  # noqa: C901 – one branch per kind of participant
     scenario: Scenario, *, antennas: int = 4, controllers: int = 2, password: str | None = None
 ) -> tuple[Exercise, list[tuple[str, str, str]]]:
     """Build the exercise from a checked scenario: organisations (one copy per team), accounts
@@ -101,7 +101,10 @@ def load_scenario(
         personas=list(scenario.personas),
         sop_steps=list(scenario.sop_steps),
     )
-    teams = {t["key"]: Team.objects.create(exercise=ex, key=t["key"], name=t["name"]) for t in scenario.teams}
+    teams = {
+        t["key"]: Team.objects.create(exercise=ex, key=t["key"], name=t["name"])
+        for t in scenario.teams
+    }
     orgs_by_key = {o["key"]: o for o in scenario.organisations}
     logins: list[tuple[str, str, str]] = []
 
@@ -117,17 +120,33 @@ def load_scenario(
         )
         return org
 
-    def account(username: str, role: dict[str, Any], team: Team | None, memberships: list[tuple[Organisation, str]]) -> None:
+    def account(
+        username: str,
+        role: dict[str, Any],
+        team: Team | None,
+        memberships: list[tuple[Organisation, str]],
+    ) -> None:
         user = User.objects.create_user(username=username, password=password)
         for org, r in memberships:
             Membership.objects.get_or_create(user=user, organisation=org, role=r)
         Participant.objects.create(
-            exercise=ex, user=user, role_key=role["key"], role_title=role["title"], kind=role["kind"], team=team
+            exercise=ex,
+            user=user,
+            role_key=role["key"],
+            role_title=role["title"],
+            kind=role["kind"],
+            team=team,
         )
-        logins.append((username, password, f"{role['title']}" + (f" — {team.name}" if team else "")))
+        logins.append(
+            (username, password, f"{role['title']}" + (f" — {team.name}" if team else ""))
+        )
 
     direction_org_key = next(
-        (r["organisation"] for r in scenario.roles if r["kind"] != "trainee" and r.get("organisation")),
+        (
+            r["organisation"]
+            for r in scenario.roles
+            if r["kind"] != "trainee" and r.get("organisation")
+        ),
         scenario.organisations[-1]["key"],
     )
     for role in scenario.roles:
@@ -182,8 +201,15 @@ def load_scenario(
                 evidence=ea.evidence,
             )
     _audit(
-        None, None, "create", "exercise", ex.pk,
-        scenario=scenario.id, version=scenario.version, accounts=len(logins), injects=len(scenario.injects),
+        None,
+        None,
+        "create",
+        "exercise",
+        ex.pk,
+        scenario=scenario.id,
+        version=scenario.version,
+        accounts=len(logins),
+        injects=len(scenario.injects),
     )
     return ex, logins
 
@@ -230,7 +256,9 @@ def clock_act(*, actor: Any, organisation: Any, act: str, value: str = "") -> Ex
                 try:
                     speed = float(value)
                 except ValueError:
-                    raise InvalidInput([FieldError("value", _("Give the speed as a number, e.g. 10."))]) from None
+                    raise InvalidInput(
+                        [FieldError("value", _("Give the speed as a number, e.g. 10."))]
+                    ) from None
                 c = c.set_speed(wall, speed)
             elif act == "jump":
                 c = c.jump(wall, _parse_sim(value, ex))
@@ -239,9 +267,22 @@ def clock_act(*, actor: Any, organisation: Any, act: str, value: str = "") -> Ex
         except clk.ClockError as exc:
             raise InvalidInput([FieldError("value", str(exc))]) from exc
         ex.clock_started, ex.clock_running = c.started, c.running
-        ex.clock_anchor_wall, ex.clock_anchor_sim, ex.clock_speed = c.anchor_wall, c.anchor_sim, c.speed
+        ex.clock_anchor_wall, ex.clock_anchor_sim, ex.clock_speed = (
+            c.anchor_wall,
+            c.anchor_sim,
+            c.speed,
+        )
         ex.save()
-        _audit(actor, organisation, "update", "exercise_clock", ex.pk, act=act, sim=round(c.now(wall)), speed=c.speed)
+        _audit(
+            actor,
+            organisation,
+            "update",
+            "exercise_clock",
+            ex.pk,
+            act=act,
+            sim=round(c.now(wall)),
+            speed=c.speed,
+        )
     return ex
 
 
@@ -250,8 +291,12 @@ def _parse_sim(value: str, ex: Exercise) -> float:
 
     m = re.fullmatch(r"\s*D(\d{1,2})\s+(\d{1,2}):(\d{2})\s*", value or "")
     if not m or int(m.group(3)) > 59 or int(m.group(2)) > 23:
-        raise InvalidInput([FieldError("value", _("Give the exercise time as day and time, e.g. D2 09:00."))])
-    secs = clk.sim_seconds_of(int(m.group(1)), int(m.group(2)), int(m.group(3)), ex.day_start_minutes)
+        raise InvalidInput(
+            [FieldError("value", _("Give the exercise time as day and time, e.g. D2 09:00."))]
+        )
+    secs = clk.sim_seconds_of(
+        int(m.group(1)), int(m.group(2)), int(m.group(3)), ex.day_start_minutes
+    )
     if secs < 0 or int(m.group(1)) > ex.days:
         raise InvalidInput([FieldError("value", _("That time is outside the exercise's days."))])
     return float(secs)
@@ -275,15 +320,25 @@ def _scenario_inject(row: Inject) -> Any:
         channel=row.channel,
         title=row.title,
         at_seconds=row.at_seconds,
-        condition=Condition(cond["after_inject"], cond["minutes"], cond["unless"]) if cond else None,
+        condition=Condition(cond["after_inject"], cond["minutes"], cond["unless"])
+        if cond
+        else None,
         expected_actions=tuple(
-            EA(id=e.key, text=e.text, criterion=e.criterion, deadline_minutes=e.deadline_minutes, evidence=e.evidence)
+            EA(
+                id=e.key,
+                text=e.text,
+                criterion=e.criterion,
+                deadline_minutes=e.deadline_minutes,
+                evidence=e.evidence,
+            )
             for e in row.expected_actions.all()
         ),
     )
 
 
-def _deliver(ex: Exercise, inject: Inject, team: Team, fired_by: str, sim: float) -> Delivery | None:
+def _deliver(
+    ex: Exercise, inject: Inject, team: Team, fired_by: str, sim: float
+) -> Delivery | None:
     """Deliver ``inject`` to ``team`` once: to the receiving trainees' inboxes and the sending
     role-player's cue cards. None when the team already had it (a concurrent tick)."""
     now = timezone.now()
@@ -299,20 +354,30 @@ def _deliver(ex: Exercise, inject: Inject, team: Team, fired_by: str, sim: float
             )
     except IntegrityError:
         return None
-    people = Participant.objects.filter(exercise=ex).filter(
-        models_q_receivers(inject, team)
-    )
+    people = Participant.objects.filter(exercise=ex).filter(models_q_receivers(inject, team))
     Receipt.objects.bulk_create([Receipt(delivery=d, participant=p) for p in people])
-    _audit(None, None, "create", "exercise_delivery", d.pk, inject=inject.key, team=team.key, fired_by=fired_by, recipients=len(people))
+    _audit(
+        None,
+        None,
+        "create",
+        "exercise_delivery",
+        d.pk,
+        inject=inject.key,
+        team=team.key,
+        fired_by=fired_by,
+        recipients=len(people),
+    )
     return d
 
 
 def models_q_receivers(inject: Inject, team: Team) -> Any:
     from django.db.models import Q
 
-    return Q(kind="trainee", team=team, role_key__in=inject.receivers) | Q(
-        kind="role_player", role_key=inject.sender
-    ) | Q(kind="role_player", role_key__in=inject.receivers)
+    return (
+        Q(kind="trainee", team=team, role_key__in=inject.receivers)
+        | Q(kind="role_player", role_key=inject.sender)
+        | Q(kind="role_player", role_key__in=inject.receivers)
+    )
 
 
 def tick(ex: Exercise | None = None) -> list[Delivery]:
@@ -325,9 +390,14 @@ def tick(ex: Exercise | None = None) -> list[Delivery]:
     now_sim = sim_now(ex)
     teams = {t.key: t for t in ex.teams.all()}
     rows = {i.key: i for i in ex.injects.prefetch_related("expected_actions")}
-    delivered = {(d.inject.key, d.team.key): d for d in Delivery.objects.filter(inject__exercise=ex).select_related("inject", "team")}
+    delivered = {
+        (d.inject.key, d.team.key): d
+        for d in Delivery.objects.filter(inject__exercise=ex).select_related("inject", "team")
+    }
     out: list[Delivery] = []
-    sc_injects = [_scenario_inject(r) for r in rows.values() if r.kind in ("scheduled", "conditional")]
+    sc_injects = [
+        _scenario_inject(r) for r in rows.values() if r.kind in ("scheduled", "conditional")
+    ]
     for i, t in engine.due_scheduled(sc_injects, now_sim, set(delivered), teams):
         d = _deliver(ex, rows[i.id], teams[t], "clock", float(i.at_seconds or now_sim))
         if d:
@@ -339,7 +409,9 @@ def tick(ex: Exercise | None = None) -> list[Delivery]:
 
     def met(rule: str, team_key: str, trigger: str) -> bool:
         if team_key not in facts_cache:
-            facts_cache[team_key] = team_facts(teams[team_key], since=delivered[(trigger, team_key)].delivered_at)
+            facts_cache[team_key] = team_facts(
+                teams[team_key], since=delivered[(trigger, team_key)].delivered_at
+            )
         since = delivered[(trigger, team_key)].delivered_at.timestamp()
         return evidence.find(rule, facts_cache[team_key], since).met
 
@@ -363,7 +435,15 @@ def fire(*, actor: Any, organisation: Any, inject_id: int, team_keys: list[str])
     if not teams:
         raise InvalidInput([FieldError("teams", _("Choose at least one team."))])
     out = [d for t in teams if (d := _deliver(ex, inject, t, "controller", sim_now(ex)))]
-    _audit(actor, organisation, "update", "exercise_inject", inject.key, fired_to=[t.key for t in teams], delivered=len(out))
+    _audit(
+        actor,
+        organisation,
+        "update",
+        "exercise_inject",
+        inject.key,
+        fired_to=[t.key for t in teams],
+        delivered=len(out),
+    )
     return out
 
 
@@ -378,7 +458,9 @@ def adhoc(*, actor: Any, organisation: Any, data: dict[str, Any]) -> Inject:
     channel = str(data.get("channel", ""))
     path = str(data.get("path", "")) or "both"
     receivers = [r for r in data.get("receivers", []) if r]
-    trainee_roles = set(Participant.objects.filter(exercise=ex, kind="trainee").values_list("role_key", flat=True))
+    trainee_roles = set(
+        Participant.objects.filter(exercise=ex, kind="trainee").values_list("role_key", flat=True)
+    )
     if not title:
         errors.append(FieldError("title", _("Give the inject a title.")))
     if len(title) > 300:
@@ -415,23 +497,40 @@ def adhoc(*, actor: Any, organisation: Any, data: dict[str, Any]) -> Inject:
 
 def acknowledge(*, actor: Any, organisation: Any, receipt_id: int) -> Receipt:
     guard()
-    if not (has_perm(actor, Perm.EXERCISE_TRAIN, organisation) or has_perm(actor, Perm.EXERCISE_ROLEPLAY, organisation)):
+    if not (
+        has_perm(actor, Perm.EXERCISE_TRAIN, organisation)
+        or has_perm(actor, Perm.EXERCISE_ROLEPLAY, organisation)
+    ):
         raise NotAllowed(_("You do not have permission to do this."), perm=Perm.EXERCISE_TRAIN)
-    r = Receipt.objects.filter(pk=receipt_id, participant__user=actor).select_related("delivery__inject").first()
+    r = (
+        Receipt.objects.filter(pk=receipt_id, participant__user=actor)
+        .select_related("delivery__inject")
+        .first()
+    )
     if r is None:
         raise NotFound(_("No such message in your inbox."), object_type="exercise_receipt")
     if r.acknowledged_at is None:
         with transaction.atomic():
             r.acknowledged_at = timezone.now()
             r.save(update_fields=["acknowledged_at"])
-            _audit(actor, organisation, "update", "exercise_receipt", r.pk, acknowledged=True, inject=r.delivery.inject.key)
+            _audit(
+                actor,
+                organisation,
+                "update",
+                "exercise_receipt",
+                r.pk,
+                acknowledged=True,
+                inject=r.delivery.inject.key,
+            )
     return r
 
 
 # --- observations ------------------------------------------------------------------------------
 
 
-def observe(*, actor: Any, organisation: Any, data: dict[str, Any]) -> tuple[Observation, bool]:
+def observe(  # noqa: C901 – one check per field, all reported together
+    *, actor: Any, organisation: Any, data: dict[str, Any]
+) -> tuple[Observation, bool]:
     """Record an antenna's observation. ``data["client_id"]`` (drawn with the form) makes a
     resend idempotent: the same observation sent twice is stored once. Returns (row, created)."""
     guard()
@@ -439,7 +538,9 @@ def observe(*, actor: Any, organisation: Any, data: dict[str, Any]) -> tuple[Obs
     ex = current()
     antenna = Participant.objects.filter(exercise=ex, user=actor).first()
     if antenna is None:
-        raise NotAllowed(_("Only a participant of this exercise may observe."), perm=Perm.EXERCISE_OBSERVE)
+        raise NotAllowed(
+            _("Only a participant of this exercise may observe."), perm=Perm.EXERCISE_OBSERVE
+        )
     errors: list[FieldError] = []
     try:
         client_id = uuid.UUID(str(data.get("client_id", "")))
@@ -465,11 +566,17 @@ def observe(*, actor: Any, organisation: Any, data: dict[str, Any]) -> tuple[Obs
         errors.append(FieldError("team", _("Unknown team.")))
     action = None
     if data.get("expected_action"):
-        action = ExpectedAction.objects.filter(inject__exercise=ex, key=str(data["expected_action"])).select_related("inject").first()
+        action = (
+            ExpectedAction.objects.filter(inject__exercise=ex, key=str(data["expected_action"]))
+            .select_related("inject")
+            .first()
+        )
         if action is None:
             errors.append(FieldError("expected_action", _("Unknown expected action.")))
     if rating and action is None:
-        errors.append(FieldError("rating", _("A rating is given to an expected action: choose one.")))
+        errors.append(
+            FieldError("rating", _("A rating is given to an expected action: choose one."))
+        )
     if not note and not rating:
         errors.append(FieldError("note", _("Write what you saw, or rate an expected action.")))
     if len(note) > 4000:
@@ -496,7 +603,16 @@ def observe(*, actor: Any, organisation: Any, data: dict[str, Any]) -> tuple[Obs
                 sim_seconds=now_sim,
                 day=clk.day_and_time(now_sim, ex.day_start_minutes)[0],
             )
-            _audit(actor, organisation, "create", "exercise_observation", row.pk, criterion=criterion, rating=rating, deviation=deviation)
+            _audit(
+                actor,
+                organisation,
+                "create",
+                "exercise_observation",
+                row.pk,
+                criterion=criterion,
+                rating=rating,
+                deviation=deviation,
+            )
     except IntegrityError:  # the same observation arrived twice at once
         return Observation.objects.get(client_id=client_id), False
     return row, True
@@ -506,9 +622,18 @@ def deviation_seen(*, actor: Any, organisation: Any, observation_id: int) -> Non
     guard()
     _check(actor, organisation, Perm.EXERCISE_CONTROL)
     with transaction.atomic():
-        n = Observation.objects.filter(pk=observation_id, deviation=True, deviation_seen_at__isnull=True).update(deviation_seen_at=timezone.now())
+        n = Observation.objects.filter(
+            pk=observation_id, deviation=True, deviation_seen_at__isnull=True
+        ).update(deviation_seen_at=timezone.now())
         if n:
-            _audit(actor, organisation, "update", "exercise_observation", observation_id, deviation_seen=True)
+            _audit(
+                actor,
+                organisation,
+                "update",
+                "exercise_observation",
+                observation_id,
+                deviation_seen=True,
+            )
 
 
 # --- days and the improvement plan --------------------------------------------------------------
@@ -528,9 +653,15 @@ def end_day(*, actor: Any, organisation: Any) -> DayEnd:
             raise Conflict(_("Day %(day)s has already ended.") % {"day": day})
         if c.running:
             c = c.pause(wall)
-            ex.clock_running, ex.clock_anchor_sim, ex.clock_anchor_wall = c.running, c.anchor_sim, c.anchor_wall
+            ex.clock_running, ex.clock_anchor_sim, ex.clock_anchor_wall = (
+                c.running,
+                c.anchor_sim,
+                c.anchor_wall,
+            )
             ex.save()
-        row = DayEnd.objects.create(exercise=ex, day=day, ended_at=timezone.now(), sim_seconds=now_sim)
+        row = DayEnd.objects.create(
+            exercise=ex, day=day, ended_at=timezone.now(), sim_seconds=now_sim
+        )
         _audit(actor, organisation, "update", "exercise", ex.pk, day_ended=day)
     return row
 
@@ -540,7 +671,10 @@ def improvement_add(*, actor: Any, organisation: Any, data: dict[str, Any]) -> I
     _check(actor, organisation, Perm.EXERCISE_DIRECT)
     ex = current()
     errors: list[FieldError] = []
-    fields = {k: str(data.get(k, "")).strip() for k in ("issue", "corrective_action", "owner", "criterion")}
+    fields = {
+        k: str(data.get(k, "")).strip()
+        for k in ("issue", "corrective_action", "owner", "criterion")
+    }
     for k, msg in (
         ("issue", _("Describe the issue.")),
         ("corrective_action", _("Describe the corrective action.")),
@@ -555,13 +689,17 @@ def improvement_add(*, actor: Any, organisation: Any, data: dict[str, Any]) -> I
         try:
             due = date.fromisoformat(str(due or ""))
         except ValueError:
-            errors.append(FieldError("due_date", _("Give the due date as a date, e.g. 2027-03-31.")))
+            errors.append(
+                FieldError("due_date", _("Give the due date as a date, e.g. 2027-03-31."))
+            )
     if errors:
         raise InvalidInput(errors)
     assert isinstance(due, date)
     with transaction.atomic():
         item = ImprovementItem.objects.create(exercise=ex, due_date=due, **fields)
-        _audit(actor, organisation, "create", "exercise_improvement", item.pk, criterion=item.criterion)
+        _audit(
+            actor, organisation, "create", "exercise_improvement", item.pk, criterion=item.criterion
+        )
     return item
 
 

@@ -13,7 +13,11 @@ urlpatterns = [
     path("direction/clock/", views.clock, name="clock"),
     path("direction/injects/<int:inject_id>/fire/", views.fire, name="fire"),
     path("direction/adhoc/", views.adhoc, name="adhoc"),
-    path("direction/deviations/<int:observation_id>/seen/", views.deviation_seen, name="deviation_seen"),
+    path(
+        "direction/deviations/<int:observation_id>/seen/",
+        views.deviation_seen,
+        name="deviation_seen",
+    ),
     path("direction/end-day/", views.end_day, name="end_day"),
     path("hotwash/<int:day>/", views.hotwash, name="hotwash"),
     path("aar/", views.aar, name="aar"),

@@ -171,8 +171,12 @@ def antenna(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "data": data,
             # A resend of this form (a flaky connection) carries the same id: stored once.
-            "client_id": data.get("client_id") if errors and data.get("client_id") else uuid.uuid4(),
-            "mine": list(ex.observations.filter(antenna=me).select_related("team", "expected_action")[:10])
+            "client_id": data.get("client_id")
+            if errors and data.get("client_id")
+            else uuid.uuid4(),
+            "mine": list(
+                ex.observations.filter(antenna=me).select_related("team", "expected_action")[:10]
+            )
             if me
             else [],
             **_labels(),
@@ -287,7 +291,9 @@ def end_day(request: HttpRequest) -> HttpResponse:
     actor, org = _who(request)
     try:
         row = services.end_day(actor=actor, organisation=org)
-        messages.success(request, _("Day %(day)s ended; its hot-wash pack is ready.") % {"day": row.day})
+        messages.success(
+            request, _("Day %(day)s ended; its hot-wash pack is ready.") % {"day": row.day}
+        )
         return redirect("exercise:hotwash", day=row.day)
     except Conflict as exc:
         _fail(request, exc)
@@ -306,7 +312,14 @@ def hotwash(request: HttpRequest, day: int) -> HttpResponse:
     if not 1 <= day <= ex.days:
         return refused(request, status=404, reason=_("The exercise has no such day."))
     rep = selectors.report(ex, day)
-    audit.record(action="read", actor=actor, organisation=org, object_type="exercise_hotwash", object_ref=str(day), request=request)
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_hotwash",
+        object_ref=str(day),
+        request=request,
+    )
     return render(request, "exercise/report.html", {"rep": rep, "hotwash": True, **_labels()})
 
 
@@ -329,7 +342,14 @@ def aar(request: HttpRequest) -> HttpResponse:
             errors = {e.field: e.message for e in exc.errors}
             status = 400
     rep = selectors.report(ex)
-    audit.record(action="read", actor=actor, organisation=org, object_type="exercise_aar", object_ref=str(ex.pk), request=request)
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_aar",
+        object_ref=str(ex.pk),
+        request=request,
+    )
     return render(
         request,
         "exercise/report.html",
@@ -346,11 +366,28 @@ def improvement_csv(request: HttpRequest) -> HttpResponse:
     ex = services.current()
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow([_("Criterion"), _("Issue"), _("Corrective action"), _("Owner organisation"), _("Due date")])
+    w.writerow(
+        [_("Criterion"), _("Issue"), _("Corrective action"), _("Owner organisation"), _("Due date")]
+    )
     labels = _labels()["criteria"]
     for item in ex.improvements.all():
-        w.writerow([labels.get(item.criterion, item.criterion), item.issue, item.corrective_action, item.owner, item.due_date.isoformat()])
-    audit.record(action="export", actor=actor, organisation=org, object_type="exercise_improvement_plan", object_ref=str(ex.pk), request=request)
+        w.writerow(
+            [
+                labels.get(item.criterion, item.criterion),
+                item.issue,
+                item.corrective_action,
+                item.owner,
+                item.due_date.isoformat(),
+            ]
+        )
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_improvement_plan",
+        object_ref=str(ex.pk),
+        request=request,
+    )
     resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="improvement-plan.csv"'
     return resp

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_user_language'),
+        ("core", "0005_user_language"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('screener', 'Screener'), ('case_worker', 'Case worker'), ('coordinator', 'Co-ordinator (identification body)'), ('investigator', 'Investigator'), ('analyst', 'Analyst'), ('administrator', 'Administrator'), ('chief_controller', 'Chief controller (exercise)'), ('controller', 'Controller (exercise)'), ('role_player', 'Role-player (exercise)'), ('antenna', 'Antenna, observer (exercise)'), ('trainee', 'Trainee (exercise)')], max_length=20, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("screener", "Screener"),
+                    ("case_worker", "Case worker"),
+                    ("coordinator", "Co-ordinator (identification body)"),
+                    ("investigator", "Investigator"),
+                    ("analyst", "Analyst"),
+                    ("administrator", "Administrator"),
+                    ("chief_controller", "Chief controller (exercise)"),
+                    ("controller", "Controller (exercise)"),
+                    ("role_player", "Role-player (exercise)"),
+                    ("antenna", "Antenna, observer (exercise)"),
+                    ("trainee", "Trainee (exercise)"),
+                ],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,201 +14,488 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True)),
-                ('scenario_id', models.CharField(max_length=40)),
-                ('scenario_version', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('summary', models.TextField(blank=True)),
-                ('days', models.PositiveSmallIntegerField(default=1)),
-                ('day_start_minutes', models.PositiveIntegerField(default=540)),
-                ('package', models.JSONField(default=dict)),
-                ('country', models.JSONField(default=dict)),
-                ('personas', models.JSONField(default=list)),
-                ('sop_steps', models.JSONField(default=list)),
-                ('clock_started', models.BooleanField(default=False)),
-                ('clock_running', models.BooleanField(default=False)),
-                ('clock_anchor_wall', models.FloatField(default=0.0)),
-                ('clock_anchor_sim', models.FloatField(default=0.0)),
-                ('clock_speed', models.FloatField(default=1.0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True)),
+                ("scenario_id", models.CharField(max_length=40)),
+                ("scenario_version", models.CharField(max_length=20)),
+                ("title", models.CharField(max_length=300)),
+                ("summary", models.TextField(blank=True)),
+                ("days", models.PositiveSmallIntegerField(default=1)),
+                ("day_start_minutes", models.PositiveIntegerField(default=540)),
+                ("package", models.JSONField(default=dict)),
+                ("country", models.JSONField(default=dict)),
+                ("personas", models.JSONField(default=list)),
+                ("sop_steps", models.JSONField(default=list)),
+                ("clock_started", models.BooleanField(default=False)),
+                ("clock_running", models.BooleanField(default=False)),
+                ("clock_anchor_wall", models.FloatField(default=0.0)),
+                ("clock_anchor_sim", models.FloatField(default=0.0)),
+                ("clock_speed", models.FloatField(default=1.0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'exercise',
+                "verbose_name": "exercise",
             },
         ),
         migrations.CreateModel(
-            name='ImprovementItem',
+            name="ImprovementItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion', models.CharField(choices=[('victim_centred', 'Victim-centred approach'), ('multi_agency', 'Multi-agency co-ordination'), ('sop', 'Application of standard operating procedures')], max_length=20)),
-                ('issue', models.TextField()),
-                ('corrective_action', models.TextField()),
-                ('owner', models.CharField(max_length=200)),
-                ('due_date', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='improvements', to='exercise.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.CharField(
+                        choices=[
+                            ("victim_centred", "Victim-centred approach"),
+                            ("multi_agency", "Multi-agency co-ordination"),
+                            ("sop", "Application of standard operating procedures"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("issue", models.TextField()),
+                ("corrective_action", models.TextField()),
+                ("owner", models.CharField(max_length=200)),
+                ("due_date", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="improvements",
+                        to="exercise.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'id'],
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Inject',
+            name="Inject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=20)),
-                ('kind', models.CharField(choices=[('scheduled', 'Scheduled'), ('manual', 'Manual'), ('conditional', 'Contingency'), ('adhoc', 'Ad hoc')], max_length=20)),
-                ('path', models.CharField(choices=[('social', 'Social path'), ('investigative', 'Investigative path'), ('both', 'Both paths')], max_length=20)),
-                ('sender', models.CharField(max_length=40)),
-                ('receivers', models.JSONField(default=list)),
-                ('channel', models.CharField(choices=[('phone_call', 'Phone call'), ('email', 'E-mail'), ('walk_in', 'Walk-in'), ('document', 'Document'), ('news_item', 'News item'), ('hotline_call', 'Hotline call')], max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('content', models.TextField(blank=True)),
-                ('cue', models.TextField(blank=True)),
-                ('at_seconds', models.IntegerField(blank=True, null=True)),
-                ('persona', models.CharField(blank=True, max_length=40)),
-                ('organisation', models.CharField(blank=True, max_length=40)),
-                ('condition', models.JSONField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='injects', to='exercise.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("manual", "Manual"),
+                            ("conditional", "Contingency"),
+                            ("adhoc", "Ad hoc"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        choices=[
+                            ("social", "Social path"),
+                            ("investigative", "Investigative path"),
+                            ("both", "Both paths"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sender", models.CharField(max_length=40)),
+                ("receivers", models.JSONField(default=list)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone_call", "Phone call"),
+                            ("email", "E-mail"),
+                            ("walk_in", "Walk-in"),
+                            ("document", "Document"),
+                            ("news_item", "News item"),
+                            ("hotline_call", "Hotline call"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("content", models.TextField(blank=True)),
+                ("cue", models.TextField(blank=True)),
+                ("at_seconds", models.IntegerField(blank=True, null=True)),
+                ("persona", models.CharField(blank=True, max_length=40)),
+                ("organisation", models.CharField(blank=True, max_length=40)),
+                ("condition", models.JSONField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="injects",
+                        to="exercise.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at_seconds', 'key'],
+                "ordering": ["at_seconds", "key"],
             },
         ),
         migrations.CreateModel(
-            name='ExpectedAction',
+            name="ExpectedAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=30)),
-                ('text', models.TextField()),
-                ('criterion', models.CharField(choices=[('victim_centred', 'Victim-centred approach'), ('multi_agency', 'Multi-agency co-ordination'), ('sop', 'Application of standard operating procedures')], max_length=20)),
-                ('sop_step', models.CharField(blank=True, max_length=40)),
-                ('deadline_minutes', models.PositiveIntegerField()),
-                ('evidence', models.CharField(blank=True, max_length=40)),
-                ('inject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='expected_actions', to='exercise.inject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=30)),
+                ("text", models.TextField()),
+                (
+                    "criterion",
+                    models.CharField(
+                        choices=[
+                            ("victim_centred", "Victim-centred approach"),
+                            ("multi_agency", "Multi-agency co-ordination"),
+                            ("sop", "Application of standard operating procedures"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sop_step", models.CharField(blank=True, max_length=40)),
+                ("deadline_minutes", models.PositiveIntegerField()),
+                ("evidence", models.CharField(blank=True, max_length=40)),
+                (
+                    "inject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="expected_actions",
+                        to="exercise.inject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivered_at', models.DateTimeField()),
-                ('delivered_sim', models.FloatField()),
-                ('day', models.PositiveSmallIntegerField(default=1)),
-                ('fired_by', models.CharField(choices=[('clock', 'Exercise clock'), ('controller', 'Controller'), ('condition', 'Condition')], max_length=20)),
-                ('inject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='exercise.inject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("delivered_at", models.DateTimeField()),
+                ("delivered_sim", models.FloatField()),
+                ("day", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "fired_by",
+                    models.CharField(
+                        choices=[
+                            ("clock", "Exercise clock"),
+                            ("controller", "Controller"),
+                            ("condition", "Condition"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "inject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="exercise.inject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['delivered_sim', 'id'],
+                "ordering": ["delivered_sim", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role_key', models.CharField(max_length=40)),
-                ('role_title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('trainee', 'Trainee'), ('role_player', 'Role-player'), ('observer', 'Antenna (observer)'), ('controller', 'Controller')], max_length=20)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='exercise.exercise')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='exercise_participant', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role_key", models.CharField(max_length=40)),
+                ("role_title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("trainee", "Trainee"),
+                            ("role_player", "Role-player"),
+                            ("observer", "Antenna (observer)"),
+                            ("controller", "Controller"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="exercise.exercise",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exercise_participant",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team__key', 'role_key', 'user__username'],
+                "ordering": ["team__key", "role_key", "user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='exercise.delivery')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='exercise.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="exercise.delivery",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="exercise.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-delivery__delivered_sim', '-id'],
+                "ordering": ["-delivery__delivered_sim", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='exercise.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teams",
+                        to="exercise.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.AddField(
-            model_name='participant',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='exercise.team'),
+            model_name="participant",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="exercise.team",
+            ),
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.UUIDField(unique=True)),
-                ('criterion', models.CharField(choices=[('victim_centred', 'Victim-centred approach'), ('multi_agency', 'Multi-agency co-ordination'), ('sop', 'Application of standard operating procedures')], max_length=20)),
-                ('path', models.CharField(blank=True, choices=[('social', 'Social path'), ('investigative', 'Investigative path'), ('both', 'Both paths')], max_length=20)),
-                ('rating', models.CharField(blank=True, choices=[('performed', 'Performed without challenges'), ('some_challenges', 'Performed with some challenges'), ('major_challenges', 'Performed with major challenges'), ('not_performed', 'Unable to be performed')], max_length=20)),
-                ('deviation', models.BooleanField(default=False)),
-                ('note', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField()),
-                ('sim_seconds', models.FloatField()),
-                ('day', models.PositiveSmallIntegerField(default=1)),
-                ('deviation_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='exercise.exercise')),
-                ('expected_action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='exercise.expectedaction')),
-                ('inject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='exercise.inject')),
-                ('antenna', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='exercise.participant')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='exercise.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.UUIDField(unique=True)),
+                (
+                    "criterion",
+                    models.CharField(
+                        choices=[
+                            ("victim_centred", "Victim-centred approach"),
+                            ("multi_agency", "Multi-agency co-ordination"),
+                            ("sop", "Application of standard operating procedures"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("social", "Social path"),
+                            ("investigative", "Investigative path"),
+                            ("both", "Both paths"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("performed", "Performed without challenges"),
+                            ("some_challenges", "Performed with some challenges"),
+                            ("major_challenges", "Performed with major challenges"),
+                            ("not_performed", "Unable to be performed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("deviation", models.BooleanField(default=False)),
+                ("note", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField()),
+                ("sim_seconds", models.FloatField()),
+                ("day", models.PositiveSmallIntegerField(default=1)),
+                ("deviation_seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="exercise.exercise",
+                    ),
+                ),
+                (
+                    "expected_action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="exercise.expectedaction",
+                    ),
+                ),
+                (
+                    "inject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="exercise.inject",
+                    ),
+                ),
+                (
+                    "antenna",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="exercise.participant",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="exercise.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sim_seconds', '-id'],
+                "ordering": ["-sim_seconds", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='exercise.team'),
+            model_name="delivery",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="exercise.team",
+            ),
         ),
         migrations.CreateModel(
-            name='DayEnd',
+            name="DayEnd",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.PositiveSmallIntegerField()),
-                ('ended_at', models.DateTimeField()),
-                ('sim_seconds', models.FloatField()),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='day_ends', to='exercise.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.PositiveSmallIntegerField()),
+                ("ended_at", models.DateTimeField()),
+                ("sim_seconds", models.FloatField()),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="day_ends",
+                        to="exercise.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['day'],
-                'constraints': [models.UniqueConstraint(fields=('exercise', 'day'), name='uniq_ex_dayend')],
+                "ordering": ["day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("exercise", "day"), name="uniq_ex_dayend")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='inject',
-            constraint=models.UniqueConstraint(fields=('exercise', 'key'), name='uniq_ex_inject'),
+            model_name="inject",
+            constraint=models.UniqueConstraint(fields=("exercise", "key"), name="uniq_ex_inject"),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(fields=('delivery', 'participant'), name='uniq_ex_receipt'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                fields=("delivery", "participant"), name="uniq_ex_receipt"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('exercise', 'key'), name='uniq_ex_team'),
+            model_name="team",
+            constraint=models.UniqueConstraint(fields=("exercise", "key"), name="uniq_ex_team"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('inject', 'team'), name='uniq_ex_delivery'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(fields=("inject", "team"), name="uniq_ex_delivery"),
         ),
     ]
