@@ -87,4 +87,8 @@ def test_missing_directory(tmp_path):
     (tmp_path / "scenario.yaml").write_text("schema: 1\n")
     with pytest.raises(PackageError) as exc:
         load_package(tmp_path)
-    assert len(exc.value.problems) == 4  # the four missing files, each named
+    problems = exc.value.problems
+    missing = {p.file for p in problems if "missing" in p.message}
+    assert missing == {"country.yaml", "organisations.yaml", "personas.yaml", "msel.yaml"}
+    # and the file that is there is checked too, in the same report
+    assert any(p.file == "scenario.yaml" and p.line == 1 for p in problems)

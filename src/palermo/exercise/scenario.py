@@ -391,8 +391,9 @@ def _schema_message(error: Any) -> str:
 # --- the package ---------------------------------------------------------------------------
 
 
-def read_package(directory: Path) -> dict[str, str]:
-    """The package's files as text; a missing or oversized file is a problem, not an exception."""
+def read_package(directory: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The package's files as text, and the files that could not be read (a missing file is
+    reported by ``parse_package``, with the problems of the others)."""
     texts: dict[str, str] = {}
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -400,7 +401,6 @@ def read_package(directory: Path) -> dict[str, str]:
     for name in FILES:
         p = directory / name
         if not p.is_file():
-            problems.append(Problem(name, 0, "this file is missing from the package"))
             continue
         if p.stat().st_size > MAX_FILE_BYTES:
             problems.append(Problem(name, 0, "the file is larger than 2 MB"))
@@ -409,13 +409,19 @@ def read_package(directory: Path) -> dict[str, str]:
             texts[name] = p.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             problems.append(Problem(name, 0, "the file is not UTF-8 text"))
-    if problems:
-        raise PackageError(problems)
-    return texts
+    return texts, problems
 
 
 def load_package(directory: Path) -> Scenario:
-    return parse_package(read_package(directory))
+    texts, problems = read_package(directory)
+    try:
+        scenario = parse_package(texts)
+    except PackageError as exc:
+        unread = {p.file for p in problems}
+        raise PackageError(problems + [p for p in exc.problems if p.file not in unread]) from None
+    if problems:
+        raise PackageError(problems)
+    return scenario
 
 
 def parse_package(texts: dict[str, str]) -> Scenario:
