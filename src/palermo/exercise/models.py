@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from palermo.exercise.isolation import GuardedModel
 from palermo.exercise.vocabulary import CHANNELS, CRITERIA, INJECT_KINDS, PATHS, RATINGS, ROLE_KINDS
 
-
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
