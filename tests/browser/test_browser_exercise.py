@@ -41,7 +41,7 @@ def _fits(page) -> None:
     assert width <= 390, f"the page is {width} px wide at a 390 px viewport"
 
 
-def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_loaded):
+def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_loaded):  # noqa: PLR0915 – one journey
     from palermo.exercise.models import Delivery, Observation
 
     page.set_viewport_size({"width": 390, "height": 844})

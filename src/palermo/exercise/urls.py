@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("direction/end-day/", views.end_day, name="end_day"),
     path("hotwash/<int:day>/", views.hotwash, name="hotwash"),
+    path("hotwash/<int:day>/pack.pdf", views.hotwash_pdf, name="hotwash_pdf"),
     path("aar/", views.aar, name="aar"),
+    path("aar/report.pdf", views.aar_pdf, name="aar_pdf"),
     path("aar/improvement-plan.csv", views.improvement_csv, name="improvement_csv"),
 ]

@@ -358,6 +358,40 @@ def aar(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pdf(request: HttpRequest, rep: Any, name: str) -> HttpResponse:
+    from palermo.exercise import report_pdf
+
+    actor, org = _who(request)
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_report_pdf",
+        object_ref=name,
+        request=request,
+    )
+    resp = HttpResponse(report_pdf.render(rep), content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return resp
+
+
+@requires(Perm.EXERCISE_CONTROL)
+def hotwash_pdf(request: HttpRequest, day: int) -> HttpResponse:
+    if (r := _not_here(request)) is not None:
+        return r
+    ex = services.current()
+    if not 1 <= day <= ex.days:
+        return refused(request, status=404, reason=_("The exercise has no such day."))
+    return _pdf(request, selectors.report(ex, day), f"hot-wash-day-{day}")
+
+
+@requires(Perm.EXERCISE_DIRECT)
+def aar_pdf(request: HttpRequest) -> HttpResponse:
+    if (r := _not_here(request)) is not None:
+        return r
+    return _pdf(request, selectors.report(services.current()), "after-action-report")
+
+
 @requires(Perm.EXERCISE_DIRECT)
 def improvement_csv(request: HttpRequest) -> HttpResponse:
     if (r := _not_here(request)) is not None:
