@@ -237,3 +237,11 @@ def test_evidence_from_the_audit_trail(loaded, as_user):
 @pytest.mark.parametrize("url", ["/exercise/hotwash/0/", "/exercise/hotwash/9/"])
 def test_hotwash_day_out_of_range(loaded, as_user, url):
     assert as_user("chief").get(url).status_code == 404
+
+
+def test_the_service_directory_is_seeded_per_team(loaded):
+    from palermo.cases import selectors as cases_selectors
+
+    names = {p.organisation.name for p in cases_selectors.service_directory()}
+    assert "Harbour Light (NGO) — Team A" in names
+    assert "Marennes Social Services — Team D" in names

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from palermo.cases.workflow import SERVICE_TYPES
 from palermo.exercise.clock import sim_seconds_of
 from palermo.exercise.evidence import RULES
 from palermo.exercise.vocabulary import (
@@ -108,7 +109,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["name", "offers"],
-                    "properties": {"name": _TEXT, "offers": _TEXT, "region": _TEXT},
+                    "properties": {
+                        "name": _TEXT,
+                        "offers": _TEXT,
+                        "region": _TEXT,
+                        # Registered in Palermo's service directory (each team's copy of the
+                        # organisation), so trainees can refer to it in the real screens.
+                        "organisation": _KEY,
+                        "service_types": {"type": "array", "items": {"enum": list(SERVICE_TYPES)}},
+                        "capacity": {"type": "integer", "minimum": 0, "maximum": 10000},
+                        "accepts_children": {"type": "boolean"},
+                    },
                 },
             },
         },
@@ -523,6 +534,15 @@ def _cross_check(  # noqa: C901, PLR0912 – one branch per rule of the package 
                 )
         elif r.get("organisation") and r["organisation"] not in orgs:
             add("organisations.yaml", ("roles", i, "organisation"), "unknown organisation")
+    for i, svc in enumerate(data["country.yaml"]["services"]):
+        if svc.get("organisation") and svc["organisation"] not in orgs:
+            add("country.yaml", ("services", i, "organisation"), "unknown organisation")
+        if svc.get("organisation") and not svc.get("service_types"):
+            add(
+                "country.yaml",
+                ("services", i),
+                "a service run by an organisation needs service_types",
+            )
     for i, p in enumerate(personas_file["personas"]):
         if p.get("played_by") and p["played_by"] not in roles:
             add("personas.yaml", (("personas", i, "played_by")), "unknown role")

@@ -173,6 +173,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
             else:
                 for n in range(1, controllers + 1):
                     account(f"{role['key']}-{n}", role, None, [(org, "controller")])
+    _seed_service_directory(scenario, teams, org_for)
     for x in scenario.injects:
         row = Inject.objects.create(
             exercise=ex,
@@ -212,6 +213,41 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
         injects=len(scenario.injects),
     )
     return ex, logins
+
+
+def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> None:
+    """The country's services run by a scenario organisation go into Palermo's own service
+    directory (cases' service), one per team's copy, so trainees refer in the real screens.
+    Registered by the team's identification officer (the directory is theirs to keep)."""
+    from palermo.cases import services as cases_services
+
+    coordinator_role = next(
+        (
+            r
+            for r in scenario.roles
+            if r["kind"] == "trainee" and "coordinator" in r.get("palermo_roles", [])
+        ),
+        None,
+    )
+    services_run = [s for s in scenario.country.get("services", []) if s.get("organisation")]
+    if coordinator_role is None or not services_run:
+        return
+    for team in teams.values():
+        coord = Participant.objects.filter(team=team, role_key=coordinator_role["key"]).first()
+        if coord is None:
+            continue
+        coord_org = org_for(coordinator_role["organisation"], team)
+        for svc in services_run:
+            cases_services.service_provider_save(
+                actor=coord.user,
+                organisation=coord_org,
+                provider_organisation=org_for(svc["organisation"], team),
+                service_types=list(svc["service_types"]),
+                capacity=int(svc.get("capacity", 0)),
+                languages=[],
+                area_served=str(svc.get("region", ""))[:200],
+                accepts_children=bool(svc.get("accepts_children", False)),
+            )
 
 
 # --- the clock --------------------------------------------------------------------------------
