@@ -85,6 +85,16 @@ def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_
     _fits(antenna)
     assert Observation.objects.filter(deviation=True).count() == 1
 
+    # no connection: the observation is kept on the phone and sent when the connection returns
+    antenna.context.set_offline(True)
+    antenna.get_by_label("Criterion").select_option(label="Multi-agency co-ordination")
+    antenna.get_by_label("What you saw").fill("Police and NGO agreed a joint interview.")
+    antenna.get_by_role("button", name="Send observation").click()
+    expect(antenna.get_by_text("No connection: 1 observation(s) kept on this phone")).to_be_visible()
+    antenna.context.set_offline(False)
+    expect(antenna.locator("#queue-status")).to_be_hidden()
+    assert Observation.objects.filter(note="Police and NGO agreed a joint interview.").count() == 1
+
     # the dashboard polls: the deviation appears without a reload
     expect(page.get_by_text("Interviewed at the front desk, no interpreter.").first).to_be_visible()
 
