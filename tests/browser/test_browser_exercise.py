@@ -90,7 +90,9 @@ def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_
     antenna.get_by_label("Criterion").select_option(label="Multi-agency co-ordination")
     antenna.get_by_label("What you saw").fill("Police and NGO agreed a joint interview.")
     antenna.get_by_role("button", name="Send observation").click()
-    expect(antenna.get_by_text("No connection: 1 observation(s) kept on this phone")).to_be_visible()
+    expect(
+        antenna.get_by_text("No connection: 1 observation(s) kept on this phone")
+    ).to_be_visible()
     antenna.context.set_offline(False)
     expect(antenna.locator("#queue-status")).to_be_hidden()
     assert Observation.objects.filter(note="Police and NGO agreed a joint interview.").count() == 1

@@ -45,20 +45,34 @@ def inbox(participant: Participant) -> QuerySet[Receipt]:
     )
 
 
+def _fact(r: dict[str, Any]) -> evidence.Fact:
+    return evidence.Fact(
+        entry_id=r["id"],
+        at=r["at"].timestamp(),
+        actor_id=r["actor_id"],
+        action=r["action"],
+        object_type=r["object_type"],
+        object_ref=r["object_ref"],
+        what=r["what"],
+    )
+
+
 def team_facts(team: Team, since: datetime) -> list[evidence.Fact]:
     ids = list(Participant.objects.filter(team=team).values_list("user_id", flat=True))
-    return [
-        evidence.Fact(
-            entry_id=r["id"],
-            at=r["at"].timestamp(),
-            actor_id=r["actor_id"],
-            action=r["action"],
-            object_type=r["object_type"],
-            object_ref=r["object_ref"],
-            what=r["what"],
+    return [_fact(r) for r in audit_facts_of_actors(ids, since)]
+
+
+def facts_by_team(ex: Exercise, since: datetime) -> dict[int, list[evidence.Fact]]:
+    """Every team's facts from ``since`` in one read of the audit trail."""
+    team_of = dict(
+        Participant.objects.filter(exercise=ex, team__isnull=False).values_list(
+            "user_id", "team_id"
         )
-        for r in audit_facts_of_actors(ids, since)
-    ]
+    )
+    out: dict[int, list[evidence.Fact]] = defaultdict(list)
+    for r in audit_facts_of_actors(list(team_of), since):
+        out[team_of[r["actor_id"]]].append(_fact(r))
+    return out
 
 
 @dataclass
@@ -75,19 +89,18 @@ class ActionRow:
 
 def action_rows(ex: Exercise, now_sim: float, day: int | None = None) -> list[ActionRow]:
     """Every expected action of every delivered inject, per team: deadline, evidence, ratings."""
-    deliveries = Delivery.objects.filter(inject__exercise=ex).select_related("inject", "team")
-    if day is not None:
-        deliveries = deliveries.filter(day=day)
+    deliveries = list(
+        Delivery.objects.filter(inject__exercise=ex, **({"day": day} if day is not None else {}))
+        .select_related("inject", "team")
+        .prefetch_related("inject__expected_actions")
+    )
     ratings: dict[tuple[int, int | None], list[str]] = defaultdict(list)
     for o in Observation.objects.filter(exercise=ex, expected_action__isnull=False).exclude(
         rating=""
     ):
         assert o.expected_action_id is not None
         ratings[(o.expected_action_id, o.team_id)].append(o.rating)
-    earliest: dict[int, datetime] = {}
-    for d in deliveries:
-        earliest[d.team_id] = min(earliest.get(d.team_id, d.delivered_at), d.delivered_at)
-    facts = {tid: team_facts(Team.objects.get(pk=tid), since) for tid, since in earliest.items()}
+    facts = facts_by_team(ex, min(d.delivered_at for d in deliveries)) if deliveries else {}
     rows = []
     for d in deliveries:
         for ea in d.inject.expected_actions.all():
