@@ -135,3 +135,14 @@ def test_settings_force_the_training_backend_in_an_exercise_instance(tmp_path):
         cwd=tmp_path,
     )
     assert out.stdout.strip() == "palermo.exercise.outbound.TrainingEmailBackend"
+
+
+def test_production_still_deletes_users_and_reads_nothing(demo_world, persona):
+    """The guard refuses writes of exercise data, not production's own work: deleting a user
+    (whose cascade looks for exercise participants) still works, and reads find nothing."""
+    from palermo.exercise import selectors
+
+    user = persona("analyst")
+    user.delete()
+    assert selectors.exercise_or_none() is None
+    assert selectors.participant_of(persona("coordinator")) is None
