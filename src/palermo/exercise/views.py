@@ -131,6 +131,15 @@ def acknowledge(request: HttpRequest, receipt_id: int) -> HttpResponse:
 # --- antennas -------------------------------------------------------------------------------------
 
 
+def _same_or_new_id(value: str) -> uuid.UUID:
+    """A form sent back with errors keeps its id (a corrected resend is the same observation);
+    a damaged or missing id is replaced."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return uuid.uuid4()
+
+
 @requires(Perm.EXERCISE_OBSERVE)
 def antenna(request: HttpRequest) -> HttpResponse:
     if (r := _not_here(request)) is not None:
@@ -171,9 +180,7 @@ def antenna(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "data": data,
             # A resend of this form (a flaky connection) carries the same id: stored once.
-            "client_id": data.get("client_id")
-            if errors and data.get("client_id")
-            else uuid.uuid4(),
+            "client_id": _same_or_new_id(str(data.get("client_id", ""))),
             "mine": list(
                 ex.observations.filter(antenna=me).select_related("team", "expected_action")[:10]
             )
