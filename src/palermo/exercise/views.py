@@ -180,7 +180,9 @@ def antenna(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "data": data,
             # A resend of this form (a flaky connection) carries the same id: stored once.
-            "client_id": _same_or_new_id(str(data.get("client_id", ""))),
+            "client_id": uuid.uuid4()
+            if status == 409
+            else _same_or_new_id(str(data.get("client_id", ""))),
             "mine": list(
                 ex.observations.filter(antenna=me).select_related("team", "expected_action")[:10]
             )
