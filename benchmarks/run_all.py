@@ -32,6 +32,7 @@ SCRIPTS = [
     "stats_release_1m.py",
     "monitor_indicators.py",
     "supply_screening.py",
+    "exercise_load.py",
     "investigate_amlsim.py",
     "investigate_amlsim_general.py",
     "investigate_scale.py",

@@ -121,6 +121,7 @@ CONTEXT_ROUTERS = [
     ("/monitor/surveys", "palermo.monitor.survey_api"),
     ("/monitor/visits", "palermo.monitor.visit_api"),
     ("/supply", "palermo.supply.api"),
+    ("/exercises", "palermo.exercise.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

@@ -70,11 +70,14 @@ INSTALLED_APPS = [
     "palermo.jobs",
     "palermo.monitor",
     "palermo.supply",
+    "palermo.exercise",
 ]
 
 MIDDLEWARE = [
     # The request id and the log context, first so that every later line carries them.
     "palermo.core.logs.RequestContextMiddleware",
+    # An exercise instance marks every download as training material (palermo.exercise).
+    "palermo.exercise.middleware.TrainingExportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's session middleware that pushes the idle expiry without a write per request.
@@ -122,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "palermo.web.context.navigation",
                 "palermo.web.context.languages",
+                "palermo.exercise.context.training",
             ],
         },
     },
@@ -244,6 +248,16 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "palermo@localhost")
+
+# --- Exercise instance (palermo.exercise, docs/exercise.md) -----------------------------------
+# Set (to the exercise's name) only by `palermo exercise serve|create`: the instance runs a
+# simulation on its own database, shows a TRAINING banner everywhere, and sends nothing out.
+# Without it, Palermo refuses to load a scenario or write any exercise data.
+PALERMO_EXERCISE = os.environ.get("PALERMO_EXERCISE", "").strip()
+if PALERMO_EXERCISE:
+    # Never the configured mail server: messages are kept, marked TRAINING, for the direction.
+    EMAIL_BACKEND = "palermo.exercise.outbound.TrainingEmailBackend"
+# --- end exercise instance
 
 # --- Field encryption at rest (docs/security.md, "Encryption at rest") -----------------------
 # Identity documents, contacts, addresses, names, birth dates and free-text notes are sealed

@@ -88,6 +88,7 @@ for _prefix, _module, _namespace in [
     ("jobs/", "palermo.jobs.urls", "jobs"),
     ("monitor/", "palermo.monitor.urls", "monitor"),
     ("supply/", "palermo.supply.urls", "supply"),
+    ("exercise/", "palermo.exercise.urls", "exercise"),
 ]:
     try:
         importlib.import_module(_module)

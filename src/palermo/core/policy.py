@@ -67,6 +67,12 @@ class Perm:
     SUPPLY_VIEW = "supply.view"  # suppliers, sites, screened orders, contracts, dashboard
     SUPPLY_MANAGE = "supply.manage"  # import sites, risk lists and orders; record measures (a)–(g)
     SUPPLY_INSPECT = "supply.inspect"  # record a labour inspection (labour inspectorates only)
+    # simulation exercises (palermo.exercise): only ever granted inside an exercise instance
+    EXERCISE_DIRECT = "exercise.direct"  # the clock, end of day, after-action report
+    EXERCISE_CONTROL = "exercise.control"  # the dashboard, injects, ad-hoc injects, hot wash
+    EXERCISE_ROLEPLAY = "exercise.roleplay"  # cue cards
+    EXERCISE_OBSERVE = "exercise.observe"  # antennas' observations and ratings
+    EXERCISE_TRAIN = "exercise.train"  # a trainee's inbox of injects
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -145,6 +151,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {Perm.SUPPLY_VIEW, Perm.SUPPLY_MANAGE, Perm.VIEW_ORGANISATIONS}
     ),
     Role.DILIGENCE_ANALYST: frozenset({Perm.SUPPLY_VIEW, Perm.VIEW_ORGANISATIONS}),
+    # Exercise roles exist only in an exercise instance's database (palermo.exercise).
+    Role.CHIEF_CONTROLLER: frozenset(
+        {Perm.EXERCISE_DIRECT, Perm.EXERCISE_CONTROL, Perm.EXERCISE_OBSERVE}
+    ),
+    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL}),
+    Role.ROLE_PLAYER: frozenset({Perm.EXERCISE_ROLEPLAY}),
+    Role.ANTENNA: frozenset({Perm.EXERCISE_OBSERVE}),
+    Role.TRAINEE: frozenset({Perm.EXERCISE_TRAIN}),
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(

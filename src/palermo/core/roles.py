@@ -37,3 +37,9 @@ class Role(models.TextChoices):
     # supply chains (palermo.supply): a contracting authority's staff
     PROCUREMENT_OFFICER = "procurement_officer", _("Procurement officer")
     DILIGENCE_ANALYST = "diligence_analyst", _("Due-diligence analyst")
+    # Exercise instances only (palermo.exercise): the simulation's direction, actors and trainees.
+    CHIEF_CONTROLLER = "chief_controller", _("Chief controller (exercise)")
+    CONTROLLER = "controller", _("Controller (exercise)")
+    ROLE_PLAYER = "role_player", _("Role-player (exercise)")
+    ANTENNA = "antenna", _("Antenna, observer (exercise)")
+    TRAINEE = "trainee", _("Trainee (exercise)")

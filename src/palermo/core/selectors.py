@@ -58,3 +58,26 @@ def audit_entries_visible_to(
     if f.until:
         qs = qs.filter(at__lte=datetime.combine(f.until, time.max, tzinfo=tz))
     return qs.order_by("-id")
+
+
+def audit_facts_of_actors(actor_ids: list[int], since: datetime) -> list[dict[str, Any]]:
+    """Audit entries written by ``actor_ids`` from ``since`` (oldest first), as plain rows with
+    their pseudonymous references only. For the exercise context's automatic evidence, whose
+    caller has already checked its own permission (palermo.exercise.selectors)."""
+    rows = (
+        AuditEntry.objects.filter(actor_id__in=actor_ids, at__gte=since)
+        .order_by("id")
+        .values("id", "at", "actor_id", "action", "object_type", "object_ref", "details__what")
+    )
+    return [
+        {
+            "id": r["id"],
+            "at": r["at"],
+            "actor_id": r["actor_id"],
+            "action": r["action"],
+            "object_type": r["object_type"],
+            "object_ref": r["object_ref"],
+            "what": r["details__what"] or "",
+        }
+        for r in rows
+    ]

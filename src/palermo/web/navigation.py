@@ -52,6 +52,22 @@ def _labour_inspectorate(user: Any, organisation: Any) -> bool:
     return getattr(organisation, "org_type", "") == "labour_inspectorate"
 
 
+def _in_exercise(user: Any, organisation: Any) -> bool:
+    """An exercise instance's participants get its pages in the menu (palermo.exercise)."""
+    from palermo.core.policy import has_perm
+    from palermo.exercise.isolation import is_exercise_instance
+
+    return is_exercise_instance() and any(
+        has_perm(user, p, organisation)
+        for p in (
+            Perm.EXERCISE_CONTROL,
+            Perm.EXERCISE_TRAIN,
+            Perm.EXERCISE_ROLEPLAY,
+            Perm.EXERCISE_OBSERVE,
+        )
+    )
+
+
 NAV: list[NavItem] = [
     NavItem(_("My work"), "dashboard", None),
     NavItem(
@@ -125,6 +141,13 @@ NAV: list[NavItem] = [
         None,
         _("Imports and red-flag runs you started, with their progress and results."),
         when=_may_start_jobs,
+    ),
+    NavItem(
+        _("Exercise"),
+        "exercise:home",
+        None,
+        _("The training exercise: injects, observations, the direction dashboard."),
+        when=_in_exercise,
     ),
 ]
 

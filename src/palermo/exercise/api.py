@@ -1,0 +1,226 @@
+"""Exercise API (``/api/v1/exercises/…``): the same actions as the pages, same services and policy.
+
+An antenna's client queues observations while offline and resends them with the same
+``client_id``: the second arrival answers 200 with the stored row instead of 201.
+
+(No `from __future__ import annotations`: django-ninja reads the annotations at runtime.)
+"""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from palermo.core.apiutil import with_errors
+from palermo.core.policy import Perm, api_requires
+from palermo.exercise import selectors, services
+from palermo.exercise.isolation import guard
+
+router = Router(tags=["exercise"])
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class StatusOut(Schema):
+    name: str
+    scenario: str
+    version: str
+    started: bool
+    running: bool
+    speed: float
+    exercise_time: str
+    deliveries: int
+    overdue_actions: int
+    unseen_deviations: int
+
+
+class ClockIn(Schema):
+    act: str = Field(max_length=10)
+    value: str = Field(default="", max_length=20)
+
+
+class FireIn(Schema):
+    teams: list[str] = Field(default_factory=list, max_length=50)
+
+
+class AdhocIn(Schema):
+    title: str = Field(max_length=300)
+    content: str = Field(default="", max_length=4000)
+    channel: str = Field(max_length=20)
+    path: str = Field(default="both", max_length=20)
+    receivers: list[str] = Field(max_length=50)
+    teams: list[str] = Field(default_factory=list, max_length=50)
+
+
+class DeliveryOut(Schema):
+    receipt: int
+    inject: str
+    title: str
+    content: str
+    channel: str
+    delivered_at: str
+    acknowledged_at: str | None
+
+
+class ObservationIn(Schema):
+    client_id: str = Field(max_length=40)
+    criterion: str = Field(max_length=20)
+    team: str = Field(default="", max_length=40)
+    expected_action: str = Field(default="", max_length=30)
+    rating: str = Field(default="", max_length=20)
+    note: str = Field(default="", max_length=4000)
+    deviation: bool = False
+
+
+class ObservationOut(Schema):
+    id: int
+    client_id: str
+    stored: str  # "created" or "already stored"
+
+
+class ActionOut(Schema):
+    team: str
+    action: str
+    criterion: str
+    done: bool
+    overdue: bool
+    evidence_met: bool | None
+    minutes_after_inject: float | None
+    audit_entries: list[int]
+    ratings: list[str]
+
+
+def _org(request: HttpRequest) -> Any:
+    return getattr(request, "organisation", None)
+
+
+def _status() -> dict[str, Any]:
+    guard()
+    services.tick()
+    ex = services.current()
+    d = selectors.dashboard(ex)
+    c = d["clock"]
+    return {
+        "name": ex.name,
+        "scenario": ex.scenario_id,
+        "version": ex.scenario_version,
+        "started": c.started,
+        "running": c.running,
+        "speed": c.speed,
+        "exercise_time": d["now_label"],
+        "deliveries": len(d["timeline"]),
+        "overdue_actions": len(d["overdue"]),
+        "unseen_deviations": d["unseen_deviations"],
+    }
+
+
+@router.get("", response=with_errors(StatusOut), summary="The exercise's state")
+@api_requires(Perm.EXERCISE_CONTROL)
+def status(request: HttpRequest) -> Any:
+    return _status()
+
+
+@router.post("/clock", response=with_errors(StatusOut), summary="Start, pause, resume, speed, jump")
+@api_requires(Perm.EXERCISE_DIRECT)
+def clock(request: HttpRequest, body: ClockIn) -> Any:
+    services.clock_act(
+        actor=request.user, organisation=_org(request), act=body.act, value=body.value
+    )
+    return _status()
+
+
+@router.post(
+    "/injects/{inject_id}/fire", response=with_errors(dict[str, int]), summary="Fire an inject"
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def fire(request: HttpRequest, inject_id: Id, body: FireIn) -> Any:
+    done = services.fire(
+        actor=request.user, organisation=_org(request), inject_id=inject_id, team_keys=body.teams
+    )
+    return {"delivered": len(done)}
+
+
+@router.post("/injects/adhoc", response=with_errors(dict[str, str]), summary="An ad-hoc inject")
+@api_requires(Perm.EXERCISE_CONTROL)
+def adhoc(request: HttpRequest, body: AdhocIn) -> Any:
+    inject = services.adhoc(actor=request.user, organisation=_org(request), data=body.dict())
+    return {"inject": inject.key}
+
+
+@router.get("/inbox", response=with_errors(list[DeliveryOut]), summary="My inbox of injects")
+@api_requires(Perm.EXERCISE_TRAIN)
+def inbox(request: HttpRequest) -> Any:
+    guard()
+    services.tick()
+    me = selectors.participant_of(request.user)
+    rows = selectors.inbox(me)[:200] if me else []
+    return [
+        {
+            "receipt": r.pk,
+            "inject": r.delivery.inject.key,
+            "title": r.delivery.inject.title,
+            "content": r.delivery.inject.content,
+            "channel": r.delivery.inject.channel,
+            "delivered_at": r.delivery.delivered_at.isoformat(),
+            "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+        }
+        for r in rows
+    ]
+
+
+@router.post(
+    "/inbox/{receipt_id}/acknowledge", response=with_errors(dict[str, str]), summary="Acknowledge"
+)
+@api_requires(Perm.EXERCISE_TRAIN)
+def acknowledge(request: HttpRequest, receipt_id: Id) -> Any:
+    r = services.acknowledge(actor=request.user, organisation=_org(request), receipt_id=receipt_id)
+    assert r.acknowledged_at is not None
+    return {"acknowledged_at": r.acknowledged_at.isoformat()}
+
+
+@router.post(
+    "/observations",
+    response=with_errors({201: ObservationOut, 200: ObservationOut}),
+    summary="Record an observation (idempotent on client_id)",
+)
+@api_requires(Perm.EXERCISE_OBSERVE)
+def observe(request: HttpRequest, body: ObservationIn) -> Any:
+    row, created = services.observe(
+        actor=request.user, organisation=_org(request), data=body.dict()
+    )
+    out = {
+        "id": row.pk,
+        "client_id": str(row.client_id),
+        "stored": "created" if created else "already stored",
+    }
+    return Status(201 if created else 200, out)
+
+
+@router.get(
+    "/evidence", response=with_errors(list[ActionOut]), summary="Expected actions and evidence"
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def evidence(request: HttpRequest) -> Any:
+    guard()
+    ex = services.current()
+    return [
+        {
+            "team": r.team.key,
+            "action": r.action.key,
+            "criterion": r.action.criterion,
+            "done": r.done,
+            "overdue": r.overdue,
+            "evidence_met": r.finding.met if r.finding else None,
+            "minutes_after_inject": r.finding.minutes_after if r.finding else None,
+            "audit_entries": list(r.finding.entry_ids) if r.finding else [],
+            "ratings": r.ratings,
+        }
+        for r in selectors.action_rows(ex, services.sim_now(ex))
+    ]
+
+
+@router.post("/end-day", response=with_errors(dict[str, int]), summary="End the exercise day")
+@api_requires(Perm.EXERCISE_DIRECT)
+def end_day(request: HttpRequest) -> Any:
+    row = services.end_day(actor=request.user, organisation=_org(request))
+    return {"day": row.day}

@@ -1,0 +1,229 @@
+"""``palermo exercise …``: create, serve, tick, reset, archive and delete exercise instances.
+
+Each exercise lives in its own database (default ``var/exercises/NAME/exercise.sqlite3``) with a
+registry file ``var/exercises/NAME/exercise.json``. Commands that open an exercise set
+``PALERMO_EXERCISE`` and ``DATABASE_URL`` *before* Django starts, so they can never touch the
+production database configured in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Simulation exercises on their own databases.", no_args_is_help=True)
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _var() -> Path:
+    return Path(os.environ.get("PALERMO_VAR_DIR", Path.cwd() / "var"))
+
+
+def _dir(name: str) -> Path:
+    if not NAME_RE.match(name):
+        typer.secho("An exercise name is lower-case letters, digits and '-'.", fg="red", err=True)
+        raise typer.Exit(2)
+    return _var() / "exercises" / name
+
+
+def _registry(name: str) -> dict[str, str]:
+    p = _dir(name) / "exercise.json"
+    if not p.is_file():
+        typer.secho(f"No exercise named {name!r} (looked in {p.parent}).", fg="red", err=True)
+        raise typer.Exit(2)
+    return dict(json.loads(p.read_text()))
+
+
+def _enter(name: str, database: str) -> None:
+    """Point this process at the exercise's database and mark it an exercise instance."""
+    os.environ["PALERMO_EXERCISE"] = name
+    os.environ["DATABASE_URL"] = database
+    os.environ.setdefault("PALERMO_DEMO", "1")  # fictional data: the demo's key handling
+    os.environ.setdefault("PALERMO_VAR_DIR", str(_dir(name)))
+    os.environ.setdefault("PALERMO_FIELD_KEYS_FILE", str(_dir(name) / "field-keys.json"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if name != settings.PALERMO_EXERCISE:
+        typer.secho("Django was already set up for another database.", fg="red", err=True)
+        raise typer.Exit(2)
+
+
+def _build(name: str, scenario: str, database: str, antennas: int, controllers: int) -> None:
+    from palermo.exercise.scenario import PackageError, load_package, resolve_package
+
+    try:
+        sc = load_package(resolve_package(scenario))
+    except PackageError as exc:
+        typer.secho("The scenario package has errors; nothing was loaded:", fg="red", err=True)
+        for p in exc.problems:
+            typer.secho(f"  {p}", err=True)
+        raise typer.Exit(1) from exc
+    _enter(name, database)
+    from django.core.management import call_command
+
+    from palermo.core.encryption import ensure_demo_key_file
+    from palermo.core.errors import PalermoError
+    from palermo.exercise import services
+
+    ensure_demo_key_file()
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        _ex, logins = services.load_scenario(sc, antennas=antennas, controllers=controllers)
+    except PalermoError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    logins_file = _dir(name) / "logins.txt"
+    logins_file.write_text("".join(f"{u}\t{p}\t{w}\n" for u, p, w in logins))
+    logins_file.chmod(0o600)
+    typer.echo(
+        f"Exercise {name!r}: {sc.title} ({sc.id} {sc.version}), {len(logins)} accounts "
+        f"(list in {logins_file}, readable by you only)."
+    )
+
+
+@app.command()
+def create(
+    scenario: Annotated[
+        str, typer.Argument(help="A shipped scenario's name or a package directory.")
+    ],
+    name: Annotated[str, typer.Option(help="The exercise's name.")] = "",
+    database: Annotated[
+        str, typer.Option(help="Database URL (default: a new SQLite file under var/exercises/).")
+    ] = "",
+    antennas: Annotated[int, typer.Option(min=0, max=200)] = 4,
+    controllers: Annotated[int, typer.Option(min=0, max=50)] = 2,
+) -> None:
+    """Create an exercise instance from SCENARIO, in a database of its own."""
+    name = name or re.sub(r"[^a-z0-9-]", "-", Path(scenario).name.lower())[:40]
+    d = _dir(name)
+    if (d / "exercise.json").exists():
+        typer.secho(f"An exercise named {name!r} exists: reset or delete it.", fg="red", err=True)
+        raise typer.Exit(2)
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    database = database or f"sqlite:///{d / 'exercise.sqlite3'}"
+    prod = os.environ.get("DATABASE_URL", "")
+    if prod and database == prod and not os.environ.get("PALERMO_EXERCISE"):
+        typer.secho(
+            "That is this instance's own database: an exercise needs its own.", fg="red", err=True
+        )
+        raise typer.Exit(2)
+    _build(name, scenario, database, antennas, controllers)
+    (d / "exercise.json").write_text(
+        json.dumps(
+            {
+                "name": name,
+                "scenario": scenario,
+                "database": database,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "antennas": str(antennas),
+                "controllers": str(controllers),
+            },
+            indent=2,
+        )
+    )
+
+
+@app.command("list")
+def list_() -> None:
+    """List the exercises on this machine."""
+    root = _var() / "exercises"
+    for p in sorted(root.glob("*/exercise.json")) if root.is_dir() else []:
+        reg = json.loads(p.read_text())
+        typer.echo(f"{reg['name']}\t{reg['scenario']}\t{reg['created']}")
+
+
+@app.command()
+def serve(
+    name: str,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8100,
+) -> None:
+    """Serve exercise NAME (TRAINING banner, no outbound e-mail) on its own database."""
+    reg = _registry(name)
+    os.environ.setdefault("PALERMO_DEBUG", "1")
+    _enter(name, reg["database"])
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    typer.echo(f"TRAINING exercise {name!r} at http://{host}:{port}/exercise/  (Ctrl+C to stop)")
+    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+
+
+@app.command()
+def tick(name: str) -> None:
+    """Deliver every inject that is due now (pages do this too; for cron or scripts)."""
+    reg = _registry(name)
+    _enter(name, reg["database"])
+    from palermo.exercise import services
+
+    done = services.tick()
+    typer.echo(f"{len(done)} deliveries.")
+
+
+@app.command()
+def reset(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> None:
+    """Empty exercise NAME's database and load its scenario again (a new cohort)."""
+    reg = _registry(name)
+    if not yes:
+        typer.confirm(f"Erase everything in exercise {name!r} and start again?", abort=True)
+    db = reg["database"]
+    if db.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(db.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        _build(name, reg["scenario"], db, int(reg["antennas"]), int(reg["controllers"]))
+    else:
+        _enter(name, db)
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+        from palermo.exercise import scenario, services
+
+        sc = scenario.load_package(scenario.resolve_package(reg["scenario"]))
+        services.load_scenario(
+            sc, antennas=int(reg["antennas"]), controllers=int(reg["controllers"])
+        )
+    typer.echo(f"Exercise {name!r} reset.")
+
+
+@app.command()
+def archive(name: str) -> None:
+    """Pack exercise NAME (database, registry, logins) into var/exercises/archive/."""
+    reg = _registry(name)
+    d = _dir(name)
+    out_dir = _var() / "exercises" / "archive"
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    out = out_dir / f"{name}-{stamp}.tar.gz"
+    with tarfile.open(out, "w:gz") as tar:
+        tar.add(d, arcname=name)
+    out.chmod(0o600)
+    if not reg["database"].startswith("sqlite:///"):
+        typer.echo(
+            "The exercise's PostgreSQL database is not in the archive: dump it with pg_dump."
+        )
+    typer.echo(f"Archived to {out}")
+
+
+@app.command()
+def delete(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> None:
+    """Delete exercise NAME: its directory and SQLite database (archive it first to keep it)."""
+    reg = _registry(name)
+    if not yes:
+        typer.confirm(f"Delete exercise {name!r} and all its data?", abort=True)
+    shutil.rmtree(_dir(name))
+    if not reg["database"].startswith("sqlite:///"):
+        typer.echo("Its PostgreSQL database was left in place: drop it yourself.")
+    typer.echo(f"Exercise {name!r} deleted.")

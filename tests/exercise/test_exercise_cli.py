@@ -1,0 +1,73 @@
+"""`palermo exercise create|list|tick|reset|archive|delete`, in a subprocess (a fresh Django set
+up on the exercise's own database, as in real use)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+
+def _run(var: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PALERMO_TESTING", "DATABASE_URL", "PALERMO_EXERCISE"}
+    }
+    env["PALERMO_VAR_DIR"] = str(var)
+    return subprocess.run(  # noqa: S603 – our own command, fixed arguments
+        [sys.executable, "-c", "from palermo.cli import main; main()", "exercise", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=var,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_create_tick_reset_archive_delete(tmp_path):
+    r = _run(tmp_path, "create", "harbour_crossing", "--name", "cohort-1", "--antennas", "2")
+    assert r.returncode == 0, r.stderr
+    d = tmp_path / "exercises" / "cohort-1"
+    db = d / "exercise.sqlite3"
+    assert db.is_file() and (d / "logins.txt").stat().st_mode & 0o077 == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from exercise_exercise").fetchone()[0] == 1
+        assert (
+            con.execute("select count(*) from exercise_participant").fetchone()[0]
+            == 32 + 2 + 2 + 1 + 3
+        )
+    again = _run(tmp_path, "create", "harbour_crossing", "--name", "cohort-1")
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert "cohort-1" in _run(tmp_path, "list").stdout
+    assert _run(tmp_path, "tick", "cohort-1").stdout.strip() == "0 deliveries."  # clock not started
+    assert _run(tmp_path, "reset", "cohort-1", "--yes").returncode == 0
+    r = _run(tmp_path, "archive", "cohort-1")
+    assert r.returncode == 0
+    archives = list((tmp_path / "exercises" / "archive").glob("cohort-1-*.tar.gz"))
+    assert len(archives) == 1
+    with tarfile.open(archives[0]) as tar:
+        assert "cohort-1/exercise.sqlite3" in tar.getnames()
+    assert _run(tmp_path, "delete", "cohort-1", "--yes").returncode == 0
+    assert not d.exists()
+    assert _run(tmp_path, "serve", "cohort-1").returncode == 2  # gone
+
+
+def test_broken_package_loads_nothing(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "scenario.yaml").write_text("schema: 1\nid: x\n")
+    r = _run(tmp_path, "create", str(pkg), "--name", "broken")
+    assert r.returncode == 1
+    assert "scenario.yaml, line 1" in r.stderr and "msel.yaml: this file is missing" in r.stderr
+    assert not (tmp_path / "exercises" / "broken" / "exercise.sqlite3").exists()
+
+
+def test_names_are_checked(tmp_path):
+    assert _run(tmp_path, "create", "harbour_crossing", "--name", "../etc").returncode == 2
