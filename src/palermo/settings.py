@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "palermo.jobs",
     "palermo.monitor",
+    "palermo.prevent",
 ]
 
 MIDDLEWARE = [

@@ -87,6 +87,8 @@ for _prefix, _module, _namespace in [
     ("investigations/", "palermo.investigate.urls", "investigate"),
     ("jobs/", "palermo.jobs.urls", "jobs"),
     ("monitor/", "palermo.monitor.urls", "monitor"),
+    ("prevent/", "palermo.prevent.urls", "prevent"),
+    ("", "palermo.prevent.public_urls", "prevent_public"),  # /check/ and /report/, no account
 ]:
     try:
         importlib.import_module(_module)

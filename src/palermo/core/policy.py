@@ -63,11 +63,21 @@ class Perm:
         "monitor.progress"  # progress notes and evidence on measures one's organisation carries
     )
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
+    # online risk and outreach (palermo.prevent)
+    PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
+    PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
+    PREVENT_TRIAGE = "prevent.triage_reports"  # the designated organisation's report queue
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SCREENER: frozenset(
-        {Perm.SCREEN, Perm.VIEW_SCREENINGS, Perm.REFER, Perm.VIEW_ORGANISATIONS}
+        {
+            Perm.SCREEN,
+            Perm.VIEW_SCREENINGS,
+            Perm.REFER,
+            Perm.VIEW_ORGANISATIONS,
+            Perm.PREVENT_TRIAGE,  # prevent: a labour inspector or hotline triages worker reports
+        }
     ),
     Role.CASE_WORKER: frozenset(
         {
@@ -79,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,  # monitor: a respondent organisation's staff
             Perm.MONITOR_PROGRESS,
+            Perm.PREVENT_TRIAGE,  # prevent: a hotline NGO's staff triage worker reports
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -102,6 +113,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_MANAGE,
             Perm.MONITOR_PROGRESS,
             Perm.MONITOR_REPORT,
+            Perm.PREVENT_LICENCES,  # prevent: the licence registry
+            Perm.PREVENT_TRIAGE,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -113,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,
             Perm.MONITOR_PROGRESS,
+            Perm.PREVENT_SCREEN,  # prevent: online investigators screen adverts
         }  # monitor: a respondent organisation's staff
     ),
     # The analyst role is the national rapporteur's office: statistics and the monitoring report.
@@ -123,6 +137,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,
             Perm.MONITOR_REPORT,
+            Perm.PREVENT_SCREEN,  # prevent: the online analyst's workbench
+            Perm.PREVENT_LICENCES,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
