@@ -181,7 +181,7 @@ def screen_text(text: str, language: str, rules: AdvertRuleSet) -> tuple[Flag, .
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']{2,200}", re.IGNORECASE)
 _AGENCY = re.compile(
-    r"(?:agency|agenc[ij]a|agen[țţt]ia|agjencia|агентств[оа]|агенці[яї]|агенциј[аe])\s+"
+    r"(?i:agency|agenc[ij]a|agen[țţt]ia|agjencia|агентств[оа]|агенці[яї]|агенциј[аe])\s+"
     r"[\"«“„']?((?:[A-ZА-ЯЁІЇЄҐ][\w&.-]*\s?){1,4})",
 )
 
