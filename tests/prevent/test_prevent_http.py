@@ -324,8 +324,9 @@ def test_registry_import_and_fuzzy_search(login_as, demo_world):
 
 
 def test_registry_warns_about_stale_lists(login_as, demo_world):
-    from palermo.prevent import services
     from tests.prevent.prevent_helpers import acting
+
+    from palermo.prevent import services
 
     user, org = acting("coordinator")
     services.licences_import(
@@ -369,10 +370,11 @@ def test_demo_campaign_is_one_lead_with_highlighted_flags(prevent_demo, login_as
 
 
 def test_lead_decision_is_kept_on_reimport(prevent_demo, login_as):
+    from tests.prevent.prevent_helpers import acting
+
     from palermo.prevent import services
     from palermo.prevent.advert_input import AdvertIn
     from palermo.prevent.demo import CAMPAIGN
-    from tests.prevent.prevent_helpers import acting
 
     c = login_as("police")
     lead = max(Lead.objects.all(), key=lambda lead: lead.adverts.count())
