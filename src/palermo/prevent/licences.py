@@ -77,6 +77,8 @@ _LEGAL_FORMS = frozenset(
         "agencia",
         "agentia",
         "agenzia",
+        "agjencia",
+        "agencija",
     ]
 )
 _NON_WORD = re.compile(r"[^0-9a-z]+")
