@@ -476,3 +476,57 @@ def test_advert_import_bad_input(login_as, demo_world):
 @pytest.mark.parametrize("name", ["caseworker", "inspector", "admin"])
 def test_workbench_refused_to_others(login_as, demo_world, name):
     assert login_as(name).get("/prevent/").status_code == 403
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_api_screens_without_storing_and_imports_into_leads(client, prevent_demo, api_token):
+    token = api_token("police")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    before = _row_counts()
+    r = client.post(
+        "/api/v1/prevent/adverts/screen",
+        {"adverts": [{"text": "Urgent! No experience needed. Write on WhatsApp.", "ref": "a"}]},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert {f["indicator"] for f in body[0]["flags"]} == {"urgency", "no_experience", "messenger"}
+    assert all(f["sources"] for f in body[0]["flags"])
+    assert _row_counts()["adverts"] == before["adverts"]
+    r = client.post(
+        "/api/v1/prevent/adverts/import",
+        {"label": "api", "adverts": [{"text": "Registration fee 300 EUR, tourist visa."}]},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 201 and r.json()["new_leads"] == 1
+    lead_id = max(lead["id"] for lead in client.get("/api/v1/prevent/leads", **auth).json())
+    r = client.post(
+        f"/api/v1/prevent/leads/{lead_id}/decision",
+        {"decision": "platform"},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "platform"
+
+
+def test_api_refuses_nul_and_the_wrong_role(client, prevent_demo, api_token):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token('police')}"}
+    r = client.post(
+        "/api/v1/prevent/adverts/screen",
+        {"adverts": [{"text": "a\u0000b"}]},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code in (400, 422)
+    r = client.get("/api/v1/prevent/leads", HTTP_AUTHORIZATION=f"Bearer {api_token('caseworker')}")
+    assert r.status_code == 403
+    r = client.get(
+        "/api/v1/prevent/licences/lookup",
+        {"name": "Svit Pratsi"},
+        HTTP_AUTHORIZATION=f"Bearer {api_token('coordinator')}",
+    )
+    assert r.status_code == 200 and r.json()[0]["status"] == "suspended"
