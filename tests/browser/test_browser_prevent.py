@@ -7,6 +7,7 @@ campaign as one lead with highlighted flags, and opens a referral from it."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -112,7 +113,9 @@ def test_a_report_is_triaged_into_an_nrm_referral(page, with_prevent_demo):
     _fits(page)
     page.get_by_role("button", name="Open a referral").click()
     page.wait_for_load_state()
-    expect(page.get_by_text("opened in the NRM")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Referral NRM-\w{4}-\w{4} opened in the NRM\.$"))
+    ).to_be_visible()
     report.refresh_from_db()
     assert report.status == "referred" and report.case_reference.startswith("NRM-")
 
@@ -130,7 +133,7 @@ def test_an_investigator_screens_adverts_and_opens_a_referral_from_a_lead(page, 
     page.get_by_label("Name of this batch").fill("Pasted from a job board")
     page.get_by_label("Format").select_option("text")
     page.get_by_label("Or paste adverts here").fill(
-        "Girls 18-25 wanted for hostess work abroad, send photos on WhatsApp.\n\n"
+        "Dancers wanted for a club abroad, a tourist visa is enough, write on Telegram.\n\n"
         "Plumber wanted in Graz, permanent contract, apply with your CV."
     )
     page.get_by_role("button", name="Import and screen").click()
@@ -146,7 +149,9 @@ def test_an_investigator_screens_adverts_and_opens_a_referral_from_a_lead(page, 
     page.get_by_label("Country of recruitment").fill("UA")
     page.get_by_role("button", name="Open a referral").click()
     page.wait_for_load_state()
-    expect(page.get_by_text("opened in the NRM")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Referral NRM-\w{4}-\w{4} opened in the NRM\.$"))
+    ).to_be_visible()
     campaign.refresh_from_db()
     ctx = VictimContext.objects.get(case__reference=campaign.case_reference)
     assert ctx.methods_of_recruitment == ["ThroughOnlineSocialNetworks"]

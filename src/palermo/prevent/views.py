@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from palermo.core.errors import InvalidInput
@@ -97,7 +98,11 @@ def advert_import(request: AuthedRequest) -> HttpResponse:
         return render(request, "prevent/advert_import.html", context, status=422)
     messages.success(
         request,
-        _("%(adverts)d adverts imported; %(leads)d new leads.")
+        ngettext(
+            "%(adverts)d adverts imported; %(leads)d new lead.",
+            "%(adverts)d adverts imported; %(leads)d new leads.",
+            batch.new_leads,
+        )
         % {"adverts": batch.adverts, "leads": batch.new_leads},
     )
     return redirect("prevent:workbench")
