@@ -33,6 +33,7 @@ SCRIPTS = [
     "monitor_indicators.py",
     "supply_screening.py",
     "exercise_load.py",
+    "prevent_screening.py",
     "investigate_amlsim.py",
     "investigate_amlsim_general.py",
     "investigate_scale.py",

@@ -122,6 +122,7 @@ CONTEXT_ROUTERS = [
     ("/monitor/visits", "palermo.monitor.visit_api"),
     ("/supply", "palermo.supply.api"),
     ("/exercises", "palermo.exercise.api"),
+    ("/prevent", "palermo.prevent.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

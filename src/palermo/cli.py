@@ -617,6 +617,7 @@ for _name, _module, _top_level in [
     ("monitor", "palermo.monitor.cli", False),
     ("supply", "palermo.supply.cli", False),
     ("exercise", "palermo.exercise.cli", False),  # simulation exercises (docs/exercise.md)
+    ("prevent", "palermo.prevent.cli", False),
     ("i18n", "palermo.web.i18n_cli", False),  # translations (docs/translating.md)
 ]:
     try:

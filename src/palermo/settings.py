@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "palermo.monitor",
     "palermo.supply",
     "palermo.exercise",
+    "palermo.prevent",
 ]
 
 MIDDLEWARE = [

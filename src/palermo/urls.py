@@ -89,6 +89,8 @@ for _prefix, _module, _namespace in [
     ("monitor/", "palermo.monitor.urls", "monitor"),
     ("supply/", "palermo.supply.urls", "supply"),
     ("exercise/", "palermo.exercise.urls", "exercise"),
+    ("prevent/", "palermo.prevent.urls", "prevent"),
+    ("", "palermo.prevent.public_urls", "prevent_public"),  # /check/ and /report/, no account
 ]:
     try:
         importlib.import_module(_module)

@@ -73,6 +73,10 @@ class Perm:
     EXERCISE_ROLEPLAY = "exercise.roleplay"  # cue cards
     EXERCISE_OBSERVE = "exercise.observe"  # antennas' observations and ratings
     EXERCISE_TRAIN = "exercise.train"  # a trainee's inbox of injects
+    # online risk and outreach (palermo.prevent)
+    PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
+    PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
+    PREVENT_TRIAGE = "prevent.triage_reports"  # the designated organisation's report queue
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -85,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             # supply: a screener at a labour inspectorate is a labour inspector (the service
             # refuses inspections from any other kind of organisation)
             Perm.SUPPLY_INSPECT,
+            Perm.PREVENT_TRIAGE,  # prevent: a labour inspector or hotline triages worker reports
         }
     ),
     Role.CASE_WORKER: frozenset(
@@ -97,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,  # monitor: a respondent organisation's staff
             Perm.MONITOR_PROGRESS,
+            Perm.PREVENT_TRIAGE,  # prevent: a hotline NGO's staff triage worker reports
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -120,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_MANAGE,
             Perm.MONITOR_PROGRESS,
             Perm.MONITOR_REPORT,
+            Perm.PREVENT_LICENCES,  # prevent: the licence registry
+            Perm.PREVENT_TRIAGE,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -131,6 +139,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,
             Perm.MONITOR_PROGRESS,
+            Perm.PREVENT_SCREEN,  # prevent: online investigators screen adverts
         }  # monitor: a respondent organisation's staff
     ),
     # The analyst role is the national rapporteur's office: statistics and the monitoring report.
@@ -141,6 +150,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,
             Perm.MONITOR_REPORT,
+            Perm.PREVENT_SCREEN,  # prevent: the online analyst's workbench
+            Perm.PREVENT_LICENCES,
         }
     ),
     Role.ADMINISTRATOR: frozenset(

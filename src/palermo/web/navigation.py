@@ -126,6 +126,24 @@ NAV: list[NavItem] = [
         when=_labour_inspectorate,
     ),
     NavItem(
+        _("Advert screening"),
+        "prevent:workbench",
+        Perm.PREVENT_SCREEN,
+        _("Screen job adverts for warning signs; one lead per recruiter's campaign."),
+    ),
+    NavItem(
+        _("Worker reports"),
+        "prevent:reports",
+        Perm.PREVENT_TRIAGE,
+        _("Anonymous reports from workers and witnesses, to triage."),
+    ),
+    NavItem(
+        _("Licence registry"),
+        "prevent:registry",
+        Perm.PREVENT_LICENCES,
+        _("Licensed and certified recruitment agencies."),
+    ),
+    NavItem(
         _("Audit trail"),
         "audit_list",
         Perm.VIEW_AUDIT,

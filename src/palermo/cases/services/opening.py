@@ -27,6 +27,7 @@ from palermo.cases.services._common import (
     _plan,
     _refresh_next_deadline,
     _require_perm,
+    clean_context,
     clean_person,
 )
 from palermo.core.errors import FieldError, InvalidInput
@@ -50,8 +51,13 @@ def case_open(
     cooperates_with_authorities: bool | None = None,
     lead_organisation: Organisation | None = None,
     reference: str | None = None,
+    victim_context: Mapping[str, Any] | None = None,
 ) -> Case:
     """Open a case from an incoming referral. The referring organisation joins the case team.
+
+    ``victim_context`` pre-fills HTCDS victim-context fields known at referral (for example the
+    method and country of recruitment of an online advert, palermo.prevent); checked as
+    ``context_update`` checks them.
 
     ``person`` holds any of the ``Person`` fields (all optional: minimal data);
     ``exploitation_forms`` are HTCDS vic_TypeOfExploitation values or the
@@ -65,6 +71,8 @@ def case_open(
     if len(source_ref) > 80:
         errors.append(FieldError("source_ref", "At most 80 characters."))
     person_data = clean_person(person, errors)
+    context_data = clean_context(victim_context or {}, errors)
+    context_data.pop("exploitation_types", None)
     codes, unknown = vocabulary.exploitation_codes(exploitation_forms)
     if unknown:
         errors.append(
@@ -117,7 +125,7 @@ def case_open(
                     opened_at=now,
                 )
                 Person.objects.create(case=case, **person_data)
-                VictimContext.objects.create(case=case, exploitation_types=codes)
+                VictimContext.objects.create(case=case, exploitation_types=codes, **context_data)
                 CaseExploitation.objects.bulk_create(
                     [CaseExploitation(case=case, code=c) for c in codes]
                 )

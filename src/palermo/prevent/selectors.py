@@ -1,0 +1,110 @@
+"""Reads of the online-risk context, each scoped to the actor's organisation.
+
+A worker report holds personal data (its description, and contact details given with consent):
+opening one writes a read entry in the audit trail. Something that does not exist and something
+the actor may not see answer alike (404).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from palermo.core import audit
+from palermo.core.models import AuditAction
+from palermo.core.policy import Perm, has_perm
+from palermo.prevent import licences
+from palermo.prevent.models import (
+    AdvertBatch,
+    Lead,
+    LeadDecision,
+    Licence,
+    LicenceList,
+    ReportStatus,
+    WorkerReport,
+)
+
+if TYPE_CHECKING:
+    from palermo.core.models import Organisation
+
+
+def reports_for(
+    actor: Any, organisation: Organisation | None, status: str = "new"
+) -> QuerySet[WorkerReport]:
+    """The report queue of the actor's organisation (only the designated one receives reports).
+    The list shows no free text or contact: those are read on the report's own page."""
+    if organisation is None or not has_perm(actor, Perm.PREVENT_TRIAGE, organisation):
+        return WorkerReport.objects.none()
+    qs = WorkerReport.objects.filter(organisation=organisation)
+    if status in ReportStatus.values:
+        qs = qs.filter(status=status)
+    return qs.only("pk", "received_on", "who", "country", "work_kind", "signs", "status")
+
+
+def access_report(
+    actor: Any, organisation: Organisation | None, report_id: int, *, request: Any = None
+) -> WorkerReport:
+    report = reports_for(actor, organisation, status="").defer(None).filter(pk=report_id).first()
+    if report is None:
+        raise Http404("not found")
+    audit.record(
+        action=AuditAction.READ,
+        actor=actor,
+        organisation=organisation,
+        object_type="worker_report",
+        object_ref=str(report.pk),
+        request=request,
+    )
+    return report
+
+
+def leads_for(actor: Any, organisation: Organisation | None, decision: str = "") -> QuerySet[Lead]:
+    if organisation is None or not has_perm(actor, Perm.PREVENT_SCREEN, organisation):
+        return Lead.objects.none()
+    qs = Lead.objects.filter(organisation=organisation).annotate(n_adverts=Count("adverts"))
+    if decision in LeadDecision.values:
+        qs = qs.filter(decision=decision)
+    return qs.order_by("-n_adverts", "-id")
+
+
+def access_lead(
+    actor: Any, organisation: Organisation | None, lead_id: int, *, request: Any = None
+) -> Lead:
+    lead = leads_for(actor, organisation).filter(pk=lead_id).first()
+    if lead is None:
+        raise Http404("not found")
+    audit.record(
+        action=AuditAction.READ,
+        actor=actor,
+        organisation=organisation,
+        object_type="advert_lead",
+        object_ref=str(lead.pk),
+        request=request,
+    )
+    return lead
+
+
+def batches_for(actor: Any, organisation: Organisation | None) -> QuerySet[AdvertBatch]:
+    if organisation is None or not has_perm(actor, Perm.PREVENT_SCREEN, organisation):
+        return AdvertBatch.objects.none()
+    return AdvertBatch.objects.filter(organisation=organisation)
+
+
+def licence_lists() -> list[dict[str, Any]]:
+    """Every imported list with its age; a list retrieved more than 30 days ago is stale."""
+    today = timezone.localdate()
+    return [
+        {"list": lst, "stale": licences.is_stale(lst.retrieved_on, today)}
+        for lst in LicenceList.objects.all()
+    ]
+
+
+def licence_entries(query: str = "", limit: int = 200) -> QuerySet[Licence]:
+    qs = Licence.objects.select_related("licence_list")
+    key = licences.normalise_name(query) if query else ""
+    if key:
+        qs = qs.filter(name_key__contains=key)
+    return qs[:limit]
