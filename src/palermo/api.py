@@ -120,6 +120,7 @@ CONTEXT_ROUTERS = [
     ("/monitor", "palermo.monitor.api"),
     ("/monitor/surveys", "palermo.monitor.survey_api"),
     ("/monitor/visits", "palermo.monitor.visit_api"),
+    ("/crossborder", "palermo.crossborder.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

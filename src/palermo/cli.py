@@ -615,6 +615,7 @@ for _name, _module, _top_level in [
     ("keys", "palermo.core.keys_cli", False),  # field-encryption keys (docs/admin-guide.md)
     ("jobs", "palermo.jobs.cli", False),
     ("monitor", "palermo.monitor.cli", False),
+    ("crossborder", "palermo.crossborder.cli", False),
     ("i18n", "palermo.web.i18n_cli", False),  # translations (docs/translating.md)
 ]:
     try:

@@ -87,6 +87,7 @@ for _prefix, _module, _namespace in [
     ("investigations/", "palermo.investigate.urls", "investigate"),
     ("jobs/", "palermo.jobs.urls", "jobs"),
     ("monitor/", "palermo.monitor.urls", "monitor"),
+    ("crossborder/", "palermo.crossborder.urls", "crossborder"),
 ]:
     try:
         importlib.import_module(_module)

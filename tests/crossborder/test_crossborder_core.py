@@ -397,3 +397,14 @@ def test_keyset_checks():
     assert k.check_keyset(k.public_jwks(W.ka), private=False) == []
     assert any("private" in p for p in k.check_keyset(k.public_jwks(W.ka), private=True))
     assert k.check_keyset({"keys": []}, private=False) == ["the key set has no keys"]
+
+
+def test_a_new_signing_key_signs_only_once_published():
+    ka2 = k.rotate(W.ka, NOW)
+    old_sig = k.kids(W.ka, "sig")
+    chosen = k.for_signing(ka2, W.trust.find(A).jwks)
+    assert k.kids(chosen, "sig") == old_sig
+    assert k.kids(chosen, "enc") == k.kids(ka2, "enc")  # every key still decrypts
+    _, env = send(keys=chosen)
+    assert open_at_b(env).jti
+    assert k.for_signing(ka2, k.public_jwks(ka2)) == ka2

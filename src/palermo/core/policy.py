@@ -63,6 +63,10 @@ class Perm:
         "monitor.progress"  # progress notes and evidence on measures one's organisation carries
     )
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
+    # cross-border hand-over (palermo.crossborder)
+    CROSSBORDER_SEND = "crossborder.send"  # transfer consents, send, status, revoke (own cases)
+    CROSSBORDER_RECEIVE = "crossborder.receive"  # incoming hand-overs in quarantine
+    CROSSBORDER_ADMIN = "crossborder.admin"  # the trust list in force
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -79,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,  # monitor: a respondent organisation's staff
             Perm.MONITOR_PROGRESS,
+            Perm.CROSSBORDER_SEND,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -102,6 +107,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_MANAGE,
             Perm.MONITOR_PROGRESS,
             Perm.MONITOR_REPORT,
+            Perm.CROSSBORDER_SEND,
+            Perm.CROSSBORDER_RECEIVE,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -126,7 +133,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
+        {
+            Perm.ADMINISTER,
+            Perm.VIEW_AUDIT,
+            Perm.EXPORT_AUDIT,
+            Perm.VIEW_ORGANISATIONS,
+            Perm.CROSSBORDER_ADMIN,
+        }
     ),
 }
 

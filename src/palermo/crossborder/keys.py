@@ -140,3 +140,17 @@ def check_keyset(keyset: JWKS, *, private: bool) -> list[str]:
         except Exception as exc:  # joserfc raises several types for bad key material
             problems.append(f"the keys cannot be read: {exc}")
     return problems
+
+
+def for_signing(keyset: JWKS, published: JWKS | None) -> JWKS:
+    """The key set with only the signing keys partners already know (published in the trust
+    list in force), so a freshly rotated key signs nothing until the new list is out."""
+    if published is None:
+        return keyset
+    known = set(kids(published, "sig"))
+    kept = [
+        key for key in keyset.get("keys", []) if key.get("use") != "sig" or key.get("kid") in known
+    ]
+    if not any(key.get("use") == "sig" for key in kept):
+        return keyset
+    return {"keys": kept}

@@ -93,6 +93,12 @@ NAV: list[NavItem] = [
         ),
     ),
     NavItem(
+        _("Cross-border"),
+        "crossborder:home",
+        Perm.CROSSBORDER_SEND,
+        _("Hand a case over to a partner country's instance: consent, send, receipts, status."),
+    ),
+    NavItem(
         _("Audit trail"),
         "audit_list",
         Perm.VIEW_AUDIT,
