@@ -31,6 +31,7 @@ SCRIPTS = [
     "fieldcrypt_cost.py",
     "stats_release_1m.py",
     "monitor_indicators.py",
+    "crossborder_handover.py",
     "investigate_amlsim.py",
     "investigate_amlsim_general.py",
     "investigate_scale.py",
