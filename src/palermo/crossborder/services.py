@@ -494,7 +494,10 @@ def deliver(
 ) -> bool:
     """Send a sealed hand-over and record the signed receipt; False when it did not arrive
     (the hand-over stays "awaiting receipt" and can be carried as a file)."""
-    p = trust_list().require(h.partner, now_ts())
+    try:
+        p = trust_list().require(h.partner, now_ts())
+    except tr.TrustError as exc:
+        raise Conflict(f"Nothing goes to this partner now: {exc}") from None
     try:
         token = transport(p, envelope)
         r = _receipt_for(h, token)
@@ -770,7 +773,10 @@ def handover_of(actor: Any, organisation: Any, pk: int, request: Any = None) -> 
 
 
 def _send_message(h: Handover, typ: str, body: dict[str, Any]) -> tuple[str, str, str]:
-    p = trust_list().require(h.partner, now_ts())
+    try:
+        p = trust_list().require(h.partner, now_ts())
+    except tr.TrustError as exc:
+        raise Conflict(f"Nothing goes to this partner now: {exc}") from None
     jti, envelope = env.seal(
         typ=typ,
         body=body,
