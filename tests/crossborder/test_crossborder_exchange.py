@@ -271,6 +271,14 @@ def test_child_needs_guardian_consent_and_assessments(instances):
         assert (
             incoming.child and incoming.payload["risk_assessment"]["plm_ReturnRiskCountry"] == "AL"
         )
+        # Accepted into a case: the partner's return risk assessment is on it for the return phase.
+        coordinator, office = acting("coordinator")
+        new_case = services.incoming_accept(coordinator, office, incoming.pk)
+        from palermo.cases import selectors as case_selectors
+
+        ra = case_selectors.latest_return_assessment(new_case)
+        assert ra is not None and ra.country == "AL" and ra.conclusion == "acceptable"
+        assert new_case.is_child
 
 
 def test_withdrawn_or_expired_consent_blocks_at_once_and_roles_are_checked(instances):

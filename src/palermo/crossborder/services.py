@@ -990,15 +990,54 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
         )
         h.case_ref = case.reference
         h.save(update_fields=["case_ref"])
+        imported_ra = _import_risk_assessment(actor, organisation, case, data, p)
         audit.record(
             action="create",
             actor=actor,
             organisation=organisation,
             object_type=OBJ,
             object_ref=h.jti,
-            details={"accepted_into": case.reference},
+            details={"accepted_into": case.reference, "risk_assessment": imported_ra},
             request=request,
         )
         # In the same transaction: a partner that cannot be told leaves no half-accepted case.
         status_send(actor, organisation, pk, "accepted", request=request)
     return case
+
+
+def _import_risk_assessment(
+    actor: Any, organisation: Any, case: Any, data: dict[str, Any], p: tr.PartnerEntry | None
+) -> str:
+    """The partner's return risk assessment, recorded on the new case so the return phase uses
+    it. One the case file refuses (another question set) stays on the hand-over page and the
+    reason is audited: it is not dropped silently. Returns "recorded", "refused" or ""."""
+    from palermo.cases import services as case_services
+
+    ra = data.get("risk_assessment") or {}
+    if not ra:
+        return ""
+    try:
+        with transaction.atomic():
+            case_services.return_assessment_record(
+                actor=actor,
+                organisation=organisation,
+                case=case,
+                country=str(ra.get("plm_ReturnRiskCountry", "")),
+                answers=dict(ra.get("plm_ReturnRiskAnswers") or {}),
+                conclusion=str(ra.get("plm_ReturnRiskConclusion", "")),
+                assessed_on=date.fromisoformat(str(ra.get("plm_ReturnRiskAssessedOn", ""))),
+                notes=f"Received from {p.organisation if p else 'the partner'} "
+                f"({p.country if p else '?'}) in a cross-border hand-over.",
+            )
+    except (InvalidInput, ValueError) as exc:
+        audit.record(
+            action="refused",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=case.reference,
+            outcome="refused",
+            details={"risk_assessment_from_partner": str(exc)[:200]},
+        )
+        return "refused"
+    return "recorded"
