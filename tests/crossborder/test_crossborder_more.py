@@ -125,3 +125,35 @@ def test_demo_step_sets_up_both_instances_and_is_idempotent(
     settings.CROSSBORDER_ENTITY_ID = PARTNER_ID
     settings.CROSSBORDER_KEYS_FILE = str(tmp_path / "crossborder-demo-partner-keys.json")
     assert services.trust_list().version == found.version
+
+
+def test_police_exchange_over_the_api(instances):
+    from django.test import Client
+
+    from palermo.core.models import AuditEntry
+    from tests.cases.cases_helpers import user
+
+    with instances.as_(A):
+        case = open_case("caseworker")
+        c = Client()
+        c.force_login(user("caseworker"))
+        body = {
+            "case": case.reference,
+            "channel": "interpol",
+            "reference": "I-24/7 2026-117",
+            "handling": "H1",
+            "country": "AL",
+            "exchanged_on": "2026-11-30",
+        }
+        r = c.post("/api/v1/crossborder/police-exchanges", body, content_type="application/json")
+        assert r.status_code == 201
+        bad = c.post(
+            "/api/v1/crossborder/police-exchanges",
+            body | {"country": "al"},
+            content_type="application/json",
+        )
+        assert bad.status_code == 422
+        assert PoliceExchange.objects.count() == 1
+        assert AuditEntry.objects.filter(
+            object_type="crossborder_police_exchange", object_ref=case.reference
+        ).exists()

@@ -183,3 +183,35 @@ def revoke(request: AuthedRequest, handover_id: Id, payload: RevokeIn) -> Any:
         request.user, request.organisation, handover_id, payload.reason, request=request
     )
     return _out(h)
+
+
+class PoliceExchangeIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    case: Annotated[str, Field(min_length=1, max_length=20)]
+    channel: Literal["liaison_officer", "siena", "interpol", "mla"]
+    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    handling: Literal["H0", "H1", "H2", "H3"]
+    country: Annotated[str, Field(min_length=2, max_length=2)]
+    exchanged_on: dt.date
+
+
+@router.post(
+    "/police-exchanges",
+    response=with_errors({201: CreatedOut}),
+    summary="Record an exchange made over a police channel (Palermo does not carry it)",
+)
+@api_requires(Perm.CROSSBORDER_SEND)
+def police_exchange(request: AuthedRequest, payload: PoliceExchangeIn) -> Any:
+    rec = services.police_exchange_record(
+        request.user,
+        request.organisation,
+        case_ref=payload.case,
+        channel=payload.channel,
+        reference=payload.reference,
+        handling=payload.handling,
+        country=payload.country,
+        exchanged_on=payload.exchanged_on,
+        request=request,
+    )
+    return Status(201, {"id": rec.pk})
