@@ -198,3 +198,29 @@ def test_templates_use_the_scroll_container_for_tables(name):
     text = (Path(palermo.crossborder.__file__).parent / "templates/crossborder" / name).read_text()
     assert text.count("<table") == text.count('class="table-scroll"><table')
     json.dumps(name)
+
+
+def test_administrator_loads_a_newer_trust_list_and_a_forgery_is_refused(instances):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from palermo.crossborder import trust as tr
+
+    with instances.as_(A):
+        admin = signed_in("admin")
+        assert signed_in("caseworker").get("/crossborder/trust-list/").status_code == 403
+        page = admin.get("/crossborder/trust-list/")
+        assert page.status_code == 200 and b"http://palermo-b.test" in page.content
+        forged = tr.sign(
+            tr.unverified_payload(instances.trust_token(version=2)), tr.new_anchor_key("rogue")
+        )
+        page = admin.post(
+            "/crossborder/trust-list/", {"file": SimpleUploadedFile("l.jws", forged.encode())}
+        )
+        assert b"does not verify" in page.content
+        assert services.trust_list().version == 1
+        resp = admin.post(
+            "/crossborder/trust-list/",
+            {"file": SimpleUploadedFile("l.jws", instances.trust_token(version=2).encode())},
+        )
+        assert resp.status_code == 302
+        assert services.trust_list().version == 2

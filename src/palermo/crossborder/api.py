@@ -15,12 +15,28 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from palermo.core.apiutil import with_errors
+from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.policy import Perm, api_requires, public
 from palermo.core.request import AuthedRequest
 from palermo.crossborder import envelope, selectors, services
 
 router = Router(tags=["crossborder"])
+
+
+INBOX_TYPES = ("application/jose", "text/plain", "application/octet-stream")
+
+
+def _jose(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/jose": {"schema": {"type": "string"}}},
+    }
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -29,22 +45,35 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
     "/inbox",
     auth=None,
     summary="Deliver a sealed envelope (compact JWE, application/jose); answers a signed receipt",
+    response={409: ErrorOut},
     openapi_extra={
+        # Partners send Content-Type application/jose; the body is read as bytes whatever the
+        # type, and the schema names text/plain so generic clients and fuzzers can post it.
         "requestBody": {
-            "content": {"application/jose": {"schema": {"type": "string"}}},
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": 262144}}},
             "required": True,
-        }
+        },
+        "responses": {
+            "200": _jose("Signed receipt: received, or deleted (revocation)"),
+            "400": _text("Refused; the sender is not known, so the reason code is not signed"),
+            "413": _text("The envelope is larger than the limit"),
+            "415": _text("Send the envelope as application/jose (or text/plain)"),
+            "422": _jose("Signed receipt: rejected, with the reason code"),
+        },
     },
 )
 @public("partner instances deliver signed, encrypted envelopes; the signature authenticates them")
 def inbox(request: HttpRequest) -> HttpResponse:
+    ctype = request.content_type or ""
+    if ctype not in INBOX_TYPES:
+        return HttpResponse("unsupported_media_type", status=415, content_type="text/plain")
     body = request.body
     if len(body) > envelope.MAX_ENVELOPE_BYTES:
         status, answer = 413, "oversized"
     else:
         status, answer = services.receive(body, request=request)
-    ctype = "application/jose" if status in (200, 422) else "text/plain"
-    return HttpResponse(answer, status=status, content_type=ctype)
+    answer_type = "application/jose" if status in (200, 422) else "text/plain"
+    return HttpResponse(answer, status=status, content_type=answer_type)
 
 
 class HandoverOut(Schema):
@@ -102,7 +131,9 @@ class CreatedOut(Schema):
     id: int
 
 
-@router.post("/consents", response=with_errors({201: CreatedOut}), summary="Record a consent")
+@router.post(
+    "/consents", response=with_errors({201: CreatedOut, 409: ErrorOut}), summary="Record a consent"
+)
 @api_requires(Perm.CROSSBORDER_SEND)
 def consent_give(request: AuthedRequest, payload: ConsentIn) -> Any:
     c = services.consent_give(
@@ -138,7 +169,11 @@ class SendIn(Schema):
     handling: Literal["H0", "H1", "H2", "H3"]
 
 
-@router.post("/handovers", response=with_errors({201: HandoverOut}), summary="Send a hand-over")
+@router.post(
+    "/handovers",
+    response=with_errors({201: HandoverOut, 409: ErrorOut}),
+    summary="Send a hand-over",
+)
 @api_requires(Perm.CROSSBORDER_SEND)
 def handover_send(request: AuthedRequest, payload: SendIn) -> Any:
     h = services.handover_send(
@@ -160,7 +195,9 @@ class StatusIn(Schema):
 
 
 @router.post(
-    "/handovers/{handover_id}/status", response=with_errors(HandoverOut), summary="Send a status"
+    "/handovers/{handover_id}/status",
+    response=with_errors({200: HandoverOut, 409: ErrorOut}),
+    summary="Send a status",
 )
 @api_requires(Perm.CROSSBORDER_SEND)
 def status_send(request: AuthedRequest, handover_id: Id, payload: StatusIn) -> Any:
@@ -176,7 +213,11 @@ class RevokeIn(Schema):
     reason: Literal["consent_withdrawn", "sent_in_error"]
 
 
-@router.post("/handovers/{handover_id}/revoke", response=with_errors(HandoverOut), summary="Revoke")
+@router.post(
+    "/handovers/{handover_id}/revoke",
+    response=with_errors({200: HandoverOut, 409: ErrorOut}),
+    summary="Revoke",
+)
 @api_requires(Perm.CROSSBORDER_SEND)
 def revoke(request: AuthedRequest, handover_id: Id, payload: RevokeIn) -> Any:
     h = services.revoke(

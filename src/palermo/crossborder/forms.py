@@ -71,3 +71,7 @@ class RevokeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = _words(v.REVOKE_REASONS)  # type: ignore[attr-defined]
+
+
+class TrustListForm(forms.Form):
+    file = forms.FileField(label=_("Signed trust list (compact JWS file)"))

@@ -241,3 +241,59 @@ def envelope_file(request: AuthedRequest, handover_id: int) -> HttpResponse:
     resp = HttpResponse(h.envelope, content_type="application/jose")
     resp["Content-Disposition"] = f'attachment; filename="handover-{h.pk}.jwe"'
     return resp
+
+
+MAX_TRUST_LIST_BYTES = 1_000_000
+
+
+@requires(Perm.CROSSBORDER_ADMIN)
+def trust_list(request: AuthedRequest) -> HttpResponse:
+    """The trust list in force, and loading a newer signed one."""
+    actor, _org = _who(request)
+    form = forms.TrustListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_TRUST_LIST_BYTES:
+            form.add_error("file", _("The file is larger than 1 MB."))
+        else:
+            try:
+                text = upload.read().decode("ascii")
+                found = services.trust_list_load(text, actor=actor, request=request)
+            except UnicodeDecodeError:
+                form.add_error("file", _("This is not a signed trust list."))
+            except InvalidInput as exc:
+                _errors_to(form, exc)
+            except Conflict as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(
+                    request,
+                    _("Trust list version %(v)s is in force.") % {"v": found.version},
+                )
+                return redirect("crossborder:trust_list")
+    current, problem = None, ""
+    try:
+        current = services.trust_list()
+    except Conflict as exc:
+        problem = exc.detail
+    now = services.now_ts()
+    rows = [
+        {
+            "p": p,
+            "valid": p.valid_at(now),
+            "until": datetime.fromtimestamp(p.valid_until, tz=UTC),
+            "kids": ", ".join(str(key.get("kid", "")) for key in p.jwks.get("keys", [])),
+        }
+        for p in (current.partners if current else ())
+    ]
+    return render(
+        request,
+        "crossborder/trust_list.html",
+        {
+            "current": current,
+            "expires": datetime.fromtimestamp(current.expires_at, tz=UTC) if current else None,
+            "rows": rows,
+            "problem": problem,
+            "form": form,
+        },
+    )
