@@ -68,6 +68,12 @@ def test_the_whole_loop_between_two_instances(instances):
         new_case = services.incoming_accept(coordinator, office, incoming.pk)
         assert new_case.source == "transnational" and new_case.referring_country == "RS"
         assert new_case.person.given_name == "Ana"
+        from palermo.cases import selectors as case_selectors
+
+        assert any(
+            "cross-border hand-over from" in e.text and h.jti in e.text
+            for e in case_selectors.timeline_entries(new_case, limit=20)
+        )
         services.status_send(coordinator, office, incoming.pk, "assistance_started")
     with instances.as_(A):
         h.refresh_from_db()

@@ -990,6 +990,17 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
         )
         h.case_ref = case.reference
         h.save(update_fields=["case_ref"])
+        # The case's own timeline entry naming the sender (organisation, country, message id).
+        case_services.note_add(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            text=(
+                f"Received in a cross-border hand-over from {p.organisation if p else h.partner} "
+                f"({p.country if p else '?'}; {h.partner}), message {h.jti}; "
+                f"purpose: {h.purpose}, handling {h.handling}."
+            ),
+        )
         imported_ra = _import_risk_assessment(actor, organisation, case, data, p)
         audit.record(
             action="create",
