@@ -123,6 +123,7 @@ CONTEXT_ROUTERS = [
     ("/supply", "palermo.supply.api"),
     ("/exercises", "palermo.exercise.api"),
     ("/prevent", "palermo.prevent.api"),
+    ("/crossborder", "palermo.crossborder.api"),
 ]
 
 for _prefix, _module in CONTEXT_ROUTERS:

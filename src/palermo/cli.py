@@ -618,6 +618,7 @@ for _name, _module, _top_level in [
     ("supply", "palermo.supply.cli", False),
     ("exercise", "palermo.exercise.cli", False),  # simulation exercises (docs/exercise.md)
     ("prevent", "palermo.prevent.cli", False),
+    ("crossborder", "palermo.crossborder.cli", False),
     ("i18n", "palermo.web.i18n_cli", False),  # translations (docs/translating.md)
 ]:
     try:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "palermo.supply",
     "palermo.exercise",
     "palermo.prevent",
+    "palermo.crossborder",
 ]
 
 MIDDLEWARE = [
@@ -443,3 +444,15 @@ PALERMO_JOBS_RETENTION_DAYS = int(os.environ.get("PALERMO_JOBS_RETENTION_DAYS", 
 # A running job whose worker has not shown a sign of life for this many minutes is failed as
 # "stopped" (`palermo jobs reap`; also when `palermo worker` starts and in `jobs prune`).
 PALERMO_JOBS_STALE_MINUTES = int(os.environ.get("PALERMO_JOBS_STALE_MINUTES", "60"))
+
+# Cross-border hand-over (palermo.crossborder, docs/crossborder.md): this instance's entity id
+# (the URL partners know it by), its own key set (private JWKS; `palermo crossborder keys
+# init` writes it) and the trust anchor keys the signed trust list must verify against.
+CROSSBORDER_ENTITY_ID = os.environ.get("PALERMO_CROSSBORDER_ENTITY_ID", "http://localhost:8000")
+CROSSBORDER_KEYS_FILE = os.environ.get(
+    "PALERMO_CROSSBORDER_KEYS_FILE", str(VAR_DIR / "crossborder-keys.json")
+)
+CROSSBORDER_ANCHORS_FILE = os.environ.get(
+    "PALERMO_CROSSBORDER_ANCHORS_FILE", str(VAR_DIR / "crossborder-anchors.json")
+)
+CROSSBORDER_LOOP_DAYS = int(os.environ.get("PALERMO_CROSSBORDER_LOOP_DAYS", "14"))

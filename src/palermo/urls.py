@@ -91,6 +91,7 @@ for _prefix, _module, _namespace in [
     ("exercise/", "palermo.exercise.urls", "exercise"),
     ("prevent/", "palermo.prevent.urls", "prevent"),
     ("", "palermo.prevent.public_urls", "prevent_public"),  # /check/ and /report/, no account
+    ("crossborder/", "palermo.crossborder.urls", "crossborder"),
 ]:
     try:
         importlib.import_module(_module)

@@ -77,6 +77,10 @@ class Perm:
     PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
     PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
     PREVENT_TRIAGE = "prevent.triage_reports"  # the designated organisation's report queue
+    # cross-border hand-over (palermo.crossborder)
+    CROSSBORDER_SEND = "crossborder.send"  # transfer consents, send, status, revoke (own cases)
+    CROSSBORDER_RECEIVE = "crossborder.receive"  # incoming hand-overs in quarantine
+    CROSSBORDER_ADMIN = "crossborder.admin"  # the trust list in force
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -103,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_VIEW,  # monitor: a respondent organisation's staff
             Perm.MONITOR_PROGRESS,
             Perm.PREVENT_TRIAGE,  # prevent: a hotline NGO's staff triage worker reports
+            Perm.CROSSBORDER_SEND,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -128,6 +133,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_REPORT,
             Perm.PREVENT_LICENCES,  # prevent: the licence registry
             Perm.PREVENT_TRIAGE,
+            Perm.CROSSBORDER_SEND,
+            Perm.CROSSBORDER_RECEIVE,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -155,7 +162,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {Perm.ADMINISTER, Perm.VIEW_AUDIT, Perm.EXPORT_AUDIT, Perm.VIEW_ORGANISATIONS}
+        {
+            Perm.ADMINISTER,
+            Perm.VIEW_AUDIT,
+            Perm.EXPORT_AUDIT,
+            Perm.VIEW_ORGANISATIONS,
+            Perm.CROSSBORDER_ADMIN,
+        }
     ),
     # supply chains: a contracting authority's procurement office (no case, screening or audit)
     Role.PROCUREMENT_OFFICER: frozenset(

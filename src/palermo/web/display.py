@@ -308,6 +308,11 @@ OBJECT_WORDS = {
     "monitor.evidence": _("evidence of a measure"),
     "monitor.indicator": _("a monitoring indicator"),
     "monitor.report": _("the annual report"),
+    "crossborder_handover": _("a cross-border hand-over"),
+    "crossborder_consent": _("a transfer consent"),
+    "crossborder_trust_list": _("the cross-border trust list"),
+    "crossborder_keys": _("the cross-border keys"),
+    "crossborder_police_exchange": _("a police-channel exchange record"),
     "field_keys": _("the field-encryption keys"),
 }
 

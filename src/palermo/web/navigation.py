@@ -144,6 +144,18 @@ NAV: list[NavItem] = [
         _("Licensed and certified recruitment agencies."),
     ),
     NavItem(
+        _("Cross-border"),
+        "crossborder:home",
+        Perm.CROSSBORDER_SEND,
+        _("Hand a case over to a partner country's instance: consent, send, receipts, status."),
+    ),
+    NavItem(
+        _("Cross-border trust list"),
+        "crossborder:trust_list",
+        Perm.CROSSBORDER_ADMIN,
+        _("The signed list of partner instances in force; load a newer one."),
+    ),
+    NavItem(
         _("Audit trail"),
         "audit_list",
         Perm.VIEW_AUDIT,

@@ -1,0 +1,233 @@
+"""Benchmark: cross-border hand-overs between two instances on this machine.
+
+    .venv/bin/python benchmarks/crossborder_handover.py [--quick]   (1,000 hand-overs; quick: 200)
+
+Prints, beside the machine's plain-Python calibration and load:
+
+* the pure core: seal (sign + encrypt) → open (decrypt + verify + validate) → signed receipt →
+  receipt verified, N times: median and p95 per hand-over;
+* the message size of a full case (every field group filled);
+* the receiving instance's inbox path in Django (a fresh SQLite database in a temporary
+  directory): N envelopes from instance A, each opened, checked for replay, stored in
+  quarantine with its audit record and answered with a signed receipt that A verifies —
+  send → signed receipt, median and p95 (targets: median < 200 ms, p95 < 2 s; size < 64 kB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+FULL = {
+    "prs_FirstName": "Anastasia",
+    "prs_SecondName": "Example-Placeholder",
+    "prs_Birthdate": "1999-04-02",
+    "prs_Gender": "Female",
+    "prs_Citizenship": ["AL", "GR"],
+    "prs_PrimaryLanguage": "sq",
+    "prs_SecondaryLanguage": "en",
+    "prs_IdentityNumber": "AB1234567",
+    "prs_MobilePhone": "+355690000000",
+    "prs_Email": "person@example.org",
+    "prs_MailingStreet": "1 Fictional Street, building 4, flat 12",
+    "prs_MailingCity": "Durrës",
+    "prs_MailingPostalCode": "2001",
+    "prs_MailingCountry": "AL",
+    "vic_TypeOfExploitation": ["Sexual exploitation", "Forced labour"],
+    "vic_MethodOfRecruitment": ["Job offer", "Romantic relationship"],
+    "vic_MethodsOfControl": ["Debt bondage", "Threats", "Confiscation of documents"],
+    "vic_ForcedLabourIndustry": "Agriculture",
+    "vic_TypeOfSexExploitation": ["Street"],
+    "vic_AgeWhenTrafficked": 17,
+    "vic_TraffickingStatus": "presumed",
+    "plm_ServicesReceived": ["shelter", "medical", "psychological", "legal"],
+    "plm_ServicesNeeded": ["shelter", "vocational training"],
+    "plm_ReturnRiskCountry": "AL",
+    "plm_ReturnRiskConclusion": "acceptable",
+    "plm_ReturnRiskAnswers": {
+        "risk_of_harm": "no",
+        "authorities_can_protect": "yes",
+        "risk_of_prosecution": "no",
+        "services_support_inclusion": "yes",
+    },
+    "plm_ReturnRiskAssessedOn": "2026-11-20",
+    "plm_DocumentsHeld": ["passport", "birth certificate"],
+    "plm_ProceedingsStage": "investigation",
+    "plm_WitnessIn": "Regional court case 2026/117 (fictional)",
+}
+
+
+def pure_core(n, env, keys, trust, partner_b, body, a, b, now):
+    """N rounds of seal → open → signed receipt → receipt verified, in the pure core."""
+    times = []
+    size = 0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        jti, envelope = env.seal(
+            typ="handover",
+            body=body(),
+            sender_id=a,
+            sender_keys=keys[a],
+            recipient=partner_b,
+            now=now,
+        )
+        opened = env.open_envelope(envelope, own_id=b, own_keys=keys[b], trust=trust, now=now)
+        receipt = env.sign_receipt(
+            issuer=b,
+            audience=a,
+            ref=jti,
+            envelope_digest=opened.digest,
+            outcome="received",
+            reason="",
+            keys=keys[b],
+            now=now,
+        )
+        env.verify_receipt(receipt, trust=trust, own_id=a, now=now)
+        times.append(time.perf_counter() - t0)
+        size = len(envelope)
+    return times, size
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    n = 200 if quick else 1000
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from benchenv import begin, result
+
+    tmp = Path(tempfile.mkdtemp(prefix="palermo-xb-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
+    os.environ.setdefault("PALERMO_TESTING", "1")
+    os.environ["PALERMO_VAR_DIR"] = str(tmp)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from palermo.crossborder import envelope as env
+    from palermo.crossborder import keys as k
+    from palermo.crossborder import services
+    from palermo.crossborder import trust as tr
+    from palermo.crossborder.vocabulary import GROUPS
+
+    begin("crossborder_handover", quick=quick)
+    now = int(time.time())
+    a, b = "http://127.0.0.1:8000", "http://127.0.0.1:8001"
+    keys = {a: k.new_keyset(now), b: k.new_keyset(now)}
+    anchor = tr.new_anchor_key("bench")
+
+    def entry(eid: str) -> dict:
+        return {
+            "entity_id": eid,
+            "country": "AL" if eid == b else "RS",
+            "organisation": "Benchmark",
+            "role": "coordinator",
+            "legal_basis": "authority_agreement",
+            "agreement_ref": "bench",
+            "allowed_groups": list(GROUPS),
+            "inbox": eid + "/api/v1/crossborder/inbox",
+            "jwks": k.public_jwks(keys[eid]),
+            "valid_from": now - 60,
+            "valid_until": now + 86400,
+        }
+
+    doc = {
+        "typ": tr.TRUST_LIST_TYP,
+        "issuer": "bench",
+        "version": 1,
+        "issued_at": now - 60,
+        "expires_at": now + 86400,
+        "partners": [entry(a), entry(b)],
+    }
+    token = tr.sign(doc, anchor)
+    trust = tr.read(token, {"keys": [anchor]}, now)
+    partner_b = trust.find(b)
+    assert partner_b is not None
+
+    def body() -> dict:
+        return env.handover_body(
+            fields=FULL,
+            consented=frozenset(GROUPS),
+            allowed=partner_b.allowed_groups,
+            purpose="return",
+            legal_basis="authority_agreement",
+            handling="H2",
+            child=False,
+            case_pseudonym="NRM-BNCH-0001",
+        )
+
+    times, size = pure_core(n, env, keys, trust, partner_b, body, a, b, now)
+    result(
+        f"pure core, seal → open → receipt → verify, median of {n}",
+        round(statistics.median(times) * 1000, 2),
+        unit="ms",
+    )
+    result(f"pure core, p95 of {n}", round(pct(times, 0.95) * 1000, 2), unit="ms")
+    result("full case message size", size, unit="bytes", target="< 65,536", met=size < 65_536)
+
+    call_command("migrate", verbosity=0)
+    for eid in (a, b):
+        (tmp / f"keys-{eid[-4:]}.json").write_text(json.dumps(keys[eid]))
+    (tmp / "anchors.json").write_text(json.dumps(k.public_jwks({"keys": [anchor]})))
+
+    def as_(eid: str) -> override_settings:
+        return override_settings(
+            CROSSBORDER_ENTITY_ID=eid,
+            CROSSBORDER_KEYS_FILE=str(tmp / f"keys-{eid[-4:]}.json"),
+            CROSSBORDER_ANCHORS_FILE=str(tmp / "anchors.json"),
+        )
+
+    for eid in (a, b):
+        with as_(eid):
+            services.trust_list_load(token)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with as_(a):
+            jti, envelope = env.seal(
+                typ="handover",
+                body=body(),
+                sender_id=a,
+                sender_keys=services.signer_keys(),
+                recipient=partner_b,
+                now=services.now_ts(),
+            )
+        with as_(b):
+            status, receipt = services.receive(envelope)
+        with as_(a):
+            r = env.verify_receipt(
+                receipt, trust=services.trust_list(), own_id=a, now=services.now_ts()
+            )
+        times.append(time.perf_counter() - t0)
+        assert status == 200 and r.outcome == "received" and r.ref == jti
+    med, p95 = statistics.median(times) * 1000, pct(times, 0.95) * 1000
+    result(
+        f"send → signed receipt via the Django inbox (SQLite, audited), median of {n}",
+        round(med, 2),
+        unit="ms",
+        target="< 200",
+        met=med < 200,
+    )
+    result(
+        f"send → signed receipt, p95 of {n}",
+        round(p95, 2),
+        unit="ms",
+        target="< 2,000",
+        met=p95 < 2000,
+    )
+
+
+if __name__ == "__main__":
+    main()
