@@ -270,7 +270,18 @@ class InputSafetyMiddleware:
             length = 0
         if limit and length > limit:
             return _too_large(request, limit)
-        found = self._problem(request)
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+        try:
+            found = self._problem(request)
+        except RequestDataTooBig:
+            # A form field (not a file) over DATA_UPLOAD_MAX_MEMORY_SIZE: the same answer as a
+            # body over the limit, in the API's one shape, instead of Django's bare 400 page.
+            from django.conf import settings as conf
+
+            return _too_large(request, int(conf.DATA_UPLOAD_MAX_MEMORY_SIZE or 0))
+        except TooManyFieldsSent:
+            return _bad_input(request, "body", "fields")
         if found is not None:
             return _bad_input(request, *found)
         return self.get_response(request)
@@ -335,6 +346,7 @@ def _input_message(problem: str) -> str:
         "surrogate": _("contains text that is not valid Unicode."),
         "utf8": _("is not valid UTF-8 text."),
         "deep": _("is nested too deeply."),
+        "fields": _("holds more fields than Palermo accepts in one request."),
     }[problem]
 
 
