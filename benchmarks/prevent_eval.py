@@ -61,6 +61,17 @@ def main() -> None:
         f"hard negatives with a flag outside their labels: {len(report.flagged_hard_negatives)} of "
         f"{sum(i.kind == 'hard_negative' for i in items)}"
     )
+    print("per language (micro):")
+    for lang in langs:
+        sub = evaluation.evaluate(
+            [i for i in items if i.lang == lang], rules, detect=None if given else langid.detect
+        )
+        st = sub.total
+        print(
+            f"  {lang}: {sub.adverts} adverts, precision {_pct(st.precision)}, recall "
+            f"{_pct(st.recall)}, F1 {_pct(st.f1)}, detected as labelled "
+            f"{100 * sub.language_agreement:.0f}%"
+        )
     if "--misses" in sys.argv:
         for key, c in report.per_indicator.items():
             if c.missed or c.spurious:
