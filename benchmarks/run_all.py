@@ -34,6 +34,7 @@ SCRIPTS = [
     "supply_screening.py",
     "exercise_load.py",
     "prevent_screening.py",
+    "prevent_eval.py",
     "crossborder_handover.py",
     "investigate_amlsim.py",
     "investigate_amlsim_general.py",
