@@ -5,7 +5,10 @@ Migrates the instance's own SQLite database, creates the fictional demo organisa
 users (without the other demo steps), puts the signed trust list in force and prints, as one
 JSON line, an API token for the case worker and one for the co-ordinator.
 
-    python e2e_instance.py TRUST_LIST.jws
+    python e2e_instance.py TRUST_LIST.jws TEMPLATE.sqlite3
+
+TEMPLATE: a freshly migrated database; made here (after migrating) if it does not exist,
+otherwise copied to this instance's own database file first (migrating is then a no-op).
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import sys
 from pathlib import Path
 
 
-def main(trust_file: str) -> None:
+def _copy(src: str, dst: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)  # consistent even with the WAL journal
+
+
+def main(trust_file: str, template: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings")
     import django
 
@@ -29,8 +39,18 @@ def main(trust_file: str) -> None:
     from palermo.core.tokens import token_create
     from palermo.crossborder import services
 
+    from django.conf import settings
+    from django.db import connection
+
     ensure_demo_key_file()
+    own = str(settings.DATABASES["default"]["NAME"])
+    made = Path(template).exists()
+    if made:
+        _copy(template, own)
     call_command("migrate", interactive=False, verbosity=0)
+    if not made:
+        connection.close()
+        _copy(own, template)
     demo.DEMO_STEPS.clear()  # organisations and users only: the test makes its own cases
     demo.load_demo()
     services.trust_list_load(Path(trust_file).read_text())
@@ -41,8 +61,8 @@ def main(trust_file: str) -> None:
             actor=user, organisation=user.organisations()[0], name="end-to-end test"
         )
         tokens[username] = clear
-    print(json.dumps(tokens))  # noqa: T201 – the test reads this line
+    print(json.dumps(tokens))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

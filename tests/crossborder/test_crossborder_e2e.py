@@ -74,6 +74,7 @@ class Instance:
             PALERMO_CROSSBORDER_KEYS_FILE=str(self.keys_file),
             PALERMO_CROSSBORDER_ANCHORS_FILE=str(anchors),
             PALERMO_JOBS_BACKEND="immediate",
+            PALERMO_STATIC_ROOT=str(self.var.parent / "static"),  # public files, collected once
         )
         return env
 
@@ -107,7 +108,7 @@ def _wait_ready(inst: Instance) -> None:
         try:
             requests.get(f"{inst.url}/api/v1/crossborder/handovers", timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still importing
             time.sleep(0.2)
     pytest.fail(f"{inst.name} did not answer within {READY_SECONDS} s:\n{inst.log.read_text()}")
 
@@ -123,8 +124,10 @@ def _stop(inst: Instance) -> None:
         inst.proc.wait(timeout=10)
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[Instance, Instance]]:
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Instance]]:
+    """One pair of servers for the module's tests (they start in parallel)."""
+    tmp_path = tmp_path_factory.mktemp("e2e")
     a = Instance("a", tmp_path, _free_port())
     b = Instance("b", tmp_path, _free_port())
     now = int(time.time())
@@ -153,18 +156,23 @@ def pair(tmp_path: Path) -> Iterator[tuple[Instance, Instance]]:
     trust_file.write_text(
         tr.sign(trust_doc(entries, 1, issued_at=now - 60, expires_at=now + 30 * 86400), anchor)
     )
+    setups: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        # A migrates a fresh database and leaves a copy of the empty schema; B starts from
+        # that copy (its own file) instead of running every migration again.
+        template = tmp_path / "migrated.sqlite3"
         for inst in (a, b):
-            done = subprocess.run(  # noqa: S603 – our own interpreter and script
-                [sys.executable, SETUP, str(trust_file)],
+            setups[inst.name] = subprocess.Popen(  # noqa: S603 – our own interpreter and script
+                [sys.executable, SETUP, str(trust_file), str(template)],
                 env=inst.env(anchors),
                 cwd=inst.var,
-                capture_output=True,
-                timeout=300,
-                check=False,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
-            assert done.returncode == 0, done.stderr.decode()[-3000:]
-            inst.tokens = json.loads(done.stdout.decode().strip().splitlines()[-1])
+            out, err = setups[inst.name].communicate(timeout=600)
+            assert setups[inst.name].returncode == 0, err.decode()[-3000:]
+            inst.tokens = json.loads(out.decode().strip().splitlines()[-1])
+        for inst in (a, b):
             with inst.log.open("wb") as log:
                 inst.proc = subprocess.Popen(  # noqa: S603
                     [
@@ -184,10 +192,13 @@ def pair(tmp_path: Path) -> Iterator[tuple[Instance, Instance]]:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-        for inst in (a, b):
-            _wait_ready(inst)
+            _wait_ready(inst)  # one at a time: B's static files are then already collected
         yield a, b
     finally:
+        for proc in setups.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
         for inst in (a, b):
             _stop(inst)
 
@@ -198,6 +209,32 @@ def _one(inst: Instance, user: str, direction: str, jti: str) -> dict[str, Any]:
     found = [h for h in r.json() if h["jti"] == jti]
     assert len(found) == 1, r.json()
     return found[0]
+
+
+def _check_both_audit_trails(a: Instance, b: Instance, *, jti: str, refs: tuple[str, str]) -> None:
+    """Each instance's own database holds its side of every step; both chains verify."""
+    sent_trail, got_trail = a.audit(jti), b.audit(jti)
+    acts_a = [act for act, _, _ in sent_trail]
+    acts_b = [act for act, _, _ in got_trail]
+    assert "export" in acts_a, sent_trail  # sealed and sent, receipt recorded
+    assert acts_a.count("update") >= 3, sent_trail  # accepted, assistance started, closed
+    assert [d.get("revoked") for act, _, d in sent_trail if act == "delete"] == [
+        "consent_withdrawn"
+    ], sent_trail  # revoked once, the deletion confirmed
+    assert acts_b[0] == "create", got_trail  # received into quarantine
+    assert acts_b.count("update") >= 2, got_trail  # statuses sent back
+    assert "delete" in acts_b, got_trail  # deleted on revocation
+    assert a.audit(refs[0]) and b.audit(refs[1])  # both cases' own trails
+    for inst in (a, b):
+        done = subprocess.run(  # noqa: S603
+            [*PALERMO, "audit", "verify"],
+            env=inst.env(inst.var.parent / "anchors.json"),
+            cwd=inst.var,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
 
 
 def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
@@ -259,7 +296,10 @@ def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
     assert b.rows("SELECT count(*) FROM crossborder_handover WHERE direction = 'out'") == [(0,)]
     assert a.rows("SELECT count(*) FROM crossborder_handover WHERE direction = 'in'") == [(0,)]
     # The case worker of B may not open the quarantine.
-    assert b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "caseworker").status_code == 403
+    assert (
+        b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "caseworker").status_code
+        == 403
+    )
 
     # accept (B) → a new transnational case on B; A hears "accepted"
     r = b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "coordinator")
@@ -270,7 +310,10 @@ def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
     assert r.json()["overview"]["source"] == "transnational"
     assert _one(a, "caseworker", "out", jti)["state"] == "accepted"
     # accepting twice is a conflict, nothing changes
-    assert b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "coordinator").status_code == 409
+    assert (
+        b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "coordinator").status_code
+        == 409
+    )
 
     # status (B → A), then close
     path = f"/crossborder/handovers/{incoming['id']}/status"
@@ -305,26 +348,7 @@ def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
     )
     assert r.status_code == 409, r.text
 
-    # both audit trails, each in its own database
-    sent_trail = [(act, outcome) for act, outcome, _ in a.audit(jti)]
-    got_trail = [(act, outcome) for act, outcome, _ in b.audit(jti)]
-    assert ("export", "ok") in sent_trail, sent_trail  # sealed and sent
-    assert sent_trail[-1][0] == "delete", sent_trail  # revoked, deletion confirmed
-    assert sum(1 for act, _ in sent_trail if act == "update") >= 3, sent_trail  # statuses
-    assert got_trail[0][0] == "create", got_trail  # received into quarantine
-    assert any(act == "delete" for act, _ in got_trail), got_trail  # deleted on revocation
-    assert sum(1 for act, _ in got_trail if act == "update") >= 2, got_trail
-    assert a.audit(ref) and b.audit(new_ref)  # both cases' own trails
-    for inst in (a, b):
-        done = subprocess.run(  # noqa: S603
-            [*PALERMO, "audit", "verify"],
-            env=inst.env(inst.var.parent / "anchors.json"),
-            cwd=inst.var,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+    _check_both_audit_trails(a, b, jti=jti, refs=(ref, new_ref))
 
 
 def test_a_child_is_not_handed_over_without_guardian_and_assessments(pair):
