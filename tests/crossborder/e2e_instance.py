@@ -31,16 +31,15 @@ def main(trust_file: str, template: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     from palermo.core import demo
     from palermo.core.encryption import ensure_demo_key_file
     from palermo.core.models import User
     from palermo.core.tokens import token_create
     from palermo.crossborder import services
-
-    from django.conf import settings
-    from django.db import connection
 
     ensure_demo_key_file()
     own = str(settings.DATABASES["default"]["NAME"])
