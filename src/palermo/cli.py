@@ -70,13 +70,23 @@ def demo(
     host: str = typer.Option(
         "127.0.0.1", help="Address to serve on (the demo stays on this machine)."
     ),
-    port: int = typer.Option(8000, help="Port to serve on."),
+    port: int | None = typer.Option(
+        None, help="Port to serve on (default 8000; the partner's from PALERMO_DEMO_PARTNER)."
+    ),
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="Start the web server after loading."
     ),
     seed: int = typer.Option(2026, help="Seed of the deterministic demo data."),
+    partner: bool = typer.Option(
+        False,
+        "--partner",
+        help="Run the partner-country instance for cross-border hand-overs (its own database "
+        "and keys, in var/partner-demo/); start the main demo first.",
+    ),
 ) -> None:
     """Prepare the embedded SQLite database, load fictional demo data, serve the web UI."""
+    if partner:
+        port = _partner_environment(port)
     _setup(demo=True)
     from palermo.core.encryption import ensure_demo_key_file
 
@@ -86,7 +96,12 @@ def demo(
     _migrate()
     from palermo.core.demo import demo_logins, load_demo
 
-    for line in load_demo(seed=seed):
+    steps = None
+    if partner:  # organisations, users and the trust list: the partner receives cases
+        from palermo.crossborder.demo import demo_crossborder
+
+        steps = [demo_crossborder]
+    for line in load_demo(seed=seed, steps=steps):
         typer.echo(f"  demo data: {line}")
     typer.echo("\nDemo logins (all fictional):")
     for username, password, what in demo_logins():
@@ -105,8 +120,52 @@ def demo(
 
         if uses_queue():
             start_thread()  # background jobs (imports, red-flag runs) with zero set-up: a worker thread
-        typer.echo(f"\nPalermo is running at http://{host}:{port}/  (Ctrl+C to stop)\n")
+        port = port or 8000
+        where = dj_settings.CROSSBORDER_ENTITY_ID if partner else f"http://{host}:{port}"
+        typer.echo(f"\nPalermo is running at {where}/  (Ctrl+C to stop)\n")
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+
+
+def _partner_environment(port: int | None) -> int:
+    """Point this process at the partner-country demo instance: its own var directory and
+    SQLite database (var/partner-demo/), field keys and cookies; the cross-border keys and
+    the anchor's public key the main demo made for it (docs/crossborder.md, "Demo")."""
+    from urllib.parse import urlsplit
+
+    main_var = Path(os.environ.get("PALERMO_VAR_DIR", Path.cwd() / "var")).resolve()
+    if not (main_var / "crossborder-demo-trust-list.jws").is_file():
+        typer.secho(
+            f"No demo trust list in {main_var}: prepare the main demo first (`palermo demo`), "
+            "then start the partner with `palermo demo --partner` in a second terminal.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    # The same default as palermo.crossborder.demo.PARTNER_ID (not importable before set-up).
+    entity = os.environ.get("PALERMO_DEMO_PARTNER", "http://127.0.0.1:8001").rstrip("/")
+    own_port = urlsplit(entity).port or 80
+    if port is not None and port != own_port:
+        typer.secho(
+            f"The partner's trust-list entry says {entity}: serve it on port {own_port} "
+            "(or set PALERMO_DEMO_PARTNER before preparing the main demo).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    var = main_var / "partner-demo"
+    os.environ.pop("PALERMO_FIELD_KEYS_FILE", None)  # its own, made in its var directory
+    os.environ.update(
+        PALERMO_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'palermo.sqlite3'}",
+        PALERMO_CROSSBORDER_ENTITY_ID=entity,
+        PALERMO_CROSSBORDER_KEYS_FILE=str(main_var / "crossborder-demo-partner-keys.json"),
+        PALERMO_CROSSBORDER_ANCHORS_FILE=str(main_var / "crossborder-anchors.json"),
+        PALERMO_DEMO_ROLE="partner",
+        PALERMO_DEMO_MAIN_VAR=str(main_var),
+        PALERMO_SESSION_COOKIE_NAME="palermo_partner_session",
+        PALERMO_CSRF_COOKIE_NAME="palermo_partner_csrftoken",
+    )
+    return own_port
 
 
 # --- `palermo serve`: gunicorn's command line (issue 11) ----------------------------------------------

@@ -188,6 +188,9 @@ SESSION_COOKIE_AGE = int(os.environ.get("PALERMO_SESSION_SECONDS", str(30 * 60))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# A second instance on the same host (the partner-country demo) keeps its own sign-in.
+SESSION_COOKIE_NAME = os.environ.get("PALERMO_SESSION_COOKIE_NAME", "sessionid")
+CSRF_COOKIE_NAME = os.environ.get("PALERMO_CSRF_COOKIE_NAME", "csrftoken")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

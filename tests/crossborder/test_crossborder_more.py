@@ -11,7 +11,7 @@ import pytest
 from palermo.core.errors import Conflict, InvalidInput
 from palermo.crossborder import envelope as env
 from palermo.crossborder import selectors, services
-from palermo.crossborder.models import Handover, PoliceExchange
+from palermo.crossborder.models import Handover, PoliceExchange, TrustListRecord
 from tests.cases.cases_helpers import acting, open_case
 from tests.crossborder.conftest import A, B
 from tests.crossborder.test_crossborder_exchange import consent, send
@@ -122,9 +122,74 @@ def test_demo_step_sets_up_both_instances_and_is_idempotent(
     assert "already" in demo_crossborder(random.Random(1))
     found = services.trust_list()
     assert {p.entity_id for p in found.partners} == {"http://127.0.0.1:8000", PARTNER_ID}
+    # The partner-country instance (`palermo demo --partner`; here the same test database,
+    # its own entity id) puts the same signed list in force, once.
     settings.CROSSBORDER_ENTITY_ID = PARTNER_ID
     settings.CROSSBORDER_KEYS_FILE = str(tmp_path / "crossborder-demo-partner-keys.json")
+    with pytest.raises(Conflict):
+        services.trust_list()  # nothing shared: the main demo no longer loads it for the partner
+    monkeypatch.setenv("PALERMO_DEMO_ROLE", "partner")
+    monkeypatch.setenv("PALERMO_DEMO_MAIN_VAR", str(tmp_path))
+    assert "partner-country instance" in demo_crossborder(random.Random(1))
     assert services.trust_list().version == found.version
+    assert "already" in demo_crossborder(random.Random(1))
+    assert TrustListRecord.objects.filter(local_entity=PARTNER_ID).count() == 1
+
+
+PARTNER_ENV = (
+    "PALERMO_VAR_DIR",
+    "DATABASE_URL",
+    "PALERMO_FIELD_KEYS_FILE",
+    "PALERMO_CROSSBORDER_ENTITY_ID",
+    "PALERMO_CROSSBORDER_KEYS_FILE",
+    "PALERMO_CROSSBORDER_ANCHORS_FILE",
+    "PALERMO_DEMO_ROLE",
+    "PALERMO_DEMO_MAIN_VAR",
+    "PALERMO_SESSION_COOKIE_NAME",
+    "PALERMO_CSRF_COOKIE_NAME",
+    "PALERMO_DEMO_PARTNER",
+)
+
+
+@pytest.fixture
+def partner_env(tmp_path, monkeypatch):
+    import os
+
+    for name in PARTNER_ENV:  # monkeypatch restores each after the test
+        monkeypatch.setenv(name, "x")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PALERMO_VAR_DIR", str(tmp_path))
+    return os.environ
+
+
+def test_partner_demo_has_its_own_database_keys_and_cookies(partner_env, tmp_path):
+    from palermo.cli import _partner_environment
+
+    (tmp_path / "crossborder-demo-trust-list.jws").write_text("x.y.z")
+    assert _partner_environment(None) == 8001
+    var = tmp_path.resolve() / "partner-demo"
+    assert partner_env["PALERMO_VAR_DIR"] == str(var)
+    assert partner_env["DATABASE_URL"] == f"sqlite:///{var / 'palermo.sqlite3'}"
+    assert partner_env["PALERMO_CROSSBORDER_ENTITY_ID"] == "http://127.0.0.1:8001"
+    assert partner_env["PALERMO_CROSSBORDER_KEYS_FILE"].endswith(
+        "crossborder-demo-partner-keys.json"
+    )
+    assert partner_env["PALERMO_SESSION_COOKIE_NAME"] != "sessionid"
+    assert "PALERMO_FIELD_KEYS_FILE" not in partner_env
+
+
+def test_partner_demo_refuses_without_main_demo_or_on_another_port(partner_env, tmp_path):
+    from typer.testing import CliRunner
+
+    from palermo.cli import app
+
+    r = CliRunner().invoke(app, ["demo", "--partner", "--no-serve"])
+    assert r.exit_code == 2 and "prepare the main demo first" in r.output
+    assert "DATABASE_URL" not in partner_env  # nothing changed
+    (tmp_path / "crossborder-demo-trust-list.jws").write_text("x.y.z")
+    r = CliRunner().invoke(app, ["demo", "--partner", "--port", "8002", "--no-serve"])
+    assert r.exit_code == 2 and "port 8001" in r.output
+    assert "DATABASE_URL" not in partner_env
 
 
 def test_police_exchange_over_the_api(instances):

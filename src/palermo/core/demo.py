@@ -76,8 +76,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 @transaction.atomic
-def load_demo(seed: int = 2026) -> list[str]:
-    """Create (or complete) the demo data. Idempotent: running twice adds nothing."""
+def load_demo(seed: int = 2026, steps: list[DemoStep] | None = None) -> list[str]:
+    """Create (or complete) the demo data. Idempotent: running twice adds nothing.
+    ``steps``: only these of ``DEMO_STEPS`` after the organisations and users (default all)."""
     rng = random.Random(seed)
     orgs = []
     for spec in DEMO_ORGS:
@@ -104,6 +105,6 @@ def load_demo(seed: int = 2026) -> list[str]:
         for role in roles:
             Membership.objects.get_or_create(user=user, organisation=orgs[org_index], role=role)
     report = [f"{len(orgs)} organisations, {len(DEMO_USERS)} users"]
-    for step in DEMO_STEPS:
+    for step in DEMO_STEPS if steps is None else steps:
         report.append(step(rng))
     return report

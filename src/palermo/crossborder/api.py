@@ -207,6 +207,25 @@ def status_send(request: AuthedRequest, handover_id: Id, payload: StatusIn) -> A
     return _out(h)
 
 
+class AcceptOut(Schema):
+    handover: HandoverOut
+    case: str
+
+
+@router.post(
+    "/handovers/{handover_id}/accept",
+    response=with_errors({200: AcceptOut, 409: ErrorOut}),
+    summary="Accept a hand-over waiting in quarantine into a new case (the sender is told)",
+)
+@api_requires(Perm.CROSSBORDER_RECEIVE)
+def accept(request: AuthedRequest, handover_id: Id) -> Any:
+    case = services.incoming_accept(
+        request.user, request.organisation, handover_id, request=request
+    )
+    h = services.handover_of(request.user, request.organisation, handover_id, request)
+    return {"handover": _out(h), "case": case.reference}
+
+
 class RevokeIn(Schema):
     model_config = {"extra": "forbid"}
 

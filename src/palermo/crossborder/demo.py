@@ -1,5 +1,8 @@
 """Demo data: this instance's keys, a trust anchor, and a signed trust list naming this
-instance and a fictional partner-country instance (docs/crossborder.md, "Demo")."""
+instance and a fictional partner-country instance (docs/crossborder.md, "Demo").
+
+The partner-country instance (`palermo demo --partner`) runs on its own database and var
+directory; its demo step only puts the main demo's signed list in force there."""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.test import override_settings
 
+from palermo.core.errors import InvalidInput
 from palermo.crossborder import keys as k
 from palermo.crossborder import services
 from palermo.crossborder import trust as tr
@@ -20,6 +23,7 @@ from palermo.crossborder.vocabulary import GROUPS
 PARTNER_ID = os.environ.get("PALERMO_DEMO_PARTNER", "http://127.0.0.1:8001")
 ANCHOR_FILE = "crossborder-demo-anchor-private.json"
 PARTNER_KEYS = "crossborder-demo-partner-keys.json"
+TRUST_LIST_FILE = "crossborder-demo-trust-list.jws"
 
 
 def _entry(eid: str, country: str, org: str, jwks: dict[str, Any], now: int) -> dict[str, Any]:
@@ -79,6 +83,8 @@ def demo_trust_setup(var: Path) -> tr.TrustList:
 def demo_crossborder(rng: random.Random) -> str:
     if getattr(settings, "TESTING", False) and os.environ.get("PALERMO_DEMO_CROSSBORDER") != "1":
         return "crossborder: skipped under tests"
+    if os.environ.get("PALERMO_DEMO_ROLE") == "partner":
+        return demo_partner(Path(os.environ["PALERMO_DEMO_MAIN_VAR"]))
     var = Path(settings.VAR_DIR)
     current = services._record_in_force()
     if current is not None and current.expires_at.timestamp() > services.now_ts() + 86400:
@@ -86,13 +92,24 @@ def demo_crossborder(rng: random.Random) -> str:
     found = demo_trust_setup(var)
     token = services._record_in_force()
     assert token is not None
-    (var / "crossborder-demo-trust-list.jws").write_text(token.token)
-    # The partner instance (same database, its own entity id and keys) loads the same list.
-    with override_settings(
-        CROSSBORDER_ENTITY_ID=PARTNER_ID, CROSSBORDER_KEYS_FILE=str(var / PARTNER_KEYS)
-    ):
-        if services._record_in_force() is None or (
-            services._record_in_force().version < found.version  # type: ignore[union-attr]
-        ):
-            services.trust_list_load(token.token)
+    (var / TRUST_LIST_FILE).write_text(token.token)
     return f"crossborder: trust list v{found.version} with {len(found.partners)} instances"
+
+
+def demo_partner(main_var: Path) -> str:
+    """The partner-country instance: put the main demo's signed trust list in force here
+    (its own database; its keys and the anchor's public key come from the main demo)."""
+    token = (main_var / TRUST_LIST_FILE).read_text().strip()
+    current = services._record_in_force()
+    if current is not None and current.token == token:
+        return "crossborder: partner-country instance, trust list already in force"
+    try:
+        found = services.trust_list_load(token)
+    except InvalidInput:
+        if current is None:
+            raise  # the main demo's list does not verify (expired?): run `palermo demo` again
+        return f"crossborder: partner-country instance keeps trust list v{current.version}"
+    return (
+        f"crossborder: partner-country instance {services.entity_id()}, "
+        f"trust list v{found.version} from the main demo"
+    )
