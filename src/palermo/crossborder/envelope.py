@@ -304,7 +304,10 @@ def _b64_canonical(segment: str) -> bool:
 
 
 def _header(segment: str) -> dict[str, Any]:
-    doc = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except RecursionError:  # deeply nested JSON from an unauthenticated sender
+        raise ValueError("header nested too deeply") from None
     if not isinstance(doc, dict):
         raise ValueError("header is not an object")
     return doc
