@@ -52,3 +52,17 @@ def test_redteam_inbox_answers_400_to_nested_header(instances):
             "/api/v1/crossborder/inbox", _nested_header_envelope(), content_type="application/jose"
         )
     assert (r.status_code, r.content) == (400, b"malformed")
+
+
+def test_redteam_exercise_instance_never_posts_to_a_partner(settings, monkeypatch):
+    """An exercise instance given real keys and the real trust list must still send nothing:
+    a hand-over of fictional data would land in a partner's production database."""
+    from palermo.crossborder import services
+
+    posted: list[str] = []
+    monkeypatch.setattr(services.requests, "post", lambda url, **_kw: posted.append(url) or None)
+    settings.PALERMO_EXERCISE = "drill"
+    partner = W.trust.require(B, NOW)
+    with pytest.raises(services.DeliveryFailed):
+        services.http_transport(partner, "a.b.c.d.e")
+    assert posted == []
