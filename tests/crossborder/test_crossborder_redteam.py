@@ -66,3 +66,18 @@ def test_redteam_exercise_instance_never_posts_to_a_partner(settings, monkeypatc
     with pytest.raises(services.DeliveryFailed):
         services.http_transport(partner, "a.b.c.d.e")
     assert posted == []
+
+
+def test_redteam_inbox_body_over_the_upload_limit_is_4xx(instances):
+    from django.test import Client
+
+    from tests.crossborder.conftest import B as HTTP_B
+
+    with instances.as_(HTTP_B):
+        c = Client(raise_request_exception=False)
+        r = c.post("/api/v1/crossborder/inbox", "a" * 3_000_000, content_type="application/jose")
+        assert 400 <= r.status_code < 500
+        r = c.post("/api/v1/crossborder/inbox", "a\x00b.c.d.e.f", content_type="application/jose")
+        assert (r.status_code, r.content) == (400, b"malformed")
+        r = c.post("/api/v1/crossborder/inbox", "x", content_type="multipart/form-data; boundary=z")
+        assert r.status_code == 415
