@@ -81,3 +81,25 @@ def test_redteam_inbox_body_over_the_upload_limit_is_4xx(instances):
         assert (r.status_code, r.content) == (400, b"malformed")
         r = c.post("/api/v1/crossborder/inbox", "x", content_type="multipart/form-data; boundary=z")
         assert r.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["value", "list_value", "pseudonym"],
+)
+def test_redteam_nul_or_lone_surrogate_in_a_signed_body_is_schema_invalid(where):
+    """A partner's signed body with NUL (or a lone surrogate) in a text would be refused by
+    PostgreSQL when stored (a 500 at the inbox): it is schema_invalid instead."""
+    from tests.crossborder.test_crossborder_core import body
+
+    for bad in ("A\x00na", "A\ud800na"):
+        b = body()
+        if where == "value":
+            b["data"]["identity"]["prs_FirstName"] = bad
+        elif where == "list_value":
+            b["data"]["exploitation"]["vic_TypeOfExploitation"] = [bad]
+        else:
+            b["case_pseudonym"] = bad
+        with pytest.raises(e.Rejected) as exc:
+            e.validate_body("handover", b)
+        assert exc.value.reason == "schema_invalid"
