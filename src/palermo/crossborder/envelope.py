@@ -146,21 +146,27 @@ def handover_body(
     return body
 
 
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _text_ok(v: Any, bound: int) -> bool:
+    """Short text a database can store: no NUL, no lone surrogate (PostgreSQL refuses both)."""
+    return isinstance(v, str) and len(v) <= bound and _UNSTORABLE.search(v) is None
+
+
 def _scalar(v: Any) -> bool:
     if isinstance(v, bool) or v is None:
         return True
     if isinstance(v, int):
         return -_MAX_INT <= v <= _MAX_INT
-    return isinstance(v, str) and len(v) <= 2000
+    return _text_ok(v, 2000)
 
 
 def _value_ok(v: Any) -> bool:
     if isinstance(v, list):
         return len(v) <= 100 and all(_scalar(x) for x in v)
     if isinstance(v, dict):
-        return len(v) <= 100 and all(
-            isinstance(a, str) and len(a) <= 100 and _scalar(b) for a, b in v.items()
-        )
+        return len(v) <= 100 and all(_text_ok(a, 100) and _scalar(b) for a, b in v.items())
     return _scalar(v)
 
 
@@ -220,7 +226,7 @@ def _handover(body: dict[str, Any]) -> None:
     _one_of(body, "legal_basis", LEGAL_BASES)
     _one_of(body, "handling", HANDLING)
     pseud = body["case_pseudonym"]
-    if not isinstance(pseud, str) or not 1 <= len(pseud) <= 64:
+    if not _text_ok(pseud, 64) or not pseud:
         raise Rejected("schema_invalid", "case_pseudonym must be short text")
     groups = body["groups"]
     if (
@@ -304,7 +310,10 @@ def _b64_canonical(segment: str) -> bool:
 
 
 def _header(segment: str) -> dict[str, Any]:
-    doc = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except RecursionError:  # deeply nested JSON from an unauthenticated sender
+        raise ValueError("header nested too deeply") from None
     if not isinstance(doc, dict):
         raise ValueError("header is not an object")
     return doc

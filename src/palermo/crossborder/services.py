@@ -47,7 +47,11 @@ class DeliveryFailed(Exception):
 
 
 def http_transport(partner: tr.PartnerEntry, envelope: str) -> str:
-    """POST the envelope to the partner's inbox; its answer is a signed receipt."""
+    """POST the envelope to the partner's inbox; its answer is a signed receipt. An exercise
+    instance (``PALERMO_EXERCISE``) sends nothing: its fictional data must never reach a
+    partner's real database, even when it was given this instance's keys and trust list."""
+    if getattr(settings, "PALERMO_EXERCISE", ""):
+        raise DeliveryFailed("an exercise instance sends nothing to partners")
     try:
         resp = requests.post(
             partner.inbox,

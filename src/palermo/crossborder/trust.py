@@ -263,7 +263,10 @@ def unverified_payload(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise ValueError("not a compact JWS")
     pad = "=" * (-len(parts[1]) % 4)
-    doc = json.loads(base64.urlsafe_b64decode(parts[1] + pad))
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(parts[1] + pad))
+    except RecursionError:  # deeply nested JSON, before any signature was checked
+        raise ValueError("nested too deeply") from None
     if not isinstance(doc, dict):
         raise ValueError("not a JSON object")
     return doc

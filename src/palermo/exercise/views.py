@@ -22,6 +22,7 @@ from palermo.core import audit
 from palermo.core.errors import Conflict, InvalidInput, NotFound
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, authenticated, has_perm, requires
+from palermo.core.spreadsheet import safe_row
 from palermo.exercise import selectors, services
 from palermo.exercise.isolation import is_exercise_instance
 from palermo.exercise.vocabulary import CHANNELS, CRITERIA, PATHS, RATINGS
@@ -415,13 +416,15 @@ def improvement_csv(request: HttpRequest) -> HttpResponse:
     labels = _labels()["criteria"]
     for item in ex.improvements.all():
         w.writerow(
-            [
-                labels.get(item.criterion, item.criterion),
-                item.issue,
-                item.corrective_action,
-                item.owner,
-                item.due_date.isoformat(),
-            ]
+            safe_row(
+                [
+                    labels.get(item.criterion, item.criterion),
+                    item.issue,
+                    item.corrective_action,
+                    item.owner,
+                    item.due_date.isoformat(),
+                ]
+            )
         )
     audit.record(
         action="export",

@@ -100,7 +100,7 @@ def _parse_jsonl(text: str) -> Items:
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nested too deep counts as unreadable
             out[1].append(InputError(n, _("Line {line} is not JSON."), (("line", n),)))
             continue
         if not isinstance(obj, dict):
