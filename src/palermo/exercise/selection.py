@@ -135,14 +135,40 @@ def lottery_key(seed: int, ref: str) -> tuple[str, str]:
     return (hashlib.sha256(f"{seed}\x00{ref}".encode()).hexdigest(), ref)
 
 
+Node = tuple[str, str]
+
+
+def _max_flow(residual: dict[Node, dict[Node, int]], src: Node, sink: Node) -> None:
+    """Edmonds–Karp in place on a residual graph; neighbours visited in sorted order."""
+    while True:
+        parent: dict[Node, Node] = {src: src}
+        queue = deque([src])
+        while queue and sink not in parent:
+            u = queue.popleft()
+            for v in sorted(residual[u]):
+                if v not in parent and residual[u][v] > 0:
+                    parent[v] = u
+                    queue.append(v)
+        if sink not in parent:
+            return
+        path: list[tuple[Node, Node]] = []
+        v = sink
+        while v != src:
+            path.append((parent[v], v))
+            v = parent[v]
+        push = min(residual[u][w] for u, w in path)
+        for u, w in path:
+            residual[u][w] -= push
+            residual[w][u] += push
+
+
 def _max_flow_quota_cells(
     pool: Sequence[Applicant], quotas: Mapping[str, int], cap: int | None
 ) -> dict[tuple[str, str], int]:
     """Places per (profession, country) meeting as much of the quotas as the cap allows.
 
-    Edmonds–Karp on source → profession (quota) → country (applicants of that profession
-    there) → sink (country cap). Nodes are visited in sorted order, so the answer is
-    deterministic.
+    Maximum flow on source → profession (quota) → country (applicants of that profession
+    there) → sink (country cap); deterministic because nodes are visited in sorted order.
     """
     profs = sorted(p for p, q in quotas.items() if q > 0)
     if not profs:
@@ -152,48 +178,24 @@ def _max_flow_quota_cells(
     for a in pool:
         count[(a.profession, a.country)] = count.get((a.profession, a.country), 0) + 1
     src, sink = ("s", ""), ("t", "")
-    residual: dict[tuple[str, str], dict[tuple[str, str], int]] = {src: {}, sink: {}}
-    big = len(pool) + 1
+    residual: dict[Node, dict[Node, int]] = {src: {}, sink: {}}
 
-    def edge(u: tuple[str, str], v: tuple[str, str], c: int) -> None:
+    def edge(u: Node, v: Node, c: int) -> None:
         residual.setdefault(u, {})[v] = residual.get(u, {}).get(v, 0) + c
         residual.setdefault(v, {}).setdefault(u, 0)
 
     for p in profs:
         edge(src, ("p", p), quotas[p])
-        for c in countries:
-            if count.get((p, c), 0):
-                edge(("p", p), ("c", c), count[(p, c)])
+    for (p, c), n in count.items():
+        if p in profs:
+            edge(("p", p), ("c", c), n)
     for c in countries:
-        edge(("c", c), sink, big if cap is None else cap)
-    while True:
-        parent: dict[tuple[str, str], tuple[str, str]] = {src: src}
-        queue = deque([src])
-        while queue and sink not in parent:
-            u = queue.popleft()
-            for v in sorted(residual[u]):
-                if v not in parent and residual[u][v] > 0:
-                    parent[v] = u
-                    queue.append(v)
-        if sink not in parent:
-            break
-        path_cap, v = big, sink
-        while v != src:
-            path_cap = min(path_cap, residual[parent[v]][v])
-            v = parent[v]
-        v = sink
-        while v != src:
-            u = parent[v]
-            residual[u][v] -= path_cap
-            residual[v][u] += path_cap
-            v = u
+        edge(("c", c), sink, len(pool) if cap is None else cap)
+    _max_flow(residual, src, sink)
     cells: dict[tuple[str, str], int] = {}
-    for p in profs:
-        for c in countries:
-            if count.get((p, c), 0):
-                used = count[(p, c)] - residual[("p", p)][("c", c)]
-                if used > 0:
-                    cells[(p, c)] = used
+    for (p, c), n in count.items():
+        if p in profs and n - residual[("p", p)][("c", c)] > 0:
+            cells[(p, c)] = n - residual[("p", p)][("c", c)]
     return cells
 
 
