@@ -272,3 +272,13 @@ def test_scale_of_the_cited_exercise():
     res = select(apps, r, 2026)
     assert len(res.selected) == 192
     assert all(x.met for x in res.by_profession)
+
+
+def test_parse_csv_skips_the_training_mark_of_an_export():
+    text = (
+        "\ufeff# TRAINING EXERCISE - fictional data\r\n"
+        + HEADER
+        + "A1,Ana,MD,P,judge,female,\nA2,,MD,P,judge,female,\n"
+    )
+    apps, errs = parse_csv(text)
+    assert [(e.row, e.column) for e in errs] == [(4, "name")]

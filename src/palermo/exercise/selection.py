@@ -28,7 +28,7 @@ import hashlib
 import io
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import pycountry
@@ -352,6 +352,7 @@ class Application:
     profession: str
     gender: str
     languages: tuple[str, ...]
+    line: int = 0  # the file's line it came from, when imported
 
     def applicant(self) -> Applicant:
         return Applicant(
@@ -361,7 +362,7 @@ class Application:
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # 1 = the header line; data starts at 2
+    row: int  # the line of the file (1 = the header line when nothing comes before it)
     column: str
     message: str
 
@@ -450,18 +451,23 @@ def check_application(raw: Mapping[str, str]) -> tuple[Application | None, list[
 
 def parse_csv(text: str) -> tuple[list[Application], list[RowError]]:
     """Every application of a CSV file, or every error found in it (then import nothing)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#"):  # e.g. the TRAINING line
+        skipped += 1
+    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header and c != "languages"]
     if missing:
         return [], [
-            RowError(1, c, _("This column is missing from the first line.")) for c in missing
+            RowError(1 + skipped, c, _("This column is missing from the header line."))
+            for c in missing
         ]
     reader.fieldnames = header
     apps: list[Application] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for i, row in enumerate(reader, start=2):
+    for i, row in enumerate(reader, start=2 + skipped):
         if i - 1 > MAX_ROWS:
             errors.append(RowError(i, "", _("A file holds at most 5,000 applications.")))
             break
@@ -476,7 +482,23 @@ def parse_csv(text: str) -> tuple[list[Application], list[RowError]]:
                 )
             else:
                 seen[app.ref] = i
-                apps.append(app)
+                apps.append(replace(app, line=i))
     if not apps and not errors:
-        errors.append(RowError(1, "", _("The file holds no applications.")))
+        errors.append(RowError(1 + skipped, "", _("The file holds no applications.")))
     return apps, errors
+
+
+def country_name(code: str) -> str:
+    if code == "XK":
+        return "Kosovo"
+    found = pycountry.countries.get(alpha_2=code)
+    return str(getattr(found, "common_name", None) or found.name) if found is not None else code
+
+
+def language_name(code: str) -> str:
+    found = (
+        pycountry.languages.get(alpha_2=code)
+        if len(code) == 2
+        else pycountry.languages.get(alpha_3=code)
+    )
+    return str(found.name) if found is not None else code
