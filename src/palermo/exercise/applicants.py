@@ -215,3 +215,7 @@ def decision_rows(ex: Exercise, run: SelectionRun) -> list[dict[str, Any]]:
         if app is not None:
             rows.append({**d, "app": app})
     return rows
+
+
+def quota_fields() -> set[str]:
+    return {f"quota_{p}" for p in PROFESSIONS}
