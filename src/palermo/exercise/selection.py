@@ -236,19 +236,21 @@ class _State:
 
     def pick(self, candidates: Iterable[Applicant], reason: str) -> Applicant | None:
         """The first eligible candidate in lottery order, or of the wanted gender if any."""
-        eligible = [a for a in candidates if a.ref not in self.chosen and self.room_in(a.country)]
-        if not eligible:
-            return None
         want = self.wants_woman()
-        choice = eligible[0]
-        if want is not None:
-            for a in eligible:
-                if (a.gender == WOMEN) == want:
-                    choice = a
-                    break
-        self.take(
-            choice, reason if choice is eligible[0] or reason == "quota" else "gender_balance"
-        )
+        first: Applicant | None = None
+        choice: Applicant | None = None
+        for a in candidates:  # one pass, stopping at the first of the wanted gender
+            if a.ref in self.chosen or not self.room_in(a.country):
+                continue
+            if first is None:
+                first = a
+            if want is None or (a.gender == WOMEN) == want:
+                choice = a
+                break
+        if first is None:
+            return None
+        choice = choice or first
+        self.take(choice, reason if choice is first or reason == "quota" else "gender_balance")
         return choice
 
 
