@@ -33,6 +33,7 @@ SCRIPTS = [
     "monitor_indicators.py",
     "supply_screening.py",
     "exercise_load.py",
+    "exercise_selection.py",
     "prevent_screening.py",
     "prevent_eval.py",
     "crossborder_handover.py",

@@ -127,3 +127,52 @@ def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the improvement plan (CSV)").click()
     assert info.value.suggested_filename == "TRAINING-improvement-plan.csv"
+
+
+def test_chief_imports_applications_and_selects_trainees(page, live_server, exercise_loaded):
+    from palermo.exercise.models import Application, SelectionRun
+
+    header = "reference,name,country,organisation,profession,gender,languages\n"
+    rows = "".join(
+        f"R{i:02d},Person {i},{['MD', 'RS', 'AL'][i % 3]},Org {i},"
+        f"{['prosecutor', 'judge', 'social_worker'][i // 3 % 3]},{['female', 'male'][i % 2]},en\n"
+        for i in range(18)
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "chief")
+    page.goto("/exercise/")
+    page.get_by_role("link", name="Applications and selection").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="Applications", exact=True)).to_be_visible()
+    # a file with one bad row imports nothing and names the line
+    bad = header + rows + "X1,Eve,ZZ,Org,judge,female,\n"
+    page.get_by_label("CSV file (UTF-8)").set_input_files(
+        {"name": "apps.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+    )
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="Nothing was imported")).to_be_visible()
+    assert Application.objects.count() == 0
+    page.get_by_label("CSV file (UTF-8)").set_input_files(
+        {"name": "apps.csv", "mimeType": "text/csv", "buffer": (header + rows).encode()}
+    )
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("18 applications imported.")).to_be_visible()
+    _fits(page)
+    page.get_by_role("link", name="Select the trainees").click()
+    page.wait_for_load_state()
+    page.get_by_label("Places", exact=True).fill("6")
+    page.get_by_label("Prosecutor", exact=True).fill("3")
+    page.get_by_label("Share of places for women (%), empty for none").fill("50")
+    page.get_by_label("Most places per country, empty for no cap").fill("2")
+    page.get_by_label("Seed of the lottery (empty: a new one is drawn)").fill("11")
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.locator("#selection-summary")).to_contain_text("6 of 6 places filled (seed 11")
+    expect(page.get_by_role("heading", name="Balance by profession")).to_be_visible()
+    _fits(page)
+    assert SelectionRun.objects.count() == 1
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Download the selection (CSV)").click()
+    assert dl.value.suggested_filename == "TRAINING-selection.csv"

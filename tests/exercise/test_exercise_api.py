@@ -79,3 +79,56 @@ def test_refusals_and_bad_input(api):
         "/api/v1/exercises/clock", {"act": "speed", "value": "999"}, content_type="application/json"
     )
     assert r.status_code == 422
+
+
+def test_applications_and_selection_over_the_api(api):
+    from palermo.core.models import AuditEntry
+    from palermo.exercise.models import Application
+
+    header = "reference,name,country,organisation,profession,gender,languages\n"
+    chief = api("chief")
+    for who in ("controller-1", "antenna-1", "a-ngo_worker-1"):
+        c = api(who)
+        assert c.get("/api/v1/exercises/selection").status_code == 403
+        r = c.post("/api/v1/exercises/selection", {"places": 1}, content_type="application/json")
+        assert r.status_code == 403
+    assert chief.get("/api/v1/exercises/selection").status_code == 404
+    one = {
+        "reference": "A1",
+        "name": "Ana",
+        "country": "MD",
+        "organisation": "Police",
+        "profession": "prosecutor",
+        "gender": "female",
+        "languages": "ro",
+    }
+    r = chief.post("/api/v1/exercises/applications", one, content_type="application/json")
+    assert r.status_code == 201
+    r = chief.post(
+        "/api/v1/exercises/applications", {**one, "country": "ZZ"}, content_type="application/json"
+    )
+    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} >= {"country"}
+    text = header + "B1,Bo,RS,NGO,judge,male,\nB2,Cy,ZZ,NGO,judge,male,\n"
+    r = chief.post(
+        "/api/v1/exercises/applications/import", {"csv": text}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "row3.country"
+    assert Application.objects.count() == 1
+    text = header + "B1,Bo,RS,NGO,judge,male,\nB2,Cy,RS,NGO,judge,female,\n"
+    r = chief.post(
+        "/api/v1/exercises/applications/import", {"csv": text}, content_type="application/json"
+    )
+    assert r.status_code == 201 and r.json() == {"imported": 2}
+    body = {"places": 2, "quotas": {"prosecutor": 1}, "country_cap": 1, "seed": 3}
+    r = chief.post("/api/v1/exercises/selection", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert out["selected"] == 2 and {d["reference"] for d in out["decisions"] if d["selected"]} >= {
+        "A1"
+    }
+    assert "name" not in str(out["decisions"][0])
+    bad = {**body, "quotas": {"astronaut": 1}}
+    r = chief.post("/api/v1/exercises/selection", bad, content_type="application/json")
+    assert r.status_code == 422
+    assert chief.get("/api/v1/exercises/selection").json()["id"] == out["id"]
+    assert AuditEntry.objects.filter(object_type="exercise_selection", action="read").exists()

@@ -71,3 +71,29 @@ def test_broken_package_loads_nothing(tmp_path):
 
 def test_names_are_checked(tmp_path):
     assert _run(tmp_path, "create", "harbour_crossing", "--name", "../etc").returncode == 2
+
+
+@pytest.mark.slow
+def test_import_applications_and_select(tmp_path):
+    assert _run(tmp_path, "create", "harbour_crossing", "--name", "sel-1").returncode == 0
+    good = tmp_path / "apps.csv"
+    good.write_text(
+        "reference,name,country,organisation,profession,gender,languages\n"
+        "A1,Ana,MD,Police,prosecutor,female,ro\n"
+        "A2,Bo,RS,NGO,judge,male,sr\n"
+        "A3,Cy,MD,NGO,judge,male,\n"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(good.read_text() + "A4,Di,ZZ,NGO,judge,male,\n")
+    r = _run(tmp_path, "import-applications", "sel-1", str(bad))
+    assert r.returncode == 1 and "line 5 country" in r.stderr and "Nothing was imported" in r.stderr
+    r = _run(tmp_path, "import-applications", "sel-1", str(good))
+    assert r.returncode == 0 and "3 applications imported." in r.stdout
+    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "prosecutor=1", "--cap", "1")
+    assert r.returncode == 0, r.stderr
+    assert "2 of 2 places filled" in r.stdout and "profession prosecutor: 1/1 target 1" in r.stdout
+    assert "country MD: 1/2 target 1" in r.stdout
+    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "prosecutor=5")
+    assert r.returncode == 1 and "more than the places" in r.stderr
+    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "astronaut=1")
+    assert r.returncode == 2

@@ -9,6 +9,7 @@ An antenna's client queues observations while offline and resends them with the 
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from palermo.core.apiutil import with_errors
@@ -224,3 +225,148 @@ def evidence(request: HttpRequest) -> Any:
 def end_day(request: HttpRequest) -> Any:
     row = services.end_day(actor=request.user, organisation=_org(request))
     return {"day": row.day}
+
+
+# --- applications and selection (chief controller; personal data, audited) ---------------------
+
+
+class ApplicationIn(Schema):
+    reference: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    country: str = Field(max_length=2)
+    organisation: str = Field(max_length=200)
+    profession: str = Field(max_length=40)
+    gender: str = Field(max_length=20)
+    languages: str = Field(default="", max_length=200)
+
+
+class ImportIn(Schema):
+    csv: str = Field(max_length=2_000_000)
+
+
+class SelectionIn(Schema):
+    places: int = Field(ge=1, le=100_000)
+    quotas: dict[str, Annotated[int, Field(ge=0, le=100_000)]] = Field(
+        default_factory=dict, max_length=20
+    )
+    women_percent: int | None = Field(default=None, ge=0, le=100)
+    country_cap: int | None = Field(default=None, ge=1, le=100_000)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class DecisionOut(Schema):
+    reference: str
+    selected: bool
+    reason: str
+    rank: int
+
+
+class LineOut(Schema):
+    key: str
+    applied: int
+    selected: int
+    target: int | None
+    met: bool | None
+
+
+class SelectionOut(Schema):
+    id: int
+    seed: int
+    places: int
+    selected: int
+    decisions: list[DecisionOut]
+    by_profession: list[LineOut]
+    by_gender: list[LineOut]
+    by_country: list[LineOut]
+
+
+def _selection_out(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "seed": run.seed,
+        "places": run.places,
+        "selected": sum(1 for d in run.decisions if d["selected"]),
+        "decisions": [
+            {
+                "reference": d["ref"],
+                "selected": d["selected"],
+                "reason": d["reason"],
+                "rank": d["rank"],
+            }
+            for d in run.decisions
+        ],
+        "by_profession": run.balance.get("profession", []),
+        "by_gender": run.balance.get("gender", []),
+        "by_country": run.balance.get("country", []),
+    }
+
+
+@router.post(
+    "/applications", response=with_errors({201: dict[str, int]}), summary="Add an application"
+)
+@api_requires(Perm.EXERCISE_DIRECT)
+def application_add(request: HttpRequest, body: ApplicationIn) -> Any:
+    from palermo.exercise import applicants
+
+    row = applicants.application_add(
+        actor=request.user, organisation=_org(request), data=body.dict()
+    )
+    return Status(201, {"id": row.pk})
+
+
+@router.post(
+    "/applications/import",
+    response=with_errors({201: dict[str, int]}),
+    summary="Import applications from CSV text (every row or none)",
+)
+@api_requires(Perm.EXERCISE_DIRECT)
+def applications_import(request: HttpRequest, body: ImportIn) -> Any:
+    from palermo.exercise import applicants
+
+    n = applicants.applications_import(
+        actor=request.user, organisation=_org(request), text=body.csv
+    )
+    return Status(201, {"imported": n})
+
+
+@router.post("/selection", response=with_errors({201: SelectionOut}), summary="Select trainees")
+@api_requires(Perm.EXERCISE_DIRECT)
+def selection_run(request: HttpRequest, body: SelectionIn) -> Any:
+    from palermo.exercise import applicants
+
+    data: dict[str, Any] = {
+        "places": body.places,
+        "women_percent": body.women_percent,
+        "country_cap": body.country_cap,
+        "seed": body.seed,
+        **{f"quota_{p}": q for p, q in body.quotas.items()},
+    }
+    unknown = [p for p in body.quotas if f"quota_{p}" not in applicants.quota_fields()]
+    if unknown:
+        from palermo.core.errors import FieldError, InvalidInput
+
+        raise InvalidInput(FieldError("quotas", _("Unknown profession: %s") % ", ".join(unknown)))
+    run = applicants.run_selection(actor=request.user, organisation=_org(request), data=data)
+    return Status(201, _selection_out(run))
+
+
+@router.get("/selection", response=with_errors(SelectionOut), summary="The latest selection")
+@api_requires(Perm.EXERCISE_DIRECT)
+def selection_latest(request: HttpRequest) -> Any:
+    from palermo.core import audit
+    from palermo.core.errors import NotFound
+    from palermo.exercise import applicants
+
+    guard()
+    run = applicants.latest_run(services.current())
+    if run is None:
+        raise NotFound(_("No selection has been made yet."), object_type="exercise_selection")
+    audit.record(
+        action="read",
+        actor=request.user,
+        organisation=_org(request),
+        object_type="exercise_selection",
+        object_ref=str(run.pk),
+        request=request,
+    )
+    return _selection_out(run)

@@ -173,6 +173,63 @@ def tick(name: str) -> None:
     typer.echo(f"{len(done)} deliveries.")
 
 
+@app.command("import-applications")
+def import_applications(name: str, file: Path) -> None:
+    """Import applications from a CSV file into exercise NAME: every row, or none."""
+    reg = _registry(name)
+    text = file.read_text(encoding="utf-8-sig")
+    _enter(name, reg["database"])
+    from palermo.exercise import applicants
+
+    try:
+        n = applicants.applications_import(actor=None, organisation=None, text=text)
+    except applicants.ImportRejected as exc:
+        for e in exc.rows:
+            typer.secho(f"line {e.row} {e.column}: {e.message}", fg="red", err=True)
+        typer.secho("Nothing was imported.", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{n} applications imported.")
+
+
+@app.command()
+def select(
+    name: str,
+    places: Annotated[int, typer.Option("--places")],
+    quota: Annotated[list[str] | None, typer.Option("--quota", help="PROFESSION=N")] = None,
+    women: Annotated[int | None, typer.Option("--women", help="share of women, %")] = None,
+    cap: Annotated[int | None, typer.Option("--cap", help="most places per country")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+) -> None:
+    """Select the trainees of exercise NAME from its applications (see docs/exercise.md)."""
+    data: dict[str, object] = {"places": places, "women_percent": women, "country_cap": cap}
+    data["seed"] = seed
+    for q in quota or []:
+        prof, _sep, n = q.partition("=")
+        data[f"quota_{prof.strip()}"] = n.strip()
+    reg = _registry(name)
+    _enter(name, reg["database"])
+    from palermo.core.errors import InvalidInput
+    from palermo.exercise import applicants
+    from palermo.exercise.vocabulary import PROFESSIONS
+
+    unknown = [k for k in data if k.startswith("quota_") and k[6:] not in PROFESSIONS]
+    if unknown:
+        typer.secho(f"Unknown profession in {unknown}; use {sorted(PROFESSIONS)}.", err=True)
+        raise typer.Exit(2)
+    try:
+        run = applicants.run_selection(actor=None, organisation=None, data=data)
+    except InvalidInput as exc:
+        for e in exc.errors:
+            typer.secho(f"{e.field}: {e.message}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    chosen = sum(1 for d in run.decisions if d["selected"])
+    typer.echo(f"{chosen} of {run.places} places filled (seed {run.seed}).")
+    for key in ("profession", "gender", "country"):
+        for x in run.balance[key]:
+            target = "" if x["target"] is None else f" target {x['target']}"
+            typer.echo(f"{key} {x['key']}: {x['selected']}/{x['applied']}{target}")
+
+
 @app.command()
 def reset(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> None:
     """Empty exercise NAME's database and load its scenario again (a new cohort)."""

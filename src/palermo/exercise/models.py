@@ -12,7 +12,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from palermo.exercise.isolation import GuardedModel
-from palermo.exercise.vocabulary import CHANNELS, CRITERIA, INJECT_KINDS, PATHS, RATINGS, ROLE_KINDS
+from palermo.exercise.vocabulary import (
+    CHANNELS,
+    CRITERIA,
+    GENDERS,
+    INJECT_KINDS,
+    PATHS,
+    PROFESSIONS,
+    RATINGS,
+    ROLE_KINDS,
+)
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -50,6 +59,8 @@ class Exercise(GuardedModel):
         observations: RelatedManager[Observation]
         day_ends: RelatedManager[DayEnd]
         improvements: RelatedManager[ImprovementItem]
+        applications: RelatedManager[Application]
+        selections: RelatedManager[SelectionRun]
 
     class Meta:
         verbose_name = _("exercise")
@@ -208,3 +219,40 @@ class ImprovementItem(GuardedModel):
 
     class Meta:
         ordering = ["due_date", "id"]
+
+
+class Application(GuardedModel):
+    """An application to an international exercise (personal data: reads and writes audited)."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="applications")
+    ref = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2)
+    organisation = models.CharField(max_length=200)
+    profession = models.CharField(max_length=30, choices=_choices(PROFESSIONS))
+    gender = models.CharField(max_length=10, choices=_choices(GENDERS))
+    languages = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ref"]
+        constraints = [models.UniqueConstraint(fields=["exercise", "ref"], name="uniq_ex_app_ref")]
+
+
+class SelectionRun(GuardedModel):
+    """One run of the selection: its rules, seed and every applicant's decision (the latest counts)."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="selections")
+    seed = models.BigIntegerField()
+    places = models.PositiveIntegerField()
+    quotas = models.JSONField(default=dict)
+    women_target = models.FloatField(null=True, blank=True)
+    country_cap = models.PositiveIntegerField(null=True, blank=True)
+    # [{ref, selected, reason, rank}] in lottery order, as selection.Decision
+    decisions = models.JSONField(default=list)
+    # {"profession"|"gender"|"country": [{key, applied, selected, target, met}]}, as selection.Line
+    balance = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

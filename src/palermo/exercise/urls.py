@@ -24,4 +24,7 @@ urlpatterns = [
     path("aar/", views.aar, name="aar"),
     path("aar/report.pdf", views.aar_pdf, name="aar_pdf"),
     path("aar/improvement-plan.csv", views.improvement_csv, name="improvement_csv"),
+    path("applicants/", views.applicants, name="applicants"),
+    path("applicants/selection/", views.selection, name="selection"),
+    path("applicants/selection.csv", views.selection_csv, name="selection_csv"),
 ]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from palermo.core import audit
-from palermo.core.errors import Conflict, InvalidInput, NotFound
+from palermo.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, authenticated, has_perm, requires
 from palermo.core.spreadsheet import safe_row
@@ -65,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
             (Perm.EXERCISE_ROLEPLAY, "exercise:cues", _("My cue cards")),
             (Perm.EXERCISE_OBSERVE, "exercise:antenna", _("Record an observation")),
             (Perm.EXERCISE_DIRECT, "exercise:aar", _("After-action report")),
+            (Perm.EXERCISE_DIRECT, "exercise:applicants", _("Applications and selection")),
         )
         if has_perm(actor, perm, org)
     ]
@@ -436,4 +437,242 @@ def improvement_csv(request: HttpRequest) -> HttpResponse:
     )
     resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="improvement-plan.csv"'
+    return resp
+
+
+# --- applicant selection (chief controller; applicant data is personal: every read audited) -----
+
+
+def _selection_labels() -> dict[str, Any]:
+    from palermo.exercise.selection import REASONS
+    from palermo.exercise.vocabulary import GENDERS, PROFESSIONS
+
+    return {
+        "professions": {k: _(v) for k, v in PROFESSIONS.items()},
+        "genders": {k: _(v) for k, v in GENDERS.items()},
+        "reasons": {k: _(v) for k, v in REASONS.items()},
+    }
+
+
+@requires(Perm.EXERCISE_DIRECT)
+def applicants(request: HttpRequest) -> HttpResponse:
+    from palermo.exercise import applicants as apps_svc
+    from palermo.exercise.selection import COLUMNS, country_name, language_name
+
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    errors: dict[str, str] = {}
+    row_errors: list[Any] = []
+    data: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        act = request.POST.get("act")
+        try:
+            if act == "import":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise InvalidInput(FieldError("file", _("Choose a CSV file to import.")))
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise InvalidInput(
+                        FieldError("file", _("The file is not UTF-8 text; save it as CSV UTF-8."))
+                    ) from exc
+                n = apps_svc.applications_import(actor=actor, organisation=org, text=text)
+                messages.success(request, _("%(n)d applications imported.") % {"n": n})
+                return redirect("exercise:applicants")
+            data = {k: request.POST.get(k, "") for k in COLUMNS}
+            apps_svc.application_add(actor=actor, organisation=org, data=data)
+            messages.success(request, _("Application added."))
+            return redirect("exercise:applicants")
+        except apps_svc.ImportRejected as exc:
+            row_errors = exc.rows
+            status = 400
+        except InvalidInput as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            status = 400
+    rows = list(ex.applications.all())
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_application",
+        object_ref="list",
+        details={"count": len(rows)},
+        request=request,
+    )
+    return render(
+        request,
+        "exercise/applicants.html",
+        {
+            "rows": [
+                {
+                    "a": a,
+                    "country": country_name(a.country),
+                    "languages": ", ".join(language_name(x) for x in a.languages),
+                }
+                for a in rows
+            ],
+            "errors": errors,
+            "row_errors": row_errors,
+            "data": data,
+            "columns": ",".join(COLUMNS),
+            **_selection_labels(),
+        },
+        status=status,
+    )
+
+
+def _run_context(ex: Any, run: Any) -> dict[str, Any]:
+    from palermo.exercise import applicants as apps_svc
+    from palermo.exercise.selection import country_name
+
+    labels = _selection_labels()
+    balance = {
+        "profession": [
+            {**x, "label": labels["professions"].get(x["key"], x["key"])}
+            for x in run.balance.get("profession", [])
+        ],
+        "gender": [
+            {**x, "label": labels["genders"].get(x["key"], x["key"])}
+            for x in run.balance.get("gender", [])
+        ],
+        "country": [{**x, "label": country_name(x["key"])} for x in run.balance.get("country", [])],
+    }
+    decisions = [
+        {**d, "country": country_name(d["app"].country)} for d in apps_svc.decision_rows(ex, run)
+    ]
+    selected = sum(1 for d in run.decisions if d["selected"])
+    return {
+        "run": run,
+        "balance": balance,
+        "decisions": decisions,
+        "selected_count": selected,
+        "women_percent": None if run.women_target is None else round(run.women_target * 100),
+        "stale": ex.applications.count() != len(run.decisions),
+    }
+
+
+@requires(Perm.EXERCISE_DIRECT)
+def selection(request: HttpRequest) -> HttpResponse:
+    from palermo.exercise import applicants as apps_svc
+
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    errors: dict[str, str] = {}
+    status = 200
+    data: dict[str, Any] = {}
+    if request.method == "POST":
+        data = request.POST.dict()
+        try:
+            apps_svc.run_selection(actor=actor, organisation=org, data=data)
+            messages.success(request, _("Selection made."))
+            return redirect("exercise:selection")
+        except InvalidInput as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            status = 400
+    run = apps_svc.latest_run(ex)
+    ctx: dict[str, Any] = {"run": None}
+    if run is not None:
+        ctx = _run_context(ex, run)
+        audit.record(
+            action="read",
+            actor=actor,
+            organisation=org,
+            object_type="exercise_selection",
+            object_ref=str(run.pk),
+            request=request,
+        )
+        if not data:
+            data = {
+                "places": run.places,
+                "women_percent": ctx["women_percent"] if ctx["women_percent"] is not None else "",
+                "country_cap": run.country_cap or "",
+                "seed": run.seed,
+                **{f"quota_{p}": q for p, q in run.quotas.items()},
+            }
+    labels = _selection_labels()
+    quota_fields = [
+        (p, label, data.get(f"quota_{p}", ""), errors.get(f"quota_{p}"))
+        for p, label in labels["professions"].items()
+    ]
+    return render(
+        request,
+        "exercise/selection.html",
+        {
+            **ctx,
+            "errors": errors,
+            "data": data,
+            "quota_fields": quota_fields,
+            "applications": ex.applications.count(),
+            **labels,
+        },
+        status=status,
+    )
+
+
+@requires(Perm.EXERCISE_DIRECT)
+def selection_csv(request: HttpRequest) -> HttpResponse:
+    from palermo.core.spreadsheet import safe_row
+    from palermo.exercise import applicants as apps_svc
+    from palermo.exercise.selection import country_name, language_name
+
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    run = apps_svc.latest_run(ex)
+    if run is None:
+        return refused(request, status=404, reason=_("No selection has been made yet."))
+    labels = _selection_labels()
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        safe_row(
+            [
+                _("Lottery rank"),
+                _("Selected"),
+                _("Reason"),
+                _("Reference"),
+                _("Name"),
+                _("Country"),
+                _("Organisation"),
+                _("Profession"),
+                _("Gender"),
+                _("Languages"),
+            ]
+        )
+    )
+    for d in apps_svc.decision_rows(ex, run):
+        a = d["app"]
+        w.writerow(
+            safe_row(
+                [
+                    d["rank"],
+                    _("yes") if d["selected"] else _("no"),
+                    labels["reasons"].get(d["reason"], d["reason"]),
+                    a.ref,
+                    a.name,
+                    country_name(a.country),
+                    a.organisation,
+                    labels["professions"].get(a.profession, a.profession),
+                    labels["genders"].get(a.gender, a.gender),
+                    ", ".join(language_name(x) for x in a.languages),
+                ]
+            )
+        )
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_selection",
+        object_ref=str(run.pk),
+        request=request,
+    )
+    resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = 'attachment; filename="selection.csv"'
     return resp

@@ -68,3 +68,21 @@ ORGANISATION_TYPES: Final[tuple[str, ...]] = (
     "fiu",
     "international_organisation",
 )
+# Professions of the trainees an international exercise selects (issue 16; research/simulation.md).
+PROFESSIONS: Final[dict[str, str]] = {
+    "criminal_investigator": _("Criminal investigator"),
+    "financial_investigator": _("Financial investigator"),
+    "labour_inspector": _("Labour inspector"),
+    "prosecutor": _("Prosecutor"),
+    "ngo_case_worker": _("NGO case worker"),
+    "social_worker": _("Social worker"),
+    "cultural_mediator": _("Cultural mediator"),
+    "judge": _("Judge"),
+    "border_guard": _("Border guard"),
+}
+# An applicant's gender as they state it; the balance target counts women against the others.
+GENDERS: Final[dict[str, str]] = {
+    "female": _("Woman"),
+    "male": _("Man"),
+    "other": _("Another gender or not stated"),
+}
