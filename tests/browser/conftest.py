@@ -44,10 +44,32 @@ def browser():
         b.close()
 
 
+class ServerFailed(AssertionError):
+    """The server answered the browser with a 5xx during a journey."""
+
+
+def fail_fast_on_server_errors(context) -> None:
+    """Fail the journey as soon as the server answers it with a 5xx.
+
+    A journey waits up to WAIT_MS for the next button, so a page that crashed would otherwise
+    hold the whole run for many minutes and then fail with a bare "timeout". Playwright's
+    sync API raises an exception from an event listener into the call that is waiting, so the
+    pending action fails at once, naming the request that failed (the server's traceback is in
+    the captured log).
+    """
+
+    def on_response(response) -> None:
+        if response.status >= 500:
+            raise ServerFailed(f"{response.status} from {response.request.method} {response.url}")
+
+    context.on("response", on_response)
+
+
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(WAIT_MS)
+    fail_fast_on_server_errors(context)
     p = context.new_page()
     yield p
     context.close()

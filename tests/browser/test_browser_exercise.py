@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from tests.browser.conftest import WAIT_MS, sign_in
+from tests.browser.conftest import WAIT_MS, fail_fast_on_server_errors, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,7 @@ def exercise_loaded(transactional_db):
 def _new_page(browser, live_server):
     ctx = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     ctx.set_default_timeout(WAIT_MS)
+    fail_fast_on_server_errors(ctx)
     return ctx.new_page()
 
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fail_fast_on_server_errors, sign_in
 from tests.browser.test_browser_axe import BLOCKING, axe_violations
 
 pytestmark = pytest.mark.browser
@@ -55,6 +55,7 @@ def test_a_person_checks_a_job_offer(browser, live_server, with_prevent_demo, ja
         java_script_enabled=javascript,
         viewport={"width": 390, "height": 844},
     )
+    fail_fast_on_server_errors(context)
     page = context.new_page()
     try:
         _answer_the_offer(page)

@@ -8,7 +8,7 @@ put back next to the field they concern.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,10 +23,20 @@ from palermo.screening.catalogue import (
 from palermo.screening.engine import ADULT_AGE, INDICATOR_SOURCES, MAX_AGE, MAX_NOTE_LENGTH
 from palermo.web.display import CODE_WORDS, data_text
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def human_label(code: str) -> StrOrPromise:
+    """The word for a code, still lazy: for choices built at import, before any request has
+    chosen a language."""
+    known = CODE_WORDS.get(code)
+    return known if known is not None else code.replace("_", " ").capitalize()
+
 
 def human(code: str) -> str:
-    known = CODE_WORDS.get(code)
-    return known if known is not None else code.replace("_", " ").capitalize()  # type: ignore[return-value]
+    """The word for a code in the reader's language, as a plain string (joinable)."""
+    return str(human_label(code))
 
 
 _GRADES = CODE_WORDS
@@ -37,7 +47,7 @@ FORM_LABELS = {
     "sexual": _("Sexual exploitation"),
     "domestic_servitude": _("Domestic servitude"),
 }
-SOURCE_CHOICES = [("", _("— source —")), *[(s, human(s)) for s in INDICATOR_SOURCES]]
+SOURCE_CHOICES = [("", _("— source —")), *[(s, human_label(s)) for s in INDICATOR_SOURCES]]
 
 
 class StartForm(forms.Form):
@@ -101,20 +111,20 @@ class InterviewForm(StartForm):
         label=_("Act"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(a, human(a)) for a in PALERMO_ACTS],
+        choices=[(a, human_label(a)) for a in PALERMO_ACTS],
     )
     means = forms.MultipleChoiceField(
         label=_("Means"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(m, human(m)) for m in PALERMO_MEANS],
+        choices=[(m, human_label(m)) for m in PALERMO_MEANS],
         help_text=_("Not required for a child."),
     )
     purpose = forms.MultipleChoiceField(
         label=_("Purpose"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(p, human(p)) for p in PALERMO_PURPOSES],
+        choices=[(p, human_label(p)) for p in PALERMO_PURPOSES],
     )
     self_identifies_as_victim = forms.BooleanField(
         label=_("The person says they are a victim of trafficking or exploitation"),
