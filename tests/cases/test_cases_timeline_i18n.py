@@ -152,7 +152,7 @@ def test_in_another_language_the_sentence_and_its_words_go_through_gettext(marke
     shown = timeline_summary(stored)
     assert shown.lang == ""
     assert shown.text == (
-        f"⟦Phase: {{previous}} → {{target}}⟧".replace(
+        "⟦Phase: {previous} → {target}⟧".replace(
             "{previous}", mark(wf.PHASE_LABELS[wf.IDENTIFICATION])
         ).replace("{target}", mark(wf.PHASE_LABELS[wf.FIRST_LINE]))
     )

@@ -10,8 +10,6 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from palermo.web.sentences import Shown, english_reader
-
 register = template.Library()
 
 TYPOLOGY_LABELS = {
@@ -116,11 +114,9 @@ def alert_summary(alert: Any) -> str:
     from palermo.investigate.summaries import ALERTS, RULE_SENTENCES
     from palermo.web.sentences import shown, shown_html
 
+    # A rule of the deployment's own has no sentences here: its summary is shown as written.
     keys = list(RULE_SENTENCES.get(str(getattr(alert, "rule_id", "")), ()))
-    summary = getattr(alert, "summary", "")
-    if not keys:
-        return shown_html(Shown(str(summary or ""), "" if english_reader() else "en"))
-    return shown_html(shown(summary, ALERTS, _sayers(), keys))
+    return shown_html(shown(getattr(alert, "summary", ""), ALERTS, _sayers(), keys))
 
 
 @register.filter
