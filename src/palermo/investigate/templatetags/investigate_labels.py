@@ -97,10 +97,10 @@ def _sayers() -> dict[str, Callable[[Any], str]]:
     from palermo.web.display import data_text, number
     from palermo.web.sentences import lower_first
 
-    sayers: dict[str, Callable[[Any], str]] = {
-        f"count:{noun}": (lambda n, said=said: said(n).format(n=number(n)))
-        for noun, said in _COUNTED.items()
-    }
+    def counted(said: Callable[[int], str]) -> Callable[[Any], str]:
+        return lambda n: said(n).format(n=number(n))
+
+    sayers = {f"count:{noun}": counted(said) for noun, said in _COUNTED.items()}
     # A payee category by its label in the data file ("Hotels, motels and short-term lodging").
     sayers["category"] = lambda c: lower_first(data_text(_category_labels().get(c, c)))
     sayers["identifier"] = lambda k: str(IDENTIFIER_WORDS.get(k, k))
