@@ -185,3 +185,19 @@ def test_the_alert_list_says_summaries_in_the_readers_language(
     assert {
         a.alert_key: a.summary for a in services.alert_views(inv, include_decided=True)
     } == stored
+
+
+def test_the_network_page_says_role_evidence_in_the_readers_language(
+    login_as, client, workspace_dir, marked
+) -> None:
+    from test_investigate_shell import _imported
+
+    login_as("police")
+    inv = _imported(client)
+    client.post(reverse("investigate:run", args=[inv.reference]))
+    page = client.get(
+        reverse("investigate:network", args=[inv.reference]), {"scope": "all"}
+    ).content.decode()
+    table = page.split('<table class="roles">', 1)[1].split("</table>", 1)[0]
+    cells = [row.split("<td>")[3].split("</td>")[0] for row in table.split("<tr>")[2:]]
+    assert cells and all(c.startswith("⟦") for c in cells), cells

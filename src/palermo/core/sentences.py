@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from string import Formatter
 from typing import Any
 
@@ -205,7 +206,9 @@ class Sentence:
     def __call__(self, **values: Any) -> Said:
         return Said(self, values)
 
+    @cached_property
     def _regex(self) -> re.Pattern[str]:
+        # Built once: the English of every slot is fixed (labels are read in English).
         out = []
         for literal, name, _, _ in Formatter().parse(self.template):
             out.append(re.escape(literal))
@@ -216,7 +219,7 @@ class Sentence:
     def read(self, text: str) -> Said | None:
         """``text`` read back as this sentence, or None. A match counts only when writing
         its values again gives ``text`` exactly."""
-        found = self._regex().fullmatch(text)
+        found = self._regex.fullmatch(text)
         if found is None:
             return None
         try:
