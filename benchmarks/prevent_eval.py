@@ -91,7 +91,9 @@ def main() -> None:
                 print(f"  {key}: flagged without label {' '.join(c.spurious) or '–'}")
         print(f"  hard negatives flagged: {' '.join(report.flagged_hard_negatives) or '–'}")
     t = report.total
-    result(f"advert flags vs labels ({split}), precision (micro)", round(100 * (t.precision or 0), 1))
+    result(
+        f"advert flags vs labels ({split}), precision (micro)", round(100 * (t.precision or 0), 1)
+    )
     result(f"advert flags vs labels ({split}), recall (micro)", round(100 * (t.recall or 0), 1))
     result(f"advert flags vs labels ({split}), F1 (micro)", round(100 * (t.f1 or 0), 1))
 

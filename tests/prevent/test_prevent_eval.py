@@ -99,9 +99,15 @@ def test_the_dev_split_shares_no_advert_with_the_test_split(items, dev_items):
 
 
 def test_a_near_copy_is_found():
-    a = evaluation.LabelledAdvert("a", "en", "risky", frozenset(), "Farm work, fee 300 EUR, start now.")
-    b = evaluation.LabelledAdvert("b", "en", "risky", frozenset(), "Farm work, fee 450 EUR, start now!")
-    c = evaluation.LabelledAdvert("c", "en", "ordinary", frozenset(), "Accountant in Leeds, 3 years.")
+    a = evaluation.LabelledAdvert(
+        "a", "en", "risky", frozenset(), "Farm work, fee 300 EUR, start now."
+    )
+    b = evaluation.LabelledAdvert(
+        "b", "en", "risky", frozenset(), "Farm work, fee 450 EUR, start now!"
+    )
+    c = evaluation.LabelledAdvert(
+        "c", "en", "ordinary", frozenset(), "Accountant in Leeds, 3 years."
+    )
     assert [(x, y) for _j, x, y in evaluation.closest_pairs([a], [b, c], NEAR_COPY)] == [("a", "b")]
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from tests.prevent.prevent_helpers import acting
 
 from palermo.core.errors import InvalidInput, NotAllowed
 from palermo.core.models import AuditEntry
 from palermo.core.policy import Perm, has_perm
 from palermo.prevent import selectors, services, statistics
 from palermo.prevent.models import Advert, AdvertEvidence, Lead
-from tests.prevent.prevent_helpers import acting
 
 # --- the role ----------------------------------------------------------------------------------
 
@@ -92,7 +92,9 @@ def test_police_attach_an_advert_to_their_investigation_audited(prevent_demo, lo
     assert inv.reference in r.content.decode()  # listed under the advert
     # attaching twice is refused, not duplicated
     r = c.post(
-        url, {f"{prefix}-target": "investigation", f"{prefix}-reference": inv.reference}, follow=True
+        url,
+        {f"{prefix}-target": "investigation", f"{prefix}-reference": inv.reference},
+        follow=True,
     )
     assert "already attached" in r.content.decode()
     assert AdvertEvidence.objects.count() == 1
@@ -176,7 +178,9 @@ def test_attach_to_a_case_writes_a_timeline_note_when_the_user_may(prevent_demo)
     ref = services.lead_refer(actor=actor, organisation=org, lead=advert.lead)
     Membership.objects.create(user=actor, organisation=org, role=Role.CASE_WORKER)
     actor, org = acting("police")  # permissions are kept on the user object: read it again
-    services.advert_attach(actor=actor, organisation=org, advert=advert, target="case", reference=ref)
+    services.advert_attach(
+        actor=actor, organisation=org, advert=advert, target="case", reference=ref
+    )
     notes = CaseEvent.objects.filter(case__reference=ref, kind="note")
     assert any(advert.text in (n.text or "") for n in notes)
     assert AuditEntry.objects.get(object_type="advert_evidence").details["case_note"] is True
@@ -206,7 +210,12 @@ def test_attach_refuses_another_organisations_advert_and_bad_input(prevent_demo)
     police, org = acting("police")
     with pytest.raises(InvalidInput) as exc:
         services.advert_attach(
-            actor=police, organisation=org, advert=advert, target="nope", reference="", note="x" * 501
+            actor=police,
+            organisation=org,
+            advert=advert,
+            target="nope",
+            reference="",
+            note="x" * 501,
         )
     assert {e.field for e in exc.value.errors} == {"target", "reference", "note"}
 
@@ -277,9 +286,7 @@ def test_statistics_page_and_api_show_protected_counts(prevent_demo, login_as, a
     body = c.get("/prevent/statistics/").content.decode()
     assert 'data-status="suppressed"' in body  # 3 demo reports: below the threshold
     assert "Online-risk statistics" in body
-    r = c.get(
-        "/api/v1/prevent/statistics", HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}"
-    )
+    r = c.get("/api/v1/prevent/statistics", HTTP_AUTHORIZATION=f"Bearer {api_token('analyst')}")
     assert r.status_code == 200, r.content
     data = r.json()
     assert data["reports"]["total"] is None and data["reports"]["threshold"] == 11

@@ -235,7 +235,9 @@ def advert_attach(
         reference=payload.reference,
         note=payload.note,
     )
-    return Status(201, {"id": e.pk, "advert": advert.pk, "target": e.target, "reference": e.reference})
+    return Status(
+        201, {"id": e.pk, "advert": advert.pk, "target": e.target, "reference": e.reference}
+    )
 
 
 class CellOut(Schema):

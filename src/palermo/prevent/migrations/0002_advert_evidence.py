@@ -6,29 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_membership_online_analyst_role'),
-        ('prevent', '0001_initial'),
+        ("core", "0008_membership_online_analyst_role"),
+        ("prevent", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdvertEvidence',
+            name="AdvertEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.CharField(choices=[('investigation', 'Investigation'), ('case', 'Case')], max_length=15)),
-                ('reference', models.CharField(max_length=30)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('attached_at', models.DateTimeField()),
-                ('advert', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='prevent.advert')),
-                ('attached_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[("investigation", "Investigation"), ("case", "Case")],
+                        max_length=15,
+                    ),
+                ),
+                ("reference", models.CharField(max_length=30)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("attached_at", models.DateTimeField()),
+                (
+                    "advert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="prevent.advert",
+                    ),
+                ),
+                (
+                    "attached_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-attached_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('advert', 'target', 'reference'), name='prevent_evidence_once')],
+                "ordering": ["-attached_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("advert", "target", "reference"), name="prevent_evidence_once"
+                    )
+                ],
             },
         ),
     ]
