@@ -35,9 +35,8 @@ TARGET = 200.0
 
 def _uptime() -> str:
     try:
-        return subprocess.run(
-            ["uptime"], capture_output=True, text=True, check=False
-        ).stdout.strip()  # noqa: S607
+        done = subprocess.run(["uptime"], capture_output=True, text=True, check=False)  # noqa: S607
+        return done.stdout.strip()
     except OSError:
         return "uptime not available"
 
