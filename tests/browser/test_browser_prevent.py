@@ -156,3 +156,38 @@ def test_an_investigator_screens_adverts_and_opens_a_referral_from_a_lead(page, 
     campaign.refresh_from_db()
     ctx = VictimContext.objects.get(case__reference=campaign.case_reference)
     assert ctx.methods_of_recruitment == ["ThroughOnlineSocialNetworks"]
+
+
+def test_police_attach_an_advert_to_an_investigation_and_pages_pass_axe(page, with_prevent_demo):
+    from palermo.core.models import User
+    from palermo.investigate import services as inv_services
+    from palermo.prevent.models import AdvertEvidence, Lead
+
+    police = User.objects.get(username="police")
+    inv = inv_services.investigation_create(
+        actor=police, organisation=police.organisations()[0], title="Online recruiter"
+    )
+    campaign = max(Lead.objects.all(), key=lambda lead: lead.adverts.count())
+    advert = campaign.adverts.first()
+    sign_in(page, "police")
+    page.goto(f"/prevent/leads/{campaign.pk}/")
+    page.wait_for_load_state()
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    assert not blocking, blocking
+    box = page.locator("article").first
+    box.get_by_text("Attach as evidence to an investigation or a case").click()
+    box.get_by_label("Attach to").select_option("investigation")
+    box.get_by_label("reference").fill(inv.reference)
+    box.get_by_role("button", name="Attach").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Advert attached.")).to_be_visible()
+    expect(page.locator("article").first.get_by_text(inv.reference)).to_be_visible()
+    assert AdvertEvidence.objects.get().advert_id == advert.pk
+
+    page.context.clear_cookies()
+    sign_in(page, "online")
+    page.goto("/prevent/statistics/")
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="Online-risk statistics")).to_be_visible()
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    assert not blocking, blocking

@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 
 from palermo.prevent import adverts, evaluation, langid
 
-SET = Path(__file__).resolve().parent.parent / "data" / "adverts" / "test.jsonl"
+SET_DIR = Path(__file__).resolve().parent.parent / "data" / "adverts"
+SET = SET_DIR / evaluation.SPLITS["test"]
+DEV = SET_DIR / evaluation.SPLITS["dev"]
+NEAR_COPY = 0.45  # character 5-gram Jaccard; the closest dev–test pair measured 0.34
 RULES = adverts.load()
 
 # Measured 2026-12-02 (rules 2026-12-02.1, language detected): precision 97.2 %, recall 57.2 %,
@@ -61,15 +64,51 @@ def test_the_set_covers_the_languages_and_kinds_it_claims(items):
             assert item.labels, f"{item.id}: a risky advert names its indicators"
 
 
-def test_the_set_is_fictional(items):
+@pytest.fixture(scope="module")
+def dev_items() -> list[evaluation.LabelledAdvert]:
+    return evaluation.load_set(DEV)
+
+
+@pytest.mark.parametrize("split", ["test", "dev"])
+def test_the_set_is_fictional(items, dev_items, split):
     """Phone numbers only from the UK range reserved for drama (+44 7700 900xxx); links and
     e-mails only at example.org / example.com."""
-    for item in items:
+    for item in items if split == "test" else dev_items:
         ents = adverts.extract_entities(item.text)
         for phone in ents.phones:
             assert phone.startswith("+447700900"), (item.id, phone)
         for addr in (*ents.emails, *ents.urls):
             assert re.search(r"example\.(org|com)", addr), (item.id, addr)
+
+
+def test_the_dev_split_covers_every_language_kind_and_indicator(dev_items):
+    assert len(dev_items) >= 60
+    assert Counter(i.lang for i in dev_items) == {
+        lang: 12 for lang in ("en", "ru", "uk", "ro", "sq", "sr")
+    }
+    assert {i.kind for i in dev_items} == evaluation.KINDS
+    assert {label for i in dev_items for label in i.labels} == set(adverts.INDICATOR_LABELS)
+    assert all(i.id.startswith("dev-") for i in dev_items)
+
+
+def test_the_dev_split_shares_no_advert_with_the_test_split(items, dev_items):
+    """Tuning on dev must not tune on test: no shared id, and no dev advert a near copy of a
+    test advert (numbers, links and e-mails masked)."""
+    assert not {i.id for i in items} & {i.id for i in dev_items}
+    assert evaluation.closest_pairs(dev_items, items, NEAR_COPY) == []
+
+
+def test_a_near_copy_is_found():
+    a = evaluation.LabelledAdvert(
+        "a", "en", "risky", frozenset(), "Farm work, fee 300 EUR, start now."
+    )
+    b = evaluation.LabelledAdvert(
+        "b", "en", "risky", frozenset(), "Farm work, fee 450 EUR, start now!"
+    )
+    c = evaluation.LabelledAdvert(
+        "c", "en", "ordinary", frozenset(), "Accountant in Leeds, 3 years."
+    )
+    assert [(x, y) for _j, x, y in evaluation.closest_pairs([a], [b, c], NEAR_COPY)] == [("a", "b")]
 
 
 def test_precision_and_recall_stay_above_the_floors(report):

@@ -428,10 +428,21 @@ def test_lead_referral_with_a_bad_country_changes_nothing(prevent_demo, login_as
     assert lead.decision != "referred"
 
 
-def test_analyst_screens_but_may_not_open_a_referral(prevent_demo, login_as):
+def test_a_screener_without_cases_refer_sees_no_referral_button(
+    prevent_demo, login_as, monkeypatch
+):
+    from palermo.core import policy
+    from palermo.core.roles import Role
     from palermo.prevent.models import AdvertBatch
 
-    c = login_as("analyst")
+    # No demo role screens adverts without `cases.refer` (the online analyst and the
+    # investigator both may refer): take it from the online analyst for this test.
+    monkeypatch.setitem(
+        policy.ROLE_PERMISSIONS,
+        Role.ONLINE_ANALYST,
+        policy.ROLE_PERMISSIONS[Role.ONLINE_ANALYST] - {policy.Perm.REFER},
+    )
+    c = login_as("online")
     r = c.post(
         "/prevent/adverts/import/",
         {"label": "pasted", "fmt": "text", "pasted": "Urgent! No experience needed.\n\nSecond ad."},
@@ -450,7 +461,7 @@ def test_analyst_screens_but_may_not_open_a_referral(prevent_demo, login_as):
 
 def test_leads_of_another_organisation_are_not_found(prevent_demo, login_as):
     lead = Lead.objects.first()  # the police's
-    c = login_as("analyst")
+    c = login_as("fiu")  # screens adverts too, at another organisation
     assert c.get(f"/prevent/leads/{lead.pk}/").status_code == 404
 
 

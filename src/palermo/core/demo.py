@@ -57,6 +57,7 @@ DEMO_USERS = [
     ("fiu", 4, [Role.INVESTIGATOR]),
     ("prosecutor", 5, [Role.INVESTIGATOR]),
     ("outreach", 6, [Role.SCREENER, Role.CASE_WORKER]),
+    ("online", 1, [Role.ONLINE_ANALYST]),  # the police unit's online analyst (palermo.prevent)
 ]
 
 FIRST = ["Ana", "Bojan", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hana", "Ivo", "Jana"]

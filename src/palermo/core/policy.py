@@ -77,6 +77,7 @@ class Perm:
     PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
     PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
     PREVENT_TRIAGE = "prevent.triage_reports"  # the designated organisation's report queue
+    PREVENT_STATS = "prevent.view_statistics"  # protected counts of screened adverts and reports
     # cross-border hand-over (palermo.crossborder)
     CROSSBORDER_SEND = "crossborder.send"  # transfer consents, send, status, revoke (own cases)
     CROSSBORDER_RECEIVE = "crossborder.receive"  # incoming hand-overs in quarantine
@@ -133,6 +134,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MONITOR_REPORT,
             Perm.PREVENT_LICENCES,  # prevent: the licence registry
             Perm.PREVENT_TRIAGE,
+            Perm.PREVENT_STATS,
             Perm.CROSSBORDER_SEND,
             Perm.CROSSBORDER_RECEIVE,
         }
@@ -157,8 +159,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ORGANISATIONS,
             Perm.MONITOR_VIEW,
             Perm.MONITOR_REPORT,
-            Perm.PREVENT_SCREEN,  # prevent: the online analyst's workbench
+            Perm.PREVENT_STATS,  # prevent: protected counts only; adverts are the online analyst's
+        }
+    ),
+    # online risk (palermo.prevent): screens adverts, keeps the licence registry, reads the
+    # protected statistics, and may open a referral from a lead (the route into the NRM).
+    # No case file, investigation or worker report: attaching an advert to one needs a second
+    # role that may see it.
+    Role.ONLINE_ANALYST: frozenset(
+        {
+            Perm.PREVENT_SCREEN,
             Perm.PREVENT_LICENCES,
+            Perm.PREVENT_STATS,
+            Perm.REFER,
+            Perm.VIEW_ORGANISATIONS,
         }
     ),
     Role.ADMINISTRATOR: frozenset(

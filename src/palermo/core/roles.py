@@ -37,6 +37,8 @@ class Role(models.TextChoices):
     # supply chains (palermo.supply): a contracting authority's staff
     PROCUREMENT_OFFICER = "procurement_officer", _("Procurement officer")
     DILIGENCE_ANALYST = "diligence_analyst", _("Due-diligence analyst")
+    # online risk (palermo.prevent): screens job adverts, keeps the licence registry
+    ONLINE_ANALYST = "online_analyst", _("Online analyst")
     # Exercise instances only (palermo.exercise): the simulation's direction, actors and trainees.
     CHIEF_CONTROLLER = "chief_controller", _("Chief controller (exercise)")
     CONTROLLER = "controller", _("Controller (exercise)")

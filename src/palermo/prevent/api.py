@@ -200,6 +200,88 @@ def lead_decide(
     }
 
 
+class EvidenceIn(Schema):
+    target: Literal["investigation", "case"]
+    reference: Text(30, 1)  # type: ignore[valid-type]
+    note: Text(500) = ""  # type: ignore[valid-type]
+
+
+class EvidenceOut(Schema):
+    id: int
+    advert: int
+    target: str
+    reference: str
+
+
+@router.post(
+    "/leads/{lead_id}/adverts/{advert_id}/evidence",
+    response=with_errors({201: EvidenceOut}),
+    summary="Attach an advert as evidence to an investigation or a case you may see",
+)
+@api_requires(Perm.PREVENT_SCREEN)
+def advert_attach(
+    request: AuthedRequest,
+    lead_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    advert_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    payload: EvidenceIn,
+) -> Any:
+    lead = selectors.access_lead(request.user, request.organisation, lead_id)
+    advert = selectors.advert_of(lead, advert_id)
+    e = services.advert_attach(
+        actor=request.user,
+        organisation=request.organisation,
+        advert=advert,
+        target=payload.target,
+        reference=payload.reference,
+        note=payload.note,
+    )
+    return Status(
+        201, {"id": e.pk, "advert": advert.pk, "target": e.target, "reference": e.reference}
+    )
+
+
+class CellOut(Schema):
+    category: str
+    count: int | None  # None: suppressed (small cell)
+
+
+class CountsOut(Schema):
+    since: str
+    threshold: int
+    total: int | None
+    by_week: list[CellOut]
+    by_place: list[CellOut]  # country of a report, language of an advert ("" unknown)
+    by_sign: list[CellOut]
+
+
+class StatisticsOut(Schema):
+    adverts: CountsOut
+    reports: CountsOut
+
+
+def _counts(c: Any) -> dict[str, Any]:
+    return {
+        "since": c.since.isoformat(),
+        "threshold": c.threshold,
+        "total": c.total,
+        **{
+            f"by_{dim}": [{"category": k, "count": v} for k, v in c.by(dim).items()]
+            for dim in ("week", "place", "sign")
+        },
+    }
+
+
+@router.get(
+    "/statistics",
+    response=with_errors(StatisticsOut),
+    summary="Protected counts of adverts screened and worker reports, by week, place and sign",
+)
+@api_requires(Perm.PREVENT_STATS)
+def statistics(request: AuthedRequest) -> Any:
+    stats = selectors.online_statistics(request.user, request.organisation)
+    return {"adverts": _counts(stats["adverts"]), "reports": _counts(stats["reports"])}
+
+
 class LookupQuery(Schema):
     name: Text(200, 1)  # type: ignore[valid-type]
 

@@ -15,6 +15,10 @@ indicators: "we never charge fees", "keep your own passport").
 per indicator, adverts where the screener and the label agree or not: a per-advert,
 per-indicator decision, so an advert with two fee matches counts once. Confidence intervals are
 Wilson score intervals (95 %), honest for small counts.
+
+Two splits (``SPLITS``): ``dev`` is the one to read misses from and tune the rules on; ``test``
+is frozen and only reports figures. :func:`closest_pairs` keeps them apart: no development
+advert may be a near copy of a test advert, or tuning on it would tune on the test split.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 from palermo.prevent import adverts
 
 KINDS = frozenset({"risky", "ordinary", "hard_negative"})
+SPLITS = {"dev": "dev.jsonl", "test": "test.jsonl"}  # in tests/data/adverts/: tune on dev only
 Z95 = 1.959963984540054
 
 
@@ -87,6 +92,28 @@ def load_set(path: Path, indicators: Iterable[str] | None = None) -> list[Labell
     known = adverts.INDICATOR_LABELS if indicators is None else indicators
     with path.open(encoding="utf-8") as fh:
         return parse_lines(fh, known)
+
+
+def _shingles(text: str, k: int = 5) -> frozenset[str]:
+    t = adverts.template_form(text)
+    return frozenset(t[i : i + k] for i in range(max(1, len(t) - k + 1)))
+
+
+def closest_pairs(
+    a: Sequence[LabelledAdvert], b: Sequence[LabelledAdvert], at_least: float
+) -> list[tuple[float, str, str]]:
+    """Pairs (one from each set) whose character 5-gram Jaccard similarity, numbers, links and
+    e-mails masked, is ``at_least`` or more: near copies. Exact, not MinHash: the sets are
+    small, and the estimate is noisy on texts this short."""
+    shingled = [(y.id, _shingles(y.text)) for y in b]
+    out = []
+    for x in a:
+        sx = _shingles(x.text)
+        for yid, sy in shingled:
+            j = len(sx & sy) / len(sx | sy)
+            if j >= at_least:
+                out.append((j, x.id, yid))
+    return sorted(out, reverse=True)
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from palermo.prevent import advert_input, checker, reports
-from palermo.prevent.models import LeadDecision, ListKind, ReportStatus
+from palermo.prevent.models import EvidenceTarget, LeadDecision, ListKind, ReportStatus
 
 ANSWER_LABELS = {"yes": _("Yes"), "no": _("No"), "unknown": _("I don't know")}
 MAX_AGENCY = 200
@@ -138,6 +138,12 @@ class LeadDecisionForm(forms.Form):
         label=_("Decision"),
         choices=[(c.value, c.label) for c in LeadDecision if c.value not in ("open", "referred")],
     )
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
+
+
+class EvidenceForm(forms.Form):
+    target = forms.ChoiceField(label=_("Attach to"), choices=EvidenceTarget.choices)
+    reference = forms.CharField(label=_("reference"), max_length=30)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
 
 

@@ -180,3 +180,39 @@ class Advert(models.Model):
 
     def __str__(self) -> str:
         return f"advert {self.pk}"
+
+
+class EvidenceTarget(models.TextChoices):
+    INVESTIGATION = "investigation", _("Investigation")
+    CASE = "case", _("Case")
+
+
+class AdvertEvidence(models.Model):
+    """An advert attached as evidence to an investigation or a case, by its reference.
+
+    The link is kept here because the other contexts are reached only through their services:
+    the target is checked through their selectors when it is attached (a case also gets a note
+    on its timeline through ``cases.services.note_add``)."""
+
+    advert = models.ForeignKey(Advert, on_delete=models.PROTECT, related_name="evidence")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    target = models.CharField(max_length=15, choices=EvidenceTarget.choices)
+    reference = models.CharField(max_length=30)
+    note = models.CharField(max_length=500, blank=True)
+    attached_at = models.DateTimeField()
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-attached_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advert", "target", "reference"], name="prevent_evidence_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"advert {self.advert_id} → {self.target} {self.reference}"

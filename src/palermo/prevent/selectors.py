@@ -7,6 +7,7 @@ the actor may not see answer alike (404).
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
@@ -14,11 +15,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from palermo.core import audit
+from palermo.core.errors import NotAllowed
 from palermo.core.models import AuditAction
 from palermo.core.policy import Perm, has_perm
-from palermo.prevent import licences
+from palermo.prevent import licences, statistics
 from palermo.prevent.models import (
+    Advert,
     AdvertBatch,
+    AdvertEvidence,
     Lead,
     LeadDecision,
     Licence,
@@ -85,6 +89,62 @@ def access_lead(
         request=request,
     )
     return lead
+
+
+def advert_of(lead: Lead, advert_id: int) -> Advert:
+    """An advert of a lead the actor already reached through ``access_lead``."""
+    advert = lead.adverts.filter(pk=advert_id).first()
+    if advert is None:
+        raise Http404("not found")
+    return advert
+
+
+def evidence_of(lead: Lead) -> dict[int, list[AdvertEvidence]]:
+    """Where each advert of the lead was attached, by advert id."""
+    out: dict[int, list[AdvertEvidence]] = {}
+    for e in AdvertEvidence.objects.filter(advert__lead=lead).order_by("attached_at", "id"):
+        out.setdefault(e.advert_id, []).append(e)
+    return out
+
+
+def online_statistics(
+    actor: Any, organisation: Organisation | None, today: date | None = None
+) -> dict[str, statistics.Counts]:
+    """Protected counts of adverts screened and worker reports received, every organisation's
+    together (aggregates only; each cell below the threshold is suppressed)."""
+    if not has_perm(actor, Perm.PREVENT_STATS, organisation):
+        raise NotAllowed(perm=Perm.PREVENT_STATS)
+    today = today or timezone.localdate()
+    since = statistics.period_start(today)
+    return {
+        "adverts": statistics.protected_counts(advert_facts(since), today=today),
+        "reports": statistics.protected_counts(report_facts(since), today=today),
+    }
+
+
+def report_facts(since: date) -> list[statistics.Fact]:
+    """Every worker report received since ``since``, for the protected counts (no free text)."""
+    return [
+        statistics.Fact(day, country or statistics.UNKNOWN, frozenset(signs or ()))
+        for day, country, signs in WorkerReport.objects.filter(received_on__gte=since)
+        .values_list("received_on", "country", "signs")
+        .iterator()
+    ]
+
+
+def advert_facts(since: date) -> list[statistics.Fact]:
+    """Every advert imported since ``since``: its day, language and the indicators flagged."""
+    start = datetime.combine(since, time.min, tzinfo=timezone.get_current_timezone())
+    return [
+        statistics.Fact(
+            timezone.localdate(at),
+            lang if lang and lang != "und" else statistics.UNKNOWN,
+            frozenset(f["indicator"] for f in flags or ()),
+        )
+        for at, lang, flags in Advert.objects.filter(batch__imported_at__gte=start)
+        .values_list("batch__imported_at", "language", "flags")
+        .iterator()
+    ]
 
 
 def batches_for(actor: Any, organisation: Organisation | None) -> QuerySet[AdvertBatch]:

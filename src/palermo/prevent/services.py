@@ -18,21 +18,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from palermo.cases import selectors as case_selectors
 from palermo.cases import services as case_services
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput, NotAllowed
 from palermo.core.models import AuditAction, Organisation
 from palermo.core.policy import Perm, has_perm
 from palermo.core.roles import OrganisationType
+from palermo.investigate import selectors as investigation_selectors
 from palermo.prevent import adverts, checker, langid, licences, reports
 from palermo.prevent.advert_input import AdvertIn
 from palermo.prevent.models import (
     Advert,
     AdvertBatch,
+    AdvertEvidence,
+    EvidenceTarget,
     Lead,
     LeadDecision,
     Licence,
@@ -594,3 +599,110 @@ def lead_refer(
             details={"decision": "referred", "case": case.reference},
         )
     return str(case.reference)
+
+
+def advert_attach(
+    *,
+    actor: User,
+    organisation: Organisation,
+    advert: Advert,
+    target: str,
+    reference: str,
+    note: str = "",
+) -> AdvertEvidence:
+    """Attach an advert of one's own leads as evidence to an investigation or a case the actor
+    may see, checked through that context's selectors. A case also gets a note on its timeline
+    (``cases.services.note_add``) when the actor may write to it. A target that does not exist
+    and one the actor may not see are refused alike, so the answer tells nothing about it."""
+    _require_lead(actor, organisation, advert.lead)
+    errors: list[FieldError] = []
+    if target not in EvidenceTarget.values:
+        errors.append(FieldError("target", _("Choose an investigation or a case.")))
+    if len(note) > 500:
+        errors.append(FieldError("note", _("At most 500 characters.")))
+    ref = reference.strip().upper()
+    if not ref or len(ref) > 30:
+        errors.append(FieldError("reference", _("Enter the reference.")))
+    if errors:
+        raise InvalidInput(errors)
+    unseen = InvalidInput(
+        [FieldError("reference", _("No investigation or case with this reference you may see."))]
+    )
+    case = None
+    try:
+        if target == EvidenceTarget.INVESTIGATION:
+            ref = investigation_selectors.access_investigation(
+                actor, organisation, ref, what="advert evidence"
+            ).reference
+        else:
+            case = case_selectors.access_case(
+                actor, organisation, ref, purpose="attach advert evidence"
+            )
+            ref = case.reference
+    except Http404:
+        if target == EvidenceTarget.CASE:  # the investigation selector audits its own refusals
+            audit.record(
+                action=AuditAction.REFUSED,
+                actor=actor,
+                organisation=organisation,
+                object_type="case",
+                object_ref="",
+                outcome="refused",
+                details={"reason": "not found or no need to know", "what": "advert evidence"},
+            )
+        raise unseen from None
+    if AdvertEvidence.objects.filter(advert=advert, target=target, reference=ref).exists():
+        raise InvalidInput([FieldError("reference", _("This advert is already attached there."))])
+    try:
+        with transaction.atomic():
+            evidence = AdvertEvidence.objects.create(
+                advert=advert,
+                organisation=organisation,
+                target=target,
+                reference=ref,
+                note=note.strip(),
+                attached_at=timezone.now(),
+                attached_by=actor,
+            )
+            on_timeline = False
+            if case is not None:
+                try:
+                    with transaction.atomic():
+                        case_services.note_add(
+                            actor=actor,
+                            organisation=organisation,
+                            case=case,
+                            text=_evidence_note(advert, note),
+                        )
+                    on_timeline = True
+                except NotAllowed:
+                    pass  # seen, not written to: the link is kept here, the case file is not
+            audit.record(
+                action=AuditAction.CREATE,
+                actor=actor,
+                organisation=organisation,
+                object_type="advert_evidence",
+                object_ref=str(evidence.pk),
+                details={
+                    "advert": advert.pk,
+                    "lead": advert.lead_id,
+                    "target": target,
+                    "reference": ref,
+                    "case_note": on_timeline,
+                },
+            )
+    except IntegrityError:  # two attaches at once: the first one stands
+        raise InvalidInput(
+            [FieldError("reference", _("This advert is already attached there."))]
+        ) from None
+    return evidence
+
+
+def _evidence_note(advert: Advert, note: str) -> str:
+    # Timeline text is stored, not translated per reader: plain English as other system notes.
+    head = f"Job advert attached as evidence (advert {advert.pk}, lead {advert.lead_id}"
+    head += f", {advert.external_ref})" if advert.external_ref else ")"
+    parts = [head, advert.text]
+    if note.strip():
+        parts.append(f"Note: {note.strip()}")
+    return "\n\n".join(parts)

@@ -9,6 +9,12 @@ urlpatterns = [
     path("leads/<int:lead_id>/", views.lead_detail, name="lead"),
     path("leads/<int:lead_id>/decide/", views.lead_decide, name="lead_decide"),
     path("leads/<int:lead_id>/refer/", views.lead_refer, name="lead_refer"),
+    path(
+        "leads/<int:lead_id>/adverts/<int:advert_id>/attach/",
+        views.advert_attach,
+        name="advert_attach",
+    ),
+    path("statistics/", views.statistics, name="statistics"),
     path("licences/", views.registry, name="registry"),
     path("licences/import/", views.registry_import, name="registry_import"),
     path("reports/", views.report_queue, name="reports"),

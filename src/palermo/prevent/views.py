@@ -114,6 +114,7 @@ def lead_detail(request: AuthedRequest, lead_id: int) -> HttpResponse:
     lead = selectors.access_lead(actor, org, lead_id, request=request)
     items = list(lead.adverts.all()[:50])
     sources = services.checker.load().sources
+    evidence = selectors.evidence_of(lead)
     shown = []
     for a in items:
         flags = [
@@ -134,6 +135,9 @@ def lead_detail(request: AuthedRequest, lead_id: int) -> HttpResponse:
                 "pieces": adverts.highlight(a.text, flags),
                 "flags": flags,
                 "sources": sorted({sources[s].title for f in flags for s in f.sources}),
+                "evidence": evidence.get(a.pk, []),
+                # one form per advert: the prefix keeps the fields' ids unique on the page
+                "evidence_form": forms.EvidenceForm(prefix=f"a{a.pk}"),
             }
         )
     return render(
@@ -150,6 +154,34 @@ def lead_detail(request: AuthedRequest, lead_id: int) -> HttpResponse:
             "statuses": dict(LicenceStatus.choices),
         },
     )
+
+
+@requires(Perm.PREVENT_SCREEN)
+@require_POST
+def advert_attach(request: AuthedRequest, lead_id: int, advert_id: int) -> HttpResponse:
+    actor, org = _who(request)
+    lead = selectors.access_lead(actor, org, lead_id)
+    advert = selectors.advert_of(lead, advert_id)
+    form = forms.EvidenceForm(request.POST, prefix=f"a{advert.pk}")
+    if form.is_valid():
+        try:
+            services.advert_attach(
+                actor=actor,
+                organisation=org,
+                advert=advert,
+                target=form.cleaned_data["target"],
+                reference=form.cleaned_data["reference"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Advert attached."))
+            return redirect("prevent:lead", lead_id=lead.pk)
+        except InvalidInput as exc:
+            _errors_to(form, exc)
+    # The lead page shows one form per advert: the refusal comes back as a message above them.
+    for errs in form.errors.values():
+        for msg in errs:
+            messages.error(request, str(msg))
+    return redirect("prevent:lead", lead_id=lead.pk)
 
 
 @requires(Perm.PREVENT_SCREEN)
@@ -202,6 +234,52 @@ def lead_refer(request: AuthedRequest, lead_id: int) -> HttpResponse:
         for msg in errs:
             messages.error(request, str(msg))
     return redirect("prevent:lead", lead_id=lead.pk)
+
+
+# --- statistics --------------------------------------------------------------------------
+
+
+def _stat_tables(counts: Any, place: str) -> list[dict[str, Any]]:
+    from palermo.web.display import country_name
+
+    def place_label(code: str) -> str:
+        if not code:
+            return _("Unknown")
+        return country_name(code) if place == "country" else code
+
+    def sign_label(code: str) -> str:
+        text = adverts.INDICATOR_LABELS.get(code) or reports.SIGNS.get(code) or code
+        return _(str(text))
+
+    return [
+        {"title": _("Week"), "rows": list(counts.by("week").items())},
+        {
+            "title": _("Country") if place == "country" else _("Language"),
+            "rows": [(place_label(k), v) for k, v in counts.by("place").items()],
+        },
+        {
+            "title": _("Warning signs"),
+            "rows": [(sign_label(k), v) for k, v in counts.by("sign").items()],
+        },
+    ]
+
+
+@requires(Perm.PREVENT_STATS)
+def statistics(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    stats = selectors.online_statistics(actor, org)
+    return render(
+        request,
+        "prevent/statistics.html",
+        {
+            "sections": [
+                (_("Adverts screened"), stats["adverts"], _stat_tables(stats["adverts"], "lang")),
+                (_("Worker reports"), stats["reports"], _stat_tables(stats["reports"], "country")),
+            ],
+            "since": stats["reports"].since,
+            "threshold": stats["reports"].threshold,
+        },
+    )
 
 
 # --- licence registry ---------------------------------------------------------------------

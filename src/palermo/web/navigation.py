@@ -144,6 +144,12 @@ NAV: list[NavItem] = [
         _("Licensed and certified recruitment agencies."),
     ),
     NavItem(
+        _("Online-risk statistics"),
+        "prevent:statistics",
+        Perm.PREVENT_STATS,
+        _("Adverts screened and worker reports, by week, country and warning sign."),
+    ),
+    NavItem(
         _("Cross-border"),
         "crossborder:home",
         Perm.CROSSBORDER_SEND,
