@@ -59,3 +59,23 @@ def note_add(
             corrects=corrected.pk if corrected else None,
         )
     return event
+
+
+def record_event_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    kind: str,
+    summary: str,
+) -> CaseEvent:
+    """A timeline entry for a record another context keeps about the case (a police-channel
+    exchange, say): standard wording only — the record itself stays in its own context,
+    behind that context's permission. Not a note: it cannot be corrected here."""
+    _require_edit(actor, organisation, case, access.TIMELINE)
+    if kind in ("note", "correction") or not kind.strip() or not summary.strip():
+        raise InvalidInput(FieldError("kind", "Not a record kind."))
+    with transaction.atomic():
+        event = _event(case, kind[:30], actor, organisation, summary)
+        _audit(case, actor, organisation, "record_event_add", action="create", event=event.pk)
+    return event
