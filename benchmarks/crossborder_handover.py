@@ -250,7 +250,7 @@ def _full_case(a: Any) -> str:
         "given_name": "Anastasia",
         "family_name": "Example-Placeholder",
         "birthdate": "1999-04-02",
-        "gender": "female",
+        "gender": "Feminine",
         "citizenship": ["AL", "GR"],
         "primary_language": "sq",
         "secondary_language": "en",
@@ -270,6 +270,22 @@ def _full_case(a: Any) -> str:
     )
     assert r.status_code == 201, r.text
     ref = str(r.json()["reference"])
+    r = a.api(
+        "PATCH",
+        f"/cases/{ref}/context",
+        "caseworker",
+        json={
+            "version": int(r.json()["version"]),
+            "changes": {
+                "methods_of_recruitment": ["AtAPlaceOfBusiness", "AtAnEducationalInstitution"],
+                "methods_of_control": ["PhysicalThreats", "ThreatsLawEnforcement"],
+                "forced_labour_industry": "A_AgricultureForestryAndFishing",
+                "sex_exploitation_types": ["Prostitution", "Pornography"],
+                "age_when_trafficked": 17,
+            },
+        },
+    )
+    assert r.status_code == 200, r.text
     r = a.api(
         "POST",
         f"/cases/{ref}/return-assessments",
