@@ -118,12 +118,12 @@ def http_pair(n: int) -> None:
     sys.path.insert(0, str(root))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from benchenv import begin, result
+    from tests.crossborder import test_crossborder_e2e as e2e
+    from tests.crossborder.core_helpers import entry, trust_doc
 
     from palermo.crossborder import keys as k
     from palermo.crossborder import trust as tr
     from palermo.crossborder.vocabulary import GROUPS
-    from tests.crossborder import test_crossborder_e2e as e2e
-    from tests.crossborder.core_helpers import entry, trust_doc
 
     begin("crossborder_handover_http", quick=n < 1000)
     tmp = Path(tempfile.mkdtemp(prefix="palermo-xb-http-"))

@@ -51,7 +51,10 @@ def test_the_case_page_links_to_police_channels_only_for_the_permission(instance
         page = _web("caseworker").get(f"/cases/{case.reference}/").content.decode()
         assert f'href="/crossborder/police/{case.reference}/"' in page
         # The co-ordinator sees the case too and holds crossborder.send: the link is there.
-        assert 'id="police-channels"' in _web("coordinator").get(f"/cases/{case.reference}/").content.decode()
+        assert (
+            'id="police-channels"'
+            in _web("coordinator").get(f"/cases/{case.reference}/").content.decode()
+        )
 
 
 def test_a_police_exchange_is_recorded_on_the_page_with_timeline_and_audit(instances):
@@ -291,14 +294,18 @@ def test_accepting_copies_every_consented_group_into_the_case(instances):
         assert ctx.age_when_trafficked == 19
         # One value outside our picklist: that field is left out, named in the audit record.
         assert ctx.methods_of_control == []
-        notes = [e.text for e in case_selectors.timeline_entries(case, limit=50) if e.kind == "note"]
+        notes = [
+            e.text for e in case_selectors.timeline_entries(case, limit=50) if e.kind == "note"
+        ]
         joined = "\n".join(notes)
         assert "services received: shelter, medical" in joined
         assert "services needed: legal_aid" in joined
         assert "documents held: passport" in joined
         assert "witness in: Regional court case 2026/117 (fictional)" in joined
         assert "stage of the proceedings: investigation" in joined
-        entry = AuditEntry.objects.get(object_ref=jti, action="create", actor_username="coordinator")
+        entry = AuditEntry.objects.get(
+            object_ref=jti, action="create", actor_username="coordinator"
+        )
         assert entry.details["copied_as_notes"] == ["needs_and_services", "documents", "legal"]
         assert entry.details["context_refused"] == ["vic_MethodsOfControl"]
         assert entry.details["risk_assessment"] == "recorded"
@@ -322,7 +329,9 @@ def test_groups_not_consented_are_not_copied_and_a_return_still_needs_an_assessm
         incoming = Handover.objects.get(local_entity=B, direction="in", jti=jti)
         coordinator, office = acting("coordinator")
         case = services.incoming_accept(coordinator, office, incoming.pk)
-        notes = [e.text for e in case_selectors.timeline_entries(case, limit=50) if e.kind == "note"]
+        notes = [
+            e.text for e in case_selectors.timeline_entries(case, limit=50) if e.kind == "note"
+        ]
         assert not any("services received" in n or "documents held" in n for n in notes)
         assert case_selectors.latest_return_assessment(case) is None
         with pytest.raises(InvalidInput):

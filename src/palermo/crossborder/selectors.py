@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from palermo.cases import selectors as case_selectors
+from palermo.core import audit
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import services
-from palermo.core import audit
 from palermo.crossborder.models import (
     Direction,
     Handover,

@@ -899,7 +899,7 @@ POLICE_NOTE_MAX = 2_000
 POLICE_EARLIEST = date(1990, 1, 1)  # before any of these channels existed: a typing error
 
 
-def police_exchange_record(
+def police_exchange_record(  # noqa: PLR0913 – one keyword per field of the record
     actor: Any,
     organisation: Any,
     *,

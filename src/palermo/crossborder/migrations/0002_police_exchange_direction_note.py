@@ -5,24 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crossborder', '0001_initial'),
+        ("crossborder", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='policeexchange',
-            options={'ordering': ['-exchanged_on', '-id']},
+            name="policeexchange",
+            options={"ordering": ["-exchanged_on", "-id"]},
         ),
         migrations.AddField(
-            model_name='policeexchange',
-            name='direction',
-            field=models.CharField(choices=[('out', 'Sent'), ('in', 'Received')], default='out', max_length=3),
+            model_name="policeexchange",
+            name="direction",
+            field=models.CharField(
+                choices=[("out", "Sent"), ("in", "Received")], default="out", max_length=3
+            ),
         ),
         migrations.AddField(
-            model_name='policeexchange',
-            name='note',
+            model_name="policeexchange",
+            name="note",
             field=palermo.core.encryption.EncryptedTextField(blank=True),
         ),
     ]
