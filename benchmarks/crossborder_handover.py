@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -216,6 +217,7 @@ def http_pair(n: int) -> None:
     finally:
         for inst in (a, b):
             e2e._stop(inst)
+        shutil.rmtree(tmp, ignore_errors=True)  # two databases of fictional data
     med, p95 = statistics.median(times) * 1000, pct(times, 0.95) * 1000
     print(f"# {n} hand-overs in {wall:.0f} s; groups sent: {sizes[0][1]}")
     result(
