@@ -113,7 +113,6 @@ def pure_core(n, env, keys, trust, partner_b, body, a, b, now):
 
 def http_pair(n: int) -> None:
     """N hand-overs between two real servers over HTTP (see the module docstring)."""
-    import subprocess
 
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root))
@@ -157,37 +156,7 @@ def http_pair(n: int) -> None:
     )
     template = tmp / "migrated.sqlite3"
     try:
-        for inst in (a, b):
-            done = subprocess.run(  # noqa: S603 – our own interpreter and script
-                [sys.executable, e2e.SETUP, str(trust_file), str(template)],
-                env=inst.env(anchors),
-                cwd=inst.var,
-                capture_output=True,
-                timeout=900,
-                check=True,
-            )
-            inst.tokens = json.loads(done.stdout.decode().strip().splitlines()[-1])
-        for inst in (a, b):
-            with inst.log.open("wb") as log:
-                inst.proc = subprocess.Popen(  # noqa: S603
-                    [
-                        *e2e.PALERMO,
-                        "serve",
-                        "--bind",
-                        f"127.0.0.1:{inst.port}",
-                        "--workers",
-                        "1",
-                        "--threads",
-                        "4",
-                        "--no-control-socket",
-                    ],
-                    env=inst.env(anchors),
-                    cwd=inst.var,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            e2e._wait_ready(inst)
+        _start(e2e, (a, b), trust_file, anchors, template)
         ref = _full_case(a)
         r = a.api(
             "POST",
@@ -214,6 +183,9 @@ def http_pair(n: int) -> None:
         sizes = a.rows("SELECT length(envelope), groups FROM crossborder_handover LIMIT 1")
         received = b.rows("SELECT count(*) FROM crossborder_handover WHERE direction = 'in'")
         assert received == [(n,)], received
+        # Where the time goes: each server logs its own time per request (duration_ms).
+        inbox_ms = _logged_ms(b.log, "crossborder/inbox")
+        send_ms = _logged_ms(a.log, "crossborder/handovers")
     finally:
         for inst in (a, b):
             e2e._stop(inst)
@@ -234,6 +206,12 @@ def http_pair(n: int) -> None:
         target="< 2,000",
         met=p95 < 2000,
     )
+    for label, ms in (("A: send request, server time", send_ms), ("B: inbox", inbox_ms)):
+        if ms:
+            print(
+                f"# {label}: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms"
+                f" ({len(ms)} requests, from the server's request log)"
+            )
     size = int(sizes[0][0])
     result(
         "two servers over HTTP: envelope of the full case as sent",
@@ -242,6 +220,59 @@ def http_pair(n: int) -> None:
         target="< 65,536",
         met=size < 65_536,
     )
+
+
+def _start(
+    e2e: Any, pair: tuple[Any, Any], trust_file: Path, anchors: Path, template: Path
+) -> None:
+    """Prepare and start both servers as the slow end-to-end test does."""
+    import subprocess
+
+    for inst in pair:
+        done = subprocess.run(  # noqa: S603 – our own interpreter and script
+            [sys.executable, e2e.SETUP, str(trust_file), str(template)],
+            env=inst.env(anchors),
+            cwd=inst.var,
+            capture_output=True,
+            timeout=900,
+            check=True,
+        )
+        inst.tokens = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    for inst in pair:
+        with inst.log.open("wb") as log:
+            inst.proc = subprocess.Popen(  # noqa: S603
+                [
+                    *e2e.PALERMO,
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{inst.port}",
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "4",
+                    "--no-control-socket",
+                ],
+                env=inst.env(anchors),
+                cwd=inst.var,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        e2e._wait_ready(inst)
+
+
+def _logged_ms(log: Path, route: str) -> list[float]:
+    """Durations of the POSTs to ``route`` in a server's request log (key=value or JSON)."""
+    import re
+
+    found = re.compile(r"duration_ms[\"'=:\s]+([0-9.]+)")
+    out = []
+    for line in log.read_text(errors="replace").splitlines():
+        if route in line and "POST" in line:
+            m = found.search(line)
+            if m:
+                out.append(float(m.group(1)))
+    return out
 
 
 def _full_case(a: Any) -> str:
