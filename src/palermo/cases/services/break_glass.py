@@ -13,6 +13,7 @@ from palermo.cases.models import (
     Case,
 )
 from palermo.cases.services._common import BREAK_GLASS_HOURS, _event, _require_perm
+from palermo.cases.timeline import said
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -46,7 +47,7 @@ def break_glass_open(
             "break_glass",
             actor,
             organisation,
-            "Break-glass access to the whole case file",
+            said("break_glass"),
             text=reason.strip(),
         )
         audit.record(

@@ -22,6 +22,7 @@ from palermo.cases.services._common import (
     _refresh_next_deadline,
     _require_edit,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -61,7 +62,7 @@ def guardian_appoint(
             "guardian",
             actor,
             organisation,
-            f"Guardian appointed on {appointed_on.isoformat()}",
+            said("guardian", date=appointed_on),
         )
         _audit(case, actor, organisation, "guardian_appoint")
     return child
@@ -91,7 +92,7 @@ def child_protection_notify(
             "child_protection",
             actor,
             organisation,
-            f"Child protection notified on {notified_on.isoformat()}",
+            said("child_protection", date=notified_on),
         )
         _audit(case, actor, organisation, "child_protection_notify")
     return child
@@ -132,7 +133,7 @@ def bid_record(
             "bid",
             actor,
             organisation,
-            f"Best-interests determination: {wf.DURABLE_SOLUTIONS[durable_solution]}",
+            said("best_interests", solution=durable_solution),
         )
         _audit(
             case,

@@ -21,6 +21,7 @@ from palermo.cases.services._common import (
     _require_edit,
     _require_perm,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
@@ -86,8 +87,13 @@ def consent_give(
             "consent",
             actor,
             organisation,
-            f"Consent given ({wf.CONSENT_GIVERS[given_by]}): {', '.join(consent.scopes)} → {recipient.name}, "
-            f"for {wf.CONSENT_PURPOSES[purpose].lower()}",
+            said(
+                "consent_given",
+                giver=given_by,
+                scopes=consent.scopes,
+                organisation=recipient.name,
+                purpose=purpose,
+            ),
         )
         _audit(
             case,
@@ -128,7 +134,11 @@ def consent_withdraw(
         Consent.objects.filter(pk=consent.pk).update(withdrawn_on=day, withdrawal_recorded_by=actor)
         consent.refresh_from_db()
         _event(
-            case, "consent", actor, organisation, f"Consent withdrawn ({consent.recipient.name})"
+            case,
+            "consent",
+            actor,
+            organisation,
+            said("consent_withdrawn", organisation=consent.recipient.name),
         )
         _audit(case, actor, organisation, "consent_withdraw", consent=consent.pk)
     return consent
@@ -176,7 +186,7 @@ def legal_basis_record(
             "legal_basis",
             actor,
             organisation,
-            f"Legal basis recorded for {member.name}",
+            said("legal_basis", organisation=member.name),
             text=basis.strip(),
         )
         _audit(case, actor, organisation, "legal_basis_record", action="create", member=member.pk)

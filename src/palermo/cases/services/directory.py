@@ -15,6 +15,7 @@ from palermo.cases.models import (
 )
 from palermo.cases.services._common import _event, _require_perm
 from palermo.cases.services.proceedings import compensation_claim_record
+from palermo.cases.timeline import said
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -103,7 +104,7 @@ def compensation_claim_from_investigation(
             "compensation",
             actor,
             organisation,
-            f"Amount of compensation claim from financial investigation {investigation_ref}",
+            said("compensation_from_investigation", reference=investigation_ref),
             text=method,
         )
     return claim

@@ -28,6 +28,7 @@ from palermo.cases.services._common import (
     clean_person,
 )
 from palermo.cases.services.team import _team_add
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -63,7 +64,7 @@ def person_update(
             "person_updated",
             actor,
             organisation,
-            "Personal details changed: " + ", ".join(sorted(groups)),
+            said("person_updated", groups=sorted(groups)),
         )
         _audit(case, actor, organisation, "person_update", fields=sorted(data))
     return case
@@ -87,7 +88,7 @@ def context_update(
         VictimContext.objects.filter(case=case).update(**data)
         if "exploitation_types" in data:
             _set_exploitation(case, data["exploitation_types"])
-        _event(case, "context_updated", actor, organisation, "Victim context changed")
+        _event(case, "context_updated", actor, organisation, said("context_updated"))
         _audit(case, actor, organisation, "context_update", fields=sorted(data))
     return case
 
@@ -165,7 +166,7 @@ def case_update(
             "case_updated",
             actor,
             organisation,
-            "Case details changed: " + (", ".join(changed) or "nothing"),
+            said("case_updated", fields=changed) if changed else said("case_updated_nothing"),
         )
         _audit(case, actor, organisation, "case_update", fields=changed)
     return case

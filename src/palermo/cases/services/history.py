@@ -13,6 +13,7 @@ from palermo.cases.models import (
     TraffickingEvent,
 )
 from palermo.cases.services._common import _as_date, _audit, _check_codes, _event, _require_edit
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -56,7 +57,7 @@ def trafficking_event_add(
             "trafficking_event",
             actor,
             organisation,
-            f"Trafficking event recorded: {event_type}",
+            said("trafficking_event", event_type=event_type),
         )
         _audit(case, actor, organisation, "trafficking_event_add", action="create", event=ev.pk)
     return ev
@@ -92,7 +93,7 @@ def suspect_link(
             recorded_by=actor,
             recorded_at=clock.now(),
         )
-        _event(case, "suspect", actor, organisation, "Suspected perpetrator linked")
+        _event(case, "suspect", actor, organisation, said("suspect"))
         _audit(
             case, actor, organisation, "suspect_link", action="create", suspect=s.pk, roles=roles
         )

@@ -31,6 +31,7 @@ from palermo.cases.services._common import (
     rule_settings,
 )
 from palermo.cases.services.team import _lead_on_team
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
@@ -65,8 +66,7 @@ def _decide(
         "decision",
         actor,
         organisation,
-        f"Identification decision: {wf.IDENTIFICATION_LABELS[outcome]}"
-        + (f" ({basis.replace('_', ' ')})" if basis else ""),
+        said(f"decision_{basis}" if basis else "decision", outcome=outcome),
         text=reasons.strip(),
     )
     _audit(
@@ -165,7 +165,7 @@ def appeal_lodge(
             "appeal",
             actor,
             organisation,
-            f"Appeal lodged against the decision '{wf.IDENTIFICATION_LABELS[decision.outcome]}'",
+            said("appeal_lodged", outcome=decision.outcome),
             text=grounds.strip(),
         )
         _audit(case, actor, organisation, "appeal_lodge", decision=decision.pk)
@@ -220,7 +220,7 @@ def appeal_decide(
             "appeal",
             actor,
             organisation,
-            f"Appeal {'upheld' if upheld else 'dismissed'}",
+            said("appeal_upheld" if upheld else "appeal_dismissed"),
             text=reasons.strip(),
         )
         _audit(case, actor, organisation, "appeal_decide", appeal=appeal.pk, upheld=upheld)

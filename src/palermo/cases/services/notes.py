@@ -10,6 +10,7 @@ from palermo.cases.models import (
     CaseEvent,
 )
 from palermo.cases.services._common import _audit, _event, _require_edit
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -45,7 +46,7 @@ def note_add(
             "correction" if corrected else "note",
             actor,
             organisation,
-            "Correction of an earlier note" if corrected else "Note",
+            said("correction" if corrected else "note"),
             text=text,
             corrects=corrected,
         )

@@ -30,6 +30,7 @@ from palermo.cases.services._common import (
     clean_context,
     clean_person,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
@@ -154,8 +155,7 @@ def case_open(
                     "opened",
                     actor,
                     organisation,
-                    f"Case opened from an incoming referral ({CaseSource(source).label})"
-                    + (" — a child: child protection applies" if case.is_child else ""),
+                    said("opened_child" if case.is_child else "opened", source=source),
                     at=now,
                 )
                 _audit(

@@ -18,6 +18,7 @@ from palermo.cases.services._common import (
     _refresh_next_deadline,
     _require_edit,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -78,8 +79,9 @@ def case_transition(
             "transition",
             actor,
             organisation,
-            f"Phase: {wf.PHASE_LABELS[previous]} → {wf.PHASE_LABELS[target]}"
-            + (f" ({wf.CLOSURE_REASONS[closure_reason]})" if target == wf.CLOSED else ""),
+            said("transition_closed", previous=previous, target=target, reason=closure_reason)
+            if target == wf.CLOSED
+            else said("transition", previous=previous, target=target),
             text=closure_details.strip(),
         )
         _audit(

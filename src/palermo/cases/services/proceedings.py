@@ -23,6 +23,7 @@ from palermo.cases.services._common import (
     _require_edit,
     _require_perm,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -71,7 +72,7 @@ def non_punishment_record(
             "non_punishment",
             actor,
             organisation,
-            f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}",
+            said("non_punishment", decision=decision),
         )
         _audit(
             case,
@@ -117,7 +118,7 @@ def non_punishment_decide(
             "non_punishment",
             actor,
             organisation,
-            f"Non-punishment: {wf.NON_PUNISHMENT_DECISIONS[decision]}",
+            said("non_punishment", decision=decision),
         )
         _audit(case, actor, organisation, "non_punishment_decide", record=np.pk, decision=decision)
     return np
@@ -188,7 +189,7 @@ def compensation_claim_record(
             "compensation",
             actor,
             organisation,
-            f"Compensation claim ({wf.COMPENSATION_SOURCES[source].lower()}): {claim.status}",
+            said("compensation_claim", source=source, status=claim.status),
         )
         _audit(
             case,
@@ -241,7 +242,9 @@ def compensation_claim_update(
                 detail="Conflict.",
             )
         claim.refresh_from_db()
-        _event(case, "compensation", actor, organisation, f"Compensation claim: {status}")
+        _event(
+            case, "compensation", actor, organisation, said("compensation_status", status=status)
+        )
         _audit(
             case, actor, organisation, "compensation_claim_update", claim=claim.pk, status=status
         )

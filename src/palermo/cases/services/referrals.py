@@ -15,9 +15,22 @@ from palermo.cases.models import (
     ServiceReferral,
 )
 from palermo.cases.services._common import NotAllowed, _audit, _event, _require_edit, _require_perm
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
+
+
+def _answered(receiver: str, target: str, outcome: str) -> str:
+    """The timeline's sentence for a referral's new status. Any other combination (none
+    today: only closing carries an outcome) keeps the plain English wording."""
+    if target == wf.REFERRAL_CLOSED and outcome in wf.REFERRAL_OUTCOMES:
+        return said("referral_closed", organisation=receiver, outcome=outcome)
+    if not outcome and target in ("accepted", "declined", "delivered"):
+        return said(f"referral_{target}", organisation=receiver)
+    return f"Referral to {receiver} {target}" + (
+        f" ({wf.REFERRAL_OUTCOMES[outcome]})" if outcome else ""
+    )
 
 
 def service_referral_send(
@@ -80,7 +93,7 @@ def service_referral_send(
             "referral",
             actor,
             organisation,
-            f"Referred to {provider.organisation.name} for {wf.SERVICE_TYPES[service_type].lower()}",
+            said("referral_sent", organisation=provider.organisation.name, service=service_type),
         )
         _audit(
             case,
@@ -142,8 +155,7 @@ def _referral_move(
             "referral",
             actor,
             organisation,
-            f"Referral to {referral.receiving_organisation.name} {target}"
-            + (f" ({wf.REFERRAL_OUTCOMES[outcome]})" if outcome else ""),
+            _answered(referral.receiving_organisation.name, target, outcome),
             text=reason.strip(),
         )
         _audit(

@@ -22,6 +22,7 @@ from palermo.cases.services._common import (
     _refresh_next_deadline,
     _require_edit,
 )
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -68,7 +69,12 @@ def return_assessment_record(
             "return_assessment",
             actor,
             organisation,
-            f"Return risk assessment ({c}): {'acceptable' if conclusion == wf.ACCEPTABLE else 'not acceptable'}",
+            said(
+                "return_assessment_acceptable"
+                if conclusion == wf.ACCEPTABLE
+                else "return_assessment_not_acceptable",
+                country=c,
+            ),
         )
         _audit(
             case,
@@ -152,8 +158,7 @@ def return_record(
             "return",
             actor,
             organisation,
-            f"Return to {c} recorded for {returned_on.isoformat()}"
-            + (" (co-ordinator override)" if override else ""),
+            said("return_override" if override else "return", country=c, date=returned_on),
             text=override,
         )
         _audit(

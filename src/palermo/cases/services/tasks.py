@@ -14,6 +14,7 @@ from palermo.cases.models import (
     Task,
 )
 from palermo.cases.services._common import _audit, _event, _refresh_next_deadline, _require_edit
+from palermo.cases.timeline import said
 from palermo.core import audit
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -53,7 +54,7 @@ def task_add(
             created_at=clock.now(),
         )
         _refresh_next_deadline(case)
-        _event(case, "task", actor, organisation, f"Task added, due {due_on.isoformat()}")
+        _event(case, "task", actor, organisation, said("task_added", date=due_on))
         _audit(case, actor, organisation, "task_add", action="create", task=task.pk)
     return task
 
@@ -74,7 +75,12 @@ def task_complete(
         task.refresh_from_db()
         _refresh_next_deadline(case)
         _event(
-            case, "task", actor, organisation, f"Task done: {task.title[:200]}", text=note.strip()
+            case,
+            "task",
+            actor,
+            organisation,
+            said("task_done", title=task.title[:200]),
+            text=note.strip(),
         )
         _audit(case, actor, organisation, "task_complete", task=task.pk, rule=task.rule_key)
     return task

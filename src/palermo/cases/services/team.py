@@ -11,6 +11,7 @@ from palermo.cases.models import (
     TeamRole,
 )
 from palermo.cases.services._common import _audit, _event, _require_edit
+from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 
@@ -78,7 +79,7 @@ def team_add(
             "team",
             actor,
             organisation,
-            f"{member.name} joined the case team ({TeamRole(role).label})",
+            said("team_joined", organisation=member.name, role=role),
         )
         _audit(case, actor, organisation, "team_add", member=member.pk, role=role)
     return CaseTeamMember.objects.get(case=case, organisation=member, removed_at__isnull=True)
@@ -101,5 +102,5 @@ def team_remove(
         CaseTeamMember.objects.filter(pk=row.pk).update(removed_at=clock.now())
         if case.lead_organisation_id == member.pk:
             _lead_becomes(case, None, actor)
-        _event(case, "team", actor, organisation, f"{member.name} left the case team")
+        _event(case, "team", actor, organisation, said("team_left", organisation=member.name))
         _audit(case, actor, organisation, "team_remove", member=member.pk)

@@ -24,3 +24,13 @@ def codes(values: Any, mapping: Any) -> str:
     return ", ".join(
         str(mapping.get(v, v)) if hasattr(mapping, "get") else str(v) for v in (values or [])
     )
+
+
+@register.filter
+def timeline_summary(summary: Any) -> str:
+    """A timeline entry's stored English summary in the reader's language, or as written
+    in a ``<span lang="en">`` when no known sentence reads it back (cases/timeline.py)."""
+    from palermo.cases.timeline import timeline_summary as shown
+    from palermo.web.sentences import shown_html
+
+    return shown_html(shown(summary))
