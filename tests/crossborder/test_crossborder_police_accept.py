@@ -42,6 +42,14 @@ def _events(case, kind):
     return [e for e in case_selectors.timeline_entries(case, limit=50) if e.kind == kind]
 
 
+def _police_events(case):
+    return [
+        e
+        for e in case_selectors.timeline_entries(case, limit=50)
+        if e.kind.startswith("police_exchange")
+    ]
+
+
 # --- police channels: page -------------------------------------------------------------------
 
 
@@ -80,8 +88,13 @@ def test_a_police_exchange_is_recorded_on_the_page_with_timeline_and_audit(insta
         assert "SIENA 2026/000117" in shown and "Europol SIENA" in shown
         assert "Request for the address" in shown
         # The timeline says an exchange happened, in standard words: no reference, no note.
-        (event,) = _events(case, "police_exchange")
+        (event,) = _police_events(case)
+        assert event.kind == "police_exchange_received"
         assert event.summary == "Exchange over a police channel recorded (received)"
+        # The case page says it through the timeline's sentences (not marked as foreign text).
+        case_page = c.get(f"/cases/{case.reference}/").content.decode()
+        assert "Exchange over a police channel recorded (received)" in case_page
+        assert '<span lang="en">Exchange over a police channel' not in case_page
         assert "SIENA 2026" not in event.summary and not event.text
         acts = list(
             AuditEntry.objects.filter(
@@ -107,7 +120,7 @@ def test_wrong_role_is_403_and_changes_nothing(instances):
         r = c.post(api, GOOD | {"case": case.reference}, content_type="application/json")
         assert r.status_code == 403
         assert not PoliceExchange.objects.exists()
-        assert not _events(case, "police_exchange")
+        assert not _police_events(case)
 
 
 def test_a_case_the_user_may_not_see_is_404_on_page_and_api(instances):
@@ -142,7 +155,7 @@ def test_bad_input_on_the_page_is_422_with_messages_next_to_the_fields(instances
         assert r.status_code == 422
         assert set(r.context["form"].errors) == {"channel", "note"}
         assert not PoliceExchange.objects.exists()
-        assert not _events(case, "police_exchange")
+        assert not _police_events(case)
 
 
 def test_the_service_refuses_bad_input_field_by_field(instances):
@@ -200,7 +213,7 @@ def test_police_exchanges_over_the_api_list_and_422(instances):
         )
         assert bad.status_code == 422 and "exchanged_on" in bad.content.decode()
         assert PoliceExchange.objects.count() == 2
-        assert len(_events(case, "police_exchange")) == 2
+        assert len(_police_events(case)) == 2
 
 
 # --- accepting an incoming hand-over ---------------------------------------------------------

@@ -18,7 +18,6 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from palermo.cases import selectors as case_selectors
 from palermo.core import audit
@@ -965,12 +964,7 @@ def police_exchange_record(  # noqa: PLR0913 – one keyword per field of the re
             actor=actor,
             organisation=organisation,
             case=case,
-            kind="police_exchange",
-            summary=(
-                gettext_noop("Exchange over a police channel recorded (sent)")
-                if direction == Direction.OUT
-                else gettext_noop("Exchange over a police channel recorded (received)")
-            ),
+            sentence=f"police_exchange_{'sent' if direction == Direction.OUT else 'received'}",
         )
         audit.record(
             action="create",

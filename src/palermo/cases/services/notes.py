@@ -62,21 +62,25 @@ def note_add(
     return event
 
 
+# Timeline entries other contexts may write about a case (a record they keep themselves):
+# the sentence key is also the entry's kind.
+RECORD_SENTENCES = frozenset({"police_exchange_sent", "police_exchange_received"})
+
+
 def record_event_add(
     *,
     actor: User,
     organisation: Organisation,
     case: Case,
-    kind: str,
-    summary: str,
+    sentence: str,
 ) -> CaseEvent:
     """A timeline entry for a record another context keeps about the case (a police-channel
-    exchange, say): standard wording only — the record itself stays in its own context,
-    behind that context's permission. Not a note: it cannot be corrected here."""
+    exchange, say): one of the timeline's sentences, standard wording only — the record itself
+    stays in its own context, behind that context's permission. Not a note: not corrected."""
     _require_edit(actor, organisation, case, access.TIMELINE)
-    if kind in ("note", "correction") or not kind.strip() or not summary.strip():
-        raise InvalidInput(FieldError("kind", "Not a record kind."))
+    if sentence not in RECORD_SENTENCES:
+        raise InvalidInput(FieldError("sentence", "Not a record another context may write."))
     with transaction.atomic():
-        event = _event(case, kind[:30], actor, organisation, summary)
+        event = _event(case, sentence, actor, organisation, said(sentence))
         _audit(case, actor, organisation, "record_event_add", action="create", event=event.pk)
     return event
