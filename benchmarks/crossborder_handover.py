@@ -470,6 +470,7 @@ def main() -> None:
         target="< 2,000",
         met=p95 < 2000,
     )
+    shutil.rmtree(tmp, ignore_errors=True)  # the temporary database and key files
 
 
 if __name__ == "__main__":
