@@ -229,6 +229,12 @@ TIMELINE = Book(
         Sentence(
             "legal_basis", _("Legal basis recorded for {organisation}"), {"organisation": _ORG}
         ),
+        # Written for palermo.crossborder (services.record_event_add): the record itself,
+        # with its reference and handling code, stays behind crossborder's permission.
+        Sentence("police_exchange_sent", _("Exchange over a police channel recorded (sent)")),
+        Sentence(
+            "police_exchange_received", _("Exchange over a police channel recorded (received)")
+        ),
     ]
 )
 

@@ -244,6 +244,8 @@ def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
             "today": clock.today(),
             "labels": _labels(),
             "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
+            # Records of exchanges over police channels live in crossborder (same permission).
+            "can_police_records": has_perm(actor, Perm.CROSSBORDER_SEND, org),
             "consent_ids": {c.id for c in file.consents or [] if c.active},
         },
     )

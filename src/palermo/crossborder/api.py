@@ -250,10 +250,25 @@ class PoliceExchangeIn(Schema):
 
     case: Annotated[str, Field(min_length=1, max_length=20)]
     channel: Literal["liaison_officer", "siena", "interpol", "mla"]
+    direction: Literal["out", "in"] = "out"
     reference: Annotated[str, Field(min_length=1, max_length=100)]
     handling: Literal["H0", "H1", "H2", "H3"]
     country: Annotated[str, Field(min_length=2, max_length=2)]
     exchanged_on: dt.date
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class PoliceExchangeOut(Schema):
+    id: int
+    case: str
+    channel: str
+    direction: str
+    reference: str
+    handling: str
+    country: str
+    exchanged_on: dt.date
+    note: str
+    recorded_at: dt.datetime
 
 
 @router.post(
@@ -268,10 +283,41 @@ def police_exchange(request: AuthedRequest, payload: PoliceExchangeIn) -> Any:
         request.organisation,
         case_ref=payload.case,
         channel=payload.channel,
+        direction=payload.direction,
         reference=payload.reference,
         handling=payload.handling,
         country=payload.country,
         exchanged_on=payload.exchanged_on,
+        note=payload.note,
         request=request,
     )
     return Status(201, {"id": rec.pk})
+
+
+@router.get(
+    "/police-exchanges",
+    response=with_errors({200: list[PoliceExchangeOut]}),
+    summary="A case's records of exchanges over police channels (newest first)",
+)
+@api_requires(Perm.CROSSBORDER_SEND)
+def police_exchanges(
+    request: AuthedRequest, case: Annotated[str, Field(min_length=1, max_length=20)]
+) -> Any:
+    _case, rows = selectors.police_exchanges(
+        request.user, request.organisation, case, request=request
+    )
+    return [
+        {
+            "id": r.pk,
+            "case": r.case_ref,
+            "channel": r.channel,
+            "direction": r.direction,
+            "reference": r.reference,
+            "handling": r.handling,
+            "country": r.country,
+            "exchanged_on": r.exchanged_on,
+            "note": r.note,
+            "recorded_at": r.recorded_at,
+        }
+        for r in rows
+    ]

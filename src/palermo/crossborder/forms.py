@@ -75,3 +75,34 @@ class RevokeForm(forms.Form):
 
 class TrustListForm(forms.Form):
     file = forms.FileField(label=_("Signed trust list (compact JWS file)"))
+
+
+class PoliceExchangeForm(forms.Form):
+    # Reference, country and date are checked by the service (one message per field, all at
+    # once), so the form does not stop at "required" before the others are seen.
+    channel = forms.ChoiceField(label=_("Channel"), choices=())
+    direction = forms.ChoiceField(label=_("Direction"), choices=())
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    handling = forms.ChoiceField(label=_("Handling code"), choices=())
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        required=False,
+        help_text=_("Two-letter ISO 3166-1 code of the other country."),
+    )
+    exchanged_on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from palermo.crossborder.models import Direction
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = _words(v.POLICE_CHANNELS)  # type: ignore[attr-defined]
+        self.fields["direction"].choices = Direction.choices  # type: ignore[attr-defined]
+        self.fields["handling"].choices = [  # type: ignore[attr-defined]
+            (code, f"{code} – {_(label)}") for code, label in v.HANDLING.items()
+        ]

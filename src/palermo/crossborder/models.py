@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from palermo.core.encryption import EncryptedJSONField, EncryptedModel
+from palermo.core.encryption import EncryptedJSONField, EncryptedModel, EncryptedTextField
 from palermo.crossborder import vocabulary as v
 
 
@@ -162,20 +162,28 @@ class InboundMessage(models.Model):
         return f"{self.typ} {self.jti}"
 
 
-class PoliceExchange(models.Model):
-    """An exchange made over a police channel, recorded on the case (not carried by Palermo)."""
+class PoliceExchange(EncryptedModel):
+    """An exchange made over a police channel, recorded on the case (not carried by Palermo).
+
+    The note may name people or facts of the investigation: encrypted at rest like case notes.
+    """
 
     local_entity = models.CharField(max_length=200)
     case_ref = models.CharField(max_length=20, db_index=True)
     channel = models.CharField(max_length=20, choices=_choices(v.POLICE_CHANNELS))
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
     reference = models.CharField(max_length=100)
     handling = models.CharField(max_length=2, choices=_choices(v.HANDLING))
     country = models.CharField(max_length=2)
     exchanged_on = models.DateField()
+    note = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-exchanged_on", "-id"]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.pk} ({self.case_ref})"

@@ -8,9 +8,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from palermo.cases import selectors as case_selectors
+from palermo.core import audit
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import services
-from palermo.crossborder.models import Direction, Handover, HandoverState, TransferConsent
+from palermo.crossborder.models import (
+    Direction,
+    Handover,
+    HandoverState,
+    PoliceExchange,
+    TransferConsent,
+)
 
 OPEN_OUT = (HandoverState.SENT, HandoverState.RECEIVED, HandoverState.ACCEPTED)
 
@@ -47,3 +54,28 @@ def consents_of(case_ref: str) -> list[TransferConsent]:
     return list(
         TransferConsent.objects.filter(local_entity=services.entity_id(), case_ref=case_ref)
     )
+
+
+def police_exchanges(
+    actor: Any, organisation: Any, case_ref: str, request: Any = None
+) -> tuple[Any, list[PoliceExchange]]:
+    """The case (the actor must be allowed to see it: NotFound otherwise, as for any case) and
+    its police-channel records, newest first. Needs ``crossborder.send``; the read is audited."""
+    from palermo.core.errors import NotAllowed
+
+    if not has_perm(actor, Perm.CROSSBORDER_SEND, organisation):
+        raise NotAllowed(perm=Perm.CROSSBORDER_SEND)
+    case = services._case(actor, organisation, case_ref, request)
+    rows = list(
+        PoliceExchange.objects.filter(local_entity=services.entity_id(), case_ref=case.reference)
+    )
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=organisation,
+        object_type="crossborder_police_exchange",
+        object_ref=case.reference,
+        details={"records": len(rows)},
+        request=request,
+    )
+    return case, rows

@@ -364,6 +364,13 @@ def case_fields(case: Any) -> dict[str, Any]:
         out["vic_ForcedLabourIndustry"] = context.forced_labour_industry
         out["vic_TypeOfSexExploitation"] = list(context.sex_exploitation_types or [])
         out["vic_AgeWhenTrafficked"] = context.age_when_trafficked
+    # Needs and services: the case's referrals to services, by type (delivered or closed =
+    # received; sent or accepted = still needed). Declined ones say nothing either way.
+    referrals = list(case.service_referrals.values_list("service_type", "status"))
+    out["plm_ServicesReceived"] = sorted(
+        {t for t, st in referrals if st in ("delivered", "closed")}
+    )
+    out["plm_ServicesNeeded"] = sorted({t for t, st in referrals if st in ("sent", "accepted")})
     ra = case_selectors.latest_return_assessment(case)
     if ra is not None:
         out["plm_ReturnRiskCountry"] = ra.country
@@ -887,7 +894,11 @@ def revoke(actor: Any, organisation: Any, pk: int, reason: str, request: Any = N
     return h
 
 
-def police_exchange_record(
+POLICE_NOTE_MAX = 2_000
+POLICE_EARLIEST = date(1990, 1, 1)  # before any of these channels existed: a typing error
+
+
+def police_exchange_record(  # noqa: PLR0913 – one keyword per field of the record
     actor: Any,
     organisation: Any,
     *,
@@ -896,16 +907,24 @@ def police_exchange_record(
     reference: str,
     handling: str,
     country: str,
-    exchanged_on: date,
+    exchanged_on: date | None,
+    direction: str = Direction.OUT,
+    note: str = "",
     request: Any = None,
 ) -> PoliceExchange:
-    """Record that information went over a police channel (Palermo carries nothing)."""
+    """Record that information went over a police channel (Palermo carries nothing). The case
+    timeline shows that an exchange happened (channel and direction, standard wording); the
+    reference, handling code and note stay on the record, behind ``crossborder.send``."""
+    from palermo.cases import services as case_services
+
     if not has_perm(actor, Perm.CROSSBORDER_SEND, organisation):
         raise NotAllowed(perm=Perm.CROSSBORDER_SEND)
     case = _case(actor, organisation, case_ref, request)
     errors = []
     if channel not in v.POLICE_CHANNELS:
         errors.append(FieldError("channel", "Choose a channel."))
+    if direction not in (Direction.OUT, Direction.IN):
+        errors.append(FieldError("direction", "Choose sent or received."))
     if handling not in v.HANDLING:
         errors.append(FieldError("handling", "Choose a handling code."))
     if not reference.strip() or len(reference) > 100:
@@ -914,19 +933,38 @@ def police_exchange_record(
         )
     if len(country) != 2 or not country.isalpha() or not country.isupper():
         errors.append(FieldError("country", "Use the two-letter country code."))
+    if exchanged_on is None:
+        errors.append(FieldError("exchanged_on", "Use an ISO 8601 date, YYYY-MM-DD."))
+    elif exchanged_on > timezone.localdate():
+        errors.append(FieldError("exchanged_on", "This date is in the future."))
+    elif exchanged_on < POLICE_EARLIEST:
+        errors.append(FieldError("exchanged_on", "Use an ISO 8601 date, YYYY-MM-DD."))
+    if len(note) > POLICE_NOTE_MAX:
+        errors.append(FieldError("note", "At most 2,000 characters."))
     if errors:
         raise InvalidInput(errors)
+    assert exchanged_on is not None
     with transaction.atomic():
         rec = PoliceExchange.objects.create(
             local_entity=entity_id(),
             case_ref=case.reference,
             channel=channel,
+            direction=direction,
             reference=reference.strip(),
             handling=handling,
             country=country,
             exchanged_on=exchanged_on,
+            note=note.strip(),
             recorded_by=actor,
             recorded_at=timezone.now(),
+        )
+        # Standard wording only (the timeline is read by the whole case team and shows the
+        # summary translated); reference, handling and note stay behind the permission.
+        case_services.record_event_add(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            sentence=f"police_exchange_{'sent' if direction == Direction.OUT else 'received'}",
         )
         audit.record(
             action="create",
@@ -934,7 +972,12 @@ def police_exchange_record(
             organisation=organisation,
             object_type="crossborder_police_exchange",
             object_ref=case.reference,
-            details={"channel": channel, "handling": handling},
+            details={
+                "record": rec.pk,
+                "channel": channel,
+                "direction": direction,
+                "handling": handling,
+            },
             request=request,
         )
     return rec
@@ -977,6 +1020,7 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
         if f in _PERSON_FIELDS
     }
     forms = list(data.get("exploitation", {}).get("vic_TypeOfExploitation", []))
+    context, context_refused = _victim_context(data.get("exploitation", {}))
     with transaction.atomic():
         case = case_services.case_open(
             actor=actor,
@@ -991,6 +1035,7 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
                 f"({p.country if p else '?'}), message {h.jti}."
             ),
             referring_country=p.country if p else "",
+            victim_context=context,
         )
         h.case_ref = case.reference
         h.save(update_fields=["case_ref"])
@@ -1006,13 +1051,20 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
             ),
         )
         imported_ra = _import_risk_assessment(actor, organisation, case, data, p)
+        copied = _copy_as_notes(actor, organisation, case, data, p)
         audit.record(
             action="create",
             actor=actor,
             organisation=organisation,
             object_type=OBJ,
             object_ref=h.jti,
-            details={"accepted_into": case.reference, "risk_assessment": imported_ra},
+            details={
+                "accepted_into": case.reference,
+                "risk_assessment": imported_ra,
+                "copied_as_notes": copied,
+                "context_fields": sorted(context),
+                "context_refused": context_refused,
+            },
             request=request,
         )
         # In the same transaction: a partner that cannot be told leaves no half-accepted case.
@@ -1056,3 +1108,72 @@ def _import_risk_assessment(
         )
         return "refused"
     return "recorded"
+
+
+# Exploitation fields of the hand-over → the case's victim context (HTCDS names both sides).
+_CONTEXT_FIELDS = {
+    "vic_MethodOfRecruitment": "methods_of_recruitment",
+    "vic_MethodsOfControl": "methods_of_control",
+    "vic_ForcedLabourIndustry": "forced_labour_industry",
+    "vic_TypeOfSexExploitation": "sex_exploitation_types",
+    "vic_AgeWhenTrafficked": "age_when_trafficked",
+}
+
+
+def _victim_context(exploitation: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The partner's exploitation fields the case file accepts, one by one: a value outside
+    our picklists (another HTCDS version, a typing error) is left out, not a refused
+    acceptance; it stays readable on the hand-over page and is named in the audit record."""
+    from palermo.cases import services as case_services
+
+    kept: dict[str, Any] = {}
+    refused: list[str] = []
+    for name, attr in _CONTEXT_FIELDS.items():
+        value = exploitation.get(name)
+        if value in (None, "", []):
+            continue
+        errors: list[FieldError] = []
+        case_services.clean_context({attr: value}, errors)
+        if errors:
+            refused.append(name)
+        else:
+            kept[attr] = value
+    return kept, refused
+
+
+# Groups the case file has no fields for: copied into the case as timeline notes (the case's
+# own record, encrypted, readable by whoever may read the timeline), one per group.
+_NOTE_GROUPS = ("needs_and_services", "documents", "legal")
+
+
+def _copy_as_notes(
+    actor: Any, organisation: Any, case: Any, data: dict[str, Any], p: tr.PartnerEntry | None
+) -> list[str]:
+    from palermo.cases import services as case_services
+
+    sender = f"{p.organisation} ({p.country})" if p else "the partner"
+    copied = []
+    for group in _NOTE_GROUPS:
+        values = {f: val for f, val in (data.get(group) or {}).items() if val not in (None, "", [])}
+        if not values:
+            continue
+        lines = [f"{v.GROUP_LABELS[group]}, received from {sender} in a cross-border hand-over:"]
+        for name in v.GROUP_FIELDS[group]:
+            if name in values:
+                val = values[name]
+                shown = ", ".join(map(str, val)) if isinstance(val, list) else str(val)
+                lines.append(f"- {_FIELD_WORDS.get(name, name)}: {shown}"[:2000])
+        case_services.note_add(
+            actor=actor, organisation=organisation, case=case, text="\n".join(lines)
+        )
+        copied.append(group)
+    return copied
+
+
+_FIELD_WORDS = {
+    "plm_ServicesReceived": "services received",
+    "plm_ServicesNeeded": "services needed",
+    "plm_DocumentsHeld": "documents held",
+    "plm_ProceedingsStage": "stage of the proceedings",
+    "plm_WitnessIn": "witness in",
+}

@@ -2,7 +2,8 @@ from django.urls import path
 
 from palermo.crossborder import views
 
-# Paths carry numeric ids only: no case reference, no personal data.
+# Paths carry numeric ids, or a case's pseudonymous reference as the cases pages do: never
+# personal data.
 urlpatterns = [
     path("", views.home, name="home"),
     path("send/", views.send, name="send"),
@@ -10,4 +11,5 @@ urlpatterns = [
     path("handovers/<int:handover_id>/", views.handover, name="handover"),
     path("handovers/<int:handover_id>/act/", views.handover_action, name="handover_action"),
     path("handovers/<int:handover_id>/envelope.jwe", views.envelope_file, name="envelope"),
+    path("police/<str:reference>/", views.police_exchanges, name="police"),
 ]

@@ -1,7 +1,8 @@
 """Cross-border pages: hand-overs out and in (overdue loops flagged), partners of the trust
 list, consent and send, one hand-over with its receipts, statuses and revocation.
 
-Paths carry numeric ids only; case references travel in forms, never in URLs.
+Paths carry numeric ids; only the police-channel records of a case carry its pseudonymous
+reference, as the case page does.
 """
 
 from __future__ import annotations
@@ -241,6 +242,53 @@ def envelope_file(request: AuthedRequest, handover_id: int) -> HttpResponse:
     resp = HttpResponse(h.envelope, content_type="application/jose")
     resp["Content-Disposition"] = f'attachment; filename="handover-{h.pk}.jwe"'
     return resp
+
+
+@requires(Perm.CROSSBORDER_SEND)
+def police_exchanges(request: AuthedRequest, reference: str) -> HttpResponse:
+    """A case's records of exchanges over police channels, and recording one. Reached from the
+    case page; a case the user may not see is a 404 (services.NotFound), as everywhere."""
+    actor, org = _who(request)
+    form = forms.PoliceExchangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.police_exchange_record(
+                actor,
+                org,
+                case_ref=reference,
+                channel=d["channel"],
+                direction=d["direction"],
+                reference=d["reference"],
+                handling=d["handling"],
+                country=d["country"],
+                exchanged_on=d["exchanged_on"],
+                note=d["note"],
+                request=request,
+            )
+        except InvalidInput as exc:
+            _errors_to(form, exc)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("crossborder:police", reference=reference)
+    case, rows = selectors.police_exchanges(actor, org, reference, request=request)
+    return render(
+        request,
+        "crossborder/police.html",
+        {
+            "case": case,
+            "rows": [
+                {
+                    "r": r,
+                    "channel": _(v.POLICE_CHANNELS.get(r.channel, r.channel)),
+                    "handling": _(v.HANDLING.get(r.handling, "")),
+                }
+                for r in rows
+            ],
+            "form": form,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 MAX_TRUST_LIST_BYTES = 1_000_000

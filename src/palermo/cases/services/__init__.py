@@ -45,7 +45,7 @@ from palermo.cases.services.identification import (
     identification_decide,
     identification_decision_plan,
 )
-from palermo.cases.services.notes import note_add
+from palermo.cases.services.notes import note_add, record_event_add
 from palermo.cases.services.opening import case_open, referral_receive
 from palermo.cases.services.phases import case_transition
 from palermo.cases.services.proceedings import (
@@ -97,6 +97,7 @@ __all__ = [
     "non_punishment_decide",
     "non_punishment_record",
     "note_add",
+    "record_event_add",
     "person_update",
     "referral_receive",
     "reminders_send",

@@ -60,3 +60,27 @@ def note_add(
             corrects=corrected.pk if corrected else None,
         )
     return event
+
+
+# Timeline entries other contexts may write about a case (a record they keep themselves):
+# the sentence key is also the entry's kind.
+RECORD_SENTENCES = frozenset({"police_exchange_sent", "police_exchange_received"})
+
+
+def record_event_add(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    sentence: str,
+) -> CaseEvent:
+    """A timeline entry for a record another context keeps about the case (a police-channel
+    exchange, say): one of the timeline's sentences, standard wording only — the record itself
+    stays in its own context, behind that context's permission. Not a note: not corrected."""
+    _require_edit(actor, organisation, case, access.TIMELINE)
+    if sentence not in RECORD_SENTENCES:
+        raise InvalidInput(FieldError("sentence", "Not a record another context may write."))
+    with transaction.atomic():
+        event = _event(case, sentence, actor, organisation, said(sentence))
+        _audit(case, actor, organisation, "record_event_add", action="create", event=event.pk)
+    return event
