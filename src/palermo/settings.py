@@ -180,6 +180,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The reverse proxies in front of Palermo (comma-separated addresses or CIDR networks). Only
+# when the direct peer is one of them is X-Forwarded-For believed, walked from the right
+# (palermo.core.forwarded); empty, the default, means REMOTE_ADDR is the client. One function
+# gives the address to the lock-out, the public pages' and the inbox's rate limits and the
+# audit trail, so they all agree.
+PALERMO_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("PALERMO_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+try:
+    from palermo.core.forwarded import parse_networks
+
+    parse_networks(PALERMO_TRUSTED_PROXIES)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"PALERMO_TRUSTED_PROXIES: {_exc}") from None
+AXES_CLIENT_IP_CALLABLE = "palermo.core.client.client_address"
 
 # Sessions end after 30 idle minutes: shared office computers are the norm in the field.
 # The expiry is pushed by palermo.core.sessions at most once a minute, not by a session
