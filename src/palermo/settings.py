@@ -474,3 +474,23 @@ CROSSBORDER_ANCHORS_FILE = os.environ.get(
     "PALERMO_CROSSBORDER_ANCHORS_FILE", str(VAR_DIR / "crossborder-anchors.json")
 )
 CROSSBORDER_LOOP_DAYS = int(os.environ.get("PALERMO_CROSSBORDER_LOOP_DAYS", "14"))
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """``"60/60"`` → (60 requests, per 60 seconds)."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        count, seconds = (int(x) for x in raw.split("/"))
+        if count < 1 or seconds < 1:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: write it as REQUESTS/SECONDS, e.g. 60/60") from None
+    return count, seconds
+
+
+# Envelopes the public inbox takes per client address (an IPv6 /64) and per partner whose
+# signature verified, each per window; over it the inbox answers 429 with Retry-After.
+CROSSBORDER_INBOX_RATE_LIMITS = {
+    "client": _rate("PALERMO_CROSSBORDER_INBOX_PER_CLIENT", "60/60"),
+    "sender": _rate("PALERMO_CROSSBORDER_INBOX_PER_PARTNER", "120/60"),
+}

@@ -24,6 +24,7 @@ from palermo.core import audit
 from palermo.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import envelope as env
+from palermo.crossborder import inbox_limits
 from palermo.crossborder import keys as k
 from palermo.crossborder import trust as tr
 from palermo.crossborder import vocabulary as v
@@ -570,14 +571,22 @@ def receipt_import(actor: Any, organisation: Any, token: str, request: Any = Non
 # --- receiving ----------------------------------------------------------------------------------
 
 
-def receive(envelope: str | bytes, *, request: Any = None) -> tuple[int, str]:
+def receive(
+    envelope: str | bytes, *, request: Any = None, limit_partner: bool = False
+) -> tuple[int, str]:
     """Handle one envelope from a partner: (HTTP status, signed receipt or reason code).
+
+    With ``limit_partner`` (the public inbox), a partner over its rate limit raises
+    ``inbox_limits.Throttled`` before anything about the envelope is audited or stored; a
+    carried file (`palermo crossborder receive`) is not limited.
 
     Never partly stored: the message row and its effect are written in one transaction."""
     me, keys_, now = entity_id(), own_keys(), now_ts()
     try:
         opened = env.open_envelope(envelope, own_id=me, own_keys=keys_, trust=trust_list(), now=now)
     except env.Rejected as exc:
+        if limit_partner and exc.sender is not None:
+            inbox_limits.check_sender(exc.sender.entity_id, request)
         audit.record(
             action="refused",
             object_type=OBJ,
@@ -599,6 +608,8 @@ def receive(envelope: str | bytes, *, request: Any = None) -> tuple[int, str]:
             now=now,
         )
         return 422, token
+    if limit_partner:
+        inbox_limits.check_sender(opened.sender.entity_id, request)
     seen = InboundMessage.objects.filter(
         local_entity=me, sender=opened.sender.entity_id, jti=opened.jti
     ).first()
