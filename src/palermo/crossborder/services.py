@@ -412,9 +412,18 @@ def handover_send(
         )
     elif case.is_child:
         errors.extend(_child_ready(case, consent))
+    # Only what the sender may see on the case file goes into the envelope: a hand-over must
+    # not be a second door that carries abroad what the sender cannot read here.
+    readable = frozenset(g for g, cg in v.CASE_GROUP.items() if cg in case.visibility.groups)
     if consent is not None and not (frozenset(consent.groups) & p.allowed_groups):
         errors.append(
             FieldError("consent", "Nothing the person consented to is allowed for this partner.")
+        )
+    elif consent is not None and not (frozenset(consent.groups) & p.allowed_groups & readable):
+        errors.append(
+            FieldError(
+                "consent", "You may not see any of the consented information on this case."
+            )
         )
     if errors:
         audit.record(
@@ -431,7 +440,7 @@ def handover_send(
     assert consent is not None
     body = env.handover_body(
         fields=case_fields(case),
-        consented=frozenset(consent.groups),
+        consented=frozenset(consent.groups) & readable,
         allowed=p.allowed_groups,
         purpose=purpose,
         legal_basis=p.legal_basis,
