@@ -494,3 +494,30 @@ CROSSBORDER_INBOX_RATE_LIMITS = {
     "client": _rate("PALERMO_CROSSBORDER_INBOX_PER_CLIENT", "60/60"),
     "sender": _rate("PALERMO_CROSSBORDER_INBOX_PER_PARTNER", "120/60"),
 }
+
+
+if PALERMO_EXERCISE:
+    # An exercise instance holds fictional data and must not use the live instance's keys or
+    # reach its partners, whatever the environment it was started from says (`palermo
+    # exercise` drops these variables too): no audit checkpoint key or log (a training line in
+    # the live checkpoint log, or one signed with the live key, would be indistinguishable),
+    # cross-border keys and trust anchors of its own in its var dir (so envelopes real
+    # partners encrypt to the live instance cannot be opened here, and nothing here is signed
+    # as the live instance) under an entity id in the reserved .invalid domain, and a
+    # field-key file in its own var dir.
+    PALERMO_AUDIT_SIGNING_KEY = ""
+    PALERMO_AUDIT_PUBLIC_KEY = ""
+    PALERMO_AUDIT_CHECKPOINT_LOG = ""
+    CROSSBORDER_ENTITY_ID = f"https://{PALERMO_EXERCISE}.exercise.invalid"
+    CROSSBORDER_KEYS_FILE = str(VAR_DIR / "exercise-crossborder-keys.json")
+    CROSSBORDER_ANCHORS_FILE = str(VAR_DIR / "exercise-crossborder-anchors.json")
+    # `palermo exercise` puts it in var/exercises/NAME/; anywhere else it may be the live one.
+    _keys_dir = Path(PALERMO_FIELD_KEYS_FILE).resolve().parent if PALERMO_FIELD_KEYS_FILE else None
+    if _keys_dir is not None and (_keys_dir.name, _keys_dir.parent.name) != (
+        PALERMO_EXERCISE,
+        "exercises",
+    ):
+        raise ImproperlyConfigured(
+            "An exercise instance keeps its field-key file in its own directory "
+            f"(exercises/{PALERMO_EXERCISE}/); start it with `palermo exercise serve`."
+        )
