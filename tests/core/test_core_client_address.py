@@ -21,9 +21,7 @@ PROXIES = parse_networks(["10.0.0.0/8", "2001:db8:100::/48"])
 
 # Addresses outside the trusted networks: public-looking IPv4 and IPv6.
 outside_v4 = st.ip_addresses(v=4).filter(lambda a: a not in PROXIES[0])
-outside_v6 = st.ip_addresses(v=6).filter(
-    lambda a: a not in PROXIES[1] and a.ipv4_mapped is None
-)
+outside_v6 = st.ip_addresses(v=6).filter(lambda a: a not in PROXIES[1] and a.ipv4_mapped is None)
 outside = st.one_of(outside_v4, outside_v6).map(str)
 inside = st.one_of(
     st.ip_addresses(network="10.0.0.0/8"), st.ip_addresses(network="2001:db8:100::/48")

@@ -64,7 +64,7 @@ def test_palermo_exercise_enters_with_none_of_the_live_keys(tmp_path):
         "from palermo.exercise.cli import _enter; "
         f"_enter('drill', 'sqlite:///{tmp_path / 'ex.sqlite3'}'); " + SHOW
     )
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 – our own interpreter, fixed code
         [sys.executable, "-c", code],
         env=env,
         capture_output=True,
@@ -87,7 +87,7 @@ def test_settings_ignore_the_live_keys_even_without_the_command(tmp_path):
     are still not used, and the live field-key file stops the start-up."""
     live = tmp_path / "live"
     env = _live_env(live) | {"PALERMO_EXERCISE": "drill"}
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 – our own interpreter, fixed code
         [sys.executable, "-c", "import django; django.setup(); " + SHOW],
         env=env | {"DJANGO_SETTINGS_MODULE": "palermo.settings"},
         capture_output=True,
@@ -103,7 +103,7 @@ def test_settings_ignore_the_live_keys_even_without_the_command(tmp_path):
     own.mkdir(parents=True)
     (own / "field-keys.json").write_text(live.joinpath("field-keys.json").read_text())
     env |= {"PALERMO_VAR_DIR": str(own), "PALERMO_FIELD_KEYS_FILE": str(own / "field-keys.json")}
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 – our own interpreter, fixed code
         [sys.executable, "-c", "import django; django.setup(); " + SHOW],
         env=env | {"DJANGO_SETTINGS_MODULE": "palermo.settings"},
         capture_output=True,

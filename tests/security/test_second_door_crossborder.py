@@ -10,22 +10,20 @@ every demo persona reads every cross-border view on both sides.
 
 from __future__ import annotations
 
-
 import pytest
-from django.test import Client
 
 from palermo.cases import access, selectors
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import services
 from palermo.crossborder.models import Direction, Handover
 from tests.crossborder.conftest import A, B, Instances
-from tests.security.test_second_door import (  # noqa: F401  (fixtures used by name)
-    PERSONAS,
-    World,
-    _shared_world,
-    assert_no_second_door,
-    world,
-)
+from tests.security import test_second_door as sd
+from tests.security.test_second_door import PERSONAS, World, assert_no_second_door
+
+# The marked demo world of test_second_door, built once for this module too (its fixtures,
+# registered here under their own names: ``world``).
+shared_world_fixture = sd._shared_world
+world_fixture = sd.world
 
 pytestmark = pytest.mark.django_db
 

@@ -421,9 +421,7 @@ def handover_send(
         )
     elif consent is not None and not (frozenset(consent.groups) & p.allowed_groups & readable):
         errors.append(
-            FieldError(
-                "consent", "You may not see any of the consented information on this case."
-            )
+            FieldError("consent", "You may not see any of the consented information on this case.")
         )
     if errors:
         audit.record(
