@@ -10,20 +10,43 @@ every demo persona reads every cross-border view on both sides.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.db import transaction
 
 from palermo.cases import access, selectors
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import services
 from palermo.crossborder.models import Direction, Handover
 from tests.crossborder.conftest import A, B, Instances
-from tests.security import test_second_door as sd
-from tests.security.test_second_door import PERSONAS, World, assert_no_second_door
+from tests.security.test_second_door import (
+    PERSONAS,
+    World,
+    _build_world,
+    assert_no_second_door,
+)
 
-# The marked demo world of test_second_door, built once for this module too (its fixtures,
-# registered here under their own names: ``world``).
-shared_world_fixture = sd._shared_world
-world_fixture = sd.world
+
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """test_second_door's marked demo world, built once for this module in a transaction
+    rolled back at its end (the same set-up as there)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(_shared_world: World, db) -> World:
+    _shared_world._tokens = {}  # tokens made in an earlier test were rolled back with it
+    return _shared_world
+
 
 pytestmark = pytest.mark.django_db
 
