@@ -62,6 +62,9 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
             "429": {
                 "description": "Too many deliveries from this address or partner; see Retry-After",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                },
             },
         },
     },
