@@ -180,6 +180,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The reverse proxies in front of Palermo (comma-separated addresses or CIDR networks). Only
+# when the direct peer is one of them is X-Forwarded-For believed, walked from the right
+# (palermo.core.forwarded); empty, the default, means REMOTE_ADDR is the client. One function
+# gives the address to the lock-out, the public pages' and the inbox's rate limits and the
+# audit trail, so they all agree.
+PALERMO_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("PALERMO_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+try:
+    from palermo.core.forwarded import parse_networks
+
+    parse_networks(PALERMO_TRUSTED_PROXIES)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"PALERMO_TRUSTED_PROXIES: {_exc}") from None
+AXES_CLIENT_IP_CALLABLE = "palermo.core.client.client_address"
 
 # Sessions end after 30 idle minutes: shared office computers are the norm in the field.
 # The expiry is pushed by palermo.core.sessions at most once a minute, not by a session
@@ -459,3 +474,50 @@ CROSSBORDER_ANCHORS_FILE = os.environ.get(
     "PALERMO_CROSSBORDER_ANCHORS_FILE", str(VAR_DIR / "crossborder-anchors.json")
 )
 CROSSBORDER_LOOP_DAYS = int(os.environ.get("PALERMO_CROSSBORDER_LOOP_DAYS", "14"))
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """``"60/60"`` → (60 requests, per 60 seconds)."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        count, seconds = (int(x) for x in raw.split("/"))
+        if count < 1 or seconds < 1:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: write it as REQUESTS/SECONDS, e.g. 60/60") from None
+    return count, seconds
+
+
+# Envelopes the public inbox takes per client address (an IPv6 /64) and per partner whose
+# signature verified, each per window; over it the inbox answers 429 with Retry-After.
+CROSSBORDER_INBOX_RATE_LIMITS = {
+    "client": _rate("PALERMO_CROSSBORDER_INBOX_PER_CLIENT", "60/60"),
+    "sender": _rate("PALERMO_CROSSBORDER_INBOX_PER_PARTNER", "120/60"),
+}
+
+
+if PALERMO_EXERCISE:
+    # An exercise instance holds fictional data and must not use the live instance's keys or
+    # reach its partners, whatever the environment it was started from says (`palermo
+    # exercise` drops these variables too): no audit checkpoint key or log (a training line in
+    # the live checkpoint log, or one signed with the live key, would be indistinguishable),
+    # cross-border keys and trust anchors of its own in its var dir (so envelopes real
+    # partners encrypt to the live instance cannot be opened here, and nothing here is signed
+    # as the live instance) under an entity id in the reserved .invalid domain, and a
+    # field-key file in its own var dir.
+    PALERMO_AUDIT_SIGNING_KEY = ""
+    PALERMO_AUDIT_PUBLIC_KEY = ""
+    PALERMO_AUDIT_CHECKPOINT_LOG = ""
+    CROSSBORDER_ENTITY_ID = f"https://{PALERMO_EXERCISE}.exercise.invalid"
+    CROSSBORDER_KEYS_FILE = str(VAR_DIR / "exercise-crossborder-keys.json")
+    CROSSBORDER_ANCHORS_FILE = str(VAR_DIR / "exercise-crossborder-anchors.json")
+    # `palermo exercise` puts it in var/exercises/NAME/; anywhere else it may be the live one.
+    _keys_dir = Path(PALERMO_FIELD_KEYS_FILE).resolve().parent if PALERMO_FIELD_KEYS_FILE else None
+    if _keys_dir is not None and (_keys_dir.name, _keys_dir.parent.name) != (
+        PALERMO_EXERCISE,
+        "exercises",
+    ):
+        raise ImproperlyConfigured(
+            "An exercise instance keeps its field-key file in its own directory "
+            f"(exercises/{PALERMO_EXERCISE}/); start it with `palermo exercise serve`."
+        )

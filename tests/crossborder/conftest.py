@@ -105,3 +105,13 @@ def instances(tmp_path, monkeypatch, demo_world):
     services._trust_cache.clear()
     inst.load_trust()
     return inst
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The inbox's rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

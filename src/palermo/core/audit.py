@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from palermo.core.chain import GENESIS, UNSEALED, entry_hash
+from palermo.core.client import client_address
 from palermo.core.models import AuditAction, AuditChainHead, AuditEntry
 
 log = logging.getLogger("palermo.audit")
@@ -43,7 +44,8 @@ SEAL_BATCH = 5000
 def _client_address(request: Any) -> str:
     if request is None:
         return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    # The same address the rate limits and the lock-out use (PALERMO_TRUSTED_PROXIES).
+    return client_address(request)[:64]
 
 
 def record(

@@ -12,13 +12,13 @@ is known; 400 with a reason code where it is not.
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema, Status
 
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.policy import Perm, api_requires, public
 from palermo.core.request import AuthedRequest
-from palermo.crossborder import envelope, selectors, services
+from palermo.crossborder import envelope, inbox_limits, selectors, services
 
 router = Router(tags=["crossborder"])
 
@@ -45,7 +45,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
     "/inbox",
     auth=None,
     summary="Deliver a sealed envelope (compact JWE, application/jose); answers a signed receipt",
-    response={409: ErrorOut},
+    response={409: ErrorOut, 429: ErrorOut},
     openapi_extra={
         # Partners send Content-Type application/jose; the body is read as bytes whatever the
         # type, and the schema names text/plain so generic clients and fuzzers can post it.
@@ -59,19 +59,36 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
             "413": _text("The envelope is larger than the limit"),
             "415": _text("Send the envelope as application/jose (or text/plain)"),
             "422": _jose("Signed receipt: rejected, with the reason code"),
+            "429": {
+                "description": "Too many deliveries from this address or partner; see Retry-After",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                },
+            },
         },
     },
 )
 @public("partner instances deliver signed, encrypted envelopes; the signature authenticates them")
 def inbox(request: HttpRequest) -> HttpResponse:
-    ctype = request.content_type or ""
-    if ctype not in INBOX_TYPES:
-        return HttpResponse("unsupported_media_type", status=415, content_type="text/plain")
-    body = request.body
-    if len(body) > envelope.MAX_ENVELOPE_BYTES:
-        status, answer = 413, "oversized"
-    else:
-        status, answer = services.receive(body, request=request)
+    try:
+        # First, before the body is read or anything decrypted: a flood costs us little.
+        inbox_limits.check_client(request)
+        ctype = request.content_type or ""
+        if ctype not in INBOX_TYPES:
+            return HttpResponse("unsupported_media_type", status=415, content_type="text/plain")
+        body = request.body
+        if len(body) > envelope.MAX_ENVELOPE_BYTES:
+            status, answer = 413, "oversized"
+        else:
+            status, answer = services.receive(body, request=request, limit_partner=True)
+    except inbox_limits.Throttled as exc:
+        response = JsonResponse(
+            {"detail": "Too many deliveries: try again after Retry-After seconds.", "errors": []},
+            status=429,
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     answer_type = "application/jose" if status in (200, 422) else "text/plain"
     return HttpResponse(answer, status=status, content_type=answer_type)
 

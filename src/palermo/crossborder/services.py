@@ -24,6 +24,7 @@ from palermo.core import audit
 from palermo.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
 from palermo.core.policy import Perm, has_perm
 from palermo.crossborder import envelope as env
+from palermo.crossborder import inbox_limits
 from palermo.crossborder import keys as k
 from palermo.crossborder import trust as tr
 from palermo.crossborder import vocabulary as v
@@ -418,9 +419,16 @@ def handover_send(
         )
     elif case.is_child:
         errors.extend(_child_ready(case, consent))
+    # Only what the sender may see on the case file goes into the envelope: a hand-over must
+    # not be a second door that carries abroad what the sender cannot read here.
+    readable = frozenset(g for g, cg in v.CASE_GROUP.items() if cg in case.visibility.groups)
     if consent is not None and not (frozenset(consent.groups) & p.allowed_groups):
         errors.append(
             FieldError("consent", "Nothing the person consented to is allowed for this partner.")
+        )
+    elif consent is not None and not (frozenset(consent.groups) & p.allowed_groups & readable):
+        errors.append(
+            FieldError("consent", "You may not see any of the consented information on this case.")
         )
     if errors:
         audit.record(
@@ -437,7 +445,7 @@ def handover_send(
     assert consent is not None
     body = env.handover_body(
         fields=case_fields(case),
-        consented=frozenset(consent.groups),
+        consented=frozenset(consent.groups) & readable,
         allowed=p.allowed_groups,
         purpose=purpose,
         legal_basis=p.legal_basis,
@@ -577,14 +585,22 @@ def receipt_import(actor: Any, organisation: Any, token: str, request: Any = Non
 # --- receiving ----------------------------------------------------------------------------------
 
 
-def receive(envelope: str | bytes, *, request: Any = None) -> tuple[int, str]:
+def receive(
+    envelope: str | bytes, *, request: Any = None, limit_partner: bool = False
+) -> tuple[int, str]:
     """Handle one envelope from a partner: (HTTP status, signed receipt or reason code).
+
+    With ``limit_partner`` (the public inbox), a partner over its rate limit raises
+    ``inbox_limits.Throttled`` before anything about the envelope is audited or stored; a
+    carried file (`palermo crossborder receive`) is not limited.
 
     Never partly stored: the message row and its effect are written in one transaction."""
     me, keys_, now = entity_id(), own_keys(), now_ts()
     try:
         opened = env.open_envelope(envelope, own_id=me, own_keys=keys_, trust=trust_list(), now=now)
     except env.Rejected as exc:
+        if limit_partner and exc.sender is not None:
+            inbox_limits.check_sender(exc.sender.entity_id, request)
         audit.record(
             action="refused",
             object_type=OBJ,
@@ -606,6 +622,8 @@ def receive(envelope: str | bytes, *, request: Any = None) -> tuple[int, str]:
             now=now,
         )
         return 422, token
+    if limit_partner:
+        inbox_limits.check_sender(opened.sender.entity_id, request)
     seen = InboundMessage.objects.filter(
         local_entity=me, sender=opened.sender.entity_id, jti=opened.jti
     ).first()

@@ -55,6 +55,17 @@ GROUP_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "legal": ("plm_ProceedingsStage", "plm_WitnessIn"),
 }
 GROUPS: Final[tuple[str, ...]] = tuple(GROUP_FIELDS)
+# The case file's field group (palermo.cases.access) each hand-over group is read from: a
+# sender sends only what they may see on the case itself (no second door abroad).
+CASE_GROUP: Final[dict[str, str]] = {
+    "identity": "identity",
+    "contact": "contact",
+    "exploitation": "victim_context",
+    "needs_and_services": "referrals",
+    "risk_assessment": "safeguards",
+    "documents": "identity",
+    "legal": "safeguards",
+}
 GROUP_LABELS: Final[dict[str, str]] = {
     "identity": _("Identity"),
     "contact": _("Contact details"),

@@ -23,9 +23,27 @@ app = typer.Typer(help="Simulation exercises on their own databases.", no_args_i
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
+# The live instance's keys and outside connections: an exercise process never sees them
+# (audit checkpoint key and log, cross-border identity, keys and trust anchors, mail server).
+LIVE_ONLY = (
+    "PALERMO_AUDIT_SIGNING_KEY",
+    "PALERMO_AUDIT_PUBLIC_KEY",
+    "PALERMO_AUDIT_CHECKPOINT_LOG",
+    "PALERMO_CROSSBORDER_ENTITY_ID",
+    "PALERMO_CROSSBORDER_KEYS_FILE",
+    "PALERMO_CROSSBORDER_ANCHORS_FILE",
+    "EMAIL_BACKEND",
+)
+
 
 def _var() -> Path:
-    return Path(os.environ.get("PALERMO_VAR_DIR", Path.cwd() / "var"))
+    var = Path(os.environ.get("PALERMO_VAR_DIR", Path.cwd() / "var"))
+    # Inside an exercise (after _enter) PALERMO_VAR_DIR is var/exercises/NAME: the live var
+    # dir, where the registry of exercises lives, is two levels up.
+    name = os.environ.get("PALERMO_EXERCISE", "")
+    if name and (var.name, var.parent.name) == (name, "exercises"):
+        return var.parent.parent
+    return var
 
 
 def _dir(name: str) -> Path:
@@ -45,11 +63,17 @@ def _registry(name: str) -> dict[str, str]:
 
 def _enter(name: str, database: str) -> None:
     """Point this process at the exercise's database and mark it an exercise instance."""
+    here = _dir(name)
     os.environ["PALERMO_EXERCISE"] = name
     os.environ["DATABASE_URL"] = database
     os.environ.setdefault("PALERMO_DEMO", "1")  # fictional data: the demo's key handling
-    os.environ.setdefault("PALERMO_VAR_DIR", str(_dir(name)))
-    os.environ.setdefault("PALERMO_FIELD_KEYS_FILE", str(_dir(name) / "field-keys.json"))
+    # Set, not defaulted: the live instance's environment (where this command is normally run)
+    # names its own var dir and field-key file, and an exercise must use neither — training
+    # data sealed with live keys, or files written next to the live ones.
+    os.environ["PALERMO_VAR_DIR"] = str(here)
+    os.environ["PALERMO_FIELD_KEYS_FILE"] = str(here / "field-keys.json")
+    for live in LIVE_ONLY:  # settings.py ignores them in an exercise too; drop them here first
+        os.environ.pop(live, None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings"
     import django
 

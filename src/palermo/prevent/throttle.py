@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from palermo.core.client import client_address
+
 # (requests, seconds) per client and page; settings may tighten or loosen them.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "check": (60, 600),  # answering the job-offer questions
@@ -33,7 +35,8 @@ def allow(request: HttpRequest, bucket: str) -> bool:
     """Count this request; False once the client went over the page's limit in this window."""
     count_max, window = _limit(bucket)
     slot = int(time.time()) // window
-    client = str(request.META.get("REMOTE_ADDR", ""))
+    # Behind a trusted proxy this is the visitor, not the proxy (PALERMO_TRUSTED_PROXIES).
+    client = client_address(request)
     key = hmac.new(
         settings.SECRET_KEY.encode(), f"{bucket}|{slot}|{client}".encode(), hashlib.sha256
     ).hexdigest()
