@@ -83,9 +83,7 @@ def test_editing_a_plan_refuses_a_stale_save_and_a_bad_date(monitor_demo, login_
     ).exists()
 
 
-def test_editing_an_objective_refuses_a_duplicate_number_and_a_stale_save(
-    monitor_demo, login_as
-):
+def test_editing_an_objective_refuses_a_duplicate_number_and_a_stale_save(monitor_demo, login_as):
     c = login_as("coordinator")
     obj = Objective.objects.get(code="2")
     url = f"/monitor/objectives/{obj.pk}/edit/"
@@ -315,30 +313,57 @@ def _joined_facts_on_three_cases():
         day = case.incoming_referral_date
         for key, due in (("guardian_appointment", 3), ("guardian_appointment", 5)):
             Task.objects.create(
-                case=case, title="t", kind="deadline", rule_key=key, rule_version="1",
-                starts_on=day, due_on=day + timedelta(days=due), created_at=now,
+                case=case,
+                title="t",
+                kind="deadline",
+                rule_key=key,
+                rule_version="1",
+                starts_on=day,
+                due_on=day + timedelta(days=due),
+                created_at=now,
             )
         if i != 1:
             Task.objects.create(
-                case=case, title="t", kind="deadline", rule_key="reflection_recovery_period",
-                rule_version="1", starts_on=day, due_on=day + timedelta(days=30), created_at=now,
+                case=case,
+                title="t",
+                kind="deadline",
+                rule_key="reflection_recovery_period",
+                rule_version="1",
+                starts_on=day,
+                due_on=day + timedelta(days=30),
+                created_at=now,
             )
         ChildSafeguard.objects.update_or_create(
             case=case, defaults={"guardian_appointed_on": day + timedelta(days=2 * i + 1)}
         )
         consent = Consent.objects.create(
-            case=case, scopes=["subject"], recipient=provider.organisation, purpose="assistance",
-            given_by="person", given_on=day, recorded_at=now,
+            case=case,
+            scopes=["subject"],
+            recipient=provider.organisation,
+            purpose="assistance",
+            given_by="person",
+            given_on=day,
+            recorded_at=now,
         )
         for status, responded in (("sent", None), ("closed", now), ("accepted", now))[: i + 1]:
             ServiceReferral.objects.create(
-                case=case, service_type="shelter", provider=provider,
-                receiving_organisation=provider.organisation, sending_organisation=org,
-                consent=consent, status=status, sent_at=now, responded_at=responded,
+                case=case,
+                service_type="shelter",
+                provider=provider,
+                receiving_organisation=provider.organisation,
+                sending_organisation=org,
+                consent=consent,
+                status=status,
+                sent_at=now,
+                responded_at=responded,
             )
         for status in ("planned", "filed", "awarded")[: i + 1]:
             CompensationClaim.objects.create(
-                case=case, amount=100, currency="EUR", source="offender", status=status,
+                case=case,
+                amount=100,
+                currency="EUR",
+                source="offender",
+                status=status,
                 recorded_at=now,
             )
 

@@ -93,9 +93,7 @@ def objective_edit(
         .exclude(pk=objective.pk)
         .exists()
     ):
-        errors.append(
-            FieldError("code", _("The plan already has an objective with this number."))
-        )
+        errors.append(FieldError("code", _("The plan already has an objective with this number.")))
     if errors:
         raise InvalidInput(errors)
     version = expected_version if expected_version is not None else objective.version
@@ -255,9 +253,7 @@ def remind_overdue(
             if rec.reminded_at and timezone.localdate(rec.reminded_at) >= today:
                 continue
             orgs = {
-                o
-                for m in rec.measures.prefetch_related("responsible")
-                for o in m.responsible.all()
+                o for m in rec.measures.prefetch_related("responsible") for o in m.responsible.all()
             }
             recipients = (
                 _staff(orgs, Perm.MONITOR_PROGRESS) if orgs else _staff(None, Perm.MONITOR_MANAGE)
@@ -309,8 +305,6 @@ def _staff(orgs: set[Organisation] | None, perm: str) -> list[str]:
         if not u.email:
             continue
         candidates = [m.organisation for m in u.memberships.all()]
-        if any(
-            has_perm(u, perm, o) for o in candidates if orgs is None or o in orgs
-        ):
+        if any(has_perm(u, perm, o) for o in candidates if orgs is None or o in orgs):
             out.add(u.email)
     return sorted(out)

@@ -106,9 +106,7 @@ def _remove(
         except ValueError:
             version = -1
         try:
-            edits.remove(
-                actor=actor, organisation=org, target=target, expected_version=version
-            )
+            edits.remove(actor=actor, organisation=org, target=target, expected_version=version)
             messages.success(request, _("Removed."))
             return redirect(*done)
         except InvalidInput as exc:

@@ -164,12 +164,16 @@ def measure_add(
             errors.append(FieldError("budget_amount", _("Enter an amount of 0 or more.")))
         currency = (budget_currency or "").strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            errors.append(FieldError("budget_currency", _("An ISO 4217 currency code such as EUR.")))
+            errors.append(
+                FieldError("budget_currency", _("An ISO 4217 currency code such as EUR."))
+            )
         budget_currency = currency
     if not responsible:
         errors.append(FieldError("responsible", _("Name at least one responsible organisation.")))
     if code and objective.measures.filter(code=code).exists():
-        errors.append(FieldError("code", _("The objective already has a measure with this number.")))
+        errors.append(
+            FieldError("code", _("The objective already has a measure with this number."))
+        )
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -239,7 +243,11 @@ def progress_note_add(
     text: str,
 ) -> ProgressNote:
     if not can_report_progress(actor, organisation, measure):
-        raise NotAllowed(_("Only the co-ordinator and the organisations responsible for this measure report on it."))
+        raise NotAllowed(
+            _(
+                "Only the co-ordinator and the organisations responsible for this measure report on it."
+            )
+        )
     errors: list[FieldError] = []
     text = _text(text, "text", 5000, errors)
     if status not in MeasureStatus.values:
@@ -289,7 +297,11 @@ def evidence_add(
 ) -> Evidence:
     """A file (kept with its SHA-256) or a link: a case the actor may open, an indicator, a year's statistics."""
     if not can_report_progress(actor, organisation, measure):
-        raise NotAllowed(_("Only the co-ordinator and the organisations responsible for this measure add evidence."))
+        raise NotAllowed(
+            _(
+                "Only the co-ordinator and the organisations responsible for this measure add evidence."
+            )
+        )
     errors: list[FieldError] = []
     title = _text(title, "title", 200, errors)
     target = (target or "").strip()
@@ -463,7 +475,9 @@ def recommendation_set_status(
     note = _text(note, "note", 5000, errors, required=False)
     if expected_version is not None and expected_version != recommendation.version:
         errors.append(
-            FieldError("", _("Someone changed this recommendation meanwhile: reload and try again."))
+            FieldError(
+                "", _("Someone changed this recommendation meanwhile: reload and try again.")
+            )
         )
     if errors:
         raise InvalidInput(errors)
@@ -478,7 +492,9 @@ def recommendation_set_status(
         )
         if not updated:
             raise InvalidInput(
-                FieldError("", _("Someone changed this recommendation meanwhile: reload and try again."))
+                FieldError(
+                    "", _("Someone changed this recommendation meanwhile: reload and try again.")
+                )
             )
         recommendation.refresh_from_db()
         FollowUp.objects.create(

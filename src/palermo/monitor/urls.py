@@ -75,7 +75,5 @@ urlpatterns += [
         name="objective_remove",
     ),
     path("measures/<int:measure_id>/remove/", plan_views.measure_remove, name="measure_remove"),
-    path(
-        "recommendations/remind-overdue/", plan_views.remind_overdue, name="remind_overdue"
-    ),
+    path("recommendations/remind-overdue/", plan_views.remind_overdue, name="remind_overdue"),
 ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitor', '0003_country_visits'),
+        ("monitor", "0003_country_visits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='actionplan',
-            name='version',
+            model_name="actionplan",
+            name="version",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='version',
+            model_name="objective",
+            name="version",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='reminded_at',
+            model_name="recommendation",
+            name="reminded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
