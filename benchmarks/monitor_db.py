@@ -61,7 +61,8 @@ MONITORING_ROWS = [
     """INSERT INTO cases_childsafeguard (case_id, guardian_name, guardian_appointed_on,
            child_protection_authority, child_protection_notified_on, guardian_organisation_id)
        SELECT id, '', incoming_referral_date + (id % 6)::int, '', NULL, NULL
-       FROM cases_case WHERE is_child AND id % 5 <> 0""",
+       FROM cases_case WHERE is_child AND id % 5 <> 0
+       ON CONFLICT DO NOTHING""",
     # A referral for 1 in 3 cases, in every status.
     """INSERT INTO cases_servicereferral (case_id, service_type, status, details, sent_at,
            responded_at, decline_reason, delivered_at, closed_at, outcome, outcome_details,
