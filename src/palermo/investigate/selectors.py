@@ -118,6 +118,20 @@ def linked_cases_for(
     return [c for c in cases if visible[c.pk].visible]
 
 
+def investigations_per_case_query() -> QuerySet[Any]:
+    """``(case_id, n)`` rows: how many financial investigations are linked to each NRM case, as
+    a queryset another context's selector can join in the database (aggregates only)."""
+    from django.db.models import Count
+
+    from palermo.investigate.models import InvestigationCase
+
+    return (
+        InvestigationCase.objects.values("case_id")
+        .annotate(n=Count("investigation_id", distinct=True))
+        .values_list("case_id", "n")
+    )
+
+
 def investigations_per_case(*, year: int | None = None) -> dict[int, int]:
     """How many financial investigations are linked to each NRM case (of the cases whose
     incoming referral falls in ``year``, or every case): aggregates for the protected

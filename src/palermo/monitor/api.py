@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -357,7 +358,7 @@ def measure_add(
     orgs = selectors.organisations(payload.responsible)
     if len(orgs) != len(set(payload.responsible)):
         raise InvalidInput(
-            FieldError("responsible", "No active organisation has one of these ids.")
+            FieldError("responsible", _("No active organisation has one of these ids."))
         )
     data = payload.dict()
     data["responsible"] = orgs

@@ -195,3 +195,13 @@ def survey_remind() -> None:
 
     count = survey_services.remind(actor=None, organisation=None)
     typer.echo(f"{count} organisation(s) reminded.")
+
+
+@app.command("remind-overdue")
+def remind_overdue() -> None:
+    """Remind of recommendations past their due date (each at most once a day), e.g. from cron."""
+    _setup()
+    from palermo.monitor import plan_edit
+
+    count = plan_edit.remind_overdue(actor=None, organisation=None)
+    typer.echo(f"{count} overdue recommendation(s) reminded.")

@@ -55,6 +55,7 @@ class ActionPlan(models.Model):
     ends_on = models.DateField()
     owner = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)  # optimistic locking of edits and removal
 
     class Meta:
         ordering = ["-starts_on", "id"]
@@ -68,6 +69,7 @@ class Objective(models.Model):
     code = models.CharField(max_length=20)  # "1", "2.a" — as the plan numbers them
     title = models.CharField(max_length=300)
     area = models.CharField(max_length=40, choices=ThematicArea.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["plan", "code"]
@@ -212,6 +214,7 @@ class Recommendation(models.Model):
     measures = models.ManyToManyField(Measure, blank=True, related_name="recommendations")
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # last overdue reminder (once a day)
 
     class Meta:
         ordering = ["source_body", "report", "paragraph"]

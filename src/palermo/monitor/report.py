@@ -41,7 +41,7 @@ def report_data(
     actor: User | None, organisation: Organisation | None, *, year: int | None
 ) -> ReportData:
     if actor is not None and not has_perm(actor, Perm.MONITOR_REPORT, organisation):
-        raise NotAllowed("You do not have permission to do this.")
+        raise NotAllowed(_("You do not have permission to do this."))
     results = selectors.indicator_results(actor, organisation, year=year)
     inds = selectors.indicator_tables(results)
     statuses = RecommendationStatus.values

@@ -210,14 +210,37 @@ def indicator_results(
     """Every indicator of the year, protected. Aggregates only: no case leaves here."""
     if not _can_view(actor, organisation):
         return []
-    facts = case_selectors.monitoring_facts(year=year)
-    linked = _investigations(year)
-    return indicators.compute_all(
-        [
-            {**indicators.fact_row(f), "financial_investigations": linked.get(f.case_id, 0)}
-            for f in facts
-        ]
+    return indicators.compute_all(fact_groups(year))
+
+
+def fact_groups(year: int | None) -> list[dict[str, Any]]:
+    """The indicators' fact rows, counted in the database: one row per distinct combination
+    of facts with its ``weight`` (the number of cases), the financial investigations per case
+    joined from the investigate context's query."""
+    from palermo.investigate import selectors as investigate_selectors
+
+    groups = case_selectors.monitoring_fact_groups(
+        year=year,
+        extra_counts={
+            "financial_investigations": investigate_selectors.investigations_per_case_query()
+        },
     )
+    return [
+        {
+            "identification_status": g.identification_status,
+            "is_child": g.is_child,
+            "reflection_period_granted": g.reflection_period_granted,
+            "guardian_in_time": g.guardian_in_time,
+            "referrals_sent": g.referrals_sent,
+            "referrals_accepted": g.referrals_accepted,
+            "compensation_claimed": g.compensation_claimed,
+            "compensation_awarded": g.compensation_awarded,
+            "financial_investigations": dict(g.extra).get("financial_investigations", 0),
+            "forms": tuple(dict.fromkeys(g.forms)),
+            "weight": g.cases,
+        }
+        for g in groups
+    ]
 
 
 def _investigations(year: int | None) -> dict[int, int]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cases import selectors as case_selectors
 from palermo.core import audit, errors
@@ -50,7 +51,7 @@ def _require(actor: User | None, organisation: Organisation | None, perm: str) -
     if actor is None:
         return
     if not has_perm(actor, perm, organisation):
-        raise NotAllowed("You do not have permission to do this.")
+        raise NotAllowed(_("You do not have permission to do this."))
 
 
 def _audit(
@@ -77,11 +78,11 @@ def _text(
 ) -> str:
     value = (value or "").strip()
     if required and not value:
-        errors.append(FieldError(name, "Required."))
+        errors.append(FieldError(name, _("Required.")))
     elif len(value) > limit:
-        errors.append(FieldError(name, f"At most {limit} characters."))
+        errors.append(FieldError(name, _("At most %(n)s characters.") % {"n": limit}))
     elif "\x00" in value:
-        errors.append(FieldError(name, "Text may not contain NUL characters."))
+        errors.append(FieldError(name, _("Text may not contain NUL characters.")))
     return value
 
 
@@ -95,7 +96,7 @@ def plan_create(
     errors: list[FieldError] = []
     title = _text(title, "title", 200, errors)
     if ends_on < starts_on:
-        errors.append(FieldError("ends_on", "The plan cannot end before it starts."))
+        errors.append(FieldError("ends_on", _("The plan cannot end before it starts.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -124,9 +125,9 @@ def objective_add(
     code = _text(code, "code", 20, errors)
     title = _text(title, "title", 300, errors)
     if area and area not in ThematicArea.values:
-        errors.append(FieldError("area", "Unknown thematic area."))
+        errors.append(FieldError("area", _("Unknown thematic area.")))
     if code and plan.objectives.filter(code=code).exists():
-        errors.append(FieldError("code", "The plan already has an objective with this number."))
+        errors.append(FieldError("code", _("The plan already has an objective with this number.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -160,15 +161,19 @@ def measure_add(
             if amount < 0 or amount >= Decimal("1e12"):
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(FieldError("budget_amount", "Enter an amount of 0 or more."))
+            errors.append(FieldError("budget_amount", _("Enter an amount of 0 or more.")))
         currency = (budget_currency or "").strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            errors.append(FieldError("budget_currency", "An ISO 4217 currency code such as EUR."))
+            errors.append(
+                FieldError("budget_currency", _("An ISO 4217 currency code such as EUR."))
+            )
         budget_currency = currency
     if not responsible:
-        errors.append(FieldError("responsible", "Name at least one responsible organisation."))
+        errors.append(FieldError("responsible", _("Name at least one responsible organisation.")))
     if code and objective.measures.filter(code=code).exists():
-        errors.append(FieldError("code", "The objective already has a measure with this number."))
+        errors.append(
+            FieldError("code", _("The objective already has a measure with this number."))
+        )
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -202,7 +207,7 @@ def plan_indicator_add(
     baseline = _text(baseline, "baseline", 60, errors)
     target = _text(target, "target", 60, errors)
     if computed and indicators.definition(computed) is None:
-        errors.append(FieldError("computed", "No computed indicator has this id."))
+        errors.append(FieldError("computed", _("No computed indicator has this id.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -239,14 +244,16 @@ def progress_note_add(
 ) -> ProgressNote:
     if not can_report_progress(actor, organisation, measure):
         raise NotAllowed(
-            "Only the co-ordinator and the organisations responsible for this measure report on it."
+            _(
+                "Only the co-ordinator and the organisations responsible for this measure report on it."
+            )
         )
     errors: list[FieldError] = []
     text = _text(text, "text", 5000, errors)
     if status not in MeasureStatus.values:
-        errors.append(FieldError("status", "Unknown status."))
+        errors.append(FieldError("status", _("Unknown status.")))
     if noted_on > timezone.localdate():
-        errors.append(FieldError("noted_on", "A progress note cannot be dated in the future."))
+        errors.append(FieldError("noted_on", _("A progress note cannot be dated in the future.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -291,7 +298,9 @@ def evidence_add(
     """A file (kept with its SHA-256) or a link: a case the actor may open, an indicator, a year's statistics."""
     if not can_report_progress(actor, organisation, measure):
         raise NotAllowed(
-            "Only the co-ordinator and the organisations responsible for this measure add evidence."
+            _(
+                "Only the co-ordinator and the organisations responsible for this measure add evidence."
+            )
         )
     errors: list[FieldError] = []
     title = _text(title, "title", 200, errors)
@@ -299,9 +308,9 @@ def evidence_add(
     digest, size = "", 0
     if kind == EvidenceKind.FILE:
         if not data:
-            errors.append(FieldError("file", "Choose a file."))
+            errors.append(FieldError("file", _("Choose a file.")))
         elif len(data) > MAX_EVIDENCE_BYTES:
-            errors.append(FieldError("file", "A file of at most 10 MB."))
+            errors.append(FieldError("file", _("A file of at most 10 MB.")))
         else:
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
         file_name = (file_name or "evidence").replace("/", "_").replace("\\", "_")[-200:]
@@ -316,18 +325,18 @@ def evidence_add(
             .exists()
         )
         if not exists:
-            errors.append(FieldError("target", "No case you may open has this reference."))
+            errors.append(FieldError("target", _("No case you may open has this reference.")))
         target = target.upper()
     elif kind == EvidenceKind.INDICATOR:
         if indicators.definition(target) is None:
-            errors.append(FieldError("target", "No computed indicator has this id."))
+            errors.append(FieldError("target", _("No computed indicator has this id.")))
     elif kind == EvidenceKind.STATISTICS:
         if not (target.isdigit() and 1990 <= int(target) <= 2100):
-            errors.append(FieldError("target", "Enter the year of the statistics, e.g. 2025."))
+            errors.append(FieldError("target", _("Enter the year of the statistics, e.g. 2025.")))
     else:
-        errors.append(FieldError("kind", "Unknown kind of evidence."))
+        errors.append(FieldError("kind", _("Unknown kind of evidence.")))
     if note is not None and note.measure_id != measure.pk:
-        errors.append(FieldError("note", "The note belongs to another measure."))
+        errors.append(FieldError("note", _("The note belongs to another measure.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -365,7 +374,7 @@ def evidence_add(
 def _response(key: str) -> NationalResponse | None:
     if not key:
         return None
-    found, _ = NationalResponse.objects.get_or_create(
+    found, _created = NationalResponse.objects.get_or_create(
         key=key, defaults={"created_at": timezone.now()}
     )
     return found
@@ -459,14 +468,16 @@ def recommendation_set_status(
     _require(actor, organisation, Perm.MONITOR_MANAGE)
     errors: list[FieldError] = []
     if status not in RecommendationStatus.values:
-        errors.append(FieldError("status", "Unknown status."))
+        errors.append(FieldError("status", _("Unknown status.")))
     reason = _text(
         reason, "reason", 5000, errors, required=status == RecommendationStatus.NOT_ACCEPTED
     )
     note = _text(note, "note", 5000, errors, required=False)
     if expected_version is not None and expected_version != recommendation.version:
         errors.append(
-            FieldError("", "Someone changed this recommendation meanwhile: reload and try again.")
+            FieldError(
+                "", _("Someone changed this recommendation meanwhile: reload and try again.")
+            )
         )
     if errors:
         raise InvalidInput(errors)
@@ -482,7 +493,7 @@ def recommendation_set_status(
         if not updated:
             raise InvalidInput(
                 FieldError(
-                    "", "Someone changed this recommendation meanwhile: reload and try again."
+                    "", _("Someone changed this recommendation meanwhile: reload and try again.")
                 )
             )
         recommendation.refresh_from_db()
@@ -550,7 +561,7 @@ def recommendations_share_response(
     key = _text(key, "key", 60, errors)
     summary = _text(summary, "summary", 5000, errors, required=False)
     if len(recommendations) < 1:
-        errors.append(FieldError("recommendations", "Choose at least one recommendation."))
+        errors.append(FieldError("recommendations", _("Choose at least one recommendation.")))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

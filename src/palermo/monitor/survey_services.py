@@ -27,6 +27,7 @@ from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.upload_limits import check_bytes, import_limits
+from palermo.exercise.isolation import is_exercise_instance
 from palermo.monitor import survey, xlsform
 from palermo.monitor.models import (
     Survey,
@@ -394,7 +395,8 @@ def remind(
             assignment.reminders += 1
             assignment.save(update_fields=["reminded_at", "reminders"])
             recipients = _recipients(assignment.organisation)
-            if recipients:
+            # An exercise instance holds players' addresses: no mail leaves it.
+            if recipients and not is_exercise_instance():
                 subject = _("Survey answers due: %(title)s") % {"title": assignment.survey.title}
                 body = _(
                     "Your organisation is asked to answer “%(title)s” by %(due)s. "

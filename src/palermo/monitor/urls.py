@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palermo.monitor import register_views, survey_views, views, visit_views
+from palermo.monitor import plan_views, register_views, survey_views, views, visit_views
 
 # Paths carry numeric ids of plans, measures and recommendations, and indicator ids: no personal data.
 urlpatterns = [
@@ -63,4 +63,17 @@ urlpatterns += [
         name="recommendation_edit",
     ),
     path("measures/<int:measure_id>/edit/", register_views.measure_edit, name="measure_edit"),
+]
+
+urlpatterns += [
+    path("plans/<int:plan_id>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<int:plan_id>/remove/", plan_views.plan_remove, name="plan_remove"),
+    path("objectives/<int:objective_id>/edit/", plan_views.objective_edit, name="objective_edit"),
+    path(
+        "objectives/<int:objective_id>/remove/",
+        plan_views.objective_remove,
+        name="objective_remove",
+    ),
+    path("measures/<int:measure_id>/remove/", plan_views.measure_remove, name="measure_remove"),
+    path("recommendations/remind-overdue/", plan_views.remind_overdue, name="remind_overdue"),
 ]
