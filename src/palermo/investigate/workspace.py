@@ -274,8 +274,9 @@ class Workspace:
         if accounts is None:
             return
         rows = self.con.execute(
-            f"SELECT 'amlsim:' || CAST(acct_id AS VARCHAR), concat_ws(', ', street_addr, city, state, zip, country) "  # noqa: S608 - constant fragments and an escaped file path; values are bound
-            f"FROM {_reader(accounts)}"
+            f"SELECT 'amlsim:' || CAST(acct_id AS VARCHAR), concat_ws(', ', street_addr, city, state, zip, country) "  # noqa: S608 - constant fragments; the path is bound as $accounts
+            f"FROM {_reader(accounts, 'accounts')}",
+            {"accounts": str(accounts)},
         ).fetchall()
         keys = [r[0] for r in rows]
         norm = [normalise_address(r[1]) for r in rows]
