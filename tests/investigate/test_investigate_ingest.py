@@ -411,8 +411,8 @@ def test_hostile_headers_separators_direction_values_and_holder_stay_data(ws, tm
     f = tmp_path / "ch.csv"
     f.write_text(
         '"Datum\'","Betrag ""CHF""; DROP TABLE tx; --","S/H",Gegenpartei,Text\n'
-        f"01.03.2024,1'234.50,\"{debit_code}\",\"{HOSTILE}\",Miete\n"
-        "02.03.2024,99.95,C,Ana Kovac,\"Lohn'; --\"\n",
+        f'01.03.2024,1\'234.50,"{debit_code}","{HOSTILE}",Miete\n'
+        '02.03.2024,99.95,C,Ana Kovac,"Lohn\'; --"\n',
         encoding="utf-8",
     )
     report = ws.ingest(f, profile=profile, account=STATEMENT, account_name=HOSTILE)
@@ -464,3 +464,17 @@ def test_cell_limit_names_the_column_and_binds_the_limit(ws, tmp_path):
         )
     assert refused.value.params["column"] == "description"
     assert _count(ws) == 0
+
+
+def test_memory_limit_and_parquet_export_bind_their_values(tmp_path, pay):
+    with Workspace(":memory:", memory_limit="1GB") as w:
+        assert w.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        w.ingest_records([pay(1, 2, 10, 0)], source_name="x")
+        out = w.export_parquet(tmp_path / "it's; DROP TABLE tx; --")
+        assert {p.name for p in out} >= {"tx.parquet", "account.parquet"}
+        assert w.con.execute("SELECT count(*) FROM read_parquet(?)", [str(out[2])]).fetchone() == (
+            1,
+        )
+    # a hostile setting is read as a (bad) size, not run: interpolated, it ran DROP TABLE
+    with pytest.raises(duckdb.Error, match="Unknown unit for memory"):
+        Workspace(":memory:", memory_limit="1GB'; DROP TABLE tx; --")

@@ -1,5 +1,6 @@
 """What the case-file API's modules share: the router, the case and organisation look-ups,
-the write answer, pagination and lazy list rows."""
+the schemas more than one part uses (the write answer, the person's fields, a timeline entry),
+pagination and lazy list rows."""
 
 import datetime as dt
 from collections.abc import Callable
