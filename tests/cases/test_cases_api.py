@@ -260,3 +260,25 @@ def test_timeline_and_notes_append_only(call):
     assert c.json()["kind"] == "correction"
     items = call("outreach", "get", f"/{ref}/timeline").json()["items"]
     assert [i["kind"] for i in items][:3] == ["correction", "note", "opened"]
+
+
+def test_the_api_package_keeps_its_operation_ids_and_matches_fixed_paths_first(client):
+    """cases/api is a package of modules (issue 14); what clients see did not move: every
+    operation id is still ``palermo_cases_api_<name>``, and the fixed paths are matched
+    before ``/{case_ref}`` would take them for case references."""
+    from django.urls import resolve
+
+    schema = client.get("/api/v1/openapi.json").json()
+    paths = [p for p in schema["paths"] if p.startswith("/api/v1/cases")]
+    ids = [op["operationId"] for p in paths for op in schema["paths"][p].values()]
+    assert len(ids) == 40 and all(i.startswith("palermo_cases_api_") for i in ids)
+    assert "palermo_cases_api_case_list" in ids and "palermo_cases_api_return_" in ids
+    first_case_ref = min(i for i, p in enumerate(paths) if "{case_ref}" in p)
+    for fixed, view in [
+        ("overdue", "overdue"),
+        ("services", "directory"),
+        ("referrals/incoming", "referrals_incoming"),
+    ]:
+        assert paths.index(f"/api/v1/cases/{fixed}") < first_case_ref
+        assert resolve(f"/api/v1/cases/{fixed}").url_name == view
+    assert resolve("/api/v1/cases/NRM-7K2Q-9F3D").url_name == "case_detail"

@@ -375,3 +375,106 @@ def test_any_two_overlapping_imports_hold_each_payment_once(payments, split):
         ) else None
         w.ingest_records(recs, source_name="all")
         assert _count(w) == len(recs)
+
+
+# --- hostile input stays data (issue 14: no value or identifier enters SQL text unquoted) ----------
+
+HOSTILE = "O'Brien'); DROP TABLE tx; --"
+
+
+def test_hostile_headers_separators_direction_values_and_holder_stay_data(ws, tmp_path):
+    # A Swiss export: the apostrophe is its thousands separator, and a profile may say so.
+    # Its headers, its direction codes and the holder the investigator typed carry quotes
+    # and semicolons; all of it must arrive as data, and nothing else may run.
+    amount_col = 'Betrag "CHF"; DROP TABLE tx; --'
+    debit_code = "D'; DROP TABLE account; --"
+    profile = profile_from_dict(
+        {
+            "id": "hostile-ch",
+            "label": "Swiss export with hostile headers",
+            "delimiter": ",",
+            "date_format": "%d.%m.%Y",
+            "decimal": ".",
+            "thousands": "'",
+            "amount_mode": "direction",
+            "direction_values": {"debit": [debit_code], "credit": ["C"]},
+            "default_currency": "CHF",
+            "columns": {
+                "booked_at": "Datum'",
+                "amount": amount_col,
+                "direction": "S/H",
+                "counterparty_name": "Gegenpartei",
+                "description": "Text",
+            },
+        }
+    )
+    f = tmp_path / "ch.csv"
+    f.write_text(
+        '"Datum\'","Betrag ""CHF""; DROP TABLE tx; --","S/H",Gegenpartei,Text\n'
+        f'01.03.2024,1\'234.50,"{debit_code}","{HOSTILE}",Miete\n'
+        '02.03.2024,99.95,C,Ana Kovac,"Lohn\'; --"\n',
+        encoding="utf-8",
+    )
+    report = ws.ingest(f, profile=profile, account=STATEMENT, account_name=HOSTILE)
+    assert report.ok, (report.errors, report.file_errors)
+    rows = ws.con.execute(
+        "SELECT amount, payer_key, payee_key, description FROM tx ORDER BY line_no"
+    ).fetchall()
+    assert [str(r[0]) for r in rows] == ["1234.50", "99.95"]
+    assert rows[0][1] == STATEMENT  # the hostile debit code was matched as a value: a debit
+    assert rows[1][2] == STATEMENT and rows[1][3] == "Lohn'; --"
+    holders = dict(ws.con.execute("SELECT account_key, holder_name FROM account").fetchall())
+    assert holders[STATEMENT] == HOSTILE
+    assert HOSTILE in holders.values() and _count(ws, "account") == 3
+
+
+def test_amlsim_files_in_a_folder_with_quotes_and_semicolons_import(ws, tmp_path):
+    folder = tmp_path / "o'hare; DROP TABLE tx; --"
+    folder.mkdir()
+    con = duckdb.connect()
+    for name in ("transactions", "accounts", "alert_transactions", "alert_accounts"):
+        src = AMLSIM / f"{name}.parquet"
+        where = "WHERE tran_id <= 500 OR is_sar" if name == "transactions" else ""
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet(?) {where}) TO '{str(folder / (name + '.parquet')).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)",  # noqa: S608 - test-made names, the quote doubled
+            [str(src)],
+        )
+    report = ws.ingest(folder / "transactions.parquet")
+    assert report.ok and report.kind == "amlsim" and report.rows_inserted > 500
+    assert ws.con.execute("SELECT count(*) FROM tx_label").fetchone()[0] == 671
+    assert ws.con.execute("SELECT count(*) FROM account_label").fetchone()[0] > 0
+    first = ws.con.execute("SELECT min(line_no) FROM tx").fetchone()[0]
+    assert first == 1  # Parquet records count from 1
+
+
+def test_cell_limit_names_the_column_and_binds_the_limit(ws, tmp_path):
+    from palermo.core.limits import ImportLimits, LimitExceeded
+
+    f = tmp_path / "long.csv"
+    f.write_text(
+        "date,amount,dc,currency,counterparty,counterparty_account,details,reference\n"
+        f"2024-03-01,100.00,C,EUR,Adria,,{'x' * 50},R1\n"
+    )
+    with pytest.raises(LimitExceeded) as refused:
+        ws.ingest(
+            f,
+            profile="generic-direction-column",
+            account=STATEMENT,
+            limits=ImportLimits(max_bytes=10**6, max_rows=10, max_cell_chars=40),
+        )
+    assert refused.value.params["column"] == "description"
+    assert _count(ws) == 0
+
+
+def test_memory_limit_and_parquet_export_bind_their_values(tmp_path, pay):
+    with Workspace(":memory:", memory_limit="1GB") as w:
+        assert w.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        w.ingest_records([pay(1, 2, 10, 0)], source_name="x")
+        out = w.export_parquet(tmp_path / "it's; DROP TABLE tx; --")
+        assert {p.name for p in out} >= {"tx.parquet", "account.parquet"}
+        assert w.con.execute("SELECT count(*) FROM read_parquet(?)", [str(out[2])]).fetchone() == (
+            1,
+        )
+    # a hostile setting is read as a (bad) size, not run: interpolated, it ran DROP TABLE
+    with pytest.raises(duckdb.Error, match="Unknown unit for memory"):
+        Workspace(":memory:", memory_limit="1GB'; DROP TABLE tx; --")

@@ -155,8 +155,38 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# --------------------------------------------------------------------- SQL text
+#
+# Statements bind their values as parameters. Only a view cannot: DuckDB refuses prepared
+# parameters in a view's definition, and the CSV stage is a view because a copy of 10^7 rows
+# costs gigabytes. So whatever comes from outside the code (a profile's formats and separators,
+# a CSV header, the account an investigator typed, a file path) enters SQL text through
+# ``_ident`` or ``_lit`` only, which render it with DuckDB's own expression quoting; the rest of
+# the SQL text is fixed pieces named below.
+
+
 def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    """An identifier (a CSV header), quoted by DuckDB: ``a"b`` becomes ``"a""b"``."""
+    return str(duckdb.ColumnExpression(name))
+
+
+def _lit(value: str | int | None) -> str:
+    """A constant, quoted by DuckDB: ``it's`` becomes ``'it''s'``, None becomes ``NULL``."""
+    return str(duckdb.ConstantExpression(value))
+
+
+_STAGE_CREATE = (
+    "CREATE TEMP TABLE stage ("
+    + ", ".join(f"{name} {sql_type}" for name, sql_type in _STAGE_COLUMNS.items())
+    + ")"
+)
+# Column-wise bulk insert: one list parameter per column, unnested together.
+_STAGE_INSERT = "INSERT INTO stage SELECT " + ", ".join(
+    f"unnest(${i}::{sql_type}[])" for i, sql_type in enumerate(_STAGE_COLUMNS.values(), 1)
+)
+_DROP = {"VIEW": "DROP VIEW", "TABLE": "DROP TABLE"}
+# The table function reading an AMLSim file, by its suffix; the path is bound as a parameter.
+_AMLSIM_READER = {".parquet": "read_parquet", ".csv": "read_csv"}
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -168,20 +198,17 @@ def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
             [name, name],
         ).fetchone()
         if kind:
-            con.execute(f"DROP {kind[0]} {name}")
+            con.execute(f"{_DROP[kind[0]]} {_ident(name)}")
+
+
+def _drop_tables(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
 
 
 def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{k} {v}" for k, v in _STAGE_COLUMNS.items())
     _drop_stage(con)
-    con.execute(f"CREATE TEMP TABLE stage ({cols})")
-
-
-def _lit(value: str | None) -> str:
-    """SQL string literal; views cannot take prepared-statement parameters."""
-    if value is None:
-        return "NULL"
-    return "'" + value.replace("'", "''") + "'"
+    con.execute(_STAGE_CREATE)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -191,7 +218,7 @@ def _amount_sql(col: str, profile: CsvProfile) -> str:
     """SQL turning a raw amount string into a signed DECIMAL, NULL if unparsable."""
     expr = f"replace(trim(coalesce({col}, '')), ' ', '')"
     if profile.thousands and profile.thousands != " ":
-        expr = f"replace({expr}, '{profile.thousands}', '')"
+        expr = f"replace({expr}, {_lit(profile.thousands)}, '')"
     if profile.decimal == ",":
         expr = f"replace({expr}, ',', '.')"
     # some banks write the sign last ("100.00-")
@@ -213,9 +240,7 @@ def stage_csv(
     does not carry it on every row. Returns (rows read, parse errors, file errors).
     """
     _drop_stage(con)
-    con.execute("DROP TABLE IF EXISTS stage_raw")
-    for t in ("csv_rejects", "csv_reject_scans"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    _drop_tables(con, "stage_raw", "csv_rejects", "csv_reject_scans")
     try:
         con.execute(
             "CREATE TEMP TABLE stage_raw AS SELECT * FROM read_csv(?, delim=?, quote=?, "
@@ -254,7 +279,7 @@ def stage_csv(
     def col(name: str) -> str:
         return f"NULLIF(trim({_ident(cols[name])}), '')" if name in cols else "NULL"
 
-    header_lines = profile.skip_rows + (1 if profile.header else 0)
+    header_lines = int(profile.skip_rows) + (1 if profile.header else 0)
     has_time_fmt = "%H" in profile.date_format
     if "time" in cols and profile.time_format:
         booked = (
@@ -332,7 +357,7 @@ def stage_csv(
         FROM (
             -- only derived columns leave this level: raw CSV headers may reuse
             -- canonical names ("amount", "booked_at") and must not shadow them
-            SELECT rowid + 1 + {header_lines} AS line_no,
+            SELECT rowid + 1 + {_lit(header_lines)} AS line_no,
                    {col("counterparty_account")} AS cp_acct, {col("counterparty_name")} AS cp_name,
                    {col("counterparty_bic")} AS cp_bic,
                    {col("payer_account")} AS pa_acct, {col("payer_name")} AS pa_name,
@@ -345,7 +370,7 @@ def stage_csv(
                    {col("location")} AS location
             FROM stage_raw
         )
-        """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+        """  # noqa: S608 - a view takes no parameters: outside text only through _ident and _lit
     )
     return rows_read, [], []
 
@@ -541,12 +566,9 @@ def _parse_iso(raw: str | None) -> tuple[datetime | None, bool]:
 
 
 def _insert_columns(con: duckdb.DuckDBPyConnection, rows: dict[str, list[Any]]) -> None:
-    """Column-wise bulk insert: one list parameter per column, unnested together."""
     if not rows["line_no"]:
         return
-    names = list(_STAGE_COLUMNS)
-    selects = ", ".join(f"unnest(${i + 1}::{_STAGE_COLUMNS[n]}[])" for i, n in enumerate(names))
-    con.execute(f"INSERT INTO stage SELECT {selects}", [rows[n] for n in names])
+    con.execute(_STAGE_INSERT, [rows[n] for n in _STAGE_COLUMNS])
 
 
 # -------------------------------------------------------------------------- AMLSim
@@ -560,9 +582,9 @@ def _amlsim_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _reader(path: Path) -> str:
-    fn = "read_parquet" if path.suffix == ".parquet" else "read_csv"
-    return f"{fn}('{str(path).replace(chr(39), chr(39) * 2)}')"
+def _reader(path: Path, param: str) -> str:
+    """``read_parquet($param)`` or ``read_csv($param)``: the caller binds the path to ``param``."""
+    return f"{_AMLSIM_READER.get(path.suffix, 'read_csv')}(${param})"
 
 
 def stage_amlsim(
@@ -577,24 +599,24 @@ def stage_amlsim(
     _create_stage(con)
     folder = transactions.parent
     accounts = _amlsim_file(folder, "accounts")
-    offset = 0 if transactions.suffix == ".parquet" else 1
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW aml_tx AS SELECT row_number() OVER () + {offset} AS line_no, * "  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
-        f"FROM {_reader(transactions)}"
-    )
-    names = (
-        (
-            f"LEFT JOIN (SELECT acct_id, trim(first_name || ' ' || last_name) AS nm, "  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
-            f"concat_ws(', ', street_addr, city, state, zip, country) AS adr FROM {_reader(accounts)}) "
-            "{alias} ON {alias}.acct_id = t.{col}"
+    # a CSV's first record is on line 2, below its header; Parquet records count from 1
+    params: dict[str, Any] = {
+        "tx": str(transactions),
+        "offset": 0 if transactions.suffix == ".parquet" else 1,
+    }
+    if accounts:
+        params["accounts"] = str(accounts)
+        holders = _reader(accounts, "accounts")
+        payer_join, payee_join = (
+            f"LEFT JOIN (SELECT acct_id, trim(first_name || ' ' || last_name) AS nm, "  # noqa: S608 - fixed pieces; the path is bound as $accounts
+            f"concat_ws(', ', street_addr, city, state, zip, country) AS adr FROM {holders}) "
+            f"{alias} ON {alias}.acct_id = t.{column}"
+            for alias, column in (("pa", "orig_acct"), ("pb", "bene_acct"))
         )
-        if accounts
-        else ""
-    )
-    payer_join = names.format(alias="pa", col="orig_acct") if accounts else ""
-    payee_join = names.format(alias="pb", col="bene_acct") if accounts else ""
-    pa_name, pa_adr = ("pa.nm", "pa.adr") if accounts else ("NULL", "NULL")
-    pb_name, pb_adr = ("pb.nm", "pb.adr") if accounts else ("NULL", "NULL")
+        pa_name, pa_adr, pb_name, pb_adr = "pa.nm", "pa.adr", "pb.nm", "pb.adr"
+    else:
+        payer_join = payee_join = ""
+        pa_name = pa_adr = pb_name = pb_adr = "NULL"
     con.execute(
         f"""
         INSERT INTO stage
@@ -604,8 +626,10 @@ def stage_amlsim(
                'amlsim:' || CAST(t.orig_acct AS VARCHAR), NULL, {pa_name}, {pa_adr},
                'amlsim:' || CAST(t.bene_acct AS VARCHAR), NULL, {pb_name}, {pb_adr},
                NULL, t.tx_type, NULL, 'amlsim:' || CAST(t.tran_id AS VARCHAR), NULL
-        FROM aml_tx t {payer_join} {payee_join}
-        """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+        FROM (SELECT row_number() OVER () + $offset AS line_no, * FROM {_reader(transactions, "tx")}) t
+        {payer_join} {payee_join}
+        """,  # noqa: S608 - fixed pieces only; the paths and the offset are bound parameters
+        params,
     )
     n = con.execute("SELECT count(*) FROM stage").fetchone()[0]  # type: ignore[index]
     return int(n), [], []
@@ -614,16 +638,24 @@ def stage_amlsim(
 def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> None:
     """Copy AMLSim ground truth into the label tables (backtests only)."""
     folder = transactions.parent
-    cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_reader(transactions)}").fetchall()}  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+    tx_file = {"tx": str(transactions)}
+    cols = {
+        r[0]
+        for r in con.execute(
+            f"DESCRIBE SELECT * FROM {_reader(transactions, 'tx')}",  # noqa: S608 - path bound
+            tx_file,
+        ).fetchall()
+    }
     if "is_sar" in cols:
         con.execute(
             f"""
             INSERT INTO tx_label
             SELECT t.tx_id, l.is_sar, CAST(l.alert_id AS VARCHAR), NULL
-            FROM {_reader(transactions)} l
+            FROM {_reader(transactions, "tx")} l
             JOIN tx t ON t.bank_ref = 'amlsim:' || CAST(l.tran_id AS VARCHAR)
             WHERE l.is_sar
-            """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+            """,  # noqa: S608 - fixed pieces only; the path is a bound parameter
+            tx_file,
         )
     alert_tx = _amlsim_file(folder, "alert_transactions")
     if alert_tx is None:
@@ -634,18 +666,21 @@ def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> N
     # listed in alert_accounts but in no alert transaction (AMLSim does not tag
     # every typology's payments) are plain members.
     members = _amlsim_file(folder, "alert_accounts")
-    listed = (
-        f"UNION SELECT CAST(alert_id AS VARCHAR), alert_type, CAST(acct_id AS VARCHAR) FROM {_reader(members)}"  # noqa: S608 - escaped file path from _reader; no user SQL
-        if members
-        else ""
-    )
+    params = {"alert_tx": str(alert_tx)}
+    listed = ""
+    if members:
+        params["members"] = str(members)
+        listed = (
+            "UNION SELECT CAST(alert_id AS VARCHAR), alert_type, CAST(acct_id AS VARCHAR) "  # noqa: S608 - fixed pieces; the path is bound as $members
+            f"FROM {_reader(members, 'members')}"
+        )
     con.execute(
         f"""
         INSERT INTO account_label
         WITH t AS (
             SELECT CAST(alert_id AS VARCHAR) AS g, alert_type AS typ,
                    CAST(orig_acct AS VARCHAR) AS a, CAST(bene_acct AS VARCHAR) AS b
-            FROM {_reader(alert_tx)}
+            FROM {_reader(alert_tx, "alert_tx")}
         ),
         m AS (SELECT g, typ, a AS k FROM t UNION SELECT g, typ, b FROM t {listed}),
         r AS (
@@ -667,7 +702,8 @@ def stage_amlsim_labels(con: duckdb.DuckDBPyConnection, transactions: Path) -> N
                       WHEN pays THEN 'originator' ELSE 'beneficiary' END
         END
         FROM r
-        """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+        """,  # noqa: S608 - fixed pieces only; the paths are bound parameters
+        params,
     )
 
 
@@ -773,12 +809,13 @@ def check_stage_limits(con: duckdb.DuckDBPyConnection, rows: int, limits: Import
         return  # the file was refused while staging (malformed lines): nothing to measure
     text_columns = [c for c, t in _STAGE_COLUMNS.items() if t == "VARCHAR"]
     n = int(limits.max_cell_chars)
-    where = " OR ".join(f"length({c}) > {n}" for c in text_columns)
-    which = " ".join(f"WHEN length({c}) > {n} THEN '{c}'" for c in text_columns)
-    longest = " ".join(f"WHEN length({c}) > {n} THEN length({c})" for c in text_columns)
+    where = " OR ".join(f"length({c}) > $n" for c in text_columns)
+    which = " ".join(f"WHEN length({c}) > $n THEN {_lit(c)}" for c in text_columns)
+    longest = " ".join(f"WHEN length({c}) > $n THEN length({c})" for c in text_columns)
     found = con.execute(
-        f"SELECT line_no, CASE {which} END, CASE {longest} END FROM stage WHERE {where} "  # noqa: S608 - column names are constants, n an int
-        "ORDER BY line_no LIMIT 1"
+        f"SELECT line_no, CASE {which} END, CASE {longest} END FROM stage WHERE {where} "  # noqa: S608 - the stage's own column names; the limit is a bound parameter
+        "ORDER BY line_no LIMIT 1",
+        {"n": n},
     ).fetchone()
     if found:
         raise LimitExceeded(
@@ -969,7 +1006,7 @@ def commit_stage(
 
     def rejected(errors: list[RowError], ferrs: list[str]) -> ImportReport:
         _drop_stage(con)
-        con.execute("DROP TABLE IF EXISTS stage_raw")
+        _drop_tables(con, "stage_raw")
         return ImportReport(
             source_id=source_id,
             file_name=file_name,
@@ -1010,8 +1047,8 @@ def commit_stage(
                    st.key AS statement_key,
                    npa.norm AS payer_norm, npb.norm AS payee_norm,
                    npa.cat AS payer_category, npb.cat AS payee_category,
-                   {"'" + holder_kind + "'" if holder_kind else "npa.kind"} AS payer_kind,
-                   {"'" + holder_kind + "'" if holder_kind else "npb.kind"} AS payee_kind,
+                   {_lit(holder_kind) if holder_kind else "npa.kind"} AS payer_kind,
+                   {_lit(holder_kind) if holder_kind else "npb.kind"} AS payee_kind,
                    pa.iban AS payer_iban, pa.num AS payer_num, pa.ctry AS payer_ctry,
                    pb.iban AS payee_iban, pb.num AS payee_num, pb.ctry AS payee_ctry
             FROM stage s
@@ -1036,7 +1073,7 @@ def commit_stage(
                    ELSE nat_key || '|' || CAST(row_number() OVER (PARTITION BY nat_key ORDER BY line_no) AS VARCHAR)
                END), 1, 32) AS tx_id
         FROM n
-        """  # noqa: S608 - identifiers quoted by _ident, literals by _lit/_reader; no user SQL
+        """  # noqa: S608 - a view takes no parameters: the holder kind only through _lit
     )
     con.execute("BEGIN TRANSACTION")
     try:
@@ -1095,8 +1132,7 @@ def commit_stage(
         raise
     finally:
         _drop_stage(con)
-        for t in ("stage_raw", "acct_map", "name_map"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_tables(con, "stage_raw", "acct_map", "name_map")
     _fill_address_norm(con)
     return ImportReport(
         source_id=source_id,

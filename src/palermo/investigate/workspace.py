@@ -155,7 +155,7 @@ class Workspace:
         self.path = str(path)
         self.con = duckdb.connect(self.path)
         if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute("SET memory_limit = ?", [memory_limit])
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         create_schema(self.con)
@@ -274,8 +274,9 @@ class Workspace:
         if accounts is None:
             return
         rows = self.con.execute(
-            f"SELECT 'amlsim:' || CAST(acct_id AS VARCHAR), concat_ws(', ', street_addr, city, state, zip, country) "  # noqa: S608 - constant fragments and an escaped file path; values are bound
-            f"FROM {_reader(accounts)}"
+            f"SELECT 'amlsim:' || CAST(acct_id AS VARCHAR), concat_ws(', ', street_addr, city, state, zip, country) "  # noqa: S608 - constant fragments; the path is bound as $accounts
+            f"FROM {_reader(accounts, 'accounts')}",
+            {"accounts": str(accounts)},
         ).fetchall()
         keys = [r[0] for r in rows]
         norm = [normalise_address(r[1]) for r in rows]
@@ -690,9 +691,8 @@ class Workspace:
         out = []
         for table in ("source", "account", "tx", "party", "relation", "alert", "alert_decision"):
             target = folder / f"{table}.parquet"
-            self.con.execute(
-                f"COPY {table} TO '{str(target).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)"
-            )
+            # the table name is one of the fixed names above; the path is bound
+            self.con.execute(f"COPY {table} TO ? (FORMAT PARQUET)", [str(target)])
             out.append(target)
         return out
 

@@ -1064,19 +1064,27 @@ def _palermo_sentences(
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """The few facts the suggested status follows from: hashable, so ``_status`` is cached
+    on them, and named, so the engine and the fast path cannot pass them in the wrong order."""
+
+    positive_outcomes: tuple[str, ...]
+    self_identifies: bool
+    severe_labels: tuple[str, ...]
+    elements_met: bool
+    child: bool
+    any_indication: bool
+    presumed_child: bool
+    missing_labels: tuple[str, ...]
+    exploitation_without_means: bool
+    means_without_exploitation: bool
+    child_at_risk: bool = False
+
+
 @functools.lru_cache(maxsize=4096)
 def _status(
-    positive_outcomes: tuple[str, ...],
-    self_identifies: bool,
-    severe_labels: tuple[str, ...],
-    elements_met: bool,
-    child: bool,
-    any_indication: bool,
-    presumed_child: bool,
-    missing_labels: tuple[str, ...],
-    exploitation_without_means: bool,
-    means_without_exploitation: bool,
-    child_at_risk: bool = False,
+    facts: StatusFacts,
 ) -> tuple[Status, tuple[str, ...], tuple[NextStep, ...], tuple[str, ...]]:
     """Suggested status (benefit of the doubt, rules in the order of STATUS_RULES), the
     rules met, the next steps and the closing sentences. A function of a few facts
@@ -1084,40 +1092,40 @@ def _status(
     the lists found short of trafficking is followed up with child protection."""
     rules_met: list[str] = []
     reasons: list[Part] = []
-    if positive_outcomes:
+    if facts.positive_outcomes:
         rules_met.append("combination_met")
         reasons.append(
             Msg(
                 _("the combination for {outcomes} is met"),
-                outcomes=_outcome_words(positive_outcomes),
+                outcomes=_outcome_words(facts.positive_outcomes),
             )
         )
-    if self_identifies:
+    if facts.self_identifies:
         rules_met.append("self_identification")
         reasons.append(_STATUS_REASON["self_identification"])
-    if severe_labels:
+    if facts.severe_labels:
         rules_met.append("severe_exploitation")
         reasons.append(
             Msg(
                 _("there are signs of severe exploitation ({signs})"),
-                signs=_labels(severe_labels, lower=True),
+                signs=_labels(facts.severe_labels, lower=True),
             )
         )
-    if elements_met:
+    if facts.elements_met:
         rules_met.append("palermo_elements_met")
         reasons.append(_STATUS_REASON["palermo_elements_met"])
-    child_indication = child and any_indication
+    child_indication = facts.child and facts.any_indication
     if child_indication:
         rules_met.append("child_any_indication")
         reasons.append(_STATUS_REASON["child_any_indication"])
     status: Status
     if rules_met:
         status = "presumed_victim"
-    elif any_indication:
+    elif facts.any_indication:
         status = "potential_victim"
     else:
         status = "no_indication"
-    last_rule = "indicators_noticed" if any_indication else "no_indication"
+    last_rule = "indicators_noticed" if facts.any_indication else "no_indication"
     rules_met.append(last_rule)
     reasons.append(_STATUS_REASON[last_rule])
     sentences: list[str] = [
@@ -1143,22 +1151,26 @@ def _status(
         steps.append(_NEXT_STEPS["notify_child_protection"])
         steps.append(_NEXT_STEPS["request_guardian"])
         steps.append(_NEXT_STEPS["no_detention"])
-    if presumed_child:
+    if facts.presumed_child:
         steps.append(_NEXT_STEPS["establish_age"])
-    if missing_labels:
+    if facts.missing_labels:
         steps.append(
             NextStep(
                 "gather_information",
-                Msg(_("Ask more about {what}."), what=_labels(missing_labels)),
+                Msg(_("Ask more about {what}."), what=_labels(facts.missing_labels)),
             )
         )
-    if child:
-        if child_at_risk or exploitation_without_means or means_without_exploitation:
+    if facts.child:
+        if (
+            facts.child_at_risk
+            or facts.exploitation_without_means
+            or facts.means_without_exploitation
+        ):
             steps.append(_NEXT_STEPS["follow_up_with_child_protection"])
     else:
-        if exploitation_without_means:
+        if facts.exploitation_without_means:
             steps.append(_NEXT_STEPS["refer_labour_rights"])
-        if means_without_exploitation:
+        if facts.means_without_exploitation:
             steps.append(_NEXT_STEPS["follow_up_risk"])
     return status, tuple(rules_met), tuple(steps), tuple(sentences)
 
@@ -1254,17 +1266,19 @@ def evaluate(person: ScreeningInput, catalogue: IndicatorCatalogue) -> Screening
 
     any_indication = bool(observed or act or means or purpose or person.self_identifies_as_victim)
     status, rules_met, steps, sentences = _status(
-        tuple(positive_outcomes),
-        person.self_identifies_as_victim,
-        tuple(severe_labels),
-        elements_met,
-        age_group == "child",
-        any_indication,
-        presumed_child,
-        tuple(missing_labels),
-        EXPLOITATION_WITHOUT_MEANS in assessments,
-        MEANS_WITHOUT_EXPLOITATION in assessments,
-        CHILD_AT_RISK in kinds,
+        StatusFacts(
+            positive_outcomes=tuple(positive_outcomes),
+            self_identifies=person.self_identifies_as_victim,
+            severe_labels=tuple(severe_labels),
+            elements_met=elements_met,
+            child=age_group == "child",
+            any_indication=any_indication,
+            presumed_child=presumed_child,
+            missing_labels=tuple(missing_labels),
+            exploitation_without_means=EXPLOITATION_WITHOUT_MEANS in assessments,
+            means_without_exploitation=MEANS_WITHOUT_EXPLOITATION in assessments,
+            child_at_risk=CHILD_AT_RISK in kinds,
+        )
     )
     explanation.extend(sentences)
 

@@ -322,17 +322,19 @@ def _tail(
     """From ``"assessment"`` to ``"next_steps"`` included, and the closing sentences."""
     assessments = verdict.assessments
     status, rules_met, steps, sentences = engine._status(
-        verdict.positive_outcomes,
-        self_identifies,
-        severe_labels,
-        elements_met,
-        child,
-        any_indication,
-        presumed_child,
-        verdict.missing_labels,
-        engine.EXPLOITATION_WITHOUT_MEANS in assessments,
-        engine.MEANS_WITHOUT_EXPLOITATION in assessments,
-        verdict.child_at_risk,
+        engine.StatusFacts(
+            positive_outcomes=verdict.positive_outcomes,
+            self_identifies=self_identifies,
+            severe_labels=severe_labels,
+            elements_met=elements_met,
+            child=child,
+            any_indication=any_indication,
+            presumed_child=presumed_child,
+            missing_labels=verdict.missing_labels,
+            exploitation_without_means=engine.EXPLOITATION_WITHOUT_MEANS in assessments,
+            means_without_exploitation=engine.MEANS_WITHOUT_EXPLOITATION in assessments,
+            child_at_risk=verdict.child_at_risk,
+        )
     )
     middle = _dumps(
         {
