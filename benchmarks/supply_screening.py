@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import begin, result
 
 from palermo.supply import orders, riskdata, sites, vocabulary
-from palermo.supply.risk import LineFacts, RiskIndex, prioritise, screen
+from palermo.supply.risk import RiskIndex, prioritise
 
 COUNTRIES = ["XA", "XB", "XC", "XD", "FR", "DE", "IT", "ES", "PL", "RS"]
 GOODS = [
@@ -82,26 +82,19 @@ def peak_mb() -> float:
 
 
 def bench_screening(n: int, index: RiskIndex) -> None:
+    """The path ``services.orders_import`` takes before its database write: ``orders.preview``
+    (read, check every cell) then ``orders.screen_lines`` (resolve goods, screen)."""
     data = orders_csv(n)
+    evidence = {f"S{i}": frozenset(["policy"]) if i % 3 == 0 else frozenset() for i in range(480)}
+    excluded = {"S7", "S77"}
     t0 = time.perf_counter()
     preview = orders.preview(data, "orders.csv", max_rows=n)
     t1 = time.perf_counter()
     assert preview.ok, preview.errors[:3]
-    evidence = {f"S{i}": frozenset(["policy"]) if i % 3 == 0 else frozenset() for i in range(480)}
-    levels: Counter[str] = Counter()
-    for line in preview.rows:
-        r = screen(
-            LineFacts(
-                line.origin_country,
-                line.good,
-                line.value,
-                line.share,
-                line.characteristics,
-                evidence.get(line.supplier_company_id, frozenset()),
-            ),
-            index,
-        )
-        levels[r.level] += 1
+    screened = orders.screen_lines(
+        preview.rows, index=index, crosswalk={}, evidence=evidence, excluded=excluded
+    )
+    levels = Counter(r.level for _line, r in screened)
     t2 = time.perf_counter()
     rule_rate = n / (t2 - t1)
     total_rate = n / (t2 - t0)
@@ -127,16 +120,10 @@ def bench_portfolio(index: RiskIndex) -> None:
     t0 = time.perf_counter()
     preview = orders.preview(data, "osce.csv")
     results = [
-        (
-            line.ref,
-            screen(
-                LineFacts(
-                    line.origin_country, line.good, line.value, line.share, line.characteristics
-                ),
-                index,
-            ),
+        (line.ref, r)
+        for line, r in orders.screen_lines(
+            preview.rows, index=index, crosswalk={}, evidence={}, excluded=set()
         )
-        for line in preview.rows
     ]
     ranked = prioritise(results)
     spend: dict[str, Decimal] = {}

@@ -43,7 +43,7 @@ from palermo.supply.models import (
     SiteSource,
     Supplier,
 )
-from palermo.supply.risk import LineFacts, RiskIndex, resolve_good, screen
+from palermo.supply.risk import RiskIndex, resolve_good
 from palermo.supply.tables import Preview, RowError
 
 CLI_ACTOR = "command line"
@@ -514,20 +514,11 @@ def screen_lines(
     excluded: set[str],
 ) -> list[tuple[orders.OrderLine, Any]]:
     """Screen lines with one edition's index: (line, result) in the file's order."""
-    out = []
-    for line in lines:
-        good = resolve_good(line.good, line.product_code, crosswalk)
-        facts = LineFacts(
-            country_code=line.origin_country,
-            good=good,
-            value=line.value,
-            share=line.share,
-            characteristics=line.characteristics,
-            evidence=evidence.get(line.supplier_company_id, frozenset()),
-            excluded=bool(line.supplier_company_id) and line.supplier_company_id in excluded,
+    return list(
+        orders.screen_lines(
+            lines, index=index, crosswalk=crosswalk, evidence=evidence, excluded=excluded
         )
-        out.append((line, screen(facts, index)))
-    return out
+    )
 
 
 def orders_import(
