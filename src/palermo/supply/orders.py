@@ -217,21 +217,27 @@ def fast_table(
         bad.update(k for k, a in enumerate(amounts) if not _AMOUNT.fullmatch(a))
         amounts = ["0" if k in bad else a for k, a in enumerate(amounts)]
     values = list(map(Decimal, amounts))
+    # tuple.__new__ over zipped columns builds each OrderLine without a call into Python
+    # code (its generated __new__), the fields in declaration order.
     records: list[OrderLine | None] = list(
-        map(  # type: ignore[call-overload]
-            OrderLine,
-            lines,
-            texts["order_ref"],
-            texts["line"],
-            texts["supplier_name"],
-            texts["supplier_company_id"],
-            texts["contract_ref"],
-            checked["origin_country"],
-            texts["good"],
-            checked["product_code"],
-            values,
-            checked["share"],
-            checked["characteristics"],
+        map(
+            tuple.__new__,
+            repeat(OrderLine),
+            zip(
+                lines,
+                texts["order_ref"],
+                texts["line"],
+                texts["supplier_name"],
+                texts["supplier_company_id"],
+                texts["contract_ref"],
+                checked["origin_country"],
+                texts["good"],
+                checked["product_code"],
+                values,
+                checked["share"],
+                checked["characteristics"],
+                strict=True,
+            ),
         )
     )
     for k in bad:

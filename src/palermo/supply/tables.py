@@ -123,7 +123,7 @@ def read_table(data: bytes, name: str) -> list[tuple[int, list[str]]]:
         escaped = "'" in text
     out: list[tuple[int, list[str]]] = []
     for n, r in rows:
-        cells = [c.strip() for c in r]
+        cells = list(map(str.strip, r))
         if not any(cells):
             continue
         if escaped:
