@@ -163,9 +163,7 @@ def test_fast_preview_matches_the_row_by_row_reference(data):
     excluded=st.sets(st.sampled_from(["S1", "S2", "S3", ""])),
     warm=st.booleans(),
 )
-def test_fast_screening_matches_screen_line_by_line(
-    data, crosswalk, evidence, excluded, warm
-):
+def test_fast_screening_matches_screen_line_by_line(data, crosswalk, evidence, excluded, warm):
     preview = orders.preview(data, "orders.csv")
     index = _index()
     reference = _reference_screen(preview.rows, _index(), crosswalk, evidence, excluded)

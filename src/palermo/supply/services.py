@@ -195,15 +195,17 @@ def sites_import(
         Supplier.objects.filter(organisation=organisation).values_list("company_id", "pk")
     )
     preview = sites.preview(data, name, known_suppliers=suppliers)
-    known = _known_sites(organisation)
+    # Blocked by country and name keys: a row is scored against the known sites that share
+    # a key with its name, not against every site of its country (issue 18).
+    known = sites.SiteIndex(_known_sites(organisation))
     result = SiteImport(preview)
     # Rows are matched against the known sites and the file's earlier rows (ids -1, -2, …):
     # a file that reports one plant twice queues the second for review too.
     for i, r in enumerate(preview.rows):
-        m = sites.match(r.os_id, r.country_code, r.name, r.address, known)
+        m = known.match(r.os_id, r.country_code, r.name, r.address)
         result.matches.append(m)
         if m.status != sites.MATCHED:
-            known.append(sites.KnownSite.of(-(i + 1), r.os_id, r.country_code, r.name, r.address))
+            known.add(sites.KnownSite.of(-(i + 1), r.os_id, r.country_code, r.name, r.address))
     if not commit or not preview.ok:
         if commit:
             _audit(
