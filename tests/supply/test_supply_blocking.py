@@ -134,3 +134,26 @@ def test_an_os_id_matches_first_and_a_generic_name_is_scored_against_the_country
         "", "XA", "Factory Ltd", "1 Mill Rd", known
     )
     assert index.match("", "XA", "Factory Ltd", "1 Mill Rd").site_id == 1
+
+
+def _reference_key_text(value: str, *, generic: bool = True) -> str:
+    """sites.key_text before issue 18 (every text through NFKD, character by character)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    words = (sites._ABBREVIATIONS.get(w, w) for w in plain.split())
+    return " ".join(w for w in words if generic or w not in sites._GENERIC)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127)),
+        st.text(),
+        st.sampled_from(["Mfg. Co, Ltd", "Šević Tekstil d.o.o.", "ＡＢＣ Plant", "ß Straße 1"]),
+    ),
+    generic=st.booleans(),
+)
+def test_key_text_ascii_shortcut_matches_the_reference(value, generic):
+    assert sites.key_text(value, generic=generic) == _reference_key_text(value, generic=generic)
