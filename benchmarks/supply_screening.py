@@ -225,7 +225,10 @@ def bench_matching(known_n: int, incoming_n: int, *, exhaustive: bool) -> None:
         truth.append((rng.choice(COUNTRIES[:4]), name, f"{rng.randint(1, 400)} New Street", None))
     index = sites.SiteIndex(known)
     build = time.perf_counter() - t0
-    print(f"  {known_n:,} known sites keyed and indexed in {build:.1f} s; peak {peak_mb():.0f} MB")
+    print(
+        f"  {known_n:,} known sites generated, keyed and indexed in {build:.1f} s;"
+        f" peak {peak_mb():.0f} MB"
+    )
     label = f"matching {incoming_n:,} rows against {known_n:,} known sites"
     matchers = [("blocked", lambda c, n, a: index.match("", c, n, a))]
     if exhaustive:
