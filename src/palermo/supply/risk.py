@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from palermo.supply import vocabulary
 from palermo.supply.riskdata import RiskRow, good_key
@@ -65,8 +65,11 @@ class Reason:
         return self.template % dict(self.params) if self.params else self.template
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
+    """A screening's outcome. A named tuple, not a dataclass: screening a million lines
+    builds a million of them, and a tuple is built without a Python-level ``__init__``
+    (issue 18)."""
+
     level: str
     score: int
     reasons: tuple[Reason, ...]

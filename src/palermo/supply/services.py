@@ -43,7 +43,7 @@ from palermo.supply.models import (
     SiteSource,
     Supplier,
 )
-from palermo.supply.risk import LineFacts, RiskIndex, resolve_good, screen
+from palermo.supply.risk import RiskIndex, resolve_good
 from palermo.supply.tables import Preview, RowError
 
 CLI_ACTOR = "command line"
@@ -195,15 +195,17 @@ def sites_import(
         Supplier.objects.filter(organisation=organisation).values_list("company_id", "pk")
     )
     preview = sites.preview(data, name, known_suppliers=suppliers)
-    known = _known_sites(organisation)
+    # Blocked by country and name keys: a row is scored against the known sites that share
+    # a key with its name, not against every site of its country (issue 18).
+    known = sites.SiteIndex(_known_sites(organisation))
     result = SiteImport(preview)
     # Rows are matched against the known sites and the file's earlier rows (ids -1, -2, …):
     # a file that reports one plant twice queues the second for review too.
     for i, r in enumerate(preview.rows):
-        m = sites.match(r.os_id, r.country_code, r.name, r.address, known)
+        m = known.match(r.os_id, r.country_code, r.name, r.address)
         result.matches.append(m)
         if m.status != sites.MATCHED:
-            known.append(sites.KnownSite.of(-(i + 1), r.os_id, r.country_code, r.name, r.address))
+            known.add(sites.KnownSite.of(-(i + 1), r.os_id, r.country_code, r.name, r.address))
     if not commit or not preview.ok:
         if commit:
             _audit(
@@ -514,20 +516,11 @@ def screen_lines(
     excluded: set[str],
 ) -> list[tuple[orders.OrderLine, Any]]:
     """Screen lines with one edition's index: (line, result) in the file's order."""
-    out = []
-    for line in lines:
-        good = resolve_good(line.good, line.product_code, crosswalk)
-        facts = LineFacts(
-            country_code=line.origin_country,
-            good=good,
-            value=line.value,
-            share=line.share,
-            characteristics=line.characteristics,
-            evidence=evidence.get(line.supplier_company_id, frozenset()),
-            excluded=bool(line.supplier_company_id) and line.supplier_company_id in excluded,
+    return list(
+        orders.screen_lines(
+            lines, index=index, crosswalk=crosswalk, evidence=evidence, excluded=excluded
         )
-        out.append((line, screen(facts, index)))
-    return out
+    )
 
 
 def orders_import(

@@ -331,11 +331,19 @@ _GENERIC: Final[frozenset[str]] = frozenset(
 )
 
 
+# Every ASCII character that is not a letter or digit becomes a space (as in key_text).
+_ASCII_PLAIN: Final = {i: " " for i in range(128) if not chr(i).isalnum()}
+
+
 def key_text(value: str, *, generic: bool = True) -> str:
     """Lower case, no accents or punctuation, common abbreviations spelt out (and, for a
     name, generic words such as "limited" or "factory" left out)."""
-    folded = unicodedata.normalize("NFKD", value.casefold())
-    plain = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    folded = value.casefold()
+    if folded.isascii():  # no accents to drop: one C-level pass (a million known sites)
+        plain = folded.translate(_ASCII_PLAIN)
+    else:
+        folded = unicodedata.normalize("NFKD", folded)
+        plain = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
     words = (_ABBREVIATIONS.get(w, w) for w in plain.split())
     return " ".join(w for w in words if generic or w not in _GENERIC)
 
@@ -397,3 +405,97 @@ def match(
     if best is not None and best_score >= POTENTIAL_AT:
         return Match(POTENTIAL, best.id, best_score)
     return Match(NEW, None, best_score)
+
+
+# --- blocking: candidates before scoring (issue 18) ---------------------------------------
+
+BLOCK_LIMIT: Final = 300  # a key shared by more known sites of a country says too little
+
+
+def block_keys(name_key: str) -> set[str]:
+    """The blocking keys of a name (its ``key_text(name, generic=False)``): for each word,
+    its letters sorted (a transposition keeps them), and — so that one typed, missing or
+    extra letter keeps at least one key — for a word of up to 6 letters the word and each
+    of its one-letter deletions, for a longer word its first and its last 3 letters."""
+    keys: set[str] = set()
+    for word in set(name_key.split()):
+        keys.add("a" + "".join(sorted(word)))
+        if len(word) <= 6:
+            keys.add("d" + word)
+            keys.update("d" + word[:i] + word[i + 1 :] for i in range(len(word)))
+        if len(word) >= 6:
+            keys.add("p" + word[:3])
+            keys.add("s" + word[-3:])
+    return keys
+
+
+class SiteIndex:
+    """Known sites, blocked by country and name keys, so that matching an incoming row
+    scores only the known sites of its country that share a key with its name, instead of
+    every known site of the country (``match``).
+
+    It gives ``match``'s result whenever the site ``match`` would pick shares a key with
+    the row's name — always so when one word of the name is the same as a word of the
+    known name up to one typed, missing, extra or swapped letter, or up to an abbreviation,
+    accent, case or punctuation (property-tested against ``match``). A key shared by more
+    than BLOCK_LIMIT known sites of a country is not used (a word as common as "textiles"
+    says nothing about which site): a name whose only shared words are that common is not
+    found, and the row is reported as a new site."""
+
+    def __init__(self, known: Iterable[KnownSite] = (), *, limit: int = BLOCK_LIMIT) -> None:
+        self.sites: list[KnownSite] = []
+        self.limit = limit
+        self.blocks: dict[str, list[int] | None] = {}  # None: over the limit
+        self.by_os_id: dict[str, int] = {}
+        self.by_country: dict[str, list[int]] = {}
+        for k in known:
+            self.add(k)
+
+    def add(self, site: KnownSite) -> None:
+        at = len(self.sites)
+        self.sites.append(site)
+        if site.os_id and site.os_id not in self.by_os_id:
+            self.by_os_id[site.os_id] = at
+        self.by_country.setdefault(site.country_code, []).append(at)
+        blocks = self.blocks
+        for key in block_keys(site.name_key):
+            block = blocks.setdefault(f"{site.country_code}\x00{key}", [])
+            if block is None:
+                continue
+            if len(block) >= self.limit:
+                blocks[f"{site.country_code}\x00{key}"] = None  # too common: frees the list
+            else:
+                block.append(at)
+
+    def candidates(self, country_code: str, name_key: str) -> list[int]:
+        """Positions of the known sites sharing a usable key, in the order they were added."""
+        if not name_key:  # a name of generic words only ("The Factory"): no key to share
+            return self.by_country.get(country_code, [])
+        found: set[int] = set()
+        for key in block_keys(name_key):
+            block = self.blocks.get(f"{country_code}\x00{key}")
+            if block:
+                found.update(block)
+        return sorted(found)
+
+    def match(self, os_id: str, country_code: str, name: str, address: str) -> Match:
+        """``match`` over the candidates only (same rules, same tie-breaking: the first
+        known site with the best score). For a new site the score is the best among the
+        candidates (it is shown nowhere)."""
+        if os_id and os_id in self.by_os_id:
+            return Match(MATCHED, self.sites[self.by_os_id[os_id]].id, 100.0)
+        name_key, address_key = key_text(name, generic=False), key_text(address)
+        best: KnownSite | None = None
+        best_score = 0.0
+        for at in self.candidates(country_code, name_key):
+            k = self.sites[at]
+            if os_id and k.os_id and k.os_id != os_id:
+                continue
+            score = similarity(name_key, address_key, k)
+            if score > best_score:
+                best, best_score = k, score
+        if best is not None and best_score >= MATCH_AT:
+            return Match(MATCHED, best.id, best_score)
+        if best is not None and best_score >= POTENTIAL_AT:
+            return Match(POTENTIAL, best.id, best_score)
+        return Match(NEW, None, best_score)
