@@ -25,7 +25,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 
 Rows = dict[str, dict[str, str]]  # table → primary key literal → row literal "(…, …)"
 
@@ -141,7 +141,10 @@ class Snapshots:
     def _replay(self, tables: list[_Table], recording: _Recording) -> None:
         by_name = {t.name: t for t in tables}
         touched = []
-        with connection.cursor() as cur:
+        # One transaction: foreign keys are checked at its end (deferred), so rows may come in
+        # table order even where they point at each other. Without it a transactional test
+        # (autocommit) checks each INSERT on its own and fails on a row whose target follows.
+        with transaction.atomic(), connection.cursor() as cur:
             for name, keys in recording.removed.items():
                 t = by_name[name]
                 for start in range(0, len(keys), 500):

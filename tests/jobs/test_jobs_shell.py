@@ -492,3 +492,65 @@ def test_palermo_jobs_reap_from_the_command_line(persona):
     _running(persona, silent_minutes=200)
     result = CliRunner().invoke(app, ["jobs", "reap"])
     assert result.exit_code == 0 and "1 stopped job(s) marked as failed." in result.output
+
+
+# --- the starter's language ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def speaking_kind():
+    """A job kind that fails with a translated message, registered for these tests only."""
+    from django.utils.translation import gettext
+
+    from palermo.core.policy import Perm
+    from palermo.jobs import registry
+
+    def handler(run):
+        return job_services.JobOutcome(ok=False, error=gettext("Cancel"))
+
+    registry.register(
+        registry.JobKind(
+            name="tests.speaking",
+            label="Speaking",
+            perm=Perm.IMPORT_DATA,
+            handler=handler,
+            result_template="",
+        )
+    )
+    yield "tests.speaking"
+    registry._KINDS.pop("tests.speaking", None)
+
+
+@pytest.mark.django_db(transaction=True)  # the worker commits, as in production
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_a_worker_writes_the_jobs_messages_in_the_starters_language(persona, speaking_kind):
+    from django.utils import translation
+
+    from palermo.jobs import worker
+
+    coordinator = persona("coordinator")
+    unit = coordinator.organisations()[0]
+    with translation.override("uk"):
+        ukrainian = translation.gettext("Cancel")
+        job_services.job_start(actor=coordinator, organisation=unit, kind=speaking_kind)
+    assert ukrainian != "Cancel", "the Ukrainian catalogue translates the word the job writes"
+    with translation.override("en"):  # the worker's own language is not the starter's
+        worker.run(batch=True, verbosity=0)
+    job = Job.objects.get()
+    assert job.status == "failed" and job.error == ukrainian
+
+
+def test_a_job_recorded_without_a_language_runs_in_the_default_one(persona, speaking_kind):
+    from django.conf import settings
+    from django.utils import translation
+
+    coordinator = persona("coordinator")
+    unit = coordinator.organisations()[0]
+    with override_settings(TASKS=DATABASE_QUEUE):
+        job = job_services.job_start(actor=coordinator, organisation=unit, kind=speaking_kind)
+    Job.objects.filter(pk=job.pk).update(params={"inputs": {}})  # as jobs queued before the change
+    with translation.override("uk"):
+        job_services.job_run(job.pk)
+    job.refresh_from_db()
+    with translation.override(settings.LANGUAGE_CODE):
+        assert job.error == translation.gettext("Cancel")

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from palermo.core import audit, errors
@@ -195,7 +195,9 @@ def job_start(
                 actor=actor,
                 organisation=organisation,
                 subject_ref=subject_ref[:80],
-                params={**(params or {}), "inputs": taken},
+                # The starter's language goes with the job: the worker has no request, and the
+                # messages the job writes (refused rows, reasons) are read by that person.
+                params={**(params or {}), "inputs": taken, "language": _starter_language()},
                 created_at=timezone.now(),
             )
             audit.record(
@@ -216,6 +218,10 @@ def job_start(
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
+
+
+def _starter_language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def _claim(job_id: int) -> Job | None:
@@ -271,6 +277,16 @@ def _finish(job: Job, outcome: JobOutcome) -> Job:
     return job
 
 
+def _handle(job: Job, kind: registry.JobKind | None, params: dict[str, Any]) -> JobOutcome:
+    if kind is None:
+        return JobOutcome(ok=False, error=UNKNOWN_KIND)
+    if not job.actor.is_active or not has_perm(job.actor, kind.perm, job.organisation):
+        return JobOutcome(ok=False, error=NO_LONGER_ALLOWED)
+    return kind.handler(
+        JobRun(job=job, actor=job.actor, organisation=job.organisation, params=params)
+    )
+
+
 def job_run(job_id: int) -> str:
     """Run one job (the worker's entry point, through ``tasks.run_job``); returns its final status.
 
@@ -282,15 +298,10 @@ def job_run(job_id: int) -> str:
         return ""
     kind = registry.get(job.kind)
     params = dict(job.params)
+    language = str(params.get("language") or settings.LANGUAGE_CODE)
     try:
-        if kind is None:
-            outcome = JobOutcome(ok=False, error=UNKNOWN_KIND)
-        elif not job.actor.is_active or not has_perm(job.actor, kind.perm, job.organisation):
-            outcome = JobOutcome(ok=False, error=NO_LONGER_ALLOWED)
-        else:
-            outcome = kind.handler(
-                JobRun(job=job, actor=job.actor, organisation=job.organisation, params=params)
-            )
+        with translation.override(language):
+            outcome = _handle(job, kind, params)
     except Exception as exc:
         # The exception's message may quote the file's data: only its type goes to the log and the trail.
         logger.error("job %s (%s) stopped on %s", job.pk, job.kind, type(exc).__name__)
