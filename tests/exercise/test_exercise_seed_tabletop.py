@@ -31,11 +31,20 @@ def test_shipped_scenario_declares_a_case_with_documents():
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("    persona: workers\n    opened_by", "    persona: ghost\n    opened_by", "unknown persona 'ghost'"),
-        ("opened_by: inspector", "opened_by: inspektor", "unknown role 'inspektor'"),
-        ("opened_by: inspector", "opened_by: actor_mira", "is not a trainee role"),
+        (
+            "    persona: workers\n    opened_by",
+            "    persona: ghost\n    opened_by",
+            "unknown persona 'ghost'",
+        ),
+        ("opened_by: nio_officer", "opened_by: inspektor", "unknown role 'inspektor'"),
+        ("opened_by: nio_officer", "opened_by: actor_mira", "is not a trainee role"),
+        (
+            "opened_by: nio_officer",
+            "opened_by: inspector",
+            "role 'inspector' cannot add the documents",
+        ),
         ("exploitation_forms: [labour]", "exploitation_forms: [labour, fishing]", "'fishing'"),
-        ('gender: "Male"', 'gender: "robot"', "unknown gender 'robot'"),
+        ('gender: "Masculine"', 'gender: "robot"', "unknown gender 'robot'"),
         ("source: hotline", "source: rumour", "'rumour' is not one of"),
         ("    documents:\n      - title", "    documents:\n      - titel", "documents/0"),
     ],
@@ -54,6 +63,16 @@ def test_bad_case_entry_named_with_file_and_line(old, new, message):
     assert hit[0].line > start
 
 
+def test_case_editing_roles_match_the_policy():
+    from palermo.core.policy import ROLE_PERMISSIONS, Perm
+    from palermo.exercise.scenario import CASE_EDITING_ROLES
+
+    editing = {r for r, perms in ROLE_PERMISSIONS.items() if Perm.EDIT_CASES in perms}
+    from palermo.exercise.vocabulary import PALERMO_ROLES
+
+    assert set(CASE_EDITING_ROLES) == editing & set(PALERMO_ROLES)
+
+
 def test_duplicate_case_key_is_refused():
     t = _texts()
     block = t["personas.yaml"].split("cases:\n", 1)[1]
@@ -65,10 +84,10 @@ def test_each_team_starts_with_the_case_opened_through_the_services(loaded):
     # read through the audit trail, as the exercise context does (not the cases' tables)
     opened = AuditEntry.objects.filter(action="create", object_type="case")
     openers = set(opened.values_list("actor_username", flat=True))
-    assert {"a-inspector-1", "b-inspector-1", "c-inspector-1", "d-inspector-1"} <= openers
-    assert opened.count() == 4
+    assert {"a-nio_officer-1", "b-nio_officer-1", "c-nio_officer-1", "d-nio_officer-1"} <= openers
+    assert opened.values("object_ref").distinct().count() == 4
     # the documents went in as notes of each case, by the same opener
-    assert AuditEntry.objects.filter(actor_username="a-inspector-1").count() >= 3
+    assert AuditEntry.objects.filter(actor_username="a-nio_officer-1").count() >= 3
     created = AuditEntry.objects.filter(object_type="exercise", action="create").latest("id")
     assert created.details["cases"] == 4
 
@@ -98,6 +117,7 @@ def played(loaded, as_user):
     chief.post("/exercise/direction/clock/", {"act": "start"})
     chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D1 10:05"})
     chief.post("/exercise/direction/clock/", {"act": "pause"})
+    chief.get("/exercise/direction/")  # a page view runs the inject engine
     return chief
 
 
@@ -139,12 +159,18 @@ def test_inject_without_questions_asks_for_the_decision(played):
     assert not news.questions
     played.post(f"/exercise/direction/injects/{news.pk}/fire/", {"teams": ["b"]})
     d = _delivery("NEWS-01", "b")
-    assert played.post(
-        "/exercise/tabletop/", {"delivery": d.pk, "question": 0, "text": "Press line agreed"}
-    ).status_code == 302
-    assert played.post(
-        "/exercise/tabletop/", {"delivery": d.pk, "question": 1, "text": "no such"}
-    ).status_code == 400
+    assert (
+        played.post(
+            "/exercise/tabletop/", {"delivery": d.pk, "question": 0, "text": "Press line agreed"}
+        ).status_code
+        == 302
+    )
+    assert (
+        played.post(
+            "/exercise/tabletop/", {"delivery": d.pk, "question": 1, "text": "no such"}
+        ).status_code
+        == 400
+    )
     assert TabletopAnswer.objects.filter(delivery=d).count() == 1
     assert b"The team&#x27;s decision" in played.get("/exercise/tabletop/").content
 

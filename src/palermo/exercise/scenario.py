@@ -33,6 +33,9 @@ from palermo.exercise.vocabulary import (
 SCHEMA_VERSION = 1
 # The cases context's CaseSource values (its models are not ours to import).
 CASE_SOURCES = ("screening", "hotline", "agency", "transnational", "self_referral")
+# Palermo roles that may add to a case's timeline (core.policy's EDIT_CASES; a test keeps the
+# two in step): a seeded case's documents become notes written by its opener.
+CASE_EDITING_ROLES = ("case_worker", "coordinator")
 FILES = ("scenario.yaml", "country.yaml", "organisations.yaml", "personas.yaml", "msel.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
@@ -672,6 +675,14 @@ def _check_cases(
             add((*base, "opened_by"), f"unknown role {c['opened_by']!r}")
         elif role["kind"] != "trainee" or not role.get("per_team", 1):
             add((*base, "opened_by"), f"role {c['opened_by']!r} is not a trainee role of the teams")
+        elif c.get("documents") and not set(role.get("palermo_roles", [])) & set(
+            CASE_EDITING_ROLES
+        ):
+            add(
+                (*base, "opened_by"),
+                f"role {c['opened_by']!r} cannot add the documents to the case "
+                f"(needs palermo_roles {' or '.join(CASE_EDITING_ROLES)})",
+            )
         _codes, unknown = case_vocabulary.exploitation_codes(c["exploitation_forms"])
         for form in unknown:
             j = c["exploitation_forms"].index(form)

@@ -318,8 +318,10 @@ def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
         entry["teams"].append(
             {
                 "delivery": d,
+                # (index, question, answer, the form's id: "delivery-question")
                 "answers": [
-                    (i, q, answers.get((d.pk, i))) for i, q in enumerate(entry["questions"])
+                    (i, q, answers.get((d.pk, i)), f"{d.pk}-{i}")
+                    for i, q in enumerate(entry["questions"])
                 ],
             }
         )

@@ -734,7 +734,11 @@ def tabletop_answer(
     guard()
     _check(actor, organisation, Perm.EXERCISE_CONTROL)
     ex = current()
-    d = Delivery.objects.filter(pk=delivery_id, inject__exercise=ex).select_related("inject").first()
+    d = (
+        Delivery.objects.filter(pk=delivery_id, inject__exercise=ex)
+        .select_related("inject")
+        .first()
+    )
     if d is None:
         raise NotFound(_("No such inject."), object_type="exercise_delivery")
     errors: list[FieldError] = []

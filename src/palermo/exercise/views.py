@@ -393,7 +393,9 @@ def tabletop(request: HttpRequest) -> HttpResponse:
         try:
             delivery_id, question = int(data.get("delivery", "")), int(data.get("question", ""))
         except ValueError:
-            return refused(request, status=400, reason=_("The form is damaged: open the page again."))
+            return refused(
+                request, status=400, reason=_("The form is damaged: open the page again.")
+            )
         try:
             services.tabletop_answer(
                 actor=actor,
