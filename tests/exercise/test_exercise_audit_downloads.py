@@ -149,3 +149,32 @@ def test_api_improvement_csv_neutralises_formulas(api, loaded):
     )
     body = api("chief").get("/api/v1/exercises/improvement-plan.csv").content.decode()
     assert "'=HYPERLINK(1)" in body
+
+
+def test_inbox_and_dashboard_queries_do_not_grow_with_deliveries(loaded, as_user):
+    """No N+1: the number of queries per refresh is the same after 2 injects and after many."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    chief, ngo, mira = as_user("chief"), as_user("a-ngo_worker-1"), as_user("actor_mira")
+    chief.post("/exercise/direction/clock/", {"act": "start"})
+    pages = [
+        (ngo, "/exercise/inbox/"),
+        (mira, "/exercise/cues/"),
+        (chief, "/exercise/direction/?live=1"),
+    ]
+
+    def counts():
+        out = []
+        for c, url in pages:
+            c.get(url, HTTP_HX_REQUEST="true")  # deliver what is due; warm the audit minute
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url, HTTP_HX_REQUEST="true").status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D1 10:05"})
+    few = counts()
+    chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D2 12:00"})
+    many = counts()
+    assert few == many, (few, many)
