@@ -178,3 +178,15 @@ def test_inbox_and_dashboard_queries_do_not_grow_with_deliveries(loaded, as_user
     chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D2 12:00"})
     many = counts()
     assert few == many, (few, many)
+
+
+def test_api_inbox_read_is_audited_once_a_minute(api):
+    before = _reads("exercise_inbox")
+    ngo = api("a-ngo_worker-1")
+    for _ in range(3):
+        assert ngo.get("/api/v1/exercises/inbox").status_code == 200
+    assert _reads("exercise_inbox") == before + 1
+    e = AuditEntry.objects.filter(object_type="exercise_inbox").latest("id")
+    assert e.details["api"] is True and e.actor_username == "a-ngo_worker-1"
+    assert api("antenna-1").get("/api/v1/exercises/inbox").status_code == 403
+    assert _reads("exercise_inbox") == before + 1
