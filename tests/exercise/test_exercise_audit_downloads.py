@@ -190,3 +190,36 @@ def test_api_inbox_read_is_audited_once_a_minute(api):
     assert e.details["api"] is True and e.actor_username == "a-ngo_worker-1"
     assert api("antenna-1").get("/api/v1/exercises/inbox").status_code == 403
     assert _reads("exercise_inbox") == before + 1
+
+
+def test_contingency_check_reads_the_trail_once_per_tick(loaded, as_user):
+    """A team that met the `unless` rule stays a candidate on every tick: its check must not
+    cost queries per team (and it must still hold the contingency back for that team only)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from palermo.core import audit
+    from palermo.core.models import User
+    from palermo.exercise import services
+    from palermo.exercise.models import Delivery
+
+    chief = as_user("chief")
+    chief.post("/exercise/direction/clock/", {"act": "start"})
+    chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D1 13:31"})
+    chief.get("/exercise/direction/")
+    assert Delivery.objects.filter(inject__key="SOC-03").count() == 4
+    for username in ("a-social_worker-1", "b-social_worker-1"):  # two teams met the rule
+        audit.record(
+            action="create",
+            actor=User.objects.get(username=username),
+            object_type="case",
+            details={"what": "guardian_appoint"},
+        )
+    chief.post("/exercise/direction/clock/", {"act": "jump", "value": "D1 15:45"})
+    chief.get("/exercise/direction/")
+    fired = set(Delivery.objects.filter(inject__key="CON-01").values_list("team__key", flat=True))
+    assert fired == {"c", "d"}
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.tick() == []
+    trail = [q for q in ctx.captured_queries if "core_auditentry" in q["sql"]]
+    assert len(trail) == 1, len(trail)

@@ -489,17 +489,22 @@ def tick(ex: Exercise | None = None) -> list[Delivery]:
         if d:
             out.append(d)
             delivered[(i.id, t)] = d
-    from palermo.exercise.selectors import team_facts
+    from palermo.exercise.selectors import facts_by_team
 
-    facts_cache: dict[str, list[evidence.Fact]] = {}
+    # Every team's facts in one read of the trail (not two queries per team on every tick: a
+    # contingency whose `unless` is met stays a candidate, so this runs on each page view).
+    # Read from the earliest trigger's delivery; evidence.find keeps each team's own window.
+    facts: dict[int, list[evidence.Fact]] | None = None
 
     def met(rule: str, team_key: str, trigger: str) -> bool:
-        if team_key not in facts_cache:
-            facts_cache[team_key] = team_facts(
-                teams[team_key], since=delivered[(trigger, team_key)].delivered_at
+        nonlocal facts
+        if facts is None:
+            triggers = {i.condition.after_inject for i in sc_injects if i.condition}
+            facts = facts_by_team(
+                ex, min(d.delivered_at for (k, _t), d in delivered.items() if k in triggers)
             )
         since = delivered[(trigger, team_key)].delivered_at.timestamp()
-        return evidence.find(rule, facts_cache[team_key], since).met
+        return evidence.find(rule, facts.get(teams[team_key].pk, []), since).met
 
     at_sim = {k: d.delivered_sim for k, d in delivered.items()}
     for i, t in engine.due_contingencies(sc_injects, now_sim, at_sim, teams, met):
