@@ -58,6 +58,9 @@ def test_every_writing_service_refuses_outside_an_exercise(db, persona):
         ),
         "end_day": lambda: services.end_day(actor=user, organisation=org),
         "improvement_add": lambda: services.improvement_add(actor=user, organisation=org, data={}),
+        "tabletop_answer": lambda: services.tabletop_answer(
+            actor=user, organisation=org, delivery_id=1, question=0, text="x"
+        ),
     }
     public = {
         n

@@ -154,7 +154,17 @@ def inbox(request: HttpRequest) -> Any:
     guard()
     services.tick()
     me = selectors.participant_of(request.user)
-    rows = selectors.inbox(me)[:200] if me else []
+    rows = list(selectors.inbox(me)[:200]) if me else []
+    from palermo.exercise.views import audit_view
+
+    # A client polls this like the page does: audited once per minute per trainee (views.py).
+    audit_view(
+        request,
+        "exercise_inbox",
+        str(me.pk if me else "none"),
+        {"count": len(rows), "receipts": [r.pk for r in rows[:50]], "api": True},
+        poll=True,
+    )
     return [
         {
             "receipt": r.pk,
@@ -225,6 +235,54 @@ def evidence(request: HttpRequest) -> Any:
 def end_day(request: HttpRequest) -> Any:
     row = services.end_day(actor=request.user, organisation=_org(request))
     return {"day": row.day}
+
+
+# --- downloads (the pages' files: same permissions, same TRAINING marking by the middleware) ---
+
+PDF = {"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}}
+CSV = {"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}}
+
+
+@router.get(
+    "/hotwash/{day}/pdf",
+    summary="A day's hot-wash pack (PDF)",
+    response=with_errors({200: None}),
+    openapi_extra=PDF,
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def hotwash_pdf(request: HttpRequest, day: Annotated[int, Field(ge=1, le=99)]) -> Any:
+    from palermo.exercise.views import pdf_response
+
+    guard()
+    return pdf_response(request, day)
+
+
+@router.get(
+    "/aar/pdf",
+    summary="The after-action report (PDF)",
+    response=with_errors({200: None}),
+    openapi_extra=PDF,
+)
+@api_requires(Perm.EXERCISE_DIRECT)
+def aar_pdf(request: HttpRequest) -> Any:
+    from palermo.exercise.views import pdf_response
+
+    guard()
+    return pdf_response(request, None)
+
+
+@router.get(
+    "/improvement-plan.csv",
+    summary="The improvement plan (CSV)",
+    response=with_errors({200: None}),
+    openapi_extra=CSV,
+)
+@api_requires(Perm.EXERCISE_DIRECT)
+def improvement_plan_csv(request: HttpRequest) -> Any:
+    from palermo.exercise.views import improvement_csv_response
+
+    guard()
+    return improvement_csv_response(request)
 
 
 # --- applications and selection (chief controller; personal data, audited) ---------------------

@@ -111,6 +111,8 @@ class Inject(GuardedModel):
     persona = models.CharField(max_length=40, blank=True)
     organisation = models.CharField(max_length=40, blank=True)
     condition = models.JSONField(null=True, blank=True)
+    # Discussion questions of the tabletop variant (list of text).
+    questions = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -206,6 +208,26 @@ class DayEnd(GuardedModel):
     class Meta:
         ordering = ["day"]
         constraints = [models.UniqueConstraint(fields=["exercise", "day"], name="uniq_ex_dayend")]
+
+
+class TabletopAnswer(GuardedModel):
+    """A team's decision on one question of a delivered inject, written by the facilitator in a
+    tabletop exercise (the latest text counts; each change is audited)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="answers")
+    question = models.PositiveSmallIntegerField()  # index into the inject's questions
+    text = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    recorded_at = models.DateTimeField()
+    sim_seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["delivery__delivered_sim", "delivery__team__key", "question"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "question"], name="uniq_ex_tt_answer")
+        ]
 
 
 class ImprovementItem(GuardedModel):

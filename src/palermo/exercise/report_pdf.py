@@ -103,6 +103,12 @@ def render(rep: Report) -> bytes:
             ]
         )
     table(rows)
+    if rep.answers:
+        p(_("Tabletop"), "Heading1")
+        table(
+            [[_("Inject"), _("Team"), _("Question"), _("Answer")]]
+            + [[a["inject"].key, a["team"].name, a["question"], a["text"]] for a in rep.answers]
+        )
     if rep.day is None:
         p(_("Improvement plan"), "Heading1")
         table(

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from palermo.cases import vocabulary as case_vocabulary
 from palermo.cases.workflow import SERVICE_TYPES
 from palermo.exercise.clock import sim_seconds_of
 from palermo.exercise.evidence import RULES
@@ -30,6 +31,11 @@ from palermo.exercise.vocabulary import (
 )
 
 SCHEMA_VERSION = 1
+# The cases context's CaseSource values (its models are not ours to import).
+CASE_SOURCES = ("screening", "hotline", "agency", "transnational", "self_referral")
+# Palermo roles that may add to a case's timeline (core.policy's EDIT_CASES; a test keeps the
+# two in step): a seeded case's documents become notes written by its opener.
+CASE_EDITING_ROLES = ("case_worker", "coordinator")
 FILES = ("scenario.yaml", "country.yaml", "organisations.yaml", "personas.yaml", "msel.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
@@ -198,7 +204,52 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         },
                     },
                 },
-            }
+            },
+            # Case files each team finds already open when the exercise starts (opened through
+            # the cases context's services, by the first account of the ``opened_by`` role).
+            "cases": {
+                "type": "array",
+                "maxItems": 20,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["key", "persona", "opened_by", "source", "exploitation_forms"],
+                    "properties": {
+                        "key": _KEY,
+                        "persona": _KEY,
+                        "opened_by": _KEY,
+                        "source": {"enum": list(CASE_SOURCES)},
+                        "exploitation_forms": {"type": "array", "minItems": 1, "items": _KEY},
+                        "child": {"type": "boolean"},
+                        "summary": _TEXT,
+                        "person": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "given_name": {"type": "string", "maxLength": 100},
+                                "family_name": {"type": "string", "maxLength": 100},
+                                "birthdate": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                                "gender": {"type": "string"},
+                                "citizenship": {
+                                    "type": "array",
+                                    "items": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                                },
+                                "primary_language": {"type": "string", "pattern": "^[a-z]{2}$"},
+                            },
+                        },
+                        "documents": {
+                            "type": "array",
+                            "maxItems": 20,
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["title", "text"],
+                                "properties": {"title": _TEXT, "text": _TEXT},
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
     "msel.yaml": {
@@ -226,6 +277,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "title": _TEXT,
                         "content": _TEXT,
                         "cue": _TEXT,
+                        # Discussion questions for the tabletop variant (answers per team).
+                        "questions": {"type": "array", "maxItems": 10, "items": _TEXT},
                         "condition": {
                             "type": "object",
                             "additionalProperties": False,
@@ -317,6 +370,7 @@ class Inject:
     organisation: str = ""
     condition: Condition | None = None
     expected_actions: tuple[ExpectedAction, ...] = ()
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,6 +389,7 @@ class Scenario:
     roles: tuple[dict[str, Any], ...]
     personas: tuple[dict[str, Any], ...]
     injects: tuple[Inject, ...]
+    cases: tuple[dict[str, Any], ...] = ()
     files: dict[str, str] = field(default_factory=dict)  # name -> text (kept with the exercise)
 
     def role(self, key: str) -> dict[str, Any]:
@@ -546,6 +601,7 @@ def _cross_check(  # noqa: C901, PLR0912 – one branch per rule of the package 
     for i, p in enumerate(personas_file["personas"]):
         if p.get("played_by") and p["played_by"] not in roles:
             add("personas.yaml", (("personas", i, "played_by")), "unknown role")
+    problems.extend(_check_cases(personas_file, roles, personas, lines["personas.yaml"]))
     injects = msel["injects"]
     ids = [x["id"] for x in injects]
     for i, x in enumerate(injects):
@@ -593,6 +649,58 @@ def _cross_check(  # noqa: C901, PLR0912 – one branch per rule of the package 
     return problems
 
 
+def _check_cases(
+    personas_file: dict[str, Any],
+    roles: dict[str, dict[str, Any]],
+    personas: set[str],
+    lines: dict[Path_, int],
+) -> list[Problem]:
+    """The seeded cases: known persona, a trainee role that opens them, values the cases
+    context accepts (checked here so a bad entry is named with its line, not at creation)."""
+    problems: list[Problem] = []
+
+    def add(path: Path_, msg: str) -> None:
+        problems.append(Problem("personas.yaml", _line_of(lines, path), msg))
+
+    cases = personas_file.get("cases", [])
+    for i, key in _dupes(cases, "key"):
+        add(("cases", i, "key"), f"the key {key!r} is used twice")
+    genders = case_vocabulary.values("prs_Gender")
+    for i, c in enumerate(cases):
+        base: Path_ = ("cases", i)
+        if c["persona"] not in personas:
+            add((*base, "persona"), f"unknown persona {c['persona']!r}")
+        role = roles.get(c["opened_by"])
+        if role is None:
+            add((*base, "opened_by"), f"unknown role {c['opened_by']!r}")
+        elif role["kind"] != "trainee" or not role.get("per_team", 1):
+            add((*base, "opened_by"), f"role {c['opened_by']!r} is not a trainee role of the teams")
+        elif c.get("documents") and not set(role.get("palermo_roles", [])) & set(
+            CASE_EDITING_ROLES
+        ):
+            add(
+                (*base, "opened_by"),
+                f"role {c['opened_by']!r} cannot add the documents to the case "
+                f"(needs palermo_roles {' or '.join(CASE_EDITING_ROLES)})",
+            )
+        _codes, unknown = case_vocabulary.exploitation_codes(c["exploitation_forms"])
+        for form in unknown:
+            j = c["exploitation_forms"].index(form)
+            add((*base, "exploitation_forms", j), f"unknown form of exploitation {form!r}")
+        person = c.get("person", {})
+        if person.get("gender") and person["gender"] not in genders:
+            add((*base, "person", "gender"), f"unknown gender {person['gender']!r}")
+        for j, cc in enumerate(person.get("citizenship", [])):
+            if not case_vocabulary.is_country(cc):
+                add((*base, "person", "citizenship", j), f"unknown country code {cc!r}")
+        lang = person.get("primary_language")
+        if lang and not case_vocabulary.is_language(lang):
+            add((*base, "person", "primary_language"), f"unknown language code {lang!r}")
+        if c["source"] == "transnational":
+            add((*base, "source"), "a seeded case cannot be a transnational referral")
+    return problems
+
+
 def _build(data: dict[str, Any], texts: dict[str, str]) -> Scenario:
     sc = data["scenario.yaml"]
     day_start = _day_start(sc)
@@ -616,6 +724,7 @@ def _build(data: dict[str, Any], texts: dict[str, str]) -> Scenario:
                 condition=Condition(cond["after_inject"], cond["minutes"], cond["unless"])
                 if cond
                 else None,
+                questions=tuple(x.get("questions", [])),
                 expected_actions=tuple(
                     ExpectedAction(
                         id=ea["id"],
@@ -643,6 +752,7 @@ def _build(data: dict[str, Any], texts: dict[str, str]) -> Scenario:
         organisations=tuple(data["organisations.yaml"]["organisations"]),
         roles=tuple(data["organisations.yaml"]["roles"]),
         personas=tuple(data["personas.yaml"]["personas"]),
+        cases=tuple(data["personas.yaml"].get("cases", [])),
         injects=tuple(injects),
         files=dict(texts),
     )

@@ -24,6 +24,7 @@ from palermo.exercise.models import (
     Observation,
     Participant,
     Receipt,
+    TabletopAnswer,
     Team,
 )
 from palermo.exercise.vocabulary import CRITERIA, RATINGS
@@ -194,6 +195,7 @@ class Report:
     improvements: list[ImprovementItem]
     strengths: list[Observation]
     areas: list[Observation]
+    answers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def report(ex: Exercise, day: int | None = None) -> Report:
@@ -259,7 +261,73 @@ def report(ex: Exercise, day: int | None = None) -> Report:
             for o in observations
             if o.deviation or o.rating in ("major_challenges", "not_performed")
         ],
+        answers=tabletop_answers(ex, day),
     )
+
+
+def question_text(inject: Inject, index: int) -> str:
+    """The inject's question ``index``; an inject without questions asks for the decision."""
+    from django.utils.translation import gettext as _
+
+    qs = inject.questions or []
+    return qs[index] if index < len(qs) else _("The team's decision")
+
+
+def tabletop_answers(ex: Exercise, day: int | None = None) -> list[dict[str, Any]]:
+    """Recorded tabletop answers (inject, team, question, text), in the order of play."""
+    qs = TabletopAnswer.objects.filter(delivery__inject__exercise=ex).select_related(
+        "delivery__inject", "delivery__team"
+    )
+    if day is not None:
+        qs = qs.filter(delivery__day=day)
+    return [
+        {
+            "inject": a.delivery.inject,
+            "team": a.delivery.team,
+            "question": question_text(a.delivery.inject, a.question),
+            "text": a.text,
+        }
+        for a in qs
+    ]
+
+
+def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
+    """The facilitator's page: the latest delivered injects, each with its questions and, per
+    team it reached, the answers recorded so far. Three queries whatever the size."""
+    deliveries = list(
+        Delivery.objects.filter(inject__exercise=ex)
+        .select_related("inject", "team")
+        .order_by("-delivered_sim", "-id")
+    )
+    answers = {
+        (a.delivery_id, a.question): a
+        for a in TabletopAnswer.objects.filter(delivery__in=[d.pk for d in deliveries])
+    }
+    out: dict[int, dict[str, Any]] = {}
+    for d in deliveries:
+        if d.inject_id not in out:
+            if len(out) >= limit:
+                continue
+            n = max(1, len(d.inject.questions or []))
+            out[d.inject_id] = {
+                "inject": d.inject,
+                "questions": [question_text(d.inject, i) for i in range(n)],
+                "teams": [],
+            }
+        entry = out[d.inject_id]
+        entry["teams"].append(
+            {
+                "delivery": d,
+                # (index, question, answer, the form's id: "delivery-question")
+                "answers": [
+                    (i, q, answers.get((d.pk, i)), f"{d.pk}-{i}")
+                    for i, q in enumerate(entry["questions"])
+                ],
+            }
+        )
+    for entry in out.values():
+        entry["teams"].sort(key=lambda t: t["delivery"].team.key)
+    return list(out.values())
 
 
 def days_ended(ex: Exercise) -> list[DayEnd]:

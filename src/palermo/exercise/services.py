@@ -34,6 +34,7 @@ from palermo.exercise.models import (
     Observation,
     Participant,
     Receipt,
+    TabletopAnswer,
     Team,
 )
 from palermo.exercise.scenario import Scenario
@@ -174,6 +175,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
                 for n in range(1, controllers + 1):
                     account(f"{role['key']}-{n}", role, None, [(org, "controller")])
     _seed_service_directory(scenario, teams, org_for)
+    seeded = _seed_cases(scenario, teams, org_for)
     for x in scenario.injects:
         row = Inject.objects.create(
             exercise=ex,
@@ -190,6 +192,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
             persona=x.persona,
             organisation=x.organisation,
             condition=asdict(x.condition) if x.condition else None,
+            questions=list(x.questions),
         )
         for ea in x.expected_actions:
             ExpectedAction.objects.create(
@@ -211,6 +214,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
         version=scenario.version,
         accounts=len(logins),
         injects=len(scenario.injects),
+        cases=seeded,
     )
     return ex, logins
 
@@ -248,6 +252,52 @@ def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for:
                 area_served=str(svc.get("region", ""))[:200],
                 accepts_children=bool(svc.get("accepts_children", False)),
             )
+
+
+def _seed_cases(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> int:
+    """The package's pre-opened case files, one copy per team: opened by the first account of
+    the ``opened_by`` role through the cases context's services (never its models), so the
+    case, its team, timeline and audit entries are exactly what the real screens make. Each
+    document becomes a note on the case. The scenario checked the values; anything the cases
+    context still refuses raises and, in ``load_scenario``'s transaction, loads nothing."""
+    from palermo.cases import services as cases_services
+
+    personas = {p["key"]: p for p in scenario.personas}
+    n = 0
+    for spec in scenario.cases:
+        role = scenario.role(spec["opened_by"])
+        persona = personas[spec["persona"]]
+        person = dict(spec.get("person") or {})
+        if not person.get("given_name") and not person.get("family_name"):
+            person["given_name"] = persona["name"]
+        for team in teams.values():
+            opener = (
+                Participant.objects.filter(team=team, role_key=role["key"])
+                .select_related("user")
+                .order_by("user__username")
+                .first()
+            )
+            if opener is None:
+                continue
+            org = org_for(role["organisation"], team)
+            case = cases_services.case_open(
+                actor=opener.user,
+                organisation=org,
+                source=spec["source"],
+                person=person,
+                exploitation_forms=list(spec["exploitation_forms"]),
+                is_child_or_presumed_child=bool(spec.get("child", persona.get("child", False))),
+                summary=str(spec.get("summary", "")),
+            )
+            for doc in spec.get("documents", []):
+                cases_services.note_add(
+                    actor=opener.user,
+                    organisation=org,
+                    case=case,
+                    text=f"{doc['title']}\n\n{doc['text']}",
+                )
+            n += 1
+    return n
 
 
 # --- the clock --------------------------------------------------------------------------------
@@ -439,17 +489,22 @@ def tick(ex: Exercise | None = None) -> list[Delivery]:
         if d:
             out.append(d)
             delivered[(i.id, t)] = d
-    from palermo.exercise.selectors import team_facts
+    from palermo.exercise.selectors import facts_by_team
 
-    facts_cache: dict[str, list[evidence.Fact]] = {}
+    # Every team's facts in one read of the trail (not two queries per team on every tick: a
+    # contingency whose `unless` is met stays a candidate, so this runs on each page view).
+    # Read from the earliest trigger's delivery; evidence.find keeps each team's own window.
+    facts: dict[int, list[evidence.Fact]] | None = None
 
     def met(rule: str, team_key: str, trigger: str) -> bool:
-        if team_key not in facts_cache:
-            facts_cache[team_key] = team_facts(
-                teams[team_key], since=delivered[(trigger, team_key)].delivered_at
+        nonlocal facts
+        if facts is None:
+            triggers = {i.condition.after_inject for i in sc_injects if i.condition}
+            facts = facts_by_team(
+                ex, min(d.delivered_at for (k, _t), d in delivered.items() if k in triggers)
             )
         since = delivered[(trigger, team_key)].delivered_at.timestamp()
-        return evidence.find(rule, facts_cache[team_key], since).met
+        return evidence.find(rule, facts.get(teams[team_key].pk, []), since).met
 
     at_sim = {k: d.delivered_sim for k, d in delivered.items()}
     for i, t in engine.due_contingencies(sc_injects, now_sim, at_sim, teams, met):
@@ -670,6 +725,59 @@ def deviation_seen(*, actor: Any, organisation: Any, observation_id: int) -> Non
                 observation_id,
                 deviation_seen=True,
             )
+
+
+# --- the tabletop variant -----------------------------------------------------------------------
+
+
+def tabletop_answer(
+    *, actor: Any, organisation: Any, delivery_id: int, question: int, text: str
+) -> TabletopAnswer:
+    """The facilitator records a team's answer to one discussion question of a delivered
+    inject (an inject without questions has one: the team's decision). A second answer to the
+    same question replaces the text; both writes are audited (ids only, never the text)."""
+    guard()
+    _check(actor, organisation, Perm.EXERCISE_CONTROL)
+    ex = current()
+    d = (
+        Delivery.objects.filter(pk=delivery_id, inject__exercise=ex)
+        .select_related("inject")
+        .first()
+    )
+    if d is None:
+        raise NotFound(_("No such inject."), object_type="exercise_delivery")
+    errors: list[FieldError] = []
+    if not 0 <= question < max(1, len(d.inject.questions or [])):
+        errors.append(FieldError("question", _("Unknown question.")))
+    text = str(text or "").strip()
+    if not text:
+        errors.append(FieldError("text", _("Write the team's answer.")))
+    elif len(text) > 4000:
+        errors.append(FieldError("text", _("At most 4,000 characters.")))
+    if errors:
+        raise InvalidInput(errors)
+    now_sim = sim_now(ex)
+    with transaction.atomic():
+        row, created = TabletopAnswer.objects.update_or_create(
+            delivery=d,
+            question=question,
+            defaults={
+                "text": text,
+                "recorded_by": actor,
+                "recorded_at": timezone.now(),
+                "sim_seconds": now_sim,
+            },
+        )
+        _audit(
+            actor,
+            organisation,
+            "create" if created else "update",
+            "exercise_tabletop_answer",
+            row.pk,
+            delivery=d.pk,
+            question=question,
+        )
+    return row
 
 
 # --- days and the improvement plan --------------------------------------------------------------

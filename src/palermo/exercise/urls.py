@@ -19,6 +19,7 @@ urlpatterns = [
         name="deviation_seen",
     ),
     path("direction/end-day/", views.end_day, name="end_day"),
+    path("tabletop/", views.tabletop, name="tabletop"),
     path("hotwash/<int:day>/", views.hotwash, name="hotwash"),
     path("hotwash/<int:day>/pack.pdf", views.hotwash_pdf, name="hotwash_pdf"),
     path("aar/", views.aar, name="aar"),

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -61,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (perm, name, label)
         for perm, name, label in (
             (Perm.EXERCISE_CONTROL, "exercise:direction", _("Direction dashboard")),
+            (Perm.EXERCISE_CONTROL, "exercise:tabletop", _("Tabletop")),
             (Perm.EXERCISE_TRAIN, "exercise:inbox", _("My inbox of injects")),
             (Perm.EXERCISE_ROLEPLAY, "exercise:cues", _("My cue cards")),
             (Perm.EXERCISE_OBSERVE, "exercise:antenna", _("Record an observation")),
@@ -70,6 +72,44 @@ def home(request: HttpRequest) -> HttpResponse:
         if has_perm(actor, perm, org)
     ]
     return render(request, "exercise/home.html", {"ex": ex, "links": links, **_labels()})
+
+
+# --- auditing reads that poll -------------------------------------------------------------------
+
+# The inbox and cue cards poll every 10 s and the dashboard every 5 s: one audit entry per
+# refresh would put some 40,000 entries a day into the trail for 200 trainees and drown the
+# entries that matter. A full page view is always audited; an htmx refresh is audited at most
+# once per viewer, page and minute (``cache.add`` is atomic: of two refreshes in the same minute
+# only the first records). The entries name ids and counts, never the content.
+POLL_AUDIT_SECONDS = 60
+
+
+def audit_view(
+    request: HttpRequest,
+    object_type: str,
+    object_ref: str,
+    details: dict[str, Any],
+    *,
+    poll: bool | None = None,
+) -> bool:
+    """Record the read of a polled page (``poll``: by default, an htmx request); True when an
+    entry was written."""
+    actor, org = _who(request)
+    if request.htmx if poll is None else poll:  # type: ignore[attr-defined]
+        key = f"exercise-read:{object_type}:{getattr(actor, 'pk', '')}"
+        if not cache.add(key, 1, POLL_AUDIT_SECONDS):
+            return False
+        details = {**details, "refresh": True}
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type=object_type,
+        object_ref=object_ref,
+        details=details,
+        request=request,
+    )
+    return True
 
 
 # --- trainees and role-players ------------------------------------------------------------------
@@ -95,9 +135,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if (r := _not_here(request)) is not None:
         return r
     ctx = _inbox_context(request)
+    _audit_inbox(request, "exercise_inbox", ctx)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "exercise/_inbox_list.html", ctx)
     return render(request, "exercise/inbox.html", ctx)
+
+
+def _audit_inbox(request: HttpRequest, object_type: str, ctx: dict[str, Any]) -> None:
+    me, receipts = ctx["me"], ctx["receipts"]
+    audit_view(
+        request,
+        object_type,
+        str(me.pk if me else "none"),
+        {"count": len(receipts), "receipts": [r.pk for r in receipts[:50]]},
+    )
 
 
 @requires(Perm.EXERCISE_ROLEPLAY)
@@ -106,6 +157,7 @@ def cues(request: HttpRequest) -> HttpResponse:
         return r
     ctx = _inbox_context(request)
     ctx["cue_cards"] = True
+    _audit_inbox(request, "exercise_cue_cards", ctx)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "exercise/_inbox_list.html", ctx)
     return render(request, "exercise/inbox.html", ctx)
@@ -215,6 +267,15 @@ def direction(request: HttpRequest) -> HttpResponse:
         ),
         **_labels(),
     }
+    audit_view(
+        request,
+        "exercise_dashboard",
+        str(ex.pk),
+        {
+            "deliveries": len(ctx["timeline"]),
+            "deviations": [o.pk for o in ctx["deviations"]],
+        },
+    )
     if request.htmx and request.GET.get("live"):  # type: ignore[attr-defined]
         return render(request, "exercise/_direction_live.html", ctx)
     return render(request, "exercise/direction.html", ctx)
@@ -311,6 +372,70 @@ def end_day(request: HttpRequest) -> HttpResponse:
     return redirect("exercise:direction")
 
 
+# --- the tabletop variant ------------------------------------------------------------------------
+
+
+@requires(Perm.EXERCISE_CONTROL)
+def tabletop(request: HttpRequest) -> HttpResponse:
+    """The facilitator's page (phone-sized): the injects delivered by the same clock and engine,
+    shown to the room with their questions, and a form per team and question for the decision."""
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    services.tick()
+    ex = services.current()
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {}
+    failed = ""
+    status = 200
+    if request.method == "POST":
+        data = request.POST.dict()
+        try:
+            delivery_id, question = int(data.get("delivery", "")), int(data.get("question", ""))
+        except ValueError:
+            return refused(
+                request, status=400, reason=_("The form is damaged: open the page again.")
+            )
+        try:
+            services.tabletop_answer(
+                actor=actor,
+                organisation=org,
+                delivery_id=delivery_id,
+                question=question,
+                text=data.get("text", ""),
+            )
+            messages.success(request, _("Saved."))
+            return redirect("exercise:tabletop")
+        except NotFound as exc:
+            return refused(request, status=404, reason=str(exc))
+        except InvalidInput as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            failed = f"{delivery_id}-{question}"
+            status = 400
+    injects = selectors.tabletop(ex)
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_tabletop",
+        object_ref=str(ex.pk),
+        details={"injects": [e["inject"].key for e in injects]},
+        request=request,
+    )
+    return render(
+        request,
+        "exercise/tabletop.html",
+        {
+            "injects": injects,
+            "now_label": services.sim_label(ex, services.sim_now(ex)),
+            "errors": errors,
+            "data": data,
+            "failed": failed,
+        },
+        status=status,
+    )
+
+
 # --- hot wash and after-action report -------------------------------------------------------------
 
 
@@ -369,10 +494,17 @@ def aar(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pdf(request: HttpRequest, rep: Any, name: str) -> HttpResponse:
+def pdf_response(request: HttpRequest, day: int | None) -> HttpResponse:
+    """The hot-wash pack of ``day`` (None: the after-action report) as PDF, audited; shared by
+    the page and the API (the TRAINING marking is the middleware's, on both)."""
     from palermo.exercise import report_pdf
 
     actor, org = _who(request)
+    ex = services.current()
+    if day is not None and not 1 <= day <= ex.days:
+        raise NotFound(_("The exercise has no such day."), object_type="exercise_day")
+    name = f"hot-wash-day-{day}" if day is not None else "after-action-report"
+    rep = selectors.report(ex, day)
     audit.record(
         action="export",
         actor=actor,
@@ -390,23 +522,21 @@ def _pdf(request: HttpRequest, rep: Any, name: str) -> HttpResponse:
 def hotwash_pdf(request: HttpRequest, day: int) -> HttpResponse:
     if (r := _not_here(request)) is not None:
         return r
-    ex = services.current()
-    if not 1 <= day <= ex.days:
-        return refused(request, status=404, reason=_("The exercise has no such day."))
-    return _pdf(request, selectors.report(ex, day), f"hot-wash-day-{day}")
+    try:
+        return pdf_response(request, day)
+    except NotFound as exc:
+        return refused(request, status=404, reason=str(exc))
 
 
 @requires(Perm.EXERCISE_DIRECT)
 def aar_pdf(request: HttpRequest) -> HttpResponse:
     if (r := _not_here(request)) is not None:
         return r
-    return _pdf(request, selectors.report(services.current()), "after-action-report")
+    return pdf_response(request, None)
 
 
-@requires(Perm.EXERCISE_DIRECT)
-def improvement_csv(request: HttpRequest) -> HttpResponse:
-    if (r := _not_here(request)) is not None:
-        return r
+def improvement_csv_response(request: HttpRequest) -> HttpResponse:
+    """The improvement plan as CSV, every cell neutralised against formulas, audited."""
     actor, org = _who(request)
     ex = services.current()
     buf = io.StringIO()
@@ -438,6 +568,13 @@ def improvement_csv(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="improvement-plan.csv"'
     return resp
+
+
+@requires(Perm.EXERCISE_DIRECT)
+def improvement_csv(request: HttpRequest) -> HttpResponse:
+    if (r := _not_here(request)) is not None:
+        return r
+    return improvement_csv_response(request)
 
 
 # --- applicant selection (chief controller; applicant data is personal: every read audited) -----
