@@ -36,7 +36,9 @@ def with_demo_cases(demo_users, monkeypatch):
 
 def test_analyst_opens_the_dashboard_and_downloads_a_table(page, with_demo_cases):
     sign_in(page, "analyst")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Statistics").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Statistics", exact=True
+    ).click()
     expect(
         page.get_by_role("heading", name="Statistics for the National Rapporteur")
     ).to_be_visible()
