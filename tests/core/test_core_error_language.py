@@ -118,3 +118,34 @@ def test_the_api_says_a_service_refusal_in_the_language_the_client_asks_for(clie
     assert said["en"] == "Unknown forms of exploitation: Tourism."
     assert "Tourism" in said["uk"] and said["uk"] != said["en"]
     assert Case.objects.count() == 0
+
+
+def test_a_pure_rules_problem_is_english_text_that_remembers_its_template():
+    from palermo.core.errors import Problem
+
+    p = Problem("Unknown factors: {keys}.", keys="x, y")
+    assert p == "Unknown factors: x, y." and isinstance(p, str) and "factors" in p
+    e = FieldError("factors", p)
+    assert e.template == "Unknown factors: {keys}." and dict(e.params) == {"keys": "x, y"}
+    import pickle
+
+    again = pickle.loads(pickle.dumps(p))
+    assert again == p and again.template == p.template
+
+
+def test_the_case_workflows_refusals_are_said_in_ukrainian_labels_included():
+    """The identification decision and the phase rules are the journey's high-stakes refusals:
+    their sentences and the phase names inside them are Ukrainian for a Ukrainian reader."""
+    from palermo.cases import workflow as wf
+
+    [already] = wf.transition_problems(
+        wf.TransitionFacts(phase=wf.IDENTIFICATION, identification_status="none"),
+        wf.IDENTIFICATION,
+    )
+    short = wf.decision_problems("none", wf.PRESUMED, "short")[-1]
+    with translation.override("uk"):
+        said_phase = FieldError("target", already).message
+        said_reason = FieldError("reasons", short).message
+        label = translation.gettext(wf.PHASE_LABELS[wf.IDENTIFICATION])
+    assert label != wf.PHASE_LABELS[wf.IDENTIFICATION] and label in said_phase
+    assert said_phase != str(already) and said_reason != str(short)

@@ -44,11 +44,41 @@ def say(template: str, params: tuple[tuple[str, object], ...] = ()) -> str:
     translated = _translate(template) if template else template
     if not params:
         return translated
-    values = dict(params)
+    # A value that is itself a Problem (a phase's label) is said in the reader's language too.
+    values = {k: v.said() if isinstance(v, Problem) else v for k, v in params}
     try:
         return translated.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError):
         return template.format_map(values)
+
+
+class Problem(str):
+    """English text a pure rule returns that remembers its template and values, so that the
+    shell can say it in the reader's language: ``Problem("Unknown factors: {keys}.", keys=…)``
+    *is* the English sentence (tests and callers compare and search it as a ``str``), and
+    ``FieldError`` or a refusal made from it is translated like one written in the service.
+    A label from a data table is wrapped as it is, ``Problem(PHASE_LABELS[p])``: its msgid is
+    extracted with the table."""
+
+    template: str
+    params: tuple[tuple[str, object], ...]
+
+    def __new__(cls, template: str, /, **params: object) -> Problem:
+        obj = super().__new__(cls, template.format_map(params) if params else template)
+        obj.template = template
+        obj.params = tuple(params.items())
+        return obj
+
+    def said(self) -> str:
+        """In the active language."""
+        return say(self.template, self.params)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _problem, (self.template, dict(self.params))
+
+
+def _problem(template: str, params: dict[str, object]) -> Problem:
+    return Problem(template, **params)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -61,6 +91,10 @@ class FieldError:
 
     def __init__(self, field: str, message: str, /, **params: object) -> None:
         object.__setattr__(self, "field", field)
+        if isinstance(message, Problem) and not params:  # a pure rule's sentence
+            object.__setattr__(self, "template", message.template)
+            object.__setattr__(self, "params", message.params)
+            return
         object.__setattr__(self, "template", message)
         object.__setattr__(self, "params", tuple(params.items()))
 
@@ -87,6 +121,8 @@ class PalermoError(Exception):
     ) -> None:
         self.template = message or self.default_detail
         self.params = tuple(params.items())
+        if isinstance(message, Problem) and not params:  # a pure rule's sentence
+            self.template, self.params = message.template, message.params
         if object_type:
             self.object_type = object_type
         if perm:

@@ -1294,7 +1294,7 @@ MSGIDS = [
     _("No such claim on this case."),
     # Translators: cases/services/proceedings.py:223
     _("A claim that is '{current}' cannot become '{wanted}'."),
-    # Translators: cases/services/proceedings.py:245; cases/services/referrals.py:148; core/errors.py:152 (+1)
+    # Translators: cases/services/proceedings.py:245; cases/services/referrals.py:148; core/errors.py:185 (+1)
     _("Conflict."),
     # Translators: cases/services/proceedings.py:131
     _("A positive amount, e.g. 2500.00."),
@@ -1346,17 +1346,97 @@ MSGIDS = [
     _("That organisation is not on the case team."),
     # Translators: cases/services/team.py:101
     _("A case keeps at least one organisation on its team."),
-    # Translators: core/errors.py:80
+    # Translators: cases/workflow.py:135
+    _("Unknown phase '{phase}'; use one of: {choices}."),
+    # Translators: cases/workflow.py:143
+    _("The case is already in the phase '{phase}'."),
+    # Translators: cases/workflow.py:160
+    _("A case cannot move from '{current}' to '{target}'. Allowed next phases: {nexts}."),
+    # Translators: cases/workflow.py:174
+    _("Assistance starts once the identification body has decided that the person is a presumed or identified victim."),
+    # Translators: cases/workflow.py:185
+    _("Reopen into identification: the person has not been found a presumed or identified victim."),
+    # Translators: cases/workflow.py:196
+    _("The person is already a presumed or identified victim: reopen into first-line assistance."),
+    # Translators: cases/workflow.py:245
+    _("Unknown decision '{outcome}'; decide presumed, identified or not_identified."),
+    # Translators: cases/workflow.py:272
+    _("Give the reasons for the decision (at least a sentence)."),
+    # Translators: cases/workflow.py:334
+    _("A referral that is '{current}' cannot become '{target}'."),
+    # Translators: cases/workflow.py:342
+    _("Say why the referral is declined, so the case worker can find another service."),
+    # Translators: cases/workflow.py:348
+    _("Choose the outcome: one of {choices}."),
+    # Translators: cases/workflow.py:351
+    _("Describe the outcome."),
+    # Translators: cases/workflow.py:401
+    _("Say what may be shared (at least one kind of information)."),
+    # Translators: cases/workflow.py:404
+    _("Unknown kinds of information: {keys}."),
+    # Translators: cases/workflow.py:406
+    _("Choose the purpose the information may be used for."),
+    # Translators: cases/workflow.py:409
+    _("Consent cannot be recorded before it is given (the date is in the future)."),
+    # Translators: cases/workflow.py:412
+    _("Say who gave the consent."),
+    # Translators: cases/workflow.py:464
+    _("Choose a service type."),
+    # Translators: cases/workflow.py:468
+    _("This organisation does not offer that service (see the service directory)."),
+    # Translators: cases/workflow.py:473
+    _("A child is never placed in a closed facility: choose an open service."),
+    # Translators: cases/workflow.py:476
+    _("Name the consent that covers this referral."),
+    # Translators: cases/workflow.py:509
+    _("Record the assessment of: {factor}."),
+    # Translators: cases/workflow.py:554
+    _("Answer yes, no or unknown."),
+    # Translators: cases/workflow.py:153
+    _("A case cannot move from '{current}' to '{target}'."),
+    # Translators: cases/workflow.py:203
+    _("Give the reason for closing the case."),
+    # Translators: cases/workflow.py:210
+    _("The identification body has not decided 'not identified'."),
+    # Translators: cases/workflow.py:213
+    _("An appeal against the identification decision is pending: wait for its outcome."),
+    # Translators: cases/workflow.py:225
+    _("A child's case is closed only after a best-interests determination."),
+    # Translators: cases/workflow.py:255
+    _("The person is already identified as a victim; that decision is final."),
+    # Translators: cases/workflow.py:259
+    _("A person whose status is '{current}' cannot be decided '{outcome}'."),
+    # Translators: cases/workflow.py:267
+    _("A 'not identified' decision is changed only on appeal or on new facts: say which."),
+    # Translators: cases/workflow.py:415
+    _("For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note)."),
+    # Translators: cases/workflow.py:479
+    _("That consent has been withdrawn or is not yet given."),
+    # Translators: cases/workflow.py:481
+    _("That consent does not name the receiving organisation."),
+    # Translators: cases/workflow.py:484
+    _("That consent was given for another purpose."),
+    # Translators: cases/workflow.py:515
+    _("Unknown factors: {keys}."),
+    # Translators: cases/workflow.py:517
+    _("Choose one of the three durable solutions."),
+    # Translators: cases/workflow.py:560
+    _("Conclude whether the risk of return is acceptable."),
+    # Translators: cases/workflow.py:205
+    _("Explain the reason for closure."),
+    # Translators: cases/workflow.py:570
+    _("This answer does not support a conclusion that the risk is acceptable."),
+    # Translators: core/errors.py:114
     _("The request was refused."),
-    # Translators: core/errors.py:116
+    # Translators: core/errors.py:152
     _("Invalid input."),
-    # Translators: core/errors.py:138
+    # Translators: core/errors.py:171
     _("You are not allowed to do this."),
-    # Translators: core/errors.py:145
-    _("Not found."),
     # Translators: core/errors.py:178
+    _("Not found."),
+    # Translators: core/errors.py:211
     _("Busy: try again in a moment."),
-    # Translators: core/errors.py:164
+    # Translators: core/errors.py:197
     _("Someone else changed this record while you were editing it. Nothing was saved; check it again and save once more."),
     # Translators: core/services.py:21
     _("A login name is required."),
@@ -1440,6 +1520,8 @@ MSGIDS = [
     _("You may not see any of the consented information on this case."),
     # Translators: crossborder/services.py:571
     _("This is not a receipt."),
+    # Translators: exercise/scenario.py:663
+    _("personas.yaml"),
     # Translators: investigate/api.py:254; investigate/services.py:246
     _("Text may not contain NUL characters."),
     # Translators: investigate/api.py:391; investigate/api.py:272
@@ -1524,6 +1606,20 @@ MSGIDS = [
     _("No such records in this investigation."),
     # Translators: investigate/services.py:678
     _("The file could not be read as {kind}: {reason}"),
+    # Translators: monitor/survey.py:577; monitor/survey.py:580; monitor/survey.py:583 (+4)
+    _("survey"),
+    # Translators: monitor/visits.py:48; monitor/visits.py:52
+    _("paragraph"),
+    # Translators: monitor/visits.py:56
+    _("area"),
+    # Translators: monitor/visits.py:60
+    _("addressee"),
+    # Translators: monitor/visits.py:64
+    _("text"),
+    # Translators: monitor/visits.py:71
+    _("due_on"),
+    # Translators: monitor/xlsform.py:177; monitor/xlsform.py:145; monitor/xlsform.py:142 (+1)
+    _("file"),
     # Translators: screening/engine.py:287
     _("unknown indicator key '{key}'"),
     # Translators: screening/engine.py:279

@@ -282,6 +282,7 @@ def _code_tables() -> Iterator[tuple[str, str | None]]:
 # keyword that can carry it. Subclasses defined in the contexts are listed with their base's.
 REFUSAL_CALLS: dict[str, tuple[int | None, str | None]] = {
     "FieldError": (1, None),
+    "Problem": (0, None),
     "PalermoError": (0, "message"),
     "NotAllowed": (0, "message"),
     "NotFound": (0, "message"),
