@@ -505,7 +505,7 @@ DURABLE_SOLUTIONS: Final[Mapping[str, str]] = {
 
 def bid_problems(factors: Mapping[str, str], durable_solution: str) -> list[tuple[str, str]]:
     """(field, message) pairs: every factor weighed, one durable solution chosen."""
-    problems = [
+    problems: list[tuple[str, str]] = [
         (key, Problem("Record the assessment of: {factor}.", factor=Problem(label)))
         for key, label in BID_FACTORS.items()
         if not str(factors.get(key, "")).strip()
@@ -550,7 +550,7 @@ def suggested_return_conclusion(answers: Mapping[str, str]) -> str:
 def return_assessment_problems(
     answers: Mapping[str, str], conclusion: str
 ) -> list[tuple[str, str]]:
-    problems = [
+    problems: list[tuple[str, str]] = [
         (q, Problem("Answer yes, no or unknown."))
         for q in RETURN_QUESTIONS
         if answers.get(q) not in ANSWERS

@@ -1520,8 +1520,18 @@ MSGIDS = [
     _("You may not see any of the consented information on this case."),
     # Translators: crossborder/services.py:571
     _("This is not a receipt."),
-    # Translators: exercise/scenario.py:663
-    _("personas.yaml"),
+    # Translators: exercise/clock.py:39
+    _("The clock has already been started."),
+    # Translators: exercise/clock.py:44
+    _("The clock is not running."),
+    # Translators: exercise/clock.py:49
+    _("Start the clock first."),
+    # Translators: exercise/clock.py:51
+    _("The clock is already running."),
+    # Translators: exercise/clock.py:57
+    _("The speed must be above 0 and at most {max}."),
+    # Translators: exercise/clock.py:64
+    _("Exercise time cannot be before the start of day 1."),
     # Translators: investigate/api.py:254; investigate/services.py:246
     _("Text may not contain NUL characters."),
     # Translators: investigate/api.py:391; investigate/api.py:272
@@ -1606,20 +1616,6 @@ MSGIDS = [
     _("No such records in this investigation."),
     # Translators: investigate/services.py:678
     _("The file could not be read as {kind}: {reason}"),
-    # Translators: monitor/survey.py:577; monitor/survey.py:580; monitor/survey.py:583 (+4)
-    _("survey"),
-    # Translators: monitor/visits.py:48; monitor/visits.py:52
-    _("paragraph"),
-    # Translators: monitor/visits.py:56
-    _("area"),
-    # Translators: monitor/visits.py:60
-    _("addressee"),
-    # Translators: monitor/visits.py:64
-    _("text"),
-    # Translators: monitor/visits.py:71
-    _("due_on"),
-    # Translators: monitor/xlsform.py:177; monitor/xlsform.py:145; monitor/xlsform.py:142 (+1)
-    _("file"),
     # Translators: screening/engine.py:287
     _("unknown indicator key '{key}'"),
     # Translators: screening/engine.py:279

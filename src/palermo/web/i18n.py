@@ -353,12 +353,20 @@ def refusal_messages(package_dir: Path = PACKAGE_DIR) -> list[RefusalMessage]:
         if rel.startswith(("migrations/", "locale/")) or "/migrations/" in rel:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+        # Other modules have classes of their own named Problem (a field and a message):
+        # only core.errors' Problem takes the message first.
+        core_problem = rel == "core/errors.py" or any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == "palermo.core.errors"
+            and any(a.name == "Problem" for a in n.names)
+            for n in ast.walk(tree)
+        )
         for node in ast.walk(tree):
             found: list[object] = []
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                if name not in REFUSAL_CALLS:
+                if name not in REFUSAL_CALLS or (name == "Problem" and not core_problem):
                     continue
                 index, keyword = REFUSAL_CALLS[name]
                 if index is not None and len(node.args) > index:
