@@ -436,8 +436,8 @@ def test_amlsim_files_in_a_folder_with_quotes_and_semicolons_import(ws, tmp_path
         src = AMLSIM / f"{name}.parquet"
         where = "WHERE tran_id <= 500 OR is_sar" if name == "transactions" else ""
         con.execute(
-            f"COPY (SELECT * FROM read_parquet(?) {where}) TO '{str(folder / (name + '.parquet')).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)",  # noqa: S608 - test-made names, the quote doubled
-            [str(src)],
+            f"COPY (SELECT * FROM read_parquet($src) {where}) TO $dst (FORMAT PARQUET)",  # noqa: S608 - one of two fixed filters; the paths are bound
+            {"src": str(src), "dst": str(folder / f"{name}.parquet")},
         )
     report = ws.ingest(folder / "transactions.parquet")
     assert report.ok and report.kind == "amlsim" and report.rows_inserted > 500
