@@ -16,6 +16,7 @@ urlpatterns = [
     path("risk/import/confirm/", views.risk_import_confirm, name="risk_import_confirm"),
     path("risk/<int:edition_id>/", views.edition_detail, name="edition"),
     path("orders/", views.order_list, name="orders"),
+    path("orders/export.xlsx", views.order_export, name="order_export"),
     path("orders/import/", views.order_import, name="order_import"),
     path("orders/import/confirm/", views.order_import_confirm, name="order_import_confirm"),
     path("orders/<int:line_id>/", views.order_detail, name="order"),

@@ -26,7 +26,7 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
-from palermo.supply import diligence, selectors, services, sites, tables, vocabulary
+from palermo.supply import diligence, export, selectors, services, sites, tables, vocabulary
 from palermo.supply.forms import (
     ActionForm,
     ConsentForm,
@@ -78,11 +78,7 @@ def _row_errors(errors: list[tables.RowError]) -> list[dict[str, Any]]:
     ]
 
 
-def _reason_text(reason: dict[str, Any]) -> str:
-    params = {k: _(v) if k in ("what", "kinds") else v for k, v in reason["params"].items()}
-    if "kinds" in params:
-        params["kinds"] = ", ".join(_(k.strip()) for k in reason["params"]["kinds"].split(","))
-    return _(reason["template"]) % params if params else _(reason["template"])
+_reason_text = services.reason_text
 
 
 def _hold(request: HttpRequest, kind: str, data: bytes, name: str, **extra: Any) -> None:
@@ -419,6 +415,20 @@ def order_list(request: AuthedRequest) -> HttpResponse:
             "can_manage": has_perm(actor, Perm.SUPPLY_MANAGE, org),
         },
     )
+
+
+@requires(Perm.SUPPLY_VIEW)
+def order_export(request: AuthedRequest) -> HttpResponse:
+    """The screened lines (all or one level) and the supplier risk register as XLSX. The
+    query string carries a level only; the export is audited by the service."""
+    actor, org = _who(request)
+    level = request.GET.get("level", "")
+    data = services.screening_export(actor=actor, organisation=org, level=level, request=request)
+    response = HttpResponse(data, content_type=export.XLSX_TYPE)
+    suffix = f"-{level}" if level in vocabulary.LEVELS else ""
+    response["Content-Disposition"] = f'attachment; filename="supply-screening{suffix}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires(Perm.SUPPLY_VIEW)
