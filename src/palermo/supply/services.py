@@ -42,6 +42,7 @@ from palermo.supply.models import (
     Crosswalk,
     ExclusionEntry,
     FeeRepayment,
+    FieldProvenance,
     ImportBatch,
     Inspection,
     InspectionReferral,
@@ -156,6 +157,7 @@ def supplier_save(
     if errs:
         raise InvalidInput(errs)
     created = supplier is None
+    before = {} if supplier is None else _supplier_values(supplier)
     target = supplier or Supplier(organisation=organisation, created_at=timezone.now())
     target.name, target.company_id, target.lei, target.parent, target.country = (
         name,
@@ -166,10 +168,69 @@ def supplier_save(
     )
     for flag in ("has_policy", "audit_access", "sites_disclosed", "is_recruiter"):
         setattr(target, flag, bool(data.get(flag, False)))
+    now = timezone.now()
+    changed = {k: v for k, v in _supplier_values(target).items() if before.get(k) != v}
     with transaction.atomic():
         target.save()
-        _audit("create" if created else "update", actor, organisation, "supply.supplier", target.pk)
+        FieldProvenance.objects.bulk_create(
+            FieldProvenance(
+                organisation=organisation,
+                supplier=target,
+                field=k,
+                value=v[:300],
+                source=FieldProvenance.Source.MANUAL,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            for k, v in changed.items()
+        )
+        _audit(
+            "create" if created else "update",
+            actor,
+            organisation,
+            "supply.supplier",
+            target.pk,
+            fields=sorted(changed),
+        )
     return target
+
+
+def _supplier_values(s: Supplier) -> dict[str, str]:
+    """The supplier's fields whose provenance is kept, as text (booleans "true"/"false")."""
+    return {
+        k: (("true" if v else "false") if isinstance(v, bool) else str(v))
+        for k in vocabulary.SUPPLIER_FIELDS
+        for v in (getattr(s, k),)
+    }
+
+
+def _site_values(site: Site, company_id: str | None = None) -> dict[str, str]:
+    from palermo.supply.selectors import site_values
+
+    return site_values(site, company_id)
+
+
+# Fields of a known site that a row matched by its OS ID may fill when the site has no value.
+_FILLABLE = ("sector", "product_type", "processing_type", "facility_type", "parent_company")
+
+
+def _fill_from_row(site: Site, row: sites.SiteRow, supplier_id: int | None) -> list[str]:
+    """Fill the blank fields of ``site`` from a row that carries its OS ID; the fields set."""
+    filled: list[str] = []
+    for name in _FILLABLE:
+        if not getattr(site, name) and getattr(row, name):
+            setattr(site, name, getattr(row, name))
+            filled.append(name)
+    if site.lat is None and site.lng is None and row.lat is not None and row.lng is not None:
+        site.lat, site.lng = row.lat, row.lng
+        filled += ["lat", "lng"]
+    if site.workers_min is None and site.workers_max is None and row.workers_min is not None:
+        site.workers_min, site.workers_max = row.workers_min, row.workers_max
+        filled.append("workers")
+    if site.supplier_id is None and supplier_id is not None:
+        site.supplier_id = supplier_id
+        filled.append("supplier")
+    return filled
 
 
 # --- sites ----------------------------------------------------------------------------------
@@ -238,11 +299,19 @@ def sites_import(
 
         for i, (row, m) in enumerate(zip(preview.rows, result.matches, strict=True)):
             values = sites.row_values(row)
+            said: list[str] = []  # fields this row set
+            source = FieldProvenance.Source.IMPORT
             if m.status == sites.MATCHED and m.site_id is not None:
-                site = Site.objects.get(pk=real(m.site_id))
-                if row.os_id and not site.os_id:
+                site = Site.objects.select_related("supplier").get(pk=real(m.site_id))
+                if row.os_id and site.os_id == row.os_id:
+                    # Matched by its OS ID: the row may fill what the site does not say yet.
+                    said = _fill_from_row(site, row, suppliers.get(row.supplier_company_id))
+                    source = FieldProvenance.Source.OS_ID
+                elif row.os_id and not site.os_id:
                     site.os_id = row.os_id
-                    site.save(update_fields=["os_id"])
+                    said = ["os_id"]
+                if said:
+                    site.save()
             else:
                 site = Site.objects.create(
                     organisation=organisation,
@@ -274,6 +343,24 @@ def sites_import(
                     created_at=now,
                 )
                 created[-(i + 1)] = site.pk
+                said = [k for k, v in _site_values(site, row.supplier_company_id).items() if v]
+            if said:
+                shown = _site_values(site, row.supplier_company_id if m.status != sites.MATCHED else None)
+                FieldProvenance.objects.bulk_create(
+                    FieldProvenance(
+                        organisation=organisation,
+                        site=site,
+                        field=k,
+                        value=shown[k][:300],
+                        source=source,
+                        batch=batch,
+                        row=row.row,
+                        contributor=row.contributor,
+                        recorded_by=actor,
+                        recorded_at=now,
+                    )
+                    for k in said
+                )
             SiteSource.objects.create(
                 site=site,
                 batch=batch,

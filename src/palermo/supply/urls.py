@@ -6,6 +6,7 @@ from palermo.supply import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("suppliers/", views.supplier_list, name="suppliers"),
+    path("suppliers/<int:supplier_id>/", views.supplier_detail, name="supplier"),
     path("sites/", views.site_list, name="sites"),
     path("sites/export.csv", views.site_export, name="site_export"),
     path("sites/import/", views.site_import, name="site_import"),

@@ -46,6 +46,7 @@ from palermo.supply.models import (
     OrderLine,
     RiskEdition,
     Site,
+    Supplier,
 )
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -147,6 +148,72 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
         request,
         "supply/suppliers.html",
         {"suppliers": selectors.suppliers(org), "form": form, "can_manage": can_manage},
+        status=400 if form.errors else 200,
+    )
+
+
+def _provenance_rows(rows: list[selectors.FieldRow]) -> list[dict[str, Any]]:
+    """A field, its value and who or what set it last, in the reader's language."""
+    yes, no = _("yes"), _("no")
+    out = []
+    for r in rows:
+        e = r.provenance
+        value = {"true": yes, "false": no}.get(r.value, r.value) if r.value else ""
+        if r.field == "is_closed" and r.value == "":
+            value = no
+        out.append(
+            {
+                "label": _(r.label),
+                "value": value,
+                "source": e.get_source_display() if e else "",
+                "by": (e.recorded_by.username if e.recorded_by else _("command line"))
+                if e
+                else "",
+                "at": e.recorded_at if e else None,
+                "file": e.batch.name if e and e.batch else "",
+                "sha256": e.batch.sha256[:12] if e and e.batch else "",
+                "row": e.row if e else None,
+                "contributor": e.contributor if e else "",
+            }
+        )
+    return out
+
+
+@requires(Perm.SUPPLY_VIEW)
+def supplier_detail(request: AuthedRequest, supplier_id: int) -> HttpResponse:
+    """A supplier, its sites, and the provenance of every field: who or what source set it
+    (an imported file and its row, a person's edit, a row matched by its OS ID) and when."""
+    actor, org = _who(request)
+    supplier = get_object_or_404(Supplier, pk=supplier_id, organisation=org)
+    can_manage = has_perm(actor, Perm.SUPPLY_MANAGE, org)
+    initial = {k: getattr(supplier, k) for k in vocabulary.SUPPLIER_FIELDS}
+    form = SupplierForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_manage:
+            return _refuse(request, Perm.SUPPLY_MANAGE)
+        if form.is_valid():
+            try:
+                services.supplier_save(
+                    actor=actor, organisation=org, data=form.cleaned_data, supplier=supplier
+                )
+            except InvalidInput as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, _("Supplier updated."))
+                return redirect("supply:supplier", supplier_id=supplier.pk)
+    return render(
+        request,
+        "supply/supplier.html",
+        {
+            "supplier": supplier,
+            "fields": _provenance_rows(selectors.supplier_provenance(supplier)),
+            "sites": [
+                {"site": site, "fields": _provenance_rows(rows)}
+                for site, rows in selectors.site_provenance(supplier)
+            ],
+            "form": form,
+            "can_manage": can_manage,
+        },
         status=400 if form.errors else 200,
     )
 
