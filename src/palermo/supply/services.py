@@ -29,6 +29,7 @@ from palermo.core.upload_limits import check_bytes, import_limits
 from palermo.supply import (
     diligence,
     export,
+    hscodes,
     orders,
     remediation,
     riskdata,
@@ -345,7 +346,9 @@ def sites_import(
                 created[-(i + 1)] = site.pk
                 said = [k for k, v in _site_values(site, row.supplier_company_id).items() if v]
             if said:
-                shown = _site_values(site, row.supplier_company_id if m.status != sites.MATCHED else None)
+                shown = _site_values(
+                    site, row.supplier_company_id if m.status != sites.MATCHED else None
+                )
                 FieldProvenance.objects.bulk_create(
                     FieldProvenance(
                         organisation=organisation,
@@ -814,6 +817,7 @@ def screening_export(
             str(line.edition) if line.edition else "",
             line.result.get("rule", ""),
             timezone.localtime(line.screened_at).strftime("%Y-%m-%d %H:%M"),
+            _heading(line.product_code),
         )
         for line in lines
     ]
@@ -841,6 +845,7 @@ def screening_export(
                     gettext("Risk-list edition"),
                     gettext("Rule"),
                     gettext("Screened at"),
+                    gettext("HS chapter or heading"),
                 ],
                 line_rows,
             ),
@@ -877,6 +882,11 @@ def screening_export(
         actor_username=None if actor is not None else CLI_ACTOR,
     )
     return data
+
+
+def _heading(code: str) -> str:
+    heading = hscodes.label(code)
+    return gettext(heading) if heading else ""
 
 
 def _risk_register(organisation: Organisation, label: dict[str, str]) -> list[tuple[Any, ...]]:

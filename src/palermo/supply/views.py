@@ -26,7 +26,16 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
-from palermo.supply import diligence, export, selectors, services, sites, tables, vocabulary
+from palermo.supply import (
+    diligence,
+    export,
+    hscodes,
+    selectors,
+    services,
+    sites,
+    tables,
+    vocabulary,
+)
 from palermo.supply.forms import (
     ActionForm,
     ConsentForm,
@@ -166,9 +175,7 @@ def _provenance_rows(rows: list[selectors.FieldRow]) -> list[dict[str, Any]]:
                 "label": _(r.label),
                 "value": value,
                 "source": e.get_source_display() if e else "",
-                "by": (e.recorded_by.username if e.recorded_by else _("command line"))
-                if e
-                else "",
+                "by": (e.recorded_by.username if e.recorded_by else _("command line")) if e else "",
                 "at": e.recorded_at if e else None,
                 "file": e.batch.name if e and e.batch else "",
                 "sha256": e.batch.sha256[:12] if e and e.batch else "",
@@ -505,7 +512,12 @@ def order_detail(request: AuthedRequest, line_id: int) -> HttpResponse:
         OrderLine.objects.select_related("edition", "batch"), pk=line_id, organisation=org
     )
     reasons = [{**r, "text": _reason_text(r)} for r in line.result.get("reasons", [])]
-    return render(request, "supply/order.html", {"line": line, "reasons": reasons})
+    heading = hscodes.label(line.product_code)
+    return render(
+        request,
+        "supply/order.html",
+        {"line": line, "reasons": reasons, "code_label": _(heading) if heading else ""},
+    )
 
 
 @requires(Perm.SUPPLY_MANAGE)

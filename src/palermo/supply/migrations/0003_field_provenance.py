@@ -6,34 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_membership_online_analyst_role'),
-        ('supply', '0002_fee_ledger_findings'),
+        ("core", "0008_membership_online_analyst_role"),
+        ("supply", "0002_fee_ledger_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FieldProvenance',
+            name="FieldProvenance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=40)),
-                ('value', models.CharField(blank=True, max_length=300)),
-                ('source', models.CharField(choices=[('import', 'Imported file'), ('manual', 'Entered by hand'), ('os_id', 'Row matched by its OS ID')], max_length=10)),
-                ('row', models.PositiveIntegerField(blank=True, null=True)),
-                ('contributor', models.CharField(blank=True, max_length=200)),
-                ('recorded_at', models.DateTimeField()),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supply.importbatch')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='provenance', to='supply.site')),
-                ('supplier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='provenance', to='supply.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=40)),
+                ("value", models.CharField(blank=True, max_length=300)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("import", "Imported file"),
+                            ("manual", "Entered by hand"),
+                            ("os_id", "Row matched by its OS ID"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("row", models.PositiveIntegerField(blank=True, null=True)),
+                ("contributor", models.CharField(blank=True, max_length=200)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="supply.importbatch",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provenance",
+                        to="supply.site",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provenance",
+                        to="supply.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-id'],
-                'indexes': [models.Index(fields=['site', 'field'], name='supply_prov_site_field'), models.Index(fields=['supplier', 'field'], name='supply_prov_supplier_field')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('supplier__isnull', True), ('site__isnull', True), _connector='XOR'), name='supply_prov_one_record')],
+                "ordering": ["-recorded_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["site", "field"], name="supply_prov_site_field"),
+                    models.Index(fields=["supplier", "field"], name="supply_prov_supplier_field"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("supplier__isnull", True), ("site__isnull", True), _connector="XOR"
+                        ),
+                        name="supply_prov_one_record",
+                    )
+                ],
             },
         ),
     ]
