@@ -109,6 +109,10 @@ class ContractOut(Schema):
     measures: list[MeasureOut]
 
 
+class ExportFilter(Schema):
+    level: str = Field("", max_length=10, description="low, medium or high; empty for all")
+
+
 class LevelFilter(Schema):
     level: str = Field("", max_length=10)
     limit: int = Field(500, ge=1, le=5000)
@@ -192,7 +196,7 @@ def order_list(request: AuthedRequest, filters: Query[LevelFilter]) -> Any:
     summary="Screened order lines and the supplier risk register as XLSX (text cells never formulas)",
 )
 @api_requires(Perm.SUPPLY_VIEW)
-def order_export(request: AuthedRequest, filters: Query[LevelFilter]) -> Any:
+def order_export(request: AuthedRequest, filters: Query[ExportFilter]) -> Any:
     data = services.screening_export(
         actor=request.user,
         organisation=request.organisation,
