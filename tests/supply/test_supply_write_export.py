@@ -209,3 +209,47 @@ def test_cli_export(supply_demo, tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["export", str(tmp_path / "t.xlsx"), "--as", "caseworker"])
     assert r.exit_code == 2 and not (tmp_path / "t.xlsx").exists()
+
+
+def test_sites_xlsx_round_trip_loses_no_field_and_runs_no_formula():
+    from palermo.supply import sites
+    from tests.supply.supply_helpers import site_id, sites_file
+
+    header = ",".join(sites.EXPORT_COLUMNS)
+    rows = (
+        f"{site_id('BD', 12, 'ZZ9Q1')},2024-03-01,Rio Knit Ltd,12 Mill St,BD,Bangladesh,23.81,"
+        "90.41,Apparel,Test Contributor,1000-2000,Rio Holdings,Final product assembly,Knitting,"
+        "T-shirts,false,SUP-1",
+        ",,=SUM(A1:A2),'=quoted,BD,,,,,-contributor,,@parent,,,,true,",
+    )
+    first = sites.preview(sites_file(*rows, header=header), "a.csv")
+    assert first.ok, first.errors
+    exported = sites.export_xlsx([sites.row_values(r) for r in first.rows])
+    wb = _book(exported)
+    texts = _no_formula_anywhere(wb)
+    assert "'=SUM(A1:A2)" in texts  # neutralised as in the CSV export
+    second = sites.preview(exported, "b.xlsx")
+    assert second.ok, second.errors
+    assert [(*vars(r).values(),)[1:] for r in second.rows] == [
+        (*vars(r).values(),)[1:] for r in first.rows
+    ]
+    # The CSV reader took the apostrophe off "'=quoted" (an escaped cell): the value is "=quoted".
+    assert second.rows[1].name == "=SUM(A1:A2)" and second.rows[1].address == "=quoted"
+
+
+def test_sites_xlsx_download_is_audited_and_refused_to_others(supply_demo, login_as, persona):
+    c = login_as("diligence")
+    assert "/supply/sites/export.xlsx" in c.get("/supply/sites/").content.decode()
+    r = c.get("/supply/sites/export.xlsx")
+    assert r.status_code == 200 and r["Content-Type"] == export.XLSX_TYPE
+    rows = list(_book(r.content).worksheets[0].iter_rows(values_only=True))
+    from palermo.supply.models import Site
+    from palermo.supply.sites import EXPORT_COLUMNS
+
+    assert rows[0] == EXPORT_COLUMNS
+    office = persona("diligence").organisations()[0]
+    assert len(rows) - 1 == Site.objects.filter(organisation=office).count() > 0
+    entry = AuditEntry.objects.filter(object_type="supply.sites").latest("id")
+    assert entry.action == "export" and entry.details["format"] == "xlsx"
+    c.logout()
+    assert login_as("caseworker").get("/supply/sites/export.xlsx").status_code == 403

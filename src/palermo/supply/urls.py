@@ -9,6 +9,7 @@ urlpatterns = [
     path("suppliers/<int:supplier_id>/", views.supplier_detail, name="supplier"),
     path("sites/", views.site_list, name="sites"),
     path("sites/export.csv", views.site_export, name="site_export"),
+    path("sites/export.xlsx", views.site_export_xlsx, name="site_export_xlsx"),
     path("sites/import/", views.site_import, name="site_import"),
     path("sites/import/confirm/", views.site_import_confirm, name="site_import_confirm"),
     path("sites/<int:site_id>/review/", views.site_review, name="site_review"),

@@ -255,6 +255,22 @@ def site_export(request: AuthedRequest) -> HttpResponse:
     return response
 
 
+@requires(Perm.SUPPLY_VIEW)
+def site_export_xlsx(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    rows = selectors.site_export_rows(org)
+    audit.record_request(
+        request,
+        action="export",
+        object_type="supply.sites",
+        details={"rows": len(rows), "format": "xlsx"},
+    )
+    response = HttpResponse(sites.export_xlsx(rows), content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="sites-open-supply-hub.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @requires(Perm.SUPPLY_MANAGE)
 @require_POST
 def site_review(request: AuthedRequest, site_id: int) -> HttpResponse:
