@@ -126,3 +126,10 @@ def test_contacts_file_change_renders_the_page_again(demo_world, tmp_path):
         known["countries"]["XA"] = {"name": "Atlantis Test", "hotline": "+1 000", "nrm": "NRM XA"}
         path.write_text(json.dumps(known, indent=1), encoding="utf-8")  # other size: new version
         assert "Atlantis Test" in Client().get("/check/").content.decode()
+
+
+def test_a_changed_setting_is_not_hidden_by_the_cache(demo_world):
+    assert 'lang="sq"' in Client().get("/check/").content.decode()  # the switcher offers Albanian
+    with override_settings(LANGUAGES=[("en", "English"), ("uk", "Ukrainian")]):
+        assert 'lang="sq"' not in Client().get("/check/").content.decode()
+    assert 'lang="sq"' in Client().get("/check/").content.decode()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -69,7 +71,9 @@ def _blank_check_page(request: HttpRequest) -> str:
     return page.replace(_TOKEN_SLOT, get_token(request))
 
 
-def clear_page_cache() -> None:
+@receiver(setting_changed)
+def clear_page_cache(**_kwargs: object) -> None:
+    """Forget the rendered pages (also whenever a setting changes, as in tests)."""
     _PAGES.clear()
 
 
