@@ -103,6 +103,36 @@ def render(rep: Report) -> bytes:
             ]
         )
     table(rows)
+    if rep.figures:
+        # The page links each figure to its entries; the PDF names their numbers (the audit
+        # viewer opens one with ?entry=N).
+        p(_("Automatic evidence, per team"), "Heading1")
+        figs: list[list[Any]] = [[_("Team"), _("Figure"), _("Result"), _("Audit entries")]]
+        for t in rep.figures:
+            for f in t["figures"]:
+                fig = f["figure"]
+                if fig.kind == "count":
+                    result = str(fig.value)
+                elif fig.kind == "ordering":
+                    result = (
+                        _("nothing to judge yet")
+                        if fig.value is None
+                        else _("yes")
+                        if fig.value
+                        else _("no")
+                    )
+                else:
+                    result = _("shown") if fig.value else _("not shown")
+                    if fig.minutes_after is not None:
+                        result += " " + _("(%(m)s min after the first inject)") % {
+                            "m": fig.minutes_after
+                        }
+                ids = " ".join(f"#{e}" for e in fig.entry_ids[:10])
+                more = len(fig.entry_ids) - 10
+                if more > 0:
+                    ids += " " + _("and %(n)s more") % {"n": more}
+                figs.append([t["team"].name, _(f["label"]), result, ids])
+        table(figs)
     if rep.answers:
         p(_("Tabletop"), "Heading1")
         table(
