@@ -237,6 +237,118 @@ def end_day(request: HttpRequest) -> Any:
     return {"day": row.day}
 
 
+# --- the tabletop variant (the facilitator's page over the API: same service, policy, audit) ---
+
+
+class AnswerOut(Schema):
+    question: int  # the question's index (0 is the first), as POST /tabletop/answers takes it
+    text: str  # the question, or "The team's decision" when the inject has none
+    answer: str | None
+
+
+class TeamPromptOut(Schema):
+    delivery: int
+    team: str
+    team_name: str
+    answers: list[AnswerOut]
+
+
+class PromptOut(Schema):
+    inject: str
+    title: str
+    content: str
+    channel: str
+    questions: list[str]
+    teams: list[TeamPromptOut]
+
+
+class TabletopAnswerIn(Schema):
+    delivery: Id
+    question: Annotated[int, Field(ge=0, le=99)]
+    text: str = Field(max_length=4000)
+
+
+class TabletopAnswerOut(Schema):
+    id: int
+    delivery: int
+    question: int
+    saved: str  # "created" or "replaced"
+
+
+def tabletop_prompts(ex: Any, limit: int) -> list[dict[str, Any]]:
+    """The delivered injects as discussion prompts (newest first), with the answers so far."""
+    return [
+        {
+            "inject": e["inject"].key,
+            "title": e["inject"].title,
+            "content": e["inject"].content,
+            "channel": e["inject"].channel,
+            "questions": e["questions"],
+            "teams": [
+                {
+                    "delivery": t["delivery"].pk,
+                    "team": t["delivery"].team.key,
+                    "team_name": t["delivery"].team.name,
+                    "answers": [
+                        {"question": i, "text": q, "answer": a.text if a else None}
+                        for i, q, a, _fid in t["answers"]
+                    ],
+                }
+                for t in e["teams"]
+            ],
+        }
+        for e in selectors.tabletop(ex, limit)
+    ]
+
+
+@router.get(
+    "/tabletop",
+    response=with_errors(list[PromptOut]),
+    summary="Delivered injects as discussion prompts, with the teams' answers",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def tabletop(request: HttpRequest, limit: Annotated[int, Field(ge=1, le=100)] = 12) -> Any:
+    from palermo.core import audit
+
+    guard()
+    services.tick()
+    ex = services.current()
+    prompts = tabletop_prompts(ex, limit)
+    audit.record(
+        action="read",
+        actor=request.user,
+        organisation=_org(request),
+        object_type="exercise_tabletop",
+        object_ref=str(ex.pk),
+        details={"injects": [p["inject"] for p in prompts], "api": True},
+        request=request,
+    )
+    return prompts
+
+
+@router.post(
+    "/tabletop/answers",
+    response=with_errors({201: TabletopAnswerOut, 200: TabletopAnswerOut}),
+    summary="Record a team's answer to a question of a delivered inject (again: replaces it)",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def tabletop_answer(request: HttpRequest, body: TabletopAnswerIn) -> Any:
+    row, created = services.tabletop_answer_saved(
+        actor=request.user,
+        organisation=_org(request),
+        delivery_id=body.delivery,
+        question=body.question,
+        text=body.text,
+    )
+    out = {
+        "id": row.pk,
+        "delivery": row.delivery_id,
+        "question": row.question,
+        "saved": "created" if created else "replaced",
+    }
+    return Status(201 if created else 200, out)
+
+
 # --- downloads (the pages' files: same permissions, same TRAINING marking by the middleware) ---
 
 PDF = {"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}}

@@ -307,6 +307,15 @@ def delivery_of(ex: Exercise, delivery_id: int) -> Delivery | None:
     )
 
 
+def delivery_by_keys(ex: Exercise, inject_key: str, team_key: str) -> Delivery | None:
+    """The delivery of inject ``inject_key`` (e.g. SOC-02) to team ``team_key`` (e.g. a)."""
+    return (
+        Delivery.objects.filter(inject__exercise=ex, inject__key=inject_key, team__key=team_key)
+        .select_related("inject", "team")
+        .first()
+    )
+
+
 def action_finding(delivery: Delivery, action: ExpectedAction) -> evidence.Finding | None:
     """The evidence of one expected action for the team ``delivery`` reached, as the report
     computes it (None: the action names no evidence rule)."""
