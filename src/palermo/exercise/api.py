@@ -155,7 +155,10 @@ def inbox(request: HttpRequest) -> Any:
     services.tick()
     me = selectors.participant_of(request.user)
     rows = list(selectors.inbox(me)[:200]) if me else []
+    from palermo.exercise import texts as scenario_texts
     from palermo.exercise.views import audit_view
+
+    texts = scenario_texts.for_reader(services.current())
 
     # A client polls this like the page does: audited once per minute per trainee (views.py).
     audit_view(
@@ -169,8 +172,8 @@ def inbox(request: HttpRequest) -> Any:
         {
             "receipt": r.pk,
             "inject": r.delivery.inject.key,
-            "title": r.delivery.inject.title,
-            "content": r.delivery.inject.content,
+            "title": texts.inject(r.delivery.inject, "title"),
+            "content": texts.inject(r.delivery.inject, "content"),
             "channel": r.delivery.inject.channel,
             "delivered_at": r.delivery.delivered_at.isoformat(),
             "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
@@ -275,20 +278,24 @@ class TabletopAnswerOut(Schema):
     saved: str  # "created" or "replaced"
 
 
-def tabletop_prompts(ex: Any, limit: int) -> list[dict[str, Any]]:
-    """The delivered injects as discussion prompts (newest first), with the answers so far."""
+def tabletop_prompts(ex: Any, limit: int, language: str | None = None) -> list[dict[str, Any]]:
+    """The delivered injects as discussion prompts (newest first), with the answers so far, in
+    ``language`` (default: the request's) where the package has its texts."""
+    from palermo.exercise import texts as scenario_texts
+
+    texts = scenario_texts.for_reader(ex, language)
     return [
         {
             "inject": e["inject"].key,
-            "title": e["inject"].title,
-            "content": e["inject"].content,
+            "title": texts.inject(e["inject"], "title"),
+            "content": texts.inject(e["inject"], "content"),
             "channel": e["inject"].channel,
             "questions": e["questions"],
             "teams": [
                 {
                     "delivery": t["delivery"].pk,
                     "team": t["delivery"].team.key,
-                    "team_name": t["delivery"].team.name,
+                    "team_name": texts.team(t["delivery"].team),
                     "answers": [
                         {"question": i, "text": q, "answer": a.text if a else None}
                         for i, q, a, _fid in t["answers"]
@@ -297,7 +304,7 @@ def tabletop_prompts(ex: Any, limit: int) -> list[dict[str, Any]]:
                 for t in e["teams"]
             ],
         }
-        for e in selectors.tabletop(ex, limit)
+        for e in selectors.tabletop(ex, limit, texts)
     ]
 
 

@@ -335,11 +335,12 @@ def entries(entry_ids: tuple[int, ...] | list[int]) -> list[evidence.Fact]:
     return [_fact(r) for r in audit_facts_of_ids(list(entry_ids))]
 
 
-def question_text(inject: Inject, index: int) -> str:
-    """The inject's question ``index``; an inject without questions asks for the decision."""
+def question_text(inject: Inject, index: int, texts: Any = None) -> str:
+    """The inject's question ``index`` (in the reader's language when ``texts``, a
+    ``texts.Texts``, has it); an inject without questions asks for the decision."""
     from django.utils.translation import gettext as _
 
-    qs = inject.questions or []
+    qs = texts.questions(inject) if texts is not None else (inject.questions or [])
     return qs[index] if index < len(qs) else _("The team's decision")
 
 
@@ -361,7 +362,7 @@ def tabletop_answers(ex: Exercise, day: int | None = None) -> list[dict[str, Any
     ]
 
 
-def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
+def tabletop(ex: Exercise, limit: int = 12, texts: Any = None) -> list[dict[str, Any]]:
     """The facilitator's page: the latest delivered injects, each with its questions and, per
     team it reached, the answers recorded so far. Three queries whatever the size."""
     deliveries = list(
@@ -381,7 +382,7 @@ def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
             n = max(1, len(d.inject.questions or []))
             out[d.inject_id] = {
                 "inject": d.inject,
-                "questions": [question_text(d.inject, i) for i in range(n)],
+                "questions": [question_text(d.inject, i, texts) for i in range(n)],
                 "teams": [],
             }
         entry = out[d.inject_id]

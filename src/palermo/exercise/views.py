@@ -26,6 +26,7 @@ from palermo.core.middleware import refused
 from palermo.core.policy import Perm, authenticated, has_perm, requires
 from palermo.core.spreadsheet import safe_row
 from palermo.exercise import evidence, selectors, services
+from palermo.exercise import texts as scenario_texts
 from palermo.exercise.isolation import is_exercise_instance
 from palermo.exercise.vocabulary import CHANNELS, CRITERIA, PATHS, RATINGS
 
@@ -72,7 +73,18 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if has_perm(actor, perm, org)
     ]
-    return render(request, "exercise/home.html", {"ex": ex, "links": links, **_labels()})
+    texts = scenario_texts.for_reader(ex)
+    return render(
+        request,
+        "exercise/home.html",
+        {
+            "ex": ex,
+            "links": links,
+            "title": texts.scenario("title", ex.title),
+            "summary": texts.scenario("summary", ex.summary),
+            **_labels(),
+        },
+    )
 
 
 # --- auditing reads that poll -------------------------------------------------------------------
@@ -127,6 +139,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         "receipts": receipts,
         "now_label": services.sim_label(ex, services.sim_now(ex)),
         "unread": sum(1 for r in receipts if r.acknowledged_at is None),
+        "texts": scenario_texts.for_reader(ex),
         **_labels(),
     }
 
@@ -413,7 +426,8 @@ def tabletop(request: HttpRequest) -> HttpResponse:
             errors = {e.field: e.message for e in exc.errors}
             failed = f"{delivery_id}-{question}"
             status = 400
-    injects = selectors.tabletop(ex)
+    texts = scenario_texts.for_reader(ex)
+    injects = selectors.tabletop(ex, texts=texts)
     audit.record(
         action="read",
         actor=actor,
@@ -428,6 +442,7 @@ def tabletop(request: HttpRequest) -> HttpResponse:
         "exercise/tabletop.html",
         {
             "injects": injects,
+            "texts": texts,
             "now_label": services.sim_label(ex, services.sim_now(ex)),
             "errors": errors,
             "data": data,
