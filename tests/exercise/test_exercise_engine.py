@@ -89,7 +89,11 @@ def test_interpreter_requested_counts_requests_and_interpretation_referrals_only
             i, at, 1, "create", "case", "REF-1", "service_referral_send", service_type
         )
 
-    facts = [R(1, 10, "shelter"), F(2, 20, "interpreter_request", action="create"), R(3, 30, "interpretation")]
+    facts = [
+        R(1, 10, "shelter"),
+        F(2, 20, "interpreter_request", action="create"),
+        R(3, 30, "interpretation"),
+    ]
     found = evidence.find("interpreter_requested", facts, 0)
     assert found.entry_ids == (2, 3) and found.minutes_after == round(20 / 60, 1)
     assert not evidence.find("interpreter_requested", facts[:1], 0).met
@@ -108,7 +112,9 @@ def test_figures_keep_the_entries_they_came_from():
     order = evidence.figure("consent_before_referral", facts, 50)
     assert order.value is True and order.entry_ids == (3, 4)
     first = evidence.figure("first_action", facts, 50)
-    assert first.value is True and first.entry_ids[0] == 2 and first.minutes_after == round(50 / 60, 1)
+    assert (
+        first.value is True and first.entry_ids[0] == 2 and first.minutes_after == round(50 / 60, 1)
+    )
     assert evidence.figure("return_assessment_done", facts, 50) == evidence.Figure(
         "return_assessment_done", "rule", False, None, ()
     )
@@ -127,7 +133,5 @@ def test_every_case_entry_the_case_services_write_has_words():
     whats = set(re.findall(r"_audit\(\s*\w+,\s*\w+,\s*\w+,\s*\"([a-z_]+)\"", src))
     whats |= {f"service_referral_{t}" for t in ("accepted", "declined", "delivered", "closed")}
     assert {"case_open", "consent_give", "interpreter_request"} <= whats
-    missing = sorted(
-        w for w in whats if evidence.describe(F(1, 0, w)) is None
-    )
+    missing = sorted(w for w in whats if evidence.describe(F(1, 0, w)) is None)
     assert not missing, missing

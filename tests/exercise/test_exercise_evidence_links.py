@@ -117,8 +117,11 @@ def test_a_reader_who_may_open_the_entry_gets_a_link_that_shows_exactly_it(start
 def test_expected_action_drill_down(started, as_user):
     user = User.objects.get(username="a-ngo_worker-1")
     entry = audit.record(
-        action="create", actor=user, organisation=user.organisations()[0],
-        object_type="screening", object_ref="S-1",
+        action="create",
+        actor=user,
+        organisation=user.organisations()[0],
+        object_type="screening",
+        object_ref="S-1",
     )
     d = Delivery.objects.get(inject__key="SOC-02", team__key="a")
     ea = ExpectedAction.objects.get(key="SOC-02.1")
@@ -131,9 +134,10 @@ def test_expected_action_drill_down(started, as_user):
     ).exists()
     # team B's delivery of the same inject shows no entry
     d_b = Delivery.objects.get(inject__key="SOC-02", team__key="b")
-    assert "No entry." in started.get(
-        f"/exercise/evidence/delivery/{d_b.pk}/action/{ea.pk}/"
-    ).content.decode()
+    assert (
+        "No entry."
+        in started.get(f"/exercise/evidence/delivery/{d_b.pk}/action/{ea.pk}/").content.decode()
+    )
     # an action without a rule says so
     no_rule = ExpectedAction.objects.get(key="SOC-01.2")
     d1 = Delivery.objects.get(inject__key="SOC-01", team__key="a")

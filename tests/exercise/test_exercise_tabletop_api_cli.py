@@ -31,9 +31,10 @@ def api(loaded):
 def played(api):
     chief = api("chief")
     for body in ({"act": "start"}, {"act": "jump", "value": "D1 10:05"}, {"act": "pause"}):
-        assert chief.post(
-            "/api/v1/exercises/clock", body, content_type="application/json"
-        ).status_code == 200
+        assert (
+            chief.post("/api/v1/exercises/clock", body, content_type="application/json").status_code
+            == 200
+        )
     return chief
 
 

@@ -54,7 +54,9 @@ def test_translations_are_optional_and_kept_with_the_package():
         (FR.replace("    a: ", "    z: "), "translations.yaml, line 4: unknown team 'z'"),
         (FR.replace("SOC-02.1:", "SOC-02.9:"), "unknown expected action 'SOC-02.9'"),
         (
-            FR.replace('        - "Que doit-elle savoir avant tout partage de ses données ?"\n', ""),
+            FR.replace(
+                '        - "Que doit-elle savoir avant tout partage de ses données ?"\n', ""
+            ),
             "inject 'SOC-02' has 2 questions: translate all of them, in order",
         ),
         (FR.replace("fr:", "en:", 1), "'en' is the package's own language"),

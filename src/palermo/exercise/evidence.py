@@ -68,9 +68,11 @@ RULES: dict[str, tuple[str, Match]] = {
         _("Interpreter requested"),
         _any_of(
             _case("interpreter_request"),
-            lambda f: f.object_type == "case"
-            and f.what == "service_referral_send"
-            and f.service_type == "interpretation",
+            lambda f: (
+                f.object_type == "case"
+                and f.what == "service_referral_send"
+                and f.service_type == "interpretation"
+            ),
         ),
     ),
     "financial_inquiry_opened": (

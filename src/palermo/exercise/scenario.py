@@ -549,7 +549,9 @@ def _check_translations(
 
     for lang, texts in tr.items():
         if lang == own:
-            add((lang,), f"'{lang}' is the package's own language: its texts are in the other files")
+            add(
+                (lang,), f"'{lang}' is the package's own language: its texts are in the other files"
+            )
         for team in texts.get("teams", {}):
             if team not in teams:
                 add((lang, "teams", team), f"unknown team '{team}'")

@@ -35,9 +35,7 @@ def interpreter_request(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        event = _event(
-            case, "interpreter", actor, organisation, said("interpreter", language=code)
-        )
+        event = _event(case, "interpreter", actor, organisation, said("interpreter", language=code))
         _audit(
             case,
             actor,
