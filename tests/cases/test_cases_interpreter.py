@@ -77,3 +77,24 @@ def test_the_timeline_says_the_language_in_the_readers_language(demo_world):
         said = timeline_summary("Interpreter requested for Romanian").text
     # the sentence waits for its translation (the lead extracts); the language is said already
     assert said.lower().endswith("roumain")
+
+
+def test_the_api_records_it_and_refuses_bad_input_and_outsiders(client, api_token):
+    case = open_case()
+
+    def post(username, body):
+        return client.post(
+            f"/api/v1/cases/{case.reference}/interpreter-requests",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {api_token(username)}",
+        )
+
+    r = post("outreach", {"language": "xx"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "language"
+    assert post("analyst", {"language": "ro"}).status_code in (403, 404)
+    assert not case.events.filter(kind="interpreter").exists()
+    r = post("outreach", {"language": "ro"})
+    assert r.status_code == 201
+    assert r.json()["kind"] == "interpreter"
+    assert r.json()["summary"] == "Interpreter requested for Romanian"
