@@ -145,15 +145,6 @@ def ordering(key: str, facts: Iterable[Fact], since: float) -> OrderingFinding:
     return OrderingFinding(key, held, a.entry_ids[:1] + b.entry_ids[:1])
 
 
-def interviews_per_case(facts: Iterable[Fact]) -> dict[str, int]:
-    """Screenings (interviews) recorded per screening reference group: how often a person was asked."""
-    counts: dict[str, int] = {}
-    for f in facts:
-        if f.object_type == "screening" and f.action == "create":
-            counts[f.object_ref] = counts.get(f.object_ref, 0) + 1
-    return counts
-
-
 def interview_ids(facts: Iterable[Fact]) -> tuple[int, ...]:
     """The entries of the screenings (interviews) recorded, oldest first."""
     return tuple(
@@ -256,6 +247,8 @@ OTHER_WORDS: dict[tuple[str, str], str] = {
     ("investigation", "update"): _("Investigation changed"),
     ("service_provider", "create"): _("Service directory entry saved"),
     ("service_provider", "update"): _("Service directory entry saved"),
+    ("exercise_receipt", "update"): _("Inject acknowledged in the inbox"),
+    ("exercise_observation", "create"): _("Observation recorded"),
 }
 
 # An investigation's entries by what the investigate service did.
