@@ -145,3 +145,32 @@ def test_cli_bad_input_changes_nothing(played):
     with pytest.raises(typer.Exit):
         cli.tabletop_record("nobody", "SOC-02", "a", 1, "x")
     assert not TabletopAnswer.objects.exists()
+
+
+def test_team_figures_over_the_api_carry_their_entries(played, api):
+    from palermo.core.models import User
+    from palermo.exercise import services
+
+    user = User.objects.get(username="a-ngo_worker-1")
+    from palermo.core import audit
+
+    entry = audit.record(
+        action="create",
+        actor=user,
+        organisation=user.organisations()[0],
+        object_type="screening",
+        object_ref="S-1",
+    )
+    r = played.get("/api/v1/exercises/evidence/teams?day=1")
+    assert r.status_code == 200
+    rows = {(x["team"], x["figure"]): x for x in r.json()}
+    a = rows[("a", "interviews")]
+    assert a["value"] == 1 and a["audit_entries"] == [entry]
+    assert a["label"] == "Interviews (screenings) recorded"
+    assert rows[("b", "interviews")]["value"] == 0
+    assert rows[("a", "first_action")]["audit_entries"][0] == entry
+    assert len(rows) == 4 * 9 and services.current().days == 3
+    assert played.get("/api/v1/exercises/evidence/teams?day=9").status_code == 404
+    assert api("a-ngo_worker-1").get("/api/v1/exercises/evidence/teams").status_code == 403
+    seen = AuditEntry.objects.filter(object_type="exercise_evidence").latest("id")
+    assert seen.actor_username == "chief" and seen.object_ref == "teams:1"

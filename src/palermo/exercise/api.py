@@ -233,6 +233,56 @@ def evidence(request: HttpRequest) -> Any:
     ]
 
 
+class FigureOut(Schema):
+    team: str
+    figure: str  # a key of evidence.FIGURES, e.g. "interpreter_requested"
+    label: str
+    value: bool | int | None  # shown / held (None: nothing to judge yet) / a count
+    minutes_after_first_inject: float | None
+    audit_entries: list[int]
+
+
+@router.get(
+    "/evidence/teams",
+    response=with_errors(list[FigureOut]),
+    summary="Per-team evidence figures, each with the audit entries it came from",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def evidence_teams(
+    request: HttpRequest, day: Annotated[int | None, Field(ge=1, le=99)] = None
+) -> Any:
+    from palermo.core import audit
+    from palermo.core.errors import NotFound
+    from palermo.exercise import evidence as ev
+
+    guard()
+    ex = services.current()
+    if day is not None and day > ex.days:
+        raise NotFound(_("The exercise has no such day."), object_type="exercise_day")
+    out = [
+        {
+            "team": t["team"].key,
+            "figure": f["key"],
+            "label": _(ev.FIGURES[f["key"]][0]),
+            "value": f["figure"].value,
+            "minutes_after_first_inject": f["figure"].minutes_after,
+            "audit_entries": list(f["figure"].entry_ids),
+        }
+        for t in selectors.team_figures(ex, day)
+        for f in t["figures"]
+    ]
+    audit.record(
+        action="read",
+        actor=request.user,
+        organisation=_org(request),
+        object_type="exercise_evidence",
+        object_ref=f"teams:{day or 'all'}",
+        details={"count": sum(len(o["audit_entries"]) for o in out), "api": True},
+        request=request,
+    )
+    return out
+
+
 @router.post("/end-day", response=with_errors(dict[str, int]), summary="End the exercise day")
 @api_requires(Perm.EXERCISE_DIRECT)
 def end_day(request: HttpRequest) -> Any:
