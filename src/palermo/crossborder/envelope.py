@@ -185,13 +185,9 @@ def _records_ok(name: str, v: Any) -> bool:
             and all(
                 k in keys
                 and (
-                    (
-                        k in RECORD_LIST_KEYS
-                        and isinstance(x, list)
-                        and len(x) <= 10
-                        and all(_text_ok(y, 300) for y in x)
-                    )
-                    or _scalar_record(x)
+                    (isinstance(x, list) and len(x) <= 10 and all(_text_ok(y, 300) for y in x))
+                    if k in RECORD_LIST_KEYS
+                    else _scalar_record(x)
                 )
                 for k, x in r.items()
             )

@@ -1343,7 +1343,9 @@ def _copy_as_notes(
         lines = [f"{v.GROUP_LABELS[group]}, received from {sender} in a cross-border hand-over:"]
         for name in v.GROUP_FIELDS[group]:
             if name in values:
-                lines.append(f"- {_FIELD_WORDS.get(name, name)}: {field_text(values[name])}"[:2000])
+                lines.append(
+                    f"- {_FIELD_WORDS.get(name, name)}: {field_text(values[name], name)}"[:2000]
+                )
         case_services.note_add(
             actor=actor, organisation=organisation, case=case, text="\n".join(lines)
         )
@@ -1351,16 +1353,17 @@ def _copy_as_notes(
     return copied
 
 
-def field_text(value: Any) -> str:
-    """A received field's value as one line of text (records separated by semicolons)."""
+def field_text(value: Any, name: str = "") -> str:
+    """A received field's value as one line of text: records separated by semicolons, their
+    keys in the order the schema lists them for field ``name``."""
     if isinstance(value, list):
         if any(isinstance(x, dict) for x in value):
-            return "; ".join(field_text(x) for x in value)
+            return "; ".join(field_text(x, name) for x in value)
         return ", ".join(map(str, value))
     if isinstance(value, dict):
-        return ", ".join(
-            f"{k}: {field_text(x) if isinstance(x, list) else x}" for k, x in value.items()
-        )
+        order = {k: i for i, k in enumerate(v.RECORD_KEYS.get(name, ()))}
+        keys = sorted(value, key=lambda k: (order.get(k, len(order)), k))
+        return ", ".join(f"{k}: {field_text(value[k], name)}" for k in keys)
     return str(value)
 
 
