@@ -32,7 +32,7 @@ def _fields(exc: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
     roles=st.lists(st.sampled_from([*wf.PROCEEDINGS_ROLES, "judge"]), max_size=4),
 )
 def test_proceedings_problems_accept_exactly_known_stages_and_distinct_known_roles(stage, roles):
-    problems = {f for f, _ in wf.proceedings_problems("AL", stage, roles)}
+    problems = {f for f, _ in wf.proceedings_problems(stage, roles)}
     assert ("stage" in problems) == (stage not in wf.PROCEEDINGS_STAGES)
     good_roles = bool(roles) and set(roles) <= set(wf.PROCEEDINGS_ROLES)
     assert ("roles" in problems) == (not good_roles or len(set(roles)) != len(roles))

@@ -541,9 +541,9 @@ PROCEEDINGS_ROLES: Final[Mapping[str, str]] = {
 WITNESS_ROLES: Final[frozenset[str]] = frozenset({"witness", "protected_witness"})
 
 
-def proceedings_problems(country: str, stage: str, roles: list[str]) -> list[tuple[str, str]]:
-    """(field, message) for each thing wrong with a proceedings record; [] when it is right.
-    ``country`` must already be checked as an ISO code by the caller (vocabulary)."""
+def proceedings_problems(stage: str, roles: list[str]) -> list[tuple[str, str]]:
+    """(field, message) for each thing wrong with a proceedings record's stage and roles; []
+    when they are right (the country is checked against the country list by the shell)."""
     problems: list[tuple[str, str]] = []
     if stage not in PROCEEDINGS_STAGES:
         problems.append(("stage", "Choose the stage of the proceedings."))

@@ -1244,11 +1244,13 @@ def _import_records(
     landed: dict[str, list[dict[str, Any]]] = {}
     refused: list[str] = []
 
-    def attempt(field: str, i: int, rec: dict[str, Any], write: Callable[[], Any]) -> None:
+    def attempt(
+        field: str, i: int, rec: dict[str, Any], write: Callable[[dict[str, Any]], Any]
+    ) -> None:
         try:
             with transaction.atomic():
-                write()
-        except (InvalidInput, ValueError, TypeError):
+                write(rec)
+        except (InvalidInput, ValueError, TypeError, AttributeError):
             refused.append(f"{field}[{i}]")
         else:
             landed.setdefault(field, []).append(rec)
@@ -1256,38 +1258,34 @@ def _import_records(
     def day(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value else None
 
+    def document(d: dict[str, Any]) -> Any:
+        return case_services.document_record(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            doc_type=str(d.get("type", "")),
+            status=str(d.get("status", "")),
+            issuing_country=str(d.get("issuing_country") or ""),
+            number=str(d.get("number") or ""),
+            expires_on=day(d.get("expires_on")),
+        )
+
+    def proceeding(r: dict[str, Any]) -> Any:
+        return case_services.proceedings_record(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            country=str(r.get("country", "")),
+            stage=str(r.get("stage", "")),
+            roles=[str(x) for x in r.get("roles") or []],
+            authority=str(r.get("authority") or ""),
+            stage_on=day(r.get("stage_on")),
+        )
+
     for i, d in enumerate((data.get("documents") or {}).get("plm_Documents") or []):
-        attempt(
-            "plm_Documents",
-            i,
-            d,
-            lambda d=d: case_services.document_record(
-                actor=actor,
-                organisation=organisation,
-                case=case,
-                doc_type=str(d.get("type", "")),
-                status=str(d.get("status", "")),
-                issuing_country=str(d.get("issuing_country") or ""),
-                number=str(d.get("number") or ""),
-                expires_on=day(d.get("expires_on")),
-            ),
-        )
+        attempt("plm_Documents", i, d, document)
     for i, r in enumerate((data.get("legal") or {}).get("plm_Proceedings") or []):
-        attempt(
-            "plm_Proceedings",
-            i,
-            r,
-            lambda r=r: case_services.proceedings_record(
-                actor=actor,
-                organisation=organisation,
-                case=case,
-                country=str(r.get("country", "")),
-                stage=str(r.get("stage", "")),
-                roles=[str(x) for x in r.get("roles") or []],
-                authority=str(r.get("authority") or ""),
-                stage_on=day(r.get("stage_on")),
-            ),
-        )
+        attempt("plm_Proceedings", i, r, proceeding)
     if refused:
         audit.record(
             action="refused",

@@ -26,7 +26,7 @@ def _clean(
             FieldError("country", "The country of the proceedings, as an ISO 3166-1 alpha-2 code.")
         )
     codes = [str(r) for r in roles]
-    for field, message in wf.proceedings_problems(c, stage, codes):
+    for field, message in wf.proceedings_problems(stage, codes):
         errors.append(FieldError(field, message))
     text = str(authority or "").strip()
     if len(text) > 200 or "\x00" in text:
