@@ -13,12 +13,12 @@ Prints, beside the machine's plain-Python calibration and load:
   send → signed receipt, median and p95 (targets: median < 200 ms, p95 < 2 s; size < 64 kB).
 
 With ``--http [N]`` it runs instead **two real instances**, as the slow end-to-end test does
-(tests/crossborder/test_crossborder_e2e.py: two ``palermo serve`` processes on 127.0.0.1, two
-SQLite databases, two var directories and key sets, each in the other's signed trust list),
-and sends N hand-overs (default 1,000) of one case filled in every group the case file has,
-over the API of A: each call seals, POSTs to B's inbox over HTTP, and returns once B's signed
-receipt came back and verified. Prints the median and p95 of that call (send → signed
-receipt) and the size of the envelope as sent.
+(both take them from ``two_instances`` in tests/crossborder/servers.py: two ``palermo serve``
+processes on 127.0.0.1, two SQLite databases, two var directories and key sets, each in the
+other's signed trust list), and sends N hand-overs (default 1,000) of one case filled in every
+group the case file has, over the API of A: each call seals, POSTs to B's inbox over HTTP, and
+returns once B's signed receipt came back and verified. Prints the median and p95 of that call
+(send → signed receipt) and the size of the envelope as sent.
 
     .venv/bin/python benchmarks/crossborder_handover.py --http 1000
 """
@@ -164,77 +164,45 @@ def http_pair(n: int) -> None:
     sys.path.insert(0, str(root))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from benchenv import begin, result
-    from tests.crossborder import test_crossborder_e2e as e2e
-    from tests.crossborder.core_helpers import entry, trust_doc
+    from tests.crossborder.servers import two_instances
 
-    from palermo.crossborder import keys as k
-    from palermo.crossborder import trust as tr
     from palermo.crossborder.vocabulary import GROUPS
 
     begin("crossborder_handover_http", quick=n < 1000)
     tmp = Path(tempfile.mkdtemp(prefix="palermo-xb-http-"))
-    a = e2e.Instance("a", tmp, e2e._free_port())
-    b = e2e.Instance("b", tmp, e2e._free_port())
-    now = int(time.time())
-    keysets = {}
-    for inst in (a, b):
-        keysets[inst.url] = k.new_keyset(now)
-        inst.keys_file.write_text(json.dumps(keysets[inst.url]))
-        inst.keys_file.chmod(0o600)
-    anchor = tr.new_anchor_key("bench-anchor")
-    anchors = tmp / "anchors.json"
-    anchors.write_text(json.dumps(k.public_jwks({"keys": [anchor]})))
-    entries = [
-        entry(
-            inst.url,
-            keysets[inst.url],
-            country=country,
-            inbox=inst.url + "/api/v1/crossborder/inbox",
-            valid_from=now - 3600,
-            valid_until=now + 30 * 86400,
-        )
-        for inst, country in ((a, "RS"), (b, "AL"))
-    ]
-    entries[1]["allowed_groups"] = list(GROUPS)  # a full case: B may receive every group
-    trust_file = tmp / "trust-list.jws"
-    trust_file.write_text(
-        tr.sign(trust_doc(entries, 1, issued_at=now - 60, expires_at=now + 30 * 86400), anchor)
-    )
-    template = tmp / "migrated.sqlite3"
     try:
-        _start(e2e, (a, b), trust_file, anchors, template)
-        ref = _full_case(a)
-        r = a.api(
-            "POST",
-            "/crossborder/consents",
-            "caseworker",
-            json={
-                "case": ref,
-                "partner": b.url,
-                "purpose": "return",
-                "groups": list(GROUPS),
-                "risks_explained": True,
-            },
-        )
-        assert r.status_code == 201, r.text
-        body = {"case": ref, "partner": b.url, "purpose": "return", "handling": "H2"}
-        times: list[float] = []
-        started = time.monotonic()
-        for _ in range(n):
-            t0 = time.perf_counter()
-            r = a.api("POST", "/crossborder/handovers", "caseworker", json=body)
-            times.append(time.perf_counter() - t0)
-            assert r.status_code == 201 and r.json()["state"] == "received", r.text
-        wall = time.monotonic() - started
-        sizes = a.rows("SELECT length(envelope), groups FROM crossborder_handover LIMIT 1")
-        received = b.rows("SELECT count(*) FROM crossborder_handover WHERE direction = 'in'")
-        assert received == [(n,)], received
-        # Where the time goes: each server logs its own time per request (duration_ms).
-        inbox_ms = _logged_ms(b.log, "crossborder/inbox")
-        send_ms = _logged_ms(a.log, "crossborder/handovers")
+        # A full case: B may receive every group.
+        with two_instances(tmp, b_allowed_groups=GROUPS, extra_env=_BENCH_LIMITS) as (a, b):
+            ref = _full_case(a)
+            r = a.api(
+                "POST",
+                "/crossborder/consents",
+                "caseworker",
+                json={
+                    "case": ref,
+                    "partner": b.url,
+                    "purpose": "return",
+                    "groups": list(GROUPS),
+                    "risks_explained": True,
+                },
+            )
+            assert r.status_code == 201, r.text
+            body = {"case": ref, "partner": b.url, "purpose": "return", "handling": "H2"}
+            times: list[float] = []
+            started = time.monotonic()
+            for _ in range(n):
+                t0 = time.perf_counter()
+                r = a.api("POST", "/crossborder/handovers", "caseworker", json=body)
+                times.append(time.perf_counter() - t0)
+                assert r.status_code == 201 and r.json()["state"] == "received", r.text
+            wall = time.monotonic() - started
+            sizes = a.rows("SELECT length(envelope), groups FROM crossborder_handover LIMIT 1")
+            received = b.rows("SELECT count(*) FROM crossborder_handover WHERE direction = 'in'")
+            assert received == [(n,)], received
+            # Where the time goes: each server logs its own time per request (duration_ms).
+            inbox_ms = _logged_ms(b.log, "crossborder/inbox")
+            send_ms = _logged_ms(a.log, "crossborder/handovers")
     finally:
-        for inst in (a, b):
-            e2e._stop(inst)
         shutil.rmtree(tmp, ignore_errors=True)  # two databases of fictional data
     med, p95 = statistics.median(times) * 1000, pct(times, 0.95) * 1000
     print(f"# {n} hand-overs in {wall:.0f} s; groups sent: {sizes[0][1]}")
@@ -276,45 +244,6 @@ _BENCH_LIMITS = {
     "PALERMO_CROSSBORDER_INBOX_ALL": "1000000/60",
     "PALERMO_CROSSBORDER_INBOX_PER_PARTNER": "1000000/60",
 }
-
-
-def _start(
-    e2e: Any, pair: tuple[Any, Any], trust_file: Path, anchors: Path, template: Path
-) -> None:
-    """Prepare and start both servers as the slow end-to-end test does."""
-    import subprocess
-
-    for inst in pair:
-        done = subprocess.run(  # noqa: S603 – our own interpreter and script
-            [sys.executable, e2e.SETUP, str(trust_file), str(template)],
-            env={**inst.env(anchors), **_BENCH_LIMITS},
-            cwd=inst.var,
-            capture_output=True,
-            timeout=900,
-            check=True,
-        )
-        inst.tokens = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    for inst in pair:
-        with inst.log.open("wb") as log:
-            inst.proc = subprocess.Popen(  # noqa: S603
-                [
-                    *e2e.PALERMO,
-                    "serve",
-                    "--bind",
-                    f"127.0.0.1:{inst.port}",
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "4",
-                    "--no-control-socket",
-                ],
-                env={**inst.env(anchors), **_BENCH_LIMITS},
-                cwd=inst.var,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        e2e._wait_ready(inst)
 
 
 def _logged_ms(log: Path, route: str) -> list[float]:

@@ -510,6 +510,9 @@ if PALERMO_EXERCISE:
     PALERMO_AUDIT_SIGNING_KEY = ""
     PALERMO_AUDIT_PUBLIC_KEY = ""
     PALERMO_AUDIT_CHECKPOINT_LOG = ""
+    # No single sign-on with the live identity provider: its client secret stays out of a
+    # training instance, and a trainee's state identity is never linked to a training account.
+    PALERMO_OIDC_DISCOVERY_URL = PALERMO_OIDC_CLIENT_ID = PALERMO_OIDC_CLIENT_SECRET = ""
     CROSSBORDER_ENTITY_ID = f"https://{PALERMO_EXERCISE}.exercise.invalid"
     CROSSBORDER_KEYS_FILE = str(VAR_DIR / "exercise-crossborder-keys.json")
     CROSSBORDER_ANCHORS_FILE = str(VAR_DIR / "exercise-crossborder-anchors.json")

@@ -7,208 +7,39 @@ trails (read from each instance's own database file) and a child's case refused 
 the guardian's consent and the risk assessment.
 
 Slow (two servers start, migrate and collect static files): marked ``slow``, runs on CI.
+The servers come from tests/crossborder/servers.py, which the benchmark uses too.
 Waits are bounded (readiness polling with a deadline); no assert depends on timing.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-import palermo
-from palermo.crossborder import keys as k
-from palermo.crossborder import trust as tr
-from tests.crossborder.core_helpers import entry, trust_doc
+from tests.crossborder.servers import Instance, two_instances
 
 pytestmark = pytest.mark.slow
-
-SRC = str(Path(palermo.__file__).resolve().parents[1])
-SETUP = str(Path(__file__).with_name("e2e_instance.py"))
-READY_SECONDS = 120  # an upper bound on start-up (migrations, static files), not a measurement
-PALERMO = [sys.executable, "-c", "from palermo.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Instance:
-    def __init__(self, name: str, root: Path, port: int) -> None:
-        self.name, self.port = name, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.var = root / name
-        self.var.mkdir()
-        self.db = self.var / "palermo.sqlite3"
-        self.keys_file = self.var / "crossborder-keys.json"
-        self.tokens: dict[str, str] = {}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = self.var / "server.log"
-
-    def env(self, anchors: Path) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("PALERMO_", "DJANGO_")) and key != "DATABASE_URL"
-        }
-        env.update(
-            PYTHONPATH=SRC + os.pathsep + env.get("PYTHONPATH", ""),
-            PALERMO_DEMO="1",  # fictional data; fixed field-key file created in its var dir
-            SECRET_KEY=f"end-to-end-{self.name}-" + "x" * 50,
-            PALERMO_VAR_DIR=str(self.var),
-            DATABASE_URL=f"sqlite:///{self.db}",
-            PALERMO_CROSSBORDER_ENTITY_ID=self.url,
-            PALERMO_CROSSBORDER_KEYS_FILE=str(self.keys_file),
-            PALERMO_CROSSBORDER_ANCHORS_FILE=str(anchors),
-            PALERMO_JOBS_BACKEND="immediate",
-            PALERMO_STATIC_ROOT=str(self.var.parent / "static"),  # public files, collected once
-        )
-        return env
-
-    def api(self, method: str, path: str, user: str | None, **kw: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
-        return requests.request(
-            method, f"{self.url}/api/v1{path}", headers=headers, timeout=60, **kw
-        )
-
-    def audit(self, object_ref: str) -> list[tuple[str, str, dict[str, Any]]]:
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
-            rows = db.execute(
-                "SELECT action, outcome, details FROM core_auditentry WHERE object_ref = ? "
-                "ORDER BY id",
-                (object_ref,),
-            ).fetchall()
-        return [(a, o, json.loads(d or "{}")) for a, o, d in rows]
-
-    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
-            return db.execute(sql, args).fetchall()
-
-
-def _wait_ready(inst: Instance) -> None:
-    """Poll until the server answers, with a deadline; fail with its log if it died."""
-    assert inst.proc is not None
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if inst.proc.poll() is not None:
-            pytest.fail(f"{inst.name} exited ({inst.proc.returncode}):\n{inst.log.read_text()}")
-        try:
-            requests.get(f"{inst.url}/api/v1/crossborder/handovers", timeout=2)
-            return
-        except requests.RequestException:  # not listening yet, or still importing
-            time.sleep(0.2)
-    pytest.fail(f"{inst.name} did not answer within {READY_SECONDS} s:\n{inst.log.read_text()}")
-
-
-def _stop(inst: Instance) -> None:
-    if inst.proc is None or inst.proc.poll() is not None:
-        return
-    os.killpg(inst.proc.pid, signal.SIGTERM)  # its own session: gunicorn and its worker
-    try:
-        inst.proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(inst.proc.pid, signal.SIGKILL)
-        inst.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Instance]]:
-    """One pair of servers for the module's tests (they start in parallel)."""
-    tmp_path = tmp_path_factory.mktemp("e2e")
-    a = Instance("a", tmp_path, _free_port())
-    b = Instance("b", tmp_path, _free_port())
-    now = int(time.time())
-    # Each instance its own key set; one anchor signs the list naming both.
-    keysets = {}
-    for inst in (a, b):
-        keysets[inst.url] = k.new_keyset(now)
-        inst.keys_file.write_text(json.dumps(keysets[inst.url]))
-        inst.keys_file.chmod(0o600)
-    anchor = tr.new_anchor_key("e2e-anchor")
-    anchors = tmp_path / "anchors.json"
-    anchors.write_text(json.dumps(k.public_jwks({"keys": [anchor]})))
-    entries = [
-        entry(
-            inst.url,
-            keysets[inst.url],
-            country=country,
-            inbox=inst.url + "/api/v1/crossborder/inbox",
-            valid_from=now - 3600,
-            valid_until=now + 30 * 86400,
-        )
-        for inst, country in ((a, "RS"), (b, "AL"))
-    ]
-    # B's legal basis: not needs and services (a consented group it does not allow is dropped).
-    entries[1]["allowed_groups"] = [
-        "contact",
-        "documents",
-        "exploitation",
-        "identity",
-        "legal",
-        "risk_assessment",
-    ]
-    trust_file = tmp_path / "trust-list.jws"
-    trust_file.write_text(
-        tr.sign(trust_doc(entries, 1, issued_at=now - 60, expires_at=now + 30 * 86400), anchor)
-    )
-    setups: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        # A migrates a fresh database and leaves a copy of the empty schema; B starts from
-        # that copy (its own file) instead of running every migration again.
-        template = tmp_path / "migrated.sqlite3"
-        for inst in (a, b):
-            setups[inst.name] = subprocess.Popen(  # noqa: S603 – our own interpreter and script
-                [sys.executable, SETUP, str(trust_file), str(template)],
-                env=inst.env(anchors),
-                cwd=inst.var,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            out, err = setups[inst.name].communicate(timeout=600)
-            assert setups[inst.name].returncode == 0, err.decode()[-3000:]
-            inst.tokens = json.loads(out.decode().strip().splitlines()[-1])
-        for inst in (a, b):
-            with inst.log.open("wb") as log:
-                inst.proc = subprocess.Popen(  # noqa: S603
-                    [
-                        *PALERMO,
-                        "serve",
-                        "--bind",
-                        f"127.0.0.1:{inst.port}",
-                        "--workers",
-                        "1",
-                        "--threads",
-                        "4",
-                        "--no-control-socket",
-                    ],
-                    env=inst.env(anchors),
-                    cwd=inst.var,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            _wait_ready(inst)  # one at a time: B's static files are then already collected
-        yield a, b
-    finally:
-        for proc in setups.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
-        for inst in (a, b):
-            _stop(inst)
+    """One pair of servers for the module's tests (tests/crossborder/servers.py). B's legal
+    basis allows everything but needs and services (a consented group it does not allow is
+    dropped)."""
+    with two_instances(
+        tmp_path_factory.mktemp("e2e"),
+        b_allowed_groups=[
+            "contact",
+            "documents",
+            "exploitation",
+            "identity",
+            "legal",
+            "risk_assessment",
+        ],
+    ) as pair:
+        yield pair
 
 
 def _one(inst: Instance, user: str, direction: str, jti: str) -> dict[str, Any]:
@@ -235,14 +66,7 @@ def _check_both_audit_trails(a: Instance, b: Instance, *, jti: str, refs: tuple[
     assert "delete" in acts_b, got_trail  # deleted on revocation
     assert a.audit(refs[0]) and b.audit(refs[1])  # both cases' own trails
     for inst in (a, b):
-        done = subprocess.run(  # noqa: S603
-            [*PALERMO, "audit", "verify"],
-            env=inst.env(inst.var.parent / "anchors.json"),
-            cwd=inst.var,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+        done = inst.palermo("audit", "verify")
         assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
 
 

@@ -15,7 +15,8 @@ SHOW = (
     "import json; from django.conf import settings as s; print(json.dumps({k: str(getattr(s, k))"
     " for k in ('PALERMO_FIELD_KEYS_FILE', 'PALERMO_AUDIT_SIGNING_KEY', 'PALERMO_AUDIT_PUBLIC_KEY',"
     " 'PALERMO_AUDIT_CHECKPOINT_LOG', 'CROSSBORDER_ENTITY_ID', 'CROSSBORDER_KEYS_FILE',"
-    " 'CROSSBORDER_ANCHORS_FILE', 'EMAIL_BACKEND', 'PALERMO_EXERCISE')}))"
+    " 'CROSSBORDER_ANCHORS_FILE', 'EMAIL_BACKEND', 'PALERMO_EXERCISE',"
+    " 'PALERMO_OIDC_DISCOVERY_URL', 'PALERMO_OIDC_CLIENT_ID', 'PALERMO_OIDC_CLIENT_SECRET')}))"
 )
 
 
@@ -44,6 +45,9 @@ def _live_env(live: Path) -> dict[str, str]:
             "SECRET_KEY": "x" * 60,
             "PALERMO_CROSSBORDER_ENTITY_ID": "https://palermo.live.example",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "PALERMO_OIDC_DISCOVERY_URL": "https://id.live.example/realms/state",
+            "PALERMO_OIDC_CLIENT_ID": "palermo-live",
+            "PALERMO_OIDC_CLIENT_SECRET": "live-sso-secret",
         }
     )
     return env
@@ -55,6 +59,8 @@ def _assert_none_live(seen: dict[str, str], live: Path) -> None:
     assert seen["CROSSBORDER_ENTITY_ID"].endswith(".exercise.invalid")
     assert seen["PALERMO_AUDIT_SIGNING_KEY"] == seen["PALERMO_AUDIT_CHECKPOINT_LOG"] == ""
     assert seen["EMAIL_BACKEND"] == "palermo.exercise.outbound.TrainingEmailBackend"
+    # No single sign-on with the live identity provider, and its secret is not there.
+    assert not any(v for k, v in seen.items() if k.startswith("PALERMO_OIDC_")), seen
 
 
 def test_palermo_exercise_enters_with_none_of_the_live_keys(tmp_path):

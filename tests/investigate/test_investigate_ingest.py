@@ -294,11 +294,14 @@ def test_amlsim_layout_with_labels(ws, tmp_path):
         src = AMLSIM / f"{name}.parquet"
         where = "WHERE tran_id <= 3000 OR is_sar" if name == "transactions" else ""
         con.execute(
-            f"COPY (SELECT * FROM '{src}' {where}) TO '{tmp_path / (name + '.parquet')}' (FORMAT PARQUET)"  # noqa: S608 - test-made names
+            f"COPY (SELECT * FROM read_parquet($src) {where}) TO $dst (FORMAT PARQUET)",  # noqa: S608 - one of two fixed filters; the paths are bound
+            {"src": str(src), "dst": str(tmp_path / f"{name}.parquet")},
         )
     report = ws.ingest(tmp_path / "transactions.parquet")
     assert report.ok and report.kind == "amlsim"
-    n = con.execute(f"SELECT count(*) FROM '{tmp_path / 'transactions.parquet'}'").fetchone()[0]  # noqa: S608 - test-made table names and temp paths
+    n = con.execute(
+        "SELECT count(*) FROM read_parquet(?)", [str(tmp_path / "transactions.parquet")]
+    ).fetchone()[0]
     assert report.rows_inserted == n
     assert ws.con.execute("SELECT count(*) FROM tx_label").fetchone()[0] == 671
     assert (
@@ -436,8 +439,8 @@ def test_amlsim_files_in_a_folder_with_quotes_and_semicolons_import(ws, tmp_path
         src = AMLSIM / f"{name}.parquet"
         where = "WHERE tran_id <= 500 OR is_sar" if name == "transactions" else ""
         con.execute(
-            f"COPY (SELECT * FROM read_parquet(?) {where}) TO '{str(folder / (name + '.parquet')).replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)",  # noqa: S608 - test-made names, the quote doubled
-            [str(src)],
+            f"COPY (SELECT * FROM read_parquet($src) {where}) TO $dst (FORMAT PARQUET)",  # noqa: S608 - one of two fixed filters; the paths are bound
+            {"src": str(src), "dst": str(folder / f"{name}.parquet")},
         )
     report = ws.ingest(folder / "transactions.parquet")
     assert report.ok and report.kind == "amlsim" and report.rows_inserted > 500

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
+from palermo.core.errors import Problem
+
 # --- phases (OSCE/ODIHR NRM Handbook, 2022) -----------------------------------------
 
 IDENTIFICATION: Final = "identification"
@@ -119,18 +121,48 @@ class TransitionFacts:
     appeal_pending: bool = False
 
 
+def _labels(labels: Iterable[str]) -> Problem:
+    """Labels joined with commas, each said in the reader's language (the joining template
+    has no words of its own, so it needs no msgid)."""
+    parts = {f"p{i}": Problem(label) for i, label in enumerate(labels)}
+    return Problem(", ".join("{" + k + "}" for k in parts), **parts)
+
+
 def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
     """Why the case may not move from ``facts.phase`` to ``target`` ([] = it may)."""
     if target not in PHASES:
-        return [f"Unknown phase '{target}'; use one of: {', '.join(PHASES)}."]
+        return [
+            Problem(
+                "Unknown phase '{phase}'; use one of: {choices}.",
+                phase=target,
+                choices=", ".join(PHASES),
+            )
+        ]
     if facts.phase == target:
-        return [f"The case is already in the phase '{PHASE_LABELS[target]}'."]
+        return [
+            Problem(
+                "The case is already in the phase '{phase}'.", phase=Problem(PHASE_LABELS[target])
+            )
+        ]
     allowed = TRANSITIONS.get(facts.phase, frozenset())
     if target not in allowed:
-        nexts = ", ".join(PHASE_LABELS[p] for p in PHASES if p in allowed) or "none"
+        nexts = [p for p in PHASES if p in allowed]
+        current = Problem(PHASE_LABELS.get(facts.phase, facts.phase))
+        if not nexts:
+            return [
+                Problem(
+                    "A case cannot move from '{current}' to '{target}'.",
+                    current=current,
+                    target=Problem(PHASE_LABELS[target]),
+                )
+            ]
         return [
-            f"A case cannot move from '{PHASE_LABELS.get(facts.phase, facts.phase)}' to "
-            f"'{PHASE_LABELS[target]}'. Allowed next phases: {nexts}."
+            Problem(
+                "A case cannot move from '{current}' to '{target}'. Allowed next phases: {nexts}.",
+                current=current,
+                target=Problem(PHASE_LABELS[target]),
+                nexts=_labels(PHASE_LABELS[p] for p in nexts),
+            )
         ]
     problems: list[str] = []
     if (
@@ -139,8 +171,10 @@ def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
         and facts.identification_status not in (PRESUMED, IDENTIFIED)
     ):
         problems.append(
-            "Assistance starts once the identification body has decided that the person is a presumed "
-            "or identified victim."
+            Problem(
+                "Assistance starts once the identification body has decided that the person is "
+                "a presumed or identified victim."
+            )
         )
     if (
         facts.phase == CLOSED
@@ -148,7 +182,10 @@ def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
         and facts.identification_status not in (PRESUMED, IDENTIFIED)
     ):
         problems.append(
-            "Reopen into identification: the person has not been found a presumed or identified victim."
+            Problem(
+                "Reopen into identification: the person has not been found a presumed or "
+                "identified victim."
+            )
         )
     if (
         facts.phase == CLOSED
@@ -156,21 +193,26 @@ def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
         and facts.identification_status in (PRESUMED, IDENTIFIED)
     ):
         problems.append(
-            "The person is already a presumed or identified victim: reopen into first-line assistance."
+            Problem(
+                "The person is already a presumed or identified victim: reopen into first-line "
+                "assistance."
+            )
         )
     if target == CLOSED:
         if facts.closure_reason not in CLOSURE_REASONS:
-            problems.append("Give the reason for closing the case.")
+            problems.append(Problem("Give the reason for closing the case."))
         elif facts.closure_reason == "other" and not facts.closure_details.strip():
-            problems.append("Explain the reason for closure.")
+            problems.append(Problem("Explain the reason for closure."))
         if (
             facts.closure_reason == "not_identified"
             and facts.identification_status != NOT_IDENTIFIED
         ):
-            problems.append("The identification body has not decided 'not identified'.")
+            problems.append(Problem("The identification body has not decided 'not identified'."))
         if facts.appeal_pending and facts.closure_reason == "not_identified":
             problems.append(
-                "An appeal against the identification decision is pending: wait for its outcome."
+                Problem(
+                    "An appeal against the identification decision is pending: wait for its outcome."
+                )
             )
         # OSCE: a best-interests determination is required for every child victim.
         if (
@@ -179,7 +221,9 @@ def transition_problems(facts: TransitionFacts, target: str) -> list[str]:
             and not facts.has_best_interests_determination
             and facts.closure_reason not in ("deceased", "lost_contact", "referred_elsewhere")
         ):
-            problems.append("A child's case is closed only after a best-interests determination.")
+            problems.append(
+                Problem("A child's case is closed only after a best-interests determination.")
+            )
     return problems
 
 
@@ -197,23 +241,35 @@ def decision_problems(
 ) -> list[str]:
     """Why the identification body may not decide ``outcome`` now ([] = it may)."""
     if outcome not in (PRESUMED, IDENTIFIED, NOT_IDENTIFIED):
-        return [f"Unknown decision '{outcome}'; decide presumed, identified or not_identified."]
+        return [
+            Problem(
+                "Unknown decision '{outcome}'; decide presumed, identified or not_identified.",
+                outcome=outcome,
+            )
+        ]
     problems: list[str] = []
     allowed = DECISIONS.get(current, frozenset())
     if outcome not in allowed:
         if current == IDENTIFIED:
-            problems.append("The person is already identified as a victim; that decision is final.")
+            problems.append(
+                Problem("The person is already identified as a victim; that decision is final.")
+            )
         else:
             problems.append(
-                f"A person whose status is '{IDENTIFICATION_LABELS.get(current, current)}' cannot be decided "
-                f"'{IDENTIFICATION_LABELS[outcome]}'."
+                Problem(
+                    "A person whose status is '{current}' cannot be decided '{outcome}'.",
+                    current=Problem(IDENTIFICATION_LABELS.get(current, current)),
+                    outcome=Problem(IDENTIFICATION_LABELS[outcome]),
+                )
             )
     elif current == NOT_IDENTIFIED and not on_appeal_or_new_facts:
         problems.append(
-            "A 'not identified' decision is changed only on appeal or on new facts: say which."
+            Problem(
+                "A 'not identified' decision is changed only on appeal or on new facts: say which."
+            )
         )
     if len(reasons.strip()) < 10:
-        problems.append("Give the reasons for the decision (at least a sentence).")
+        problems.append(Problem("Give the reasons for the decision (at least a sentence)."))
     return problems
 
 
@@ -274,13 +330,25 @@ def referral_transition_problems(
     current: str, target: str, *, outcome: str = "", reason: str = ""
 ) -> list[str]:
     if target not in REFERRAL_TRANSITIONS.get(current, frozenset()):
-        return [f"A referral that is '{current}' cannot become '{target}'."]
+        return [
+            Problem(
+                "A referral that is '{current}' cannot become '{target}'.",
+                current=current,
+                target=target,
+            )
+        ]
     if target == REFERRAL_DECLINED and not reason.strip():
-        return ["Say why the referral is declined, so the case worker can find another service."]
+        return [
+            Problem(
+                "Say why the referral is declined, so the case worker can find another service."
+            )
+        ]
     if target == REFERRAL_CLOSED and outcome not in REFERRAL_OUTCOMES:
-        return [f"Choose the outcome: one of {', '.join(REFERRAL_OUTCOMES)}."]
+        return [
+            Problem("Choose the outcome: one of {choices}.", choices=", ".join(REFERRAL_OUTCOMES))
+        ]
     if target == REFERRAL_CLOSED and outcome == "other" and not reason.strip():
-        return ["Describe the outcome."]
+        return [Problem("Describe the outcome.")]
     return []
 
 
@@ -330,21 +398,24 @@ def consent_problems(
     problems: list[str] = []
     scopes = list(scopes)
     if not scopes:
-        problems.append("Say what may be shared (at least one kind of information).")
+        problems.append(Problem("Say what may be shared (at least one kind of information)."))
     unknown = [s for s in scopes if s not in CONSENT_SCOPES]
     if unknown:
-        problems.append(f"Unknown kinds of information: {', '.join(unknown)}.")
+        problems.append(Problem("Unknown kinds of information: {keys}.", keys=", ".join(unknown)))
     if purpose not in CONSENT_PURPOSES:
-        problems.append("Choose the purpose the information may be used for.")
+        problems.append(Problem("Choose the purpose the information may be used for."))
     if given_on > today:
         problems.append(
-            "Consent cannot be recorded before it is given (the date is in the future)."
+            Problem("Consent cannot be recorded before it is given (the date is in the future).")
         )
     if given_by not in CONSENT_GIVERS:
-        problems.append("Say who gave the consent.")
+        problems.append(Problem("Say who gave the consent."))
     elif is_child and given_by == "person":
         problems.append(
-            "For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note)."
+            Problem(
+                "For a child, consent is given by the guardian or a legal representative (the "
+                "child's views are recorded in a note)."
+            )
         )
     return problems
 
@@ -390,25 +461,27 @@ def service_referral_problems(
 ) -> list[str]:
     problems: list[str] = []
     if service_type not in SERVICE_TYPES:
-        problems.append("Choose a service type.")
+        problems.append(Problem("Choose a service type."))
         return problems
     if service_type not in set(provider_services):
         problems.append(
-            "This organisation does not offer that service (see the service directory)."
+            Problem("This organisation does not offer that service (see the service directory).")
         )
     if provider_closed_facility and is_child:
         # No-detention safeguard: closed facilities deprive a child of liberty.
-        problems.append("A child is never placed in a closed facility: choose an open service.")
+        problems.append(
+            Problem("A child is never placed in a closed facility: choose an open service.")
+        )
     if consent_purpose is None:
-        problems.append("Name the consent that covers this referral.")
+        problems.append(Problem("Name the consent that covers this referral."))
     else:
         if not consent_is_active:
-            problems.append("That consent has been withdrawn or is not yet given.")
+            problems.append(Problem("That consent has been withdrawn or is not yet given."))
         if not consent_recipient_matches:
-            problems.append("That consent does not name the receiving organisation.")
+            problems.append(Problem("That consent does not name the receiving organisation."))
         allowed = {SERVICE_PURPOSE[service_type], "assistance"}
         if consent_purpose not in allowed:
-            problems.append("That consent was given for another purpose.")
+            problems.append(Problem("That consent was given for another purpose."))
     return problems
 
 
@@ -432,16 +505,16 @@ DURABLE_SOLUTIONS: Final[Mapping[str, str]] = {
 
 def bid_problems(factors: Mapping[str, str], durable_solution: str) -> list[tuple[str, str]]:
     """(field, message) pairs: every factor weighed, one durable solution chosen."""
-    problems = [
-        (key, f"Record the assessment of: {label}.")
+    problems: list[tuple[str, str]] = [
+        (key, Problem("Record the assessment of: {factor}.", factor=Problem(label)))
         for key, label in BID_FACTORS.items()
         if not str(factors.get(key, "")).strip()
     ]
     extra = sorted(set(factors) - set(BID_FACTORS))
     if extra:
-        problems.append(("factors", f"Unknown factors: {', '.join(extra)}."))
+        problems.append(("factors", Problem("Unknown factors: {keys}.", keys=", ".join(extra))))
     if durable_solution not in DURABLE_SOLUTIONS:
-        problems.append(("durable_solution", "Choose one of the three durable solutions."))
+        problems.append(("durable_solution", Problem("Choose one of the three durable solutions.")))
     return problems
 
 
@@ -477,18 +550,27 @@ def suggested_return_conclusion(answers: Mapping[str, str]) -> str:
 def return_assessment_problems(
     answers: Mapping[str, str], conclusion: str
 ) -> list[tuple[str, str]]:
-    problems = [
-        (q, "Answer yes, no or unknown.") for q in RETURN_QUESTIONS if answers.get(q) not in ANSWERS
+    problems: list[tuple[str, str]] = [
+        (q, Problem("Answer yes, no or unknown."))
+        for q in RETURN_QUESTIONS
+        if answers.get(q) not in ANSWERS
     ]
     if conclusion not in (ACCEPTABLE, NOT_ACCEPTABLE):
-        problems.append(("conclusion", "Conclude whether the risk of return is acceptable."))
+        problems.append(
+            ("conclusion", Problem("Conclude whether the risk of return is acceptable."))
+        )
     elif conclusion == ACCEPTABLE and not problems:
         # Humans conclude, but "acceptable" cannot rest on an unknown or an unsafe answer:
         # non-refoulement puts the burden on showing the return is safe.
         unsafe = [q for q, safe in SAFE_ANSWER.items() if answers.get(q) != safe]
         for q in unsafe:
             problems.append(
-                (q, "This answer does not support a conclusion that the risk is acceptable.")
+                (
+                    q,
+                    Problem(
+                        "This answer does not support a conclusion that the risk is acceptable."
+                    ),
+                )
             )
     return problems
 

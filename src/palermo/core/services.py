@@ -25,7 +25,8 @@ def administrator_create(
         errors.append(
             FieldError(
                 "org_type",
-                f"Unknown organisation type; use one of {', '.join(OrganisationType.values)}.",
+                "Unknown organisation type; use one of {choices}.",
+                choices=", ".join(OrganisationType.values),
             )
         )
     country = country.strip().upper()

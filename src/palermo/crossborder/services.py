@@ -586,7 +586,7 @@ def deliver(
     try:
         p = trust_list().require(h.partner, now_ts())
     except tr.TrustError as exc:
-        raise Conflict(f"Nothing goes to this partner now: {exc}") from None
+        raise Conflict("Nothing goes to this partner now: {reason}", reason=str(exc)) from None
     try:
         token = transport(p, envelope)
         r = _receipt_for(h, token)
@@ -875,7 +875,7 @@ def _send_message(h: Handover, typ: str, body: dict[str, Any]) -> tuple[str, str
     try:
         p = trust_list().require(h.partner, now_ts())
     except tr.TrustError as exc:
-        raise Conflict(f"Nothing goes to this partner now: {exc}") from None
+        raise Conflict("Nothing goes to this partner now: {reason}", reason=str(exc)) from None
     jti, envelope = env.seal(
         typ=typ,
         body=body,
@@ -889,12 +889,12 @@ def _send_message(h: Handover, typ: str, body: dict[str, Any]) -> tuple[str, str
         r = env.verify_receipt(token, trust=trust_list(), own_id=entity_id(), now=now_ts())
     except (DeliveryFailed, env.Rejected) as exc:
         raise Conflict(
-            f"The partner could not be reached or refused the message ({exc})."
+            "The partner could not be reached or refused the message ({reason}).", reason=str(exc)
         ) from None
     if r.issuer != h.partner or r.ref != jti or r.digest != env.digest(envelope):
         raise Conflict("The partner's receipt does not match the message.")
     if r.outcome == "rejected":
-        raise Conflict(f"The partner refused the message ({r.reason}).")
+        raise Conflict("The partner refused the message ({reason}).", reason=r.reason)
     return jti, token, r.outcome
 
 

@@ -33,6 +33,11 @@ LIVE_ONLY = (
     "PALERMO_CROSSBORDER_KEYS_FILE",
     "PALERMO_CROSSBORDER_ANCHORS_FILE",
     "EMAIL_BACKEND",
+    # The live single sign-on client: its secret must not sit in a training instance's
+    # environment, and trainees sign in with the exercise's own accounts.
+    "PALERMO_OIDC_DISCOVERY_URL",
+    "PALERMO_OIDC_CLIENT_ID",
+    "PALERMO_OIDC_CLIENT_SECRET",
 )
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from palermo.core.errors import Problem
+
 MAX_SPEED = 60.0  # a rehearsal may run an hour of exercise per minute, no faster
 DAY_SECONDS = 24 * 3600
 
 
 class ClockError(ValueError):
-    """An act the clock refuses (e.g. pausing a clock that is not running)."""
+    """An act the clock refuses (e.g. pausing a clock that is not running); its argument is a
+    ``Problem``, said in the controller's language by the shell."""
 
 
 @dataclass(frozen=True)
@@ -33,30 +36,32 @@ class Clock:
 
     def start(self, wall: float) -> Clock:
         if self.started:
-            raise ClockError("The clock has already been started.")
+            raise ClockError(Problem("The clock has already been started."))
         return replace(self, started=True, running=True, anchor_wall=wall)
 
     def pause(self, wall: float) -> Clock:
         if not self.running:
-            raise ClockError("The clock is not running.")
+            raise ClockError(Problem("The clock is not running."))
         return replace(self, running=False, anchor_sim=self.now(wall), anchor_wall=wall)
 
     def resume(self, wall: float) -> Clock:
         if not self.started:
-            raise ClockError("Start the clock first.")
+            raise ClockError(Problem("Start the clock first."))
         if self.running:
-            raise ClockError("The clock is already running.")
+            raise ClockError(Problem("The clock is already running."))
         return replace(self, running=True, anchor_wall=wall)
 
     def set_speed(self, wall: float, speed: float) -> Clock:
         if not (0 < speed <= MAX_SPEED):
-            raise ClockError(f"The speed must be above 0 and at most {MAX_SPEED:g}.")
+            raise ClockError(
+                Problem("The speed must be above 0 and at most {max}.", max=f"{MAX_SPEED:g}")
+            )
         return replace(self, anchor_sim=self.now(wall), anchor_wall=wall, speed=speed)
 
     def jump(self, wall: float, to_sim: float) -> Clock:
         """Move exercise time to ``to_sim`` (forward or back); a paused clock stays paused."""
         if to_sim < 0:
-            raise ClockError("Exercise time cannot be before the start of day 1.")
+            raise ClockError(Problem("Exercise time cannot be before the start of day 1."))
         return replace(self, anchor_sim=float(to_sim), anchor_wall=wall)
 
 

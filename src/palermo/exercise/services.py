@@ -351,7 +351,7 @@ def clock_act(*, actor: Any, organisation: Any, act: str, value: str = "") -> Ex
             else:
                 raise InvalidInput([FieldError("act", _("Unknown clock action."))])
         except clk.ClockError as exc:
-            raise InvalidInput([FieldError("value", str(exc))]) from exc
+            raise InvalidInput([FieldError("value", exc.args[0])]) from exc
         ex.clock_started, ex.clock_running = c.started, c.running
         ex.clock_anchor_wall, ex.clock_anchor_sim, ex.clock_speed = (
             c.anchor_wall,

@@ -405,10 +405,12 @@ def write_amlsim(generated: GeneratedSet, folder: Path) -> Path:
             w.writerow(header)
             w.writerows(rows)
         target = folder / f"{stem}.parquet"
-        src, dst = str(tmp).replace("'", "''"), str(target).replace("'", "''")
         con = duckdb.connect()
+        # Both paths bound as parameters (a folder may hold a quote); Python opened the CSV
+        # above, so neither holds a NUL, which DuckDB would cut the path at.
         con.execute(
-            f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' (FORMAT parquet)"  # noqa: S608 - paths from code
+            "COPY (SELECT * FROM read_csv($src, header = true)) TO $dst (FORMAT parquet)",
+            {"src": str(tmp), "dst": str(target)},
         )
         con.close()
         tmp.unlink()

@@ -269,7 +269,7 @@ def investigation_create(request: AuthedRequest, payload: InvestigationIn) -> An
     for pk in payload.members:
         org = Organisation.objects.filter(pk=pk, is_active=True).first()
         if org is None:
-            raise InvalidInput([FieldError("members", f"No organisation {pk}.")])
+            raise InvalidInput([FieldError("members", "No organisation {id}.", id=pk)])
         members.append(org)
     inv = services.investigation_create(
         actor=request.user,
@@ -387,7 +387,9 @@ def member_add(request: AuthedRequest, ref: Ref, payload: MemberIn) -> Any:
     inv = _inv(request, ref, "member_add")
     member = Organisation.objects.filter(pk=payload.organisation, is_active=True).first()
     if member is None:
-        raise InvalidInput([FieldError("organisation", f"No organisation {payload.organisation}.")])
+        raise InvalidInput(
+            [FieldError("organisation", "No organisation {id}.", id=payload.organisation)]
+        )
     services.member_add(
         actor=request.user,
         organisation=request.organisation,

@@ -323,19 +323,30 @@ def apply_precedence(alerts: list[Alert], pack: RulePack) -> list[Alert]:
     return kept
 
 
+# The tables a rule's ``requires`` may name (the rule schema's pattern says the same).
+_FIELD_TABLES = ("tx", "account", "party")
+
+
 def available_fields(con: duckdb.DuckDBPyConnection, fields: set[str]) -> set[str]:
-    """The subset of ``table.column`` fields that hold at least one value."""
+    """The subset of ``table.column`` fields that hold at least one value.
+
+    A field naming another table, or a column the table does not have, is simply absent:
+    the names reach SQL only after both were found in the workspace's own catalogue, and
+    then quoted by DuckDB."""
     present: set[str] = set()
     for fld in sorted(fields):
         if fld in _VIRTUAL_FIELDS:
             if con.execute(_VIRTUAL_FIELDS[fld]).fetchone()[0]:  # type: ignore[index]
                 present.add(fld)
             continue
-        table, column = fld.split(".", 1)
+        table, _dot, column = fld.partition(".")
+        if table not in _FIELD_TABLES:
+            continue
         cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
         if column not in cols:
             continue
-        row = con.execute(f"SELECT count({column}) > 0 FROM {table}").fetchone()  # noqa: S608 - table.column validated against the rule schema pattern
+        quoted = duckdb.ColumnExpression(column)
+        row = con.execute(f"SELECT count({quoted}) > 0 FROM {table}").fetchone()  # noqa: S608 - a table of _FIELD_TABLES; a column of its own, quoted by DuckDB
         if row and row[0]:
             present.add(fld)
     return present

@@ -248,7 +248,7 @@ def _text(
     if required and not text:
         errors.append(FieldError(field, "This field is required."))
     if len(text) > max_length:
-        errors.append(FieldError(field, f"At most {max_length} characters."))
+        errors.append(FieldError(field, "At most {limit} characters.", limit=max_length))
     return text
 
 
@@ -376,7 +376,9 @@ def investigation_reopen(
             pk=investigation.pk, status=InvestigationStatus.CLOSED
         ).update(status=InvestigationStatus.OPEN, closure_reason="", closed_at=None, closed_by=None)
         if not reopened:
-            raise InvalidInput(FieldError("", f"{investigation.reference} is open already."))
+            raise InvalidInput(
+                FieldError("", "{reference} is open already.", reference=investigation.reference)
+            )
         _audit(investigation, actor, org, "reopen")
     investigation.refresh_from_db()
     return investigation
@@ -424,8 +426,10 @@ def member_add(
         raise InvalidInput(
             FieldError(
                 "organisation",
-                f"This investigation holds people taken from case(s) {', '.join(hidden)} that this organisation may "
-                "not see in the case file (no consent or legal basis), so it cannot be given access.",
+                "This investigation holds people taken from case(s) {cases} that this organisation "
+                "may not see in the case file (no consent or legal basis), so it cannot be given "
+                "access.",
+                cases=", ".join(hidden),
             )
         )
     with transaction.atomic():
@@ -481,7 +485,9 @@ def resolve_profile(organisation: Organisation | None, value: str) -> CsvProfile
             if m is not None:
                 return profile_from_dict({**m.definition, "id": f"org-{m.slug}", "label": m.label})
     except ProfileError as exc:
-        raise InvalidInput(FieldError("profile", f"The profile is not usable: {exc}")) from exc
+        raise InvalidInput(
+            FieldError("profile", "The profile is not usable: {reason}", reason=str(exc))
+        ) from exc
     raise InvalidInput(FieldError("profile", "Choose one of the mapping profiles."))
 
 
@@ -669,7 +675,12 @@ def statement_import(
             # a file of the wrong kind (no Parquet footer, no AMLSim columns …): nothing was written
             first = str(exc).splitlines()[0].replace(str(path.parent) + "/", "")[:300]
             raise InvalidInput(
-                FieldError("file", f"The file could not be read as {kind}: {first}")
+                FieldError(
+                    "file",
+                    "The file could not be read as {kind}: {reason}",
+                    kind=kind,
+                    reason=first,
+                )
             ) from exc
     with transaction.atomic():
         if report.ok and not report.already_imported:
@@ -1297,7 +1308,9 @@ def proceeds_attach(
             details={"what": "proceeds_attach"},
         )
         raise NotAllowed(
-            f"You may not record a compensation claim on case {case.reference}: {exc}"
+            "You may not record a compensation claim on case {case}: {reason}",
+            case=case.reference,
+            reason=str(exc),
         ) from exc
     _audit(
         investigation,

@@ -5,7 +5,8 @@ names, merchants with MCCs, times of day) with background activity and a few
 planted patterns — funnels, fan-outs, cycles, advert and hotel spending, wage
 kickbacks — so that every network and category rule has work to do.
 Generation runs inside DuckDB (``COPY ... TO``): ten million rows take well
-under a minute. Pseudo-randomness is ``hash()`` of the row number and a seed,
+under a minute. Every value (sizes, seed, the file path) is a bound parameter; no SQL
+text is built from values. Pseudo-randomness is ``hash()`` of the row number and a seed,
 so the same size and seed always give the same file.
 """
 
@@ -113,6 +114,7 @@ _MERCHANTS = [
 
 def write_synthetic_csv(path: Path, *, rows: int, seed: int = 7) -> dict[str, int]:
     """Write ``rows`` synthetic transactions to ``path``; returns the planted counts."""
+    target = _path_param(path)
     accounts = max(rows // 20, 200)
     planted = max(rows // 100_000, 2)  # pattern instances of each kind
     con = duckdb.connect()
@@ -154,23 +156,25 @@ def write_synthetic_csv(path: Path, *, rows: int, seed: int = 7) -> dict[str, in
     people = accounts - n_merchants
     reserved = people - planted * 40 - 1  # ids >= reserved are kept for planted patterns
     background = rows - planted * 40
+    sizes = {"seed": seed, "reserved": reserved}
     # Background: each payer has a few standing payees (hash of payer and slot)
     # and spends at merchants; 5% are wage payments from "employers" (low ids).
     con.execute(
-        f"""
+        """
         CREATE TEMP TABLE bg AS
         SELECT i,
-               CAST(hash(i, {seed}, 3) % {reserved} AS BIGINT) AS payer,
-               CAST(hash(i, {seed}, 4) % 100 AS INTEGER) AS kind,
-               CAST(hash(i, {seed}, 5) % 5 AS INTEGER) AS slot,
-               CAST(hash(i, {seed}, 6) % {n_merchants} AS INTEGER) AS merch,
-               TIMESTAMP '2023-01-01' + to_seconds(CAST(hash(i, {seed}, 7) % (730 * 86400) AS BIGINT)) AS at,
-               round(5 + (hash(i, {seed}, 8) % 200000) / 100.0, 2) AS amount
-        FROM range({background}) r(i)
-        """  # noqa: S608 - only integers from code are formatted in
+               CAST(hash(i, $seed, 3) % $reserved AS BIGINT) AS payer,
+               CAST(hash(i, $seed, 4) % 100 AS INTEGER) AS kind,
+               CAST(hash(i, $seed, 5) % 5 AS INTEGER) AS slot,
+               CAST(hash(i, $seed, 6) % $merchants AS INTEGER) AS merch,
+               TIMESTAMP '2023-01-01' + to_seconds(CAST(hash(i, $seed, 7) % (730 * 86400) AS BIGINT)) AS at,
+               round(5 + (hash(i, $seed, 8) % 200000) / 100.0, 2) AS amount
+        FROM range($background) r(i)
+        """,
+        {**sizes, "merchants": n_merchants, "background": background},
     )
     con.execute(
-        f"""
+        """
         CREATE TEMP TABLE out_rows AS
         SELECT 'bg-' || CAST(b.i AS VARCHAR) AS tx_ref,
                strftime(b.at, '%Y-%m-%d %H:%M:%S') AS booked_at,
@@ -184,21 +188,28 @@ def write_synthetic_csv(path: Path, *, rows: int, seed: int = 7) -> dict[str, in
                CASE WHEN b.kind < 25 THEN 'card' ELSE 'transfer' END AS channel
         FROM bg b
         JOIN acct p ON p.i = b.payer
-        JOIN acct q ON q.i = CAST(hash(b.payer, b.slot, {seed}) % {reserved} AS BIGINT)
+        JOIN acct q ON q.i = CAST(hash(b.payer, b.slot, $seed) % $reserved AS BIGINT)
         JOIN merchant m ON m.idx = b.merch
         WHERE q.i <> p.i
-        """  # noqa: S608 - only integers from code are formatted in
+        """,
+        sizes,
     )
     con.execute("DROP TABLE bg")
     _plant_patterns(con, planted=planted, base=reserved)
-    con.execute(f"COPY (SELECT * FROM out_rows) TO '{_sql_path(path)}' (HEADER, DELIMITER ',')")  # noqa: S608 - only integers from code are formatted in
+    con.execute("COPY (SELECT * FROM out_rows) TO $path (HEADER, DELIMITER ',')", {"path": target})
     written = con.execute("SELECT count(*) FROM out_rows").fetchone()[0]  # type: ignore[index]
     con.close()
     return {"rows": int(written), "accounts": accounts, "planted_per_pattern": planted}
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _path_param(path: Path) -> str:
+    """The path as a bound parameter's value. DuckDB would cut a path at a NUL character and
+    write elsewhere (``out\0.csv`` becomes ``out``); Python's own file functions refuse it, so
+    do we."""
+    text = str(path)
+    if "\0" in text:
+        raise ValueError("A file path may not contain a NUL character.")
+    return text
 
 
 def _plant_patterns(con: duckdb.DuckDBPyConnection, *, planted: int, base: int) -> None:
@@ -208,9 +219,9 @@ def _plant_patterns(con: duckdb.DuckDBPyConnection, *, planted: int, base: int) 
     below the merchants) so they never collide with each other.
     """
     con.execute(
-        f"""
+        """
         INSERT INTO out_rows
-        WITH g AS (SELECT p, {base} + p * 40 AS b FROM range({planted}) r(p)),
+        WITH g AS (SELECT p, $base + p * 40 AS b FROM range($planted) r(p)),
         ev AS (
             -- funnel: 6 single-use payers -> hub b
             SELECT 'fi-' || p || '-' || k AS ref, b + 1 + k AS payer, b AS payee, 400 + k AS amt,
@@ -233,13 +244,14 @@ def _plant_patterns(con: duckdb.DuckDBPyConnection, *, planted: int, base: int) 
         SELECT ev.ref, strftime(ev.at, '%Y-%m-%d %H:%M:%S'), ev.amt, 'EUR', pa.iban, pa.name,
                pb.iban, pb.name, ev.d, ev.mcc, 'transfer'
         FROM ev JOIN acct pa ON pa.i = ev.payer JOIN acct pb ON pb.i = ev.payee
-        """  # noqa: S608 - only integers from code are formatted in
+        """,
+        {"base": base, "planted": planted},
     )
     # advert and hotel spending: account b+30 pays ads 5 times and hotels 6 times in a month, at night
     con.execute(
-        f"""
+        """
         INSERT INTO out_rows
-        WITH g AS (SELECT p, {base} + p * 40 AS b FROM range({planted}) r(p)),
+        WITH g AS (SELECT p, $base + p * 40 AS b FROM range($planted) r(p)),
         ev AS (
             SELECT 'ad-' || p || '-' || k AS ref, b + 30 AS payer, 3 AS stem, 19.99 AS amt,
                    TIMESTAMP '2023-06-01 23:30:00' + to_days(CAST(p % 600 AS INTEGER) + 3 * k) AS at
@@ -252,5 +264,6 @@ def _plant_patterns(con: duckdb.DuckDBPyConnection, *, planted: int, base: int) 
         SELECT ev.ref, strftime(ev.at, '%Y-%m-%d %H:%M:%S'), ev.amt, 'EUR', pa.iban, pa.name,
                m.iban, m.name, 'card payment', m.mcc, 'card'
         FROM ev JOIN acct pa ON pa.i = ev.payer JOIN merchant m ON m.idx = ev.stem
-        """  # noqa: S608 - only integers from code are formatted in
+        """,
+        {"base": base, "planted": planted},
     )

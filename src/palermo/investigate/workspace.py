@@ -586,7 +586,7 @@ class Workspace:
             FROM alert a
             {"" if include_decided else "WHERE a.alert_key NOT IN (SELECT alert_key FROM alert_decision)"}
             ORDER BY a.rule_id, a.score DESC, a.subject
-            """  # noqa: S608 - constant fragments and an escaped file path; values are bound
+            """  # noqa: S608 - constant fragments only; values are bound
         ).fetchall()
         rules = {r.id: r for r in self.rule_pack.rules}
         out = []

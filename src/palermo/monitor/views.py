@@ -8,8 +8,6 @@ indicator ids only.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -25,9 +23,10 @@ from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
 from palermo.monitor import forms, indicators, report, selectors, services
 from palermo.monitor.models import Measure, RecommendationStatus, SourceBody, ThematicArea
+from palermo.web.held import Holder, nothing_held
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-SESSION_KEY = "monitor_import"
+HELD = Holder("monitor_import")  # the file between preview and "Import" (web/held.py)
 
 
 def _who(request: HttpRequest) -> tuple[Any, Any]:
@@ -344,11 +343,7 @@ def recommendation_import(request: AuthedRequest) -> HttpResponse:
                     _errors_to(form, exc)
                     return render(request, "monitor/import.html", {"form": form}, status=400)
                 if preview.ok:
-                    request.session[SESSION_KEY] = {
-                        "name": upload.name[-100:],
-                        "data": base64.b64encode(data).decode("ascii"),
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                    }
+                    HELD.hold(request, "recommendations", data, upload.name)
                 return render(
                     request,
                     "monitor/import_preview.html",
@@ -363,12 +358,11 @@ def recommendation_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def recommendation_import_confirm(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
-    held = request.session.pop(SESSION_KEY, None)
-    if not held:
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("monitor:import")
+    held = HELD.take(request, "recommendations")
+    if held is None:
+        return nothing_held(request, "monitor:import")
     preview = services.recommendations_import(
-        actor=actor, organisation=org, data=base64.b64decode(held["data"]), name=held["name"]
+        actor=actor, organisation=org, data=held.data, name=held.name
     )
     if not preview.ok:  # the register changed since the preview (e.g. the same file imported twice)
         return render(request, "monitor/import_preview.html", _preview_context(preview), status=400)

@@ -257,13 +257,34 @@ def _describe_set(s: IndicatorSet) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _suggestion(name: str, candidates: tuple[str, ...]) -> str:
-    """' (did you mean 'x'?)' or ''. Only names sharing the first three characters are
+    """The closest candidate, or ''. Only names sharing the first three characters are
     compared, which keeps a file full of distinct bad keys from crawling through difflib;
     the cache serves a typo repeated on many rows."""
     prefix = name[:3]
     pool = [c for c in candidates if c.startswith(prefix)]
     close = difflib.get_close_matches(name, pool, n=1) if pool else []
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else ""
+
+
+def _unknown_key(field: str, key: str, suggestion: str, *, field_or_key: bool) -> FieldError:
+    """An unknown indicator key (or, in a flat row, field); with a close match, "did you mean"."""
+    if field_or_key:
+        if suggestion:
+            return FieldError(
+                field,
+                "unknown field or indicator key '{key}' (did you mean '{suggestion}'?)",
+                key=key,
+                suggestion=suggestion,
+            )
+        return FieldError(field, "unknown field or indicator key '{key}'", key=key)
+    if suggestion:
+        return FieldError(
+            field,
+            "unknown indicator key '{key}' (did you mean '{suggestion}'?)",
+            key=key,
+            suggestion=suggestion,
+        )
+    return FieldError(field, "unknown indicator key '{key}'", key=key)
 
 
 def _check_items(
@@ -271,7 +292,11 @@ def _check_items(
 ) -> None:
     for v in values:
         if not isinstance(v, str) or v not in allowed:
-            errors.append(FieldError(field, f"'{v}' is not one of: {', '.join(allowed)}"))
+            errors.append(
+                FieldError(
+                    field, "'{value}' is not one of: {choices}", value=v, choices=", ".join(allowed)
+                )
+            )
 
 
 def validate_screening_input(
@@ -295,7 +320,9 @@ def validate_screening_input(
         elif age < 0 or age > MAX_AGE:
             age_ok = False
             errors.append(
-                FieldError("age", f"impossible age {age}: must be between 0 and {MAX_AGE}")
+                FieldError(
+                    "age", "impossible age {age}: must be between 0 and {max}", age=age, max=MAX_AGE
+                )
             )
     if not isinstance(person.age_uncertain_may_be_child, bool):
         errors.append(FieldError("age_uncertain_may_be_child", "must be true or false"))
@@ -310,7 +337,9 @@ def validate_screening_input(
             errors.append(
                 FieldError(
                     "forms",
-                    f"unknown form of exploitation '{f}'; expected one of: {', '.join(known_forms)}",
+                    "unknown form of exploitation '{form}'; expected one of: {choices}",
+                    form=f,
+                    choices=", ".join(known_forms),
                 )
             )
     if person.indicators and not person.forms:
@@ -337,14 +366,18 @@ def validate_screening_input(
     selection_keys = selection.keys if selection is not None else frozenset()
     for o in person.indicators:
         if not _typed and (not isinstance(o, ObservedIndicator) or not isinstance(o.key, str)):
-            errors.append(FieldError("indicators", f"not an observed indicator: {o!r}"))
+            errors.append(
+                FieldError("indicators", "not an observed indicator: {value}", value=repr(o))
+            )
             continue
         key = o.key
         if o.source is not None and o.source not in INDICATOR_SOURCES:
             errors.append(
                 FieldError(
                     f"indicators.{key}",
-                    f"unknown source '{o.source}'; expected one of: {', '.join(INDICATOR_SOURCES)}",
+                    "unknown source '{source}'; expected one of: {choices}",
+                    source=o.source,
+                    choices=", ".join(INDICATOR_SOURCES),
                 )
             )
         if o.note is not None and (
@@ -353,7 +386,8 @@ def validate_screening_input(
             errors.append(
                 FieldError(
                     f"indicators.{key}",
-                    f"note must be text of at most {MAX_NOTE_LENGTH} characters",
+                    "note must be text of at most {limit} characters",
+                    limit=MAX_NOTE_LENGTH,
                 )
             )
         twin = seen.get(key)
@@ -369,19 +403,29 @@ def validate_screening_input(
             continue
         if not catalogue.is_known(key):
             errors.append(
-                FieldError(
+                _unknown_key(
                     f"indicators.{key}",
-                    f"unknown indicator key '{key}'{_suggestion(key, catalogue.all_keys())}",
+                    key,
+                    _suggestion(key, catalogue.all_keys()),
+                    field_or_key=False,
                 )
             )
         elif selection is not None:
             owners = ", ".join(_describe_set(s) for s in catalogue.owners(key))
-            who = "a child" if selection.age_group == "child" else "an adult"
+            template = (
+                "indicator '{key}' belongs to {owners}, not to a list for a child screened for "
+                "{forms}"
+                if selection.age_group == "child"
+                else "indicator '{key}' belongs to {owners}, not to a list for an adult screened "
+                "for {forms}"
+            )
             errors.append(
                 FieldError(
                     f"indicators.{key}",
-                    f"indicator '{key}' belongs to {owners}, not to a list for {who} "
-                    f"screened for {', '.join(selection.forms)}",
+                    template,
+                    key=key,
+                    owners=owners,
+                    forms=", ".join(selection.forms),
                 )
             )
     return errors
@@ -1333,7 +1377,11 @@ def _as_bool(field: str, value: object, errors: list[FieldError]) -> bool:
         if v in FALSY:
             return False
     errors.append(
-        FieldError(field, f"expected yes/no (1/yes/true/x or 0/no/false/empty), got {value!r}")
+        FieldError(
+            field,
+            "expected yes/no (1/yes/true/x or 0/no/false/empty), got {value}",
+            value=repr(value),
+        )
     )
     return False
 
@@ -1372,7 +1420,9 @@ def _as_age(value: object, errors: list[FieldError]) -> int | None:
             return None
         if _AGE_TEXT.fullmatch(v):
             return int(v)
-    errors.append(FieldError("age", f"age must be a whole number of years, got {value!r}"))
+    errors.append(
+        FieldError("age", "age must be a whole number of years, got {value}", value=repr(value))
+    )
     return None
 
 
@@ -1398,8 +1448,9 @@ def _indicator_from_value(
         errors.append(
             FieldError(
                 f"indicators.{key}",
-                "expected 1/yes/true/x, empty/0/no/false or a source "
-                f"({', '.join(INDICATOR_SOURCES)}), got {value!r}",
+                "expected 1/yes/true/x, empty/0/no/false or a source ({sources}), got {value}",
+                sources=", ".join(INDICATOR_SOURCES),
+                value=repr(value),
             )
         )
         return None
@@ -1407,7 +1458,7 @@ def _indicator_from_value(
         return ObservedIndicator(key) if value else None
     if isinstance(value, Mapping):
         return _indicator_from_object(key, value, f"indicators.{key}", errors)
-    errors.append(FieldError(f"indicators.{key}", f"unexpected value {value!r}"))
+    errors.append(FieldError(f"indicators.{key}", "unexpected value {value}", value=repr(value)))
     return None
 
 
@@ -1417,7 +1468,11 @@ def _indicator_from_object(
     extra = sorted(str(k) for k in value if k not in ("key", "source", "note"))
     if extra:
         errors.append(
-            FieldError(field, f"unknown field(s) {', '.join(extra)}; expected key, source, note")
+            FieldError(
+                field,
+                "unknown field(s) {fields}; expected key, source, note",
+                fields=", ".join(extra),
+            )
         )
     source = value.get("source")
     note = value.get("note")
@@ -1425,7 +1480,9 @@ def _indicator_from_object(
         errors.append(
             FieldError(
                 field,
-                f"unknown source {source!r}; expected one of: {', '.join(INDICATOR_SOURCES)}",
+                "unknown source {source}; expected one of: {choices}",
+                source=repr(source),
+                choices=", ".join(INDICATOR_SOURCES),
             )
         )
         source = None
@@ -1446,7 +1503,11 @@ def _indicators_field(
     if isinstance(value, Mapping):
         for key, v in value.items():
             if not isinstance(key, str):
-                errors.append(FieldError("indicators", f"indicator key must be text, got {key!r}"))
+                errors.append(
+                    FieldError(
+                        "indicators", "indicator key must be text, got {value}", value=repr(key)
+                    )
+                )
                 continue
             o = _indicator_from_value(key, v, errors)
             if o is not None:
@@ -1526,7 +1587,7 @@ def screening_input_from_mapping(
             hint = ""
             if isinstance(name, str):
                 hint = _suggestion(name, (*sorted(RESERVED_INPUT_FIELDS), *catalogue.all_keys()))
-            errors.append(FieldError(str(name), f"unknown field or indicator key{hint}"))
+            errors.append(_unknown_key(str(name), str(name), hint, field_or_key=True))
     person = ScreeningInput(
         age=age,
         age_uncertain_may_be_child=uncertain,

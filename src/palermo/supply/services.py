@@ -112,7 +112,7 @@ def _text(value: str, name: str, limit: int, errs: list[FieldError], *, required
     if required and not value:
         errs.append(FieldError(name, "Required."))
     if len(value) > limit:
-        errs.append(FieldError(name, f"At most {limit} characters."))
+        errs.append(FieldError(name, "At most {limit} characters.", limit=limit))
     return value
 
 

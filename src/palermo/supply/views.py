@@ -10,8 +10,6 @@ only. Procurement pages never show a screening reference or anything about a wor
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -47,9 +45,10 @@ from palermo.supply.models import (
     RiskEdition,
     Site,
 )
+from palermo.web.held import Holder, nothing_held
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-HELD = "supply_import"
+HELD = Holder("supply_import")  # the file between preview and "Import" (web/held.py)
 
 
 def _who(request: HttpRequest) -> tuple[Any, Any]:
@@ -83,24 +82,6 @@ def _reason_text(reason: dict[str, Any]) -> str:
     if "kinds" in params:
         params["kinds"] = ", ".join(_(k.strip()) for k in reason["params"]["kinds"].split(","))
     return _(reason["template"]) % params if params else _(reason["template"])
-
-
-def _hold(request: HttpRequest, kind: str, data: bytes, name: str, **extra: Any) -> None:
-    request.session[HELD] = {
-        "kind": kind,
-        "name": name[-100:],
-        "data": base64.b64encode(data).decode("ascii"),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        **extra,
-    }
-
-
-def _take(request: HttpRequest, kind: str) -> dict[str, Any] | None:
-    held = request.session.get(HELD)
-    if not held or held.get("kind") != kind:
-        return None
-    request.session.pop(HELD, None)
-    return dict(held)
 
 
 def _upload(form: Any) -> tuple[bytes, str] | None:
@@ -230,7 +211,7 @@ def site_import(request: AuthedRequest) -> HttpResponse:
             _errors_to(form, exc)
         else:
             if result.preview.ok:
-                _hold(request, "sites", data, name)
+                HELD.hold(request, "sites", data, name)
             return render(
                 request,
                 "supply/site_preview.html",
@@ -249,13 +230,10 @@ def site_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def site_import_confirm(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
-    held = _take(request, "sites")
+    held = HELD.take(request, "sites")
     if held is None:
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("supply:site_import")
-    result = services.sites_import(
-        actor=actor, organisation=org, data=base64.b64decode(held["data"]), name=held["name"]
-    )
+        return nothing_held(request, "supply:site_import")
+    result = services.sites_import(actor=actor, organisation=org, data=held.data, name=held.name)
     if not result.preview.ok:
         return render(
             request, "supply/site_preview.html", _site_preview_context(result), status=400
@@ -343,7 +321,7 @@ def risk_import(request: AuthedRequest) -> HttpResponse:
             _errors_to(form, exc)
         else:
             if preview.ok:
-                _hold(
+                HELD.hold(
                     request,
                     "risk",
                     data,
@@ -373,18 +351,13 @@ def risk_import_confirm(request: AuthedRequest) -> HttpResponse:
     from datetime import date
 
     actor, org = _who(request)
-    held = _take(request, "risk")
+    held = HELD.take(request, "risk")
     if held is None:
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("supply:risk_import")
-    source, edition, licence, retrieved, url = held["info"]
+        return nothing_held(request, "supply:risk_import")
+    source, edition, licence, retrieved, url = held.extra["info"]
     info = services.EditionInfo(source, edition, licence, date.fromisoformat(retrieved), url)
     preview = services.risk_import(
-        actor=actor,
-        organisation=org,
-        data=base64.b64decode(held["data"]),
-        name=held["name"],
-        info=info,
+        actor=actor, organisation=org, data=held.data, name=held.name, info=info
     )
     messages.success(request, _("%(n)s rows of the risk list imported.") % {"n": len(preview.rows)})
     return redirect("supply:risk")
@@ -445,7 +418,7 @@ def order_import(request: AuthedRequest) -> HttpResponse:
             _errors_to(form, exc)
         else:
             if result.preview.ok:
-                _hold(request, "orders", data, name)
+                HELD.hold(request, "orders", data, name)
             return render(
                 request,
                 "supply/order_preview.html",
@@ -464,13 +437,10 @@ def order_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def order_import_confirm(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
-    held = _take(request, "orders")
+    held = HELD.take(request, "orders")
     if held is None:
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("supply:order_import")
-    result = services.orders_import(
-        actor=actor, organisation=org, data=base64.b64decode(held["data"]), name=held["name"]
-    )
+        return nothing_held(request, "supply:order_import")
+    result = services.orders_import(actor=actor, organisation=org, data=held.data, name=held.name)
     if not result.preview.ok:
         return render(
             request, "supply/order_preview.html", _order_preview_context(result), status=400

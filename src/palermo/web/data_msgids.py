@@ -1140,4 +1140,596 @@ MSGIDS = [
     _("Channel Islands"),
     # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
     _("Central Asia"),
+    # Translators: cases/api/reading.py:44
+    _("You may not see this case's timeline."),
+    # Translators: cases/api/referrals.py:36; cases/services/consent.py:124
+    _("No such consent on this case."),
+    # Translators: cases/services/_common.py:85; jobs/services.py:187; stats/services.py:93 (+1)
+    _("You do not have permission to do this."),
+    # Translators: cases/services/_common.py:95; cases/services/proceedings.py:149
+    _("Only the case team and the identification body change this case."),
+    # Translators: cases/services/_common.py:98
+    _("You may not see (and so not change) this part of the case."),
+    # Translators: cases/services/_common.py:206; crossborder/services.py:957; supply/services.py:335 (+1)
+    _("This date is in the future."),
+    # Translators: cases/services/_common.py:216
+    _("Unknown values: {values}."),
+    # Translators: cases/services/_common.py:225
+    _("Not ISO 3166-1 alpha-2 country codes: {codes}."),
+    # Translators: cases/services/_common.py:242; cases/services/_common.py:316
+    _("Unknown field."),
+    # Translators: cases/services/_common.py:255
+    _("Choose a value of the HTCDS gender list."),
+    # Translators: cases/services/_common.py:294; cases/services/history.py:39; cases/services/opening.py:95 (+1)
+    _("Use an ISO 3166-1 alpha-2 code."),
+    # Translators: cases/services/_common.py:327
+    _("Choose an ISIC section of the HTCDS list."),
+    # Translators: cases/services/_common.py:334; cases/services/opening.py:92
+    _("Choose a value of the HTCDS list."),
+    # Translators: cases/services/_common.py:203; crossborder/services.py:955; crossborder/services.py:959
+    _("Use an ISO 8601 date, YYYY-MM-DD."),
+    # Translators: cases/services/_common.py:248; investigate/services.py:251; supply/services.py:115
+    _("At most {limit} characters."),
+    # Translators: cases/services/_common.py:266
+    _("Use an ISO 639-1 language code, e.g. ro."),
+    # Translators: cases/services/_common.py:278
+    _("Use an international number, e.g. +381 11 123 4567."),
+    # Translators: cases/services/_common.py:289
+    _("Enter a valid e-mail address."),
+    # Translators: cases/services/_common.py:348
+    _("An age in years, 0 to 120."),
+    # Translators: cases/services/break_glass.py:34
+    _("Explain the emergency (at least a sentence)."),
+    # Translators: cases/services/break_glass.py:71
+    _("No such break-glass access."),
+    # Translators: cases/services/break_glass.py:74
+    _("Another co-ordinator reviews your own break-glass access."),
+    # Translators: cases/services/break_glass.py:77
+    _("Already reviewed."),
+    # Translators: cases/services/children.py:32
+    _("This is not a child's case."),
+    # Translators: cases/services/children.py:49
+    _("Name the guardian."),
+    # Translators: cases/services/children.py:78
+    _("Name the child protection authority notified."),
+    # Translators: cases/services/consent.py:159
+    _("The identification body records a legal basis."),
+    # Translators: cases/services/consent.py:70; cases/services/editing.py:132; cases/services/opening.py:103 (+1)
+    _("That organisation is not active."),
+    # Translators: cases/services/consent.py:128
+    _("This consent has already been withdrawn."),
+    # Translators: cases/services/consent.py:130
+    _("Consent is withdrawn after it was given."),
+    # Translators: cases/services/consent.py:163
+    _("Cite the legal basis (e.g. the court order and its number)."),
+    # Translators: cases/services/consent.py:167
+    _("A legal basis is recorded for a law-enforcement organisation."),
+    # Translators: cases/services/consent.py:172
+    _("This date has passed."),
+    # Translators: cases/services/directory.py:44
+    _("Choose from: {choices}."),
+    # Translators: cases/services/directory.py:49
+    _("Zero (not limited) or more."),
+    # Translators: cases/services/directory.py:53
+    _("Not ISO 639-1 codes: {codes}."),
+    # Translators: cases/services/directory.py:56
+    _("A closed facility never takes children."),
+    # Translators: cases/services/editing.py:134; cases/services/notes.py:33; cases/services/opening.py:107
+    _("At most 10,000 characters."),
+    # Translators: cases/services/editing.py:121
+    _("Reopen the case (change its phase) before changing its status."),
+    # Translators: cases/services/editing.py:127
+    _("An open case is Active or FollowUp; close it by changing its phase."),
+    # Translators: cases/services/history.py:35
+    _("Recruitment, Transit or Exploitation."),
+    # Translators: cases/services/history.py:41
+    _("At most 100 characters."),
+    # Translators: cases/services/history.py:80
+    _("A name or alias is needed to link a suspect."),
+    # Translators: cases/services/history.py:82; supply/services.py:337
+    _("At most 200 characters."),
+    # Translators: cases/services/identification.py:111
+    _("Only the competent identification body takes identification decisions."),
+    # Translators: cases/services/identification.py:124
+    _("The decision cannot be recorded."),
+    # Translators: cases/services/identification.py:189
+    _("Only the competent identification body records appeal outcomes."),
+    # Translators: cases/services/identification.py:122
+    _("Use appeal or new_facts, or leave empty."),
+    # Translators: cases/services/identification.py:144
+    _("There is no identification decision to appeal against."),
+    # Translators: cases/services/identification.py:148
+    _("State the grounds of the appeal."),
+    # Translators: cases/services/identification.py:151
+    _("An appeal is lodged after the decision."),
+    # Translators: cases/services/identification.py:193
+    _("No such appeal on this case."),
+    # Translators: cases/services/identification.py:195
+    _("This appeal has already been decided."),
+    # Translators: cases/services/identification.py:197
+    _("Give the reasons for the outcome."),
+    # Translators: cases/services/identification.py:146
+    _("An appeal is already pending."),
+    # Translators: cases/services/notes.py:31
+    _("Write the note."),
+    # Translators: cases/services/notes.py:82
+    _("Not a record another context may write."),
+    # Translators: cases/services/notes.py:40
+    _("Only a note of this case can be corrected."),
+    # Translators: cases/services/opening.py:72; cases/services/team.py:65
+    _("Choose one of: {choices}."),
+    # Translators: cases/services/opening.py:75
+    _("At most 80 characters."),
+    # Translators: cases/services/opening.py:82
+    _("Unknown forms of exploitation: {forms}."),
+    # Translators: cases/services/opening.py:98
+    _("A transnational referral names the country it comes from."),
+    # Translators: cases/services/opening.py:105
+    _("Not a case reference (NRM-XXXX-XXXX)."),
+    # Translators: cases/services/opening.py:180
+    _("A case with this reference exists."),
+    # Translators: cases/services/phases.py:49
+    _("This change of phase is not allowed."),
+    # Translators: cases/services/proceedings.py:47
+    _("Name the offence."),
+    # Translators: cases/services/proceedings.py:50
+    _("Describe how the offence stemmed from the trafficking."),
+    # Translators: cases/services/proceedings.py:53
+    _("Choose a decision."),
+    # Translators: cases/services/proceedings.py:56
+    _("Give the date of the decision."),
+    # Translators: cases/services/proceedings.py:102
+    _("No such record on this case."),
+    # Translators: cases/services/proceedings.py:105
+    _("Choose the decision taken."),
+    # Translators: cases/services/proceedings.py:107
+    _("The decision is already recorded."),
+    # Translators: cases/services/proceedings.py:134
+    _("A positive amount with at most two decimals."),
+    # Translators: cases/services/proceedings.py:170
+    _("Use an ISO 4217 currency code, e.g. EUR."),
+    # Translators: cases/services/proceedings.py:172
+    _("Offender, state fund or confiscated assets."),
+    # Translators: cases/services/proceedings.py:219
+    _("No such claim on this case."),
+    # Translators: cases/services/proceedings.py:223
+    _("A claim that is '{current}' cannot become '{wanted}'."),
+    # Translators: cases/services/proceedings.py:245; cases/services/referrals.py:148; core/errors.py:185 (+1)
+    _("Conflict."),
+    # Translators: cases/services/proceedings.py:131
+    _("A positive amount, e.g. 2500.00."),
+    # Translators: cases/services/proceedings.py:246
+    _("Someone else changed this claim meanwhile; reload it."),
+    # Translators: cases/services/referrals.py:78
+    _("The referral cannot be sent."),
+    # Translators: cases/services/referrals.py:126
+    _("Only the receiving organisation answers a referral."),
+    # Translators: cases/services/referrals.py:138
+    _("The referral cannot change this way."),
+    # Translators: cases/services/referrals.py:72
+    _("This service provider is not active."),
+    # Translators: cases/services/referrals.py:74
+    _("This shelter does not take children."),
+    # Translators: cases/services/referrals.py:76
+    _("The case is closed."),
+    # Translators: cases/services/referrals.py:149
+    _("Someone else answered this referral meanwhile; reload it."),
+    # Translators: cases/services/returns.py:143
+    _("The return cannot be recorded."),
+    # Translators: cases/services/returns.py:47
+    _("The country of return, as an ISO 3166-1 alpha-2 code."),
+    # Translators: cases/services/returns.py:51
+    _("Unknown questions: {keys}."),
+    # Translators: cases/services/returns.py:116
+    _("A return is recorded only after a risk assessment for this country concludes that the risk is acceptable, or with a co-ordinator's override and reason."),
+    # Translators: cases/services/returns.py:136
+    _("A child returns only when the best-interests determination chose return to the country of origin."),
+    # Translators: cases/services/returns.py:124
+    _("Only a co-ordinator can override the risk assessment."),
+    # Translators: cases/services/returns.py:129
+    _("Explain the override."),
+    # Translators: cases/services/tasks.py:36
+    _("Say what must be done."),
+    # Translators: cases/services/tasks.py:40
+    _("A new deadline cannot be in the past."),
+    # Translators: cases/services/tasks.py:42
+    _("Between 0 and 60 days."),
+    # Translators: cases/services/tasks.py:68
+    _("No such task on this case."),
+    # Translators: cases/services/tasks.py:70
+    _("This task is already done."),
+    # Translators: cases/services/tasks.py:38
+    _("At most 300 characters."),
+    # Translators: cases/services/team.py:72
+    _("That organisation is already on the case team."),
+    # Translators: cases/services/team.py:98
+    _("That organisation is not on the case team."),
+    # Translators: cases/services/team.py:101
+    _("A case keeps at least one organisation on its team."),
+    # Translators: cases/workflow.py:135
+    _("Unknown phase '{phase}'; use one of: {choices}."),
+    # Translators: cases/workflow.py:143
+    _("The case is already in the phase '{phase}'."),
+    # Translators: cases/workflow.py:160
+    _("A case cannot move from '{current}' to '{target}'. Allowed next phases: {nexts}."),
+    # Translators: cases/workflow.py:174
+    _("Assistance starts once the identification body has decided that the person is a presumed or identified victim."),
+    # Translators: cases/workflow.py:185
+    _("Reopen into identification: the person has not been found a presumed or identified victim."),
+    # Translators: cases/workflow.py:196
+    _("The person is already a presumed or identified victim: reopen into first-line assistance."),
+    # Translators: cases/workflow.py:245
+    _("Unknown decision '{outcome}'; decide presumed, identified or not_identified."),
+    # Translators: cases/workflow.py:272
+    _("Give the reasons for the decision (at least a sentence)."),
+    # Translators: cases/workflow.py:334
+    _("A referral that is '{current}' cannot become '{target}'."),
+    # Translators: cases/workflow.py:342
+    _("Say why the referral is declined, so the case worker can find another service."),
+    # Translators: cases/workflow.py:348
+    _("Choose the outcome: one of {choices}."),
+    # Translators: cases/workflow.py:351
+    _("Describe the outcome."),
+    # Translators: cases/workflow.py:401
+    _("Say what may be shared (at least one kind of information)."),
+    # Translators: cases/workflow.py:404
+    _("Unknown kinds of information: {keys}."),
+    # Translators: cases/workflow.py:406
+    _("Choose the purpose the information may be used for."),
+    # Translators: cases/workflow.py:409
+    _("Consent cannot be recorded before it is given (the date is in the future)."),
+    # Translators: cases/workflow.py:412
+    _("Say who gave the consent."),
+    # Translators: cases/workflow.py:464
+    _("Choose a service type."),
+    # Translators: cases/workflow.py:468
+    _("This organisation does not offer that service (see the service directory)."),
+    # Translators: cases/workflow.py:473
+    _("A child is never placed in a closed facility: choose an open service."),
+    # Translators: cases/workflow.py:476
+    _("Name the consent that covers this referral."),
+    # Translators: cases/workflow.py:509
+    _("Record the assessment of: {factor}."),
+    # Translators: cases/workflow.py:554
+    _("Answer yes, no or unknown."),
+    # Translators: cases/workflow.py:153
+    _("A case cannot move from '{current}' to '{target}'."),
+    # Translators: cases/workflow.py:203
+    _("Give the reason for closing the case."),
+    # Translators: cases/workflow.py:210
+    _("The identification body has not decided 'not identified'."),
+    # Translators: cases/workflow.py:213
+    _("An appeal against the identification decision is pending: wait for its outcome."),
+    # Translators: cases/workflow.py:225
+    _("A child's case is closed only after a best-interests determination."),
+    # Translators: cases/workflow.py:255
+    _("The person is already identified as a victim; that decision is final."),
+    # Translators: cases/workflow.py:259
+    _("A person whose status is '{current}' cannot be decided '{outcome}'."),
+    # Translators: cases/workflow.py:267
+    _("A 'not identified' decision is changed only on appeal or on new facts: say which."),
+    # Translators: cases/workflow.py:415
+    _("For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note)."),
+    # Translators: cases/workflow.py:479
+    _("That consent has been withdrawn or is not yet given."),
+    # Translators: cases/workflow.py:481
+    _("That consent does not name the receiving organisation."),
+    # Translators: cases/workflow.py:484
+    _("That consent was given for another purpose."),
+    # Translators: cases/workflow.py:515
+    _("Unknown factors: {keys}."),
+    # Translators: cases/workflow.py:517
+    _("Choose one of the three durable solutions."),
+    # Translators: cases/workflow.py:560
+    _("Conclude whether the risk of return is acceptable."),
+    # Translators: cases/workflow.py:205
+    _("Explain the reason for closure."),
+    # Translators: cases/workflow.py:570
+    _("This answer does not support a conclusion that the risk is acceptable."),
+    # Translators: core/errors.py:114
+    _("The request was refused."),
+    # Translators: core/errors.py:152
+    _("Invalid input."),
+    # Translators: core/errors.py:171
+    _("You are not allowed to do this."),
+    # Translators: core/errors.py:178
+    _("Not found."),
+    # Translators: core/errors.py:211
+    _("Busy: try again in a moment."),
+    # Translators: core/errors.py:197
+    _("Someone else changed this record while you were editing it. Nothing was saved; check it again and save once more."),
+    # Translators: core/services.py:21
+    _("A login name is required."),
+    # Translators: core/services.py:26
+    _("Unknown organisation type; use one of {choices}."),
+    # Translators: core/services.py:34
+    _("Use an ISO 3166-1 alpha-2 code, e.g. RS."),
+    # Translators: core/services.py:36
+    _("An organisation name is required."),
+    # Translators: core/services.py:23
+    _("This login name is taken."),
+    # Translators: crossborder/services.py:87
+    _("This instance has no cross-border keys yet (palermo crossborder keys init)."),
+    # Translators: crossborder/services.py:115
+    _("The key file exists already: rotate it instead."),
+    # Translators: crossborder/services.py:144
+    _("No trust anchor is configured (PALERMO_CROSSBORDER_ANCHORS_FILE)."),
+    # Translators: crossborder/services.py:162
+    _("No trust list is loaded: nothing can be sent or received."),
+    # Translators: crossborder/services.py:168
+    _("The trust list in force has expired: load a new one."),
+    # Translators: crossborder/services.py:825
+    _("The partner's receipt does not match the message."),
+    # Translators: crossborder/services.py:827
+    _("The partner refused the message ({reason})."),
+    # Translators: crossborder/services.py:838
+    _("This hand-over is finished."),
+    # Translators: crossborder/services.py:882
+    _("Only the sender revokes a hand-over."),
+    # Translators: crossborder/services.py:886
+    _("This hand-over is revoked already."),
+    # Translators: crossborder/services.py:889
+    _("The partner did not confirm the deletion."),
+    # Translators: crossborder/services.py:1031
+    _("Only a hand-over waiting in quarantine can be accepted."),
+    # Translators: crossborder/services.py:239; crossborder/services.py:412
+    _("Choose a purpose."),
+    # Translators: crossborder/services.py:241
+    _("Choose at least one group of information."),
+    # Translators: crossborder/services.py:244
+    _("Explain the risks of the transfer before consent."),
+    # Translators: crossborder/services.py:247
+    _("A child's transfer needs the guardian."),
+    # Translators: crossborder/services.py:249
+    _("The expiry must be in the future."),
+    # Translators: crossborder/services.py:387
+    _("A child's hand-over needs the guardian's consent."),
+    # Translators: crossborder/services.py:389
+    _("Record the return risk assessment first."),
+    # Translators: crossborder/services.py:391
+    _("Record the best-interests determination first."),
+    # Translators: crossborder/services.py:414; crossborder/services.py:947
+    _("Choose a handling code."),
+    # Translators: crossborder/services.py:418
+    _("No valid transfer consent for this partner and purpose."),
+    # Translators: crossborder/services.py:427
+    _("Nothing the person consented to is allowed for this partner."),
+    # Translators: crossborder/services.py:519; crossborder/services.py:808
+    _("Nothing goes to this partner now: {reason}"),
+    # Translators: crossborder/services.py:548
+    _("The receipt is for a different envelope."),
+    # Translators: crossborder/services.py:821
+    _("The partner could not be reached or refused the message ({reason})."),
+    # Translators: crossborder/services.py:836
+    _("Choose a status."),
+    # Translators: crossborder/services.py:848
+    _("Accept or decline the hand-over first."),
+    # Translators: crossborder/services.py:884
+    _("Choose a reason."),
+    # Translators: crossborder/services.py:943
+    _("Choose a channel."),
+    # Translators: crossborder/services.py:945
+    _("Choose sent or received."),
+    # Translators: crossborder/services.py:950
+    _("Give the channel's reference (up to 100 characters)."),
+    # Translators: crossborder/services.py:953
+    _("Use the two-letter country code."),
+    # Translators: crossborder/services.py:961
+    _("At most 2,000 characters."),
+    # Translators: crossborder/services.py:431
+    _("You may not see any of the consented information on this case."),
+    # Translators: crossborder/services.py:571
+    _("This is not a receipt."),
+    # Translators: exercise/clock.py:39
+    _("The clock has already been started."),
+    # Translators: exercise/clock.py:44
+    _("The clock is not running."),
+    # Translators: exercise/clock.py:49
+    _("Start the clock first."),
+    # Translators: exercise/clock.py:51
+    _("The clock is already running."),
+    # Translators: exercise/clock.py:57
+    _("The speed must be above 0 and at most {max}."),
+    # Translators: exercise/clock.py:64
+    _("Exercise time cannot be before the start of day 1."),
+    # Translators: investigate/api.py:254; investigate/services.py:246
+    _("Text may not contain NUL characters."),
+    # Translators: investigate/api.py:391; investigate/api.py:272
+    _("No organisation {id}."),
+    # Translators: investigate/services.py:197
+    _("You do not have permission to investigate."),
+    # Translators: investigate/services.py:206
+    _("You may not work on this investigation."),
+    # Translators: investigate/services.py:281
+    _("Only police, financial intelligence units, prosecution services and labour inspectorates own investigations."),
+    # Translators: investigate/services.py:337
+    _("Could not allocate a reference; try again."),
+    # Translators: investigate/services.py:347
+    _("Only the owning organisation closes an investigation."),
+    # Translators: investigate/services.py:373
+    _("Only the owning organisation reopens an investigation."),
+    # Translators: investigate/services.py:415
+    _("Only the owning organisation adds members."),
+    # Translators: investigate/services.py:491
+    _("Choose one of the mapping profiles."),
+    # Translators: investigate/services.py:249
+    _("This field is required."),
+    # Translators: investigate/services.py:289
+    _("Only investigating organisations (police, FIU, prosecution, labour inspectorate) may be given access."),
+    # Translators: investigate/services.py:349
+    _("Choose why the investigation is closed."),
+    # Translators: investigate/services.py:418
+    _("The owning organisation has access already."),
+    # Translators: investigate/services.py:422
+    _("Only investigating organisations may be given access."),
+    # Translators: investigate/services.py:427
+    _("This investigation holds people taken from case(s) {cases} that this organisation may not see in the case file (no consent or legal basis), so it cannot be given access."),
+    # Translators: investigate/services.py:515
+    _("Lower-case letters, digits and hyphens."),
+    # Translators: investigate/services.py:518
+    _("A mapping (columns, date_format, amount_mode …)."),
+    # Translators: investigate/services.py:573
+    _("CSV, camt.053 or AMLSim."),
+    # Translators: investigate/services.py:603; investigate/services.py:650
+    _("The file is empty."),
+    # Translators: investigate/services.py:835
+    _("Confirm or dismiss."),
+    # Translators: investigate/services.py:838
+    _("This alert has been decided already."),
+    # Translators: investigate/services.py:910
+    _("Person or company."),
+    # Translators: investigate/services.py:912
+    _("Victim, suspect, witness or other."),
+    # Translators: investigate/services.py:1084
+    _("Same or different."),
+    # Translators: investigate/services.py:1089
+    _("A record cannot be matched with itself."),
+    # Translators: investigate/services.py:1173
+    _("A positive amount, e.g. 650."),
+    # Translators: investigate/services.py:1196
+    _("Choose at least one offender account."),
+    # Translators: investigate/services.py:1198; investigate/services.py:1200
+    _("Unknown account."),
+    # Translators: investigate/services.py:1266
+    _("The confiscation or the compensation total."),
+    # Translators: investigate/services.py:1275
+    _("Choose a case linked to this investigation."),
+    # Translators: investigate/services.py:1279
+    _("You may not act on this case."),
+    # Translators: investigate/services.py:1283
+    _("Estimate the proceeds first (choose the offenders' accounts)."),
+    # Translators: investigate/services.py:1288
+    _("This total is zero: there is nothing to attach."),
+    # Translators: investigate/services.py:1310
+    _("You may not record a compensation claim on case {case}: {reason}"),
+    # Translators: investigate/services.py:1353
+    _("html or pdf"),
+    # Translators: investigate/services.py:380
+    _("{reference} is open already."),
+    # Translators: investigate/services.py:401
+    _("No case with that reference that you may see."),
+    # Translators: investigate/services.py:489
+    _("The profile is not usable: {reason}"),
+    # Translators: investigate/services.py:844
+    _("No such alert in this investigation."),
+    # Translators: investigate/services.py:1095
+    _("No such records in this investigation."),
+    # Translators: investigate/services.py:678
+    _("The file could not be read as {kind}: {reason}"),
+    # Translators: screening/engine.py:287
+    _("unknown indicator key '{key}'"),
+    # Translators: screening/engine.py:279
+    _("unknown field or indicator key '{key}'"),
+    # Translators: screening/engine.py:281
+    _("unknown indicator key '{key}' (did you mean '{suggestion}'?)"),
+    # Translators: screening/engine.py:1380
+    _("expected yes/no (1/yes/true/x or 0/no/false/empty), got {value}"),
+    # Translators: screening/engine.py:1401
+    _("expected a list of names or a text separated by ';'"),
+    # Translators: screening/engine.py:1424
+    _("age must be a whole number of years, got {value}"),
+    # Translators: screening/engine.py:1461
+    _("unexpected value {value}"),
+    # Translators: screening/engine.py:1529
+    _("expected a list of indicator keys or objects"),
+    # Translators: screening/engine.py:273
+    _("unknown field or indicator key '{key}' (did you mean '{suggestion}'?)"),
+    # Translators: screening/engine.py:328; screening/engine.py:330
+    _("must be true or false"),
+    # Translators: screening/engine.py:348
+    _("indicators were given without a form of exploitation; choose at least one so the right list is used"),
+    # Translators: screening/engine.py:1409; screening/engine.py:319
+    _("age must be a whole number of years"),
+    # Translators: screening/engine.py:1449
+    _("expected 1/yes/true/x, empty/0/no/false or a source ({sources}), got {value}"),
+    # Translators: screening/engine.py:1471
+    _("unknown field(s) {fields}; expected key, source, note"),
+    # Translators: screening/engine.py:1481
+    _("unknown source {source}; expected one of: {choices}"),
+    # Translators: screening/engine.py:1490
+    _("note must be text"),
+    # Translators: screening/engine.py:296
+    _("'{value}' is not one of: {choices}"),
+    # Translators: screening/engine.py:338
+    _("unknown form of exploitation '{form}'; expected one of: {choices}"),
+    # Translators: screening/engine.py:370
+    _("not an observed indicator: {value}"),
+    # Translators: screening/engine.py:376
+    _("unknown source '{source}'; expected one of: {choices}"),
+    # Translators: screening/engine.py:387
+    _("note must be text of at most {limit} characters"),
+    # Translators: screening/engine.py:396
+    _("listed more than once with different source or note; keep one"),
+    # Translators: screening/engine.py:1546
+    _("expected an object with screening fields"),
+    # Translators: screening/engine.py:323
+    _("impossible age {age}: must be between 0 and {max}"),
+    # Translators: screening/engine.py:1507
+    _("indicator key must be text, got {value}"),
+    # Translators: screening/engine.py:1524
+    _("expected an indicator key or an object with 'key'"),
+    # Translators: screening/services.py:87
+    _("This screening has been referred; start a new one to record more."),
+    # Translators: screening/services.py:96
+    _("Someone else saved this screening while you were editing it. Your answers are still in the form: check them against the saved version and save again."),
+    # Translators: stats/api.py:59
+    _("Not an HTCDS vic_TypeOfExploitation value."),
+    # Translators: stats/services.py:691
+    _("k is a whole number from 2 to 1000."),
+    # Translators: stats/services.py:694
+    _("There are no cases to release."),
+    # Translators: supply/services.py:660
+    _("This contract belongs to another organisation."),
+    # Translators: supply/services.py:756
+    _("This action belongs to another organisation."),
+    # Translators: supply/services.py:871
+    _("Only a labour inspectorate records inspections."),
+    # Translators: supply/services.py:928
+    _("This inspection belongs to another inspectorate."),
+    # Translators: supply/services.py:930
+    _("You may not screen."),
+    # Translators: supply/services.py:113; supply/services.py:452
+    _("Required."),
+    # Translators: supply/services.py:136
+    _("An LEI has 20 letters and digits."),
+    # Translators: supply/services.py:140
+    _("Use a two-letter ISO 3166-1 country code."),
+    # Translators: supply/services.py:145
+    _("A supplier with this company id is registered."),
+    # Translators: supply/services.py:296
+    _("This site is not waiting for a review."),
+    # Translators: supply/services.py:333
+    _("Say when the file was downloaded."),
+    # Translators: supply/services.py:355
+    _("Unknown kind of risk list."),
+    # Translators: supply/services.py:622
+    _("Choose low, medium or high."),
+    # Translators: supply/services.py:624; supply/services.py:715; supply/services.py:831
+    _("Not a supplier of your organisation."),
+    # Translators: supply/services.py:629
+    _("A contract with this reference exists."),
+    # Translators: supply/services.py:664
+    _("This measure is not on this contract's track."),
+    # Translators: supply/services.py:666
+    _("A file of at most 10 MB."),
+    # Translators: supply/services.py:717; supply/services.py:833
+    _("Not a site of your organisation."),
+    # Translators: supply/services.py:719
+    _("Choose one of the 11 ILO indicators."),
+    # Translators: supply/services.py:721
+    _("Choose non-compliance or observation."),
+    # Translators: supply/services.py:723; supply/services.py:898
+    _("Cannot be negative."),
+    # Translators: supply/services.py:727
+    _("A deadline is required."),
+    # Translators: supply/services.py:758
+    _("This action is already closed."),
+    # Translators: supply/services.py:836
+    _("A three-letter ISO 4217 code, such as EUR."),
+    # Translators: supply/services.py:892
+    _("Unknown indicator."),
+    # Translators: supply/services.py:894
+    _("The date of the visit is required."),
+    # Translators: supply/services.py:933
+    _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
 ]

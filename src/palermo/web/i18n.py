@@ -276,6 +276,110 @@ def _code_tables() -> Iterator[tuple[str, str | None]]:
                 yield "stats/data/m49_regions.csv", region
 
 
+# --- refusal messages (core/errors.py: said in the reader's language) ---------------------
+
+# Call name → index of the positional argument that is the message (None: none), and the
+# keyword that can carry it. Subclasses defined in the contexts are listed with their base's.
+REFUSAL_CALLS: dict[str, tuple[int | None, str | None]] = {
+    "FieldError": (1, None),
+    "Problem": (0, None),
+    "PalermoError": (0, "message"),
+    "NotAllowed": (0, "message"),
+    "NotFound": (0, "message"),
+    "Conflict": (0, "message"),
+    "Busy": (0, "message"),
+    "NotAnExerciseInstance": (0, "message"),
+    "StaleVersion": (0, "message"),
+    "InvalidInput": (1, "detail"),
+    "ImportRejected": (1, "detail"),
+}
+
+
+_GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalMessage:
+    where: str  # file:line
+    text: str | None  # the literal; None when the message is an f-string (a defect)
+
+
+def _gettexted(node: object) -> bool:
+    import ast
+
+    return any(
+        isinstance(n, ast.Call) and getattr(n.func, "id", "") in _GETTEXT_NAMES
+        for n in ast.walk(node)  # type: ignore[arg-type]
+    )
+
+
+def _message_literals(node: object) -> Iterator[str | None]:
+    """The string literals a message expression can be (None for an f-string). Anything
+    else (a variable, a ``gettext`` call) is translated where it comes from."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield node.value
+    elif isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and not _gettexted(node)):
+        yield None  # built at run time ("a" + x, an f-string): no msgid can match it
+    elif isinstance(node, ast.IfExp):
+        yield from _message_literals(node.body)
+        yield from _message_literals(node.orelse)
+    elif isinstance(node, ast.BoolOp):  # message or "default"
+        for value in node.values:
+            yield from _message_literals(value)
+
+
+def _assigns_default_detail(node: object) -> bool:
+    import ast
+
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == "default_detail" for t in node.targets)
+    return (
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == "default_detail"
+    )
+
+
+def refusal_messages(package_dir: Path = PACKAGE_DIR) -> list[RefusalMessage]:
+    """Every literal message given to ``FieldError`` or a refusal in the package, and the
+    ``default_detail`` of each refusal class: the msgids ``core.errors.say`` looks up."""
+    import ast
+
+    out: list[RefusalMessage] = []
+    for path in sorted(package_dir.rglob("*.py")):
+        rel = path.relative_to(package_dir).as_posix()
+        if rel.startswith(("migrations/", "locale/")) or "/migrations/" in rel:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+        # Other modules have classes of their own named Problem (a field and a message):
+        # only core.errors' Problem takes the message first.
+        core_problem = rel == "core/errors.py" or any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == "palermo.core.errors"
+            and any(a.name == "Problem" for a in n.names)
+            for n in ast.walk(tree)
+        )
+        for node in ast.walk(tree):
+            found: list[object] = []
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name not in REFUSAL_CALLS or (name == "Problem" and not core_problem):
+                    continue
+                index, keyword = REFUSAL_CALLS[name]
+                if index is not None and len(node.args) > index:
+                    found.append(node.args[index])
+                found += [k.value for k in node.keywords if keyword and k.arg == keyword]
+            elif _assigns_default_detail(node):
+                found.append(node.value)  # type: ignore[attr-defined]
+            for expr in found:
+                for text in _message_literals(expr):
+                    out.append(RefusalMessage(f"{rel}:{getattr(node, 'lineno', 0)}", text))
+    return out
+
+
 def data_strings() -> dict[str, list[str]]:
     """msgid → where it comes from (first occurrences first), whitespace normalised as the
     loaders and ``data_text`` do."""
@@ -284,6 +388,10 @@ def data_strings() -> dict[str, list[str]]:
         text = _s(value)
         if text:
             out.setdefault(text, []).append(where)
+    # Exact, not whitespace-normalised: the template is looked up as written.
+    for m in refusal_messages():
+        if m.text and m.text.strip():
+            out.setdefault(m.text, []).append(m.where)
     return out
 
 

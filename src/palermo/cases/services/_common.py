@@ -213,7 +213,7 @@ def _check_codes(
     given = list(given)
     bad = vocabulary.unknown_values(picklist, given)
     if bad:
-        errors.append(FieldError(field, f"Unknown values: {', '.join(bad)}."))
+        errors.append(FieldError(field, "Unknown values: {values}.", values=", ".join(bad)))
     return list(dict.fromkeys(given))
 
 
@@ -221,7 +221,11 @@ def _check_countries(field: str, given: Iterable[str], errors: list[FieldError])
     codes = [str(c).strip().upper() for c in given if str(c).strip()]
     bad = [c for c in codes if not vocabulary.is_country(c)]
     if bad:
-        errors.append(FieldError(field, f"Not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}."))
+        errors.append(
+            FieldError(
+                field, "Not ISO 3166-1 alpha-2 country codes: {codes}.", codes=", ".join(bad)
+            )
+        )
     return list(dict.fromkeys(codes))
 
 
@@ -241,7 +245,7 @@ def clean_person(
             value = str(data[key] or "").strip()
             limit = Person._meta.get_field(key).max_length or 100
             if len(value) > limit:
-                errors.append(FieldError(prefix + key, f"At most {limit} characters."))
+                errors.append(FieldError(prefix + key, "At most {limit} characters.", limit=limit))
             out[key] = value[:limit]
     if "birthdate" in data:
         out["birthdate"] = _as_date(data["birthdate"], prefix + "birthdate", errors)

@@ -40,12 +40,18 @@ def service_provider_save(
     errors: list[FieldError] = []
     bad = [s for s in service_types if s not in wf.SERVICE_TYPES]
     if not service_types or bad:
-        errors.append(FieldError("service_types", f"Choose from: {', '.join(wf.SERVICE_TYPES)}."))
+        errors.append(
+            FieldError(
+                "service_types", "Choose from: {choices}.", choices=", ".join(wf.SERVICE_TYPES)
+            )
+        )
     if capacity < 0:
         errors.append(FieldError("capacity", "Zero (not limited) or more."))
     bad_l = [x for x in languages if not vocabulary.is_language(x)]
     if bad_l:
-        errors.append(FieldError("languages", f"Not ISO 639-1 codes: {', '.join(bad_l)}."))
+        errors.append(
+            FieldError("languages", "Not ISO 639-1 codes: {codes}.", codes=", ".join(bad_l))
+        )
     if is_closed_facility and accepts_children:
         errors.append(FieldError("accepts_children", "A closed facility never takes children."))
     if errors:

@@ -68,7 +68,9 @@ def case_open(
     _require_perm(actor, organisation, Perm.REFER)
     errors: list[FieldError] = []
     if source not in CaseSource.values:
-        errors.append(FieldError("source", f"Choose one of: {', '.join(CaseSource.values)}."))
+        errors.append(
+            FieldError("source", "Choose one of: {choices}.", choices=", ".join(CaseSource.values))
+        )
     if len(source_ref) > 80:
         errors.append(FieldError("source_ref", "At most 80 characters."))
     person_data = clean_person(person, errors)
@@ -78,7 +80,9 @@ def case_open(
     if unknown:
         errors.append(
             FieldError(
-                "exploitation_forms", f"Unknown forms of exploitation: {', '.join(unknown)}."
+                "exploitation_forms",
+                "Unknown forms of exploitation: {forms}.",
+                forms=", ".join(unknown),
             )
         )
     received = _as_date(referral_date, "referral_date", errors) or clock.today()

@@ -220,7 +220,12 @@ def compensation_claim_update(
     errors: list[FieldError] = []
     if status not in wf.COMPENSATION_TRANSITIONS.get(claim.status, frozenset()):
         errors.append(
-            FieldError("status", f"A claim that is '{claim.status}' cannot become '{status}'.")
+            FieldError(
+                "status",
+                "A claim that is '{current}' cannot become '{wanted}'.",
+                current=claim.status,
+                wanted=status,
+            )
         )
     day = _as_date(on, "on", errors) or clock.today()
     awarded = None

@@ -48,7 +48,7 @@ def return_assessment_record(
         )
     extra = sorted(set(answers) - set(wf.RETURN_QUESTIONS))
     if extra:
-        errors.append(FieldError("answers", f"Unknown questions: {', '.join(extra)}."))
+        errors.append(FieldError("answers", "Unknown questions: {keys}.", keys=", ".join(extra)))
     _as_date(assessed_on, "assessed_on", errors)
     if errors:
         raise InvalidInput(errors)

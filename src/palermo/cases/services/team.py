@@ -61,7 +61,9 @@ def team_add(
     _require_edit(actor, organisation, case, access.OVERVIEW)
     errors: list[FieldError] = []
     if role not in TeamRole.values:
-        errors.append(FieldError("role", f"Choose one of: {', '.join(TeamRole.values)}."))
+        errors.append(
+            FieldError("role", "Choose one of: {choices}.", choices=", ".join(TeamRole.values))
+        )
     if not member.is_active:
         errors.append(FieldError("organisation", "That organisation is not active."))
     if CaseTeamMember.objects.filter(
