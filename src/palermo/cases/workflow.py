@@ -623,16 +623,16 @@ PROCEEDINGS_ROLES: Final[Mapping[str, str]] = {
 WITNESS_ROLES: Final[frozenset[str]] = frozenset({"witness", "protected_witness"})
 
 
-def proceedings_problems(stage: str, roles: list[str]) -> list[tuple[str, str]]:
+def proceedings_problems(stage: str, roles: list[str]) -> list[tuple[str, Problem]]:
     """(field, message) for each thing wrong with a proceedings record's stage and roles; []
     when they are right (the country is checked against the country list by the shell)."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Problem]] = []
     if stage not in PROCEEDINGS_STAGES:
-        problems.append(("stage", "Choose the stage of the proceedings."))
+        problems.append(("stage", Problem("Choose the stage of the proceedings.")))
     if not roles:
-        problems.append(("roles", "Choose the person's role in the proceedings."))
+        problems.append(("roles", Problem("Choose the person's role in the proceedings.")))
     elif any(r not in PROCEEDINGS_ROLES for r in roles) or len(set(roles)) != len(roles):
-        problems.append(("roles", "Choose roles from the list, each once."))
+        problems.append(("roles", Problem("Choose roles from the list, each once.")))
     return problems
 
 
