@@ -74,9 +74,55 @@ FULL = {
         "services_support_inclusion": "yes",
     },
     "plm_ReturnRiskAssessedOn": "2026-11-20",
-    "plm_DocumentsHeld": ["passport", "birth certificate"],
+    "plm_Documents": [
+        {
+            "type": "passport",
+            "issuing_country": "AL",
+            "status": "withheld_by_exploiter",
+            "expires_on": "2028-03-31",
+            "number": "BA1234567",
+        },
+        {"type": "national_id", "issuing_country": "AL", "status": "lost"},
+        {"type": "birth_certificate", "issuing_country": "AL", "status": "held_by_person"},
+        {"type": "work_permit", "issuing_country": "GR", "status": "expired"},
+    ],
+    "plm_DocumentsHeld": ["birth_certificate"],
+    "plm_Proceedings": [
+        {
+            "country": "GR",
+            "stage": "trial",
+            "roles": ["protected_witness", "injured_party", "civil_party"],
+            "authority": "Court of first instance, Thessaloniki (fictional)",
+            "stage_on": "2026-10-01",
+        },
+        {
+            "country": "AL",
+            "stage": "investigation",
+            "roles": ["witness"],
+            "authority": "Prosecution office for serious crime (fictional)",
+            "stage_on": "2026-11-15",
+        },
+    ],
     "plm_ProceedingsStage": "investigation",
-    "plm_WitnessIn": "Regional court case 2026/117 (fictional)",
+    "plm_WitnessIn": ["AL", "GR"],
+    "plm_NonPunishment": [
+        {
+            "offence": "Use of a forged travel document",
+            "decision": "not_prosecuted",
+            "decided_on": "2026-09-12",
+        },
+        {"offence": "Irregular stay", "decision": "pending"},
+    ],
+    "plm_CompensationClaims": [
+        {
+            "source": "offender",
+            "status": "filed",
+            "amount": "25000.00",
+            "currency": "EUR",
+            "filed_on": "2026-10-20",
+        },
+        {"source": "state_fund", "status": "planned", "amount": "8000.00", "currency": "EUR"},
+    ],
 }
 
 
@@ -190,10 +236,12 @@ def http_pair(n: int) -> None:
     )
 
 
-# The inbox limits each client to 60 envelopes a minute (a flood bound, issue 11); the benchmark
-# measures one sender's throughput on purpose, so its partner lifts the limit.
+# The inbox limits each client to 60 envelopes a minute and all clients together to 600 (flood
+# bounds, issue 11); the benchmark measures one sender's throughput on purpose, so its partner
+# lifts the limits.
 _BENCH_LIMITS = {
     "PALERMO_CROSSBORDER_INBOX_PER_CLIENT": "1000000/60",
+    "PALERMO_CROSSBORDER_INBOX_ALL": "1000000/60",
     "PALERMO_CROSSBORDER_INBOX_PER_PARTNER": "1000000/60",
 }
 
@@ -214,8 +262,8 @@ def _logged_ms(log: Path, route: str) -> list[float]:
 
 def _full_case(a: Any) -> str:
     """A case on A with every group the case file holds: identity, contact, exploitation,
-    a service referral, a return risk assessment (documents and legal proceedings have no
-    fields in the case file yet, see docs/crossborder.md)."""
+    a service referral, a return risk assessment, identity documents and criminal
+    proceedings."""
     person = {
         "given_name": "Anastasia",
         "family_name": "Example-Placeholder",
@@ -271,6 +319,29 @@ def _full_case(a: Any) -> str:
         },
     )
     assert r.status_code in (200, 201), r.text
+    for doc in (
+        {
+            "doc_type": "passport",
+            "status": "withheld_by_exploiter",
+            "issuing_country": "AL",
+            "number": "BA1234567",
+        },
+        {"doc_type": "national_id", "status": "lost", "issuing_country": "AL"},
+    ):
+        r = a.api("POST", f"/cases/{ref}/documents", "caseworker", json=doc)
+        assert r.status_code == 200, r.text
+    r = a.api(
+        "POST",
+        f"/cases/{ref}/proceedings",
+        "caseworker",
+        json={
+            "country": "GR",
+            "stage": "trial",
+            "roles": ["witness", "injured_party"],
+            "authority": "Court of first instance, Thessaloniki (fictional)",
+        },
+    )
+    assert r.status_code == 200, r.text
     return ref
 
 

@@ -488,10 +488,12 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return count, seconds
 
 
-# Envelopes the public inbox takes per client address (an IPv6 /64) and per partner whose
-# signature verified, each per window; over it the inbox answers 429 with Retry-After.
+# Envelopes the public inbox takes per client address (an IPv6 /64), from all clients
+# together (many addresses cannot add up to a flood), and per partner whose signature
+# verified, each per window; over one the inbox answers 429 with Retry-After.
 CROSSBORDER_INBOX_RATE_LIMITS = {
     "client": _rate("PALERMO_CROSSBORDER_INBOX_PER_CLIENT", "60/60"),
+    "all": _rate("PALERMO_CROSSBORDER_INBOX_ALL", "600/60"),
     "sender": _rate("PALERMO_CROSSBORDER_INBOX_PER_PARTNER", "120/60"),
 }
 

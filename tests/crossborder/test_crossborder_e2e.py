@@ -25,10 +25,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Instance]]:
-    """One pair of servers for the module's tests (tests/crossborder/servers.py)."""
+    """One pair of servers for the module's tests (tests/crossborder/servers.py). B's legal
+    basis allows everything but needs and services (a consented group it does not allow is
+    dropped)."""
     with two_instances(
         tmp_path_factory.mktemp("e2e"),
-        b_allowed_groups=["contact", "exploitation", "identity", "risk_assessment"],
+        b_allowed_groups=[
+            "contact",
+            "documents",
+            "exploitation",
+            "identity",
+            "legal",
+            "risk_assessment",
+        ],
     ) as pair:
         yield pair
 
@@ -91,7 +100,7 @@ def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
             "case": ref,
             "partner": b.url,
             "purpose": "assistance",
-            "groups": ["identity", "exploitation", "documents"],
+            "groups": ["identity", "exploitation", "needs_and_services"],
             "risks_explained": True,
         },
     )
@@ -173,6 +182,73 @@ def test_two_real_instances_hand_over_a_case_and_revoke_it(pair):
     assert r.status_code == 409, r.text
 
     _check_both_audit_trails(a, b, jti=jti, refs=(ref, new_ref))
+
+
+def _accept_on_b(a, b, ref: str, groups: list[str], purpose: str) -> tuple[dict, dict]:
+    """Consent on A, send to B over HTTP, accept on B: (what A sent, B's new case file)."""
+    consent = {"case": ref, "partner": b.url, "purpose": purpose, "groups": groups}
+    r = a.api(
+        "POST", "/crossborder/consents", "caseworker", json=consent | {"risks_explained": True}
+    )
+    assert r.status_code == 201, r.text
+    send = {"case": ref, "partner": b.url, "purpose": purpose, "handling": "H1"}
+    r = a.api("POST", "/crossborder/handovers", "caseworker", json=send)
+    assert r.status_code == 201, r.text
+    sent = r.json()
+    assert sent["state"] == "received", sent
+    incoming = _one(b, "coordinator", "in", sent["jti"])
+    r = b.api("POST", f"/crossborder/handovers/{incoming['id']}/accept", "coordinator")
+    assert r.status_code == 200, r.text
+    r = b.api("GET", f"/cases/{r.json()['case']}", "coordinator")
+    assert r.status_code == 200, r.text
+    return sent, r.json()
+
+
+def test_documents_and_proceedings_arrive_as_records_only_when_consented(pair):
+    """Issue 17: the two groups that used to travel empty carry the case file's records over
+    HTTP between two real instances, land as the new case's own records, and stay home when
+    the person did not consent to them."""
+    a, b = pair
+    r = a.api(
+        "POST",
+        "/cases",
+        "caseworker",
+        json={"source": "agency", "person": {"given_name": "Lena", "citizenship": ["RS"]}},
+    )
+    assert r.status_code == 201, r.text
+    ref = r.json()["reference"]
+    for path, body in (
+        (
+            "documents",
+            {
+                "doc_type": "passport",
+                "status": "withheld_by_exploiter",
+                "issuing_country": "RS",
+                "number": "RS 0042",
+            },
+        ),
+        (
+            "proceedings",
+            {"country": "RS", "stage": "trial", "roles": ["witness"], "authority": "Court"},
+        ),
+    ):
+        r = a.api("POST", f"/cases/{ref}/{path}", "caseworker", json=body)
+        assert r.status_code == 200, r.text
+
+    sent, file = _accept_on_b(a, b, ref, ["identity", "documents", "legal"], "proceedings")
+    assert sent["groups"] == ["documents", "identity", "legal"]
+    assert [
+        (d["doc_type"], d["status"], d["issuing_country"], d["number"]) for d in file["documents"]
+    ] == [("passport", "withheld_by_exploiter", "RS", "RS 0042")]
+    assert [(p["country"], p["stage"], p["roles"]) for p in file["proceedings"]] == [
+        ("RS", "trial", ["witness"])
+    ]
+
+    sent, file = _accept_on_b(a, b, ref, ["exploitation"], "assistance")
+    assert sent["groups"] == ["exploitation"]
+    assert file["documents"] == [] and file["proceedings"] == []
+    (payload,) = b.rows("SELECT payload FROM crossborder_handover WHERE jti = ?", sent["jti"])
+    assert "documents" not in str(payload[0]) and "RS 0042" not in str(payload[0])
 
 
 def test_a_child_is_not_handed_over_without_guardian_and_assessments(pair):

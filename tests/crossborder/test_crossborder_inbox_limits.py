@@ -1,4 +1,4 @@
-"""The public inbox's rate limits: per client address and per partner, 429 in the API's error
+"""The public inbox's rate limits: per client address, across all clients and per partner, 429 in the API's error
 shape with Retry-After, and an audit trail that a flooding client cannot grow without bound."""
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def _status_from_a(instances) -> str:
     return envelope
 
 
-@override_settings(CROSSBORDER_INBOX_RATE_LIMITS={"client": (3, 60), "sender": (100, 60)})
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (3, 60), "all": (10**6, 60), "sender": (100, 60)}
+)
 def test_a_client_over_its_limit_gets_429_with_retry_after_in_the_error_shape(instances):
     with instances.as_(B):
         flood = Client(REMOTE_ADDR="198.51.100.7")
@@ -73,7 +75,13 @@ def test_a_client_over_its_limit_gets_429_with_retry_after_in_the_error_shape(in
         assert _post(Client(REMOTE_ADDR="198.51.100.8")).status_code == 400
 
 
-@override_settings(CROSSBORDER_INBOX_RATE_LIMITS={"client": (3, 10**9), "sender": (100, 10**9)})
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={
+        "client": (3, 10**9),
+        "all": (10**6, 10**9),
+        "sender": (100, 10**9),
+    }
+)
 def test_an_ipv6_client_cannot_escape_by_changing_its_address_within_its_64(instances):
     with instances.as_(B):
         codes = [_post(Client(REMOTE_ADDR=f"2001:db8:1:2::{i:x}")).status_code for i in range(1, 5)]
@@ -81,7 +89,11 @@ def test_an_ipv6_client_cannot_escape_by_changing_its_address_within_its_64(inst
 
 
 @override_settings(
-    CROSSBORDER_INBOX_RATE_LIMITS={"client": (3, 10**9), "sender": (100, 10**9)},
+    CROSSBORDER_INBOX_RATE_LIMITS={
+        "client": (3, 10**9),
+        "all": (10**6, 10**9),
+        "sender": (100, 10**9),
+    },
     PALERMO_TRUSTED_PROXIES=["10.0.0.0/8"],
 )
 def test_behind_a_trusted_proxy_each_partner_address_has_its_own_limit(instances):
@@ -98,7 +110,9 @@ def test_behind_a_trusted_proxy_each_partner_address_has_its_own_limit(instances
         assert [r.status_code for r in direct] == [400, 400, 400, 429]
 
 
-@override_settings(CROSSBORDER_INBOX_RATE_LIMITS={"client": (5, 60), "sender": (100, 60)})
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (5, 60), "all": (10**6, 60), "sender": (100, 60)}
+)
 def test_a_flood_writes_a_bounded_number_of_audit_entries(instances):
     with instances.as_(B):
         flood = Client(REMOTE_ADDR="198.51.100.7")
@@ -114,7 +128,9 @@ def test_a_flood_writes_a_bounded_number_of_audit_entries(instances):
     assert {e.client for e in limited} == {"198.51.100.7"}
 
 
-@override_settings(CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "sender": (2, 60)})
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "all": (10**6, 60), "sender": (2, 60)}
+)
 def test_a_partner_over_its_limit_gets_429_and_nothing_is_processed(instances):
     envelopes = [_status_from_a(instances) for _ in range(4)]
     with instances.as_(B):
@@ -133,7 +149,9 @@ def test_a_partner_over_its_limit_gets_429_and_nothing_is_processed(instances):
     assert [(e.details["limit"], e.details["sender"]) for e in limited] == [("sender", A)]
 
 
-@override_settings(CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "sender": (2, 60)})
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "all": (10**6, 60), "sender": (2, 60)}
+)
 def test_a_forged_claim_to_be_a_partner_does_not_use_up_its_limit(instances):
     """Anyone can encrypt to our published key and write "iss": A inside; until the signature
     verifies, it does not count against A."""
@@ -163,8 +181,79 @@ def test_a_forged_claim_to_be_a_partner_does_not_use_up_its_limit(instances):
         assert _post(Client(REMOTE_ADDR="198.51.100.1"), genuine).status_code == 422
 
 
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (3, 60), "all": (4, 60), "sender": (100, 60)}
+)
+def test_many_addresses_together_meet_the_overall_limit(instances):
+    """Each address stays under its own limit; together they are capped (issue 11)."""
+    with instances.as_(B):
+        before = len(_refusals())
+        responses = [_post(Client(REMOTE_ADDR=f"198.51.100.{i}")) for i in range(1, 7)]
+        assert [r.status_code for r in responses] == [400, 400, 400, 400, 429, 429]
+        r = responses[-1]
+        assert r.json() == {"detail": r.json()["detail"], "errors": []} and r.json()["detail"]
+        assert int(r["Retry-After"]) == 50
+        # Counted before anything is read: a wrong media type is not even looked at.
+        other = Client(REMOTE_ADDR="203.0.113.50").post(INBOX, "x", content_type="text/html")
+        assert other.status_code == 429
+    new = _refusals()[before:]
+    limited = [e for e in new if e.details.get("reason") == "rate_limited"]
+    assert [(e.details["limit"], e.details["over_limit"]) for e in limited] == [("all", 1)]
+    assert len(new) == 4 + 1
+
+
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (2, 60), "all": (5, 60), "sender": (100, 60)}
+)
+def test_one_client_past_its_own_limit_does_not_use_up_everybodys(instances):
+    with instances.as_(B):
+        flood = Client(REMOTE_ADDR="198.51.100.7")
+        assert [_post(flood).status_code for _ in range(10)] == [400, 400] + [429] * 8
+        # Only its 2 deliveries within its own limit counted towards the overall 5.
+        others = [_post(Client(REMOTE_ADDR=f"203.0.113.{i}")).status_code for i in range(1, 5)]
+    assert others == [400, 400, 400, 429]
+
+
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "all": (2, 60), "sender": (100, 60)}
+)
+def test_a_flood_from_many_addresses_writes_a_bounded_number_of_audit_entries(instances):
+    with instances.as_(B):
+        before = len(_refusals())
+        codes = [_post(Client(REMOTE_ADDR=f"192.0.2.{i + 1}")).status_code for i in range(2 + 120)]
+    assert codes.count(400) == 2 and codes.count(429) == 120
+    new = _refusals()[before:]
+    limited = [e for e in new if e.details.get("reason") == "rate_limited"]
+    assert len(new) == 2 + 3
+    assert [(e.details["limit"], e.details["over_limit"]) for e in limited] == [
+        ("all", 1),
+        ("all", 10),
+        ("all", 100),
+    ]
+
+
+@override_settings(
+    CROSSBORDER_INBOX_RATE_LIMITS={"client": (100, 60), "all": (1, 60), "sender": (100, 60)}
+)
+def test_a_partner_is_counted_in_the_overall_limit_and_delivers_again_later(instances, monkeypatch):
+    """Before the body is read nobody is authenticated: a partner's delivery counts too, and it
+    is told when to come back; in the next window it gets through."""
+    genuine = _status_from_a(instances)
+    with instances.as_(B):
+        assert _post(Client(REMOTE_ADDR="203.0.113.1")).status_code == 400
+        r = _post(Client(REMOTE_ADDR="198.51.100.1"), genuine)
+        assert r.status_code == 429 and int(r["Retry-After"]) == 50
+        later = ratelimit.time.time() + 60
+        monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: later))
+        assert _post(Client(REMOTE_ADDR="198.51.100.1"), genuine).status_code == 422
+
+
 def test_a_carried_file_is_not_rate_limited(instances, settings):
-    settings.CROSSBORDER_INBOX_RATE_LIMITS = {"client": (1, 60), "sender": (1, 60)}
+    settings.CROSSBORDER_INBOX_RATE_LIMITS = {
+        "client": (1, 60),
+        "all": (10**6, 60),
+        "sender": (1, 60),
+    }
     envelopes = [_status_from_a(instances) for _ in range(3)]
     with instances.as_(B):
         assert [services.receive(e)[0] for e in envelopes] == [422, 422, 422]
@@ -191,16 +280,19 @@ def test_powers_of_ten(n, expected):
     assert _is_power_of_ten(n) is expected
 
 
-def test_a_bad_limit_setting_stops_the_start_up(monkeypatch):
+@pytest.mark.parametrize(
+    "name", ["PALERMO_CROSSBORDER_INBOX_PER_CLIENT", "PALERMO_CROSSBORDER_INBOX_ALL"]
+)
+def test_a_bad_limit_setting_stops_the_start_up(name):
     import os
     import subprocess
     import sys
 
     result = subprocess.run(
         [sys.executable, "-c", "import palermo.settings"],
-        env={**os.environ, "PALERMO_TESTING": "1", "PALERMO_CROSSBORDER_INBOX_PER_CLIENT": "60"},
+        env={**os.environ, "PALERMO_TESTING": "1", name: "60"},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode != 0 and "PALERMO_CROSSBORDER_INBOX_PER_CLIENT" in result.stderr
+    assert result.returncode != 0 and name in result.stderr

@@ -258,6 +258,32 @@ class CompensationEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ProceedingsEntry:
+    """Criminal proceedings the person takes part in (Palermo's fields; HTCDS has none)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _READ_ATTRIBUTES
+    id: int
+    country: str
+    stage: str
+    roles: list[str]
+    authority: str
+    stage_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """An identity or travel document, held or missing (in the identity group)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _READ_ATTRIBUTES
+    id: int
+    doc_type: str
+    issuing_country: str
+    status: str
+    number: str
+    expires_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFile:
     """Sections the reader may not see are None (need to know)."""
 
@@ -283,6 +309,8 @@ class CaseFile:
     returns: list[ReturnEntry] | None
     non_punishment: list[NonPunishmentEntry] | None
     compensation_claims: list[CompensationEntry] | None
+    proceedings: list[ProceedingsEntry] | None
+    documents: list[DocumentEntry] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -555,6 +555,57 @@ class CompensationStatusForm(forms.Form):
     )
 
 
+class ProceedingsForm(forms.Form):
+    country = forms.ChoiceField(label=_("Country of the proceedings"))
+    stage = forms.ChoiceField(label=_("Stage"), choices=_blank(wf.PROCEEDINGS_STAGES.items()))
+    roles = forms.MultipleChoiceField(
+        label=_("The person's role"),
+        choices=list(wf.PROCEEDINGS_ROLES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    authority = forms.CharField(
+        label=_("Court or prosecution office"), required=False, max_length=200
+    )
+    stage_on = forms.DateField(label=_("At this stage since"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = _blank(_countries())
+
+
+class ProceedingsUpdateForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=list(wf.PROCEEDINGS_STAGES.items()))
+    roles = forms.MultipleChoiceField(
+        label=_("The person's role"),
+        choices=list(wf.PROCEEDINGS_ROLES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    stage_on = forms.DateField(label=_("At this stage since"), required=False, widget=DATE)
+
+
+class DocumentForm(forms.Form):
+    doc_type = forms.ChoiceField(label=_("Document"), choices=_blank(wf.DOCUMENT_TYPES.items()))
+    issuing_country = forms.ChoiceField(label=_("Issued by"), required=False)
+    status = forms.ChoiceField(label=_("Where it is"), choices=_blank(wf.DOCUMENT_STATUSES.items()))
+    number = forms.CharField(
+        label=_("Document number"),
+        required=False,
+        max_length=wf.DOCUMENT_NUMBER_MAX,
+        help_text=_("Only if known; stored encrypted."),
+    )
+    expires_on = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_country"].choices = _blank(_countries())
+
+
+class DocumentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Where it is now"), choices=list(wf.DOCUMENT_STATUSES.items())
+    )
+
+
 class AppealForm(forms.Form):
     grounds = forms.CharField(
         label=_("Grounds of appeal"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000

@@ -602,6 +602,46 @@ class CompensationClaim(Record):
     recorded_at = models.DateTimeField()
 
 
+class CriminalProceeding(Record):
+    """Criminal proceedings the person takes part in: where, how far they are, and in what role
+    (witness, injured party …). Palermo's own fields: HTCDS 2.0 has none for them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="proceedings")
+    country = models.CharField(max_length=2)  # where the proceedings run, ISO 3166-1 alpha-2
+    stage = models.CharField(max_length=20, choices=_choices(wf.PROCEEDINGS_STAGES))
+    roles = models.JSONField(default=list)  # codes of wf.PROCEEDINGS_ROLES
+    authority = models.CharField(max_length=200, blank=True)  # court or prosecution office
+    stage_on = models.DateField(null=True, blank=True)  # since when at this stage
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class IdentityDocument(EncryptedModel, Record):
+    """An identity or travel document the person holds or is missing (withheld, lost …). In
+    the case file's identity group: type, issuing country and number say who the person is."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(max_length=20, choices=_choices(wf.DOCUMENT_TYPES))
+    issuing_country = models.CharField(max_length=2, blank=True)  # "" when not known
+    status = models.CharField(max_length=24, choices=_choices(wf.DOCUMENT_STATUSES))
+    number = EncryptedCharField(max_length=wf.DOCUMENT_NUMBER_MAX, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+
 class BreakGlassAccess(EncryptedModel, Record):
     """Emergency access to a whole case file: reasoned, audited, flagged to co-ordinators."""
 

@@ -17,8 +17,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "identification": ("decide", "appeal", "legal-basis"),
     "support": ("consent", "refer", "task", "guardian", "child-protection", "bid"),
     "return": ("return-assessment", "return"),
-    "proceedings": ("non-punishment", "compensation", "suspect"),
-    "record": ("note", "details", "person", "context", "event"),
+    "proceedings": ("proceedings", "non-punishment", "compensation", "suspect"),
+    "record": ("note", "details", "person", "document", "context", "event"),
     "team": ("team", "transition"),
 }
 # The group each phase of the case works in (first on the page, open).

@@ -532,6 +532,8 @@ def _section_models() -> dict[str, tuple[str, Any]]:
         "returns": (access.SAFEGUARDS, m.ReturnRecord),
         "non_punishment": (access.SAFEGUARDS, m.NonPunishment),
         "compensation_claims": (access.SAFEGUARDS, m.CompensationClaim),
+        "proceedings": (access.SAFEGUARDS, m.CriminalProceeding),
+        "documents": (access.IDENTITY, m.IdentityDocument),
     }
 
 
@@ -742,7 +744,12 @@ def case_file(
         if access.TASKS in g
         else None
     )
-    child = bids = assessments = returns = non_punishment = claims = None
+    documents = (
+        [_document(d) for d in rows("documents", case.documents.all())]
+        if access.IDENTITY in g
+        else None
+    )
+    child = bids = assessments = returns = non_punishment = claims = proceedings = None
     if access.SAFEGUARDS in g:
         c = getattr(row, "child", None) if case.is_child else None
         child = (
@@ -812,6 +819,7 @@ def case_file(
             )
             for c in rows("compensation_claims", case.compensation_claims.all())
         ]
+        proceedings = [_proceeding(p) for p in rows("proceedings", case.proceedings.all())]
     return cf.CaseFile(
         reference=case.reference,
         version=case.version,
@@ -834,7 +842,78 @@ def case_file(
         returns=returns,
         non_punishment=non_punishment,
         compensation_claims=claims,
+        proceedings=proceedings,
+        documents=documents,
     )
+
+
+def _proceeding(p: Any) -> cf.ProceedingsEntry:
+    return cf.ProceedingsEntry(
+        id=p.pk,
+        country=p.country,
+        stage=p.stage,
+        roles=list(p.roles),
+        authority=p.authority,
+        stage_on=p.stage_on,
+    )
+
+
+def _document(d: Any) -> cf.DocumentEntry:
+    return cf.DocumentEntry(
+        id=d.pk,
+        doc_type=d.doc_type,
+        issuing_country=d.issuing_country,
+        status=d.status,
+        number=d.number,
+        expires_on=d.expires_on,
+    )
+
+
+# What other contexts read of a case's proceedings and documents (crossborder's hand-over):
+# typed entries, never the models. The caller has the case from ``access_case`` (read audited)
+# and decides with ``case.visibility`` which groups it may use.
+
+
+def case_proceedings(case: Case) -> list[cf.ProceedingsEntry]:
+    """The criminal proceedings the person takes part in (field group: safeguards)."""
+    return [_proceeding(p) for p in case.proceedings.all()]
+
+
+def case_documents(case: Case) -> list[cf.DocumentEntry]:
+    """The person's identity and travel documents (field group: identity)."""
+    return [_document(d) for d in case.documents.all()]
+
+
+def case_non_punishment(case: Case) -> list[cf.NonPunishmentEntry]:
+    """Offences committed under compulsion and the decisions on them (field group: safeguards)."""
+    return [
+        cf.NonPunishmentEntry(
+            id=n.pk,
+            offence=n.offence,
+            compulsion=n.compulsion,
+            decision=n.decision,
+            decided_by_body=n.decided_by_body,
+            decided_on=n.decided_on,
+        )
+        for n in case.non_punishment.all()
+    ]
+
+
+def case_compensation_claims(case: Case) -> list[cf.CompensationEntry]:
+    """Compensation claims (field group: safeguards)."""
+    return [
+        cf.CompensationEntry(
+            id=c.pk,
+            amount=c.amount,
+            currency=c.currency,
+            source=c.source,
+            status=c.status,
+            filed_on=c.filed_on,
+            decided_on=c.decided_on,
+            amount_awarded=c.amount_awarded,
+        )
+        for c in case.compensation_claims.all()
+    ]
 
 
 _EMPTY_CONTEXT: dict[str, Any] = {

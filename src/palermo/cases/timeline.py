@@ -218,6 +218,20 @@ TIMELINE = Book(
             _("Amount of compensation claim from financial investigation {reference}"),
             {"reference": Text()},
         ),
+        Sentence(
+            "proceedings_recorded",
+            _("Criminal proceedings recorded: {stage}"),
+            {"stage": Words("proceedings_stage", wf.PROCEEDINGS_STAGES, lower=True)},
+        ),
+        Sentence(
+            "proceedings_updated",
+            _("Criminal proceedings: {stage}"),
+            {"stage": Words("proceedings_stage", wf.PROCEEDINGS_STAGES, lower=True)},
+        ),
+        # No type, country or status of the document: the timeline is read by law enforcement
+        # on the team, who may not see the person's identity (the documents' group).
+        Sentence("document_recorded", _("Identity document recorded")),
+        Sentence("document_updated", _("Identity document: status changed")),
         Sentence("task_added", _("Task added, due {date}"), {"date": Date()}),
         Sentence("task_done", _("Task done: {title}"), {"title": Text(data=True)}),
         Sentence(

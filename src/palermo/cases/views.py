@@ -241,6 +241,10 @@ def case_detail(request: AuthedRequest, reference: str) -> HttpResponse:
             "timeline": timeline,
             **_action_menu(actor, org, case, vis, file, can_edit),
             "can_edit": can_edit,
+            # Also an investigating organisation on the team (issue 15, item 8).
+            "can_record_proceedings": ACTIONS_BY_SLUG["proceedings-update"].shown(
+                actor, org, case, vis, can_edit
+            ),
             "today": clock.today(),
             "labels": _labels(),
             "can_break_glass": has_perm(actor, Perm.BREAK_GLASS, org) and access.CONTACT not in vis,
@@ -355,6 +359,10 @@ def _labels() -> dict[str, Any]:
         "question": wf.RETURN_QUESTIONS,
         "compensation": wf.COMPENSATION_SOURCES,
         "non_punishment": wf.NON_PUNISHMENT_DECISIONS,
+        "stage": wf.PROCEEDINGS_STAGES,
+        "role": wf.PROCEEDINGS_ROLES,
+        "doc_type": wf.DOCUMENT_TYPES,
+        "doc_status": wf.DOCUMENT_STATUSES,
         "outcome": wf.REFERRAL_OUTCOMES,
         "groups": wf.translated(access.GROUP_LABELS),
         "countries": vocabulary.countries(),
@@ -870,6 +878,62 @@ def _run_compensation_status(
     return _("Claim updated.")
 
 
+def _run_proceedings(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.proceedings_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        country=d["country"],
+        stage=d["stage"],
+        roles=d["roles"],
+        authority=d["authority"],
+        stage_on=d["stage_on"],
+    )
+    return _("Proceedings recorded.")
+
+
+def _run_proceedings_update(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.proceedings_update(
+        actor=actor,
+        organisation=org,
+        case=case,
+        record_id=item or 0,
+        stage=d["stage"],
+        roles=d["roles"],
+        stage_on=d["stage_on"],
+    )
+    return _("Proceedings updated.")
+
+
+def _run_document(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.document_record(
+        actor=actor,
+        organisation=org,
+        case=case,
+        doc_type=d["doc_type"],
+        status=d["status"],
+        issuing_country=d["issuing_country"],
+        number=d["number"],
+        expires_on=d["expires_on"],
+    )
+    return _("Document recorded.")
+
+
+def _run_document_status(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], item: int | None
+) -> str:
+    services.document_update(
+        actor=actor, organisation=org, case=case, document_id=item or 0, status=d["status"]
+    )
+    return _("Document updated.")
+
+
 def _run_appeal(
     actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
 ) -> str:
@@ -1180,6 +1244,50 @@ ACTIONS: list[Action] = [
         with_item=True,
         in_menu=False,
         proceedings=True,
+    ),
+    Action(
+        "proceedings",
+        gettext_lazy("Criminal proceedings"),
+        E,
+        forms.ProceedingsForm,
+        _run_proceedings,
+        (access.SAFEGUARDS,),
+        proceedings=True,
+        intro=gettext_lazy(
+            "Proceedings the person takes part in, in this or another country, and in what role."
+        ),
+    ),
+    Action(
+        "proceedings-update",
+        gettext_lazy("Update criminal proceedings"),
+        E,
+        forms.ProceedingsUpdateForm,
+        _run_proceedings_update,
+        (access.SAFEGUARDS,),
+        with_item=True,
+        in_menu=False,
+        proceedings=True,
+    ),
+    Action(
+        "document",
+        gettext_lazy("Identity document"),
+        E,
+        forms.DocumentForm,
+        _run_document,
+        (access.IDENTITY,),
+        intro=gettext_lazy(
+            "A document the person holds or is missing: withheld, lost, expired or never issued."
+        ),
+    ),
+    Action(
+        "document-status",
+        gettext_lazy("Where the document is now"),
+        E,
+        forms.DocumentStatusForm,
+        _run_document_status,
+        (access.IDENTITY,),
+        with_item=True,
+        in_menu=False,
     ),
     Action(
         "appeal",

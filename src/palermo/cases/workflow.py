@@ -598,6 +598,65 @@ NON_PUNISHMENT_DECISIONS: Final[Mapping[str, str]] = {
 }
 
 
+# --- criminal proceedings: their stage and the person's role in them --------------------
+# HTCDS 2.0 has no field for either (only the suspect's per_RoleInProcess); these are
+# Palermo's own, after the victim's rights in proceedings (CoE Convention Art. 28, 30) and the
+# EU Victims' Rights Directive's roles (witness, injured party, civil party).
+PROCEEDINGS_STAGES: Final[Mapping[str, str]] = {
+    "reported": "Reported to the police",
+    "investigation": "Investigation",
+    "prosecution": "Prosecution (charges brought)",
+    "trial": "Trial",
+    "appeal": "Appeal",
+    "concluded": "Concluded",
+    "discontinued": "Discontinued",
+}
+# A stage proceedings cannot move on from.
+PROCEEDINGS_FINAL: Final[frozenset[str]] = frozenset({"concluded", "discontinued"})
+PROCEEDINGS_ROLES: Final[Mapping[str, str]] = {
+    "witness": "Witness",
+    "protected_witness": "Protected witness",
+    "injured_party": "Injured party",
+    "civil_party": "Civil party (claim for damages)",
+    "complainant": "Complainant",
+}
+WITNESS_ROLES: Final[frozenset[str]] = frozenset({"witness", "protected_witness"})
+
+
+def proceedings_problems(stage: str, roles: list[str]) -> list[tuple[str, Problem]]:
+    """(field, message) for each thing wrong with a proceedings record's stage and roles; []
+    when they are right (the country is checked against the country list by the shell)."""
+    problems: list[tuple[str, Problem]] = []
+    if stage not in PROCEEDINGS_STAGES:
+        problems.append(("stage", Problem("Choose the stage of the proceedings.")))
+    if not roles:
+        problems.append(("roles", Problem("Choose the person's role in the proceedings.")))
+    elif any(r not in PROCEEDINGS_ROLES for r in roles) or len(set(roles)) != len(roles):
+        problems.append(("roles", Problem("Choose roles from the list, each once.")))
+    return problems
+
+
+# --- identity and travel documents: held, withheld, lost -----------------------------
+DOCUMENT_TYPES: Final[Mapping[str, str]] = {
+    "passport": "Passport",
+    "national_id": "National identity card",
+    "residence_permit": "Residence permit",
+    "visa": "Visa",
+    "work_permit": "Work permit",
+    "birth_certificate": "Birth certificate",
+    "travel_document": "Other travel document",
+    "other": "Other identity document",
+}
+DOCUMENT_STATUSES: Final[Mapping[str, str]] = {
+    "held_by_person": "Held by the person",
+    "withheld_by_exploiter": "Withheld by the exploiter",
+    "held_by_authorities": "Held by the authorities",
+    "lost": "Lost or stolen",
+    "expired": "Expired",
+    "never_issued": "Never issued: to be obtained",
+}
+DOCUMENT_NUMBER_MAX: Final = 60
+
 # --- deadlines ------------------------------------------------------------------------
 
 DUE_SOON_DAYS: Final = 7

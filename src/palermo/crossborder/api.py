@@ -60,7 +60,10 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
             "415": _text("Send the envelope as application/jose (or text/plain)"),
             "422": _jose("Signed receipt: rejected, with the reason code"),
             "429": {
-                "description": "Too many deliveries from this address or partner; see Retry-After",
+                "description": (
+                    "Too many deliveries from this address, from all addresses together "
+                    "or from this partner; see Retry-After"
+                ),
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
@@ -74,6 +77,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     try:
         # First, before the body is read or anything decrypted: a flood costs us little.
         inbox_limits.check_client(request)
+        inbox_limits.check_all(request)
         ctype = request.content_type or ""
         if ctype not in INBOX_TYPES:
             return HttpResponse("unsupported_media_type", status=415, content_type="text/plain")

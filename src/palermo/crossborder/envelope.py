@@ -32,12 +32,16 @@ from joserfc import jwe, jws
 from palermo.crossborder import keys as k
 from palermo.crossborder.trust import PartnerEntry, TrustError, TrustList, unverified_payload
 from palermo.crossborder.vocabulary import (
+    DOCUMENT_NUMBER,
     FIELD_GROUP,
     GROUP_FIELDS,
     GROUPS,
     HANDLING,
     LEGAL_BASES,
+    MAX_RECORDS,
     PURPOSES,
+    RECORD_KEYS,
+    RECORD_LIST_KEYS,
     REVOKE_REASONS,
     STATUSES,
 )
@@ -132,6 +136,13 @@ def handover_body(
         group = FIELD_GROUP.get(name)
         if group in groups and value not in (None, "", [], {}):
             data[group][name] = value
+    if "documents" in data and "identity" not in groups:
+        # A document's number identifies the person: it travels only with the identity group.
+        docs = data["documents"].get("plm_Documents")
+        if docs:
+            data["documents"]["plm_Documents"] = [
+                {k: x for k, x in d.items() if k != DOCUMENT_NUMBER} for d in docs
+            ]
     body = {
         "schema": SCHEMA,
         "child": bool(child),
@@ -160,6 +171,33 @@ def _scalar(v: Any) -> bool:
     if isinstance(v, int):
         return -_MAX_INT <= v <= _MAX_INT
     return _text_ok(v, 2000)
+
+
+def _records_ok(name: str, v: Any) -> bool:
+    """A list of records (objects of short values, or short lists of them) with known keys."""
+    keys = RECORD_KEYS[name]
+    return (
+        isinstance(v, list)
+        and len(v) <= MAX_RECORDS
+        and all(
+            isinstance(r, dict)
+            and len(r) <= len(keys)
+            and all(
+                k in keys
+                and (
+                    (isinstance(x, list) and len(x) <= 10 and all(_text_ok(y, 300) for y in x))
+                    if k in RECORD_LIST_KEYS
+                    else _scalar_record(x)
+                )
+                for k, x in r.items()
+            )
+            for r in v
+        )
+    )
+
+
+def _scalar_record(x: Any) -> bool:
+    return x is None or isinstance(x, bool) or _text_ok(x, 300)
 
 
 def _value_ok(v: Any) -> bool:
@@ -247,8 +285,14 @@ def _handover(body: dict[str, Any]) -> None:
         for name, value in values.items():
             if FIELD_GROUP.get(name) != group:
                 raise Rejected("undeclared_groups", "a field is outside its declared group")
-            if not _value_ok(value):
+            if name in RECORD_KEYS:
+                if not _records_ok(name, value):
+                    raise Rejected("schema_invalid", "a field's records are not as the schema says")
+            elif not _value_ok(value):
                 raise Rejected("schema_invalid", "a field's value is not a short value or list")
+    docs = (data.get("documents") or {}).get("plm_Documents") or []
+    if "identity" not in groups and any(DOCUMENT_NUMBER in d for d in docs):
+        raise Rejected("undeclared_groups", "a document number travels only with identity")
 
 
 # --- sealing and opening ----------------------------------------------------------------------

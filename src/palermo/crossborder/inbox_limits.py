@@ -1,8 +1,12 @@
 """Rate limits of the public inbox, and an audit trail a flood cannot fill.
 
-Two counters: per client address (``core.client``: behind a trusted proxy, the sender's own
-address; an IPv6 /64 counts as one client) before anything is decrypted, and per partner
-once its signature verified. The partner limit keys on the *verified* sender, not the ``iss``
+Three counters: per client address (``core.client``: behind a trusted proxy, the sender's own
+address; an IPv6 /64 counts as one client) and across all clients together, both before
+anything is read or decrypted, and per partner once its signature verified. The overall
+counter closes the gap the per-client one leaves: a thousand IPv4 addresses, each under its
+own limit, add up to a flood. It counts only deliveries that passed their client's limit, so
+one client past its own limit does not use up everybody's allowance (each client adds at most
+its own limit to the total). The partner limit keys on the *verified* sender, not the ``iss``
 a message merely claims: anyone can encrypt to our published key and claim to be a partner,
 and counting unverified claims would let a stranger use up a real partner's allowance.
 Unverified envelopes are bounded by the client limit.
@@ -66,6 +70,16 @@ def check_client(request: Any) -> None:
     verdict = ratelimit.hit("xb-inbox-client", address, count, window)
     if not verdict.allowed:
         _note("client", verdict, request, "")
+        raise Throttled(verdict.retry_after)
+
+
+def check_all(request: Any) -> None:
+    """Count this delivery against the inbox's overall limit (all unauthenticated clients
+    together); Throttled once over it. Called after ``check_client`` passed."""
+    count, window = _limit("all")
+    verdict = ratelimit.hit("xb-inbox-all", "all", count, window)
+    if not verdict.allowed:
+        _note("all", verdict, request, "")
         raise Throttled(verdict.retry_after)
 
 

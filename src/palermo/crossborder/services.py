@@ -378,7 +378,77 @@ def case_fields(case: Any) -> dict[str, Any]:
         out["plm_ReturnRiskConclusion"] = ra.conclusion
         out["plm_ReturnRiskAnswers"] = {str(a): str(b) for a, b in dict(ra.answers).items()}
         out["plm_ReturnRiskAssessedOn"] = _iso(ra.assessed_on)
+    out.update(_documents_fields(case))
+    out.update(_legal_fields(case))
     return out
+
+
+def _record(**values: Any) -> dict[str, Any]:
+    """One record of a list field: dates in ISO 8601, empty values left out."""
+    return {k: _iso(x) for k, x in values.items() if x not in (None, "", [])}
+
+
+def _documents_fields(case: Any) -> dict[str, Any]:
+    """The documents group, read through the case file's selector (its identity group). The
+    numbers are dropped by ``envelope.handover_body`` unless the identity group travels too."""
+    docs = case_selectors.case_documents(case)
+    return {
+        "plm_Documents": [
+            _record(
+                type=d.doc_type,
+                issuing_country=d.issuing_country,
+                status=d.status,
+                expires_on=d.expires_on,
+                number=d.number,
+            )
+            for d in docs
+        ],
+        "plm_DocumentsHeld": sorted({d.doc_type for d in docs if d.status == "held_by_person"}),
+    }
+
+
+_FINAL_STAGES = frozenset({"concluded", "discontinued"})
+_WITNESS_ROLES = frozenset({"witness", "protected_witness"})
+
+
+def _legal_fields(case: Any) -> dict[str, Any]:
+    """The legal proceedings group, read through the case file's selectors (its safeguards
+    group): criminal proceedings with the person's role, non-punishment, compensation claims.
+    The two summary fields are for partners that do not read the records: the stage of the
+    latest proceedings still running (else of the latest), and where the person is a witness."""
+    proceedings = case_selectors.case_proceedings(case)
+    running = [p for p in proceedings if p.stage not in _FINAL_STAGES] or proceedings
+    return {
+        "plm_Proceedings": [
+            _record(
+                country=p.country,
+                stage=p.stage,
+                roles=list(p.roles),
+                authority=p.authority,
+                stage_on=p.stage_on,
+            )
+            for p in proceedings
+        ],
+        "plm_ProceedingsStage": running[-1].stage if running else None,
+        "plm_WitnessIn": sorted({p.country for p in proceedings if _WITNESS_ROLES & set(p.roles)}),
+        # The offence and the decision; how the person was compelled (free text) stays here.
+        "plm_NonPunishment": [
+            _record(offence=n.offence, decision=n.decision, decided_on=n.decided_on)
+            for n in case_selectors.case_non_punishment(case)
+        ],
+        "plm_CompensationClaims": [
+            _record(
+                source=c.source,
+                status=c.status,
+                amount=str(c.amount),
+                currency=c.currency,
+                filed_on=c.filed_on,
+                decided_on=c.decided_on,
+                amount_awarded=None if c.amount_awarded is None else str(c.amount_awarded),
+            )
+            for c in case_selectors.case_compensation_claims(case)
+        ],
+    }
 
 
 def _child_ready(case: Any, consent: TransferConsent) -> list[FieldError]:
@@ -1069,7 +1139,8 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
             ),
         )
         imported_ra = _import_risk_assessment(actor, organisation, case, data, p)
-        copied = _copy_as_notes(actor, organisation, case, data, p)
+        records, refused_records = _import_records(actor, organisation, case, data, p)
+        copied = _copy_as_notes(actor, organisation, case, data, p, landed=records)
         audit.record(
             action="create",
             actor=actor,
@@ -1080,6 +1151,8 @@ def incoming_accept(actor: Any, organisation: Any, pk: int, request: Any = None)
                 "accepted_into": case.reference,
                 "risk_assessment": imported_ra,
                 "copied_as_notes": copied,
+                "records": {f: len(n) for f, n in records.items()},
+                "records_refused": refused_records,
                 "context_fields": sorted(context),
                 "context_refused": context_refused,
             },
@@ -1159,28 +1232,118 @@ def _victim_context(exploitation: dict[str, Any]) -> tuple[dict[str, Any], list[
     return kept, refused
 
 
-# Groups the case file has no fields for: copied into the case as timeline notes (the case's
-# own record, encrypted, readable by whoever may read the timeline), one per group.
+def _import_records(
+    actor: Any, organisation: Any, case: Any, data: dict[str, Any], p: tr.PartnerEntry | None
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Documents and criminal proceedings land as the new case's own records, through the case
+    file's services (validated, audited, on the timeline), one at a time: a record our case
+    file refuses (an unknown code, a bad date) is not recorded, goes into the group's note
+    instead and is named in the audit record. Returns (field → records landed, refused)."""
+    from palermo.cases import services as case_services
+
+    landed: dict[str, list[dict[str, Any]]] = {}
+    refused: list[str] = []
+
+    def attempt(
+        field: str, i: int, rec: dict[str, Any], write: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        try:
+            with transaction.atomic():
+                write(rec)
+        except (InvalidInput, ValueError, TypeError, AttributeError):
+            refused.append(f"{field}[{i}]")
+        else:
+            landed.setdefault(field, []).append(rec)
+
+    def day(value: Any) -> date | None:
+        return date.fromisoformat(str(value)) if value else None
+
+    def document(d: dict[str, Any]) -> Any:
+        return case_services.document_record(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            doc_type=str(d.get("type", "")),
+            status=str(d.get("status", "")),
+            issuing_country=str(d.get("issuing_country") or ""),
+            number=str(d.get("number") or ""),
+            expires_on=day(d.get("expires_on")),
+        )
+
+    def proceeding(r: dict[str, Any]) -> Any:
+        return case_services.proceedings_record(
+            actor=actor,
+            organisation=organisation,
+            case=case,
+            country=str(r.get("country", "")),
+            stage=str(r.get("stage", "")),
+            roles=[str(x) for x in r.get("roles") or []],
+            authority=str(r.get("authority") or ""),
+            stage_on=day(r.get("stage_on")),
+        )
+
+    for i, d in enumerate((data.get("documents") or {}).get("plm_Documents") or []):
+        attempt("plm_Documents", i, d, document)
+    for i, r in enumerate((data.get("legal") or {}).get("plm_Proceedings") or []):
+        attempt("plm_Proceedings", i, r, proceeding)
+    if refused:
+        audit.record(
+            action="refused",
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=case.reference,
+            outcome="refused",
+            details={"records_from_partner": refused},
+        )
+    return landed, refused
+
+
+# What stays a timeline note (the case's own record, encrypted, readable by whoever may read
+# the timeline), one per group: needs and services (a referral needs a provider and a consent
+# of our own); the partner's non-punishment decisions and compensation claims (they belong to
+# the partner's proceedings: as our own records they would count twice in the statistics);
+# any document or proceedings record our case file refused; and the summary fields when no
+# records came (a sender that fills only those).
 _NOTE_GROUPS = ("needs_and_services", "documents", "legal")
+# Summaries of the records: left out of the note when the records themselves were copied.
+_SUMMARY_OF = {
+    "plm_DocumentsHeld": "plm_Documents",
+    "plm_ProceedingsStage": "plm_Proceedings",
+    "plm_WitnessIn": "plm_Proceedings",
+}
 
 
 def _copy_as_notes(
-    actor: Any, organisation: Any, case: Any, data: dict[str, Any], p: tr.PartnerEntry | None
+    actor: Any,
+    organisation: Any,
+    case: Any,
+    data: dict[str, Any],
+    p: tr.PartnerEntry | None,
+    *,
+    landed: dict[str, list[dict[str, Any]]] | None = None,
 ) -> list[str]:
     from palermo.cases import services as case_services
 
+    landed = landed or {}
     sender = f"{p.organisation} ({p.country})" if p else "the partner"
     copied = []
     for group in _NOTE_GROUPS:
-        values = {f: val for f, val in (data.get(group) or {}).items() if val not in (None, "", [])}
+        values: dict[str, Any] = {}
+        for f, val in (data.get(group) or {}).items():
+            if f in landed and isinstance(val, list):
+                val = [r for r in val if r not in landed[f]]
+            if val in (None, "", [], {}) or _SUMMARY_OF.get(f, "") in landed:
+                continue
+            values[f] = val
         if not values:
             continue
         lines = [f"{v.GROUP_LABELS[group]}, received from {sender} in a cross-border hand-over:"]
         for name in v.GROUP_FIELDS[group]:
             if name in values:
-                val = values[name]
-                shown = ", ".join(map(str, val)) if isinstance(val, list) else str(val)
-                lines.append(f"- {_FIELD_WORDS.get(name, name)}: {shown}"[:2000])
+                lines.append(
+                    f"- {_FIELD_WORDS.get(name, name)}: {field_text(values[name], name)}"[:2000]
+                )
         case_services.note_add(
             actor=actor, organisation=organisation, case=case, text="\n".join(lines)
         )
@@ -1188,10 +1351,28 @@ def _copy_as_notes(
     return copied
 
 
+def field_text(value: Any, name: str = "") -> str:
+    """A received field's value as one line of text: records separated by semicolons, their
+    keys in the order the schema lists them for field ``name``."""
+    if isinstance(value, list):
+        if any(isinstance(x, dict) for x in value):
+            return "; ".join(field_text(x, name) for x in value)
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        order = {k: i for i, k in enumerate(v.RECORD_KEYS.get(name, ()))}
+        keys = sorted(value, key=lambda k: (order.get(k, len(order)), k))
+        return ", ".join(f"{k}: {field_text(value[k], name)}" for k in keys)
+    return str(value)
+
+
 _FIELD_WORDS = {
     "plm_ServicesReceived": "services received",
     "plm_ServicesNeeded": "services needed",
+    "plm_Documents": "documents",
     "plm_DocumentsHeld": "documents held",
+    "plm_Proceedings": "criminal proceedings",
     "plm_ProceedingsStage": "stage of the proceedings",
     "plm_WitnessIn": "witness in",
+    "plm_NonPunishment": "non-punishment",
+    "plm_CompensationClaims": "compensation claims",
 }

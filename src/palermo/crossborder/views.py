@@ -169,7 +169,7 @@ def _detail(request: AuthedRequest, h: Any, **extra: Any) -> HttpResponse:
     data = [
         {
             "label": _(v.GROUP_LABELS.get(group, group)),
-            "fields": sorted(values.items()),
+            "fields": sorted((name, services.field_text(x, name)) for name, x in values.items()),
         }
         for group, values in sorted((h.payload or {}).items())
     ]

@@ -51,9 +51,39 @@ GROUP_FIELDS: Final[dict[str, tuple[str, ...]]] = {
         "plm_ReturnRiskAnswers",
         "plm_ReturnRiskAssessedOn",
     ),
-    "documents": ("plm_DocumentsHeld",),
-    "legal": ("plm_ProceedingsStage", "plm_WitnessIn"),
+    "documents": ("plm_Documents", "plm_DocumentsHeld"),
+    "legal": (
+        "plm_Proceedings",
+        "plm_ProceedingsStage",
+        "plm_WitnessIn",
+        "plm_NonPunishment",
+        "plm_CompensationClaims",
+    ),
 }
+# Fields that carry a list of records (objects of short values), and the keys each record may
+# have. HTCDS 2.0 has no fields for documents or criminal proceedings: these are Palermo's.
+RECORD_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    # type, issuing country (ISO 3166-1), status, validity; the number only when the identity
+    # group travels too (a document number identifies the person).
+    "plm_Documents": ("type", "issuing_country", "status", "expires_on", "number"),
+    # country (ISO 3166-1), stage, the person's roles (witness, injured party …), court or
+    # prosecution office, since when at this stage.
+    "plm_Proceedings": ("country", "stage", "roles", "authority", "stage_on"),
+    "plm_NonPunishment": ("offence", "decision", "decided_on"),
+    "plm_CompensationClaims": (
+        "source",
+        "status",
+        "amount",
+        "currency",
+        "filed_on",
+        "decided_on",
+        "amount_awarded",
+    ),
+}
+# Record keys whose value is a short list of codes (all others are one short value).
+RECORD_LIST_KEYS: Final[frozenset[str]] = frozenset({"roles"})
+MAX_RECORDS: Final = 50
+DOCUMENT_NUMBER: Final = "number"
 GROUPS: Final[tuple[str, ...]] = tuple(GROUP_FIELDS)
 # The case file's field group (palermo.cases.access) each hand-over group is read from: a
 # sender sends only what they may see on the case itself (no second door abroad).

@@ -7,7 +7,7 @@ import annotations`` in this package: django-ninja reads the annotations at run 
 One module per part of the case file (issue 14), as in ``palermo.cases.services``: ``listing``,
 ``opening``, ``directory``, ``received_referrals``, ``break_glass``, ``reading``, ``editing``,
 ``identification``, ``phases``, ``notes``, ``team``, ``consent``, ``referrals``, ``tasks``,
-``history``, ``children``, ``returns``, ``proceedings``. What they share is in ``_common``, the
+``history``, ``children``, ``returns``, ``proceedings``, ``documents``. What they share is in ``_common``, the
 field types in ``fields``. All of them add their operations to the one ``router``.
 
 The order below is the order in which the URLs are matched, so it is not alphabetical: the
@@ -21,6 +21,7 @@ list alone decides the order.
 from palermo.cases.api import listing, opening, directory, received_referrals, break_glass
 from palermo.cases.api import reading, editing, identification, phases, notes, team, consent
 from palermo.cases.api import referrals, tasks, history, children, returns, proceedings
+from palermo.cases.api import documents
 
 # isort: on
 from palermo.cases.api._common import router
@@ -30,6 +31,7 @@ __all__ = [
     "children",
     "consent",
     "directory",
+    "documents",
     "editing",
     "history",
     "identification",

@@ -85,6 +85,10 @@ if TYPE_CHECKING:
     DurableSolution: TypeAlias = str
     NonPunishmentDecision: TypeAlias = str
     CompensationSource: TypeAlias = str
+    ProceedingsStage: TypeAlias = str
+    ProceedingsRole: TypeAlias = str
+    DocumentType: TypeAlias = str
+    DocumentStatus: TypeAlias = str
 else:
     ServiceType = Literal[tuple(wf.SERVICE_TYPES)]
     ServiceTypeOrAll = Literal[("", *wf.SERVICE_TYPES)]
@@ -100,3 +104,7 @@ else:
     DurableSolution = Literal[tuple(wf.DURABLE_SOLUTIONS)]
     NonPunishmentDecision = Literal[tuple(wf.NON_PUNISHMENT_DECISIONS)]
     CompensationSource = Literal[tuple(wf.COMPENSATION_SOURCES)]
+    ProceedingsStage = Literal[tuple(wf.PROCEEDINGS_STAGES)]
+    ProceedingsRole = Literal[tuple(wf.PROCEEDINGS_ROLES)]
+    DocumentType = Literal[tuple(wf.DOCUMENT_TYPES)]
+    DocumentStatus = Literal[tuple(wf.DOCUMENT_STATUSES)]

@@ -1,4 +1,5 @@
-"""Proceedings: offences committed under compulsion (non-punishment) and compensation claims."""
+"""Proceedings: criminal proceedings the person takes part in (stage, role), offences committed
+under compulsion (non-punishment) and compensation claims."""
 
 from decimal import Decimal
 from typing import Literal
@@ -9,12 +10,15 @@ from palermo.cases import services
 from palermo.cases.api._common import WRITE, case_for, router
 from palermo.cases.api.fields import (
     CompensationSource,
+    CountryCode,
     CurrencyCode,
     Day,
     Details,
     Label,
     NonPunishmentDecision,
     PathId,
+    ProceedingsRole,
+    ProceedingsStage,
     Ref,
     RequiredLabel,
     RequiredLine,
@@ -130,5 +134,64 @@ def compensation_status(
         status=payload.status,
         on=payload.on,
         amount_awarded=payload.amount_awarded,
+    )
+    return case
+
+
+class ProceedingsIn(Schema):
+    country: CountryCode
+    stage: ProceedingsStage
+    roles: list[ProceedingsRole] = Field(..., min_length=1, max_length=5)
+    authority: Label = ""
+    stage_on: Day | None = None
+
+
+# Gated on seeing cases: the service lets whoever edits the case, and an investigating
+# organisation on the case team (police, prosecution), record proceedings.
+@router.post(
+    "/{case_ref}/proceedings",
+    response=WRITE,
+    summary="Record criminal proceedings the person takes part in, and their role",
+)
+@api_requires(Perm.VIEW_CASES)
+def proceedings(request: AuthedRequest, case_ref: Ref, payload: ProceedingsIn) -> Case:
+    case = case_for(request, case_ref)
+    services.proceedings_record(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,
+        country=payload.country,
+        stage=payload.stage,
+        roles=payload.roles,
+        authority=payload.authority,
+        stage_on=payload.stage_on,
+    )
+    return case
+
+
+class ProceedingsUpdateIn(Schema):
+    stage: ProceedingsStage
+    roles: list[ProceedingsRole] = Field(..., min_length=1, max_length=5)
+    stage_on: Day | None = None
+
+
+@router.post(
+    "/{case_ref}/proceedings/{record_id}",
+    response=WRITE,
+    summary="Move criminal proceedings on, or change the person's role in them",
+)
+@api_requires(Perm.VIEW_CASES)
+def proceedings_update(
+    request: AuthedRequest, case_ref: Ref, record_id: PathId, payload: ProceedingsUpdateIn
+) -> Case:
+    case = case_for(request, case_ref)
+    services.proceedings_update(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,
+        record_id=record_id,
+        stage=payload.stage,
+        roles=payload.roles,
+        stage_on=payload.stage_on,
     )
     return case

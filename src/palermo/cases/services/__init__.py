@@ -12,7 +12,12 @@ The public entry point for other contexts (screening, hotline imports) is
 
 One module per aggregate (issue 14): ``opening``, ``editing``, ``identification``, ``phases``,
 ``notes``, ``team``, ``consent``, ``referrals``, ``tasks``, ``history``, ``children``, ``returns``,
+<<<<<<< HEAD
 ``proceedings``, ``break_glass``, ``directory``, ``interpreting``; what they share is in ``_common``. Callers keep
+=======
+``proceedings``, ``criminal_proceedings``, ``documents``, ``break_glass``, ``directory``; what they
+share is in ``_common``. Callers keep
+>>>>>>> wt-cb17
 importing from ``palermo.cases.services``.
 """
 
@@ -33,10 +38,12 @@ from palermo.cases.services._common import (
 from palermo.cases.services.break_glass import break_glass_open, break_glass_review
 from palermo.cases.services.children import bid_record, child_protection_notify, guardian_appoint
 from palermo.cases.services.consent import consent_give, consent_withdraw, legal_basis_record
+from palermo.cases.services.criminal_proceedings import proceedings_record, proceedings_update
 from palermo.cases.services.directory import (
     compensation_claim_from_investigation,
     service_provider_save,
 )
+from palermo.cases.services.documents import document_record, document_update
 from palermo.cases.services.editing import case_update, context_update, person_update
 from palermo.cases.services.history import suspect_link, trafficking_event_add
 from palermo.cases.services.identification import (
@@ -91,6 +98,8 @@ __all__ = [
     "consent_withdraw",
     "context_update",
     "deployment_country",
+    "document_record",
+    "document_update",
     "guardian_appoint",
     "identification_decide",
     "identification_decision_plan",
@@ -101,6 +110,8 @@ __all__ = [
     "note_add",
     "record_event_add",
     "person_update",
+    "proceedings_record",
+    "proceedings_update",
     "referral_receive",
     "reminders_send",
     "return_assessment_record",
