@@ -57,6 +57,15 @@ PUBLIC_URL_NAMESPACE = "prevent_public"
 RELEASED_FILE = LOCALE_DIR / "RELEASED"
 
 
+# The public-page languages this release promises complete for the public pages (the same
+# format): the tests fail when one of them misses a public msgid.
+RELEASED_PUBLIC_FILE = LOCALE_DIR / "RELEASED_PUBLIC"
+
+
+def released_public_languages(path: Path = RELEASED_PUBLIC_FILE) -> list[str]:
+    return released_languages(path)
+
+
 def released_languages(path: Path = RELEASED_FILE) -> list[str]:
     if not path.exists():
         return []
@@ -209,6 +218,7 @@ DJANGO_FORM_MESSAGES: tuple[str, ...] = (
     "This field is required.",
     "Select a valid choice. %(value)s is not one of the available choices.",
     "Enter a list of values.",
+    "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
 )
 
 _MARKERS = frozenset(
