@@ -41,8 +41,9 @@ def _fits(page) -> None:
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
 @pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.usefixtures("arabic_on_public_pages")
 def test_the_check_page_in_english_and_arabic(
-    browser, live_server, with_prevent_demo, arabic_on_public_pages, language, javascript
+    browser, live_server, with_prevent_demo, language, javascript
 ):
     rtl = language == "ar"
     words = in_arabic if rtl else (lambda text: text)

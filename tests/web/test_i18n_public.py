@@ -186,7 +186,8 @@ def _lang(html: str) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
-def test_arabic_is_right_to_left_on_the_public_pages(client, arabic_on_public_pages):
+@pytest.mark.usefixtures("arabic_on_public_pages")
+def test_arabic_is_right_to_left_on_the_public_pages(client):
     for url in ("/check/", "/report/", "/report/thanks/"):
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
         assert _lang(html) == ("ar", "rtl"), url
@@ -205,7 +206,8 @@ def test_an_incomplete_public_language_is_english_on_the_public_pages(client):
     assert 'value="ar"' not in html
 
 
-def test_arabic_elsewhere_is_english_with_the_notice(client, demo_world, arabic_on_public_pages):
+@pytest.mark.usefixtures("arabic_on_public_pages")
+def test_arabic_elsewhere_is_english_with_the_notice(client, demo_world):
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert _lang(html) == ("en", "ltr")
     assert "The Arabic translation is not complete yet" in html
@@ -218,9 +220,8 @@ def test_arabic_elsewhere_is_english_with_the_notice(client, demo_world, arabic_
     assert _lang(client.get("/check/").content.decode()) == ("ar", "rtl")
 
 
-def test_switcher_takes_a_public_language_only_back_to_a_public_page(
-    client, persona, demo_world, arabic_on_public_pages
-):
+@pytest.mark.usefixtures("arabic_on_public_pages")
+def test_switcher_takes_a_public_language_only_back_to_a_public_page(client, persona, demo_world):
     user = persona("caseworker")
     client.force_login(user)
     before = user.language

@@ -221,9 +221,7 @@ DJANGO_FORM_MESSAGES: tuple[str, ...] = (
     "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
 )
 
-_MARKERS = frozenset(
-    {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
-)
+_MARKERS = frozenset({"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"})
 _CONTEXT_MARKERS = frozenset({"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"})
 
 
@@ -236,11 +234,11 @@ def _marked_in(node: object) -> Iterator[str]:
             continue
         name = n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, "attr", "")
         args = [a.value if isinstance(a, ast.Constant) else None for a in n.args]
+        strings = [a for a in args[:2] if isinstance(a, str)]
         if name in _MARKERS and args and isinstance(args[0], str):
             yield args[0]
-        elif name in _CONTEXT_MARKERS and len(args) > 1:
-            if isinstance(args[0], str) and isinstance(args[1], str):
-                yield f"{args[0]}\x04{args[1]}"
+        elif name in _CONTEXT_MARKERS and len(strings) == 2:  # (context, msgid)
+            yield f"{strings[0]}\x04{strings[1]}"
 
 
 def public_definition_msgids(package_dir: Path = PACKAGE_DIR) -> set[str]:
