@@ -235,3 +235,20 @@ def test_switcher_takes_a_public_language_only_back_to_a_public_page(client, per
     assert user.language == before  # the profile keeps a language every page has
     assert _lang(client.get("/check/").content.decode()) == ("ar", "rtl")
     assert _lang(client.get("/dashboard/").content.decode())[1] == "ltr"
+
+
+@pytest.mark.skipif(not HAS_GETTEXT, reason="GNU gettext is needed")
+@pytest.mark.parametrize("language", [code for code, _ in i18n.PUBLIC_LANGUAGES])
+def test_the_translators_file_holds_exactly_the_missing_public_msgids(language, tmp_path):
+    out = tmp_path / f"todo_{language}.po"
+    n = i18n.write_public_todo(language, out)
+    entries = [e for e in i18n.read_po(out) if e.msgid]
+    assert n == len(entries) == len(i18n.missing_public_msgids(language))
+    assert {e.key for e in entries} == set(i18n.missing_public_msgids(language))
+    assert all(not any(e.msgstr) for e in entries)
+    done = subprocess.run(  # noqa: S603
+        ["msgfmt", "--check", "-o", str(tmp_path / "x.mo"), str(out)],  # noqa: S607
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr

@@ -286,6 +286,45 @@ def missing_public_msgids(
     return sorted(keys - _translated_keys(compiled or {}))
 
 
+def write_public_todo(
+    language: str, out: Path, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> int:
+    """Write the public msgids ``language`` does not translate yet to ``out``: a GNU .po
+    with empty msgstr (references and translator comments kept) for translators to fill and
+    the lead to merge (``msgcat --use-first``). Returns the number of entries."""
+    import polib
+
+    missing = set(missing_public_msgids(language, locale_dir, template))
+    po_path = locale_dir / language / "LC_MESSAGES" / "django.po"
+    source = polib.pofile(str(po_path if po_path.exists() else template), wrapwidth=0)
+    todo = polib.POFile(wrapwidth=78)
+    todo.metadata = dict(source.metadata)
+    todo.metadata["Language"] = language
+    todo.header = (
+        f"Palermo: the msgids of the public pages (/check/, /report/) not yet translated "
+        f"into {language}."
+    )
+    for e in source:
+        key = f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
+        if key not in missing:
+            continue
+        entry = polib.POEntry(
+            msgid=e.msgid,
+            msgctxt=e.msgctxt,
+            msgid_plural=e.msgid_plural,
+            occurrences=e.occurrences,
+            comment=e.comment,
+            flags=[f for f in e.flags if f != "fuzzy"],
+        )
+        if e.msgid_plural:
+            entry.msgstr_plural = dict.fromkeys(e.msgstr_plural or {0: "", 1: ""}, "")
+        else:
+            entry.msgstr = ""
+        todo.append(entry)
+    todo.save(str(out))
+    return len(todo)
+
+
 def public_languages(
     locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
 ) -> list[tuple[str, str]]:
