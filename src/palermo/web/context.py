@@ -40,10 +40,10 @@ def languages(request: HttpRequest) -> dict[str, Any]:
     from django.conf import settings
     from django.utils import translation
 
-    from palermo.web.languages import fallback_language, is_public_path, shipped_codes
+    from palermo.web.languages import fallback_language, on_public_page, shipped_codes
 
     # On the public pages also the languages complete for those pages only.
-    offered = shipped_codes(public_page=is_public_path(request.path_info))
+    offered = shipped_codes(public_page=on_public_page(request))
     choices = []
     for code, _name in settings.LANGUAGES:
         if code not in offered:

@@ -47,6 +47,12 @@ def wanted_codes() -> set[str]:
     }
 
 
+def on_public_page(request: HttpRequest) -> bool:
+    """Whether the request is for a public page — only asked (a URL resolution) when some
+    public-page language is complete, so that nothing changes for the others."""
+    return bool(public_only_codes()) and is_public_path(request.path_info)
+
+
 def is_public_path(path: str) -> bool:
     """Whether ``path`` is one of the public pages (the ``prevent_public`` URL namespace)."""
     from django.urls import Resolver404, resolve
@@ -142,7 +148,7 @@ def _requested(request: HttpRequest) -> list[str]:
 def fallback_language(request: HttpRequest) -> str | None:
     """The wanted-but-not-shipped language the reader asked for before any shipped one (a
     public-page language counts as not shipped outside the public pages)."""
-    shipped = shipped_codes(public_page=is_public_path(request.path_info))
+    shipped = shipped_codes(public_page=on_public_page(request))
     wanted = wanted_codes()
     for code in _requested(request):
         base = code.lower().split("-")[0]
