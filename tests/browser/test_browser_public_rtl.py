@@ -2,7 +2,7 @@
 JavaScript off and on, on a 390 px wide screen (issue 19, item 1): lang and dir set, the
 page mirrored (the brand at the right, the result border on the right), the hotline number
 kept left to right, no horizontal scroll, and with JavaScript on no serious or critical
-axe-core violation.
+axe-core violation. The report page too (empty and with its error summary).
 
 Arabic is offered only once its catalogue translates every public msgid. Until the lead
 merges the Arabic translation, ``arabic_on_public_pages`` (tests/public_arabic.py) offers
@@ -94,5 +94,33 @@ def test_the_check_page_in_english_and_arabic(
             blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
             assert not blocking, blocking
         assert {c["name"] for c in context.cookies()} <= {"csrftoken"}
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.usefixtures("arabic_on_public_pages")
+def test_the_report_page_fits_and_passes_axe_in_english_and_arabic(
+    browser, live_server, with_prevent_demo, language
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": WIDTH, "height": 844}, locale=language
+    )
+    fail_fast_on_server_errors(context)
+    page = context.new_page()
+    try:
+        page.goto("/report/")
+        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+        _fits(page)
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        assert not blocking, blocking
+        # Sending it empty: the error summary and the messages beside the fields, still fitting.
+        page.locator("form[action='/report/'] button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(page.locator(".error-summary")).to_be_visible()
+        _fits(page)
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        assert not blocking, blocking
     finally:
         context.close()
