@@ -252,3 +252,31 @@ def test_the_translators_file_holds_exactly_the_missing_public_msgids(language, 
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(not HAS_GETTEXT, reason="GNU gettext is needed")
+def test_a_catalogue_with_every_public_msgid_is_offered_on_the_public_pages_only(tmp_path):
+    """Translating exactly the public msgids (with the translators' file) is enough for
+    the public pages and not for the platform."""
+    import polib
+
+    todo = tmp_path / "todo.po"
+    i18n.write_public_todo("ar", todo, tmp_path / "none", i18n.TEMPLATE)
+    po = polib.pofile(str(todo))
+    po.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
+    for e in po:
+        if e.msgid_plural:
+            e.msgstr_plural = {0: "ع " + e.msgid, 1: "ع " + e.msgid_plural}
+        else:
+            e.msgstr = "ع " + e.msgid
+    d = tmp_path / "locale" / "ar" / "LC_MESSAGES"
+    d.mkdir(parents=True)
+    po.save(str(d / "django.po"))
+    subprocess.run(  # noqa: S603
+        ["msgfmt", "--check", "-o", str(d / "django.mo"), str(d / "django.po")],  # noqa: S607
+        check=True,
+    )
+    locale = tmp_path / "locale"
+    assert i18n.public_languages(locale) == [("ar", "Arabic")]
+    assert i18n.missing_msgids("ar", locale)  # not a full language
+    assert "ar" not in {c for c, _ in i18n.shipped_languages(locale)}
