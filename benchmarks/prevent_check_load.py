@@ -10,9 +10,9 @@ request was due, so queueing in the client counts (no coordinated omission).
         [--workers 2] [--threads 4] [--clients 32] [--quick]
 
 Prints the achieved rate, p50/p95/p99, errors (anything but 200, and timeouts), and `uptime`
-before and after. The database is a temporary SQLite file unless DATABASE_URL is set (the page
-reads the licence lists' dates). Only GET is timed: answering the questions (POST) is
-rate-limited per client (60 in 10 minutes, prevent/throttle.py), so one load generator would
+before and after. The database is a temporary SQLite file unless DATABASE_URL is set (a GET
+of the blank page reads no row: it is rendered once per language and served from memory).
+Only GET is timed: answering the questions (POST) is rate-limited per client (60 in 10 minutes, prevent/throttle.py), so one load generator would
 measure the limiter, not the page. The load generator runs on the same 2 cores as the server.
 """
 

@@ -14,6 +14,14 @@
    recall and rows/s of the blocked matcher (``sites.SiteIndex``) and, at the default
    sizes, of the exhaustive one (``sites.match``) on the same rows. ``--match-known`` runs
    the blocked matcher alone at the issue's size (100,000 rows against 1,000,000 sites).
+4. ``--db-lines N``: the database write of ``services.orders_import`` — the same file
+   imported once without keeping (preview and screening only) and then kept, twice, into
+   the database ``DATABASE_URL`` names (a temporary SQLite file without it; it is migrated:
+   give it a scratch database). The write is the kept import's time less the check-only
+   import's time. ``--db-only`` skips 1–3.
+
+    DATABASE_URL=postgres:///palermo_scratch?host=/var/run/postgresql \
+        nice -n 10 .venv/bin/python benchmarks/supply_screening.py --db-lines 100000 --db-only
 """
 
 from __future__ import annotations
@@ -268,14 +276,104 @@ def bench_matching(known_n: int, incoming_n: int, *, exhaustive: bool) -> None:
             )
 
 
+def bench_db_write(n: int) -> None:
+    """``services.orders_import`` on ``n`` lines into a real database (issue 18): check only,
+    then keep, twice (the second write lands on a table that already holds ``n`` lines)."""
+    from benchenv import django_defaults
+
+    django_defaults()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from palermo.core.models import Membership, Organisation, User
+    from palermo.supply import services
+    from palermo.supply.models import OrderLine, Supplier
+
+    call_command("migrate", verbosity=0)
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    org = Organisation.objects.create(
+        name=f"Benchmark procurement office {time.time_ns()}",
+        org_type="central_government",
+        country="XK",
+    )
+    user = User.objects.create_user(f"bench-buyer-{time.time_ns()}")  # no password: no login
+    Membership.objects.create(user=user, organisation=org, role="procurement_officer")
+    Supplier.objects.bulk_create(
+        Supplier(
+            organisation=org,
+            name=f"Supplier {i}",
+            company_id=f"S{i}",
+            country="XA",
+            has_policy=i % 3 == 0,
+            created_at=timezone.now(),
+        )
+        for i in range(480)
+    )
+    risk_lines = [
+        "Country,Country_ISOCode,Region,Sector,Good,All_Exploitations,CL,FL,FCL",
+        "Arland (fictional),XA,,,Cotton,,2012,2012,",
+        "Borvia (fictional),XB,,,Bricks,,2010,2010,2014",
+        "Cestria (fictional),XC,,,Gravel,,2018,,",
+    ]
+    services.risk_import(
+        actor=user,
+        organisation=org,
+        data=("\n".join(risk_lines) + "\n").encode(),
+        name="risk.csv",
+        info=services.EditionInfo("synthetic (benchmark)", "1", "none", timezone.localdate()),
+    )
+    data = orders_csv(n)
+    t0 = time.perf_counter()
+    checked = services.orders_import(
+        actor=user, organisation=org, data=data, name="orders.csv", commit=False
+    )
+    check_s = time.perf_counter() - t0
+    assert checked.preview.ok, checked.preview.errors[:3]
+    for attempt in (1, 2):
+        before = OrderLine.objects.filter(organisation=org).count()
+        t0 = time.perf_counter()
+        kept = services.orders_import(
+            actor=user, organisation=org, data=data, name="orders.csv", commit=True
+        )
+        full_s = time.perf_counter() - t0
+        assert kept.preview.ok
+        written = OrderLine.objects.filter(organisation=org).count() - before
+        assert written == n, (written, n)
+        write_s = max(full_s - check_s, 1e-9)
+        print(
+            f"  {engine}, import {attempt}: check and screen {check_s:.1f} s, "
+            f"kept {full_s:.1f} s, write {write_s:.1f} s; peak {peak_mb():.0f} MB"
+        )
+        result(
+            f"orders_import of {n:,} lines, {engine}, kept (import {attempt}), s", round(full_s, 2)
+        )
+        result(
+            f"orders_import of {n:,} lines, {engine}: database write (import {attempt}), lines/s",
+            int(n / write_s),
+        )
+    result("peak memory, MB", round(peak_mb(), 1), target="< 2,048", met=peak_mb() < 2048)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--lines", type=int, default=0)
     parser.add_argument("--match-known", type=int, default=0, help="e.g. 1000000 (issue 18)")
     parser.add_argument("--match-rows", type=int, default=0, help="e.g. 100000")
+    parser.add_argument(
+        "--db-lines", type=int, default=0, help="time orders_import's database write, e.g. 100000"
+    )
+    parser.add_argument("--db-only", action="store_true", help="only the database write")
     args = parser.parse_args()
     begin("supply_screening", quick=args.quick)
+    if args.db_lines:
+        bench_db_write(args.db_lines)
+    if args.db_only:
+        return
     index = risk_index()
     bench_screening(args.lines or (50_000 if args.quick else 1_000_000), index)
     bench_portfolio(index)

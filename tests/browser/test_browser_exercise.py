@@ -1,7 +1,8 @@
 """Exercise journey in three browsers (direction, trainee, antenna) at 390 px: the chief
 controller starts the clock, a trainee receives and acknowledges the walk-in inject, an antenna
 rates the action and flags a deviation that reaches the dashboard without a reload, a contingency
-inject fires, the chief ends the day, opens the hot-wash pack and downloads the improvement plan."""
+inject fires, the chief ends the day, opens the hot-wash pack (and the entries one figure came
+from) and downloads the improvement plan."""
 
 from __future__ import annotations
 
@@ -116,6 +117,17 @@ def test_a_scripted_hour_in_three_browsers(page, browser, live_server, exercise_
     expect(page.get_by_role("heading", name="Hot-wash pack, day 1")).to_be_visible()
     expect(page.get_by_text("Interviewed at the front desk, no interpreter.").first).to_be_visible()
     _fits(page)
+    # each figure links to the entries it came from: Team A's first action is the acknowledgement
+    team_a = page.locator("section.card", has=page.get_by_role("heading", name="Team A"))
+    first = team_a.get_by_role("row", name="Time from the first inject to the first action")
+    first.get_by_role("link", name="1 entry").click()
+    expect(
+        page.get_by_role("heading", name="Time from the first inject to the first action")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="Inject acknowledged in the inbox")).to_be_visible()
+    expect(page.get_by_role("cell", name="Harbour Light (NGO) — Team A")).to_be_visible()
+    _fits(page)
+    page.get_by_role("link", name="Back to the hot-wash pack").click()
     page.goto("/exercise/aar/")
     page.get_by_label("Criterion").select_option(label="Victim-centred approach")
     page.get_by_label("Issue").fill("No interpreter at the first contact")

@@ -97,3 +97,26 @@ def test_import_applications_and_select(tmp_path):
     assert r.returncode == 1 and "more than the places" in r.stderr
     r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "astronaut=1")
     assert r.returncode == 2
+
+
+@pytest.mark.slow
+def test_tabletop_commands_act_as_an_account(tmp_path):
+    assert _run(tmp_path, "create", "harbour_crossing", "--name", "tt-1").returncode == 0
+    r = _run(tmp_path, "tabletop", "tt-1", "--as", "controller-1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("TRAINING EXERCISE tt-1") and "No inject delivered." in r.stdout
+    r = _run(tmp_path, "tabletop", "tt-1", "--as", "a-ngo_worker-1")
+    assert r.returncode == 3 and "controller" in r.stderr
+    args = ["answer", "tt-1", "--inject", "SOC-02", "--team", "a", "--question", "1"]
+    r = _run(tmp_path, *args, "--text", "x", "--as", "antenna-1")
+    assert r.returncode == 3
+    r = _run(tmp_path, *args, "--text", "x", "--as", "chief")
+    assert r.returncode == 1 and "has not reached team 'a'" in r.stderr
+    db = tmp_path / "exercises" / "tt-1" / "exercise.sqlite3"
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from exercise_tabletopanswer").fetchone()[0] == 0
+        refused = con.execute(
+            "select count(*) from core_auditentry where action='refused' and "
+            "object_type like 'exercise_tabletop%'"
+        ).fetchone()[0]
+        assert refused == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from palermo.exercise import engine, evidence
 from palermo.exercise.scenario import SHIPPED, load_package
 
@@ -76,3 +78,60 @@ def test_orderings():
         ).held
         is False
     )
+
+
+# --- figures and their entries (issue 16, item 6) -------------------------------------------------
+
+
+def test_interpreter_requested_counts_requests_and_interpretation_referrals_only():
+    def R(i, at, service_type):
+        return evidence.Fact(
+            i, at, 1, "create", "case", "REF-1", "service_referral_send", service_type
+        )
+
+    facts = [
+        R(1, 10, "shelter"),
+        F(2, 20, "interpreter_request", action="create"),
+        R(3, 30, "interpretation"),
+    ]
+    found = evidence.find("interpreter_requested", facts, 0)
+    assert found.entry_ids == (2, 3) and found.minutes_after == round(20 / 60, 1)
+    assert not evidence.find("interpreter_requested", facts[:1], 0).met
+
+
+def test_figures_keep_the_entries_they_came_from():
+    facts = [
+        F(1, 5, "consent_give"),  # before the team's first inject: not counted
+        F(2, 100, "", "screening", "create"),
+        F(3, 110, "consent_give"),
+        F(4, 120, "service_referral_send"),
+        F(5, 130, "", "screening", "create"),
+    ]
+    interviews = evidence.figure("interviews", facts, 50)
+    assert interviews.value == 2 and interviews.entry_ids == (2, 5)
+    order = evidence.figure("consent_before_referral", facts, 50)
+    assert order.value is True and order.entry_ids == (3, 4)
+    first = evidence.figure("first_action", facts, 50)
+    assert (
+        first.value is True and first.entry_ids[0] == 2 and first.minutes_after == round(50 / 60, 1)
+    )
+    assert evidence.figure("return_assessment_done", facts, 50) == evidence.Figure(
+        "return_assessment_done", "rule", False, None, ()
+    )
+    with pytest.raises(KeyError):
+        evidence.figure("no_such", facts, 0)
+
+
+def test_every_case_entry_the_case_services_write_has_words():
+    """The drill-down says what was done in words: each ``what`` a case service audits."""
+    import pathlib
+    import re
+
+    import palermo.cases.services as cs
+
+    src = "\n".join(p.read_text() for p in pathlib.Path(cs.__file__).parent.glob("*.py"))
+    whats = set(re.findall(r"_audit\(\s*\w+,\s*\w+,\s*\w+,\s*\"([a-z_]+)\"", src))
+    whats |= {f"service_referral_{t}" for t in ("accepted", "declined", "delivered", "closed")}
+    assert {"case_open", "consent_give", "interpreter_request"} <= whats
+    missing = sorted(w for w in whats if evidence.describe(F(1, 0, w)) is None)
+    assert not missing, missing

@@ -61,6 +61,9 @@ def test_every_writing_service_refuses_outside_an_exercise(db, persona):
         "tabletop_answer": lambda: services.tabletop_answer(
             actor=user, organisation=org, delivery_id=1, question=0, text="x"
         ),
+        "tabletop_answer_saved": lambda: services.tabletop_answer_saved(
+            actor=user, organisation=org, delivery_id=1, question=0, text="x"
+        ),
     }
     public = {
         n

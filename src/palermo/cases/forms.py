@@ -172,6 +172,14 @@ class NoteForm(forms.Form):
     corrects_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
+class InterpreterRequestForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language the person needs"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = _blank(_languages())
+
+
 class PersonForm(VersionForm):
     """Fields are removed by the view for groups the actor may not see."""
 

@@ -1263,6 +1263,29 @@ def cases_for_victim_statistics(*, year: int | None = None, form: str = "") -> Q
     return qs
 
 
+def recruitment_facts() -> list[tuple[int, str | None, tuple[str, ...], tuple[str, ...]]]:
+    """Every case as ``(year of registration, first country of exploitation, forms of
+    exploitation, methods of recruitment)``: for the protected share of cases recruited online
+    only (one query; no reference, no person, never shown one by one)."""
+    rows = Case.objects.values_list(
+        "incoming_referral_date",
+        "exploitation_types",
+        "context__countries_of_exploitation",
+        "context__methods_of_recruitment",
+    ).order_by("id")
+    out = []
+    for received, forms, countries, methods in rows:
+        out.append(
+            (
+                received.year,
+                (countries or [None])[0] or None,
+                tuple(forms or ()),
+                tuple(methods or ()),
+            )
+        )
+    return out
+
+
 def registration_years() -> list[int]:
     """The years in which cases were registered, newest first (no case is identified)."""
     return sorted(

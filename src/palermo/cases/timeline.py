@@ -184,6 +184,13 @@ TIMELINE = Book(
         Sentence("guardian", _("Guardian appointed on {date}"), {"date": Date()}),
         Sentence("child_protection", _("Child protection notified on {date}"), {"date": Date()}),
         Sentence(
+            "interpreter",
+            _("Interpreter requested for {language}"),
+            # Written by its English name (an English reader reads the record as written),
+            # said by its name in the reader's language.
+            {"language": Words("language", vocabulary.languages)},
+        ),
+        Sentence(
             "best_interests",
             _("Best-interests determination: {solution}"),
             {"solution": Words("durable_solution", wf.DURABLE_SOLUTIONS)},
@@ -263,10 +270,11 @@ _CLAIM_STATUS_WORDS = {
 
 
 def _sayers() -> dict[str, Callable[[Any], str]]:
-    from palermo.web.display import code_words, country_name, data_text
+    from palermo.web.display import code_words, country_name, data_text, language_name
 
     return {
         "country": country_name,
+        "language": language_name,
         "hte_Type": code_words,
         # A field group by its label ("Current address and contacts"), mid-sentence.
         "group": lambda g: lower_first(data_text(access.GROUP_LABELS.get(g, g))),

@@ -729,6 +729,13 @@ def _run_guardian(
     return _("Guardian appointment recorded.")
 
 
+def _run_interpreter(
+    actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
+) -> str:
+    services.interpreter_request(actor=actor, organisation=org, case=case, language=d["language"])
+    return _("Interpreter request recorded.")
+
+
 def _run_child_protection(
     actor: Any, org: Organisation, case: Case, d: dict[str, Any], _item: int | None
 ) -> str:
@@ -1057,6 +1064,18 @@ ACTIONS: list[Action] = [
         forms.SuspectForm,
         _run_suspect,
         (access.SUSPECTS,),
+    ),
+    Action(
+        "interpreter",
+        gettext_lazy("Interpreter requested"),
+        E,
+        forms.InterpreterRequestForm,
+        _run_interpreter,
+        (access.TIMELINE,),
+        intro=gettext_lazy(
+            "Interview the person in a language they understand: record the request before "
+            "the interview."
+        ),
     ),
     Action(
         "guardian",

@@ -41,6 +41,14 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # One entry by its number: where a page (an exercise's evidence) links to the entry.
+    entry = forms.IntegerField(
+        label=_("Entry"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.HiddenInput,
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

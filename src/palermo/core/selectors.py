@@ -22,6 +22,7 @@ class AuditFilter:
     outcome: str = ""
     since: date | None = None
     until: date | None = None
+    entry: int | None = None  # one entry by its id (an exercise's evidence links here)
 
     def as_details(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,8 @@ def audit_entries_visible_to(
         qs = qs.filter(object_ref=f.object_ref)
     if f.outcome:
         qs = qs.filter(outcome=f.outcome)
+    if f.entry is not None:
+        qs = qs.filter(pk=f.entry)
     tz = timezone.get_current_timezone()
     if f.since:
         qs = qs.filter(at__gte=datetime.combine(f.since, time.min, tzinfo=tz))
@@ -67,17 +70,53 @@ def audit_facts_of_actors(actor_ids: list[int], since: datetime) -> list[dict[st
     rows = (
         AuditEntry.objects.filter(actor_id__in=actor_ids, at__gte=since)
         .order_by("id")
-        .values("id", "at", "actor_id", "action", "object_type", "object_ref", "details__what")
+        .values(*_FACT_FIELDS)
     )
-    return [
-        {
-            "id": r["id"],
-            "at": r["at"],
-            "actor_id": r["actor_id"],
-            "action": r["action"],
-            "object_type": r["object_type"],
-            "object_ref": r["object_ref"],
-            "what": r["details__what"] or "",
-        }
-        for r in rows
-    ]
+    return [_fact_row(r) for r in rows]
+
+
+_FACT_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_ref",
+    "details__what",
+    "details__service_type",
+)
+
+
+def _fact_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "at": r["at"],
+        "actor_id": r["actor_id"],
+        "organisation_id": r["organisation_id"],
+        "action": r["action"],
+        "object_type": r["object_type"],
+        "object_ref": r["object_ref"],
+        "what": r["details__what"] or "",
+        "service_type": r["details__service_type"] or "",
+    }
+
+
+def audit_facts_of_ids(entry_ids: list[int]) -> list[dict[str, Any]]:
+    """The audit entries ``entry_ids`` (oldest first) as the same plain rows as
+    :func:`audit_facts_of_actors`: what an exercise's evidence figure was computed from. The
+    caller has checked its own permission and reached the ids through its own figures."""
+    rows = AuditEntry.objects.filter(pk__in=entry_ids).order_by("id").values(*_FACT_FIELDS)
+    return [_fact_row(r) for r in rows]
+
+
+def audit_entry_ids_visible_to(
+    user: User, organisation: Organisation | None, entry_ids: list[int]
+) -> set[int]:
+    """Which of ``entry_ids`` the audit viewer would show this user (see
+    :func:`audit_entries_visible_to`), so a page links only to entries its reader may open."""
+    return set(
+        audit_entries_visible_to(user, organisation)
+        .filter(pk__in=entry_ids)
+        .values_list("pk", flat=True)
+    )

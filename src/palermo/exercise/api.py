@@ -155,7 +155,10 @@ def inbox(request: HttpRequest) -> Any:
     services.tick()
     me = selectors.participant_of(request.user)
     rows = list(selectors.inbox(me)[:200]) if me else []
+    from palermo.exercise import texts as scenario_texts
     from palermo.exercise.views import audit_view
+
+    texts = scenario_texts.for_reader(services.current())
 
     # A client polls this like the page does: audited once per minute per trainee (views.py).
     audit_view(
@@ -169,8 +172,8 @@ def inbox(request: HttpRequest) -> Any:
         {
             "receipt": r.pk,
             "inject": r.delivery.inject.key,
-            "title": r.delivery.inject.title,
-            "content": r.delivery.inject.content,
+            "title": texts.inject(r.delivery.inject, "title"),
+            "content": texts.inject(r.delivery.inject, "content"),
             "channel": r.delivery.inject.channel,
             "delivered_at": r.delivery.delivered_at.isoformat(),
             "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
@@ -230,11 +233,177 @@ def evidence(request: HttpRequest) -> Any:
     ]
 
 
+class FigureOut(Schema):
+    team: str
+    figure: str  # a key of evidence.FIGURES, e.g. "interpreter_requested"
+    label: str
+    value: bool | int | None  # shown / held (None: nothing to judge yet) / a count
+    minutes_after_first_inject: float | None
+    audit_entries: list[int]
+
+
+@router.get(
+    "/evidence/teams",
+    response=with_errors(list[FigureOut]),
+    summary="Per-team evidence figures, each with the audit entries it came from",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def evidence_teams(
+    request: HttpRequest, day: Annotated[int | None, Field(ge=1, le=99)] = None
+) -> Any:
+    from palermo.core import audit
+    from palermo.core.errors import NotFound
+    from palermo.exercise import evidence as ev
+
+    guard()
+    ex = services.current()
+    if day is not None and day > ex.days:
+        raise NotFound(_("The exercise has no such day."), object_type="exercise_day")
+    out = [
+        {
+            "team": t["team"].key,
+            "figure": f["key"],
+            "label": _(ev.FIGURES[f["key"]][0]),
+            "value": f["figure"].value,
+            "minutes_after_first_inject": f["figure"].minutes_after,
+            "audit_entries": list(f["figure"].entry_ids),
+        }
+        for t in selectors.team_figures(ex, day)
+        for f in t["figures"]
+    ]
+    audit.record(
+        action="read",
+        actor=request.user,
+        organisation=_org(request),
+        object_type="exercise_evidence",
+        object_ref=f"teams:{day or 'all'}",
+        details={"count": sum(len(o["audit_entries"]) for o in out), "api": True},
+        request=request,
+    )
+    return out
+
+
 @router.post("/end-day", response=with_errors(dict[str, int]), summary="End the exercise day")
 @api_requires(Perm.EXERCISE_DIRECT)
 def end_day(request: HttpRequest) -> Any:
     row = services.end_day(actor=request.user, organisation=_org(request))
     return {"day": row.day}
+
+
+# --- the tabletop variant (the facilitator's page over the API: same service, policy, audit) ---
+
+
+class AnswerOut(Schema):
+    question: int  # the question's index (0 is the first), as POST /tabletop/answers takes it
+    text: str  # the question, or "The team's decision" when the inject has none
+    answer: str | None
+
+
+class TeamPromptOut(Schema):
+    delivery: int
+    team: str
+    team_name: str
+    answers: list[AnswerOut]
+
+
+class PromptOut(Schema):
+    inject: str
+    title: str
+    content: str
+    channel: str
+    questions: list[str]
+    teams: list[TeamPromptOut]
+
+
+class TabletopAnswerIn(Schema):
+    delivery: Id
+    question: Annotated[int, Field(ge=0, le=99)]
+    text: str = Field(max_length=4000)
+
+
+class TabletopAnswerOut(Schema):
+    id: int
+    delivery: int
+    question: int
+    saved: str  # "created" or "replaced"
+
+
+def tabletop_prompts(ex: Any, limit: int, language: str | None = None) -> list[dict[str, Any]]:
+    """The delivered injects as discussion prompts (newest first), with the answers so far, in
+    ``language`` (default: the request's) where the package has its texts."""
+    from palermo.exercise import texts as scenario_texts
+
+    texts = scenario_texts.for_reader(ex, language)
+    return [
+        {
+            "inject": e["inject"].key,
+            "title": texts.inject(e["inject"], "title"),
+            "content": texts.inject(e["inject"], "content"),
+            "channel": e["inject"].channel,
+            "questions": e["questions"],
+            "teams": [
+                {
+                    "delivery": t["delivery"].pk,
+                    "team": t["delivery"].team.key,
+                    "team_name": texts.team(t["delivery"].team),
+                    "answers": [
+                        {"question": i, "text": q, "answer": a.text if a else None}
+                        for i, q, a, _fid in t["answers"]
+                    ],
+                }
+                for t in e["teams"]
+            ],
+        }
+        for e in selectors.tabletop(ex, limit, texts)
+    ]
+
+
+@router.get(
+    "/tabletop",
+    response=with_errors(list[PromptOut]),
+    summary="Delivered injects as discussion prompts, with the teams' answers",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def tabletop(request: HttpRequest, limit: Annotated[int, Field(ge=1, le=100)] = 12) -> Any:
+    from palermo.core import audit
+
+    guard()
+    services.tick()
+    ex = services.current()
+    prompts = tabletop_prompts(ex, limit)
+    audit.record(
+        action="read",
+        actor=request.user,
+        organisation=_org(request),
+        object_type="exercise_tabletop",
+        object_ref=str(ex.pk),
+        details={"injects": [p["inject"] for p in prompts], "api": True},
+        request=request,
+    )
+    return prompts
+
+
+@router.post(
+    "/tabletop/answers",
+    response=with_errors({201: TabletopAnswerOut, 200: TabletopAnswerOut}),
+    summary="Record a team's answer to a question of a delivered inject (again: replaces it)",
+)
+@api_requires(Perm.EXERCISE_CONTROL)
+def tabletop_answer(request: HttpRequest, body: TabletopAnswerIn) -> Any:
+    row, created = services.tabletop_answer_saved(
+        actor=request.user,
+        organisation=_org(request),
+        delivery_id=body.delivery,
+        question=body.question,
+        text=body.text,
+    )
+    out = {
+        "id": row.pk,
+        "delivery": row.delivery_id,
+        "question": row.question,
+        "saved": "created" if created else "replaced",
+    }
+    return Status(201 if created else 200, out)
 
 
 # --- downloads (the pages' files: same permissions, same TRAINING marking by the middleware) ---

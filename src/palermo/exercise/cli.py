@@ -202,6 +202,136 @@ def tick(name: str) -> None:
     typer.echo(f"{len(done)} deliveries.")
 
 
+# --- the tabletop variant: the facilitator's page from a terminal -----------------------------
+#
+# The commands act as an exercise account (``--as``), so the one policy decides (controller or
+# chief controller) and the audit trail names who read the prompts and recorded each answer,
+# exactly as the page and the API do. Questions are numbered from 1 here (the API counts from 0).
+
+
+def _acting(username: str) -> tuple[object, object]:
+    """The exercise account ``username`` and the organisation it acts for (its first)."""
+    from palermo.core.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        typer.secho(f"No account {username!r} in this exercise.", fg="red", err=True)
+        raise typer.Exit(2)
+    orgs = user.organisations()
+    return user, (orgs[0] if orgs else None)
+
+
+def _require_control(user: object, org: object, object_type: str) -> None:
+    """The policy's answer for the tabletop (controllers); a refusal is audited, as on the web."""
+    from palermo.core import audit
+    from palermo.core.policy import Perm, has_perm
+
+    if has_perm(user, Perm.EXERCISE_CONTROL, org):  # type: ignore[arg-type]
+        return
+    audit.record(
+        action="refused",
+        actor=user,
+        organisation=org,
+        object_type=object_type,
+        outcome="refused",
+        details={"permission": Perm.EXERCISE_CONTROL, "cli": True},
+    )
+    typer.secho("Only a controller or the chief controller runs the tabletop.", err=True)
+    raise typer.Exit(3)
+
+
+def tabletop_show(username: str, limit: int = 12) -> list[str]:
+    """The delivered injects as discussion prompts, with the answers so far (Django set up)."""
+    from palermo.core import audit
+    from palermo.exercise import services
+    from palermo.exercise.api import tabletop_prompts
+
+    user, org = _acting(username)
+    _require_control(user, org, "exercise_tabletop")
+    services.tick()
+    ex = services.current()
+    prompts = tabletop_prompts(ex, limit)
+    audit.record(
+        action="read",
+        actor=user,
+        organisation=org,
+        object_type="exercise_tabletop",
+        object_ref=str(ex.pk),
+        details={"injects": [p["inject"] for p in prompts], "cli": True},
+    )
+    lines = [f"TRAINING EXERCISE {ex.name}: {services.sim_label(ex, services.sim_now(ex))}"]
+    for p in prompts:
+        lines += ["", f"{p['inject']} — {p['title']}", p["content"]]
+        lines += [f"  {i}. {q}" for i, q in enumerate(p["questions"], 1)]
+        for t in p["teams"]:
+            for a in t["answers"]:
+                answer = a["answer"] if a["answer"] is not None else "-"
+                lines.append(f"    [{t['team']}] {a['question'] + 1}: {answer}")
+    if not prompts:
+        lines.append("No inject delivered.")
+    return lines
+
+
+def tabletop_record(
+    username: str, inject: str, team: str, question: int, text: str
+) -> tuple[int, bool]:
+    """Record team ``team``'s answer to question ``question`` (from 1) of ``inject``: the
+    service checks the policy and validates; returns (answer id, created)."""
+    from palermo.exercise import selectors, services
+
+    user, org = _acting(username)
+    _require_control(user, org, "exercise_tabletop_answer")
+    d = selectors.delivery_by_keys(services.current(), inject, team)
+    row, created = services.tabletop_answer_saved(
+        actor=user,
+        organisation=org,
+        delivery_id=d.pk if d else 0,
+        question=question - 1,
+        text=text,
+    )
+    return row.pk, created
+
+
+@app.command()
+def tabletop(
+    name: str,
+    as_: Annotated[str, typer.Option("--as", help="Your exercise account (a controller).")],
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 12,
+) -> None:
+    """Show the delivered injects of exercise NAME as discussion prompts, with the answers."""
+    reg = _registry(name)
+    _enter(name, reg["database"])
+    for line in tabletop_show(as_, limit):
+        typer.echo(line)
+
+
+@app.command()
+def answer(
+    name: str,
+    inject: Annotated[str, typer.Option(help="The inject, e.g. SOC-02.")],
+    team: Annotated[str, typer.Option(help="The team's key, e.g. a.")],
+    question: Annotated[int, typer.Option(min=1, max=100, help="Question number (from 1).")],
+    text: Annotated[str, typer.Option(help="The team's answer (again: replaces it).")],
+    as_: Annotated[str, typer.Option("--as", help="Your exercise account (a controller).")],
+) -> None:
+    """Record a team's answer to a discussion question of a delivered inject."""
+    reg = _registry(name)
+    _enter(name, reg["database"])
+    from palermo.core.errors import InvalidInput, NotFound
+
+    try:
+        pk, created = tabletop_record(as_, inject, team, question, text)
+    except NotFound:
+        typer.secho(f"Inject {inject!r} has not reached team {team!r}.", fg="red", err=True)
+        raise typer.Exit(1) from None
+    except InvalidInput as exc:
+        for e in exc.errors:
+            typer.secho(f"{e.field}: {e.message}", fg="red", err=True)
+        typer.secho("Nothing was recorded.", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Answer {pk} {'recorded' if created else 'replaced'}.")
+
+
 @app.command("import-applications")
 def import_applications(name: str, file: Path) -> None:
     """Import applications from a CSV file into exercise NAME: every row, or none."""

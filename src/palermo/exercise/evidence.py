@@ -26,6 +26,8 @@ class Fact:
     object_type: str
     object_ref: str
     what: str = ""
+    service_type: str = ""  # a service referral's type ("interpretation", "shelter"…)
+    organisation_id: int | None = None
 
 
 Match = Callable[[Fact], bool]
@@ -61,6 +63,17 @@ RULES: dict[str, tuple[str, Match]] = {
     "return_assessment_done": (
         _("Return risk assessment done"),
         _case("return_assessment_record"),
+    ),
+    "interpreter_requested": (
+        _("Interpreter requested"),
+        _any_of(
+            _case("interpreter_request"),
+            lambda f: (
+                f.object_type == "case"
+                and f.what == "service_referral_send"
+                and f.service_type == "interpretation"
+            ),
+        ),
     ),
     "financial_inquiry_opened": (
         _("Financial inquiry opened"),
@@ -132,10 +145,134 @@ def ordering(key: str, facts: Iterable[Fact], since: float) -> OrderingFinding:
     return OrderingFinding(key, held, a.entry_ids[:1] + b.entry_ids[:1])
 
 
-def interviews_per_case(facts: Iterable[Fact]) -> dict[str, int]:
-    """Screenings (interviews) recorded per screening reference group: how often a person was asked."""
-    counts: dict[str, int] = {}
-    for f in facts:
-        if f.object_type == "screening" and f.action == "create":
-            counts[f.object_ref] = counts.get(f.object_ref, 0) + 1
-    return counts
+def interview_ids(facts: Iterable[Fact]) -> tuple[int, ...]:
+    """The entries of the screenings (interviews) recorded, oldest first."""
+    return tuple(
+        f.entry_id
+        for f in sorted(facts, key=lambda f: (f.at, f.entry_id))
+        if f.object_type == "screening" and f.action == "create"
+    )
+
+
+# --- the team figures of a report, each with the entries it came from ---------------------------
+
+# key -> (label, kind): "rule" (a rule's first entry and minutes from the team's first inject),
+# "ordering" (whether one step came before another), "count" (interviews recorded).
+FIGURES: dict[str, tuple[str, str]] = {
+    "first_action": (_("Time from the first inject to the first action"), "rule"),
+    "consent_before_referral": (ORDERINGS["consent_before_referral"][0], "ordering"),
+    "guardian_before_identification": (ORDERINGS["guardian_before_identification"][0], "ordering"),
+    "interpreter_requested": (RULES["interpreter_requested"][0], "rule"),
+    "interviews": (_("Interviews (screenings) recorded"), "count"),
+    "referral_made": (RULES["referral_made"][0], "rule"),
+    "referral_accepted": (RULES["referral_accepted"][0], "rule"),
+    "financial_inquiry_opened": (RULES["financial_inquiry_opened"][0], "rule"),
+    "return_assessment_done": (RULES["return_assessment_done"][0], "rule"),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One team figure: ``value`` is True/False (shown or not; an order held or not), None (an
+    order with nothing to judge yet) or a count; ``entry_ids`` are the entries it came from."""
+
+    key: str
+    kind: str
+    value: bool | int | None
+    minutes_after: float | None
+    entry_ids: tuple[int, ...]
+
+
+def figure(key: str, facts: Iterable[Fact], since: float) -> Figure:
+    """Figure ``key`` of a team from its facts at or after ``since`` (its first inject)."""
+    if key not in FIGURES:
+        raise KeyError(key)
+    kind = FIGURES[key][1]
+    facts = [f for f in facts if f.at >= since]
+    if kind == "ordering":
+        o = ordering(key, facts, since)
+        return Figure(key, kind, o.held, None, o.entry_ids)
+    if kind == "count":
+        ids = interview_ids(facts)
+        return Figure(key, kind, len(ids), None, ids)
+    found = find(key, facts, since)
+    return Figure(key, kind, found.met, found.minutes_after, found.entry_ids)
+
+
+# --- an entry in words (never its codes) -------------------------------------------------------
+
+# What a case file entry records, by the case service that wrote it (``details["what"]``).
+CASE_WORDS: dict[str, str] = {
+    "case_open": _("Case opened"),
+    "case_update": _("Case changed"),
+    "case_transition": _("Case moved to another phase"),
+    "person_update": _("Personal details changed"),
+    "context_update": _("Circumstances of the trafficking recorded"),
+    "consent_give": _("Consent recorded"),
+    "consent_withdraw": _("Consent withdrawn"),
+    "legal_basis_record": _("Legal basis for sharing recorded"),
+    "service_referral_send": _("Referral to a service sent"),
+    "service_referral_accepted": _("Referral accepted"),
+    "service_referral_declined": _("Referral declined"),
+    "service_referral_delivered": _("Service delivered"),
+    "service_referral_closed": _("Referral closed"),
+    "identification_decide": _("Identification decision taken"),
+    "appeal_lodge": _("Appeal lodged"),
+    "appeal_decide": _("Appeal decided"),
+    "guardian_appoint": _("Guardian appointed"),
+    "child_protection_notify": _("Child protection notified"),
+    "bid_record": _("Best-interests determination recorded"),
+    "interpreter_request": _("Interpreter requested"),
+    "return_assessment_record": _("Return risk assessment recorded"),
+    "return_record": _("Return recorded"),
+    "suspect_link": _("Suspect linked to the case"),
+    "trafficking_event_add": _("Trafficking event recorded"),
+    "note_add": _("Note added"),
+    "record_event_add": _("Timeline entry added"),
+    "task_add": _("Task added"),
+    "task_complete": _("Task completed"),
+    "team_add": _("Organisation added to the case team"),
+    "team_remove": _("Organisation removed from the case team"),
+    "non_punishment_record": _("Non-punishment request recorded"),
+    "non_punishment_decide": _("Non-punishment decision recorded"),
+    "compensation_claim_record": _("Compensation claim recorded"),
+    "compensation_claim_update": _("Compensation claim changed"),
+}
+
+# Entries of other kinds, by (object type, action).
+OTHER_WORDS: dict[tuple[str, str], str] = {
+    ("screening", "create"): _("Screening (interview) recorded"),
+    ("screening", "update"): _("Screening changed"),
+    ("investigation", "create"): _("Investigation record created"),
+    ("investigation", "update"): _("Investigation changed"),
+    ("service_provider", "create"): _("Service directory entry saved"),
+    ("service_provider", "update"): _("Service directory entry saved"),
+    ("exercise_receipt", "update"): _("Inject acknowledged in the inbox"),
+    ("exercise_observation", "create"): _("Observation recorded"),
+}
+
+# An investigation's entries by what the investigate service did.
+INVESTIGATION_WORDS: dict[str, str] = {
+    "investigation_create": _("Financial inquiry (investigation) opened"),
+    "statement_import": _("Bank statements imported"),
+    "party_add": _("Party added to the investigation"),
+    "member_add": _("Member added to the investigation"),
+    "case_link": _("Investigation linked to a case"),
+    "proceeds_attach": _("Proceeds recorded"),
+    "proceeds_estimate": _("Proceeds estimated"),
+    "rules_run": _("Red-flag rules run"),
+    "alert_decide": _("Alert decided"),
+    "match_judge": _("Match judged"),
+    "evidence_pack": _("Evidence pack made"),
+    "ftm_export": _("Investigation exported"),
+}
+
+
+def describe(fact: Fact) -> str | None:
+    """The entry's action in words (an English msgid for the shell to translate), or None
+    when no specific wording is known (the shell then says it generically)."""
+    if fact.object_type == "case" and fact.what in CASE_WORDS:
+        return CASE_WORDS[fact.what]
+    if fact.object_type == "investigation" and fact.what in INVESTIGATION_WORDS:
+        return INVESTIGATION_WORDS[fact.what]
+    return OTHER_WORDS.get((fact.object_type, fact.action))

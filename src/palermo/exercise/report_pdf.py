@@ -15,6 +15,32 @@ from palermo.exercise.selectors import Report
 from palermo.exercise.vocabulary import CRITERIA, RATINGS
 
 
+def _result(fig: Any) -> str:
+    if fig.kind == "count":
+        return str(fig.value)
+    if fig.kind == "ordering":
+        return (
+            _("nothing to judge yet") if fig.value is None else _("yes") if fig.value else _("no")
+        )
+    result = _("shown") if fig.value else _("not shown")
+    if fig.minutes_after is not None:
+        result += " " + _("(%(m)s min after the first inject)") % {"m": fig.minutes_after}
+    return result
+
+
+def figure_rows(rep: Report) -> list[list[Any]]:
+    """The team figures with the numbers of the entries each came from (the first ten)."""
+    rows: list[list[Any]] = [[_("Team"), _("Figure"), _("Result"), _("Audit entries")]]
+    for t in rep.figures:
+        for f in t["figures"]:
+            fig = f["figure"]
+            ids = " ".join(f"#{e}" for e in fig.entry_ids[:10])
+            if len(fig.entry_ids) > 10:
+                ids += " " + _("and %(n)s more") % {"n": len(fig.entry_ids) - 10}
+            rows.append([t["team"].name, _(f["label"]), _result(fig), ids])
+    return rows
+
+
 def render(rep: Report) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -103,6 +129,11 @@ def render(rep: Report) -> bytes:
             ]
         )
     table(rows)
+    if rep.figures:
+        # The page links each figure to its entries; the PDF names their numbers (the audit
+        # viewer opens one with ?entry=N).
+        p(_("Automatic evidence, per team"), "Heading1")
+        table(figure_rows(rep))
     if rep.answers:
         p(_("Tabletop"), "Heading1")
         table(

@@ -1,7 +1,8 @@
 """Scenario packages: versioned YAML files, checked against a JSON Schema and cross-checked.
 
 Pure: no Django imports. A package is a directory of five files (``scenario.yaml``,
-``country.yaml``, ``organisations.yaml``, ``personas.yaml``, ``msel.yaml``). ``load_package``
+``country.yaml``, ``organisations.yaml``, ``personas.yaml``, ``msel.yaml``) and optionally
+``translations.yaml`` (its texts in other languages). ``load_package``
 returns a ``Scenario`` or raises ``PackageError`` listing *every* problem with its file and
 line: a broken package never loads partly.
 """
@@ -37,6 +38,8 @@ CASE_SOURCES = ("screening", "hotline", "agency", "transnational", "self_referra
 # two in step): a seeded case's documents become notes written by its opener.
 CASE_EDITING_ROLES = ("case_worker", "coordinator")
 FILES = ("scenario.yaml", "country.yaml", "organisations.yaml", "personas.yaml", "msel.yaml")
+# Optional: the package's texts in other languages (see ``TRANSLATIONS_SCHEMA``).
+TRANSLATIONS = "translations.yaml"
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
@@ -391,6 +394,7 @@ class Scenario:
     injects: tuple[Inject, ...]
     cases: tuple[dict[str, Any], ...] = ()
     files: dict[str, str] = field(default_factory=dict)  # name -> text (kept with the exercise)
+    translations: dict[str, Any] = field(default_factory=dict)  # language -> texts
 
     def role(self, key: str) -> dict[str, Any]:
         return next(r for r in self.roles if r["key"] == key)
@@ -464,7 +468,7 @@ def read_package(directory: Path) -> tuple[dict[str, str], list[Problem]]:
     problems: list[Problem] = []
     if not directory.is_dir():
         raise PackageError([Problem(str(directory), 0, "no such scenario package directory")])
-    for name in FILES:
+    for name in (*FILES, TRANSLATIONS):
         p = directory / name
         if not p.is_file():
             continue
@@ -488,6 +492,94 @@ def load_package(directory: Path) -> Scenario:
     if problems:
         raise PackageError(problems)
     return scenario
+
+
+# translations.yaml: per language (ISO 639-1), the texts trainees, role-players and the room
+# read, by the keys the other files give them. Anything left out is shown in the package's
+# language; a translated inject's questions are all translated (answers are kept by index).
+_LANG_TEXTS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "title": _TEXT,
+        "summary": _TEXT,
+        "teams": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+        "injects": {
+            "type": "object",
+            "propertyNames": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$"},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "content": _TEXT,
+                    "cue": _TEXT,
+                    "questions": {"type": "array", "items": _TEXT, "maxItems": 10},
+                    "expected_actions": {
+                        "type": "object",
+                        "additionalProperties": _TEXT,
+                    },
+                },
+            },
+        },
+    },
+}
+TRANSLATIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"type": "string", "pattern": "^[a-z]{2}$"},
+    "additionalProperties": _LANG_TEXTS,
+}
+
+
+def _check_translations(
+    tr: dict[str, Any], ln: dict[Path_, int], data: dict[str, Any]
+) -> list[Problem]:
+    """Every key of translations.yaml names something the package has."""
+    problems: list[Problem] = []
+    own = data["scenario.yaml"]["language"]
+    teams = {t["key"] for t in data["scenario.yaml"]["teams"]}
+    injects = {x["id"]: x for x in data["msel.yaml"]["injects"]}
+
+    def add(path: Path_, message: str) -> None:
+        problems.append(Problem(TRANSLATIONS, _line_of(ln, path), message))
+
+    for lang, texts in tr.items():
+        if lang == own:
+            add(
+                (lang,), f"'{lang}' is the package's own language: its texts are in the other files"
+            )
+        for team in texts.get("teams", {}):
+            if team not in teams:
+                add((lang, "teams", team), f"unknown team '{team}'")
+        for iid, t in texts.get("injects", {}).items():
+            x = injects.get(iid)
+            if x is None:
+                add((lang, "injects", iid), f"unknown inject '{iid}'")
+                continue
+            if "questions" in t and len(t["questions"]) != len(x.get("questions", [])):
+                add(
+                    (lang, "injects", iid, "questions"),
+                    f"inject '{iid}' has {len(x.get('questions', []))} questions: "
+                    "translate all of them, in order",
+                )
+            actions = {ea["id"] for ea in x.get("expected_actions", [])}
+            for aid in t.get("expected_actions", {}):
+                if aid not in actions:
+                    add(
+                        (lang, "injects", iid, "expected_actions", aid),
+                        f"unknown expected action '{aid}' of inject '{iid}'",
+                    )
+    return problems
+
+
+def parse_translations(text: str) -> dict[str, Any]:
+    """The checked texts of a stored translations.yaml (already validated at load)."""
+    data = yaml.safe_load(text) if text else None
+    return data if isinstance(data, dict) else {}
 
 
 def parse_package(texts: dict[str, str]) -> Scenario:
@@ -514,11 +606,27 @@ def parse_package(texts: dict[str, str]) -> Scenario:
             )
         if not schema_errors:
             data[name] = d
+    translations: dict[str, Any] = {}
+    if TRANSLATIONS in texts:
+        d, ln, probs = parse_yaml(TRANSLATIONS, texts[TRANSLATIONS])
+        problems.extend(probs)
+        if d is not None:
+            errs = sorted(
+                Draft202012Validator(TRANSLATIONS_SCHEMA).iter_errors(d),
+                key=lambda e: _line_of(ln, tuple(e.absolute_path)),
+            )
+            problems.extend(
+                Problem(TRANSLATIONS, _line_of(ln, tuple(e.absolute_path)), _schema_message(e))
+                for e in errs
+            )
+            if not errs and len(data) == len(FILES):
+                problems.extend(_check_translations(d, ln, data))
+                translations = d
     if len(data) == len(FILES):
         problems.extend(_cross_check(data, lines))
     if problems:
         raise PackageError(problems)
-    return _build(data, texts)
+    return _build(data, texts, translations)
 
 
 def _parse_at(at: str, day_start: int) -> tuple[int, int]:
@@ -701,7 +809,9 @@ def _check_cases(
     return problems
 
 
-def _build(data: dict[str, Any], texts: dict[str, str]) -> Scenario:
+def _build(
+    data: dict[str, Any], texts: dict[str, str], translations: dict[str, Any] | None = None
+) -> Scenario:
     sc = data["scenario.yaml"]
     day_start = _day_start(sc)
     injects = []
@@ -755,6 +865,7 @@ def _build(data: dict[str, Any], texts: dict[str, str]) -> Scenario:
         cases=tuple(data["personas.yaml"].get("cases", [])),
         injects=tuple(injects),
         files=dict(texts),
+        translations=translations or {},
     )
 
 

@@ -55,6 +55,8 @@ def _fact(r: dict[str, Any]) -> evidence.Fact:
         object_type=r["object_type"],
         object_ref=r["object_ref"],
         what=r["what"],
+        service_type=r.get("service_type", ""),
+        organisation_id=r.get("organisation_id"),
     )
 
 
@@ -191,7 +193,7 @@ class Report:
     observations: list[Observation]
     by_criterion: dict[str, dict[str, Any]]
     rating_counts: dict[str, int]
-    orderings: list[dict[str, Any]]
+    figures: list[dict[str, Any]]
     improvements: list[ImprovementItem]
     strengths: list[Observation]
     areas: list[Observation]
@@ -225,26 +227,9 @@ def report(ex: Exercise, day: int | None = None) -> Report:
     for o in observations:
         if o.rating:
             rating_counts[o.rating] += 1
-    orderings = []
     deliveries = Delivery.objects.filter(inject__exercise=ex)
     if day is not None:
         deliveries = deliveries.filter(day=day)
-    for team in ex.teams.all():
-        first = deliveries.filter(team=team).order_by("delivered_at").first()
-        if first is None:
-            continue
-        facts = team_facts(team, first.delivered_at)
-        since = first.delivered_at.timestamp()
-        for key in evidence.ORDERINGS:
-            f = evidence.ordering(key, facts, since)
-            orderings.append({"team": team, "key": key, "finding": f})
-        orderings.append(
-            {
-                "team": team,
-                "key": "interviews",
-                "interviews": sum(evidence.interviews_per_case(facts).values()),
-            }
-        )
     return Report(
         exercise=ex,
         day=day,
@@ -253,7 +238,7 @@ def report(ex: Exercise, day: int | None = None) -> Report:
         observations=observations,
         by_criterion=by_criterion,
         rating_counts=rating_counts,
-        orderings=orderings,
+        figures=team_figures(ex, day),
         improvements=list(ex.improvements.all()),
         strengths=[o for o in observations if o.rating == "performed" and o.note],
         areas=[
@@ -265,11 +250,97 @@ def report(ex: Exercise, day: int | None = None) -> Report:
     )
 
 
-def question_text(inject: Inject, index: int) -> str:
-    """The inject's question ``index``; an inject without questions asks for the decision."""
+def _team_starts(ex: Exercise, day: int | None) -> dict[int, datetime]:
+    """Each team's first delivery (of ``day``): the start of its figures' window."""
+    from django.db.models import Min
+
+    qs = Delivery.objects.filter(inject__exercise=ex)
+    if day is not None:
+        qs = qs.filter(day=day)
+    return {
+        r["team_id"]: r["first"]
+        for r in qs.values("team_id").annotate(first=Min("delivered_at")).order_by()
+    }
+
+
+def team_figures(ex: Exercise, day: int | None = None) -> list[dict[str, Any]]:
+    """Per team that received an inject (of ``day``): every figure of ``evidence.FIGURES``,
+    each keeping the ids of the audit entries it came from. One read of the trail."""
+    starts = _team_starts(ex, day)
+    if not starts:
+        return []
+    facts = facts_by_team(ex, min(starts.values()))
+    out = []
+    for team in ex.teams.filter(pk__in=list(starts)).order_by("key"):
+        since = starts[team.pk].timestamp()
+        out.append(
+            {
+                "team": team,
+                "figures": [
+                    {
+                        "key": key,
+                        "label": label,
+                        "figure": evidence.figure(key, facts.get(team.pk, []), since),
+                    }
+                    for key, (label, _kind) in evidence.FIGURES.items()
+                ],
+            }
+        )
+    return out
+
+
+def team_figure(
+    ex: Exercise, team: Team, key: str, day: int | None = None
+) -> evidence.Figure | None:
+    """One team figure, computed as the report computes it (None: no inject reached the team)."""
+    start = _team_starts(ex, day).get(team.pk)
+    if start is None:
+        return None
+    return evidence.figure(key, team_facts(team, start), start.timestamp())
+
+
+def delivery_of(ex: Exercise, delivery_id: int) -> Delivery | None:
+    return (
+        Delivery.objects.filter(inject__exercise=ex, pk=delivery_id)
+        .select_related("inject", "team")
+        .first()
+    )
+
+
+def delivery_by_keys(ex: Exercise, inject_key: str, team_key: str) -> Delivery | None:
+    """The delivery of inject ``inject_key`` (e.g. SOC-02) to team ``team_key`` (e.g. a)."""
+    return (
+        Delivery.objects.filter(inject__exercise=ex, inject__key=inject_key, team__key=team_key)
+        .select_related("inject", "team")
+        .first()
+    )
+
+
+def action_finding(delivery: Delivery, action: ExpectedAction) -> evidence.Finding | None:
+    """The evidence of one expected action for the team ``delivery`` reached, as the report
+    computes it (None: the action names no evidence rule)."""
+    if not action.evidence:
+        return None
+    return evidence.find(
+        action.evidence,
+        team_facts(delivery.team, delivery.delivered_at),
+        delivery.delivered_at.timestamp(),
+    )
+
+
+def entries(entry_ids: tuple[int, ...] | list[int]) -> list[evidence.Fact]:
+    """The audit entries a figure came from, as facts (oldest first)."""
+    from palermo.core.selectors import audit_facts_of_ids
+
+    return [_fact(r) for r in audit_facts_of_ids(list(entry_ids))]
+
+
+def question_text(inject: Inject, index: int, texts: Any = None) -> str:
+    """The inject's question ``index`` (in the reader's language when ``texts``, a
+    ``texts.Texts``, has it); an inject without questions asks for the decision."""
     from django.utils.translation import gettext as _
 
-    qs = inject.questions or []
+    qs = texts.questions(inject) if texts is not None else (inject.questions or [])
     return qs[index] if index < len(qs) else _("The team's decision")
 
 
@@ -291,7 +362,7 @@ def tabletop_answers(ex: Exercise, day: int | None = None) -> list[dict[str, Any
     ]
 
 
-def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
+def tabletop(ex: Exercise, limit: int = 12, texts: Any = None) -> list[dict[str, Any]]:
     """The facilitator's page: the latest delivered injects, each with its questions and, per
     team it reached, the answers recorded so far. Three queries whatever the size."""
     deliveries = list(
@@ -311,7 +382,7 @@ def tabletop(ex: Exercise, limit: int = 12) -> list[dict[str, Any]]:
             n = max(1, len(d.inject.questions or []))
             out[d.inject_id] = {
                 "inject": d.inject,
-                "questions": [question_text(d.inject, i) for i in range(n)],
+                "questions": [question_text(d.inject, i, texts) for i in range(n)],
                 "teams": [],
             }
         entry = out[d.inject_id]

@@ -733,9 +733,23 @@ def deviation_seen(*, actor: Any, organisation: Any, observation_id: int) -> Non
 def tabletop_answer(
     *, actor: Any, organisation: Any, delivery_id: int, question: int, text: str
 ) -> TabletopAnswer:
+    """See :func:`tabletop_answer_saved` (this returns the row only)."""
+    return tabletop_answer_saved(
+        actor=actor,
+        organisation=organisation,
+        delivery_id=delivery_id,
+        question=question,
+        text=text,
+    )[0]
+
+
+def tabletop_answer_saved(
+    *, actor: Any, organisation: Any, delivery_id: int, question: int, text: str
+) -> tuple[TabletopAnswer, bool]:
     """The facilitator records a team's answer to one discussion question of a delivered
     inject (an inject without questions has one: the team's decision). A second answer to the
-    same question replaces the text; both writes are audited (ids only, never the text)."""
+    same question replaces the text; both writes are audited (ids only, never the text).
+    Returns the row and whether it was created (False: replaced). Web page, API and CLI."""
     guard()
     _check(actor, organisation, Perm.EXERCISE_CONTROL)
     ex = current()
@@ -777,7 +791,7 @@ def tabletop_answer(
             delivery=d.pk,
             question=question,
         )
-    return row
+    return row, created
 
 
 # --- days and the improvement plan --------------------------------------------------------------

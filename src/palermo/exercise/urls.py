@@ -20,6 +20,16 @@ urlpatterns = [
     ),
     path("direction/end-day/", views.end_day, name="end_day"),
     path("tabletop/", views.tabletop, name="tabletop"),
+    path(
+        "evidence/team/<int:team_id>/<slug:figure>/",
+        views.evidence_figure,
+        name="evidence_figure",
+    ),
+    path(
+        "evidence/delivery/<int:delivery_id>/action/<int:action_id>/",
+        views.evidence_action,
+        name="evidence_action",
+    ),
     path("hotwash/<int:day>/", views.hotwash, name="hotwash"),
     path("hotwash/<int:day>/pack.pdf", views.hotwash_pdf, name="hotwash_pdf"),
     path("aar/", views.aar, name="aar"),

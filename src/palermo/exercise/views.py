@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from palermo.core import audit
@@ -24,7 +25,8 @@ from palermo.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, authenticated, has_perm, requires
 from palermo.core.spreadsheet import safe_row
-from palermo.exercise import selectors, services
+from palermo.exercise import evidence, selectors, services
+from palermo.exercise import texts as scenario_texts
 from palermo.exercise.isolation import is_exercise_instance
 from palermo.exercise.vocabulary import CHANNELS, CRITERIA, PATHS, RATINGS
 
@@ -71,7 +73,18 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if has_perm(actor, perm, org)
     ]
-    return render(request, "exercise/home.html", {"ex": ex, "links": links, **_labels()})
+    texts = scenario_texts.for_reader(ex)
+    return render(
+        request,
+        "exercise/home.html",
+        {
+            "ex": ex,
+            "links": links,
+            "title": texts.scenario("title", ex.title),
+            "summary": texts.scenario("summary", ex.summary),
+            **_labels(),
+        },
+    )
 
 
 # --- auditing reads that poll -------------------------------------------------------------------
@@ -126,6 +139,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         "receipts": receipts,
         "now_label": services.sim_label(ex, services.sim_now(ex)),
         "unread": sum(1 for r in receipts if r.acknowledged_at is None),
+        "texts": scenario_texts.for_reader(ex),
         **_labels(),
     }
 
@@ -412,7 +426,8 @@ def tabletop(request: HttpRequest) -> HttpResponse:
             errors = {e.field: e.message for e in exc.errors}
             failed = f"{delivery_id}-{question}"
             status = 400
-    injects = selectors.tabletop(ex)
+    texts = scenario_texts.for_reader(ex)
+    injects = selectors.tabletop(ex, texts=texts)
     audit.record(
         action="read",
         actor=actor,
@@ -427,12 +442,153 @@ def tabletop(request: HttpRequest) -> HttpResponse:
         "exercise/tabletop.html",
         {
             "injects": injects,
+            "texts": texts,
             "now_label": services.sim_label(ex, services.sim_now(ex)),
             "errors": errors,
             "data": data,
             "failed": failed,
         },
         status=status,
+    )
+
+
+# --- the entries each evidence figure came from ----------------------------------------------------
+
+_ACTION_WORDS = {
+    "create": gettext_lazy("Created"),
+    "update": gettext_lazy("Changed"),
+    "export": gettext_lazy("Exported"),
+    "read": gettext_lazy("Opened"),
+    "delete": gettext_lazy("Deleted"),
+}
+
+
+def entry_words(fact: evidence.Fact) -> str:
+    """An audit entry's action in words in the reader's language, never its codes."""
+    from palermo.web.display import object_words
+
+    known = evidence.describe(fact)
+    if known is not None:
+        return _(known)
+    return _("%(action)s: %(object)s") % {
+        "action": _ACTION_WORDS.get(fact.action, _("Recorded")),
+        "object": object_words(fact.object_type),
+    }
+
+
+def _entry_rows(request: HttpRequest, entry_ids: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The entries with time, the acting organisation, the action in words, and whether the
+    reader may open each one in the audit viewer (only then is it linked)."""
+    from datetime import UTC, datetime
+
+    from palermo.core.models import Organisation
+    from palermo.core.selectors import audit_entry_ids_visible_to
+
+    actor, org = _who(request)
+    facts = selectors.entries(entry_ids)
+    org_ids = {f.organisation_id for f in facts if f.organisation_id is not None}
+    names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    visible = audit_entry_ids_visible_to(actor, org, [f.entry_id for f in facts])
+    return [
+        {
+            "id": f.entry_id,
+            "at": datetime.fromtimestamp(f.at, tz=UTC),
+            "organisation": names.get(f.organisation_id or 0, "") or _("no organisation"),
+            "words": entry_words(f),
+            "visible": f.entry_id in visible,
+        }
+        for f in facts
+    ]
+
+
+def _audit_evidence(request: HttpRequest, ref: str, entry_ids: tuple[int, ...]) -> None:
+    actor, org = _who(request)
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="exercise_evidence",
+        object_ref=ref,
+        details={"entries": list(entry_ids[:200]), "count": len(entry_ids)},
+        request=request,
+    )
+
+
+def _day_param(request: HttpRequest, ex: Any) -> int | None:
+    raw = request.GET.get("day", "")
+    if not raw:
+        return None
+    try:
+        day = int(raw)
+    except ValueError:
+        raise NotFound(_("The exercise has no such day."), object_type="exercise_day") from None
+    if not 1 <= day <= ex.days:
+        raise NotFound(_("The exercise has no such day."), object_type="exercise_day")
+    return day
+
+
+@requires(Perm.EXERCISE_CONTROL)
+def evidence_figure(request: HttpRequest, team_id: int, figure: str) -> HttpResponse:
+    """The audit entries one team figure of the hot wash or the AAR was computed from."""
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    team = ex.teams.filter(pk=team_id).first()
+    if team is None or figure not in evidence.FIGURES:
+        return refused(request, status=404, reason=_("No such figure."))
+    try:
+        day = _day_param(request, ex)
+    except NotFound as exc:
+        return refused(request, status=404, reason=str(exc))
+    fig = selectors.team_figure(ex, team, figure, day)
+    ids = fig.entry_ids if fig else ()
+    _audit_evidence(request, f"team:{team.pk}:{figure}", ids)
+    return render(
+        request,
+        "exercise/evidence.html",
+        {
+            "ex": ex,
+            "team": team,
+            "day": day,
+            "title": _(evidence.FIGURES[figure][0]),
+            "figure": fig,
+            "rows": _entry_rows(request, ids),
+            "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+        },
+    )
+
+
+@requires(Perm.EXERCISE_CONTROL)
+def evidence_action(request: HttpRequest, delivery_id: int, action_id: int) -> HttpResponse:
+    """The audit entries that show (or not) one expected action done by the team an inject
+    reached: the evidence column of the hot wash and the AAR."""
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    d = selectors.delivery_of(ex, delivery_id)
+    action = d.inject.expected_actions.filter(pk=action_id).first() if d else None
+    if d is None or action is None:
+        return refused(request, status=404, reason=_("No such expected action."))
+    finding = selectors.action_finding(d, action)
+    ids = finding.entry_ids if finding else ()
+    _audit_evidence(request, f"delivery:{d.pk}:action:{action.pk}", ids)
+    return render(
+        request,
+        "exercise/evidence.html",
+        {
+            "ex": ex,
+            "team": d.team,
+            "day": None,
+            "title": f"{action.key} {action.text}",
+            "action": action,
+            "delivery": d,
+            "rule": _(evidence.RULES[action.evidence][0]) if action.evidence else "",
+            "finding": finding,
+            "rows": _entry_rows(request, ids),
+            "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+        },
     )
 
 

@@ -39,6 +39,7 @@ from palermo.investigate.models import (
     MappingProfile,
 )
 from palermo.jobs import services as job_services
+from palermo.prevent import selectors as prevent_selectors
 
 PAGE_SIZE = 25
 
@@ -156,6 +157,11 @@ def _detail(
         "is_owner": selectors.is_owner(org, inv),
         "members": inv.members.select_related("organisation"),
         "cases": selectors.linked_cases_for(actor, org, inv),
+        # Adverts attached as evidence in the online-risk context, read through its selector
+        # (which asks this context's selector whether the reader may open the investigation).
+        "adverts": prevent_selectors.adverts_for_investigation(
+            actor, org, inv.reference, request=request
+        ),
         "statements": inv.statements.all(),
         "skipped": services.last_skipped(inv),
         "proposals": services.match_proposals(inv),

@@ -8,14 +8,73 @@ shown once. The report page writes one report and an audit entry without the add
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from palermo.core.errors import InvalidInput
 from palermo.core.policy import public
 from palermo.prevent import forms, services, throttle
+
+# --- the blank check page, rendered once per language -----------------------------------
+#
+# Nearly all the cost of GET /check/ was rendering 16 radio groups through Django's form
+# templates (about 10 ms a page; no database query, no session). The blank page is the same
+# for every visitor in one language, so it is rendered once per process and key, and only the
+# CSRF token is put in per request (the token is per visitor and must never be cached).
+# The key holds everything the blank page is made from: the language, the path, the rules
+# version and the contacts file (path, size, modification time). It holds nothing from the
+# licence registry because the blank page shows nothing from it (the registry is read only
+# when answers are posted); ``test_prevent_check_cache.py`` keeps that true.
+
+_TOKEN_SLOT = "palermo-csrf-slot-" + secrets.token_hex(16)  # never a valid token
+_PAGES: dict[tuple[object, ...], str] = {}
+_PAGES_MAX = 64  # languages × versions; cleared whole when full (a version change, a restart)
+
+
+def _page_key(request: HttpRequest) -> tuple[object, ...]:
+    return (
+        translation.get_language(),
+        request.path,
+        services.rules_version(),
+        services.contacts_signature(),
+    )
+
+
+def _blank_check_page(request: HttpRequest) -> str:
+    key = _page_key(request)
+    page = _PAGES.get(key)
+    if page is None:
+        page = render_to_string(
+            "prevent/check.html",
+            {
+                "form": forms.CheckForm(countries=services.contact_countries()),
+                "csrf_token": _TOKEN_SLOT,
+            },
+            request=request,
+        )
+        if _TOKEN_SLOT not in page:  # the form could not be sent: refuse to serve it
+            raise ImproperlyConfigured("prevent/check.html lost its {% csrf_token %}")
+        if len(_PAGES) >= _PAGES_MAX:
+            _PAGES.clear()
+        _PAGES[key] = page
+    # get_token() also has the CSRF middleware set the cookie for a first visit.
+    return page.replace(_TOKEN_SLOT, get_token(request))
+
+
+@receiver(setting_changed)
+def clear_page_cache(**_kwargs: object) -> None:
+    """Forget the rendered pages (also whenever a setting changes, as in tests)."""
+    _PAGES.clear()
 
 
 def _too_many(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
@@ -27,10 +86,9 @@ def _too_many(request: HttpRequest, template: str, context: dict[str, object]) -
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    countries = services.contact_countries()
     if request.method != "POST":
-        return render(request, "prevent/check.html", {"form": forms.CheckForm(countries=countries)})
-    form = forms.CheckForm(request.POST, countries=countries)
+        return HttpResponse(_blank_check_page(request))
+    form = forms.CheckForm(request.POST, countries=services.contact_countries())
     context: dict[str, object] = {"form": form}
     if not throttle.allow(request, "check"):
         return _too_many(request, "prevent/check.html", context)

@@ -7,22 +7,25 @@ the actor may not see answer alike (404).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from palermo.core import audit
 from palermo.core.errors import NotAllowed
 from palermo.core.models import AuditAction
 from palermo.core.policy import Perm, has_perm
-from palermo.prevent import licences, statistics
+from palermo.prevent import adverts, licences, statistics
 from palermo.prevent.models import (
     Advert,
     AdvertBatch,
     AdvertEvidence,
+    EvidenceTarget,
     Lead,
     LeadDecision,
     Licence,
@@ -104,6 +107,84 @@ def evidence_of(lead: Lead) -> dict[int, list[AdvertEvidence]]:
     out: dict[int, list[AdvertEvidence]] = {}
     for e in AdvertEvidence.objects.filter(advert__lead=lead).order_by("attached_at", "id"):
         out.setdefault(e.advert_id, []).append(e)
+    return out
+
+
+@dataclass(frozen=True)
+class AttachedAdvert:
+    """An advert as another context's page shows it: plain values, no model."""
+
+    advert_id: int
+    language: str
+    external_ref: str
+    pieces: tuple[tuple[str, bool, str], ...]  # (text, flagged, rule id): the text, highlighted
+    indicators: tuple[str, ...]  # the flagged indicators, in words (translated)
+    attached_at: datetime
+    attached_by_organisation: str
+    note: str
+
+
+def adverts_for_investigation(
+    actor: Any, organisation: Organisation | None, reference: str, *, request: Any = None
+) -> list[AttachedAdvert]:
+    """The adverts attached as evidence to an investigation, for its own page.
+
+    Access is the investigation's: the investigate selector decides (owner or member
+    organisation with the investigate permission; otherwise Http404, its refusal audited), so
+    whoever may open the investigation sees its adverts and nobody else. Showing them writes a
+    read entry naming the adverts shown."""
+    from palermo.investigate import selectors as investigation_selectors
+
+    ref = investigation_selectors.access_investigation(
+        actor, organisation, reference, request=request, record_read=False
+    ).reference
+    rows = list(
+        AdvertEvidence.objects.filter(target=EvidenceTarget.INVESTIGATION, reference=ref)
+        .select_related("advert", "organisation")
+        .order_by("attached_at", "id")
+    )
+    if not rows:
+        return []
+    audit.record(
+        action=AuditAction.READ,
+        actor=actor,
+        organisation=organisation,
+        object_type="investigation",
+        object_ref=ref,
+        request=request,
+        details={"what": "attached adverts", "adverts": [e.advert_id for e in rows]},
+    )
+    out = []
+    for e in rows:
+        a = e.advert
+        flags = [
+            adverts.Flag(
+                f["rule"],
+                f["indicator"],
+                f["strength"],
+                f["start"],
+                f["end"],
+                a.text[f["start"] : f["end"]],
+                tuple(f["sources"]),
+            )
+            for f in a.flags
+        ]
+        seen = dict.fromkeys(f.indicator for f in flags)
+        out.append(
+            AttachedAdvert(
+                advert_id=a.pk,
+                language=a.language,
+                external_ref=a.external_ref,
+                pieces=tuple(
+                    (text, flag is not None, flag.rule_id if flag else "")
+                    for text, flag in adverts.highlight(a.text, flags)
+                ),
+                indicators=tuple(gettext(adverts.INDICATOR_LABELS.get(k, k)) for k in seen),
+                attached_at=e.attached_at,
+                attached_by_organisation=e.organisation.name,
+                note=e.note,
+            )
+        )
     return out
 
 

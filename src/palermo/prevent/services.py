@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,11 +67,28 @@ def check_offer(answers: Mapping[str, str]) -> checker.CheckResult:
     return checker.evaluate(checker.load(), answers)
 
 
+def contacts_signature() -> tuple[str, int, int]:
+    """Which contacts file is in use and its version on disk (path, size, modification time):
+    a change of setting or of the file gives a new signature."""
+    path = Path(getattr(settings, "PALERMO_PREVENT_CONTACTS", "") or CONTACTS_FILE)
+    st = path.stat()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _contacts_file(signature: tuple[str, int, int]) -> dict[str, dict[str, str]]:
+    with Path(signature[0]).open(encoding="utf-8") as fh:
+        known: dict[str, dict[str, str]] = json.load(fh)["countries"]
+    return known
+
+
+def _known_contacts() -> dict[str, dict[str, str]]:
+    return _contacts_file(contacts_signature())
+
+
 def contacts(countries: Iterable[str]) -> list[dict[str, str]]:
     """Hotline and NRM contacts of the given countries (ISO codes), from the contacts file."""
-    path = Path(getattr(settings, "PALERMO_PREVENT_CONTACTS", "") or CONTACTS_FILE)
-    with path.open(encoding="utf-8") as fh:
-        known = json.load(fh)["countries"]
+    known = _known_contacts()
     out = []
     for code in dict.fromkeys(countries):
         if code in known:
@@ -79,10 +97,13 @@ def contacts(countries: Iterable[str]) -> list[dict[str, str]]:
 
 
 def contact_countries() -> list[tuple[str, str]]:
-    path = Path(getattr(settings, "PALERMO_PREVENT_CONTACTS", "") or CONTACTS_FILE)
-    with path.open(encoding="utf-8") as fh:
-        known = json.load(fh)["countries"]
+    known = _known_contacts()
     return sorted(((k, v["name"]) for k, v in known.items()), key=lambda kv: kv[1])
+
+
+def rules_version() -> str:
+    """The version of the job-offer rules file in use."""
+    return checker.load().version
 
 
 # --- licence registry ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from palermo.cases import selectors as case_selectors
 from palermo.core.models import Organisation, User
 from palermo.stats import case_mapping
 from palermo.stats.models import ImportedRecord
+from palermo.stats.online_share import RecruitmentFact
 from palermo.stats.small_cells import VictimStat
 
 if TYPE_CHECKING:  # a type only: cases are read through ``cases.selectors``
@@ -100,6 +101,14 @@ def ctdc_rows() -> list[dict[str, object]]:
     """Every case as a CTDC source row (exact age; released only through ``ctdc.release_ctdc``)."""
     return [
         case_mapping.case_to_ctdc(c) for c in all_cases_with_context().iterator(chunk_size=BATCH)
+    ]
+
+
+def recruitment_facts() -> list[RecruitmentFact]:
+    """Every case as a ``RecruitmentFact`` (aggregates only), read through the case selectors."""
+    return [
+        RecruitmentFact(year, country, forms, methods)
+        for year, country, forms, methods in case_selectors.recruitment_facts()
     ]
 
 

@@ -33,7 +33,7 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.spreadsheet import safe_row
 from palermo.core.upload_limits import check_bytes, import_limits, refusal
-from palermo.stats import case_mapping, selectors
+from palermo.stats import case_mapping, online_share, selectors
 from palermo.stats.anonymise import DEFAULT_K, Release
 from palermo.stats.ctdc import SOURCE_COLUMNS, release_ctdc
 from palermo.stats.htcds_rows import (
@@ -794,6 +794,12 @@ def rapporteur_statistics(
     """
     del year  # the caller selects the column; see the docstring
     return protected_statistics(selectors.victim_stats(form=form), threshold=threshold)
+
+
+def online_recruitment_share(*, threshold: int = DEFAULT_THRESHOLD) -> online_share.OnlineShare:
+    """The share of cases recruited online, by year, country and form, protected
+    (``stats.online_share``); read from the case file through the case selectors."""
+    return online_share.online_share(selectors.recruitment_facts(), threshold=threshold)
 
 
 def statistics_rows(stats: Statistics) -> list[dict[str, object]]:

@@ -233,6 +233,35 @@ def _filename(slug: str, year: int | None, form: str, ext: str) -> str:
     return "-".join(parts) + "." + ext
 
 
+def _online_rows(share: Any) -> list[dict[str, Any]]:
+    """The share of cases recruited online as rows in words (suppressed counts stay None)."""
+    dims = {"year": "", "country": "country_of_exploitation", "form": "form_of_exploitation"}
+    heads = {
+        "total": _("All cases"),
+        "year": _("By year of registration"),
+        "country": _("By country of exploitation"),
+        "form": _("By form of exploitation"),
+    }
+    out = []
+    for r in share.rows:
+        label = (
+            heads["total"]
+            if r.breakdown == "total"
+            else _category_label(dims[r.breakdown], r.value)
+        )
+        out.append(
+            {
+                "group": heads[r.breakdown],
+                "label": label,
+                "online": r.online,
+                "recorded": r.recorded,
+                "percent": None if r.share is None else round(100 * r.share, 1),
+                "total": r.breakdown == "total",
+            }
+        )
+    return out
+
+
 # --- dashboard ---------------------------------------------------------------------------------------
 
 
@@ -248,10 +277,13 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         details={"year": year, "form": form},
     )
     actor, org = request.user, getattr(request, "organisation", None)
+    online = services.online_recruitment_share(threshold=stats.threshold)
     return render(
         request,
         "stats/dashboard.html",
         {
+            "online": _online_rows(online),
+            "online_not_recorded": online.not_recorded,
             "filter_form": filter_form,
             "tables": tables,
             "empty": stats.empty,

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,7 +18,7 @@ from ninja.files import UploadedFile
 from palermo.core.apiutil import with_errors
 from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
-from palermo.supply import orders, selectors, services, tables, vocabulary
+from palermo.supply import export, orders, selectors, services, tables, vocabulary
 from palermo.supply.models import Contract
 
 router = Router(tags=["supply"])
@@ -108,6 +109,10 @@ class ContractOut(Schema):
     measures: list[MeasureOut]
 
 
+class ExportFilter(Schema):
+    level: str = Field("", max_length=10, description="low, medium or high; empty for all")
+
+
 class LevelFilter(Schema):
     level: str = Field("", max_length=10)
     limit: int = Field(500, ge=1, le=5000)
@@ -183,6 +188,25 @@ def order_list(request: AuthedRequest, filters: Query[LevelFilter]) -> Any:
             : filters.limit
         ]
     ]
+
+
+@router.get(
+    "/orders/export.xlsx",
+    response=with_errors({200: None}),
+    summary="Screened order lines and the supplier risk register as XLSX (text cells never formulas)",
+)
+@api_requires(Perm.SUPPLY_VIEW)
+def order_export(request: AuthedRequest, filters: Query[ExportFilter]) -> Any:
+    data = services.screening_export(
+        actor=request.user,
+        organisation=request.organisation,
+        level=filters.level,
+        request=request,
+    )
+    response = HttpResponse(data, content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="supply-screening.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post(

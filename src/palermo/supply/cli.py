@@ -164,6 +164,25 @@ def screen(
 
 
 @app.command()
+def export(
+    out: Annotated[Path, typer.Argument(dir_okay=False, help="The XLSX file to write.")],
+    as_user: AsOpt = None,
+    level: Annotated[str, typer.Option(help="Only lines of this level: low, medium, high.")] = "",
+) -> None:
+    """Write the screened order lines and the supplier risk register as an XLSX workbook."""
+    _setup()
+    from palermo.core.policy import Perm
+    from palermo.supply import services, vocabulary
+
+    if level and level not in vocabulary.LEVELS:
+        typer.secho("--level: low, medium or high.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    user, org = _actor(as_user, Perm.SUPPLY_VIEW)
+    out.write_bytes(services.screening_export(actor=user, organisation=org, level=level))
+    typer.echo(f"Written to {out}.")
+
+
+@app.command()
 def report(as_user: AsOpt = None) -> None:
     """Print the procurement office's dashboard: spend by risk, measures, corrective actions."""
     _setup()

@@ -404,3 +404,52 @@ class InspectionReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspection_id}"
+
+
+class FieldProvenance(models.Model):
+    """Who or what set one field of a supplier or a site, when, and from which source: a row
+    of an imported file, a person's edit, or a row matched to the site by its OS ID. The
+    latest entry per field is the provenance of the value shown; older entries stay."""
+
+    class Source(models.TextChoices):  # vocabulary.PROVENANCE_SOURCES
+        IMPORT = "import", _("Imported file")
+        MANUAL = "manual", _("Entered by hand")
+        OS_ID = "os_id", _("Row matched by its OS ID")
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="provenance"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="provenance"
+    )
+    field = models.CharField(max_length=40)
+    value = models.CharField(max_length=300, blank=True)  # as set (shortened past 300)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    row = models.PositiveIntegerField(null=True, blank=True)  # the file's row
+    contributor = models.CharField(max_length=200, blank=True)  # who said it in the file
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["site", "field"], name="supply_prov_site_field"),
+            models.Index(fields=["supplier", "field"], name="supply_prov_supplier_field"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(supplier__isnull=True) ^ models.Q(site__isnull=True),
+                name="supply_prov_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.source}"

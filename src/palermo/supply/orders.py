@@ -19,7 +19,7 @@ from itertools import repeat
 from operator import add, attrgetter
 from typing import Final, NamedTuple
 
-from palermo.supply import tables, vocabulary
+from palermo.supply import hscodes, tables, vocabulary
 from palermo.supply.risk import (
     LARGE_SPEND,
     RULE_VERSION,
@@ -83,6 +83,11 @@ def product_code(value: str, line: int, errors: list[RowError]) -> str:
             )
         )
         return ""
+    if system == "hs":
+        issue = hscodes.problem(digits)
+        if issue is not None:
+            errors.append(RowError(line, "product_code", issue, p(chapter=digits[:2])))
+            return ""
     return text
 
 

@@ -18,6 +18,7 @@ from palermo.supply.models import (
     CorrectiveAction,
     Crosswalk,
     FeeRepayment,
+    FieldProvenance,
     ImportBatch,
     Inspection,
     InspectionReferral,
@@ -270,3 +271,82 @@ def fee_totals(organisation: Organisation) -> dict[str, remediation.LedgerTotals
             (f.workers_affected, f.amount_owed, f.amount_repaid)
         )
     return {c: remediation.totals(v) for c, v in sorted(by_currency.items())}
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    field: str
+    label: str  # vocabulary label (translated by the shell)
+    value: str  # as text, "" when not known
+    provenance: FieldProvenance | None  # the latest entry for this field, if any
+
+
+def _latest(entries: Any) -> dict[tuple[int, str], FieldProvenance]:
+    latest: dict[tuple[int, str], FieldProvenance] = {}
+    for e in entries.order_by("recorded_at", "id"):
+        latest[(e.supplier_id or e.site_id or 0, e.field)] = e
+    return latest
+
+
+def supplier_provenance(supplier: Supplier) -> list[FieldRow]:
+    """Each field of the supplier with who or what set it last (manual edit or import)."""
+    latest = _latest(
+        FieldProvenance.objects.filter(supplier=supplier).select_related("recorded_by", "batch")
+    )
+    values = {
+        k: (("true" if v else "false") if isinstance(v, bool) else str(v))
+        for k in vocabulary.SUPPLIER_FIELDS
+        for v in (getattr(supplier, k),)
+    }
+    return [
+        FieldRow(k, label, values[k], latest.get((supplier.pk, k)))
+        for k, label in vocabulary.SUPPLIER_FIELDS.items()
+    ]
+
+
+def site_values(site: Site, company_id: str | None = None) -> dict[str, str]:
+    """The site's fields whose provenance is kept, as text ("" when not known);
+    ``company_id`` is its supplier's when the caller knows it (saves a query)."""
+    from palermo.supply.sites import workers_text
+
+    if company_id is None:
+        company_id = site.supplier.company_id if site.supplier_id and site.supplier else ""
+    return {
+        "os_id": site.os_id,
+        "name": site.name,
+        "address": site.address,
+        "country": site.country,
+        "lat": "" if site.lat is None else repr(site.lat),
+        "lng": "" if site.lng is None else repr(site.lng),
+        "workers": workers_text(site.workers_min, site.workers_max),
+        "sector": site.sector,
+        "product_type": site.product_type,
+        "processing_type": site.processing_type,
+        "facility_type": site.facility_type,
+        "parent_company": site.parent_company,
+        "is_closed": "true" if site.is_closed else "",
+        "supplier": company_id if site.supplier_id else "",
+    }
+
+
+def site_provenance(supplier: Supplier) -> list[tuple[Site, list[FieldRow]]]:
+    """The supplier's sites, each field with who or what set it last (import file, its row
+    and contributor; manual edit; a row matched by the OS ID)."""
+    own = list(Site.objects.filter(supplier=supplier).order_by("country", "name", "id"))
+    latest = _latest(
+        FieldProvenance.objects.filter(site__in=own).select_related("recorded_by", "batch")
+    )
+    out: list[tuple[Site, list[FieldRow]]] = []
+    for site in own:
+        values = site_values(site, supplier.company_id)
+        out.append(
+            (
+                site,
+                [
+                    FieldRow(k, label, values[k], latest.get((site.pk, k)))
+                    for k, label in vocabulary.SITE_FIELDS.items()
+                    if values[k] or (site.pk, k) in latest
+                ],
+            )
+        )
+    return out

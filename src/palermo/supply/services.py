@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from palermo.core import audit, errors
 from palermo.core.errors import FieldError, InvalidInput
@@ -25,13 +26,24 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.roles import OrganisationType
 from palermo.core.upload_limits import check_bytes, import_limits
-from palermo.supply import diligence, orders, remediation, riskdata, sites, tables, vocabulary
+from palermo.supply import (
+    diligence,
+    export,
+    hscodes,
+    orders,
+    remediation,
+    riskdata,
+    sites,
+    tables,
+    vocabulary,
+)
 from palermo.supply.models import (
     Contract,
     CorrectiveAction,
     Crosswalk,
     ExclusionEntry,
     FeeRepayment,
+    FieldProvenance,
     ImportBatch,
     Inspection,
     InspectionReferral,
@@ -146,6 +158,7 @@ def supplier_save(
     if errs:
         raise InvalidInput(errs)
     created = supplier is None
+    before = {} if supplier is None else _supplier_values(supplier)
     target = supplier or Supplier(organisation=organisation, created_at=timezone.now())
     target.name, target.company_id, target.lei, target.parent, target.country = (
         name,
@@ -156,10 +169,69 @@ def supplier_save(
     )
     for flag in ("has_policy", "audit_access", "sites_disclosed", "is_recruiter"):
         setattr(target, flag, bool(data.get(flag, False)))
+    now = timezone.now()
+    changed = {k: v for k, v in _supplier_values(target).items() if before.get(k) != v}
     with transaction.atomic():
         target.save()
-        _audit("create" if created else "update", actor, organisation, "supply.supplier", target.pk)
+        FieldProvenance.objects.bulk_create(
+            FieldProvenance(
+                organisation=organisation,
+                supplier=target,
+                field=k,
+                value=v[:300],
+                source=FieldProvenance.Source.MANUAL,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            for k, v in changed.items()
+        )
+        _audit(
+            "create" if created else "update",
+            actor,
+            organisation,
+            "supply.supplier",
+            target.pk,
+            fields=sorted(changed),
+        )
     return target
+
+
+def _supplier_values(s: Supplier) -> dict[str, str]:
+    """The supplier's fields whose provenance is kept, as text (booleans "true"/"false")."""
+    return {
+        k: (("true" if v else "false") if isinstance(v, bool) else str(v))
+        for k in vocabulary.SUPPLIER_FIELDS
+        for v in (getattr(s, k),)
+    }
+
+
+def _site_values(site: Site, company_id: str | None = None) -> dict[str, str]:
+    from palermo.supply.selectors import site_values
+
+    return site_values(site, company_id)
+
+
+# Fields of a known site that a row matched by its OS ID may fill when the site has no value.
+_FILLABLE = ("sector", "product_type", "processing_type", "facility_type", "parent_company")
+
+
+def _fill_from_row(site: Site, row: sites.SiteRow, supplier_id: int | None) -> list[str]:
+    """Fill the blank fields of ``site`` from a row that carries its OS ID; the fields set."""
+    filled: list[str] = []
+    for name in _FILLABLE:
+        if not getattr(site, name) and getattr(row, name):
+            setattr(site, name, getattr(row, name))
+            filled.append(name)
+    if site.lat is None and site.lng is None and row.lat is not None and row.lng is not None:
+        site.lat, site.lng = row.lat, row.lng
+        filled += ["lat", "lng"]
+    if site.workers_min is None and site.workers_max is None and row.workers_min is not None:
+        site.workers_min, site.workers_max = row.workers_min, row.workers_max
+        filled.append("workers")
+    if site.supplier_id is None and supplier_id is not None:
+        site.supplier_id = supplier_id
+        filled.append("supplier")
+    return filled
 
 
 # --- sites ----------------------------------------------------------------------------------
@@ -228,11 +300,19 @@ def sites_import(
 
         for i, (row, m) in enumerate(zip(preview.rows, result.matches, strict=True)):
             values = sites.row_values(row)
+            said: list[str] = []  # fields this row set
+            source = FieldProvenance.Source.IMPORT
             if m.status == sites.MATCHED and m.site_id is not None:
-                site = Site.objects.get(pk=real(m.site_id))
-                if row.os_id and not site.os_id:
+                site = Site.objects.select_related("supplier").get(pk=real(m.site_id))
+                if row.os_id and site.os_id == row.os_id:
+                    # Matched by its OS ID: the row may fill what the site does not say yet.
+                    said = _fill_from_row(site, row, suppliers.get(row.supplier_company_id))
+                    source = FieldProvenance.Source.OS_ID
+                elif row.os_id and not site.os_id:
                     site.os_id = row.os_id
-                    site.save(update_fields=["os_id"])
+                    said = ["os_id"]
+                if said:
+                    site.save()
             else:
                 site = Site.objects.create(
                     organisation=organisation,
@@ -264,6 +344,26 @@ def sites_import(
                     created_at=now,
                 )
                 created[-(i + 1)] = site.pk
+                said = [k for k, v in _site_values(site, row.supplier_company_id).items() if v]
+            if said:
+                shown = _site_values(
+                    site, row.supplier_company_id if m.status != sites.MATCHED else None
+                )
+                FieldProvenance.objects.bulk_create(
+                    FieldProvenance(
+                        organisation=organisation,
+                        site=site,
+                        field=k,
+                        value=shown[k][:300],
+                        source=source,
+                        batch=batch,
+                        row=row.row,
+                        contributor=row.contributor,
+                        recorded_by=actor,
+                        recorded_at=now,
+                    )
+                    for k in said
+                )
             SiteSource.objects.create(
                 site=site,
                 batch=batch,
@@ -561,34 +661,28 @@ def orders_import(
     if not commit or not preview.ok:
         return result
     now = timezone.now()
+    levels = dict.fromkeys(vocabulary.LEVELS, 0)
     with transaction.atomic():
         batch = _batch(ImportBatch.Kind.ORDERS, actor, organisation, data, name, len(preview.rows))
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
+        chunks = 0
+        for chunk in _chunks(result.results, ORDER_WRITE_CHUNK):
+            OrderLine.objects.bulk_create(
+                _order_line_models(
+                    chunk,
                     organisation=organisation,
                     batch=batch,
-                    ref=line.ref,
-                    supplier_name=line.supplier_name,
-                    supplier=suppliers.get(line.supplier_company_id),
-                    contract_id=contracts.get(line.contract_ref),
-                    origin_country=line.origin_country,
-                    good=resolve_good(line.good, line.product_code, crosswalk)[:200],
-                    product_code=line.product_code,
-                    value=line.value,
-                    share=line.share,
-                    characteristics=sorted(line.characteristics),
                     edition=edition,
-                    level=res.level,
-                    score=res.score,
-                    exposure=res.exposure,
-                    result=res.to_dict(),
-                    screened_at=now,
-                )
-                for line, res in result.results
-            ],
-            batch_size=1000,
-        )
+                    suppliers=suppliers,
+                    contracts=contracts,
+                    crosswalk=crosswalk,
+                    levels=levels,
+                    now=now,
+                ),
+                batch_size=ORDER_WRITE_CHUNK,
+            )
+            chunks += 1
+        # One entry for the whole file (not one per line): which file, how many lines at
+        # each level, on which edition of the risk list, written in how many statements.
         _audit(
             "create",
             actor,
@@ -596,10 +690,250 @@ def orders_import(
             "supply.order_import",
             batch.pk,
             rows=len(preview.rows),
+            levels=levels,
             edition=edition.pk if edition else None,
             sha256=batch.sha256,
+            chunks=chunks,
         )
     return result
+
+
+# Lines written per INSERT statement. Chunks keep memory flat (a million-line file never
+# holds a million model instances) and stay under SQLite's 32,766 bound parameters
+# (18 columns × 1,000 = 18,000).
+ORDER_WRITE_CHUNK = 1000
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _order_line_models(
+    chunk: Sequence[tuple[orders.OrderLine, Any]],
+    *,
+    organisation: Organisation,
+    batch: ImportBatch,
+    edition: RiskEdition | None,
+    suppliers: dict[str, Supplier],
+    contracts: dict[str, int],
+    crosswalk: dict[str, str],
+    levels: dict[str, int],
+    now: Any,
+) -> list[OrderLine]:
+    """One chunk of screened lines as model instances. A line's reasons are the same for
+    every line that shares its facts (``orders.screen_lines`` gives them the one tuple),
+    so each distinct tuple of reasons is turned into JSON once; the exposure differs per
+    line and is added to a copy of that dict."""
+    goods: dict[tuple[str, str], str] = {}
+    reasons: dict[int, tuple[Any, list[dict[str, object]]]] = {}
+    out: list[OrderLine] = []
+    for line, res in chunk:
+        key = (line.good, line.product_code)
+        good = goods.get(key)
+        if good is None:
+            good = goods[key] = resolve_good(line.good, line.product_code, crosswalk)[:200]
+        held = reasons.get(id(res.reasons))
+        if held is None or held[0] is not res.reasons:
+            held = reasons[id(res.reasons)] = (res.reasons, res.to_dict()["reasons"])
+        levels[res.level] += 1
+        out.append(
+            OrderLine(
+                organisation=organisation,
+                batch=batch,
+                ref=line.ref,
+                supplier_name=line.supplier_name,
+                supplier=suppliers.get(line.supplier_company_id),
+                contract_id=contracts.get(line.contract_ref),
+                origin_country=line.origin_country,
+                good=good,
+                product_code=line.product_code,
+                value=line.value,
+                share=line.share,
+                characteristics=sorted(line.characteristics),
+                edition=edition,
+                level=res.level,
+                score=res.score,
+                exposure=res.exposure,
+                result={
+                    "level": res.level,
+                    "score": res.score,
+                    "exposure": str(res.exposure),
+                    "rule": res.rule,
+                    "reasons": held[1],
+                },
+                screened_at=now,
+            )
+        )
+    return out
+
+
+# --- the screening results and the supplier risk register as XLSX ------------------------------
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """A kept reason in the reader's language: the template translated, then filled in."""
+    params = {k: gettext(v) if k in ("what", "kinds") else v for k, v in reason["params"].items()}
+    if "kinds" in params:
+        params["kinds"] = ", ".join(
+            gettext(k.strip()) for k in reason["params"]["kinds"].split(",")
+        )
+    return gettext(reason["template"]) % params if params else gettext(reason["template"])
+
+
+def screening_export(
+    *, actor: User | None, organisation: Organisation, level: str = "", request: Any = None
+) -> bytes:
+    """The screened order lines (all, or one level's) and the supplier risk register as an
+    XLSX workbook, every text cell typed as text (never a formula). Needs ``supply.view``;
+    the export is audited with its row counts (no line is named in the trail)."""
+    _require(actor, organisation, Perm.SUPPLY_VIEW)
+    level = level if level in vocabulary.LEVELS else ""
+    lines = list(
+        OrderLine.objects.filter(organisation=organisation, **({"level": level} if level else {}))
+        .select_related("edition", "supplier", "contract")
+        .order_by("-score", "-exposure", "ref", "id")
+    )
+    label = {k: gettext(v) for k, v in vocabulary.LEVEL_LABELS.items()}
+    line_rows = [
+        (
+            line.ref,
+            line.supplier_name,
+            line.supplier.company_id if line.supplier else "",
+            line.contract.reference if line.contract else "",
+            line.origin_country,
+            tables.country_name(line.origin_country),
+            line.good,
+            line.product_code,
+            line.value,
+            line.share,
+            line.exposure,
+            label.get(line.level, line.level),
+            line.score,
+            "\n".join(
+                f"{r['points']:+d} {reason_text(r)}" + (f" [{r['source']}]" if r["source"] else "")
+                for r in line.result.get("reasons", [])
+            ),
+            str(line.edition) if line.edition else "",
+            line.result.get("rule", ""),
+            timezone.localtime(line.screened_at).strftime("%Y-%m-%d %H:%M"),
+            _heading(line.product_code),
+        )
+        for line in lines
+    ]
+    register = _risk_register(organisation, label)
+    yes, no = gettext("yes"), gettext("no")
+    data = export.workbook(
+        [
+            export.Sheet(
+                gettext("Screened order lines"),
+                [
+                    gettext("Order and line"),
+                    gettext("Supplier"),
+                    gettext("National company id"),
+                    gettext("Contract"),
+                    gettext("Origin (ISO code)"),
+                    gettext("Origin"),
+                    gettext("Good"),
+                    gettext("Product code"),
+                    gettext("Value"),
+                    gettext("Share of the product"),
+                    gettext("Exposure"),
+                    gettext("Risk level"),
+                    gettext("Score"),
+                    gettext("Reasons (points, reason [source])"),
+                    gettext("Risk-list edition"),
+                    gettext("Rule"),
+                    gettext("Screened at"),
+                    gettext("HS chapter or heading"),
+                ],
+                line_rows,
+            ),
+            export.Sheet(
+                gettext("Supplier risk register"),
+                [
+                    gettext("Supplier"),
+                    gettext("National company id"),
+                    gettext("Country"),
+                    gettext("Highest risk level"),
+                    gettext("High-risk lines"),
+                    gettext("Medium-risk lines"),
+                    gettext("Low-risk lines"),
+                    gettext("Spend"),
+                    gettext("Spend on high-risk lines"),
+                    gettext("Anti-trafficking policy in place"),
+                    gettext("Audit reports made available"),
+                    gettext("Sites in the supply chain disclosed"),
+                    gettext("Labour recruiter or agency"),
+                    gettext("On the exclusion list"),
+                    gettext("Open corrective actions"),
+                ],
+                [(*r[:9], *(yes if flag else no for flag in r[9:14]), r[14]) for r in register],
+            ),
+        ]
+    )
+    audit.record(
+        action="export",
+        actor=actor,
+        organisation=organisation,
+        object_type="supply.screening_export",
+        details={"lines": len(line_rows), "suppliers": len(register), "level": level or "all"},
+        request=request,
+        actor_username=None if actor is not None else CLI_ACTOR,
+    )
+    return data
+
+
+def _heading(code: str) -> str:
+    heading = hscodes.label(code)
+    return gettext(heading) if heading else ""
+
+
+def _risk_register(organisation: Organisation, label: dict[str, str]) -> list[tuple[Any, ...]]:
+    """One row per supplier: name, company id, country, highest level, lines at high,
+    medium and low, spend, high-risk spend, the five yes/no flags, open corrective actions."""
+    from django.db.models import Count, Q, Sum
+
+    excluded = excluded_company_ids()
+    out: list[tuple[Any, ...]] = []
+    suppliers = Supplier.objects.filter(organisation=organisation).annotate(
+        n_high=Count("orders", filter=Q(orders__level="high"), distinct=True),
+        n_medium=Count("orders", filter=Q(orders__level="medium"), distinct=True),
+        n_low=Count("orders", filter=Q(orders__level="low"), distinct=True),
+        n_open=Count("actions", filter=Q(actions__closed_on__isnull=True), distinct=True),
+    )
+    spend = {
+        r["supplier"]: r
+        for r in OrderLine.objects.filter(organisation=organisation, supplier__isnull=False)
+        .values("supplier")
+        .annotate(total=Sum("value"), high=Sum("value", filter=Q(level="high")))
+    }
+    for s in suppliers:
+        counts = (s.n_high, s.n_medium, s.n_low)
+        highest = next(
+            (lvl for lvl, n in zip(("high", "medium", "low"), counts, strict=True) if n), ""
+        )
+        money = spend.get(s.pk, {})
+        out.append(
+            (
+                s.name,
+                s.company_id,
+                s.country,
+                label.get(highest, ""),
+                *counts,
+                money.get("total") or Decimal(0),
+                money.get("high") or Decimal(0),
+                s.has_policy,
+                s.audit_access,
+                s.sites_disclosed,
+                s.is_recruiter,
+                s.company_id in excluded,
+                s.n_open,
+            )
+        )
+    # Most severe first: the most high-risk lines, then medium, then the high-risk spend.
+    out.sort(key=lambda r: (-r[4], -r[5], -r[8], r[0]))
+    return out
 
 
 # --- contracts and measures (a)–(g) -----------------------------------------------------------

@@ -280,6 +280,20 @@ def export_csv(rows: Iterable[Mapping[str, object]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def export_xlsx(rows: Iterable[Mapping[str, object]]) -> bytes:
+    """The same columns as ``export_csv`` in an XLSX workbook: every cell a text cell (never a
+    formula), neutralised as in the CSV, so the importer (which unescapes XLSX cells too)
+    reads back exactly what was exported."""
+    from palermo.supply import export
+
+    def cells(row: Mapping[str, object]) -> list[object]:
+        values = dict(row)
+        values["country_name"] = tables.country_name(str(values.get("country_code") or ""))
+        return safe_row("" if values.get(c) is None else str(values[c]) for c in EXPORT_COLUMNS)
+
+    return export.workbook([export.Sheet("Sites", EXPORT_COLUMNS, map(cells, rows))])
+
+
 def row_values(r: SiteRow) -> dict[str, object]:
     """A checked row as export cells (the inverse of ``check_row``)."""
     return {

@@ -24,7 +24,16 @@ from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
-from palermo.supply import diligence, selectors, services, sites, tables, vocabulary
+from palermo.supply import (
+    diligence,
+    export,
+    hscodes,
+    selectors,
+    services,
+    sites,
+    tables,
+    vocabulary,
+)
 from palermo.supply.forms import (
     ActionForm,
     ConsentForm,
@@ -44,6 +53,7 @@ from palermo.supply.models import (
     OrderLine,
     RiskEdition,
     Site,
+    Supplier,
 )
 from palermo.web.held import Holder, nothing_held
 
@@ -77,11 +87,7 @@ def _row_errors(errors: list[tables.RowError]) -> list[dict[str, Any]]:
     ]
 
 
-def _reason_text(reason: dict[str, Any]) -> str:
-    params = {k: _(v) if k in ("what", "kinds") else v for k, v in reason["params"].items()}
-    if "kinds" in params:
-        params["kinds"] = ", ".join(_(k.strip()) for k in reason["params"]["kinds"].split(","))
-    return _(reason["template"]) % params if params else _(reason["template"])
+_reason_text = services.reason_text
 
 
 def _upload(form: Any) -> tuple[bytes, str] | None:
@@ -136,6 +142,70 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _provenance_rows(rows: list[selectors.FieldRow]) -> list[dict[str, Any]]:
+    """A field, its value and who or what set it last, in the reader's language."""
+    yes, no = _("yes"), _("no")
+    out = []
+    for r in rows:
+        e = r.provenance
+        value = {"true": yes, "false": no}.get(r.value, r.value) if r.value else ""
+        if r.field == "is_closed" and r.value == "":
+            value = no
+        out.append(
+            {
+                "label": _(r.label),
+                "value": value,
+                "source": e.get_source_display() if e else "",
+                "by": (e.recorded_by.username if e.recorded_by else _("command line")) if e else "",
+                "at": e.recorded_at if e else None,
+                "file": e.batch.name if e and e.batch else "",
+                "sha256": e.batch.sha256[:12] if e and e.batch else "",
+                "row": e.row if e else None,
+                "contributor": e.contributor if e else "",
+            }
+        )
+    return out
+
+
+@requires(Perm.SUPPLY_VIEW)
+def supplier_detail(request: AuthedRequest, supplier_id: int) -> HttpResponse:
+    """A supplier, its sites, and the provenance of every field: who or what source set it
+    (an imported file and its row, a person's edit, a row matched by its OS ID) and when."""
+    actor, org = _who(request)
+    supplier = get_object_or_404(Supplier, pk=supplier_id, organisation=org)
+    can_manage = has_perm(actor, Perm.SUPPLY_MANAGE, org)
+    initial = {k: getattr(supplier, k) for k in vocabulary.SUPPLIER_FIELDS}
+    form = SupplierForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_manage:
+            return _refuse(request, Perm.SUPPLY_MANAGE)
+        if form.is_valid():
+            try:
+                services.supplier_save(
+                    actor=actor, organisation=org, data=form.cleaned_data, supplier=supplier
+                )
+            except InvalidInput as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, _("Supplier updated."))
+                return redirect("supply:supplier", supplier_id=supplier.pk)
+    return render(
+        request,
+        "supply/supplier.html",
+        {
+            "supplier": supplier,
+            "fields": _provenance_rows(selectors.supplier_provenance(supplier)),
+            "sites": [
+                {"site": site, "fields": _provenance_rows(rows)}
+                for site, rows in selectors.site_provenance(supplier)
+            ],
+            "form": form,
+            "can_manage": can_manage,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 # --- sites -------------------------------------------------------------------------------------
 
 
@@ -163,6 +233,22 @@ def site_export(request: AuthedRequest) -> HttpResponse:
     )
     response = HttpResponse(sites.export_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sites-open-supply-hub.csv"'
+    return response
+
+
+@requires(Perm.SUPPLY_VIEW)
+def site_export_xlsx(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    rows = selectors.site_export_rows(org)
+    audit.record_request(
+        request,
+        action="export",
+        object_type="supply.sites",
+        details={"rows": len(rows), "format": "xlsx"},
+    )
+    response = HttpResponse(sites.export_xlsx(rows), content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="sites-open-supply-hub.xlsx"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -395,13 +481,32 @@ def order_list(request: AuthedRequest) -> HttpResponse:
 
 
 @requires(Perm.SUPPLY_VIEW)
+def order_export(request: AuthedRequest) -> HttpResponse:
+    """The screened lines (all or one level) and the supplier risk register as XLSX. The
+    query string carries a level only; the export is audited by the service."""
+    actor, org = _who(request)
+    level = request.GET.get("level", "")
+    data = services.screening_export(actor=actor, organisation=org, level=level, request=request)
+    response = HttpResponse(data, content_type=export.XLSX_TYPE)
+    suffix = f"-{level}" if level in vocabulary.LEVELS else ""
+    response["Content-Disposition"] = f'attachment; filename="supply-screening{suffix}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Perm.SUPPLY_VIEW)
 def order_detail(request: AuthedRequest, line_id: int) -> HttpResponse:
     actor, org = _who(request)
     line = get_object_or_404(
         OrderLine.objects.select_related("edition", "batch"), pk=line_id, organisation=org
     )
     reasons = [{**r, "text": _reason_text(r)} for r in line.result.get("reasons", [])]
-    return render(request, "supply/order.html", {"line": line, "reasons": reasons})
+    heading = hscodes.label(line.product_code)
+    return render(
+        request,
+        "supply/order.html",
+        {"line": line, "reasons": reasons, "code_label": _(heading) if heading else ""},
+    )
 
 
 @requires(Perm.SUPPLY_MANAGE)

@@ -96,3 +96,32 @@ EXPLOITATION_KINDS: Final[dict[str, str]] = {
     "fl": _("forced labour"),
     "fcl": _("forced child labour"),
 }
+
+# The fields whose provenance is kept (``models.FieldProvenance``), with their labels.
+SUPPLIER_FIELDS: Final[dict[str, str]] = {
+    "name": _("Name"),
+    "company_id": _("National company id"),
+    "lei": _("LEI"),
+    "parent": _("Parent company"),
+    "country": _("Country"),
+    "has_policy": _("Anti-trafficking policy in place"),
+    "audit_access": _("Audit reports made available"),
+    "sites_disclosed": _("Sites in the supply chain disclosed"),
+    "is_recruiter": _("Labour recruiter or agency"),
+}
+SITE_FIELDS: Final[dict[str, str]] = {
+    "os_id": _("OS ID"),
+    "name": _("Name"),
+    "address": _("Address"),
+    "country": _("Country"),
+    "lat": _("Latitude"),
+    "lng": _("Longitude"),
+    "workers": _("Number of workers"),
+    "sector": _("Sector"),
+    "product_type": _("Product type"),
+    "processing_type": _("Processing type"),
+    "facility_type": _("Facility type"),
+    "parent_company": _("Parent company"),
+    "is_closed": _("Closed"),
+    "supplier": _("Supplier"),
+}

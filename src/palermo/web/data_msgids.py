@@ -1150,7 +1150,7 @@ MSGIDS = [
     _("Only the case team and the identification body change this case."),
     # Translators: cases/services/_common.py:98
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py:206; crossborder/services.py:957; supply/services.py:335 (+1)
+    # Translators: cases/services/_common.py:206; crossborder/services.py:957; supply/services.py:435 (+1)
     _("This date is in the future."),
     # Translators: cases/services/_common.py:216
     _("Unknown values: {values}."),
@@ -1168,9 +1168,9 @@ MSGIDS = [
     _("Choose a value of the HTCDS list."),
     # Translators: cases/services/_common.py:203; crossborder/services.py:955; crossborder/services.py:959
     _("Use an ISO 8601 date, YYYY-MM-DD."),
-    # Translators: cases/services/_common.py:248; investigate/services.py:251; supply/services.py:115
+    # Translators: cases/services/_common.py:248; investigate/services.py:251; supply/services.py:127
     _("At most {limit} characters."),
-    # Translators: cases/services/_common.py:266
+    # Translators: cases/services/_common.py:266; cases/services/interpreting.py:32
     _("Use an ISO 639-1 language code, e.g. ro."),
     # Translators: cases/services/_common.py:278
     _("Use an international number, e.g. +381 11 123 4567."),
@@ -1226,7 +1226,7 @@ MSGIDS = [
     _("At most 100 characters."),
     # Translators: cases/services/history.py:80
     _("A name or alias is needed to link a suspect."),
-    # Translators: cases/services/history.py:82; supply/services.py:337
+    # Translators: cases/services/history.py:82; supply/services.py:437
     _("At most 200 characters."),
     # Translators: cases/services/identification.py:111
     _("Only the competent identification body takes identification decisions."),
@@ -1250,6 +1250,10 @@ MSGIDS = [
     _("Give the reasons for the outcome."),
     # Translators: cases/services/identification.py:146
     _("An appeal is already pending."),
+    # Translators: cases/services/interpreting.py:30
+    _("Choose the language the person needs."),
+    # Translators: cases/services/interpreting.py:34; cases/services/referrals.py:76
+    _("The case is closed."),
     # Translators: cases/services/notes.py:31
     _("Write the note."),
     # Translators: cases/services/notes.py:82
@@ -1310,8 +1314,6 @@ MSGIDS = [
     _("This service provider is not active."),
     # Translators: cases/services/referrals.py:74
     _("This shelter does not take children."),
-    # Translators: cases/services/referrals.py:76
-    _("The case is closed."),
     # Translators: cases/services/referrals.py:149
     _("Someone else answered this referral meanwhile; reload it."),
     # Translators: cases/services/returns.py:143
@@ -1678,58 +1680,58 @@ MSGIDS = [
     _("k is a whole number from 2 to 1000."),
     # Translators: stats/services.py:694
     _("There are no cases to release."),
-    # Translators: supply/services.py:660
+    # Translators: supply/services.py:994
     _("This contract belongs to another organisation."),
-    # Translators: supply/services.py:756
+    # Translators: supply/services.py:1090
     _("This action belongs to another organisation."),
-    # Translators: supply/services.py:871
+    # Translators: supply/services.py:1205
     _("Only a labour inspectorate records inspections."),
-    # Translators: supply/services.py:928
+    # Translators: supply/services.py:1262
     _("This inspection belongs to another inspectorate."),
-    # Translators: supply/services.py:930
+    # Translators: supply/services.py:1264
     _("You may not screen."),
-    # Translators: supply/services.py:113; supply/services.py:452
+    # Translators: supply/services.py:125; supply/services.py:552
     _("Required."),
-    # Translators: supply/services.py:136
+    # Translators: supply/services.py:148
     _("An LEI has 20 letters and digits."),
-    # Translators: supply/services.py:140
+    # Translators: supply/services.py:152
     _("Use a two-letter ISO 3166-1 country code."),
-    # Translators: supply/services.py:145
+    # Translators: supply/services.py:157
     _("A supplier with this company id is registered."),
-    # Translators: supply/services.py:296
+    # Translators: supply/services.py:396
     _("This site is not waiting for a review."),
-    # Translators: supply/services.py:333
+    # Translators: supply/services.py:433
     _("Say when the file was downloaded."),
-    # Translators: supply/services.py:355
+    # Translators: supply/services.py:455
     _("Unknown kind of risk list."),
-    # Translators: supply/services.py:622
+    # Translators: supply/services.py:956
     _("Choose low, medium or high."),
-    # Translators: supply/services.py:624; supply/services.py:715; supply/services.py:831
+    # Translators: supply/services.py:958; supply/services.py:1049; supply/services.py:1165
     _("Not a supplier of your organisation."),
-    # Translators: supply/services.py:629
+    # Translators: supply/services.py:963
     _("A contract with this reference exists."),
-    # Translators: supply/services.py:664
+    # Translators: supply/services.py:998
     _("This measure is not on this contract's track."),
-    # Translators: supply/services.py:666
+    # Translators: supply/services.py:1000
     _("A file of at most 10 MB."),
-    # Translators: supply/services.py:717; supply/services.py:833
+    # Translators: supply/services.py:1051; supply/services.py:1167
     _("Not a site of your organisation."),
-    # Translators: supply/services.py:719
+    # Translators: supply/services.py:1053
     _("Choose one of the 11 ILO indicators."),
-    # Translators: supply/services.py:721
+    # Translators: supply/services.py:1055
     _("Choose non-compliance or observation."),
-    # Translators: supply/services.py:723; supply/services.py:898
+    # Translators: supply/services.py:1057; supply/services.py:1232
     _("Cannot be negative."),
-    # Translators: supply/services.py:727
+    # Translators: supply/services.py:1061
     _("A deadline is required."),
-    # Translators: supply/services.py:758
+    # Translators: supply/services.py:1092
     _("This action is already closed."),
-    # Translators: supply/services.py:836
+    # Translators: supply/services.py:1170
     _("A three-letter ISO 4217 code, such as EUR."),
-    # Translators: supply/services.py:892
+    # Translators: supply/services.py:1226
     _("Unknown indicator."),
-    # Translators: supply/services.py:894
+    # Translators: supply/services.py:1228
     _("The date of the visit is required."),
-    # Translators: supply/services.py:933
+    # Translators: supply/services.py:1267
     _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
 ]

@@ -6,7 +6,7 @@ from ninja import Schema, Status
 
 from palermo.cases import services
 from palermo.cases.api._common import TimelineEntryOut, case_for, router
-from palermo.cases.api.fields import Id, LongText, Ref
+from palermo.cases.api.fields import Id, LanguageCode, LongText, Ref
 from palermo.core.apiutil import with_errors
 from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
@@ -43,5 +43,40 @@ def note_add(request: AuthedRequest, case_ref: Ref, payload: NoteIn) -> Any:
             "actor": request.user.get_username(),
             "organisation": request.organisation.name,
             "corrects_id": e.corrects_id,
+        },
+    )
+
+
+class InterpreterRequestIn(Schema):
+    language: LanguageCode  # ISO 639-1, e.g. "ro"
+
+
+@router.post(
+    "/{case_ref}/interpreter-requests",
+    response=with_errors({201: TimelineEntryOut}),
+    summary="Record that an interpreter was requested (in which language) before an interview",
+)
+@api_requires(Perm.EDIT_CASES)
+def interpreter_request(
+    request: AuthedRequest, case_ref: Ref, payload: InterpreterRequestIn
+) -> Any:
+    case = case_for(request, case_ref)
+    e = services.interpreter_request(
+        actor=request.user,
+        organisation=request.organisation,
+        case=case,
+        language=payload.language,
+    )
+    return Status(
+        201,
+        {
+            "id": e.pk,
+            "at": e.at,
+            "kind": e.kind,
+            "summary": e.summary,
+            "text": "",
+            "actor": request.user.get_username(),
+            "organisation": request.organisation.name,
+            "corrects_id": None,
         },
     )

@@ -12,7 +12,7 @@ The public entry point for other contexts (screening, hotline imports) is
 
 One module per aggregate (issue 14): ``opening``, ``editing``, ``identification``, ``phases``,
 ``notes``, ``team``, ``consent``, ``referrals``, ``tasks``, ``history``, ``children``, ``returns``,
-``proceedings``, ``break_glass``, ``directory``; what they share is in ``_common``. Callers keep
+``proceedings``, ``break_glass``, ``directory``, ``interpreting``; what they share is in ``_common``. Callers keep
 importing from ``palermo.cases.services``.
 """
 
@@ -45,6 +45,7 @@ from palermo.cases.services.identification import (
     identification_decide,
     identification_decision_plan,
 )
+from palermo.cases.services.interpreting import interpreter_request
 from palermo.cases.services.notes import note_add, record_event_add
 from palermo.cases.services.opening import case_open, referral_receive
 from palermo.cases.services.phases import case_transition
@@ -93,6 +94,7 @@ __all__ = [
     "guardian_appoint",
     "identification_decide",
     "identification_decision_plan",
+    "interpreter_request",
     "legal_basis_record",
     "non_punishment_decide",
     "non_punishment_record",

@@ -18,3 +18,17 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def simtime(seconds: float, day_start_minutes: int) -> str:
     return clock.format_time(seconds, day_start_minutes)
+
+
+@register.simple_tag
+def scenario_text(texts: Any, thing: Any, name: str = "") -> str:
+    """``{% scenario_text texts inject "title" %}``, ``{% scenario_text texts action %}``,
+    ``{% scenario_text texts team %}``: a scenario text in the reader's language when the
+    package has it (``palermo.exercise.texts``), else as written."""
+    if texts is None:
+        return str(getattr(thing, name or "text", "") or "")
+    if name:
+        return str(texts.inject(thing, name))
+    if hasattr(thing, "criterion"):
+        return str(texts.action(thing))
+    return str(texts.team(thing))
