@@ -252,6 +252,9 @@ def test_the_translators_file_holds_exactly_the_missing_public_msgids(language, 
     assert n == len(entries) == len(i18n.missing_public_msgids(language))
     assert {e.key for e in entries} == set(i18n.missing_public_msgids(language))
     assert all(not any(e.msgstr) for e in entries)
+    forms = {"ar": 6, "ro": 3}[language]  # each plural entry has the language's forms
+    assert all(len(e.msgstr) == forms for e in entries if e.msgid_plural)
+    assert any(e.msgid_plural for e in entries)
     done = subprocess.run(  # noqa: S603
         ["msgfmt", "--check", "-o", str(tmp_path / "x.mo"), str(out)],  # noqa: S607
         capture_output=True,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext as _gettext
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -304,6 +305,9 @@ def write_public_todo(
         f"Palermo: the msgids of the public pages (/check/, /report/) not yet translated "
         f"into {language}."
     )
+    plural_forms = todo.metadata.get("Plural-Forms", "")
+    found = re.search(r"nplurals=(\d+)", plural_forms)
+    nplurals = int(found.group(1)) if found else 2  # the template's header: no language yet
     for e in source:
         key = f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
         if key not in missing:
@@ -317,7 +321,7 @@ def write_public_todo(
             flags=[f for f in e.flags if f != "fuzzy"],
         )
         if e.msgid_plural:
-            entry.msgstr_plural = dict.fromkeys(e.msgstr_plural or {0: "", 1: ""}, "")
+            entry.msgstr_plural = dict.fromkeys(range(nplurals), "")  # the language's forms
         else:
             entry.msgstr = ""
         todo.append(entry)
