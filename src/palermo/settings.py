@@ -235,7 +235,16 @@ _LANGUAGE_NAMES = {
     "sr": _("Serbian"),
 }
 PALERMO_WANTED_LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _WANTED]
-LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, name)) for code, name in _shipped()]
+# The second tier (web/i18n.PUBLIC_LANGUAGES): complete for the public pages only. They are
+# in LANGUAGES so that Django activates them there; UserLanguageMiddleware falls back to
+# English (with the notice) on every other page, and the switcher offers them only there.
+from palermo.web.i18n import public_languages as _public  # noqa: E402
+
+PALERMO_PUBLIC_LANGUAGES = list(_public())
+LANGUAGES = [
+    *((code, _LANGUAGE_NAMES.get(code, name)) for code, name in _shipped()),
+    *PALERMO_PUBLIC_LANGUAGES,
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates as the reader's language writes them (templates use SHORT_DATE_FORMAT etc.); English
 # day-month-year rather than Django's American default (palermo/formats/en).

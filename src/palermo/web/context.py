@@ -40,14 +40,22 @@ def languages(request: HttpRequest) -> dict[str, Any]:
     from django.conf import settings
     from django.utils import translation
 
-    from palermo.web.languages import fallback_language
+    from palermo.web.languages import fallback_language, on_public_page, shipped_codes
 
+    # On the public pages also the languages complete for those pages only.
+    offered = shipped_codes(public_page=on_public_page(request))
     choices = []
     for code, _name in settings.LANGUAGES:
+        if code not in offered:
+            continue
         info = translation.get_language_info(code)
         choices.append({"code": code, "name": info["name_local"]})
     missing = fallback_language(request)
     missing_name = None
     if missing:
-        missing_name = str(dict(settings.PALERMO_WANTED_LANGUAGES).get(missing, missing))
+        wanted = dict(settings.PALERMO_WANTED_LANGUAGES)
+        # A public-page language is named by Django's own catalogue ("Arabic").
+        missing_name = str(
+            wanted.get(missing) or translation.get_language_info(missing)["name_translated"]
+        )
     return {"language_choices": choices, "language_fallback": missing_name}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext as _gettext
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,10 +42,29 @@ WANTED_LANGUAGES: tuple[tuple[str, str], ...] = (
     ("sr", "Serbian"),
 )
 SOURCE_LANGUAGE = "en"
+# A second, smaller tier: languages offered ONLY on the public pages (/check/, /report/ and
+# its thanks page; the URL namespace ``prevent_public``) once their catalogue translates
+# every msgid those pages can show (``public_msgids()``), though not the rest of Palermo.
+# Signed-in pages never offer them: a reader who asks for one there gets the English
+# fallback and its notice (palermo.web.languages). See docs/translating.md.
+PUBLIC_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("ro", "Romanian"),
+    ("ar", "Arabic"),
+)
+PUBLIC_URL_NAMESPACE = "prevent_public"
 # The languages this release promises complete, one code a line (a file, so that each
 # translation team adds its own line and merges never conflict). The test suite and
 # `palermo i18n check` fail when one of them misses a msgid of the template.
 RELEASED_FILE = LOCALE_DIR / "RELEASED"
+
+
+# The public-page languages this release promises complete for the public pages (the same
+# format): the tests fail when one of them misses a public msgid.
+RELEASED_PUBLIC_FILE = LOCALE_DIR / "RELEASED_PUBLIC"
+
+
+def released_public_languages(path: Path = RELEASED_PUBLIC_FILE) -> list[str]:
+    return released_languages(path)
 
 
 def released_languages(path: Path = RELEASED_FILE) -> list[str]:
@@ -69,6 +89,8 @@ class PoEntry:
     msgstr: tuple[str, ...]
     fuzzy: bool
     obsolete: bool
+    # The files the ``#:`` references name (package-relative), without line numbers.
+    occurrences: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -105,6 +127,7 @@ def _entry(e: object, *, obsolete: bool) -> PoEntry:
         msgstr=msgstr,
         fuzzy="fuzzy" in e.flags,  # type: ignore[attr-defined]
         obsolete=obsolete,
+        occurrences=tuple(f for f, _line in e.occurrences),  # type: ignore[attr-defined]
     )
 
 
@@ -137,6 +160,11 @@ def missing_msgids(
     compiled = _compiled(language, locale_dir)
     if compiled is None:
         return sorted(keys)
+    return sorted(keys - _translated_keys(compiled))
+
+
+def _translated_keys(compiled: dict[object, object]) -> set[str]:
+    """The keys a compiled catalogue translates (a plural msgid once)."""
     have = set()
     for k, v in compiled.items():
         if isinstance(k, tuple):
@@ -144,7 +172,7 @@ def missing_msgids(
                 have.add(k[0])
         elif k and v:
             have.add(k)
-    return sorted(keys - have)
+    return have
 
 
 def shipped_languages(
@@ -157,6 +185,160 @@ def shipped_languages(
         (code, name)
         for code, name in WANTED_LANGUAGES
         if code == SOURCE_LANGUAGE or not missing_msgids(code, locale_dir, template)
+    ]
+
+
+# --- the public pages' msgids (the second tier) ------------------------------------------
+
+# Everything the public pages can put in front of a reader, by where makemessages finds it
+# (the ``#:`` references of the template, package-relative):
+# * templates: the pages, the base they extend and every template they include (a test
+#   follows their {% extends %}/{% include %} tags, so a new include cannot be forgotten);
+# * modules whose every marked string is shown there: the check rules' texts (questions,
+#   indicators, warnings, next steps — ``prevent/msgids.py``, kept in step with
+#   ``prevent/data/job_offer_rules.json`` by a test) and the report form's core
+#   (kinds of work, warning signs, its refusals — ``prevent/reports.py``).
+PUBLIC_TEMPLATES: tuple[str, ...] = (
+    "prevent/templates/prevent/public_base.html",
+    "prevent/templates/prevent/check.html",
+    "prevent/templates/prevent/report.html",
+    "prevent/templates/prevent/report_thanks.html",
+    "web/templates/web/error_summary.html",
+)
+PUBLIC_MODULES: tuple[str, ...] = ("prevent/msgids.py", "prevent/reports.py")
+# Modules that also serve the analysts' pages: only the strings marked inside these
+# top-level definitions (found in the source, so a new label in them is in scope at once).
+PUBLIC_DEFINITIONS: dict[str, tuple[str, ...]] = {
+    "prevent/forms.py": ("ANSWER_LABELS", "CheckForm", "ReportForm"),
+    "prevent/models.py": ("LicenceStatus",),  # the registry look-up on /check/
+    "prevent/services.py": ("report_submit",),
+}
+# Django's own messages on these forms (a required field, a choice not in the list, a text
+# too long) come from Django's catalogue, which has ar and ro; a test checks that.
+DJANGO_FORM_MESSAGES: tuple[str, ...] = (
+    "This field is required.",
+    "Select a valid choice. %(value)s is not one of the available choices.",
+    "Enter a list of values.",
+    "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+)
+
+_MARKERS = frozenset({"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"})
+_CONTEXT_MARKERS = frozenset({"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"})
+
+
+def _marked_in(node: object) -> Iterator[str]:
+    """The keys of the strings marked for gettext inside an AST node."""
+    import ast
+
+    for n in ast.walk(node):  # type: ignore[arg-type]
+        if not isinstance(n, ast.Call):
+            continue
+        name = n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, "attr", "")
+        args = [a.value if isinstance(a, ast.Constant) else None for a in n.args]
+        strings = [a for a in args[:2] if isinstance(a, str)]
+        if name in _MARKERS and args and isinstance(args[0], str):
+            yield args[0]
+        elif name in _CONTEXT_MARKERS and len(strings) == 2:  # (context, msgid)
+            yield f"{strings[0]}\x04{strings[1]}"
+
+
+def public_definition_msgids(package_dir: Path = PACKAGE_DIR) -> set[str]:
+    """The strings marked inside ``PUBLIC_DEFINITIONS`` (a name not found is an error)."""
+    import ast
+
+    out: set[str] = set()
+    for rel, names in PUBLIC_DEFINITIONS.items():
+        tree = ast.parse((package_dir / rel).read_text(encoding="utf-8"), filename=rel)
+        found = set()
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined = {node.name}
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined = {t.id for t in targets if isinstance(t, ast.Name)}
+            else:
+                continue
+            if defined & set(names):
+                found |= defined & set(names)
+                out.update(_marked_in(node))
+        if set(names) - found:
+            raise LookupError(f"{rel} defines no {sorted(set(names) - found)}")
+    return out
+
+
+def public_msgids(template: Path = TEMPLATE, package_dir: Path = PACKAGE_DIR) -> frozenset[str]:
+    """Every msgid (key) the public pages can show: the template's entries found in the
+    public templates and modules, and the strings of the public definitions."""
+    sources = set(PUBLIC_TEMPLATES) | set(PUBLIC_MODULES)
+    keys = set()
+    if template.exists():
+        for e in read_po(template):
+            if e.msgid and not e.obsolete and sources.intersection(e.occurrences):
+                keys.add(e.key)
+    return frozenset(keys | public_definition_msgids(package_dir))
+
+
+def missing_public_msgids(
+    language: str, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> list[str]:
+    """The public msgids the compiled catalogue of ``language`` does not translate."""
+    compiled = _compiled(language, locale_dir)
+    keys = public_msgids(template)
+    return sorted(keys - _translated_keys(compiled or {}))
+
+
+def write_public_todo(
+    language: str, out: Path, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> int:
+    """Write the public msgids ``language`` does not translate yet to ``out``: a GNU .po
+    with empty msgstr (references and translator comments kept) for translators to fill and
+    the lead to merge (``msgcat --use-first``). Returns the number of entries."""
+    import polib
+
+    missing = set(missing_public_msgids(language, locale_dir, template))
+    po_path = locale_dir / language / "LC_MESSAGES" / "django.po"
+    source = polib.pofile(str(po_path if po_path.exists() else template), wrapwidth=0)
+    todo = polib.POFile(wrapwidth=78)
+    todo.metadata = dict(source.metadata)
+    todo.metadata["Language"] = language
+    todo.header = (
+        f"Palermo: the msgids of the public pages (/check/, /report/) not yet translated "
+        f"into {language}."
+    )
+    plural_forms = todo.metadata.get("Plural-Forms", "")
+    found = re.search(r"nplurals=(\d+)", plural_forms)
+    nplurals = int(found.group(1)) if found else 2  # the template's header: no language yet
+    for e in source:
+        key = f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
+        if key not in missing:
+            continue
+        entry = polib.POEntry(
+            msgid=e.msgid,
+            msgctxt=e.msgctxt,
+            msgid_plural=e.msgid_plural,
+            occurrences=e.occurrences,
+            comment=e.comment,
+            flags=[f for f in e.flags if f != "fuzzy"],
+        )
+        if e.msgid_plural:
+            entry.msgstr_plural = dict.fromkeys(range(nplurals), "")  # the language's forms
+        else:
+            entry.msgstr = ""
+        todo.append(entry)
+    todo.save(str(out))
+    return len(todo)
+
+
+def public_languages(
+    locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE
+) -> list[tuple[str, str]]:
+    """The public-page languages whose catalogue translates every public msgid."""
+    if not template.exists():
+        return []
+    return [
+        (code, name)
+        for code, name in PUBLIC_LANGUAGES
+        if not missing_public_msgids(code, locale_dir, template)
     ]
 
 

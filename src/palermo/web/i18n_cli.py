@@ -65,6 +65,16 @@ def _table() -> list[Any]:
             f"{r.missing:>9}  {'yes' if r.language in released else 'no ':<8}  "
             f"{'yes' if r.complete else 'no (falls back to English)'}"
         )
+    public = i18n.released_public_languages()
+    typer.echo("public pages only (/check/, /report/):")
+    total = len(i18n.public_msgids())
+    for code, _name in i18n.PUBLIC_LANGUAGES:
+        gap = len(i18n.missing_public_msgids(code))
+        typer.echo(
+            f"{code:<9}{total - gap:>6}/{total:<4}{'':>17}{gap:>9}  "
+            f"{'yes' if code in public else 'no ':<8}  "
+            f"{'yes, on the public pages' if not gap else 'no (falls back to English)'}"
+        )
     return rows
 
 
@@ -92,6 +102,16 @@ def check() -> None:
             fg=typer.colors.RED,
             err=True,
         )
+    for code in i18n.released_public_languages():
+        gap = i18n.missing_public_msgids(code)
+        if gap:
+            incomplete.append(code)
+            typer.secho(
+                f"{code} is released for the public pages (locale/RELEASED_PUBLIC) but misses "
+                f"{len(gap)} public msgids: palermo i18n missing-public {code}",
+                fg=typer.colors.RED,
+                err=True,
+            )
     if errors or incomplete:
         raise typer.Exit(1)
 
@@ -102,4 +122,26 @@ def missing(language: str) -> None:
     from palermo.web import i18n
 
     for m in i18n.missing_msgids(language):
+        typer.echo(m.replace("\x04", " | "))
+
+
+@app.command("missing-public")
+def missing_public(
+    language: str,
+    po: Annotated[
+        str | None,
+        typer.Option("--po", help="Write them to this .po file (empty msgstr) instead."),
+    ] = None,
+) -> None:
+    """List the public-page msgids (/check/, /report/) LANGUAGE does not translate, or write
+    them to a .po file for translators."""
+    from pathlib import Path
+
+    from palermo.web import i18n
+
+    if po:
+        n = i18n.write_public_todo(language, Path(po))
+        typer.echo(f"{n} entries written to {po}.")
+        return
+    for m in i18n.missing_public_msgids(language):
         typer.echo(m.replace("\x04", " | "))
