@@ -1004,6 +1004,58 @@ MSGIDS = [
     _("Prosecuted, no penalty imposed"),
     # Translators: cases/workflow.py NON_PUNISHMENT_DECISIONS penalised
     _("Penalised"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES reported
+    _("Reported to the police"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES investigation
+    _("Investigation"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES prosecution
+    _("Prosecution (charges brought)"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES trial
+    _("Trial"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES appeal
+    _("Appeal"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES concluded
+    _("Concluded"),
+    # Translators: cases/workflow.py PROCEEDINGS_STAGES discontinued
+    _("Discontinued"),
+    # Translators: cases/workflow.py PROCEEDINGS_ROLES witness
+    _("Witness"),
+    # Translators: cases/workflow.py PROCEEDINGS_ROLES protected_witness
+    _("Protected witness"),
+    # Translators: cases/workflow.py PROCEEDINGS_ROLES injured_party
+    _("Injured party"),
+    # Translators: cases/workflow.py PROCEEDINGS_ROLES civil_party
+    _("Civil party (claim for damages)"),
+    # Translators: cases/workflow.py PROCEEDINGS_ROLES complainant
+    _("Complainant"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES passport
+    _("Passport"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES national_id
+    _("National identity card"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES residence_permit
+    _("Residence permit"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES visa
+    _("Visa"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES work_permit
+    _("Work permit"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES birth_certificate
+    _("Birth certificate"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES travel_document
+    _("Other travel document"),
+    # Translators: cases/workflow.py DOCUMENT_TYPES other
+    _("Other identity document"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES held_by_person
+    _("Held by the person"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES withheld_by_exploiter
+    _("Withheld by the exploiter"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES held_by_authorities
+    _("Held by the authorities"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES lost
+    _("Lost or stolen"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES expired
+    _("Expired"),
+    # Translators: cases/workflow.py DOCUMENT_STATUSES never_issued
+    _("Never issued: to be obtained"),
     # Translators: cases/access.py GROUP_LABELS overview
     _("Overview"),
     # Translators: cases/access.py GROUP_LABELS identity
@@ -1150,7 +1202,7 @@ MSGIDS = [
     _("Only the case team and the identification body change this case."),
     # Translators: cases/services/_common.py:98
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py:206; crossborder/services.py:957; supply/services.py:435 (+1)
+    # Translators: cases/services/_common.py:206; crossborder/services.py:1027; supply/services.py:435 (+1)
     _("This date is in the future."),
     # Translators: cases/services/_common.py:216
     _("Unknown values: {values}."),
@@ -1160,13 +1212,13 @@ MSGIDS = [
     _("Unknown field."),
     # Translators: cases/services/_common.py:255
     _("Choose a value of the HTCDS gender list."),
-    # Translators: cases/services/_common.py:294; cases/services/history.py:39; cases/services/opening.py:95 (+1)
+    # Translators: cases/services/_common.py:294; cases/services/documents.py:62; cases/services/history.py:39 (+2)
     _("Use an ISO 3166-1 alpha-2 code."),
     # Translators: cases/services/_common.py:327
     _("Choose an ISIC section of the HTCDS list."),
     # Translators: cases/services/_common.py:334; cases/services/opening.py:92
     _("Choose a value of the HTCDS list."),
-    # Translators: cases/services/_common.py:203; crossborder/services.py:955; crossborder/services.py:959
+    # Translators: cases/services/_common.py:203; crossborder/services.py:1025; crossborder/services.py:1029
     _("Use an ISO 8601 date, YYYY-MM-DD."),
     # Translators: cases/services/_common.py:248; investigate/services.py:251; supply/services.py:127
     _("At most {limit} characters."),
@@ -1206,6 +1258,20 @@ MSGIDS = [
     _("A legal basis is recorded for a law-enforcement organisation."),
     # Translators: cases/services/consent.py:172
     _("This date has passed."),
+    # Translators: cases/services/criminal_proceedings.py:26
+    _("The country of the proceedings, as an ISO 3166-1 alpha-2 code."),
+    # Translators: cases/services/criminal_proceedings.py:33; cases/services/history.py:82; supply/services.py:437
+    _("At most 200 characters."),
+    # Translators: cases/services/criminal_proceedings.py:98
+    _("No such proceedings on this case."),
+    # Translators: cases/services/criminal_proceedings.py:103
+    _("These proceedings are over; record new proceedings instead."),
+    # Translators: cases/services/criminal_proceedings.py:118; cases/services/documents.py:124; cases/services/proceedings.py:245 (+3)
+    _("Conflict."),
+    # Translators: cases/services/criminal_proceedings.py:106
+    _("Nothing changed."),
+    # Translators: cases/services/criminal_proceedings.py:119
+    _("Someone else changed these proceedings meanwhile; reload."),
     # Translators: cases/services/directory.py:44
     _("Choose from: {choices}."),
     # Translators: cases/services/directory.py:49
@@ -1214,6 +1280,22 @@ MSGIDS = [
     _("Not ISO 639-1 codes: {codes}."),
     # Translators: cases/services/directory.py:56
     _("A closed facility never takes children."),
+    # Translators: cases/services/documents.py:35
+    _("At most 60 letters, digits, spaces, dashes, slashes or full stops."),
+    # Translators: cases/services/documents.py:57
+    _("Choose the kind of document."),
+    # Translators: cases/services/documents.py:59; cases/services/documents.py:112
+    _("Choose where the document is."),
+    # Translators: cases/services/documents.py:65
+    _("A document never issued has no number."),
+    # Translators: cases/services/documents.py:109
+    _("No such document on this case."),
+    # Translators: cases/services/documents.py:114
+    _("That is already its status."),
+    # Translators: cases/services/documents.py:125
+    _("Someone else changed this document meanwhile; reload it."),
+    # Translators: cases/services/documents.py:116
+    _("A document with a number was issued."),
     # Translators: cases/services/editing.py:134; cases/services/notes.py:33; cases/services/opening.py:107
     _("At most 10,000 characters."),
     # Translators: cases/services/editing.py:121
@@ -1226,8 +1308,6 @@ MSGIDS = [
     _("At most 100 characters."),
     # Translators: cases/services/history.py:80
     _("A name or alias is needed to link a suspect."),
-    # Translators: cases/services/history.py:82; supply/services.py:437
-    _("At most 200 characters."),
     # Translators: cases/services/identification.py:111
     _("Only the competent identification body takes identification decisions."),
     # Translators: cases/services/identification.py:124
@@ -1298,8 +1378,6 @@ MSGIDS = [
     _("No such claim on this case."),
     # Translators: cases/services/proceedings.py:223
     _("A claim that is '{current}' cannot become '{wanted}'."),
-    # Translators: cases/services/proceedings.py:245; cases/services/referrals.py:148; core/errors.py:185 (+1)
-    _("Conflict."),
     # Translators: cases/services/proceedings.py:131
     _("A positive amount, e.g. 2500.00."),
     # Translators: cases/services/proceedings.py:246
@@ -1424,8 +1502,14 @@ MSGIDS = [
     _("Choose one of the three durable solutions."),
     # Translators: cases/workflow.py:560
     _("Conclude whether the risk of return is acceptable."),
+    # Translators: cases/workflow.py:631
+    _("Choose the stage of the proceedings."),
+    # Translators: cases/workflow.py:633
+    _("Choose the person's role in the proceedings."),
     # Translators: cases/workflow.py:205
     _("Explain the reason for closure."),
+    # Translators: cases/workflow.py:635
+    _("Choose roles from the list, each once."),
     # Translators: cases/workflow.py:570
     _("This answer does not support a conclusion that the risk is acceptable."),
     # Translators: core/errors.py:114
@@ -1460,21 +1544,21 @@ MSGIDS = [
     _("No trust list is loaded: nothing can be sent or received."),
     # Translators: crossborder/services.py:168
     _("The trust list in force has expired: load a new one."),
-    # Translators: crossborder/services.py:825
+    # Translators: crossborder/services.py:895
     _("The partner's receipt does not match the message."),
-    # Translators: crossborder/services.py:827
+    # Translators: crossborder/services.py:897
     _("The partner refused the message ({reason})."),
-    # Translators: crossborder/services.py:838
+    # Translators: crossborder/services.py:908
     _("This hand-over is finished."),
-    # Translators: crossborder/services.py:882
+    # Translators: crossborder/services.py:952
     _("Only the sender revokes a hand-over."),
-    # Translators: crossborder/services.py:886
+    # Translators: crossborder/services.py:956
     _("This hand-over is revoked already."),
-    # Translators: crossborder/services.py:889
+    # Translators: crossborder/services.py:959
     _("The partner did not confirm the deletion."),
-    # Translators: crossborder/services.py:1031
+    # Translators: crossborder/services.py:1101
     _("Only a hand-over waiting in quarantine can be accepted."),
-    # Translators: crossborder/services.py:239; crossborder/services.py:412
+    # Translators: crossborder/services.py:239; crossborder/services.py:482
     _("Choose a purpose."),
     # Translators: crossborder/services.py:241
     _("Choose at least one group of information."),
@@ -1484,43 +1568,43 @@ MSGIDS = [
     _("A child's transfer needs the guardian."),
     # Translators: crossborder/services.py:249
     _("The expiry must be in the future."),
-    # Translators: crossborder/services.py:387
+    # Translators: crossborder/services.py:457
     _("A child's hand-over needs the guardian's consent."),
-    # Translators: crossborder/services.py:389
+    # Translators: crossborder/services.py:459
     _("Record the return risk assessment first."),
-    # Translators: crossborder/services.py:391
+    # Translators: crossborder/services.py:461
     _("Record the best-interests determination first."),
-    # Translators: crossborder/services.py:414; crossborder/services.py:947
+    # Translators: crossborder/services.py:484; crossborder/services.py:1017
     _("Choose a handling code."),
-    # Translators: crossborder/services.py:418
+    # Translators: crossborder/services.py:488
     _("No valid transfer consent for this partner and purpose."),
-    # Translators: crossborder/services.py:427
+    # Translators: crossborder/services.py:497
     _("Nothing the person consented to is allowed for this partner."),
-    # Translators: crossborder/services.py:519; crossborder/services.py:808
+    # Translators: crossborder/services.py:589; crossborder/services.py:878
     _("Nothing goes to this partner now: {reason}"),
-    # Translators: crossborder/services.py:548
+    # Translators: crossborder/services.py:618
     _("The receipt is for a different envelope."),
-    # Translators: crossborder/services.py:821
+    # Translators: crossborder/services.py:891
     _("The partner could not be reached or refused the message ({reason})."),
-    # Translators: crossborder/services.py:836
+    # Translators: crossborder/services.py:906
     _("Choose a status."),
-    # Translators: crossborder/services.py:848
+    # Translators: crossborder/services.py:918
     _("Accept or decline the hand-over first."),
-    # Translators: crossborder/services.py:884
+    # Translators: crossborder/services.py:954
     _("Choose a reason."),
-    # Translators: crossborder/services.py:943
+    # Translators: crossborder/services.py:1013
     _("Choose a channel."),
-    # Translators: crossborder/services.py:945
+    # Translators: crossborder/services.py:1015
     _("Choose sent or received."),
-    # Translators: crossborder/services.py:950
+    # Translators: crossborder/services.py:1020
     _("Give the channel's reference (up to 100 characters)."),
-    # Translators: crossborder/services.py:953
+    # Translators: crossborder/services.py:1023
     _("Use the two-letter country code."),
-    # Translators: crossborder/services.py:961
+    # Translators: crossborder/services.py:1031
     _("At most 2,000 characters."),
-    # Translators: crossborder/services.py:431
+    # Translators: crossborder/services.py:501
     _("You may not see any of the consented information on this case."),
-    # Translators: crossborder/services.py:571
+    # Translators: crossborder/services.py:641
     _("This is not a receipt."),
     # Translators: exercise/clock.py:39
     _("The clock has already been started."),
