@@ -246,11 +246,19 @@ def test_switcher_takes_a_public_language_only_back_to_a_public_page(client, per
 @pytest.mark.skipif(not HAS_GETTEXT, reason="GNU gettext is needed")
 @pytest.mark.parametrize("language", [code for code, _ in i18n.PUBLIC_LANGUAGES])
 def test_the_translators_file_holds_exactly_the_missing_public_msgids(language, tmp_path):
-    out = tmp_path / f"todo_{language}.po"
-    n = i18n.write_public_todo(language, out)
+    # From a catalogue not compiled yet (its .po alone, no .mo): every public msgid is
+    # missing, plural entries included, whatever the shipped catalogue holds today.
+    out, empty = tmp_path / f"todo_{language}.po", tmp_path / "none"
+    (empty / language / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(
+        i18n.LOCALE_DIR / language / "LC_MESSAGES" / "django.po",
+        empty / language / "LC_MESSAGES" / "django.po",
+    )
+    n = i18n.write_public_todo(language, out, empty)
     entries = [e for e in i18n.read_po(out) if e.msgid]
-    assert n == len(entries) == len(i18n.missing_public_msgids(language))
-    assert {e.key for e in entries} == set(i18n.missing_public_msgids(language))
+    missing = i18n.missing_public_msgids(language, empty)
+    assert n == len(entries) == len(missing) == len(i18n.public_msgids())
+    assert {e.key for e in entries} == set(missing)
     assert all(not any(e.msgstr) for e in entries)
     forms = {"ar": 6, "ro": 3}[language]  # each plural entry has the language's forms
     assert all(len(e.msgstr) == forms for e in entries if e.msgid_plural)
