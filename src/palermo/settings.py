@@ -146,6 +146,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"].endswith("postgresql") and not _env_bool(
+    "PALERMO_PG_JIT", False
+):
+    # Pages run short queries: PostgreSQL's JIT compiled each filtered case-list count for
+    # ~20 ms to save less (measured at 1M cases, benchmarks/cases_latency.py). Off per
+    # connection unless PALERMO_PG_JIT=1 (an analyst's long report may want it).
+    _opts = DATABASES["default"].setdefault("OPTIONS", {})
+    _opts["options"] = (str(_opts.get("options", "")) + " -c jit=off").strip()
 AUTH_USER_MODEL = "core.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -333,7 +333,8 @@ def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, capped): counts at most ``cap`` + 1 rows."""
     if isinstance(qs, list):
         return (cap, True) if len(qs) > cap else (len(qs), False)
-    n = qs.order_by()[: cap + 1].count()
+    # values("pk"): no joins the page's select_related asked for, only the rows to count.
+    n = qs.order_by().values("pk")[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)
 
 
