@@ -326,6 +326,16 @@ REFERRAL_OUTCOMES: Final[Mapping[str, str]] = {
 }
 
 
+# The words a reader sees for a referral's status (msgids of the display layer).
+REFERRAL_STATUS_WORDS: Final[Mapping[str, str]] = {
+    REFERRAL_SENT: "Sent",
+    REFERRAL_ACCEPTED: "Accepted",
+    REFERRAL_DECLINED: "Declined",
+    REFERRAL_DELIVERED: "Delivered",
+    REFERRAL_CLOSED: "Closed",
+}
+
+
 def referral_transition_problems(
     current: str, target: str, *, outcome: str = "", reason: str = ""
 ) -> list[str]:
@@ -333,8 +343,8 @@ def referral_transition_problems(
         return [
             Problem(
                 "A referral that is '{current}' cannot become '{target}'.",
-                current=current,
-                target=target,
+                current=Problem(REFERRAL_STATUS_WORDS.get(current, current)),
+                target=Problem(REFERRAL_STATUS_WORDS.get(target, target)),
             )
         ]
     if target == REFERRAL_DECLINED and not reason.strip():
@@ -345,7 +355,10 @@ def referral_transition_problems(
         ]
     if target == REFERRAL_CLOSED and outcome not in REFERRAL_OUTCOMES:
         return [
-            Problem("Choose the outcome: one of {choices}.", choices=", ".join(REFERRAL_OUTCOMES))
+            Problem(
+                "Choose the outcome: one of {choices}.",
+                choices=_labels(REFERRAL_OUTCOMES.values()),
+            )
         ]
     if target == REFERRAL_CLOSED and outcome == "other" and not reason.strip():
         return [Problem("Describe the outcome.")]

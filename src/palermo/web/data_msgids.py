@@ -1192,630 +1192,630 @@ MSGIDS = [
     _("Channel Islands"),
     # Translators: stats/data/m49_regions.csv; stats/data/m49_regions.csv; stats/data/m49_regions.csv (+2)
     _("Central Asia"),
-    # Translators: cases/api/reading.py:44
+    # Translators: cases/api/reading.py
     _("You may not see this case's timeline."),
-    # Translators: cases/api/referrals.py:36; cases/services/consent.py:124
+    # Translators: cases/api/referrals.py; cases/services/consent.py
     _("No such consent on this case."),
-    # Translators: cases/services/_common.py:85; jobs/services.py:187; stats/services.py:93 (+1)
+    # Translators: cases/services/_common.py; jobs/services.py; stats/services.py (+1)
     _("You do not have permission to do this."),
-    # Translators: cases/services/_common.py:95; cases/services/proceedings.py:149
+    # Translators: cases/services/_common.py; cases/services/proceedings.py
     _("Only the case team and the identification body change this case."),
-    # Translators: cases/services/_common.py:98
+    # Translators: cases/services/_common.py
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py:206; crossborder/services.py:1027; supply/services.py:435 (+1)
+    # Translators: cases/services/_common.py; crossborder/services.py; supply/services.py (+1)
     _("This date is in the future."),
-    # Translators: cases/services/_common.py:216
+    # Translators: cases/services/_common.py
     _("Unknown values: {values}."),
-    # Translators: cases/services/_common.py:225
+    # Translators: cases/services/_common.py
     _("Not ISO 3166-1 alpha-2 country codes: {codes}."),
-    # Translators: cases/services/_common.py:242; cases/services/_common.py:316
+    # Translators: cases/services/_common.py; cases/services/_common.py
     _("Unknown field."),
-    # Translators: cases/services/_common.py:255
+    # Translators: cases/services/_common.py
     _("Choose a value of the HTCDS gender list."),
-    # Translators: cases/services/_common.py:294; cases/services/documents.py:62; cases/services/history.py:39 (+2)
+    # Translators: cases/services/_common.py; cases/services/documents.py; cases/services/history.py (+2)
     _("Use an ISO 3166-1 alpha-2 code."),
-    # Translators: cases/services/_common.py:327
+    # Translators: cases/services/_common.py
     _("Choose an ISIC section of the HTCDS list."),
-    # Translators: cases/services/_common.py:334; cases/services/opening.py:92
+    # Translators: cases/services/_common.py; cases/services/opening.py
     _("Choose a value of the HTCDS list."),
-    # Translators: cases/services/_common.py:203; crossborder/services.py:1025; crossborder/services.py:1029
+    # Translators: cases/services/_common.py; crossborder/services.py; crossborder/services.py
     _("Use an ISO 8601 date, YYYY-MM-DD."),
-    # Translators: cases/services/_common.py:248; investigate/services.py:251; supply/services.py:127
+    # Translators: cases/services/_common.py; investigate/services.py; supply/services.py
     _("At most {limit} characters."),
-    # Translators: cases/services/_common.py:266; cases/services/interpreting.py:32
+    # Translators: cases/services/_common.py; cases/services/interpreting.py
     _("Use an ISO 639-1 language code, e.g. ro."),
-    # Translators: cases/services/_common.py:278
+    # Translators: cases/services/_common.py
     _("Use an international number, e.g. +381 11 123 4567."),
-    # Translators: cases/services/_common.py:289
+    # Translators: cases/services/_common.py
     _("Enter a valid e-mail address."),
-    # Translators: cases/services/_common.py:348
+    # Translators: cases/services/_common.py
     _("An age in years, 0 to 120."),
-    # Translators: cases/services/break_glass.py:34
+    # Translators: cases/services/break_glass.py
     _("Explain the emergency (at least a sentence)."),
-    # Translators: cases/services/break_glass.py:71
+    # Translators: cases/services/break_glass.py
     _("No such break-glass access."),
-    # Translators: cases/services/break_glass.py:74
+    # Translators: cases/services/break_glass.py
     _("Another co-ordinator reviews your own break-glass access."),
-    # Translators: cases/services/break_glass.py:77
+    # Translators: cases/services/break_glass.py
     _("Already reviewed."),
-    # Translators: cases/services/children.py:32
+    # Translators: cases/services/children.py
     _("This is not a child's case."),
-    # Translators: cases/services/children.py:49
+    # Translators: cases/services/children.py
     _("Name the guardian."),
-    # Translators: cases/services/children.py:78
+    # Translators: cases/services/children.py
     _("Name the child protection authority notified."),
-    # Translators: cases/services/consent.py:159
+    # Translators: cases/services/consent.py
     _("The identification body records a legal basis."),
-    # Translators: cases/services/consent.py:70; cases/services/editing.py:132; cases/services/opening.py:103 (+1)
+    # Translators: cases/services/consent.py; cases/services/editing.py; cases/services/opening.py (+1)
     _("That organisation is not active."),
-    # Translators: cases/services/consent.py:128
+    # Translators: cases/services/consent.py
     _("This consent has already been withdrawn."),
-    # Translators: cases/services/consent.py:130
+    # Translators: cases/services/consent.py
     _("Consent is withdrawn after it was given."),
-    # Translators: cases/services/consent.py:163
+    # Translators: cases/services/consent.py
     _("Cite the legal basis (e.g. the court order and its number)."),
-    # Translators: cases/services/consent.py:167
+    # Translators: cases/services/consent.py
     _("A legal basis is recorded for a law-enforcement organisation."),
-    # Translators: cases/services/consent.py:172
+    # Translators: cases/services/consent.py
     _("This date has passed."),
-    # Translators: cases/services/criminal_proceedings.py:26
+    # Translators: cases/services/criminal_proceedings.py
     _("The country of the proceedings, as an ISO 3166-1 alpha-2 code."),
-    # Translators: cases/services/criminal_proceedings.py:33; cases/services/history.py:82; supply/services.py:437
+    # Translators: cases/services/criminal_proceedings.py; cases/services/history.py; supply/services.py
     _("At most 200 characters."),
-    # Translators: cases/services/criminal_proceedings.py:98
+    # Translators: cases/services/criminal_proceedings.py
     _("No such proceedings on this case."),
-    # Translators: cases/services/criminal_proceedings.py:103
+    # Translators: cases/services/criminal_proceedings.py
     _("These proceedings are over; record new proceedings instead."),
-    # Translators: cases/services/criminal_proceedings.py:118; cases/services/documents.py:124; cases/services/proceedings.py:245 (+3)
+    # Translators: cases/services/criminal_proceedings.py; cases/services/documents.py; cases/services/proceedings.py (+3)
     _("Conflict."),
-    # Translators: cases/services/criminal_proceedings.py:106
+    # Translators: cases/services/criminal_proceedings.py
     _("Nothing changed."),
-    # Translators: cases/services/criminal_proceedings.py:119
+    # Translators: cases/services/criminal_proceedings.py
     _("Someone else changed these proceedings meanwhile; reload."),
-    # Translators: cases/services/directory.py:44
+    # Translators: cases/services/directory.py
     _("Choose from: {choices}."),
-    # Translators: cases/services/directory.py:49
+    # Translators: cases/services/directory.py
     _("Zero (not limited) or more."),
-    # Translators: cases/services/directory.py:53
+    # Translators: cases/services/directory.py
     _("Not ISO 639-1 codes: {codes}."),
-    # Translators: cases/services/directory.py:56
+    # Translators: cases/services/directory.py
     _("A closed facility never takes children."),
-    # Translators: cases/services/documents.py:35
+    # Translators: cases/services/documents.py
     _("At most 60 letters, digits, spaces, dashes, slashes or full stops."),
-    # Translators: cases/services/documents.py:57
+    # Translators: cases/services/documents.py
     _("Choose the kind of document."),
-    # Translators: cases/services/documents.py:59; cases/services/documents.py:112
+    # Translators: cases/services/documents.py; cases/services/documents.py
     _("Choose where the document is."),
-    # Translators: cases/services/documents.py:65
+    # Translators: cases/services/documents.py
     _("A document never issued has no number."),
-    # Translators: cases/services/documents.py:109
+    # Translators: cases/services/documents.py
     _("No such document on this case."),
-    # Translators: cases/services/documents.py:114
+    # Translators: cases/services/documents.py
     _("That is already its status."),
-    # Translators: cases/services/documents.py:125
+    # Translators: cases/services/documents.py
     _("Someone else changed this document meanwhile; reload it."),
-    # Translators: cases/services/documents.py:116
+    # Translators: cases/services/documents.py
     _("A document with a number was issued."),
-    # Translators: cases/services/editing.py:134; cases/services/notes.py:33; cases/services/opening.py:107
+    # Translators: cases/services/editing.py; cases/services/notes.py; cases/services/opening.py
     _("At most 10,000 characters."),
-    # Translators: cases/services/editing.py:121
+    # Translators: cases/services/editing.py
     _("Reopen the case (change its phase) before changing its status."),
-    # Translators: cases/services/editing.py:127
+    # Translators: cases/services/editing.py
     _("An open case is Active or FollowUp; close it by changing its phase."),
-    # Translators: cases/services/history.py:35
+    # Translators: cases/services/history.py
     _("Recruitment, Transit or Exploitation."),
-    # Translators: cases/services/history.py:41
+    # Translators: cases/services/history.py
     _("At most 100 characters."),
-    # Translators: cases/services/history.py:80
+    # Translators: cases/services/history.py
     _("A name or alias is needed to link a suspect."),
-    # Translators: cases/services/identification.py:111
+    # Translators: cases/services/identification.py
     _("Only the competent identification body takes identification decisions."),
-    # Translators: cases/services/identification.py:124
+    # Translators: cases/services/identification.py
     _("The decision cannot be recorded."),
-    # Translators: cases/services/identification.py:189
+    # Translators: cases/services/identification.py
     _("Only the competent identification body records appeal outcomes."),
-    # Translators: cases/services/identification.py:122
+    # Translators: cases/services/identification.py
     _("Use appeal or new_facts, or leave empty."),
-    # Translators: cases/services/identification.py:144
+    # Translators: cases/services/identification.py
     _("There is no identification decision to appeal against."),
-    # Translators: cases/services/identification.py:148
+    # Translators: cases/services/identification.py
     _("State the grounds of the appeal."),
-    # Translators: cases/services/identification.py:151
+    # Translators: cases/services/identification.py
     _("An appeal is lodged after the decision."),
-    # Translators: cases/services/identification.py:193
+    # Translators: cases/services/identification.py
     _("No such appeal on this case."),
-    # Translators: cases/services/identification.py:195
+    # Translators: cases/services/identification.py
     _("This appeal has already been decided."),
-    # Translators: cases/services/identification.py:197
+    # Translators: cases/services/identification.py
     _("Give the reasons for the outcome."),
-    # Translators: cases/services/identification.py:146
+    # Translators: cases/services/identification.py
     _("An appeal is already pending."),
-    # Translators: cases/services/interpreting.py:30
+    # Translators: cases/services/interpreting.py
     _("Choose the language the person needs."),
-    # Translators: cases/services/interpreting.py:34; cases/services/referrals.py:76
+    # Translators: cases/services/interpreting.py; cases/services/referrals.py
     _("The case is closed."),
-    # Translators: cases/services/notes.py:31
+    # Translators: cases/services/notes.py
     _("Write the note."),
-    # Translators: cases/services/notes.py:82
+    # Translators: cases/services/notes.py
     _("Not a record another context may write."),
-    # Translators: cases/services/notes.py:40
+    # Translators: cases/services/notes.py
     _("Only a note of this case can be corrected."),
-    # Translators: cases/services/opening.py:72; cases/services/team.py:65
+    # Translators: cases/services/opening.py; cases/services/team.py
     _("Choose one of: {choices}."),
-    # Translators: cases/services/opening.py:75
+    # Translators: cases/services/opening.py
     _("At most 80 characters."),
-    # Translators: cases/services/opening.py:82
+    # Translators: cases/services/opening.py
     _("Unknown forms of exploitation: {forms}."),
-    # Translators: cases/services/opening.py:98
+    # Translators: cases/services/opening.py
     _("A transnational referral names the country it comes from."),
-    # Translators: cases/services/opening.py:105
+    # Translators: cases/services/opening.py
     _("Not a case reference (NRM-XXXX-XXXX)."),
-    # Translators: cases/services/opening.py:180
+    # Translators: cases/services/opening.py
     _("A case with this reference exists."),
-    # Translators: cases/services/phases.py:49
+    # Translators: cases/services/phases.py
     _("This change of phase is not allowed."),
-    # Translators: cases/services/proceedings.py:47
+    # Translators: cases/services/proceedings.py
     _("Name the offence."),
-    # Translators: cases/services/proceedings.py:50
+    # Translators: cases/services/proceedings.py
     _("Describe how the offence stemmed from the trafficking."),
-    # Translators: cases/services/proceedings.py:53
+    # Translators: cases/services/proceedings.py
     _("Choose a decision."),
-    # Translators: cases/services/proceedings.py:56
+    # Translators: cases/services/proceedings.py
     _("Give the date of the decision."),
-    # Translators: cases/services/proceedings.py:102
+    # Translators: cases/services/proceedings.py
     _("No such record on this case."),
-    # Translators: cases/services/proceedings.py:105
+    # Translators: cases/services/proceedings.py
     _("Choose the decision taken."),
-    # Translators: cases/services/proceedings.py:107
+    # Translators: cases/services/proceedings.py
     _("The decision is already recorded."),
-    # Translators: cases/services/proceedings.py:134
+    # Translators: cases/services/proceedings.py
     _("A positive amount with at most two decimals."),
-    # Translators: cases/services/proceedings.py:170
+    # Translators: cases/services/proceedings.py
     _("Use an ISO 4217 currency code, e.g. EUR."),
-    # Translators: cases/services/proceedings.py:172
+    # Translators: cases/services/proceedings.py
     _("Offender, state fund or confiscated assets."),
-    # Translators: cases/services/proceedings.py:219
+    # Translators: cases/services/proceedings.py
     _("No such claim on this case."),
-    # Translators: cases/services/proceedings.py:223
+    # Translators: cases/services/proceedings.py
     _("A claim that is '{current}' cannot become '{wanted}'."),
-    # Translators: cases/services/proceedings.py:131
+    # Translators: cases/services/proceedings.py
     _("A positive amount, e.g. 2500.00."),
-    # Translators: cases/services/proceedings.py:246
+    # Translators: cases/services/proceedings.py
     _("Someone else changed this claim meanwhile; reload it."),
-    # Translators: cases/services/referrals.py:78
+    # Translators: cases/services/referrals.py
     _("The referral cannot be sent."),
-    # Translators: cases/services/referrals.py:126
+    # Translators: cases/services/referrals.py
     _("Only the receiving organisation answers a referral."),
-    # Translators: cases/services/referrals.py:138
+    # Translators: cases/services/referrals.py
     _("The referral cannot change this way."),
-    # Translators: cases/services/referrals.py:72
+    # Translators: cases/services/referrals.py
     _("This service provider is not active."),
-    # Translators: cases/services/referrals.py:74
+    # Translators: cases/services/referrals.py
     _("This shelter does not take children."),
-    # Translators: cases/services/referrals.py:149
+    # Translators: cases/services/referrals.py
     _("Someone else answered this referral meanwhile; reload it."),
-    # Translators: cases/services/returns.py:143
+    # Translators: cases/services/returns.py
     _("The return cannot be recorded."),
-    # Translators: cases/services/returns.py:47
+    # Translators: cases/services/returns.py
     _("The country of return, as an ISO 3166-1 alpha-2 code."),
-    # Translators: cases/services/returns.py:51
+    # Translators: cases/services/returns.py
     _("Unknown questions: {keys}."),
-    # Translators: cases/services/returns.py:116
+    # Translators: cases/services/returns.py
     _("A return is recorded only after a risk assessment for this country concludes that the risk is acceptable, or with a co-ordinator's override and reason."),
-    # Translators: cases/services/returns.py:136
+    # Translators: cases/services/returns.py
     _("A child returns only when the best-interests determination chose return to the country of origin."),
-    # Translators: cases/services/returns.py:124
+    # Translators: cases/services/returns.py
     _("Only a co-ordinator can override the risk assessment."),
-    # Translators: cases/services/returns.py:129
+    # Translators: cases/services/returns.py
     _("Explain the override."),
-    # Translators: cases/services/tasks.py:36
+    # Translators: cases/services/tasks.py
     _("Say what must be done."),
-    # Translators: cases/services/tasks.py:40
+    # Translators: cases/services/tasks.py
     _("A new deadline cannot be in the past."),
-    # Translators: cases/services/tasks.py:42
+    # Translators: cases/services/tasks.py
     _("Between 0 and 60 days."),
-    # Translators: cases/services/tasks.py:68
+    # Translators: cases/services/tasks.py
     _("No such task on this case."),
-    # Translators: cases/services/tasks.py:70
+    # Translators: cases/services/tasks.py
     _("This task is already done."),
-    # Translators: cases/services/tasks.py:38
+    # Translators: cases/services/tasks.py
     _("At most 300 characters."),
-    # Translators: cases/services/team.py:72
+    # Translators: cases/services/team.py
     _("That organisation is already on the case team."),
-    # Translators: cases/services/team.py:98
+    # Translators: cases/services/team.py
     _("That organisation is not on the case team."),
-    # Translators: cases/services/team.py:101
+    # Translators: cases/services/team.py
     _("A case keeps at least one organisation on its team."),
-    # Translators: cases/workflow.py:135
+    # Translators: cases/workflow.py
     _("Unknown phase '{phase}'; use one of: {choices}."),
-    # Translators: cases/workflow.py:143
+    # Translators: cases/workflow.py
     _("The case is already in the phase '{phase}'."),
-    # Translators: cases/workflow.py:160
+    # Translators: cases/workflow.py
     _("A case cannot move from '{current}' to '{target}'. Allowed next phases: {nexts}."),
-    # Translators: cases/workflow.py:174
+    # Translators: cases/workflow.py
     _("Assistance starts once the identification body has decided that the person is a presumed or identified victim."),
-    # Translators: cases/workflow.py:185
+    # Translators: cases/workflow.py
     _("Reopen into identification: the person has not been found a presumed or identified victim."),
-    # Translators: cases/workflow.py:196
+    # Translators: cases/workflow.py
     _("The person is already a presumed or identified victim: reopen into first-line assistance."),
-    # Translators: cases/workflow.py:245
+    # Translators: cases/workflow.py
     _("Unknown decision '{outcome}'; decide presumed, identified or not_identified."),
-    # Translators: cases/workflow.py:272
+    # Translators: cases/workflow.py
     _("Give the reasons for the decision (at least a sentence)."),
-    # Translators: cases/workflow.py:334
+    # Translators: cases/workflow.py
     _("A referral that is '{current}' cannot become '{target}'."),
-    # Translators: cases/workflow.py:342
+    # Translators: cases/workflow.py
     _("Say why the referral is declined, so the case worker can find another service."),
-    # Translators: cases/workflow.py:348
+    # Translators: cases/workflow.py
     _("Choose the outcome: one of {choices}."),
-    # Translators: cases/workflow.py:351
+    # Translators: cases/workflow.py
     _("Describe the outcome."),
-    # Translators: cases/workflow.py:401
+    # Translators: cases/workflow.py
     _("Say what may be shared (at least one kind of information)."),
-    # Translators: cases/workflow.py:404
+    # Translators: cases/workflow.py
     _("Unknown kinds of information: {keys}."),
-    # Translators: cases/workflow.py:406
+    # Translators: cases/workflow.py
     _("Choose the purpose the information may be used for."),
-    # Translators: cases/workflow.py:409
+    # Translators: cases/workflow.py
     _("Consent cannot be recorded before it is given (the date is in the future)."),
-    # Translators: cases/workflow.py:412
+    # Translators: cases/workflow.py
     _("Say who gave the consent."),
-    # Translators: cases/workflow.py:464
+    # Translators: cases/workflow.py
     _("Choose a service type."),
-    # Translators: cases/workflow.py:468
+    # Translators: cases/workflow.py
     _("This organisation does not offer that service (see the service directory)."),
-    # Translators: cases/workflow.py:473
+    # Translators: cases/workflow.py
     _("A child is never placed in a closed facility: choose an open service."),
-    # Translators: cases/workflow.py:476
+    # Translators: cases/workflow.py
     _("Name the consent that covers this referral."),
-    # Translators: cases/workflow.py:509
+    # Translators: cases/workflow.py
     _("Record the assessment of: {factor}."),
-    # Translators: cases/workflow.py:554
+    # Translators: cases/workflow.py
     _("Answer yes, no or unknown."),
-    # Translators: cases/workflow.py:153
+    # Translators: cases/workflow.py
     _("A case cannot move from '{current}' to '{target}'."),
-    # Translators: cases/workflow.py:203
+    # Translators: cases/workflow.py
     _("Give the reason for closing the case."),
-    # Translators: cases/workflow.py:210
+    # Translators: cases/workflow.py
     _("The identification body has not decided 'not identified'."),
-    # Translators: cases/workflow.py:213
+    # Translators: cases/workflow.py
     _("An appeal against the identification decision is pending: wait for its outcome."),
-    # Translators: cases/workflow.py:225
+    # Translators: cases/workflow.py
     _("A child's case is closed only after a best-interests determination."),
-    # Translators: cases/workflow.py:255
+    # Translators: cases/workflow.py
     _("The person is already identified as a victim; that decision is final."),
-    # Translators: cases/workflow.py:259
+    # Translators: cases/workflow.py
     _("A person whose status is '{current}' cannot be decided '{outcome}'."),
-    # Translators: cases/workflow.py:267
+    # Translators: cases/workflow.py
     _("A 'not identified' decision is changed only on appeal or on new facts: say which."),
-    # Translators: cases/workflow.py:415
+    # Translators: cases/workflow.py
     _("For a child, consent is given by the guardian or a legal representative (the child's views are recorded in a note)."),
-    # Translators: cases/workflow.py:479
+    # Translators: cases/workflow.py
     _("That consent has been withdrawn or is not yet given."),
-    # Translators: cases/workflow.py:481
+    # Translators: cases/workflow.py
     _("That consent does not name the receiving organisation."),
-    # Translators: cases/workflow.py:484
+    # Translators: cases/workflow.py
     _("That consent was given for another purpose."),
-    # Translators: cases/workflow.py:515
+    # Translators: cases/workflow.py
     _("Unknown factors: {keys}."),
-    # Translators: cases/workflow.py:517
+    # Translators: cases/workflow.py
     _("Choose one of the three durable solutions."),
-    # Translators: cases/workflow.py:560
+    # Translators: cases/workflow.py
     _("Conclude whether the risk of return is acceptable."),
-    # Translators: cases/workflow.py:631
+    # Translators: cases/workflow.py
     _("Choose the stage of the proceedings."),
-    # Translators: cases/workflow.py:633
+    # Translators: cases/workflow.py
     _("Choose the person's role in the proceedings."),
-    # Translators: cases/workflow.py:205
+    # Translators: cases/workflow.py
     _("Explain the reason for closure."),
-    # Translators: cases/workflow.py:635
+    # Translators: cases/workflow.py
     _("Choose roles from the list, each once."),
-    # Translators: cases/workflow.py:570
+    # Translators: cases/workflow.py
     _("This answer does not support a conclusion that the risk is acceptable."),
-    # Translators: core/errors.py:114
+    # Translators: core/errors.py
     _("The request was refused."),
-    # Translators: core/errors.py:152
+    # Translators: core/errors.py
     _("Invalid input."),
-    # Translators: core/errors.py:171
+    # Translators: core/errors.py
     _("You are not allowed to do this."),
-    # Translators: core/errors.py:178
+    # Translators: core/errors.py
     _("Not found."),
-    # Translators: core/errors.py:211
+    # Translators: core/errors.py
     _("Busy: try again in a moment."),
-    # Translators: core/errors.py:197
+    # Translators: core/errors.py
     _("Someone else changed this record while you were editing it. Nothing was saved; check it again and save once more."),
-    # Translators: core/services.py:21
+    # Translators: core/services.py
     _("A login name is required."),
-    # Translators: core/services.py:26
+    # Translators: core/services.py
     _("Unknown organisation type; use one of {choices}."),
-    # Translators: core/services.py:34
+    # Translators: core/services.py
     _("Use an ISO 3166-1 alpha-2 code, e.g. RS."),
-    # Translators: core/services.py:36
+    # Translators: core/services.py
     _("An organisation name is required."),
-    # Translators: core/services.py:23
+    # Translators: core/services.py
     _("This login name is taken."),
-    # Translators: crossborder/services.py:87
+    # Translators: crossborder/services.py
     _("This instance has no cross-border keys yet (palermo crossborder keys init)."),
-    # Translators: crossborder/services.py:115
+    # Translators: crossborder/services.py
     _("The key file exists already: rotate it instead."),
-    # Translators: crossborder/services.py:144
+    # Translators: crossborder/services.py
     _("No trust anchor is configured (PALERMO_CROSSBORDER_ANCHORS_FILE)."),
-    # Translators: crossborder/services.py:162
+    # Translators: crossborder/services.py
     _("No trust list is loaded: nothing can be sent or received."),
-    # Translators: crossborder/services.py:168
+    # Translators: crossborder/services.py
     _("The trust list in force has expired: load a new one."),
-    # Translators: crossborder/services.py:895
+    # Translators: crossborder/services.py
     _("The partner's receipt does not match the message."),
-    # Translators: crossborder/services.py:897
+    # Translators: crossborder/services.py
     _("The partner refused the message ({reason})."),
-    # Translators: crossborder/services.py:908
+    # Translators: crossborder/services.py
     _("This hand-over is finished."),
-    # Translators: crossborder/services.py:952
+    # Translators: crossborder/services.py
     _("Only the sender revokes a hand-over."),
-    # Translators: crossborder/services.py:956
+    # Translators: crossborder/services.py
     _("This hand-over is revoked already."),
-    # Translators: crossborder/services.py:959
+    # Translators: crossborder/services.py
     _("The partner did not confirm the deletion."),
-    # Translators: crossborder/services.py:1101
+    # Translators: crossborder/services.py
     _("Only a hand-over waiting in quarantine can be accepted."),
-    # Translators: crossborder/services.py:239; crossborder/services.py:482
+    # Translators: crossborder/services.py; crossborder/services.py
     _("Choose a purpose."),
-    # Translators: crossborder/services.py:241
+    # Translators: crossborder/services.py
     _("Choose at least one group of information."),
-    # Translators: crossborder/services.py:244
+    # Translators: crossborder/services.py
     _("Explain the risks of the transfer before consent."),
-    # Translators: crossborder/services.py:247
+    # Translators: crossborder/services.py
     _("A child's transfer needs the guardian."),
-    # Translators: crossborder/services.py:249
+    # Translators: crossborder/services.py
     _("The expiry must be in the future."),
-    # Translators: crossborder/services.py:457
+    # Translators: crossborder/services.py
     _("A child's hand-over needs the guardian's consent."),
-    # Translators: crossborder/services.py:459
+    # Translators: crossborder/services.py
     _("Record the return risk assessment first."),
-    # Translators: crossborder/services.py:461
+    # Translators: crossborder/services.py
     _("Record the best-interests determination first."),
-    # Translators: crossborder/services.py:484; crossborder/services.py:1017
+    # Translators: crossborder/services.py; crossborder/services.py
     _("Choose a handling code."),
-    # Translators: crossborder/services.py:488
+    # Translators: crossborder/services.py
     _("No valid transfer consent for this partner and purpose."),
-    # Translators: crossborder/services.py:497
+    # Translators: crossborder/services.py
     _("Nothing the person consented to is allowed for this partner."),
-    # Translators: crossborder/services.py:589; crossborder/services.py:878
+    # Translators: crossborder/services.py; crossborder/services.py
     _("Nothing goes to this partner now: {reason}"),
-    # Translators: crossborder/services.py:618
+    # Translators: crossborder/services.py
     _("The receipt is for a different envelope."),
-    # Translators: crossborder/services.py:891
+    # Translators: crossborder/services.py
     _("The partner could not be reached or refused the message ({reason})."),
-    # Translators: crossborder/services.py:906
+    # Translators: crossborder/services.py
     _("Choose a status."),
-    # Translators: crossborder/services.py:918
+    # Translators: crossborder/services.py
     _("Accept or decline the hand-over first."),
-    # Translators: crossborder/services.py:954
+    # Translators: crossborder/services.py
     _("Choose a reason."),
-    # Translators: crossborder/services.py:1013
+    # Translators: crossborder/services.py
     _("Choose a channel."),
-    # Translators: crossborder/services.py:1015
+    # Translators: crossborder/services.py
     _("Choose sent or received."),
-    # Translators: crossborder/services.py:1020
+    # Translators: crossborder/services.py
     _("Give the channel's reference (up to 100 characters)."),
-    # Translators: crossborder/services.py:1023
+    # Translators: crossborder/services.py
     _("Use the two-letter country code."),
-    # Translators: crossborder/services.py:1031
+    # Translators: crossborder/services.py
     _("At most 2,000 characters."),
-    # Translators: crossborder/services.py:501
+    # Translators: crossborder/services.py
     _("You may not see any of the consented information on this case."),
-    # Translators: crossborder/services.py:641
+    # Translators: crossborder/services.py
     _("This is not a receipt."),
-    # Translators: exercise/clock.py:39
+    # Translators: exercise/clock.py
     _("The clock has already been started."),
-    # Translators: exercise/clock.py:44
+    # Translators: exercise/clock.py
     _("The clock is not running."),
-    # Translators: exercise/clock.py:49
+    # Translators: exercise/clock.py
     _("Start the clock first."),
-    # Translators: exercise/clock.py:51
+    # Translators: exercise/clock.py
     _("The clock is already running."),
-    # Translators: exercise/clock.py:57
+    # Translators: exercise/clock.py
     _("The speed must be above 0 and at most {max}."),
-    # Translators: exercise/clock.py:64
+    # Translators: exercise/clock.py
     _("Exercise time cannot be before the start of day 1."),
-    # Translators: investigate/api.py:254; investigate/services.py:246
+    # Translators: investigate/api.py; investigate/services.py
     _("Text may not contain NUL characters."),
-    # Translators: investigate/api.py:391; investigate/api.py:272
+    # Translators: investigate/api.py; investigate/api.py
     _("No organisation {id}."),
-    # Translators: investigate/services.py:197
+    # Translators: investigate/services.py
     _("You do not have permission to investigate."),
-    # Translators: investigate/services.py:206
+    # Translators: investigate/services.py
     _("You may not work on this investigation."),
-    # Translators: investigate/services.py:281
+    # Translators: investigate/services.py
     _("Only police, financial intelligence units, prosecution services and labour inspectorates own investigations."),
-    # Translators: investigate/services.py:337
+    # Translators: investigate/services.py
     _("Could not allocate a reference; try again."),
-    # Translators: investigate/services.py:347
+    # Translators: investigate/services.py
     _("Only the owning organisation closes an investigation."),
-    # Translators: investigate/services.py:373
+    # Translators: investigate/services.py
     _("Only the owning organisation reopens an investigation."),
-    # Translators: investigate/services.py:415
+    # Translators: investigate/services.py
     _("Only the owning organisation adds members."),
-    # Translators: investigate/services.py:491
+    # Translators: investigate/services.py
     _("Choose one of the mapping profiles."),
-    # Translators: investigate/services.py:249
+    # Translators: investigate/services.py
     _("This field is required."),
-    # Translators: investigate/services.py:289
+    # Translators: investigate/services.py
     _("Only investigating organisations (police, FIU, prosecution, labour inspectorate) may be given access."),
-    # Translators: investigate/services.py:349
+    # Translators: investigate/services.py
     _("Choose why the investigation is closed."),
-    # Translators: investigate/services.py:418
+    # Translators: investigate/services.py
     _("The owning organisation has access already."),
-    # Translators: investigate/services.py:422
+    # Translators: investigate/services.py
     _("Only investigating organisations may be given access."),
-    # Translators: investigate/services.py:427
+    # Translators: investigate/services.py
     _("This investigation holds people taken from case(s) {cases} that this organisation may not see in the case file (no consent or legal basis), so it cannot be given access."),
-    # Translators: investigate/services.py:515
+    # Translators: investigate/services.py
     _("Lower-case letters, digits and hyphens."),
-    # Translators: investigate/services.py:518
+    # Translators: investigate/services.py
     _("A mapping (columns, date_format, amount_mode …)."),
-    # Translators: investigate/services.py:573
+    # Translators: investigate/services.py
     _("CSV, camt.053 or AMLSim."),
-    # Translators: investigate/services.py:603; investigate/services.py:650
+    # Translators: investigate/services.py; investigate/services.py
     _("The file is empty."),
-    # Translators: investigate/services.py:835
+    # Translators: investigate/services.py
     _("Confirm or dismiss."),
-    # Translators: investigate/services.py:838
+    # Translators: investigate/services.py
     _("This alert has been decided already."),
-    # Translators: investigate/services.py:910
+    # Translators: investigate/services.py
     _("Person or company."),
-    # Translators: investigate/services.py:912
+    # Translators: investigate/services.py
     _("Victim, suspect, witness or other."),
-    # Translators: investigate/services.py:1084
+    # Translators: investigate/services.py
     _("Same or different."),
-    # Translators: investigate/services.py:1089
+    # Translators: investigate/services.py
     _("A record cannot be matched with itself."),
-    # Translators: investigate/services.py:1173
+    # Translators: investigate/services.py
     _("A positive amount, e.g. 650."),
-    # Translators: investigate/services.py:1196
+    # Translators: investigate/services.py
     _("Choose at least one offender account."),
-    # Translators: investigate/services.py:1198; investigate/services.py:1200
+    # Translators: investigate/services.py; investigate/services.py
     _("Unknown account."),
-    # Translators: investigate/services.py:1266
+    # Translators: investigate/services.py
     _("The confiscation or the compensation total."),
-    # Translators: investigate/services.py:1275
+    # Translators: investigate/services.py
     _("Choose a case linked to this investigation."),
-    # Translators: investigate/services.py:1279
+    # Translators: investigate/services.py
     _("You may not act on this case."),
-    # Translators: investigate/services.py:1283
+    # Translators: investigate/services.py
     _("Estimate the proceeds first (choose the offenders' accounts)."),
-    # Translators: investigate/services.py:1288
+    # Translators: investigate/services.py
     _("This total is zero: there is nothing to attach."),
-    # Translators: investigate/services.py:1310
+    # Translators: investigate/services.py
     _("You may not record a compensation claim on case {case}: {reason}"),
-    # Translators: investigate/services.py:1353
+    # Translators: investigate/services.py
     _("html or pdf"),
-    # Translators: investigate/services.py:380
+    # Translators: investigate/services.py
     _("{reference} is open already."),
-    # Translators: investigate/services.py:401
+    # Translators: investigate/services.py
     _("No case with that reference that you may see."),
-    # Translators: investigate/services.py:489
+    # Translators: investigate/services.py
     _("The profile is not usable: {reason}"),
-    # Translators: investigate/services.py:844
+    # Translators: investigate/services.py
     _("No such alert in this investigation."),
-    # Translators: investigate/services.py:1095
+    # Translators: investigate/services.py
     _("No such records in this investigation."),
-    # Translators: investigate/services.py:678
+    # Translators: investigate/services.py
     _("The file could not be read as {kind}: {reason}"),
-    # Translators: screening/engine.py:287
+    # Translators: screening/engine.py
     _("unknown indicator key '{key}'"),
-    # Translators: screening/engine.py:279
+    # Translators: screening/engine.py
     _("unknown field or indicator key '{key}'"),
-    # Translators: screening/engine.py:281
+    # Translators: screening/engine.py
     _("unknown indicator key '{key}' (did you mean '{suggestion}'?)"),
-    # Translators: screening/engine.py:1380
+    # Translators: screening/engine.py
     _("expected yes/no (1/yes/true/x or 0/no/false/empty), got {value}"),
-    # Translators: screening/engine.py:1401
+    # Translators: screening/engine.py
     _("expected a list of names or a text separated by ';'"),
-    # Translators: screening/engine.py:1424
+    # Translators: screening/engine.py
     _("age must be a whole number of years, got {value}"),
-    # Translators: screening/engine.py:1461
+    # Translators: screening/engine.py
     _("unexpected value {value}"),
-    # Translators: screening/engine.py:1529
+    # Translators: screening/engine.py
     _("expected a list of indicator keys or objects"),
-    # Translators: screening/engine.py:273
+    # Translators: screening/engine.py
     _("unknown field or indicator key '{key}' (did you mean '{suggestion}'?)"),
-    # Translators: screening/engine.py:328; screening/engine.py:330
+    # Translators: screening/engine.py; screening/engine.py
     _("must be true or false"),
-    # Translators: screening/engine.py:348
+    # Translators: screening/engine.py
     _("indicators were given without a form of exploitation; choose at least one so the right list is used"),
-    # Translators: screening/engine.py:1409; screening/engine.py:319
+    # Translators: screening/engine.py; screening/engine.py
     _("age must be a whole number of years"),
-    # Translators: screening/engine.py:1449
+    # Translators: screening/engine.py
     _("expected 1/yes/true/x, empty/0/no/false or a source ({sources}), got {value}"),
-    # Translators: screening/engine.py:1471
+    # Translators: screening/engine.py
     _("unknown field(s) {fields}; expected key, source, note"),
-    # Translators: screening/engine.py:1481
+    # Translators: screening/engine.py
     _("unknown source {source}; expected one of: {choices}"),
-    # Translators: screening/engine.py:1490
+    # Translators: screening/engine.py
     _("note must be text"),
-    # Translators: screening/engine.py:296
+    # Translators: screening/engine.py
     _("'{value}' is not one of: {choices}"),
-    # Translators: screening/engine.py:338
+    # Translators: screening/engine.py
     _("unknown form of exploitation '{form}'; expected one of: {choices}"),
-    # Translators: screening/engine.py:370
+    # Translators: screening/engine.py
     _("not an observed indicator: {value}"),
-    # Translators: screening/engine.py:376
+    # Translators: screening/engine.py
     _("unknown source '{source}'; expected one of: {choices}"),
-    # Translators: screening/engine.py:387
+    # Translators: screening/engine.py
     _("note must be text of at most {limit} characters"),
-    # Translators: screening/engine.py:396
+    # Translators: screening/engine.py
     _("listed more than once with different source or note; keep one"),
-    # Translators: screening/engine.py:1546
+    # Translators: screening/engine.py
     _("expected an object with screening fields"),
-    # Translators: screening/engine.py:323
+    # Translators: screening/engine.py
     _("impossible age {age}: must be between 0 and {max}"),
-    # Translators: screening/engine.py:1507
+    # Translators: screening/engine.py
     _("indicator key must be text, got {value}"),
-    # Translators: screening/engine.py:1524
+    # Translators: screening/engine.py
     _("expected an indicator key or an object with 'key'"),
-    # Translators: screening/services.py:87
+    # Translators: screening/services.py
     _("This screening has been referred; start a new one to record more."),
-    # Translators: screening/services.py:96
+    # Translators: screening/services.py
     _("Someone else saved this screening while you were editing it. Your answers are still in the form: check them against the saved version and save again."),
-    # Translators: stats/api.py:59
+    # Translators: stats/api.py
     _("Not an HTCDS vic_TypeOfExploitation value."),
-    # Translators: stats/services.py:691
+    # Translators: stats/services.py
     _("k is a whole number from 2 to 1000."),
-    # Translators: stats/services.py:694
+    # Translators: stats/services.py
     _("There are no cases to release."),
-    # Translators: supply/services.py:994
+    # Translators: supply/services.py
     _("This contract belongs to another organisation."),
-    # Translators: supply/services.py:1090
+    # Translators: supply/services.py
     _("This action belongs to another organisation."),
-    # Translators: supply/services.py:1205
+    # Translators: supply/services.py
     _("Only a labour inspectorate records inspections."),
-    # Translators: supply/services.py:1262
+    # Translators: supply/services.py
     _("This inspection belongs to another inspectorate."),
-    # Translators: supply/services.py:1264
+    # Translators: supply/services.py
     _("You may not screen."),
-    # Translators: supply/services.py:125; supply/services.py:552
+    # Translators: supply/services.py; supply/services.py
     _("Required."),
-    # Translators: supply/services.py:148
+    # Translators: supply/services.py
     _("An LEI has 20 letters and digits."),
-    # Translators: supply/services.py:152
+    # Translators: supply/services.py
     _("Use a two-letter ISO 3166-1 country code."),
-    # Translators: supply/services.py:157
+    # Translators: supply/services.py
     _("A supplier with this company id is registered."),
-    # Translators: supply/services.py:396
+    # Translators: supply/services.py
     _("This site is not waiting for a review."),
-    # Translators: supply/services.py:433
+    # Translators: supply/services.py
     _("Say when the file was downloaded."),
-    # Translators: supply/services.py:455
+    # Translators: supply/services.py
     _("Unknown kind of risk list."),
-    # Translators: supply/services.py:956
+    # Translators: supply/services.py
     _("Choose low, medium or high."),
-    # Translators: supply/services.py:958; supply/services.py:1049; supply/services.py:1165
+    # Translators: supply/services.py; supply/services.py; supply/services.py
     _("Not a supplier of your organisation."),
-    # Translators: supply/services.py:963
+    # Translators: supply/services.py
     _("A contract with this reference exists."),
-    # Translators: supply/services.py:998
+    # Translators: supply/services.py
     _("This measure is not on this contract's track."),
-    # Translators: supply/services.py:1000
+    # Translators: supply/services.py
     _("A file of at most 10 MB."),
-    # Translators: supply/services.py:1051; supply/services.py:1167
+    # Translators: supply/services.py; supply/services.py
     _("Not a site of your organisation."),
-    # Translators: supply/services.py:1053
+    # Translators: supply/services.py
     _("Choose one of the 11 ILO indicators."),
-    # Translators: supply/services.py:1055
+    # Translators: supply/services.py
     _("Choose non-compliance or observation."),
-    # Translators: supply/services.py:1057; supply/services.py:1232
+    # Translators: supply/services.py; supply/services.py
     _("Cannot be negative."),
-    # Translators: supply/services.py:1061
+    # Translators: supply/services.py
     _("A deadline is required."),
-    # Translators: supply/services.py:1092
+    # Translators: supply/services.py
     _("This action is already closed."),
-    # Translators: supply/services.py:1170
+    # Translators: supply/services.py
     _("A three-letter ISO 4217 code, such as EUR."),
-    # Translators: supply/services.py:1226
+    # Translators: supply/services.py
     _("Unknown indicator."),
-    # Translators: supply/services.py:1228
+    # Translators: supply/services.py
     _("The date of the visit is required."),
-    # Translators: supply/services.py:1267
+    # Translators: supply/services.py
     _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
 ]

@@ -482,7 +482,7 @@ _GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"}
 
 @dataclass(frozen=True, slots=True)
 class RefusalMessage:
-    where: str  # file:line
+    where: str  # the file (no line: an edit elsewhere in it must not churn the catalogues)
     text: str | None  # the literal; None when the message is an f-string (a defect)
 
 
@@ -558,7 +558,7 @@ def refusal_messages(package_dir: Path = PACKAGE_DIR) -> list[RefusalMessage]:
                 found.append(node.value)  # type: ignore[attr-defined]
             for expr in found:
                 for text in _message_literals(expr):
-                    out.append(RefusalMessage(f"{rel}:{getattr(node, 'lineno', 0)}", text))
+                    out.append(RefusalMessage(rel, text))
     return out
 
 
