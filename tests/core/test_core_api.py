@@ -172,3 +172,25 @@ def test_session_auth_requires_csrf_for_writes(demo_world):
     response = client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
     assert response.status_code in (401, 403)
     assert PersonalAccessToken.objects.count() == 0
+
+
+def test_no_two_response_schemas_share_a_name():
+    """OpenAPI components are keyed by the schema's class name: two contexts each defining a
+    ``FigureOut`` made one operation's response be checked against the other's (the exercise
+    evidence figures against the monitoring indicators). Every name must be one class."""
+    import ninja
+
+    from palermo.api import api  # noqa: F401  (every context's router is mounted)
+
+    def walk(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
+
+    by_name: dict[str, set[str]] = {}
+    for cls in walk(ninja.Schema):
+        # A paginator's nested Input/Output are named by django-ninja's convention; its query
+        # parameters are documented per operation, not through a shared component.
+        nested = "." in cls.__qualname__ and cls.__name__ in {"Input", "Output"}
+        if cls.__module__.startswith("palermo.") and not nested:
+            by_name.setdefault(cls.__name__, set()).add(cls.__module__)
+    shared = {name: sorted(mods) for name, mods in by_name.items() if len(mods) > 1}
+    assert not shared, shared

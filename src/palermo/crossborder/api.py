@@ -136,7 +136,7 @@ def handover_list(request: AuthedRequest, direction: Literal["out", "in"] = "out
     return [_out(h) for h in rows]
 
 
-class ConsentIn(Schema):
+class HandoverConsentIn(Schema):
     model_config = {"extra": "forbid"}
 
     case: Annotated[str, Field(min_length=1, max_length=20)]
@@ -148,15 +148,17 @@ class ConsentIn(Schema):
     expires_on: dt.date | None = None
 
 
-class CreatedOut(Schema):
+class HandoverCreatedOut(Schema):
     id: int
 
 
 @router.post(
-    "/consents", response=with_errors({201: CreatedOut, 409: ErrorOut}), summary="Record a consent"
+    "/consents",
+    response=with_errors({201: HandoverCreatedOut, 409: ErrorOut}),
+    summary="Record a consent",
 )
 @api_requires(Perm.CROSSBORDER_SEND)
-def consent_give(request: AuthedRequest, payload: ConsentIn) -> Any:
+def consent_give(request: AuthedRequest, payload: HandoverConsentIn) -> Any:
     c = services.consent_give(
         request.user,
         request.organisation,
@@ -209,7 +211,7 @@ def handover_send(request: AuthedRequest, payload: SendIn) -> Any:
     return Status(201, _out(h))
 
 
-class StatusIn(Schema):
+class HandoverStatusIn(Schema):
     model_config = {"extra": "forbid"}
 
     status: Literal["accepted", "declined", "assistance_started", "return_completed", "closed"]
@@ -221,7 +223,7 @@ class StatusIn(Schema):
     summary="Send a status",
 )
 @api_requires(Perm.CROSSBORDER_SEND)
-def status_send(request: AuthedRequest, handover_id: Id, payload: StatusIn) -> Any:
+def status_send(request: AuthedRequest, handover_id: Id, payload: HandoverStatusIn) -> Any:
     h = services.status_send(
         request.user, request.organisation, handover_id, payload.status, request=request
     )
@@ -294,7 +296,7 @@ class PoliceExchangeOut(Schema):
 
 @router.post(
     "/police-exchanges",
-    response=with_errors({201: CreatedOut}),
+    response=with_errors({201: HandoverCreatedOut}),
     summary="Record an exchange made over a police channel (Palermo does not carry it)",
 )
 @api_requires(Perm.CROSSBORDER_SEND)

@@ -233,7 +233,7 @@ def evidence(request: HttpRequest) -> Any:
     ]
 
 
-class FigureOut(Schema):
+class EvidenceFigureOut(Schema):
     team: str
     figure: str  # a key of evidence.FIGURES, e.g. "interpreter_requested"
     label: str
@@ -244,7 +244,7 @@ class FigureOut(Schema):
 
 @router.get(
     "/evidence/teams",
-    response=with_errors(list[FigureOut]),
+    response=with_errors(list[EvidenceFigureOut]),
     summary="Per-team evidence figures, each with the audit entries it came from",
 )
 @api_requires(Perm.EXERCISE_CONTROL)
@@ -467,7 +467,7 @@ class ApplicationIn(Schema):
     languages: str = Field(default="", max_length=200)
 
 
-class ImportIn(Schema):
+class ExerciseImportIn(Schema):
     csv: str = Field(max_length=2_000_000)
 
 
@@ -481,14 +481,14 @@ class SelectionIn(Schema):
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
-class DecisionOut(Schema):
+class ExerciseDecisionOut(Schema):
     reference: str
     selected: bool
     reason: str
     rank: int
 
 
-class LineOut(Schema):
+class ExerciseLineOut(Schema):
     key: str
     applied: int
     selected: int
@@ -501,10 +501,10 @@ class SelectionOut(Schema):
     seed: int
     places: int
     selected: int
-    decisions: list[DecisionOut]
-    by_profession: list[LineOut]
-    by_gender: list[LineOut]
-    by_country: list[LineOut]
+    decisions: list[ExerciseDecisionOut]
+    by_profession: list[ExerciseLineOut]
+    by_gender: list[ExerciseLineOut]
+    by_country: list[ExerciseLineOut]
 
 
 def _selection_out(run: Any) -> dict[str, Any]:
@@ -547,7 +547,7 @@ def application_add(request: HttpRequest, body: ApplicationIn) -> Any:
     summary="Import applications from CSV text (every row or none)",
 )
 @api_requires(Perm.EXERCISE_DIRECT)
-def applications_import(request: HttpRequest, body: ImportIn) -> Any:
+def applications_import(request: HttpRequest, body: ExerciseImportIn) -> Any:
     from palermo.exercise import applicants
 
     n = applicants.applications_import(

@@ -237,6 +237,10 @@ CASE_WORDS: dict[str, str] = {
     "non_punishment_decide": _("Non-punishment decision recorded"),
     "compensation_claim_record": _("Compensation claim recorded"),
     "compensation_claim_update": _("Compensation claim changed"),
+    "proceedings_record": _("Criminal proceedings recorded"),
+    "proceedings_update": _("Criminal proceedings updated"),
+    "document_record": _("Identity document recorded"),
+    "document_update": _("Identity document: status changed"),
 }
 
 # Entries of other kinds, by (object type, action).

@@ -68,7 +68,7 @@ def _inv(request: AuthedRequest, ref: str, what: str = "investigation") -> Inves
 # --- schemas -----------------------------------------------------------------------------------------
 
 
-class OrgRef(Schema):
+class InvestigationOrgRef(Schema):
     id: int
     name: str
 
@@ -79,7 +79,7 @@ class InvestigationOut(Schema):
     status: str
     closure_reason: str  # empty while open
     closed_at: dt.datetime | None
-    organisation: OrgRef
+    organisation: InvestigationOrgRef
     created_at: dt.datetime
 
 
@@ -94,7 +94,7 @@ class StatementOut(Schema):
 
 
 class InvestigationDetailOut(InvestigationOut):
-    members: list[OrgRef]
+    members: list[InvestigationOrgRef]
     cases: list[str]
     statements: list[StatementOut]
 
@@ -172,14 +172,14 @@ class AlertOut(Schema):
     decision: str
 
 
-class DecisionIn(Schema):
+class InvestigationDecisionIn(Schema):
     model_config = {"extra": "forbid"}
 
     decision: Literal["confirmed", "dismissed"]
     note: Text(2000) = ""
 
 
-class DecisionOut(Schema):
+class InvestigationDecisionOut(Schema):
     alert_key: str
     rule_id: str
     decision: str
@@ -516,11 +516,13 @@ def alert_list(request: AuthedRequest, ref: Ref, include_decided: bool = False) 
 
 @router.post(
     "/{ref}/alerts/{alert_key}/decision",
-    response=_with_errors(DecisionOut),
+    response=_with_errors(InvestigationDecisionOut),
     summary="Confirm or dismiss an alert (it is not raised again)",
 )
 @api_requires(Perm.INVESTIGATE)
-def alert_decide(request: AuthedRequest, ref: Ref, alert_key: AlertKey, payload: DecisionIn) -> Any:
+def alert_decide(
+    request: AuthedRequest, ref: Ref, alert_key: AlertKey, payload: InvestigationDecisionIn
+) -> Any:
     inv = _inv(request, ref, "alert_decide")
     row = services.alert_decide(
         actor=request.user,

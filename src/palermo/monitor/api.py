@@ -55,26 +55,26 @@ Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 # --- schemas ----------------------------------------------------------------------------------------
 
 
-class OrgRef(Schema):
+class MonitorOrgRef(Schema):
     id: int
     name: str
 
 
-class MeasureOut(Schema):
+class MonitorMeasureOut(Schema):
     id: int
     code: str
     title: str
     status: str
     deadline: dt.date
     budget_line: str
-    responsible: list[OrgRef]
+    responsible: list[MonitorOrgRef]
 
 
 class ObjectiveOut(Schema):
     code: str
     title: str
     area: str
-    measures: list[MeasureOut]
+    measures: list[MonitorMeasureOut]
 
 
 class PlanOut(Schema):
@@ -85,7 +85,7 @@ class PlanOut(Schema):
     objectives: list[ObjectiveOut]
 
 
-class NoteIn(Schema):
+class MonitorNoteIn(Schema):
     model_config = {"extra": "forbid"}
 
     noted_on: Day
@@ -117,7 +117,7 @@ class RecommendationOut(Schema):
     version: int
 
 
-class StatusIn(Schema):
+class MonitorStatusIn(Schema):
     model_config = {"extra": "forbid"}
 
     status: Literal["not_started", "in_progress", "implemented", "not_accepted"]
@@ -138,7 +138,7 @@ class RowErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class MonitorImportOut(Schema):
     ok: bool
     rows: int
     imported: int
@@ -294,17 +294,17 @@ class PlanIndicatorIn(Schema):
     computed: Text(60) = ""
 
 
-class EvidenceIn(Schema):
+class MonitorEvidenceIn(Schema):
     kind: Literal["file", "case", "indicator", "statistics"]
     title: Text(200, 1)
     target: Text(80) = ""
 
 
-class CreatedOut(Schema):
+class MonitorCreatedOut(Schema):
     id: int
 
 
-class EvidenceOut(Schema):
+class MonitorEvidenceOut(Schema):
     id: int
     kind: str
     title: str
@@ -314,7 +314,9 @@ class EvidenceOut(Schema):
 
 
 @router.post(
-    "/plans", response=with_errors({201: CreatedOut}), summary="Create a national action plan"
+    "/plans",
+    response=with_errors({201: MonitorCreatedOut}),
+    summary="Create a national action plan",
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def plan_create(request: AuthedRequest, payload: PlanIn) -> Any:
@@ -326,7 +328,7 @@ def plan_create(request: AuthedRequest, payload: PlanIn) -> Any:
 
 @router.post(
     "/plans/{plan_id}/objectives",
-    response=with_errors({201: CreatedOut}),
+    response=with_errors({201: MonitorCreatedOut}),
     summary="Add an objective",
 )
 @api_requires(Perm.MONITOR_MANAGE)
@@ -345,7 +347,7 @@ def objective_add(
 
 @router.post(
     "/objectives/{objective_id}/measures",
-    response=with_errors({201: CreatedOut}),
+    response=with_errors({201: MonitorCreatedOut}),
     summary="Add a measure with its responsible organisations, deadline and budget line",
 )
 @api_requires(Perm.MONITOR_MANAGE)
@@ -370,7 +372,7 @@ def measure_add(
 
 @router.post(
     "/measures/{measure_id}/indicators",
-    response=with_errors({201: CreatedOut}),
+    response=with_errors({201: MonitorCreatedOut}),
     summary="Add an indicator with baseline and target to a measure",
 )
 @api_requires(Perm.MONITOR_MANAGE)
@@ -391,14 +393,14 @@ def plan_indicator_add(
 
 @router.post(
     "/measures/{measure_id}/evidence",
-    response=with_errors({201: EvidenceOut}),
+    response=with_errors({201: MonitorEvidenceOut}),
     summary="Add evidence: a file (kind=file) or a link (case, indicator, statistics: target)",
 )
 @api_requires(Perm.MONITOR_PROGRESS)
 def evidence_add(
     request: AuthedRequest,
     measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-    payload: Form[EvidenceIn],
+    payload: Form[MonitorEvidenceIn],
     file: UploadedFile | None = File(None),  # noqa: B008 - ninja marks an optional file so
 ) -> Any:
     kind, title, target = payload.kind, payload.title, payload.target
@@ -436,7 +438,9 @@ def evidence_add(
 )
 @api_requires(Perm.MONITOR_PROGRESS)
 def note_add(
-    request: AuthedRequest, measure_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: NoteIn
+    request: AuthedRequest,
+    measure_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    payload: MonitorNoteIn,
 ) -> Any:
     measure = selectors.access_measure(request.user, request.organisation, measure_id)
     note = services.progress_note_add(
@@ -464,7 +468,7 @@ def recommendation_list(request: AuthedRequest, filters: Query[RegisterFilterIn]
 # Before /recommendations/{rec_id}: the first matching path wins.
 @router.post(
     "/recommendations/import",
-    response=with_errors({200: ImportOut, 422: ImportRefusedOut}),
+    response=with_errors({200: MonitorImportOut, 422: ImportRefusedOut}),
     summary="Import a CSV/XLSX of recommendations: every row or none (dry_run: check only)",
 )
 @api_requires(Perm.MONITOR_MANAGE)
@@ -520,7 +524,7 @@ def recommendation_get(
 )
 @api_requires(Perm.MONITOR_MANAGE)
 def recommendation_status(
-    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: StatusIn
+    request: AuthedRequest, rec_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: MonitorStatusIn
 ) -> Any:
     rec = selectors.access_recommendation(request.user, request.organisation, rec_id)
     services.recommendation_set_status(

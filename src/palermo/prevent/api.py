@@ -36,7 +36,7 @@ class AdvertBody(Schema):
     ref: Text(300) = ""  # type: ignore[valid-type]
 
 
-class ScreenIn(Schema):
+class PreventScreenIn(Schema):
     adverts: list[AdvertBody] = Field(..., min_length=1, max_length=1000)
 
 
@@ -61,11 +61,11 @@ class ScreenedOut(Schema):
     agencies: list[str]
 
 
-class ImportIn(ScreenIn):
+class PreventImportIn(PreventScreenIn):
     label: Text(200, 1)  # type: ignore[valid-type]
 
 
-class ImportOut(Schema):
+class PreventImportOut(Schema):
     batch: int
     adverts: int
     new_leads: int
@@ -79,7 +79,7 @@ class LeadOut(Schema):
     case_reference: str
 
 
-class DecisionIn(Schema):
+class PreventDecisionIn(Schema):
     decision: Literal["dismissed", "monitor", "investigate", "platform"]
     note: Text(500) = ""  # type: ignore[valid-type]
 
@@ -95,7 +95,7 @@ class LicenceOut(Schema):
     expired: bool
 
 
-def _items(body: ScreenIn) -> list[AdvertIn]:
+def _items(body: PreventScreenIn) -> list[AdvertIn]:
     return [AdvertIn(adverts.prepare(a.text), adverts.prepare(a.ref)[:300]) for a in body.adverts]
 
 
@@ -105,7 +105,7 @@ def _items(body: ScreenIn) -> list[AdvertIn]:
     summary="Screen adverts: language, flags with spans, contacts, near-duplicate groups (stores nothing)",
 )
 @api_requires(Perm.PREVENT_SCREEN)
-def advert_screen(request: AuthedRequest, payload: ScreenIn) -> Any:
+def advert_screen(request: AuthedRequest, payload: PreventScreenIn) -> Any:
     rules = adverts.load()
     items = _items(payload)
     groups = adverts.group_near_duplicates([i.text for i in items])
@@ -142,11 +142,11 @@ def advert_screen(request: AuthedRequest, payload: ScreenIn) -> Any:
 
 @router.post(
     "/adverts/import",
-    response=with_errors({201: ImportOut}),
+    response=with_errors({201: PreventImportOut}),
     summary="Import adverts into leads (a known template joins its lead; its decision stands)",
 )
 @api_requires(Perm.PREVENT_SCREEN)
-def advert_import(request: AuthedRequest, payload: ImportIn) -> Any:
+def advert_import(request: AuthedRequest, payload: PreventImportIn) -> Any:
     batch = services.adverts_import(
         actor=request.user,
         organisation=request.organisation,
@@ -181,7 +181,9 @@ def lead_list(
 )
 @api_requires(Perm.PREVENT_SCREEN)
 def lead_decide(
-    request: AuthedRequest, lead_id: Annotated[int, Field(ge=1, le=MAX_ID)], payload: DecisionIn
+    request: AuthedRequest,
+    lead_id: Annotated[int, Field(ge=1, le=MAX_ID)],
+    payload: PreventDecisionIn,
 ) -> Any:
     lead = selectors.access_lead(request.user, request.organisation, lead_id)
     services.lead_decide(
@@ -200,13 +202,13 @@ def lead_decide(
     }
 
 
-class EvidenceIn(Schema):
+class PreventEvidenceIn(Schema):
     target: Literal["investigation", "case"]
     reference: Text(30, 1)  # type: ignore[valid-type]
     note: Text(500) = ""  # type: ignore[valid-type]
 
 
-class EvidenceOut(Schema):
+class PreventEvidenceOut(Schema):
     id: int
     advert: int
     target: str
@@ -215,7 +217,7 @@ class EvidenceOut(Schema):
 
 @router.post(
     "/leads/{lead_id}/adverts/{advert_id}/evidence",
-    response=with_errors({201: EvidenceOut}),
+    response=with_errors({201: PreventEvidenceOut}),
     summary="Attach an advert as evidence to an investigation or a case you may see",
 )
 @api_requires(Perm.PREVENT_SCREEN)
@@ -223,7 +225,7 @@ def advert_attach(
     request: AuthedRequest,
     lead_id: Annotated[int, Field(ge=1, le=MAX_ID)],
     advert_id: Annotated[int, Field(ge=1, le=MAX_ID)],
-    payload: EvidenceIn,
+    payload: PreventEvidenceIn,
 ) -> Any:
     lead = selectors.access_lead(request.user, request.organisation, lead_id)
     advert = selectors.advert_of(lead, advert_id)

@@ -47,7 +47,7 @@ class ReasonOut(Schema):
     source: str
 
 
-class LineOut(Schema):
+class SupplyLineOut(Schema):
     ref: str
     supplier_name: str
     origin_country: str
@@ -74,23 +74,23 @@ class LineIn(Schema):
     characteristics: list[str] = Field(default_factory=list, max_length=6)
 
 
-class ScreenIn(Schema):
+class SupplyScreenIn(Schema):
     lines: list[LineIn] = Field(max_length=MAX_SCREEN_LINES)
 
 
 class ScreenOut(Schema):
     edition: str
-    lines: list[LineOut]
+    lines: list[SupplyLineOut]
 
 
-class ImportOut(Schema):
+class SupplyImportOut(Schema):
     ok: bool
     rows: int
     imported: int
     levels: dict[str, int] = {}
 
 
-class MeasureOut(Schema):
+class SupplyMeasureOut(Schema):
     code: str
     label: str
     required: bool
@@ -106,7 +106,7 @@ class ContractOut(Schema):
     title: str
     risk_level: str
     complete: bool
-    measures: list[MeasureOut]
+    measures: list[SupplyMeasureOut]
 
 
 class ExportFilter(Schema):
@@ -165,7 +165,7 @@ def site_list(request: AuthedRequest) -> Any:
 
 @router.get(
     "/orders",
-    response=with_errors(list[LineOut]),
+    response=with_errors(list[SupplyLineOut]),
     summary="Screened order lines, most severe first",
 )
 @api_requires(Perm.SUPPLY_VIEW)
@@ -215,7 +215,7 @@ def order_export(request: AuthedRequest, filters: Query[ExportFilter]) -> Any:
     summary="Screen order lines against the current risk list; nothing is kept",
 )
 @api_requires(Perm.SUPPLY_VIEW)
-def screen(request: AuthedRequest, payload: ScreenIn) -> Any:
+def screen(request: AuthedRequest, payload: SupplyScreenIn) -> Any:
     errors: list[tables.RowError] = []
     lines = []
     for i, item in enumerate(payload.lines, start=1):
@@ -273,7 +273,7 @@ def _file(file: UploadedFile) -> tuple[bytes, str]:
 
 @router.post(
     "/orders/import",
-    response=with_errors({200: ImportOut}),
+    response=with_errors({200: SupplyImportOut}),
     summary="Screen a CSV/XLSX of order lines and keep them: every row or none",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
@@ -303,7 +303,7 @@ def order_import(
 
 @router.post(
     "/sites/import",
-    response=with_errors({200: ImportOut}),
+    response=with_errors({200: SupplyImportOut}),
     summary="Import a CSV/XLSX of sites in Open Supply Hub's columns: every row or none",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
