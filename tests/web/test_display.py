@@ -79,3 +79,9 @@ def test_case_list_and_audit_viewer_show_words_not_codes(client, demo_world):
     rows = audit.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert unit.name in rows, "the organisation by name"
     assert f"<td>{unit.pk}</td>" not in rows
+
+
+def test_moldova_is_never_called_the_maldives_in_arabic():
+    """iso-codes' Arabic catalogue translates the common name "Moldova" as the Maldives."""
+    assert country_name("MD", "ar") == "مولدوفا"
+    assert country_name("MV", "ar") != country_name("MD", "ar")

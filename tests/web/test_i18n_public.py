@@ -198,6 +198,18 @@ def test_arabic_is_right_to_left_on_the_public_pages(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("arabic_on_public_pages")
+def test_the_countries_are_named_in_the_readers_language_on_the_public_pages(client):
+    """The origin/destination choices and the hotline list name countries in the page's
+    language (ISO 3166 names), not the contacts file's English."""
+    html = client.get("/check/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert ">ألبانيا<" in html and ">Albania<" not in html
+    assert "مولدوفا" in html  # not the Maldives: iso-codes' Arabic mistranslation is mended
+    english = client.get("/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Albania<" in english
+
+
+@pytest.mark.django_db
 def test_an_incomplete_public_language_is_english_on_the_public_pages(client):
     if "ar" in {c for c, _ in settings.PALERMO_PUBLIC_LANGUAGES}:
         pytest.skip("the Arabic catalogue is complete for the public pages")

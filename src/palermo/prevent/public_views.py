@@ -9,6 +9,7 @@ shown once. The report page writes one report and an audit entry without the add
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from palermo.core.errors import InvalidInput
 from palermo.core.policy import public
 from palermo.prevent import forms, services, throttle
+from palermo.web.display import country_name
 
 # --- the blank check page, rendered once per language -----------------------------------
 #
@@ -50,6 +52,27 @@ def _page_key(request: HttpRequest) -> tuple[object, ...]:
     )
 
 
+def _said(code: str, name: str) -> str:
+    """A country by its name in the reader's language; the contacts file's own name for a
+    code ISO 3166 does not know (the demo's fictional countries)."""
+    said = country_name(code)
+    return name if said == code.upper() else said
+
+
+def _countries() -> list[tuple[str, str]]:
+    """The contacts file's countries for a choice, named and sorted in the reader's language."""
+    named = [(code, _said(code, name)) for code, name in services.contact_countries()]
+    return sorted(named, key=lambda kv: kv[1])
+
+
+def _named(contacts: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**c, "name": _said(c["code"], c.get("name", ""))} for c in contacts]
+
+
+def _named_contacts(countries: Iterable[str]) -> list[dict[str, str]]:
+    return _named(services.contacts(countries))
+
+
 def _blank_check_page(request: HttpRequest) -> str:
     key = _page_key(request)
     page = _PAGES.get(key)
@@ -57,7 +80,7 @@ def _blank_check_page(request: HttpRequest) -> str:
         page = render_to_string(
             "prevent/check.html",
             {
-                "form": forms.CheckForm(countries=services.contact_countries()),
+                "form": forms.CheckForm(countries=_countries()),
                 "csrf_token": _TOKEN_SLOT,
             },
             request=request,
@@ -88,7 +111,7 @@ def _too_many(request: HttpRequest, template: str, context: dict[str, object]) -
 def check(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(_blank_check_page(request))
-    form = forms.CheckForm(request.POST, countries=services.contact_countries())
+    form = forms.CheckForm(request.POST, countries=_countries())
     context: dict[str, object] = {"form": form}
     if not throttle.allow(request, "check"):
         return _too_many(request, "prevent/check.html", context)
@@ -101,7 +124,7 @@ def check(request: HttpRequest) -> HttpResponse:
             "result": result,
             "agency": agency,
             "licence_matches": services.licence_lookup(agency) if agency else [],
-            "contacts": services.contacts(
+            "contacts": _named_contacts(
                 c
                 for c in (form.cleaned_data.get("origin"), form.cleaned_data.get("destination"))
                 if c
@@ -115,7 +138,7 @@ def check(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    countries = services.contact_countries()
+    countries = _countries()
     if request.method != "POST":
         return render(
             request, "prevent/report.html", {"form": forms.ReportForm(countries=countries)}
@@ -145,5 +168,5 @@ def report_thanks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "prevent/report_thanks.html",
-        {"contacts": services.contacts(code for code, _name in services.contact_countries())},
+        {"contacts": _named(services.contacts(code for code, _n in services.contact_countries()))},
     )

@@ -229,8 +229,16 @@ def country_name(code: object, language: str | None = None) -> str:
     if country is None:
         return value
     lang = (language or translation.get_language() or "en").split("-")[0]
+    if (lang, value) in _ISO_NAME_FIXES:
+        return _ISO_NAME_FIXES[lang, value]
     name = getattr(country, "common_name", None) or country.name
     return _iso_catalogue("iso3166-1", lang).gettext(name) if lang != "en" else name
+
+
+# Known mistranslations in the iso-codes catalogues pycountry ships: Arabic translates the
+# common name "Moldova" as the Maldives (its official name, "Republic of Moldova", is right).
+# A hotline list naming the wrong country is worse than an English name.
+_ISO_NAME_FIXES: dict[tuple[str, str], str] = {("ar", "MD"): "مولدوفا"}
 
 
 def language_name(code: object) -> str:
