@@ -1202,7 +1202,7 @@ MSGIDS = [
     _("Only the case team and the identification body change this case."),
     # Translators: cases/services/_common.py
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py; crossborder/services.py; supply/services.py (+1)
+    # Translators: cases/services/_common.py; crossborder/services.py; supply/services/__init__.py (+1)
     _("This date is in the future."),
     # Translators: cases/services/_common.py
     _("Unknown values: {values}."),
@@ -1220,7 +1220,7 @@ MSGIDS = [
     _("Choose a value of the HTCDS list."),
     # Translators: cases/services/_common.py; crossborder/services.py; crossborder/services.py
     _("Use an ISO 8601 date, YYYY-MM-DD."),
-    # Translators: cases/services/_common.py; investigate/services.py; supply/services.py
+    # Translators: cases/services/_common.py; investigate/services.py; supply/services/__init__.py
     _("At most {limit} characters."),
     # Translators: cases/services/_common.py; cases/services/interpreting.py
     _("Use an ISO 639-1 language code, e.g. ro."),
@@ -1260,7 +1260,7 @@ MSGIDS = [
     _("This date has passed."),
     # Translators: cases/services/criminal_proceedings.py
     _("The country of the proceedings, as an ISO 3166-1 alpha-2 code."),
-    # Translators: cases/services/criminal_proceedings.py; cases/services/history.py; supply/services.py
+    # Translators: cases/services/criminal_proceedings.py; cases/services/history.py; supply/services/__init__.py
     _("At most 200 characters."),
     # Translators: cases/services/criminal_proceedings.py
     _("No such proceedings on this case."),
@@ -1764,58 +1764,58 @@ MSGIDS = [
     _("k is a whole number from 2 to 1000."),
     # Translators: stats/services.py
     _("There are no cases to release."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This contract belongs to another organisation."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This action belongs to another organisation."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Only a labour inspectorate records inspections."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This inspection belongs to another inspectorate."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("You may not screen."),
-    # Translators: supply/services.py; supply/services.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py
     _("Required."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("An LEI has 20 letters and digits."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Use a two-letter ISO 3166-1 country code."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("A supplier with this company id is registered."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This site is not waiting for a review."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Say when the file was downloaded."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Unknown kind of risk list."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Choose low, medium or high."),
-    # Translators: supply/services.py; supply/services.py; supply/services.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py
     _("Not a supplier of your organisation."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("A contract with this reference exists."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This measure is not on this contract's track."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("A file of at most 10 MB."),
-    # Translators: supply/services.py; supply/services.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py
     _("Not a site of your organisation."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Choose one of the 11 ILO indicators."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Choose non-compliance or observation."),
-    # Translators: supply/services.py; supply/services.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py
     _("Cannot be negative."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("A deadline is required."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("This action is already closed."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("A three-letter ISO 4217 code, such as EUR."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Unknown indicator."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("The date of the visit is required."),
-    # Translators: supply/services.py
+    # Translators: supply/services/__init__.py
     _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
 ]
