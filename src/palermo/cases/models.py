@@ -118,10 +118,8 @@ class Case(EncryptedModel):
             models.Index(fields=["phase", "-opened_at"], name="case_phase_idx"),
             models.Index(fields=["nationality", "-opened_at"], name="case_nat_idx"),
             models.Index(fields=["next_deadline"], name="case_deadline_idx"),
-            # LIKE 'NRM-7K%' on PostgreSQL needs the pattern operator class.
-            models.Index(
-                fields=["reference"], name="case_ref_like_idx", opclasses=["varchar_pattern_ops"]
-            ),
+            # LIKE 'NRM-7K%' on PostgreSQL needs the pattern operator class: Django adds that
+            # index itself for a unique CharField (cases_case_reference_…_like), so none here.
         ]
 
     def __str__(self) -> str:
