@@ -99,6 +99,38 @@ def demo_cases(demo_world, snapshots, monkeypatch):
     snapshots.apply("demo cases", lambda: build(random.Random(2026)))
 
 
+# The switches that make ``load_demo`` build more of the fictional country under the tests.
+DEMO_SWITCHES = (
+    "PALERMO_DEMO_CASES",
+    "PALERMO_DEMO_INVESTIGATION",
+    "PALERMO_DEMO_MONITOR",
+    "PALERMO_DEMO_PREVENT",
+    "PALERMO_DEMO_SUPPLY",
+)
+
+
+@pytest.fixture
+def demo_loader(snapshots):
+    """``demo_loader()`` loads the demo as ``palermo demo`` does, with the PALERMO_DEMO_*
+    switches set at that moment: built once per session for each set of switches and
+    replayed row for row after (transactional and browser tests too), with the
+    investigation workspace files the build wrote."""
+
+    def load() -> None:
+        from palermo.core.demo import load_demo
+        from palermo.investigate.models import workspace_root
+
+        on = [
+            k.removeprefix("PALERMO_DEMO_").lower()
+            for k in DEMO_SWITCHES
+            if os.environ.get(k) == "1"
+        ]
+        name = "demo world" + "".join(f" + {k}" for k in on)
+        snapshots.apply(name, load_demo, files=workspace_root())
+
+    return load
+
+
 @pytest.fixture
 def persona(demo_world):
     """``persona("caseworker")`` → the demo user of that name."""

@@ -76,10 +76,8 @@ def page(browser, live_server, transactional_db):
 
 
 @pytest.fixture
-def demo_users(transactional_db):
-    from palermo.core.demo import load_demo
-
-    load_demo()
+def demo_users(transactional_db, demo_loader):
+    demo_loader()
 
 
 def sign_in(page, username: str) -> None:

@@ -29,14 +29,13 @@ BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture
-def full_demo(transactional_db, monkeypatch, settings, tmp_path):
+def full_demo(transactional_db, monkeypatch, settings, tmp_path, demo_loader):
     """The whole fictional country: demo cases and the demo investigation too."""
-    from palermo.core.demo import load_demo
 
     settings.PALERMO_INVESTIGATIONS_DIR = str(tmp_path / "investigations")
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     monkeypatch.setenv("PALERMO_DEMO_INVESTIGATION", "1")
-    load_demo()
+    demo_loader()
 
 
 def axe_violations(page) -> list[dict]:

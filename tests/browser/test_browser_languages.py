@@ -69,12 +69,11 @@ def _untranslated_english(code: str) -> set[str]:
 
 
 @pytest.fixture
-def demo_country(transactional_db, monkeypatch):
-    from palermo.core.demo import load_demo
+def demo_country(transactional_db, monkeypatch, demo_loader):
 
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     monkeypatch.setenv("PALERMO_DEMO_INVESTIGATION", "1")
-    load_demo()
+    demo_loader()
 
 
 def _choose_language(page, code: str) -> None:

@@ -13,11 +13,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo_country(transactional_db, monkeypatch):
-    from palermo.core.demo import load_demo
+def demo_country(transactional_db, monkeypatch, demo_loader):
 
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    load_demo()
+    demo_loader()
 
 
 def test_coordinator_and_shelter_see_their_waiting_work_on_a_phone(page, demo_country):

@@ -47,14 +47,13 @@ EXTRA = {
 
 
 @pytest.fixture
-def full_demo(transactional_db, monkeypatch):
+def full_demo(transactional_db, monkeypatch, demo_loader):
     """The whole fictional country: demo cases and the demo investigation too."""
-    from palermo.core.demo import load_demo
 
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     monkeypatch.setenv("PALERMO_DEMO_INVESTIGATION", "1")
     monkeypatch.setenv("PALERMO_DEMO_MONITOR", "1")
-    load_demo()
+    demo_loader()
 
 
 def _width(page) -> int:
