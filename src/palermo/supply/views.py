@@ -32,6 +32,7 @@ from palermo.supply import (
     services,
     sites,
     tables,
+    views_diligence,
     vocabulary,
 )
 from palermo.supply.forms import (
@@ -631,6 +632,7 @@ def _contract_context(
         "can_manage": can_manage,
         "sites": contract.sites.all(),
         "orders": contract.orders.all()[:50],
+        **views_diligence.contract_extras(contract),
     }
 
 
