@@ -27,9 +27,13 @@ def _pdf(title: str, blocks: Sequence[tuple[str, Any]]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from reportlab.lib.styles import ParagraphStyle
+
     styles = getSampleStyleSheet()
+    # A file's SHA-256 in one unbroken line (64 characters of Courier 8 fit the A4 width).
+    styles.add(ParagraphStyle("Digest", parent=styles["Code"], fontSize=8, leading=10))
     story: list[Any] = [Paragraph(escape(title), styles["Title"])]
-    style_of = {"h1": "Heading1", "h2": "Heading2", "p": "BodyText"}
+    style_of = {"h1": "Heading1", "h2": "Heading2", "p": "BodyText", "digest": "Digest"}
     for kind, value in blocks:
         if kind == "table":
             t = Table(
@@ -67,14 +71,30 @@ def _who_when(user: Any, when: Any) -> str:
     return f"{name}, {timezone.localtime(when).strftime('%Y-%m-%d %H:%M')}"
 
 
+def _measure_blocks(records: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The measures' table, then each evidence file with its SHA-256 on a line of its own."""
+    blocks: list[tuple[str, Any]] = [("table", _measure_table(records))]
+    files = [(code, rec) for code, rec in records if rec is not None and rec.evidence_sha256]
+    if files:
+        blocks.append(("h2", _("Evidence files (SHA-256)")))
+        for code, rec in files:
+            blocks.append(("p", f"({code}) {rec.evidence_name}"))
+            blocks.append(("digest", rec.evidence_sha256))
+    return blocks
+
+
 def _measure_table(records: Sequence[tuple[str, Any]]) -> list[list[str]]:
-    rows = [[_("Measure"), _("Outcome"), _("Note"), _("Evidence (SHA-256)"), _("Recorded")]]
+    rows = [[_("Measure"), _("Outcome"), _("Note"), _("Evidence"), _("Recorded")]]
     for code, rec in records:
         label = _(vocabulary.MEASURES[code])
         if rec is None:
             rows.append([label, _("open"), "—", "—", "—"])
             continue
-        evidence = f"{rec.evidence_name}\n{rec.evidence_sha256}" if rec.evidence_sha256 else "—"
+        evidence = (
+            f"{rec.evidence_name} (SHA-256 {rec.evidence_sha256[:12]}…)"
+            if rec.evidence_sha256
+            else "—"
+        )
         rows.append(
             [
                 label,
@@ -125,10 +145,7 @@ def evidence_pack_pdf(pack: EvidencePack) -> bytes:
             ],
         ),
         ("h1", _("Measures (a)–(g)")),
-        (
-            "table",
-            _measure_table([(m.code, m.record) for m in pack.measures if m.required or m.record]),
-        ),
+        *_measure_blocks([(m.code, m.record) for m in pack.measures if m.required or m.record]),
         ("h1", _("Model clauses attached")),
     ]
     blocks += _clause_blocks(pack.clauses) or [("p", _("No clause attached."))]
@@ -215,7 +232,7 @@ def information_pack_pdf(pack: InformationPack) -> bytes:
         blocks.append(("p", _("No contract with this supplier.")))
     for ce in pack.contracts:
         blocks.append(("h2", f"{ce.contract.reference} — {ce.contract.title}"))
-        blocks.append(("table", _measure_table([(m.code, m) for m in ce.measures])))
+        blocks += _measure_blocks([(m.code, m) for m in ce.measures])
         blocks += _clause_blocks(ce.clauses)
     blocks.append(("h1", _("Corrective actions")))
     blocks.append(
