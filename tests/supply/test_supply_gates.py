@@ -225,12 +225,15 @@ def test_statement_says_it_is_a_draft_and_reports_the_facts():
     parts = statement.sections(_facts())
     text = statement.as_text(parts, str, "T")
     assert parts[0].heading.startswith("Draft") and "DRAFT" in text
-    assert "High risk: 3 lines, worth 1,000.50 in total." in text
-    assert "4 lines from 7 suppliers" in text
-    assert "EUR: 3,000.00 owed to 12 workers, 1,000.00 repaid, 2,000.00 outstanding." in text
-    assert "2 open (of which 1 past their deadline) and 0 closed" in text
+    assert "High risk — lines: 3; total value: 1,000.50." in text
+    assert "Lines screened: 4; suppliers: 7." in text
+    assert (
+        "EUR — workers affected: 12; owed: 3,000.00; repaid: 1,000.00; outstanding: 2,000.00."
+        in text
+    )
+    assert "open: 2 (past their deadline: 1); closed: 0" in text
     for code in vocabulary.MEASURES:
-        assert vocabulary.MEASURES[code] in text
+        assert f"{vocabulary.MEASURES[code]} — contracts that require it: 1; done: 0." in text
 
 
 @given(st.integers(min_value=0, max_value=10_000))

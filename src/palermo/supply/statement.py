@@ -102,7 +102,7 @@ def sections(f: Facts) -> tuple[Section, ...]:
     risk: list[Problem] = [
         Problem(
             "Our purchase-order lines were screened for the risk of forced labour and child "
-            "labour against {edition}: {lines} lines from {suppliers} suppliers.",
+            "labour against {edition}. Lines screened: {lines}; suppliers: {suppliers}.",
             edition=f.edition or Problem("no risk list (none imported yet)"),
             lines=total_lines,
             suppliers=f.suppliers,
@@ -111,7 +111,7 @@ def sections(f: Facts) -> tuple[Section, ...]:
     for lv in f.levels:
         risk.append(
             Problem(
-                "{level} risk: {lines} lines, worth {value} in total.",
+                "{level} risk — lines: {lines}; total value: {value}.",
                 level=Problem(vocabulary.LEVEL_LABELS[lv.level]),
                 lines=lv.lines,
                 value=_money(lv.value),
@@ -119,16 +119,16 @@ def sections(f: Facts) -> tuple[Section, ...]:
         )
     risk.append(
         Problem(
-            "{n} suppliers have at least one high-risk line.",
+            "Suppliers with at least one high-risk line: {n}.",
             n=f.suppliers_high,
         )
     )
     out.append(Section(Problem("Supply chains and risk assessment"), tuple(risk)))
     dd: list[Problem] = [
         Problem(
-            "{n} contracts are followed through the procurement measures (a)–(g) "
-            "recommended by the OSCE; due diligence is complete on {complete} of them. "
-            "Model contract clauses are attached to {clauses} contracts.",
+            "Contracts followed through the procurement measures (a)–(g) recommended by "
+            "the OSCE: {n}; with due diligence complete: {complete}; with model contract "
+            "clauses attached: {clauses}.",
             n=f.contracts,
             complete=f.contracts_complete,
             clauses=f.contracts_with_clauses,
@@ -138,7 +138,7 @@ def sections(f: Facts) -> tuple[Section, ...]:
         if m.required:
             dd.append(
                 Problem(
-                    "{measure}: done on {done} of the {required} contracts that require it.",
+                    "{measure} — contracts that require it: {required}; done: {done}.",
                     measure=Problem(vocabulary.MEASURES[m.code]),
                     done=m.done,
                     required=m.required,
@@ -150,8 +150,8 @@ def sections(f: Facts) -> tuple[Section, ...]:
             Problem("Remediation"),
             (
                 Problem(
-                    "Corrective actions agreed with suppliers: {open} open (of which {overdue} "
-                    "past their deadline) and {closed} closed.",
+                    "Corrective actions agreed with suppliers — open: {open} (past their "
+                    "deadline: {overdue}); closed: {closed}.",
                     open=f.actions_open,
                     overdue=f.actions_overdue,
                     closed=f.actions_closed,
@@ -161,8 +161,8 @@ def sections(f: Facts) -> tuple[Section, ...]:
     )
     fees: list[Problem] = [
         Problem(
-            "{currency}: {owed} owed to {workers} workers, {repaid} repaid, {outstanding} "
-            "outstanding.",
+            "{currency} — workers affected: {workers}; owed: {owed}; repaid: {repaid}; "
+            "outstanding: {outstanding}.",
             currency=fee.currency,
             owed=_money(fee.owed),
             workers=fee.workers,
@@ -178,8 +178,8 @@ def sections(f: Facts) -> tuple[Section, ...]:
             Problem("Labour inspections"),
             (
                 Problem(
-                    "The labour inspectorate visited {n} sites of our suppliers; at {found} of "
-                    "these visits it found indicators of forced labour.",
+                    "Visits by the labour inspectorate to our suppliers' sites: {n}; visits where "
+                    "it found indicators of forced labour: {found}.",
                     n=f.inspections,
                     found=f.inspections_with_indicators,
                 ),
