@@ -23,11 +23,9 @@ def _pdf(title: str, blocks: Sequence[tuple[str, Any]]) -> bytes:
     """A PDF of ``blocks``: ("h1"|"h2"|"p", text) or ("table", rows with a header row)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from reportlab.lib.styles import ParagraphStyle
 
     styles = getSampleStyleSheet()
     # A file's SHA-256 in one unbroken line (64 characters of Courier 8 fit the A4 width).
