@@ -71,6 +71,8 @@ def test_newcomer_walks_the_high_risk_tender_through_a_to_g(supply_demo, login_a
     tender = _tender()
     # The demo: (a) and (b) recorded, six clauses attached, the tender at selection.
     assert tender.stage == "selection"
+    listing = c.get("/supply/contracts/").content.decode()
+    assert "<td>Selection</td>" in listing and "<td>Need</td>" in listing
     page = c.get(f"/supply/contracts/{tender.pk}/").content.decode()
     assert "Employer pays recruitment fees" in page
     assert "Cannot move to Award until these measures are recorded: (c)." in page
@@ -346,6 +348,9 @@ def test_api_clauses_gates_packs_and_roles(supply_demo, client, api_token):
     analyst = {"HTTP_AUTHORIZATION": f"Bearer {api_token('diligence')}"}
     other = {"HTTP_AUTHORIZATION": f"Bearer {api_token('caseworker')}"}
     tender = _tender()
+    assert client.get(f"/api/v1/supply/contracts/{tender.pk}", **analyst).json()["stage"] == (
+        "selection"
+    )
     lib = client.get("/api/v1/supply/clauses", **analyst).json()
     assert {c["id"] for c in lib} == {c.id for c in clauses.library().clauses}
     attached = client.get(f"/api/v1/supply/contracts/{tender.pk}/clauses", **analyst).json()

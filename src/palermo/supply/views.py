@@ -581,6 +581,8 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     rows = [
         (c, selectors.progress(c)) for c in selectors.contracts(org).prefetch_related("measures")
     ]
+    for c, _p in rows:
+        c.stage_label = _(vocabulary.STAGES.get(c.stage, c.stage))  # type: ignore[attr-defined]
     return render(
         request,
         "supply/contracts.html",
