@@ -105,6 +105,7 @@ class ContractOut(Schema):
     reference: str
     title: str
     risk_level: str
+    stage: str
     complete: bool
     measures: list[SupplyMeasureOut]
 
@@ -343,6 +344,7 @@ def contract_get(
         "reference": contract.reference,
         "title": contract.title,
         "risk_level": contract.risk_level,
+        "stage": contract.stage,
         "complete": progress.complete,
         "measures": [
             {

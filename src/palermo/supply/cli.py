@@ -212,3 +212,7 @@ def remind() -> None:
     for a in overdue:
         typer.echo(f"{a.due_on}\t{a.supplier.name}\t{a.indicator}\t{a.owner}")
     typer.echo(f"{len(overdue)} overdue corrective action(s).")
+
+
+# The issue-18 commands (pack, statement, clauses, advance) register themselves on ``app``.
+from palermo.supply import cli_diligence as _cli_diligence  # noqa: E402, F401

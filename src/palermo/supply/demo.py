@@ -189,6 +189,22 @@ def demo_supply(rng: random.Random) -> str:
             evidence_name="audit-report-2025.txt",
             evidence=b"Demo audit report (fictional): two non-compliances on working hours.\n",
         )
+        # Model clauses of the library on the high-risk tender, and its move to selection
+        # (award waits for measure (c): the gate names it on the contract's page).
+        for clause_id in (
+            "selection-exclusion",
+            "selection-supply-chain-disclosure",
+            "award-ilo-core-conventions",
+            "contract-employer-pays",
+            "management-audit-access",
+            "termination-non-compliance",
+        ):
+            services.clause_attach(
+                actor=officer, organisation=office, contract=tender, clause_id=clause_id
+            )
+        services.contract_advance(
+            actor=officer, organisation=office, contract=tender, stage="selection"
+        )
         today = timezone.localdate()
         northwind_site = Site.objects.filter(supplier=suppliers[0]).order_by("id").first()
         services.corrective_action_create(

@@ -232,6 +232,8 @@ class Contract(models.Model):
     )
     sites = models.ManyToManyField(Site, blank=True, related_name="contracts")
     risk_level = models.CharField(_("risk level"), max_length=10, choices=Level.choices)
+    # The lifecycle stage (vocabulary.STAGES): moves forward only, through gates.check.
+    stage = models.CharField(_("lifecycle stage"), max_length=20, default="need")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -453,3 +455,59 @@ class FieldProvenance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}:{self.source}"
+
+
+class ContractClause(models.Model):
+    """A model clause of the library (``clauses.py``) attached to a contract: the version
+    given, its title and text as they were then (the library may change later)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="clauses")
+    clause_id = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    measures = models.CharField(max_length=7)  # the letters it serves, e.g. "ef"
+    stage = models.CharField(max_length=20)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attached_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attached_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "clause_id"], name="supply_clause_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.clause_id}@{self.version}"
+
+
+class InformationRequest(models.Model):
+    """A competent authority's request for information under a forced-labour ban, about one
+    supplier (optionally one of its sites, one product). The pack answering it is built
+    from the registry when asked for; no worker's data is in it."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    authority = models.CharField(_("competent authority"), max_length=200)
+    authority_reference = models.CharField(_("its reference"), max_length=100, blank=True)
+    received_on = models.DateField(_("received on"))
+    due_on = models.DateField(_("answer due on"), null=True, blank=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    question = models.TextField(_("what the authority asks"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.authority}:{self.received_on}"

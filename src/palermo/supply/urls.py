@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palermo.supply import views
+from palermo.supply import views, views_diligence
 
 # Paths carry numeric ids and measure letters only: no personal data.
 urlpatterns = [
@@ -35,6 +35,45 @@ urlpatterns = [
         name="evidence_download",
     ),
     path("contracts/<int:contract_id>/evidence-pack/", views.evidence_pack, name="evidence_pack"),
+    # Issue 18: clauses, lifecycle gates, PDF pack, statement draft, information packs.
+    path("clauses/", views_diligence.clause_library, name="clauses"),
+    path(
+        "contracts/<int:contract_id>/clauses/",
+        views_diligence.clause_attach,
+        name="clause_attach",
+    ),
+    path(
+        "contracts/<int:contract_id>/clauses/<slug:clause_id>/remove/",
+        views_diligence.clause_detach,
+        name="clause_detach",
+    ),
+    path(
+        "contracts/<int:contract_id>/stage/",
+        views_diligence.contract_advance,
+        name="contract_advance",
+    ),
+    path(
+        "contracts/<int:contract_id>/evidence-pack.pdf",
+        views_diligence.evidence_pack_pdf,
+        name="evidence_pack_pdf",
+    ),
+    path("statement/", views_diligence.statement_page, name="statement"),
+    path(
+        "statement/draft.<str:fmt>",
+        views_diligence.statement_download,
+        name="statement_download",
+    ),
+    path("information-requests/", views_diligence.info_requests, name="info_requests"),
+    path(
+        "information-requests/<int:request_id>/",
+        views_diligence.info_pack,
+        name="info_pack",
+    ),
+    path(
+        "information-requests/<int:request_id>/pack.pdf",
+        views_diligence.info_pack_pdf,
+        name="info_pack_pdf",
+    ),
     path("actions/", views.action_list, name="actions"),
     path("actions/<int:action_id>/close/", views.action_close, name="action_close"),
     path("actions/findings/", views.findings_import, name="findings_import"),

@@ -32,6 +32,7 @@ from palermo.supply import (
     services,
     sites,
     tables,
+    views_diligence,
     vocabulary,
 )
 from palermo.supply.forms import (
@@ -580,6 +581,8 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     rows = [
         (c, selectors.progress(c)) for c in selectors.contracts(org).prefetch_related("measures")
     ]
+    for c, _p in rows:
+        c.stage_label = _(vocabulary.STAGES.get(c.stage, c.stage))  # type: ignore[attr-defined]
     return render(
         request,
         "supply/contracts.html",
@@ -631,6 +634,7 @@ def _contract_context(
         "can_manage": can_manage,
         "sites": contract.sites.all(),
         "orders": contract.orders.all()[:50],
+        **views_diligence.contract_extras(contract),
     }
 
 

@@ -412,6 +412,10 @@ def _data_sources() -> Iterator[tuple[str, str | None]]:
     for i in (mon if isinstance(mon, dict) else {}).get("indicators") or ():
         yield f"monitor/data/indicators.yaml {i.get('id')}", i.get("title")
         yield f"monitor/data/indicators.yaml {i.get('id')} definition", i.get("definition")
+    clauses = _yaml(PACKAGE_DIR / "supply" / "data" / "clauses.yaml")
+    for c in (clauses if isinstance(clauses, dict) else {}).get("clauses") or ():
+        yield f"supply/data/clauses.yaml {c.get('id')} title", c.get("title")
+        yield f"supply/data/clauses.yaml {c.get('id')} text", c.get("text")
     picklists = json.loads(
         (PACKAGE_DIR / "cases" / "data" / "htcds_picklists.json").read_text(encoding="utf-8")
     )["picklists"]

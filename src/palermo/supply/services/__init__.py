@@ -1295,3 +1295,20 @@ def inspection_screen_worker(
             consent=True,
         )
     return str(screening.reference)
+
+
+# Issue 18 additions, one module each (re-exported for views, API, CLI and the demo).
+from palermo.supply.services.clauses import (  # noqa: E402, F401
+    EvidencePack,
+    clause_attach,
+    clause_detach,
+    contract_advance,
+    evidence_pack,
+    gate_for,
+)
+from palermo.supply.services.statements import (  # noqa: E402, F401
+    InformationPack,
+    info_request_create,
+    information_pack,
+    statement_draft,
+)
