@@ -30,6 +30,7 @@ from palermo.supply import (
     diligence,
     export,
     hscodes,
+    ocds,
     orders,
     remediation,
     riskdata,
@@ -606,6 +607,7 @@ def excluded_company_ids(on: date | None = None) -> set[str]:
 class OrderImport:
     preview: Preview[orders.OrderLine]
     results: list[tuple[orders.OrderLine, Any]] = field(default_factory=list)
+    ocds_lines: ocds.Lines | None = None  # an OCDS file's lines: currency, where each came from
 
 
 def screen_lines(
@@ -628,10 +630,15 @@ def orders_import(
     *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
 ) -> OrderImport:
     """Check every line, screen it against the current risk-list edition; with ``commit`` and
-    no error keep every screened line (with the edition used), else none."""
+    no error keep every screened line (with the edition used), else none. A ``.json``,
+    ``.jsonl`` or ``.ndjson`` file is read as an OCDS export (``supply/ocds.py``)."""
     _require(actor, organisation, Perm.SUPPLY_MANAGE)
     check_bytes(data, import_limits("default"), name=name)
-    preview = orders.preview(data, name)
+    from_ocds: ocds.Lines | None = None
+    if ocds.is_ocds(name):
+        preview, from_ocds = ocds.preview(data, name)
+    else:
+        preview = orders.preview(data, name)
     contracts = dict(
         Contract.objects.filter(organisation=organisation).values_list("reference", "pk")
     )
@@ -658,6 +665,7 @@ def orders_import(
             evidence={cid: s.evidence() for cid, s in suppliers.items()},
             excluded=excluded_company_ids(),
         ),
+        from_ocds,
     )
     if not commit or not preview.ok:
         return result
@@ -691,6 +699,7 @@ def orders_import(
             edition=edition.pk if edition else None,
             sha256=batch.sha256,
             chunks=chunks,
+            **({"format": "ocds", "currency": from_ocds.currency} if from_ocds else {}),
         )
     return result
 
