@@ -518,3 +518,20 @@ def test_cli_screens_an_ocds_file(supply_demo, tmp_path):
     r = runner.invoke(app, ["screen", str(bad), "--as", "procurement"])
     assert r.exit_code == 1
     assert "records[1].releases[0].awards[0].items[0].unit.value.amount" in r.output
+
+
+def test_json_lines_paths_name_the_line():
+    lines = (FIXTURES / "ocds_releases.jsonl").read_text().splitlines()
+    older = json.loads(lines[1])
+    older["awards"][0]["suppliers"][0]["id"] = "SUP-404"
+    data = (lines[0] + "\n" + json.dumps(older) + "\n").encode()
+    errors = _errors(data, "r.jsonl")
+    # the supplier's id names no party; and (the newer line removed the delivery address)
+    # no country is left either
+    assert [e[1] for e in errors] == [
+        "line 1: awards[0].items[0].deliveryAddress",
+        "line 2: awards[0].suppliers[0].id",
+    ]
+    older.pop("date")
+    data = (lines[0] + "\n" + json.dumps(older) + "\n").encode()
+    assert _errors(data, "r.jsonl")[0][:2] == (0, "line 2: date")

@@ -63,6 +63,14 @@ def is_ocds(name: str) -> bool:
     return name.lower().endswith(SUFFIXES)
 
 
+def _child(path: str, key: str) -> str:
+    """``releases[3]`` + ``awards`` → ``releases[3].awards``; ``line 4:`` + ``awards`` →
+    ``line 4: awards`` (a release alone on a line of JSON Lines)."""
+    if not path:
+        return key
+    return f"{path} {key}" if path.endswith(":") else f"{path}.{key}"
+
+
 # --- the merge, keeping where each value came from -------------------------------------------
 
 
@@ -91,7 +99,7 @@ class Obj:
 
     def at(self, key: str) -> str:
         got = self.fields.get(key)
-        return got.path if got is not None else f"{self.path}.{key}"
+        return got.path if got is not None else _child(self.path, key)
 
 
 @dataclass
@@ -112,7 +120,7 @@ def merge_into(target: Obj, source: dict[str, Any], path: str) -> None:
     """OCDS's merge of one release (``source``, at ``path`` in the file) into ``target``."""
     target.path = path
     for key, value in source.items():
-        at = f"{path}.{key}" if path else key
+        at = _child(path, key)
         if value is None:
             target.fields.pop(key, None)
         elif isinstance(value, dict):
@@ -175,7 +183,7 @@ def compile_processes(releases: list[Release], errors: list[RowError]) -> list[t
                 errors.append(
                     RowError(
                         FILE,
-                        f"{r.path}.date" if r.path else "date",
+                        _child(r.path, "date"),
                         _(
                             "A release of a process with several releases needs its date "
                             "(ISO 8601 with a time zone) to be merged in order."
@@ -248,7 +256,7 @@ def releases_of(data: bytes, name: str, errors: list[RowError]) -> list[Release]
             for i, rec in enumerate(records):
                 _record(rec, _join(prefix, f"records[{i}]"), out, errors)
         elif "ocid" in doc:
-            _release(doc, prefix.rstrip(": ") if prefix else "", out, errors)
+            _release(doc, prefix.rstrip(), out, errors)
         else:
             errors.append(
                 RowError(
@@ -266,7 +274,7 @@ def _release(r: Any, path: str, out: list[Release], errors: list[RowError]) -> N
         return
     ocid = r.get("ocid")
     if not isinstance(ocid, str) or not ocid.strip():
-        errors.append(RowError(FILE, f"{path}.ocid", _("A release needs its ocid.")))
+        errors.append(RowError(FILE, _child(path, "ocid"), _("A release needs its ocid.")))
         return
     out.append(Release(ocid.strip(), _date(r.get("date")), path, r))
 
