@@ -535,3 +535,17 @@ def test_json_lines_paths_name_the_line():
     older.pop("date")
     data = (lines[0] + "\n" + json.dumps(older) + "\n").encode()
     assert _errors(data, "r.jsonl")[0][:2] == (0, "line 2: date")
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deep_nesting_is_refused_not_crashed(depth):
+    release = {"ocid": "o", "date": "2026-01-01T00:00:00Z"}
+    deep = "[" * depth + "]" * depth
+    for data in (
+        (
+            '{"releases": [{"ocid": "o", "x": ' + '{"a": ' * depth + "1" + "}" * depth + "}]}"
+        ).encode(),
+        ('{"releases": [' + json.dumps(release)[:-1] + ', "y": ' + deep + "}]}").encode(),
+    ):
+        preview, _l = ocds.preview(data, "p.json")
+        assert not preview.ok

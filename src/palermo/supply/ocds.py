@@ -216,6 +216,8 @@ def _documents(data: bytes, name: str, errors: list[RowError]) -> list[tuple[str
                 continue
             try:
                 docs.append((f"line {n}: ", json.loads(line, parse_float=Decimal)))
+            except RecursionError:
+                errors.append(RowError(FILE, f"line {n}", _("The JSON nests too deeply.")))
             except ValueError as exc:
                 errors.append(
                     RowError(FILE, f"line {n}", _("Not JSON (%(error)s)."), p(error=str(exc)[:120]))
@@ -223,6 +225,9 @@ def _documents(data: bytes, name: str, errors: list[RowError]) -> list[tuple[str
         return docs
     try:
         return [("", json.loads(text, parse_float=Decimal))]
+    except RecursionError:
+        errors.append(RowError(FILE, "", _("The JSON nests too deeply.")))
+        return []
     except ValueError as exc:
         errors.append(RowError(FILE, "", _("Not JSON (%(error)s)."), p(error=str(exc)[:120])))
         return []
@@ -617,7 +622,11 @@ def preview(
     """Every order line of the file, checked as a CSV row is, or every error by its path."""
     out: Preview[orders.OrderLine] = Preview()
     releases = releases_of(data, name, out.errors)
-    processes = compile_processes(releases, out.errors)
+    try:
+        processes = compile_processes(releases, out.errors)
+    except RecursionError:  # JSON just shallow enough to parse, too deep to merge
+        out.errors.append(RowError(FILE, "", _("The JSON nests too deeply.")))
+        return out, Lines()
     lines = lines_of(processes, out.errors)
     if not lines.values and not out.errors:
         out.errors.append(
