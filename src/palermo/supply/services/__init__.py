@@ -687,7 +687,7 @@ def orders_import(
             for chunk in orderwrite.chunked(result.results, ORDER_WRITE_CHUNK)
         )
         # One entry for the whole file (not one per line): which file, how many lines at
-        # each level, on which edition of the risk list, written in how many statements.
+        # each level, on which edition of the risk list, written in how many chunks.
         _audit(
             "create",
             actor,
