@@ -275,7 +275,7 @@ def _file(file: UploadedFile) -> tuple[bytes, str]:
 @router.post(
     "/orders/import",
     response=with_errors({200: SupplyImportOut}),
-    summary="Screen a CSV/XLSX of order lines and keep them: every row or none",
+    summary="Screen a CSV/XLSX of order lines, or an OCDS export (.json, .jsonl), and keep them: every line or none",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
 def order_import(

@@ -138,7 +138,7 @@ def screen(
     as_user: AsOpt = None,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the screened lines.")] = False,
 ) -> None:
-    """Screen purchase-order lines; print each line's level and reasons, most severe first."""
+    """Screen purchase-order lines (CSV, XLSX, or OCDS .json/.jsonl); print each line's level and reasons, most severe first."""
     _setup()
     from palermo.core.errors import InvalidInput
     from palermo.core.policy import Perm

@@ -20,6 +20,10 @@ class FileForm(forms.Form):
     file = forms.FileField(label=_("File (CSV or XLSX)"))
 
 
+class OrderFileForm(forms.Form):
+    file = forms.FileField(label=_("File (CSV, XLSX or OCDS JSON)"))
+
+
 class RiskImportForm(forms.Form):
     file = forms.FileField(label=_("Risk list file (CSV or XLSX)"))
     source = forms.CharField(

@@ -44,6 +44,7 @@ from palermo.supply.forms import (
     FileForm,
     InspectionForm,
     MeasureForm,
+    OrderFileForm,
     RiskImportForm,
     SupplierForm,
 )
@@ -462,6 +463,19 @@ def _order_preview_context(result: services.OrderImport) -> dict[str, Any]:
         ],
         "errors": _row_errors(result.preview.errors),
         "edition": services.current_edition(),
+        "ocds": _ocds_summary(result.ocds_lines),
+    }
+
+
+def _ocds_summary(lines: Any) -> dict[str, Any] | None:
+    """An OCDS file's currency and where each line's country came from (issue 18)."""
+    if lines is None:
+        return None
+    used = [s.country_from for s in lines.sources]
+    return {
+        "currency": lines.currency,
+        "delivery": used.count("delivery address"),
+        "supplier": used.count("supplier address"),
     }
 
 
@@ -513,7 +527,7 @@ def order_detail(request: AuthedRequest, line_id: int) -> HttpResponse:
 @requires(Perm.SUPPLY_MANAGE)
 def order_import(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
-    form = FileForm(request.POST or None, request.FILES or None)
+    form = OrderFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and (got := _upload(form)):
         data, name = got
         try:

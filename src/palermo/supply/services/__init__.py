@@ -30,6 +30,7 @@ from palermo.supply import (
     diligence,
     export,
     hscodes,
+    ocds,
     orders,
     remediation,
     riskdata,
@@ -55,7 +56,8 @@ from palermo.supply.models import (
     SiteSource,
     Supplier,
 )
-from palermo.supply.risk import RiskIndex, resolve_good
+from palermo.supply.risk import RiskIndex
+from palermo.supply.services import orderwrite
 from palermo.supply.tables import Preview, RowError
 
 CLI_ACTOR = "command line"
@@ -605,6 +607,7 @@ def excluded_company_ids(on: date | None = None) -> set[str]:
 class OrderImport:
     preview: Preview[orders.OrderLine]
     results: list[tuple[orders.OrderLine, Any]] = field(default_factory=list)
+    ocds_lines: ocds.Lines | None = None  # an OCDS file's lines: currency, where each came from
 
 
 def screen_lines(
@@ -627,10 +630,15 @@ def orders_import(
     *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
 ) -> OrderImport:
     """Check every line, screen it against the current risk-list edition; with ``commit`` and
-    no error keep every screened line (with the edition used), else none."""
+    no error keep every screened line (with the edition used), else none. A ``.json``,
+    ``.jsonl`` or ``.ndjson`` file is read as an OCDS export (``supply/ocds.py``)."""
     _require(actor, organisation, Perm.SUPPLY_MANAGE)
     check_bytes(data, import_limits("default"), name=name)
-    preview = orders.preview(data, name)
+    from_ocds: ocds.Lines | None = None
+    if ocds.is_ocds(name):
+        preview, from_ocds = ocds.preview(data, name)
+    else:
+        preview = orders.preview(data, name)
     contracts = dict(
         Contract.objects.filter(organisation=organisation).values_list("reference", "pk")
     )
@@ -657,6 +665,7 @@ def orders_import(
             evidence={cid: s.evidence() for cid, s in suppliers.items()},
             excluded=excluded_company_ids(),
         ),
+        from_ocds,
     )
     if not commit or not preview.ok:
         return result
@@ -664,25 +673,21 @@ def orders_import(
     levels = dict.fromkeys(vocabulary.LEVELS, 0)
     with transaction.atomic():
         batch = _batch(ImportBatch.Kind.ORDERS, actor, organisation, data, name, len(preview.rows))
-        chunks = 0
-        for chunk in _chunks(result.results, ORDER_WRITE_CHUNK):
-            OrderLine.objects.bulk_create(
-                _order_line_models(
-                    chunk,
-                    organisation=organisation,
-                    batch=batch,
-                    edition=edition,
-                    suppliers=suppliers,
-                    contracts=contracts,
-                    crosswalk=crosswalk,
-                    levels=levels,
-                    now=now,
-                ),
-                batch_size=ORDER_WRITE_CHUNK,
-            )
-            chunks += 1
+        maker = orderwrite.RowMaker(
+            organisation_id=organisation.pk,
+            batch=batch,
+            edition=edition,
+            suppliers=suppliers,
+            contracts=contracts,
+            crosswalk=crosswalk,
+            now=now,
+        )
+        chunks = orderwrite.write(
+            maker.rows(chunk, levels)
+            for chunk in orderwrite.chunked(result.results, ORDER_WRITE_CHUNK)
+        )
         # One entry for the whole file (not one per line): which file, how many lines at
-        # each level, on which edition of the risk list, written in how many statements.
+        # each level, on which edition of the risk list, written in how many chunks.
         _audit(
             "create",
             actor,
@@ -694,78 +699,14 @@ def orders_import(
             edition=edition.pk if edition else None,
             sha256=batch.sha256,
             chunks=chunks,
+            **({"format": "ocds", "currency": from_ocds.currency} if from_ocds else {}),
         )
     return result
 
 
-# Lines written per INSERT statement. Chunks keep memory flat (a million-line file never
-# holds a million model instances) and stay under SQLite's 32,766 bound parameters
-# (18 columns × 1,000 = 18,000).
-ORDER_WRITE_CHUNK = 1000
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _order_line_models(
-    chunk: Sequence[tuple[orders.OrderLine, Any]],
-    *,
-    organisation: Organisation,
-    batch: ImportBatch,
-    edition: RiskEdition | None,
-    suppliers: dict[str, Supplier],
-    contracts: dict[str, int],
-    crosswalk: dict[str, str],
-    levels: dict[str, int],
-    now: Any,
-) -> list[OrderLine]:
-    """One chunk of screened lines as model instances. A line's reasons are the same for
-    every line that shares its facts (``orders.screen_lines`` gives them the one tuple),
-    so each distinct tuple of reasons is turned into JSON once; the exposure differs per
-    line and is added to a copy of that dict."""
-    goods: dict[tuple[str, str], str] = {}
-    reasons: dict[int, tuple[Any, list[dict[str, object]]]] = {}
-    out: list[OrderLine] = []
-    for line, res in chunk:
-        key = (line.good, line.product_code)
-        good = goods.get(key)
-        if good is None:
-            good = goods[key] = resolve_good(line.good, line.product_code, crosswalk)[:200]
-        held = reasons.get(id(res.reasons))
-        if held is None or held[0] is not res.reasons:
-            held = reasons[id(res.reasons)] = (res.reasons, res.to_dict()["reasons"])
-        levels[res.level] += 1
-        out.append(
-            OrderLine(
-                organisation=organisation,
-                batch=batch,
-                ref=line.ref,
-                supplier_name=line.supplier_name,
-                supplier=suppliers.get(line.supplier_company_id),
-                contract_id=contracts.get(line.contract_ref),
-                origin_country=line.origin_country,
-                good=good,
-                product_code=line.product_code,
-                value=line.value,
-                share=line.share,
-                characteristics=sorted(line.characteristics),
-                edition=edition,
-                level=res.level,
-                score=res.score,
-                exposure=res.exposure,
-                result={
-                    "level": res.level,
-                    "score": res.score,
-                    "exposure": str(res.exposure),
-                    "rule": res.rule,
-                    "reasons": held[1],
-                },
-                screened_at=now,
-            )
-        )
-    return out
+# Lines whose rows are built and written at a time (``services.orderwrite``: one
+# ``executemany`` on SQLite, part of the one ``COPY`` on PostgreSQL): memory stays flat.
+ORDER_WRITE_CHUNK = 10_000
 
 
 # --- the screening results and the supplier risk register as XLSX ------------------------------
