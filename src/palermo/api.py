@@ -121,6 +121,7 @@ CONTEXT_ROUTERS = [
     ("/monitor/surveys", "palermo.monitor.survey_api"),
     ("/monitor/visits", "palermo.monitor.visit_api"),
     ("/supply", "palermo.supply.api"),
+    ("/supply", "palermo.supply.api_saq"),  # questionnaires, product classifications
     ("/exercises", "palermo.exercise.api"),
     ("/prevent", "palermo.prevent.api"),
     ("/crossborder", "palermo.crossborder.api"),

@@ -200,6 +200,15 @@ def report(as_user: AsOpt = None) -> None:
     typer.echo(f"inspections at own sites: {d.inspections}")
     referrals = "fewer than 5" if d.referrals is None else str(d.referrals)
     typer.echo(f"workers screened after an inspection: {referrals}")
+    from palermo.supply import counts
+
+    more = counts.more_counts(org)
+    cases = "fewer than 5" if more.cases_identified is None else str(more.cases_identified)
+    typer.echo(f"NRM cases opened from these inspections: {cases}")
+    typer.echo(
+        f"questionnaires: {more.questionnaires_sent} sent, {more.questionnaires_answered} answered,"
+        f" {more.questionnaires_flagged} with red flags, {more.red_flags_open} red flags not yet actions"
+    )
 
 
 @app.command()
@@ -212,3 +221,7 @@ def remind() -> None:
     for a in overdue:
         typer.echo(f"{a.due_on}\t{a.supplier.name}\t{a.indicator}\t{a.owner}")
     typer.echo(f"{len(overdue)} overdue corrective action(s).")
+
+
+# Questionnaires and product classifications (issue 18): registered on ``app`` from their module.
+from palermo.supply import cli_saq as _cli_saq  # noqa: E402, F401

@@ -29,6 +29,7 @@ class ImportBatch(models.Model):
         EXCLUSIONS = "exclusions", _("Exclusion list")
         ORDERS = "orders", _("Purchase orders")
         FINDINGS = "findings", _("Social-audit findings")
+        ANSWERS = "answers", _("Questionnaire answers")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     organisation = models.ForeignKey(
@@ -453,3 +454,62 @@ class FieldProvenance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}:{self.source}"
+
+
+class Questionnaire(models.Model):
+    """A self-assessment questionnaire sent to a supplier (recorded here: there is no
+    supplier portal), its answers as an officer entered or imported them, and the result of
+    the rule ``supply-saq-1``. ``template``/``version`` name the shipped data file; the
+    answers are always read against that version."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="questionnaires")
+    template = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict)  # question id → answer code, number or text
+    comments = models.JSONField(default=dict)  # question id → the supplier's comment
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    batch = models.ForeignKey(  # the answers file, when imported
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.IntegerField(default=0)
+    level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    red_flags = models.PositiveIntegerField(default=0)
+    actions_at = models.DateTimeField(null=True, blank=True)  # red flags → corrective actions
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}:{self.template}-{self.version}"
+
+
+class ClassificationMap(models.Model):
+    """A buyer's CPV or UNSPSC code (a prefix of the classification) → an HS code, so a line
+    classified in CPV or UNSPSC reaches the goods the crosswalk maps HS codes to."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("CPV or UNSPSC code"), max_length=24)  # normalised prefix
+    given = models.CharField(max_length=24)  # as entered, e.g. "18100000-0"
+    hs = models.CharField(_("HS code"), max_length=10)  # digits
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="supply_codemap_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} → hs:{self.hs}"

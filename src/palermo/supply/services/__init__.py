@@ -645,9 +645,9 @@ def orders_import(
         preview.errors.sort(key=lambda e: (e.row, e.field))
     suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
     edition = current_edition()
-    crosswalk = dict(
-        Crosswalk.objects.filter(organisation=organisation).values_list("code", "good")
-    )
+    from palermo.supply.services.crosswalks import effective_crosswalk
+
+    crosswalk = effective_crosswalk(organisation)  # with CPV/UNSPSC codes mapped through HS
     result = OrderImport(
         preview,
         screen_lines(
@@ -1255,6 +1255,7 @@ def inspection_screen_worker(
     found at the site (labour exploitation), for the inspector to go through with the worker;
     from its result the screening context refers the person to the NRM. Returns the
     screening's reference; the case will record it as its source."""
+    from palermo.screening import selectors as screening_selectors
     from palermo.screening import services as screening_services
 
     _require_inspectorate(actor, organisation)
@@ -1276,8 +1277,14 @@ def inspection_screen_worker(
         if key:
             answers[key] = "x"
     with transaction.atomic():
+        # The origin travels screening → referral → case, so statistics can count the cases
+        # identified through a supply-chain inspection.
         screening = screening_services.screening_create(
-            actor=actor, organisation=organisation, answers=answers, assess=False
+            actor=actor,
+            organisation=organisation,
+            answers=answers,
+            assess=False,
+            origin=screening_selectors.ScreeningOrigin.SUPPLY_INSPECTION,
         )
         InspectionReferral.objects.create(
             inspection=inspection,
@@ -1295,3 +1302,8 @@ def inspection_screen_worker(
             consent=True,
         )
     return str(screening.reference)
+
+
+# Modules of their own (issue 18), re-exported here: ``services.<name>`` as before.
+from palermo.supply.services.crosswalks import *  # noqa: E402, F403
+from palermo.supply.services.questionnaires import *  # noqa: E402, F403
