@@ -638,6 +638,62 @@ MSGIDS = [
     _("Financial investigations opened alongside trafficking cases"),
     # Translators: monitor/data/indicators.yaml financial_investigations definition
     _("Share of presumed or identified victims registered in the year whose case is linked to at least one financial investigation (an investigation in Palermo's \"follow the money\" workspace)."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml title
+    _("Supplier self-assessment: forced labour and fair recruitment"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_charged
+    _("Have any of your workers, or of your labour recruiters' workers, paid recruitment fees or related costs (travel, visas, medical checks, training) to get their job?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_charged help
+    _("Under the employer-pays principle, workers pay no recruitment fee or related cost."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_workers
+    _("How many workers paid recruitment fees or related costs in the last 12 months?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml debts
+    _("Do any workers owe a debt to you or to a recruiter (advances, loans, fees) that is repaid from their wages?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held
+    _("Who keeps the workers' passports and identity documents?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held worker
+    _("The workers themselves"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held locker
+    _("The workers, in a locker only they can open"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held employer
+    _("The employer or the recruiter"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml wages_withheld
+    _("Are wages ever paid late, withheld as a deposit, or paid only at the end of a contract?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml free_to_leave
+    _("Can workers leave the workplace and their accommodation freely outside working hours?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml resign_notice
+    _("Can workers resign with reasonable notice and without a penalty?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml contract_language
+    _("Does every worker receive a written contract, in a language they understand, before leaving home or starting work?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml overtime_hours
+    _("What is the largest number of hours a worker worked in one week in the last 12 months?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml overtime_hours help
+    _("ILO standards set 48 regular hours a week; overtime is voluntary and limited."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing
+    _("Where do the workers live?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing own
+    _("In housing they choose themselves"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing employer_inspected
+    _("In employer housing, inspected in the last 12 months"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing employer_not_inspected
+    _("In employer housing, not inspected"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml migrant_share
+    _("What percentage of the workforce are migrant, agency or seasonal workers?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml sites_disclosed
+    _("Will you disclose the names and addresses of all sites that make the goods you supply (including subcontractors)?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml recruiters_disclosed
+    _("Will you disclose the labour recruiters and agencies that supply workers to these sites?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance
+    _("How can workers raise a complaint without fear of reprisal?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance independent
+    _("An independent hotline or worker committee, in their language"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance internal
+    _("Only through their supervisor or the company"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance none
+    _("There is no way to raise a complaint"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml audits
+    _("Will you give us the reports of social audits of your sites from the last 3 years?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml remarks
+    _("Anything else you want to tell us about how you prevent forced labour?"),
     # Translators: HTCDS picklist prs_Gender
     _("Gender"),
     # Translators: HTCDS picklist prs_Gender value Feminine
@@ -1202,7 +1258,7 @@ MSGIDS = [
     _("Only the case team and the identification body change this case."),
     # Translators: cases/services/_common.py
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py; crossborder/services.py; supply/services/__init__.py (+1)
+    # Translators: cases/services/_common.py; crossborder/services.py; supply/services/__init__.py (+2)
     _("This date is in the future."),
     # Translators: cases/services/_common.py
     _("Unknown values: {values}."),
@@ -1344,6 +1400,8 @@ MSGIDS = [
     _("Choose one of: {choices}."),
     # Translators: cases/services/opening.py
     _("At most 80 characters."),
+    # Translators: cases/services/opening.py; screening/services.py
+    _("Unknown origin."),
     # Translators: cases/services/opening.py
     _("Unknown forms of exploitation: {forms}."),
     # Translators: cases/services/opening.py
@@ -1790,7 +1848,7 @@ MSGIDS = [
     _("Unknown kind of risk list."),
     # Translators: supply/services/__init__.py
     _("Choose low, medium or high."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py (+1)
     _("Not a supplier of your organisation."),
     # Translators: supply/services/__init__.py
     _("A contract with this reference exists."),
@@ -1806,7 +1864,7 @@ MSGIDS = [
     _("Choose non-compliance or observation."),
     # Translators: supply/services/__init__.py; supply/services/__init__.py
     _("Cannot be negative."),
-    # Translators: supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/questionnaires.py
     _("A deadline is required."),
     # Translators: supply/services/__init__.py
     _("This action is already closed."),
@@ -1818,4 +1876,28 @@ MSGIDS = [
     _("The date of the visit is required."),
     # Translators: supply/services/__init__.py
     _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
+    # Translators: supply/services/crosswalks.py
+    _("Not a mapping of your organisation."),
+    # Translators: supply/services/questionnaires.py
+    _("This questionnaire belongs to another organisation."),
+    # Translators: supply/services/questionnaires.py
+    _("A questionnaire sent to this supplier still awaits its answers: enter them before sending another."),
+    # Translators: supply/services/questionnaires.py
+    _("Its red flags have become corrective actions: the answers are kept as they were. Send a new questionnaire to record new answers."),
+    # Translators: supply/services/questionnaires.py
+    _("Answer one of: {values}."),
+    # Translators: supply/services/questionnaires.py
+    _("Answer at least one question."),
+    # Translators: supply/services/questionnaires.py
+    _("The file answers no question."),
+    # Translators: supply/services/questionnaires.py
+    _("Enter the supplier's answers first."),
+    # Translators: supply/services/questionnaires.py
+    _("No answer is a red flag: there is nothing to correct."),
+    # Translators: supply/services/questionnaires.py
+    _("No such questionnaire."),
+    # Translators: supply/services/questionnaires.py
+    _("No such question in this questionnaire."),
+    # Translators: supply/services/questionnaires.py; supply/services/questionnaires.py
+    _("The red flags of this questionnaire are already actions."),
 ]
