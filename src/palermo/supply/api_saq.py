@@ -24,7 +24,7 @@ router = Router(tags=["supply"])
 MAX_ID = 2**63 - 1
 
 
-class QuestionOut(Schema):
+class SaqQuestionOut(Schema):
     id: str
     indicator: str
     type: str
@@ -34,22 +34,22 @@ class QuestionOut(Schema):
     red_flag_above: int | None
 
 
-class TemplateOut(Schema):
+class SaqTemplateOut(Schema):
     id: str
     version: int
     title: str
     rule: str
-    questions: list[QuestionOut]
+    questions: list[SaqQuestionOut]
 
 
-class FindingOut(Schema):
+class SaqFindingOut(Schema):
     question: str
     indicator: str
     severity: str
     answer: str
 
 
-class QuestionnaireOut(Schema):
+class SaqQuestionnaireOut(Schema):
     id: int
     supplier_id: int
     template: str
@@ -60,42 +60,42 @@ class QuestionnaireOut(Schema):
     comments: dict[str, str]
     score: int | None
     level: str | None
-    red_flags: list[FindingOut]
+    red_flags: list[SaqFindingOut]
     missing: list[str]
     actions_created: bool
 
 
-class SendIn(Schema):
+class SaqSendIn(Schema):
     supplier_id: int = Field(ge=1, le=MAX_ID)
     sent_on: dt.date | None = None
 
 
-class AnswersIn(Schema):
+class SaqAnswersIn(Schema):
     answers: dict[str, str] = Field(description="question id → answer (code, number or text)")
     comments: dict[str, str] = Field(default_factory=dict)
 
 
-class ActionsIn(Schema):
+class SaqActionsIn(Schema):
     owner: str = Field(max_length=200)
     due_on: dt.date
 
 
-class ActionsOut(Schema):
+class SaqActionsOut(Schema):
     created: int
 
 
-class CodeMapIn(Schema):
+class SupplyCodeMapIn(Schema):
     code: str = Field(max_length=24, description="cpv:18100000-0 or unspsc:53100000")
     hs: str = Field(max_length=14, description="an HS code, e.g. 6109")
 
 
-class CodeMapOut(Schema):
+class SupplyCodeMapOut(Schema):
     code: str
     given: str
     hs: str
 
 
-class DefaultsOut(Schema):
+class SupplyCrosswalkDefaultsOut(Schema):
     added: int
 
 
@@ -135,7 +135,7 @@ def _mine(request: AuthedRequest, questionnaire_id: int) -> Questionnaire:
 
 @router.get(
     "/questionnaire-template",
-    response=with_errors(TemplateOut),
+    response=with_errors(SaqTemplateOut),
     summary="The current self-assessment questionnaire: questions, types, red flags",
 )
 @api_requires(Perm.SUPPLY_VIEW)
@@ -163,7 +163,7 @@ def template_get(request: AuthedRequest) -> Any:
 
 @router.get(
     "/questionnaires",
-    response=with_errors(list[QuestionnaireOut]),
+    response=with_errors(list[SaqQuestionnaireOut]),
     summary="Questionnaires sent to your suppliers, with their answers and red flags",
 )
 @api_requires(Perm.SUPPLY_VIEW)
@@ -173,11 +173,11 @@ def questionnaire_list(request: AuthedRequest) -> Any:
 
 @router.post(
     "/questionnaires",
-    response=with_errors({201: QuestionnaireOut}),
+    response=with_errors({201: SaqQuestionnaireOut}),
     summary="Record that the questionnaire was sent to a supplier",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
-def questionnaire_send(request: AuthedRequest, payload: SendIn) -> Any:
+def questionnaire_send(request: AuthedRequest, payload: SaqSendIn) -> Any:
     supplier = get_object_or_404(
         Supplier, pk=payload.supplier_id, organisation=request.organisation
     )
@@ -192,7 +192,7 @@ def questionnaire_send(request: AuthedRequest, payload: SendIn) -> Any:
 
 @router.get(
     "/questionnaires/{questionnaire_id}",
-    response=with_errors(QuestionnaireOut),
+    response=with_errors(SaqQuestionnaireOut),
     summary="One questionnaire",
 )
 @api_requires(Perm.SUPPLY_VIEW)
@@ -202,11 +202,13 @@ def questionnaire_get(request: AuthedRequest, questionnaire_id: int) -> Any:
 
 @router.post(
     "/questionnaires/{questionnaire_id}/answers",
-    response=with_errors(QuestionnaireOut),
+    response=with_errors(SaqQuestionnaireOut),
     summary="Enter the supplier's answers: every answer checked, one error and nothing saved",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
-def questionnaire_answer(request: AuthedRequest, questionnaire_id: int, payload: AnswersIn) -> Any:
+def questionnaire_answer(
+    request: AuthedRequest, questionnaire_id: int, payload: SaqAnswersIn
+) -> Any:
     q = services.questionnaire_answer(
         actor=request.user,
         organisation=request.organisation,
@@ -219,7 +221,7 @@ def questionnaire_answer(request: AuthedRequest, questionnaire_id: int, payload:
 
 @router.post(
     "/questionnaires/{questionnaire_id}/import",
-    response=with_errors(QuestionnaireOut),
+    response=with_errors(SaqQuestionnaireOut),
     summary="Import the answers from a CSV/XLSX (question, answer[, comment]): all or nothing",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
@@ -265,11 +267,13 @@ def questionnaire_import(
 
 @router.post(
     "/questionnaires/{questionnaire_id}/actions",
-    response=with_errors({201: ActionsOut}),
+    response=with_errors({201: SaqActionsOut}),
     summary="Turn every red flag into a corrective action tied to its indicator",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
-def questionnaire_actions(request: AuthedRequest, questionnaire_id: int, payload: ActionsIn) -> Any:
+def questionnaire_actions(
+    request: AuthedRequest, questionnaire_id: int, payload: SaqActionsIn
+) -> Any:
     created = services.questionnaire_actions(
         actor=request.user,
         organisation=request.organisation,
@@ -282,7 +286,7 @@ def questionnaire_actions(request: AuthedRequest, questionnaire_id: int, payload
 
 @router.get(
     "/code-map",
-    response=with_errors(list[CodeMapOut]),
+    response=with_errors(list[SupplyCodeMapOut]),
     summary="Your CPV and UNSPSC codes mapped to HS",
 )
 @api_requires(Perm.SUPPLY_VIEW)
@@ -295,11 +299,11 @@ def code_map_list(request: AuthedRequest) -> Any:
 
 @router.post(
     "/code-map",
-    response=with_errors(CodeMapOut),
+    response=with_errors(SupplyCodeMapOut),
     summary="Map a CPV (8 digits, dash, check digit) or UNSPSC (8 digits) code to an HS code",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
-def code_map_set(request: AuthedRequest, payload: CodeMapIn) -> Any:
+def code_map_set(request: AuthedRequest, payload: SupplyCodeMapIn) -> Any:
     c = services.code_map_set(
         actor=request.user, organisation=request.organisation, code=payload.code, hs=payload.hs
     )
@@ -308,7 +312,7 @@ def code_map_set(request: AuthedRequest, payload: CodeMapIn) -> Any:
 
 @router.post(
     "/crosswalk/defaults",
-    response=with_errors(DefaultsOut),
+    response=with_errors(SupplyCrosswalkDefaultsOut),
     summary="Add the shipped goods → HS crosswalk (never changes your own entries)",
 )
 @api_requires(Perm.SUPPLY_MANAGE)
