@@ -18,7 +18,8 @@ from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
 from palermo.supply import questionnaire as saq
 from palermo.supply import selectors, services
-from palermo.supply.models import Questionnaire, Supplier
+from palermo.supply.api import SupplyImportOut
+from palermo.supply.models import Questionnaire, RecruiterLink, Site, Supplier
 
 router = Router(tags=["supply"])
 MAX_ID = 2**63 - 1
@@ -321,4 +322,105 @@ def crosswalk_defaults(request: AuthedRequest) -> Any:
         "added": services.crosswalk_load_defaults(
             actor=request.user, organisation=request.organisation
         )
+    }
+
+
+class SupplyRecruiterLinkOut(Schema):
+    id: int
+    recruiter_id: int
+    recruiter_company_id: str
+    site_id: int
+    os_id: str
+    workers: int | None
+    evidence: str
+    source: str
+    file: str | None = Field(description="the imported file's name, when imported")
+    file_sha256: str | None
+    row: int | None
+    recorded_by: str | None = Field(description="username; null at the command line")
+    recorded_at: dt.datetime
+
+
+class SupplyRecruiterLinkIn(Schema):
+    recruiter_id: int = Field(ge=1, le=MAX_ID)
+    site_id: int = Field(ge=1, le=MAX_ID)
+    workers: int | None = Field(default=None, ge=0, le=10_000_000)
+    evidence: str = Field(max_length=300)
+
+
+def _link_out(link: RecruiterLink) -> dict[str, Any]:
+    return {
+        "id": link.pk,
+        "recruiter_id": link.recruiter_id,
+        "recruiter_company_id": link.recruiter.company_id,
+        "site_id": link.site_id,
+        "os_id": link.site.os_id,
+        "workers": link.workers,
+        "evidence": link.evidence,
+        "source": link.source,
+        "file": link.batch.name if link.batch else None,
+        "file_sha256": link.batch.sha256 if link.batch else None,
+        "row": link.row,
+        "recorded_by": link.recorded_by.username if link.recorded_by else None,
+        "recorded_at": link.recorded_at,
+    }
+
+
+@router.get(
+    "/recruiter-links",
+    response=with_errors(list[SupplyRecruiterLinkOut]),
+    summary="Labour recruiters and the sites they supply workers to, with provenance",
+)
+@api_requires(Perm.SUPPLY_VIEW)
+def recruiter_link_list(request: AuthedRequest) -> Any:
+    links = RecruiterLink.objects.filter(organisation=request.organisation).select_related(
+        "recruiter", "site", "batch", "recorded_by"
+    )
+    return [_link_out(link) for link in links]
+
+
+@router.post(
+    "/recruiter-links",
+    response=with_errors({201: SupplyRecruiterLinkOut}),
+    summary="Record that a labour recruiter supplies workers to a site, and what says so",
+)
+@api_requires(Perm.SUPPLY_MANAGE)
+def recruiter_link_set(request: AuthedRequest, payload: SupplyRecruiterLinkIn) -> Any:
+    org = request.organisation
+    link = services.recruiter_link_set(
+        actor=request.user,
+        organisation=org,
+        recruiter=get_object_or_404(Supplier, pk=payload.recruiter_id, organisation=org),
+        site=get_object_or_404(Site, pk=payload.site_id, organisation=org),
+        workers=payload.workers,
+        evidence=payload.evidence,
+    )
+    return Status(201, _link_out(link))
+
+
+@router.post(
+    "/recruiter-links/import",
+    response=with_errors(SupplyImportOut),
+    summary="Import recruiter ↔ site links (recruiter_company_id, os_id, evidence[, workers])",
+)
+@api_requires(Perm.SUPPLY_MANAGE)
+def recruiter_links_import(
+    request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> Any:
+    from palermo.supply.api import _file, _refused
+
+    data, name = _file(file)
+    preview = services.recruiter_links_import(
+        actor=request.user,
+        organisation=request.organisation,
+        data=data,
+        name=name,
+        commit=not dry_run,
+    )
+    if not preview.ok:
+        return _refused(preview.errors)
+    return {
+        "ok": True,
+        "rows": preview.total_rows,
+        "imported": 0 if dry_run else len(preview.rows),
     }

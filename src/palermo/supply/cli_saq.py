@@ -119,3 +119,25 @@ def load_crosswalk(as_user: AsOpt = None) -> None:
     user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
     n = services.crosswalk_load_defaults(actor=user, organisation=org)
     typer.echo(f"{n} crosswalk entries added.")
+
+
+@app.command("import-recruiter-links")
+def import_recruiter_links(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
+    """Import labour recruiter ↔ site links (recruiter_company_id, os_id, evidence[, workers]):
+    every row, or none."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.supply import services
+
+    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    try:
+        preview = services.recruiter_links_import(
+            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
+        )
+    except InvalidInput as exc:
+        _invalid(exc)
+        return
+    if not preview.ok:
+        _fail_rows(preview.errors)
+    typer.echo(f"{len(preview.rows)} links {'would be imported' if dry_run else 'imported'}.")

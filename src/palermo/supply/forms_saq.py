@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.supply import questionnaire as saq
+from palermo.supply.models import Site, Supplier
 from palermo.web.display import data_text
 
 
@@ -59,3 +60,23 @@ class CodeMapForm(forms.Form):
         help_text=_("cpv:18100000-0 (8 digits, a dash and the check digit) or unspsc:53100000"),
     )
     hs = forms.CharField(label=_("HS code"), max_length=14, help_text=_("e.g. 6109"))
+
+
+class RecruiterLinkForm(forms.Form):
+    recruiter = forms.ModelChoiceField(
+        label=_("Labour recruiter or agency"), queryset=Supplier.objects.none()
+    )
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    workers = forms.IntegerField(label=_("Workers placed"), min_value=0, required=False)
+    evidence = forms.CharField(
+        label=_("Source of the information"),
+        max_length=300,
+        help_text=_("What says so, e.g. the supplier's disclosure of 1 February 2026."),
+    )
+
+    def __init__(self, *args: Any, organisation: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recruiter"].queryset = Supplier.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation, is_recruiter=True
+        )
+        self.fields["site"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]

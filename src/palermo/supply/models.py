@@ -30,6 +30,7 @@ class ImportBatch(models.Model):
         ORDERS = "orders", _("Purchase orders")
         FINDINGS = "findings", _("Social-audit findings")
         ANSWERS = "answers", _("Questionnaire answers")
+        RECRUITERS = "recruiters", _("Recruiter and site links")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     organisation = models.ForeignKey(
@@ -513,3 +514,41 @@ class ClassificationMap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} → hs:{self.hs}"
+
+
+class RecruiterLink(models.Model):
+    """A labour recruiter or agency (a supplier marked as one) that supplies workers to a site,
+    with its provenance: who recorded it, when, and from what — a person's entry with the
+    source they name, or a row of an imported file."""
+
+    class Source(models.TextChoices):  # vocabulary.RECRUITER_LINK_SOURCES
+        MANUAL = "manual", _("Entered by hand")
+        IMPORT = "import", _("Imported file")
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    recruiter = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="placements")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="recruiters")
+    workers = models.PositiveIntegerField(_("workers placed"), null=True, blank=True)
+    evidence = models.CharField(  # what says so: "supplier's disclosure of 2026-02-01", …
+        _("source of the information"), max_length=300
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    row = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recruiter__name", "site__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recruiter", "site"], name="supply_recruiter_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recruiter_id} → {self.site_id}"

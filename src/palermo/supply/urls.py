@@ -71,4 +71,11 @@ urlpatterns = [
     path("risk/codes/", views_saq.code_map_set, name="code_map_set"),
     path("risk/codes/<int:item_id>/delete/", views_saq.code_map_delete, name="code_map_delete"),
     path("risk/crosswalk/defaults/", views_saq.crosswalk_defaults, name="crosswalk_defaults"),
+    path("recruiters/", views_saq.recruiter_links, name="recruiters"),
+    path("recruiters/import/", views_saq.recruiter_links_import, name="recruiter_links_import"),
+    path(
+        "recruiters/<int:link_id>/delete/",
+        views_saq.recruiter_link_delete,
+        name="recruiter_link_delete",
+    ),
 ]

@@ -23,8 +23,14 @@ from palermo.core.request import AuthedRequest
 from palermo.supply import questionnaire as saq
 from palermo.supply import services, vocabulary
 from palermo.supply.forms import FileForm
-from palermo.supply.forms_saq import ActionsForm, AnswersForm, CodeMapForm, SendForm
-from palermo.supply.models import ClassificationMap, Questionnaire, Supplier
+from palermo.supply.forms_saq import (
+    ActionsForm,
+    AnswersForm,
+    CodeMapForm,
+    RecruiterLinkForm,
+    SendForm,
+)
+from palermo.supply.models import ClassificationMap, Questionnaire, RecruiterLink, Supplier
 from palermo.supply.views import HELD, _errors_to, _refuse, _row_errors, _upload, _who
 from palermo.web.display import data_text
 from palermo.web.held import nothing_held
@@ -296,3 +302,80 @@ def crosswalk_defaults(request: AuthedRequest) -> HttpResponse:
         % {"n": n},
     )
     return redirect("supply:risk")
+
+
+# --- labour recruiters and the sites they supply workers to -----------------------------------
+
+
+def _recruiters_page(
+    request: HttpRequest, *, form: Any = None, file_errors: Any = None, status: int = 200
+) -> HttpResponse:
+    actor, org = _who(request)
+    links = RecruiterLink.objects.filter(organisation=org).select_related(
+        "recruiter", "site", "batch", "recorded_by"
+    )
+    return render(
+        request,
+        "supply/recruiters.html",
+        {
+            "links": links,
+            "form": form if form is not None else RecruiterLinkForm(organisation=org),
+            "file_form": FileForm(),
+            "file_errors": file_errors,
+            "can_manage": has_perm(actor, Perm.SUPPLY_MANAGE, org),
+        },
+        status=status,
+    )
+
+
+@requires(Perm.SUPPLY_VIEW)
+def recruiter_links(request: AuthedRequest) -> HttpResponse:
+    """Which labour recruiters supply workers to which sites, and what says so."""
+    actor, org = _who(request)
+    if request.method != "POST":
+        return _recruiters_page(request)
+    if not has_perm(actor, Perm.SUPPLY_MANAGE, org):
+        return _refuse(request, Perm.SUPPLY_MANAGE)
+    form = RecruiterLinkForm(request.POST, organisation=org)
+    if form.is_valid():
+        try:
+            services.recruiter_link_set(actor=actor, organisation=org, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to(form, exc)
+        else:
+            messages.success(request, _("Recruiter linked to the site."))
+            return redirect("supply:recruiters")
+    return _recruiters_page(request, form=form, status=400)
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def recruiter_links_import(request: AuthedRequest) -> HttpResponse:
+    """A file of links: checked whole; every row imported, or none."""
+    actor, org = _who(request)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid() or not (got := _upload(form)):
+        errors = [{"row": "", "field": "file", "message": _("Choose a file of at most 5 MB.")}]
+        return _recruiters_page(request, file_errors=errors, status=400)
+    data, name = got
+    try:
+        preview = services.recruiter_links_import(
+            actor=actor, organisation=org, data=data, name=name
+        )
+    except InvalidInput as exc:
+        errors = [{"row": "", "field": e.field, "message": e.message} for e in exc.errors]
+        return _recruiters_page(request, file_errors=errors, status=400)
+    if not preview.ok:
+        return _recruiters_page(request, file_errors=_row_errors(preview.errors), status=400)
+    messages.success(request, _("%(n)s links imported.") % {"n": len(preview.rows)})
+    return redirect("supply:recruiters")
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def recruiter_link_delete(request: AuthedRequest, link_id: int) -> HttpResponse:
+    actor, org = _who(request)
+    link = get_object_or_404(RecruiterLink, pk=link_id, organisation=org)
+    services.recruiter_link_delete(actor=actor, organisation=org, link=link)
+    messages.success(request, _("Link removed."))
+    return redirect("supply:recruiters")

@@ -1848,7 +1848,7 @@ MSGIDS = [
     _("Unknown kind of risk list."),
     # Translators: supply/services/__init__.py
     _("Choose low, medium or high."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py (+1)
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py (+2)
     _("Not a supplier of your organisation."),
     # Translators: supply/services/__init__.py
     _("A contract with this reference exists."),
@@ -1856,13 +1856,13 @@ MSGIDS = [
     _("This measure is not on this contract's track."),
     # Translators: supply/services/__init__.py
     _("A file of at most 10 MB."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/recruiters.py
     _("Not a site of your organisation."),
     # Translators: supply/services/__init__.py
     _("Choose one of the 11 ILO indicators."),
     # Translators: supply/services/__init__.py
     _("Choose non-compliance or observation."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/recruiters.py
     _("Cannot be negative."),
     # Translators: supply/services/__init__.py; supply/services/questionnaires.py
     _("A deadline is required."),
@@ -1900,4 +1900,8 @@ MSGIDS = [
     _("No such question in this questionnaire."),
     # Translators: supply/services/questionnaires.py; supply/services/questionnaires.py
     _("The red flags of this questionnaire are already actions."),
+    # Translators: supply/services/recruiters.py
+    _("Not a link of your organisation."),
+    # Translators: supply/services/recruiters.py
+    _("This supplier is not marked as a labour recruiter or agency."),
 ]

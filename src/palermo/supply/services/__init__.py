@@ -1307,3 +1307,4 @@ def inspection_screen_worker(
 # Modules of their own (issue 18), re-exported here: ``services.<name>`` as before.
 from palermo.supply.services.crosswalks import *  # noqa: E402, F403
 from palermo.supply.services.questionnaires import *  # noqa: E402, F403
+from palermo.supply.services.recruiters import *  # noqa: E402, F403
