@@ -122,6 +122,7 @@ CONTEXT_ROUTERS = [
     ("/monitor/visits", "palermo.monitor.visit_api"),
     ("/supply", "palermo.supply.api"),
     ("/supply", "palermo.supply.api_diligence"),  # issue 18: clauses, gates, packs, statement
+    ("/supply", "palermo.supply.api_saq"),  # questionnaires, product classifications
     ("/exercises", "palermo.exercise.api"),
     ("/prevent", "palermo.prevent.api"),
     ("/crossborder", "palermo.crossborder.api"),

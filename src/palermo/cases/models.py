@@ -54,6 +54,14 @@ class CaseSource(models.TextChoices):
     SELF_REFERRAL = "self_referral", _("Self-referral")
 
 
+class CaseOrigin(models.TextChoices):
+    """Where the person was identified, when the statistics count it apart (set at opening
+    from the referring screening; not an HTCDS field)."""
+
+    NONE = "", _("not recorded")
+    SUPPLY_INSPECTION = "supply_inspection", _("Supply-chain labour inspection")
+
+
 class CaseStatus(models.TextChoices):  # HTCDS cas_Status
     ACTIVE = wf.STATUS_ACTIVE, _("Active")
     FOLLOW_UP = wf.STATUS_FOLLOW_UP, _("Follow up")
@@ -82,6 +90,7 @@ class Case(EncryptedModel):
     exploitation_types = models.JSONField(default=list, blank=True)  # vic_TypeOfExploitation (copy)
     source = models.CharField(max_length=20, choices=CaseSource.choices)
     source_ref = models.CharField(max_length=80, blank=True)  # pseudonymous, e.g. SCR-XXXX-XXXX
+    origin = models.CharField(max_length=30, choices=CaseOrigin.choices, default="", blank=True)
     referring_organisation = models.ForeignKey(  # cas_ReferringOrganisation
         "core.Organisation", on_delete=models.PROTECT, related_name="+"
     )

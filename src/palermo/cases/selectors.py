@@ -33,6 +33,7 @@ from palermo.cases.models import (
     ServiceReferral,
     Task,
 )
+from palermo.cases.models import CaseOrigin as CaseOrigin  # for other contexts
 from palermo.core import audit
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -1364,6 +1365,26 @@ def recruitment_facts() -> list[tuple[int, str | None, tuple[str, ...], tuple[st
             )
         )
     return out
+
+
+def origin_facts() -> list[tuple[int, str]]:
+    """Every case as ``(year of registration, origin)`` — ``origin`` is ``CaseOrigin``, "" when
+    none was recorded: for the protected count of cases identified through a supply-chain
+    inspection (aggregates only; no reference, no person)."""
+    return [
+        (received.year, origin or "")
+        for received, origin in Case.objects.values_list(
+            "incoming_referral_date", "origin"
+        ).order_by("id")
+    ]
+
+
+def cases_from_sources(source_refs: list[str], origin: str) -> int:
+    """How many cases were opened from these referring screenings with this origin (a count;
+    which cases is never said)."""
+    if not source_refs:
+        return 0
+    return Case.objects.filter(source_ref__in=source_refs, origin=origin).count()
 
 
 def registration_years() -> list[int]:

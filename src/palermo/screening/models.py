@@ -15,6 +15,14 @@ class ScreeningStatus(models.TextChoices):
     REFERRED = "referred", _("referred")
 
 
+class ScreeningOrigin(models.TextChoices):
+    """Where the person was met, when it was somewhere the statistics count apart. The
+    referral passes it to the case (``cases.services.referral_receive(origin=…)``)."""
+
+    NONE = "", _("not recorded")
+    SUPPLY_INSPECTION = "supply_inspection", _("Supply-chain labour inspection")
+
+
 class Screening(EncryptedModel):
     """One screening of one person. ``reference`` is pseudonymous and is the only
     identifier that appears in URLs, the API and the audit trail."""
@@ -41,6 +49,9 @@ class Screening(EncryptedModel):
     presumed_child = models.BooleanField(default=False)
     engine_version = models.CharField(max_length=20, blank=True)
     case_reference = models.CharField(max_length=40, blank=True)
+    origin = models.CharField(
+        max_length=30, choices=ScreeningOrigin.choices, default="", blank=True
+    )
     # Optimistic lock: a save must name the version it was based on.
     version = models.PositiveIntegerField(default=1)
 

@@ -14,6 +14,7 @@ from palermo.core import audit
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.screening.models import Screening
+from palermo.screening.models import ScreeningOrigin as ScreeningOrigin  # for other contexts
 from palermo.screening.models import ScreeningStatus as ScreeningStatus  # for other contexts
 
 SORTS = {

@@ -16,7 +16,7 @@ from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.screening.engine import ScreeningInputError, screen, screening_input_from_mapping
 from palermo.screening.loader import default_catalogue
-from palermo.screening.models import Screening, ScreeningStatus
+from palermo.screening.models import Screening, ScreeningOrigin, ScreeningStatus
 
 # Unambiguous characters for references read aloud over the phone.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -46,13 +46,27 @@ def _apply_result(screening: Screening, person: Any) -> None:
 
 
 def screening_create(
-    *, actor: User, organisation: Organisation, answers: dict[str, Any], assess: bool
+    *,
+    actor: User,
+    organisation: Organisation,
+    answers: dict[str, Any],
+    assess: bool,
+    origin: str = "",
 ) -> Screening:
-    """Start a screening (a draft) or submit one whole (``assess=True``)."""
+    """Start a screening (a draft) or submit one whole (``assess=True``).
+
+    ``origin`` (``ScreeningOrigin``) records where the person was met when the statistics
+    count it apart (a supply-chain labour inspection); the referral passes it to the case."""
+    if origin not in ScreeningOrigin.values:
+        raise InvalidInput(FieldError("origin", "Unknown origin."))
     person = _validated(answers)
     with transaction.atomic():
         screening = Screening(
-            reference=new_reference(), organisation=organisation, created_by=actor, answers=answers
+            reference=new_reference(),
+            organisation=organisation,
+            created_by=actor,
+            answers=answers,
+            origin=origin,
         )
         if assess:
             _apply_result(screening, person)
@@ -63,7 +77,7 @@ def screening_create(
             organisation=organisation,
             object_type="screening",
             object_ref=screening.reference,
-            details={"status": screening.status},
+            details={"status": screening.status, **({"origin": origin} if origin else {})},
         )
     return screening
 

@@ -486,6 +486,7 @@ def refer(request: AuthedRequest, reference: str) -> HttpResponse:
                     organisation=org,
                     source="screening",
                     source_ref=screening.reference,
+                    origin=screening.origin,
                     person=person,
                     exploitation_forms=d["exploitation_forms"],
                     is_child_or_presumed_child=presumed_child or bool(d["is_child"]),

@@ -67,6 +67,31 @@ def tables(request: AuthedRequest, filters: Query[StatsTablesQuery]) -> list[dic
     ]
 
 
+class StatsOriginRowOut(Schema):
+    year: int | None = Field(description="null for the total over all years")
+    identified: int | None = Field(
+        description="cases identified through a supply-chain inspection; null when suppressed"
+    )
+    cases: int | None = Field(description="all cases registered; null when suppressed")
+
+
+@router.get(
+    "/supply-inspections",
+    response=with_errors(list[StatsOriginRowOut]),
+    summary="Cases identified through a supply-chain inspection, by year (small cells suppressed)",
+)
+@api_requires(Perm.VIEW_STATISTICS)
+def supply_inspections(request: AuthedRequest) -> list[dict[str, Any]]:
+    counts = services.supply_inspection_cases()
+    audit.record_request(
+        request,
+        action="read",
+        object_type="rapporteur_statistics",
+        details={"table": "supply_inspection_cases"},
+    )
+    return [{"year": r.year, "identified": r.identified, "cases": r.cases} for r in counts.rows]
+
+
 class StatsReleaseIn(Schema):
     k: int = Field(ge=2, le=1000, description="smallest group released; CTDC uses 11")
 

@@ -112,6 +112,12 @@ def recruitment_facts() -> list[RecruitmentFact]:
     ]
 
 
+def origin_facts() -> list[tuple[int, str]]:
+    """Every case as ``(year of registration, origin)`` (aggregates only), through the case
+    selectors."""
+    return case_selectors.origin_facts()
+
+
 def registration_years() -> list[int]:
     return case_selectors.registration_years()
 

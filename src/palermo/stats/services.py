@@ -33,7 +33,7 @@ from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.spreadsheet import safe_row
 from palermo.core.upload_limits import check_bytes, import_limits, refusal
-from palermo.stats import case_mapping, online_share, selectors
+from palermo.stats import case_mapping, online_share, origins, selectors
 from palermo.stats.anonymise import DEFAULT_K, Release
 from palermo.stats.ctdc import SOURCE_COLUMNS, release_ctdc
 from palermo.stats.htcds_rows import (
@@ -800,6 +800,14 @@ def online_recruitment_share(*, threshold: int = DEFAULT_THRESHOLD) -> online_sh
     """The share of cases recruited online, by year, country and form, protected
     (``stats.online_share``); read from the case file through the case selectors."""
     return online_share.online_share(selectors.recruitment_facts(), threshold=threshold)
+
+
+def supply_inspection_cases(*, threshold: int = DEFAULT_THRESHOLD) -> origins.OriginCounts:
+    """Cases identified through a supply-chain labour inspection, by year, protected
+    (``stats.origins``); read from the case file through the case selectors."""
+    return origins.origin_counts(
+        selectors.origin_facts(), origin=origins.SUPPLY_INSPECTION, threshold=threshold
+    )
 
 
 def statistics_rows(stats: Statistics) -> list[dict[str, object]]:

@@ -278,12 +278,15 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     )
     actor, org = request.user, getattr(request, "organisation", None)
     online = services.online_recruitment_share(threshold=stats.threshold)
+    supply = services.supply_inspection_cases(threshold=stats.threshold)
     return render(
         request,
         "stats/dashboard.html",
         {
             "online": _online_rows(online),
             "online_not_recorded": online.not_recorded,
+            # Shown once any case came through a supply-chain inspection (x when 1–threshold-1).
+            "supply_rows": supply.rows if supply.total.identified != 0 else (),
             "filter_form": filter_form,
             "tables": tables,
             "empty": stats.empty,

@@ -241,7 +241,7 @@ def screen(request: AuthedRequest, payload: SupplyScreenIn) -> Any:
     results = services.screen_lines(
         lines,
         index=services.edition_index(edition),
-        crosswalk=dict(selectors.crosswalk(org).values_list("code", "good")),
+        crosswalk=services.effective_crosswalk(org),
         evidence=suppliers,
         excluded=services.excluded_company_ids(),
     )

@@ -200,6 +200,15 @@ def report(as_user: AsOpt = None) -> None:
     typer.echo(f"inspections at own sites: {d.inspections}")
     referrals = "fewer than 5" if d.referrals is None else str(d.referrals)
     typer.echo(f"workers screened after an inspection: {referrals}")
+    from palermo.supply import counts
+
+    more = counts.more_counts(org)
+    cases = "fewer than 5" if more.cases_identified is None else str(more.cases_identified)
+    typer.echo(f"NRM cases opened from these inspections: {cases}")
+    typer.echo(
+        f"questionnaires: {more.questionnaires_sent} sent, {more.questionnaires_answered} answered,"
+        f" {more.questionnaires_flagged} with red flags, {more.red_flags_open} red flags not yet actions"
+    )
 
 
 @app.command()
@@ -216,3 +225,6 @@ def remind() -> None:
 
 # The issue-18 commands (pack, statement, clauses, advance) register themselves on ``app``.
 from palermo.supply import cli_diligence as _cli_diligence  # noqa: E402, F401
+
+# Questionnaires and product classifications (issue 18): registered on ``app`` from their module.
+from palermo.supply import cli_saq as _cli_saq  # noqa: E402, F401

@@ -243,6 +243,36 @@ def demo_supply(rng: random.Random) -> str:
             owner="Redclay compliance officer (fictional)",
             due_on=today + timedelta(days=30),
         )
+        # Added after the orders were screened, so the demo's screenings stay as they were:
+        # the shipped goods → HS crosswalk, a CPV class mapped to HS, and a supplier's
+        # self-assessment questionnaire with its answers (two red flags, not yet actions).
+        services.crosswalk_load_defaults(actor=officer, organisation=office)
+        services.code_map_set(actor=officer, organisation=office, code="cpv:18100000-0", hs="6211")
+        saq = services.questionnaire_send(
+            actor=officer,
+            organisation=office,
+            supplier=suppliers[2],
+            sent_on=today - timedelta(days=20),
+        )
+        services.questionnaire_answer(
+            actor=officer,
+            organisation=office,
+            questionnaire=saq,
+            answers={
+                "fees_charged": "no",
+                "debts": "no",
+                "documents_held": "locker",
+                "wages_withheld": "no",
+                "free_to_leave": "yes",
+                "resign_notice": "yes",
+                "contract_language": "no",
+                "overtime_hours": "66",
+                "sites_disclosed": "yes",
+                "recruiters_disclosed": "yes",
+                "grievance": "independent",
+                "audits": "yes",
+            },
+        )
         inspector = User.objects.filter(username="inspector").first()
         if inspector is not None and northwind_site is not None:
             inspectorate = inspector.organisations()[0]

@@ -29,6 +29,8 @@ class ImportBatch(models.Model):
         EXCLUSIONS = "exclusions", _("Exclusion list")
         ORDERS = "orders", _("Purchase orders")
         FINDINGS = "findings", _("Social-audit findings")
+        ANSWERS = "answers", _("Questionnaire answers")
+        RECRUITERS = "recruiters", _("Recruiter and site links")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     organisation = models.ForeignKey(
@@ -511,3 +513,100 @@ class InformationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority}:{self.received_on}"
+
+
+class Questionnaire(models.Model):
+    """A self-assessment questionnaire sent to a supplier (recorded here: there is no
+    supplier portal), its answers as an officer entered or imported them, and the result of
+    the rule ``supply-saq-1``. ``template``/``version`` name the shipped data file; the
+    answers are always read against that version."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="questionnaires")
+    template = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict)  # question id → answer code, number or text
+    comments = models.JSONField(default=dict)  # question id → the supplier's comment
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    batch = models.ForeignKey(  # the answers file, when imported
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.IntegerField(default=0)
+    level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    red_flags = models.PositiveIntegerField(default=0)
+    actions_at = models.DateTimeField(null=True, blank=True)  # red flags → corrective actions
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}:{self.template}-{self.version}"
+
+
+class ClassificationMap(models.Model):
+    """A buyer's CPV or UNSPSC code (a prefix of the classification) → an HS code, so a line
+    classified in CPV or UNSPSC reaches the goods the crosswalk maps HS codes to."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("CPV or UNSPSC code"), max_length=24)  # normalised prefix
+    given = models.CharField(max_length=24)  # as entered, e.g. "18100000-0"
+    hs = models.CharField(_("HS code"), max_length=10)  # digits
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="supply_codemap_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} → hs:{self.hs}"
+
+
+class RecruiterLink(models.Model):
+    """A labour recruiter or agency (a supplier marked as one) that supplies workers to a site,
+    with its provenance: who recorded it, when, and from what — a person's entry with the
+    source they name, or a row of an imported file."""
+
+    class Source(models.TextChoices):  # vocabulary.RECRUITER_LINK_SOURCES
+        MANUAL = "manual", _("Entered by hand")
+        IMPORT = "import", _("Imported file")
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    recruiter = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="placements")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="recruiters")
+    workers = models.PositiveIntegerField(_("workers placed"), null=True, blank=True)
+    evidence = models.CharField(  # what says so: "supplier's disclosure of 2026-02-01", …
+        _("source of the information"), max_length=300
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    row = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recruiter__name", "site__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recruiter", "site"], name="supply_recruiter_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recruiter_id} → {self.site_id}"

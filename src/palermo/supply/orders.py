@@ -74,6 +74,10 @@ def product_code(value: str, line: int, errors: list[RowError]) -> str:
     if not text:
         return ""
     system, _sep, digits = text.partition(":")
+    if system == "cpv" and len(digits) == 10 and digits[8] == "-" and digits[9].isdigit():
+        # A whole CPV code with its check digit (18100000-0): the line keeps the 8 digits.
+        digits = digits[:8]
+        text = f"cpv:{digits}"
     if system not in CODE_SYSTEMS or not digits.isdigit() or len(digits) > 10:
         errors.append(
             RowError(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from palermo.core.models import Organisation
 from palermo.supply import diligence, remediation, riskdata, vocabulary
 from palermo.supply.models import (
+    ClassificationMap,
     Contract,
     CorrectiveAction,
     Crosswalk,
@@ -111,6 +112,11 @@ def edition_diff(old: RiskEdition, new: RiskEdition) -> riskdata.Diff:
 
 def crosswalk(organisation: Organisation) -> QuerySet[Crosswalk]:
     return Crosswalk.objects.filter(organisation=organisation)
+
+
+def code_map(organisation: Organisation) -> QuerySet[ClassificationMap]:
+    """The organisation's CPV/UNSPSC → HS codes."""
+    return ClassificationMap.objects.filter(organisation=organisation)
 
 
 def order_lines(organisation: Organisation, *, level: str = "") -> QuerySet[OrderLine]:

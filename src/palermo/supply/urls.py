@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palermo.supply import views, views_diligence
+from palermo.supply import views, views_diligence, views_saq
 
 # Paths carry numeric ids and measure letters only: no personal data.
 urlpatterns = [
@@ -80,4 +80,41 @@ urlpatterns = [
     path("actions/fees/", views.fee_record, name="fee_record"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
+    # self-assessment questionnaires and product classifications (views_saq)
+    path("questionnaires/", views_saq.questionnaire_list, name="questionnaires"),
+    path(
+        "suppliers/<int:supplier_id>/questionnaires/",
+        views_saq.questionnaire_send,
+        name="questionnaire_send",
+    ),
+    path(
+        "questionnaires/<int:questionnaire_id>/",
+        views_saq.questionnaire_detail,
+        name="questionnaire",
+    ),
+    path(
+        "questionnaires/<int:questionnaire_id>/import/",
+        views_saq.questionnaire_import,
+        name="questionnaire_import",
+    ),
+    path(
+        "questionnaires/<int:questionnaire_id>/import/confirm/",
+        views_saq.questionnaire_import_confirm,
+        name="questionnaire_import_confirm",
+    ),
+    path(
+        "questionnaires/<int:questionnaire_id>/actions/",
+        views_saq.questionnaire_actions,
+        name="questionnaire_actions",
+    ),
+    path("risk/codes/", views_saq.code_map_set, name="code_map_set"),
+    path("risk/codes/<int:item_id>/delete/", views_saq.code_map_delete, name="code_map_delete"),
+    path("risk/crosswalk/defaults/", views_saq.crosswalk_defaults, name="crosswalk_defaults"),
+    path("recruiters/", views_saq.recruiter_links, name="recruiters"),
+    path("recruiters/import/", views_saq.recruiter_links_import, name="recruiter_links_import"),
+    path(
+        "recruiters/<int:link_id>/delete/",
+        views_saq.recruiter_link_delete,
+        name="recruiter_link_delete",
+    ),
 ]

@@ -25,6 +25,7 @@ from palermo.core.middleware import refused
 from palermo.core.policy import Perm, has_perm, requires
 from palermo.core.request import AuthedRequest
 from palermo.supply import (
+    counts,
     diligence,
     export,
     hscodes,
@@ -111,6 +112,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "supply/home.html",
         {
             "d": selectors.dashboard(org),
+            "more": counts.more_counts(org),
             "can_manage": has_perm(actor, Perm.SUPPLY_MANAGE, org),
             "min_cell": selectors.MIN_CELL,
         },
@@ -343,11 +345,15 @@ def site_import_confirm(request: AuthedRequest) -> HttpResponse:
 
 
 @requires(Perm.SUPPLY_VIEW)
-def risk_list(request: AuthedRequest) -> HttpResponse:
+def risk_list(request: AuthedRequest, code_form: Any = None) -> HttpResponse:
+    """Editions, the crosswalk, and the CPV/UNSPSC → HS map (``code_form``: that form with
+    its errors, when ``views_saq.code_map_set`` shows the page again)."""
+    from palermo.supply.forms_saq import CodeMapForm
+
     actor, org = _who(request)
     can_manage = has_perm(actor, Perm.SUPPLY_MANAGE, org)
-    crosswalk_form = CrosswalkForm(request.POST or None)
-    if request.method == "POST":
+    crosswalk_form = CrosswalkForm(request.POST or None if code_form is None else None)
+    if request.method == "POST" and code_form is None:
         if not can_manage:
             return _refuse(request, Perm.SUPPLY_MANAGE)
         if crosswalk_form.is_valid():
@@ -365,9 +371,11 @@ def risk_list(request: AuthedRequest) -> HttpResponse:
             "editions": selectors.editions(),
             "crosswalk": selectors.crosswalk(org),
             "crosswalk_form": crosswalk_form,
+            "code_map": selectors.code_map(org),
+            "code_form": code_form or CodeMapForm(),
             "can_manage": can_manage,
         },
-        status=400 if crosswalk_form.errors else 200,
+        status=400 if crosswalk_form.errors or code_form is not None else 200,
     )
 
 
@@ -762,7 +770,9 @@ def _actions_page(
 ) -> HttpResponse:
     from django.utils import timezone
 
-    indicators = {k: _(v) for k, v in vocabulary.ILO_INDICATORS.items()}
+    indicators = {
+        k: _(v) for k, v in {**vocabulary.ILO_INDICATORS, **vocabulary.SAQ_MEASURES}.items()
+    }
     form = form if form is not None else ActionForm(organisation=org)
     fee_form = fee_form if fee_form is not None else FeeForm(organisation=org)
     bad = bool(form.errors or fee_form.errors or (findings and not findings["preview"].ok))
@@ -903,7 +913,9 @@ def inspection_detail(request: AuthedRequest, inspection_id: int) -> HttpRespons
                 % {"ref": reference},
             )
             return redirect("screening:interview", reference=reference)
-    indicators = {k: _(v) for k, v in vocabulary.ILO_INDICATORS.items()}
+    indicators = {
+        k: _(v) for k, v in {**vocabulary.ILO_INDICATORS, **vocabulary.SAQ_MEASURES}.items()
+    }
     audit.record_request(
         request, action="read", object_type="supply.inspection", object_ref=str(inspection.pk)
     )

@@ -30,6 +30,17 @@ ILO_INDICATORS: Final[dict[str, str]] = {
     "excessive_overtime": _("Excessive overtime"),
 }
 
+# What a self-assessment question informs when it is not one of the ILO indicators: due-
+# diligence measures (supply/questionnaire.py). A red flag on one becomes a corrective action
+# tied to it, as a finding on an ILO indicator is.
+SAQ_MEASURES: Final[dict[str, str]] = {
+    "recruitment_fees": _("Recruitment fees charged to workers"),
+    "site_disclosure": _("Disclosure of sites"),
+    "recruiter_disclosure": _("Disclosure of labour recruiters"),
+    "grievance_mechanism": _("Grievance mechanism"),
+    "social_audits": _("Social audits"),
+}
+
 # The procurement measures (a)–(g) recommended to governments in the OSCE Special
 # Representative's 2016–17 report ("Recommendations for Governments on identifying and
 # addressing THB/LE", seeds 000:2539–2571).

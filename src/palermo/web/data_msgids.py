@@ -638,6 +638,98 @@ MSGIDS = [
     _("Financial investigations opened alongside trafficking cases"),
     # Translators: monitor/data/indicators.yaml financial_investigations definition
     _("Share of presumed or identified victims registered in the year whose case is linked to at least one financial investigation (an investigation in Palermo's \"follow the money\" workspace)."),
+    # Translators: supply/data/clauses.yaml selection-exclusion title
+    _("Exclusion for trafficking and forced-labour offences"),
+    # Translators: supply/data/clauses.yaml selection-exclusion text
+    _("The contracting authority shall exclude a tenderer, or a subcontractor the tenderer relies on, that has been convicted by final judgment of trafficking in human beings, forced labour or child labour, or that appears on the national exclusion list, unless the tenderer shows that it has taken sufficient remedial measures (self-cleaning)."),
+    # Translators: supply/data/clauses.yaml selection-supply-chain-disclosure title
+    _("Disclosure of production sites"),
+    # Translators: supply/data/clauses.yaml selection-supply-chain-disclosure text
+    _("The tenderer shall disclose the names and addresses of the sites where the goods to be supplied are manufactured or processed, including those of its subcontractors, and shall keep this list up to date for the duration of the contract. The contracting authority may publish the list."),
+    # Translators: supply/data/clauses.yaml award-ilo-core-conventions title
+    _("Award criterion on labour standards"),
+    # Translators: supply/data/clauses.yaml award-ilo-core-conventions text
+    _("Part of the award score is given for the tenderer's demonstrated respect, in the production of the goods or services, of the ILO core conventions (forced labour, child labour, freedom of association and collective bargaining, non-discrimination, occupational safety and health) and of national labour law, assessed on the evidence the tenderer submits."),
+    # Translators: supply/data/clauses.yaml contract-employer-pays title
+    _("Employer pays recruitment fees"),
+    # Translators: supply/data/clauses.yaml contract-employer-pays text
+    _("The contractor shall ensure that no worker engaged in the performance of this contract, by it or by its subcontractors or labour recruiters, pays any recruitment fee or related cost. Where a worker has paid such a fee or cost, the contractor shall repay it in full within a time agreed with the contracting authority."),
+    # Translators: supply/data/clauses.yaml contract-preventive-policy title
+    _("Preventive policy against trafficking"),
+    # Translators: supply/data/clauses.yaml contract-preventive-policy text
+    _("The contractor shall adopt, keep in force and communicate to its workforce and subcontractors a policy prohibiting trafficking in human beings, forced labour, the retention of identity documents and the charging of recruitment fees, and shall name the person responsible for it."),
+    # Translators: supply/data/clauses.yaml contract-due-diligence title
+    _("Contractor's due diligence and risk mitigation"),
+    # Translators: supply/data/clauses.yaml contract-due-diligence text
+    _("The contractor shall carry out due diligence to identify, prevent and mitigate the risk of trafficking for labour exploitation in its supply chain for this contract, and shall report on it to the contracting authority once a year and whenever it learns of a serious risk."),
+    # Translators: supply/data/clauses.yaml management-audit-access title
+    _("Access to audit reports and sites"),
+    # Translators: supply/data/clauses.yaml management-audit-access text
+    _("The contractor shall give the contracting authority, or an independent monitor it appoints, access to social-audit reports and, with reasonable notice, to the sites in the supply chain, including the right to interview workers in private and without retaliation."),
+    # Translators: supply/data/clauses.yaml management-remediation title
+    _("Corrective action and remediation"),
+    # Translators: supply/data/clauses.yaml management-remediation text
+    _("Where a breach of these clauses is found, the contractor shall agree a corrective-action plan with the contracting authority within 30 days, carry it out within the time set, and provide remedy to the workers affected, including the repayment of recruitment fees and withheld wages."),
+    # Translators: supply/data/clauses.yaml termination-non-compliance title
+    _("Termination for serious or unremedied breach"),
+    # Translators: supply/data/clauses.yaml termination-non-compliance text
+    _("The contracting authority may terminate the contract, in whole or in part, where the contractor or a subcontractor is found to use forced labour or trafficked workers, or fails to carry out an agreed corrective-action plan, without prejudice to any other remedy. Termination shall take account of the effect on the workers concerned."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml title
+    _("Supplier self-assessment: forced labour and fair recruitment"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_charged
+    _("Have any of your workers, or of your labour recruiters' workers, paid recruitment fees or related costs (travel, visas, medical checks, training) to get their job?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_charged help
+    _("Under the employer-pays principle, workers pay no recruitment fee or related cost."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml fees_workers
+    _("How many workers paid recruitment fees or related costs in the last 12 months?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml debts
+    _("Do any workers owe a debt to you or to a recruiter (advances, loans, fees) that is repaid from their wages?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held
+    _("Who keeps the workers' passports and identity documents?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held worker
+    _("The workers themselves"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held locker
+    _("The workers, in a locker only they can open"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml documents_held employer
+    _("The employer or the recruiter"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml wages_withheld
+    _("Are wages ever paid late, withheld as a deposit, or paid only at the end of a contract?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml free_to_leave
+    _("Can workers leave the workplace and their accommodation freely outside working hours?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml resign_notice
+    _("Can workers resign with reasonable notice and without a penalty?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml contract_language
+    _("Does every worker receive a written contract, in a language they understand, before leaving home or starting work?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml overtime_hours
+    _("What is the largest number of hours a worker worked in one week in the last 12 months?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml overtime_hours help
+    _("ILO standards set 48 regular hours a week; overtime is voluntary and limited."),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing
+    _("Where do the workers live?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing own
+    _("In housing they choose themselves"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing employer_inspected
+    _("In employer housing, inspected in the last 12 months"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml housing employer_not_inspected
+    _("In employer housing, not inspected"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml migrant_share
+    _("What percentage of the workforce are migrant, agency or seasonal workers?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml sites_disclosed
+    _("Will you disclose the names and addresses of all sites that make the goods you supply (including subcontractors)?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml recruiters_disclosed
+    _("Will you disclose the labour recruiters and agencies that supply workers to these sites?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance
+    _("How can workers raise a complaint without fear of reprisal?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance independent
+    _("An independent hotline or worker committee, in their language"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance internal
+    _("Only through their supervisor or the company"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml grievance none
+    _("There is no way to raise a complaint"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml audits
+    _("Will you give us the reports of social audits of your sites from the last 3 years?"),
+    # Translators: supply/data/questionnaires/saq-labour-1.yaml remarks
+    _("Anything else you want to tell us about how you prevent forced labour?"),
     # Translators: HTCDS picklist prs_Gender
     _("Gender"),
     # Translators: HTCDS picklist prs_Gender value Feminine
@@ -1202,7 +1294,7 @@ MSGIDS = [
     _("Only the case team and the identification body change this case."),
     # Translators: cases/services/_common.py
     _("You may not see (and so not change) this part of the case."),
-    # Translators: cases/services/_common.py; crossborder/services.py; supply/services/__init__.py (+1)
+    # Translators: cases/services/_common.py; crossborder/services.py; supply/services/__init__.py (+2)
     _("This date is in the future."),
     # Translators: cases/services/_common.py
     _("Unknown values: {values}."),
@@ -1344,6 +1436,8 @@ MSGIDS = [
     _("Choose one of: {choices}."),
     # Translators: cases/services/opening.py
     _("At most 80 characters."),
+    # Translators: cases/services/opening.py; screening/services.py
+    _("Unknown origin."),
     # Translators: cases/services/opening.py
     _("Unknown forms of exploitation: {forms}."),
     # Translators: cases/services/opening.py
@@ -1764,7 +1858,15 @@ MSGIDS = [
     _("k is a whole number from 2 to 1000."),
     # Translators: stats/services.py
     _("There are no cases to release."),
-    # Translators: supply/services/__init__.py
+    # Translators: supply/gates.py
+    _("The contract is already at this stage or later; a contract never moves back."),
+    # Translators: supply/gates.py
+    _("Cannot move to {stage}: measures not recorded: {missing}; measures not met: {not_met}."),
+    # Translators: supply/gates.py
+    _("Cannot move to {stage} until these measures are recorded: {missing}."),
+    # Translators: supply/gates.py
+    _("Cannot move to {stage} while these measures are not met: {not_met}."),
+    # Translators: supply/services/__init__.py; supply/services/clauses.py
     _("This contract belongs to another organisation."),
     # Translators: supply/services/__init__.py
     _("This action belongs to another organisation."),
@@ -1774,7 +1876,7 @@ MSGIDS = [
     _("This inspection belongs to another inspectorate."),
     # Translators: supply/services/__init__.py
     _("You may not screen."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/statements.py (+1)
     _("Required."),
     # Translators: supply/services/__init__.py
     _("An LEI has 20 letters and digits."),
@@ -1790,7 +1892,7 @@ MSGIDS = [
     _("Unknown kind of risk list."),
     # Translators: supply/services/__init__.py
     _("Choose low, medium or high."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py (+3)
     _("Not a supplier of your organisation."),
     # Translators: supply/services/__init__.py
     _("A contract with this reference exists."),
@@ -1798,15 +1900,15 @@ MSGIDS = [
     _("This measure is not on this contract's track."),
     # Translators: supply/services/__init__.py
     _("A file of at most 10 MB."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/recruiters.py
     _("Not a site of your organisation."),
     # Translators: supply/services/__init__.py
     _("Choose one of the 11 ILO indicators."),
     # Translators: supply/services/__init__.py
     _("Choose non-compliance or observation."),
-    # Translators: supply/services/__init__.py; supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/recruiters.py
     _("Cannot be negative."),
-    # Translators: supply/services/__init__.py
+    # Translators: supply/services/__init__.py; supply/services/questionnaires.py
     _("A deadline is required."),
     # Translators: supply/services/__init__.py
     _("This action is already closed."),
@@ -1818,4 +1920,86 @@ MSGIDS = [
     _("The date of the visit is required."),
     # Translators: supply/services/__init__.py
     _("Screen a worker only with their informed consent. Without it, give them information on their rights and on where to get help."),
+    # Translators: supply/services/clauses.py
+    _("No clause with this id in the library."),
+    # Translators: supply/services/clauses.py
+    _("This clause is attached already."),
+    # Translators: supply/services/clauses.py
+    _("This clause is not attached."),
+    # Translators: supply/services/clauses.py
+    _("Choose a stage of the lifecycle."),
+    # Translators: supply/services/crosswalks.py
+    _("Not a mapping of your organisation."),
+    # Translators: supply/services/questionnaires.py
+    _("This questionnaire belongs to another organisation."),
+    # Translators: supply/services/questionnaires.py
+    _("A questionnaire sent to this supplier still awaits its answers: enter them before sending another."),
+    # Translators: supply/services/questionnaires.py
+    _("Its red flags have become corrective actions: the answers are kept as they were. Send a new questionnaire to record new answers."),
+    # Translators: supply/services/questionnaires.py
+    _("Answer one of: {values}."),
+    # Translators: supply/services/questionnaires.py
+    _("Answer at least one question."),
+    # Translators: supply/services/questionnaires.py
+    _("The file answers no question."),
+    # Translators: supply/services/questionnaires.py
+    _("Enter the supplier's answers first."),
+    # Translators: supply/services/questionnaires.py
+    _("No answer is a red flag: there is nothing to correct."),
+    # Translators: supply/services/questionnaires.py
+    _("No such questionnaire."),
+    # Translators: supply/services/questionnaires.py
+    _("No such question in this questionnaire."),
+    # Translators: supply/services/questionnaires.py; supply/services/questionnaires.py
+    _("The red flags of this questionnaire are already actions."),
+    # Translators: supply/services/recruiters.py
+    _("Not a link of your organisation."),
+    # Translators: supply/services/recruiters.py
+    _("This supplier is not marked as a labour recruiter or agency."),
+    # Translators: supply/services/statements.py
+    _("This request belongs to another organisation."),
+    # Translators: supply/services/statements.py
+    _("Before the date the request was received."),
+    # Translators: supply/services/statements.py
+    _("Not a site of this supplier."),
+    # Translators: supply/services/statements.py
+    _("A date in the future."),
+    # Translators: supply/statement.py
+    _("Our purchase-order lines were screened for the risk of forced labour and child labour against {edition}. Lines screened: {lines}; suppliers: {suppliers}."),
+    # Translators: supply/statement.py
+    _("Suppliers with at least one high-risk line: {n}."),
+    # Translators: supply/statement.py
+    _("Contracts followed through the procurement measures (a)–(g) recommended by the OSCE: {n}; with due diligence complete: {complete}; with model contract clauses attached: {clauses}."),
+    # Translators: supply/statement.py
+    _("Draft — not a published statement"),
+    # Translators: supply/statement.py
+    _("{level} risk — lines: {lines}; total value: {value}."),
+    # Translators: supply/statement.py
+    _("Supply chains and risk assessment"),
+    # Translators: supply/statement.py
+    _("Due diligence in procurement"),
+    # Translators: supply/statement.py
+    _("Remediation"),
+    # Translators: supply/statement.py
+    _("{currency} — workers affected: {workers}; owed: {owed}; repaid: {repaid}; outstanding: {outstanding}."),
+    # Translators: supply/statement.py
+    _("No recruitment fees paid by workers have been recorded."),
+    # Translators: supply/statement.py
+    _("Recruitment fees (the employer pays)"),
+    # Translators: supply/statement.py
+    _("Labour inspections"),
+    # Translators: supply/statement.py
+    _("This is a DRAFT generated by Palermo on {date} from the records of {organisation}. Check every figure, and write the organisation's own account, before anything is published."),
+    # Translators: supply/statement.py
+    _("{measure} — contracts that require it: {required}; done: {done}."),
+    # Translators: supply/statement.py
+    _("Corrective actions agreed with suppliers — open: {open} (past their deadline: {overdue}); closed: {closed}."),
+    # Translators: supply/statement.py
+    _("Visits by the labour inspectorate to our suppliers' sites: {n}; visits where it found indicators of forced labour: {found}."),
+    # Translators: supply/statement.py
+    _("Workers referred for protection after these visits: {referrals}."),
+    # Translators: supply/statement.py
+    _("no risk list (none imported yet)"),
+    # Translators: supply/statement.py
+    _("fewer than {min}"),
 ]

@@ -390,6 +390,21 @@ def _red_flag_rule_strings(path: Path) -> Iterator[tuple[str, str | None]]:
             yield f"{name} parameter {key}", p.get("description")
 
 
+def _questionnaire_strings(path: Path) -> Iterator[tuple[str, str | None]]:
+    """A supplier self-assessment questionnaire: its title, each question's text and help,
+    and the labels of a choice's answers (``supply/questionnaire.py``)."""
+    data = _yaml(path)
+    if not isinstance(data, dict):
+        return
+    where = f"supply/data/questionnaires/{path.name}"
+    yield f"{where} title", data.get("title")
+    for q in data.get("questions") or ():
+        yield f"{where} {q.get('id')}", q.get("text")
+        yield f"{where} {q.get('id')} help", q.get("help")
+        for code, label in (q.get("options") or {}).items():
+            yield f"{where} {q.get('id')} {code}", label
+
+
 def _data_sources() -> Iterator[tuple[str, str | None]]:
     for path in sorted((PACKAGE_DIR / "screening" / "indicator_sets").glob("*.yaml")):
         yield from _indicator_set_strings(path)
@@ -416,6 +431,8 @@ def _data_sources() -> Iterator[tuple[str, str | None]]:
     for c in (clauses if isinstance(clauses, dict) else {}).get("clauses") or ():
         yield f"supply/data/clauses.yaml {c.get('id')} title", c.get("title")
         yield f"supply/data/clauses.yaml {c.get('id')} text", c.get("text")
+    for path in sorted((PACKAGE_DIR / "supply" / "data" / "questionnaires").glob("*.yaml")):
+        yield from _questionnaire_strings(path)
     picklists = json.loads(
         (PACKAGE_DIR / "cases" / "data" / "htcds_picklists.json").read_text(encoding="utf-8")
     )["picklists"]

@@ -13,6 +13,7 @@ from palermo.cases import workflow as wf
 from palermo.cases.models import (
     Case,
     CaseExploitation,
+    CaseOrigin,
     CaseSource,
     CaseTeamMember,
     ChildSafeguard,
@@ -42,6 +43,7 @@ def case_open(
     organisation: Organisation,
     source: str,
     source_ref: str = "",
+    origin: str = "",
     person: Mapping[str, Any],
     exploitation_forms: list[str],
     is_child_or_presumed_child: bool,
@@ -73,6 +75,8 @@ def case_open(
         )
     if len(source_ref) > 80:
         errors.append(FieldError("source_ref", "At most 80 characters."))
+    if origin not in CaseOrigin.values:
+        errors.append(FieldError("origin", "Unknown origin."))
     person_data = clean_person(person, errors)
     context_data = clean_context(victim_context or {}, errors)
     context_data.pop("exploitation_types", None)
@@ -117,6 +121,7 @@ def case_open(
                     reference=ref,
                     source=source,
                     source_ref=source_ref.strip(),
+                    origin=origin,
                     referring_organisation=organisation,
                     incoming_referral_date=received,
                     reason_for_incoming_referral=reason_for_referral,
@@ -170,6 +175,7 @@ def case_open(
                     action="create",
                     source=source,
                     source_ref=source_ref,
+                    **({"origin": origin} if origin else {}),
                     child=case.is_child,
                     tasks=[t.rule_key for t in tasks],
                 )
@@ -189,6 +195,7 @@ def referral_receive(
     organisation: Organisation,
     source: str,
     source_ref: str = "",
+    origin: str = "",
     person: Mapping[str, Any],
     exploitation_forms: list[str],
     is_child_or_presumed_child: bool,
@@ -210,6 +217,7 @@ def referral_receive(
         organisation=organisation,
         source=source,
         source_ref=source_ref,
+        origin=origin,
         person=person,
         exploitation_forms=exploitation_forms,
         is_child_or_presumed_child=is_child_or_presumed_child,

@@ -653,9 +653,9 @@ def orders_import(
         preview.errors.sort(key=lambda e: (e.row, e.field))
     suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
     edition = current_edition()
-    crosswalk = dict(
-        Crosswalk.objects.filter(organisation=organisation).values_list("code", "good")
-    )
+    from palermo.supply.services.crosswalks import effective_crosswalk
+
+    crosswalk = effective_crosswalk(organisation)  # with CPV/UNSPSC codes mapped through HS
     result = OrderImport(
         preview,
         screen_lines(
@@ -1196,6 +1196,7 @@ def inspection_screen_worker(
     found at the site (labour exploitation), for the inspector to go through with the worker;
     from its result the screening context refers the person to the NRM. Returns the
     screening's reference; the case will record it as its source."""
+    from palermo.screening import selectors as screening_selectors
     from palermo.screening import services as screening_services
 
     _require_inspectorate(actor, organisation)
@@ -1217,8 +1218,14 @@ def inspection_screen_worker(
         if key:
             answers[key] = "x"
     with transaction.atomic():
+        # The origin travels screening → referral → case, so statistics can count the cases
+        # identified through a supply-chain inspection.
         screening = screening_services.screening_create(
-            actor=actor, organisation=organisation, answers=answers, assess=False
+            actor=actor,
+            organisation=organisation,
+            answers=answers,
+            assess=False,
+            origin=screening_selectors.ScreeningOrigin.SUPPLY_INSPECTION,
         )
         InspectionReferral.objects.create(
             inspection=inspection,
@@ -1247,6 +1254,11 @@ from palermo.supply.services.clauses import (  # noqa: E402, F401
     evidence_pack,
     gate_for,
 )
+
+# Modules of their own (issue 18), re-exported here: ``services.<name>`` as before.
+from palermo.supply.services.crosswalks import *  # noqa: E402, F403
+from palermo.supply.services.questionnaires import *  # noqa: E402, F403
+from palermo.supply.services.recruiters import *  # noqa: E402, F403
 from palermo.supply.services.statements import (  # noqa: E402, F401
     InformationPack,
     info_request_create,
