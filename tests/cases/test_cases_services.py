@@ -575,10 +575,19 @@ def test_proceedings_non_punishment_and_compensation(demo_world):
         source="state_fund",
     )
     assert claim.status == "planned" and claim.currency == "EUR"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         services.compensation_claim_update(
             actor=actor, organisation=organisation, case=case, claim_id=claim.pk, status="paid"
         )
+    # The statuses are said as words in the reader's language, never as codes.
+    from django.utils import translation
+
+    with translation.override("fr"):
+        message = refused.value.errors[0].message
+        words = translation.gettext("planned"), translation.gettext("paid")
+    assert words != ("planned", "paid")
+    assert all(word in message for word in words), message
+    assert "planned" not in message and "paid" not in message, message
     for status in ("filed", "awarded", "paid"):
         claim = services.compensation_claim_update(
             actor=actor,

@@ -24,7 +24,7 @@ from palermo.cases.services._common import (
     _require_perm,
 )
 from palermo.cases.timeline import said
-from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.errors import FieldError, InvalidInput, Problem
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 
@@ -223,8 +223,10 @@ def compensation_claim_update(
             FieldError(
                 "status",
                 "A claim that is '{current}' cannot become '{wanted}'.",
-                current=claim.status,
-                wanted=status,
+                # The status codes are their own English words (msgids with the timeline's
+                # words): said in the reader's language, never as codes.
+                current=Problem(claim.status),
+                wanted=Problem(status),
             )
         )
     day = _as_date(on, "on", errors) or clock.today()
