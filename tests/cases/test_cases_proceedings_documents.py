@@ -3,6 +3,7 @@ lost …) in the case file: services, need-to-know, the case page and the API (i
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -264,6 +265,11 @@ def test_case_page_shows_and_records_documents_and_proceedings(login_as):
     proc = CriminalProceeding.objects.get(case=case)
     assert f"/cases/{case.reference}/document-status/{doc.pk}/" in page
     assert f"/cases/{case.reference}/proceedings-update/{proc.pk}/" in page
+    # The update form starts from the record as it is: its stage chosen, its role ticked.
+    form = client.get(f"/cases/{case.reference}/proceedings-update/{proc.pk}/").content.decode()
+    assert re.search(r'<option value="investigation"[^>]*selected', form), form[:3000]
+    assert re.search(r'value="witness"[^>]*checked', form)
+    assert not re.search(r'value="injured_party"[^>]*checked', form)
     r = client.post(
         f"/cases/{case.reference}/proceedings-update/{proc.pk}/",
         {"stage": "trial", "roles": ["witness", "injured_party"]},

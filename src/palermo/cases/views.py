@@ -387,6 +387,9 @@ class Action:
     edit: bool = True  # needs the case team or the identification body
     when: Callable[[Case], bool] = lambda case: True
     initial: Callable[[Case], dict[str, Any]] = lambda case: {}
+    # For an action on one record of the case (``with_item``): the record's values as they are,
+    # so an update form starts from them rather than empty (a role left unticked would be lost).
+    item_initial: Callable[[Case, int], dict[str, Any]] = lambda case, item: {}
     form_kwargs: Callable[[Case], dict[str, Any]] = lambda case: {}
     field_map: dict[str, str] = field(default_factory=dict)
     intro: str = ""
@@ -1265,6 +1268,9 @@ ACTIONS: list[Action] = [
         _run_proceedings_update,
         (access.SAFEGUARDS,),
         with_item=True,
+        item_initial=lambda case, item: (
+            case.proceedings.filter(pk=item).values("stage", "roles", "stage_on").first() or {}
+        ),
         in_menu=False,
         proceedings=True,
     ),
@@ -1417,7 +1423,10 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
                         return saved
                     form = saved
         else:
-            form = spec.form(initial=spec.initial(case), **kwargs)
+            initial = spec.initial(case)
+            if spec.with_item and item_id:
+                initial |= spec.item_initial(case, item_id)
+            form = spec.form(initial=initial, **kwargs)
         if spec.slug == "person":
             for name in list(form.fields):
                 if (name in case.person.IDENTITY_FIELDS and access.IDENTITY not in vis) or (
