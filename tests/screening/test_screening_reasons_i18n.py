@@ -173,3 +173,24 @@ def test_english_pages_show_the_stored_reasons(client, api_token, persona, db) -
     assert '<ol class="explanation">' in html
     assert stored[-1] in html
     assert "(strong)" not in html or "strong" in html  # grades through |human
+
+
+def test_a_childs_exploitation_without_the_act_reads_the_same_in_the_shell_as_in_the_engine():
+    # Found by the property above: the outcome's label ("… (act not established)") was put
+    # inside a sentence that already says so, and English differed from the engine's text.
+    person = {
+        "age": None,
+        "age_uncertain_may_be_child": True,
+        "forms": ["labour"],
+        "indicators": [
+            "bad_living_conditions",
+            "coerced_debt_bondage",
+            "coerced_documents_confiscated",
+            "excessive_working_hours",
+        ],
+    }
+    result = screen_mapping(_valid(person), CATALOGUE)
+    with translation.override("en"):
+        said = [say(line) for line in result.explanation]
+    assert said == [str(line) for line in result.explanation]
+    assert any("exploitation of a child." in line for line in said)

@@ -36,6 +36,13 @@ OUTCOME_LABELS = {
     "child_at_risk_of_trafficking": _("Child at risk of trafficking"),
 }
 
+# An outcome named inside one of the engine's sentences, where its label would repeat what
+# the sentence says ("{act} is not established: {outcome}"): the engine's own English words.
+OUTCOME_IN_A_SENTENCE = {
+    # Translators: an outcome named inside a sentence that already says the act is not established.
+    "exploitation_of_a_child": _("exploitation of a child"),
+}
+
 NEXT_STEP_LABELS = {
     "refer_to_identification_body": _(
         "Refer the person, with their informed consent, to the competent identification "
@@ -120,6 +127,9 @@ def _code_words(part: Code) -> str:
     from palermo.web.display import CODE_WORDS, status_rule_name
 
     if part.kind == "outcome":
+        in_sentence = OUTCOME_IN_A_SENTENCE.get(part.code)
+        if in_sentence is not None:
+            return str(in_sentence)
         return lower_first(outcome_label(part.code))
     if part.kind == "status_rule":
         # English quotes the rule by its name in the engine (the reference wording, as
