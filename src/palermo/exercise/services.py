@@ -108,6 +108,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
     }
     orgs_by_key = {o["key"]: o for o in scenario.organisations}
     logins: list[tuple[str, str, str]] = []
+    team_orgs: dict[str, set[int]] = {key: set() for key in teams}
 
     def org_for(key: str, team: Team | None) -> Organisation:
         spec = orgs_by_key[key]
@@ -119,6 +120,10 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
                 "is_identification_body": bool(spec.get("identification_body")),
             },
         )
+        if team is not None and org.pk not in team_orgs[team.key]:
+            team_orgs[team.key].add(org.pk)  # the team's scope (palermo.exercise.scope)
+            team.organisation_ids = sorted(team_orgs[team.key])
+            team.save(update_fields=["organisation_ids"])
         return org
 
     def account(
@@ -142,14 +147,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
             (username, password, f"{role['title']}" + (f" — {team.name}" if team else ""))
         )
 
-    direction_org_key = next(
-        (
-            r["organisation"]
-            for r in scenario.roles
-            if r["kind"] != "trainee" and r.get("organisation")
-        ),
-        scenario.organisations[-1]["key"],
-    )
+    direction_org_key = _direction_org_key(scenario)
     for role in scenario.roles:
         kind = role["kind"]
         if kind == "trainee":
@@ -219,6 +217,18 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
     return ex, logins
 
 
+def _direction_org_key(scenario: Scenario) -> str:
+    """The organisation the direction, antennas and role-players belong to (never copied)."""
+    return next(
+        (
+            r["organisation"]
+            for r in scenario.roles
+            if r["kind"] != "trainee" and r.get("organisation")
+        ),
+        scenario.organisations[-1]["key"],
+    )
+
+
 def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> None:
     """The country's services run by a scenario organisation go into Palermo's own service
     directory (cases' service), one per team's copy, so trainees refer in the real screens.
@@ -241,6 +251,8 @@ def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for:
         if coord is None:
             continue
         coord_org = org_for(coordinator_role["organisation"], team)
+        for svc in services_run:  # every copy first: they are all in the team's scope
+            org_for(svc["organisation"], team)
         for svc in services_run:
             cases_services.service_provider_save(
                 actor=coord.user,
