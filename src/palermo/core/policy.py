@@ -74,6 +74,9 @@ class Perm:
     EXERCISE_ROLEPLAY = "exercise.roleplay"  # cue cards
     EXERCISE_OBSERVE = "exercise.observe"  # antennas' observations and ratings
     EXERCISE_TRAIN = "exercise.train"  # a trainee's inbox of injects
+    # the exercise's audit entries behind the hot wash's and the AAR's evidence figures (the
+    # trainees' entries only; never the national trail): the exercise direction
+    EXERCISE_EVIDENCE = "exercise.evidence"
     # online risk and outreach (palermo.prevent)
     PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
     PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
@@ -192,9 +195,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DILIGENCE_ANALYST: frozenset({Perm.SUPPLY_VIEW, Perm.VIEW_ORGANISATIONS}),
     # Exercise roles exist only in an exercise instance's database (palermo.exercise).
     Role.CHIEF_CONTROLLER: frozenset(
-        {Perm.EXERCISE_DIRECT, Perm.EXERCISE_CONTROL, Perm.EXERCISE_OBSERVE}
+        {
+            Perm.EXERCISE_DIRECT,
+            Perm.EXERCISE_CONTROL,
+            Perm.EXERCISE_OBSERVE,
+            Perm.EXERCISE_EVIDENCE,
+        }
     ),
-    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL}),
+    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL, Perm.EXERCISE_EVIDENCE}),
     Role.ROLE_PLAYER: frozenset({Perm.EXERCISE_ROLEPLAY}),
     Role.ANTENNA: frozenset({Perm.EXERCISE_OBSERVE}),
     Role.TRAINEE: frozenset({Perm.EXERCISE_TRAIN}),

@@ -126,3 +126,10 @@ def audit_entry_ids_visible_to(
         .filter(pk__in=entry_ids)
         .values_list("pk", flat=True)
     )
+
+
+def audit_entry_by_id(entry_id: int) -> AuditEntry | None:
+    """One audit entry, for a context that reached its id through its own records and has
+    checked its own permission (the exercise direction's evidence entries:
+    ``palermo.exercise.selectors.evidence_entry``)."""
+    return AuditEntry.objects.filter(pk=entry_id).first()

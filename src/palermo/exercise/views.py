@@ -489,6 +489,8 @@ def _entry_rows(request: HttpRequest, entry_ids: tuple[int, ...]) -> list[dict[s
     org_ids = {f.organisation_id for f in facts if f.organisation_id is not None}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
     visible = audit_entry_ids_visible_to(actor, org, [f.entry_id for f in facts])
+    # the direction opens them through the exercise's own entry page (Perm.EXERCISE_EVIDENCE)
+    direction = has_perm(actor, Perm.EXERCISE_EVIDENCE, org)
     return [
         {
             "id": f.entry_id,
@@ -496,6 +498,7 @@ def _entry_rows(request: HttpRequest, entry_ids: tuple[int, ...]) -> list[dict[s
             "organisation": names.get(f.organisation_id or 0, "") or _("no organisation"),
             "words": entry_words(f),
             "visible": f.entry_id in visible,
+            "direction": direction,
         }
         for f in facts
     ]
@@ -587,6 +590,45 @@ def evidence_action(request: HttpRequest, delivery_id: int, action_id: int) -> H
             "rule": _(evidence.RULES[action.evidence][0]) if action.evidence else "",
             "finding": finding,
             "rows": _entry_rows(request, ids),
+            "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+        },
+    )
+
+
+@requires(Perm.EXERCISE_EVIDENCE)
+def evidence_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One audit entry behind an evidence figure, for the exercise direction (who hold no audit
+    role): only a trainee's entry of this exercise (``selectors.evidence_entry``); any other id
+    is "not found" and an audited refusal. The read is audited."""
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    entry = selectors.evidence_entry(ex, entry_id)
+    if entry is None:
+        audit.record_refusal(
+            request,
+            perm=Perm.EXERCISE_EVIDENCE,
+            object_type="audit_entry",
+            object_ref=str(entry_id),
+        )
+        return refused(request, status=404, reason=_("No such evidence entry in this exercise."))
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="audit_entry",
+        object_ref=str(entry.pk),
+        purpose="exercise evidence",
+        request=request,
+    )
+    return render(
+        request,
+        "exercise/evidence_entry.html",
+        {
+            "ex": ex,
+            "entry": entry,
+            "entries": [entry],
             "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
         },
     )
