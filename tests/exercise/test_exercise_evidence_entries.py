@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from palermo.core.models import AuditEntry, User
+from palermo.core.models import AuditEntry
 from palermo.core.policy import ROLE_PERMISSIONS, Perm
 from palermo.core.roles import Role
 from palermo.exercise import services
