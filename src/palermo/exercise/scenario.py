@@ -508,6 +508,94 @@ _LANG_TEXTS = {
             "propertyNames": _KEY,
             "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
         },
+        # the fictional country (country.yaml): lists are translated whole, in order
+        "country": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "name": _TEXT,
+                "description": _TEXT,
+                "laws": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["title", "summary"],
+                        "properties": {"title": _TEXT, "summary": _TEXT},
+                    },
+                },
+                "nrm_rules": {"type": "array", "items": _TEXT},
+                "services": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "offers"],
+                        "properties": {"name": _TEXT, "offers": _TEXT, "region": _TEXT},
+                    },
+                },
+            },
+        },
+        "sop_steps": {"type": "object", "propertyNames": _KEY, "additionalProperties": _TEXT},
+        "organisations": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 150},
+        },
+        "roles": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 150},
+                    "brief": _TEXT,
+                },
+            },
+        },
+        "personas": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": _TEXT,
+                    "background": _TEXT,
+                    "languages": {"type": "array", "items": _TEXT},
+                    "reveals": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["when", "fact"],
+                            "properties": {"when": _TEXT, "fact": _TEXT},
+                        },
+                    },
+                },
+            },
+        },
+        "cases": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "summary": _TEXT,
+                    "documents": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["title", "text"],
+                            "properties": {"title": _TEXT, "text": _TEXT},
+                        },
+                    },
+                },
+            },
+        },
         "injects": {
             "type": "object",
             "propertyNames": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$"},
@@ -547,7 +635,55 @@ def _check_translations(
     def add(path: Path_, message: str) -> None:
         problems.append(Problem(TRANSLATIONS, _line_of(ln, path), message))
 
+    country = data["country.yaml"]
+    sops = {x["key"] for x in data["scenario.yaml"].get("sop_steps", [])}
+    orgs = {o["key"] for o in data["organisations.yaml"]["organisations"]}
+    roles = {r["key"] for r in data["organisations.yaml"]["roles"]}
+    personas = {p["key"]: p for p in data["personas.yaml"]["personas"]}
+    cases = {c["key"]: c for c in data["personas.yaml"].get("cases", [])}
+
+    def whole(path: Path_, got: list[Any], written: list[Any], what: str) -> None:
+        if len(got) != len(written):
+            add(path, f"{what} has {len(written)} items: translate all of them, in order")
+
     for lang, texts in tr.items():
+        c = texts.get("country", {})
+        for name, written in (
+            ("laws", country.get("laws", [])),
+            ("nrm_rules", country.get("nrm", {}).get("rules", [])),
+            ("services", country.get("services", [])),
+        ):
+            if name in c:
+                whole((lang, "country", name), c[name], written, f"country.yaml's {name}")
+        for name, known, what in (
+            ("sop_steps", sops, "SOP step"),
+            ("organisations", orgs, "organisation"),
+            ("roles", roles, "role"),
+        ):
+            for key in texts.get(name, {}):
+                if key not in known:
+                    add((lang, name, key), f"unknown {what} '{key}'")
+        for key, t in texts.get("personas", {}).items():
+            p = personas.get(key)
+            if p is None:
+                add((lang, "personas", key), f"unknown persona '{key}'")
+                continue
+            for name in ("languages", "reveals"):
+                if name in t:
+                    whole(
+                        (lang, "personas", key, name), t[name], p.get(name, []), f"{key}'s {name}"
+                    )
+        for key, t in texts.get("cases", {}).items():
+            case = cases.get(key)
+            if case is None:
+                add((lang, "cases", key), f"unknown case '{key}'")
+            elif "documents" in t:
+                whole(
+                    (lang, "cases", key, "documents"),
+                    t["documents"],
+                    case.get("documents", []),
+                    f"{key}'s documents",
+                )
         if lang == own:
             add(
                 (lang,), f"'{lang}' is the package's own language: its texts are in the other files"

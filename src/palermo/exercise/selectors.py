@@ -351,6 +351,16 @@ def evidence_entry(ex: Exercise, entry_id: int) -> Any:
     return entry if trainee else None
 
 
+def package_roles(ex: Exercise) -> dict[str, dict[str, Any]]:
+    """The package's roles (organisations.yaml, as stored with the exercise) by key."""
+    import yaml
+
+    text = (ex.package or {}).get("organisations.yaml", "")
+    data = yaml.safe_load(text) if text else None
+    roles = data.get("roles", []) if isinstance(data, dict) else []
+    return {r["key"]: r for r in roles if isinstance(r, dict) and "key" in r}
+
+
 def question_text(inject: Inject, index: int, texts: Any = None) -> str:
     """The inject's question ``index`` (in the reader's language when ``texts``, a
     ``texts.Texts``, has it); an inject without questions asks for the decision."""

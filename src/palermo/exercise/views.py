@@ -46,11 +46,14 @@ def _not_here(request: HttpRequest) -> HttpResponse | None:
 
 
 def _labels() -> dict[str, Any]:
+    """Palermo's words for the codes, and the scenario's texts in the reader's language
+    (``texts``: every page shows a team, inject, action or role through it)."""
     return {
         "criteria": {k: _(v) for k, v in CRITERIA.items()},
         "ratings": {k: _(v) for k, v in RATINGS.items()},
         "channels": {k: _(v) for k, v in CHANNELS.items()},
         "paths": {k: _(v) for k, v in PATHS.items()},
+        "texts": scenario_texts.for_reader(selectors.exercise_or_none()),
     }
 
 
@@ -82,6 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "links": links,
             "title": texts.scenario("title", ex.title),
             "summary": texts.scenario("summary", ex.summary),
+            "country": texts.country(ex.country or {}),
+            "sop_titles": [texts.sop(step) for step in ex.sop_steps or []],
             **_labels(),
         },
     )
@@ -171,6 +176,13 @@ def cues(request: HttpRequest) -> HttpResponse:
         return r
     ctx = _inbox_context(request)
     ctx["cue_cards"] = True
+    me, ex, texts = ctx["me"], ctx["ex"], ctx["texts"]
+    if me is not None:  # the role-player's brief and the personas they play, for the reader
+        role = selectors.package_roles(ex).get(me.role_key, {})
+        ctx["brief"] = texts.role(me.role_key, str(role.get("brief", "")), "brief")
+        ctx["personas"] = [
+            texts.persona(p) for p in ex.personas or [] if p.get("played_by") == me.role_key
+        ]
     _audit_inbox(request, "exercise_cue_cards", ctx)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "exercise/_inbox_list.html", ctx)
@@ -281,6 +293,7 @@ def direction(request: HttpRequest) -> HttpResponse:
         ),
         **_labels(),
     }
+    ctx["title"] = ctx["texts"].scenario("title", ex.title)
     audit_view(
         request,
         "exercise_dashboard",
@@ -558,6 +571,7 @@ def evidence_figure(request: HttpRequest, team_id: int, figure: str) -> HttpResp
             "figure": fig,
             "rows": _entry_rows(request, ids),
             "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+            "texts": scenario_texts.for_reader(ex),
         },
     )
 
@@ -584,13 +598,14 @@ def evidence_action(request: HttpRequest, delivery_id: int, action_id: int) -> H
             "ex": ex,
             "team": d.team,
             "day": None,
-            "title": f"{action.key} {action.text}",
+            "title": f"{action.key} {scenario_texts.for_reader(ex).action(action)}",
             "action": action,
             "delivery": d,
             "rule": _(evidence.RULES[action.evidence][0]) if action.evidence else "",
             "finding": finding,
             "rows": _entry_rows(request, ids),
             "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+            "texts": scenario_texts.for_reader(ex),
         },
     )
 
