@@ -94,19 +94,7 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
     and the service directory's areas. The exercise's pages show the other texts in each
     reader's language (``texts.for_reader``)."""
     guard()
-    if language and language != scenario.language and language not in scenario.translations:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "language",
-                    _("The scenario has no texts in %(lang)s: translations.yaml lacks it.")
-                    % {"lang": language},
-                )
-            ]
-        )
-    stored = scenario_texts.of_package(
-        scenario.translations, "" if language == scenario.language else language
-    )
+    stored = _stored_texts(scenario, language)
     if Exercise.objects.exists():
         raise Conflict(_("This instance already holds an exercise: reset it first."))
     if User.objects.exists():
@@ -241,6 +229,24 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
         cases=seeded,
     )
     return ex, logins
+
+
+def _stored_texts(scenario: Scenario, language: str) -> scenario_texts.Texts:
+    """The package's texts in ``language`` for what ``load_scenario`` stores in Palermo's own
+    tables; a language the package has no texts in is refused before anything is written."""
+    if language and language != scenario.language and language not in scenario.translations:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "language",
+                    _("The scenario has no texts in %(lang)s: translations.yaml lacks it.")
+                    % {"lang": language},
+                )
+            ]
+        )
+    return scenario_texts.of_package(
+        scenario.translations, "" if language == scenario.language else language
+    )
 
 
 class _Keyed:
