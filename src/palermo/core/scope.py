@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 ScopeProvider = Callable[[Any], frozenset[int] | None]
 
 _PROVIDERS: list[ScopeProvider] = []
-_CACHE = "_palermo_scope"
+CACHE_PREFIX = "_palermo_scope"
 
 
 def register(provider: ScopeProvider) -> None:
@@ -43,19 +43,15 @@ def register(provider: ScopeProvider) -> None:
 def organisations_in_scope(user: User | Any | None) -> frozenset[int] | None:
     """The organisation ids ``user``'s data is limited to, or ``None`` when nothing limits it.
 
-    Kept on the user object for the request (asked several times per page), like its roles."""
+    Asked on every permission check: a provider keeps its answer on the user object for the
+    request (like the user's roles), under a key starting with ``_palermo_scope``."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cached = user.__dict__.get(_CACHE)
-    if cached is not None:
-        return cached[0]
     result: frozenset[int] | None = None
     for provider in _PROVIDERS:
         answer = provider(user)
         if answer is not None:
             result = answer if result is None else result & answer
-    if result is not None:
-        user.__dict__[_CACHE] = (result,)
     return result
 
 
@@ -75,8 +71,9 @@ def reaches_any(user: User | Any | None, organisation_ids: set[int] | frozenset[
 
 
 def forget(user: User | Any) -> None:
-    """Drop the cached scope (after a membership change in the same request, in tests)."""
-    user.__dict__.pop(_CACHE, None)
+    """Drop the providers' cached answers (after a membership change in the same request)."""
+    for key in [k for k in user.__dict__ if k.startswith(CACHE_PREFIX)]:
+        del user.__dict__[key]
 
 
 def note_out_of_scope(

@@ -18,14 +18,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from palermo.exercise.isolation import is_exercise_instance
+from palermo.exercise.isolation import exercise_name
 
 UNSCOPED_KINDS = frozenset({"controller"})
 
 
+_CACHE = "_palermo_scope_team"  # (exercise name, answer), kept on the user for the request
+
+
 def team_scope(user: Any) -> frozenset[int] | None:
-    if not is_exercise_instance():
+    name = exercise_name()
+    if not name:
         return None
+    cached = user.__dict__.get(_CACHE)
+    if cached is not None and cached[0] == name:
+        return cached[1]
+    answer = _decide(user)
+    user.__dict__[_CACHE] = (name, answer)
+    return answer
+
+
+def _decide(user: Any) -> frozenset[int] | None:
     from palermo.core.models import Membership
     from palermo.exercise.models import Participant
 
