@@ -291,3 +291,26 @@ def test_without_the_exercise_flag_the_national_powers_are_as_before(loaded, as_
         b_entry = AuditEntry.objects.filter(actor_username="b-nio_officer-1").latest("id")
         assert a.get(f"/audit/?entry={b_entry.pk}").status_code == 200
     assert not _refusals("a-nio_officer-1", "case")
+
+
+def test_the_batch_visibility_agrees_with_the_one_case_door_for_a_trainee(loaded):
+    """Exports read need-to-know in batches (``case_visibilities``): for a scoped trainee it
+    must say what ``case_visibility`` says, case by case — nothing of another team."""
+    from palermo.cases import selectors as case_selectors
+    from palermo.cases.models import Case
+
+    cases = list(Case.objects.all())
+    assert len(cases) == 4
+    for username in ("a-nio_officer-1", "b-nio_officer-1", "a-ngo_worker-1"):
+        user = User.objects.get(username=username)
+        org = user.organisations()[0]
+        batch = case_selectors.case_visibilities(user, org, cases)
+        for case in cases:
+            assert batch[case.pk] == case_selectors.case_visibility(user, org, case), (
+                username,
+                case.reference,
+            )
+        if username.endswith("nio_officer-1"):
+            own = {c.pk for c in cases if batch[c.pk].visible}
+            assert len(own) == 1
+            assert {c.pk for c in case_selectors.cases_visible_to(user, org)} == own
