@@ -90,3 +90,19 @@ def test_anything_visible_includes_the_overview_and_says_why(f):
 def test_break_glass_opens_everything():
     f = AccessFacts(True, False, False, True, break_glass=True)
     assert visible_groups(f).groups == access.ALL_GROUPS
+
+
+@DET
+@given(FACTS, st.booleans())
+def test_outside_the_scope_nothing_is_visible_and_inside_it_the_scope_changes_nothing(f, scoped):
+    """An exercise trainee's scope (core.scope): a case outside it shows nothing whatever the
+    other facts (identification body and break-glass included); inside it, the rules as ever."""
+    import dataclasses
+
+    in_scope = dataclasses.replace(f, in_scope=True)
+    out = dataclasses.replace(f, in_scope=False)
+    assert visible_groups(in_scope) == visible_groups(f)  # the default: production
+    assert visible_groups(out).groups == frozenset() and not visible_groups(out).visible
+    assert (
+        visible_groups(dataclasses.replace(f, in_scope=scoped)).groups <= visible_groups(f).groups
+    )

@@ -78,6 +78,10 @@ class AccessFacts:
         frozenset()
     )  # consented scopes of open referrals to this organisation
     break_glass: bool = False  # an active, audited break-glass access
+    # The case belongs to the organisations the user's data is scoped to (always true in
+    # production; in an exercise instance, the trainee's team: palermo.core.scope). Outside
+    # the scope no rule above grants anything, break-glass and identification body included.
+    in_scope: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class Visibility:
 
 
 def visible_groups(facts: AccessFacts) -> Visibility:
-    if not facts.can_view_cases:
+    if not facts.can_view_cases or not facts.in_scope:
         return Visibility(frozenset(), ())
     groups: set[str] = set()
     basis: list[str] = []

@@ -34,7 +34,7 @@ from palermo.cases.models import (
     Task,
 )
 from palermo.cases.models import CaseOrigin as CaseOrigin  # for other contexts
-from palermo.core import audit
+from palermo.core import audit, scope
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.core.roles import OrganisationType
@@ -78,10 +78,36 @@ def _active_consents(case: Case, organisation: Organisation, today: date) -> lis
     ]
 
 
+def in_scope_q(within: frozenset[int], prefix: str = "") -> Q:
+    """Cases (``prefix``: the path to the case, e.g. ``case__``) of the organisations
+    ``within``: led by, referred by, or with a team member among them (``core.scope``)."""
+    team = CaseTeamMember.objects.filter(
+        case=OuterRef(prefix.removesuffix("__") or "pk"), organisation_id__in=within
+    )
+    return (
+        Q(**{f"{prefix}lead_organisation_id__in": within})
+        | Q(**{f"{prefix}referring_organisation_id__in": within})
+        | Q(Exists(team))
+    )
+
+
+def case_in_scope(actor: User, case: Case) -> bool:
+    """True unless the actor's data is scoped (an exercise trainee) and the case is not of
+    their scope's organisations. One query, and none for an unscoped actor."""
+    within = scope.organisations_in_scope(actor)
+    if within is None:
+        return True
+    if case.lead_organisation_id in within or case.referring_organisation_id in within:
+        return True
+    return CaseTeamMember.objects.filter(case=case, organisation_id__in=within).exists()
+
+
 def access_facts(actor: User, organisation: Organisation | None, case: Case) -> access.AccessFacts:
     """Gather the facts the need-to-know rules decide on (a few small indexed queries)."""
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         return access.AccessFacts(False, False, False, False)
+    if not case_in_scope(actor, case):
+        return access.AccessFacts(True, False, False, False, in_scope=False)
     glass = (
         has_perm(actor, Perm.BREAK_GLASS, organisation)
         and BreakGlassAccess.objects.filter(
@@ -181,6 +207,14 @@ def case_visibilities(
             .select_related("consent")
         ):
             scopes.setdefault(r.case_id, set()).update(r.consent.scopes)
+    within = scope.organisations_in_scope(actor)
+    in_scope = (
+        set(ids)
+        if within is None
+        else set(
+            Case.objects.filter(pk__in=ids).filter(in_scope_q(within)).values_list("pk", flat=True)
+        )
+    )
     glass: set[int] = set()
     if has_perm(actor, Perm.BREAK_GLASS, organisation):
         glass = set(
@@ -199,6 +233,7 @@ def case_visibilities(
                 law_enforcement_contact=pk in contact,
                 referral_scopes=frozenset(scopes.get(pk, ())),
                 break_glass=pk in glass,
+                in_scope=pk in in_scope,
             )
         )
         for pk in ids
@@ -217,17 +252,29 @@ def access_case(
 ) -> Case:
     """The case with ``case.visibility`` set, or Http404. Records the read in the audit trail."""
     ref = wf.normalise_reference(case_ref)
+
+    def not_found() -> Http404:
+        # A scoped user's miss (exercise trainee) is an audited refusal, existing case or not.
+        scope.note_out_of_scope(
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=ref if wf.is_reference(ref) else "",
+            request=request,
+        )
+        return Http404("not found")
+
     if not wf.is_reference(ref):
-        raise Http404("not found")
+        raise not_found()
     qs = Case.objects.select_related(
         "lead_organisation", "referring_organisation", "decision_organisation"
     )
     case = qs.filter(reference=ref).first()
     if case is None:
-        raise Http404("not found")
+        raise not_found()
     visibility = case_visibility(actor, organisation, case)
     if not visibility.visible:
-        raise Http404("not found")
+        raise not_found()
     case.visibility = visibility
     if record_read:
         audit.record(
@@ -277,11 +324,14 @@ def cases_visible_to(actor: User, organisation: Organisation | None) -> QuerySet
     """Every case the actor may open (without break-glass)."""
     if organisation is None or not has_perm(actor, Perm.VIEW_CASES, organisation):
         return Case.objects.none()
+    within = scope.organisations_in_scope(actor)
     if organisation.is_identification_body:
-        return Case.objects.all()
-    team = _active_team(organisation).filter(case=OuterRef("pk"))
-    referred = _open_referrals_to(organisation, clock.today()).filter(case=OuterRef("pk"))
-    return Case.objects.filter(Q(Exists(team)) | Q(Exists(referred)))
+        qs = Case.objects.all()
+    else:
+        team = _active_team(organisation).filter(case=OuterRef("pk"))
+        referred = _open_referrals_to(organisation, clock.today()).filter(case=OuterRef("pk"))
+        qs = Case.objects.filter(Q(Exists(team)) | Q(Exists(referred)))
+    return qs if within is None else qs.filter(in_scope_q(within))
 
 
 def case_list(
@@ -366,6 +416,9 @@ def overdue_deadlines_for(
         has_perm(actor, Perm.OVERSEE_CASES, organisation) and organisation.is_identification_body
     ):
         qs = qs.filter(Exists(_active_team(organisation).filter(case=OuterRef("case"))))
+    within = scope.organisations_in_scope(actor)
+    if within is not None:
+        qs = qs.filter(in_scope_q(within, prefix="case__"))
     return qs.order_by("due_on", "id")
 
 
@@ -411,9 +464,16 @@ def access_referral(
 
 
 def service_directory(
-    *, service_type: str = "", language: str = "", include_inactive: bool = False
+    *,
+    service_type: str = "",
+    language: str = "",
+    include_inactive: bool = False,
+    within: frozenset[int] | None = None,
 ) -> QuerySet[ServiceProvider]:
+    """The directory; ``within`` (a reader's ``core.scope``): only those organisations' entries."""
     qs = ServiceProvider.objects.select_related("organisation")
+    if within is not None:
+        qs = qs.filter(organisation_id__in=within)
     if not include_inactive:
         qs = qs.filter(is_active=True, organisation__is_active=True)
     providers = list(qs)
@@ -449,6 +509,9 @@ def break_glass_flags(
     if organisation is None or not has_perm(actor, Perm.OVERSEE_CASES, organisation):
         return BreakGlassAccess.objects.none()
     qs = BreakGlassAccess.objects.select_related("case", "user", "organisation")
+    within = scope.organisations_in_scope(actor)
+    if within is not None:
+        qs = qs.filter(organisation_id__in=within)
     if unreviewed_only:
         qs = qs.filter(reviewed_at__isnull=True)
     return qs.order_by("-started_at")

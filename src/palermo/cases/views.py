@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from palermo.cases import access, clock, forms, selectors, services, vocabulary
 from palermo.cases import wf_words as wf
 from palermo.cases.models import Case
-from palermo.core import audit
+from palermo.core import audit, scope
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
 from palermo.core.models import Organisation, User
@@ -1729,7 +1729,11 @@ def directory(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, _("Directory entry saved."))
                 return redirect("cases:directory")
     counts = selectors.active_referral_counts()
-    providers = list(selectors.service_directory(service_type=service_type))
+    providers = list(
+        selectors.service_directory(
+            service_type=service_type, within=scope.organisations_in_scope(actor)
+        )
+    )
     for p in providers:
         p.in_use = counts.get(p.pk, 0)
     return render(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from palermo.core import scope as _scope
 from palermo.core.roles import Role
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class Perm:
     EXERCISE_ROLEPLAY = "exercise.roleplay"  # cue cards
     EXERCISE_OBSERVE = "exercise.observe"  # antennas' observations and ratings
     EXERCISE_TRAIN = "exercise.train"  # a trainee's inbox of injects
+    # the exercise's audit entries behind the hot wash's and the AAR's evidence figures (the
+    # trainees' entries only; never the national trail): the exercise direction
+    EXERCISE_EVIDENCE = "exercise.evidence"
     # online risk and outreach (palermo.prevent)
     PREVENT_SCREEN = "prevent.screen_adverts"  # the advert-screening workbench and its leads
     PREVENT_LICENCES = "prevent.manage_licences"  # import recruitment-agency licence lists
@@ -191,13 +195,38 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DILIGENCE_ANALYST: frozenset({Perm.SUPPLY_VIEW, Perm.VIEW_ORGANISATIONS}),
     # Exercise roles exist only in an exercise instance's database (palermo.exercise).
     Role.CHIEF_CONTROLLER: frozenset(
-        {Perm.EXERCISE_DIRECT, Perm.EXERCISE_CONTROL, Perm.EXERCISE_OBSERVE}
+        {
+            Perm.EXERCISE_DIRECT,
+            Perm.EXERCISE_CONTROL,
+            Perm.EXERCISE_OBSERVE,
+            Perm.EXERCISE_EVIDENCE,
+        }
     ),
-    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL}),
+    Role.CONTROLLER: frozenset({Perm.EXERCISE_CONTROL, Perm.EXERCISE_EVIDENCE}),
     Role.ROLE_PLAYER: frozenset({Perm.EXERCISE_ROLEPLAY}),
     Role.ANTENNA: frozenset({Perm.EXERCISE_OBSERVE}),
     Role.TRAINEE: frozenset({Perm.EXERCISE_TRAIN}),
 }
+
+# Powers over the whole instance that mean nothing inside one team of an exercise: a user whose
+# data is scoped (``palermo.core.scope``: a trainee in an exercise instance) never holds them,
+# whatever their roles say. The national statistics count every team's cases, imports and the
+# national plan, licence registry and incoming cross-border hand-overs are shared by all teams.
+# (Case oversight, break-glass and the audit trail keep their meaning: they are narrowed to the
+# scope by the selectors instead.) Unscoped users (every production user) are not affected.
+NATIONAL_ONLY: frozenset[str] = frozenset(
+    {
+        Perm.VIEW_STATISTICS,
+        Perm.EXPORT_DATA,
+        Perm.IMPORT_DATA,
+        Perm.MONITOR_MANAGE,
+        Perm.MONITOR_REPORT,
+        Perm.PREVENT_LICENCES,
+        Perm.PREVENT_STATS,
+        Perm.CROSSBORDER_RECEIVE,
+        Perm.CROSSBORDER_ADMIN,
+    }
+)
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     v for k, v in vars(Perm).items() if k.isupper() and isinstance(v, str)
@@ -221,7 +250,14 @@ def has_perm(user: User | None, perm: str, organisation: Organisation | None) ->
         raise ValueError(f"unknown permission {perm!r}")
     if user is None or not user.is_authenticated or not user.is_active or organisation is None:
         return False
-    return perm in user.permissions_in(organisation)
+    if perm not in user.permissions_in(organisation):
+        return False
+    scope = _scope.organisations_in_scope(user)
+    if scope is None:
+        return True  # every production user
+    # A scoped user (a trainee in an exercise instance) acts only for the organisations of
+    # their scope and holds no national-only power.
+    return perm not in NATIONAL_ONLY and organisation.pk in scope
 
 
 # --- view marks -----------------------------------------------------------------

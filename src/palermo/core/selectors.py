@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from palermo.core import scope
 from palermo.core.models import AuditEntry, Organisation, User
 from palermo.core.policy import Perm, has_perm
 
@@ -34,7 +35,9 @@ def audit_entries_visible_to(
     user: User, organisation: Organisation | None, f: AuditFilter | None = None
 ) -> QuerySet[AuditEntry]:
     """The identification body sees the whole national trail; an administrator
-    sees the entries made for the organisations they administer."""
+    sees the entries made for the organisations they administer. A scoped user
+    (``core.scope``: a trainee in an exercise instance) sees only the entries made for the
+    organisations of their scope, whatever their role."""
     if has_perm(user, Perm.VIEW_AUDIT_ALL, organisation):
         qs = AuditEntry.objects.all()
     elif has_perm(user, Perm.VIEW_AUDIT, organisation):
@@ -42,6 +45,9 @@ def audit_entries_visible_to(
         qs = AuditEntry.objects.filter(organisation_id=organisation.pk)
     else:
         return AuditEntry.objects.none()
+    within = scope.organisations_in_scope(user)
+    if within is not None:
+        qs = qs.filter(organisation_id__in=within)
     f = f or AuditFilter()
     if f.actor:
         qs = qs.filter(actor_username=f.actor)
@@ -120,3 +126,10 @@ def audit_entry_ids_visible_to(
         .filter(pk__in=entry_ids)
         .values_list("pk", flat=True)
     )
+
+
+def audit_entry_by_id(entry_id: int) -> AuditEntry | None:
+    """One audit entry, for a context that reached its id through its own records and has
+    checked its own permission (the exercise direction's evidence entries:
+    ``palermo.exercise.selectors.evidence_entry``)."""
+    return AuditEntry.objects.filter(pk=entry_id).first()

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from palermo.core import audit, mfa_views, tokens
+from palermo.core import audit, mfa_views, scope, tokens
 from palermo.core.forms import AuditFilterForm, TokenForm
 from palermo.core.middleware import SESSION_ORG_KEY
 from palermo.core.models import PersonalAccessToken
@@ -145,12 +145,28 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter | 
     return form, AuditFilter(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
 
 
+def _entry_out_of_scope(request: AuthedRequest, f: AuditFilter, qs: Any) -> None:
+    """A scoped user (a trainee in an exercise instance) asking for one entry outside their
+    scope: an audited refusal and "not found" (``core.scope``). Nobody else is affected."""
+    if f.entry is None or not scope.is_scoped(request.user) or qs.exists():
+        return
+    scope.note_out_of_scope(
+        actor=request.user,
+        organisation=request.organisation,
+        object_type="audit_entry",
+        object_ref=str(f.entry),
+        request=request,
+    )
+    raise Http404("not found")
+
+
 @requires(Perm.VIEW_AUDIT)
 def audit_list(request: AuthedRequest) -> HttpResponse:
     form, f = _audit_filter(request)
     page = None
     if f is not None:
         qs = audit_entries_visible_to(request.user, request.organisation, f)
+        _entry_out_of_scope(request, f, qs)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         audit.record_request(
             request, action="read", object_type="audit_trail", details={"filters": f.as_details()}
@@ -182,6 +198,7 @@ def audit_export(request: AuthedRequest) -> HttpResponseBase:
             request, "core/audit_list.html", {"form": form, "page": None, "query": ""}, status=400
         )
     qs = audit_entries_visible_to(request.user, request.organisation, f)
+    _entry_out_of_scope(request, f, qs)
     audit.record_request(
         request, action="export", object_type="audit_trail", details={"filters": f.as_details()}
     )

@@ -90,7 +90,9 @@ def _enter(name: str, database: str) -> None:
         raise typer.Exit(2)
 
 
-def _build(name: str, scenario: str, database: str, antennas: int, controllers: int) -> None:
+def _build(
+    name: str, scenario: str, database: str, antennas: int, controllers: int, language: str = ""
+) -> None:
     from palermo.exercise.scenario import PackageError, load_package, resolve_package
 
     try:
@@ -110,7 +112,9 @@ def _build(name: str, scenario: str, database: str, antennas: int, controllers: 
     ensure_demo_key_file()
     call_command("migrate", interactive=False, verbosity=0)
     try:
-        _ex, logins = services.load_scenario(sc, antennas=antennas, controllers=controllers)
+        _ex, logins = services.load_scenario(
+            sc, antennas=antennas, controllers=controllers, language=language
+        )
     except PalermoError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from exc
@@ -134,6 +138,13 @@ def create(
     ] = "",
     antennas: Annotated[int, typer.Option(min=0, max=200)] = 4,
     controllers: Annotated[int, typer.Option(min=0, max=50)] = 2,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="Language of the names and seeded case files stored in Palermo's own tables "
+            "(one of the package's translations.yaml languages; default: the package's)."
+        ),
+    ] = "",
 ) -> None:
     """Create an exercise instance from SCENARIO, in a database of its own."""
     name = name or re.sub(r"[^a-z0-9-]", "-", Path(scenario).name.lower())[:40]
@@ -149,7 +160,7 @@ def create(
             "That is this instance's own database: an exercise needs its own.", fg="red", err=True
         )
         raise typer.Exit(2)
-    _build(name, scenario, database, antennas, controllers)
+    _build(name, scenario, database, antennas, controllers, language)
     (d / "exercise.json").write_text(
         json.dumps(
             {
@@ -159,6 +170,7 @@ def create(
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "antennas": str(antennas),
                 "controllers": str(controllers),
+                "language": language,
             },
             indent=2,
         )
@@ -399,7 +411,14 @@ def reset(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> Non
     if db.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(db.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-        _build(name, reg["scenario"], db, int(reg["antennas"]), int(reg["controllers"]))
+        _build(
+            name,
+            reg["scenario"],
+            db,
+            int(reg["antennas"]),
+            int(reg["controllers"]),
+            reg.get("language", ""),
+        )
     else:
         _enter(name, db)
         from django.core.management import call_command
@@ -409,7 +428,10 @@ def reset(name: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> Non
 
         sc = scenario.load_package(scenario.resolve_package(reg["scenario"]))
         services.load_scenario(
-            sc, antennas=int(reg["antennas"]), controllers=int(reg["controllers"])
+            sc,
+            antennas=int(reg["antennas"]),
+            controllers=int(reg["controllers"]),
+            language=reg.get("language", ""),
         )
     typer.echo(f"Exercise {name!r} reset.")
 

@@ -73,6 +73,9 @@ class Team(GuardedModel):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="teams")
     key = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
+    # The team's copies of the scenario's organisations (core organisation ids): all a trainee
+    # of the team may reach through national powers (palermo.exercise.scope).
+    organisation_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["key"]

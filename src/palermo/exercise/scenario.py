@@ -10,6 +10,7 @@ line: a broken package never loads partly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -508,6 +509,94 @@ _LANG_TEXTS = {
             "propertyNames": _KEY,
             "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
         },
+        # the fictional country (country.yaml): lists are translated whole, in order
+        "country": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "name": _TEXT,
+                "description": _TEXT,
+                "laws": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["title", "summary"],
+                        "properties": {"title": _TEXT, "summary": _TEXT},
+                    },
+                },
+                "nrm_rules": {"type": "array", "items": _TEXT},
+                "services": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "offers"],
+                        "properties": {"name": _TEXT, "offers": _TEXT, "region": _TEXT},
+                    },
+                },
+            },
+        },
+        "sop_steps": {"type": "object", "propertyNames": _KEY, "additionalProperties": _TEXT},
+        "organisations": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 150},
+        },
+        "roles": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 150},
+                    "brief": _TEXT,
+                },
+            },
+        },
+        "personas": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": _TEXT,
+                    "background": _TEXT,
+                    "languages": {"type": "array", "items": _TEXT},
+                    "reveals": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["when", "fact"],
+                            "properties": {"when": _TEXT, "fact": _TEXT},
+                        },
+                    },
+                },
+            },
+        },
+        "cases": {
+            "type": "object",
+            "propertyNames": _KEY,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "summary": _TEXT,
+                    "documents": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["title", "text"],
+                            "properties": {"title": _TEXT, "text": _TEXT},
+                        },
+                    },
+                },
+            },
+        },
         "injects": {
             "type": "object",
             "propertyNames": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$"},
@@ -535,14 +624,16 @@ TRANSLATIONS_SCHEMA: dict[str, Any] = {
 }
 
 
+_Add = Callable[[tuple[Any, ...], str], None]
+
+
 def _check_translations(
     tr: dict[str, Any], ln: dict[Path_, int], data: dict[str, Any]
 ) -> list[Problem]:
-    """Every key of translations.yaml names something the package has."""
+    """Every key of translations.yaml names something the package has, and every list is
+    translated whole (its items are matched by position)."""
     problems: list[Problem] = []
     own = data["scenario.yaml"]["language"]
-    teams = {t["key"] for t in data["scenario.yaml"]["teams"]}
-    injects = {x["id"]: x for x in data["msel.yaml"]["injects"]}
 
     def add(path: Path_, message: str) -> None:
         problems.append(Problem(TRANSLATIONS, _line_of(ln, path), message))
@@ -552,28 +643,91 @@ def _check_translations(
             add(
                 (lang,), f"'{lang}' is the package's own language: its texts are in the other files"
             )
-        for team in texts.get("teams", {}):
-            if team not in teams:
-                add((lang, "teams", team), f"unknown team '{team}'")
-        for iid, t in texts.get("injects", {}).items():
-            x = injects.get(iid)
-            if x is None:
-                add((lang, "injects", iid), f"unknown inject '{iid}'")
-                continue
-            if "questions" in t and len(t["questions"]) != len(x.get("questions", [])):
-                add(
-                    (lang, "injects", iid, "questions"),
-                    f"inject '{iid}' has {len(x.get('questions', []))} questions: "
-                    "translate all of them, in order",
-                )
-            actions = {ea["id"] for ea in x.get("expected_actions", [])}
-            for aid in t.get("expected_actions", {}):
-                if aid not in actions:
-                    add(
-                        (lang, "injects", iid, "expected_actions", aid),
-                        f"unknown expected action '{aid}' of inject '{iid}'",
-                    )
+        _check_translated_msel(lang, texts, data, add)
+        _check_translated_world(lang, texts, data, add)
     return problems
+
+
+def _whole(add: _Add, path: Path_, got: list[Any], written: list[Any], what: str) -> None:
+    if len(got) != len(written):
+        add(path, f"{what} has {len(written)} items: translate all of them, in order")
+
+
+def _check_translated_msel(
+    lang: str, texts: dict[str, Any], data: dict[str, Any], add: _Add
+) -> None:
+    """Teams, injects, their questions and expected actions."""
+    teams = {t["key"] for t in data["scenario.yaml"]["teams"]}
+    injects = {x["id"]: x for x in data["msel.yaml"]["injects"]}
+    for team in texts.get("teams", {}):
+        if team not in teams:
+            add((lang, "teams", team), f"unknown team '{team}'")
+    for iid, t in texts.get("injects", {}).items():
+        x = injects.get(iid)
+        if x is None:
+            add((lang, "injects", iid), f"unknown inject '{iid}'")
+            continue
+        if "questions" in t and len(t["questions"]) != len(x.get("questions", [])):
+            add(
+                (lang, "injects", iid, "questions"),
+                f"inject '{iid}' has {len(x.get('questions', []))} questions: "
+                "translate all of them, in order",
+            )
+        actions = {ea["id"] for ea in x.get("expected_actions", [])}
+        for aid in t.get("expected_actions", {}):
+            if aid not in actions:
+                add(
+                    (lang, "injects", iid, "expected_actions", aid),
+                    f"unknown expected action '{aid}' of inject '{iid}'",
+                )
+
+
+def _check_translated_world(
+    lang: str, texts: dict[str, Any], data: dict[str, Any], add: _Add
+) -> None:
+    """The country, SOP steps, organisations, roles, personas and seeded case files."""
+    country = data["country.yaml"]
+    c = texts.get("country", {})
+    for name, written in (
+        ("laws", country.get("laws", [])),
+        ("nrm_rules", country.get("nrm", {}).get("rules", [])),
+        ("services", country.get("services", [])),
+    ):
+        if name in c:
+            _whole(add, (lang, "country", name), c[name], written, f"country.yaml's {name}")
+    for name, known, what in (
+        ("sop_steps", {x["key"] for x in data["scenario.yaml"].get("sop_steps", [])}, "SOP step"),
+        (
+            "organisations",
+            {o["key"] for o in data["organisations.yaml"]["organisations"]},
+            "organisation",
+        ),
+        ("roles", {r["key"] for r in data["organisations.yaml"]["roles"]}, "role"),
+    ):
+        for key in texts.get(name, {}):
+            if key not in known:
+                add((lang, name, key), f"unknown {what} '{key}'")
+    personas = {p["key"]: p for p in data["personas.yaml"]["personas"]}
+    for key, t in texts.get("personas", {}).items():
+        p = personas.get(key)
+        if p is None:
+            add((lang, "personas", key), f"unknown persona '{key}'")
+            continue
+        for name in ("languages", "reveals"):
+            if name in t:
+                _whole(
+                    add, (lang, "personas", key, name), t[name], p.get(name, []), f"{key}'s {name}"
+                )
+    cases = {x["key"]: x for x in data["personas.yaml"].get("cases", [])}
+    for key, t in texts.get("cases", {}).items():
+        case = cases.get(key)
+        if case is None:
+            add((lang, "cases", key), f"unknown case '{key}'")
+        elif "documents" in t:
+            docs = case.get("documents", [])
+            _whole(
+                add, (lang, "cases", key, "documents"), t["documents"], docs, f"{key}'s documents"
+            )
 
 
 def parse_translations(text: str) -> dict[str, Any]:

@@ -335,6 +335,32 @@ def entries(entry_ids: tuple[int, ...] | list[int]) -> list[evidence.Fact]:
     return [_fact(r) for r in audit_facts_of_ids(list(entry_ids))]
 
 
+def evidence_entry(ex: Exercise, entry_id: int) -> Any:
+    """The audit entry ``entry_id`` when it can stand behind one of ``ex``'s evidence figures:
+    written by one of the exercise's trainees (evidence is only ever read from the team
+    members' entries, ``evidence.py``). Anything else — the direction's, antennas' and
+    role-players' entries, system entries, an id that does not exist — is None."""
+    from palermo.core.selectors import audit_entry_by_id
+
+    entry = audit_entry_by_id(entry_id)
+    if entry is None or entry.actor_id is None:
+        return None
+    trainee = Participant.objects.filter(
+        exercise=ex, user_id=entry.actor_id, kind="trainee", team__isnull=False
+    ).exists()
+    return entry if trainee else None
+
+
+def package_roles(ex: Exercise) -> dict[str, dict[str, Any]]:
+    """The package's roles (organisations.yaml, as stored with the exercise) by key."""
+    import yaml
+
+    text = (ex.package or {}).get("organisations.yaml", "")
+    data = yaml.safe_load(text) if text else None
+    roles = data.get("roles", []) if isinstance(data, dict) else []
+    return {r["key"]: r for r in roles if isinstance(r, dict) and "key" in r}
+
+
 def question_text(inject: Inject, index: int, texts: Any = None) -> str:
     """The inject's question ``index`` (in the reader's language when ``texts``, a
     ``texts.Texts``, has it); an inject without questions asks for the decision."""

@@ -23,6 +23,7 @@ from palermo.core.models import Membership, Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.exercise import clock as clk
 from palermo.exercise import engine, evidence
+from palermo.exercise import texts as scenario_texts
 from palermo.exercise.isolation import exercise_name, guard
 from palermo.exercise.models import (
     DayEnd,
@@ -75,13 +76,25 @@ def _org_name(name: str, team: str | None) -> str:
 
 @transaction.atomic
 def load_scenario(  # noqa: C901 – one branch per kind of participant
-    scenario: Scenario, *, antennas: int = 4, controllers: int = 2, password: str | None = None
+    scenario: Scenario,
+    *,
+    antennas: int = 4,
+    controllers: int = 2,
+    password: str | None = None,
+    language: str = "",
 ) -> tuple[Exercise, list[tuple[str, str, str]]]:
     """Build the exercise from a checked scenario: organisations (one copy per team), accounts
     for every trainee, role-player, antenna and controller, and the MSEL. Returns the exercise
     and the logins (username, password, what). Refused outside an exercise instance and in a
-    database that already holds an exercise or any account."""
+    database that already holds an exercise or any account.
+
+    ``language`` (one of the package's ``translations.yaml`` languages) is the language of what
+    is stored in Palermo's own tables and read there by everyone alike: the organisations'
+    names, the teams' names, the roles' titles and the seeded case files (summary, documents),
+    and the service directory's areas. The exercise's pages show the other texts in each
+    reader's language (``texts.for_reader``)."""
     guard()
+    stored = _stored_texts(scenario, language)
     if Exercise.objects.exists():
         raise Conflict(_("This instance already holds an exercise: reset it first."))
     if User.objects.exists():
@@ -103,22 +116,29 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
         sop_steps=list(scenario.sop_steps),
     )
     teams = {
-        t["key"]: Team.objects.create(exercise=ex, key=t["key"], name=t["name"])
+        t["key"]: Team.objects.create(
+            exercise=ex, key=t["key"], name=stored.team(_Keyed(t["key"], t["name"]))
+        )
         for t in scenario.teams
     }
     orgs_by_key = {o["key"]: o for o in scenario.organisations}
     logins: list[tuple[str, str, str]] = []
+    team_orgs: dict[str, set[int]] = {key: set() for key in teams}
 
     def org_for(key: str, team: Team | None) -> Organisation:
         spec = orgs_by_key[key]
         org, _created = Organisation.objects.get_or_create(
-            name=_org_name(spec["name"], team.name if team else None),
+            name=_org_name(stored.organisation(key, spec["name"]), team.name if team else None),
             defaults={
                 "org_type": spec["type"],
                 "country": "XK",
                 "is_identification_body": bool(spec.get("identification_body")),
             },
         )
+        if team is not None and org.pk not in team_orgs[team.key]:
+            team_orgs[team.key].add(org.pk)  # the team's scope (palermo.exercise.scope)
+            team.organisation_ids = sorted(team_orgs[team.key])
+            team.save(update_fields=["organisation_ids"])
         return org
 
     def account(
@@ -134,22 +154,14 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
             exercise=ex,
             user=user,
             role_key=role["key"],
-            role_title=role["title"],
+            role_title=stored.role(role["key"], role["title"]),
             kind=role["kind"],
             team=team,
         )
-        logins.append(
-            (username, password, f"{role['title']}" + (f" — {team.name}" if team else ""))
-        )
+        title = stored.role(role["key"], role["title"])
+        logins.append((username, password, title + (f" — {team.name}" if team else "")))
 
-    direction_org_key = next(
-        (
-            r["organisation"]
-            for r in scenario.roles
-            if r["kind"] != "trainee" and r.get("organisation")
-        ),
-        scenario.organisations[-1]["key"],
-    )
+    direction_org_key = _direction_org_key(scenario)
     for role in scenario.roles:
         kind = role["kind"]
         if kind == "trainee":
@@ -174,8 +186,8 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
             else:
                 for n in range(1, controllers + 1):
                     account(f"{role['key']}-{n}", role, None, [(org, "controller")])
-    _seed_service_directory(scenario, teams, org_for)
-    seeded = _seed_cases(scenario, teams, org_for)
+    _seed_service_directory(scenario, teams, org_for, stored)
+    seeded = _seed_cases(scenario, teams, org_for, stored)
     for x in scenario.injects:
         row = Inject.objects.create(
             exercise=ex,
@@ -219,7 +231,46 @@ def load_scenario(  # noqa: C901 – one branch per kind of participant
     return ex, logins
 
 
-def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> None:
+def _stored_texts(scenario: Scenario, language: str) -> scenario_texts.Texts:
+    """The package's texts in ``language`` for what ``load_scenario`` stores in Palermo's own
+    tables; a language the package has no texts in is refused before anything is written."""
+    if language and language != scenario.language and language not in scenario.translations:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "language",
+                    _("The scenario has no texts in %(lang)s: translations.yaml lacks it.")
+                    % {"lang": language},
+                )
+            ]
+        )
+    return scenario_texts.of_package(
+        scenario.translations, "" if language == scenario.language else language
+    )
+
+
+class _Keyed:
+    """A team of the package before it is stored (``texts.Texts.team`` reads key and name)."""
+
+    def __init__(self, key: str, name: str) -> None:
+        self.key, self.name = key, name
+
+
+def _direction_org_key(scenario: Scenario) -> str:
+    """The organisation the direction, antennas and role-players belong to (never copied)."""
+    return next(
+        (
+            r["organisation"]
+            for r in scenario.roles
+            if r["kind"] != "trainee" and r.get("organisation")
+        ),
+        scenario.organisations[-1]["key"],
+    )
+
+
+def _seed_service_directory(
+    scenario: Scenario, teams: dict[str, Team], org_for: Any, stored: scenario_texts.Texts
+) -> None:
     """The country's services run by a scenario organisation go into Palermo's own service
     directory (cases' service), one per team's copy, so trainees refer in the real screens.
     Registered by the team's identification officer (the directory is theirs to keep)."""
@@ -233,7 +284,8 @@ def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for:
         ),
         None,
     )
-    services_run = [s for s in scenario.country.get("services", []) if s.get("organisation")]
+    country = stored.country(scenario.country)
+    services_run = [s for s in country.get("services", []) if s.get("organisation")]
     if coordinator_role is None or not services_run:
         return
     for team in teams.values():
@@ -241,6 +293,8 @@ def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for:
         if coord is None:
             continue
         coord_org = org_for(coordinator_role["organisation"], team)
+        for svc in services_run:  # every copy first: they are all in the team's scope
+            org_for(svc["organisation"], team)
         for svc in services_run:
             cases_services.service_provider_save(
                 actor=coord.user,
@@ -254,7 +308,9 @@ def _seed_service_directory(scenario: Scenario, teams: dict[str, Team], org_for:
             )
 
 
-def _seed_cases(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> int:
+def _seed_cases(
+    scenario: Scenario, teams: dict[str, Team], org_for: Any, stored: scenario_texts.Texts
+) -> int:
     """The package's pre-opened case files, one copy per team: opened by the first account of
     the ``opened_by`` role through the cases context's services (never its models), so the
     case, its team, timeline and audit entries are exactly what the real screens make. Each
@@ -262,9 +318,9 @@ def _seed_cases(scenario: Scenario, teams: dict[str, Team], org_for: Any) -> int
     context still refuses raises and, in ``load_scenario``'s transaction, loads nothing."""
     from palermo.cases import services as cases_services
 
-    personas = {p["key"]: p for p in scenario.personas}
+    personas = {p["key"]: stored.persona(p) for p in scenario.personas}
     n = 0
-    for spec in scenario.cases:
+    for spec in (stored.case(c) for c in scenario.cases):
         role = scenario.role(spec["opened_by"])
         persona = personas[spec["persona"]]
         person = dict(spec.get("person") or {})

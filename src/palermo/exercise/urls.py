@@ -30,6 +30,7 @@ urlpatterns = [
         views.evidence_action,
         name="evidence_action",
     ),
+    path("evidence/entry/<int:entry_id>/", views.evidence_entry, name="evidence_entry"),
     path("hotwash/<int:day>/", views.hotwash, name="hotwash"),
     path("hotwash/<int:day>/pack.pdf", views.hotwash_pdf, name="hotwash_pdf"),
     path("aar/", views.aar, name="aar"),

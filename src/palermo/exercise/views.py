@@ -46,11 +46,14 @@ def _not_here(request: HttpRequest) -> HttpResponse | None:
 
 
 def _labels() -> dict[str, Any]:
+    """Palermo's words for the codes, and the scenario's texts in the reader's language
+    (``texts``: every page shows a team, inject, action or role through it)."""
     return {
         "criteria": {k: _(v) for k, v in CRITERIA.items()},
         "ratings": {k: _(v) for k, v in RATINGS.items()},
         "channels": {k: _(v) for k, v in CHANNELS.items()},
         "paths": {k: _(v) for k, v in PATHS.items()},
+        "texts": scenario_texts.for_reader(selectors.exercise_or_none()),
     }
 
 
@@ -82,6 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "links": links,
             "title": texts.scenario("title", ex.title),
             "summary": texts.scenario("summary", ex.summary),
+            "country": texts.country(ex.country or {}),
+            "sop_titles": [texts.sop(step) for step in ex.sop_steps or []],
             **_labels(),
         },
     )
@@ -171,6 +176,13 @@ def cues(request: HttpRequest) -> HttpResponse:
         return r
     ctx = _inbox_context(request)
     ctx["cue_cards"] = True
+    me, ex, texts = ctx["me"], ctx["ex"], ctx["texts"]
+    if me is not None:  # the role-player's brief and the personas they play, for the reader
+        role = selectors.package_roles(ex).get(me.role_key, {})
+        ctx["brief"] = texts.role(me.role_key, str(role.get("brief", "")), "brief")
+        ctx["personas"] = [
+            texts.persona(p) for p in ex.personas or [] if p.get("played_by") == me.role_key
+        ]
     _audit_inbox(request, "exercise_cue_cards", ctx)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "exercise/_inbox_list.html", ctx)
@@ -281,6 +293,7 @@ def direction(request: HttpRequest) -> HttpResponse:
         ),
         **_labels(),
     }
+    ctx["title"] = ctx["texts"].scenario("title", ex.title)
     audit_view(
         request,
         "exercise_dashboard",
@@ -489,6 +502,8 @@ def _entry_rows(request: HttpRequest, entry_ids: tuple[int, ...]) -> list[dict[s
     org_ids = {f.organisation_id for f in facts if f.organisation_id is not None}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
     visible = audit_entry_ids_visible_to(actor, org, [f.entry_id for f in facts])
+    # the direction opens them through the exercise's own entry page (Perm.EXERCISE_EVIDENCE)
+    direction = has_perm(actor, Perm.EXERCISE_EVIDENCE, org)
     return [
         {
             "id": f.entry_id,
@@ -496,6 +511,7 @@ def _entry_rows(request: HttpRequest, entry_ids: tuple[int, ...]) -> list[dict[s
             "organisation": names.get(f.organisation_id or 0, "") or _("no organisation"),
             "words": entry_words(f),
             "visible": f.entry_id in visible,
+            "direction": direction,
         }
         for f in facts
     ]
@@ -555,6 +571,7 @@ def evidence_figure(request: HttpRequest, team_id: int, figure: str) -> HttpResp
             "figure": fig,
             "rows": _entry_rows(request, ids),
             "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+            "texts": scenario_texts.for_reader(ex),
         },
     )
 
@@ -581,12 +598,52 @@ def evidence_action(request: HttpRequest, delivery_id: int, action_id: int) -> H
             "ex": ex,
             "team": d.team,
             "day": None,
-            "title": f"{action.key} {action.text}",
+            "title": f"{action.key} {scenario_texts.for_reader(ex).action(action)}",
             "action": action,
             "delivery": d,
             "rule": _(evidence.RULES[action.evidence][0]) if action.evidence else "",
             "finding": finding,
             "rows": _entry_rows(request, ids),
+            "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
+            "texts": scenario_texts.for_reader(ex),
+        },
+    )
+
+
+@requires(Perm.EXERCISE_EVIDENCE)
+def evidence_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One audit entry behind an evidence figure, for the exercise direction (who hold no audit
+    role): only a trainee's entry of this exercise (``selectors.evidence_entry``); any other id
+    is "not found" and an audited refusal. The read is audited."""
+    if (r := _not_here(request)) is not None:
+        return r
+    actor, org = _who(request)
+    ex = services.current()
+    entry = selectors.evidence_entry(ex, entry_id)
+    if entry is None:
+        audit.record_refusal(
+            request,
+            perm=Perm.EXERCISE_EVIDENCE,
+            object_type="audit_entry",
+            object_ref=str(entry_id),
+        )
+        return refused(request, status=404, reason=_("No such evidence entry in this exercise."))
+    audit.record(
+        action="read",
+        actor=actor,
+        organisation=org,
+        object_type="audit_entry",
+        object_ref=str(entry.pk),
+        purpose="exercise evidence",
+        request=request,
+    )
+    return render(
+        request,
+        "exercise/evidence_entry.html",
+        {
+            "ex": ex,
+            "entry": entry,
+            "entries": [entry],
             "can_direct": has_perm(actor, Perm.EXERCISE_DIRECT, org),
         },
     )

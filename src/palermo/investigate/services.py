@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from palermo.core import audit, errors
+from palermo.core import audit, errors, scope
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.limits import ImportLimits, LimitExceeded, check_size, check_structure
 from palermo.core.models import Organisation, User
@@ -413,6 +413,8 @@ def member_add(
     org = _require_open(actor, organisation, investigation)
     if not selectors.is_owner(org, investigation):
         raise NotAllowed("Only the owning organisation adds members.")
+    if not scope.reaches(actor, member.pk):  # an exercise trainee: their own team (core.scope)
+        raise NotAllowed("That organisation belongs to another exercise team.")
     if member.pk == investigation.organisation_id:
         raise InvalidInput(
             FieldError("organisation", "The owning organisation has access already.")

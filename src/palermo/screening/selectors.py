@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from palermo.core import audit
+from palermo.core import audit, scope
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
 from palermo.screening.models import Screening
@@ -59,6 +59,14 @@ def access_screening(
     """The screening, or Http404; records the read in the audit trail."""
     screening = screenings_visible_to(actor, organisation).filter(reference=reference).first()
     if screening is None:
+        # a scoped user's miss (an exercise trainee: core.scope) is an audited refusal
+        scope.note_out_of_scope(
+            actor=actor,
+            organisation=organisation,
+            object_type="screening",
+            object_ref=reference[:40],
+            request=request,
+        )
         raise Http404("not found")
     audit.record(
         action="read",

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from palermo.cases import selectors
 from palermo.cases.api._common import CappedPagination, OrgRef, router
 from palermo.cases.api.fields import LanguageCode, ServiceTypeOrAll
+from palermo.core import scope
 from palermo.core.apiutil import with_errors
 from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
@@ -50,6 +51,8 @@ def directory(request: AuthedRequest, filters: Query[DirectoryQuery]) -> list[di
             "accepts_children": p.accepts_children,
         }
         for p in selectors.service_directory(
-            service_type=filters.service_type, language=filters.language
+            service_type=filters.service_type,
+            language=filters.language,
+            within=scope.organisations_in_scope(request.user),
         )
     ]

@@ -22,7 +22,7 @@ from palermo.cases.models import (
     Task,
     VictimContext,
 )
-from palermo.core import audit, errors
+from palermo.core import audit, errors, scope
 from palermo.core.errors import FieldError
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm, has_perm
@@ -83,6 +83,16 @@ def _facts(case: Case) -> entitlements.CaseFacts:
 def _require_perm(actor: User, organisation: Organisation | None, perm: str) -> None:
     if not has_perm(actor, perm, organisation):
         raise NotAllowed("You do not have permission to do this.")
+
+
+def _require_reach(actor: User, member: Organisation | None, field: str = "organisation") -> None:
+    """``member`` is an organisation the actor may involve: always in production; in an
+    exercise instance, one of the trainee's team's organisations (``core.scope``), so no case
+    is shared with, referred to or consented for another team."""
+    if member is not None and not scope.reaches(actor, member.pk):
+        raise errors.NotAllowed(
+            "That organisation belongs to another exercise team.", object_type="case"
+        )
 
 
 def _require_edit(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from palermo.cases import clock
+from palermo.cases import clock, selectors
 from palermo.cases import workflow as wf
 from palermo.cases.models import (
     BreakGlassAccess,
@@ -14,7 +14,7 @@ from palermo.cases.models import (
 )
 from palermo.cases.services._common import BREAK_GLASS_HOURS, _event, _require_perm
 from palermo.cases.timeline import said
-from palermo.core import audit
+from palermo.core import audit, scope
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
@@ -27,8 +27,17 @@ def break_glass_open(
     from django.http import Http404
 
     _require_perm(actor, organisation, Perm.BREAK_GLASS)
-    case = Case.objects.filter(reference=wf.normalise_reference(case_ref)).first()
-    if case is None:
+    ref = wf.normalise_reference(case_ref)
+    case = Case.objects.filter(reference=ref).first()
+    if case is None or not selectors.case_in_scope(actor, case):
+        # In an exercise instance a trainee's break-glass reaches their own team's cases only
+        # (core.scope); a miss of a scoped user is an audited refusal, existing case or not.
+        scope.note_out_of_scope(
+            actor=actor,
+            organisation=organisation,
+            object_type="case",
+            object_ref=ref if wf.is_reference(ref) else "",
+        )
         raise Http404("not found")
     if len(reason.strip()) < 15:
         raise InvalidInput(FieldError("reason", "Explain the emergency (at least a sentence)."))
@@ -67,7 +76,7 @@ def break_glass_review(
 ) -> BreakGlassAccess:
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
     row = BreakGlassAccess.objects.select_related("case").filter(pk=access_id).first()
-    if row is None:
+    if row is None or not scope.reaches(actor, row.organisation_id):
         raise InvalidInput(FieldError("access", "No such break-glass access."))
     if row.user_id == actor.pk:
         raise InvalidInput(

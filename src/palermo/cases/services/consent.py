@@ -20,6 +20,7 @@ from palermo.cases.services._common import (
     _event,
     _require_edit,
     _require_perm,
+    _require_reach,
 )
 from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
@@ -41,6 +42,7 @@ def consent_give(
 ) -> Consent:
     """Record consent: what may be shared (scopes), with whom (recipient), for what purpose."""
     _require_edit(actor, organisation, case, access.CONSENTS)
+    _require_reach(actor, recipient)
     errors = [
         FieldError("", p)
         for p in wf.consent_problems(
@@ -155,6 +157,7 @@ def legal_basis_record(
 ) -> LegalBasis:
     """A legal basis (court order, statutory power) for a law-enforcement team member to see the identity."""
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
+    _require_reach(actor, member)
     if not organisation.is_identification_body:
         raise NotAllowed("The identification body records a legal basis.")
     errors: list[FieldError] = []

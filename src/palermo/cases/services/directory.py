@@ -13,7 +13,7 @@ from palermo.cases.models import (
     CompensationClaim,
     ServiceProvider,
 )
-from palermo.cases.services._common import _event, _require_perm
+from palermo.cases.services._common import _event, _require_perm, _require_reach
 from palermo.cases.services.proceedings import compensation_claim_record
 from palermo.cases.timeline import said
 from palermo.core import audit
@@ -37,6 +37,7 @@ def service_provider_save(
 ) -> ServiceProvider:
     """Add or change a directory entry (co-ordinators keep the national directory)."""
     _require_perm(actor, organisation, Perm.OVERSEE_CASES)
+    _require_reach(actor, provider_organisation)
     errors: list[FieldError] = []
     bad = [s for s in service_types if s not in wf.SERVICE_TYPES]
     if not service_types or bad:

@@ -28,6 +28,7 @@ from palermo.cases.services._common import (
     _plan,
     _refresh_next_deadline,
     _require_perm,
+    _require_reach,
     clean_context,
     clean_person,
 )
@@ -68,6 +69,7 @@ def case_open(
     ``reference`` is for imports and demo data; normally one is drawn at random.
     """
     _require_perm(actor, organisation, Perm.REFER)
+    _require_reach(actor, lead_organisation)
     errors: list[FieldError] = []
     if source not in CaseSource.values:
         errors.append(

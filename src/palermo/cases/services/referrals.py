@@ -14,7 +14,14 @@ from palermo.cases.models import (
     ServiceProvider,
     ServiceReferral,
 )
-from palermo.cases.services._common import NotAllowed, _audit, _event, _require_edit, _require_perm
+from palermo.cases.services._common import (
+    NotAllowed,
+    _audit,
+    _event,
+    _require_edit,
+    _require_perm,
+    _require_reach,
+)
 from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -45,6 +52,7 @@ def service_referral_send(
 ) -> ServiceReferral:
     """Refer the person to a service. The consent must name the provider and cover the purpose."""
     _require_edit(actor, organisation, case, access.REFERRALS)
+    _require_reach(actor, provider.organisation)
     today = clock.today()
     belongs = consent.case_id == case.pk
     problems = wf.service_referral_problems(

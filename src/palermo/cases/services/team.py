@@ -10,7 +10,7 @@ from palermo.cases.models import (
     CaseTeamMember,
     TeamRole,
 )
-from palermo.cases.services._common import _audit, _event, _require_edit
+from palermo.cases.services._common import _audit, _event, _require_edit, _require_reach
 from palermo.cases.timeline import said
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -59,6 +59,7 @@ def team_add(
     *, actor: User, organisation: Organisation, case: Case, member: Organisation, role: str
 ) -> CaseTeamMember:
     _require_edit(actor, organisation, case, access.OVERVIEW)
+    _require_reach(actor, member)
     errors: list[FieldError] = []
     if role not in TeamRole.values:
         errors.append(

@@ -25,10 +25,17 @@ def scenario_text(texts: Any, thing: Any, name: str = "") -> str:
     """``{% scenario_text texts inject "title" %}``, ``{% scenario_text texts action %}``,
     ``{% scenario_text texts team %}``: a scenario text in the reader's language when the
     package has it (``palermo.exercise.texts``), else as written."""
-    if texts is None:
-        return str(getattr(thing, name or "text", "") or "")
+    if thing is None or thing == "":
+        return ""
     if name:
-        return str(texts.inject(thing, name))
+        return str(texts.inject(thing, name)) if texts else str(getattr(thing, name, "") or "")
     if hasattr(thing, "criterion"):
-        return str(texts.action(thing))
-    return str(texts.team(thing))
+        return str(texts.action(thing)) if texts else str(thing.text)
+    return str(texts.team(thing)) if texts else str(thing.name)
+
+
+@register.simple_tag
+def scenario_role(texts: Any, key: str, written: str, name: str = "title") -> str:
+    """``{% scenario_role texts role_key role_title %}``: a role's title (or ``"brief"``) in the
+    reader's language when the package has it, else as written."""
+    return str(texts.role(key, written, name)) if texts else str(written or "")
