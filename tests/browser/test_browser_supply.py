@@ -50,7 +50,7 @@ def _procurement_screens_and_walks_the_tender(page, tmp_path) -> None:
             "PO-2026-9001,1,Blue Thread Textiles,DEMO-0008,XD,Cotton,,250000.00,1,workforce"
         )
     )
-    page.get_by_label("File (CSV or XLSX)").set_input_files(str(upload))
+    page.get_by_label("File (CSV, XLSX or OCDS JSON)").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("1 order line is screened and ready to keep.")).to_be_visible()
     _fits(page)
@@ -80,6 +80,11 @@ def _procurement_screens_and_walks_the_tender(page, tmp_path) -> None:
     expect(page.get_by_text("Measure recorded.")).to_be_visible()
     _fits(page)
     digest = MeasureRecord.objects.get(code="c").evidence_sha256
+    # The gate to Award needed (c): now open, the tender moves on; the next gate names (d).
+    page.get_by_role("button", name="Move to Award").click()
+    expect(page.get_by_text("The contract moved to the next stage.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Cannot move to Contract.*\(d\)"))).to_be_visible()
+    _fits(page)
     page.get_by_role("link", name="Evidence pack (HTML, printable)").click()
     expect(page.get_by_text(digest)).to_be_visible()
     _fits(page)
