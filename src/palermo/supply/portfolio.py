@@ -163,6 +163,12 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal:
     return (part / whole).quantize(Decimal("0.01")) if whole > 0 else Decimal(0)
 
 
+def _percent(part: Decimal, whole: Decimal) -> str:
+    """"60", "33.3": a share of the spend as a percentage, one decimal at most."""
+    text = f"{(part * 100 / whole).quantize(Decimal('0.1')):f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _line_reasons(
     lines: list[Line],
 ) -> tuple[str, list[Reason], Decimal, Decimal, tuple[tuple[str, Decimal], ...]]:
@@ -198,7 +204,7 @@ def _line_reasons(
                     "share_high",
                     1,
                     _("%(pct)s%% of the spend is on high-risk lines."),
-                    (("pct", str(_pct(high * 100, spend).normalize())),),
+                    (("pct", _percent(high, spend)),),
                     "lines",
                     str(len(lines)),
                 )
@@ -209,7 +215,7 @@ def _line_reasons(
                     "share_at_risk",
                     1,
                     _("%(pct)s%% of the spend is on medium- or high-risk lines."),
-                    (("pct", str(_pct(at_risk * 100, spend).normalize())),),
+                    (("pct", _percent(at_risk, spend)),),
                     "lines",
                     str(len(lines)),
                 )
