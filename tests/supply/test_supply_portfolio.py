@@ -219,9 +219,7 @@ def test_a_red_flag_questionnaire_never_lowers_the_level(facts, flags, level):
 
 @settings(max_examples=300)
 @given(facts=_facts, country=st.sampled_from(["CN", "MY", "DE"]), recruiter=st.booleans())
-def test_a_site_in_a_listed_country_or_recruiting_never_lowers_the_level(
-    facts, country, recruiter
-):
+def test_a_site_in_a_listed_country_or_recruiting_never_lowers_the_level(facts, country, recruiter):
     more = dataclasses.replace(
         facts,
         site_countries=facts.site_countries | {country},
@@ -277,8 +275,10 @@ def test_every_point_has_a_reason_and_the_level_follows_the_score(facts):
     data=st.data(),
 )
 def test_contract_is_monotone_and_order_free(suppliers, lines, extra, data):
-    assessed = [(f"S{i}", portfolio.assess_supplier(dataclasses.replace(f, key=str(i))))
-                for i, f in enumerate(suppliers)]
+    assessed = [
+        (f"S{i}", portfolio.assess_supplier(dataclasses.replace(f, key=str(i))))
+        for i, f in enumerate(suppliers)
+    ]
     base = portfolio.assess_contract("c", assessed, lines)
     assert all(base.rank >= a.rank for _, a in assessed)
     shuffled = portfolio.assess_contract(
@@ -299,8 +299,10 @@ def test_contract_is_monotone_and_order_free(suppliers, lines, extra, data):
 @settings(max_examples=100)
 @given(items=st.lists(_facts, max_size=6), data=st.data())
 def test_prioritise_is_a_total_order_independent_of_input_order(items, data):
-    assessed = [(f"N{i % 3}", portfolio.assess_supplier(dataclasses.replace(f, key=str(i))))
-                for i, f in enumerate(items)]
+    assessed = [
+        (f"N{i % 3}", portfolio.assess_supplier(dataclasses.replace(f, key=str(i))))
+        for i, f in enumerate(items)
+    ]
     once = portfolio.prioritise(assessed)
     again = portfolio.prioritise(data.draw(st.permutations(assessed)))
     assert once == again
