@@ -164,7 +164,7 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal:
 
 
 def _percent(part: Decimal, whole: Decimal) -> str:
-    """"60", "33.3": a share of the spend as a percentage, one decimal at most."""
+    """A share of the spend as a percentage, one decimal at most: "60", "33.3"."""
     text = f"{(part * 100 / whole).quantize(Decimal('0.1')):f}"
     return text[:-2] if text.endswith(".0") else text
 
