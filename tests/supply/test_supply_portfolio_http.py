@@ -66,6 +66,7 @@ def test_contract_page_compares_the_whole_with_the_chosen_level(supply_demo, log
     assert f"(score {after.score})" in page
     supplier_page = c.get(f"/supply/suppliers/{supplier.pk}/").content.decode()
     assert "corrective actions are past their deadline" in supplier_page
+    assert '<a href="/supply/actions/">Corrective actions</a>' in supplier_page
     # Without its evidence the supplier is high: the officer's "low" is flagged for review.
     Supplier.objects.filter(pk=supplier.pk).update(
         has_policy=False, audit_access=False, sites_disclosed=False
@@ -74,6 +75,7 @@ def test_contract_page_compares_the_whole_with_the_chosen_level(supply_demo, log
     assert after.level == "high"
     page = c.get(f"/supply/contracts/{contract.pk}/").content.decode()
     assert "is high risk as a whole" in page
+    assert f'<a href="/supply/suppliers/{supplier.pk}/">Supplier record</a>' in page
     assert "The chosen level is lower than the risk as a whole: review it." in page
 
 

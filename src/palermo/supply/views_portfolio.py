@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from palermo.core import audit
@@ -42,6 +43,17 @@ def reason_text(reason: dict[str, Any]) -> str:
     return _(reason["template"]) % params if params else _(reason["template"])
 
 
+def _source_url(reason: portfolio.Reason) -> str:
+    """Where the reader checks a reason's source: the supplier, questionnaire or actions page."""
+    if reason.source_kind == "supplier" and reason.source.isdigit():
+        return reverse("supply:supplier", args=[int(reason.source)])
+    if reason.source_kind == "questionnaire" and reason.source.isdigit():
+        return reverse("supply:questionnaire", args=[int(reason.source)])
+    if reason.source_kind == "actions":
+        return reverse("supply:actions")
+    return ""
+
+
 def whole(assessment: portfolio.Assessment) -> dict[str, Any]:
     """What the "Risk as a whole" block shows."""
     return {
@@ -59,7 +71,9 @@ def whole(assessment: portfolio.Assessment) -> dict[str, Any]:
                 "text": reason_text(r.to_dict()),
                 "points": r.points,
                 "source_kind": _(portfolio.SOURCE_KINDS[r.source_kind]) if r.source_kind else "",
-                "source": r.source,
+                # a supplier is named by its page, not by its id
+                "source": "" if r.source_kind == "supplier" else r.source,
+                "url": _source_url(r),
             }
             for r in assessment.reasons
         ],
