@@ -76,6 +76,7 @@ def test_questionnaire_actions_sites_and_recruiting_each_give_a_sourced_reason()
         site_countries=frozenset({"MY", "DE"}),
         listed_countries=frozenset({"MY", "CN"}),
         list_label="US DOL list, 2024",
+        country_names=(("MY", "Malaysia"),),
         recruiter=True,
     )
     a = portfolio.assess_supplier(facts)
@@ -84,7 +85,7 @@ def test_questionnaire_actions_sites_and_recruiting_each_give_a_sourced_reason()
     assert by_code["open_actions"].points == portfolio.MAX_ACTION_POINTS
     assert by_code["open_actions"].source == "5, 9, 11, 40"
     assert by_code["overdue_actions"].source == "9"
-    assert dict(by_code["site_location"].params)["countries"] == "MY"
+    assert dict(by_code["site_location"].params)["countries"] == "Malaysia (MY)"
     assert by_code["site_location"].source == "US DOL list, 2024"
     assert by_code["recruiter"].points == 1
     assert a.score == 2 + 3 + 1 + 1 + 1 and a.level == "high"

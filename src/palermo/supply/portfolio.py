@@ -89,6 +89,7 @@ class SupplierFacts:
     site_countries: frozenset[str] = frozenset()
     listed_countries: frozenset[str] = frozenset()  # countries listed for forced labour
     list_label: str = ""  # the risk-list edition they come from
+    country_names: tuple[tuple[str, str], ...] = ()  # code → the list's name of the country
     exclusion: str = ""  # the exclusion list entry ("file, row 4"), "" when not excluded
     recruiter: bool = False
 
@@ -296,7 +297,7 @@ def assess_supplier(facts: SupplierFacts) -> Assessment:
                 "site_location",
                 1,
                 _("Sites in countries on the list for forced labour: %(countries)s."),
-                (("countries", ", ".join(listed)),),
+                (("countries", ", ".join(_named(c, facts.country_names) for c in listed)),),
                 "list",
                 facts.list_label,
             )
@@ -352,6 +353,11 @@ def assess_contract(
             )
         )
     return Assessment(key, _level(score, floor), score, tuple(reasons), spend, exposure, shares)
+
+
+def _named(code: str, names: tuple[tuple[str, str], ...]) -> str:
+    name = dict(names).get(code, "")
+    return f"{name} ({code})" if name else code
 
 
 def _id_key(ref: str) -> tuple[int, str]:

@@ -26,15 +26,15 @@ from palermo.supply.models import (
 )
 
 
-def _listed_countries() -> tuple[frozenset[str], str]:
+def _listed_countries() -> tuple[frozenset[str], str, tuple[tuple[str, str], ...]]:
     """The countries with a good currently listed for forced (child) labour in the current
-    edition, and the edition's label."""
+    edition, the edition's label, and the countries' names as the list gives them."""
     edition = RiskEdition.objects.filter(is_current=True).order_by("-id").first()
     if edition is None:
-        return frozenset(), ""
-    rows = selectors.edition_rows(edition)
-    listed = frozenset(r.country_code for r in rows if {"fl", "fcl"} & set(r.current_kinds()))
-    return listed, str(edition)
+        return frozenset(), "", ()
+    rows = [r for r in selectors.edition_rows(edition) if {"fl", "fcl"} & set(r.current_kinds())]
+    names = tuple(sorted({(r.country_code, r.country) for r in rows}))
+    return frozenset(r.country_code for r in rows), str(edition), names
 
 
 def _exclusions(company_ids: Iterable[str], day: date) -> dict[str, str]:
@@ -82,7 +82,7 @@ def supplier_facts(
         open_actions[sid].append(str(aid))
         if due_on < day:
             overdue[sid].append(str(aid))
-    listed, label = _listed_countries()
+    listed, label, names = _listed_countries()
     excluded = _exclusions((s.company_id for s in suppliers), day)
     return {
         s.pk: portfolio.SupplierFacts(
@@ -95,6 +95,7 @@ def supplier_facts(
             site_countries=frozenset(countries[s.pk]),
             listed_countries=listed,
             list_label=label,
+            country_names=names,
             exclusion=excluded.get(s.company_id, ""),
             recruiter=s.is_recruiter,
         )
