@@ -123,6 +123,7 @@ CONTEXT_ROUTERS = [
     ("/supply", "palermo.supply.api"),
     ("/supply", "palermo.supply.api_diligence"),  # issue 18: clauses, gates, packs, statement
     ("/supply", "palermo.supply.api_saq"),  # questionnaires, product classifications
+    ("/supply", "palermo.supply.api_portfolio"),  # suppliers and contracts as a whole
     ("/exercises", "palermo.exercise.api"),
     ("/prevent", "palermo.prevent.api"),
     ("/crossborder", "palermo.crossborder.api"),

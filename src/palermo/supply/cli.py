@@ -226,5 +226,8 @@ def remind() -> None:
 # The issue-18 commands (pack, statement, clauses, advance) register themselves on ``app``.
 from palermo.supply import cli_diligence as _cli_diligence  # noqa: E402, F401
 
+# Suppliers and contracts as a whole (issue 18): ``rank``.
+from palermo.supply import cli_portfolio as _cli_portfolio  # noqa: E402, F401
+
 # Questionnaires and product classifications (issue 18): registered on ``app`` from their module.
 from palermo.supply import cli_saq as _cli_saq  # noqa: E402, F401

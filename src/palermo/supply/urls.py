@@ -1,11 +1,12 @@
 from django.urls import path
 
-from palermo.supply import views, views_diligence, views_saq
+from palermo.supply import views, views_diligence, views_portfolio, views_saq
 
 # Paths carry numeric ids and measure letters only: no personal data.
 urlpatterns = [
     path("", views.home, name="home"),
     path("suppliers/", views.supplier_list, name="suppliers"),
+    path("suppliers/risk/", views_portfolio.supplier_ranking, name="supplier_ranking"),
     path("suppliers/<int:supplier_id>/", views.supplier_detail, name="supplier"),
     path("sites/", views.site_list, name="sites"),
     path("sites/export.csv", views.site_export, name="site_export"),

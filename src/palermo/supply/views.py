@@ -34,6 +34,7 @@ from palermo.supply import (
     sites,
     tables,
     views_diligence,
+    views_portfolio,
     vocabulary,
 )
 from palermo.supply.forms import (
@@ -205,6 +206,7 @@ def supplier_detail(request: AuthedRequest, supplier_id: int) -> HttpResponse:
             ],
             "form": form,
             "can_manage": can_manage,
+            "whole": views_portfolio.supplier_block(request, supplier),
         },
         status=400 if form.errors else 200,
     )
@@ -626,7 +628,10 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
     return render(
         request,
         "supply/contract.html",
-        _contract_context(contract, can_manage=has_perm(actor, Perm.SUPPLY_MANAGE, org)),
+        {
+            **_contract_context(contract, can_manage=has_perm(actor, Perm.SUPPLY_MANAGE, org)),
+            "whole": views_portfolio.contract_block(request, contract),
+        },
     )
 
 
