@@ -55,7 +55,7 @@ class StatementSectionOut(Schema):
     paragraphs: list[str]
 
 
-class StatementOut(Schema):
+class SupplyStatementOut(Schema):
     title: str
     draft: bool
     sections: list[StatementSectionOut]
@@ -192,7 +192,7 @@ def evidence_pack_pdf(request: AuthedRequest, contract_id: Id) -> Any:
 
 @router.get(
     "/statement",
-    response=with_errors(StatementOut),
+    response=with_errors(SupplyStatementOut),
     summary="The draft modern-slavery statement section of your organisation",
 )
 @api_requires(Perm.SUPPLY_VIEW)
