@@ -45,6 +45,16 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 _KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
 _AT = {"type": "string", "pattern": r"^D[1-9][0-9]? ([01][0-9]|2[0-3]):[0-5][0-9]$"}
+# What a persona reveals, and when: the same shape in the package and in translations.yaml.
+_REVEALS: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["when", "fact"],
+        "properties": {"when": _TEXT, "fact": _TEXT},
+    },
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "scenario.yaml": {
@@ -197,15 +207,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "languages": {"type": "array", "items": _TEXT},
                         "background": _TEXT,
                         "played_by": _KEY,
-                        "reveals": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "required": ["when", "fact"],
-                                "properties": {"when": _TEXT, "fact": _TEXT},
-                            },
-                        },
+                        "reveals": _REVEALS,
                     },
                 },
             },
@@ -565,15 +567,7 @@ _LANG_TEXTS = {
                     "name": _TEXT,
                     "background": _TEXT,
                     "languages": {"type": "array", "items": _TEXT},
-                    "reveals": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["when", "fact"],
-                            "properties": {"when": _TEXT, "fact": _TEXT},
-                        },
-                    },
+                    "reveals": _REVEALS,
                 },
             },
         },
