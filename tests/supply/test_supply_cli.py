@@ -71,3 +71,28 @@ def test_report_and_remind(supply_demo):
     assert r.exit_code == 0 and "corrective actions: 3 open, 1 overdue" in r.output
     r = runner.invoke(app, ["remind"])
     assert r.exit_code == 0 and "1 overdue corrective action(s)." in r.output
+
+
+def test_import_findings_dry_run_then_all_or_nothing(supply_demo, tmp_path):
+    from palermo.supply.models import CorrectiveAction
+
+    before = CorrectiveAction.objects.count()
+    header = "supplier_company_id,indicator,finding,description,owner,due_on\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        header
+        + "DEMO-0001,debt_bondage,non_compliance,Fees,HR,2026-06-30\n"
+        + "DEMO-0001,not_an_indicator,observation,x,HR,2026-06-30\n"
+    )
+    r = runner.invoke(app, ["import-findings", str(bad), "--as", "procurement"])
+    assert r.exit_code == 1 and "row 3" in r.output and "indicator" in r.output
+    assert CorrectiveAction.objects.count() == before
+    good = tmp_path / "good.csv"
+    good.write_text(header + "DEMO-0001,debt_bondage,non_compliance,Fees,HR,2026-06-30\n")
+    r = runner.invoke(app, ["import-findings", str(good), "--as", "diligence"])
+    assert r.exit_code == 2 and CorrectiveAction.objects.count() == before
+    r = runner.invoke(app, ["import-findings", str(good), "--as", "procurement", "--dry-run"])
+    assert r.exit_code == 0 and "would be imported" in r.output
+    assert CorrectiveAction.objects.count() == before
+    r = runner.invoke(app, ["import-findings", str(good), "--as", "procurement"])
+    assert r.exit_code == 0 and CorrectiveAction.objects.count() == before + 1

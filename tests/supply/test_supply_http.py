@@ -233,9 +233,20 @@ def test_findings_import_and_fee_ledger(supply_demo, login_as):
     r = c.post("/supply/actions/findings/", {"file": SimpleUploadedFile("f.csv", bad)})
     assert r.status_code == 400 and "No supplier with this company id" in r.content.decode()
     assert CorrectiveAction.objects.count() == before
+    # Nothing held yet: the confirmation imports nothing and says so.
+    r = c.post("/supply/actions/findings/confirm/")
+    assert r.status_code == 302 and CorrectiveAction.objects.count() == before
     good = header + b"DEMO-0001,debt_bondage,non_compliance,Fees,HR,2026-06-30\n"
     r = c.post("/supply/actions/findings/", {"file": SimpleUploadedFile("f.csv", good)})
+    page = r.content.decode()
+    assert r.status_code == 200 and "Import preview" in page
+    assert "Debt bondage" in page and "Non-compliance" in page and "debt_bondage" not in page
+    assert CorrectiveAction.objects.count() == before  # the preview saves nothing
+    r = c.post("/supply/actions/findings/confirm/")
     assert r.status_code == 302 and CorrectiveAction.objects.count() == before + 1
+    # The held file is used once: a second confirmation imports nothing more.
+    c.post("/supply/actions/findings/confirm/")
+    assert CorrectiveAction.objects.count() == before + 1
     supplier = Supplier.objects.get(company_id="DEMO-0001")
     form = {
         "supplier": supplier.pk,
@@ -254,3 +265,4 @@ def test_findings_import_and_fee_ledger(supply_demo, login_as):
     assert AuditEntry.objects.filter(object_type="supply.fee_repayment").exists()
     d = login_as("diligence")
     assert d.post("/supply/actions/fees/", form).status_code == 403
+    assert d.post("/supply/actions/findings/confirm/").status_code == 403

@@ -112,7 +112,12 @@ def test_pages_import_and_roles(recruiter, login_as):
     assert not RecruiterLink.objects.exists()
     good = _file(f"REC-1,{site.os_id},Buyer audit 2026,3")
     r = c.post("/supply/recruiters/import/", {"file": SimpleUploadedFile("l.csv", good)})
+    page = r.content.decode()
+    assert r.status_code == 200 and "Import preview" in page and "Fair Hands Agency" in page
+    assert not RecruiterLink.objects.exists()  # the preview saves nothing
+    r = c.post("/supply/recruiters/import/confirm/")
     assert r.status_code == 302
+    assert c.post("/supply/recruiters/import/confirm/").status_code == 302  # nothing held now
     link = RecruiterLink.objects.get()
     assert (link.source, link.row, link.workers) == ("import", 2, 3)
     assert (

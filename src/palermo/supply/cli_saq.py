@@ -1,5 +1,6 @@
 """``palermo supply …`` commands for questionnaires and product classifications (registered
-on ``supply.cli.app``): ``saq-send``, ``saq-import``, ``map-code``, ``load-crosswalk``."""
+on ``supply.cli.app``): ``saq-send``, ``saq-import``, ``map-code``, ``load-crosswalk``,
+``import-recruiter-links``, ``import-findings``."""
 
 from __future__ import annotations
 
@@ -141,3 +142,26 @@ def import_recruiter_links(file: FileArg, as_user: AsOpt = None, dry_run: DryRun
     if not preview.ok:
         _fail_rows(preview.errors)
     typer.echo(f"{len(preview.rows)} links {'would be imported' if dry_run else 'imported'}.")
+
+
+@app.command("import-findings")
+def import_findings(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
+    """Import social-audit findings (supplier_company_id, indicator, finding, description,
+    owner, due_on[, os_id, workers_affected]) as corrective actions: every row, or none."""
+    _setup()
+    from palermo.core.errors import InvalidInput
+    from palermo.core.policy import Perm
+    from palermo.supply import services
+
+    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    try:
+        preview = services.findings_import(
+            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
+        )
+    except InvalidInput as exc:
+        _invalid(exc)
+        return
+    if not preview.ok:
+        _fail_rows(preview.errors)
+    done = "would be imported" if dry_run else "imported"
+    typer.echo(f"{len(preview.rows)} findings {done} as corrective actions.")

@@ -78,6 +78,11 @@ urlpatterns = [
     path("actions/", views.action_list, name="actions"),
     path("actions/<int:action_id>/close/", views.action_close, name="action_close"),
     path("actions/findings/", views.findings_import, name="findings_import"),
+    path(
+        "actions/findings/confirm/",
+        views.findings_import_confirm,
+        name="findings_import_confirm",
+    ),
     path("actions/fees/", views.fee_record, name="fee_record"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
@@ -113,6 +118,11 @@ urlpatterns = [
     path("risk/crosswalk/defaults/", views_saq.crosswalk_defaults, name="crosswalk_defaults"),
     path("recruiters/", views_saq.recruiter_links, name="recruiters"),
     path("recruiters/import/", views_saq.recruiter_links_import, name="recruiter_links_import"),
+    path(
+        "recruiters/import/confirm/",
+        views_saq.recruiter_links_import_confirm,
+        name="recruiter_links_import_confirm",
+    ),
     path(
         "recruiters/<int:link_id>/delete/",
         views_saq.recruiter_link_delete,

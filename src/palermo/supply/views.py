@@ -817,10 +817,16 @@ def fee_record(request: AuthedRequest) -> HttpResponse:
     return _actions_page(request, org, can_manage=True, fee_form=fee_form)
 
 
+def _findings_failed(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    messages.error(request, _(exc.errors[0].message if exc.errors else exc.detail))
+    return redirect("supply:actions")
+
+
 @requires(Perm.SUPPLY_MANAGE)
 @require_POST
 def findings_import(request: AuthedRequest) -> HttpResponse:
-    """Social-audit findings: checked whole; every row becomes a corrective action, or none."""
+    """Social-audit findings: checked whole and previewed; nothing is saved until the user
+    confirms, and then every row becomes a corrective action, or none does."""
     actor, org = _who(request)
     form = FileForm(request.POST, request.FILES)
     if not form.is_valid() or not (got := _upload(form)):
@@ -828,11 +834,56 @@ def findings_import(request: AuthedRequest) -> HttpResponse:
         return redirect("supply:actions")
     data, name = got
     try:
-        preview = services.findings_import(actor=actor, organisation=org, data=data, name=name)
+        preview = services.findings_import(
+            actor=actor, organisation=org, data=data, name=name, commit=False
+        )
     except InvalidInput as exc:
-        messages.error(request, _(exc.errors[0].message if exc.errors else exc.detail))
-        return redirect("supply:actions")
+        return _findings_failed(request, exc)
     if not preview.ok:
+        return _actions_page(
+            request,
+            org,
+            can_manage=True,
+            findings={"preview": preview, "errors": _row_errors(preview.errors)},
+        )
+    HELD.hold(request, "findings", data, name)
+    named = {r.supplier_company_id for r in preview.rows}
+    suppliers = {
+        s.company_id: s.name for s in selectors.suppliers(org).filter(company_id__in=named)
+    }
+    indicators = {**vocabulary.ILO_INDICATORS, **vocabulary.SAQ_MEASURES}
+    finding_labels = dict(CorrectiveAction.Finding.choices)
+    rows = [
+        {
+            "row": r.row,
+            "supplier": suppliers.get(r.supplier_company_id, r.supplier_company_id),
+            "os_id": r.os_id,
+            "indicator": _(indicators.get(r.indicator, r.indicator)),
+            "finding": finding_labels.get(r.finding, r.finding),
+            "workers": r.workers_affected,
+            "description": r.description,
+            "owner": r.owner,
+            "due_on": r.due_on,
+        }
+        for r in preview.rows
+    ]
+    return render(request, "supply/findings_preview.html", {"rows": rows})
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def findings_import_confirm(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    held = HELD.take(request, "findings")
+    if held is None:
+        return nothing_held(request, "supply:actions")
+    try:
+        preview = services.findings_import(
+            actor=actor, organisation=org, data=held.data, name=held.name
+        )
+    except InvalidInput as exc:
+        return _findings_failed(request, exc)
+    if not preview.ok:  # the suppliers or sites changed since the preview
         return _actions_page(
             request,
             org,

@@ -30,7 +30,7 @@ from palermo.supply.forms_saq import (
     RecruiterLinkForm,
     SendForm,
 )
-from palermo.supply.models import ClassificationMap, Questionnaire, RecruiterLink, Supplier
+from palermo.supply.models import ClassificationMap, Questionnaire, RecruiterLink, Site, Supplier
 from palermo.supply.views import HELD, _errors_to, _refuse, _row_errors, _upload, _who
 from palermo.web.display import data_text
 from palermo.web.held import nothing_held
@@ -348,10 +348,16 @@ def recruiter_links(request: AuthedRequest) -> HttpResponse:
     return _recruiters_page(request, form=form, status=400)
 
 
+def _links_refused(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    errors = [{"row": "", "field": e.field, "message": e.message} for e in exc.errors]
+    return _recruiters_page(request, file_errors=errors, status=400)
+
+
 @requires(Perm.SUPPLY_MANAGE)
 @require_POST
 def recruiter_links_import(request: AuthedRequest) -> HttpResponse:
-    """A file of links: checked whole; every row imported, or none."""
+    """A file of links: checked whole and previewed; nothing is saved until the user
+    confirms, and then every row is imported, or none."""
     actor, org = _who(request)
     form = FileForm(request.POST, request.FILES)
     if not form.is_valid() or not (got := _upload(form)):
@@ -360,12 +366,48 @@ def recruiter_links_import(request: AuthedRequest) -> HttpResponse:
     data, name = got
     try:
         preview = services.recruiter_links_import(
-            actor=actor, organisation=org, data=data, name=name
+            actor=actor, organisation=org, data=data, name=name, commit=False
         )
     except InvalidInput as exc:
-        errors = [{"row": "", "field": e.field, "message": e.message} for e in exc.errors]
-        return _recruiters_page(request, file_errors=errors, status=400)
+        return _links_refused(request, exc)
     if not preview.ok:
+        return _recruiters_page(request, file_errors=_row_errors(preview.errors), status=400)
+    HELD.hold(request, "recruiter-links", data, name)
+    named = {r.recruiter_company_id for r in preview.rows}
+    recruiters = {
+        s.company_id: s.name
+        for s in Supplier.objects.filter(organisation=org, company_id__in=named)
+    }
+    os_ids = {r.os_id for r in preview.rows}
+    sites = {s.os_id: s.name for s in Site.objects.filter(organisation=org, os_id__in=os_ids)}
+    rows = [
+        {
+            "row": r.row,
+            "recruiter": recruiters.get(r.recruiter_company_id, r.recruiter_company_id),
+            "site": sites.get(r.os_id, ""),
+            "os_id": r.os_id,
+            "workers": r.workers,
+            "evidence": r.evidence,
+        }
+        for r in preview.rows
+    ]
+    return render(request, "supply/recruiter_links_preview.html", {"rows": rows})
+
+
+@requires(Perm.SUPPLY_MANAGE)
+@require_POST
+def recruiter_links_import_confirm(request: AuthedRequest) -> HttpResponse:
+    actor, org = _who(request)
+    held = HELD.take(request, "recruiter-links")
+    if held is None:
+        return nothing_held(request, "supply:recruiters")
+    try:
+        preview = services.recruiter_links_import(
+            actor=actor, organisation=org, data=held.data, name=held.name
+        )
+    except InvalidInput as exc:
+        return _links_refused(request, exc)
+    if not preview.ok:  # the suppliers or sites changed since the preview
         return _recruiters_page(request, file_errors=_row_errors(preview.errors), status=400)
     messages.success(request, _("%(n)s links imported.") % {"n": len(preview.rows)})
     return redirect("supply:recruiters")
