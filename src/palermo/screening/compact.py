@@ -37,12 +37,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-import orjson
 import polars as pl
 
 from palermo.screening import engine
 from palermo.screening.catalogue import RESERVED_INPUT_FIELDS, IndicatorCatalogue, IndicatorSet
 from palermo.screening.engine import MAX_AGE, FieldError, ScreeningInputError
+from palermo.screening.fastpath import FastScreener
 
 # Rows per chunk. Polars keeps 16 bytes per cell, empty or not: 25,000 rows of ~90
 # columns are ~36 MB of cells, which keeps one process well under 200 MB.
@@ -55,7 +55,6 @@ SPELLING_CACHE_SIZE = 65_536
 
 _U64 = pl.UInt64
 _PRESENT, _ABSENT, _BAD = 1, 0, -1
-_UNKNOWN = -2  # a spelling not yet in the table
 
 
 class Unsupported(Exception):
@@ -76,18 +75,19 @@ def _bounded_get(cache: dict[K, V], key: K, compute: Callable[[], V], size: int)
 
 
 def _bits(terms: Sequence[tuple[str, int]]) -> pl.Expr:
-    """A UInt64 bit mask: bit n set where the column's code (an Int8) is present."""
+    """A UInt64 bit mask: bit n set where the (boolean) column says present."""
     if not terms:
         return pl.lit(0, dtype=_U64)
     return pl.sum_horizontal(
-        [(pl.col(code) == _PRESENT).cast(_U64) * pl.lit(1 << n, dtype=_U64) for code, n in terms]
+        [pl.col(code).cast(_U64) * pl.lit(1 << n, dtype=_U64) for code, n in terms]
     )
 
 
-def _compact_json(result: engine.ScreeningResult) -> str:
-    from palermo.screening.batch_parallel import compact_result
+def compact_json(full: bytes) -> bytes:
+    """The compact result as JSON, from the full result's JSON (see batch_parallel)."""
+    from palermo.screening.batch_parallel import compact_json as project
 
-    return orjson.dumps(compact_result(result.to_dict())).decode()
+    return project(full)
 
 
 class CompactCsvScreener:
@@ -95,6 +95,9 @@ class CompactCsvScreener:
 
     def __init__(self, catalogue: IndicatorCatalogue, header: Sequence[str]) -> None:
         self.catalogue = catalogue
+        # The reference screening of a class's row: the batch fast path, byte-identical to
+        # engine.screen_mapping (tests/screening/test_screening_fastpath.py).
+        self.fast = FastScreener(catalogue)
         self.header = list(header)
         self.width = len(header)
         self.names = [f"c{n}" for n in range(self.width)]
@@ -223,8 +226,14 @@ class CompactCsvScreener:
         col = self.position
         n_rows = df.height
         # Spellings: every distinct value through the engine's parsing, once.
-        for h in self.indicators:
-            for v in df.get_column(self.names[col[h]]).drop_nulls().unique().to_list():
+        names = [self.names[col[h]] for h in self.indicators]
+        spellings = (
+            df.select([pl.col(n).drop_nulls().unique().implode() for n in names]).row(0)
+            if names
+            else ()
+        )
+        for values in spellings:
+            for v in values:
                 if v not in self.cells:
                     if len(self.cells) >= SPELLING_CACHE_SIZE:
                         self.cells.clear()
@@ -248,16 +257,20 @@ class CompactCsvScreener:
                     if len(self.fields) >= SPELLING_CACHE_SIZE:
                         self.fields.clear()
                     self.fields[(f, v)] = self._field_code(f, v)
-        # An empty cell is null in polars; replace_strict would give it the default.
-        cells = {**self.cells, "": _ABSENT}
-        codes = [
-            pl.col(self.names[col[h]])
-            .fill_null("")
-            .replace_strict(cells, default=_UNKNOWN, return_dtype=pl.Int8)
-            .alias(self.code[h])
-            for h in self.indicators
-        ]
-
+        # Per indicator column, "present" as a boolean column: where every spelling in
+        # the column means present (the usual "x" or a source), that is "not empty".
+        codes = []
+        bad = []
+        for h, name, values in zip(self.indicators, names, spellings, strict=True):
+            meaning = {v: self.cells.get(v, _BAD) for v in values}
+            if all(m == _PRESENT for m in meaning.values()):
+                present = pl.col(name).is_not_null()
+            else:
+                present = pl.col(name).is_in([v for v, m in meaning.items() if m == _PRESENT])
+            codes.append(present.alias(self.code[h]))
+            wrong = [v for v, m in meaning.items() if m == _BAD]
+            if wrong:
+                bad.append(pl.col(name).is_in(wrong))
         def field(name: str, empty: int) -> pl.Expr:
             if name not in col:
                 return pl.lit(empty, dtype=pl.Int32)
@@ -269,7 +282,6 @@ class CompactCsvScreener:
                 .replace_strict(table, default=-1, return_dtype=pl.Int32)
             )
 
-        bad = [pl.col(c) < 0 for c in self.code.values()]
         if "indicators" in col:
             bad.append(pl.col(self.names[col["indicators"]]).is_not_null())
         if "ref" in col:
@@ -288,7 +300,7 @@ class CompactCsvScreener:
         n_graded, n_criteria = len(self.graded), len(self.criteria)
 
         def count(keys: Sequence[str]) -> pl.Expr:
-            terms = [(pl.col(self.code[k]) == _PRESENT).cast(pl.Int64) for k in keys if k in self.code]
+            terms = [pl.col(self.code[k]).cast(pl.Int64) for k in keys if k in self.code]
             return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
 
         facts = df.with_columns(codes).select(
@@ -421,7 +433,6 @@ class CompactCsvScreener:
         )
         key_columns = [
             "plan",
-            "uncertain",
             "self_identifies",
             "act",
             "means",
@@ -515,10 +526,10 @@ class CompactCsvScreener:
         code = pl.lit(0, dtype=pl.Int64)
         for c, (own, also) in enumerate(self.criteria_parts[n]):
             own_count = [
-                (pl.col(self.code[k]) == _PRESENT).cast(pl.Int64) for k in own if k in self.code
+                pl.col(self.code[k]).cast(pl.Int64) for k in own if k in self.code
             ]
             also_count = [
-                (pl.col(self.code[k]) == _PRESENT).cast(pl.Int64)
+                pl.col(self.code[k]).cast(pl.Int64)
                 * by_plan({p: int(k in self._graded_keys(p)) for p in plans}, pl.Int64)
                 for k in also
                 if k in self.code
@@ -569,7 +580,7 @@ class CompactCsvScreener:
         invalid after all, so its class goes to the reference path row by row)."""
         mapping = {h: v for h, v in zip(self.header, cells, strict=False) if v is not None}
         try:
-            return _compact_json(engine.screen_mapping(mapping, self.catalogue))
+            return compact_json(self.fast.result_json(mapping)).decode()
         except ScreeningInputError:
             return None
 
