@@ -130,8 +130,14 @@ def person(draw: st.DrawFn) -> dict[str, str]:
     }
     # Mostly keys of the person's own lists (so that dimensions turn positive), some not.
     age = row["age"].strip()
-    group = "child" if (age.isdigit() and int(age) < 18) or row["age_uncertain_may_be_child"] else "adult"
-    forms = tuple(sorted({f.strip() for f in row["forms"].replace("|", ";").split(";") if f.strip()}))
+    group = (
+        "child"
+        if (age.isdigit() and int(age) < 18) or row["age_uncertain_may_be_child"]
+        else "adult"
+    )
+    forms = tuple(
+        sorted({f.strip() for f in row["forms"].replace("|", ";").split(";") if f.strip()})
+    )
     pool = KEYS
     if forms and set(forms) <= set(CATALOGUE.forms):
         pool = sorted(CATALOGUE.select(group, forms).keys)  # type: ignore[arg-type]

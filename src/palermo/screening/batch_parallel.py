@@ -12,6 +12,8 @@ The compact result (``--compact``) keeps, per person, what a bulk user sorts on:
 assessment, the status, the positive dimensions of each indicator set and the rules
 met. :func:`compact_result` derives it from the full result, so it says nothing the
 full result does not; the full explanation is one run without ``--compact`` away.
+On CSV it is computed by columns (:mod:`palermo.screening.compact`), in this process,
+with the rows that need the reference path screened one by one here.
 """
 
 from __future__ import annotations
@@ -356,7 +358,7 @@ def _lines_then(
     yield from rest
 
 
-def _screen_csv_by_columns(  # noqa: C901
+def _screen_csv_by_columns(
     lines: Iterable[str],
     catalogue: IndicatorCatalogue,
     output: IO[bytes],
@@ -431,7 +433,9 @@ def _columns_chunk(
         text = text.replace("\r\n", "\n")
     rows = list(range(len(kept)))  # the records read by columns (indices into kept)
     wrong_width: list[tuple[int, bytes]] = []
-    frame = _frame(screener, text, len(kept)) if text.count(",") == len(kept) * (width - 1) else None
+    frame = (
+        _frame(screener, text, len(kept)) if text.count(",") == len(kept) * (width - 1) else None
+    )
     if frame is None:
         # Rows with the wrong number of cells are row problems (the reference path words
         # them); the others by columns.
@@ -466,7 +470,7 @@ def _frame(screener: Any, text: str, rows: int) -> Any:
     module would (a row with too many cells, or another row count)."""
     try:
         frame = screener.frame(text.encode())
-    except Exception:  # noqa: BLE001 - polars' errors have no common public base
+    except Exception:  # polars has no common public base for its errors
         return None
     return frame if frame.height == rows else None
 

@@ -12,12 +12,16 @@ vectorised form, to a few plain facts:
   per list, a bit mask of its severe indicators present; per criteria list, a bit mask
   of the indicators it reads; whether a Palermo act, means, purpose is recorded.
 
-The rules are then evaluated once per distinct key, by the engine itself: a dimension's
-``positive`` by ``engine._dimension_finding`` once per distinct (dimension, mask); and
-once per distinct combination of (age group and forms, positive dimensions, indicators
-present per list, severe indicators, criteria indicators, elements recorded,
-self-identification, age uncertainty), one row of that class — its own cells, unchanged
-— is screened with ``engine.screen_mapping`` and projected with ``compact_result``. The
+The rules are then evaluated once per distinct key, by the engine itself, always on a
+real row of the key: a dimension's ``positive`` by ``engine._dimension_finding`` once per
+distinct count of strong, medium and weak indicators present in it; a criteria list's
+outcome by ``engine._evaluate_criteria_set`` once per distinct count, per criterion, of
+its indicators present; and once per distinct combination of (age group and forms,
+positive dimensions and "anything present" per list, "a severe indicator present" per
+list, criteria lists met, act / means / purpose recorded, self-identification, anything
+present at all), one row of that class — its own cells, unchanged — is screened by the
+batch fast path (byte-identical to ``engine.screen_mapping``) and projected with
+``compact_result``. The
 compact result is a function of that key (the engine reads nothing else to decide the
 assessment, status, positive dimensions and rules met), so every row of the class gets
 that result; ``tests/screening/test_screening_compact.py`` holds it to the reference
@@ -44,9 +48,10 @@ from palermo.screening.catalogue import RESERVED_INPUT_FIELDS, IndicatorCatalogu
 from palermo.screening.engine import MAX_AGE, FieldError, ScreeningInputError
 from palermo.screening.fastpath import FastScreener
 
-# Rows per chunk. Polars keeps 16 bytes per cell, empty or not: 25,000 rows of ~90
-# columns are ~36 MB of cells, which keeps one process well under 200 MB.
-CHUNK_ROWS = 25_000
+# Rows per chunk. Polars keeps 16 bytes per cell, empty or not: 10,000 rows of ~90
+# columns are ~15 MB of cells; with what is derived from them, one process peaks at
+# ~180 MB (measured: 25,000 rows peaked at 257 MB).
+CHUNK_ROWS = 10_000
 # Bounded caches (entries): results per class, positives per (dimension, mask), and what
 # a distinct cell spelling means. Cleared when full (the next chunk refills them).
 CLASS_CACHE_SIZE = 65_536
@@ -271,6 +276,7 @@ class CompactCsvScreener:
             wrong = [v for v, m in meaning.items() if m == _BAD]
             if wrong:
                 bad.append(pl.col(name).is_in(wrong))
+
         def field(name: str, empty: int) -> pl.Expr:
             if name not in col:
                 return pl.lit(empty, dtype=pl.Int32)
@@ -350,8 +356,7 @@ class CompactCsvScreener:
         if plans and self.words:
             outside = pl.any_horizontal(
                 [
-                    (pl.col(f"w{w}") & by_plan({p: self.forbidden[p][w] for p in plans}, _U64))
-                    != 0
+                    (pl.col(f"w{w}") & by_plan({p: self.forbidden[p][w] for p in plans}, _U64)) != 0
                     for w in range(len(self.words))
                 ]
             )
@@ -385,9 +390,11 @@ class CompactCsvScreener:
         positive_cols = []
         for number, (_n, s, d, _g) in enumerate(self.dimensions):
             table: dict[int, int] = {}
-            for code, i in valid.unique(subset=[f"d{number}"], keep="first").select(
-                [f"d{number}", "i"]
-            ).iter_rows():
+            for code, i in (
+                valid.unique(subset=[f"d{number}"], keep="first")
+                .select([f"d{number}", "i"])
+                .iter_rows()
+            ):
                 table[code] = _bounded_get(
                     self.positive,
                     (number, code),
@@ -401,9 +408,11 @@ class CompactCsvScreener:
         criteria_cols = []
         for n, s in enumerate(self.criteria):
             table = {}
-            for plan, code, i in valid.unique(subset=["plan", f"r{n}"], keep="first").select(
-                ["plan", f"r{n}", "i"]
-            ).iter_rows():
+            for plan, code, i in (
+                valid.unique(subset=["plan", f"r{n}"], keep="first")
+                .select(["plan", f"r{n}", "i"])
+                .iter_rows()
+            ):
                 table[plan << 48 | code] = _bounded_get(
                     self.criteria_met,
                     (n, plan, code),
@@ -417,16 +426,12 @@ class CompactCsvScreener:
             )
         per_set: list[pl.Expr] = []
         for n_set in range(n_graded):
-            mine = [
-                number for number, (n, _s, _d, _g) in enumerate(self.dimensions) if n == n_set
-            ]
+            mine = [number for number, (n, _s, _d, _g) in enumerate(self.dimensions) if n == n_set]
             per_set.append(
                 pl.sum_horizontal([positive_cols[number] for number in mine]).alias(f"p{n_set}")
             )
             per_set.append(
-                pl.any_horizontal([pl.col(f"d{number}") != 0 for number in mine]).alias(
-                    f"a{n_set}"
-                )
+                pl.any_horizontal([pl.col(f"d{number}") != 0 for number in mine]).alias(f"a{n_set}")
             )
         any_present = pl.any_horizontal(
             [pl.col(f"w{w}") != 0 for w in range(len(self.words))] or [pl.lit(False)]
@@ -493,22 +498,22 @@ class CompactCsvScreener:
             .to_list()
         )
         ok = n_rows - len(unusual)
-        errors: list[bytes] = []
+        errors: list[tuple[int, bytes]] = []
         positions: list[int] = []
-        values: list[str] = []
+        lines_out: list[str] = []
         for n in unusual:
             result, error = reference(n)
             if result is not None:
                 positions.append(n)
-                values.append(result[:-1].decode())  # without its newline
+                lines_out.append(result[:-1].decode())  # without its newline
             else:
                 assert error is not None
                 errors.append((numbers[n], error))
         if positions:
             ok += len(positions)
-            out = out.scatter(positions, values)
+            out = out.scatter(positions, lines_out)
         text = out.drop_nulls()
-        body = (text.str.join("\n").item() + "\n").encode() if len(text) else b""
+        body = (str(text.str.join("\n").item()) + "\n").encode() if len(text) else b""
         return ok, body, errors
 
     def codes_kept(self) -> list[pl.Expr]:
@@ -525,9 +530,7 @@ class CompactCsvScreener:
         of those that also meet it, among the graded lists of the row's plan (6 bits)."""
         code = pl.lit(0, dtype=pl.Int64)
         for c, (own, also) in enumerate(self.criteria_parts[n]):
-            own_count = [
-                pl.col(self.code[k]).cast(pl.Int64) for k in own if k in self.code
-            ]
+            own_count = [pl.col(self.code[k]).cast(pl.Int64) for k in own if k in self.code]
             also_count = [
                 pl.col(self.code[k]).cast(pl.Int64)
                 * by_plan({p: int(k in self._graded_keys(p)) for p in plans}, pl.Int64)
@@ -556,7 +559,10 @@ class CompactCsvScreener:
 
     def _dimension_positive(self, cells: tuple[Any, ...], s: IndicatorSet, d: int) -> bool:
         present = self._present(cells)
-        keys = sorted((k for k in present if s.locations.get(k, (-1,))[0] == d), key=lambda k: s.locations[k][1])
+        keys = sorted(
+            (k for k in present if s.locations.get(k, (-1,))[0] == d),
+            key=lambda k: s.locations[k][1],
+        )
         return engine._dimension_finding(s, d, tuple((k, None) for k in keys))[0].positive
 
     def _criteria_all_met(self, cells: tuple[Any, ...], s: IndicatorSet, plan: int) -> bool:
