@@ -12,11 +12,14 @@ The compact result (``--compact``) keeps, per person, what a bulk user sorts on:
 assessment, the status, the positive dimensions of each indicator set and the rules
 met. :func:`compact_result` derives it from the full result, so it says nothing the
 full result does not; the full explanation is one run without ``--compact`` away.
+On CSV it is computed by columns (:mod:`palermo.screening.compact`), in this process,
+with the rows that need the reference path screened one by one here.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -132,36 +135,52 @@ def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes
     screener = _screener
     assert screener is not None
     result_json = screener.result_json
-    dumps = orjson.dumps
     out: list[bytes] = []
     err: list[bytes] = []
-    ok = rejected = 0
     for line, record in _records_of(chunk):
-        ref: str | None = None
-        if isinstance(record, RowProblem):
-            problems = [{"field": record.field, "message": record.message}]
+        result, error = _screen_record(line, record, result_json, compact)
+        if result is not None:
+            out.append(result)
         else:
-            ref = record.get("ref")
-            bad_ref = None
-            if ref.__class__ is not str or not 0 < len(ref) <= MAX_REF_LENGTH:
-                ref, bad_ref = _ref(record)
-            try:
-                result = result_json(record)
-            except ScreeningInputError as exc:
-                problems = exc.to_list()
-            else:
-                if bad_ref is None:
-                    if compact:
-                        result = compact_json(result)
-                    out.append(b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result))
-                    ok += 1
-                    continue
-                problems = []
-            if bad_ref is not None:
-                problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
-        err.append(dumps({"line": line, "ref": ref, "errors": problems}) + b"\n")
-        rejected += 1
-    return ok, rejected, b"".join(out), b"".join(err)
+            assert error is not None
+            err.append(error)
+    return len(out), len(err), b"".join(out), b"".join(err)
+
+
+def _screen_record(
+    line: int, record: Any, result_json: Any, compact: bool
+) -> tuple[bytes | None, bytes | None]:
+    """One record's result line, or its error line (exactly as ``batch.screen_records``)."""
+    dumps = orjson.dumps
+    ref: str | None = None
+    if isinstance(record, RowProblem):
+        problems = [{"field": record.field, "message": record.message}]
+    else:
+        ref = record.get("ref")
+        bad_ref = None
+        if ref.__class__ is not str or not 0 < len(ref) <= MAX_REF_LENGTH:
+            ref, bad_ref = _ref(record)
+        try:
+            result = result_json(record)
+        except ScreeningInputError as exc:
+            problems = exc.to_list()
+        else:
+            if bad_ref is None:
+                if compact:
+                    result = compact_json(result)
+                return b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result), None
+            problems = []
+        if bad_ref is not None:
+            problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
+    return None, dumps({"line": line, "ref": ref, "errors": problems}) + b"\n"
+
+
+def screen_csv_line(header: list[str], number: int, text: str) -> tuple[bytes | None, bytes | None]:
+    """One physical CSV line (a whole record) through the reference path."""
+    screener = _screener
+    assert screener is not None
+    ((line, record),) = _records_of(("csv", (header, number, [text])))
+    return _screen_record(line, record, screener.result_json, True)
 
 
 # --- cutting the input into chunks -------------------------------------------------------
@@ -193,8 +212,16 @@ def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator
     header = csv_header(reader, catalogue)
     if header is None:
         return
-    first_line = reader.line_num + 1
-    tee.kept = []
+    yield from _csv_body_chunks(tee.lines, header, reader.line_num)
+
+
+def _csv_body_chunks(
+    lines: Iterable[str], header: list[str], base: int
+) -> Iterator[tuple[str, Any]]:
+    """The records after the header as chunks; ``base`` physical lines came before."""
+    tee = _Tee(lines)
+    reader = csv.reader(tee)
+    first_line = base + 1
     rows = 0
     failure: BaseException | None = None
     while True:
@@ -207,12 +234,12 @@ def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator
         except Exception as exc:
             failure = exc
             # Only whole records: the single-process reader never yields a record cut short.
-            del tee.kept[reader.line_num - first_line + 1 :]
+            del tee.kept[base + reader.line_num - first_line + 1 :]
             break
         rows += 1
         if rows >= CHUNK_ROWS:
             yield "csv", (header, first_line, tee.kept)
-            first_line = reader.line_num + 1
+            first_line = base + reader.line_num + 1
             tee.kept = []
             rows = 0
     if tee.kept:
@@ -255,6 +282,7 @@ def screen_lines_parallel(
     progress: Progress | None = None,
     workers: int = 0,
     compact: bool = False,
+    columns: bool = True,
 ) -> BatchSummary:
     """Screen a CSV or JSON Lines stream with ``workers`` processes (0: one per core).
 
@@ -270,35 +298,181 @@ def screen_lines_parallel(
 
         records = iter_csv_records(lines, catalogue) if fmt == "csv" else iter_jsonl_records(lines)
         return screen_records(records, catalogue, output, errors, progress)
-    chunks = _csv_chunks(lines, catalogue) if fmt == "csv" else _jsonl_chunks(lines)
     summary = BatchSummary()
     with _fewer_gc_passes():
-        first_chunk = next(chunks, None)
-        if first_chunk is None:
-            return summary
+        if fmt == "csv" and compact and columns:
+            _screen_csv_by_columns(lines, catalogue, output, errors, summary, progress, workers)
+        else:
+            chunks = _csv_chunks(lines, catalogue) if fmt == "csv" else _jsonl_chunks(lines)
+            _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, compact)
+    return summary
+
+
+def _screen_chunks(
+    chunks: Iterator[tuple[str, Any]],
+    catalogue: IndicatorCatalogue,
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+    workers: int,
+    compact: bool,
+) -> None:
+    """Screen chunks in this process (one chunk, or one worker) or in a pool."""
+    first_chunk = next(chunks, None)
+    if first_chunk is None:
+        return
+    try:
+        second_chunk = next(chunks, None)
+    except Exception:
+        _init_worker(catalogue)  # reading failed: what was read is screened first
+        _write(screen_chunk(first_chunk, compact), output, errors, summary, progress)
+        raise
+    if second_chunk is None or workers == 1:
+        _init_worker(catalogue)
+        rest = _chain(first_chunk, second_chunk, chunks) if second_chunk else [first_chunk]
+        for chunk in rest:  # one chunk at a time: memory stays flat
+            _write(screen_chunk(chunk, compact), output, errors, summary, progress)
+        return
+    _run_pool(
+        (first_chunk, second_chunk, chunks),
+        catalogue,
+        output,
+        errors,
+        summary,
+        progress,
+        workers,
+        compact,
+    )
+
+
+# --- the compact result of a CSV file, by columns -------------------------------------------
+
+
+def _lines_then(
+    taken: list[str], failure: BaseException | None, rest: Iterator[str]
+) -> Iterator[str]:
+    yield from taken
+    if failure is not None:
+        raise failure
+    yield from rest
+
+
+def _screen_csv_by_columns(
+    lines: Iterable[str],
+    catalogue: IndicatorCatalogue,
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+    workers: int,
+) -> None:
+    """``--compact`` on CSV: chunks of single-line records go through
+    :class:`palermo.screening.compact.CompactCsvScreener` in this process (polars runs the
+    column work on every core). From the first chunk with a double quote (a quoted cell
+    may span lines and chunks), a lone carriage return or a NUL, the rest of the file goes
+    through the reference chunks, on ``workers`` processes."""
+    from palermo.screening import compact as by_columns
+
+    tee = _Tee(lines)
+    reader = csv.reader(tee)
+    header = csv_header(reader, catalogue)
+    if header is None:
+        return
+    rest = tee.lines
+    before = reader.line_num  # physical lines read so far
+    try:
+        screener = by_columns.CompactCsvScreener(catalogue, header)
+    except by_columns.Unsupported:
+        chunks = _csv_body_chunks(rest, header, before)
+        _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
+        return
+    _init_worker(catalogue)  # the reference path, for the unusual rows
+    width = len(header)
+    while True:
+        taken: list[str] = []
+        failure: BaseException | None = None
         try:
-            second_chunk = next(chunks, None)
-        except Exception:
-            _init_worker(catalogue)  # reading failed: what was read is screened first
-            _write(screen_chunk(first_chunk, compact), output, errors, summary, progress)
-            raise
-        if second_chunk is None or workers == 1:
-            _init_worker(catalogue)
-            rest = _chain(first_chunk, second_chunk, chunks) if second_chunk else [first_chunk]
-            for chunk in rest:  # one chunk at a time: memory stays flat
-                _write(screen_chunk(chunk, compact), output, errors, summary, progress)
-            return summary
-        _run_pool(
-            (first_chunk, second_chunk, chunks),
-            catalogue,
+            taken.extend(itertools.islice(rest, by_columns.CHUNK_ROWS))
+        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
+            failure = exc
+        if not taken:
+            if failure is not None:
+                raise failure
+            return
+        text = "".join(taken)
+        if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+            chunks = _csv_body_chunks(_lines_then(taken, failure, rest), header, before)
+            _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
+            return
+        _write(
+            _columns_chunk(screener, header, width, before + 1, taken, text),
             output,
             errors,
             summary,
             progress,
-            workers,
-            compact,
         )
-    return summary
+        before += len(taken)
+        if failure is not None:
+            raise failure
+
+
+def _columns_chunk(
+    screener: Any, header: list[str], width: int, first: int, taken: list[str], text: str
+) -> tuple[int, int, bytes, bytes]:
+    """One chunk of single-line records (line ``first`` onwards) by columns."""
+    if "\n\n" in text or "\n\r\n" in text or taken[0] in ("\n", "\r\n"):
+        keep = [n for n, line in enumerate(taken) if line not in ("\n", "\r\n")]
+        kept = [taken[n] for n in keep]
+        numbers = [first + n for n in keep]
+        text = "".join(kept)
+    else:
+        kept = taken
+        numbers = list(range(first, first + len(taken)))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    rows = list(range(len(kept)))  # the records read by columns (indices into kept)
+    wrong_width: list[tuple[int, bytes]] = []
+    frame = (
+        _frame(screener, text, len(kept)) if text.count(",") == len(kept) * (width - 1) else None
+    )
+    if frame is None:
+        # Rows with the wrong number of cells are row problems (the reference path words
+        # them); the others by columns.
+        rows = []
+        for n, line in enumerate(kept):
+            if line.count(",") == width - 1:
+                rows.append(n)
+            else:
+                result, error = screen_csv_line(header, numbers[n], line)
+                assert result is None and error is not None  # a row problem, always
+                wrong_width.append((numbers[n], error))
+        if rows:
+            text = "".join(kept[n] for n in rows).replace("\r\n", "\n")
+            frame = _frame(screener, text, len(rows))
+            if frame is None:  # polars disagrees with the csv module: the reference path
+                return screen_chunk(("csv", (header, first, taken)), True)
+    ok, body, errs = 0, b"", []
+    if rows:
+        numbers_read = [numbers[n] for n in rows]
+        ok, body, errs = screener.screen(
+            frame,
+            numbers_read,
+            lambda i: screen_csv_line(header, numbers_read[i], kept[rows[i]]),
+        )
+    if wrong_width:
+        errs = sorted([*wrong_width, *errs], key=lambda e: e[0])
+    return ok, len(errs), body, b"".join(e for _, e in errs)
+
+
+def _frame(screener: Any, text: str, rows: int) -> Any:
+    """The chunk's cells as columns, or None if polars does not read it as the csv
+    module would (a row with too many cells, or another row count)."""
+    try:
+        frame = screener.frame(text.encode())
+    except Exception:  # polars has no common public base for its errors
+        return None
+    return frame if frame.height == rows else None
 
 
 def _write(

@@ -1,0 +1,276 @@
+"""The compact result of a CSV batch by columns (issue 13, screening.compact).
+
+Whatever the file, ``screen_lines_parallel(..., compact=True)`` on CSV must write exactly
+what the reference batch writes with each result projected by ``compact_result``: the
+same result lines in the same order, the same error lines (same messages), the same
+counts. The generated files mix valid and invalid rows, odd spellings the engine accepts
+(" Yes", " labour ; sexual", "007") and rejects, children, unknown and uncertain ages,
+indicators outside the person's lists, refs that need escaping, rows of the wrong
+width, blank lines and both line endings.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.screening.test_screening_parallel import as_csv, people
+
+from palermo.screening import batch_parallel, compact
+from palermo.screening.batch import screen_lines
+from palermo.screening.batch_parallel import compact_result, screen_lines_parallel
+from palermo.screening.catalogue import PALERMO_ACTS, PALERMO_MEANS, PALERMO_PURPOSES
+from palermo.screening.loader import default_catalogue
+
+CATALOGUE = default_catalogue()
+KEYS = sorted(CATALOGUE.all_keys())
+FIELDS = [
+    "ref",
+    "age",
+    "age_uncertain_may_be_child",
+    "forms",
+    "act",
+    "means",
+    "purpose",
+    "self_identifies_as_victim",
+]
+
+
+def reference(text: str) -> tuple[bytes, bytes, tuple[int, int]]:
+    """The single-process reference batch, each result projected to its compact form."""
+    out, err = io.BytesIO(), io.BytesIO()
+    s = screen_lines(io.StringIO(text, newline=""), CATALOGUE, out, err, input_format="csv")
+    lines = []
+    for line in out.getvalue().splitlines():
+        row = orjson.loads(line)
+        row["result"] = compact_result(row["result"])
+        lines.append(orjson.dumps(row) + b"\n")
+    return b"".join(lines), err.getvalue(), (s.rows_ok, s.rows_rejected)
+
+
+def by_columns(text: str, workers: int = 1) -> tuple[bytes, bytes, tuple[int, int]]:
+    out, err = io.BytesIO(), io.BytesIO()
+    s = screen_lines_parallel(
+        io.StringIO(text, newline=""),
+        CATALOGUE,
+        out,
+        err,
+        input_format="csv",
+        compact=True,
+        workers=workers,
+    )
+    return out.getvalue(), err.getvalue(), (s.rows_ok, s.rows_rejected)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the rows screened one by one by the reference path, and the chunks by columns."""
+    calls = {"rows": 0, "chunks": 0}
+    single_row = batch_parallel.screen_csv_line
+    by_chunk = compact.CompactCsvScreener.screen
+
+    def row(*args):
+        calls["rows"] += 1
+        return single_row(*args)
+
+    def chunk(self, *args):
+        calls["chunks"] += 1
+        return by_chunk(self, *args)
+
+    monkeypatch.setattr(batch_parallel, "screen_csv_line", row)
+    monkeypatch.setattr(compact.CompactCsvScreener, "screen", chunk)
+    return calls
+
+
+# --------------------------------------------------------------------- generated files
+
+CELL = st.sampled_from(
+    ["x", "x", "x", "1", "observed", "self_reported", "document", "yes", "true"]
+    + ["0", "no", "false", " Yes", "X", " observed", "maybe", "2"]
+)
+AGE = st.sampled_from(
+    ["", "", "0", "9", "17", "18", "30", "120", "121", "-1", " 17 ", "007", "abc", "17.0"]
+)
+FLAG = st.sampled_from(["", "", "", "x", "yes", " Yes", "1", "0", "no", "maybe"])
+FORMS = st.sampled_from(
+    ["labour", "sexual", "domestic_servitude", "labour;sexual", "domestic_servitude;labour"]
+    + ["labour ; sexual", "labour|labour", "", "no_such_form", " sexual"]
+)
+
+
+def items(vocabulary: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.just(""),
+        st.lists(st.sampled_from(vocabulary), min_size=1, max_size=2).map(";".join),
+        st.just("not_an_item"),
+    )
+
+
+@st.composite
+def person(draw: st.DrawFn) -> dict[str, str]:
+    row = {
+        "ref": draw(
+            st.one_of(
+                st.from_regex(r"P-[0-9]{1,5}", fullmatch=True),
+                st.sampled_from(["", "é-7", "a\\b", "tab\there", "r" * 101, "r" * 100]),
+            )
+        ),
+        "age": draw(AGE),
+        "age_uncertain_may_be_child": draw(FLAG),
+        "forms": draw(FORMS),
+        "act": draw(items(PALERMO_ACTS)),
+        "means": draw(items(PALERMO_MEANS)),
+        "purpose": draw(items(PALERMO_PURPOSES)),
+        "self_identifies_as_victim": draw(FLAG),
+    }
+    # Mostly keys of the person's own lists (so that dimensions turn positive), some not.
+    age = row["age"].strip()
+    group = (
+        "child"
+        if (age.isdigit() and int(age) < 18) or row["age_uncertain_may_be_child"]
+        else "adult"
+    )
+    forms = tuple(
+        sorted({f.strip() for f in row["forms"].replace("|", ";").split(";") if f.strip()})
+    )
+    pool = KEYS
+    if forms and set(forms) <= set(CATALOGUE.forms):
+        pool = sorted(CATALOGUE.select(group, forms).keys)  # type: ignore[arg-type]
+    for key in draw(st.lists(st.sampled_from(pool), max_size=12, unique=True)):
+        row[key] = draw(CELL)
+    if draw(st.integers(0, 9)) == 0:
+        row[draw(st.sampled_from(KEYS))] = draw(CELL)  # perhaps outside the lists
+    return row
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> str:
+    rows = draw(st.lists(person(), min_size=1, max_size=40))
+    extra = draw(st.lists(st.sampled_from(KEYS), max_size=5))
+    used = {k for r in rows for k in r}
+    columns = draw(st.permutations(sorted(used | set(extra) | set(FIELDS))))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [",".join(columns) + end]
+    for row in rows:
+        lines.append(",".join(row.get(c, "") for c in columns) + end)
+        shape = draw(st.integers(0, 19))
+        if shape == 0:
+            lines.append(end)  # a blank line keeps its number
+        elif shape == 1:
+            lines.append("only,three,cells" + end)  # wrong width
+        elif shape == 2:
+            lines.append(",".join(["x"] * (len(columns) + 1)) + end)  # too many cells
+    if draw(st.booleans()):
+        lines[-1] = lines[-1].rstrip("\r\n")  # no newline at the end
+    return "".join(lines)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=csv_files(), chunk=st.integers(1, 50))
+def test_compact_by_columns_is_the_reference_compact(text, chunk):
+    previous = compact.CHUNK_ROWS
+    compact.CHUNK_ROWS = chunk
+    try:
+        assert by_columns(text) == reference(text)
+    finally:
+        compact.CHUNK_ROWS = previous
+
+
+def plain_csv(rows: list[dict]) -> str:
+    """Rows as CSV without any quoting (no cell here needs it)."""
+    columns = sorted({k for r in rows for k in r if k != "not_an_indicator_key"})
+    lines = [",".join(columns)]
+    for row in rows:
+        cells = []
+        for c in columns:
+            v = row.get(c, "")
+            cells.append(";".join(v) if isinstance(v, list) else "" if v is None else str(v))
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def test_generated_files_reach_the_column_path(counted):
+    # The columns do the work; only the invalid rows go one by one through the
+    # reference path.
+    text = plain_csv(people(600, seed=11))
+    expected = reference(text)
+    assert by_columns(text) == expected
+    ok, rejected = expected[2]
+    assert ok > 400 and rejected > 30
+    assert counted["chunks"] >= 1
+    assert counted["rows"] == rejected  # valid rows never leave the columns
+
+
+def test_benchmark_file_is_screened_as_the_reference(tmp_path, counted):
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from screen_1m import write_csv
+
+    path = tmp_path / "people.csv"
+    write_csv(path, 3000)
+    text = path.read_text(encoding="utf-8")
+    expected = reference(text)
+    assert by_columns(text) == expected
+    assert counted["rows"] == expected[2][1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_quoted_cell_hands_the_rest_of_the_file_to_the_reference_chunks(
+    monkeypatch, counted, workers
+):
+    monkeypatch.setattr(compact, "CHUNK_ROWS", 3)  # the first quote is on line 5
+    monkeypatch.setattr(batch_parallel, "CHUNK_ROWS", 7)
+    rows = people(200, seed=3)  # as_csv puts a cell over two lines every 41 rows
+    text = as_csv(rows)
+    assert by_columns(text, workers=workers) == reference(text)
+    assert counted["chunks"] >= 1  # the lines before the first quote went by columns
+
+
+@pytest.mark.parametrize("oddity", ["\x00", "\r"])
+def test_a_nul_or_a_lone_carriage_return_goes_to_the_reference_path(oddity):
+    text = "ref,age,forms,excessive_working_hours\nA,30,labour,x\nB,3" + oddity + "0,labour,x\n"
+    assert by_columns(text) == reference(text)
+
+
+def test_empty_and_header_only_files():
+    for text in ("", "\n\n", "ref,age,forms\n", "ref,age,forms\n\n\n"):
+        assert by_columns(text) == reference(text)
+
+
+def test_unknown_column_rejects_the_file():
+    from palermo.screening.batch import BatchInputError
+
+    with pytest.raises(BatchInputError, match="unknown column"):
+        by_columns("ref,age,no_such_column\nA,30,x\n")
+
+
+@pytest.mark.parametrize("fail_after", [1, 5, 30])
+def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after):
+    monkeypatch.setattr(compact, "CHUNK_ROWS", 4)
+    lines = ["ref,age,forms,excessive_working_hours,coerced_debt_bondage\n"]
+    lines += [f"P-{i},{20 + i},labour,x,{'x' if i % 2 else ''}\n" for i in range(40)]
+    taken = lines[: fail_after + 1]
+
+    def failing():
+        yield from taken
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    out, err = io.BytesIO(), io.BytesIO()
+    with pytest.raises(UnicodeDecodeError):
+        screen_lines_parallel(
+            failing(), CATALOGUE, out, err, input_format="csv", compact=True, workers=1
+        )
+    assert out.getvalue() == reference("".join(taken))[0]
+
+
+def test_caches_stay_bounded_and_correct(monkeypatch):
+    monkeypatch.setattr(compact, "CLASS_CACHE_SIZE", 2)
+    monkeypatch.setattr(compact, "DIMENSION_CACHE_SIZE", 2)
+    monkeypatch.setattr(compact, "SPELLING_CACHE_SIZE", 3)
+    monkeypatch.setattr(compact, "CHUNK_ROWS", 9)
+    text = plain_csv(people(300, seed=8))
+    assert by_columns(text) == reference(text)
