@@ -8,7 +8,7 @@ the API fails at start-up if one is not (deny by default).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -139,13 +139,29 @@ for _prefix, _module in CONTEXT_ROUTERS:
     api.add_router(_prefix, _mod.router)
 
 
-def iter_operations() -> Iterator[tuple[str, str, Any]]:
-    """(path, method, view function) for every operation of the API."""
-    for prefix, router in api._routers:
+def iter_operations(
+    routers: Iterable[tuple[str, Any]] | None = None,
+) -> Iterator[tuple[str, str, Any]]:
+    """(path, method, view function) for every operation of the API (or of ``routers``),
+    nested routers included: a context that mounts a sub-router with ``add_router`` must
+    not slip past the start-up check below. Each router is walked once, whether it is
+    reached through its parent or listed on its own (django-ninja lists nested routers
+    at the top once the URLs are built)."""
+    seen: set[int] = set()
+
+    def walk(prefix: str, router: Any) -> Iterator[tuple[str, str, Any]]:
+        if id(router) in seen:
+            return
+        seen.add(id(router))
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 for method in op.methods:
                     yield prefix + path, method, op.view_func
+        for child_prefix, child, *_ in router._routers:
+            yield from walk(prefix + child_prefix, child)
+
+    for prefix, router in api._routers if routers is None else routers:
+        yield from walk(prefix, router)
 
 
 _unmarked = [f"{m} {p}" for p, m, fn in iter_operations() if policy_of(fn) is None]

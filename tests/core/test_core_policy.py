@@ -54,6 +54,39 @@ def test_every_api_operation_has_a_policy():
     assert uncovered == []
 
 
+def test_operations_of_nested_routers_are_walked_too():
+    """A sub-router mounted with ``add_router`` is checked like a context's own router:
+    its unmarked operation is found, before and after django-ninja builds the URLs."""
+    from ninja import NinjaAPI, Router
+
+    from palermo.api import iter_operations
+
+    parent, child, grandchild = Router(), Router(), Router()
+
+    @parent.get("/a")
+    @requires(Perm.VIEW_AUDIT)
+    def marked(request):
+        return {}
+
+    @child.get("/b")
+    def unmarked(request):
+        return {}
+
+    @grandchild.post("/c")
+    def deep(request):
+        return {}
+
+    child.add_router("/deeper", grandchild)
+    parent.add_router("/nested", child)
+    probe = NinjaAPI(urls_namespace="probe-nested")
+    probe.add_router("/ctx", parent)
+    before = sorted((p, m) for p, m, fn in iter_operations(probe._routers) if not policy_of(fn))
+    assert before == [("/ctx/nested/b", "GET"), ("/ctx/nested/deeper/c", "POST")]
+    probe.urls  # noqa: B018 - building the URLs lists nested routers at the top as well
+    after = [(p, m) for p, m, fn in iter_operations(probe._routers) if not policy_of(fn)]
+    assert sorted(after) == before and len(after) == 2  # each once, not twice
+
+
 def test_every_permission_is_granted_to_someone_and_names_are_known():
     granted = set().union(*ROLE_PERMISSIONS.values())
     assert granted <= ALL_PERMISSIONS
