@@ -5,12 +5,9 @@ pack. Per role: the procurement officer manages, the analyst reads, others are r
 
 from __future__ import annotations
 
-import base64
 import html as htmllib
 import io
 import json
-import re
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,22 +29,12 @@ TENDER = "MPW-2026-014"
 
 
 def pdf_text(data: bytes) -> str:
-    """The text drawn by a reportlab PDF (its streams are ASCII85 + Flate; strings in the
-    page's font encoding, cp1252 for the standard fonts). pypdf is not a dependency."""
+    """The text of a PDF, read back with pypdf, its lines joined (wrapped text reads whole)."""
+    from pypdf import PdfReader
+
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    out = []
-    streams = re.finditer(
-        rb"/Filter \[ /ASCII85Decode /FlateDecode \] /Length \d+\s*>>\s*stream\r?\n(.*?)endstream",
-        data,
-        re.S,
-    )
-    for m in streams:
-        raw = m.group(1).strip()
-        raw = zlib.decompress(base64.a85decode(raw[:-2] if raw.endswith(b"~>") else raw))
-        for s in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw):
-            s = re.sub(rb"\\([0-7]{1,3})", lambda o: bytes([int(o.group(1), 8)]), s)
-            out.append(re.sub(rb"\\(.)", rb"\1", s).decode("cp1252"))
-    return " ".join(" ".join(out).split())  # a cell's lines joined: wrapped text reads whole
+    pages = PdfReader(io.BytesIO(data)).pages
+    return " ".join(" ".join(page.extract_text() or "" for page in pages).split())
 
 
 def _tender() -> Contract:

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
+from palermo.core.pdf import FONT, FONT_BOLD, stylesheet
 from palermo.exercise import clock
 from palermo.exercise.selectors import Report
 from palermo.exercise.vocabulary import CRITERIA, RATINGS
@@ -44,11 +45,10 @@ def figure_rows(rep: Report) -> list[list[Any]]:
 def render(rep: Report) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
+    styles = stylesheet()
     story: list[Any] = []
     ex = rep.exercise
     mark = _("TRAINING EXERCISE")
@@ -153,11 +153,13 @@ def render(rep: Report) -> bytes:
     def header(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFillColor(colors.HexColor("#8b0000"))
-        canvas.setFont("Helvetica-Bold", 10)
+        canvas.setFont(FONT_BOLD, 10)
         canvas.drawString(15 * mm, A4[1] - 10 * mm, f"{mark} — {ex.name}")
         canvas.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, title=f"{mark}: {title}", topMargin=18 * mm)
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, title=f"{mark}: {title}", topMargin=18 * mm, initialFontName=FONT
+    )
     doc.build(story, onFirstPage=header, onLaterPages=header)
     return buf.getvalue()

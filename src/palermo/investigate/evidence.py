@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 from jinja2 import Environment, select_autoescape
 
+from palermo.core.pdf import FONT, stylesheet
 from palermo.investigate.network import NetworkReport
 from palermo.investigate.proceeds import ProceedsEstimate
 from palermo.investigate.redflags import Alert, Rule, SkippedRule
@@ -230,7 +231,6 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
     from reportlab.graphics.shapes import Circle, Drawing, Line, String
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         KeepTogether,
@@ -241,7 +241,7 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
         TableStyle,
     )
 
-    styles = getSampleStyleSheet()
+    styles = stylesheet()
     small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
     body = styles["BodyText"]
 
@@ -349,6 +349,7 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
                     y + 1 * mm,
                     key if len(key) <= 18 else key[:8] + "..." + key[-6:],
                     fontSize=6,
+                    fontName=FONT,
                 )
             )
         story.append(drawing)
@@ -411,6 +412,7 @@ def render_pdf(pack: EvidencePack, path: Path) -> None:
     SimpleDocTemplate(
         str(path),
         pagesize=A4,
+        initialFontName=FONT,
         title=pack.title,
         author=pack.prepared_by,
         leftMargin=14 * mm,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core import audit, errors
 from palermo.core.models import Organisation, User
+from palermo.core.pdf import FONT, stylesheet
 from palermo.core.policy import Perm, has_perm
 from palermo.monitor import charts, selectors
 from palermo.monitor.models import MeasureStatus, RecommendationStatus, SourceBody, ThematicArea
@@ -161,11 +162,10 @@ def render_pdf(data: ReportData) -> bytes:
 
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
+    styles = stylesheet()
     story: list[Any] = []
 
     def p(text: str, style: str = "BodyText") -> None:
@@ -251,7 +251,12 @@ def render_pdf(data: ReportData) -> bytes:
         )
     buf = io.BytesIO()
     SimpleDocTemplate(
-        buf, pagesize=A4, title="Annual report (skeleton)", leftMargin=15 * mm, rightMargin=15 * mm
+        buf,
+        pagesize=A4,
+        title="Annual report (skeleton)",
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        initialFontName=FONT,
     ).build(story)
     return buf.getvalue()
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import Problem
+from palermo.core.pdf import FONT, stylesheet
 from palermo.supply import statement, vocabulary
 from palermo.supply.services.clauses import EvidencePack
 from palermo.supply.services.statements import InformationPack
@@ -23,12 +24,12 @@ def _pdf(title: str, blocks: Sequence[tuple[str, Any]]) -> bytes:
     """A PDF of ``blocks``: ("h1"|"h2"|"p", text) or ("table", rows with a header row)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
-    # A file's SHA-256 in one unbroken line (64 characters of Courier 8 fit the A4 width).
+    styles = stylesheet()
+    # A file's SHA-256 in one unbroken line (64 hex digits at 8 pt fit the A4 width).
     styles.add(ParagraphStyle("Digest", parent=styles["Code"], fontSize=8, leading=10))
     story: list[Any] = [Paragraph(escape(title), styles["Title"])]
     style_of = {"h1": "Heading1", "h2": "Heading2", "p": "BodyText", "digest": "Digest"}
@@ -54,12 +55,12 @@ def _pdf(title: str, blocks: Sequence[tuple[str, Any]]) -> bytes:
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(FONT, 8)
         canvas.drawString(15 * mm, 10 * mm, f"{title} — {printed} — {doc.page}")
         canvas.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, title=title, author="Palermo")
+    doc = SimpleDocTemplate(buf, pagesize=A4, title=title, author="Palermo", initialFontName=FONT)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
 
