@@ -314,3 +314,74 @@ def test_the_batch_visibility_agrees_with_the_one_case_door_for_a_trainee(loaded
             own = {c.pk for c in cases if batch[c.pk].visible}
             assert len(own) == 1
             assert {c.pk for c in case_selectors.cases_visible_to(user, org)} == own
+
+
+# --- organisation drop-downs ------------------------------------------------------------------------
+
+
+def _select_options(html: str, name: str) -> set[int]:
+    """The organisation ids a form's <select name=…> (or checkboxes of that name) offers."""
+    import re
+
+    block = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    if block is not None:
+        return {int(v) for v in re.findall(r'<option value="(\d+)"', block.group(1))}
+    return {int(v) for v in re.findall(rf'name="{name}" value="(\d+)"', html)}
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "field"),
+    [
+        ("a-nio_officer-1", "/cases/{case}/consent/", "recipient"),
+        ("a-nio_officer-1", "/cases/{case}/team/", "organisation"),
+        ("a-nio_officer-1", "/cases/{case}/details/", "lead_organisation"),
+        ("a-nio_officer-1", "/cases/{case}/legal-basis/", "organisation"),
+        ("a-nio_officer-1", "/cases/{case}/refer/", "provider"),
+        ("a-nio_officer-1", "/cases/", "organisation"),
+        ("a-nio_officer-1", "/cases/services/", "organisation"),
+        ("a-investigator-1", "/investigations/new/", "members"),
+    ],
+)
+def test_organisation_drop_downs_offer_only_the_team(loaded, as_user, username, path, field):
+    """Another team's organisations are neither listed nor accepted in a trainee's forms (the
+    services refuse them too; a drop-down listing them told a team who the others are)."""
+    from palermo.cases.models import ServiceProvider
+
+    page = as_user(username).get(path.format(case=_team_case("a")))
+    assert page.status_code == 200, path
+    offered = _select_options(page.content.decode(), field)
+    if field == "provider":
+        offered = set(
+            ServiceProvider.objects.filter(pk__in=offered).values_list("organisation_id", flat=True)
+        )
+    assert offered, f"{path}: no choice offered at all"
+    assert offered <= _team_orgs("a"), path
+
+
+def test_the_organisation_directory_api_lists_only_the_team(loaded, client):
+    r = client.get("/api/v1/organisations?limit=500", **_bearer("a-nio_officer-1"))
+    assert r.status_code == 200
+    ids = {o["id"] for o in r.json()["items"]}
+    assert ids and ids <= _team_orgs("a")
+
+
+def test_a_forged_choice_of_another_team_is_refused_beside_the_field(loaded, as_user):
+    from palermo.cases.models import Case
+
+    case = Case.objects.get(reference=_team_case("a"))
+    b_org = next(iter(_team_orgs("b")))
+    r = as_user("a-nio_officer-1").post(
+        f"/cases/{case.reference}/team/", {"organisation": b_org, "role": "other"}
+    )
+    assert r.status_code in (200, 400)
+    assert "organisation" in r.context["form"].errors
+    assert not case.team.filter(organisation_id=b_org).exists()
+
+
+def test_outside_an_exercise_every_active_organisation_is_offered(loaded, as_user):
+    from palermo.core.models import Organisation
+
+    with override_settings(PALERMO_EXERCISE=""):
+        page = as_user("a-nio_officer-1").get(f"/cases/{_team_case('a')}/team/")
+    offered = _select_options(page.content.decode(), "organisation")
+    assert offered == set(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))

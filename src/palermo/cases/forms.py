@@ -11,6 +11,7 @@ from palermo.cases import vocabulary
 from palermo.cases import wf_words as wf
 from palermo.cases.models import CaseSource, ServiceProvider, TeamRole
 from palermo.core.models import Organisation
+from palermo.core.selectors import organisations_to_choose
 from palermo.web.display import htcds_choices
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -36,8 +37,17 @@ def _languages() -> list[tuple[str, str]]:
     return [(c, f"{n} ({c})") for c, n in sorted(named, key=lambda x: x[1].casefold())]
 
 
-def _orgs() -> Any:
-    return Organisation.objects.filter(is_active=True).order_by("name")
+class OrganisationChoices(forms.Form):
+    """A form with organisation drop-downs: it lists (and so accepts) only the organisations the
+    reader may name (``core.selectors.organisations_to_choose``: in an exercise instance a
+    trainee's own team's). ``actor`` is required, so a view cannot forget it."""
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def organisations(self) -> Any:
+        return organisations_to_choose(self.actor)
 
 
 class VersionForm(forms.Form):
@@ -265,7 +275,7 @@ class ContextForm(VersionForm):
             self.fields[f].choices = _countries()
 
 
-class CaseDetailsForm(VersionForm):
+class CaseDetailsForm(OrganisationChoices, VersionForm):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[(wf.STATUS_ACTIVE, _("Active")), (wf.STATUS_FOLLOW_UP, _("Follow up"))],
@@ -285,10 +295,10 @@ class CaseDetailsForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = _orgs()
+        self.fields["lead_organisation"].queryset = self.organisations()
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(OrganisationChoices):
     scopes = forms.MultipleChoiceField(
         label=_("What may be shared"),
         choices=list(wf.CONSENT_SCOPES.items()),
@@ -306,14 +316,14 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = _orgs()
+        self.fields["recipient"].queryset = self.organisations()
 
 
 class WithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DATE)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(OrganisationChoices):
     service_type = forms.ChoiceField(label=_("Service"), choices=_blank(wf.SERVICE_TYPES.items()))
     provider = forms.ModelChoiceField(
         label=_("Service provider"), queryset=ServiceProvider.objects.none()
@@ -330,7 +340,7 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, consents: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = ServiceProvider.objects.filter(
-            is_active=True, organisation__is_active=True
+            is_active=True, organisation__in=self.organisations()
         ).select_related("organisation")
         self.fields["consent"].choices = _blank(
             (
@@ -359,7 +369,7 @@ class CloseReferralForm(forms.Form):
     )
 
 
-class TeamForm(forms.Form):
+class TeamForm(OrganisationChoices):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
     )
@@ -367,7 +377,7 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()
+        self.fields["organisation"].queryset = self.organisations()
 
 
 class TaskForm(forms.Form):
@@ -634,7 +644,7 @@ class AppealOutcomeForm(VersionForm):
     )
 
 
-class LegalBasisForm(forms.Form):
+class LegalBasisForm(OrganisationChoices):
     organisation = forms.ModelChoiceField(
         label=_("Law-enforcement organisation"), queryset=Organisation.objects.none()
     )
@@ -647,7 +657,9 @@ class LegalBasisForm(forms.Form):
         super().__init__(*args, **kwargs)
         from palermo.cases.selectors import LAW_ENFORCEMENT_TYPES
 
-        self.fields["organisation"].queryset = _orgs().filter(org_type__in=LAW_ENFORCEMENT_TYPES)
+        self.fields["organisation"].queryset = self.organisations().filter(
+            org_type__in=LAW_ENFORCEMENT_TYPES
+        )
 
 
 class BreakGlassForm(forms.Form):
@@ -659,7 +671,7 @@ class BreakGlassForm(forms.Form):
     )
 
 
-class CaseSearchForm(forms.Form):
+class CaseSearchForm(OrganisationChoices):
     q = forms.CharField(label=_("Reference"), max_length=40, required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -711,12 +723,12 @@ class CaseSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()
+        self.fields["organisation"].queryset = self.organisations()
         self.fields["nationality"].choices = _blank(_countries())
         self.fields["exploitation"].choices = _blank(htcds_choices("vic_TypeOfExploitation"))
 
 
-class ServiceProviderForm(forms.Form):
+class ServiceProviderForm(OrganisationChoices):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
     )
@@ -737,5 +749,5 @@ class ServiceProviderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs()
+        self.fields["organisation"].queryset = self.organisations()
         self.fields["languages"].choices = _languages()

@@ -120,7 +120,7 @@ def _apply_errors(
 @requires(Perm.VIEW_CASES)
 def case_list(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
-    form = forms.CaseSearchForm(request.GET or None)
+    form = forms.CaseSearchForm(request.GET or None, actor=actor)
     page = None
     capped = False
     if not request.GET or form.is_valid():
@@ -1400,6 +1400,8 @@ def _make_action_view(spec: Action) -> Callable[..., HttpResponse]:
             )
             return refused(request, reason=_refusal_reason(spec, actor, org, case, vis))
         kwargs = spec.form_kwargs(case)
+        if issubclass(spec.form, forms.OrganisationChoices):
+            kwargs["actor"] = actor  # its drop-downs list what this reader may name
         if request.method == "POST":
             form = spec.form(request.POST, **kwargs)
             if form.is_valid():
@@ -1705,7 +1707,7 @@ def directory(request: AuthedRequest) -> HttpResponse:
     service_type = request.GET.get("service_type", "")
     service_type = service_type if service_type in wf.SERVICE_TYPES else ""
     can_manage = has_perm(actor, Perm.OVERSEE_CASES, org)
-    form = forms.ServiceProviderForm(request.POST or None) if can_manage else None
+    form = forms.ServiceProviderForm(request.POST or None, actor=actor) if can_manage else None
     if request.method == "POST":
         if form is None:
             return refused(request)

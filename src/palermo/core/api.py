@@ -19,7 +19,7 @@ from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, PersonalAccessToken
 from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
-from palermo.core.selectors import AuditFilter, audit_entries_visible_to
+from palermo.core.selectors import AuditFilter, audit_entries_visible_to, organisations_to_choose
 
 router = Router(tags=["core"])
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -80,7 +80,7 @@ class OrganisationOut(Schema):
 def organisations(
     request: AuthedRequest, q: str = Query("", max_length=100)
 ) -> QuerySet[Organisation]:
-    qs = Organisation.objects.filter(is_active=True).order_by("name")
+    qs = organisations_to_choose(request.user)
     if q:
         qs = qs.filter(name__icontains=q)
     return qs

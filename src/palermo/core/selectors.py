@@ -14,6 +14,17 @@ from palermo.core.models import AuditEntry, Organisation, User
 from palermo.core.policy import Perm, has_perm
 
 
+def organisations_to_choose(user: User | None) -> QuerySet[Organisation]:
+    """The active organisations ``user`` may name in a form or find in the directory.
+
+    Every active organisation for an unscoped user (every production user); for a scoped one
+    (``core.scope``: a trainee in an exercise instance) only those of their scope, so a form's
+    drop-down neither shows nor accepts another team's organisations."""
+    qs = Organisation.objects.filter(is_active=True).order_by("name")
+    within = scope.organisations_in_scope(user)
+    return qs if within is None else qs.filter(pk__in=within)
+
+
 @dataclass
 class AuditFilter:
     actor: str = ""

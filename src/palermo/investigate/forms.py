@@ -9,6 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Organisation
+from palermo.core.selectors import organisations_to_choose
 from palermo.investigate.models import ClosureReason, InvestigationStatus
 from palermo.investigate.services import PARTY_ROLES, STATEMENT_KINDS
 from palermo.web.display import code_words, data_text
@@ -44,14 +45,17 @@ class CreateForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, organisation: Organisation | None = None, **kwargs: object
+        self,
+        *args: object,
+        actor: object,
+        organisation: Organisation | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         from palermo.investigate.models import INVESTIGATING_TYPES
 
-        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by(
-            "name"
-        )
+        # Only organisations the reader may name (an exercise trainee: their own team's).
+        qs = organisations_to_choose(actor).filter(org_type__in=INVESTIGATING_TYPES)  # type: ignore[arg-type]
         if organisation is not None:
             qs = qs.exclude(pk=organisation.pk)
         self.fields["members"].queryset = qs  # type: ignore[attr-defined]
@@ -133,14 +137,17 @@ class MemberForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, organisation: Organisation | None = None, **kwargs: object
+        self,
+        *args: object,
+        actor: object,
+        organisation: Organisation | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         from palermo.investigate.models import INVESTIGATING_TYPES
 
-        qs = Organisation.objects.filter(is_active=True, org_type__in=INVESTIGATING_TYPES).order_by(
-            "name"
-        )
+        # Only organisations the reader may name (an exercise trainee: their own team's).
+        qs = organisations_to_choose(actor).filter(org_type__in=INVESTIGATING_TYPES)  # type: ignore[arg-type]
         if organisation is not None:
             qs = qs.exclude(pk=organisation.pk)
         self.fields["organisation"].queryset = qs  # type: ignore[attr-defined]

@@ -122,7 +122,7 @@ def investigation_create(request: AuthedRequest) -> HttpResponse:
     if org is None or org.org_type not in INVESTIGATING_TYPES:
         audit.record_refusal(request, perm=Perm.INVESTIGATE, object_type="investigation")
         return refused(request)
-    form = forms.CreateForm(request.POST or None, organisation=org)
+    form = forms.CreateForm(request.POST or None, actor=actor, organisation=org)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         refs = [r for r in re.split(r"[\s,;]+", d.get("cases") or "") if r]
@@ -170,7 +170,7 @@ def _detail(
         "upload_form": forms_.get("upload_form")
         or forms.UploadForm(profiles=services.profile_choices(org)),
         "party_form": forms_.get("party_form") or forms.PartyForm(),
-        "member_form": forms_.get("member_form") or forms.MemberForm(organisation=org),
+        "member_form": forms_.get("member_form") or forms.MemberForm(actor=actor, organisation=org),
         "case_form": forms_.get("case_form") or forms.CaseLinkForm(),
         "close_form": forms_.get("close_form") or forms.CloseForm(),
         "closed": inv.is_closed,
@@ -492,7 +492,7 @@ def investigation_reopen(request: AuthedRequest, reference: str) -> HttpResponse
 def member_add(request: AuthedRequest, reference: str) -> HttpResponse:
     actor, org = _who(request)
     inv = _inv(request, reference, "member_add")
-    form = forms.MemberForm(request.POST, organisation=org)
+    form = forms.MemberForm(request.POST, actor=actor, organisation=org)
     if form.is_valid():
         try:
             services.member_add(
