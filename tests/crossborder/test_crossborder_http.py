@@ -77,9 +77,13 @@ def test_consent_and_send_in_the_browser_forms(instances):
         )
     with instances.as_(B):
         incoming = Handover.objects.get(local_entity=B)
-        assert (
-            signed_in("caseworker").get(f"/crossborder/handovers/{incoming.pk}/").status_code == 403
-        )
+        # A case worker may send but not receive: an incoming hand-over's id answers as an
+        # unknown one does (404), and the refusal is audited.
+        worker = signed_in("caseworker")
+        refusals = AuditEntry.objects.filter(action="refused").count()
+        assert worker.get(f"/crossborder/handovers/{incoming.pk}/").status_code == 404
+        assert worker.get("/crossborder/handovers/999999/").status_code == 404
+        assert AuditEntry.objects.filter(action="refused").count() == refusals + 1
         co = signed_in("coordinator")
         page = co.get(f"/crossborder/handovers/{incoming.pk}/")
         assert b"Information received" in page.content and b"prs_FirstName" in page.content

@@ -852,12 +852,14 @@ def handover_of(actor: Any, organisation: Any, pk: int, request: Any = None) -> 
     h = Handover.objects.filter(pk=pk, local_entity=entity_id()).first()
     if h is None:
         raise NotFound()
-    if h.direction == Direction.IN:
-        if not has_perm(actor, Perm.CROSSBORDER_RECEIVE, organisation):
-            raise NotAllowed(perm=Perm.CROSSBORDER_RECEIVE)
-    else:
-        if not has_perm(actor, Perm.CROSSBORDER_SEND, organisation):
-            raise NotAllowed(perm=Perm.CROSSBORDER_SEND)
+    # A hand-over the actor may not handle answers as one that does not exist (404, the
+    # refusal audited), so that its id does not tell a reader which way it went.
+    perm = Perm.CROSSBORDER_RECEIVE if h.direction == Direction.IN else Perm.CROSSBORDER_SEND
+    if not has_perm(actor, perm, organisation):
+        if request is not None:
+            audit.record_refusal(request, perm=perm, object_type=OBJ)
+        raise NotFound()
+    if h.direction != Direction.IN:
         _case(actor, organisation, h.case_ref, request)
     audit.record(
         action="read",
