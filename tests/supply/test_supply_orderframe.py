@@ -283,3 +283,8 @@ def test_too_many_rows_is_refused_as_the_reference_refuses_it():
     got = orderframe.preview(text.encode(), "orders.csv", max_rows=2)
     assert got.preview() == orders.preview(text.encode(), "orders.csv", max_rows=2)
     assert [e.message for e in got.errors] == ["At most 2 rows per file."]
+
+
+def test_the_stripped_characters_are_every_character_python_strips():
+    everything = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    assert orderframe.whitespace() == everything

@@ -74,7 +74,7 @@ _NO: Final = orders._NO
 def whitespace() -> str:
     """The characters ``str.strip()`` removes (``str.isspace``), for polars' ``strip_chars``:
     Unicode's White_Space and, for Python, the separators U+001C–U+001F too."""
-    return "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    return "".join(c for c in map(chr, range(0x10000)) if c.isspace())  # none above the BMP
 
 
 def _strip(expr: pl.Expr) -> pl.Expr:
