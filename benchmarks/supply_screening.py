@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -99,7 +100,7 @@ def bench_screening(n: int, index: RiskIndex, *, compare: bool, verify: bool) ->
     """The whole path a user runs (``palermo supply screen FILE --out RESULTS.csv``, the pure
     part of ``services.orders_results_file``): read and check every cell
     (``orderframe.preview``), screen (``orderframe.screen_frame``), write the results file
-    (``orderframe.results_csv``, then to disk). ``--compare`` also times the row-wise path
+    (``orderframe.write_results``, to a file on disk). ``--compare`` also times the row-wise path
     (``orders.preview`` and ``orders.screen_lines``, what the import used before); ``--verify``
     checks that both give the same rows, errors and results."""
     import tempfile
@@ -118,9 +119,9 @@ def bench_screening(n: int, index: RiskIndex, *, compare: bool, verify: bool) ->
     )
     c2, t2 = time.process_time(), time.perf_counter()
     with tempfile.NamedTemporaryFile(suffix=".csv") as out:
-        out.write(orderframe.results_csv(screened, index.label))
+        orderframe.write_results(screened, index.label, out)
         out.flush()
-        size = out.tell()
+        size = os.path.getsize(out.name)
     c3, t3 = time.process_time(), time.perf_counter()
     levels = dict(screened.frame["level"].value_counts().iter_rows())
     print(

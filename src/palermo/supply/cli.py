@@ -6,6 +6,7 @@ the web UI. ``screen`` without ``--keep`` only prints (nothing is written).
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -159,16 +160,17 @@ def screen(
         if keep:
             typer.secho("--out screens without keeping: leave out --keep.", err=True)
             raise typer.Exit(2)
+        buffer = io.BytesIO()
         try:
             written = services.orders_results_file(
-                actor=user, organisation=org, data=file.read_bytes(), name=file.name
+                actor=user, organisation=org, data=file.read_bytes(), name=file.name, out=buffer
             )
         except InvalidInput as exc:
             _invalid(exc)
             return
         if written.errors:
             _fail_rows(written.errors)
-        out.write_bytes(written.csv)
+        out.write_bytes(buffer.getbuffer())
         counts = ", ".join(f"{n} {level}" for level, n in reversed(written.levels.items()))
         typer.echo(f"{sum(written.levels.values())} lines screened ({counts}); written to {out}.")
         return

@@ -36,11 +36,13 @@ Pure: no Django imports.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from itertools import repeat
-from typing import Any, Final
+from pathlib import Path
+from typing import IO, Any, Final
 
 import polars as pl
 
@@ -576,42 +578,50 @@ def _neutralised(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
 
 
 def results_csv(screened: Screened, risk_list: str) -> bytes:
+    """``write_results`` into bytes."""
+    buffer = io.BytesIO()
+    write_results(screened, risk_list, buffer)
+    return buffer.getvalue()
+
+
+def write_results(screened: Screened, risk_list: str, target: str | Path | IO[bytes]) -> None:
     """The screened lines, most severe first (``risk.prioritise``'s order), one CSV row each
     (``RESULT_COLUMNS``), every text cell neutralised against spreadsheet formulas."""
     f = screened.frame
     rank = {level: i for i, level in enumerate(vocabulary.LEVELS)}
     texts = [reasons_text(r) for r in screened.reasons]
-    out = (
-        f.with_columns(
-            _refs(f).alias("ref"),
-            pl.col("level").replace_strict(rank, return_dtype=pl.Int64).alias("rank"),
-        )
-        .sort(
-            ["rank", "score", "exposure", "ref"],
-            descending=[True, True, True, False],
-            maintain_order=True,
-        )
-        .select(
-            "row",
-            "ref",
-            "supplier_name",
-            "supplier_company_id",
-            "contract_ref",
-            "origin_country",
-            pl.col("good_resolved").alias("good"),
-            "product_code",
-            _cents_expr(pl.col("cents")).alias("value"),
-            "share",
-            _cents_expr(pl.col("exposure")).alias("exposure"),
-            "level",
-            "score",
-            pl.col("reasons").replace_strict(
-                list(range(len(texts))), texts, default="", return_dtype=pl.String
-            ),
-            pl.lit(RULE_VERSION).alias("rule"),
-            pl.lit(risk_list, pl.String).alias("risk_list"),
-        )
-    )
+    # risk.prioritise's order — level, score, exposure, all descending, then the reference —
+    # as two integer keys (a sort on four columns, a text among them, took ten times longer):
+    # level and score (|score| < 1024) above the exposure's 50 bits (cents below 10^15 <
+    # 2^50), then the reference's rank (polars orders text by code point, as Python does).
+    assert f.height == 0 or -1024 < f["score"].min() and f["score"].max() < 1024  # type: ignore[operator]
+    f = f.with_columns(_refs(f).alias("ref"))
+    severity = (
+        pl.col("level").replace_strict(rank, return_dtype=pl.Int64) * 2048 + pl.col("score") + 1024
+    ) * (1 << 50) + pl.col("exposure")
+    order = f.select(
+        pl.arg_sort_by([severity, pl.col("ref").rank("ordinal")], descending=[True, False])
+    ).to_series()
+    out = f.select(
+        "row",
+        "ref",
+        "supplier_name",
+        "supplier_company_id",
+        "contract_ref",
+        "origin_country",
+        pl.col("good_resolved").alias("good"),
+        "product_code",
+        _cents_expr(pl.col("cents")).alias("value"),
+        "share",
+        _cents_expr(pl.col("exposure")).alias("exposure"),
+        "level",
+        "score",
+        pl.col("reasons").replace_strict(
+            list(range(len(texts))), texts, default="", return_dtype=pl.String
+        ),
+        pl.lit(RULE_VERSION).alias("rule"),
+        pl.lit(risk_list, pl.String).alias("risk_list"),
+    )[order]
     out = _neutralised(out, [c for c in RESULT_COLUMNS if out[c].dtype == pl.String])
     return out.write_csv(quote_style="necessary").encode()
 

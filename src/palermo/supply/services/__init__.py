@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 from django.db import transaction
@@ -684,18 +684,17 @@ def _screen_orders(organisation: Organisation, data: bytes, name: str) -> _Scree
 
 @dataclass
 class OrderResults:
-    """``orders_results_file``: the file's errors (nothing screened when there is one), or
-    the screened lines as CSV with how many lines are at each level."""
+    """``orders_results_file``: the file's errors (then nothing was written), or how many
+    lines are at each level."""
 
     errors: list[RowError]
-    csv: bytes = b""
     levels: dict[str, int] = field(default_factory=dict)
 
 
 def orders_results_file(
-    *, actor: User | None, organisation: Organisation, data: bytes, name: str
+    *, actor: User | None, organisation: Organisation, data: bytes, name: str, out: IO[bytes]
 ) -> OrderResults:
-    """Screen an order file without keeping it and give the results as a CSV file
+    """Screen an order file without keeping it and write the results into ``out`` as CSV
     (``orderframe.RESULT_COLUMNS``, most severe first): what ``palermo supply screen FILE
     --out RESULTS.csv`` writes. The same checks, errors and results as ``orders_import``;
     the lines are never built as Python objects (issue 18: a million lines)."""
@@ -704,8 +703,8 @@ def orders_results_file(
     if done.checked.errors:
         return OrderResults(done.checked.errors)
     counts = dict(done.screened.frame["level"].value_counts().iter_rows())
-    levels = {level: int(counts.get(level, 0)) for level in vocabulary.LEVELS}
-    return OrderResults([], orderframe.results_csv(done.screened, done.index.label), levels)
+    orderframe.write_results(done.screened, done.index.label, out)
+    return OrderResults([], {level: int(counts.get(level, 0)) for level in vocabulary.LEVELS})
 
 
 def orders_import(
