@@ -620,10 +620,22 @@ def write_results(screened: Screened, risk_list: str, target: str | Path | IO[by
             list(range(len(texts))), texts, default="", return_dtype=pl.String
         ),
         pl.lit(RULE_VERSION).alias("rule"),
-        pl.lit(risk_list, pl.String).alias("risk_list"),
+        pl.lit(str(spreadsheet_safe(risk_list)), pl.String).alias("risk_list"),
     )[order]
-    out = _neutralised(out, [c for c in RESULT_COLUMNS if out[c].dtype == pl.String])
-    return out.write_csv(quote_style="necessary").encode()
+    # The cells a person or a file gave; the others are codes, numbers, the rule's version,
+    # and reasons, which start with their points in brackets.
+    out = _neutralised(out, _GIVEN_TEXTS)
+    out.write_csv(target, quote_style="necessary")
+
+
+_GIVEN_TEXTS: Final[tuple[str, ...]] = (
+    "ref",
+    "supplier_name",
+    "supplier_company_id",
+    "contract_ref",
+    "good",
+    "product_code",
+)
 
 
 def _cents_expr(cents: pl.Expr) -> pl.Expr:
