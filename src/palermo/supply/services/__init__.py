@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -734,10 +734,15 @@ def orders_import(
             crosswalk=crosswalk,
             now=now,
         )
-        chunks = orderwrite.write(
-            maker.rows(chunk, levels)
-            for chunk in orderwrite.chunked(result.results, ORDER_WRITE_CHUNK)
-        )
+        if connection.vendor == "postgresql":  # COPY text made from the columns
+            rows = orderwrite.FrameRows(maker, done.screened)
+            chunks = orderwrite.write_frame(rows, ORDER_WRITE_CHUNK)
+            levels = rows.levels()
+        else:
+            chunks = orderwrite.write(
+                maker.rows(chunk, levels)
+                for chunk in orderwrite.chunked(result.results, ORDER_WRITE_CHUNK)
+            )
         # One entry for the whole file (not one per line): which file, how many lines at
         # each level, on which edition of the risk list, written in how many chunks.
         _audit(
