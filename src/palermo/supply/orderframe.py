@@ -122,11 +122,12 @@ def _split(text: str) -> pl.DataFrame | None:
     )
     if lines.height and lines["text"].str.len_chars().max() > CSV_FIELD_LIMIT:  # type: ignore[operator]
         return None
-    cells = lines.select(
+    # A row is skipped when every cell is blank: when the line is only commas and whitespace.
+    kept = lines.filter(pl.col("text").str.strip_chars(whitespace() + ",").str.len_bytes() > 0)
+    return kept.select(
         pl.col("row").cast(pl.Int64),
         pl.col("text").str.split(",").list.eval(_strip(pl.element())).alias("cells"),
     )
-    return cells.filter(pl.col("cells").list.eval(pl.element().str.len_bytes() > 0).list.any())
 
 
 # --- the preview ------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def _read_and_check(out: FramePreview, data: bytes, name: str, max_rows: int) ->
         cell = pl.col("cells").list.get(at) if at is not None else pl.lit("", pl.String)
         columns.append((_unescape(cell) if escaped and at is not None else cell).alias(col))
     same_width = body.filter(pl.col("cells").list.len() == width).select(columns)
-    checked = _check_columns(same_width, out)
+    checked = _check_columns(same_width, out, restrip=escaped)
     unsure = body.join(checked.select("row"), on="row", how="anti", maintain_order="left")
     rest = _check_rows(unsure, width, index, out, escaped=escaped)
     out.total_rows = body.height
@@ -281,12 +282,13 @@ def _header_ok(
     return True
 
 
-def _check_columns(cells: pl.DataFrame, out: FramePreview) -> pl.DataFrame:
-    """The rows certainly clean, as frame rows."""
+def _check_columns(cells: pl.DataFrame, out: FramePreview, *, restrip: bool) -> pl.DataFrame:
+    """The rows certainly clean, as frame rows. The cells come stripped; ``restrip`` when an
+    unescaped cell may have whitespace again at its ends (``tables.text`` strips again)."""
     ok = pl.lit(True)
     exprs: list[pl.Expr] = [pl.col("row")]
     for name, limit in TEXTS.items():
-        value = _strip(pl.col(name))
+        value = _strip(pl.col(name)) if restrip else pl.col(name)
         exprs.append(value.alias(name))
         ok = ok & (value.str.len_chars() <= limit)
         if name in orders.REQUIRED:
@@ -295,7 +297,7 @@ def _check_columns(cells: pl.DataFrame, out: FramePreview) -> pl.DataFrame:
         mapped, fine = _probe_column(cells[name], name, out)
         exprs.append(mapped.alias(name))
         ok = ok & fine
-    amount = _strip(pl.col("value"))
+    amount = _strip(pl.col("value")) if restrip else pl.col("value")
     ok = ok & amount.str.contains(_AMOUNT)
     exprs.append(amount.alias("value"))
     framed = cells.select(*exprs, ok.alias("ok"))
