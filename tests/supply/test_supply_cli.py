@@ -66,6 +66,40 @@ def test_screen_prints_reasons_and_keeps_only_when_asked(supply_demo, tmp_path):
     assert r.exit_code == 0 and OrderLine.objects.count() == before + 2
 
 
+def test_screen_out_writes_the_results_file_and_keeps_nothing(supply_demo, tmp_path):
+    import csv
+    import io
+
+    f = tmp_path / "po.csv"
+    f.write_bytes(
+        orders_file("PO-D,1,=Acme,,XB,Bricks,,10,,workforce", "PO-D,2,Acme,,FR,Paper,,10.5,0.5,")
+    )
+    out = tmp_path / "results.csv"
+    before = OrderLine.objects.count()
+    r = runner.invoke(app, ["screen", str(f), "--as", "procurement", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "2 lines screened (1 high, 0 medium, 1 low)" in r.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(x["ref"], x["level"], x["exposure"]) for x in rows] == [
+        ("PO-D/1", "high", "10.00"),
+        ("PO-D/2", "low", "5.25"),
+    ]
+    assert rows[0]["supplier_name"] == "'=Acme"  # neutralised: a spreadsheet shows it as text
+    assert "(+3) Bricks from" in rows[0]["reasons"] and "row 4" in rows[0]["reasons"]
+    assert OrderLine.objects.count() == before
+    # Errors: the same messages as the import, no file written.
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(orders_file("PO-E,1,Acme,,QQ,Bricks,,-1,,"))
+    out.unlink()
+    r = runner.invoke(app, ["screen", str(bad), "--as", "procurement", "--out", str(out)])
+    assert r.exit_code == 1 and "row 2 origin_country" in r.output and "row 2 value" in r.output
+    assert not out.exists()
+    r = runner.invoke(app, ["screen", str(f), "--as", "procurement", "--out", str(out), "--keep"])
+    assert r.exit_code == 2 and not out.exists()
+    r = runner.invoke(app, ["screen", str(f), "--as", "diligence", "--out", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+
+
 def test_report_and_remind(supply_demo):
     r = runner.invoke(app, ["report", "--as", "diligence"])
     assert r.exit_code == 0 and "corrective actions: 3 open, 1 overdue" in r.output

@@ -27,9 +27,48 @@ def test_table_is_consistent():
     assert len(hscodes.CHAPTERS) == 96 and "77" not in hscodes.CHAPTERS
 
 
-@given(st.integers(1, 97).filter(lambda n: n != 77), st.text("0123456789", max_size=8))
-def test_every_code_of_an_existing_chapter_is_valid(chapter, rest):
-    assert hscodes.problem(f"{chapter:02d}{rest}") is None
+_HEADINGS, _SUBHEADINGS = hscodes.nomenclature()
+
+
+def test_the_nomenclature_is_hs_2022s():
+    # HS 2022: 1,228 headings and 5,609 subheadings (WCO); the package's file lists them
+    assert len(_HEADINGS) >= 1_220 and len(_SUBHEADINGS) >= 5_600
+    assert {"6109", "5201", "1801", "7108", "8542"} <= _HEADINGS
+    assert {"610910", "520100", "180100", "854231"} <= _SUBHEADINGS
+    assert all(h[:2] in hscodes.CHAPTERS for h in _HEADINGS)
+    assert all(s[:4] in _HEADINGS for s in _SUBHEADINGS)
+    assert "9999" not in _HEADINGS  # UN Comtrade's "not specified", not an HS heading
+
+
+@given(st.sampled_from(sorted(_SUBHEADINGS)), st.integers(2, 10), st.text("0123456789", max_size=4))
+def test_every_prefix_of_a_subheading_and_any_national_digits_are_valid(sub, size, national):
+    digits = (sub + national)[:size] if size <= 6 else sub + national[: size - 6]
+    assert hscodes.problem(digits) is None
+
+
+@given(
+    st.integers(1, 97).filter(lambda n: n != 77),
+    st.integers(0, 99),
+    st.text("0123456789", max_size=6),
+)
+def test_a_heading_or_subheading_not_in_hs_2022_is_refused_by_name(chapter, heading, rest):
+    digits = f"{chapter:02d}{heading:02d}{rest}"
+    issue = hscodes.problem(digits)
+    if digits[:4] not in _HEADINGS:
+        assert issue == "Not an HS code: HS 2022 has no heading %(heading)s."
+    elif len(digits) >= 6 and digits[:6] not in _SUBHEADINGS:
+        assert issue == "Not an HS code: HS 2022 has no subheading %(subheading)s."
+    else:
+        assert issue is None
+
+
+def test_the_labelled_headings_and_the_shipped_crosswalk_are_hs_2022_codes():
+    from palermo.supply import crosswalks
+
+    for code in hscodes.HEADINGS:
+        assert hscodes.problem(code) is None, code
+    for code, _good in crosswalks.default_goods():
+        assert hscodes.problem(code.removeprefix("hs:")) is None, code
 
 
 @given(st.sampled_from(["00", "77", "98", "99"]), st.text("0123456789", max_size=8))
@@ -69,6 +108,21 @@ def test_check_row_names_row_and_field():
     assert line is not None and line.product_code == "hs:6109" and not errors
     line = orders.check_row({**base, "product_code": "cpv:99"}, 8, errors)
     assert line is not None and not errors  # only HS codes are checked against the table
+    assert orders.check_row({**base, "product_code": "hs:6199"}, 9, errors) is None
+    assert (errors[0].row, errors[0].field, errors[0].message) == (
+        9,
+        "product_code",
+        "Not an HS code: HS 2022 has no heading 6199.",
+    )
+    errors.clear()
+    assert orders.check_row({**base, "product_code": "hs:61091055"}, 10, errors) is not None
+    assert not errors  # 610910 is a subheading; 55 are national digits, not checked
+    assert orders.check_row({**base, "product_code": "hs:61099"}, 11, errors) is not None
+    assert orders.check_row({**base, "product_code": "hs:6109900000"}, 12, errors) is not None
+    assert orders.check_row({**base, "product_code": "hs:610990"}, 13, errors) is not None
+    assert not errors
+    assert orders.check_row({**base, "product_code": "hs:610950"}, 14, errors) is None
+    assert errors[0].message == "Not an HS code: HS 2022 has no subheading 610950."
 
 
 def test_fast_path_gives_the_reference_errors():
@@ -90,6 +144,14 @@ def test_crosswalk_refuses_an_unknown_chapter(supply_demo, persona):
     with pytest.raises(InvalidInput) as exc:
         services.crosswalk_set(actor=officer, organisation=org, code="hs:98", good="Cotton")
     assert exc.value.errors[0].field == "code"
+    with pytest.raises(InvalidInput) as exc:
+        services.crosswalk_set(actor=officer, organisation=org, code="hs:6199", good="Cotton")
+    assert exc.value.errors[0].message == "Not an HS code: HS 2022 has no heading 6199."
+    with pytest.raises(InvalidInput) as exc:
+        services.code_map_set(actor=officer, organisation=org, code="cpv:18100000-0", hs="6199.00")
+    assert [(e.field, e.message) for e in exc.value.errors] == [
+        ("hs", "Not an HS code: HS 2022 has no heading 6199.")
+    ]
 
 
 @pytest.mark.django_db

@@ -232,6 +232,7 @@ def test_a_failure_inside_the_write_leaves_nothing(office, monkeypatch):
     batches = ImportBatch.objects.count()
     audits = AuditEntry.objects.filter(object_type="supply.order_import").count()
     real = orderwrite.RowMaker.rows
+    real_text = orderwrite.FrameRows.chunk_text
     calls = []
 
     def broken(self: Any, chunk: Any, levels: dict[str, int]) -> list[tuple[Any, ...]]:
@@ -241,7 +242,18 @@ def test_a_failure_inside_the_write_leaves_nothing(office, monkeypatch):
             rows[0] = (*rows[0][:6], "TOO LONG FOR TWO", *rows[0][7:])
         return rows
 
+    def broken_text(self: Any, start: int, size: int) -> bytes:  # PostgreSQL's COPY text
+        calls.append(1)
+        text = real_text(self, start, size)
+        if len(calls) == 2:
+            first, rest = text.split(b"\n", 1)
+            cells = first.split(b"\t")
+            cells[6] = b"TOO LONG FOR TWO"
+            text = b"\t".join(cells) + b"\n" + rest
+        return text
+
     monkeypatch.setattr(orderwrite.RowMaker, "rows", broken)
+    monkeypatch.setattr(orderwrite.FrameRows, "chunk_text", broken_text)
     monkeypatch.setattr(services, "ORDER_WRITE_CHUNK", 5)
     with pytest.raises(Exception):  # noqa: B017 (the database's own error, which differs)
         if connection.vendor == "sqlite":  # SQLite keeps any length: make the row refused

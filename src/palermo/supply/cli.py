@@ -6,6 +6,7 @@ the web UI. ``screen`` without ``--keep`` only prints (nothing is written).
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -137,6 +138,15 @@ def screen(
     file: FileArg,
     as_user: AsOpt = None,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the screened lines.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            dir_okay=False,
+            help="Write every screened line (level, score, exposure, reasons) to this CSV "
+            "file, most severe first, instead of printing them. Nothing is kept.",
+        ),
+    ] = None,
 ) -> None:
     """Screen purchase-order lines (CSV, XLSX, or OCDS .json/.jsonl); print each line's level and reasons, most severe first."""
     _setup()
@@ -146,6 +156,24 @@ def screen(
     from palermo.supply.risk import prioritise
 
     user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    if out is not None:
+        if keep:
+            typer.secho("--out screens without keeping: leave out --keep.", err=True)
+            raise typer.Exit(2)
+        buffer = io.BytesIO()
+        try:
+            written = services.orders_results_file(
+                actor=user, organisation=org, data=file.read_bytes(), name=file.name, out=buffer
+            )
+        except InvalidInput as exc:
+            _invalid(exc)
+            return
+        if written.errors:
+            _fail_rows(written.errors)
+        out.write_bytes(buffer.getbuffer())
+        counts = ", ".join(f"{n} {level}" for level, n in reversed(written.levels.items()))
+        typer.echo(f"{sum(written.levels.values())} lines screened ({counts}); written to {out}.")
+        return
     try:
         result = services.orders_import(
             actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=keep

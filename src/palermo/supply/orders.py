@@ -90,7 +90,14 @@ def product_code(value: str, line: int, errors: list[RowError]) -> str:
     if system == "hs":
         issue = hscodes.problem(digits)
         if issue is not None:
-            errors.append(RowError(line, "product_code", issue, p(chapter=digits[:2])))
+            errors.append(
+                RowError(
+                    line,
+                    "product_code",
+                    issue,
+                    p(chapter=digits[:2], heading=digits[:4], subheading=digits[:6]),
+                )
+            )
             return ""
     return text
 

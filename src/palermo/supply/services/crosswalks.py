@@ -5,6 +5,7 @@ changes nothing on an error and leaves an audit record."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, User
@@ -26,8 +27,8 @@ def code_map_set(
     if issue:
         errs.append(FieldError("code", issue))
     digits, hs_issue = crosswalks.hs_code(hs)
-    if hs_issue:
-        errs.append(FieldError("hs", hs_issue))
+    if hs_issue:  # the template translated, then filled in with the code's digits
+        errs.append(FieldError("hs", gettext(hs_issue) % crosswalks.hs_values(hs)))
     if errs:
         raise InvalidInput(errs)
     with transaction.atomic():

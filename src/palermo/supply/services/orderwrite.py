@@ -23,14 +23,16 @@ Not pure: Django's connection.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+import polars as pl
 from django.db import connection
 from django.db.models import Field
 
-from palermo.supply import orders
+from palermo.supply import orderframe, orders, vocabulary
 from palermo.supply.models import ImportBatch, OrderLine, RiskEdition, Supplier
 from palermo.supply.risk import Reason, Result, resolve_good
 
@@ -227,3 +229,138 @@ def write(chunks: Iterable[list[tuple[Any, ...]]]) -> int:
 def chunked(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# --- PostgreSQL: the COPY text made from the screened columns ------------------------------
+
+
+def _copy_escaped(expr: pl.Expr) -> pl.Expr:
+    """A text as COPY's text format reads it back: backslash, tab, newline, carriage return
+    escaped (a null is written as ``\\N`` by the caller)."""
+    return (
+        expr.str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all("\t", "\\t", literal=True)
+        .str.replace_all("\n", "\\n", literal=True)
+        .str.replace_all("\r", "\\r", literal=True)
+    )
+
+
+class FrameRows:
+    """The COPY rows of ``orderframe.Screened`` lines, made column by column: the same values
+    ``RowMaker`` gives ``write_row`` (the same texts, the same JSON), without a Python
+    object per line (issue 18: a million lines). Differential test:
+    ``tests/supply/test_supply_orderwrite.py``."""
+
+    def __init__(self, maker: RowMaker, screened: orderframe.Screened) -> None:
+        self.maker = maker
+        self.screened = screened
+        checked = screened.checked
+        f = screened.frame
+        chars = {key: json.dumps(sorted(value)) for key, value in checked.characteristics.items()}
+        reasons = screened.reasons
+        parts = f.select("level", "score", "reasons").unique().rows()
+        heads, tails = [], []
+        for level, score, at in parts:
+            result = Result(level, score, reasons[at], Decimal(0))
+            head, tail = maker._result_parts(result)
+            heads.append(head)
+            tails.append(tail)
+        texts = pl.DataFrame(
+            {
+                "level": [x[0] for x in parts],
+                "score": [x[1] for x in parts],
+                "reasons": [x[2] for x in parts],
+                "head": heads,
+                "tail": tails,
+            },
+            schema={
+                "level": pl.String,
+                "score": pl.Int64,
+                "reasons": pl.Int64,
+                "head": pl.String,
+                "tail": pl.String,
+            },
+        )
+        suppliers = maker.supplier_ids
+        exposure = _cents(pl.col("exposure"))
+        self.frame = f.join(
+            texts, on=["level", "score", "reasons"], how="left", maintain_order="left"
+        ).select(
+            pl.lit(str(maker.organisation_id)).alias("organisation"),
+            pl.lit(str(maker.batch_id)).alias("batch"),
+            _copy_escaped(
+                pl.when(pl.col("line").str.len_bytes() > 0)
+                .then(pl.concat_str(pl.col("order_ref"), pl.lit("/"), pl.col("line")))
+                .otherwise(pl.col("order_ref"))
+            ).alias("ref"),
+            _copy_escaped(pl.col("supplier_name")).alias("supplier_name"),
+            pl.col("supplier_company_id")
+            .replace_strict(
+                list(suppliers),
+                [str(v) for v in suppliers.values()],
+                default=None,
+                return_dtype=pl.String,
+            )
+            .alias("supplier"),  # fmt: skip
+            pl.col("contract_ref")
+            .replace_strict(
+                list(maker.contracts),
+                [str(v) for v in maker.contracts.values()],
+                default=None,
+                return_dtype=pl.String,
+            )
+            .alias("contract"),  # fmt: skip
+            _copy_escaped(pl.col("origin_country")).alias("origin_country"),
+            _copy_escaped(pl.col("good_resolved").str.slice(0, 200)).alias("good"),
+            _copy_escaped(pl.col("product_code")).alias("product_code"),
+            _cents(pl.col("cents")).alias("value"),
+            pl.col("share"),
+            _copy_escaped(
+                pl.col("characteristics").replace_strict(chars, return_dtype=pl.String)
+            ).alias("characteristics"),
+            pl.lit(
+                str(maker.edition_id) if maker.edition_id is not None else None, pl.String
+            ).alias("edition"),  # fmt: skip
+            pl.col("level"),
+            pl.col("score").cast(pl.String),
+            exposure.alias("exposure"),
+            _copy_escaped(pl.concat_str(pl.col("head"), exposure, pl.col("tail"))).alias("result"),
+            pl.lit(maker.screened_at.isoformat()).alias("screened_at"),
+        )
+        assert tuple(self.frame.columns) == COLUMNS
+
+    def levels(self) -> dict[str, int]:
+        counts = dict(self.screened.frame["level"].value_counts().iter_rows())
+        return {level: int(counts.get(level, 0)) for level in vocabulary.LEVELS}
+
+    def chunk_text(self, start: int, size: int) -> bytes:
+        """Lines ``start`` to ``start + size`` as COPY text: tab between values, ``\\N`` for
+        a null, a line each."""
+        part = self.frame.slice(start, size)
+        return part.write_csv(
+            separator="\t",
+            include_header=False,
+            quote_style="never",
+            null_value="\\N",
+            line_terminator="\n",
+        ).encode()
+
+
+def _cents(expr: pl.Expr) -> pl.Expr:
+    return pl.concat_str(
+        (expr // 100).cast(pl.String), pl.lit("."), (expr % 100).cast(pl.String).str.zfill(2)
+    )
+
+
+def write_frame(rows: FrameRows, chunk: int) -> int:
+    """PostgreSQL: every line in one ``COPY``, sent ``chunk`` lines at a time; the number of
+    chunks sent."""
+    assert connection.vendor == "postgresql"
+    written = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(copy_statement()) as copy:
+            for start in range(0, rows.frame.height, chunk):
+                copy.write(rows.chunk_text(start, chunk))
+                written += 1
+    return written
