@@ -35,8 +35,8 @@ Pure: no Django imports.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
 import io
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -596,7 +596,7 @@ def write_results(screened: Screened, risk_list: str, target: str | Path | IO[by
     # as two integer keys (a sort on four columns, a text among them, took ten times longer):
     # level and score (|score| < 1024) above the exposure's 50 bits (cents below 10^15 <
     # 2^50), then the reference's rank (polars orders text by code point, as Python does).
-    assert f.height == 0 or -1024 < f["score"].min() and f["score"].max() < 1024  # type: ignore[operator]
+    assert f.height == 0 or f["score"].min() > -1024 and f["score"].max() < 1024  # type: ignore[operator]
     f = f.with_columns(_refs(f).alias("ref"))
     severity = (
         pl.col("level").replace_strict(rank, return_dtype=pl.Int64) * 2048 + pl.col("score") + 1024

@@ -23,9 +23,9 @@ Not pure: Django's connection.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 import polars as pl
