@@ -147,6 +147,20 @@ def test_supplier_page_shows_provenance_and_edits_by_hand(office, client):
     assert _latest(supplier=s)["parent"].value == "Holding Co"
     rows = {r.field: r for r in selectors.supplier_provenance(Supplier.objects.get(pk=s.pk))}
     assert rows["parent"].value == "Holding Co" and rows["parent"].provenance is not None
+    # What says so: kept with each field the save changed, shown beside it.
+    said = "Registry extract of 2 March 2026"
+    r = client.post(
+        f"/supply/suppliers/{s.pk}/", {**SUPPLIER, "parent": "New Holding", "evidence": said}
+    )
+    assert r.status_code == 302
+    latest = _latest(supplier=s)
+    assert latest["parent"].evidence == said and latest["name"].evidence == ""
+    assert f"what says so: {said}" in client.get(f"/supply/suppliers/{s.pk}/").content.decode()
+    # Too long: the message beside the field, nothing changed.
+    r = client.post(
+        f"/supply/suppliers/{s.pk}/", {**SUPPLIER, "parent": "X", "evidence": "e" * 301}
+    )
+    assert r.status_code == 400 and Supplier.objects.get(pk=s.pk).parent == "New Holding"
 
 
 def test_supplier_page_permissions(supply_demo, login_as):

@@ -67,6 +67,15 @@ class SupplierForm(forms.Form):
         label=_("Sites in the supply chain disclosed"), required=False
     )
     is_recruiter = forms.BooleanField(label=_("Labour recruiter or agency"), required=False)
+    evidence = forms.CharField(
+        label=_("What says so"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Optional: the document, audit report or conversation these values come from. "
+            "It is kept with every field you change."
+        ),
+    )
 
 
 class ContractForm(forms.Form):

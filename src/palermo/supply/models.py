@@ -437,6 +437,9 @@ class FieldProvenance(models.Model):
     )
     row = models.PositiveIntegerField(null=True, blank=True)  # the file's row
     contributor = models.CharField(max_length=200, blank=True)  # who said it in the file
+    # What says so, for a hand edit (a document, an audit report, a call): an imported
+    # field's evidence is its file (batch, SHA-256) and row.
+    evidence = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -167,6 +167,7 @@ def _provenance_rows(rows: list[selectors.FieldRow]) -> list[dict[str, Any]]:
                 "sha256": e.batch.sha256[:12] if e and e.batch else "",
                 "row": e.row if e else None,
                 "contributor": e.contributor if e else "",
+                "evidence": e.evidence if e else "",
             }
         )
     return out

@@ -142,7 +142,9 @@ def supplier_save(
     data: dict[str, Any],
     supplier: Supplier | None = None,
 ) -> Supplier:
-    """Create a supplier (or update ``supplier``): name, company id, country required."""
+    """Create a supplier (or update ``supplier``): name, company id, country required;
+    ``evidence`` (optional) says what the values come from and is kept in the provenance of
+    every field this save changes."""
     _require(actor, organisation, Perm.SUPPLY_MANAGE)
     errs: list[FieldError] = []
     name = _text(data.get("name", ""), "name", 200, errs, required=True)
@@ -151,6 +153,7 @@ def supplier_save(
     if lei and (len(lei) != 20 or not lei.isalnum()):
         errs.append(FieldError("lei", "An LEI has 20 letters and digits."))
     parent = _text(data.get("parent", ""), "parent", 200, errs, required=False)
+    evidence = _text(data.get("evidence", ""), "evidence", 300, errs, required=False)
     country = str(data.get("country", "")).strip().upper()
     if country not in tables.countries():
         errs.append(FieldError("country", "Use a two-letter ISO 3166-1 country code."))
@@ -184,6 +187,7 @@ def supplier_save(
                 field=k,
                 value=v[:300],
                 source=FieldProvenance.Source.MANUAL,
+                evidence=evidence,
                 recorded_by=actor,
                 recorded_at=now,
             )
