@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -35,6 +36,27 @@ def write(directory: Path, name: str, data: Any) -> Path:
 
 
 # ---------------------------------------------------------------- built-in sets
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in BUILTIN_DIR.glob("*.y*ml")))
+def test_builtin_sets_pass_the_schema(name: str) -> None:
+    """The shipped sets load without the schema check at start-up (loader.load_catalogue):
+    this is where they are checked against it, and the same file built either way is equal."""
+    from palermo.screening.loader import _schema_error
+
+    assert _schema_error(builtin(name)) is None
+    path = BUILTIN_DIR / name
+    checked, trusted = load_indicator_set(path), load_indicator_set(path, check_schema=False)
+    assert dataclasses.asdict(checked) == dataclasses.asdict(trusted)
+
+
+def test_a_set_outside_the_package_is_still_schema_checked(tmp_path: Path, monkeypatch) -> None:
+    data = builtin("adults-labour.yaml")
+    data["version"] = 3  # a number, not the schema's string
+    write(tmp_path, "adults-labour.yaml", data)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    with pytest.raises(IndicatorSetError, match="schema violation"):
+        load_catalogue()
 
 
 def test_builtin_sets_load() -> None:
