@@ -24,6 +24,9 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = _env_bool("PALERMO_DEBUG", False)
 TESTING = _env_bool("PALERMO_TESTING", False)
+# Set by `palermo demo` (and exercise instances): fictional data; the sign-in page lists the
+# demo's logins (not in an exercise, whose participants get their own).
+PALERMO_DEMO = _env_bool("PALERMO_DEMO", False)
 # Django's technical error pages (URL patterns, settings, local variables): only for a developer
 # who asks for them, and only with DEBUG on. The demo runs with DEBUG but shows Palermo's pages.
 PALERMO_DEBUG_PAGES = DEBUG and _env_bool("PALERMO_DEBUG_PAGES", False)

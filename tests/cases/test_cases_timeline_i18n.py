@@ -167,6 +167,32 @@ def test_an_english_reader_sees_the_stored_text(db) -> None:
         assert timeline_summary(stored).text == stored and timeline_summary(stored).lang == ""
 
 
+def test_an_english_reader_sees_the_codes_of_the_record_in_words(db) -> None:
+    """The record names changed fields and field groups by their codes and countries by ISO
+    code: an English reader reads "lead organisation", "victim context …", "India"."""
+    from datetime import date
+
+    with translation.override("en"):
+        changed = timeline_summary(str(said("case_updated", fields=["lead_organisation"])))
+        assert changed.text == "Case details changed: lead organisation"
+        consent = timeline_summary(
+            str(
+                said(
+                    "consent_given",
+                    giver="person",
+                    scopes=["identity", "victim_context"],
+                    organisation="Org",
+                    purpose="shelter",
+                )
+            )
+        )
+        assert "_" not in consent.text and "victim context" in consent.text
+        assessed = timeline_summary(str(said("return_assessment_acceptable", country="IN")))
+        assert assessed.text == "Return risk assessment (India): acceptable"
+        guardian = timeline_summary(str(said("guardian", date=date(2026, 10, 24))))
+        assert guardian.text == "Guardian appointed on 24 Oct 2026" and guardian.lang == ""
+
+
 def test_an_unknown_stored_text_is_shown_as_written_marked_english(marked) -> None:
     shown = timeline_summary("Imported from the old register")
     assert shown.text == "Imported from the old register" and shown.lang == "en"

@@ -19,6 +19,25 @@ def test_openapi_schema_is_published(client, db):
     assert "/api/v1/me" in schema["paths"]
 
 
+def test_openapi_schema_has_no_key_twice_in_one_object(client, db):
+    """The docs page parses the schema strictly: one object naming a key twice (an operation's
+    ``response=`` status as a number and its ``openapi_extra`` status as a string, both 429)
+    made /api/v1/docs show "Parser error: duplicated mapping key" instead of the API."""
+    import json
+
+    twice: list[list[str]] = []
+
+    def keys_once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        names = [k for k, _ in pairs]
+        if len(names) != len(set(names)):
+            twice.append(names)
+        return dict(pairs)
+
+    response = client.get("/api/v1/openapi.json")
+    json.loads(response.content, object_pairs_hook=keys_once)
+    assert not twice, twice
+
+
 def test_docs_page_loads_without_third_party_scripts(client, db):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200

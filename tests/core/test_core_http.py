@@ -43,6 +43,28 @@ def test_lockout_after_repeated_failures(client, demo_world, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_demo_sign_in_page_lists_the_demo_logins(client, demo_world, settings):
+    """Someone trying the demo on a phone has no terminal to read the logins from: the sign-in
+    page names the fictional users there are (the supply context's too) and the password."""
+    from palermo.core.demo import DEMO_MORE_USERS
+
+    settings.PALERMO_DEMO = True
+    html = client.get(reverse("login")).content.decode()
+    assert "Trying the demo?" in html and DEMO_PASSWORD in html
+    assert "<strong>coordinator</strong>" in html and "<strong>inspector</strong>" in html
+    # The supply step is registered but did not run here: its users are not offered.
+    assert {u for u, _o, _r in DEMO_MORE_USERS} >= {"procurement", "diligence"}
+    assert "<strong>procurement</strong>" not in html
+
+
+@pytest.mark.parametrize("where", ["deployment", "exercise"])
+def test_no_logins_are_offered_outside_the_demo(client, demo_world, settings, where):
+    settings.PALERMO_DEMO = where == "exercise"
+    settings.PALERMO_EXERCISE = "harbour" if where == "exercise" else ""
+    html = client.get(reverse("login")).content.decode()
+    assert "Trying the demo?" not in html and DEMO_PASSWORD not in html
+
+
 def test_anonymous_is_sent_to_login(client, db):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302 and reverse("login") in response.url

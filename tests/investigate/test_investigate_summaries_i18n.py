@@ -145,10 +145,18 @@ def test_an_unknown_summary_is_shown_as_written_marked_english(marked) -> None:
     )
 
 
-def test_an_english_reader_sees_the_summary_as_written() -> None:
+def test_an_english_reader_sees_codes_and_numbers_in_words() -> None:
+    """The stored summary names categories by their ids ("online_advertising") and amounts
+    without grouping: an English reader reads them by their labels, as any other reader."""
     with translation.override("en"):
         assert str(alert_summary(_alert("LOCAL-RULE", "as is"))) == "as is"
-        assert str(alert_summary(_alert("THB-TRAVEL-TICKETS", WRITTEN[1][1]))) == WRITTEN[1][1]
+        assert str(alert_summary(_alert("THB-TRAVEL-TICKETS", WRITTEN[1][1]))) == (
+            "3 payments to airlines, coaches, rail and travel agencies within 14 days"
+        )
+        assert str(alert_summary(_alert("THB-LAB-NO-PAYROLL", WRITTEN[3][1]))) == (
+            "took in 125,000.00 and paid no wages, taxes or contributions"
+        )
+        assert "_" not in str(alert_summary(_alert("THB-ALT-PAYMENTS", WRITTEN[0][1])))
 
 
 def test_role_evidence_is_said_through_gettext(marked) -> None:

@@ -186,8 +186,7 @@ TIMELINE = Book(
         Sentence(
             "interpreter",
             _("Interpreter requested for {language}"),
-            # Written by its English name (an English reader reads the record as written),
-            # said by its name in the reader's language.
+            # Written by its English name, said by its name in the reader's language.
             {"language": Words("language", vocabulary.languages)},
         ),
         Sentence(

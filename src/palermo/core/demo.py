@@ -60,6 +60,10 @@ DEMO_USERS = [
     ("online", 1, [Role.ONLINE_ANALYST]),  # the police unit's online analyst (palermo.prevent)
 ]
 
+# Users that later contexts' demo steps create: (username, organisation name, role). They
+# register here (as in DEMO_STEPS) so the demo's list of logins names them too.
+DEMO_MORE_USERS: list[tuple[str, str, str]] = []
+
 FIRST = ["Ana", "Bojan", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hana", "Ivo", "Jana"]
 LAST = ["Example", "Sample", "Fictive", "Placeholder", "Demo"]
 
@@ -69,10 +73,17 @@ DEMO_STEPS: list[DemoStep] = []
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(username, password, what they do) for the README and `palermo demo`."""
+    return [(u, DEMO_PASSWORD, f"{roles} — {org}") for u, roles, org in demo_people()]
+
+
+def demo_people() -> list[tuple[str, str, str]]:
+    """(username, roles, organisation) of every demo user, the later contexts' too."""
     out = []
     for username, org_index, roles in DEMO_USERS:
         what = ", ".join(str(Role(r).label) for r in roles)
-        out.append((username, DEMO_PASSWORD, f"{what} — {DEMO_ORGS[org_index].name}"))
+        out.append((username, what, DEMO_ORGS[org_index].name))
+    for username, org_name, role in DEMO_MORE_USERS:
+        out.append((username, str(Role(role).label), org_name))
     return out
 
 

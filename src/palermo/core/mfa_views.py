@@ -142,7 +142,29 @@ class LoginView(auth_views.LoginView):
         ctx = super().get_context_data(**kwargs)
         ctx["oidc_enabled"] = oidc.enabled()
         ctx["oidc_label"] = oidc.label()
+        ctx["demo_logins"] = _demo_logins()
+        if ctx["demo_logins"]:
+            from palermo.core.demo import DEMO_PASSWORD
+
+            ctx["demo_password"] = DEMO_PASSWORD
         return ctx
+
+
+def _demo_logins() -> list[tuple[str, str, str]]:
+    """On the demo only: the fictional users someone trying Palermo can sign in as, and
+    what each does (the password is the one printed by `palermo demo` and in the README).
+    Only users the demo data created; none in an exercise or a real deployment."""
+    if not settings.PALERMO_DEMO or settings.PALERMO_EXERCISE:
+        return []
+    from palermo.core.demo import demo_people
+
+    people = demo_people()
+    there = set(
+        get_user_model()
+        .objects.filter(username__in=[u for u, _r, _o in people], is_active=True)
+        .values_list("username", flat=True)
+    )
+    return [person for person in people if person[0] in there]
 
 
 login = public("signing in")(LoginView.as_view())

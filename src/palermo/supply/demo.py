@@ -26,6 +26,11 @@ from palermo.supply import osid, services
 from palermo.supply.models import Contract, Site, Supplier
 
 OFFICE = "Ministry of Public Works — Procurement Office (fictional)"
+# (username, organisation, role): listed with the demo's logins (core.demo.DEMO_MORE_USERS).
+DEMO_SUPPLY_USERS = [
+    ("procurement", OFFICE, Role.PROCUREMENT_OFFICER),
+    ("diligence", OFFICE, Role.DILIGENCE_ANALYST),
+]
 SOURCE = "Palermo demo risk list (synthetic, fictional countries; not the US DOL list)"
 
 DEMO_RISK_CSV = """Country,Country_ISOCode,Region,Sector,Good,All_Exploitations,CL,FL,FCL
@@ -104,8 +109,8 @@ def demo_supply(rng: random.Random) -> str:
         office = Organisation.objects.create(
             name=OFFICE, org_type=OrganisationType.CENTRAL_GOVERNMENT, country=DEMO_COUNTRY
         )
-        officer = _user("procurement", office, Role.PROCUREMENT_OFFICER)
-        _user("diligence", office, Role.DILIGENCE_ANALYST)
+        officer = _user(DEMO_SUPPLY_USERS[0][0], office, DEMO_SUPPLY_USERS[0][2])
+        _user(DEMO_SUPPLY_USERS[1][0], office, DEMO_SUPPLY_USERS[1][2])
         services.risk_import(
             actor=officer,
             organisation=office,

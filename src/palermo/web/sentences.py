@@ -115,15 +115,16 @@ def shown(
     sayers: Sayers | None = None,
     keys: list[str] | None = None,
 ) -> Shown:
-    """The stored text for the reader: as written for an English reader; said in the
-    reader's language when a sentence of ``book`` reads it back exactly; else as written,
-    marked English."""
+    """The stored text for the reader: said in the reader's language when a sentence of
+    ``book`` reads it back exactly; else as written (marked English for a reader of another
+    language). An English reader is told it too: the record carries codes ("lead_organisation",
+    "online_advertising", "XA", ISO dates, bare numbers) that the sayers put in words."""
     text = str(stored or "")
-    if not text or english_reader():
+    if not text:
         return Shown(text)
     said = book.read(text, keys)
     if said is None:
-        return Shown(text, "en")
+        return Shown(text, "" if english_reader() else "en")
     return Shown(say(said, sayers))
 
 
