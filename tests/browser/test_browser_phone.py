@@ -63,10 +63,13 @@ def _width(page) -> int:
 
 # The column headings whose longest word does not fit on one line in its cell: a table squeezed
 # into the screen (instead of scrolling in its box) wrote "Phase" as P/h/a/s/e, one letter a line.
+# (A line may still break after a hyphen or a slash: "SHA-/256" is how text wraps.)
 BROKEN_HEADINGS = """() => {
   const out = [];
   for (const th of document.querySelectorAll('main table th')) {
-    const word = th.textContent.trim().split(/\\s+/).reduce((a, b) => b.length > a.length ? b : a, '');
+    const shown = th.cloneNode(true);  // the words on screen, not a screen reader's
+    shown.querySelectorAll('.visually-hidden').forEach(e => e.remove());
+    const word = shown.textContent.trim().split(/[\\s\\-\\/]+/).reduce((a, b) => b.length > a.length ? b : a, '');
     if (word.length < 4 || th.clientWidth === 0) continue;
     const probe = document.createElement('span');
     probe.style.whiteSpace = 'nowrap';
