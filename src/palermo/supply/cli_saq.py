@@ -5,6 +5,7 @@ on ``supply.cli.app``): ``saq-send``, ``saq-import``, ``map-code``, ``load-cross
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,7 +35,7 @@ def saq_send(
         day = date.fromisoformat(sent_on) if sent_on else None
     except ValueError:
         typer.secho("--sent-on: use YYYY-MM-DD.", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None  # _invalid has already exited
     try:
         q = services.questionnaire_send(
             actor=user, organisation=org, supplier=supplier, sent_on=day
@@ -122,10 +123,9 @@ def load_crosswalk(as_user: AsOpt = None) -> None:
     typer.echo(f"{n} crosswalk entries added.")
 
 
-@app.command("import-recruiter-links")
-def import_recruiter_links(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
-    """Import labour recruiter ↔ site links (recruiter_company_id, os_id, evidence[, workers]):
-    every row, or none."""
+def _import_file(file: Path, as_user: str | None, dry_run: bool, service: str) -> int:
+    """Check (and unless ``dry_run`` import) a file through ``services.<service>``: every
+    row or none; rejected rows are printed and exit 1. Returns the number of rows."""
     _setup()
     from palermo.core.errors import InvalidInput
     from palermo.core.policy import Perm
@@ -133,35 +133,29 @@ def import_recruiter_links(file: FileArg, as_user: AsOpt = None, dry_run: DryRun
 
     user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
     try:
-        preview = services.recruiter_links_import(
+        preview = getattr(services, service)(
             actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
         )
     except InvalidInput as exc:
         _invalid(exc)
-        return
+        raise typer.Exit(1) from None  # _invalid has already exited
     if not preview.ok:
         _fail_rows(preview.errors)
-    typer.echo(f"{len(preview.rows)} links {'would be imported' if dry_run else 'imported'}.")
+    return len(preview.rows)
+
+
+@app.command("import-recruiter-links")
+def import_recruiter_links(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
+    """Import labour recruiter ↔ site links (recruiter_company_id, os_id, evidence[, workers]):
+    every row, or none."""
+    n = _import_file(file, as_user, dry_run, "recruiter_links_import")
+    typer.echo(f"{n} links {'would be imported' if dry_run else 'imported'}.")
 
 
 @app.command("import-findings")
 def import_findings(file: FileArg, as_user: AsOpt = None, dry_run: DryRun = False) -> None:
     """Import social-audit findings (supplier_company_id, indicator, finding, description,
     owner, due_on[, os_id, workers_affected]) as corrective actions: every row, or none."""
-    _setup()
-    from palermo.core.errors import InvalidInput
-    from palermo.core.policy import Perm
-    from palermo.supply import services
-
-    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
-    try:
-        preview = services.findings_import(
-            actor=user, organisation=org, data=file.read_bytes(), name=file.name, commit=not dry_run
-        )
-    except InvalidInput as exc:
-        _invalid(exc)
-        return
-    if not preview.ok:
-        _fail_rows(preview.errors)
+    n = _import_file(file, as_user, dry_run, "findings_import")
     done = "would be imported" if dry_run else "imported"
-    typer.echo(f"{len(preview.rows)} findings {done} as corrective actions.")
+    typer.echo(f"{n} findings {done} as corrective actions.")
