@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "palermo.core.logs.RequestContextMiddleware",
     # An exercise instance marks every download as training material (palermo.exercise).
     "palermo.exercise.middleware.TrainingExportMiddleware",
+    # X-Forwarded-Proto only from a proxy in PALERMO_TRUSTED_PROXIES (palermo.core.client).
+    "palermo.core.client.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's session middleware that pushes the idle expiry without a write per request.

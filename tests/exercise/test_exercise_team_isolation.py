@@ -385,3 +385,58 @@ def test_outside_an_exercise_every_active_organisation_is_offered(loaded, as_use
         page = as_user("a-nio_officer-1").get(f"/cases/{_team_case('a')}/team/")
     offered = _select_options(page.content.decode(), "organisation")
     assert offered == set(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
+def test_the_investigation_api_answers_alike_for_another_team_and_an_unknown_id(loaded, client):
+    """Opening an investigation with another team's organisation as member gets the same
+    message as an id that does not exist: the API must not confirm the other team's ids."""
+    from palermo.core.models import Organisation
+    from palermo.investigate.models import Investigation
+
+    headers = _bearer("a-investigator-1")
+    b_org = next(iter(_team_orgs("b")))
+    unknown = (
+        Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1000
+    before = Investigation.objects.count()
+    answers = []
+    for pk in (b_org, unknown):
+        r = client.post(
+            "/api/v1/investigations",
+            {"title": "Team isolation", "members": [pk], "cases": []},
+            content_type="application/json",
+            **headers,
+        )
+        assert r.status_code == 422, r.content
+        body = r.json()
+        answers.append(str(body).replace(str(pk), "<id>"))
+    assert answers[0] == answers[1]
+    assert Investigation.objects.count() == before
+    own = next(
+        iter(
+            _team_orgs("a") - {User.objects.get(username="a-investigator-1").organisations()[0].pk}
+        ),
+        None,
+    )
+    if own is not None:  # a member of the own team is still accepted
+        r = client.post(
+            "/api/v1/investigations",
+            {"title": "Team isolation", "members": [own], "cases": []},
+            content_type="application/json",
+            **headers,
+        )
+        assert r.status_code == 201, r.content
+
+
+def test_the_investigation_service_refuses_another_team_as_member(loaded):
+    """Defence in depth: the service refuses too, whatever door called it."""
+    from palermo.core.errors import NotAllowed
+    from palermo.core.models import Organisation
+    from palermo.investigate import services as inv_services
+
+    actor = User.objects.get(username="a-investigator-1")
+    b_org = Organisation.objects.get(pk=next(iter(_team_orgs("b"))))
+    with pytest.raises(NotAllowed):
+        inv_services.investigation_create(
+            actor=actor, organisation=actor.organisations()[0], title="x", members=[b_org]
+        )

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.utils.translation import gettext
 
         from palermo.core import (
+            deploy_checks,  # noqa: F401  (registers palermo.W001)
             errors,
             signals,  # noqa: F401  (connects login auditing)
         )

@@ -35,3 +35,26 @@ def client_address(request: Any) -> str:
         meta.get("HTTP_X_FORWARDED_FOR"),
         trusted_networks(),
     )
+
+
+class ForwardedProtoMiddleware:
+    """Drops ``X-Forwarded-Proto`` unless a trusted proxy sent it.
+
+    ``SECURE_PROXY_SSL_HEADER`` makes Django believe that header from anyone. With
+    ``PALERMO_TRUSTED_PROXIES`` set, only those proxies may say a request came over TLS;
+    without it the header is still believed (the README's one-proxy deployment), and
+    ``check --deploy`` warns (palermo.W001). Runs before SecurityMiddleware reads it.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        meta = request.META
+        if "HTTP_X_FORWARDED_PROTO" in meta:
+            trusted = trusted_networks()
+            if trusted and not forwarded.peer_is_trusted(
+                str(meta.get("REMOTE_ADDR", "") or ""), trusted
+            ):
+                del meta["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

@@ -60,6 +60,12 @@ def _trusted(address: Address, networks: Sequence[Network]) -> bool:
     return any(address.version == net.version and address in net for net in networks)
 
 
+def peer_is_trusted(remote_addr: str, trusted: Sequence[Network]) -> bool:
+    """Whether the direct peer is one of our proxies, whose other headers we may believe."""
+    peer = _address(remote_addr)
+    return peer is not None and _trusted(peer, trusted)
+
+
 def client_address(remote_addr: str, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
     """The client's address: ``remote_addr`` unless it is a trusted proxy, then the rightmost
     ``forwarded_for`` hop outside ``trusted``.

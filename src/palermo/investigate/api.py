@@ -18,9 +18,9 @@ from pydantic import AfterValidator, StrictInt
 from palermo.core import audit
 from palermo.core.apiutil import ErrorOut, PalermoPagination, with_errors
 from palermo.core.errors import FieldError, InvalidInput
-from palermo.core.models import Organisation
 from palermo.core.policy import Perm, api_requires
 from palermo.core.request import AuthedRequest
+from palermo.core.selectors import organisations_to_choose
 from palermo.investigate import jobs as inv_jobs
 from palermo.investigate import selectors, services
 from palermo.investigate.models import Investigation
@@ -267,7 +267,9 @@ def investigation_list(
 def investigation_create(request: AuthedRequest, payload: InvestigationIn) -> Any:
     members = []
     for pk in payload.members:
-        org = Organisation.objects.filter(pk=pk, is_active=True).first()
+        # Only organisations the user may name: a scoped trainee cannot tell another team's id
+        # from an unknown one (core.selectors.organisations_to_choose).
+        org = organisations_to_choose(request.user).filter(pk=pk).first()
         if org is None:
             raise InvalidInput([FieldError("members", "No organisation {id}.", id=pk)])
         members.append(org)
@@ -385,7 +387,7 @@ def investigation_reopen(request: AuthedRequest, ref: Ref) -> Any:
 @api_requires(Perm.INVESTIGATE)
 def member_add(request: AuthedRequest, ref: Ref, payload: MemberIn) -> Any:
     inv = _inv(request, ref, "member_add")
-    member = Organisation.objects.filter(pk=payload.organisation, is_active=True).first()
+    member = organisations_to_choose(request.user).filter(pk=payload.organisation).first()
     if member is None:
         raise InvalidInput(
             [FieldError("organisation", "No organisation {id}.", id=payload.organisation)]

@@ -282,6 +282,9 @@ def investigation_create(
             "Only police, financial intelligence units, prosecution services and labour "
             "inspectorates own investigations."
         )
+    # An exercise trainee may share only with their own team (core.scope), as member_add.
+    if any(not scope.reaches(actor, m.pk) for m in members):
+        raise NotAllowed("That organisation belongs to another exercise team.")
     errors: list[FieldError] = []
     title_s = _text(title, "title", errors, max_length=200, required=True)
     if any(m.org_type not in INVESTIGATING_TYPES for m in members):
