@@ -440,3 +440,27 @@ def test_the_investigation_service_refuses_another_team_as_member(loaded):
         inv_services.investigation_create(
             actor=actor, organisation=actor.organisations()[0], title="x", members=[b_org]
         )
+
+
+def test_the_case_api_answers_alike_for_another_team_organisation_and_an_unknown_id(loaded, client):
+    from palermo.cases.models import Case
+    from palermo.core.models import Organisation
+
+    headers = _bearer("a-nio_officer-1")
+    case = Case.objects.get(reference=_team_case("a"))
+    b_org = next(iter(_team_orgs("b")))
+    unknown = (
+        Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1000
+    statuses = []
+    for pk in (b_org, unknown):
+        r = client.post(
+            f"/api/v1/cases/{case.reference}/team",
+            {"organisation_id": pk, "role": "other"},
+            content_type="application/json",
+            **headers,
+        )
+        statuses.append((r.status_code, r.content.replace(str(pk).encode(), b"<id>")))
+    assert statuses[0] == statuses[1]
+    assert statuses[0][0] == 404
+    assert not case.team.filter(organisation_id=b_org).exists()

@@ -29,6 +29,7 @@ from palermo.cases.models import Case
 from palermo.core.apiutil import ErrorOut, with_errors
 from palermo.core.models import Organisation
 from palermo.core.request import AuthedRequest
+from palermo.core.selectors import organisations_to_choose
 
 # Operation ids name the methods of generated API clients, so they are part of the published
 # schema. django-ninja derives them from the view's module; the API was one module,
@@ -69,8 +70,10 @@ def case_for(request: AuthedRequest, case_ref: str, *, record_read: bool = False
     )
 
 
-def org_by_id(org_id: int) -> Organisation:
-    return get_object_or_404(Organisation, pk=org_id, is_active=True)
+def org_by_id(request: AuthedRequest, org_id: int) -> Organisation:
+    """An organisation the user may name, else 404: an exercise trainee cannot tell another
+    team's organisation from an id that does not exist (core.selectors.organisations_to_choose)."""
+    return get_object_or_404(organisations_to_choose(request.user), pk=org_id)
 
 
 class OrgRef(Schema):

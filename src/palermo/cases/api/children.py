@@ -31,7 +31,11 @@ class GuardianIn(Schema):
 @api_requires(Perm.EDIT_CASES)
 def guardian(request: AuthedRequest, case_ref: Ref, payload: GuardianIn) -> Case:
     case = case_for(request, case_ref)
-    org = org_by_id(payload.guardian_organisation_id) if payload.guardian_organisation_id else None
+    org = (
+        org_by_id(request, payload.guardian_organisation_id)
+        if payload.guardian_organisation_id
+        else None
+    )
     services.guardian_appoint(
         actor=request.user,
         organisation=request.organisation,

@@ -48,7 +48,7 @@ def consent_give(request: AuthedRequest, case_ref: Ref, payload: ConsentIn) -> A
         organisation=request.organisation,
         case=case,
         scopes=list(payload.scopes),
-        recipient=org_by_id(payload.recipient_id),
+        recipient=org_by_id(request, payload.recipient_id),
         purpose=payload.purpose,
         given_by=payload.given_by,
         given_on=payload.given_on,
@@ -112,7 +112,7 @@ def legal_basis(request: AuthedRequest, case_ref: Ref, payload: LegalBasisIn) ->
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        member=org_by_id(payload.organisation_id),
+        member=org_by_id(request, payload.organisation_id),
         basis=payload.basis,
         valid_until=payload.valid_until,
     )

@@ -87,7 +87,9 @@ class CaseChangeIn(VersionIn):
 @api_requires(Perm.EDIT_CASES)
 def case_update(request: AuthedRequest, case_ref: Ref, payload: CaseChangeIn) -> Case:
     case = case_for(request, case_ref)
-    lead = org_by_id(payload.lead_organisation_id) if payload.lead_organisation_id else None
+    lead = (
+        org_by_id(request, payload.lead_organisation_id) if payload.lead_organisation_id else None
+    )
     return services.case_update(
         actor=request.user,
         organisation=request.organisation,

@@ -34,7 +34,9 @@ class CaseOpenIn(Schema):
 )
 @api_requires(Perm.REFER)
 def case_open(request: AuthedRequest, payload: CaseOpenIn) -> Any:
-    lead = org_by_id(payload.lead_organisation_id) if payload.lead_organisation_id else None
+    lead = (
+        org_by_id(request, payload.lead_organisation_id) if payload.lead_organisation_id else None
+    )
     case = services.case_open(
         actor=request.user,
         organisation=request.organisation,

@@ -24,7 +24,11 @@ class TaskIn(Schema):
 @api_requires(Perm.EDIT_CASES)
 def task_add(request: AuthedRequest, case_ref: Ref, payload: TaskIn) -> Case:
     case = case_for(request, case_ref)
-    org = org_by_id(payload.assigned_organisation_id) if payload.assigned_organisation_id else None
+    org = (
+        org_by_id(request, payload.assigned_organisation_id)
+        if payload.assigned_organisation_id
+        else None
+    )
     services.task_add(
         actor=request.user,
         organisation=request.organisation,

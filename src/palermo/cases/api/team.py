@@ -23,7 +23,7 @@ def team_add(request: AuthedRequest, case_ref: Ref, payload: TeamIn) -> Case:
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        member=org_by_id(payload.organisation_id),
+        member=org_by_id(request, payload.organisation_id),
         role=payload.role,
     )
     return case
@@ -41,6 +41,6 @@ def team_remove(request: AuthedRequest, case_ref: Ref, organisation_id: PathId) 
         actor=request.user,
         organisation=request.organisation,
         case=case,
-        member=org_by_id(organisation_id),
+        member=org_by_id(request, organisation_id),
     )
     return case
