@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's form widget templates, found through TEMPLATES so web/templates can override one.
+    "django.forms",
     "django_htmx",
     "ninja",
     "axes",
@@ -137,6 +139,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through TEMPLATES, so web/templates/django/forms/widgets/select_option.html
+# can say "Choose…" where Django would show "---------" (no dashes where a word belongs).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 _default_db = f"sqlite:///{VAR_DIR / 'palermo.sqlite3'}"
 DATABASES = {

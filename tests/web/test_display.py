@@ -85,3 +85,25 @@ def test_moldova_is_never_called_the_maldives_in_arabic():
     """iso-codes' Arabic catalogue translates the common name "Moldova" as the Maldives."""
     assert country_name("MD", "ar") == "مولدوفا"
     assert country_name("MV", "ar") != country_name("MD", "ar")
+
+
+def test_an_empty_choice_reads_as_a_word_not_dashes(client, demo_world):
+    """Django labels an empty choice "---------"; the widget template says "Choose…"."""
+    from django import forms
+
+    from palermo.core.models import Organisation, User
+
+    class Pick(forms.Form):
+        organisation = forms.ModelChoiceField(Organisation.objects.all(), required=False)
+        kind = forms.ChoiceField(choices=[("", "---------"), ("a", "A")], required=False)
+
+    html = str(Pick())
+    assert "---------" not in html
+    assert html.count(">Choose…</option>") == 2
+    with translation.override("fr"):
+        assert "---------" not in str(Pick())
+    # and on a real page: the case list's filters
+    client.force_login(User.objects.get(username="police"))
+    page = client.get("/cases/").content.decode()
+    at = page.find("---------")
+    assert at < 0, page[max(0, at - 300) : at + 50]

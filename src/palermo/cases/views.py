@@ -56,10 +56,15 @@ class CappedPaginator(Paginator):
 _OPTIONS_CACHE: dict[tuple[str, str, str], str] = {}
 
 
+def _empty_word(label: Any) -> Any:
+    # As web/templates/django/forms/widgets/select_option.html: a word, not Django's dashes.
+    return _("Choose…") if label == "---------" else label
+
+
 def _options_html(form: djforms.Form, bf: Any) -> str:
     def build() -> str:
         return "".join(
-            f'<option value="{escape(str(v))}">{escape(str(label))}</option>'
+            f'<option value="{escape(str(v))}">{escape(str(_empty_word(label)))}</option>'
             for v, label in bf.field.choices
         )
 
