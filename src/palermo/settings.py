@@ -141,7 +141,7 @@ TEMPLATES = [
 ]
 
 # Forms render through TEMPLATES, so web/templates/django/forms/widgets/select_option.html
-# can say "Choose…" where Django would show "---------" (no dashes where a word belongs).
+# can say "— choose —" where Django would show "---------" (no dashes where a word belongs).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 _default_db = f"sqlite:///{VAR_DIR / 'palermo.sqlite3'}"

@@ -88,7 +88,7 @@ def test_moldova_is_never_called_the_maldives_in_arabic():
 
 
 def test_an_empty_choice_reads_as_a_word_not_dashes(client, demo_world):
-    """Django labels an empty choice "---------"; the widget template says "Choose…"."""
+    """Django labels an empty choice "---------"; the widget template says "— choose —"."""
     from django import forms
 
     from palermo.core.models import Organisation, User
@@ -99,7 +99,7 @@ def test_an_empty_choice_reads_as_a_word_not_dashes(client, demo_world):
 
     html = str(Pick())
     assert "---------" not in html
-    assert html.count(">Choose…</option>") == 2
+    assert html.count(">— choose —</option>") == 2
     with translation.override("fr"):
         assert "---------" not in str(Pick())
     # and on a real page: the case list's filters

@@ -58,7 +58,7 @@ _OPTIONS_CACHE: dict[tuple[str, str, str], str] = {}
 
 def _empty_word(label: Any) -> Any:
     # As web/templates/django/forms/widgets/select_option.html: a word, not Django's dashes.
-    return _("Choose…") if label == "---------" else label
+    return _("— choose —") if label == "---------" else label
 
 
 def _options_html(form: djforms.Form, bf: Any) -> str:

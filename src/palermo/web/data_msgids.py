@@ -1290,7 +1290,7 @@ MSGIDS = [
     _("No such consent on this case."),
     # Translators: cases/services/_common.py; jobs/services.py; stats/services.py (+1)
     _("You do not have permission to do this."),
-    # Translators: cases/services/_common.py; investigate/services.py
+    # Translators: cases/services/_common.py; investigate/services.py; investigate/services.py
     _("That organisation belongs to another exercise team."),
     # Translators: cases/services/_common.py; cases/services/proceedings.py
     _("Only the case team and the identification body change this case."),
