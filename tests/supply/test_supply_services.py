@@ -41,15 +41,8 @@ def test_demo_builds_and_screens(supply_demo, persona):
 
 
 @pytest.fixture
-def office(demo_world):
-    from palermo.core.models import Membership, Organisation, User
-
-    org = Organisation.objects.create(
-        name="Test procurement office", org_type="central_government", country="XK"
-    )
-    user = User.objects.create_user("buyer", password="A-long-password-1")
-    Membership.objects.create(user=user, organisation=org, role="procurement_officer")
-    return user, org
+def office(new_office):
+    return new_office("buyer")
 
 
 def _edition(user, org, rows=DOL_ROWS, edition="2024"):

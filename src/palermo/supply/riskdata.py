@@ -196,9 +196,10 @@ EXCLUSION_REQUIRED: Final[tuple[str, ...]] = (
 EXCLUSION_OPTIONAL: Final[tuple[str, ...]] = ("until",)
 
 
-def _date(
+def date_cell(
     value: str, line: int, name: str, errors: list[RowError], *, required: bool
 ) -> date | None:
+    """A ``YYYY-MM-DD`` cell, or None (an error added when it is required or malformed)."""
     value = value.strip()
     if not value:
         if required:
@@ -223,8 +224,8 @@ def _check_exclusion(
     name = tables.text(values["name"], line, "name", errors, limit=200, required=True)
     code = tables.country(values["country_code"], line, "country_code", errors, required=True)
     reason = tables.text(values["reason"], line, "reason", errors, limit=500, required=True)
-    listed = _date(values["listed_on"], line, "listed_on", errors, required=True)
-    until = _date(values.get("until", ""), line, "until", errors, required=False)
+    listed = date_cell(values["listed_on"], line, "listed_on", errors, required=True)
+    until = date_cell(values.get("until", ""), line, "until", errors, required=False)
     if listed and until and until < listed:
         errors.append(RowError(line, "until", _("The end date is before the listing date.")))
     if len(errors) > before or listed is None:

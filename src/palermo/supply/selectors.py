@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from palermo.core.models import Organisation
-from palermo.supply import diligence, remediation, riskdata, vocabulary
+from palermo.supply import diligence, remediation, risk, riskdata, vocabulary
 from palermo.supply.models import (
     BatchEdition,
     ClassificationMap,
@@ -32,7 +32,6 @@ from palermo.supply.models import (
     Site,
     Supplier,
 )
-from palermo.supply.risk import RiskIndex
 
 MIN_CELL = 5  # aggregates of referrals shown to procurement: fewer than this is "fewer than 5"
 
@@ -138,7 +137,7 @@ class RiskLists:
     that says so."""
 
     editions: list[RiskEdition]
-    index: RiskIndex
+    index: risk.RiskIndex
     excluded: dict[str, str]  # company id → "source, edition, row 4"
 
 
@@ -153,7 +152,7 @@ def risk_lists(
         else sorted(editions, key=lambda e: (e.format, e.pk))
     )
     goods = [e for e in chosen if e.format != riskdata.EXCLUSIONS]
-    index = RiskIndex.combine((str(e), edition_rows(e)) for e in goods)
+    index = risk.RiskIndex.combine((str(e), edition_rows(e)) for e in goods)
     return RiskLists(chosen, index, exclusions_in_force(chosen, on=on))
 
 
@@ -178,6 +177,25 @@ def exclusions_in_force(
         if e.until is None or e.until >= day:
             excluded.setdefault(e.company_id, f"{e.edition}, row {e.row}")
     return excluded
+
+
+def rescreen(line: OrderLine) -> risk.Result:
+    """A kept line screened again on the editions its import used, with the exclusions in
+    force the day it was screened: its stored result, unless its supplier's evidence
+    changed since (the evidence is read as it is now)."""
+    day = timezone.localdate(line.screened_at)
+    lists = risk_lists(line_editions(line), on=day)
+    company = line.supplier.company_id if line.supplier else ""
+    facts = risk.LineFacts(
+        line.origin_country,
+        line.good,
+        line.value,
+        line.share,
+        frozenset(line.characteristics),
+        line.supplier.evidence() if line.supplier else frozenset(),
+        lists.excluded.get(company, "") if company else "",
+    )
+    return risk.screen(facts, lists.index)
 
 
 def edition_rows(edition: RiskEdition) -> list[riskdata.RiskRow]:
