@@ -145,7 +145,7 @@ def test_a_screening_cites_the_dol_list_and_the_exclusion_list(office, client, a
     assert line["editions"][0]["retrieved_on"] == "2026-02-01"
 
 
-def test_importing_an_edition_retires_only_its_own_kind(office, eu_format):
+def test_importing_an_edition_retires_only_its_own_kind(office, eu_format, client):
     user, org = office
     _dol(user, org)
     _exclusions(user, org)
@@ -176,6 +176,11 @@ def test_importing_an_edition_retires_only_its_own_kind(office, eu_format):
         ("AD", "Cotton", "fl"),
     ]
     assert d.added == ()
+    # The page of the new DOL edition compares it with DOL 2024, though other kinds of list
+    # were imported in between.
+    client.force_login(user)
+    page = client.get(f"/supply/risk/{current['us_dol'].pk}/").content.decode()
+    assert "Changes since edition 2024" in page and "− AD — Cotton" in page
 
 
 def test_an_old_screening_keeps_its_editions_and_results(office, client):
