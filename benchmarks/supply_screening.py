@@ -109,7 +109,7 @@ def bench_screening(n: int, index: RiskIndex, *, compare: bool, verify: bool) ->
 
     data = orders_csv(n)
     evidence = {f"S{i}": frozenset(["policy"]) if i % 3 == 0 else frozenset() for i in range(480)}
-    excluded = {"S7", "S77"}
+    excluded = {"S7": "synthetic exclusion list, row 2", "S77": "synthetic exclusion list, row 3"}
     c0, t0 = time.process_time(), time.perf_counter()
     checked = orderframe.preview(data, "orders.csv", max_rows=n)
     c1, t1 = time.process_time(), time.perf_counter()
@@ -176,7 +176,7 @@ def bench_portfolio(index: RiskIndex) -> None:
     results = [
         (line.ref, r)
         for line, r in orders.screen_lines(
-            preview.rows, index=index, crosswalk={}, evidence={}, excluded=set()
+            preview.rows, index=index, crosswalk={}, evidence={}, excluded={}
         )
     ]
     ranked = prioritise(results)
@@ -422,12 +422,19 @@ def bench_whole_path(n: int) -> None:
     from django.utils import timezone
 
     from palermo.supply import services, vocabulary
-    from palermo.supply.models import Contract, Crosswalk, ImportBatch, OrderLine, Supplier
+    from palermo.supply.models import (
+        BatchEdition,
+        Contract,
+        Crosswalk,
+        ImportBatch,
+        OrderLine,
+        Supplier,
+    )
     from palermo.supply.services import orderwrite
 
     from django.db import connection
 
-    from palermo.supply import orderframe
+    from palermo.supply import orderframe, selectors
 
     data = orders_csv(n)
     c0, t0 = time.process_time(), time.perf_counter()
@@ -436,22 +443,24 @@ def bench_whole_path(n: int) -> None:
     suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=org)}
     contracts = dict(Contract.objects.filter(organisation=org).values_list("reference", "pk"))
     crosswalk = dict(Crosswalk.objects.filter(organisation=org).values_list("code", "good"))
-    edition = services.current_edition()
+    lists = selectors.risk_lists()
     screened = orderframe.screen_frame(
         checked,
-        index=services.edition_index(edition),
+        index=lists.index,
         crosswalk=crosswalk,
         evidence={cid: s.evidence() for cid, s in suppliers.items()},
-        excluded=services.excluded_company_ids(),
+        excluded=lists.excluded,
     )
     c1, t1 = time.process_time(), time.perf_counter()
     levels = dict.fromkeys(vocabulary.LEVELS, 0)
     with transaction.atomic():
         batch = services._batch(ImportBatch.Kind.ORDERS, user, org, data, "orders.csv", n)
+        BatchEdition.objects.bulk_create(
+            [BatchEdition(batch=batch, edition=e) for e in lists.editions]
+        )
         maker = orderwrite.RowMaker(
             organisation_id=org.pk,
             batch=batch,
-            edition=edition,
             suppliers=suppliers,
             contracts=contracts,
             crosswalk=crosswalk,

@@ -21,3 +21,20 @@ def supply_demo(demo_world, snapshots, monkeypatch):
 
     snapshots.apply("supply demo", build)
     return report[0] if report else "supply: procurement office (replayed)"
+
+
+@pytest.fixture
+def new_office(demo_world):
+    """``new_office("buyer")`` → (a new procurement officer, their new organisation), for a
+    test that starts from an empty registry and no risk list."""
+    from palermo.core.models import Membership, Organisation, User
+
+    def make(username: str) -> tuple[User, Organisation]:
+        org = Organisation.objects.create(
+            name=f"Procurement office of {username}", org_type="central_government", country="XK"
+        )
+        user = User.objects.create_user(username, password="A-long-password-1")
+        Membership.objects.create(user=user, organisation=org, role="procurement_officer")
+        return user, org
+
+    return make

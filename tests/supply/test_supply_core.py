@@ -180,7 +180,12 @@ def test_removed_listing_does_not_count_and_unknown_good_is_low():
 def test_commodity_listed_elsewhere_and_exclusion():
     result = screen(LineFacts("AG", "Cotton"), _index())
     assert [r.code for r in result.reasons] == ["commodity"]
-    assert screen(LineFacts("AG", "Cotton", excluded=True), _index()).level == "high"
+    barred = screen(LineFacts("AG", "Cotton", excluded="Exclusions, 2026, row 3"), _index())
+    assert barred.level == "high"
+    assert (barred.reasons[0].code, barred.reasons[0].source) == (
+        "excluded",
+        "Exclusions, 2026, row 3",
+    )
 
 
 def test_characteristics_and_spend_raise_evidence_lowers():
@@ -198,6 +203,122 @@ def test_characteristics_and_spend_raise_evidence_lowers():
     assert screen(mitigated, _index()).level == "low"
 
 
+# --- several editions read together (issue 18: the current edition of every kind of list) ---
+
+# A second list in the same columns (another publisher, synthetic): bricks from AG for forced
+# labour, cotton from AD for child labour only, tea from AM for forced labour.
+OTHER_ROWS = (
+    "Testland B,AG,,,Bricks,FL,,2021,",
+    "Testland A,AD,,,Cotton,CL,2019,,",
+    "Testland E,AM,,,Tea,FL,,2022,",
+)
+
+
+def _two() -> RiskIndex:
+    dol = riskdata.preview_dol(dol_file(*DOL_ROWS), "d.csv").rows
+    other = riskdata.preview_dol(dol_file(*OTHER_ROWS), "o.csv").rows
+    return RiskIndex.combine([("DOL test", dol), ("Other list, 2026", other)])
+
+
+def _cited(result):
+    return [(r.code, r.points, r.source) for r in result.reasons]
+
+
+def test_two_editions_count_once_and_each_cites_its_own_row():
+    index = _two()
+    assert index.label == "DOL test; Other list, 2026"
+    # DOL lists AD cotton for forced and child labour, the other list for child labour: the
+    # listing counts once, from DOL; the other list is cited beside it with no points.
+    cotton = screen(LineFacts("AD", "Cotton"), index)
+    assert _cited(cotton) == [
+        ("list_forced", 3, "DOL test, row 2"),
+        ("list_also", 0, "Other list, 2026, row 3"),
+    ]
+    assert (cotton.level, cotton.score) == ("medium", 3)
+    assert "child labour" in cotton.reasons[1].message
+    assert "forced" not in cotton.reasons[1].message
+    # DOL lists AG bricks for child labour only; the other list for forced labour: that counts.
+    bricks = screen(LineFacts("AG", "Bricks"), index)
+    assert _cited(bricks) == [
+        ("list_forced", 3, "Other list, 2026, row 2"),
+        ("list_also", 0, "DOL test, row 3"),
+    ]
+    assert screen(LineFacts("AG", "Bricks"), _index()).level == "medium"  # DOL alone: 2 points
+    # Tea is listed for forced labour elsewhere by the other list only; cotton by DOL only.
+    assert _cited(screen(LineFacts("FR", "Tea"), index)) == [("commodity", 1, "Other list, 2026")]
+    assert _cited(screen(LineFacts("AG", "Cotton"), index)) == [("commodity", 1, "DOL test")]
+
+
+def test_one_edition_combined_is_the_edition_alone():
+    rows = riskdata.preview_dol(dol_file(*DOL_ROWS), "d.csv").rows
+    alone, combined = RiskIndex.build("DOL test", rows), RiskIndex.combine([("DOL test", rows)])
+    for country in ("AD", "AG", "AI", "AL", "FR"):
+        for good in ("Cotton", "Bricks", "Garments", "Tea", ""):
+            facts = LineFacts(country, good)
+            assert screen(facts, alone) == screen(facts, combined)
+    assert screen(LineFacts("AD", "Cotton"), RiskIndex.combine([])).level == "low"
+
+
+_listing = st.tuples(
+    st.sampled_from(["AD", "AG", "AI", "FR"]),
+    st.sampled_from(["Cotton", "Bricks", "Tea"]),
+    st.sampled_from(riskdata.KINDS),
+    st.booleans(),  # removed since
+)
+
+
+def _edition_rows(listings) -> list[riskdata.RiskRow]:
+    """One row per country and good (as an import allows), its kinds as drawn."""
+    by_pair: dict[tuple[str, str], dict[str, riskdata.Listing]] = {}
+    for country, good, kind, removed in listings:
+        by_pair.setdefault((country, good), {})[kind] = riskdata.Listing(
+            2010, 2015 if removed else None
+        )
+    return [
+        riskdata.RiskRow(
+            n,
+            country,
+            f"Land {country}",
+            "",
+            "",
+            good,
+            tuple((k, kinds[k]) for k in riskdata.KINDS if k in kinds),
+        )  # fmt: skip
+        for n, ((country, good), kinds) in enumerate(sorted(by_pair.items()), start=2)
+    ]
+
+
+@settings(max_examples=300)
+@given(
+    facts=st.builds(
+        LineFacts,
+        country_code=st.sampled_from(["AD", "AG", "AI", "FR"]),
+        good=st.sampled_from(["Cotton", "Bricks", "Tea", ""]),
+        value=st.decimals(0, 10**6, places=2),
+        characteristics=st.frozensets(st.sampled_from(list(vocabulary.CHARACTERISTICS))),
+        evidence=st.frozensets(st.sampled_from(list(vocabulary.EVIDENCE))),
+        excluded=st.sampled_from(["", "Exclusions, 2026, row 2"]),
+    ),
+    first=st.lists(_listing, max_size=6),
+    second=st.lists(_listing, max_size=6),
+)
+def test_adding_an_edition_never_lowers_the_level_and_every_list_is_cited(facts, first, second):
+    a, b = _edition_rows(first), _edition_rows(second)
+    one = screen(facts, RiskIndex.combine([("A, 1", a)]))
+    two = screen(facts, RiskIndex.combine([("A, 1", a), ("B, 2", b)]))
+    assert _rank(two.level) >= _rank(one.level) and two.score >= one.score
+    assert two.score == sum(r.points for r in two.reasons)
+    # The order the editions are given in changes which one is cited first, not the result.
+    swapped = screen(facts, RiskIndex.combine([("B, 2", b), ("A, 1", a)]))
+    assert (swapped.level, swapped.score) == (two.level, two.score)
+    # Every edition that lists the line's country and good now is cited with its own row.
+    for label, rows in (("A, 1", a), ("B, 2", b)):
+        for r in rows:
+            here = (r.country_code, r.good) == (facts.country_code, facts.good)
+            if here and r.current_kinds():
+                assert f"{label}, row {r.row}" in [x.source for x in two.reasons]
+
+
 _facts = st.builds(
     LineFacts,
     country_code=st.sampled_from(["AD", "AG", "AI", "AL", "FR"]),
@@ -206,7 +327,7 @@ _facts = st.builds(
     share=st.decimals(Decimal("0.01"), 1, places=2),
     characteristics=st.frozensets(st.sampled_from(list(vocabulary.CHARACTERISTICS))),
     evidence=st.frozensets(st.sampled_from(list(vocabulary.EVIDENCE))),
-    excluded=st.booleans(),
+    excluded=st.sampled_from(["", "Exclusions, 2026, row 2"]),
 )
 
 
@@ -226,7 +347,7 @@ def test_adding_a_risk_factor_never_lowers_the_level(facts, extra, more):
     for worse in (
         LineFacts(**{**vars(facts), "characteristics": facts.characteristics | {extra}}),
         LineFacts(**{**vars(facts), "value": facts.value + more}),
-        LineFacts(**{**vars(facts), "excluded": True}),
+        LineFacts(**{**vars(facts), "excluded": "Exclusions, 2027, row 9"}),
     ):
         assert _rank(screen(worse, index).level) >= before
 

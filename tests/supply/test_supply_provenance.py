@@ -26,15 +26,8 @@ SUPPLIER = {
 
 
 @pytest.fixture
-def office(demo_world):
-    from palermo.core.models import Membership, Organisation, User
-
-    org = Organisation.objects.create(
-        name="Provenance test office", org_type="central_government", country="XK"
-    )
-    user = User.objects.create_user("buyer3", password="A-long-password-1")
-    Membership.objects.create(user=user, organisation=org, role="procurement_officer")
-    return user, org
+def office(new_office):
+    return new_office("buyer3")
 
 
 def _latest(**where: object) -> dict[str, FieldProvenance]:

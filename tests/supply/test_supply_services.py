@@ -13,6 +13,7 @@ from palermo.core.models import AuditEntry
 from palermo.supply import services
 from palermo.supply.models import (
     Contract,
+    ImportBatch,
     InspectionReferral,
     MeasureRecord,
     OrderLine,
@@ -32,22 +33,16 @@ def test_demo_builds_and_screens(supply_demo, persona):
     lines = OrderLine.objects.filter(organisation=office)
     assert lines.count() == 40
     assert set(lines.values_list("level", flat=True)) >= {"high", "low"}
-    assert all(line.edition_id for line in lines)
+    batches = set(lines.values_list("batch", flat=True))
+    assert all(ImportBatch.objects.get(pk=b).editions.count() == 1 for b in batches)
     assert Site.objects.filter(organisation=office, match_status="potential_match").count() == 1
     tender = Contract.objects.get(reference="MPW-2026-014")
     assert set(tender.measures.values_list("code", flat=True)) == {"a", "b"}
 
 
 @pytest.fixture
-def office(demo_world):
-    from palermo.core.models import Membership, Organisation, User
-
-    org = Organisation.objects.create(
-        name="Test procurement office", org_type="central_government", country="XK"
-    )
-    user = User.objects.create_user("buyer", password="A-long-password-1")
-    Membership.objects.create(user=user, organisation=org, role="procurement_officer")
-    return user, org
+def office(new_office):
+    return new_office("buyer")
 
 
 def _edition(user, org, rows=DOL_ROWS, edition="2024"):
@@ -122,7 +117,7 @@ def test_risk_edition_keeps_old_screenings_reproducible(office):
         name="po.csv",
     )
     line = OrderLine.objects.get()
-    assert line.level == "medium" and line.edition == first
+    assert line.level == "medium" and list(line.batch.editions.all()) == [first]
     assert line.result["reasons"][0]["source"] == "US DOL test fixture, 2024, row 2"
     # A new edition drops cotton from AD: new orders screen low, the old line keeps its edition.
     _edition(user, org, rows=DOL_ROWS[1:], edition="2026")
@@ -136,15 +131,7 @@ def test_risk_edition_keeps_old_screenings_reproducible(office):
     )
     assert OrderLine.objects.get(ref="PO-2/1").level == "low"
     old = OrderLine.objects.get(ref="PO-1/1")
-    assert old.level == "medium" and old.edition == first
-    rescreened = services.screen_lines(
-        [],
-        index=services.edition_index(old.edition),
-        crosswalk={},
-        evidence={},
-        excluded=set(),
-    )
-    assert rescreened == []
+    assert old.level == "medium" and list(old.batch.editions.all()) == [first]
     from palermo.supply import selectors
 
     d = selectors.edition_diff(first, second)
@@ -204,6 +191,7 @@ def test_exclusion_list_makes_a_supplier_high(office):
         organisation=org,
         data=b"company_id,name,country_code,reason,listed_on\nA1,Acme,AD,Convicted (test),2025-01-01\n",
         name="x.csv",
+        info=services.EditionInfo("Test exclusion list", "2026-01", "public", date(2026, 1, 5)),
     )
     services.orders_import(
         actor=user,
@@ -211,7 +199,9 @@ def test_exclusion_list_makes_a_supplier_high(office):
         data=orders_file("PO-1,1,Acme,A1,FR,Paper,,5,,"),
         name="po.csv",
     )
-    assert OrderLine.objects.get().level == "high"
+    line = OrderLine.objects.get()
+    assert line.level == "high"
+    assert line.result["reasons"][0]["source"] == "Test exclusion list, 2026-01, row 2"
 
 
 def test_measures_need_evidence_and_the_track(office):

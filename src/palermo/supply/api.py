@@ -47,6 +47,15 @@ class ReasonOut(Schema):
     source: str
 
 
+class EditionOut(Schema):
+    id: int
+    format: str = Field(description="the kind of list: us_dol, exclusions, …")
+    source: str
+    edition: str
+    retrieved_on: dt.date
+    sha256: str = Field(description="SHA-256 of the file imported")
+
+
 class SupplyLineOut(Schema):
     ref: str
     supplier_name: str
@@ -57,7 +66,9 @@ class SupplyLineOut(Schema):
     score: int
     exposure: Decimal
     rule: str
-    edition: str
+    editions: list[EditionOut] = Field(
+        description="the risk-list editions it was screened against, one per kind of list"
+    )
     reasons: list[ReasonOut]
 
 
@@ -79,7 +90,7 @@ class SupplyScreenIn(Schema):
 
 
 class ScreenOut(Schema):
-    edition: str
+    editions: list[EditionOut]
     lines: list[SupplyLineOut]
 
 
@@ -131,6 +142,20 @@ def _reasons(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _editions(editions: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": e.pk,
+            "format": e.format,
+            "source": e.source,
+            "edition": e.edition,
+            "retrieved_on": e.retrieved_on,
+            "sha256": e.batch.sha256,
+        }
+        for e in editions
+    ]
+
+
 def _refused(errors: list[tables.RowError]) -> Any:
     rows = [{"row": e.row, "field": e.field, "message": e.message} for e in errors]
     return Status(
@@ -171,6 +196,11 @@ def site_list(request: AuthedRequest) -> Any:
 )
 @api_requires(Perm.SUPPLY_VIEW)
 def order_list(request: AuthedRequest, filters: Query[LevelFilter]) -> Any:
+    lines = list(selectors.order_lines(request.organisation, level=filters.level)[: filters.limit])
+    used = {
+        batch: _editions(editions)
+        for batch, editions in selectors.batch_editions({x.batch_id for x in lines}).items()
+    }
     return [
         {
             "ref": line.ref,
@@ -182,12 +212,10 @@ def order_list(request: AuthedRequest, filters: Query[LevelFilter]) -> Any:
             "score": line.score,
             "exposure": line.exposure,
             "rule": line.result.get("rule", ""),
-            "edition": str(line.edition) if line.edition else "",
+            "editions": used.get(line.batch_id, []),
             "reasons": _reasons(line.result),
         }
-        for line in selectors.order_lines(request.organisation, level=filters.level)[
-            : filters.limit
-        ]
+        for line in lines
     ]
 
 
@@ -213,7 +241,7 @@ def order_export(request: AuthedRequest, filters: Query[ExportFilter]) -> Any:
 @router.post(
     "/screen",
     response=with_errors(ScreenOut),
-    summary="Screen order lines against the current risk list; nothing is kept",
+    summary="Screen order lines against the current risk lists; nothing is kept",
 )
 @api_requires(Perm.SUPPLY_VIEW)
 def screen(request: AuthedRequest, payload: SupplyScreenIn) -> Any:
@@ -236,17 +264,18 @@ def screen(request: AuthedRequest, payload: SupplyScreenIn) -> Any:
             },
         )
     org = request.organisation
-    edition = services.current_edition()
+    lists = selectors.risk_lists()  # the current edition of every kind of list
+    editions = _editions(lists.editions)
     suppliers = {s.company_id: s.evidence() for s in selectors.suppliers(org)}
     results = services.screen_lines(
         lines,
-        index=services.edition_index(edition),
+        index=lists.index,
         crosswalk=services.effective_crosswalk(org),
         evidence=suppliers,
-        excluded=services.excluded_company_ids(),
+        excluded=lists.excluded,
     )
     return {
-        "edition": str(edition) if edition else "",
+        "editions": editions,
         "lines": [
             {
                 "ref": line.ref,
@@ -258,7 +287,7 @@ def screen(request: AuthedRequest, payload: SupplyScreenIn) -> Any:
                 "score": res.score,
                 "exposure": res.exposure,
                 "rule": res.rule,
-                "edition": str(edition) if edition else "",
+                "editions": editions,
                 "reasons": _reasons(res.to_dict()),
             }
             for line, res in results

@@ -100,10 +100,20 @@ def import_risk(
     licence: Annotated[str, typer.Option(help="Its licence, as the publisher states it.")],
     retrieved_on: Annotated[str, typer.Option("--retrieved-on", help="Download date, YYYY-MM-DD.")],
     url: Annotated[str, typer.Option(help="Where it was downloaded from.")] = "",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="The kind of list: us_dol (Better Trade Tool columns), exclusions "
+            "(company_id, name, country_code, reason, listed_on, until) or another "
+            "registered format.",
+        ),
+    ] = "us_dol",
     as_user: AsOpt = None,
     dry_run: DryRun = False,
 ) -> None:
-    """Import an edition of the US DOL list of goods (Better Trade Tool columns)."""
+    """Import an edition of a risk list: the US DOL list of goods by default. It becomes the
+    current edition of its kind; the other kinds' current editions stay in use."""
     _setup()
     from palermo.core.errors import InvalidInput
     from palermo.core.policy import Perm
@@ -123,6 +133,7 @@ def import_risk(
             data=file.read_bytes(),
             name=file.name,
             info=info,
+            fmt=fmt,
             commit=not dry_run,
         )
     except InvalidInput as exc:

@@ -126,9 +126,8 @@ def evidence_pack_pdf(pack: EvidencePack) -> bytes:
         else _("%(done)s of %(n)s measures done") % {"done": len(p.done), "n": len(p.required)}
     )
     edition = (
-        f"{pack.edition.source}, {pack.edition.edition} — SHA-256 {pack.edition.batch.sha256}"
-        if pack.edition
-        else "—"
+        "; ".join(f"{e.source}, {e.edition} — SHA-256 {e.batch.sha256}" for e in pack.editions)
+        or "—"
     )
     blocks: list[tuple[str, Any]] = [
         ("p", c.title),

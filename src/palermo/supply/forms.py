@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from palermo.supply import vocabulary
+from palermo.supply import riskdata, vocabulary
 from palermo.supply.models import CorrectiveAction, Level, MeasureRecord, Site, Supplier
 
 
@@ -24,7 +24,17 @@ class OrderFileForm(forms.Form):
     file = forms.FileField(label=_("File (CSV, XLSX or OCDS JSON)"))
 
 
+def _list_kinds() -> list[tuple[str, Any]]:
+    """Every kind of list that imports (``riskdata.list_kinds``: a registered format appears
+    here without a change to this form)."""
+    return [(key, _(label)) for key, label, _columns in riskdata.list_kinds()]
+
+
 class RiskImportForm(forms.Form):
+    # Not required: a form sent without it imports the US DOL list, as before there was a choice.
+    format = forms.ChoiceField(
+        label=_("Kind of list"), choices=_list_kinds, initial="us_dol", required=False
+    )
     file = forms.FileField(label=_("Risk list file (CSV or XLSX)"))
     source = forms.CharField(
         label=_("Source"),

@@ -43,6 +43,11 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # An order import: the risk-list editions its lines were screened against (the current
+    # edition of every kind of list then), so an old screening is shown and re-run on them.
+    editions: models.ManyToManyField[RiskEdition, BatchEdition] = models.ManyToManyField(
+        "RiskEdition", through="BatchEdition", related_name="+", blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -153,7 +158,10 @@ class SiteSource(models.Model):
 
 
 class RiskEdition(models.Model):
-    """One edition of a country × good risk list, as the user downloaded it."""
+    """One edition of a risk list, as the user downloaded it: a country × good list
+    (``riskdata.FORMATS``; rows in ``entries``) or a supplier exclusion list
+    (``riskdata.EXCLUSIONS``; rows in ``exclusions``). ``is_current`` holds for the latest
+    edition of each format: a screening reads the current edition of every format."""
 
     format = models.CharField(max_length=20)  # riskdata.FORMATS key
     source = models.CharField(_("source"), max_length=300)
@@ -188,7 +196,23 @@ class RiskEntry(models.Model):
         return f"{self.country_code} — {self.good}"
 
 
+class BatchEdition(models.Model):
+    """A risk-list edition an order import was screened against (``ImportBatch.editions``)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    edition = models.ForeignKey(RiskEdition, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "edition"], name="supply_batch_edition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.edition_id}"
+
+
 class ExclusionEntry(models.Model):
+    edition = models.ForeignKey(RiskEdition, on_delete=models.CASCADE, related_name="exclusions")
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
     row = models.PositiveIntegerField()
     company_id = models.CharField(max_length=40)
@@ -197,6 +221,9 @@ class ExclusionEntry(models.Model):
     reason = models.CharField(max_length=500)
     listed_on = models.DateField()
     until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["edition", "row"]
 
     def __str__(self) -> str:
         return self.name
@@ -282,7 +309,8 @@ class MeasureRecord(models.Model):
 
 
 class OrderLine(models.Model):
-    """A screened purchase-order line, with the risk-list edition and rule it was screened on."""
+    """A screened purchase-order line and the rule it was screened on; the risk-list editions
+    are its batch's (``ImportBatch.editions``)."""
 
     organisation = models.ForeignKey(
         "core.Organisation", on_delete=models.PROTECT, related_name="+"
@@ -302,9 +330,6 @@ class OrderLine(models.Model):
     value = models.DecimalField(max_digits=15, decimal_places=2)
     share = models.DecimalField(max_digits=4, decimal_places=2, default=1)
     characteristics = models.JSONField(default=list)
-    edition = models.ForeignKey(
-        RiskEdition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     level = models.CharField(max_length=10, choices=Level.choices)
     score = models.IntegerField()
     exposure = models.DecimalField(max_digits=15, decimal_places=2)

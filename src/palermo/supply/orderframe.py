@@ -36,7 +36,7 @@ Pure: no Django imports.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -428,7 +428,7 @@ def screen_frame(
     index: RiskIndex,
     crosswalk: Mapping[str, str],
     evidence: Mapping[str, frozenset[str]],
-    excluded: Collection[str],
+    excluded: Mapping[str, str],
 ) -> Screened:
     """Screen every row of ``checked.frame``: each distinct set of the facts the rule reads
     through ``risk.screen`` once, joined back to its lines."""
@@ -449,9 +449,9 @@ def screen_frame(
         {
             "supplier_company_id": companies,
             "evidence": [_chars_key(proofs[c]) for c in companies],
-            "barred": [bool(c) and c in excluded for c in companies],
+            "barred": [excluded.get(c, "") if c else "" for c in companies],
         },
-        schema={"supplier_company_id": pl.String, "evidence": pl.String, "barred": pl.Boolean},
+        schema={"supplier_company_id": pl.String, "evidence": pl.String, "barred": pl.String},
     )
     f = (
         f.join(goods, on=["good", "product_code"], how="left", maintain_order="left")

@@ -13,7 +13,7 @@ Pure: no Django imports.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
 from operator import add, attrgetter
@@ -320,9 +320,9 @@ def screen_lines(
     index: RiskIndex,
     crosswalk: Mapping[str, str],
     evidence: Mapping[str, frozenset[str]],
-    excluded: Collection[str],
+    excluded: Mapping[str, str],
 ) -> list[tuple[OrderLine, Result]]:
-    """Screen lines with one edition's index: (line, result) in the file's order, each
+    """Screen lines with the editions' index: (line, result) in the file's order, each
     result the one ``risk.screen`` gives for the line's facts (differential test:
     tests/supply/test_supply_fastpath.py).
 
@@ -341,7 +341,7 @@ def _screen_lines(
     index: RiskIndex,
     crosswalk: Mapping[str, str],
     evidence: Mapping[str, frozenset[str]],
-    excluded: Collection[str],
+    excluded: Mapping[str, str],
 ) -> list[tuple[OrderLine, Result]]:
     (_row, _ref, _line, _name, companies, _contract, countries, given, codes, values, shares,
      characteristics) = zip(*lines, strict=True)  # fmt: skip
@@ -351,7 +351,10 @@ def _screen_lines(
     }
     goods = list(map(goods_of.__getitem__, zip(given, codes, strict=False)))
     proofs = list(map(evidence.get, companies, repeat(none)))
-    barred = [bool(c) and c in excluded for c in companies] if excluded else [False] * len(lines)
+    # the exclusion-list entry naming the supplier, "" when none (``LineFacts.excluded``)
+    barred = (
+        [excluded.get(c, "") if c else "" for c in companies] if excluded else [""] * len(lines)
+    )
     large = list(map(LARGE_SPEND.__le__, values))
     keys = list(zip(countries, goods, characteristics, proofs, barred, large, strict=False))
     found = list(map(index.cache.get, keys))

@@ -6,47 +6,45 @@ command line) audit the read."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from palermo.core.models import Organisation
-from palermo.supply import portfolio, selectors
+from palermo.supply import portfolio, riskdata, selectors
 from palermo.supply.models import (
     Contract,
     CorrectiveAction,
-    ExclusionEntry,
     OrderLine,
     Questionnaire,
-    RiskEdition,
     Site,
     Supplier,
 )
 
 
-def _listed_countries() -> tuple[frozenset[str], str, tuple[tuple[str, str], ...]]:
+def _listed_countries() -> tuple[dict[str, list[str]], tuple[tuple[str, str], ...]]:
     """The countries with a good currently listed for forced (child) labour in the current
-    edition, the edition's label, and the countries' names as the list gives them."""
-    edition = RiskEdition.objects.filter(is_current=True).order_by("-id").first()
-    if edition is None:
-        return frozenset(), "", ()
-    rows = [r for r in selectors.edition_rows(edition) if {"fl", "fcl"} & set(r.current_kinds())]
-    names = tuple(sorted({(r.country_code, r.country) for r in rows}))
-    return frozenset(r.country_code for r in rows), str(edition), names
+    edition of any country × good list, each with the labels of the editions listing one
+    there, and the countries' names as the lists give them."""
+    sources: dict[str, list[str]] = {}
+    names: set[tuple[str, str]] = set()
+    for edition in selectors.current_risk_editions():
+        if edition.format == riskdata.EXCLUSIONS:
+            continue
+        for r in selectors.edition_rows(edition):
+            if {"fl", "fcl"} & set(r.current_kinds()):
+                labels = sources.setdefault(r.country_code, [])
+                if str(edition) not in labels:
+                    labels.append(str(edition))
+                names.add((r.country_code, r.country))
+    return sources, tuple(sorted(names))
 
 
-def _exclusions(company_ids: Iterable[str], day: date) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in (
-        ExclusionEntry.objects.filter(company_id__in=set(company_ids), listed_on__lte=day)
-        .select_related("batch")
-        .order_by("batch_id", "row")
-    ):
-        if e.until is None or e.until >= day:
-            out.setdefault(e.company_id, f"{e.batch.name}, row {e.row}")
-    return out
+def _list_label(countries: set[str], sources: dict[str, list[str]]) -> str:
+    """The editions that list a good of one of these countries, "; " between them."""
+    labels = [label for c in sorted(countries & sources.keys()) for label in sources[c]]
+    return "; ".join(dict.fromkeys(labels))
 
 
 def supplier_facts(
@@ -82,8 +80,8 @@ def supplier_facts(
         open_actions[sid].append(str(aid))
         if due_on < day:
             overdue[sid].append(str(aid))
-    listed, label, names = _listed_countries()
-    excluded = _exclusions((s.company_id for s in suppliers), day)
+    listed, names = _listed_countries()
+    excluded = selectors.exclusions_in_force(on=day, company_ids=(s.company_id for s in suppliers))
     return {
         s.pk: portfolio.SupplierFacts(
             key=str(s.pk),
@@ -93,8 +91,8 @@ def supplier_facts(
             open_actions=tuple(open_actions[s.pk]),
             overdue_actions=tuple(overdue[s.pk]),
             site_countries=frozenset(countries[s.pk]),
-            listed_countries=listed,
-            list_label=label,
+            listed_countries=frozenset(listed),
+            list_label=_list_label(countries[s.pk], listed),
             country_names=names,
             exclusion=excluded.get(s.company_id, ""),
             recruiter=s.is_recruiter,

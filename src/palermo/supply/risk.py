@@ -2,7 +2,7 @@
 
 A line's level (low / medium / high) is computed from named factors, each kept as a
 ``Reason`` with its points and its source, so a person sees why — and the same facts and
-the same risk-list edition always give the same result.
+the same risk-list editions always give the same result.
 
 The rule (docs/supply.md, "The risk model"):
 
@@ -10,6 +10,11 @@ The rule (docs/supply.md, "The risk model"):
 * the country × good is currently on a risk list for forced labour or forced child
   labour → 3 points and never lower than **medium**; for child labour only → 2 points;
 * the good is listed for forced labour in some other country → 1 point (a commodity risk);
+
+The lists are the current edition of every kind of list, read together (``RiskIndex.combine``):
+a country × good listed by several counts once, from the list that says the most (forced
+before child labour, then the order the editions are given in), and every other list that
+lists it is cited beside it with no points. So adding an edition never lowers a level.
 * each of the six risk characteristics present → 1 point;
 * spend at or above the large-spend threshold → 1 point;
 * each piece of supplier evidence (policy, audit reports, sites disclosed) → −1 point.
@@ -49,7 +54,9 @@ class LineFacts:
     share: Decimal = Decimal(1)  # the component's share of the product, 0–1
     characteristics: frozenset[str] = frozenset()
     evidence: frozenset[str] = frozenset()
-    excluded: bool = False  # the supplier is on an exclusion list
+    # The supplier is on an exclusion list: the entry that says so ("list, 2026, row 4"),
+    # "" when it is not.
+    excluded: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,12 +112,14 @@ class Result(NamedTuple):
 
 @dataclass
 class RiskIndex:
-    """A risk-list edition, indexed for screening: (country, good) → the row, and the goods
-    listed for forced labour anywhere."""
+    """The risk-list editions a screening reads, indexed for the rule: (country, good) → each
+    edition's row for it, and the countries where a good is listed for forced labour."""
 
-    label: str
-    by_country_good: dict[tuple[str, str], RiskRow] = field(default_factory=dict)
-    forced_goods: dict[str, list[str]] = field(default_factory=dict)
+    label: str  # every edition's label, "; " between them
+    # (country, good) → (edition label, row), in the order the editions were given
+    by_country_good: dict[tuple[str, str], list[tuple[str, RiskRow]]] = field(default_factory=dict)
+    # good → country → the labels of the editions listing it there for forced labour
+    forced_goods: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Results by everything but the amounts: lines that share their facts share their level,
     # score and reasons (the rule is pure), so each distinct combination is worked out once.
     cache: dict[tuple[object, ...], tuple[str, int, tuple[Reason, ...]]] = field(
@@ -119,15 +128,30 @@ class RiskIndex:
 
     @classmethod
     def build(cls, label: str, rows: Iterable[RiskRow]) -> RiskIndex:
-        index = cls(label)
-        for r in rows:
-            key = good_key(r.good)
-            index.by_country_good[(r.country_code, key)] = r
-            if {"fl", "fcl"} & set(r.current_kinds()):
-                index.forced_goods.setdefault(key, []).append(r.country_code)
-        for countries in index.forced_goods.values():
-            countries.sort()
-        return index
+        """One edition's index."""
+        return cls.combine([(label, rows)])
+
+    @classmethod
+    def combine(cls, editions: Iterable[tuple[str, Iterable[RiskRow]]]) -> RiskIndex:
+        """Several editions (each ``(label, rows)``, one per kind of list), read together."""
+        labels: list[str] = []
+        by_country_good: dict[tuple[str, str], list[tuple[str, RiskRow]]] = {}
+        forced: dict[str, dict[str, list[str]]] = {}
+        for label, rows in editions:
+            labels.append(label)
+            for r in rows:
+                key = good_key(r.good)
+                by_country_good.setdefault((r.country_code, key), []).append((label, r))
+                if _FORCED & set(r.current_kinds()):
+                    forced.setdefault(key, {}).setdefault(r.country_code, []).append(label)
+        return cls(
+            "; ".join(labels),
+            by_country_good,
+            {good: dict(sorted(countries.items())) for good, countries in forced.items()},
+        )
+
+
+_FORCED: Final = frozenset({"fl", "fcl"})
 
 
 def resolve_good(good: str, code: str, crosswalk: Mapping[str, str]) -> str:
@@ -176,36 +200,37 @@ def _assess(facts: LineFacts, index: RiskIndex) -> tuple[str, int, tuple[Reason,
     if facts.excluded:
         reasons.append(
             Reason(
-                "excluded", 0, _("The supplier is on an exclusion list: high risk whatever else.")
+                "excluded",
+                0,
+                _("The supplier is on an exclusion list: high risk whatever else."),
+                source=facts.excluded,
             )
         )
     key = good_key(facts.good)
-    row = index.by_country_good.get((facts.country_code, key)) if key else None
-    kinds = set(row.current_kinds()) if row else set()
-    if row is not None and kinds & {"fl", "fcl"}:
-        floor = "medium"
-        reasons.append(
-            Reason(
-                "list_forced",
-                3,
-                _("%(good)s from %(country)s is on the list for %(kinds)s."),
-                (("good", row.good), ("country", row.country), ("kinds", _kinds(kinds))),
-                f"{index.label}, row {row.row}",
+    listed = _listed(index, facts.country_code, key)
+    kinds = set().union(*(k for _label, _row, k in listed))
+    if listed:
+        # The list that says the most counts (forced labour before child labour, then the
+        # editions' order); every other list that lists the country and good is cited too.
+        first = next((x for x in listed if x[2] & _FORCED), listed[0])
+        if kinds & _FORCED:
+            floor = "medium"
+        code, points = ("list_forced", 3) if kinds & _FORCED else ("list_child", 2)
+        for n, (label, row, own) in enumerate([first, *(x for x in listed if x is not first)]):
+            reasons.append(
+                Reason(
+                    code if n == 0 else "list_also",
+                    points if n == 0 else 0,
+                    _("%(good)s from %(country)s is on the list for %(kinds)s."),
+                    (("good", row.good), ("country", row.country), ("kinds", _kinds(own))),
+                    f"{label}, row {row.row}",
+                )
             )
-        )
-    elif row is not None and "cl" in kinds:
-        reasons.append(
-            Reason(
-                "list_child",
-                2,
-                _("%(good)s from %(country)s is on the list for %(kinds)s."),
-                (("good", row.good), ("country", row.country), ("kinds", _kinds(kinds))),
-                f"{index.label}, row {row.row}",
-            )
-        )
-    if key and not (kinds & {"fl", "fcl"}):
-        elsewhere = [c for c in index.forced_goods.get(key, []) if c != facts.country_code]
+    if key and not (kinds & _FORCED):
+        by_country = index.forced_goods.get(key, {})
+        elsewhere = [c for c in by_country if c != facts.country_code]
         if elsewhere:
+            sources = dict.fromkeys(label for c in elsewhere for label in by_country[c])
             reasons.append(
                 Reason(
                     "commodity",
@@ -218,7 +243,7 @@ def _assess(facts: LineFacts, index: RiskIndex) -> tuple[str, int, tuple[Reason,
                         ("n", str(len(elsewhere))),
                         ("countries", ", ".join(elsewhere[:5])),
                     ),
-                    index.label,
+                    "; ".join(sources),
                 )
             )
     for code in sorted(facts.characteristics):
@@ -251,7 +276,15 @@ def _assess(facts: LineFacts, index: RiskIndex) -> tuple[str, int, tuple[Reason,
                 )
             )
     score = sum(r.points for r in reasons)
-    return _level(score, floor=floor, excluded=facts.excluded), score, tuple(reasons)
+    return _level(score, floor=floor, excluded=bool(facts.excluded)), score, tuple(reasons)
+
+
+def _listed(index: RiskIndex, country_code: str, key: str) -> list[tuple[str, RiskRow, set[str]]]:
+    """Each edition's row for the country and good that lists it now, with its kinds."""
+    if not key:
+        return []
+    hits = index.by_country_good.get((country_code, key), [])
+    return [(label, row, kinds) for label, row in hits if (kinds := set(row.current_kinds()))]
 
 
 def _kinds(kinds: set[str]) -> str:

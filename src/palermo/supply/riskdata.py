@@ -12,6 +12,12 @@ columns ``Country``, ``Country_ISOCode``, ``Region``, ``Sector``, ``Good``,
 was added for child labour, forced labour or forced child labour, and where removed the
 year it was removed: ``2009``, ``2009-2018`` (or ``2009–2018``); empty means never listed.
 
+Each kind of list is a *format* (``FORMATS``, keyed as ``RiskEdition.format``): importing
+an edition of one format retires only that format's previous edition, and a screening reads
+the current edition of every format together. A new country × product format (the EU's,
+once published) is one ``RiskListFormat`` given to ``register``; nothing else changes
+(docs/supply.md, "Adding a kind of risk list").
+
 Pure: no Django imports.
 """
 
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Protocol
@@ -121,16 +127,29 @@ def _check_dol(values: Mapping[str, str], line: int, errors: list[RowError]) -> 
     return RiskRow(line, code, country, region, sector, good, tuple(listings))
 
 
-def preview_dol(data: bytes, name: str) -> Preview[RiskRow]:
-    """Check every row of a DOL list file (one row per country × good)."""
-    out = tables.parse(data, name, required=DOL_REQUIRED, optional=DOL_OPTIONAL, check=_check_dol)
+def goods_preview(
+    data: bytes,
+    name: str,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str],
+    check: Callable[[dict[str, str], int, list[RowError]], RiskRow | None],
+    good_column: str,
+) -> Preview[RiskRow]:
+    """Check every row of a country × good list: the header (columns in lower case), each row
+    through ``check``, then no country and good twice (named in ``good_column``). The
+    building block of a ``RiskListFormat``: a format gives its columns and its row check."""
+    out = tables.parse(data, name, required=required, optional=optional, check=check)
     seen: dict[tuple[str, str], int] = {}
     for r in out.rows:
         key = (r.country_code, good_key(r.good))
         if key in seen:
             out.errors.append(
                 RowError(
-                    r.row, "Good", _("The same country and good as row %(row)s."), p(row=seen[key])
+                    r.row,
+                    good_column,
+                    _("The same country and good as row %(row)s."),
+                    p(row=seen[key]),
                 )
             )
         else:
@@ -139,6 +158,18 @@ def preview_dol(data: bytes, name: str) -> Preview[RiskRow]:
     out.rows = [r for r in out.rows if r.row not in bad]
     out.errors.sort(key=lambda e: (e.row, e.field))
     return out
+
+
+def preview_dol(data: bytes, name: str) -> Preview[RiskRow]:
+    """Check every row of a DOL list file (one row per country × good)."""
+    return goods_preview(
+        data,
+        name,
+        required=DOL_REQUIRED,
+        optional=DOL_OPTIONAL,
+        check=_check_dol,
+        good_column="Good",
+    )
 
 
 # --- national exclusion (debarment) lists --------------------------------------------------
@@ -165,9 +196,10 @@ EXCLUSION_REQUIRED: Final[tuple[str, ...]] = (
 EXCLUSION_OPTIONAL: Final[tuple[str, ...]] = ("until",)
 
 
-def _date(
+def date_cell(
     value: str, line: int, name: str, errors: list[RowError], *, required: bool
 ) -> date | None:
+    """A ``YYYY-MM-DD`` cell, or None (an error added when it is required or malformed)."""
     value = value.strip()
     if not value:
         if required:
@@ -192,8 +224,8 @@ def _check_exclusion(
     name = tables.text(values["name"], line, "name", errors, limit=200, required=True)
     code = tables.country(values["country_code"], line, "country_code", errors, required=True)
     reason = tables.text(values["reason"], line, "reason", errors, limit=500, required=True)
-    listed = _date(values["listed_on"], line, "listed_on", errors, required=True)
-    until = _date(values.get("until", ""), line, "until", errors, required=False)
+    listed = date_cell(values["listed_on"], line, "listed_on", errors, required=True)
+    until = date_cell(values.get("until", ""), line, "until", errors, required=False)
     if listed and until and until < listed:
         errors.append(RowError(line, "until", _("The end date is before the listing date.")))
     if len(errors) > before or listed is None:
@@ -212,13 +244,21 @@ def preview_exclusions(data: bytes, name: str) -> Preview[ExclusionRow]:
 
 class RiskListFormat(Protocol):
     """An importer of one kind of country × product risk list. The EU forced-labour database
-    (Regulation (EU) 2024/3015, Art. 8) gets one once the Commission publishes its format."""
+    (Regulation (EU) 2024/3015, Art. 8) gets one once the Commission publishes its format.
+
+    ``key`` is stored with each edition (at most 20 characters); ``label`` is shown where the
+    user chooses the kind of list (an English msgid, translated by the shell); ``columns``
+    are the columns a file has, as the import page lists them; ``preview`` checks a whole
+    file and names every bad row and column (``goods_preview`` does the common part)."""
 
     @property
     def key(self) -> str: ...
 
     @property
     def label(self) -> str: ...
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
 
     def preview(self, data: bytes, name: str) -> Preview[RiskRow]: ...
 
@@ -227,12 +267,45 @@ class RiskListFormat(Protocol):
 class DolFormat:
     key: str = "us_dol"
     label: str = _("US Department of Labor — List of Goods Produced by Child Labor or Forced Labor")
+    columns: tuple[str, ...] = (
+        "Country",
+        "Country_ISOCode",
+        "Region",
+        "Sector",
+        "Good",
+        "All_Exploitations",
+        "CL",
+        "FL",
+        "FCL",
+    )
 
     def preview(self, data: bytes, name: str) -> Preview[RiskRow]:
         return preview_dol(data, name)
 
 
 FORMATS: Final[dict[str, RiskListFormat]] = {"us_dol": DolFormat()}
+
+# The format key of a supplier exclusion (debarment) list's editions: companies, not
+# country × good rows, so not a ``RiskListFormat``; kept, made current and cited the same way.
+EXCLUSIONS: Final = "exclusions"
+EXCLUSIONS_LABEL: Final = _("Exclusion list")
+EXCLUSIONS_COLUMNS: Final = (*EXCLUSION_REQUIRED, *EXCLUSION_OPTIONAL)
+
+
+def register(fmt: RiskListFormat) -> None:
+    """Add a kind of country × product list: its editions import, show and screen as the
+    DOL list's do. A key already taken, reserved or longer than 20 characters is refused."""
+    if fmt.key in FORMATS or fmt.key == EXCLUSIONS:
+        raise ValueError(f"The format {fmt.key!r} is already registered.")
+    if not fmt.key or len(fmt.key) > 20 or not fmt.columns:
+        raise ValueError(f"A format needs a key of 1–20 characters and its columns: {fmt.key!r}.")
+    FORMATS[fmt.key] = fmt
+
+
+def list_kinds() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every kind of list that can be imported: (format key, label msgid, columns)."""
+    kinds = [(f.key, f.label, f.columns) for f in FORMATS.values()]
+    return [*kinds, (EXCLUSIONS, EXCLUSIONS_LABEL, EXCLUSIONS_COLUMNS)]
 
 
 # --- comparing two editions -----------------------------------------------------------------

@@ -3,6 +3,7 @@ counts of referrals below ``MIN_CELL`` are not shown, and no screening reference
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,12 +13,14 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from palermo.core.models import Organisation
-from palermo.supply import diligence, remediation, riskdata, vocabulary
+from palermo.supply import diligence, remediation, risk, riskdata, vocabulary
 from palermo.supply.models import (
+    BatchEdition,
     ClassificationMap,
     Contract,
     CorrectiveAction,
     Crosswalk,
+    ExclusionEntry,
     FeeRepayment,
     FieldProvenance,
     ImportBatch,
@@ -85,7 +88,114 @@ def site_export_rows(organisation: Organisation) -> list[dict[str, object]]:
 
 
 def editions() -> QuerySet[RiskEdition]:
-    return RiskEdition.objects.select_related("batch").annotate(n=Count("entries"))
+    return RiskEdition.objects.select_related("batch").annotate(
+        n=Count("entries", distinct=True) + Count("exclusions", distinct=True)
+    )
+
+
+def current_risk_editions() -> list[RiskEdition]:
+    """The current edition of each kind of list (``RiskEdition.format``), by format: what a
+    new screening reads, all of them together. Importing an edition retires only the
+    previous edition of its own format."""
+    current: dict[str, RiskEdition] = {}
+    for e in (
+        RiskEdition.objects.filter(is_current=True)
+        .select_related("batch")
+        .order_by("format", "-id")
+    ):
+        current.setdefault(e.format, e)
+    return list(current.values())
+
+
+def batch_editions(batch_ids: Iterable[int]) -> dict[int, list[RiskEdition]]:
+    """The editions each order import was screened against, in the order a screening reads
+    them (by format)."""
+    out: dict[int, list[RiskEdition]] = {}
+    for link in (
+        BatchEdition.objects.filter(batch_id__in=set(batch_ids))
+        .select_related("edition__batch")
+        .order_by("edition__format", "edition_id")
+    ):
+        out.setdefault(link.batch_id, []).append(link.edition)
+    return out
+
+
+def line_editions(line: OrderLine) -> list[RiskEdition]:
+    """The editions a kept line was screened against (its import's)."""
+    return batch_editions([line.batch_id]).get(line.batch_id, [])
+
+
+def editions_text(editions: Iterable[RiskEdition]) -> str:
+    """``source, edition`` of each, "; " between them ("" for none): how reasons cite them."""
+    return "; ".join(map(str, editions))
+
+
+@dataclass
+class RiskLists:
+    """What a screening reads: the editions (one per kind of list), the country × good lists
+    indexed for the rule, and the suppliers an exclusion list names, each with the entry
+    that says so."""
+
+    editions: list[RiskEdition]
+    index: risk.RiskIndex
+    excluded: dict[str, str]  # company id → "source, edition, row 4"
+
+
+def risk_lists(
+    editions: Sequence[RiskEdition] | None = None, *, on: date | None = None
+) -> RiskLists:
+    """The current edition of every kind of list, or the ``editions`` given (a kept
+    screening's set, to show or re-run it as it was); exclusions as in force ``on`` (today)."""
+    chosen = (
+        current_risk_editions()
+        if editions is None
+        else sorted(editions, key=lambda e: (e.format, e.pk))
+    )
+    goods = [e for e in chosen if e.format != riskdata.EXCLUSIONS]
+    index = risk.RiskIndex.combine((str(e), edition_rows(e)) for e in goods)
+    return RiskLists(chosen, index, exclusions_in_force(chosen, on=on))
+
+
+def exclusions_in_force(
+    editions: Sequence[RiskEdition] | None = None,
+    *,
+    on: date | None = None,
+    company_ids: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """Company id → the entry naming it (``source, edition, row 4``) in the exclusion-list
+    editions given (the current one by default), for the entries in force ``on`` (today);
+    only these ``company_ids`` when given."""
+    chosen = current_risk_editions() if editions is None else editions
+    day = on or timezone.localdate()
+    entries = ExclusionEntry.objects.filter(
+        edition__in=[e for e in chosen if e.format == riskdata.EXCLUSIONS], listed_on__lte=day
+    )
+    if company_ids is not None:
+        entries = entries.filter(company_id__in=set(company_ids))
+    excluded: dict[str, str] = {}
+    for e in entries.select_related("edition").order_by("edition__format", "edition_id", "row"):
+        if e.until is None or e.until >= day:
+            excluded.setdefault(e.company_id, f"{e.edition}, row {e.row}")
+    return excluded
+
+
+def rescreen(line: OrderLine) -> risk.Result:
+    """A kept line screened again on the editions its import used, with the exclusions in
+    force the day it was screened: its stored result, unless its supplier's evidence
+    changed since (the evidence is read as it is now)."""
+    day = timezone.localdate(line.screened_at)
+    lists = risk_lists(line_editions(line), on=day)
+    company = line.supplier.company_id if line.supplier else ""
+    facts = risk.LineFacts(
+        line.origin_country,
+        line.good,
+        line.value,
+        line.share,
+        frozenset(line.characteristics),
+        line.supplier.evidence() if line.supplier else frozenset(),
+        lists.excluded.get(company, "") if company else "",
+    )
+    return risk.screen(facts, lists.index)
 
 
 def edition_rows(edition: RiskEdition) -> list[riskdata.RiskRow]:
@@ -120,9 +230,7 @@ def code_map(organisation: Organisation) -> QuerySet[ClassificationMap]:
 
 
 def order_lines(organisation: Organisation, *, level: str = "") -> QuerySet[OrderLine]:
-    qs = OrderLine.objects.filter(organisation=organisation).select_related(
-        "edition", "contract", "supplier"
-    )
+    qs = OrderLine.objects.filter(organisation=organisation).select_related("contract", "supplier")
     if level in vocabulary.LEVELS:
         qs = qs.filter(level=level)
     return qs
@@ -199,7 +307,7 @@ class Dashboard:
     inspections: int
     inspections_with_indicators: int
     referrals: int | None  # small-cell protected
-    edition: RiskEdition | None
+    editions: list[RiskEdition]  # the current edition of each kind of list
     to_review: int
 
 
@@ -241,7 +349,7 @@ def dashboard(organisation: Organisation, today: date | None = None) -> Dashboar
         inspections=inspections.count(),
         inspections_with_indicators=sum(1 for i in inspections.only("indicators") if i.indicators),
         referrals=suppressed(referrals.count()),
-        edition=RiskEdition.objects.filter(is_current=True).order_by("-id").first(),
+        editions=current_risk_editions(),
         to_review=sites(organisation, review=True).count(),
     )
 

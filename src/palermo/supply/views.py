@@ -29,6 +29,7 @@ from palermo.supply import (
     diligence,
     export,
     hscodes,
+    riskdata,
     selectors,
     services,
     sites,
@@ -388,13 +389,15 @@ def edition_detail(request: AuthedRequest, edition_id: int) -> HttpResponse:
     previous = (
         RiskEdition.objects.filter(format=edition.format, pk__lt=edition.pk).order_by("-pk").first()
     )
-    diff = selectors.edition_diff(previous, edition) if previous else None
+    goods = edition.format != riskdata.EXCLUSIONS
+    diff = selectors.edition_diff(previous, edition) if previous and goods else None
     return render(
         request,
         "supply/edition.html",
         {
             "edition": edition,
             "entries": edition.entries.all(),
+            "exclusions": edition.exclusions.all(),
             "previous": previous,
             "diff": diff,
             "kinds": {k: _(v) for k, v in vocabulary.EXPLOITATION_KINDS.items()},
@@ -409,12 +412,19 @@ def risk_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and (got := _upload(form)):
         data, name = got
         d = form.cleaned_data
+        d["format"] = d["format"] or "us_dol"
         info = services.EditionInfo(
             d["source"], d["edition"], d["licence"], d["retrieved_on"], d["url"] or ""
         )
         try:
             preview = services.risk_import(
-                actor=actor, organisation=org, data=data, name=name, info=info, commit=False
+                actor=actor,
+                organisation=org,
+                data=data,
+                name=name,
+                info=info,
+                fmt=d["format"],
+                commit=False,
             )
         except InvalidInput as exc:
             _errors_to(form, exc)
@@ -432,6 +442,7 @@ def risk_import(request: AuthedRequest) -> HttpResponse:
                         str(info.retrieved_on),
                         info.url,
                     ],
+                    format=d["format"],
                 )
             return render(
                 request,
@@ -439,8 +450,12 @@ def risk_import(request: AuthedRequest) -> HttpResponse:
                 {"preview": preview, "errors": _row_errors(preview.errors), "info": info},
                 status=200 if preview.ok else 400,
             )
+    kinds = [(_(label), columns) for _key, label, columns in riskdata.list_kinds()]
     return render(
-        request, "supply/risk_import.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "supply/risk_import.html",
+        {"form": form, "kinds": kinds},
+        status=400 if form.errors else 200,
     )
 
 
@@ -456,7 +471,12 @@ def risk_import_confirm(request: AuthedRequest) -> HttpResponse:
     source, edition, licence, retrieved, url = held.extra["info"]
     info = services.EditionInfo(source, edition, licence, date.fromisoformat(retrieved), url)
     preview = services.risk_import(
-        actor=actor, organisation=org, data=held.data, name=held.name, info=info
+        actor=actor,
+        organisation=org,
+        data=held.data,
+        name=held.name,
+        info=info,
+        fmt=held.extra.get("format", "us_dol"),
     )
     messages.success(request, _("%(n)s rows of the risk list imported.") % {"n": len(preview.rows)})
     return redirect("supply:risk")
@@ -473,7 +493,7 @@ def _order_preview_context(result: services.OrderImport) -> dict[str, Any]:
             for line, res in result.results
         ],
         "errors": _row_errors(result.preview.errors),
-        "edition": services.current_edition(),
+        "editions": selectors.current_risk_editions(),
         "ocds": _ocds_summary(result.ocds_lines),
     }
 
@@ -524,14 +544,19 @@ def order_export(request: AuthedRequest) -> HttpResponse:
 def order_detail(request: AuthedRequest, line_id: int) -> HttpResponse:
     actor, org = _who(request)
     line = get_object_or_404(
-        OrderLine.objects.select_related("edition", "batch"), pk=line_id, organisation=org
+        OrderLine.objects.select_related("batch"), pk=line_id, organisation=org
     )
     reasons = [{**r, "text": _reason_text(r)} for r in line.result.get("reasons", [])]
     heading = hscodes.label(line.product_code)
     return render(
         request,
         "supply/order.html",
-        {"line": line, "reasons": reasons, "code_label": _(heading) if heading else ""},
+        {
+            "line": line,
+            "editions": selectors.line_editions(line),
+            "reasons": reasons,
+            "code_label": _(heading) if heading else "",
+        },
     )
 
 
@@ -734,7 +759,7 @@ def evidence_pack(request: AuthedRequest, contract_id: int) -> HttpResponse:
         request, action="export", object_type="supply.evidence_pack", object_ref=str(contract.pk)
     )
     context = _contract_context(contract, can_manage=False)
-    context["edition"] = services.current_edition()
+    context["editions"] = selectors.current_risk_editions()
     response = render(request, "supply/evidence_pack.html", context)
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="evidence-pack-{contract.pk}.html"'

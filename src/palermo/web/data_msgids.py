@@ -1354,7 +1354,7 @@ MSGIDS = [
     _("This date has passed."),
     # Translators: cases/services/criminal_proceedings.py
     _("The country of the proceedings, as an ISO 3166-1 alpha-2 code."),
-    # Translators: cases/services/criminal_proceedings.py; cases/services/history.py; supply/services/__init__.py
+    # Translators: cases/services/criminal_proceedings.py; cases/services/history.py; supply/services/risklists.py
     _("At most 200 characters."),
     # Translators: cases/services/criminal_proceedings.py
     _("No such proceedings on this case."),
@@ -1889,10 +1889,6 @@ MSGIDS = [
     # Translators: supply/services/__init__.py
     _("This site is not waiting for a review."),
     # Translators: supply/services/__init__.py
-    _("Say when the file was downloaded."),
-    # Translators: supply/services/__init__.py
-    _("Unknown kind of risk list."),
-    # Translators: supply/services/__init__.py
     _("Choose low, medium or high."),
     # Translators: supply/services/__init__.py; supply/services/__init__.py; supply/services/__init__.py (+3)
     _("Not a supplier of your organisation."),
@@ -1958,6 +1954,10 @@ MSGIDS = [
     _("Not a link of your organisation."),
     # Translators: supply/services/recruiters.py
     _("This supplier is not marked as a labour recruiter or agency."),
+    # Translators: supply/services/risklists.py
+    _("Say when the file was downloaded."),
+    # Translators: supply/services/risklists.py
+    _("Unknown kind of risk list."),
     # Translators: supply/services/statements.py
     _("This request belongs to another organisation."),
     # Translators: supply/services/statements.py

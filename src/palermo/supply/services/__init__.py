@@ -35,16 +35,16 @@ from palermo.supply import (
     orderframe,
     orders,
     remediation,
-    riskdata,
+    selectors,
     sites,
     tables,
     vocabulary,
 )
 from palermo.supply.models import (
+    BatchEdition,
     Contract,
     CorrectiveAction,
     Crosswalk,
-    ExclusionEntry,
     FeeRepayment,
     FieldProvenance,
     ImportBatch,
@@ -52,8 +52,6 @@ from palermo.supply.models import (
     InspectionReferral,
     MeasureRecord,
     OrderLine,
-    RiskEdition,
-    RiskEntry,
     Site,
     SiteSource,
     Supplier,
@@ -420,132 +418,7 @@ def site_review(*, actor: User | None, organisation: Organisation, site: Site, s
     return site
 
 
-# --- risk data ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EditionInfo:
-    source: str
-    edition: str
-    licence: str
-    retrieved_on: date | None
-    url: str = ""
-
-
-def _edition_errors(info: EditionInfo) -> list[FieldError]:
-    errs: list[FieldError] = []
-    _text(info.source, "source", 300, errs, required=True)
-    _text(info.edition, "edition", 60, errs, required=True)
-    _text(info.licence, "licence", 200, errs, required=True)
-    if info.retrieved_on is None:
-        errs.append(FieldError("retrieved_on", "Say when the file was downloaded."))
-    elif info.retrieved_on > timezone.localdate():
-        errs.append(FieldError("retrieved_on", "This date is in the future."))
-    if len(info.url) > 200:
-        errs.append(FieldError("url", "At most 200 characters."))
-    return errs
-
-
-def risk_import(
-    *,
-    actor: User | None,
-    organisation: Organisation,
-    data: bytes,
-    name: str,
-    info: EditionInfo,
-    fmt: str = "us_dol",
-    commit: bool = True,
-) -> Preview[riskdata.RiskRow]:
-    """A new edition of a risk list: every row or none. Older editions stay (old screenings
-    keep pointing at them) but no longer screen new orders."""
-    _require(actor, organisation, Perm.SUPPLY_MANAGE)
-    if fmt not in riskdata.FORMATS:
-        raise InvalidInput(FieldError("format", "Unknown kind of risk list."))
-    errs = _edition_errors(info)
-    if errs or info.retrieved_on is None:
-        raise InvalidInput(errs)
-    check_bytes(data, import_limits("default"), name=name)
-    preview = riskdata.FORMATS[fmt].preview(data, name)
-    if not commit or not preview.ok:
-        return preview
-    with transaction.atomic():
-        batch = _batch(ImportBatch.Kind.RISK, actor, organisation, data, name, len(preview.rows))
-        RiskEdition.objects.filter(format=fmt, is_current=True).update(is_current=False)
-        edition = RiskEdition.objects.create(
-            format=fmt,
-            source=info.source.strip(),
-            edition=info.edition.strip(),
-            licence=info.licence.strip(),
-            retrieved_on=info.retrieved_on,
-            url=info.url.strip(),
-            batch=batch,
-        )
-        RiskEntry.objects.bulk_create(
-            [
-                RiskEntry(
-                    edition=edition,
-                    row=r.row,
-                    country_code=r.country_code,
-                    country=r.country,
-                    region=r.region,
-                    sector=r.sector,
-                    good=r.good,
-                    listings={k: [v.added, v.removed] for k, v in r.listings},
-                )
-                for r in preview.rows
-            ]
-        )
-        _audit(
-            "create",
-            actor,
-            organisation,
-            "supply.risk_edition",
-            edition.pk,
-            rows=len(preview.rows),
-            sha256=batch.sha256,
-        )
-    return preview
-
-
-def exclusions_import(
-    *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
-) -> Preview[riskdata.ExclusionRow]:
-    """A national exclusion list replaces the previous one: every row or none."""
-    _require(actor, organisation, Perm.SUPPLY_MANAGE)
-    check_bytes(data, import_limits("default"), name=name)
-    preview = riskdata.preview_exclusions(data, name)
-    if not commit or not preview.ok:
-        return preview
-    with transaction.atomic():
-        batch = _batch(
-            ImportBatch.Kind.EXCLUSIONS, actor, organisation, data, name, len(preview.rows)
-        )
-        ExclusionEntry.objects.all().delete()
-        ExclusionEntry.objects.bulk_create(
-            [
-                ExclusionEntry(
-                    batch=batch,
-                    row=r.row,
-                    company_id=r.company_id,
-                    name=r.name,
-                    country_code=r.country_code,
-                    reason=r.reason,
-                    listed_on=r.listed_on,
-                    until=r.until,
-                )
-                for r in preview.rows
-            ]
-        )
-        _audit(
-            "create",
-            actor,
-            organisation,
-            "supply.exclusion_list",
-            batch.pk,
-            rows=len(preview.rows),
-            sha256=batch.sha256,
-        )
-    return preview
+# --- risk data (importing editions: services/risklists.py) ----------------------------------
 
 
 def crosswalk_set(
@@ -572,43 +445,6 @@ def crosswalk_set(
 # --- screening purchase orders --------------------------------------------------------------
 
 
-def edition_index(edition: RiskEdition | None) -> RiskIndex:
-    """A risk-list edition as the pure rule's index (empty without an edition)."""
-    if edition is None:
-        return RiskIndex("")
-    rows = [
-        riskdata.RiskRow(
-            e.row,
-            e.country_code,
-            e.country,
-            e.region,
-            e.sector,
-            e.good,
-            tuple(
-                (k, riskdata.Listing(v[0], v[1]))
-                for k, v in sorted(e.listings.items(), key=lambda kv: riskdata.KINDS.index(kv[0]))
-            ),
-        )
-        for e in edition.entries.all()
-    ]
-    return RiskIndex.build(f"{edition.source}, {edition.edition}", rows)
-
-
-def current_edition() -> RiskEdition | None:
-    return RiskEdition.objects.filter(is_current=True).order_by("-id").first()
-
-
-def excluded_company_ids(on: date | None = None) -> set[str]:
-    day = on or timezone.localdate()
-    return {
-        cid
-        for cid, until in ExclusionEntry.objects.filter(listed_on__lte=day).values_list(
-            "company_id", "until"
-        )
-        if until is None or until >= day
-    }
-
-
 @dataclass
 class OrderImport:
     preview: Preview[orders.OrderLine]
@@ -622,9 +458,10 @@ def screen_lines(
     index: RiskIndex,
     crosswalk: dict[str, str],
     evidence: dict[str, frozenset[str]],
-    excluded: set[str],
+    excluded: dict[str, str],
 ) -> list[tuple[orders.OrderLine, Any]]:
-    """Screen lines with one edition's index: (line, result) in the file's order."""
+    """Screen lines with the editions' index (``selectors.risk_lists``): (line, result) in
+    the file's order; ``excluded`` maps a company id to the exclusion-list entry naming it."""
     return list(
         orders.screen_lines(
             lines, index=index, crosswalk=crosswalk, evidence=evidence, excluded=excluded
@@ -643,8 +480,7 @@ class _Screening:
     suppliers: dict[str, Supplier]
     contracts: dict[str, int]
     crosswalk: dict[str, str]
-    edition: RiskEdition | None
-    index: RiskIndex
+    lists: selectors.RiskLists
 
 
 def _screen_orders(organisation: Organisation, data: bytes, name: str) -> _Screening:
@@ -671,19 +507,18 @@ def _screen_orders(organisation: Organisation, data: bytes, name: str) -> _Scree
         checked.drop_rows({e.row for e in checked.errors})
         checked.errors.sort(key=lambda e: (e.row, e.field))
     suppliers = {s.company_id: s for s in Supplier.objects.filter(organisation=organisation)}
-    edition = current_edition()
+    lists = selectors.risk_lists()  # the current edition of every kind of list
     from palermo.supply.services.crosswalks import effective_crosswalk
 
     crosswalk = effective_crosswalk(organisation)  # with CPV/UNSPSC codes mapped through HS
-    index = edition_index(edition)
     screened = orderframe.screen_frame(
         checked,
-        index=index,
+        index=lists.index,
         crosswalk=crosswalk,
         evidence={cid: s.evidence() for cid, s in suppliers.items()},
-        excluded=excluded_company_ids(),
+        excluded=lists.excluded,
     )
-    return _Screening(checked, screened, from_ocds, suppliers, contracts, crosswalk, edition, index)
+    return _Screening(checked, screened, from_ocds, suppliers, contracts, crosswalk, lists)
 
 
 @dataclass
@@ -707,32 +542,33 @@ def orders_results_file(
     if done.checked.errors:
         return OrderResults(done.checked.errors)
     counts = dict(done.screened.frame["level"].value_counts().iter_rows())
-    orderframe.write_results(done.screened, done.index.label, out)
+    orderframe.write_results(done.screened, done.lists.index.label, out)
     return OrderResults([], {level: int(counts.get(level, 0)) for level in vocabulary.LEVELS})
 
 
 def orders_import(
     *, actor: User | None, organisation: Organisation, data: bytes, name: str, commit: bool = True
 ) -> OrderImport:
-    """Check every line, screen it against the current risk-list edition; with ``commit`` and
-    no error keep every screened line (with the edition used), else none. A ``.json``,
-    ``.jsonl`` or ``.ndjson`` file is read as an OCDS export (``supply/ocds.py``)."""
+    """Check every line, screen it against the current edition of every kind of risk list;
+    with ``commit`` and no error keep every screened line (the import records the editions
+    used), else none. A ``.json``, ``.jsonl`` or ``.ndjson`` file is read as an OCDS export
+    (``supply/ocds.py``)."""
     _require(actor, organisation, Perm.SUPPLY_MANAGE)
     done = _screen_orders(organisation, data, name)
     preview = done.checked.preview()
     result = OrderImport(preview, done.screened.pairs(), done.from_ocds)
     from_ocds, suppliers, contracts = done.from_ocds, done.suppliers, done.contracts
-    crosswalk, edition = done.crosswalk, done.edition
+    crosswalk, editions = done.crosswalk, done.lists.editions
     if not commit or not preview.ok:
         return result
     now = timezone.now()
     levels = dict.fromkeys(vocabulary.LEVELS, 0)
     with transaction.atomic():
         batch = _batch(ImportBatch.Kind.ORDERS, actor, organisation, data, name, len(preview.rows))
+        BatchEdition.objects.bulk_create([BatchEdition(batch=batch, edition=e) for e in editions])
         maker = orderwrite.RowMaker(
             organisation_id=organisation.pk,
             batch=batch,
-            edition=edition,
             suppliers=suppliers,
             contracts=contracts,
             crosswalk=crosswalk,
@@ -748,7 +584,7 @@ def orders_import(
                 for chunk in orderwrite.chunked(result.results, ORDER_WRITE_CHUNK)
             )
         # One entry for the whole file (not one per line): which file, how many lines at
-        # each level, on which edition of the risk list, written in how many chunks.
+        # each level, on which editions of the risk lists, written in how many chunks.
         _audit(
             "create",
             actor,
@@ -757,7 +593,7 @@ def orders_import(
             batch.pk,
             rows=len(preview.rows),
             levels=levels,
-            edition=edition.pk if edition else None,
+            editions=[e.pk for e in editions],
             sha256=batch.sha256,
             chunks=chunks,
             **({"format": "ocds", "currency": from_ocds.currency} if from_ocds else {}),
@@ -793,9 +629,13 @@ def screening_export(
     level = level if level in vocabulary.LEVELS else ""
     lines = list(
         OrderLine.objects.filter(organisation=organisation, **({"level": level} if level else {}))
-        .select_related("edition", "supplier", "contract")
+        .select_related("supplier", "contract")
         .order_by("-score", "-exposure", "ref", "id")
     )
+    used = {
+        batch: selectors.editions_text(editions)
+        for batch, editions in selectors.batch_editions({x.batch_id for x in lines}).items()
+    }
     label = {k: gettext(v) for k, v in vocabulary.LEVEL_LABELS.items()}
     line_rows = [
         (
@@ -816,7 +656,7 @@ def screening_export(
                 f"{r['points']:+d} {reason_text(r)}" + (f" [{r['source']}]" if r["source"] else "")
                 for r in line.result.get("reasons", [])
             ),
-            str(line.edition) if line.edition else "",
+            used.get(line.batch_id, ""),
             line.result.get("rule", ""),
             timezone.localtime(line.screened_at).strftime("%Y-%m-%d %H:%M"),
             _heading(line.product_code),
@@ -896,7 +736,7 @@ def _risk_register(organisation: Organisation, label: dict[str, str]) -> list[tu
     medium and low, spend, high-risk spend, the five yes/no flags, open corrective actions."""
     from django.db.models import Count, Q, Sum
 
-    excluded = excluded_company_ids()
+    excluded = selectors.exclusions_in_force()
     out: list[tuple[Any, ...]] = []
     suppliers = Supplier.objects.filter(organisation=organisation).annotate(
         n_high=Count("orders", filter=Q(orders__level="high"), distinct=True),
@@ -1320,6 +1160,7 @@ from palermo.supply.services.clauses import (  # noqa: E402, F401
 from palermo.supply.services.crosswalks import *  # noqa: E402, F403
 from palermo.supply.services.questionnaires import *  # noqa: E402, F403
 from palermo.supply.services.recruiters import *  # noqa: E402, F403
+from palermo.supply.services.risklists import *  # noqa: E402, F403
 from palermo.supply.services.statements import (  # noqa: E402, F401
     InformationPack,
     info_request_create,

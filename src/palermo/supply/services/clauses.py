@@ -88,7 +88,7 @@ class EvidencePack:
     measures: list[Any]  # selectors.MeasureRow
     clauses: list[ContractClause]
     sites: list[Any]
-    edition: RiskEdition | None
+    editions: list[RiskEdition]  # the current edition of each kind of risk list
 
 
 def evidence_pack(
@@ -107,7 +107,7 @@ def evidence_pack(
         measures=selectors.measure_rows(contract),
         clauses=list(contract.clauses.select_related("attached_by")),
         sites=list(contract.sites.all()),
-        edition=RiskEdition.objects.filter(is_current=True).order_by("-id").first(),
+        editions=selectors.current_risk_editions(),
     )
 
 

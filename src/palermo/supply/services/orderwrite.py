@@ -6,7 +6,7 @@ every instance through ``get_db_prep_save``, and on PostgreSQL (Django 5.2's ``U
 form, client-side binding) escapes each JSON text inside an array literal with a regular
 expression; on the benchmark's files that was nine tenths of the import. Here each row is
 a tuple of the values ``bulk_create`` would bind, in the order of ``COLUMNS``: the values
-that are the same for the whole file (organisation, batch, edition, the time) are prepared
+that are the same for the whole file (organisation, batch, the time) are prepared
 once by the field itself, the JSON texts are built once per distinct value (the two JSON
 columns repeat across a file: a line's reasons are shared with every line of the same
 facts) and only the exposure is spliced in per line. A differential test
@@ -33,7 +33,7 @@ from django.db import connection
 from django.db.models import Field
 
 from palermo.supply import orderframe, orders, vocabulary
-from palermo.supply.models import ImportBatch, OrderLine, RiskEdition, Supplier
+from palermo.supply.models import ImportBatch, OrderLine, Supplier
 from palermo.supply.risk import Reason, Result, resolve_good
 
 # The stored columns, by model field name, in the order of each row's values.
@@ -50,7 +50,6 @@ COLUMNS: Final[tuple[str, ...]] = (
     "value",
     "share",
     "characteristics",
-    "edition",
     "level",
     "score",
     "exposure",
@@ -121,7 +120,6 @@ class RowMaker:
         *,
         organisation_id: int,
         batch: ImportBatch,
-        edition: RiskEdition | None,
         suppliers: dict[str, Supplier],
         contracts: dict[str, int],
         crosswalk: dict[str, str],
@@ -129,7 +127,6 @@ class RowMaker:
     ) -> None:
         self.organisation_id = organisation_id
         self.batch_id = batch.pk
-        self.edition_id = edition.pk if edition is not None else None
         self.screened_at = _field("screened_at").get_db_prep_save(now, connection)
         self.supplier_ids = {cid: s.pk for cid, s in suppliers.items()}
         self.contracts = contracts
@@ -163,12 +160,7 @@ class RowMaker:
         append = out.append
         goods, chars, crosswalk = self.goods, self.characteristics, self.crosswalk
         supplier_ids, contracts = self.supplier_ids, self.contracts
-        org, batch, edition, at = (
-            self.organisation_id,
-            self.batch_id,
-            self.edition_id,
-            self.screened_at,
-        )
+        org, batch, at = self.organisation_id, self.batch_id, self.screened_at
         for line, res in chunk:
             key = (line.good, line.product_code)
             good = goods.get(key)
@@ -195,7 +187,6 @@ class RowMaker:
                     line.value,
                     line.share,
                     characteristics,
-                    edition,
                     res.level,
                     res.score,
                     res.exposure,
@@ -318,9 +309,6 @@ class FrameRows:
             _copy_escaped(
                 pl.col("characteristics").replace_strict(chars, return_dtype=pl.String)
             ).alias("characteristics"),
-            pl.lit(
-                str(maker.edition_id) if maker.edition_id is not None else None, pl.String
-            ).alias("edition"),  # fmt: skip
             pl.col("level"),
             pl.col("score").cast(pl.String),
             exposure.alias("exposure"),

@@ -31,7 +31,6 @@ from palermo.supply.models import (
     Inspection,
     InspectionReferral,
     OrderLine,
-    RiskEdition,
     Site,
     Supplier,
 )
@@ -41,8 +40,10 @@ MAX_PACK_LINES = 500
 
 
 def _edition_text() -> str:
-    ed = RiskEdition.objects.filter(is_current=True).order_by("-id").first()
-    return f"{ed.source}, {ed.edition}" if ed else ""
+    """The current edition of each kind of risk list, "; " between them."""
+    from palermo.supply import selectors
+
+    return selectors.editions_text(selectors.current_risk_editions())
 
 
 def statement_facts(organisation: Organisation, today: date | None = None) -> statement.Facts:
@@ -227,7 +228,7 @@ def information_pack(
         if request.site_id
         else Site.objects.filter(supplier=supplier).order_by("name", "id")
     )
-    lines = OrderLine.objects.filter(supplier=supplier).select_related("edition", "contract")
+    lines = OrderLine.objects.filter(supplier=supplier).select_related("contract")
     if request.product:
         lines = lines.filter(
             Q(good__icontains=request.product) | Q(product_code__icontains=request.product)
