@@ -684,7 +684,7 @@ def screening_export(
                     gettext("Risk level"),
                     gettext("Score"),
                     gettext("Reasons (points, reason [source])"),
-                    gettext("Risk-list edition"),
+                    gettext("Risk-list editions"),
                     gettext("Rule"),
                     gettext("Screened at"),
                     gettext("HS chapter or heading"),
