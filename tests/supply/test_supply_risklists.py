@@ -332,3 +332,33 @@ def test_the_import_page_and_the_command_line_offer_a_registered_format(
     assert r.exit_code == 0 and "3 rows imported" in r.output, r.output
     current = {e.format: e.edition for e in selectors.current_risk_editions()}
     assert current == {"eu_test": "2026-04", "exclusions": "2026-03"}
+
+
+def test_two_current_editions_of_one_kind_cannot_both_stay(office, monkeypatch):
+    """Two imports of one kind at the same moment: the database keeps one current edition
+    (a partial unique index), and the import that lost the race changes nothing (503)."""
+    from django.db import IntegrityError, transaction
+
+    from palermo.core.errors import Busy
+    from palermo.supply.models import ImportBatch
+    from palermo.supply.services import risklists
+
+    user, org = office
+    _dol(user, org)
+    current = RiskEdition.objects.get(is_current=True, format="us_dol")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RiskEdition.objects.create(
+            format="us_dol",
+            source="x",
+            edition="x",
+            licence="x",
+            retrieved_on=date(2026, 1, 1),
+            batch=current.batch,
+        )
+    # The race: the other import's edition is current by the time this one creates its own.
+    monkeypatch.setattr(risklists, "_retire_current", lambda fmt: None)
+    batches, editions = ImportBatch.objects.count(), RiskEdition.objects.count()
+    with pytest.raises(Busy):
+        _dol(user, org, rows=DOL_ROWS[1:], edition="2026")
+    assert (ImportBatch.objects.count(), RiskEdition.objects.count()) == (batches, editions)
+    assert RiskEdition.objects.get(is_current=True, format="us_dol").pk == current.pk

@@ -174,6 +174,14 @@ class RiskEdition(models.Model):
 
     class Meta:
         ordering = ["-batch__created_at", "-id"]
+        constraints = [
+            # Two imports of one kind of list at the same moment must not both stay current.
+            models.UniqueConstraint(
+                fields=["format"],
+                condition=models.Q(is_current=True),
+                name="supply_one_current_edition_per_format",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.source}, {self.edition}"

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from palermo.core.errors import FieldError, InvalidInput
+from palermo.core.errors import Busy, FieldError, InvalidInput
 from palermo.core.models import Organisation, User
 from palermo.core.policy import Perm
 from palermo.core.upload_limits import check_bytes, import_limits
@@ -173,6 +173,10 @@ def _keep_exclusions(
         _audit_edition(actor, organisation, edition, len(preview.rows))
 
 
+def _retire_current(fmt: str) -> None:
+    RiskEdition.objects.filter(format=fmt, is_current=True).update(is_current=False)
+
+
 def _new_edition(
     fmt: str,
     kind: str,
@@ -186,16 +190,22 @@ def _new_edition(
     """The import batch and the edition, which becomes its format's current one."""
     assert info.retrieved_on is not None  # checked by _edition_errors
     batch = _batch(kind, actor, organisation, data, name, rows)
-    RiskEdition.objects.filter(format=fmt, is_current=True).update(is_current=False)
-    return RiskEdition.objects.create(
-        format=fmt,
-        source=info.source.strip(),
-        edition=info.edition.strip(),
-        licence=info.licence.strip(),
-        retrieved_on=info.retrieved_on,
-        url=info.url.strip(),
-        batch=batch,
-    )
+    _retire_current(fmt)
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's refusal is ours to word
+            return RiskEdition.objects.create(
+                format=fmt,
+                source=info.source.strip(),
+                edition=info.edition.strip(),
+                licence=info.licence.strip(),
+                retrieved_on=info.retrieved_on,
+                url=info.url.strip(),
+                batch=batch,
+            )
+    except IntegrityError:
+        # Another import of this kind of list committed its edition meanwhile
+        # (supply_one_current_edition_per_format); this one changes nothing.
+        raise Busy() from None
 
 
 def _audit_edition(
