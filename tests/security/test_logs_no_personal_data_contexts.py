@@ -21,6 +21,8 @@ import re
 
 import pytest
 
+from palermo.cases.demo import CHILDREN_HOME_USER
+from palermo.core.demo import DEMO_MORE_USERS, DEMO_USERS
 from tests.security.test_logs_no_personal_data import _leaks, _personal_values, captured
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -30,22 +32,14 @@ __all__ = ["captured"]  # the fixture, imported for its name
 SKIP = ("/accounts/logout/", "/static/", "/api/v1/docs", "/language/")
 LINKS_PER_PERSONA = 80
 
-# Every demo user with a membership once this demo is loaded (a test checks the list is whole).
-USERS = [
-    "admin",
-    "analyst",
-    "caseworker",
-    "childhome",
-    "coordinator",
-    "diligence",
-    "fiu",
-    "inspector",
-    "online",
-    "outreach",
-    "police",
-    "procurement",
-    "prosecutor",
-]
+# Every demo user with a membership once this demo is loaded: the core personas, the later
+# contexts' own (the procurement office's) and the children's home of the demo cases (a test
+# checks the list against the database).
+USERS = sorted(
+    [u for u, _org, _roles in DEMO_USERS]
+    + [u for u, _org, _role in DEMO_MORE_USERS]
+    + [CHILDREN_HOME_USER]
+)
 # The walk reaches the newer contexts' object pages, not only their lists: who reaches which.
 REACHES = {
     "procurement": ("/supply/suppliers/", "/supply/contracts/"),
