@@ -74,10 +74,15 @@ def _private_var_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def snapshots():
-    """Data sets built once per session and replayed into each test (tests/dbsnapshot.py)."""
+def snapshots(tmp_path_factory):
+    """Data sets built once per run and replayed into each test (tests/dbsnapshot.py); the
+    pytest-xdist workers of a run share their recordings."""
     from tests.dbsnapshot import SNAPSHOTS
+    from tests.runonce import run_dir
 
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        SNAPSHOTS.shared = run_dir(tmp_path_factory) / "snapshots"
+        SNAPSHOTS.shared.mkdir(exist_ok=True)
     return SNAPSHOTS
 
 

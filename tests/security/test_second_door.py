@@ -35,6 +35,7 @@ from palermo.cases.models import (
 from palermo.core.models import Membership, Organisation, User
 from palermo.core.roles import Role
 from palermo.core.tokens import token_create
+from tests.dbsnapshot import Snapshots
 
 pytestmark = pytest.mark.django_db
 
@@ -99,14 +100,14 @@ def assert_no_second_door(
 
 
 @pytest.fixture(scope="module")
-def _shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+def _shared_world(django_db_setup, django_db_blocker, snapshots) -> Iterator[World]:
     """The demo, marked, built once for the module inside a transaction rolled back at its end
     (each test runs in its own savepoint inside it, as usual)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield _build_world()
+            yield _build_world(snapshots)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -118,25 +119,24 @@ def world(_shared_world: World, db) -> World:
     return _shared_world
 
 
-def _build_world() -> World:
+def _build_world(snapshots: Snapshots) -> World:
     """The demo world and its cases, then the markers and the rarer ways of seeing a case. Each
     part is built once per test process and replayed after (tests/dbsnapshot.py): the second
     module that asks for this world (test_second_door_crossborder) gets it in about a second."""
     from palermo.cases.demo import demo_cases
     from palermo.core.demo import load_demo
-    from tests.dbsnapshot import SNAPSHOTS
 
-    SNAPSHOTS.apply("demo world", load_demo)
+    snapshots.apply("demo world", load_demo)
     before = os.environ.get("PALERMO_DEMO_CASES")
     os.environ["PALERMO_DEMO_CASES"] = "1"
     try:
-        SNAPSHOTS.apply("demo cases", lambda: demo_cases(random.Random(2026)))
+        snapshots.apply("demo cases", lambda: demo_cases(random.Random(2026)))
     finally:
         if before is None:
             del os.environ["PALERMO_DEMO_CASES"]
         else:
             os.environ["PALERMO_DEMO_CASES"] = before
-    SNAPSHOTS.apply("second door markers", _mark)
+    snapshots.apply("second door markers", _mark)
     cases = list(Case.objects.order_by("id"))
     return World(cases, _markers(cases))
 
