@@ -79,7 +79,8 @@ def test_create_tick_reset_archive_delete(tmp_path, created):
     d = created / "exercises" / NAME
     db = d / "exercise.sqlite3"
     assert db.is_file() and (d / "logins.txt").stat().st_mode & 0o077 == 0
-    with sqlite3.connect(db) as con:
+    # immutable: read without writing -wal/-shm files beside it while another test copies it
+    with sqlite3.connect(f"file:{db}?immutable=1", uri=True) as con:
         assert con.execute("select count(*) from exercise_exercise").fetchone()[0] == 1
         assert (
             con.execute("select count(*) from exercise_participant").fetchone()[0]
