@@ -50,7 +50,16 @@ settings.load_profile(
 RUN_SLOW = bool(os.environ.get("CI"))
 
 
+# Modules whose tests share one module-scoped set-up too costly to make twice (two real Palermo
+# servers, about 30 s): they run first. pytest-xdist's worksteal gives each worker a contiguous
+# part of the collection and lets an idle worker take the *end* of another's queue, so a module
+# at the start is never split between two workers (each would start its own pair of servers).
+RUN_FIRST = ("tests/crossborder/test_crossborder_e2e.py",)
+
+
 def pytest_collection_modifyitems(config, items):
+    # after pytest-django's own ordering (database tests first), which runs before this hook
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in RUN_FIRST)
     if RUN_SLOW:
         return
     skip = pytest.mark.skip(reason="slow: runs on CI (set CI=true to run it here)")
@@ -74,10 +83,15 @@ def _private_var_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def snapshots():
-    """Data sets built once per session and replayed into each test (tests/dbsnapshot.py)."""
+def snapshots(tmp_path_factory):
+    """Data sets built once per run and replayed into each test (tests/dbsnapshot.py); the
+    pytest-xdist workers of a run share their recordings."""
     from tests.dbsnapshot import SNAPSHOTS
+    from tests.runonce import run_dir
 
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        SNAPSHOTS.shared = run_dir(tmp_path_factory) / "snapshots"
+        SNAPSHOTS.shared.mkdir(exist_ok=True)
     return SNAPSHOTS
 
 

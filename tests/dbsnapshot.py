@@ -14,12 +14,21 @@ started from (a digest of every table's content is compared); otherwise, or when
 has no primary key to change a row by, the data set is simply built again. After every
 replay, the database is compared with the recorded result, so a replay can never silently
 differ from a build.
+
+Under pytest-xdist the workers of one run share their recordings (``Snapshots.shared``, a
+folder of the run's temporary directory): the first worker that needs a data set builds it
+while any other that needs it waits (a file lock), then replays it. Each data set is then built
+once per run rather than once per worker. The digests leave out Django's own list of applied
+migrations (each worker's database was migrated at its own moment).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-from collections.abc import Callable
+import pickle  # recordings pass between this run's own test processes only
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,9 +97,15 @@ def _dump(tables: list[_Table]) -> Rows:
 _REWRITTEN_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
 
 
+# Django's list of applied migrations, with the moment each was applied: written when the test
+# database is made, touched by no build. Left out of the digests too, so that a recording made
+# in one test process (one pytest-xdist worker, its own database) can be replayed in another.
+_NOT_DATA = _REWRITTEN_BY_FLUSH | {"django_migrations"}
+
+
 def _digest(rows: Rows) -> str:
     h = hashlib.sha256()
-    for table in sorted(rows.keys() - _REWRITTEN_BY_FLUSH):
+    for table in sorted(rows.keys() - _NOT_DATA):
         h.update(table.encode() + b"\0")
         for key in sorted(rows[table]):
             h.update(rows[table][key].encode() + b"\0")
@@ -114,6 +129,9 @@ class Snapshots:
         self._recordings: dict[tuple[str, str], _Recording] = {}  # by (name, digest before)
         self.built: dict[str, int] = {}
         self.replayed: dict[str, int] = {}
+        # A folder shared by the other test processes of this run (pytest-xdist workers): a
+        # recording made in one is written there and replayed by the others (``_shared``).
+        self.shared: Path | None = None
 
     def apply(self, name: str, build: Callable[[], Any], *, files: Path | None = None) -> None:
         """Build the data set ``name`` or replay its recording.
@@ -129,18 +147,54 @@ class Snapshots:
         tables = self._tables
         before_rows = _dump(tables)
         before = _digest(before_rows)
-        recording = self._recordings.get((name, before))
-        if recording is not None:
-            self._replay(tables, recording)
-            for relative, content in recording.files.items():
-                assert files is not None
-                target = files / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-            if _digest(_dump(tables)) != recording.after:
-                raise AssertionError(f"replaying the {name!r} data set gave another database")
-            self.replayed[name] = self.replayed.get(name, 0) + 1
+        key = (name, before)
+        if key not in self._recordings:
+            with self._shared(key) as shared:
+                if shared is not None and shared.exists():
+                    self._recordings[key] = pickle.loads(shared.read_bytes())  # noqa: S301 – written by this run's own workers
+                else:
+                    recording = self._build(tables, before_rows, before, name, build, files)
+                    if recording is not None:
+                        self._recordings[key] = recording
+                        if shared is not None:
+                            partial = shared.with_suffix(".partial")
+                            partial.write_bytes(pickle.dumps(recording))
+                            partial.rename(shared)
+                    return
+        recording = self._recordings[key]
+        self._replay(tables, recording)
+        for relative, content in recording.files.items():
+            assert files is not None
+            target = files / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        if _digest(_dump(tables)) != recording.after:
+            raise AssertionError(f"replaying the {name!r} data set gave another database")
+        self.replayed[name] = self.replayed.get(name, 0) + 1
+
+    @contextmanager
+    def _shared(self, key: tuple[str, str]) -> Iterator[Path | None]:
+        """The shared file of the recording ``key``, locked while the caller reads or builds it
+        (another process that wants the same recording waits, then replays it); None when this
+        process shares with no other."""
+        if self.shared is None:
+            yield None
             return
+        stem = hashlib.sha256("\0".join(key).encode()).hexdigest()[:32]
+        with (self.shared / f"{stem}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            yield self.shared / f"{stem}.recording"
+
+    def _build(
+        self,
+        tables: list[_Table],
+        before_rows: Rows,
+        before: str,
+        name: str,
+        build: Callable[[], Any],
+        files: Path | None,
+    ) -> _Recording | None:
+        """Build the data set and record what it changed (None: it cannot be replayed)."""
         files_before = _file_states(files)
         build()
         self.built[name] = self.built.get(name, 0) + 1
@@ -153,16 +207,16 @@ class Snapshots:
         for t in tables:
             old, new = before_rows[t.name], after_rows[t.name]
             if t.name in _REWRITTEN_BY_FLUSH and old != new:
-                return  # the build changed Django's own bookkeeping: always build
+                return None  # the build changed Django's own bookkeeping: always build
             gone = [k for k, v in old.items() if new.get(k) != v]
             if gone and not t.pk:
-                return  # a row changed in a table without a primary key: always build
+                return None  # a row changed in a table without a primary key: always build
             if gone:
                 recording.removed[t.name] = gone
             added = [v for k, v in new.items() if old.get(k) != v]
             if added:
                 recording.added[t.name] = added
-        self._recordings[(name, before)] = recording
+        return recording
 
     def _replay(self, tables: list[_Table], recording: _Recording) -> None:
         by_name = {t.name: t for t in tables}

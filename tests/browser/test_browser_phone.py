@@ -113,15 +113,9 @@ def _first_link(page, list_path: str, pattern: str) -> str | None:
     return None
 
 
-def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
-    from palermo.core.demo import DEMO_USERS
-
-    page.set_viewport_size({"width": WIDTH, "height": 800})
-    too_wide: list[str] = []
-    checked = 0
-
-    # A screening result to look at: the inspector screens someone (no indicator ticked).
-    sign_in(page, "inspector")
+def screening_result(page) -> str:
+    """A screening result to look at: the signed-in screener screens someone (no indicator
+    ticked); the result page's address."""
     page.goto("/screening/new/")
     page.get_by_label("Age (years)").fill("34")
     page.get_by_label("Labour exploitation").check()
@@ -129,65 +123,99 @@ def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo):
     page.get_by_role("button", name="Save and review the answers").click()
     page.get_by_role("button", name="Assess").click()
     expect(page.get_by_role("heading", name=re.compile("Screening result"))).to_be_visible()
-    screening_result = page.url
-    page.context.clear_cookies()
+    return page.url
 
-    for username, _org, _roles in DEMO_USERS:
-        sign_in(page, username)
-        # The header itself fits, and the main navigation is there.
-        assert _width(page) <= WIDTH, f"{username}: dashboard is {_width(page)}px wide"
-        paths = [a.get_attribute("href") for a in page.locator("header nav a").all()]
-        assert paths, f"{username} sees no main navigation"
-        paths = [p for p in paths if p and not p.startswith("/admin/")] + EXTRA.get(username, [])
-        if "/cases/" in paths:
-            case = _first_link(page, "/cases/", r"/cases/NRM-[^/]+/")
-            assert case or username in ("fiu", "prosecutor"), f"{username} finds a demo case"
-            if case:
-                paths.append(case)
-        if "/investigations/" in paths:
-            inv = _first_link(page, "/investigations/", r"/investigations/[^/]+/")
-            assert inv or username == "prosecutor", f"{username} finds the demo investigation"
-            if inv:
-                paths += [inv, inv + "network/", inv + "proceeds/"]
-        if "/monitor/" in paths:
-            # Monitoring: the survey (designer or answer steps), the country visit and its report.
-            from palermo.monitor.models import Survey, VisitReport
 
-            survey = Survey.objects.first()
-            report = VisitReport.objects.first()
-            paths += ["/monitor/surveys/", "/monitor/visits/", "/monitor/recommendations/"]
-            # (a survey is seen by the office, the rapporteur and the organisations asked)
-            if survey is not None and username in (
-                "coordinator",
-                "analyst",
-                "caseworker",
-                "police",
-            ):
-                paths.append(f"/monitor/surveys/{survey.pk}/")
-                if username in ("coordinator", "analyst"):
-                    paths.append(f"/monitor/surveys/{survey.pk}/consolidated/")
-                if username in ("caseworker", "police"):
-                    paths += [f"/monitor/surveys/{survey.pk}/answer/?step={n}" for n in (0, 8)]
-            if report is not None:
-                paths += [
-                    f"/monitor/visits/{report.visit_id}/",
-                    f"/monitor/visits/reports/{report.pk}/",
-                ]
-        if username == "inspector":
-            # The result, and the stepped interview's steps and summary (issue 15, item 2).
+# One test per demo role, so that pytest-xdist spreads the sweep over its workers. The fewest
+# pages each role's sweep must reach (about four fifths of what it reached when the sweep was
+# split, so that a page moved between menus does not fail it): together they keep the single
+# sweep's "at least 40 pages".
+MIN_PAGES = {
+    "coordinator": 21,
+    "analyst": 11,
+    "admin": 3,
+    "police": 20,
+    "caseworker": 13,
+    "inspector": 8,
+    "fiu": 12,
+    "prosecutor": 9,
+    "outreach": 12,
+    "online": 4,
+}
+
+
+def assert_every_role_and_40_pages(min_pages: dict[str, int]) -> None:
+    from palermo.core.demo import DEMO_USERS
+
+    assert set(min_pages) == {username for username, _org, _roles in DEMO_USERS}
+    assert sum(min_pages.values()) >= 40
+
+
+def test_the_sweep_covers_every_demo_role_and_at_least_40_pages():
+    assert_every_role_and_40_pages(MIN_PAGES)
+
+
+@pytest.mark.parametrize("username", list(MIN_PAGES))
+def test_no_main_page_is_wider_than_a_phone_for_any_role(page, full_demo, username):
+    page.set_viewport_size({"width": WIDTH, "height": 800})
+    too_wide: list[str] = []
+    checked = 0
+
+    sign_in(page, username)
+    # The header itself fits, and the main navigation is there.
+    assert _width(page) <= WIDTH, f"{username}: dashboard is {_width(page)}px wide"
+    paths = [a.get_attribute("href") for a in page.locator("header nav a").all()]
+    assert paths, f"{username} sees no main navigation"
+    paths = [p for p in paths if p and not p.startswith("/admin/")] + EXTRA.get(username, [])
+    if "/cases/" in paths:
+        case = _first_link(page, "/cases/", r"/cases/NRM-[^/]+/")
+        assert case or username in ("fiu", "prosecutor"), f"{username} finds a demo case"
+        if case:
+            paths.append(case)
+    if "/investigations/" in paths:
+        inv = _first_link(page, "/investigations/", r"/investigations/[^/]+/")
+        assert inv or username == "prosecutor", f"{username} finds the demo investigation"
+        if inv:
+            paths += [inv, inv + "network/", inv + "proceeds/"]
+    if "/monitor/" in paths:
+        # Monitoring: the survey (designer or answer steps), the country visit and its report.
+        from palermo.monitor.models import Survey, VisitReport
+
+        survey = Survey.objects.first()
+        report = VisitReport.objects.first()
+        paths += ["/monitor/surveys/", "/monitor/visits/", "/monitor/recommendations/"]
+        # (a survey is seen by the office, the rapporteur and the organisations asked)
+        if survey is not None and username in (
+            "coordinator",
+            "analyst",
+            "caseworker",
+            "police",
+        ):
+            paths.append(f"/monitor/surveys/{survey.pk}/")
+            if username in ("coordinator", "analyst"):
+                paths.append(f"/monitor/surveys/{survey.pk}/consolidated/")
+            if username in ("caseworker", "police"):
+                paths += [f"/monitor/surveys/{survey.pk}/answer/?step={n}" for n in (0, 8)]
+        if report is not None:
             paths += [
-                screening_result,
-                screening_result + "interview/",
-                screening_result + "interview/step/2/",
-                screening_result + "interview/summary/",
+                f"/monitor/visits/{report.visit_id}/",
+                f"/monitor/visits/reports/{report.pk}/",
             ]
-        for path in dict.fromkeys(paths):
-            _check(page, path, too_wide, username)
-            checked += 1
-        page.context.clear_cookies()
+    if username == "inspector":
+        # The result, and the stepped interview's steps and summary (issue 15, item 2).
+        result = screening_result(page)
+        paths += [
+            result,
+            result + "interview/",
+            result + "interview/step/2/",
+            result + "interview/summary/",
+        ]
+    for path in dict.fromkeys(paths):
+        _check(page, path, too_wide, username)
+        checked += 1
 
-    print(f"phone widths checked on {checked} pages")
-    assert checked >= 40, f"only {checked} pages checked"
+    print(f"phone widths checked on {checked} pages for {username}")
+    assert checked >= MIN_PAGES[username], f"only {checked} pages checked for {username}"
     assert not too_wide, "pages wider than a 390 px phone (or squeezed):\n" + "\n".join(too_wide)
 
 

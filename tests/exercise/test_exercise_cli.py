@@ -1,9 +1,17 @@
 """`palermo exercise create|list|tick|reset|archive|delete`, in a subprocess (a fresh Django set
-up on the exercise's own database, as in real use)."""
+up on the exercise's own database, as in real use).
+
+Creating an exercise (migrating a new database, loading the scenario, hashing forty passwords)
+takes about half a minute: it is done once per test run (``created``, tests/runonce.py), and
+each test that changes the exercise works on its own copy of it (``_copy``). ``reset`` still
+builds the exercise again from nothing, as it does in real use.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +19,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
+from tests.runonce import built_once
+
+NAME = "cohort-1"
 
 
 def _run(var: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -30,19 +42,52 @@ def _run(var: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(scope="session")
+def created(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var directory in which ``palermo exercise create harbour_crossing --name cohort-1
+    --antennas 2`` ran, once per test run; what the command answered is kept in create.json.
+    Not to be changed: tests copy it (``_copy``)."""
+
+    def build(var: Path) -> None:
+        r = _run(var, "create", "harbour_crossing", "--name", NAME, "--antennas", "2")
+        answer = {"returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr}
+        (var / "create.json").write_text(json.dumps(answer))
+
+    return built_once(tmp_path_factory, "exercise-create-cohort-1", build)
+
+
+def _created_answer(created: Path) -> dict[str, object]:
+    return dict(json.loads((created / "create.json").read_text()))
+
+
+def _copy(created: Path, var: Path) -> None:
+    """This test's own copy of the created exercise, in the var directory ``var`` (the registry
+    names the copy's database)."""
+    made = _created_answer(created)
+    assert made["returncode"] == 0, made["stderr"]
+    shutil.copytree(created / "exercises", var / "exercises")
+    registry = var / "exercises" / NAME / "exercise.json"
+    entry = json.loads(registry.read_text())
+    entry["database"] = f"sqlite:///{var / 'exercises' / NAME / 'exercise.sqlite3'}"
+    registry.write_text(json.dumps(entry, indent=2))
+
+
 @pytest.mark.slow
-def test_create_tick_reset_archive_delete(tmp_path):
-    r = _run(tmp_path, "create", "harbour_crossing", "--name", "cohort-1", "--antennas", "2")
-    assert r.returncode == 0, r.stderr
-    d = tmp_path / "exercises" / "cohort-1"
+def test_create_tick_reset_archive_delete(tmp_path, created):
+    r = _created_answer(created)
+    assert r["returncode"] == 0, r["stderr"]
+    d = created / "exercises" / NAME
     db = d / "exercise.sqlite3"
     assert db.is_file() and (d / "logins.txt").stat().st_mode & 0o077 == 0
-    with sqlite3.connect(db) as con:
+    # immutable: read without writing -wal/-shm files beside it while another test copies it
+    with sqlite3.connect(f"file:{db}?immutable=1", uri=True) as con:
         assert con.execute("select count(*) from exercise_exercise").fetchone()[0] == 1
         assert (
             con.execute("select count(*) from exercise_participant").fetchone()[0]
             == 32 + 2 + 2 + 1 + 3
         )
+    _copy(created, tmp_path)  # the rest changes the exercise: this test's own copy
+    d = tmp_path / "exercises" / NAME
     again = _run(tmp_path, "create", "harbour_crossing", "--name", "cohort-1")
     assert again.returncode == 2 and "exists" in again.stderr
     assert "cohort-1" in _run(tmp_path, "list").stdout
@@ -74,8 +119,8 @@ def test_names_are_checked(tmp_path):
 
 
 @pytest.mark.slow
-def test_import_applications_and_select(tmp_path):
-    assert _run(tmp_path, "create", "harbour_crossing", "--name", "sel-1").returncode == 0
+def test_import_applications_and_select(tmp_path, created):
+    _copy(created, tmp_path)
     good = tmp_path / "apps.csv"
     good.write_text(
         "reference,name,country,organisation,profession,gender,languages\n"
@@ -85,34 +130,36 @@ def test_import_applications_and_select(tmp_path):
     )
     bad = tmp_path / "bad.csv"
     bad.write_text(good.read_text() + "A4,Di,ZZ,NGO,judge,male,\n")
-    r = _run(tmp_path, "import-applications", "sel-1", str(bad))
+    r = _run(tmp_path, "import-applications", "cohort-1", str(bad))
     assert r.returncode == 1 and "line 5 country" in r.stderr and "Nothing was imported" in r.stderr
-    r = _run(tmp_path, "import-applications", "sel-1", str(good))
+    r = _run(tmp_path, "import-applications", "cohort-1", str(good))
     assert r.returncode == 0 and "3 applications imported." in r.stdout
-    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "prosecutor=1", "--cap", "1")
+    r = _run(
+        tmp_path, "select", "cohort-1", "--places", "2", "--quota", "prosecutor=1", "--cap", "1"
+    )
     assert r.returncode == 0, r.stderr
     assert "2 of 2 places filled" in r.stdout and "profession prosecutor: 1/1 target 1" in r.stdout
     assert "country MD: 1/2 target 1" in r.stdout
-    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "prosecutor=5")
+    r = _run(tmp_path, "select", "cohort-1", "--places", "2", "--quota", "prosecutor=5")
     assert r.returncode == 1 and "more than the places" in r.stderr
-    r = _run(tmp_path, "select", "sel-1", "--places", "2", "--quota", "astronaut=1")
+    r = _run(tmp_path, "select", "cohort-1", "--places", "2", "--quota", "astronaut=1")
     assert r.returncode == 2
 
 
 @pytest.mark.slow
-def test_tabletop_commands_act_as_an_account(tmp_path):
-    assert _run(tmp_path, "create", "harbour_crossing", "--name", "tt-1").returncode == 0
-    r = _run(tmp_path, "tabletop", "tt-1", "--as", "controller-1")
+def test_tabletop_commands_act_as_an_account(tmp_path, created):
+    _copy(created, tmp_path)
+    r = _run(tmp_path, "tabletop", "cohort-1", "--as", "controller-1")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("TRAINING EXERCISE tt-1") and "No inject delivered." in r.stdout
-    r = _run(tmp_path, "tabletop", "tt-1", "--as", "a-ngo_worker-1")
+    assert r.stdout.startswith("TRAINING EXERCISE cohort-1") and "No inject delivered." in r.stdout
+    r = _run(tmp_path, "tabletop", "cohort-1", "--as", "a-ngo_worker-1")
     assert r.returncode == 3 and "controller" in r.stderr
-    args = ["answer", "tt-1", "--inject", "SOC-02", "--team", "a", "--question", "1"]
+    args = ["answer", "cohort-1", "--inject", "SOC-02", "--team", "a", "--question", "1"]
     r = _run(tmp_path, *args, "--text", "x", "--as", "antenna-1")
     assert r.returncode == 3
     r = _run(tmp_path, *args, "--text", "x", "--as", "chief")
     assert r.returncode == 1 and "has not reached team 'a'" in r.stderr
-    db = tmp_path / "exercises" / "tt-1" / "exercise.sqlite3"
+    db = tmp_path / "exercises" / "cohort-1" / "exercise.sqlite3"
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from exercise_tabletopanswer").fetchone()[0] == 0
         refused = con.execute(

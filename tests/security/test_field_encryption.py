@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -27,15 +26,6 @@ from palermo.core.models import AuditEntry
 from tests.waits import WAIT_SECONDS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def _demo_cases(monkeypatch) -> None:
-    from palermo.cases.demo import demo_cases
-    from palermo.core.demo import load_demo
-
-    load_demo()
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    demo_cases(random.Random(2026))
 
 
 def _secrets() -> dict[str, set[str]]:
@@ -81,8 +71,7 @@ def _dump() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_raw_rows_and_a_dump_hold_no_personal_value_but_the_app_shows_them(monkeypatch, client):
-    _demo_cases(monkeypatch)
+def test_raw_rows_and_a_dump_hold_no_personal_value_but_the_app_shows_them(demo_cases, client):
     secrets = _secrets()
     # the demo has each kind of value (otherwise this test proves nothing)
     for kind, values in secrets.items():

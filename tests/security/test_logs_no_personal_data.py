@@ -58,11 +58,9 @@ def captured():
 
 
 @pytest.fixture
-def demo_country(db, monkeypatch):
-    from palermo.core.demo import load_demo
-
+def demo_country(db, monkeypatch, demo_loader):
     monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    load_demo()
+    demo_loader()  # built once per session, replayed after (tests/dbsnapshot.py)
 
 
 def _personal_values() -> list[re.Pattern[str]]:

@@ -12,14 +12,12 @@ from palermo.monitor.models import Measure
 
 
 @pytest.fixture
-def world(demo_world, monkeypatch):
-    from palermo.cases.demo import demo_cases
+def world(demo_cases, snapshots, monkeypatch):
+    """The demo cases and the monitoring demo on them (built once per session, replayed after)."""
     from palermo.monitor.demo import demo_monitor
 
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
     monkeypatch.setenv("PALERMO_DEMO_MONITOR", "1")
-    demo_cases(random.Random(2026))
-    demo_monitor(random.Random(2026))
+    snapshots.apply("demo monitor", lambda: demo_monitor(random.Random(2026)))
 
 
 def _acting(name):

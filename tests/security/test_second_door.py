@@ -35,6 +35,7 @@ from palermo.cases.models import (
 from palermo.core.models import Membership, Organisation, User
 from palermo.core.roles import Role
 from palermo.core.tokens import token_create
+from tests.dbsnapshot import Snapshots
 
 pytestmark = pytest.mark.django_db
 
@@ -99,14 +100,14 @@ def assert_no_second_door(
 
 
 @pytest.fixture(scope="module")
-def _shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+def _shared_world(django_db_setup, django_db_blocker, snapshots) -> Iterator[World]:
     """The demo, marked, built once for the module inside a transaction rolled back at its end
     (each test runs in its own savepoint inside it, as usual)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield _build_world()
+            yield _build_world(snapshots)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -118,24 +119,52 @@ def world(_shared_world: World, db) -> World:
     return _shared_world
 
 
-def _build_world() -> World:
+def _build_world(snapshots: Snapshots) -> World:
+    """The demo world and its cases, then the markers and the rarer ways of seeing a case. Each
+    part is built once per test process and replayed after (tests/dbsnapshot.py): the second
+    module that asks for this world (test_second_door_crossborder) gets it in about a second."""
     from palermo.cases.demo import demo_cases
     from palermo.core.demo import load_demo
 
-    load_demo()
+    snapshots.apply("demo world", load_demo)
     before = os.environ.get("PALERMO_DEMO_CASES")
     os.environ["PALERMO_DEMO_CASES"] = "1"
     try:
-        demo_cases(random.Random(2026))
+        snapshots.apply("demo cases", lambda: demo_cases(random.Random(2026)))
     finally:
         if before is None:
             del os.environ["PALERMO_DEMO_CASES"]
         else:
             os.environ["PALERMO_DEMO_CASES"] = before
+    snapshots.apply("second door markers", _mark)
+    cases = list(Case.objects.order_by("id"))
+    return World(cases, _markers(cases))
+
+
+def _markers(cases: list[Case]) -> list[tuple[int, str, str]]:
+    """(case id, field group, marker) of every marker ``_mark`` wrote."""
+    markers: list[tuple[int, str, str]] = []
+    for c in cases:
+        k = f"{c.pk:05d}"
+        markers += [
+            (c.pk, access.IDENTITY, f"Fam{k}qz"),
+            (c.pk, access.IDENTITY, f"Idn{k}qz"),
+            (c.pk, access.CONTACT, f"ct{k}qz"),
+            (c.pk, access.CONTACT, f"Streetmark{k}qz"),
+            (c.pk, access.VICTIM_CONTEXT, f"Vcx{k}qz"),
+            (c.pk, access.SUSPECTS, f"Sus{k}qz"),
+            (c.pk, access.TIMELINE, f"Tln{k}qz"),
+            (c.pk, access.TASKS, f"Tsk{k}qz"),
+            (c.pk, access.SAFEGUARDS, f"Npo{k}qz"),
+        ]
+    return markers
+
+
+def _mark() -> None:
+    """A unique marker in each field group of every demo case, and the rarer ways of seeing one."""
     cases = list(Case.objects.order_by("id"))
     now = timezone.now()
     today = timezone.localdate()
-    markers: list[tuple[int, str, str]] = []
     for c in cases:
         k = f"{c.pk:05d}"
         Person.objects.filter(case=c).update(
@@ -160,17 +189,6 @@ def _build_world() -> World:
         NonPunishment.objects.create(
             case=c, offence=f"Npo{k}qz", compulsion="Under threat (fictional).", recorded_at=now
         )
-        markers += [
-            (c.pk, access.IDENTITY, f"Fam{k}qz"),
-            (c.pk, access.IDENTITY, f"Idn{k}qz"),
-            (c.pk, access.CONTACT, f"ct{k}qz"),
-            (c.pk, access.CONTACT, f"Streetmark{k}qz"),
-            (c.pk, access.VICTIM_CONTEXT, f"Vcx{k}qz"),
-            (c.pk, access.SUSPECTS, f"Sus{k}qz"),
-            (c.pk, access.TIMELINE, f"Tln{k}qz"),
-            (c.pk, access.TASKS, f"Tsk{k}qz"),
-            (c.pk, access.SAFEGUARDS, f"Npo{k}qz"),
-        ]
     # The rarer ways of seeing a case: law enforcement with a legal basis, law enforcement with
     # consent to identity, and a co-ordinator's break-glass access.
     police_org = Organisation.objects.get(name__startswith="Riverside Police")
@@ -207,7 +225,6 @@ def _build_world() -> World:
         case_ref=cases[-1].reference,
         reason="Emergency placement at night (test)",
     )
-    return World(list(Case.objects.order_by("id")), markers)
 
 
 # --- the referral view -------------------------------------------------------------------------------------

@@ -29,14 +29,14 @@ from tests.security.test_second_door import (
 
 
 @pytest.fixture(scope="module")
-def _shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+def _shared_world(django_db_setup, django_db_blocker, snapshots) -> Iterator[World]:
     """test_second_door's marked demo world, built once for this module in a transaction
     rolled back at its end (the same set-up as there)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield _build_world()
+            yield _build_world(snapshots)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

@@ -185,17 +185,12 @@ def test_cli_export_exact_warns_on_stderr(formula_case, tmp_path):
     assert "do not open it in a spreadsheet" in result.stderr
 
 
-def test_statistics_csv_exports_are_neutralised(login_as, demo_world, monkeypatch):
+def test_statistics_csv_exports_are_neutralised(login_as, demo_cases, monkeypatch):
     """Table and long-format CSVs: every cell goes through spreadsheet_safe (checked by making a
     category label formula-like, as a country name or a translation could be)."""
-    import random
-
-    from palermo.cases.demo import demo_cases
     from palermo.stats import views
 
     monkeypatch.setattr(views, "_category_label", lambda dim, value: "=cmd|' /C calc'!A0")
-    monkeypatch.setenv("PALERMO_DEMO_CASES", "1")
-    demo_cases(random.Random(2026))
     client = login_as("coordinator")
     cells = _cells(client.get("/stats/tables/sex.csv").content.decode())
     assert "'=cmd|' /C calc'!A0" in cells and "=cmd|' /C calc'!A0" not in cells
