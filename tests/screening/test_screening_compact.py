@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.screening.test_screening_parallel import as_csv, people
 
 from palermo.screening import batch_parallel, compact
-from palermo.screening.batch import screen_lines
+from palermo.screening.batch import MAX_REF_LENGTH, screen_lines
 from palermo.screening.batch_parallel import compact_result, screen_lines_parallel
 from palermo.screening.catalogue import PALERMO_ACTS, PALERMO_MEANS, PALERMO_PURPOSES
 from palermo.screening.loader import default_catalogue
@@ -281,3 +281,197 @@ def test_caches_stay_bounded_and_correct(monkeypatch):
     monkeypatch.setattr(compact, "CHUNK_ROWS", 9)
     text = plain_csv(people(300, seed=8))
     assert by_columns(text) == reference(text)
+
+
+# ------------------------------------------------- worker processes, and the engine itself
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=csv_files(), chunk=st.integers(1, 15))
+def test_compact_on_worker_processes_is_the_reference_compact(text, chunk):
+    # Several blocks in flight on two workers: the result lines keep the input order.
+    previous = compact.CHUNK_ROWS
+    compact.CHUNK_ROWS = chunk
+    try:
+        assert by_columns(text, workers=2) == reference(text)
+    finally:
+        compact.CHUNK_ROWS = previous
+
+
+def engine_verdict(cells: dict[str, str]) -> dict | None:
+    """The engine's own verdict on a row (its non-empty cells), projected to the compact
+    fields; None when the engine rejects the row."""
+    from palermo.screening.engine import ScreeningInputError, screen_mapping
+
+    mapping = {k: v for k, v in cells.items() if v != "" and k != "ref"}
+    try:
+        result = orjson.loads(orjson.dumps(screen_mapping(mapping, CATALOGUE)))
+    except ScreeningInputError:
+        return None
+    return compact_result(result)
+
+
+def assert_engine_verdicts(text: str, header: list[str], rows: dict[int, dict[str, str]]) -> None:
+    """Every result line of the column path is the engine's verdict on its row, and every
+    rejected row is one the engine rejects."""
+    out, err, (ok, rejected) = by_columns(text)
+    seen = set()
+    for line in out.splitlines():
+        record = orjson.loads(line)
+        seen.add(record["line"])
+        assert record["result"] == engine_verdict(rows[record["line"]]), record["line"]
+    for line in err.splitlines():
+        number = orjson.loads(line)["line"]
+        if number in rows and len(rows[number].get("ref", "")) <= MAX_REF_LENGTH:
+            # (not a row of the wrong width, nor one whose ref the batch refuses)
+            assert engine_verdict(rows[number]) is None, number
+    assert ok == len(seen)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(person(), min_size=1, max_size=30), chunk=st.integers(1, 30))
+def test_compact_is_the_engines_verdict_on_each_random_row(data, chunk):
+    # Not the batch against the batch: each row's compact result against
+    # engine.screen_mapping on that very row (assessment, status, positive dimensions
+    # and rules met); a row the column path rejects is one the engine rejects.
+    header = sorted({k for r in data for k in r} | set(FIELDS))
+    lines = [",".join(header)]
+    rows = {}
+    for n, row in enumerate(data, start=2):
+        lines.append(",".join(row.get(c, "") for c in header))
+        rows[n] = {c: row.get(c, "") for c in header}
+    previous = compact.CHUNK_ROWS
+    compact.CHUNK_ROWS = chunk
+    try:
+        assert_engine_verdicts("\n".join(lines) + "\n", header, rows)
+    finally:
+        compact.CHUNK_ROWS = previous
+
+
+# Held-back spellings: what a spreadsheet or another tool may write. Each means to the
+# column path exactly what it means to the engine (present, absent or an error).
+ODD_CELLS = [
+    *["yes", "no", "1", "0", "true", "false", "x", "X", "TRUE", "False", "Yes ", " no"],
+    *["YES", "True", "\u00a0x", "x\u00a0", "\uff58", "\u2713", "oui", "é", "1.0", "01"],
+    *["Observed", " document ", "SELF_REPORTED", "self reported", "-", "n/a", "null"],
+]
+ODD_FLAGS = ["", "yes", "no", "1", "0", "true", "TRUE", "False", " Yes ", "x", "ja", "2", "é"]
+ODD_AGES = ["", "7", "17", "18", " 18", "+18", "018", "-0", "١٧", "17.0", "1e1", "121", "abc"]
+ODD_FORMS = ["labour", "Labour", " sexual ", "labour;sexual", "labour|domestic_servitude"]
+ODD_FORMS += ["labour;;sexual", "LABOUR", "travail", ""]
+ODD_REFS = ["P-1", "Zoë", "名前-7", "🙂", "a b", "", "a\\b", "tab\there", "r" * 100, "r" * 101]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_odd_cells_give_the_engines_results(seed):
+    import random
+
+    rng = random.Random(seed)
+    keys = [k for k in KEYS if rng.random() < 0.5]
+    header = [*FIELDS, *keys]
+    rng.shuffle(header)
+    rows = {}
+    lines = [",".join(header)]
+    for n in range(2, 402):
+        row = {c: "" for c in header}
+        row["ref"] = rng.choice(ODD_REFS)
+        row["age"] = rng.choice(ODD_AGES)
+        row["forms"] = rng.choice(ODD_FORMS)
+        for flag in ("age_uncertain_may_be_child", "self_identifies_as_victim"):
+            row[flag] = rng.choice(ODD_FLAGS)
+        for element, vocabulary in (
+            ("act", PALERMO_ACTS),
+            ("means", PALERMO_MEANS),
+            ("purpose", PALERMO_PURPOSES),
+        ):
+            if rng.random() < 0.3:
+                row[element] = rng.choice([*vocabulary, f" {vocabulary[0]} ", "Recruitment"])
+        for key in rng.sample(keys, min(len(keys), rng.randint(0, 8))):
+            row[key] = rng.choice(ODD_CELLS) if rng.random() < 0.5 else "x"
+        rows[n] = row
+        lines.append(",".join(row[c] for c in header))
+    text = "\r\n".join(lines) + "\r\n"
+    if seed % 2:
+        text = "\ufeff" + text  # a byte-order mark before the header
+    assert by_columns(text) == reference(text)
+    assert_engine_verdicts(text, header, rows)
+
+
+def test_a_boolean_spelling_means_the_same_in_every_cell():
+    # The same spellings in an indicator cell and in the yes/no fields.
+    header = ["ref", "age", "forms", "self_identifies_as_victim", "excessive_working_hours"]
+    lines = [",".join(header)]
+    for n, spelling in enumerate(["yes", "no", "1", "0", "true", "TRUE", "", "x", "maybe"]):
+        lines.append(f"P{n},30,labour,{spelling},{spelling}")
+    text = "\n".join(lines) + "\n"
+    out, err, counts = by_columns(text)
+    assert (out, err, counts) == reference(text)
+    results = [orjson.loads(x) for x in out.splitlines()]
+    self_identified = {
+        r["ref"] for r in results if "self_identification" in r["result"]["rules_met"]
+    }
+    assert self_identified == {"P0", "P2", "P4", "P5", "P7"}
+    assert counts == (8, 1)  # "maybe" is neither yes nor no: the row is rejected
+
+
+# -------------------------------------------------------- the worker processes' own turns
+
+
+def test_a_worker_writes_its_block_in_turn(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    path = tmp_path / "out.jsonl"
+    with path.open("wb") as out:
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition())
+        monkeypatch.setattr(batch_parallel, "_turn", turn)
+        blocks = {0: (1, 0, b"zero\n", b""), 1: (2, 1, b"one\n", b"e1\n")}
+        monkeypatch.setattr(batch_parallel, "_columns_chunk", lambda s, f, c, d: blocks[f])
+        second = threading.Thread(
+            target=lambda: blocks.update(done=batch_parallel._compact_chunk_in_turn(1, 1, 0, b""))
+        )
+        second.start()  # block 1 waits for block 0
+        second.join(0.2)
+        assert second.is_alive() and path.read_bytes() == b""
+        assert batch_parallel._compact_chunk_in_turn(0, 0, 0, b"") == (1, 0, b"", b"")
+        second.join()
+    assert path.read_bytes() == b"zero\none\n"
+    assert blocks["done"] == (2, 1, b"", b"e1\n")  # errors go back to the parent
+    assert turn[1].value == 2
+
+
+def test_a_failing_block_passes_its_turn_on(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    with (tmp_path / "out.jsonl").open("wb") as out:
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition())
+        monkeypatch.setattr(batch_parallel, "_turn", turn)
+
+        def broken(*args):
+            raise RuntimeError("screening failed")
+
+        monkeypatch.setattr(batch_parallel, "_columns_chunk", broken)
+        with pytest.raises(RuntimeError, match="screening failed"):
+            batch_parallel._compact_chunk_in_turn(0, 0, 0, b"")
+    assert turn[1].value == 1  # the next block is not left waiting
+
+
+@pytest.mark.parametrize("to_stdout", [False, True])
+def test_cli_compact_on_forked_workers(tmp_path, to_stdout):
+    # The CLI process has not run polars yet: its workers are forked and write the
+    # result lines to the output themselves (a file, or standard output), in turn.
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from screen_1m import write_csv
+
+    path = tmp_path / "people.csv"
+    write_csv(path, compact.CHUNK_ROWS * 2 + 1234)  # three blocks
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
+    command = [sys.executable, "-m", "palermo.screening.cli", str(path), "--compact", "-j", "2"]
+    command += ["-e", str(err)] + ([] if to_stdout else ["-o", str(out)])
+    done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
+    assert done.returncode == 1, done.stderr  # some rows are invalid on purpose
+    written = done.stdout if to_stdout else out.read_bytes()
+    assert (written, err.read_bytes()) == by_columns(path.read_text(encoding="utf-8"))[:2]

@@ -390,12 +390,16 @@ def _compact_blocks(
             raise failure
 
 
-def _init_compact_worker(catalogue: IndicatorCatalogue, header: list[str], threads: int) -> None:
+def _init_compact_worker(
+    catalogue: IndicatorCatalogue, header: list[str], threads: int, turn: Any = None
+) -> None:
     """A worker of the compact path: polars on ``threads`` threads (the workers share the
-    cores), the screener inherited from the parent (fork) or built here."""
-    global _compact
+    cores), the screener inherited from the parent (fork) or built here; ``turn``: see
+    :func:`_compact_chunk_in_turn`."""
+    global _compact, _turn
     os.environ["POLARS_MAX_THREADS"] = str(threads)
     _init_worker(catalogue)
+    _turn = turn
     if _compact is None or _compact.header != header:
         from palermo.screening.compact import CompactCsvScreener
 
@@ -404,6 +408,34 @@ def _init_compact_worker(catalogue: IndicatorCatalogue, header: list[str], threa
 
 def _compact_chunk(first: int, count: int, data: bytes) -> tuple[int, int, bytes, bytes]:
     return _columns_chunk(_compact, first, count, data)
+
+
+_turn: Any = None  # (file descriptor, number of the next block to write, its condition)
+
+
+def _compact_chunk_in_turn(
+    number: int, first: int, count: int, data: bytes
+) -> tuple[int, int, bytes, bytes]:
+    """Screen block ``number`` and write its result lines to the output file itself, once
+    the blocks before it are written (the parent then has only the error lines to write:
+    the results do not cross a pipe twice). Its turn passes on even if screening fails."""
+    fd, next_block, changed = _turn
+    done: tuple[int, int, bytes, bytes] | None = None
+    try:
+        done = _columns_chunk(_compact, first, count, data)
+    finally:
+        with changed:
+            while next_block.value != number:
+                changed.wait()
+            try:
+                if done is not None:
+                    view = memoryview(done[2])
+                    while view:
+                        view = view[os.write(fd, view) :]
+            finally:
+                next_block.value = number + 1
+                changed.notify_all()
+    return done[0], done[1], b"", done[3]
 
 
 def _screen_csv_by_columns(
@@ -500,18 +532,31 @@ def _compact_pool(
     else:
         context = multiprocessing.get_context("spawn")
     threads = max(1, default_workers() // workers)
+    # Forked workers write their result lines to the output file themselves, in turn.
+    turn = None
+    if context.get_start_method() == "fork":
+        try:
+            fd = output.fileno()
+        except (AttributeError, OSError):  # not a file (io.BytesIO): through this process
+            pass
+        else:
+            output.flush()
+            turn = (fd, context.RawValue("q", 0), context.Condition())
     in_flight: deque[Future[tuple[int, int, bytes, bytes]]] = deque()
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_init_compact_worker,
-        initargs=(catalogue, header, threads),
+        initargs=(catalogue, header, threads, turn),
     ) as pool:
         try:
-            for block in blocks:
+            for number, block in enumerate(blocks):
                 if block[0] == "reference":
                     return block
-                in_flight.append(pool.submit(_compact_chunk, *block[1:]))
+                if turn is None:
+                    in_flight.append(pool.submit(_compact_chunk, *block[1:]))
+                else:
+                    in_flight.append(pool.submit(_compact_chunk_in_turn, number, *block[1:]))
                 if len(in_flight) >= 2 * workers:
                     _write(in_flight.popleft().result(), output, errors, summary, progress)
         finally:

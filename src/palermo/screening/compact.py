@@ -59,7 +59,7 @@ from palermo.screening.fastpath import FastScreener
 
 # Rows per chunk (at most). The indicator columns take one byte per cell (an Enum), the
 # screening fields 16 bytes per cell plus their text.
-CHUNK_ROWS = 30000
+CHUNK_ROWS = 20000
 # Bounded tables (entries): results per class and what a field's spelling means. When
 # one is full it starts again from what the current chunk needs. Indicator cells have at
 # most VOCABULARY_SIZE spellings (one byte per cell), else the chunk's own.
