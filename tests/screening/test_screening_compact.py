@@ -11,8 +11,10 @@ width, blank lines and both line endings.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -176,15 +178,22 @@ def csv_files(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+@contextlib.contextmanager
+def rows_per_block(rows: int) -> Iterator[None]:
+    """(hypothesis runs many examples per test: monkeypatch would undo only at the end)"""
+    previous = compact.CHUNK_ROWS
+    compact.CHUNK_ROWS = rows
+    try:
+        yield
+    finally:
+        compact.CHUNK_ROWS = previous
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=csv_files(), chunk=st.integers(1, 50))
 def test_compact_by_columns_is_the_reference_compact(text, chunk):
-    previous = compact.CHUNK_ROWS
-    compact.CHUNK_ROWS = chunk
-    try:
+    with rows_per_block(chunk):
         assert by_columns(text) == reference(text)
-    finally:
-        compact.CHUNK_ROWS = previous
 
 
 def plain_csv(rows: list[dict]) -> str:
@@ -290,12 +299,8 @@ def test_caches_stay_bounded_and_correct(monkeypatch):
 @given(text=csv_files(), chunk=st.integers(1, 15))
 def test_compact_on_worker_processes_is_the_reference_compact(text, chunk):
     # Several blocks in flight on two workers: the result lines keep the input order.
-    previous = compact.CHUNK_ROWS
-    compact.CHUNK_ROWS = chunk
-    try:
+    with rows_per_block(chunk):
         assert by_columns(text, workers=2) == reference(text)
-    finally:
-        compact.CHUNK_ROWS = previous
 
 
 def engine_verdict(cells: dict[str, str]) -> dict | None:
@@ -340,12 +345,8 @@ def test_compact_is_the_engines_verdict_on_each_random_row(data, chunk):
     for n, row in enumerate(data, start=2):
         lines.append(",".join(row.get(c, "") for c in header))
         rows[n] = {c: row.get(c, "") for c in header}
-    previous = compact.CHUNK_ROWS
-    compact.CHUNK_ROWS = chunk
-    try:
+    with rows_per_block(chunk):
         assert_engine_verdicts("\n".join(lines) + "\n", header, rows)
-    finally:
-        compact.CHUNK_ROWS = previous
 
 
 # Held-back spellings: what a spreadsheet or another tool may write. Each means to the
