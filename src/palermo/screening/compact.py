@@ -80,7 +80,6 @@ _FIELDS = (
     "purpose",
 )
 _PLAN_BITS = 13  # forms id (12 bits) and child
-_SHIFT = (12, 6, 0)  # a dimension's count code: strong << 12 | medium << 6 | weak
 _U64 = np.uint64
 
 
@@ -160,8 +159,8 @@ class _Graded:
         for d, dim in enumerate(s.dimensions):
             keys = [i for i in s.indicators if i.dimension == dim.key]
             by_grade = [[i.key for i in keys if i.grade == g] for g in ("strong", "medium", "weak")]
-            if len(keys) > 63 or sum(len(g) for g in by_grade) != len(keys):
-                raise Unsupported(f"dimension {dim.key} of {s.id} does not fit the columns")
+            if sum(len(g) for g in by_grade) != len(keys):
+                raise Unsupported(f"dimension {dim.key} of {s.id} has ungraded indicators")
             positive = set()
             for counts in itertools.product(*(range(len(g) + 1) for g in by_grade)):
                 present = sorted(
@@ -257,7 +256,11 @@ class _Criteria:
                     observed[k] = engine.ObservedIndicator(k)
                     if k in also:
                         graded[k] = grades.get(k, (k, None))
-            if engine._evaluate_criteria_set(s, observed, graded, []).outcome_positive:
+            finding = engine._evaluate_criteria_set(s, observed, graded, [])
+            if tuple(len(f.indicators) for f in finding.criteria) != counts:
+                # (a key that also meets two criteria: these counts cannot be set apart)
+                raise Unsupported(f"{s.id}: criteria that share keys")
+            if finding.outcome_positive:
                 self.met[sum(n * r for n, r in zip(counts, self.radix, strict=True))] = True
 
 
@@ -500,10 +503,11 @@ class CompactCsvScreener:
         cells = df.select(
             *[code(f) for f in present],
             pl.any_horizontal(special).alias(" special"),
-            *[
-                pl.col(n).to_physical().cast(dtype).fill_null(self.n_spellings)
-                for n in self.indicator_names
-            ],
+            *(
+                [pl.col(self.indicator_names).to_physical().cast(dtype).fill_null(self.n_spellings)]
+                if self.indicator_names
+                else []
+            ),
         )
         fields = {}
         for f in present:
