@@ -1,9 +1,11 @@
 """Benchmark: batch screening of 1,000,000 synthetic people.
 
 Generates a deterministic synthetic file (seeded), runs it through the same code path as
-``palermo screen`` (``palermo.screening.batch.screen_lines`` in-process), then once through
-the CLI in a subprocess on a smaller file, and prints rows per second (wall clock and
-CPU time: the machine may be shared) and peak memory.
+``palermo screen`` (``batch_parallel.screen_lines_parallel``, each mode in a fresh process
+as the CLI would be, so that its peak memory is its own), then once through the CLI in a
+subprocess on a smaller file, and prints rows per second (wall clock and CPU time of the
+process and its workers: the machine may be shared) and the peak memory of the process
+and of its largest worker.
 
 Targets (issue 13): >= 50,000 rows/s wall with the full result and >= 150,000 with the
 compact one (``--compact``), using every core; < 200 MB per process. Also times

@@ -12,8 +12,8 @@ The compact result (``--compact``) keeps, per person, what a bulk user sorts on:
 assessment, the status, the positive dimensions of each indicator set and the rules
 met. :func:`compact_result` derives it from the full result, so it says nothing the
 full result does not; the full explanation is one run without ``--compact`` away.
-On CSV it is computed by columns (:mod:`palermo.screening.compact`), in this process,
-with the rows that need the reference path screened one by one here.
+On CSV it is computed by columns (:mod:`palermo.screening.compact`), a block of lines
+per worker, the rows that need the reference path screened one by one in the worker.
 """
 
 from __future__ import annotations
