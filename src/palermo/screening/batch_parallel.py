@@ -601,17 +601,13 @@ def _columns_chunk(
     """One block of ``count`` single-line records (line ``first`` onwards, UTF-8) by
     columns. A block with blank lines or rows of the wrong width goes line by line."""
     header = screener.header
-    if (
-        b"\n\n" in data
-        or b"\n\r\n" in data
-        or data.startswith((b"\n", b"\r\n"))
-        or screener.commas(data) != count * (len(header) - 1)
-    ):
+    ends = screener.line_ends(data)
+    if screener.blank_line(data, ends) or screener.commas(data) != count * (len(header) - 1):
         return _columns_chunk_by_lines(screener, first, data)
     frame = _frame(screener, data, count)
     if frame is None:
         return _columns_chunk_by_lines(screener, first, data)
-    line = screener.line_reader(data)
+    line = screener.line_reader(data, ends)
     ok, body, errs = screener.screen(
         frame,
         range(first, first + count),

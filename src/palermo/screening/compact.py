@@ -372,16 +372,27 @@ class CompactCsvScreener:
         return bool(at[-1] == len(array) or (array[at[at < len(array)]] != ord("\n")).any())
 
     @staticmethod
-    def line_reader(data: bytes) -> Callable[[int], str]:
-        """Line n of ``data`` (lines end with a line feed, the last one perhaps not)."""
-        ends: list[Any] = []
+    def line_ends(data: bytes) -> np.ndarray:
+        """Where the line feeds of ``data`` are."""
+        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+
+    @staticmethod
+    def blank_line(data: bytes, ends: np.ndarray) -> bool:
+        """Whether ``data`` has an empty line ("\n" or "\r\n"); ``ends``: its line feeds."""
+        if not len(ends):
+            return False
+        array = np.frombuffer(data, dtype=np.uint8)
+        gaps = np.diff(ends, prepend=-1)
+        after_return = array[np.maximum(ends - 1, 0)] == ord("\r")
+        return bool((gaps == 1).any() or ((gaps == 2) & after_return).any())
+
+    @staticmethod
+    def line_reader(data: bytes, ends: np.ndarray) -> Callable[[int], str]:
+        """Line n of ``data`` (``ends``: its line feeds; the last line may have none)."""
 
         def line(n: int) -> str:
-            if not ends:
-                ends.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")))
-            at = ends[0]
-            start = int(at[n - 1]) + 1 if n else 0
-            return data[start : int(at[n]) + 1 if n < len(at) else len(data)].decode()
+            start = int(ends[n - 1]) + 1 if n else 0
+            return data[start : int(ends[n]) + 1 if n < len(ends) else len(data)].decode()
 
         return line
 
