@@ -265,7 +265,8 @@ def test_unknown_column_rejects_the_file():
 
 
 @pytest.mark.parametrize("fail_after", [1, 5, 30])
-def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after, workers):
     monkeypatch.setattr(compact, "CHUNK_ROWS", 4)
     lines = ["ref,age,forms,excessive_working_hours,coerced_debt_bondage\n"]
     lines += [f"P-{i},{20 + i},labour,x,{'x' if i % 2 else ''}\n" for i in range(40)]
@@ -278,7 +279,7 @@ def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after):
     out, err = io.BytesIO(), io.BytesIO()
     with pytest.raises(UnicodeDecodeError):
         screen_lines_parallel(
-            failing(), CATALOGUE, out, err, input_format="csv", compact=True, workers=1
+            failing(), CATALOGUE, out, err, input_format="csv", compact=True, workers=workers
         )
     assert out.getvalue() == reference("".join(taken))[0]
 
@@ -418,44 +419,29 @@ def test_a_boolean_spelling_means_the_same_in_every_cell():
 # -------------------------------------------------------- the worker processes' own turns
 
 
-def test_a_worker_writes_its_block_in_turn(tmp_path, monkeypatch):
+def test_a_worker_writes_its_block_only_in_its_turn(tmp_path, monkeypatch):
     import threading
     from types import SimpleNamespace
 
     path = tmp_path / "out.jsonl"
+    blocks = {0: (1, 0, b"zero\n", b""), 1: (2, 1, b"one\n", b"e1\n")}
+    monkeypatch.setattr(batch_parallel, "_columns_chunk", lambda s, f, c, d: blocks[f])
     with path.open("wb") as out:
-        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition())
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Lock())
         monkeypatch.setattr(batch_parallel, "_turn", turn)
-        blocks = {0: (1, 0, b"zero\n", b""), 1: (2, 1, b"one\n", b"e1\n")}
-        monkeypatch.setattr(batch_parallel, "_columns_chunk", lambda s, f, c, d: blocks[f])
-        second = threading.Thread(
-            target=lambda: blocks.update(done=batch_parallel._compact_chunk_in_turn(1, 1, 0, b""))
+        # Block 1 is done first: not its turn, so its lines go back to the parent.
+        assert batch_parallel._compact_chunk_in_turn(1, 1, 0, b"") == (
+            2,
+            1,
+            b"one\n",
+            b"e1\n",
+            False,
         )
-        second.start()  # block 1 waits for block 0
-        second.join(0.2)
-        assert second.is_alive() and path.read_bytes() == b""
-        assert batch_parallel._compact_chunk_in_turn(0, 0, 0, b"") == (1, 0, b"", b"")
-        second.join()
-    assert path.read_bytes() == b"zero\none\n"
-    assert blocks["done"] == (2, 1, b"", b"e1\n")  # errors go back to the parent
-    assert turn[1].value == 2
-
-
-def test_a_failing_block_passes_its_turn_on(tmp_path, monkeypatch):
-    import threading
-    from types import SimpleNamespace
-
-    with (tmp_path / "out.jsonl").open("wb") as out:
-        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition())
-        monkeypatch.setattr(batch_parallel, "_turn", turn)
-
-        def broken(*args):
-            raise RuntimeError("screening failed")
-
-        monkeypatch.setattr(batch_parallel, "_columns_chunk", broken)
-        with pytest.raises(RuntimeError, match="screening failed"):
-            batch_parallel._compact_chunk_in_turn(0, 0, 0, b"")
-    assert turn[1].value == 1  # the next block is not left waiting
+        assert turn[1].value == 0
+        # Block 0: its turn, written here; the errors always go back to the parent.
+        assert batch_parallel._compact_chunk_in_turn(0, 0, 0, b"") == (1, 0, b"", b"", True)
+        assert turn[1].value == 1
+    assert path.read_bytes() == b"zero\n"
 
 
 @pytest.mark.parametrize("to_stdout", [False, True])

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import compress
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -410,32 +410,30 @@ def _compact_chunk(first: int, count: int, data: bytes) -> tuple[int, int, bytes
     return _columns_chunk(_compact, first, count, data)
 
 
-_turn: Any = None  # (file descriptor, number of the next block to write, its condition)
+_turn: Any = None  # (file descriptor, number of the next block to write, a lock)
 
 
 def _compact_chunk_in_turn(
     number: int, first: int, count: int, data: bytes
-) -> tuple[int, int, bytes, bytes]:
-    """Screen block ``number`` and write its result lines to the output file itself, once
-    the blocks before it are written (the parent then has only the error lines to write:
-    the results do not cross a pipe twice). Its turn passes on even if screening fails."""
-    fd, next_block, changed = _turn
-    done: tuple[int, int, bytes, bytes] | None = None
-    try:
-        done = _columns_chunk(_compact, first, count, data)
-    finally:
-        with changed:
-            while next_block.value != number:
-                changed.wait()
-            try:
-                if done is not None:
-                    view = memoryview(done[2])
-                    while view:
-                        view = view[os.write(fd, view) :]
-            finally:
-                next_block.value = number + 1
-                changed.notify_all()
-    return done[0], done[1], b"", done[3]
+) -> tuple[int, int, bytes, bytes, bool]:
+    """Screen block ``number``. If every block before it is written, write its result
+    lines to the output file here (they need not cross a pipe to the parent); else hand
+    them back, and the parent writes them in their turn: a worker never waits for
+    another. The last item says whether the lines are written."""
+    fd, next_block, lock = _turn
+    ok, rejected, body, errors = _columns_chunk(_compact, first, count, data)
+    with lock:
+        if next_block.value == number:
+            _write_all(fd, body)
+            next_block.value = number + 1
+            return ok, rejected, b"", errors, True
+    return ok, rejected, body, errors, False
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _screen_csv_by_columns(
@@ -541,8 +539,21 @@ def _compact_pool(
             pass
         else:
             output.flush()
-            turn = (fd, context.RawValue("q", 0), context.Condition())
-    in_flight: deque[Future[tuple[int, int, bytes, bytes]]] = deque()
+            turn = (fd, context.RawValue("q", 0), context.Lock())
+
+    def written(number: int, done: Any) -> tuple[int, int, bytes, bytes]:
+        if turn is None:
+            return cast("tuple[int, int, bytes, bytes]", done)
+        ok, rejected, body, errs, in_turn = done
+        if not in_turn:
+            # Every block before this one has come back, so each is written: its turn.
+            fd, next_block, lock = turn
+            with lock:
+                _write_all(fd, body)
+                next_block.value = number + 1
+        return ok, rejected, b"", errs
+
+    in_flight: deque[tuple[int, Future[Any]]] = deque()
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -553,16 +564,17 @@ def _compact_pool(
             for number, block in enumerate(blocks):
                 if block[0] == "reference":
                     return block
-                if turn is None:
-                    in_flight.append(pool.submit(_compact_chunk, *block[1:]))
-                else:
-                    in_flight.append(pool.submit(_compact_chunk_in_turn, number, *block[1:]))
+                task = _compact_chunk if turn is None else _compact_chunk_in_turn
+                arguments = block[1:] if turn is None else (number, *block[1:])
+                in_flight.append((number, pool.submit(task, *arguments)))
                 if len(in_flight) >= 2 * workers:
-                    _write(in_flight.popleft().result(), output, errors, summary, progress)
+                    number, future = in_flight.popleft()
+                    _write(written(number, future.result()), output, errors, summary, progress)
         finally:
             # Also when reading fails half-way: every row read before is written.
             while in_flight:
-                _write(in_flight.popleft().result(), output, errors, summary, progress)
+                number, future = in_flight.popleft()
+                _write(written(number, future.result()), output, errors, summary, progress)
     return None
 
 
