@@ -526,7 +526,9 @@ def _compact_pool(
         context: Any = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["palermo.screening.batch_parallel"])
+        context.set_forkserver_preload(
+            ["palermo.screening.batch_parallel", "palermo.screening.compact"]
+        )
     else:
         context = multiprocessing.get_context("spawn")
     threads = max(1, default_workers() // workers)
