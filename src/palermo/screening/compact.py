@@ -54,7 +54,7 @@ import polars as pl
 
 from palermo.screening import engine
 from palermo.screening.catalogue import RESERVED_INPUT_FIELDS, IndicatorCatalogue, IndicatorSet
-from palermo.screening.engine import MAX_AGE, FieldError, ScreeningInputError
+from palermo.screening.engine import ADULT_AGE, MAX_AGE, FieldError, ScreeningInputError
 from palermo.screening.fastpath import FastScreener
 
 # Rows per chunk (at most). The indicator columns take one byte per cell (an Enum), the
@@ -357,45 +357,6 @@ class CompactCsvScreener:
             )
         return self.schema
 
-    @staticmethod
-    def commas(data: bytes) -> int:
-        """How many commas ``data`` holds."""
-        return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord(",")))
-
-    @staticmethod
-    def lone_carriage_return(data: bytes) -> bool:
-        """Whether ``data`` has a carriage return not followed by a line feed."""
-        if b"\r" not in data:
-            return False
-        array = np.frombuffer(data, dtype=np.uint8)
-        at = np.flatnonzero(array == ord("\r")) + 1
-        return bool(at[-1] == len(array) or (array[at[at < len(array)]] != ord("\n")).any())
-
-    @staticmethod
-    def line_ends(data: bytes) -> np.ndarray:
-        """Where the line feeds of ``data`` are."""
-        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
-
-    @staticmethod
-    def blank_line(data: bytes, ends: np.ndarray) -> bool:
-        """Whether ``data`` has an empty line ("\n" or "\r\n"); ``ends``: its line feeds."""
-        if not len(ends):
-            return False
-        array = np.frombuffer(data, dtype=np.uint8)
-        gaps = np.diff(ends, prepend=-1)
-        after_return = array[np.maximum(ends - 1, 0)] == ord("\r")
-        return bool((gaps == 1).any() or ((gaps == 2) & after_return).any())
-
-    @staticmethod
-    def line_reader(data: bytes, ends: np.ndarray) -> Callable[[int], str]:
-        """Line n of ``data`` (``ends``: its line feeds; the last line may have none)."""
-
-        def line(n: int) -> str:
-            start = int(ends[n - 1]) + 1 if n else 0
-            return data[start : int(ends[n]) + 1 if n < len(ends) else len(data)].decode()
-
-        return line
-
     def _field_code(self, field: str, value: str) -> int:
         """age: the age (-1 if invalid, -3 if empty); booleans: 0/1 (-1); forms: the
         forms' id (-1); act/means/purpose: 1 recorded, 0 empty (-1 when an item is not
@@ -451,6 +412,47 @@ class CompactCsvScreener:
             np.array([p[1] for p in self.plans], dtype=_U64),
             np.array([p[2] for p in self.plans], dtype=_U64).reshape(-1, self.n_words),
         )
+
+    # -- a block's lines
+
+    @staticmethod
+    def commas(data: bytes) -> int:
+        """How many commas ``data`` holds."""
+        return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord(",")))
+
+    @staticmethod
+    def lone_carriage_return(data: bytes) -> bool:
+        """Whether ``data`` has a carriage return not followed by a line feed."""
+        if b"\r" not in data:
+            return False
+        array = np.frombuffer(data, dtype=np.uint8)
+        at = np.flatnonzero(array == ord("\r")) + 1
+        return bool(at[-1] == len(array) or (array[at[at < len(array)]] != ord("\n")).any())
+
+    @staticmethod
+    def line_ends(data: bytes) -> np.ndarray:
+        """Where the line feeds of ``data`` are."""
+        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+
+    @staticmethod
+    def blank_line(data: bytes, ends: np.ndarray) -> bool:
+        """Whether ``data`` has an empty line ("\n" or "\r\n"); ``ends``: its line feeds."""
+        if not len(ends):
+            return False
+        array = np.frombuffer(data, dtype=np.uint8)
+        gaps = np.diff(ends, prepend=-1)
+        after_return = array[np.maximum(ends - 1, 0)] == ord("\r")
+        return bool((gaps == 1).any() or ((gaps == 2) & after_return).any())
+
+    @staticmethod
+    def line_reader(data: bytes, ends: np.ndarray) -> Callable[[int], str]:
+        """Line n of ``data`` (``ends``: its line feeds; the last line may have none)."""
+
+        def line(n: int) -> str:
+            start = int(ends[n - 1]) + 1 if n else 0
+            return data[start : int(ends[n]) + 1 if n < len(ends) else len(data)].decode()
+
+        return line
 
     # -- a chunk
 
@@ -562,7 +564,7 @@ class CompactCsvScreener:
         if self.n_spellings > self.n_known:  # a spelling the engine rejects
             bad |= ((spellings >= self.n_known) & (spellings < self.n_spellings)).any(axis=1)
         row_bytes, words = self._presence(spellings, n)
-        child = (uncertain == 1) | ((age >= 0) & (age < 18))
+        child = (uncertain == 1) | ((age >= 0) & (age < ADULT_AGE))
         plan = np.where(bad, 0, forms * 2 + child)
         forbidden, uses_by_plan, graded_by_plan = self._plan_tables()
         any_present = np.zeros(n, dtype=bool)
