@@ -11,8 +11,10 @@ width, blank lines and both line endings.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -22,7 +24,7 @@ from hypothesis import strategies as st
 from tests.screening.test_screening_parallel import as_csv, people
 
 from palermo.screening import batch_parallel, compact
-from palermo.screening.batch import screen_lines
+from palermo.screening.batch import MAX_REF_LENGTH, screen_lines
 from palermo.screening.batch_parallel import compact_result, screen_lines_parallel
 from palermo.screening.catalogue import PALERMO_ACTS, PALERMO_MEANS, PALERMO_PURPOSES
 from palermo.screening.loader import default_catalogue
@@ -70,9 +72,10 @@ def by_columns(text: str, workers: int = 1) -> tuple[bytes, bytes, tuple[int, in
 @pytest.fixture
 def counted(monkeypatch):
     """Counts the rows screened one by one by the reference path, and the chunks by columns."""
-    calls = {"rows": 0, "chunks": 0}
+    calls = {"rows": 0, "chunks": 0, "pools": 0}
     single_row = batch_parallel.screen_csv_line
     by_chunk = compact.CompactCsvScreener.screen
+    pool = batch_parallel._compact_pool
 
     def row(*args):
         calls["rows"] += 1
@@ -82,8 +85,13 @@ def counted(monkeypatch):
         calls["chunks"] += 1
         return by_chunk(self, *args)
 
+    def pooled(*args):
+        calls["pools"] += 1
+        return pool(*args)
+
     monkeypatch.setattr(batch_parallel, "screen_csv_line", row)
     monkeypatch.setattr(compact.CompactCsvScreener, "screen", chunk)
+    monkeypatch.setattr(batch_parallel, "_compact_pool", pooled)
     return calls
 
 
@@ -170,15 +178,22 @@ def csv_files(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+@contextlib.contextmanager
+def rows_per_block(rows: int) -> Iterator[None]:
+    """(hypothesis runs many examples per test: monkeypatch would undo only at the end)"""
+    previous = compact.CHUNK_ROWS
+    compact.CHUNK_ROWS = rows
+    try:
+        yield
+    finally:
+        compact.CHUNK_ROWS = previous
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=csv_files(), chunk=st.integers(1, 50))
 def test_compact_by_columns_is_the_reference_compact(text, chunk):
-    previous = compact.CHUNK_ROWS
-    compact.CHUNK_ROWS = chunk
-    try:
+    with rows_per_block(chunk):
         assert by_columns(text) == reference(text)
-    finally:
-        compact.CHUNK_ROWS = previous
 
 
 def plain_csv(rows: list[dict]) -> str:
@@ -227,7 +242,8 @@ def test_a_quoted_cell_hands_the_rest_of_the_file_to_the_reference_chunks(
     rows = people(200, seed=3)  # as_csv puts a cell over two lines every 41 rows
     text = as_csv(rows)
     assert by_columns(text, workers=workers) == reference(text)
-    assert counted["chunks"] >= 1  # the lines before the first quote went by columns
+    # The lines before the first quote went by columns (in worker processes with 2).
+    assert counted["chunks"] >= 1 if workers == 1 else counted["pools"] == 1
 
 
 @pytest.mark.parametrize("oddity", ["\x00", "\r"])
@@ -249,7 +265,8 @@ def test_unknown_column_rejects_the_file():
 
 
 @pytest.mark.parametrize("fail_after", [1, 5, 30])
-def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after, workers):
     monkeypatch.setattr(compact, "CHUNK_ROWS", 4)
     lines = ["ref,age,forms,excessive_working_hours,coerced_debt_bondage\n"]
     lines += [f"P-{i},{20 + i},labour,x,{'x' if i % 2 else ''}\n" for i in range(40)]
@@ -262,15 +279,263 @@ def test_rows_read_before_a_failure_are_written(monkeypatch, fail_after):
     out, err = io.BytesIO(), io.BytesIO()
     with pytest.raises(UnicodeDecodeError):
         screen_lines_parallel(
-            failing(), CATALOGUE, out, err, input_format="csv", compact=True, workers=1
+            failing(), CATALOGUE, out, err, input_format="csv", compact=True, workers=workers
         )
     assert out.getvalue() == reference("".join(taken))[0]
 
 
 def test_caches_stay_bounded_and_correct(monkeypatch):
     monkeypatch.setattr(compact, "CLASS_CACHE_SIZE", 2)
-    monkeypatch.setattr(compact, "DIMENSION_CACHE_SIZE", 2)
     monkeypatch.setattr(compact, "SPELLING_CACHE_SIZE", 3)
+    monkeypatch.setattr(compact, "VOCABULARY_SIZE", 12)
     monkeypatch.setattr(compact, "CHUNK_ROWS", 9)
     text = plain_csv(people(300, seed=8))
     assert by_columns(text) == reference(text)
+
+
+# ------------------------------------------------- worker processes, and the engine itself
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=csv_files(), chunk=st.integers(1, 15))
+def test_compact_on_worker_processes_is_the_reference_compact(text, chunk):
+    # Several blocks in flight on two workers: the result lines keep the input order.
+    with rows_per_block(chunk):
+        assert by_columns(text, workers=2) == reference(text)
+
+
+def engine_verdict(cells: dict[str, str]) -> dict | None:
+    """The engine's own verdict on a row (its non-empty cells), projected to the compact
+    fields; None when the engine rejects the row."""
+    from palermo.screening.engine import ScreeningInputError, screen_mapping
+
+    mapping = {k: v for k, v in cells.items() if v != "" and k != "ref"}
+    try:
+        result = orjson.loads(orjson.dumps(screen_mapping(mapping, CATALOGUE)))
+    except ScreeningInputError:
+        return None
+    return compact_result(result)
+
+
+def assert_engine_verdicts(text: str, header: list[str], rows: dict[int, dict[str, str]]) -> None:
+    """Every result line of the column path is the engine's verdict on its row, and every
+    rejected row is one the engine rejects."""
+    out, err, (ok, rejected) = by_columns(text)
+    seen = set()
+    for line in out.splitlines():
+        record = orjson.loads(line)
+        seen.add(record["line"])
+        assert record["result"] == engine_verdict(rows[record["line"]]), record["line"]
+    for line in err.splitlines():
+        number = orjson.loads(line)["line"]
+        if number in rows and len(rows[number].get("ref", "")) <= MAX_REF_LENGTH:
+            # (not a row of the wrong width, nor one whose ref the batch refuses)
+            assert engine_verdict(rows[number]) is None, number
+    assert ok == len(seen)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(person(), min_size=1, max_size=30), chunk=st.integers(1, 30))
+def test_compact_is_the_engines_verdict_on_each_random_row(data, chunk):
+    # Not the batch against the batch: each row's compact result against
+    # engine.screen_mapping on that very row (assessment, status, positive dimensions
+    # and rules met); a row the column path rejects is one the engine rejects.
+    header = sorted({k for r in data for k in r} | set(FIELDS))
+    lines = [",".join(header)]
+    rows = {}
+    for n, row in enumerate(data, start=2):
+        lines.append(",".join(row.get(c, "") for c in header))
+        rows[n] = {c: row.get(c, "") for c in header}
+    with rows_per_block(chunk):
+        assert_engine_verdicts("\n".join(lines) + "\n", header, rows)
+
+
+# Held-back spellings: what a spreadsheet or another tool may write. Each means to the
+# column path exactly what it means to the engine (present, absent or an error).
+ODD_CELLS = [
+    *["yes", "no", "1", "0", "true", "false", "x", "X", "TRUE", "False", "Yes ", " no"],
+    *["YES", "True", "\u00a0x", "x\u00a0", "\uff58", "\u2713", "oui", "é", "1.0", "01"],
+    *["Observed", " document ", "SELF_REPORTED", "self reported", "-", "n/a", "null"],
+]
+ODD_FLAGS = ["", "yes", "no", "1", "0", "true", "TRUE", "False", " Yes ", "x", "ja", "2", "é"]
+ODD_AGES = ["", "7", "17", "18", " 18", "+18", "018", "-0", "١٧", "17.0", "1e1", "121", "abc"]
+ODD_FORMS = ["labour", "Labour", " sexual ", "labour;sexual", "labour|domestic_servitude"]
+ODD_FORMS += ["labour;;sexual", "LABOUR", "travail", ""]
+ODD_REFS = ["P-1", "Zoë", "名前-7", "🙂", "a b", "", "a\\b", "tab\there", "r" * 100, "r" * 101]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_odd_cells_give_the_engines_results(seed):
+    import random
+
+    rng = random.Random(seed)
+    keys = [k for k in KEYS if rng.random() < 0.5]
+    header = [*FIELDS, *keys]
+    rng.shuffle(header)
+    rows = {}
+    lines = [",".join(header)]
+    for n in range(2, 402):
+        row = {c: "" for c in header}
+        row["ref"] = rng.choice(ODD_REFS)
+        row["age"] = rng.choice(ODD_AGES)
+        row["forms"] = rng.choice(ODD_FORMS)
+        for flag in ("age_uncertain_may_be_child", "self_identifies_as_victim"):
+            row[flag] = rng.choice(ODD_FLAGS)
+        for element, vocabulary in (
+            ("act", PALERMO_ACTS),
+            ("means", PALERMO_MEANS),
+            ("purpose", PALERMO_PURPOSES),
+        ):
+            if rng.random() < 0.3:
+                row[element] = rng.choice([*vocabulary, f" {vocabulary[0]} ", "Recruitment"])
+        for key in rng.sample(keys, min(len(keys), rng.randint(0, 8))):
+            row[key] = rng.choice(ODD_CELLS) if rng.random() < 0.5 else "x"
+        rows[n] = row
+        lines.append(",".join(row[c] for c in header))
+    text = "\r\n".join(lines) + "\r\n"
+    if seed % 2:
+        text = "\ufeff" + text  # a byte-order mark before the header
+    assert by_columns(text) == reference(text)
+    assert_engine_verdicts(text, header, rows)
+
+
+def test_a_boolean_spelling_means_the_same_in_every_cell():
+    # The same spellings in an indicator cell and in the yes/no fields.
+    header = ["ref", "age", "forms", "self_identifies_as_victim", "excessive_working_hours"]
+    lines = [",".join(header)]
+    for n, spelling in enumerate(["yes", "no", "1", "0", "true", "TRUE", "", "x", "maybe"]):
+        lines.append(f"P{n},30,labour,{spelling},{spelling}")
+    text = "\n".join(lines) + "\n"
+    out, err, counts = by_columns(text)
+    assert (out, err, counts) == reference(text)
+    results = [orjson.loads(x) for x in out.splitlines()]
+    self_identified = {
+        r["ref"] for r in results if "self_identification" in r["result"]["rules_met"]
+    }
+    assert self_identified == {"P0", "P2", "P4", "P5", "P7"}
+    assert counts == (8, 1)  # "maybe" is neither yes nor no: the row is rejected
+
+
+# -------------------------------------------------------- the worker processes' own turns
+
+
+def test_a_worker_writes_its_block_only_in_its_turn(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    path = tmp_path / "out.jsonl"
+    blocks = {0: (1, 0, b"zero\n", b""), 1: (2, 1, b"one\n", b"e1\n")}
+    monkeypatch.setattr(batch_parallel, "_columns_chunk", lambda s, f, c, d: blocks[f])
+    with path.open("wb") as out:
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Lock())
+        monkeypatch.setattr(batch_parallel, "_turn", turn)
+        # Block 1 is done first: not its turn, so its lines go back to the parent.
+        assert batch_parallel._compact_chunk_in_turn(1, 1, 0, b"") == (
+            2,
+            1,
+            b"one\n",
+            b"e1\n",
+            False,
+        )
+        assert turn[1].value == 0
+        # Block 0: its turn, written here; the errors always go back to the parent.
+        assert batch_parallel._compact_chunk_in_turn(0, 0, 0, b"") == (1, 0, b"", b"", True)
+        assert turn[1].value == 1
+    assert path.read_bytes() == b"zero\n"
+
+
+@pytest.mark.parametrize("to_stdout", [False, True])
+def test_cli_compact_on_forked_workers(tmp_path, to_stdout):
+    # The CLI process has not run polars yet: its workers are forked and write the
+    # result lines to the output themselves (a file, or standard output), in turn.
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from screen_1m import write_csv
+
+    path = tmp_path / "people.csv"
+    write_csv(path, compact.CHUNK_ROWS * 2 + 1234)  # three blocks
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
+    command = [sys.executable, "-m", "palermo.screening.cli", str(path), "--compact", "-j", "2"]
+    command += ["-e", str(err)] + ([] if to_stdout else ["-o", str(out)])
+    done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
+    assert done.returncode == 1, done.stderr  # some rows are invalid on purpose
+    written = done.stdout if to_stdout else out.read_bytes()
+    assert (written, err.read_bytes()) == by_columns(path.read_text(encoding="utf-8"))[:2]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["ref"],
+        ["age"],
+        ["excessive_working_hours"],
+        ["forms", "excessive_working_hours", "coerced_debt_bondage"],
+        ["ref", "forms", "indicators"],  # a nested cell: the reference path words it
+        ["age", "forms", "act", "means", "purpose"],
+        ["self_identifies_as_victim", "ref"],
+        ["age_uncertain_may_be_child", "forms", "ds_no_rest", "ds_no_wages", "low_or_no_salary"],
+    ],
+)
+def test_any_subset_of_the_columns(header):
+    import random
+
+    rng = random.Random(len(header))
+    vocabulary = {
+        "ref": ODD_REFS,
+        "age": ODD_AGES,
+        "forms": ODD_FORMS,
+        "indicators": ["", "excessive_working_hours", "x"],
+        "act": ["", *PALERMO_ACTS],
+        "means": ["", *PALERMO_MEANS],
+        "purpose": ["", *PALERMO_PURPOSES],
+        "self_identifies_as_victim": ODD_FLAGS,
+        "age_uncertain_may_be_child": ODD_FLAGS,
+    }
+    rows = {}
+    lines = [",".join(header)]
+    for n in range(2, 202):
+        row = {c: rng.choice(vocabulary.get(c, ["", "", "x", *ODD_CELLS])) for c in header}
+        rows[n] = row
+        lines.append(",".join(row.values()))
+    text = "\n".join(lines) + "\n"
+    assert by_columns(text) == reference(text)
+    if "indicators" not in header:  # (the engine reads a nested cell its own way)
+        assert_engine_verdicts(text, header, rows)
+
+
+def test_a_catalogue_the_columns_cannot_follow_goes_to_the_reference_path():
+    # Two criteria also met by the same key: their counts cannot be told apart by the
+    # tables, so the screener refuses and the whole file takes the reference path.
+    from dataclasses import replace
+
+    from palermo.screening.catalogue import IndicatorCatalogue
+
+    sets = list(CATALOGUE.sets)
+    n, ds = next((n, s) for n, s in enumerate(sets) if s.kind == "criteria")
+    first, second, *others = ds.criteria
+    shared = replace(second, also_met_by=(*second.also_met_by, first.also_met_by[0]))
+    sets[n] = replace(ds, criteria=(first, shared, *others))
+    catalogue = IndicatorCatalogue(sets)
+    header = ["ref", "age", "forms", first.also_met_by[0], "ds_no_wages"]
+    with pytest.raises(compact.Unsupported):
+        compact.CompactCsvScreener(catalogue, header)
+    text = (
+        ",".join(header)
+        + "\n"
+        + "".join(
+            f"P{n},{20 + n},domestic_servitude,{'x' if n % 2 else ''},{'x' if n % 3 else ''}\n"
+            for n in range(30)
+        )
+    )
+    out, err = io.BytesIO(), io.BytesIO()
+    screen_lines_parallel(
+        io.StringIO(text), catalogue, out, err, input_format="csv", compact=True, workers=1
+    )
+    full, full_err = io.BytesIO(), io.BytesIO()
+    screen_lines(io.StringIO(text), catalogue, full, full_err, input_format="csv")
+    expected = [orjson.loads(x) for x in full.getvalue().splitlines()]
+    for row in expected:
+        row["result"] = compact_result(row["result"])
+    assert [orjson.loads(x) for x in out.getvalue().splitlines()] == expected
+    assert len(expected) == 30

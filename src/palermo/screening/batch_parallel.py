@@ -12,8 +12,8 @@ The compact result (``--compact``) keeps, per person, what a bulk user sorts on:
 assessment, the status, the positive dimensions of each indicator set and the rules
 met. :func:`compact_result` derives it from the full result, so it says nothing the
 full result does not; the full explanation is one run without ``--compact`` away.
-On CSV it is computed by columns (:mod:`palermo.screening.compact`), in this process,
-with the rows that need the reference path screened one by one here.
+On CSV it is computed by columns (:mod:`palermo.screening.compact`), a block of lines
+per worker, the rows that need the reference path screened one by one in the worker.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import compress
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -348,6 +349,8 @@ def _screen_chunks(
 
 # --- the compact result of a CSV file, by columns -------------------------------------------
 
+_compact: Any = None  # this process's compact.CompactCsvScreener
+
 
 def _lines_then(
     taken: list[str], failure: BaseException | None, rest: Iterator[str]
@@ -356,6 +359,81 @@ def _lines_then(
     if failure is not None:
         raise failure
     yield from rest
+
+
+def _compact_blocks(
+    rest: Iterator[str], before: int, chunk_rows: int, screener: Any
+) -> Iterator[tuple[Any, ...]]:
+    """The lines after the header as ("columns", first line number, lines, UTF-8 text)
+    blocks of single-line records, then, from the first block with a double quote (a
+    quoted cell may span lines and blocks), a lone carriage return or a NUL, one
+    ("reference", lines before, iterator of the remaining lines). A reading failure is
+    raised after the lines read before it."""
+    while True:
+        taken: list[str] = []
+        failure: BaseException | None = None
+        try:
+            taken.extend(itertools.islice(rest, chunk_rows))
+        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
+            failure = exc
+        if not taken:
+            if failure is not None:
+                raise failure
+            return
+        data = "".join(taken).encode()
+        if b'"' in data or b"\x00" in data or screener.lone_carriage_return(data):
+            yield "reference", before, _lines_then(taken, failure, rest)
+            return
+        yield "columns", before + 1, len(taken), data
+        before += len(taken)
+        if failure is not None:
+            raise failure
+
+
+def _init_compact_worker(
+    catalogue: IndicatorCatalogue, header: list[str], threads: int, turn: Any = None
+) -> None:
+    """A worker of the compact path: polars on ``threads`` threads (the workers share the
+    cores), the screener inherited from the parent (fork) or built here; ``turn``: see
+    :func:`_compact_chunk_in_turn`."""
+    global _compact, _turn
+    os.environ["POLARS_MAX_THREADS"] = str(threads)
+    _init_worker(catalogue)
+    _turn = turn
+    if _compact is None or _compact.header != header:
+        from palermo.screening.compact import CompactCsvScreener
+
+        _compact = CompactCsvScreener(catalogue, header)
+
+
+def _compact_chunk(first: int, count: int, data: bytes) -> tuple[int, int, bytes, bytes]:
+    return _columns_chunk(_compact, first, count, data)
+
+
+_turn: Any = None  # (file descriptor, number of the next block to write, a lock)
+
+
+def _compact_chunk_in_turn(
+    number: int, first: int, count: int, data: bytes
+) -> tuple[int, int, bytes, bytes, bool]:
+    """Screen block ``number``. If every block before it is written, write its result
+    lines to the output file here (they need not cross a pipe to the parent); else hand
+    them back, and the parent writes them in their turn: a worker never waits for
+    another. The last item says whether the lines are written."""
+    fd, next_block, lock = _turn
+    ok, rejected, body, errors = _columns_chunk(_compact, first, count, data)
+    with lock:
+        if next_block.value == number:
+            _write_all(fd, body)
+            next_block.value = number + 1
+            return ok, rejected, b"", errors, True
+    return ok, rejected, body, errors, False
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _screen_csv_by_columns(
@@ -367,11 +445,13 @@ def _screen_csv_by_columns(
     progress: Progress | None,
     workers: int,
 ) -> None:
-    """``--compact`` on CSV: chunks of single-line records go through
-    :class:`palermo.screening.compact.CompactCsvScreener` in this process (polars runs the
-    column work on every core). From the first chunk with a double quote (a quoted cell
-    may span lines and chunks), a lone carriage return or a NUL, the rest of the file goes
-    through the reference chunks, on ``workers`` processes."""
+    """``--compact`` on CSV: blocks of single-line records go through
+    :class:`palermo.screening.compact.CompactCsvScreener` — in this process for a single
+    block or one worker, else on ``workers`` processes, each with one block at a time
+    (results written in input order). From the first block with a double quote (a quoted
+    cell may span lines and blocks), a lone carriage return or a NUL, the rest of the file
+    goes through the reference chunks, on ``workers`` processes."""
+    global _compact
     from palermo.screening import compact as by_columns
 
     tee = _Tee(lines)
@@ -382,94 +462,212 @@ def _screen_csv_by_columns(
     rest = tee.lines
     before = reader.line_num  # physical lines read so far
     try:
-        screener = by_columns.CompactCsvScreener(catalogue, header)
+        _compact = by_columns.CompactCsvScreener(catalogue, header)
     except by_columns.Unsupported:
         chunks = _csv_body_chunks(rest, header, before)
         _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
         return
-    _init_worker(catalogue)  # the reference path, for the unusual rows
-    width = len(header)
-    while True:
-        taken: list[str] = []
-        failure: BaseException | None = None
+    blocks = _compact_blocks(rest, before, by_columns.CHUNK_ROWS, _compact)
+    first = next(blocks, None)
+    if first is None:
+        return
+    second: tuple[Any, ...] | None = None
+    if first[0] == "columns":
         try:
-            taken.extend(itertools.islice(rest, by_columns.CHUNK_ROWS))
-        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
-            failure = exc
-        if not taken:
-            if failure is not None:
-                raise failure
-            return
-        text = "".join(taken)
-        if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
-            chunks = _csv_body_chunks(_lines_then(taken, failure, rest), header, before)
-            _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
-            return
-        _write(
-            _columns_chunk(screener, header, width, before + 1, taken, text),
+            second = next(blocks, None)
+        except Exception:
+            _init_worker(catalogue)
+            _write(_compact_chunk(*first[1:]), output, errors, summary, progress)
+            raise
+    handed_over: tuple[Any, ...] | None = None
+    if second is None or workers == 1:
+        _init_worker(catalogue)
+        for block in _chain(first, second, blocks) if second else [first]:
+            if block[0] == "reference":
+                handed_over = block
+                break
+            _write(_compact_chunk(*block[1:]), output, errors, summary, progress)
+    else:
+        handed_over = _compact_pool(
+            _chain(first, second, blocks),
+            catalogue,
+            header,
             output,
             errors,
             summary,
             progress,
+            workers,
         )
-        before += len(taken)
-        if failure is not None:
-            raise failure
+    if handed_over is not None:
+        _kind, lines_before, remaining = handed_over
+        chunks = _csv_body_chunks(remaining, header, lines_before)
+        _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
+
+
+def _compact_pool(
+    blocks: Iterator[tuple[Any, ...]],
+    catalogue: IndicatorCatalogue,
+    header: list[str],
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+    workers: int,
+) -> tuple[Any, ...] | None:
+    """Column blocks on ``workers`` processes; returns the reference hand-over, if any,
+    once every block before it is written (and the pool is gone)."""
+    import multiprocessing
+
+    # Fork only while polars has not started its thread pools here: they would not
+    # survive the fork, and the child would wait for them forever. Otherwise a fork
+    # server starts clean, imports the screening modules once and forks the workers.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and not _polars_threads_started():
+        context: Any = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(
+            ["palermo.screening.batch_parallel", "palermo.screening.compact"]
+        )
+    else:
+        context = multiprocessing.get_context("spawn")
+    threads = max(1, default_workers() // workers)
+    # Forked workers write their result lines to the output file themselves, in turn.
+    turn = None
+    if context.get_start_method() == "fork":
+        try:
+            fd = output.fileno()
+        except (AttributeError, OSError):  # not a file (io.BytesIO): through this process
+            pass
+        else:
+            output.flush()
+            turn = (fd, context.RawValue("q", 0), context.Lock())
+
+    def written(number: int, done: Any) -> tuple[int, int, bytes, bytes]:
+        if turn is None:
+            return cast("tuple[int, int, bytes, bytes]", done)
+        ok, rejected, body, errs, in_turn = done
+        if not in_turn:
+            # Every block before this one has come back, so each is written: its turn.
+            fd, next_block, lock = turn
+            with lock:
+                _write_all(fd, body)
+                next_block.value = number + 1
+        return ok, rejected, b"", errs
+
+    in_flight: deque[tuple[int, Future[Any]]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_compact_worker,
+        initargs=(catalogue, header, threads, turn),
+    ) as pool:
+        try:
+            for number, block in enumerate(blocks):
+                if block[0] == "reference":
+                    return block
+                task = _compact_chunk if turn is None else _compact_chunk_in_turn
+                arguments = block[1:] if turn is None else (number, *block[1:])
+                in_flight.append((number, pool.submit(task, *arguments)))
+                if len(in_flight) >= 2 * workers:
+                    number, future = in_flight.popleft()
+                    _write(written(number, future.result()), output, errors, summary, progress)
+        finally:
+            # Also when reading fails half-way: every row read before is written.
+            while in_flight:
+                number, future = in_flight.popleft()
+                _write(written(number, future.result()), output, errors, summary, progress)
+    return None
+
+
+def _polars_threads_started() -> bool:
+    """Whether polars runs its compute threads in this process (as far as Linux tells by
+    their names: "polars-0", ...; unknown elsewhere, so assumed). Importing polars starts
+    only a memory allocator's and a clean-up thread, which survive a fork."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return True
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8") as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue  # the thread has ended
+        if re.fullmatch(r"polars-\d+|tokio-rt-worker|async-executor.*", name):
+            return True
+    return False
+
+
+def _split_lines(text: str) -> list[str]:
+    """The lines of a block, each with its newline (the last one perhaps without)."""
+    parts = text.split("\n")
+    last = parts.pop()
+    lines = [p + "\n" for p in parts]
+    if last:
+        lines.append(last)
+    return lines
 
 
 def _columns_chunk(
-    screener: Any, header: list[str], width: int, first: int, taken: list[str], text: str
+    screener: Any, first: int, count: int, data: bytes
 ) -> tuple[int, int, bytes, bytes]:
-    """One chunk of single-line records (line ``first`` onwards) by columns."""
-    if "\n\n" in text or "\n\r\n" in text or taken[0] in ("\n", "\r\n"):
-        keep = [n for n, line in enumerate(taken) if line not in ("\n", "\r\n")]
-        kept = [taken[n] for n in keep]
-        numbers = [first + n for n in keep]
-        text = "".join(kept)
-    else:
-        kept = taken
-        numbers = list(range(first, first + len(taken)))
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    rows = list(range(len(kept)))  # the records read by columns (indices into kept)
-    wrong_width: list[tuple[int, bytes]] = []
-    frame = (
-        _frame(screener, text, len(kept)) if text.count(",") == len(kept) * (width - 1) else None
-    )
+    """One block of ``count`` single-line records (line ``first`` onwards, UTF-8) by
+    columns. A block with blank lines or rows of the wrong width goes line by line."""
+    header = screener.header
+    ends = screener.line_ends(data)
+    if screener.blank_line(data, ends) or screener.commas(data) != count * (len(header) - 1):
+        return _columns_chunk_by_lines(screener, first, data)
+    frame = _frame(screener, data, count)
     if frame is None:
-        # Rows with the wrong number of cells are row problems (the reference path words
-        # them); the others by columns.
-        rows = []
-        for n, line in enumerate(kept):
-            if line.count(",") == width - 1:
-                rows.append(n)
-            else:
-                result, error = screen_csv_line(header, numbers[n], line)
-                assert result is None and error is not None  # a row problem, always
-                wrong_width.append((numbers[n], error))
-        if rows:
-            text = "".join(kept[n] for n in rows).replace("\r\n", "\n")
-            frame = _frame(screener, text, len(rows))
-            if frame is None:  # polars disagrees with the csv module: the reference path
-                return screen_chunk(("csv", (header, first, taken)), True)
+        return _columns_chunk_by_lines(screener, first, data)
+    line = screener.line_reader(data, ends)
+    ok, body, errs = screener.screen(
+        frame,
+        range(first, first + count),
+        lambda i: screen_csv_line(header, first + i, line(i)),
+    )
+    return ok, len(errs), body, b"".join(e for _, e in errs)
+
+
+def _columns_chunk_by_lines(
+    screener: Any, first: int, data: bytes
+) -> tuple[int, int, bytes, bytes]:
+    """A block with blank lines (they keep their numbers) or rows with the wrong number
+    of cells (row problems, which the reference path words): the other rows by columns."""
+    header = screener.header
+    every = _split_lines(data.decode())
+    keep = [n for n, line in enumerate(every) if line not in ("\n", "\r\n")]
+    lines = [every[n] for n in keep]
+    numbers = [first + n for n in keep]
+    rows = []
+    wrong_width: list[tuple[int, bytes]] = []
+    for n, line in enumerate(lines):
+        if line.count(",") == len(header) - 1:
+            rows.append(n)
+        else:
+            result, error = screen_csv_line(header, numbers[n], line)
+            assert result is None and error is not None  # a row problem, always
+            wrong_width.append((numbers[n], error))
     ok, body, errs = 0, b"", []
     if rows:
-        numbers_read = [numbers[n] for n in rows]
+        frame = _frame(screener, "".join(lines[n] for n in rows).encode(), len(rows))
+        if frame is None:  # polars disagrees with the csv module: the reference path
+            return screen_chunk(("csv", (header, first, every)), True)
+        read = [numbers[n] for n in rows]
         ok, body, errs = screener.screen(
-            frame,
-            numbers_read,
-            lambda i: screen_csv_line(header, numbers_read[i], kept[rows[i]]),
+            frame, read, lambda i: screen_csv_line(header, read[i], lines[rows[i]])
         )
     if wrong_width:
         errs = sorted([*wrong_width, *errs], key=lambda e: e[0])
     return ok, len(errs), body, b"".join(e for _, e in errs)
 
 
-def _frame(screener: Any, text: str, rows: int) -> Any:
-    """The chunk's cells as columns, or None if polars does not read it as the csv
+def _frame(screener: Any, data: bytes, rows: int) -> Any:
+    """The block's cells as columns, or None if polars does not read it as the csv
     module would (a row with too many cells, or another row count)."""
     try:
-        frame = screener.frame(text.encode())
+        frame = screener.frame(data)
     except Exception:  # polars has no common public base for its errors
         return None
     return frame if frame.height == rows else None

@@ -1,30 +1,35 @@
 """The compact result of a CSV batch, computed by columns (issue 13).
 
 ``palermo screen --compact`` on CSV does not walk the rows in Python. A chunk of lines is
-parsed by polars into one text column per CSV column, and every row is reduced, in
-vectorised form, to a few plain facts:
+parsed by polars, the indicator columns as an ``Enum`` of the cell spellings met so far
+(one byte per cell); the presence of each indicator becomes one bit of a row, and every
+fact the compact result follows from is computed on whole columns (numpy), with Python
+working per *distinct* value only:
 
-- per cell, what the engine's own parsing makes of its spelling: each *distinct* value
-  of a column is passed once through ``engine._indicator_from_value``, ``_as_age``,
-  ``_as_bool`` or ``_as_list`` (so " Yes" or " labour ; sexual" mean what they mean to
-  the engine), and the rows are mapped by that table;
-- per dimension of each graded list, an integer bit mask of its indicators present;
-  per list, a bit mask of its severe indicators present; per criteria list, a bit mask
-  of the indicators it reads; whether a Palermo act, means, purpose is recorded.
+- **spellings**: each distinct spelling of a cell is passed once through the engine's
+  own parsing (``engine._indicator_from_value``, ``_as_age``, ``_as_bool``, ``_as_list``),
+  so " Yes" or " labour ; sexual" mean what they mean to the engine;
+- **dimensions**: a dimension is positive according to how many of its strong, medium
+  and weak indicators are present. Those counts are sums over the presence bits, taken
+  by one table lookup per byte of them (``_Counters``); which counts make a dimension
+  positive is asked of ``engine._dimension_finding`` once, when the screener is built;
+- **lists**: a graded list's conclusion follows from its positive dimensions (and, for a
+  list with the children's rule, whether an act is declared): ``engine._set_conclusion``
+  is asked once per mask, and masks with the same (outcome, kind, means, purpose, severe
+  stage) share one id. A criteria list is met according to how many items each of its
+  criteria has: ``engine._evaluate_criteria_set`` is asked once per combination of counts;
+- **classes**: rows with the same (age group and forms, self-identification, act / means
+  / purpose recorded, anything present, per list its conclusion id and whether a severe
+  indicator is present, per criteria list whether it is met) get the same assessment,
+  status and rules met — the engine reads nothing else to decide them. The first row of
+  a new class, its own cells unchanged, is screened by the batch fast path (byte-identical
+  to ``engine.screen_mapping``) and projected with ``compact_result``; every row of the
+  class takes that part of the result.
 
-The rules are then evaluated once per distinct key, by the engine itself, always on a
-real row of the key: a dimension's ``positive`` by ``engine._dimension_finding`` once per
-distinct count of strong, medium and weak indicators present in it; a criteria list's
-outcome by ``engine._evaluate_criteria_set`` once per distinct count, per criterion, of
-its indicators present; and once per distinct combination of (age group and forms,
-positive dimensions and "anything present" per list, "a severe indicator present" per
-list, criteria lists met, act / means / purpose recorded, self-identification, anything
-present at all), one row of that class — its own cells, unchanged — is screened by the
-batch fast path (byte-identical to ``engine.screen_mapping``) and projected with
-``compact_result``. The
-compact result is a function of that key (the engine reads nothing else to decide the
-assessment, status, positive dimensions and rules met), so every row of the class gets
-that result; ``tests/screening/test_screening_compact.py`` holds it to the reference
+A row's positive dimensions are its own: per list, the JSON of its positive dimensions
+is looked up by mask (and checked against the engine's result on every class's first
+row). The result lines are assembled and written by polars.
+``tests/screening/test_screening_compact.py`` holds the whole output to the reference
 engine row by row on generated files of every shape.
 
 Anything out of the ordinary never reaches the columns: a chunk with a double quote (a
@@ -38,54 +43,48 @@ messages are those of the reference batch, line for line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, TypeVar
+import io
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
+import orjson
 import polars as pl
 
 from palermo.screening import engine
 from palermo.screening.catalogue import RESERVED_INPUT_FIELDS, IndicatorCatalogue, IndicatorSet
-from palermo.screening.engine import MAX_AGE, FieldError, ScreeningInputError
+from palermo.screening.engine import ADULT_AGE, MAX_AGE, FieldError, ScreeningInputError
 from palermo.screening.fastpath import FastScreener
 
-# Rows per chunk. Polars keeps 16 bytes per cell, empty or not: 10,000 rows of ~90
-# columns are ~15 MB of cells; with what is derived from them, one process peaks at
-# ~180 MB (measured: 25,000 rows peaked at 257 MB).
-CHUNK_ROWS = 10_000
-# Bounded caches (entries): results per class, positives per (dimension, mask), and what
-# a distinct cell spelling means. Cleared when full (the next chunk refills them).
+# Rows per chunk (at most). The indicator columns take one byte per cell (an Enum), the
+# screening fields 16 bytes per cell plus their text.
+CHUNK_ROWS = 20000
+# Bounded tables (entries): results per class and what a field's spelling means. When
+# one is full it starts again from what the current chunk needs. Indicator cells have at
+# most VOCABULARY_SIZE spellings (one byte per cell), else the chunk's own.
 CLASS_CACHE_SIZE = 65_536
-DIMENSION_CACHE_SIZE = 65_536
 SPELLING_CACHE_SIZE = 65_536
+VOCABULARY_SIZE = 250
 
-_U64 = pl.UInt64
 _PRESENT, _ABSENT, _BAD = 1, 0, -1
+_UNKNOWN = -100  # a field spelling not looked up yet
+_NO_AGE = -3  # the age cell is empty
+_FIELDS = (
+    "age",
+    "age_uncertain_may_be_child",
+    "self_identifies_as_victim",
+    "forms",
+    "act",
+    "means",
+    "purpose",
+)
+_PLAN_BITS = 13  # forms id (12 bits) and child
+_U64 = np.uint64
 
 
 class Unsupported(Exception):
     """The catalogue or header does not suit the column path (the reference path is used)."""
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-def _bounded_get(cache: dict[K, V], key: K, compute: Callable[[], V], size: int) -> V:
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= size:
-            cache.clear()
-        found = cache[key] = compute()
-    return found
-
-
-def _bits(terms: Sequence[tuple[str, int]]) -> pl.Expr:
-    """A UInt64 bit mask: bit n set where the (boolean) column says present."""
-    if not terms:
-        return pl.lit(0, dtype=_U64)
-    return pl.sum_horizontal(
-        [pl.col(code).cast(_U64) * pl.lit(1 << n, dtype=_U64) for code, n in terms]
-    )
 
 
 def compact_json(full: bytes) -> bytes:
@@ -95,81 +94,278 @@ def compact_json(full: bytes) -> bytes:
     return project(full)
 
 
+class _Counters:
+    """Counts of indicators present, packed side by side into 64-bit words.
+
+    A *unit* is a few counts kept next to each other (a dimension's strong, medium and
+    weak counts), each count wide enough for all its columns. A word is the sum, over
+    the bytes of a row's presence bits, of a 256-entry table per byte: one lookup and
+    one addition per byte, whatever the number of counts."""
+
+    def __init__(self, n_columns: int) -> None:
+        self.n_bytes = (n_columns + 7) // 8
+        self.units: dict[str, tuple[int, int, tuple[int, ...]]] = {}  # word, offset, widths
+        self._fields: list[list[tuple[int, Sequence[int]]]] = [[]]  # per word: (offset, cols)
+        self._used = 0
+
+    def add(self, name: str, counts: Sequence[Sequence[int]]) -> None:
+        """A unit of counts; each count is over the given column numbers."""
+        widths = tuple(len(columns).bit_length() for columns in counts)
+        if sum(widths) > 64:
+            raise Unsupported(f"{name} counts too many indicators")
+        if self._used + sum(widths) > 64:
+            self._fields.append([])
+            self._used = 0
+        self.units[name] = (len(self._fields) - 1, self._used, widths)
+        for width, columns in zip(widths, counts, strict=True):
+            self._fields[-1].append((self._used, columns))
+            self._used += width
+
+    def build(self) -> None:
+        values = np.arange(256)
+        self.tables = []
+        for fields in self._fields:
+            table = np.zeros((self.n_bytes, 256), dtype=_U64)
+            for offset, columns in fields:
+                for c in columns:
+                    table[c // 8, (values >> (c % 8)) & 1 == 1] += _U64(1 << offset)
+            self.tables.append(table)
+
+    def words(self, row_bytes: Sequence[np.ndarray], n: int) -> list[np.ndarray]:
+        out = []
+        for table in self.tables:
+            total = np.zeros(n, dtype=_U64)
+            for b, column in enumerate(row_bytes):
+                if table[b].any():
+                    total += table[b][column]
+            out.append(total)
+        return out
+
+    def unit(self, words: list[np.ndarray], name: str) -> np.ndarray:
+        """The unit's counts as one small integer (its fields side by side)."""
+        w, offset, widths = self.units[name]
+        return (words[w] >> _U64(offset)) & _U64((1 << sum(widths)) - 1)
+
+
+class _Graded:
+    """A graded list as the columns address it."""
+
+    def __init__(self, owner: CompactCsvScreener, number: int, s: IndicatorSet) -> None:
+        self.number = number  # its place in catalogue.sets
+        self.s = s
+        self.n_dims = len(s.dimensions)
+        # Per dimension, a table: its counts unit -> positive (by the engine).
+        self.positive: list[np.ndarray] = []
+        for d, dim in enumerate(s.dimensions):
+            keys = [i for i in s.indicators if i.dimension == dim.key]
+            by_grade = [[i.key for i in keys if i.grade == g] for g in ("strong", "medium", "weak")]
+            if sum(len(g) for g in by_grade) != len(keys):
+                raise Unsupported(f"dimension {dim.key} of {s.id} has ungraded indicators")
+            positive = set()
+            for counts in itertools.product(*(range(len(g) + 1) for g in by_grade)):
+                present = sorted(
+                    (k for g, n in zip(by_grade, counts, strict=True) for k in g[:n]),
+                    key=lambda k: s.locations[k][1],
+                )
+                finding, _sentence = engine._dimension_finding(
+                    s, d, tuple((k, None) for k in present)
+                )
+                if finding.positive:
+                    positive.add(counts)
+            columns = [owner.columns(g) for g in by_grade]
+            owner.counters.add(f"{number}.{d}", columns)
+            widths = [len(c).bit_length() for c in columns]
+            table = np.zeros(1 << sum(widths), dtype=bool)
+            for counts in itertools.product(*(range(len(c) + 1) for c in columns)):
+                code, shift = 0, 0
+                for n, width in zip(counts, widths, strict=True):
+                    code |= n << shift
+                    shift += width
+                table[code] = counts in positive
+            self.positive.append(table)
+        owner.counters.add(
+            f"{number}.severe", [owner.columns([i.key for i in s.indicators if i.severe])]
+        )
+        rule = s.indicator_rule
+        assert rule is not None
+        self.uses_act = rule.child_act_rule is not None
+        # The conclusion by mask (and declared act): the facts evaluate() reads from it.
+        conclusion = np.zeros(2 << self.n_dims, dtype=_U64)
+        ids: dict[tuple[Any, ...], int] = {}
+        for act in (False, True) if self.uses_act else (False,):
+            for mask in range(1 << self.n_dims):
+                facts = {
+                    (
+                        c.outcome,
+                        c.kind,
+                        c.means_positive,
+                        c.purpose_positive,
+                        c.severe_stage_positive,
+                    )
+                    for c in (engine._set_conclusion(s, mask, p, act) for p in (False, True))
+                }
+                if len(facts) != 1:
+                    raise Unsupported(f"{s.id}: a conclusion depends on more than its mask")
+                conclusion[mask | act << self.n_dims] = ids.setdefault(facts.pop(), len(ids))
+        self.conclusion = conclusion
+        self.conclusion_bits = max(1, (len(ids) - 1).bit_length())
+        # The JSON of its positive dimensions, by mask, as compact_result lays it out.
+        self.fragment: list[str | None] = [None] + [
+            orjson.dumps({s.id: [dim.key for d, dim in enumerate(s.dimensions) if mask >> d & 1]})[
+                1:-1
+            ].decode()
+            for mask in range(1, 1 << self.n_dims)
+        ]
+
+
+class _Criteria:
+    """A criteria list: per criterion, its own keys and those that also meet it."""
+
+    def __init__(self, owner: CompactCsvScreener, number: int, s: IndicatorSet) -> None:
+        self.number = number
+        self.also: list[tuple[int, ...]] = []  # per criterion, word masks of its "also" keys
+        sizes = []
+        keys = []
+        for n, c in enumerate(s.criteria):
+            own = [i.key for i in s.indicators if i.criterion == c.key]
+            also = list(c.also_met_by)
+            if set(own) & set(also):
+                raise Unsupported(f"{s.id}: a key both belongs to and also meets {c.key}")
+            owner.counters.add(f"{number}.{n}", [owner.columns(own)])
+            self.also.append(owner.masks(also))
+            keys.append((own, also))
+            sizes.append(len(own) + len(also) + 1)
+        self.radix = [1]
+        for size in sizes:
+            self.radix.append(self.radix[-1] * size)
+        total = self.radix.pop()
+        if total > 1 << 16:
+            raise Unsupported(f"{s.id} has too many criteria")
+        # Met or not, by the number of items of each criterion: the engine decides.
+        grades: dict[str, tuple[str, Any]] = {}
+        for g in owner.catalogue.sets:
+            if g.kind != "criteria":
+                for i in g.indicators:
+                    grades.setdefault(i.key, (i.label, i.grade))
+        self.met = np.zeros(total, dtype=bool)
+        for counts in itertools.product(*(range(size) for size in sizes)):
+            observed: dict[str, engine.ObservedIndicator] = {}
+            graded: dict[str, tuple[str, Any]] = {}
+            for (own, also), n in zip(keys, counts, strict=True):
+                for k in [*own, *also][:n]:
+                    observed[k] = engine.ObservedIndicator(k)
+                    if k in also:
+                        graded[k] = grades.get(k, (k, None))
+            finding = engine._evaluate_criteria_set(s, observed, graded, [])
+            if tuple(len(f.indicators) for f in finding.criteria) != counts:
+                # (a key that also meets two criteria: these counts cannot be set apart)
+                raise Unsupported(f"{s.id}: criteria that share keys")
+            if finding.outcome_positive:
+                self.met[sum(n * r for n, r in zip(counts, self.radix, strict=True))] = True
+
+
 class CompactCsvScreener:
     """Screens chunks of CSV lines (one file, one header) to compact result lines."""
 
     def __init__(self, catalogue: IndicatorCatalogue, header: Sequence[str]) -> None:
         self.catalogue = catalogue
-        # The reference screening of a class's row: the batch fast path, byte-identical to
-        # engine.screen_mapping (tests/screening/test_screening_fastpath.py).
+        # The reference screening of a class's first row: the batch fast path,
+        # byte-identical to engine.screen_mapping (tests/screening/test_screening_fastpath.py).
         self.fast = FastScreener(catalogue)
         self.header = list(header)
         self.width = len(header)
         self.names = [f"c{n}" for n in range(self.width)]
-        position = {h: n for n, h in enumerate(header)}
-        self.position = position
-        # Indicator columns, their code column and their bit in the "present" words.
+        self.position = {h: n for n, h in enumerate(header)}
         self.indicators = [h for h in header if h not in RESERVED_INPUT_FIELDS]
-        self.code = {h: f"k{position[h]}" for h in self.indicators}
-        self.graded = [s for s in catalogue.sets if s.kind != "criteria"]
-        self.criteria = [s for s in catalogue.sets if s.kind == "criteria"]
-        self.words = [
-            [(self.code[h], n % 64) for n, h in enumerate(self.indicators) if n // 64 == w]
-            for w in range((len(self.indicators) + 63) // 64)
-        ]
-        self.word_bit = {h: (n // 64, n % 64) for n, h in enumerate(self.indicators)}
-        # Per graded list and dimension, its keys of each grade (a dimension's finding
-        # follows from how many of each grade are present); per list, its severe keys;
-        # per criteria list and criterion, its own keys and those that also meet it.
-        self.dimensions: list[tuple[int, IndicatorSet, int, tuple[tuple[str, ...], ...]]] = []
-        self.severe: list[tuple[str, ...]] = []
-        for n_set, s in enumerate(self.graded):
-            for d, dim in enumerate(s.dimensions):
-                keys = [i for i in s.indicators if i.dimension == dim.key]
-                if len(keys) > 63:
-                    raise Unsupported(f"dimension {dim.key} of {s.id} is too large")
-                by_grade = tuple(
-                    tuple(i.key for i in keys if i.grade == g) for g in ("strong", "medium", "weak")
-                )
-                if sum(len(g) for g in by_grade) != len(keys):
-                    raise Unsupported(f"dimension {dim.key} of {s.id} has ungraded indicators")
-                self.dimensions.append((n_set, s, d, by_grade))
-            self.severe.append(tuple(i.key for i in s.indicators if i.severe))
-        self.criteria_parts: list[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = []
-        for s in self.criteria:
-            parts = tuple(
-                (tuple(i.key for i in s.indicators if i.criterion == c.key), tuple(c.also_met_by))
-                for c in s.criteria
-            )
-            if len(parts) > 4 or any(len(own) > 63 or len(also) > 63 for own, also in parts):
-                raise Unsupported(f"{s.id} has too many criteria or indicators")
-            self.criteria_parts.append(parts)
+        self.indicator_names = [self.names[self.position[h]] for h in self.indicators]
+        self.column = {h: n for n, h in enumerate(self.indicators)}  # its presence bit
+        self.n_words = max(1, (len(self.indicators) + 63) // 64)
+        self.counters = _Counters(len(self.indicators))
+        self.graded: list[_Graded] = []
+        self.criteria: list[_Criteria] = []
+        for number, s in enumerate(catalogue.sets):
+            if s.kind == "criteria":
+                self.criteria.append(_Criteria(self, number, s))
+            else:
+                self.graded.append(_Graded(self, number, s))
+        self.counters.build()
+        # The class key: (fact, bits), packed into 64-bit words.
+        parts = [("plan", _PLAN_BITS)]
+        parts += [(f, 1) for f in ("self_identifies", "act", "means", "purpose", "any")]
+        for g in self.graded:
+            parts += [(f"conclusion{g.number}", g.conclusion_bits), (f"severe{g.number}", 1)]
+        parts += [(f"met{c.number}", 1) for c in self.criteria]
+        parts += [(f"mask{g.number}", g.n_dims) for g in self.graded]  # (for the output only)
+        self.key_layout: list[list[tuple[str, int]]] = [[]]
+        used = 0
+        for name, bits in parts:
+            if used + bits > 64:
+                self.key_layout.append([])
+                used = 0
+            self.key_layout[-1].append((name, bits))
+            used += bits
+        # The indicator cells' spellings (an Enum: present ones first, then absent, then
+        # those the engine rejects); the engine's exact spellings to begin with.
+        self.spelling: dict[str, int] = {}
+        self._base = [v for v in (*engine._PRESENT_AS_IS, *engine.FALSY) if v]
+        self._vocabulary(self._base)
+        self.text_schema = dict.fromkeys(self.names, pl.String)
+        self.fields: dict[str, dict[str, int]] = {f: {} for f in _FIELDS}
         self.forms_ids: dict[tuple[str, ...], int] = {}
         self.forms_of: list[tuple[str, ...]] = []
-        self.forbidden: dict[int, tuple[int, ...]] = {}  # plan id -> words of keys not allowed
-        self.cells: dict[str, int] = {}  # an indicator cell's spelling -> present/absent/bad
-        self.fields: dict[tuple[str, str], int] = {}  # (field, spelling) -> code
-        self.positive: dict[tuple[int, int], bool] = {}  # (dimension number, counts)
-        self.criteria_met: dict[tuple[int, int, int], bool] = {}  # (list, plan, counts)
-        self.classes: dict[tuple[Any, ...], str | None] = {}
+        self.plans: list[tuple[tuple[int, ...], int, tuple[int, ...]]] = []
+        self.classes: dict[tuple[int, ...], tuple[str, str] | None] = {}
+        self.texts: dict[tuple[int, ...], str | None] = {}  # by class and masks
+
+    def columns(self, keys: Sequence[str]) -> list[int]:
+        """The presence bits of those of ``keys`` that are columns."""
+        return [self.column[k] for k in keys if k in self.column]
+
+    def masks(self, keys: Sequence[str]) -> tuple[int, ...]:
+        """Per 64-bit word, the presence bits of those of ``keys`` that are columns."""
+        words = [0] * self.n_words
+        for c in self.columns(keys):
+            words[c // 64] |= 1 << (c % 64)
+        return tuple(words)
 
     # -- what a spelling means, through the engine's own parsing
 
-    def _cell_code(self, value: str) -> int:
+    @staticmethod
+    def _cell_code(value: str) -> int:
         errors: list[FieldError] = []
         found = engine._indicator_from_value("x", value, errors)
         if errors:
             return _BAD
         return _ABSENT if found is None else _PRESENT
 
+    def _vocabulary(self, spellings: Sequence[str]) -> None:
+        for v in spellings:
+            if v not in self.spelling:
+                self.spelling[v] = self._cell_code(v)
+        by_meaning = {m: [v for v, c in self.spelling.items() if c == m] for m in (1, 0, -1)}
+        self.n_present = len(by_meaning[_PRESENT])
+        self.n_known = self.n_present + len(by_meaning[_ABSENT])
+        self.n_spellings = self.n_known + len(by_meaning[_BAD])
+        self.categories = [*by_meaning[_PRESENT], *by_meaning[_ABSENT], *by_meaning[_BAD]]
+        self.schema: dict[str, Any] | None = None  # (built by frame(): no polars before)
+
+    def _schema(self) -> dict[str, Any]:
+        if self.schema is None:
+            self.enum = pl.Enum(self.categories)
+            self.schema = {n: pl.String for n in self.names} | dict.fromkeys(
+                self.indicator_names, self.enum
+            )
+        return self.schema
+
     def _field_code(self, field: str, value: str) -> int:
-        """age: the age (-1 if invalid); booleans: 0/1 (-1); forms: the forms' id (-1);
-        act/means/purpose: 1 recorded, 0 empty (-1 when an item is not in the list)."""
+        """age: the age (-1 if invalid, -3 if empty); booleans: 0/1 (-1); forms: the
+        forms' id (-1); act/means/purpose: 1 recorded, 0 empty (-1 when an item is not
+        in the list)."""
         errors: list[FieldError] = []
         if field == "age":
             age = engine._as_age(value, errors)
             if errors or age is None or not 0 <= age <= MAX_AGE:
-                return -1 if errors or age is not None else -3  # -3: empty, no age
+                return -1 if errors or age is not None else _NO_AGE
             return age
         if field in ("age_uncertain_may_be_child", "self_identifies_as_victim"):
             flag = engine._as_bool(field, value, errors)
@@ -186,40 +382,270 @@ class CompactCsvScreener:
         if field != "forms":
             return int(bool(items))
         forms = engine._sorted_unique(items)
-        if forms not in self.forms_ids and len(self.forms_of) >= 1 << 12:
-            return -1  # (never in practice) a row key must fit in 48 bits: the reference path
         if forms not in self.forms_ids:
+            if len(self.forms_of) >= 1 << (_PLAN_BITS - 1):
+                return -1  # (never in practice) the rows go to the reference path
             self.forms_ids[forms] = len(self.forms_of)
             self.forms_of.append(forms)
         return self.forms_ids[forms]
 
-    def _forbidden(self, plan: int) -> tuple[int, ...]:
-        """Words of the indicator columns a row of this plan may not have present."""
-        found = self.forbidden.get(plan)
-        if found is None:
+    def _plan_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """By plan (forms id × 2 + child): per word the indicator columns not allowed,
+        the lists used (bit n: catalogue.sets[n]), per word the columns of its graded
+        lists."""
+        while len(self.plans) < 2 * len(self.forms_of):
+            plan = len(self.plans)
             forms = self.forms_of[plan >> 1]
             group: Any = "child" if plan & 1 else "adult"
-            allowed = self.catalogue.select(group, forms).keys if forms else frozenset()
-            words = [0] * len(self.words)
-            for h in self.indicators:
-                if h not in allowed:
-                    w, bit = self.word_bit[h]
-                    words[w] |= 1 << bit
-            found = self.forbidden[plan] = tuple(words)
-        return found
+            selection = self.catalogue.select(group, forms) if forms else None
+            sets = selection.sets if selection else ()
+            allowed = selection.keys if selection else frozenset()
+            self.plans.append(
+                (
+                    self.masks([h for h in self.indicators if h not in allowed]),
+                    sum(1 << n for n, s in enumerate(self.catalogue.sets) if s in sets),
+                    self.masks([i.key for s in sets if s.kind != "criteria" for i in s.indicators]),
+                )
+            )
+        return (
+            np.array([p[0] for p in self.plans], dtype=_U64).reshape(-1, self.n_words),
+            np.array([p[1] for p in self.plans], dtype=_U64),
+            np.array([p[2] for p in self.plans], dtype=_U64).reshape(-1, self.n_words),
+        )
+
+    # -- a block's lines
+
+    @staticmethod
+    def commas(data: bytes) -> int:
+        """How many commas ``data`` holds."""
+        return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord(",")))
+
+    @staticmethod
+    def lone_carriage_return(data: bytes) -> bool:
+        """Whether ``data`` has a carriage return not followed by a line feed."""
+        if b"\r" not in data:
+            return False
+        array = np.frombuffer(data, dtype=np.uint8)
+        at = np.flatnonzero(array == ord("\r")) + 1
+        return bool(at[-1] == len(array) or (array[at[at < len(array)]] != ord("\n")).any())
+
+    @staticmethod
+    def line_ends(data: bytes) -> np.ndarray:
+        """Where the line feeds of ``data`` are."""
+        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+
+    @staticmethod
+    def blank_line(data: bytes, ends: np.ndarray) -> bool:
+        """Whether ``data`` has an empty line ("\n" or "\r\n"); ``ends``: its line feeds."""
+        if not len(ends):
+            return False
+        array = np.frombuffer(data, dtype=np.uint8)
+        gaps = np.diff(ends, prepend=-1)
+        after_return = array[np.maximum(ends - 1, 0)] == ord("\r")
+        return bool((gaps == 1).any() or ((gaps == 2) & after_return).any())
+
+    @staticmethod
+    def line_reader(data: bytes, ends: np.ndarray) -> Callable[[int], str]:
+        """Line n of ``data`` (``ends``: its line feeds; the last line may have none)."""
+
+        def line(n: int) -> str:
+            start = int(ends[n - 1]) + 1 if n else 0
+            return data[start : int(ends[n]) + 1 if n < len(ends) else len(data)].decode()
+
+        return line
 
     # -- a chunk
 
     def frame(self, data: bytes) -> pl.DataFrame:
-        return pl.read_csv(
-            data,
-            has_header=False,
-            new_columns=self.names,
-            schema=dict.fromkeys(self.names, pl.String),
-            quote_char=None,
+        """The chunk's cells: the indicator columns as codes of the spellings."""
+        try:
+            return pl.read_csv(
+                data,
+                has_header=False,
+                new_columns=self.names,
+                schema=self._schema(),
+                quote_char=None,
+            )
+        except pl.exceptions.PolarsError:
+            pass  # a spelling not met before (or no indicator column fits): read as text
+        df = pl.read_csv(
+            data, has_header=False, new_columns=self.names, schema=self.text_schema, quote_char=None
         )
+        if self.indicator_names:
+            seen = df.select(
+                [pl.col(n).drop_nulls().unique().implode() for n in self.indicator_names]
+            ).row(0)
+            new = list(
+                dict.fromkeys(v for values in seen for v in values if v not in self.spelling)
+            )
+            if len(self.spelling) + len(new) > VOCABULARY_SIZE:
+                self.spelling = {}
+                new = [*self._base, *dict.fromkeys(v for values in seen for v in values)]
+            self._vocabulary(new)
+        self._schema()
+        return df.with_columns([pl.col(n).cast(self.enum) for n in self.indicator_names])
 
-    def screen(  # noqa: C901, PLR0912, PLR0915
+    def _cells(self, df: pl.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The screening fields' codes (see _field_code), whether a ref or a nested
+        ``indicators`` cell needs the reference path, and the spelling codes of the
+        indicator cells (one column each; no spelling: ``n_spellings``)."""
+        col = self.position
+        present = [f for f in _FIELDS if f in col]
+
+        def code(f: str) -> pl.Expr:
+            table = self.fields[f]
+            return (
+                pl.col(self.names[col[f]])
+                .fill_null("")
+                .replace_strict(
+                    list(table), list(table.values()), default=_UNKNOWN, return_dtype=pl.Int32
+                )
+                .alias(f)
+            )
+
+        special = [pl.lit(False)]
+        if "indicators" in col:
+            special.append(pl.col(self.names[col["indicators"]]).is_not_null())
+        if "ref" in col:
+            ref = pl.col(self.names[col["ref"]])
+            special.append(
+                ref.is_not_null()
+                & ((ref.str.len_chars() > _max_ref()) | ref.str.contains(r"[\\\x00-\x1f]"))
+            )
+        dtype = pl.UInt8 if self.n_spellings < 255 else pl.UInt16
+        cells = df.select(
+            *[code(f) for f in present],
+            pl.any_horizontal(special).alias(" special"),
+            *(
+                [pl.col(self.indicator_names).to_physical().cast(dtype).fill_null(self.n_spellings)]
+                if self.indicator_names
+                else []
+            ),
+        )
+        fields = {}
+        for f in present:
+            column = cells.get_column(f)
+            if column.min() == _UNKNOWN:
+                text = df.get_column(self.names[col[f]]).fill_null("")
+                if len(self.fields[f]) >= SPELLING_CACHE_SIZE:
+                    self.fields[f] = {}
+                    values = text.unique().to_list()
+                else:
+                    values = text.filter(column == _UNKNOWN).unique().to_list()
+                for v in values:
+                    self.fields[f][v] = self._field_code(f, v)
+                column = df.select(code(f)).to_series()
+            fields[f] = column.to_numpy()
+        spellings = (
+            cells.select(self.indicator_names).to_numpy()
+            if self.indicator_names
+            else np.zeros((df.height, 0), dtype=np.uint8)
+        )
+        return fields, cells.get_column(" special").to_numpy(), spellings
+
+    def _facts(self, df: pl.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per row: whether it needs the reference path, and its class key (with the
+        masks of positive dimensions) as 64-bit words."""
+        fields, special, spellings = self._cells(df)
+        n = df.height
+
+        def field(name: str, empty: int) -> np.ndarray:
+            found = fields.get(name)
+            return np.full(n, empty, dtype=np.int32) if found is None else found
+
+        age = field("age", _NO_AGE)
+        uncertain = field("age_uncertain_may_be_child", 0)
+        self_identifies = field("self_identifies_as_victim", 0)
+        forms = field("forms", self._field_code("forms", ""))
+        act, means, purpose = (field(f, 0) for f in ("act", "means", "purpose"))
+        bad = special | (age == -1) | (forms < 0)
+        for f in (uncertain, self_identifies, act, means, purpose):
+            bad |= f < 0
+        if self.n_spellings > self.n_known:  # a spelling the engine rejects
+            bad |= ((spellings >= self.n_known) & (spellings < self.n_spellings)).any(axis=1)
+        row_bytes, words = self._presence(spellings, n)
+        child = (uncertain == 1) | ((age >= 0) & (age < ADULT_AGE))
+        plan = np.where(bad, 0, forms * 2 + child)
+        forbidden, uses_by_plan, graded_by_plan = self._plan_tables()
+        any_present = np.zeros(n, dtype=bool)
+        for w, word in enumerate(words):
+            bad |= (word & forbidden[plan, w]) != 0  # an indicator outside the lists
+            any_present |= word != 0
+        facts: dict[str, np.ndarray] = {
+            "plan": plan,
+            "self_identifies": self_identifies == 1,
+            "act": act == 1,
+            "means": means == 1,
+            "purpose": purpose == 1,
+            "any": any_present,
+        }
+        self._list_facts(
+            facts,
+            self.counters.words(row_bytes, n),
+            words,
+            uses_by_plan[plan],
+            graded_by_plan[plan],
+        )
+        keys = []
+        for parts in self.key_layout:
+            key = np.zeros(n, dtype=_U64)
+            shift = 0
+            for name, bits in parts:
+                key |= facts[name].astype(_U64) << _U64(shift)
+                shift += bits
+            keys.append(key)
+        return bad, keys
+
+    def _presence(self, spellings: np.ndarray, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The presence bits of each row, a byte and a 64-bit word at a time."""
+        row_bytes = []
+        for b in range(self.counters.n_bytes):
+            byte = np.zeros(n, dtype=np.uint8)
+            for bit in range(min(8, len(self.indicators) - 8 * b)):
+                byte |= (spellings[:, 8 * b + bit] < self.n_present).view(np.uint8) << np.uint8(bit)
+            row_bytes.append(byte)
+        words = []
+        for w in range(self.n_words):
+            word = np.zeros(n, dtype=_U64)
+            for j, byte in enumerate(row_bytes[8 * w : 8 * w + 8]):
+                word |= byte.astype(_U64) << _U64(8 * j)
+            words.append(word)
+        return row_bytes, words
+
+    def _list_facts(
+        self,
+        facts: dict[str, np.ndarray],
+        counts: list[np.ndarray],
+        words: list[np.ndarray],
+        uses: np.ndarray,
+        graded: np.ndarray,
+    ) -> None:
+        """Per graded list its mask of positive dimensions, conclusion id and whether a
+        severe indicator is present; per criteria list whether it is met (a list the
+        row's age group and forms do not use counts as empty)."""
+        for g in self.graded:
+            used = (uses >> _U64(g.number)) & _U64(1)
+            mask = np.zeros(len(uses), dtype=_U64)
+            for d, table in enumerate(g.positive):
+                positive = table[self.counters.unit(counts, f"{g.number}.{d}")]
+                mask |= positive.astype(_U64) << _U64(d)
+            mask *= used
+            index = mask | facts["act"].astype(_U64) << _U64(g.n_dims) if g.uses_act else mask
+            facts[f"mask{g.number}"] = mask
+            facts[f"conclusion{g.number}"] = g.conclusion[index]
+            severe = self.counters.unit(counts, f"{g.number}.severe")
+            facts[f"severe{g.number}"] = (severe != 0) & (used != 0)
+        for c in self.criteria:
+            code = np.zeros(len(uses), dtype=np.int64)
+            for k, (also, radix) in enumerate(zip(c.also, c.radix, strict=True)):
+                items = self.counters.unit(counts, f"{c.number}.{k}").astype(np.int64)
+                for w, word in enumerate(words):
+                    if also[w]:
+                        items += np.bitwise_count(word & _U64(also[w]) & graded[:, w])
+                code += items * radix
+            facts[f"met{c.number}"] = c.met[code] & ((uses >> _U64(c.number)) & _U64(1) != 0)
+
+    def screen(
         self,
         df: pl.DataFrame,
         numbers: Sequence[int],
@@ -228,74 +654,23 @@ class CompactCsvScreener:
         """Screen the rows of ``df`` (line numbers ``numbers``); ``reference(n)`` screens
         row n through the reference path and returns its result line or its error line.
         Returns (rows ok, result lines, [(line number, error line)])."""
-        col = self.position
-        n_rows = df.height
-        # Spellings: every distinct value through the engine's parsing, once.
-        names = [self.names[col[h]] for h in self.indicators]
-        spellings = (
-            df.select([pl.col(n).drop_nulls().unique().implode() for n in names]).row(0)
-            if names
-            else ()
-        )
-        for values in spellings:
-            for v in values:
-                if v not in self.cells:
-                    if len(self.cells) >= SPELLING_CACHE_SIZE:
-                        self.cells.clear()
-                    self.cells[v] = self._cell_code(v)
-        fields = [
-            f
-            for f in (
-                "age",
-                "age_uncertain_may_be_child",
-                "self_identifies_as_victim",
-                "forms",
-                "act",
-                "means",
-                "purpose",
-            )
-            if f in col
-        ]
-        for f in fields:
-            for v in df.get_column(self.names[col[f]]).drop_nulls().unique().to_list():
-                if (f, v) not in self.fields:
-                    if len(self.fields) >= SPELLING_CACHE_SIZE:
-                        self.fields.clear()
-                    self.fields[(f, v)] = self._field_code(f, v)
-        # Per indicator column, "present" as a boolean column: where every spelling in
-        # the column means present (the usual "x" or a source), that is "not empty".
-        codes = []
-        bad = []
-        for h, name, values in zip(self.indicators, names, spellings, strict=True):
-            meaning = {v: self.cells.get(v, _BAD) for v in values}
-            if all(m == _PRESENT for m in meaning.values()):
-                present = pl.col(name).is_not_null()
+        bad, keys = self._facts(df)
+        compact, unusual = self._results(df, bad, keys)
+        # Every other row through the reference path, on its own line.
+        errors: list[tuple[int, bytes]] = []
+        positions: list[int] = []
+        texts: list[str] = []
+        for n in unusual.tolist():
+            result, error = reference(n)
+            if result is not None:
+                positions.append(n)
+                texts.append(result[:-1].decode())  # without its newline
             else:
-                present = pl.col(name).is_in([v for v, m in meaning.items() if m == _PRESENT])
-            codes.append(present.alias(self.code[h]))
-            wrong = [v for v, m in meaning.items() if m == _BAD]
-            if wrong:
-                bad.append(pl.col(name).is_in(wrong))
-
-        def field(name: str, empty: int) -> pl.Expr:
-            if name not in col:
-                return pl.lit(empty, dtype=pl.Int32)
-            table = {v: c for (f, v), c in self.fields.items() if f == name}
-            table[""] = empty
-            return (
-                pl.col(self.names[col[name]])
-                .fill_null("")
-                .replace_strict(table, default=-1, return_dtype=pl.Int32)
-            )
-
-        if "indicators" in col:
-            bad.append(pl.col(self.names[col["indicators"]]).is_not_null())
+                assert error is not None
+                errors.append((numbers[n], error))
+        col = self.position
         if "ref" in col:
             ref = pl.col(self.names[col["ref"]])
-            bad.append(
-                ref.is_not_null()
-                & ((ref.str.len_chars() > engine_max_ref()) | ref.str.contains(r"[\\\x00-\x1f]"))
-            )
             ref_json = (
                 pl.when(ref.is_null())
                 .then(pl.lit("null"))
@@ -303,295 +678,107 @@ class CompactCsvScreener:
             )
         else:
             ref_json = pl.lit("null")
-        n_graded, n_criteria = len(self.graded), len(self.criteria)
-
-        def count(keys: Sequence[str]) -> pl.Expr:
-            terms = [pl.col(self.code[k]).cast(pl.Int64) for k in keys if k in self.code]
-            return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
-
-        facts = df.with_columns(codes).select(
+        lines = (
+            pl.int_range(numbers.start, numbers.stop, dtype=pl.Int64)
+            if isinstance(numbers, range) and numbers.step == 1
+            else pl.lit(pl.Series(numbers, dtype=pl.Int64))
+        )
+        line = pl.concat_str(
             [
-                field("age", -3).alias("age"),  # -3: no age
-                field("age_uncertain_may_be_child", 0).alias("uncertain"),
-                field("self_identifies_as_victim", 0).alias("self_identifies"),
-                field("forms", self._empty_forms()).alias("forms"),
-                field("act", 0).alias("act"),
-                field("means", 0).alias("means"),
-                field("purpose", 0).alias("purpose"),
-                pl.any_horizontal(bad).alias("bad") if bad else pl.lit(False).alias("bad"),
-                ref_json.alias("ref_json"),
-                *[_bits(terms).alias(f"w{w}") for w, terms in enumerate(self.words)],
-                *self.codes_kept(),
-                *[
-                    (count(g[0]) * 4096 + count(g[1]) * 64 + count(g[2])).alias(f"d{number}")
-                    for number, (_n, _s, _d, g) in enumerate(self.dimensions)
-                ],
-                *[count(keys).alias(f"v{n}") for n, keys in enumerate(self.severe)],
+                pl.lit('{"line":'),
+                lines.cast(pl.String),
+                pl.lit(',"ref":'),
+                ref_json,
+                pl.lit(',"result":'),
+                pl.lit(compact),
+                pl.lit("}"),
             ]
         )
-        child = (pl.col("uncertain") == 1) | ((pl.col("age") >= 0) & (pl.col("age") < 18))
-        facts = facts.with_columns(
-            (
-                pl.col("bad")
-                | (pl.col("age") == -1)
-                | (pl.col("uncertain") < 0)
-                | (pl.col("self_identifies") < 0)
-                | (pl.col("forms") < 0)
-                | (pl.col("act") < 0)
-                | (pl.col("means") < 0)
-                | (pl.col("purpose") < 0)
-            ).alias("bad"),
-            (pl.col("forms") * 2 + child.cast(pl.Int32)).alias("plan"),
-        )
-        plans = facts.filter(~pl.col("bad")).get_column("plan").unique().to_list()
-        for p in plans:
-            self._forbidden(p)
-
-        def by_plan(table: dict[int, Any], dtype: Any) -> pl.Expr:
-            return pl.col("plan").replace_strict(
-                {p: table[p] for p in plans}, default=0, return_dtype=dtype
-            )
-
-        # An indicator outside the lists for this person's age group and forms.
-        if plans and self.words:
-            outside = pl.any_horizontal(
-                [
-                    (pl.col(f"w{w}") & by_plan({p: self.forbidden[p][w] for p in plans}, _U64)) != 0
-                    for w in range(len(self.words))
-                ]
-            )
-            facts = facts.with_columns((pl.col("bad") | outside).alias("bad"))
-        # Which lists each row's plan uses; what the lists do not use counts for nothing.
-        uses = [
-            by_plan({p: int(s in self._plan_sets(p)) for p in plans}, pl.Int64).alias(f"u{n}")
-            for n, s in enumerate(self.catalogue.sets)
-        ]
-        facts = facts.with_columns(uses)
-        set_number = {id(s): n for n, s in enumerate(self.catalogue.sets)}
-        facts = facts.with_columns(
-            [
-                (pl.col(f"d{number}") * pl.col(f"u{set_number[id(s)]}")).alias(f"d{number}")
-                for number, (_n, s, _d, _g) in enumerate(self.dimensions)
-            ]
-            + [
-                (pl.col(f"v{n}") * pl.col(f"u{set_number[id(s)]}") > 0).alias(f"v{n}")
-                for n, s in enumerate(self.graded)
-            ]
-            + [
-                (self._criteria_code(n, plans, by_plan) * pl.col(f"u{set_number[id(s)]}")).alias(
-                    f"r{n}"
-                )
-                for n, s in enumerate(self.criteria)
-            ]
-        ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"))
-        valid = facts.filter(~pl.col("bad"))
-        # Each dimension's positive, once per distinct count of grades, by the engine on
-        # a row that has those counts.
-        positive_cols = []
-        for number, (_n, s, d, _g) in enumerate(self.dimensions):
-            table: dict[int, int] = {}
-            for code, i in (
-                valid.unique(subset=[f"d{number}"], keep="first")
-                .select([f"d{number}", "i"])
-                .iter_rows()
-            ):
-                table[code] = _bounded_get(
-                    self.positive,
-                    (number, code),
-                    lambda s=s, d=d, i=i: self._dimension_positive(df.row(i), s, d),  # type: ignore[misc]
-                    DIMENSION_CACHE_SIZE,
-                )
-            positive_cols.append(
-                pl.col(f"d{number}").replace_strict(table, default=0, return_dtype=pl.Int64)
-                * (1 << d)
-            )
-        criteria_cols = []
-        for n, s in enumerate(self.criteria):
-            table = {}
-            for plan, code, i in (
-                valid.unique(subset=["plan", f"r{n}"], keep="first")
-                .select(["plan", f"r{n}", "i"])
-                .iter_rows()
-            ):
-                table[plan << 48 | code] = _bounded_get(
-                    self.criteria_met,
-                    (n, plan, code),
-                    lambda s=s, plan=plan, i=i: self._criteria_all_met(df.row(i), s, plan),  # type: ignore[misc]
-                    DIMENSION_CACHE_SIZE,
-                )
-            criteria_cols.append(
-                (pl.col("plan").cast(pl.Int64) * (1 << 48) + pl.col(f"r{n}"))
-                .replace_strict(table, default=0, return_dtype=pl.Int8)
-                .alias(f"c{n}")
-            )
-        per_set: list[pl.Expr] = []
-        for n_set in range(n_graded):
-            mine = [number for number, (n, _s, _d, _g) in enumerate(self.dimensions) if n == n_set]
-            per_set.append(
-                pl.sum_horizontal([positive_cols[number] for number in mine]).alias(f"p{n_set}")
-            )
-            per_set.append(
-                pl.any_horizontal([pl.col(f"d{number}") != 0 for number in mine]).alias(f"a{n_set}")
-            )
-        any_present = pl.any_horizontal(
-            [pl.col(f"w{w}") != 0 for w in range(len(self.words))] or [pl.lit(False)]
-        )
-        key_columns = [
-            "plan",
-            "self_identifies",
-            "act",
-            "means",
-            "purpose",
-            "any",
-            *[f"p{n}" for n in range(n_graded)],
-            *[f"a{n}" for n in range(n_graded)],
-            *[f"v{n}" for n in range(n_graded)],
-            *[f"c{n}" for n in range(n_criteria)],
-        ]
-        keyed = facts.with_columns([*per_set, *criteria_cols, any_present.alias("any")]).select(
-            ["i", "bad", "ref_json", *key_columns]
-        )
-        # One result per class: a row of the class screened by the engine itself.
-        firsts = (
-            keyed.filter(~pl.col("bad"))
-            .unique(subset=key_columns, keep="first", maintain_order=True)
-            .select(["i", *key_columns])
-        )
-        results: list[str | None] = []
-        for row in firsts.iter_rows():
-            key = row[1:]
-            results.append(
-                _bounded_get(
-                    self.classes,
-                    key,
-                    lambda i=row[0]: self._screen_row(df.row(i)),  # type: ignore[misc]
-                    CLASS_CACHE_SIZE,
-                )
-            )
-        classes = firsts.select(key_columns).with_columns(
-            pl.Series("compact", results, dtype=pl.String)
-        )
-        joined = keyed.join(classes, on=key_columns, how="left", maintain_order="left")
-        lines = pl.Series("line", numbers, dtype=pl.Int64)
-        out = joined.select(
-            pl.when(~pl.col("bad") & pl.col("compact").is_not_null())
-            .then(
-                pl.concat_str(
-                    [
-                        pl.lit('{"line":'),
-                        lines.cast(pl.String),
-                        pl.lit(',"ref":'),
-                        pl.col("ref_json"),
-                        pl.lit(',"result":'),
-                        pl.col("compact"),
-                        pl.lit("}"),
-                    ]
-                )
-            )
-            .alias("out")
-        ).get_column("out")
-        # Every other row through the reference path, on its own line.
-        unusual = (
-            joined.select(pl.col("bad") | pl.col("compact").is_null())
-            .to_series()
-            .arg_true()
-            .to_list()
-        )
-        ok = n_rows - len(unusual)
-        errors: list[tuple[int, bytes]] = []
-        positions: list[int] = []
-        lines_out: list[str] = []
-        for n in unusual:
-            result, error = reference(n)
-            if result is not None:
-                positions.append(n)
-                lines_out.append(result[:-1].decode())  # without its newline
-            else:
-                assert error is not None
-                errors.append((numbers[n], error))
         if positions:
-            ok += len(positions)
-            out = out.scatter(positions, lines_out)
-        text = out.drop_nulls()
-        body = (str(text.str.join("\n").item()) + "\n").encode() if len(text) else b""
-        return ok, body, errors
+            others = pl.Series([None] * df.height, dtype=pl.String).scatter(positions, texts)
+            line = pl.coalesce(line, pl.lit(others))
+        out = df.lazy().select(line.alias("out")).drop_nulls().collect()
+        buffer = io.BytesIO()
+        out.write_csv(buffer, include_header=False, quote_style="never")
+        return df.height - len(errors), buffer.getvalue(), errors
 
-    def codes_kept(self) -> list[pl.Expr]:
-        """The indicator codes, kept for the criteria counts."""
-        return [pl.col(c) for c in self.code.values()]
+    def _results(
+        self, df: pl.DataFrame, bad: np.ndarray, keys: list[np.ndarray]
+    ) -> tuple[pl.Series, np.ndarray]:
+        """Each row's compact result (null: the reference path) and the rows that need
+        the reference path. Python works once per distinct key."""
+        valid = np.flatnonzero(~bad)
+        if len(keys) == 1:
+            distinct, first, inverse = np.unique(
+                keys[0][valid], return_index=True, return_inverse=True
+            )
+            distinct = distinct.reshape(-1, 1)
+        else:
+            distinct, first, inverse = np.unique(
+                np.stack([k[valid] for k in keys], axis=1),
+                axis=0,
+                return_index=True,
+                return_inverse=True,
+            )
+        if len(self.texts) + len(distinct) > CLASS_CACHE_SIZE:
+            self.texts = {}
+        if len(self.classes) + len(distinct) > CLASS_CACHE_SIZE:
+            self.classes = {}
+        texts: list[str | None] = []
+        for key, i in zip(map(tuple, distinct.tolist()), first.tolist(), strict=True):
+            if key not in self.texts:
+                self.texts[key] = self._text(key, df, int(valid[i]))
+            texts.append(self.texts[key])
+        found = pl.Series(texts, dtype=pl.String)
+        compact = pl.Series([None] * len(bad), dtype=pl.String)
+        if len(valid):
+            compact = compact.scatter(valid, found.gather(inverse.reshape(-1)))
+        missing = np.flatnonzero(found.is_null().to_numpy())
+        unusual = np.flatnonzero(bad)
+        if len(missing):
+            lost = valid[np.isin(inverse.reshape(-1), missing)]
+            unusual = np.sort(np.concatenate([unusual, lost]))
+        return compact, unusual
 
-    def _plan_sets(self, plan: int) -> tuple[IndicatorSet, ...]:
-        forms = self.forms_of[plan >> 1]
-        group: Any = "child" if plan & 1 else "adult"
-        return self.catalogue.select(group, forms).sets if forms else ()
+    def _text(self, key: tuple[int, ...], df: pl.DataFrame, row: int) -> str | None:
+        """The compact result for a key (class and masks), from the class's result."""
+        facts = self._unpack(key)
+        masks = [facts.pop(f"mask{g.number}") for g in self.graded]
+        class_key = tuple(facts.values())
+        if class_key not in self.classes:
+            self.classes[class_key] = self._class_result(df.row(row), masks)
+        found = self.classes[class_key]
+        if found is None:
+            return None
+        fragments = [g.fragment[m] for g, m in zip(self.graded, masks, strict=True)]
+        return found[0] + ",".join(f for f in fragments if f) + found[1]
 
-    def _criteria_code(self, n: int, plans: list[int], by_plan: Any) -> pl.Expr:
-        """Per criterion, how many of its own indicators are present (6 bits) and how many
-        of those that also meet it, among the graded lists of the row's plan (6 bits)."""
-        code = pl.lit(0, dtype=pl.Int64)
-        for c, (own, also) in enumerate(self.criteria_parts[n]):
-            own_count = [pl.col(self.code[k]).cast(pl.Int64) for k in own if k in self.code]
-            also_count = [
-                pl.col(self.code[k]).cast(pl.Int64)
-                * by_plan({p: int(k in self._graded_keys(p)) for p in plans}, pl.Int64)
-                for k in also
-                if k in self.code
-            ]
-            if own_count:
-                code = code + pl.sum_horizontal(own_count) * (1 << (12 * c + 6))
-            if also_count:
-                code = code + pl.sum_horizontal(also_count) * (1 << (12 * c))
-        return code
+    def _unpack(self, key: Sequence[int]) -> dict[str, int]:
+        facts = {}
+        for word, parts in zip(key, self.key_layout, strict=True):
+            for name, bits in parts:
+                facts[name] = word & ((1 << bits) - 1)
+                word >>= bits
+        return facts
 
-    def _graded_keys(self, plan: int) -> frozenset[str]:
-        return frozenset(
-            i.key for s in self._plan_sets(plan) if s.kind != "criteria" for i in s.indicators
-        )
-
-    def _present(self, cells: tuple[Any, ...]) -> dict[str, None]:
-        """The indicators present in a row (from its cells), in header order."""
-        position = self.position
-        return {
-            h: None
-            for h in self.indicators
-            if self.cells.get(cells[position[h]] or "", _ABSENT) == _PRESENT
-        }
-
-    def _dimension_positive(self, cells: tuple[Any, ...], s: IndicatorSet, d: int) -> bool:
-        present = self._present(cells)
-        keys = sorted(
-            (k for k in present if s.locations.get(k, (-1,))[0] == d),
-            key=lambda k: s.locations[k][1],
-        )
-        return engine._dimension_finding(s, d, tuple((k, None) for k in keys))[0].positive
-
-    def _criteria_all_met(self, cells: tuple[Any, ...], s: IndicatorSet, plan: int) -> bool:
-        """As engine.evaluate reads a criteria list: with the graded lists' labels and
-        grades of the indicators present."""
-        observed = {k: engine.ObservedIndicator(k) for k in self._present(cells)}
-        graded: dict[str, tuple[str, Any]] = {}
-        for g in self._plan_sets(plan):
-            if g.kind == "indicators":
-                for key in observed:
-                    ind = g.indicator(key)
-                    if ind is not None and key not in graded:
-                        graded[key] = (ind.label, ind.grade)
-        return engine._evaluate_criteria_set(s, observed, graded, []).outcome_positive
-
-    def _empty_forms(self) -> int:
-        return self._field_code("forms", "")
-
-    def _screen_row(self, cells: tuple[Any, ...]) -> str | None:
-        """The compact result of one row by the reference engine (None: the row is
-        invalid after all, so its class goes to the reference path row by row)."""
+    def _class_result(self, cells: tuple[Any, ...], masks: Sequence[int]) -> tuple[str, str] | None:
+        """The compact result of one row by the reference engine, cut around its positive
+        dimensions (None: the row is invalid after all, so its class goes to the reference
+        path row by row)."""
         mapping = {h: v for h, v in zip(self.header, cells, strict=False) if v is not None}
         try:
-            return compact_json(self.fast.result_json(mapping)).decode()
+            result = orjson.loads(compact_json(self.fast.result_json(mapping)))
         except ScreeningInputError:
             return None
+        mine = ",".join(f for g, m in zip(self.graded, masks, strict=True) if (f := g.fragment[m]))
+        if orjson.dumps(result["positive_dimensions"]).decode() != "{" + mine + "}":
+            raise AssertionError("the columns' positive dimensions differ from the engine's")
+        head = orjson.dumps({"assessment": result["assessment"], "status": result["status"]})
+        tail = orjson.dumps({"rules_met": result["rules_met"]})
+        return head.decode()[:-1] + ',"positive_dimensions":{', "}," + tail.decode()[1:]
 
 
-def engine_max_ref() -> int:
+def _max_ref() -> int:
     from palermo.screening.batch import MAX_REF_LENGTH
 
     return MAX_REF_LENGTH
