@@ -412,20 +412,26 @@ def test_the_investigation_api_answers_alike_for_another_team_and_an_unknown_id(
         answers.append(str(body).replace(str(pk), "<id>"))
     assert answers[0] == answers[1]
     assert Investigation.objects.count() == before
-    own = next(
-        iter(
-            _team_orgs("a") - {User.objects.get(username="a-investigator-1").organisations()[0].pk}
-        ),
-        None,
-    )
-    if own is not None:  # a member of the own team is still accepted
-        r = client.post(
-            "/api/v1/investigations",
-            {"title": "Team isolation", "members": [own], "cases": []},
-            content_type="application/json",
-            **headers,
+    from palermo.investigate.models import INVESTIGATING_TYPES
+
+    # Another investigating organisation of the own team is still accepted.
+    own = (
+        Organisation.objects.filter(
+            pk__in=_team_orgs("a"), org_type__in=INVESTIGATING_TYPES, is_active=True
         )
-        assert r.status_code == 201, r.content
+        .exclude(pk=User.objects.get(username="a-investigator-1").organisations()[0].pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    assert own is not None, "team a has a second investigating organisation"
+    r = client.post(
+        "/api/v1/investigations",
+        {"title": "Team isolation", "members": [own], "cases": []},
+        content_type="application/json",
+        **headers,
+    )
+    assert r.status_code == 201, r.content
 
 
 def test_the_investigation_service_refuses_another_team_as_member(loaded):
