@@ -203,3 +203,14 @@ def _no_language_left_active():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with no rate-limit counters: the default cache is one per worker
+    process, so a test that spent a client's allowance would otherwise refuse the next test's
+    requests, depending on which tests that worker happened to run before."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

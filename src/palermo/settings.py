@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -475,8 +476,31 @@ TASKS = {
 }
 # Live progress of running jobs, shared by web server and worker through VAR_DIR (which they
 # already share for uploads and investigation workspaces). Tests keep it in memory.
+# The default cache holds the rate-limit counters of the public pages and the cross-border
+# inbox. It must be one store for every gunicorn worker: a per-process cache (locmem) would give
+# each worker its own counters, multiplying every limit by the number of workers and resetting
+# them on each restart. Redis (PALERMO_REDIS_URL) counts atomically and is shared by several
+# hosts; without it the counters are files under VAR_DIR, shared by the workers of one host.
+# Tests keep them in memory (one process per xdist worker) and clear them before each test.
+_REDIS_URL = os.environ.get("PALERMO_REDIS_URL", "")
+if TESTING and not _REDIS_URL:
+    _default_cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+elif _REDIS_URL:
+    _default_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_URL,
+        "KEY_PREFIX": "palermo",
+    }
+else:
+    _default_cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PALERMO_CACHE_DIR", str(VAR_DIR / "cache" / "default")),
+        # Culling deletes a third of the entries once there are more than this: keep it far
+        # above the number of clients counted in one window, so no live counter is dropped.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": _default_cache,
     "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "palermo-jobs"}
     if TESTING
     else {
