@@ -366,11 +366,30 @@ def test_http_api_refuses_with_the_field_named(client, api_token) -> None:
         ),
         ({"age": 30, "forms": ["labor"]}, "forms"),
         ({"age": 30, "purpose": ["organ_removal"]}, "purpose"),
+        # The schema used to read true as the age 1 and false as 0 (a child), "on" or "y"
+        # as yes, and to drop a misspelt field of an indicator: all refused now, as the
+        # engine refuses them in a batch.
+        ({"age": True, "forms": ["labour"]}, "age"),
+        ({"age": False, "forms": ["labour"]}, "age"),
+        ({"age": 30, "age_uncertain_may_be_child": "on"}, "age_uncertain_may_be_child"),
+        ({"age": 30, "self_identifies_as_victim": "y"}, "self_identifies_as_victim"),
+        (
+            {
+                "age": 30,
+                "forms": ["labour"],
+                "indicators": [{"key": "excessive_working_hours", "sourc": "observed"}],
+            },
+            "indicators.0.sourc",
+        ),
     ]
+    from palermo.screening.models import Screening
+
+    before = Screening.objects.count()
     for body, field in cases:
         response = client.post(
             "/api/v1/screenings", body, content_type="application/json", **headers
         )
-        assert response.status_code in (400, 422), response.content
+        assert response.status_code in (400, 422), (body, response.content)
         fields = [e["field"] for e in response.json()["errors"]]
         assert field in fields, (body, response.json())
+    assert Screening.objects.count() == before
