@@ -6,8 +6,9 @@ servitude, organ removal, forced marriage, online recruitment, smuggling, plain 
 working conditions, 17 against 18, an unknown age, unknowns, contradictions, CSV
 spellings, non-ASCII input), each with the outcome the domain rules give and the rule
 cited. Every vignette goes through every way in: the Python API (mapping and dataclass),
-the batch CLI on CSV and on JSON Lines, the compact result by columns, the fast path and
-the HTTP API, so none of them can drift from the domain's answer or from the others.
+the batch CLI on CSV and on JSON Lines, the compact result by columns, the fast path, the
+HTTP API and (on CI, marked slow) the web interview, so none of them can drift from the
+domain's answer or from the others.
 
 The file also lists inputs that must be refused: the message names the field (and in a
 batch the line and the row's reference), and no row is silently dropped.
@@ -393,3 +394,51 @@ def test_http_api_refuses_with_the_field_named(client, api_token) -> None:
         fields = [e["field"] for e in response.json()["errors"]]
         assert field in fields, (body, response.json())
     assert Screening.objects.count() == before
+
+
+def _via_web(client, data: dict[str, Any]) -> dict[str, Any]:
+    from django.urls import reverse
+    from tests.screening.interview_helpers import assess, palermo_step, send_step, tick
+
+    from palermo.screening.models import Screening
+
+    start = {"forms": data["forms"], "age": "" if data.get("age") is None else str(data["age"])}
+    if data.get("age_uncertain_may_be_child"):
+        start["age_uncertain_may_be_child"] = "on"
+    assert client.post(reverse("screening:start"), start).status_code == 302
+    ref = Screening.objects.latest("created_at").reference
+    if data.get("self_identifies_as_victim"):
+        response = send_step(client, ref, 1, {**start, "self_identifies_as_victim": "on"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    indicators = data.get("indicators", [])
+    tick(
+        client,
+        ref,
+        [i["key"] for i in indicators],
+        sources={i["key"]: i["source"] for i in indicators if i.get("source")},
+    )
+    elements = {k: data[k] for k in ("act", "means", "purpose") if data.get(k)}
+    if elements:
+        assert palermo_step(client, ref, elements).status_code == 302
+    response = assess(client, ref)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Screening.objects.get(reference=ref).result
+
+
+# The web interview asks for at least one form of exploitation; the vignettes without one
+# (organ removal) are screened through the other ways in only.
+WEB = [v for v in VIGNETTES if v["input"].get("forms")]
+
+
+@pytest.mark.slow  # about 90 s: every vignette through every step of the interview
+def test_web_interview(client, persona) -> None:
+    client.force_login(persona("police"))
+    wrong = {}
+    for v in WEB:
+        result = _via_web(client, v["input"])
+        bad = mismatches(v["expect"], result)
+        if result != screen_mapping(v["input"], CATALOGUE).to_dict():
+            bad.append("differs from the Python API's result")
+        if bad:
+            wrong[v["id"]] = bad
+    assert wrong == {}
