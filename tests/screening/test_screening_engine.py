@@ -16,6 +16,7 @@ from palermo.screening.engine import (
     screen_mapping,
     screening_input_from_mapping,
 )
+from palermo.screening.fastpath import FastScreener
 from palermo.screening.loader import default_catalogue
 
 CATALOGUE = default_catalogue()
@@ -105,6 +106,40 @@ def test_conflicting_duplicates_are_rejected_identical_ones_merged() -> None:
     assert "more than once" in errors["indicators.low_or_no_salary"]
     person = screening_input_from_mapping(
         {"age": 30, "forms": "labour", "low_or_no_salary": "x", "indicators": ["low_or_no_salary"]},
+        CATALOGUE,
+    )
+    assert person.indicators == (ObservedIndicator("low_or_no_salary"),)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"low_or_no_salary": "no", "indicators": ["low_or_no_salary"]},
+        {"low_or_no_salary": " False ", "indicators": [{"key": "low_or_no_salary"}]},
+        {"low_or_no_salary": 0, "indicators": {"low_or_no_salary": "observed"}},
+        {"low_or_no_salary": "x", "indicators": {"low_or_no_salary": "0"}},
+        {"low_or_no_salary": True, "indicators": {"low_or_no_salary": False}},
+    ],
+)
+def test_an_indicator_answered_no_and_yes_is_refused_not_resolved(row) -> None:
+    """A flat "no" and the same key present in "indicators" contradict each other: the
+    parser used to keep the "yes" and drop the "no" without a word."""
+    errors = errors_of({"age": 30, "forms": "labour", **row})
+    assert "both no and yes" in errors["indicators.low_or_no_salary"]
+    with pytest.raises(ScreeningInputError) as fast:
+        FastScreener(CATALOGUE).result_json({"age": 30, "forms": "labour", **row})
+    assert "both no and yes" in str(fast.value)
+
+
+@pytest.mark.parametrize("nothing", ["", None])
+def test_an_empty_cell_beside_a_present_indicator_is_no_contradiction(nothing) -> None:
+    person = screening_input_from_mapping(
+        {
+            "age": 30,
+            "forms": "labour",
+            "low_or_no_salary": nothing,
+            "indicators": ["low_or_no_salary"],
+        },
         CATALOGUE,
     )
     assert person.indicators == (ObservedIndicator("low_or_no_salary"),)

@@ -4,11 +4,12 @@
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StrictBool, StrictInt
 
 from palermo.core import audit
 from palermo.core.apiutil import PalermoPagination, with_errors
@@ -21,6 +22,9 @@ router = Router(tags=["screening"])
 
 
 class ObservedIndicatorIn(Schema):
+    # A misspelt field ("sourc", "notes") is refused, never dropped (the engine does the same).
+    model_config = {"extra": "forbid"}
+
     key: str = Field(..., min_length=1, max_length=100)
     source: Literal["observed", "self_reported", "document"] | None = None
     note: str | None = Field(None, max_length=2000)
@@ -31,15 +35,18 @@ class ScreeningIn(Schema):
 
     model_config = {"extra": "forbid"}
 
-    age: int | None = Field(None, ge=0, le=120)
-    age_uncertain_may_be_child: bool = False
+    # Strict, as the engine and the case-file API: true is not the age 1, "on" not a yes.
+    age: Annotated[StrictInt, Field(ge=0, le=120)] | None = None
+    age_uncertain_may_be_child: StrictBool = False
     forms: list[str] = Field(default_factory=list, max_length=10)
     indicators: list[ObservedIndicatorIn] = Field(default_factory=list, max_length=200)
     act: list[str] = Field(default_factory=list, max_length=10)
     means: list[str] = Field(default_factory=list, max_length=10)
     purpose: list[str] = Field(default_factory=list, max_length=10)
-    self_identifies_as_victim: bool = False
-    draft: bool = Field(False, description="Save without assessing (to finish in the web UI).")
+    self_identifies_as_victim: StrictBool = False
+    draft: StrictBool = Field(
+        False, description="Save without assessing (to finish in the web UI)."
+    )
 
 
 class ScreeningOut(Schema):

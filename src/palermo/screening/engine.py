@@ -1462,6 +1462,18 @@ def _indicator_from_value(
     return None
 
 
+# An explicit "no" (not an empty cell or null, which only say nothing was ticked).
+_EXPLICIT_NO = frozenset({"0", "no", "false"})
+
+
+def _is_explicit_no(value: object) -> bool:
+    if value is False:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in _EXPLICIT_NO
+    return value.__class__ is int and value == 0
+
+
 def _indicator_from_object(
     key: str, value: Mapping[Any, Any], field: str, errors: list[FieldError]
 ) -> ObservedIndicator:
@@ -1493,7 +1505,7 @@ def _indicator_from_object(
 
 
 def _indicators_field(
-    value: object, out: list[ObservedIndicator], errors: list[FieldError]
+    value: object, out: list[ObservedIndicator], errors: list[FieldError], denied: set[str]
 ) -> None:
     if value is None:
         return
@@ -1512,6 +1524,8 @@ def _indicators_field(
             o = _indicator_from_value(key, v, errors)
             if o is not None:
                 out.append(o)
+            elif _is_explicit_no(v):
+                denied.add(key)
         return
     if isinstance(value, list | tuple):
         for n, item in enumerate(value):
@@ -1552,6 +1566,7 @@ def screening_input_from_mapping(
     act: tuple[str, ...] = ()
     means: tuple[str, ...] = ()
     purpose: tuple[str, ...] = ()
+    denied: set[str] = set()  # indicators explicitly answered "no"
     is_known = catalogue.is_known
     present_as_is = _PRESENT_AS_IS
     # One pass over the fields (rather than a lookup per expected field): batch rows
@@ -1563,7 +1578,7 @@ def screening_input_from_mapping(
             elif name == "forms":
                 forms = _as_list("forms", value, errors)
             elif name == "indicators":
-                _indicators_field(value, indicators, errors)
+                _indicators_field(value, indicators, errors, denied)
             elif name == "age_uncertain_may_be_child":
                 uncertain = _as_bool(name, value, errors)
             elif name == "self_identifies_as_victim":
@@ -1583,11 +1598,23 @@ def screening_input_from_mapping(
             o = _indicator_from_value(name, value, errors)
             if o is not None:
                 indicators.append(o)
+            elif _is_explicit_no(value):
+                denied.add(name)
         else:
             hint = ""
             if isinstance(name, str):
                 hint = _suggestion(name, (*sorted(RESERVED_INPUT_FIELDS), *catalogue.all_keys()))
             errors.append(_unknown_key(str(name), str(name), hint, field_or_key=True))
+    if denied:
+        # A key both flat and in "indicators", once "no" and once present: which answer
+        # holds is for the screener to say, not for the parser to pick.
+        for key in dict.fromkeys(o.key for o in indicators if o.key in denied):
+            errors.append(
+                FieldError(
+                    f"indicators.{key}",
+                    "answered both no and yes (as a field and in 'indicators'); keep one answer",
+                )
+            )
     person = ScreeningInput(
         age=age,
         age_uncertain_may_be_child=uncertain,

@@ -608,7 +608,7 @@ class FastScreener:
             else:
                 raise _Unusual
         if nested is not None:
-            self._indicators_field(nested, observed)
+            self._indicators_field(nested, observed, row)
         if errors or (age is not None and not 0 <= age <= MAX_AGE):
             raise _Unusual
         if observed and not forms:
@@ -650,9 +650,10 @@ class FastScreener:
 
     @staticmethod
     def _indicators_field(
-        value: object, observed: dict[str, engine.IndicatorSource | None]
+        value: object, observed: dict[str, engine.IndicatorSource | None], row: Mapping[str, Any]
     ) -> None:
-        """The nested ``indicators`` field, in its common shapes only."""
+        """The nested ``indicators`` field, in its common shapes only. A key also given
+        flat (a repeat, or a "no" against a "yes") goes to the reference path."""
         if isinstance(value, Mapping):
             pairs: Any = value.items()
         elif isinstance(value, list):
@@ -660,7 +661,7 @@ class FastScreener:
         else:
             raise _Unusual
         for key, v in pairs:
-            if key.__class__ is not str or key != key.strip():
+            if key.__class__ is not str or key != key.strip() or key in row:
                 raise _Unusual
             if v is True:
                 source = None
@@ -674,8 +675,6 @@ class FastScreener:
                 continue
             else:
                 raise _Unusual
-            if key in observed and observed[key] != source:
-                raise _Unusual  # also given flat, or twice, with another source
             observed[key] = cast("engine.IndicatorSource | None", source)  # a _SPELLINGS value
 
     def _assemble(  # noqa: C901, PLR0912

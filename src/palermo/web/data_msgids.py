@@ -1845,6 +1845,8 @@ MSGIDS = [
     # Translators: screening/engine.py
     _("expected an object with screening fields"),
     # Translators: screening/engine.py
+    _("answered both no and yes (as a field and in 'indicators'); keep one answer"),
+    # Translators: screening/engine.py
     _("impossible age {age}: must be between 0 and {max}"),
     # Translators: screening/engine.py
     _("indicator key must be text, got {value}"),
