@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
@@ -49,11 +49,13 @@ from palermo.stats.models import ImportedRecord
 from palermo.stats.small_cells import (
     COUNTRY_DIMENSIONS,
     DEFAULT_THRESHOLD,
+    CellKey,
     Constraint,
     RapporteurTables,
     VictimStat,
     _country_groups,
     _values_of,
+    differencing_risks,
     protect,
     rapporteur_tables,
 )
@@ -743,13 +745,20 @@ class Statistics:
 
 
 def protected_statistics(
-    victims: Sequence[VictimStat], *, threshold: int = DEFAULT_THRESHOLD
+    victims: Sequence[VictimStat],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    subset_of: Mapping[CellKey, int] | None = None,
 ) -> Statistics:
     """The Rapporteur tables plus the flow table, protected jointly (one suppression pattern).
 
     The flow table's rows add up to the nationality table and its columns to
     the country-of-exploitation table, so they are protected together: a cell
     hidden in one cannot be recovered from the other.
+
+    ``subset_of``: the published cells of the tables of everyone, when ``victims`` is a subset
+    of them (one form of exploitation). A cell whose difference from the same published cell
+    would be a small count is then suppressed too (``small_cells.differencing_risks``).
     """
     if not victims:
         return Statistics(None, [], 0, threshold)
@@ -779,7 +788,8 @@ def protected_statistics(
         constraints.append(
             Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits))
         )
-    protection = protect(values, constraints, threshold=threshold)
+    risky = differencing_risks(values, subset_of or {}, threshold=threshold)
+    protection = protect(values, constraints, threshold=threshold, also_primary=risky)
     tables = RapporteurTables(protection, base.years, base.categories)
     return Statistics(tables, [(c, d) for c in cits for d in coes], len(victims), threshold)
 
@@ -793,7 +803,15 @@ def rapporteur_statistics(
     over all years so that one suppression pattern serves every year.
     """
     del year  # the caller selects the column; see the docstring
-    return protected_statistics(selectors.victim_stats(form=form), threshold=threshold)
+    if not form:
+        return protected_statistics(selectors.victim_stats(), threshold=threshold)
+    # The form's tables are read beside the tables of every case: protect them against the
+    # difference of the two (red-team finding: "all" − "forced labour" gave counts of 4).
+    whole = protected_statistics(selectors.victim_stats(), threshold=threshold)
+    published = whole.tables.protection.published() if whole.tables is not None else {}
+    return protected_statistics(
+        selectors.victim_stats(form=form), threshold=threshold, subset_of=published
+    )
 
 
 def online_recruitment_share(*, threshold: int = DEFAULT_THRESHOLD) -> online_share.OnlineShare:
