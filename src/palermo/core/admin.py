@@ -260,6 +260,16 @@ class AuditEntryAdmin(PolicyModelAdmin):
     list_display = ["seq", "at", "actor_username", "action", "object_type", "object_ref", "outcome"]
     list_filter = ["action", "outcome", "object_type"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The same entries as the audit viewer and the API: an administrator holds
+        # core.view_audit (their organisation's entries), never the national trail.
+        from palermo.core.selectors import audit_entries_visible_to
+
+        return audit_entries_visible_to(
+            request.user,  # type: ignore[arg-type]
+            getattr(request, "organisation", None),
+        ).order_by("-id")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
