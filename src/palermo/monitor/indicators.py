@@ -337,9 +337,9 @@ def compute_years(
         return compute_all([], threshold=threshold)  # no case (that year): every count is 0
     registered: dict[tuple[str, int | str], int] = {}
     for y in years:
-        for label, n in _registered(rows_by_year[y]).items():
-            registered[(label, y)] = n
-            registered[(label, ALL_YEARS)] = registered.get((label, ALL_YEARS), 0) + n
+        for label, count in _registered(rows_by_year[y]).items():
+            registered[(label, y)] = count
+            registered[(label, ALL_YEARS)] = registered.get((label, ALL_YEARS), 0) + count
     results = []
     for defn in definitions():
         per_year = {y: _parts(defn, rows_by_year[y]) for y in years}
@@ -356,19 +356,21 @@ def compute_years(
                 constraints.append(Constraint(("den", c), (("num", c), ("rest", c))))
         whole: dict[CellKey, int] = {}
         for key in values:
-            label = key[1] if key[0] == "form" else TOTAL
-            if key[0] != "rest" and (label, key[-1]) in registered:
-                whole[key] = registered[(label, key[-1])]
+            label = str(key[1]) if key[0] == "form" else TOTAL
+            col = key[-1]
+            assert isinstance(col, int | str)
+            if key[0] != "rest" and (label, col) in registered:
+                whole[key] = registered[(label, col)]
         risky = differencing_risks(values, whole, threshold=threshold)
         pub = protect(values, constraints, threshold=threshold, also_primary=risky).published()
         if defn.is_share:
             n, d = pub.get(("num", column)), pub.get(("den", column))
-            figures = [Figure(TOTAL, n if d is not None else None, d if n is not None else None)]
+            shown = [Figure(TOTAL, n if d is not None else None, d if n is not None else None)]
         else:
-            figures = [Figure(TOTAL, pub.get(("total", column)))]
-            labels = sorted(p[1] for p in parts if p[0] == "form" and values[(*p, column)] > 0)
-            figures += [Figure(k, pub.get(("form", k, column))) for k in labels]
-        results.append(IndicatorResult(defn, tuple(figures), threshold))
+            shown = [Figure(TOTAL, pub.get(("total", column)))]
+            labels = sorted(str(p[1]) for p in parts if p[0] == "form" and values[(*p, column)])
+            shown += [Figure(k, pub.get(("form", k, column))) for k in labels]
+        results.append(IndicatorResult(defn, tuple(shown), threshold))
     return results
 
 
