@@ -820,11 +820,25 @@ def online_recruitment_share(*, threshold: int = DEFAULT_THRESHOLD) -> online_sh
     return online_share.online_share(selectors.recruitment_facts(), threshold=threshold)
 
 
-def supply_inspection_cases(*, threshold: int = DEFAULT_THRESHOLD) -> origins.OriginCounts:
+def supply_inspection_cases(
+    *, threshold: int = DEFAULT_THRESHOLD, published: Mapping[CellKey, int] | None = None
+) -> origins.OriginCounts:
     """Cases identified through a supply-chain labour inspection, by year, protected
-    (``stats.origins``); read from the case file through the case selectors."""
+    (``stats.origins``); read from the case file through the case selectors.
+
+    Its "all cases" column shows the Rapporteur tables' year totals exactly as they are
+    published (``published``: their published cells, computed here when not given), so the
+    two tables never hide different year totals (red-team finding)."""
+    if published is None:
+        whole = protected_statistics(selectors.victim_stats(), threshold=threshold)
+        published = whole.tables.protection.published() if whole.tables is not None else {}
+    facts = selectors.origin_facts()
+    all_cases: dict[int | None, int | None] | None = None
+    if published:  # no case, no Rapporteur tables: nothing to align with
+        all_cases = {None: published.get(("total",))}
+        all_cases |= {year: published.get(("year", year)) for year, _origin in facts}
     return origins.origin_counts(
-        selectors.origin_facts(), origin=origins.SUPPLY_INSPECTION, threshold=threshold
+        facts, origin=origins.SUPPLY_INSPECTION, threshold=threshold, all_cases=all_cases
     )
 
 

@@ -161,12 +161,15 @@ def protect(
     threshold: int = DEFAULT_THRESHOLD,
     protection_width: int | None = None,
     also_primary: Collection[CellKey] = (),
+    public: Collection[CellKey] = (),
 ) -> Protection:
     """Suppress primary and secondary cells; see the module docstring for the rule.
 
     ``also_primary``: cells protected as primary whatever their count — a cell of a subset
     table whose difference from the published whole table would be a small count
-    (:func:`differencing_risks`)."""
+    (:func:`differencing_risks`), or a cell another table hides.
+    ``public``: cells another table publishes anyway: never suppressed here (hiding them would
+    protect nothing), so the secondary suppression is worked out around them."""
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     width = max(1, threshold // 2) if protection_width is None else protection_width
@@ -182,9 +185,11 @@ def protect(
         for k in (c.total, *c.parts):
             by_cell.setdefault(k, []).append(c)
 
+    shown = set(public) - primary
+
     def cheapest(candidates: Iterable[CellKey]) -> CellKey | None:
         # Smallest positive count first (least information lost), zeros last; stable order.
-        pool = [k for k in candidates if k not in suppressed]
+        pool = [k for k in candidates if k not in suppressed and k not in shown]
         if not pool:
             return None
         return min(pool, key=lambda k: (values[k] == 0, values[k], repr(k)))
