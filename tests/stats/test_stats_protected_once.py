@@ -29,9 +29,9 @@ def test_same_cases_are_protected_once_and_a_changed_case_is_protected_again(mon
     calls: list[int] = []
     real = services.protected_statistics
 
-    def counting(victims, *, threshold):
+    def counting(victims, *, threshold, subset_of=None):
         calls.append(len(victims))
-        return real(victims, threshold=threshold)
+        return real(victims, threshold=threshold, subset_of=subset_of)
 
     monkeypatch.setattr(services, "protected_statistics", counting)
 
@@ -61,6 +61,28 @@ def test_a_caller_changing_its_copy_does_not_change_the_next_answer(monkeypatch)
     assert first.tables is not None
     first.tables.protection.cells.clear()
     assert _published(services.rapporteur_statistics()) == before
+
+
+def test_a_form_is_protected_against_the_tables_of_every_case_it_was_kept_with(monkeypatch):
+    """A form's tables depend on the unfiltered tables too (differencing): a change to a case of
+    another form changes them, so the kept answer must not be served then either."""
+    services._protected.clear()
+    labour = [replace(v, sex="M") for v in _cases(20)]
+    other = [replace(v, sex="M", forms_of_exploitation=("sexual",)) for v in _cases(15)]
+    counted = {"": labour + other, "labour": labour}
+    monkeypatch.setattr(selectors, "victim_stats", lambda form="", **_: list(counted[form]))
+    first = services.rapporteur_statistics(form="labour")
+    assert _published(services.rapporteur_statistics(form="labour")) == _published(first)
+    # Ten cases of the other form are withdrawn: all men 25, men in forced labour 20 — the
+    # difference (5) is now a small number, so the labour table must change.
+    counted[""] = labour + other[:5]
+    whole = services.protected_statistics(counted[""], threshold=services.DEFAULT_THRESHOLD)
+    assert whole.tables is not None
+    expected = services.protected_statistics(
+        labour, threshold=services.DEFAULT_THRESHOLD, subset_of=whole.tables.protection.published()
+    )
+    assert _published(expected) != _published(first)
+    assert _published(services.rapporteur_statistics(form="labour")) == _published(expected)
 
 
 def test_only_a_few_answers_are_kept(monkeypatch):

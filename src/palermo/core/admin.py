@@ -18,7 +18,13 @@ from palermo.core.models import (
     PersonalAccessToken,
     User,
 )
-from palermo.core.policy import Perm, ViewPolicy, has_perm
+from palermo.core.policy import (
+    Perm,
+    ViewPolicy,
+    administers_all,
+    has_perm,
+    locally_grantable_roles,
+)
 
 # Every page of the admin site is under this one policy (see PolicyMiddleware).
 ADMIN_POLICY = ViewPolicy("perm", perm=Perm.ADMINISTER)
@@ -48,8 +54,48 @@ class PalermoAdminSite(admin.AdminSite):
 site = PalermoAdminSite(name="admin")
 
 
+def _local_org(request: HttpRequest) -> Organisation | None:
+    """The organisation an administrator is limited to; None for an administrator of the whole
+    instance (acting for an identification body: ``policy.administers_all``)."""
+    org: Organisation | None = getattr(request, "organisation", None)
+    return None if administers_all(request.user, org) else org  # type: ignore[arg-type]
+
+
+def _local_users(org: Organisation) -> Any:
+    """Users an organisation's administrator may manage: every membership of theirs is in that
+    organisation (or they have none yet), so no one who holds a role elsewhere — a national
+    co-ordinator who also belongs to the NGO — can be taken over through a password reset."""
+    from django.db.models import Exists, OuterRef
+
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(organisation=org)
+    return User.objects.exclude(Exists(elsewhere))
+
+
+def _limit_membership_field(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    org = _local_org(request)
+    if org is None:
+        return
+    if db_field.name == "organisation":
+        kwargs["queryset"] = Organisation.objects.filter(pk=org.pk)
+    elif db_field.name == "user":
+        kwargs["queryset"] = _local_users(org)
+
+
+def _role_choices(request: HttpRequest) -> list[tuple[str, Any]] | None:
+    if _local_org(request) is None:
+        return None
+    allowed = locally_grantable_roles()
+    return [
+        (value, label)
+        for value, label in Membership._meta.get_field("role").choices or []
+        if value in allowed
+    ]
+
+
 class PolicyModelAdmin(admin.ModelAdmin):
-    """Administrators manage everything here; the site gate already checked the role."""
+    """Administrators manage everything here when they act for an identification body; an
+    organisation's own administrator, only that organisation (``_local_org``). The site gate
+    already checked the role."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return site.has_permission(request)
@@ -136,6 +182,21 @@ class MembershipInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["organisation"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        org = _local_org(request)
+        qs = super().get_queryset(request)
+        return qs if org is None else qs.filter(organisation=org)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_membership_field(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        choices = _role_choices(request) if db_field.name == "role" else None
+        if choices is not None:
+            kwargs["choices"] = choices
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return site.has_permission(request)
 
@@ -185,6 +246,22 @@ class OrganisationAdmin(PolicyModelAdmin):
     list_filter = ["org_type", "is_identification_body", "is_active", "country"]
     search_fields = ["name"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        org = _local_org(request)
+        qs = super().get_queryset(request)
+        return qs if org is None else qs.filter(pk=org.pk)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if _local_org(request) is None:
+            return super().get_readonly_fields(request, obj)
+        return ["org_type", "is_identification_body", "is_active"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and _local_org(request) is None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and _local_org(request) is None
+
 
 @admin.register(User, site=site)
 class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
@@ -198,6 +275,11 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        org = _local_org(request)
+        qs = super().get_queryset(request)
+        return qs if org is None else qs.filter(pk__in=_local_users(org).values("pk"))
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """Setting someone's password is audited, and revokes their API tokens (``User.save``)."""
@@ -223,6 +305,21 @@ class MembershipAdmin(PolicyModelAdmin):
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        org = _local_org(request)
+        qs = super().get_queryset(request)
+        return qs if org is None else qs.filter(organisation=org, user__in=_local_users(org))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_membership_field(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        choices = _role_choices(request) if db_field.name == "role" else None
+        if choices is not None:
+            kwargs["choices"] = choices
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(PersonalAccessToken, site=site)
@@ -252,6 +349,11 @@ class TokenAdmin(PolicyModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        org = _local_org(request)
+        qs = super().get_queryset(request)
+        return qs if org is None else qs.filter(organisation=org)
+
 
 @admin.register(AuditEntry, site=site)
 class AuditEntryAdmin(PolicyModelAdmin):
@@ -259,6 +361,16 @@ class AuditEntryAdmin(PolicyModelAdmin):
 
     list_display = ["seq", "at", "actor_username", "action", "object_type", "object_ref", "outcome"]
     list_filter = ["action", "outcome", "object_type"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The same entries as the audit viewer and the API: an administrator holds
+        # core.view_audit (their organisation's entries), never the national trail.
+        from palermo.core.selectors import audit_entries_visible_to
+
+        return audit_entries_visible_to(
+            request.user,  # type: ignore[arg-type]
+            getattr(request, "organisation", None),
+        ).order_by("-id")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

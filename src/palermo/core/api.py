@@ -17,7 +17,7 @@ from palermo.core import audit, tokens
 from palermo.core.apiutil import PalermoPagination, with_errors
 from palermo.core.errors import FieldError, InvalidInput
 from palermo.core.models import Organisation, PersonalAccessToken
-from palermo.core.policy import Perm, api_requires
+from palermo.core.policy import Perm, api_requires, has_perm
 from palermo.core.request import AuthedRequest
 from palermo.core.selectors import AuditFilter, audit_entries_visible_to, organisations_to_choose
 
@@ -58,7 +58,11 @@ def me(request: AuthedRequest) -> dict[str, Any]:
             }
             for m in user.memberships_active()
         ],
-        "permissions": sorted(user.permissions_in(org)) if org else [],
+        # What the policy grants, not what the roles list: a scoped user (an exercise trainee)
+        # holds none of policy.NATIONAL_ONLY whatever their role says.
+        "permissions": sorted(p for p in user.permissions_in(org) if has_perm(user, p, org))
+        if org
+        else [],
     }
 
 

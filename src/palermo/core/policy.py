@@ -228,6 +228,38 @@ NATIONAL_ONLY: frozenset[str] = frozenset(
     }
 )
 
+# Powers over every organisation's people and cases. Only an administrator acting for an
+# identification body administers the whole instance; an organisation's own administrator
+# manages that organisation's accounts only, and may grant only roles that carry none of
+# these (core/admin.py; red-team finding: an NGO's administrator made themselves national
+# co-ordinator).
+NATIONAL_POWERS: frozenset[str] = NATIONAL_ONLY | {
+    Perm.VIEW_AUDIT_ALL,
+    Perm.OVERSEE_CASES,
+    Perm.BREAK_GLASS,
+    Perm.DECIDE_IDENTIFICATION,
+}
+
+
+def administers_all(user: User | None, organisation: Organisation | None) -> bool:
+    """An administrator acting for an identification body: every organisation, user and role.
+    Until an organisation is marked as the identification body (the first run: `palermo
+    createadmin` makes an ordinary organisation), every administrator is one, so that someone
+    can create the organisations and mark it."""
+    if organisation is None or not has_perm(user, Perm.ADMINISTER, organisation):
+        return False
+    if organisation.is_identification_body:
+        return True
+    from palermo.core.models import Organisation as Org
+
+    return not Org.objects.filter(is_identification_body=True).exists()
+
+
+def locally_grantable_roles() -> frozenset[str]:
+    """The roles an organisation's own administrator may give within their organisation."""
+    return frozenset(r for r, perms in ROLE_PERMISSIONS.items() if not perms & NATIONAL_POWERS)
+
+
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     v for k, v in vars(Perm).items() if k.isupper() and isinstance(v, str)
 )

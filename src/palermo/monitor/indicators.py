@@ -27,7 +27,13 @@ from typing import Any
 
 import yaml
 
-from palermo.stats.small_cells import DEFAULT_THRESHOLD, CellKey, Constraint, protect
+from palermo.stats.small_cells import (
+    DEFAULT_THRESHOLD,
+    CellKey,
+    Constraint,
+    differencing_risks,
+    protect,
+)
 
 DATA = Path(__file__).parent / "data" / "indicators.yaml"
 
@@ -274,6 +280,98 @@ def compute(
     figures = [Figure(TOTAL, pub.get(("total",)))]
     figures += [Figure(k, pub.get(("form", k))) for k in labels]
     return IndicatorResult(defn, tuple(figures), threshold)
+
+
+ALL_YEARS = "all years"  # the column of every year together (a cell key, never shown)
+
+
+def _parts(defn: IndicatorDefinition, rows: list[dict[str, Any]]) -> dict[CellKey, int]:
+    """The counts ``compute`` protects, for one year's rows: num, den and rest of a share; the
+    total and one count per form of a count."""
+    num_rows = _select(defn.numerator, rows)
+    if defn.is_share:
+        den = _count(_select(defn.denominator, rows))
+        num = _count(_select(defn.denominator, num_rows))
+        return {("num",): num, ("den",): den, ("rest",): den - num}
+    values: dict[CellKey, int] = {("total",): _count(num_rows)}
+    if defn.breakdown == "form":
+        for r in num_rows:
+            for form in r["forms"] or ("Unknown",):
+                values[("form", form)] = values.get(("form", form), 0) + r.get("weight", 1)
+    return values
+
+
+def _registered(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Every case of the year, in total and per form: what the Rapporteur tables count (all
+    cases registered, whatever their status), of which each indicator counts a part."""
+    out = {TOTAL: _count(rows)}
+    for r in rows:
+        for form in r["forms"] or ("Unknown",):
+            out[form] = out.get(form, 0) + r.get("weight", 1)
+    return out
+
+
+def compute_years(
+    facts_by_year: Mapping[int, Iterable[Any]],
+    *,
+    year: int | None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[IndicatorResult]:
+    """Every indicator for ``year`` (None: all years together), protected against differencing.
+
+    The figures of every year and of all years are one table per indicator, tied by
+    ``all years = sum of the years`` (and ``den = num + rest`` in each column), protected by
+    one ``protect`` run: a year hidden in its own column cannot be worked out as all years
+    minus the others. And each figure is a part of the cases registered that year (in total,
+    or of its form), which the Rapporteur tables publish; a figure whose difference from that
+    count is from 1 to threshold − 1 (the cases *not* counted: not presumed or identified, …)
+    is suppressed as a primary cell (``small_cells.differencing_risks``).
+    """
+    rows_by_year = {
+        y: group_rows(f if isinstance(f, dict) else fact_row(f) for f in facts)
+        for y, facts in facts_by_year.items()
+    }
+    years = sorted(rows_by_year)
+    column: int | str = ALL_YEARS if year is None else year
+    if not years or (column != ALL_YEARS and column not in rows_by_year):
+        return compute_all([], threshold=threshold)  # no case (that year): every count is 0
+    registered: dict[tuple[str, int | str], int] = {}
+    for y in years:
+        for label, count in _registered(rows_by_year[y]).items():
+            registered[(label, y)] = count
+            registered[(label, ALL_YEARS)] = registered.get((label, ALL_YEARS), 0) + count
+    results = []
+    for defn in definitions():
+        per_year = {y: _parts(defn, rows_by_year[y]) for y in years}
+        parts = sorted({p for v in per_year.values() for p in v}, key=repr)
+        values: dict[CellKey, int] = {}
+        constraints: list[Constraint] = []
+        for part in parts:
+            for y in years:
+                values[(*part, y)] = per_year[y].get(part, 0)
+            values[(*part, ALL_YEARS)] = sum(values[(*part, y)] for y in years)
+            constraints.append(Constraint((*part, ALL_YEARS), tuple((*part, y) for y in years)))
+        if defn.is_share:
+            for c in (*years, ALL_YEARS):
+                constraints.append(Constraint(("den", c), (("num", c), ("rest", c))))
+        whole: dict[CellKey, int] = {}
+        for key in values:
+            label = str(key[1]) if key[0] == "form" else TOTAL
+            col = key[-1]
+            assert isinstance(col, int | str)
+            if key[0] != "rest" and (label, col) in registered:
+                whole[key] = registered[(label, col)]
+        risky = differencing_risks(values, whole, threshold=threshold)
+        pub = protect(values, constraints, threshold=threshold, also_primary=risky).published()
+        if defn.is_share:
+            n, d = pub.get(("num", column)), pub.get(("den", column))
+            shown = [Figure(TOTAL, n if d is not None else None, d if n is not None else None)]
+        else:
+            shown = [Figure(TOTAL, pub.get(("total", column)))]
+            labels = sorted(str(p[1]) for p in parts if p[0] == "form" and values[(*p, column)])
+            shown += [Figure(k, pub.get(("form", k, column))) for k in labels]
+        results.append(IndicatorResult(defn, tuple(shown), threshold))
+    return results
 
 
 def compute_all(

@@ -13,7 +13,7 @@ Pure: no Django imports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from palermo.stats.small_cells import DEFAULT_THRESHOLD, CellKey, Constraint, protect
@@ -45,8 +45,15 @@ def origin_counts(
     *,
     origin: str = SUPPLY_INSPECTION,
     threshold: int = DEFAULT_THRESHOLD,
+    all_cases: Mapping[int | None, int | None] | None = None,
 ) -> OriginCounts:
-    """``facts`` are ``(year of registration, origin)`` per case. Counts only."""
+    """``facts`` are ``(year of registration, origin)`` per case. Counts only.
+
+    ``all_cases``: the number of all cases per year (None: the total) as the Rapporteur tables
+    publish it (None where they suppress it). The "all cases" column then shows exactly that:
+    hidden where they hide it, shown where they show it, with the secondary suppression worked
+    out around it — two tables with different suppression patterns over the same year totals
+    would let a reader recover a hidden year from the pair."""
     counts: dict[CellKey, int] = {(m, "total"): 0 for m in MEASURES}
     years = sorted({year for year, _o in facts}, reverse=True)
     for y in years:
@@ -62,7 +69,15 @@ def origin_counts(
     if years:
         for m in MEASURES:
             constraints.append(Constraint((m, "total"), tuple((m, y) for y in years)))
-    cells = protect(counts, constraints, threshold=threshold).cells
+    hidden: set[CellKey] = set()
+    shown: set[CellKey] = set()
+    for published_year, value in (all_cases or {}).items():
+        cell: CellKey = ("all", "total" if published_year is None else published_year)
+        if cell in counts:
+            (hidden if value is None else shown).add(cell)
+    cells = protect(
+        counts, constraints, threshold=threshold, also_primary=hidden, public=shown
+    ).cells
     rows = [OriginRow(None, cells[("origin", "total")].value, cells[("all", "total")].value)]
     rows.extend(OriginRow(y, cells[("origin", y)].value, cells[("all", y)].value) for y in years)
     return OriginCounts(origin, tuple(rows), threshold)

@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
@@ -51,11 +51,13 @@ from palermo.stats.models import ImportedRecord
 from palermo.stats.small_cells import (
     COUNTRY_DIMENSIONS,
     DEFAULT_THRESHOLD,
+    CellKey,
     Constraint,
     RapporteurTables,
     VictimStat,
     _country_groups,
     _values_of,
+    differencing_risks,
     protect,
     rapporteur_tables,
 )
@@ -745,13 +747,20 @@ class Statistics:
 
 
 def protected_statistics(
-    victims: Sequence[VictimStat], *, threshold: int = DEFAULT_THRESHOLD
+    victims: Sequence[VictimStat],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    subset_of: Mapping[CellKey, int] | None = None,
 ) -> Statistics:
     """The Rapporteur tables plus the flow table, protected jointly (one suppression pattern).
 
     The flow table's rows add up to the nationality table and its columns to
     the country-of-exploitation table, so they are protected together: a cell
     hidden in one cannot be recovered from the other.
+
+    ``subset_of``: the published cells of the tables of everyone, when ``victims`` is a subset
+    of them (one form of exploitation). A cell whose difference from the same published cell
+    would be a small count is then suppressed too (``small_cells.differencing_risks``).
     """
     if not victims:
         return Statistics(None, [], 0, threshold)
@@ -781,7 +790,8 @@ def protected_statistics(
         constraints.append(
             Constraint(("country_of_exploitation", d), tuple((FLOW, c, d) for c in cits))
         )
-    protection = protect(values, constraints, threshold=threshold)
+    risky = differencing_risks(values, subset_of or {}, threshold=threshold)
+    protection = protect(values, constraints, threshold=threshold, also_primary=risky)
     tables = RapporteurTables(protection, base.years, base.categories)
     return Statistics(tables, [(c, d) for c in cits for d in coes], len(victims), threshold)
 
@@ -795,30 +805,40 @@ def rapporteur_statistics(
     over all years so that one suppression pattern serves every year.
     """
     del year  # the caller selects the column; see the docstring
-    return _protected_once(tuple(selectors.victim_stats(form=form)), threshold)
+    if not form:
+        return _protected_once(tuple(selectors.victim_stats()), threshold)
+    # The form's tables are read beside the tables of every case: protect them against the
+    # difference of the two (red-team finding: "all" − "forced labour" gave counts of 4).
+    whole = _protected_once(tuple(selectors.victim_stats()), threshold)
+    published = whole.tables.protection.published() if whole.tables is not None else {}
+    return _protected_once(tuple(selectors.victim_stats(form=form)), threshold, published)
 
 
 # The protection step (grouping countries, then choosing the cells to suppress) is a pure
-# function of the counted cases and the threshold, and costs far more than reading the cases
-# (0.26 s against 0.02 s for the demo's 80 cases): the dashboard, each table page, its CSV and
-# its image would otherwise each redo it. So the result is kept here, in this process only
-# (never in a shared cache: its cells hold the true small counts before suppression), keyed by
-# the cases' facts themselves: any change to a counted case is a new key, so nothing stale is
-# ever served. A few entries: one per form of exploitation being looked at.
+# function of the counted cases, the threshold and the published tables it must not be
+# subtracted from, and costs far more than reading the cases (0.26 s against 0.02 s for the
+# demo's 80 cases): the dashboard, each table page, its CSV and its image would otherwise each
+# redo it (a form's page twice). So the result is kept here, in this process only (never in a
+# shared cache: its cells hold the true small counts before suppression), keyed by those inputs
+# themselves: any change to a counted case is a new key, so nothing stale is ever served. A few
+# entries: about two per form of exploitation being looked at.
 _PROTECTED_KEEP = 8
-_protected: dict[tuple[int, int, int], Statistics] = {}
+_protected: dict[tuple[int, int, int, int], Statistics] = {}
 _protected_lock = threading.Lock()
 
 
-def _protected_once(victims: tuple[VictimStat, ...], threshold: int) -> Statistics:
+def _protected_once(
+    victims: tuple[VictimStat, ...], threshold: int, subset_of: Mapping[CellKey, int] | None = None
+) -> Statistics:
     # hash() of a tuple of frozen dataclasses hashes every field; the length rides along, and
     # the string hash is salted per process, so a collision cannot be arranged from outside.
-    key = (hash(victims), len(victims), threshold)
+    against = hash(frozenset(subset_of.items())) if subset_of is not None else 0
+    key = (hash(victims), len(victims), threshold, against)
     with _protected_lock:
         found = _protected.get(key)
     if found is not None:
         return copy.deepcopy(found)  # callers may annotate what they get; the kept one stays
-    made = protected_statistics(victims, threshold=threshold)
+    made = protected_statistics(victims, threshold=threshold, subset_of=subset_of)
     with _protected_lock:
         while len(_protected) >= _PROTECTED_KEEP:
             del _protected[next(iter(_protected))]  # the oldest first (dicts keep order)
@@ -832,11 +852,25 @@ def online_recruitment_share(*, threshold: int = DEFAULT_THRESHOLD) -> online_sh
     return online_share.online_share(selectors.recruitment_facts(), threshold=threshold)
 
 
-def supply_inspection_cases(*, threshold: int = DEFAULT_THRESHOLD) -> origins.OriginCounts:
+def supply_inspection_cases(
+    *, threshold: int = DEFAULT_THRESHOLD, published: Mapping[CellKey, int] | None = None
+) -> origins.OriginCounts:
     """Cases identified through a supply-chain labour inspection, by year, protected
-    (``stats.origins``); read from the case file through the case selectors."""
+    (``stats.origins``); read from the case file through the case selectors.
+
+    Its "all cases" column shows the Rapporteur tables' year totals exactly as they are
+    published (``published``: their published cells, computed here when not given), so the
+    two tables never hide different year totals (red-team finding)."""
+    if published is None:
+        whole = protected_statistics(selectors.victim_stats(), threshold=threshold)
+        published = whole.tables.protection.published() if whole.tables is not None else {}
+    facts = selectors.origin_facts()
+    all_cases: dict[int | None, int | None] | None = None
+    if published:  # no case, no Rapporteur tables: nothing to align with
+        all_cases = {None: published.get(("total",))}
+        all_cases |= {year: published.get(("year", year)) for year, _origin in facts}
     return origins.origin_counts(
-        selectors.origin_facts(), origin=origins.SUPPLY_INSPECTION, threshold=threshold
+        facts, origin=origins.SUPPLY_INSPECTION, threshold=threshold, all_cases=all_cases
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -160,24 +160,36 @@ def protect(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     protection_width: int | None = None,
+    also_primary: Collection[CellKey] = (),
+    public: Collection[CellKey] = (),
 ) -> Protection:
-    """Suppress primary and secondary cells; see the module docstring for the rule."""
+    """Suppress primary and secondary cells; see the module docstring for the rule.
+
+    ``also_primary``: cells protected as primary whatever their count — a cell of a subset
+    table whose difference from the published whole table would be a small count
+    (:func:`differencing_risks`), or a cell another table hides.
+    ``public``: cells another table publishes anyway: never suppressed here (hiding them would
+    protect nothing), so the secondary suppression is worked out around them."""
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     width = max(1, threshold // 2) if protection_width is None else protection_width
     if any(v < 0 for v in values.values()):
         raise ValueError("counts cannot be negative")
     _check_additive(values, constraints)
-    primary = {k for k, v in values.items() if 0 < v < threshold}
+    primary = {k for k, v in values.items() if 0 < v < threshold} | (
+        set(also_primary) & values.keys()
+    )
     suppressed = set(primary)
     by_cell: dict[CellKey, list[Constraint]] = {}
     for c in constraints:
         for k in (c.total, *c.parts):
             by_cell.setdefault(k, []).append(c)
 
+    shown = set(public) - primary
+
     def cheapest(candidates: Iterable[CellKey]) -> CellKey | None:
         # Smallest positive count first (least information lost), zeros last; stable order.
-        pool = [k for k in candidates if k not in suppressed]
+        pool = [k for k in candidates if k not in suppressed and k not in shown]
         if not pool:
             return None
         return min(pool, key=lambda k: (values[k] == 0, values[k], repr(k)))
@@ -235,6 +247,19 @@ def protect(
         for k, v in values.items()
     }
     return Protection(cells, tuple(constraints), threshold, width, intervals)
+
+
+def differencing_risks(
+    values: Mapping[CellKey, int],
+    whole: Mapping[CellKey, int],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> set[CellKey]:
+    """Cells of a subset table (``values``) that, subtracted from the same cell published in the
+    table of everyone (``whole``), would give a count ``0 < n < threshold``: the people of
+    that cell *outside* the subset. Protected as primary cells of the subset table, each one's
+    attacker interval is at least the protection width, and so is its complement's."""
+    return {k for k, v in values.items() if k in whole and 0 < whole[k] - v < threshold}
 
 
 # --------------------------------------------------------------------------- rapporteur tables

@@ -278,7 +278,11 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     )
     actor, org = request.user, getattr(request, "organisation", None)
     online = services.online_recruitment_share(threshold=stats.threshold)
-    supply = services.supply_inspection_cases(threshold=stats.threshold)
+    supply = services.supply_inspection_cases(
+        threshold=stats.threshold,
+        # the unfiltered tables' cells when they are on the page (else computed there)
+        published=stats.tables.protection.published() if not form and stats.tables else None,
+    )
     return render(
         request,
         "stats/dashboard.html",
