@@ -18,10 +18,12 @@ per worker, the rows that need the reference path screened one by one in the wor
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,6 +34,7 @@ import orjson
 
 from palermo.screening.batch import (
     MAX_REF_LENGTH,
+    RELEASE_EVERY_BYTES,
     BatchInputError,
     BatchSummary,
     InputFormat,
@@ -86,11 +89,58 @@ def compact_json(full: bytes) -> bytes:
 # --- one chunk, in a worker (or in this process) ------------------------------------------
 
 _screener: FastScreener | None = None
+# The full path's workers write their own result lines: (file descriptor, number of the
+# next chunk to write, a condition to wait for it, whether the output is a regular file).
+_full_turn: Any = None
+_released = 0  # bytes this worker wrote since it last handed pages back to the kernel
 
 
-def _init_worker(catalogue: IndicatorCatalogue) -> None:
-    global _screener
+def _init_worker(catalogue: IndicatorCatalogue, turn: Any = None) -> None:
+    global _screener, _full_turn
     _screener = FastScreener(catalogue)
+    _full_turn = turn
+
+
+_ABORTED = -1  # the turn's value once a worker failed: nobody waits for a turn any more
+
+
+def _screen_chunk_in_turn(
+    number: int, chunk: tuple[str, Any], compact: bool
+) -> tuple[int, int, bytes, bytes]:
+    """Screen chunk ``number`` and write its result lines to the output file here, once
+    every chunk before it is written: results never cross a pipe to the parent (3.6 GB
+    for a million full results). Chunks are handed out in input order and take about as
+    long as each other, so a worker seldom waits; the error lines (few) and the counts
+    go back to the parent, which writes them in input order."""
+    global _released
+    fd, next_chunk, turn, regular = _full_turn
+    try:
+        ok, rejected, body, errors = screen_chunk(chunk, compact)
+    except BaseException:
+        with turn:
+            next_chunk.value = _ABORTED
+            turn.notify_all()
+        raise
+    with turn:
+        while next_chunk.value != number:
+            if next_chunk.value == _ABORTED:
+                raise RuntimeError("another worker failed")
+            turn.wait()
+        try:
+            _write_all(fd, body)
+        except BaseException:
+            next_chunk.value = _ABORTED
+            turn.notify_all()
+            raise
+        next_chunk.value = number + 1
+        turn.notify_all()
+    if regular:
+        _released += len(body)
+        if _released >= RELEASE_EVERY_BYTES:  # as batch._PageCacheRelease does
+            _released = 0
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    return ok, rejected, b"", errors
 
 
 def _records_of(chunk: tuple[str, Any]) -> Iterator[tuple[int, Any]]:
@@ -204,16 +254,40 @@ class _Tee:
 
 
 def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator[tuple[str, Any]]:
-    """Chunks of raw CSV text, cut between records (the parent's csv reader finds where a
-    record ends, so a quoted cell over several lines stays whole); each chunk carries the
-    header and the physical number of its first line. Text pickles far cheaper than
-    parsed rows of mostly empty cells, and the worker parses it again at C speed."""
+    """Chunks of raw CSV text, cut between records; each chunk carries the header and the
+    physical number of its first line. Text pickles far cheaper than parsed rows of
+    mostly empty cells, and the worker parses it at C speed.
+
+    Without a double quote every line is one record (or a blank line), so chunks are
+    cut every ``CHUNK_ROWS`` lines without parsing them here. From the first chunk with
+    a double quote (a quoted cell may span lines) or a NUL, the parent's csv reader finds
+    where each record ends, so a quoted cell over several lines stays whole."""
     tee = _Tee(lines)
     reader = csv.reader(tee)
     header = csv_header(reader, catalogue)
     if header is None:
         return
-    yield from _csv_body_chunks(tee.lines, header, reader.line_num)
+    rest = tee.lines
+    before = reader.line_num  # physical lines read so far
+    while True:
+        taken: list[str] = []
+        failure: BaseException | None = None
+        try:
+            taken.extend(itertools.islice(rest, CHUNK_ROWS))
+        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
+            failure = exc
+        if not taken:
+            if failure is not None:
+                raise failure
+            return
+        text = "".join(taken)
+        if '"' in text or "\x00" in text:
+            yield from _csv_body_chunks(_lines_then(taken, failure, rest), header, before)
+            return
+        yield "csv", (header, before + 1, taken)
+        before += len(taken)
+        if failure is not None:
+            raise failure
 
 
 def _csv_body_chunks(
@@ -707,13 +781,30 @@ def _run_pool(
     # fork where there is one: the catalogue is inherited, not pickled per worker.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # Forked workers write their result lines to the output themselves, in turn.
+    turn = None
+    if context.get_start_method() == "fork":
+        try:
+            fd = output.fileno()
+            regular = stat.S_ISREG(os.fstat(fd).st_mode) and hasattr(os, "posix_fadvise")
+        except (AttributeError, OSError, ValueError):  # not a file (io.BytesIO)
+            pass
+        else:
+            output.flush()
+            turn = (fd, context.RawValue("q", 0), context.Condition(), regular)
     in_flight: deque[Future[tuple[int, int, bytes, bytes]]] = deque()
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(catalogue,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(catalogue, turn),
     ) as pool:
         try:
-            for chunk in _chain(first, second, rest):
-                in_flight.append(pool.submit(screen_chunk, chunk, compact))
+            for number, chunk in enumerate(_chain(first, second, rest)):
+                if turn is None:
+                    in_flight.append(pool.submit(screen_chunk, chunk, compact))
+                else:
+                    in_flight.append(pool.submit(_screen_chunk_in_turn, number, chunk, compact))
                 if len(in_flight) >= 2 * workers:
                     _write(in_flight.popleft().result(), output, errors, summary, progress)
         finally:
