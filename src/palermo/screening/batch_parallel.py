@@ -377,6 +377,8 @@ def screen_lines_parallel(
     with _fewer_gc_passes():
         if fmt == "csv" and compact and columns:
             _screen_csv_by_columns(lines, catalogue, output, errors, summary, progress, workers)
+        elif compact and columns:
+            _screen_jsonl_by_columns(lines, catalogue, output, errors, summary, progress, workers)
         else:
             chunks = _csv_chunks(lines, catalogue) if fmt == "csv" else _jsonl_chunks(lines)
             _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, compact)
@@ -480,7 +482,11 @@ def _init_compact_worker(
         _compact = CompactCsvScreener(catalogue, header)
 
 
-def _compact_chunk(first: int, count: int, data: bytes) -> tuple[int, int, bytes, bytes]:
+def _compact_chunk(
+    first: int, count: int, data: bytes | list[str]
+) -> tuple[int, int, bytes, bytes]:
+    if isinstance(data, list):  # JSON Lines
+        return _jsonl_columns_chunk(_compact, first, data)
     return _columns_chunk(_compact, first, count, data)
 
 
@@ -488,14 +494,14 @@ _turn: Any = None  # (file descriptor, number of the next block to write, a lock
 
 
 def _compact_chunk_in_turn(
-    number: int, first: int, count: int, data: bytes
+    number: int, first: int, count: int, data: bytes | list[str]
 ) -> tuple[int, int, bytes, bytes, bool]:
     """Screen block ``number``. If every block before it is written, write its result
     lines to the output file here (they need not cross a pipe to the parent); else hand
     them back, and the parent writes them in their turn: a worker never waits for
     another. The last item says whether the lines are written."""
     fd, next_block, lock = _turn
-    ok, rejected, body, errors = _columns_chunk(_compact, first, count, data)
+    ok, rejected, body, errors = _compact_chunk(first, count, data)
     with lock:
         if next_block.value == number:
             _write_all(fd, body)
@@ -576,6 +582,107 @@ def _screen_csv_by_columns(
         _kind, lines_before, remaining = handed_over
         chunks = _csv_body_chunks(remaining, header, lines_before)
         _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
+
+
+def _jsonl_blocks(lines: Iterator[str], chunk_rows: int) -> Iterator[tuple[Any, ...]]:
+    """JSON Lines as ("jsonl", number of the first line, lines, the lines) blocks. A
+    reading failure is raised after the lines read before it."""
+    before = 0
+    while True:
+        taken: list[str] = []
+        failure: BaseException | None = None
+        try:
+            taken.extend(itertools.islice(lines, chunk_rows))
+        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
+            failure = exc
+        if taken:
+            yield "jsonl", before + 1, len(taken), taken
+            before += len(taken)
+        if failure is not None:
+            raise failure
+        if not taken:
+            return
+
+
+_jsonl: Any = None  # this process's compact.JsonlAsCsv
+
+
+def _jsonl_columns_chunk(
+    screener: Any, first: int, lines: list[str]
+) -> tuple[int, int, bytes, bytes]:
+    """A block of JSON lines (line ``first`` onwards) by columns: each object becomes the
+    CSV line that means the same (``compact.JsonlAsCsv``); a row the column path sends
+    to the reference path is screened there from its original object."""
+    global _jsonl
+    if _jsonl is None or _jsonl.header != screener.header:
+        from palermo.screening.compact import JsonlAsCsv
+
+        _jsonl = JsonlAsCsv(screener.catalogue)
+    numbers = [first + n for n, line in enumerate(lines) if line.strip()]
+    kept = [lines[n - first] for n in numbers]
+    if not kept:
+        return 0, 0, b"", b""
+    frame = _frame(screener, _jsonl.csv_text(kept), len(kept))
+    if frame is None:  # (never expected) the reference path, line by line
+        return screen_chunk(("jsonl", list(zip(numbers, kept, strict=True))), True)
+    result_json = cast("FastScreener", _screener).result_json
+
+    def reference(i: int) -> tuple[bytes | None, bytes | None]:
+        ((line, record),) = iter_jsonl_records_numbered([(numbers[i], kept[i])])
+        return _screen_record(line, record, result_json, True)
+
+    ok, body, errs = screener.screen(frame, numbers, reference)
+    return ok, len(errs), body, b"".join(e for _, e in errs)
+
+
+def _screen_jsonl_by_columns(
+    lines: Iterable[str],
+    catalogue: IndicatorCatalogue,
+    output: IO[bytes],
+    errors: IO[bytes],
+    summary: BatchSummary,
+    progress: Progress | None,
+    workers: int,
+) -> None:
+    """``--compact`` on JSON Lines: blocks of lines become CSV lines that mean the same
+    and go through :class:`palermo.screening.compact.CompactCsvScreener` — in this process
+    for a single block or one worker, else on ``workers`` processes (results written in
+    input order)."""
+    global _compact
+    from palermo.screening import compact as by_columns
+
+    header = by_columns.JsonlAsCsv(catalogue).header
+    try:
+        _compact = by_columns.CompactCsvScreener(catalogue, header)
+    except by_columns.Unsupported:
+        chunks = _jsonl_chunks(lines)
+        _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
+        return
+    blocks = _jsonl_blocks(iter(lines), by_columns.CHUNK_ROWS)
+    first = next(blocks, None)
+    if first is None:
+        return
+    try:
+        second = next(blocks, None)
+    except Exception:
+        _init_worker(catalogue)
+        _write(_compact_chunk(*first[1:]), output, errors, summary, progress)
+        raise
+    if second is None or workers == 1:
+        _init_worker(catalogue)
+        for block in _chain(first, second, blocks) if second else [first]:
+            _write(_compact_chunk(*block[1:]), output, errors, summary, progress)
+        return
+    _compact_pool(
+        _chain(first, second, blocks),
+        catalogue,
+        header,
+        output,
+        errors,
+        summary,
+        progress,
+        workers,
+    )
 
 
 def _compact_pool(
