@@ -1,19 +1,23 @@
 """Batch screening on every core, and the compact result (issue 13, item 3).
 
 The parent process reads the input and cuts it into chunks of ``CHUNK_ROWS`` rows —
-CSV rows as lists of cells (the C ``csv`` reader, so a quoted cell may span lines),
-JSON Lines as text — and hands them to worker processes, each with its own
-:class:`~palermo.screening.fastpath.FastScreener`. Results come back per chunk and are
-written in input order, so the output is byte for byte what the single-process path
-writes. At most ``2 × workers`` chunks are in flight: memory stays flat whatever the
-file size.
+CSV as raw lines (cut between lines while no double quote is met, else where the C
+``csv`` reader ends a record, so a quoted cell may span lines), JSON Lines as lines with
+their numbers — and hands them to worker processes, each with its own
+:class:`~palermo.screening.fastpath.FastScreener`. Results are written in input order,
+so the output is byte for byte what the single-process path writes: forked workers
+writing to a file descriptor write their chunk's result lines themselves, each in its
+turn (no results through pipes); otherwise results come back per chunk and the parent
+writes them. At most ``2 × workers`` chunks are in flight: memory stays flat whatever
+the file size.
 
 The compact result (``--compact``) keeps, per person, what a bulk user sorts on: the
 assessment, the status, the positive dimensions of each indicator set and the rules
 met. :func:`compact_result` derives it from the full result, so it says nothing the
 full result does not; the full explanation is one run without ``--compact`` away.
-On CSV it is computed by columns (:mod:`palermo.screening.compact`), a block of lines
-per worker, the rows that need the reference path screened one by one in the worker.
+On CSV and JSON Lines it is computed by columns (:mod:`palermo.screening.compact`), a
+block of lines per worker, the rows that need the reference path screened one by one in
+the worker.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from palermo.screening.batch import (
     csv_header,
     detect_format,
     iter_jsonl_records,
+    iter_numbered_jsonl_records,
     peek_lines,
     screen_records,
 )
@@ -173,9 +178,7 @@ def _records_of(chunk: tuple[str, Any]) -> Iterator[tuple[int, Any]]:
 
 def iter_jsonl_records_numbered(lines: list[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
     """``iter_jsonl_records`` over lines that carry their own numbers."""
-    for number, line in lines:
-        for _, record in iter_jsonl_records([line]):
-            yield number, record
+    return iter_numbered_jsonl_records(lines)
 
 
 def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes, bytes]:
