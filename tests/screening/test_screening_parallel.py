@@ -274,3 +274,48 @@ def test_a_failed_chunk_releases_the_workers_waiting_for_their_turn(tmp_path, mo
             batch_parallel._screen_chunk_in_turn(0, "a", False)
         waiting.join(5)
         assert not waiting.is_alive() and raised
+
+
+def unquoted_csv(rows: list[dict], end: str, oddities: list[int]) -> str:
+    """Rows as CSV without a double quote (cut by lines, unparsed, in the parent), with
+    blank lines, rows of the wrong width and a cell with a NUL where ``oddities`` say."""
+    columns = sorted({k for r in rows for k in r if k != "not_an_indicator_key"})
+    lines = [",".join(columns) + end]
+    for i, row in enumerate(rows):
+        cells = []
+        for c in columns:
+            v = row.get(c, "")
+            cells.append(";".join(v) if isinstance(v, list) else "" if v is None else str(v))
+        lines.append(",".join(cells) + end)
+        odd = oddities[i % len(oddities)]
+        if odd == 1:
+            lines.append(end)
+        elif odd == 2:
+            lines.append("only,three,cells" + end)
+        elif odd == 3:
+            lines.append(",".join(["x"] * (len(columns) + 2)) + end)
+        elif odd == 4:
+            lines.append(",".join(["P\x00"] + [""] * (len(columns) - 1)) + end)
+    return "".join(lines)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    count=st.integers(min_value=1, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    chunk=st.integers(min_value=1, max_value=30),
+    end=st.sampled_from(["\n", "\r\n"]),
+    oddities=st.lists(st.integers(0, 12), min_size=1, max_size=7),
+)
+def test_csv_cut_by_lines_gives_the_same_output(count, seed, chunk, end, oddities):
+    rows = [
+        {k: v for k, v in r.items() if not str(v).startswith("r" * 101)}
+        for r in people(count, seed)
+    ]
+    text = unquoted_csv(rows, end, oddities)
+    previous = batch_parallel.CHUNK_ROWS
+    batch_parallel.CHUNK_ROWS = chunk
+    try:
+        assert parallel(text, "csv", workers=2) == single(text, "csv")
+    finally:
+        batch_parallel.CHUNK_ROWS = previous
