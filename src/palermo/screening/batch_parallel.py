@@ -189,22 +189,38 @@ def screen_chunk(chunk: tuple[str, Any], compact: bool) -> tuple[int, int, bytes
     screener = _screener
     assert screener is not None
     result_json = screener.result_json
+    parts = _screen_record_parts
     out: list[bytes] = []
+    append = out.append
     err: list[bytes] = []
     for line, record in _records_of(chunk):
-        result, error = _screen_record(line, record, result_json, compact)
+        head, result = parts(line, record, result_json, compact)
         if result is not None:
-            out.append(result)
+            # The line in three pieces, joined once per chunk: a full result (~3.6 KB)
+            # is copied once less than by formatting each line.
+            append(head)
+            append(result)
+            append(b"}\n")
         else:
-            assert error is not None
-            err.append(error)
-    return len(out), len(err), b"".join(out), b"".join(err)
+            err.append(head)
+    return len(out) // 3, len(err), b"".join(out), b"".join(err)
 
 
 def _screen_record(
     line: int, record: Any, result_json: Any, compact: bool
 ) -> tuple[bytes | None, bytes | None]:
     """One record's result line, or its error line (exactly as ``batch.screen_records``)."""
+    head, result = _screen_record_parts(line, record, result_json, compact)
+    if result is None:
+        return None, head
+    return head + result + b"}\n", None
+
+
+def _screen_record_parts(
+    line: int, record: Any, result_json: Any, compact: bool
+) -> tuple[bytes, bytes | None]:
+    """A result line as (its opening up to ``"result":``, the result), or (the error
+    line, None)."""
     dumps = orjson.dumps
     ref: str | None = None
     if isinstance(record, RowProblem):
@@ -222,11 +238,11 @@ def _screen_record(
             if bad_ref is None:
                 if compact:
                     result = compact_json(result)
-                return b'{"line":%d,"ref":%b,"result":%b}\n' % (line, dumps(ref), result), None
+                return b'{"line":%d,"ref":%b,"result":' % (line, dumps(ref)), result
             problems = []
         if bad_ref is not None:
             problems.insert(0, {"field": bad_ref.field, "message": bad_ref.message})
-    return None, dumps({"line": line, "ref": ref, "errors": problems}) + b"\n"
+    return dumps({"line": line, "ref": ref, "errors": problems}) + b"\n", None
 
 
 def screen_csv_line(header: list[str], number: int, text: str) -> tuple[bytes | None, bytes | None]:
