@@ -677,7 +677,10 @@ def _screen_jsonl_by_columns(
         chunks = _jsonl_chunks(lines)
         _screen_chunks(chunks, catalogue, output, errors, summary, progress, workers, True)
         return
-    blocks = _jsonl_blocks(iter(lines), by_columns.CHUNK_ROWS)
+    # Half the lines of a CSV block: a JSON line is longer, and a block is held as its
+    # lines and as their CSV lines (measured on 200,000 lines: largest worker 148 MB
+    # instead of 181-185 MB, parent 105 instead of 120-130, same speed).
+    blocks = _jsonl_blocks(iter(lines), max(1, by_columns.CHUNK_ROWS // 2))
     first = next(blocks, None)
     if first is None:
         return
