@@ -194,3 +194,128 @@ def test_csv_rows_read_before_a_failure_are_written(small_chunks, fail_after):
         return out.getvalue(), err.getvalue()
 
     assert run(screen_lines_parallel, workers=2) == run(screen_lines)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_forked_workers_write_full_results_to_the_file_in_turn(
+    small_chunks, tmp_path, monkeypatch, fmt
+):
+    # To a file, the workers write their own result lines, in input order: none comes
+    # back to the parent through a pipe, and the file is the single-process output.
+    rows = people(300, seed=21)
+    text = as_csv(rows) if fmt == "csv" else as_jsonl(rows)
+    expected = single(text, fmt)
+    through_parent: list[bytes] = []
+    write = batch_parallel._write
+
+    def spy(done, *args):
+        through_parent.append(done[2])
+        return write(done, *args)
+
+    monkeypatch.setattr(batch_parallel, "_write", spy)
+    path = tmp_path / "out.jsonl"
+    with path.open("wb") as out:
+        out.write(b"")  # (buffered: flushed before the workers write)
+        err = io.BytesIO()
+        s = screen_lines_parallel(
+            io.StringIO(text, newline=""), CATALOGUE, out, err, input_format=fmt, workers=2
+        )
+    assert (path.read_bytes(), err.getvalue(), (s.rows_ok, s.rows_rejected)) == expected
+    assert len(through_parent) > 5 and not any(through_parent)
+
+
+def test_a_full_chunk_waits_for_its_turn(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    path = tmp_path / "out.jsonl"
+    chunks = {"a": (1, 0, b"zero\n", b""), "b": (2, 1, b"one\n", b"e1\n")}
+    monkeypatch.setattr(batch_parallel, "screen_chunk", lambda chunk, compact: chunks[chunk])
+    with path.open("wb") as out:
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition(), False)
+        monkeypatch.setattr(batch_parallel, "_full_turn", turn)
+        done = []
+        later = threading.Thread(
+            target=lambda: done.append(batch_parallel._screen_chunk_in_turn(1, "b", False))
+        )
+        later.start()
+        later.join(0.3)
+        assert later.is_alive() and turn[1].value == 0  # chunk 1 waits for chunk 0
+        assert batch_parallel._screen_chunk_in_turn(0, "a", False) == (1, 0, b"", b"")
+        later.join(5)
+        assert done == [(2, 1, b"", b"e1\n")] and turn[1].value == 2
+    assert path.read_bytes() == b"zero\none\n"
+
+
+def test_a_failed_chunk_releases_the_workers_waiting_for_their_turn(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    def fail(chunk, compact):
+        if chunk == "a":
+            raise ValueError("boom")
+        return (1, 0, b"one\n", b"")
+
+    monkeypatch.setattr(batch_parallel, "screen_chunk", fail)
+    with (tmp_path / "out").open("wb") as out:
+        turn = (out.fileno(), SimpleNamespace(value=0), threading.Condition(), False)
+        monkeypatch.setattr(batch_parallel, "_full_turn", turn)
+        raised = []
+
+        def later():
+            try:
+                batch_parallel._screen_chunk_in_turn(1, "b", False)
+            except RuntimeError as exc:
+                raised.append(exc)
+
+        waiting = threading.Thread(target=later)
+        waiting.start()
+        with pytest.raises(ValueError, match="boom"):
+            batch_parallel._screen_chunk_in_turn(0, "a", False)
+        waiting.join(5)
+        assert not waiting.is_alive() and raised
+
+
+def unquoted_csv(rows: list[dict], end: str, oddities: list[int]) -> str:
+    """Rows as CSV without a double quote (cut by lines, unparsed, in the parent), with
+    blank lines, rows of the wrong width and a cell with a NUL where ``oddities`` say."""
+    columns = sorted({k for r in rows for k in r if k != "not_an_indicator_key"})
+    lines = [",".join(columns) + end]
+    for i, row in enumerate(rows):
+        cells = []
+        for c in columns:
+            v = row.get(c, "")
+            cells.append(";".join(v) if isinstance(v, list) else "" if v is None else str(v))
+        lines.append(",".join(cells) + end)
+        odd = oddities[i % len(oddities)]
+        if odd == 1:
+            lines.append(end)
+        elif odd == 2:
+            lines.append("only,three,cells" + end)
+        elif odd == 3:
+            lines.append(",".join(["x"] * (len(columns) + 2)) + end)
+        elif odd == 4:
+            lines.append(",".join(["P\x00"] + [""] * (len(columns) - 1)) + end)
+    return "".join(lines)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    count=st.integers(min_value=1, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    chunk=st.integers(min_value=1, max_value=30),
+    end=st.sampled_from(["\n", "\r\n"]),
+    oddities=st.lists(st.integers(0, 12), min_size=1, max_size=7),
+)
+def test_csv_cut_by_lines_gives_the_same_output(count, seed, chunk, end, oddities):
+    rows = [
+        {k: v for k, v in r.items() if not str(v).startswith("r" * 101)}
+        for r in people(count, seed)
+    ]
+    text = unquoted_csv(rows, end, oddities)
+    previous = batch_parallel.CHUNK_ROWS
+    batch_parallel.CHUNK_ROWS = chunk
+    try:
+        assert parallel(text, "csv", workers=2) == single(text, "csv")
+    finally:
+        batch_parallel.CHUNK_ROWS = previous

@@ -159,11 +159,17 @@ def csv_header(reader: Any, catalogue: IndicatorCatalogue) -> list[str] | None:
 
 def iter_jsonl_records(lines: Iterable[str]) -> Iterator[Record]:
     """Lines of a JSON Lines file as (line number, object); blank lines are skipped."""
-    for number, line in enumerate(lines, start=1):
+    return iter_numbered_jsonl_records(enumerate(lines, start=1))
+
+
+def iter_numbered_jsonl_records(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
+    """``iter_jsonl_records`` over lines that carry their own numbers."""
+    loads = orjson.loads
+    for number, line in lines:
         if not line.strip():
             continue
         try:
-            value = orjson.loads(line)
+            value = loads(line)
         except orjson.JSONDecodeError as exc:
             yield number, RowProblem("", f"invalid JSON: {exc}")
             continue

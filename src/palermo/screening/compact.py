@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -778,10 +779,169 @@ class CompactCsvScreener:
         return head.decode()[:-1] + ',"positive_dimensions":{', "}," + tail.decode()[1:]
 
 
+# --- JSON Lines as CSV lines ------------------------------------------------------------
+
+# A text that cannot be an unquoted CSV cell (or that the column path sends elsewhere).
+_CSV_UNSAFE = re.compile(r'[,"\r\n\x00]')
+# Items of a list field that the CSV path would split differently from the engine.
+_LIST_UNSAFE = re.compile(r'[,"\r\n\x00;|]')
+JSONL_FIELDS = (
+    "ref",
+    "age",
+    "age_uncertain_may_be_child",
+    "self_identifies_as_victim",
+    "forms",
+    "act",
+    "means",
+    "purpose",
+)
+_REF, _AGE, _FLAGS, _LISTS = 0, 1, (2, 3), 8  # positions in the header (lists: 4..7)
+
+
+class JsonlAsCsv:
+    """JSON Lines objects as the CSV lines that mean the same to the engine, so that the
+    column path screens them (:class:`CompactCsvScreener` on :attr:`header`).
+
+    One ``orjson.loads`` and one walk over an object's own fields per line (no per-row
+    rule): each value of an ordinary type becomes the cell the CSV path reads exactly as
+    the engine reads the value — a text as itself, ``true``/``false``, a whole number
+    as its digits, a list of names joined by ``;``, a nested ``indicators`` object or
+    list of keys spread over the indicator columns. Anything else — invalid JSON, not an
+    object, an unknown field or key, a float, a nested object, a name with a separator,
+    a text that is not a plain CSV cell, the same indicator twice — becomes
+    :attr:`unusual`, a line the column path sends to the reference path, which then
+    screens the original object and words its errors."""
+
+    def __init__(self, catalogue: IndicatorCatalogue) -> None:
+        self.header = [*JSONL_FIELDS, *catalogue.all_keys()]
+        self.width = len(self.header)
+        self.position = {h: n for n, h in enumerate(self.header)}
+        self.empty = [""] * self.width
+        # An invalid age: the column path hands the row to the reference path.
+        self.unusual = "," + "?" + "," * (self.width - 2) + "\n"
+        self._lists: dict[tuple[Any, ...], str | None] = {}
+
+    def csv_text(self, lines: Sequence[str]) -> bytes:
+        """One CSV line per JSON line (all non-blank), as UTF-8."""
+        loads = orjson.loads
+        row = self._row
+        unusual = self.unusual
+        out = []
+        for line in lines:
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError:
+                out.append(unusual)
+                continue
+            text = row(value) if value.__class__ is dict else None
+            out.append(unusual if text is None else text)
+        return "".join(out).encode()
+
+    def _row(self, obj: dict[str, Any]) -> str | None:  # noqa: C901, PLR0911, PLR0912
+        position = self.position
+        cells = self.empty[:]
+        unsafe = _CSV_UNSAFE.search
+        for name, value in obj.items():
+            n = position.get(name)
+            if n is None:
+                if name != "indicators":
+                    return None  # an unknown field: the engine words it
+                if value is None:
+                    continue
+                if value.__class__ is dict:
+                    for key, v in value.items():
+                        k = position.get(key)
+                        if k is None or k < _LISTS or cells[k]:
+                            return None
+                        cell = _CELLS.get(v) if v.__class__ is str else _indicator_cell(v)
+                        if cell is None:
+                            cell = v if v.__class__ is str and not unsafe(v) else None
+                            if cell is None:
+                                return None
+                        cells[k] = cell
+                elif value.__class__ is list:
+                    for key in value:
+                        k = position.get(key) if key.__class__ is str else None
+                        if k is None or k < _LISTS or cells[k] not in ("", "x"):
+                            return None
+                        cells[k] = "x"
+                else:
+                    return None
+                continue
+            cls = value.__class__
+            if n >= _LISTS:  # a flat indicator key
+                if cells[n]:
+                    return None
+                cell = _indicator_cell(value)
+                if cell is None or (cell and unsafe(cell)):
+                    return None
+                cells[n] = cell
+            elif value is None:
+                continue
+            elif cls is str:
+                if unsafe(value):
+                    return None
+                cells[n] = value
+            elif cls is int:  # (not a bool: its class is bool)
+                if n > _FLAGS[1]:
+                    return None  # a number in a list field: the engine words it
+                cells[n] = str(value)
+            elif cls is bool:
+                if n not in _FLAGS:
+                    return None
+                cells[n] = "true" if value else "false"
+            elif cls is list and n > _FLAGS[1]:
+                text = self._list(value)
+                if text is None:
+                    return None
+                cells[n] = text
+            else:
+                return None
+        return ",".join(cells) + "\n"
+
+    def _list(self, items: list[Any]) -> str | None:
+        """A list of names as the CSV cell the engine splits back into the same names."""
+        try:
+            key = tuple(items)
+            found = self._lists.get(key, "")
+        except TypeError:  # an unhashable item: not a name
+            return None
+        if found != "":
+            return found
+        text: str | None = None
+        if all(
+            item.__class__ is str and item.strip() and not _LIST_UNSAFE.search(item)
+            for item in items
+        ):
+            text = ";".join(items)
+        if len(self._lists) >= SPELLING_CACHE_SIZE:
+            self._lists = {}
+        self._lists[key] = text
+        return text
+
+
+# The usual spellings of an indicator's value, as their own cells.
+_CELLS = {v: v for v in (*engine.FALSY, *engine._PRESENT_AS_IS)}
+
+
+def _indicator_cell(value: object) -> str | None:
+    """An indicator's value as its cell ("" absent; None: not an ordinary value)."""
+    cls = value.__class__
+    if cls is str:
+        return value  # type: ignore[return-value]
+    if value is True:
+        return "true"
+    if value is None or value is False:
+        return ""
+    if cls is int:
+        return str(value)
+    return None
+
+
 def _max_ref() -> int:
     from palermo.screening.batch import MAX_REF_LENGTH
 
     return MAX_REF_LENGTH
 
 
-__all__ = ["CHUNK_ROWS", "CompactCsvScreener", "Unsupported"]
+__all__ = ["CHUNK_ROWS", "CompactCsvScreener", "JsonlAsCsv", "Unsupported"]
