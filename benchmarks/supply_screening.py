@@ -362,9 +362,17 @@ def _db_office() -> tuple[Any, Any, str]:
         "Borvia (fictional),XB,,,Bricks,,2010,2010,2014",
         "Cestria (fictional),XC,,,Gravel,,2018,,",
     ]
+    # The risk lists are national: a co-ordinator imports them (supply.risk_lists).
+    national = Organisation.objects.create(
+        name=f"Benchmark national office {time.time_ns()}",
+        org_type="central_government",
+        country="XK",
+    )
+    coordinator = User.objects.create_user(f"bench-coordinator-{time.time_ns()}")
+    Membership.objects.create(user=coordinator, organisation=national, role="coordinator")
     services.risk_import(
-        actor=user,
-        organisation=org,
+        actor=coordinator,
+        organisation=national,
         data=("\n".join(risk_lines) + "\n").encode(),
         name="risk.csv",
         info=services.EditionInfo("synthetic (benchmark)", "1", "none", timezone.localdate()),

@@ -29,6 +29,7 @@ EXTRA = {
         "/tokens/",
         "/accounts/password/change/",
         "/monitor/indicators/",
+        "/supply/risk/import/",
         "/no-such-page/",
     ],
     "analyst": ["/stats/export/ctdc/"],

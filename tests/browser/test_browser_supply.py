@@ -139,3 +139,39 @@ def test_procurement_screens_walks_a_tender_and_the_inspector_refers_a_worker(
     inspection_id = InspectionReferral.objects.get().inspection_id
     response = page.goto(f"/supply/inspections/{inspection_id}/")
     assert response is not None and response.status == 403
+
+
+def test_the_coordinator_imports_a_national_risk_list_on_a_phone(page, with_supply_demo, tmp_path):
+    """The national risk lists are the co-ordinator's (supply.risk_lists): reached from the
+    main navigation, without the procurement pages, and every step fits 390 px."""
+    from palermo.supply.models import RiskEdition
+    from tests.supply.supply_helpers import DOL_ROWS, dol_file
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "coordinator")
+    page.locator("header nav").get_by_role("link", name="Risk lists").click()
+    expect(page.get_by_role("heading", name="Risk lists", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Purchase orders")).to_have_count(0)
+    _fits(page)
+    page.get_by_role("link", name="Import a risk list").click()
+    _fits(page)
+    upload = tmp_path / "dol.csv"
+    upload.write_bytes(dol_file(*DOL_ROWS))
+    page.get_by_label("Risk list file (CSV or XLSX)").set_input_files(str(upload))
+    page.get_by_label("Edition").fill("2031")
+    page.get_by_label("Licence").fill("public domain")
+    page.get_by_label("Downloaded on").fill("2026-11-30")
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_text(re.compile("4 rows of .*, are ready to import"))).to_be_visible()
+    _fits(page)
+    page.get_by_role("button", name="Import every row").click()
+    expect(page.get_by_text("4 rows of the risk list imported.")).to_be_visible()
+    _fits(page)
+    assert RiskEdition.objects.get(format="us_dol", is_current=True).edition == "2031"
+    # The procurement officer reads the new edition and is not offered an import.
+    page.context.clear_cookies()
+    sign_in(page, "procurement")
+    page.goto("/supply/risk/")
+    expect(page.get_by_role("link", name="Import a risk list")).to_have_count(0)
+    expect(page.get_by_text("the national co-ordinator imports each new edition")).to_be_visible()
+    _fits(page)

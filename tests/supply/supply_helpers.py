@@ -35,3 +35,13 @@ ORDER_HEADER = "order_ref,line,supplier_name,supplier_company_id,origin_country,
 
 def orders_file(*rows: str, header: str = ORDER_HEADER) -> bytes:
     return ("\n".join((header, *rows)) + "\n").encode()
+
+
+def national_coordinator():  # type: ignore[no-untyped-def]
+    """(the demo's national co-ordinator, their office): only they import the national risk
+    lists and exclusion list (``supply.risk_lists``) that every procurement office reads. The
+    demo world must be loaded (``demo_world``, which ``new_office`` and ``persona`` load)."""
+    from palermo.core.models import User
+
+    user = User.objects.get(username="coordinator")
+    return user, user.organisations()[0]

@@ -30,9 +30,10 @@ def test_import_sites_all_or_nothing_and_needs_a_user_who_may(supply_demo, tmp_p
 
 
 def test_import_risk_checks_provenance_and_rows(supply_demo, tmp_path):
+    """The national co-ordinator imports (a procurement officer may not: tests/security)."""
     f = tmp_path / "dol.csv"
     f.write_bytes(dol_file(*DOL_ROWS))
-    common = ["--source", "US DOL (test)", "--licence", "public domain", "--as", "procurement"]
+    common = ["--source", "US DOL (test)", "--licence", "public domain", "--as", "coordinator"]
     r = runner.invoke(
         app, ["import-risk", str(f), "--edition", "2024", "--retrieved-on", "15/01/2026", *common]
     )
@@ -47,6 +48,13 @@ def test_import_risk_checks_provenance_and_rows(supply_demo, tmp_path):
     )
     assert r.exit_code == 0 and "4 rows imported" in r.output
     assert RiskEdition.objects.count() == before + 1
+    assert RiskEdition.objects.get(is_current=True).edition == "2024"
+    r = runner.invoke(
+        app,
+        ["import-risk", str(f), "--edition", "2025", "--retrieved-on", "2026-01-15", *common[:-1]]
+        + ["procurement"],
+    )
+    assert r.exit_code == 2 and "may not" in r.output
     assert RiskEdition.objects.get(is_current=True).edition == "2024"
 
 

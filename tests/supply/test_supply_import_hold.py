@@ -22,7 +22,7 @@ FORM = {
 
 
 def test_risk_list_confirm_imports_the_previewed_file_with_its_provenance(supply_demo, login_as):
-    c = login_as("procurement")
+    c = login_as("coordinator")  # the national lists: the co-ordinator imports them
     before = RiskEdition.objects.count()
     r = c.post(
         "/supply/risk/import/", {**FORM, "file": SimpleUploadedFile("dol.csv", dol_file(*DOL_ROWS))}
@@ -47,7 +47,15 @@ def test_risk_list_confirm_imports_the_previewed_file_with_its_provenance(supply
     assert RiskEdition.objects.count() == before + 1
 
 
-def test_a_file_held_for_sites_is_not_imported_as_a_risk_list(supply_demo, login_as):
+def test_a_file_held_for_sites_is_not_imported_as_a_risk_list(supply_demo, login_as, persona):
+    from palermo.core.models import Membership
+    from palermo.core.roles import Role
+
+    # One person who may import both sites and risk lists in one organisation (both roles).
+    user = persona("procurement")
+    Membership.objects.create(
+        user=user, organisation=user.organisations()[0], role=Role.COORDINATOR
+    )
     c = login_as("procurement")
     sites_before, editions_before = Site.objects.count(), RiskEdition.objects.count()
     good = sites_file(f"{site_id('XA', 201)},Held Mill,7 Road,XA,,,,,,")

@@ -23,7 +23,7 @@ from palermo.core.models import AuditEntry, Membership, Organisation, User
 from palermo.supply import ocds, services
 from palermo.supply.cli import app
 from palermo.supply.models import ImportBatch, OrderLine
-from tests.supply.supply_helpers import DOL_ROWS, dol_file
+from tests.supply.supply_helpers import DOL_ROWS, dol_file, national_coordinator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -419,9 +419,10 @@ def office(demo_world):
     )
     user = User.objects.create_user("buyer-ocds", password="A-long-password-1")
     Membership.objects.create(user=user, organisation=org, role="procurement_officer")
+    coordinator, national_office = national_coordinator()  # the national lists are theirs
     services.risk_import(
-        actor=user,
-        organisation=org,
+        actor=coordinator,
+        organisation=national_office,
         data=dol_file(*DOL_ROWS),
         name="dol.csv",
         info=services.EditionInfo("US DOL test fixture", "2024", "public domain", date(2026, 1, 2)),

@@ -19,7 +19,7 @@ from palermo.supply import orders, services, vocabulary
 from palermo.supply.models import Contract, Crosswalk, ImportBatch, OrderLine, Supplier
 from palermo.supply.risk import resolve_good
 from palermo.supply.services import orderwrite
-from tests.supply.supply_helpers import DOL_ROWS, dol_file, orders_file
+from tests.supply.supply_helpers import DOL_ROWS, dol_file, national_coordinator, orders_file
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +84,10 @@ def office(demo_world):
         created_at=timezone.now(),
     )
     Crosswalk.objects.create(organisation=org, code="cpv:181", good="Garments")
+    coordinator, national_office = national_coordinator()  # the national lists are theirs
     services.risk_import(
-        actor=user,
-        organisation=org,
+        actor=coordinator,
+        organisation=national_office,
         data=dol_file(*DOL_ROWS),
         name="dol.csv",
         info=services.EditionInfo("US DOL test fixture", "2024", "public domain", date(2026, 1, 2)),

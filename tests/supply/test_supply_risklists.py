@@ -18,7 +18,7 @@ from palermo.supply import riskdata, selectors, services
 from palermo.supply.cli import app
 from palermo.supply.models import ExclusionEntry, OrderLine, RiskEdition, RiskEntry
 from tests.supply.eu_style_format import EuStyleFormat
-from tests.supply.supply_helpers import DOL_ROWS, dol_file, orders_file
+from tests.supply.supply_helpers import DOL_ROWS, dol_file, national_coordinator, orders_file
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,8 @@ def eu_format():
     riskdata.FORMATS.pop("eu_test")
 
 
-def _dol(user, org, rows=DOL_ROWS, edition="2024"):
+def _dol(rows=DOL_ROWS, edition="2024"):
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     return services.risk_import(
         actor=user,
         organisation=org,
@@ -60,7 +61,8 @@ def _dol(user, org, rows=DOL_ROWS, edition="2024"):
     )
 
 
-def _exclusions(user, org, data=EXCLUSIONS, edition="2026-02"):
+def _exclusions(data=EXCLUSIONS, edition="2026-02"):
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     return services.risk_import(
         actor=user,
         organisation=org,
@@ -71,7 +73,8 @@ def _exclusions(user, org, data=EXCLUSIONS, edition="2026-02"):
     )
 
 
-def _eu(user, org, fmt, data=EU_LIST, commit=True):
+def _eu(fmt, data=EU_LIST, commit=True):
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     return services.risk_import(
         actor=user,
         organisation=org,
@@ -106,8 +109,8 @@ def _edition(source: str, edition: str) -> RiskEdition:
 
 def test_a_screening_cites_the_dol_list_and_the_exclusion_list(office, client, api_token):
     user, org = office
-    _dol(user, org)
-    preview = _exclusions(user, org)
+    _dol()
+    preview = _exclusions()
     assert preview.ok and [r.company_id for r in preview.rows] == ["EX-1", "EX-2"]
     _orders(
         user,
@@ -147,16 +150,16 @@ def test_a_screening_cites_the_dol_list_and_the_exclusion_list(office, client, a
 
 def test_importing_an_edition_retires_only_its_own_kind(office, eu_format, client):
     user, org = office
-    _dol(user, org)
-    _exclusions(user, org)
-    _eu(user, org, eu_format)
+    _dol()
+    _exclusions()
+    _eu(eu_format)
     first_dol = _edition("US DOL test fixture", "2024")
     assert [e.format for e in selectors.current_risk_editions()] == [
         "eu_test",
         "exclusions",
         "us_dol",
     ]
-    _dol(user, org, rows=DOL_ROWS[1:], edition="2026")
+    _dol(rows=DOL_ROWS[1:], edition="2026")
     current = {e.format: e for e in selectors.current_risk_editions()}
     assert current["us_dol"].edition == "2026"
     assert current["exclusions"].edition == "2026-02" and current["eu_test"].edition == "2026-03"
@@ -164,8 +167,8 @@ def test_importing_an_edition_retires_only_its_own_kind(office, eu_format, clien
     assert not first_dol.is_current
     assert RiskEdition.objects.filter(is_current=True).count() == 3
     # A new exclusion list retires the old one only; the old one keeps its rows.
-    assert not _exclusions(user, org, data=EXCLUSIONS.splitlines()[0] + b"\n").ok  # no rows
-    _exclusions(user, org, data=b"\n".join(EXCLUSIONS.splitlines()[:2]) + b"\n", edition="2026-04")
+    assert not _exclusions(data=EXCLUSIONS.splitlines()[0] + b"\n").ok  # no rows
+    _exclusions(data=b"\n".join(EXCLUSIONS.splitlines()[:2]) + b"\n", edition="2026-04")
     current = {e.format: e for e in selectors.current_risk_editions()}
     assert current["exclusions"].edition == "2026-04" and current["us_dol"].edition == "2026"
     assert ExclusionEntry.objects.filter(edition__edition="2026-02").count() == 2
@@ -185,15 +188,15 @@ def test_importing_an_edition_retires_only_its_own_kind(office, eu_format, clien
 
 def test_an_old_screening_keeps_its_editions_and_results(office, client):
     user, org = office
-    _dol(user, org)
-    _exclusions(user, org)
+    _dol()
+    _exclusions()
     _orders(user, org, "PO-1,1,Barred Textiles,EX-1,AD,Cotton,,500,,")
     old = OrderLine.objects.get(ref="PO-1/1")
     kept = dict(old.result)
     used = set(old.batch.editions.all())
     # Both lists change: the DOL list drops AD cotton, the exclusion list drops EX-1.
-    _dol(user, org, rows=DOL_ROWS[1:], edition="2026")
-    _exclusions(user, org, data=b"\n".join(EXCLUSIONS.splitlines()[::2]) + b"\n", edition="2026-05")
+    _dol(rows=DOL_ROWS[1:], edition="2026")
+    _exclusions(data=b"\n".join(EXCLUSIONS.splitlines()[::2]) + b"\n", edition="2026-05")
     _orders(user, org, "PO-2,1,Barred Textiles,EX-1,AD,Cotton,,500,,", name="po2.csv")
     new = OrderLine.objects.get(ref="PO-2/1")
     assert new.level == "low" and _sources(new) == [("commodity", 1, "US DOL test fixture, 2026")]
@@ -217,8 +220,8 @@ def test_an_old_screening_keeps_its_editions_and_results(office, client):
 
 def test_the_risk_pages_list_every_current_edition(office, client):
     user, org = office
-    _dol(user, org)
-    _exclusions(user, org)
+    _dol()
+    _exclusions()
     client.force_login(user)
     home = client.get("/supply/").content.decode()
     assert "US DOL test fixture, edition 2024" in home
@@ -235,15 +238,15 @@ def test_the_risk_pages_list_every_current_edition(office, client):
 
 def test_a_registered_format_previews_refuses_whole_and_screens_with_dol(office, eu_format):
     user, org = office
-    _dol(user, org)
-    preview = _eu(user, org, eu_format, commit=False)
+    _dol()
+    preview = _eu(eu_format, commit=False)
     assert preview.ok and [(r.country_code, r.good) for r in preview.rows] == [
         ("AG", "Bricks"),
         ("AM", "Tea"),
         ("AD", "Cotton"),
     ]
     assert not RiskEdition.objects.filter(format=eu_format).exists()  # a preview keeps nothing
-    bad = _eu(user, org, eu_format, data=EU_BAD)
+    bad = _eu(eu_format, data=EU_BAD)
     assert not bad.ok and [(e.row, e.field) for e in bad.errors] == [
         (3, "area_iso2"),
         (4, "risk_type"),
@@ -254,7 +257,7 @@ def test_a_registered_format_previews_refuses_whole_and_screens_with_dol(office,
     assert "row 2" in next(e.message for e in bad.errors if e.row == 6)
     assert not RiskEdition.objects.filter(format=eu_format).exists()
     assert RiskEntry.objects.filter(edition__format=eu_format).count() == 0
-    assert _eu(user, org, eu_format).ok
+    assert _eu(eu_format).ok
     eu = RiskEdition.objects.get(format=eu_format)
     assert eu.is_current and eu.entries.count() == 3
     _orders(
@@ -283,7 +286,7 @@ def test_a_registered_format_previews_refuses_whole_and_screens_with_dol(office,
 def test_a_format_is_refused_unless_registered(office):
     user, org = office
     with pytest.raises(InvalidInput) as exc:
-        _eu(user, org, "eu_test")
+        _eu("eu_test")
     assert [e.field for e in exc.value.errors] == ["format"]
     with pytest.raises(ValueError):
         riskdata.register(riskdata.DolFormat())  # the key is taken
@@ -297,7 +300,7 @@ def test_a_format_is_refused_unless_registered(office):
 def test_the_import_page_and_the_command_line_offer_a_registered_format(
     office, eu_format, client, tmp_path
 ):
-    user, org = office
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     client.force_login(user)
     page = client.get("/supply/risk/import/").content.decode()
     assert "EU-style forced-labour risk database (test format)" in page
@@ -326,9 +329,9 @@ def test_the_import_page_and_the_command_line_offer_a_registered_format(
     f.write_bytes(EU_LIST)
     common = ["--source", "EU-style (cli)", "--licence", "CC BY 4.0", "--retrieved-on"]
     args = ["import-risk", str(f), "--edition", "2026-04", *common, "2026-03-02"]
-    r = CliRunner().invoke(app, [*args, "--format", "nope", "--as", "buyer-lists"])
+    r = CliRunner().invoke(app, [*args, "--format", "nope", "--as", "coordinator"])
     assert r.exit_code == 1 and "format" in r.output
-    r = CliRunner().invoke(app, [*args, "--format", eu_format, "--as", "buyer-lists"])
+    r = CliRunner().invoke(app, [*args, "--format", eu_format, "--as", "coordinator"])
     assert r.exit_code == 0 and "3 rows imported" in r.output, r.output
     current = {e.format: e.edition for e in selectors.current_risk_editions()}
     assert current == {"eu_test": "2026-04", "exclusions": "2026-03"}
@@ -344,7 +347,7 @@ def test_two_current_editions_of_one_kind_cannot_both_stay(office, monkeypatch):
     from palermo.supply.services import risklists
 
     user, org = office
-    _dol(user, org)
+    _dol()
     current = RiskEdition.objects.get(is_current=True, format="us_dol")
     with pytest.raises(IntegrityError), transaction.atomic():
         RiskEdition.objects.create(
@@ -359,6 +362,6 @@ def test_two_current_editions_of_one_kind_cannot_both_stay(office, monkeypatch):
     monkeypatch.setattr(risklists, "_retire_current", lambda fmt: None)
     batches, editions = ImportBatch.objects.count(), RiskEdition.objects.count()
     with pytest.raises(Busy):
-        _dol(user, org, rows=DOL_ROWS[1:], edition="2026")
+        _dol(rows=DOL_ROWS[1:], edition="2026")
     assert (ImportBatch.objects.count(), RiskEdition.objects.count()) == (batches, editions)
     assert RiskEdition.objects.get(is_current=True, format="us_dol").pk == current.pk

@@ -21,7 +21,14 @@ from palermo.supply.models import (
     Site,
     Supplier,
 )
-from tests.supply.supply_helpers import DOL_ROWS, dol_file, orders_file, site_id, sites_file
+from tests.supply.supply_helpers import (
+    DOL_ROWS,
+    dol_file,
+    national_coordinator,
+    orders_file,
+    site_id,
+    sites_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +52,8 @@ def office(new_office):
     return new_office("buyer")
 
 
-def _edition(user, org, rows=DOL_ROWS, edition="2024"):
+def _edition(rows=DOL_ROWS, edition="2024"):
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     return services.risk_import(
         actor=user,
         organisation=org,
@@ -105,7 +113,7 @@ def test_site_with_unknown_supplier_is_refused(office):
 
 def test_risk_edition_keeps_old_screenings_reproducible(office):
     user, org = office
-    _edition(user, org)
+    _edition()
     first = RiskEdition.objects.get()
     services.supplier_save(
         actor=user, organisation=org, data={"name": "Acme", "company_id": "A1", "country": "AD"}
@@ -120,7 +128,7 @@ def test_risk_edition_keeps_old_screenings_reproducible(office):
     assert line.level == "medium" and list(line.batch.editions.all()) == [first]
     assert line.result["reasons"][0]["source"] == "US DOL test fixture, 2024, row 2"
     # A new edition drops cotton from AD: new orders screen low, the old line keeps its edition.
-    _edition(user, org, rows=DOL_ROWS[1:], edition="2026")
+    _edition(rows=DOL_ROWS[1:], edition="2026")
     second = RiskEdition.objects.get(is_current=True)
     assert second != first and not RiskEdition.objects.get(pk=first.pk).is_current
     services.orders_import(
@@ -142,7 +150,7 @@ def test_risk_edition_keeps_old_screenings_reproducible(office):
 
 
 def test_risk_import_refuses_missing_provenance_and_bad_rows(office):
-    user, org = office
+    user, org = national_coordinator()  # the national lists: the co-ordinator imports them
     with pytest.raises(InvalidInput) as exc:
         services.risk_import(
             actor=user,
@@ -186,9 +194,10 @@ def test_order_import_all_or_nothing_with_unknown_contract(office):
 
 def test_exclusion_list_makes_a_supplier_high(office):
     user, org = office
+    coordinator, national_office = national_coordinator()
     services.exclusions_import(
-        actor=user,
-        organisation=org,
+        actor=coordinator,
+        organisation=national_office,
         data=b"company_id,name,country_code,reason,listed_on\nA1,Acme,AD,Convicted (test),2025-01-01\n",
         name="x.csv",
         info=services.EditionInfo("Test exclusion list", "2026-01", "public", date(2026, 1, 5)),

@@ -16,7 +16,7 @@ from palermo.core.models import AuditEntry
 from palermo.supply import export, services
 from palermo.supply.cli import app
 from palermo.supply.models import ImportBatch, OrderLine, Supplier
-from tests.supply.supply_helpers import DOL_ROWS, dol_file, orders_file
+from tests.supply.supply_helpers import DOL_ROWS, dol_file, national_coordinator, orders_file
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,10 @@ def office(demo_world):
         has_policy=True,
         created_at=timezone.now(),
     )
+    coordinator, national_office = national_coordinator()  # the national lists are theirs
     services.risk_import(
-        actor=user,
-        organisation=org,
+        actor=coordinator,
+        organisation=national_office,
         data=dol_file(*DOL_ROWS),
         name="dol.csv",
         info=services.EditionInfo("US DOL test fixture", "2024", "public domain", date(2026, 1, 2)),

@@ -66,7 +66,10 @@ class Perm:
     MONITOR_REPORT = "monitor.report"  # the national rapporteur's annual report
     # supply chains (palermo.supply): procurement due diligence; never a worker's personal data
     SUPPLY_VIEW = "supply.view"  # suppliers, sites, screened orders, contracts, dashboard
-    SUPPLY_MANAGE = "supply.manage"  # import sites, risk lists and orders; record measures (a)–(g)
+    SUPPLY_MANAGE = "supply.manage"  # import sites and orders; record measures (a)–(g)
+    # import editions of the national risk lists and the exclusion list: national reference
+    # data every organisation's screening reads (the national co-ordinator only)
+    SUPPLY_RISK_LISTS = "supply.risk_lists"
     SUPPLY_INSPECT = "supply.inspect"  # record a labour inspection (labour inspectorates only)
     # simulation exercises (palermo.exercise): only ever granted inside an exercise instance
     EXERCISE_DIRECT = "exercise.direct"  # the clock, end of day, after-action report
@@ -141,6 +144,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PREVENT_STATS,
             Perm.CROSSBORDER_SEND,
             Perm.CROSSBORDER_RECEIVE,
+            # supply: the national risk lists and exclusion list every screening reads
+            Perm.SUPPLY_RISK_LISTS,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -214,6 +219,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # national plan, licence registry and incoming cross-border hand-overs are shared by all teams.
 # (Case oversight, break-glass and the audit trail keep their meaning: they are narrowed to the
 # scope by the selectors instead.) Unscoped users (every production user) are not affected.
+# The national risk lists and exclusion list are read by every organisation's screening.
 NATIONAL_ONLY: frozenset[str] = frozenset(
     {
         Perm.VIEW_STATISTICS,
@@ -225,6 +231,7 @@ NATIONAL_ONLY: frozenset[str] = frozenset(
         Perm.PREVENT_STATS,
         Perm.CROSSBORDER_RECEIVE,
         Perm.CROSSBORDER_ADMIN,
+        Perm.SUPPLY_RISK_LISTS,
     }
 )
 

@@ -33,7 +33,10 @@ def _setup() -> None:
     django.setup()
 
 
-def _actor(username: str | None, perm: str) -> tuple[Any, Any]:
+def _actor(username: str | None, perm: str, object_type: str = "supply") -> tuple[Any, Any]:
+    """The user named and their first organisation where they hold ``perm``. A user who holds
+    it nowhere is refused, and the refusal audited, as on the web."""
+    from palermo.core import audit
     from palermo.core.models import User
     from palermo.core.policy import has_perm
 
@@ -44,8 +47,17 @@ def _actor(username: str | None, perm: str) -> tuple[Any, Any]:
     if user is None:
         typer.secho(f"No active user {username!r}.", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
-    org = next((o for o in user.organisations() if has_perm(user, perm, o)), None)
+    orgs = list(user.organisations())
+    org = next((o for o in orgs if has_perm(user, perm, o)), None)
     if org is None:
+        audit.record(
+            action="refused",
+            actor=user,
+            organisation=orgs[0] if orgs else None,
+            object_type=object_type,
+            outcome="refused",
+            details={"permission": perm, "cli": True},
+        )
         typer.secho(f"{username} may not do this.", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     return user, org
@@ -113,13 +125,15 @@ def import_risk(
     dry_run: DryRun = False,
 ) -> None:
     """Import an edition of a risk list: the US DOL list of goods by default. It becomes the
-    current edition of its kind; the other kinds' current editions stay in use."""
+    current edition of its kind; the other kinds' current editions stay in use. National
+    reference data: only the national co-ordinator (supply.risk_lists) may."""
     _setup()
     from palermo.core.errors import InvalidInput
     from palermo.core.policy import Perm
     from palermo.supply import services
 
-    user, org = _actor(as_user, Perm.SUPPLY_MANAGE)
+    # The national lists: the co-ordinator only (the service checks it again).
+    user, org = _actor(as_user, Perm.SUPPLY_RISK_LISTS, "supply.risk_edition")
     try:
         day = date.fromisoformat(retrieved_on)
     except ValueError:

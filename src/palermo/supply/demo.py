@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from palermo.core.demo import DEMO_COUNTRY, DEMO_PASSWORD
+from palermo.core.demo import DEMO_COUNTRY, DEMO_ORGS, DEMO_PASSWORD, DEMO_USERS
 from palermo.core.models import Membership, Organisation, User
 from palermo.core.roles import OrganisationType, Role
 from palermo.supply import osid, services
@@ -81,6 +81,14 @@ def _user(username: str, org: Organisation, role: str) -> User:
     return user
 
 
+def _coordinator() -> tuple[User, Organisation]:
+    """The demo's national co-ordinator (core.demo.DEMO_USERS), acting for their office: the
+    one who imports the national risk lists (supply.risk_lists)."""
+    username, org_index, _roles = next(u for u in DEMO_USERS if Role.COORDINATOR in u[2])
+    org = Organisation.objects.get(name=DEMO_ORGS[org_index].name)
+    return User.objects.get(username=username), org
+
+
 def _orders_csv(rng: random.Random) -> bytes:
     lines = [
         "order_ref,line,supplier_name,supplier_company_id,contract_ref,origin_country,good,product_code,value,share,characteristics"
@@ -111,9 +119,11 @@ def demo_supply(rng: random.Random) -> str:
         )
         officer = _user(DEMO_SUPPLY_USERS[0][0], office, DEMO_SUPPLY_USERS[0][2])
         _user(DEMO_SUPPLY_USERS[1][0], office, DEMO_SUPPLY_USERS[1][2])
+        # The risk lists are national: the demo co-ordinator imports them, not the office.
+        coordinator, national_office = _coordinator()
         services.risk_import(
-            actor=officer,
-            organisation=office,
+            actor=coordinator,
+            organisation=national_office,
             data=DEMO_RISK_CSV.encode(),
             name="demo-risk-list.csv",
             info=services.EditionInfo(SOURCE, "demo 2026", "CC0 (synthetic)", date(2026, 1, 15)),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from palermo.core import audit
 from palermo.core.errors import InvalidInput
 from palermo.core.middleware import refused
-from palermo.core.policy import Perm, has_perm, requires
+from palermo.core.policy import Perm, authenticated, has_perm, requires
 from palermo.core.request import AuthedRequest
 from palermo.supply import (
     counts,
@@ -116,6 +116,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "d": selectors.dashboard(org),
             "more": counts.more_counts(org),
             "can_manage": has_perm(actor, Perm.SUPPLY_MANAGE, org),
+            "can_import": has_perm(actor, Perm.SUPPLY_RISK_LISTS, org),
             "min_cell": selectors.MIN_CELL,
         },
     )
@@ -348,12 +349,30 @@ def site_import_confirm(request: AuthedRequest) -> HttpResponse:
 # --- risk lists --------------------------------------------------------------------------------
 
 
-@requires(Perm.SUPPLY_VIEW)
+def _lists_only(request: HttpRequest) -> bool | None:
+    """The risk-list pages' reader: ``False`` for supply staff (``supply.view``: the whole
+    supply navigation), ``True`` for the national co-ordinator, who imports the national
+    lists without seeing any organisation's procurement (``supply.risk_lists``), ``None``
+    for anyone else (to be refused)."""
+    actor, org = _who(request)
+    if has_perm(actor, Perm.SUPPLY_VIEW, org):
+        return False
+    if has_perm(actor, Perm.SUPPLY_RISK_LISTS, org):
+        return True
+    return None
+
+
+@authenticated  # supply.view or supply.risk_lists: checked first thing (_lists_only)
 def risk_list(request: AuthedRequest, code_form: Any = None) -> HttpResponse:
     """Editions, the crosswalk, and the CPV/UNSPSC → HS map (``code_form``: that form with
-    its errors, when ``views_saq.code_map_set`` shows the page again)."""
+    its errors, when ``views_saq.code_map_set`` shows the page again). The national
+    co-ordinator sees the editions and the import button only: the crosswalk and the code
+    map are a procurement office's own."""
     from palermo.supply.forms_saq import CodeMapForm
 
+    lists_only = _lists_only(request)
+    if lists_only is None:
+        return _refuse(request, Perm.SUPPLY_VIEW)
     actor, org = _who(request)
     can_manage = has_perm(actor, Perm.SUPPLY_MANAGE, org)
     crosswalk_form = CrosswalkForm(request.POST or None if code_form is None else None)
@@ -373,18 +392,23 @@ def risk_list(request: AuthedRequest, code_form: Any = None) -> HttpResponse:
         "supply/risk.html",
         {
             "editions": selectors.editions(),
-            "crosswalk": selectors.crosswalk(org),
+            "crosswalk": [] if lists_only else selectors.crosswalk(org),
             "crosswalk_form": crosswalk_form,
-            "code_map": selectors.code_map(org),
+            "code_map": [] if lists_only else selectors.code_map(org),
             "code_form": code_form or CodeMapForm(),
             "can_manage": can_manage,
+            "can_import": has_perm(actor, Perm.SUPPLY_RISK_LISTS, org),
+            "lists_only": lists_only,
         },
         status=400 if crosswalk_form.errors or code_form is not None else 200,
     )
 
 
-@requires(Perm.SUPPLY_VIEW)
+@authenticated  # supply.view or supply.risk_lists: checked first thing (_lists_only)
 def edition_detail(request: AuthedRequest, edition_id: int) -> HttpResponse:
+    lists_only = _lists_only(request)
+    if lists_only is None:
+        return _refuse(request, Perm.SUPPLY_VIEW)
     edition = get_object_or_404(RiskEdition.objects.select_related("batch"), pk=edition_id)
     previous = (
         RiskEdition.objects.filter(format=edition.format, pk__lt=edition.pk).order_by("-pk").first()
@@ -401,11 +425,13 @@ def edition_detail(request: AuthedRequest, edition_id: int) -> HttpResponse:
             "previous": previous,
             "diff": diff,
             "kinds": {k: _(v) for k, v in vocabulary.EXPLOITATION_KINDS.items()},
+            "lists_only": lists_only,
         },
     )
 
 
-@requires(Perm.SUPPLY_MANAGE)
+# The national lists: the co-ordinator only (``services.risklists``, which checks it again).
+@requires(Perm.SUPPLY_RISK_LISTS)
 def risk_import(request: AuthedRequest) -> HttpResponse:
     actor, org = _who(request)
     form = RiskImportForm(request.POST or None, request.FILES or None)
@@ -447,19 +473,24 @@ def risk_import(request: AuthedRequest) -> HttpResponse:
             return render(
                 request,
                 "supply/risk_preview.html",
-                {"preview": preview, "errors": _row_errors(preview.errors), "info": info},
+                {
+                    "preview": preview,
+                    "errors": _row_errors(preview.errors),
+                    "info": info,
+                    "lists_only": _lists_only(request),
+                },
                 status=200 if preview.ok else 400,
             )
     kinds = [(_(label), columns) for _key, label, columns in riskdata.list_kinds()]
     return render(
         request,
         "supply/risk_import.html",
-        {"form": form, "kinds": kinds},
+        {"form": form, "kinds": kinds, "lists_only": _lists_only(request)},
         status=400 if form.errors else 200,
     )
 
 
-@requires(Perm.SUPPLY_MANAGE)
+@requires(Perm.SUPPLY_RISK_LISTS)
 @require_POST
 def risk_import_confirm(request: AuthedRequest) -> HttpResponse:
     from datetime import date

@@ -52,6 +52,13 @@ def _labour_inspectorate(user: Any, organisation: Any) -> bool:
     return getattr(organisation, "org_type", "") == "labour_inspectorate"
 
 
+def _not_supply_staff(user: Any, organisation: Any) -> bool:
+    """Supply staff (supply.view) find the risk lists in the supply pages' own navigation."""
+    from palermo.core.policy import has_perm
+
+    return not has_perm(user, Perm.SUPPLY_VIEW, organisation)
+
+
 def _in_exercise(user: Any, organisation: Any) -> bool:
     """An exercise instance's participants get its pages in the menu (palermo.exercise)."""
     from palermo.core.policy import has_perm
@@ -117,6 +124,17 @@ NAV: list[NavItem] = [
         "supply:home",
         Perm.SUPPLY_VIEW,
         _("Suppliers and sites, risk lists, purchase-order screening, due diligence (a)–(g)."),
+    ),
+    # The national co-ordinator imports the national risk lists (supply.risk_lists) without
+    # seeing any organisation's procurement; supply staff reach them from "Supply chains".
+    NavItem(
+        _("Risk lists"),
+        "supply:risk",
+        Perm.SUPPLY_RISK_LISTS,
+        _(
+            "The national risk lists and exclusion list every organisation's supply screening reads: import a new edition."
+        ),
+        when=_not_supply_staff,
     ),
     NavItem(
         _("Labour inspections"),

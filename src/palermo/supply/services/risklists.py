@@ -7,6 +7,12 @@ reads the current edition of every format together (``selectors.risk_lists``). O
 editions stay: kept screenings name the set they used.
 
 Every row or none; ``commit=False`` previews.
+
+The lists are national reference data: every organisation's screening reads them. So only
+the holder of ``Perm.SUPPLY_RISK_LISTS`` (the national co-ordinator) imports an edition, never
+a procurement officer (``supply.manage``), and never anyone inside an exercise instance (the
+permission is national-only). The check is here, whoever calls: the page, the command line,
+the demo. A refusal is a ``NotAllowed`` (403, audited where it is answered).
 """
 
 from __future__ import annotations
@@ -126,7 +132,7 @@ def _check(
     info: EditionInfo,
     fmt: str,
 ) -> None:
-    _require(actor, organisation, Perm.SUPPLY_MANAGE)
+    _require(actor, organisation, Perm.SUPPLY_RISK_LISTS)
     if fmt != riskdata.EXCLUSIONS and fmt not in riskdata.FORMATS:
         raise InvalidInput(FieldError("format", "Unknown kind of risk list."))
     errs = _edition_errors(info)
