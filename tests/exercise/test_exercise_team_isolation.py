@@ -75,6 +75,22 @@ def test_each_team_keeps_its_own_organisations(loaded):
                 assert not set(a.organisation_ids) & set(b.organisation_ids)
 
 
+def test_a_team_administrator_at_its_identification_body_administers_only_its_organisation(
+    loaded,
+):
+    """Each team has its own identification body; a trainee given the administrator role there
+    is still an organisation's administrator, not the instance's (policy.administers_all)."""
+    from palermo.core.policy import administers_all
+    from palermo.core.roles import Role
+
+    officer = _officer("a")
+    body = next(o for o in officer.organisations() if o.is_identification_body)
+    Membership.objects.create(user=officer, organisation=body, role=Role.ADMINISTRATOR)
+    officer = User.objects.get(pk=officer.pk)  # roles are kept on the user object
+    assert has_perm(officer, Perm.ADMINISTER, body)
+    assert not administers_all(officer, body)
+
+
 def test_who_is_scoped_to_what(loaded):
     a = _officer("a")
     assert scope.organisations_in_scope(a) == frozenset(_team_orgs("a"))

@@ -255,6 +255,10 @@ def administers_all(user: User | None, organisation: Organisation | None) -> boo
     can create the organisations and mark it."""
     if organisation is None or not has_perm(user, Perm.ADMINISTER, organisation):
         return False
+    if _scope.organisations_in_scope(user) is not None:
+        # A trainee in an exercise instance: each team has its own identification body, and
+        # a team's administrator must not reach the other teams' people.
+        return False
     if organisation.is_identification_body:
         return True
     from palermo.core.models import Organisation as Org
