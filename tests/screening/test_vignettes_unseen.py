@@ -430,15 +430,12 @@ def _via_web(client, data: dict[str, Any]) -> dict[str, Any]:
 WEB = [v for v in VIGNETTES if v["input"].get("forms")]
 
 
-@pytest.mark.slow  # about 90 s: every vignette through every step of the interview
-def test_web_interview(client, persona) -> None:
+@pytest.mark.slow  # about 2 s each, 90 s in all: one test per vignette, so workers share them
+@pytest.mark.parametrize("vignette", WEB, ids=[v["id"] for v in WEB])
+def test_web_interview(client, persona, vignette) -> None:
     client.force_login(persona("police"))
-    wrong = {}
-    for v in WEB:
-        result = _via_web(client, v["input"])
-        bad = mismatches(v["expect"], result)
-        if result != screen_mapping(v["input"], CATALOGUE).to_dict():
-            bad.append("differs from the Python API's result")
-        if bad:
-            wrong[v["id"]] = bad
-    assert wrong == {}
+    result = _via_web(client, vignette["input"])
+    bad = mismatches(vignette["expect"], result)
+    if result != screen_mapping(vignette["input"], CATALOGUE).to_dict():
+        bad.append("differs from the Python API's result")
+    assert bad == []
