@@ -177,7 +177,23 @@ def _audit_admin(request: HttpRequest, action: str, obj: Any, fields: list[str])
     )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipFields:
+    """The user and organisation a membership form offers, and the roles: limited to what the
+    administrator may grant (``_limit_membership_field``, ``_role_choices``). Shared by the
+    membership screen and the memberships inline on a user."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_membership_field(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        choices = _role_choices(request) if db_field.name == "role" else None
+        if choices is not None:
+            kwargs["choices"] = choices
+        return super().formfield_for_choice_field(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class MembershipInline(MembershipFields, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["organisation"]
@@ -186,16 +202,6 @@ class MembershipInline(admin.TabularInline):
         org = _local_org(request)
         qs = super().get_queryset(request)
         return qs if org is None else qs.filter(organisation=org)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_membership_field(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        choices = _role_choices(request) if db_field.name == "role" else None
-        if choices is not None:
-            kwargs["choices"] = choices
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return site.has_permission(request)
@@ -300,7 +306,7 @@ class PalermoUserAdmin(PolicyModelAdmin, UserAdmin):
 
 
 @admin.register(Membership, site=site)
-class MembershipAdmin(PolicyModelAdmin):
+class MembershipAdmin(MembershipFields, PolicyModelAdmin):
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "organisation__name"]
@@ -310,16 +316,6 @@ class MembershipAdmin(PolicyModelAdmin):
         org = _local_org(request)
         qs = super().get_queryset(request)
         return qs if org is None else qs.filter(organisation=org, user__in=_local_users(org))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_membership_field(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        choices = _role_choices(request) if db_field.name == "role" else None
-        if choices is not None:
-            kwargs["choices"] = choices
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(PersonalAccessToken, site=site)
