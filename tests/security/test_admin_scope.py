@@ -111,6 +111,20 @@ def test_an_ngo_administrator_still_manages_their_own_people(client, ngo_admin):
     ).exists()
 
 
+def test_the_memberships_on_a_users_page_offer_only_local_roles(client, ngo_admin):
+    """The user page's memberships inline limits its role choices as the membership screen
+    does (one MembershipFields for both)."""
+    worker, shelter = ngo_admin
+    newcomer = User.objects.create(username="shelter-inline")
+    Membership.objects.create(user=newcomer, organisation=shelter, role=Role.CASE_WORKER)
+    page = client.get(f"/admin/core/user/{newcomer.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'value="{Role.CASE_WORKER}"' in body
+    assert f'value="{Role.COORDINATOR}"' not in body
+    assert f'value="{Role.ADMINISTRATOR}"' not in body
+
+
 def test_the_national_administrator_still_administers_everything(client, login_as, persona):
     login_as("admin")
     newcomer = User.objects.create(username="national-newcomer")
