@@ -109,6 +109,17 @@ def _init_worker(catalogue: IndicatorCatalogue, turn: Any = None) -> None:
 _ABORTED = -1  # the turn's value once a worker failed: nobody waits for a turn any more
 
 
+def _take(lines: Iterator[str], count: int) -> tuple[list[str], BaseException | None]:
+    """Up to ``count`` lines, and the failure that stopped the reading early, if one did (a
+    byte that is not UTF-8): the lines read before it are still screened, then it is raised."""
+    taken: list[str] = []
+    try:
+        taken.extend(itertools.islice(lines, count))
+    except Exception as exc:
+        return taken, exc
+    return taken, None
+
+
 def _screen_chunk_in_turn(
     number: int, chunk: tuple[str, Any], compact: bool
 ) -> tuple[int, int, bytes, bytes]:
@@ -289,12 +300,7 @@ def _csv_chunks(lines: Iterable[str], catalogue: IndicatorCatalogue) -> Iterator
     rest = tee.lines
     before = reader.line_num  # physical lines read so far
     while True:
-        taken: list[str] = []
-        failure: BaseException | None = None
-        try:
-            taken.extend(itertools.islice(rest, CHUNK_ROWS))
-        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
-            failure = exc
+        taken, failure = _take(rest, CHUNK_ROWS)
         if not taken:
             if failure is not None:
                 raise failure
@@ -465,12 +471,7 @@ def _compact_blocks(
     ("reference", lines before, iterator of the remaining lines). A reading failure is
     raised after the lines read before it."""
     while True:
-        taken: list[str] = []
-        failure: BaseException | None = None
-        try:
-            taken.extend(itertools.islice(rest, chunk_rows))
-        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
-            failure = exc
+        taken, failure = _take(rest, chunk_rows)
         if not taken:
             if failure is not None:
                 raise failure
@@ -608,12 +609,7 @@ def _jsonl_blocks(lines: Iterator[str], chunk_rows: int) -> Iterator[tuple[Any, 
     reading failure is raised after the lines read before it."""
     before = 0
     while True:
-        taken: list[str] = []
-        failure: BaseException | None = None
-        try:
-            taken.extend(itertools.islice(lines, chunk_rows))
-        except Exception as exc:  # e.g. a byte that is not UTF-8: what was read is screened
-            failure = exc
+        taken, failure = _take(lines, chunk_rows)
         if taken:
             yield "jsonl", before + 1, len(taken), taken
             before += len(taken)
