@@ -785,16 +785,7 @@ class CompactCsvScreener:
 _CSV_UNSAFE = re.compile(r'[,"\r\n\x00]')
 # Items of a list field that the CSV path would split differently from the engine.
 _LIST_UNSAFE = re.compile(r'[,"\r\n\x00;|]')
-JSONL_FIELDS = (
-    "ref",
-    "age",
-    "age_uncertain_may_be_child",
-    "self_identifies_as_victim",
-    "forms",
-    "act",
-    "means",
-    "purpose",
-)
+JSONL_FIELDS = ("ref", *_FIELDS)
 _REF, _AGE, _FLAGS, _LISTS = 0, 1, (2, 3), 8  # positions in the header (lists: 4..7)
 
 
