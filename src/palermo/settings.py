@@ -540,6 +540,14 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return count, seconds
 
 
+# Password-reset requests per client address (an IPv6 /64) and per e-mail address asked for,
+# each per window; past either the form answers as usual and sends nothing
+# (palermo.core.reset_limits).
+PALERMO_PASSWORD_RESET_RATE_LIMITS = {
+    "client": _rate("PALERMO_PASSWORD_RESET_PER_CLIENT", "10/3600"),
+    "email": _rate("PALERMO_PASSWORD_RESET_PER_EMAIL", "3/3600"),
+}
+
 # Envelopes the public inbox takes per client address (an IPv6 /64), from all clients
 # together (many addresses cannot add up to a flood), and per partner whose signature
 # verified, each per window; over one the inbox answers 429 with Retry-After.

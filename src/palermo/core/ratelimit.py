@@ -41,6 +41,14 @@ def address_bucket(address: str) -> str:
     return str(parsed)
 
 
+def is_power_of_ten(n: int) -> bool:
+    """1, 10, 100 …: the moments a flood past a limit is worth one audit entry, so the trail
+    shows that it happened and how large it was without growing one entry per request."""
+    while n >= 10 and n % 10 == 0:
+        n //= 10
+    return n == 1
+
+
 def hit(scope: str, key: str, limit: int, window: int, *, now: float | None = None) -> Verdict:
     """Count one request of ``key`` in ``scope``; allowed while at most ``limit`` per window."""
     at = time.time() if now is None else now

@@ -9,7 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from palermo.core import audit, mfa_views, scope, tokens
+from palermo.core import audit, mfa_views, reset_limits, scope, tokens
 from palermo.core.forms import AuditFilterForm, TokenForm
 from palermo.core.middleware import SESSION_ORG_KEY
 from palermo.core.models import PersonalAccessToken
@@ -68,9 +74,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, rate-limited per client and per address asked for
+    (``core.reset_limits``); past a limit it answers the same and sends nothing."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if not reset_limits.allow(self.request, form.cleaned_data["email"]):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
 password_change = authenticated(PasswordChangeView.as_view())
 password_change_done = authenticated(auth_views.PasswordChangeDoneView.as_view())
-password_reset = public("requesting a reset link")(auth_views.PasswordResetView.as_view())
+password_reset = public("requesting a reset link")(PasswordResetView.as_view())
 password_reset_done = public("reset link sent")(auth_views.PasswordResetDoneView.as_view())
 password_reset_confirm = public("following a reset link")(PasswordResetConfirmView.as_view())
 password_reset_complete = public("reset complete")(auth_views.PasswordResetCompleteView.as_view())
