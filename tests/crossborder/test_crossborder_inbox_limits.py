@@ -14,7 +14,7 @@ from palermo.core import ratelimit
 from palermo.core.models import AuditEntry
 from palermo.crossborder import envelope as env
 from palermo.crossborder import services
-from palermo.crossborder.inbox_limits import _is_power_of_ten
+from palermo.core.ratelimit import is_power_of_ten as _is_power_of_ten
 from palermo.crossborder.models import InboundMessage
 from tests.crossborder.conftest import A, B
 

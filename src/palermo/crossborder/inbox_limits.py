@@ -43,14 +43,8 @@ def _limit(kind: str) -> tuple[int, int]:
     return int(count), int(window)
 
 
-def _is_power_of_ten(n: int) -> bool:
-    while n >= 10 and n % 10 == 0:
-        n //= 10
-    return n == 1
-
-
 def _note(kind: str, verdict: ratelimit.Verdict, request: Any, sender: str) -> None:
-    if not _is_power_of_ten(verdict.over_by):
+    if not ratelimit.is_power_of_ten(verdict.over_by):
         return
     audit.record(
         action="refused",
