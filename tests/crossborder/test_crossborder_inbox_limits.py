@@ -12,9 +12,9 @@ from django.test import Client, override_settings
 
 from palermo.core import ratelimit
 from palermo.core.models import AuditEntry
+from palermo.core.ratelimit import is_power_of_ten as _is_power_of_ten
 from palermo.crossborder import envelope as env
 from palermo.crossborder import services
-from palermo.core.ratelimit import is_power_of_ten as _is_power_of_ten
 from palermo.crossborder.models import InboundMessage
 from tests.crossborder.conftest import A, B
 
