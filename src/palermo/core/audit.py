@@ -34,6 +34,8 @@ from palermo.core.client import client_address
 from palermo.core.models import AuditAction, AuditChainHead, AuditEntry
 
 log = logging.getLogger("palermo.audit")
+# Checked on every entry: a frozenset, not ``AuditAction.values`` (a list rebuilt per access).
+_ACTIONS = frozenset(AuditAction.values)
 
 # One sealer at a time per process; across processes the head row's lock (PostgreSQL)
 # or SQLite's single writer orders them.
@@ -65,7 +67,7 @@ def record(
     when auditing is switched off (benchmarks only)."""
     if not getattr(settings, "PALERMO_AUDIT_ENABLED", True):
         return None
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     actor_id = (
         getattr(actor, "pk", None)
@@ -77,6 +79,10 @@ def record(
         if actor_username is not None
         else (getattr(actor, "username", "") if actor_id else "")
     )
+    # The details as the database will hand them back to the sealer (tuples become lists,
+    # keys text): encoded once, decoded again only when there is something to decode.
+    details_text = json.dumps(details or {})
+    normalised = json.loads(details_text) if details_text != "{}" else {}
     fields: dict[str, Any] = {
         "seq": None,
         "at": timezone.now(),
@@ -89,8 +95,7 @@ def record(
         "purpose": purpose[:200],
         "outcome": outcome[:20],
         "client": _client_address(request),
-        # As the database will hand it back to the sealer (tuples become lists, keys text).
-        "details": json.loads(json.dumps(details or {})),
+        "details": normalised,
     }
     # One statement, no lock, no savepoint: inside the caller's transaction when there is
     # one (the entry commits or rolls back with the change), else committed at once.
@@ -108,7 +113,7 @@ def record(
                 fields["purpose"],
                 fields["outcome"],
                 fields["client"],
-                json.dumps(fields["details"]),
+                details_text,
                 UNSEALED,
                 entry_hash(UNSEALED, fields),
             ],
