@@ -82,6 +82,22 @@ def _private_var_dir(tmp_path_factory):
     django_settings.VAR_DIR = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_schema_cache(tmp_path_factory):
+    """Every real ``palermo`` process this run starts on a new SQLite database (exercises, the
+    cross-border pair, ``serve``) starts from one migrated copy made by the first of them
+    (palermo.core.schema_cache), not from a 12-second replay of the migrations each."""
+    from tests.runonce import SCHEMA_CACHE, run_dir
+
+    before = os.environ.get(SCHEMA_CACHE)
+    os.environ[SCHEMA_CACHE] = str(run_dir(tmp_path_factory) / "schema-cache")
+    yield
+    if before is None:
+        os.environ.pop(SCHEMA_CACHE, None)
+    else:
+        os.environ[SCHEMA_CACHE] = before
+
+
 @pytest.fixture(scope="session")
 def snapshots(tmp_path_factory):
     """Data sets built once per run and replayed into each test (tests/dbsnapshot.py); the

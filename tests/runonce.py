@@ -44,3 +44,13 @@ def built_once(
             build(folder)
             done.touch()
     return folder
+
+
+SCHEMA_CACHE = "PALERMO_SCHEMA_CACHE_DIR"
+
+
+def schema_cache_env() -> dict[str, str]:
+    """What a real ``palermo`` process started by a test needs to share this run's migrated
+    empty SQLite database (palermo.core.schema_cache; set by tests/conftest.py): add it to an
+    environment that otherwise drops every PALERMO_ setting."""
+    return {SCHEMA_CACHE: os.environ[SCHEMA_CACHE]} if SCHEMA_CACHE in os.environ else {}

@@ -45,9 +45,10 @@ def _setup(demo: bool = False) -> None:
 
 
 def _migrate(verbosity: int = 0) -> None:
-    from django.core.management import call_command
+    # A new SQLite database starts from a migrated copy (palermo.core.schema_cache).
+    from palermo.core import schema_cache
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    schema_cache.migrate(verbosity=verbosity)
 
 
 @app.command()

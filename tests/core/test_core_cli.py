@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.runonce import schema_cache_env
 from tests.waits import WAIT_SECONDS
 from typer.testing import CliRunner
 
@@ -153,6 +154,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PALERMO_")}
     env.update({"PALERMO_VAR_DIR": str(tmp_path), "PALERMO_HTTPS": "0"})
     env.pop("DATABASE_URL", None)  # a throw-away SQLite database in tmp_path
+    env.update(schema_cache_env())  # this run's migrated empty database (tests/conftest.py)
     return env
 
 

@@ -34,6 +34,7 @@ import palermo
 from palermo.crossborder import keys as k
 from palermo.crossborder import trust as tr
 from tests.crossborder.core_helpers import entry, trust_doc
+from tests.runonce import schema_cache_env
 
 SRC = str(Path(palermo.__file__).resolve().parents[1])
 SETUP = str(Path(__file__).with_name("e2e_instance.py"))
@@ -90,6 +91,7 @@ class Instance:
             PALERMO_JOBS_BACKEND="immediate",
             PALERMO_STATIC_ROOT=str(self.var.parent / "static"),  # public files, collected once
         )
+        env.update(schema_cache_env())  # this run's migrated empty database (tests/conftest.py)
         env.update(self.extra_env)
         return env
 

@@ -77,6 +77,10 @@ def _enter(name: str, database: str) -> None:
     # data sealed with live keys, or files written next to the live ones.
     os.environ["PALERMO_VAR_DIR"] = str(here)
     os.environ["PALERMO_FIELD_KEYS_FILE"] = str(here / "field-keys.json")
+    # Migrated empty databases are kept by the installation, not per exercise: they hold only
+    # the schema (palermo.core.schema_cache), and every exercise created after the first
+    # starts from one instead of replaying the migrations.
+    os.environ.setdefault("PALERMO_SCHEMA_CACHE_DIR", str(_var() / "cache" / "schema"))
     for live in LIVE_ONLY:  # settings.py ignores them in an exercise too; drop them here first
         os.environ.pop(live, None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings"
@@ -103,14 +107,13 @@ def _build(
             typer.secho(f"  {p}", err=True)
         raise typer.Exit(1) from exc
     _enter(name, database)
-    from django.core.management import call_command
-
+    from palermo.core import schema_cache
     from palermo.core.encryption import ensure_demo_key_file
     from palermo.core.errors import PalermoError
     from palermo.exercise import services
 
     ensure_demo_key_file()
-    call_command("migrate", interactive=False, verbosity=0)
+    schema_cache.migrate()
     try:
         _ex, logins = services.load_scenario(
             sc, antennas=antennas, controllers=controllers, language=language
@@ -198,7 +201,9 @@ def serve(
     _enter(name, reg["database"])
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    from palermo.core import schema_cache
+
+    schema_cache.migrate()
     typer.echo(f"TRAINING exercise {name!r} at http://{host}:{port}/exercise/  (Ctrl+C to stop)")
     call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
 
