@@ -237,7 +237,7 @@ def test_cli_indicator_sets_option_adapts_a_list(tmp_path: Path, runner: CliRunn
     sets.mkdir()
     text = (BUILTIN_DIR / "adults-labour.yaml").read_text()
     (sets / "adults-labour.yaml").write_text(
-        text.replace("version: 1.0.0", "version: 9.9.9-national", 1)
+        text.replace("version: 1.1.0", "version: 9.9.9-national", 1)
     )
     source = tmp_path / "p.jsonl"
     source.write_text('{"age": 30, "forms": "labour", "low_or_no_salary": "x"}\n')

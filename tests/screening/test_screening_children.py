@@ -24,7 +24,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.screening.adult_rows import adult_rows, digest
 
-from palermo.screening.catalogue import PALERMO_ACTS, PALERMO_MEANS, PALERMO_PURPOSES
+from palermo.screening.catalogue import (
+    PALERMO_ACTS,
+    PALERMO_MEANS,
+    PALERMO_PURPOSES,
+    IndicatorCatalogue,
+)
 from palermo.screening.display import result_for_display
 from palermo.screening.engine import (
     INDICATOR_SOURCES,
@@ -444,17 +449,36 @@ def test_the_fast_path_gives_the_childrens_results_byte_for_byte(person) -> None
 # --------------------------------------------------------------------- adults unchanged
 
 
+def _adults_before_the_severe_change(catalogue: IndicatorCatalogue) -> IndicatorCatalogue:
+    """The catalogue as it was before the adults' lists' severe rule took an indicator
+    present in the exploitation stage as enough (set version 1.1.0): version 1.0.0, stage
+    positive required."""
+    sets = []
+    for s in catalogue.sets:
+        rule = s.indicator_rule
+        if rule is not None and rule.severe_stage_present_suffices:
+            s = replace(
+                s,
+                version="1.0.0",
+                indicator_rule=replace(rule, severe_stage_present_suffices=False),
+            )
+        sets.append(s)
+    return IndicatorCatalogue(sets)
+
+
 def test_adult_results_are_unchanged_by_the_childrens_rule() -> None:
     """2,000 adult rows of every shape: each result's digest equals the digest the
     engine gave before the children's rule existed, through the reference engine and the
-    batch fast path."""
+    batch fast path (with the adults' lists as they were then: see the next test for the
+    one change made to them since)."""
     expected = GOLDEN.read_text().split()
     rows = adult_rows(CATALOGUE)
     assert len(expected) == len(rows) == 2000
-    screener = FastScreener(CATALOGUE)
+    before = _adults_before_the_severe_change(CATALOGUE)
+    screener = FastScreener(before)
     changed = []
     for n, (row, want) in enumerate(zip(rows, expected, strict=True)):
-        result = screen_mapping(row, CATALOGUE)
+        result = screen_mapping(row, before)
         assert result.age_group == "adult"
         got = digest(orjson.dumps(result))
         assert digest(screener.result_json(row)) == got
@@ -463,6 +487,35 @@ def test_adult_results_are_unchanged_by_the_childrens_rule() -> None:
     assert changed == [], f"adult results changed for rows {changed[:10]}"
     # The file is not trivially one value: the rows cover many distinct results.
     assert len(set(expected)) > 1500
+
+
+def test_the_adults_severe_rule_changed_only_what_it_says() -> None:
+    """Set version 1.1.0 of the adults' lists: "signs of severe exploitation" needs a severe
+    indicator and an indicator of exploitation present, no longer a positive exploitation
+    dimension. On the same 2,000 adult rows, every result that differs from version 1.0.0's
+    (beyond the version) is one where exactly that holds and the status became presumed
+    through the severe rule; the fast path agrees with the engine on every row."""
+    rows = adult_rows(CATALOGUE)
+    before = _adults_before_the_severe_change(CATALOGUE)
+    screener = FastScreener(CATALOGUE)
+    newly_presumed = 0
+    for row in rows:
+        new, old = screen_mapping(row, CATALOGUE), screen_mapping(row, before)
+        assert orjson.dumps(new) == screener.result_json(row)
+        assert new.assessment == old.assessment and new.assessments == old.assessments
+        if new.status == old.status and new.status_rule == old.status_rule:
+            continue
+        assert new.status == "presumed_victim" and new.status_rule == "severe_exploitation"
+        # Before: a potential victim, or presumed by a rule the severe rule comes before.
+        assert old.status_rule in ("indicators_noticed", "palermo_elements_met")
+        newly_presumed += old.status == "potential_victim"
+        for found in new.sets:
+            if found.severe_exploitation:
+                stage = {d.key: d.stage for d in CATALOGUE.get(found.set_id).dimensions}
+                exploitation = [d for d in found.dimensions if stage[d.key] == "exploitation"]
+                assert not any(d.positive for d in exploitation)  # else 1.0.0 said so too
+                assert any(d.indicators for d in exploitation)
+    assert newly_presumed > 20  # the rows exercise the change
 
 
 # --------------------------------------------------------------------- the rule as data

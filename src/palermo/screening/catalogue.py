@@ -175,6 +175,9 @@ class IndicatorRule:
     severe_requires_stage: str | None
     # The children's combination, in lists for children only; None for adults' lists.
     child_act_rule: ChildActRule | None = None
+    # True: that stage need only have an indicator present, not be positive (the adults'
+    # lists: benefit of the doubt, docs/screening.md "Status").
+    severe_stage_present_suffices: bool = False
 
 
 @dataclass(frozen=True, slots=True)

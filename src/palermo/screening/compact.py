@@ -20,7 +20,8 @@ working per *distinct* value only:
   criteria has: ``engine._evaluate_criteria_set`` is asked once per combination of counts;
 - **classes**: rows with the same (age group and forms, self-identification, act / means
   / purpose recorded, anything present, per list its conclusion id and whether a severe
-  indicator is present, per criteria list whether it is met) get the same assessment,
+  indicator is present — in the adults' lists, beside an indicator of the severe rule's
+  stage — per criteria list whether it is met) get the same assessment,
   status and rules met — the engine reads nothing else to decide them. The first row of
   a new class, its own cells unchanged, is screened by the batch fast path (byte-identical
   to ``engine.screen_mapping``) and projected with ``compact_result``; every row of the
@@ -190,6 +191,13 @@ class _Graded:
         rule = s.indicator_rule
         assert rule is not None
         self.uses_act = rule.child_act_rule is not None
+        # Where an indicator present in the severe rule's stage suffices (the adults' lists),
+        # its dimensions: "severe" is then a severe indicator and one of theirs present.
+        self.severe_stage_dims = (
+            [d for d, dim in enumerate(s.dimensions) if dim.stage == rule.severe_requires_stage]
+            if rule.severe_stage_present_suffices
+            else None
+        )
         # The conclusion by mask (and declared act): the facts evaluate() reads from it.
         conclusion = np.zeros(2 << self.n_dims, dtype=_U64)
         ids: dict[tuple[Any, ...], int] = {}
@@ -627,15 +635,21 @@ class CompactCsvScreener:
         for g in self.graded:
             used = (uses >> _U64(g.number)) & _U64(1)
             mask = np.zeros(len(uses), dtype=_U64)
+            units = []
             for d, table in enumerate(g.positive):
-                positive = table[self.counters.unit(counts, f"{g.number}.{d}")]
-                mask |= positive.astype(_U64) << _U64(d)
+                units.append(self.counters.unit(counts, f"{g.number}.{d}"))
+                mask |= table[units[-1]].astype(_U64) << _U64(d)
             mask *= used
             index = mask | facts["act"].astype(_U64) << _U64(g.n_dims) if g.uses_act else mask
             facts[f"mask{g.number}"] = mask
             facts[f"conclusion{g.number}"] = g.conclusion[index]
-            severe = self.counters.unit(counts, f"{g.number}.severe")
-            facts[f"severe{g.number}"] = (severe != 0) & (used != 0)
+            severe = self.counters.unit(counts, f"{g.number}.severe") != 0
+            if g.severe_stage_dims is not None:  # (a positive stage has one present too)
+                present = np.zeros(len(uses), dtype=bool)
+                for d in g.severe_stage_dims:
+                    present |= units[d] != 0
+                severe &= present
+            facts[f"severe{g.number}"] = severe & (used != 0)
         for c in self.criteria:
             code = np.zeros(len(uses), dtype=np.int64)
             for k, (also, radix) in enumerate(zip(c.also, c.radix, strict=True)):

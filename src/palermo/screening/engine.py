@@ -739,6 +739,15 @@ def _empty_dimensions(s: IndicatorSet) -> tuple[DimensionFinding, ...]:
     return tuple(_dimension_finding(s, n, ())[0] for n in range(len(s.dimensions)))
 
 
+def _severe_stage_present(s: IndicatorSet, hits: Sequence[tuple[int, int, str, Any]]) -> bool:
+    """For a list whose rule says so (the adults' lists): the severe rule's stage has an
+    indicator present, positive or not (benefit of the doubt, docs/screening.md "Status")."""
+    rule = s.indicator_rule
+    if rule is None or not rule.severe_stage_present_suffices:
+        return False
+    return any(s.dimensions[h[0]].stage == rule.severe_requires_stage for h in hits)
+
+
 def _evaluate_indicator_set(
     s: IndicatorSet,
     observed: Mapping[str, ObservedIndicator],
@@ -784,7 +793,7 @@ def _evaluate_indicator_set(
     if conclusion.sentence is not None:
         explanation.append(conclusion.sentence)
     severe_labels: list[str] = []
-    if conclusion.severe_stage_positive:
+    if conclusion.severe_stage_positive or _severe_stage_present(s, hits):
         for h in hits:
             ind = s.indicator(h[2])
             if ind is not None and ind.severe:

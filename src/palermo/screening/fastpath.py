@@ -392,6 +392,9 @@ class _Graded:
     # list with the children's rule; always 0 for the others)
     results: dict[int, _GradedResult]
     uses_act: bool  # the list has the children's rule: a declared act changes its result
+    # The dimensions of the severe rule's stage when an indicator present there suffices (the
+    # adults' lists); empty when the stage must be positive (engine._severe_stage_present).
+    severe_stage_dims: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -503,9 +506,17 @@ class FastScreener:
             empty_dims = tuple(d.empty for d in dims)
             empty_json = empty.head + b"false" + empty.middle + b",".join(empty_dims) + _GRADED_TAIL
             refs = tuple((d.index, d.uid, d.index) for d in dims)
-            uses_act = s.indicator_rule is not None and s.indicator_rule.child_act_rule is not None
+            rule = s.indicator_rule
+            uses_act = rule is not None and rule.child_act_rule is not None
+            severe_stage_dims = (
+                tuple(
+                    n for n, d in enumerate(s.dimensions) if d.stage == rule.severe_requires_stage
+                )
+                if rule is not None and rule.severe_stage_present_suffices
+                else ()
+            )
             found = self._graded_parts[s] = _Graded(
-                s, 0, dims, refs, empty_dims, empty_json, empty, {}, uses_act
+                s, 0, dims, refs, empty_dims, empty_json, empty, {}, uses_act, severe_stage_dims
             )
         return found
 
@@ -760,7 +771,10 @@ class FastScreener:
             if result.sentence is not None:
                 explanation.append(result.sentence)
             severe_here = False
-            if result.conclusion.severe_stage_positive:
+            base = graded.base
+            if result.conclusion.severe_stage_positive or any(
+                sigs[base + d] for d in graded.severe_stage_dims
+            ):
                 for dim in graded.dims:
                     sig = sigs[graded.base + dim.index]
                     if sig:

@@ -158,6 +158,7 @@ def _build_indicator_rule(path: Path, raw: Mapping[str, Any]) -> IndicatorRule:
         outcome=outcome,
         severe_requires_stage=severe_stage,
         child_act_rule=child_rule,
+        severe_stage_present_suffices=bool(severe and severe.get("stage") == "present"),
     )
 
 
