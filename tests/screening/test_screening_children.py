@@ -449,21 +449,32 @@ def test_the_fast_path_gives_the_childrens_results_byte_for_byte(person) -> None
 # --------------------------------------------------------------------- adults unchanged
 
 
-def _adults_before_the_severe_change(catalogue: IndicatorCatalogue) -> IndicatorCatalogue:
-    """The catalogue as it was before the adults' lists' severe rule took an indicator
-    present in the exploitation stage as enough (set version 1.1.0): version 1.0.0, stage
-    positive required."""
+def _as_of_1_0_0(
+    catalogue: IndicatorCatalogue, *, severe: bool = True, servitude: bool = True
+) -> IndicatorCatalogue:
+    """The catalogue with the lists changed since 1.0.0 as they were: the adults' lists'
+    severe rule asking for a positive exploitation stage (``severe``), the servitude
+    criteria without the labour lists' "no access to education" (``servitude``)."""
     sets = []
     for s in catalogue.sets:
         rule = s.indicator_rule
-        if rule is not None and rule.severe_stage_present_suffices:
+        if severe and rule is not None and rule.severe_stage_present_suffices:
             s = replace(
                 s,
                 version="1.0.0",
                 indicator_rule=replace(rule, severe_stage_present_suffices=False),
             )
+        if servitude and s.kind == "criteria":
+            criteria = tuple(
+                replace(c, also_met_by=tuple(k for k in c.also_met_by if k != EDUCATION))
+                for c in s.criteria
+            )
+            s = replace(s, version="1.0.0", criteria=criteria)
         sets.append(s)
     return IndicatorCatalogue(sets)
+
+
+EDUCATION = "no_access_to_education"
 
 
 def test_adult_results_are_unchanged_by_the_childrens_rule() -> None:
@@ -474,7 +485,7 @@ def test_adult_results_are_unchanged_by_the_childrens_rule() -> None:
     expected = GOLDEN.read_text().split()
     rows = adult_rows(CATALOGUE)
     assert len(expected) == len(rows) == 2000
-    before = _adults_before_the_severe_change(CATALOGUE)
+    before = _as_of_1_0_0(CATALOGUE)
     screener = FastScreener(before)
     changed = []
     for n, (row, want) in enumerate(zip(rows, expected, strict=True)):
@@ -496,7 +507,7 @@ def test_the_adults_severe_rule_changed_only_what_it_says() -> None:
     (beyond the version) is one where exactly that holds and the status became presumed
     through the severe rule; the fast path agrees with the engine on every row."""
     rows = adult_rows(CATALOGUE)
-    before = _adults_before_the_severe_change(CATALOGUE)
+    before = _as_of_1_0_0(CATALOGUE, servitude=False)
     screener = FastScreener(CATALOGUE)
     newly_presumed = 0
     for row in rows:
@@ -516,6 +527,32 @@ def test_the_adults_severe_rule_changed_only_what_it_says() -> None:
                 assert not any(d.positive for d in exploitation)  # else 1.0.0 said so too
                 assert any(d.indicators for d in exploitation)
     assert newly_presumed > 20  # the rows exercise the change
+
+
+def test_the_servitude_criteria_changed_only_what_they_say() -> None:
+    """Servitude criteria 1.1.0: the labour lists' "no access to education" also meets
+    criterion 3 (its "no schooling"). On the 2,000 adult rows, every result that differs
+    from 1.0.0's (beyond the version) has that indicator, and criterion 3 was not met
+    without it; the fast path agrees with the engine on every row."""
+    rows = adult_rows(CATALOGUE)
+    before = _as_of_1_0_0(CATALOGUE, severe=False)
+    screener = FastScreener(CATALOGUE)
+    changed = 0
+    for row in rows:
+        new, old = screen_mapping(row, CATALOGUE), screen_mapping(row, before)
+        assert orjson.dumps(new) == screener.result_json(row)
+        new_c = [c for f in new.sets for c in f.criteria]
+        old_c = [c for f in old.sets for c in f.criteria]
+        if [c.met for c in new_c] == [c.met for c in old_c]:
+            assert (new.assessments, new.status_rule) == (old.assessments, old.status_rule)
+            continue
+        changed += 1
+        assert EDUCATION in orjson.dumps(row).decode()  # the indicator is in the row
+        for n, o in zip(new_c, old_c, strict=True):
+            assert n.met or not o.met  # only ever met where it was not
+            if n.met != o.met:
+                assert n.key == "violation_of_dignity_and_autonomy"
+    assert changed > 5  # the rows exercise the change
 
 
 # --------------------------------------------------------------------- the rule as data
