@@ -46,9 +46,10 @@ def tick(
 ) -> None:
     """Tick indicators (each in its own step), keeping what each step already holds."""
     notes, sources = notes or {}, sources or {}
+    pages = _StepPages(client, ref)
     by_step: dict[int, dict[str, Any]] = {}
     for key in keys:
-        n, html = step_with(client, ref, f"ind_{key}")
+        n, html = pages.asking(f"ind_{key}")
         data = by_step.setdefault(n, _current(html))
         data[f"ind_{key}"] = "on"
         if key in notes:
@@ -58,6 +59,27 @@ def tick(
     for n, data in by_step.items():
         response = send_step(client, ref, n, data)
         assert response.status_code == 302, response.content.decode()[:2000]
+
+
+class _StepPages:
+    """The interview's step pages, each fetched once, when first needed: ``tick`` reads them
+    all before it sends anything, so none changes meanwhile (``step_with`` fetches the steps
+    again for every field it looks for)."""
+
+    def __init__(self, client: Any, ref: str) -> None:
+        self.client, self.ref = client, ref
+        self.pages: list[str] = []
+
+    def asking(self, field: str) -> tuple[int, str]:
+        """The first step (number, page) that asks ``field``."""
+        n = 1
+        while not self.pages or n <= step_count(self.pages[0]):
+            if n > len(self.pages):
+                self.pages.append(self.client.get(step_url(self.ref, n)).content.decode())
+            if f'name="{field}"' in self.pages[n - 1]:
+                return n, self.pages[n - 1]
+            n += 1
+        raise AssertionError(f"no step asks {field}")
 
 
 def _current(html: str) -> dict[str, Any]:

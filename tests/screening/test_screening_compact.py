@@ -444,24 +444,32 @@ def test_a_worker_writes_its_block_only_in_its_turn(tmp_path, monkeypatch):
     assert path.read_bytes() == b"zero\n"
 
 
+@pytest.fixture(scope="module")
+def three_blocks(tmp_path_factory):
+    """A CSV file of three blocks and what the batch by columns writes for it (results and
+    errors): made once for both ways the CLI writes its output."""
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from screen_1m import write_csv
+
+    path = tmp_path_factory.mktemp("forked") / "people.csv"
+    write_csv(path, compact.CHUNK_ROWS * 2 + 1234)  # three blocks
+    return path, by_columns(path.read_text(encoding="utf-8"))[:2]
+
+
 @pytest.mark.parametrize("to_stdout", [False, True])
-def test_cli_compact_on_forked_workers(tmp_path, to_stdout):
+def test_cli_compact_on_forked_workers(tmp_path, to_stdout, three_blocks):
     # The CLI process has not run polars yet: its workers are forked and write the
     # result lines to the output themselves (a file, or standard output), in turn.
     import subprocess
 
-    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-    from screen_1m import write_csv
-
-    path = tmp_path / "people.csv"
-    write_csv(path, compact.CHUNK_ROWS * 2 + 1234)  # three blocks
+    path, expected = three_blocks
     out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
     command = [sys.executable, "-m", "palermo.screening.cli", str(path), "--compact", "-j", "2"]
     command += ["-e", str(err)] + ([] if to_stdout else ["-o", str(out)])
     done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
     assert done.returncode == 1, done.stderr  # some rows are invalid on purpose
     written = done.stdout if to_stdout else out.read_bytes()
-    assert (written, err.read_bytes()) == by_columns(path.read_text(encoding="utf-8"))[:2]
+    assert (written, err.read_bytes()) == expected
 
 
 @pytest.mark.parametrize(

@@ -310,19 +310,27 @@ def test_empty_and_blank_files():
         assert by_columns(text) == reference(text)
 
 
-@pytest.mark.parametrize("to_stdout", [False, True])
-def test_cli_compact_jsonl_on_forked_workers(tmp_path, to_stdout):
-    # The CLI process has not run polars yet: its workers are forked and write the
-    # result lines to the output themselves, in turn.
+@pytest.fixture(scope="module")
+def three_blocks(tmp_path_factory):
+    """A JSON Lines file of three blocks and what the reference batch writes for it (errors
+    and compact results): made once for both ways the CLI writes its output."""
     sys.path.insert(0, str(BENCHMARKS))
     from screen_1m import write_jsonl
 
-    path = tmp_path / "people.jsonl"
+    path = tmp_path_factory.mktemp("forked") / "people.jsonl"
     write_jsonl(path, compact.CHUNK_ROWS * 2 + 1234)  # three blocks
+    return path, reference(path.read_text(encoding="utf-8"))[:2]
+
+
+@pytest.mark.parametrize("to_stdout", [False, True])
+def test_cli_compact_jsonl_on_forked_workers(tmp_path, to_stdout, three_blocks):
+    # The CLI process has not run polars yet: its workers are forked and write the
+    # result lines to the output themselves, in turn.
+    path, expected = three_blocks
     out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
     command = [sys.executable, "-m", "palermo.screening.cli", str(path), "--compact", "-j", "2"]
     command += ["-e", str(err)] + ([] if to_stdout else ["-o", str(out)])
     done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
     assert done.returncode == 1, done.stderr  # some rows are invalid on purpose
     written = done.stdout if to_stdout else out.read_bytes()
-    assert (written, err.read_bytes()) == reference(path.read_text(encoding="utf-8"))[:2]
+    assert (written, err.read_bytes()) == expected

@@ -44,6 +44,7 @@ messages are those of the reference batch, line for line.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
@@ -163,17 +164,7 @@ class _Graded:
             by_grade = [[i.key for i in keys if i.grade == g] for g in ("strong", "medium", "weak")]
             if sum(len(g) for g in by_grade) != len(keys):
                 raise Unsupported(f"dimension {dim.key} of {s.id} has ungraded indicators")
-            positive = set()
-            for counts in itertools.product(*(range(len(g) + 1) for g in by_grade)):
-                present = sorted(
-                    (k for g, n in zip(by_grade, counts, strict=True) for k in g[:n]),
-                    key=lambda k: s.locations[k][1],
-                )
-                finding, _sentence = engine._dimension_finding(
-                    s, d, tuple((k, None) for k in present)
-                )
-                if finding.positive:
-                    positive.add(counts)
+            positive = _dimension_positive(s, d, tuple(tuple(g) for g in by_grade))
             columns = [owner.columns(g) for g in by_grade]
             owner.counters.add(f"{number}.{d}", columns)
             widths = [len(c).bit_length() for c in columns]
@@ -199,25 +190,7 @@ class _Graded:
             else None
         )
         # The conclusion by mask (and declared act): the facts evaluate() reads from it.
-        conclusion = np.zeros(2 << self.n_dims, dtype=_U64)
-        ids: dict[tuple[Any, ...], int] = {}
-        for act in (False, True) if self.uses_act else (False,):
-            for mask in range(1 << self.n_dims):
-                facts = {
-                    (
-                        c.outcome,
-                        c.kind,
-                        c.means_positive,
-                        c.purpose_positive,
-                        c.severe_stage_positive,
-                    )
-                    for c in (engine._set_conclusion(s, mask, p, act) for p in (False, True))
-                }
-                if len(facts) != 1:
-                    raise Unsupported(f"{s.id}: a conclusion depends on more than its mask")
-                conclusion[mask | act << self.n_dims] = ids.setdefault(facts.pop(), len(ids))
-        self.conclusion = conclusion
-        self.conclusion_bits = max(1, (len(ids) - 1).bit_length())
+        self.conclusion, self.conclusion_bits = _conclusions(s, self.uses_act)
         # The JSON of its positive dimensions, by mask, as compact_result lays it out.
         self.fragment: list[str | None] = [None] + [
             orjson.dumps({s.id: [dim.key for d, dim in enumerate(s.dimensions) if mask >> d & 1]})[
@@ -225,6 +198,55 @@ class _Graded:
             ].decode()
             for mask in range(1, 1 << self.n_dims)
         ]
+
+
+# The engine's verdicts below depend on an indicator list only (IndicatorSet: frozen, keyed by
+# identity), not on a file's header: each table is computed once per list, not once per file
+# (up to 65,536 engine calls for a criteria list). Read-only: the screeners share them.
+
+
+@functools.lru_cache(maxsize=256)
+def _dimension_positive(
+    s: IndicatorSet, d: int, by_grade: tuple[tuple[str, ...], ...]
+) -> frozenset[tuple[int, ...]]:
+    """The counts of (strong, medium, weak) items present for which the engine finds
+    dimension ``d`` positive (the first ``n`` keys of each grade, in the list's order)."""
+    positive = set()
+    for counts in itertools.product(*(range(len(g) + 1) for g in by_grade)):
+        present = sorted(
+            (k for g, n in zip(by_grade, counts, strict=True) for k in g[:n]),
+            key=lambda k: s.locations[k][1],
+        )
+        finding, _sentence = engine._dimension_finding(s, d, tuple((k, None) for k in present))
+        if finding.positive:
+            positive.add(counts)
+    return frozenset(positive)
+
+
+@functools.lru_cache(maxsize=64)
+def _conclusions(s: IndicatorSet, uses_act: bool) -> tuple[np.ndarray, int]:
+    """The conclusion's facts by mask of positive dimensions (and declared act), numbered,
+    and the bits that number takes."""
+    n_dims = len(s.dimensions)
+    conclusion = np.zeros(2 << n_dims, dtype=_U64)
+    ids: dict[tuple[Any, ...], int] = {}
+    for act in (False, True) if uses_act else (False,):
+        for mask in range(1 << n_dims):
+            facts = {
+                (
+                    c.outcome,
+                    c.kind,
+                    c.means_positive,
+                    c.purpose_positive,
+                    c.severe_stage_positive,
+                )
+                for c in (engine._set_conclusion(s, mask, p, act) for p in (False, True))
+            }
+            if len(facts) != 1:
+                raise Unsupported(f"{s.id}: a conclusion depends on more than its mask")
+            conclusion[mask | act << n_dims] = ids.setdefault(facts.pop(), len(ids))
+    conclusion.flags.writeable = False
+    return conclusion, max(1, (len(ids) - 1).bit_length())
 
 
 class _Criteria:
@@ -256,21 +278,42 @@ class _Criteria:
             if g.kind != "criteria":
                 for i in g.indicators:
                     grades.setdefault(i.key, (i.label, i.grade))
-        self.met = np.zeros(total, dtype=bool)
-        for counts in itertools.product(*(range(size) for size in sizes)):
-            observed: dict[str, engine.ObservedIndicator] = {}
-            graded: dict[str, tuple[str, Any]] = {}
-            for (own, also), n in zip(keys, counts, strict=True):
-                for k in [*own, *also][:n]:
-                    observed[k] = engine.ObservedIndicator(k)
-                    if k in also:
-                        graded[k] = grades.get(k, (k, None))
-            finding = engine._evaluate_criteria_set(s, observed, graded, [])
-            if tuple(len(f.indicators) for f in finding.criteria) != counts:
-                # (a key that also meets two criteria: these counts cannot be set apart)
-                raise Unsupported(f"{s.id}: criteria that share keys")
-            if finding.outcome_positive:
-                self.met[sum(n * r for n, r in zip(counts, self.radix, strict=True))] = True
+        also_grades = tuple((k, grades.get(k, (k, None))) for _, also in keys for k in also)
+        self.met = _criteria_met(s, total, tuple(sizes), tuple(self.radix), also_grades)
+
+
+@functools.lru_cache(maxsize=64)
+def _criteria_met(
+    s: IndicatorSet,
+    total: int,
+    sizes: tuple[int, ...],
+    radix: tuple[int, ...],
+    also_grades: tuple[tuple[str, tuple[str, Any]], ...],
+) -> np.ndarray:
+    """Per count of each criterion's items (``radix`` places), whether the engine finds the
+    criteria list met (the grades of its "also" keys given)."""
+    keys = [
+        ([i.key for i in s.indicators if i.criterion == c.key], list(c.also_met_by))
+        for c in s.criteria
+    ]
+    graded_by_key = dict(also_grades)
+    met = np.zeros(total, dtype=bool)
+    for counts in itertools.product(*(range(size) for size in sizes)):
+        observed: dict[str, engine.ObservedIndicator] = {}
+        graded: dict[str, tuple[str, Any]] = {}
+        for (own, also), n in zip(keys, counts, strict=True):
+            for k in [*own, *also][:n]:
+                observed[k] = engine.ObservedIndicator(k)
+                if k in also:
+                    graded[k] = graded_by_key[k]
+        finding = engine._evaluate_criteria_set(s, observed, graded, [])
+        if tuple(len(f.indicators) for f in finding.criteria) != counts:
+            # (a key that also meets two criteria: these counts cannot be set apart)
+            raise Unsupported(f"{s.id}: criteria that share keys")
+        if finding.outcome_positive:
+            met[sum(n * r for n, r in zip(counts, radix, strict=True))] = True
+    met.flags.writeable = False
+    return met
 
 
 class CompactCsvScreener:
