@@ -89,15 +89,29 @@ def test_a_new_database_is_a_copy_of_the_first_migrated_one(tmp_path):
     assert con.execute("SELECT name FROM core_organisation").fetchall() == [("Kept",)]
     con.close()
 
-    # An unreadable cached copy costs speed, never a database: a real migrate instead.
+
+def test_an_unreadable_copy_costs_speed_never_a_database(tmp_path, monkeypatch, caplog):
+    """The copy fails (a file that is no database): the half-made target is removed, the
+    migrations are replayed for real, and a good copy is kept again."""
+    from palermo.core import schema_cache
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    template = cache / f"schema-{schema_cache.fingerprint()}.sqlite3"
     template.write_bytes(b"not a database")
-    third = tmp_path / "third.sqlite3"
-    r = _migrate(tmp_path, cache, third)
-    assert r.returncode == 0, r.stderr
-    assert "schema_cache_unusable" in r.stderr
-    assert "Applying cases.0001" in r.stdout
-    assert _content(third) == _content(first)
-    assert sqlite3.connect(template).execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    target = tmp_path / "new.sqlite3"
+    replayed: list[bool] = []
+    saved: list[tuple[Path, Path]] = []
+    monkeypatch.setenv("PALERMO_SCHEMA_CACHE_DIR", str(cache))
+    monkeypatch.setattr(schema_cache, "_new_sqlite_file", lambda: target)
+    monkeypatch.setattr(schema_cache, "_migrate", lambda v, o: replayed.append(target.exists()))
+    monkeypatch.setattr(schema_cache, "_save", lambda db, t: saved.append((db, t)))
+
+    schema_cache.migrate()
+
+    assert "schema_cache_unusable" in caplog.text
+    assert replayed == [False]  # one real migrate, on a new file (the failed copy removed)
+    assert saved == [(target, template)]  # and a good copy made from it
 
 
 def test_an_empty_setting_switches_the_cache_off(monkeypatch):
