@@ -500,19 +500,24 @@ def test_adult_results_are_unchanged_by_the_childrens_rule() -> None:
     assert len(set(expected)) > 1500
 
 
+def _now_and_then(before: IndicatorCatalogue):
+    """Each of the 2,000 adult rows with its result today and under ``before``, once the
+    fast path has given today's result byte for byte."""
+    screener = FastScreener(CATALOGUE)
+    for row in adult_rows(CATALOGUE):
+        new = screen_mapping(row, CATALOGUE)
+        assert orjson.dumps(new) == screener.result_json(row)
+        yield row, new, screen_mapping(row, before)
+
+
 def test_the_adults_severe_rule_changed_only_what_it_says() -> None:
     """Set version 1.1.0 of the adults' lists: "signs of severe exploitation" needs a severe
     indicator and an indicator of exploitation present, no longer a positive exploitation
     dimension. On the same 2,000 adult rows, every result that differs from version 1.0.0's
     (beyond the version) is one where exactly that holds and the status became presumed
     through the severe rule; the fast path agrees with the engine on every row."""
-    rows = adult_rows(CATALOGUE)
-    before = _as_of_1_0_0(CATALOGUE, servitude=False)
-    screener = FastScreener(CATALOGUE)
     newly_presumed = 0
-    for row in rows:
-        new, old = screen_mapping(row, CATALOGUE), screen_mapping(row, before)
-        assert orjson.dumps(new) == screener.result_json(row)
+    for _row, new, old in _now_and_then(_as_of_1_0_0(CATALOGUE, servitude=False)):
         assert new.assessment == old.assessment and new.assessments == old.assessments
         if new.status == old.status and new.status_rule == old.status_rule:
             continue
@@ -534,13 +539,8 @@ def test_the_servitude_criteria_changed_only_what_they_say() -> None:
     criterion 3 (its "no schooling"). On the 2,000 adult rows, every result that differs
     from 1.0.0's (beyond the version) has that indicator, and criterion 3 was not met
     without it; the fast path agrees with the engine on every row."""
-    rows = adult_rows(CATALOGUE)
-    before = _as_of_1_0_0(CATALOGUE, severe=False)
-    screener = FastScreener(CATALOGUE)
     changed = 0
-    for row in rows:
-        new, old = screen_mapping(row, CATALOGUE), screen_mapping(row, before)
-        assert orjson.dumps(new) == screener.result_json(row)
+    for row, new, old in _now_and_then(_as_of_1_0_0(CATALOGUE, severe=False)):
         new_c = [c for f in new.sets for c in f.criteria]
         old_c = [c for f in old.sets for c in f.criteria]
         if [c.met for c in new_c] == [c.met for c in old_c]:
