@@ -9,26 +9,7 @@ wrongly.
 
 from __future__ import annotations
 
-import pytest
-from django.test import override_settings
-
 from palermo.core.policy import NATIONAL_ONLY, has_perm
-
-
-@pytest.fixture
-def trainee(db):
-    from palermo.core.models import User
-    from palermo.exercise import services
-    from palermo.exercise.scenario import SHIPPED, load_package
-
-    with override_settings(PALERMO_EXERCISE="test-exercise"):
-        services.load_scenario(
-            load_package(SHIPPED / "harbour_crossing"),
-            antennas=1,
-            controllers=1,
-            password="Exercise-test-1",
-        )
-        yield User.objects.get(username="a-nio_officer-1")
 
 
 def test_a_trainee_is_not_told_of_national_powers(client, trainee):

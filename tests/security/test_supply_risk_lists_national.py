@@ -18,7 +18,6 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from typer.testing import CliRunner
 
 from palermo.core.errors import NotAllowed
@@ -223,22 +222,6 @@ def test_the_coordinator_imports_on_every_route(client, coordinator, current, tm
         RiskEdition.objects.filter(is_current=True).values_list("format", "edition")
     )
     assert current_editions == {"us_dol": "2026", "exclusions": "2026-03"}
-
-
-@pytest.fixture
-def trainee(db):
-    """A trainee who plays the identification officer (the co-ordinator role) in an exercise."""
-    from palermo.exercise import services as exercise
-    from palermo.exercise.scenario import SHIPPED, load_package
-
-    with override_settings(PALERMO_EXERCISE="test-exercise"):
-        exercise.load_scenario(
-            load_package(SHIPPED / "harbour_crossing"),
-            antennas=1,
-            controllers=1,
-            password="Exercise-test-1",
-        )
-        yield User.objects.get(username="a-nio_officer-1")
 
 
 def test_an_exercise_trainee_is_refused_even_as_coordinator(client, trainee):
